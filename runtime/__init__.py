@@ -1,0 +1,1 @@
+"""Overture's runtime: the orchestration document, its compiled spec and the engine."""

@@ -1,0 +1,53 @@
+"""Who is who: the engine asks a directory which groups and queues a person is in.
+
+The web app's accounts implement :class:`Directory`; tests use :class:`InMemoryDirectory`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Protocol
+
+Membership = tuple[str, str]  # ("group" | "queue", name)
+
+
+class Directory(Protocol):
+    def user_exists(self, user: str) -> bool: ...
+
+    def memberships(self, user: str) -> frozenset[Membership]:
+        """Every ("group", name) and ("queue", name) the user belongs to."""
+        ...
+
+    def members(self, kind: str, name: str) -> list[str]:
+        """User names in a group or queue, sorted."""
+        ...
+
+
+class InMemoryDirectory:
+    """A directory from plain data: ``{"alice": ["legal"]}`` plus queues.
+
+    Args:
+        groups: user name -> names of the groups the user is in.
+        queues: queue name -> user names that work the queue.
+    """
+
+    def __init__(self, groups: Mapping[str, Iterable[str]] | None = None, queues: Mapping[str, Iterable[str]] | None = None):
+        self._users: dict[str, set[Membership]] = {}
+        for user, names in (groups or {}).items():
+            self.add_user(user, groups=names)
+        for queue, users in (queues or {}).items():
+            for user in users:
+                self._users.setdefault(user, set()).add(("queue", queue))
+
+    def add_user(self, user: str, *, groups: Iterable[str] = (), queues: Iterable[str] = ()) -> None:
+        entry = self._users.setdefault(user, set())
+        entry.update(("group", g) for g in groups)
+        entry.update(("queue", q) for q in queues)
+
+    def user_exists(self, user: str) -> bool:
+        return user in self._users
+
+    def memberships(self, user: str) -> frozenset[Membership]:
+        return frozenset(self._users.get(user, ()))
+
+    def members(self, kind: str, name: str) -> list[str]:
+        return sorted(u for u, m in self._users.items() if (kind, name) in m)

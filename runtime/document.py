@@ -1,0 +1,1337 @@
+"""Validation of the orchestration document (DESIGN §2, runtime/FORMAT.md).
+
+The builder calls :func:`validate` on every save and the engine calls :func:`check`
+on activation; both get every problem at once, as :class:`ValidationIssue` objects
+that point at a node (or an edge), a field path inside it and, for expressions, a
+column. Nothing here raises on bad input, whatever its shape.
+
+The checks run in three layers:
+
+1. **Structure** — marshmallow schemas, one per node type and sub-object, with
+   unknown fields rejected. Values keep their JSON types (``"1"`` is not a number,
+   ``true`` is not ``1``).
+2. **Graph** — one start, reachable ends, edge counts per node type, decision
+   outcomes, no cycle of stages without a decision.
+3. **Semantics** — references between nodes, declared inputs and variables,
+   actions and their inputs, and every CEL expression compiled with the names
+   in scope where it is evaluated.
+
+Issues are recorded against a path in the document (``("nodes", 3, "form",
+"fields", 0, "type")``), then located (node id ``review``, field
+``form.fields[0].type``) and sorted by their position in the document. A layer
+skips what an earlier layer already found broken, so one mistake gives one issue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Mapping
+
+from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow.validate import Equal, Length
+
+from runtime.actions import ActionRegistry, default_registry
+from runtime.durations import parse_duration
+from runtime.errors import ValidationIssue
+from runtime.expressions import Expression, ExpressionSyntaxError, compile_expression, unknown_roots
+from runtime.values import FORM_FIELD_TYPES, INPUT_TYPES, check_form_value, check_type
+
+__all__ = ["Checked", "check", "validate", "NODE_TYPES", "STEP_TYPES"]
+
+FORMAT = 1
+STEP_TYPES = ("interactive", "background", "wait")
+NODE_TYPES = ("start", "stage", *STEP_TYPES, "decision", "end")
+
+#: Names in scope in expressions (FORMAT.md "Expressions").
+SCOPE = frozenset({"record", "inputs", "vars", "steps", "stages", "run", "now"})
+TRIGGER_SCOPE = frozenset({"record", "now"})
+EVENT_SCOPE = SCOPE | {"event"}
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER_RULE = "a letter or _ followed by letters, digits or _ (at most 64 characters)"
+_SHOWN = 40
+
+Path = tuple[Any, ...]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What :func:`check` found.
+
+    Attributes:
+        issues: Errors and warnings, every problem at once, in document order.
+        expressions: Every expression that compiled, keyed by (node id or ``None``
+            for the top level, field path) exactly as issues name them, e.g.
+            ``("size", "outcomes[0].condition")`` or ``(None, "trigger.condition")``.
+    """
+
+    issues: list[ValidationIssue]
+    expressions: dict[tuple[str | None, str], Expression] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no issue is an error (warnings do not block activation)."""
+        return not any(issue.severity == "error" for issue in self.issues)
+
+
+def check(document: Any, *, actions: ActionRegistry | None = None) -> Checked:
+    """Check an orchestration document completely.
+
+    Args:
+        document: The decoded JSON document, of any shape.
+        actions: The registry background steps are checked against; default: the
+            built-in actions (without plug-ins).
+
+    Returns:
+        The issues found and the compiled expressions.
+    """
+    checker = _Checker(document, actions if actions is not None else _builtin_actions())
+    checker.run()
+    return checker.result()
+
+
+def validate(document: Any, *, actions: ActionRegistry | None = None) -> list[ValidationIssue]:
+    """The issues of :func:`check`: errors and warnings, in document order."""
+    return check(document, actions=actions).issues
+
+
+_BUILTIN_ACTIONS: ActionRegistry | None = None
+
+
+def _builtin_actions() -> ActionRegistry:
+    global _BUILTIN_ACTIONS
+    if _BUILTIN_ACTIONS is None:
+        _BUILTIN_ACTIONS = default_registry(plugins=False)
+    return _BUILTIN_ACTIONS
+
+
+def _show(value: Any) -> str:
+    """A short repr for messages: documents may hold megabytes of garbage."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def _one_of(choices: Any) -> str:
+    return "must be one of: " + ", ".join(choices)
+
+
+def _identifier_problem(value: Any) -> str | None:
+    if isinstance(value, str) and _IDENTIFIER.match(value):
+        return None
+    return f"must be an identifier: {_IDENTIFIER_RULE}"
+
+
+# --------------------------------------------------------------------------- fields
+# Strict JSON fields with messages that say what is expected. marshmallow's own
+# String/Integer/Boolean coerce ("1" -> 1, 1 -> True); a document must not.
+
+
+class _Field(fields.Field):
+    default_error_messages = {"required": "is required", "null": "must not be null", "validator_failed": "is not valid"}
+
+
+class _Text(_Field):
+    def __init__(self, *, min_length: int = 0, max_length: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.min_length, self.max_length = min_length, max_length
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise ValidationError("must be a string")
+        if len(value) < self.min_length:
+            raise ValidationError("must not be empty")
+        if self.max_length is not None and len(value) > self.max_length:
+            raise ValidationError(f"must be at most {self.max_length} characters")
+        return value
+
+
+class _Identifier(_Field):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        problem = _identifier_problem(value)
+        if problem:
+            raise ValidationError(problem)
+        return value
+
+
+class _Key(_Field):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if not (isinstance(value, str) and _KEY.match(value)):
+            raise ValidationError("must be a lower-case identifier: a letter a-z followed by a-z, 0-9 or _ (at most 64 characters)")
+        return value
+
+
+class _Choice(_Field):
+    def __init__(self, choices: tuple[str, ...], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.choices = choices
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if not (isinstance(value, str) and value in self.choices):
+            raise ValidationError(_one_of(self.choices))
+        return value
+
+
+class _Boolean(_Field):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false")
+        return value
+
+
+class _Integer(_Field):
+    def __init__(self, *, minimum: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.minimum = minimum
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError("must be an integer")
+        if self.minimum is not None and value < self.minimum:
+            raise ValidationError(f"must be at least {self.minimum}")
+        return value
+
+
+class _Number(_Field):
+    def __init__(self, *, minimum: float | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.minimum = minimum
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> float:
+        if check_type("number", value):
+            raise ValidationError("must be a number")
+        if self.minimum is not None and value < self.minimum:
+            raise ValidationError(f"must be at least {self.minimum}")
+        return value
+
+
+class _Cel(_Field):
+    """A CEL expression; it is compiled by the semantic layer, which knows its scope."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise ValidationError("must be a CEL expression (a string)")
+        return value
+
+
+class _Duration(_Field):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        try:
+            parse_duration(value)
+        except ValueError:
+            raise ValidationError(f"must be an ISO-8601 duration such as P2D, PT4H or P1M, not {_show(value)}") from None
+        return value
+
+
+class _Any(_Field):
+    def __init__(self, **kwargs: Any):
+        super().__init__(allow_none=True, **kwargs)
+
+
+class _FreeForm(_Field):
+    """``ui``: any object, never looked into."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ValidationError("must be an object")
+        return value
+
+
+class _Object(_Field, fields.Nested):
+    default_error_messages = {"type": "must be an object"}
+
+
+class _List(_Field, fields.List):
+    default_error_messages = {"invalid": "must be a list"}
+
+
+class _ExpressionMap(_Field):
+    """``{"<name>": "<cel>"}``: a step's ``set`` and a background step's ``inputs``."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ValidationError("must be an object mapping names to CEL expressions")
+        errors: dict[Any, list[str]] = {}
+        for name, source in value.items():
+            problem = _identifier_problem(name)
+            if problem is None and not isinstance(source, str):
+                problem = "must be a CEL expression (a string)"
+            if problem:
+                errors[name] = [problem]
+        if errors:
+            raise ValidationError(errors)
+        return dict(value)
+
+
+class _Variant(_Field):
+    """An object whose schema depends on one field of it (``when``, ``type``)."""
+
+    def __init__(self, tag: str, schemas: dict[str, Schema], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.tag, self.schemas = tag, schemas
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ValidationError("must be an object")
+        if self.tag not in value:
+            raise ValidationError({self.tag: ["is required"]})
+        choice = value[self.tag]
+        schema = self.schemas.get(choice) if isinstance(choice, str) else None
+        if schema is None:
+            raise ValidationError({self.tag: [_one_of(self.schemas)]})
+        return schema.load(value)
+
+
+def _unique(items: list[Any]) -> None:
+    seen: list[Any] = []
+    for item in items:
+        if item in seen:
+            raise ValidationError(f"lists {_show(item)} more than once")
+        seen.append(item)
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+class _Strict(Schema):
+    error_messages = {"unknown": "unknown field", "type": "must be an object"}
+
+    class Meta:
+        unknown = RAISE
+
+
+class _ManualTrigger(_Strict):
+    type = _Choice(("manual",), required=True)
+
+
+class _RecordTrigger(_Strict):
+    type = _Choice(("record",), required=True)
+    object = _Identifier(required=True)
+    on = _List(
+        _Choice(("create", "update")),
+        required=True,
+        validate=[Length(min=1, error="must not be empty: list create, update or both"), _unique],
+    )
+    condition = _Cel()
+
+
+class _InputSchema(_Strict):
+    name = _Identifier(required=True)
+    type = _Choice(INPUT_TYPES, required=True)
+    required = _Boolean()
+    label = _Text(max_length=200)
+    description = _Text()
+    default = _Any()
+
+
+class _VariableSchema(_Strict):
+    name = _Identifier(required=True)
+    type = _Choice(INPUT_TYPES, required=True)
+    label = _Text(max_length=200)
+    description = _Text()
+    default = _Any()
+
+
+class _DocumentSchema(_Strict):
+    format = _Integer(required=True, validate=Equal(FORMAT, error=f"must be {FORMAT}, the only format this runtime reads"))
+    key = _Key(required=True)
+    label = _Text(required=True, min_length=1, max_length=200)
+    description = _Text()
+    trigger = _Variant("type", {"manual": _ManualTrigger(), "record": _RecordTrigger()})
+    inputs = _List(_Object(_InputSchema))
+    variables = _List(_Object(_VariableSchema))
+    # Nodes and edges are loaded one by one, each with the schema of its type.
+    nodes = _Any(required=True)
+    edges = _Any(required=True)
+    ui = _FreeForm()
+
+
+class _AssigneeSchema(_Strict):
+    type = _Choice(("user", "group", "queue", "expression"), required=True)
+    value = _Text(required=True, min_length=1)
+
+
+class _FormFieldSchema(_Strict):
+    name = _Identifier(required=True)
+    type = _Choice(FORM_FIELD_TYPES, required=True)
+    label = _Text(max_length=200)
+    required = _Boolean()
+    options = _List(_Text(min_length=1), validate=[Length(min=1, error="must list at least one option"), _unique])
+    help = _Text()
+    default = _Any()
+
+
+class _FormOutcomeSchema(_Strict):
+    value = _Identifier(required=True)
+    label = _Text(max_length=200)
+
+
+class _FormSchema(_Strict):
+    fields = _List(_Object(_FormFieldSchema))
+    outcomes = _List(
+        _Object(_FormOutcomeSchema),
+        required=True,
+        validate=Length(min=1, error="needs at least one outcome (what the person can answer)"),
+    )
+
+
+class _EscalationSchema(_Strict):
+    after = _Duration()
+    action = _Choice(("notify", "reassign"), required=True)
+    to = _Object(_AssigneeSchema)
+
+
+class _ApprovalSchema(_Strict):
+    policy = _Choice(("any", "all", "quorum"), required=True)
+    approvers = _List(
+        _Object(_AssigneeSchema),
+        validate=Length(min=1, error="must not be empty; leave it out to use the assignee"),
+    )
+    quorum = _Integer(minimum=1)
+    approve_outcome = _Identifier()
+
+
+class _RetrySchema(_Strict):
+    max_attempts = _Integer(minimum=1)
+    backoff = _Duration()
+    multiplier = _Number(minimum=1)
+    max_backoff = _Duration()
+
+
+class _EventSchema(_Strict):
+    name = _Identifier(required=True)
+    correlation = _Cel(required=True)
+    buffer = _Boolean()
+
+
+class _TimerSchema(_Strict):
+    duration = _Duration()
+    at = _Cel()
+
+
+class _DecisionOutcomeSchema(_Strict):
+    id = _Identifier(required=True)
+    label = _Text(max_length=200)
+    condition = _Cel(required=True)
+
+
+class _EntrySchema(_Strict):
+    condition = _Cel(required=True)
+
+
+class _WhenSchema(_Strict):
+    when = _Choice(("all_steps", "stage_start"), required=True)
+
+
+class _ConditionSchema(_Strict):
+    when = _Choice(("condition",), required=True)
+    condition = _Cel(required=True)
+
+
+class _AfterSchema(_Strict):
+    when = _Choice(("after",), required=True)
+    steps = _List(_Identifier(), required=True, validate=Length(min=1, error="must list at least one step"))
+
+
+class _NodeSchema(_Strict):
+    id = _Identifier(required=True)
+    type = _Choice(NODE_TYPES, required=True)
+    label = _Text(max_length=200)
+    description = _Text()
+    ui = _FreeForm()
+
+
+class _StartSchema(_NodeSchema):
+    pass
+
+
+class _EndSchema(_NodeSchema):
+    pass
+
+
+class _StageSchema(_NodeSchema):
+    label = _Text(required=True, min_length=1, max_length=200)
+    entry = _Object(_EntrySchema, allow_none=True)
+    exit = _Variant("when", {"all_steps": _WhenSchema(), "condition": _ConditionSchema()})
+
+
+class _StepSchema(_NodeSchema):
+    label = _Text(required=True, min_length=1, max_length=200)
+    stage = _Identifier(required=True)
+    start = _Variant("when", {"stage_start": _WhenSchema(), "after": _AfterSchema(), "condition": _ConditionSchema()})
+    set = _ExpressionMap()
+
+
+class _InteractiveSchema(_StepSchema):
+    assignee = _Object(_AssigneeSchema, required=True)
+    form = _Object(_FormSchema, required=True)
+    due = _Duration()
+    escalation = _Object(_EscalationSchema)
+    approval = _Object(_ApprovalSchema)
+
+
+class _BackgroundSchema(_StepSchema):
+    action = _Text(required=True, min_length=1)
+    inputs = _ExpressionMap()
+    retry = _Object(_RetrySchema)
+
+
+class _WaitSchema(_StepSchema):
+    until = _Cel()
+    event = _Object(_EventSchema)
+    timer = _Object(_TimerSchema)
+
+
+class _DecisionSchema(_NodeSchema):
+    outcomes = _List(_Object(_DecisionOutcomeSchema))
+
+
+class _EdgeSchema(_Strict):
+    id = _Identifier(required=True)
+    source = _Identifier(required=True)
+    target = _Identifier(required=True)
+    outcome = _Identifier()
+    kind = _Choice(("error",))
+    label = _Text(max_length=200)
+    ui = _FreeForm()
+
+
+_DOCUMENT_SCHEMA = _DocumentSchema()
+_EDGE_SCHEMA = _EdgeSchema()
+_NODE_SCHEMAS: dict[str, Schema] = {
+    "start": _StartSchema(),
+    "end": _EndSchema(),
+    "stage": _StageSchema(),
+    "interactive": _InteractiveSchema(),
+    "background": _BackgroundSchema(),
+    "wait": _WaitSchema(),
+    "decision": _DecisionSchema(),
+}
+
+
+def _load(schema: Schema, raw: Any) -> tuple[dict[str, Any], dict[Any, Any]]:
+    """Load ``raw``; return what loaded cleanly and marshmallow's nested errors."""
+    try:
+        return schema.load(raw), {}
+    except ValidationError as exc:
+        data = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        return data, errors
+
+
+def _flatten(errors: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    """marshmallow's nested error dict as (path, message) pairs."""
+    if isinstance(errors, dict):
+        for key, sub in errors.items():
+            yield from _flatten(sub, path if key == "_schema" else (*path, key))
+    elif isinstance(errors, list):
+        for item in errors:
+            yield from _flatten(item, path)
+    else:
+        yield path, str(errors)
+
+
+def _clean(errors: Any, path: Path) -> bool:
+    """True when marshmallow reported nothing at ``path`` or under it."""
+    for part in path:
+        if not isinstance(errors, dict) or "_schema" in errors:
+            return False
+        if part not in errors:
+            return True
+        errors = errors[part]
+    return not errors
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass
+class _Item:
+    """One node or edge as loaded: its id if usable, what loaded, what did not."""
+
+    section: str
+    index: int
+    raw: dict[str, Any]
+    id: str | None
+    type: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    errors: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return (self.section, self.index)
+
+    def at(self, *parts: Any) -> Path:
+        return (self.section, self.index, *parts)
+
+    def ok(self, *parts: Any) -> bool:
+        """The value at ``parts`` loaded without any structural error."""
+        return _clean(self.errors, parts)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A top-level field, if present and structurally sound."""
+        return self.data.get(name, default) if self.ok(name) else default
+
+    @property
+    def is_step(self) -> bool:
+        return self.type in STEP_TYPES
+
+
+@dataclass
+class _Finding:
+    path: Path
+    message: str
+    severity: str = "error"
+    column: int | None = None
+
+
+# --------------------------------------------------------------------------- checker
+
+
+class _Checker:
+    """One validation pass over one document; use :func:`check`."""
+
+    def __init__(self, document: Any, actions: ActionRegistry):
+        self.document = document
+        self.actions = actions
+        self.findings: list[_Finding] = []
+        self.compiled: dict[Path, Expression] = {}
+        self.top: dict[str, Any] = {}
+        self.top_errors: dict[Any, Any] = {}
+        self.nodes: list[_Item] | None = None
+        self.edges: list[_Item] | None = None
+        self.by_id: dict[str, _Item] = {}
+        self.nodes_complete = False
+        self.input_names: set[str] | None = None
+        self.variable_names: set[str] | None = None
+
+    # ---- recording
+
+    def error(self, path: Path, message: str, *, column: int | None = None) -> None:
+        self.findings.append(_Finding(path, message, "error", column))
+
+    def warning(self, path: Path, message: str) -> None:
+        self.findings.append(_Finding(path, message, "warning"))
+
+    def result(self) -> Checked:
+        located = [(self._position(f.path), n, f) for n, f in enumerate(self.findings)]
+        located.sort(key=lambda entry: (entry[0], entry[1]))
+        issues = []
+        for _, _, finding in located:
+            node, edge, field_path = self._locate(finding.path)
+            issues.append(ValidationIssue(node, field_path, finding.message, edge, finding.column, finding.severity))
+        expressions = {}
+        for path, expression in self.compiled.items():
+            node, _, field_path = self._locate(path)
+            expressions[(node, field_path)] = expression
+        return Checked(issues, expressions)
+
+    def _locate(self, path: Path) -> tuple[str | None, str | None, str]:
+        """(node id, edge id, field path) of a document path."""
+        items = {"nodes": self.nodes, "edges": self.edges}.get(path[0]) if path else None
+        if items is not None and len(path) >= 2:
+            item = next((i for i in items if i.index == path[1]), None)
+            if item is not None and item.id is not None:
+                field_path = _field_path(item.raw, path[2:])
+                return (item.id, None, field_path) if item.section == "nodes" else (None, item.id, field_path)
+        return None, None, _field_path(self.document, path)
+
+    def _position(self, path: Path) -> tuple[int, ...]:
+        position = []
+        current = self.document
+        for part in path:
+            if isinstance(current, dict):
+                keys = list(current)
+                position.append(keys.index(part) if part in current else len(keys))
+                current = current.get(part)
+            elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+                position.append(part)
+                current = current[part]
+            else:
+                position.append(0)
+                current = None
+        return tuple(position)
+
+    # ---- driver
+
+    def run(self) -> None:
+        if not isinstance(self.document, dict):
+            self.error((), "must be an object: an orchestration document with format, key, label, nodes and edges")
+            return
+        self._load_top()
+        self.nodes = self._load_nodes()
+        self.edges = self._load_edges()
+        self._check_declarations("inputs")
+        self._check_declarations("variables")
+        self._check_trigger()
+        if self.nodes is None:
+            return
+        self._check_node_counts()
+        for node in self.nodes:
+            self._check_node(node)
+        self._check_after_cycles()
+        if self.edges is not None:
+            _GraphCheck(self).run()
+
+    def _load_top(self) -> None:
+        self.top, self.top_errors = _load(_DOCUMENT_SCHEMA, self.document)
+        for path, message in _flatten(self.top_errors, ()):
+            self.error(path, message)
+        self.input_names = self._declared_names("inputs")
+        self.variable_names = self._declared_names("variables")
+
+    def _declared_names(self, section: str) -> set[str] | None:
+        """Names of inputs or variables; None when some entry has no usable name."""
+        entries = self.document.get(section, [])
+        if not isinstance(entries, list):
+            return None
+        names = set()
+        for entry in entries:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if _identifier_problem(name):
+                return None
+            names.add(name)
+        return names
+
+    def _load_nodes(self) -> list[_Item] | None:
+        raw_nodes = self.document.get("nodes")
+        if "nodes" in self.document and not isinstance(raw_nodes, list):
+            self.error(("nodes",), "must be a list of nodes")
+        if not isinstance(raw_nodes, list):
+            return None
+        items = self._identify("nodes", raw_nodes)
+        for item in items:
+            self._load_node(item)
+        self.by_id = {item.id: item for item in items if item.id is not None}
+        self.nodes_complete = len(items) == len(raw_nodes) and all(i.id and i.type for i in items)
+        return items
+
+    def _identify(self, section: str, raw_items: list[Any]) -> list[_Item]:
+        """Items with their ids; a missing, invalid or repeated id is not usable."""
+        kind = "node" if section == "nodes" else "edge"
+        first: dict[str, int] = {}
+        items = []
+        for index, raw in enumerate(raw_items):
+            if not isinstance(raw, dict):
+                self.error((section, index), f"must be an object (a {kind})")
+                continue
+            item_id = raw.get("id")
+            if _identifier_problem(item_id) is not None:
+                item_id = None
+            elif item_id in first:
+                self.error((section, index, "id"), f"duplicate {kind} id {item_id!r}: {section}[{first[item_id]}] has it too")
+                item_id = None
+            else:
+                first[item_id] = index
+            items.append(_Item(section, index, raw, item_id))
+        return items
+
+    def _load_node(self, item: _Item) -> None:
+        node_type = item.raw.get("type")
+        schema = _NODE_SCHEMAS.get(node_type) if isinstance(node_type, str) else None
+        if schema is None:
+            # Without a type there is no schema to check the rest against.
+            self.error(item.at("type"), "is required" if "type" not in item.raw else _one_of(NODE_TYPES))
+            problem = _identifier_problem(item.raw.get("id"))
+            if problem:
+                self.error(item.at("id"), "is required" if "id" not in item.raw else problem)
+            return
+        item.type = node_type
+        item.data, item.errors = _load(schema, item.raw)
+        for path, message in _flatten(item.errors, item.path):
+            self.error(path, message)
+
+    def _load_edges(self) -> list[_Item] | None:
+        raw_edges = self.document.get("edges")
+        if "edges" in self.document and not isinstance(raw_edges, list):
+            self.error(("edges",), "must be a list of edges")
+        if not isinstance(raw_edges, list):
+            return None
+        items = self._identify("edges", raw_edges)
+        for item in items:
+            item.data, item.errors = _load(_EDGE_SCHEMA, item.raw)
+            for path, message in _flatten(item.errors, item.path):
+                self.error(path, message)
+        return items
+
+    # ---- top level
+
+    def _check_declarations(self, section: str) -> None:
+        """Inputs or variables: unique names, defaults that fit the type."""
+        entries = self.document.get(section)
+        if not isinstance(entries, list):
+            return
+        kind = "input" if section == "inputs" else "variable"
+        first: dict[str, int] = {}
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue
+            name = entry.get("name")
+            if _identifier_problem(name) is None:
+                if name in first:
+                    self.error((section, index, "name"), f"duplicate {kind} name {name!r}: {section}[{first[name]}] has it too")
+                else:
+                    first[name] = index
+            self._check_default(section, index, entry, kind)
+
+    def _check_default(self, section: str, index: int, entry: dict[str, Any], kind: str) -> None:
+        type_name = entry.get("type")
+        if "default" not in entry or not isinstance(type_name, str) or type_name not in INPUT_TYPES:
+            return
+        default = entry["default"]
+        if default is None and kind == "variable":
+            return
+        problem = check_type(type_name, default)
+        if problem:
+            self.error((section, index, "default"), f"{problem}: the {kind} is of type {type_name}")
+
+    def _check_trigger(self) -> None:
+        trigger = self.top.get("trigger")
+        if not _clean(self.top_errors, ("trigger",)) or not isinstance(trigger, dict):
+            return
+        if trigger.get("type") == "record" and "condition" in trigger:
+            self.compile(("trigger", "condition"), trigger["condition"], TRIGGER_SCOPE)
+
+    def _check_node_counts(self) -> None:
+        assert self.nodes is not None
+        starts = [n for n in self.nodes if n.type == "start"]
+        if not starts and self.nodes_complete:
+            self.error(("nodes",), "needs a start node (exactly one)")
+        for extra in starts[1:]:
+            first = starts[0].id or f"nodes[{starts[0].index}]"
+            self.error(extra.at("type"), f"is a second start node ({first} is the first); an orchestration has exactly one")
+        if self.nodes_complete and not any(n.type == "end" for n in self.nodes):
+            self.error(("nodes",), "needs at least one end node")
+
+    # ---- expressions
+
+    def compile(self, path: Path, source: Any, scope: frozenset[str]) -> Expression | None:
+        """Compile one expression and check the names it uses."""
+        try:
+            expression = compile_expression(source)
+        except ExpressionSyntaxError as exc:
+            self.error(path, exc.message, column=exc.column)
+            return None
+        self.compiled[path] = expression
+        for name in unknown_roots(expression, scope):
+            self.error(path, self._unknown_root_message(name, scope))
+        for root, name in sorted(expression.members):
+            if root in scope:
+                problem = self._member_problem(root, name)
+                if problem:
+                    self.error(path, f"`{root}.{name}`: {problem}")
+        return expression
+
+    @staticmethod
+    def _unknown_root_message(name: str, scope: frozenset[str]) -> str:
+        if name == "event":
+            return "`event` is only in scope in an event correlation and in the `set` of a wait step that waits for an event"
+        if scope == TRIGGER_SCOPE:
+            return f"unknown name `{name}`: only record and now are in scope in a trigger condition"
+        return f"unknown name `{name}`; names in scope: {', '.join(sorted(scope))}"
+
+    def _member_problem(self, root: str, name: str) -> str | None:
+        if root == "inputs":
+            known = self.input_names
+            return None if known is None or name in known else f"no input {name!r} is declared"
+        if root == "vars":
+            known = self.variable_names
+            return None if known is None or name in known else f"no variable {name!r} is declared"
+        wanted = "stage" if root == "stages" else "step"
+        node = self.by_id.get(name)
+        if node is None:
+            return f"there is no {wanted} {name!r}" if self.nodes_complete else None
+        is_wanted = node.type == "stage" if wanted == "stage" else node.is_step
+        if is_wanted or node.type is None:
+            return None
+        return f"{name!r} is a {node.type} node, not a {wanted}"
+
+    # ---- nodes
+
+    def _check_node(self, node: _Item) -> None:
+        if node.id is None or node.type is None:
+            return
+        if node.is_step:
+            self._check_step(node)
+        check = {
+            "stage": self._check_stage,
+            "interactive": self._check_interactive,
+            "background": self._check_background,
+            "wait": self._check_wait,
+            "decision": self._check_decision,
+        }.get(node.type)
+        if check:
+            check(node)
+
+    def _check_stage(self, node: _Item) -> None:
+        entry = node.get("entry")
+        if isinstance(entry, dict):
+            self.compile(node.at("entry", "condition"), entry["condition"], SCOPE)
+        exit_ = node.get("exit")
+        if isinstance(exit_, dict) and exit_.get("when") == "condition":
+            self.compile(node.at("exit", "condition"), exit_["condition"], SCOPE)
+        if self.nodes_complete and not any(s.is_step and s.get("stage") == node.id for s in self.nodes or ()):
+            self.warning(node.path, "the stage has no steps: it completes as soon as it starts (or when its exit condition holds)")
+
+    def _check_step(self, node: _Item) -> None:
+        stage_id = node.get("stage")
+        if stage_id is not None:
+            stage = self.by_id.get(stage_id)
+            if stage is None:
+                self.error(node.at("stage"), f"there is no stage {stage_id!r}")
+            elif stage.type not in ("stage", None):
+                self.error(node.at("stage"), f"{stage_id!r} is a {stage.type} node, not a stage")
+        start = node.get("start")
+        if isinstance(start, dict) and start["when"] == "after":
+            self._check_after(node, start["steps"])
+        elif isinstance(start, dict) and start["when"] == "condition":
+            self.compile(node.at("start", "condition"), start["condition"], SCOPE)
+        self._check_set(node)
+
+    def _check_after(self, node: _Item, step_ids: list[str]) -> None:
+        stage_id = node.get("stage")
+        seen: set[str] = set()
+        for index, step_id in enumerate(step_ids):
+            path = node.at("start", "steps", index)
+            other = self.by_id.get(step_id)
+            if step_id in seen:
+                self.error(path, f"lists {step_id!r} more than once")
+            elif step_id == node.id:
+                self.error(path, "a step cannot start after itself")
+            elif other is None:
+                if self.nodes_complete:
+                    self.error(path, f"there is no step {step_id!r}")
+            elif other.type is not None and not other.is_step:
+                self.error(path, f"{step_id!r} is a {other.type} node, not a step")
+            elif other.ok("stage") and stage_id is not None and other.get("stage") != stage_id:
+                self.error(path, f"{step_id!r} is a step of stage {other.get('stage')!r}: `after` names steps of the same stage ({stage_id!r})")
+            seen.add(step_id)
+
+    def _check_set(self, node: _Item) -> None:
+        assignments = node.get("set") or {}
+        scope = EVENT_SCOPE if node.type == "wait" and "event" in node.raw else SCOPE
+        for name, source in assignments.items():
+            if self.variable_names is not None and name not in self.variable_names:
+                self.error(node.at("set", name), f"no variable {name!r} is declared; declare it under variables")
+            self.compile(node.at("set", name), source, scope)
+
+    def _check_after_cycles(self) -> None:
+        """Steps that start after each other in a loop never start."""
+        assert self.nodes is not None
+        graph: dict[str, list[str]] = {}
+        for node in self.nodes:
+            start = node.get("start") if node.id and node.is_step else None
+            if isinstance(start, dict) and start["when"] == "after":
+                graph[node.id] = [s for s in start["steps"] if s != node.id and self._same_stage(node, s)]
+        for cycle in _cycles(graph, order=[n.id for n in self.nodes if n.id in graph]):
+            first = self.by_id[cycle[0]]
+            self.error(first.at("start", "steps"), f"steps start after each other in a cycle, so none of them can start: {' → '.join(cycle)}")
+
+    def _same_stage(self, node: _Item, other_id: str) -> bool:
+        other = self.by_id.get(other_id)
+        return other is not None and other.is_step and other.get("stage") == node.get("stage")
+
+    def _check_interactive(self, node: _Item) -> None:
+        self._check_assignee(node.at("assignee"), node.get("assignee"))
+        if node.ok("form"):
+            self._check_form(node, node.data["form"])
+        escalation = node.get("escalation")
+        if isinstance(escalation, dict):
+            self._check_escalation(node, escalation)
+        approval = node.get("approval")
+        if isinstance(approval, dict):
+            self._check_approval(node, approval)
+
+    def _check_assignee(self, path: Path, assignee: Any) -> None:
+        if isinstance(assignee, dict) and assignee.get("type") == "expression":
+            self.compile((*path, "value"), assignee["value"], SCOPE)
+
+    def _check_form(self, node: _Item, form: dict[str, Any]) -> None:
+        first: dict[str, int] = {}
+        for index, form_field in enumerate(form.get("fields", [])):
+            path = node.at("form", "fields", index)
+            name = form_field["name"]
+            if name in first:
+                self.error((*path, "name"), f"duplicate field name {name!r}: form.fields[{first[name]}] has it too")
+            first.setdefault(name, index)
+            self._check_form_field(path, form_field)
+        values: dict[str, int] = {}
+        for index, outcome in enumerate(form["outcomes"]):
+            value = outcome["value"]
+            if value in values:
+                self.error(node.at("form", "outcomes", index, "value"), f"duplicate outcome {value!r}: form.outcomes[{values[value]}] has it too")
+            values.setdefault(value, index)
+
+    def _check_form_field(self, path: Path, form_field: dict[str, Any]) -> None:
+        has_options = form_field["type"] in ("select", "multiselect")
+        if has_options and "options" not in form_field:
+            self.error((*path, "options"), f"is required for a {form_field['type']} field")
+        elif not has_options and "options" in form_field:
+            self.error((*path, "options"), f"only applies to select and multiselect fields, not to {form_field['type']}")
+        elif "default" in form_field and form_field["default"] is not None:
+            problem = check_form_value(form_field, form_field["default"])
+            if problem:
+                self.error((*path, "default"), problem)
+
+    def _check_escalation(self, node: _Item, escalation: dict[str, Any]) -> None:
+        if "due" not in node.raw:
+            self.error(node.at("escalation"), "needs `due` on the step: an escalation is counted from the due date")
+        if escalation["action"] == "reassign" and "to" not in escalation:
+            self.error(node.at("escalation", "to"), "is required when the action is reassign: whom the work goes to")
+        self._check_assignee(node.at("escalation", "to"), escalation.get("to"))
+
+    def _check_approval(self, node: _Item, approval: dict[str, Any]) -> None:
+        approvers = approval.get("approvers")
+        if approval["policy"] == "quorum":
+            quorum = approval.get("quorum")
+            if quorum is None:
+                self.error(node.at("approval", "quorum"), "is required when the policy is quorum")
+            elif approvers is not None and quorum > len(approvers):
+                self.error(node.at("approval", "quorum"), f"must be between 1 and the number of approvers ({len(approvers)})")
+        elif "quorum" in approval:
+            self.error(node.at("approval", "quorum"), f"only applies to the quorum policy, not to {approval['policy']}")
+        for index, approver in enumerate(approvers or []):
+            self._check_assignee(node.at("approval", "approvers", index), approver)
+        outcome = approval.get("approve_outcome")
+        if outcome is not None and node.ok("form"):
+            values = [o["value"] for o in node.data["form"]["outcomes"]]
+            if outcome not in values:
+                self.error(node.at("approval", "approve_outcome"), f"must be one of the form outcomes: {', '.join(values)}")
+
+    def _check_background(self, node: _Item) -> None:
+        name = node.get("action")
+        action = self.actions.get(name) if name is not None else None
+        if name is not None and action is None:
+            known = ", ".join(self.actions.names()) or "(none)"
+            self.error(node.at("action"), f"no action {name!r} is registered; registered actions: {known}")
+        mapping = node.get("inputs")
+        if action is not None and node.ok("inputs"):
+            self._check_action_inputs(node, action, mapping or {})
+        for input_name, source in (mapping or {}).items():
+            self.compile(node.at("inputs", input_name), source, SCOPE)
+
+    def _check_action_inputs(self, node: _Item, action: Any, mapping: dict[str, Any]) -> None:
+        declared = ", ".join(f.name for f in action.inputs) or "(none)"
+        if not action.open_inputs:
+            for input_name in mapping:
+                if action.input(input_name) is None:
+                    self.error(node.at("inputs", input_name), f"action {action.name} has no input {input_name!r}; its inputs: {declared}")
+        for declared_field in action.inputs:
+            if declared_field.required and declared_field.name not in mapping:
+                self.error(node.at("inputs"), f"misses the required input {declared_field.name!r} of action {action.name}")
+
+    def _check_wait(self, node: _Item) -> None:
+        present = [name for name in ("until", "event", "timer") if name in node.raw]
+        if not present:
+            self.error(node.path, "a wait step needs exactly one of: until, event, timer")
+        for extra in present[1:]:
+            self.error(node.at(extra), f"conflicts with `{present[0]}`: a wait step has exactly one of until, event, timer")
+        if node.get("until") is not None:
+            self.compile(node.at("until"), node.data["until"], SCOPE)
+        event = node.get("event")
+        if isinstance(event, dict):
+            self.compile(node.at("event", "correlation"), event["correlation"], EVENT_SCOPE)
+        timer = node.get("timer")
+        if isinstance(timer, dict):
+            self._check_timer(node, timer)
+
+    def _check_timer(self, node: _Item, timer: dict[str, Any]) -> None:
+        if "duration" not in timer and "at" not in timer:
+            self.error(node.at("timer"), "needs exactly one of: duration, at")
+        elif "duration" in timer and "at" in timer:
+            self.error(node.at("timer", "at"), "conflicts with `duration`: a timer has exactly one of duration, at")
+        elif "at" in timer:
+            self.compile(node.at("timer", "at"), timer["at"], SCOPE)
+
+    def _check_decision(self, node: _Item) -> None:
+        outcomes = node.raw.get("outcomes", [])
+        if not (node.ok("outcomes") or isinstance(node.errors.get("outcomes"), dict)):
+            return  # not a list at all
+        first: dict[str, int] = {}
+        for index, outcome in enumerate(outcomes):
+            if not node.ok("outcomes", index):
+                continue  # checked outcome by outcome: one broken outcome does not hide the others
+            path = node.at("outcomes", index)
+            outcome_id = outcome["id"]
+            if outcome_id == "default":
+                self.error((*path, "id"), "`default` is implicit in every decision and must not be declared")
+            elif outcome_id in first:
+                self.error((*path, "id"), f"duplicate outcome id {outcome_id!r}: outcomes[{first[outcome_id]}] has it too")
+            first.setdefault(outcome_id, index)
+            self.compile((*path, "condition"), outcome["condition"], SCOPE)
+        if node.ok("outcomes") and not outcomes:
+            self.warning(node.at("outcomes"), "the decision has no outcomes: it always takes the default edge")
+
+
+# --------------------------------------------------------------------------- graph
+
+
+class _GraphCheck:
+    """Edges, edge counts per node, reachability and cycles of stages."""
+
+    def __init__(self, checker: _Checker):
+        self.checker = checker
+        self.nodes: list[_Item] = checker.nodes or []
+        self.edges: list[_Item] = checker.edges or []
+        self.by_id = checker.by_id
+        # Edges whose two ends are known nodes; reachability needs all of them.
+        self.usable: list[tuple[_Item, _Item, _Item]] = []
+        self.complete = checker.nodes_complete
+        # Sources with an edge too broken to count, so their edge counts are not judged.
+        self.uncertain: set[str] = set()
+
+    def run(self) -> None:
+        for edge in self.edges:
+            self._check_edge(edge)
+        if len(self.usable) != len(self.checker.document["edges"]):
+            self.complete = False
+        outgoing: dict[str, list[_Item]] = defaultdict(list)
+        for edge, source, _ in self.usable:
+            outgoing[source.id].append(edge)
+        for node in self.nodes:
+            if node.id is not None and node.id not in self.uncertain:
+                self._check_outgoing(node, outgoing[node.id])
+        if self.complete:
+            self._check_reachability()
+        self._check_stage_cycles()
+
+    def _check_edge(self, edge: _Item) -> None:
+        source = self._end_node(edge, "source")
+        target = self._end_node(edge, "target")
+        if source is None:
+            return
+        if not (edge.ok("kind") and edge.ok("outcome")):
+            self.uncertain.add(source.id)
+        source_ok = self._check_source(edge, source)
+        if target is None or not source_ok or not self._check_target(edge, target):
+            return
+        self._check_labels(edge, source)
+        self.usable.append((edge, source, target))
+
+    def _end_node(self, edge: _Item, end: str) -> _Item | None:
+        node_id = edge.get(end)
+        if node_id is None:
+            return None
+        node = self.by_id.get(node_id)
+        if node is None:
+            self.checker.error(edge.at(end), f"there is no node {node_id!r}")
+        return node
+
+    def _check_source(self, edge: _Item, source: _Item) -> bool:
+        if source.is_step:
+            self.checker.error(edge.at("source"), f"{source.id!r} is a step, and steps have no edges; connect its stage instead")
+        elif source.type == "end":
+            self.checker.error(edge.at("source"), f"{source.id!r} is an end node, and an end has no outgoing edge")
+        return source.type in ("start", "stage", "decision")
+
+    def _check_target(self, edge: _Item, target: _Item) -> bool:
+        if target.type == "start":
+            self.checker.error(edge.at("target"), "an edge cannot lead to the start node")
+        elif target.is_step:
+            self.checker.error(edge.at("target"), f"{target.id!r} is a step, and steps have no edges; target its stage instead")
+        return target.type in ("stage", "decision", "end")
+
+    def _check_labels(self, edge: _Item, source: _Item) -> None:
+        """``kind`` only on stage edges; ``outcome`` only and always on decision edges."""
+        if "kind" in edge.raw and edge.ok("kind") and source.type != "stage":
+            self.checker.error(edge.at("kind"), f"only edges leaving a stage have a kind; {source.id!r} is a {source.type} node")
+        if source.type == "decision" and "outcome" not in edge.raw:
+            self.checker.error(edge.at("outcome"), f"is required on an edge leaving decision {source.id!r}: one of its outcomes or default")
+            self.uncertain.add(source.id)
+        elif source.type != "decision" and "outcome" in edge.raw:
+            self.checker.error(edge.at("outcome"), f"only edges leaving a decision have an outcome; {source.id!r} is a {source.type} node")
+
+    def _check_outgoing(self, node: _Item, edges: list[_Item]) -> None:
+        if node.type == "start":
+            self._exactly_one(node, edges, "the start node needs exactly one outgoing edge, to the first stage")
+        elif node.type == "stage":
+            normal = [e for e in edges if "kind" not in e.raw]
+            faults = [e for e in edges if "kind" in e.raw]
+            self._exactly_one(node, normal, "the stage needs one outgoing edge (besides an error edge) to a stage, decision or end")
+            for extra in faults[1:]:
+                self.checker.error(extra.at("kind"), f"stage {node.id!r} already has an error edge ({faults[0].id}); a stage has at most one")
+        elif node.type == "decision" and node.ok("outcomes"):
+            self._check_decision_edges(node, edges)
+
+    def _exactly_one(self, node: _Item, edges: list[_Item], missing: str) -> None:
+        if not edges:
+            self.checker.error(node.path, missing)
+        for extra in edges[1:]:
+            self.checker.error(
+                extra.at("source"), f"{node.id!r} already has an outgoing edge ({edges[0].id}); a {node.type} has exactly one (use a decision to branch)"
+            )
+
+    def _check_decision_edges(self, node: _Item, edges: list[_Item]) -> None:
+        outcomes = [o["id"] for o in node.data.get("outcomes", [])]
+        names = [*outcomes, "default"]
+        taken: dict[str, _Item] = {}
+        for edge in edges:
+            outcome = edge.get("outcome")
+            if outcome is None:
+                continue
+            if outcome not in names:
+                self.checker.error(edge.at("outcome"), f"decision {node.id!r} has no outcome {outcome!r}; its outcomes: {', '.join(names)}")
+            elif outcome in taken:
+                self.checker.error(edge.at("outcome"), f"outcome {outcome!r} of decision {node.id!r} already has an edge ({taken[outcome].id})")
+            else:
+                taken[outcome] = edge
+        for index, outcome in enumerate(outcomes):
+            if outcome not in taken and outcome != "default":
+                self.checker.error(node.at("outcomes", index), f"outcome {outcome!r} has no edge; every outcome needs exactly one")
+        if "default" not in taken:
+            self.checker.error(node.at("outcomes"), 'the default outcome has no edge; add one with "outcome": "default"')
+
+    def _check_reachability(self) -> None:
+        start = next((n for n in self.nodes if n.type == "start"), None)
+        if start is None:
+            return
+        forward: dict[str, list[str]] = defaultdict(list)
+        backward: dict[str, list[str]] = defaultdict(list)
+        for _, source, target in self.usable:
+            forward[source.id].append(target.id)
+            backward[target.id].append(source.id)
+        reached = _reach([start.id], forward)
+        graph_nodes = [n for n in self.nodes if n.type in ("stage", "decision", "end")]
+        for node in graph_nodes:
+            if node.id not in reached:
+                self.checker.error(node.path, "is not reachable from start")
+        ends = [n.id for n in graph_nodes if n.type == "end" and n.id in reached]
+        if not ends:
+            return
+        finishing = _reach(ends, backward)
+        for node in graph_nodes:
+            if node.id in reached and node.id not in finishing:
+                self.checker.warning(node.path, "no end can be reached from here: a run that gets here never completes")
+
+    def _check_stage_cycles(self) -> None:
+        graph: dict[str, list[str]] = defaultdict(list)
+        for _, source, target in self.usable:
+            if source.type == "stage" and target.type == "stage":
+                graph[source.id].append(target.id)
+        order = [n.id for n in self.nodes if n.type == "stage" and n.id in graph]
+        for cycle in _cycles(graph, order):
+            self.checker.error(
+                self.by_id[cycle[0]].path,
+                f"stages form a cycle that passes through no decision: {' → '.join(cycle)}; a loop must go through a decision so that it can end",
+            )
+
+
+def _reach(roots: list[str], graph: Mapping[str, list[str]]) -> set[str]:
+    seen = set(roots)
+    queue = deque(roots)
+    while queue:
+        for nxt in graph.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _cycles(graph: Mapping[str, list[str]], order: list[str]) -> list[list[str]]:
+    """One cycle per strongly connected component that has one, as ``[a, b, ..., a]``.
+
+    Each cycle starts at its component's first node in ``order``. Iterative, so a
+    long chain of nodes does not hit the recursion limit.
+    """
+    rank = {node: position for position, node in enumerate(order)}
+    cycles = []
+    for component in _components(graph, order):
+        first = min(component, key=lambda node: rank.get(node, len(rank)))
+        path = _path_back(first, graph, component)
+        if path:
+            cycles.append(path)
+    cycles.sort(key=lambda cycle: rank.get(cycle[0], len(rank)))
+    return cycles
+
+
+def _components(graph: Mapping[str, list[str]], order: list[str]) -> list[set[str]]:
+    """Tarjan's strongly connected components, iteratively."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+    for root in order:
+        if root in index:
+            continue
+        work = [(root, iter(graph.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph.get(child, ()))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                components.append(component)
+    return components
+
+
+def _path_back(first: str, graph: Mapping[str, list[str]], component: set[str]) -> list[str] | None:
+    """A shortest path from ``first`` back to itself inside ``component``."""
+    parents: dict[str, str] = {}
+    queue = deque([first])
+    while queue:
+        node = queue.popleft()
+        for nxt in graph.get(node, ()):
+            if nxt == first:
+                path = [node]
+                while path[-1] != first:
+                    path.append(parents[path[-1]])
+                return [*reversed(path), first]
+            if nxt in component and nxt not in parents:
+                parents[nxt] = node
+                queue.append(nxt)
+    return None
+
+
+# --------------------------------------------------------------------------- field paths
+
+
+def _field_path(container: Any, parts: Path) -> str:
+    """``("form", "fields", 0, "type")`` → ``form.fields[0].type``.
+
+    List positions are written ``[i]``; names that are not plain identifiers are
+    quoted (``set['a b']``).
+    """
+    text = ""
+    current = container
+    for part in parts:
+        if isinstance(current, list) or (current is None and isinstance(part, int)):
+            text += f"[{part}]"
+        elif isinstance(part, str) and _PLAIN_NAME.match(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{_show(part)}]"
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            current = None
+    return text

@@ -1,0 +1,49 @@
+"""ISO-8601 durations (``P2D``, ``PT4H30M``, ``P1M``) added to aware datetimes."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+_PATTERN = re.compile(
+    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """Calendar months plus an exact time delta, as ISO-8601 durations mean."""
+
+    months: int
+    delta: timedelta
+    text: str
+
+    def after(self, moment: datetime) -> datetime:
+        """The moment this duration after ``moment`` (months keep the day, clamped)."""
+        if self.months:
+            month_index = moment.month - 1 + self.months
+            year = moment.year + month_index // 12
+            month = month_index % 12 + 1
+            day = min(moment.day, calendar.monthrange(year, month)[1])
+            moment = moment.replace(year=year, month=month, day=day)
+        return moment + self.delta
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse an ISO-8601 duration or raise ``ValueError`` saying what is expected."""
+    match = _PATTERN.match(text) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f"{text!r} is not an ISO-8601 duration such as P2D, PT4H or P1M")
+    parts = {k: float(v) if k == "seconds" else int(v) for k, v in match.groupdict().items() if v is not None}
+    months = parts.get("years", 0) * 12 + parts.get("months", 0)
+    delta = timedelta(
+        weeks=parts.get("weeks", 0),
+        days=parts.get("days", 0),
+        hours=parts.get("hours", 0),
+        minutes=parts.get("minutes", 0),
+        seconds=parts.get("seconds", 0),
+    )
+    return Duration(months=months, delta=delta, text=text)

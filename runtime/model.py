@@ -1,0 +1,265 @@
+"""Run state: the rows a store keeps. Plain dataclasses, JSON-friendly values.
+
+Definitions (an orchestration version and its compiled spec) live apart, in
+:mod:`runtime.spec`; a run refers to its version by key and number.
+Every class has a string or integer ``id``; ``INDEXED`` names the fields a store
+must be able to look rows up by quickly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+RUN_STATUSES = ("in_progress", "completed", "error", "suspended", "cancelled")
+NODE_STATUSES = ("not_started", "waiting", "in_progress", "completed", "discontinued", "error")
+WORK_ITEM_STATUSES = ("open", "claimed", "completed", "cancelled")
+OPEN_STEP = ("waiting", "in_progress")
+
+
+@dataclass
+class Orchestration:
+    INDEXED: ClassVar[tuple[str, ...]] = ()
+    id: str  # the key
+    label: str
+    active_version: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class Version:
+    INDEXED: ClassVar[tuple[str, ...]] = ("orchestration",)
+    id: str  # "<key>:<number>"
+    orchestration: str
+    number: int
+    document: dict[str, Any]
+    created_at: datetime
+    created_by: str | None = None
+    trigger_object: str | None = None  # record type that starts it, for trigger look-ups
+
+
+@dataclass
+class Run:
+    INDEXED: ClassVar[tuple[str, ...]] = ("record_id", "parent_run_id")
+    id: str
+    orchestration: str
+    version: int
+    status: str
+    inputs: dict[str, Any]
+    vars: dict[str, Any]
+    started_at: datetime
+    updated_at: datetime
+    started_by: str | None = None
+    record_object: str | None = None
+    record_id: str | None = None
+    #: The stage, decision or end the run is at; None before it leaves start.
+    current_node: str | None = None
+    ended_at: datetime | None = None
+    error: dict[str, Any] | None = None
+    #: Bumped on every write; a write that expects an older revision is refused.
+    revision: int = 0
+    parent_run_id: str | None = None
+    parent_step_id: str | None = None
+    parent_visit: int | None = None
+    parent_waits: bool = False
+    #: Stage visits so far: orders the history when the clock has not moved.
+    visits: int = 0
+
+
+@dataclass
+class StageVisit:
+    INDEXED: ClassVar[tuple[str, ...]] = ("run_id",)
+    id: str  # "<run>:<stage>:<visit>"
+    run_id: str
+    stage_id: str
+    visit: int
+    status: str
+    created_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    current: bool = True
+    #: 1 for the run's first stage visit, 2 for the next, whichever stage.
+    position: int = 0
+
+
+@dataclass
+class StepRun:
+    INDEXED: ClassVar[tuple[str, ...]] = ("run_id",)
+    id: str  # "<run>:<step>:<visit>"
+    run_id: str
+    step_id: str
+    stage_id: str
+    visit: int
+    status: str = "not_started"
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    outcome: str | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    completed_by: str | None = None
+    attempts: int = 0
+    #: Attempts made before the last admin retry; retries are counted from here.
+    retry_base: int = 0
+    error: str | None = None
+    current: bool = True
+
+
+@dataclass
+class WorkItem:
+    INDEXED: ClassVar[tuple[str, ...]] = ("run_id", "assignee_value")
+    id: str
+    run_id: str
+    orchestration: str
+    step_id: str
+    stage_id: str
+    visit: int
+    label: str
+    assignee_type: str  # user | group | queue
+    assignee_value: str
+    status: str
+    created_at: datetime
+    due_at: datetime | None = None
+    claimed_by: str | None = None
+    escalated_at: datetime | None = None
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+    outcome: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    comment: str | None = None
+    record_object: str | None = None
+    record_id: str | None = None
+
+
+@dataclass
+class Timer:
+    INDEXED: ClassVar[tuple[str, ...]] = ("run_id",)
+    id: str
+    run_id: str
+    kind: str  # wait | escalation
+    step_id: str
+    visit: int
+    due_at: datetime
+    work_item_id: str | None = None
+
+
+@dataclass
+class Job:
+    """One attempt of a background action; claimed by a worker."""
+
+    INDEXED: ClassVar[tuple[str, ...]] = ("run_id", "status")
+    id: str
+    run_id: str
+    step_id: str
+    visit: int
+    attempt: int
+    action: str
+    inputs: dict[str, Any]
+    status: str  # queued | running | done | failed | cancelled
+    run_after: datetime
+    idempotency_key: str
+    created_at: datetime
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+
+
+@dataclass
+class Subscription:
+    """A wait step waiting for an event."""
+
+    INDEXED: ClassVar[tuple[str, ...]] = ("run_id", "name")
+    id: str
+    run_id: str
+    step_id: str
+    visit: int
+    name: str
+    key: Any = None  # correlation key, or None when matched by predicate
+    predicate: bool = False
+
+
+@dataclass
+class BufferedEvent:
+    """An event that arrived before anyone waited for it."""
+
+    INDEXED: ClassVar[tuple[str, ...]] = ("name",)
+    id: str
+    name: str
+    correlation: Any
+    payload: dict[str, Any]
+    received_at: datetime
+    expires_at: datetime
+
+
+@dataclass
+class RunEvent:
+    """One line of a run's append-only log. ``id`` is the store-wide sequence."""
+
+    INDEXED: ClassVar[tuple[str, ...]] = ("run_id",)
+    id: int
+    run_id: str
+    type: str
+    at: datetime
+    node: str | None = None
+    visit: int | None = None
+    by: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Notification:
+    INDEXED: ClassVar[tuple[str, ...]] = ("to_value",)
+    id: str
+    kind: str  # assignment | escalation | reassignment | message
+    to_type: str
+    to_value: str
+    subject: str
+    body: str
+    created_at: datetime
+    run_id: str | None = None
+    work_item_id: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass
+class Record:
+    INDEXED: ClassVar[tuple[str, ...]] = ("object", "idempotency_key")
+    id: str
+    object: str
+    fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    owner: str | None = None
+    revision: int = 0
+    idempotency_key: str | None = None
+
+
+@dataclass
+class RecordType:
+    """A record type and its typed fields: ``[{"name", "type", "required", "label"}]``."""
+
+    INDEXED: ClassVar[tuple[str, ...]] = ()
+    id: str  # the type name
+    label: str
+    fields: list[dict[str, Any]]
+    created_at: datetime
+
+
+ROW_TYPES = (
+    Orchestration,
+    Version,
+    Run,
+    StageVisit,
+    StepRun,
+    WorkItem,
+    Timer,
+    Job,
+    Subscription,
+    BufferedEvent,
+    RunEvent,
+    Notification,
+    Record,
+    RecordType,
+)

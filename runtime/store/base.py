@@ -1,0 +1,57 @@
+"""The store interface the engine talks to.
+
+A store keeps the rows of :mod:`runtime.model`. The engine opens a transaction per
+operation; every state change and the events it appends to the run's log are
+written by one transaction, or not at all.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from runtime.model import Job, RunEvent, Timer
+
+T = TypeVar("T")
+
+
+class Transaction(Protocol):
+    def get(self, cls: type[T], id: Any) -> T | None:
+        """The row, a copy the caller may change and pass to :meth:`update`."""
+        ...
+
+    def insert(self, row: Any) -> None: ...
+
+    def update(self, row: Any, expect: dict[str, Any] | None = None) -> bool:
+        """Write ``row``; with ``expect``, only if the stored row still has those values.
+
+        A tuple as an expected value means "any of these". Returns whether it wrote.
+        """
+        ...
+
+    def delete(self, cls: type, id: Any) -> None: ...
+
+    def find(self, cls: type[T], **filters: Any) -> list[T]:
+        """Rows whose fields equal the filters (a tuple, list or set means "any of")."""
+        ...
+
+    def append_event(self, event: RunEvent) -> int:
+        """Append to the run's log; assigns and returns the store-wide sequence number."""
+        ...
+
+    def events(self, run_id: str, after: int = 0, limit: int | None = None) -> list[RunEvent]: ...
+
+    def due_timers(self, now: datetime, limit: int) -> list[Timer]: ...
+
+
+class Store(Protocol):
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+
+    def claim_jobs(self, now: datetime, worker: str, limit: int) -> list[Job]:
+        """Atomically mark up to ``limit`` ready jobs as running for ``worker``."""
+        ...
+
+    def events_after(self, after: int, limit: int) -> list[RunEvent]:
+        """Events of every run with a sequence number above ``after``, in order."""
+        ...

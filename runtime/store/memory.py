@@ -1,0 +1,182 @@
+"""An in-memory store for fast tests: same semantics as the SQL store.
+
+One lock serialises transactions; writes are buffered and applied on commit, so an
+operation that fails half-way leaves nothing behind. Rows go in and out as copies:
+changing a row the store handed out changes nothing until it is written back.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import datetime
+from typing import Any, Iterator, TypeVar
+
+from runtime.model import ROW_TYPES, Job, RunEvent, Timer
+
+T = TypeVar("T")
+_DELETED = object()
+
+
+def _copy_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_value(v) for v in value]
+    return value
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {cls: tuple(f.name for f in fields(cls)) for cls in ROW_TYPES}
+
+
+def _clone(row: T) -> T:
+    cls = type(row)
+    new = cls.__new__(cls)
+    for name in _FIELDS[cls]:
+        setattr(new, name, _copy_value(getattr(row, name)))
+    return new
+
+
+def _matches(row: Any, filters: dict[str, Any]) -> bool:
+    for name, wanted in filters.items():
+        value = getattr(row, name)
+        if isinstance(wanted, (tuple, list, set, frozenset)):
+            if value not in wanted:
+                return False
+        elif value != wanted:
+            return False
+    return True
+
+
+class InMemoryStore:
+    """Rows in dictionaries, with the indexes the model declares."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._tables: dict[type, dict[Any, Any]] = {cls: {} for cls in ROW_TYPES}
+        self._indexes: dict[type, dict[str, defaultdict[Any, set[Any]]]] = {
+            cls: {name: defaultdict(set) for name in cls.INDEXED} for cls in ROW_TYPES
+        }
+        self._events: list[RunEvent] = []
+        self._events_by_run: defaultdict[str, list[RunEvent]] = defaultdict(list)
+
+    @contextmanager
+    def transaction(self) -> Iterator["_Transaction"]:
+        with self._lock:
+            tx = _Transaction(self)
+            yield tx
+            tx._commit()
+
+    def claim_jobs(self, now: datetime, worker: str, limit: int) -> list[Job]:
+        with self.transaction() as tx:
+            ready = sorted(
+                (j for j in tx.find(Job, status="queued") if j.run_after <= now), key=lambda j: (j.run_after, j.id)
+            )[:limit]
+            claimed = []
+            for job in ready:
+                job.status, job.claimed_by, job.claimed_at, job.heartbeat_at = "running", worker, now, now
+                if tx.update(job, expect={"status": "queued"}):
+                    claimed.append(job)
+            return claimed
+
+    def events_after(self, after: int, limit: int) -> list[RunEvent]:
+        with self._lock:
+            # Sequence numbers are dense and start at 1, so the list index is seq - 1.
+            return [_clone(e) for e in self._events[after : after + limit]]
+
+    # -- used by _Transaction on commit -------------------------------------------------
+
+    def _put(self, cls: type, key: Any, row: Any) -> None:
+        table = self._tables[cls]
+        old = table.get(key)
+        for name, index in self._indexes[cls].items():
+            if old is not None:
+                index[getattr(old, name)].discard(key)
+            if row is not _DELETED:
+                index[getattr(row, name)].add(key)
+        if row is _DELETED:
+            table.pop(key, None)
+        else:
+            table[key] = row
+
+
+class _Transaction:
+    def __init__(self, store: InMemoryStore):
+        self._store = store
+        self._writes: dict[tuple[type, Any], Any] = {}
+        self._new_events: list[RunEvent] = []
+
+    def _current(self, cls: type, key: Any) -> Any:
+        pending = self._writes.get((cls, key))
+        if pending is not None:
+            return None if pending is _DELETED else pending
+        return self._store._tables[cls].get(key)
+
+    def get(self, cls: type[T], id: Any) -> T | None:
+        row = self._current(cls, id)
+        return _clone(row) if row is not None else None
+
+    def insert(self, row: Any) -> None:
+        cls = type(row)
+        if self._current(cls, row.id) is not None:
+            raise KeyError(f"{cls.__name__} {row.id!r} already exists")
+        self._writes[(cls, row.id)] = _clone(row)
+
+    def update(self, row: Any, expect: dict[str, Any] | None = None) -> bool:
+        cls = type(row)
+        stored = self._current(cls, row.id)
+        if stored is None:
+            return False
+        if expect and not _matches(stored, expect):
+            return False
+        self._writes[(cls, row.id)] = _clone(row)
+        return True
+
+    def delete(self, cls: type, id: Any) -> None:
+        if self._current(cls, id) is not None:
+            self._writes[(cls, id)] = _DELETED
+
+    def find(self, cls: type[T], **filters: Any) -> list[T]:
+        table = self._store._tables[cls]
+        keys: Any = None
+        for name in cls.INDEXED:  # type: ignore[attr-defined]
+            wanted = filters.get(name)
+            if name in filters and not isinstance(wanted, (tuple, list, set, frozenset)):
+                keys = self._store._indexes[cls][name].get(wanted, ())
+                break
+        if keys is None:
+            keys = table.keys()
+        found = []
+        seen = set()
+        for key in list(keys):
+            seen.add(key)
+            row = self._current(cls, key)
+            if row is not None and _matches(row, filters):
+                found.append(_clone(row))
+        for (row_cls, key), row in self._writes.items():
+            if row_cls is cls and key not in seen and row is not _DELETED and _matches(row, filters):
+                found.append(_clone(row))
+        return found
+
+    def append_event(self, event: RunEvent) -> int:
+        event.id = len(self._store._events) + len(self._new_events) + 1
+        self._new_events.append(_clone(event))
+        return event.id
+
+    def events(self, run_id: str, after: int = 0, limit: int | None = None) -> list[RunEvent]:
+        rows = [e for e in self._store._events_by_run.get(run_id, ()) if e.id > after]
+        rows += [e for e in self._new_events if e.run_id == run_id and e.id > after]
+        return [_clone(e) for e in rows[:limit]]
+
+    def due_timers(self, now: datetime, limit: int) -> list[Timer]:
+        due = [t for t in self.find(Timer) if t.due_at <= now]
+        return sorted(due, key=lambda t: (t.due_at, t.id))[:limit]
+
+    def _commit(self) -> None:
+        for (cls, key), row in self._writes.items():
+            self._store._put(cls, key, row)
+        for event in self._new_events:
+            self._store._events.append(event)
+            self._store._events_by_run[event.run_id].append(event)
