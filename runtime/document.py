@@ -884,7 +884,8 @@ class _Checker:
         if stage_id is not None:
             stage = self.by_id.get(stage_id)
             if stage is None:
-                self.error(node.at("stage"), f"there is no stage {stage_id!r}")
+                if self.nodes_complete:  # otherwise it may be the node whose id is broken
+                    self.error(node.at("stage"), f"there is no stage {stage_id!r}")
             elif stage.type not in ("stage", None):
                 self.error(node.at("stage"), f"{stage_id!r} is a {stage.type} node, not a stage")
         start = node.get("start")
@@ -1027,7 +1028,7 @@ class _Checker:
                 self.error(node.at("inputs"), f"misses the required input {declared_field.name!r} of action {action.name}")
 
     def _check_wait(self, node: _Item) -> None:
-        present = [name for name in ("until", "event", "timer") if name in node.raw]
+        present = [name for name in node.raw if name in ("until", "event", "timer")]
         if not present:
             self.error(node.path, "a wait step needs exactly one of: until, event, timer")
         for extra in present[1:]:
@@ -1085,6 +1086,8 @@ class _GraphCheck:
         self.complete = checker.nodes_complete
         # Sources with an edge too broken to count, so their edge counts are not judged.
         self.uncertain: set[str] = set()
+        # A missing edge makes what lies behind it unreachable: say it once.
+        self.missing_edge = False
 
     def run(self) -> None:
         for edge in self.edges:
@@ -1097,7 +1100,7 @@ class _GraphCheck:
         for node in self.nodes:
             if node.id is not None and node.id not in self.uncertain:
                 self._check_outgoing(node, outgoing[node.id])
-        if self.complete:
+        if self.complete and not self.missing_edge:
             self._check_reachability()
         self._check_stage_cycles()
 
@@ -1119,7 +1122,7 @@ class _GraphCheck:
         if node_id is None:
             return None
         node = self.by_id.get(node_id)
-        if node is None:
+        if node is None and self.checker.nodes_complete:
             self.checker.error(edge.at(end), f"there is no node {node_id!r}")
         return node
 
@@ -1162,6 +1165,7 @@ class _GraphCheck:
     def _exactly_one(self, node: _Item, edges: list[_Item], missing: str) -> None:
         if not edges:
             self.checker.error(node.path, missing)
+            self.missing_edge = True
         for extra in edges[1:]:
             self.checker.error(
                 extra.at("source"), f"{node.id!r} already has an outgoing edge ({edges[0].id}); a {node.type} has exactly one (use a decision to branch)"
@@ -1171,21 +1175,27 @@ class _GraphCheck:
         outcomes = [o["id"] for o in node.data.get("outcomes", [])]
         names = [*outcomes, "default"]
         taken: dict[str, _Item] = {}
+        misnamed = False
         for edge in edges:
             outcome = edge.get("outcome")
             if outcome is None:
                 continue
             if outcome not in names:
                 self.checker.error(edge.at("outcome"), f"decision {node.id!r} has no outcome {outcome!r}; its outcomes: {', '.join(names)}")
+                misnamed = True
             elif outcome in taken:
                 self.checker.error(edge.at("outcome"), f"outcome {outcome!r} of decision {node.id!r} already has an edge ({taken[outcome].id})")
             else:
                 taken[outcome] = edge
+        if misnamed:
+            return  # the misnamed edge is probably meant for the outcome that lacks one
         for index, outcome in enumerate(outcomes):
             if outcome not in taken and outcome != "default":
                 self.checker.error(node.at("outcomes", index), f"outcome {outcome!r} has no edge; every outcome needs exactly one")
+                self.missing_edge = True
         if "default" not in taken:
             self.checker.error(node.at("outcomes"), 'the default outcome has no edge; add one with "outcome": "default"')
+            self.missing_edge = True
 
     def _check_reachability(self) -> None:
         start = next((n for n in self.nodes if n.type == "start"), None)

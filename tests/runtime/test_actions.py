@@ -1,0 +1,167 @@
+"""Built-in actions, the registry and plug-ins."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterator
+
+import pytest
+
+from runtime import actions as actions_module
+from runtime.actions import Action, ActionField, ActionRegistry, default_registry
+from runtime.actions.builtins import host_allowed
+from runtime.engine import Engine, _Services
+from tests.runtime.docs import one_stage, step
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    calls: list[dict[str, Any]] = []
+    status = 200
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        length = int(self.headers.get("Content-Length", 0))
+        body = json.loads(self.rfile.read(length) or b"null")
+        type(self).calls.append({"path": self.path, "body": body, "key": self.headers.get("Idempotency-Key")})
+        status = type(self).status
+        payload = json.dumps({"ok": status < 400, "got": body}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def http_server() -> Iterator[tuple[str, type[_Recorder]]]:
+    handler = type("Handler", (_Recorder,), {"calls": [], "status": 200})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    server.shutdown()
+    server.server_close()
+
+
+def http_doc(url: str) -> dict:
+    return one_stage(step(
+        "call", "background", action="http.request",
+        inputs={"url": f"'{url}/hook'", "method": "'POST'", "body": "{'amount': inputs.amount}"},
+        retry={"max_attempts": 2, "backoff": "PT1S"},
+    ), inputs=[{"name": "amount", "type": "integer", "required": True}])
+
+
+def test_http_request_to_allowed_host(store, clock, directory, http_server):
+    url, handler = http_server
+    engine = Engine(store, clock, directory, settings={"http_allowlist": ["127.0.0.1"]})
+    engine.deploy(http_doc(url))
+    run_id = engine.start("t", {"amount": 7})
+    run = engine.get_run(run_id)
+    assert run["status"] == "completed"
+    assert run["steps"][0]["outputs"]["status"] == 200
+    assert run["steps"][0]["outputs"]["body"] == {"ok": True, "got": {"amount": 7}}
+    assert handler.calls == [{"path": "/hook", "body": {"amount": 7}, "key": f"{run_id}:call:1:1"}]
+
+
+def test_http_request_server_error_is_retried(store, clock, directory, http_server):
+    url, handler = http_server
+    handler.status = 503
+    engine = Engine(store, clock, directory, settings={"http_allowlist": ["127.0.0.1"]})
+    engine.deploy(http_doc(url))
+    run_id = engine.start("t", {"amount": 1})
+    handler.status = 200
+    clock.advance("PT1S")
+    assert engine.get_run(run_id)["status"] == "completed"
+    assert [c["key"] for c in handler.calls] == [f"{run_id}:call:1:1", f"{run_id}:call:1:2"]
+
+
+def test_http_request_refuses_hosts_off_the_allowlist(store, clock, directory, http_server):
+    url, handler = http_server
+    engine = Engine(store, clock, directory, settings={"http_allowlist": ["api.example.com"]})
+    engine.deploy(http_doc(url))
+    run_id = engine.start("t", {"amount": 1})
+    run = engine.get_run(run_id)
+    assert run["status"] == "error"
+    assert "not on the allowlist" in run["error"]["message"]
+    assert run["steps"][0]["attempts"] == 1  # not retried
+    assert handler.calls == []
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://api.example.com/x", True),
+        ("https://API.example.com/x", True),
+        ("https://evil.com/?api.example.com", False),
+        ("https://api.example.com.evil.com/", False),
+        ("https://a.hooks.example.org/", True),
+        ("https://hooks.example.org.evil/", False),
+        ("file:///etc/passwd", False),
+        ("ftp://api.example.com/", False),
+        ("https://user@evil.com", False),
+    ],
+)
+def test_allowlist_matching(url: str, allowed: bool):
+    assert host_allowed(url, ["api.example.com", "*.hooks.example.org"]) is allowed
+
+
+def test_record_create_is_idempotent_across_attempts(engine: Engine):
+    engine.deploy(one_stage(
+        step("make", "background", action="record.create",
+             inputs={"object": "'ticket'", "fields": "{'title': 'from run ' + run.id}", "owner": "'sue'"}),
+    ))
+    run_id = engine.start("t")
+    run = engine.get_run(run_id)
+    created = run["steps"][0]["outputs"]
+    assert engine.get_record("ticket", created["id"])["title"] == f"from run {run_id}"
+    assert engine.get_record("ticket", created["id"])["owner"] == "sue"
+    # A second attempt (same run, step and visit) returns the same record.
+    again = _Services(engine).create_record("ticket", {"title": "dup"}, owner=None, idempotency_key=f"{run_id}:make:1")
+    assert again["id"] == created["id"]
+
+
+def test_notify_to_a_group(engine: Engine):
+    engine.deploy(one_stage(step("tell", "background", action="notify",
+                                 inputs={"to": "{'type': 'group', 'value': 'finance'}", "subject": "'Heads up'", "body": "'b'"})))
+    engine.start("t")
+    assert [n["subject"] for n in engine.notifications(to="fiona")] == ["Heads up"]
+    assert engine.notifications(to="alice") == []
+
+
+def test_unknown_action_is_rejected_at_deploy(engine: Engine):
+    from runtime.errors import DocumentInvalid
+
+    with pytest.raises(DocumentInvalid) as caught:
+        engine.deploy(one_stage(step("x", "background", action="no.such.action")))
+    assert any(d["node"] == "x" and d["field"] == "action" for d in caught.value.details)
+
+
+def test_registry_rejects_duplicates_and_bad_types():
+    registry = ActionRegistry()
+    registry.register(Action("a", lambda ctx, i: {}))
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register(Action("a", lambda ctx, i: {}))
+    with pytest.raises(ValueError, match="unknown type"):
+        registry.register(Action("b", lambda ctx, i: {}, (ActionField("x", "blob"),)))
+
+
+def test_plugins_register_through_entry_points(monkeypatch):
+    class FakeEntryPoint:
+        def __init__(self, name: str, obj: Any):
+            self.name, self._obj = name, obj
+
+        def load(self) -> Any:
+            return self._obj
+
+    def register(registry: ActionRegistry) -> None:
+        registry.register(Action("crm.sync", lambda ctx, i: {"synced": True}, description="Sync to the CRM"))
+
+    single = Action("erp.post", lambda ctx, i: {})
+    monkeypatch.setattr(actions_module, "entry_points", lambda group: [FakeEntryPoint("crm", register), FakeEntryPoint("erp", single)])
+    registry = default_registry()
+    assert {"crm.sync", "erp.post", "record.update", "http.request"} <= set(registry.names())
+    assert next(a for a in registry.describe() if a["name"] == "crm.sync")["description"] == "Sync to the CRM"
