@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup bench clean
+.PHONY: run test setup bench clean lock
 
 setup: $(STAMP)
 
@@ -19,8 +19,16 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/overture demo
 
+# PostgreSQL-backed tests run against 127.0.0.1:5432 (started or installed if absent).
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/overture_test
+
 test: setup
-	$(BIN)/python -m pytest
+	scripts/ensure-postgres
+	OVERTURE_TEST_DATABASE_URL=$${OVERTURE_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m pytest
+
+lock: setup
+	(echo "# Lock file: exact versions of every installed package (regenerate with make lock)."; \
+	 $(BIN)/python -m pip freeze --exclude-editable | sort -f) > constraints.txt
 
 bench: setup
 	$(BIN)/python bench/engine_throughput.py

@@ -118,6 +118,11 @@ def _show(value: Any) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article: "a stage", "an interactive"."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
+
+
 def _one_of(choices: Any) -> str:
     return "must be one of: " + ", ".join(choices)
 
@@ -607,7 +612,11 @@ class _Checker:
         self.nodes: list[_Item] | None = None
         self.edges: list[_Item] | None = None
         self.by_id: dict[str, _Item] = {}
+        # Nodes and edges by their position in the document, to locate issues.
+        self.items: dict[str, dict[int, _Item]] = {}
+        self.steps_in: dict[str, list[_Item]] = defaultdict(list)
         self.nodes_complete = False
+        self.stages_of_steps_known = False
         self.input_names: set[str] | None = None
         self.variable_names: set[str] | None = None
 
@@ -634,12 +643,11 @@ class _Checker:
 
     def _locate(self, path: Path) -> tuple[str | None, str | None, str]:
         """(node id, edge id, field path) of a document path."""
-        items = {"nodes": self.nodes, "edges": self.edges}.get(path[0]) if path else None
-        if items is not None and len(path) >= 2:
-            item = next((i for i in items if i.index == path[1]), None)
-            if item is not None and item.id is not None:
-                field_path = _field_path(item.raw, path[2:])
-                return (item.id, None, field_path) if item.section == "nodes" else (None, item.id, field_path)
+        items = self.items.get(path[0]) if path else None
+        item = items.get(path[1]) if items is not None and len(path) >= 2 and isinstance(path[1], int) else None
+        if item is not None and item.id is not None:
+            field_path = _field_path(item.raw, path[2:])
+            return (item.id, None, field_path) if item.section == "nodes" else (None, item.id, field_path)
         return None, None, _field_path(self.document, path)
 
     def _position(self, path: Path) -> tuple[int, ...]:
@@ -709,7 +717,12 @@ class _Checker:
         for item in items:
             self._load_node(item)
         self.by_id = {item.id: item for item in items if item.id is not None}
+        self.items["nodes"] = {item.index: item for item in items}
+        for item in items:
+            if item.is_step and isinstance(item.get("stage"), str):
+                self.steps_in[item.get("stage")].append(item)
         self.nodes_complete = len(items) == len(raw_nodes) and all(i.id and i.type for i in items)
+        self.stages_of_steps_known = all(i.ok("stage") for i in items if i.is_step)
         return items
 
     def _identify(self, section: str, raw_items: list[Any]) -> list[_Item]:
@@ -754,6 +767,7 @@ class _Checker:
         if not isinstance(raw_edges, list):
             return None
         items = self._identify("edges", raw_edges)
+        self.items["edges"] = {item.index: item for item in items}
         for item in items:
             item.data, item.errors = _load(_EDGE_SCHEMA, item.raw)
             for path, message in _flatten(item.errors, item.path):
@@ -850,7 +864,7 @@ class _Checker:
         is_wanted = node.type == "stage" if wanted == "stage" else node.is_step
         if is_wanted or node.type is None:
             return None
-        return f"{name!r} is a {node.type} node, not a {wanted}"
+        return f"{name!r} is {_a(node.type)} node, not a {wanted}"
 
     # ---- nodes
 
@@ -876,7 +890,7 @@ class _Checker:
         exit_ = node.get("exit")
         if isinstance(exit_, dict) and exit_.get("when") == "condition":
             self.compile(node.at("exit", "condition"), exit_["condition"], SCOPE)
-        if self.nodes_complete and not any(s.is_step and s.get("stage") == node.id for s in self.nodes or ()):
+        if self.nodes_complete and self.stages_of_steps_known and not self.steps_in[node.id]:
             self.warning(node.path, "the stage has no steps: it completes as soon as it starts (or when its exit condition holds)")
 
     def _check_step(self, node: _Item) -> None:
@@ -887,7 +901,7 @@ class _Checker:
                 if self.nodes_complete:  # otherwise it may be the node whose id is broken
                     self.error(node.at("stage"), f"there is no stage {stage_id!r}")
             elif stage.type not in ("stage", None):
-                self.error(node.at("stage"), f"{stage_id!r} is a {stage.type} node, not a stage")
+                self.error(node.at("stage"), f"{stage_id!r} is {_a(stage.type)} node, not a stage")
         start = node.get("start")
         if isinstance(start, dict) and start["when"] == "after":
             self._check_after(node, start["steps"])
@@ -909,7 +923,7 @@ class _Checker:
                 if self.nodes_complete:
                     self.error(path, f"there is no step {step_id!r}")
             elif other.type is not None and not other.is_step:
-                self.error(path, f"{step_id!r} is a {other.type} node, not a step")
+                self.error(path, f"{step_id!r} is {_a(other.type)} node, not a step")
             elif other.ok("stage") and stage_id is not None and other.get("stage") != stage_id:
                 self.error(path, f"{step_id!r} is a step of stage {other.get('stage')!r}: `after` names steps of the same stage ({stage_id!r})")
             seen.add(step_id)
@@ -1083,39 +1097,41 @@ class _GraphCheck:
         self.by_id = checker.by_id
         # Edges whose two ends are known nodes; reachability needs all of them.
         self.usable: list[tuple[_Item, _Item, _Item]] = []
-        self.complete = checker.nodes_complete
+        # Edges by source, whatever their target: a broken target is still an edge.
+        self.outgoing: dict[str, list[_Item]] = defaultdict(list)
         # Sources with an edge too broken to count, so their edge counts are not judged.
         self.uncertain: set[str] = set()
+        # An edge whose source is unknown may be the one a node seems to lack.
+        self.lost_source = False
         # A missing edge makes what lies behind it unreachable: say it once.
         self.missing_edge = False
 
     def run(self) -> None:
         for edge in self.edges:
             self._check_edge(edge)
-        if len(self.usable) != len(self.checker.document["edges"]):
-            self.complete = False
-        outgoing: dict[str, list[_Item]] = defaultdict(list)
-        for edge, source, _ in self.usable:
-            outgoing[source.id].append(edge)
         for node in self.nodes:
             if node.id is not None and node.id not in self.uncertain:
-                self._check_outgoing(node, outgoing[node.id])
-        if self.complete and not self.missing_edge:
+                self._check_outgoing(node, self.outgoing[node.id])
+        complete = self.checker.nodes_complete and len(self.usable) == len(self.checker.document["edges"])
+        if complete and not self.missing_edge:
             self._check_reachability()
         self._check_stage_cycles()
 
     def _check_edge(self, edge: _Item) -> None:
         source = self._end_node(edge, "source")
         target = self._end_node(edge, "target")
+        target_ok = target is not None and self._check_target(edge, target)
         if source is None:
+            self.lost_source = True
             return
+        if not self._check_source(edge, source):
+            return
+        self.outgoing[source.id].append(edge)
         if not (edge.ok("kind") and edge.ok("outcome")):
             self.uncertain.add(source.id)
-        source_ok = self._check_source(edge, source)
-        if target is None or not source_ok or not self._check_target(edge, target):
-            return
         self._check_labels(edge, source)
-        self.usable.append((edge, source, target))
+        if target_ok:
+            self.usable.append((edge, source, target))
 
     def _end_node(self, edge: _Item, end: str) -> _Item | None:
         node_id = edge.get(end)
@@ -1143,12 +1159,12 @@ class _GraphCheck:
     def _check_labels(self, edge: _Item, source: _Item) -> None:
         """``kind`` only on stage edges; ``outcome`` only and always on decision edges."""
         if "kind" in edge.raw and edge.ok("kind") and source.type != "stage":
-            self.checker.error(edge.at("kind"), f"only edges leaving a stage have a kind; {source.id!r} is a {source.type} node")
+            self.checker.error(edge.at("kind"), f"only edges leaving a stage have a kind; {source.id!r} is {_a(source.type)} node")
         if source.type == "decision" and "outcome" not in edge.raw:
             self.checker.error(edge.at("outcome"), f"is required on an edge leaving decision {source.id!r}: one of its outcomes or default")
             self.uncertain.add(source.id)
         elif source.type != "decision" and "outcome" in edge.raw:
-            self.checker.error(edge.at("outcome"), f"only edges leaving a decision have an outcome; {source.id!r} is a {source.type} node")
+            self.checker.error(edge.at("outcome"), f"only edges leaving a decision have an outcome; {source.id!r} is {_a(source.type)} node")
 
     def _check_outgoing(self, node: _Item, edges: list[_Item]) -> None:
         if node.type == "start":
@@ -1163,7 +1179,7 @@ class _GraphCheck:
             self._check_decision_edges(node, edges)
 
     def _exactly_one(self, node: _Item, edges: list[_Item], missing: str) -> None:
-        if not edges:
+        if not edges and not self.lost_source:
             self.checker.error(node.path, missing)
             self.missing_edge = True
         for extra in edges[1:]:
@@ -1187,8 +1203,8 @@ class _GraphCheck:
                 self.checker.error(edge.at("outcome"), f"outcome {outcome!r} of decision {node.id!r} already has an edge ({taken[outcome].id})")
             else:
                 taken[outcome] = edge
-        if misnamed:
-            return  # the misnamed edge is probably meant for the outcome that lacks one
+        if misnamed or self.lost_source:
+            return  # the misnamed (or lost) edge is probably meant for the outcome that lacks one
         for index, outcome in enumerate(outcomes):
             if outcome not in taken and outcome != "default":
                 self.checker.error(node.at("outcomes", index), f"outcome {outcome!r} has no edge; every outcome needs exactly one")

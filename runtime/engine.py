@@ -161,7 +161,7 @@ class Engine:
         if version is not None and (key, version) in self._specs:
             return self._specs[(key, version)]
         if tx is None:
-            with self.store.transaction() as own:
+            with self.store.transaction(write=False) as own:
                 return self.spec(key, version, tx=own)
         if version is None:
             orch = tx.get(Orchestration, key)
@@ -178,7 +178,7 @@ class Engine:
         return spec
 
     def orchestrations(self) -> list[dict[str, Any]]:
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             return [
                 {"key": o.id, "label": o.label, "active_version": o.active_version}
                 for o in sorted(tx.find(Orchestration), key=lambda o: o.id)
@@ -275,19 +275,19 @@ class Engine:
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         """A run with every stage and step status, variables and open work items."""
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             run = self._require_run(tx, run_id)
             spec = self.spec(run.orchestration, run.version, tx=tx)
             return self._run_view(tx, spec, run)
 
     def runs(self, **filters: Any) -> list[dict[str, Any]]:
         """Runs as summaries; filters are equality on Run fields (``orchestration``, ``status``...)."""
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             return [self._run_summary(r) for r in sorted(tx.find(Run, **filters), key=lambda r: (r.started_at, r.id))]
 
     def events(self, run_id: str, *, after: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """The run's event log, oldest first."""
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             self._require_run(tx, run_id)
             return [_event_view(e) for e in tx.events(run_id, after, limit)]
 
@@ -364,7 +364,7 @@ class Engine:
     ) -> list[dict[str, Any]]:
         """Work items; ``assignee`` = a person: theirs, their groups' and queues', and those they claimed."""
         statuses = (status,) if isinstance(status, str) else (tuple(status) if status is not None else None)
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             filters: dict[str, Any] = {}
             if run:
                 filters["run_id"] = run
@@ -385,7 +385,7 @@ class Engine:
             return [self._item_view(i) for i in found]
 
     def get_work_item(self, item_id: str) -> dict[str, Any]:
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             item = tx.get(WorkItem, item_id)
             if item is None:
                 raise NotFound(f"work item {item_id} does not exist")
@@ -402,7 +402,7 @@ class Engine:
 
     def may_act(self, user: str, item_id: str) -> bool:
         """Whether ``user`` may claim or complete the item (assignee or group/queue member)."""
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             item = tx.get(WorkItem, item_id)
             return item is not None and self._may_see(user, item)
 
@@ -591,8 +591,10 @@ class Engine:
             record.fields = {**record.fields, **values}
             if owner is not None:
                 record.owner = owner
-            record.updated_at, record.revision = self.clock.now(), record.revision + 1
-            tx.update(record)
+            revision = record.revision
+            record.updated_at, record.revision = self.clock.now(), revision + 1
+            if not tx.update(record, expect={"revision": revision}):
+                raise ConcurrentUpdate(f"record {object}/{record_id} changed meanwhile")
             for run in tx.find(Run, record_id=record.id, status="in_progress"):
                 c = self._load(tx, run.id)
                 self._event(c, "record.updated", by=by, data={"changes": values})
@@ -606,7 +608,7 @@ class Engine:
         return result
 
     def get_record(self, object: str, record_id: str) -> dict[str, Any]:
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             record = tx.get(Record, record_id)
             if record is None or record.object != object:
                 raise NotFound(f"record {object}/{record_id} does not exist")
@@ -614,7 +616,7 @@ class Engine:
 
     def notifications(self, *, to: str | None = None) -> list[dict[str, Any]]:
         """Notifications in the outbox; ``to`` = a user: theirs and their groups'/queues'."""
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             if to is None:
                 rows = tx.find(Notification)
             else:
@@ -645,14 +647,14 @@ class Engine:
     def fire_due_timers(self, *, limit: int = 100) -> int:
         fired = 0
         now = self.clock.now()
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             due = tx.due_timers(now, limit)
         for timer in due:
             def op(tx: Transaction, timer_id: str = timer.id) -> bool:
                 row = tx.get(Timer, timer_id)
-                if row is None:
+                # Deleting is the claim: of two workers firing one timer, one deletes it.
+                if row is None or not tx.delete(Timer, row.id):
                     return False
-                tx.delete(Timer, row.id)
                 c = self._load(tx, row.run_id)
                 self._fire(c, row)
                 self._advance(c)
@@ -671,7 +673,7 @@ class Engine:
 
     def _run_job(self, job: Job) -> None:
         action = self.actions.get(job.action)
-        with self.store.transaction() as tx:
+        with self.store.transaction(write=False) as tx:
             run = tx.get(Run, job.run_id)
             record = tx.get(Record, run.record_id) if run and run.record_id else None
         if run is None:
@@ -1281,8 +1283,8 @@ class Engine:
     def _flush(self, c: _RunContext) -> None:
         tx = c.tx
         for row in c.new_rows:
-            tx.insert(row)
             c.dirty.pop((type(row), row.id), None)
+        tx.insert_many(c.new_rows)
         c.new_rows = []
         run_key = (Run, c.run.id)
         run_dirty = c.dirty.pop(run_key, None) is not None

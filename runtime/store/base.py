@@ -23,6 +23,8 @@ class Transaction(Protocol):
 
     def insert(self, row: Any) -> None: ...
 
+    def insert_many(self, rows: list[Any]) -> None: ...
+
     def update(self, row: Any, expect: dict[str, Any] | None = None) -> bool:
         """Write ``row``; with ``expect``, only if the stored row still has those values.
 
@@ -30,14 +32,16 @@ class Transaction(Protocol):
         """
         ...
 
-    def delete(self, cls: type, id: Any) -> None: ...
+    def delete(self, cls: type, id: Any) -> bool:
+        """Delete the row; whether it was there (deleting is how timers are claimed)."""
+        ...
 
     def find(self, cls: type[T], **filters: Any) -> list[T]:
         """Rows whose fields equal the filters (a tuple, list or set means "any of")."""
         ...
 
-    def append_event(self, event: RunEvent) -> int:
-        """Append to the run's log; assigns and returns the store-wide sequence number."""
+    def append_event(self, event: RunEvent) -> None:
+        """Append to the run's log; the store assigns the store-wide sequence number."""
         ...
 
     def events(self, run_id: str, after: int = 0, limit: int | None = None) -> list[RunEvent]: ...
@@ -46,7 +50,9 @@ class Transaction(Protocol):
 
 
 class Store(Protocol):
-    def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Transaction]:
+        """One transaction; ``write=False`` promises it only reads."""
+        ...
 
     def claim_jobs(self, now: datetime, worker: str, limit: int) -> list[Job]:
         """Atomically mark up to ``limit`` ready jobs as running for ``worker``."""

@@ -63,7 +63,7 @@ class InMemoryStore:
         self._events_by_run: defaultdict[str, list[RunEvent]] = defaultdict(list)
 
     @contextmanager
-    def transaction(self) -> Iterator["_Transaction"]:
+    def transaction(self, *, write: bool = True) -> Iterator["_Transaction"]:
         with self._lock:
             tx = _Transaction(self)
             yield tx
@@ -124,6 +124,10 @@ class _Transaction:
             raise KeyError(f"{cls.__name__} {row.id!r} already exists")
         self._writes[(cls, row.id)] = _clone(row)
 
+    def insert_many(self, rows: list[Any]) -> None:
+        for row in rows:
+            self.insert(row)
+
     def update(self, row: Any, expect: dict[str, Any] | None = None) -> bool:
         cls = type(row)
         stored = self._current(cls, row.id)
@@ -134,9 +138,11 @@ class _Transaction:
         self._writes[(cls, row.id)] = _clone(row)
         return True
 
-    def delete(self, cls: type, id: Any) -> None:
-        if self._current(cls, id) is not None:
-            self._writes[(cls, id)] = _DELETED
+    def delete(self, cls: type, id: Any) -> bool:
+        if self._current(cls, id) is None:
+            return False
+        self._writes[(cls, id)] = _DELETED
+        return True
 
     def find(self, cls: type[T], **filters: Any) -> list[T]:
         table = self._store._tables[cls]
@@ -160,10 +166,9 @@ class _Transaction:
                 found.append(_clone(row))
         return found
 
-    def append_event(self, event: RunEvent) -> int:
+    def append_event(self, event: RunEvent) -> None:
         event.id = len(self._store._events) + len(self._new_events) + 1
         self._new_events.append(_clone(event))
-        return event.id
 
     def events(self, run_id: str, after: int = 0, limit: int | None = None) -> list[RunEvent]:
         rows = [e for e in self._store._events_by_run.get(run_id, ()) if e.id > after]

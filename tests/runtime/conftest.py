@@ -1,6 +1,15 @@
-"""Fixtures for engine tests: a manual clock, a directory of people, an engine per store."""
+"""Fixtures for engine tests: a manual clock, a directory of people, an engine per store.
+
+Every engine test runs against the in-memory store and SQLite, and against
+PostgreSQL when ``OVERTURE_TEST_DATABASE_URL`` is set.
+"""
 
 from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -27,6 +36,69 @@ PEOPLE = {
     "mallory": [],
 }
 QUEUES = {"warehouse": ["walt"], "support_escalations": ["steve"]}
+POSTGRES_URL = os.environ.get("OVERTURE_TEST_DATABASE_URL")
+STORES = ["memory", "sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite database, copied for each test (migrating each time is slow)."""
+    from runtime.store.sql import SqlStore
+
+    path = tmp_path_factory.mktemp("template") / "overture.db"
+    SqlStore(f"sqlite:///{path}").dispose()
+    return path
+
+
+def ensure_database(url: str) -> None:
+    """Create the test database if the server does not have it yet."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{parsed.database}"')
+
+
+@pytest.fixture(scope="session")
+def postgres_store():
+    from runtime.store.sql import SqlStore
+
+    assert POSTGRES_URL
+    ensure_database(POSTGRES_URL)
+    store = SqlStore(POSTGRES_URL)
+    yield store
+    store.dispose()
+
+
+def truncate_all(store) -> None:
+    from sqlalchemy import text
+
+    from runtime.store.tables import Base
+
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with store.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+
+
+@pytest.fixture(params=STORES)
+def store(request, tmp_path) -> Iterator[object]:
+    if request.param == "memory":
+        yield InMemoryStore()
+    elif request.param == "sqlite":
+        from runtime.store.sql import SqlStore
+
+        path = tmp_path / "overture.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        store = SqlStore(f"sqlite:///{path}")
+        yield store
+        store.dispose()
+    else:
+        store = request.getfixturevalue("postgres_store")
+        truncate_all(store)
+        yield store
 
 
 @pytest.fixture
@@ -37,11 +109,6 @@ def clock() -> ManualClock:
 @pytest.fixture
 def directory() -> InMemoryDirectory:
     return InMemoryDirectory(PEOPLE, queues=QUEUES)
-
-
-@pytest.fixture(params=["memory"])
-def store(request):
-    return InMemoryStore()
 
 
 @pytest.fixture

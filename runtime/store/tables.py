@@ -1,0 +1,299 @@
+"""SQLAlchemy tables of the durable store, one per row type of :mod:`runtime.model`.
+
+Column names are the dataclass field names, so rows convert both ways without a
+per-table mapping. The schema itself is created and changed by the Alembic
+migrations in ``runtime/store/migrations``; a test checks they match these models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from runtime import model
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class OrchestrationRow(Base):
+    __tablename__ = "orchestrations"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    label: Mapped[str] = mapped_column(String)
+    active_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class VersionRow(Base):
+    __tablename__ = "versions"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    orchestration: Mapped[str] = mapped_column(String)
+    number: Mapped[int] = mapped_column(Integer)
+    document: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String)
+    trigger_object: Mapped[str | None] = mapped_column(String)
+    __table_args__ = (
+        Index("ix_versions_orchestration", "orchestration", "number", unique=True),
+        Index("ix_versions_trigger_object", "trigger_object"),
+    )
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    orchestration: Mapped[str] = mapped_column(String)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String)
+    inputs: Mapped[dict[str, Any]] = mapped_column(Json)
+    vars: Mapped[dict[str, Any]] = mapped_column(Json)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_by: Mapped[str | None] = mapped_column(String)
+    record_object: Mapped[str | None] = mapped_column(String)
+    record_id: Mapped[str | None] = mapped_column(String)
+    current_node: Mapped[str | None] = mapped_column(String)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    revision: Mapped[int] = mapped_column(Integer)
+    parent_run_id: Mapped[str | None] = mapped_column(String)
+    parent_step_id: Mapped[str | None] = mapped_column(String)
+    parent_visit: Mapped[int | None] = mapped_column(Integer)
+    parent_waits: Mapped[bool] = mapped_column()
+    visits: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (
+        Index("ix_runs_orchestration_status", "orchestration", "status", "started_at"),
+        Index("ix_runs_status_started", "status", "started_at"),
+        Index("ix_runs_current_node", "orchestration", "current_node"),
+        Index("ix_runs_record", "record_id", "status"),
+        Index("ix_runs_parent", "parent_run_id"),
+        Index("ix_runs_started_by", "started_by"),
+    )
+
+
+class StageVisitRow(Base):
+    __tablename__ = "stage_visits"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String)
+    stage_id: Mapped[str] = mapped_column(String)
+    visit: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    current: Mapped[bool] = mapped_column()
+    position: Mapped[int] = mapped_column(Integer)
+    __table_args__ = (Index("ix_stage_visits_run", "run_id", "current"),)
+
+
+class StepRunRow(Base):
+    __tablename__ = "step_runs"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String)
+    step_id: Mapped[str] = mapped_column(String)
+    stage_id: Mapped[str] = mapped_column(String)
+    visit: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String)
+    outputs: Mapped[dict[str, Any]] = mapped_column(Json)
+    completed_by: Mapped[str | None] = mapped_column(String)
+    attempts: Mapped[int] = mapped_column(Integer)
+    retry_base: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    current: Mapped[bool] = mapped_column()
+    __table_args__ = (Index("ix_step_runs_run", "run_id", "current"),)
+
+
+class WorkItemRow(Base):
+    __tablename__ = "work_items"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String)
+    orchestration: Mapped[str] = mapped_column(String)
+    step_id: Mapped[str] = mapped_column(String)
+    stage_id: Mapped[str] = mapped_column(String)
+    visit: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String)
+    assignee_type: Mapped[str] = mapped_column(String)
+    assignee_value: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String)
+    outcome: Mapped[str | None] = mapped_column(String)
+    values: Mapped[dict[str, Any]] = mapped_column(Json)
+    comment: Mapped[str | None] = mapped_column(Text)
+    record_object: Mapped[str | None] = mapped_column(String)
+    record_id: Mapped[str | None] = mapped_column(String)
+    __table_args__ = (
+        Index("ix_work_items_run", "run_id", "step_id", "visit"),
+        Index("ix_work_items_assignee", "assignee_value", "status", "due_at"),
+        Index("ix_work_items_claimed_by", "claimed_by", "status"),
+        Index("ix_work_items_status_due", "status", "due_at"),
+    )
+
+
+class TimerRow(Base):
+    __tablename__ = "timers"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String)
+    kind: Mapped[str] = mapped_column(String)
+    step_id: Mapped[str] = mapped_column(String)
+    visit: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    work_item_id: Mapped[str | None] = mapped_column(String)
+    __table_args__ = (Index("ix_timers_due", "due_at"), Index("ix_timers_run", "run_id", "step_id"))
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String)
+    step_id: Mapped[str] = mapped_column(String)
+    visit: Mapped[int] = mapped_column(Integer)
+    attempt: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String)
+    inputs: Mapped[dict[str, Any]] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String)
+    run_after: Mapped[datetime] = mapped_column(UTCDateTime)
+    idempotency_key: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        Index("ix_jobs_ready", "status", "run_after"),
+        Index("ix_jobs_run", "run_id", "step_id", "status"),
+    )
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "subscriptions"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String)
+    step_id: Mapped[str] = mapped_column(String)
+    visit: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String)
+    key: Mapped[Any] = mapped_column(Json, nullable=True)
+    predicate: Mapped[bool] = mapped_column()
+    __table_args__ = (Index("ix_subscriptions_name", "name"), Index("ix_subscriptions_run", "run_id", "step_id"))
+
+
+class BufferedEventRow(Base):
+    __tablename__ = "buffered_events"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    correlation: Mapped[Any] = mapped_column(Json, nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_buffered_events_name", "name", "received_at"),)
+
+
+class RunEventRow(Base):
+    __tablename__ = "run_events"
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String)
+    type: Mapped[str] = mapped_column(String)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    node: Mapped[str | None] = mapped_column(String)
+    visit: Mapped[int | None] = mapped_column(Integer)
+    by: Mapped[str | None] = mapped_column(String)
+    data: Mapped[dict[str, Any]] = mapped_column(Json)
+    __table_args__ = (Index("ix_run_events_run", "run_id", "id"),)
+
+
+class NotificationRow(Base):
+    __tablename__ = "notifications"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)
+    to_type: Mapped[str] = mapped_column(String)
+    to_value: Mapped[str] = mapped_column(String)
+    subject: Mapped[str] = mapped_column(String)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    run_id: Mapped[str | None] = mapped_column(String)
+    work_item_id: Mapped[str | None] = mapped_column(String)
+    idempotency_key: Mapped[str | None] = mapped_column(String)
+    __table_args__ = (Index("ix_notifications_to", "to_value", "created_at"), Index("ix_notifications_key", "idempotency_key"))
+
+
+class RecordRow(Base):
+    __tablename__ = "records"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    object: Mapped[str] = mapped_column(String)
+    fields: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    owner: Mapped[str | None] = mapped_column(String)
+    revision: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str | None] = mapped_column(String)
+    __table_args__ = (
+        Index("ix_records_object", "object", "created_at"),
+        Index("ix_records_key", "idempotency_key", unique=True),
+        Index("ix_records_owner", "owner"),
+    )
+
+
+class RecordTypeRow(Base):
+    __tablename__ = "record_types"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    label: Mapped[str] = mapped_column(String)
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+#: Each row type of the model and its table.
+TABLES = {
+    model.Orchestration: OrchestrationRow.__table__,
+    model.Version: VersionRow.__table__,
+    model.Run: RunRow.__table__,
+    model.StageVisit: StageVisitRow.__table__,
+    model.StepRun: StepRunRow.__table__,
+    model.WorkItem: WorkItemRow.__table__,
+    model.Timer: TimerRow.__table__,
+    model.Job: JobRow.__table__,
+    model.Subscription: SubscriptionRow.__table__,
+    model.BufferedEvent: BufferedEventRow.__table__,
+    model.RunEvent: RunEventRow.__table__,
+    model.Notification: NotificationRow.__table__,
+    model.Record: RecordRow.__table__,
+    model.RecordType: RecordTypeRow.__table__,
+}
