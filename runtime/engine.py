@@ -128,6 +128,8 @@ class Engine:
         self.worker_id = worker_id
         self._specs: dict[tuple[str, int], OrchestrationSpec] = {}
         self._processing = False
+        #: Ids of the jobs this engine claimed and has not finished (a worker heartbeats them).
+        self.jobs_in_hand: set[str] = set()
         if isinstance(self.clock, ManualClock):
             self.clock.subscribe(lambda _now: self._after())
 
@@ -667,8 +669,13 @@ class Engine:
 
     def run_jobs(self, *, limit: int = 100) -> int:
         jobs = self.store.claim_jobs(self.clock.now(), self.worker_id, limit)
-        for job in jobs:
-            self._run_job(job)
+        self.jobs_in_hand.update(j.id for j in jobs)
+        try:
+            for job in jobs:
+                self._run_job(job)
+                self.jobs_in_hand.discard(job.id)
+        finally:
+            self.jobs_in_hand.difference_update(j.id for j in jobs)
         return len(jobs)
 
     def _run_job(self, job: Job) -> None:

@@ -8,7 +8,7 @@ written by one transaction, or not at all.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from runtime.model import Job, RunEvent, Timer
@@ -56,6 +56,14 @@ class Store(Protocol):
 
     def claim_jobs(self, now: datetime, worker: str, limit: int) -> list[Job]:
         """Atomically mark up to ``limit`` ready jobs as running for ``worker``."""
+        ...
+
+    def heartbeat(self, job_ids: list[str], now: datetime) -> None:
+        """Record that the worker holding these running jobs is alive."""
+        ...
+
+    def requeue_stale(self, now: datetime, timeout: timedelta) -> int:
+        """Put running jobs without a heartbeat for ``timeout`` back in the queue."""
         ...
 
     def events_after(self, after: int, limit: int) -> list[RunEvent]:

@@ -11,7 +11,7 @@ import threading
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterator, TypeVar
 
 from runtime.model import ROW_TYPES, Job, RunEvent, Timer
@@ -80,6 +80,22 @@ class InMemoryStore:
                 if tx.update(job, expect={"status": "queued"}):
                     claimed.append(job)
             return claimed
+
+    def heartbeat(self, job_ids: list[str], now: datetime) -> None:
+        with self.transaction() as tx:
+            for job_id in job_ids:
+                job = tx.get(Job, job_id)
+                if job is not None and job.status == "running":
+                    job.heartbeat_at = now
+                    tx.update(job)
+
+    def requeue_stale(self, now: datetime, timeout: timedelta) -> int:
+        with self.transaction() as tx:
+            stale = [j for j in tx.find(Job, status="running") if j.heartbeat_at is None or j.heartbeat_at < now - timeout]
+            for job in stale:
+                job.status, job.claimed_by, job.claimed_at, job.heartbeat_at = "queued", None, None, None
+                tx.update(job)
+            return len(stale)
 
     def events_after(self, after: int, limit: int) -> list[RunEvent]:
         with self._lock:
