@@ -13,8 +13,11 @@ after each operation, which is what tests and the CLI demo want).
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
 import uuid
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Mapping
@@ -23,7 +26,7 @@ from runtime.actions import ActionContext, ActionFailed, ActionRegistry, Pending
 from runtime.clock import Clock, ManualClock, SystemClock
 from runtime.directory import Directory, InMemoryDirectory
 from runtime.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound
-from runtime.expressions import ExpressionError, make_scope
+from runtime.expressions import ExpressionError, make_lazy_scope, make_scope
 from runtime.model import (
     OPEN_STEP,
     BufferedEvent,
@@ -50,6 +53,7 @@ log = logging.getLogger(__name__)
 _MAX_MOVES = 500  # transitions in one advance before a run is judged to loop without waiting
 _BUFFER_TTL = timedelta(days=30)
 _OPEN_ITEM = ("open", "claimed")
+_STATE_CACHE_SIZE = 10_000
 
 
 class _RunError(Exception):
@@ -130,6 +134,13 @@ class Engine:
         self._processing = False
         #: Ids of the jobs this engine claimed and has not finished (a worker heartbeats them).
         self.jobs_in_hand: set[str] = set()
+        #: Claim jobs as they are scheduled (only if this engine also processes them).
+        self.claim_inline = autoprocess
+        self._local_jobs: deque[Job] = deque()
+        self._local_lock = threading.Lock()
+        #: run id -> (revision, current stage visits, current step runs), filled after commits.
+        self._states: OrderedDict[str, tuple[int, dict[str, StageVisit], dict[str, StepRun]]] = OrderedDict()
+        self._tx_state = threading.local()
         if isinstance(self.clock, ManualClock):
             self.clock.subscribe(lambda _now: self._after())
 
@@ -489,7 +500,8 @@ class Engine:
                 c, "work_item.completed", node=item.step_id, visit=item.visit, by=by,
                 data={"work_item": item.id, "outcome": chosen, "values": clean, "comment": comment},
             )
-            self._delete_timers(c, work_item_id=item.id)
+            if _has_timers(step):
+                self._delete_timers(c, work_item_id=item.id)
             self._on_item_completed(c, step, item)
             self._advance(c)
             self._flush(c)
@@ -668,55 +680,75 @@ class Engine:
         return fired
 
     def run_jobs(self, *, limit: int = 100) -> int:
-        jobs = self.store.claim_jobs(self.clock.now(), self.worker_id, limit)
+        """Run up to ``limit`` jobs: those this engine claimed as it scheduled them, else claim some.
+
+        Actions run outside any transaction; their results are then recorded together,
+        in one transaction (one commit for the batch).
+        """
+        jobs = self._take_local_jobs(limit) or self.store.claim_jobs(self.clock.now(), self.worker_id, limit)
+        if not jobs:
+            return 0
         self.jobs_in_hand.update(j.id for j in jobs)
         try:
-            for job in jobs:
-                self._run_job(job)
-                self.jobs_in_hand.discard(job.id)
+            outcomes = [self._execute(job) for job in jobs]
+            try:
+                self._transact(lambda tx: [self._record_job_result(tx, *outcome) for outcome in outcomes])
+            except Exception:
+                # One bad result must not hold back the others: record them one by one.
+                log.exception("recording a batch of job results failed; recording one by one")
+                for outcome in outcomes:
+                    try:
+                        self._transact(lambda tx, o=outcome: self._record_job_result(tx, *o))
+                    except Exception:
+                        log.exception("recording the result of job %s failed; it will be retried", outcome[0].id)
         finally:
             self.jobs_in_hand.difference_update(j.id for j in jobs)
         return len(jobs)
 
-    def _run_job(self, job: Job) -> None:
+    def _take_local_jobs(self, limit: int) -> list[Job]:
+        with self._local_lock:
+            taken = []
+            while self._local_jobs and len(taken) < limit:
+                taken.append(self._local_jobs.popleft())
+            return taken
+
+    def _execute(self, job: Job) -> tuple[Job, Any, ActionFailed | None, ActionContext]:
         action = self.actions.get(job.action)
-        with self.store.transaction(write=False) as tx:
-            run = tx.get(Run, job.run_id)
-            record = tx.get(Record, run.record_id) if run and run.record_id else None
-        if run is None:
-            return
+
+        def load_run() -> tuple[str, dict[str, Any] | None]:
+            with self.store.transaction(write=False) as tx:
+                run = tx.get(Run, job.run_id)
+                record = tx.get(Record, run.record_id) if run and run.record_id else None
+            return (run.orchestration if run else "", _record_scope(record))
+
         context = ActionContext(
-            run_id=job.run_id, orchestration=run.orchestration, step_id=job.step_id, visit=job.visit, attempt=job.attempt,
-            idempotency_key=job.idempotency_key, now=self.clock.now(), record=_record_scope(record), services=_Services(self),
-            settings=self.settings,
+            run_id=job.run_id, step_id=job.step_id, visit=job.visit, attempt=job.attempt,
+            idempotency_key=job.idempotency_key, now=self.clock.now(), services=_Services(self),
+            settings=self.settings, load_run=load_run,
         )
-        result: Any
-        failure: ActionFailed | None = None
         try:
             if action is None:
                 raise ActionFailed(f"action {job.action!r} is not registered", retryable=False)
-            result = action.handler(context, dict(job.inputs))
+            return job, action.handler(context, dict(job.inputs)), None, context
         except ActionFailed as exc:
-            failure = exc
+            return job, None, exc, context
         except Exception as exc:  # an action's bug is the step's failure, not the engine's
             log.exception("action %s failed", job.action)
-            failure = ActionFailed(f"{type(exc).__name__}: {exc}")
-        self._transact(lambda tx: self._record_job_result(tx, job, result if failure is None else None, failure, context))
+            return job, None, ActionFailed(f"{type(exc).__name__}: {exc}"), context
 
     def _record_job_result(
         self, tx: Transaction, job: Job, result: Any, failure: ActionFailed | None, context: ActionContext
     ) -> None:
-        row = tx.get(Job, job.id)
-        if row is None or row.status != "running":
-            return
+        row = _copy_row(job)
+        row.finished_at = self.clock.now()
+        row.status, row.error = ("done", None) if failure is None else ("failed", failure.message)
+        if not tx.update(row, expect={"status": "running", "claimed_by": job.claimed_by}):
+            return  # re-queued as stale and claimed again meanwhile: that execution records it
         c = self._load(tx, job.run_id)
-        row.finished_at = c.now
         step_run = c.steps.get(job.step_id)
         still_wanted = step_run is not None and step_run.visit == job.visit and step_run.status == "in_progress"
         step = c.spec.steps[job.step_id]
         if failure is None:
-            row.status = "done"
-            tx.update(row)
             if not still_wanted:
                 return
             self._event(c, "action.succeeded", node=job.step_id, visit=job.visit, data={"attempt": job.attempt, "action": job.action})
@@ -733,8 +765,6 @@ class Engine:
             self._advance(c)
             self._flush(c)
             return
-        row.status, row.error = "failed", failure.message
-        tx.update(row)
         if not still_wanted:
             return
         assert step.retry is not None and step_run is not None
@@ -918,7 +948,13 @@ class Engine:
         step_run.attempts = attempt
         c.touch(step_run)
         key = f"{c.run.id}:{step.id}:{step_run.visit}:{attempt}"
-        c.add(Job(_new_id(), c.run.id, step.id, step_run.visit, attempt, step.action or "", inputs, "queued", when, key, c.now))
+        job = Job(_new_id(), c.run.id, step.id, step_run.visit, attempt, step.action or "", inputs, "queued", when, key, c.now)
+        if self.claim_inline and when <= c.now:
+            # This engine runs what it schedules: the job is born claimed, saving a claim
+            # round trip; if the process dies, the missing heartbeat re-queues it.
+            job.status, job.claimed_by, job.claimed_at, job.heartbeat_at = "running", self.worker_id, c.now, c.now
+            self._tx_state.claimed.append(job)
+        c.add(job)
         self._event(c, "action.scheduled", node=step.id, visit=step_run.visit,
                     data={"action": step.action, "attempt": attempt, "run_after": when.isoformat(), "idempotency_key": key})
 
@@ -1003,7 +1039,8 @@ class Engine:
         step_run.status, step_run.ended_at = "completed", c.now
         step_run.outcome, step_run.outputs, step_run.completed_by = outcome, outputs, by
         c.touch(step_run)
-        self._delete_timers(c, step_id=step.id)
+        if _has_timers(step):
+            self._delete_timers(c, step_id=step.id)
         self._event(c, "step.completed", node=step.id, visit=step_run.visit, by=by, data={"outcome": outcome, "outputs": outputs})
         if not step.set:
             return
@@ -1107,14 +1144,19 @@ class Engine:
                 self._close_step_work(c, step_id, step_run.visit)
 
     def _close_step_work(self, c: _RunContext, step_id: str, visit: int) -> None:
-        for item in c.tx.find(WorkItem, run_id=c.run.id, step_id=step_id, visit=visit, status=_OPEN_ITEM):
-            self._cancel_item(c, item)
-        for job in c.tx.find(Job, run_id=c.run.id, step_id=step_id, status="queued"):
-            job.status = "cancelled"
-            c.touch(job)
-        for sub in c.tx.find(Subscription, run_id=c.run.id, step_id=step_id):
-            c.tx.delete(Subscription, sub.id)
-        self._delete_timers(c, step_id=step_id)
+        step = c.spec.steps[step_id]
+        if step.type == "interactive":
+            for item in c.tx.find(WorkItem, run_id=c.run.id, step_id=step_id, visit=visit, status=_OPEN_ITEM):
+                self._cancel_item(c, item)
+        elif step.type == "background":
+            for job in c.tx.find(Job, run_id=c.run.id, step_id=step_id, status="queued"):
+                job.status = "cancelled"
+                c.touch(job)
+        elif step.event_name is not None:
+            for sub in c.tx.find(Subscription, run_id=c.run.id, step_id=step_id):
+                c.tx.delete(Subscription, sub.id)
+        if _has_timers(step):
+            self._delete_timers(c, step_id=step_id)
 
     def _close_open_work(self, c: _RunContext, step_status: str) -> None:
         for step_run in c.steps.values():
@@ -1132,7 +1174,8 @@ class Engine:
     def _cancel_item(self, c: _RunContext, item: WorkItem) -> None:
         item.status = "cancelled"
         c.touch(item)
-        self._delete_timers(c, work_item_id=item.id)
+        if _has_timers(c.spec.steps[item.step_id]):
+            self._delete_timers(c, work_item_id=item.id)
         self._event(c, "work_item.cancelled", node=item.step_id, visit=item.visit, data={"work_item": item.id})
 
     def _delete_timers(self, c: _RunContext, **filters: Any) -> None:
@@ -1237,12 +1280,22 @@ class Engine:
 
     def _transact(self, op: Callable[[Transaction], Any], attempts: int = 5) -> Any:
         for attempt in range(attempts):
+            self._tx_state.claimed, self._tx_state.states = [], []
             try:
                 with self.store.transaction() as tx:
-                    return op(tx)
+                    result = op(tx)
             except ConcurrentUpdate:
                 if attempt == attempts - 1:
                     raise
+                continue
+            with self._local_lock:
+                self._local_jobs.extend(self._tx_state.claimed)
+                for run_id, revision, stages, steps in self._tx_state.states:
+                    self._states[run_id] = (revision, stages, steps)
+                    self._states.move_to_end(run_id)
+                while len(self._states) > _STATE_CACHE_SIZE:
+                    self._states.popitem(last=False)
+            return result
         raise AssertionError("unreachable")
 
     def _after(self) -> None:
@@ -1256,8 +1309,14 @@ class Engine:
     def _load(self, tx: Transaction, run_id: str) -> _RunContext:
         run = self._require_run(tx, run_id)
         spec = self.spec(run.orchestration, run.version, tx=tx)
-        stages = {v.stage_id: v for v in tx.find(StageVisit, run_id=run_id, current=True)}
-        steps = {s.step_id: s for s in tx.find(StepRun, run_id=run_id, current=True)}
+        with self._local_lock:
+            cached = self._states.get(run_id)
+        if cached is not None and cached[0] == run.revision:
+            # Every change to visits and step runs bumps the revision, so this is what the store has.
+            stages, steps = _copy_state(cached[1]), _copy_state(cached[2])
+        else:
+            stages = {v.stage_id: v for v in tx.find(StageVisit, run_id=run_id, current=True)}
+            steps = {s.step_id: s for s in tx.find(StepRun, run_id=run_id, current=True)}
         record = _record_scope(tx.get(Record, run.record_id)) if run.record_id else None
         return _RunContext(tx, spec, run, self.clock.now(), stages, steps, record, run.revision)
 
@@ -1288,23 +1347,27 @@ class Engine:
         return (item.assignee_type, item.assignee_value) in self.directory.memberships(user)
 
     def _flush(self, c: _RunContext) -> None:
+        """Write what changed; any change bumps the run's revision (optimistic lock)."""
         tx = c.tx
+        wrote = bool(c.new_rows) or bool(c.dirty) or c.events_pending
         for row in c.new_rows:
             c.dirty.pop((type(row), row.id), None)
         tx.insert_many(c.new_rows)
         c.new_rows = []
-        run_key = (Run, c.run.id)
-        run_dirty = c.dirty.pop(run_key, None) is not None
+        c.dirty.pop((Run, c.run.id), None)
         for row in c.dirty.values():
             tx.update(row)
         c.dirty = {}
-        if run_dirty or c.events_pending:
-            c.run.updated_at = c.now
-            c.run.revision = c.expected_revision + 1
-            if not tx.update(c.run, expect={"revision": c.expected_revision}):
-                raise ConcurrentUpdate(f"run {c.run.id} changed meanwhile")
-            c.expected_revision = c.run.revision
-            c.events_pending = False
+        if not wrote:
+            return
+        c.run.updated_at = c.now
+        c.run.revision = c.expected_revision + 1
+        if not tx.update(c.run, expect={"revision": c.expected_revision}):
+            raise ConcurrentUpdate(f"run {c.run.id} changed meanwhile")
+        c.expected_revision = c.run.revision
+        c.events_pending = False
+        # Remembered once the transaction commits: the next load of this revision skips two queries.
+        self._tx_state.states.append((c.run.id, c.run.revision, _copy_state(c.stages), _copy_state(c.steps)))
 
     def _event(self, c: _RunContext, type_: str, *, node: str | None = None, visit: int | None = None,
                by: str | None = None, data: dict[str, Any] | None = None) -> None:
@@ -1317,29 +1380,37 @@ class Engine:
     def _scope(self, c: _RunContext) -> Any:
         if c.scope_cache is None:
             spec = c.spec
-            steps = {}
-            for step_id in spec.steps:
-                sr = c.steps.get(step_id)
-                steps[step_id] = (
-                    {"status": sr.status, "outcome": sr.outcome, "outputs": sr.outputs, "completed_by": sr.completed_by}
-                    if sr else {"status": "not_started", "outcome": None, "outputs": {}, "completed_by": None}
-                )
-            stages = {
-                stage_id: {"status": v.status, "visits": v.visit} if (v := c.stages.get(stage_id)) else {"status": "not_started", "visits": 0}
-                for stage_id in spec.stages
-            }
-            values = {
-                "record": c.record,
-                "inputs": c.run.inputs,
-                "vars": c.run.vars,
+
+            def steps() -> dict[str, Any]:
+                out = {}
+                for step_id in spec.steps:
+                    sr = c.steps.get(step_id)
+                    out[step_id] = (
+                        {"status": sr.status, "outcome": sr.outcome, "outputs": sr.outputs, "completed_by": sr.completed_by}
+                        if sr else {"status": "not_started", "outcome": None, "outputs": {}, "completed_by": None}
+                    )
+                return out
+
+            def stages() -> dict[str, Any]:
+                return {
+                    stage_id: {"status": v.status, "visits": v.visit} if (v := c.stages.get(stage_id)) else {"status": "not_started", "visits": 0}
+                    for stage_id in spec.stages
+                }
+
+            run = c.run
+            roots: dict[str, Callable[[], Any]] = {
+                "record": lambda: c.record,
+                "inputs": lambda: run.inputs,
+                "vars": lambda: run.vars,
                 "steps": steps,
                 "stages": stages,
-                "run": {"id": c.run.id, "orchestration": c.run.orchestration, "version": c.run.version,
-                        "started_by": c.run.started_by, "started_at": c.run.started_at},
-                "now": c.now,
-                **(c.extra_scope or {}),
+                "run": lambda: {"id": run.id, "orchestration": run.orchestration, "version": run.version,
+                                "started_by": run.started_by, "started_at": run.started_at},
+                "now": lambda: c.now,
             }
-            c.scope_cache = make_scope(values)
+            for name, value in (c.extra_scope or {}).items():
+                roots[name] = lambda value=value: value
+            c.scope_cache = make_lazy_scope(roots)
         return c.scope_cache
 
     def _value(self, c: _RunContext, expr: Any, node: str, field_name: str) -> Any:
@@ -1498,6 +1569,20 @@ def _check_form(step: Step, outcome: str | None, values: Mapping[str, Any] | Non
         raise InvalidInput("the form is not filled in correctly", {"fields": errors})
     assert outcome is not None
     return outcome, clean
+
+
+def _has_timers(step: Step) -> bool:
+    """Whether starting this step can have created timers (escalations, timer waits)."""
+    return (step.due is not None and step.escalation is not None) or step.timer_duration is not None or step.timer_at is not None
+
+
+def _copy_row(row: Any) -> Any:
+    return copy.copy(row)
+
+
+def _copy_state(rows: dict[str, Any]) -> dict[str, Any]:
+    # Shallow copies suffice: the engine replaces JSON values, it never edits them in place.
+    return {key: copy.copy(row) for key, row in rows.items()}
 
 
 def _record_scope(record: Record | None) -> dict[str, Any] | None:

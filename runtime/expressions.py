@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import cel
 
@@ -93,6 +93,28 @@ def unknown_roots(expression: Expression, allowed: frozenset[str]) -> list[str]:
 def make_scope(values: Mapping[str, Any]) -> "cel.Context":
     """A reusable evaluation scope; building it once per evaluation round is cheapest."""
     return cel.Context(dict(values))
+
+
+def make_lazy_scope(roots: Mapping[str, Callable[[], Any]]) -> "cel.Context":
+    """A scope whose root values are computed only when an expression reads them.
+
+    Converting every root to CEL on each evaluation round costs far more than the
+    evaluation itself; most expressions read one or two roots.
+    """
+    cache: dict[str, Any] = {}
+
+    def resolve(name: str) -> Any:
+        if name not in cache:
+            make = roots.get(name)
+            cache[name] = make() if make is not None else None
+        return cache[name]
+
+    context = cel.Context()
+    context.set_variable_resolver(resolve)
+    for name in roots:
+        # A root whose value is null: the resolver's None falls through to this.
+        context.add_variable(name, None)
+    return context
 
 
 def _syntax_error(text: str) -> ExpressionSyntaxError:

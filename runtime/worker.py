@@ -40,6 +40,8 @@ class Worker:
         batch: int = 10,
     ):
         self.engine = engine
+        # This process runs what it schedules, so jobs may be claimed as they are created.
+        engine.claim_inline = True
         self.poll_interval = poll_interval
         self.heartbeat_interval = heartbeat_interval
         self.stale_after = stale_after

@@ -9,7 +9,7 @@ actions through the ``overture.actions`` entry-point group: the entry point is a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
 from typing import Any, Callable, Iterable, Protocol
@@ -58,22 +58,53 @@ class ActionServices(Protocol):
     def start_child(self, key: str, inputs: dict[str, Any], *, parent: "ActionContext", wait: bool) -> str: ...
 
 
-@dataclass
 class ActionContext:
-    """What an action knows about the step that runs it."""
+    """What an action knows about the step that runs it.
 
-    run_id: str
-    orchestration: str
-    step_id: str
-    visit: int
-    attempt: int
-    idempotency_key: str
-    now: datetime
-    record: dict[str, Any] | None
-    services: ActionServices
-    settings: dict[str, Any] = field(default_factory=dict)
-    #: Variables the action asks to set; applied with the step's completion.
-    variables: dict[str, Any] = field(default_factory=dict)
+    ``orchestration`` and ``record`` are read from the store the first time an
+    action asks for them: most actions never do, and the read costs a query.
+    """
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        step_id: str,
+        visit: int,
+        attempt: int,
+        idempotency_key: str,
+        now: datetime,
+        services: ActionServices,
+        settings: dict[str, Any] | None = None,
+        load_run: Callable[[], tuple[str, dict[str, Any] | None]] | None = None,
+    ):
+        self.run_id = run_id
+        self.step_id = step_id
+        self.visit = visit
+        self.attempt = attempt
+        self.idempotency_key = idempotency_key
+        self.now = now
+        self.services = services
+        self.settings = settings or {}
+        #: Variables the action asks to set; applied with the step's completion.
+        self.variables: dict[str, Any] = {}
+        self._load_run = load_run
+        self._loaded: tuple[str, dict[str, Any] | None] | None = None
+
+    def _run(self) -> tuple[str, dict[str, Any] | None]:
+        if self._loaded is None:
+            self._loaded = self._load_run() if self._load_run else ("", None)
+        return self._loaded
+
+    @property
+    def orchestration(self) -> str:
+        """Key of the orchestration the run belongs to."""
+        return self._run()[0]
+
+    @property
+    def record(self) -> dict[str, Any] | None:
+        """The run's record (fields plus ``id``, ``object``, ``owner``), if it has one."""
+        return self._run()[1]
 
     def set_variables(self, values: dict[str, Any]) -> None:
         self.variables.update(values)
