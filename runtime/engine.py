@@ -13,7 +13,6 @@ after each operation, which is what tests and the CLI demo want).
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import uuid
@@ -26,7 +25,7 @@ from runtime.actions import ActionContext, ActionFailed, ActionRegistry, Pending
 from runtime.clock import Clock, ManualClock, SystemClock
 from runtime.directory import Directory, InMemoryDirectory
 from runtime.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound
-from runtime.expressions import ExpressionError, make_lazy_scope, make_scope
+from runtime.expressions import Expression, ExpressionError, make_scope
 from runtime.model import (
     OPEN_STEP,
     BufferedEvent,
@@ -275,7 +274,7 @@ class Engine:
                 problem = check_type(var.type, inputs[var.name])
                 if problem:
                     errors[var.name] = problem
-                values[var.name] = inputs[var.name]
+                values[var.name] = _json_copy(inputs[var.name])
             elif var.has_default:
                 values[var.name] = var.default
             elif var.required:
@@ -521,7 +520,8 @@ class Engine:
         """
         if not isinstance(name, str) or not name:
             raise InvalidInput("event name must be a non-empty string")
-        body = dict(payload or {})
+        body = _json_copy(dict(payload or {}))
+        correlation = _json_copy(correlation)
 
         def op(tx: Transaction) -> list[str]:
             now = self.clock.now()
@@ -557,10 +557,10 @@ class Engine:
         with self.store.transaction() as tx:
             row = tx.get(RecordType, name)
             if row:
-                row.fields, row.label = list(fields), label or row.label
+                row.fields, row.label = _json_copy(list(fields)), label or row.label
                 tx.update(row)
             else:
-                tx.insert(RecordType(name, label or name, list(fields), self.clock.now()))
+                tx.insert(RecordType(name, label or name, _json_copy(list(fields)), self.clock.now()))
 
     def create_record(
         self,
@@ -581,11 +581,11 @@ class Engine:
                 if existing:
                     return {**_record_scope(existing[0]), "started_runs": []}  # type: ignore[dict-item]
             now = self.clock.now()
-            values = self._check_record_fields(tx, object, dict(fields), partial=False)
+            values = self._check_record_fields(tx, object, _json_copy(dict(fields)), partial=False)
             record = Record(_new_id(), object, values, now, now, owner or by, 0, idempotency_key)
             tx.insert(record)
             started = self._trigger(tx, record, "create", None)
-            return {**_record_scope(record), "started_runs": started}  # type: ignore[dict-item]
+            return {**_json_copy(_record_scope(record)), "started_runs": started}
 
         result = self._transact(op)
         self._after()
@@ -601,7 +601,7 @@ class Engine:
             if record is None or record.object != object:
                 raise NotFound(f"record {object}/{record_id} does not exist")
             before = _record_scope(record)
-            values = self._check_record_fields(tx, object, dict(changes), partial=True)
+            values = self._check_record_fields(tx, object, _json_copy(dict(changes)), partial=True)
             record.fields = {**record.fields, **values}
             if owner is not None:
                 record.owner = owner
@@ -615,7 +615,7 @@ class Engine:
                 self._advance(c)
                 self._flush(c)
             started = self._trigger(tx, record, "update", before)
-            return {**_record_scope(record), "started_runs": started}  # type: ignore[dict-item]
+            return {**_json_copy(_record_scope(record)), "started_runs": started}
 
         result = self._transact(op)
         self._after()
@@ -626,7 +626,7 @@ class Engine:
             record = tx.get(Record, record_id)
             if record is None or record.object != object:
                 raise NotFound(f"record {object}/{record_id} does not exist")
-            return _record_scope(record)  # type: ignore[return-value]
+            return _json_copy(_record_scope(record))
 
     def notifications(self, *, to: str | None = None) -> list[dict[str, Any]]:
         """Notifications in the outbox; ``to`` = a user: theirs and their groups'/queues'."""
@@ -652,7 +652,14 @@ class Engine:
         """Run ready background jobs and fire due timers until none is left; returns how many."""
         done = 0
         while limit is None or done < limit:
-            batch = self.fire_due_timers(limit=50) + self.run_jobs(limit=50)
+            batch = self.run_jobs(limit=50) if self._local_jobs else 0
+            if batch == 0:
+                # One cheap read tells whether the store holds anything for us.
+                timers_due, jobs_ready = self.store.has_work(self.clock.now())
+                if timers_due:
+                    batch += self.fire_due_timers(limit=50)
+                if jobs_ready:
+                    batch += self.run_jobs(limit=50)
             if batch == 0:
                 break
             done += batch
@@ -901,7 +908,11 @@ class Engine:
             step_run.status = "in_progress"
             self._event(c, "step.started", node=step.id, visit=step_run.visit, data={"action": step.action})
             inputs = {name: self._value(c, expr, step.id, f"inputs.{name}") for name, expr in step.inputs}
-            self._enqueue(c, step, step_run, inputs, step_run.attempts + 1, c.now)
+            action = self.actions.get(step.action or "")
+            if action is not None and action.local:
+                self._run_local(c, step, step_run, action, inputs)
+            else:
+                self._enqueue(c, step, step_run, inputs, step_run.attempts + 1, c.now)
         else:
             step_run.status = "waiting"
             self._event(c, "step.waiting", node=step.id, visit=step_run.visit)
@@ -943,6 +954,30 @@ class Engine:
             return False  # an event that does not fit the predicate's shape does not match
         finally:
             c.extra_scope, c.scope_cache = None, None
+
+    def _run_local(self, c: _RunContext, step: Step, step_run: StepRun, action: Any, inputs: dict[str, Any]) -> None:
+        """A local action runs here, in this transaction: no job, no queue, no retry
+        (it is deterministic: the same inputs would fail the same way)."""
+        step_run.attempts += 1
+        key = f"{c.run.id}:{step.id}:{step_run.visit}:{step_run.attempts}"
+        context = ActionContext(run_id=c.run.id, step_id=step.id, visit=step_run.visit, attempt=step_run.attempts,
+                                idempotency_key=key, now=c.now, services=_NoServices(), settings=self.settings,
+                                load_run=lambda: (c.run.orchestration, c.record))
+        try:
+            result = action.handler(context, inputs)
+        except Exception as exc:
+            message = exc.message if isinstance(exc, ActionFailed) else f"{type(exc).__name__}: {exc}"
+            self._event(c, "action.failed", node=step.id, visit=step_run.visit,
+                        data={"attempt": step_run.attempts, "action": action.name, "error": message, "local": True})
+            self._fail_step(c, step, message)
+            return
+        self._event(c, "action.succeeded", node=step.id, visit=step_run.visit,
+                    data={"attempt": step_run.attempts, "action": action.name, "local": True})
+        try:
+            self._apply_variables(c, step, context.variables)
+        except _RunError as exc:
+            self._run_error(c, exc)
+        self._complete_step(c, step, outputs=result if isinstance(result, dict) else {})
 
     def _enqueue(self, c: _RunContext, step: Step, step_run: StepRun, inputs: dict[str, Any], attempt: int, when: datetime) -> None:
         step_run.attempts = attempt
@@ -1377,45 +1412,56 @@ class Engine:
     def _notify(self, c: _RunContext, kind: str, to: Assignee, subject: str, body: str, item_id: str | None) -> None:
         c.add(Notification(_new_id(), kind, to.type, to.value, subject, body, c.now, c.run.id, item_id))
 
-    def _scope(self, c: _RunContext) -> Any:
-        if c.scope_cache is None:
-            spec = c.spec
+    def _scope_values(self, c: _RunContext, expr: Expression) -> dict[str, Any]:
+        """The roots ``expr`` reads, and of ``steps``/``stages`` only the members it names.
 
-            def steps() -> dict[str, Any]:
-                out = {}
-                for step_id in spec.steps:
-                    sr = c.steps.get(step_id)
-                    out[step_id] = (
-                        {"status": sr.status, "outcome": sr.outcome, "outputs": sr.outputs, "completed_by": sr.completed_by}
-                        if sr else {"status": "not_started", "outcome": None, "outputs": {}, "completed_by": None}
-                    )
-                return out
+        Handing CEL only what an expression reads keeps an evaluation in microseconds;
+        converting the whole run state for each one cost ten times more.
+        """
+        views = c.scope_cache
+        if views is None:
+            views = c.scope_cache = {}
+        values: dict[str, Any] = {}
+        for root in expr.roots:
+            if root == "steps":
+                ids = expr.narrow.get("steps", c.spec.steps.keys())
+                values["steps"] = {i: self._step_view(c, views, i) for i in ids if i in c.spec.steps}
+            elif root == "stages":
+                ids = expr.narrow.get("stages", c.spec.stages.keys())
+                values["stages"] = {i: self._stage_view(c, i) for i in ids if i in c.spec.stages}
+            elif root == "record":
+                values["record"] = c.record
+            elif root == "inputs":
+                values["inputs"] = c.run.inputs
+            elif root == "vars":
+                values["vars"] = c.run.vars
+            elif root == "run":
+                run = c.run
+                values["run"] = {"id": run.id, "orchestration": run.orchestration, "version": run.version,
+                                 "started_by": run.started_by, "started_at": run.started_at}
+            elif root == "now":
+                values["now"] = c.now
+            elif c.extra_scope and root in c.extra_scope:
+                values[root] = c.extra_scope[root]
+        return values
 
-            def stages() -> dict[str, Any]:
-                return {
-                    stage_id: {"status": v.status, "visits": v.visit} if (v := c.stages.get(stage_id)) else {"status": "not_started", "visits": 0}
-                    for stage_id in spec.stages
-                }
+    def _step_view(self, c: _RunContext, views: dict[str, Any], step_id: str) -> dict[str, Any]:
+        view = views.get(step_id)
+        if view is None:
+            sr = c.steps.get(step_id)
+            view = views[step_id] = (
+                {"status": sr.status, "outcome": sr.outcome, "outputs": sr.outputs, "completed_by": sr.completed_by}
+                if sr else {"status": "not_started", "outcome": None, "outputs": {}, "completed_by": None}
+            )
+        return view
 
-            run = c.run
-            roots: dict[str, Callable[[], Any]] = {
-                "record": lambda: c.record,
-                "inputs": lambda: run.inputs,
-                "vars": lambda: run.vars,
-                "steps": steps,
-                "stages": stages,
-                "run": lambda: {"id": run.id, "orchestration": run.orchestration, "version": run.version,
-                                "started_by": run.started_by, "started_at": run.started_at},
-                "now": lambda: c.now,
-            }
-            for name, value in (c.extra_scope or {}).items():
-                roots[name] = lambda value=value: value
-            c.scope_cache = make_lazy_scope(roots)
-        return c.scope_cache
+    def _stage_view(self, c: _RunContext, stage_id: str) -> dict[str, Any]:
+        visit = c.stages.get(stage_id)
+        return {"status": visit.status, "visits": visit.visit} if visit else {"status": "not_started", "visits": 0}
 
-    def _value(self, c: _RunContext, expr: Any, node: str, field_name: str) -> Any:
+    def _value(self, c: _RunContext, expr: Expression, node: str, field_name: str) -> Any:
         try:
-            return expr.evaluate(self._scope(c))
+            return expr.evaluate(self._scope_values(c, expr))
         except ExpressionError as exc:
             raise _RunError(node, field_name, str(exc)) from None
 
@@ -1433,7 +1479,7 @@ class Engine:
             "current_node": run.current_node, "started_by": run.started_by, "started_at": _iso(run.started_at),
             "ended_at": _iso(run.ended_at), "updated_at": _iso(run.updated_at),
             "record": {"object": run.record_object, "id": run.record_id} if run.record_id else None,
-            "error": run.error, "parent_run_id": run.parent_run_id,
+            "error": _json_copy(run.error), "parent_run_id": run.parent_run_id,
         }
 
     def _run_view(self, tx: Transaction, spec: OrchestrationSpec, run: Run) -> dict[str, Any]:
@@ -1454,7 +1500,7 @@ class Engine:
             steps.append({
                 "id": step_id, "stage": step.stage, "type": step.type, "label": step.label,
                 "status": s.status if s else "not_started", "visit": s.visit if s else 0,
-                "outcome": s.outcome if s else None, "outputs": s.outputs if s else {},
+                "outcome": s.outcome if s else None, "outputs": _json_copy(s.outputs) if s else {},
                 "completed_by": s.completed_by if s else None, "attempts": s.attempts if s else 0,
                 "error": s.error if s else None, "started_at": _iso(s.started_at) if s else None,
                 "ended_at": _iso(s.ended_at) if s else None,
@@ -1466,8 +1512,8 @@ class Engine:
         return {
             **self._run_summary(run),
             "label": spec.label,
-            "inputs": run.inputs,
-            "vars": run.vars,
+            "inputs": _json_copy(run.inputs),
+            "vars": _json_copy(run.vars),
             "current_stage": run.current_node if run.current_node in spec.stages else None,
             "stages": stages,
             "steps": steps,
@@ -1488,9 +1534,16 @@ class Engine:
             "claimed_by": item.claimed_by, "created_at": _iso(item.created_at), "due_at": _iso(item.due_at),
             "overdue": bool(item.due_at and item.status in _OPEN_ITEM and item.due_at < now),
             "escalated_at": _iso(item.escalated_at), "completed_at": _iso(item.completed_at),
-            "completed_by": item.completed_by, "outcome": item.outcome, "values": item.values, "comment": item.comment,
+            "completed_by": item.completed_by, "outcome": item.outcome, "values": _json_copy(item.values), "comment": item.comment,
             "record": {"object": item.record_object, "id": item.record_id} if item.record_id else None,
         }
+
+
+class _NoServices:
+    """Local actions run inside a transaction: they may not call the engine."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise ActionFailed(f"a local action cannot use {name}", retryable=False)
 
 
 class _Services:
@@ -1564,7 +1617,7 @@ def _check_form(step: Step, outcome: str | None, values: Mapping[str, Any] | Non
         if problem:
             errors[f.name] = problem
         else:
-            clean[f.name] = value
+            clean[f.name] = _json_copy(value)
     if errors:
         raise InvalidInput("the form is not filled in correctly", {"fields": errors})
     assert outcome is not None
@@ -1576,13 +1629,24 @@ def _has_timers(step: Step) -> bool:
     return (step.due is not None and step.escalation is not None) or step.timer_duration is not None or step.timer_at is not None
 
 
+def _json_copy(value: Any) -> Any:
+    """A copy of a JSON value for a caller: views never share what the store keeps."""
+    if isinstance(value, dict):
+        return {k: _json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(v) for v in value]
+    return value
+
+
 def _copy_row(row: Any) -> Any:
-    return copy.copy(row)
+    # Shallow copies suffice: the engine replaces JSON values, it never edits them in place.
+    new = object.__new__(type(row))
+    new.__dict__.update(row.__dict__)
+    return new
 
 
 def _copy_state(rows: dict[str, Any]) -> dict[str, Any]:
-    # Shallow copies suffice: the engine replaces JSON values, it never edits them in place.
-    return {key: copy.copy(row) for key, row in rows.items()}
+    return {key: _copy_row(row) for key, row in rows.items()}
 
 
 def _record_scope(record: Record | None) -> dict[str, Any] | None:
@@ -1618,4 +1682,4 @@ def _timestamp(value: Any, node: str) -> datetime:
 
 
 def _event_view(e: RunEvent) -> dict[str, Any]:
-    return {"seq": e.id, "run_id": e.run_id, "type": e.type, "at": _iso(e.at), "node": e.node, "visit": e.visit, "by": e.by, "data": e.data}
+    return {"seq": e.id, "run_id": e.run_id, "type": e.type, "at": _iso(e.at), "node": e.node, "visit": e.visit, "by": e.by, "data": _json_copy(e.data)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import cel
 
@@ -45,6 +45,9 @@ class Expression:
     program: Any = field(repr=False, compare=False)
     roots: frozenset[str] = frozenset()
     members: frozenset[tuple[str, str]] = frozenset()
+    #: For ``steps`` and ``stages``: the only members the expression reads, when it
+    #: reads them all as ``steps.<id>``; absent when it uses the whole map.
+    narrow: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False)
 
     def evaluate(self, scope: "cel.Context | Mapping[str, Any]") -> Any:
         """Evaluate against a scope made by :func:`make_scope` (or a plain mapping)."""
@@ -69,7 +72,13 @@ def compile_expression(source: str) -> Expression:
     stripped = _STRING_LITERAL.sub(lambda m: " " * len(m.group(0)), source)
     members = frozenset((m.group(1), m.group(2)) for m in _MEMBER.finditer(stripped))
     roots = frozenset(program.variables()) & _candidate_roots(stripped)
-    return Expression(source=source, program=program, roots=roots, members=members)
+    narrow = {}
+    for root in ("steps", "stages"):
+        uses = len(re.findall(rf"(?<![\w.]){root}\b", stripped))
+        named = frozenset(member for r, member in members if r == root)
+        if root in roots and uses == sum(1 for m in _MEMBER.finditer(stripped) if m.group(1) == root):
+            narrow[root] = named
+    return Expression(source=source, program=program, roots=roots, members=members, narrow=narrow)
 
 
 def _candidate_roots(stripped: str) -> frozenset[str]:
@@ -93,28 +102,6 @@ def unknown_roots(expression: Expression, allowed: frozenset[str]) -> list[str]:
 def make_scope(values: Mapping[str, Any]) -> "cel.Context":
     """A reusable evaluation scope; building it once per evaluation round is cheapest."""
     return cel.Context(dict(values))
-
-
-def make_lazy_scope(roots: Mapping[str, Callable[[], Any]]) -> "cel.Context":
-    """A scope whose root values are computed only when an expression reads them.
-
-    Converting every root to CEL on each evaluation round costs far more than the
-    evaluation itself; most expressions read one or two roots.
-    """
-    cache: dict[str, Any] = {}
-
-    def resolve(name: str) -> Any:
-        if name not in cache:
-            make = roots.get(name)
-            cache[name] = make() if make is not None else None
-        return cache[name]
-
-    context = cel.Context()
-    context.set_variable_resolver(resolve)
-    for name in roots:
-        # A root whose value is null: the resolver's None falls through to this.
-        context.add_variable(name, None)
-    return context
 
 
 def _syntax_error(text: str) -> ExpressionSyntaxError:

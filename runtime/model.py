@@ -4,6 +4,9 @@ Definitions (an orchestration version and its compiled spec) live apart, in
 :mod:`runtime.spec`; a run refers to its version by key and number.
 Every class has a string or integer ``id``; ``INDEXED`` names the fields a store
 must be able to look rows up by quickly.
+
+JSON values in rows (``vars``, ``outputs``, ``fields``...) are replaced, never edited
+in place: stores and caches may share them between copies of a row.
 """
 
 from __future__ import annotations

@@ -124,6 +124,9 @@ class Action:
     description: str = ""
     #: Inputs not declared are accepted (e.g. ``vars.set`` takes any variable name).
     open_inputs: bool = False
+    #: Runs inside the transaction that starts the step, like a script task: for pure
+    #: computations that touch nothing outside the run (no services, no I/O).
+    local: bool = False
 
     def input(self, name: str) -> ActionField | None:
         return next((f for f in self.inputs if f.name == name), None)
@@ -135,6 +138,7 @@ class Action:
             "inputs": [f.to_dict() for f in self.inputs],
             "outputs": [f.to_dict() for f in self.outputs],
             "open_inputs": self.open_inputs,
+            "local": self.local,
         }
 
 
@@ -163,11 +167,13 @@ class ActionRegistry:
         outputs: Iterable[ActionField] = (),
         description: str = "",
         open_inputs: bool = False,
+        local: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator form of :meth:`register`."""
 
         def decorate(handler: Handler) -> Handler:
-            self.register(Action(name, handler, tuple(inputs), tuple(outputs), description or (handler.__doc__ or "").strip(), open_inputs))
+            self.register(Action(name, handler, tuple(inputs), tuple(outputs), description or (handler.__doc__ or "").strip(),
+                                 open_inputs, local))
             return handler
 
         return decorate

@@ -76,7 +76,8 @@ def register_builtins(registry: ActionRegistry) -> None:
     @registry.action(
         "vars.set",
         open_inputs=True,
-        description="Set run variables: each input names a variable.",
+        local=True,
+        description="Set run variables: each input names a variable (runs in the step's own transaction).",
     )
     def vars_set(ctx: ActionContext, inputs: dict[str, Any]) -> dict[str, Any]:
         ctx.set_variables(inputs)

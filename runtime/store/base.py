@@ -58,6 +58,10 @@ class Store(Protocol):
         """Atomically mark up to ``limit`` ready jobs as running for ``worker``."""
         ...
 
+    def has_work(self, now: datetime) -> tuple[bool, bool]:
+        """(timers due, jobs ready): one cheap look before claiming anything."""
+        ...
+
     def heartbeat(self, job_ids: list[str], now: datetime) -> None:
         """Record that the worker holding these running jobs is alive."""
         ...

@@ -3,6 +3,9 @@
 One lock serialises transactions; writes are buffered and applied on commit, so an
 operation that fails half-way leaves nothing behind. Rows go in and out as copies:
 changing a row the store handed out changes nothing until it is written back.
+The copies are shallow: JSON values (dicts, lists) are shared, which is safe because
+the engine replaces them and never edits one in place, copies what callers hand in
+and copies what it hands out (see ``runtime/model.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any, Iterator, TypeVar
 
@@ -20,22 +22,10 @@ T = TypeVar("T")
 _DELETED = object()
 
 
-def _copy_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy_value(v) for v in value]
-    return value
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {cls: tuple(f.name for f in fields(cls)) for cls in ROW_TYPES}
-
-
-def _clone(row: T) -> T:
+def _shallow(row: T) -> T:
     cls = type(row)
     new = cls.__new__(cls)
-    for name in _FIELDS[cls]:
-        setattr(new, name, _copy_value(getattr(row, name)))
+    new.__dict__.update(row.__dict__)
     return new
 
 
@@ -81,6 +71,12 @@ class InMemoryStore:
                     claimed.append(job)
             return claimed
 
+    def has_work(self, now: datetime) -> tuple[bool, bool]:
+        with self._lock:
+            timers = any(t.due_at <= now for t in self._tables[Timer].values())
+            jobs = any(self._tables[Job][i].run_after <= now for i in self._indexes[Job]["status"].get("queued", ()))
+            return timers, jobs
+
     def heartbeat(self, job_ids: list[str], now: datetime) -> None:
         with self.transaction() as tx:
             for job_id in job_ids:
@@ -100,7 +96,7 @@ class InMemoryStore:
     def events_after(self, after: int, limit: int) -> list[RunEvent]:
         with self._lock:
             # Sequence numbers are dense and start at 1, so the list index is seq - 1.
-            return [_clone(e) for e in self._events[after : after + limit]]
+            return [_shallow(e) for e in self._events[after : after + limit]]
 
     # -- used by _Transaction on commit -------------------------------------------------
 
@@ -132,13 +128,13 @@ class _Transaction:
 
     def get(self, cls: type[T], id: Any) -> T | None:
         row = self._current(cls, id)
-        return _clone(row) if row is not None else None
+        return _shallow(row) if row is not None else None
 
     def insert(self, row: Any) -> None:
         cls = type(row)
         if self._current(cls, row.id) is not None:
             raise KeyError(f"{cls.__name__} {row.id!r} already exists")
-        self._writes[(cls, row.id)] = _clone(row)
+        self._writes[(cls, row.id)] = _shallow(row)
 
     def insert_many(self, rows: list[Any]) -> None:
         for row in rows:
@@ -151,7 +147,7 @@ class _Transaction:
             return False
         if expect and not _matches(stored, expect):
             return False
-        self._writes[(cls, row.id)] = _clone(row)
+        self._writes[(cls, row.id)] = _shallow(row)
         return True
 
     def delete(self, cls: type, id: Any) -> bool:
@@ -176,24 +172,25 @@ class _Transaction:
             seen.add(key)
             row = self._current(cls, key)
             if row is not None and _matches(row, filters):
-                found.append(_clone(row))
+                found.append(_shallow(row))
         for (row_cls, key), row in self._writes.items():
             if row_cls is cls and key not in seen and row is not _DELETED and _matches(row, filters):
-                found.append(_clone(row))
+                found.append(_shallow(row))
         return found
 
     def append_event(self, event: RunEvent) -> None:
         event.id = len(self._store._events) + len(self._new_events) + 1
-        self._new_events.append(_clone(event))
+        self._new_events.append(_shallow(event))
 
     def events(self, run_id: str, after: int = 0, limit: int | None = None) -> list[RunEvent]:
         rows = [e for e in self._store._events_by_run.get(run_id, ()) if e.id > after]
         rows += [e for e in self._new_events if e.run_id == run_id and e.id > after]
-        return [_clone(e) for e in rows[:limit]]
+        return [_shallow(e) for e in rows[:limit]]
 
     def due_timers(self, now: datetime, limit: int) -> list[Timer]:
-        due = [t for t in self.find(Timer) if t.due_at <= now]
-        return sorted(due, key=lambda t: (t.due_at, t.id))[:limit]
+        due = [t for t in self._store._tables[Timer].values() if t.due_at <= now]
+        due = [t for t in (self._current(Timer, t.id) for t in due) if t is not None and t.due_at <= now]
+        return [_shallow(t) for t in sorted(due, key=lambda t: (t.due_at, t.id))[:limit]]
 
     def _commit(self) -> None:
         for (cls, key), row in self._writes.items():

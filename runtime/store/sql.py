@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, TypeVar
 
-from sqlalchemy import Connection, bindparam, create_engine, delete, event, insert, select, update
+from sqlalchemy import Connection, Integer, bindparam, create_engine, delete, event, insert, select, update
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
 
@@ -64,6 +64,7 @@ class SqlStore:
         else:
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
             self._fast = None
+        self._build_statements()
         if upgrade:
             from runtime.store.migrate import upgrade as run_upgrade
 
@@ -82,25 +83,37 @@ class SqlStore:
                 tx._flush_events()
 
     def claim_jobs(self, now: datetime, worker: str, limit: int) -> list[Job]:
-        jobs = TABLES[Job]
-        values = {"status": "running", "claimed_by": worker, "claimed_at": now, "heartbeat_at": now}
+        params = {"now": now, "worker": worker, "limit": limit}
         with self.transaction() as tx:
-            ready = (
-                select(jobs.c.id)
-                .where(jobs.c.status == "queued", jobs.c.run_after <= now)
-                .order_by(jobs.c.run_after, jobs.c.id)
-                .limit(limit)
-            )
-            if self.dialect == "postgresql":
-                ready = ready.with_for_update(skip_locked=True)
-            statement = (
-                update(jobs)
-                .where(jobs.c.id.in_(ready.scalar_subquery()), jobs.c.status == "queued")
-                .values(**values)
-                .returning(*jobs.c)
-            )
-            rows = tx.conn.execute(statement).mappings().all()
-            return [_row(Job, r) for r in rows]
+            return tx._select(Job, self._claim_statement, params)
+
+    def has_work(self, now: datetime) -> tuple[bool, bool]:
+        """Whether timers are due and whether jobs are ready, in one read."""
+        with self.transaction(write=False) as tx:
+            timers = tx._select_scalar(self._timer_probe, {"now": now}) is not None
+            jobs = tx._select_scalar(self._job_probe, {"now": now}) is not None
+            return timers, jobs
+
+    def _build_statements(self) -> None:
+        jobs, timers = TABLES[Job], TABLES[Timer]
+        now = bindparam("now", type_=jobs.c.run_after.type)
+        ready = (
+            select(jobs.c.id)
+            .where(jobs.c.status == "queued", jobs.c.run_after <= now)
+            .order_by(jobs.c.run_after, jobs.c.id)
+            .limit(bindparam("limit", type_=Integer()))
+        )
+        if self.dialect == "postgresql":
+            # One statement: lock the ready rows nobody else holds, then take them.
+            ready = ready.with_for_update(skip_locked=True)
+        self._claim_statement = (
+            update(jobs)
+            .where(jobs.c.id.in_(ready.scalar_subquery()), jobs.c.status == "queued")
+            .values(status="running", claimed_by=bindparam("worker"), claimed_at=now, heartbeat_at=now)
+            .returning(*jobs.c)
+        )
+        self._timer_probe = select(timers.c.id).where(timers.c.due_at <= bindparam("now", type_=timers.c.due_at.type)).limit(1)
+        self._job_probe = select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.run_after <= now).limit(1)
 
     def heartbeat(self, job_ids: list[str], now: datetime) -> None:
         if not job_ids:
@@ -208,6 +221,9 @@ def _shape(filters: dict[str, Any], prefix: str) -> tuple[tuple[tuple[str, str],
 _STATEMENTS = _Statements()
 
 
+_REQUIRED = object()
+
+
 class _SqliteFast:
     """Cached statements compiled once for SQLite and run on the sqlite3 cursor.
 
@@ -230,18 +246,23 @@ class _SqliteFast:
                 else compiled.binds[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
                 for name in order
             ]
-            columns = [
-                (c.name, c.type.dialect_impl(self.dialect).result_processor(self.dialect, None))
-                for c in getattr(statement, "selected_columns", [])
-            ]
+            selected = getattr(statement, "selected_columns", None)
+            if selected is None:  # UPDATE ... RETURNING
+                selected = statement.returning_column_descriptions and [d["expr"] for d in statement.returning_column_descriptions]
+            columns = [(c.name, c.type.dialect_impl(self.dialect).result_processor(self.dialect, None)) for c in selected or []]
+            # Values written into the statement itself ("queued"), as defaults for its parameters.
+            literals = {n: compiled.binds[n].value for n in order if not compiled.binds[n].required}
+            binds = [(process, literals.get(name, _REQUIRED)) for name, process in zip(order, binds)]
             entry = (statement, str(compiled), order, binds, columns)
             self._compiled[id(statement)] = entry
         return entry[1], entry[2], entry[3], entry[4]
 
     def params(self, order: list[str], binds: list[Any], values: dict[str, Any]) -> list[Any]:
         out = []
-        for name, process in zip(order, binds):
-            value = values[name]
+        for name, (process, default) in zip(order, binds):
+            value = values.get(name, default)
+            if value is _REQUIRED:
+                raise KeyError(f"no value for parameter {name!r}")
             out.append(process(value) if process is not None and value is not None else value)
         return out
 
@@ -282,6 +303,14 @@ class _SqlTransaction:
                 setattr(obj, name, process(value) if process is not None else value)
             found.append(obj)
         return found
+
+    def _select_scalar(self, statement: Any, params: dict[str, Any]) -> Any:
+        if self._fast is None:
+            return self.conn.execute(statement, params).scalar()
+        sql, order, binds, _ = self._fast.prepare(statement)
+        assert self._cursor is not None
+        row = self._cursor.execute(sql, self._fast.params(order, binds, params)).fetchone()
+        return row[0] if row else None
 
     def get(self, cls: type[T], id: Any) -> T | None:
         rows = self._select(cls, _STATEMENTS.get(cls), {"p_id": id})

@@ -165,3 +165,28 @@ def test_plugins_register_through_entry_points(monkeypatch):
     registry = default_registry()
     assert {"crm.sync", "erp.post", "record.update", "http.request"} <= set(registry.names())
     assert next(a for a in registry.describe() if a["name"] == "crm.sync")["description"] == "Sync to the CRM"
+
+
+def test_local_actions_run_in_the_step_transaction(engine: Engine):
+    from runtime.model import Job
+
+    engine.deploy(one_stage(step("setv", "background", action="vars.set", inputs={"n": "41 + 1"}),
+                            variables=[{"name": "n", "type": "integer"}]))
+    run_id = engine.start("t")
+    assert engine.get_run(run_id)["vars"] == {"n": 42}
+    with engine.store.transaction(write=False) as tx:
+        assert tx.find(Job) == []  # no job was queued
+    succeeded = [e for e in engine.events(run_id) if e["type"] == "action.succeeded"]
+    assert succeeded[0]["data"]["local"] is True
+
+
+def test_failing_local_action_fails_the_step(engine: Engine):
+    def broken(ctx, inputs):
+        return ctx.services.update_record("x", "y", {}, by=None)  # local actions get no services
+
+    engine.actions.register(Action("test.local", broken, local=True))
+    engine.deploy(one_stage(step("calc", "background", action="test.local")))
+    run_id = engine.start("t")
+    run = engine.get_run(run_id)
+    assert run["status"] == "error"
+    assert "local action cannot use update_record" in run["error"]["message"]
