@@ -1,0 +1,58 @@
+"""Overture's web app: the REST API, the live stream, sign-in, and the front end.
+
+``create_app(test_config=None)`` builds it; nothing connects to a database at import.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+VAR = Path(os.environ.get("OVERTURE_VAR", "var"))
+
+
+def _secret_key() -> str:
+    """OVERTURE_SECRET_KEY, else one generated once and kept in var/secret_key (mode 600)."""
+    if os.environ.get("OVERTURE_SECRET_KEY"):
+        return os.environ["OVERTURE_SECRET_KEY"]
+    path = VAR / "secret_key"
+    if not path.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    app.config.from_mapping(
+        DATABASE_URL=os.environ.get("DATABASE_URL"),
+        EMBEDDED_WORKER=os.environ.get("OVERTURE_EMBEDDED_WORKER", "1") != "0",
+        HTTP_ALLOWLIST=[h for h in os.environ.get("OVERTURE_HTTP_ALLOWLIST", "").split(",") if h],
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("OVERTURE_SECURE_COOKIES", "0") == "1",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key()
+
+    from builder import api, auth, errors
+    from builder.extensions import overture, sock
+
+    errors.init_app(app)
+    overture.init_app(app)
+    sock.init_app(app)
+    auth.init_app(app)
+    api.init_app(app)
+    return app

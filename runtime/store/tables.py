@@ -280,6 +280,61 @@ class RecordTypeRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class UserRow(Base):
+    """A person who signs in; ``role`` is admin, ops or member."""
+
+    __tablename__ = "users"
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # the user name
+    role: Mapped[str] = mapped_column(String)
+    password_hash: Mapped[str | None] = mapped_column(String)
+    display_name: Mapped[str] = mapped_column(String)
+    active: Mapped[bool] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class GroupRow(Base):
+    """A group of people, or a queue (``kind``) that its members pull work from."""
+
+    __tablename__ = "groups"
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # the group name
+    kind: Mapped[str] = mapped_column(String)
+    label: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MembershipRow(Base):
+    __tablename__ = "memberships"
+    user_id: Mapped[str] = mapped_column(String, primary_key=True)
+    group_id: Mapped[str] = mapped_column(String, primary_key=True)
+    __table_args__ = (Index("ix_memberships_group", "group_id"),)
+
+
+class ApiTokenRow(Base):
+    """A bearer token for an external system; only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    token_hash: Mapped[str] = mapped_column(String)
+    created_by: Mapped[str | None] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_api_tokens_hash", "token_hash", unique=True),)
+
+
+class DraftRow(Base):
+    """The document an admin is editing, saved on every change; activation deploys it."""
+
+    __tablename__ = "drafts"
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # the orchestration key
+    label: Mapped[str] = mapped_column(String)
+    document: Mapped[Any] = mapped_column(Json)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
 #: Each row type of the model and its table.
 TABLES = {
     model.Orchestration: OrchestrationRow.__table__,

@@ -1,0 +1,65 @@
+"""Every error is JSON: ``{"error": {"code", "message", "details"}}`` (DESIGN §4).
+
+Bad input is a 4xx that says what is wrong and where; a 500 means a bug of ours.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from runtime.errors import OvertureError
+
+log = logging.getLogger(__name__)
+
+#: Runtime error codes and the HTTP status each one means.
+STATUS = {
+    "not_found": 404,
+    "forbidden": 403,
+    "conflict": 409,
+    "invalid": 422,
+    "invalid_document": 422,
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: Any = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Any:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    response = jsonify({"error": body})
+    response.status_code = status
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError) -> Any:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(OvertureError)
+    def runtime_error(exc: OvertureError) -> Any:
+        return error_response(STATUS.get(exc.code, 400), exc.code, exc.message, exc.details)
+
+    @app.errorhandler(ValidationError)
+    def invalid_payload(exc: ValidationError) -> Any:
+        return error_response(422, "invalid", "the request body does not fit: see details", exc.messages)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error")
+        return error_response(500, "internal", "something went wrong on our side; it has been logged")

@@ -1,0 +1,75 @@
+"""Objects created at import time and bound to an app in ``init_app`` (no I/O here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_sock import Sock
+from sqlalchemy.orm import Session, sessionmaker
+
+from runtime.clock import Clock, SystemClock
+from runtime.engine import Engine
+from runtime.store.directory import SqlDirectory
+from runtime.store.sql import SqlStore
+from runtime.worker import Worker
+
+sock = Sock()
+
+
+class Overture:
+    """The runtime behind the app: one store, one engine, the embedded worker."""
+
+    store: SqlStore
+    engine: Engine
+    worker: Worker | None
+    sessions: sessionmaker[Session]
+
+    def init_app(self, app: Flask) -> None:
+        store = SqlStore(app.config.get("DATABASE_URL"))
+        clock: Clock = app.config.get("CLOCK") or SystemClock()
+        engine = Engine(
+            store,
+            clock,
+            SqlDirectory(store),
+            autoprocess=bool(app.config.get("AUTOPROCESS", False)),
+            settings={"http_allowlist": list(app.config.get("HTTP_ALLOWLIST", []))},
+        )
+        state = _State(store, engine, sessionmaker(store.engine, expire_on_commit=False))
+        if app.config.get("EMBEDDED_WORKER", True):
+            state.worker = Worker(engine, poll_interval=float(app.config.get("WORKER_POLL", 0.5)))
+            state.worker.start()
+        app.extensions["overture"] = state
+
+
+class _State:
+    def __init__(self, store: SqlStore, engine: Engine, sessions: sessionmaker[Session]):
+        self.store = store
+        self.engine = engine
+        self.sessions = sessions
+        self.worker: Worker | None = None
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        self.store.dispose()
+
+
+overture = Overture()
+
+
+def state() -> _State:
+    return current_app.extensions["overture"]  # type: ignore[no-any-return]
+
+
+def engine() -> Engine:
+    return state().engine
+
+
+def db() -> sessionmaker[Session]:
+    """``with db().begin() as session:`` — a transaction opened at the edge."""
+    return state().sessions
+
+
+def config(name: str, default: Any = None) -> Any:
+    return current_app.config.get(name, default)

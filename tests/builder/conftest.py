@@ -1,0 +1,113 @@
+"""An app on a fresh SQLite database with people in every role, and signed-in clients."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from builder import accounts, create_app
+from builder.extensions import state
+from runtime.clock import ManualClock
+
+PASSWORD = "correct horse battery"
+#: user name -> (role, groups)
+PEOPLE = {
+    "ada": ("admin", []),
+    "otto": ("ops", []),
+    "sam": ("member", ["sales"]),
+    "alice": ("member", ["legal"]),
+    "fiona": ("member", ["finance"]),
+    "frank": ("member", ["finance"]),
+    "erin": ("member", ["executives"]),
+    "walt": ("member", ["warehouse"]),
+    "mallory": ("member", []),
+}
+GROUPS = {"sales": "group", "legal": "group", "finance": "group", "executives": "group", "warehouse": "queue"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """scrypt costs ~50 ms a hash by design; tests sign in hundreds of times."""
+    previous, accounts.HASH_METHOD = accounts.HASH_METHOD, "pbkdf2:sha256:1000"
+    yield
+    accounts.HASH_METHOD = previous
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory) -> Path:
+    from runtime.store.sql import SqlStore
+
+    path = tmp_path_factory.mktemp("builder-template") / "overture.db"
+    SqlStore(f"sqlite:///{path}").dispose()
+    return path
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def app(tmp_path, migrated_db, clock) -> Iterator[Flask]:
+    path = tmp_path / "overture.db"
+    shutil.copy(migrated_db, path)
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{path}",
+        "EMBEDDED_WORKER": False, "AUTOPROCESS": True, "CLOCK": clock,
+    })
+    with app.app_context():
+        with state().sessions.begin() as s:
+            for name, kind in GROUPS.items():
+                accounts.create_group(s, name, kind=kind)
+            s.flush()
+            for name, (role, groups) in PEOPLE.items():
+                accounts.create_user(s, name, role=role, password=PASSWORD, groups=groups)
+    yield app
+    app.extensions["overture"].close()
+
+
+class Client:
+    """A test client signed in as one person: sends the CSRF token on every write."""
+
+    def __init__(self, app: Flask, username: str | None):
+        self.http: FlaskClient = app.test_client()
+        self.username = username
+        self.csrf = ""
+        if username:
+            response = self.http.post("/api/session", json={"username": username, "password": PASSWORD})
+            assert response.status_code == 200, response.get_json()
+            self.csrf = response.get_json()["csrf_token"]
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if self.csrf and method.upper() != "GET":
+            headers.setdefault("X-CSRF-Token", self.csrf)
+        return self.http.open(url, method=method.upper(), headers=headers, **kwargs)
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, **kw: Any) -> Any:
+        return self.request("POST", url, **kw)
+
+    def put(self, url: str, **kw: Any) -> Any:
+        return self.request("PUT", url, **kw)
+
+    def patch(self, url: str, **kw: Any) -> Any:
+        return self.request("PATCH", url, **kw)
+
+    def delete(self, url: str, **kw: Any) -> Any:
+        return self.request("DELETE", url, **kw)
+
+
+@pytest.fixture
+def login(app):
+    def make(username: str | None) -> Client:
+        return Client(app, username)
+
+    return make
