@@ -652,14 +652,15 @@ class Engine:
         """Run ready background jobs and fire due timers until none is left; returns how many."""
         done = 0
         while limit is None or done < limit:
-            batch = self.run_jobs(limit=50) if self._local_jobs else 0
+            room = 50 if limit is None else min(50, limit - done)
+            batch = self.run_jobs(limit=room) if self._local_jobs else 0
             if batch == 0:
                 # One cheap read tells whether the store holds anything for us.
                 timers_due, jobs_ready = self.store.has_work(self.clock.now())
                 if timers_due:
-                    batch += self.fire_due_timers(limit=50)
-                if jobs_ready:
-                    batch += self.run_jobs(limit=50)
+                    batch += self.fire_due_timers(limit=room)
+                if jobs_ready and batch < room:
+                    batch += self.run_jobs(limit=room - batch)
             if batch == 0:
                 break
             done += batch
@@ -711,6 +712,23 @@ class Engine:
         finally:
             self.jobs_in_hand.difference_update(j.id for j in jobs)
         return len(jobs)
+
+    def release_local_jobs(self) -> int:
+        """Hand back the jobs claimed as they were scheduled and not started yet (on stop),
+        so other workers take them at once instead of after the stale timeout."""
+        with self._local_lock:
+            jobs, self._local_jobs = list(self._local_jobs), deque()
+        released = 0
+        for job in jobs:
+            def op(tx: Transaction, job: Job = job) -> bool:
+                row = _copy_row(job)
+                row.status, row.claimed_by, row.claimed_at, row.heartbeat_at = "queued", None, None, None
+                return tx.update(row, expect={"status": "running", "claimed_by": job.claimed_by})
+
+            if self._transact(op):
+                released += 1
+            self.jobs_in_hand.discard(job.id)
+        return released
 
     def _take_local_jobs(self, limit: int) -> list[Job]:
         with self._local_lock:
@@ -1325,6 +1343,8 @@ class Engine:
                 continue
             with self._local_lock:
                 self._local_jobs.extend(self._tx_state.claimed)
+                # Held from now on: the worker's heartbeats cover them while they wait here.
+                self.jobs_in_hand.update(j.id for j in self._tx_state.claimed)
                 for run_id, revision, stages, steps in self._tx_state.states:
                     self._states[run_id] = (revision, stages, steps)
                     self._states.move_to_end(run_id)

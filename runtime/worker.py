@@ -56,10 +56,10 @@ class Worker:
         done = 0
         try:
             while not self.stop_event.is_set():
-                self.engine.store.requeue_stale(self.engine.clock.now(), self.stale_after)
                 try:
+                    self.engine.store.requeue_stale(self.engine.clock.now(), self.stale_after)
                     handled = self.engine.process(limit=self.batch)
-                except Exception:  # keep the worker alive; the failing item is retried
+                except Exception:  # keep the worker alive (a dropped connection); work is retried
                     log.exception("worker: processing failed")
                     handled = 0
                 done += handled
@@ -70,6 +70,10 @@ class Worker:
         finally:
             if until_idle:
                 self.stop_event.set()
+            try:
+                self.engine.release_local_jobs()
+            except Exception:
+                log.exception("worker: could not hand back unstarted jobs; they are re-queued when stale")
             heart.join(timeout=self.heartbeat_interval + 1)
         return done
 

@@ -103,15 +103,21 @@ class SqlStore:
             .order_by(jobs.c.run_after, jobs.c.id)
             .limit(bindparam("limit", type_=Integer()))
         )
+        values = {"status": "running", "claimed_by": bindparam("worker"), "claimed_at": now, "heartbeat_at": now}
         if self.dialect == "postgresql":
-            # One statement: lock the ready rows nobody else holds, then take them.
-            ready = ready.with_for_update(skip_locked=True)
-        self._claim_statement = (
-            update(jobs)
-            .where(jobs.c.id.in_(ready.scalar_subquery()), jobs.c.status == "queued")
-            .values(status="running", claimed_by=bindparam("worker"), claimed_at=now, heartbeat_at=now)
-            .returning(*jobs.c)
-        )
+            # One statement: lock up to `limit` ready rows nobody else holds, then take them.
+            # A CTE runs once; as an IN (sub-select) the planner may re-run it and take more.
+            locked = ready.with_for_update(skip_locked=True).cte("ready")
+            self._claim_statement = (
+                update(jobs).where(jobs.c.id == locked.c.id).values(**values).returning(*jobs.c)
+            )
+        else:
+            self._claim_statement = (
+                update(jobs)
+                .where(jobs.c.id.in_(ready.scalar_subquery()), jobs.c.status == "queued")
+                .values(**values)
+                .returning(*jobs.c)
+            )
         self._timer_probe = select(timers.c.id).where(timers.c.due_at <= bindparam("now", type_=timers.c.due_at.type)).limit(1)
         self._job_probe = select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.run_after <= now).limit(1)
 
