@@ -13,6 +13,7 @@ jobs are claimed with ``FOR UPDATE SKIP LOCKED`` in a single statement.
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime, timedelta, timezone
@@ -53,6 +54,8 @@ class SqlStore:
 
     def __init__(self, url: str | None = None, *, upgrade: bool = True, pool_size: int = 10):
         self.url = database_url(url)
+        self._thread = threading.local()
+        self._kept: list[Connection] = []
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
@@ -71,10 +74,29 @@ class SqlStore:
             run_upgrade(self.engine)
 
     def dispose(self) -> None:
+        for conn in list(self._kept):
+            try:
+                conn.close()
+            except Exception:  # a connection of a thread that is gone; closing is best effort
+                pass
+        self._kept.clear()
         self.engine.dispose()
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator["_SqlTransaction"]:
+        if self._fast is not None:
+            # SQLite: each thread keeps its connection; checking one out of the pool for
+            # every transaction cost more than the transaction.
+            conn = getattr(self._thread, "conn", None)
+            if conn is None or conn.closed:
+                conn = self._thread.conn = self.engine.connect()
+                self._kept.append(conn)
+            conn.execution_options(overture_write=write)
+            with conn.begin():
+                tx = _SqlTransaction(conn, self._fast)
+                yield tx
+                tx._flush_events()
+            return
         with self.engine.connect() as conn:
             conn.execution_options(overture_write=write)
             with conn.begin():
