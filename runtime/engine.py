@@ -868,7 +868,7 @@ class Engine:
         self._discontinue_stage_steps(c, node)
         visit.status, visit.ended_at = "completed", c.now
         c.touch(visit)
-        self._event(c, "stage.completed", node=node, visit=visit.visit)
+        self._event(c, "stage.completed", node=node, visit=visit.visit, data={"duration": _seconds(visit.started_at, c.now)})
         self._enter(c, stage.next, stage.next_edge)
         return True
 
@@ -1094,7 +1094,8 @@ class Engine:
         c.touch(step_run)
         if _has_timers(step):
             self._delete_timers(c, step_id=step.id)
-        self._event(c, "step.completed", node=step.id, visit=step_run.visit, by=by, data={"outcome": outcome, "outputs": outputs})
+        self._event(c, "step.completed", node=step.id, visit=step_run.visit, by=by,
+                    data={"outcome": outcome, "outputs": outputs, "duration": _seconds(step_run.started_at, c.now)})
         if not step.set:
             return
         c.extra_scope, c.scope_cache = extra, None
@@ -1642,6 +1643,11 @@ def _check_form(step: Step, outcome: str | None, values: Mapping[str, Any] | Non
         raise InvalidInput("the form is not filled in correctly", {"fields": errors})
     assert outcome is not None
     return outcome, clean
+
+
+def _seconds(since: datetime | None, now: datetime) -> float | None:
+    """Time spent in a stage or step, for live insights (None if it never started)."""
+    return (now - since).total_seconds() if since is not None else None
 
 
 def _has_timers(step: Step) -> bool:

@@ -250,6 +250,66 @@ class RecordType:
     created_at: datetime
 
 
+@dataclass
+class InsightFigure:
+    """Live-insight counters of one node or edge of one version over one hour.
+
+    ``hour`` is hours since the Unix epoch (``event.at``); hour 0 holds all-time
+    totals and the gauges (``active``, ``waiting``, ``error``: how many now).
+    Maintained by :class:`runtime.insights.Projector`, never by the engine.
+    """
+
+    INDEXED: ClassVar[tuple[str, ...]] = ("orchestration",)
+    id: str  # "<key>:<version>:<kind>:<element>:<hour>"
+    orchestration: str
+    version: int
+    kind: str  # node | edge
+    element: str  # node or edge id
+    hour: int
+    active: int = 0
+    waiting: int = 0
+    error: int = 0
+    completed: int = 0
+    failed: int = 0
+    taken: int = 0
+    #: Log-scale histogram of time spent (seconds): bin -> count (runtime.insights.bin_of).
+    durations: dict[str, int] = field(default_factory=dict)
+    duration_count: int = 0
+    duration_sum: float = 0.0
+    duration_min: float | None = None
+    duration_max: float | None = None
+
+
+@dataclass
+class InsightPosition:
+    """Where one run is, as the insight projector last saw it: an open node and its
+    status (waiting, in_progress, error), or the node a run in error failed at
+    (``slot`` "!error": node ids are identifiers, so it cannot clash)."""
+
+    INDEXED: ClassVar[tuple[str, ...]] = ("run_id",)
+    id: str  # "<run>:<slot>"
+    run_id: str
+    orchestration: str
+    version: int
+    node: str
+    status: str
+
+
+@dataclass
+class InsightCursor:
+    """How far the projector got: every event with ``id <= position`` is counted.
+
+    ``skipped`` holds sequence numbers passed over as holes (a transaction that
+    never committed, or committed very late): event id -> when it was given up.
+    """
+
+    INDEXED: ClassVar[tuple[str, ...]] = ()
+    id: str
+    position: int
+    skipped: dict[str, str] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+
 ROW_TYPES = (
     Orchestration,
     Version,
@@ -265,4 +325,7 @@ ROW_TYPES = (
     Notification,
     Record,
     RecordType,
+    InsightFigure,
+    InsightPosition,
+    InsightCursor,
 )

@@ -51,6 +51,8 @@ class Worker:
 
     def run(self, *, until_idle: bool = False) -> int:
         """Work until :meth:`stop` (or, with ``until_idle``, until nothing is left)."""
+        if until_idle:
+            self.stop_event.clear()  # a drain may follow an earlier one
         heart = threading.Thread(target=self._heartbeats, name="overture-heartbeat", daemon=True)
         heart.start()
         done = 0

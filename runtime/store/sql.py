@@ -129,7 +129,7 @@ class SqlStore:
         if self.dialect == "postgresql":
             # One statement: lock up to `limit` ready rows nobody else holds, then take them.
             # A CTE runs once; as an IN (sub-select) the planner may re-run it and take more.
-            locked = ready.with_for_update(skip_locked=True).cte("ready")
+            locked = ready.with_for_update(skip_locked=True).cte("ready").prefix_with("MATERIALIZED")
             self._claim_statement = (
                 update(jobs).where(jobs.c.id == locked.c.id).values(**values).returning(*jobs.c)
             )

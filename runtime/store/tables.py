@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -335,6 +335,47 @@ class DraftRow(Base):
     revision: Mapped[int] = mapped_column(Integer)
 
 
+class InsightFigureRow(Base):
+    __tablename__ = "insight_figures"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    orchestration: Mapped[str] = mapped_column(String)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String)
+    element: Mapped[str] = mapped_column(String)
+    hour: Mapped[int] = mapped_column(Integer)
+    active: Mapped[int] = mapped_column(Integer)
+    waiting: Mapped[int] = mapped_column(Integer)
+    error: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer)
+    durations: Mapped[dict[str, int]] = mapped_column(Json)
+    duration_count: Mapped[int] = mapped_column(Integer)
+    duration_sum: Mapped[float] = mapped_column(Float)
+    duration_min: Mapped[float | None] = mapped_column(Float)
+    duration_max: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (Index("ix_insight_figures_orchestration", "orchestration", "hour", "version"),)
+
+
+class InsightPositionRow(Base):
+    __tablename__ = "insight_positions"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String)
+    orchestration: Mapped[str] = mapped_column(String)
+    version: Mapped[int] = mapped_column(Integer)
+    node: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    __table_args__ = (Index("ix_insight_positions_run", "run_id"),)
+
+
+class InsightCursorRow(Base):
+    __tablename__ = "insight_cursors"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    position: Mapped[int] = mapped_column(EventId)
+    skipped: Mapped[dict[str, str]] = mapped_column(Json)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 #: Each row type of the model and its table.
 TABLES = {
     model.Orchestration: OrchestrationRow.__table__,
@@ -351,4 +392,7 @@ TABLES = {
     model.Notification: NotificationRow.__table__,
     model.Record: RecordRow.__table__,
     model.RecordType: RecordTypeRow.__table__,
+    model.InsightFigure: InsightFigureRow.__table__,
+    model.InsightPosition: InsightPositionRow.__table__,
+    model.InsightCursor: InsightCursorRow.__table__,
 }

@@ -1,0 +1,595 @@
+"""Live insights: per node and per edge figures of an orchestration, from the event log.
+
+The engine writes nothing for insights but a ``duration`` on ``stage.completed`` and
+``step.completed`` events, so the write path stays as fast as it was. A
+:class:`Projector` applies new events, in sequence order, to aggregate rows
+(:class:`~runtime.model.InsightFigure`): figures are read from those rows, never by
+rescanning history, so a snapshot costs the same with millions of step runs.
+
+Figures, per orchestration, version and node:
+
+- ``active``, ``waiting`` — stage visits and step runs in progress / waiting now;
+- ``error`` — runs in error now at this node (a stage also counts the runs whose
+  failure left it in error);
+- ``completed``, ``failed`` — how many completed / failed (a decision counts each
+  time it is taken, an end each time it is reached);
+- ``p50``, ``p95`` — time spent (seconds) from start to completion, from a fixed
+  log-scale histogram (8 bins per doubling from 1 ms: within ~4.5 %, clamped to the
+  smallest and largest value seen);
+- ``overdue`` — open work items past due, counted from the work items at read time
+  (time passing makes items overdue without any event);
+
+and per edge ``taken``, the number of times it was taken.
+
+**Windows.** Counters and histograms are kept per hour (``InsightFigure.hour``: hours
+since the epoch, by ``event.at``) and all-time (hour 0, which also holds the gauges).
+``window=hour|day|week`` adds the buckets of the hours that overlap the last
+1/24/168 hours, so it covers up to one hour more than its name; gauges and overdue
+are always "now". Hourly rows older than a week may be pruned (:func:`prune`).
+
+**Exactly once.** One cursor row (:class:`~runtime.model.InsightCursor`) says every
+event with ``id <= position`` is counted. A projector reads the events after the
+position, then, in one write transaction, takes the cursor — ``BEGIN IMMEDIATE`` on
+SQLite, the row lock of ``UPDATE insight_cursors ... WHERE position = <read>`` on
+PostgreSQL — applies the batch and moves the position. A second projector (another
+thread or process) blocks on the same lock, then finds the position moved and
+gives up its batch: every event is applied once, whatever the number of servers.
+
+**PostgreSQL sequence order is not commit order.** Transaction A may take event id
+10, B id 11, and B commit first; a reader of ``id > 9`` sees 11 but not 10. So the
+cursor only moves over a contiguous run of ids: at a hole it stops, and waits for
+the hole to fill. A hole that stays open longer than ``horizon`` (2 s) is passed
+over and written down in ``InsightCursor.skipped``; for ``recheck`` (10 min) every
+pass looks those ids up again and applies any that appeared late. We chose this
+over "only read events older than a commit horizon" because it costs no latency in
+the normal case: the engine inserts a transaction's events just before its
+commit, so holes close within milliseconds; only an id that is never committed (a
+rolled-back commit) costs the horizon once. Applying a late event out of order is
+safe: a run's transactions are serialised by its revision, so no later event of
+the same run can have been applied before it. SQLite has no such holes (one
+writer; rolled-back ids are reused); the same code runs there and never waits.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping
+
+from runtime.clock import Clock, SystemClock
+from runtime.model import InsightCursor, InsightFigure, InsightPosition, Run, RunEvent, WorkItem
+from runtime.store.base import Store, Transaction
+
+CURSOR = "figures"
+WINDOWS = {"hour": 1, "day": 24, "week": 168, "all": None}
+ERROR_SLOT = "!error"  # node ids are identifiers: this slot never clashes with one
+_GAUGE = {"waiting": "waiting", "in_progress": "active", "error": "error"}
+_OPEN_ITEM = ("open", "claimed")
+_RUN_CACHE = 50_000
+
+# The histogram: bin 0 holds durations up to 1 ms; bin b >= 1 holds
+# [1 ms * 2^((b-1)/8), 1 ms * 2^(b/8)).
+_BASE = 0.001
+_PER_DOUBLING = 8
+_MAX_BIN = 8 * 45  # 1 ms * 2^45 is over a thousand years
+
+
+def bin_of(seconds: float) -> int:
+    if seconds <= _BASE:
+        return 0
+    return min(_MAX_BIN, 1 + int(math.log2(seconds / _BASE) * _PER_DOUBLING))
+
+
+def _bin_bounds(b: int) -> tuple[float, float]:
+    if b == 0:
+        return 0.0, _BASE
+    return _BASE * 2 ** ((b - 1) / _PER_DOUBLING), _BASE * 2 ** (b / _PER_DOUBLING)
+
+
+def quantile(histogram: Mapping[str, int], q: float, low: float | None = None, high: float | None = None) -> float | None:
+    """The ``q`` quantile of a histogram (interpolated within its bin, clamped to [low, high])."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    rank = q * total
+    seen = 0
+    value = None
+    for b in sorted(histogram, key=int):
+        count = histogram[b]
+        if count and seen + count >= rank:
+            lo, hi = _bin_bounds(int(b))
+            fraction = (rank - seen) / count
+            value = lo + (hi - lo) * fraction if lo == 0 else lo * (hi / lo) ** fraction
+            break
+        seen += count
+    if value is None:
+        value = _bin_bounds(int(max(histogram, key=int)))[1]
+    if low is not None:
+        value = max(value, low)
+    if high is not None:
+        value = min(value, high)
+    return round(value, 3)
+
+
+def hour_of(moment: datetime) -> int:
+    return int(moment.timestamp() // 3600)
+
+
+def window_hours(window: str, now: datetime) -> tuple[int, ...]:
+    """The figure rows a window reads: hour 0 (gauges, all-time) and the hourly buckets."""
+    if window not in WINDOWS:
+        raise ValueError(f"window must be one of: {', '.join(WINDOWS)}")
+    span = WINDOWS[window]
+    if span is None:
+        return (0,)
+    last = hour_of(now)
+    first = hour_of(now - timedelta(hours=span))
+    return (0, *range(first, last + 1))
+
+
+def _figure_id(key: str, version: int, kind: str, element: str, hour: int) -> str:
+    return f"{key}:{version}:{kind}:{element}:{hour}"
+
+
+# ---------------------------------------------------------------------- the projector
+
+
+@dataclass
+class Applied:
+    """What one projector pass did: events applied, and the cursor position after it."""
+
+    events: int
+    position: int
+
+
+class Projector:
+    """Applies new events to the figure rows, exactly once across processes.
+
+    Args:
+        store: the store the engine writes to.
+        clock: wall time to age holes in the sequence by (``SystemClock`` by default;
+            not the engine's clock, which tests may hold still).
+        horizon: how long a hole may stay open before the cursor passes it.
+        recheck: how long passed-over holes are looked up again.
+        batch: events applied per transaction at most.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        horizon: timedelta = timedelta(seconds=2),
+        recheck: timedelta = timedelta(minutes=10),
+        batch: int = 1000,
+    ):
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.horizon = horizon
+        self.recheck = recheck
+        self.batch = batch
+        self._holes: dict[int, datetime] = {}  # id -> when this projector first saw it missing
+        self._runs: OrderedDict[str, tuple[str, int]] = OrderedDict()
+
+    def position(self) -> int:
+        with self.store.transaction(write=False) as tx:
+            row = tx.get(InsightCursor, CURSOR)
+            return row.position if row else 0
+
+    def catch_up(self, *, max_passes: int = 20) -> int:
+        """Apply passes until nothing is left (or ``max_passes``); returns events applied."""
+        total = 0
+        for _ in range(max_passes):
+            applied = self.run_once()
+            total += applied.events
+            if applied.events < self.batch:
+                break
+        return total
+
+    def run_once(self) -> Applied:
+        """One pass: read what is new, then apply it under the cursor's lock."""
+        with self.store.transaction(write=False) as tx:
+            seen = tx.get(InsightCursor, CURSOR)
+            late = self._late_events(tx, seen) if seen is not None and seen.skipped else []
+        start = seen.position if seen is not None else 0
+        events = self.store.events_after(start, self.batch)
+        if not events and not late:
+            return Applied(0, start)
+        now = self.clock.now()
+        take, end, passed = self._contiguous(start, events, now)
+        if not take and not late and not passed:
+            return Applied(0, start)
+        with self.store.transaction() as tx:
+            cursor = tx.get(InsightCursor, CURSOR)
+            if cursor is None:
+                cursor = InsightCursor(CURSOR, 0, {}, now)
+                tx.insert(cursor)
+            elif cursor.position != start or not tx.update(cursor, expect={"position": start}):
+                return Applied(0, cursor.position)  # another projector took this batch
+            else:
+                cursor = tx.get(InsightCursor, CURSOR)  # read again under the lock: `skipped` may have moved
+                assert cursor is not None
+            if cursor.position != start:
+                return Applied(0, cursor.position)
+            skipped = dict(cursor.skipped)
+            late = [e for e in late if str(e.id) in skipped]
+            for e in late:
+                del skipped[str(e.id)]
+            for hole in passed:
+                skipped[str(hole)] = now.isoformat()
+            oldest = now - self.recheck
+            skipped = {k: v for k, v in skipped.items() if datetime.fromisoformat(v) > oldest}
+            batch = _Batch(tx, self)
+            for event in late + take:
+                batch.apply(event)
+            batch.write()
+            cursor.position, cursor.skipped, cursor.updated_at = end, skipped, now
+            tx.update(cursor)
+        for hole in [h for h in self._holes if h <= end]:
+            del self._holes[hole]
+        return Applied(len(take) + len(late), end)
+
+    def _contiguous(self, start: int, events: list[RunEvent], now: datetime) -> tuple[list[RunEvent], int, list[int]]:
+        """The events to apply now, the position after them, and the holes passed over."""
+        expected = start + 1
+        take: list[RunEvent] = []
+        passed: list[int] = []
+        for event in events:
+            if event.id > expected:
+                missing = range(expected, event.id)
+                first = min(self._holes.setdefault(i, now) for i in missing)
+                if now - first < self.horizon:
+                    break  # most likely a transaction that has not committed yet
+                passed.extend(missing)
+            take.append(event)
+            expected = event.id + 1
+        return take, expected - 1, passed
+
+    def _late_events(self, tx: Transaction, cursor: InsightCursor) -> list[RunEvent]:
+        found = []
+        for key in sorted(cursor.skipped, key=int)[:100]:
+            event = tx.get(RunEvent, int(key))
+            if event is not None:
+                found.append(event)
+        return found
+
+    def run_info(self, tx: Transaction, run_id: str) -> tuple[str, int] | None:
+        """(orchestration, version) of a run: fixed for its life, so cached."""
+        info = self._runs.get(run_id)
+        if info is None:
+            run = tx.get(Run, run_id)
+            if run is None:
+                return None
+            info = self._runs[run_id] = (run.orchestration, run.version)
+            while len(self._runs) > _RUN_CACHE:
+                self._runs.popitem(last=False)
+        return info
+
+
+class _Batch:
+    """The rows one projector pass reads and changes, written once at the end."""
+
+    def __init__(self, tx: Transaction, projector: Projector):
+        self.tx = tx
+        self.projector = projector
+        self.figures: dict[str, InsightFigure] = {}
+        self.new_figures: set[str] = set()
+        self.positions: dict[str, InsightPosition | None] = {}
+        self.stored_positions: set[str] = set()
+
+    # -- rows
+
+    def figure(self, key: str, version: int, kind: str, element: str, hour: int) -> InsightFigure:
+        fid = _figure_id(key, version, kind, element, hour)
+        row = self.figures.get(fid)
+        if row is None:
+            row = self.tx.get(InsightFigure, fid)
+            if row is None:
+                row = InsightFigure(fid, key, version, kind, element, hour)
+                self.new_figures.add(fid)
+            self.figures[fid] = row
+        return row
+
+    def position(self, pid: str) -> InsightPosition | None:
+        if pid not in self.positions:
+            row = self.tx.get(InsightPosition, pid)
+            if row is not None:
+                self.stored_positions.add(pid)
+            self.positions[pid] = row
+        return self.positions[pid]
+
+    def run_positions(self, run_id: str) -> list[InsightPosition]:
+        for row in self.tx.find(InsightPosition, run_id=run_id):
+            if row.id not in self.positions:
+                self.positions[row.id] = row
+                self.stored_positions.add(row.id)
+        return [p for p in self.positions.values() if p is not None and p.run_id == run_id]
+
+    def write(self) -> None:
+        self.tx.insert_many([self.figures[f] for f in self.new_figures])
+        for fid, row in self.figures.items():
+            if fid not in self.new_figures:
+                self.tx.update(row)
+        for pid, pos in self.positions.items():
+            stored = pid in self.stored_positions
+            if pos is None:
+                if stored:
+                    self.tx.delete(InsightPosition, pid)
+            elif stored:
+                self.tx.update(pos)
+            else:
+                self.tx.insert(pos)
+
+    # -- changes
+
+    def move(self, run_id: str, key: str, version: int, slot: str, node: str | None, status: str | None) -> None:
+        """Put the run's ``slot`` (a node, or the error slot) in ``status`` (None: closed)."""
+        pid = f"{run_id}:{slot}"
+        old = self.position(pid)
+        if old is not None and (old.status, old.node) == (status, node):
+            return
+        if old is not None:
+            self.gauge(old, -1)
+        if status is None or node is None:
+            self.positions[pid] = None
+            return
+        new = InsightPosition(pid, run_id, key, version, node, status)
+        self.positions[pid] = new
+        self.gauge(new, +1)
+
+    def gauge(self, pos: InsightPosition, delta: int) -> None:
+        row = self.figure(pos.orchestration, pos.version, "node", pos.node, 0)
+        name = _GAUGE[pos.status]
+        setattr(row, name, getattr(row, name) + delta)
+
+    def count(self, key: str, version: int, kind: str, element: str, at: datetime, name: str, duration: Any = None) -> None:
+        for hour in (0, hour_of(at)):
+            row = self.figure(key, version, kind, element, hour)
+            setattr(row, name, getattr(row, name) + 1)
+            if isinstance(duration, (int, float)) and duration >= 0:
+                seconds = float(duration)
+                b = str(bin_of(seconds))
+                row.durations = {**row.durations, b: row.durations.get(b, 0) + 1}
+                row.duration_count += 1
+                row.duration_sum += seconds
+                row.duration_min = seconds if row.duration_min is None else min(row.duration_min, seconds)
+                row.duration_max = seconds if row.duration_max is None else max(row.duration_max, seconds)
+
+    def apply(self, e: RunEvent) -> None:
+        t = e.type
+        if t.startswith(("stage.", "step.", "run.", "decision.", "end.", "edge.")):
+            info = self.projector.run_info(self.tx, e.run_id)
+        else:
+            return  # work items, actions, timers...: nothing here (overdue is read live)
+        if info is None:
+            return
+        key, version = info
+        kind, _, what = t.partition(".")
+        node = e.node
+        if kind in ("stage", "step") and node is not None:
+            if what == "waiting":
+                self.move(e.run_id, key, version, node, node, "waiting")
+            elif what == "started":
+                self.move(e.run_id, key, version, node, node, "in_progress")
+            elif what == "completed":
+                self.move(e.run_id, key, version, node, node, None)
+                self.count(key, version, "node", node, e.at, "completed", e.data.get("duration"))
+            elif what == "discontinued":
+                self.move(e.run_id, key, version, node, node, None)
+            elif what == "error":
+                self.count(key, version, "node", node, e.at, "failed")
+                # A stage on its fault path is left; otherwise it holds the run in error.
+                stuck = kind == "stage" and not e.data.get("fault_path")
+                self.move(e.run_id, key, version, node, node, "error" if stuck else None)
+        elif t in ("decision.taken", "end.reached") and node is not None:
+            self.count(key, version, "node", node, e.at, "completed")
+        elif t == "edge.taken" and isinstance(e.data.get("edge"), str):
+            self.count(key, version, "edge", e.data["edge"], e.at, "taken")
+        elif t == "run.error":
+            self.move(e.run_id, key, version, ERROR_SLOT, node, "error")
+        elif t == "run.retried":
+            self.move(e.run_id, key, version, ERROR_SLOT, None, None)
+            for pos in self.run_positions(e.run_id):
+                if pos.status == "error" and not pos.id.endswith(ERROR_SLOT):
+                    self.move(e.run_id, key, version, pos.id.rsplit(":", 1)[1], pos.node, "in_progress")
+        elif t in ("run.cancelled", "run.completed"):
+            self.move(e.run_id, key, version, ERROR_SLOT, None, None)
+
+
+# ---------------------------------------------------------------------- reading
+
+
+#: "Any element may have changed".
+ALL = None
+#: "Work items changed": overdue counts must be read again.
+OVERDUE = ("overdue", "")
+
+
+def changed_elements(
+    events: Iterable[RunEvent], run_info: Any
+) -> dict[str, set[tuple[str, str]] | None]:
+    """Per orchestration, the (kind, element) pairs whose figures the events change
+    (None: possibly any, e.g. a run in error was cancelled). ``run_info(run_id)``
+    gives (orchestration, version) or None."""
+    changed: dict[str, set[tuple[str, str]] | None] = {}
+    for e in events:
+        t = e.type
+        if not t.startswith(("stage.", "step.", "run.", "decision.", "end.", "edge.", "work_item.")):
+            continue
+        info = run_info(e.run_id)
+        if info is None:
+            continue
+        key = info[0]
+        if key in changed and changed[key] is None:
+            continue
+        found = changed.setdefault(key, set())
+        assert found is not None
+        if t in ("run.retried", "run.cancelled"):
+            changed[key] = ALL
+        elif t == "edge.taken" and isinstance(e.data.get("edge"), str):
+            found.add(("edge", e.data["edge"]))
+        elif t.startswith("work_item."):
+            found.add(OVERDUE)
+        elif e.node is not None and t not in ("run.started", "run.completed"):
+            found.add(("node", e.node))
+    return changed
+
+
+def read_rows(
+    tx: Transaction, key: str, hours: tuple[int, ...], elements: set[tuple[str, str]] | None = ALL
+) -> list[InsightFigure]:
+    """The figure rows of an orchestration for these hours (and elements)."""
+    if elements is not None:
+        if not elements:
+            return []
+        names = tuple({element for _kind, element in elements})
+        rows = tx.find(InsightFigure, orchestration=key, hour=hours, element=names)
+        return [r for r in rows if (r.kind, r.element) in elements]
+    return tx.find(InsightFigure, orchestration=key, hour=hours)
+
+
+def overdue_counts(tx: Transaction, key: str, now: datetime) -> dict[tuple[int, str], int]:
+    """Open work items past due, per (version, node): each counts on its step and stage."""
+    counts: dict[tuple[int, str], int] = {}
+    conn = getattr(tx, "conn", None)
+    if conn is not None:  # SQL: one grouped query over the (status, due_at) index
+        for version, step, stage, n in conn.execute(_overdue_statement(), {"key": key, "now": now}):
+            for node in (step, stage):
+                counts[(version, node)] = counts.get((version, node), 0) + n
+        return counts
+    versions: dict[str, int] = {}
+    for item in tx.find(WorkItem, orchestration=key, status=_OPEN_ITEM):
+        if item.due_at is None or item.due_at >= now:
+            continue
+        version = versions.get(item.run_id)
+        if version is None:
+            run = tx.get(Run, item.run_id)
+            if run is None:
+                continue
+            version = versions[item.run_id] = run.version
+        for node in (item.step_id, item.stage_id):
+            counts[(version, node)] = counts.get((version, node), 0) + 1
+    return counts
+
+
+@functools.cache
+def _overdue_statement() -> Any:
+    from sqlalchemy import bindparam, func, select
+
+    from runtime.store.tables import TABLES
+
+    items, runs = TABLES[WorkItem], TABLES[Run]
+    return (
+        select(runs.c.version, items.c.step_id, items.c.stage_id, func.count())
+        .select_from(items.join(runs, runs.c.id == items.c.run_id))
+        .where(items.c.status.in_(_OPEN_ITEM), items.c.due_at < bindparam("now", type_=items.c.due_at.type),
+               items.c.orchestration == bindparam("key"))
+        .group_by(runs.c.version, items.c.step_id, items.c.stage_id)
+    )
+
+
+def _empty_node() -> dict[str, Any]:
+    return {"active": 0, "waiting": 0, "error": 0, "completed": 0, "failed": 0, "overdue": 0, "p50": None, "p95": None,
+            "_hist": {}, "_min": None, "_max": None}
+
+
+def figures(
+    rows: Iterable[InsightFigure],
+    overdue: Mapping[tuple[int, str], int],
+    *,
+    version: int | None = None,
+    nodes: Iterable[str] = (),
+    edges: Iterable[str] = (),
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{"nodes": {id: figures}, "edges": {id: {"taken"}}}`` of one version, or of
+    every version added up when ``version`` is None. ``nodes``/``edges`` are listed
+    even when nothing happened there yet (zeros)."""
+    node_figures: dict[str, dict[str, Any]] = {n: _empty_node() for n in nodes}
+    edge_figures: dict[str, dict[str, Any]] = {e: {"taken": 0} for e in edges}
+    for row in rows:
+        if version is not None and row.version != version:
+            continue
+        if row.kind == "edge":
+            edge_figures.setdefault(row.element, {"taken": 0})["taken"] += row.taken
+            continue
+        f = node_figures.setdefault(row.element, _empty_node())
+        if row.hour == 0:
+            f["active"] += row.active
+            f["waiting"] += row.waiting
+            f["error"] += row.error
+        f["completed"] += row.completed
+        f["failed"] += row.failed
+        hist = f["_hist"]
+        for b, n in row.durations.items():
+            hist[b] = hist.get(b, 0) + n
+        if row.duration_min is not None:
+            f["_min"] = row.duration_min if f["_min"] is None else min(f["_min"], row.duration_min)
+        if row.duration_max is not None:
+            f["_max"] = row.duration_max if f["_max"] is None else max(f["_max"], row.duration_max)
+    for (v, node), n in overdue.items():
+        if version is None or v == version:
+            node_figures.setdefault(node, _empty_node())["overdue"] += n
+    for f in node_figures.values():
+        hist, low, high = f.pop("_hist"), f.pop("_min"), f.pop("_max")
+        f["p50"] = quantile(hist, 0.5, low, high)
+        f["p95"] = quantile(hist, 0.95, low, high)
+    return {"nodes": node_figures, "edges": edge_figures}
+
+
+def windowed(rows: Iterable[InsightFigure], window: str) -> list[InsightFigure]:
+    """Rows of the window: with ``all`` only hour 0; otherwise the hourly buckets, plus
+    the gauges of hour 0 (its counters zeroed, or they would count twice)."""
+    if window == "all":
+        return [r for r in rows if r.hour == 0]
+    out = []
+    for r in rows:
+        if r.hour == 0:
+            out.append(InsightFigure(r.id, r.orchestration, r.version, r.kind, r.element, 0, r.active, r.waiting, r.error))
+        else:
+            out.append(r)
+    return out
+
+
+def begin_snapshot(tx: Transaction) -> None:
+    """Make the rest of this read transaction see one snapshot (PostgreSQL's default,
+    READ COMMITTED, takes a new one per statement; SQLite's read transactions and
+    the in-memory store's lock already give one)."""
+    conn = getattr(tx, "conn", None)
+    if conn is not None and conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+def snapshot(
+    store: Store,
+    key: str,
+    *,
+    now: datetime,
+    version: int | None = None,
+    window: str = "all",
+    nodes: Iterable[str] = (),
+    edges: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Every figure of an orchestration (one version, or all added up), with the
+    cursor position ``seq`` it is consistent with: it counts every event up to ``seq``."""
+    hours = window_hours(window, now)
+    with store.transaction(write=False) as tx:
+        begin_snapshot(tx)
+        cursor = tx.get(InsightCursor, CURSOR)
+        seq = cursor.position if cursor else 0
+        rows = windowed(read_rows(tx, key, hours), window)
+        overdue = overdue_counts(tx, key, now)
+    return {"seq": seq, **figures(rows, overdue, version=version, nodes=nodes, edges=edges)}
+
+
+def prune(store: Store, *, now: datetime, keep: timedelta = timedelta(days=8), key: str | None = None) -> int:
+    """Delete hourly rows older than ``keep`` (all-time rows stay); returns how many."""
+    oldest = hour_of(now - keep)
+    with store.transaction() as tx:
+        rows = tx.find(InsightFigure, orchestration=key) if key else tx.find(InsightFigure)
+        stale = [r for r in rows if 0 < r.hour < oldest]
+        for r in stale:
+            tx.delete(InsightFigure, r.id)
+    return len(stale)
