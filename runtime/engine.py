@@ -575,51 +575,69 @@ class Engine:
 
         Returns the record, with ``started_runs`` listing the runs it started.
         """
-        def op(tx: Transaction) -> dict[str, Any]:
-            if idempotency_key:
-                existing = tx.find(Record, idempotency_key=idempotency_key)
-                if existing:
-                    return {**_record_scope(existing[0]), "started_runs": []}  # type: ignore[dict-item]
-            now = self.clock.now()
-            values = self._check_record_fields(tx, object, _json_copy(dict(fields)), partial=False)
-            record = Record(_new_id(), object, values, now, now, owner or by, 0, idempotency_key)
-            tx.insert(record)
-            started = self._trigger(tx, record, "create", None)
-            return {**_json_copy(_record_scope(record)), "started_runs": started}
-
-        result = self._transact(op)
+        result = self._transact(lambda tx: self._create_record(tx, object, fields, owner or by, idempotency_key))
         self._after()
         return result
+
+    def _create_record(
+        self, tx: Transaction, object: str, fields: Mapping[str, Any], owner: str | None, idempotency_key: str | None
+    ) -> dict[str, Any]:
+        if idempotency_key:
+            existing = tx.find(Record, idempotency_key=idempotency_key)
+            if existing:
+                return {**_json_copy(_record_scope(existing[0])), "started_runs": []}
+        now = self.clock.now()
+        values = self._check_record_fields(tx, object, _json_copy(dict(fields)), partial=False)
+        record = Record(_new_id(), object, values, now, now, owner, 0, idempotency_key)
+        tx.insert(record)
+        started = self._trigger(tx, record, "create", None)
+        return {**_json_copy(_record_scope(record)), "started_runs": started}
 
     def update_record(
         self, object: str, record_id: str, changes: Mapping[str, Any], *, by: str | None = None, owner: str | None = None
     ) -> dict[str, Any]:
         """Change a record's fields; its runs re-evaluate, ``update`` triggers may start runs."""
 
-        def op(tx: Transaction) -> dict[str, Any]:
-            record = tx.get(Record, record_id)
-            if record is None or record.object != object:
-                raise NotFound(f"record {object}/{record_id} does not exist")
-            before = _record_scope(record)
-            values = self._check_record_fields(tx, object, _json_copy(dict(changes)), partial=True)
-            record.fields = {**record.fields, **values}
-            if owner is not None:
-                record.owner = owner
-            revision = record.revision
-            record.updated_at, record.revision = self.clock.now(), revision + 1
-            if not tx.update(record, expect={"revision": revision}):
-                raise ConcurrentUpdate(f"record {object}/{record_id} changed meanwhile")
-            for run in tx.find(Run, record_id=record.id, status="in_progress"):
-                c = self._load(tx, run.id)
-                self._event(c, "record.updated", by=by, data={"changes": values})
-                self._advance(c)
-                self._flush(c)
-            started = self._trigger(tx, record, "update", before)
-            return {**_json_copy(_record_scope(record)), "started_runs": started}
-
-        result = self._transact(op)
+        result = self._transact(lambda tx: self._update_record(tx, object, record_id, changes, by, owner))
         self._after()
         return result
+
+    def _update_record(
+        self,
+        tx: Transaction,
+        object: str,
+        record_id: str,
+        changes: Mapping[str, Any],
+        by: str | None,
+        owner: str | None = None,
+        acting: _RunContext | None = None,
+    ) -> dict[str, Any]:
+        """Update a record in ``tx``; every run bound to it re-evaluates. ``acting`` is the
+        run whose local action made the change: it sees the new record at once and goes
+        on in its own advance."""
+        record = tx.get(Record, record_id) if isinstance(record_id, str) else None
+        if record is None or record.object != object:
+            raise NotFound(f"record {object}/{record_id} does not exist")
+        before = _record_scope(record)
+        values = self._check_record_fields(tx, object, _json_copy(dict(changes)), partial=True)
+        record.fields = {**record.fields, **values}
+        if owner is not None:
+            record.owner = owner
+        revision = record.revision
+        record.updated_at, record.revision = self.clock.now(), revision + 1
+        if not tx.update(record, expect={"revision": revision}):
+            raise ConcurrentUpdate(f"record {object}/{record_id} changed meanwhile")
+        for run in tx.find(Run, record_id=record.id, status="in_progress"):
+            if acting is not None and run.id == acting.run.id:
+                acting.record, acting.scope_cache = _record_scope(record), None
+                self._event(acting, "record.updated", by=by, data={"changes": values})
+                continue
+            c = self._load(tx, run.id)
+            self._event(c, "record.updated", by=by, data={"changes": values})
+            self._advance(c)
+            self._flush(c)
+        started = self._trigger(tx, record, "update", before)
+        return {**_json_copy(_record_scope(record)), "started_runs": started}
 
     def get_record(self, object: str, record_id: str) -> dict[str, Any]:
         with self.store.transaction(write=False) as tx:
@@ -979,7 +997,7 @@ class Engine:
         step_run.attempts += 1
         key = f"{c.run.id}:{step.id}:{step_run.visit}:{step_run.attempts}"
         context = ActionContext(run_id=c.run.id, step_id=step.id, visit=step_run.visit, attempt=step_run.attempts,
-                                idempotency_key=key, now=c.now, services=_NoServices(), settings=self.settings,
+                                idempotency_key=key, now=c.now, services=_LocalServices(self, c), settings=self.settings,
                                 load_run=lambda: (c.run.orchestration, c.record))
         try:
             result = action.handler(context, inputs)
@@ -1560,11 +1578,35 @@ class Engine:
         }
 
 
-class _NoServices:
-    """Local actions run inside a transaction: they may not call the engine."""
+class _LocalServices:
+    """What local actions may ask of the engine: changes made in the step's own
+    transaction, so they happen exactly once, together with the step's completion."""
 
-    def __getattr__(self, name: str) -> Any:
-        raise ActionFailed(f"a local action cannot use {name}", retryable=False)
+    def __init__(self, engine: Engine, c: _RunContext):
+        self._engine, self._c = engine, c
+
+    def update_record(self, object: str, record_id: str, fields: dict[str, Any], *, by: str | None) -> dict[str, Any]:
+        try:
+            result = self._engine._update_record(self._c.tx, object, record_id, fields, by, acting=self._c)
+        except (NotFound, InvalidInput) as exc:
+            raise ActionFailed(f"record.update: {exc.message}", retryable=False) from None
+        result.pop("started_runs", None)
+        return result
+
+    def create_record(self, object: str, fields: dict[str, Any], *, owner: str | None, idempotency_key: str) -> dict[str, Any]:
+        try:
+            result = self._engine._create_record(self._c.tx, object, fields, owner, idempotency_key)
+        except InvalidInput as exc:
+            raise ActionFailed(f"record.create: {exc.message}", retryable=False) from None
+        result.pop("started_runs", None)
+        return result
+
+    def notify(self, *, to: dict[str, str], subject: str, body: str, run_id: str | None, idempotency_key: str) -> None:
+        c = self._c
+        c.add(Notification(_new_id(), "message", to["type"], to["value"], subject, body, c.now, run_id, None, idempotency_key))
+
+    def start_child(self, key: str, inputs: dict[str, Any], *, parent: ActionContext, wait: bool) -> str:
+        raise ActionFailed("orchestration.start runs as a job, not locally", retryable=False)
 
 
 class _Services:

@@ -1,4 +1,10 @@
-"""Built-in actions: records, notifications, variables, HTTP and child runs."""
+"""Built-in actions: records, notifications, variables, HTTP and child runs.
+
+``record.update``, ``record.create``, ``notify`` and ``vars.set`` change only the
+engine's own database, so they are *local*: they run inside the transaction of the
+step they belong to and happen exactly once with it. ``http.request`` and
+``orchestration.start`` run as jobs, outside it, at least once.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ def register_builtins(registry: ActionRegistry) -> None:
             ActionField("id", "string", False, "Record id (default: the run's record)"),
         ],
         outputs=[ActionField("record", "map", description="The record after the update")],
+        local=True,
         description="Update fields of a record (the run's own record unless told otherwise).",
     )
     def record_update(ctx: ActionContext, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +46,7 @@ def register_builtins(registry: ActionRegistry) -> None:
             ActionField("owner", "string", False, "Owner user name"),
         ],
         outputs=[ActionField("id", "string"), ActionField("record", "map")],
+        local=True,
         description="Create a record; retried attempts return the record the first attempt made.",
     )
     def record_create(ctx: ActionContext, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +64,7 @@ def register_builtins(registry: ActionRegistry) -> None:
             ActionField("subject", "string", True),
             ActionField("body", "string", False),
         ],
+        local=True,
         description="Write a notification to the outbox (delivered in-app and by mail).",
     )
     def notify(ctx: ActionContext, inputs: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,9 @@ class SqlDirectory:
     """:class:`runtime.directory.Directory` over the ``users``/``groups``/``memberships`` tables."""
 
     def __init__(self, store: SqlStore):
-        self._engine = store.engine
+        # Read-only: the engine asks while it holds a write transaction, and on SQLite a
+        # second writer would wait for that one to end (a deadlock on the same thread).
+        self._engine = store.engine.execution_options(overture_write=False)
 
     def user_exists(self, user: str) -> bool:
         with self._engine.connect() as conn:

@@ -12,6 +12,7 @@ jobs are claimed with ``FOR UPDATE SKIP LOCKED`` in a single statement.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from contextlib import contextmanager
@@ -250,6 +251,7 @@ _STATEMENTS = _Statements()
 
 
 _REQUIRED = object()
+_SQLITE_INSERT_EVENT = "INSERT INTO run_events (run_id, type, at, node, visit, by, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 class _SqliteFast:
@@ -300,7 +302,7 @@ class _SqlTransaction:
         self.conn = conn
         self._fast = fast
         self._cursor = conn.connection.driver_connection.cursor() if fast else None
-        self._events: list[dict[str, Any]] = []
+        self._events: list[Any] = []
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:
         if self._fast is None:
@@ -377,6 +379,12 @@ class _SqlTransaction:
         return self._select(cls, statement, params)
 
     def append_event(self, event: RunEvent) -> None:
+        if self._fast is not None:
+            # The hottest insert (~40 per run): bound by hand, as the JSON and DateTime
+            # types would bind them.
+            self._events.append((event.run_id, event.type, _sqlite_datetime(event.at), event.node, event.visit,
+                                 event.by, json.dumps(event.data)))
+            return
         values = _values(event)
         del values["id"]
         self._events.append(values)
@@ -395,9 +403,14 @@ class _SqlTransaction:
         return [_row(Timer, r) for r in self.conn.execute(statement).mappings()]
 
     def _flush_events(self) -> None:
-        if self._events:
+        if not self._events:
+            return
+        if self._fast is not None:
+            assert self._cursor is not None
+            self._cursor.executemany(_SQLITE_INSERT_EVENT, self._events)
+        else:
             self._execute_many(_STATEMENTS.insert_event(), self._events)
-            self._events = []
+        self._events = []
 
 
 def _sqlite_datetime(value: datetime) -> str:
@@ -428,6 +441,8 @@ def _sqlite_pragmas(engine: SAEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: indexes stay in memory
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -182,11 +182,28 @@ def test_local_actions_run_in_the_step_transaction(engine: Engine):
 
 def test_failing_local_action_fails_the_step(engine: Engine):
     def broken(ctx, inputs):
-        return ctx.services.update_record("x", "y", {}, by=None)  # local actions get no services
+        return ctx.services.update_record("ticket", "no-such-id", {"a": 1}, by=None)
 
     engine.actions.register(Action("test.local", broken, local=True))
     engine.deploy(one_stage(step("calc", "background", action="test.local")))
     run_id = engine.start("t")
     run = engine.get_run(run_id)
     assert run["status"] == "error"
-    assert "local action cannot use update_record" in run["error"]["message"]
+    assert run["error"]["message"] == "record.update: record ticket/no-such-id does not exist"
+    assert run["steps"][0]["status"] == "error"
+
+
+def test_local_record_update_is_seen_at_once_and_happens_once(engine: Engine):
+    from runtime.model import Job
+
+    engine.deploy(one_stage(
+        step("mark", "background", action="record.update", inputs={"fields": "{'status': 'seen'}"}),
+        step("check", "wait", until="record.status == 'seen'", start={"when": "after", "steps": ["mark"]}),
+    ))
+    record = engine.create_record("ticket", {"status": "new"})
+    run_id = engine.start("t", record={"object": "ticket", "id": record["id"]})
+    assert engine.get_run(run_id)["status"] == "completed"  # all in the start's transaction
+    assert engine.get_record("ticket", record["id"])["status"] == "seen"
+    assert [e["type"] for e in engine.events(run_id)].count("record.updated") == 1
+    with engine.store.transaction(write=False) as tx:
+        assert tx.find(Job) == []
