@@ -221,6 +221,23 @@ class _Statements:
             self._cache[key] = select(table).where(*(_condition(table, name, kind, "f_") for name, kind in shape))
         return self._cache[key]
 
+    def find_fixed(self, cls: type, shape: tuple[tuple[str, str], ...], sizes: tuple[int, ...]) -> Any:
+        """Like :meth:`find`, with each IN list spelled out as ``sizes`` parameters
+        (``f_<name>_<i>``): a plain statement the SQLite fast path can run."""
+        key = ("find", cls, shape, sizes)
+        if key not in self._cache:
+            table = TABLES[cls]
+            conditions = []
+            sized = iter(sizes)
+            for name, kind in shape:
+                if kind == "in":
+                    params = [bindparam(f"f_{name}_{i}", type_=table.c[name].type) for i in range(next(sized))]
+                    conditions.append(table.c[name].in_(params) if params else table.c[name].in_([]))
+                else:
+                    conditions.append(_condition(table, name, kind, "f_"))
+            self._cache[key] = select(table).where(*conditions)
+        return self._cache[key]
+
 
 def _condition(table: Any, name: str, kind: str, prefix: str) -> Any:
     column = table.c[name]
@@ -373,10 +390,19 @@ class _SqlTransaction:
 
     def find(self, cls: type[T], **filters: Any) -> list[T]:
         shape, params = _shape(filters, "f_")
-        statement = _STATEMENTS.find(cls, shape)
-        if any(kind == "in" for _, kind in shape):  # expanding IN lists: SQLAlchemy renders them
-            return [_row(cls, r) for r in self.conn.execute(statement, params).mappings()]
-        return self._select(cls, statement, params)
+        if not any(kind == "in" for _, kind in shape):
+            return self._select(cls, _STATEMENTS.find(cls, shape), params)
+        if self._fast is None:  # SQLAlchemy expands the IN lists
+            return [_row(cls, r) for r in self.conn.execute(_STATEMENTS.find(cls, shape), params).mappings()]
+        sizes = []
+        for name, kind in shape:
+            if kind == "in":
+                values = params.pop(f"f_{name}")
+                sizes.append(len(values))
+                params.update({f"f_{name}_{i}": v for i, v in enumerate(values)})
+        if any(size == 0 for size in sizes):
+            return []
+        return self._select(cls, _STATEMENTS.find_fixed(cls, shape, tuple(sizes)), params)
 
     def append_event(self, event: RunEvent) -> None:
         if self._fast is not None:
@@ -443,6 +469,9 @@ def _sqlite_pragmas(engine: SAEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of pages: indexes stay in memory
         cursor.execute("PRAGMA temp_store=MEMORY")
+        # Checkpoint the WAL every ~40 MB rather than every 4 MB: checkpoints are what
+        # made the slowest commits slow (p99 of complete() fell from ~5.6 to ~1.4 ms).
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
