@@ -10,6 +10,7 @@ and copies what it hands out (see ``runtime/model.py``).
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
@@ -50,6 +51,8 @@ class InMemoryStore:
             cls: {name: defaultdict(set) for name in cls.INDEXED} for cls in ROW_TYPES
         }
         self._events: list[RunEvent] = []
+        #: (due_at, timer id), sorted; entries of deleted or moved timers are skipped.
+        self._timer_order: list[tuple[datetime, Any]] = []
         self._events_by_run: defaultdict[str, list[RunEvent]] = defaultdict(list)
 
     @contextmanager
@@ -73,7 +76,7 @@ class InMemoryStore:
 
     def has_work(self, now: datetime) -> tuple[bool, bool]:
         with self._lock:
-            timers = any(t.due_at <= now for t in self._tables[Timer].values())
+            timers = next(self._due(now), None) is not None
             jobs = any(self._tables[Job][i].run_after <= now for i in self._indexes[Job]["status"].get("queued", ()))
             return timers, jobs
 
@@ -112,6 +115,20 @@ class InMemoryStore:
             table.pop(key, None)
         else:
             table[key] = row
+            if cls is Timer and (old is None or old.due_at != row.due_at):
+                bisect.insort(self._timer_order, (row.due_at, key))
+
+    def _due(self, now: datetime) -> Iterator[Any]:
+        """Committed timers due by ``now``, soonest first; stale entries are dropped."""
+        order, table = self._timer_order, self._tables[Timer]
+        while order and (order[0][1] not in table or table[order[0][1]].due_at != order[0][0]):
+            order.pop(0)
+        for due_at, key in list(order):
+            if due_at > now:
+                return
+            timer = table.get(key)
+            if timer is not None and timer.due_at == due_at:
+                yield timer
 
 
 class _Transaction:
@@ -188,9 +205,14 @@ class _Transaction:
         return [_shallow(e) for e in rows[:limit]]
 
     def due_timers(self, now: datetime, limit: int) -> list[Timer]:
-        due = [t for t in self._store._tables[Timer].values() if t.due_at <= now]
-        due = [t for t in (self._current(Timer, t.id) for t in due) if t is not None and t.due_at <= now]
-        return [_shallow(t) for t in sorted(due, key=lambda t: (t.due_at, t.id))[:limit]]
+        due = []
+        for timer in self._store._due(now):
+            current = self._current(Timer, timer.id)
+            if current is not None and current.due_at <= now:
+                due.append(_shallow(current))
+            if len(due) >= limit:
+                break
+        return due
 
     def _commit(self) -> None:
         for (cls, key), row in self._writes.items():
