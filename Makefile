@@ -16,8 +16,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# The product on http://$(HOST):$(PORT) with demo people, records and runs (seeding is
+# idempotent: a second `make run` keeps what the first made, and what you did since).
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
 run: setup
-	$(BIN)/overture demo
+	$(BIN)/overture seed --demo
+	@echo "Sign in at http://$(HOST):$(PORT) as one of the people above (POST /api/session)."
+	$(BIN)/overture serve --host $(HOST) --port $(PORT)
 
 # PostgreSQL-backed tests run against 127.0.0.1:5432 (started or installed if absent).
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/overture_test

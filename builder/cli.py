@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
 
 import click
 
 from runtime.document import validate as validate_document
+from runtime.errors import OvertureError
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+database_url_option = click.option(
+    "--database-url", envvar="DATABASE_URL",
+    help="SQLAlchemy URL (default: DATABASE_URL, else sqlite:///var/overture.db).",
+)
 
 
 @click.group()
@@ -22,27 +34,160 @@ def validate(files: tuple[Path, ...]) -> None:
     """Check orchestration documents; exit 1 if any has an error."""
     failed = False
     for path in files:
-        try:
-            document = json.loads(path.read_text())
-        except (ValueError, UnicodeDecodeError) as exc:
-            click.echo(f"{path}: not JSON: {exc}")
-            failed = True
-            continue
-        issues = validate_document(document)
-        errors = [i for i in issues if i.severity == "error"]
-        for issue in issues:
-            where = issue.node or (f"edge {issue.edge}" if issue.edge else "document")
-            column = f" (column {issue.column})" if issue.column else ""
-            click.echo(f"{path}: {issue.severity}: {where}: {issue.field}: {issue.message}{column}")
-        if errors:
+        if _read_document(path) is None:
             failed = True
         else:
             click.echo(f"{path}: ok")
     sys.exit(1 if failed else 0)
 
 
+def _read_document(path: Path) -> Any:
+    """The document in ``path`` with its issues printed; None if it is not JSON or has errors."""
+    try:
+        document = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        click.echo(f"{path}: not JSON: {exc}")
+        return None
+    issues = validate_document(document)
+    for issue in issues:
+        where = issue.node or (f"edge {issue.edge}" if issue.edge else "document")
+        column = f" (column {issue.column})" if issue.column else ""
+        click.echo(f"{path}: {issue.severity}: {where}: {issue.field}: {issue.message}{column}")
+    return None if any(i.severity == "error" for i in issues) else document
+
+
+@contextmanager
+def _app(database_url: str | None, **config: Any) -> Iterator["Flask"]:
+    """The app as ``serve`` builds it, for a one-shot command: no embedded worker.
+
+    The engine's errors (a name taken, a group missing...) become a message and exit 1.
+    """
+    from builder import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "EMBEDDED_WORKER": False, **config})
+    try:
+        with app.app_context():
+            yield app
+    except OvertureError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        app.extensions["overture"].close()
+
+
 @main.command()
-@click.option("--database-url", envvar="DATABASE_URL", help="SQLAlchemy URL (default: DATABASE_URL, else ./var/overture.db).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Processes. One is enough for most sites; threads serve the websockets.")
+@click.option("--threads", default=None, type=click.IntRange(min=1),
+              help="Threads per process: each open websocket holds one (default 100).")
+@click.option("--worker/--no-worker", "embedded_worker", default=lambda: os.environ.get("OVERTURE_EMBEDDED_WORKER", "1") != "0",
+              help="Run background jobs and timers in the server (default: unless OVERTURE_EMBEDDED_WORKER=0; "
+                   "--no-worker: only `overture worker` processes do).")
+@database_url_option
+def serve(host: str, port: int, workers: int, threads: int | None, embedded_worker: bool, database_url: str | None) -> None:
+    """Serve the app and its websockets with gunicorn (gthread workers)."""
+    from builder.server import DEFAULT_THREADS, Server
+    from runtime.store.sql import SqlStore
+
+    # Migrate once here rather than racing in every process.
+    SqlStore(database_url).dispose()
+    click.echo(f"overture: serving on http://{host}:{port} "
+               f"({workers} process{'es' if workers > 1 else ''} x {threads or DEFAULT_THREADS} threads, "
+               f"embedded worker {'on' if embedded_worker else 'off'})", err=True)
+    options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads or DEFAULT_THREADS}
+    Server(options, {"DATABASE_URL": database_url}, embedded_worker=embedded_worker).run()
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Also demo people (with a printed password), records and runs in every state.")
+@database_url_option
+def seed(demo: bool, database_url: str | None) -> None:
+    """Groups and queues, record types and the shipped templates; idempotent."""
+    from builder.seed import DEMO_PASSWORD, PEOPLE, seed as seed_app
+
+    with _app(database_url) as app:
+        held = seed_app(app, demo=demo)
+    runs = ", ".join(f"{n} {status}" for status, n in held["runs"].items()) or "none"
+    click.echo(f"seeded: {held['groups']} groups and queues, {held['people']} people, "
+               f"{held['orchestrations']} active orchestrations, {held['records']} records, runs: {runs}")
+    if demo:
+        click.echo(f"demo logins (password {DEMO_PASSWORD!r} for everyone):")
+        for username, (role, _display_name, groups) in PEOPLE.items():
+            click.echo(f"  {username:6} {role:6} {', '.join(groups)}")
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["admin", "ops", "member"]))
+@click.option("--group", "groups", multiple=True, help="A group or queue (repeat for several).")
+@click.option("--display-name", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin (else: prompt).")
+@database_url_option
+def create_user(
+    username: str, role: str, groups: tuple[str, ...], display_name: str | None, password_stdin: bool, database_url: str | None,
+) -> None:
+    """Create a person who signs in with a password."""
+    from builder import accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _app(database_url) as app, app.extensions["overture"].sessions.begin() as s:
+        accounts.create_user(s, username, role=role, password=password, groups=groups, display_name=display_name)
+    click.echo(f"created {role} {username}" + (f" in {', '.join(groups)}" if groups else ""))
+
+
+@main.command("create-token")
+@click.argument("name")
+@database_url_option
+def create_token(name: str, database_url: str | None) -> None:
+    """Create an API token for a system; prints its secret, which is not shown again."""
+    from builder import accounts
+
+    with _app(database_url) as app, app.extensions["overture"].sessions.begin() as s:
+        row, secret = accounts.create_token(s, name, created_by=None)
+        token_id = row.id
+    click.echo(f"token {token_id} ({name}); send it as 'Authorization: Bearer <token>'. It is shown only once:", err=True)
+    click.echo(secret)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--activate", is_flag=True, help="Also activate it: a new version that new runs start on.")
+@database_url_option
+def import_(file: Path, activate: bool, database_url: str | None) -> None:
+    """Save a document as its orchestration's draft (created if new); --activate deploys it."""
+    from builder.drafts import save_draft
+
+    document = _read_document(file)
+    if document is None:
+        sys.exit(1)
+    with _app(database_url) as app:
+        state = app.extensions["overture"]
+        with state.sessions.begin() as s:
+            revision = save_draft(s, document, by=None).revision
+        click.echo(f"{document['key']}: draft saved (revision {revision})")
+        if activate:
+            click.echo(f"{document['key']}: version {state.engine.deploy(document)} is active")
+
+
+@main.command()
+@click.argument("key")
+@click.option("--version", type=click.IntRange(min=1), help="This version (default: the active one, else the draft).")
+@database_url_option
+def export(key: str, version: int | None, database_url: str | None) -> None:
+    """Print an orchestration's document as JSON."""
+    from builder.drafts import document_of
+
+    with _app(database_url) as app, app.extensions["overture"].sessions() as s:
+        document = document_of(s, key, version)
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@main.command()
+@database_url_option
 @click.option("--directory", "directory_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help='People and groups as JSON: {"groups": {"alice": ["legal"]}, "queues": {"q": ["bob"]}}.')
 @click.option("--plugin", "plugins", multiple=True, metavar="MODULE:FUNCTION",
@@ -58,7 +203,6 @@ def worker(
     batch: int, poll: float, heartbeat: float, stale_after: float, until_idle: bool,
 ) -> None:
     """Run a standalone worker: background actions and timers, against the database."""
-    import os
     import signal
     import socket
     from datetime import timedelta

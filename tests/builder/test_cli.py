@@ -1,13 +1,29 @@
-"""The overture command line: validate (usable in anyone's CI), demo, worker."""
+"""The overture command line: validate (usable in anyone's CI), demo, worker, seed, accounts,
+import/export, and serve (a real gunicorn process)."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
 from pathlib import Path
 
-from click.testing import CliRunner
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from sqlalchemy import func, select, text
 
+from builder import accounts, create_app
 from builder.cli import main
+from builder.seed import DEMO_PASSWORD, PEOPLE
+from runtime.store.tables import Base
 from runtime.templates import load
 
 
@@ -54,9 +70,9 @@ def test_worker_drains_a_database(tmp_path: Path):
     engine.deploy({
         "format": 1, "key": "ping", "label": "Ping",
         "variables": [{"name": "note", "type": "string"}],
+        # A timer, not a notify step: notify is local (it runs inside the step's transaction).
         "nodes": [{"id": "start", "type": "start"}, {"id": "s", "type": "stage", "label": "S"},
-                  {"id": "tell", "type": "background", "stage": "s", "label": "Tell", "action": "notify",
-                   "inputs": {"to": "'ops'", "subject": "'ping'"}},
+                  {"id": "wait", "type": "wait", "stage": "s", "label": "Now", "timer": {"duration": "PT0S"}},
                   {"id": "end", "type": "end"}],
         "edges": [{"id": "a", "source": "start", "target": "s"}, {"id": "b", "source": "s", "target": "end"}],
     })
@@ -67,3 +83,279 @@ def test_worker_drains_a_database(tmp_path: Path):
     assert "handled 1 jobs and timers" in result.output
     assert engine.get_run(run_id)["status"] == "completed"
     store.dispose()
+
+
+# ---------------------------------------------------------------- seed, accounts, import/export, serve
+
+ENV = {"OVERTURE_SECRET_KEY": "test", "DATABASE_URL": None}
+POSTGRES_URL = os.environ.get("OVERTURE_TEST_DATABASE_URL")
+
+
+def overture(*args: str, input: str | None = None) -> Result:
+    result = CliRunner().invoke(main, list(args), input=input, env=ENV)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, migrated_db: Path) -> str:
+    path = tmp_path / "overture.db"
+    shutil.copy(migrated_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """A database of its own on the test server (the engine suites truncate theirs), emptied."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from runtime.store.sql import SqlStore
+
+    if not POSTGRES_URL:
+        pytest.skip("OVERTURE_TEST_DATABASE_URL is not set")
+    url = make_url(POSTGRES_URL)
+    url = url.set(database=f"{url.database}_cli")
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{url.database}"')
+    rendered = url.render_as_string(hide_password=False)
+    store = SqlStore(rendered)
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with store.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+    store.dispose()
+    return rendered
+
+
+def table_counts(url: str) -> dict[str, int]:
+    from runtime.store.sql import SqlStore
+
+    store = SqlStore(url)
+    try:
+        with store.engine.connect() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in Base.metadata.sorted_tables}
+    finally:
+        store.dispose()
+
+
+def app_on(url: str) -> Flask:
+    return create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "EMBEDDED_WORKER": False})
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_seed_is_idempotent_and_fills_the_monitor(request, database: str):
+    url = request.getfixturevalue(f"{database}_url")
+    plain = overture("seed", "--database-url", url)
+    assert "0 people, 3 active orchestrations, 0 records" in plain.output
+    assert "demo logins" not in plain.output
+
+    first = overture("seed", "--demo", "--database-url", url)
+    counts = table_counts(url)
+    second = overture("seed", "--demo", "--database-url", url)
+    assert second.output == first.output
+    assert table_counts(url) == counts
+    assert f"password {DEMO_PASSWORD!r}" in first.output
+    for username in PEOPLE:
+        assert f"\n  {username} " in first.output
+
+    app = app_on(url)
+    try:
+        engine = app.extensions["overture"].engine
+        assert {o["key"]: o["active_version"] for o in engine.orchestrations()} == {
+            "contract_approval": 1, "customer_onboarding": 1, "project_milestones": 1, "service_request": 1}
+        runs = [engine.get_run(r["id"]) for r in engine.runs()]
+        statuses = Counter(r["status"] for r in runs)
+        assert statuses == {"in_progress": 9, "completed": 4, "error": 1, "suspended": 1, "cancelled": 1}
+        # Waiting at different stages, and the error says why.
+        assert {r["current_stage"] for r in runs if r["status"] == "in_progress"} >= {"legal", "finance", "vp", "revise", "verify", "returns"}
+        (failed,) = [r for r in runs if r["status"] == "error"]
+        assert "not on the allowlist" in failed["error"]["message"]
+        # Escalated refund sits in the escalation queue; a group member sees their work.
+        assert any((b["type"], b["value"]) == ("queue", "support_escalations") for r in runs for b in r["ball"])
+        assert engine.work_items(assignee="alice")
+        assert counts["records"] == 15 and counts["users"] == len(PEOPLE) and counts["groups"] == 10
+    finally:
+        app.extensions["overture"].close()
+
+
+def test_seeded_people_sign_in(sqlite_url: str):
+    overture("seed", "--demo", "--database-url", sqlite_url)
+    app = app_on(sqlite_url)
+    try:
+        http = app.test_client()
+        response = http.post("/api/session", json={"username": "ada", "password": DEMO_PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["user"]["role"] == "admin"
+        users = http.get("/api/users").get_json()["items"]
+        assert {u["username"] for u in users} == set(PEOPLE)
+        walt = app.test_client().post("/api/session", json={"username": "walt", "password": DEMO_PASSWORD}).get_json()
+        assert walt["user"]["groups"] == [{"name": "warehouse", "kind": "queue"}]
+        wrong = app.test_client().post("/api/session", json={"username": "sam", "password": "not the password"})
+        assert wrong.status_code == 401
+    finally:
+        app.extensions["overture"].close()
+
+
+def test_create_user_and_token(sqlite_url: str):
+    overture("seed", "--database-url", sqlite_url)
+    made = overture("create-user", "nina", "--role", "ops", "--group", "support", "--group", "warehouse",
+                    "--password-stdin", "--database-url", sqlite_url, input="a long passphrase\n")
+    assert "created ops nina in support, warehouse" in made.output
+    prompted = overture("create-user", "olga", "--role", "member", "--database-url", sqlite_url,
+                        input="another passphrase\nanother passphrase\n")
+    assert "another passphrase" not in prompted.output  # hidden input
+
+    taken = CliRunner().invoke(main, ["create-user", "nina", "--role", "admin", "--password-stdin", "--database-url", sqlite_url],
+                               input="whatever it is\n", env=ENV)
+    assert taken.exit_code == 1 and "user nina already exists" in taken.output
+    no_group = CliRunner().invoke(main, ["create-user", "pia", "--role", "member", "--group", "nope", "--password-stdin",
+                                         "--database-url", sqlite_url], input="whatever it is\n", env=ENV)
+    assert no_group.exit_code == 1 and "no such group or queue: nope" in no_group.output
+
+    token = overture("create-token", "crm", "--database-url", sqlite_url)
+    secret = token.stdout.strip()
+    assert secret.startswith("ovt_") and "shown only once" in token.stderr
+
+    app = app_on(sqlite_url)
+    try:
+        http = app.test_client()
+        for username, password in (("nina", "a long passphrase"), ("olga", "another passphrase")):
+            response = http.post("/api/session", json={"username": username, "password": password})
+            assert response.status_code == 200, response.get_json()
+        assert [g["name"] for g in response.get_json()["user"]["groups"]] == []
+        with app.extensions["overture"].sessions.begin() as s:
+            owner = accounts.token_owner(s, secret)
+            assert owner is not None and owner.name == "crm"
+    finally:
+        app.extensions["overture"].close()
+
+
+def test_import_and_export_round_trip(sqlite_url: str, tmp_path: Path):
+    document = load("service_request")
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document))
+
+    drafted = overture("import", str(path), "--database-url", sqlite_url)
+    assert "service_request: draft saved (revision 1)" in drafted.output
+    assert json.loads(overture("export", "service_request", "--database-url", sqlite_url).output) == document  # the draft
+
+    activated = overture("import", str(path), "--activate", "--database-url", sqlite_url)
+    assert "draft saved (revision 1)" in activated.output and "version 1 is active" in activated.output
+    assert json.loads(overture("export", "service_request", "--database-url", sqlite_url).output) == document
+
+    changed = {**document, "label": "Refunds (v2)"}
+    path.write_text(json.dumps(changed))
+    again = overture("import", str(path), "--activate", "--database-url", sqlite_url)
+    assert "revision 2" in again.output and "version 2 is active" in again.output
+    assert json.loads(overture("export", "service_request", "--database-url", sqlite_url).output) == changed
+    assert json.loads(overture("export", "service_request", "--version", "1", "--database-url", sqlite_url).output) == document
+
+    broken = {**document, "edges": [*document["edges"], {"id": "e_bad", "source": "verify", "target": "nowhere"}]}
+    path.write_text(json.dumps(broken))
+    refused = CliRunner().invoke(main, ["import", str(path), "--database-url", sqlite_url], env=ENV)
+    assert refused.exit_code == 1 and "edge e_bad" in refused.output
+    assert json.loads(overture("export", "service_request", "--database-url", sqlite_url).output) == changed
+    missing = CliRunner().invoke(main, ["export", "nothing_here", "--database-url", sqlite_url], env=ENV)
+    assert missing.exit_code == 1 and "there is no orchestration 'nothing_here'" in missing.output
+    missing = CliRunner().invoke(main, ["export", "service_request", "--version", "9", "--database-url", sqlite_url], env=ENV)
+    assert missing.exit_code == 1 and "has no version 9" in missing.output
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def post_json(url: str, payload: dict) -> tuple[int, dict, str]:
+    request = urllib.request.Request(url, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read()), response.headers.get("Set-Cookie", "")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), ""
+
+
+def test_serve_signs_people_in_and_runs_the_embedded_worker(tmp_path: Path, sqlite_url: str):
+    from runtime.engine import Engine
+    from runtime.store.sql import SqlStore
+
+    overture("seed", "--demo", "--database-url", sqlite_url)
+    store = SqlStore(sqlite_url)
+    engine = Engine(store, autoprocess=False)
+    engine.deploy({
+        "format": 1, "key": "pause", "label": "Pause",
+        "nodes": [{"id": "start", "type": "start"}, {"id": "s", "type": "stage", "label": "S"},
+                  {"id": "wait", "type": "wait", "stage": "s", "label": "A second", "timer": {"duration": "PT1S"}},
+                  {"id": "end", "type": "end"}],
+        "edges": [{"id": "a", "source": "start", "target": "s"}, {"id": "b", "source": "s", "target": "end"}],
+    })
+    run_id = engine.start("pause")  # its timer is fired by a worker: the server's
+    assert engine.get_run(run_id)["status"] == "in_progress"
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OVERTURE_")}
+    env.update(OVERTURE_VAR=str(tmp_path / "var"), DATABASE_URL=sqlite_url, OVERTURE_EMBEDDED_WORKER="1")
+    with (tmp_path / "serve.log").open("w") as log:
+        server = subprocess.Popen([sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port)],
+                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/api/session"
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                status, body, cookie = post_json(url, {"username": "sam", "password": DEMO_PASSWORD})
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+                time.sleep(0.1)
+        assert status == 200, body
+        assert body["user"]["username"] == "sam" and body["csrf_token"]
+        request = urllib.request.Request(url, headers={"Cookie": cookie.split(";")[0]})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert json.loads(response.read())["user"]["groups"] == [{"name": "sales", "kind": "group"}]
+        assert post_json(url, {"username": "sam", "password": "wrong password"})[0] == 401
+
+        while engine.get_run(run_id)["status"] != "completed":
+            assert time.monotonic() < deadline, "the embedded worker did not fire the timer"
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        store.dispose()
+    output = (tmp_path / "serve.log").read_text()
+    assert "Using worker: gthread" in output and "runs the embedded worker" in output
+    assert (tmp_path / "var" / "secret_key").exists()  # OVERTURE_VAR was honoured, not ./var
+
+
+def test_one_server_process_at_a_time_runs_the_embedded_worker():
+    from types import SimpleNamespace
+
+    from builder.server import Server
+
+    server = Server({"workers": 2}, {})
+    assert server.cfg.worker_class_str == "gthread" and server.cfg.threads == 100 and server.cfg.workers == 2
+    master = SimpleNamespace(WORKERS={}, log=SimpleNamespace(info=lambda *a: None))
+
+    def fork(pid: int) -> bool:
+        worker = SimpleNamespace(pid=pid)
+        server.cfg.pre_fork(master, worker)
+        master.WORKERS[pid] = worker
+        server.cfg.post_fork(master, worker)  # in the child: decides before the app loads
+        return server._runs_worker
+
+    assert [fork(1), fork(2)] == [True, False]
+    del master.WORKERS[2]
+    assert fork(3) is False  # the holder is alive
+    del master.WORKERS[1]
+    assert fork(4) is True  # the holder died: its replacement takes over
+    server.cfg.on_reload(master)
+    assert [fork(5), fork(6)] == [True, False]  # HUP: the new generation takes over
+    server = Server({}, {}, embedded_worker=False)  # --no-worker
+    assert [fork(7), fork(8)] == [False, False]
