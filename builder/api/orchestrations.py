@@ -1,0 +1,274 @@
+"""Orchestrations: drafts the canvas saves, validation, activation, versions; the
+action registry and the shipped templates the canvas offers.
+
+A draft is saved on every change even when it does not validate (a design in
+progress is incomplete); the response lists its issues. Activation deploys the draft
+through the engine, which refuses an invalid document and then writes nothing.
+Two admins editing one draft send ``If-Match: <revision>``; the second save gets 409.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from marshmallow import INCLUDE, Schema
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from builder import drafts
+from builder.api.common import body, paginate
+from builder.auth import current, roles
+from builder.errors import ApiError
+from builder.extensions import db, engine
+from builder.queries import reading
+from runtime import templates
+from runtime.document import validate
+from runtime.errors import Conflict, NotFound
+from runtime.store.tables import DraftRow, OrchestrationRow, VersionRow
+
+bp = Blueprint("orchestrations", __name__, url_prefix="/api")
+
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class DocumentIn(Schema):
+    """Any JSON object: ``runtime.document`` checks the document itself, every issue at once."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+# --------------------------------------------------------------------------- services
+
+
+def issues_of(document: Any) -> list[dict[str, Any]]:
+    return [issue.to_dict() for issue in validate(document, actions=engine().actions)]
+
+
+def _canonical(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def _label(document: dict[str, Any], key: str) -> str:
+    label = document.get("label")
+    return label[:200] if isinstance(label, str) and label.strip() else key
+
+
+def _key_of(document: dict[str, Any]) -> str:
+    key = document.get("key")
+    if not isinstance(key, str) or not KEY.match(key):
+        raise ApiError(422, "invalid_document", "the document needs a key: a lower-case identifier (a-z, 0-9, _)",
+                       [{"node": None, "field": "key", "message": "must be a lower-case identifier", "severity": "error"}])
+    return key
+
+
+def _expected_revision() -> int | None:
+    """The draft revision in ``If-Match`` (``3`` or ``"3"``), or None when not sent."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ApiError(400, "bad_if_match", "If-Match must be the draft's revision number")
+    return int(value)
+
+
+def _check_revision(current_revision: int) -> None:
+    expected = _expected_revision()
+    if expected is not None and expected != current_revision:
+        raise Conflict(
+            f"the draft was saved by someone else meanwhile (revision {current_revision}, you had {expected}); reload it",
+            {"revision": current_revision},
+        )
+
+
+def _active_document(s: Session, orchestration: OrchestrationRow | None) -> VersionRow | None:
+    if orchestration is None or orchestration.active_version is None:
+        return None
+    return s.scalar(select(VersionRow).where(
+        VersionRow.orchestration == orchestration.id, VersionRow.number == orchestration.active_version))
+
+
+def _draft(key: str) -> dict[str, Any]:
+    """The draft (or, when nobody saved one, the active version's document) with its revision."""
+    with reading() as s:
+        orchestration = s.get(OrchestrationRow, key)
+        row = s.get(DraftRow, key)
+        if row is not None:
+            return _draft_of(row)
+        version = _active_document(s, orchestration)
+        if version is None:
+            raise NotFound(f"orchestration {key} does not exist")
+        return {"document": version.document, "revision": 0, "updated_at": version.created_at.isoformat(),
+                "updated_by": version.created_by}
+
+
+def _draft_of(row: DraftRow) -> dict[str, Any]:
+    return {"document": row.document, "revision": row.revision, "updated_at": row.updated_at.isoformat(), "updated_by": row.updated_by}
+
+
+def _draft_view(key: str, draft: dict[str, Any]) -> dict[str, Any]:
+    issues = issues_of(draft["document"])
+    return {"key": key, **draft, "issues": issues, "valid": not any(i["severity"] == "error" for i in issues)}
+
+
+def _with_etag(view: dict[str, Any], revision: int, status: int = 200) -> Any:
+    """The response, with the draft's revision as its ETag (send it back in ``If-Match``)."""
+    response = jsonify(view)
+    response.status_code = status
+    response.headers["ETag"] = f'"{revision}"'
+    return response
+
+
+# --------------------------------------------------------------------------- orchestrations
+
+
+@bp.get("/orchestrations")
+@roles("admin", "ops", "member")
+def list_orchestrations() -> Any:
+    with reading() as s:
+        orchestrations = {o.id: o for o in s.scalars(select(OrchestrationRow))}
+        saved = {d.id: d for d in s.scalars(select(DraftRow))}
+        listed = []
+        for key in sorted(orchestrations.keys() | saved.keys()):
+            orchestration, draft = orchestrations.get(key), saved.get(key)
+            active = _active_document(s, orchestration)
+            stamps = [row.updated_at for row in (orchestration, draft) if row is not None]
+            listed.append({
+                "key": key,
+                "label": draft.label if draft else orchestration.label,  # type: ignore[union-attr]
+                "active_version": orchestration.active_version if orchestration else None,
+                "has_draft": draft is not None and (active is None or _canonical(draft.document) != _canonical(active.document)),
+                "updated_at": max(stamps).isoformat(),
+            })
+    return jsonify(paginate(listed, lambda o: [o["key"]]))
+
+
+@bp.post("/orchestrations")
+@roles("admin")
+def create_orchestration() -> Any:
+    document = body(DocumentIn())
+    key = _key_of(document)
+    principal = current()
+    try:
+        with db().begin() as s:
+            if s.get(OrchestrationRow, key) is not None or s.get(DraftRow, key) is not None:
+                raise Conflict(f"orchestration {key} already exists; save to PUT /api/orchestrations/{key}/draft")
+            draft = _draft_of(drafts.save_draft(s, document, by=principal.name if principal else None))
+    except IntegrityError:
+        raise Conflict(f"orchestration {key} already exists") from None
+    return _with_etag(_draft_view(key, draft), draft["revision"], 201)
+
+
+@bp.get("/orchestrations/<key>")
+@roles("admin", "ops")
+def get_orchestration(key: str) -> Any:
+    draft = _draft(key)
+    with reading() as s:
+        orchestration = s.get(OrchestrationRow, key)
+        versions = [
+            {"number": v.number, "created_at": v.created_at.isoformat(), "created_by": v.created_by}
+            for v in s.scalars(select(VersionRow).where(VersionRow.orchestration == key).order_by(VersionRow.number))
+        ]
+    return _with_etag({
+        "key": key,
+        "label": _label(draft["document"], key) if isinstance(draft["document"], dict) else key,
+        "active_version": orchestration.active_version if orchestration else None,
+        "draft": _draft_view(key, draft),
+        "versions": versions,
+    }, draft["revision"])
+
+
+@bp.put("/orchestrations/<key>/draft")
+@roles("admin")
+def save_draft(key: str) -> Any:
+    document = body(DocumentIn())
+    if document.get("key") != key:
+        raise ApiError(422, "invalid_document", f"the document's key must be {key!r}, the orchestration it is saved to",
+                       [{"node": None, "field": "key", "message": f"must be {key!r}", "severity": "error"}])
+    principal = current()
+    with db().begin() as s:
+        row = s.get(DraftRow, key)
+        if row is None and s.get(OrchestrationRow, key) is None:
+            raise NotFound(f"orchestration {key} does not exist; create it with POST /api/orchestrations")
+        _check_revision(row.revision if row is not None else 0)
+        draft = _draft_of(drafts.save_draft(s, document, by=principal.name if principal else None))
+    return _with_etag(_draft_view(key, draft), draft["revision"])
+
+
+@bp.post("/orchestrations/<key>/validate")
+@roles("admin")
+def validate_orchestration(key: str) -> Any:
+    """Validate the draft, or the document in the body (not saved)."""
+    draft = _draft(key)
+    document = body(DocumentIn()) if request.get_data(cache=True) else draft["document"]
+    issues = issues_of(document)
+    if isinstance(document, dict) and document.get("key") != key:
+        issues.insert(0, {"node": None, "field": "key", "message": f"must be {key!r}", "severity": "error"})
+    return jsonify({"key": key, "valid": not any(i["severity"] == "error" for i in issues), "issues": issues})
+
+
+@bp.post("/orchestrations/<key>/activate")
+@roles("admin")
+def activate(key: str) -> Any:
+    """Deploy the draft as the new active version (422 with every issue when it is invalid)."""
+    draft = _draft(key)
+    _check_revision(draft["revision"])
+    principal = current()
+    try:
+        number = engine().deploy(draft["document"], by=principal.name if principal else None)
+    except IntegrityError:  # another admin activated at the same moment and took the number
+        raise Conflict(f"orchestration {key} was activated by someone else meanwhile; reload it") from None
+    return jsonify({"key": key, "version": number, "active_version": number})
+
+
+@bp.get("/orchestrations/<key>/versions/<int:number>")
+@roles("admin", "ops", "member")
+def get_version(key: str, number: int) -> Any:
+    with reading() as s:
+        version = s.scalar(select(VersionRow).where(VersionRow.orchestration == key, VersionRow.number == number))
+        if version is None:
+            raise NotFound(f"orchestration {key} has no version {number}")
+        orchestration = s.get(OrchestrationRow, key)
+        return jsonify({
+            "key": key, "number": version.number, "document": version.document,
+            "created_at": version.created_at.isoformat(), "created_by": version.created_by,
+            "active": orchestration is not None and orchestration.active_version == number,
+        })
+
+
+# --------------------------------------------------------------------------- what the canvas offers
+
+
+@bp.get("/actions")
+@roles("admin")
+def list_actions() -> Any:
+    return jsonify(paginate(engine().actions.describe(), lambda a: [a["name"]]))
+
+
+def _template_summary(name: str) -> dict[str, Any]:
+    document = templates.load(name)
+    trigger = document.get("trigger") or {"type": "manual"}
+    return {
+        "name": name, "key": document["key"], "label": document["label"], "description": document.get("description"),
+        "trigger": trigger,
+        "record_types": {trigger["object"]: templates.RECORD_TYPES.get(trigger["object"], [])} if trigger["type"] == "record" else {},
+    }
+
+
+@bp.get("/templates")
+@roles("admin")
+def list_templates() -> Any:
+    return jsonify(paginate([_template_summary(n) for n in sorted(templates.TEMPLATES)], lambda t: [t["name"]]))
+
+
+@bp.get("/templates/<name>")
+@roles("admin")
+def get_template(name: str) -> Any:
+    if name not in templates.TEMPLATES:
+        raise NotFound(f"no template {name}; there are: {', '.join(templates.TEMPLATES)}")
+    return jsonify({**_template_summary(name), "document": templates.load(name)})

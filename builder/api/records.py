@@ -1,0 +1,165 @@
+"""Records (contracts, service requests...) that record-triggered orchestrations start
+on and re-evaluate on, and their types.
+
+Saving a record may start runs; the response lists them in ``started_runs``. A member
+sees and updates the records they own or that a run they may see is bound to (404 for
+the others) and creates records owned by themselves; ops, admins and API tokens see
+and change every record. Record types are defined by admins.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, jsonify
+from marshmallow import ValidationError, fields, validate, validates
+from sqlalchemy import select
+
+from builder.api.common import StrictSchema, body, paginate
+from builder.api.params import caller, newest_first, query
+from builder.auth import roles, tokens_allowed
+from builder.errors import ApiError
+from builder.extensions import engine
+from builder.queries import may_see_record, reading, records, sees_everything, visible_run_ids
+from runtime.errors import Forbidden, NotFound
+from runtime.store.tables import RecordRow, RecordTypeRow, UserRow
+
+bp = Blueprint("records", __name__, url_prefix="/api")
+
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+FIELD_TYPES = ("string", "number", "integer", "boolean", "date", "datetime", "list", "map")
+
+
+# Attributes are named values/record_fields: a schema's own ``fields`` attribute is taken.
+class RecordIn(StrictSchema):
+    values = fields.Dict(keys=fields.String(), required=True, data_key="fields")
+    owner = fields.String(load_default=None, allow_none=True)
+
+
+class RecordChange(StrictSchema):
+    values = fields.Dict(keys=fields.String(), required=True, data_key="fields")
+
+
+class RecordQuery(StrictSchema):
+    owner = fields.String()
+
+
+class FieldIn(StrictSchema):
+    name = fields.String(required=True, validate=validate.Regexp(NAME, error="must be an identifier (letters, digits, _)"))
+    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
+    required = fields.Boolean(load_default=False)
+    label = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class RecordTypeIn(StrictSchema):
+    name = fields.String(required=True, validate=validate.Regexp(NAME, error="must be an identifier (letters, digits, _)"))
+    label = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    record_fields = fields.List(fields.Nested(FieldIn), required=True, data_key="fields")
+
+    @validates("record_fields")
+    def unique_names(self, value: list[dict[str, Any]], **_kwargs: Any) -> None:
+        names = [f["name"] for f in value]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValidationError(f"field names must be unique: {', '.join(duplicates)}")
+
+
+def record_view(row: RecordRow) -> dict[str, Any]:
+    return {
+        "id": row.id, "object": row.object, "owner": row.owner, "fields": row.fields,
+        "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat(), "revision": row.revision,
+    }
+
+
+def _require_type(object: str) -> None:
+    with reading() as s:
+        if s.get(RecordTypeRow, object) is None:
+            raise NotFound(f"there is no record type {object}")
+
+
+def _load(object: str, record_id: str) -> RecordRow:
+    """The record, if the caller may see it; 404 otherwise."""
+    if not may_see_record(caller(), object, record_id):
+        raise NotFound(f"record {object}/{record_id} does not exist")
+    with reading() as s:
+        row = s.get(RecordRow, record_id)
+    assert row is not None
+    return row
+
+
+def _saved(result: dict[str, Any], status: int) -> Any:
+    """The engine's answer to a save, as the record view plus the runs it started."""
+    with reading() as s:
+        row = s.get(RecordRow, result["id"])
+    assert row is not None
+    return jsonify({**record_view(row), "started_runs": result["started_runs"]}), status
+
+
+@bp.get("/records/<object>")
+@roles("admin", "ops", "member")
+def list_records(object: str) -> Any:
+    _require_type(object)
+    filters = query(RecordQuery())
+    rows = records(caller(), object, owner=filters.get("owner"))
+    return jsonify(paginate([record_view(r) for r in rows], lambda r: newest_first(r["created_at"], r["id"])))
+
+
+@bp.post("/records/<object>")
+@tokens_allowed
+@roles("admin", "ops", "member")
+def create_record(object: str) -> Any:
+    data = body(RecordIn())
+    _require_type(object)
+    principal = caller()
+    owner = data["owner"]
+    if owner is not None:
+        if not sees_everything(principal) and owner != principal.name:
+            raise Forbidden("a member creates records owned by themselves")
+        with reading() as s:
+            if s.get(UserRow, owner) is None:
+                raise ApiError(422, "invalid", f"there is no user {owner}", {"owner": [f"no such user: {owner}"]})
+    result = engine().create_record(object, data["values"], owner=owner, by=principal.name)
+    return _saved(result, 201)
+
+
+@bp.get("/records/<object>/<record_id>")
+@roles("admin", "ops", "member")
+def get_record(object: str, record_id: str) -> Any:
+    row = _load(object, record_id)
+    runs = engine().runs(record_id=row.id)
+    visible = visible_run_ids(caller(), [r["id"] for r in runs])
+    return jsonify({**record_view(row), "runs": [r for r in runs if r["id"] in visible]})
+
+
+@bp.patch("/records/<object>/<record_id>")
+@tokens_allowed
+@roles("admin", "ops", "member")
+def update_record(object: str, record_id: str) -> Any:
+    data = body(RecordChange())
+    _load(object, record_id)
+    result = engine().update_record(object, record_id, data["values"], by=caller().name)
+    return _saved(result, 200)
+
+
+@bp.get("/record-types")
+@roles("admin", "ops", "member")
+def list_record_types() -> Any:
+    with reading() as s:
+        rows = s.scalars(select(RecordTypeRow).order_by(RecordTypeRow.id))
+        types = [{"name": t.id, "label": t.label, "fields": t.fields} for t in rows]
+    return jsonify(paginate(types, lambda t: [t["name"]]))
+
+
+@bp.post("/record-types")
+@roles("admin")
+def define_record_type() -> Any:
+    data = body(RecordTypeIn())
+    with reading() as s:
+        existed = s.get(RecordTypeRow, data["name"]) is not None
+    engine().define_record_type(data["name"], data["record_fields"], label=data["label"])
+    with reading() as s:
+        row = s.get(RecordTypeRow, data["name"])
+        assert row is not None
+        view = {"name": row.id, "label": row.label, "fields": row.fields}
+    return jsonify(view), 200 if existed else 201

@@ -1,0 +1,149 @@
+"""Runs: start one, list and inspect them (who must act now), and the ops controls.
+
+Members, ops, admins and API tokens start runs. Ops and admins see every run; a
+member sees the runs they started, that run on a record they own, or that they have
+or had a work item on (404 for the others: ids do not leak).
+"""
+
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Any, Callable
+
+from flask import Blueprint, jsonify
+from marshmallow import fields, validate
+
+from builder.api.common import StrictSchema, body, limit_arg, paginate
+from builder.api.params import CommaSeparated, caller, newest_first, optional_body, query
+from builder.auth import roles, tokens_allowed
+from builder.extensions import engine
+from builder.queries import may_see_record, may_see_run, run_keys
+from runtime.errors import NotFound
+
+bp = Blueprint("runs", __name__, url_prefix="/api/runs")
+
+RUN_STATUSES = ("in_progress", "completed", "error", "suspended", "cancelled")
+
+
+class RecordRef(StrictSchema):
+    object = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class RunIn(StrictSchema):
+    orchestration = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    inputs = fields.Dict(keys=fields.String(), load_default=dict)
+    record = fields.Nested(RecordRef, load_default=None, allow_none=True)
+
+
+class RunQuery(StrictSchema):
+    orchestration = fields.String()
+    version = fields.Integer(validate=validate.Range(min=1))
+    status = CommaSeparated(RUN_STATUSES)
+    stage = fields.String()
+    assignee = fields.String()
+    started_after = fields.AwareDateTime(format="iso", default_timezone=timezone.utc)
+    started_before = fields.AwareDateTime(format="iso", default_timezone=timezone.utc)
+
+
+class EventQuery(StrictSchema):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class CancelIn(StrictSchema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class NoBody(StrictSchema):
+    pass
+
+
+def _visible(run_id: str) -> str:
+    """``run_id`` if the caller may see that run, else 404 (as if it did not exist)."""
+    if not may_see_run(caller(), run_id):
+        raise NotFound(f"run {run_id} does not exist")
+    return run_id
+
+
+@bp.post("")
+@tokens_allowed
+@roles("admin", "ops", "member")
+def start_run() -> Any:
+    data = body(RunIn())
+    principal = caller()
+    record = data["record"]
+    if record is not None and not may_see_record(principal, record["object"], record["id"]):
+        raise NotFound(f"record {record['object']}/{record['id']} does not exist")
+    run_id = engine().start(data["orchestration"], data["inputs"], record=record, started_by=principal.name)
+    return jsonify(engine().get_run(run_id)), 201
+
+
+@bp.get("")
+@roles("admin", "ops", "member")
+def list_runs() -> Any:
+    filters = query(RunQuery())
+    keys = run_keys(
+        caller(),
+        orchestration=filters.get("orchestration"), version=filters.get("version"), statuses=filters.get("status"),
+        stage=filters.get("stage"), assignee=filters.get("assignee"),
+        started_after=filters.get("started_after"), started_before=filters.get("started_before"),
+    )
+    page = paginate([{"id": run_id, "started_at": at} for run_id, at in keys], lambda k: newest_first(k["started_at"], k["id"]))
+    ids = [k["id"] for k in page["items"]]
+    summaries = {r["id"]: r for r in engine().runs(id=tuple(ids))} if ids else {}
+    return jsonify({"items": [summaries[i] for i in ids if i in summaries], "next_cursor": page["next_cursor"]})
+
+
+@bp.get("/<run_id>")
+@roles("admin", "ops", "member")
+def get_run(run_id: str) -> Any:
+    return jsonify(engine().get_run(_visible(run_id)))
+
+
+@bp.get("/<run_id>/events")
+@roles("admin", "ops", "member")
+def run_events(run_id: str) -> Any:
+    """The run's event log, oldest first: ``?after=<seq>&limit=``; ``next_after`` continues it."""
+    after = query(EventQuery())["after"]
+    limit = limit_arg()
+    events = engine().events(_visible(run_id), after=after, limit=limit + 1)
+    page = events[:limit]
+    return jsonify({
+        "items": page,
+        "next_after": page[-1]["seq"] if len(events) > limit else None,
+        "last_seq": page[-1]["seq"] if page else after,
+    })
+
+
+@bp.post("/<run_id>/cancel")
+@roles("admin", "ops")
+def cancel(run_id: str) -> Any:
+    reason = optional_body(CancelIn())["reason"]
+    engine().cancel(run_id, by=caller().name, reason=reason)
+    return jsonify(engine().get_run(run_id))
+
+
+def _control(run_id: str, operation: Callable[..., None]) -> Any:
+    optional_body(NoBody())  # no body, or an empty object
+    operation(run_id, by=caller().name)
+    return jsonify(engine().get_run(run_id))
+
+
+@bp.post("/<run_id>/suspend")
+@roles("admin", "ops")
+def suspend(run_id: str) -> Any:
+    return _control(run_id, engine().suspend)
+
+
+@bp.post("/<run_id>/resume")
+@roles("admin", "ops")
+def resume(run_id: str) -> Any:
+    return _control(run_id, engine().resume)
+
+
+@bp.post("/<run_id>/retry")
+@roles("admin", "ops")
+def retry(run_id: str) -> Any:
+    """Resume a run in error: failed steps start again."""
+    return _control(run_id, engine().retry)
+

@@ -1,0 +1,171 @@
+"""Read-side queries the API needs and the engine has no call for: who may see what.
+
+Ops and admins see everything, and so do API tokens on the few routes they may call.
+A member sees:
+
+- the runs they started, that run on a record they own, or that they have or had a
+  work item on (assigned to them or to one of their groups or queues, claimed or
+  completed by them);
+- the work items they may act on or completed;
+- the records they own or that a run they may see is bound to.
+
+What a member may not see answers 404, as if it did not exist, so ids do not leak.
+Reads open their transaction with a plain ``BEGIN`` (not SQLite's ``BEGIN IMMEDIATE``),
+so they never queue behind a writer.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy.orm import Session
+
+from builder.auth import Principal
+from builder.extensions import db, engine
+from runtime.store.tables import RecordRow, RunRow, UserRow, WorkItemRow
+
+STAFF = ("admin", "ops")
+OPEN_ITEM = ("open", "claimed")
+Memberships = frozenset[tuple[str, str]]
+
+
+@contextmanager
+def reading() -> Iterator[Session]:
+    """A session for reads only (never nest an engine call inside one)."""
+    with db()() as session:
+        session.connection(execution_options={"overture_write": False})
+        yield session
+
+
+def sees_everything(principal: Principal) -> bool:
+    return not principal.is_user or principal.role in STAFF
+
+
+def memberships(user: str) -> Memberships:
+    """The (kind, name) of every group and queue ``user`` belongs to."""
+    return engine().directory.memberships(user)
+
+
+def _assigned_to(user: str, groups: Memberships) -> ColumnElement[bool]:
+    """Work items assigned to ``user`` directly or through one of their groups or queues."""
+    clauses = [and_(WorkItemRow.assignee_type == "user", WorkItemRow.assignee_value == user)]
+    clauses += [and_(WorkItemRow.assignee_type == kind, WorkItemRow.assignee_value == name) for kind, name in groups]
+    return or_(*clauses)
+
+
+def _touched_by(user: str, groups: Memberships) -> ColumnElement[bool]:
+    """Work items a member has or had: assigned to them or their groups, claimed or completed by them."""
+    return or_(_assigned_to(user, groups), WorkItemRow.claimed_by == user, WorkItemRow.completed_by == user)
+
+
+def _visible_runs(user: str, groups: Memberships) -> ColumnElement[bool]:
+    touched = select(WorkItemRow.run_id).where(_touched_by(user, groups))
+    owned = select(RecordRow.id).where(RecordRow.owner == user)
+    return or_(RunRow.started_by == user, RunRow.id.in_(touched), RunRow.record_id.in_(owned))
+
+
+def may_see_run(principal: Principal, run_id: str) -> bool:
+    if sees_everything(principal):
+        return True
+    groups = memberships(principal.name)
+    with reading() as s:
+        found = s.scalar(select(RunRow.id).where(RunRow.id == run_id, _visible_runs(principal.name, groups)))
+    return found is not None
+
+
+def may_see_item(principal: Principal, item: dict[str, Any]) -> bool:
+    """``item`` is the engine's view of a work item."""
+    if sees_everything(principal):
+        return True
+    user = principal.name
+    if user in (item["claimed_by"], item["completed_by"]):
+        return True
+    assignee = item["assignee"]
+    if assignee["type"] == "user":
+        return bool(assignee["value"] == user)
+    return (assignee["type"], assignee["value"]) in memberships(user)
+
+
+def _visible_records(user: str, groups: Memberships) -> ColumnElement[bool]:
+    bound = select(RunRow.record_id).where(RunRow.record_id.is_not(None), _visible_runs(user, groups))
+    return or_(RecordRow.owner == user, RecordRow.id.in_(bound))
+
+
+def may_see_record(principal: Principal, object: str, record_id: str) -> bool:
+    """Whether the record exists and the caller may see it."""
+    statement = select(RecordRow.id).where(RecordRow.id == record_id, RecordRow.object == object)
+    if not sees_everything(principal):
+        statement = statement.where(_visible_records(principal.name, memberships(principal.name)))
+    with reading() as s:
+        return s.scalar(statement) is not None
+
+
+def records(principal: Principal, object: str, *, owner: str | None = None) -> list[RecordRow]:
+    """Records of a type the caller may see, newest first."""
+    statement = select(RecordRow).where(RecordRow.object == object)
+    if owner is not None:
+        statement = statement.where(RecordRow.owner == owner)
+    if not sees_everything(principal):
+        statement = statement.where(_visible_records(principal.name, memberships(principal.name)))
+    with reading() as s:
+        return list(s.scalars(statement.order_by(RecordRow.created_at.desc(), RecordRow.id)))
+
+
+def visible_run_ids(principal: Principal, run_ids: Iterable[str]) -> set[str]:
+    """Those of ``run_ids`` the caller may see."""
+    ids = list(run_ids)
+    if sees_everything(principal) or not ids:
+        return set(ids)
+    groups = memberships(principal.name)
+    with reading() as s:
+        return set(s.scalars(select(RunRow.id).where(RunRow.id.in_(ids), _visible_runs(principal.name, groups))))
+
+
+def _open_work_for(assignee: str) -> ColumnElement[bool]:
+    """Runs with an open work item for a user (theirs, their groups', claimed by them) or a group."""
+    with reading() as s:
+        is_user = s.get(UserRow, assignee) is not None
+    items = [
+        and_(WorkItemRow.assignee_type.in_(("group", "queue")), WorkItemRow.assignee_value == assignee),
+        WorkItemRow.claimed_by == assignee,
+    ]
+    if is_user:
+        items.append(_assigned_to(assignee, memberships(assignee)))
+    return RunRow.id.in_(select(WorkItemRow.run_id).where(WorkItemRow.status.in_(OPEN_ITEM), or_(*items)))
+
+
+def run_keys(
+    principal: Principal,
+    *,
+    orchestration: str | None = None,
+    version: int | None = None,
+    statuses: tuple[str, ...] | None = None,
+    stage: str | None = None,
+    assignee: str | None = None,
+    started_after: datetime | None = None,
+    started_before: datetime | None = None,
+) -> list[tuple[str, datetime]]:
+    """(id, started_at) of the runs the caller may see that match the filters, newest first."""
+    clauses: list[ColumnElement[bool]] = []
+    if orchestration is not None:
+        clauses.append(RunRow.orchestration == orchestration)
+    if version is not None:
+        clauses.append(RunRow.version == version)
+    if statuses:
+        clauses.append(RunRow.status.in_(statuses))
+    if stage is not None:
+        clauses.append(RunRow.current_node == stage)
+    if started_after is not None:
+        clauses.append(RunRow.started_at >= started_after)
+    if started_before is not None:
+        clauses.append(RunRow.started_at < started_before)
+    if assignee is not None:
+        clauses.append(_open_work_for(assignee) if assignee else false())
+    if not sees_everything(principal):
+        clauses.append(_visible_runs(principal.name, memberships(principal.name)))
+    statement = select(RunRow.id, RunRow.started_at).where(*clauses).order_by(RunRow.started_at.desc(), RunRow.id)
+    with reading() as s:
+        return [(run_id, started_at) for run_id, started_at in s.execute(statement)]

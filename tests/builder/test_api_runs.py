@@ -1,0 +1,277 @@
+"""Runs through the API: starting, visibility, filters, pagination, events, ops controls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.builder.api_support import BROKEN, EXPENSE, PAYMENT, deploy, error_code, my_items, start
+
+
+@pytest.fixture
+def ada(login):
+    ada = login("ada")
+    deploy(ada, EXPENSE)
+    return ada
+
+
+def token(admin: Any, login: Any, name: str = "crm") -> Any:
+    secret = admin.post("/api/tokens", json={"name": name}).get_json()["token"]
+    system = login(None)
+    system.http.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    return system
+
+
+def test_a_member_starts_a_run_and_sees_whose_court_the_ball_is_in(ada, login):
+    sam = login("sam")
+    run = start(sam, amount=120)
+    assert run["status"] == "in_progress" and run["started_by"] == "sam" and run["version"] == 1
+    assert run["current_stage"] == "review" and run["inputs"] == {"amount": 120}
+    assert [(b["type"], b["value"]) for b in run["ball"]] == [("group", "finance")]
+    assert [s["status"] for s in run["stages"]] == ["in_progress", "not_started"]
+    assert sam.get(f"/api/runs/{run['id']}").get_json()["id"] == run["id"]
+
+
+def test_tokens_start_runs_and_nothing_else(ada, login):
+    system = token(ada, login)
+    started = system.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 5}})
+    assert started.status_code == 201 and started.get_json()["started_by"] == "token:crm"
+    assert system.get("/api/runs").status_code == 403
+    assert system.get(f"/api/runs/{started.get_json()['id']}").status_code == 403
+    assert system.post(f"/api/runs/{started.get_json()['id']}/cancel").status_code == 403
+
+
+def test_bad_starts_are_4xx_and_start_nothing(ada, login):
+    sam = login("sam")
+    wrong = sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": "lots", "extra": 1}})
+    assert wrong.status_code == 422 and error_code(wrong) == "invalid"
+    assert set(wrong.get_json()["error"]["details"]["inputs"]) == {"amount", "extra"}
+    missing = sam.post("/api/runs", json={"orchestration": "expense"})
+    assert missing.status_code == 422 and missing.get_json()["error"]["details"]["inputs"] == {"amount": "is required"}
+    assert sam.post("/api/runs", json={"orchestration": "nothing", "inputs": {}}).status_code == 404
+    assert sam.post("/api/runs", json={"orchestration": "expense", "inputs": [1]}).status_code == 422
+    assert sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 1}, "colour": "red"}).status_code == 422
+    assert sam.post("/api/runs", json={"orchestration": 7}).status_code == 422
+    assert sam.post("/api/runs", data="{", content_type="application/json").status_code == 400
+    bad_record = sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 1}, "record": {"object": "contract"}})
+    assert bad_record.status_code == 422 and "id" in bad_record.get_json()["error"]["details"]["record"]
+    unknown_record = sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 1},
+                                                 "record": {"object": "contract", "id": "nope"}})
+    assert unknown_record.status_code == 404
+    assert login(None).post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 1}}).status_code == 401
+    assert ada.get("/api/runs").get_json()["items"] == []
+
+
+def test_members_see_their_runs_and_those_they_work_on_only(ada, login):
+    sam, fiona, mallory, otto = login("sam"), login("fiona"), login("mallory"), login("otto")
+    run = start(sam)
+    other = start(login("erin"))
+    # mallory neither started it nor has work on it: as if it did not exist.
+    hidden = mallory.get(f"/api/runs/{run['id']}")
+    assert hidden.status_code == 404 and error_code(hidden) == "not_found"
+    assert mallory.get(f"/api/runs/{run['id']}/events").status_code == 404
+    assert mallory.get("/api/runs").get_json()["items"] == []
+    # finance has an open item on both runs.
+    assert {r["id"] for r in fiona.get("/api/runs").get_json()["items"]} == {run["id"], other["id"]}
+    assert [r["id"] for r in sam.get("/api/runs").get_json()["items"]] == [run["id"]]
+    assert {r["id"] for r in otto.get("/api/runs").get_json()["items"]} == {run["id"], other["id"]}
+    assert otto.get("/api/runs/does-not-exist").status_code == 404
+
+    # alice (legal) sees the run once it reaches her, and keeps seeing it after.
+    alice = login("alice")
+    assert alice.get(f"/api/runs/{run['id']}").status_code == 404
+    (item,) = my_items(fiona, run=run["id"])
+    assert fiona.post(f"/api/work-items/{item['id']}/complete", json={"outcome": "approve"}).status_code == 200
+    (filing,) = my_items(alice, run=run["id"])
+    assert alice.post(f"/api/work-items/{filing['id']}/complete", json={"outcome": "filed"}).status_code == 200
+    assert alice.get(f"/api/runs/{run['id']}").get_json()["status"] == "completed"
+    # frank is in finance too: the item was his group's, so he may see the run.
+    assert login("frank").get(f"/api/runs/{run['id']}").status_code == 200
+
+
+def test_run_filters(ada, login, clock):
+    deploy(ada, PAYMENT)
+    sam, otto = login("sam"), login("otto")
+    early = start(sam, amount=1)
+    clock.advance("P1D")
+    later = start(sam, amount=2)
+    clock.advance("PT1M")
+    waiting = start(sam, "payment", order="A-1")
+    (item,) = my_items(login("fiona"), run=early["id"])
+    login("fiona").post(f"/api/work-items/{item['id']}/complete", json={"outcome": "approve"})
+
+    def ids(query: str) -> list[str]:
+        response = otto.get(f"/api/runs?{query}")
+        assert response.status_code == 200, response.get_json()
+        return [r["id"] for r in response.get_json()["items"]]
+
+    assert ids("orchestration=expense") == [later["id"], early["id"]]
+    assert ids("orchestration=payment") == [waiting["id"]]
+    assert ids("stage=filing") == [early["id"]]
+    assert ids("stage=review") == [later["id"]]
+    assert ids("assignee=finance") == [later["id"]]
+    assert ids("assignee=fiona") == [later["id"]]
+    assert ids("assignee=alice") == [early["id"]]
+    assert ids("assignee=legal") == [early["id"]]
+    assert ids("assignee=mallory") == []
+    assert ids("version=1&orchestration=expense") == [later["id"], early["id"]]
+    assert ids("version=2") == []
+    assert ids("status=in_progress,completed") == [waiting["id"], later["id"], early["id"]]
+    assert ids("status=completed") == []
+    started = early["started_at"]
+    assert ids(f"started_before={later['started_at'].replace('+00:00', 'Z')}") == [early["id"]]
+    assert set(ids(f"started_after={later['started_at'].replace('+00:00', 'Z')}")) == {later["id"], waiting["id"]}
+    assert early["id"] in ids(f"started_after={started[:10]}")
+
+    for bad in ("status=running", "version=one", "started_after=yesterday", "colour=red"):
+        response = otto.get(f"/api/runs?{bad}")
+        assert response.status_code == 400 and error_code(response) == "bad_query", bad
+
+
+def test_runs_are_paginated_newest_first(ada, login, clock):
+    sam = login("sam")
+    started = []
+    for amount in range(5):
+        started.append(start(sam, amount=amount)["id"])
+        clock.advance("PT1M")
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        url = "/api/runs?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = sam.get(url).get_json()
+        seen += [r["id"] for r in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3 and seen == started[::-1]
+    assert sam.get("/api/runs?limit=500").status_code == 400
+
+
+def test_run_events_page_by_sequence(ada, login):
+    sam = login("sam")
+    run = start(sam)
+    everything = sam.get(f"/api/runs/{run['id']}/events").get_json()
+    types = [e["type"] for e in everything["items"]]
+    assert types[0] == "run.started" and "work_item.created" in types
+    assert everything["next_after"] is None and everything["last_seq"] == everything["items"][-1]["seq"]
+    first = sam.get(f"/api/runs/{run['id']}/events?limit=2").get_json()
+    assert len(first["items"]) == 2 and first["next_after"] == first["items"][-1]["seq"]
+    rest = sam.get(f"/api/runs/{run['id']}/events?after={first['next_after']}").get_json()
+    assert first["items"] + rest["items"] == everything["items"]
+    assert sam.get(f"/api/runs/{run['id']}/events?after=-1").status_code == 400
+    assert sam.get("/api/runs/nothing/events").status_code == 404
+
+
+def test_ops_suspend_resume_and_cancel(ada, login):
+    otto, sam = login("otto"), login("sam")
+    run = start(sam)
+    url = f"/api/runs/{run['id']}"
+    assert sam.post(f"{url}/suspend").status_code == 403
+    suspended = otto.post(f"{url}/suspend")
+    assert suspended.status_code == 200 and suspended.get_json()["status"] == "suspended"
+    assert otto.post(f"{url}/suspend").status_code == 409
+    (item,) = my_items(login("fiona"), run=run["id"])
+    blocked = login("fiona").post(f"/api/work-items/{item['id']}/complete", json={"outcome": "approve"})
+    assert blocked.status_code == 409 and "suspended" in blocked.get_json()["error"]["message"]
+    assert otto.post(f"{url}/resume", json={}).get_json()["status"] == "in_progress"
+    assert otto.post(f"{url}/resume").status_code == 409
+
+    assert otto.post(f"{url}/cancel", json={"why": "x"}).status_code == 422
+    assert otto.post(f"{url}/cancel", json={"reason": 5}).status_code == 422
+    cancelled = ada.post(f"{url}/cancel", json={"reason": "customer withdrew"})
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    assert cancelled.get_json()["work_items"] == []
+    last = otto.get(f"{url}/events").get_json()["items"][-1]
+    assert last["type"] == "run.cancelled" and last["by"] == "ada" and last["data"] == {"reason": "customer withdrew"}
+    again = otto.post(f"{url}/cancel")
+    assert again.status_code == 409 and "cancelled" in again.get_json()["error"]["message"]
+    assert otto.post("/api/runs/nothing/cancel").status_code == 404
+    assert my_items(login("fiona"), run=run["id"]) == []
+
+
+def test_ops_retry_a_run_in_error(ada, login):
+    deploy(ada, BROKEN)
+    otto = login("otto")
+    run = start(otto, "broken")
+    assert run["status"] == "error"
+    assert otto.post(f"/api/runs/{start(otto)['id']}/retry").status_code == 409
+    assert login("sam").post(f"/api/runs/{run['id']}/retry").status_code == 403
+    retried = otto.post(f"/api/runs/{run['id']}/retry")
+    assert retried.status_code == 200
+    # The action still fails: back in error, with a fresh attempt in the log.
+    assert retried.get_json()["status"] == "error"
+    types = [e["type"] for e in otto.get(f"/api/runs/{run['id']}/events").get_json()["items"]]
+    assert "run.retried" in types and types.count("run.error") == 2 and types.count("action.failed") == 2
+
+
+def test_events_reach_the_runs_that_wait_for_them(ada, login):
+    deploy(ada, PAYMENT)
+    otto = login("otto")
+    run = start(otto, "payment", order="A-1")
+    other = start(otto, "payment", order="B-2")
+    system = token(ada, login, "payments")
+    delivered = system.post("/api/events", json={"name": "payment_received", "correlation": "A-1", "payload": {"paid": 10}})
+    assert delivered.status_code == 200 and delivered.get_json() == {"delivered_to": [run["id"]]}
+    assert otto.get(f"/api/runs/{run['id']}").get_json()["status"] == "completed"
+    assert otto.get(f"/api/runs/{other['id']}").get_json()["status"] == "in_progress"
+    assert otto.post("/api/events", json={"name": "payment_received", "correlation": "Z"}).get_json() == {"delivered_to": []}
+    assert login("sam").post("/api/events", json={"name": "payment_received"}).status_code == 403
+    assert otto.post("/api/events", json={"name": "not an identifier"}).status_code == 422
+    assert otto.post("/api/events", json={"name": "x", "payload": [1]}).status_code == 422
+    assert otto.post("/api/events", json={"correlation": "A-1"}).status_code == 422
+
+
+def test_notifications_are_the_callers_newest_first(ada, login, clock):
+    sam, fiona = login("sam"), login("fiona")
+    first = start(sam, amount=1)
+    clock.advance("PT1H")
+    second = start(sam, amount=2)
+    notes = fiona.get("/api/notifications").get_json()
+    assert [n["run_id"] for n in notes["items"]] == [second["id"], first["id"]]
+    assert {n["kind"] for n in notes["items"]} == {"assignment"}
+    page = fiona.get("/api/notifications?limit=1").get_json()
+    assert page["items"][0]["run_id"] == second["id"] and page["next_cursor"]
+    rest = fiona.get(f"/api/notifications?limit=1&cursor={page['next_cursor']}").get_json()
+    assert rest["items"][0]["run_id"] == first["id"] and rest["next_cursor"] is None
+    assert login("mallory").get("/api/notifications").get_json()["items"] == []
+    assert login(None).get("/api/notifications").status_code == 401
+
+
+GARBAGE = ["[]", "null", "3", '"text"', '{"unknown": 1}', "{", '{"inputs": {"a": [1, {"b": 2}]}}']
+
+
+def test_garbage_bodies_are_4xx_json_errors_everywhere(ada, login):
+    """Every route that takes a body answers nonsense with a 4xx JSON error and writes nothing."""
+    ada.post("/api/record-types", json={"name": "contract", "fields": [{"name": "title", "type": "string"}]})
+    sam, otto = login("sam"), login("otto")
+    run = start(sam)
+    (item,) = my_items(login("fiona"))
+    record = sam.post("/api/records/contract", json={"fields": {"title": "x"}}).get_json()
+    routes = [
+        (ada, "POST", "/api/orchestrations"), (ada, "PUT", "/api/orchestrations/expense/draft"),
+        (ada, "POST", "/api/record-types"),
+        (sam, "POST", "/api/runs"), (otto, "POST", f"/api/runs/{run['id']}/cancel"),
+        (otto, "POST", f"/api/runs/{run['id']}/suspend"), (otto, "POST", f"/api/runs/{run['id']}/resume"),
+        (otto, "POST", f"/api/runs/{run['id']}/retry"), (otto, "POST", "/api/events"),
+        (login("fiona"), "POST", f"/api/work-items/{item['id']}/claim"),
+        (login("fiona"), "POST", f"/api/work-items/{item['id']}/release"),
+        (login("fiona"), "POST", f"/api/work-items/{item['id']}/complete"),
+        (otto, "POST", f"/api/work-items/{item['id']}/reassign"),
+        (sam, "POST", "/api/records/contract"), (sam, "PATCH", f"/api/records/contract/{record['id']}"),
+    ]
+    before = otto.get(f"/api/runs/{run['id']}/events").get_json()["last_seq"]
+    for client, method, url in routes:
+        for payload in GARBAGE:
+            response = client.request(method, url, data=payload, content_type="application/json")
+            assert 400 <= response.status_code < 500, (method, url, payload, response.status_code)
+            assert set(response.get_json()["error"]) >= {"code", "message"}, (method, url, payload)
+        as_text = client.request(method, url, data="{}", content_type="text/plain")
+        assert as_text.status_code in (400, 415, 422), (method, url)
+    assert otto.get(f"/api/runs/{run['id']}/events").get_json()["last_seq"] == before
+    assert len(otto.get("/api/runs").get_json()["items"]) == 1
+    assert len(otto.get("/api/records/contract").get_json()["items"]) == 1
+    assert otto.get(f"/api/records/contract/{record['id']}").get_json()["revision"] == 0
+    assert ada.get("/api/orchestrations/expense").get_json()["draft"]["revision"] == 1
