@@ -47,7 +47,7 @@ def schema_diff(engine: SAEngine) -> list:
 def test_empty_database_is_upgraded_to_the_models(empty_db: str):
     store = SqlStore(empty_db)
     try:
-        assert migrate.current(store.engine) == migrate.head() == "0003"
+        assert migrate.current(store.engine) == migrate.head() is not None
         assert schema_diff(store.engine) == []
         SqlStore(empty_db).dispose()  # starting again on an up-to-date database changes nothing
         assert migrate.current(store.engine) == migrate.head()
