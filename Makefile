@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup bench clean lock
+.PHONY: run test setup frontend bench clean lock
 
-setup: $(STAMP)
+setup: $(STAMP) frontend
 
 # Reinstall only when the declared dependencies or their pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -16,6 +16,22 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# The front end: npm packages from the lock file, then a Vite build into
+# builder/static/app whenever a source changed (`npm ci` rewrites the stamp file).
+NODE_STAMP := node_modules/.package-lock.json
+FRONTEND_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts \
+	frontend/tsconfig.json frontend/tsconfig.node.json frontend/package.json package-lock.json
+APP_BUILD := builder/static/app/index.html
+
+$(NODE_STAMP): package.json package-lock.json frontend/package.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(APP_BUILD): $(NODE_STAMP) $(FRONTEND_SOURCES)
+	npm run build --silent
+
+frontend: $(APP_BUILD)
+
 # The product on http://$(HOST):$(PORT) with demo people, records and runs (seeding is
 # idempotent: a second `make run` keeps what the first made, and what you did since).
 HOST ?= 127.0.0.1
@@ -23,7 +39,7 @@ PORT ?= 5000
 
 run: setup
 	$(BIN)/overture seed --demo
-	@echo "Sign in at http://$(HOST):$(PORT) as one of the people above (POST /api/session)."
+	@echo "Sign in at http://$(HOST):$(PORT)/login as one of the people above."
 	$(BIN)/overture serve --host $(HOST) --port $(PORT)
 
 # PostgreSQL-backed tests run against 127.0.0.1:5432 (started or installed if absent).
@@ -31,6 +47,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/overture_test
 
 test: setup
 	scripts/ensure-postgres
+	npm test --silent
 	OVERTURE_TEST_DATABASE_URL=$${OVERTURE_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m pytest
 
 lock: setup
@@ -48,4 +65,4 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/memory_waiting_runs.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules frontend/node_modules builder/static/app

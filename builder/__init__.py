@@ -55,4 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sock.init_app(app)
     auth.init_app(app)
     api.init_app(app)
+    from builder import spa
+
+    app.register_blueprint(spa.bp)
     return app

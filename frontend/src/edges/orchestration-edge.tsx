@@ -1,0 +1,43 @@
+import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, useNodesData, type EdgeProps } from '@xyflow/react';
+import { memo } from 'react';
+
+import { DEFAULT_OUTCOME, ERROR_HANDLE, type FlowEdge, type FlowNode, type NodeContent } from '../lib/document';
+
+/** What an edge says on the canvas: its own label, else the outcome it stands for, else nothing. */
+function edgeLabel(edge: Pick<FlowEdge, 'data' | 'sourceHandle'>, source: NodeContent | null): string | null {
+  if (edge.data?.label) return edge.data.label;
+  if (source?.type === 'stage' && edge.sourceHandle === ERROR_HANDLE) return 'On error';
+  if (source?.type === 'decision') {
+    if (edge.sourceHandle === DEFAULT_OUTCOME) return 'Otherwise';
+    const outcome = source.data.outcomes?.find((o) => o.id === edge.sourceHandle);
+    return outcome ? outcome.label || outcome.id : null;
+  }
+  return null;
+}
+
+/** Every edge of the document: a smooth step path, labelled with its outcome; error edges dashed red. */
+function OrchestrationEdge(props: EdgeProps<FlowEdge>) {
+  const { id, source, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, sourceHandleId, data, markerEnd, selected } = props;
+  // Reads the source node's data only: the edge re-renders when that node's outcomes change, not on every drag.
+  const sourceNode = useNodesData<FlowNode>(source);
+  const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8 });
+  const label = edgeLabel({ data, sourceHandle: sourceHandleId }, sourceNode);
+  const isError = sourceNode?.type === 'stage' && sourceHandleId === ERROR_HANDLE;
+  return (
+    <>
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={isError ? 'edge--error' : selected ? 'edge--selected' : undefined} />
+      {label ? (
+        <EdgeLabelRenderer>
+          <span
+            className={`edge-label${isError ? ' edge-label--error' : ''}`}
+            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+          >
+            {label}
+          </span>
+        </EdgeLabelRenderer>
+      ) : null}
+    </>
+  );
+}
+
+export default memo(OrchestrationEdge);

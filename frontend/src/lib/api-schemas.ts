@@ -1,0 +1,79 @@
+/** What the API (DESIGN §4) answers, checked before the app uses it. */
+import { z } from 'zod';
+
+import { orchestrationDocumentSchema } from './document-schema';
+
+export const apiErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+export const userSchema = z.looseObject({
+  username: z.string(),
+  role: z.enum(['admin', 'ops', 'member']),
+  display_name: z.string().nullable().optional(),
+  active: z.boolean().optional(),
+  groups: z.array(z.string()).optional(),
+});
+
+export const sessionSchema = z.object({ user: userSchema, csrf_token: z.string() });
+
+/** One problem the server found in a document (FORMAT.md, "Validation errors"). */
+export const issueSchema = z.looseObject({
+  node: z.string().nullable(),
+  field: z.string(),
+  message: z.string(),
+  edge: z.string().optional(),
+  column: z.number().optional(),
+  severity: z.enum(['error', 'warning']).catch('error'),
+});
+
+/**
+ * A draft as the server keeps it. The document is checked separately (and may not
+ * fit the canvas), so that the page can say what is wrong with it.
+ */
+export const draftSchema = z.looseObject({
+  key: z.string(),
+  document: z.unknown(),
+  revision: z.number(),
+  updated_at: z.string().optional(),
+  updated_by: z.string().nullable().optional(),
+  issues: z.array(issueSchema),
+  valid: z.boolean(),
+});
+
+export const orchestrationSchema = z.looseObject({
+  key: z.string(),
+  label: z.string(),
+  active_version: z.number().nullable(),
+  draft: draftSchema,
+  versions: z.array(z.looseObject({ number: z.number(), created_at: z.string(), created_by: z.string().nullable() })),
+});
+
+export const validationSchema = z.looseObject({ key: z.string(), valid: z.boolean(), issues: z.array(issueSchema) });
+
+export const activationSchema = z.looseObject({ key: z.string(), version: z.number(), active_version: z.number() });
+
+export const versionSchema = z.looseObject({
+  key: z.string(),
+  number: z.number(),
+  document: orchestrationDocumentSchema,
+  active: z.boolean(),
+});
+
+export const orchestrationListSchema = z.looseObject({
+  items: z.array(z.looseObject({
+    key: z.string(),
+    label: z.string(),
+    active_version: z.number().nullable(),
+    has_draft: z.boolean(),
+    updated_at: z.string().optional(),
+  })),
+  next_cursor: z.string().nullable(),
+});
+
+export type User = z.infer<typeof userSchema>;
+export type Session = z.infer<typeof sessionSchema>;
+export type Issue = z.infer<typeof issueSchema>;
+export type Draft = z.infer<typeof draftSchema>;
+export type Orchestration = z.infer<typeof orchestrationSchema>;
+export type OrchestrationSummary = z.infer<typeof orchestrationListSchema>['items'][number];

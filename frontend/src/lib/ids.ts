@@ -1,0 +1,21 @@
+/** Identifiers that fit FORMAT.md (`^[A-Za-z_][A-Za-z0-9_]{0,63}$`), so CEL can name them. */
+
+const MAX = 64;
+
+/** `base` made an identifier: other characters become `_`, a leading digit gets `_`. */
+export function identifier(base: string): string {
+  const cleaned = base.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=[0-9])/, '_');
+  return (cleaned || 'node').slice(0, MAX);
+}
+
+/** `base` if free, else `base_2`, `base_3`... (never one of `taken`). */
+export function uniqueId(base: string, taken: ReadonlySet<string>): string {
+  const root = identifier(base);
+  if (!taken.has(root)) return root;
+  const stem = root.replace(/_\d+$/, '');
+  for (let n = 2; ; n += 1) {
+    const suffix = `_${n}`;
+    const candidate = stem.slice(0, MAX - suffix.length) + suffix;
+    if (!taken.has(candidate)) return candidate;
+  }
+}

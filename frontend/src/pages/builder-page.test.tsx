@@ -1,0 +1,91 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { MemoryRouter, Route, Routes } from 'react-router';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import contractApproval from '../../../runtime/templates/contract_approval.json';
+import { setCsrfToken } from '../lib/api';
+import { flowStore } from '../store/use-flow-store';
+import { BuilderPage } from './builder-page';
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const ISSUE = { node: 'legal_review', field: 'assignee', message: 'no such group', severity: 'warning' };
+
+function draft(revision: number, document: unknown, issues: unknown[]) {
+  return { key: 'contract_approval', document, revision, updated_at: '2026-11-26T07:00:00+00:00', updated_by: 'ada', issues, valid: true };
+}
+
+describe('BuilderPage', () => {
+  it('loads the draft, lays it out, lists its issues and saves it with its revision', async () => {
+    const fetch = vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === 'POST' && url.endsWith('/activate')) {
+        return Response.json(
+          { error: { code: 'invalid_document', message: 'the document has errors', details: [{ ...ISSUE, severity: 'error' }] } },
+          { status: 422 },
+        );
+      }
+      if (init?.method === 'PUT') {
+        return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
+      }
+      expect(url).toBe('/api/orchestrations/contract_approval');
+      return Response.json({
+        key: 'contract_approval', label: 'Contract approval', active_version: 1, versions: [],
+        draft: draft(3, structuredClone(contractApproval), [ISSUE]),
+      });
+    });
+    vi.stubGlobal('fetch', fetch);
+    setCsrfToken('csrf-1');
+    render(
+      <MemoryRouter initialEntries={['/builder/contract_approval']}>
+        <Routes>
+          <Route path="/builder/:key" element={<BuilderPage />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+
+    expect(await screen.findByRole('heading', { name: 'Contract approval' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: /legal_review · assignee\s*no such group/ })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Stage' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Start' })).toBeNull(); // there is one already
+    // The template has no positions: the canvas laid it out, which is a change to save.
+    expect(flowStore.getState().nodes.find((n) => n.id === 'legal')?.position).not.toEqual({ x: 0, y: 0 });
+    expect(screen.getByRole('status').textContent).toContain('Unsaved changes');
+    expect(flowStore.temporal.getState().pastStates).toHaveLength(0);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Saved (revision 4)'));
+    const [url, init] = fetch.mock.calls.at(-1) ?? [];
+    expect(url).toBe('/api/orchestrations/contract_approval/draft');
+    expect(init?.headers).toMatchObject({ 'If-Match': '"3"', 'Content-Type': 'application/json', 'X-CSRF-Token': 'csrf-1' });
+    const saved = JSON.parse(String(init?.body));
+    expect(saved.nodes.find((n: { id: string }) => n.id === 'legal').ui).toMatchObject({ width: expect.any(Number) });
+    expect(saved.nodes.find((n: { id: string }) => n.id === 'legal_review')).toMatchObject({ stage: 'legal', due: 'P2D' });
+    expect(screen.getByText('The server found nothing to fix.')).toBeTruthy();
+
+    // Activation is refused: the issues that block it are listed.
+    fireEvent.click(screen.getByRole('button', { name: 'Activate' }));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('the document has errors'));
+    expect(fetch.mock.calls.at(-1)?.[1]?.headers).toMatchObject({ 'If-Match': '"4"', 'X-CSRF-Token': 'csrf-1' });
+    expect(screen.getByText('1 errors, 0 warnings')).toBeTruthy();
+  });
+
+  it('says why a draft cannot be opened', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => Response.json({
+      key: 'broken', label: 'Broken', active_version: null, versions: [],
+      draft: draft(1, { key: 'broken', nodes: [{ id: 'x', type: 'teleport' }], edges: [] }, []),
+    })));
+    render(
+      <MemoryRouter initialEntries={['/builder/broken']}>
+        <Routes>
+          <Route path="/builder/:key" element={<BuilderPage />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+    expect((await screen.findByRole('heading')).textContent).toBe('broken cannot be opened');
+    expect(screen.getByText(/nodes\.0\.type/)).toBeTruthy();
+  });
+});

@@ -1,0 +1,37 @@
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
+
+import { listOrchestrations } from '../lib/api';
+import type { OrchestrationSummary } from '../lib/api-schemas';
+
+/** `/`: the orchestrations, each opening in the builder. */
+export function HomePage() {
+  const [items, setItems] = useState<OrchestrationSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    listOrchestrations()
+      .then((page) => setItems(page.items))
+      .catch((failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+  }, []);
+
+  return (
+    <main className="page">
+      <h1>Orchestrations</h1>
+      {error ? <p role="alert">{error}</p> : null}
+      {items === null && !error ? <p aria-busy="true">Loading…</p> : null}
+      {items?.length === 0 ? <p>No orchestrations yet.</p> : null}
+      <ul className="orchestrations">
+        {items?.map((o) => (
+          <li key={o.key}>
+            <Link to={`/builder/${encodeURIComponent(o.key)}`}>{o.label}</Link>{' '}
+            <span className="muted">
+              {o.key} · {o.active_version === null ? 'never activated' : `version ${o.active_version} active`}
+              {o.has_draft ? ' · draft with changes' : ''}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
