@@ -14,17 +14,19 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from builder import accounts, create_app
 from builder.cli import main
 from builder.seed import DEMO_PASSWORD, PEOPLE
 from runtime.store.tables import Base
 from runtime.templates import load
+from tests.pg import POSTGRES_URL, throwaway_database
 
 
 def test_validate_accepts_the_templates(tmp_path: Path):
@@ -88,7 +90,6 @@ def test_worker_drains_a_database(tmp_path: Path):
 # ---------------------------------------------------------------- seed, accounts, import/export, serve
 
 ENV = {"OVERTURE_SECRET_KEY": "test", "DATABASE_URL": None}
-POSTGRES_URL = os.environ.get("OVERTURE_TEST_DATABASE_URL")
 
 
 def overture(*args: str, input: str | None = None) -> Result:
@@ -105,28 +106,12 @@ def sqlite_url(tmp_path: Path, migrated_db: Path) -> str:
 
 
 @pytest.fixture
-def postgres_url() -> str:
-    """A database of its own on the test server (the engine suites truncate theirs), emptied."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from runtime.store.sql import SqlStore
-
+def postgres_url() -> Iterator[str]:
+    """A database of its own on the test server, dropped afterwards."""
     if not POSTGRES_URL:
         pytest.skip("OVERTURE_TEST_DATABASE_URL is not set")
-    url = make_url(POSTGRES_URL)
-    url = url.set(database=f"{url.database}_cli")
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{url.database}"')
-    rendered = url.render_as_string(hide_password=False)
-    store = SqlStore(rendered)
-    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with store.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
-    store.dispose()
-    return rendered
+    with throwaway_database("overture_cli") as url:
+        yield url
 
 
 def table_counts(url: str) -> dict[str, int]:

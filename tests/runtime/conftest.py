@@ -6,7 +6,6 @@ PostgreSQL when ``OVERTURE_TEST_DATABASE_URL`` is set.
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Iterator
@@ -18,6 +17,7 @@ from runtime.directory import InMemoryDirectory
 from runtime.engine import Engine
 from runtime.store.memory import InMemoryStore
 from runtime.templates import RECORD_TYPES, TEMPLATES, load
+from tests.pg import POSTGRES_URL, ensure_database
 
 PEOPLE = {
     "alice": ["legal"],
@@ -36,7 +36,6 @@ PEOPLE = {
     "mallory": [],
 }
 QUEUES = {"warehouse": ["walt"], "support_escalations": ["steve"]}
-POSTGRES_URL = os.environ.get("OVERTURE_TEST_DATABASE_URL")
 STORES = ["memory", "sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 
@@ -48,18 +47,6 @@ def sqlite_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "overture.db"
     SqlStore(f"sqlite:///{path}").dispose()
     return path
-
-
-def ensure_database(url: str) -> None:
-    """Create the test database if the server does not have it yet."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{parsed.database}"')
 
 
 @pytest.fixture(scope="session")

@@ -21,17 +21,16 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
+from tests.pg import POSTGRES_URL, throwaway_database
 from tests.runtime import crash_driver as cd
 
 ROOT = Path(__file__).resolve().parents[2]
-POSTGRES_URL = os.environ.get("OVERTURE_TEST_DATABASE_URL")
 RUNS = 200
 SEED = int(os.environ.get("OVERTURE_CRASH_SEED", "20260105"))
 READY_DEADLINE = 60.0  # seconds for a driver to start (generous: loaded 2-core machines)
@@ -45,20 +44,8 @@ def database_url(request, tmp_path) -> Iterator[str]:
         return
     if not POSTGRES_URL:
         pytest.skip("OVERTURE_TEST_DATABASE_URL is not set")
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(POSTGRES_URL)
-    name = f"overture_crash_{uuid.uuid4().hex[:12]}"
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+    with throwaway_database("overture_crash") as url:
+        yield url
 
 class Drivers:
     """Driver processes, one at a time; every one is reaped, killed if need be."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import datetime, timezone
 from typing import Iterator
 
@@ -16,8 +14,8 @@ from sqlalchemy.engine import Engine as SAEngine
 from runtime.store import migrate
 from runtime.store.sql import SqlStore, database_url
 from runtime.store.tables import Base
+from tests.pg import POSTGRES_URL, throwaway_database
 
-POSTGRES_URL = os.environ.get("OVERTURE_TEST_DATABASE_URL")
 
 
 @pytest.fixture(params=["sqlite"] + (["postgres"] if POSTGRES_URL else []))
@@ -25,18 +23,8 @@ def empty_db(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'm.db'}"
         return
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    name = f"overture_migrate_{uuid.uuid4().hex[:8]}"
-    admin = make_url(database_url(POSTGRES_URL)).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(database_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with throwaway_database("overture_migrate") as url:
+        yield url
 
 
 def schema_diff(engine: SAEngine) -> list:

@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,10 +31,10 @@ from typing import Any, Iterator
 
 import pytest
 
+from tests.pg import POSTGRES_URL, throwaway_database
 from tests.runtime import pg_plugin
 from tests.runtime.docs import one_stage, step
 
-POSTGRES_URL = os.environ.get("OVERTURE_TEST_DATABASE_URL")
 pytestmark = [
     pytest.mark.skipif(not POSTGRES_URL, reason="OVERTURE_TEST_DATABASE_URL is not set"),
     pytest.mark.timeout(400),
@@ -61,21 +60,8 @@ def document() -> dict[str, Any]:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    assert POSTGRES_URL
-    url = make_url(POSTGRES_URL)
-    name = f"overture_workers_{uuid.uuid4().hex[:12]}"
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+    with throwaway_database("overture_workers") as url:
+        yield url
 
 def seed(url: str) -> float:
     """Deploy and start RUNS runs without processing them; returns the seconds it took."""
