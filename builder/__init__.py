@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key()
 
-    from builder import api, auth, errors
+    from builder import api, auth, errors, live
     from builder.extensions import overture, sock
 
     errors.init_app(app)
@@ -56,6 +56,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     api.init_app(app)
     from builder import spa
-
     app.register_blueprint(spa.bp)
+    live.init_app(app)
     return app

@@ -23,7 +23,7 @@ from flask import Blueprint, Flask, g, jsonify, request, session
 from marshmallow import fields
 
 from builder import accounts
-from builder.api.common import StrictSchema, body
+from builder.api.common import StrictSchema, body, uses
 from builder.errors import ApiError
 from builder.extensions import db
 from runtime.store.tables import UserRow
@@ -85,6 +85,12 @@ def roles(*allowed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def tokens_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
     """Let bearer tokens call this route too (apply outside :func:`roles`)."""
     view.tokens_allowed = True  # type: ignore[attr-defined]
+    return view
+
+
+def public(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Anyone may call this route, signed in or not (documented without security)."""
+    view.public = True  # type: ignore[attr-defined]
     return view
 
 
@@ -158,6 +164,8 @@ def _session_view(principal: Principal) -> dict[str, Any]:
 
 
 @bp.post("")
+@uses(LoginSchema)
+@public
 def login() -> Any:
     data = body(LoginSchema())
     key = (request.remote_addr or "", str(data["username"]).lower())

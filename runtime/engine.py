@@ -19,7 +19,7 @@ import uuid
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Collection, Iterable, Mapping
 
 from runtime.actions import ActionContext, ActionFailed, ActionRegistry, Pending, default_registry
 from runtime.clock import Clock, ManualClock, SystemClock
@@ -384,9 +384,10 @@ class Engine:
                 filters["status"] = statuses
             if assignee is not None:
                 items: dict[str, WorkItem] = {}
-                names = {assignee} | {name for _kind, name in self.directory.memberships(assignee)}
+                groups = self.directory.memberships(assignee)  # once, not once per item
+                names = {assignee} | {name for _kind, name in groups}
                 for item in tx.find(WorkItem, assignee_value=tuple(names), **filters):
-                    if self._may_see(assignee, item):
+                    if self._may_see(assignee, item, groups):
                         items[item.id] = item
                 for item in tx.find(WorkItem, claimed_by=assignee, **filters):
                     items[item.id] = item
@@ -1411,14 +1412,15 @@ class Engine:
             raise Conflict(f"work item {item_id} is already {item.status}{who}")
         return item
 
-    def _may_see(self, user: str, item: WorkItem) -> bool:
+    def _may_see(self, user: str, item: WorkItem, groups: Collection[tuple[str, str]] | None = None) -> bool:
+        """``groups``: the user's memberships, when the caller has them already."""
         if not isinstance(user, str) or not user:
             return False
         if item.claimed_by == user:
             return True
         if item.assignee_type == "user":
             return item.assignee_value == user
-        return (item.assignee_type, item.assignee_value) in self.directory.memberships(user)
+        return (item.assignee_type, item.assignee_value) in (self.directory.memberships(user) if groups is None else groups)
 
     def _flush(self, c: _RunContext) -> None:
         """Write what changed; any change bumps the run's revision (optimistic lock)."""

@@ -25,7 +25,8 @@ and per edge ``taken``, the number of times it was taken.
 since the epoch, by ``event.at``) and all-time (hour 0, which also holds the gauges).
 ``window=hour|day|week`` adds the buckets of the hours that overlap the last
 1/24/168 hours, so it covers up to one hour more than its name; gauges and overdue
-are always "now". Hourly rows older than a week may be pruned (:func:`prune`).
+are always "now". Hourly rows older than eight days are deleted by :func:`prune`
+(the web app's live hub calls it hourly); all-time rows stay.
 
 **Exactly once.** One cursor row (:class:`~runtime.model.InsightCursor`) says every
 event with ``id <= position`` is counted. A projector reads the events after the
@@ -39,15 +40,17 @@ gives up its batch: every event is applied once, whatever the number of servers.
 10, B id 11, and B commit first; a reader of ``id > 9`` sees 11 but not 10. So the
 cursor only moves over a contiguous run of ids: at a hole it stops, and waits for
 the hole to fill. A hole that stays open longer than ``horizon`` (2 s) is passed
-over and written down in ``InsightCursor.skipped``; for ``recheck`` (10 min) every
-pass looks those ids up again and applies any that appeared late. We chose this
-over "only read events older than a commit horizon" because it costs no latency in
-the normal case: the engine inserts a transaction's events just before its
-commit, so holes close within milliseconds; only an id that is never committed (a
-rolled-back commit) costs the horizon once. Applying a late event out of order is
-safe: a run's transactions are serialised by its revision, so no later event of
-the same run can have been applied before it. SQLite has no such holes (one
-writer; rolled-back ids are reused); the same code runs there and never waits.
+over and written down in ``InsightCursor.skipped``; for ``recheck`` (10 min),
+once a second, those ids are looked up again and any that appeared late are
+applied. We chose this over "only read events older than a commit horizon" because
+it costs no latency in the normal case: the engine inserts a transaction's events
+just before its commit, so holes close within milliseconds; only an id that is
+never committed (a rolled-back commit) costs the horizon once. A late event's
+counts (completed, taken, durations) add up in any order; the one thing order
+changes is where a run is, so a late event does not reopen a node when a later
+event of its run has been counted already (the run has moved on). SQLite has no
+such holes (one writer; rolled-back ids are reused); the same code runs there and
+never waits.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ ERROR_SLOT = "!error"  # node ids are identifiers: this slot never clashes with 
 _GAUGE = {"waiting": "waiting", "in_progress": "active", "error": "error"}
 _OPEN_ITEM = ("open", "claimed")
 _RUN_CACHE = 50_000
+_MAX_SKIPPED = 1000
 
 # The histogram: bin 0 holds durations up to 1 ms; bin b >= 1 holds
 # [1 ms * 2^((b-1)/8), 1 ms * 2^(b/8)).
@@ -172,6 +176,7 @@ class Projector:
         self.recheck = recheck
         self.batch = batch
         self._holes: dict[int, datetime] = {}  # id -> when this projector first saw it missing
+        self._rechecked: datetime | None = None
         self._runs: OrderedDict[str, tuple[str, int]] = OrderedDict()
 
     def position(self) -> int:
@@ -218,12 +223,21 @@ class Projector:
             late = [e for e in late if str(e.id) in skipped]
             for e in late:
                 del skipped[str(e.id)]
-            for hole in passed:
+            # A transaction holds a few hundred ids at most: of a wider hole (a log
+            # that was truncated, say) only the newest ids are worth looking for again.
+            for hole in passed[-_MAX_SKIPPED:]:
                 skipped[str(hole)] = now.isoformat()
             oldest = now - self.recheck
-            skipped = {k: v for k, v in skipped.items() if datetime.fromisoformat(v) > oldest}
+            kept = sorted((int(k) for k, v in skipped.items() if datetime.fromisoformat(v) > oldest))[-_MAX_SKIPPED:]
+            skipped = {str(k): skipped[str(k)] for k in kept}
             batch = _Batch(tx, self)
-            for event in late + take:
+            for event in late:
+                # Counted in any order; but it may not reopen a node that a later event
+                # of its run, counted already, has moved on from.
+                batch.stale = any(later.id <= start for later in tx.events(event.run_id, event.id, 1))
+                batch.apply(event)
+            batch.stale = False
+            for event in take:
                 batch.apply(event)
             batch.write()
             cursor.position, cursor.skipped, cursor.updated_at = end, skipped, now
@@ -249,12 +263,13 @@ class Projector:
         return take, expected - 1, passed
 
     def _late_events(self, tx: Transaction, cursor: InsightCursor) -> list[RunEvent]:
-        found = []
-        for key in sorted(cursor.skipped, key=int)[:100]:
-            event = tx.get(RunEvent, int(key))
-            if event is not None:
-                found.append(event)
-        return found
+        """Passed-over ids that have turned up since (looked up at most once a second)."""
+        now = self.clock.now()
+        if self._rechecked is not None and now - self._rechecked < timedelta(seconds=1):
+            return []
+        self._rechecked = now
+        ids = sorted(int(k) for k in cursor.skipped)[:500]
+        return sorted(tx.find(RunEvent, id=tuple(ids)), key=lambda e: e.id)
 
     def run_info(self, tx: Transaction, run_id: str) -> tuple[str, int] | None:
         """(orchestration, version) of a run: fixed for its life, so cached."""
@@ -279,6 +294,8 @@ class _Batch:
         self.new_figures: set[str] = set()
         self.positions: dict[str, InsightPosition | None] = {}
         self.stored_positions: set[str] = set()
+        #: Applying a late event that later events of its run have overtaken.
+        self.stale = False
 
     # -- rows
 
@@ -327,6 +344,8 @@ class _Batch:
 
     def move(self, run_id: str, key: str, version: int, slot: str, node: str | None, status: str | None) -> None:
         """Put the run's ``slot`` (a node, or the error slot) in ``status`` (None: closed)."""
+        if self.stale and status is not None:
+            return
         pid = f"{run_id}:{slot}"
         old = self.position(pid)
         if old is not None and (old.status, old.node) == (status, node):
@@ -588,6 +607,17 @@ def prune(store: Store, *, now: datetime, keep: timedelta = timedelta(days=8), k
     """Delete hourly rows older than ``keep`` (all-time rows stay); returns how many."""
     oldest = hour_of(now - keep)
     with store.transaction() as tx:
+        conn = getattr(tx, "conn", None)
+        if conn is not None:  # SQL: one statement
+            from sqlalchemy import delete
+
+            from runtime.store.tables import TABLES
+
+            table = TABLES[InsightFigure]
+            statement = delete(table).where(table.c.hour > 0, table.c.hour < oldest)
+            if key:
+                statement = statement.where(table.c.orchestration == key)
+            return int(conn.execute(statement).rowcount or 0)
         rows = tx.find(InsightFigure, orchestration=key) if key else tx.find(InsightFigure)
         stale = [r for r in rows if 0 < r.hour < oldest]
         for r in stale:

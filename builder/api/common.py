@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence, TypeVar
 
-from flask import request
+from flask import current_app, request
 from marshmallow import RAISE, Schema
 
 from builder.errors import ApiError
@@ -14,6 +16,8 @@ from builder.errors import ApiError
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+#: Deeper bodies are refused: no document nests near this, and recursion has limits.
+MAX_DEPTH = 64
 
 
 class StrictSchema(Schema):
@@ -23,19 +27,90 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+class NoBody(StrictSchema):
+    """No body, or an empty object (ops controls, claim, release)."""
+
+
+@dataclass(frozen=True)
+class Uses:
+    """What a view reads from the request, as ``GET /api/openapi.json`` documents it."""
+
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    optional: bool = False  # the body may be left out
+    paged: bool = False  # takes ``cursor`` and ``limit``
+
+
+def uses(body: type[Schema] | None = None, *, query: type[Schema] | None = None, optional: bool = False,
+         paged: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare the schemas a view loads (put it under the route decorator).
+
+    ``body()`` and ``query()`` refuse a schema the view did not declare, so the
+    OpenAPI document cannot drift from what the views really load.
+    """
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.uses = Uses(body, query, optional, paged)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def declared(kind: str, schema: Schema) -> None:
+    """Fail loudly (a bug of ours, not bad input) when the view did not declare ``schema``."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(getattr(view, "uses", None), kind, None) is not type(schema):
+        raise RuntimeError(f"{request.endpoint} loads {type(schema).__name__} from the {kind} "
+                           f"without declaring it: add @uses({kind}={type(schema).__name__})")
+
+
 def body(schema: Schema) -> Any:
     """The request's JSON body, loaded with ``schema`` (422 with details when it does not fit)."""
+    declared("body", schema)
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
-    payload = request.get_json(silent=True)
+    payload = _json(request.get_data(cache=True))
     if payload is None:
         raise ApiError(400, "malformed_json", "the request body is not valid JSON")
     return schema.load(payload)
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: Python reads infinity, which JSON cannot say back
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _not_json(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _too_deep(value: Any) -> bool:
+    level = [value]
+    for _ in range(MAX_DEPTH):
+        level = [c for v in level for c in (v.values() if isinstance(v, dict) else v if isinstance(v, list) else ())]
+        if not level:
+            return False
+    return True
+
+
+def _json(raw: bytes) -> Any:
+    """Strict JSON: no NaN or Infinity, no numbers out of a double's range, bounded nesting
+    (Python's json module accepts the first two and overflows the stack on the last)."""
+    try:
+        payload = json.loads(raw, parse_float=_finite, parse_constant=_not_json)
+    except (ValueError, RecursionError):
+        return None
+    if _too_deep(payload):
+        raise ApiError(400, "too_deep", f"the request body nests deeper than {MAX_DEPTH} levels")
+    return payload
+
+
 def limit_arg() -> int:
     raw = request.args.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    # isdigit() alone lets "²" through to int(), and int() refuses very long numbers
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ApiError(400, "bad_limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
     return int(raw)
 
@@ -65,7 +140,10 @@ def paginate(items: list[T], key: Callable[[T], Sequence[Any]]) -> dict[str, Any
     limit = limit_arg()
     after = decode_cursor(request.args.get("cursor"))
     if after is not None:
-        items = [i for i in items if list(key(i)) > after]
+        try:
+            items = [i for i in items if list(key(i)) > after]
+        except TypeError:  # a list, but not one of our sort keys: ["x"] against [-micros, id]
+            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out") from None
     page = items[:limit]
     more = len(items) > limit
     return {"items": page, "next_cursor": encode_cursor(key(page[-1])) if more and page else None}

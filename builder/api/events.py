@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 
-from builder.api.common import StrictSchema, body
+from builder.api.common import StrictSchema, body, uses
 from builder.auth import roles, tokens_allowed
 from builder.extensions import engine
 
@@ -23,6 +23,7 @@ class EventIn(StrictSchema):
 
 
 @bp.post("")
+@uses(EventIn)
 @tokens_allowed
 @roles("admin", "ops")
 def publish() -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from builder.api.common import paginate
+from builder.api.common import paginate, uses
 from builder.api.params import caller, newest_first
 from builder.auth import roles
 from builder.extensions import engine
@@ -15,6 +15,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/api/notifications")
 
 
 @bp.get("")
+@uses(paged=True)
 @roles("admin", "ops", "member")
 def list_notifications() -> Any:
     notes = sorted(engine().notifications(to=caller().name), key=lambda n: newest_first(n["created_at"], n["id"]))

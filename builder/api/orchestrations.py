@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from builder import drafts
-from builder.api.common import body, paginate
+from builder.api.common import body, paginate, uses
 from builder.auth import current, roles
 from builder.errors import ApiError
 from builder.extensions import db, engine
@@ -72,7 +72,7 @@ def _expected_revision() -> int | None:
     if raw is None or raw.strip() == "*":
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):  # "²" is a digit int() refuses
         raise ApiError(400, "bad_if_match", "If-Match must be the draft's revision number")
     return int(value)
 
@@ -128,6 +128,7 @@ def _with_etag(view: dict[str, Any], revision: int, status: int = 200) -> Any:
 
 
 @bp.get("/orchestrations")
+@uses(paged=True)
 @roles("admin", "ops", "member")
 def list_orchestrations() -> Any:
     with reading() as s:
@@ -149,6 +150,7 @@ def list_orchestrations() -> Any:
 
 
 @bp.post("/orchestrations")
+@uses(DocumentIn)
 @roles("admin")
 def create_orchestration() -> Any:
     document = body(DocumentIn())
@@ -184,6 +186,7 @@ def get_orchestration(key: str) -> Any:
 
 
 @bp.put("/orchestrations/<key>/draft")
+@uses(DocumentIn)
 @roles("admin")
 def save_draft(key: str) -> Any:
     document = body(DocumentIn())
@@ -201,6 +204,7 @@ def save_draft(key: str) -> Any:
 
 
 @bp.post("/orchestrations/<key>/validate")
+@uses(DocumentIn, optional=True)
 @roles("admin")
 def validate_orchestration(key: str) -> Any:
     """Validate the draft, or the document in the body (not saved)."""
@@ -226,7 +230,7 @@ def activate(key: str) -> Any:
     return jsonify({"key": key, "version": number, "active_version": number})
 
 
-@bp.get("/orchestrations/<key>/versions/<int:number>")
+@bp.get("/orchestrations/<key>/versions/<int(max=2147483647):number>")  # the column's int32
 @roles("admin", "ops", "member")
 def get_version(key: str, number: int) -> Any:
     with reading() as s:
@@ -245,6 +249,7 @@ def get_version(key: str, number: int) -> Any:
 
 
 @bp.get("/actions")
+@uses(paged=True)
 @roles("admin")
 def list_actions() -> Any:
     return jsonify(paginate(engine().actions.describe(), lambda a: [a["name"]]))
@@ -261,6 +266,7 @@ def _template_summary(name: str) -> dict[str, Any]:
 
 
 @bp.get("/templates")
+@uses(paged=True)
 @roles("admin")
 def list_templates() -> Any:
     return jsonify(paginate([_template_summary(n) for n in sorted(templates.TEMPLATES)], lambda t: [t["name"]]))

@@ -9,12 +9,15 @@ from typing import Any, Sequence
 from flask import request
 from marshmallow import Schema, ValidationError, fields
 
-from builder.api.common import body
+from builder.api.common import body, declared
 from builder.auth import Principal, current
 from builder.errors import ApiError
 
 #: Query arguments every list takes (read by ``paginate``).
 PAGING = ("cursor", "limit")
+#: The largest numbers the database columns hold (a larger one is a 4xx, not a driver error).
+MAX_INT32 = 2**31 - 1
+MAX_INT64 = 2**63 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -28,6 +31,7 @@ def caller() -> Principal:
 
 def query(schema: Schema) -> Any:
     """The query string loaded with ``schema`` (400 with details when it does not fit)."""
+    declared("query", schema)
     args = {name: value for name, value in request.args.items() if name not in PAGING}
     try:
         return schema.load(args)
@@ -38,6 +42,7 @@ def query(schema: Schema) -> Any:
 def optional_body(schema: Schema) -> Any:
     """Like ``body``, but an empty request body counts as ``{}``."""
     if not request.get_data(cache=True):
+        declared("body", schema)
         return schema.load({})
     return body(schema)
 

@@ -16,7 +16,7 @@ from flask import Blueprint, jsonify
 from marshmallow import ValidationError, fields, validate, validates
 from sqlalchemy import select
 
-from builder.api.common import StrictSchema, body, paginate
+from builder.api.common import StrictSchema, body, paginate, uses
 from builder.api.params import caller, newest_first, query
 from builder.auth import roles, tokens_allowed
 from builder.errors import ApiError
@@ -97,6 +97,7 @@ def _saved(result: dict[str, Any], status: int) -> Any:
 
 
 @bp.get("/records/<object>")
+@uses(query=RecordQuery, paged=True)
 @roles("admin", "ops", "member")
 def list_records(object: str) -> Any:
     _require_type(object)
@@ -106,6 +107,7 @@ def list_records(object: str) -> Any:
 
 
 @bp.post("/records/<object>")
+@uses(RecordIn)
 @tokens_allowed
 @roles("admin", "ops", "member")
 def create_record(object: str) -> Any:
@@ -133,6 +135,7 @@ def get_record(object: str, record_id: str) -> Any:
 
 
 @bp.patch("/records/<object>/<record_id>")
+@uses(RecordChange)
 @tokens_allowed
 @roles("admin", "ops", "member")
 def update_record(object: str, record_id: str) -> Any:
@@ -143,6 +146,7 @@ def update_record(object: str, record_id: str) -> Any:
 
 
 @bp.get("/record-types")
+@uses(paged=True)
 @roles("admin", "ops", "member")
 def list_record_types() -> Any:
     with reading() as s:
@@ -152,6 +156,7 @@ def list_record_types() -> Any:
 
 
 @bp.post("/record-types")
+@uses(RecordTypeIn)
 @roles("admin")
 def define_record_type() -> Any:
     data = body(RecordTypeIn())

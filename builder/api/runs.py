@@ -13,8 +13,8 @@ from typing import Any, Callable
 from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 
-from builder.api.common import StrictSchema, body, limit_arg, paginate
-from builder.api.params import CommaSeparated, caller, newest_first, optional_body, query
+from builder.api.common import NoBody, StrictSchema, body, limit_arg, paginate, uses
+from builder.api.params import MAX_INT32, MAX_INT64, CommaSeparated, caller, newest_first, optional_body, query
 from builder.auth import roles, tokens_allowed
 from builder.extensions import engine
 from builder.queries import may_see_record, may_see_run, run_keys
@@ -38,7 +38,7 @@ class RunIn(StrictSchema):
 
 class RunQuery(StrictSchema):
     orchestration = fields.String()
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = fields.Integer(validate=validate.Range(min=1, max=MAX_INT32))
     status = CommaSeparated(RUN_STATUSES)
     stage = fields.String()
     assignee = fields.String()
@@ -47,15 +47,11 @@ class RunQuery(StrictSchema):
 
 
 class EventQuery(StrictSchema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT64))
 
 
 class CancelIn(StrictSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-
-
-class NoBody(StrictSchema):
-    pass
 
 
 def _visible(run_id: str) -> str:
@@ -66,6 +62,7 @@ def _visible(run_id: str) -> str:
 
 
 @bp.post("")
+@uses(RunIn)
 @tokens_allowed
 @roles("admin", "ops", "member")
 def start_run() -> Any:
@@ -79,6 +76,7 @@ def start_run() -> Any:
 
 
 @bp.get("")
+@uses(query=RunQuery, paged=True)
 @roles("admin", "ops", "member")
 def list_runs() -> Any:
     filters = query(RunQuery())
@@ -101,6 +99,7 @@ def get_run(run_id: str) -> Any:
 
 
 @bp.get("/<run_id>/events")
+@uses(query=EventQuery)
 @roles("admin", "ops", "member")
 def run_events(run_id: str) -> Any:
     """The run's event log, oldest first: ``?after=<seq>&limit=``; ``next_after`` continues it."""
@@ -116,6 +115,7 @@ def run_events(run_id: str) -> Any:
 
 
 @bp.post("/<run_id>/cancel")
+@uses(CancelIn, optional=True)
 @roles("admin", "ops")
 def cancel(run_id: str) -> Any:
     reason = optional_body(CancelIn())["reason"]
@@ -130,18 +130,21 @@ def _control(run_id: str, operation: Callable[..., None]) -> Any:
 
 
 @bp.post("/<run_id>/suspend")
+@uses(NoBody, optional=True)
 @roles("admin", "ops")
 def suspend(run_id: str) -> Any:
     return _control(run_id, engine().suspend)
 
 
 @bp.post("/<run_id>/resume")
+@uses(NoBody, optional=True)
 @roles("admin", "ops")
 def resume(run_id: str) -> Any:
     return _control(run_id, engine().resume)
 
 
 @bp.post("/<run_id>/retry")
+@uses(NoBody, optional=True)
 @roles("admin", "ops")
 def retry(run_id: str) -> Any:
     """Resume a run in error: failed steps start again."""

@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from builder import accounts
-from builder.api.common import StrictSchema, body, paginate
+from builder.api.common import StrictSchema, body, paginate, uses
 from builder.auth import current, roles
 from builder.extensions import db
 from runtime.store.tables import ApiTokenRow, GroupRow, UserRow
@@ -36,6 +36,7 @@ class TokenIn(StrictSchema):
 
 
 @bp.get("/users")
+@uses(paged=True)
 @roles("admin", "ops")
 def list_users() -> Any:
     with db()() as s:
@@ -44,6 +45,7 @@ def list_users() -> Any:
 
 
 @bp.post("/users")
+@uses(UserIn)
 @roles("admin")
 def create_user() -> Any:
     data = body(UserIn())
@@ -56,6 +58,7 @@ def create_user() -> Any:
 
 
 @bp.get("/groups")
+@uses(paged=True)
 @roles("admin", "ops", "member")
 def list_groups() -> Any:
     with db()() as s:
@@ -66,6 +69,7 @@ def list_groups() -> Any:
 
 
 @bp.post("/groups")
+@uses(GroupIn)
 @roles("admin")
 def create_group() -> Any:
     data = body(GroupIn())
@@ -76,6 +80,7 @@ def create_group() -> Any:
 
 
 @bp.get("/tokens")
+@uses(paged=True)
 @roles("admin")
 def list_tokens() -> Any:
     with db()() as s:
@@ -84,6 +89,7 @@ def list_tokens() -> Any:
 
 
 @bp.post("/tokens")
+@uses(TokenIn)
 @roles("admin")
 def create_token() -> Any:
     data = body(TokenIn())

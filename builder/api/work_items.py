@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 
-from builder.api.common import StrictSchema, body, paginate
+from builder.api.common import NoBody, StrictSchema, body, paginate, uses
 from builder.api.params import CommaSeparated, caller, optional_body, query
 from builder.auth import roles
 from builder.errors import ApiError
@@ -49,16 +49,13 @@ class ReassignIn(StrictSchema):
     to = fields.Nested(AssigneeIn, required=True)
 
 
-class NoBody(StrictSchema):
-    pass
-
-
 def _sort_key(item: dict[str, Any]) -> list[Any]:
     # The engine's order: soonest due first, then those without a due date, oldest first.
     return [item["due_at"] is None, item["due_at"] or item["created_at"], item["created_at"], item["id"]]
 
 
 @bp.get("")
+@uses(query=ItemQuery, paged=True)
 @roles("admin", "ops", "member")
 def list_work_items() -> Any:
     filters = query(ItemQuery())
@@ -96,6 +93,7 @@ def get_work_item(item_id: str) -> Any:
 
 
 @bp.post("/<item_id>/claim")
+@uses(NoBody, optional=True)
 @roles("admin", "ops", "member")
 def claim(item_id: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
@@ -103,6 +101,7 @@ def claim(item_id: str) -> Any:
 
 
 @bp.post("/<item_id>/release")
+@uses(NoBody, optional=True)
 @roles("admin", "ops", "member")
 def release(item_id: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
@@ -110,6 +109,7 @@ def release(item_id: str) -> Any:
 
 
 @bp.post("/<item_id>/complete")
+@uses(CompleteIn)
 @roles("admin", "ops", "member")
 def complete(item_id: str) -> Any:
     data = body(CompleteIn())
@@ -118,6 +118,7 @@ def complete(item_id: str) -> Any:
 
 
 @bp.post("/<item_id>/reassign")
+@uses(ReassignIn)
 @roles("admin", "ops")
 def reassign(item_id: str) -> Any:
     to = body(ReassignIn())["to"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import weakref
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime, timedelta, timezone
@@ -56,13 +57,15 @@ class SqlStore:
     def __init__(self, url: str | None = None, *, upgrade: bool = True, pool_size: int = 10):
         self.url = database_url(url)
         self._thread = threading.local()
-        self._kept: list[Connection] = []
+        self._kept: set[Connection] = set()
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: SAEngine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False})
+            # Each thread keeps a connection (below) while it lives: as many as threads, no cap.
+            pool = {"max_overflow": -1} if parsed.database and parsed.database != ":memory:" else {}
+            self.engine: SAEngine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
             _sqlite_pragmas(self.engine)
             self._fast: _SqliteFast | None = _SqliteFast(self.engine.dialect)
         else:
@@ -88,10 +91,10 @@ class SqlStore:
         if self._fast is not None:
             # SQLite: each thread keeps its connection; checking one out of the pool for
             # every transaction cost more than the transaction.
-            conn = getattr(self._thread, "conn", None)
-            if conn is None or conn.closed:
-                conn = self._thread.conn = self.engine.connect()
-                self._kept.append(conn)
+            kept = getattr(self._thread, "kept", None)
+            if kept is None or kept.conn.closed:
+                kept = self._thread.kept = _ThreadConnection(self.engine.connect(), self._kept)
+            conn = kept.conn
             conn.execution_options(overture_write=write)
             with conn.begin():
                 tx = _SqlTransaction(conn, self._fast)
@@ -167,6 +170,25 @@ class SqlStore:
         with self.transaction(write=False) as tx:
             rows = tx.conn.execute(select(table).where(table.c.id > after).order_by(table.c.id).limit(limit)).mappings().all()
             return [_row(RunEvent, r) for r in rows]
+
+
+class _ThreadConnection:
+    """One thread's kept SQLite connection. It lives in the thread's locals: when the
+    thread ends they are dropped and the connection goes back to the pool (a server
+    starts a thread per request or websocket; keeping theirs would drain the pool)."""
+
+    def __init__(self, conn: Connection, kept: set[Connection]):
+        self.conn = conn
+        kept.add(conn)
+        weakref.finalize(self, _release, conn, kept)
+
+
+def _release(conn: Connection, kept: set[Connection]) -> None:
+    kept.discard(conn)
+    try:
+        conn.close()
+    except Exception:  # the store was disposed meanwhile; nothing to give back
+        pass
 
 
 class _Statements:

@@ -1,0 +1,300 @@
+"""Live insights over HTTP and real websockets (a werkzeug server on a free port)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from datetime import timedelta
+from typing import Any, Iterator
+
+import pytest
+from simple_websocket import Client
+from werkzeug.serving import make_server
+
+from runtime.engine import Engine
+
+REVIEW = {"fields": [], "outcomes": [{"value": "approve", "label": "Approve"}, {"value": "reject", "label": "Reject"}]}
+DEAL = {
+    "format": 1, "key": "deal", "label": "Deal",
+    "inputs": [{"name": "amount", "type": "number", "required": True}],
+    "nodes": [
+        {"id": "start", "type": "start"},
+        {"id": "legal", "type": "stage", "label": "Legal"},
+        {"id": "review", "type": "interactive", "stage": "legal", "label": "Review", "due": "P2D",
+         "assignee": {"type": "group", "value": "legal"}, "form": REVIEW},
+        {"id": "finance", "type": "stage", "label": "Finance"},
+        {"id": "sign", "type": "interactive", "stage": "finance", "label": "Sign",
+         "assignee": {"type": "group", "value": "finance"}, "form": {"fields": [], "outcomes": [{"value": "ok", "label": "OK"}]}},
+        {"id": "done", "type": "end"},
+    ],
+    "edges": [
+        {"id": "e1", "source": "start", "target": "legal"},
+        {"id": "e2", "source": "legal", "target": "finance"},
+        {"id": "e3", "source": "finance", "target": "done"},
+    ],
+}
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_limits():
+    """Other tests fail sign-ins on purpose; the limiter is per process."""
+    from builder.auth import limiter
+
+    limiter._failures.clear()
+
+
+@pytest.fixture
+def engine(app) -> Engine:
+    engine = app.extensions["overture"].engine
+    engine.deploy(DEAL, by="ada")
+    return engine
+
+
+@pytest.fixture
+def server(app) -> Iterator[str]:
+    app.config["LIVE_POLL_INTERVAL"] = 0.01
+    http_server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{http_server.server_port}"
+    http_server.shutdown()
+    thread.join()
+    http_server.server_close()
+    hub = app.extensions.get("overture_live")
+    if hub is not None:
+        hub.stop()
+
+
+def cookie(login, user: str) -> str:
+    return f"session={login(user).http.get_cookie('session').value}"
+
+
+class Socket:
+    """A websocket client that reads JSON messages."""
+
+    def __init__(self, url: str, headers: dict[str, str]):
+        self.ws = Client.connect(url, headers=headers)
+
+    def next(self, timeout: float = 5.0) -> dict[str, Any]:
+        raw = self.ws.receive(timeout=timeout)
+        assert raw is not None, "no message in time"
+        return json.loads(raw)
+
+    def until(self, check, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Messages until one satisfies ``check``."""
+        deadline = time.monotonic() + timeout
+        seen = []
+        while time.monotonic() < deadline:
+            message = self.next(deadline - time.monotonic())
+            seen.append(message)
+            if check(message):
+                return seen
+        raise AssertionError(f"no message satisfied the check: {seen}")
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+def connect(server: str, path: str, login, user: str) -> Socket:
+    return Socket(f"ws://{server}{path}", {"Cookie": cookie(login, user)})
+
+
+def handshake_status(server: str, path: str, headers: dict[str, str]) -> int:
+    conn = http.client.HTTPConnection(server, timeout=5)
+    try:
+        conn.request("GET", path, headers={
+            "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", **headers})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def start(engine: Engine, n: int = 1, by: str = "sam") -> list[str]:
+    return [engine.start("deal", {"amount": 10}, started_by=by) for _ in range(n)]
+
+
+def review(engine: Engine, run_id: str) -> None:
+    (item,) = [i for i in engine.work_items(run=run_id) if i["step_id"] == "review"]
+    engine.complete(item["id"], by="alice", outcome="approve")
+
+
+def apply(state: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
+    """What a client does with a message: a snapshot replaces, a delta overwrites the
+    figures it carries (LIVE.md)."""
+    if message["type"] == "snapshot":
+        return {"seq": message["seq"], "nodes": dict(message["nodes"]), "edges": dict(message["edges"])}
+    nodes = {**state["nodes"], **{n: {**state["nodes"].get(n, {}), **f} for n, f in message["nodes"].items()}}
+    edges = {**state["edges"], **{e: {**state["edges"].get(e, {}), **f} for e, f in message["edges"].items()}}
+    return {"seq": message["seq"], "nodes": nodes, "edges": edges}
+
+
+# -- HTTP ----------------------------------------------------------------------------
+
+
+def test_insights_api_for_ops_and_admins(login, engine, clock):
+    runs = start(engine, 3)
+    clock.advance(timedelta(hours=2))
+    review(engine, runs[0])
+    response = login("otto").get("/api/orchestrations/deal/insights")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["orchestration"], body["version"], body["window"]) == ("deal", None, "all")
+    assert body["nodes"]["review"] == {"active": 2, "waiting": 0, "error": 0, "completed": 1, "failed": 0, "overdue": 0,
+                                       "p50": 7200.0, "p95": 7200.0}
+    assert body["nodes"]["done"]["completed"] == 0  # listed with zeros
+    assert body["edges"] == {"e1": {"taken": 3}, "e2": {"taken": 1}, "e3": {"taken": 0}}
+    assert body["seq"] > 0
+    clock.advance(timedelta(days=2))
+    week = login("ada").get("/api/orchestrations/deal/insights?version=1&window=week").get_json()
+    assert (week["nodes"]["review"]["overdue"], week["nodes"]["legal"]["overdue"]) == (2, 2)
+    assert login("ada").get("/api/orchestrations/deal/insights?window=hour").get_json()["nodes"]["review"]["completed"] == 0
+
+
+def test_insights_api_refusals(login, engine):
+    assert login("sam").get("/api/orchestrations/deal/insights").status_code == 403
+    assert login(None).get("/api/orchestrations/deal/insights").status_code == 401
+    otto = login("otto")
+    assert otto.get("/api/orchestrations/nope/insights").status_code == 404
+    assert otto.get("/api/orchestrations/deal/insights?version=7").status_code == 404
+    bad = otto.get("/api/orchestrations/deal/insights?window=month")
+    assert bad.status_code == 400 and "window" in bad.get_json()["error"]["details"]
+    assert otto.get("/api/orchestrations/deal/insights?colour=red").status_code == 400
+
+
+# -- websockets ----------------------------------------------------------------------
+
+
+def test_snapshot_then_coalesced_deltas(server, login, engine, clock):
+    start(engine, 1)
+    ws = connect(server, "/ws/live?orchestration=deal", login, "otto")
+    try:
+        snap = ws.next()
+        assert snap["type"] == "snapshot" and snap["nodes"]["review"]["active"] == 1
+        assert set(snap["nodes"]) == {"start", "legal", "review", "finance", "sign", "done"}
+        runs = start(engine, 1)
+        delta = ws.until(lambda m: m["nodes"].get("review", {}).get("active") == 2)[-1]
+        assert delta["type"] == "delta" and delta["seq"] > snap["seq"]
+        assert set(delta["nodes"]) <= {"legal", "review"} and set(delta["edges"]) == {"e1"}
+        assert delta["edges"]["e1"]["taken"] == 2
+        clock.advance(timedelta(minutes=30))
+        review(engine, runs[0])
+        delta = ws.until(lambda m: m["nodes"].get("review", {}).get("completed") == 1)[-1]
+        assert delta["nodes"]["review"]["p50"] == 1800.0
+        assert delta["nodes"]["sign"]["active"] == 1 and "start" not in delta["nodes"]
+        # A burst of changes arrives as a few coalesced messages (at most 4 a second).
+        began = time.monotonic()
+        for _ in range(30):
+            start(engine, 1)
+        messages = ws.until(lambda m: m["nodes"].get("review", {}).get("active") == 31, timeout=10)
+        elapsed = time.monotonic() - began
+        assert len(messages) <= 4 * elapsed + 1
+    finally:
+        ws.close()
+
+
+def test_items_going_overdue_reach_the_stream(server, login, engine, clock, app):
+    app.config["LIVE_OVERDUE_EVERY"] = 0.1
+    start(engine, 2)
+    ws = connect(server, "/ws/live?orchestration=deal", login, "otto")
+    try:
+        state = apply({}, ws.next())
+        assert state["nodes"]["review"]["overdue"] == 0
+        clock.advance(timedelta(days=2, minutes=1))  # no event: only time passed
+        delta = ws.until(lambda m: m["nodes"].get("review", {}).get("overdue") == 2)[-1]
+        assert delta["nodes"] == {"review": {"overdue": 2}, "legal": {"overdue": 2}}  # only what changed
+        state = apply(state, delta)
+        assert state["nodes"] == login("otto").get("/api/orchestrations/deal/insights").get_json()["nodes"]
+    finally:
+        ws.close()
+
+
+def test_reconnecting_with_after_misses_nothing_and_counts_nothing_twice(server, login, engine, clock):
+    runs = start(engine, 2)
+    ws = connect(server, "/ws/live?orchestration=deal", login, "otto")
+    state = apply({}, ws.next())
+    ws.close()
+    # While the client is away: new runs, a review, a run going overdue.
+    more = start(engine, 3)
+    clock.advance(timedelta(days=1))
+    review(engine, runs[0])
+    review(engine, more[0])
+    clock.advance(timedelta(days=1, hours=1))
+    ws = connect(server, f"/ws/live?orchestration=deal&after={state['seq']}", login, "otto")
+    try:
+        resumed = ws.next()
+        assert resumed["type"] == "delta" and resumed["resumed"] is True and resumed["seq"] > state["seq"]
+        assert "start" not in resumed["nodes"]  # only what changed (and nodes that can be overdue)
+        state = apply(state, resumed)
+    finally:
+        ws.close()
+    fresh = login("otto").get("/api/orchestrations/deal/insights").get_json()
+    assert state["nodes"] == fresh["nodes"] and state["edges"] == fresh["edges"]
+    assert state["nodes"]["review"]["overdue"] == 3 and state["edges"]["e1"]["taken"] == 5
+
+
+def test_a_client_too_far_behind_or_ahead_gets_a_snapshot(server, login, engine):
+    start(engine, 1)
+    ws = connect(server, "/ws/live?orchestration=deal&after=999999", login, "otto")
+    try:
+        assert ws.next()["type"] == "snapshot"
+    finally:
+        ws.close()
+
+
+def test_changes_from_another_process_reach_the_stream(server, login, engine, app, clock):
+    from runtime.store.directory import SqlDirectory
+    from runtime.store.sql import SqlStore
+
+    ws = connect(server, "/ws/live?orchestration=deal&version=1", login, "otto")
+    other = SqlStore(app.config["DATABASE_URL"])  # a second "process": its own store and engine
+    try:
+        assert ws.next()["type"] == "snapshot"
+        Engine(other, clock, SqlDirectory(other)).start("deal", {"amount": 5}, started_by="sam")
+        delta = ws.until(lambda m: m["nodes"].get("legal", {}).get("active") == 1)[-1]
+        assert delta["edges"]["e1"]["taken"] == 1
+    finally:
+        ws.close()
+        other.dispose()
+
+
+def test_run_stream_gives_history_then_new_events(server, login, engine):
+    (run_id,) = start(engine, 1)
+    ws = connect(server, f"/ws/runs/{run_id}", login, "sam")
+    try:
+        history = ws.next()
+        assert history["type"] == "history"
+        types = [e["type"] for e in history["events"]]
+        assert types[:3] == ["run.started", "edge.taken", "stage.started"]
+        review(engine, run_id)
+        received = ws.until(lambda m: any(e["type"] == "stage.started" and e["node"] == "finance" for e in m["events"]))
+        new = [e for m in received for e in m["events"]]
+        seqs = [e["seq"] for e in history["events"] + new]
+        assert seqs == sorted(set(seqs))  # in order, none twice
+        assert [e["seq"] for e in engine.events(run_id)][: len(seqs)] == seqs  # none missed
+        assert all(e["run_id"] == run_id for e in new)
+    finally:
+        ws.close()
+
+
+def test_who_may_watch(server, login, engine, app):
+    (run_id,) = start(engine, 1, by="sam")
+    live = "/ws/live?orchestration=deal"
+    assert handshake_status(server, live, {}) == 401
+    assert handshake_status(server, live, {"Cookie": cookie(login, "sam")}) == 403  # members: no live figures
+    assert handshake_status(server, live, {"Cookie": cookie(login, "otto"), "Origin": "http://evil.example"}) == 403
+    assert handshake_status(server, "/ws/live?orchestration=nope", {"Cookie": cookie(login, "otto")}) == 404
+    assert handshake_status(server, "/ws/live", {"Cookie": cookie(login, "otto")}) == 400
+    token = login("ada").post("/api/tokens", json={"name": "crm"}).get_json()["token"]
+    assert handshake_status(server, live, {"Authorization": f"Bearer {token}"}) == 403
+    # A member may watch a run they started or work on, not another's.
+    assert handshake_status(server, f"/ws/runs/{run_id}", {"Cookie": cookie(login, "mallory")}) == 404
+    assert handshake_status(server, "/ws/runs/nope", {"Cookie": cookie(login, "otto")}) == 404
+    for user in ("sam", "alice", "otto"):
+        ws = connect(server, f"/ws/runs/{run_id}", login, user)
+        try:
+            assert ws.next()["type"] == "history"
+        finally:
+            ws.close()

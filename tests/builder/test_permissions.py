@@ -1,0 +1,277 @@
+"""Who may call what: every route of the url map × every kind of caller, against the
+table below. A route missing from the table fails, so none slips in unreviewed.
+
+Callers: ``admin`` (ada), ``ops`` (otto), ``member`` (fiona, who started the runs,
+owns the records and whose group has the work items used here), ``stranger``
+(mallory, a member with nothing to do with them), ``anonymous`` and ``token`` (a
+bearer token). Allowed means neither 401, 403 nor 404 (a 409 or 422 is an answer
+about the request, not about the caller); denied means 401 for anonymous, 403 for a
+role or a token that may not, and 404 for a member who may not see that thing
+(``hidden``: ids do not leak).
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from builder import accounts
+from builder.extensions import state
+from runtime.templates import RECORD_TYPES
+from tests.builder.api_support import EXPENSE, document
+from tests.builder.conftest import PASSWORD
+
+A, O, M, S, N, T = "admin", "ops", "member", "stranger", "anonymous", "token"
+CALLERS = (A, O, M, S, N, T)
+PEOPLE = frozenset({A, O, M, S})
+STAFF = frozenset({A, O})
+EVERYONE = frozenset(CALLERS)
+USERS = {A: "ada", O: "otto", M: "fiona", S: "mallory"}
+
+
+@dataclass(frozen=True)
+class May:
+    """Who may call a route; how the others are turned away."""
+
+    callers: frozenset[str]
+    hidden: bool = False  # a person who may not see the thing gets 404, not 403
+    token_denied: int = 403  # what a bearer token gets when it may not
+
+
+#: (method, rule) -> who may call it. Add a route here only after deciding who may.
+EXPECTED: dict[tuple[str, str], May] = {
+    ("GET", "/api/openapi.json"): May(EVERYONE),
+    ("POST", "/api/session"): May(EVERYONE),  # signing in
+    ("GET", "/api/session"): May(PEOPLE, token_denied=401),  # a token has no session
+    ("DELETE", "/api/session"): May(PEOPLE, token_denied=401),
+    ("GET", "/api/users"): May(STAFF),
+    ("POST", "/api/users"): May(frozenset({A})),
+    ("GET", "/api/groups"): May(PEOPLE),
+    ("POST", "/api/groups"): May(frozenset({A})),
+    ("GET", "/api/tokens"): May(frozenset({A})),
+    ("POST", "/api/tokens"): May(frozenset({A})),
+    ("DELETE", "/api/tokens/<token_id>"): May(frozenset({A})),
+    ("GET", "/api/orchestrations"): May(PEOPLE),
+    ("POST", "/api/orchestrations"): May(frozenset({A})),
+    ("GET", "/api/orchestrations/<key>"): May(STAFF),
+    ("PUT", "/api/orchestrations/<key>/draft"): May(frozenset({A})),
+    ("POST", "/api/orchestrations/<key>/validate"): May(frozenset({A})),
+    ("POST", "/api/orchestrations/<key>/activate"): May(frozenset({A})),
+    ("GET", "/api/orchestrations/<key>/versions/<int(max=2147483647):number>"): May(PEOPLE),
+    ("GET", "/api/orchestrations/<key>/insights"): May(STAFF),
+    ("GET", "/api/actions"): May(frozenset({A})),
+    ("GET", "/api/templates"): May(frozenset({A})),
+    ("GET", "/api/templates/<name>"): May(frozenset({A})),
+    ("POST", "/api/runs"): May(PEOPLE | {T}),
+    ("GET", "/api/runs"): May(PEOPLE),  # a stranger gets an empty list
+    ("GET", "/api/runs/<run_id>"): May(frozenset({A, O, M}), hidden=True),
+    ("GET", "/api/runs/<run_id>/events"): May(frozenset({A, O, M}), hidden=True),
+    ("POST", "/api/runs/<run_id>/cancel"): May(STAFF),
+    ("POST", "/api/runs/<run_id>/suspend"): May(STAFF),
+    ("POST", "/api/runs/<run_id>/resume"): May(STAFF),
+    ("POST", "/api/runs/<run_id>/retry"): May(STAFF),
+    ("GET", "/api/work-items"): May(PEOPLE),
+    ("GET", "/api/work-items/<item_id>"): May(frozenset({A, O, M}), hidden=True),
+    # Only the assignee (here the finance group) acts on an item: the engine says 403
+    # to everyone else, admins included; ops reassign instead.
+    ("POST", "/api/work-items/<item_id>/claim"): May(frozenset({M})),
+    ("POST", "/api/work-items/<item_id>/release"): May(frozenset({M})),
+    ("POST", "/api/work-items/<item_id>/complete"): May(frozenset({M})),
+    ("POST", "/api/work-items/<item_id>/reassign"): May(STAFF),
+    ("GET", "/api/records/<object>"): May(PEOPLE),  # a stranger sees only their own
+    ("POST", "/api/records/<object>"): May(PEOPLE | {T}),
+    ("GET", "/api/records/<object>/<record_id>"): May(frozenset({A, O, M}), hidden=True),
+    ("PATCH", "/api/records/<object>/<record_id>"): May(frozenset({A, O, M, T}), hidden=True),
+    ("GET", "/api/record-types"): May(PEOPLE),
+    ("POST", "/api/record-types"): May(frozenset({A})),
+    ("POST", "/api/events"): May(STAFF | {T}),
+    ("GET", "/api/notifications"): May(PEOPLE),
+    # Websockets: checked with a real handshake (101 = allowed).
+    ("WS", "/ws/live"): May(STAFF),
+    ("WS", "/ws/runs/<run_id>"): May(frozenset({A, O, M}), hidden=True),
+}
+
+#: Routes left out on purpose: the single-page app's index.html and its assets are
+#: served to anyone (the app then signs in through the API).
+SKIPPED_BLUEPRINTS = {"spa"}
+SKIPPED_ENDPOINTS = {"static"}
+
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+ARGUMENT = re.compile(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>")
+QUERY = {"/ws/live": "?orchestration=expense"}
+
+
+def routes(app: Any) -> set[tuple[str, str]]:
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIPPED_ENDPOINTS or rule.endpoint.split(".", 1)[0] in SKIPPED_BLUEPRINTS:
+            continue
+        if rule.websocket:
+            found.add(("WS", rule.rule))
+        else:
+            found.update((method, rule.rule) for method in (rule.methods or set()) & METHODS)
+    return found
+
+
+def test_every_route_has_an_expectation(app):
+    skipped = sorted(r.rule for r in app.url_map.iter_rules() if r.rule.startswith(("/api/", "/ws/"))
+                     and (r.endpoint in SKIPPED_ENDPOINTS or r.endpoint.split(".", 1)[0] in SKIPPED_BLUEPRINTS))
+    assert not skipped, f"API or websocket routes in a skipped blueprint: {skipped}"
+    found = routes(app)
+    missing = sorted(found - EXPECTED.keys())
+    assert not missing, (
+        "routes with no entry in tests/builder/test_permissions.py EXPECTED — decide who may call them and add one:\n  "
+        + "\n  ".join(f"{m} {r}" for m, r in missing))
+    stale = sorted(EXPECTED.keys() - found)
+    assert not stale, "EXPECTED lists routes that no longer exist:\n  " + "\n  ".join(f"{m} {r}" for m, r in stale)
+
+
+# ----------------------------------------------------------------------------- the world
+
+
+class World:
+    """Real things to put in URLs; a fresh one for every request that may change it."""
+
+    def __init__(self, app: Any):
+        self.app = app
+        self.engine = app.extensions["overture"].engine
+        self.counter = itertools.count()
+        with app.app_context():
+            self.engine.deploy(EXPENSE, by="ada")
+            self.engine.define_record_type("contract", RECORD_TYPES["contract"], label="Contract")
+            self.token = self._token()[1]
+
+    def _token(self) -> tuple[str, str]:
+        with self.app.app_context(), state().sessions.begin() as s:
+            row, secret = accounts.create_token(s, f"t{next(self.counter)}", created_by="ada")
+            return row.id, secret
+
+    def run(self) -> str:
+        return self.engine.start("expense", {"amount": 10}, started_by="fiona")
+
+    def values(self) -> dict[str, Any]:
+        run_id = self.run()
+        (item,) = self.engine.work_items(run=run_id)
+        record = self.engine.create_record(
+            "contract", {"title": "T", "customer": "C", "amount": 1, "status": "draft"}, owner="fiona", by="fiona")
+        return {"key": "expense", "number": 1, "name": "contract_approval", "object": "contract",
+                "run_id": run_id, "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0]}
+
+    def body(self, method: str, rule: str) -> Any:
+        n = next(self.counter)
+        bodies: dict[tuple[str, str], Any] = {
+            ("POST", "/api/session"): {"username": "sam", "password": PASSWORD},
+            ("POST", "/api/users"): {"username": f"user{n}", "password": PASSWORD, "role": "member"},
+            ("POST", "/api/groups"): {"name": f"group{n}"},
+            ("POST", "/api/tokens"): {"name": f"token{n}"},
+            ("POST", "/api/orchestrations"): document(EXPENSE, key=f"expense{n}"),
+            ("PUT", "/api/orchestrations/<key>/draft"): EXPENSE,
+            ("POST", "/api/runs"): {"orchestration": "expense", "inputs": {"amount": 5}},
+            ("POST", "/api/work-items/<item_id>/complete"): {"outcome": "approve"},
+            ("POST", "/api/work-items/<item_id>/reassign"): {"to": {"type": "group", "value": "finance"}},
+            ("POST", "/api/records/<object>"): {"fields": {"title": "T", "customer": "C", "amount": 1, "status": "new"}},
+            ("PATCH", "/api/records/<object>/<record_id>"): {"fields": {"status": "signed"}},
+            ("POST", "/api/record-types"): {"name": f"type{n}", "fields": [{"name": "title", "type": "string"}]},
+            ("POST", "/api/events"): {"name": "payment_received", "correlation": "o1"},
+        }
+        return bodies.get((method, rule))
+
+    def url(self, rule: str) -> str:
+        values = self.values() if ARGUMENT.search(rule) else {}
+        return ARGUMENT.sub(lambda m: str(values[m[1]]), rule) + QUERY.get(rule, "")
+
+
+def client(app: Any, login: Callable[[str | None], Any], world: World, caller: str) -> Any:
+    if caller in USERS:
+        return login(USERS[caller])
+    anonymous = login(None)
+    if caller == T:
+        anonymous.http.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world.token}"
+    return anonymous
+
+
+def expected(may: May, caller: str) -> str:
+    if caller in may.callers:
+        return "allowed"
+    if caller == N:
+        return "401"
+    if caller == T:
+        return str(may.token_denied)
+    return "404" if may.hidden else "403"
+
+
+def verdict(status: int) -> str:
+    if status >= 500:
+        return f"{status} (a server error)"
+    return str(status) if status in (401, 403, 404) else "allowed"
+
+
+# ----------------------------------------------------------------------------- HTTP
+
+
+def test_every_http_route_answers_each_caller_as_the_table_says(app, login):
+    world = World(app)
+    wrong = []
+    for (method, rule), may in sorted(EXPECTED.items()):
+        if method == "WS":
+            continue
+        for caller in CALLERS:
+            response = client(app, login, world, caller).request(method, world.url(rule), json=world.body(method, rule))
+            got, want = verdict(response.status_code), expected(may, caller)
+            if got != want:
+                wrong.append(f"{method} {rule} as {caller}: wanted {want}, got {got} {response.get_data(as_text=True)[:160]}")
+    assert not wrong, f"{len(wrong)} answers differ from EXPECTED:\n" + "\n".join(wrong)
+
+
+# ----------------------------------------------------------------------------- websockets
+
+
+@pytest.fixture
+def server(app) -> Iterator[str]:
+    http_server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{http_server.server_port}"
+    http_server.shutdown()
+    thread.join()
+    http_server.server_close()
+    hub = app.extensions.get("overture_live")
+    if hub is not None:
+        hub.stop()
+
+
+def handshake(server: str, path: str, headers: dict[str, str]) -> int:
+    conn = http.client.HTTPConnection(server, timeout=5)
+    try:
+        conn.request("GET", path, headers={
+            "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", **headers})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_every_websocket_answers_each_caller_as_the_table_says(app, login, server):
+    world = World(app)
+    wrong = []
+    for (method, rule), may in sorted(EXPECTED.items()):
+        if method != "WS":
+            continue
+        for caller in CALLERS:
+            headers = {}
+            if caller in USERS:
+                headers["Cookie"] = f"session={login(USERS[caller]).http.get_cookie('session').value}"
+            elif caller == T:
+                headers["Authorization"] = f"Bearer {world.token}"
+            status = handshake(server, world.url(rule), headers)
+            got, want = ("allowed" if status == 101 else str(status)), expected(may, caller)
+            if got != want:
+                wrong.append(f"{rule} as {caller}: wanted {want}, got {got}")
+    assert not wrong, f"{len(wrong)} handshakes differ from EXPECTED:\n" + "\n".join(wrong)
