@@ -49,6 +49,8 @@ test: setup
 	scripts/ensure-postgres
 	npm test --silent
 	OVERTURE_TEST_DATABASE_URL=$${OVERTURE_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m pytest
+	scripts/ensure-chromium
+	$(BIN)/python -m pytest e2e
 
 lock: setup
 	(echo "# Lock file: exact versions of every installed package (regenerate with make lock)."; \

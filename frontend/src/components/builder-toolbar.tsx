@@ -1,31 +1,48 @@
-/** Save, validate, undo/redo, tidy up, and what state the draft is in. */
+/** Save, validate, activate, undo/redo, tidy up, import/export, and what state the draft is in. */
 import { useReactFlow } from '@xyflow/react';
-import { useMemo } from 'react';
+import { useRef } from 'react';
+import { Link } from 'react-router';
 
 import type { SaveStatus } from '../hooks/use-draft';
-import { canonicalJson, flowToDocument } from '../lib/document';
 import { layout } from '../lib/layout';
 import { useNoticeStore } from '../store/notice-store';
-import { flowStore, useFlowHistory, useFlowStore } from '../store/use-flow-store';
+import { useIsDark, useThemeStore } from '../store/theme-store';
+import { flowStore, useFlowHistory } from '../store/use-flow-store';
+import { useViewStore } from '../store/view-store';
 
-type Props = { title: string; save: SaveStatus; onSave: () => void; onValidate: () => void; onActivate: () => void };
+type Props = {
+  title: string;
+  save: SaveStatus;
+  changed: boolean;
+  onSave: () => void;
+  onValidate: () => void;
+  onActivate: () => void;
+  onExport: () => void;
+  onImport: (file: File) => void;
+  onHelp: () => void;
+};
 
-/** Whether the canvas differs from the draft as last loaded or saved. */
-function useHasChanges(savedJson: string): boolean {
-  const meta = useFlowStore((s) => s.meta);
-  const nodes = useFlowStore((s) => s.nodes);
-  const edges = useFlowStore((s) => s.edges);
-  return useMemo(() => canonicalJson(flowToDocument({ meta, nodes, edges })) !== savedJson, [meta, nodes, edges, savedJson]);
+function saveState(save: SaveStatus, changed: boolean): { text: string; tone?: 'changed' | 'problem' } {
+  if (save.busy === 'saving') return { text: 'Saving…' };
+  if (save.busy === 'validating') return { text: 'Checking…' };
+  if (save.busy === 'activating') return { text: 'Activating…' };
+  if (save.conflict) return { text: 'Not saved', tone: 'problem' };
+  if (changed) return { text: 'Unsaved changes', tone: 'changed' };
+  return { text: `Saved (revision ${save.revision})` };
 }
 
-export function BuilderToolbar({ title, save, onSave, onValidate, onActivate }: Props) {
+export function BuilderToolbar({ title, save, changed, onSave, onValidate, onActivate, onExport, onImport, onHelp }: Props) {
   const canUndo = useFlowHistory((s) => s.pastStates.length > 0);
   const canRedo = useFlowHistory((s) => s.futureStates.length > 0);
-  const changed = useHasChanges(save.savedJson);
+  const view = useViewStore((s) => s.view);
+  const readOnly = view.mode !== 'draft';
   const notice = useNoticeStore((s) => s.message);
   const tone = useNoticeStore((s) => s.tone);
   const clearNotice = useNoticeStore((s) => s.clear);
+  const dark = useIsDark();
+  const toggleTheme = useThemeStore((s) => s.toggle);
   const { fitView } = useReactFlow();
+  const file = useRef<HTMLInputElement>(null);
 
   const tidyUp = async () => {
     const { nodes, edges, applyLayout } = flowStore.getState();
@@ -33,24 +50,64 @@ export function BuilderToolbar({ title, save, onSave, onValidate, onActivate }: 
     window.requestAnimationFrame(() => void fitView({ duration: 300 }));
   };
 
-  const busy = { saving: 'Saving…', validating: 'Checking…', activating: 'Activating…' } as const;
-  const state = save.busy ? busy[save.busy] : changed ? 'Unsaved changes' : `Saved (revision ${save.revision})`;
-
+  const state = saveState(save, changed);
   return (
     <header className="toolbar">
+      <Link
+        to="/"
+        className="toolbar__home"
+        aria-label="All orchestrations"
+        onClick={(event) => {
+          if (changed && !window.confirm('The draft has unsaved changes. Leave without saving them?')) event.preventDefault();
+        }}
+      >
+        Overture
+      </Link>
       <h1 className="toolbar__title">{title}</h1>
-      <div className="toolbar__actions">
-        <button type="button" onClick={() => flowStore.temporal.getState().undo()} disabled={!canUndo} title="Ctrl+Z">Undo</button>
-        <button type="button" onClick={() => flowStore.temporal.getState().redo()} disabled={!canRedo} title="Ctrl+Shift+Z">Redo</button>
-        <button type="button" onClick={() => void tidyUp()}>Tidy up layout</button>
-        <button type="button" onClick={onValidate} disabled={save.busy !== null}>Check for issues</button>
-        <button type="button" className="primary" onClick={onSave} disabled={save.busy !== null || !changed} title="Ctrl+S">Save draft</button>
-        <button type="button" onClick={onActivate} disabled={save.busy !== null || changed} title="Make the saved draft the version new runs start on">
-          Activate
-        </button>
+      <div className="toolbar__actions" role="toolbar" aria-label="Draft">
+        {readOnly ? null : (
+          <>
+            <button type="button" onClick={() => flowStore.temporal.getState().undo()} disabled={!canUndo} title="Ctrl+Z">Undo</button>
+            <button type="button" onClick={() => flowStore.temporal.getState().redo()} disabled={!canRedo} title="Ctrl+Shift+Z">Redo</button>
+            <button type="button" onClick={() => void tidyUp()}>Tidy up layout</button>
+            <button type="button" onClick={onValidate} disabled={save.busy !== null}>Check for issues</button>
+            {/* Always offered: with autosave the draft is often saved already, and saving then just confirms it. */}
+            <button type="button" className="primary" onClick={onSave} disabled={save.busy !== null || save.conflict} title="Ctrl+S">Save draft</button>
+            <button type="button" onClick={onActivate} disabled={save.busy !== null || save.conflict} title="Save the draft and make it the version new runs start on">
+              Activate
+            </button>
+          </>
+        )}
+      </div>
+      <div className="toolbar__actions" role="toolbar" aria-label="File and view">
+        <button type="button" onClick={onExport} title="Download the document on the canvas as JSON">Export JSON</button>
+        {readOnly ? null : (
+          <>
+            <button type="button" onClick={() => file.current?.click()} title="Replace the draft with a document from a file (undoable)">Import JSON</button>
+            <input
+              ref={file}
+              type="file"
+              accept="application/json,.json"
+              className="visually-hidden"
+              aria-label="Document file to import"
+              tabIndex={-1}
+              onChange={(event) => {
+                const chosen = event.target.files?.[0];
+                event.target.value = '';
+                if (chosen) onImport(chosen);
+              }}
+            />
+          </>
+        )}
+        <button type="button" onClick={toggleTheme} aria-pressed={dark}>Dark mode</button>
+        <button type="button" onClick={onHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">?</button>
       </div>
       <p className="toolbar__status" role="status" aria-live="polite">
-        <span className={changed ? 'status--changed' : undefined}>{state}</span>
+        {readOnly ? (
+          <span>{view.mode === 'version' ? `Version ${view.version} · read only` : 'Comparing versions · read only'}</span>
+        ) : (
+          <span className={state.tone ? `status--${state.tone}` : undefined} data-testid="save-state">{state.text}</span>
+        )}
         {save.activated !== null ? <span> · Version {save.activated} is active</span> : null}
         {save.error ? <span className="status--problem"> · {save.error}</span> : null}
         {notice ? (

@@ -2,6 +2,7 @@ import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, useNodesData, type Edge
 import { memo } from 'react';
 
 import { DEFAULT_OUTCOME, ERROR_HANDLE, type FlowEdge, type FlowNode, type NodeContent } from '../lib/document';
+import { useEdgeDiff } from '../store/view-store';
 
 /** What an edge says on the canvas: its own label, else the outcome it stands for, else nothing. */
 function edgeLabel(edge: Pick<FlowEdge, 'data' | 'sourceHandle'>, source: NodeContent | null): string | null {
@@ -23,9 +24,11 @@ function OrchestrationEdge(props: EdgeProps<FlowEdge>) {
   const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8 });
   const label = edgeLabel({ data, sourceHandle: sourceHandleId }, sourceNode);
   const isError = sourceNode?.type === 'stage' && sourceHandleId === ERROR_HANDLE;
+  const diff = useEdgeDiff(id);
+  const classes = [isError ? 'edge--error' : selected ? 'edge--selected' : '', diff ? `edge--diff-${diff}` : ''].filter(Boolean).join(' ');
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={isError ? 'edge--error' : selected ? 'edge--selected' : undefined} />
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={classes || undefined} />
       {label ? (
         <EdgeLabelRenderer>
           <span

@@ -1,18 +1,26 @@
 /**
  * The draft of one orchestration on the canvas: loads it (laying it out when it has
- * no positions yet), saves it with the revision it was loaded at, asks the server to
- * validate it; the server's issues go to the issues store.
+ * no positions yet), saves it with the revision it was loaded at — on request and,
+ * a moment after the last change, by itself — asks the server to validate it, and
+ * activates it. The server's issues go to the issues store.
+ *
+ * Nothing is saved while the canvas shows something else than the draft (an earlier
+ * version, a comparison: see use-builder-view.ts).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 
 import { ApiError, activate, getOrchestration, saveDraft, validateDocument } from '../lib/api';
-import { issueSchema } from '../lib/api-schemas';
+import { issueSchema, type VersionSummary } from '../lib/api-schemas';
 import { canonicalJson, needsLayout } from '../lib/document';
 import { DocumentShapeError, parseDocument } from '../lib/document-schema';
 import { layout } from '../lib/layout';
 import { useIssuesStore } from '../store/issues-store';
 import { flowStore } from '../store/use-flow-store';
+import { useViewStore } from '../store/view-store';
+
+/** How long the canvas stays still before the draft saves itself. */
+export const AUTOSAVE_DELAY_MS = 1500;
 
 export type DraftStatus =
   | { state: 'loading' }
@@ -26,8 +34,12 @@ export type SaveStatus = {
   busy: 'saving' | 'validating' | 'activating' | null;
   savedAt: string | null;
   error: string | null;
+  /** Someone else saved meanwhile: saving (and autosave) stops until a reload. */
+  conflict: boolean;
   /** The version the last activation made. */
   activated: number | null;
+  activeVersion: number | null;
+  versions: VersionSummary[];
 };
 
 function messageOf(error: unknown): string {
@@ -37,13 +49,21 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const INITIAL: SaveStatus = {
+  revision: 0, savedJson: '', busy: null, savedAt: null, error: null, conflict: false, activated: null, activeVersion: null, versions: [],
+};
+
+const isDraftView = () => useViewStore.getState().view.mode === 'draft';
+
 export function useDraft(key: string) {
   const navigate = useNavigate();
   const setIssues = useIssuesStore((s) => s.setIssues);
   const [status, setStatus] = useState<DraftStatus>({ state: 'loading' });
-  const [save, setSave] = useState<SaveStatus>({ revision: 0, savedJson: '', busy: null, savedAt: null, error: null, activated: null });
+  const [save, setSave] = useState<SaveStatus>(INITIAL);
   const revision = useRef(0);
   const savedJson = useRef('');
+  const saving = useRef<Promise<void> | null>(null);
+  const conflict = useRef(false);
 
   const signInAgain = useCallback(
     (error: unknown) => {
@@ -57,6 +77,7 @@ export function useDraft(key: string) {
   useEffect(() => {
     let cancelled = false;
     setStatus({ state: 'loading' });
+    conflict.current = false;
     (async () => {
       try {
         const orchestration = await getOrchestration(key);
@@ -72,12 +93,12 @@ export function useDraft(key: string) {
         savedJson.current = canonicalJson(document);
         setIssues(orchestration.draft.issues);
         setSave({
+          ...INITIAL,
           revision: orchestration.draft.revision,
           savedJson: savedJson.current,
-          busy: null,
           savedAt: orchestration.draft.updated_at ?? null,
-          error: null,
-          activated: null,
+          activeVersion: orchestration.active_version,
+          versions: orchestration.versions,
         });
         setStatus({ state: 'ready' });
       } catch (error) {
@@ -95,22 +116,48 @@ export function useDraft(key: string) {
     };
   }, [key, setIssues, signInAgain]);
 
-  const saveNow = useCallback(async () => {
+  const saveNow = useCallback(async (): Promise<void> => {
+    if (!isDraftView() || conflict.current) return;
+    if (saving.current) await saving.current; // one save at a time, in order
     const document = flowStore.getState().toDocument();
     const json = canonicalJson(document);
     if (json === savedJson.current) return; // Ctrl+S with nothing to save
     setSave((s) => ({ ...s, busy: 'saving', error: null }));
-    try {
-      const draft = await saveDraft(key, document, revision.current);
-      revision.current = draft.revision;
-      savedJson.current = json;
-      setIssues(draft.issues);
-      setSave({ revision: draft.revision, savedJson: json, busy: null, savedAt: draft.updated_at ?? null, error: null, activated: null });
-    } catch (error) {
-      if (signInAgain(error)) return;
-      setSave((s) => ({ ...s, busy: null, error: messageOf(error) }));
-    }
+    const run = (async () => {
+      try {
+        const draft = await saveDraft(key, document, revision.current);
+        revision.current = draft.revision;
+        savedJson.current = json;
+        setIssues(draft.issues);
+        setSave((s) => ({ ...s, revision: draft.revision, savedJson: json, busy: null, savedAt: draft.updated_at ?? null, error: null }));
+      } catch (error) {
+        if (signInAgain(error)) return;
+        if (error instanceof ApiError && error.status === 409) conflict.current = true;
+        setSave((s) => ({ ...s, busy: null, error: messageOf(error), conflict: conflict.current }));
+      }
+    })();
+    saving.current = run;
+    await run;
+    saving.current = null;
   }, [key, setIssues, signInAgain]);
+
+  // Autosave: a moment after the last change to the draft.
+  useEffect(() => {
+    if (status.state !== 'ready') return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unsubscribe = flowStore.subscribe((state, previous) => {
+      if (state.meta === previous.meta && state.nodes === previous.nodes && state.edges === previous.edges) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (flowStore.getState().nodes.some((n) => n.dragging || n.resizing)) return;
+        void saveNow();
+      }, AUTOSAVE_DELAY_MS);
+    });
+    return () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
+  }, [status.state, saveNow]);
 
   const validateNow = useCallback(async () => {
     setSave((s) => ({ ...s, busy: 'validating', error: null }));
@@ -126,17 +173,20 @@ export function useDraft(key: string) {
 
   /** Deploys the saved draft as the new active version; a refusal lists the issues that block it. */
   const activateNow = useCallback(async () => {
+    await saveNow();
     setSave((s) => ({ ...s, busy: 'activating', error: null }));
     try {
       const result = await activate(key, revision.current);
-      setSave((s) => ({ ...s, busy: null, activated: result.version }));
+      setSave((s) => ({ ...s, busy: null, activated: result.version, activeVersion: result.active_version }));
+      const orchestration = await getOrchestration(key).catch(() => null);
+      if (orchestration) setSave((s) => ({ ...s, versions: orchestration.versions, activeVersion: orchestration.active_version }));
     } catch (error) {
       if (signInAgain(error)) return;
       const issues = error instanceof ApiError ? issueSchema.array().safeParse(error.details) : null;
       if (issues?.success) setIssues(issues.data);
       setSave((s) => ({ ...s, busy: null, error: messageOf(error) }));
     }
-  }, [key, setIssues, signInAgain]);
+  }, [key, saveNow, setIssues, signInAgain]);
 
   return { status, save, saveNow, validateNow, activateNow };
 }

@@ -12,7 +12,8 @@ export const userSchema = z.looseObject({
   role: z.enum(['admin', 'ops', 'member']),
   display_name: z.string().nullable().optional(),
   active: z.boolean().optional(),
-  groups: z.array(z.string()).optional(),
+  /** Group names, or (newer servers) `{name, kind}` per group: either is read as the names. */
+  groups: z.array(z.union([z.string(), z.looseObject({ name: z.string() }).transform((g) => g.name)])).optional(),
 });
 
 export const sessionSchema = z.object({ user: userSchema, csrf_token: z.string() });
@@ -46,7 +47,7 @@ export const orchestrationSchema = z.looseObject({
   label: z.string(),
   active_version: z.number().nullable(),
   draft: draftSchema,
-  versions: z.array(z.looseObject({ number: z.number(), created_at: z.string(), created_by: z.string().nullable() })),
+  versions: z.array(z.looseObject({ number: z.number(), created_at: z.string(), created_by: z.string().nullable().optional() })),
 });
 
 export const validationSchema = z.looseObject({ key: z.string(), valid: z.boolean(), issues: z.array(issueSchema) });
@@ -77,3 +78,44 @@ export type Issue = z.infer<typeof issueSchema>;
 export type Draft = z.infer<typeof draftSchema>;
 export type Orchestration = z.infer<typeof orchestrationSchema>;
 export type OrchestrationSummary = z.infer<typeof orchestrationListSchema>['items'][number];
+
+/** A page of a listing (`?cursor=` for the next one). */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.looseObject({ items: z.array(item), next_cursor: z.string().nullable() });
+}
+
+export const groupSchema = z.looseObject({
+  name: z.string(),
+  kind: z.string().catch('group'),
+  label: z.string().nullable().optional(),
+});
+
+export const actionFieldSchema = z.looseObject({
+  name: z.string(),
+  type: z.string(),
+  required: z.boolean().catch(false),
+  description: z.string().optional(),
+});
+
+export const actionSchema = z.looseObject({
+  name: z.string(),
+  description: z.string().optional(),
+  inputs: z.array(actionFieldSchema),
+  outputs: z.array(actionFieldSchema).optional(),
+  open_inputs: z.boolean().optional(),
+});
+
+export const templateSummarySchema = z.looseObject({
+  name: z.string(),
+  key: z.string(),
+  label: z.string(),
+  description: z.string().nullable().optional(),
+});
+
+export const templateSchema = templateSummarySchema.extend({ document: orchestrationDocumentSchema });
+
+export type Group = z.infer<typeof groupSchema>;
+export type Action = z.infer<typeof actionSchema>;
+export type TemplateSummary = z.infer<typeof templateSummarySchema>;
+export type Version = z.infer<typeof versionSchema>;
+export type VersionSummary = Orchestration['versions'][number];

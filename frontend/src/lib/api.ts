@@ -6,16 +6,28 @@
 import type { z } from 'zod';
 
 import {
+  actionSchema,
   activationSchema,
+  groupSchema,
+  pageOf,
+  templateSchema,
+  templateSummarySchema,
+  userSchema,
+  versionSchema,
   apiErrorSchema,
   orchestrationListSchema,
   orchestrationSchema,
   sessionSchema,
   validationSchema,
   draftSchema,
+  type Action,
   type Draft,
+  type Group,
   type Orchestration,
   type Session,
+  type TemplateSummary,
+  type User,
+  type Version,
 } from './api-schemas';
 import type { OrchestrationDocument } from './document-schema';
 
@@ -106,4 +118,47 @@ export async function validateDocument(key: string, document: OrchestrationDocum
 
 export async function activate(key: string, revision: number) {
   return (await call('POST', `${path(key)}/activate`, activationSchema, { headers: { 'If-Match': `"${revision}"` } })).data;
+}
+
+/** Every item of a paged listing, page after page. */
+async function listAll<S extends z.ZodType>(basePath: string, item: S): Promise<z.infer<S>[]> {
+  const schema = pageOf(item);
+  const items: z.infer<S>[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = `?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page: z.infer<typeof schema> = (await call('GET', `${basePath}${query}`, schema)).data;
+    items.push(...(page.items as z.infer<S>[]));
+    cursor = page.next_cursor;
+  } while (cursor);
+  return items;
+}
+
+/** Creates an orchestration with `document` as its draft (409 when its key is taken). */
+export async function createOrchestration(document: OrchestrationDocument): Promise<Draft> {
+  return (await call('POST', '/api/orchestrations', draftSchema, { body: document })).data;
+}
+
+export async function getVersion(key: string, number: number): Promise<Version> {
+  return (await call('GET', `${path(key)}/versions/${number}`, versionSchema)).data;
+}
+
+export function listUsers(): Promise<User[]> {
+  return listAll('/api/users', userSchema);
+}
+
+export function listGroups(): Promise<Group[]> {
+  return listAll('/api/groups', groupSchema);
+}
+
+export function listActions(): Promise<Action[]> {
+  return listAll('/api/actions', actionSchema);
+}
+
+export function listTemplates(): Promise<TemplateSummary[]> {
+  return listAll('/api/templates', templateSummarySchema);
+}
+
+export async function getTemplate(name: string) {
+  return (await call('GET', `/api/templates/${encodeURIComponent(name)}`, templateSchema)).data;
 }

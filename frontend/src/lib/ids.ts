@@ -19,3 +19,20 @@ export function uniqueId(base: string, taken: ReadonlySet<string>): string {
     if (!taken.has(candidate)) return candidate;
   }
 }
+
+/** An orchestration key for a label (`^[a-z][a-z0-9_]{0,63}$`): "Contract approval" → `contract_approval`. */
+export function keyFromLabel(label: string): string {
+  const cleaned = label
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (cleaned === '') return 'orchestration';
+  const key = /^[a-z]/.test(cleaned) ? cleaned : `o_${cleaned}`;
+  return key.slice(0, MAX).replace(/_+$/, '');
+}
+
+export function isOrchestrationKey(key: string): boolean {
+  return /^[a-z][a-z0-9_]{0,63}$/.test(key);
+}

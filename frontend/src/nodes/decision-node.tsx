@@ -1,8 +1,8 @@
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
-import { memo, useEffect } from 'react';
+import { memo, useEffect, useRef } from 'react';
 
 import { DEFAULT_OUTCOME, type DecisionNode as DecisionNodeType } from '../lib/document';
-import { FiguresBadge, IssueMark } from './node-badges';
+import { DiffMark, FiguresBadge, IssueMark, useDiffClass } from './node-badges';
 
 /** A decision: one source handle per outcome, in order, then `default`. */
 function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
@@ -10,14 +10,23 @@ function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
   const handles = outcomes.map((o) => o.id).join(' ');
   const updateNodeInternals = useUpdateNodeInternals();
   // React Flow must measure the handles again when outcomes are added, removed or reordered.
-  useEffect(() => updateNodeInternals(id), [id, handles, updateNodeInternals]);
+  // Not on mount: React Flow measures new nodes itself, and an update then would make the
+  // initial fit cover this node alone (xyflow/xyflow#6018).
+  const measured = useRef(handles);
+  useEffect(() => {
+    if (measured.current === handles) return;
+    measured.current = handles;
+    updateNodeInternals(id);
+  }, [id, handles, updateNodeInternals]);
 
+  const diff = useDiffClass(id);
   return (
-    <div className="node node--decision">
+    <div className={`node node--decision${diff}`}>
       <Handle type="target" position={Position.Left} />
       <header className="node__header">
         <span className="node__kind">Decision</span>
         <IssueMark nodeId={id} />
+        <DiffMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
       <span className="node__label">{data.label || id}</span>

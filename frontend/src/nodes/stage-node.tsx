@@ -3,7 +3,8 @@ import { memo } from 'react';
 
 import { ERROR_HANDLE, NEXT_HANDLE, type StageNode as StageNodeType } from '../lib/document';
 import { flowStore } from '../store/use-flow-store';
-import { FiguresBadge, IssueMark } from './node-badges';
+import { DiffMark, FiguresBadge, IssueMark, useDiffClass } from './node-badges';
+import { useReadOnly } from '../store/view-store';
 
 const MIN_WIDTH = 240;
 const MIN_HEIGHT = 120;
@@ -11,10 +12,12 @@ const MIN_HEIGHT = 120;
 /** A stage: a box its steps live in, one outgoing edge on the right and the fault path below. */
 function StageNode({ id, data, selected }: NodeProps<StageNodeType>) {
   const { beginGesture, endGesture } = flowStore.getState();
+  const diff = useDiffClass(id);
+  const readOnly = useReadOnly();
   return (
-    <div className="node node--stage">
+    <div className={`node node--stage${diff}`}>
       <NodeResizer
-        isVisible={Boolean(selected)}
+        isVisible={Boolean(selected) && !readOnly}
         minWidth={MIN_WIDTH}
         minHeight={MIN_HEIGHT}
         onResizeStart={beginGesture}
@@ -25,6 +28,7 @@ function StageNode({ id, data, selected }: NodeProps<StageNodeType>) {
         <span className="node__kind">Stage</span>
         <span className="node__label">{data.label || id}</span>
         <IssueMark nodeId={id} />
+        <DiffMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
       {data.entry ? <p className="node__detail">Waits for: {data.entry.condition}</p> : null}

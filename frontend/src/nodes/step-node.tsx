@@ -2,8 +2,9 @@ import type { NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 
 import type { NodeContent, StepNode as StepNodeType } from '../lib/document';
+import { describeDuration } from '../lib/duration';
 import { STEP_LABELS } from '../store/node-defaults';
-import { FiguresBadge, IssueMark } from './node-badges';
+import { DiffMark, FiguresBadge, IssueMark, useDiffClass } from './node-badges';
 
 /** One line that says what the step does: who works on it, which action runs, what it waits for. */
 function summary(node: NodeContent<StepNodeType>): string {
@@ -15,7 +16,7 @@ function summary(node: NodeContent<StepNodeType>): string {
     case 'background':
       return node.data.action ? `Runs ${node.data.action}` : 'No action yet';
     case 'wait':
-      if (node.data.timer?.duration) return `Timer ${node.data.timer.duration}`;
+      if (node.data.timer?.duration) return `Timer ${describeDuration(node.data.timer.duration)}`;
       if (node.data.timer?.at) return `Until ${node.data.timer.at}`;
       if (node.data.event) return `Event ${node.data.event.name}`;
       if (node.data.until) return `Until ${node.data.until}`;
@@ -26,11 +27,13 @@ function summary(node: NodeContent<StepNodeType>): string {
 /** A step (interactive, background or wait). Steps have no edges: their stage runs them. */
 function StepNode({ id, type, data }: NodeProps<StepNodeType>) {
   const after = data.start?.when === 'after' ? data.start.steps ?? [] : [];
+  const diff = useDiffClass(id);
   return (
-    <div className={`node node--step node--${type}`}>
+    <div className={`node node--step node--${type}${diff}`}>
       <header className="node__header">
         <span className="node__kind">{STEP_LABELS[type]}</span>
         <IssueMark nodeId={id} />
+        <DiffMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
       <span className="node__label">{data.label || id}</span>

@@ -31,6 +31,7 @@ describe('BuilderPage', () => {
       if (init?.method === 'PUT') {
         return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
       }
+      if (!url.startsWith('/api/orchestrations')) return Response.json({ items: [], next_cursor: null });
       expect(url).toBe('/api/orchestrations/contract_approval');
       return Response.json({
         key: 'contract_approval', label: 'Contract approval', active_version: 1, versions: [],
@@ -58,7 +59,7 @@ describe('BuilderPage', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
     await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Saved (revision 4)'));
-    const [url, init] = fetch.mock.calls.at(-1) ?? [];
+    const [url, init] = fetch.mock.calls.filter(([, i]) => i?.method === 'PUT').at(-1) ?? [];
     expect(url).toBe('/api/orchestrations/contract_approval/draft');
     expect(init?.headers).toMatchObject({ 'If-Match': '"3"', 'Content-Type': 'application/json', 'X-CSRF-Token': 'csrf-1' });
     const saved = JSON.parse(String(init?.body));
@@ -74,10 +75,10 @@ describe('BuilderPage', () => {
   });
 
   it('says why a draft cannot be opened', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => Response.json({
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => url.startsWith('/api/orchestrations') ? Response.json({
       key: 'broken', label: 'Broken', active_version: null, versions: [],
       draft: draft(1, { key: 'broken', nodes: [{ id: 'x', type: 'teleport' }], edges: [] }, []),
-    })));
+    }) : Response.json({ items: [], next_cursor: null })));
     render(
       <MemoryRouter initialEntries={['/builder/broken']}>
         <Routes>

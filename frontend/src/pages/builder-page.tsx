@@ -1,20 +1,61 @@
 import { ReactFlowProvider } from '@xyflow/react';
+import { useCallback, useState } from 'react';
 import { useParams } from 'react-router';
 
 import { BuilderToolbar } from '../components/builder-toolbar';
 import { FlowCanvas } from '../components/flow-canvas';
+import { Inspector } from '../components/inspector/inspector';
 import { IssuesPanel } from '../components/issues-panel';
 import { Palette } from '../components/palette';
+import { ShortcutsHelp } from '../components/shortcuts-help';
+import { VersionsPanel } from '../components/versions-panel';
+import { ViewBanner } from '../components/view-banner';
+import { useBuilderView } from '../hooks/use-builder-view';
 import { useDraft } from '../hooks/use-draft';
+import { useHasChanges, useWarnBeforeLeaving } from '../hooks/use-has-changes';
 import { useKeyboardShortcuts } from '../hooks/use-keyboard-shortcuts';
-import { useFlowStore } from '../store/use-flow-store';
+import { needsLayout } from '../lib/document';
+import { downloadDocument, readDocumentFile } from '../lib/files';
+import { layout } from '../lib/layout';
+import { useNoticeStore } from '../store/notice-store';
+import { flowStore, useFlowStore } from '../store/use-flow-store';
+import { useViewStore } from '../store/view-store';
 
-/** /builder/<key>: the draft of one orchestration on the canvas. */
+/** /builder/<key>: the draft of one orchestration on the canvas (`?version=n`, `?compare=a..b`: read only). */
 export function BuilderPage() {
   const { key = '' } = useParams();
   const { status, save, saveNow, validateNow, activateNow } = useDraft(key);
   const label = useFlowStore((s) => s.meta.label);
-  useKeyboardShortcuts(saveNow);
+  const readOnly = useViewStore((s) => s.view.mode !== 'draft');
+  const changed = useHasChanges(save.savedJson);
+  const show = useNoticeStore((s) => s.show);
+  const [help, setHelp] = useState(false);
+  const view = useBuilderView(key, status.state === 'ready', saveNow);
+  const openHelp = useCallback(() => setHelp(true), []);
+  const closeHelp = useCallback(() => setHelp(false), []);
+  const saveShortcut = useCallback(() => void saveNow(), [saveNow]);
+  useKeyboardShortcuts(saveShortcut, openHelp);
+  useWarnBeforeLeaving(changed || save.busy === 'saving');
+
+  const importFile = async (file: File) => {
+    try {
+      const document = await readDocumentFile(file);
+      flowStore.getState().replaceDocument({ ...document, key });
+      if (needsLayout(document)) {
+        const { nodes, edges, applyLayout } = flowStore.getState();
+        applyLayout(await layout(nodes, edges));
+      }
+      show(`Imported ${file.name}${document.key !== key ? ` (its key ${document.key} became ${key})` : ''}. Undo puts the draft back.`, 'info');
+    } catch (error) {
+      show(`Cannot import ${file.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  const exportDocument = () => {
+    const v = useViewStore.getState().view;
+    const suffix = v.mode === 'version' ? `-v${v.version}` : '';
+    downloadDocument(flowStore.getState().toDocument(), `${key}${suffix}.json`);
+  };
 
   if (status.state === 'loading') return <main className="page-message" aria-busy="true">Loading {key}…</main>;
   if (status.state === 'failed') {
@@ -28,17 +69,31 @@ export function BuilderPage() {
   }
   return (
     <ReactFlowProvider>
-      <main className="builder">
+      <main className={`builder${readOnly ? ' builder--read-only' : ''}`}>
         <BuilderToolbar
           title={label || key}
           save={save}
+          changed={changed}
           onSave={() => void saveNow()}
           onValidate={() => void validateNow()}
           onActivate={() => void activateNow()}
+          onExport={exportDocument}
+          onImport={(file) => void importFile(file)}
+          onHelp={openHelp}
         />
-        <Palette />
-        <FlowCanvas />
-        <IssuesPanel />
+        <aside className="sidebar sidebar--left">
+          {readOnly ? null : <Palette />}
+          <VersionsPanel versions={save.versions} activeVersion={save.activeVersion} onGo={view.go} />
+        </aside>
+        <div className="canvas-area">
+          <ViewBanner loading={view.loading} error={view.error} onGo={view.go} />
+          <FlowCanvas />
+        </div>
+        <aside className="sidebar sidebar--right">
+          <Inspector />
+          <IssuesPanel />
+        </aside>
+        {help ? <ShortcutsHelp onClose={closeHelp} /> : null}
       </main>
     </ReactFlowProvider>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 
+import { NewOrchestration } from '../components/new-orchestration';
 import { listOrchestrations } from '../lib/api';
 import type { OrchestrationSummary } from '../lib/api-schemas';
 
@@ -8,6 +9,7 @@ import type { OrchestrationSummary } from '../lib/api-schemas';
 export function HomePage() {
   const [items, setItems] = useState<OrchestrationSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
 
   useEffect(() => {
     listOrchestrations()
@@ -18,6 +20,13 @@ export function HomePage() {
   return (
     <main className="page">
       <h1>Orchestrations</h1>
+      {creating ? (
+        <NewOrchestration onCancel={() => setCreating(false)} />
+      ) : (
+        <div className="page-actions">
+          <button type="button" className="primary" onClick={() => setCreating(true)}>New orchestration</button>
+        </div>
+      )}
       {error ? <p role="alert">{error}</p> : null}
       {items === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {items?.length === 0 ? <p>No orchestrations yet.</p> : null}

@@ -282,3 +282,40 @@ describe('history', () => {
     expect(s.getState().meta.key).toBe('contract_approval');
   });
 });
+
+describe('inspector edits and keyboard moves', () => {
+  it('updates one node’s data as one undoable entry, only for the right type', () => {
+    const s = store();
+    s.getState().updateNodeData('ask', 'interactive', (d) => ({ ...d, due: 'P1D' }));
+    expect(node(s, 'ask').data).toMatchObject({ due: 'P1D' });
+    s.getState().updateNodeData('ask', 'stage', (d) => ({ ...d, label: 'nope' }));
+    expect(node(s, 'ask').data.label).toBe('Ask');
+    expect(past(s)).toBe(1);
+    s.temporal.getState().undo();
+    expect(node(s, 'ask').data).not.toHaveProperty('due');
+  });
+
+  it('moves the selected nodes, a step kept inside its stage and moved with it when both are selected', () => {
+    const s = store();
+    s.getState().select(['review', 'ask', 'done']);
+    s.getState().moveSelected(16, 32);
+    expect(node(s, 'review').position).toEqual({ x: 116, y: 32 });
+    expect(node(s, 'ask').position).toEqual({ x: 20, y: 56 }); // relative to its stage, which moved
+    expect(node(s, 'done').position).toEqual({ x: 816, y: 32 });
+    s.getState().select(['ask']);
+    s.getState().moveSelected(-64, -64);
+    expect(node(s, 'ask').position).toEqual({ x: 0, y: 56 });
+    s.getState().moveSelected(1000, 1000);
+    expect(node(s, 'ask').position).toEqual({ x: 40, y: 144 }); // 320 - 280, 200 - 56
+    expect(past(s)).toBe(3);
+  });
+
+  it('replaces the document as one undoable change (an import)', () => {
+    const s = store();
+    s.getState().replaceDocument(parseDocument(structuredClone(contractApproval)));
+    expect(s.getState().meta.key).toBe('contract_approval');
+    expect(past(s)).toBe(1);
+    s.temporal.getState().undo();
+    expect(s.getState().meta.key).toBe('expense');
+  });
+});

@@ -45,8 +45,12 @@ export type AddResult = { id: string } | { problem: string };
 
 export type FlowState = HistoryState & {
   clipboard: Clipboard | null;
+  /** Counts documents loaded and layouts applied: the canvas fits them into view (never an undo entry). */
+  arrangements: number;
   /** Replace everything with this document; forgets the history. */
   load: (document: OrchestrationDocument) => void;
+  /** Replace everything with this document as one undoable change (an import). */
+  replaceDocument: (document: OrchestrationDocument) => void;
   /** The document as the canvas has it now. */
   toDocument: () => OrchestrationDocument;
   applyNodeChanges: (changes: NodeChange<FlowNode>[]) => void;
@@ -69,9 +73,17 @@ export type FlowState = HistoryState & {
   dropStep: (stepId: string) => void;
   applyLayout: (placements: ReadonlyMap<string, Placement>) => void;
   updateMeta: (meta: DocumentMeta) => void;
+  /** The inspector's edit of one node's data (nothing happens when the node is not of `type`). */
+  updateNodeData: <T extends FlowNode['type']>(id: string, type: T, update: (data: NodeDataOf<T>) => NodeDataOf<T>) => void;
+  /** An edit of nodes and edges together (a decision outcome renamed with its edge). */
+  updateGraph: (update: (graph: { nodes: FlowNode[]; edges: FlowEdge[] }) => { nodes: FlowNode[]; edges: FlowEdge[] }) => void;
+  /** Moves the selected nodes (keyboard arrows); steps stay inside their stage. */
+  moveSelected: (dx: number, dy: number) => void;
   beginGesture: () => void;
   endGesture: () => void;
 };
+
+export type NodeDataOf<T extends FlowNode['type']> = Extract<FlowNode, { type: T }>['data'];
 
 export type FlowStore = StoreApi<FlowState> & { temporal: StoreApi<TemporalState<HistoryState>> };
 
@@ -210,11 +222,14 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
         return {
           ...initial,
           clipboard: null,
+          arrangements: 0,
 
           load: (doc) => {
-            set({ ...documentToFlow(doc) });
+            set({ ...documentToFlow(doc), arrangements: get().arrangements + 1 });
             history().clear();
           },
+
+          replaceDocument: (doc) => set({ ...documentToFlow(doc) }),
 
           toDocument: () => {
             const { meta, nodes, edges } = get();
@@ -326,6 +341,7 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
 
           applyLayout: (placements) => {
             set({
+              arrangements: get().arrangements + 1,
               nodes: get().nodes.map((node) => {
                 const placement = placements.get(node.id);
                 if (!placement) return node;
@@ -336,6 +352,46 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
           },
 
           updateMeta: (meta) => set({ meta }),
+
+          updateNodeData: (id, type, update) => {
+            const { nodes } = get();
+            const index = nodes.findIndex((n) => n.id === id && n.type === type);
+            const node = nodes[index];
+            if (!node) return;
+            const data = update(node.data as NodeDataOf<typeof type>);
+            if (data === node.data) return;
+            set({ nodes: nodes.map((n, i) => (i === index ? ({ ...n, data } as FlowNode) : n)) });
+          },
+
+          updateGraph: (update) => {
+            const { nodes, edges } = get();
+            const next = update({ nodes, edges });
+            if (next.nodes === nodes && next.edges === edges) return;
+            set({ nodes: next.nodes, edges: next.edges });
+          },
+
+          moveSelected: (dx, dy) => {
+            const { nodes } = get();
+            const chosen = new Set(nodes.filter((n) => n.selected).map((n) => n.id));
+            if (chosen.size === 0) return;
+            set({
+              nodes: nodes.map((node) => {
+                // A step moves with its stage when both are selected.
+                if (!chosen.has(node.id) || (node.parentId !== undefined && chosen.has(node.parentId))) return node;
+                let { x, y } = node.position;
+                x += dx;
+                y += dy;
+                const stage = node.parentId === undefined ? undefined : nodes.find((n) => n.id === node.parentId);
+                if (isStage(stage)) {
+                  const outer = sizeOf(stage);
+                  const inner = sizeOf(node);
+                  x = clamp(x, 0, outer.width - inner.width);
+                  y = clamp(y, STAGE_HEADER, outer.height - inner.height);
+                }
+                return { ...node, position: { x, y } };
+              }),
+            });
+          },
 
           beginGesture: () => {
             if (gestureStart) return;

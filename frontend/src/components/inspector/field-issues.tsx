@@ -1,0 +1,24 @@
+/** The server's issues about one field, shown under it (node null: the document's own fields). */
+import type { Issue } from '../../lib/api-schemas';
+import { useShallow } from 'zustand/react/shallow';
+
+import { useIssuesStore } from '../../store/issues-store';
+
+export function useFieldIssues(node: string | null, field: string): Issue[] {
+  return useIssuesStore(useShallow((s) => s.issues.filter((i) => i.node === node && i.field === field && !i.edge)));
+}
+
+/** Issue lines for a field; `id` lets the input point at them with aria-describedby. */
+export function FieldIssues({ issues, id }: { issues: Issue[]; id: string }) {
+  if (issues.length === 0) return null;
+  return (
+    <ul className="field-issues" id={id}>
+      {issues.map((issue, index) => (
+        <li key={index} className={`field-issue field-issue--${issue.severity}`} role={issue.severity === 'error' ? 'alert' : undefined}>
+          {issue.message}
+          {issue.column !== undefined && !/column \d+/.test(issue.message) ? ` (column ${issue.column})` : ''}
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * What the builder's canvas shows: the draft (editable), an earlier version (read
+ * only) or a comparison of two versions (read only, changes highlighted). The
+ * diff lives here, apart from `nodes`: a node reads its own status with a narrow
+ * selector.
+ */
+import { create } from 'zustand';
+
+import type { DiffStatus, DocumentDiff } from '../lib/document-diff';
+
+/** A version number, or the draft. */
+export type VersionRef = number | 'draft';
+
+export type BuilderView =
+  | { mode: 'draft' }
+  | { mode: 'version'; version: number }
+  | { mode: 'diff'; from: VersionRef; to: VersionRef };
+
+type ViewState = {
+  view: BuilderView;
+  diff: DocumentDiff | null;
+  setView: (view: BuilderView, diff?: DocumentDiff | null) => void;
+};
+
+export const useViewStore = create<ViewState>()((set) => ({
+  view: { mode: 'draft' },
+  diff: null,
+  setView: (view, diff = null) => set({ view, diff }),
+}));
+
+export function useReadOnly(): boolean {
+  return useViewStore((s) => s.view.mode !== 'draft');
+}
+
+export function useNodeDiff(nodeId: string): DiffStatus | undefined {
+  return useViewStore((s) => s.diff?.nodes[nodeId]);
+}
+
+export function useEdgeDiff(edgeId: string): DiffStatus | undefined {
+  return useViewStore((s) => s.diff?.edges[edgeId]);
+}
+
+export function versionLabel(ref: VersionRef): string {
+  return ref === 'draft' ? 'the draft' : `version ${ref}`;
+}
