@@ -1292,12 +1292,13 @@ class Engine:
     def _trigger(self, tx: Transaction, record: Record, on: str, before: dict[str, Any] | None) -> list[str]:
         started = []
         now_scope = self.clock.now()
-        for version in tx.find(Version, trigger_object=record.object):
-            orch = tx.get(Orchestration, version.orchestration)
-            if orch is None or orch.active_version != version.number:
-                continue
-            spec = self.spec(version.orchestration, version.number, tx=tx)
+        # Active versions come from the orchestration rows and compiled specs (cached):
+        # reading the versions themselves would decode every document on every save.
+        for orch in self._active_orchestrations(tx):
+            spec = self.spec(orch.id, orch.active_version, tx=tx)
             trigger = spec.trigger
+            if trigger.object != record.object:
+                continue
             if trigger.type != "record" or on not in trigger.on:
                 continue
             if not self._trigger_holds(spec, _record_scope(record), now_scope):
@@ -1318,10 +1319,11 @@ class Engine:
         except ExpressionError:
             return False  # a record that lacks the fields the condition reads does not match
 
+    def _active_orchestrations(self, tx: Transaction) -> list[Orchestration]:
+        return sorted((o for o in tx.find(Orchestration) if o.active_version is not None), key=lambda o: o.id)
+
     def _buffers(self, tx: Transaction, name: str) -> bool:
-        for orch in tx.find(Orchestration):
-            if orch.active_version is None:
-                continue
+        for orch in self._active_orchestrations(tx):
             spec = self.spec(orch.id, orch.active_version, tx=tx)
             if any(s.event_name == name and s.buffer for s in spec.steps.values()):
                 return True
