@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key()
 
-    from builder import api, auth, errors, live
+    from builder import api, auth, errors, inbox, live
     from builder.extensions import overture, sock
 
     errors.init_app(app)
@@ -58,4 +58,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from builder import spa
     app.register_blueprint(spa.bp)
     live.init_app(app)
+    inbox.init_app(app)
     return app

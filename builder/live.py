@@ -36,7 +36,7 @@ from marshmallow import ValidationError, fields, validate
 from simple_websocket import ConnectionClosed
 
 from builder.api.common import StrictSchema
-from builder.auth import current
+from builder.auth import Principal, current
 from builder.errors import ApiError
 from builder.extensions import sock, state
 from runtime import insights
@@ -174,6 +174,7 @@ class Hub:
         self._lock = threading.Lock()
         self._live: dict[str, set[LiveSubscriber]] = {}
         self._runs: dict[str, set[RunSubscriber]] = {}
+        self._listeners: set[Callable[[list[RunEvent]], None]] = set()  # every new batch of events (builder/inbox.py)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._position: int | None = None
@@ -207,6 +208,16 @@ class Hub:
             sub.floor = self._position
             self._runs.setdefault(sub.run_id, set()).add(sub)
             return self._position
+
+    def listen(self, listener: Callable[[list[RunEvent]], None]) -> None:
+        """Call ``listener`` from the poller thread with each new batch of events (keep it quick)."""
+        with self._lock:
+            self._listeners.add(listener)
+            self._ensure_running()
+
+    def unlisten(self, listener: Callable[[list[RunEvent]], None]) -> None:
+        with self._lock:
+            self._listeners.discard(listener)
 
     def unsubscribe(self, sub: LiveSubscriber | RunSubscriber) -> None:
         with self._lock:
@@ -245,7 +256,7 @@ class Hub:
                 log.exception("live: tick failed")
                 busy = False
             with self._lock:
-                if not self._live and not self._runs:
+                if not self._live and not self._runs and not self._listeners:
                     self._idle_since = self._idle_since or started
                     if started - self._idle_since > _IDLE_EXIT:
                         self._thread = None
@@ -302,7 +313,13 @@ class Hub:
             for run_id, run_events in by_run.items():
                 for sub in self._runs.get(run_id, ()):
                     sub.offer(run_events)
+            listeners = list(self._listeners) if events else []
             self._position = max(self._position or 0, end)
+        for listener in listeners:
+            try:
+                listener(events)
+            except Exception:  # a listener's failure must not stop the figures and run streams
+                log.exception("live: event listener failed")
         return applied.events >= self.projector.batch or end - start >= _CHUNK
 
     def run_key(self, run_id: str) -> tuple[str, int] | None:
@@ -448,9 +465,9 @@ def query(schema: StrictSchema) -> dict[str, Any]:
         raise ApiError(400, "bad_query", "the query string does not fit: see details", exc.messages) from None
 
 
-@bp.before_request
-def _authenticate() -> None:
-    """Refuse the handshake itself (an HTTP error, not an upgraded socket)."""
+def screen_principal() -> Principal:
+    """The person opening a websocket; the handshake is refused (an HTTP error, not an
+    upgraded socket) for another site's page, nobody signed in, or a bearer token."""
     origin = request.headers.get("Origin")
     if origin and origin.split("://", 1)[-1] != request.host:
         raise ApiError(403, "cross_origin", "websockets are only served to pages of this site")
@@ -459,6 +476,13 @@ def _authenticate() -> None:
         raise ApiError(401, "unauthenticated", "sign in first (POST /api/session)")
     if not principal.is_user:
         raise ApiError(403, "forbidden", "API tokens may not open live streams; sign in as a person")
+    return principal
+
+
+@bp.before_request
+def _authenticate() -> None:
+    """Refuse the handshake itself (an HTTP error, not an upgraded socket)."""
+    principal = screen_principal()
     if request.endpoint == "live.live_figures":
         if principal.role not in ("admin", "ops"):
             raise ApiError(403, "forbidden", f"live figures need the role ops or admin; you are {principal.role}")

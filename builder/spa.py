@@ -27,6 +27,7 @@ DEEP_LINKS = (
     "/login",
     "/builder/<key>",
     "/monitor/<key>",
+    "/runs",
     "/runs/<run_id>",
     "/work",
     "/records/<object_name>",

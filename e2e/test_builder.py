@@ -2,9 +2,8 @@
 drawing a graph from the palette, the server's issues, undo/redo, copy/paste, and the
 JSON export/import round trip.
 
-Not covered yet (on purpose): the properties panel the front end is adding (assignee,
-forms, conditions); the full "admin builds contract approval from a blank canvas and a
-run follows the drawn graph" test comes with it.
+The properties panel (assignees, forms, conditions) and the full "admin builds a contract
+approval from a blank canvas and a run follows the drawn graph" are in test_build_contract.py.
 """
 
 from __future__ import annotations

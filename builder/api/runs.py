@@ -16,9 +16,10 @@ from marshmallow import fields, validate
 from builder.api.common import NoBody, StrictSchema, body, limit_arg, paginate, uses
 from builder.api.params import MAX_INT32, MAX_INT64, CommaSeparated, caller, newest_first, optional_body, query
 from builder.auth import roles, tokens_allowed
-from builder.extensions import engine
+from builder.extensions import engine, state
 from builder.queries import may_see_record, may_see_run, run_keys
 from runtime.errors import NotFound
+from runtime.model import WorkItem
 
 bp = Blueprint("runs", __name__, url_prefix="/api/runs")
 
@@ -89,7 +90,24 @@ def list_runs() -> Any:
     page = paginate([{"id": run_id, "started_at": at} for run_id, at in keys], lambda k: newest_first(k["started_at"], k["id"]))
     ids = [k["id"] for k in page["items"]]
     summaries = {r["id"]: r for r in engine().runs(id=tuple(ids))} if ids else {}
-    return jsonify({"items": [summaries[i] for i in ids if i in summaries], "next_cursor": page["next_cursor"]})
+    balls = _balls(ids)
+    items = [{**summaries[i], "ball": balls.get(i, [])} for i in ids if i in summaries]
+    return jsonify({"items": items, "next_cursor": page["next_cursor"]})
+
+
+def _balls(run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Who holds the ball in each run: the assignees of its open work items (one read for the page)."""
+    if not run_ids:
+        return {}
+    with state().store.transaction(write=False) as tx:
+        items = tx.find(WorkItem, run_id=tuple(run_ids), status=("open", "claimed"))
+    balls: dict[str, list[dict[str, Any]]] = {}
+    for item in sorted(items, key=lambda i: (i.created_at, i.id)):
+        balls.setdefault(item.run_id, []).append({
+            "type": item.assignee_type, "value": item.assignee_value, "step": item.step_id,
+            "work_item": item.id, "claimed_by": item.claimed_by,
+        })
+    return balls
 
 
 @bp.get("/<run_id>")

@@ -275,3 +275,14 @@ def test_garbage_bodies_are_4xx_json_errors_everywhere(ada, login):
     assert len(otto.get("/api/records/contract").get_json()["items"]) == 1
     assert otto.get(f"/api/records/contract/{record['id']}").get_json()["revision"] == 0
     assert ada.get("/api/orchestrations/expense").get_json()["draft"]["revision"] == 1
+
+
+def test_the_runs_list_says_who_holds_the_ball(ada, login):
+    sam, otto = login("sam"), login("otto")
+    run = start(sam)
+    (listed,) = [r for r in otto.get("/api/runs").get_json()["items"] if r["id"] == run["id"]]
+    assert [(b["type"], b["value"], b["step"]) for b in listed["ball"]] == [("group", "finance", "approve")]
+    assert listed["current_node"] == "review"
+    assert otto.post(f"/api/runs/{run['id']}/cancel").status_code == 200
+    (listed,) = [r for r in otto.get("/api/runs").get_json()["items"] if r["id"] == run["id"]]
+    assert listed["ball"] == []

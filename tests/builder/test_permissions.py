@@ -66,6 +66,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/orchestrations/<key>/activate"): May(frozenset({A})),
     ("GET", "/api/orchestrations/<key>/versions/<int(max=2147483647):number>"): May(PEOPLE),
     ("GET", "/api/orchestrations/<key>/insights"): May(STAFF),
+    ("GET", "/api/orchestrations/<key>/metrics"): May(STAFF),
     ("GET", "/api/actions"): May(frozenset({A})),
     ("GET", "/api/templates"): May(frozenset({A})),
     ("GET", "/api/templates/<name>"): May(frozenset({A})),
@@ -96,6 +97,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     # Websockets: checked with a real handshake (101 = allowed).
     ("WS", "/ws/live"): May(STAFF),
     ("WS", "/ws/runs/<run_id>"): May(frozenset({A, O, M}), hidden=True),
+    ("WS", "/ws/inbox"): May(PEOPLE),  # each person's own open work
 }
 
 #: Routes left out on purpose: the single-page app's index.html and its assets are

@@ -2,6 +2,9 @@ import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, useNodesData, type Edge
 import { memo } from 'react';
 
 import { DEFAULT_OUTCOME, ERROR_HANDLE, type FlowEdge, type FlowNode, type NodeContent } from '../lib/document';
+import { edgeWeight } from '../lib/heat';
+import { useEdgeTaken, useOverlayStore } from '../store/overlay-store';
+import { usePathEdge } from '../store/run-path-store';
 import { useEdgeDiff } from '../store/view-store';
 
 /** What an edge says on the canvas: its own label, else the outcome it stands for, else nothing. */
@@ -25,10 +28,32 @@ function OrchestrationEdge(props: EdgeProps<FlowEdge>) {
   const label = edgeLabel({ data, sourceHandle: sourceHandleId }, sourceNode);
   const isError = sourceNode?.type === 'stage' && sourceHandleId === ERROR_HANDLE;
   const diff = useEdgeDiff(id);
-  const classes = [isError ? 'edge--error' : selected ? 'edge--selected' : '', diff ? `edge--diff-${diff}` : ''].filter(Boolean).join(' ');
+  // Overlays: how often the path was taken (monitor), whether this run took it (run detail).
+  const taken = useEdgeTaken(id);
+  const busiest = useOverlayStore((s) => s.busiestEdge);
+  const ranHere = usePathEdge(id);
+  const classes = [
+    isError ? 'edge--error' : selected ? 'edge--selected' : '',
+    diff ? `edge--diff-${diff}` : '',
+    ranHere !== undefined ? (ranHere > 0 ? 'edge--taken' : 'edge--not-taken') : '',
+  ].filter(Boolean).join(' ');
+  const style = taken !== undefined ? { strokeWidth: edgeWeight(taken, busiest) } : undefined;
+  const count = taken ?? (ranHere ? ranHere : undefined);
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={classes || undefined} />
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={classes || undefined} style={style} />
+      {count !== undefined ? (
+        <EdgeLabelRenderer>
+          <span
+            className="edge-count"
+            data-testid={`taken-${id}`}
+            title={taken !== undefined ? `Taken ${taken} times in the window` : `This run took it ${count} time(s)`}
+            style={{ transform: `translate(-50%, 0) translate(${labelX}px, ${labelY + 8}px)` }}
+          >
+            {taken !== undefined ? count : `×${count}`}
+          </span>
+        </EdgeLabelRenderer>
+      ) : null}
       {label ? (
         <EdgeLabelRenderer>
           <span

@@ -119,3 +119,96 @@ export type Action = z.infer<typeof actionSchema>;
 export type TemplateSummary = z.infer<typeof templateSummarySchema>;
 export type Version = z.infer<typeof versionSchema>;
 export type VersionSummary = Orchestration['versions'][number];
+
+// ------------------------------------------------------------------ runs (the Monitor)
+
+export const RUN_STATUSES = ['in_progress', 'suspended', 'error', 'completed', 'cancelled'] as const;
+
+export const ballSchema = z.looseObject({
+  type: z.string(),
+  value: z.string(),
+  step: z.string().optional(),
+  work_item: z.string().optional(),
+  claimed_by: z.string().nullable().optional(),
+});
+
+export const runErrorSchema = z.looseObject({
+  message: z.string(),
+  node: z.string().nullable().optional(),
+  field: z.string().nullable().optional(),
+});
+
+export const runSummarySchema = z.looseObject({
+  id: z.string(),
+  orchestration: z.string(),
+  version: z.number(),
+  status: z.enum(RUN_STATUSES),
+  current_node: z.string().nullable(),
+  started_by: z.string().nullable(),
+  started_at: z.string(),
+  ended_at: z.string().nullable(),
+  updated_at: z.string().optional(),
+  record: z.looseObject({ object: z.string(), id: z.string() }).nullable(),
+  error: runErrorSchema.nullable(),
+  ball: z.array(ballSchema).optional(),
+});
+
+export const workItemSchema = z.looseObject({
+  id: z.string(),
+  run_id: z.string(),
+  step_id: z.string(),
+  stage_id: z.string().nullable().optional(),
+  label: z.string().nullable().optional(),
+  assignee: z.looseObject({ type: z.string(), value: z.string() }),
+  status: z.string(),
+  claimed_by: z.string().nullable().optional(),
+  created_at: z.string(),
+  due_at: z.string().nullable().optional(),
+  overdue: z.boolean().optional(),
+});
+
+export const runSchema = runSummarySchema.extend({
+  label: z.string(),
+  inputs: z.record(z.string(), z.unknown()),
+  vars: z.record(z.string(), z.unknown()),
+  current_stage: z.string().nullable(),
+  stages: z.array(z.looseObject({ id: z.string(), label: z.string().nullable().optional(), status: z.string(), visits: z.number() })),
+  steps: z.array(z.looseObject({
+    id: z.string(),
+    stage: z.string(),
+    type: z.string(),
+    label: z.string().nullable().optional(),
+    status: z.string(),
+    error: z.string().nullable().optional(),
+    attempts: z.number().optional(),
+    completed_by: z.string().nullable().optional(),
+  })),
+  work_items: z.array(workItemSchema),
+  ball: z.array(ballSchema),
+});
+
+export const metricsSchema = z.looseObject({
+  orchestration: z.string(),
+  version: z.number().nullable(),
+  runs: z.number(),
+  by_status: z.record(z.string(), z.number()),
+  average_run_seconds: z.number().nullable(),
+  completion_rate: z.number().nullable(),
+  failed_runs: z.number(),
+  started_per_day: z.array(z.looseObject({ day: z.string(), runs: z.number() })),
+  stages: z.array(z.looseObject({
+    id: z.string(),
+    label: z.string(),
+    completed: z.number(),
+    average_seconds: z.number().nullable(),
+    total_seconds: z.number(),
+    p50: z.number().nullable(),
+    p95: z.number().nullable(),
+  })),
+});
+
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export type RunSummary = z.infer<typeof runSummarySchema>;
+export type Run = z.infer<typeof runSchema>;
+export type WorkItem = z.infer<typeof workItemSchema>;
+export type Metrics = z.infer<typeof metricsSchema>;

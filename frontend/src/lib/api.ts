@@ -3,7 +3,7 @@
  * Writes carry the session's CSRF token (`X-CSRF-Token`), which `POST /api/session`
  * and `GET /api/session` give.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 
 import {
   actionSchema,
@@ -28,8 +28,27 @@ import {
   type TemplateSummary,
   type User,
   type Version,
+  metricsSchema,
+  runSchema,
+  runSummarySchema,
+  workItemSchema,
+  type Metrics,
+  type Run,
+  type RunStatus,
+  type RunSummary,
 } from './api-schemas';
+import { runEventSchema, type RunEvent } from './run-events';
 import type { OrchestrationDocument } from './document-schema';
+import * as guide from './work-schemas';
+import type {
+  Notification,
+  RecordDetail,
+  RecordType,
+  Run as GuideRun,
+  SavedRecord,
+  WorkItem as WorkGuideItem,
+  WorkItemDetail,
+} from './work-schemas';
 
 export class ApiError extends Error {
   constructor(
@@ -126,7 +145,7 @@ async function listAll<S extends z.ZodType>(basePath: string, item: S): Promise<
   const items: z.infer<S>[] = [];
   let cursor: string | null = null;
   do {
-    const query: string = `?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const query: string = `${basePath.includes('?') ? '&' : '?'}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const page: z.infer<typeof schema> = (await call('GET', `${basePath}${query}`, schema)).data;
     items.push(...(page.items as z.infer<S>[]));
     cursor = page.next_cursor;
@@ -161,4 +180,117 @@ export function listTemplates(): Promise<TemplateSummary[]> {
 
 export async function getTemplate(name: string) {
   return (await call('GET', `/api/templates/${encodeURIComponent(name)}`, templateSchema)).data;
+}
+
+// ------------------------------------------------------------------ runs (the Monitor)
+
+export type RunFilters = {
+  orchestration?: string;
+  version?: number;
+  status?: RunStatus[];
+  stage?: string;
+  assignee?: string;
+  started_after?: string;
+  started_before?: string;
+};
+
+/** The query string of GET /api/runs for these filters (empty ones left out). */
+export function runQuery(filters: RunFilters, cursor?: string | null, limit = 50): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(filters)) {
+    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0)) continue;
+    params.set(name, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  params.set('limit', String(limit));
+  if (cursor) params.set('cursor', cursor);
+  return params.toString();
+}
+
+/** One page of runs, newest first. */
+export async function listRuns(filters: RunFilters, cursor?: string | null) {
+  return (await call('GET', `/api/runs?${runQuery(filters, cursor)}`, pageOf(runSummarySchema))).data;
+}
+
+export async function getRun(id: string): Promise<Run> {
+  return (await call('GET', `/api/runs/${encodeURIComponent(id)}`, runSchema)).data;
+}
+
+/** Every event of a run, oldest first. */
+export async function getRunEvents(id: string): Promise<RunEvent[]> {
+  const schema = z.looseObject({ items: z.array(runEventSchema), next_after: z.number().nullable() });
+  const events: RunEvent[] = [];
+  let after: number | null = 0;
+  while (after !== null) {
+    const page: z.infer<typeof schema> = (await call('GET', `/api/runs/${encodeURIComponent(id)}/events?after=${after}&limit=200`, schema)).data;
+    events.push(...page.items);
+    after = page.next_after;
+  }
+  return events;
+}
+
+export type RunControl = 'cancel' | 'suspend' | 'resume' | 'retry';
+
+export async function controlRun(id: string, control: RunControl): Promise<RunSummary> {
+  return (await call('POST', `/api/runs/${encodeURIComponent(id)}/${control}`, runSummarySchema, { body: {} })).data;
+}
+
+export async function reassignWorkItem(id: string, to: { type: 'user' | 'group' | 'queue'; value: string }) {
+  return (await call('POST', `/api/work-items/${encodeURIComponent(id)}/reassign`, workItemSchema, { body: { to } })).data;
+}
+
+export async function getMetrics(key: string, version: number | null): Promise<Metrics> {
+  return (await call('GET', `${path(key)}/metrics${version !== null ? `?version=${version}` : ''}`, metricsSchema)).data;
+}
+
+// ------------------------------------------------------------------ the Work Guide (My work, records)
+
+/** The signed-in person's open work items (theirs, their groups' and queues'), soonest due first. */
+export function listMyWork(): Promise<WorkGuideItem[]> {
+  return listAll('/api/work-items?mine=1', guide.workItemSchema);
+}
+
+export async function getWorkItem(id: string): Promise<WorkItemDetail> {
+  return (await call('GET', `/api/work-items/${encodeURIComponent(id)}`, guide.workItemDetailSchema)).data;
+}
+
+export async function claimWorkItem(id: string, claim: boolean): Promise<WorkGuideItem> {
+  return (await call('POST', `/api/work-items/${encodeURIComponent(id)}/${claim ? 'claim' : 'release'}`, guide.workItemSchema, { body: {} })).data;
+}
+
+export async function completeWorkItem(id: string, body: { outcome: string; values: Record<string, unknown>; comment: string | null }): Promise<WorkGuideItem> {
+  return (await call('POST', `/api/work-items/${encodeURIComponent(id)}/complete`, guide.workItemSchema, { body })).data;
+}
+
+/** A run with its stages and their visits, for the Work Guide's progress. */
+export async function getRunProgress(id: string): Promise<GuideRun> {
+  return (await call('GET', `/api/runs/${encodeURIComponent(id)}`, guide.runSchema)).data;
+}
+
+export function listRecordTypes(): Promise<RecordType[]> {
+  return listAll('/api/record-types', guide.recordTypeSchema);
+}
+
+const recordsPath = (object: string) => `/api/records/${encodeURIComponent(object)}`;
+
+export async function listRecords(object: string, cursor?: string | null) {
+  const query = `?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+  return (await call('GET', `${recordsPath(object)}${query}`, pageOf(guide.recordSchema))).data;
+}
+
+export async function getRecord(object: string, id: string): Promise<RecordDetail> {
+  return (await call('GET', `${recordsPath(object)}/${encodeURIComponent(id)}`, guide.recordDetailSchema)).data;
+}
+
+/** Creates a record; `started_runs` are the record-triggered runs it started. */
+export async function createRecord(object: string, fields: Record<string, unknown>): Promise<SavedRecord> {
+  return (await call('POST', recordsPath(object), guide.savedRecordSchema, { body: { fields } })).data;
+}
+
+export async function updateRecord(object: string, id: string, fields: Record<string, unknown>): Promise<SavedRecord> {
+  return (await call('PATCH', `${recordsPath(object)}/${encodeURIComponent(id)}`, guide.savedRecordSchema, { body: { fields } })).data;
+}
+
+/** The newest notifications (assignments, escalations, reassignments) for the signed-in person. */
+export async function listNotifications(): Promise<Notification[]> {
+  return (await call('GET', '/api/notifications?limit=30', pageOf(guide.notificationSchema))).data.items;
 }

@@ -2,7 +2,8 @@ import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflo
 import { memo, useEffect, useRef } from 'react';
 
 import { DEFAULT_OUTCOME, type DecisionNode as DecisionNodeType } from '../lib/document';
-import { DiffMark, FiguresBadge, IssueMark, useDiffClass } from './node-badges';
+import { usePathOutcomes } from '../store/run-path-store';
+import { DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
 
 /** A decision: one source handle per outcome, in order, then `default`. */
 function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
@@ -19,7 +20,9 @@ function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
     updateNodeInternals(id);
   }, [id, handles, updateNodeInternals]);
 
-  const diff = useDiffClass(id);
+  const diff = useDiffClass(id) + useOverlayClass(id);
+  const taken = usePathOutcomes(id);
+  const takenClass = (outcome: string) => (taken?.includes(outcome) ? ' decision__outcome--taken' : '');
   return (
     <div className={`node node--decision${diff}`}>
       <Handle type="target" position={Position.Left} />
@@ -27,17 +30,18 @@ function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
         <span className="node__kind">Decision</span>
         <IssueMark nodeId={id} />
         <DiffMark nodeId={id} />
+        <PathMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
       <span className="node__label">{data.label || id}</span>
       <ol className="decision__outcomes">
         {outcomes.map((outcome) => (
-          <li key={outcome.id} className="decision__outcome" title={outcome.condition}>
+          <li key={outcome.id} className={`decision__outcome${takenClass(outcome.id)}`} title={outcome.condition}>
             {outcome.label || outcome.id}
             <Handle type="source" id={outcome.id} position={Position.Right} />
           </li>
         ))}
-        <li className="decision__outcome decision__outcome--default">
+        <li className={`decision__outcome decision__outcome--default${takenClass('default')}`}>
           Otherwise
           <Handle type="source" id={DEFAULT_OUTCOME} position={Position.Right} />
         </li>

@@ -1,6 +1,8 @@
 /** What a node shows besides its own content: its issues and (on the monitor) its live figures. */
 import { useNodeSeverity } from '../store/issues-store';
-import { useNodeFigures } from '../store/overlay-store';
+import { formatSeconds } from '../lib/heat';
+import { useIsBottleneck, useNodeFigures, useNodeHeat } from '../store/overlay-store';
+import { usePathNode } from '../store/run-path-store';
 import { useNodeDiff, useViewStore } from '../store/view-store';
 
 export function IssueMark({ nodeId }: { nodeId: string }) {
@@ -13,15 +15,47 @@ export function IssueMark({ nodeId }: { nodeId: string }) {
   );
 }
 
+/** The monitor's live figures of one node (nothing elsewhere). */
 export function FiguresBadge({ nodeId }: { nodeId: string }) {
   const figures = useNodeFigures(nodeId);
+  const bottleneck = useIsBottleneck(nodeId);
   if (!figures) return null;
+  const { active, waiting, completed, error, overdue, p50, p95 } = figures;
   return (
-    <span className="figures-badge" title={`${figures.active} active, ${figures.waiting} waiting, ${figures.error} in error`}>
-      {figures.active + figures.waiting}
-      {figures.error > 0 && <strong> · {figures.error}</strong>}
+    <span className="figures" data-testid={`figures-${nodeId}`}>
+      {bottleneck ? <strong className="figures__bottleneck">Bottleneck</strong> : null}
+      <span title="Active now" data-figure="active">▶ {active}</span>
+      <span title="Waiting now" data-figure="waiting">⏸ {waiting}</span>
+      <span title="Completed in the window" data-figure="completed">✓ {completed}</span>
+      {error > 0 ? <span className="figures__error" title="In error now" data-figure="error">✗ {error}</span> : null}
+      {overdue > 0 ? <span className="figures__overdue" title="Overdue work items" data-figure="overdue">⏰ {overdue}</span> : null}
+      {p50 !== null ? <span title="Time spent: median / 95th percentile">{formatSeconds(p50)} / {formatSeconds(p95)}</span> : null}
     </span>
   );
+}
+
+/** Where one run went (the run detail): visits, and whether the run is here now. */
+export function PathMark({ nodeId }: { nodeId: string }) {
+  const step = usePathNode(nodeId);
+  if (!step) return null;
+  const words = { visited: 'visited', current: 'here now', waiting: 'waiting here', error: 'failed here' }[step.state];
+  return (
+    <span className={`path-mark path-mark--${step.state}`} data-testid={`path-${nodeId}`} title={`${words}, ${step.visits} time(s)`}>
+      {step.state === 'visited' ? '✓' : step.state === 'error' ? '✗' : '●'}
+      {step.visits > 1 ? ` ×${step.visits}` : ''}
+    </span>
+  );
+}
+
+/** A node's classes for the overlays: heat grade on the monitor, path state on a run. */
+export function useOverlayClass(nodeId: string): string {
+  const heat = useNodeHeat(nodeId);
+  const step = usePathNode(nodeId);
+  const bottleneck = useIsBottleneck(nodeId);
+  let classes = heat !== undefined ? ` heat heat--${heat}` : '';
+  if (bottleneck) classes += ' heat--bottleneck';
+  if (step) classes += ` path path--${step.state}`;
+  return classes;
 }
 
 /** Comparing versions: the node's class for its change, '' when it did not change. */

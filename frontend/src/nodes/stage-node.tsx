@@ -3,7 +3,7 @@ import { memo } from 'react';
 
 import { ERROR_HANDLE, NEXT_HANDLE, type StageNode as StageNodeType } from '../lib/document';
 import { flowStore } from '../store/use-flow-store';
-import { DiffMark, FiguresBadge, IssueMark, useDiffClass } from './node-badges';
+import { DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
 import { useReadOnly } from '../store/view-store';
 
 const MIN_WIDTH = 240;
@@ -12,7 +12,7 @@ const MIN_HEIGHT = 120;
 /** A stage: a box its steps live in, one outgoing edge on the right and the fault path below. */
 function StageNode({ id, data, selected }: NodeProps<StageNodeType>) {
   const { beginGesture, endGesture } = flowStore.getState();
-  const diff = useDiffClass(id);
+  const diff = useDiffClass(id) + useOverlayClass(id);
   const readOnly = useReadOnly();
   return (
     <div className={`node node--stage${diff}`}>
@@ -29,6 +29,7 @@ function StageNode({ id, data, selected }: NodeProps<StageNodeType>) {
         <span className="node__label">{data.label || id}</span>
         <IssueMark nodeId={id} />
         <DiffMark nodeId={id} />
+        <PathMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
       {data.entry ? <p className="node__detail">Waits for: {data.entry.condition}</p> : null}

@@ -4,7 +4,7 @@ import { memo } from 'react';
 import type { NodeContent, StepNode as StepNodeType } from '../lib/document';
 import { describeDuration } from '../lib/duration';
 import { STEP_LABELS } from '../store/node-defaults';
-import { DiffMark, FiguresBadge, IssueMark, useDiffClass } from './node-badges';
+import { DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
 
 /** One line that says what the step does: who works on it, which action runs, what it waits for. */
 function summary(node: NodeContent<StepNodeType>): string {
@@ -27,13 +27,14 @@ function summary(node: NodeContent<StepNodeType>): string {
 /** A step (interactive, background or wait). Steps have no edges: their stage runs them. */
 function StepNode({ id, type, data }: NodeProps<StepNodeType>) {
   const after = data.start?.when === 'after' ? data.start.steps ?? [] : [];
-  const diff = useDiffClass(id);
+  const diff = useDiffClass(id) + useOverlayClass(id);
   return (
     <div className={`node node--step node--${type}${diff}`}>
       <header className="node__header">
         <span className="node__kind">{STEP_LABELS[type]}</span>
         <IssueMark nodeId={id} />
         <DiffMark nodeId={id} />
+        <PathMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
       <span className="node__label">{data.label || id}</span>

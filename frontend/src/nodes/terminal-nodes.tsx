@@ -2,28 +2,30 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 
 import { NEXT_HANDLE, type EndNode as EndNodeType, type StartNode as StartNodeType } from '../lib/document';
-import { DiffMark, FiguresBadge, IssueMark, useDiffClass } from './node-badges';
+import { DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
 
 function StartNode({ id, data }: NodeProps<StartNodeType>) {
-  const diff = useDiffClass(id);
+  const diff = useDiffClass(id) + useOverlayClass(id);
   return (
     <div className={`node node--terminal node--start${diff}`} title={data.description}>
       <span className="node__label">{data.label || 'Start'}</span>
       <IssueMark nodeId={id} />
       <DiffMark nodeId={id} />
+      <PathMark nodeId={id} />
       <Handle type="source" id={NEXT_HANDLE} position={Position.Right} />
     </div>
   );
 }
 
 function EndNode({ id, data }: NodeProps<EndNodeType>) {
-  const diff = useDiffClass(id);
+  const diff = useDiffClass(id) + useOverlayClass(id);
   return (
     <div className={`node node--terminal node--end${diff}`} title={data.description}>
       <Handle type="target" position={Position.Left} />
       <span className="node__label">{data.label || 'End'}</span>
       <IssueMark nodeId={id} />
       <DiffMark nodeId={id} />
+      <PathMark nodeId={id} />
       <FiguresBadge nodeId={id} />
     </div>
   );

@@ -4,12 +4,15 @@ import { Link } from 'react-router';
 import { NewOrchestration } from '../components/new-orchestration';
 import { listOrchestrations } from '../lib/api';
 import type { OrchestrationSummary } from '../lib/api-schemas';
+import { useSessionStore } from '../store/session-store';
 
 /** `/`: the orchestrations, each opening in the builder. */
 export function HomePage() {
   const [items, setItems] = useState<OrchestrationSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
+  const role = useSessionStore((s) => s.user?.role);
+  const staff = role === 'ops' || role === 'admin';
 
   useEffect(() => {
     listOrchestrations()
@@ -20,6 +23,7 @@ export function HomePage() {
   return (
     <main className="page">
       <h1>Orchestrations</h1>
+      {staff ? <p><Link to="/runs">All runs</Link></p> : null}
       {creating ? (
         <NewOrchestration onCancel={() => setCreating(false)} />
       ) : (
@@ -38,6 +42,7 @@ export function HomePage() {
               {o.key} · {o.active_version === null ? 'never activated' : `version ${o.active_version} active`}
               {o.has_draft ? ' · draft with changes' : ''}
             </span>
+            {staff && o.active_version !== null ? <> · <Link to={`/monitor/${encodeURIComponent(o.key)}`} aria-label={`Monitor ${o.key}`}>Monitor</Link></> : null}
           </li>
         ))}
       </ul>

@@ -1,0 +1,59 @@
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
+
+import { listNotifications } from '../lib/api';
+import type { Notification } from '../lib/work-schemas';
+import { hasUnread, useInboxStore } from '../store/inbox-store';
+
+/** The bell: notifications (newest first), a marker while some are newer than the last one seen. */
+export function NotificationBell({ user }: { user: string }) {
+  const latest = useInboxStore((s) => s.latestNotificationAt);
+  const lastSeen = useInboxStore((s) => s.lastSeenAt);
+  const changes = useInboxStore((s) => s.changes);
+  const markSeen = useInboxStore((s) => s.markSeen);
+  const [open, setOpen] = useState(false);
+  const [notes, setNotes] = useState<Notification[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const unread = hasUnread(latest, lastSeen);
+
+  useEffect(() => {
+    if (!open) return;
+    listNotifications()
+      .then((found) => { setNotes(found); setError(null); })
+      .catch((failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+  }, [open, changes]);
+
+  const toggle = () => {
+    if (open) markSeen(user, latest);
+    setOpen(!open);
+  };
+
+  return (
+    <div className="bell">
+      <button type="button" className="bell__button" aria-expanded={open} onClick={toggle}
+        aria-label={unread ? 'Notifications (new)' : 'Notifications'}>
+        <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+          <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" /><path d="M13.73 21a2 2 0 0 1-3.46 0" />
+        </svg>
+        {unread ? <span className="bell__dot" data-testid="bell-unread" /> : null}
+      </button>
+      {open ? (
+        <div className="bell__panel" role="region" aria-label="Notifications">
+          {error ? <p role="alert">{error}</p> : null}
+          {notes === null && !error ? <p aria-busy="true">Loading…</p> : null}
+          {notes?.length === 0 ? <p className="muted">Nothing yet.</p> : null}
+          <ul>
+            {notes?.map((n) => (
+              <li key={n.id} className={lastSeen === null || Date.parse(n.created_at) > Date.parse(lastSeen) ? 'bell__new' : undefined}>
+                <strong>{n.subject}</strong>
+                <span className="muted"> · {n.body} · {new Date(n.created_at).toLocaleString()}</span>
+                {n.work_item_id ? <> · <Link to="/work" onClick={toggle}>My work</Link></> : null}
+              </li>
+            ))}
+          </ul>
+          <button type="button" className="small" onClick={toggle}>Close</button>
+        </div>
+      ) : null}
+    </div>
+  );
+}

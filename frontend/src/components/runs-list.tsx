@@ -1,0 +1,217 @@
+/**
+ * Runs, newest first, filtered by orchestration, version, status, current stage,
+ * assignee and start date (all kept in the URL), with who holds the ball; ops cancel,
+ * suspend or resume several at once after a confirmation.
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+
+import { ApiError, controlRun, listRuns, type RunControl } from '../lib/api';
+import { RUN_STATUSES, type RunSummary } from '../lib/api-schemas';
+import { filtersFromParams, withFilter } from '../lib/run-filters';
+import { ConfirmDialog } from './confirm-dialog';
+
+export const STATUS_LABELS: Record<string, string> = {
+  in_progress: 'In progress', suspended: 'Suspended', error: 'In error', completed: 'Completed', cancelled: 'Cancelled',
+};
+
+const BULK: { control: RunControl; label: string; allowed: readonly string[] }[] = [
+  { control: 'suspend', label: 'Suspend', allowed: ['in_progress'] },
+  { control: 'resume', label: 'Resume', allowed: ['suspended'] },
+  { control: 'cancel', label: 'Cancel', allowed: ['in_progress', 'suspended', 'error'] },
+];
+
+export function ballText(run: RunSummary): string {
+  const ball = run.ball ?? [];
+  if (ball.length === 0) return run.status === 'in_progress' ? 'the system' : '—';
+  return ball.map((b) => (b.claimed_by ? `${b.claimed_by} (claimed)` : `${b.type === 'user' ? '' : `${b.type} `}${b.value}`)).join(', ');
+}
+
+type Props = {
+  /** The monitor's orchestration: its filter is fixed. */
+  orchestration?: string;
+  /** Stage id -> label, for the stage filter. */
+  stageLabels?: Record<string, string>;
+  /** Node id -> label, for the current stage column (a run that ended is at an end). */
+  nodeLabels?: Record<string, string>;
+  orchestrations?: { key: string; label: string }[];
+  /** Changes when the runs should be read again (the monitor's live figures moved). */
+  refresh?: number;
+};
+
+export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLabels, orchestrations, refresh = 0 }: Props) {
+  const [params, setParams] = useSearchParams();
+  const filters = useMemo(() => filtersFromParams(params, orchestration), [params, orchestration]);
+  const filterKey = JSON.stringify(filters);
+  const [runs, setRuns] = useState<RunSummary[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [asking, setAsking] = useState<(typeof BULK)[number] | null>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const [reloads, setReloads] = useState(0);
+
+  useEffect(() => {
+    let cancelled = false;
+    setError(null);
+    listRuns(JSON.parse(filterKey))
+      .then((page) => {
+        if (cancelled) return;
+        setRuns(page.items);
+        setCursor(page.next_cursor);
+        setSelected((s) => new Set([...s].filter((id) => page.items.some((r) => r.id === id))));
+      })
+      .catch((failure: unknown) => !cancelled && setError(failure instanceof Error ? failure.message : String(failure)));
+    return () => {
+      cancelled = true;
+    };
+  }, [filterKey, reloads, refresh]);
+
+  const more = async () => {
+    if (!cursor) return;
+    const page = await listRuns(filters, cursor);
+    setRuns((r) => [...(r ?? []), ...page.items]);
+    setCursor(page.next_cursor);
+  };
+
+  const setFilter = (name: Parameters<typeof withFilter>[1], value: string) => setParams(withFilter(params, name, value), { replace: true });
+  const toggle = (id: string) => setSelected((s) => {
+    const next = new Set(s);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    return next;
+  });
+
+  const chosen = (runs ?? []).filter((r) => selected.has(r.id));
+  const apply = useCallback(async (bulk: (typeof BULK)[number]) => {
+    setAsking(null);
+    const targets = (runs ?? []).filter((r) => selected.has(r.id) && bulk.allowed.includes(r.status));
+    const results = await Promise.allSettled(targets.map((r) => controlRun(r.id, bulk.control)));
+    const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    const skipped = selected.size - targets.length;
+    setOutcome(
+      `${bulk.label}: ${targets.length - failed.length} of ${selected.size} run(s) done` +
+      (skipped ? `, ${skipped} skipped (not ${bulk.allowed.map((s) => STATUS_LABELS[s]?.toLowerCase()).join(' or ')})` : '') +
+      (failed.length ? `, ${failed.length} refused: ${failed.map((f) => (f.reason instanceof ApiError ? f.reason.message : String(f.reason))).join('; ')}` : '') + '.',
+    );
+    setSelected(new Set());
+    setReloads((n) => n + 1);
+  }, [runs, selected]);
+
+  const statuses = new Set<string>(filters.status ?? []);
+  const toggleStatus = (status: string) => {
+    const next = new Set(statuses);
+    if (next.has(status)) next.delete(status);
+    else next.add(status);
+    setFilter('status', [...next].join(','));
+  };
+
+  return (
+    <section className="runs" aria-labelledby="runs-title">
+      <h2 id="runs-title">Runs</h2>
+      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter runs">
+        {orchestrations ? (
+          <label>
+            Orchestration
+            <select value={filters.orchestration ?? ''} onChange={(e) => setFilter('orchestration', e.target.value)}>
+              <option value="">All</option>
+              {orchestrations.map((o) => <option key={o.key} value={o.key}>{o.label}</option>)}
+            </select>
+          </label>
+        ) : null}
+        {orchestration ? null : (
+          <label>
+            Version
+            <input type="number" min={1} value={params.get('version') ?? ''} onChange={(e) => setFilter('version', e.target.value)} />
+          </label>
+        )}
+        <fieldset className="filters__statuses">
+          <legend>Status</legend>
+          {RUN_STATUSES.map((s) => (
+            <label key={s}>
+              <input type="checkbox" checked={statuses.has(s)} onChange={() => toggleStatus(s)} /> {STATUS_LABELS[s]}
+            </label>
+          ))}
+        </fieldset>
+        <label>
+          Current stage
+          {Object.keys(stageLabels).length ? (
+            <select value={filters.stage ?? ''} onChange={(e) => setFilter('stage', e.target.value)}>
+              <option value="">Any</option>
+              {Object.entries(stageLabels).map(([id, label]) => <option key={id} value={id}>{label}</option>)}
+            </select>
+          ) : (
+            <input value={params.get('stage') ?? ''} onChange={(e) => setFilter('stage', e.target.value)} placeholder="stage id" />
+          )}
+        </label>
+        <label>
+          Assignee
+          <input value={params.get('assignee') ?? ''} onChange={(e) => setFilter('assignee', e.target.value)} placeholder="user name" />
+        </label>
+        <label>
+          Started from
+          <input type="date" value={params.get('from') ?? ''} onChange={(e) => setFilter('from', e.target.value)} />
+        </label>
+        <label>
+          to
+          <input type="date" value={params.get('to') ?? ''} onChange={(e) => setFilter('to', e.target.value)} />
+        </label>
+      </form>
+
+      <div className="runs__actions" role="toolbar" aria-label="Selected runs">
+        <span>{selected.size} selected</span>
+        {BULK.map((b) => (
+          <button key={b.control} type="button" disabled={!chosen.some((r) => b.allowed.includes(r.status))} onClick={() => setAsking(b)}>
+            {b.label} selected
+          </button>
+        ))}
+      </div>
+      {outcome ? <p role="status">{outcome}</p> : null}
+      {error ? <p role="alert">{error}</p> : null}
+      {runs === null && !error ? <p aria-busy="true">Loading runs…</p> : null}
+      {runs?.length === 0 ? <p>No runs match.</p> : null}
+      {runs && runs.length > 0 ? (
+        <table className="runs__table">
+          <thead>
+            <tr>
+              <th scope="col"><span className="visually-hidden">Select</span></th>
+              <th scope="col">Run</th>
+              {orchestration ? null : <th scope="col">Orchestration</th>}
+              <th scope="col">Version</th>
+              <th scope="col">Status</th>
+              <th scope="col">Current stage</th>
+              <th scope="col">Ball with</th>
+              <th scope="col">Started</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((run) => (
+              <tr key={run.id} data-testid={`run-${run.id}`}>
+                <td>
+                  <input type="checkbox" aria-label={`Select run ${run.id.slice(0, 8)}`} checked={selected.has(run.id)} onChange={() => toggle(run.id)} />
+                </td>
+                <td><Link to={`/runs/${run.id}`}>{run.id.slice(0, 8)}</Link></td>
+                {orchestration ? null : <td>{run.orchestration}</td>}
+                <td>{run.version}</td>
+                <td><span className={`status status--${run.status}`}>{STATUS_LABELS[run.status]}</span></td>
+                <td>{run.current_node ? nodeLabels[run.current_node] ?? run.current_node : '—'}</td>
+                <td>{ballText(run)}</td>
+                <td>{new Date(run.started_at).toLocaleString()}{run.started_by ? ` · ${run.started_by}` : ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {cursor ? <button type="button" onClick={() => void more()}>More runs</button> : null}
+      {asking ? (
+        <ConfirmDialog
+          title={`${asking.label} ${chosen.length} run(s)?`}
+          message={`${chosen.filter((r) => asking.allowed.includes(r.status)).length} of the selected runs can be ${asking.control === 'cancel' ? 'cancelled' : asking.control === 'suspend' ? 'suspended' : 'resumed'}; the others are left as they are.${asking.control === 'cancel' ? ' Cancelling cannot be undone.' : ''}`}
+          confirm={`${asking.label} runs`}
+          onConfirm={() => void apply(asking)}
+          onCancel={() => setAsking(null)}
+        />
+      ) : null}
+    </section>
+  );
+}

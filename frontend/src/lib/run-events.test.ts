@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+
+import { addEvents, buildTimeline, runPath, type RunEvent } from './run-events';
+
+let seq = 0;
+function ev(type: string, node: string | null, fields: Partial<RunEvent> = {}): RunEvent {
+  seq += 1;
+  return { seq, run_id: 'r1', type, at: `2026-11-25T${String(7 + Math.floor(seq / 10)).padStart(2, '0')}:${String(seq % 10 * 5).padStart(2, '0')}:00+00:00`, node, visit: null, by: null, data: {}, ...fields };
+}
+
+/** start → review (approve) → decide: rework → review again → decide: ok → filing (error on file). */
+function history(): RunEvent[] {
+  seq = 0;
+  return [
+    ev('run.started', null, { by: 'sam' }),
+    ev('edge.taken', 'review', { data: { edge: 'e1', from: null } }),
+    ev('stage.started', 'review', { visit: 1 }),
+    ev('step.started', 'approve', { visit: 1 }),
+    ev('work_item.created', 'approve', { visit: 1, data: { assignee: { type: 'group', value: 'finance' } } }),
+    ev('step.completed', 'approve', { visit: 1, by: 'fiona', data: { duration: 600, outcome: 'approve' } }),
+    ev('stage.completed', 'review', { visit: 1, data: { duration: 700 } }),
+    ev('edge.taken', 'decide', { data: { edge: 'e2' } }),
+    ev('decision.taken', 'decide', { data: { outcome: 'rework', edge: 'e_back', target: 'review' } }),
+    ev('edge.taken', 'review', { data: { edge: 'e_back' } }),
+    ev('stage.waiting', 'review', { visit: 2 }),
+    ev('stage.started', 'review', { visit: 2 }),
+    ev('step.started', 'approve', { visit: 2 }),
+    ev('step.completed', 'approve', { visit: 2, by: 'frank', data: { duration: 60 } }),
+    ev('stage.completed', 'review', { visit: 2, data: { duration: 90 } }),
+    ev('edge.taken', 'decide', { data: { edge: 'e2' } }),
+    ev('decision.taken', 'decide', { data: { outcome: 'ok', edge: 'e3', target: 'filing' } }),
+    ev('edge.taken', 'filing', { data: { edge: 'e3' } }),
+    ev('stage.started', 'filing', { visit: 1 }),
+    ev('step.started', 'file', { visit: 1 }),
+    ev('step.error', 'file', { visit: 1, data: { error: 'host not on the allowlist' } }),
+    ev('run.error', 'file', { data: {} }),
+  ];
+}
+
+describe('the path a run took', () => {
+  it('marks edges and decision outcomes taken, visit counts and where the run is', () => {
+    const path = runPath(history());
+    expect(path.edges).toEqual({ e1: 1, e2: 2, e_back: 1, e3: 1 });
+    expect(path.outcomes).toEqual({ decide: ['rework', 'ok'] });
+    expect(path.nodes.review).toEqual({ visits: 2, state: 'visited' });
+    expect(path.nodes.approve).toEqual({ visits: 2, state: 'visited' });
+    expect(path.nodes.decide).toEqual({ visits: 2, state: 'visited' });
+    expect(path.nodes.filing).toEqual({ visits: 1, state: 'current' });
+    expect(path.nodes.file).toEqual({ visits: 1, state: 'error' });
+    expect(path.current).toBe('filing');
+  });
+
+  it('moves on when the run is retried and ends', () => {
+    const events = history();
+    events.push(ev('run.retried', null), ev('step.started', 'file', { visit: 1 }), ev('step.completed', 'file', { visit: 1 }),
+      ev('stage.completed', 'filing', { visit: 1 }), ev('edge.taken', 'done', { data: { edge: 'e4' } }), ev('end.reached', 'done'));
+    const path = runPath(events);
+    expect(path.nodes.file!.state).toBe('visited');
+    expect(path.nodes.done).toEqual({ visits: 1, state: 'current' });
+    expect(path.current).toBe('done');
+  });
+
+  it('shows a stage waiting for its entry condition', () => {
+    seq = 0;
+    const path = runPath([ev('stage.waiting', 'legal', { visit: 1 })]);
+    expect(path.nodes.legal).toEqual({ visits: 1, state: 'waiting' });
+  });
+});
+
+describe('the timeline', () => {
+  it('has every stage visit and step run, with who, when and how long', () => {
+    const entries = buildTimeline(history(), { approve: 'review', file: 'filing' });
+    expect(entries.map((e) => `${e.kind}:${e.node}:${e.visit}:${e.status}`)).toEqual([
+      'stage:review:1:completed', 'step:approve:1:completed', 'stage:review:2:completed', 'step:approve:2:completed',
+      'stage:filing:1:in_progress', 'step:file:1:error',
+    ]);
+    const [review1, approve1, review2, approve2, , file] = entries;
+    expect(approve1).toMatchObject({ by: 'fiona', seconds: 600, outcome: 'approve', assignee: 'group: finance', stage: 'review' });
+    expect(review1!.seconds).toBe(700);
+    expect(review2!.waitingSince).not.toBeNull();
+    expect(review2!.waitedSeconds).toBeGreaterThan(0);
+    expect(approve2).toMatchObject({ by: 'frank', seconds: 60 });
+    expect(file).toMatchObject({ status: 'error', error: 'host not on the allowlist' });
+  });
+
+  it('adds streamed events in order, none twice', () => {
+    const events = history();
+    const held = addEvents([], events.slice(0, 5));
+    const again = addEvents(held, events.slice(3, 8));
+    expect(again.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(addEvents(again, events.slice(0, 2))).toBe(again);
+  });
+});

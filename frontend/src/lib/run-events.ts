@@ -1,0 +1,199 @@
+/**
+ * A run's event log (GET /api/runs/<id>/events, /ws/runs/<id>), and what the run
+ * detail draws from it: the path the run took on the canvas and a timeline of every
+ * stage visit and step run.
+ */
+import { z } from 'zod';
+
+export const runEventSchema = z.looseObject({
+  seq: z.number().int(),
+  run_id: z.string(),
+  type: z.string(),
+  at: z.string(),
+  node: z.string().nullable(),
+  visit: z.number().int().nullable(),
+  by: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()).catch({}),
+});
+
+export type RunEvent = z.infer<typeof runEventSchema>;
+
+export const runStreamMessageSchema = z.looseObject({
+  type: z.enum(['history', 'events']),
+  run_id: z.string(),
+  seq: z.number().int(),
+  events: z.array(runEventSchema),
+});
+
+/** Events added to those held, in seq order, none twice (a reconnect sends the history again). */
+export function addEvents(held: readonly RunEvent[], incoming: readonly RunEvent[]): RunEvent[] {
+  const seen = new Set(held.map((e) => e.seq));
+  const fresh = incoming.filter((e) => !seen.has(e.seq) && (seen.add(e.seq), true));
+  if (fresh.length === 0) return held as RunEvent[];
+  return [...held, ...fresh].sort((a, b) => a.seq - b.seq);
+}
+
+// ------------------------------------------------------------------ the path
+
+export type PathNodeState = 'visited' | 'current' | 'waiting' | 'error';
+
+export type RunPath = {
+  /** Per node: how many times it was entered, and where the run is now. */
+  nodes: Record<string, { visits: number; state: PathNodeState }>;
+  /** Per edge: how many times this run took it. */
+  edges: Record<string, number>;
+  /** Per decision: the outcomes taken, in order. */
+  outcomes: Record<string, string[]>;
+  /** Where the run is (a stage, decision or end), null before it leaves start or once it ended elsewhere. */
+  current: string | null;
+};
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** The path a run took, from its events: edges and decision outcomes taken, visits, where it is now. */
+export function runPath(events: readonly RunEvent[]): RunPath {
+  const path: RunPath = { nodes: {}, edges: {}, outcomes: {}, current: null };
+  const mark = (node: string, state: PathNodeState, visit?: number | null) => {
+    const n = (path.nodes[node] ??= { visits: 0, state });
+    // Stage and step events carry their visit number; a decision or an end counts each time.
+    n.visits = visit === undefined ? n.visits + 1 : Math.max(n.visits, visit ?? 1);
+    n.state = state;
+  };
+  const set = (node: string, state: PathNodeState) => {
+    const n = (path.nodes[node] ??= { visits: 1, state });
+    n.state = state;
+  };
+  for (const e of events) {
+    const node = e.node;
+    switch (e.type) {
+      case 'edge.taken': {
+        const edge = str(e.data.edge);
+        if (edge) path.edges[edge] = (path.edges[edge] ?? 0) + 1;
+        break;
+      }
+      case 'decision.taken': {
+        if (!node) break;
+        const outcome = str(e.data.outcome);
+        if (outcome) (path.outcomes[node] ??= []).push(outcome);
+        mark(node, 'visited');
+        break;
+      }
+      case 'stage.waiting':
+      case 'stage.started':
+        if (!node) break;
+        mark(node, e.type === 'stage.waiting' ? 'waiting' : 'current', e.visit);
+        path.current = node;
+        break;
+      case 'step.waiting':
+      case 'step.started':
+        if (node) mark(node, e.type === 'step.waiting' ? 'waiting' : 'current', e.visit);
+        break;
+      case 'stage.completed':
+      case 'step.completed':
+      case 'step.discontinued':
+        if (node) set(node, 'visited');
+        if (node && path.current === node) path.current = null;
+        break;
+      case 'step.error':
+      case 'stage.error':
+      case 'run.error':
+        if (node) set(node, 'error');
+        break;
+      case 'end.reached':
+        if (node) mark(node, 'current');
+        path.current = node;
+        break;
+      case 'run.retried':
+        for (const n of Object.values(path.nodes)) if (n.state === 'error') n.state = 'current';
+        break;
+      default:
+        break;
+    }
+  }
+  return path;
+}
+
+// ------------------------------------------------------------------ the timeline
+
+export type TimelineEntry = {
+  key: string;
+  kind: 'stage' | 'step';
+  node: string;
+  visit: number;
+  stage: string | null;
+  status: 'waiting' | 'in_progress' | 'completed' | 'error' | 'discontinued';
+  waitingSince: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Seconds from start (or waiting) to the end, null while open. */
+  seconds: number | null;
+  /** Seconds spent waiting before it started. */
+  waitedSeconds: number | null;
+  by: string | null;
+  outcome: string | null;
+  assignee: string | null;
+  error: string | null;
+};
+
+const between = (a: string | null, b: string | null): number | null =>
+  a && b ? Math.max(0, (Date.parse(b) - Date.parse(a)) / 1000) : null;
+
+/** Every stage visit and step run, in the order they began, with who, when and how long. */
+export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Record<string, string>> = {}): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  const open = new Map<string, TimelineEntry>(); // "<kind>:<node>" -> the entry still open
+  const entryFor = (e: RunEvent, kind: 'stage' | 'step'): TimelineEntry => {
+    const id = `${kind}:${e.node}`;
+    let entry = open.get(id);
+    if (!entry || (e.visit !== null && entry.visit !== e.visit)) {
+      entry = {
+        key: `${id}:${e.visit ?? 0}:${e.seq}`, kind, node: e.node ?? '', visit: e.visit ?? 1,
+        stage: kind === 'step' ? stageOf[e.node ?? ''] ?? null : null,
+        status: 'in_progress', waitingSince: null, startedAt: null, endedAt: null, seconds: null, waitedSeconds: null,
+        by: null, outcome: null, assignee: null, error: null,
+      };
+      entries.push(entry);
+      open.set(id, entry);
+    }
+    return entry;
+  };
+  for (const e of events) {
+    const [kind, what] = e.type.split('.', 2) as [string, string];
+    if (!e.node) continue;
+    if (kind === 'stage' || kind === 'step') {
+      const entry = entryFor(e, kind);
+      if (what === 'waiting') {
+        entry.status = 'waiting';
+        entry.waitingSince = e.at;
+      } else if (what === 'started') {
+        entry.status = 'in_progress';
+        entry.startedAt = e.at;
+        entry.waitedSeconds = between(entry.waitingSince, e.at);
+      } else if (what === 'completed' || what === 'discontinued' || what === 'error') {
+        entry.status = what === 'completed' ? 'completed' : what === 'error' ? 'error' : 'discontinued';
+        // A stage in error holds the run (it has not ended) unless its fault path took the run on.
+        if (kind === 'stage' && what === 'error' && !e.data.fault_path) {
+          entry.error = str(e.data.error) ?? 'failed';
+          continue;
+        }
+        entry.endedAt = e.at;
+        const duration = typeof e.data.duration === 'number' ? e.data.duration : null;
+        entry.seconds = duration ?? between(entry.waitingSince ?? entry.startedAt, e.at);
+        entry.by = e.by ?? entry.by;
+        entry.outcome = str(e.data.outcome) ?? entry.outcome;
+        entry.error = what === 'error' ? str(e.data.message) ?? str(e.data.error) ?? 'failed' : null;
+        if (what !== 'error') open.delete(`${kind}:${e.node}`);
+      }
+    } else if (e.type === 'work_item.created' || e.type === 'work_item.reassigned') {
+      const entry = open.get(`step:${e.node}`);
+      const to = (e.data.assignee ?? e.data.to) as { type?: unknown; value?: unknown } | undefined;
+      if (entry && to && typeof to.value === 'string') entry.assignee = `${String(to.type ?? '')}: ${to.value}`;
+    } else if (e.type === 'work_item.claimed') {
+      const entry = open.get(`step:${e.node}`);
+      if (entry && e.by) entry.assignee = `claimed by ${e.by}`;
+    } else if (e.type === 'run.retried') {
+      for (const entry of open.values()) if (entry.status === 'error') entry.status = 'in_progress';
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,121 @@
+/** What the Work Guide's API calls answer (work items, runs, records, notifications), checked before use. */
+import { z } from 'zod';
+
+export const assigneeSchema = z.looseObject({ type: z.string(), value: z.string() });
+
+export const workItemSchema = z.looseObject({
+  id: z.string(),
+  run_id: z.string(),
+  orchestration: z.string(),
+  step_id: z.string(),
+  stage_id: z.string(),
+  label: z.string(),
+  assignee: assigneeSchema,
+  status: z.enum(['open', 'claimed', 'completed', 'cancelled']),
+  claimed_by: z.string().nullable(),
+  created_at: z.string(),
+  due_at: z.string().nullable(),
+  overdue: z.boolean(),
+  escalated_at: z.string().nullable().optional(),
+  completed_at: z.string().nullable().optional(),
+  completed_by: z.string().nullable().optional(),
+  outcome: z.string().nullable().optional(),
+  record: z.looseObject({ object: z.string(), id: z.string() }).nullable(),
+});
+
+export const formFieldSchema = z.looseObject({
+  name: z.string(),
+  type: z.enum(['text', 'textarea', 'number', 'integer', 'boolean', 'date', 'datetime', 'email', 'select', 'multiselect']),
+  label: z.string().optional(),
+  required: z.boolean().optional(),
+  options: z.array(z.string()).optional(),
+  help: z.string().optional(),
+  default: z.unknown().optional(),
+});
+
+export const formSchema = z.looseObject({
+  fields: z.array(formFieldSchema),
+  outcomes: z.array(z.looseObject({ value: z.string(), label: z.string() })),
+});
+
+export const workItemDetailSchema = workItemSchema.extend({
+  form: formSchema,
+  step_label: z.string().optional(),
+  run_status: z.string().optional(),
+  record: z.unknown(),
+});
+
+export const runStageSchema = z.looseObject({ id: z.string(), label: z.string(), status: z.string(), visits: z.number() });
+
+export const runSchema = z.looseObject({
+  id: z.string(),
+  orchestration: z.string(),
+  version: z.number(),
+  status: z.string(),
+  label: z.string(),
+  current_node: z.string().nullable(),
+  current_stage: z.string().nullable(),
+  stages: z.array(runStageSchema),
+  history: z.array(z.looseObject({ stage: z.string(), visit: z.number(), status: z.string() })),
+  work_items: z.array(workItemSchema),
+  started_at: z.string().nullable().optional(),
+});
+
+export const recordTypeSchema = z.looseObject({
+  name: z.string(),
+  label: z.string().nullable().optional(),
+  fields: z.array(z.looseObject({
+    name: z.string(),
+    type: z.enum(['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'list', 'map']),
+    required: z.boolean().optional(),
+    label: z.string().optional(),
+  })),
+});
+
+export const recordSchema = z.looseObject({
+  id: z.string(),
+  object: z.string(),
+  owner: z.string().nullable(),
+  fields: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+  updated_at: z.string(),
+  revision: z.number(),
+});
+
+export const recordDetailSchema = recordSchema.extend({
+  runs: z.array(z.looseObject({ id: z.string(), orchestration: z.string(), status: z.string(), started_at: z.string().nullable().optional() })),
+});
+
+export const savedRecordSchema = recordSchema.extend({ started_runs: z.array(z.string()) });
+
+export const notificationSchema = z.looseObject({
+  id: z.string(),
+  kind: z.string(),
+  subject: z.string(),
+  body: z.string(),
+  run_id: z.string().nullable(),
+  work_item_id: z.string().nullable(),
+  created_at: z.string(),
+});
+
+/** A message of `/ws/inbox` (builder/LIVE.md). */
+export const inboxMessageSchema = z.looseObject({
+  type: z.literal('inbox'),
+  open: z.number(),
+  overdue: z.number(),
+  notifications: z.number(),
+  latest_notification_at: z.string().nullable(),
+});
+
+export type WorkItem = z.infer<typeof workItemSchema>;
+export type WorkItemDetail = z.infer<typeof workItemDetailSchema>;
+export type FormDefinition = z.infer<typeof formSchema>;
+export type FormField = z.infer<typeof formFieldSchema>;
+export type Run = z.infer<typeof runSchema>;
+export type RecordType = z.infer<typeof recordTypeSchema>;
+export type RecordField = RecordType['fields'][number];
+export type OvRecord = z.infer<typeof recordSchema>;
+export type RecordDetail = z.infer<typeof recordDetailSchema>;
+export type SavedRecord = z.infer<typeof savedRecordSchema>;
+export type Notification = z.infer<typeof notificationSchema>;
+export type InboxMessage = z.infer<typeof inboxMessageSchema>;

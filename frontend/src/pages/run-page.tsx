@@ -1,0 +1,261 @@
+import '../monitor.css';
+import { ReactFlowProvider } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useParams } from 'react-router';
+
+import { ConfirmDialog } from '../components/confirm-dialog';
+import { ReadOnlyCanvas } from '../components/read-only-canvas';
+import { ballText, STATUS_LABELS } from '../components/runs-list';
+import { useRunStream } from '../hooks/use-run-stream';
+import { nodeLabels, useVersionFlow } from '../hooks/use-version-flow';
+import { ApiError, controlRun, getRun, listGroups, listUsers, reassignWorkItem, type RunControl } from '../lib/api';
+import type { Run, WorkItem } from '../lib/api-schemas';
+import { formatSeconds } from '../lib/heat';
+import { buildTimeline, runPath, type TimelineEntry } from '../lib/run-events';
+import { useOverlayStore } from '../store/overlay-store';
+import { useRunPathStore } from '../store/run-path-store';
+import { useSessionStore } from '../store/session-store';
+
+const CONTROLS: { control: RunControl; label: string; allowed: readonly string[]; ask: string }[] = [
+  { control: 'suspend', label: 'Suspend', allowed: ['in_progress'], ask: 'Suspend this run? Nothing moves until it is resumed.' },
+  { control: 'resume', label: 'Resume', allowed: ['suspended'], ask: 'Resume this run?' },
+  { control: 'retry', label: 'Retry', allowed: ['error'], ask: 'Retry this run? Failed steps start again.' },
+  { control: 'cancel', label: 'Cancel run', allowed: ['in_progress', 'suspended', 'error'], ask: 'Cancel this run? This cannot be undone.' },
+];
+
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
+
+function Timeline({ entries, labels }: { entries: TimelineEntry[]; labels: Record<string, string> }) {
+  if (entries.length === 0) return <p>Nothing has happened yet.</p>;
+  return (
+    <ol className="timeline" aria-label="Timeline">
+      {entries.map((e) => (
+        <li key={e.key} className={`timeline__entry timeline__entry--${e.kind} timeline__entry--${e.status}`} data-testid={`timeline-${e.node}`}>
+          <span className="timeline__what">
+            {e.kind === 'stage' ? 'Stage' : 'Step'} <strong>{labels[e.node] ?? e.node}</strong>
+            {e.visit > 1 ? ` (visit ${e.visit})` : ''}
+          </span>
+          <span className={`status status--${e.status}`}>{e.status.replace('_', ' ')}</span>
+          <span className="timeline__times">
+            {e.waitingSince ? `waited from ${when(e.waitingSince)}${e.waitedSeconds !== null ? ` (${formatSeconds(e.waitedSeconds)})` : ''} · ` : ''}
+            {e.startedAt ? `started ${when(e.startedAt)}` : ''}
+            {e.endedAt ? ` · ended ${when(e.endedAt)}` : ''}
+            {e.seconds !== null ? ` · took ${formatSeconds(e.seconds)}` : ''}
+          </span>
+          {e.by || e.assignee || e.outcome ? (
+            <span className="timeline__who">
+              {e.by ? `by ${e.by}` : e.assignee ? `with ${e.assignee}` : ''}
+              {e.outcome ? ` · outcome ${e.outcome}` : ''}
+            </span>
+          ) : null}
+          {e.error ? <span className="timeline__error" role="alert">{e.error}</span> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+type Names = Record<'user' | 'group' | 'queue', string[]>;
+
+/** Who work can go to (the pick list of the reassign form); empty lists when they cannot be read. */
+function useNames(enabled: boolean): Names {
+  const [names, setNames] = useState<Names>({ user: [], group: [], queue: [] });
+  useEffect(() => {
+    if (!enabled) return;
+    Promise.all([listUsers(), listGroups()]).then(([users, groups]) => setNames({
+      user: users.filter((u) => u.active !== false).map((u) => u.username),
+      group: groups.filter((g) => g.kind !== 'queue').map((g) => g.name),
+      queue: groups.filter((g) => g.kind === 'queue').map((g) => g.name),
+    }), () => undefined);
+  }, [enabled]);
+  return names;
+}
+
+function Reassign({ item, names, onDone }: { item: WorkItem; names: Names; onDone: (message: string) => void }) {
+  const [type, setType] = useState<'user' | 'group' | 'queue'>('user');
+  const [value, setValue] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      await reassignWorkItem(item.id, { type, value });
+      onDone(`${item.label ?? item.step_id} reassigned to ${type} ${value}.`);
+      setValue('');
+    } catch (failure) {
+      onDone(failure instanceof ApiError ? failure.message : String(failure));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="reassign" onSubmit={(e) => void submit(e)} aria-label={`Reassign ${item.label ?? item.step_id}`}>
+      <label>
+        Reassign to
+        <select value={type} onChange={(e) => setType(e.target.value as typeof type)}>
+          <option value="user">user</option>
+          <option value="group">group</option>
+          <option value="queue">queue</option>
+        </select>
+      </label>
+      <label>
+        Name
+        <input value={value} onChange={(e) => setValue(e.target.value)} list={`names-${item.id}`} required />
+        <datalist id={`names-${item.id}`}>{names[type].map((n) => <option key={n} value={n} />)}</datalist>
+      </label>
+      <button type="submit" disabled={busy || !value}>Reassign</button>
+    </form>
+  );
+}
+
+function Values({ title, values }: { title: string; values: Record<string, unknown> }) {
+  const entries = Object.entries(values);
+  return (
+    <section>
+      <h3>{title}</h3>
+      {entries.length === 0 ? <p className="muted">None.</p> : (
+        <dl className="values">
+          {entries.map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd></div>)}
+        </dl>
+      )}
+    </section>
+  );
+}
+
+/** /runs/<id>: one run on its version's canvas with its path, a live timeline, its data and the ops controls. */
+export function RunPage() {
+  const { runId = '' } = useParams();
+  const role = useSessionStore((s) => s.user?.role);
+  const staff = role === 'ops' || role === 'admin';
+  const [run, setRun] = useState<Run | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [asking, setAsking] = useState<(typeof CONTROLS)[number] | null>(null);
+  const { events, live } = useRunStream(runId);
+  const { flow } = useVersionFlow(run?.orchestration ?? null, run?.version ?? null);
+  const names = useNames(staff);
+
+  const load = useCallback(() => {
+    getRun(runId).then((r) => (setRun(r), setError(null)), (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+  }, [runId]);
+  useEffect(load, [load]);
+  // The run's state follows its events.
+  const lastSeq = events.length ? events[events.length - 1]!.seq : 0;
+  useEffect(() => {
+    if (lastSeq) load();
+  }, [lastSeq, load]);
+
+  const path = useMemo(() => runPath(events), [events]);
+  useEffect(() => {
+    useOverlayStore.getState().clear();
+    useRunPathStore.getState().setPath(path);
+  }, [path]);
+  useEffect(() => () => useRunPathStore.getState().setPath(null), []);
+  const timeline = useMemo(() => buildTimeline(events, flow?.stageOf ?? {}), [events, flow]);
+  const labels = useMemo(() => nodeLabels(flow), [flow]);
+
+  const control = async (c: (typeof CONTROLS)[number]) => {
+    setAsking(null);
+    try {
+      await controlRun(runId, c.control);
+      setNotice(`${c.label}: done.`);
+    } catch (failure) {
+      setNotice(failure instanceof ApiError ? failure.message : String(failure));
+    }
+    load();
+  };
+
+  if (error) {
+    return (
+      <main className="page-message">
+        <h1>Run {runId.slice(0, 8)} cannot be shown</h1>
+        <p role="alert">{error}</p>
+        <p><Link to="/">Back to the orchestrations</Link></p>
+      </main>
+    );
+  }
+  if (!run) return <main className="page-message" aria-busy="true">Loading run…</main>;
+  const failing = run.error?.node ? run.steps.find((s) => s.id === run.error?.node) : undefined;
+  return (
+    <main className="run-detail">
+      <header className="run-detail__header">
+        <h1>Run {run.id.slice(0, 8)} · {run.label}</h1>
+        <span className={`status status--${run.status}`} data-testid="run-status">{STATUS_LABELS[run.status]}</span>
+        <span className="muted">
+          version {run.version} · started {when(run.started_at)}{run.started_by ? ` by ${run.started_by}` : ''}
+          {run.ended_at ? ` · ended ${when(run.ended_at)}` : ''} · {live ? 'live' : 'not live'}
+        </span>
+        {staff ? <Link to={`/monitor/${encodeURIComponent(run.orchestration)}`}>Monitor {run.orchestration}</Link> : null}
+        {staff ? (
+          <div className="run-detail__controls" role="toolbar" aria-label="Run controls">
+            {CONTROLS.filter((c) => c.allowed.includes(run.status)).map((c) => (
+              <button key={c.control} type="button" onClick={() => setAsking(c)}>{c.label}</button>
+            ))}
+          </div>
+        ) : null}
+      </header>
+      {notice ? <p role="status">{notice}</p> : null}
+      {run.error ? (
+        <section className="run-error" role="alert" data-testid="run-error">
+          <h2>This run is in error</h2>
+          <p>{run.error.message}</p>
+          {run.error.node ? (
+            <p>
+              Failing step: <strong data-testid="failing-step">{failing?.label ?? labels[run.error.node] ?? run.error.node}</strong>
+              {failing ? ` (${failing.type}, stage ${labels[failing.stage] ?? failing.stage}, ${failing.attempts ?? 0} attempt(s))` : ''}
+              {run.error.field ? ` · field ${run.error.field}` : ''}
+            </p>
+          ) : null}
+        </section>
+      ) : null}
+      <div className="run-detail__body">
+        <div className="run-detail__canvas">
+          {flow ? (
+            <ReactFlowProvider>
+              <ReadOnlyCanvas nodes={flow.nodes} edges={flow.edges} />
+            </ReactFlowProvider>
+          ) : <p aria-busy="true">Loading the canvas…</p>}
+        </div>
+        <aside className="run-detail__side">
+          <section>
+            <h2>Now</h2>
+            <p>
+              {run.current_stage || !run.current_node ? 'Current stage' : 'At'}:{' '}
+              <strong data-testid="current-stage">{run.current_node ? labels[run.current_node] ?? run.current_node : '—'}</strong>
+              {' '}· ball with {ballText(run)}
+            </p>
+          </section>
+          <section aria-labelledby="work-title">
+            <h2 id="work-title">Open work items</h2>
+            {run.work_items.length === 0 ? <p className="muted">None.</p> : (
+              <ul className="work-items">
+                {run.work_items.map((item) => (
+                  <li key={item.id}>
+                    <strong>{item.label ?? item.step_id}</strong> · {item.assignee.type} {item.assignee.value}
+                    {item.claimed_by ? ` · claimed by ${item.claimed_by}` : ''}
+                    {item.due_at ? ` · due ${when(item.due_at)}` : ''}
+                    {item.overdue ? <strong className="overdue"> · overdue</strong> : null}
+                    {staff ? <Reassign item={item} names={names} onDone={(m) => { setNotice(m); load(); }} /> : null}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <Values title="Inputs" values={run.inputs} />
+          <Values title="Variables" values={run.vars} />
+          <section>
+            <h3>Record</h3>
+            {run.record ? <Link to={`/records/${run.record.object}/${run.record.id}`}>{run.record.object} {run.record.id.slice(0, 8)}</Link> : <p className="muted">None.</p>}
+          </section>
+        </aside>
+      </div>
+      <section className="run-detail__timeline" aria-labelledby="timeline-title">
+        <h2 id="timeline-title">Timeline</h2>
+        <Timeline entries={timeline} labels={labels} />
+      </section>
+      {asking ? (
+        <ConfirmDialog title={`${asking.label}?`} message={asking.ask} confirm={asking.label} onConfirm={() => void control(asking)} onCancel={() => setAsking(null)} />
+      ) : null}
+    </main>
+  );
+}

@@ -1,0 +1,132 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link } from 'react-router';
+
+import { AppNav } from '../components/app-nav';
+import { ApiError, claimWorkItem, getRecord, listMyWork } from '../lib/api';
+import { filterWorkItems, isOverdue, recordName, sortWorkItems, waitedFor, type WorkFilter } from '../lib/work-guide';
+import type { WorkItem } from '../lib/work-schemas';
+import { useInboxStore } from '../store/inbox-store';
+import { useSessionStore } from '../store/session-store';
+
+const message = (failure: unknown) => (failure instanceof Error ? failure.message : String(failure));
+const recordKey = (item: WorkItem) => (item.record ? `${item.record.object}/${item.record.id}` : '');
+
+/** `/work`: every open work item for me and my groups and queues, soonest due first. */
+export function WorkPage() {
+  const user = useSessionStore((s) => s.user);
+  const changes = useInboxStore((s) => s.changes);
+  const [items, setItems] = useState<WorkItem[] | null>(null);
+  const [names, setNames] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [filter, setFilter] = useState<WorkFilter>({ orchestration: '', status: '', search: '' });
+  const now = new Date();
+
+  const load = useCallback(() => {
+    listMyWork()
+      .then((found) => { setItems(sortWorkItems(found)); setError(null); })
+      .catch((failure: unknown) => setError(message(failure)));
+  }, []);
+  useEffect(load, [load, changes]);
+
+  // The records the items concern, by name (one read per record, kept while the page is open).
+  useEffect(() => {
+    const wanted = [...new Set((items ?? []).map(recordKey).filter((k) => k && !(k in names)))];
+    if (wanted.length === 0) return;
+    void Promise.all(wanted.map(async (key) => {
+      const [object, id] = key.split('/') as [string, string];
+      try {
+        return [key, recordName(object, id, (await getRecord(object, id)).fields)] as const;
+      } catch {
+        return [key, recordName(object, id)] as const;
+      }
+    })).then((found) => setNames((before) => ({ ...before, ...Object.fromEntries(found) })));
+  }, [items, names]);
+
+  const label = useCallback((item: WorkItem) => names[recordKey(item)] ?? (item.record ? recordName(item.record.object, item.record.id) : ''), [names]);
+  const orchestrations = useMemo(() => [...new Set((items ?? []).map((i) => i.orchestration))].sort(), [items]);
+  const shown = items ? filterWorkItems(items, filter, now, label) : [];
+
+  const claim = async (item: WorkItem, take: boolean) => {
+    setBusy(item.id);
+    try {
+      await claimWorkItem(item.id, take);
+    } catch (failure) {
+      setError(failure instanceof ApiError && failure.status === 409 ? `${item.label}: ${failure.message}` : message(failure));
+    } finally {
+      setBusy(null);
+      load();
+    }
+  };
+
+  return (
+    <>
+      <AppNav />
+      <main className="page page--wide">
+        <h1>My work</h1>
+        <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+          <label>Orchestration{' '}
+            <select value={filter.orchestration} onChange={(e) => setFilter({ ...filter, orchestration: e.target.value })}>
+              <option value="">All</option>
+              {orchestrations.map((o) => <option key={o} value={o}>{o}</option>)}
+            </select>
+          </label>
+          <label>Status{' '}
+            <select value={filter.status} onChange={(e) => setFilter({ ...filter, status: e.target.value as WorkFilter['status'] })}>
+              <option value="">All open</option>
+              <option value="open">Not claimed</option>
+              <option value="claimed">Claimed</option>
+              <option value="overdue">Overdue</option>
+            </select>
+          </label>
+          <label>Search{' '}
+            <input type="search" value={filter.search} placeholder="Step or record" onChange={(e) => setFilter({ ...filter, search: e.target.value })} />
+          </label>
+        </form>
+        {error ? <p role="alert" className="problem">{error}</p> : null}
+        {items === null && !error ? <p aria-busy="true">Loading…</p> : null}
+        {items?.length === 0 ? <p>Nothing to do. New work shows up here as it arrives.</p> : null}
+        {items && items.length > 0 && shown.length === 0 ? <p>No work item matches these filters.</p> : null}
+        {shown.length > 0 ? (
+          <table className="work-table">
+            <thead>
+              <tr><th>Step</th><th>Record</th><th>Orchestration</th><th>Due</th><th>Waiting</th><th>Assigned to</th><th><span className="visually-hidden">Actions</span></th></tr>
+            </thead>
+            <tbody>
+              {shown.map((item) => {
+                const late = isOverdue(item, now);
+                const shared = item.assignee.type !== 'user';
+                const mine = item.claimed_by === user?.username;
+                const recordPath = item.record ? `/records/${encodeURIComponent(item.record.object)}/${encodeURIComponent(item.record.id)}` : null;
+                return (
+                  <tr key={item.id} data-testid={`work-item-${item.id}`} className={late ? 'work-row work-row--overdue' : 'work-row'}>
+                    <td>{recordPath ? <Link to={recordPath}>{item.label}</Link> : item.label}</td>
+                    <td>{item.record ? label(item) : <span className="muted">none</span>}</td>
+                    <td>{item.orchestration}</td>
+                    <td>
+                      {item.due_at ? new Date(item.due_at).toLocaleString() : <span className="muted">no due date</span>}
+                      {late ? <span className="tag tag--overdue">Overdue</span> : null}
+                    </td>
+                    <td>{waitedFor(item.created_at, now)}</td>
+                    <td>
+                      {item.assignee.type === 'user' ? 'you' : `${item.assignee.type} ${item.assignee.value}`}
+                      {item.claimed_by ? <span className="muted"> · claimed by {mine ? 'you' : item.claimed_by}</span> : null}
+                    </td>
+                    <td className="item-buttons">
+                      {shared && item.status === 'open' ? (
+                        <button type="button" className="small" disabled={busy === item.id} onClick={() => void claim(item, true)}>Claim</button>
+                      ) : null}
+                      {shared && mine ? (
+                        <button type="button" className="small" disabled={busy === item.id} onClick={() => void claim(item, false)}>Release</button>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        ) : null}
+      </main>
+    </>
+  );
+}
