@@ -304,36 +304,35 @@ class Engine:
             return [_event_view(e) for e in tx.events(run_id, after, limit)]
 
     def cancel(self, run_id: str, *, by: str | None = None, reason: str | None = None) -> None:
-        def op(tx: Transaction) -> None:
-            c = self._load(tx, run_id)
-            if c.run.status not in ("in_progress", "suspended", "error"):
-                raise Conflict(f"run {run_id} is {c.run.status}; only a run in progress, suspended or in error can be cancelled")
+        def change(c: _RunContext) -> None:
             self._close_open_work(c, "discontinued")
             self._end_run(c, "cancelled", by=by, data={"reason": reason} if reason else None)
-            self._flush(c)
 
-        self._transact(op)
-        self._after()
+        self._control(run_id, ("in_progress", "suspended", "error"), "in progress, suspended or in error", "cancelled", change)
 
     def suspend(self, run_id: str, *, by: str | None = None) -> None:
-        def op(tx: Transaction) -> None:
-            c = self._load(tx, run_id)
-            if c.run.status != "in_progress":
-                raise Conflict(f"run {run_id} is {c.run.status}; only a run in progress can be suspended")
+        def change(c: _RunContext) -> None:
             self._set_run_status(c, "suspended")
             self._event(c, "run.suspended", by=by)
-            self._flush(c)
 
-        self._transact(op)
+        self._control(run_id, ("in_progress",), "in progress", "suspended", change)
 
     def resume(self, run_id: str, *, by: str | None = None) -> None:
-        def op(tx: Transaction) -> None:
-            c = self._load(tx, run_id)
-            if c.run.status != "suspended":
-                raise Conflict(f"run {run_id} is {c.run.status}; only a suspended run can be resumed")
+        def change(c: _RunContext) -> None:
             self._set_run_status(c, "in_progress")
             self._event(c, "run.resumed", by=by)
             self._advance(c)
+
+        self._control(run_id, ("suspended",), "suspended", "resumed", change)
+
+    def _control(self, run_id: str, allowed: tuple[str, ...], which: str, verb: str, change: Callable[[_RunContext], None]) -> None:
+        """An ops action on a run: only from the ``allowed`` statuses, else a clear 409."""
+
+        def op(tx: Transaction) -> None:
+            c = self._load(tx, run_id)
+            if c.run.status not in allowed:
+                raise Conflict(f"run {run_id} is {c.run.status}; only a run {which} can be {verb}")
+            change(c)
             self._flush(c)
 
         self._transact(op)
@@ -342,10 +341,7 @@ class Engine:
     def retry(self, run_id: str, *, by: str | None = None) -> None:
         """Resume a run in ``error``: failed steps start again, failed conditions are re-evaluated."""
 
-        def op(tx: Transaction) -> None:
-            c = self._load(tx, run_id)
-            if c.run.status != "error":
-                raise Conflict(f"run {run_id} is {c.run.status}; only a run in error can be retried")
+        def change(c: _RunContext) -> None:
             self._set_run_status(c, "in_progress")
             c.run.error = None
             self._event(c, "run.retried", by=by)
@@ -360,10 +356,8 @@ class Engine:
                     step_run.retry_base = step_run.attempts
                     c.touch(step_run)
             self._advance(c)
-            self._flush(c)
 
-        self._transact(op)
-        self._after()
+        self._control(run_id, ("error",), "in error", "retried", change)
 
     # ------------------------------------------------------------------ work items
 
