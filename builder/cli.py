@@ -224,7 +224,7 @@ def worker(
     engine = Engine(store, directory=directory, actions=registry, autoprocess=False,
                     worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}")
     runner = Worker(engine, poll_interval=poll, heartbeat_interval=heartbeat, stale_after=timedelta(seconds=stale_after), batch=batch)
-    signal.signal(signal.SIGTERM, lambda *_: runner.stop_event.set())
+    signal.signal(signal.SIGTERM, lambda *_: runner.request_stop())
     click.echo(f"overture worker {engine.worker_id} on {store.dialect}", err=True)
     try:
         handled = runner.run(until_idle=until_idle)

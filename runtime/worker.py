@@ -47,6 +47,8 @@ class Worker:
         self.stale_after = stale_after
         self.batch = batch
         self.stop_event = threading.Event()
+        #: Set by :meth:`request_stop`; a plain flag, so a signal handler may set it.
+        self.stopping = False
         self._threads: list[threading.Thread] = []
 
     def run(self, *, until_idle: bool = False) -> int:
@@ -57,7 +59,7 @@ class Worker:
         heart.start()
         done = 0
         try:
-            while not self.stop_event.is_set():
+            while not self.stop_event.is_set() and not self.stopping:
                 try:
                     self.engine.store.requeue_stale(self.engine.clock.now(), self.stale_after)
                     handled = self.engine.process(limit=self.batch)
@@ -70,8 +72,7 @@ class Worker:
                         break
                     self.stop_event.wait(self.poll_interval)
         finally:
-            if until_idle:
-                self.stop_event.set()
+            self.stop_event.set()  # ends the heartbeat thread
             try:
                 self.engine.release_local_jobs()
             except Exception:
@@ -85,6 +86,11 @@ class Worker:
         thread.start()
         self._threads.append(thread)
         return thread
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to finish after the current batch. Safe in a signal handler:
+        it takes no lock (setting the Event there can deadlock with the loop's own wait)."""
+        self.stopping = True
 
     def stop(self, timeout: float | None = 10) -> None:
         self.stop_event.set()

@@ -3,9 +3,9 @@ import { useEffect, useRef } from 'react';
 import { runStreamMessageSchema, type RunEvent } from '../lib/run-events';
 
 /**
- * Calls `onEvents` with each new batch of a run's events from `/ws/runs/<id>`
- * (builder/LIVE.md; the history sent first is skipped). Reconnects after a drop, and
- * then calls `onEvents([])` once: something may have happened meanwhile. Unlike
+ * Calls `onEvents` with the run's events from `/ws/runs/<id>` (builder/LIVE.md): the
+ * history sent first (on every connect, so also after a drop) and each new batch.
+ * Unlike
  * `useRunStream` (the run detail's whole log), it keeps nothing: the Work Guide only
  * needs to know when to read the run again.
  */
@@ -18,7 +18,6 @@ export function useRunUpdates(runId: string | null, onEvents: (events: RunEvent[
     let stopped = false;
     let socket: WebSocket | null = null;
     let retry: ReturnType<typeof setTimeout> | null = null;
-    let dropped = false;
     let delay = 1000;
     const open = () => {
       const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
@@ -29,12 +28,12 @@ export function useRunUpdates(runId: string | null, onEvents: (events: RunEvent[
         const message = runStreamMessageSchema.safeParse(data);
         if (!message.success) return;
         delay = 1000;
-        if (message.data.type === 'events') callback.current(message.data.events);
-        else if (dropped) callback.current([]);
+        // The history too: whatever happened between the page's read and this socket
+        // (a colleague completing the step) is in it, and would otherwise go unseen.
+        callback.current(message.data.events);
       };
       socket.onclose = () => {
         if (stopped) return;
-        dropped = true;
         retry = setTimeout(open, delay);
         delay = Math.min(delay * 2, 30_000);
       };
