@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -103,6 +104,24 @@ class Client:
 
     def delete(self, url: str, **kw: Any) -> Any:
         return self.request("DELETE", url, **kw)
+
+
+@pytest.fixture
+def server(app) -> Iterator[str]:
+    """The app on a real threaded HTTP server (websockets need one); yields host:port."""
+    from werkzeug.serving import make_server
+
+    app.config["LIVE_POLL_INTERVAL"] = 0.01
+    http_server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{http_server.server_port}"
+    http_server.shutdown()
+    thread.join()
+    http_server.server_close()
+    hub = app.extensions.get("overture_live")
+    if hub is not None:
+        hub.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from runtime.engine import Engine
-from tests.builder.test_live import DEAL, connect, handshake_status, review, server, start  # noqa: F401 (fixture)
+from tests.builder.test_live import DEAL, connect, handshake_status, review, start
 
 
 @pytest.fixture(autouse=True)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import time
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from simple_websocket import Client
-from werkzeug.serving import make_server
 
 from runtime.engine import Engine
 
@@ -50,21 +48,6 @@ def engine(app) -> Engine:
     engine = app.extensions["overture"].engine
     engine.deploy(DEAL, by="ada")
     return engine
-
-
-@pytest.fixture
-def server(app) -> Iterator[str]:
-    app.config["LIVE_POLL_INTERVAL"] = 0.01
-    http_server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{http_server.server_port}"
-    http_server.shutdown()
-    thread.join()
-    http_server.server_close()
-    hub = app.extensions.get("overture_live")
-    if hub is not None:
-        hub.stop()
 
 
 def cookie(login, user: str) -> str:

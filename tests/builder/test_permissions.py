@@ -15,12 +15,10 @@ from __future__ import annotations
 import http.client
 import itertools
 import re
-import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
-from werkzeug.serving import make_server
 
 from builder import accounts
 from builder.extensions import state
@@ -233,20 +231,6 @@ def test_every_http_route_answers_each_caller_as_the_table_says(app, login):
 
 
 # ----------------------------------------------------------------------------- websockets
-
-
-@pytest.fixture
-def server(app) -> Iterator[str]:
-    http_server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{http_server.server_port}"
-    http_server.shutdown()
-    thread.join()
-    http_server.server_close()
-    hub = app.extensions.get("overture_live")
-    if hub is not None:
-        hub.stop()
 
 
 def handshake(server: str, path: str, headers: dict[str, str]) -> int:
