@@ -12,7 +12,6 @@ role or a token that may not, and 404 for a member who may not see that thing
 
 from __future__ import annotations
 
-import http.client
 import itertools
 import re
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from builder.extensions import state
 from runtime.templates import RECORD_TYPES
 from tests.builder.api_support import EXPENSE, document
 from tests.builder.conftest import PASSWORD
+from tests.builder.test_live import handshake_status
 
 A, O, M, S, N, T = "admin", "ops", "member", "stranger", "anonymous", "token"
 CALLERS = (A, O, M, S, N, T)
@@ -233,17 +233,6 @@ def test_every_http_route_answers_each_caller_as_the_table_says(app, login):
 # ----------------------------------------------------------------------------- websockets
 
 
-def handshake(server: str, path: str, headers: dict[str, str]) -> int:
-    conn = http.client.HTTPConnection(server, timeout=5)
-    try:
-        conn.request("GET", path, headers={
-            "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", **headers})
-        return conn.getresponse().status
-    finally:
-        conn.close()
-
-
 def test_every_websocket_answers_each_caller_as_the_table_says(app, login, server):
     world = World(app)
     wrong = []
@@ -256,7 +245,7 @@ def test_every_websocket_answers_each_caller_as_the_table_says(app, login, serve
                 headers["Cookie"] = f"session={login(USERS[caller]).http.get_cookie('session').value}"
             elif caller == T:
                 headers["Authorization"] = f"Bearer {world.token}"
-            status = handshake(server, world.url(rule), headers)
+            status = handshake_status(server, world.url(rule), headers)
             got, want = ("allowed" if status == 101 else str(status)), expected(may, caller)
             if got != want:
                 wrong.append(f"{rule} as {caller}: wanted {want}, got {got}")
