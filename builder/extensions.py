@@ -18,12 +18,7 @@ sock = Sock()
 
 
 class Overture:
-    """The runtime behind the app: one store, one engine, the embedded worker."""
-
-    store: SqlStore
-    engine: Engine
-    worker: Worker | None
-    sessions: sessionmaker[Session]
+    """Binds the runtime behind the app (store, engine, embedded worker) in ``init_app``."""
 
     def init_app(self, app: Flask) -> None:
         store = SqlStore(app.config.get("DATABASE_URL"))
