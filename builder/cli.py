@@ -156,33 +156,78 @@ def create_token(name: str, database_url: str | None) -> None:
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--activate", is_flag=True, help="Also activate it: a new version that new runs start on.")
+@click.option("--scenarios", "scenarios_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Also store the scenario tests in DIR (*.scenario.yaml, any depth; named after the file).")
 @database_url_option
-def import_(file: Path, activate: bool, database_url: str | None) -> None:
+def import_(file: Path, activate: bool, scenarios_dir: Path | None, database_url: str | None) -> None:
     """Save a document as its orchestration's draft (created if new); --activate deploys it."""
     from builder.drafts import save_draft
+    from builder.scenarios import save_scenario
 
     document = _read_document(file)
     if document is None:
         sys.exit(1)
+    tests = _read_scenarios(scenarios_dir, document["key"]) if scenarios_dir else {}
     with _app(database_url) as app:
         state = app.extensions["overture"]
         with state.sessions.begin() as s:
             revision = save_draft(s, document, by=None).revision
+            for name, source in tests.items():
+                save_scenario(s, document["key"], name, source, by=None)
         click.echo(f"{document['key']}: draft saved (revision {revision})")
+        if scenarios_dir:
+            click.echo(f"{document['key']}: {len(tests)} scenario{'s' if len(tests) != 1 else ''} saved")
         if activate:
             click.echo(f"{document['key']}: version {state.engine.deploy(document)} is active")
+
+
+def _read_scenarios(directory: Path, key: str) -> dict[str, str]:
+    """name -> source of the scenario files in ``directory``, each checked; exits 1 after
+    printing every problem (``file:line: path: message``) if any is wrong."""
+    from builder.scenarios import check_name, check_source, name_of_file, scenario_files
+
+    found: dict[str, str] = {}
+    failed = False
+    for path in scenario_files(directory):
+        name = name_of_file(path, directory)
+        try:
+            source = path.read_text(encoding="utf-8")
+            check_name(name)
+            check_source(key, source, name=name)
+        except UnicodeDecodeError as exc:
+            click.echo(f"{path}: not UTF-8 text: {exc}")
+            failed = True
+        except OvertureError as exc:
+            failed = True
+            for problem in exc.details["problems"]:
+                line = f":{problem['line']}" if problem["line"] else ""
+                click.echo(f"{path}{line}: {problem['path'] or name}: {problem['message']}")
+        else:
+            found[name] = source
+    if failed:
+        sys.exit(1)
+    return found
 
 
 @main.command()
 @click.argument("key")
 @click.option("--version", type=click.IntRange(min=1), help="This version (default: the active one, else the draft).")
+@click.option("--scenarios", "scenarios_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write its stored scenario tests into DIR (created if need be), one NAME.scenario.yaml each.")
 @database_url_option
-def export(key: str, version: int | None, database_url: str | None) -> None:
+def export(key: str, version: int | None, scenarios_dir: Path | None, database_url: str | None) -> None:
     """Print an orchestration's document as JSON."""
     from builder.drafts import document_of
+    from builder.scenarios import list_scenarios
 
     with _app(database_url) as app, app.extensions["overture"].sessions() as s:
         document = document_of(s, key, version)
+        tests = {row.name: row.source for row in list_scenarios(s, key)} if scenarios_dir else {}
+    if scenarios_dir:
+        scenarios_dir.mkdir(parents=True, exist_ok=True)
+        for name, source in tests.items():
+            (scenarios_dir / f"{name}.scenario.yaml").write_text(source, encoding="utf-8")
+        click.echo(f"{key}: {len(tests)} scenario{'s' if len(tests) != 1 else ''} written to {scenarios_dir}", err=True)
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
@@ -239,3 +284,104 @@ def demo() -> None:
     from builder.demo import run_demo
 
     run_demo(click.echo)
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--env", "environment", metavar="NAME", help="Bind each file's personas to the users of its environment NAME.")
+@click.option("--database", "--database-url", "database_url", envvar="DATABASE_URL", metavar="URL",
+              help="Also find documents in this database (active version, or the scenario's `version`); "
+                   "with --env, people and groups too. Default: DATABASE_URL, else none.")
+@click.option("--junit", "junit_file", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML to FILE.")
+@click.option("--coverage", "show_coverage", is_flag=True, help="Print node, outcome and edge coverage per orchestration.")
+@click.option("--coverage-json", type=click.Path(dir_okay=False, path_type=Path), help="Write the coverage report to FILE as JSON.")
+@click.option("-k", "keyword", metavar="TEXT", help="Only scenarios whose name or file contains TEXT.")
+@click.option("-q", "--quiet", is_flag=True, help="Leave out the lines of passing scenarios.")
+@click.option("--generate", metavar="KEY_OR_FILE",
+              help="Write path tests instead: for a shipped template or an orchestration in --database (KEY), or a document (FILE).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="With --generate: the folder (default: scenarios/KEY/generated).")
+@click.option("--max-visits", type=click.IntRange(min=1), default=None, help="With --generate: visits of one stage a path may make (default 2).")
+def test_scenarios(
+    paths: tuple[Path, ...], environment: str | None, database_url: str | None, junit_file: Path | None,
+    show_coverage: bool, coverage_json: Path | None, keyword: str | None, quiet: bool,
+    generate: str | None, out: Path | None, max_visits: int | None,
+) -> None:
+    """Run scenario files (directories: every *.scenario.yaml in them; default: the current one).
+
+    Exits 0 if every scenario passed, 1 if one failed, 2 if a file did not load or none ran.
+    """
+    from runtime.testing import DocumentSource
+    from runtime.testing import suite as scenarios
+
+    if generate is not None:
+        if paths:
+            raise click.UsageError("--generate writes tests; it takes no PATHS")
+        with _scenario_database(database_url) as (lookup, _directory):
+            document, document_file = _generation_document(generate, lookup)
+        written = scenarios.generate(document, out or Path("scenarios", document["key"], "generated"),
+                                     max_visits=max_visits or 2, document_file=document_file)
+        click.echo(written.report())
+        sys.exit(0)
+    if out is not None or max_visits is not None:
+        raise click.UsageError("--out and --max-visits go with --generate")
+    with _scenario_database(database_url) as (lookup, directory):
+        try:
+            suite = scenarios.run_suite(paths or [Path(".")], keyword=keyword, documents=DocumentSource(database=lookup),
+                                        environment=environment, directory=directory if environment else None)
+        except scenarios.SuiteUsageError as exc:
+            raise click.UsageError(str(exc)) from None
+    if not suite.files and not suite.deselected:
+        click.echo(f"no scenario files (*.scenario.yaml) in {', '.join(map(str, paths or ['.']))}")
+    click.echo(suite.report(quiet=quiet, coverage=show_coverage))
+    if junit_file is not None:
+        from runtime.testing.junit import write_junit
+
+        write_junit(suite, junit_file)
+    if coverage_json is not None:
+        scenarios.write_coverage_json(suite.coverage, coverage_json)
+    sys.exit(suite.exit_code)
+
+
+@contextmanager
+def _scenario_database(database_url: str | None) -> Iterator[tuple[Any, Any]]:
+    """``(document lookup, directory)`` of the database for ``overture test``; ``(None, None)`` without one."""
+    if not database_url:
+        yield None, None
+        return
+    from builder.drafts import document_of
+    from runtime.errors import NotFound
+    from runtime.store.directory import SqlDirectory
+
+    with _app(database_url) as app:
+        state = app.extensions["overture"]
+
+        def lookup(key: str, version: int | None) -> dict[str, Any] | None:
+            with state.sessions() as s:
+                try:
+                    return document_of(s, key, version)
+                except NotFound:
+                    return None
+
+        yield lookup, SqlDirectory(state.store)
+
+
+def _generation_document(key_or_file: str, lookup: Any) -> tuple[dict[str, Any], Path | None]:
+    """The document ``--generate`` names and its file: a JSON file, else an orchestration in
+    the database, else a shipped template (no file)."""
+    from runtime import templates
+
+    path = Path(key_or_file)
+    if path.is_file() or path.suffix == ".json":
+        document = _read_document(path) if path.is_file() else None
+        if document is None:
+            raise click.UsageError(f"{key_or_file}: not a valid orchestration document" if path.is_file()
+                                   else f"{key_or_file}: no such file")
+        return dict(document), path
+    found = lookup(key_or_file, None) if lookup is not None else None
+    if found is None and key_or_file in templates.TEMPLATES:
+        found = templates.load(key_or_file)
+    if found is None:
+        where = "the database or " if lookup is not None else ""
+        raise click.UsageError(f"no orchestration {key_or_file!r} in {where}the shipped templates "
+                               f"({', '.join(templates.TEMPLATES)}), and no such file")
+    return dict(found), None

@@ -7,25 +7,35 @@ and records and runs spread over the last ten days — some done, some waiting a
 different stages, one in error, one suspended, one cancelled — so the work lists and
 the monitor are not empty.
 
+``--demo`` also stores the shipped templates' scenario tests
+(``runtime/templates/scenarios/<key>/``) for the builder's Tests panel.
+
 Both are idempotent: what exists already is left as it is. Demo records carry an
-idempotency key, and a scenario whose record exists is not played again.
+idempotency key, and a scenario whose record exists is not played again; a stored
+scenario test of the same name is not replaced.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from builder import accounts
+from builder import accounts, scenarios
 from runtime.clock import ManualClock
 from runtime.engine import Engine
 from runtime.store.directory import SqlDirectory
-from runtime.store.tables import GroupRow, OrchestrationRow, RecordRow, RunRow, UserRow
+from runtime.store.tables import GroupRow, OrchestrationRow, RecordRow, RunRow, ScenarioRow, UserRow
+from runtime import templates
 from runtime.templates import RECORD_TYPES, TEMPLATES, load
+
+#: The shipped templates' scenario tests: ``<key>/**/*.scenario.yaml``.
+TEMPLATE_SCENARIOS = Path(templates.__file__).resolve().parent / "scenarios"
 
 #: Printed by ``seed --demo``; every demo person signs in with it.
 DEMO_PASSWORD = "overture-demo"
@@ -192,7 +202,28 @@ def seed(app: Flask, *, demo: bool = False) -> dict[str, Any]:
         engine.deploy(CRM_SYNC, by="seed")
         _play(engine, clock)
         clock.set(max(clock.now(), now))
+        with state.sessions.begin() as s:
+            store_template_scenarios(s)
     return summary(app)
+
+
+def store_template_scenarios(session: Session, root: Path | None = None) -> list[tuple[str, str]]:
+    """Store the templates' scenario files under ``root/<key>/`` (default:
+    :data:`TEMPLATE_SCENARIOS`) that are not stored yet (a file
+    ``generated/x.scenario.yaml`` is named ``generated-x``); returns the (key, name) of
+    those stored now."""
+    root = root or TEMPLATE_SCENARIOS
+    stored = []
+    for key in sorted(load(name)["key"] for name in TEMPLATES):
+        folder = root / key
+        if not folder.is_dir():
+            continue
+        for path in scenarios.scenario_files(folder):
+            name = scenarios.name_of_file(path, folder)
+            if session.get(ScenarioRow, (key, name)) is None:
+                scenarios.save_scenario(session, key, name, path.read_text(encoding="utf-8"), by="seed")
+                stored.append((key, name))
+    return stored
 
 
 def _play(engine: Engine, clock: ManualClock) -> None:

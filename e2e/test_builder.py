@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from e2e.fixtures.documents import blank, one_stage, unique_key
 from e2e.fixtures.pages import BuilderPage, HomePage, LoginPage, Point, centre
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "runtime" / "templates"
 
 
 def test_sign_in_page_refuses_a_wrong_password_then_goes_where_it_was_asked(anonymous_context):
@@ -192,6 +195,35 @@ def test_import_export_round_trip(login_as, api, tmp_path):
     imported = admin.orchestration(target_key)["draft"]["document"]
     assert imported["key"] == target_key
     assert _graph(imported) == _graph(source)
+
+
+def test_a_decisions_way_back_is_drawn_as_a_loop_under_the_nodes(login_as, api):
+    """The contract approval laid out on opening: its one loop (a resubmitted contract goes
+    back to legal) is dashed and marked, and runs under every node between its ends."""
+    key = unique_key("loops")
+    template = json.loads((TEMPLATES / "contract_approval.json").read_text())
+    api("admin").create_orchestration({**template, "key": key, "label": f"Loops {key}"})  # no ui: laid out on opening
+    builder = BuilderPage(login_as("admin").new_page()).open(key)
+
+    loops = builder.page.locator('.react-flow__edge path[data-back-edge="true"]')
+    expect(loops).to_have_count(1)
+    loop = builder.edge("resubmitted", "legal").locator('path[data-back-edge="true"]')
+    expect(loop).to_have_count(1)
+    expect(builder.edge("legal_ok", "revise").locator('path[data-back-edge="true"]')).to_have_count(0)
+    expect(builder.page.locator(".edge-label--loop")).to_have_text(["Otherwise"])  # ↺ is drawn before it
+
+    path = loop.bounding_box()
+    assert path is not None
+    bottom = path["y"] + path["height"]
+    for node in builder.page.locator(".react-flow__node").all():
+        box = node.bounding_box()
+        assert box is not None
+        beside = box["x"] + box["width"] < path["x"] or box["x"] > path["x"] + path["width"]
+        assert beside or box["y"] + box["height"] < bottom or box["y"] > bottom, (
+            f"the loop's bottom run (y {bottom:.0f}) crosses {node.get_attribute('data-id')}")
+    for end in ("legal", "resubmitted"):
+        box = builder.node(end).bounding_box()
+        assert box is not None and box["y"] + box["height"] < bottom
 
 
 def _graph(document: dict) -> tuple:

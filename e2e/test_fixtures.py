@@ -32,7 +32,7 @@ def test_several_people_at_once_each_in_their_own_context(login_as):
     ops = login_as("ops").new_page()
     admin.goto("/")
     ops.goto("/builder/contract_approval")  # ops may read a draft
-    expect(admin.get_by_role("link", name="Contract approval")).to_be_visible()
+    expect(admin.locator("a[href='/builder/contract_approval']")).to_have_text("Contract approval")
     expect(ops.get_by_test_id("rf__node-legal")).to_be_visible()
 
 

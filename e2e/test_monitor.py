@@ -3,9 +3,23 @@ reload, and a run in error with its error and failing step."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import expect
 
 from e2e.fixtures.pages import MonitorPage, RunPage
+from runtime.testing import load_scenario, run_scenario
+
+
+def submit_contract(api: Any, title: str, customer: str, amount: int) -> tuple[str, Any, dict[str, Any]]:
+    """sam submits a contract; returns its run, alice's API client and her legal review item."""
+    record = api("sam").post("/api/records/contract", {"fields": {
+        "title": title, "customer": customer, "amount": amount, "status": "submitted"}})
+    (run_id,) = record["started_runs"]
+    alice = api("alice")
+    alice.wait_for_run(run_id, stage="legal")
+    (item,) = [i for i in alice.work_items(mine=1) if i["run_id"] == run_id]
+    return run_id, alice, item
 
 
 def test_node_counts_change_live_when_alice_completes_a_review(login_as, api):
@@ -14,12 +28,7 @@ def test_node_counts_change_live_when_alice_completes_a_review(login_as, api):
     page.evaluate("window.__notReloaded = true")
 
     # sam submits a contract: a new run waits in legal review (the seed's runs are there too).
-    record = api("sam").post("/api/records/contract", {"fields": {
-        "title": "Monitor e2e", "customer": "Globex", "amount": 1000, "status": "submitted"}})
-    (run_id,) = record["started_runs"]
-    alice = api("alice")
-    alice.wait_for_run(run_id, stage="legal")
-    (item,) = [i for i in alice.work_items(mine=1) if i["run_id"] == run_id]
+    run_id, alice, item = submit_contract(api, "Monitor e2e", "Globex", 1000)
 
     expect(monitor.figure_of("legal_review", "completed")).to_be_visible()
     completed = monitor.figure("legal_review", "completed")
@@ -112,3 +121,26 @@ def test_the_overlay_resumes_after_a_dropped_connection_without_missing_a_change
     assert len(urls) >= 2 and "after=" in urls[-1], urls
     expect(monitor.live_state).to_have_text("Live")
     monitor.expect_figure("legal_review", "completed", completed + 1)  # counted once
+
+
+def test_ops_download_a_run_as_a_test_that_replays_it(login_as, api, tmp_path):
+    run_id, alice, item = submit_contract(api, "Replay e2e", "Hooli", 900)
+    alice.complete(item["id"], "approve", {"notes": "replay me"})
+
+    run = RunPage(login_as("ops").new_page()).open(run_id)
+    expect(run.current_stage).to_have_text("Finance review")
+    with run.page.expect_download() as caught:
+        run.page.get_by_role("toolbar", name="Run controls").get_by_role("link", name="Download as test").click()
+    download = caught.value
+    assert download.suggested_filename == f"contract_approval-{run_id[:8]}.scenario.yaml"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    text = path.read_text()
+    assert "orchestration: contract_approval" in text
+
+    scenario = load_scenario(text, source=str(path))
+    assert {"complete": "legal_review", "as": "alice", "outcome": "approve", "values": {"notes": "replay me"}} in scenario.steps
+    version = api("ops").get(f"/api/orchestrations/contract_approval/versions/{scenario.version}")
+    result = run_scenario(scenario, document=version["document"])
+    assert result.passed, result.report()
+    assert result.path == ["legal", "finance"]

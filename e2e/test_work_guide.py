@@ -1,14 +1,16 @@
 """The Work Guide end to end: a sales rep creates a contract in the UI, which starts
-contract approval; legal sees it in My work (the badge counts it), opens the record
-and approves in the Work Guide; the progress moves on to Finance."""
+contract approval; legal sees it in My work (the badge counts it) and in the bell (its
+notification opens the record), opens the record and approves in the Work Guide; the
+progress moves on to Finance."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import expect
 
-from e2e.fixtures.work_pages import MyWorkPage, RecordsPage
+from e2e.fixtures.work_pages import MyWorkPage, RecordPage, RecordsPage
 
 
 def test_a_contract_created_in_the_ui_is_approved_by_legal_in_the_work_guide(login_as, api):
@@ -24,6 +26,13 @@ def test_a_contract_created_in_the_ui_is_approved_by_legal_in_the_work_guide(log
     expect(work.row(title)).to_be_visible()
     assert work.nav.count() > 0
     before = work.nav.count()
+
+    # The bell's notification of the new work opens the contract's page.
+    work.nav.bell.click()
+    alice.get_by_role("region", name="Notifications").locator(f'a[href="/records/contract/{record_id}"]').click()
+    expect(alice).to_have_url(re.compile(rf"/records/contract/{record_id}$"))
+    RecordPage(alice).expect_step("Review contract terms")
+    work.open()
 
     record = work.open_item(title)
     record.expect_step("Review contract terms")

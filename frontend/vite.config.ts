@@ -16,7 +16,8 @@ export default defineConfig({
     emptyOutDir: true,
     assetsDir: 'assets',
     sourcemap: true,
-    // elkjs alone is ~1.4 MB; it is its own chunk, loaded only when a layout is needed.
+    // elkjs alone is ~1.4 MB: the layout worker's script, and a chunk the page loads only
+    // where the worker cannot run (lib/layout.ts).
     chunkSizeWarningLimit: 1600,
   },
   server: {

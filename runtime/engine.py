@@ -168,6 +168,19 @@ class Engine:
                 tx.insert(Orchestration(spec.key, spec.label, number, now, now))
         return number
 
+    def install(self, spec: OrchestrationSpec, *, by: str | None = None) -> None:
+        """Activate an already compiled spec under its own version number, in a store that
+        does not have that orchestration yet (the scenario runner compiles a document once
+        and installs it into many fresh in-memory engines)."""
+        with self.store.transaction() as tx:
+            if tx.get(Orchestration, spec.key) is not None:
+                raise Conflict(f"orchestration {spec.key!r} is already deployed here")
+            now = self.clock.now()
+            trigger_object = spec.trigger.object if spec.trigger.type == "record" else None
+            tx.insert(Version(f"{spec.key}:{spec.version}", spec.key, spec.version, spec.document, now, by, trigger_object))
+            tx.insert(Orchestration(spec.key, spec.label, spec.version, now, now))
+        self._specs[(spec.key, spec.version)] = spec
+
     def spec(self, key: str, version: int | None = None, *, tx: Transaction | None = None) -> OrchestrationSpec:
         """The compiled spec of a version (the active one by default)."""
         if version is not None and (key, version) in self._specs:
@@ -235,6 +248,7 @@ class Engine:
         started_by: str | None,
         parent: ActionContext | None = None,
         parent_waits: bool = False,
+        trigger: str | None = None,
     ) -> str:
         now = self.clock.now()
         values = self._check_inputs(spec, inputs)
@@ -257,7 +271,12 @@ class Engine:
         )
         tx.insert(run)
         c = _RunContext(tx, spec, run, now, {}, {}, _record_scope(record), run.revision)
-        self._event(c, "run.started", by=started_by, data={"inputs": values, "version": spec.version})
+        data: dict[str, Any] = {"inputs": values, "version": spec.version}
+        if record is not None:  # the record as the run found it, and the trigger that started it (replay needs both)
+            data["record"] = _json_copy(_record_scope(record))
+        if trigger is not None:
+            data["trigger"] = trigger
+        self._event(c, "run.started", by=started_by, data=data)
         self._advance(c)
         self._flush(c)
         return run.id
@@ -625,7 +644,7 @@ class Engine:
         for run in tx.find(Run, record_id=record.id, status="in_progress"):
             if acting is not None and run.id == acting.run.id:
                 acting.record, acting.scope_cache = _record_scope(record), None
-                self._event(acting, "record.updated", by=by, data={"changes": values})
+                self._event(acting, "record.updated", by=by, data={"changes": values, "own_action": True})
                 continue
             c = self._load(tx, run.id)
             self._event(c, "record.updated", by=by, data={"changes": values})
@@ -1302,7 +1321,7 @@ class Engine:
                     continue
                 if any(r.orchestration == spec.key for r in tx.find(Run, record_id=record.id, status=("in_progress", "suspended", "error"))):
                     continue
-            started.append(self._start_run(tx, spec, {}, record, None))
+            started.append(self._start_run(tx, spec, {}, record, None, trigger=on))
         return started
 
     def _trigger_holds(self, spec: OrchestrationSpec, record: dict[str, Any] | None, now: datetime) -> bool:

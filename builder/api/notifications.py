@@ -1,4 +1,5 @@
-"""The caller's notifications (assignments, escalations, reassignments), newest first."""
+"""The caller's notifications (assignments, escalations, reassignments), newest first,
+each with the record its run concerns (the bell links to the record page)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from builder.api.common import paginate, uses
 from builder.api.params import caller, newest_first
 from builder.auth import roles
 from builder.extensions import engine
+from builder.queries import may_see_record
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/notifications")
 
@@ -19,4 +21,24 @@ bp = Blueprint("notifications", __name__, url_prefix="/api/notifications")
 @roles("admin", "ops", "member")
 def list_notifications() -> Any:
     notes = sorted(engine().notifications(to=caller().name), key=lambda n: newest_first(n["created_at"], n["id"]))
-    return jsonify(paginate(notes, lambda n: newest_first(n["created_at"], n["id"])))
+    page = paginate(notes, lambda n: newest_first(n["created_at"], n["id"]))
+    _add_records(page["items"])
+    return jsonify(page)
+
+
+def _add_records(notes: list[dict[str, Any]]) -> None:
+    """Sets each notification's ``record`` to its run's (``{"object", "id"}``), or None.
+
+    None too when the caller may not see that record.
+    """
+    run_ids = tuple({n["run_id"] for n in notes if n["run_id"]})
+    of_run = {r["id"]: r["record"] for r in engine().runs(id=run_ids)} if run_ids else {}
+    visible: dict[tuple[str, str], bool] = {}
+    for note in notes:
+        record = of_run.get(note["run_id"])
+        if record is not None:
+            key = (record["object"], record["id"])
+            if key not in visible:
+                visible[key] = may_see_record(caller(), *key)
+            record = record if visible[key] else None
+        note["record"] = record

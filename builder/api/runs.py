@@ -1,4 +1,5 @@
-"""Runs: start one, list and inspect them (who must act now), and the ops controls.
+"""Runs: start one, list and inspect them (who must act now), the ops controls, and
+a run turned into a scenario test that replays it.
 
 Members, ops, admins and API tokens start runs. Ops and admins see every run; a
 member sees the runs they started, that run on a record they own, or that they have
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any, Callable
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from marshmallow import fields, validate
 
 from builder.api.common import NoBody, StrictSchema, body, limit_arg, paginate, uses
@@ -20,6 +21,7 @@ from builder.extensions import engine, state
 from builder.queries import may_see_record, may_see_run, run_keys
 from runtime.errors import NotFound
 from runtime.model import WorkItem
+from runtime.testing.replay import scenario_from_run
 
 bp = Blueprint("runs", __name__, url_prefix="/api/runs")
 
@@ -130,6 +132,20 @@ def run_events(run_id: str) -> Any:
         "next_after": page[-1]["seq"] if len(events) > limit else None,
         "last_seq": page[-1]["seq"] if page else after,
     })
+
+
+@bp.get("/<run_id>/scenario")
+@roles("admin", "ops")
+def download_scenario(run_id: str) -> Any:
+    """The run as a scenario test that replays it: a ``*.scenario.yaml`` download (``text/yaml``).
+
+    Admins and ops only, like the other ops tools: the file names everyone who acted
+    on the run and holds its record, values and recorded action outputs.
+    """
+    scenario = scenario_from_run(engine(), run_id)
+    filename = f"{scenario.orchestration}-{run_id[:8]}.scenario.yaml"
+    return Response(scenario.to_yaml(), mimetype="text/yaml",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.post("/<run_id>/cancel")

@@ -335,6 +335,17 @@ class DraftRow(Base):
     revision: Mapped[int] = mapped_column(Integer)
 
 
+class ScenarioRow(Base):
+    """A scenario test of an orchestration, as YAML (runtime/testing/SCENARIOS.md)."""
+
+    __tablename__ = "scenarios"
+    orchestration: Mapped[str] = mapped_column(String, primary_key=True)  # the orchestration key
+    name: Mapped[str] = mapped_column(String, primary_key=True)  # a slug, unique per orchestration
+    source: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String)
+
+
 class InsightFigureRow(Base):
     __tablename__ = "insight_figures"
     id: Mapped[str] = mapped_column(String, primary_key=True)

@@ -199,3 +199,10 @@ def test_records_are_paginated_newest_first(ada, login, clock):
     second = sam.get(f"/api/records/contract?limit=2&cursor={first['next_cursor']}").get_json()
     assert [r["id"] for r in first["items"] + second["items"]] == ids[::-1]
     assert second["next_cursor"] is None
+
+
+def test_a_notification_names_the_record_its_run_concerns(ada, login):
+    record = create(login("sam"))
+    (run_id,) = record["started_runs"]
+    notes = [n for n in login("alice").get("/api/notifications").get_json()["items"] if n["run_id"] == run_id]
+    assert [(n["kind"], n["record"]) for n in notes] == [("assignment", {"object": "contract", "id": record["id"]})]

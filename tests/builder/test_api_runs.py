@@ -1,4 +1,4 @@
-"""Runs through the API: starting, visibility, filters, pagination, events, ops controls."""
+"""Runs through the API: starting, visibility, filters, pagination, events, ops controls, the replay download."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from runtime.testing import load_scenario, run_scenario
 from tests.builder.api_support import BROKEN, EXPENSE, PAYMENT, deploy, error_code, my_items, start
 
 
@@ -232,6 +233,7 @@ def test_notifications_are_the_callers_newest_first(ada, login, clock):
     notes = fiona.get("/api/notifications").get_json()
     assert [n["run_id"] for n in notes["items"]] == [second["id"], first["id"]]
     assert {n["kind"] for n in notes["items"]} == {"assignment"}
+    assert [n["record"] for n in notes["items"]] == [None, None]  # runs started without a record
     page = fiona.get("/api/notifications?limit=1").get_json()
     assert page["items"][0]["run_id"] == second["id"] and page["next_cursor"]
     rest = fiona.get(f"/api/notifications?limit=1&cursor={page['next_cursor']}").get_json()
@@ -286,3 +288,31 @@ def test_the_runs_list_says_who_holds_the_ball(ada, login):
     assert otto.post(f"/api/runs/{run['id']}/cancel").status_code == 200
     (listed,) = [r for r in otto.get("/api/runs").get_json()["items"] if r["id"] == run["id"]]
     assert listed["ball"] == []
+
+
+def test_ops_download_a_run_as_a_scenario_that_replays_it(ada, login, clock):
+    sam, fiona, alice, otto = login("sam"), login("fiona"), login("alice"), login("otto")
+    run = start(sam, amount=75)
+    clock.advance("PT2H")
+    (item,) = my_items(fiona, run=run["id"])
+    assert fiona.post(f"/api/work-items/{item['id']}/complete",
+                      json={"outcome": "approve", "values": {"note": "fine"}}).status_code == 200
+    (item,) = my_items(alice, run=run["id"])
+    assert alice.post(f"/api/work-items/{item['id']}/complete", json={"outcome": "filed"}).status_code == 200
+
+    response = otto.get(f"/api/runs/{run['id']}/scenario")
+    assert response.status_code == 200 and response.mimetype == "text/yaml"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="expense-{run["id"][:8]}.scenario.yaml"'
+    scenario = load_scenario(response.get_data(as_text=True))
+    assert scenario.orchestration == "expense" and scenario.version == 1
+    assert scenario.personas["fiona"] == {"user": "fiona", "groups": ["finance"]}
+    assert scenario.steps[0] == {"start": {"inputs": {"amount": 75}, "as": "sam"}}
+    assert {"advance": "PT2H"} in scenario.steps
+    result = run_scenario(scenario, document=EXPENSE)
+    assert result.passed, result.report()
+    assert result.path == ["review", "filing"]
+
+    assert ada.get(f"/api/runs/{run['id']}/scenario").status_code == 200
+    # Only ops and admins: a member who started the run may not, and ids do not leak to anyone.
+    assert sam.get(f"/api/runs/{run['id']}/scenario").status_code == 403
+    assert otto.get("/api/runs/nothing/scenario").status_code == 404

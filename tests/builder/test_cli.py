@@ -344,3 +344,133 @@ def test_one_server_process_at_a_time_runs_the_embedded_worker():
     assert [fork(5), fork(6)] == [True, False]  # HUP: the new generation takes over
     server = Server({}, {}, embedded_worker=False)  # --no-worker
     assert [fork(7), fork(8)] == [False, False]
+
+
+# ---------------------------------------------------------------- overture test (scenario files)
+
+
+def overture_test(*args: str) -> Result:
+    return CliRunner().invoke(main, ["test", *args], env=ENV)
+
+
+def test_test_runs_scenario_files_with_exit_codes_and_junit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import xml.etree.ElementTree as ET
+
+    from tests.runtime.testing.suite_samples import FAILING, FAILING_LINE, PASSING, write
+
+    good = write(tmp_path, "tests/good.scenario.yaml", PASSING)
+    passed = overture_test(str(good))
+    assert passed.exit_code == 0, passed.output
+    assert passed.output.startswith(f"PASS Small deal is signed ({good}) ") and "1 passed, 0 failed in " in passed.output
+
+    bad = write(tmp_path, "tests/deeper/bad.scenario.yaml", FAILING)
+    junit = tmp_path / "junit.xml"
+    failed = overture_test(str(tmp_path / "tests"), "--junit", str(junit))
+    assert failed.exit_code == 1
+    assert f"  {bad}:{FAILING_LINE}: step 6 (expect): stages_visited: expected" in failed.output
+    assert "      -- vp\n      +- finance" in failed.output
+    assert failed.output.rstrip().splitlines()[-1].startswith("1 passed, 1 failed in ")
+    root = ET.parse(junit).getroot()
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "1", "0")
+    assert {c.get("name"): [child.tag for child in c] for c in root.iter("testcase")} == {
+        "Big detour expected": ["failure"], "Small deal is signed": []}
+
+    quiet = overture_test(str(tmp_path / "tests"), "-q", "-k", "detour")
+    assert quiet.exit_code == 1 and "PASS" not in quiet.output and "1 deselected" in quiet.output
+
+    monkeypatch.chdir(tmp_path / "tests")  # no PATHS: the current directory
+    here = overture_test("-k", "small")
+    assert here.exit_code == 0 and "PASS Small deal is signed (good.scenario.yaml)" in here.output
+
+    good.write_text(PASSING.replace("steps:\n", "environments:\n  staging: {legal: alice}\nsteps:\n", 1))
+    assert overture_test("good.scenario.yaml", "--env", "staging").exit_code == 0
+    elsewhere = overture_test("good.scenario.yaml", "--env", "prod")
+    assert elsewhere.exit_code == 1 and "good.scenario.yaml: no environment 'prod' in the scenario" in elsewhere.output
+
+
+def test_test_prints_and_writes_coverage(tmp_path: Path):
+    from tests.runtime.testing.suite_samples import PASSING, write
+
+    write(tmp_path, "good.scenario.yaml", PASSING)
+    out = tmp_path / "coverage.json"
+    result = overture_test(str(tmp_path), "--coverage", "--coverage-json", str(out))
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert set(report) == {"orchestrations", "total"} and set(report["orchestrations"]) == {"contract_approval"}
+    nodes = report["orchestrations"]["contract_approval"]["nodes"]
+    assert set(nodes) == {"covered", "total", "percent", "missed", "hits"} and 0 < nodes["covered"] < nodes["total"]
+    assert "withdrawn" in nodes["missed"] and nodes["hits"]["legal"] == 1
+    assert f"contract_approval  {nodes['covered']}/{nodes['total']} {nodes['percent']:5.1f}%" in result.output
+    assert f"  missed nodes: {', '.join(nodes['missed'])}" in result.output
+
+    plain = overture_test(str(tmp_path))
+    assert "missed nodes" not in plain.output  # the table only with --coverage
+
+
+def test_test_reports_bad_files_and_usage_with_exit_2(tmp_path: Path):
+    from tests.runtime.testing.suite_samples import BROKEN, BROKEN_LINE, PASSING, write
+
+    broken = write(tmp_path, "broken.scenario.yaml", BROKEN)
+    write(tmp_path, "good.scenario.yaml", PASSING)
+    result = overture_test(str(tmp_path))
+    assert result.exit_code == 2
+    assert f"ERROR broken.scenario.yaml ({broken})" in result.output
+    assert f"  {broken}:{BROKEN_LINE}: steps[1]: a step needs one action" in result.output
+    assert "1 passed, 0 failed, 1 error in " in result.output
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = overture_test(str(empty))
+    assert nothing.exit_code == 2 and f"no scenario files (*.scenario.yaml) in {empty}" in nothing.output
+    missing = overture_test(str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2 and "nowhere: no such file or directory" in missing.output
+    assert overture_test("--out", str(tmp_path)).exit_code == 2
+    unknown = overture_test("--generate", "no_such_process")
+    assert unknown.exit_code == 2 and "no orchestration 'no_such_process' in the shipped templates" in unknown.output
+
+
+def test_test_generates_path_tests_that_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    out = tmp_path / "generated"
+    generated = overture_test("--generate", "contract_approval", "--out", str(out))
+    assert generated.exit_code == 0, generated.output
+    files = sorted(out.glob("contract_approval--*.scenario.yaml"))
+    assert len(files) >= 5 and f"contract_approval: wrote {len(files)} scenarios" in generated.output
+    ran = overture_test(str(out), "--coverage")
+    assert ran.exit_code == 0, ran.output
+    assert f"{len(files)} passed, 0 failed" in ran.output
+
+    # From a document file: the scenarios name it, so they run from wherever they are written.
+    document = {**load("contract_approval"), "key": "contract_copy"}
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "copy.json").write_text(json.dumps(document))
+    monkeypatch.chdir(tmp_path)
+    from_file = overture_test("--generate", "docs/copy.json", "--max-visits", "1")
+    assert from_file.exit_code == 0, from_file.output
+    copies = sorted((tmp_path / "scenarios" / "contract_copy" / "generated").glob("*.scenario.yaml"))
+    assert copies and "document: ../../../docs/copy.json" in copies[0].read_text()
+    # One visit per stage: no loop back through revise and legal again.
+    assert len(copies) < len(files)
+    assert overture_test("scenarios").exit_code == 0
+
+
+def test_test_finds_documents_and_generates_from_the_database(tmp_path: Path, sqlite_url: str):
+    from tests.runtime.testing.suite_samples import scenario, write
+
+    document = {**load("contract_approval"), "key": "contract_db"}
+    (tmp_path / "contract_db.json").write_text(json.dumps(document))
+    overture("import", str(tmp_path / "contract_db.json"), "--activate", "--database-url", sqlite_url)
+    (tmp_path / "contract_db.json").unlink()
+    tests = tmp_path / "tests"
+    write(tests, "db.scenario.yaml", scenario("From the database", orchestration="contract_db"))
+
+    alone = overture_test(str(tests))
+    assert alone.exit_code == 1 and "no document for orchestration 'contract_db'" in alone.output
+    found = overture_test(str(tests), "--database", sqlite_url)
+    assert found.exit_code == 0, found.output
+
+    out = tmp_path / "generated"
+    generated = CliRunner().invoke(main, ["test", "--generate", "contract_db", "--out", str(out), "--max-visits", "1"],
+                                   env={**ENV, "DATABASE_URL": sqlite_url})
+    assert generated.exit_code == 0, generated.output
+    assert sorted(out.glob("contract_db--*.scenario.yaml"))
+    assert overture_test(str(out), "--database-url", sqlite_url).exit_code == 0

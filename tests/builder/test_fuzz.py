@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from importlib import resources
 from typing import Any, Iterator
 from urllib.parse import urlencode
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -239,3 +241,32 @@ def test_json_that_json_cannot_say_back_is_a_400(app, login):
         assert response.get_json()["error"]["code"] in ("malformed_json", "too_deep")
     assert ada.post("/api/orchestrations", data='{"a":' * 63 + "1" + "}" * 63,
                     content_type="application/json").status_code == 422  # deep but allowed: not a document
+
+
+# ----------------------------------------------------------------------------- scenario tests
+
+
+def test_garbage_scenarios_and_drafts_never_break_the_tests_panel(app, login):
+    """Mutated scenario files are stored or refused with a 4xx; running them and generating
+    path tests from mutated drafts answers with results or a 4xx, never a 500."""
+    ada = login("ada")
+    contract = load("contract_approval")
+    deploy(ada, contract)
+    shipped = resources.files("runtime.templates").joinpath("scenarios/contract_approval/rejected_then_resubmitted.scenario.yaml")
+    scenario = yaml.safe_load(shipped.read_text())
+    url = "/api/orchestrations/contract_approval"
+    ran: list[int] = []
+
+    @settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(scenario=mutated(scenario), draft=mutated(contract))
+    def check(scenario: Any, draft: Any) -> None:
+        stored = send(ada, "PUT", f"{url}/scenarios/fuzzed", ("json", {"source": yaml.safe_dump(scenario)}))
+        send(ada, "PUT", f"{url}/draft", ("json", draft))
+        tests = send(ada, "POST", f"{url}/tests", ("json", {"names": ["fuzzed"]}))
+        send(ada, "POST", f"{url}/scenarios/generate", ("json", {"target": "draft", "max_visits": 1}))
+        if stored.status_code == 200 and tests.status_code == 200:
+            (result,) = tests.get_json()["results"]
+            ran.append(result["passed"] is False)
+
+    check()
+    assert ran, "no mutated scenario was ever stored and run: the fuzzing learnt nothing"

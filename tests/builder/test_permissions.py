@@ -24,6 +24,7 @@ from builder.extensions import state
 from runtime.templates import RECORD_TYPES
 from tests.builder.api_support import EXPENSE, document
 from tests.builder.conftest import PASSWORD
+from tests.builder.test_api_scenarios import EXPENSE_SCENARIO, store_scenario
 from tests.builder.test_live import handshake_status
 
 A, O, M, S, N, T = "admin", "ops", "member", "stranger", "anonymous", "token"
@@ -65,6 +66,11 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("GET", "/api/orchestrations/<key>/versions/<int(max=2147483647):number>"): May(PEOPLE),
     ("GET", "/api/orchestrations/<key>/insights"): May(STAFF),
     ("GET", "/api/orchestrations/<key>/metrics"): May(STAFF),
+    ("GET", "/api/orchestrations/<key>/scenarios"): May(STAFF),
+    ("PUT", "/api/orchestrations/<key>/scenarios/<name>"): May(frozenset({A})),
+    ("DELETE", "/api/orchestrations/<key>/scenarios/<name>"): May(frozenset({A})),
+    ("POST", "/api/orchestrations/<key>/scenarios/generate"): May(frozenset({A})),
+    ("POST", "/api/orchestrations/<key>/tests"): May(frozenset({A})),
     ("GET", "/api/actions"): May(frozenset({A})),
     ("GET", "/api/templates"): May(frozenset({A})),
     ("GET", "/api/templates/<name>"): May(frozenset({A})),
@@ -76,6 +82,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/runs/<run_id>/suspend"): May(STAFF),
     ("POST", "/api/runs/<run_id>/resume"): May(STAFF),
     ("POST", "/api/runs/<run_id>/retry"): May(STAFF),
+    ("GET", "/api/runs/<run_id>/scenario"): May(STAFF),  # the replay names everyone who acted: ops tooling
     ("GET", "/api/work-items"): May(PEOPLE),
     ("GET", "/api/work-items/<item_id>"): May(frozenset({A, O, M}), hidden=True),
     # Only the assignee (here the finance group) acts on an item: the engine says 403
@@ -161,6 +168,7 @@ class World:
         (item,) = self.engine.work_items(run=run_id)
         record = self.engine.create_record(
             "contract", {"title": "T", "customer": "C", "amount": 1, "status": "draft"}, owner="fiona", by="fiona")
+        store_scenario(self.app, "expense", "contract_approval", EXPENSE_SCENARIO)  # the <name> a DELETE removes
         return {"key": "expense", "number": 1, "name": "contract_approval", "object": "contract",
                 "run_id": run_id, "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0]}
 
@@ -173,6 +181,7 @@ class World:
             ("POST", "/api/tokens"): {"name": f"token{n}"},
             ("POST", "/api/orchestrations"): document(EXPENSE, key=f"expense{n}"),
             ("PUT", "/api/orchestrations/<key>/draft"): EXPENSE,
+            ("PUT", "/api/orchestrations/<key>/scenarios/<name>"): {"source": EXPENSE_SCENARIO},
             ("POST", "/api/runs"): {"orchestration": "expense", "inputs": {"amount": 5}},
             ("POST", "/api/work-items/<item_id>/complete"): {"outcome": "approve"},
             ("POST", "/api/work-items/<item_id>/reassign"): {"to": {"type": "group", "value": "finance"}},

@@ -9,6 +9,7 @@ import pytest
 
 from runtime.engine import Engine
 from runtime.errors import Conflict, DocumentInvalid, Forbidden, InvalidInput, NotFound
+from runtime.spec import compile_document
 from tests.runtime.docs import document, one_stage, step
 
 
@@ -34,6 +35,15 @@ def test_deploy_rejects_invalid_document_with_every_error(engine: Engine):
         engine.deploy(bad)
     nodes = {d["node"] for d in caught.value.details if d["severity"] == "error"}
     assert {"a", "dangling"} <= nodes
+
+
+def test_install_activates_a_compiled_spec_under_its_own_number_once(engine: Engine):
+    spec = compile_document(one_stage(step("a")), 7)
+    engine.install(spec)
+    assert engine.orchestrations() == [{"key": "t", "label": spec.label, "active_version": 7}]
+    assert engine.get_run(engine.start("t"))["version"] == 7
+    with pytest.raises(Conflict):
+        engine.install(spec)
 
 
 def test_versions_pin_runs(engine: Engine):

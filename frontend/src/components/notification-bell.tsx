@@ -2,10 +2,11 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 
 import { listNotifications } from '../lib/api';
+import { notificationLink } from '../lib/notification-link';
 import type { Notification } from '../lib/work-schemas';
 import { hasUnread, useInboxStore } from '../store/inbox-store';
 
-/** The bell: notifications (newest first), a marker while some are newer than the last one seen. */
+/** The bell: notifications (newest first), each leading to its record (else My work or the run), a marker while some are newer than the last one seen. */
 export function NotificationBell({ user }: { user: string }) {
   const latest = useInboxStore((s) => s.latestNotificationAt);
   const lastSeen = useInboxStore((s) => s.lastSeenAt);
@@ -43,13 +44,16 @@ export function NotificationBell({ user }: { user: string }) {
           {notes === null && !error ? <p aria-busy="true">Loading…</p> : null}
           {notes?.length === 0 ? <p className="muted">Nothing yet.</p> : null}
           <ul>
-            {notes?.map((n) => (
-              <li key={n.id} className={lastSeen === null || Date.parse(n.created_at) > Date.parse(lastSeen) ? 'bell__new' : undefined}>
-                <strong>{n.subject}</strong>
-                <span className="muted"> · {n.body} · {new Date(n.created_at).toLocaleString()}</span>
-                {n.work_item_id ? <> · <Link to="/work" onClick={toggle}>My work</Link></> : null}
-              </li>
-            ))}
+            {notes?.map((n) => {
+              const link = notificationLink(n);
+              return (
+                <li key={n.id} className={lastSeen === null || Date.parse(n.created_at) > Date.parse(lastSeen) ? 'bell__new' : undefined}>
+                  <strong>{n.subject}</strong>
+                  <span className="muted"> · {n.body} · {new Date(n.created_at).toLocaleString()}</span>
+                  {link ? <> · <Link to={link.to} onClick={toggle}>{link.label}</Link></> : null}
+                </li>
+              );
+            })}
           </ul>
           <button type="button" className="small" onClick={toggle}>Close</button>
         </div>

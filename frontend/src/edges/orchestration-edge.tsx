@@ -3,9 +3,12 @@ import { memo } from 'react';
 
 import { DEFAULT_OUTCOME, ERROR_HANDLE, type FlowEdge, type FlowNode, type NodeContent } from '../lib/document';
 import { edgeWeight } from '../lib/heat';
+import { coverageWords } from '../lib/coverage';
+import { useEdgeCoverage } from '../store/coverage-store';
 import { useEdgeTaken, useOverlayStore } from '../store/overlay-store';
 import { usePathEdge } from '../store/run-path-store';
 import { useEdgeDiff } from '../store/view-store';
+import { useLoop } from './use-loop';
 
 /** What an edge says on the canvas: its own label, else the outcome it stands for, else nothing. */
 function edgeLabel(edge: Pick<FlowEdge, 'data' | 'sourceHandle'>, source: NodeContent | null): string | null {
@@ -19,12 +22,13 @@ function edgeLabel(edge: Pick<FlowEdge, 'data' | 'sourceHandle'>, source: NodeCo
   return null;
 }
 
-/** Every edge of the document: a smooth step path, labelled with its outcome; error edges dashed red. */
+/** Every edge of the document: a smooth step path, labelled with its outcome; error edges dashed red; loops (back edges) dashed, under the nodes they pass, marked ↺. */
 function OrchestrationEdge(props: EdgeProps<FlowEdge>) {
   const { id, source, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, sourceHandleId, data, markerEnd, selected } = props;
   // Reads the source node's data only: the edge re-renders when that node's outcomes change, not on every drag.
   const sourceNode = useNodesData<FlowNode>(source);
-  const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8 });
+  const loop = useLoop(id, source, props.target, { x: sourceX, y: sourceY }, { x: targetX, y: targetY });
+  const [path, labelX, labelY] = loop ?? getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8 });
   const label = edgeLabel({ data, sourceHandle: sourceHandleId }, sourceNode);
   const isError = sourceNode?.type === 'stage' && sourceHandleId === ERROR_HANDLE;
   const diff = useEdgeDiff(id);
@@ -32,16 +36,19 @@ function OrchestrationEdge(props: EdgeProps<FlowEdge>) {
   const taken = useEdgeTaken(id);
   const busiest = useOverlayStore((s) => s.busiestEdge);
   const ranHere = usePathEdge(id);
+  const coverage = useEdgeCoverage(id); // the builder's Tests panel
   const classes = [
     isError ? 'edge--error' : selected ? 'edge--selected' : '',
+    loop ? 'edge--loop' : '',
     diff ? `edge--diff-${diff}` : '',
     ranHere !== undefined ? (ranHere > 0 ? 'edge--taken' : 'edge--not-taken') : '',
+    coverage ? `edge--coverage-${coverage.state}` : '',
   ].filter(Boolean).join(' ');
   const style = taken !== undefined ? { strokeWidth: edgeWeight(taken, busiest) } : undefined;
   const count = taken ?? (ranHere ? ranHere : undefined);
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={classes || undefined} style={style} />
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={classes || undefined} style={style} data-back-edge={loop ? 'true' : undefined} />
       {count !== undefined ? (
         <EdgeLabelRenderer>
           <span
@@ -54,10 +61,24 @@ function OrchestrationEdge(props: EdgeProps<FlowEdge>) {
           </span>
         </EdgeLabelRenderer>
       ) : null}
-      {label ? (
+      {coverage ? (
         <EdgeLabelRenderer>
           <span
-            className={`edge-label${isError ? ' edge-label--error' : ''}`}
+            className={`edge-coverage edge-coverage--${coverage.state}`}
+            data-testid={`coverage-edge-${id}`}
+            data-coverage={coverage.state}
+            title={coverageWords(coverage).title}
+            style={{ transform: `translate(-50%, 0) translate(${labelX}px, ${labelY + 10}px)` }}
+          >
+            {coverageWords(coverage).mark}
+            {coverage.traffic !== null ? ` · ${coverage.traffic} in prod.` : ''}
+          </span>
+        </EdgeLabelRenderer>
+      ) : null}
+      {label || loop ? (
+        <EdgeLabelRenderer>
+          <span
+            className={`edge-label${isError ? ' edge-label--error' : ''}${loop ? ' edge-label--loop' : ''}`}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
           >
             {label}

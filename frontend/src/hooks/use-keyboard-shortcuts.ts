@@ -24,6 +24,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'Arrow keys', what: `Move the selected nodes (${MOVE_STEP} px)` },
   { keys: 'Shift + arrow keys', what: `Move them further (${MOVE_STEP * 4} px)` },
   { keys: 'Tab, Enter', what: 'Go from node to node; Enter selects the focused one' },
+  { keys: 'T', what: 'Show or hide the Tests panel (scenarios and coverage)' },
   { keys: 'Escape', what: 'Close this help' },
   { keys: '?', what: 'Show this help' },
 ];

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 
 import { orchestrationDocumentSchema } from './document-schema';
+import { edgeFiguresSchema, nodeFiguresSchema } from './live-figures';
 
 export const apiErrorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
@@ -212,3 +213,120 @@ export type RunSummary = z.infer<typeof runSummarySchema>;
 export type Run = z.infer<typeof runSchema>;
 export type WorkItem = z.infer<typeof workItemSchema>;
 export type Metrics = z.infer<typeof metricsSchema>;
+
+// ------------------------------------------------------------------ scenario tests (runtime/testing/SCENARIOS.md)
+
+export const scenarioItemSchema = z.looseObject({
+  name: z.string(),
+  source: z.string(),
+  updated_at: z.string().nullable().optional(),
+  updated_by: z.string().nullable().optional(),
+});
+
+export const scenarioListSchema = z.looseObject({ items: z.array(scenarioItemSchema) });
+
+/** One problem of a scenario file (a 422's `details.problems`); lines are 1-based. */
+export const scenarioProblemSchema = z.looseObject({
+  line: z.number().int().nullable().optional().transform((v) => v ?? null),
+  path: z.string().nullable().optional().transform((v) => v ?? ''),
+  message: z.string(),
+});
+
+export const scenarioFailureSchema = z.looseObject({
+  step: z.number().int().nullable(),
+  line: z.number().int().nullable(),
+  kind: z.string(),
+  message: z.string(),
+  expected: z.unknown().optional(),
+  actual: z.unknown().optional(),
+  diff: z.string().nullable().optional(),
+});
+
+/** Covered / total of one kind of element (nodes, outcomes or edges), and which ones. */
+export const coverageCountsSchema = z.looseObject({
+  covered: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  percent: z.number().nullable(),
+  missed: z.array(z.string()),
+  hits: z.record(z.string(), z.number()),
+});
+
+const keyCoverageSchema = z.looseObject({
+  nodes: coverageCountsSchema,
+  outcomes: coverageCountsSchema,
+  edges: coverageCountsSchema,
+});
+
+/**
+ * `Coverage.report()` for one orchestration. Read whether the server sends the
+ * report's section for the key or the whole report (`{"orchestrations": {key: ...}}`):
+ * the whole report is narrowed to its single orchestration.
+ */
+export const coverageReportSchema = z.union([
+  keyCoverageSchema,
+  z.looseObject({ orchestrations: z.record(z.string(), keyCoverageSchema) })
+    .refine((r) => Object.keys(r.orchestrations).length <= 1, 'a report of several orchestrations')
+    .transform((r) => Object.values(r.orchestrations)[0] ?? null),
+]).nullable();
+
+export const scenarioResultSchema = z.looseObject({
+  name: z.string(),
+  source: z.string().nullable().optional(),
+  orchestration: z.string().optional(),
+  passed: z.boolean(),
+  failures: z.array(scenarioFailureSchema),
+  duration_ms: z.number().nonnegative(),
+  steps_run: z.number().int().nonnegative().optional(),
+  run_id: z.string().nullable().optional(),
+  path: z.array(z.string()).optional(),
+});
+
+export const testTargetSchema = z.union([z.literal('draft'), z.literal('active'), z.number().int().positive()]);
+
+export const testRunSchema = z.looseObject({
+  target: testTargetSchema,
+  results: z.array(scenarioResultSchema),
+  summary: z.looseObject({ passed: z.number().int(), failed: z.number().int(), duration_ms: z.number() }),
+  coverage: coverageReportSchema,
+});
+
+/** A decision's outcome on a generated path: a `[decision, outcome]` pair (or an object naming both). */
+const pathDecisionSchema = z.union([
+  z.tuple([z.string(), z.string()]).transform(([decision, outcome]) => ({ decision, outcome })),
+  z.looseObject({ decision: z.string(), outcome: z.string() }),
+]);
+
+/** A condition the solver left open: text, or an object whose `condition` (and where) says it. */
+const unsolvedSchema = z.union([
+  z.string(),
+  z.looseObject({ node: z.string().nullable().optional(), decision: z.string().nullable().optional(), condition: z.string() })
+    .transform((u) => `${u.decision ?? u.node ?? ''}${u.decision ?? u.node ? ': ' : ''}${u.condition}`),
+]);
+
+export const generatedPathSchema = z.looseObject({
+  name: z.string(),
+  source: z.string(),
+  stages: z.array(z.string()),
+  decisions: z.array(pathDecisionSchema),
+  unsolved: z.array(unsolvedSchema),
+});
+
+export const generatedListSchema = z.looseObject({ items: z.array(generatedPathSchema) });
+
+export type ScenarioItem = z.infer<typeof scenarioItemSchema>;
+export type ScenarioProblem = z.infer<typeof scenarioProblemSchema>;
+export type ScenarioFailure = z.infer<typeof scenarioFailureSchema>;
+export type ScenarioResult = z.infer<typeof scenarioResultSchema>;
+export type CoverageCounts = z.infer<typeof coverageCountsSchema>;
+export type KeyCoverage = z.infer<typeof keyCoverageSchema>;
+export type TestTarget = z.infer<typeof testTargetSchema>;
+export type TestRun = z.infer<typeof testRunSchema>;
+export type GeneratedPath = z.infer<typeof generatedPathSchema>;
+
+/** `GET /api/orchestrations/<key>/insights`: production figures per node and edge (builder/LIVE.md). */
+export const insightsSchema = z.looseObject({
+  nodes: z.record(z.string(), nodeFiguresSchema),
+  edges: z.record(z.string(), edgeFiguresSchema),
+});
+
+export type Insights = z.infer<typeof insightsSchema>;

@@ -36,6 +36,18 @@ import {
   type Run,
   type RunStatus,
   type RunSummary,
+  generatedListSchema,
+  insightsSchema,
+  scenarioItemSchema,
+  scenarioListSchema,
+  scenarioProblemSchema,
+  testRunSchema,
+  type GeneratedPath,
+  type Insights,
+  type ScenarioItem,
+  type ScenarioProblem,
+  type TestRun,
+  type TestTarget,
 } from './api-schemas';
 import { runEventSchema, type RunEvent } from './run-events';
 import type { OrchestrationDocument } from './document-schema';
@@ -234,6 +246,11 @@ export async function controlRun(id: string, control: RunControl): Promise<RunSu
   return (await call('POST', `/api/runs/${encodeURIComponent(id)}/${control}`, runSummarySchema, { body: {} })).data;
 }
 
+/** Where the run downloads as a scenario test that replays it (a `*.scenario.yaml` file; ops and admins). */
+export function runScenarioUrl(id: string): string {
+  return `/api/runs/${encodeURIComponent(id)}/scenario`;
+}
+
 export async function reassignWorkItem(id: string, to: { type: 'user' | 'group' | 'queue'; value: string }) {
   return (await call('POST', `/api/work-items/${encodeURIComponent(id)}/reassign`, workItemSchema, { body: { to } })).data;
 }
@@ -293,4 +310,46 @@ export async function updateRecord(object: string, id: string, fields: Record<st
 /** The newest notifications (assignments, escalations, reassignments) for the signed-in person. */
 export async function listNotifications(): Promise<Notification[]> {
   return (await call('GET', '/api/notifications?limit=30', pageOf(guide.notificationSchema))).data.items;
+}
+
+// ------------------------------------------------------------------ scenario tests (the builder's Tests panel)
+
+const scenariosPath = (key: string) => `${path(key)}/scenarios`;
+
+/** The orchestration's stored scenarios (runtime/testing/SCENARIOS.md, "In the builder"). */
+export async function listScenarios(key: string): Promise<ScenarioItem[]> {
+  return (await call('GET', scenariosPath(key), scenarioListSchema)).data.items;
+}
+
+/** Stores a scenario file under `name`; a 422's `details.problems` say what is wrong, by line. */
+export async function saveScenario(key: string, name: string, source: string): Promise<ScenarioItem> {
+  return (await call('PUT', `${scenariosPath(key)}/${encodeURIComponent(name)}`, scenarioItemSchema, { body: { source } })).data;
+}
+
+export async function deleteScenario(key: string, name: string): Promise<void> {
+  await call('DELETE', `${scenariosPath(key)}/${encodeURIComponent(name)}`, z.unknown());
+}
+
+/** Runs the stored scenarios (all, or those named) against the draft, the active version or a version. */
+export async function runScenarios(key: string, target: TestTarget, names?: string[]): Promise<TestRun> {
+  const body = names === undefined ? { target } : { target, names };
+  return (await call('POST', `${path(key)}/tests`, testRunSchema, { body })).data;
+}
+
+/** Path tests the server proposes (one scenario per path from start to an end); nothing is saved. */
+export async function generatePathTests(key: string, target: TestTarget, maxVisits = 2): Promise<GeneratedPath[]> {
+  const body = { target, max_visits: maxVisits, save: false };
+  return (await call('POST', `${scenariosPath(key)}/generate`, generatedListSchema, { body })).data.items;
+}
+
+/** Production figures of every version added up per node and edge, all time (the monitor's, once). */
+export async function getInsights(key: string): Promise<Insights> {
+  return (await call('GET', `${path(key)}/insights`, insightsSchema)).data;
+}
+
+/** The problems (with lines) of a scenario file the server refused, or null for any other failure. */
+export function scenarioProblems(error: unknown): ScenarioProblem[] | null {
+  if (!(error instanceof ApiError) || error.status !== 422) return null;
+  const details = z.looseObject({ problems: z.array(scenarioProblemSchema) }).safeParse(error.details);
+  return details.success ? details.data.problems : [{ line: null, path: '', message: error.message }];
 }

@@ -96,6 +96,8 @@ export const notificationSchema = z.looseObject({
   run_id: z.string().nullable(),
   work_item_id: z.string().nullable(),
   created_at: z.string(),
+  /** The record the notification's run concerns (when the reader may see it). */
+  record: z.object({ object: z.string(), id: z.string() }).nullable().optional(),
 });
 
 /** A message of `/ws/inbox` (builder/LIVE.md). */

@@ -2,8 +2,10 @@ import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflo
 import { memo, useEffect, useRef } from 'react';
 
 import { DEFAULT_OUTCOME, type DecisionNode as DecisionNodeType } from '../lib/document';
+import { coverageWords } from '../lib/coverage';
+import { useOutcomesCoverage } from '../store/coverage-store';
 import { usePathOutcomes } from '../store/run-path-store';
-import { DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
 
 /** A decision: one source handle per outcome, in order, then `default`. */
 function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
@@ -23,6 +25,19 @@ function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
   const diff = useDiffClass(id) + useOverlayClass(id);
   const taken = usePathOutcomes(id);
   const takenClass = (outcome: string) => (taken?.includes(outcome) ? ' decision__outcome--taken' : '');
+  // Test coverage per outcome (the builder's Tests panel): a class, a mark and data-coverage.
+  const covered = useOutcomesCoverage(id);
+  const coverageOf = (outcome: string) => {
+    const coverage = covered?.[outcome];
+    if (!coverage) return { className: '', mark: null, attributes: {} };
+    const { icon, title } = coverageWords(coverage);
+    return {
+      className: ` decision__outcome--${coverage.state}`,
+      mark: <span className="outcome-coverage" title={title}>{icon}</span>,
+      attributes: { 'data-coverage': coverage.state },
+    };
+  };
+  const defaultCoverage = coverageOf(DEFAULT_OUTCOME);
   return (
     <div className={`node node--decision${diff}`}>
       <Handle type="target" position={Position.Left} />
@@ -31,17 +46,23 @@ function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
         <IssueMark nodeId={id} />
         <DiffMark nodeId={id} />
         <PathMark nodeId={id} />
+        <CoverageMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
       <span className="node__label">{data.label || id}</span>
       <ol className="decision__outcomes">
-        {outcomes.map((outcome) => (
-          <li key={outcome.id} className={`decision__outcome${takenClass(outcome.id)}`} title={outcome.condition}>
-            {outcome.label || outcome.id}
-            <Handle type="source" id={outcome.id} position={Position.Right} />
-          </li>
-        ))}
-        <li className={`decision__outcome decision__outcome--default${takenClass('default')}`}>
+        {outcomes.map((outcome) => {
+          const coverage = coverageOf(outcome.id);
+          return (
+            <li key={outcome.id} className={`decision__outcome${takenClass(outcome.id)}${coverage.className}`} title={outcome.condition} {...coverage.attributes}>
+              {coverage.mark}
+              {outcome.label || outcome.id}
+              <Handle type="source" id={outcome.id} position={Position.Right} />
+            </li>
+          );
+        })}
+        <li className={`decision__outcome decision__outcome--default${takenClass('default')}${defaultCoverage.className}`} {...defaultCoverage.attributes}>
+          {defaultCoverage.mark}
           Otherwise
           <Handle type="source" id={DEFAULT_OUTCOME} position={Position.Right} />
         </li>

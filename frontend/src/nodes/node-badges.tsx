@@ -1,8 +1,10 @@
-/** What a node shows besides its own content: its issues and (on the monitor) its live figures. */
+/** What a node shows besides its own content: its issues, (on the monitor) its live figures, (in the builder) its test coverage. */
 import { useNodeSeverity } from '../store/issues-store';
 import { formatSeconds } from '../lib/heat';
 import { useIsBottleneck, useNodeFigures, useNodeHeat } from '../store/overlay-store';
 import { usePathNode } from '../store/run-path-store';
+import { coverageWords } from '../lib/coverage';
+import { useNodeCoverage } from '../store/coverage-store';
 import { useNodeDiff, useViewStore } from '../store/view-store';
 
 export function IssueMark({ nodeId }: { nodeId: string }) {
@@ -47,14 +49,29 @@ export function PathMark({ nodeId }: { nodeId: string }) {
   );
 }
 
-/** A node's classes for the overlays: heat grade on the monitor, path state on a run. */
+/** The builder's test coverage of one node (the Tests panel's overlay), with production's count next to it. */
+export function CoverageMark({ nodeId }: { nodeId: string }) {
+  const coverage = useNodeCoverage(nodeId);
+  if (!coverage) return null;
+  const { mark, title } = coverageWords(coverage);
+  return (
+    <span className={`coverage-mark coverage-mark--${coverage.state}`} data-testid={`coverage-node-${nodeId}`} data-coverage={coverage.state} title={title}>
+      {mark}
+      {coverage.traffic !== null ? <span data-figure="production"> · {coverage.traffic} in prod.</span> : null}
+    </span>
+  );
+}
+
+/** A node's classes for the overlays: heat grade on the monitor, path state on a run, test coverage in the builder. */
 export function useOverlayClass(nodeId: string): string {
   const heat = useNodeHeat(nodeId);
   const step = usePathNode(nodeId);
   const bottleneck = useIsBottleneck(nodeId);
+  const coverage = useNodeCoverage(nodeId);
   let classes = heat !== undefined ? ` heat heat--${heat}` : '';
   if (bottleneck) classes += ' heat--bottleneck';
   if (step) classes += ` path path--${step.state}`;
+  if (coverage) classes += ` coverage coverage--${coverage.state}`;
   return classes;
 }
 

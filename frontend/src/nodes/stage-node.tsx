@@ -3,7 +3,7 @@ import { memo } from 'react';
 
 import { ERROR_HANDLE, NEXT_HANDLE, type StageNode as StageNodeType } from '../lib/document';
 import { flowStore } from '../store/use-flow-store';
-import { DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
 import { useReadOnly } from '../store/view-store';
 
 const MIN_WIDTH = 240;
@@ -30,6 +30,7 @@ function StageNode({ id, data, selected }: NodeProps<StageNodeType>) {
         <IssueMark nodeId={id} />
         <DiffMark nodeId={id} />
         <PathMark nodeId={id} />
+        <CoverageMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
       {data.entry ? <p className="node__detail">Waits for: {data.entry.condition}</p> : null}

@@ -4,7 +4,7 @@ import { memo } from 'react';
 import type { NodeContent, StepNode as StepNodeType } from '../lib/document';
 import { describeDuration } from '../lib/duration';
 import { STEP_LABELS } from '../store/node-defaults';
-import { DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
 
 /** One line that says what the step does: who works on it, which action runs, what it waits for. */
 function summary(node: NodeContent<StepNodeType>): string {
@@ -35,6 +35,7 @@ function StepNode({ id, type, data }: NodeProps<StepNodeType>) {
         <IssueMark nodeId={id} />
         <DiffMark nodeId={id} />
         <PathMark nodeId={id} />
+        <CoverageMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
       <span className="node__label">{data.label || id}</span>

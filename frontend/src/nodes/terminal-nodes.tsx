@@ -2,7 +2,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 
 import { NEXT_HANDLE, type EndNode as EndNodeType, type StartNode as StartNodeType } from '../lib/document';
-import { DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
 
 function StartNode({ id, data }: NodeProps<StartNodeType>) {
   const diff = useDiffClass(id) + useOverlayClass(id);
@@ -26,6 +26,7 @@ function EndNode({ id, data }: NodeProps<EndNodeType>) {
       <IssueMark nodeId={id} />
       <DiffMark nodeId={id} />
       <PathMark nodeId={id} />
+      <CoverageMark nodeId={id} />
       <FiguresBadge nodeId={id} />
     </div>
   );

@@ -1,5 +1,5 @@
 import { ReactFlowProvider } from '@xyflow/react';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useParams } from 'react-router';
 
 import { BuilderToolbar } from '../components/builder-toolbar';
@@ -8,15 +8,17 @@ import { Inspector } from '../components/inspector/inspector';
 import { IssuesPanel } from '../components/issues-panel';
 import { Palette } from '../components/palette';
 import { ShortcutsHelp } from '../components/shortcuts-help';
+import { TestsPanel } from '../components/tests-panel';
 import { VersionsPanel } from '../components/versions-panel';
 import { ViewBanner } from '../components/view-banner';
 import { useBuilderView } from '../hooks/use-builder-view';
 import { useDraft } from '../hooks/use-draft';
 import { useHasChanges, useWarnBeforeLeaving } from '../hooks/use-has-changes';
 import { useKeyboardShortcuts } from '../hooks/use-keyboard-shortcuts';
+import { useTestsOverlay, useTestsStore } from '../hooks/use-tests';
 import { needsLayout } from '../lib/document';
 import { downloadDocument, readDocumentFile } from '../lib/files';
-import { layout } from '../lib/layout';
+import { layout, layoutAhead } from '../lib/layout';
 import { useNoticeStore } from '../store/notice-store';
 import { flowStore, useFlowStore } from '../store/use-flow-store';
 import { useViewStore } from '../store/view-store';
@@ -36,6 +38,11 @@ export function BuilderPage() {
   const saveShortcut = useCallback(() => void saveNow(), [saveNow]);
   useKeyboardShortcuts(saveShortcut, openHelp);
   useWarnBeforeLeaving(changed || save.busy === 'saving');
+  useTestsOverlay(key);
+  const testsOpen = useTestsStore((s) => s.open);
+  const setTestsOpen = useTestsStore((s) => s.setOpen);
+  const ready = status.state === 'ready';
+  useEffect(() => (ready ? layoutAhead(() => flowStore.getState()) : undefined), [ready]); // a quick first "Tidy up"
 
   const importFile = async (file: File) => {
     try {
@@ -90,8 +97,18 @@ export function BuilderPage() {
           <FlowCanvas />
         </div>
         <aside className="sidebar sidebar--right">
-          <Inspector />
-          <IssuesPanel />
+          <div className="sidebar-tabs" role="tablist" aria-label="Side panel">
+            <button type="button" role="tab" aria-selected={!testsOpen} onClick={() => setTestsOpen(false)}>Properties</button>
+            <button type="button" role="tab" aria-selected={testsOpen} onClick={() => setTestsOpen(true)} title="Scenario tests and coverage (T)">Tests</button>
+          </div>
+          {testsOpen ? (
+            <TestsPanel orchestrationKey={key} versions={save.versions} activeVersion={save.activeVersion} beforeRun={saveNow} />
+          ) : (
+            <>
+              <Inspector />
+              <IssuesPanel />
+            </>
+          )}
         </aside>
         {help ? <ShortcutsHelp onClose={closeHelp} /> : null}
       </main>

@@ -8,7 +8,7 @@ import { ReadOnlyCanvas } from '../components/read-only-canvas';
 import { ballText, STATUS_LABELS } from '../components/runs-list';
 import { useRunStream } from '../hooks/use-run-stream';
 import { nodeLabels, useVersionFlow } from '../hooks/use-version-flow';
-import { ApiError, controlRun, getRun, listGroups, listUsers, reassignWorkItem, type RunControl } from '../lib/api';
+import { ApiError, controlRun, getRun, listGroups, listUsers, reassignWorkItem, runScenarioUrl, type RunControl } from '../lib/api';
 import type { Run, WorkItem } from '../lib/api-schemas';
 import { formatSeconds } from '../lib/heat';
 import { buildTimeline, runPath, type TimelineEntry } from '../lib/run-events';
@@ -191,6 +191,10 @@ export function RunPage() {
             {CONTROLS.filter((c) => c.allowed.includes(run.status)).map((c) => (
               <button key={c.control} type="button" onClick={() => setAsking(c)}>{c.label}</button>
             ))}
+            {/* The server names the file (<orchestration>-<run>.scenario.yaml). */}
+            <a href={runScenarioUrl(run.id)} download title="A scenario file that replays this run: same people, values, events and clock">
+              Download as test
+            </a>
           </div>
         ) : null}
       </header>

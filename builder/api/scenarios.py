@@ -1,0 +1,121 @@
+"""Scenario tests of an orchestration: list, save, delete, run and generate them
+(runtime/testing/SCENARIOS.md, "In the builder").
+
+Admins and ops read them; only admins change or run them. Running tests plays the
+stored scenarios on the runner's in-memory engine against the draft, the active
+version or a version number: the database is only read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from marshmallow import ValidationError, fields, validate
+
+from builder import scenarios
+from builder.api.common import StrictSchema, body, uses
+from builder.api.params import MAX_INT32, caller, optional_body
+from builder.auth import roles
+from builder.extensions import db, engine
+from builder.queries import reading
+from runtime.errors import InvalidInput
+
+bp = Blueprint("scenarios", __name__, url_prefix="/api/orchestrations/<key>")
+
+
+def _target(value: Any) -> None:
+    if value in ("draft", "active"):
+        return
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT32:
+        return
+    raise ValidationError('must be "draft", "active" or a version number')
+
+
+def _target_field() -> fields.Raw:
+    return fields.Raw(load_default="draft", validate=_target,
+                      metadata={"description": '"draft" (the default), "active" or a version number'})
+
+
+class ScenarioIn(StrictSchema):
+    source = fields.String(required=True, metadata={"description": "the scenario file, YAML (at most 256 KiB)"})
+
+
+class RunTestsIn(StrictSchema):
+    target = _target_field()
+    names = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=None,
+                        validate=validate.Length(min=1, max=scenarios.MAX_SCENARIOS),
+                        metadata={"description": "only these stored scenarios (default: all of them)"})
+
+
+class GenerateIn(StrictSchema):
+    target = _target_field()
+    max_visits = fields.Integer(load_default=2, validate=validate.Range(min=1, max=5),
+                                metadata={"description": "how many visits of a stage a loop may make"})
+    save = fields.Boolean(load_default=False, metadata={"description": "also store them (replacing earlier generated ones of the same name)"})
+
+
+def _document(key: str, target: str | int) -> dict[str, Any]:
+    with reading() as s:
+        return scenarios.target_document(s, key, target, actions=engine().actions)
+
+
+@bp.get("/scenarios")
+@roles("admin", "ops")
+def list_scenarios(key: str) -> Any:
+    """The orchestration's stored scenarios, by name."""
+    with reading() as s:
+        scenarios.check_orchestration(s, key)
+        return jsonify({"items": [scenarios.item(row) for row in scenarios.list_scenarios(s, key)]})
+
+
+@bp.put("/scenarios/<name>")
+@uses(ScenarioIn)
+@roles("admin")
+def save_scenario(key: str, name: str) -> Any:
+    """Create or replace a scenario (422 with ``details.problems`` for a bad file)."""
+    data = body(ScenarioIn())
+    with db().begin() as s:
+        scenarios.check_orchestration(s, key)
+        row = scenarios.save_scenario(s, key, name, data["source"], by=caller().name)
+        return jsonify(scenarios.item(row))
+
+
+@bp.delete("/scenarios/<name>")
+@roles("admin")
+def delete_scenario(key: str, name: str) -> Any:
+    """Delete a stored scenario."""
+    with db().begin() as s:
+        scenarios.check_orchestration(s, key)
+        scenarios.delete_scenario(s, key, name)
+    return "", 204
+
+
+@bp.post("/tests")
+@uses(RunTestsIn, optional=True)
+@roles("admin")
+def run_tests(key: str) -> Any:
+    """Run the stored scenarios (or ``names``) against the draft, the active version or a version."""
+    data = optional_body(RunTestsIn())
+    document = _document(key, data["target"])
+    with reading() as s:
+        stored = [scenarios.Stored(row.name, row.source) for row in scenarios.list_scenarios(s, key, data["names"])]
+    if len(stored) > scenarios.MAX_SCENARIOS:  # saved at the same moment as others, past the cap
+        raise InvalidInput(f"orchestration {key} has {len(stored)} scenarios; run at most {scenarios.MAX_SCENARIOS} "
+                           "at a time (send names)")
+    report = scenarios.run_tests(key, document, stored, documents=scenarios.database_documents(reading))
+    return jsonify({"target": data["target"], **report})
+
+
+@bp.post("/scenarios/generate")
+@uses(GenerateIn, optional=True)
+@roles("admin")
+def generate_scenarios(key: str) -> Any:
+    """Write a scenario for each path through the orchestration; ``save`` stores them too."""
+    data = optional_body(GenerateIn())
+    items = scenarios.generate(_document(key, data["target"]), max_visits=data["max_visits"])
+    if data["save"]:
+        with db().begin() as s:
+            for generated in items:
+                scenarios.save_scenario(s, key, generated["name"], generated["source"], by=caller().name)
+    return jsonify({"items": items})

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+
+import { notificationLink, recordPath } from './notification-link';
+import { notificationSchema } from './work-schemas';
+
+const note = (fields: Record<string, unknown>) => notificationSchema.parse({
+  id: 'n1', kind: 'assignment', subject: 'New work: Review', body: 'Contract approval: Review',
+  run_id: null, work_item_id: null, created_at: '2026-01-01T00:00:00Z', ...fields,
+});
+
+describe('notificationLink', () => {
+  it('leads to the record the run concerns, even when there is a work item', () => {
+    expect(notificationLink(note({ run_id: 'r1', work_item_id: 'w1', record: { object: 'contract', id: 'c 1' } })))
+      .toEqual({ to: '/records/contract/c%201', label: 'Open contract' });
+  });
+
+  it('leads to My work for a work item without a record, else to the run', () => {
+    expect(notificationLink(note({ run_id: 'r1', work_item_id: 'w1', record: null }))).toEqual({ to: '/work', label: 'My work' });
+    expect(notificationLink(note({ run_id: 'r1' }))).toEqual({ to: '/runs/r1', label: 'Open run' });
+  });
+
+  it('leads nowhere for a message about nothing in particular', () => {
+    expect(notificationLink(note({ kind: 'message' }))).toBeNull();
+  });
+
+  it('rejects a record that is not an object and id', () => {
+    expect(() => note({ record: { object: 'contract' } })).toThrow();
+  });
+
+  it('spells record paths as the router expects', () => {
+    expect(recordPath('contract', 'abc')).toBe('/records/contract/abc');
+  });
+});
