@@ -1,6 +1,6 @@
 /** The canvas: React Flow wired to the flow store. Behaviour lives in hooks/, store/, nodes/ and edges/. */
 import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow } from '@xyflow/react';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import { edgeTypes } from '../edges/edge-types';
 import { useCanvasHandlers } from '../hooks/use-canvas-handlers';
@@ -20,12 +20,16 @@ function minimapColour(node: FlowNode): string {
   return '#94a3b8';
 }
 
-/** Fits the view when a document is loaded or laid out, once React Flow has measured its nodes. */
+/**
+ * Fits the view when a document is loaded or laid out, once React Flow has measured its
+ * nodes. Not the document the canvas opens with: React Flow's own `fitView` fits that as
+ * soon as it has measured the nodes, in the same task (a frame or two sooner).
+ */
 function useFitOnArrange(): void {
   const arrangements = useFlowStore((s) => s.arrangements);
   const initialized = useNodesInitialized();
   const { fitView } = useReactFlow();
-  const fitted = useRef(-1);
+  const fitted = useRef(arrangements);
   useEffect(() => {
     if (!initialized || fitted.current === arrangements) return;
     fitted.current = arrangements;
@@ -34,12 +38,32 @@ function useFitOnArrange(): void {
   }, [arrangements, initialized, fitView]);
 }
 
+/** How long after the nodes are measured the minimap comes, and at the latest (nothing measures: a test DOM). */
+const MINIMAP_DELAY_MS = 50;
+const MINIMAP_LATEST_MS = 1000;
+
+/**
+ * Whether to draw the minimap: once React Flow has measured the nodes and fitted them.
+ * A 500-node canvas draws them twice more in the minimap, so it waits until the canvas shows.
+ */
+function useMinimapShown(): boolean {
+  const initialized = useNodesInitialized();
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    if (shown) return undefined;
+    const timer = setTimeout(() => setShown(true), initialized ? MINIMAP_DELAY_MS : MINIMAP_LATEST_MS);
+    return () => clearTimeout(timer);
+  }, [initialized, shown]);
+  return shown;
+}
+
 export function FlowCanvas() {
   const nodes = useFlowStore((s) => s.nodes);
   const edges = useFlowStore((s) => s.edges);
   const readOnly = useReadOnly();
   const colorMode = useThemeStore((s) => s.theme);
   const handlers = useCanvasHandlers();
+  const minimap = useMinimapShown();
   useFitOnArrange();
 
   return (
@@ -64,9 +88,11 @@ export function FlowCanvas() {
         snapToGrid
         snapGrid={GRID}
         minZoom={0.1}
+        fitView
+        fitViewOptions={FIT_VIEW_OPTIONS}
       >
         <Background variant={BackgroundVariant.Dots} gap={GRID} />
-        <MiniMap<FlowNode> pannable zoomable nodeColor={minimapColour} ariaLabel="Overview of the orchestration" />
+        {minimap ? <MiniMap<FlowNode> pannable zoomable nodeColor={minimapColour} ariaLabel="Overview of the orchestration" /> : null}
         <Controls showInteractive={false} fitViewOptions={FIT_VIEW_OPTIONS} />
       </ReactFlow>
     </div>

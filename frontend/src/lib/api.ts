@@ -49,6 +49,7 @@ import {
   type TestRun,
   type TestTarget,
 } from './api-schemas';
+import { dropPrefetched, prefetchedResponse } from './prefetch';
 import { runEventSchema, type RunEvent } from './run-events';
 import type { OrchestrationDocument } from './document-schema';
 import * as guide from './work-schemas';
@@ -86,7 +87,8 @@ async function call<S extends z.ZodType>(method: string, path: string, schema: S
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
-  const response = await fetch(path, {
+  if (method !== 'GET') dropPrefetched();
+  const response = (method === 'GET' ? await prefetchedResponse(path) : null) ?? await fetch(path, {
     method,
     headers,
     credentials: 'same-origin',

@@ -6,6 +6,7 @@ import { coverageWords } from '../lib/coverage';
 import { useOutcomesCoverage } from '../store/coverage-store';
 import { usePathOutcomes } from '../store/run-path-store';
 import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import { sameNodeContent } from './same-node-content';
 
 /** A decision: one source handle per outcome, in order, then `default`. */
 function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
@@ -71,4 +72,4 @@ function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
   );
 }
 
-export default memo(DecisionNode);
+export default memo(DecisionNode, sameNodeContent);

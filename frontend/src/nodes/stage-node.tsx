@@ -4,6 +4,7 @@ import { memo } from 'react';
 import { ERROR_HANDLE, NEXT_HANDLE, type StageNode as StageNodeType } from '../lib/document';
 import { flowStore } from '../store/use-flow-store';
 import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import { sameNodeContent } from './same-node-content';
 import { useReadOnly } from '../store/view-store';
 
 const MIN_WIDTH = 240;
@@ -46,4 +47,4 @@ function StageNode({ id, data, selected }: NodeProps<StageNodeType>) {
   );
 }
 
-export default memo(StageNode);
+export default memo(StageNode, sameNodeContent);

@@ -5,6 +5,7 @@ import type { NodeContent, StepNode as StepNodeType } from '../lib/document';
 import { describeDuration } from '../lib/duration';
 import { STEP_LABELS } from '../store/node-defaults';
 import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import { sameNodeContent } from './same-node-content';
 
 /** One line that says what the step does: who works on it, which action runs, what it waits for. */
 function summary(node: NodeContent<StepNodeType>): string {
@@ -48,4 +49,4 @@ function StepNode({ id, type, data }: NodeProps<StepNodeType>) {
   );
 }
 
-export default memo(StepNode);
+export default memo(StepNode, sameNodeContent);

@@ -3,6 +3,7 @@ import { memo } from 'react';
 
 import { NEXT_HANDLE, type EndNode as EndNodeType, type StartNode as StartNodeType } from '../lib/document';
 import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import { sameNodeContent } from './same-node-content';
 
 function StartNode({ id, data }: NodeProps<StartNodeType>) {
   const diff = useDiffClass(id) + useOverlayClass(id);
@@ -32,5 +33,5 @@ function EndNode({ id, data }: NodeProps<EndNodeType>) {
   );
 }
 
-export const MemoStartNode = memo(StartNode);
-export const MemoEndNode = memo(EndNode);
+export const MemoStartNode = memo(StartNode, sameNodeContent);
+export const MemoEndNode = memo(EndNode, sameNodeContent);

@@ -74,8 +74,10 @@ export function BuilderPage() {
       </main>
     );
   }
+  // React Flow starts with the loaded nodes: it draws them in its first render, not in one more after it.
+  const { nodes: initialNodes, edges: initialEdges } = flowStore.getState();
   return (
-    <ReactFlowProvider>
+    <ReactFlowProvider initialNodes={initialNodes} initialEdges={initialEdges}>
       <main className={`builder${readOnly ? ' builder--read-only' : ''}`}>
         <BuilderToolbar
           title={label || key}

@@ -12,11 +12,21 @@ type SessionState = {
   forget: () => void;
 };
 
+/** The check under way: asking twice at once (the app's start, then RequireSession) asks the server once. */
+let checking: Promise<void> | null = null;
+
 export const useSessionStore = create<SessionState>()((set) => ({
   user: undefined,
-  check: async () => {
-    const session = await currentSession();
-    set({ user: session?.user ?? null });
+  check: () => {
+    checking ??= (async () => {
+      try {
+        const session = await currentSession();
+        set({ user: session?.user ?? null });
+      } finally {
+        checking = null;
+      }
+    })();
+    return checking;
   },
   signIn: async (username, password) => {
     const session = await signIn(username, password);
