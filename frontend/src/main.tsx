@@ -1,5 +1,7 @@
 import '@xyflow/react/dist/style.css';
 import './styles.css';
+// Some monitor.css rules (.modal, .status, .page--wide, …) serve pages in the main bundle too.
+import './monitor.css';
 
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

@@ -1,14 +1,16 @@
+import '../tests-panel.css';
+
 import { ReactFlowProvider } from '@xyflow/react';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { useParams } from 'react-router';
 
 import { BuilderToolbar } from '../components/builder-toolbar';
 import { FlowCanvas } from '../components/flow-canvas';
 import { Inspector } from '../components/inspector/inspector';
 import { IssuesPanel } from '../components/issues-panel';
+import { Loading } from '../components/loading';
 import { Palette } from '../components/palette';
 import { ShortcutsHelp } from '../components/shortcuts-help';
-import { TestsPanel } from '../components/tests-panel';
 import { VersionsPanel } from '../components/versions-panel';
 import { ViewBanner } from '../components/view-banner';
 import { useBuilderView } from '../hooks/use-builder-view';
@@ -22,6 +24,9 @@ import { layout, layoutAhead } from '../lib/layout';
 import { useNoticeStore } from '../store/notice-store';
 import { flowStore, useFlowStore } from '../store/use-flow-store';
 import { useViewStore } from '../store/view-store';
+
+// Not needed at first paint: its script loads when the Tests tab is first opened.
+const TestsPanel = lazy(() => import('../components/tests-panel').then((m) => ({ default: m.TestsPanel })));
 
 /** /builder/<key>: the draft of one orchestration on the canvas (`?version=n`, `?compare=a..b`: read only). */
 export function BuilderPage() {
@@ -104,7 +109,9 @@ export function BuilderPage() {
             <button type="button" role="tab" aria-selected={testsOpen} onClick={() => setTestsOpen(true)} title="Scenario tests and coverage (T)">Tests</button>
           </div>
           {testsOpen ? (
-            <TestsPanel orchestrationKey={key} versions={save.versions} activeVersion={save.activeVersion} beforeRun={saveNow} />
+            <Suspense fallback={<Loading />}>
+              <TestsPanel orchestrationKey={key} versions={save.versions} activeVersion={save.activeVersion} beforeRun={saveNow} />
+            </Suspense>
           ) : (
             <>
               <Inspector />
