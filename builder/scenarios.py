@@ -247,13 +247,13 @@ def run_tests(key: str, document: dict[str, Any], scenarios: list[Stored], *,
 def _run_one(key: str, document: dict[str, Any], stored: Stored, coverage: Coverage,
              documents: DocumentSource | None) -> dict[str, Any]:
     from runtime.testing import Failure, ScenarioFormatError, ScenarioResult, load_scenario, run_scenario
+    from runtime.testing.runner import setup_failures
 
     started = time.perf_counter()
     try:
         scenario = load_scenario(stored.source)  # no file: nothing is looked up next to it
     except ScenarioFormatError as exc:  # stored before a change of the format, or by hand in the database
-        failures = [Failure(None, p["line"], "setup", f"{p['path'] or '(file)'}: {p['message']}") for p in exc.problems]
-        result = ScenarioResult(stored.name, stored.name, key, failures=failures)
+        result = ScenarioResult(stored.name, stored.name, key, failures=setup_failures(exc))
     else:
         try:
             # Hits reach ``coverage`` only when the run finished: a crash half-way counts nothing.
@@ -271,17 +271,15 @@ def _run_one(key: str, document: dict[str, Any], stored: Stored, coverage: Cover
 def generate(document: dict[str, Any], *, max_visits: int) -> list[dict[str, Any]]:
     """A scenario for each feasible path through ``document`` (``runtime.testing.paths``),
     named ``generated-<n>-<slug>``."""
-    from runtime.testing.paths import generate as paths_of
+    from runtime.testing.paths import generate as paths_of, numbered
 
-    paths = [p for p in paths_of(document, max_visits=max_visits) if p.feasible and p.data is not None]
-    width = len(str(len(paths)))
     return [{
-        "name": generated_name(n, path.slug, width),
+        "name": generated_name(int(number), path.slug, len(number)),
         "source": path.to_yaml(),
         "stages": list(path.stages),
         "decisions": [list(decision) for decision in path.decisions],
         "unsolved": list(path.unsolved),
-    } for n, path in enumerate(paths, 1)]
+    } for number, path in numbered(paths_of(document, max_visits=max_visits))]
 
 
 def generated_name(n: int, title: str, width: int = 1) -> str:

@@ -128,6 +128,14 @@ def generate(
     return walker.run()
 
 
+def numbered(paths: Sequence[GeneratedPath]) -> list[tuple[str, GeneratedPath]]:
+    """The feasible paths with their numbers, zero-padded to sort in order (``"03"``): the
+    files of :func:`write_scenarios` and the builder's stored names are numbered alike."""
+    feasible = [p for p in paths if p.feasible and p.data is not None]
+    width = len(str(len(feasible)))
+    return [(f"{n:0{width}d}", path) for n, path in enumerate(feasible, start=1)]
+
+
 def write_scenarios(paths: Sequence[GeneratedPath], out_dir: str | Path, key: str) -> list[Path]:
     """Write each feasible path as ``<out_dir>/<key>--<n>-<slug>.scenario.yaml``.
 
@@ -141,11 +149,9 @@ def write_scenarios(paths: Sequence[GeneratedPath], out_dir: str | Path, key: st
     """
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    feasible = [p for p in paths if p.feasible and p.data is not None]
-    width = len(str(len(feasible)))
     written = []
-    for n, path in enumerate(feasible, start=1):
-        target = directory / f"{key}--{n:0{width}d}-{path.slug}.scenario.yaml"
+    for number, path in numbered(paths):
+        target = directory / f"{key}--{number}-{path.slug}.scenario.yaml"
         target.write_text(path.to_yaml(), encoding="utf-8")
         written.append(target)
     return written

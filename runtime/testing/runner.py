@@ -39,7 +39,7 @@ from runtime.store.memory import InMemoryStore
 from runtime.templates import RECORD_TYPES
 from runtime.testing.coverage import Coverage
 from runtime.testing.documents import DocumentNotFound, DocumentSource
-from runtime.testing.format import OUTSIDER, actions_of
+from runtime.testing.format import OUTSIDER, ScenarioFormatError, actions_of
 from runtime.testing.scenario import Scenario
 
 #: Failure kinds.
@@ -135,6 +135,12 @@ class ScenarioResult:
             "steps_run": self.steps_run, "run_id": self.run_id, "path": list(self.path),
             "coverage": self.coverage.report(),
         }
+
+
+def setup_failures(error: ScenarioFormatError) -> list[Failure]:
+    """A file that does not load, as failures of kind ``setup`` (one per problem, with its line)."""
+    return [Failure(None, p.get("line"), "setup", f"{p['path']}: {p['message']}" if p.get("path") else p["message"])
+            for p in error.problems]
 
 
 # ---------------------------------------------------------------------- compiled specs and actions

@@ -27,6 +27,7 @@ from runtime.testing import (
     run_scenario,
 )
 from runtime.testing.format import ACTIONS
+from runtime.testing.runner import setup_failures
 from runtime.testing.paths import GeneratedPaths, write_scenarios
 from runtime.testing.paths import generate as generate_paths
 
@@ -216,9 +217,7 @@ def load_file(file: Path) -> Scenario | FileResult:
     try:
         return load_scenario(file.read_text(encoding="utf-8"), source=str(file))
     except ScenarioFormatError as exc:
-        failures = [Failure(step=None, line=p.get("line"), kind="setup",
-                            message=f"{p['path']}: {p['message']}" if p.get("path") else p["message"])
-                    for p in exc.problems]
+        failures = setup_failures(exc)
     except (OSError, UnicodeDecodeError) as exc:
         failures = [Failure(step=None, line=None, kind="setup", message=f"cannot read the file: {exc}")]
     result = ScenarioResult(name=file.name, source=str(file), orchestration="", failures=failures)
