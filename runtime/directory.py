@@ -5,6 +5,7 @@ The web app's accounts implement :class:`Directory`; tests use :class:`InMemoryD
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Iterable, Mapping, Protocol
 
 Membership = tuple[str, str]  # ("group" | "queue", name)
@@ -21,6 +22,10 @@ class Directory(Protocol):
         """User names in a group or queue, sorted."""
         ...
 
+    def delegate(self, user: str, at: datetime) -> str | None:
+        """Who takes the user's personal work at ``at`` (they are out of office), or None."""
+        ...
+
 
 class InMemoryDirectory:
     """A directory from plain data: ``{"alice": ["legal"]}`` plus queues.
@@ -32,6 +37,7 @@ class InMemoryDirectory:
 
     def __init__(self, groups: Mapping[str, Iterable[str]] | None = None, queues: Mapping[str, Iterable[str]] | None = None):
         self._users: dict[str, set[Membership]] = {}
+        self._away: dict[str, tuple[str, datetime | None, datetime | None]] = {}
         for user, names in (groups or {}).items():
             self.add_user(user, groups=names)
         for queue, users in (queues or {}).items():
@@ -51,3 +57,20 @@ class InMemoryDirectory:
 
     def members(self, kind: str, name: str) -> list[str]:
         return sorted(u for u, m in self._users.items() if (kind, name) in m)
+
+    def set_delegate(self, user: str, delegate: str | None, starts_at: datetime | None = None, ends_at: datetime | None = None) -> None:
+        """``user`` is out of office from ``starts_at`` until ``ends_at`` (None: open-ended);
+        ``delegate=None`` clears it."""
+        if delegate is None:
+            self._away.pop(user, None)
+        else:
+            self._away[user] = (delegate, starts_at, ends_at)
+
+    def delegate(self, user: str, at: datetime) -> str | None:
+        entry = self._away.get(user)
+        if entry is None:
+            return None
+        delegate, starts_at, ends_at = entry
+        if (starts_at is not None and at < starts_at) or (ends_at is not None and at >= ends_at):
+            return None
+        return delegate if self.user_exists(delegate) else None

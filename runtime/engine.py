@@ -53,6 +53,8 @@ _MAX_MOVES = 500  # transitions in one advance before a run is judged to loop wi
 _BUFFER_TTL = timedelta(days=30)
 _OPEN_ITEM = ("open", "claimed")
 _STATE_CACHE_SIZE = 10_000
+#: How far work follows delegates who are away themselves (A to B to C...).
+DELEGATION_HOPS = 3
 
 
 class _RunError(Exception):
@@ -1055,16 +1057,20 @@ class Engine:
             members = self.directory.members(base.type, base.value) if base.type in ("group", "queue") else []
             targets = [Assignee("user", m) for m in members] or [base]
         due = step.due.after(c.now) if step.due else None
-        for target in targets:
+        for meant in targets:
+            target, for_whom = self._delegated(c, meant)
             item = WorkItem(
                 id=_new_id(), run_id=c.run.id, orchestration=c.spec.key, step_id=step.id, stage_id=step.stage,
                 visit=step_run.visit, label=step.label, assignee_type=target.type, assignee_value=target.value,
                 status="open", created_at=c.now, due_at=due, record_object=c.run.record_object, record_id=c.run.record_id,
+                on_behalf_of=for_whom,
             )
             c.add(item)
+            data = {"work_item": item.id, "assignee": {"type": target.type, "value": target.value}, "due_at": _iso(due)}
             self._event(c, "work_item.created", node=step.id, visit=step_run.visit,
-                        data={"work_item": item.id, "assignee": {"type": target.type, "value": target.value}, "due_at": _iso(due)})
-            self._notify(c, "assignment", target, f"New work: {step.label}", f"{c.spec.label}: {step.label}", item.id)
+                        data={**data, "on_behalf_of": for_whom} if for_whom else data)
+            self._notify(c, "assignment", target, f"New work: {step.label}{_for(for_whom)}",
+                         f"{c.spec.label}: {step.label}{_for(for_whom)}", item.id)
             if due is not None and step.escalation is not None:
                 c.add(Timer(_new_id(), c.run.id, "escalation", step.id, step_run.visit, step.escalation.after.after(due), item.id))
 
@@ -1210,13 +1216,37 @@ class Engine:
             target = to or Assignee(item.assignee_type, item.assignee_value)
             self._notify(c, "escalation", target, f"Overdue: {step.label}", f"{c.spec.label}: {step.label} was due {_iso(item.due_at)}", item.id)
 
-    def _reassign(self, c: _RunContext, item: WorkItem, to: Assignee, *, by: str | None, kind: str) -> None:
+    def _reassign(self, c: _RunContext, item: WorkItem, meant: Assignee, *, by: str | None, kind: str) -> None:
         before = {"type": item.assignee_type, "value": item.assignee_value}
+        to, for_whom = self._delegated(c, meant)
         item.assignee_type, item.assignee_value, item.status, item.claimed_by = to.type, to.value, "open", None
+        item.on_behalf_of = for_whom
         c.touch(item)
+        data = {"work_item": item.id, "from": before, "to": {"type": to.type, "value": to.value}}
         self._event(c, "work_item.reassigned", node=item.step_id, visit=item.visit, by=by,
-                    data={"work_item": item.id, "from": before, "to": {"type": to.type, "value": to.value}})
-        self._notify(c, kind, to, f"Reassigned to you: {item.label}", f"{c.spec.label}: {item.label}", item.id)
+                    data={**data, "on_behalf_of": for_whom} if for_whom else data)
+        self._notify(c, kind, to, f"Reassigned to you: {item.label}{_for(for_whom)}",
+                     f"{c.spec.label}: {item.label}{_for(for_whom)}", item.id)
+
+    def _delegated(self, c: _RunContext, meant: Assignee) -> tuple[Assignee, str | None]:
+        """Who really gets work meant for ``meant``, and for whom they do it (None: themselves).
+
+        A person out of office hands personal work to their delegate; a delegate who is
+        away too hands it on, up to :data:`DELEGATION_HOPS` people, never in a circle
+        (the last person reached who is not away, or who would close a circle, takes it).
+        Group and queue work is not delegated: the others in the group are there.
+        """
+        if meant.type != "user":
+            return meant, None
+        seen = [meant.value]
+        for _ in range(DELEGATION_HOPS):
+            delegate = self.directory.delegate(seen[-1], c.now)
+            if delegate is None or delegate in seen:
+                break
+            seen.append(delegate)
+        if len(seen) == 1:
+            return meant, None
+        return Assignee("user", seen[-1]), meant.value
 
     # ------------------------------------------------------------------ closing things
 
@@ -1592,6 +1622,7 @@ class Engine:
             "escalated_at": _iso(item.escalated_at), "completed_at": _iso(item.completed_at),
             "completed_by": item.completed_by, "outcome": item.outcome, "values": _json_copy(item.values), "comment": item.comment,
             "record": {"object": item.record_object, "id": item.record_id} if item.record_id else None,
+            "on_behalf_of": item.on_behalf_of,
         }
 
 
@@ -1702,6 +1733,11 @@ def _check_form(step: Step, outcome: str | None, values: Mapping[str, Any] | Non
         raise InvalidInput("the form is not filled in correctly", {"fields": errors})
     assert outcome is not None
     return outcome, clean
+
+
+def _for(person: str | None) -> str:
+    """" (for ada)" when work is done on someone's behalf."""
+    return f" (for {person})" if person else ""
 
 
 def _seconds(since: datetime | None, now: datetime) -> float | None:

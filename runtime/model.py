@@ -132,6 +132,7 @@ class WorkItem:
     comment: str | None = None
     record_object: str | None = None
     record_id: str | None = None
+    on_behalf_of: str | None = None  # assigned to a delegate while this person is out of office
 
 
 @dataclass

@@ -1,17 +1,19 @@
 """The directory of people, groups and queues kept in the database (the accounts of
-the web app), for the engine's permission checks and group expansions."""
+the web app), for the engine's permission checks, group expansions and delegates."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import select
 
 from runtime.directory import Membership
 from runtime.store.sql import SqlStore
-from runtime.store.tables import GroupRow, MembershipRow, UserRow
+from runtime.store.tables import GroupRow, MembershipRow, OutOfOfficeRow, UserRow
 
 
 class SqlDirectory:
-    """:class:`runtime.directory.Directory` over the ``users``/``groups``/``memberships`` tables."""
+    """:class:`runtime.directory.Directory` over the ``users``/``groups``/``memberships``/``out_of_office`` tables."""
 
     def __init__(self, store: SqlStore):
         # Read-only: the engine asks while it holds a write transaction, and on SQLite a
@@ -41,3 +43,13 @@ class SqlDirectory:
         )
         with self._engine.connect() as conn:
             return [row[0] for row in conn.execute(statement)]
+
+    def delegate(self, user: str, at: datetime) -> str | None:
+        statement = (
+            select(OutOfOfficeRow.delegate_id)
+            .join(UserRow, UserRow.id == OutOfOfficeRow.delegate_id)
+            .where(OutOfOfficeRow.user_id == user, OutOfOfficeRow.starts_at <= at, OutOfOfficeRow.ends_at > at,
+                   UserRow.active.is_(True))
+        )
+        with self._engine.connect() as conn:
+            return conn.execute(statement).scalar()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -160,6 +160,7 @@ class WorkItemRow(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     record_object: Mapped[str | None] = mapped_column(String)
     record_id: Mapped[str | None] = mapped_column(String)
+    on_behalf_of: Mapped[str | None] = mapped_column(String)  # the person out of office it was meant for
     __table_args__ = (
         Index("ix_work_items_run", "run_id", "step_id", "visit"),
         Index("ix_work_items_assignee", "assignee_value", "status", "due_at"),
@@ -252,7 +253,11 @@ class NotificationRow(Base):
     run_id: Mapped[str | None] = mapped_column(String)
     work_item_id: Mapped[str | None] = mapped_column(String)
     idempotency_key: Mapped[str | None] = mapped_column(String)
-    __table_args__ = (Index("ix_notifications_to", "to_value", "created_at"), Index("ix_notifications_key", "idempotency_key"))
+    __table_args__ = (
+        Index("ix_notifications_to", "to_value", "created_at"),
+        Index("ix_notifications_key", "idempotency_key"),
+        Index("ix_notifications_created", "created_at"),  # the mailer reads the recent ones
+    )
 
 
 class RecordRow(Base):
@@ -290,6 +295,8 @@ class UserRow(Base):
     display_name: Mapped[str] = mapped_column(String)
     active: Mapped[bool] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    email: Mapped[str | None] = mapped_column(String)
+    email_mode: Mapped[str] = mapped_column(String, default="immediate", server_default="immediate")  # off | immediate | digest
 
 
 class GroupRow(Base):
@@ -344,6 +351,46 @@ class ScenarioRow(Base):
     source: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str | None] = mapped_column(String)
+
+
+class OutOfOfficeRow(Base):
+    """While a person is away, work assigned to them personally goes to their delegate."""
+
+    __tablename__ = "out_of_office"
+    user_id: Mapped[str] = mapped_column(String, primary_key=True)
+    delegate_id: Mapped[str] = mapped_column(String)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    set_by: Mapped[str | None] = mapped_column(String)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EmailOutboxRow(Base):
+    """An e-mail to send (builder/mail.py): written in the same database as the work,
+    claimed by one mailer, and sent at most once."""
+
+    __tablename__ = "email_outbox"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String)  # "n:<notification>:<user>" or "r:<item>:<due_at>:<user>"
+    notification_id: Mapped[str | None] = mapped_column(String)
+    work_item_id: Mapped[str | None] = mapped_column(String)
+    user_id: Mapped[str] = mapped_column(String)
+    address: Mapped[str] = mapped_column(String)
+    subject: Mapped[str] = mapped_column(String)
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String)  # assignment | reassignment | escalation | reminder
+    digest: Mapped[bool] = mapped_column(Boolean)  # waits for the person's daily digest
+    status: Mapped[str] = mapped_column(String)  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        Index("ix_email_outbox_dedupe", "dedupe_key", unique=True),
+        Index("ix_email_outbox_due", "status", "next_attempt_at"),
+    )
 
 
 class InsightFigureRow(Base):
