@@ -53,6 +53,15 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("GET", "/api/users"): May(STAFF),
     ("POST", "/api/users"): May(frozenset({A})),
     ("GET", "/api/groups"): May(PEOPLE),
+    ("GET", "/api/profile"): May(PEOPLE),
+    ("PATCH", "/api/profile"): May(PEOPLE),
+    ("POST", "/api/profile/password"): May(PEOPLE),
+    ("GET", "/api/profile/people"): May(PEOPLE),
+    ("PATCH", "/api/users/<username>/email-settings"): May(frozenset({A})),
+    # Out of office: the person (fiona) or an admin; ops and others get 403.
+    ("GET", "/api/users/<username>/out-of-office"): May(frozenset({A, M})),
+    ("PUT", "/api/users/<username>/out-of-office"): May(frozenset({A, M})),
+    ("DELETE", "/api/users/<username>/out-of-office"): May(frozenset({A, M})),
     ("POST", "/api/groups"): May(frozenset({A})),
     ("GET", "/api/tokens"): May(frozenset({A})),
     ("POST", "/api/tokens"): May(frozenset({A})),
@@ -170,7 +179,7 @@ class World:
             "contract", {"title": "T", "customer": "C", "amount": 1, "status": "draft"}, owner="fiona", by="fiona")
         store_scenario(self.app, "expense", "contract_approval", EXPENSE_SCENARIO)  # the <name> a DELETE removes
         return {"key": "expense", "number": 1, "name": "contract_approval", "object": "contract",
-                "run_id": run_id, "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0]}
+                "username": "fiona", "run_id": run_id, "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0]}
 
     def body(self, method: str, rule: str) -> Any:
         n = next(self.counter)
@@ -178,6 +187,11 @@ class World:
             ("POST", "/api/session"): {"username": "sam", "password": PASSWORD},
             ("POST", "/api/users"): {"username": f"user{n}", "password": PASSWORD, "role": "member"},
             ("POST", "/api/groups"): {"name": f"group{n}"},
+            ("PATCH", "/api/profile"): {"email_mode": "digest"},
+            ("POST", "/api/profile/password"): {"current_password": PASSWORD, "new_password": PASSWORD},
+            ("PATCH", "/api/users/<username>/email-settings"): {"email": "fiona@example.com"},
+            ("PUT", "/api/users/<username>/out-of-office"): {
+                "delegate": "frank", "starts_at": "2026-01-05T00:00:00+00:00", "ends_at": "2026-01-12T00:00:00+00:00"},
             ("POST", "/api/tokens"): {"name": f"token{n}"},
             ("POST", "/api/orchestrations"): document(EXPENSE, key=f"expense{n}"),
             ("PUT", "/api/orchestrations/<key>/draft"): EXPENSE,

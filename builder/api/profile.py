@@ -1,0 +1,145 @@
+"""Each person's profile (display name, e-mail, notifications, password) and out of
+office; admins set these for others."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from marshmallow import fields, validate
+
+from builder import profiles
+from builder.api.common import StrictSchema, body, uses
+from builder.api.params import caller
+from builder.auth import limiter, roles
+from builder.errors import ApiError
+from builder.extensions import db, engine
+
+bp = Blueprint("profile", __name__, url_prefix="/api")
+
+
+class ProfileIn(StrictSchema):
+    display_name = fields.String(validate=validate.Length(min=1, max=200))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email_mode = fields.String(validate=validate.OneOf(profiles.EMAIL_MODES))
+
+
+class EmailSettingsIn(StrictSchema):
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email_mode = fields.String(validate=validate.OneOf(profiles.EMAIL_MODES))
+
+
+class PasswordIn(StrictSchema):
+    current_password = fields.String(required=True, validate=validate.Length(max=200))
+    new_password = fields.String(required=True, validate=validate.Length(max=200))
+
+
+class OutOfOfficeIn(StrictSchema):
+    delegate = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    starts_at = fields.AwareDateTime(required=True, format="iso")
+    ends_at = fields.AwareDateTime(required=True, format="iso")
+
+
+def _now() -> Any:
+    return engine().clock.now()
+
+
+def _self_or_admin(username: str) -> None:
+    principal = caller()
+    if principal.name != username and principal.role != "admin":
+        raise ApiError(403, "forbidden", "only the person themselves or an admin may change this")
+
+
+@bp.get("/profile")
+@roles("admin", "ops", "member")
+def get_profile() -> Any:
+    with db()() as s:
+        return jsonify(profiles.profile_view(s, profiles.get_user(s, caller().name), _now()))
+
+
+@bp.patch("/profile")
+@uses(ProfileIn)
+@roles("admin", "ops", "member")
+def update_profile() -> Any:
+    changes = body(ProfileIn())
+    with db().begin() as s:
+        user = profiles.get_user(s, caller().name)
+        profiles.update_settings(user, changes)
+        s.flush()
+        view = profiles.profile_view(s, user, _now())
+    return jsonify(view)
+
+
+@bp.post("/profile/password")
+@uses(PasswordIn)
+@roles("admin", "ops", "member")
+def change_password() -> Any:
+    data = body(PasswordIn())
+    name = caller().name
+    key = (request.remote_addr or "", name)
+    wait = limiter.blocked(key)
+    if wait:
+        raise ApiError(429, "too_many_attempts", f"too many wrong passwords; try again in {int(wait) + 1} s")
+    with db().begin() as s:
+        user = profiles.get_user(s, name)
+        if not profiles.check_password(user, data["current_password"]):
+            limiter.failed(key)
+            raise ApiError(403, "wrong_password", "the current password is wrong; nothing was changed",
+                           {"current_password": ["wrong password"]})
+        profiles.set_password(user, data["new_password"])
+    limiter.succeeded(key)
+    return jsonify({"changed": True})
+
+
+@bp.get("/profile/people")
+@roles("admin", "ops", "member")
+def list_people() -> Any:
+    """Active people by display name, for choosing a delegate (members cannot list users)."""
+    with db()() as s:
+        return jsonify({"items": profiles.people(s)})
+
+
+@bp.patch("/users/<username>/email-settings")
+@uses(EmailSettingsIn)
+@roles("admin")
+def update_email_settings(username: str) -> Any:
+    changes = body(EmailSettingsIn())
+    with db().begin() as s:
+        user = profiles.get_user(s, username)
+        profiles.update_settings(user, changes)
+        s.flush()
+        view = profiles.profile_view(s, user, _now())
+    return jsonify(view)
+
+
+@bp.get("/users/<username>/out-of-office")
+@roles("admin", "ops", "member")
+def get_out_of_office(username: str) -> Any:
+    _self_or_admin(username)
+    with db()() as s:
+        profiles.get_user(s, username)
+        return jsonify({"out_of_office": profiles.out_of_office_view(s, username, _now())})
+
+
+@bp.put("/users/<username>/out-of-office")
+@uses(OutOfOfficeIn)
+@roles("admin", "ops", "member")
+def set_out_of_office(username: str) -> Any:
+    _self_or_admin(username)
+    data = body(OutOfOfficeIn())
+    now = _now()
+    with db().begin() as s:
+        profiles.set_out_of_office(s, username, delegate=data["delegate"], starts_at=data["starts_at"],
+                                   ends_at=data["ends_at"], by=caller().name, now=now)
+        s.flush()
+        view = profiles.out_of_office_view(s, username, now)
+    return jsonify({"out_of_office": view})
+
+
+@bp.delete("/users/<username>/out-of-office")
+@roles("admin", "ops", "member")
+def clear_out_of_office(username: str) -> Any:
+    _self_or_admin(username)
+    with db().begin() as s:
+        profiles.clear_out_of_office(s, username)
+    return jsonify({"out_of_office": None})
