@@ -35,6 +35,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATABASE_URL=os.environ.get("DATABASE_URL"),
         EMBEDDED_WORKER=os.environ.get("OVERTURE_EMBEDDED_WORKER", "1") != "0",
         HTTP_ALLOWLIST=[h for h in os.environ.get("OVERTURE_HTTP_ALLOWLIST", "").split(",") if h],
+        # E-mail (builder/mail.py): nothing is queued or sent without OVERTURE_SMTP_URL.
+        SMTP_URL=os.environ.get("OVERTURE_SMTP_URL"),
+        BASE_URL=os.environ.get("OVERTURE_BASE_URL"),
+        DIGEST_HOUR=os.environ.get("OVERTURE_DIGEST_HOUR"),
+        MAIL_POLL=os.environ.get("OVERTURE_MAIL_POLL"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -234,7 +234,8 @@ def export(key: str, version: int | None, scenarios_dir: Path | None, database_u
 @main.command()
 @database_url_option
 @click.option("--directory", "directory_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='People and groups as JSON: {"groups": {"alice": ["legal"]}, "queues": {"q": ["bob"]}}.')
+              help='People and groups as JSON: {"groups": {"alice": ["legal"]}, "queues": {"q": ["bob"]}} '
+                   '(default: the accounts in the database).')
 @click.option("--plugin", "plugins", multiple=True, metavar="MODULE:FUNCTION",
               help="Call FUNCTION(registry) to register more actions (besides the overture.actions entry points).")
 @click.option("--worker-id", default=None, help="Name in job claims (default: host:pid).")
@@ -263,18 +264,37 @@ def worker(
         module_name, _, function = spec.partition(":")
         module = __import__(module_name, fromlist=[function or "register"])
         getattr(module, function or "register")(registry)
-    people: dict = json.loads(directory_file.read_text()) if directory_file else {}
-    directory = InMemoryDirectory(people.get("groups", {}), queues=people.get("queues", {}))
+    from builder import mail
+
+    from runtime.store.directory import SqlDirectory
+
     store = SqlStore(database_url)
+    directory: Any = SqlDirectory(store)  # the accounts of the web app: groups, queues, out of office
+    if directory_file:
+        people: dict = json.loads(directory_file.read_text())
+        directory = InMemoryDirectory(people.get("groups", {}), queues=people.get("queues", {}))
     engine = Engine(store, directory=directory, actions=registry, autoprocess=False,
                     worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}")
     runner = Worker(engine, poll_interval=poll, heartbeat_interval=heartbeat, stale_after=timedelta(seconds=stale_after), batch=batch)
+    try:
+        mailer = mail.from_environment(os.environ, store.engine, engine.clock)
+        mail_poll = mail.poll_interval(os.environ)
+    except mail.MailSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    mail_runner = mail.MailRunner(mailer, mail_poll) if mailer is not None and not until_idle else None
     signal.signal(signal.SIGTERM, lambda *_: runner.request_stop())
-    click.echo(f"overture worker {engine.worker_id} on {store.dialect}", err=True)
+    click.echo(f"overture worker {engine.worker_id} on {store.dialect}{', sending e-mail' if mailer else ''}", err=True)
+    if mail_runner is not None:
+        mail_runner.start()
     try:
         handled = runner.run(until_idle=until_idle)
+        if mailer is not None and until_idle:
+            mailer.run_once()
     except KeyboardInterrupt:
         handled = 0
+    finally:
+        if mail_runner is not None:
+            mail_runner.stop()
     click.echo(f"overture worker {engine.worker_id}: handled {handled} jobs and timers", err=True)
 
 

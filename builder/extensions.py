@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask_sock import Sock
 from sqlalchemy.orm import Session, sessionmaker
 
+from builder import mail
 from runtime.clock import Clock, SystemClock
 from runtime.engine import Engine
 from runtime.store.directory import SqlDirectory
@@ -31,9 +32,15 @@ class Overture:
             settings={"http_allowlist": list(app.config.get("HTTP_ALLOWLIST", []))},
         )
         state = _State(store, engine, sessionmaker(store.engine, expire_on_commit=False))
+        mailer = mail.from_environment(
+            {"OVERTURE_SMTP_URL": app.config.get("SMTP_URL"), "OVERTURE_BASE_URL": app.config.get("BASE_URL"),
+             "OVERTURE_DIGEST_HOUR": app.config.get("DIGEST_HOUR")}, store.engine, clock)
         if app.config.get("EMBEDDED_WORKER", True):
             state.worker = Worker(engine, poll_interval=float(app.config.get("WORKER_POLL", 0.5)))
             state.worker.start()
+            if mailer is not None:  # e-mail goes out where background work runs
+                state.mail_runner = mail.MailRunner(mailer, mail.poll_interval({"OVERTURE_MAIL_POLL": app.config.get("MAIL_POLL")}))
+                state.mail_runner.start()
         app.extensions["overture"] = state
 
 
@@ -43,8 +50,11 @@ class _State:
         self.engine = engine
         self.sessions = sessions
         self.worker: Worker | None = None
+        self.mail_runner: mail.MailRunner | None = None
 
     def close(self) -> None:
+        if self.mail_runner is not None:
+            self.mail_runner.stop()
         if self.worker is not None:
             self.worker.stop()
         self.store.dispose()
