@@ -185,9 +185,12 @@ def seed(app: Flask, *, demo: bool = False) -> dict[str, Any]:
         s.flush()
         if demo:
             for username, (role, display_name, groups) in PEOPLE.items():
-                if s.get(UserRow, username) is None:
-                    accounts.create_user(s, username, role=role, password=DEMO_PASSWORD, groups=groups,
-                                         display_name=display_name)
+                user = s.get(UserRow, username)
+                if user is None:
+                    user = accounts.create_user(s, username, role=role, password=DEMO_PASSWORD, groups=groups,
+                                                display_name=display_name)
+                if user.email is None:  # example.com is reserved: demo mail never reaches anyone
+                    user.email = f"{username}@example.com"
     if demo:
         # The demo has an engine of its own on a manual clock that runs from ten days ago
         # to now: timestamps look lived-in, due dates and escalations fall where they would.

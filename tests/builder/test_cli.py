@@ -175,6 +175,8 @@ def test_seeded_people_sign_in(sqlite_url: str):
         assert response.get_json()["user"]["role"] == "admin"
         users = http.get("/api/users").get_json()["items"]
         assert {u["username"] for u in users} == set(PEOPLE)
+        profile = http.get("/api/profile").get_json()
+        assert (profile["email"], profile["email_mode"]) == ("ada@example.com", "immediate")
         walt = app.test_client().post("/api/session", json={"username": "walt", "password": DEMO_PASSWORD}).get_json()
         assert walt["user"]["groups"] == [{"name": "warehouse", "kind": "queue"}]
         wrong = app.test_client().post("/api/session", json={"username": "sam", "password": "not the password"})
