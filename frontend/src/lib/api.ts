@@ -83,7 +83,7 @@ export function setCsrfToken(token: string | null): void {
 
 type Options = { body?: unknown; headers?: Record<string, string> };
 
-async function call<S extends z.ZodType>(method: string, path: string, schema: S, options: Options = {}): Promise<{ data: z.infer<S>; response: Response }> {
+export async function call<S extends z.ZodType>(method: string, path: string, schema: S, options: Options = {}): Promise<{ data: z.infer<S>; response: Response }> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;

@@ -21,6 +21,8 @@ export const workItemSchema = z.looseObject({
   completed_by: z.string().nullable().optional(),
   outcome: z.string().nullable().optional(),
   record: z.looseObject({ object: z.string(), id: z.string() }).nullable(),
+  /** The person out of office this work was meant for (the assignee is their delegate). */
+  on_behalf_of: z.string().nullable().optional(),
 });
 
 export const formFieldSchema = z.looseObject({

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 
 import { AppNav } from '../components/app-nav';
+import { displayName, usePeople } from '../hooks/use-people';
 import { ApiError, claimWorkItem, getRecord, listMyWork } from '../lib/api';
 import { filterWorkItems, isOverdue, recordName, sortWorkItems, waitedFor, type WorkFilter } from '../lib/work-guide';
 import type { WorkItem } from '../lib/work-schemas';
@@ -14,6 +15,7 @@ const recordKey = (item: WorkItem) => (item.record ? `${item.record.object}/${it
 /** `/work`: every open work item for me and my groups and queues, soonest due first. */
 export function WorkPage() {
   const user = useSessionStore((s) => s.user);
+  const people = usePeople();
   const changes = useInboxStore((s) => s.changes);
   const [items, setItems] = useState<WorkItem[] | null>(null);
   const [names, setNames] = useState<Record<string, string>>({});
@@ -110,6 +112,7 @@ export function WorkPage() {
                     <td>{waitedFor(item.created_at, now)}</td>
                     <td>
                       {item.assignee.type === 'user' ? 'you' : `${item.assignee.type} ${item.assignee.value}`}
+                      {item.on_behalf_of ? ` (for ${displayName(people, item.on_behalf_of)})` : null}
                       {item.claimed_by ? <span className="muted"> · claimed by {mine ? 'you' : item.claimed_by}</span> : null}
                     </td>
                     <td className="item-buttons">

@@ -1,0 +1,47 @@
+/** The profile API: one's own settings and password, people to delegate to, out of office. */
+import { call } from './api';
+import {
+  outOfOfficeAnswerSchema,
+  passwordChangedSchema,
+  peopleSchema,
+  profileSchema,
+  type EmailMode,
+  type OutOfOffice,
+  type Person,
+  type Profile,
+} from './profile-schemas';
+
+export type ProfileChanges = { display_name?: string; email?: string | null; email_mode?: EmailMode };
+export type OutOfOfficePeriod = { delegate: string; starts_at: string; ends_at: string };
+
+const away = (username: string) => `/api/users/${encodeURIComponent(username)}/out-of-office`;
+
+export async function getProfile(): Promise<Profile> {
+  return (await call('GET', '/api/profile', profileSchema)).data;
+}
+
+export async function updateProfile(changes: ProfileChanges): Promise<Profile> {
+  return (await call('PATCH', '/api/profile', profileSchema, { body: changes })).data;
+}
+
+/** 403 with a message when the current password is wrong. */
+export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  await call('POST', '/api/profile/password', passwordChangedSchema, { body: { current_password: currentPassword, new_password: newPassword } });
+}
+
+/** Every active person, by display name (anyone signed in may ask). */
+export async function listPeople(): Promise<Person[]> {
+  return (await call('GET', '/api/profile/people', peopleSchema)).data.items;
+}
+
+export async function getOutOfOffice(username: string): Promise<OutOfOffice | null> {
+  return (await call('GET', away(username), outOfOfficeAnswerSchema)).data.out_of_office;
+}
+
+export async function setOutOfOffice(username: string, period: OutOfOfficePeriod): Promise<OutOfOffice | null> {
+  return (await call('PUT', away(username), outOfOfficeAnswerSchema, { body: period })).data.out_of_office;
+}
+
+export async function clearOutOfOffice(username: string): Promise<void> {
+  await call('DELETE', away(username), outOfOfficeAnswerSchema);
+}
