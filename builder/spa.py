@@ -32,6 +32,7 @@ DEEP_LINKS = (
     "/work",
     "/records/<object_name>",
     "/records/<object_name>/<record_id>",
+    "/profile",
     "/admin",
 )
 

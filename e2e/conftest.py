@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = [
+    "e2e.fixtures.mail",
     "e2e.fixtures.server",
     "e2e.fixtures.browser",
     "e2e.fixtures.api",
