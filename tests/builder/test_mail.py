@@ -296,6 +296,26 @@ def test_the_embedded_mailer_runs_beside_the_worker(tmp_path, migrated_db, sink)
     assert not any(t.name == "overture-mailer" and t.is_alive() for t in threading.enumerate())
 
 
+def test_overture_worker_sends_the_mail_too(app, sink, clock):
+    from click.testing import CliRunner
+
+    from builder.cli import main
+
+    clock.set(datetime.now(timezone.utc))  # the worker runs on the wall clock
+    mail_settings(app, alice=("alice@example.com", "immediate"))
+    with app.app_context():
+        [item] = start(app, expense(ALICE))
+    url = app.config["DATABASE_URL"]
+    result = CliRunner().invoke(main, ["worker", "--database-url", url, "--until-idle", "--heartbeat", "0.1"],
+                                env={"OVERTURE_SMTP_URL": sink.url, "OVERTURE_BASE_URL": BASE})
+    assert result.exit_code == 0, result.output
+    assert "sending e-mail" in result.output
+    [message] = sink.messages
+    assert f"{BASE}/work/{item}" in message.get_content()
+    bad = CliRunner().invoke(main, ["worker", "--database-url", url, "--until-idle"], env={"OVERTURE_SMTP_URL": "http://x"})
+    assert bad.exit_code != 0 and "OVERTURE_SMTP_URL" in bad.output
+
+
 def test_without_an_smtp_url_nothing_is_queued(app):
     assert from_environment({}, app.extensions["overture"].store.engine, ManualClock()) is None
     assert app.extensions["overture"].mail_runner is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from runtime.directory import InMemoryDirectory
 from runtime.engine import DELEGATION_HOPS, Engine
 from tests.runtime.docs import one_stage, step
@@ -96,3 +98,27 @@ def test_reassignment_and_escalation_follow_the_delegate(engine: Engine, directo
     item = engine.get_work_item(item["id"])
     assert item["assignee"]["value"] == "sue" and item["on_behalf_of"] == "sam"
     assert "(for sam)" in engine.notifications(to="sue")[0]["subject"]
+
+
+def test_the_sql_directory_reads_out_of_office_from_the_accounts(store, clock):
+    if not hasattr(store, "engine"):
+        pytest.skip("the in-memory store has no accounts")
+    from runtime.store.directory import SqlDirectory
+    from runtime.store.tables import OutOfOfficeRow, UserRow
+
+    now = clock.now()
+    with store.engine.begin() as conn:
+        conn.execute(UserRow.__table__.insert(), [
+            {"id": name, "role": "member", "password_hash": None, "display_name": name.title(), "active": name != "gone",
+             "created_at": now} for name in ("alice", "bob", "gone")])
+        conn.execute(OutOfOfficeRow.__table__.insert(), [
+            {"user_id": "alice", "delegate_id": "bob", "starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=1),
+             "set_by": "alice", "updated_at": now},
+            {"user_id": "bob", "delegate_id": "gone", "starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=1),
+             "set_by": "bob", "updated_at": now}])
+    directory = SqlDirectory(store)
+    assert directory.delegate("alice", now) == "bob"
+    assert directory.delegate("alice", now - timedelta(hours=2)) is None  # not yet
+    assert directory.delegate("alice", now + timedelta(days=1)) is None  # over: the end is exclusive
+    assert directory.delegate("bob", now) is None  # the delegate is no longer active
+    assert directory.delegate("gone", now) is None
