@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import Engine as SAEngine
@@ -251,13 +251,13 @@ class Mailer:
             while True:
                 claimed = self._claim_immediate()
                 for row in claimed:
-                    sent += self._deliver(smtp, [row], self._message(row.address, row.subject, row.body, row.id))
+                    sent += self._deliver(smtp, [row], lambda r=row: self._message(r.address, r.subject, r.body, r.id))
                 if len(claimed) < self.settings.batch:
                     break
             for user_id in self._digest_people():
                 rows = self._claim_digest(user_id)
                 if rows:
-                    sent += self._deliver(smtp, rows, self._digest(rows))
+                    sent += self._deliver(smtp, rows, lambda r=rows: self._digest(r))
         return sent
 
     def _claim_immediate(self) -> list[Row[Any]]:
@@ -294,8 +294,13 @@ class Mailer:
         with self.sql.begin() as conn:  # committed before SMTP hears of it
             return sorted(conn.execute(statement), key=lambda r: (r.created_at, r.id))
 
-    def _deliver(self, smtp: _Connection, rows: Sequence[Row[Any]], message: EmailMessage) -> int:
+    def _deliver(self, smtp: _Connection, rows: Sequence[Row[Any]], build: Callable[[], EmailMessage]) -> int:
         ids = [r.id for r in rows]
+        try:
+            message = build()
+        except ValueError as exc:  # a header the e-mail package refuses: it never will take it
+            self._failed(rows, exc, permanent=True)
+            return 0
         try:
             smtp.send(message)
         except (smtplib.SMTPException, OSError) as exc:
@@ -306,11 +311,11 @@ class Mailer:
             conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_(ids)).values(status="sent", sent_at=self.clock.now(), last_error=None))
         return 1
 
-    def _failed(self, rows: Sequence[Row[Any]], exc: Exception) -> None:
+    def _failed(self, rows: Sequence[Row[Any]], exc: Exception, *, permanent: bool = False) -> None:
         now = self.clock.now()
         error = _describe(exc)
         # 5xx is final (no such mailbox...); 4xx and dropped connections are worth another try.
-        permanent = (isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500) or (
+        permanent = permanent or (isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500) or (
             isinstance(exc, smtplib.SMTPRecipientsRefused) and all(code >= 500 for code, _ in exc.recipients.values()))
         with self.sql.begin() as conn:
             for row in rows:
@@ -326,7 +331,7 @@ class Mailer:
         message = EmailMessage()
         message["From"] = Address("Overture", addr_spec=self.settings.smtp.sender)
         message["To"] = to
-        message["Subject"] = subject
+        message["Subject"] = " ".join(subject.split())  # a label with a line break must not start a new header
         message["Date"] = format_datetime(self.clock.now())
         message["Message-ID"] = f"<{outbox_id}@{self.settings.smtp.sender.rpartition('@')[2]}>"
         message["Auto-Submitted"] = "auto-generated"  # no vacation replies to a robot

@@ -93,6 +93,17 @@ def test_an_assignment_e_mails_the_assignee_with_a_link_to_the_item(app, mailer,
     assert (row.status, row.attempts, row.kind, row.user_id) == ("sent", 1, "assignment", "alice")
 
 
+def test_a_label_cannot_add_headers(app, mailer, sink):
+    mail_settings(app, alice=("alice@example.com", "immediate"))
+    doc = expense(ALICE)
+    doc["nodes"] = [{**n, "label": "Approve\r\nBcc: eve@example.com"} if n["id"] == "approve" else n for n in doc["nodes"]]
+    with app.app_context():
+        start(app, doc)
+        assert mailer.run_once() == 1
+    [message] = sink.messages
+    assert message["Bcc"] is None and message["Subject"].startswith("New work: Approve Bcc: eve@example.com")
+
+
 def test_a_group_notification_goes_to_each_member_who_wants_mail(app, mailer, sink):
     mail_settings(app, fiona=("fiona@example.com", "immediate"), frank=("frank@example.com", "off"),
                   alice=("alice@example.com", "immediate"))
