@@ -253,9 +253,11 @@ def worker(
     import socket
     from datetime import timedelta
 
+    from builder import mail
     from runtime.actions import default_registry
     from runtime.directory import InMemoryDirectory
     from runtime.engine import Engine
+    from runtime.store.directory import SqlDirectory
     from runtime.store.sql import SqlStore
     from runtime.worker import Worker
 
@@ -264,10 +266,6 @@ def worker(
         module_name, _, function = spec.partition(":")
         module = __import__(module_name, fromlist=[function or "register"])
         getattr(module, function or "register")(registry)
-    from builder import mail
-
-    from runtime.store.directory import SqlDirectory
-
     store = SqlStore(database_url)
     directory: Any = SqlDirectory(store)  # the accounts of the web app: groups, queues, out of office
     if directory_file:

@@ -1736,7 +1736,7 @@ def _check_form(step: Step, outcome: str | None, values: Mapping[str, Any] | Non
 
 
 def _for(person: str | None) -> str:
-    """" (for ada)" when work is done on someone's behalf."""
+    """The ``" (for ada)"`` that says work is done on someone's behalf."""
     return f" (for {person})" if person else ""
 
 
