@@ -139,6 +139,8 @@ class Mailer:
 
     def __init__(self, sql: SAEngine, settings: MailSettings, clock: Clock):
         self.sql = sql
+        # Reads take no write lock (SQLite's BEGIN IMMEDIATE): a round must not hold up requests.
+        self._reads = sql.execution_options(overture_write=False)
         self.settings = settings
         self.clock = clock
 
@@ -165,7 +167,7 @@ class Mailer:
                    ~exists().where(EmailOutboxRow.dedupe_key == key))
             .order_by(n.created_at, n.id)
         )
-        with self.sql.connect() as conn:
+        with self._reads.connect() as conn:
             found = list(conn.execute(statement))
             items = _items(conn, {row.work_item_id for row in found})
         rows = [self._row(row.key, row, items[row.work_item_id], row.kind, now, notification_id=row.id)
@@ -187,7 +189,7 @@ class Mailer:
             .join(u, holder)
             .where(w.status.in_(OPEN_ITEM), w.due_at > now, w.due_at <= now + REMIND_BEFORE, *_wants_mail(u))
         )
-        with self.sql.connect() as conn:
+        with self._reads.connect() as conn:
             # Work given with less than a day to go needs no reminder: its first e-mail said when it is due.
             found = [(f"r:{row.work_item_id}:{int(row.due_at.timestamp())}:{row.user_id}", row) for row in conn.execute(statement)
                      if row.due_at - row.created_at > REMIND_BEFORE]
@@ -272,7 +274,7 @@ class Mailer:
 
     def _digest_people(self) -> list[str]:
         now = self.clock.now()
-        with self.sql.connect() as conn:
+        with self._reads.connect() as conn:
             return list(conn.scalars(
                 select(OUTBOX.c.user_id).distinct()
                 .where(OUTBOX.c.status == "pending", OUTBOX.c.digest.is_(True), OUTBOX.c.next_attempt_at <= now)
