@@ -212,6 +212,7 @@ class Mailer:
         }
 
     def _insert(self, rows: list[dict[str, Any]]) -> int:
+        """Add the rows whose key is new (another mailer may have queued some meanwhile)."""
         if not rows:
             return 0
         dialect = postgresql if self.sql.dialect.name == "postgresql" else sqlite
@@ -252,15 +253,27 @@ class Mailer:
         with _Connection(self.settings.smtp) as smtp:
             while True:
                 claimed = self._claim_immediate()
-                for row in claimed:
+                for i, row in enumerate(claimed):
                     sent += self._deliver(smtp, [row], lambda r=row: self._message(r.address, r.subject, r.body, r.id))
+                    if smtp.unreachable:  # the rest would wait for the same timeout: next round
+                        self._release(claimed[i + 1:])
+                        return sent
                 if len(claimed) < self.settings.batch:
                     break
             for user_id in self._digest_people():
                 rows = self._claim_digest(user_id)
                 if rows:
                     sent += self._deliver(smtp, rows, lambda r=rows: self._digest(r))
+                    if smtp.unreachable:
+                        break
         return sent
+
+    def _release(self, rows: Sequence[Row[Any]]) -> None:
+        """Hand back claimed rows that were not tried, as they were."""
+        if rows:
+            with self.sql.begin() as conn:
+                conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_([r.id for r in rows]), OUTBOX.c.status == "sending")
+                             .values(status="pending", attempts=OUTBOX.c.attempts - 1, claimed_at=None))
 
     def _claim_immediate(self) -> list[Row[Any]]:
         now = self.clock.now()
@@ -355,6 +368,7 @@ class _Connection:
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
+        self.unreachable = False  # the server could not be reached or signed in to
 
     def __enter__(self) -> _Connection:
         return self
@@ -372,7 +386,11 @@ class _Connection:
 
     def send(self, message: EmailMessage) -> None:
         if self._smtp is None:
-            self._smtp = self._open()
+            try:
+                self._smtp = self._open()
+            except (smtplib.SMTPException, OSError):
+                self.unreachable = True
+                raise
         self._smtp.send_message(message)
 
     def _open(self) -> smtplib.SMTP:

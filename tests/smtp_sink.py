@@ -29,6 +29,7 @@ class SmtpSink:
         self.refused = 0
         self._changed = threading.Condition()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._running = False
 
     @property
     def url(self) -> str:
@@ -36,10 +37,14 @@ class SmtpSink:
 
     def start(self) -> SmtpSink:
         self._controller.start()
+        self._running = True
         return self
 
     def stop(self) -> None:
-        self._controller.stop()
+        """Stop listening (again: nothing happens)."""
+        if self._running:
+            self._running = False
+            self._controller.stop()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._changed:

@@ -198,6 +198,19 @@ def test_an_smtp_error_is_retried_later_and_sent_once(app, mailer, sink, clock):
     assert sink.refused == 1 and len(sink.messages) == 1
 
 
+def test_an_unreachable_server_costs_one_attempt_and_the_rest_wait(app, sink, clock):
+    sink.stop()  # nobody listens on its port now
+    mailer = Mailer(app.extensions["overture"].store.engine, settings(sink), clock)
+    mail_settings(app, alice=("alice@example.com", "immediate"))
+    with app.app_context():
+        start(app, expense(ALICE), runs=3)
+        assert mailer.run_once() == 0
+        rows = outbox(app)
+    assert sorted((r.status, r.attempts) for r in rows) == [("pending", 0), ("pending", 0), ("pending", 1)]
+    tried = next(r for r in rows if r.attempts == 1)
+    assert "ConnectionRefusedError" in tried.last_error and tried.next_attempt_at == clock.now() + timedelta(minutes=1)
+
+
 def test_a_row_fails_for_good_after_the_last_attempt(app, sink, clock):
     mailer = Mailer(app.extensions["overture"].store.engine, settings(sink, max_attempts=2), clock)
     mail_settings(app, alice=("alice@example.com", "immediate"))
