@@ -80,7 +80,8 @@ export function useTestRun(key: string, beforeRun: () => Promise<void>) {
     if (!trial.scenario) throw new Error('Start the run before saving it as a scenario.');
     const slug = scenarioSlug(name);
     const item = await saveScenario(key, slug, trial.scenario);
-    useTestsStore.getState().dispatch({ type: 'saved', item });
+    // A Tests panel not loaded yet reads the whole list when it opens.
+    if (useTestsStore.getState().state.scenarios !== null) useTestsStore.getState().dispatch({ type: 'saved', item });
     return slug;
   }, [key]);
 
