@@ -55,7 +55,7 @@ export function StartRunPage() {
   const title = loaded.state === 'ready' || loaded.state === 'inactive' ? loaded.label : key;
   return (
     <main className="page">
-      <h1>Start a run: {title}</h1>
+      <h1>{loaded.state === 'ready' && !isManual(loaded.document.trigger) ? `How ${title} starts` : `Start a run: ${title}`}</h1>
       {loaded.state === 'loading' ? <p aria-busy="true">Loading…</p> : null}
       {loaded.state === 'failed' ? <p role="alert" className="problem">{loaded.message}</p> : null}
       {loaded.state === 'inactive' ? <p>{loaded.label} has no active version yet, so no run can start. Activate it in the builder first.</p> : null}
