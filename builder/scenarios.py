@@ -25,7 +25,7 @@ from builder.drafts import document_of
 from runtime.actions import ActionRegistry
 from runtime.document import validate
 from runtime.errors import DocumentInvalid, InvalidInput, NotFound
-from runtime.store.tables import DraftRow, OrchestrationRow, ScenarioRow, VersionRow
+from runtime.store.tables import DraftRow, OrchestrationRow, RecordTypeRow, ScenarioRow, VersionRow
 
 if TYPE_CHECKING:
     from runtime.testing import Coverage, DocumentSource, Scenario
@@ -263,6 +263,38 @@ def _run_one(key: str, document: dict[str, Any], stored: Stored, coverage: Cover
             result = ScenarioResult(scenario.name, None, key, failures=[Failure(None, None, "setup", message)])
     result.duration_ms = (time.perf_counter() - started) * 1000
     return {**result.to_dict(), "source": stored.name}
+
+
+# --------------------------------------------------------------------------- test runs
+
+
+def defined_record_types(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """The record types defined in the database, by name (what a test run's engine knows)."""
+    return {row.id: list(row.fields) for row in session.scalars(select(RecordTypeRow).order_by(RecordTypeRow.id))}
+
+
+def test_run(document: dict[str, Any], steps: list[dict[str, Any]], *, name: str,
+             personas: dict[str, dict[str, Any]] | None, record_types: dict[str, list[dict[str, Any]]],
+             documents: DocumentSource | None = None) -> dict[str, Any]:
+    """The state of a trial run of ``document`` after ``steps`` (``runtime.testing.trial``).
+
+    Raises:
+        InvalidInput: a step cannot be applied; ``details`` has ``step`` (its 0-based index,
+            or None), ``kind``, ``unanswered`` and ``problems``.
+    """
+    from runtime.testing.trial import StepRefused, play
+
+    try:
+        return play(document, steps, name=name, personas=personas, record_types=record_types,
+                    documents=documents).to_dict()
+    except StepRefused as refused:
+        where = f"step {refused.index + 1}" if refused.index is not None else "the test run"
+        message = refused.message if refused.message.startswith(where) else f"{where}: {refused.message}"
+        raise InvalidInput(message, {"step": refused.index, "kind": refused.kind, "unanswered": refused.unanswered,
+                                     "problems": refused.problems}) from None
+    except RecursionError:
+        raise InvalidInput("the test run's steps are nested too deeply", {"step": None, "kind": "format",
+                                                                           "unanswered": None, "problems": []}) from None
 
 
 # --------------------------------------------------------------------------- generating

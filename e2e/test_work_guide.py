@@ -20,6 +20,8 @@ def test_a_contract_created_in_the_ui_is_approved_by_legal_in_the_work_guide(log
     records = RecordsPage(sam).open("contract", "Contract")
     record_id = records.create("Contract", {"Title": title, "Customer": "Initrode", "Amount": "12000", "Status": "submitted"})
     expect(records.started_runs).to_contain_text("Contract approval")
+    # The run the save started is a link to it, named by its orchestration.
+    expect(records.started_runs.get_by_role("link", name="Contract approval")).to_have_attribute("href", re.compile(r"^/runs/"))
 
     alice = login_as("alice").new_page()
     work = MyWorkPage(alice).open()

@@ -172,6 +172,8 @@ def list_orchestrations() -> Any:
                 "label": draft.label if draft else orchestration.label,  # type: ignore[union-attr]
                 "active_version": orchestration.active_version if orchestration else None,
                 "has_draft": draft is not None and (active is None or _canonical(draft.document) != _canonical(active.document)),
+                # How runs of the active version start (None: nothing is active), so lists can offer "Start run".
+                "trigger": (active.document.get("trigger") or {"type": "manual"}) if active is not None else None,
                 "updated_at": max(stamps).isoformat(),
             })
     return jsonify(paginate(listed, lambda o: [o["key"]]))

@@ -1,7 +1,8 @@
 """Records (contracts, service requests...) that record-triggered orchestrations start
 on and re-evaluate on, and their types.
 
-Saving a record may start runs; the response lists them in ``started_runs``. A member
+Saving a record may start runs; the response lists their ids in ``started_runs`` and, named
+for people, in ``started`` (``[{id, orchestration, label}]``). A member
 sees and updates the records they own or that a run they may see is bound to (404 for
 the others) and creates records owned by themselves; ops, admins and API tokens see
 and change every record. Record types are defined by admins.
@@ -93,7 +94,14 @@ def _saved(result: dict[str, Any], status: int) -> Any:
     with reading() as s:
         row = s.get(RecordRow, result["id"])
     assert row is not None
-    return jsonify({**record_view(row), "started_runs": result["started_runs"]}), status
+    return jsonify({**record_view(row), "started_runs": result["started_runs"],
+                    "started": [_started(run_id) for run_id in result["started_runs"]]}), status
+
+
+def _started(run_id: str) -> dict[str, Any]:
+    """A run a save started, named for people: its orchestration's key and label."""
+    run = engine().get_run(run_id)
+    return {"id": run_id, "orchestration": run["orchestration"], "label": run["label"]}
 
 
 @bp.get("/records/<object>")

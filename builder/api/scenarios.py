@@ -20,6 +20,7 @@ from builder.auth import roles
 from builder.extensions import db, engine
 from builder.queries import reading
 from runtime.errors import InvalidInput
+from runtime.testing.trial import MAX_STEPS as MAX_TRIAL_STEPS
 
 bp = Blueprint("scenarios", __name__, url_prefix="/api/orchestrations/<key>")
 
@@ -46,6 +47,18 @@ class RunTestsIn(StrictSchema):
     names = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=None,
                         validate=validate.Length(min=1, max=scenarios.MAX_SCENARIOS),
                         metadata={"description": "only these stored scenarios (default: all of them)"})
+
+
+class TestRunIn(StrictSchema):
+    source = _target_field()
+    steps = fields.List(fields.Dict(keys=fields.String()), load_default=list,
+                        validate=validate.Length(max=MAX_TRIAL_STEPS),
+                        metadata={"description": "scenario steps (runtime/testing/SCENARIOS.md) to replay, in order"})
+    personas = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Dict(keys=fields.String()),
+                           load_default=None, validate=validate.Length(max=100),
+                           metadata={"description": "personas to add to those of the document's assignees"})
+    name = fields.String(load_default="Test run", validate=validate.Length(min=1, max=200),
+                         metadata={"description": "the name of the scenario the steps make"})
 
 
 class GenerateIn(StrictSchema):
@@ -119,3 +132,20 @@ def generate_scenarios(key: str) -> Any:
             for generated in items:
                 scenarios.save_scenario(s, key, generated["name"], generated["source"], by=caller().name)
     return jsonify({"items": items})
+
+
+@bp.post("/test-run")
+@uses(TestRunIn, optional=True)
+@roles("admin")
+def test_run(key: str) -> Any:
+    """Replay ``steps`` on a fresh in-memory engine running the draft (or a version) and
+    give the state after the last one; nothing is stored. A step that cannot be applied
+    is a 422 whose ``details`` name its index (``step``), ``kind`` and, for a background
+    action without an answer, ``unanswered: {step, action}``."""
+    data = optional_body(TestRunIn())
+    document = _document(key, data["source"])
+    with reading() as s:
+        types = scenarios.defined_record_types(s)
+    trial = scenarios.test_run(document, data["steps"], name=data["name"], personas=data["personas"],
+                               record_types=types, documents=scenarios.database_documents(reading))
+    return jsonify({"source": data["source"], **trial})

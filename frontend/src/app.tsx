@@ -16,6 +16,7 @@ const RunsPage = lazy(() => import('./pages/runs-page').then((m) => ({ default: 
 const RunPage = lazy(() => import('./pages/run-page').then((m) => ({ default: m.RunPage })));
 const WorkPage = lazy(() => import('./pages/work-page').then((m) => ({ default: m.WorkPage })));
 const RecordsPage = lazy(() => import('./pages/records-page').then((m) => ({ default: m.RecordsPage })));
+const StartRunPage = lazy(() => import('./pages/start-run-page').then((m) => ({ default: m.StartRunPage })));
 const RecordPage = lazy(() => import('./pages/record-page').then((m) => ({ default: m.RecordPage })));
 const ProfilePage = lazy(() => import('./pages/profile-page').then((m) => ({ default: m.ProfilePage })));
 
@@ -32,6 +33,7 @@ export function App() {
       <Route path="/" element={signedIn(<><AppNav /><HomePage /></>)} />
       <Route path="/builder/:key" element={signedIn(<BuilderPage />)} />
       <Route path="/monitor/:key" element={signedIn(<MonitorPage />)} />
+      <Route path="/orchestrations/:key/start" element={signedIn(<StartRunPage />)} />
       <Route path="/runs" element={signedIn(<RunsPage />)} />
       <Route path="/runs/:runId" element={signedIn(<RunPage />)} />
       <Route path="/work" element={signedIn(<WorkPage />)} />

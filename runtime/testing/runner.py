@@ -197,6 +197,8 @@ class _Mocks:
         self.by_action: dict[str, _Mock] = {}
         #: Messages of actions that ran without a mock since the runner last looked.
         self.missing: list[str] = []
+        #: (step id, action) of every action that ran without a mock (a trial asks for their answers).
+        self.unanswered: list[tuple[str, str]] = []
 
     def set(self, spec: Mapping[str, Any]) -> None:
         if "step" in spec:
@@ -219,6 +221,7 @@ class _Mocks:
                 return real(ctx, inputs)
             message = f"step {ctx.step_id} runs action {action.name}, which has no mock"
             self.missing.append(message)
+            self.unanswered.append((ctx.step_id, action.name))
             raise ActionFailed(message, retryable=False)
 
         return dataclasses.replace(action, handler=handler)

@@ -21,7 +21,7 @@ def test_create_gives_a_draft_with_its_issues(login):
 
     listed = ada.get("/api/orchestrations").get_json()["items"]
     assert listed == [{"key": "expense", "label": "Expense approval", "active_version": None, "has_draft": True,
-                       "updated_at": body["updated_at"]}]
+                       "trigger": None, "updated_at": body["updated_at"]}]
     detail = ada.get("/api/orchestrations/expense").get_json()
     assert detail["active_version"] is None and detail["versions"] == []
     assert detail["draft"]["document"] == EXPENSE
@@ -126,7 +126,8 @@ def test_activate_versions_and_has_draft(login):
     assert ada.post("/api/orchestrations", json=EXPENSE).status_code == 201
     first = ada.post("/api/orchestrations/expense/activate")
     assert first.status_code == 200 and first.get_json() == {"key": "expense", "version": 1, "active_version": 1}
-    assert ada.get("/api/orchestrations").get_json()["items"][0]["has_draft"] is False
+    (listed,) = ada.get("/api/orchestrations").get_json()["items"]
+    assert listed["has_draft"] is False and listed["trigger"] == {"type": "manual"}  # the active version's, by default
     # Activating the same document again is the same version.
     assert ada.post("/api/orchestrations/expense/activate").get_json()["version"] == 1
 

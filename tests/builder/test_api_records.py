@@ -37,6 +37,8 @@ def test_contract_approval_from_submission_to_signature(ada, login, clock):
     record = create(sam)
     assert record["owner"] == "sam" and record["fields"] == CONTRACT
     (run_id,) = record["started_runs"]
+    # Named for people, so the page links the run by its orchestration's label.
+    assert record["started"] == [{"id": run_id, "orchestration": "contract_approval", "label": "Contract approval"}]
     # sam owns the record, so he follows its run.
     run = sam.get(f"/api/runs/{run_id}").get_json()
     assert run["current_stage"] == "legal" and run["record"] == {"object": "contract", "id": record["id"]}
@@ -138,10 +140,11 @@ def test_saving_a_record_starts_runs_when_the_trigger_holds(ada, login):
     assert submitted.status_code == 200
     body = submitted.get_json()
     assert len(body["started_runs"]) == 1 and body["fields"]["status"] == "submitted" and body["revision"] == 1
+    assert [(r["id"], r["label"]) for r in body["started"]] == [(body["started_runs"][0], "Contract approval")]
     assert body["fields"]["title"] == "Acme MSA"
     # The run in progress is not started twice.
     again = sam.patch(url, json={"fields": {"amount": 25000}}).get_json()
-    assert again["started_runs"] == [] and again["fields"]["amount"] == 25000
+    assert again["started_runs"] == [] and again["started"] == [] and again["fields"]["amount"] == 25000
 
 
 def test_who_sees_and_changes_which_records(ada, login):

@@ -273,3 +273,24 @@ def test_garbage_scenarios_and_drafts_never_break_the_tests_panel(app, login):
     check()
     assert True in ran, "the unmutated scenario did not pass: the test is broken"
     assert len(ran) > 1, "no mutated scenario was ever stored and run: the fuzzing learnt nothing"
+
+
+def test_garbage_test_run_steps_are_a_4xx(app, login):
+    """Mutated steps of the builder's Test run: a state or a 4xx naming the step, never a 500."""
+    ada = login("ada")
+    contract = load("contract_approval")
+    deploy(ada, contract)
+    shipped = resources.files("runtime.templates").joinpath("scenarios/contract_approval/rejected_then_resubmitted.scenario.yaml")
+    scenario = yaml.safe_load(shipped.read_text())
+    body = {"source": "draft", "steps": scenario["steps"], "personas": scenario["personas"]}
+    url = "/api/orchestrations/contract_approval/test-run"
+    answers: list[int] = []
+
+    @settings(max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(payload=payloads(body))
+    @example(payload=("json", body))
+    def check(payload: tuple[str, Any]) -> None:
+        answers.append(send(ada, "POST", url, payload).status_code)
+
+    check()
+    assert 200 in answers, "the unmutated steps did not play: the test is broken"

@@ -12,6 +12,9 @@ import { useViewStore } from '../store/view-store';
 
 type Props = {
   title: string;
+  /** The Start run page when the active version is started by hand, else null. */
+  startLink: string | null;
+  onTestRun: () => void;
   save: SaveStatus;
   changed: boolean;
   onSave: () => void;
@@ -31,7 +34,7 @@ function saveState(save: SaveStatus, changed: boolean): { text: string; tone?: '
   return { text: `Saved (revision ${save.revision})` };
 }
 
-export function BuilderToolbar({ title, save, changed, onSave, onValidate, onActivate, onExport, onImport, onHelp }: Props) {
+export function BuilderToolbar({ title, startLink, onTestRun, save, changed, onSave, onValidate, onActivate, onExport, onImport, onHelp }: Props) {
   const canUndo = useFlowHistory((s) => s.pastStates.length > 0);
   const canRedo = useFlowHistory((s) => s.futureStates.length > 0);
   const view = useViewStore((s) => s.view);
@@ -76,8 +79,10 @@ export function BuilderToolbar({ title, save, changed, onSave, onValidate, onAct
             <button type="button" onClick={onActivate} disabled={save.busy !== null || save.conflict} title="Save the draft and make it the version new runs start on">
               Activate
             </button>
+            <button type="button" onClick={onTestRun} title="Walk the draft as its personas, with nothing stored (R)">Test run</button>
           </>
         )}
+        {startLink ? <Link to={startLink} className="button" title="Start a run of the active version">Start run</Link> : null}
       </div>
       <div className="toolbar__actions" role="toolbar" aria-label="File and view">
         <button type="button" onClick={onExport} title="Download the document on the canvas as JSON">Export JSON</button>

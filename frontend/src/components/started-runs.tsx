@@ -1,20 +1,19 @@
-import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
 
-import { getRunProgress } from '../lib/api';
+import type { SavedRecord } from '../lib/work-schemas';
 
-/** The record-triggered runs a save started, by the name of their orchestration. */
-export function StartedRuns({ runIds }: { runIds: string[] }) {
-  const [labels, setLabels] = useState<Record<string, string>>({});
-  useEffect(() => {
-    for (const id of runIds) {
-      getRunProgress(id).then((run) => setLabels((l) => ({ ...l, [id]: run.label }))).catch(() => undefined);
-    }
-  }, [runIds]);
-  if (runIds.length === 0) return <p className="muted" data-testid="started-runs">No orchestration started.</p>;
+/** The record-triggered runs a save started: links to each run, named by its orchestration's label. */
+export function StartedRuns({ saved }: { saved: SavedRecord }) {
+  // `started` names them; an older server sent the ids alone.
+  const runs = saved.started ?? saved.started_runs.map((id) => ({ id, orchestration: '', label: 'A run' }));
+  if (runs.length === 0) return <p className="muted" data-testid="started-runs">No orchestration started.</p>;
   return (
     <p data-testid="started-runs">
-      Started: {runIds.map((id, i) => (
-        <span key={id}>{i > 0 ? ', ' : ''}<strong>{labels[id] ?? 'an orchestration'}</strong> <span className="muted mono">(run {id.slice(0, 8)})</span></span>
+      Started: {runs.map((run, i) => (
+        <span key={run.id}>
+          {i > 0 ? ', ' : ''}
+          <Link to={`/runs/${encodeURIComponent(run.id)}`}>{run.label}</Link> <span className="muted mono">(run {run.id.slice(0, 8)})</span>
+        </span>
       ))}
     </p>
   );

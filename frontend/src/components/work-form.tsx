@@ -9,10 +9,11 @@ type Props = {
   /** Errors from the server, per field (a 422), shown like the form's own. */
   serverErrors: Record<string, string>;
   onSubmit: (outcome: string, values: Record<string, unknown>, comment: string | null) => void;
+  idPrefix?: string;
 };
 
 /** A step's form from its definition: one input per field, one button per outcome, a comment box. */
-export function WorkForm({ form, busy, serverErrors, onSubmit }: Props) {
+export function WorkForm({ form, busy, serverErrors, onSubmit, idPrefix = 'field' }: Props) {
   const [inputs, setInputs] = useState<FormInputs>(() => initialInputs(form));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [comment, setComment] = useState('');
@@ -32,7 +33,7 @@ export function WorkForm({ form, busy, serverErrors, onSubmit }: Props) {
   return (
     <form className="work-form" noValidate onSubmit={(e) => e.preventDefault()}>
       {form.fields.map((field) => (
-        <FieldRow key={field.name} field={field} input={inputs[field.name]} error={shown[field.name]} onChange={(v) => change(field.name, v)} />
+        <FieldRow key={field.name} field={field} input={inputs[field.name]} error={shown[field.name]} idPrefix={idPrefix} onChange={(v) => change(field.name, v)} />
       ))}
       <label className="work-form__field">
         <span>Comment <span className="muted">(optional)</span></span>
@@ -50,8 +51,18 @@ export function WorkForm({ form, busy, serverErrors, onSubmit }: Props) {
   );
 }
 
-function FieldRow({ field, input, error, onChange }: { field: FormField; input: FieldInput | undefined; error?: string; onChange: (value: FieldInput) => void }) {
-  const id = `field-${field.name}`;
+type FieldRowProps = {
+  field: FormField;
+  input: FieldInput | undefined;
+  error?: string;
+  onChange: (value: FieldInput) => void;
+  /** Keeps ids unique when two forms share a page. */
+  idPrefix?: string;
+};
+
+/** One field of a generated form: its label (with a required mark), input, help and error. */
+export function FieldRow({ field, input, error, onChange, idPrefix = 'field' }: FieldRowProps) {
+  const id = `${idPrefix}-${field.name}`;
   const label = field.label ?? field.name;
   const described = [field.help ? `${id}-help` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
   const common = { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': described, required: field.required };

@@ -25,6 +25,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'Shift + arrow keys', what: `Move them further (${MOVE_STEP * 4} px)` },
   { keys: 'Tab, Enter', what: 'Go from node to node; Enter selects the focused one' },
   { keys: 'T', what: 'Show or hide the Tests panel (scenarios and coverage)' },
+  { keys: 'R', what: 'Show or hide the Test run panel (walk the draft as its personas)' },
   { keys: 'Escape', what: 'Close this help' },
   { keys: '?', what: 'Show this help' },
 ];

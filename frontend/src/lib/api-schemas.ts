@@ -1,7 +1,7 @@
 /** What the API (DESIGN §4) answers, checked before the app uses it. */
 import { z } from 'zod';
 
-import { orchestrationDocumentSchema } from './document-schema';
+import { orchestrationDocumentSchema, triggerSchema } from './document-schema';
 import { edgeFiguresSchema, nodeFiguresSchema } from './live-figures';
 
 export const apiErrorSchema = z.object({
@@ -68,6 +68,8 @@ export const orchestrationListSchema = z.looseObject({
     label: z.string(),
     active_version: z.number().nullable(),
     has_draft: z.boolean(),
+    /** How runs of the active version start (null: no version is active). */
+    trigger: triggerSchema.nullable().optional(),
     updated_at: z.string().optional(),
   })),
   next_cursor: z.string().nullable(),

@@ -52,6 +52,7 @@ import {
 import { dropPrefetched, prefetchedResponse } from './prefetch';
 import { runEventSchema, type RunEvent } from './run-events';
 import type { OrchestrationDocument } from './document-schema';
+import { trialSchema, type Trial, type TrialSource, type TrialStep } from './test-run';
 import * as guide from './work-schemas';
 import type {
   Notification,
@@ -225,6 +226,11 @@ export async function listRuns(filters: RunFilters, cursor?: string | null) {
   return (await call('GET', `/api/runs?${runQuery(filters, cursor)}`, pageOf(runSummarySchema))).data;
 }
 
+/** Starts a run of the active version of `key` (a 422's `details.inputs` name the inputs that do not fit). */
+export async function startRun(key: string, inputs: Record<string, unknown>): Promise<GuideRun> {
+  return (await call('POST', '/api/runs', guide.runSchema, { body: { orchestration: key, inputs } })).data;
+}
+
 export async function getRun(id: string): Promise<Run> {
   return (await call('GET', `/api/runs/${encodeURIComponent(id)}`, runSchema)).data;
 }
@@ -336,6 +342,15 @@ export async function deleteScenario(key: string, name: string): Promise<void> {
 export async function runScenarios(key: string, target: TestTarget, names?: string[]): Promise<TestRun> {
   const body = names === undefined ? { target } : { target, names };
   return (await call('POST', `${path(key)}/tests`, testRunSchema, { body })).data;
+}
+
+/**
+ * Replays `steps` on a fresh in-memory engine running the draft (or a version) and answers
+ * with the state after the last one; nothing is stored. A step it cannot apply is a 422
+ * (see `refusalOf`).
+ */
+export async function testRun(key: string, body: { source: TrialSource; steps: TrialStep[]; name?: string }): Promise<Trial> {
+  return (await call('POST', `${path(key)}/test-run`, trialSchema, { body })).data;
 }
 
 /** Path tests the server proposes (one scenario per path from start to an end); nothing is saved. */

@@ -146,7 +146,22 @@ export const documentEdgeSchema = z.looseObject({
   ui: uiExtraSchema.optional(),
 });
 
-const declaredValueSchema = z.looseObject({ name: z.string(), type: z.string() });
+const declaredValueSchema = z.looseObject({
+  name: z.string(),
+  type: z.string(),
+  label: z.string().optional(),
+  description: z.string().optional(),
+  required: z.boolean().optional(),
+  default: z.unknown().optional(),
+});
+
+/** How runs start: by hand (the API, a page, another run) or when a record is saved. */
+export const triggerSchema = z.looseObject({
+  type: z.string(),
+  object: z.string().optional(),
+  on: z.array(z.string()).optional(),
+  condition: z.string().optional(),
+});
 
 /** Everything in a document but its nodes and edges. */
 export const documentMetaSchema = z.looseObject({
@@ -154,7 +169,7 @@ export const documentMetaSchema = z.looseObject({
   key: z.string(),
   label: z.string().optional(),
   description: z.string().optional(),
-  trigger: z.looseObject({ type: z.string() }).optional(),
+  trigger: triggerSchema.optional(),
   inputs: z.array(declaredValueSchema).optional(),
   variables: z.array(declaredValueSchema).optional(),
   ui: uiExtraSchema.optional(),
@@ -167,6 +182,7 @@ export const orchestrationDocumentSchema = documentMetaSchema.extend({
 
 export type OrchestrationDocument = z.infer<typeof orchestrationDocumentSchema>;
 export type DocumentMeta = z.infer<typeof documentMetaSchema>;
+export type Trigger = z.infer<typeof triggerSchema>;
 export type DocumentNode = z.infer<typeof documentNodeSchema>;
 export type DocumentEdge = z.infer<typeof documentEdgeSchema>;
 export type DocumentNodeType = DocumentNode['type'];

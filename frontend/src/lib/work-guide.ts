@@ -113,6 +113,77 @@ export function serverFieldErrors(details: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(fields).map(([name, message]) => [name, Array.isArray(message) ? message.join(' ') : String(message)]));
 }
 
+// ------------------------------------------------------------------ a run's inputs
+
+/** An input the orchestration declares (runtime/FORMAT.md, "inputs and variables"). */
+export type DeclaredInput = {
+  name: string;
+  type: string;
+  label?: string;
+  description?: string;
+  required?: boolean;
+  default?: unknown;
+};
+
+const INPUT_FIELD_TYPES: Record<string, FormField['type']> = {
+  string: 'text', number: 'number', integer: 'integer', boolean: 'boolean', date: 'date', datetime: 'datetime', list: 'textarea', map: 'textarea',
+};
+
+/**
+ * A run's inputs as a form the Work Guide's fields can show: each input's type as a
+ * field type (a list or map is JSON in a text box), its label, description as help,
+ * required mark and default.
+ */
+export function inputsForm(inputs: readonly DeclaredInput[]): FormDefinition {
+  return {
+    outcomes: [],
+    fields: inputs.map((input) => {
+      const json = input.type === 'list' || input.type === 'map';
+      const help = [input.description, json ? (input.type === 'list' ? 'A JSON list, e.g. ["a", "b"].' : 'A JSON object, e.g. {"a": 1}.') : null]
+        .filter(Boolean).join(' ');
+      return {
+        name: input.name,
+        type: INPUT_FIELD_TYPES[input.type] ?? 'text',
+        label: input.label ?? input.name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()),
+        required: input.required === true,
+        ...(help ? { help } : {}),
+        ...(input.default === undefined || input.default === null ? {} : { default: json ? JSON.stringify(input.default) : input.default }),
+      };
+    }),
+  };
+}
+
+/**
+ * The inputs to send and a message per input that does not fit, by the rules of the
+ * server's `_check_inputs` (runtime/values.py `check_type`): empty optional inputs are
+ * left out (the server gives them their default), a boolean is a value even unticked,
+ * lists and maps are JSON.
+ */
+export function checkInputs(inputs: readonly DeclaredInput[], values: FormInputs): FormCheck {
+  const form = inputsForm(inputs);
+  const checked = checkForm({ ...form, fields: form.fields.map((f) => (f.type === 'boolean' ? { ...f, required: false } : f)) }, values);
+  for (const input of inputs) {
+    if (input.type === 'boolean') checked.values[input.name] = values[input.name] === true;
+    if ((input.type !== 'list' && input.type !== 'map') || !(input.name in checked.values)) continue;
+    try {
+      const parsed: unknown = JSON.parse(String(checked.values[input.name]));
+      const fits = input.type === 'list' ? Array.isArray(parsed) : typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+      if (!fits) throw new Error('not this type');
+      checked.values[input.name] = parsed;
+    } catch {
+      delete checked.values[input.name];
+      checked.errors[input.name] = input.type === 'list' ? 'must be a list' : 'must be an object (a map)';
+    }
+  }
+  return checked;
+}
+
+/** The per-input messages of a 422 from `POST /api/runs` (`details.inputs`). */
+export function serverInputErrors(details: unknown): Record<string, string> {
+  if (typeof details !== 'object' || details === null) return {};
+  return serverFieldErrors({ fields: (details as { inputs?: unknown }).inputs });
+}
+
 // ------------------------------------------------------------------ progress
 
 export type StageRef = { id: string; label: string };

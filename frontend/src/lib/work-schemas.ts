@@ -88,7 +88,10 @@ export const recordDetailSchema = recordSchema.extend({
   runs: z.array(z.looseObject({ id: z.string(), orchestration: z.string(), status: z.string(), started_at: z.string().nullable().optional() })),
 });
 
-export const savedRecordSchema = recordSchema.extend({ started_runs: z.array(z.string()) });
+export const startedRunSchema = z.looseObject({ id: z.string(), orchestration: z.string(), label: z.string() });
+
+/** A saved record and the runs the save started (`started`: named, for people). */
+export const savedRecordSchema = recordSchema.extend({ started_runs: z.array(z.string()), started: z.array(startedRunSchema).optional() });
 
 export const notificationSchema = z.looseObject({
   id: z.string(),
@@ -121,5 +124,6 @@ export type RecordField = RecordType['fields'][number];
 export type OvRecord = z.infer<typeof recordSchema>;
 export type RecordDetail = z.infer<typeof recordDetailSchema>;
 export type SavedRecord = z.infer<typeof savedRecordSchema>;
+export type StartedRun = z.infer<typeof startedRunSchema>;
 export type Notification = z.infer<typeof notificationSchema>;
 export type InboxMessage = z.infer<typeof inboxMessageSchema>;

@@ -32,6 +32,10 @@ describe('BuilderPage', () => {
         return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
       }
       if (!url.startsWith('/api/orchestrations')) return Response.json({ items: [], next_cursor: null });
+      // The toolbar reads the active version's trigger to offer "Start run".
+      if (url === '/api/orchestrations/contract_approval/versions/1') {
+        return Response.json({ key: 'contract_approval', number: 1, document: structuredClone(contractApproval), active: true });
+      }
       expect(url).toBe('/api/orchestrations/contract_approval');
       return Response.json({
         key: 'contract_approval', label: 'Contract approval', active_version: 1, versions: [],
@@ -52,6 +56,8 @@ describe('BuilderPage', () => {
     expect(screen.getByRole('button', { name: /legal_review · assignee\s*no such group/ })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Stage' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Start' })).toBeNull(); // there is one already
+    expect(screen.getByRole('button', { name: 'Test run' })).toBeTruthy();
+    expect(screen.queryByRole('link', { name: 'Start run' })).toBeNull(); // a contract's save starts it
     // The template has no positions: the canvas laid it out, which is a change to save.
     expect(flowStore.getState().nodes.find((n) => n.id === 'legal')?.position).not.toEqual({ x: 0, y: 0 });
     expect(screen.getByRole('status').textContent).toContain('Unsaved changes');

@@ -17,6 +17,8 @@ import { useBuilderView } from '../hooks/use-builder-view';
 import { useDraft } from '../hooks/use-draft';
 import { useHasChanges, useWarnBeforeLeaving } from '../hooks/use-has-changes';
 import { useKeyboardShortcuts } from '../hooks/use-keyboard-shortcuts';
+import { useStartLink } from '../hooks/use-start-link';
+import { useTestRunOverlay, useTestRunStore } from '../hooks/use-test-run';
 import { useTestsOverlay, useTestsStore } from '../hooks/use-tests';
 import { needsLayout } from '../lib/document';
 import { downloadDocument, readDocumentFile } from '../lib/files';
@@ -27,6 +29,7 @@ import { useViewStore } from '../store/view-store';
 
 // Not needed at first paint: its script loads when the Tests tab is first opened.
 const TestsPanel = lazy(() => import('../components/tests-panel').then((m) => ({ default: m.TestsPanel })));
+const TestRunPanel = lazy(() => import('../components/test-run-panel').then((m) => ({ default: m.TestRunPanel })));
 
 /** /builder/<key>: the draft of one orchestration on the canvas (`?version=n`, `?compare=a..b`: read only). */
 export function BuilderPage() {
@@ -44,8 +47,16 @@ export function BuilderPage() {
   useKeyboardShortcuts(saveShortcut, openHelp);
   useWarnBeforeLeaving(changed || save.busy === 'saving');
   useTestsOverlay(key);
+  useTestRunOverlay(key);
   const testsOpen = useTestsStore((s) => s.open);
   const setTestsOpen = useTestsStore((s) => s.setOpen);
+  const runOpen = useTestRunStore((s) => s.open) && !testsOpen;
+  const setRunOpen = useTestRunStore((s) => s.setOpen);
+  const startLink = useStartLink(key, save.activeVersion);
+  const showPanel = (panel: 'properties' | 'tests' | 'run') => {
+    setTestsOpen(panel === 'tests');
+    setRunOpen(panel === 'run');
+  };
   const ready = status.state === 'ready';
   useEffect(() => (ready ? layoutAhead(() => flowStore.getState()) : undefined), [ready]); // a quick first "Tidy up"
 
@@ -86,6 +97,8 @@ export function BuilderPage() {
       <main className={`builder${readOnly ? ' builder--read-only' : ''}`}>
         <BuilderToolbar
           title={label || key}
+          startLink={startLink}
+          onTestRun={() => showPanel('run')}
           save={save}
           changed={changed}
           onSave={() => void saveNow()}
@@ -105,12 +118,19 @@ export function BuilderPage() {
         </div>
         <aside className="sidebar sidebar--right">
           <div className="sidebar-tabs" role="tablist" aria-label="Side panel">
-            <button type="button" role="tab" aria-selected={!testsOpen} onClick={() => setTestsOpen(false)}>Properties</button>
-            <button type="button" role="tab" aria-selected={testsOpen} onClick={() => setTestsOpen(true)} title="Scenario tests and coverage (T)">Tests</button>
+            <button type="button" role="tab" aria-selected={!testsOpen && !runOpen} onClick={() => showPanel('properties')}>Properties</button>
+            <button type="button" role="tab" aria-selected={testsOpen} onClick={() => showPanel('tests')} title="Scenario tests and coverage (T)">Tests</button>
+            {readOnly ? null : (
+              <button type="button" role="tab" aria-selected={runOpen} onClick={() => showPanel('run')} title="Walk the draft as its personas (R)">Test run</button>
+            )}
           </div>
           {testsOpen ? (
             <Suspense fallback={<Loading />}>
               <TestsPanel orchestrationKey={key} versions={save.versions} activeVersion={save.activeVersion} beforeRun={saveNow} />
+            </Suspense>
+          ) : runOpen && !readOnly ? (
+            <Suspense fallback={<Loading />}>
+              <TestRunPanel orchestrationKey={key} beforeRun={saveNow} />
             </Suspense>
           ) : (
             <>

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 
 import { NewOrchestration } from '../components/new-orchestration';
 import { listOrchestrations } from '../lib/api';
+import { isManual } from '../lib/trigger-words';
 import type { OrchestrationSummary } from '../lib/api-schemas';
 import { useSessionStore } from '../store/session-store';
 
@@ -43,9 +44,22 @@ export function HomePage() {
               {o.has_draft ? ' · draft with changes' : ''}
             </span>
             {staff && o.active_version !== null ? <> · <Link to={`/monitor/${encodeURIComponent(o.key)}`} aria-label={`Monitor ${o.key}`}>Monitor</Link></> : null}
+            <HowItStarts orchestration={o} />
           </li>
         ))}
       </ul>
     </main>
   );
+}
+
+/** "Start run" for an active orchestration started by hand; for a record-triggered one, the records that start it. */
+function HowItStarts({ orchestration: o }: { orchestration: OrchestrationSummary }) {
+  if (o.active_version === null || !o.trigger) return null;
+  if (isManual(o.trigger)) {
+    return <> · <Link to={`/orchestrations/${encodeURIComponent(o.key)}/start`} aria-label={`Start a run of ${o.label}`}>Start run</Link></>;
+  }
+  if (o.trigger.type === 'record' && o.trigger.object) {
+    return <> · <Link to={`/orchestrations/${encodeURIComponent(o.key)}/start`} aria-label={`How ${o.label} starts`}>Starts on a {o.trigger.object.replace(/_/g, ' ')} record</Link></>;
+  }
+  return null;
 }

@@ -7,6 +7,7 @@ import { MetricsPanel } from '../components/metrics-panel';
 import { ReadOnlyCanvas } from '../components/read-only-canvas';
 import { RunsList } from '../components/runs-list';
 import { useLiveFigures } from '../hooks/use-live-figures';
+import { useStartLink } from '../hooks/use-start-link';
 import { nodeLabels, stageLabels, useVersionFlow } from '../hooks/use-version-flow';
 import { getOrchestration } from '../lib/api';
 import type { Orchestration } from '../lib/api-schemas';
@@ -45,6 +46,7 @@ export function MonitorPage() {
   }, [key]);
 
   const drawn = chosenVersion ?? orchestration?.active_version ?? null;
+  const startLink = useStartLink(key, orchestration?.active_version);
   const { flow, error: flowError } = useVersionFlow(orchestration ? key : null, drawn);
   useEffect(() => {
     if (flow) useOverlayStore.getState().setStructure({ stages: flow.stages, stageOf: flow.stageOf });
@@ -105,6 +107,7 @@ export function MonitorPage() {
           </select>
         </label>
         <Link to={`/builder/${encodeURIComponent(key)}`}>Open in the builder</Link>
+        {startLink ? <Link to={startLink} className="button">Start run</Link> : null}
       </header>
       <Bottleneck labels={labels} />
       <div className="monitor__canvas">

@@ -150,7 +150,7 @@ export function RecordPage() {
         {record ? (
           <section aria-label="Record">
             <h2>Details</h2>
-            {saved ? <div role="status"><p>Saved.</p><StartedRuns runIds={saved.started_runs} /></div> : null}
+            {saved ? <div role="status"><p>Saved.</p><StartedRuns saved={saved} /></div> : null}
             {editing && type ? (
               <RecordForm type={type} initial={record.fields} submitLabel="Save changes" onCancel={() => setEditing(false)}
                 onSave={async (values) => {

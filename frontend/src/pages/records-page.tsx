@@ -49,7 +49,7 @@ export function RecordsPage() {
         {saved ? (
           <div className="saved-record" role="status">
             <p>Saved <Link to={`/records/${encodeURIComponent(object)}/${encodeURIComponent(saved.id)}`}>{recordName(object, saved.id, saved.fields)}</Link>.</p>
-            <StartedRuns runIds={saved.started_runs} />
+            <StartedRuns saved={saved} />
           </div>
         ) : null}
         {type && creating ? (
