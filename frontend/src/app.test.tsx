@@ -91,7 +91,7 @@ describe('the user menu', () => {
     setCsrfToken('token-1');
     const replace = vi.fn();
     vi.stubGlobal('location', { ...window.location, replace });
-    const fetchMock = vi.fn(async (url: string, init?: RequestInit) =>
+    const fetchMock = vi.fn(async (_url: string, init?: RequestInit) =>
       init?.method === 'DELETE' ? Response.json({ signed_out: 'erin' }) : Response.json({ items: [], next_cursor: null }));
     vi.stubGlobal('fetch', fetchMock);
     renderAt('/work');

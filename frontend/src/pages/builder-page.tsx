@@ -43,8 +43,9 @@ export function BuilderPage() {
   const closeHelp = useCallback(() => setHelp(false), []);
   const saveShortcut = useCallback(() => void saveNow(), [saveNow]);
   useKeyboardShortcuts(saveShortcut, openHelp);
-  useWarnBeforeLeaving(changed || save.busy === 'saving');
-  const unsaved = changed || save.busy === 'saving';
+  // Nothing is lost leaving a canvas that cannot be saved (a version, a comparison, or ops reading the draft).
+  const unsaved = !readOnly && (changed || save.busy === 'saving');
+  useWarnBeforeLeaving(unsaved);
   useEffect(() => {
     setLeaveGuard(unsaved ? () => 'The draft has unsaved changes. Leave without saving them?' : null);
     return () => setLeaveGuard(null);
