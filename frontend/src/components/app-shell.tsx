@@ -1,18 +1,13 @@
-import { Suspense, useEffect, type MouseEvent, type ReactNode } from 'react';
+import { Suspense, useEffect, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router';
 
-import { mayLeave } from '../lib/leave-guard';
+import { guardLink } from '../lib/leave-guard';
 import { navItems } from '../lib/permissions';
 import { useInboxStore } from '../store/inbox-store';
 import { useSessionStore } from '../store/session-store';
 import { Loading } from './loading';
 import { NotificationBell } from './notification-bell';
 import { UserMenu } from './user-menu';
-
-/** Leaving a page with unsaved work asks first (lib/leave-guard.ts). */
-const guardLeaving = (event: MouseEvent) => {
-  if (!mayLeave()) event.preventDefault();
-};
 
 /**
  * The frame of every signed-in page: the navigation for the person's role (My work with
@@ -33,12 +28,12 @@ export function AppShell({ children }: { children?: ReactNode }) {
     <div className={`shell${compact ? ' shell--compact' : ''}`}>
       <header className="shell__bar">
         <a className="skip-link" href="#content">Skip to content</a>
-        <NavLink to="/" end className="shell__brand" onClick={guardLeaving} aria-label="Overture: orchestrations">Overture</NavLink>
+        <NavLink to="/" end className="shell__brand" onClick={guardLink} aria-label="Overture: orchestrations">Overture</NavLink>
         <nav className="shell__nav" aria-label="Main">
           <ul>
             {navItems(user?.role).map((item) => (
               <li key={item.to}>
-                <NavLink to={item.to} end={item.end} onClick={guardLeaving}>
+                <NavLink to={item.to} end={item.end} onClick={guardLink}>
                   {item.label}
                   {item.to === '/work' && open !== null ? (
                     <span className={`badge${overdue > 0 ? ' badge--overdue' : ''}`} data-testid="work-count"

@@ -1,6 +1,6 @@
 /**
  * A page with unsaved work (the builder's draft) asks before the shell's links take the
- * person away. The shell's links call `mayLeave()`; the browser's own navigation is
+ * person away. The shell's links and the breadcrumbs call `mayLeave()` (`onClick={guardLink}`); the browser's own navigation is
  * covered by `beforeunload` (hooks/use-has-changes.ts).
  */
 let guard: (() => string | null) | null = null;
@@ -14,4 +14,9 @@ export function setLeaveGuard(next: (() => string | null) | null): void {
 export function mayLeave(): boolean {
   const question = guard?.();
   return !question || window.confirm(question);
+}
+
+/** A link's click handler: stays when the person would rather not lose their work. */
+export function guardLink(event: { preventDefault: () => void }): void {
+  if (!mayLeave()) event.preventDefault();
 }

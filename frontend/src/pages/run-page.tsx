@@ -185,7 +185,8 @@ export function RunPage() {
       <Breadcrumbs trail={[
         { label: may(role, 'controlRuns') ? 'Runs' : 'My runs', to: '/runs' },
         { label: orchestrationLabel ?? run.orchestration, to: `/runs?orchestration=${encodeURIComponent(run.orchestration)}` },
-        { label: run.label },
+        // A run is often labelled as its orchestration: then its short id tells it apart.
+        { label: run.label && run.label !== (orchestrationLabel ?? run.orchestration) ? run.label : `Run ${run.id.slice(0, 8)}` },
       ]} />
       <header className="run-detail__header">
         <h1>Run {run.id.slice(0, 8)} · {run.label}</h1>
