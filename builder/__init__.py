@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     from builder import spa
     app.register_blueprint(spa.bp)
+    spa.init_app(app)
     live.init_app(app)
     inbox.init_app(app)
     return app

@@ -3,8 +3,10 @@
 
 Reloading ``/builder/<key>`` or ``/runs/<id>`` must show the app, so each view's
 path answers with ``index.html`` and the app's router takes over; the hashed files
-under ``/assets/`` are cached for good. Anything under ``/api`` is never the SPA:
-an unknown API path stays a JSON 404. When the build is missing, the app's pages
+under ``/assets/`` are cached for good. Any other page a browser asks for answers
+404 *with* ``index.html``, so the app shows its "page not found" view (with a way
+back) instead of raw JSON. Anything under ``/api``, ``/ws`` or ``/assets`` is never
+the SPA: an unknown path there stays a JSON 404. When the build is missing, the app's pages
 answer 503 saying how to build it (JSON for API-style clients).
 """
 
@@ -13,8 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, send_from_directory
 from werkzeug.exceptions import NotFound
+
+from builder.errors import error_response
 
 bp = Blueprint("spa", __name__)
 
@@ -27,14 +31,19 @@ DEEP_LINKS = (
     "/login",
     "/builder/<key>",
     "/monitor/<key>",
+    "/orchestrations/<key>/start",
     "/runs",
     "/runs/<run_id>",
     "/work",
+    "/records",
     "/records/<object_name>",
     "/records/<object_name>/<record_id>",
     "/profile",
     "/admin",
 )
+
+#: Paths that are never the app's pages: an unknown one there stays a JSON 404.
+NOT_PAGES = ("/api/", "/ws/", "/assets/")
 
 BUILD_HINT = "run `npm ci && npm run build` at the repository root"
 ONE_YEAR = 365 * 24 * 3600
@@ -44,9 +53,13 @@ def spa_dir() -> Path:
     return Path(current_app.config.get("SPA_DIR") or DEFAULT_DIR)
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
 def _missing_build() -> Any:
     message = f"the web app has not been built: {BUILD_HINT}"
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+    if _wants_json():
         response = jsonify({"error": {"code": "app_not_built", "message": message}})
     else:
         response = Response(
@@ -68,6 +81,22 @@ def index(**_: str) -> Any:
     # Always revalidate: a new build changes which hashed assets the page loads.
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+def not_found(exc: NotFound) -> Any:
+    """An unknown path: the app (status 404) for a page a browser asks for, else the JSON error."""
+    path = request.path
+    is_page = request.method in ("GET", "HEAD") and not path.startswith(NOT_PAGES) and path not in ("/api", "/ws")
+    if not is_page or _wants_json():
+        return error_response(404, "not_found", exc.description or "not found")
+    response = index()
+    response.status_code = 404 if response.status_code == 200 else response.status_code
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Unknown pages answer with the app, which shows its "page not found" view."""
+    app.register_error_handler(NotFound, not_found)
 
 
 for _number, _rule in enumerate(DEEP_LINKS):

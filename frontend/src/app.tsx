@@ -1,12 +1,11 @@
-import { lazy, Suspense, type ReactNode } from 'react';
-import { Route, Routes } from 'react-router';
+import { lazy } from 'react';
+import { Navigate, Route, Routes } from 'react-router';
 
-import { AppNav } from './components/app-nav';
-import { Loading } from './components/loading';
+import { AppShell } from './components/app-shell';
 import { BuilderPage } from './pages/builder-page';
-import { ComingPage } from './pages/coming-page';
 import { HomePage } from './pages/home-page';
 import { LoginPage } from './pages/login-page';
+import { NotFoundPage } from './pages/not-found-page';
 import { RequireSession } from './pages/require-session';
 
 // The builder, home and sign-in pages are in the main bundle; the other views load their
@@ -15,33 +14,36 @@ const MonitorPage = lazy(() => import('./pages/monitor-page').then((m) => ({ def
 const RunsPage = lazy(() => import('./pages/runs-page').then((m) => ({ default: m.RunsPage })));
 const RunPage = lazy(() => import('./pages/run-page').then((m) => ({ default: m.RunPage })));
 const WorkPage = lazy(() => import('./pages/work-page').then((m) => ({ default: m.WorkPage })));
+const RecordTypesPage = lazy(() => import('./pages/record-types-page').then((m) => ({ default: m.RecordTypesPage })));
 const RecordsPage = lazy(() => import('./pages/records-page').then((m) => ({ default: m.RecordsPage })));
 const StartRunPage = lazy(() => import('./pages/start-run-page').then((m) => ({ default: m.StartRunPage })));
 const RecordPage = lazy(() => import('./pages/record-page').then((m) => ({ default: m.RecordPage })));
 const ProfilePage = lazy(() => import('./pages/profile-page').then((m) => ({ default: m.ProfilePage })));
 
-/** The views of DESIGN §6; builder/spa.py answers each path with this app. */
+/**
+ * The app's views; builder/spa.py answers each path with this app (an unknown one with
+ * status 404). Every signed-in view renders inside the shell (components/app-shell.tsx).
+ */
 export function App() {
-  const signedIn = (page: ReactNode) => (
-    <RequireSession>
-      <Suspense fallback={<Loading />}>{page}</Suspense>
-    </RequireSession>
-  );
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
-      <Route path="/" element={signedIn(<><AppNav /><HomePage /></>)} />
-      <Route path="/builder/:key" element={signedIn(<BuilderPage />)} />
-      <Route path="/monitor/:key" element={signedIn(<MonitorPage />)} />
-      <Route path="/orchestrations/:key/start" element={signedIn(<StartRunPage />)} />
-      <Route path="/runs" element={signedIn(<RunsPage />)} />
-      <Route path="/runs/:runId" element={signedIn(<RunPage />)} />
-      <Route path="/work" element={signedIn(<WorkPage />)} />
-      <Route path="/records/:object" element={signedIn(<RecordsPage />)} />
-      <Route path="/records/:object/:recordId" element={signedIn(<RecordPage />)} />
-      <Route path="/profile" element={signedIn(<ProfilePage />)} />
-      <Route path="/admin" element={signedIn(<ComingPage title="Administration" />)} />
-      <Route path="*" element={<ComingPage title="Page not found" />} />
+      <Route element={<RequireSession><AppShell /></RequireSession>}>
+        <Route path="/" element={<HomePage />} />
+        <Route path="/builder/:key" element={<BuilderPage />} />
+        <Route path="/monitor/:key" element={<MonitorPage />} />
+        <Route path="/orchestrations/:key/start" element={<StartRunPage />} />
+        <Route path="/runs" element={<RunsPage />} />
+        <Route path="/runs/:runId" element={<RunPage />} />
+        <Route path="/work" element={<WorkPage />} />
+        <Route path="/records" element={<RecordTypesPage />} />
+        <Route path="/records/:object" element={<RecordsPage />} />
+        <Route path="/records/:object/:recordId" element={<RecordPage />} />
+        <Route path="/profile" element={<ProfilePage />} />
+        {/* Until the administration views land: the orchestrations. */}
+        <Route path="/admin" element={<Navigate to="/" replace />} />
+      </Route>
+      <Route path="*" element={<NotFoundPage />} />
     </Routes>
   );
 }

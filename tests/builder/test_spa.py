@@ -11,7 +11,7 @@ from builder import spa
 INDEX = "<!doctype html><title>Overture</title><script type=module src=/assets/index-abc123.js></script>"
 DEEP_LINKS = [
     "/", "/login", "/builder/contract_approval", "/monitor/contract_approval", "/runs/r_42", "/runs", "/work",
-    "/records/contract", "/records/contract/c_7", "/profile", "/admin",
+    "/records", "/records/contract", "/records/contract/c_7", "/profile", "/orchestrations/contract_approval/start", "/admin",
 ]
 
 
@@ -55,8 +55,31 @@ def test_api_paths_are_never_the_app(app, build):
         response = client.get(path)
         assert response.status_code == 404
         assert response.is_json and response.get_json()["error"]["code"] == "not_found"
-    unknown = client.get("/not-a-view")
-    assert unknown.status_code == 404 and unknown.is_json
+    # Nor are the live streams and the assets, whatever the client accepts.
+    for path in ("/ws/nothing", "/assets/nothing.js"):
+        response = client.get(path, headers={"Accept": "text/html"})
+        assert response.status_code == 404 and response.is_json
+
+
+@pytest.mark.parametrize("path", ["/not-a-view", "/builder", "/runs/r_1/extra", "/records/contract/c_7/x"])
+def test_unknown_pages_answer_404_with_the_app(app, build, path):
+    """The app shows its "page not found" view (with a way back) rather than raw JSON."""
+    client = app.test_client()
+    with client.get(path, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}) as response:
+        assert response.status_code == 404
+        assert response.mimetype == "text/html"
+        assert response.get_data(as_text=True) == INDEX
+    # An API-style client asking for JSON still gets the JSON error; so does a write.
+    as_json = client.get(path, headers={"Accept": "application/json"})
+    assert as_json.status_code == 404 and as_json.get_json()["error"]["code"] == "not_found"
+    posted = client.post(path, headers={"Accept": "text/html"})
+    assert posted.status_code in (404, 405) and posted.is_json
+
+
+def test_unknown_pages_without_a_build_say_how_to_build_it(app, tmp_path):
+    app.config["SPA_DIR"] = str(tmp_path / "never-built")
+    response = app.test_client().get("/not-a-view", headers={"Accept": "text/html"})
+    assert response.status_code == 503 and "npm run build" in response.get_data(as_text=True)
 
 
 def test_a_missing_build_says_how_to_build_it(app, tmp_path):

@@ -1,14 +1,13 @@
 /** Save, validate, activate, undo/redo, tidy up, import/export, and what state the draft is in. */
 import { useReactFlow } from '@xyflow/react';
 import { useRef } from 'react';
-import { Link } from 'react-router';
 
 import type { SaveStatus } from '../hooks/use-draft';
 import { layout } from '../lib/layout';
 import { useNoticeStore } from '../store/notice-store';
-import { useIsDark, useThemeStore } from '../store/theme-store';
 import { flowStore, useFlowHistory } from '../store/use-flow-store';
-import { useViewStore } from '../store/view-store';
+import { useReadOnly, useViewStore } from '../store/view-store';
+import { Breadcrumbs } from './breadcrumbs';
 
 type Props = {
   title: string;
@@ -38,12 +37,10 @@ export function BuilderToolbar({ title, startLink, onTestRun, save, changed, onS
   const canUndo = useFlowHistory((s) => s.pastStates.length > 0);
   const canRedo = useFlowHistory((s) => s.futureStates.length > 0);
   const view = useViewStore((s) => s.view);
-  const readOnly = view.mode !== 'draft';
+  const readOnly = useReadOnly();
   const notice = useNoticeStore((s) => s.message);
   const tone = useNoticeStore((s) => s.tone);
   const clearNotice = useNoticeStore((s) => s.clear);
-  const dark = useIsDark();
-  const toggleTheme = useThemeStore((s) => s.toggle);
   const { fitView } = useReactFlow();
   const file = useRef<HTMLInputElement>(null);
 
@@ -56,16 +53,7 @@ export function BuilderToolbar({ title, startLink, onTestRun, save, changed, onS
   const state = saveState(save, changed);
   return (
     <header className="toolbar">
-      <Link
-        to="/"
-        className="toolbar__home"
-        aria-label="All orchestrations"
-        onClick={(event) => {
-          if (changed && !window.confirm('The draft has unsaved changes. Leave without saving them?')) event.preventDefault();
-        }}
-      >
-        Overture
-      </Link>
+      <Breadcrumbs trail={[{ label: 'Orchestrations', to: '/' }]} className="toolbar__crumbs" />
       <h1 className="toolbar__title">{title}</h1>
       <div className="toolbar__actions" role="toolbar" aria-label="Draft">
         {readOnly ? null : (
@@ -104,12 +92,11 @@ export function BuilderToolbar({ title, startLink, onTestRun, save, changed, onS
             />
           </>
         )}
-        <button type="button" onClick={toggleTheme} aria-pressed={dark}>Dark mode</button>
         <button type="button" onClick={onHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">?</button>
       </div>
       <p className="toolbar__status" role="status" aria-live="polite">
         {readOnly ? (
-          <span>{view.mode === 'version' ? `Version ${view.version} · read only` : 'Comparing versions · read only'}</span>
+          <span>{view.mode === 'version' ? `Version ${view.version} · read only` : view.mode === 'diff' ? 'Comparing versions · read only' : 'Read only: only admins change orchestrations'}</span>
         ) : (
           <span className={state.tone ? `status--${state.tone}` : undefined} data-testid="save-state">{state.text}</span>
         )}

@@ -1,14 +1,16 @@
 /**
  * Runs, newest first, filtered by orchestration, version, status, current stage,
- * assignee and start date (all kept in the URL), with who holds the ball; ops cancel,
- * suspend or resume several at once after a confirmation.
+ * assignee and start date (all kept in the URL), with who holds the ball; ops and admins
+ * cancel, suspend or resume several at once after a confirmation (members are not offered it).
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
 import { ApiError, controlRun, listRuns, type RunControl } from '../lib/api';
 import { RUN_STATUSES, type RunSummary } from '../lib/api-schemas';
+import { may } from '../lib/permissions';
 import { filtersFromParams, withFilter } from '../lib/run-filters';
+import { useSessionStore } from '../store/session-store';
 import { ConfirmDialog } from './confirm-dialog';
 
 export const STATUS_LABELS: Record<string, string> = {
@@ -37,9 +39,12 @@ type Props = {
   orchestrations?: { key: string; label: string }[];
   /** Changes when the runs should be read again (the monitor's live figures moved). */
   refresh?: number;
+  /** Its own "Runs" heading (false where the page's heading says it already). */
+  titled?: boolean;
 };
 
-export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLabels, orchestrations, refresh = 0 }: Props) {
+export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLabels, orchestrations, refresh = 0, titled = true }: Props) {
+  const mayControl = may(useSessionStore((s) => s.user?.role), 'controlRuns');
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFromParams(params, orchestration), [params, orchestration]);
   const filterKey = JSON.stringify(filters);
@@ -107,8 +112,8 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
   };
 
   return (
-    <section className="runs" aria-labelledby="runs-title">
-      <h2 id="runs-title">Runs</h2>
+    <section className="runs" aria-labelledby={titled ? 'runs-title' : undefined} aria-label={titled ? undefined : 'Runs'}>
+      {titled ? <h2 id="runs-title">Runs</h2> : null}
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter runs">
         {orchestrations ? (
           <label>
@@ -158,14 +163,16 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
         </label>
       </form>
 
-      <div className="runs__actions" role="toolbar" aria-label="Selected runs">
-        <span>{selected.size} selected</span>
-        {BULK.map((b) => (
-          <button key={b.control} type="button" disabled={!chosen.some((r) => b.allowed.includes(r.status))} onClick={() => setAsking(b)}>
-            {b.label} selected
-          </button>
-        ))}
-      </div>
+      {mayControl ? (
+        <div className="runs__actions" role="toolbar" aria-label="Selected runs">
+          <span>{selected.size} selected</span>
+          {BULK.map((b) => (
+            <button key={b.control} type="button" disabled={!chosen.some((r) => b.allowed.includes(r.status))} onClick={() => setAsking(b)}>
+              {b.label} selected
+            </button>
+          ))}
+        </div>
+      ) : null}
       {outcome ? <p role="status">{outcome}</p> : null}
       {error ? <p role="alert">{error}</p> : null}
       {runs === null && !error ? <p aria-busy="true">Loading runs…</p> : null}
@@ -174,7 +181,7 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
         <table className="runs__table">
           <thead>
             <tr>
-              <th scope="col"><span className="visually-hidden">Select</span></th>
+              {mayControl ? <th scope="col"><span className="visually-hidden">Select</span></th> : null}
               <th scope="col">Run</th>
               {orchestration ? null : <th scope="col">Orchestration</th>}
               <th scope="col">Version</th>
@@ -187,11 +194,13 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
           <tbody>
             {runs.map((run) => (
               <tr key={run.id} data-testid={`run-${run.id}`}>
-                <td>
-                  <input type="checkbox" aria-label={`Select run ${run.id.slice(0, 8)}`} checked={selected.has(run.id)} onChange={() => toggle(run.id)} />
-                </td>
+                {mayControl ? (
+                  <td>
+                    <input type="checkbox" aria-label={`Select run ${run.id.slice(0, 8)}`} checked={selected.has(run.id)} onChange={() => toggle(run.id)} />
+                  </td>
+                ) : null}
                 <td><Link to={`/runs/${run.id}`}>{run.id.slice(0, 8)}</Link></td>
-                {orchestration ? null : <td>{run.orchestration}</td>}
+                {orchestration ? null : <td>{orchestrations?.find((o) => o.key === run.orchestration)?.label ?? run.orchestration}</td>}
                 <td>{run.version}</td>
                 <td><span className={`status status--${run.status}`}>{STATUS_LABELS[run.status]}</span></td>
                 <td>{run.current_node ? nodeLabels[run.current_node] ?? run.current_node : '—'}</td>

@@ -16,8 +16,9 @@ import { canonicalJson, needsLayout } from '../lib/document';
 import { DocumentShapeError, parseDocument } from '../lib/document-schema';
 import { layout } from '../lib/layout';
 import { useIssuesStore } from '../store/issues-store';
+import { useSessionStore } from '../store/session-store';
 import { flowStore } from '../store/use-flow-store';
-import { useViewStore } from '../store/view-store';
+import { mayNotDesign, useViewStore } from '../store/view-store';
 
 /** How long the canvas stays still before the draft saves itself. */
 export const AUTOSAVE_DELAY_MS = 1500;
@@ -149,7 +150,8 @@ export function useDraft(key: string) {
       if (state.meta === previous.meta && state.nodes === previous.nodes && state.edges === previous.edges) return;
       clearTimeout(timer);
       timer = setTimeout(() => {
-        if (flowStore.getState().nodes.some((n) => n.dragging || n.resizing)) return;
+        // Someone who may not change the draft (ops) only reads it: the server would refuse the save.
+        if (mayNotDesign(useSessionStore.getState().user?.role) || flowStore.getState().nodes.some((n) => n.dragging || n.resizing)) return;
         void saveNow();
       }, AUTOSAVE_DELAY_MS);
     });

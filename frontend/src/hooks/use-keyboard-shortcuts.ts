@@ -6,7 +6,7 @@
 import { useEffect } from 'react';
 
 import { flowStore } from '../store/use-flow-store';
-import { useViewStore } from '../store/view-store';
+import { isReadOnly } from '../store/view-store';
 
 /** One arrow press moves a node by the canvas's grid. */
 export const MOVE_STEP = 16;
@@ -50,7 +50,7 @@ export function useKeyboardShortcuts(onSave: () => void, onHelp: () => void): vo
   useEffect(() => {
     const onKeyDown = (event: KeyboardEvent) => {
       if (typingInto(event.target) || event.altKey) return;
-      const readOnly = useViewStore.getState().view.mode !== 'draft';
+      const readOnly = isReadOnly();
       const flow = flowStore.getState();
       if (!(event.ctrlKey || event.metaKey)) {
         if (event.key === '?') {

@@ -18,6 +18,7 @@ export const userSchema = z.looseObject({
 });
 
 export const sessionSchema = z.object({ user: userSchema, csrf_token: z.string() });
+export const signedOutSchema = z.object({ signed_out: z.string() });
 
 /** One problem the server found in a document (FORMAT.md, "Validation errors"). */
 export const issueSchema = z.looseObject({

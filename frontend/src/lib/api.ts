@@ -18,6 +18,7 @@ import {
   orchestrationListSchema,
   orchestrationSchema,
   sessionSchema,
+  signedOutSchema,
   validationSchema,
   draftSchema,
   type Action,
@@ -115,6 +116,12 @@ export async function signIn(username: string, password: string): Promise<Sessio
   const { data } = await call('POST', '/api/session', sessionSchema, { body: { username, password } });
   setCsrfToken(data.csrf_token);
   return data;
+}
+
+/** Ends the session (with the CSRF token, as every write); the cookie no longer opens anything. */
+export async function signOut(): Promise<void> {
+  await call('DELETE', '/api/session', signedOutSchema);
+  setCsrfToken(null);
 }
 
 /** The signed-in person, or null when nobody is. */

@@ -23,9 +23,10 @@ import { useTestsOverlay, useTestsStore } from '../hooks/use-tests';
 import { needsLayout } from '../lib/document';
 import { downloadDocument, readDocumentFile } from '../lib/files';
 import { layout, layoutAhead } from '../lib/layout';
+import { setLeaveGuard } from '../lib/leave-guard';
 import { useNoticeStore } from '../store/notice-store';
 import { flowStore, useFlowStore } from '../store/use-flow-store';
-import { useViewStore } from '../store/view-store';
+import { useReadOnly, useViewStore } from '../store/view-store';
 
 // Not needed at first paint: its script loads when the Tests tab is first opened.
 const TestsPanel = lazy(() => import('../components/tests-panel').then((m) => ({ default: m.TestsPanel })));
@@ -36,7 +37,7 @@ export function BuilderPage() {
   const { key = '' } = useParams();
   const { status, save, saveNow, validateNow, activateNow } = useDraft(key);
   const label = useFlowStore((s) => s.meta.label);
-  const readOnly = useViewStore((s) => s.view.mode !== 'draft');
+  const readOnly = useReadOnly();
   const changed = useHasChanges(save.savedJson);
   const show = useNoticeStore((s) => s.show);
   const [help, setHelp] = useState(false);
@@ -45,7 +46,13 @@ export function BuilderPage() {
   const closeHelp = useCallback(() => setHelp(false), []);
   const saveShortcut = useCallback(() => void saveNow(), [saveNow]);
   useKeyboardShortcuts(saveShortcut, openHelp);
-  useWarnBeforeLeaving(changed || save.busy === 'saving');
+  // Nothing is lost leaving a canvas that cannot be saved (a version, a comparison, or ops reading the draft).
+  const unsaved = !readOnly && (changed || save.busy === 'saving');
+  useWarnBeforeLeaving(unsaved);
+  useEffect(() => {
+    setLeaveGuard(unsaved ? () => 'The draft has unsaved changes. Leave without saving them?' : null);
+    return () => setLeaveGuard(null);
+  }, [unsaved]);
   useTestsOverlay(key);
   useTestRunOverlay(key);
   const testsOpen = useTestsStore((s) => s.open);

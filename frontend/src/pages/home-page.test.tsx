@@ -4,12 +4,14 @@ import { MemoryRouter, Route, Routes } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import serviceRequest from '../../../runtime/templates/service_request.json';
+import { useSessionStore } from '../store/session-store';
 import { HomePage } from './home-page';
 
 let posted: unknown[] = [];
 
 beforeEach(() => {
   posted = [];
+  useSessionStore.setState({ user: { username: 'ada', role: 'admin' } });
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
     if (init?.method === 'POST' && url === '/api/orchestrations') {
       const body = JSON.parse(String(init.body)) as { key: string };
@@ -20,6 +22,9 @@ beforeEach(() => {
     if (url.startsWith('/api/templates/service_request')) return Response.json({ name: 'service_request', key: 'service_request', label: 'Service request', document: serviceRequest });
     if (url.startsWith('/api/templates')) {
       return Response.json({ items: [{ name: 'service_request', key: 'service_request', label: 'Service request', description: 'Intake, then work.' }], next_cursor: null });
+    }
+    if (url.startsWith('/api/orchestrations')) {
+      return Response.json({ items: [{ key: 'contract', label: 'Contract approval', active_version: 1, has_draft: false }], next_cursor: null });
     }
     return Response.json({ items: [], next_cursor: null });
   }));
@@ -82,5 +87,30 @@ describe('New orchestration', () => {
     const file = new File(['not json'], 'notes.txt');
     fireEvent.change(screen.getByLabelText('Import from file'), { target: { files: [file] } });
     expect((await screen.findByRole('alert')).textContent).toBe('Cannot import notes.txt: notes.txt is not JSON.');
+  });
+});
+
+describe('what each role is offered', () => {
+  it('offers an admin New orchestration, the builder and the Monitor', async () => {
+    renderHome();
+    expect(await screen.findByRole('link', { name: 'Contract approval' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'New orchestration' })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Monitor Contract approval' })).toBeTruthy();
+  });
+
+  it('lets ops open the builder (to read) and the Monitor, but not create', async () => {
+    useSessionStore.setState({ user: { username: 'otto', role: 'ops' } });
+    renderHome();
+    expect(await screen.findByRole('link', { name: 'Contract approval' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'New orchestration' })).toBeNull();
+    expect(screen.getByRole('link', { name: 'Monitor Contract approval' })).toBeTruthy();
+  });
+
+  it('shows a member the orchestrations by name, with no design link, New orchestration or Monitor', async () => {
+    useSessionStore.setState({ user: { username: 'sam', role: 'member' } });
+    renderHome();
+    expect(await screen.findByText('Contract approval')).toBeTruthy();
+    expect(screen.queryAllByRole('link')).toHaveLength(0);
+    expect(screen.queryByRole('button', { name: 'New orchestration' })).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import { NewOrchestration } from '../components/new-orchestration';
 import { listOrchestrations } from '../lib/api';
 import { isManual } from '../lib/trigger-words';
 import type { OrchestrationSummary } from '../lib/api-schemas';
+import { may } from '../lib/permissions';
 import { useSessionStore } from '../store/session-store';
 
 /** `/`: the orchestrations, each opening in the builder. */
@@ -13,7 +14,9 @@ export function HomePage() {
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const role = useSessionStore((s) => s.user?.role);
-  const staff = role === 'ops' || role === 'admin';
+  const design = may(role, 'design');
+  const open = may(role, 'openBuilder');
+  const monitor = may(role, 'monitor');
 
   useEffect(() => {
     listOrchestrations()
@@ -24,26 +27,24 @@ export function HomePage() {
   return (
     <main className="page">
       <h1>Orchestrations</h1>
-      {staff ? <p><Link to="/runs">All runs</Link></p> : null}
-      {creating ? (
-        <NewOrchestration onCancel={() => setCreating(false)} />
-      ) : (
+      {design && creating ? <NewOrchestration onCancel={() => setCreating(false)} /> : null}
+      {design && !creating ? (
         <div className="page-actions">
           <button type="button" className="primary" onClick={() => setCreating(true)}>New orchestration</button>
         </div>
-      )}
+      ) : null}
       {error ? <p role="alert">{error}</p> : null}
       {items === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {items?.length === 0 ? <p>No orchestrations yet.</p> : null}
       <ul className="orchestrations">
         {items?.map((o) => (
           <li key={o.key}>
-            <Link to={`/builder/${encodeURIComponent(o.key)}`}>{o.label}</Link>{' '}
+            {open ? <Link to={`/builder/${encodeURIComponent(o.key)}`}>{o.label}</Link> : <strong>{o.label}</strong>}{' '}
             <span className="muted">
               {o.key} · {o.active_version === null ? 'never activated' : `version ${o.active_version} active`}
               {o.has_draft ? ' · draft with changes' : ''}
             </span>
-            {staff && o.active_version !== null ? <> · <Link to={`/monitor/${encodeURIComponent(o.key)}`} aria-label={`Monitor ${o.key}`}>Monitor</Link></> : null}
+            {monitor && o.active_version !== null ? <> · <Link to={`/monitor/${encodeURIComponent(o.key)}`} aria-label={`Monitor ${o.label}`}>Monitor</Link></> : null}
             <HowItStarts orchestration={o} />
           </li>
         ))}

@@ -3,6 +3,7 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 
+import { Breadcrumbs } from '../components/breadcrumbs';
 import { MetricsPanel } from '../components/metrics-panel';
 import { ReadOnlyCanvas } from '../components/read-only-canvas';
 import { RunsList } from '../components/runs-list';
@@ -88,6 +89,11 @@ export function MonitorPage() {
   }
   return (
     <main className="monitor">
+      <Breadcrumbs trail={[
+        { label: 'Orchestrations', to: '/' },
+        { label: orchestration?.label ?? key, to: `/builder/${encodeURIComponent(key)}` },
+        { label: 'Monitor' },
+      ]} />
       <header className="monitor__header">
         <h1>Monitor: {orchestration?.label ?? key}</h1>
         <span className={`live-state live-state--${live}`} data-testid="live-state" role="status">{LIVE_WORDS[live]}</span>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 
-import { AppNav } from '../components/app-nav';
+import { Breadcrumbs } from '../components/breadcrumbs';
 import { RecordForm } from '../components/record-form';
 import { RunProgress } from '../components/run-progress';
 import { StartedRuns } from '../components/started-runs';
@@ -114,66 +114,67 @@ export function RecordPage() {
   const extra = record ? Object.keys(record.fields).filter((k) => !fields.includes(k)) : [];
 
   return (
-    <>
-      <AppNav />
-      <main className="page page--wide">
-        <p className="muted"><Link to={`/records/${encodeURIComponent(object)}`}>{type?.label ?? object}</Link> ›</p>
-        <h1>{name}</h1>
-        {error ? <p role="alert" className="problem">{error}</p> : null}
-        {record === null && !error ? <p aria-busy="true">Loading…</p> : null}
-        {record ? (
-          <section className="work-guide" aria-label="Work Guide">
-            <h2>Work Guide</h2>
-            {notice ? <p role={notice.tone === 'problem' ? 'alert' : 'status'} className={`notice notice--${notice.tone}`}>{notice.text}</p> : null}
-            {item ? (
-              <div className="work-guide__step" data-testid="work-guide-step">
-                <h3>Your step now: {item.step_label ?? item.label}</h3>
-                <p className="muted">
-                  {item.assignee.type === 'user' ? 'Assigned to you' : `For ${item.assignee.type} ${item.assignee.value}`}
-                  {item.claimed_by ? ` · claimed by ${item.claimed_by === me ? 'you' : item.claimed_by}` : ''}
-                  {item.due_at ? ` · due ${new Date(item.due_at).toLocaleString()}` : ''}
-                  {item.overdue ? ' · ' : ''}{item.overdue ? <span className="tag tag--overdue">Overdue</span> : null}
-                  {item.assignee.type !== 'user' && item.status === 'open' ? <> · <button type="button" className="link" onClick={() => void claim(true)}>Claim it</button></> : null}
-                  {item.assignee.type !== 'user' && item.claimed_by === me ? <> · <button type="button" className="link" onClick={() => void claim(false)}>Release it</button></> : null}
-                </p>
-                <WorkForm key={item.id} form={item.form} busy={busy} serverErrors={fieldErrors} onSubmit={(o, v, c) => void complete(o, v, c)} />
-              </div>
-            ) : item === null ? (
-              <p data-testid="work-guide-nothing">
-                Nothing for you to do on this {type?.label?.toLowerCase() ?? object} now.
-                {run && run.work_items.length > 0 ? ` Waiting for ${run.work_items.map((w) => `${w.assignee.type === 'user' ? '' : `${w.assignee.type} `}${w.claimed_by ?? w.assignee.value} (${w.label})`).join(', ')}.` : ''}
+    <main className="page page--wide">
+      <Breadcrumbs trail={[
+        { label: 'Records', to: '/records' },
+        { label: type?.label ?? object, to: `/records/${encodeURIComponent(object)}` },
+        { label: name },
+      ]} />
+      <h1>{name}</h1>
+      {error ? <p role="alert" className="problem">{error}</p> : null}
+      {record === null && !error ? <p aria-busy="true">Loading…</p> : null}
+      {record ? (
+        <section className="work-guide" aria-label="Work Guide">
+          <h2>Work Guide</h2>
+          {notice ? <p role={notice.tone === 'problem' ? 'alert' : 'status'} className={`notice notice--${notice.tone}`}>{notice.text}</p> : null}
+          {item ? (
+            <div className="work-guide__step" data-testid="work-guide-step">
+              <h3>Your step now: {item.step_label ?? item.label}</h3>
+              <p className="muted">
+                {item.assignee.type === 'user' ? 'Assigned to you' : `For ${item.assignee.type} ${item.assignee.value}`}
+                {item.claimed_by ? ` · claimed by ${item.claimed_by === me ? 'you' : item.claimed_by}` : ''}
+                {item.due_at ? ` · due ${new Date(item.due_at).toLocaleString()}` : ''}
+                {item.overdue ? ' · ' : ''}{item.overdue ? <span className="tag tag--overdue">Overdue</span> : null}
+                {item.assignee.type !== 'user' && item.status === 'open' ? <> · <button type="button" className="link" onClick={() => void claim(true)}>Claim it</button></> : null}
+                {item.assignee.type !== 'user' && item.claimed_by === me ? <> · <button type="button" className="link" onClick={() => void claim(false)}>Release it</button></> : null}
               </p>
-            ) : null}
-            {run ? <RunProgress title={`${run.label}: progress`} progress={progressOf(run, document)} /> : <p className="muted">No orchestration runs on this record.</p>}
-          </section>
-        ) : null}
-        {record ? (
-          <section aria-label="Record">
-            <h2>Details</h2>
-            {saved ? <div role="status"><p>Saved.</p><StartedRuns saved={saved} /></div> : null}
-            {editing && type ? (
-              <RecordForm type={type} initial={record.fields} submitLabel="Save changes" onCancel={() => setEditing(false)}
-                onSave={async (values) => {
-                  const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(record.fields[k])));
-                  setSaved(await updateRecord(object, recordId, changed));
-                  setEditing(false);
-                  await load();
-                }} />
-            ) : (
-              <>
-                <dl className="record-fields">
-                  {[...fields, ...extra].map((k) => (
-                    <div key={k}><dt>{fieldLabel(type?.fields.find((f) => f.name === k) ?? { name: k })}</dt><dd>{display(record.fields[k])}</dd></div>
-                  ))}
-                  <div><dt>Owner</dt><dd>{record.owner ?? ''}</dd></div>
-                  <div><dt>Updated</dt><dd>{new Date(record.updated_at).toLocaleString()} (revision {record.revision})</dd></div>
-                </dl>
-                {type ? <button type="button" onClick={() => { setEditing(true); setSaved(null); }}>Edit</button> : null}
-              </>
-            )}
-          </section>
-        ) : null}
-      </main>
-    </>
+              <WorkForm key={item.id} form={item.form} busy={busy} serverErrors={fieldErrors} onSubmit={(o, v, c) => void complete(o, v, c)} />
+            </div>
+          ) : item === null ? (
+            <p data-testid="work-guide-nothing">
+              Nothing for you to do on this {type?.label?.toLowerCase() ?? object} now.
+              {run && run.work_items.length > 0 ? ` Waiting for ${run.work_items.map((w) => `${w.assignee.type === 'user' ? '' : `${w.assignee.type} `}${w.claimed_by ?? w.assignee.value} (${w.label})`).join(', ')}.` : ''}
+            </p>
+          ) : null}
+          {run ? <RunProgress title={`${run.label}: progress`} progress={progressOf(run, document)} /> : <p className="muted">No orchestration runs on this record.</p>}
+        </section>
+      ) : null}
+      {record ? (
+        <section aria-label="Record">
+          <h2>Details</h2>
+          {saved ? <div role="status"><p>Saved.</p><StartedRuns saved={saved} /></div> : null}
+          {editing && type ? (
+            <RecordForm type={type} initial={record.fields} submitLabel="Save changes" onCancel={() => setEditing(false)}
+              onSave={async (values) => {
+                const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(record.fields[k])));
+                setSaved(await updateRecord(object, recordId, changed));
+                setEditing(false);
+                await load();
+              }} />
+          ) : (
+            <>
+              <dl className="record-fields">
+                {[...fields, ...extra].map((k) => (
+                  <div key={k}><dt>{fieldLabel(type?.fields.find((f) => f.name === k) ?? { name: k })}</dt><dd>{display(record.fields[k])}</dd></div>
+                ))}
+                <div><dt>Owner</dt><dd>{record.owner ?? ''}</dd></div>
+                <div><dt>Updated</dt><dd>{new Date(record.updated_at).toLocaleString()} (revision {record.revision})</dd></div>
+              </dl>
+              {type ? <button type="button" onClick={() => { setEditing(true); setSaved(null); }}>Edit</button> : null}
+            </>
+          )}
+        </section>
+      ) : null}
+    </main>
   );
 }

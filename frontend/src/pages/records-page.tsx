@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 
-import { AppNav } from '../components/app-nav';
+import { Breadcrumbs } from '../components/breadcrumbs';
 import { RecordForm } from '../components/record-form';
 import { StartedRuns } from '../components/started-runs';
 import { createRecord, listRecords, listRecordTypes } from '../lib/api';
@@ -40,57 +40,55 @@ export function RecordsPage() {
   const columns = type?.fields.slice(0, 5) ?? [];
 
   return (
-    <>
-      <AppNav />
-      <main className="page page--wide">
-        <h1>{title}</h1>
-        {type === null ? <p role="alert">There is no record type {object}.</p> : null}
-        {error ? <p role="alert" className="problem">{error}</p> : null}
-        {saved ? (
-          <div className="saved-record" role="status">
-            <p>Saved <Link to={`/records/${encodeURIComponent(object)}/${encodeURIComponent(saved.id)}`}>{recordName(object, saved.id, saved.fields)}</Link>.</p>
-            <StartedRuns saved={saved} />
-          </div>
-        ) : null}
-        {type && creating ? (
-          <section aria-label={`New ${title}`}>
-            <h2>New {title.toLowerCase()}</h2>
-            <RecordForm type={type} submitLabel={`Create ${title.toLowerCase()}`}
-              onCancel={() => setCreating(false)}
-              onSave={async (fields) => {
-                const result = await createRecord(object, fields);
-                setSaved(result);
-                setCreating(false);
-                load(null);
-              }} />
-          </section>
-        ) : type ? (
-          <div className="page-actions">
-            <button type="button" className="primary" onClick={() => { setCreating(true); setSaved(null); }}>New {title.toLowerCase()}</button>
-          </div>
-        ) : null}
-        {records === null && !error ? <p aria-busy="true">Loading…</p> : null}
-        {records?.length === 0 ? <p>No records yet.</p> : null}
-        {records && records.length > 0 ? (
-          <table className="work-table">
-            <thead>
-              <tr><th>Record</th>{columns.map((c) => <th key={c.name}>{fieldLabel(c)}</th>)}<th>Owner</th><th>Updated</th></tr>
-            </thead>
-            <tbody>
-              {records.map((r) => (
-                <tr key={r.id}>
-                  <td><Link to={`/records/${encodeURIComponent(object)}/${encodeURIComponent(r.id)}`}>{recordName(object, r.id, r.fields)}</Link></td>
-                  {columns.map((c) => <td key={c.name}>{display(r.fields[c.name])}</td>)}
-                  <td>{r.owner ?? ''}</td>
-                  <td>{new Date(r.updated_at).toLocaleString()}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
-        {cursor ? <button type="button" onClick={() => load(cursor)}>Show more</button> : null}
-      </main>
-    </>
+    <main className="page page--wide">
+      <Breadcrumbs trail={[{ label: 'Records', to: '/records' }, { label: title }]} />
+      <h1>{title}</h1>
+      {type === null ? <p role="alert">There is no record type {object}.</p> : null}
+      {error ? <p role="alert" className="problem">{error}</p> : null}
+      {saved ? (
+        <div className="saved-record" role="status">
+          <p>Saved <Link to={`/records/${encodeURIComponent(object)}/${encodeURIComponent(saved.id)}`}>{recordName(object, saved.id, saved.fields)}</Link>.</p>
+          <StartedRuns saved={saved} />
+        </div>
+      ) : null}
+      {type && creating ? (
+        <section aria-label={`New ${title}`}>
+          <h2>New {title.toLowerCase()}</h2>
+          <RecordForm type={type} submitLabel={`Create ${title.toLowerCase()}`}
+            onCancel={() => setCreating(false)}
+            onSave={async (fields) => {
+              const result = await createRecord(object, fields);
+              setSaved(result);
+              setCreating(false);
+              load(null);
+            }} />
+        </section>
+      ) : type ? (
+        <div className="page-actions">
+          <button type="button" className="primary" onClick={() => { setCreating(true); setSaved(null); }}>New {title.toLowerCase()}</button>
+        </div>
+      ) : null}
+      {records === null && !error ? <p aria-busy="true">Loading…</p> : null}
+      {records?.length === 0 ? <p>No records yet.</p> : null}
+      {records && records.length > 0 ? (
+        <table className="work-table">
+          <thead>
+            <tr><th>Record</th>{columns.map((c) => <th key={c.name}>{fieldLabel(c)}</th>)}<th>Owner</th><th>Updated</th></tr>
+          </thead>
+          <tbody>
+            {records.map((r) => (
+              <tr key={r.id}>
+                <td><Link to={`/records/${encodeURIComponent(object)}/${encodeURIComponent(r.id)}`}>{recordName(object, r.id, r.fields)}</Link></td>
+                {columns.map((c) => <td key={c.name}>{display(r.fields[c.name])}</td>)}
+                <td>{r.owner ?? ''}</td>
+                <td>{new Date(r.updated_at).toLocaleString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {cursor ? <button type="button" onClick={() => load(cursor)}>Show more</button> : null}
+    </main>
   );
 }
 

@@ -3,14 +3,17 @@ import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 
+import { Breadcrumbs } from '../components/breadcrumbs';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { ReadOnlyCanvas } from '../components/read-only-canvas';
 import { ballText, STATUS_LABELS } from '../components/runs-list';
+import { useOrchestrationLabel } from '../hooks/use-orchestration-label';
 import { useRunStream } from '../hooks/use-run-stream';
 import { nodeLabels, useVersionFlow } from '../hooks/use-version-flow';
 import { ApiError, controlRun, getRun, listGroups, listUsers, reassignWorkItem, runScenarioUrl, type RunControl } from '../lib/api';
 import type { Run, WorkItem } from '../lib/api-schemas';
 import { formatSeconds } from '../lib/heat';
+import { may } from '../lib/permissions';
 import { buildTimeline, runPath, type TimelineEntry } from '../lib/run-events';
 import { useOverlayStore } from '../store/overlay-store';
 import { useRunPathStore } from '../store/run-path-store';
@@ -126,14 +129,15 @@ function Values({ title, values }: { title: string; values: Record<string, unkno
 export function RunPage() {
   const { runId = '' } = useParams();
   const role = useSessionStore((s) => s.user?.role);
-  const staff = role === 'ops' || role === 'admin';
+  const staff = may(role, 'controlRuns');
   const [run, setRun] = useState<Run | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [asking, setAsking] = useState<(typeof CONTROLS)[number] | null>(null);
   const { events, live } = useRunStream(runId);
   const { flow } = useVersionFlow(run?.orchestration ?? null, run?.version ?? null);
-  const names = useNames(staff);
+  const names = useNames(may(role, 'reassign'));
+  const orchestrationLabel = useOrchestrationLabel(run?.orchestration ?? null);
 
   const load = useCallback(() => {
     getRun(runId).then((r) => (setRun(r), setError(null)), (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
@@ -170,7 +174,7 @@ export function RunPage() {
       <main className="page-message">
         <h1>Run {runId.slice(0, 8)} cannot be shown</h1>
         <p role="alert">{error}</p>
-        <p><Link to="/">Back to the orchestrations</Link></p>
+        <p><Link to="/runs">Back to the runs</Link></p>
       </main>
     );
   }
@@ -178,6 +182,12 @@ export function RunPage() {
   const failing = run.error?.node ? run.steps.find((s) => s.id === run.error?.node) : undefined;
   return (
     <main className="run-detail">
+      <Breadcrumbs trail={[
+        { label: may(role, 'controlRuns') ? 'Runs' : 'My runs', to: '/runs' },
+        { label: orchestrationLabel ?? run.orchestration, to: `/runs?orchestration=${encodeURIComponent(run.orchestration)}` },
+        // A run is often labelled as its orchestration: then its short id tells it apart.
+        { label: run.label && run.label !== (orchestrationLabel ?? run.orchestration) ? run.label : `Run ${run.id.slice(0, 8)}` },
+      ]} />
       <header className="run-detail__header">
         <h1>Run {run.id.slice(0, 8)} · {run.label}</h1>
         <span className={`status status--${run.status}`} data-testid="run-status">{STATUS_LABELS[run.status]}</span>
@@ -185,7 +195,7 @@ export function RunPage() {
           version {run.version} · started {when(run.started_at)}{run.started_by ? ` by ${run.started_by}` : ''}
           {run.ended_at ? ` · ended ${when(run.ended_at)}` : ''} · {live ? 'live' : 'not live'}
         </span>
-        {staff ? <Link to={`/monitor/${encodeURIComponent(run.orchestration)}`}>Monitor {run.orchestration}</Link> : null}
+        {may(role, 'monitor') ? <Link to={`/monitor/${encodeURIComponent(run.orchestration)}`}>Monitor {orchestrationLabel ?? run.orchestration}</Link> : null}
         {staff ? (
           <div className="run-detail__controls" role="toolbar" aria-label="Run controls">
             {CONTROLS.filter((c) => c.allowed.includes(run.status)).map((c) => (
@@ -239,7 +249,7 @@ export function RunPage() {
                     {item.claimed_by ? ` · claimed by ${item.claimed_by}` : ''}
                     {item.due_at ? ` · due ${when(item.due_at)}` : ''}
                     {item.overdue ? <strong className="overdue"> · overdue</strong> : null}
-                    {staff ? <Reassign item={item} names={names} onDone={(m) => { setNotice(m); load(); }} /> : null}
+                    {may(role, 'reassign') ? <Reassign item={item} names={names} onDone={(m) => { setNotice(m); load(); }} /> : null}
                   </li>
                 ))}
               </ul>

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 
-import { AppNav } from '../components/app-nav';
 import { displayName, usePeople } from '../hooks/use-people';
 import { ApiError, claimWorkItem, getRecord, listMyWork } from '../lib/api';
 import { filterWorkItems, isOverdue, recordName, sortWorkItems, waitedFor, type WorkFilter } from '../lib/work-guide';
@@ -62,74 +61,71 @@ export function WorkPage() {
   };
 
   return (
-    <>
-      <AppNav />
-      <main className="page page--wide">
-        <h1>My work</h1>
-        <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-          <label>Orchestration{' '}
-            <select value={filter.orchestration} onChange={(e) => setFilter({ ...filter, orchestration: e.target.value })}>
-              <option value="">All</option>
-              {orchestrations.map((o) => <option key={o} value={o}>{o}</option>)}
-            </select>
-          </label>
-          <label>Status{' '}
-            <select value={filter.status} onChange={(e) => setFilter({ ...filter, status: e.target.value as WorkFilter['status'] })}>
-              <option value="">All open</option>
-              <option value="open">Not claimed</option>
-              <option value="claimed">Claimed</option>
-              <option value="overdue">Overdue</option>
-            </select>
-          </label>
-          <label>Search{' '}
-            <input type="search" value={filter.search} placeholder="Step or record" onChange={(e) => setFilter({ ...filter, search: e.target.value })} />
-          </label>
-        </form>
-        {error ? <p role="alert" className="problem">{error}</p> : null}
-        {items === null && !error ? <p aria-busy="true">Loading…</p> : null}
-        {items?.length === 0 ? <p>Nothing to do. New work shows up here as it arrives.</p> : null}
-        {items && items.length > 0 && shown.length === 0 ? <p>No work item matches these filters.</p> : null}
-        {shown.length > 0 ? (
-          <table className="work-table">
-            <thead>
-              <tr><th>Step</th><th>Record</th><th>Orchestration</th><th>Due</th><th>Waiting</th><th>Assigned to</th><th><span className="visually-hidden">Actions</span></th></tr>
-            </thead>
-            <tbody>
-              {shown.map((item) => {
-                const late = isOverdue(item, now);
-                const shared = item.assignee.type !== 'user';
-                const mine = item.claimed_by === user?.username;
-                const recordPath = item.record ? `/records/${encodeURIComponent(item.record.object)}/${encodeURIComponent(item.record.id)}` : null;
-                return (
-                  <tr key={item.id} data-testid={`work-item-${item.id}`} className={late ? 'work-row work-row--overdue' : 'work-row'}>
-                    <td>{recordPath ? <Link to={recordPath}>{item.label}</Link> : item.label}</td>
-                    <td>{item.record ? label(item) : <span className="muted">none</span>}</td>
-                    <td>{item.orchestration}</td>
-                    <td>
-                      {item.due_at ? new Date(item.due_at).toLocaleString() : <span className="muted">no due date</span>}
-                      {late ? <span className="tag tag--overdue">Overdue</span> : null}
-                    </td>
-                    <td>{waitedFor(item.created_at, now)}</td>
-                    <td>
-                      {item.assignee.type === 'user' ? 'you' : `${item.assignee.type} ${item.assignee.value}`}
-                      {item.on_behalf_of ? ` (for ${displayName(people, item.on_behalf_of)})` : null}
-                      {item.claimed_by ? <span className="muted"> · claimed by {mine ? 'you' : item.claimed_by}</span> : null}
-                    </td>
-                    <td className="item-buttons">
-                      {shared && item.status === 'open' ? (
-                        <button type="button" className="small" disabled={busy === item.id} onClick={() => void claim(item, true)}>Claim</button>
-                      ) : null}
-                      {shared && mine ? (
-                        <button type="button" className="small" disabled={busy === item.id} onClick={() => void claim(item, false)}>Release</button>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        ) : null}
-      </main>
-    </>
+    <main className="page page--wide">
+      <h1>My work</h1>
+      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <label>Orchestration{' '}
+          <select value={filter.orchestration} onChange={(e) => setFilter({ ...filter, orchestration: e.target.value })}>
+            <option value="">All</option>
+            {orchestrations.map((o) => <option key={o} value={o}>{o}</option>)}
+          </select>
+        </label>
+        <label>Status{' '}
+          <select value={filter.status} onChange={(e) => setFilter({ ...filter, status: e.target.value as WorkFilter['status'] })}>
+            <option value="">All open</option>
+            <option value="open">Not claimed</option>
+            <option value="claimed">Claimed</option>
+            <option value="overdue">Overdue</option>
+          </select>
+        </label>
+        <label>Search{' '}
+          <input type="search" value={filter.search} placeholder="Step or record" onChange={(e) => setFilter({ ...filter, search: e.target.value })} />
+        </label>
+      </form>
+      {error ? <p role="alert" className="problem">{error}</p> : null}
+      {items === null && !error ? <p aria-busy="true">Loading…</p> : null}
+      {items?.length === 0 ? <p>Nothing to do. New work shows up here as it arrives.</p> : null}
+      {items && items.length > 0 && shown.length === 0 ? <p>No work item matches these filters.</p> : null}
+      {shown.length > 0 ? (
+        <table className="work-table">
+          <thead>
+            <tr><th>Step</th><th>Record</th><th>Orchestration</th><th>Due</th><th>Waiting</th><th>Assigned to</th><th><span className="visually-hidden">Actions</span></th></tr>
+          </thead>
+          <tbody>
+            {shown.map((item) => {
+              const late = isOverdue(item, now);
+              const shared = item.assignee.type !== 'user';
+              const mine = item.claimed_by === user?.username;
+              const recordPath = item.record ? `/records/${encodeURIComponent(item.record.object)}/${encodeURIComponent(item.record.id)}` : null;
+              return (
+                <tr key={item.id} data-testid={`work-item-${item.id}`} className={late ? 'work-row work-row--overdue' : 'work-row'}>
+                  <td>{recordPath ? <Link to={recordPath}>{item.label}</Link> : item.label}</td>
+                  <td>{item.record ? label(item) : <span className="muted">none</span>}</td>
+                  <td>{item.orchestration}</td>
+                  <td>
+                    {item.due_at ? new Date(item.due_at).toLocaleString() : <span className="muted">no due date</span>}
+                    {late ? <span className="tag tag--overdue">Overdue</span> : null}
+                  </td>
+                  <td>{waitedFor(item.created_at, now)}</td>
+                  <td>
+                    {item.assignee.type === 'user' ? 'you' : `${item.assignee.type} ${item.assignee.value}`}
+                    {item.on_behalf_of ? ` (for ${displayName(people, item.on_behalf_of)})` : null}
+                    {item.claimed_by ? <span className="muted"> · claimed by {mine ? 'you' : item.claimed_by}</span> : null}
+                  </td>
+                  <td className="item-buttons">
+                    {shared && item.status === 'open' ? (
+                      <button type="button" className="small" disabled={busy === item.id} onClick={() => void claim(item, true)}>Claim</button>
+                    ) : null}
+                    {shared && mine ? (
+                      <button type="button" className="small" disabled={busy === item.id} onClick={() => void claim(item, false)}>Release</button>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ) : null}
+    </main>
   );
 }

@@ -12,7 +12,7 @@ import { STEP_LABELS } from '../../store/node-defaults';
 import { useDirectoryStore } from '../../store/directory-store';
 import { useIssuesStore } from '../../store/issues-store';
 import { flowStore, useFlowStore } from '../../store/use-flow-store';
-import { useReadOnly } from '../../store/view-store';
+import { useReadOnly, useViewStore } from '../../store/view-store';
 import { DocumentSettings } from './document-settings';
 import { ExpressionNameLists } from './expression-names';
 import { FieldIssues } from './field-issues';
@@ -101,6 +101,7 @@ function EdgeProperties({ edge }: { edge: FlowEdge }) {
 
 export function Inspector() {
   const readOnly = useReadOnly();
+  const isDraft = useViewStore((s) => s.view.mode === 'draft');
   const selectedIds = useFlowStore((s) => s.nodes.filter((n) => n.selected).map((n) => n.id).join(' '));
   const ids = selectedIds === '' ? [] : selectedIds.split(' ');
   const node = useFlowStore((s) => (ids.length === 1 ? s.nodes.find((n) => n.id === ids[0]) : undefined));
@@ -116,7 +117,7 @@ export function Inspector() {
     <section className="inspector" aria-labelledby="inspector-title" onFocus={readOnly ? undefined : beginGesture} onBlur={readOnly ? undefined : endGesture}>
       <ExpressionNameLists />
       <fieldset className="inspector__lock" disabled={readOnly}>
-        {readOnly ? <p className="inspector__readonly">Read only: this is not the draft.</p> : null}
+        {readOnly ? <p className="inspector__readonly">{isDraft ? 'Read only: only admins change orchestrations.' : 'Read only: this is not the draft.'}</p> : null}
         {ids.length > 1 ? (
           <div className="inspector__body">
             <h2 className="panel-title" id="inspector-title">{ids.length} nodes selected</h2>
