@@ -1,9 +1,11 @@
 /** Save, validate, activate, undo/redo, tidy up, import/export, and what state the draft is in. */
 import { useReactFlow } from '@xyflow/react';
 import { useRef } from 'react';
+import { Link } from 'react-router';
 
 import type { SaveStatus } from '../hooks/use-draft';
 import { layout } from '../lib/layout';
+import { guardLink } from '../lib/leave-guard';
 import { useNoticeStore } from '../store/notice-store';
 import { flowStore, useFlowHistory } from '../store/use-flow-store';
 import { useReadOnly, useViewStore } from '../store/view-store';
@@ -70,7 +72,7 @@ export function BuilderToolbar({ title, startLink, onTestRun, save, changed, onS
             <button type="button" onClick={onTestRun} title="Walk the draft as its personas, with nothing stored (R)">Test run</button>
           </>
         )}
-        {startLink ? <Link to={startLink} className="button" title="Start a run of the active version">Start run</Link> : null}
+        {startLink ? <Link to={startLink} onClick={guardLink} className="button" title="Start a run of the active version">Start run</Link> : null}
       </div>
       <div className="toolbar__actions" role="toolbar" aria-label="File and view">
         <button type="button" onClick={onExport} title="Download the document on the canvas as JSON">Export JSON</button>
