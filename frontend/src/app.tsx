@@ -17,6 +17,7 @@ const RunPage = lazy(() => import('./pages/run-page').then((m) => ({ default: m.
 const WorkPage = lazy(() => import('./pages/work-page').then((m) => ({ default: m.WorkPage })));
 const RecordsPage = lazy(() => import('./pages/records-page').then((m) => ({ default: m.RecordsPage })));
 const RecordPage = lazy(() => import('./pages/record-page').then((m) => ({ default: m.RecordPage })));
+const AdminPage = lazy(() => import('./pages/admin-page').then((m) => ({ default: m.AdminPage })));
 
 /** The views of DESIGN §6; builder/spa.py answers each path with this app. */
 export function App() {
@@ -36,7 +37,8 @@ export function App() {
       <Route path="/work" element={signedIn(<WorkPage />)} />
       <Route path="/records/:object" element={signedIn(<RecordsPage />)} />
       <Route path="/records/:object/:recordId" element={signedIn(<RecordPage />)} />
-      <Route path="/admin" element={signedIn(<ComingPage title="Administration" />)} />
+      <Route path="/admin" element={signedIn(<AdminPage />)} />
+      <Route path="/admin/:section" element={signedIn(<AdminPage />)} />
       <Route path="*" element={<ComingPage title="Page not found" />} />
     </Routes>
   );

@@ -83,7 +83,7 @@ export function setCsrfToken(token: string | null): void {
 
 type Options = { body?: unknown; headers?: Record<string, string> };
 
-async function call<S extends z.ZodType>(method: string, path: string, schema: S, options: Options = {}): Promise<{ data: z.infer<S>; response: Response }> {
+export async function call<S extends z.ZodType>(method: string, path: string, schema: S, options: Options = {}): Promise<{ data: z.infer<S>; response: Response }> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
@@ -154,7 +154,7 @@ export async function activate(key: string, revision: number) {
 }
 
 /** Every item of a paged listing, page after page. */
-async function listAll<S extends z.ZodType>(basePath: string, item: S): Promise<z.infer<S>[]> {
+export async function listAll<S extends z.ZodType>(basePath: string, item: S): Promise<z.infer<S>[]> {
   const schema = pageOf(item);
   const items: z.infer<S>[] = [];
   let cursor: string | null = null;
