@@ -33,6 +33,7 @@ DEEP_LINKS = (
     "/records/<object_name>",
     "/records/<object_name>/<record_id>",
     "/admin",
+    "/admin/<section>",
 )
 
 BUILD_HINT = "run `npm ci && npm run build` at the repository root"

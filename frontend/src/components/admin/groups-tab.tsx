@@ -47,9 +47,9 @@ export function GroupsTab() {
                 <td className="mono">{t.name}</td>
                 <td>{KIND_LABELS[t.kind]}</td>
                 <td>{t.members.length > 0 ? displayNames(t.members, people).join(', ') : <span className="muted">No members</span>}</td>
-                <td className="admin-actions">
+                <td><div className="admin-actions">
                   <button type="button" className="small" onClick={() => setEditing(t)} aria-label={`Edit ${t.label}`}>Edit members</button>
-                </td>
+                </div></td>
               </tr>
             ))}
           </tbody>

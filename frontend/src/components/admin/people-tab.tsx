@@ -57,7 +57,7 @@ export function PeopleTab() {
                 <td>{ROLE_LABELS[p.role]}</td>
                 <td>{p.groups.map((g) => teamLabel.get(g.name) ?? g.name).join(', ')}</td>
                 <td>{p.active ? 'Active' : 'Inactive'}</td>
-                <td className="admin-actions">
+                <td><div className="admin-actions">
                   <button type="button" className="small" onClick={() => setTask({ kind: 'edit', person: p })} aria-label={`Edit ${p.display_name}`}>Edit</button>
                   <button type="button" className="small" onClick={() => setTask({ kind: 'password', person: p })} aria-label={`Reset password of ${p.display_name}`}>Reset password</button>
                   {p.active ? (
@@ -65,7 +65,7 @@ export function PeopleTab() {
                   ) : (
                     <button type="button" className="small" onClick={() => reactivate(p)} aria-label={`Reactivate ${p.display_name}`}>Reactivate</button>
                   )}
-                </td>
+                </div></td>
               </tr>
             ))}
           </tbody>

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 
 import { listAdminRecordTypes } from '../../lib/admin-api';
 import type { AdminRecordType } from '../../lib/admin-schemas';
+import { fieldLabel } from '../../lib/record-values';
 import { failureMessage } from './form-field';
 
 /** "on create or update, when record.status == 'submitted'". */
@@ -32,7 +33,7 @@ export function RecordTypesTab() {
             <thead><tr><th scope="col">Field</th><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Required</th></tr></thead>
             <tbody>
               {t.fields.map((f) => (
-                <tr key={f.name}><td>{f.label ?? f.name}</td><td className="mono">{f.name}</td><td>{f.type}</td><td>{f.required ? 'Required' : ''}</td></tr>
+                <tr key={f.name}><td>{fieldLabel(f)}</td><td className="mono">{f.name}</td><td>{f.type}</td><td>{f.required ? 'Required' : ''}</td></tr>
               ))}
             </tbody>
           </table>

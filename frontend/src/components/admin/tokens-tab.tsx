@@ -88,11 +88,11 @@ export function TokensTab() {
                 <td>{when(t.created_at)}</td>
                 <td>{t.last_used_at ? when(t.last_used_at) : <span className="muted">Never</span>}</td>
                 <td>{t.revoked_at ? `Revoked ${when(t.revoked_at)}` : 'Active'}</td>
-                <td className="admin-actions">
+                <td><div className="admin-actions">
                   {t.revoked_at ? null : (
                     <button type="button" className="small danger" onClick={() => setRevoking(t)} aria-label={`Revoke ${t.name}`}>Revoke</button>
                   )}
-                </td>
+                </div></td>
               </tr>
             ))}
           </tbody>
