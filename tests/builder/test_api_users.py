@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
+from builder import accounts, create_app
+from builder.extensions import state
 from tests.builder.api_support import EXPENSE, deploy, document, error_code, setup_contracts, start
-from tests.builder.conftest import PASSWORD, Client
+from tests.builder.conftest import GROUPS, PASSWORD, PEOPLE, Client
+from tests.builder.test_cli import postgres_url  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -165,6 +168,31 @@ def test_deactivation_hands_the_work_over_and_ends_the_session(app, login, work)
     assert fiona.get("/api/session").status_code == 401
     assert fiona.http.post("/api/session", json={"username": "fiona", "password": PASSWORD}).status_code == 401
     assert ada.post("/api/users/fiona/deactivate", json={"reassign_to": None}).status_code == 409  # already
+
+
+def test_deactivation_on_postgresql_is_one_transaction(postgres_url):  # noqa: F811
+    """The person and their work change in the engine's transaction on PostgreSQL too."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": postgres_url,
+                      "EMBEDDED_WORKER": False, "AUTOPROCESS": True})
+    try:
+        with app.app_context(), state().sessions.begin() as s:
+            for name, kind in GROUPS.items():
+                accounts.create_group(s, name, kind=kind)
+            s.flush()
+            for name, (role, groups) in PEOPLE.items():
+                accounts.create_user(s, name, role=role, password=PASSWORD, groups=groups)
+        ada, otto = Client(app, "ada"), Client(app, "otto")
+        deploy(ada, EXPENSE)
+        (item,) = _items(app, run=start(ada)["id"]).values()
+        assert otto.post(f"/api/work-items/{item['id']}/reassign", json={"to": {"type": "user", "value": "fiona"}}).status_code == 200
+        refused = ada.post("/api/users/fiona/deactivate", json={"reassign_to": None})
+        assert refused.status_code == 422 and ada.get("/api/users/fiona").get_json()["active"] is True
+        done = ada.post("/api/users/fiona/deactivate", json={"reassign_to": {"type": "group", "value": "legal"}})
+        assert done.status_code == 200, done.get_json()
+        assert (done.get_json()["active"], done.get_json()["reassigned"]) == (False, 1)
+        assert _items(app)[item["id"]]["assignee"] == {"type": "group", "value": "legal"}
+    finally:
+        app.extensions["overture"].close()
 
 
 def test_personal_items_to_a_queue_and_nothing_to_hand_over(app, login, work):
