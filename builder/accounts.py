@@ -77,17 +77,25 @@ def create_user(
     return user
 
 
-def set_groups(session: Session, username: str, groups: Iterable[str]) -> None:
-    names = list(dict.fromkeys(groups))
-    missing = [g for g in names if session.get(GroupRow, g) is None]
+def _replace_memberships(session: Session, side: Any, value: str, others: Iterable[str], *,
+                         other: type[UserRow] | type[GroupRow], field: str, what: str) -> None:
+    """Make ``value`` (a user or a group, by ``side``) a member of exactly ``others``; unknown
+    names are a 422 on ``field`` and nothing changes."""
+    names = list(dict.fromkeys(others))
+    missing = [n for n in names if session.get(other, n) is None]
     if missing:
-        message = f"no such group or queue: {', '.join(missing)}"
-        raise InvalidInput(message, {"groups": [message]})
-    for membership in session.scalars(select(MembershipRow).where(MembershipRow.user_id == username)):
+        message = f"no such {what}: {', '.join(missing)}"
+        raise InvalidInput(message, {field: [message]})
+    for membership in session.scalars(select(MembershipRow).where(side == value)):
         session.delete(membership)
     session.flush()
     for name in names:
-        session.add(MembershipRow(user_id=username, group_id=name))
+        pair = (value, name) if side is MembershipRow.user_id else (name, value)
+        session.add(MembershipRow(user_id=pair[0], group_id=pair[1]))
+
+
+def set_groups(session: Session, username: str, groups: Iterable[str]) -> None:
+    _replace_memberships(session, MembershipRow.user_id, username, groups, other=GroupRow, field="groups", what="group or queue")
 
 
 def create_group(session: Session, name: str, *, kind: str = "group", label: str | None = None) -> GroupRow:
@@ -237,16 +245,7 @@ def update_group(session: Session, name: str, *, label: str | None = None, membe
             raise InvalidInput("label must not be blank", {"label": ["must not be blank"]})
         group.label = label.strip()
     if members is not None:
-        names = list(dict.fromkeys(members))
-        missing = [u for u in names if session.get(UserRow, u) is None]
-        if missing:
-            message = f"no such user: {', '.join(missing)}"
-            raise InvalidInput(message, {"members": [message]})
-        for membership in session.scalars(select(MembershipRow).where(MembershipRow.group_id == name)):
-            session.delete(membership)
-        session.flush()
-        for username in names:
-            session.add(MembershipRow(user_id=username, group_id=name))
+        _replace_memberships(session, MembershipRow.group_id, name, members, other=UserRow, field="members", what="user")
     return group
 
 
