@@ -149,3 +149,8 @@ def test_each_section_has_its_own_link_and_reads_well(login_as):
     page.reload()  # the deep link survives a reload
     expect(page.get_by_role("heading", name="Record types", level=2)).to_be_visible()
     expect(admin.record_type("contract")).to_be_visible()
+    page.emulate_media(color_scheme="dark")
+    page.screenshot(path="/tmp/admin-record-types-dark.png")
+    admin.go_to("people")
+    expect(admin.person("ada")).to_be_visible()
+    page.screenshot(path="/tmp/admin-people-dark.png")
