@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builder import accounts
-from builder.api.common import StrictSchema, body, paginate, uses
-from builder.api.params import caller
+from builder.api.common import NoBody, StrictSchema, body, paginate, uses
+from builder.api.params import caller, optional_body
 from builder.api.work_items import AssigneeIn
 from builder.auth import current, roles
 from builder.errors import ApiError
@@ -144,8 +144,10 @@ def deactivate_user(username: str) -> Any:
 
 
 @bp.post("/users/<username>/reactivate")
+@uses(NoBody, optional=True)
 @roles("admin")
 def reactivate_user(username: str) -> Any:
+    optional_body(NoBody())  # no body, or an empty object
     with db().begin() as s:
         user = accounts.reactivate(s, username)
         s.flush()
@@ -169,7 +171,7 @@ def reset_password(username: str) -> Any:
 @roles("admin", "ops", "member")
 def list_groups() -> Any:
     with db()() as s:
-        groups = [accounts.group_view(s, g) for g in s.scalars(select(GroupRow).order_by(GroupRow.id))]
+        groups = accounts.group_views(s)
     return jsonify(paginate(groups, lambda g: [g["name"]]))
 
 

@@ -253,6 +253,7 @@ def test_deactivate_needs_a_body_an_admin_and_a_real_person(login):
     assert ada.post("/api/users/nobody/deactivate", json={"reassign_to": None}).status_code == 404
     assert login("otto").post("/api/users/mallory/deactivate", json={"reassign_to": None}).status_code == 403
     assert ada.post("/api/users/nobody/reactivate").status_code == 404
+    assert ada.post("/api/users/mallory/reactivate", json={"active": True}).status_code == 422  # it takes no body
 
 
 def test_a_reactivated_person_signs_in_again(login):
