@@ -194,6 +194,24 @@ describe('AdminPage', () => {
     expect(sent[0]).toEqual({ method: 'PATCH', url: '/api/groups/warehouse', body: { label: 'Warehouse', members: ['frank'] } });
   });
 
+  it('creates a group, with a taken name refused next to the field', async () => {
+    answers['POST /api/groups'] = { status: 409, body: { error: { code: 'conflict', message: 'group finance already exists', details: { name: ['this name is taken'] } } } };
+    renderAdmin('/admin/groups');
+    await screen.findByText('Fiona Finance, Frank Finance');
+    fireEvent.click(screen.getByRole('button', { name: 'New group or queue' }));
+    const dialog = screen.getByRole('dialog', { name: 'New group or queue' });
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'finance' } });
+    fireEvent.change(within(dialog).getByLabelText('Kind'), { target: { value: 'queue' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Create' }));
+    await within(dialog).findByText('this name is taken');
+    expect(within(dialog).getByLabelText('Name').getAttribute('aria-invalid')).toBe('true');
+    answers['POST /api/groups'] = { status: 201, body: { name: 'auditors', kind: 'queue', label: 'Auditors', members: [] } };
+    fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'auditors' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Create' }));
+    await screen.findByText('Auditors is ready; add members with "Edit members".');
+    expect(sent.map((r) => r.body)).toEqual([{ name: 'finance', kind: 'queue', label: null }, { name: 'auditors', kind: 'queue', label: null }]);
+  });
+
   it('shows a new token’s secret once, copies it, and revokes a token after asking', async () => {
     const writeText = vi.fn(async () => undefined);
     vi.stubGlobal('navigator', { ...navigator, clipboard: { writeText } });

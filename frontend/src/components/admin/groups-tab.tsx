@@ -1,9 +1,9 @@
 /** Groups and queues: kind, label and members; create one, change its label and members. */
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
+import { useServerForm } from '../../hooks/use-server-form';
 import { createTeam, getTeam, listPeople, listTeams, updateTeam } from '../../lib/admin-api';
-import { displayNames, fieldErrors, type Person, type Team, type TeamDetail } from '../../lib/admin-schemas';
-import { ApiError } from '../../lib/api';
+import { displayNames, type Person, type Team, type TeamDetail } from '../../lib/admin-schemas';
 import { AdminDialog } from './admin-dialog';
 import { CheckList, FormField, failureMessage } from './form-field';
 
@@ -80,21 +80,7 @@ function NewTeamForm({ onSave, onCancel }: {
   const [name, setName] = useState('');
   const [kind, setKind] = useState<'group' | 'queue'>('group');
   const [label, setLabel] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<string | null>(null);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setErrors({});
-    setProblem(null);
-    try {
-      await onSave({ name, kind, label: label.trim() || null });
-    } catch (failure) {
-      const byField = failure instanceof ApiError ? fieldErrors(failure.details) : {};
-      setErrors(byField);
-      if (Object.keys(byField).length === 0) setProblem(failureMessage(failure));
-    }
-  };
+  const { errors, problem, submit } = useServerForm(() => onSave({ name, kind, label: label.trim() || null }));
   return (
     <form className="admin-form" onSubmit={submit} noValidate>
       <FormField label="Name" error={errors.name} hint="Lower-case, as orchestrations name it in an assignee (e.g. finance)">
@@ -127,30 +113,18 @@ function TeamForm({ name, people, onSaved, onCancel }: {
   const [detail, setDetail] = useState<TeamDetail | null>(null);
   const [label, setLabel] = useState('');
   const [members, setMembers] = useState<string[]>([]);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<string | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const { errors, problem, submit } = useServerForm(async () => onSaved(await updateTeam(name, { label, members })));
 
   useEffect(() => {
     getTeam(name).then((d) => { setDetail(d); setLabel(d.label); setMembers(d.members.map((m) => m.username)); })
-      .catch((f: unknown) => setProblem(failureMessage(f)));
+      .catch((f: unknown) => setFailed(failureMessage(f)));
   }, [name]);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setErrors({});
-    setProblem(null);
-    try {
-      onSaved(await updateTeam(name, { label, members }));
-    } catch (failure) {
-      const byField = failure instanceof ApiError ? fieldErrors(failure.details) : {};
-      setErrors(byField);
-      if (Object.keys(byField).length === 0) setProblem(failureMessage(failure));
-    }
-  };
   const options = people.map((p) => ({ value: p.username, label: `${p.display_name} (${p.username})${p.active ? '' : ' — inactive'}` }));
   return (
     <form className="admin-form" onSubmit={submit} noValidate>
-      {detail === null && !problem ? <p aria-busy="true">Loading…</p> : null}
+      {detail === null && !failed ? <p aria-busy="true">Loading…</p> : null}
       {detail ? (
         <>
           <FormField label="Label" error={errors.label}>
@@ -159,7 +133,7 @@ function TeamForm({ name, people, onSaved, onCancel }: {
           <CheckList legend="Members" options={options} chosen={members} onChange={setMembers} error={errors.members} />
         </>
       ) : null}
-      {problem ? <p className="problem" role="alert">{problem}</p> : null}
+      {problem ?? failed ? <p className="problem" role="alert">{problem ?? failed}</p> : null}
       <div className="modal__actions">
         <button type="button" onClick={onCancel}>Cancel</button>
         <button type="submit" className="primary" disabled={detail === null}>Save members</button>

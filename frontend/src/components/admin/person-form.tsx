@@ -1,9 +1,9 @@
 /** A new person, or changes to one: name, role, groups and queues (and, when new, a user name and password). */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 
-import { ROLES, fieldErrors, type Person, type Role, type Team } from '../../lib/admin-schemas';
-import { ApiError } from '../../lib/api';
-import { CheckList, FormField, failureMessage } from './form-field';
+import { useServerForm } from '../../hooks/use-server-form';
+import { ROLES, type Person, type Role, type Team } from '../../lib/admin-schemas';
+import { CheckList, FormField } from './form-field';
 
 export type PersonValues = { username: string; display_name: string; role: Role; groups: string[]; password: string };
 
@@ -27,25 +27,8 @@ export function PersonForm({ person, teams, onSave, onCancel }: {
     groups: person?.groups.map((g) => g.name) ?? [],
     password: '',
   });
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { errors, problem, busy, submit } = useServerForm(() => onSave(values));
   const set = (change: Partial<PersonValues>) => setValues((v) => ({ ...v, ...change }));
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors({});
-    setProblem(null);
-    try {
-      await onSave(values);
-    } catch (failure) {
-      const byField = failure instanceof ApiError ? fieldErrors(failure.details) : {};
-      setErrors(byField);
-      if (Object.keys(byField).length === 0) setProblem(failureMessage(failure));
-      setBusy(false);
-    }
-  };
 
   const isNew = person === undefined;
   return (
