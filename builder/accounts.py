@@ -12,12 +12,21 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from runtime.errors import Conflict, InvalidInput, NotFound
-from runtime.store.tables import ApiTokenRow, GroupRow, MembershipRow, UserRow
+from runtime.store.tables import (
+    ApiTokenRow,
+    GroupRow,
+    MembershipRow,
+    OrchestrationRow,
+    RecordTypeRow,
+    UserRow,
+    VersionRow,
+    WorkItemRow,
+)
 
 ROLES = ("admin", "ops", "member")
 GROUP_KINDS = ("group", "queue")
@@ -33,24 +42,34 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def check_name(kind: str, name: Any) -> str:
+def check_name(kind: str, name: Any, field: str = "name") -> str:
     if not isinstance(name, str) or not NAME.match(name):
-        raise InvalidInput(f"{kind} name must be 1-64 lower-case letters, digits, '_', '.' or '-', starting with a letter")
+        message = f"{kind} name must be 1-64 lower-case letters, digits, '_', '.' or '-', starting with a letter"
+        raise InvalidInput(message, {field: [message]})
     return name
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        message = f"password must be at least {MIN_PASSWORD} characters"
+        raise InvalidInput(message, {"password": [message]})
+    return password
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(check_password(password), method=HASH_METHOD)
 
 
 def create_user(
     session: Session, username: str, *, role: str, password: str | None, groups: Iterable[str] = (), display_name: str | None = None
 ) -> UserRow:
-    check_name("user", username)
+    check_name("user", username, "username")
     if role not in ROLES:
-        raise InvalidInput(f"role must be one of: {', '.join(ROLES)}")
-    if password is not None and len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"password must be at least {MIN_PASSWORD} characters")
+        raise InvalidInput(f"role must be one of: {', '.join(ROLES)}", {"role": [f"one of: {', '.join(ROLES)}"]})
     if session.get(UserRow, username) is not None:
-        raise Conflict(f"user {username} already exists")
+        raise Conflict(f"user {username} already exists", {"username": ["this user name is taken"]})
     user = UserRow(
-        id=username, role=role, password_hash=generate_password_hash(password, method=HASH_METHOD) if password else None,
+        id=username, role=role, password_hash=_hash(password) if password is not None else None,
         display_name=display_name or username, active=True, created_at=_now(),
     )
     session.add(user)
@@ -58,24 +77,33 @@ def create_user(
     return user
 
 
-def set_groups(session: Session, username: str, groups: Iterable[str]) -> None:
-    names = list(dict.fromkeys(groups))
-    missing = [g for g in names if session.get(GroupRow, g) is None]
+def _replace_memberships(session: Session, side: Any, value: str, others: Iterable[str], *,
+                         other: type[UserRow] | type[GroupRow], field: str, what: str) -> None:
+    """Make ``value`` (a user or a group, by ``side``) a member of exactly ``others``; unknown
+    names are a 422 on ``field`` and nothing changes."""
+    names = list(dict.fromkeys(others))
+    missing = [n for n in names if session.get(other, n) is None]
     if missing:
-        raise NotFound(f"no such group or queue: {', '.join(missing)}")
-    for membership in session.scalars(select(MembershipRow).where(MembershipRow.user_id == username)):
+        message = f"no such {what}: {', '.join(missing)}"
+        raise InvalidInput(message, {field: [message]})
+    for membership in session.scalars(select(MembershipRow).where(side == value)):
         session.delete(membership)
     session.flush()
     for name in names:
-        session.add(MembershipRow(user_id=username, group_id=name))
+        pair = (value, name) if side is MembershipRow.user_id else (name, value)
+        session.add(MembershipRow(user_id=pair[0], group_id=pair[1]))
+
+
+def set_groups(session: Session, username: str, groups: Iterable[str]) -> None:
+    _replace_memberships(session, MembershipRow.user_id, username, groups, other=GroupRow, field="groups", what="group or queue")
 
 
 def create_group(session: Session, name: str, *, kind: str = "group", label: str | None = None) -> GroupRow:
     check_name("group", name)
     if kind not in GROUP_KINDS:
-        raise InvalidInput("kind must be group or queue")
+        raise InvalidInput("kind must be group or queue", {"kind": ["group or queue"]})
     if session.get(GroupRow, name) is not None:
-        raise Conflict(f"group {name} already exists")
+        raise Conflict(f"group {name} already exists", {"name": ["this name is taken"]})
     group = GroupRow(id=name, kind=kind, label=label or name.replace("_", " ").title(), created_at=_now())
     session.add(group)
     return group
@@ -102,6 +130,155 @@ def user_view(session: Session, user: UserRow) -> dict[str, Any]:
         "username": user.id, "role": user.role, "display_name": user.display_name, "active": user.active,
         "groups": groups_of(session, user.id),
     }
+
+
+def require_user(session: Session, username: str) -> UserRow:
+    user = session.get(UserRow, username)
+    if user is None:
+        raise NotFound(f"user {username} does not exist")
+    return user
+
+
+def require_group(session: Session, name: str) -> GroupRow:
+    group = session.get(GroupRow, name)
+    if group is None:
+        raise NotFound(f"group or queue {name} does not exist")
+    return group
+
+
+def _other_active_admins(session: Session, username: str) -> int:
+    statement = select(func.count()).select_from(UserRow).where(
+        UserRow.role == "admin", UserRow.active.is_(True), UserRow.id != username)
+    return int(session.scalar(statement) or 0)
+
+
+def _keep_an_admin(session: Session, user: UserRow, doing: str) -> None:
+    """Refuse to leave nobody able to manage people (an admin nobody can replace)."""
+    if user.role == "admin" and user.active and _other_active_admins(session, user.id) == 0:
+        raise Conflict(f"{user.id} is the last active admin; make someone else an admin before {doing}")
+
+
+def update_user(
+    session: Session, username: str, *, display_name: str | None = None, role: str | None = None,
+    groups: Iterable[str] | None = None,
+) -> UserRow:
+    """Change what is given; ``groups`` (group and queue names) replaces the memberships."""
+    user = require_user(session, username)
+    if role is not None and role != user.role:
+        if role not in ROLES:
+            raise InvalidInput(f"role must be one of: {', '.join(ROLES)}", {"role": [f"one of: {', '.join(ROLES)}"]})
+        if user.role == "admin":
+            _keep_an_admin(session, user, "taking the admin role from them")
+        user.role = role
+    if display_name is not None:
+        if not display_name.strip():
+            raise InvalidInput("display name must not be blank", {"display_name": ["must not be blank"]})
+        user.display_name = display_name.strip()
+    if groups is not None:
+        set_groups(session, username, groups)
+    return user
+
+
+def deactivate(session: Session, username: str, *, by: str) -> UserRow:
+    """Mark a person inactive: they can no longer sign in, and their session ends."""
+    user = require_user(session, username)
+    if username == by:
+        raise Conflict("you cannot deactivate yourself; ask another admin")
+    if not user.active:
+        raise Conflict(f"{username} is already inactive")
+    _keep_an_admin(session, user, "deactivating them")
+    user.active = False
+    return user
+
+
+def reactivate(session: Session, username: str) -> UserRow:
+    user = require_user(session, username)
+    user.active = True
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> UserRow:
+    user = require_user(session, username)
+    user.password_hash = _hash(password)
+    return user
+
+
+def open_items(session: Session, username: str) -> dict[str, int]:
+    """Open work items a person holds: ``assigned`` to them personally (open or claimed),
+    and ``claimed`` by them from a group or queue (or another person)."""
+    open_ = WorkItemRow.status.in_(("open", "claimed"))
+    personal = and_(WorkItemRow.assignee_type == "user", WorkItemRow.assignee_value == username)
+    assigned = session.scalar(select(func.count()).select_from(WorkItemRow).where(open_, personal))
+    claimed = session.scalar(select(func.count()).select_from(WorkItemRow).where(
+        WorkItemRow.status == "claimed", WorkItemRow.claimed_by == username, ~personal))
+    return {"assigned": int(assigned or 0), "claimed": int(claimed or 0)}
+
+
+def user_detail(session: Session, user: UserRow) -> dict[str, Any]:
+    return {**user_view(session, user), "open_items": open_items(session, user.id)}
+
+
+def members_of(session: Session, name: str) -> list[UserRow]:
+    statement = (
+        select(UserRow).join(MembershipRow, MembershipRow.user_id == UserRow.id)
+        .where(MembershipRow.group_id == name).order_by(UserRow.id)
+    )
+    return list(session.scalars(statement))
+
+
+def group_view(session: Session, group: GroupRow) -> dict[str, Any]:
+    """A group or queue with its members' user names (the listing's shape)."""
+    return {"name": group.id, "kind": group.kind, "label": group.label,
+            "members": [u.id for u in members_of(session, group.id)]}
+
+
+def group_views(session: Session) -> list[dict[str, Any]]:
+    """Every group and queue as :func:`group_view` has it, in two queries."""
+    members: dict[str, list[str]] = {}
+    for user_id, group_id in session.execute(select(MembershipRow.user_id, MembershipRow.group_id).order_by(MembershipRow.user_id)):
+        members.setdefault(group_id, []).append(user_id)
+    return [{"name": g.id, "kind": g.kind, "label": g.label, "members": members.get(g.id, [])}
+            for g in session.scalars(select(GroupRow).order_by(GroupRow.id))]
+
+
+def group_detail(session: Session, group: GroupRow) -> dict[str, Any]:
+    members = [{"username": u.id, "display_name": u.display_name, "active": u.active} for u in members_of(session, group.id)]
+    return {"name": group.id, "kind": group.kind, "label": group.label, "members": members}
+
+
+def update_group(session: Session, name: str, *, label: str | None = None, members: Iterable[str] | None = None) -> GroupRow:
+    """Change the label, and replace the members when ``members`` (user names) is given."""
+    group = require_group(session, name)
+    if label is not None:
+        if not label.strip():
+            raise InvalidInput("label must not be blank", {"label": ["must not be blank"]})
+        group.label = label.strip()
+    if members is not None:
+        _replace_memberships(session, MembershipRow.group_id, name, members, other=UserRow, field="members", what="user")
+    return group
+
+
+def record_triggers(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """Record type name -> the orchestrations whose active version a save of that type starts."""
+    statement = (
+        select(OrchestrationRow, VersionRow)
+        .join(VersionRow, and_(VersionRow.orchestration == OrchestrationRow.id,
+                               VersionRow.number == OrchestrationRow.active_version))
+        .where(VersionRow.trigger_object.is_not(None))
+        .order_by(OrchestrationRow.id)
+    )
+    triggers: dict[str, list[dict[str, Any]]] = {}
+    for orchestration, version in session.execute(statement):
+        trigger = version.document.get("trigger") or {}
+        triggers.setdefault(str(version.trigger_object), []).append({
+            "orchestration": orchestration.id, "label": version.document.get("label") or orchestration.label,
+            "version": version.number, "on": list(trigger.get("on") or []), "condition": trigger.get("condition"),
+        })
+    return triggers
+
+
+def record_type_view(row: RecordTypeRow, triggers: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    return {"name": row.id, "label": row.label, "fields": row.fields, "triggers": triggers.get(row.id, [])}
 
 
 def _token_hash(token: str) -> str:

@@ -40,6 +40,7 @@ DEEP_LINKS = (
     "/records/<object_name>/<record_id>",
     "/profile",
     "/admin",
+    "/admin/<section>",
 )
 
 #: Paths that are never the app's pages: an unknown one there stays a JSON 404.

@@ -484,6 +484,61 @@ class Engine:
 
         return self._transact(op)
 
+    def hand_over(
+        self, user: str, to: Mapping[str, str] | None, *, by: str | None = None,
+        also: Callable[[Transaction], None] | None = None,
+    ) -> dict[str, int]:
+        """Move a leaving person's open work elsewhere, all of it in one transaction.
+
+        Items they claimed from a group or queue go back to it (``work_item.released``);
+        items assigned to them personally, open or claimed, go to ``to``
+        (``work_item.reassigned`` and a notification), which is required when there are any.
+
+        Args:
+            user: the person leaving.
+            to: ``{"type": "user" | "group" | "queue", "value": name}`` or None.
+            by: who hands over (logged on every event).
+            also: runs first in the same transaction, for the caller's own writes (the
+                web app marks the person inactive there), so all of it happens or none.
+
+        Returns:
+            ``{"released": n, "reassigned": n}``.
+        """
+        target: Assignee | None = None
+        if to is not None:
+            if not isinstance(to, Mapping) or to.get("type") not in ("user", "group", "queue") or not isinstance(to.get("value"), str):
+                raise InvalidInput('hand over to {"type": "user" | "group" | "queue", "value": name}')
+            if to["type"] == "user" and to["value"] == user:
+                raise InvalidInput(f"{user}'s work cannot be handed over to {user}", {"reassign_to": ["choose someone else"]})
+            target = Assignee(to["type"], to["value"])
+
+        def op(tx: Transaction) -> dict[str, int]:
+            if also is not None:
+                also(tx)
+            personal = tx.find(WorkItem, assignee_type="user", assignee_value=user, status=_OPEN_ITEM)
+            claimed = [i for i in tx.find(WorkItem, claimed_by=user, status="claimed")
+                       if not (i.assignee_type == "user" and i.assignee_value == user)]
+            if personal and target is None:
+                count = f"{len(personal)} open work item{'s' if len(personal) != 1 else ''}"
+                raise InvalidInput(f"{user} has {count} assigned to them personally: say in reassign_to who takes them",
+                                   {"reassign_to": [f"required: {user} has {count} assigned to them personally"]})
+            runs: dict[str, _RunContext] = {}
+            for item in claimed:
+                c = runs.get(item.run_id) or runs.setdefault(item.run_id, self._load(tx, item.run_id))
+                item.status, item.claimed_by = "open", None
+                c.touch(item)
+                self._event(c, "work_item.released", node=item.step_id, visit=item.visit, by=by,
+                            data={"work_item": item.id, "claimed_by": user})
+            for item in personal:
+                assert target is not None
+                c = runs.get(item.run_id) or runs.setdefault(item.run_id, self._load(tx, item.run_id))
+                self._reassign(c, item, target, by=by, kind="reassignment")
+            for c in runs.values():
+                self._flush(c)
+            return {"released": len(claimed), "reassigned": len(personal)}
+
+        return self._transact(op)
+
     def complete(
         self,
         item_id: str,

@@ -5,7 +5,8 @@ Saving a record may start runs; the response lists their ids in ``started_runs``
 for people, in ``started`` (``[{id, orchestration, label}]``). A member
 sees and updates the records they own or that a run they may see is bound to (404 for
 the others) and creates records owned by themselves; ops, admins and API tokens see
-and change every record. Record types are defined by admins.
+and change every record. Record types are defined by admins; each lists the orchestrations whose active
+version a save of that type starts (``triggers``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from flask import Blueprint, jsonify
 from marshmallow import ValidationError, fields, validate, validates
 from sqlalchemy import select
 
+from builder.accounts import record_triggers, record_type_view
 from builder.api.common import StrictSchema, body, paginate, uses
 from builder.api.params import caller, newest_first, query
 from builder.auth import roles, tokens_allowed
@@ -158,8 +160,8 @@ def update_record(object: str, record_id: str) -> Any:
 @roles("admin", "ops", "member")
 def list_record_types() -> Any:
     with reading() as s:
-        rows = s.scalars(select(RecordTypeRow).order_by(RecordTypeRow.id))
-        types = [{"name": t.id, "label": t.label, "fields": t.fields} for t in rows]
+        triggers = record_triggers(s)
+        types = [record_type_view(t, triggers) for t in s.scalars(select(RecordTypeRow).order_by(RecordTypeRow.id))]
     return jsonify(paginate(types, lambda t: [t["name"]]))
 
 
@@ -174,5 +176,5 @@ def define_record_type() -> Any:
     with reading() as s:
         row = s.get(RecordTypeRow, data["name"])
         assert row is not None
-        view = {"name": row.id, "label": row.label, "fields": row.fields}
+        view = record_type_view(row, record_triggers(s))
     return jsonify(view), 200 if existed else 201

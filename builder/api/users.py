@@ -1,4 +1,10 @@
-"""People, groups and queues, and API tokens (admins manage; ops read)."""
+"""People, groups and queues, and API tokens (admins manage; ops read).
+
+Deactivating a person hands their open work over in the same transaction: items they
+claimed from a group or queue go back to it, items assigned to them personally go
+where the admin says (``reassign_to``). Nobody may leave the app without an active
+admin, and an admin may not deactivate themselves.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,16 @@ from typing import Any
 from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from builder import accounts
-from builder.api.common import StrictSchema, body, paginate, uses
+from builder.api.common import NoBody, StrictSchema, body, paginate, uses
+from builder.api.params import caller, optional_body
+from builder.api.work_items import AssigneeIn
 from builder.auth import current, roles
-from builder.extensions import db
+from builder.errors import ApiError
+from builder.extensions import db, engine
+from runtime.store.base import Transaction
 from runtime.store.tables import ApiTokenRow, GroupRow, UserRow
 
 bp = Blueprint("users", __name__, url_prefix="/api")
@@ -23,6 +34,25 @@ class UserIn(StrictSchema):
     role = fields.String(required=True, validate=validate.OneOf(accounts.ROLES))
     groups = fields.List(fields.String(), load_default=list)
     display_name = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class UserChange(StrictSchema):
+    display_name = fields.String(validate=validate.Length(min=1, max=200))
+    role = fields.String(validate=validate.OneOf(accounts.ROLES))
+    groups = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=500))
+
+
+class DeactivateIn(StrictSchema):
+    reassign_to = fields.Nested(AssigneeIn, required=True, allow_none=True)
+
+
+class PasswordIn(StrictSchema):
+    password = fields.String(required=True, validate=validate.Length(min=accounts.MIN_PASSWORD, max=200))
+
+
+class GroupChange(StrictSchema):
+    label = fields.String(validate=validate.Length(min=1, max=200))
+    members = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=5000))
 
 
 class GroupIn(StrictSchema):
@@ -57,15 +87,111 @@ def create_user() -> Any:
     return jsonify(view), 201
 
 
+@bp.get("/users/<username>")
+@roles("admin", "ops")
+def get_user(username: str) -> Any:
+    with db()() as s:
+        return jsonify(accounts.user_detail(s, accounts.require_user(s, username)))
+
+
+@bp.patch("/users/<username>")
+@uses(UserChange)
+@roles("admin")
+def update_user(username: str) -> Any:
+    data = body(UserChange())
+    with db().begin() as s:
+        user = accounts.update_user(s, username, display_name=data.get("display_name"), role=data.get("role"),
+                                    groups=data.get("groups"))
+        s.flush()
+        view = accounts.user_detail(s, user)
+    return jsonify(view)
+
+
+def _check_assignee(to: dict[str, str], leaving: str) -> None:
+    """422 unless ``to`` is an active person other than ``leaving``, or an existing group or queue."""
+    with db()() as s:
+        if to["type"] == "user":
+            user = s.get(UserRow, to["value"])
+            problem = (f"there is no person {to['value']}" if user is None
+                       else f"{user.id} is inactive" if not user.active
+                       else f"{user.id} is the person being deactivated" if user.id == leaving else None)
+        else:
+            group = s.get(GroupRow, to["value"])
+            problem = f"there is no {to['type']} {to['value']}" if group is None or group.kind != to["type"] else None
+    if problem:
+        raise ApiError(422, "invalid", f"reassign_to: {problem}", {"reassign_to": {"value": [problem]}})
+
+
+@bp.post("/users/<username>/deactivate")
+@uses(DeactivateIn)
+@roles("admin")
+def deactivate_user(username: str) -> Any:
+    to = body(DeactivateIn())["reassign_to"]
+    admin = caller().name
+    if to is not None:
+        _check_assignee(to, username)
+
+    def mark_inactive(tx: Transaction) -> None:
+        # The engine's own transaction, so the person and their work change together.
+        with Session(bind=tx.conn) as s:  # type: ignore[attr-defined]
+            accounts.deactivate(s, username, by=admin)
+            s.flush()
+
+    moved = engine().hand_over(username, to, by=admin, also=mark_inactive)
+    with db()() as s:
+        view = accounts.user_detail(s, accounts.require_user(s, username))
+    return jsonify({**view, **moved})
+
+
+@bp.post("/users/<username>/reactivate")
+@uses(NoBody, optional=True)
+@roles("admin")
+def reactivate_user(username: str) -> Any:
+    optional_body(NoBody())  # no body, or an empty object
+    with db().begin() as s:
+        user = accounts.reactivate(s, username)
+        s.flush()
+        view = accounts.user_detail(s, user)
+    return jsonify(view)
+
+
+@bp.post("/users/<username>/password")
+@uses(PasswordIn)
+@roles("admin")
+def reset_password(username: str) -> Any:
+    data = body(PasswordIn())
+    with db().begin() as s:
+        user = accounts.set_password(s, username, data["password"])
+        view = accounts.user_view(s, user)
+    return jsonify(view)
+
+
 @bp.get("/groups")
 @uses(paged=True)
 @roles("admin", "ops", "member")
 def list_groups() -> Any:
     with db()() as s:
-        groups = []
-        for group in s.scalars(select(GroupRow).order_by(GroupRow.id)):
-            groups.append({"name": group.id, "kind": group.kind, "label": group.label})
+        groups = accounts.group_views(s)
     return jsonify(paginate(groups, lambda g: [g["name"]]))
+
+
+@bp.get("/groups/<group>")
+@roles("admin", "ops")
+def get_group(group: str) -> Any:
+    with db()() as s:
+        return jsonify(accounts.group_detail(s, accounts.require_group(s, group)))
+
+
+@bp.patch("/groups/<group>")
+@uses(GroupChange)
+@roles("admin")
+def update_group(group: str) -> Any:
+    data = body(GroupChange())
+    with db().begin() as s:
+        row = accounts.update_group(s, group, label=data.get("label"), members=data.get("members"))
+        s.flush()
+        view = accounts.group_detail(s, row)
+    return jsonify(view)
 
 
 @bp.post("/groups")
@@ -75,7 +201,8 @@ def create_group() -> Any:
     data = body(GroupIn())
     with db().begin() as s:
         group = accounts.create_group(s, data["name"], kind=data["kind"], label=data["label"])
-        view = {"name": group.id, "kind": group.kind, "label": group.label}
+        s.flush()
+        view = accounts.group_view(s, group)
     return jsonify(view), 201
 
 

@@ -1,5 +1,5 @@
 import { lazy } from 'react';
-import { Navigate, Route, Routes } from 'react-router';
+import { Route, Routes } from 'react-router';
 
 import { AppShell } from './components/app-shell';
 import { BuilderPage } from './pages/builder-page';
@@ -19,6 +19,7 @@ const RecordsPage = lazy(() => import('./pages/records-page').then((m) => ({ def
 const StartRunPage = lazy(() => import('./pages/start-run-page').then((m) => ({ default: m.StartRunPage })));
 const RecordPage = lazy(() => import('./pages/record-page').then((m) => ({ default: m.RecordPage })));
 const ProfilePage = lazy(() => import('./pages/profile-page').then((m) => ({ default: m.ProfilePage })));
+const AdminPage = lazy(() => import('./pages/admin-page').then((m) => ({ default: m.AdminPage })));
 
 /**
  * The app's views; builder/spa.py answers each path with this app (an unknown one with
@@ -40,8 +41,8 @@ export function App() {
         <Route path="/records/:object" element={<RecordsPage />} />
         <Route path="/records/:object/:recordId" element={<RecordPage />} />
         <Route path="/profile" element={<ProfilePage />} />
-        {/* Until the administration views land: the orchestrations. */}
-        <Route path="/admin" element={<Navigate to="/" replace />} />
+        <Route path="/admin" element={<AdminPage />} />
+        <Route path="/admin/:section" element={<AdminPage />} />
       </Route>
       <Route path="*" element={<NotFoundPage />} />
     </Routes>

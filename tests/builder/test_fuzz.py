@@ -180,6 +180,40 @@ def test_garbage_to_runs_work_items_records_and_events_is_a_4xx(app, login):
     check()
 
 
+def test_garbage_to_people_and_groups_is_a_4xx_and_keeps_an_admin(app, login):
+    """Mutated administration bodies: answered, or refused with a 4xx; whatever is sent,
+    ada (the only admin) stays an active admin and nobody gets a blank name."""
+    ada = login("ada")
+    deploy(ada, EXPENSE)
+    engine = app.extensions["overture"].engine
+
+    @BUDGET
+    @given(
+        change=payloads({"display_name": "Sam", "role": "ops", "groups": ["sales", "legal"]}),
+        leaving=payloads({"reassign_to": {"type": "user", "value": "frank"}}),
+        password=payloads({"password": "a long new secret"}),
+        group=payloads({"label": "Sales team", "members": ["sam", "alice"]}),
+        created=payloads({"username": "newbie", "password": "a long new secret", "role": "member", "groups": ["sales"]}),
+    )
+    def check(change: Any, leaving: Any, password: Any, group: Any, created: Any) -> None:
+        run_id = engine.start("expense", {"amount": 10}, started_by="ada")
+        (item,) = engine.work_items(run=run_id)
+        engine.reassign(item["id"], {"type": "user", "value": "sam"}, by="ada")  # sam has personal work
+        send(ada, "PATCH", "/api/users/sam", change)
+        send(ada, "PATCH", "/api/users/ada", change)
+        send(ada, "POST", "/api/users/sam/deactivate", leaving)
+        send(ada, "POST", "/api/users/sam/reactivate", ("raw", ""))
+        send(ada, "POST", "/api/users/sam/password", password)
+        send(ada, "PATCH", "/api/groups/sales", group)
+        send(ada, "POST", "/api/users", created)
+        me = ada.get("/api/users/ada").get_json()
+        assert me["role"] == "admin" and me["active"] is True
+        sam = ada.get("/api/users/sam").get_json()
+        assert sam["display_name"].strip() and sam["active"] is True
+
+    check()
+
+
 def _cursor(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 

@@ -52,6 +52,11 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("DELETE", "/api/session"): May(PEOPLE, token_denied=401),
     ("GET", "/api/users"): May(STAFF),
     ("POST", "/api/users"): May(frozenset({A})),
+    ("GET", "/api/users/<username>"): May(STAFF),
+    ("PATCH", "/api/users/<username>"): May(frozenset({A})),
+    ("POST", "/api/users/<username>/deactivate"): May(frozenset({A})),
+    ("POST", "/api/users/<username>/reactivate"): May(frozenset({A})),
+    ("POST", "/api/users/<username>/password"): May(frozenset({A})),
     ("GET", "/api/groups"): May(PEOPLE),
     ("GET", "/api/profile"): May(PEOPLE),
     ("PATCH", "/api/profile"): May(PEOPLE),
@@ -63,6 +68,8 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("PUT", "/api/users/<username>/out-of-office"): May(frozenset({A, M})),
     ("DELETE", "/api/users/<username>/out-of-office"): May(frozenset({A, M})),
     ("POST", "/api/groups"): May(frozenset({A})),
+    ("GET", "/api/groups/<group>"): May(STAFF),
+    ("PATCH", "/api/groups/<group>"): May(frozenset({A})),
     ("GET", "/api/tokens"): May(frozenset({A})),
     ("POST", "/api/tokens"): May(frozenset({A})),
     ("DELETE", "/api/tokens/<token_id>"): May(frozenset({A})),
@@ -173,6 +180,13 @@ class World:
     def run(self) -> str:
         return self.engine.start("expense", {"amount": 10}, started_by="fiona")
 
+    def _person(self) -> str:
+        """A member with no work: anyone may be deactivated, renamed or given a password."""
+        name = f"person{next(self.counter)}"
+        with self.app.app_context(), state().sessions.begin() as s:
+            accounts.create_user(s, name, role="member", password=PASSWORD, groups=["finance"])
+        return name
+
     def values(self) -> dict[str, Any]:
         run_id = self.run()
         (item,) = self.engine.work_items(run=run_id)
@@ -180,7 +194,8 @@ class World:
             "contract", {"title": "T", "customer": "C", "amount": 1, "status": "draft"}, owner="fiona", by="fiona")
         store_scenario(self.app, "expense", "contract_approval", EXPENSE_SCENARIO)  # the <name> a DELETE removes
         return {"key": "expense", "number": 1, "name": "contract_approval", "object": "contract",
-                "username": "fiona", "run_id": run_id, "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0]}
+                "run_id": run_id, "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0],
+                "username": self._person(), "group": "finance"}
 
     def body(self, method: str, rule: str) -> Any:
         n = next(self.counter)
@@ -193,6 +208,10 @@ class World:
             ("PATCH", "/api/users/<username>/email-settings"): {"email": "fiona@example.com"},
             ("PUT", "/api/users/<username>/out-of-office"): {
                 "delegate": "frank", "starts_at": "2026-01-05T00:00:00+00:00", "ends_at": "2026-01-12T00:00:00+00:00"},
+            ("PATCH", "/api/users/<username>"): {"display_name": f"Person {n}", "groups": ["finance", "legal"]},
+            ("POST", "/api/users/<username>/deactivate"): {"reassign_to": {"type": "group", "value": "finance"}},
+            ("POST", "/api/users/<username>/password"): {"password": f"{PASSWORD} {n}"},
+            ("PATCH", "/api/groups/<group>"): {"label": f"Finance {n}"},
             ("POST", "/api/tokens"): {"name": f"token{n}"},
             ("POST", "/api/orchestrations"): document(EXPENSE, key=f"expense{n}"),
             ("PUT", "/api/orchestrations/<key>/draft"): EXPENSE,
@@ -210,6 +229,8 @@ class World:
 
     def url(self, rule: str) -> str:
         values = self.values() if ARGUMENT.search(rule) else {}
+        if rule.startswith("/api/users/<username>/out-of-office"):
+            values["username"] = "fiona"  # the member's own: a person sets their own out of office
         return ARGUMENT.sub(lambda m: str(values[m[1]]), rule) + QUERY.get(rule, "")
 
 

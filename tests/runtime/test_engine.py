@@ -268,6 +268,37 @@ def test_reassign_moves_the_item(engine: Engine):
         engine.reassign(item, {"type": "robot", "value": "x"})
 
 
+def test_hand_over_releases_claimed_items_and_reassigns_personal_ones_in_one_go(engine: Engine):
+    engine.deploy(one_stage(step("a", assignee={"type": "group", "value": "legal"})))
+    engine.deploy(one_stage(step("b", assignee={"type": "user", "value": "alice"}), key="mine"))
+    claimed_run, personal_run, untouched_run = engine.start("t"), engine.start("mine"), engine.start("t")
+    claimed = items_of(engine, claimed_run)[0]["id"]
+    personal = items_of(engine, personal_run)[0]["id"]
+    engine.claim(claimed, by="alice")
+    engine.claim(personal, by="alice")  # claimed or not, a personal item goes to the new assignee
+
+    # Nobody named for her own items: refused, and neither the caller's writes nor any move happen.
+    written: list[str] = []
+    with pytest.raises(InvalidInput, match="1 open work item assigned to them personally"):
+        engine.hand_over("alice", None, by="admin", also=lambda tx: written.append("inside"))
+    assert written == ["inside"]
+    assert engine.get_work_item(claimed)["claimed_by"] == "alice"
+    with pytest.raises(InvalidInput):
+        engine.hand_over("alice", {"type": "user", "value": "alice"}, by="admin")
+
+    moved = engine.hand_over("alice", {"type": "user", "value": "bob"}, by="admin")
+    assert moved == {"released": 1, "reassigned": 1}
+    back, given = engine.get_work_item(claimed), engine.get_work_item(personal)
+    assert (back["status"], back["claimed_by"], back["assignee"]) == ("open", None, {"type": "group", "value": "legal"})
+    assert (given["status"], given["assignee"]) == ("open", {"type": "user", "value": "bob"})
+    assert items_of(engine, untouched_run)[0]["status"] == "open"
+    released = [e for e in engine.events(claimed_run) if e["type"] == "work_item.released"]
+    assert [(e["by"], e["data"]["claimed_by"]) for e in released] == [("admin", "alice")]
+    assert [e["by"] for e in engine.events(personal_run) if e["type"] == "work_item.reassigned"] == ["admin"]
+    assert any(n["work_item_id"] == personal for n in engine.notifications(to="bob"))
+    assert engine.hand_over("alice", None, by="admin") == {"released": 0, "reassigned": 0}
+
+
 def test_completing_twice_gives_a_clear_conflict(engine: Engine):
     engine.deploy(one_stage(step("a")))
     run_id = engine.start("t")

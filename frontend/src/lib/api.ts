@@ -162,7 +162,7 @@ export async function activate(key: string, revision: number) {
 }
 
 /** Every item of a paged listing, page after page. */
-async function listAll<S extends z.ZodType>(basePath: string, item: S): Promise<z.infer<S>[]> {
+export async function listAll<S extends z.ZodType>(basePath: string, item: S): Promise<z.infer<S>[]> {
   const schema = pageOf(item);
   const items: z.infer<S>[] = [];
   let cursor: string | null = null;
