@@ -52,7 +52,7 @@ describe('BuilderPage', () => {
       </MemoryRouter>,
     );
 
-    expect(await screen.findByRole('heading', { name: 'Contract approval' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
     expect(screen.getByRole('button', { name: /legal_review · assignee\s*no such group/ })).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Stage' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Start' })).toBeNull(); // there is one already
