@@ -15,6 +15,7 @@ const MonitorPage = lazy(() => import('./pages/monitor-page').then((m) => ({ def
 const RunsPage = lazy(() => import('./pages/runs-page').then((m) => ({ default: m.RunsPage })));
 const RunPage = lazy(() => import('./pages/run-page').then((m) => ({ default: m.RunPage })));
 const WorkPage = lazy(() => import('./pages/work-page').then((m) => ({ default: m.WorkPage })));
+const ItemPage = lazy(() => import('./pages/item-page').then((m) => ({ default: m.ItemPage })));
 const RecordsPage = lazy(() => import('./pages/records-page').then((m) => ({ default: m.RecordsPage })));
 const RecordPage = lazy(() => import('./pages/record-page').then((m) => ({ default: m.RecordPage })));
 
@@ -34,6 +35,7 @@ export function App() {
       <Route path="/runs" element={signedIn(<RunsPage />)} />
       <Route path="/runs/:runId" element={signedIn(<RunPage />)} />
       <Route path="/work" element={signedIn(<WorkPage />)} />
+      <Route path="/work/:itemId" element={signedIn(<ItemPage />)} />
       <Route path="/records/:object" element={signedIn(<RecordsPage />)} />
       <Route path="/records/:object/:recordId" element={signedIn(<RecordPage />)} />
       <Route path="/admin" element={signedIn(<ComingPage title="Administration" />)} />

@@ -9,10 +9,12 @@ type Props = {
   /** Errors from the server, per field (a 422), shown like the form's own. */
   serverErrors: Record<string, string>;
   onSubmit: (outcome: string, values: Record<string, unknown>, comment: string | null) => void;
+  /** Keeps the inputs' ids apart when a page shows several forms (the record page's Work Guide). */
+  idPrefix?: string;
 };
 
 /** A step's form from its definition: one input per field, one button per outcome, a comment box. */
-export function WorkForm({ form, busy, serverErrors, onSubmit }: Props) {
+export function WorkForm({ form, busy, serverErrors, onSubmit, idPrefix = '' }: Props) {
   const [inputs, setInputs] = useState<FormInputs>(() => initialInputs(form));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [comment, setComment] = useState('');
@@ -32,7 +34,7 @@ export function WorkForm({ form, busy, serverErrors, onSubmit }: Props) {
   return (
     <form className="work-form" noValidate onSubmit={(e) => e.preventDefault()}>
       {form.fields.map((field) => (
-        <FieldRow key={field.name} field={field} input={inputs[field.name]} error={shown[field.name]} onChange={(v) => change(field.name, v)} />
+        <FieldRow key={field.name} id={`field-${idPrefix}${field.name}`} field={field} input={inputs[field.name]} error={shown[field.name]} onChange={(v) => change(field.name, v)} />
       ))}
       <label className="work-form__field">
         <span>Comment <span className="muted">(optional)</span></span>
@@ -50,8 +52,7 @@ export function WorkForm({ form, busy, serverErrors, onSubmit }: Props) {
   );
 }
 
-function FieldRow({ field, input, error, onChange }: { field: FormField; input: FieldInput | undefined; error?: string; onChange: (value: FieldInput) => void }) {
-  const id = `field-${field.name}`;
+function FieldRow({ id, field, input, error, onChange }: { id: string; field: FormField; input: FieldInput | undefined; error?: string; onChange: (value: FieldInput) => void }) {
   const label = field.label ?? field.name;
   const described = [field.help ? `${id}-help` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
   const common = { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': described, required: field.required };

@@ -65,7 +65,7 @@ describe('the Work Guide on a record page', () => {
     expect(screen.getByRole('heading', { name: 'Acme MSA', level: 1 })).toBeTruthy();
     expect(screen.getByLabelText('Signed on *')).toBeTruthy();
     expect(screen.getByLabelText('Comment (optional)')).toBeTruthy();
-    expect(screen.getByTestId('progress-current').textContent).toBe('Executive signature');
+    expect((await screen.findByTestId('progress-current')).textContent).toBe('Executive signature');
     expect(screen.getByText('Legal review')).toBeTruthy();
   });
 

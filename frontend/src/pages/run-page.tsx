@@ -9,6 +9,7 @@ import { ballText, STATUS_LABELS } from '../components/runs-list';
 import { useRunStream } from '../hooks/use-run-stream';
 import { nodeLabels, useVersionFlow } from '../hooks/use-version-flow';
 import { ApiError, controlRun, getRun, listGroups, listUsers, reassignWorkItem, runScenarioUrl, type RunControl } from '../lib/api';
+import { itemPath } from '../lib/notification-link';
 import type { Run, WorkItem } from '../lib/api-schemas';
 import { formatSeconds } from '../lib/heat';
 import { buildTimeline, runPath, type TimelineEntry } from '../lib/run-events';
@@ -235,7 +236,7 @@ export function RunPage() {
               <ul className="work-items">
                 {run.work_items.map((item) => (
                   <li key={item.id}>
-                    <strong>{item.label ?? item.step_id}</strong> · {item.assignee.type} {item.assignee.value}
+                    <Link to={itemPath(item.id)}><strong>{item.label ?? item.step_id}</strong></Link> · {item.assignee.type} {item.assignee.value}
                     {item.claimed_by ? ` · claimed by ${item.claimed_by}` : ''}
                     {item.due_at ? ` · due ${when(item.due_at)}` : ''}
                     {item.overdue ? <strong className="overdue"> · overdue</strong> : null}
