@@ -30,6 +30,7 @@ DEEP_LINKS = (
     "/runs",
     "/runs/<run_id>",
     "/work",
+    "/work/<item_id>",
     "/records/<object_name>",
     "/records/<object_name>/<record_id>",
     "/admin",
