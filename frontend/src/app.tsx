@@ -35,7 +35,7 @@ export function App() {
       <Route path="/runs" element={signedIn(<RunsPage />)} />
       <Route path="/runs/:runId" element={signedIn(<RunPage />)} />
       <Route path="/work" element={signedIn(<WorkPage />)} />
-      <Route path="/work/:itemId" element={signedIn(<ItemPage />)} />
+      <Route path="/work/:itemId" element={signedIn(<><AppNav /><ItemPage /></>)} />
       <Route path="/records/:object" element={signedIn(<RecordsPage />)} />
       <Route path="/records/:object/:recordId" element={signedIn(<RecordPage />)} />
       <Route path="/admin" element={signedIn(<ComingPage title="Administration" />)} />

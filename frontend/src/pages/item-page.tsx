@@ -77,8 +77,7 @@ export function ItemPage() {
       <p className="muted" data-testid="item-orchestration">
         {orchestration}
         {record ? <> · on <Link to={recordPath(record.object, record.id)}>{recordName(record.object, record.id, record)}</Link></> : null}
-        {context?.run.started_by ? ` · started by ${personName(context.run.started_by, context.run.started_by_name, me)}` : ''}
-        {context?.run.started_at ? ` on ${new Date(context.run.started_at).toLocaleString()}` : ''}
+        {context?.run.started_at ? ` · started${context.run.started_by ? ` by ${personName(context.run.started_by, context.run.started_by_name, me)}` : ''} on ${new Date(context.run.started_at).toLocaleString()}` : ''}
       </p>
       <section className="work-guide" aria-label="Work Guide">
         <WorkGuideStep step={step} />
