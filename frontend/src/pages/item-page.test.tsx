@@ -18,7 +18,10 @@ const context = {
     started_by: 'sam', started_by_name: 'Sam Sales', started_at: '2026-11-25T08:00:00Z' },
   inputs: {}, vars: {},
   steps: [{ id: 'legal_review', label: 'Review contract terms', stage: 'legal', outcome: 'approve', outputs: {}, completed_by: 'alice',
-    completed_by_name: 'Alice Legal', ended_at: '2026-11-25T08:30:00Z' }],
+    completed_by_name: 'Alice Legal', ended_at: '2026-11-25T08:30:00Z' },
+  // This very step, once done (the run's steps include it): not one of those before it.
+  { id: 'finance_review', label: 'Check pricing and terms', stage: 'finance', outcome: 'approve', outputs: {}, completed_by: 'fiona',
+    completed_by_name: 'Fiona Finance', ended_at: '2026-11-26T10:00:00Z' }],
 };
 const record = { id: 'rec1', object: 'contract', owner: 'sam', title: 'Acme MSA', customer: 'Acme', amount: 12000 };
 const stages = contractApproval.nodes.filter((n) => n.type === 'stage').map((n) => ({ id: n.id, label: n.label, status: 'not_started', visits: 0 }));
@@ -81,7 +84,9 @@ describe('a work item’s own page', () => {
     expect(summary.textContent).toContain('Customer');
     expect(summary.textContent).toContain('12000');
     expect(summary.textContent).not.toContain('sam'); // the owner is not one of the main fields
-    expect((await screen.findByTestId('item-earlier-steps')).textContent).toMatch(/^Review contract terms: Approve — Alice Legal, /);
+    const earlier = await screen.findByTestId('item-earlier-steps');
+    expect(earlier.textContent).toMatch(/^Review contract terms: Approve — Alice Legal, /);
+    expect(earlier.querySelectorAll('li')).toHaveLength(1);
     expect((await screen.findByTestId('progress-current')).textContent).toBe('Finance review');
     expect(screen.getByLabelText('Margin (%) *')).toBeTruthy();
   });

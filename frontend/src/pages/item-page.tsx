@@ -68,6 +68,8 @@ export function ItemPage() {
   const orchestration = run?.label ?? context?.run.label ?? item.orchestration;
   const shown = record ? mainFields(record, type?.fields.map((f) => f.name) ?? []) : [];
   const inputs = Object.entries(context?.inputs ?? {});
+  // Those that ended before this step was given out: not this step itself once it is done.
+  const earlier = (context?.steps ?? []).filter((s) => !s.ended_at || Date.parse(s.ended_at) <= Date.parse(item.created_at));
   const labelOf = (name: string) => fieldLabel(type?.fields.find((f) => f.name === name) ?? { name });
 
   return (
@@ -108,9 +110,9 @@ export function ItemPage() {
         ) : null}
         <section aria-labelledby="item-earlier">
           <h2 id="item-earlier">Steps done before</h2>
-          {context && context.steps.length > 0 ? (
+          {earlier.length > 0 ? (
             <ol className="item-page__steps" data-testid="item-earlier-steps">
-              {context.steps.map((s, i) => (
+              {earlier.map((s, i) => (
                 <li key={`${s.id}-${i}`}>
                   <strong>{s.label}</strong>: {stepOutcomeLabel(document, s.id, s.outcome)}
                   <span className="muted">
