@@ -74,10 +74,10 @@ def list_work_items() -> Any:
         items = [i for i in items if i["orchestration"] == filters["orchestration"]]
     if "record" in filters:
         items = [i for i in items if i["record"] is not None and i["record"]["id"] == filters["record"]]
-    return jsonify(paginate(_named(items), _sort_key))
+    return jsonify(paginate(named_items(items), _sort_key))
 
 
-def _named(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The items with the display names of their assignee and of who claimed and completed them."""
     users = {n for i in items for n in (i["claimed_by"], i["completed_by"]) if n}
     users |= {i["assignee"]["value"] for i in items if i["assignee"]["type"] == "user"}
@@ -131,7 +131,7 @@ def get_work_item(item_id: str) -> Any:
     item = engine().get_work_item(item_id)
     if not may_see_item(caller(), item):
         raise NotFound(f"work item {item_id} does not exist")
-    return jsonify({**_named([item])[0], "context": _context(item["run_id"])})
+    return jsonify({**named_items([item])[0], "context": _context(item["run_id"])})
 
 
 @bp.post("/<item_id>/claim")
@@ -139,7 +139,7 @@ def get_work_item(item_id: str) -> Any:
 @roles("admin", "ops", "member")
 def claim(item_id: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
-    return jsonify(_named([engine().claim(item_id, by=caller().name)])[0])
+    return jsonify(named_items([engine().claim(item_id, by=caller().name)])[0])
 
 
 @bp.post("/<item_id>/release")
@@ -147,7 +147,7 @@ def claim(item_id: str) -> Any:
 @roles("admin", "ops", "member")
 def release(item_id: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
-    return jsonify(_named([engine().release(item_id, by=caller().name)])[0])
+    return jsonify(named_items([engine().release(item_id, by=caller().name)])[0])
 
 
 @bp.post("/<item_id>/complete")
@@ -156,7 +156,7 @@ def release(item_id: str) -> Any:
 def complete(item_id: str) -> Any:
     data = body(CompleteIn())
     item = engine().complete(item_id, by=caller().name, outcome=data["outcome"], values=data["values"], comment=data["comment"])
-    return jsonify(_named([item])[0])
+    return jsonify(named_items([item])[0])
 
 
 @bp.post("/<item_id>/reassign")
@@ -173,5 +173,5 @@ def reassign(item_id: str) -> Any:
             known = group is not None and group.kind == to["type"]
     if not known:
         raise ApiError(422, "invalid", f"there is no {to['type']} {to['value']}", {"to": {"value": [f"no such {to['type']}"]}})
-    return jsonify(_named([engine().reassign(item_id, to, by=caller().name)])[0])
+    return jsonify(named_items([engine().reassign(item_id, to, by=caller().name)])[0])
 

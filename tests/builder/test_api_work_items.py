@@ -225,6 +225,8 @@ def test_items_name_their_people_and_groups(run, login, app):
     fiona, frank = login("fiona"), login("frank")
     (item,) = my_items(frank)
     assert (item["assignee_name"], item["claimed_by_name"], item["completed_by_name"]) == ("Finance team", None, None)
+    (waiting,) = login("otto").get(f"/api/runs/{run['id']}").get_json()["work_items"]
+    assert waiting["id"] == item["id"] and waiting["assignee_name"] == "Finance team"
     claimed = fiona.post(f"/api/work-items/{item['id']}/claim").get_json()
     assert claimed["claimed_by"] == "fiona" and claimed["claimed_by_name"] == "Fiona Finch"
     (listed,) = my_items(frank, status="claimed")

@@ -89,6 +89,20 @@ describe('the Work Guide on a record page', () => {
     await screen.findByTestId('work-guide-nothing');
   });
 
+  it('with nothing for me, shows where the run stands and who has the ball, by name', async () => {
+    itemAfter = { ...item, status: 'claimed', claimed_by: 'ed' };
+    const held = run as { work_items: unknown[] };
+    held.work_items = [{ ...item, status: 'claimed', claimed_by: 'ed', claimed_by_name: 'Ed Executive', assignee_name: 'Executives' }];
+    try {
+      renderRecord();
+      expect(await screen.findByTestId('work-guide-nothing')).toBeTruthy();
+      expect((await screen.findByTestId('work-guide-waiting')).textContent).toBe('Waiting for Ed Executive (Sign contract).');
+      expect(screen.getByRole('region', { name: 'Contract approval: progress' })).toBeTruthy();
+    } finally {
+      held.work_items = [item];
+    }
+  });
+
   it('says plainly when someone else completed the step meanwhile (409)', async () => {
     completion = { status: 409, body: { error: { code: 'conflict', message: 'work item wi1 was completed by someone else meanwhile' } } };
     renderRecord();

@@ -11,7 +11,7 @@ import { useWorkStep, type Notice } from '../hooks/use-work-step';
 import { ApiError, getRecord, listMyWork, listRecordTypes, updateRecord } from '../lib/api';
 import { itemPath } from '../lib/notification-link';
 import { fieldLabel } from '../lib/record-values';
-import { isMine, recordName, sortWorkItems, stepLabel } from '../lib/work-guide';
+import { assignedTo, isMine, personName, recordName, sortWorkItems, stepLabel } from '../lib/work-guide';
 import type { RecordDetail, RecordType, SavedRecord, WorkItem } from '../lib/work-schemas';
 import { useInboxStore } from '../store/inbox-store';
 import { useSessionStore } from '../store/session-store';
@@ -83,7 +83,7 @@ export function RecordPage() {
             {mine?.length === 0 ? (
               <p data-testid="work-guide-nothing">Nothing for you to do on this {type?.label?.toLowerCase() ?? object} now.</p>
             ) : null}
-            {otherRuns.map((r) => <RecordRun key={r.id} runId={r.id} onChange={stepChanged} />)}
+            {otherRuns.map((r) => <RecordRun key={r.id} runId={r.id} me={me} onChange={stepChanged} />)}
             {record.runs.length === 0 ? <p className="muted">No orchestration runs on this record.</p> : null}
           </section>
         ) : null}
@@ -135,7 +135,7 @@ function RecordStep({ itemId, me, onChange }: { itemId: string; me: string; onCh
 }
 
 /** A run on the record with nothing for me to do: where it stands, and who has the ball. */
-function RecordRun({ runId, onChange }: { runId: string; onChange: (notice: undefined) => void }) {
+function RecordRun({ runId, me, onChange }: { runId: string; me: string; onChange: (notice: undefined) => void }) {
   const { run, progress } = useRunProgress(runId, () => onChange(undefined));
   if (!run || !progress) return null;
   const waiting = run.work_items.filter((w) => w.status === 'open' || w.status === 'claimed');
@@ -144,7 +144,7 @@ function RecordRun({ runId, onChange }: { runId: string; onChange: (notice: unde
       <RunProgress title={`${run.label}: progress`} progress={progress} />
       {waiting.length > 0 ? (
         <p className="muted" data-testid="work-guide-waiting">
-          Waiting for {waiting.map((w) => `${w.claimed_by ?? `${w.assignee.type === 'user' ? '' : `${w.assignee.type} `}${w.assignee.value}`} (${w.label})`).join(', ')}.
+          Waiting for {waiting.map((w) => `${w.claimed_by ? personName(w.claimed_by, w.claimed_by_name, me) : assignedTo(w, me)} (${w.label})`).join(', ')}.
         </p>
       ) : null}
     </div>

@@ -236,8 +236,8 @@ export function RunPage() {
               <ul className="work-items">
                 {run.work_items.map((item) => (
                   <li key={item.id}>
-                    <Link to={itemPath(item.id)}><strong>{item.label ?? item.step_id}</strong></Link> · {item.assignee.type} {item.assignee.value}
-                    {item.claimed_by ? ` · claimed by ${item.claimed_by}` : ''}
+                    <Link to={itemPath(item.id)}><strong>{item.label ?? item.step_id}</strong></Link> · {item.assignee.type} {item.assignee_name ?? item.assignee.value}
+                    {item.claimed_by ? ` · claimed by ${item.claimed_by_name ?? item.claimed_by}` : ''}
                     {item.due_at ? ` · due ${when(item.due_at)}` : ''}
                     {item.overdue ? <strong className="overdue"> · overdue</strong> : null}
                     {staff ? <Reassign item={item} names={names} onDone={(m) => { setNotice(m); load(); }} /> : null}
