@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -158,6 +158,21 @@ describe('a record with steps of mine on two runs', () => {
     expect(screen.getAllByLabelText(/^Signed on/)).toHaveLength(2);
     await waitFor(() => expect(screen.getAllByTestId('progress-current').map((p) => p.textContent)).toEqual(['Executive signature', 'Review']));
     expect([...document.querySelectorAll('a')].filter((a) => a.textContent === 'Open this step on its own').map((a) => a.getAttribute('href'))).toEqual(['/work/wi1', '/work/wi2']);
+  });
+
+  it('shows a run’s progress once when two steps of mine are on it', async () => {
+    Object.assign(second, { run_id: 'run1', orchestration: 'contract_approval' });
+    try {
+      renderRecord();
+      const check = await screen.findByRole('region', { name: 'Contract approval: Check it' });
+      const sign = await screen.findByRole('region', { name: 'Contract approval: Sign contract' });
+      await waitFor(() => expect(within(sign).getByRole('region', { name: 'Contract approval: progress' })).toBeTruthy());
+      await screen.findByRole('region', { name: 'Second look: progress' }); // run2 has no step of mine now
+      expect(within(check).queryByRole('region', { name: 'Contract approval: progress' })).toBeNull();
+      expect(screen.getAllByTestId('work-guide-step')).toHaveLength(2);
+    } finally {
+      Object.assign(second, { run_id: 'run2', orchestration: 'second_look' });
+    }
   });
 
   it('completes one step and keeps the other, and shows the done run’s progress', async () => {

@@ -79,7 +79,10 @@ export function RecordPage() {
           <section className="work-guide" aria-label="Work Guide">
             <h2>Work Guide</h2>
             {notice ? <p role={notice.tone === 'problem' ? 'alert' : 'status'} className={`notice notice--${notice.tone}`}>{notice.text}</p> : null}
-            {mine?.map((w) => <RecordStep key={w.id} itemId={w.id} me={me} onChange={stepChanged} />)}
+            {mine?.map((w, i) => (
+              // Two steps of mine on one run (parallel steps of a stage): its progress once, under the first.
+              <RecordStep key={w.id} itemId={w.id} me={me} onChange={stepChanged} withProgress={mine.findIndex((o) => o.run_id === w.run_id) === i} />
+            ))}
             {mine?.length === 0 ? (
               <p data-testid="work-guide-nothing">Nothing for you to do on this {type?.label?.toLowerCase() ?? object} now.</p>
             ) : null}
@@ -119,7 +122,9 @@ export function RecordPage() {
 }
 
 /** One of my steps on the record: its orchestration, the step (form and all), its run's progress. */
-function RecordStep({ itemId, me, onChange }: { itemId: string; me: string; onChange: (notice: Notice | null | undefined) => void }) {
+function RecordStep({ itemId, me, onChange, withProgress }: {
+  itemId: string; me: string; onChange: (notice: Notice | null | undefined) => void; withProgress: boolean;
+}) {
   const step = useWorkStep(itemId, me, onChange);
   const { run, progress } = useRunProgress(step.item?.run_id ?? null, step.onRunEvents);
   const item = step.item;
@@ -129,7 +134,7 @@ function RecordStep({ itemId, me, onChange }: { itemId: string; me: string; onCh
     <section className="work-guide__run" aria-label={`${orchestration}: ${stepLabel(item)}`}>
       <p className="work-guide__orchestration muted">{orchestration} · <Link to={itemPath(item.id)}>Open this step on its own</Link></p>
       <WorkGuideStep step={step} heading={`Your step now: ${stepLabel(item)}`} notices={false} />
-      {progress && run ? <RunProgress title={`${run.label}: progress`} progress={progress} /> : null}
+      {withProgress && progress && run ? <RunProgress title={`${run.label}: progress`} progress={progress} /> : null}
     </section>
   );
 }
