@@ -36,6 +36,7 @@ DEEP_LINKS = (
     "/runs/<run_id>",
     "/work",
     "/records",
+    "/work/<item_id>",
     "/records/<object_name>",
     "/records/<object_name>/<record_id>",
     "/profile",

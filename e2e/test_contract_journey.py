@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.fixtures.documents import unique_key
 from e2e.fixtures.pages import MonitorPage, RunPage
-from e2e.fixtures.work_pages import MyWorkPage, RecordPage, RecordsPage
+from e2e.fixtures.work_pages import ItemPage, MyWorkPage, RecordsPage
 
 #: The interactive steps of contract approval whose figures otto watches.
 WATCHED = ("legal_review", "finance_review", "revise_contract", "sign")
@@ -29,12 +29,12 @@ def _expect_figures(monitor: MonitorPage, base: dict[tuple[str, str], int], **ch
         monitor.expect_figure(node, figure, value + changes.get(f"{node}__{figure}", 0))
 
 
-def _open_from_my_work(page: Page, title: str, step: str) -> RecordPage:
+def _open_from_my_work(page: Page, title: str, label: str) -> ItemPage:
     work = MyWorkPage(page).open()
     expect(work.row(title)).to_be_visible()
-    record = work.open_item(title)
-    record.expect_step(step)
-    return record
+    step = work.open_item(title)
+    step.expect_step(label)
+    return step
 
 
 def test_a_contract_goes_round_twice_and_is_signed_while_ops_watch_live(login_as, api):
@@ -58,58 +58,59 @@ def test_a_contract_goes_round_twice_and_is_signed_while_ops_watch_live(login_as
 
     # alice (legal) finds it in My work and approves in the Work Guide.
     alice = login_as("alice").new_page()
-    record = _open_from_my_work(alice, title, "Review contract terms")
-    record.fill("Notes", "Standard terms.")
-    record.choose("Approve")
-    expect(record.notice).to_contain_text("Done: Review contract terms")
-    record.expect_stage("Finance review")
+    step = _open_from_my_work(alice, title, "Review contract terms")
+    step.fill("Notes", "Standard terms.")
+    step.choose("Approve")
+    expect(step.notice).to_contain_text("Done: Review contract terms")
+    step.expect_stage("Finance review")
     _expect_figures(monitor, base, legal_review__completed=1, finance_review__active=1)
 
     # fiona (finance) rejects it.
     fiona = login_as("fiona").new_page()
-    record = _open_from_my_work(fiona, title, "Check pricing and terms")
-    record.fill("Reason", "Discount too deep.")
-    record.choose("Reject")
-    expect(record.notice).to_contain_text("Done: Check pricing and terms")
-    record.expect_stage("Sales rep revises")
+    step = _open_from_my_work(fiona, title, "Check pricing and terms")
+    step.fill("Reason", "Discount too deep.")
+    step.choose("Reject")
+    expect(step.notice).to_contain_text("Done: Check pricing and terms")
+    step.expect_stage("Sales rep revises")
     _expect_figures(monitor, base, legal_review__completed=1, finance_review__completed=1,
                     revise_contract__active=1)
 
-    # sam sees it come back (My work) and revises it on the record page.
+    # sam sees it come back (My work) and revises it on its page.
     api("otto").wait_for_run(run_id, stage="revise")
-    record = _open_from_my_work(sam, title, "Revise the contract")
-    record.expect_stage("Sales rep revises")
-    expect(sam).to_have_url(re.compile(rf"/records/contract/{record_id}$"))
-    record.fill("Amount", "9500")
-    record.fill("What changed", "Smaller discount.")
-    record.choose("Resubmit")
-    expect(record.notice).to_contain_text("Done: Revise the contract")
-    record.expect_stage("Legal review")
+    step = _open_from_my_work(sam, title, "Revise the contract")
+    step.expect_stage("Sales rep revises")
+    expect(sam).to_have_url(re.compile(r"/work/[^/]+$"))
+    expect(step.about.get_by_role("link", name=title)).to_have_attribute("href", f"/records/contract/{record_id}")
+    step.fill("Amount", "9500")
+    step.fill("What changed", "Smaller discount.")
+    step.choose("Resubmit")
+    expect(step.notice).to_contain_text("Done: Revise the contract")
+    step.expect_stage("Legal review")
     _expect_figures(monitor, base, legal_review__active=1, legal_review__completed=1,
                     finance_review__completed=1, revise_contract__completed=1)
     fields = api("sam").get(f"/api/records/contract/{record_id}")["fields"]
     assert (fields["amount"], fields["status"]) == (9500, "submitted"), fields
 
     # Round two: alice approves, fiona approves.
-    record = _open_from_my_work(alice, title, "Review contract terms")
-    record.choose("Approve")
-    record.expect_stage("Finance review")
+    step = _open_from_my_work(alice, title, "Review contract terms")
+    step.choose("Approve")
+    step.expect_stage("Finance review")
     _expect_figures(monitor, base, legal_review__completed=2, finance_review__active=1,
                     finance_review__completed=1, revise_contract__completed=1)
 
-    record = _open_from_my_work(fiona, title, "Check pricing and terms")
-    record.fill("Margin (%)", "28")
-    record.choose("Approve")
-    record.expect_stage("Executive signature")  # under 50k: no VP
+    step = _open_from_my_work(fiona, title, "Check pricing and terms")
+    step.fill("Margin (%)", "28")
+    step.choose("Approve")
+    step.expect_stage("Executive signature")  # under 50k: no VP
     _expect_figures(monitor, base, legal_review__completed=2, finance_review__completed=2,
                     revise_contract__completed=1, sign__active=1)
 
     # erin (executive) signs.
     erin = login_as("erin").new_page()
-    record = _open_from_my_work(erin, title, "Sign contract")
-    record.fill("Signed on", date.today().isoformat())
-    record.choose("Sign")
-    expect(record.notice).to_contain_text("Done: Sign contract")
+    step = _open_from_my_work(erin, title, "Sign contract")
+    step.fill("Signed on", date.today().isoformat())
+    step.choose("Sign")
+    expect(step.notice).to_contain_text("Done: Sign contract")
     _expect_figures(monitor, base, legal_review__completed=2, finance_review__completed=2,
                     revise_contract__completed=1, sign__completed=1)
     assert monitor.page.evaluate("window.__notReloaded") is True  # all of it live, no reload

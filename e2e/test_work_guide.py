@@ -1,7 +1,7 @@
 """The Work Guide end to end: a sales rep creates a contract in the UI, which starts
 contract approval; legal sees it in My work (the badge counts it) and in the bell (its
-notification opens the record), opens the record and approves in the Work Guide; the
-progress moves on to Finance."""
+notification opens the step), opens the step from My work and approves it; the
+progress moves on to Finance, and the contract's page has nothing more for legal."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from e2e.fixtures.work_pages import MyWorkPage, RecordPage, RecordsPage
+from e2e.fixtures.work_pages import ItemPage, MyWorkPage, RecordPage, RecordsPage
 
 
 def test_a_contract_created_in_the_ui_is_approved_by_legal_in_the_work_guide(login_as, api):
@@ -29,27 +29,32 @@ def test_a_contract_created_in_the_ui_is_approved_by_legal_in_the_work_guide(log
     assert work.nav.count() > 0
     before = work.nav.count()
 
-    # The bell's notification of the new work opens the contract's page.
+    # The bell's notification of the new work opens the step; its page names the contract.
+    (run,) = api("sam").get(f"/api/records/contract/{record_id}")["runs"]
+    (legal,) = [i for i in api("alice").work_items(mine=1) if i["run_id"] == run["id"]]
     work.nav.bell.click()
-    alice.get_by_role("region", name="Notifications").locator(f'a[href="/records/contract/{record_id}"]').click()
-    expect(alice).to_have_url(re.compile(rf"/records/contract/{record_id}$"))
-    RecordPage(alice).expect_step("Review contract terms")
+    alice.get_by_role("region", name="Notifications").locator(f'a[href="/work/{legal["id"]}"]').click()
+    expect(alice).to_have_url(re.compile(rf"/work/{legal['id']}$"))
+    ItemPage(alice).expect_step("Review contract terms")
+    expect(ItemPage(alice).about.get_by_role("link", name=title)).to_have_attribute("href", f"/records/contract/{record_id}")
     work.open()
 
-    record = work.open_item(title)
-    record.expect_step("Review contract terms")
-    record.expect_stage("Legal review")
-    expect(record.next_stages).to_contain_text("Finance review")
-    record.fill("Notes", "Standard terms.")
-    record.comment("Fine by legal.")
-    record.choose("Approve")
+    item = work.open_item(title)
+    item.expect_step("Review contract terms")
+    item.expect_stage("Legal review")
+    expect(item.next_stages).to_contain_text("Finance review")
+    item.fill("Notes", "Standard terms.")
+    item.comment("Fine by legal.")
+    item.choose("Approve")
 
-    expect(record.notice).to_contain_text("Done: Review contract terms")
-    record.expect_stage("Finance review")
-    expect(record.nothing).to_be_visible()  # alice has nothing more to do on it
+    expect(item.notice).to_contain_text("Done: Review contract terms")
+    item.expect_stage("Finance review")
+    expect(item.completed).to_contain_text("Completed by you")
     work.nav.expect_count(rf"^{before - 1}$")
+    record = RecordPage(alice).open("contract", record_id)
+    expect(record.nothing).to_be_visible()  # alice has nothing more to do on it
+    record.expect_stage("Finance review")
 
-    (run,) = [r for r in api("admin").get(f"/api/records/contract/{record_id}")["runs"]]
     assert api("admin").run(run["id"])["current_stage"] == "finance"
 
 
@@ -70,6 +75,7 @@ def test_the_work_guide_says_so_when_a_colleague_completes_the_step_first(login_
     (finance,) = [i for i in frank.work_items(mine=1) if i["run_id"] == run_id]
     frank.complete(finance["id"], "approve", {"margin": 30})  # while fiona's form is open
 
-    expect(page.notice).to_contain_text("frank completed this step meanwhile")
-    expect(page.nothing).to_be_visible()
+    expect(page.notice).to_contain_text("Frank Finance completed this step meanwhile")
+    expect(page.completed).to_contain_text("Completed by Frank Finance")
+    expect(page.step.get_by_role("button", name="Approve")).to_have_count(0)
     page.expect_stage("Executive signature")

@@ -16,6 +16,7 @@ from marshmallow import fields, validate
 
 from builder.api.common import NoBody, StrictSchema, body, limit_arg, paginate, uses
 from builder.api.params import MAX_INT32, MAX_INT64, CommaSeparated, caller, newest_first, optional_body, query
+from builder.api.work_items import named_items
 from builder.auth import roles, tokens_allowed
 from builder.extensions import engine, state
 from builder.queries import may_see_record, may_see_run, run_keys
@@ -115,7 +116,8 @@ def _balls(run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
 @bp.get("/<run_id>")
 @roles("admin", "ops", "member")
 def get_run(run_id: str) -> Any:
-    return jsonify(engine().get_run(_visible(run_id)))
+    run = engine().get_run(_visible(run_id))
+    return jsonify({**run, "work_items": named_items(run["work_items"])})
 
 
 @bp.get("/<run_id>/events")

@@ -4,6 +4,10 @@ release, complete (one winner, the others get 409) and, for ops, reassign.
 The engine decides who may act on an item (403 otherwise). A member lists only their
 own items (theirs, their groups' and queues', those they claimed) and sees an item
 only if they may act on it or completed it (404 otherwise); ops and admins see all.
+
+Items carry the display names of the people and groups they mention
+(``assignee_name``, ``claimed_by_name``, ``completed_by_name``), so pages show names,
+not user ids; ``record=<id>`` lists the items of the runs on one record.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 from marshmallow import fields, validate
+from sqlalchemy import select
 
 from builder.api.common import NoBody, StrictSchema, body, paginate, uses
 from builder.api.params import CommaSeparated, caller, optional_body, query
@@ -32,6 +37,7 @@ class ItemQuery(StrictSchema):
     status = CommaSeparated(ITEM_STATUSES, load_default=("open", "claimed"))
     run = fields.String()
     orchestration = fields.String()
+    record = fields.String(validate=validate.Length(min=1, max=200))
 
 
 class CompleteIn(StrictSchema):
@@ -66,19 +72,55 @@ def list_work_items() -> Any:
     )
     if "orchestration" in filters:
         items = [i for i in items if i["orchestration"] == filters["orchestration"]]
-    return jsonify(paginate(items, _sort_key))
+    if "record" in filters:
+        items = [i for i in items if i["record"] is not None and i["record"]["id"] == filters["record"]]
+    return jsonify(paginate(named_items(items), _sort_key))
+
+
+def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items with the display names of their assignee and of who claimed and completed them."""
+    users = {n for i in items for n in (i["claimed_by"], i["completed_by"]) if n}
+    users |= {i["assignee"]["value"] for i in items if i["assignee"]["type"] == "user"}
+    groups = {i["assignee"]["value"] for i in items if i["assignee"]["type"] != "user"}
+    people, teams = _display_names(users, groups)
+    return [
+        {
+            **i,
+            "assignee_name": (people if i["assignee"]["type"] == "user" else teams).get(i["assignee"]["value"], i["assignee"]["value"]),
+            "claimed_by_name": people.get(i["claimed_by"], i["claimed_by"]) if i["claimed_by"] else None,
+            "completed_by_name": people.get(i["completed_by"], i["completed_by"]) if i["completed_by"] else None,
+        }
+        for i in items
+    ]
+
+
+def _display_names(users: set[str], groups: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(user name -> display name, group or queue name -> label); unknown names are left out."""
+    with reading() as s:
+        people = dict(s.execute(select(UserRow.id, UserRow.display_name).where(UserRow.id.in_(users))).all()) if users else {}
+        teams = dict(s.execute(select(GroupRow.id, GroupRow.label).where(GroupRow.id.in_(groups))).all()) if groups else {}
+    # A user without a display name is shown by their user name.
+    return {k: v or k for k, v in people.items()}, {k: v or k for k, v in teams.items()}
 
 
 def _context(run_id: str) -> dict[str, Any]:
     """What the person doing the work needs to know about the run: inputs, variables, earlier steps."""
     run = engine().get_run(run_id)
+    steps = [s for s in run["steps"] if s["status"] == "completed"]
+    people, _ = _display_names({n for n in [run["started_by"], *(s["completed_by"] for s in steps)] if n}, set())
     return {
-        "run": {k: run[k] for k in ("id", "orchestration", "version", "label", "status", "current_stage", "started_by", "started_at")},
+        "run": {
+            **{k: run[k] for k in ("id", "orchestration", "version", "label", "status", "current_stage", "started_by", "started_at")},
+            "started_by_name": people.get(run["started_by"], run["started_by"]) if run["started_by"] else None,
+        },
         "inputs": run["inputs"],
         "vars": run["vars"],
         "steps": [
-            {k: s[k] for k in ("id", "label", "stage", "outcome", "outputs", "completed_by", "ended_at")}
-            for s in run["steps"] if s["status"] == "completed"
+            {
+                **{k: s[k] for k in ("id", "label", "stage", "outcome", "outputs", "completed_by", "ended_at")},
+                "completed_by_name": people.get(s["completed_by"], s["completed_by"]) if s["completed_by"] else None,
+            }
+            for s in steps
         ],
     }
 
@@ -89,7 +131,7 @@ def get_work_item(item_id: str) -> Any:
     item = engine().get_work_item(item_id)
     if not may_see_item(caller(), item):
         raise NotFound(f"work item {item_id} does not exist")
-    return jsonify({**item, "context": _context(item["run_id"])})
+    return jsonify({**named_items([item])[0], "context": _context(item["run_id"])})
 
 
 @bp.post("/<item_id>/claim")
@@ -97,7 +139,7 @@ def get_work_item(item_id: str) -> Any:
 @roles("admin", "ops", "member")
 def claim(item_id: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
-    return jsonify(engine().claim(item_id, by=caller().name))
+    return jsonify(named_items([engine().claim(item_id, by=caller().name)])[0])
 
 
 @bp.post("/<item_id>/release")
@@ -105,7 +147,7 @@ def claim(item_id: str) -> Any:
 @roles("admin", "ops", "member")
 def release(item_id: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
-    return jsonify(engine().release(item_id, by=caller().name))
+    return jsonify(named_items([engine().release(item_id, by=caller().name)])[0])
 
 
 @bp.post("/<item_id>/complete")
@@ -114,7 +156,7 @@ def release(item_id: str) -> Any:
 def complete(item_id: str) -> Any:
     data = body(CompleteIn())
     item = engine().complete(item_id, by=caller().name, outcome=data["outcome"], values=data["values"], comment=data["comment"])
-    return jsonify(item)
+    return jsonify(named_items([item])[0])
 
 
 @bp.post("/<item_id>/reassign")
@@ -131,5 +173,5 @@ def reassign(item_id: str) -> Any:
             known = group is not None and group.kind == to["type"]
     if not known:
         raise ApiError(422, "invalid", f"there is no {to['type']} {to['value']}", {"to": {"value": [f"no such {to['type']}"]}})
-    return jsonify(engine().reassign(item_id, to, by=caller().name))
+    return jsonify(named_items([engine().reassign(item_id, to, by=caller().name)])[0])
 

@@ -15,6 +15,7 @@ const RunsPage = lazy(() => import('./pages/runs-page').then((m) => ({ default: 
 const RunPage = lazy(() => import('./pages/run-page').then((m) => ({ default: m.RunPage })));
 const WorkPage = lazy(() => import('./pages/work-page').then((m) => ({ default: m.WorkPage })));
 const RecordTypesPage = lazy(() => import('./pages/record-types-page').then((m) => ({ default: m.RecordTypesPage })));
+const ItemPage = lazy(() => import('./pages/item-page').then((m) => ({ default: m.ItemPage })));
 const RecordsPage = lazy(() => import('./pages/records-page').then((m) => ({ default: m.RecordsPage })));
 const StartRunPage = lazy(() => import('./pages/start-run-page').then((m) => ({ default: m.StartRunPage })));
 const RecordPage = lazy(() => import('./pages/record-page').then((m) => ({ default: m.RecordPage })));
@@ -37,6 +38,7 @@ export function App() {
         <Route path="/runs" element={<RunsPage />} />
         <Route path="/runs/:runId" element={<RunPage />} />
         <Route path="/work" element={<WorkPage />} />
+        <Route path="/work/:itemId" element={<ItemPage />} />
         <Route path="/records" element={<RecordTypesPage />} />
         <Route path="/records/:object" element={<RecordsPage />} />
         <Route path="/records/:object/:recordId" element={<RecordPage />} />

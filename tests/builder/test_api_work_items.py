@@ -7,7 +7,11 @@ from typing import Any
 
 import pytest
 
-from tests.builder.api_support import EXPENSE, deploy, error_code, my_items, start
+from sqlalchemy import update
+
+from builder.extensions import state
+from runtime.store.tables import GroupRow, UserRow
+from tests.builder.api_support import EXPENSE, deploy, error_code, my_items, setup_contracts, start
 
 
 @pytest.fixture
@@ -211,3 +215,59 @@ def test_ops_reassign(run, login):
     closed = otto.post(url, json={"to": {"type": "queue", "value": "warehouse"}})
     assert closed.status_code == 409
     assert otto.post("/api/work-items/nothing/reassign", json={"to": {"type": "group", "value": "legal"}}).status_code == 404
+
+
+def test_items_name_their_people_and_groups(run, login, app):
+    with app.app_context(), state().sessions.begin() as s:
+        s.execute(update(UserRow).where(UserRow.id == "fiona").values(display_name="Fiona Finch"))
+        s.execute(update(UserRow).where(UserRow.id == "sam").values(display_name="Sam Sales"))
+        s.execute(update(GroupRow).where(GroupRow.id == "finance").values(label="Finance team"))
+    fiona, frank = login("fiona"), login("frank")
+    (item,) = my_items(frank)
+    assert (item["assignee_name"], item["claimed_by_name"], item["completed_by_name"]) == ("Finance team", None, None)
+    (waiting,) = login("otto").get(f"/api/runs/{run['id']}").get_json()["work_items"]
+    assert waiting["id"] == item["id"] and waiting["assignee_name"] == "Finance team"
+    claimed = fiona.post(f"/api/work-items/{item['id']}/claim").get_json()
+    assert claimed["claimed_by"] == "fiona" and claimed["claimed_by_name"] == "Fiona Finch"
+    (listed,) = my_items(frank, status="claimed")
+    assert listed["claimed_by_name"] == "Fiona Finch"
+    done = fiona.post(f"/api/work-items/{item['id']}/complete", json={"outcome": "approve"}).get_json()
+    assert done["completed_by_name"] == "Fiona Finch"
+
+    detail = fiona.get(f"/api/work-items/{item['id']}").get_json()
+    assert detail["completed_by_name"] == "Fiona Finch" and detail["assignee_name"] == "Finance team"
+    assert detail["context"]["run"]["started_by_name"] == "Sam Sales"
+    (filing,) = my_items(login("alice"))
+    steps = login("alice").get(f"/api/work-items/{filing['id']}").get_json()["context"]["steps"]
+    assert [(s["completed_by"], s["completed_by_name"]) for s in steps] == [("fiona", "Fiona Finch")]
+    # A person assigned by name is named too.
+    reassigned = login("otto").post(f"/api/work-items/{filing['id']}/reassign", json={"to": {"type": "user", "value": "sam"}})
+    assert reassigned.status_code == 200 and reassigned.get_json()["assignee_name"] == "Sam Sales"
+
+
+def test_my_items_of_one_record(ada, login):
+    setup_contracts(ada)
+    sam, alice, mallory = login("sam"), login("alice"), login("mallory")
+    contract = sam.post("/api/records/contract", json={"fields": {"title": "Acme MSA", "customer": "Acme", "amount": 20000, "status": "submitted"}})
+    other = sam.post("/api/records/contract", json={"fields": {"title": "Other", "customer": "Initech", "amount": 900, "status": "submitted"}})
+    record, elsewhere = contract.get_json(), other.get_json()
+    # A second run on the same record: an expense filed against the contract.
+    bound = sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 50}, "record": {"object": "contract", "id": record["id"]}})
+    assert bound.status_code == 201, bound.get_json()
+    start(sam, amount=70)  # and one on no record
+
+    # alice (legal) reviews both contracts: the filter keeps this one's.
+    mine = my_items(alice, record=record["id"])
+    assert [i["run_id"] for i in mine] == record["started_runs"]
+    assert [i["run_id"] for i in my_items(alice, record=elsewhere["id"])] == elsewhere["started_runs"]
+    # Finance's expense item is on the record too, with the contract as its record.
+    (expense,) = my_items(login("fiona"), record=record["id"])
+    assert expense["run_id"] == bound.get_json()["id"] and expense["record"] == {"object": "contract", "id": record["id"]}
+    everything = login("otto").get(f"/api/work-items?record={record['id']}").get_json()["items"]
+    assert sorted(i["run_id"] for i in everything) == sorted([*record["started_runs"], bound.get_json()["id"]])
+    # Nobody learns of items on a record through the filter that they could not see anyway.
+    assert my_items(mallory, record=record["id"]) == []
+    assert mallory.get(f"/api/work-items?record={record['id']}").get_json()["items"] == []
+    assert my_items(alice, record="no-such-record") == []
+    empty = alice.get("/api/work-items?record=")
+    assert empty.status_code == 400 and error_code(empty) == "bad_query"

@@ -5,7 +5,7 @@ const STATUS: Record<string, string> = { completed: 'done', failed: 'failed', ca
 /** Where the run on this record stands: stages done, the current one, what may come next. */
 export function RunProgress({ title, progress }: { title: string; progress: Progress }) {
   return (
-    <section className="progress" aria-label="Progress">
+    <section className="progress" aria-label={title}>
       <h3 className="panel-title">{title}</h3>
       <ol className="progress__steps">
         {progress.done.map((s, i) => (

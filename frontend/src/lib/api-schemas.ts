@@ -169,6 +169,9 @@ export const workItemSchema = z.looseObject({
   created_at: z.string(),
   due_at: z.string().nullable().optional(),
   overdue: z.boolean().optional(),
+  /** Display names of the assignee and of who claimed it. */
+  assignee_name: z.string().optional(),
+  claimed_by_name: z.string().nullable().optional(),
 });
 
 export const runSchema = runSummarySchema.extend({

@@ -276,9 +276,13 @@ export async function getMetrics(key: string, version: number | null): Promise<M
 
 // ------------------------------------------------------------------ the Work Guide (My work, records)
 
-/** The signed-in person's open work items (theirs, their groups' and queues'), soonest due first. */
-export function listMyWork(): Promise<WorkGuideItem[]> {
-  return listAll('/api/work-items?mine=1', guide.workItemSchema);
+/**
+ * The signed-in person's open work items (theirs, their groups' and queues'), soonest
+ * due first; only those of one run or of the runs on one record when asked.
+ */
+export function listMyWork(only: { run?: string; record?: string } = {}): Promise<WorkGuideItem[]> {
+  const query = Object.entries(only).filter(([, v]) => v).map(([k, v]) => `&${k}=${encodeURIComponent(v)}`).join('');
+  return listAll(`/api/work-items?mine=1${query}`, guide.workItemSchema);
 }
 
 export async function getWorkItem(id: string): Promise<WorkItemDetail> {

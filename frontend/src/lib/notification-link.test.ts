@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { notificationLink, recordPath } from './notification-link';
+import { itemPath, notificationLink, recordPath } from './notification-link';
 import { notificationSchema } from './work-schemas';
 
 const note = (fields: Record<string, unknown>) => notificationSchema.parse({
@@ -9,13 +9,15 @@ const note = (fields: Record<string, unknown>) => notificationSchema.parse({
 });
 
 describe('notificationLink', () => {
-  it('leads to the record the run concerns, even when there is a work item', () => {
-    expect(notificationLink(note({ run_id: 'r1', work_item_id: 'w1', record: { object: 'contract', id: 'c 1' } })))
-      .toEqual({ to: '/records/contract/c%201', label: 'Open contract' });
+  it('opens the work item itself, with a record or without', () => {
+    expect(notificationLink(note({ run_id: 'r1', work_item_id: 'w 1', record: { object: 'contract', id: 'c1' } })))
+      .toEqual({ to: '/work/w%201', label: 'Open step' });
+    expect(notificationLink(note({ run_id: 'r1', work_item_id: 'w1', record: null }))).toEqual({ to: '/work/w1', label: 'Open step' });
   });
 
-  it('leads to My work for a work item without a record, else to the run', () => {
-    expect(notificationLink(note({ run_id: 'r1', work_item_id: 'w1', record: null }))).toEqual({ to: '/work', label: 'My work' });
+  it('leads to the record the run concerns when there is no work item, else to the run', () => {
+    expect(notificationLink(note({ kind: 'escalation', run_id: 'r1', record: { object: 'contract', id: 'c 1' } })))
+      .toEqual({ to: '/records/contract/c%201', label: 'Open contract' });
     expect(notificationLink(note({ run_id: 'r1' }))).toEqual({ to: '/runs/r1', label: 'Open run' });
   });
 
@@ -29,5 +31,6 @@ describe('notificationLink', () => {
 
   it('spells record paths as the router expects', () => {
     expect(recordPath('contract', 'abc')).toBe('/records/contract/abc');
+    expect(itemPath('a/b')).toBe('/work/a%2Fb');
   });
 });

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 
 import contractApproval from '../../../runtime/templates/contract_approval.json';
 import type { OrchestrationDocument } from './document-schema';
-import { checkForm, filterWorkItems, initialInputs, isMine, isOverdue, nextStages, progressOf, serverFieldErrors, sortWorkItems, waitedFor } from './work-guide';
-import type { FormDefinition, Run, WorkItem } from './work-schemas';
+import {
+  assignedTo, checkForm, conflictNotice, filterWorkItems, initialInputs, isMine, isOverdue, mainFields, mayAct, nextStages, outcomeLabel,
+  personName, progressOf, serverFieldErrors, sortWorkItems, stepOutcomeLabel, takenNotice, waitedFor,
+} from './work-guide';
+import type { FormDefinition, Run, WorkItem, WorkItemDetail } from './work-schemas';
 
 const form: FormDefinition = {
   fields: [
@@ -139,5 +142,65 @@ describe('My work', () => {
     expect(filterWorkItems(items, { ...all, status: 'overdue' }, now, names).map((i) => i.id)).toEqual(['a']);
     expect(filterWorkItems(items, { ...all, status: 'claimed' }, now, names).map((i) => i.id)).toEqual(['b']);
     expect(filterWorkItems(items, { ...all, search: 'acme' }, now, names).map((i) => i.id)).toEqual(['a']);
+  });
+});
+
+describe('one step', () => {
+  const item: WorkItem = {
+    id: 'w1', run_id: 'r1', orchestration: 'contract_approval', step_id: 'finance_review', stage_id: 'finance', label: 'Check pricing',
+    assignee: { type: 'group', value: 'finance' }, assignee_name: 'Finance', status: 'open', claimed_by: null, created_at: '2026-01-01T00:00:00Z',
+    due_at: null, overdue: false, record: null,
+  };
+  const detail = { ...item, form } as WorkItemDetail;
+
+  it('names people: you, else their display name, else their user name', () => {
+    expect(personName('fiona', 'Fiona Finance', 'fiona')).toBe('you');
+    expect(personName('frank', 'Frank Finance', 'fiona')).toBe('Frank Finance');
+    expect(personName('frank', null, 'fiona')).toBe('frank');
+    expect(personName(null, null, 'fiona')).toBe('someone');
+  });
+
+  it('says who a step is for', () => {
+    expect(assignedTo(item, 'fiona')).toBe('the Finance group');
+    expect(assignedTo({ ...item, assignee: { type: 'queue', value: 'warehouse' }, assignee_name: undefined }, 'walt')).toBe('the warehouse queue');
+    expect(assignedTo({ ...item, assignee: { type: 'user', value: 'sue' }, assignee_name: 'Sue Support' }, 'sue')).toBe('you');
+    expect(assignedTo({ ...item, assignee: { type: 'user', value: 'sue' }, assignee_name: 'Sue Support' }, 'otto')).toBe('Sue Support');
+  });
+
+  it('offers the form only to whom may complete it now', () => {
+    expect(mayAct(item, 'fiona')).toBe(true);
+    expect(mayAct({ ...item, status: 'claimed', claimed_by: 'fiona' }, 'fiona')).toBe(true);
+    expect(mayAct({ ...item, status: 'claimed', claimed_by: 'frank' }, 'fiona')).toBe(false);
+    expect(mayAct({ ...item, status: 'completed', completed_by: 'fiona' }, 'fiona')).toBe(false);
+    expect(mayAct({ ...item, assignee: { type: 'user', value: 'sue' } }, 'otto')).toBe(false);
+  });
+
+  it('explains a 409 from the step as it is now', () => {
+    expect(conflictNotice(detail, { ...item, status: 'completed', completed_by: 'frank', completed_by_name: 'Frank Finance', outcome: 'approve' }, 'fiona', 'x'))
+      .toBe('Frank Finance completed this step meanwhile (Approve); your answer was not recorded.');
+    expect(conflictNotice(detail, { ...item, status: 'claimed', claimed_by: 'frank' }, 'fiona', 'x'))
+      .toBe('frank has claimed this step meanwhile; your answer was not recorded.');
+    expect(conflictNotice(detail, null, 'fiona', 'run was cancelled')).toBe('This step changed meanwhile and your answer was not recorded: run was cancelled');
+  });
+
+  it('says who completed it first', () => {
+    expect(takenNotice({ ...item, completed_by: 'frank', completed_by_name: 'Frank Finance' }, 'frank'))
+      .toBe('Frank Finance completed this step meanwhile; there is nothing more for you to do on it.');
+    expect(takenNotice(null, 'frank')).toBe('frank completed this step meanwhile; there is nothing more for you to do on it.');
+  });
+
+  it('labels outcomes by the form of the step that ended with them', () => {
+    expect(outcomeLabel(form, 'approve')).toBe('Approve');
+    expect(outcomeLabel(form, 'other')).toBe('other');
+    const document = contractApproval as unknown as OrchestrationDocument;
+    expect(stepOutcomeLabel(document, 'legal_review', 'approve')).toBe('Approve');
+    expect(stepOutcomeLabel(document, 'no_such_step', 'approve')).toBe('approve');
+    expect(stepOutcomeLabel(null, 'legal_review', null)).toBe('done');
+  });
+
+  it('picks a record’s main fields: the type’s order, then the rest, without empty ones or its id', () => {
+    const fields = { id: 'c1', object: 'contract', owner: 'sam', amount: 9000, title: 'Acme', note: '', extra: 'x' };
+    expect(mainFields(fields, ['title', 'customer', 'amount'])).toEqual(['title', 'amount', 'extra']);
+    expect(mainFields(fields, ['title', 'amount'], 1)).toEqual(['title']);
   });
 });

@@ -5,7 +5,7 @@
  * My work.
  */
 import type { OrchestrationDocument } from './document-schema';
-import type { FormDefinition, FormField, Run, WorkItem } from './work-schemas';
+import type { FormDefinition, FormField, Run, WorkItem, WorkItemDetail } from './work-schemas';
 
 // ------------------------------------------------------------------ forms
 
@@ -288,4 +288,65 @@ export function recordName(object: string, id: string, fields?: Record<string, u
     if (typeof value === 'string' && value.trim()) return value;
   }
   return `${object} ${id.slice(0, 8)}`;
+}
+
+// ------------------------------------------------------------------ one step
+
+/** How a step is named to people: its step's label, else the item's. */
+export const stepLabel = (item: Pick<WorkItemDetail, 'label' | 'step_label'>) => item.step_label ?? item.label;
+
+/** An outcome's label on the step's form, else its value. */
+export function outcomeLabel(form: FormDefinition, outcome: string | null | undefined): string {
+  return form.outcomes.find((o) => o.value === outcome)?.label ?? outcome ?? 'done';
+}
+
+/** A person as the page shows them: "you", else their display name, else their user name. */
+export function personName(user: string | null | undefined, name: string | null | undefined, me: string): string {
+  if (!user) return 'someone';
+  return user === me ? 'you' : name ?? user;
+}
+
+/** Who an item is for: "you", "Sue Smith", or "the Finance group". */
+export function assignedTo(item: WorkItem, me: string): string {
+  const { type, value } = item.assignee;
+  if (type === 'user') return personName(value, item.assignee_name, me);
+  return `the ${item.assignee_name ?? value} ${type}`;
+}
+
+/** Whether this person can fill in the form now (the server has the last word: 403/409). */
+export function mayAct(item: WorkItem, me: string): boolean {
+  if (item.status !== 'open' && item.status !== 'claimed') return false;
+  if (item.claimed_by !== null && item.claimed_by !== me) return false;
+  return item.assignee.type !== 'user' || item.assignee.value === me;
+}
+
+/** What the page says when the server refused an answer with a 409, read from the item as it is now. */
+export function conflictNotice(item: WorkItemDetail, now: WorkItem | null, me: string, reason: string): string {
+  if (now?.completed_by) {
+    return `${personName(now.completed_by, now.completed_by_name, me)} completed this step meanwhile (${outcomeLabel(item.form, now.outcome)}); your answer was not recorded.`;
+  }
+  if (now?.claimed_by && now.claimed_by !== me) {
+    return `${personName(now.claimed_by, now.claimed_by_name, me)} has claimed this step meanwhile; your answer was not recorded.`;
+  }
+  return `This step changed meanwhile and your answer was not recorded: ${reason}`;
+}
+
+/** What the page says when the run's events show a colleague completed the step the person has open. */
+export function takenNotice(now: WorkItem | null, by: string | null): string {
+  const who = now?.completed_by_name ?? now?.completed_by ?? by ?? 'Someone else';
+  return `${who} completed this step meanwhile; there is nothing more for you to do on it.`;
+}
+
+/** The label of the outcome a step of this version ended with (the step's form has it), else the outcome. */
+export function stepOutcomeLabel(document: OrchestrationDocument | null, stepId: string, outcome: string | null): string {
+  const node = document?.nodes.find((n) => n.id === stepId) as { form?: FormDefinition } | undefined;
+  return node?.form ? outcomeLabel(node.form, outcome) : outcome ?? 'done';
+}
+
+/** A record's main fields for a summary: the type's first few with a value, in the type's order. */
+export function mainFields(fields: Record<string, unknown>, order: string[], count = 6): string[] {
+  const hidden = new Set(['id', 'object', 'owner']);
+  const known = order.filter((k) => k in fields);
+  const rest = Object.keys(fields).filter((k) => !hidden.has(k) && !order.includes(k));
+  return [...known, ...rest].filter((k) => fields[k] !== null && fields[k] !== undefined && fields[k] !== '').slice(0, count);
 }

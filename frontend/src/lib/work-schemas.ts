@@ -23,6 +23,11 @@ export const workItemSchema = z.looseObject({
   record: z.looseObject({ object: z.string(), id: z.string() }).nullable(),
   /** The person out of office this work was meant for (the assignee is their delegate). */
   on_behalf_of: z.string().nullable().optional(),
+  /** Display names of the assignee (a person, group or queue) and of who claimed and completed it. */
+  assignee_name: z.string().optional(),
+  claimed_by_name: z.string().nullable().optional(),
+  completed_by_name: z.string().nullable().optional(),
+  comment: z.string().nullable().optional(),
 });
 
 export const formFieldSchema = z.looseObject({
@@ -40,11 +45,37 @@ export const formSchema = z.looseObject({
   outcomes: z.array(z.looseObject({ value: z.string(), label: z.string() })),
 });
 
+/** The run an item belongs to, as the person doing it needs to know it (`context` of an item). */
+export const workContextSchema = z.looseObject({
+  run: z.looseObject({
+    id: z.string(),
+    orchestration: z.string(),
+    version: z.number(),
+    label: z.string(),
+    status: z.string(),
+    started_by: z.string().nullable(),
+    started_by_name: z.string().nullable().optional(),
+    started_at: z.string().nullable(),
+  }),
+  inputs: z.record(z.string(), z.unknown()),
+  steps: z.array(z.looseObject({
+    id: z.string(),
+    label: z.string(),
+    outcome: z.string().nullable(),
+    outputs: z.unknown(),
+    completed_by: z.string().nullable(),
+    completed_by_name: z.string().nullable().optional(),
+    ended_at: z.string().nullable(),
+  })),
+});
+
 export const workItemDetailSchema = workItemSchema.extend({
   form: formSchema,
   step_label: z.string().optional(),
   run_status: z.string().optional(),
-  record: z.unknown(),
+  /** The record's fields with its `id`, `object` and `owner`, or null for a run without one. */
+  record: z.looseObject({ id: z.string(), object: z.string() }).nullable(),
+  context: workContextSchema.optional(),
 });
 
 export const runStageSchema = z.looseObject({ id: z.string(), label: z.string(), status: z.string(), visits: z.number() });
@@ -116,6 +147,7 @@ export const inboxMessageSchema = z.looseObject({
 
 export type WorkItem = z.infer<typeof workItemSchema>;
 export type WorkItemDetail = z.infer<typeof workItemDetailSchema>;
+export type WorkContext = z.infer<typeof workContextSchema>;
 export type FormDefinition = z.infer<typeof formSchema>;
 export type FormField = z.infer<typeof formFieldSchema>;
 export type Run = z.infer<typeof runSchema>;

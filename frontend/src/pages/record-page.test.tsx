@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -65,7 +65,7 @@ describe('the Work Guide on a record page', () => {
     expect(screen.getByRole('heading', { name: 'Acme MSA', level: 1 })).toBeTruthy();
     expect(screen.getByLabelText('Signed on *')).toBeTruthy();
     expect(screen.getByLabelText('Comment (optional)')).toBeTruthy();
-    expect(screen.getByTestId('progress-current').textContent).toBe('Executive signature');
+    expect((await screen.findByTestId('progress-current')).textContent).toBe('Executive signature');
     expect(screen.getByText('Legal review')).toBeTruthy();
   });
 
@@ -89,6 +89,20 @@ describe('the Work Guide on a record page', () => {
     await screen.findByTestId('work-guide-nothing');
   });
 
+  it('with nothing for me, shows where the run stands and who has the ball, by name', async () => {
+    itemAfter = { ...item, status: 'claimed', claimed_by: 'ed' };
+    const held = run as { work_items: unknown[] };
+    held.work_items = [{ ...item, status: 'claimed', claimed_by: 'ed', claimed_by_name: 'Ed Executive', assignee_name: 'Executives' }];
+    try {
+      renderRecord();
+      expect(await screen.findByTestId('work-guide-nothing')).toBeTruthy();
+      expect((await screen.findByTestId('work-guide-waiting')).textContent).toBe('Waiting for Ed Executive (Sign contract).');
+      expect(screen.getByRole('region', { name: 'Contract approval: progress' })).toBeTruthy();
+    } finally {
+      held.work_items = [item];
+    }
+  });
+
   it('says plainly when someone else completed the step meanwhile (409)', async () => {
     completion = { status: 409, body: { error: { code: 'conflict', message: 'work item wi1 was completed by someone else meanwhile' } } };
     renderRecord();
@@ -96,5 +110,79 @@ describe('the Work Guide on a record page', () => {
     itemAfter = { ...item, status: 'completed', completed_by: 'frank', outcome: 'sign' };
     fireEvent.click(screen.getByRole('button', { name: 'Sign' }));
     await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('frank completed this step meanwhile (Sign); your answer was not recorded.'));
+  });
+});
+
+describe('a record with steps of mine on two runs', () => {
+  const second = {
+    ...item, id: 'wi2', run_id: 'run2', orchestration: 'second_look', step_id: 'check', stage_id: 'review', label: 'Check it',
+    assignee: { type: 'user', value: 'erin' }, assignee_name: 'Erin Executive',
+  };
+  const secondForm = { fields: [{ name: 'signed_on', type: 'text', label: 'Signed on' }], outcomes: [{ value: 'done', label: 'Done' }] };
+  const secondRun = {
+    id: 'run2', orchestration: 'second_look', version: 1, status: 'in_progress', label: 'Second look', current_node: 'review', current_stage: 'review',
+    stages: [{ id: 'review', label: 'Review', status: 'in_progress', visits: 1 }], history: [{ stage: 'review', visit: 1, status: 'in_progress' }], work_items: [second],
+  };
+  let secondDone: boolean;
+
+  beforeEach(() => {
+    secondDone = false;
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === 'POST') {
+        posted.push({ url, ...JSON.parse(String(init.body)) });
+        secondDone = true;
+        return Response.json({ ...second, status: 'completed', outcome: 'done', completed_by: 'erin' });
+      }
+      if (url === '/api/records/contract/rec1') {
+        return Response.json({ id: 'rec1', object: 'contract', owner: 'sam', fields: { title: 'Acme MSA' }, created_at: '2026-11-25T08:00:00Z', updated_at: '2026-11-25T08:00:00Z',
+          revision: 0, runs: [{ id: 'run1', orchestration: 'contract_approval', status: 'in_progress' }, { id: 'run2', orchestration: 'second_look', status: 'in_progress' }] });
+      }
+      if (url.startsWith('/api/work-items?mine=1&record=rec1')) return Response.json({ items: secondDone ? [item] : [item, second], next_cursor: null });
+      if (url === '/api/work-items/wi1') return Response.json({ ...item, form, step_label: 'Sign contract', record: null });
+      if (url === '/api/work-items/wi2') return Response.json({ ...second, status: secondDone ? 'completed' : 'open', form: secondForm, record: null });
+      if (url === '/api/runs/run1') return Response.json(run);
+      if (url === '/api/runs/run2') return Response.json(secondRun);
+      if (url === '/api/orchestrations/contract_approval/versions/1') return Response.json({ key: 'contract_approval', number: 1, document: contractApproval, active: true });
+      return Response.json({ items: [], next_cursor: null });
+    }));
+  });
+
+  it('shows each step with its own form and its own run’s progress, labelled by its orchestration', async () => {
+    renderRecord();
+    const approval = await screen.findByRole('region', { name: 'Contract approval: Sign contract' });
+    const look = await screen.findByRole('region', { name: 'Second look: Check it' });
+    expect(approval.querySelector('h3')?.textContent).toBe('Your step now: Sign contract');
+    expect(look.querySelector('h3')?.textContent).toBe('Your step now: Check it');
+    expect(look.textContent).toContain('Assigned to you');
+    // Two fields called "Signed on", one per form, each with its own label.
+    expect(screen.getAllByLabelText(/^Signed on/)).toHaveLength(2);
+    await waitFor(() => expect(screen.getAllByTestId('progress-current').map((p) => p.textContent)).toEqual(['Executive signature', 'Review']));
+    expect([...document.querySelectorAll('a')].filter((a) => a.textContent === 'Open this step on its own').map((a) => a.getAttribute('href'))).toEqual(['/work/wi1', '/work/wi2']);
+  });
+
+  it('shows a run’s progress once when two steps of mine are on it', async () => {
+    Object.assign(second, { run_id: 'run1', orchestration: 'contract_approval' });
+    try {
+      renderRecord();
+      const check = await screen.findByRole('region', { name: 'Contract approval: Check it' });
+      const sign = await screen.findByRole('region', { name: 'Contract approval: Sign contract' });
+      await waitFor(() => expect(within(sign).getByRole('region', { name: 'Contract approval: progress' })).toBeTruthy());
+      await screen.findByRole('region', { name: 'Second look: progress' }); // run2 has no step of mine now
+      expect(within(check).queryByRole('region', { name: 'Contract approval: progress' })).toBeNull();
+      expect(screen.getAllByTestId('work-guide-step')).toHaveLength(2);
+    } finally {
+      Object.assign(second, { run_id: 'run2', orchestration: 'second_look' });
+    }
+  });
+
+  it('completes one step and keeps the other, and shows the done run’s progress', async () => {
+    renderRecord();
+    const look = await screen.findByRole('region', { name: 'Second look: Check it' });
+    fireEvent.click(look.querySelector('button.primary') as HTMLButtonElement);
+    expect((await screen.findByRole('status')).textContent).toBe('Done: Check it — Done.');
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Second look: Check it' })).toBeNull());
+    expect(screen.getByRole('region', { name: 'Contract approval: Sign contract' })).toBeTruthy();
+    expect(await screen.findByRole('region', { name: 'Second look: progress' })).toBeTruthy();
+    expect(posted).toEqual([{ url: '/api/work-items/wi2/complete', outcome: 'done', values: {}, comment: null }]);
   });
 });

@@ -11,6 +11,7 @@ import { useOrchestrationLabel } from '../hooks/use-orchestration-label';
 import { useRunStream } from '../hooks/use-run-stream';
 import { nodeLabels, useVersionFlow } from '../hooks/use-version-flow';
 import { ApiError, controlRun, getRun, listGroups, listUsers, reassignWorkItem, runScenarioUrl, type RunControl } from '../lib/api';
+import { itemPath } from '../lib/notification-link';
 import type { Run, WorkItem } from '../lib/api-schemas';
 import { formatSeconds } from '../lib/heat';
 import { may } from '../lib/permissions';
@@ -245,8 +246,8 @@ export function RunPage() {
               <ul className="work-items">
                 {run.work_items.map((item) => (
                   <li key={item.id}>
-                    <strong>{item.label ?? item.step_id}</strong> · {item.assignee.type} {item.assignee.value}
-                    {item.claimed_by ? ` · claimed by ${item.claimed_by}` : ''}
+                    <Link to={itemPath(item.id)}><strong>{item.label ?? item.step_id}</strong></Link> · {item.assignee.type} {item.assignee_name ?? item.assignee.value}
+                    {item.claimed_by ? ` · claimed by ${item.claimed_by_name ?? item.claimed_by}` : ''}
                     {item.due_at ? ` · due ${when(item.due_at)}` : ''}
                     {item.overdue ? <strong className="overdue"> · overdue</strong> : null}
                     {may(role, 'reassign') ? <Reassign item={item} names={names} onDone={(m) => { setNotice(m); load(); }} /> : null}

@@ -1,25 +1,30 @@
 // @vitest-environment happy-dom
-import { cleanup, render, screen } from '@testing-library/react';
+import { cleanup, render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { useSessionStore } from '../store/session-store';
 import { WorkPage } from './work-page';
 
-const item = (id: string, label: string, onBehalfOf: string | null) => ({
-  id, run_id: `run-${id}`, orchestration: 'milestones', step_id: 's', stage_id: 'st', visit: 1, label,
-  assignee: { type: 'user', value: 'dana' }, status: 'open', claimed_by: null, created_at: '2026-12-01T09:00:00Z', due_at: null,
-  overdue: false, record: null, on_behalf_of: onBehalfOf,
-});
+const base = {
+  run_id: 'run1', orchestration: 'contract_approval', stage_id: 'legal', visit: 1, status: 'open', claimed_by: null,
+  created_at: '2026-11-25T09:00:00Z', due_at: null, overdue: false,
+};
+const items = [
+  { ...base, id: 'wi1', step_id: 'legal_review', label: 'Review contract terms', assignee: { type: 'group', value: 'legal' }, assignee_name: 'Legal',
+    record: { object: 'contract', id: 'rec1' } },
+  { ...base, id: 'wi2', run_id: 'run2', orchestration: 'customer_onboarding', step_id: 'check_details', label: 'Check customer details',
+    assignee: { type: 'group', value: 'sales' }, assignee_name: 'Sales', status: 'claimed', claimed_by: 'sam', claimed_by_name: 'Sam Sales', record: null },
+];
 
 beforeEach(() => {
-  useSessionStore.setState({ user: { username: 'dana', role: 'member' } });
-  vi.stubGlobal('WebSocket', undefined);
+  useSessionStore.setState({ user: { username: 'alice', role: 'member' } });
   vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-    if (url.startsWith('/api/work-items')) {
-      return Response.json({ items: [item('w1', 'Approve the plan', 'pat'), item('w2', 'Build it', null)], next_cursor: null });
+    if (url.startsWith('/api/work-items?mine=1')) return Response.json({ items, next_cursor: null });
+    if (url === '/api/records/contract/rec1') {
+      return Response.json({ id: 'rec1', object: 'contract', owner: 'sam', fields: { title: 'Acme MSA' }, created_at: '2026-11-25T08:00:00Z',
+        updated_at: '2026-11-25T08:00:00Z', revision: 0, runs: [] });
     }
-    if (url === '/api/profile/people') return Response.json({ items: [{ username: 'pat', display_name: 'Pat PM' }] });
     return Response.json({ items: [], next_cursor: null });
   }));
 });
@@ -29,12 +34,17 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-describe('WorkPage', () => {
-  it('says for whom a delegate does work, by display name', async () => {
+describe('My work', () => {
+  it('links every step to its own page, and the record to the record’s page', async () => {
     render(<MemoryRouter><WorkPage /></MemoryRouter>);
-    const delegated = (await screen.findByText('Approve the plan')).closest('tr')!;
-    await vi.waitFor(() => expect(delegated.textContent).toContain('you (for Pat PM)'));
-    const own = screen.getByText('Build it').closest('tr')!;
-    expect(own.textContent).not.toContain('for ');
+    const review = within(await screen.findByTestId('work-item-wi1'));
+    expect(review.getByRole('link', { name: 'Review contract terms' }).getAttribute('href')).toBe('/work/wi1');
+    expect((await review.findByRole('link', { name: 'Acme MSA' })).getAttribute('href')).toBe('/records/contract/rec1');
+    expect(review.getByText('the Legal group')).toBeTruthy();
+
+    const check = within(screen.getByTestId('work-item-wi2'));
+    expect(check.getByRole('link', { name: 'Check customer details' }).getAttribute('href')).toBe('/work/wi2');
+    expect(check.getByText('none')).toBeTruthy();
+    expect(check.getByText(/claimed by Sam Sales/)).toBeTruthy();
   });
 });

@@ -3,7 +3,8 @@ import { Link } from 'react-router';
 
 import { displayName, usePeople } from '../hooks/use-people';
 import { ApiError, claimWorkItem, getRecord, listMyWork } from '../lib/api';
-import { filterWorkItems, isOverdue, recordName, sortWorkItems, waitedFor, type WorkFilter } from '../lib/work-guide';
+import { itemPath, recordPath } from '../lib/notification-link';
+import { assignedTo, filterWorkItems, isOverdue, personName, recordName, sortWorkItems, waitedFor, type WorkFilter } from '../lib/work-guide';
 import type { WorkItem } from '../lib/work-schemas';
 import { useInboxStore } from '../store/inbox-store';
 import { useSessionStore } from '../store/session-store';
@@ -96,11 +97,11 @@ export function WorkPage() {
               const late = isOverdue(item, now);
               const shared = item.assignee.type !== 'user';
               const mine = item.claimed_by === user?.username;
-              const recordPath = item.record ? `/records/${encodeURIComponent(item.record.object)}/${encodeURIComponent(item.record.id)}` : null;
+              const recordLink = item.record ? recordPath(item.record.object, item.record.id) : null;
               return (
                 <tr key={item.id} data-testid={`work-item-${item.id}`} className={late ? 'work-row work-row--overdue' : 'work-row'}>
-                  <td>{recordPath ? <Link to={recordPath}>{item.label}</Link> : item.label}</td>
-                  <td>{item.record ? label(item) : <span className="muted">none</span>}</td>
+                  <td><Link to={itemPath(item.id)}>{item.label}</Link></td>
+                  <td>{recordLink ? <Link to={recordLink}>{label(item)}</Link> : <span className="muted">none</span>}</td>
                   <td>{item.orchestration}</td>
                   <td>
                     {item.due_at ? new Date(item.due_at).toLocaleString() : <span className="muted">no due date</span>}
@@ -108,9 +109,9 @@ export function WorkPage() {
                   </td>
                   <td>{waitedFor(item.created_at, now)}</td>
                   <td>
-                    {item.assignee.type === 'user' ? 'you' : `${item.assignee.type} ${item.assignee.value}`}
+                    {assignedTo(item, user?.username ?? '')}
                     {item.on_behalf_of ? ` (for ${displayName(people, item.on_behalf_of)})` : null}
-                    {item.claimed_by ? <span className="muted"> · claimed by {mine ? 'you' : item.claimed_by}</span> : null}
+                    {item.claimed_by ? <span className="muted"> · claimed by {personName(item.claimed_by, item.claimed_by_name, user?.username ?? '')}</span> : null}
                   </td>
                   <td className="item-buttons">
                     {shared && item.status === 'open' ? (

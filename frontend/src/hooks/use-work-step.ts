@@ -1,0 +1,127 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+import { ApiError, claimWorkItem, completeWorkItem, getWorkItem } from '../lib/api';
+import type { RunEvent } from '../lib/run-events';
+import { conflictNotice, outcomeLabel, serverFieldErrors, takenNotice } from '../lib/work-guide';
+import type { WorkItemDetail } from '../lib/work-schemas';
+
+export type Notice = { tone: 'done' | 'problem'; text: string };
+
+export type WorkStep = {
+  /** undefined while it is read; null when it does not exist or is not the person's to see (404). */
+  item: WorkItemDetail | null | undefined;
+  /** A failure to read it other than a 404. */
+  error: string | null;
+  notice: Notice | null;
+  fieldErrors: Record<string, string>;
+  busy: boolean;
+  /** The outcome this person just completed it with (in this page's life), else null. */
+  completedWith: string | null;
+  me: string;
+  complete: (outcome: string, values: Record<string, unknown>, comment: string | null) => Promise<void>;
+  claim: (take: boolean) => Promise<void>;
+  /** Feed it the item's run's events: a colleague completing the step shows at once. */
+  onRunEvents: (events: RunEvent[]) => void;
+};
+
+const message = (failure: unknown) => (failure instanceof Error ? failure.message : String(failure));
+
+/**
+ * One work item in the Work Guide: read it, claim or release it, complete it, and say
+ * plainly what happened — done, a colleague was first (live, or the server's 409), or
+ * which fields the server refused (422). `onChange` hears of every change — with the
+ * new notice, null when the notice was cleared, undefined when there is none — so a
+ * page showing several steps can keep its own list and notice up to date.
+ */
+export function useWorkStep(itemId: string, me: string, onChange?: (notice: Notice | null | undefined) => void): WorkStep {
+  const [item, setItem] = useState<WorkItemDetail | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNoticeState] = useState<Notice | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [completedWith, setCompletedWith] = useState<string | null>(null);
+  const changed = useRef(onChange);
+  changed.current = onChange;
+
+  const say = useCallback((next: Notice | null) => {
+    setNoticeState(next);
+    changed.current?.(next);
+  }, []);
+
+  const load = useCallback(async (): Promise<WorkItemDetail | null> => {
+    try {
+      const found = await getWorkItem(itemId);
+      setItem(found);
+      setError(null);
+      return found;
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.status === 404) setItem(null);
+      else setError(message(failure));
+      return null;
+    }
+  }, [itemId]);
+
+  useEffect(() => {
+    setItem(undefined);
+    setNoticeState(null);
+    setCompletedWith(null);
+    void load();
+  }, [load]);
+
+  // Events can arrive before the item is read: keep what is needed to judge them in refs.
+  const current = useRef({ item, completedWith });
+  current.current = { item, completedWith };
+
+  const onRunEvents = useCallback((events: RunEvent[]) => {
+    const taken = events.find((e) => e.type === 'work_item.completed' && e.data?.work_item === itemId && e.by !== me);
+    void load().then((now) => {
+      // Said only when the person had it open and it was not theirs to finish already.
+      const before = current.current;
+      if (taken && before.completedWith === null && (before.item?.status === 'open' || before.item?.status === 'claimed')) {
+        say({ tone: 'problem', text: takenNotice(now, taken.by) });
+      } else {
+        changed.current?.(undefined);
+      }
+    });
+  }, [itemId, me, load, say]);
+
+  const complete = useCallback(async (outcome: string, values: Record<string, unknown>, comment: string | null) => {
+    const shown = current.current.item;
+    if (!shown) return;
+    setBusy(true);
+    setFieldErrors({});
+    try {
+      const done = await completeWorkItem(shown.id, { outcome, values, comment });
+      setCompletedWith(done.outcome ?? outcome);
+      current.current = { ...current.current, completedWith: done.outcome ?? outcome };
+      say({ tone: 'done', text: `Done: ${shown.label} — ${outcomeLabel(shown.form, done.outcome)}.` });
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.status === 409) {
+        const now = await getWorkItem(shown.id).catch(() => null);
+        say({ tone: 'problem', text: conflictNotice(shown, now, me, failure.message) });
+      } else if (failure instanceof ApiError && failure.status === 422) {
+        setFieldErrors(serverFieldErrors(failure.details));
+        say({ tone: 'problem', text: failure.message });
+      } else {
+        say({ tone: 'problem', text: message(failure) });
+      }
+    } finally {
+      setBusy(false);
+      await load();
+    }
+  }, [me, load, say]);
+
+  const claim = useCallback(async (take: boolean) => {
+    const shown = current.current.item;
+    if (!shown) return;
+    try {
+      await claimWorkItem(shown.id, take);
+      say(null);
+    } catch (failure) {
+      say({ tone: 'problem', text: message(failure) });
+    }
+    await load();
+  }, [load, say]);
+
+  return { item, error, notice, fieldErrors, busy, completedWith, me, complete, claim, onRunEvents };
+}
