@@ -1,4 +1,4 @@
-"""Every error is JSON: ``{"error": {"code", "message", "details"}}`` (DESIGN §4).
+"""Every error is JSON: ``{"error": {"code", "message", "details"}}`` (ARCHITECTURE §4).
 
 Bad input is a 4xx that says what is wrong and where; a 500 means a bug of ours.
 """

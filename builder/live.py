@@ -1,4 +1,4 @@
-"""The live stream (DESIGN §5, protocol in builder/LIVE.md): websockets fed by one
+"""The live stream (ARCHITECTURE §5, protocol in builder/LIVE.md): websockets fed by one
 poller thread per process.
 
 The :class:`Hub` polls the event log by sequence every ``LIVE_POLL_INTERVAL``

@@ -25,7 +25,7 @@ bp = Blueprint("spa", __name__)
 #: Where ``npm run build`` writes the app (override with ``SPA_DIR`` in the app config).
 DEFAULT_DIR = Path(__file__).resolve().parent / "static" / "app"
 
-#: The SPA's views (DESIGN §6); each answers with index.html.
+#: The SPA's views (ARCHITECTURE §6); each answers with index.html.
 DEEP_LINKS = (
     "/",
     "/login",

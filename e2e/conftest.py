@@ -1,4 +1,4 @@
-"""End-to-end tests: a real ``overture serve`` and Debian's Chromium (DESIGN §7).
+"""End-to-end tests: a real ``overture serve`` and Debian's Chromium (ARCHITECTURE §7).
 
 Run with ``make test`` or ``.venv/bin/python -m pytest e2e``. The fixtures live in
 ``e2e/fixtures/`` (see its ``__init__``); failures keep screenshots, traces and the

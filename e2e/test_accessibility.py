@@ -25,6 +25,7 @@ class Ids:
 
     record: str
     run: str
+    item: str
     key: str = "contract_approval"
 
 
@@ -59,6 +60,14 @@ PAGES: list[AppPage] = [
     AppPage("record types", "member", "/records", heading("Records")),
     AppPage("records", "member", "/records/contract", heading("Contract")),
     AppPage("record", "member", "/records/contract/{record}", heading(re.compile(r"^Axe "))),
+    AppPage("work item", "alice", "/work/{item}", heading(re.compile(r"^Review contract"))),
+    AppPage("start run", "member", "/orchestrations/customer_onboarding/start", heading("Start a run: Customer onboarding")),
+    AppPage("start run, record-triggered", "member", "/orchestrations/{key}/start", heading("How Contract approval starts")),
+    AppPage("profile", "member", "/profile", heading("Your profile")),
+    AppPage("admin: people", "admin", "/admin/people", heading("Administration")),
+    AppPage("admin: groups", "admin", "/admin/groups", heading("Administration")),
+    AppPage("admin: tokens", "admin", "/admin/tokens", heading("Administration")),
+    AppPage("admin: record types", "admin", "/admin/record-types", heading("Administration")),
     AppPage("not found", "member", "/no/such/page", heading("Page not found")),
     AppPage("not found, signed out", None, "/no/such/page", heading("Page not found")),
 ]
@@ -71,10 +80,11 @@ def ids(live_server) -> Ids:
         record = sam.post("/api/records/contract", {"fields": {
             "title": f"Axe {uuid.uuid4().hex[:6]}", "customer": "Initrode", "amount": 5000, "status": "submitted",
         }})
+        (run,) = record["started_runs"]
+        (item,) = sam.get(f"/api/runs/{run}")["work_items"]
     finally:
         sam.http.close()
-    (run,) = record["started_runs"]
-    return Ids(record=record["id"], run=run)
+    return Ids(record=record["id"], run=run, item=item["id"])
 
 
 def settled(page: Page) -> None:
@@ -86,7 +96,7 @@ def settled(page: Page) -> None:
 def test_no_serious_accessibility_violation_in_light_or_dark_mode(app_page: AppPage, ids: Ids, login_as, anonymous_context):
     context = anonymous_context if app_page.who is None else login_as(app_page.who)
     page = context.new_page()
-    path = app_page.path.format(run=ids.run, record=ids.record, key=ids.key)
+    path = app_page.path.format(run=ids.run, record=ids.record, item=ids.item, key=ids.key)
     page.goto(path)
     for theme in ("light", "dark"):
         # The theme store reads it on start (frontend/src/store/theme-store.ts).

@@ -111,6 +111,35 @@ def test_deactivating_someone_sends_their_open_item_to_a_colleague(login_as, api
     assert moved["by"] == "ada" and moved["data"]["to"] == {"type": "user", "value": taker}
 
 
+def test_an_admin_sets_out_of_office_for_someone_and_their_personal_work_goes_to_the_delegate(login_as, api):
+    n = _suffix()
+    admin_api = api("admin")
+    away, stand_in = f"away_{n}", f"standin_{n}"
+    for username, display in ((away, f"Avery Away {n}"), (stand_in, f"Sid Standin {n}")):
+        admin_api.post("/api/users", {"username": username, "display_name": display, "password": DEMO_PASSWORD, "role": "member"})
+
+    admin = AdminPage(login_as("admin").new_page()).open("people")
+    admin.person(away).get_by_role("button", name=f"Edit Avery Away {n}").click()
+    section = admin.dialog(f"Edit Avery Away {n}").get_by_role("region", name="Out of office")
+    expect(section).to_contain_text("Not set.")
+    section.get_by_label("Delegate").select_option(label=f"Sid Standin {n}")
+    section.get_by_role("button", name="Save out of office").click()
+    expect(section.get_by_role("status")).to_have_text("Out of office saved.")
+    expect(section).to_contain_text(f"goes to Sid Standin {n}")
+    admin.page.screenshot(path="/tmp/admin-out-of-office.png")
+    assert admin_api.get(f"/api/users/{away}/out-of-office")["out_of_office"]["set_by"] == "ada"
+
+    key = unique_key("away")
+    document = one_stage(key, f"Away {n}")
+    step = next(node for node in document["nodes"] if node["id"] == "check")
+    step.update(label=f"Sign the form {n}", assignee={"type": "user", "value": away})
+    admin_api.create_orchestration(document)
+    admin_api.activate(key)
+    admin_api.start_run(key)
+    work = MyWorkPage(login_as(stand_in).new_page()).open()
+    expect(work.row(f"Sign the form {n}")).to_contain_text(f"(for Avery Away {n})")
+
+
 def test_a_member_who_opens_admin_is_told_it_is_for_admins(login_as):
     page = login_as("member").new_page()
     page.goto("/admin/people")

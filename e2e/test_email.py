@@ -1,5 +1,5 @@
 """E-mail and out of office end to end: a member turns on e-mail on their profile and
-new work for them arrives at the test's SMTP server with a link to the item; a person
+new work for them arrives at the test's SMTP server with a link that opens the item; a person
 who is away sets a delegate, whose My work shows the work "for" them."""
 
 from __future__ import annotations
@@ -54,6 +54,12 @@ def test_new_work_is_e_mailed_to_a_member_who_turned_e_mail_on(login_as, api, sm
     body = message.get_content()
     assert f"Open it: {base_url}/work/{item['id']}\n" in body
     assert "Step: Check the invoice" in body and "Due: " in body
+
+    # The link opens that very step, ready to complete, in frank's browser.
+    link = next(line.removeprefix("Open it: ") for line in body.splitlines() if line.startswith("Open it: "))
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Check the invoice", level=1)).to_be_visible()
+    expect(page.get_by_test_id("work-guide-step")).to_be_visible()
 
 
 def test_a_delegate_gets_personal_work_for_the_person_who_is_away(login_as, api):

@@ -1,4 +1,4 @@
-"""Validation of the orchestration document (DESIGN §2, runtime/FORMAT.md).
+"""Validation of the orchestration document (ARCHITECTURE §2, runtime/FORMAT.md).
 
 The builder calls :func:`validate` on every save and the engine calls :func:`check`
 on activation; both get every problem at once, as :class:`ValidationIssue` objects

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import cel
 
-#: Root names an expression may use (DESIGN §2). ``event`` only where documented.
+#: Root names an expression may use (ARCHITECTURE §2). ``event`` only where documented.
 ROOT_NAMES = frozenset({"record", "inputs", "vars", "steps", "stages", "run", "now", "event"})
 
 _POSITION = re.compile(r"<input>:(\d+):(\d+):\s*(.*)")

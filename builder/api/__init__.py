@@ -1,4 +1,4 @@
-"""The REST API of DESIGN §4: one blueprint per resource."""
+"""The REST API of ARCHITECTURE §4: one blueprint per resource."""
 
 from __future__ import annotations
 

@@ -116,7 +116,7 @@ def build(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of ``app``'s routes under /api."""
     plugin = MarshmallowPlugin()
     spec = APISpec(title="Overture", version="1", openapi_version="3.0.3", plugins=[plugin],
-                   info={"description": "Flow orchestration builder and runtime (DESIGN §4). Errors are "
+                   info={"description": "Flow orchestration builder and runtime (docs/ARCHITECTURE.md §4). Errors are "
                                         '{"error": {"code", "message", "details"}}.'})
     plugin.map_to_openapi_type(CommaSeparated, "string", None)
     spec.components.schema("Error", ERROR)

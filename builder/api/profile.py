@@ -29,7 +29,7 @@ class EmailSettingsIn(StrictSchema):
     email_mode = fields.String(validate=validate.OneOf(profiles.EMAIL_MODES))
 
 
-class PasswordIn(StrictSchema):
+class PasswordChangeIn(StrictSchema):
     current_password = fields.String(required=True, validate=validate.Length(max=200))
     new_password = fields.String(required=True, validate=validate.Length(max=200))
 
@@ -71,10 +71,10 @@ def update_profile() -> Any:
 
 
 @bp.post("/profile/password")
-@uses(PasswordIn)
+@uses(PasswordChangeIn)
 @roles("admin", "ops", "member")
 def change_password() -> Any:
-    data = body(PasswordIn())
+    data = body(PasswordChangeIn())
     name = caller().name
     key = (request.remote_addr or "", name)
     wait = limiter.blocked(key)

@@ -46,7 +46,7 @@ class DeactivateIn(StrictSchema):
     reassign_to = fields.Nested(AssigneeIn, required=True, allow_none=True)
 
 
-class PasswordIn(StrictSchema):
+class PasswordResetIn(StrictSchema):
     password = fields.String(required=True, validate=validate.Length(min=accounts.MIN_PASSWORD, max=200))
 
 
@@ -156,10 +156,10 @@ def reactivate_user(username: str) -> Any:
 
 
 @bp.post("/users/<username>/password")
-@uses(PasswordIn)
+@uses(PasswordResetIn)
 @roles("admin")
 def reset_password(username: str) -> Any:
-    data = body(PasswordIn())
+    data = body(PasswordResetIn())
     with db().begin() as s:
         user = accounts.set_password(s, username, data["password"])
         view = accounts.user_view(s, user)

@@ -6,7 +6,7 @@ own items (theirs, their groups' and queues', those they claimed) and sees an it
 only if they may act on it or completed it (404 otherwise); ops and admins see all.
 
 Items carry the display names of the people and groups they mention
-(``assignee_name``, ``claimed_by_name``, ``completed_by_name``), so pages show names,
+(``assignee_name``, ``claimed_by_name``, ``completed_by_name``, ``on_behalf_of_name``), so pages show names,
 not user ids; ``record=<id>`` lists the items of the runs on one record.
 """
 
@@ -79,7 +79,7 @@ def list_work_items() -> Any:
 
 def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The items with the display names of their assignee and of who claimed and completed them."""
-    users = {n for i in items for n in (i["claimed_by"], i["completed_by"]) if n}
+    users = {n for i in items for n in (i["claimed_by"], i["completed_by"], i.get("on_behalf_of")) if n}
     users |= {i["assignee"]["value"] for i in items if i["assignee"]["type"] == "user"}
     groups = {i["assignee"]["value"] for i in items if i["assignee"]["type"] != "user"}
     people, teams = _display_names(users, groups)
@@ -89,6 +89,7 @@ def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "assignee_name": (people if i["assignee"]["type"] == "user" else teams).get(i["assignee"]["value"], i["assignee"]["value"]),
             "claimed_by_name": people.get(i["claimed_by"], i["claimed_by"]) if i["claimed_by"] else None,
             "completed_by_name": people.get(i["completed_by"], i["completed_by"]) if i["completed_by"] else None,
+            "on_behalf_of_name": people.get(i["on_behalf_of"], i["on_behalf_of"]) if i.get("on_behalf_of") else None,
         }
         for i in items
     ]

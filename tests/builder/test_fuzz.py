@@ -1,4 +1,4 @@
-"""Bad input never gives a 500 and never stores an invalid version (DESIGN §4).
+"""Bad input never gives a 500 and never stores an invalid version (ARCHITECTURE §4).
 
 Hypothesis sends garbage JSON and mutations of valid payloads (fields deleted,
 replaced by garbage or given the wrong type) to the entry points that take bodies.

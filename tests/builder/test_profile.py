@@ -125,5 +125,6 @@ def test_personal_work_goes_to_the_delegate_set_through_the_api(login, app):
     assert sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 5}}).status_code == 201
     [item] = sam.get("/api/work-items").get_json()["items"]
     assert item["assignee"] == {"type": "user", "value": "sam"} and item["on_behalf_of"] == "alice"
+    assert item["on_behalf_of_name"] == login("alice").get("/api/profile").get_json()["display_name"]
     assert login("alice").get("/api/work-items").get_json()["items"] == []
     assert sam.post(f"/api/work-items/{item['id']}/complete", json={"outcome": "approve"}).status_code == 200

@@ -1,4 +1,4 @@
-"""Engine rules of DESIGN §3, one behaviour per test."""
+"""Engine rules of ARCHITECTURE §3, one behaviour per test."""
 
 from __future__ import annotations
 

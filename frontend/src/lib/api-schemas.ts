@@ -1,4 +1,4 @@
-/** What the API (DESIGN §4) answers, checked before the app uses it. */
+/** What the API (ARCHITECTURE §4) answers, checked before the app uses it. */
 import { z } from 'zod';
 
 import { orchestrationDocumentSchema, triggerSchema } from './document-schema';

@@ -1,5 +1,5 @@
 /**
- * The HTTP API (DESIGN §4): JSON in, JSON out, every answer checked with a schema.
+ * The HTTP API (ARCHITECTURE §4): JSON in, JSON out, every answer checked with a schema.
  * Writes carry the session's CSRF token (`X-CSRF-Token`), which `POST /api/session`
  * and `GET /api/session` give.
  */

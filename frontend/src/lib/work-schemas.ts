@@ -27,6 +27,7 @@ export const workItemSchema = z.looseObject({
   assignee_name: z.string().optional(),
   claimed_by_name: z.string().nullable().optional(),
   completed_by_name: z.string().nullable().optional(),
+  on_behalf_of_name: z.string().nullable().optional(),
   comment: z.string().nullable().optional(),
 });
 

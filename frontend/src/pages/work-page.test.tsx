@@ -15,6 +15,9 @@ const items = [
     record: { object: 'contract', id: 'rec1' } },
   { ...base, id: 'wi2', run_id: 'run2', orchestration: 'customer_onboarding', step_id: 'check_details', label: 'Check customer details',
     assignee: { type: 'group', value: 'sales' }, assignee_name: 'Sales', status: 'claimed', claimed_by: 'sam', claimed_by_name: 'Sam Sales', record: null },
+  // Delegated: meant for pat, who is out of office.
+  { ...base, id: 'wi3', run_id: 'run3', step_id: 'approve', label: 'Approve the plan', assignee: { type: 'user', value: 'alice' },
+    assignee_name: 'Alice Legal', on_behalf_of: 'pat', on_behalf_of_name: 'Pat PM', record: null },
 ];
 
 beforeEach(() => {
@@ -46,5 +49,11 @@ describe('My work', () => {
     expect(check.getByRole('link', { name: 'Check customer details' }).getAttribute('href')).toBe('/work/wi2');
     expect(check.getByText('none')).toBeTruthy();
     expect(check.getByText(/claimed by Sam Sales/)).toBeTruthy();
+  });
+
+  it('says for whom a delegate does work, by display name', async () => {
+    render(<MemoryRouter><WorkPage /></MemoryRouter>);
+    expect((await screen.findByTestId('work-item-wi3')).textContent).toContain('you (for Pat PM)');
+    expect(screen.getByTestId('work-item-wi1').textContent).not.toContain('(for ');
   });
 });

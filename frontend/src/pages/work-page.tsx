@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 
-import { displayName, usePeople } from '../hooks/use-people';
 import { ApiError, claimWorkItem, getRecord, listMyWork } from '../lib/api';
 import { itemPath, recordPath } from '../lib/notification-link';
 import { assignedTo, filterWorkItems, isOverdue, personName, recordName, sortWorkItems, waitedFor, type WorkFilter } from '../lib/work-guide';
@@ -15,7 +14,6 @@ const recordKey = (item: WorkItem) => (item.record ? `${item.record.object}/${it
 /** `/work`: every open work item for me and my groups and queues, soonest due first. */
 export function WorkPage() {
   const user = useSessionStore((s) => s.user);
-  const people = usePeople();
   const changes = useInboxStore((s) => s.changes);
   const [items, setItems] = useState<WorkItem[] | null>(null);
   const [names, setNames] = useState<Record<string, string>>({});
@@ -110,7 +108,7 @@ export function WorkPage() {
                   <td>{waitedFor(item.created_at, now)}</td>
                   <td>
                     {assignedTo(item, user?.username ?? '')}
-                    {item.on_behalf_of ? ` (for ${displayName(people, item.on_behalf_of)})` : null}
+                    {item.on_behalf_of ? ` (for ${item.on_behalf_of_name ?? item.on_behalf_of})` : null}
                     {item.claimed_by ? <span className="muted"> · claimed by {personName(item.claimed_by, item.claimed_by_name, user?.username ?? '')}</span> : null}
                   </td>
                   <td className="item-buttons">

@@ -1,5 +1,5 @@
 /**
- * Live figures drawn over the canvas (the monitor's overlay, DESIGN §5), keyed by node
+ * Live figures drawn over the canvas (the monitor's overlay, ARCHITECTURE §5), keyed by node
  * and edge id, with the heat grades computed from them.
  *
  * Kept apart from the flow store on purpose: the live stream sends up to four

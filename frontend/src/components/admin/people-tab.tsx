@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 
 import { createPerson, listPeople, listTeams, reactivatePerson, updatePerson } from '../../lib/admin-api';
 import type { Person, Team } from '../../lib/admin-schemas';
+import { OutOfOfficeForm } from '../out-of-office-form';
 import { AdminDialog } from './admin-dialog';
 import { DeactivateDialog } from './deactivate-dialog';
 import { failureMessage } from './form-field';
@@ -85,6 +86,13 @@ export function PeopleTab() {
             const saved = await updatePerson(task.person.username, { display_name: v.display_name, role: v.role, groups: v.groups });
             done(`Saved ${saved.display_name}.`);
           }} />
+          {/* An admin sets it for someone who cannot (off sick, away without a laptop). */}
+          {task.person.active ? (
+            <section aria-label="Out of office" className="admin-out-of-office">
+              <h3>Out of office</h3>
+              <OutOfOfficeForm username={task.person.username} />
+            </section>
+          ) : null}
         </AdminDialog>
       ) : null}
       {task?.kind === 'password' ? (
