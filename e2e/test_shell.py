@@ -82,7 +82,12 @@ def test_every_page_is_reachable_from_every_other_through_the_shell(role, login_
     if role == "member":
         # Sees the orchestrations by name, but is offered no builder, Monitor or New orchestration.
         expect(main.get_by_text("Contract approval", exact=True)).to_be_visible()
-        expect(main.get_by_role("link")).to_have_count(0)
+        # Only links to start runs (members may) and to how the others start.
+        expect(main.locator("a[href^='/builder/'], a[href^='/monitor/']")).to_have_count(0)
+        main.get_by_role("link", name="Starts on a contract record (Contract approval)").click()
+        expect(h1(page, "How Contract approval starts")).to_be_visible()
+        shell.expect_trail("Orchestrations", "Contract approval", "How it starts")
+        shell.back_to("Orchestrations")
         expect(page.get_by_role("button", name="New orchestration")).to_have_count(0)
     else:
         main.get_by_role("link", name="Contract approval", exact=True).click()

@@ -54,7 +54,7 @@ def deployed(admin: Any, document: dict[str, Any]) -> str:
 
 def start_from_the_list(page: Page, label: str) -> None:
     page.goto("/")
-    page.get_by_role("link", name=f"Start a run of {label}").click()
+    page.get_by_role("link", name=f"Start run of {label}").click()
     expect(page.get_by_role("heading", level=1, name=f"Start a run: {label}")).to_be_visible()
 
 
@@ -118,8 +118,8 @@ def test_start_run_is_offered_only_for_active_orchestrations_started_by_hand(log
 
     # The list: the record-triggered template says what starts it; its page links to creating a record.
     page.goto("/")
-    expect(page.get_by_role("link", name=f"Start a run of Never {never}")).to_have_count(0)
-    page.get_by_role("link", name="How Contract approval starts").click()
+    expect(page.get_by_role("link", name=f"Start run of Never {never}")).to_have_count(0)
+    page.get_by_role("link", name="Starts on a contract record (Contract approval)").click()
     expect(page.get_by_test_id("record-trigger")).to_contain_text("Starts when a Contract is created or updated with")
     page.screenshot(path="/tmp/startrun-record-trigger.png", full_page=True)
     page.get_by_role("link", name="Create a contract").click()

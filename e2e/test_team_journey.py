@@ -45,7 +45,7 @@ def test_admin_sets_up_a_member_starts_a_run_and_the_member_completes_it(login_a
 
     # The admin starts it from the orchestrations list, through the shell.
     Shell(admin_page).go("Orchestrations")
-    admin_page.get_by_role("link", name=f"Start a run of {label}").click()
+    admin_page.get_by_role("link", name=f"Start run of {label}").click()
     expect(admin_page.get_by_role("heading", level=1, name=f"Start a run: {label}")).to_be_visible()
     admin_page.get_by_role("button", name="Start run").click()
     expect(admin_page.get_by_text("Customer is required")).to_be_visible()
@@ -72,7 +72,7 @@ def test_admin_sets_up_a_member_starts_a_run_and_the_member_completes_it(login_a
     member_page.screenshot(path=f"{SHOTS}-member-done.png", full_page=True)
 
     # The admin's run page follows the run live to its end, and names who did the step.
-    expect(RunPage(admin_page).status).to_contain_text("completed")
+    expect(RunPage(admin_page).status).to_have_text("Completed")
     run = api("admin").wait_for_run(run_id, status="completed")
     assert run["inputs"] == {"customer": f"Initech {n}"} and run["started_by"] == "ada"
     done = api("admin").get(f"/api/work-items/{item_id(api, run_id)}")

@@ -2,7 +2,7 @@ import { Link } from 'react-router';
 
 import { guardLink } from '../lib/leave-guard';
 
-/** One step of a trail: a link (`to`) to a page above, or the page itself (no `to`). */
+/** One step of a trail: a link (`to`) to a page above, else plain text (the last one is this page). */
 export type Crumb = { label: string; to?: string };
 
 /**
@@ -15,7 +15,8 @@ export function Breadcrumbs({ trail, className }: { trail: Crumb[]; className?: 
       <ol>
         {trail.map((crumb, i) => (
           <li key={`${i}-${crumb.label}`}>
-            {crumb.to ? <Link to={crumb.to} onClick={guardLink}>{crumb.label}</Link> : <span aria-current="page">{crumb.label}</span>}
+            {crumb.to ? <Link to={crumb.to} onClick={guardLink}>{crumb.label}</Link>
+              : <span aria-current={i === trail.length - 1 ? 'page' : undefined}>{crumb.label}</span>}
           </li>
         ))}
       </ol>

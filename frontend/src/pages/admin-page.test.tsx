@@ -186,7 +186,7 @@ describe('AdminPage', () => {
     renderAdmin('/admin/groups');
     await screen.findByText('Fiona Finance, Frank Finance');
     expect(within(row('Warehouse')).getByText('Queue')).toBeTruthy();
-    fireEvent.click(screen.getByRole('button', { name: 'Edit Warehouse' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Edit members of Warehouse' }));
     const dialog = screen.getByRole('dialog', { name: 'Edit Warehouse' });
     fireEvent.click(await within(dialog).findByLabelText('Frank Finance (frank)'));
     fireEvent.click(within(dialog).getByRole('button', { name: 'Save members' }));

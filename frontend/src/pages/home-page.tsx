@@ -57,10 +57,10 @@ export function HomePage() {
 function HowItStarts({ orchestration: o }: { orchestration: OrchestrationSummary }) {
   if (o.active_version === null || !o.trigger) return null;
   if (isManual(o.trigger)) {
-    return <> · <Link to={`/orchestrations/${encodeURIComponent(o.key)}/start`} aria-label={`Start a run of ${o.label}`}>Start run</Link></>;
+    return <> · <Link to={`/orchestrations/${encodeURIComponent(o.key)}/start`} >Start run<span className="visually-hidden"> of {o.label}</span></Link></>;
   }
   if (o.trigger.type === 'record' && o.trigger.object) {
-    return <> · <Link to={`/orchestrations/${encodeURIComponent(o.key)}/start`} aria-label={`How ${o.label} starts`}>Starts on a {o.trigger.object.replace(/_/g, ' ')} record</Link></>;
+    return <> · <Link to={`/orchestrations/${encodeURIComponent(o.key)}/start`} >Starts on a {o.trigger.object.replace(/_/g, ' ')} record<span className="visually-hidden"> ({o.label})</span></Link></>;
   }
   return null;
 }

@@ -1,11 +1,14 @@
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 
+import { Breadcrumbs } from '../components/breadcrumbs';
 import { StartRunForm } from '../components/start-run-form';
 import { getVersion, listMyWork, listOrchestrations, listRecordTypes, startRun } from '../lib/api';
 import type { OrchestrationDocument } from '../lib/document-schema';
+import { may } from '../lib/permissions';
 import { isManual, recordTriggerWords } from '../lib/trigger-words';
 import type { Run, WorkItem } from '../lib/work-schemas';
+import { useSessionStore } from '../store/session-store';
 
 type Loaded =
   | { state: 'loading' }
@@ -23,6 +26,7 @@ const message = (failure: unknown) => (failure instanceof Error ? failure.messag
 export function StartRunPage() {
   const { key = '' } = useParams();
   const navigate = useNavigate();
+  const role = useSessionStore((s) => s.user?.role);
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
   const [started, setStarted] = useState<{ run: Run; item: WorkItem } | null>(null);
 
@@ -53,9 +57,15 @@ export function StartRunPage() {
   };
 
   const title = loaded.state === 'ready' || loaded.state === 'inactive' ? loaded.label : key;
+  const howItStarts = loaded.state === 'ready' && !isManual(loaded.document.trigger);
   return (
     <main className="page">
-      <h1>{loaded.state === 'ready' && !isManual(loaded.document.trigger) ? `How ${title} starts` : `Start a run: ${title}`}</h1>
+      <Breadcrumbs trail={[
+        { label: 'Orchestrations', to: '/' },
+        { label: title, to: may(role, 'openBuilder') ? `/builder/${encodeURIComponent(key)}` : undefined },
+        { label: howItStarts ? 'How it starts' : 'Start a run' },
+      ]} />
+      <h1>{howItStarts ? `How ${title} starts` : `Start a run: ${title}`}</h1>
       {loaded.state === 'loading' ? <p aria-busy="true">Loading…</p> : null}
       {loaded.state === 'failed' ? <p role="alert" className="problem">{loaded.message}</p> : null}
       {loaded.state === 'inactive' ? <p>{loaded.label} has no active version yet, so no run can start. Activate it in the builder first.</p> : null}

@@ -48,7 +48,7 @@ export function GroupsTab() {
                 <td>{KIND_LABELS[t.kind]}</td>
                 <td>{t.members.length > 0 ? displayNames(t.members, people).join(', ') : <span className="muted">No members</span>}</td>
                 <td><div className="admin-actions">
-                  <button type="button" className="small" onClick={() => setEditing(t)} aria-label={`Edit ${t.label}`}>Edit members</button>
+                  <button type="button" className="small" onClick={() => setEditing(t)} >Edit members<span className="visually-hidden"> of {t.label}</span></button>
                 </div></td>
               </tr>
             ))}
