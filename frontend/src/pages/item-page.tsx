@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 
+import { Breadcrumbs } from '../components/breadcrumbs';
 import { RunProgress } from '../components/run-progress';
 import { WorkGuideStep } from '../components/work-guide-step';
 import { useRunProgress } from '../hooks/use-run-progress';
@@ -45,7 +46,7 @@ export function ItemPage() {
   if (item === undefined) {
     return (
       <main className="page page--wide">
-        <p className="muted"><Link to="/work">My work</Link> ›</p>
+        <Breadcrumbs trail={[{ label: 'My work', to: '/work' }, { label: 'Work item' }]} />
         {step.error ? <><h1>Work item</h1><p role="alert" className="problem">{step.error}</p></> : <p aria-busy="true">Loading…</p>}
       </main>
     );
@@ -53,7 +54,7 @@ export function ItemPage() {
   if (item === null) {
     return (
       <main className="page page--wide">
-        <p className="muted"><Link to="/work">My work</Link> ›</p>
+        <Breadcrumbs trail={[{ label: 'My work', to: '/work' }, { label: 'Not found' }]} />
         <h1>Work item not found</h1>
         <p role="alert" className="problem" data-testid="item-not-found">
           This work item does not exist, or it is not yours: only the people it is assigned to (and those who completed it) can open it.
@@ -74,7 +75,7 @@ export function ItemPage() {
 
   return (
     <main className="page page--wide item-page">
-      <p className="muted"><Link to="/work">My work</Link> ›</p>
+      <Breadcrumbs trail={[{ label: 'My work', to: '/work' }, { label: stepLabel(item) }]} />
       <h1>{stepLabel(item)}</h1>
       <p className="muted" data-testid="item-orchestration">
         {orchestration}
