@@ -21,6 +21,23 @@ def _suffix() -> str:
     return uuid.uuid4().hex[:6]
 
 
+def _members(admin_api, people: dict[str, str]) -> None:
+    """New members (user name -> display name) with the demo password."""
+    for username, display in people.items():
+        admin_api.post("/api/users", {"username": username, "display_name": display, "password": DEMO_PASSWORD, "role": "member"})
+
+
+def _personal_step(admin_api, label: str, username: str) -> dict:
+    """An active one-step orchestration whose step ``label`` is ``username``'s, and a run of it."""
+    key = unique_key("personal")
+    document = one_stage(key, f"Personal {label}")
+    step = next(node for node in document["nodes"] if node["id"] == "check")
+    step.update(label=label, assignee={"type": "user", "value": username})
+    admin_api.create_orchestration(document)
+    admin_api.activate(key)
+    return admin_api.start_run(key)
+
+
 def test_an_admin_adds_a_group_and_a_member_who_signs_in_and_gets_a_new_password(login_as, anonymous_context, new_context):
     n = _suffix()
     group, username, name = f"auditors_{n}", f"newbie_{n}", f"Nina Newbie {n}"
@@ -82,16 +99,8 @@ def test_deactivating_someone_sends_their_open_item_to_a_colleague(login_as, api
     n = _suffix()
     admin_api = api("admin")
     leaver, taker = f"leaver_{n}", f"taker_{n}"
-    for username, display in ((leaver, f"Lee Leaver {n}"), (taker, f"Tara Taker {n}")):
-        admin_api.post("/api/users", {"username": username, "display_name": display, "password": DEMO_PASSWORD, "role": "member"})
-    key = unique_key("handover")
-    document = one_stage(key, f"Hand-over {n}")
-    step = next(node for node in document["nodes"] if node["id"] == "check")
-    step["label"] = f"Check the hand-over {n}"
-    step["assignee"] = {"type": "user", "value": leaver}
-    admin_api.create_orchestration(document)
-    admin_api.activate(key)
-    run = admin_api.start_run(key)
+    _members(admin_api, {leaver: f"Lee Leaver {n}", taker: f"Tara Taker {n}"})
+    run = _personal_step(admin_api, f"Check the hand-over {n}", leaver)
     (item,) = [i for i in admin_api.work_items() if i["run_id"] == run["id"]]
     assert item["assignee"] == {"type": "user", "value": leaver}
 
@@ -115,8 +124,7 @@ def test_an_admin_sets_out_of_office_for_someone_and_their_personal_work_goes_to
     n = _suffix()
     admin_api = api("admin")
     away, stand_in = f"away_{n}", f"standin_{n}"
-    for username, display in ((away, f"Avery Away {n}"), (stand_in, f"Sid Standin {n}")):
-        admin_api.post("/api/users", {"username": username, "display_name": display, "password": DEMO_PASSWORD, "role": "member"})
+    _members(admin_api, {away: f"Avery Away {n}", stand_in: f"Sid Standin {n}"})
 
     admin = AdminPage(login_as("admin").new_page()).open("people")
     admin.person(away).get_by_role("button", name=f"Edit Avery Away {n}").click()
@@ -129,13 +137,7 @@ def test_an_admin_sets_out_of_office_for_someone_and_their_personal_work_goes_to
     admin.page.screenshot(path="/tmp/admin-out-of-office.png")
     assert admin_api.get(f"/api/users/{away}/out-of-office")["out_of_office"]["set_by"] == "ada"
 
-    key = unique_key("away")
-    document = one_stage(key, f"Away {n}")
-    step = next(node for node in document["nodes"] if node["id"] == "check")
-    step.update(label=f"Sign the form {n}", assignee={"type": "user", "value": away})
-    admin_api.create_orchestration(document)
-    admin_api.activate(key)
-    admin_api.start_run(key)
+    _personal_step(admin_api, f"Sign the form {n}", away)
     work = MyWorkPage(login_as(stand_in).new_page()).open()
     expect(work.row(f"Sign the form {n}")).to_contain_text(f"(for Avery Away {n})")
 
