@@ -33,7 +33,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields
 from marshmallow.validate import Equal, Length
 
 from runtime.actions import ActionRegistry, default_registry
-from runtime.durations import parse_duration
+from runtime.durations import MAX_YEARS, parse_duration
 from runtime.errors import ValidationIssue
 from runtime.expressions import Expression, ExpressionSyntaxError, compile_expression, unknown_roots
 from runtime.values import FORM_FIELD_TYPES, INPUT_TYPES, check_form_value, check_type
@@ -229,7 +229,9 @@ class _Duration(_Field):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         try:
             parse_duration(value)
-        except ValueError:
+        except ValueError as exc:
+            if isinstance(value, str) and "longer than" in str(exc):
+                raise ValidationError(f"must be at most {MAX_YEARS} years, not {_show(value)}") from None
             raise ValidationError(f"must be an ISO-8601 duration such as P2D, PT4H or P1M, not {_show(value)}") from None
         return value
 

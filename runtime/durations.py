@@ -11,6 +11,10 @@ _PATTERN = re.compile(
     r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
 )
+#: No duration in a document may be longer: anything near it is a typo, and far longer
+#: ones (P9999Y, P2147483648D) overflow the dates every run would compute with them.
+MAX_YEARS = 100
+_MAX = timedelta(days=366 * MAX_YEARS)
 
 
 @dataclass(frozen=True)
@@ -39,11 +43,19 @@ def parse_duration(text: str) -> Duration:
         raise ValueError(f"{text!r} is not an ISO-8601 duration such as P2D, PT4H or P1M")
     parts = {k: float(v) if k == "seconds" else int(v) for k, v in match.groupdict().items() if v is not None}
     months = parts.get("years", 0) * 12 + parts.get("months", 0)
-    delta = timedelta(
-        weeks=parts.get("weeks", 0),
-        days=parts.get("days", 0),
-        hours=parts.get("hours", 0),
-        minutes=parts.get("minutes", 0),
-        seconds=parts.get("seconds", 0),
-    )
+    too_long = ValueError(f"{text!r} is longer than {MAX_YEARS} years")
+    if months > MAX_YEARS * 12:
+        raise too_long
+    try:
+        delta = timedelta(
+            weeks=parts.get("weeks", 0),
+            days=parts.get("days", 0),
+            hours=parts.get("hours", 0),
+            minutes=parts.get("minutes", 0),
+            seconds=parts.get("seconds", 0),
+        )
+    except OverflowError:
+        raise too_long from None
+    if delta + timedelta(days=31 * months) > _MAX:
+        raise too_long
     return Duration(months=months, delta=delta, text=text)

@@ -62,7 +62,8 @@ class RecordTypeIn(StrictSchema):
 
     @validates("record_fields")
     def unique_names(self, value: list[dict[str, Any]], **_kwargs: Any) -> None:
-        names = [f["name"] for f in value]
+        # Items that did not load (``[null, null]``) have their own errors already.
+        names = [f["name"] for f in value if isinstance(f, dict) and "name" in f]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValidationError(f"field names must be unique: {', '.join(duplicates)}")

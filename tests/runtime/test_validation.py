@@ -576,6 +576,11 @@ BACKGROUND_AND_WAIT = [
     case("timer-empty", lambda d: node(d, "cooldown").update(timer={}), "cooldown", "timer", "needs exactly one of: duration, at"),
     case("timer-both", lambda d: node(d, "cooldown")["timer"].update(at="now"), "cooldown", "timer.at", "conflicts with `duration`"),
     case("timer-duration", lambda d: node(d, "cooldown")["timer"].update(duration="1d"), "cooldown", "timer.duration", "ISO-8601 duration"),
+    # Durations so long that every run start would overflow its dates (they used to pass).
+    case("timer-9999-years", lambda d: node(d, "cooldown")["timer"].update(duration="P9999Y"), "cooldown", "timer.duration", "at most 100 years"),
+    case("due-2147483648-days", lambda d: node(d, "review").update(due="P2147483648D"), "review", "due", "at most 100 years"),
+    case("backoff-101-years", lambda d: node(d, "notify")["retry"].update(backoff="P101Y"), "notify", "retry.backoff", "at most 100 years"),
+    case("escalation-huge-hours", lambda d: node(d, "review")["escalation"].update(after="PT9999999999H"), "review", "escalation.after", "at most 100 years"),
     case("timer-at-syntax", lambda d: node(d, "cooldown").update(timer={"at": "now +"}), "cooldown", "timer.at", "syntax", column=6),
     case("timer-at-undeclared-input", lambda d: node(d, "cooldown").update(timer={"at": "inputs.deadline"}), "cooldown", "timer.at", "no input 'deadline' is declared"),
     case("event-name-missing", lambda d: node(d, "payment")["event"].pop("name"), "payment", "event.name", "is required"),
