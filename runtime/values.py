@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from datetime import date, datetime
 from typing import Any, Mapping
 
@@ -82,7 +83,10 @@ def check_form_value(field: Mapping[str, Any], value: Any) -> str | None:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # math.isfinite() overflows on an int beyond a double's range; such an int is no number we keep.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return abs(value) <= sys.float_info.max if isinstance(value, int) else math.isfinite(value)
 
 
 def _is_integer(value: Any) -> bool:

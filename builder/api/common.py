@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, TypeVar
 
@@ -82,6 +83,16 @@ def _finite(text: str) -> float:
     return value
 
 
+def _whole(text: str) -> int:
+    value = int(text)
+    if abs(value) > _LARGEST:  # a 400-digit integer: no double holds it, and number checks overflow
+        raise ValueError(f"{text[:20]}... is out of range")
+    return value
+
+
+_LARGEST = int(sys.float_info.max)
+
+
 def _not_json(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
@@ -99,7 +110,7 @@ def _json(raw: bytes) -> Any:
     """Strict JSON: no NaN or Infinity, no numbers out of a double's range, bounded nesting
     (Python's json module accepts the first two and overflows the stack on the last)."""
     try:
-        payload = json.loads(raw, parse_float=_finite, parse_constant=_not_json)
+        payload = json.loads(raw, parse_float=_finite, parse_int=_whole, parse_constant=_not_json)
     except (ValueError, RecursionError):
         return None
     if _too_deep(payload):

@@ -1,5 +1,6 @@
 """Input that used to give a 500 is refused at the boundary with a clear 4xx (issue 12's
-findings): half a UTF-16 pair in any text, record-type fields that are not objects."""
+findings): half a UTF-16 pair in any text, record-type fields that are not objects, an
+integer no double can hold."""
 
 from __future__ import annotations
 
@@ -52,3 +53,12 @@ def test_record_type_fields_that_are_not_objects_are_a_422_and_nothing_is_stored
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["details"]["fields"] == {"0": {"_schema": ["Invalid input type."]}}
     assert "thing" not in [t["name"] for t in ada.get("/api/record-types").get_json()["items"]]
+
+
+def test_an_integer_no_double_can_hold_is_a_400_not_a_500(login):
+    ada = login("ada")
+    assert post(ada, "/api/record-types", {"name": "deal", "fields": [{"name": "amount", "type": "number"}]}).status_code == 201
+    response = ada.post("/api/records/deal", data='{"fields": {"amount": %s}}' % ("9" * 400), content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "malformed_json"
+    assert ada.get("/api/records/deal").get_json()["items"] == []
+    assert post(ada, "/api/records/deal", {"fields": {"amount": 10**300}}).status_code == 201  # big, but a number
