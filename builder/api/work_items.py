@@ -74,7 +74,8 @@ def list_work_items() -> Any:
         items = [i for i in items if i["orchestration"] == filters["orchestration"]]
     if "record" in filters:
         items = [i for i in items if i["record"] is not None and i["record"]["id"] == filters["record"]]
-    return jsonify(paginate(named_items(items), _sort_key))
+    page = paginate(items, _sort_key)
+    return jsonify({**page, "items": named_items(page["items"])})  # names for the page only
 
 
 def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

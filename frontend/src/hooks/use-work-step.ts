@@ -48,18 +48,33 @@ export function useWorkStep(itemId: string, me: string, onChange?: (notice: Noti
     changed.current?.(next);
   }, []);
 
-  const load = useCallback(async (): Promise<WorkItemDetail | null> => {
+  // What the page showed last (and whether this person completed it): a reload compares against it.
+  const current = useRef<{ item: WorkItemDetail | null | undefined; completedWith: string | null }>({ item, completedWith });
+  current.current = { ...current.current, item, completedWith };
+
+  /**
+   * Read the item again. With `judge`, a step the page showed open that a colleague has
+   * completed since is said so, whichever event or reload brought the news; returns
+   * whether it was said.
+   */
+  const load = useCallback(async (judge = false): Promise<boolean> => {
+    const before = current.current;
     try {
       const found = await getWorkItem(itemId);
+      current.current = { ...current.current, item: found };
       setItem(found);
       setError(null);
-      return found;
+      const wasOpen = before.item?.status === 'open' || before.item?.status === 'claimed';
+      if (judge && wasOpen && before.completedWith === null && found.status === 'completed' && found.completed_by !== me) {
+        say({ tone: 'problem', text: takenNotice(found) });
+        return true;
+      }
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 404) setItem(null);
       else setError(message(failure));
-      return null;
     }
-  }, [itemId]);
+    return false;
+  }, [itemId, me, say]);
 
   useEffect(() => {
     setItem(undefined);
@@ -68,22 +83,12 @@ export function useWorkStep(itemId: string, me: string, onChange?: (notice: Noti
     void load();
   }, [load]);
 
-  // Events can arrive before the item is read: keep what is needed to judge them in refs.
-  const current = useRef({ item, completedWith });
-  current.current = { item, completedWith };
-
   const onRunEvents = useCallback((events: RunEvent[]) => {
-    const taken = events.find((e) => e.type === 'work_item.completed' && e.data?.work_item === itemId && e.by !== me);
-    void load().then((now) => {
-      // Said only when the person had it open and it was not theirs to finish already.
-      const before = current.current;
-      if (taken && before.completedWith === null && (before.item?.status === 'open' || before.item?.status === 'claimed')) {
-        say({ tone: 'problem', text: takenNotice(now, taken.by) });
-      } else {
-        changed.current?.(undefined);
-      }
+    if (events.length === 0) return;
+    void load(true).then((said) => {
+      if (!said) changed.current?.(undefined);
     });
-  }, [itemId, me, load, say]);
+  }, [load]);
 
   const complete = useCallback(async (outcome: string, values: Record<string, unknown>, comment: string | null) => {
     const shown = current.current.item;

@@ -184,9 +184,9 @@ describe('one step', () => {
   });
 
   it('says who completed it first', () => {
-    expect(takenNotice({ ...item, completed_by: 'frank', completed_by_name: 'Frank Finance' }, 'frank'))
+    expect(takenNotice({ ...item, completed_by: 'frank', completed_by_name: 'Frank Finance' }))
       .toBe('Frank Finance completed this step meanwhile; there is nothing more for you to do on it.');
-    expect(takenNotice(null, 'frank')).toBe('frank completed this step meanwhile; there is nothing more for you to do on it.');
+    expect(takenNotice({ ...item, completed_by: 'frank', completed_by_name: null })).toBe('frank completed this step meanwhile; there is nothing more for you to do on it.');
   });
 
   it('labels outcomes by the form of the step that ended with them', () => {

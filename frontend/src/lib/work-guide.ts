@@ -331,9 +331,9 @@ export function conflictNotice(item: WorkItemDetail, now: WorkItem | null, me: s
   return `This step changed meanwhile and your answer was not recorded: ${reason}`;
 }
 
-/** What the page says when the run's events show a colleague completed the step the person has open. */
-export function takenNotice(now: WorkItem | null, by: string | null): string {
-  const who = now?.completed_by_name ?? now?.completed_by ?? by ?? 'Someone else';
+/** What the page says when a colleague completed the step the person has open. */
+export function takenNotice(now: WorkItem): string {
+  const who = now.completed_by_name ?? now.completed_by ?? 'Someone else';
   return `${who} completed this step meanwhile; there is nothing more for you to do on it.`;
 }
 

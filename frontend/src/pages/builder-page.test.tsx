@@ -59,8 +59,11 @@ describe('BuilderPage', () => {
     expect(screen.getByRole('button', { name: 'Test run' })).toBeTruthy();
     expect(screen.queryByRole('link', { name: 'Start run' })).toBeNull(); // a contract's save starts it
     // The template has no positions: the canvas laid it out, which is a change to save.
-    expect(flowStore.getState().nodes.find((n) => n.id === 'legal')?.position).not.toEqual({ x: 0, y: 0 });
-    expect(screen.getByRole('status').textContent).toContain('Unsaved changes');
+    // Layout runs in the background (elkjs), so a loaded machine may finish it after the heading shows.
+    await waitFor(() => {
+      expect(flowStore.getState().nodes.find((n) => n.id === 'legal')?.position).not.toEqual({ x: 0, y: 0 });
+      expect(screen.getByRole('status').textContent).toContain('Unsaved changes');
+    }, { timeout: 10_000 });
     expect(flowStore.temporal.getState().pastStates).toHaveLength(0);
 
     fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
