@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
@@ -33,9 +34,11 @@ from marshmallow import RAISE, Schema, ValidationError, fields
 from marshmallow.validate import Equal, Length
 
 from runtime.actions import ActionRegistry, default_registry
-from runtime.durations import MAX_YEARS, parse_duration
+from runtime.durations import MAX_YEARS, moment_problem, parse_duration
 from runtime.errors import ValidationIssue
-from runtime.expressions import Expression, ExpressionSyntaxError, compile_expression, unknown_roots
+from runtime import limits
+from runtime.expression_cost import estimate
+from runtime.expressions import Expression, ExpressionError, ExpressionSyntaxError, compile_expression, unknown_roots
 from runtime.values import FORM_FIELD_TYPES, INPUT_TYPES, check_form_value, check_type
 
 __all__ = ["Checked", "check", "validate", "NODE_TYPES", "STEP_TYPES"]
@@ -81,25 +84,28 @@ class Checked:
         return not any(issue.severity == "error" for issue in self.issues)
 
 
-def check(document: Any, *, actions: ActionRegistry | None = None) -> Checked:
+def check(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None) -> Checked:
     """Check an orchestration document completely.
 
     Args:
         document: The decoded JSON document, of any shape.
         actions: The registry background steps are checked against; default: the
             built-in actions (without plug-ins).
+        now: When given, a constant timer ``at`` time must be within
+            ``MAX_YEARS`` years of it (the runtime checks computed ones as it starts
+            the timer).
 
     Returns:
         The issues found and the compiled expressions.
     """
-    checker = _Checker(document, actions if actions is not None else _builtin_actions())
+    checker = _Checker(document, actions if actions is not None else _builtin_actions(), now)
     checker.run()
     return checker.result()
 
 
-def validate(document: Any, *, actions: ActionRegistry | None = None) -> list[ValidationIssue]:
+def validate(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None) -> list[ValidationIssue]:
     """The issues of :func:`check`: errors and warnings, in document order."""
-    return check(document, actions=actions).issues
+    return check(document, actions=actions, now=now).issues
 
 
 _BUILTIN_ACTIONS: ActionRegistry | None = None
@@ -604,9 +610,10 @@ class _Finding:
 class _Checker:
     """One validation pass over one document; use :func:`check`."""
 
-    def __init__(self, document: Any, actions: ActionRegistry):
+    def __init__(self, document: Any, actions: ActionRegistry, now: datetime | None = None):
         self.document = document
         self.actions = actions
+        self.now = now
         self.findings: list[_Finding] = []
         self.compiled: dict[Path, Expression] = {}
         self.top: dict[str, Any] = {}
@@ -835,6 +842,7 @@ class _Checker:
             self.error(path, exc.message, column=exc.column)
             return None
         self.compiled[path] = expression
+        self._check_cost(path, source)
         for name in unknown_roots(expression, scope):
             self.error(path, self._unknown_root_message(name, scope))
         for root, name in sorted(expression.members):
@@ -843,6 +851,36 @@ class _Checker:
                 if problem:
                     self.error(path, f"`{root}.{name}`: {problem}")
         return expression
+
+    def _check_cost(self, path: Path, source: str) -> None:
+        """Refuse an expression that could run too long (ARCHITECTURE §2 "Expressions and limits")."""
+        budget = limits.current().expression_budget
+        cost = estimate(source, scalars=self._scalars())
+        if cost.total <= budget:
+            return
+        line = source.count("\n", 0, cost.offset) + 1
+        column = cost.offset - (source.rfind("\n", 0, cost.offset) + 1) + 1
+        where = f"line {line}, column {column}" if line > 1 else f"column {column}"
+        if cost.macro is not None:
+            nested = f"{cost.depth} nested comprehensions" if cost.depth > 1 else "a comprehension"
+            cause = f"`.{cost.macro}()` at {where} starts {nested}, each repeated for every item of a list of up to {limits.current().max_list_items:,}"
+        else:
+            cause = f"the costliest part is at {where}"
+        self.error(
+            path,
+            f"could cost up to {cost.total:,} steps to evaluate, over the budget of {budget:,}: {cause}; "
+            "nest fewer comprehensions or compare fewer whole lists",
+            column=column,
+        )
+
+    def _scalars(self) -> frozenset[tuple[str, str]]:
+        """(root, name) of inputs and variables declared of a type that holds no list or map."""
+        found = set()
+        for section, root in (("inputs", "inputs"), ("variables", "vars")):
+            for entry in self.document.get(section) or []:
+                if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry.get("type") in INPUT_TYPES and entry["type"] not in ("list", "map"):
+                    found.add((root, entry["name"]))
+        return frozenset(found)
 
     @staticmethod
     def _unknown_root_message(name: str, scope: frozenset[str]) -> str:
@@ -1064,7 +1102,20 @@ class _Checker:
         elif "duration" in timer and "at" in timer:
             self.error(node.at("timer", "at"), "conflicts with `duration`: a timer has exactly one of duration, at")
         elif "at" in timer:
-            self.compile(node.at("timer", "at"), timer["at"], SCOPE)
+            expression = self.compile(node.at("timer", "at"), timer["at"], SCOPE)
+            if expression is not None and not expression.roots:
+                self._check_constant_moment(node.at("timer", "at"), expression)
+
+    def _check_constant_moment(self, path: Path, expression: Expression) -> None:
+        """An ``at`` that names nothing in scope is the same time for every run: check it now."""
+        try:
+            value = expression.evaluate({})
+        except ExpressionError as exc:
+            self.error(path, f"does not give a time: {exc}")
+            return
+        problem = moment_problem(value, self.now)
+        if problem:
+            self.error(path, problem)
 
     def _check_decision(self, node: _Item) -> None:
         outcomes = node.raw.get("outcomes", [])

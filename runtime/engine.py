@@ -24,7 +24,10 @@ from typing import Any, Callable, Collection, Iterable, Mapping
 from runtime.actions import ActionContext, ActionFailed, ActionRegistry, Pending, default_registry
 from runtime.clock import Clock, ManualClock, SystemClock
 from runtime.directory import Directory, InMemoryDirectory
+from runtime.durations import moment_problem
 from runtime.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound
+from runtime.limits import describe as describe_size
+from runtime.limits import size_problem
 from runtime.expressions import Expression, ExpressionError, make_scope
 from runtime.model import (
     OPEN_STEP,
@@ -295,6 +298,9 @@ class Engine:
                 problem = check_type(var.type, inputs[var.name])
                 if problem:
                     errors[var.name] = problem
+                elif too_big := size_problem(inputs[var.name]):
+                    where, message = describe_size(var.name, too_big)
+                    errors[where] = message
                 values[var.name] = _json_copy(inputs[var.name])
             elif var.has_default:
                 values[var.name] = var.default
@@ -591,6 +597,10 @@ class Engine:
         """
         if not isinstance(name, str) or not name:
             raise InvalidInput("event name must be a non-empty string")
+        for part, value in (("payload", payload or {}), ("correlation", correlation)):
+            if too_big := size_problem(value):
+                where, message = describe_size(part, too_big)
+                raise InvalidInput(f"{where} {message}", {where: [message]})
         body = _json_copy(dict(payload or {}))
         correlation = _json_copy(correlation)
 
@@ -1031,7 +1041,7 @@ class Engine:
                 due = step.timer_duration.after(c.now)
             else:
                 assert step.timer_at is not None
-                due = _timestamp(self._value(c, step.timer_at, step.id, "timer.at"), step.id)
+                due = _timestamp(self._value(c, step.timer_at, step.id, "timer.at"), step.id, c.now)
             c.add(Timer(_new_id(), c.run.id, "wait", step.id, step_run.visit, due))
         elif step.event_name is not None:
             key = None
@@ -1213,6 +1223,9 @@ class Engine:
                 problem = check_type(var.type, _plain(value))
                 if problem:
                     raise _RunError(step.id, f"set.{name}", f"variable {name!r} {problem}, got {value!r}")
+                if too_big := size_problem(_plain(value)):
+                    where, message = describe_size(name, too_big)
+                    raise _RunError(step.id, f"set.{name}", f"variable {where} {message}")
         c.run.vars = {**c.run.vars, **{k: _plain(v) for k, v in values.items()}}
         c.touch(c.run)
         self._event(c, "variables.set", node=step.id, data={"values": {k: _plain(v) for k, v in values.items()}})
@@ -1430,17 +1443,23 @@ class Engine:
     def _check_record_fields(self, tx: Transaction, object: str, values: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         if not isinstance(object, str) or not object:
             raise InvalidInput("record type must be a non-empty string")
+        errors: dict[str, str] = {}
+        for name, value in values.items():
+            if too_big := size_problem(value):
+                where, message = describe_size(str(name), too_big)
+                errors[where] = message
         record_type = tx.get(RecordType, object)
         if record_type is None:
+            if errors:
+                raise InvalidInput(f"the fields of the {object} record are too large", {"fields": errors})
             return values
         declared = {f["name"]: f for f in record_type.fields}
-        errors: dict[str, str] = {}
         for name, value in values.items():
             spec = declared.get(name)
             if spec is None:
                 errors[name] = f"is not a field of {object}"
             elif value is not None and (problem := check_type(spec["type"], value)):
-                errors[name] = problem
+                errors.setdefault(name, problem)
         if not partial:
             for name, spec in declared.items():
                 if spec.get("required") and values.get(name) is None:
@@ -1844,17 +1863,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _timestamp(value: Any, node: str) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if parsed.tzinfo is not None:
-                return parsed
-        except ValueError:
-            pass
-    raise _RunError(node, "timer.at", f"timer.at gave {value!r}, not a timestamp")
+def _timestamp(value: Any, node: str, now: datetime) -> datetime:
+    problem = moment_problem(value, now)
+    if problem:
+        raise _RunError(node, "timer.at", f"timer.at {problem}")
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
 
 
 def _event_view(e: RunEvent) -> dict[str, Any]:

@@ -20,7 +20,8 @@ _POSITION = re.compile(r"<input>:(\d+):(\d+):\s*(.*)")
 _STRING_LITERAL = re.compile(r"""(?s)[rRbB]*('''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")""")
 _MEMBER = re.compile(r"(?<![\w.])(steps|stages|inputs|vars)\s*\.\s*([A-Za-z_]\w*)")
 _ROOT = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*\()")
-_MAX_SOURCE = 4000
+#: Characters in one expression.
+MAX_SOURCE = 4000
 
 
 class ExpressionSyntaxError(ValueError):
@@ -63,8 +64,8 @@ def compile_expression(source: str) -> Expression:
         raise ExpressionSyntaxError("must be a CEL expression (a string)")
     if not source.strip():
         raise ExpressionSyntaxError("must not be empty")
-    if len(source) > _MAX_SOURCE:
-        raise ExpressionSyntaxError(f"is longer than {_MAX_SOURCE} characters")
+    if len(source) > MAX_SOURCE:
+        raise ExpressionSyntaxError(f"is longer than {MAX_SOURCE} characters")
     try:
         program = cel.compile(source)
     except Exception as exc:

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Expression cost: the slowest evaluation an expression within the budget can take.
+
+A benchmark, not a test: it prints figures and never asserts a wall-clock time.
+
+CEL runs in Rust without an interrupt, so Overture bounds an evaluation statically
+(ARCHITECTURE §2 "Expressions and limits"): values are capped (runtime/limits.py)
+and an expression whose estimated cost (runtime/expression_cost.py) is over the
+budget is refused when the document is validated. This script checks the bound
+holds in practice. For each family of costly expressions (nested comprehensions,
+``map`` and ``filter``, which cel rebuilds their list for at each step, membership
+tests and equality of whole lists in a loop, selections that copy a list in a loop,
+chains of list concatenation), it grows the expression's parameter to the largest
+value the budget accepts, fills the scope with the worst data the caps allow (every
+list as long as OVERTURE_MAX_LIST_ITEMS), and times the evaluation (best of
+``--repeat``). Figures: estimated cost, time, and nanoseconds per cost unit; the
+last line is the worst time, which is what one evaluation can hold a worker for.
+
+    .venv/bin/python bench/expression_cost.py
+    OVERTURE_EXPRESSION_BUDGET=4000000 .venv/bin/python bench/expression_cost.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any, Callable
+
+from runtime import limits as limits_module
+from runtime.expression_cost import estimate
+from runtime.expressions import MAX_SOURCE, compile_expression, make_scope
+
+
+def _literal(count: int) -> str:
+    return "[" + ", ".join(str(n) for n in range(count)) + "]"
+
+
+def _families(size: int) -> dict[str, Callable[[int], str]]:
+    """Expression families with one growing parameter ``n``."""
+    return {
+        "nested all over a literal of n items (x3)": lambda n: f"{_literal(n)}.all(a, {_literal(n)}.all(b, {_literal(n)}.all(c, a + b + c >= 0)))",
+        "map over the input": lambda n: "inputs.items.map(x, x * 2).size() >= 0",
+        "membership in the input, loop of n": lambda n: f"{_literal(n)}.all(x, !(x + 1000000 in inputs.items))",
+        "list equality, loop of n": lambda n: f"{_literal(n)}.all(x, inputs.items == inputs.other)",
+        "selection copying a list, loop of n": lambda n: f"{_literal(n)}.all(x, size(inputs.nested.items) > 0)",
+        "chain of n list concatenations": lambda n: "size(" + " + ".join(["inputs.items"] * n) + ") > 0",
+        "list literal of n lists in a loop": lambda n: f"[{', '.join(['inputs.items'] * n)}].all(x, size(x) > 0)",
+    }
+
+
+def _fits(source: str, budget: int) -> bool:
+    return len(source) <= MAX_SOURCE and estimate(source).total <= budget
+
+
+def _largest(build: Callable[[int], str], budget: int) -> int:
+    """The largest ``n`` whose expression is accepted (cost and length), by doubling then bisecting; 0 if none."""
+    if not _fits(build(1), budget):
+        return 0
+    low, high = 1, 2
+    while _fits(build(high), budget) and high < 1 << 20:
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _fits(build(middle), budget):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _time(source: str, scope: dict[str, Any], repeat: int) -> float:
+    expression = compile_expression(source)
+    context = make_scope(scope)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        expression.evaluate(context)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3, help="evaluations per expression; the best is kept (3)")
+    args = parser.parse_args()
+    limits = limits_module.current()
+    size = limits.max_list_items
+    items = list(range(size))
+    scope = {"inputs": {"items": items, "other": list(items), "nested": {"items": items}}}
+    print(f"budget {limits.expression_budget:,} units; lists of {size:,} items (OVERTURE_MAX_LIST_ITEMS)")
+    print(f"{'family':48} {'n':>6} {'cost':>12} {'ms':>9} {'ns/unit':>8}")
+    worst = 0.0
+    for name, build in _families(size).items():
+        n = _largest(build, limits.expression_budget)
+        if n == 0:
+            print(f"{name:48} {'-':>6} {'refused even with n = 1':>31}")
+            continue
+        source = build(n)
+        cost = estimate(source).total
+        seconds = _time(source, scope, args.repeat)
+        worst = max(worst, seconds)
+        print(f"{name:48} {n:>6} {cost:>12,} {seconds * 1000:>9.1f} {seconds * 1e9 / cost:>8.1f}")
+    print(f"worst evaluation within the budget: {worst * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

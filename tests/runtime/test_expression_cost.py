@@ -1,0 +1,156 @@
+"""Static cost of expressions (ARCHITECTURE §2 "Expressions and limits"): costly ones are
+refused at validation with node, field and column; the estimator is checked with hypothesis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runtime import limits
+from runtime.document import validate
+from runtime.expression_cost import STEP, estimate, tokenize
+from runtime.expressions import compile_expression
+
+LIMITS = limits.Limits()
+TEN = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"
+SEVEN_NESTED = (f"{TEN}.all(a, {TEN}.all(b, {TEN}.all(c, {TEN}.all(d, "
+                f"{TEN}.all(e, {TEN}.all(f, {TEN}.all(g, true)))))))")
+ALL_DISTINCT = "inputs.items.all(x, inputs.items.exists_one(y, y == x))"
+
+
+def decision(condition: str, inputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "format": 1, "key": "costly", "label": "Costly",
+        "inputs": inputs if inputs is not None else [{"name": "items", "type": "list"}, {"name": "amount", "type": "number"}],
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {"id": "size", "type": "decision", "label": "Check",
+             "outcomes": [{"id": "cheap", "label": "Cheap", "condition": "inputs.amount > 1"},
+                          {"id": "big", "label": "Big", "condition": condition}]},
+            {"id": "done", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "source": "start", "target": "size"},
+            {"id": "e2", "source": "size", "target": "done", "outcome": "cheap"},
+            {"id": "e3", "source": "size", "target": "done", "outcome": "big"},
+            {"id": "e4", "source": "size", "target": "done", "outcome": "default"},
+        ],
+    }
+
+
+def errors(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [i.to_dict() for i in validate(document) if i.severity == "error"]
+
+
+def test_seven_nested_all_over_ten_items_is_refused_with_node_field_and_column():
+    found = errors(decision(SEVEN_NESTED))
+    assert len(found) == 1
+    issue = found[0]
+    assert (issue["node"], issue["field"], issue["column"]) == ("size", "outcomes[1].condition", len(TEN) + 1)
+    assert "over the budget of 3,000,000" in issue["message"]
+    assert f"`.all()` at column {len(TEN) + 1} starts 7 nested comprehensions" in issue["message"]
+
+
+def test_all_distinct_over_a_list_input_is_refused_at_validation():
+    found = errors(decision(ALL_DISTINCT))
+    assert [(i["node"], i["field"], i["column"]) for i in found] == [("size", "outcomes[1].condition", 13)]
+    assert "2 nested comprehensions" in found[0]["message"]
+
+
+def test_the_column_of_a_comprehension_on_a_later_line_is_on_its_line():
+    found = errors(decision("inputs.amount > 1 ||\n  " + ALL_DISTINCT))
+    assert found[0]["column"] == 15 and "line 2, column 15" in found[0]["message"]
+
+
+def test_usual_expressions_stay_well_within_the_budget():
+    usual = [
+        "inputs.amount >= 50000",
+        "record.status == 'submitted' && record.amount > 1000",
+        "inputs.items.all(x, x.amount > inputs.amount)",
+        "inputs.items.exists(x, x.sku == 'A-1')",
+        "inputs.items.map(x, x.amount).size() > 0",
+        "inputs.items.filter(x, x.amount > 10).size() < 3",
+        "steps.review.outcome == 'approve' && stages.legal.visits < 3",
+        "size(inputs.items) <= 20",
+    ]
+    for source in usual:
+        assert not [i for i in errors(decision(source)) if "budget" in i["message"]], source
+
+
+def test_a_smaller_budget_is_honoured(monkeypatch):
+    limits.use(limits.Limits(expression_budget=1_000))
+    try:
+        assert errors(decision("inputs.items.all(x, x > 1)"))
+    finally:
+        limits.use(None)
+    assert errors(decision("inputs.items.all(x, x > 1)")) == []
+
+
+def test_an_input_declared_a_number_is_cheap_to_read_in_a_loop():
+    loop = "inputs.items.all(x, x > inputs.amount)"
+    as_number = estimate(loop, limits=LIMITS, scalars=frozenset({("inputs", "amount")})).total
+    unknown = estimate(loop, limits=LIMITS).total
+    assert unknown - as_number >= LIMITS.max_list_items * (LIMITS.max_list_items - 1)
+
+
+# ---- hypothesis: the estimator
+
+identifiers = st.sampled_from(["inputs.items", "vars.list", "record.lines", "event.payload.rows"])
+scalar_bodies = st.sampled_from(["true", "v > 1", "v == 'a'", "v.amount < 10", "size(v) > 0"])
+macros = st.sampled_from(["all", "exists", "exists_one", "map", "filter"])
+
+
+@st.composite
+def nested(draw: Any) -> tuple[str, int]:
+    """A chain of comprehensions over collections of unknown size, and its depth."""
+    depth = draw(st.integers(min_value=1, max_value=4))
+    body = draw(scalar_bodies).replace("v", f"v{depth - 1}")
+    for level in reversed(range(depth)):
+        body = f"{draw(identifiers)}.{draw(macros)}(v{level}, {body})"
+        if draw(st.booleans()):
+            body = f"({body}) == true" if draw(st.booleans()) else f"size([{body}]) > 0"
+    return body, depth
+
+
+@settings(max_examples=60, deadline=None)
+@given(nested())
+def test_cost_grows_with_the_size_cap_to_the_power_of_the_nesting(case):
+    source, depth = case
+    compile_expression(source)  # the generator writes real CEL
+    assert estimate(source, limits=LIMITS).total >= STEP * LIMITS.max_list_items ** depth
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abc.,()[]{} '\"\\all(exists_one")), max_size=40))
+def test_text_inside_a_string_literal_costs_as_any_string(text):
+    quoted = "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", " ") + "'"
+    plain = estimate("inputs.items.exists(x, x.name == 'z')", limits=LIMITS).total
+    assert estimate(f"inputs.items.exists(x, x.name == {quoted})", limits=LIMITS).total == plain
+
+
+@settings(max_examples=60, deadline=None)
+@given(nested(), st.integers(min_value=1, max_value=12))
+def test_a_literal_receiver_counts_its_items_not_the_cap(case, count):
+    source, depth = case
+    literal = "[" + ", ".join(str(n) for n in range(count)) + "]"
+    over_literal = f"{literal}.all(w, {source})"
+    over_input = f"inputs.items.all(w, {source})"
+    compile_expression(over_literal)
+    assert estimate(over_literal, limits=LIMITS).total < estimate(over_input, limits=LIMITS).total
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_gets_an_estimate_without_failing(text):
+    cost = estimate(text, limits=LIMITS)
+    assert cost.total >= len(tokenize(text)) and 0 <= cost.offset <= max(len(text) - 1, 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["1", "x", "inputs.items", "'s'", "(a + b)"]), min_size=1, max_size=8))
+def test_adding_a_term_never_lowers_the_cost(terms):
+    shorter = " + ".join(terms)
+    longer = shorter + " + inputs.items"
+    assert estimate(longer, limits=LIMITS).total > estimate(shorter, limits=LIMITS).total
