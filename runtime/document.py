@@ -863,12 +863,12 @@ class _Checker:
         where = f"line {line}, column {column}" if line > 1 else f"column {column}"
         if cost.macro is not None:
             nested = f"{cost.depth} nested comprehensions" if cost.depth > 1 else "a comprehension"
-            cause = f"`.{cost.macro}()` at {where} starts {nested}, each repeated for every item of a list of up to {limits.current().max_list_items:,}"
+            cause = f"`.{cost.macro}()` at {where} starts {nested}, each repeating what is inside it for every item of its list"
         else:
             cause = f"the costliest part is at {where}"
         self.error(
             path,
-            f"could cost up to {cost.total:,} steps to evaluate, over the budget of {budget:,}: {cause}; "
+            f"could take up to {cost.total:,} operations to evaluate, over the budget of {budget:,}: {cause}; "
             "nest fewer comprehensions or compare fewer whole lists",
             column=column,
         )

@@ -885,7 +885,7 @@ class Engine:
                     self._apply_variables(c, step, context.variables)
                 except _RunError as exc:
                     self._run_error(c, exc)
-                self._complete_step(c, step, outputs=result if isinstance(result, dict) else {})
+                self._complete_step(c, step, outputs=self._action_outputs(c, step, result))
             self._advance(c)
             self._flush(c)
             return
@@ -1094,7 +1094,17 @@ class Engine:
             self._apply_variables(c, step, context.variables)
         except _RunError as exc:
             self._run_error(c, exc)
-        self._complete_step(c, step, outputs=result if isinstance(result, dict) else {})
+        self._complete_step(c, step, outputs=self._action_outputs(c, step, result))
+
+    def _action_outputs(self, c: _RunContext, step: Step, result: Any) -> dict[str, Any]:
+        """An action's result as the step's outputs; one over the size caps is not kept and puts the run in error."""
+        if not isinstance(result, dict):
+            return {}
+        if too_big := size_problem(result):
+            where, message = describe_size("outputs", too_big)
+            self._run_error(c, _RunError(step.id, "outputs", f"the result of action {step.action}: {where} {message}"))
+            return {}
+        return result
 
     def _enqueue(self, c: _RunContext, step: Step, step_run: StepRun, inputs: dict[str, Any], attempt: int, when: datetime) -> None:
         step_run.attempts = attempt
@@ -1801,6 +1811,9 @@ def _check_form(step: Step, outcome: str | None, values: Mapping[str, Any] | Non
         problem = check_form_value({"type": f.type, "options": list(f.options)}, value)
         if problem:
             errors[f.name] = problem
+        elif too_big := size_problem(value):
+            where, message = describe_size(f.name, too_big)
+            errors[where] = message
         else:
             clean[f.name] = _json_copy(value)
     if errors:

@@ -132,8 +132,9 @@ class _Estimate:
     def __init__(self, tokens: list[Token], limits: Limits, scalars: frozenset[tuple[str, str]]):
         self.tokens, self.limits, self.scalars = tokens, limits, scalars
         self.size = limits.max_list_items
-        self.closing = _match_brackets(tokens)
+        self.closing, self.enclosing = _match_brackets(tokens)
         self.opening = {close: open_ for open_, close in self.closing.items()}
+        self.chain_starts: dict[int, int] = {}
         self.pluses = sum(1 for t in tokens if _is(t, "+"))
         self.comprehensions: list[_Comprehension] = []
         self.bound: set[str] = set()
@@ -161,7 +162,7 @@ class _Estimate:
         close = self.closing[index + 1]
         variable_token = _at(tokens, index + 2)
         variable = variable_token.text if variable_token is not None and variable_token.kind == "ident" else None
-        comma = next((k for k in range(index + 2, close) if _is(tokens[k], ",") and self._top_level(index + 2, k)), None)
+        comma = next((k for k in range(index + 2, close) if _is(tokens[k], ",") and self.enclosing[k] == index + 1), None)
         body_start = comma + 1 if comma is not None else close
         reads_item = variable is not None and any(
             tokens[k].kind == "ident" and tokens[k].text == variable and (_is(_at(tokens, k + 1), ".") or _is(_at(tokens, k + 1), "["))
@@ -169,22 +170,20 @@ class _Estimate:
         )
         return _Comprehension(index, token.text, variable, body_start, close, self._receiver_range(index - 2), reads_item)
 
-    def _top_level(self, start: int, target: int) -> bool:
-        """No bracket opened between ``start`` and ``target`` is still open at ``target``."""
-        index = start
-        while index < target:
-            if self.tokens[index].kind == "punct" and self.tokens[index].text in _OPEN:
-                index = self.closing[index]
-                if index >= target:
-                    return False
-            index += 1
-        return True
-
     def _chain_start(self, end: int) -> int:
-        """Index of the first token of the postfix chain ending at ``end`` (``a.b[c](d)``)."""
+        """Index of the first token of the postfix chain ending at ``end`` (``a.b[c](d)``).
+
+        Every position walked through has the same start: remembered, so that the
+        selections of a long chain cost linear time, not quadratic.
+        """
         tokens = self.tokens
         index = end
+        walked = []
         while index > 0:
+            if index in self.chain_starts:
+                index = self.chain_starts[index]
+                break
+            walked.append(index)
             token = tokens[index]
             if token.kind == "punct" and token.text in _CLOSE:
                 index = self.opening.get(index, index)
@@ -194,8 +193,11 @@ class _Estimate:
             if _is(_at(tokens, index - 1), ".") or _is(_at(tokens, index - 1), "?."):
                 index -= 2
                 continue
-            return index
-        return max(index, 0)
+            break
+        start = max(index, 0)
+        for position in walked:
+            self.chain_starts[position] = start
+        return start
 
     def _receiver_range(self, end: int) -> int:
         if end < 0:
@@ -205,7 +207,7 @@ class _Estimate:
         if first.kind == "punct" and first.text in ("[", "{") and self.closing.get(start) == end:
             if end == start + 1:
                 return 0
-            commas = sum(1 for k in range(start + 1, end) if _is(self.tokens[k], ",") and self._top_level(start + 1, k))
+            commas = sum(1 for k in range(start + 1, end) if _is(self.tokens[k], ",") and self.enclosing[k] == start)
             return commas + (0 if _is(self.tokens[end - 1], ",") else 1)
         pluses = sum(1 for k in range(start, end + 1) if _is(self.tokens[k], "+"))
         return self.size * (1 + pluses)
@@ -283,18 +285,8 @@ class _Estimate:
 
     def _in_literal(self, comma: int) -> bool:
         """The comma separates elements of a list or map literal."""
-        depth = 0
-        for k in range(comma - 1, -1, -1):
-            token = self.tokens[k]
-            if token.kind != "punct":
-                continue
-            if token.text in _CLOSE:
-                depth += 1
-            elif token.text in _OPEN:
-                if depth == 0:
-                    return token.text in ("[", "{") and not _ends_operand(_at(self.tokens, k - 1))
-                depth -= 1
-        return False
+        bracket = self.enclosing[comma]
+        return bracket >= 0 and self.tokens[bracket].text in ("[", "{") and not _ends_operand(_at(self.tokens, bracket - 1))
 
     def _locate(self, charges: list[int]) -> Cost:
         total = sum(charges)
@@ -302,28 +294,32 @@ class _Estimate:
             return Cost(total, 0, 0, None)
         comps = self.comprehensions
         nesting = {c.index: sum(1 for o in comps if o.holds(c.index)) for c in comps}
+        running = [0]
+        for charge in charges:
+            running.append(running[-1] + charge)
         for comp in comps:  # in source order: outermost first
-            if charges[comp.index] + sum(charges[comp.body_start : comp.body_end + 1]) > self.limits.expression_budget:
+            if charges[comp.index] + running[comp.body_end + 1] - running[comp.body_start] > self.limits.expression_budget:
                 depth = max(nesting[c.index] - nesting[comp.index] + 1 for c in comps if c is comp or comp.holds(c.index))
                 return Cost(total, self.tokens[comp.index - 1].offset, depth, comp.macro)
         costliest = max(range(len(self.tokens)), key=lambda k: charges[k])
         return Cost(total, self.tokens[costliest].offset, 0, None)
 
 
-def _match_brackets(tokens: list[Token]) -> dict[int, int]:
-    """Opening bracket index → closing index; an unclosed one closes at the end."""
+def _match_brackets(tokens: list[Token]) -> tuple[dict[int, int], list[int]]:
+    """Opening bracket → its closing bracket (an unclosed one closes at the end), and for
+    each token the innermost bracket open around it (-1: none)."""
     closing: dict[int, int] = {}
+    enclosing: list[int] = []
     stack: list[int] = []
     for index, token in enumerate(tokens):
-        if token.kind != "punct":
-            continue
-        if token.text in _OPEN:
-            stack.append(index)
-        elif token.text in _CLOSE and stack and tokens[stack[-1]].text == _CLOSE[token.text]:
+        if token.kind == "punct" and token.text in _CLOSE and stack and tokens[stack[-1]].text == _CLOSE[token.text]:
             closing[stack.pop()] = index
+        enclosing.append(stack[-1] if stack else -1)
+        if token.kind == "punct" and token.text in _OPEN:
+            stack.append(index)
     for index in stack:
         closing[index] = len(tokens) - 1
-    return closing
+    return closing, enclosing
 
 
 def _is(token: Token | None, text: str) -> bool:
