@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from runtime import limits as limits_module
@@ -35,33 +36,54 @@ def _literal(count: int) -> str:
     return "[" + ", ".join(str(n) for n in range(count)) + "]"
 
 
-def _families(size: int) -> dict[str, Callable[[int], str]]:
-    """Expression families with one growing parameter ``n``."""
+@dataclass(frozen=True)
+class Family:
+    """Expressions with one growing parameter ``n``; ``sizes`` and ``scope`` may depend on it."""
+
+    build: Callable[[int], str]
+    sizes: Callable[[int], dict[tuple[str, str], int]] = lambda n: {}
+    scope: Callable[[int], dict[str, Any]] | None = None
+
+
+def _distinct_items(n: int, total: int) -> list[list[int]]:
+    """``n`` lists that differ only in their last value, all values together within ``total``."""
+    length = max(total // max(n, 1) - 1, 1)
+    return [[0] * (length - 1) + [k] for k in range(n)]
+
+
+def _families(limits: limits_module.Limits) -> dict[str, Family]:
     return {
-        "nested all over a literal of n items (x3)": lambda n: f"{_literal(n)}.all(a, {_literal(n)}.all(b, {_literal(n)}.all(c, a + b + c >= 0)))",
-        "map over the input": lambda n: "inputs.items.map(x, x * 2).size() >= 0",
-        "membership in the input, loop of n": lambda n: f"{_literal(n)}.all(x, !(x + 1000000 in inputs.items))",
-        "list equality, loop of n": lambda n: f"{_literal(n)}.all(x, inputs.items == inputs.other)",
-        "selection copying a list, loop of n": lambda n: f"{_literal(n)}.all(x, size(inputs.nested.items) > 0)",
-        "chain of n list concatenations": lambda n: "size(" + " + ".join(["inputs.items"] * n) + ") > 0",
-        "list literal of n lists in a loop": lambda n: f"[{', '.join(['inputs.items'] * n)}].all(x, size(x) > 0)",
+        "nested all over a literal of n items (x3)": Family(lambda n: f"{_literal(n)}.all(a, {_literal(n)}.all(b, {_literal(n)}.all(c, a + b + c >= 0)))"),
+        "map over the input": Family(lambda n: "inputs.items.map(x, x * 2).size() >= 0"),
+        "membership in the input, loop of n": Family(lambda n: f"{_literal(n)}.all(x, !(x + 1000000 in inputs.items))"),
+        "list equality, loop of n": Family(lambda n: f"{_literal(n)}.all(x, inputs.items == inputs.other)"),
+        "selection copying a list, loop of n": Family(lambda n: f"{_literal(n)}.all(x, size(inputs.nested.items) > 0)"),
+        "chain of n list concatenations": Family(lambda n: "size(" + " + ".join(["inputs.items"] * n) + ") > 0"),
+        "list literal of n lists in a loop": Family(lambda n: f"[{', '.join(['inputs.items'] * n)}].all(x, size(x) > 0)"),
+        "all distinct, n long lists (max_items n)": Family(
+            lambda n: "inputs.items.all(x, inputs.items.exists_one(y, y == x))",
+            sizes=lambda n: {("inputs", "items"): n},
+            scope=lambda n: {"inputs": {"items": _distinct_items(n, limits.max_value_items)}},
+        ),
     }
 
 
-def _fits(source: str, budget: int) -> bool:
-    return len(source) <= MAX_SOURCE and estimate(source).total <= budget
+def _fits(family: Family, n: int, budget: int) -> bool:
+    source = family.build(n)
+    return len(source) <= MAX_SOURCE and estimate(source, sizes=family.sizes(n)).total <= budget
 
 
-def _largest(build: Callable[[int], str], budget: int) -> int:
-    """The largest ``n`` whose expression is accepted (cost and length), by doubling then bisecting; 0 if none."""
-    if not _fits(build(1), budget):
+def _largest(family: Family, budget: int, ceiling: int) -> int:
+    """The largest ``n`` up to ``ceiling`` that is accepted (cost and length), by doubling then bisecting; 0 if none."""
+    if not _fits(family, 1, budget):
         return 0
     low, high = 1, 2
-    while _fits(build(high), budget) and high < 1 << 20:
+    while high <= ceiling and _fits(family, high, budget):
         low, high = high, high * 2
+    high = min(high, ceiling + 1)
     while high - low > 1:
         middle = (low + high) // 2
-        if _fits(build(middle), budget):
+        if _fits(family, middle, budget):
             low = middle
         else:
             high = middle
@@ -86,20 +108,21 @@ def main() -> None:
     limits = limits_module.current()
     size = limits.max_list_items
     items = list(range(size))
-    scope = {"inputs": {"items": items, "other": list(items), "nested": {"items": items}}}
+    full = {"inputs": {"items": items, "other": list(items), "nested": {"items": items}}}
     print(f"budget {limits.expression_budget:,} units; lists of {size:,} items (OVERTURE_MAX_LIST_ITEMS)")
     print(f"{'family':48} {'n':>6} {'cost':>12} {'ms':>9} {'ns/unit':>8}")
     worst = 0.0
-    for name, build in _families(size).items():
-        n = _largest(build, limits.expression_budget)
+    for name, family in _families(limits).items():
+        ceiling = size if family.scope is not None else 1 << 20
+        n = _largest(family, limits.expression_budget, ceiling)
         if n == 0:
             print(f"{name:48} {'-':>6} {'refused even with n = 1':>31}")
             continue
-        source = build(n)
-        cost = estimate(source).total
-        seconds = _time(source, scope, args.repeat)
+        source = family.build(n)
+        cost = estimate(source, sizes=family.sizes(n)).total
+        seconds = _time(source, family.scope(n) if family.scope is not None else full, args.repeat)
         worst = max(worst, seconds)
-        shown = "-" if n >= (1 << 20) - 1 else str(n)  # the family does not grow with n
+        shown = "-" if n >= 1 << 20 else str(n)  # the family does not grow with n
         print(f"{name:48} {shown:>6} {cost:>12,} {seconds * 1000:>9.1f} {seconds * 1e9 / cost:>8.1f}")
     print(f"worst evaluation within the budget: {worst * 1000:.1f} ms")
 

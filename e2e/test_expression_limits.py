@@ -50,3 +50,33 @@ def test_admin_sees_where_a_costly_expression_is_and_gets_to_it(login_as, api, t
     builder.activate()
     expect(builder.status).to_contain_text("1 error")
     assert api("admin").orchestration(key)["active_version"] is None
+
+
+def test_admin_declares_how_long_a_list_input_is_and_the_check_fits_the_budget(login_as, api, tmp_path: Path):
+    key = unique_key("distinct")
+    document = costly(key)
+    document["label"] = "Distinct items"
+    document["inputs"] = [{"name": "items", "type": "list", "required": True}]
+    document["nodes"][1]["outcomes"][0]["condition"] = "inputs.items.all(x, inputs.items.exists_one(y, y == x))"
+    api("admin").create_orchestration(document)
+    page = login_as("admin").new_page()
+    builder = BuilderPage(page).open(key)
+    builder.check_for_issues()
+    issue = builder.issue_at("check", "outcomes[0].condition")
+    expect(issue).to_contain_text("column 13")
+    expect(issue).to_contain_text("2 nested comprehensions")
+
+    # Nothing selected: the document settings, where the input is declared.
+    builder.deselect_all()
+    most = page.get_by_label("Input max items")
+    most.fill("200")
+    page.screenshot(path=str(tmp_path / "max-items.png"))
+    builder.check_for_issues()
+    expect(builder.errors()).to_have_count(0)
+    builder.save()
+    builder.activate()
+    expect(builder.status).to_contain_text("Version 1 is active")
+    admin = api("admin")
+    assert admin.orchestration(key)["active_version"] == 1
+    member = api("member")
+    assert member.status_of("POST", "/api/runs", {"orchestration": key, "inputs": {"items": list(range(201))}}) == 422

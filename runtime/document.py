@@ -338,6 +338,7 @@ class _InputSchema(_Strict):
     name = _Identifier(required=True)
     type = _Choice(INPUT_TYPES, required=True)
     required = _Boolean()
+    max_items = _Integer(minimum=0)
     label = _Text(max_length=200)
     description = _Text()
     default = _Any()
@@ -346,6 +347,7 @@ class _InputSchema(_Strict):
 class _VariableSchema(_Strict):
     name = _Identifier(required=True)
     type = _Choice(INPUT_TYPES, required=True)
+    max_items = _Integer(minimum=0)
     label = _Text(max_length=200)
     description = _Text()
     default = _Any()
@@ -802,6 +804,19 @@ class _Checker:
                 else:
                     first[name] = index
             self._check_default(section, index, entry, kind)
+            self._check_max_items(section, index, entry)
+
+    def _check_max_items(self, section: str, index: int, entry: dict[str, Any]) -> None:
+        maximum = entry.get("max_items")
+        if not isinstance(maximum, int) or isinstance(maximum, bool) or maximum < 0:
+            return  # absent, or the schema said what is wrong
+        cap = limits.current().max_list_items
+        if entry.get("type") not in ("list", "map"):
+            self.error((section, index, "max_items"), f"only applies to lists and maps, not to {entry.get('type')}")
+        elif maximum > cap:
+            self.error((section, index, "max_items"), f"must be at most {cap:,} (OVERTURE_MAX_LIST_ITEMS)")
+        elif isinstance(entry.get("default"), (list, dict)) and len(entry["default"]) > maximum:
+            self.error((section, index, "default"), f"has {len(entry['default'])} items, more than max_items ({maximum})")
 
     def _check_default(self, section: str, index: int, entry: dict[str, Any], kind: str) -> None:
         type_name = entry.get("type")
@@ -855,7 +870,8 @@ class _Checker:
     def _check_cost(self, path: Path, source: str) -> None:
         """Refuse an expression that could run too long (ARCHITECTURE §2 "Expressions and limits")."""
         budget = limits.current().expression_budget
-        cost = estimate(source, scalars=self._scalars())
+        scalars, sizes = self._declared_sizes()
+        cost = estimate(source, scalars=scalars, sizes=sizes)
         if cost.total <= budget:
             return
         line = source.count("\n", 0, cost.offset) + 1
@@ -873,14 +889,20 @@ class _Checker:
             column=column,
         )
 
-    def _scalars(self) -> frozenset[tuple[str, str]]:
-        """(root, name) of inputs and variables declared of a type that holds no list or map."""
-        found = set()
+    def _declared_sizes(self) -> tuple[frozenset[tuple[str, str]], dict[tuple[str, str], int]]:
+        """Inputs and variables by (root, name): those of a type that holds no list or
+        map, and the lists and maps with a ``max_items`` (the cost estimate uses both)."""
+        scalars, sizes = set(), {}
         for section, root in (("inputs", "inputs"), ("variables", "vars")):
             for entry in self.document.get(section) or []:
-                if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry.get("type") in INPUT_TYPES and entry["type"] not in ("list", "map"):
-                    found.add((root, entry["name"]))
-        return frozenset(found)
+                if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry.get("type") in INPUT_TYPES):
+                    continue
+                maximum = entry.get("max_items")
+                if entry["type"] not in ("list", "map"):
+                    scalars.add((root, entry["name"]))
+                elif isinstance(maximum, int) and not isinstance(maximum, bool) and 0 <= maximum <= limits.current().max_list_items:
+                    sizes[(root, entry["name"])] = maximum
+        return frozenset(scalars), sizes
 
     @staticmethod
     def _unknown_root_message(name: str, scope: frozenset[str]) -> str:

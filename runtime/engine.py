@@ -298,7 +298,7 @@ class Engine:
                 problem = check_type(var.type, inputs[var.name])
                 if problem:
                     errors[var.name] = problem
-                elif too_big := size_problem(inputs[var.name]):
+                elif too_big := size_problem(inputs[var.name]) or _over_max_items(var, inputs[var.name]):
                     where, message = describe_size(var.name, too_big)
                     errors[where] = message
                 values[var.name] = _json_copy(inputs[var.name])
@@ -1233,7 +1233,7 @@ class Engine:
                 problem = check_type(var.type, _plain(value))
                 if problem:
                     raise _RunError(step.id, f"set.{name}", f"variable {name!r} {problem}, got {value!r}")
-                if too_big := size_problem(_plain(value)):
+                if too_big := size_problem(_plain(value)) or _over_max_items(var, value):
                     where, message = describe_size(name, too_big)
                     raise _RunError(step.id, f"set.{name}", f"variable {where} {message}")
         c.run.vars = {**c.run.vars, **{k: _plain(v) for k, v in values.items()}}
@@ -1874,6 +1874,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def _over_max_items(var: Any, value: Any) -> tuple[str, str] | None:
+    """A list or map with more items than its declaration's ``max_items``, as (path, message)."""
+    if var.max_items is not None and isinstance(value, (list, dict)) and len(value) > var.max_items:
+        return "", f"has {len(value):,} items; at most {var.max_items:,} are allowed (its max_items)"
+    return None
 
 
 def _timestamp(value: Any, node: str, now: datetime) -> datetime:

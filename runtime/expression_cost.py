@@ -22,22 +22,27 @@ sizes of the comprehensions around the site:
 
 - a comprehension over ``r`` items: ``STEP`` per item; ``map`` and ``filter`` also
   ``2r²``, since they rebuild their result list at each step; and, when the body
-  reads into its item (``x.f``, ``x[0]``), the cap on all values of one input, once;
-- ``in``, ``==``, ``!=``, a field selection or index not on a comprehension item,
+  reads into its item (``x.f``, ``x[0]``) or compares it (``x == y``), the cap on
+  all values of one input, once: all items together hold no more;
+- ``in``, ``==`` and ``!=`` (but for two items or a literal scalar), a field
+  selection or index not on a comprehension item,
   a list or map literal's element, and the built-ins that scan a string or list
   (``size``, ``contains``, ``matches``...): the list cap ``S`` each;
 - ``+``: ``S`` times the number of ``+`` in the expression, since a chain of ``k``
   concatenations copies ``k²/2`` collections;
 - any other token: 1.
 
-``r`` is the item count of a list or map literal receiver, else ``S`` (times one
-plus the ``+`` in the receiver, which may concatenate lists).
+``r`` is the item count of a list or map literal receiver, the ``max_items`` of an
+input or variable declared with one, else ``S`` (times one plus the ``+`` in the
+receiver, which may concatenate lists). A declared ``max_items`` also replaces ``S``
+when that input or variable is read.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Mapping
 
 from runtime.limits import Limits, current
 
@@ -102,7 +107,13 @@ def tokenize(source: str) -> list[Token]:
     return tokens
 
 
-def estimate(source: str, *, limits: Limits | None = None, scalars: frozenset[tuple[str, str]] = frozenset()) -> Cost:
+def estimate(
+    source: str,
+    *,
+    limits: Limits | None = None,
+    scalars: frozenset[tuple[str, str]] = frozenset(),
+    sizes: Mapping[tuple[str, str], int] | None = None,
+) -> Cost:
     """The static cost of ``source`` (a source ``cel.compile`` accepted).
 
     Args:
@@ -110,8 +121,10 @@ def estimate(source: str, *, limits: Limits | None = None, scalars: frozenset[tu
         limits: The caps sizes are taken from; default: :func:`runtime.limits.current`.
         scalars: ``(root, name)`` pairs known to hold no collection (``("inputs",
             "amount")`` for a declared number); reading them costs 1, not ``S``.
+        sizes: ``(root, name)`` of lists and maps declared with ``max_items``: that
+            size replaces ``S`` when they are read or iterated.
     """
-    return _Estimate(tokenize(source), limits or current(), scalars).run()
+    return _Estimate(tokenize(source), limits or current(), scalars, sizes or {}).run()
 
 
 @dataclass(frozen=True)
@@ -129,8 +142,8 @@ class _Comprehension:
 
 
 class _Estimate:
-    def __init__(self, tokens: list[Token], limits: Limits, scalars: frozenset[tuple[str, str]]):
-        self.tokens, self.limits, self.scalars = tokens, limits, scalars
+    def __init__(self, tokens: list[Token], limits: Limits, scalars: frozenset[tuple[str, str]], sizes: Mapping[tuple[str, str], int]):
+        self.tokens, self.limits, self.scalars, self.sizes = tokens, limits, scalars, sizes
         self.size = limits.max_list_items
         self.closing, self.enclosing = _match_brackets(tokens)
         self.opening = {close: open_ for open_, close in self.closing.items()}
@@ -165,7 +178,8 @@ class _Estimate:
         comma = next((k for k in range(index + 2, close) if _is(tokens[k], ",") and self.enclosing[k] == index + 1), None)
         body_start = comma + 1 if comma is not None else close
         reads_item = variable is not None and any(
-            tokens[k].kind == "ident" and tokens[k].text == variable and (_is(_at(tokens, k + 1), ".") or _is(_at(tokens, k + 1), "["))
+            tokens[k].kind == "ident" and tokens[k].text == variable and not _is(_at(tokens, k - 1), ".")
+            and (_is(_at(tokens, k + 1), ".") or _is(_at(tokens, k + 1), "[") or self._compared(k))
             for k in range(body_start, close)
         )
         return _Comprehension(index, token.text, variable, body_start, close, self._receiver_range(index - 2), reads_item)
@@ -210,7 +224,13 @@ class _Estimate:
             commas = sum(1 for k in range(start + 1, end) if _is(self.tokens[k], ",") and self.enclosing[k] == start)
             return commas + (0 if _is(self.tokens[end - 1], ",") else 1)
         pluses = sum(1 for k in range(start, end + 1) if _is(self.tokens[k], "+"))
-        return self.size * (1 + pluses)
+        return self._declared(start, end, self.size) * (1 + pluses)
+
+    def _declared(self, start: int, end: int, otherwise: int) -> int:
+        """The declared size of ``inputs.x`` / ``vars.x`` spanning tokens start..end, else ``otherwise``."""
+        if end == start + 2 and _is(self.tokens[start + 1], ".") and self.tokens[end].kind == "ident":
+            return self.sizes.get((self.tokens[start].text, self.tokens[end].text), otherwise)
+        return otherwise
 
     def _factors(self) -> list[int]:
         """For each token, the product of the ranges of the comprehension bodies around it."""
@@ -252,9 +272,12 @@ class _Estimate:
         if token.kind != "punct":
             return 1
         if token.text in ("==", "!="):
-            # Comparing with a literal scalar stops at the literal's size.
+            # Comparing with a literal scalar stops at the literal's size; comparing two
+            # comprehension items is paid once by their comprehensions, like reads into them.
             scalar = ("string", "number")
             if any(t is not None and (t.kind in scalar or t.text in ("true", "false", "null")) for t in (before, after)):
+                return 1
+            if self._bare_item(index - 1) and self._bare_item(index + 1):
                 return 1
             return size
         if token.text == "+":
@@ -269,6 +292,23 @@ class _Estimate:
             return size
         return 1
 
+    def _bare_item(self, index: int) -> bool:
+        """The token is a comprehension item on its own (not ``x.f``, ``x[0]``, ``a.x``), or a literal."""
+        token = _at(self.tokens, index)
+        if token is None:
+            return False
+        if token.kind in ("string", "number") or token.text in ("true", "false", "null"):
+            return True
+        return (
+            token.kind == "ident" and token.text in self.bound
+            and not any(_is(_at(self.tokens, index - 1), p) for p in (".", "?."))
+            and not any(_is(_at(self.tokens, index + 1), p) for p in (".", "?.", "[", "("))
+        )
+
+    def _compared(self, index: int) -> bool:
+        """The token is an operand of ``==`` or ``!=``."""
+        return any(_is(_at(self.tokens, k), op) for k in (index - 1, index + 1) for op in ("==", "!="))
+
     def _selection_charge(self, index: int, operand_end: int) -> int:
         """Selecting a field or an item copies it: ``S``, unless it is known to be small.
 
@@ -281,7 +321,7 @@ class _Estimate:
             return 1
         if start == index - 2 and (head.text, self.tokens[index].text) in self.scalars:
             return 1
-        return self.size
+        return self._declared(start, index, self.size)
 
     def _in_literal(self, comma: int) -> bool:
         """The comma separates elements of a list or map literal."""

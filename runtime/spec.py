@@ -138,6 +138,8 @@ class Variable:
     required: bool = False
     default: Any = None
     has_default: bool = False
+    #: Lists and maps: the most items the value may hold (None: the cap of runtime/limits.py).
+    max_items: int | None = None
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,7 @@ def _build(doc: dict[str, Any], version: int, exprs: Mapping[tuple[str | None, s
 
 
 def _variable(v: dict[str, Any]) -> Variable:
-    return Variable(v["name"], v["type"], bool(v.get("required", False)), v.get("default"), "default" in v)
+    return Variable(v["name"], v["type"], bool(v.get("required", False)), v.get("default"), "default" in v, v.get("max_items"))
 
 
 def _assignee(raw: dict[str, Any], node_id: str, path: str, exprs: Mapping[tuple[str | None, str], Expression]) -> Assignee:

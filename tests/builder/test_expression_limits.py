@@ -127,3 +127,15 @@ def test_a_timer_at_computed_out_of_range_puts_the_run_in_error_not_a_500(ada, l
     assert repr(when) in run["error"]["message"]
     fine = sam.post("/api/runs", json={"orchestration": "later", "inputs": {"when": "2030-01-01T00:00:00Z"}})
     assert fine.get_json()["status"] == "in_progress"
+
+
+def test_a_declared_max_items_lets_the_check_through_and_is_enforced_when_a_run_starts(ada, login):
+    doc = document(DISTINCT)
+    doc["inputs"][0]["max_items"] = 200
+    doc["nodes"][1]["outcomes"][0]["condition"] = ALL_DISTINCT
+    deploy(ada, doc)
+    sam = login("sam")
+    assert start(sam, "distinct", items=list(range(200)))["status"] == "completed"
+    response = sam.post("/api/runs", json={"orchestration": "distinct", "inputs": {"items": list(range(201))}})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["details"] == {"inputs": {"items": "has 201 items; at most 200 are allowed (its max_items)"}}

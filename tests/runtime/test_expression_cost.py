@@ -154,3 +154,37 @@ def test_adding_a_term_never_lowers_the_cost(terms):
     shorter = " + ".join(terms)
     longer = shorter + " + inputs.items"
     assert estimate(longer, limits=LIMITS).total > estimate(shorter, limits=LIMITS).total
+
+
+# ---- declared sizes
+
+
+def test_the_all_distinct_check_fits_when_the_input_declares_a_small_max_items():
+    declared = [{"name": "items", "type": "list", "max_items": 200}, {"name": "amount", "type": "number"}]
+    assert errors(decision(ALL_DISTINCT, declared)) == []
+    declared[0]["max_items"] = 1000
+    assert [i["field"] for i in errors(decision(ALL_DISTINCT, declared))] == ["outcomes[1].condition"]
+
+
+def test_max_items_is_checked_where_it_is_declared():
+    declared = [
+        {"name": "items", "type": "list", "max_items": 1001},
+        {"name": "amount", "type": "number", "max_items": 3},
+        {"name": "tags", "type": "list", "max_items": 1, "default": ["a", "b"]},
+        {"name": "flags", "type": "map", "max_items": -1},
+    ]
+    found = [(i["field"], i["message"]) for i in errors(decision("inputs.amount > 1", declared))]
+    assert found == [
+        ("inputs[0].max_items", "must be at most 1,000 (OVERTURE_MAX_LIST_ITEMS)"),
+        ("inputs[1].max_items", "only applies to lists and maps, not to number"),
+        ("inputs[2].default", "has 2 items, more than max_items (1)"),
+        ("inputs[3].max_items", "must be at least 0"),
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(nested(), st.integers(min_value=0, max_value=LIMITS.max_list_items))
+def test_a_declared_size_never_costs_more_than_the_cap(case, declared):
+    source, _ = case
+    sizes = {("inputs", "items"): declared, ("vars", "list"): declared}
+    assert estimate(source, limits=LIMITS, sizes=sizes).total <= estimate(source, limits=LIMITS).total
