@@ -26,17 +26,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterator, Mapping
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 from marshmallow.validate import Equal, Length
 
+from runtime import limits
 from runtime.actions import ActionRegistry, default_registry
 from runtime.durations import MAX_YEARS, moment_problem, parse_duration
 from runtime.errors import ValidationIssue
-from runtime import limits
 from runtime.expression_cost import estimate
 from runtime.expressions import Expression, ExpressionError, ExpressionSyntaxError, compile_expression, unknown_roots
 from runtime.values import FORM_FIELD_TYPES, INPUT_TYPES, check_form_value, check_type
@@ -630,6 +630,7 @@ class _Checker:
         self.stages_of_steps_known = False
         self.input_names: set[str] | None = None
         self.variable_names: set[str] | None = None
+        self.sizes: tuple[frozenset[tuple[str, str]], dict[tuple[str, str], int]] | None = None
 
     # ---- recording
 
@@ -870,7 +871,9 @@ class _Checker:
     def _check_cost(self, path: Path, source: str) -> None:
         """Refuse an expression that could run too long (ARCHITECTURE §2 "Expressions and limits")."""
         budget = limits.current().expression_budget
-        scalars, sizes = self._declared_sizes()
+        if self.sizes is None:
+            self.sizes = self._declared_sizes()
+        scalars, sizes = self.sizes
         cost = estimate(source, scalars=scalars, sizes=sizes)
         if cost.total <= budget:
             return

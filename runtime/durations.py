@@ -69,14 +69,9 @@ def moment_problem(value: Any, now: datetime | None) -> str | None:
     years of ``now`` (any year when ``now`` is ``None``); further ones are typos, and
     near the ends of the calendar they overflow the dates computed from them.
     """
-    moment = value
+    moment = as_moment(value)
     shown = value.isoformat() if isinstance(value, datetime) else repr(value)
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            moment = None
-    if not isinstance(moment, datetime) or moment.tzinfo is None:
+    if moment is None:
         return f"gave {shown}, not a date and time with an offset such as 2030-01-31T09:00:00Z"
     if now is None:
         return None
@@ -87,3 +82,13 @@ def moment_problem(value: Any, now: datetime | None) -> str | None:
     if distance > _MAX:
         return f"gave {shown}, more than {MAX_YEARS} years from now"
     return None
+
+
+def as_moment(value: Any) -> datetime | None:
+    """A CEL timestamp or an ISO-8601 date and time with an offset, as an aware datetime; else ``None``."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None

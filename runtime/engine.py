@@ -24,11 +24,11 @@ from typing import Any, Callable, Collection, Iterable, Mapping
 from runtime.actions import ActionContext, ActionFailed, ActionRegistry, Pending, default_registry
 from runtime.clock import Clock, ManualClock, SystemClock
 from runtime.directory import Directory, InMemoryDirectory
-from runtime.durations import moment_problem
+from runtime.durations import as_moment, moment_problem
 from runtime.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound
+from runtime.expressions import Expression, ExpressionError, make_scope
 from runtime.limits import describe as describe_size
 from runtime.limits import size_problem
-from runtime.expressions import Expression, ExpressionError, make_scope
 from runtime.model import (
     OPEN_STEP,
     BufferedEvent,
@@ -1885,9 +1885,10 @@ def _over_max_items(var: Any, value: Any) -> tuple[str, str] | None:
 
 def _timestamp(value: Any, node: str, now: datetime) -> datetime:
     problem = moment_problem(value, now)
-    if problem:
+    moment = as_moment(value)
+    if problem or moment is None:
         raise _RunError(node, "timer.at", f"timer.at {problem}")
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    return moment
 
 
 def _event_view(e: RunEvent) -> dict[str, Any]:
