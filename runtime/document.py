@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Iterator, Mapping
 
@@ -77,11 +77,22 @@ class Checked:
 
     issues: list[ValidationIssue]
     expressions: dict[tuple[str | None, str], Expression] = field(default_factory=dict)
+    #: Errors that are not about an expression's cost.
+    other_errors: int = 0
 
     @property
     def ok(self) -> bool:
         """True when no issue is an error (warnings do not block activation)."""
         return not any(issue.severity == "error" for issue in self.issues)
+
+    @property
+    def runnable(self) -> bool:
+        """True when the only errors are expressions over the cost budget.
+
+        A version stored before the budget was lowered still loads, so that its runs
+        can be read and cancelled; its costly expressions are refused when evaluated.
+        """
+        return self.other_errors == 0
 
 
 def check(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None) -> Checked:
@@ -604,6 +615,7 @@ class _Finding:
     message: str
     severity: str = "error"
     column: int | None = None
+    costly: bool = False
 
 
 # --------------------------------------------------------------------------- checker
@@ -634,8 +646,8 @@ class _Checker:
 
     # ---- recording
 
-    def error(self, path: Path, message: str, *, column: int | None = None) -> None:
-        self.findings.append(_Finding(path, message, "error", column))
+    def error(self, path: Path, message: str, *, column: int | None = None, costly: bool = False) -> None:
+        self.findings.append(_Finding(path, message, "error", column, costly))
 
     def warning(self, path: Path, message: str) -> None:
         self.findings.append(_Finding(path, message, "warning"))
@@ -651,7 +663,8 @@ class _Checker:
         for path, expression in self.compiled.items():
             node, _, field_path = self._locate(path)
             expressions[(node, field_path)] = expression
-        return Checked(issues, expressions)
+        other_errors = sum(1 for f in self.findings if f.severity == "error" and not f.costly)
+        return Checked(issues, expressions, other_errors)
 
     def _locate(self, path: Path) -> tuple[str | None, str | None, str]:
         """(node id, edge id, field path) of a document path."""
@@ -859,6 +872,7 @@ class _Checker:
             return None
         self.compiled[path] = expression
         self._check_cost(path, source)
+        expression = self.compiled[path]
         for name in unknown_roots(expression, scope):
             self.error(path, self._unknown_root_message(name, scope))
         for root, name in sorted(expression.members):
@@ -885,12 +899,12 @@ class _Checker:
             cause = f"`.{cost.macro}()` at {where} starts {nested}, each repeating what is inside it for every item of its list"
         else:
             cause = f"the costliest part is at {where}"
-        self.error(
-            path,
+        message = (
             f"could take up to {cost.total:,} operations to evaluate, over the budget of {budget:,}: {cause}; "
-            "nest fewer comprehensions or compare fewer whole lists",
-            column=column,
+            "nest fewer comprehensions or compare fewer whole lists"
         )
+        self.error(path, message, column=column, costly=True)
+        self.compiled[path] = replace(self.compiled[path], refused=message)
 
     def _declared_sizes(self) -> tuple[frozenset[tuple[str, str]], dict[tuple[str, str], int]]:
         """Inputs and variables by (root, name): those of a type that holds no list or
@@ -1128,7 +1142,7 @@ class _Checker:
             self.error(node.at("timer", "at"), "conflicts with `duration`: a timer has exactly one of duration, at")
         elif "at" in timer:
             expression = self.compile(node.at("timer", "at"), timer["at"], SCOPE)
-            if expression is not None and not expression.roots:
+            if expression is not None and not expression.roots and expression.refused is None:
                 self._check_constant_moment(node.at("timer", "at"), expression)
 
     def _check_constant_moment(self, path: Path, expression: Expression) -> None:

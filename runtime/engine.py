@@ -203,7 +203,7 @@ class Engine:
         row = tx.get(Version, f"{key}:{version}")
         if row is None:
             raise NotFound(f"orchestration {key!r} has no version {version}")
-        spec = compile_document(row.document, version, actions=self.actions)
+        spec = compile_document(row.document, version, actions=self.actions, stored=True)
         self._specs[(key, version)] = spec
         return spec
 

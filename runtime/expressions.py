@@ -49,9 +49,14 @@ class Expression:
     #: For ``steps`` and ``stages``: the only members the expression reads, when it
     #: reads them all as ``steps.<id>``; absent when it uses the whole map.
     narrow: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False)
+    #: Why the expression may not run: over the cost budget (ARCHITECTURE §2
+    #: "Expressions and limits"), in a version stored before the budget was lowered.
+    refused: str | None = field(default=None, compare=False)
 
     def evaluate(self, scope: "cel.Context | Mapping[str, Any]") -> Any:
         """Evaluate against a scope made by :func:`make_scope` (or a plain mapping)."""
+        if self.refused is not None:
+            raise ExpressionError(f"`{self.source}`: {self.refused}")
         try:
             return self.program.execute(scope)
         except Exception as exc:  # the binding raises KeyError, TypeError, RuntimeError...

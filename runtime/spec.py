@@ -181,10 +181,16 @@ class OrchestrationSpec:
         return node_id
 
 
-def compile_document(document: Any, version: int = 0, *, actions: ActionRegistry | None = None) -> OrchestrationSpec:
-    """Validate ``document`` and build its spec; raise :class:`DocumentInvalid` on errors."""
+def compile_document(document: Any, version: int = 0, *, actions: ActionRegistry | None = None, stored: bool = False) -> OrchestrationSpec:
+    """Validate ``document`` and build its spec; raise :class:`DocumentInvalid` on errors.
+
+    ``stored``: the document is a version already activated. Expressions that have
+    gone over the cost budget since (a lower ``OVERTURE_EXPRESSION_BUDGET``, a
+    stricter estimate) do not stop it loading; they fail the run when evaluated
+    (ARCHITECTURE §2 "Expressions and limits").
+    """
     checked = check(document, actions=actions)
-    if not checked.ok:
+    if not (checked.ok or (stored and checked.runnable)):
         raise DocumentInvalid(checked.issues)
     return _build(copy.deepcopy(document), version, checked.expressions)
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runtime import limits
 from runtime.document import validate
+from runtime.engine import Engine
+from runtime.errors import DocumentInvalid
 from runtime.expression_cost import STEP, estimate, tokenize
 from runtime.expressions import compile_expression
 
@@ -188,3 +191,33 @@ def test_a_declared_size_never_costs_more_than_the_cap(case, declared):
     source, _ = case
     sizes = {("inputs", "items"): declared, ("vars", "list"): declared}
     assert estimate(source, limits=LIMITS, sizes=sizes).total <= estimate(source, limits=LIMITS).total
+
+
+def test_a_costly_constant_timer_at_is_refused_for_its_cost_and_never_evaluated():
+    doc = decision("inputs.amount > 1")
+    doc["nodes"].insert(1, {"id": "s", "type": "stage", "label": "Wait"})
+    doc["nodes"].insert(2, {"id": "w", "type": "wait", "stage": "s", "label": "Until",
+                            "timer": {"at": f"{SEVEN_NESTED} ? '2030-01-01T00:00:00Z' : '2031-01-01T00:00:00Z'"}})
+    doc["edges"][0] = {"id": "e1", "source": "start", "target": "s"}
+    doc["edges"].append({"id": "e5", "source": "s", "target": "size"})
+    found = errors(doc)
+    assert [(i["node"], i["field"]) for i in found] == [("w", "timer.at")]
+    assert "over the budget" in found[0]["message"]
+
+
+def test_a_stored_version_over_a_lowered_budget_still_loads_and_its_runs_fail_cleanly(store, clock, directory):
+    engine = Engine(store, clock, directory)
+    doc = decision("inputs.items.all(x, x > 1)")
+    doc["inputs"][0]["required"] = True
+    engine.deploy(doc)
+    limits.use(limits.Limits(expression_budget=1_000))
+    try:
+        restarted = Engine(store, clock, directory)  # a new process: nothing compiled yet
+        with pytest.raises(DocumentInvalid):
+            restarted.deploy({**doc, "label": "Costly again"})
+        run = restarted.get_run(restarted.start("costly", {"items": [1, 2], "amount": 0}))
+    finally:
+        limits.use(None)
+    assert run["status"] == "error"
+    assert (run["error"]["node"], run["error"]["field"]) == ("size", "outcome big")
+    assert "over the budget of 1,000" in run["error"]["message"]
