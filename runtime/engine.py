@@ -28,7 +28,7 @@ from runtime.durations import as_moment, moment_problem
 from runtime.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound
 from runtime.expressions import Expression, ExpressionError, make_scope
 from runtime.limits import describe as describe_size
-from runtime.limits import size_problem
+from runtime.limits import full_path, size_problem
 from runtime.model import (
     OPEN_STEP,
     BufferedEvent,
@@ -299,8 +299,7 @@ class Engine:
                 if problem:
                     errors[var.name] = problem
                 elif too_big := size_problem(inputs[var.name]) or _over_max_items(var, inputs[var.name]):
-                    where, message = describe_size(var.name, too_big)
-                    errors[where] = message
+                    errors[var.name] = describe_size(var.name, too_big)
                 values[var.name] = _json_copy(inputs[var.name])
             elif var.has_default:
                 values[var.name] = var.default
@@ -599,8 +598,8 @@ class Engine:
             raise InvalidInput("event name must be a non-empty string")
         for part, value in (("payload", payload or {}), ("correlation", correlation)):
             if too_big := size_problem(value):
-                where, message = describe_size(part, too_big)
-                raise InvalidInput(f"{where} {message}", {where: [message]})
+                where = full_path(part, too_big)
+                raise InvalidInput(f"{where} {too_big[1]}", {where: [too_big[1]]})
         body = _json_copy(dict(payload or {}))
         correlation = _json_copy(correlation)
 
@@ -1101,8 +1100,8 @@ class Engine:
         if not isinstance(result, dict):
             return {}
         if too_big := size_problem(result):
-            where, message = describe_size("outputs", too_big)
-            self._run_error(c, _RunError(step.id, "outputs", f"the result of action {step.action}: {where} {message}"))
+            where = full_path("outputs", too_big)
+            self._run_error(c, _RunError(step.id, "outputs", f"the result of action {step.action}: {where} {too_big[1]}"))
             return {}
         return result
 
@@ -1234,8 +1233,7 @@ class Engine:
                 if problem:
                     raise _RunError(step.id, f"set.{name}", f"variable {name!r} {problem}, got {value!r}")
                 if too_big := size_problem(_plain(value)) or _over_max_items(var, value):
-                    where, message = describe_size(name, too_big)
-                    raise _RunError(step.id, f"set.{name}", f"variable {where} {message}")
+                    raise _RunError(step.id, f"set.{name}", f"variable {full_path(name, too_big)} {too_big[1]}")
         c.run.vars = {**c.run.vars, **{k: _plain(v) for k, v in values.items()}}
         c.touch(c.run)
         self._event(c, "variables.set", node=step.id, data={"values": {k: _plain(v) for k, v in values.items()}})
@@ -1456,8 +1454,7 @@ class Engine:
         errors: dict[str, str] = {}
         for name, value in values.items():
             if too_big := size_problem(value):
-                where, message = describe_size(str(name), too_big)
-                errors[where] = message
+                errors[str(name)] = describe_size(str(name), too_big)
         record_type = tx.get(RecordType, object)
         if record_type is None:
             if errors:
@@ -1812,8 +1809,7 @@ def _check_form(step: Step, outcome: str | None, values: Mapping[str, Any] | Non
         if problem:
             errors[f.name] = problem
         elif too_big := size_problem(value):
-            where, message = describe_size(f.name, too_big)
-            errors[where] = message
+            errors[f.name] = describe_size(f.name, too_big)
         else:
             clean[f.name] = _json_copy(value)
     if errors:

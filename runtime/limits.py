@@ -109,12 +109,19 @@ def size_problem(value: Any, limits: Limits | None = None) -> tuple[str, str] | 
     return None
 
 
-def describe(where: str, problem: tuple[str, str]) -> tuple[str, str]:
-    """(full path, message) for a problem found inside the value at ``where``."""
-    inner, message = problem
+def full_path(where: str, problem: tuple[str, str]) -> str:
+    """The path of a problem found inside the value at ``where`` (``items[0].tags``)."""
+    inner = problem[0]
     if not inner:
-        return where, message
-    return (f"{where}{inner}" if inner.startswith("[") else f"{where}.{inner}" if where else inner), message
+        return where
+    return f"{where}{inner}" if inner.startswith("[") else f"{where}.{inner}" if where else inner
+
+
+def describe(where: str, problem: tuple[str, str]) -> str:
+    """The problem as said after the name of the value at ``where``: "has 2,000 items; …"
+    for the value itself, "items[0].tags has 1,001 items; …" for a part of it (so that a
+    form can show it next to its field and still say where)."""
+    return problem[1] if not problem[0] else f"{full_path(where, problem)} {problem[1]}"
 
 
 def _member(path: str, key: Any) -> str:
