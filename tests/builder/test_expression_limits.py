@@ -140,3 +140,17 @@ def test_a_declared_max_items_lets_the_check_through_and_is_enforced_when_a_run_
     response = sam.post("/api/runs", json={"orchestration": "distinct", "inputs": {"items": list(range(201))}})
     assert response.status_code == 422
     assert response.get_json()["error"]["details"] == {"inputs": {"items": "has 201 items; at most 200 are allowed (its max_items)"}}
+
+
+def test_a_limit_that_is_not_a_positive_integer_stops_the_app_at_start(monkeypatch):
+    from builder import create_app
+    from runtime import limits
+
+    monkeypatch.setenv("OVERTURE_MAX_LIST_ITEMS", "lots")
+    limits.use(None)
+    try:
+        with pytest.raises(ValueError, match="OVERTURE_MAX_LIST_ITEMS must be a positive integer, not 'lots'"):
+            create_app({"TESTING": True, "SECRET_KEY": "test"})
+    finally:
+        monkeypatch.delenv("OVERTURE_MAX_LIST_ITEMS")
+        limits.use(None)
