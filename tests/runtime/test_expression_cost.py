@@ -221,3 +221,32 @@ def test_a_stored_version_over_a_lowered_budget_still_loads_and_its_runs_fail_cl
     assert run["status"] == "error"
     assert (run["error"]["node"], run["error"]["field"]) == ("size", "outcome big")
     assert "over the budget of 1,000" in run["error"]["message"]
+
+
+@st.composite
+def literal_program(draw: Any, depth: int = 0) -> tuple[str, int]:
+    """Real CEL over list literals only, and how many comprehension steps it can take at most."""
+    kind = draw(st.sampled_from(["leaf", "comprehension", "both", "chained"] if depth < 3 else ["leaf"]))
+    variable = f"v{depth}"
+    if kind == "leaf":
+        return draw(st.sampled_from(["true", "1 < 2", "'a' != 'b'"])), 0
+    if kind == "both":
+        left, left_steps = draw(literal_program(depth + 1))
+        right, right_steps = draw(literal_program(depth + 1))
+        return f"({left}) && ({right})", left_steps + right_steps
+    count = draw(st.integers(min_value=0, max_value=6))
+    literal = "[" + ", ".join(str(n) for n in range(count)) + "]"
+    body, body_steps = draw(literal_program(depth + 1))
+    macro = draw(st.sampled_from(["all", "exists", "exists_one"]))
+    if kind == "chained":  # a comprehension in the receiver of another: not nested in it
+        return f"{literal}.map({variable}, {variable}).{macro}({variable}x, {body})", count + count + count * body_steps
+    return f"{literal}.{macro}({variable}, {body})", count + count * body_steps
+
+
+@settings(max_examples=150, deadline=None)
+@given(literal_program())
+def test_the_estimate_bounds_the_steps_a_program_over_literals_can_take(case):
+    source, steps = case
+    expression = compile_expression(source)
+    assert isinstance(expression.evaluate({}), bool)
+    assert estimate(source, limits=LIMITS).total >= STEP * steps
