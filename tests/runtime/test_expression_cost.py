@@ -82,7 +82,7 @@ def test_usual_expressions_stay_well_within_the_budget():
         assert not [i for i in errors(decision(source)) if "budget" in i["message"]], source
 
 
-def test_a_smaller_budget_is_honoured(monkeypatch):
+def test_a_smaller_budget_is_honoured():
     limits.use(limits.Limits(expression_budget=1_000))
     try:
         assert errors(decision("inputs.items.all(x, x > 1)"))
