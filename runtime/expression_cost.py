@@ -16,7 +16,7 @@ receiver. Bracket nesting therefore *is* comprehension nesting. What tokens do n
 give is the type of an operand, so every operation that may touch a whole collection
 or string is charged as if it did (a bound, not a guess).
 
-The unit is one element operation (copying or comparing one value: 10–40 ns in
+The unit is one element operation (copying or comparing one value: 10–45 ns in
 cel 0.10, as bench/expression_cost.py measures). Charges, each multiplied by the
 sizes of the comprehensions around the site:
 
