@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Flask
 
+from runtime import limits
+
 VAR = Path(os.environ.get("OVERTURE_VAR", "var"))
 
 
@@ -51,6 +53,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key()
+    # The value caps and expression budget (runtime/limits.py): a bad OVERTURE_* value
+    # stops the start here rather than failing the first request that needs it.
+    limits.current()
 
     from builder import api, auth, errors, inbox, live
     from builder.extensions import overture, sock

@@ -26,16 +26,19 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Iterator, Mapping
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 from marshmallow.validate import Equal, Length
 
+from runtime import limits
 from runtime.actions import ActionRegistry, default_registry
-from runtime.durations import MAX_YEARS, parse_duration
+from runtime.durations import MAX_YEARS, moment_problem, parse_duration
 from runtime.errors import ValidationIssue
-from runtime.expressions import Expression, ExpressionSyntaxError, compile_expression, unknown_roots
+from runtime.expression_cost import estimate
+from runtime.expressions import Expression, ExpressionError, ExpressionSyntaxError, compile_expression, unknown_roots
 from runtime.values import FORM_FIELD_TYPES, INPUT_TYPES, check_form_value, check_type
 
 __all__ = ["Checked", "check", "validate", "NODE_TYPES", "STEP_TYPES"]
@@ -74,32 +77,46 @@ class Checked:
 
     issues: list[ValidationIssue]
     expressions: dict[tuple[str | None, str], Expression] = field(default_factory=dict)
+    #: Errors that are not about an expression's cost.
+    other_errors: int = 0
 
     @property
     def ok(self) -> bool:
         """True when no issue is an error (warnings do not block activation)."""
         return not any(issue.severity == "error" for issue in self.issues)
 
+    @property
+    def runnable(self) -> bool:
+        """True when the only errors are expressions over the cost budget.
 
-def check(document: Any, *, actions: ActionRegistry | None = None) -> Checked:
+        A version stored before the budget was lowered still loads, so that its runs
+        can be read and cancelled; its costly expressions are refused when evaluated.
+        """
+        return self.other_errors == 0
+
+
+def check(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None) -> Checked:
     """Check an orchestration document completely.
 
     Args:
         document: The decoded JSON document, of any shape.
         actions: The registry background steps are checked against; default: the
             built-in actions (without plug-ins).
+        now: When given, a constant timer ``at`` time must be within
+            ``MAX_YEARS`` years of it (the runtime checks computed ones as it starts
+            the timer).
 
     Returns:
         The issues found and the compiled expressions.
     """
-    checker = _Checker(document, actions if actions is not None else _builtin_actions())
+    checker = _Checker(document, actions if actions is not None else _builtin_actions(), now)
     checker.run()
     return checker.result()
 
 
-def validate(document: Any, *, actions: ActionRegistry | None = None) -> list[ValidationIssue]:
+def validate(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None) -> list[ValidationIssue]:
     """The issues of :func:`check`: errors and warnings, in document order."""
-    return check(document, actions=actions).issues
+    return check(document, actions=actions, now=now).issues
 
 
 _BUILTIN_ACTIONS: ActionRegistry | None = None
@@ -332,6 +349,7 @@ class _InputSchema(_Strict):
     name = _Identifier(required=True)
     type = _Choice(INPUT_TYPES, required=True)
     required = _Boolean()
+    max_items = _Integer(minimum=0)
     label = _Text(max_length=200)
     description = _Text()
     default = _Any()
@@ -340,6 +358,7 @@ class _InputSchema(_Strict):
 class _VariableSchema(_Strict):
     name = _Identifier(required=True)
     type = _Choice(INPUT_TYPES, required=True)
+    max_items = _Integer(minimum=0)
     label = _Text(max_length=200)
     description = _Text()
     default = _Any()
@@ -596,6 +615,7 @@ class _Finding:
     message: str
     severity: str = "error"
     column: int | None = None
+    costly: bool = False
 
 
 # --------------------------------------------------------------------------- checker
@@ -604,9 +624,10 @@ class _Finding:
 class _Checker:
     """One validation pass over one document; use :func:`check`."""
 
-    def __init__(self, document: Any, actions: ActionRegistry):
+    def __init__(self, document: Any, actions: ActionRegistry, now: datetime | None = None):
         self.document = document
         self.actions = actions
+        self.now = now
         self.findings: list[_Finding] = []
         self.compiled: dict[Path, Expression] = {}
         self.top: dict[str, Any] = {}
@@ -621,11 +642,12 @@ class _Checker:
         self.stages_of_steps_known = False
         self.input_names: set[str] | None = None
         self.variable_names: set[str] | None = None
+        self.sizes: tuple[frozenset[tuple[str, str]], dict[tuple[str, str], int]] | None = None
 
     # ---- recording
 
-    def error(self, path: Path, message: str, *, column: int | None = None) -> None:
-        self.findings.append(_Finding(path, message, "error", column))
+    def error(self, path: Path, message: str, *, column: int | None = None, costly: bool = False) -> None:
+        self.findings.append(_Finding(path, message, "error", column, costly))
 
     def warning(self, path: Path, message: str) -> None:
         self.findings.append(_Finding(path, message, "warning"))
@@ -641,7 +663,8 @@ class _Checker:
         for path, expression in self.compiled.items():
             node, _, field_path = self._locate(path)
             expressions[(node, field_path)] = expression
-        return Checked(issues, expressions)
+        other_errors = sum(1 for f in self.findings if f.severity == "error" and not f.costly)
+        return Checked(issues, expressions, other_errors)
 
     def _locate(self, path: Path) -> tuple[str | None, str | None, str]:
         """(node id, edge id, field path) of a document path."""
@@ -795,6 +818,19 @@ class _Checker:
                 else:
                     first[name] = index
             self._check_default(section, index, entry, kind)
+            self._check_max_items(section, index, entry)
+
+    def _check_max_items(self, section: str, index: int, entry: dict[str, Any]) -> None:
+        maximum = entry.get("max_items")
+        if not isinstance(maximum, int) or isinstance(maximum, bool) or maximum < 0:
+            return  # absent, or the schema said what is wrong
+        cap = limits.current().max_list_items
+        if entry.get("type") not in ("list", "map"):
+            self.error((section, index, "max_items"), f"only applies to lists and maps, not to {entry.get('type')}")
+        elif maximum > cap:
+            self.error((section, index, "max_items"), f"must be at most {cap:,} (OVERTURE_MAX_LIST_ITEMS)")
+        elif isinstance(entry.get("default"), (list, dict)) and len(entry["default"]) > maximum:
+            self.error((section, index, "default"), f"has {len(entry['default'])} items, more than max_items ({maximum})")
 
     def _check_default(self, section: str, index: int, entry: dict[str, Any], kind: str) -> None:
         type_name = entry.get("type")
@@ -835,6 +871,8 @@ class _Checker:
             self.error(path, exc.message, column=exc.column)
             return None
         self.compiled[path] = expression
+        self._check_cost(path, source)
+        expression = self.compiled[path]
         for name in unknown_roots(expression, scope):
             self.error(path, self._unknown_root_message(name, scope))
         for root, name in sorted(expression.members):
@@ -843,6 +881,45 @@ class _Checker:
                 if problem:
                     self.error(path, f"`{root}.{name}`: {problem}")
         return expression
+
+    def _check_cost(self, path: Path, source: str) -> None:
+        """Refuse an expression that could run too long (ARCHITECTURE §2 "Expressions and limits")."""
+        budget = limits.current().expression_budget
+        if self.sizes is None:
+            self.sizes = self._declared_sizes()
+        scalars, sizes = self.sizes
+        cost = estimate(source, scalars=scalars, sizes=sizes)
+        if cost.total <= budget:
+            return
+        line = source.count("\n", 0, cost.offset) + 1
+        column = cost.offset - (source.rfind("\n", 0, cost.offset) + 1) + 1
+        where = f"line {line}, column {column}" if line > 1 else f"column {column}"
+        if cost.macro is not None:
+            nested = f"{cost.depth} nested comprehensions" if cost.depth > 1 else "a comprehension"
+            cause = f"`.{cost.macro}()` at {where} starts {nested}, each repeating what is inside it for every item of its list"
+        else:
+            cause = f"the costliest part is at {where}"
+        message = (
+            f"could take up to {cost.total:,} operations to evaluate, over the budget of {budget:,}: {cause}; "
+            "nest fewer comprehensions or compare fewer whole lists"
+        )
+        self.error(path, message, column=column, costly=True)
+        self.compiled[path] = replace(self.compiled[path], refused=message)
+
+    def _declared_sizes(self) -> tuple[frozenset[tuple[str, str]], dict[tuple[str, str], int]]:
+        """Inputs and variables by (root, name): those of a type that holds no list or
+        map, and the lists and maps with a ``max_items`` (the cost estimate uses both)."""
+        scalars, sizes = set(), {}
+        for section, root in (("inputs", "inputs"), ("variables", "vars")):
+            for entry in self.document.get(section) or []:
+                if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry.get("type") in INPUT_TYPES):
+                    continue
+                maximum = entry.get("max_items")
+                if entry["type"] not in ("list", "map"):
+                    scalars.add((root, entry["name"]))
+                elif isinstance(maximum, int) and not isinstance(maximum, bool) and 0 <= maximum <= limits.current().max_list_items:
+                    sizes[(root, entry["name"])] = maximum
+        return frozenset(scalars), sizes
 
     @staticmethod
     def _unknown_root_message(name: str, scope: frozenset[str]) -> str:
@@ -1064,7 +1141,20 @@ class _Checker:
         elif "duration" in timer and "at" in timer:
             self.error(node.at("timer", "at"), "conflicts with `duration`: a timer has exactly one of duration, at")
         elif "at" in timer:
-            self.compile(node.at("timer", "at"), timer["at"], SCOPE)
+            expression = self.compile(node.at("timer", "at"), timer["at"], SCOPE)
+            if expression is not None and not expression.roots and expression.refused is None:
+                self._check_constant_moment(node.at("timer", "at"), expression)
+
+    def _check_constant_moment(self, path: Path, expression: Expression) -> None:
+        """An ``at`` that names nothing in scope is the same time for every run: check it now."""
+        try:
+            value = expression.evaluate({})
+        except ExpressionError as exc:
+            self.error(path, f"does not give a time: {exc}")
+            return
+        problem = moment_problem(value, self.now)
+        if problem:
+            self.error(path, problem)
 
     def _check_decision(self, node: _Item) -> None:
         outcomes = node.raw.get("outcomes", [])

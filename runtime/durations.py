@@ -6,6 +6,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 _PATTERN = re.compile(
     r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -59,3 +60,35 @@ def parse_duration(text: str) -> Duration:
     if delta + timedelta(days=31 * months) > _MAX:
         raise too_long
     return Duration(months=months, delta=delta, text=text)
+
+
+def moment_problem(value: Any, now: datetime | None) -> str | None:
+    """What is wrong with ``value`` as a timer's ``at`` time; ``None`` when it is fine.
+
+    A timestamp (or an ISO-8601 date and time with an offset) within :data:`MAX_YEARS`
+    years of ``now`` (any year when ``now`` is ``None``); further ones are typos, and
+    near the ends of the calendar they overflow the dates computed from them.
+    """
+    moment = as_moment(value)
+    shown = value.isoformat() if isinstance(value, datetime) else repr(value)
+    if moment is None:
+        return f"gave {shown}, not a date and time with an offset such as 2030-01-31T09:00:00Z"
+    if now is None:
+        return None
+    try:
+        distance = abs(moment - now)
+    except OverflowError:
+        distance = _MAX + _MAX
+    if distance > _MAX:
+        return f"gave {shown}, more than {MAX_YEARS} years from now"
+    return None
+
+
+def as_moment(value: Any) -> datetime | None:
+    """A CEL timestamp or an ISO-8601 date and time with an offset, as an aware datetime; else ``None``."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None

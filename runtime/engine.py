@@ -24,8 +24,11 @@ from typing import Any, Callable, Collection, Iterable, Mapping
 from runtime.actions import ActionContext, ActionFailed, ActionRegistry, Pending, default_registry
 from runtime.clock import Clock, ManualClock, SystemClock
 from runtime.directory import Directory, InMemoryDirectory
+from runtime.durations import as_moment, moment_problem
 from runtime.errors import ConcurrentUpdate, Conflict, Forbidden, InvalidInput, NotFound
 from runtime.expressions import Expression, ExpressionError, make_scope
+from runtime.limits import describe as describe_size
+from runtime.limits import full_path, size_problem
 from runtime.model import (
     OPEN_STEP,
     BufferedEvent,
@@ -200,7 +203,7 @@ class Engine:
         row = tx.get(Version, f"{key}:{version}")
         if row is None:
             raise NotFound(f"orchestration {key!r} has no version {version}")
-        spec = compile_document(row.document, version, actions=self.actions)
+        spec = compile_document(row.document, version, actions=self.actions, stored=True)
         self._specs[(key, version)] = spec
         return spec
 
@@ -295,6 +298,8 @@ class Engine:
                 problem = check_type(var.type, inputs[var.name])
                 if problem:
                     errors[var.name] = problem
+                elif too_big := size_problem(inputs[var.name]) or _over_max_items(var, inputs[var.name]):
+                    errors[var.name] = describe_size(var.name, too_big)
                 values[var.name] = _json_copy(inputs[var.name])
             elif var.has_default:
                 values[var.name] = var.default
@@ -591,6 +596,10 @@ class Engine:
         """
         if not isinstance(name, str) or not name:
             raise InvalidInput("event name must be a non-empty string")
+        for part, value in (("payload", payload or {}), ("correlation", correlation)):
+            if too_big := size_problem(value):
+                where = full_path(part, too_big)
+                raise InvalidInput(f"{where} {too_big[1]}", {where: [too_big[1]]})
         body = _json_copy(dict(payload or {}))
         correlation = _json_copy(correlation)
 
@@ -875,7 +884,7 @@ class Engine:
                     self._apply_variables(c, step, context.variables)
                 except _RunError as exc:
                     self._run_error(c, exc)
-                self._complete_step(c, step, outputs=result if isinstance(result, dict) else {})
+                self._complete_step(c, step, outputs=self._action_outputs(c, step, result))
             self._advance(c)
             self._flush(c)
             return
@@ -1031,7 +1040,7 @@ class Engine:
                 due = step.timer_duration.after(c.now)
             else:
                 assert step.timer_at is not None
-                due = _timestamp(self._value(c, step.timer_at, step.id, "timer.at"), step.id)
+                due = _timestamp(self._value(c, step.timer_at, step.id, "timer.at"), step.id, c.now)
             c.add(Timer(_new_id(), c.run.id, "wait", step.id, step_run.visit, due))
         elif step.event_name is not None:
             key = None
@@ -1084,7 +1093,17 @@ class Engine:
             self._apply_variables(c, step, context.variables)
         except _RunError as exc:
             self._run_error(c, exc)
-        self._complete_step(c, step, outputs=result if isinstance(result, dict) else {})
+        self._complete_step(c, step, outputs=self._action_outputs(c, step, result))
+
+    def _action_outputs(self, c: _RunContext, step: Step, result: Any) -> dict[str, Any]:
+        """An action's result as the step's outputs; one over the size caps is not kept and puts the run in error."""
+        if not isinstance(result, dict):
+            return {}
+        if too_big := size_problem(result):
+            where = full_path("outputs", too_big)
+            self._run_error(c, _RunError(step.id, "outputs", f"the result of action {step.action}: {where} {too_big[1]}"))
+            return {}
+        return result
 
     def _enqueue(self, c: _RunContext, step: Step, step_run: StepRun, inputs: dict[str, Any], attempt: int, when: datetime) -> None:
         step_run.attempts = attempt
@@ -1213,6 +1232,8 @@ class Engine:
                 problem = check_type(var.type, _plain(value))
                 if problem:
                     raise _RunError(step.id, f"set.{name}", f"variable {name!r} {problem}, got {value!r}")
+                if too_big := size_problem(_plain(value)) or _over_max_items(var, value):
+                    raise _RunError(step.id, f"set.{name}", f"variable {full_path(name, too_big)} {too_big[1]}")
         c.run.vars = {**c.run.vars, **{k: _plain(v) for k, v in values.items()}}
         c.touch(c.run)
         self._event(c, "variables.set", node=step.id, data={"values": {k: _plain(v) for k, v in values.items()}})
@@ -1430,17 +1451,22 @@ class Engine:
     def _check_record_fields(self, tx: Transaction, object: str, values: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         if not isinstance(object, str) or not object:
             raise InvalidInput("record type must be a non-empty string")
+        errors: dict[str, str] = {}
+        for name, value in values.items():
+            if too_big := size_problem(value):
+                errors[str(name)] = describe_size(str(name), too_big)
         record_type = tx.get(RecordType, object)
         if record_type is None:
+            if errors:
+                raise InvalidInput(f"the fields of the {object} record are too large", {"fields": errors})
             return values
         declared = {f["name"]: f for f in record_type.fields}
-        errors: dict[str, str] = {}
         for name, value in values.items():
             spec = declared.get(name)
             if spec is None:
                 errors[name] = f"is not a field of {object}"
             elif value is not None and (problem := check_type(spec["type"], value)):
-                errors[name] = problem
+                errors.setdefault(name, problem)
         if not partial:
             for name, spec in declared.items():
                 if spec.get("required") and values.get(name) is None:
@@ -1782,6 +1808,8 @@ def _check_form(step: Step, outcome: str | None, values: Mapping[str, Any] | Non
         problem = check_form_value({"type": f.type, "options": list(f.options)}, value)
         if problem:
             errors[f.name] = problem
+        elif too_big := size_problem(value):
+            errors[f.name] = describe_size(f.name, too_big)
         else:
             clean[f.name] = _json_copy(value)
     if errors:
@@ -1844,17 +1872,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _timestamp(value: Any, node: str) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if parsed.tzinfo is not None:
-                return parsed
-        except ValueError:
-            pass
-    raise _RunError(node, "timer.at", f"timer.at gave {value!r}, not a timestamp")
+def _over_max_items(var: Any, value: Any) -> tuple[str, str] | None:
+    """A list or map with more items than its declaration's ``max_items``, as (path, message)."""
+    if var.max_items is not None and isinstance(value, (list, dict)) and len(value) > var.max_items:
+        return "", f"has {len(value):,} items; at most {var.max_items:,} are allowed (its max_items)"
+    return None
+
+
+def _timestamp(value: Any, node: str, now: datetime) -> datetime:
+    problem = moment_problem(value, now)
+    moment = as_moment(value)
+    if problem or moment is None:
+        raise _RunError(node, "timer.at", f"timer.at {problem}")
+    return moment
 
 
 def _event_view(e: RunEvent) -> dict[str, Any]:

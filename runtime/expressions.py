@@ -20,7 +20,8 @@ _POSITION = re.compile(r"<input>:(\d+):(\d+):\s*(.*)")
 _STRING_LITERAL = re.compile(r"""(?s)[rRbB]*('''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")""")
 _MEMBER = re.compile(r"(?<![\w.])(steps|stages|inputs|vars)\s*\.\s*([A-Za-z_]\w*)")
 _ROOT = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*\()")
-_MAX_SOURCE = 4000
+#: Characters in one expression.
+MAX_SOURCE = 4000
 
 
 class ExpressionSyntaxError(ValueError):
@@ -48,9 +49,14 @@ class Expression:
     #: For ``steps`` and ``stages``: the only members the expression reads, when it
     #: reads them all as ``steps.<id>``; absent when it uses the whole map.
     narrow: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False)
+    #: Why the expression may not run: over the cost budget (ARCHITECTURE §2
+    #: "Expressions and limits"), in a version stored before the budget was lowered.
+    refused: str | None = field(default=None, compare=False)
 
     def evaluate(self, scope: "cel.Context | Mapping[str, Any]") -> Any:
         """Evaluate against a scope made by :func:`make_scope` (or a plain mapping)."""
+        if self.refused is not None:
+            raise ExpressionError(f"`{self.source}`: {self.refused}")
         try:
             return self.program.execute(scope)
         except Exception as exc:  # the binding raises KeyError, TypeError, RuntimeError...
@@ -63,8 +69,8 @@ def compile_expression(source: str) -> Expression:
         raise ExpressionSyntaxError("must be a CEL expression (a string)")
     if not source.strip():
         raise ExpressionSyntaxError("must not be empty")
-    if len(source) > _MAX_SOURCE:
-        raise ExpressionSyntaxError(f"is longer than {_MAX_SOURCE} characters")
+    if len(source) > MAX_SOURCE:
+        raise ExpressionSyntaxError(f"is longer than {MAX_SOURCE} characters")
     try:
         program = cel.compile(source)
     except Exception as exc:

@@ -138,6 +138,8 @@ class Variable:
     required: bool = False
     default: Any = None
     has_default: bool = False
+    #: Lists and maps: the most items the value may hold (None: the cap of runtime/limits.py).
+    max_items: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,10 +181,16 @@ class OrchestrationSpec:
         return node_id
 
 
-def compile_document(document: Any, version: int = 0, *, actions: ActionRegistry | None = None) -> OrchestrationSpec:
-    """Validate ``document`` and build its spec; raise :class:`DocumentInvalid` on errors."""
+def compile_document(document: Any, version: int = 0, *, actions: ActionRegistry | None = None, stored: bool = False) -> OrchestrationSpec:
+    """Validate ``document`` and build its spec; raise :class:`DocumentInvalid` on errors.
+
+    ``stored``: the document is a version already activated. Expressions that have
+    gone over the cost budget since (a lower ``OVERTURE_EXPRESSION_BUDGET``, a
+    stricter estimate) do not stop it loading; they fail the run when evaluated
+    (ARCHITECTURE §2 "Expressions and limits").
+    """
     checked = check(document, actions=actions)
-    if not checked.ok:
+    if not (checked.ok or (stored and checked.runnable)):
         raise DocumentInvalid(checked.issues)
     return _build(copy.deepcopy(document), version, checked.expressions)
 
@@ -263,7 +271,7 @@ def _build(doc: dict[str, Any], version: int, exprs: Mapping[tuple[str | None, s
 
 
 def _variable(v: dict[str, Any]) -> Variable:
-    return Variable(v["name"], v["type"], bool(v.get("required", False)), v.get("default"), "default" in v)
+    return Variable(v["name"], v["type"], bool(v.get("required", False)), v.get("default"), "default" in v, v.get("max_items"))
 
 
 def _assignee(raw: dict[str, Any], node_id: str, path: str, exprs: Mapping[tuple[str | None, str], Expression]) -> Assignee:

@@ -153,6 +153,7 @@ const declaredValueSchema = z.looseObject({
   description: z.string().optional(),
   required: z.boolean().optional(),
   default: z.unknown().optional(),
+  max_items: z.number().optional(),
 });
 
 /** How runs start: by hand (the API, a page, another run) or when a record is saved. */

@@ -248,6 +248,8 @@ describe('document settings', () => {
   it('keeps a default that fits the new type, else drops it', () => {
     expect(withValueType({ name: 'n', type: 'string', default: '3' }, 'integer')).toEqual({ name: 'n', type: 'integer', default: 3 });
     expect(withValueType({ name: 'n', type: 'string', default: 'abc' }, 'number')).toEqual({ name: 'n', type: 'number' });
+    expect(withValueType({ name: 'l', type: 'list', max_items: 20 }, 'map')).toEqual({ name: 'l', type: 'map', max_items: 20 });
+    expect(withValueType({ name: 'l', type: 'list', max_items: 20 }, 'string')).toEqual({ name: 'l', type: 'string' });
     expect(withValueType({ name: 'n', type: 'number', default: 3 }, 'string')).toEqual({ name: 'n', type: 'string', default: '3' });
   });
 });

@@ -335,9 +335,9 @@ export function newDeclaredValue(list: readonly DeclaredValue[], base: string): 
   return { name: uniqueId(base, new Set(list.map((v) => v.name))), type: 'string' };
 }
 
-/** A value of another type: a default that no longer fits is dropped. */
+/** A value of another type: a default that no longer fits is dropped, and so is `max_items` unless a list or map. */
 export function withValueType(value: DeclaredValue, type: string): DeclaredValue {
-  const changed = { ...value, type };
+  const changed = type === 'list' || type === 'map' ? { ...value, type } : withField({ ...value, type }, 'max_items', undefined);
   if (!('default' in value) || value.default === undefined) return changed;
   const reparsed = parseDefault(type, defaultText(value.default));
   const fits =

@@ -18,7 +18,7 @@ import {
 import { flowStore, useFlowStore } from '../../store/use-flow-store';
 import { ConditionField } from './condition-field';
 import { TRIGGER_NAMES_LIST_ID } from './expression-names';
-import { CheckboxField, ItemButtons, Section, SelectField, TextAreaField, TextField } from './fields';
+import { CheckboxField, ItemButtons, NumberField, Section, SelectField, TextAreaField, TextField } from './fields';
 
 function edit(update: (meta: DocumentMeta) => DocumentMeta): void {
   const { meta, updateMeta } = flowStore.getState();
@@ -52,6 +52,17 @@ function DeclaredList({ kind, section }: { kind: 'input' | 'variable'; section: 
                 hint={value.type === 'list' || value.type === 'map' ? 'JSON' : undefined}
                 onChange={(text) => set(index, withField(value, 'default', parseDefault(value.type, text)))}
               />
+              {value.type === 'list' || value.type === 'map' ? (
+                <NumberField
+                  label={`${noun} max items`}
+                  min={0}
+                  step={1}
+                  value={typeof value.max_items === 'number' ? value.max_items : undefined}
+                  at={at('.max_items')}
+                  hint="Conditions that loop over it are costed with this size, and a longer value is refused. Empty: the server's cap (1,000 unless configured)."
+                  onChange={(most) => set(index, withField(value, 'max_items', most))}
+                />
+              ) : null}
               {kind === 'input' ? (
                 <CheckboxField label="Required" checked={Boolean(value.required)} at={at('.required')} onChange={(required) => set(index, withField(value, 'required', required || undefined))} />
               ) : null}

@@ -61,6 +61,12 @@ describe('Inspector', () => {
     fireEvent.change(screen.getByLabelText('Input default'), { target: { value: '10' } });
     fireEvent.click(screen.getByLabelText('Required'));
     expect(flowStore.getState().meta.inputs).toEqual([{ name: 'amount', type: 'number', default: 10, required: true }]);
+    expect(screen.queryByLabelText('Input max items')).toBeNull();
+    fireEvent.change(screen.getByLabelText('Input type'), { target: { value: 'list' } });
+    fireEvent.change(screen.getByLabelText('Input max items'), { target: { value: '200' } });
+    expect(flowStore.getState().meta.inputs).toEqual([{ name: 'amount', type: 'list', required: true, max_items: 200 }]);
+    fireEvent.change(screen.getByLabelText('Input type'), { target: { value: 'number' } });
+    expect(flowStore.getState().meta.inputs).toEqual([{ name: 'amount', type: 'number', required: true }]);
     fireEvent.change(screen.getByLabelText('Started'), { target: { value: 'manual' } });
     expect(flowStore.getState().meta.trigger).toEqual({ type: 'manual' });
   });
