@@ -4,6 +4,8 @@ release, complete (one winner, the others get 409) and, for ops, reassign.
 The engine decides who may act on an item (403 otherwise). A member lists only their
 own items (theirs, their groups' and queues', those they claimed) and sees an item
 only if they may act on it or completed it (404 otherwise); ops and admins see all.
+Every action on an item a member may not see answers 404 too, as GET does, so a
+claim or complete cannot tell whether an id exists.
 
 Items carry the display names of the people and groups they mention
 (``assignee_name``, ``claimed_by_name``, ``completed_by_name``, ``on_behalf_of_name``), so pages show names,
@@ -126,12 +128,18 @@ def _context(run_id: str) -> dict[str, Any]:
     }
 
 
-@bp.get("/<item_id>")
-@roles("admin", "ops", "member")
-def get_work_item(item_id: str) -> Any:
+def _visible(item_id: str) -> dict[str, Any]:
+    """The item, if the caller may see it; 404 otherwise (as if it did not exist)."""
     item = engine().get_work_item(item_id)
     if not may_see_item(caller(), item):
         raise NotFound(f"work item {item_id} does not exist")
+    return item
+
+
+@bp.get("/<item_id>")
+@roles("admin", "ops", "member")
+def get_work_item(item_id: str) -> Any:
+    item = _visible(item_id)
     return jsonify({**named_items([item])[0], "context": _context(item["run_id"])})
 
 
@@ -140,6 +148,7 @@ def get_work_item(item_id: str) -> Any:
 @roles("admin", "ops", "member")
 def claim(item_id: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
+    _visible(item_id)
     return jsonify(named_items([engine().claim(item_id, by=caller().name)])[0])
 
 
@@ -148,6 +157,7 @@ def claim(item_id: str) -> Any:
 @roles("admin", "ops", "member")
 def release(item_id: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
+    _visible(item_id)
     return jsonify(named_items([engine().release(item_id, by=caller().name)])[0])
 
 
@@ -156,6 +166,7 @@ def release(item_id: str) -> Any:
 @roles("admin", "ops", "member")
 def complete(item_id: str) -> Any:
     data = body(CompleteIn())
+    _visible(item_id)
     item = engine().complete(item_id, by=caller().name, outcome=data["outcome"], values=data["values"], comment=data["comment"])
     return jsonify(named_items([item])[0])
 

@@ -79,6 +79,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("PUT", "/api/orchestrations/<key>/draft"): May(frozenset({A})),
     ("POST", "/api/orchestrations/<key>/validate"): May(frozenset({A})),
     ("POST", "/api/orchestrations/<key>/activate"): May(frozenset({A})),
+    # A member reads the active version and those their runs follow (404 for others).
     ("GET", "/api/orchestrations/<key>/versions/<int(max=2147483647):number>"): May(PEOPLE),
     ("GET", "/api/orchestrations/<key>/insights"): May(STAFF),
     ("GET", "/api/orchestrations/<key>/metrics"): May(STAFF),
@@ -103,15 +104,17 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("GET", "/api/work-items"): May(PEOPLE),
     ("GET", "/api/work-items/<item_id>"): May(frozenset({A, O, M}), hidden=True),
     # Only the assignee (here the finance group) acts on an item: the engine says 403
-    # to everyone else, admins included; ops reassign instead.
-    ("POST", "/api/work-items/<item_id>/claim"): May(frozenset({M})),
-    ("POST", "/api/work-items/<item_id>/release"): May(frozenset({M})),
-    ("POST", "/api/work-items/<item_id>/complete"): May(frozenset({M})),
+    # to staff, who see every item; a member who may not see it gets 404, as GET
+    # answers (ids do not leak). Ops reassign instead.
+    ("POST", "/api/work-items/<item_id>/claim"): May(frozenset({M}), hidden=True),
+    ("POST", "/api/work-items/<item_id>/release"): May(frozenset({M}), hidden=True),
+    ("POST", "/api/work-items/<item_id>/complete"): May(frozenset({M}), hidden=True),
     ("POST", "/api/work-items/<item_id>/reassign"): May(STAFF),
     ("GET", "/api/records/<object>"): May(PEOPLE),  # a stranger sees only their own
     ("POST", "/api/records/<object>"): May(PEOPLE | {T}),
     ("GET", "/api/records/<object>/<record_id>"): May(frozenset({A, O, M}), hidden=True),
-    ("PATCH", "/api/records/<object>/<record_id>"): May(frozenset({A, O, M, T}), hidden=True),
+    # The owner (fiona), admins and tokens change a record; ops only read it.
+    ("PATCH", "/api/records/<object>/<record_id>"): May(frozenset({A, M, T}), hidden=True),
     ("GET", "/api/record-types"): May(PEOPLE),
     ("POST", "/api/record-types"): May(frozenset({A})),
     ("POST", "/api/events"): May(STAFF | {T}),
@@ -250,7 +253,8 @@ def expected(may: May, caller: str) -> str:
         return "401"
     if caller == T:
         return str(may.token_denied)
-    return "404" if may.hidden else "403"
+    # Staff see everything, so what they may not do is a 403 even where a member gets 404.
+    return "404" if may.hidden and caller not in STAFF else "403"
 
 
 def verdict(status: int) -> str:
