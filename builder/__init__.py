@@ -16,8 +16,11 @@ from flask import Flask
 VAR = Path(os.environ.get("OVERTURE_VAR", "var"))
 
 
-def _secret_key() -> str:
-    """OVERTURE_SECRET_KEY, else one generated once and kept in var/secret_key (mode 600)."""
+def server_key() -> str:
+    """OVERTURE_SECRET_KEY, else one generated once and kept in var/secret_key (mode 600).
+
+    It signs sessions and is what the secrets store's keys derive from: the web app and every
+    `overture worker` of one database need the same one."""
     if os.environ.get("OVERTURE_SECRET_KEY"):
         return os.environ["OVERTURE_SECRET_KEY"]
     path = VAR / "secret_key"
@@ -50,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key()
+        app.config["SECRET_KEY"] = server_key()
 
     from builder import api, auth, errors, inbox, live
     from builder.extensions import overture, sock

@@ -33,7 +33,7 @@ from builder.api.common import body, paginate, uses
 from builder.api.params import caller
 from builder.auth import current, roles
 from builder.errors import ApiError
-from builder.extensions import db, engine
+from builder.extensions import db, engine, state
 from builder.queries import follows_a_visible_run, reading, sees_everything
 from runtime import templates
 from runtime.actions import ActionRegistry
@@ -58,7 +58,7 @@ class DocumentIn(Schema):
 
 #: How many documents' issues :func:`issues_of` remembers (per process).
 ISSUES_CACHE_SIZE = 16
-_issues_cache: OrderedDict[tuple[str, ActionRegistry, tuple[str, ...]], list[dict[str, Any]]] = OrderedDict()
+_issues_cache: OrderedDict[tuple[str, ActionRegistry, tuple[str, ...], frozenset[str]], list[dict[str, Any]]] = OrderedDict()
 _issues_lock = threading.Lock()
 
 
@@ -67,17 +67,19 @@ def issues_of(document: Any) -> list[dict[str, Any]]:
 
     Remembered for the last few documents: opening a draft validates what its save just
     validated, and a 500-node document takes the server ~100 ms of CPU to check. The
-    key is the canonical JSON and the registry with its action names (an action can be
-    registered, never replaced), so a change to either validates again.
+    key is the canonical JSON, the registry with its action names (an action can be
+    registered, never replaced) and the secrets' names (``secrets.<name>`` naming none
+    is a warning), so a change to any validates again.
     """
     actions = engine().actions
-    key = (_canonical(document), actions, tuple(actions.names()))
+    secrets = state().secrets.names()
+    key = (_canonical(document), actions, tuple(actions.names()), secrets)
     with _issues_lock:
         issues = _issues_cache.get(key)
         if issues is not None:
             _issues_cache.move_to_end(key)
     if issues is None:
-        issues = [issue.to_dict() for issue in validate(document, actions=actions)]
+        issues = [issue.to_dict() for issue in validate(document, actions=actions, secrets=secrets)]
         with _issues_lock:
             _issues_cache[key] = issues
             while len(_issues_cache) > ISSUES_CACHE_SIZE:

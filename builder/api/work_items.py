@@ -84,7 +84,7 @@ def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     users = {n for i in items for n in (i["claimed_by"], i["completed_by"], i.get("on_behalf_of")) if n}
     users |= {i["assignee"]["value"] for i in items if i["assignee"]["type"] == "user"}
     groups = {i["assignee"]["value"] for i in items if i["assignee"]["type"] != "user"}
-    people, teams = _display_names(users, groups)
+    people, teams = display_names(users, groups)
     return [
         {
             **i,
@@ -97,7 +97,7 @@ def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _display_names(users: set[str], groups: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+def display_names(users: set[str], groups: set[str]) -> tuple[dict[str, str], dict[str, str]]:
     """(user name -> display name, group or queue name -> label); unknown names are left out."""
     with reading() as s:
         people = dict(s.execute(select(UserRow.id, UserRow.display_name).where(UserRow.id.in_(users))).all()) if users else {}
@@ -110,7 +110,7 @@ def _context(run_id: str) -> dict[str, Any]:
     """What the person doing the work needs to know about the run: inputs, variables, earlier steps."""
     run = engine().get_run(run_id)
     steps = [s for s in run["steps"] if s["status"] == "completed"]
-    people, _ = _display_names({n for n in [run["started_by"], *(s["completed_by"] for s in steps)] if n}, set())
+    people, _ = display_names({n for n in [run["started_by"], *(s["completed_by"] for s in steps)] if n}, set())
     return {
         "run": {
             **{k: run[k] for k in ("id", "orchestration", "version", "label", "status", "current_stage", "started_by", "started_at")},

@@ -119,6 +119,11 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/record-types"): May(frozenset({A})),
     ("POST", "/api/events"): May(STAFF | {T}),
     ("GET", "/api/notifications"): May(PEOPLE),
+    # The secrets store: admins only, tokens neither (a value goes in and never comes out).
+    ("GET", "/api/secrets"): May(frozenset({A})),
+    ("POST", "/api/secrets"): May(frozenset({A})),
+    ("PUT", "/api/secrets/<name>"): May(frozenset({A})),
+    ("DELETE", "/api/secrets/<name>"): May(frozenset({A})),
     # Websockets: checked with a real handshake (101 = allowed).
     ("WS", "/ws/live"): May(STAFF),
     ("WS", "/ws/runs/<run_id>"): May(frozenset({A, O, M}), hidden=True),
@@ -196,6 +201,8 @@ class World:
         record = self.engine.create_record(
             "contract", {"title": "T", "customer": "C", "amount": 1, "status": "draft"}, owner="fiona", by="fiona")
         store_scenario(self.app, "expense", "contract_approval", EXPENSE_SCENARIO)  # the <name> a DELETE removes
+        with self.app.app_context(), state().sessions.begin() as s:  # and a secret of that <name>
+            state().secrets.put(s, "contract_approval", "s3cret", by="ada", now=self.engine.clock.now())
         return {"key": "expense", "number": 1, "name": "contract_approval", "object": "contract",
                 "run_id": run_id, "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0],
                 "username": self._person(), "group": "finance"}
@@ -227,6 +234,8 @@ class World:
             ("PATCH", "/api/records/<object>/<record_id>"): {"fields": {"status": "signed"}},
             ("POST", "/api/record-types"): {"name": f"type{n}", "fields": [{"name": "title", "type": "string"}]},
             ("POST", "/api/events"): {"name": "payment_received", "correlation": "o1"},
+            ("POST", "/api/secrets"): {"name": f"secret{n}", "value": "s3cret"},
+            ("PUT", "/api/secrets/<name>"): {"value": f"s3cret {n}"},
         }
         return bodies.get((method, rule))
 
