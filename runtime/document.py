@@ -1085,9 +1085,9 @@ class _Checker:
 
     def _check_secrets(self, path: Path, expression: Expression, action: Any) -> None:
         if action is not None and not action.secrets:
-            takers = ", ".join(n for n in self.actions.names() if self.actions.get(n).secrets) or "(none)"  # type: ignore[union-attr]
+            takers = ", ".join(a.name for a in map(self.actions.get, self.actions.names()) if a is not None and a.secrets)
             self.error(path, f"action {action.name} keeps its inputs where people read them: secrets go only to "
-                             f"actions that send them on to another system ({takers})")
+                             f"actions that send them on to another system ({takers or 'none is registered'})")
         for root, name in sorted(expression.members):
             if root == "secrets" and self.secret_names is not None and name not in self.secret_names:
                 self.warning(path, f"there is no secret {name!r} yet: runs stop at this step until an admin "

@@ -8,8 +8,9 @@ and creates records owned by themselves; ops, admins and API tokens see every re
 Changing one is narrower (``builder.queries.record_fields_editable``): the owner, admins
 and API tokens change any field; a person with an open work item on a run bound to the
 record changes the fields its step's form names; anyone else gets 403 naming the fields
-refused. ``GET`` answers ``editable_fields`` so pages offer only what will be accepted. Record types are defined by admins; each lists the orchestrations whose active
-version a save of that type starts (``triggers``).
+refused. ``GET`` answers ``editable_fields`` so pages offer only what will be accepted.
+Record types are defined by admins; each lists the orchestrations whose active version a
+save of that type starts (``triggers``).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from builder.api.common import StrictSchema, body, paginate, uses
 from builder.api.params import caller
@@ -54,15 +55,19 @@ def _views(rows: list[SecretRow]) -> list[dict[str, Any]]:
 
 
 def _stored(name: str, value: str, *, new: bool) -> dict[str, Any]:
-    with db().begin() as s:
-        exists = s.get(SecretRow, name) is not None
-        if new and exists:
-            raise Conflict(f"there is already a secret {name}; replace its value with PUT /api/secrets/{name}")
-        if not new and not exists:
-            raise NotFound(f"there is no secret {name}")
-        row, _created = state().secrets.put(s, name, value, by=caller().name, now=engine().clock.now())
-        s.flush()
-        (view,) = _views([row])
+    taken = Conflict(f"there is already a secret {name}; replace its value with PUT /api/secrets/{name}")
+    try:
+        with db().begin() as s:
+            exists = s.get(SecretRow, name) is not None
+            if new and exists:
+                raise taken
+            if not new and not exists:
+                raise NotFound(f"there is no secret {name}")
+            row, _created = state().secrets.put(s, name, value, by=caller().name, now=engine().clock.now())
+            s.flush()
+            (view,) = _views([row])
+    except IntegrityError:  # another admin added the same name at the same moment
+        raise taken from None
     return view
 
 
