@@ -36,3 +36,40 @@ def test_mask_hides_every_value_and_reference_anywhere():
 def test_the_scenario_runner_answers_every_name_with_the_mask():
     store = MockSecrets(everything=True)
     assert reveal(reference(store, "anything"), store) == (MASK, [MASK])
+
+
+def test_a_worker_with_the_same_server_key_runs_what_the_server_scheduled(store, clock, directory):
+    """The server evaluates the inputs (references in the job), a worker process with the
+    same key reveals them; the value is in neither the job nor the run's record."""
+    if not hasattr(store, "engine"):
+        pytest.skip("the secrets store is a table of the SQL database")
+    from sqlalchemy.orm import Session
+
+    from runtime.actions import Action, ActionField, default_registry
+    from runtime.engine import Engine
+    from runtime.model import Job
+    from runtime.store.secrets import SqlSecrets
+    from tests.runtime.docs import one_stage, step
+
+    got: list[str] = []
+
+    def push(_ctx: object, inputs: dict[str, str]) -> dict[str, str]:
+        got.append(inputs["token"])
+        return {"echo": inputs["token"]}
+
+    registry = default_registry(plugins=False)
+    registry.register(Action("crm.push", push, (ActionField("token", "string", True),), secrets=True))
+    server = Engine(store, clock, directory, actions=registry, autoprocess=False, secrets=SqlSecrets(store.engine, "one key"))
+    worker = Engine(store, clock, directory, actions=registry, autoprocess=False, secrets=SqlSecrets(store.engine, "one key"))
+    with Session(store.engine) as s, s.begin():
+        server.secrets.put(s, "crm", "tok-9f8e7d", by="ada", now=clock.now())  # type: ignore[attr-defined]
+    server.deploy(one_stage(step("push", "background", action="crm.push", inputs={"token": "'Bearer ' + secrets.crm"})))
+    run_id = server.start("t", {})
+    with store.transaction(write=False) as tx:
+        (job,) = tx.find(Job, run_id=run_id)
+    assert "tok-9f8e7d" not in str(job.inputs) and "secret:crm" in job.inputs["token"]
+    assert worker.run_jobs() == 1
+    assert got == ["Bearer tok-9f8e7d"]
+    run = worker.get_run(run_id)
+    assert run["status"] == "completed" and run["steps"][0]["outputs"] == {"echo": f"Bearer {MASK}"}
+    assert "tok-9f8e7d" not in str(worker.events(run_id))
