@@ -154,6 +154,13 @@ def _credential_in(text: str, *, expression: bool) -> tuple[str, int | None] | N
     return None
 
 
+def _column_of(name: str, source: str) -> int | None:
+    """1-based column of the first use of the root name ``name`` in ``source`` (outside string literals)."""
+    stripped = STRING_LITERAL.sub(lambda m: " " * len(m.group(0)), source)
+    match = re.search(rf"(?<![\w.]){re.escape(name)}\b", stripped)
+    return match.start() + 1 if match else None
+
+
 def _show(value: Any) -> str:
     """A short repr for messages: documents may hold megabytes of garbage."""
     text = repr(value)
@@ -880,7 +887,7 @@ class _Checker:
             return None
         self.compiled[path] = expression
         for name in unknown_roots(expression, scope):
-            self.error(path, self._unknown_root_message(name, scope))
+            self.error(path, self._unknown_root_message(name, scope), column=_column_of(name, source))
         for root, name in sorted(expression.members):
             if root in scope:
                 problem = self._member_problem(root, name)

@@ -204,12 +204,14 @@ def test_a_secret_nobody_added_fails_the_step_saying_so(ada, login, crm):
 def test_secrets_are_only_for_inputs_of_actions_that_send_them_on(ada):
     doc = crm_document("http://127.0.0.1:9")
     doc["nodes"].append({"id": "size", "type": "decision", "label": "Size",
-                         "outcomes": [{"id": "big", "label": "Big", "condition": "secrets.crm_token == 'x'"}]})
+                         "outcomes": [{"id": "big", "label": "Big", "condition": "inputs.amount > 1 && secrets.crm_token == 'x'"}]})
     doc["nodes"].append({"id": "keep", "type": "background", "stage": "review", "label": "Keep it", "action": "record.update",
                          "inputs": {"fields": "{'note': secrets.crm_token}"}})
     issues = ada.post("/api/orchestrations", json=doc).get_json()["issues"]
     errors = {(i["node"], i["field"]): i["message"] for i in issues if i["severity"] == "error"}
     assert "only in scope in the inputs of a background step's action" in errors[("size", "outcomes[0].condition")]
+    (where,) = [i for i in issues if i["node"] == "size" and "secrets" in i["message"]]
+    assert where["column"] == 22  # where `secrets` starts
     assert "record.update keeps its inputs where people read them" in errors[("keep", "inputs.fields")]
     assert "http.request" in errors[("keep", "inputs.fields")]
 
