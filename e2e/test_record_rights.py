@@ -33,3 +33,31 @@ def test_a_past_reviewer_reads_the_contract_but_is_offered_no_edit(login_as, api
     sam = RecordPage(login_as("sam").new_page()).open("contract", record["id"])
     sam.page.get_by_role("region", name="Record").get_by_role("button", name="Edit").click()
     expect(sam.page.get_by_label("Amount")).to_be_editable()
+
+
+def test_an_open_step_edits_only_the_record_fields_its_form_asks_for(login_as, api):
+    title = f"E2E revise {uuid.uuid4().hex[:6]}"
+    record = api("sam").post("/api/records/contract", {"fields": {
+        "title": title, "customer": "Initrode", "amount": 12000, "status": "submitted"}})
+    (run_id,) = record["started_runs"]
+    (legal,) = api("alice").work_items(run=run_id)
+    api("alice").complete(legal["id"], "approve")
+    api("otto").wait_for_run(run_id, stage="finance")
+    (finance,) = api("fiona").work_items(run=run_id)
+    api("fiona").complete(finance["id"], "reject", {"reason": "Too deep a discount."})
+    api("otto").wait_for_run(run_id, stage="revise")
+    # The revise step (its form asks for the amount) is handed to alice.
+    (revise,) = [i for i in api("otto").work_items(run=run_id) if i["step_id"] == "revise_contract"]
+    api("otto").post(f"/api/work-items/{revise['id']}/reassign", {"to": {"type": "user", "value": "alice"}})
+
+    alice = RecordPage(login_as("alice").new_page()).open("contract", record["id"])
+    details = alice.page.get_by_role("region", name="Record")
+    details.get_by_role("button", name="Edit").click()
+    expect(details.get_by_label("Amount")).to_be_editable()
+    expect(details.get_by_label("Title * (read only)")).not_to_be_editable()
+    expect(details.get_by_label("Status * (read only)")).not_to_be_editable()
+    details.get_by_label("Amount").fill("11000")
+    alice.page.screenshot(path="/tmp/record-partly-editable.png", full_page=True)
+    details.get_by_role("button", name="Save changes").click()
+    expect(details.get_by_role("status")).to_contain_text("Saved.")
+    assert api("sam").get(f"/api/records/contract/{record['id']}")["fields"]["amount"] == 11000
