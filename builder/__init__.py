@@ -18,8 +18,11 @@ from runtime import limits
 VAR = Path(os.environ.get("OVERTURE_VAR", "var"))
 
 
-def _secret_key() -> str:
-    """OVERTURE_SECRET_KEY, else one generated once and kept in var/secret_key (mode 600)."""
+def server_key() -> str:
+    """OVERTURE_SECRET_KEY, else one generated once and kept in var/secret_key (mode 600).
+
+    It signs sessions and is what the secrets store's keys derive from: the web app and every
+    `overture worker` of one database need the same one."""
     if os.environ.get("OVERTURE_SECRET_KEY"):
         return os.environ["OVERTURE_SECRET_KEY"]
     path = VAR / "secret_key"
@@ -52,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key()
+        app.config["SECRET_KEY"] = server_key()
     # The value caps and expression budget (runtime/limits.py): a bad OVERTURE_* value
     # stops the start here rather than failing the first request that needs it.
     limits.current()

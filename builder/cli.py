@@ -253,11 +253,12 @@ def worker(
     import socket
     from datetime import timedelta
 
-    from builder import mail
+    from builder import server_key, mail
     from runtime.actions import default_registry
     from runtime.directory import InMemoryDirectory
     from runtime.engine import Engine
     from runtime.store.directory import SqlDirectory
+    from runtime.store.secrets import SqlSecrets
     from runtime.store.sql import SqlStore
     from runtime.worker import Worker
 
@@ -271,8 +272,9 @@ def worker(
     if directory_file:
         people: dict = json.loads(directory_file.read_text())
         directory = InMemoryDirectory(people.get("groups", {}), queues=people.get("queues", {}))
+    # The server key the web app has: secrets.<name> in action inputs read with it.
     engine = Engine(store, directory=directory, actions=registry, autoprocess=False,
-                    worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}")
+                    worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}", secrets=SqlSecrets(store.engine, server_key()))
     runner = Worker(engine, poll_interval=poll, heartbeat_interval=heartbeat, stale_after=timedelta(seconds=stale_after), batch=batch)
     try:
         mailer = mail.from_environment(os.environ, store.engine, engine.clock)

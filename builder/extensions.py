@@ -12,6 +12,7 @@ from builder import mail
 from runtime.clock import Clock, SystemClock
 from runtime.engine import Engine
 from runtime.store.directory import SqlDirectory
+from runtime.store.secrets import SqlSecrets
 from runtime.store.sql import SqlStore
 from runtime.worker import Worker
 
@@ -24,14 +25,16 @@ class Overture:
     def init_app(self, app: Flask) -> None:
         store = SqlStore(app.config.get("DATABASE_URL"))
         clock: Clock = app.config.get("CLOCK") or SystemClock()
+        secrets = SqlSecrets(store.engine, app.config["SECRET_KEY"])
         engine = Engine(
             store,
             clock,
             SqlDirectory(store),
             autoprocess=bool(app.config.get("AUTOPROCESS", False)),
             settings={"http_allowlist": list(app.config.get("HTTP_ALLOWLIST", []))},
+            secrets=secrets,
         )
-        state = _State(store, engine, sessionmaker(store.engine, expire_on_commit=False))
+        state = _State(store, engine, sessionmaker(store.engine, expire_on_commit=False), secrets)
         mailer = mail.from_environment(
             {"OVERTURE_SMTP_URL": app.config.get("SMTP_URL"), "OVERTURE_BASE_URL": app.config.get("BASE_URL"),
              "OVERTURE_DIGEST_HOUR": app.config.get("DIGEST_HOUR")}, store.engine, clock)
@@ -45,10 +48,11 @@ class Overture:
 
 
 class _State:
-    def __init__(self, store: SqlStore, engine: Engine, sessions: sessionmaker[Session]):
+    def __init__(self, store: SqlStore, engine: Engine, sessions: sessionmaker[Session], secrets: SqlSecrets):
         self.store = store
         self.engine = engine
         self.sessions = sessions
+        self.secrets = secrets
         self.worker: Worker | None = None
         self.mail_runner: mail.MailRunner | None = None
 

@@ -9,6 +9,11 @@ A member sees:
 - the work items they may act on or completed;
 - the records they own or that a run they may see is bound to.
 
+Changing a record is narrower than seeing it (:func:`record_fields_editable`): its
+owner, admins and API tokens change every field; a person with an open work item on a
+run bound to the record changes the record fields its step's form asks for (a form
+field named like a record field); everyone else, ops included, only reads it.
+
 What a member may not see answers 404, as if it did not exist, so ids do not leak.
 Reads open their transaction with a plain ``BEGIN`` (not SQLite's ``BEGIN IMMEDIATE``),
 so they never queue behind a writer.
@@ -76,6 +81,15 @@ def may_see_run(principal: Principal, run_id: str) -> bool:
     return found is not None
 
 
+def follows_a_visible_run(principal: Principal, key: str, version: int) -> bool:
+    """Whether a run the caller may see follows version ``version`` of ``key``."""
+    clauses = [RunRow.orchestration == key, RunRow.version == version]
+    if not sees_everything(principal):
+        clauses.append(_visible_runs(principal.name, memberships(principal.name)))
+    with reading() as s:
+        return s.scalar(select(RunRow.id).where(*clauses).limit(1)) is not None
+
+
 def may_see_item(principal: Principal, item: dict[str, Any]) -> bool:
     """``item`` is the engine's view of a work item."""
     if sees_everything(principal):
@@ -101,6 +115,30 @@ def may_see_record(principal: Principal, object: str, record_id: str) -> bool:
         statement = statement.where(_visible_records(principal.name, memberships(principal.name)))
     with reading() as s:
         return s.scalar(statement) is not None
+
+
+def record_fields_editable(principal: Principal, row: RecordRow) -> frozenset[str] | None:
+    """The fields of ``row`` the caller may change: None for every field (the owner,
+    admins, API tokens), else those named by the forms of the caller's open work items on
+    runs bound to the record (ARCHITECTURE §4, records)."""
+    if not principal.is_user or principal.role == "admin" or row.owner == principal.name:
+        return None
+    user = principal.name
+    mine = or_(and_(WorkItemRow.claimed_by.is_(None), _assigned_to(user, memberships(user))), WorkItemRow.claimed_by == user)
+    statement = (
+        select(RunRow.orchestration, RunRow.version, WorkItemRow.step_id)
+        .join(RunRow, RunRow.id == WorkItemRow.run_id)
+        .where(RunRow.record_id == row.id, WorkItemRow.status.in_(OPEN_ITEM), mine)
+        .distinct()
+    )
+    with reading() as s:
+        steps = list(s.execute(statement))
+    names: set[str] = set()
+    for key, version, step_id in steps:
+        form = engine().spec(key, version).steps[step_id].form
+        if form is not None:
+            names.update(f.name for f in form.fields)
+    return frozenset(names)
 
 
 def records(principal: Principal, object: str, *, owner: str | None = None) -> list[RecordRow]:

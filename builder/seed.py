@@ -196,7 +196,8 @@ def seed(app: Flask, *, demo: bool = False) -> dict[str, Any]:
         # to now: timestamps look lived-in, due dates and escalations fall where they would.
         now = datetime.now(timezone.utc)
         clock = ManualClock(now.replace(minute=0, second=0, microsecond=0) - timedelta(days=10))
-        engine = Engine(state.store, clock, SqlDirectory(state.store), actions=engine.actions, settings=engine.settings)
+        engine = Engine(state.store, clock, SqlDirectory(state.store), actions=engine.actions, settings=engine.settings,
+                        secrets=engine.secrets)
     for name, fields in RECORD_TYPES.items():
         engine.define_record_type(name, fields, label=name.replace("_", " ").capitalize())
     for name in TEMPLATES:

@@ -68,6 +68,7 @@ PAGES: list[AppPage] = [
     AppPage("admin: groups", "admin", "/admin/groups", heading("Administration")),
     AppPage("admin: tokens", "admin", "/admin/tokens", heading("Administration")),
     AppPage("admin: record types", "admin", "/admin/record-types", heading("Administration")),
+    AppPage("admin: secrets", "admin", "/admin/secrets", heading("Administration")),
     AppPage("not found", "member", "/no/such/page", heading("Page not found")),
     AppPage("not found, signed out", None, "/no/such/page", heading("Page not found")),
 ]

@@ -28,7 +28,7 @@ import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Iterator, Mapping
+from typing import Any, Collection, Iterator, Mapping
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 from marshmallow.validate import Equal, Length
@@ -38,7 +38,9 @@ from runtime.actions import ActionRegistry, default_registry
 from runtime.durations import MAX_YEARS, moment_problem, parse_duration
 from runtime.errors import ValidationIssue
 from runtime.expression_cost import estimate
-from runtime.expressions import Expression, ExpressionError, ExpressionSyntaxError, compile_expression, unknown_roots
+from runtime.expressions import (
+    STRING_LITERAL, Expression, ExpressionError, ExpressionSyntaxError, compile_expression, unknown_roots,
+)
 from runtime.values import FORM_FIELD_TYPES, INPUT_TYPES, check_form_value, check_type
 
 __all__ = ["Checked", "check", "validate", "NODE_TYPES", "STEP_TYPES"]
@@ -51,6 +53,28 @@ NODE_TYPES = ("start", "stage", *STEP_TYPES, "decision", "end")
 SCOPE = frozenset({"record", "inputs", "vars", "steps", "stages", "run", "now"})
 TRIGGER_SCOPE = frozenset({"record", "now"})
 EVENT_SCOPE = SCOPE | {"event"}
+#: A background step's action inputs may also name secrets (runtime/secrets.py).
+ACTION_INPUT_SCOPE = SCOPE | {"secrets"}
+
+#: Shapes of credentials typed into a document, and what each is (a warning names it).
+_CREDENTIAL_SHAPES = (
+    (re.compile(r"(?i)\b(?:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), "an Authorization header value"),
+    (re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}"), "an API key"),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{20,}"), "a GitHub token"),
+    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
+    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "an AWS access key"),
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), "a Google API key"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), "a JSON Web Token"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
+    (re.compile(r"(?i)\bhttps?://[^/\s:@'\"]+:[^/\s@'\"]+@"), "a password in a URL"),
+)
+#: A map key that names a credential, given a literal string in an expression:
+#: ``{'api_key': 'abc123'}``. ``{'api_key': secrets.crm}`` is what it should be.
+_CREDENTIAL_KEY = re.compile(
+    r"""(?i)(['"])(password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|api[_-]?key|apikey|"""
+    r"""authorization|x-api-key|private_key)\1\s*:\s*(?:'[^']+'|"[^"]+")\s*[,}]""")
+_CREDENTIAL_ADVICE = ("it is stored with every version and shown to whoever reads the document: keep it in the "
+                      "secrets store (Admin, Secrets) and write secrets.<name> in the action's inputs instead")
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -95,7 +119,8 @@ class Checked:
         return self.other_errors == 0
 
 
-def check(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None) -> Checked:
+def check(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None,
+          secrets: Collection[str] | None = None) -> Checked:
     """Check an orchestration document completely.
 
     Args:
@@ -105,18 +130,21 @@ def check(document: Any, *, actions: ActionRegistry | None = None, now: datetime
         now: When given, a constant timer ``at`` time must be within
             ``MAX_YEARS`` years of it (the runtime checks computed ones as it starts
             the timer).
+        secrets: The names in the secrets store: ``secrets.<name>`` naming none of
+            them is a warning (None: not checked, as at activation).
 
     Returns:
         The issues found and the compiled expressions.
     """
-    checker = _Checker(document, actions if actions is not None else _builtin_actions(), now)
+    checker = _Checker(document, actions if actions is not None else _builtin_actions(), now, secrets)
     checker.run()
     return checker.result()
 
 
-def validate(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None) -> list[ValidationIssue]:
+def validate(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None,
+             secrets: Collection[str] | None = None) -> list[ValidationIssue]:
     """The issues of :func:`check`: errors and warnings, in document order."""
-    return check(document, actions=actions, now=now).issues
+    return check(document, actions=actions, now=now, secrets=secrets).issues
 
 
 _BUILTIN_ACTIONS: ActionRegistry | None = None
@@ -127,6 +155,30 @@ def _builtin_actions() -> ActionRegistry:
     if _BUILTIN_ACTIONS is None:
         _BUILTIN_ACTIONS = default_registry(plugins=False)
     return _BUILTIN_ACTIONS
+
+
+def _credential_in(text: str, *, expression: bool) -> tuple[str, int | None] | None:
+    """(what it looks like, 1-based column in an expression) of the first credential in ``text``."""
+    if expression:
+        key = _CREDENTIAL_KEY.search(text)
+        if key is not None:
+            return f"a credential (a literal value for the key {key.group(2)!r})", key.start() + 1
+        literals = [(m.start(1), m.group(1)) for m in STRING_LITERAL.finditer(text)]
+    else:
+        literals = [(0, text)]
+    for start, literal in literals:
+        for shape, what in _CREDENTIAL_SHAPES:
+            match = shape.search(literal)
+            if match is not None:
+                return what, (start + match.start() + 1) if expression else None
+    return None
+
+
+def _column_of(name: str, source: str) -> int | None:
+    """1-based column of the first use of the root name ``name`` in ``source`` (outside string literals)."""
+    stripped = STRING_LITERAL.sub(lambda m: " " * len(m.group(0)), source)
+    match = re.search(rf"(?<![\w.]){re.escape(name)}\b", stripped)
+    return match.start() + 1 if match else None
 
 
 def _show(value: Any) -> str:
@@ -624,10 +676,12 @@ class _Finding:
 class _Checker:
     """One validation pass over one document; use :func:`check`."""
 
-    def __init__(self, document: Any, actions: ActionRegistry, now: datetime | None = None):
+    def __init__(self, document: Any, actions: ActionRegistry, now: datetime | None = None,
+                 secrets: Collection[str] | None = None):
         self.document = document
         self.actions = actions
         self.now = now
+        self.secret_names = frozenset(secrets) if secrets is not None else None
         self.findings: list[_Finding] = []
         self.compiled: dict[Path, Expression] = {}
         self.top: dict[str, Any] = {}
@@ -649,8 +703,8 @@ class _Checker:
     def error(self, path: Path, message: str, *, column: int | None = None, costly: bool = False) -> None:
         self.findings.append(_Finding(path, message, "error", column, costly))
 
-    def warning(self, path: Path, message: str) -> None:
-        self.findings.append(_Finding(path, message, "warning"))
+    def warning(self, path: Path, message: str, *, column: int | None = None) -> None:
+        self.findings.append(_Finding(path, message, "warning", column))
 
     def result(self) -> Checked:
         located = [(self._position(f.path), n, f) for n, f in enumerate(self.findings)]
@@ -711,6 +765,7 @@ class _Checker:
         self._check_after_cycles()
         if self.edges is not None:
             _GraphCheck(self).run()
+        self._check_credentials((), self.document)
 
     def _load_top(self) -> None:
         self.top, self.top_errors = _load(_DOCUMENT_SCHEMA, self.document)
@@ -874,7 +929,7 @@ class _Checker:
         self._check_cost(path, source)
         expression = self.compiled[path]
         for name in unknown_roots(expression, scope):
-            self.error(path, self._unknown_root_message(name, scope))
+            self.error(path, self._unknown_root_message(name, scope), column=_column_of(name, source))
         for root, name in sorted(expression.members):
             if root in scope:
                 problem = self._member_problem(root, name)
@@ -925,11 +980,15 @@ class _Checker:
     def _unknown_root_message(name: str, scope: frozenset[str]) -> str:
         if name == "event":
             return "`event` is only in scope in an event correlation and in the `set` of a wait step that waits for an event"
+        if name == "secrets":
+            return "`secrets` is only in scope in the inputs of a background step's action (secrets.<name>)"
         if scope == TRIGGER_SCOPE:
             return f"unknown name `{name}`: only record and now are in scope in a trigger condition"
         return f"unknown name `{name}`; names in scope: {', '.join(sorted(scope))}"
 
     def _member_problem(self, root: str, name: str) -> str | None:
+        if root == "secrets":
+            return None  # a secret added later is a warning (_check_secrets), not an error
         if root == "inputs":
             known = self.input_names
             return None if known is None or name in known else f"no input {name!r} is declared"
@@ -1108,7 +1167,34 @@ class _Checker:
         if action is not None and node.ok("inputs"):
             self._check_action_inputs(node, action, mapping or {})
         for input_name, source in (mapping or {}).items():
-            self.compile(node.at("inputs", input_name), source, SCOPE)
+            expression = self.compile(node.at("inputs", input_name), source, ACTION_INPUT_SCOPE)
+            if expression is not None and "secrets" in expression.roots:
+                self._check_secrets(node.at("inputs", input_name), expression, action)
+
+    def _check_secrets(self, path: Path, expression: Expression, action: Any) -> None:
+        if action is not None and not action.secrets:
+            takers = ", ".join(a.name for a in map(self.actions.get, self.actions.names()) if a is not None and a.secrets)
+            self.error(path, f"action {action.name} keeps its inputs where people read them: secrets go only to "
+                             f"actions that send them on to another system ({takers or 'none is registered'})")
+        for root, name in sorted(expression.members):
+            if root == "secrets" and self.secret_names is not None and name not in self.secret_names:
+                self.warning(path, f"there is no secret {name!r} yet: runs stop at this step until an admin "
+                                   "adds it under Admin, Secrets")
+
+    def _check_credentials(self, path: Path, value: Any) -> None:
+        """Warn where a string (an expression's literal or any text of a node) looks like a credential."""
+        pending: list[tuple[Path, Any]] = [(path, value)]  # a stack, not recursion: documents may nest deep
+        while pending:
+            where, item = pending.pop()
+            if isinstance(item, dict):
+                pending.extend(((*where, k), v) for k, v in reversed(list(item.items())))
+            elif isinstance(item, list):
+                pending.extend(((*where, i), v) for i, v in reversed(list(enumerate(item))))
+            elif isinstance(item, str):
+                found = _credential_in(item, expression=where in self.compiled)
+                if found is not None:
+                    what, column = found
+                    self.warning(where, f"looks like {what} typed in: {_CREDENTIAL_ADVICE}", column=column)
 
     def _check_action_inputs(self, node: _Item, action: Any, mapping: dict[str, Any]) -> None:
         declared = ", ".join(f.name for f in action.inputs) or "(none)"

@@ -46,6 +46,7 @@ from runtime.model import (
     Version,
     WorkItem,
 )
+from runtime.secrets import MockSecrets, SecretStore, UnknownSecret, mask, references, reveal
 from runtime.spec import Assignee, OrchestrationSpec, Step, compile_document
 from runtime.store.base import Store, Transaction
 from runtime.values import check_form_value, check_type
@@ -114,6 +115,8 @@ class Engine:
         actions: background actions (default: built-ins and plug-ins).
         autoprocess: run ready jobs and due timers after every operation.
         settings: e.g. ``{"http_allowlist": ["api.example.com"]}`` for ``http.request``.
+        secrets: what ``secrets.<name>`` in action inputs reads (default: none), given to
+            an action at the last moment and masked in all it gives back (runtime/secrets.py).
     """
 
     def __init__(
@@ -126,8 +129,10 @@ class Engine:
         autoprocess: bool = True,
         settings: Mapping[str, Any] | None = None,
         worker_id: str = "inline",
+        secrets: SecretStore | None = None,
     ):
         self.store = store
+        self.secrets: SecretStore = secrets if secrets is not None else MockSecrets()
         self.clock = clock or SystemClock()
         self.directory = directory or InMemoryDirectory()
         self.actions = actions or default_registry()
@@ -852,7 +857,7 @@ class Engine:
         try:
             if action is None:
                 raise ActionFailed(f"action {job.action!r} is not registered", retryable=False)
-            return job, action.handler(context, dict(job.inputs)), None, context
+            return job, self._call(action, context, dict(job.inputs)), None, context
         except ActionFailed as exc:
             return job, None, exc, context
         except Exception as exc:  # an action's bug is the step's failure, not the engine's
@@ -1080,7 +1085,7 @@ class Engine:
                                 idempotency_key=key, now=c.now, services=_LocalServices(self, c), settings=self.settings,
                                 load_run=lambda: (c.run.orchestration, c.record))
         try:
-            result = action.handler(context, inputs)
+            result = self._call(action, context, inputs)
         except Exception as exc:
             message = exc.message if isinstance(exc, ActionFailed) else f"{type(exc).__name__}: {exc}"
             self._event(c, "action.failed", node=step.id, visit=step_run.visit,
@@ -1104,6 +1109,29 @@ class Engine:
             self._run_error(c, _RunError(step.id, "outputs", f"the result of action {step.action}: {where} {too_big[1]}"))
             return {}
         return result
+
+    def _call(self, action: Any, context: ActionContext, inputs: dict[str, Any]) -> Any:
+        """Run ``action`` with the secrets its inputs name; what it returns, sets or raises
+        comes back with their values masked, before anything is stored (runtime/secrets.py)."""
+        try:
+            revealed, used = reveal(inputs, self.secrets)
+        except UnknownSecret as exc:
+            raise ActionFailed(str(exc), retryable=False) from None
+        if not used:
+            return action.handler(context, revealed)
+        try:
+            result = action.handler(context, revealed)
+        except ActionFailed as exc:
+            raise ActionFailed(mask(exc.message, used), retryable=exc.retryable) from None
+        except Exception as exc:  # logged here, masked: the caller's log would print the value
+            message = mask(f"{type(exc).__name__}: {exc}", used)
+            log.error("action %s failed: %s", action.name, message)
+            raise ActionFailed(message) from None
+        context.variables = mask(context.variables, used)
+        if isinstance(result, Pending):
+            result.outputs = mask(result.outputs, used)
+            return result
+        return mask(result, used)
 
     def _enqueue(self, c: _RunContext, step: Step, step_run: StepRun, inputs: dict[str, Any], attempt: int, when: datetime) -> None:
         step_run.attempts = attempt
@@ -1608,6 +1636,8 @@ class Engine:
                                  "started_by": run.started_by, "started_at": run.started_at}
             elif root == "now":
                 values["now"] = c.now
+            elif root == "secrets":  # references, never values (only action inputs read them)
+                values["secrets"] = references(self.secrets, {name for r, name in expr.members if r == "secrets"})
             elif c.extra_scope and root in c.extra_scope:
                 values[root] = c.extra_scope[root]
         return values

@@ -13,12 +13,13 @@ from typing import Any, Mapping
 
 import cel
 
-#: Root names an expression may use (ARCHITECTURE §2). ``event`` only where documented.
-ROOT_NAMES = frozenset({"record", "inputs", "vars", "steps", "stages", "run", "now", "event"})
+#: Root names an expression may use (ARCHITECTURE §2). ``event`` and ``secrets`` only
+#: where documented (``secrets`` in a background step's action inputs: runtime/secrets.py).
+ROOT_NAMES = frozenset({"record", "inputs", "vars", "steps", "stages", "run", "now", "event", "secrets"})
 
 _POSITION = re.compile(r"<input>:(\d+):(\d+):\s*(.*)")
-_STRING_LITERAL = re.compile(r"""(?s)[rRbB]*('''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")""")
-_MEMBER = re.compile(r"(?<![\w.])(steps|stages|inputs|vars)\s*\.\s*([A-Za-z_]\w*)")
+STRING_LITERAL = re.compile(r"""(?s)[rRbB]*('''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")""")
+_MEMBER = re.compile(r"(?<![\w.])(steps|stages|inputs|vars|secrets)\s*\.\s*([A-Za-z_]\w*)")
 _ROOT = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*\()")
 #: Characters in one expression.
 MAX_SOURCE = 4000
@@ -75,7 +76,7 @@ def compile_expression(source: str) -> Expression:
         program = cel.compile(source)
     except Exception as exc:
         raise _syntax_error(str(exc)) from None
-    stripped = _STRING_LITERAL.sub(lambda m: " " * len(m.group(0)), source)
+    stripped = STRING_LITERAL.sub(lambda m: " " * len(m.group(0)), source)
     members = frozenset((m.group(1), m.group(2)) for m in _MEMBER.finditer(stripped))
     roots = frozenset(program.variables()) & _candidate_roots(stripped)
     narrow = {}

@@ -5,6 +5,13 @@ A draft is saved on every change even when it does not validate (a design in
 progress is incomplete); the response lists its issues. Activation deploys the draft
 through the engine, which refuses an invalid document and then writes nothing.
 Two admins editing one draft send ``If-Match: <revision>``; the second save gets 409.
+
+Drafts, validation, activation, scenarios, tests, insights and metrics are for admins
+and ops as the orchestration itself is. A member reads only the versions a person
+doing the work needs (the active one, to start a run, and those runs they may see
+follow) and reads them without the action inputs: that is where an admin wires
+systems together, and where a credential typed before the secrets store would sit
+(ARCHITECTURE §4). Any other version answers 404 to a member.
 """
 
 from __future__ import annotations
@@ -23,10 +30,11 @@ from sqlalchemy.orm import Session
 
 from builder import drafts
 from builder.api.common import body, paginate, uses
+from builder.api.params import caller
 from builder.auth import current, roles
 from builder.errors import ApiError
-from builder.extensions import db, engine
-from builder.queries import reading
+from builder.extensions import db, engine, state
+from builder.queries import follows_a_visible_run, reading, sees_everything
 from runtime import templates
 from runtime.actions import ActionRegistry
 from runtime.document import validate
@@ -50,7 +58,7 @@ class DocumentIn(Schema):
 
 #: How many documents' issues :func:`issues_of` remembers (per process).
 ISSUES_CACHE_SIZE = 16
-_issues_cache: OrderedDict[tuple[str, ActionRegistry, tuple[str, ...]], list[dict[str, Any]]] = OrderedDict()
+_issues_cache: OrderedDict[tuple[str, ActionRegistry, tuple[str, ...], frozenset[str]], list[dict[str, Any]]] = OrderedDict()
 _issues_lock = threading.Lock()
 
 
@@ -59,17 +67,19 @@ def issues_of(document: Any) -> list[dict[str, Any]]:
 
     Remembered for the last few documents: opening a draft validates what its save just
     validated, and a 500-node document takes the server ~100 ms of CPU to check. The
-    key is the canonical JSON and the registry with its action names (an action can be
-    registered, never replaced), so a change to either validates again.
+    key is the canonical JSON, the registry with its action names (an action can be
+    registered, never replaced) and the secrets' names (``secrets.<name>`` naming none
+    is a warning), so a change to any validates again.
     """
     actions = engine().actions
-    key = (_canonical(document), actions, tuple(actions.names()))
+    secrets = state().secrets.names()
+    key = (_canonical(document), actions, tuple(actions.names()), secrets)
     with _issues_lock:
         issues = _issues_cache.get(key)
         if issues is not None:
             _issues_cache.move_to_end(key)
     if issues is None:
-        issues = [issue.to_dict() for issue in validate(document, actions=actions, now=engine().clock.now())]
+        issues = [issue.to_dict() for issue in validate(document, actions=actions, now=engine().clock.now(), secrets=secrets)]
         with _issues_lock:
             _issues_cache[key] = issues
             while len(_issues_cache) > ISSUES_CACHE_SIZE:
@@ -263,16 +273,25 @@ def activate(key: str) -> Any:
 @bp.get("/orchestrations/<key>/versions/<int(max=2147483647):number>")  # the column's int32
 @roles("admin", "ops", "member")
 def get_version(key: str, number: int) -> Any:
+    principal = caller()
+    staff = sees_everything(principal)
     with reading() as s:
         version = s.scalar(select(VersionRow).where(VersionRow.orchestration == key, VersionRow.number == number))
-        if version is None:
-            raise NotFound(f"orchestration {key} has no version {number}")
         orchestration = s.get(OrchestrationRow, key)
-        return jsonify({
-            "key": key, "number": version.number, "document": version.document,
-            "created_at": version.created_at.isoformat(), "created_by": version.created_by,
-            "active": orchestration is not None and orchestration.active_version == number,
-        })
+        active = orchestration is not None and orchestration.active_version == number
+    if version is None or not (staff or active or follows_a_visible_run(principal, key, number)):
+        raise NotFound(f"orchestration {key} has no version {number}")
+    return jsonify({
+        "key": key, "number": version.number, "document": version.document if staff else _outline(version.document),
+        "created_at": version.created_at.isoformat(), "created_by": version.created_by, "active": active,
+    })
+
+
+def _outline(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as a member reads it: every node, without background steps' action inputs."""
+    nodes = [{k: v for k, v in n.items() if k != "inputs"} if isinstance(n, dict) and n.get("type") == "background" else n
+             for n in document.get("nodes", [])]
+    return {**document, "nodes": nodes}
 
 
 # --------------------------------------------------------------------------- what the canvas offers

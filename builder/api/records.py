@@ -3,10 +3,14 @@ on and re-evaluate on, and their types.
 
 Saving a record may start runs; the response lists their ids in ``started_runs`` and, named
 for people, in ``started`` (``[{id, orchestration, label}]``). A member
-sees and updates the records they own or that a run they may see is bound to (404 for
-the others) and creates records owned by themselves; ops, admins and API tokens see
-and change every record. Record types are defined by admins; each lists the orchestrations whose active
-version a save of that type starts (``triggers``).
+sees the records they own or that a run they may see is bound to (404 for the others)
+and creates records owned by themselves; ops, admins and API tokens see every record.
+Changing one is narrower (``builder.queries.record_fields_editable``): the owner, admins
+and API tokens change any field; a person with an open work item on a run bound to the
+record changes the fields its step's form names; anyone else gets 403 naming the fields
+refused. ``GET`` answers ``editable_fields`` so pages offer only what will be accepted.
+Record types are defined by admins; each lists the orchestrations whose active version a
+save of that type starts (``triggers``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from builder.api.params import caller, newest_first, query
 from builder.auth import roles, tokens_allowed
 from builder.errors import ApiError
 from builder.extensions import engine
-from builder.queries import may_see_record, reading, records, sees_everything, visible_run_ids
+from builder.queries import may_see_record, reading, record_fields_editable, records, sees_everything, visible_run_ids
 from runtime.errors import Forbidden, NotFound
 from runtime.store.tables import RecordRow, RecordTypeRow, UserRow
 
@@ -136,13 +140,23 @@ def create_record(object: str) -> Any:
     return _saved(result, 201)
 
 
+def _editable(row: RecordRow) -> list[str]:
+    """The names of the fields of ``row`` the caller may change, in the record type's order."""
+    allowed = record_fields_editable(caller(), row)
+    with reading() as s:
+        record_type = s.get(RecordTypeRow, row.object)
+        declared = [f["name"] for f in record_type.fields] if record_type is not None else []
+    names = declared + [k for k in row.fields if k not in declared]
+    return [n for n in names if allowed is None or n in allowed]
+
+
 @bp.get("/records/<object>/<record_id>")
 @roles("admin", "ops", "member")
 def get_record(object: str, record_id: str) -> Any:
     row = _load(object, record_id)
     runs = engine().runs(record_id=row.id)
     visible = visible_run_ids(caller(), [r["id"] for r in runs])
-    return jsonify({**record_view(row), "runs": [r for r in runs if r["id"] in visible]})
+    return jsonify({**record_view(row), "runs": [r for r in runs if r["id"] in visible], "editable_fields": _editable(row)})
 
 
 @bp.patch("/records/<object>/<record_id>")
@@ -151,7 +165,16 @@ def get_record(object: str, record_id: str) -> Any:
 @roles("admin", "ops", "member")
 def update_record(object: str, record_id: str) -> Any:
     data = body(RecordChange())
-    _load(object, record_id)
+    row = _load(object, record_id)
+    allowed = record_fields_editable(caller(), row)
+    refused = sorted(k for k in data["values"] if k not in allowed) if allowed is not None else []
+    if refused:
+        may = f"you may change only {', '.join(sorted(allowed or ()))}" if allowed else "you may only read it"
+        raise Forbidden(
+            f"you may not change {', '.join(refused)} of {object}/{record_id}: its owner, admins and the people "
+            f"with an open step on it (the fields of that step's form) change a record; {may}",
+            {"fields": {k: ["you may not change this field"] for k in refused}},
+        )
     result = engine().update_record(object, record_id, data["values"], by=caller().name)
     return _saved(result, 200)
 

@@ -4,6 +4,8 @@ release, complete (one winner, the others get 409) and, for ops, reassign.
 The engine decides who may act on an item (403 otherwise). A member lists only their
 own items (theirs, their groups' and queues', those they claimed) and sees an item
 only if they may act on it or completed it (404 otherwise); ops and admins see all.
+Every action on an item a member may not see answers 404 too, as GET does, so a
+claim or complete cannot tell whether an id exists.
 
 Items carry the display names of the people and groups they mention
 (``assignee_name``, ``claimed_by_name``, ``completed_by_name``, ``on_behalf_of_name``), so pages show names,
@@ -83,7 +85,7 @@ def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     users = {n for i in items for n in (i["claimed_by"], i["completed_by"], i.get("on_behalf_of")) if n}
     users |= {i["assignee"]["value"] for i in items if i["assignee"]["type"] == "user"}
     groups = {i["assignee"]["value"] for i in items if i["assignee"]["type"] != "user"}
-    people, teams = _display_names(users, groups)
+    people, teams = display_names(users, groups)
     return [
         {
             **i,
@@ -96,7 +98,7 @@ def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _display_names(users: set[str], groups: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+def display_names(users: set[str], groups: set[str]) -> tuple[dict[str, str], dict[str, str]]:
     """(user name -> display name, group or queue name -> label); unknown names are left out."""
     with reading() as s:
         people = dict(s.execute(select(UserRow.id, UserRow.display_name).where(UserRow.id.in_(users))).all()) if users else {}
@@ -109,7 +111,7 @@ def _context(run_id: str) -> dict[str, Any]:
     """What the person doing the work needs to know about the run: inputs, variables, earlier steps."""
     run = engine().get_run(run_id)
     steps = [s for s in run["steps"] if s["status"] == "completed"]
-    people, _ = _display_names({n for n in [run["started_by"], *(s["completed_by"] for s in steps)] if n}, set())
+    people, _ = display_names({n for n in [run["started_by"], *(s["completed_by"] for s in steps)] if n}, set())
     return {
         "run": {
             **{k: run[k] for k in ("id", "orchestration", "version", "label", "status", "current_stage", "started_by", "started_at")},
@@ -127,12 +129,18 @@ def _context(run_id: str) -> dict[str, Any]:
     }
 
 
-@bp.get("/<item_id>")
-@roles("admin", "ops", "member")
-def get_work_item(item_id: str) -> Any:
+def _visible(item_id: str) -> dict[str, Any]:
+    """The item, if the caller may see it; 404 otherwise (as if it did not exist)."""
     item = engine().get_work_item(item_id)
     if not may_see_item(caller(), item):
         raise NotFound(f"work item {item_id} does not exist")
+    return item
+
+
+@bp.get("/<item_id>")
+@roles("admin", "ops", "member")
+def get_work_item(item_id: str) -> Any:
+    item = _visible(item_id)
     return jsonify({**named_items([item])[0], "context": _context(item["run_id"])})
 
 
@@ -141,6 +149,7 @@ def get_work_item(item_id: str) -> Any:
 @roles("admin", "ops", "member")
 def claim(item_id: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
+    _visible(item_id)
     return jsonify(named_items([engine().claim(item_id, by=caller().name)])[0])
 
 
@@ -149,6 +158,7 @@ def claim(item_id: str) -> Any:
 @roles("admin", "ops", "member")
 def release(item_id: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
+    _visible(item_id)
     return jsonify(named_items([engine().release(item_id, by=caller().name)])[0])
 
 
@@ -157,6 +167,7 @@ def release(item_id: str) -> Any:
 @roles("admin", "ops", "member")
 def complete(item_id: str) -> Any:
     data = body(CompleteIn())
+    _visible(item_id)
     item = engine().complete(item_id, by=caller().name, outcome=data["outcome"], values=data["values"], comment=data["comment"])
     return jsonify(named_items([item])[0])
 

@@ -127,6 +127,9 @@ class Action:
     #: Runs inside the transaction that starts the step, like a script task: for pure
     #: computations that touch nothing outside the run (no services, no I/O).
     local: bool = False
+    #: May receive secrets (``secrets.<name>`` in its inputs): it sends them on to
+    #: another system and never stores them where people read (runtime/secrets.py).
+    secrets: bool = False
 
     def input(self, name: str) -> ActionField | None:
         return next((f for f in self.inputs if f.name == name), None)
@@ -139,6 +142,7 @@ class Action:
             "outputs": [f.to_dict() for f in self.outputs],
             "open_inputs": self.open_inputs,
             "local": self.local,
+            "secrets": self.secrets,
         }
 
 
@@ -168,12 +172,13 @@ class ActionRegistry:
         description: str = "",
         open_inputs: bool = False,
         local: bool = False,
+        secrets: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator form of :meth:`register`."""
 
         def decorate(handler: Handler) -> Handler:
             self.register(Action(name, handler, tuple(inputs), tuple(outputs), description or (handler.__doc__ or "").strip(),
-                                 open_inputs, local))
+                                 open_inputs, local, secrets))
             return handler
 
         return decorate

@@ -103,6 +103,7 @@ def register_builtins(registry: ActionRegistry) -> None:
         ],
         outputs=[ActionField("status", "integer"), ActionField("body", "any"), ActionField("headers", "map")],
         description="Call an HTTP endpoint on an allowed host, with an Idempotency-Key header.",
+        secrets=True,  # credentials in headers, body or URL go to that host, nowhere else
     )
     def http_request(ctx: ActionContext, inputs: dict[str, Any]) -> dict[str, Any]:
         return _http_request(ctx, inputs)

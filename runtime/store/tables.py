@@ -330,6 +330,19 @@ class ApiTokenRow(Base):
     __table_args__ = (Index("ix_api_tokens_hash", "token_hash", unique=True),)
 
 
+class SecretRow(Base):
+    """A credential action inputs name (``secrets.<name>``); its value is kept encrypted
+    with a key derived from the server key (runtime/store/secrets.py), never in clear."""
+
+    __tablename__ = "secrets"
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    ciphertext: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String)
+
+
 class DraftRow(Base):
     """The document an admin is editing, saved on every change; activation deploys it."""
 

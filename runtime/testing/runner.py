@@ -34,6 +34,7 @@ from runtime.durations import parse_duration
 from runtime.engine import Engine
 from runtime.errors import DocumentInvalid, Forbidden, OvertureError
 from runtime.model import Job
+from runtime.secrets import MockSecrets
 from runtime.spec import OrchestrationSpec, compile_document
 from runtime.store.memory import InMemoryStore
 from runtime.templates import RECORD_TYPES
@@ -342,7 +343,8 @@ class _Runner:
         self.clock = ManualClock(_start_time(scenario.start_time))
         people = self.given_directory or self._directory()
         registry = ActionRegistry(self.mocks.wrap(_base_registry().get(name)) for name in _base_registry().names())
-        self.engine = Engine(InMemoryStore(), self.clock, people, actions=registry)
+        # Actions are mocked: secrets.<name> is answered with the mask, never a real value.
+        self.engine = Engine(InMemoryStore(), self.clock, people, actions=registry, secrets=MockSecrets(everything=True))
         for name, fields in (scenario.record_types if scenario.record_types is not None else RECORD_TYPES).items():
             self.engine.define_record_type(name, fields)
         self.spec = self._deploy(document, scenario.version or 1)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from builder.extensions import engine
 from runtime.templates import TEMPLATES, load
 from tests.builder.api_support import EXPENSE, deploy, document, error_code
@@ -139,9 +142,12 @@ def test_activate_versions_and_has_draft(login):
     detail = ada.get("/api/orchestrations/expense").get_json()
     assert detail["active_version"] == 2
     assert [(v["number"], v["created_by"]) for v in detail["versions"]] == [(1, "ada"), (2, "ada")]
-    old = login("sam").get("/api/orchestrations/expense/versions/1")
+    old = login("otto").get("/api/orchestrations/expense/versions/1")
     assert old.status_code == 200
     assert old.get_json()["document"]["label"] == "Expense approval" and old.get_json()["active"] is False
+    # A member reads the active version (to start a run), not an old one no run of theirs follows.
+    assert login("sam").get("/api/orchestrations/expense/versions/2").status_code == 200
+    assert login("sam").get("/api/orchestrations/expense/versions/1").status_code == 404
     assert ada.get("/api/orchestrations/expense/versions/2").get_json()["active"] is True
     assert ada.get("/api/orchestrations/expense/versions/9").status_code == 404
     assert ada.get("/api/orchestrations/expense/versions/x").status_code == 404
@@ -234,3 +240,46 @@ def test_issues_are_remembered_per_document_and_actions(app, monkeypatch):
 
         assert orchestrations.issues_of(document(INCOMPLETE)) == again  # the same issues, checked again
         assert calls == ["Expense approval", "Other", "Expense approval"]
+
+
+def _with_a_typed_token(label: str) -> dict[str, Any]:
+    """EXPENSE with a background step whose header is a bearer token typed in by hand."""
+    doc = document(EXPENSE, label=label)
+    doc["nodes"] = [*doc["nodes"], {
+        "id": "notify_crm", "type": "background", "stage": "filing", "label": "Tell the CRM", "action": "http.request",
+        "inputs": {"url": "'https://crm.example.com/hooks'", "headers": "{'Authorization': 'Bearer sk_live_typed_by_hand'}"}}]
+    return doc
+
+
+def test_a_member_reads_only_the_versions_their_work_needs_and_never_their_action_inputs(login, app):
+    """Members once read every version, whatever its orchestration allowed them, with
+    the bearer token typed into an http.request header."""
+    ada, sam, fiona, mallory = login("ada"), login("sam"), login("fiona"), login("mallory")
+    assert ada.post("/api/orchestrations", json=_with_a_typed_token("Expense v1")).status_code == 201
+    assert ada.post("/api/orchestrations/expense/activate").get_json()["version"] == 1
+    run_id = sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 5}}).get_json()["id"]
+    assert ada.put("/api/orchestrations/expense/draft", json=_with_a_typed_token("Expense v2")).status_code == 200
+    assert ada.post("/api/orchestrations/expense/activate").get_json()["version"] == 2
+    assert ada.put("/api/orchestrations/expense/draft", json=_with_a_typed_token("Expense v3")).status_code == 200
+    assert ada.post("/api/orchestrations/expense/activate").get_json()["version"] == 3
+    assert sam.get("/api/orchestrations/expense").status_code == 403
+
+    # Staff read every version whole.
+    for staff in (ada, login("otto")):
+        whole = staff.get("/api/orchestrations/expense/versions/1").get_json()["document"]
+        assert "sk_live_typed_by_hand" in json.dumps(whole)
+    # sam started a run on v1 and fiona has its work: both read v1; v3 is active; nobody's run follows v2.
+    for member in (sam, fiona):
+        outline = member.get("/api/orchestrations/expense/versions/1")
+        assert outline.status_code == 200, outline.get_json()
+        assert "sk_live_typed_by_hand" not in outline.get_data(as_text=True)
+        notify = next(n for n in outline.get_json()["document"]["nodes"] if n["id"] == "notify_crm")
+        assert notify["action"] == "http.request" and "inputs" not in notify
+        assert member.get("/api/orchestrations/expense/versions/3").status_code == 200
+        assert "sk_live_typed_by_hand" not in member.get("/api/orchestrations/expense/versions/3").get_data(as_text=True)
+        assert member.get("/api/orchestrations/expense/versions/2").status_code == 404
+    # mallory has nothing to do with the v1 run: as if v1 did not exist.
+    hidden, missing = mallory.get("/api/orchestrations/expense/versions/1"), mallory.get("/api/orchestrations/expense/versions/9")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_json()["error"]["message"].replace(" 1", " N") == missing.get_json()["error"]["message"].replace(" 9", " N")
+    assert mallory.get(f"/api/runs/{run_id}").status_code == 404

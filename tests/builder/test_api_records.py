@@ -176,7 +176,61 @@ def test_who_sees_and_changes_which_records(ada, login):
     # A member may not bind someone else's record to a run of their own.
     hijack = mallory.post("/api/runs", json={"orchestration": "contract_approval", "record": {"object": "contract", "id": quiet["id"]}})
     assert hijack.status_code == 404
-    assert otto.patch(f"/api/records/contract/{quiet['id']}", json={"fields": {"title": "Ops edit"}}).status_code == 200
+    # Ops watch records; the owner, admins and the people with an open step on them change them.
+    refused = otto.patch(f"/api/records/contract/{quiet['id']}", json={"fields": {"title": "Ops edit"}})
+    assert refused.status_code == 403 and refused.get_json()["error"]["details"] == {"fields": {"title": ["you may not change this field"]}}
+    assert ada.patch(f"/api/records/contract/{quiet['id']}", json={"fields": {"title": "Admin edit"}}).status_code == 200
+    assert otto.get(f"/api/records/contract/{quiet['id']}").get_json()["editable_fields"] == []
+
+
+def test_a_past_step_gives_no_right_to_change_the_record(ada, login):
+    """alice reviewed sam's contract for legal; while it sits in finance review she may
+    read it but neither set its amount to 1 nor flip its status to restart approval."""
+    sam, alice, fiona = login("sam"), login("alice"), login("fiona")
+    contract = create(sam)
+    (run_id,) = contract["started_runs"]
+    url = f"/api/records/contract/{contract['id']}"
+    # While legal's step is open, alice may change what her step's form names (no record field).
+    assert alice.get(url).get_json()["editable_fields"] == []
+    complete(alice, run_id, "approve", {"notes": "standard terms"})
+    assert login("otto").get(f"/api/runs/{run_id}").get_json()["current_stage"] == "finance"
+
+    seen = alice.get(url)
+    assert seen.status_code == 200 and seen.get_json()["editable_fields"] == []
+    for change in ({"amount": 1}, {"status": "submitted"}, {"amount": 1, "status": "draft"}):
+        refused = alice.patch(url, json={"fields": change})
+        assert refused.status_code == 403, refused.get_json()
+        error = refused.get_json()["error"]
+        assert error["code"] == "forbidden" and set(error["details"]["fields"]) == set(change)
+        assert all(name in error["message"] for name in change)
+    # finance's open step asks for a margin and a reason, no field of the record: read only too.
+    assert fiona.get(url).get_json()["editable_fields"] == []
+    assert fiona.patch(url, json={"fields": {"amount": 1}}).status_code == 403
+    after = sam.get(url).get_json()
+    assert after["fields"] == CONTRACT and after["revision"] == contract["revision"]
+    assert after["editable_fields"] == ["title", "customer", "amount", "status", "signed_on"]
+    assert sam.patch(url, json={"fields": {"title": "Acme MSA v2"}}).status_code == 200
+
+
+def test_an_open_step_changes_the_record_fields_its_form_names(ada, login):
+    """The revise step's form asks for the amount: whoever has that step open may change
+    the amount on the record, and nothing else."""
+    sam, alice, fiona = login("sam"), login("alice"), login("fiona")
+    contract = create(sam)
+    (run_id,) = contract["started_runs"]
+    url = f"/api/records/contract/{contract['id']}"
+    complete(alice, run_id, "approve")
+    complete(fiona, run_id, "reject", {"reason": "too deep"})
+    (revise,) = my_items(sam)
+    # sam owns the record anyway; hand his revise step to alice to see the step's own right.
+    assert ada.post(f"/api/work-items/{revise['id']}/reassign", json={"to": {"type": "user", "value": "alice"}}).status_code == 200
+    assert alice.get(url).get_json()["editable_fields"] == ["amount"]
+    assert alice.patch(url, json={"fields": {"amount": 19000}}).status_code == 200
+    refused = alice.patch(url, json={"fields": {"amount": 18000, "status": "signed"}})
+    assert refused.status_code == 403 and set(refused.get_json()["error"]["details"]["fields"]) == {"status"}
+    assert "you may change only amount" in refused.get_json()["error"]["message"]
+    complete(alice, run_id, "resubmit", {"amount": 19000})
+    assert alice.get(url).get_json()["editable_fields"] == []
 
 
 def test_systems_create_and_update_records_with_a_token(ada, login):

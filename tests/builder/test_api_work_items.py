@@ -169,9 +169,14 @@ def test_mallory_can_neither_see_nor_act_on_finance_work(run, login):
     mallory = login("mallory")
     item = finance_item(login, run)
     assert mallory.get(f"/api/work-items/{item['id']}").status_code == 404
+    # Acting on it answers as acting on an item that does not exist: no existence leak.
     for action, payload in (("claim", None), ("release", None), ("complete", {"outcome": "approve"})):
         response = mallory.post(f"/api/work-items/{item['id']}/{action}", json=payload)
-        assert response.status_code == 403 and error_code(response) == "forbidden", action
+        nothing = mallory.post(f"/api/work-items/no-such-item/{action}", json=payload)
+        assert response.status_code == nothing.status_code == 404 and error_code(response) == "not_found", action
+        assert response.get_json()["error"]["message"].replace(item["id"], "ID") == \
+            nothing.get_json()["error"]["message"].replace("no-such-item", "ID")
+    assert mallory.post(f"/api/work-items/{item['id']}/reassign", json={"to": {"type": "user", "value": "mallory"}}).status_code == 403
     assert login("otto").get(f"/api/work-items/{item['id']}").get_json()["status"] == "open"
 
 

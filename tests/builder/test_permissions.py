@@ -79,6 +79,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("PUT", "/api/orchestrations/<key>/draft"): May(frozenset({A})),
     ("POST", "/api/orchestrations/<key>/validate"): May(frozenset({A})),
     ("POST", "/api/orchestrations/<key>/activate"): May(frozenset({A})),
+    # A member reads the active version and those their runs follow (404 for others).
     ("GET", "/api/orchestrations/<key>/versions/<int(max=2147483647):number>"): May(PEOPLE),
     ("GET", "/api/orchestrations/<key>/insights"): May(STAFF),
     ("GET", "/api/orchestrations/<key>/metrics"): May(STAFF),
@@ -103,19 +104,26 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("GET", "/api/work-items"): May(PEOPLE),
     ("GET", "/api/work-items/<item_id>"): May(frozenset({A, O, M}), hidden=True),
     # Only the assignee (here the finance group) acts on an item: the engine says 403
-    # to everyone else, admins included; ops reassign instead.
-    ("POST", "/api/work-items/<item_id>/claim"): May(frozenset({M})),
-    ("POST", "/api/work-items/<item_id>/release"): May(frozenset({M})),
-    ("POST", "/api/work-items/<item_id>/complete"): May(frozenset({M})),
+    # to staff, who see every item; a member who may not see it gets 404, as GET
+    # answers (ids do not leak). Ops reassign instead.
+    ("POST", "/api/work-items/<item_id>/claim"): May(frozenset({M}), hidden=True),
+    ("POST", "/api/work-items/<item_id>/release"): May(frozenset({M}), hidden=True),
+    ("POST", "/api/work-items/<item_id>/complete"): May(frozenset({M}), hidden=True),
     ("POST", "/api/work-items/<item_id>/reassign"): May(STAFF),
     ("GET", "/api/records/<object>"): May(PEOPLE),  # a stranger sees only their own
     ("POST", "/api/records/<object>"): May(PEOPLE | {T}),
     ("GET", "/api/records/<object>/<record_id>"): May(frozenset({A, O, M}), hidden=True),
-    ("PATCH", "/api/records/<object>/<record_id>"): May(frozenset({A, O, M, T}), hidden=True),
+    # The owner (fiona), admins and tokens change a record; ops only read it.
+    ("PATCH", "/api/records/<object>/<record_id>"): May(frozenset({A, M, T}), hidden=True),
     ("GET", "/api/record-types"): May(PEOPLE),
     ("POST", "/api/record-types"): May(frozenset({A})),
     ("POST", "/api/events"): May(STAFF | {T}),
     ("GET", "/api/notifications"): May(PEOPLE),
+    # The secrets store: admins only, tokens neither (a value goes in and never comes out).
+    ("GET", "/api/secrets"): May(frozenset({A})),
+    ("POST", "/api/secrets"): May(frozenset({A})),
+    ("PUT", "/api/secrets/<name>"): May(frozenset({A})),
+    ("DELETE", "/api/secrets/<name>"): May(frozenset({A})),
     # Websockets: checked with a real handshake (101 = allowed).
     ("WS", "/ws/live"): May(STAFF),
     ("WS", "/ws/runs/<run_id>"): May(frozenset({A, O, M}), hidden=True),
@@ -193,6 +201,8 @@ class World:
         record = self.engine.create_record(
             "contract", {"title": "T", "customer": "C", "amount": 1, "status": "draft"}, owner="fiona", by="fiona")
         store_scenario(self.app, "expense", "contract_approval", EXPENSE_SCENARIO)  # the <name> a DELETE removes
+        with self.app.app_context(), state().sessions.begin() as s:  # and a secret of that <name>
+            state().secrets.put(s, "contract_approval", "s3cret", by="ada", now=self.engine.clock.now())
         return {"key": "expense", "number": 1, "name": "contract_approval", "object": "contract",
                 "run_id": run_id, "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0],
                 "username": self._person(), "group": "finance"}
@@ -224,6 +234,8 @@ class World:
             ("PATCH", "/api/records/<object>/<record_id>"): {"fields": {"status": "signed"}},
             ("POST", "/api/record-types"): {"name": f"type{n}", "fields": [{"name": "title", "type": "string"}]},
             ("POST", "/api/events"): {"name": "payment_received", "correlation": "o1"},
+            ("POST", "/api/secrets"): {"name": f"secret{n}", "value": "s3cret"},
+            ("PUT", "/api/secrets/<name>"): {"value": f"s3cret {n}"},
         }
         return bodies.get((method, rule))
 
@@ -250,7 +262,8 @@ def expected(may: May, caller: str) -> str:
         return "401"
     if caller == T:
         return str(may.token_denied)
-    return "404" if may.hidden else "403"
+    # Staff see everything, so what they may not do is a 403 even where a member gets 404.
+    return "404" if may.hidden and caller not in STAFF else "403"
 
 
 def verdict(status: int) -> str:

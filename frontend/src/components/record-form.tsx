@@ -10,10 +10,12 @@ type Props = {
   submitLabel: string;
   onSave: (fields: Record<string, unknown>) => Promise<void>;
   onCancel: () => void;
+  /** The fields the person may change; the others are shown read only (all when left out). */
+  editable?: readonly string[];
 };
 
 /** A record's fields by its type: create or edit; the server's 422 shown next to the fields. */
-export function RecordForm({ type, initial, submitLabel, onSave, onCancel }: Props) {
+export function RecordForm({ type, initial, submitLabel, onSave, onCancel, editable }: Props) {
   const [inputs, setInputs] = useState(() => recordInputs(type.fields, initial));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
@@ -47,15 +49,16 @@ export function RecordForm({ type, initial, submitLabel, onSave, onCancel }: Pro
         const input = inputs[f.name];
         const set = (value: string | boolean) => setInputs({ ...inputs, [f.name]: value });
         const htmlType = { number: 'number', integer: 'number', date: 'date', datetime: 'datetime-local' }[f.type as string] ?? 'text';
+        const readOnly = editable !== undefined && !editable.includes(f.name);
         return (
           <div className="work-form__field" key={f.name}>
-            <label htmlFor={id}>{label}{f.required ? ' *' : ''}</label>
+            <label htmlFor={id}>{label}{f.required ? ' *' : ''}{readOnly ? ' (read only)' : ''}</label>
             {f.type === 'boolean' ? (
-              <input id={id} type="checkbox" checked={input === true} onChange={(e) => set(e.target.checked)} />
+              <input id={id} type="checkbox" checked={input === true} disabled={readOnly} onChange={(e) => set(e.target.checked)} />
             ) : f.type === 'list' || f.type === 'map' ? (
-              <textarea id={id} rows={2} className="mono" value={String(input)} onChange={(e) => set(e.target.value)} aria-invalid={errors[f.name] ? true : undefined} />
+              <textarea id={id} rows={2} className="mono" value={String(input)} readOnly={readOnly} onChange={(e) => set(e.target.value)} aria-invalid={errors[f.name] ? true : undefined} />
             ) : (
-              <input id={id} type={htmlType} step={f.type === 'number' ? 'any' : undefined} value={String(input)}
+              <input id={id} type={htmlType} step={f.type === 'number' ? 'any' : undefined} value={String(input)} readOnly={readOnly}
                 onChange={(e) => set(e.target.value)} aria-invalid={errors[f.name] ? true : undefined} />
             )}
             {errors[f.name] ? <small className="field-error">{label} {errors[f.name]}</small> : null}

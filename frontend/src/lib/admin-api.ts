@@ -6,6 +6,7 @@ import {
   newTokenSchema,
   personDetailSchema,
   personSchema,
+  secretSchema,
   teamDetailSchema,
   teamSchema,
   tokenSchema,
@@ -16,10 +17,13 @@ import {
   type Person,
   type PersonDetail,
   type Role,
+  type Secret,
   type Team,
   type TeamDetail,
   type Token,
 } from './admin-schemas';
+import { z } from 'zod';
+
 import { call, listAll } from './api';
 
 const userPath = (username: string) => `/api/users/${encodeURIComponent(username)}`;
@@ -88,4 +92,24 @@ export async function revokeToken(id: string): Promise<Token> {
 
 export function listAdminRecordTypes(): Promise<AdminRecordType[]> {
   return listAll('/api/record-types', adminRecordTypeSchema);
+}
+
+// ------------------------------------------------------------------ secrets (values go in, never come out)
+
+const secretPath = (name: string) => `/api/secrets/${encodeURIComponent(name)}`;
+
+export function listSecrets(): Promise<Secret[]> {
+  return listAll('/api/secrets', secretSchema);
+}
+
+export async function createSecret(name: string, value: string): Promise<Secret> {
+  return (await call('POST', '/api/secrets', secretSchema, { body: { name, value } })).data;
+}
+
+export async function replaceSecret(name: string, value: string): Promise<Secret> {
+  return (await call('PUT', secretPath(name), secretSchema, { body: { value } })).data;
+}
+
+export async function deleteSecret(name: string): Promise<void> {
+  await call('DELETE', secretPath(name), z.unknown());
 }

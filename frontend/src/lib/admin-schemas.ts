@@ -46,6 +46,17 @@ export const tokenSchema = z.looseObject({
 /** A new token: the only answer that carries the secret. */
 export const newTokenSchema = tokenSchema.extend({ token: z.string() });
 
+/** A secret as the API lists it: its name and who set it when, never its value. */
+export const secretSchema = z.looseObject({
+  name: z.string(),
+  created_at: z.string(),
+  created_by: z.string().nullable(),
+  created_by_name: z.string().nullable(),
+  updated_at: z.string(),
+  updated_by: z.string().nullable(),
+  updated_by_name: z.string().nullable(),
+});
+
 export const triggerSchema = z.looseObject({
   orchestration: z.string(),
   label: z.string(),
@@ -68,6 +79,7 @@ export type Team = z.infer<typeof teamSchema>;
 export type TeamDetail = z.infer<typeof teamDetailSchema>;
 export type Token = z.infer<typeof tokenSchema>;
 export type NewToken = z.infer<typeof newTokenSchema>;
+export type Secret = z.infer<typeof secretSchema>;
 export type AdminRecordType = z.infer<typeof adminRecordTypeSchema>;
 export type Assignee = { type: 'user' | 'group' | 'queue'; value: string };
 

@@ -107,6 +107,8 @@ export const actionSchema = z.looseObject({
   inputs: z.array(actionFieldSchema),
   outputs: z.array(actionFieldSchema).optional(),
   open_inputs: z.boolean().optional(),
+  /** Its inputs may read `secrets.<name>` (it sends them on to another system). */
+  secrets: z.boolean().optional(),
 });
 
 export const templateSummarySchema = z.looseObject({

@@ -118,6 +118,8 @@ export const recordSchema = z.looseObject({
 
 export const recordDetailSchema = recordSchema.extend({
   runs: z.array(z.looseObject({ id: z.string(), orchestration: z.string(), status: z.string(), started_at: z.string().nullable().optional() })),
+  /** The fields the signed-in person may change (the owner and admins: all; an open step: its form's). */
+  editable_fields: z.array(z.string()).default([]),
 });
 
 export const startedRunSchema = z.looseObject({ id: z.string(), orchestration: z.string(), label: z.string() });

@@ -19,6 +19,10 @@ const teams = [
 const tokens = [
   { id: 't1', name: 'crm-sync', created_by: 'ada', created_at: '2026-11-25T09:00:00Z', revoked_at: null, last_used_at: null },
 ];
+const secrets = [{
+  name: 'crm_token', created_at: '2026-11-25T09:00:00Z', created_by: 'ada', created_by_name: 'Ada Admin',
+  updated_at: '2026-11-26T09:00:00Z', updated_by: 'ada', updated_by_name: 'Ada Admin',
+}];
 const recordTypes = [{
   name: 'contract', label: 'Contract', fields: [{ name: 'title', type: 'string', label: 'Title', required: true }, { name: 'amount', type: 'number' }],
   triggers: [{ orchestration: 'contract_approval', label: 'Contract approval', version: 2, on: ['create', 'update'], condition: "record.status == 'submitted'" }],
@@ -43,6 +47,7 @@ beforeEach(() => {
     if (path === '/api/groups') return page(teams);
     if (path === '/api/tokens') return page(tokens);
     if (path === '/api/record-types') return page(recordTypes);
+    if (path === '/api/secrets') return page(secrets);
     return Response.json({ error: { code: 'not_found', message: `no ${path}` } }, { status: 404 });
   }));
 });
@@ -64,6 +69,7 @@ function renderAdmin(path: string) {
 }
 
 const row = (text: string) => screen.getByText(text).closest('tr') as HTMLElement;
+const findRow = async (text: string) => (await screen.findByText(text)).closest('tr') as HTMLElement;
 
 describe('AdminPage', () => {
   it('tells someone who is not an admin that administration is for admins', () => {
@@ -233,6 +239,49 @@ describe('AdminPage', () => {
     const confirm = screen.getByRole('dialog', { name: 'Revoke crm-sync?' });
     fireEvent.click(within(confirm).getByRole('button', { name: 'Revoke token' }));
     await waitFor(() => expect(sent.at(-1)).toEqual({ method: 'DELETE', url: '/api/tokens/t1', body: undefined }));
+  });
+
+  it('adds a secret without ever showing a value, replaces one and deletes one after asking', async () => {
+    answers['POST /api/secrets'] = { status: 201, body: { ...secrets[0], name: 'erp_key' } };
+    answers['PUT /api/secrets/crm_token'] = { status: 200, body: secrets[0] };
+    answers['DELETE /api/secrets/crm_token'] = { status: 204, body: null };
+    renderAdmin('/admin/secrets');
+    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Secrets');
+    expect(within(await findRow('crm_token')).getByText('secrets.crm_token')).toBeTruthy();
+    expect(within(row('crm_token')).getByText(/^Ada Admin, /)).toBeTruthy();
+    const value = screen.getByLabelText('Value') as HTMLInputElement;
+    expect(value.type).toBe('password');
+    fireEvent.change(screen.getByLabelText('Secret name'), { target: { value: 'erp_key' } });
+    fireEvent.change(value, { target: { value: 'sk_live_typed' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add secret' }));
+    expect((await screen.findByRole('status')).textContent).toContain('secrets.erp_key');
+    expect(sent.at(-1)).toEqual({ method: 'POST', url: '/api/secrets', body: { name: 'erp_key', value: 'sk_live_typed' } });
+    expect((screen.getByLabelText('Value') as HTMLInputElement).value).toBe('');
+    expect(document.body.textContent).not.toContain('sk_live_typed');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Replace the value of crm_token' }));
+    const dialog = screen.getByRole('dialog', { name: 'Replace the value of crm_token' });
+    fireEvent.change(within(dialog).getByLabelText('New value'), { target: { value: 'sk_live_new' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Replace value' }));
+    await waitFor(() => expect(sent.at(-1)).toEqual({ method: 'PUT', url: '/api/secrets/crm_token', body: { value: 'sk_live_new' } }));
+    expect((await screen.findByRole('status')).textContent).toContain('The value of crm_token is replaced');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Delete crm_token' }));
+    const confirm = screen.getByRole('dialog', { name: 'Delete crm_token?' });
+    expect(confirm.textContent).toContain('secrets.crm_token fail from now on');
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Delete secret' }));
+    await waitFor(() => expect(sent.at(-1)).toEqual({ method: 'DELETE', url: '/api/secrets/crm_token', body: undefined }));
+    expect((await screen.findByRole('status')).textContent).toBe('Secret crm_token deleted.');
+  });
+
+  it('puts the server’s refusal of a secret’s name next to the field', async () => {
+    answers['POST /api/secrets'] = { status: 422, body: { error: { code: 'invalid', message: 'the body does not fit', details: { name: ['must be an identifier'] } } } };
+    renderAdmin('/admin/secrets');
+    await findRow('crm_token');
+    fireEvent.change(screen.getByLabelText('Secret name'), { target: { value: 'crm token' } });
+    fireEvent.change(screen.getByLabelText('Value'), { target: { value: 'x' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add secret' }));
+    expect(await screen.findByText('must be an identifier')).toBeTruthy();
   });
 
   it('lists record types with their fields and the orchestrations they start, linked to the builder', async () => {

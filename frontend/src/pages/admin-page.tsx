@@ -5,6 +5,7 @@ import { Link, useParams } from 'react-router';
 import { GroupsTab } from '../components/admin/groups-tab';
 import { PeopleTab } from '../components/admin/people-tab';
 import { RecordTypesTab } from '../components/admin/record-types-tab';
+import { SecretsTab } from '../components/admin/secrets-tab';
 import { TokensTab } from '../components/admin/tokens-tab';
 import { useSessionStore } from '../store/session-store';
 
@@ -14,9 +15,10 @@ export const ADMIN_SECTIONS = [
   { path: 'groups', label: 'Groups & queues', Section: GroupsTab },
   { path: 'tokens', label: 'API tokens', Section: TokensTab },
   { path: 'record-types', label: 'Record types', Section: RecordTypesTab },
+  { path: 'secrets', label: 'Secrets', Section: SecretsTab },
 ] as const;
 
-/** `/admin/<section>`: people, groups and queues, API tokens and record types, for admins. */
+/** `/admin/<section>`: people, groups and queues, API tokens, record types and secrets, for admins. */
 export function AdminPage() {
   const { section = 'people' } = useParams();
   const user = useSessionStore((s) => s.user);
@@ -25,7 +27,7 @@ export function AdminPage() {
     return (
       <main className="page">
         <h1>Administration</h1>
-        <p role="alert">Administration is for admins. Ask an admin if you need a person, group, queue or API token changed.</p>
+        <p role="alert">Administration is for admins. Ask an admin if you need a person, group, queue, API token or secret changed.</p>
         <p><Link to="/work">Go to My work</Link></p>
       </main>
     );

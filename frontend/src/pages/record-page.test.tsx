@@ -186,3 +186,53 @@ describe('a record with steps of mine on two runs', () => {
     expect(posted).toEqual([{ url: '/api/work-items/wi2/complete', outcome: 'done', values: {}, comment: null }]);
   });
 });
+
+describe('who may change the record', () => {
+  const contractType = { name: 'contract', label: 'Contract', fields: [
+    { name: 'title', type: 'string', required: true }, { name: 'amount', type: 'number', required: false },
+  ], triggers: [] };
+  let editable: string[];
+  let patched: unknown[];
+
+  beforeEach(() => {
+    patched = [];
+    const inner = globalThis.fetch;
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
+      if (url.startsWith('/api/record-types')) return Response.json({ items: [contractType], next_cursor: null });
+      if (url === '/api/records/contract/rec1' && init?.method === 'PATCH') {
+        patched.push(JSON.parse(String(init.body)));
+        return Response.json({ id: 'rec1', object: 'contract', owner: 'sam', fields: { title: 'Acme MSA', amount: 9000 }, created_at: '2026-11-25T08:00:00Z',
+          updated_at: '2026-11-25T08:00:00Z', revision: 1, started_runs: [] });
+      }
+      if (url === '/api/records/contract/rec1') {
+        return Response.json({ id: 'rec1', object: 'contract', owner: 'sam', fields: { title: 'Acme MSA', amount: 12000 }, created_at: '2026-11-25T08:00:00Z',
+          updated_at: '2026-11-25T08:00:00Z', revision: 0, runs: [], editable_fields: editable });
+      }
+      return inner(url, init);
+    }));
+  });
+  // Let the page's last reads land while fetch is still stubbed.
+  afterEach(() => new Promise((done) => setTimeout(done, 50)));
+
+  it('offers no Edit to someone who may only read it', async () => {
+    editable = [];
+    renderRecord();
+    await waitFor(() => expect(screen.getByTestId('record-read-only').textContent).toContain('change this contract'));
+    expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();
+  });
+
+  it('shows the fields a step may not change read only, and sends only those it may', async () => {
+    editable = ['amount'];
+    renderRecord();
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    const title = screen.getByLabelText('Title * (read only)') as HTMLInputElement;
+    expect(title.readOnly).toBe(true);
+    const amount = screen.getByLabelText('Amount') as HTMLInputElement;
+    expect(amount.readOnly).toBe(false);
+    fireEvent.change(title, { target: { value: 'Hijacked' } });
+    fireEvent.change(amount, { target: { value: '9000' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => expect(patched).toEqual([{ fields: { amount: 9000 } }]));
+    expect(await screen.findByText('Saved.')).toBeTruthy();
+  });
+});

@@ -97,9 +97,9 @@ export function RecordPage() {
           <h2>Details</h2>
           {saved ? <div role="status"><p>Saved.</p><StartedRuns saved={saved} /></div> : null}
           {editing && type ? (
-            <RecordForm type={type} initial={record.fields} submitLabel="Save changes" onCancel={() => setEditing(false)}
+            <RecordForm type={type} initial={record.fields} editable={record.editable_fields} submitLabel="Save changes" onCancel={() => setEditing(false)}
               onSave={async (values) => {
-                const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(record.fields[k])));
+                const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => record.editable_fields.includes(k) && JSON.stringify(v) !== JSON.stringify(record.fields[k])));
                 setSaved(await updateRecord(object, recordId, changed));
                 setEditing(false);
                 await load();
@@ -113,7 +113,13 @@ export function RecordPage() {
                 <div><dt>Owner</dt><dd>{record.owner ?? ''}</dd></div>
                 <div><dt>Updated</dt><dd>{new Date(record.updated_at).toLocaleString()} (revision {record.revision})</dd></div>
               </dl>
-              {type ? <button type="button" onClick={() => { setEditing(true); setSaved(null); }}>Edit</button> : null}
+              {type && record.editable_fields.length > 0 ? (
+                <button type="button" onClick={() => { setEditing(true); setSaved(null); }}>Edit</button>
+              ) : (
+                <p className="muted" data-testid="record-read-only">
+                  Read only: its owner, admins and whoever has an open step on it change this {type?.label?.toLowerCase() ?? object}.
+                </p>
+              )}
             </>
           )}
         </section>

@@ -27,6 +27,7 @@ beforeEach(() => {
         { name: 'notify', description: 'Write a notification', inputs: [{ name: 'to', type: 'any', required: true, description: 'A user name' }, { name: 'subject', type: 'string', required: true, description: '' }, { name: 'body', type: 'string', required: false, description: '' }], outputs: [] },
         { name: 'record.update', description: 'Update a record', inputs: [{ name: 'fields', type: 'map', required: true, description: '' }], outputs: [] },
         { name: 'vars.set', description: 'Set variables', inputs: [], outputs: [], open_inputs: true },
+        { name: 'http.request', description: 'Call an HTTP endpoint', inputs: [{ name: 'url', type: 'string', required: true, description: '' }], outputs: [], secrets: true },
       ]);
     }
     return DIRECTORY[url] as Response;
@@ -185,6 +186,15 @@ describe('Inspector', () => {
     expect(screen.getByLabelText('to').getAttribute('aria-required')).toBe('true');
     fireEvent.change(screen.getByLabelText('Max attempts'), { target: { value: '5' } });
     expect(node('mark_signed').data).toMatchObject({ retry: { max_attempts: 5 } });
+  });
+
+  it('tells how to use a credential in the inputs of an action that takes secrets, and only there', async () => {
+    renderSelected('mark_signed');
+    const select = (await screen.findByRole('option', { name: 'http.request' })).closest('select') as HTMLSelectElement;
+    fireEvent.change(select, { target: { value: 'http.request' } });
+    expect(screen.getByTestId('secrets-hint').textContent).toContain('secrets.crm_token');
+    fireEvent.change(select, { target: { value: 'notify' } });
+    expect(screen.queryByTestId('secrets-hint')).toBeNull();
   });
 
   it('names the inputs of an action that takes any', async () => {

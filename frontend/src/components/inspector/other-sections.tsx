@@ -95,6 +95,12 @@ export function BackgroundSections({ node }: { node: BackgroundNode }) {
       </Section>
       <Section title="Inputs (CEL expressions)">
         {declared.length === 0 && undeclared.length === 0 ? <p className="field__hint">{action ? 'This action takes no inputs.' : 'Choose an action first.'}</p> : null}
+        {action?.secrets ? (
+          <p className="field__hint" data-testid="secrets-hint">
+            Credentials: write <code>secrets.&lt;name&gt;</code> (e.g. <code>&apos;Bearer &apos; + secrets.crm_token</code>), never the value.
+            Admins keep them under Admin, Secrets; runs show them as ••••.
+          </p>
+        ) : null}
         {declared.map((input) => (
           <TextField
             key={input.name}
