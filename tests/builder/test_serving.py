@@ -221,3 +221,36 @@ def test_every_websocket_route_is_capped():
     for rule in routes:
         assert getattr(app.view_functions[rule.endpoint], "overture_limited", False), rule.rule
     app.extensions["overture"].close()
+
+
+GREEN_WRITERS = """
+from gevent import monkey; monkey.patch_all()
+import sys, gevent
+from runtime.store.sql import SqlStore
+
+store = SqlStore(sys.argv[1])
+done = []
+
+def slow_writer():
+    with store.transaction():
+        gevent.sleep(0.5)  # waits mid-transaction (a hash in a thread, a socket): other greenlets run
+    done.append("slow")
+
+def quick_writer():
+    with store.transaction():
+        pass
+    done.append("quick")
+
+gevent.joinall([gevent.spawn(slow_writer), gevent.spawn_later(0.1, quick_writer)], raise_error=True)
+print(",".join(done))
+"""
+
+
+def test_a_sqlite_write_that_waits_mid_way_does_not_freeze_a_gevent_process(tmp_path: Path, migrated_db: Path):
+    """A second writer queues on a lock that yields, not in SQLite's busy wait: that
+    wait blocked the whole process, the first writer with it, until busy_timeout (30 s)."""
+    shutil.copy(migrated_db, tmp_path / "overture.db")
+    done = subprocess.run([sys.executable, "-c", GREEN_WRITERS, f"sqlite:///{tmp_path / 'overture.db'}"],
+                          capture_output=True, text=True, timeout=ANSWER_WITHIN)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "slow,quick"
