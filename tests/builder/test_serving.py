@@ -13,20 +13,18 @@ import socket
 import subprocess
 import sys
 import time
-from collections import deque
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
-from wsproto import ConnectionType, WSConnection
-from wsproto.connection import ConnectionState
-from wsproto.events import AcceptConnection, CloseConnection, Event, Request, TextMessage
+from wsproto.events import TextMessage
 
 from builder import create_app
 from builder.cli import main
 from builder.sockets import POLICY_VIOLATION, TRY_AGAIN_LATER
+from tests.builder.ws_client import WsClient
 
 PASSWORD = "a long serving passphrase 7"
 HEADER_TIMEOUT = 2
@@ -57,48 +55,8 @@ class Running:
         assert status == 200, body
         return headers["Set-Cookie"].split(";")[0]
 
-    def websocket(self, cookie: str) -> "LiveSocket":
-        return LiveSocket(self.port, "/ws/inbox", cookie)
-
-
-class LiveSocket:
-    """A websocket client that reads every frame the server sends (wsproto over a plain socket)."""
-
-    def __init__(self, port: int, path: str, cookie: str):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=ANSWER_WITHIN)
-        self.ws = WSConnection(ConnectionType.CLIENT)
-        self.events: deque[Event] = deque()
-        self.sock.sendall(self.ws.send(Request(host=f"127.0.0.1:{port}", target=path, extra_headers=[("Cookie", cookie)])))
-        assert isinstance(self.next_event(), AcceptConnection)
-
-    def next_event(self) -> Event:
-        while not self.events:
-            data = self.sock.recv(65536)
-            self.ws.receive_data(data or None)
-            self.events.extend(self.ws.events())
-        return self.events.popleft()
-
-    def message(self) -> dict[str, object]:
-        """The next message (an admitted inbox socket is sent its counts at once)."""
-        while True:
-            event = self.next_event()
-            assert not isinstance(event, CloseConnection), f"closed: {event.code} {event.reason}"
-            if isinstance(event, TextMessage):
-                return json.loads(event.data)  # type: ignore[no-any-return]
-
-    def closed_with(self) -> tuple[int, str]:
-        """The close code and reason of a socket the server closes at once."""
-        with self.sock:
-            while True:
-                event = self.next_event()
-                assert not isinstance(event, TextMessage), f"the server admitted it: {event.data}"
-                if isinstance(event, CloseConnection):
-                    return event.code, event.reason
-
-    def close(self) -> None:
-        if self.ws.state is ConnectionState.OPEN:
-            self.sock.sendall(self.ws.send(CloseConnection(code=1000)))
-        self.sock.close()
+    def websocket(self, cookie: str) -> WsClient:
+        return WsClient("127.0.0.1", self.port, "/ws/inbox", {"Cookie": cookie}, timeout=ANSWER_WITHIN)
 
 
 def free_port() -> int:
