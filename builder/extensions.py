@@ -16,7 +16,6 @@ from runtime.store.sql import SqlStore
 from runtime.worker import Worker
 
 
-
 class _CappedSock(Sock):  # type: ignore[misc]
     """flask-sock whose every route counts against the websocket caps (builder/sockets.py)."""
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from flask import Flask, current_app
 
@@ -64,13 +63,9 @@ class SocketCounts:
                 self._open.pop(who, None)
             self._all -= 1
 
-    def held(self, who: str | None = None) -> int:
-        with self._lock:
-            return self._all if who is None else self._open.get(who, 0)
-
 
 def positive_int(name: str, default: int) -> int:
-    """A setting from the environment (``default`` when unset); ValueError naming it when it is not a whole number >= 1."""
+    """A setting from the environment (``default`` when unset); ValueError naming it unless a whole number >= 1."""
     raw = os.environ.get(name, "")
     if raw == "":
         return default
@@ -83,33 +78,24 @@ def counts() -> SocketCounts:
     return current_app.extensions["overture_sockets"]  # type: ignore[no-any-return]
 
 
-@contextmanager
-def slot(ws: Any) -> Iterator[bool]:
-    """Hold a place for this socket while the block runs; False (the socket closed with
-    the reason) when a cap is reached."""
-    principal = current()
-    who = principal.name if principal is not None else ""  # the routes refuse anonymous handshakes first
-    table = counts()
-    refused = table.take(who)
-    if refused is not None:
-        code, reason = refused
-        ws.close(reason=code, message=reason)
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        table.give_back(who)
-
-
 def limited(view: Callable[..., None]) -> Callable[..., None]:
-    """A websocket view that runs only with a place under the caps."""
+    """A websocket view that runs only with a place under the caps (else the socket is
+    closed at once with the code and reason)."""
 
     @functools.wraps(view)
     def capped(ws: Any, *args: Any, **kwargs: Any) -> None:
-        with slot(ws) as admitted:
-            if admitted:
-                view(ws, *args, **kwargs)
+        principal = current()
+        who = principal.name if principal is not None else ""  # the routes refuse anonymous handshakes first
+        table = counts()
+        refused = table.take(who)
+        if refused is not None:
+            code, reason = refused
+            ws.close(reason=code, message=reason)
+            return
+        try:
+            view(ws, *args, **kwargs)
+        finally:
+            table.give_back(who)
 
     capped.overture_limited = True  # type: ignore[attr-defined]
     return capped
