@@ -201,17 +201,18 @@ class Attack:
         self.reopened = 0  # half-open connections the server closed (header timeout) and we opened again
         self.websockets = 0
         self.refused: list[str] = []
+        self.failed: list[str] = []  # connections that could not even be opened (the server did not answer)
         self.ws_closed: list[str] = []
         self._thread = threading.Thread(target=self._hold, name="attack", daemon=True)
 
     def _open_half(self) -> None:
-        conn = socket.create_connection((HOST, self.port), timeout=10)
+        conn = socket.create_connection((HOST, self.port), timeout=5)
         conn.sendall(b"GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         conn.setblocking(False)
         self.selector.register(conn, selectors.EVENT_READ, ("half", None))
 
     def _open_websocket(self, cookie: str) -> None:
-        conn = socket.create_connection((HOST, self.port), timeout=10)
+        conn = socket.create_connection((HOST, self.port), timeout=5)
         ws = WSConnection(ConnectionType.CLIENT)
         conn.sendall(ws.send(Request(host=f"{HOST}:{self.port}", target="/ws/inbox", extra_headers=[("Cookie", cookie)])))
         accepted = None
@@ -233,12 +234,20 @@ class Attack:
         self.selector.register(conn, selectors.EVENT_READ, ("ws", ws))
         self.websockets += 1
 
-    def start(self) -> None:
-        for _ in range(self.half_open):
-            self._open_half()
-        for cookie, n in self.sockets_wanted:
-            for _ in range(n):
-                self._open_websocket(cookie)
+    def start(self, limit: float) -> None:
+        """Open everything, for at most ``limit`` seconds (a server that stopped answering makes each open wait)."""
+        deadline = time.monotonic() + limit
+        for open_one, count in [(self._open_half, self.half_open)] + [
+            (lambda cookie=cookie: self._open_websocket(cookie), n) for cookie, n in self.sockets_wanted
+        ]:
+            for _ in range(count):
+                if time.monotonic() > deadline:
+                    self.failed.append("not tried: out of time")
+                    continue
+                try:
+                    open_one()
+                except OSError as exc:
+                    self.failed.append(f"{type(exc).__name__}: {exc}")
         self._thread.start()
 
     def _hold(self) -> None:
@@ -259,7 +268,10 @@ class Attack:
                     conn.close()
                     self.reopened += 1
                     if not self.stop.is_set():
-                        self._open_half()
+                        try:
+                            self._open_half()
+                        except OSError as exc:
+                            self.failed.append(f"{type(exc).__name__}: {exc}")
                     continue
                 ws.receive_data(data or None)
                 for event in ws.events():
@@ -284,14 +296,15 @@ class Attack:
         self.selector.close()
 
 
-def attacker(port: int, half_open: int, sockets_wanted: list[tuple[str, int]], pipe: Any) -> None:
+def attacker(port: int, half_open: int, sockets_wanted: list[tuple[str, int]], limit: float, pipe: Any) -> None:
     """The attack in a process of its own: its CPU does not slow the normal client's clock."""
     attack = Attack(port, half_open, sockets_wanted)
     began = time.monotonic()
-    attack.start()
-    pipe.send({"held": attack.held(), "seconds": time.monotonic() - began, "refused": attack.refused})
+    attack.start(limit)
+    pipe.send({"held": attack.held(), "seconds": time.monotonic() - began, "refused": attack.refused,
+               "failed": list(attack.failed)})
     pipe.recv()  # until the normal client is done
-    pipe.send({"held": attack.held(), "reopened": attack.reopened, "ws_closed": attack.ws_closed})
+    pipe.send({"held": attack.held(), "reopened": attack.reopened, "ws_closed": attack.ws_closed, "failed": attack.failed})
     attack.close()
 
 
@@ -347,8 +360,8 @@ def main() -> None:
         try:
             people = min(HOLDERS, -(-args.websockets // 20))  # 20 each at most: the default cap
             shares = [args.websockets // people + (1 if n < args.websockets % people else 0) for n in range(people)] if people else []
-            print(f"overture serve on {HOST}:{port} with its defaults ({'SQLite' if url.startswith('sqlite') else 'PostgreSQL'}, "
-                  f"gevent, header timeout 10 s, 20 websockets per person, 2000 in all; no cap raised)")
+            print(f"{log.read_text().splitlines()[0]}  [{'SQLite' if url.startswith('sqlite') else 'PostgreSQL'}, "
+                  "defaults: no limit raised for the bench]")
             print(f"normal client: {args.samples} rounds of sign in / list runs / complete an item, each request on a new connection")
 
             calm = normal_client(port, items[:args.samples], args.timeout, time.monotonic() + args.run_limit)
@@ -359,21 +372,27 @@ def main() -> None:
                 holder.sign_in(f"holder{n:02}")
                 wanted.append((holder.cookie, share))
             ours, theirs = multiprocessing.Pipe()
-            attack = multiprocessing.get_context("fork").Process(target=attacker, args=(port, args.half_open, wanted, theirs))
+            attack = multiprocessing.get_context("fork").Process(target=attacker, args=(port, args.half_open, wanted, args.run_limit, theirs))
             attack.start()
             try:
+                if not ours.poll(args.run_limit + 30):
+                    raise SystemExit("the attacker did not report: see its traceback above")
                 opened = ours.recv()
                 half, sockets = opened["held"]
                 print(f"attack (another process): {half} half-open connections and {sockets} idle websockets "
                       f"(up to {max(shares, default=0)} for each of {people} people) opened in {opened['seconds']:.1f} s"
-                      + (f"; {len(opened['refused'])} websockets refused: {opened['refused'][0]}" if opened["refused"] else ""))
+                      + (f"; {len(opened['refused'])} websockets refused: {opened['refused'][0]}" if opened["refused"] else "")
+                      + (f"; {len(opened['failed'])} could not be opened: {opened['failed'][0]}" if opened["failed"] else ""))
                 hostile = normal_client(port, items[args.samples:], args.timeout, time.monotonic() + args.run_limit)
                 ours.send("stop")
+                if not ours.poll(30):
+                    raise SystemExit("the attacker did not report at the end")
                 ended = ours.recv()
                 half, sockets = ended["held"]
                 print(f"attack at the end: {half} half-open and {sockets} websockets held; the server closed "
                       f"{ended['reopened']} half-open connections (header timeout) and they were opened again"
-                      + (f"; {len(ended['ws_closed'])} websockets closed by the server" if ended["ws_closed"] else ""))
+                      + (f"; {len(ended['ws_closed'])} websockets closed by the server" if ended["ws_closed"] else "")
+                      + (f"; {len(ended['failed'])} opens failed in all" if ended["failed"] else ""))
             finally:
                 attack.join(timeout=30)
                 if attack.is_alive():
