@@ -89,11 +89,13 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool, database_ur
     from runtime.store.sql import SqlStore
 
     header_timeout, connections = setting("OVERTURE_HEADER_TIMEOUT"), setting("OVERTURE_MAX_CONNECTIONS")
+    per_user, total = setting("OVERTURE_WS_PER_USER"), setting("OVERTURE_WS_TOTAL")  # checked here, used by the app
     # Migrate once here rather than racing in every process.
     SqlStore(database_url).dispose()
     click.echo(f"overture: serving on http://{host}:{port} "
                f"({workers} process{'es' if workers > 1 else ''}, gevent, up to {connections} connections each, "
-               f"header timeout {header_timeout} s, embedded worker {'on' if embedded_worker else 'off'})", err=True)
+               f"header timeout {header_timeout} s, websockets {per_user} per person and {total} in all, "
+               f"embedded worker {'on' if embedded_worker else 'off'})", err=True)
     if database_url:
         os.environ["DATABASE_URL"] = database_url  # the serving process reads it there (not on its command line)
     launch({"bind": f"{host}:{port}", "workers": workers}, embedded_worker=embedded_worker)

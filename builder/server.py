@@ -52,10 +52,11 @@ _LAUNCH = "from gevent import monkey; monkey.patch_all(); from builder.server im
 
 def setting(name: str) -> int:
     """One of :data:`DEFAULTS`, from the environment; a bad value stops the server with its name."""
-    from builder.sockets import positive_int
+    from builder import sockets
 
+    defaults = {**DEFAULTS, "OVERTURE_WS_PER_USER": sockets.DEFAULT_PER_USER, "OVERTURE_WS_TOTAL": sockets.DEFAULT_TOTAL}
     try:
-        return positive_int(name, DEFAULTS[name])
+        return sockets.positive_int(name, defaults[name])
     except ValueError as exc:
         raise SystemExit(f"overture serve: {exc}") from None
 

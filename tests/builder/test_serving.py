@@ -212,3 +212,14 @@ def test_a_sqlite_write_that_waits_mid_way_does_not_freeze_a_gevent_process(tmp_
                           capture_output=True, text=True, timeout=ANSWER_WITHIN)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "slow,quick"
+
+
+@pytest.mark.parametrize("name", ["OVERTURE_HEADER_TIMEOUT", "OVERTURE_MAX_CONNECTIONS", "OVERTURE_WS_PER_USER", "OVERTURE_WS_TOTAL"])
+def test_a_limit_that_is_not_a_whole_number_stops_serve_with_its_name(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    launched = []
+    monkeypatch.setattr("builder.server.launch", lambda *a, **k: launched.append(a))  # never replace this process
+    result = CliRunner().invoke(main, ["serve", "--database-url", f"sqlite:///{tmp_path / 'o.db'}"],
+                                env={"OVERTURE_SECRET_KEY": "test", name: "ten"})
+    assert not launched
+    assert result.exit_code != 0
+    assert f"{name} must be a whole number of at least 1, not 'ten'" in result.output + str(result.exception)
