@@ -98,12 +98,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, log: Path, workers: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVERTURE_")}
     env.update(DATABASE_URL=url, OVERTURE_SECRET_KEY="bench", OVERTURE_VAR=str(log.parent / "var"), PYTHONPATH=str(ROOT))
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port)],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen([sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port),
+                                    "--workers", str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -339,6 +339,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200, help="normal-client rounds per run (3 requests each)")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds a request may take before it counts as an error")
     parser.add_argument("--run-limit", type=float, default=120.0, help="seconds each run may last at most")
+    parser.add_argument("--workers", type=int, default=1, choices=range(1, 9), help="server processes (overture serve --workers)")
     parser.add_argument("--database-url", help="an empty database (default: a new SQLite file in a temp dir)")
     args = parser.parse_args()
     for name, cap in LIMITS.items():
@@ -356,7 +357,7 @@ def main() -> None:
         items = seed(url, 2 * args.samples)
         port = free_port()
         log = Path(tmp) / "server.log"
-        server = serve(url, port, log)
+        server = serve(url, port, log, args.workers)
         try:
             people = min(HOLDERS, -(-args.websockets // 20))  # 20 each at most: the default cap
             shares = [args.websockets // people + (1 if n < args.websockets % people else 0) for n in range(people)] if people else []
