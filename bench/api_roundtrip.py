@@ -7,7 +7,7 @@ A benchmark, not a test: it prints figures and never asserts a wall-clock time
 Setup: a fresh SQLite file in a temp dir (or ``--database-url``); ``--runs`` runs
 (10,000) of a two-step orchestration are started with the engine directly (fast),
 each waiting on its first step for the ``finance`` group. Then the real server is
-started in another process — ``overture serve`` (gunicorn, gthread, the embedded
+started in another process — ``overture serve`` (gunicorn, gevent, the embedded
 worker on: exactly what production runs) or, with ``--server werkzeug``, the app on
 werkzeug's threaded server — and a client in this process signs in as a finance
 member over one keep-alive connection.
@@ -164,7 +164,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--inbox-samples", type=int, default=100)
     parser.add_argument("--server", choices=("serve", "werkzeug"), default="serve",
-                        help="serve: `overture serve` (gunicorn gthread); werkzeug: its threaded server")
+                        help="serve: `overture serve` (gunicorn gevent); werkzeug: its threaded server")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
     args = parser.parse_args()
     if args.samples + args.warmup > args.runs:
@@ -208,7 +208,7 @@ def main() -> None:
             server.wait(timeout=15)
 
     store = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-    print(f"{args.runs} open runs, {store}, server: {'overture serve (gunicorn gthread)' if args.server == 'serve' else 'werkzeug threaded'}, "
+    print(f"{args.runs} open runs, {store}, server: {'overture serve (gunicorn gevent)' if args.server == 'serve' else 'werkzeug threaded'}, "
           f"one keep-alive client, {args.samples} samples after {args.warmup} warm-up")
     print(f"{'ms':<34} {'samples':>7} {'p50':>8} {'p99':>8} {'max':>8}")
     print(figures("complete -> next item visible", total))

@@ -35,6 +35,8 @@ def server_key() -> str:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    from builder.sockets import DEFAULT_PER_USER, DEFAULT_TOTAL, positive_int
+
     app = Flask(__name__, static_folder=None)
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL"),
@@ -46,6 +48,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DIGEST_HOUR=os.environ.get("OVERTURE_DIGEST_HOUR"),
         MAIL_POLL=os.environ.get("OVERTURE_MAIL_POLL"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        # Open websockets per person and in all, per process (builder/sockets.py).
+        WS_PER_USER=positive_int("OVERTURE_WS_PER_USER", DEFAULT_PER_USER),
+        WS_TOTAL=positive_int("OVERTURE_WS_TOTAL", DEFAULT_TOTAL),
+        # Browsers answer pings: a socket whose peer vanished is closed within two intervals
+        # (and frees its place under the caps); the server reads no large messages.
+        SOCK_SERVER_OPTIONS={"ping_interval": 25, "max_message_size": 64 * 1024},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("OVERTURE_SECURE_COOKIES", "0") == "1",
@@ -60,12 +68,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # stops the start here rather than failing the first request that needs it.
     limits.current()
 
-    from builder import api, auth, errors, inbox, live
+    from builder import api, auth, errors, inbox, live, sockets
     from builder.extensions import overture, sock
 
     errors.init_app(app)
     overture.init_app(app)
     sock.init_app(app)
+    sockets.init_app(app)
     auth.init_app(app)
     api.init_app(app)
     from builder import spa

@@ -14,8 +14,8 @@ from typing import Any, Iterable
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from builder.cpu import check_password_hash, generate_password_hash
 from runtime.errors import Conflict, InvalidInput, NotFound
 from runtime.store.tables import (
     ApiTokenRow,

@@ -78,25 +78,27 @@ def _app(database_url: str | None, **config: Any) -> Iterator["Flask"]:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Processes. One is enough for most sites; threads serve the websockets.")
-@click.option("--threads", default=None, type=click.IntRange(min=1),
-              help="Threads per process: each open websocket holds one (default 100).")
+              help="Processes. One is enough for most sites; more spread CPU over cores (PostgreSQL).")
 @click.option("--worker/--no-worker", "embedded_worker", default=lambda: os.environ.get("OVERTURE_EMBEDDED_WORKER", "1") != "0",
               help="Run background jobs and timers in the server (default: unless OVERTURE_EMBEDDED_WORKER=0; "
                    "--no-worker: only `overture worker` processes do).")
 @database_url_option
-def serve(host: str, port: int, workers: int, threads: int | None, embedded_worker: bool, database_url: str | None) -> None:
-    """Serve the app and its websockets with gunicorn (gthread workers)."""
-    from builder.server import DEFAULT_THREADS, Server
+def serve(host: str, port: int, workers: int, embedded_worker: bool, database_url: str | None) -> None:
+    """Serve the app and its websockets with gunicorn (gevent workers; limits in README, Serving and limits)."""
+    from builder.server import launch, setting
     from runtime.store.sql import SqlStore
 
+    header_timeout, connections = setting("OVERTURE_HEADER_TIMEOUT"), setting("OVERTURE_MAX_CONNECTIONS")
+    per_user, total = setting("OVERTURE_WS_PER_USER"), setting("OVERTURE_WS_TOTAL")  # checked here, used by the app
     # Migrate once here rather than racing in every process.
     SqlStore(database_url).dispose()
     click.echo(f"overture: serving on http://{host}:{port} "
-               f"({workers} process{'es' if workers > 1 else ''} x {threads or DEFAULT_THREADS} threads, "
+               f"({workers} process{'es' if workers > 1 else ''}, gevent, up to {connections} connections each, "
+               f"header timeout {header_timeout} s, websockets {per_user} per person and {total} in all, "
                f"embedded worker {'on' if embedded_worker else 'off'})", err=True)
-    options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads or DEFAULT_THREADS}
-    Server(options, {"DATABASE_URL": database_url}, embedded_worker=embedded_worker).run()
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url  # the serving process reads it there (not on its command line)
+    launch({"bind": f"{host}:{port}", "workers": workers}, embedded_worker=embedded_worker)
 
 
 @main.command()

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from builder import accounts
+from builder.cpu import check_password_hash, generate_password_hash
 from runtime.errors import InvalidInput, NotFound
 from runtime.store.tables import OutOfOfficeRow, UserRow
 

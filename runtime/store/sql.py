@@ -496,7 +496,28 @@ def _sqlite_pragmas(engine: SAEngine) -> None:
         cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
+    # Writers of this process queue here before SQLite's own lock (ARCHITECTURE §5, Serving).
+    # Under gevent this lock yields, where SQLite's busy wait would stop the whole process
+    # (and with it the writer it waits for, until busy_timeout); with threads it only
+    # saves the busy wait's sleeps. Other processes still meet SQLite's lock.
+    writers = threading.RLock()
+
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
+        if not conn.get_execution_options().get("overture_write", True):
+            conn.exec_driver_sql("BEGIN")
+            return
         # Writers take the write lock up front: no transaction fails half-way on SQLITE_BUSY.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("overture_write", True) else "BEGIN")
+        writers.acquire()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writers.release()
+            raise
+        conn.info["overture_writer"] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def on_end(conn: Connection) -> None:
+        if conn.info.pop("overture_writer", False):
+            writers.release()

@@ -317,7 +317,7 @@ def test_serve_signs_people_in_and_runs_the_embedded_worker(tmp_path: Path, sqli
             server.wait()
         store.dispose()
     output = (tmp_path / "serve.log").read_text()
-    assert "Using worker: gthread" in output and "runs the embedded worker" in output
+    assert "Using worker: gevent" in output and "runs the embedded worker" in output
     assert (tmp_path / "var" / "secret_key").exists()  # OVERTURE_VAR was honoured, not ./var
 
 
@@ -327,7 +327,8 @@ def test_one_server_process_at_a_time_runs_the_embedded_worker():
     from builder.server import Server
 
     server = Server({"workers": 2}, {})
-    assert server.cfg.worker_class_str == "gthread" and server.cfg.threads == 100 and server.cfg.workers == 2
+    assert server.cfg.worker_class_str == "gevent" and server.cfg.workers == 2
+    assert server.cfg.keepalive == 10 and server.cfg.worker_connections == 10_000  # header timeout, connections
     master = SimpleNamespace(WORKERS={}, log=SimpleNamespace(info=lambda *a: None))
 
     def fork(pid: int) -> bool:

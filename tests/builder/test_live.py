@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import http.client
-import json
 import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from simple_websocket import Client
 
 from runtime.engine import Engine
+from tests.builder.ws_client import WsClient
 
 REVIEW = {"fields": [], "outcomes": [{"value": "approve", "label": "Approve"}, {"value": "reject", "label": "Reject"}]}
 DEAL = {
@@ -57,13 +56,15 @@ def cookie(login, user: str) -> str:
 class Socket:
     """A websocket client that reads JSON messages."""
 
-    def __init__(self, url: str, headers: dict[str, str]):
-        self.ws = Client.connect(url, headers=headers)
+    def __init__(self, server: str, path: str, headers: dict[str, str]):
+        host, port = server.rsplit(":", 1)
+        self.ws = WsClient(host, int(port), path, headers)
 
     def next(self, timeout: float = 5.0) -> dict[str, Any]:
-        raw = self.ws.receive(timeout=timeout)
-        assert raw is not None, "no message in time"
-        return json.loads(raw)
+        try:
+            return self.ws.message(timeout)
+        except TimeoutError:
+            raise AssertionError("no message in time") from None
 
     def until(self, check, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Messages until one satisfies ``check``."""
@@ -81,7 +82,7 @@ class Socket:
 
 
 def connect(server: str, path: str, login, user: str) -> Socket:
-    return Socket(f"ws://{server}{path}", {"Cookie": cookie(login, user)})
+    return Socket(server, path, {"Cookie": cookie(login, user)})
 
 
 def handshake_status(server: str, path: str, headers: dict[str, str]) -> int:

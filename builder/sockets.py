@@ -1,0 +1,105 @@
+"""Caps on open websockets (ARCHITECTURE §5, Serving): per person and in all, per process.
+
+Every route made with ``sock.route`` (builder/extensions.py) passes through
+:func:`limited`, so a new ``/ws/...`` route is capped without asking. A socket over
+a cap is accepted and then closed at once with a reason the page can show: a
+browser does not let a page read why a handshake was refused, but it does give it
+the close code and reason.
+
+- ``WS_PER_USER`` (``OVERTURE_WS_PER_USER``, 20): one person's sockets — a page
+  uses one per stream, so this is many tabs. Over it: code 1008 (policy violation).
+- ``WS_TOTAL`` (``OVERTURE_WS_TOTAL``, 2000): all sockets of the process. Over it:
+  code 1013 (try again later).
+
+The counts are per server process (each process guards its own connections); with
+``--workers N`` a person may hold up to N times the per-person cap.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from typing import Any, Callable
+
+from flask import Flask, current_app
+
+from builder.auth import current
+
+DEFAULT_PER_USER = 20
+DEFAULT_TOTAL = 2000
+#: RFC 6455 close codes.
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+
+
+class SocketCounts:
+    """Open websockets of one app in this process, by person."""
+
+    def __init__(self, per_user: int, total: int):
+        self.per_user, self.total = per_user, total
+        self._lock = threading.Lock()
+        self._open: dict[str, int] = {}
+        self._all = 0
+
+    def take(self, who: str) -> tuple[int, str] | None:
+        """Count one more socket for ``who``; or the close code and reason that refuse it."""
+        with self._lock:
+            if self._all >= self.total:
+                return TRY_AGAIN_LATER, f"the server holds its limit of {self.total} live connections; try again later"
+            if self._open.get(who, 0) >= self.per_user:
+                return POLICY_VIOLATION, (f"you have {self.per_user} live connections open, the limit; "
+                                          "close a tab or window of this site")
+            self._open[who] = self._open.get(who, 0) + 1
+            self._all += 1
+            return None
+
+    def give_back(self, who: str) -> None:
+        with self._lock:
+            left = self._open.get(who, 0) - 1
+            if left > 0:
+                self._open[who] = left
+            else:
+                self._open.pop(who, None)
+            self._all -= 1
+
+
+def positive_int(name: str, default: int) -> int:
+    """A setting from the environment (``default`` when unset); ValueError naming it unless a whole number >= 1."""
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
+def counts() -> SocketCounts:
+    return current_app.extensions["overture_sockets"]  # type: ignore[no-any-return]
+
+
+def limited(view: Callable[..., None]) -> Callable[..., None]:
+    """A websocket view that runs only with a place under the caps (else the socket is
+    closed at once with the code and reason)."""
+
+    @functools.wraps(view)
+    def capped(ws: Any, *args: Any, **kwargs: Any) -> None:
+        principal = current()
+        who = principal.name if principal is not None else ""  # the routes refuse anonymous handshakes first
+        table = counts()
+        refused = table.take(who)
+        if refused is not None:
+            code, reason = refused
+            ws.close(reason=code, message=reason)
+            return
+        try:
+            view(ws, *args, **kwargs)
+        finally:
+            table.give_back(who)
+
+    capped.overture_limited = True  # type: ignore[attr-defined]
+    return capped
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["overture_sockets"] = SocketCounts(int(app.config["WS_PER_USER"]), int(app.config["WS_TOTAL"]))
