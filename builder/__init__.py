@@ -52,10 +52,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key()
 
-    from builder import api, auth, errors, inbox, live
+    from builder import api, auth, errors, headers, inbox, live
     from builder.extensions import overture, sock
 
     errors.init_app(app)
+    headers.init_app(app)
     overture.init_app(app)
     sock.init_app(app)
     auth.init_app(app)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence, TypeVar
 from flask import current_app, request
 from marshmallow import RAISE, Schema
 
-from builder.errors import ApiError
+from builder.errors import ApiError, too_large
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -70,10 +70,20 @@ def body(schema: Schema) -> Any:
     declared("body", schema)
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
-    payload = _json(request.get_data(cache=True))
+    payload = _json(raw_body())
     if payload is None:
         raise ApiError(400, "malformed_json", "the request body is not valid JSON")
     return schema.load(payload)
+
+
+def raw_body() -> bytes:
+    """The request's body. Werkzeug cuts a chunked body (no Content-Length) off at
+    ``MAX_CONTENT_LENGTH`` without a word; one that reaches the limit is a 413 here."""
+    raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if limit is not None and request.content_length is None and len(raw) >= limit:
+        raise too_large()
+    return raw
 
 
 def _finite(text: str) -> float:

@@ -46,13 +46,17 @@ ERROR = {
 #: The statuses an operation may answer with an error, and when.
 ERRORS = {
     "400": "malformed JSON or query string",
-    "401": "not signed in, or an unknown bearer token",
+    "401": "not signed in, an unknown bearer token, or (signing in) a wrong user name or password",
     "403": "the caller's role (or a bearer token) may not do this, or a missing X-CSRF-Token",
     "404": "no such thing, or one the caller may not see",
     "409": "a conflict with what someone else did meanwhile",
+    "413": "the body is larger than the server takes (2 MiB)",
     "415": "the body is not JSON",
     "422": "the body does not fit: every problem in details",
+    "429": "too many failed attempts from this address for this person: wait as the message says",
 }
+#: Operations that check a password, and so answer 401 or 403 to a wrong one and 429 when throttled.
+THROTTLED = {"session.login": {"401", "429"}, "profile.change_password": {"429"}}
 PAGING = [
     {"in": "query", "name": "cursor", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},
     {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50}},
@@ -107,7 +111,8 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
     if operation["security"]:
         errors |= {"401", "403"}
     if declared.body is not None:
-        errors |= {"415", "422"}
+        errors |= {"413", "415", "422"}
+    errors |= THROTTLED.get(rule.endpoint, set())
     operation["responses"].update({status: {"$ref": f"#/components/responses/{status}"} for status in sorted(errors)})
     return operation
 
