@@ -27,7 +27,7 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 @lru_cache(maxsize=8)
-def _script_hashes(path: str, _modified: int) -> tuple[str, ...]:
+def _script_hashes(path: str, _version: tuple[int, int, int]) -> tuple[str, ...]:
     """``'sha256-...'`` for each inline script of the page at ``path`` (cached per file version)."""
     text = Path(path).read_text(encoding="utf-8")
     return tuple(f"'sha256-{base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode()}'"
@@ -37,7 +37,8 @@ def _script_hashes(path: str, _modified: int) -> tuple[str, ...]:
 def inline_script_hashes() -> tuple[str, ...]:
     page = spa.spa_dir() / "index.html"
     try:
-        return _script_hashes(str(page), page.stat().st_mtime_ns)
+        stat = page.stat()
+        return _script_hashes(str(page), (stat.st_mtime_ns, stat.st_size, stat.st_ino))
     except OSError:  # not built: the 503 page has no script
         return ()
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence, TypeVar
 
 from flask import current_app, request
-from marshmallow import RAISE, Schema
+from marshmallow import RAISE, Schema, fields
 
 from builder.errors import ApiError, too_large
 
@@ -26,6 +26,30 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class Bool(fields.Boolean):
+    """JSON ``true`` or ``false`` and nothing else: marshmallow's Boolean also takes ``1``,
+    ``"yes"``, ``"on"``... (and ``1 in {True}`` holds, so truthy sets alone cannot refuse 1)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class Flag(fields.Boolean):
+    """A yes/no query argument: ``true``/``1`` or ``false``/``0`` (query strings are text)."""
+
+    truthy = {"true", "1"}
+    falsy = {"false", "0"}
+
+
+class Int(fields.Integer):
+    """A JSON integer: not ``"12"``, not ``2.0``, not ``true``."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(strict=True, **kwargs)
 
 
 class NoBody(StrictSchema):

@@ -116,7 +116,12 @@ def parse(text: str, source: str | None = None) -> tuple[Any, dict[Path, int]]:
     Raises:
         ScenarioFormatError: the text is not YAML, or has a key twice in one mapping.
     """
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # reads the whole text first: refuses control characters here
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise ScenarioFormatError([{"line": line, "path": "", "message": f"not valid YAML: character "
+                                    f"#x{exc.character:04x} is not allowed ({exc.reason})"}], source) from None
     try:
         node = loader.get_single_node()
         if node is None:
