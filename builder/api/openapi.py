@@ -43,6 +43,15 @@ ERROR = {
         }
     },
 }
+#: What a list answers (``builder.api.common.paginate``).
+PAGE = {
+    "type": "object",
+    "required": ["items", "next_cursor"],
+    "properties": {
+        "items": {"type": "array", "items": {"type": "object"}},
+        "next_cursor": {"type": "string", "nullable": True, "description": "give it as cursor for the next page; null on the last"},
+    },
+}
 #: The statuses an operation may answer with an error, and when.
 ERRORS = {
     "400": "malformed JSON or query string",
@@ -90,7 +99,8 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
         "summary": doc.splitlines()[0] if doc else rule.endpoint.rsplit(".", 1)[-1].replace("_", " "),
         "security": _security(view, method),
         "parameters": [],
-        "responses": {"2XX": {"description": "done", "content": {"application/json": {"schema": {"type": "object"}}}}},
+        "responses": {"2XX": {"description": "a page of the list" if declared.paged else "done", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Page"} if declared.paged else {"type": "object"}}}}},
     }
     if doc:
         operation["description"] = doc
@@ -125,6 +135,7 @@ def build(app: Flask) -> dict[str, Any]:
                                         '{"error": {"code", "message", "details"}}.'})
     plugin.map_to_openapi_type(CommaSeparated, "string", None)
     spec.components.schema("Error", ERROR)
+    spec.components.schema("Page", PAGE)
     for status, description in ERRORS.items():
         spec.components.response(status, {"description": description,
                                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
