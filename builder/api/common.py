@@ -13,6 +13,7 @@ from flask import current_app, request
 from marshmallow import RAISE, Schema, fields
 
 from builder.errors import ApiError, too_large
+from runtime.text import lone_surrogate
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -149,40 +150,14 @@ def _json(raw: bytes) -> Any:
         return None
     if _too_deep(payload):
         raise ApiError(400, "too_deep", f"the request body nests deeper than {MAX_DEPTH} levels")
-    where = _lone_surrogate(payload)
-    if where is not None:
+    half = lone_surrogate(payload)
+    if half is not None:
+        where = ".".join(str(part) for part in half)
         # JSON may escape half of a UTF-16 pair ("\ud800"); no text of ours can hold one
         # (the database, YAML and e-mail all refuse it), so it is refused here, once.
         raise ApiError(422, "invalid_text", f"{where or 'the body'} has a lone surrogate (half of a UTF-16 pair): "
                        "send valid Unicode text", {where or "_body": ["has a lone surrogate"]})
     return payload
-
-
-def _lone_surrogate(value: Any, path: str = "") -> str | None:
-    """The path (``fields.title``, ``groups.0``) of the first text that is not valid Unicode, else None."""
-    if isinstance(value, str):
-        return path if not _encodes(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not _encodes(key):
-                return f"{path}.{key!r}".lstrip(".")
-            found = _lone_surrogate(item, f"{path}.{key}".lstrip("."))
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _lone_surrogate(item, f"{path}.{index}".lstrip("."))
-            if found is not None:
-                return found
-    return None
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def limit_arg() -> int:

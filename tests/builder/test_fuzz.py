@@ -277,18 +277,21 @@ def test_hostile_text_in_a_scenario_source_is_a_4xx(app, login):
     @example(text="\x07", where="name")  # YAML's reader refuses control characters
     @example(text="\\ud800", where="escaped")  # YAML's own escape for half a UTF-16 pair
     def check(text: str, where: str) -> None:
-        head = "scenario: 1\norchestration: expense\n"
+        head, steps = "scenario: 1\norchestration: expense\n", "steps:\n  - start: {inputs: {amount: 5}}\n"
         source = {
-            "name": f"{head}name: {text}\nsteps: []\n",
-            "persona": f"{head}personas:\n  {json.dumps(text)}: {{user: sam}}\nsteps: []\n",
-            "comment": f"# {text}\n{head}steps: []\n",
-            "escaped": f'{head}name: "{text}"\nsteps: []\n',
+            "name": f"{head}name: {text}\n{steps}",
+            "persona": f"{head}name: x\npersonas:\n  {json.dumps(text)}: {{user: sam}}\n{steps}",
+            "comment": f"# {text}\n{head}name: x\n{steps}",
+            "escaped": f'{head}name: "{text}"\n{steps}',
         }[where]
         stored = send(ada, "PUT", f"{url}/scenarios/hostile", ("json", {"source": source}))
         if stored.status_code == 200:
             send(ada, "POST", f"{url}/tests", ("json", {"names": ["hostile"]}))
+            saved.append(text)
 
+    saved: list[str] = []
     check()
+    assert saved, "no source was ever stored: the sources are broken, not hostile"
 
 
 def _cursor(value: Any) -> str:

@@ -1,6 +1,6 @@
 """Input that used to give a 500 is refused at the boundary with a clear 4xx (issue 12's
-findings): half a UTF-16 pair in any text, record-type fields that are not objects, an
-integer no double can hold."""
+findings): half a UTF-16 pair in any text (JSON bodies and scenario files), characters
+YAML cannot read, record-type fields that are not objects, an integer no double can hold."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 import pytest
+
+from tests.builder.api_support import EXPENSE, deploy
 
 LONE = "\ud800"
 
@@ -62,3 +64,18 @@ def test_an_integer_no_double_can_hold_is_a_400_not_a_500(login):
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "malformed_json"
     assert ada.get("/api/records/deal").get_json()["items"] == []
     assert post(ada, "/api/records/deal", {"fields": {"amount": 10**300}}).status_code == 201  # big, but a number
+
+
+@pytest.mark.parametrize(("name", "where", "message"), [
+    ("Bell\x07", 3, "character #x0007 is not allowed"),  # YAML's reader refuses control characters
+    ('"\\ud800"', 3, "has a lone surrogate"),  # YAML's own escape for half a UTF-16 pair
+])
+def test_scenario_sources_yaml_cannot_hold_are_a_422_naming_the_line(login, name, where, message):
+    ada = login("ada")
+    deploy(ada, EXPENSE)
+    source = f"scenario: 1\norchestration: expense\nname: {name}\nsteps:\n  - start: {{inputs: {{amount: 5}}}}\n"
+    response = ada.put("/api/orchestrations/expense/scenarios/hostile", json={"source": source})
+    assert response.status_code == 422, response.get_json()
+    (problem,) = response.get_json()["error"]["details"]["problems"]
+    assert problem["line"] == where and message in problem["message"]
+    assert ada.get("/api/orchestrations/expense/scenarios").get_json()["items"] == []
