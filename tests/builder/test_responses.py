@@ -18,6 +18,7 @@ from marshmallow import Schema, fields
 from builder.api.common import Bool
 from tests.builder.api_support import EXPENSE, deploy
 from tests.builder.test_openapi import document
+from tests.builder.test_spa import make_build
 
 SCRIPT = "window.early = fetch('/api/session');"
 INDEX = f"<!doctype html><title>Overture</title><script>{SCRIPT}</script><script type=module src=/assets/index-abc.js></script>"
@@ -29,12 +30,7 @@ def sha256(text: str) -> str:
 
 @pytest.fixture
 def build(app, tmp_path) -> Path:
-    root = tmp_path / "app-build"
-    (root / "assets").mkdir(parents=True)
-    (root / "index.html").write_text(INDEX)
-    (root / "assets" / "index-abc.js").write_text("console.log('overture')")
-    app.config["SPA_DIR"] = str(root)
-    return root
+    return make_build(app, tmp_path / "app-build", INDEX, "index-abc.js")
 
 
 @pytest.fixture
