@@ -59,12 +59,13 @@ ERRORS = {
     "403": "the caller's role (or a bearer token) may not do this, or a missing X-CSRF-Token",
     "404": "no such thing, or one the caller may not see",
     "409": "a conflict with what someone else did meanwhile",
-    "413": "the body is larger than the server takes (2 MiB)",
+    "413": "the body is larger than the server takes (the message says how large it may be)",
     "415": "the body is not JSON",
     "422": "the body does not fit: every problem in details",
     "429": "too many failed attempts from this address for this person: wait as the message says",
 }
-#: Operations that check a password, and so answer 401 or 403 to a wrong one and 429 when throttled.
+#: Operations that check a password: signing in answers 401 to a wrong one (a signed-in
+#: person changing theirs, 403), and both answer 429 after too many wrong ones.
 THROTTLED = {"session.login": {"401", "429"}, "profile.change_password": {"429"}}
 PAGING = [
     {"in": "query", "name": "cursor", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},

@@ -64,7 +64,7 @@ class TestRunIn(StrictSchema):
 class GenerateIn(StrictSchema):
     target = _target_field()
     max_visits = Int(load_default=2, validate=validate.Range(min=1, max=5),
-                                metadata={"description": "how many visits of a stage a loop may make"})
+                     metadata={"description": "how many visits of a stage a loop may make"})
     save = Bool(load_default=False, metadata={"description": "also store them (replacing earlier generated ones of the same name)"})
 
 

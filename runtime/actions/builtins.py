@@ -172,7 +172,7 @@ def url_problem(url: str, allowlist: list[str]) -> str | None:
         return "it has a backslash, a space, a control or a non-ASCII character; give a plain http(s) URL"
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises ValueError on a port that is not a number from 0 to 65535)
+        parts.port  # raises ValueError on a port that is not a number from 0 to 65535
     except ValueError:
         return "it is not a valid URL (check the host and port)"
     if parts.scheme not in {"http", "https"}:
