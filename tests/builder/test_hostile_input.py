@@ -79,3 +79,12 @@ def test_scenario_sources_yaml_cannot_hold_are_a_422_naming_the_line(login, name
     (problem,) = response.get_json()["error"]["details"]["problems"]
     assert problem["line"] == where and message in problem["message"]
     assert ada.get("/api/orchestrations/expense/scenarios").get_json()["items"] == []
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/groups"), ("DELETE", "/api/session")])
+def test_a_csrf_header_with_non_ascii_text_is_a_403_not_a_500(login, method, path):
+    """compare_digest refuses str with non-ASCII characters; headers arrive as Latin-1 text."""
+    ada = login("ada")
+    response = ada.http.open(path, method=method, json={"name": "x"}, headers={"X-CSRF-Token": "é" * 43})
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "csrf"
+    assert ada.get("/api/session").status_code == 200  # still signed in
