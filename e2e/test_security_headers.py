@@ -45,8 +45,8 @@ def test_every_page_renders_under_the_csp_without_a_violation(app_page: AppPage,
     assert response.headers["x-content-type-options"] == "nosniff"
     app_page.ready(page)
     settled(page)
-    wanted = [path for path in (STREAMING.get(app_page.name), "/ws/inbox" if app_page.who else None) if path]
-    for path in wanted:  # opened, so connect-src 'self' lets ws:// to this origin through
-        if not any(path in socket.url for socket in sockets):
-            page.wait_for_event("websocket", predicate=lambda socket, path=path: path in socket.url)
+    streams = [s for s in (STREAMING.get(app_page.name), "/ws/inbox" if app_page.who else None) if s]
+    for stream in streams:  # opened, so connect-src 'self' lets ws:// to this origin through
+        if not any(stream in socket.url for socket in sockets):
+            page.wait_for_event("websocket", predicate=lambda socket, stream=stream: stream in socket.url)
     assert not violations(page, console), violations(page, console)
