@@ -35,10 +35,20 @@ class ApiError(Exception):
 def error_response(status: int, code: str, message: str, details: Any = None) -> Any:
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
-        body["details"] = details
+        body["details"] = _text_keys(details)
     response = jsonify({"error": body})
     response.status_code = status
     return response
+
+
+def _text_keys(value: Any) -> Any:
+    """``value`` with every mapping's keys as text: marshmallow keys list items by index
+    (``{0: ..., "_schema": ...}``), and sorting mixed keys for JSON would fail."""
+    if isinstance(value, dict):
+        return {str(key): _text_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_text_keys(item) for item in value]
+    return value
 
 
 def too_large() -> ApiError:

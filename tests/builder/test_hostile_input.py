@@ -57,6 +57,15 @@ def test_record_type_fields_that_are_not_objects_are_a_422_and_nothing_is_stored
     assert "thing" not in [t["name"] for t in ada.get("/api/record-types").get_json()["items"]]
 
 
+def test_errors_of_list_items_and_of_the_whole_list_together_are_a_422(login):
+    """marshmallow keys item errors by index and the list's own by "_schema": JSON could not sort them."""
+    response = post(login("ada"), "/api/record-types", {"name": "thing", "fields": [
+        {"name": "a", "type": "string"}, {"name": "a", "type": "string"}, {"name": "not valid!", "type": "string"}]})
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert response.get_json()["error"]["details"]["fields"] == {
+        "2": {"name": ["must be an identifier (letters, digits, _)"]}, "_schema": ["field names must be unique: a"]}
+
+
 def test_an_integer_no_double_can_hold_is_a_400_not_a_500(login):
     ada = login("ada")
     assert post(ada, "/api/record-types", {"name": "deal", "fields": [{"name": "amount", "type": "number"}]}).status_code == 201

@@ -23,7 +23,7 @@ from tests.builder.conftest import Client
 from tests.builder.test_openapi import document
 
 #: Examples per operation and generation mode (valid / invalid input).
-EXAMPLES = 6
+EXAMPLES = 12
 #: Checks left out: the spec cannot say everything the API validates (a document is checked
 #: by the runtime, a cursor is opaque), so a schema-valid request may still be a 4xx.
 LENIENT = [positive_data_acceptance]
