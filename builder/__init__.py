@@ -68,10 +68,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # stops the start here rather than failing the first request that needs it.
     limits.current()
 
-    from builder import api, auth, errors, inbox, live, sockets
+    from builder import api, auth, errors, headers, inbox, live, sockets
     from builder.extensions import overture, sock
 
     errors.init_app(app)
+    headers.init_app(app)
     overture.init_app(app)
     sock.init_app(app)
     sockets.init_app(app)

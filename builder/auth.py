@@ -147,7 +147,7 @@ def _load_principal() -> None:
         g.principal = Principal(user.id, "user", user.role)
     if request.method in STATE_CHANGING and request.blueprint != "session":
         sent = request.headers.get("X-CSRF-Token", "")
-        if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+        if not sent or not secrets.compare_digest(sent.encode(), session.get("csrf", "").encode()):
             raise ApiError(403, "csrf", "missing or wrong X-CSRF-Token header (GET /api/session gives it)")
 
 
@@ -196,7 +196,7 @@ def whoami() -> Any:
 def logout() -> Any:
     principal = require_user()
     sent = request.headers.get("X-CSRF-Token", "")
-    if not secrets.compare_digest(sent, session.get("csrf", "")):
+    if not secrets.compare_digest(sent.encode(), session.get("csrf", "").encode()):
         raise ApiError(403, "csrf", "missing or wrong X-CSRF-Token header")
     session.clear()
     return jsonify({"signed_out": principal.name})

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence, TypeVar
 
 from flask import current_app, request
-from marshmallow import RAISE, Schema
+from marshmallow import RAISE, Schema, fields
 
-from builder.errors import ApiError
+from builder.errors import ApiError, too_large
+from runtime.text import lone_surrogate
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -26,6 +27,30 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class Bool(fields.Boolean):
+    """JSON ``true`` or ``false`` and nothing else: marshmallow's Boolean also takes ``1``,
+    ``"yes"``, ``"on"``... (and ``1 in {True}`` holds, so truthy sets alone cannot refuse 1)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class Flag(fields.Boolean):
+    """A yes/no query argument: ``true``/``1`` or ``false``/``0`` (query strings are text)."""
+
+    truthy = {"true", "1"}
+    falsy = {"false", "0"}
+
+
+class Int(fields.Integer):
+    """A JSON integer: not ``"12"``, not ``2.0``, not ``true``."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(strict=True, **kwargs)
 
 
 class NoBody(StrictSchema):
@@ -70,10 +95,20 @@ def body(schema: Schema) -> Any:
     declared("body", schema)
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
-    payload = _json(request.get_data(cache=True))
+    payload = _json(raw_body())
     if payload is None:
         raise ApiError(400, "malformed_json", "the request body is not valid JSON")
     return schema.load(payload)
+
+
+def raw_body() -> bytes:
+    """The request's body. Werkzeug cuts a chunked body (no Content-Length) off at
+    ``MAX_CONTENT_LENGTH`` without a word; one that reaches the limit is a 413 here."""
+    raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if limit is not None and request.content_length is None and len(raw) >= limit:
+        raise too_large()
+    return raw
 
 
 def _finite(text: str) -> float:
@@ -115,40 +150,14 @@ def _json(raw: bytes) -> Any:
         return None
     if _too_deep(payload):
         raise ApiError(400, "too_deep", f"the request body nests deeper than {MAX_DEPTH} levels")
-    where = _lone_surrogate(payload)
-    if where is not None:
+    half = lone_surrogate(payload)
+    if half is not None:
+        where = ".".join(str(part) for part in half)
         # JSON may escape half of a UTF-16 pair ("\ud800"); no text of ours can hold one
         # (the database, YAML and e-mail all refuse it), so it is refused here, once.
         raise ApiError(422, "invalid_text", f"{where or 'the body'} has a lone surrogate (half of a UTF-16 pair): "
                        "send valid Unicode text", {where or "_body": ["has a lone surrogate"]})
     return payload
-
-
-def _lone_surrogate(value: Any, path: str = "") -> str | None:
-    """The path (``fields.title``, ``groups.0``) of the first text that is not valid Unicode, else None."""
-    if isinstance(value, str):
-        return path if not _encodes(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not _encodes(key):
-                return f"{path}.{key!r}".lstrip(".")
-            found = _lone_surrogate(item, f"{path}.{key}".lstrip("."))
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _lone_surrogate(item, f"{path}.{index}".lstrip("."))
-            if found is not None:
-                return found
-    return None
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def limit_arg() -> int:

@@ -43,16 +43,30 @@ ERROR = {
         }
     },
 }
+#: What a list answers (``builder.api.common.paginate``).
+PAGE = {
+    "type": "object",
+    "required": ["items", "next_cursor"],
+    "properties": {
+        "items": {"type": "array", "items": {"type": "object"}},
+        "next_cursor": {"type": "string", "nullable": True, "description": "give it as cursor for the next page; null on the last"},
+    },
+}
 #: The statuses an operation may answer with an error, and when.
 ERRORS = {
     "400": "malformed JSON or query string",
-    "401": "not signed in, or an unknown bearer token",
+    "401": "not signed in, an unknown bearer token, or (signing in) a wrong user name or password",
     "403": "the caller's role (or a bearer token) may not do this, or a missing X-CSRF-Token",
     "404": "no such thing, or one the caller may not see",
     "409": "a conflict with what someone else did meanwhile",
+    "413": "the body is larger than the server takes (the message says how large it may be)",
     "415": "the body is not JSON",
     "422": "the body does not fit: every problem in details",
+    "429": "too many failed attempts from this address for this person: wait as the message says",
 }
+#: Operations that check a password: signing in answers 401 to a wrong one (a signed-in
+#: person changing theirs, 403), and both answer 429 after too many wrong ones.
+THROTTLED = {"session.login": {"401", "429"}, "profile.change_password": {"429"}}
 PAGING = [
     {"in": "query", "name": "cursor", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},
     {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50}},
@@ -86,7 +100,8 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
         "summary": doc.splitlines()[0] if doc else rule.endpoint.rsplit(".", 1)[-1].replace("_", " "),
         "security": _security(view, method),
         "parameters": [],
-        "responses": {"2XX": {"description": "done", "content": {"application/json": {"schema": {"type": "object"}}}}},
+        "responses": {"2XX": {"description": "a page of the list" if declared.paged else "done", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Page"} if declared.paged else {"type": "object"}}}}},
     }
     if doc:
         operation["description"] = doc
@@ -107,7 +122,8 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
     if operation["security"]:
         errors |= {"401", "403"}
     if declared.body is not None:
-        errors |= {"415", "422"}
+        errors |= {"413", "415", "422"}
+    errors |= THROTTLED.get(rule.endpoint, set())
     operation["responses"].update({status: {"$ref": f"#/components/responses/{status}"} for status in sorted(errors)})
     return operation
 
@@ -120,6 +136,7 @@ def build(app: Flask) -> dict[str, Any]:
                                         '{"error": {"code", "message", "details"}}.'})
     plugin.map_to_openapi_type(CommaSeparated, "string", None)
     spec.components.schema("Error", ERROR)
+    spec.components.schema("Page", PAGE)
     for status, description in ERRORS.items():
         spec.components.response(status, {"description": description,
                                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})

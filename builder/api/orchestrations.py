@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from builder import drafts
-from builder.api.common import body, paginate, uses
+from builder.api.common import body, paginate, raw_body, uses
 from builder.api.params import caller
 from builder.auth import current, roles
 from builder.errors import ApiError
@@ -249,7 +249,7 @@ def save_draft(key: str) -> Any:
 def validate_orchestration(key: str) -> Any:
     """Validate the draft, or the document in the body (not saved)."""
     draft = _draft(key)
-    document = body(DocumentIn()) if request.get_data(cache=True) else draft["document"]
+    document = body(DocumentIn()) if raw_body() else draft["document"]
     issues = issues_of(document)
     if isinstance(document, dict) and document.get("key") != key:
         issues.insert(0, {"node": None, "field": "key", "message": f"must be {key!r}", "severity": "error"})

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from flask import request
 from marshmallow import Schema, ValidationError, fields
 
-from builder.api.common import body, declared
+from builder.api.common import body, declared, raw_body
 from builder.auth import Principal, current
 from builder.errors import ApiError
 
@@ -41,7 +41,7 @@ def query(schema: Schema) -> Any:
 
 def optional_body(schema: Schema) -> Any:
     """Like ``body``, but an empty request body counts as ``{}``."""
-    if not request.get_data(cache=True):
+    if not raw_body():
         declared("body", schema)
         return schema.load({})
     return body(schema)

@@ -23,7 +23,7 @@ from marshmallow import ValidationError, fields, validate, validates
 from sqlalchemy import select
 
 from builder.accounts import record_triggers, record_type_view
-from builder.api.common import StrictSchema, body, paginate, uses
+from builder.api.common import Bool, StrictSchema, body, paginate, uses
 from builder.api.params import caller, newest_first, query
 from builder.auth import roles, tokens_allowed
 from builder.errors import ApiError
@@ -55,7 +55,7 @@ class RecordQuery(StrictSchema):
 class FieldIn(StrictSchema):
     name = fields.String(required=True, validate=validate.Regexp(NAME, error="must be an identifier (letters, digits, _)"))
     type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
-    required = fields.Boolean(load_default=False)
+    required = Bool(load_default=False)
     label = fields.String(validate=validate.Length(min=1, max=200))
 
 

@@ -14,7 +14,7 @@ from flask import Blueprint, jsonify
 from marshmallow import ValidationError, fields, validate
 
 from builder import scenarios
-from builder.api.common import StrictSchema, body, uses
+from builder.api.common import Bool, Int, StrictSchema, body, uses
 from builder.api.params import MAX_INT32, caller, optional_body
 from builder.auth import roles
 from builder.extensions import db, engine
@@ -63,9 +63,9 @@ class TestRunIn(StrictSchema):
 
 class GenerateIn(StrictSchema):
     target = _target_field()
-    max_visits = fields.Integer(load_default=2, validate=validate.Range(min=1, max=5),
-                                metadata={"description": "how many visits of a stage a loop may make"})
-    save = fields.Boolean(load_default=False, metadata={"description": "also store them (replacing earlier generated ones of the same name)"})
+    max_visits = Int(load_default=2, validate=validate.Range(min=1, max=5),
+                     metadata={"description": "how many visits of a stage a loop may make"})
+    save = Bool(load_default=False, metadata={"description": "also store them (replacing earlier generated ones of the same name)"})
 
 
 def _document(key: str, target: str | int) -> dict[str, Any]:

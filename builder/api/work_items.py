@@ -20,7 +20,7 @@ from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from builder.api.common import NoBody, StrictSchema, body, paginate, uses
+from builder.api.common import Flag, NoBody, StrictSchema, body, paginate, uses
 from builder.api.params import CommaSeparated, caller, optional_body, query
 from builder.auth import roles
 from builder.errors import ApiError
@@ -35,7 +35,7 @@ ITEM_STATUSES = ("open", "claimed", "completed", "cancelled")
 
 
 class ItemQuery(StrictSchema):
-    mine = fields.Boolean(load_default=False)
+    mine = Flag(load_default=False)
     status = CommaSeparated(ITEM_STATUSES, load_default=("open", "claimed"))
     run = fields.String()
     orchestration = fields.String()

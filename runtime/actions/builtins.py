@@ -8,7 +8,9 @@ step they belong to and happen exactly once with it. ``http.request`` and
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 import urllib.error
 import urllib.request
 from typing import Any
@@ -151,26 +153,79 @@ def _string(value: Any, name: str) -> str:
     return value
 
 
-def host_allowed(url: str, allowlist: list[str]) -> bool:
-    """True when the URL is http(s) and its host is listed (``*.example.com`` matches subdomains)."""
-    parts = urlsplit(url)
+#: A label of a host name (letters, digits, hyphens; underscores as some internal names have).
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\Z")
+#: A last label that is a number (``2130706433``, ``0x7f``, ``1``): the host is an IPv4 address in some form.
+_NUMERIC = re.compile(r"(0x[0-9a-f]*|[0-9]+)\Z")
+
+
+def url_problem(url: str, allowlist: list[str]) -> str | None:
+    """Why ``url`` may not be called, or None when it may.
+
+    Only plain http(s) URLs whose host is on the allowlist (``*.example.com`` matches
+    subdomains). Shapes that parsers read differently are refused outright, so the host
+    checked here is the host connected to: credentials before an ``@``, backslashes,
+    spaces and control characters, percent-encoded or non-ASCII hosts, IPv4 addresses
+    written other than as four decimal numbers (``2130706433``, ``0177.0.0.1``, ``0x7f.1``),
+    IPv6 zone ids.
+    """
+    if "\\" in url or not url.isascii() or any(c <= " " or c == "\x7f" for c in url):
+        return "it has a backslash, a space, a control or a non-ASCII character; give a plain http(s) URL"
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError on a port that is not a number from 0 to 65535
+    except ValueError:
+        return "it is not a valid URL (check the host and port)"
+    if parts.scheme not in {"http", "https"}:
+        return "only http and https URLs may be called"
+    if "@" in parts.netloc:
+        return "credentials in URLs are not allowed (send them in a header)"
+    if "%" in parts.netloc:
+        return "a percent-encoded host is not allowed"
     host = (parts.hostname or "").lower()
-    if parts.scheme not in {"http", "https"} or not host:
-        return False
-    for allowed in allowlist:
-        allowed = allowed.lower()
-        if allowed.startswith("*.") and host.endswith(allowed[1:]):
-            return True
-        if host == allowed:
-            return True
-    return False
+    if not host:
+        return "it has no host"
+    canonical = _canonical_host(host, bracketed=parts.netloc.startswith("["))
+    if canonical is None:
+        return (f"host {host!r} is neither a plain name nor an IP address written plainly "
+                "(four decimal numbers, or IPv6 in brackets)")
+    for allowed in (a.lower() for a in allowlist):
+        if allowed.startswith("*.") and canonical.endswith(allowed[1:]):
+            return None
+        if canonical == (_canonical_host(allowed.strip("[]"), bracketed=allowed.startswith("[")) or allowed):
+            return None
+    return f"host {host!r} is not on the allowlist (OVERTURE_HTTP_ALLOWLIST)"
+
+
+def _canonical_host(host: str, *, bracketed: bool) -> str | None:
+    """The host as compared with the allowlist, or None for a shape that is refused."""
+    if bracketed or ":" in host:
+        try:
+            return str(ipaddress.IPv6Address(host))
+        except ValueError:
+            return None
+    labels = host.split(".")
+    if not all(_LABEL.match(label) for label in labels):
+        return None
+    if _NUMERIC.match(labels[-1]):  # no top-level domain is a number: an IPv4 address, so a plain one
+        try:
+            return str(ipaddress.IPv4Address(host))
+        except ValueError:
+            return None
+    return host
+
+
+def host_allowed(url: str, allowlist: list[str]) -> bool:
+    """True when ``url`` may be called (see :func:`url_problem`)."""
+    return url_problem(url, allowlist) is None
 
 
 def _http_request(ctx: ActionContext, inputs: dict[str, Any]) -> dict[str, Any]:
     url = _string(inputs["url"], "url")
     allowlist = list(ctx.settings.get("http_allowlist", []))
-    if not host_allowed(url, allowlist):
-        raise ActionFailed(f"http.request: host of {url!r} is not on the allowlist", retryable=False)
+    problem = url_problem(url, allowlist)
+    if problem is not None:
+        raise ActionFailed(f"http.request: {url[:200]!r} may not be called: {problem}", retryable=False)
     method = str(inputs.get("method") or "GET").upper()
     if method not in {"GET", "POST", "PUT", "PATCH", "DELETE"}:
         raise ActionFailed(f"http.request: method {method!r} is not supported", retryable=False)
@@ -190,6 +245,8 @@ def _http_request(ctx: ActionContext, inputs: dict[str, Any]) -> dict[str, Any]:
         status, raw, response_headers = exc.code, exc.read(_MAX_RESPONSE), dict(exc.headers or {})
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise ActionFailed(f"http.request: {url}: {getattr(exc, 'reason', exc)}") from None
+    except ValueError as exc:  # http.client.InvalidURL and friends: the URL will never work
+        raise ActionFailed(f"http.request: {url[:200]!r}: {exc}", retryable=False) from None
     body: Any
     try:
         body = json.loads(raw) if raw else None

@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from runtime.durations import parse_duration
+from runtime.text import lone_surrogate
 
 Path = tuple[Any, ...]
 
@@ -116,7 +117,12 @@ def parse(text: str, source: str | None = None) -> tuple[Any, dict[Path, int]]:
     Raises:
         ScenarioFormatError: the text is not YAML, or has a key twice in one mapping.
     """
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # reads the whole text first: refuses control characters here
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise ScenarioFormatError([{"line": line, "path": "", "message": f"not valid YAML: character "
+                                    f"#x{exc.character:04x} is not allowed ({exc.reason})"}], source) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -127,6 +133,11 @@ def parse(text: str, source: str | None = None) -> tuple[Any, dict[Path, int]]:
         if problems:
             raise ScenarioFormatError(problems, source)
         data = loader.construct_document(node)
+        half = lone_surrogate(data)
+        if half is not None:  # YAML may escape half of a UTF-16 pair ("\ud800"); no text of ours holds one
+            raise ScenarioFormatError([{"line": lines.get(half), "path": path_text(half),
+                                        "message": "has a lone surrogate (half of a UTF-16 pair): write valid Unicode text"}],
+                                      source)
     except _TooBig as exc:
         raise ScenarioFormatError([{"line": exc.line, "path": "", "message": str(exc)}], source) from None
     except RecursionError:

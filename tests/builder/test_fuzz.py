@@ -29,8 +29,19 @@ from tests.builder.api_support import EXPENSE, PAYMENT, deploy, document, setup_
 BUDGET = settings(max_examples=200, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
+#: Text no database, YAML parser or mail server takes: half a UTF-16 pair (JSON can escape one),
+#: NUL and other control characters, a byte-order mark, right-to-left override.
+hostile_text = st.one_of(
+    st.text(st.characters(codec=None, exclude_categories=()), max_size=8),  # surrogates included
+    st.sampled_from(["\ud800", "a\udfff", "\udbffx", "\x00", "\x07\x1b", "\ufeff", "\ufffe", "\u202e"]),
+)
+#: Integers no double holds (a 400-digit one once overflowed a number check), and ones just inside.
+huge_integers = st.integers(min_value=10**300, max_value=10**400).flatmap(lambda n: st.sampled_from([n, -n]))
+#: Values that read as booleans to a lenient parser, and so must not pass for one.
+boolean_lookalikes = st.sampled_from([0, 1, -1, "true", "false", "yes", "on", "1", "", None])
 scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12))
+           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12)
+           | hostile_text | huge_integers | boolean_lookalikes)
 json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
                            max_leaves=12)
 #: Bodies that parse to something Python's json accepts but JSON does not mean.
@@ -52,20 +63,21 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
 def _alike(value: Any) -> st.SearchStrategy[Any]:
     """Another value of the same type as ``value`` (often still valid)."""
     if isinstance(value, bool):
-        return st.booleans()
+        return st.booleans() | boolean_lookalikes
     if isinstance(value, int):
-        return st.integers(-(2**40), 2**40)
+        return st.integers(-(2**40), 2**40) | huge_integers
     if isinstance(value, float):
         return st.floats(allow_nan=False, allow_infinity=False)
     if isinstance(value, str):
-        return st.text(max_size=12) | st.sampled_from(["", " ", "approve", "finance", "P1D", "inputs.amount > 3", "{{"])
+        return st.text(max_size=12) | hostile_text | st.sampled_from(["", " ", "approve", "finance", "P1D", "inputs.amount > 3", "{{"])
     return st.just(value)
 
 
 def _retyped(value: Any) -> st.SearchStrategy[Any]:
     """Something of another JSON type than ``value``."""
     options = [st.just(None), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False, allow_infinity=False),
-               st.text(max_size=5), st.lists(scalars, max_size=2), st.dictionaries(st.text(max_size=4), scalars, max_size=2)]
+               st.text(max_size=5), st.lists(scalars, max_size=2), st.dictionaries(st.text(max_size=4), scalars, max_size=2),
+               st.lists(st.lists(st.none(), min_size=1, max_size=2), min_size=1, max_size=2)]  # [[null, null]]
     return st.one_of(*options).filter(lambda v: type(v) is not type(value))
 
 
@@ -212,6 +224,76 @@ def test_garbage_to_people_and_groups_is_a_4xx_and_keeps_an_admin(app, login):
         assert sam["display_name"].strip() and sam["active"] is True
 
     check()
+
+
+def test_garbage_sign_ins_names_labels_tokens_and_record_types_are_a_4xx(app, login):
+    """Where issue 12 found 500s: a lone surrogate in the user name of an anonymous sign-in,
+    a display name, a group's label, a token's name; ``[[null, null]]`` as record-type fields;
+    a 400-digit integer. And a record type is only created when ``required`` is a real boolean."""
+    ada, nobody = login("ada"), login(None)
+    record_type = {"name": "thing", "label": "Thing",
+                   "fields": [{"name": "title", "type": "string", "required": True, "label": "Title"}]}
+    created_types: list[str] = []
+
+    @BUDGET
+    @given(
+        sign_in=payloads({"username": "fuzzer", "password": "not the password"}),
+        person=payloads({"display_name": "Sam Seller"}),
+        group=payloads({"name": "auditors", "kind": "group", "label": "Auditors"}),
+        token=payloads({"name": "crm"}),
+        kind=payloads(record_type),
+    )
+    @example(sign_in=("json", {"username": "\ud800", "password": "x"}), person=("json", {"display_name": "\ud800"}),
+             group=("json", {"name": "audit", "label": "A\ud800"}), token=("json", {"name": "crm\ud800"}),
+             kind=("json", {"name": "nulls", "fields": [[None, None]]}))
+    @example(sign_in=("raw", '{"username": %s, "password": "x"}' % ("9" * 400)), person=("json", {"display_name": 10**400}),
+             group=("json", {"name": "audit", "label": "Audit"}), token=("json", {"name": "crm"}),
+             kind=("json", {"name": "numbers", "fields": [{"name": "title", "type": "string", "required": 0}]}))
+    @example(sign_in=("json", {"username": "fuzzer", "password": "x"}), person=("json", {"display_name": "Sam"}),
+             group=("json", {"name": "auditors"}), token=("json", {"name": "crm"}), kind=("json", record_type))
+    def check(sign_in: Any, person: Any, group: Any, token: Any, kind: Any) -> None:
+        send(nobody, "POST", "/api/session", sign_in)
+        send(ada, "PATCH", "/api/users/sam", person)
+        send(ada, "POST", "/api/groups", group)
+        send(ada, "POST", "/api/tokens", token)
+        answer = send(ada, "POST", "/api/record-types", kind)
+        if answer.status_code == 201:
+            sent = kind[1]["fields"]
+            assert all(isinstance(f.get("required", False), bool) for f in sent), f"created with {sent!r:.200}"
+            created_types.append(answer.get_json()["name"])
+
+    check()
+    assert "thing" in created_types, "the unmutated record type was not created: the test is broken"
+
+
+def test_hostile_text_in_a_scenario_source_is_a_4xx(app, login):
+    """Scenario sources are YAML: text YAML cannot read (control characters), or that reads
+    to text no database stores (an escaped lone surrogate), is refused with a 4xx, or stored
+    and run when YAML and the scenario format take it."""
+    ada = login("ada")
+    deploy(ada, EXPENSE)
+    url = "/api/orchestrations/expense"
+
+    @settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(text=hostile_text | st.text(max_size=40), where=st.sampled_from(["name", "persona", "comment", "escaped"]))
+    @example(text="\x07", where="name")  # YAML's reader refuses control characters
+    @example(text="\\ud800", where="escaped")  # YAML's own escape for half a UTF-16 pair
+    def check(text: str, where: str) -> None:
+        head, steps = "scenario: 1\norchestration: expense\n", "steps:\n  - start: {inputs: {amount: 5}}\n"
+        source = {
+            "name": f"{head}name: {text}\n{steps}",
+            "persona": f"{head}name: x\npersonas:\n  {json.dumps(text)}: {{user: sam}}\n{steps}",
+            "comment": f"# {text}\n{head}name: x\n{steps}",
+            "escaped": f'{head}name: "{text}"\n{steps}',
+        }[where]
+        stored = send(ada, "PUT", f"{url}/scenarios/hostile", ("json", {"source": source}))
+        if stored.status_code == 200:
+            send(ada, "POST", f"{url}/tests", ("json", {"names": ["hostile"]}))
+            saved.append(text)
+
+    saved: list[str] = []
+    check()
+    assert saved, "no source was ever stored: the sources are broken, not hostile"
 
 
 def _cursor(value: Any) -> str:

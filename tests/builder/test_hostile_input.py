@@ -1,6 +1,6 @@
 """Input that used to give a 500 is refused at the boundary with a clear 4xx (issue 12's
-findings): half a UTF-16 pair in any text, record-type fields that are not objects, an
-integer no double can hold."""
+findings): half a UTF-16 pair in any text (JSON bodies and scenario files), characters
+YAML cannot read, record-type fields that are not objects, an integer no double can hold."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 import pytest
+
+from tests.builder.api_support import EXPENSE, deploy
 
 LONE = "\ud800"
 
@@ -55,6 +57,15 @@ def test_record_type_fields_that_are_not_objects_are_a_422_and_nothing_is_stored
     assert "thing" not in [t["name"] for t in ada.get("/api/record-types").get_json()["items"]]
 
 
+def test_errors_of_list_items_and_of_the_whole_list_together_are_a_422(login):
+    """marshmallow keys item errors by index and the list's own by "_schema": JSON could not sort them."""
+    response = post(login("ada"), "/api/record-types", {"name": "thing", "fields": [
+        {"name": "a", "type": "string"}, {"name": "a", "type": "string"}, {"name": "not valid!", "type": "string"}]})
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert response.get_json()["error"]["details"]["fields"] == {
+        "2": {"name": ["must be an identifier (letters, digits, _)"]}, "_schema": ["field names must be unique: a"]}
+
+
 def test_an_integer_no_double_can_hold_is_a_400_not_a_500(login):
     ada = login("ada")
     assert post(ada, "/api/record-types", {"name": "deal", "fields": [{"name": "amount", "type": "number"}]}).status_code == 201
@@ -62,3 +73,27 @@ def test_an_integer_no_double_can_hold_is_a_400_not_a_500(login):
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "malformed_json"
     assert ada.get("/api/records/deal").get_json()["items"] == []
     assert post(ada, "/api/records/deal", {"fields": {"amount": 10**300}}).status_code == 201  # big, but a number
+
+
+@pytest.mark.parametrize(("name", "where", "message"), [
+    ("Bell\x07", 3, "character #x0007 is not allowed"),  # YAML's reader refuses control characters
+    ('"\\ud800"', 3, "has a lone surrogate"),  # YAML's own escape for half a UTF-16 pair
+])
+def test_scenario_sources_yaml_cannot_hold_are_a_422_naming_the_line(login, name, where, message):
+    ada = login("ada")
+    deploy(ada, EXPENSE)
+    source = f"scenario: 1\norchestration: expense\nname: {name}\nsteps:\n  - start: {{inputs: {{amount: 5}}}}\n"
+    response = ada.put("/api/orchestrations/expense/scenarios/hostile", json={"source": source})
+    assert response.status_code == 422, response.get_json()
+    (problem,) = response.get_json()["error"]["details"]["problems"]
+    assert problem["line"] == where and message in problem["message"]
+    assert ada.get("/api/orchestrations/expense/scenarios").get_json()["items"] == []
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/groups"), ("DELETE", "/api/session")])
+def test_a_csrf_header_with_non_ascii_text_is_a_403_not_a_500(login, method, path):
+    """compare_digest refuses str with non-ASCII characters; headers arrive as Latin-1 text."""
+    ada = login("ada")
+    response = ada.http.open(path, method=method, json={"name": "x"}, headers={"X-CSRF-Token": "é" * 43})
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "csrf"
+    assert ada.get("/api/session").status_code == 200  # still signed in

@@ -15,14 +15,18 @@ DEEP_LINKS = [
 ]
 
 
-@pytest.fixture
-def build(app, tmp_path) -> Path:
-    root = tmp_path / "app-build"
+def make_build(app, root: Path, index: str, script: str) -> Path:
+    """A stand-in for the Vite build at ``root``: ``index.html`` and one hashed script, served by ``app``."""
     (root / "assets").mkdir(parents=True)
-    (root / "index.html").write_text(INDEX)
-    (root / "assets" / "index-abc123.js").write_text("console.log('overture')")
+    (root / "index.html").write_text(index)
+    (root / "assets" / script).write_text("console.log('overture')")
     app.config["SPA_DIR"] = str(root)
     return root
+
+
+@pytest.fixture
+def build(app, tmp_path) -> Path:
+    return make_build(app, tmp_path / "app-build", INDEX, "index-abc123.js")
 
 
 @pytest.mark.parametrize("path", DEEP_LINKS)

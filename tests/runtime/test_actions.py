@@ -11,7 +11,7 @@ import pytest
 
 from runtime import actions as actions_module
 from runtime.actions import Action, ActionField, ActionRegistry, default_registry
-from runtime.actions.builtins import host_allowed
+from runtime.actions.builtins import host_allowed, url_problem
 from runtime.engine import Engine, _Services
 from tests.runtime.docs import one_stage, step
 
@@ -107,6 +107,58 @@ def test_http_request_refuses_hosts_off_the_allowlist(store, clock, directory, h
 )
 def test_allowlist_matching(url: str, allowed: bool):
     assert host_allowed(url, ["api.example.com", "*.hooks.example.org"]) is allowed
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("http://127.0.0.1:5093@allowed.test/", "credentials in URLs are not allowed"),
+    ("http://allowed.test@127.0.0.1:5093/", "credentials in URLs are not allowed"),
+    ("http://user:secret@allowed.test/", "credentials in URLs are not allowed"),
+    ("http://127.0.0.1:5093\\@allowed.test/", "backslash"),
+    ("http://allowed.test\\evil.com/", "backslash"),
+    ("http://allowed.test /", "a space"),
+    ("http://allowed.test\t/", "a control"),
+    ("http://ａllowed.test/", "non-ASCII"),
+    ("http://%61llowed.test/", "percent-encoded host"),
+    ("http://[fe80::1%25eth0]/", "percent-encoded host"),
+    ("http://2130706433/", "neither a plain name nor an IP address written plainly"),
+    ("http://0177.0.0.1/", "neither a plain name"),
+    ("http://0x7f.0.0.1/", "neither a plain name"),
+    ("http://127.1/", "neither a plain name"),
+    ("http://allowed.test./", "neither a plain name"),
+    ("http://[::ffff:127.0.0.1]/", "not on the allowlist"),
+    ("http://[::2]/", "not on the allowlist"),
+    ("http://evil.com#@allowed.test", "not on the allowlist"),
+    ("http://evil.com?@allowed.test", "not on the allowlist"),
+    ("http://allowed.test:99999/", "not a valid URL"),
+    ("http://allowed.test:port/", "not a valid URL"),
+    ("gopher://allowed.test/", "only http and https"),
+    ("http:///allowed.test", "no host"),
+])
+def test_urls_that_parsers_read_differently_are_refused_with_the_reason(url: str, why: str):
+    problem = url_problem(url, ["allowed.test", "127.0.0.1", "::1"])
+    assert problem is not None and why in problem, problem
+
+
+@pytest.mark.parametrize("url", [
+    "http://allowed.test/", "https://allowed.test:8443/hook?x=1", "http://allowed.test/@scope/package",
+    "http://127.0.0.1:5093/", "http://[::1]:8080/", "http://[0:0:0:0:0:0:0:1]/", "HTTP://ALLOWED.TEST/",
+])
+def test_plain_urls_to_listed_hosts_may_be_called(url: str):
+    assert url_problem(url, ["allowed.test", "127.0.0.1", "::1"]) is None
+
+
+def test_a_url_with_credentials_fails_the_step_cleanly_and_calls_nothing(store, clock, directory, http_server):
+    """``http://127.0.0.1:<port>@allowed.test/``: the allowlist names allowed.test, a lenient
+    client would connect to it, a confused one to 127.0.0.1; the step fails, once, saying why."""
+    url, handler = http_server
+    port = url.rsplit(":", 1)[1]
+    engine = Engine(store, clock, directory, settings={"http_allowlist": ["allowed.test"]})
+    engine.deploy(http_doc(f"http://127.0.0.1:{port}@allowed.test"))
+    run = engine.get_run(engine.start("t", {"amount": 1}))
+    assert run["status"] == "error"
+    assert "may not be called: credentials in URLs are not allowed" in run["error"]["message"]
+    assert run["steps"][0]["attempts"] == 1
+    assert handler.calls == []
 
 
 def test_record_create_is_idempotent_across_attempts(engine: Engine):
