@@ -52,6 +52,7 @@ ERRORS = {
     "409": "a conflict with what someone else did meanwhile",
     "415": "the body is not JSON",
     "422": "the body does not fit: every problem in details",
+    "429": "too many wrong passwords from this address: try again after Retry-After seconds",
 }
 PAGING = [
     {"in": "query", "name": "cursor", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},
@@ -108,6 +109,8 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
         errors |= {"401", "403"}
     if declared.body is not None:
         errors |= {"415", "422"}
+    if getattr(view, "throttled", False):
+        errors |= {"429"}
     operation["responses"].update({status: {"$ref": f"#/components/responses/{status}"} for status in sorted(errors)})
     return operation
 
