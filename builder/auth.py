@@ -30,7 +30,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from builder import accounts, passwords, sessions, throttle
 from builder.api.common import StrictSchema, body, uses
 from builder.errors import ApiError, error_response
-from builder.extensions import db, engine
+from builder.extensions import db
+from runtime.clock import SystemClock
 from runtime.store.tables import UserRow
 
 bp = Blueprint("session", __name__, url_prefix="/api/session")
@@ -133,7 +134,9 @@ def client_address() -> str:
 
 
 def now() -> datetime:
-    return engine().clock.now()
+    """Real time for sessions and throttling: not the engine's clock, which scenario tests
+    and OVERTURE_TEST_CLOCK servers move by days (tests set SESSION_CLOCK instead)."""
+    return current_app.config["SESSION_CLOCK"].now()  # type: ignore[no-any-return]
 
 
 def timeouts() -> tuple[timedelta, timedelta]:
@@ -220,6 +223,7 @@ class _NoClientSessions(SessionInterface):
 
 def _settings(app: Flask) -> None:
     """This module's OVERTURE_* settings, checked: a wrong value stops the app at start."""
+    app.config.setdefault("SESSION_CLOCK", SystemClock())
     for name in ("SESSION_IDLE", "SESSION_MAX", "TRUSTED_PROXIES", "PASSWORD_MIN_LENGTH"):
         app.config.setdefault(name, os.environ.get(f"OVERTURE_{name}"))
     app.config["SESSION_IDLE"] = sessions.limit(app.config["SESSION_IDLE"], sessions.DEFAULT_IDLE, "OVERTURE_SESSION_IDLE")

@@ -13,6 +13,7 @@ from builder.api.common import StrictSchema, body, uses
 from builder.api.users import PASSWORD_LENGTH
 from builder.api.params import caller
 from builder.auth import check_throttle, record_attempt, require_session, roles, throttled, timeouts
+from builder.auth import now as session_now
 from builder.errors import ApiError
 from builder.extensions import db, engine
 
@@ -98,7 +99,7 @@ def list_sessions() -> Any:
     name = require_session().name
     idle, longest = timeouts()
     with db()() as s:
-        items = sessions.of_user(s, name, current=g.session_id, now=_now(), idle=idle, longest=longest)
+        items = sessions.of_user(s, name, current=g.session_id, now=session_now(), idle=idle, longest=longest)
     return jsonify({"items": items})
 
 
