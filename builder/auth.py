@@ -188,7 +188,9 @@ def _load_principal() -> None:
     with db().begin() as s:
         found = sessions.find(s, cookie, now=moment, idle=idle, longest=longest)
         if found is None:
-            g.session_ended = True  # the browser had a session: say it ended, and drop the cookie
+            # Said on every request until the browser signs in again (the dead cookie is kept:
+            # the app's first requests after a reload must all hear why, not only the first).
+            g.session_ended = True
             return
         sessions.touch(s, found, now=moment)
         g.principal = Principal(found.user.id, "user", found.user.role)
@@ -202,12 +204,6 @@ def _check_csrf() -> None:
     expected = sessions.csrf_token(current_app.secret_key, g.session_token)  # type: ignore[arg-type]
     if not sent or not secrets.compare_digest(sent, expected):
         raise ApiError(403, "csrf", "missing or wrong X-CSRF-Token header (GET /api/session gives it)")
-
-
-def _forget_ended_cookie(response: Any) -> Any:
-    if g.get("session_ended"):
-        response.delete_cookie(_cookie(), path=current_app.config.get("SESSION_COOKIE_PATH") or "/")
-    return response
 
 
 class _NoClientSessions(SessionInterface):
@@ -243,7 +239,6 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.session_interface = _NoClientSessions()
     app.before_request(_load_principal)
-    app.after_request(_forget_ended_cookie)
 
     @app.errorhandler(TooManyAttempts)
     def too_many(exc: TooManyAttempts) -> Any:
@@ -302,5 +297,6 @@ def logout() -> Any:
     _check_csrf()
     with db().begin() as s:
         sessions.end(s, g.session_id)
-    g.session_ended = True
-    return jsonify({"signed_out": principal.name})
+    response = jsonify({"signed_out": principal.name})
+    response.delete_cookie(_cookie(), path=current_app.config.get("SESSION_COOKIE_PATH") or "/")
+    return response

@@ -21,6 +21,7 @@ import {
   type Token,
 } from './admin-schemas';
 import { call, listAll } from './api';
+import { endedSessionsSchema } from './signed-in-sessions';
 
 const userPath = (username: string) => `/api/users/${encodeURIComponent(username)}`;
 const groupPath = (name: string) => `/api/groups/${encodeURIComponent(name)}`;
@@ -56,6 +57,11 @@ export async function reactivatePerson(username: string): Promise<PersonDetail> 
 
 export async function resetPassword(username: string, password: string): Promise<Person> {
   return (await call('POST', `${userPath(username)}/password`, personSchema, { body: { password } })).data;
+}
+
+/** Signs a person out everywhere (every browser of theirs must sign in again); how many sessions ended. */
+export async function signOutEverywhere(username: string): Promise<number> {
+  return (await call('DELETE', `${userPath(username)}/sessions`, endedSessionsSchema)).data.ended;
 }
 
 export function listTeams(): Promise<Team[]> {
