@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -144,10 +146,34 @@ def timeouts() -> tuple[timedelta, timedelta]:
     return current_app.config["SESSION_IDLE"], current_app.config["SESSION_MAX"]
 
 
+#: The device cookie: proof that this browser signed in as someone before (builder/throttle.py).
+DEVICE_COOKIE = "overture_device"
+_DEVICE_NAMES = 5  # people remembered per browser
+DEVICE_COOKIE_DAYS = 365
+
+
+def _device_mark(username: str) -> str:
+    digest = hmac.new(current_app.secret_key.encode(), b"device:" + throttle.key(username).encode(), hashlib.sha256)  # type: ignore[union-attr]
+    return digest.hexdigest()[:32]
+
+
+def _known_browser(username: str) -> bool:
+    marks = request.cookies.get(DEVICE_COOKIE, "").split(".")
+    return any(secrets.compare_digest(mark, _device_mark(username)) for mark in marks[:_DEVICE_NAMES])
+
+
+def _remember_browser(response: Any, username: str) -> None:
+    mark = _device_mark(username)
+    marks = [m for m in request.cookies.get(DEVICE_COOKIE, "").split(".")[:_DEVICE_NAMES] if m and m != mark]
+    response.set_cookie(DEVICE_COOKIE, ".".join([mark, *marks][:_DEVICE_NAMES]), max_age=DEVICE_COOKIE_DAYS * 86400,
+                        path="/api", httponly=True, samesite="Strict",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+
+
 def check_throttle(username: str, what: str) -> None:
     """Refuse (429) before a password is even checked when this address must wait for ``username``."""
     with db()() as s:
-        wait = throttle.wait(s, client_address(), username, now())
+        wait = throttle.wait(s, client_address(), username, now(), known_browser=_known_browser(username))
     if wait:
         raise TooManyAttempts(wait, what)
 
@@ -283,6 +309,7 @@ def login() -> Any:
         _cookie(), token, max_age=int(config["SESSION_MAX"].total_seconds()), path=config.get("SESSION_COOKIE_PATH") or "/",
         secure=bool(config.get("SESSION_COOKIE_SECURE")), httponly=True, samesite=config.get("SESSION_COOKIE_SAMESITE") or "Lax",
     )
+    _remember_browser(response, principal.name)
     return response
 
 

@@ -8,6 +8,10 @@ limits, both over a sliding window:
 - per client address across user names: trying a few passwords on many people (a
   "spray") from one place waits too.
 
+A browser where a person signed in before carries a device cookie for them (builder/auth.py)
+and is held back by the per-user limit only, so a spray from an office's shared address
+does not keep its people out.
+
 A refused attempt is not checked at all (a correct guess must not get through a
 throttle), and is not counted either, so waiting is enough to be let in again. A
 success clears that pair's failures. Nothing is ever locked for everyone: an address
@@ -34,7 +38,8 @@ PER_ADDRESS = 20
 _NAME = 100
 
 
-def _key(username: str) -> str:
+def key(username: str) -> str:
+    """The user name as counted: case and surrounding spaces do not make another one."""
     return username.strip().lower()[:_NAME]
 
 
@@ -47,18 +52,23 @@ def _wait(session: Session, where: list[object], allowed: int, now: datetime) ->
     return max((times[-1] + WINDOW - now).total_seconds(), 1.0)
 
 
-def wait(session: Session, address: str, username: str, now: datetime) -> float:
-    """Seconds this address must wait before trying ``username`` again; 0 when it may try now."""
+def wait(session: Session, address: str, username: str, now: datetime, *, known_browser: bool = False) -> float:
+    """Seconds this address must wait before trying ``username`` again; 0 when it may try now.
+
+    ``known_browser``: the browser shows it signed in as ``username`` before (a device
+    cookie). A spray from a shared address (an office behind one NAT) then does not hold
+    that person back; the per-user limit still applies.
+    """
     by_address = SignInFailureRow.address == address
-    return max(_wait(session, [by_address, SignInFailureRow.username == _key(username)], PER_USER, now),
-               _wait(session, [by_address], PER_ADDRESS, now))
+    pair = _wait(session, [by_address, SignInFailureRow.username == key(username)], PER_USER, now)
+    return pair if known_browser else max(pair, _wait(session, [by_address], PER_ADDRESS, now))
 
 
 def failed(session: Session, address: str, username: str, now: datetime) -> None:
     session.execute(delete(SignInFailureRow).where(SignInFailureRow.failed_at <= now - WINDOW))
-    session.add(SignInFailureRow(address=address, username=_key(username), failed_at=now))
+    session.add(SignInFailureRow(address=address, username=key(username), failed_at=now))
 
 
 def succeeded(session: Session, address: str, username: str) -> None:
     session.execute(delete(SignInFailureRow).where(SignInFailureRow.address == address,
-                                                   SignInFailureRow.username == _key(username)))
+                                                   SignInFailureRow.username == key(username)))

@@ -62,6 +62,34 @@ def test_spraying_many_people_from_one_address_is_slowed(app):
     assert sign_in(app, "sam", PASSWORD, OWNER).status_code == 200
 
 
+def test_a_browser_that_signed_in_before_is_not_held_back_by_a_spray_from_its_address(app):
+    """An office behind one address: a spray from it must not keep its people out."""
+    sams_browser, fresh_browser = app.test_client(), app.test_client()
+    office = {"environ_base": {"REMOTE_ADDR": ATTACKER}}
+    assert sams_browser.post("/api/session", json={"username": "sam", "password": PASSWORD}, **office).status_code == 200
+    assert sams_browser.get_cookie("overture_device", path="/api") is not None
+    people = ["ada", "otto", "alice", "fiona", "frank", "erin", "walt", "mallory"]
+    for i in range(throttle.PER_ADDRESS):
+        sign_in(app, people[i % len(people)], "spray guess")
+    assert sign_in(app, "sam", PASSWORD).status_code == 429  # a browser never seen here
+    assert fresh_browser.post("/api/session", json={"username": "sam", "password": PASSWORD}, **office).status_code == 429
+    assert sams_browser.post("/api/session", json={"username": "sam", "password": PASSWORD}, **office).status_code == 200
+    # The mark is sam's: it does not open the spray to other names, nor does a forged one.
+    assert sams_browser.post("/api/session", json={"username": "ada", "password": "spray guess"}, **office).status_code == 429
+    forged = app.test_client()
+    forged.set_cookie("overture_device", "0" * 32, path="/api")
+    assert forged.post("/api/session", json={"username": "sam", "password": PASSWORD}, **office).status_code == 429
+
+
+def test_a_known_browser_still_waits_after_failing_for_its_own_person(app):
+    browser = app.test_client()
+    office = {"environ_base": {"REMOTE_ADDR": ATTACKER}}
+    assert browser.post("/api/session", json={"username": "sam", "password": PASSWORD}, **office).status_code == 200
+    for _ in range(throttle.PER_USER):
+        assert browser.post("/api/session", json={"username": "sam", "password": "typo"}, **office).status_code == 401
+    assert browser.post("/api/session", json={"username": "sam", "password": PASSWORD}, **office).status_code == 429
+
+
 def test_user_names_differing_in_case_or_spaces_count_as_one(app):
     statuses = [sign_in(app, name, "not the password").status_code for name in ("sam", "SAM", " sam", "Sam", "sam ")]
     assert statuses == [401] * 5
