@@ -34,7 +34,7 @@ export function SignedInSessions({ refresh }: { refresh: number }) {
 
   return (
     <>
-      <p className="muted">Every browser where you are signed in. Sign out the others if you left one signed in, or if one is not yours.</p>
+      <p className="muted profile-sessions-intro">Every browser where you are signed in. Sign out the others if you left one signed in, or if one is not yours.</p>
       {items === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {items ? (
         <ul className="profile-sessions">

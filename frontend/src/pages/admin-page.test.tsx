@@ -184,7 +184,7 @@ describe('AdminPage', () => {
     renderAdmin('/admin/people');
     await screen.findByText('Frank Finance');
     expect(within(row('Old Timer')).queryByRole('button', { name: /out everywhere/ })).toBeNull();  // inactive: no session to end
-    fireEvent.click(screen.getByRole('button', { name: 'Sign Frank Finance out everywhere' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Sign out everywhere: Frank Finance' }));
     expect((await screen.findByRole('status')).textContent).toBe('Frank Finance is signed out everywhere (2 sessions ended).');
     expect(sent).toEqual([{ method: 'DELETE', url: '/api/users/frank/sessions', body: undefined }]);
   });

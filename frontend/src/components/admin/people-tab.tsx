@@ -71,7 +71,7 @@ export function PeopleTab() {
                   <button type="button" className="small" onClick={() => setTask({ kind: 'edit', person: p })} aria-label={`Edit ${p.display_name}`}>Edit</button>
                   <button type="button" className="small" onClick={() => setTask({ kind: 'password', person: p })} aria-label={`Reset password of ${p.display_name}`}>Reset password</button>
                   {p.active ? (
-                    <button type="button" className="small" onClick={() => signOut(p)} aria-label={`Sign ${p.display_name} out everywhere`}>Sign out everywhere</button>
+                    <button type="button" className="small" onClick={() => signOut(p)} aria-label={`Sign out everywhere: ${p.display_name}`}>Sign out everywhere</button>
                   ) : null}
                   {p.active ? (
                     <button type="button" className="small danger" onClick={() => setTask({ kind: 'deactivate', person: p })} aria-label={`Deactivate ${p.display_name}`}>Deactivate</button>
