@@ -225,6 +225,27 @@ def _load_principal() -> None:
         _check_csrf()
 
 
+#: A websocket closes with this code when its session ends (sign-out elsewhere, revoked, timed out).
+SESSION_ENDED_CLOSE = 4401
+
+
+def close_if_session_ended(ws: Any) -> bool:
+    """For a long-lived websocket: close it, and say so, once the session it opened with has ended.
+
+    Sockets call this about every half-minute (``SESSION_RECHECK``, the inbox's refresh);
+    a bearer token has no session to end.
+    """
+    session_id = g.get("session_id")
+    if session_id is None:
+        return False
+    idle, longest = timeouts()
+    with db()() as s:
+        if sessions.alive(s, session_id, now=now(), idle=idle, longest=longest):
+            return False
+    ws.close(reason=SESSION_ENDED_CLOSE, message="your session ended; sign in again")
+    return True
+
+
 def _check_csrf() -> None:
     sent = request.headers.get("X-CSRF-Token", "")
     expected = sessions.csrf_token(current_app.secret_key, g.session_token)  # type: ignore[arg-type]

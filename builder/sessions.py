@@ -91,6 +91,13 @@ def find(session: Session, token: str, *, now: datetime, idle: timedelta, longes
     return Found(key, user, found.last_seen_at)
 
 
+def alive(session: Session, session_id: str, *, now: datetime, idle: timedelta, longest: timedelta) -> bool:
+    """Whether the session ``session_id`` (a row id, not a token) still opens anything."""
+    row = session.execute(select(SessionRow.created_at, SessionRow.last_seen_at, UserRow.active)
+                          .join(UserRow, UserRow.id == SessionRow.user_id).where(SessionRow.id == session_id)).first()
+    return row is not None and bool(row.active) and now - row.last_seen_at < idle and now - row.created_at < longest
+
+
 def touch(session: Session, found: Found, *, now: datetime) -> None:
     """Move the idle timeout on, writing only when the last write is a minute old."""
     if now - found.last_seen_at >= TOUCH_EVERY:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 from marshmallow import fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -163,10 +163,12 @@ def reactivate_user(username: str) -> Any:
 @uses(PasswordResetIn)
 @roles("admin")
 def reset_password(username: str) -> Any:
-    """A new password chosen by an admin; the person's sessions end (they sign in with it)."""
+    """A new password chosen by an admin; the person's sessions end (they sign in with it),
+    but the admin's own when it is their own password."""
     data = body(PasswordResetIn())
+    own = g.get("session_id") if caller().name == username else None
     with db().begin() as s:
-        user = accounts.set_password(s, username, data["password"])
+        user = accounts.set_password(s, username, data["password"], keep_session=own)
         view = accounts.user_view(s, user)
     return jsonify(view)
 

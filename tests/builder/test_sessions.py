@@ -215,3 +215,39 @@ def test_moving_the_engines_clock_ends_no_session(app, login, clock, wall):
     sam = login("sam")
     clock.advance(timedelta(days=30))
     assert signed_in(sam)
+
+
+def test_an_admin_resetting_their_own_password_stays_signed_in_here(app, login):
+    here, elsewhere = login("ada"), login("ada")
+    assert here.post("/api/users/ada/password", json={"password": NEW_PASSWORD}).status_code == 200
+    assert signed_in(here) and not signed_in(elsewhere)
+
+
+def test_the_session_routes_are_in_the_openapi(login):
+    paths = login(None).get("/api/openapi.json").get_json()["paths"]
+    assert paths["/api/users/{username}/sessions"]["delete"]["x-roles"] == ["admin"]
+    mine = paths["/api/profile/sessions"]
+    assert mine["get"]["x-roles"] == mine["delete"]["x-roles"] == ["admin", "ops", "member"]
+    assert mine["delete"]["x-bearer-tokens"] is False
+    for path in ("/api/session", "/api/profile/password"):
+        assert "429" in paths[path]["post"]["responses"], path
+    assert "429" not in paths["/api/profile"]["patch"]["responses"]
+
+
+@pytest.mark.parametrize("user, path", [("sam", "/ws/inbox"), ("otto", "/ws/live?orchestration=deal")])
+def test_an_open_websocket_closes_when_its_session_ends(app, login, server, user, path):
+    from simple_websocket import ConnectionClosed
+
+    from builder.auth import SESSION_ENDED_CLOSE
+    from tests.builder.test_live import DEAL, connect
+
+    app.extensions["overture"].engine.deploy(DEAL, by="ada")
+    app.config.update(INBOX_REFRESH_EVERY=0.2, INBOX_MIN_INTERVAL=0.01, SESSION_RECHECK=0.2)
+    socket = connect(server, path, login, user)
+    socket.next()  # the first message: the socket is open
+    assert login("ada").delete(f"/api/users/{user}/sessions").status_code == 200
+    with pytest.raises(ConnectionClosed) as closed:
+        for _ in range(50):  # a bounded wait: messages may still arrive before the close
+            socket.next(timeout=5.0)
+    assert closed.value.reason == SESSION_ENDED_CLOSE
+    assert "session ended" in (closed.value.message or "")
