@@ -152,9 +152,13 @@ _DEVICE_NAMES = 5  # people remembered per browser
 DEVICE_COOKIE_DAYS = 365
 
 
+def _secret() -> bytes:
+    key = current_app.secret_key
+    return key if isinstance(key, bytes) else str(key).encode()
+
+
 def _device_mark(username: str) -> str:
-    digest = hmac.new(current_app.secret_key.encode(), b"device:" + throttle.key(username).encode(), hashlib.sha256)  # type: ignore[union-attr]
-    return digest.hexdigest()[:32]
+    return hmac.new(_secret(), b"device:" + throttle.key(username).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _known_browser(username: str) -> bool:
@@ -248,7 +252,7 @@ def close_if_session_ended(ws: Any) -> bool:
 
 def _check_csrf() -> None:
     sent = request.headers.get("X-CSRF-Token", "")
-    expected = sessions.csrf_token(current_app.secret_key, g.session_token)  # type: ignore[arg-type]
+    expected = sessions.csrf_token(_secret(), g.session_token)
     if not sent or not secrets.compare_digest(sent, expected):
         raise ApiError(403, "csrf", "missing or wrong X-CSRF-Token header (GET /api/session gives it)")
 
@@ -300,7 +304,7 @@ def _session_view(principal: Principal) -> dict[str, Any]:
     with db()() as s:
         user = s.get(UserRow, principal.name)
         assert user is not None
-        csrf = sessions.csrf_token(current_app.secret_key, g.session_token)  # type: ignore[arg-type]
+        csrf = sessions.csrf_token(_secret(), g.session_token)
         return {"user": accounts.user_view(s, user), "csrf_token": csrf}
 
 

@@ -62,9 +62,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def csrf_token(secret_key: str, token: str) -> str:
+def csrf_token(secret_key: bytes, token: str) -> str:
     """The session's CSRF token, derived from its token: nothing more to store or leak."""
-    return hmac.new(secret_key.encode(), b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret_key, b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
 
 
 def start(session: Session, user_id: str, *, now: datetime, user_agent: str | None, address: str | None) -> str:

@@ -42,6 +42,9 @@ export const useSessionStore = create<SessionState>()((set) => ({
   },
 }));
 
+/** The close code of a websocket whose session ended (builder/auth.py SESSION_ENDED_CLOSE). */
+export const SESSION_ENDED_CLOSE = 4401;
+
 /** Any 401 while someone was signed in (or one saying a session ended) means they no longer are. */
 export function sessionEnded(code: string): void {
   const { user } = useSessionStore.getState();
