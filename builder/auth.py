@@ -326,7 +326,9 @@ def login() -> Any:
     with db().begin() as s:
         if g.get("session_id"):  # signing in again from this browser replaces its session
             sessions.end(s, g.session_id)
-        token = sessions.start(s, principal.name, now=now(), user_agent=request.user_agent.string, address=client_address())
+        idle, longest = timeouts()
+        token = sessions.start(s, principal.name, now=now(), user_agent=request.user_agent.string, address=client_address(),
+                               idle=idle, longest=longest)
     g.session_token, g.session_ended = token, False
     response = jsonify(_session_view(principal))
     config = current_app.config

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from runtime.durations import parse_duration
@@ -67,8 +67,13 @@ def csrf_token(secret_key: bytes, token: str) -> str:
     return hmac.new(secret_key, b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
 
 
-def start(session: Session, user_id: str, *, now: datetime, user_agent: str | None, address: str | None) -> str:
-    """A new session for ``user_id``; returns the token for the cookie (never stored)."""
+def start(session: Session, user_id: str, *, now: datetime, user_agent: str | None, address: str | None,
+          idle: timedelta, longest: timedelta) -> str:
+    """A new session for ``user_id``; returns the token for the cookie (never stored).
+
+    Sessions that timed out without their browser coming back are deleted on the way.
+    """
+    session.execute(delete(SessionRow).where(or_(SessionRow.last_seen_at <= now - idle, SessionRow.created_at <= now - longest)))
     token = secrets.token_urlsafe(32)
     session.add(SessionRow(id=_digest(token), user_id=user_id, created_at=now, last_seen_at=now,
                            user_agent=(user_agent or "")[:_SHORT] or None, address=(address or "")[:_SHORT] or None))

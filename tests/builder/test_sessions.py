@@ -251,3 +251,11 @@ def test_an_open_websocket_closes_when_its_session_ends(app, login, server, user
             socket.next(timeout=5.0)
     assert closed.value.reason == SESSION_ENDED_CLOSE
     assert "session ended" in (closed.value.message or "")
+
+
+def test_sessions_whose_browser_never_came_back_are_deleted_at_the_next_sign_in(app, login, wall):
+    login("sam"), login("frank")
+    wall.advance(app.config["SESSION_IDLE"])
+    login("alice")
+    assert session_rows(app, "sam") == session_rows(app, "frank") == []
+    assert len(session_rows(app, "alice")) == 1
