@@ -110,3 +110,32 @@ def test_a_configured_minimum_applies_to_the_api(tmp_path, migrated_db, monkeypa
             accounts.check_password("teal lamp stairs", "nina")
     finally:
         app.extensions["overture"].close()
+
+
+def test_the_cli_sets_a_password_by_the_rules_and_ends_the_sessions(tmp_path, migrated_db):
+    from tests.builder.test_cli import app_on
+
+    path = tmp_path / "set.db"
+    shutil.copy(migrated_db, path)
+    url = f"sqlite:///{path}"
+    made = CliRunner().invoke(main, ["create-user", "nina", "--role", "admin", "--password-stdin", "--database-url", url],
+                              input="teal lamp under the stairs\n", env=ENV)
+    assert made.exit_code == 0, made.output
+    app = app_on(url)
+    try:
+        http = app.test_client()
+        assert http.post("/api/session", json={"username": "nina", "password": "teal lamp under the stairs"}).status_code == 200
+        weak = CliRunner().invoke(main, ["set-password", "nina", "--password-stdin", "--database-url", url],
+                                  input="nina nina nina nina\n", env=ENV)
+        assert weak.exit_code == 1 and "built on your name" in weak.output
+        assert http.get("/api/session").status_code == 200
+        unknown = CliRunner().invoke(main, ["set-password", "nobody", "--password-stdin", "--database-url", url],
+                                     input="teal lamp under the stairs\n", env=ENV)
+        assert unknown.exit_code == 1 and "nobody" in unknown.output
+        fine = CliRunner().invoke(main, ["set-password", "nina", "--password-stdin", "--database-url", url],
+                                  input="orange kettle quietly hums\n", env=ENV)
+        assert fine.exit_code == 0 and "signed out everywhere" in fine.output
+        assert http.get("/api/session").status_code == 401
+        assert http.post("/api/session", json={"username": "nina", "password": "orange kettle quietly hums"}).status_code == 200
+    finally:
+        app.extensions["overture"].close()
