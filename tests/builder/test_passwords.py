@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from builder import create_app, passwords
 from builder.cli import main
@@ -85,15 +85,18 @@ def test_a_person_changing_their_password_gets_the_reason_and_keeps_the_old_one(
     assert app.test_client().post("/api/session", json={"username": "sam", "password": PASSWORD}).status_code == 200
 
 
+def cli(url: str, password: str, *args: str) -> Result:
+    """An ``overture`` command given ``password`` on stdin."""
+    return CliRunner().invoke(main, [*args, "--password-stdin", "--database-url", url], input=f"{password}\n", env=ENV)
+
+
 def test_the_cli_refuses_a_weak_password_with_the_reason(tmp_path, migrated_db):
     path = tmp_path / "cli.db"
     shutil.copy(migrated_db, path)
     url = f"sqlite:///{path}"
-    weak = CliRunner().invoke(main, ["create-user", "nina", "--role", "member", "--password-stdin", "--database-url", url],
-                              input="nina12345678901\n", env=ENV)
+    weak = cli(url, "nina12345678901", "create-user", "nina", "--role", "member")
     assert weak.exit_code == 1 and "too easy to guess" in weak.output
-    fine = CliRunner().invoke(main, ["create-user", "nina", "--role", "member", "--password-stdin", "--database-url", url],
-                              input="teal lamp under the stairs\n", env=ENV)
+    fine = cli(url, "teal lamp under the stairs", "create-user", "nina", "--role", "member")
     assert fine.exit_code == 0, fine.output
 
 
@@ -118,22 +121,18 @@ def test_the_cli_sets_a_password_by_the_rules_and_ends_the_sessions(tmp_path, mi
     path = tmp_path / "set.db"
     shutil.copy(migrated_db, path)
     url = f"sqlite:///{path}"
-    made = CliRunner().invoke(main, ["create-user", "nina", "--role", "admin", "--password-stdin", "--database-url", url],
-                              input="teal lamp under the stairs\n", env=ENV)
+    made = cli(url, "teal lamp under the stairs", "create-user", "nina", "--role", "admin")
     assert made.exit_code == 0, made.output
     app = app_on(url)
     try:
         http = app.test_client()
         assert http.post("/api/session", json={"username": "nina", "password": "teal lamp under the stairs"}).status_code == 200
-        weak = CliRunner().invoke(main, ["set-password", "nina", "--password-stdin", "--database-url", url],
-                                  input="nina nina nina nina\n", env=ENV)
+        weak = cli(url, "nina nina nina nina", "set-password", "nina")
         assert weak.exit_code == 1 and "built on your name" in weak.output
         assert http.get("/api/session").status_code == 200
-        unknown = CliRunner().invoke(main, ["set-password", "nobody", "--password-stdin", "--database-url", url],
-                                     input="teal lamp under the stairs\n", env=ENV)
+        unknown = cli(url, "teal lamp under the stairs", "set-password", "nobody")
         assert unknown.exit_code == 1 and "nobody" in unknown.output
-        fine = CliRunner().invoke(main, ["set-password", "nina", "--password-stdin", "--database-url", url],
-                                  input="orange kettle quietly hums\n", env=ENV)
+        fine = cli(url, "orange kettle quietly hums", "set-password", "nina")
         assert fine.exit_code == 0 and "signed out everywhere" in fine.output
         assert http.get("/api/session").status_code == 401
         assert http.post("/api/session", json={"username": "nina", "password": "orange kettle quietly hums"}).status_code == 200
