@@ -80,10 +80,10 @@ export class ApiError extends Error {
 let csrfToken: string | null = null;
 
 /** Told when the server answers 401 (the session ended, timed out or never was), with its error code. */
-let sessionEndedListener: ((code: string) => void) | null = null;
+let unauthenticatedListener: ((code: string) => void) | null = null;
 
 export function onUnauthenticated(listener: ((code: string) => void) | null): void {
-  sessionEndedListener = listener;
+  unauthenticatedListener = listener;
 }
 
 export function setCsrfToken(token: string | null): void {
@@ -108,7 +108,7 @@ export async function call<S extends z.ZodType>(method: string, path: string, sc
     const error = apiErrorSchema.safeParse(payload);
     // A wrong password at sign-in is a 401 too, but about the attempt, not about a session.
     if (response.status === 401 && !(method === 'POST' && path === '/api/session')) {
-      sessionEndedListener?.(error.success ? error.data.error.code : 'unauthenticated');
+      unauthenticatedListener?.(error.success ? error.data.error.code : 'unauthenticated');
     }
     if (error.success) {
       const { code, message, details } = error.data.error;
