@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PASSWORD = "bench password"
+PASSWORD = "bench password phrase"
 FORM = {"fields": [{"name": "note", "type": "text", "label": "Note", "required": False}],
         "outcomes": [{"value": "approve", "label": "Approve"}]}
 INVOICE = {

@@ -106,11 +106,11 @@ def case(url: str, clients: int, rate: float, seconds: float, spacing: float) ->
                       "LIVE_MIN_INTERVAL": spacing, "LIVE_POLL_INTERVAL": 0.025})
     with app.app_context():
         with state().sessions.begin() as s:
-            if accounts.authenticate(s, "otto", "bench password") is None:
-                accounts.create_user(s, "otto", role="ops", password="bench password")
+            if accounts.authenticate(s, "otto", "bench password phrase") is None:
+                accounts.create_user(s, "otto", role="ops", password="bench password phrase")
         state().engine.deploy(DEAL)
     http = app.test_client()
-    assert http.post("/api/session", json={"username": "otto", "password": "bench password"}).status_code == 200
+    assert http.post("/api/session", json={"username": "otto", "password": "bench password phrase"}).status_code == 200
     cookie = f"session={http.get_cookie('session').value}"
     server = make_server("127.0.0.1", 0, app, threaded=True)
     serving = threading.Thread(target=server.serve_forever, daemon=True)

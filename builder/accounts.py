@@ -13,8 +13,10 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from sqlalchemy import and_, func, select
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
+from builder import passwords, sessions
 from builder.cpu import check_password_hash, generate_password_hash
 from runtime.errors import Conflict, InvalidInput, NotFound
 from runtime.store.tables import (
@@ -31,7 +33,6 @@ from runtime.store.tables import (
 ROLES = ("admin", "ops", "member")
 GROUP_KINDS = ("group", "queue")
 NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
-MIN_PASSWORD = 8
 #: werkzeug method for new hashes; tests lower its cost, production keeps scrypt.
 HASH_METHOD = "scrypt"
 # Compared against when a user does not exist, so a login takes as long either way.
@@ -49,25 +50,29 @@ def check_name(kind: str, name: Any, field: str = "name") -> str:
     return name
 
 
-def check_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        message = f"password must be at least {MIN_PASSWORD} characters"
-        raise InvalidInput(message, {"password": [message]})
-    return password
+def check_password(password: str, *context: str | None, field: str = "password") -> str:
+    """``password`` if the password rules (builder/passwords.py) allow it for a person
+    known by ``context`` (user name, display name, e-mail address); else a 422 on ``field``."""
+    shortest = current_app.config["PASSWORD_MIN_LENGTH"] if has_app_context() else passwords.DEFAULT_MIN_LENGTH
+    return passwords.check(password, passwords.context_words(*context), field=field, shortest=shortest)
 
 
 def _hash(password: str) -> str:
-    return generate_password_hash(check_password(password), method=HASH_METHOD)
+    return generate_password_hash(password, method=HASH_METHOD)
 
 
 def create_user(
-    session: Session, username: str, *, role: str, password: str | None, groups: Iterable[str] = (), display_name: str | None = None
+    session: Session, username: str, *, role: str, password: str | None, groups: Iterable[str] = (), display_name: str | None = None,
+    check_strength: bool = True,
 ) -> UserRow:
+    """A new person; ``check_strength=False`` only for the demo's published password (builder/seed.py)."""
     check_name("user", username, "username")
     if role not in ROLES:
         raise InvalidInput(f"role must be one of: {', '.join(ROLES)}", {"role": [f"one of: {', '.join(ROLES)}"]})
     if session.get(UserRow, username) is not None:
         raise Conflict(f"user {username} already exists", {"username": ["this user name is taken"]})
+    if password is not None and check_strength:
+        check_password(password, username, display_name)
     user = UserRow(
         id=username, role=role, password_hash=_hash(password) if password is not None else None,
         display_name=display_name or username, active=True, created_at=_now(),
@@ -180,7 +185,7 @@ def update_user(
 
 
 def deactivate(session: Session, username: str, *, by: str) -> UserRow:
-    """Mark a person inactive: they can no longer sign in, and their session ends."""
+    """Mark a person inactive: they can no longer sign in, and their sessions end."""
     user = require_user(session, username)
     if username == by:
         raise Conflict("you cannot deactivate yourself; ask another admin")
@@ -188,6 +193,7 @@ def deactivate(session: Session, username: str, *, by: str) -> UserRow:
         raise Conflict(f"{username} is already inactive")
     _keep_an_admin(session, user, "deactivating them")
     user.active = False
+    sessions.end_all(session, username)
     return user
 
 
@@ -197,9 +203,14 @@ def reactivate(session: Session, username: str) -> UserRow:
     return user
 
 
-def set_password(session: Session, username: str, password: str) -> UserRow:
+def set_password(session: Session, username: str, password: str, *, field: str = "password",
+                 keep_session: str | None = None) -> UserRow:
+    """A new password (checked against the rules): every session of the person ends but
+    ``keep_session``, the one of a person changing their own."""
     user = require_user(session, username)
+    check_password(password, user.id, user.display_name, user.email, field=field)
     user.password_hash = _hash(password)
+    sessions.end_all(session, username, keep=keep_session)
     return user
 
 

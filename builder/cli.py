@@ -132,13 +132,30 @@ def create_user(
     """Create a person who signs in with a password."""
     from builder import accounts
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     with _app(database_url) as app, app.extensions["overture"].sessions.begin() as s:
         accounts.create_user(s, username, role=role, password=password, groups=groups, display_name=display_name)
     click.echo(f"created {role} {username}" + (f" in {', '.join(groups)}" if groups else ""))
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@main.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin (else: prompt).")
+@database_url_option
+def set_password(username: str, password_stdin: bool, database_url: str | None) -> None:
+    """Give a person a new password (an admin who forgot theirs); their sessions end."""
+    from builder import accounts
+
+    password = _read_password(password_stdin)
+    with _app(database_url) as app, app.extensions["overture"].sessions.begin() as s:
+        accounts.set_password(s, username, password)
+    click.echo(f"{username} has a new password and is signed out everywhere")
 
 
 @main.command("create-token")

@@ -22,6 +22,7 @@ from flask import Blueprint, current_app
 from simple_websocket import ConnectionClosed
 from sqlalchemy import and_, func, or_, select
 
+from builder.auth import close_if_session_ended
 from builder.extensions import engine, sock
 from builder.live import hub, screen_principal
 from builder.queries import memberships, reading
@@ -159,6 +160,8 @@ def inbox(ws: Any) -> None:
                 continue
             sub.ready.clear()
             if sent is not None and now - read_at >= refresh:
+                if close_if_session_ended(ws):
+                    break
                 groups = memberships(principal.name)
                 sub.names = frozenset({principal.name} | {name for _kind, name in groups})
             state = inbox_state(principal.name, groups)

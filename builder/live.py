@@ -36,7 +36,7 @@ from marshmallow import ValidationError, fields, validate
 from simple_websocket import ConnectionClosed
 
 from builder.api.common import StrictSchema
-from builder.auth import Principal, current
+from builder.auth import Principal, close_if_session_ended, current
 from builder.errors import ApiError
 from builder.extensions import sock, state
 from runtime import insights
@@ -510,10 +510,17 @@ def _send(ws: Any, message: dict[str, Any]) -> None:
 
 
 def _serve(ws: Any, ready: threading.Event, send_pending: Callable[[], bool], spacing: float) -> None:
-    """Send what is pending, at most every ``spacing`` seconds, until the client leaves."""
+    """Send what is pending, at most every ``spacing`` seconds, until the client leaves
+    or its session ends."""
     last = 0.0
+    recheck = float(current_app.config.get("SESSION_RECHECK", 30.0))
+    checked = time.monotonic()
     while ws.connected:
-        if not ready.wait(timeout=1.0):
+        if time.monotonic() - checked >= recheck:
+            if close_if_session_ended(ws):
+                return
+            checked = time.monotonic()
+        if not ready.wait(timeout=min(1.0, recheck)):
             continue
         wait = last + spacing - time.monotonic()
         if wait > 0:

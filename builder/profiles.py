@@ -11,9 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from builder.cpu import check_password_hash
 
-from builder import accounts
-from builder.cpu import check_password_hash, generate_password_hash
 from runtime.errors import InvalidInput, NotFound
 from runtime.store.tables import OutOfOfficeRow, UserRow
 
@@ -107,12 +106,6 @@ def update_settings(user: UserRow, changes: dict[str, Any]) -> None:
 
 def check_password(user: UserRow, password: str) -> bool:
     return bool(user.password_hash) and check_password_hash(user.password_hash or "", password)
-
-
-def set_password(user: UserRow, password: str) -> None:
-    if len(password) < accounts.MIN_PASSWORD:
-        raise _invalid("new_password", f"must be at least {accounts.MIN_PASSWORD} characters")
-    user.password_hash = generate_password_hash(password, method=accounts.HASH_METHOD)
 
 
 def people(session: Session) -> list[dict[str, str]]:

@@ -51,6 +51,7 @@ class AppPage:
 
 PAGES: list[AppPage] = [
     AppPage("sign-in", None, "/login", heading("Sign in to Overture")),
+    AppPage("sign-in, session ended", None, "/login?next=%2Fwork&ended=1", heading("Sign in to Overture")),
     AppPage("orchestrations", "admin", "/", heading("Orchestrations")),
     AppPage("builder", "admin", "/builder/{key}", builder_ready),
     AppPage("monitor", "ops", "/monitor/{key}", heading(re.compile(r"^Monitor"))),

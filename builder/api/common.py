@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, TypeVar
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from marshmallow import RAISE, Schema, fields
 
 from builder.errors import ApiError, too_large
@@ -65,10 +65,11 @@ class Uses:
     query: type[Schema] | None = None
     optional: bool = False  # the body may be left out
     paged: bool = False  # takes ``cursor`` and ``limit``
+    empty: bool = False  # answers 204 with no body (:func:`no_content`)
 
 
 def uses(body: type[Schema] | None = None, *, query: type[Schema] | None = None, optional: bool = False,
-         paged: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+         paged: bool = False, empty: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare the schemas a view loads (put it under the route decorator).
 
     ``body()`` and ``query()`` refuse a schema the view did not declare, so the
@@ -76,7 +77,7 @@ def uses(body: type[Schema] | None = None, *, query: type[Schema] | None = None,
     """
 
     def mark(view: Callable[..., Any]) -> Callable[..., Any]:
-        view.uses = Uses(body, query, optional, paged)  # type: ignore[attr-defined]
+        view.uses = Uses(body, query, optional, paged, empty)  # type: ignore[attr-defined]
         return view
 
     return mark
@@ -99,6 +100,14 @@ def body(schema: Schema) -> Any:
     if payload is None:
         raise ApiError(400, "malformed_json", "the request body is not valid JSON")
     return schema.load(payload)
+
+
+def no_content() -> Response:
+    """A 204: no body, hence no Content-Type (Flask would call the nothing text/html).
+    Views answering so declare ``@uses(empty=True)`` for the OpenAPI document."""
+    response = current_app.response_class(status=204)
+    del response.headers["Content-Type"]
+    return response
 
 
 def raw_body() -> bytes:

@@ -62,11 +62,10 @@ ERRORS = {
     "413": "the body is larger than the server takes (the message says how large it may be)",
     "415": "the body is not JSON",
     "422": "the body does not fit: every problem in details",
-    "429": "too many failed attempts from this address for this person: wait as the message says",
+    "429": "too many wrong passwords from this address: try again after Retry-After seconds",
 }
-#: Operations that check a password: signing in answers 401 to a wrong one (a signed-in
-#: person changing theirs, 403), and both answer 429 after too many wrong ones.
-THROTTLED = {"session.login": {"401", "429"}, "profile.change_password": {"429"}}
+#: Sign-in answers a wrong password with 401 although it needs no session.
+ANONYMOUS_401 = {"session.login"}
 PAGING = [
     {"in": "query", "name": "cursor", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},
     {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50}},
@@ -100,8 +99,9 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
         "summary": doc.splitlines()[0] if doc else rule.endpoint.rsplit(".", 1)[-1].replace("_", " "),
         "security": _security(view, method),
         "parameters": [],
-        "responses": {"2XX": {"description": "a page of the list" if declared.paged else "done", "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/Page"} if declared.paged else {"type": "object"}}}}},
+        "responses": {"204": {"description": "done (no body)"}} if declared.empty else {"2XX": {
+            "description": "a page of the list" if declared.paged else "done", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Page"} if declared.paged else {"type": "object"}}}}},
     }
     if doc:
         operation["description"] = doc
@@ -123,7 +123,10 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
         errors |= {"401", "403"}
     if declared.body is not None:
         errors |= {"413", "415", "422"}
-    errors |= THROTTLED.get(rule.endpoint, set())
+    if rule.endpoint in ANONYMOUS_401:
+        errors |= {"401"}
+    if getattr(view, "throttled", False):  # builder.auth.throttled
+        errors |= {"429"}
     operation["responses"].update({status: {"$ref": f"#/components/responses/{status}"} for status in sorted(errors)})
     return operation
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify
 from marshmallow import fields, validate
 
-from builder import profiles
+from builder import accounts, profiles, sessions
 from builder.api.common import StrictSchema, body, uses
+from builder.api.users import PASSWORD_LENGTH
 from builder.api.params import caller
-from builder.auth import limiter, roles
+from builder.auth import check_throttle, record_attempt, require_session, roles, throttled, timeouts
+from builder.auth import now as session_now
 from builder.errors import ApiError
 from builder.extensions import db, engine
 
@@ -30,8 +32,8 @@ class EmailSettingsIn(StrictSchema):
 
 
 class PasswordChangeIn(StrictSchema):
-    current_password = fields.String(required=True, validate=validate.Length(max=200))
-    new_password = fields.String(required=True, validate=validate.Length(max=200))
+    current_password = fields.String(required=True, validate=validate.Length(max=1000))
+    new_password = fields.String(required=True, validate=PASSWORD_LENGTH)
 
 
 class OutOfOfficeIn(StrictSchema):
@@ -73,22 +75,42 @@ def update_profile() -> Any:
 @bp.post("/profile/password")
 @uses(PasswordChangeIn)
 @roles("admin", "ops", "member")
+@throttled
 def change_password() -> Any:
+    """A new password for oneself, given the current one; one's other sessions end."""
     data = body(PasswordChangeIn())
-    name = caller().name
-    key = (request.remote_addr or "", name)
-    wait = limiter.blocked(key)
-    if wait:
-        raise ApiError(429, "too_many_attempts", f"too many wrong passwords; try again in {int(wait) + 1} s")
+    name = require_session().name
+    check_throttle(name, "wrong passwords")
+    with db()() as s:
+        right = profiles.check_password(profiles.get_user(s, name), data["current_password"])
+    record_attempt(name, right)
+    if not right:
+        raise ApiError(403, "wrong_password", "the current password is wrong; nothing was changed",
+                       {"current_password": ["wrong password"]})
     with db().begin() as s:
-        user = profiles.get_user(s, name)
-        if not profiles.check_password(user, data["current_password"]):
-            limiter.failed(key)
-            raise ApiError(403, "wrong_password", "the current password is wrong; nothing was changed",
-                           {"current_password": ["wrong password"]})
-        profiles.set_password(user, data["new_password"])
-    limiter.succeeded(key)
+        accounts.set_password(s, name, data["new_password"], field="new_password", keep_session=g.session_id)
     return jsonify({"changed": True})
+
+
+@bp.get("/profile/sessions")
+@roles("admin", "ops", "member")
+def list_sessions() -> Any:
+    """Where one is signed in: this browser and any other, newest use first."""
+    name = require_session().name
+    idle, longest = timeouts()
+    with db()() as s:
+        items = sessions.of_user(s, name, current=g.session_id, now=session_now(), idle=idle, longest=longest)
+    return jsonify({"items": items})
+
+
+@bp.delete("/profile/sessions")
+@roles("admin", "ops", "member")
+def end_other_sessions() -> Any:
+    """Sign out everywhere else: every session of one's own but this one ends."""
+    name = require_session().name
+    with db().begin() as s:
+        ended = sessions.end_all(s, name, keep=g.session_id)
+    return jsonify({"username": name, "ended": ended})
 
 
 @bp.get("/profile/people")

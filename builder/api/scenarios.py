@@ -14,7 +14,7 @@ from flask import Blueprint, jsonify
 from marshmallow import ValidationError, fields, validate
 
 from builder import scenarios
-from builder.api.common import Bool, Int, StrictSchema, body, uses
+from builder.api.common import Bool, Int, StrictSchema, body, no_content, uses
 from builder.api.params import MAX_INT32, caller, optional_body
 from builder.auth import roles
 from builder.extensions import db, engine
@@ -95,13 +95,14 @@ def save_scenario(key: str, name: str) -> Any:
 
 
 @bp.delete("/scenarios/<name>")
+@uses(empty=True)
 @roles("admin")
 def delete_scenario(key: str, name: str) -> Any:
     """Delete a stored scenario."""
     with db().begin() as s:
         scenarios.check_orchestration(s, key)
         scenarios.delete_scenario(s, key, name)
-    return "", 204
+    return no_content()
 
 
 @bp.post("/tests")

@@ -16,7 +16,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from builder.api.common import StrictSchema, body, paginate, uses
+from builder.api.common import StrictSchema, body, no_content, paginate, uses
 from builder.api.params import caller
 from builder.api.work_items import display_names
 from builder.auth import roles
@@ -100,6 +100,7 @@ def replace_secret(name: str) -> Any:
 
 
 @bp.delete("/<name>")
+@uses(empty=True)
 @roles("admin")
 def delete_secret(name: str) -> Any:
     """Delete a secret: steps that name it fail until it is added again."""
@@ -108,4 +109,4 @@ def delete_secret(name: str) -> Any:
         if row is None:
             raise NotFound(f"there is no secret {name}")
         s.delete(row)
-    return "", 204
+    return no_content()

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 from marshmallow import fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from builder import accounts
+from builder import accounts, passwords, sessions
 from builder.api.common import NoBody, StrictSchema, body, paginate, uses
 from builder.api.params import caller, optional_body
 from builder.api.work_items import AssigneeIn
@@ -28,9 +28,13 @@ from runtime.store.tables import ApiTokenRow, GroupRow, UserRow
 bp = Blueprint("users", __name__, url_prefix="/api")
 
 
+#: The rest of the rules (length at least, common, built on the name) are builder/passwords.py's.
+PASSWORD_LENGTH = validate.Length(max=passwords.MAX_LENGTH, error="must be at most {max} characters")
+
+
 class UserIn(StrictSchema):
     username = fields.String(required=True)
-    password = fields.String(load_default=None, validate=validate.Length(min=accounts.MIN_PASSWORD, max=200))
+    password = fields.String(load_default=None, validate=PASSWORD_LENGTH)
     role = fields.String(required=True, validate=validate.OneOf(accounts.ROLES))
     groups = fields.List(fields.String(), load_default=list)
     display_name = fields.String(load_default=None, validate=validate.Length(max=200))
@@ -47,7 +51,7 @@ class DeactivateIn(StrictSchema):
 
 
 class PasswordResetIn(StrictSchema):
-    password = fields.String(required=True, validate=validate.Length(min=accounts.MIN_PASSWORD, max=200))
+    password = fields.String(required=True, validate=PASSWORD_LENGTH)
 
 
 class GroupChange(StrictSchema):
@@ -159,11 +163,24 @@ def reactivate_user(username: str) -> Any:
 @uses(PasswordResetIn)
 @roles("admin")
 def reset_password(username: str) -> Any:
+    """A new password chosen by an admin; the person's sessions end (they sign in with it),
+    but the admin's own when it is their own password."""
     data = body(PasswordResetIn())
+    own = g.get("session_id") if caller().name == username else None
     with db().begin() as s:
-        user = accounts.set_password(s, username, data["password"])
+        user = accounts.set_password(s, username, data["password"], keep_session=own)
         view = accounts.user_view(s, user)
     return jsonify(view)
+
+
+@bp.delete("/users/<username>/sessions")
+@roles("admin")
+def end_sessions(username: str) -> Any:
+    """Sign a person out everywhere: every browser they signed in from must sign in again."""
+    with db().begin() as s:
+        accounts.require_user(s, username)
+        ended = sessions.end_all(s, username)
+    return jsonify({"username": username, "ended": ended})
 
 
 @bp.get("/groups")

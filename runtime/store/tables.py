@@ -343,6 +343,36 @@ class SecretRow(Base):
     updated_by: Mapped[str | None] = mapped_column(String)
 
 
+class SessionRow(Base):
+    """A signed-in browser (ARCHITECTURE §4, Sessions): the cookie holds a random token and
+    only its SHA-256 is kept here, so ending a session is deleting its row."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # SHA-256 of the cookie's token
+    user_id: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(String)  # for the person's list of sessions
+    address: Mapped[str | None] = mapped_column(String)
+    __table_args__ = (Index("ix_sessions_user", "user_id"),)
+
+
+class SignInFailureRow(Base):
+    """A failed sign-in, counted by address and user name to slow guessing down (shared by
+    every server process, unlike memory)."""
+
+    __tablename__ = "sign_in_failures"
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    address: Mapped[str] = mapped_column(String)
+    username: Mapped[str] = mapped_column(String)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        Index("ix_sign_in_failures_address", "address", "failed_at"),
+        Index("ix_sign_in_failures_pair", "address", "username", "failed_at"),
+        Index("ix_sign_in_failures_at", "failed_at"),
+    )
+
+
 class DraftRow(Base):
     """The document an admin is editing, saved on every change; activation deploys it."""
 

@@ -99,7 +99,8 @@ def test_save_list_replace_and_delete(admin):
     assert replaced.status_code == 200 and replaced.get_json()["source"] == changed
     assert put(admin, "finance-approves", changed).get_json()["updated_at"] == replaced.get_json()["updated_at"]
 
-    assert admin.delete(f"{URL}/scenarios/finance-approves").status_code == 204
+    deleted = admin.delete(f"{URL}/scenarios/finance-approves")
+    assert deleted.status_code == 204 and "Content-Type" not in deleted.headers
     assert [i["name"] for i in admin.get(f"{URL}/scenarios").get_json()["items"]] == ["a.first_one"]
     again = admin.delete(f"{URL}/scenarios/finance-approves")
     assert again.status_code == 404 and "no scenario finance-approves" in again.get_json()["error"]["message"]

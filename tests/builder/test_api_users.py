@@ -15,14 +15,6 @@ from tests.builder.conftest import GROUPS, PASSWORD, PEOPLE, Client
 from tests.builder.test_cli import postgres_url  # noqa: F401  (a fixture)
 
 
-@pytest.fixture(autouse=True)
-def fresh_sign_in_limits():
-    """Other tests fail sign-ins on purpose; the limiter is per process."""
-    from builder.auth import limiter
-
-    limiter._failures.clear()
-
-
 def _items(app: Any, **filters: Any) -> dict[str, dict[str, Any]]:
     engine = app.extensions["overture"].engine
     return {i["id"]: i for i in engine.work_items(status=("open", "claimed", "completed", "cancelled"), **filters)}
@@ -273,13 +265,13 @@ def test_an_admin_resets_a_password(app, login):
     assert short.status_code == 422 and "password" in short.get_json()["error"]["details"]
     for hostile in ({}, {"password": 12345678}, {"password": PASSWORD, "username": "ada"}):
         assert ada.post("/api/users/sam/password", json=hostile).status_code == 422
-    assert ada.post("/api/users/nobody/password", json={"password": "a new secret"}).status_code == 404
-    assert login("otto").post("/api/users/sam/password", json={"password": "a new secret"}).status_code == 403
-    response = ada.post("/api/users/sam/password", json={"password": "a new secret"})
+    assert ada.post("/api/users/nobody/password", json={"password": "a brand new secret phrase"}).status_code == 404
+    assert login("otto").post("/api/users/sam/password", json={"password": "a brand new secret phrase"}).status_code == 403
+    response = ada.post("/api/users/sam/password", json={"password": "a brand new secret phrase"})
     assert response.status_code == 200 and "password" not in response.get_data(as_text=True)
     http = app.test_client()
     assert http.post("/api/session", json={"username": "sam", "password": PASSWORD}).status_code == 401
-    assert http.post("/api/session", json={"username": "sam", "password": "a new secret"}).status_code == 200
+    assert http.post("/api/session", json={"username": "sam", "password": "a brand new secret phrase"}).status_code == 200
 
 
 def test_new_people_errors_name_their_field(login):

@@ -195,10 +195,10 @@ def test_create_user_and_token(sqlite_url: str):
     assert "another passphrase" not in prompted.output  # hidden input
 
     taken = CliRunner().invoke(main, ["create-user", "nina", "--role", "admin", "--password-stdin", "--database-url", sqlite_url],
-                               input="whatever it is\n", env=ENV)
+                               input="whatever it is today\n", env=ENV)
     assert taken.exit_code == 1 and "user nina already exists" in taken.output
     no_group = CliRunner().invoke(main, ["create-user", "pia", "--role", "member", "--group", "nope", "--password-stdin",
-                                         "--database-url", sqlite_url], input="whatever it is\n", env=ENV)
+                                         "--database-url", sqlite_url], input="whatever it is today\n", env=ENV)
     assert no_group.exit_code == 1 and "no such group or queue: nope" in no_group.output
 
     token = overture("create-token", "crm", "--database-url", sqlite_url)

@@ -22,8 +22,8 @@ def post(client: Any, path: str, body: Any) -> Any:
 @pytest.mark.parametrize(("path", "body", "where"), [
     ("/api/groups", {"name": "auditors", "label": f"Audit{LONE}"}, "label"),
     ("/api/tokens", {"name": f"crm{LONE}"}, "name"),
-    ("/api/users", {"username": "nina", "password": "long enough 1", "role": "member", "display_name": LONE}, "display_name"),
-    ("/api/users", {"username": "nina", "password": "long enough 1", "role": "member", "groups": ["legal", LONE]}, "groups.1"),
+    ("/api/users", {"username": "nina", "password": "long enough to pass 1", "role": "member", "display_name": LONE}, "display_name"),
+    ("/api/users", {"username": "nina", "password": "long enough to pass 1", "role": "member", "groups": ["legal", LONE]}, "groups.1"),
     ("/api/record-types", {"name": "thing", "fields": [{"name": "title", "type": "string", "label": f"T{LONE}"}]}, "fields.0.label"),
 ])
 def test_a_lone_surrogate_anywhere_in_a_body_is_a_422_naming_where(login, path, body, where):

@@ -34,14 +34,6 @@ DEAL = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fresh_sign_in_limits():
-    """Other tests fail sign-ins on purpose; the limiter is per process."""
-    from builder.auth import limiter
-
-    limiter._failures.clear()
-
-
 @pytest.fixture
 def engine(app) -> Engine:
     engine = app.extensions["overture"].engine

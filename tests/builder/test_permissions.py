@@ -57,10 +57,13 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/users/<username>/deactivate"): May(frozenset({A})),
     ("POST", "/api/users/<username>/reactivate"): May(frozenset({A})),
     ("POST", "/api/users/<username>/password"): May(frozenset({A})),
+    ("DELETE", "/api/users/<username>/sessions"): May(frozenset({A})),  # sign a person out everywhere
     ("GET", "/api/groups"): May(PEOPLE),
     ("GET", "/api/profile"): May(PEOPLE),
     ("PATCH", "/api/profile"): May(PEOPLE),
     ("POST", "/api/profile/password"): May(PEOPLE),
+    ("GET", "/api/profile/sessions"): May(PEOPLE, token_denied=403),
+    ("DELETE", "/api/profile/sessions"): May(PEOPLE, token_denied=403),
     ("GET", "/api/profile/people"): May(PEOPLE),
     ("PATCH", "/api/users/<username>/email-settings"): May(frozenset({A})),
     # Out of office: the person (fiona) or an admin; ops and others get 403.

@@ -44,15 +44,15 @@ def test_bad_profile_changes_are_refused_and_change_nothing(login):
 
 def test_changing_the_password_needs_the_current_one(login, app):
     sam = login("sam")
-    wrong = sam.post("/api/profile/password", json={"current_password": "nope", "new_password": "a new password"})
+    wrong = sam.post("/api/profile/password", json={"current_password": "nope", "new_password": "a whole new passphrase"})
     assert wrong.status_code == 403 and "current password is wrong" in wrong.get_json()["error"]["message"]
     short = sam.post("/api/profile/password", json={"current_password": PASSWORD, "new_password": "short"})
-    assert short.status_code == 422 and "at least 8" in short.get_json()["error"]["message"]
-    ok = sam.post("/api/profile/password", json={"current_password": PASSWORD, "new_password": "a new password"})
+    assert short.status_code == 422 and "at least 15" in short.get_json()["error"]["message"]
+    ok = sam.post("/api/profile/password", json={"current_password": PASSWORD, "new_password": "a whole new passphrase"})
     assert ok.status_code == 200
     fresh = app.test_client()
     assert fresh.post("/api/session", json={"username": "sam", "password": PASSWORD}).status_code == 401
-    assert fresh.post("/api/session", json={"username": "sam", "password": "a new password"}).status_code == 200
+    assert fresh.post("/api/session", json={"username": "sam", "password": "a whole new passphrase"}).status_code == 200
 
 
 def test_people_lists_active_people_for_anyone_signed_in(login, app):

@@ -38,7 +38,7 @@ class Running:
         self.port, self.process, self.log = port, process, log
 
     def request(self, method: str, path: str, body: dict[str, object] | None = None,
-                cookie: str | None = None) -> tuple[int, dict[str, str], bytes]:
+                cookie: str | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=ANSWER_WITHIN)
         try:
             headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -46,14 +46,15 @@ class Running:
                 headers["Cookie"] = cookie
             conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
             response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
+            return response.status, response.msg, response.read()
         finally:
             conn.close()
 
     def sign_in(self, username: str) -> str:
         status, headers, body = self.request("POST", "/api/session", {"username": username, "password": PASSWORD})
         assert status == 200, body
-        return headers["Set-Cookie"].split(";")[0]
+        # The session cookie and the device cookie of the sign-in throttle: send both back, as a browser does.
+        return "; ".join(c.split(";")[0] for c in headers.get_all("Set-Cookie") or [])
 
     def websocket(self, cookie: str) -> WsClient:
         return WsClient("127.0.0.1", self.port, "/ws/inbox", {"Cookie": cookie}, timeout=ANSWER_WITHIN)

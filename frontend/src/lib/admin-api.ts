@@ -25,6 +25,7 @@ import {
 import { z } from 'zod';
 
 import { call, listAll } from './api';
+import { endedSessionsSchema } from './signed-in-sessions';
 
 const userPath = (username: string) => `/api/users/${encodeURIComponent(username)}`;
 const groupPath = (name: string) => `/api/groups/${encodeURIComponent(name)}`;
@@ -60,6 +61,11 @@ export async function reactivatePerson(username: string): Promise<PersonDetail> 
 
 export async function resetPassword(username: string, password: string): Promise<Person> {
   return (await call('POST', `${userPath(username)}/password`, personSchema, { body: { password } })).data;
+}
+
+/** Signs a person out everywhere (every browser of theirs must sign in again); how many sessions ended. */
+export async function signOutEverywhere(username: string): Promise<number> {
+  return (await call('DELETE', `${userPath(username)}/sessions`, endedSessionsSchema)).data.ended;
 }
 
 export function listTeams(): Promise<Team[]> {

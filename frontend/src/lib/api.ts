@@ -79,6 +79,13 @@ export class ApiError extends Error {
 
 let csrfToken: string | null = null;
 
+/** Told when the server answers 401 (the session ended, timed out or never was), with its error code. */
+let unauthenticatedListener: ((code: string) => void) | null = null;
+
+export function onUnauthenticated(listener: ((code: string) => void) | null): void {
+  unauthenticatedListener = listener;
+}
+
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
@@ -99,6 +106,10 @@ export async function call<S extends z.ZodType>(method: string, path: string, sc
   const payload: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const error = apiErrorSchema.safeParse(payload);
+    // A wrong password at sign-in is a 401 too, but about the attempt, not about a session.
+    if (response.status === 401 && !(method === 'POST' && path === '/api/session')) {
+      unauthenticatedListener?.(error.success ? error.data.error.code : 'unauthenticated');
+    }
     if (error.success) {
       const { code, message, details } = error.data.error;
       throw new ApiError(response.status, code, message, details);
@@ -120,7 +131,11 @@ export async function signIn(username: string, password: string): Promise<Sessio
 
 /** Ends the session (with the CSRF token, as every write); the cookie no longer opens anything. */
 export async function signOut(): Promise<void> {
-  await call('DELETE', '/api/session', signedOutSchema);
+  try {
+    await call('DELETE', '/api/session', signedOutSchema);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 401)) throw error;  // already over: nothing to end
+  }
   setCsrfToken(null);
 }
 

@@ -182,7 +182,17 @@ describe('AdminPage', () => {
     await within(dialog).findByText('Shorter than minimum length 8.');
     answers['POST /api/users/frank/password'] = { status: 200, body: people[2] };
     fireEvent.click(within(dialog).getByRole('button', { name: 'Set password' }));
-    await screen.findByText('Frank Finance has a new password.');
+    await screen.findByText('Frank Finance has a new password and is signed out everywhere.');
+  });
+
+  it('signs an active person out everywhere and says how many sessions ended', async () => {
+    answers['DELETE /api/users/frank/sessions'] = { status: 200, body: { username: 'frank', ended: 2 } };
+    renderAdmin('/admin/people');
+    await screen.findByText('Frank Finance');
+    expect(within(row('Old Timer')).queryByRole('button', { name: /out everywhere/ })).toBeNull();  // inactive: no session to end
+    fireEvent.click(screen.getByRole('button', { name: 'Sign out everywhere: Frank Finance' }));
+    expect((await screen.findByRole('status')).textContent).toBe('Frank Finance is signed out everywhere (2 sessions ended).');
+    expect(sent).toEqual([{ method: 'DELETE', url: '/api/users/frank/sessions', body: undefined }]);
   });
 
   it('lists groups and queues with their members’ display names and edits the members', async () => {

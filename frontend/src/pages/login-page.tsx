@@ -35,6 +35,7 @@ export function LoginPage() {
     <main className="login">
       <form className="login__form" onSubmit={onSubmit} aria-labelledby="login-title">
         <h1 id="login-title">Sign in to Overture</h1>
+        {params.get('ended') && !error ? <p className="login__notice" role="status">Your session ended — sign in again.</p> : null}
         <label htmlFor="login-username">User name</label>
         <input id="login-username" name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} />
         <label htmlFor="login-password">Password</label>

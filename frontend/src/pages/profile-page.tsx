@@ -3,7 +3,8 @@ import '../profile.css';
 import { useEffect, useState, type FormEvent } from 'react';
 
 import { OutOfOfficeForm } from '../components/out-of-office-form';
-import { changePassword, getProfile, updateProfile } from '../lib/profile-api';
+import { SignedInSessions } from '../components/signed-in-sessions';
+import { changePassword, getProfile, passwordRefusal, updateProfile } from '../lib/profile-api';
 import type { EmailMode, Profile } from '../lib/profile-schemas';
 import { useSessionStore } from '../store/session-store';
 
@@ -41,7 +42,7 @@ function useSection() {
   return { busy, run, messages };
 }
 
-/** `/profile`: one's display name, e-mail, notifications, out of office and password. */
+/** `/profile`: one's display name, e-mail, notifications, out of office, password and where one is signed in. */
 export function ProfilePage() {
   const [profile, setProfile] = useState<Profile | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -54,6 +55,7 @@ export function ProfilePage() {
   const details = useSection();
   const notifications = useSection();
   const password = useSection();
+  const [sessionsChanged, setSessionsChanged] = useState(0);
   const check = useSessionStore((s) => s.check);
 
   useEffect(() => {
@@ -86,11 +88,16 @@ export function ProfilePage() {
     event.preventDefault();
     void password.run(async () => {
       if (next !== again) throw new Error('The new password and its repetition differ.');
-      await changePassword(current, next);
+      try {
+        await changePassword(current, next);
+      } catch (failure) {
+        throw new Error(passwordRefusal(failure));
+      }
       setCurrent('');
       setNext('');
       setAgain('');
-      return 'Your password is changed.';
+      setSessionsChanged((n) => n + 1);
+      return 'Your password is changed. You stay signed in here; everywhere else you were signed out.';
     });
   };
 
@@ -151,16 +158,21 @@ export function ProfilePage() {
           </div>
           <div className="field">
             <label htmlFor="profile-new">New password</label>
-            <input id="profile-new" type="password" required minLength={8} autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-describedby="profile-new-help" />
-            <small id="profile-new-help" className="muted">At least 8 characters.</small>
+            <input id="profile-new" type="password" required autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-describedby="profile-new-help" />
+            <small id="profile-new-help" className="muted">Long and uncommon: a few unrelated words work well. Common passwords and ones built on your name are refused.</small>
           </div>
           <div className="field">
             <label htmlFor="profile-again">New password again</label>
-            <input id="profile-again" type="password" required minLength={8} autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} />
+            <input id="profile-again" type="password" required autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} />
           </div>
           {password.messages}
           <div className="page-actions"><button type="submit" className="primary" disabled={password.busy}>Change password</button></div>
         </form>
+      </section>
+
+      <section aria-labelledby="profile-sessions">
+        <h2 id="profile-sessions">Where you are signed in</h2>
+        <SignedInSessions refresh={sessionsChanged} />
       </section>
     </main>
   );

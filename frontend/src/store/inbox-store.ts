@@ -3,10 +3,13 @@
  * badge's count, and whether the bell has something new. `changes` goes up with every
  * message after the first, so views that list work reload when it moves.
  * The last notification the person has seen is kept in localStorage, per person.
+ * The server closes the socket with SESSION_ENDED_CLOSE when the session ends (signed out
+ * elsewhere, by an admin, a password change): the app then goes to the sign-in page.
  */
 import { create } from 'zustand';
 
 import { inboxMessageSchema } from '../lib/work-schemas';
+import { SESSION_ENDED_CLOSE, sessionEnded } from './session-store';
 
 type InboxState = {
   open: number | null;
@@ -53,9 +56,13 @@ export const useInboxStore = create<InboxState>()((set, get) => {
       });
       first = false;
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (socket === ws) socket = null;
       set({ connected: false });
+      if (event.code === SESSION_ENDED_CLOSE) {
+        sessionEnded('session_ended');  // to the sign-in page, saying why; no reconnecting
+        return;
+      }
       if (wanted > 0 && retry === null) {
         retry = setTimeout(open, delay);
         delay = Math.min(delay * 2, 30_000);

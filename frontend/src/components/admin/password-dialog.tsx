@@ -28,7 +28,7 @@ export function PasswordDialog({ person, onDone, onClose }: { person: Person; on
   return (
     <AdminDialog title={`New password for ${person.display_name}`} onClose={onClose}>
       <form onSubmit={submit} className="admin-form" noValidate>
-        <FormField label="New password" error={error ?? undefined} hint="At least 8 characters; tell them in person or over a safe channel">
+        <FormField label="New password" error={error ?? undefined} hint="Long and uncommon, not built on their name; tell them in person or over a safe channel. Their sessions end.">
           <input name="password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
         </FormField>
         <div className="modal__actions">

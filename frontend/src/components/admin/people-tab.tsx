@@ -1,8 +1,9 @@
-/** People: who they are, their role, groups and queues and whether they may sign in; new, edit, deactivate, reactivate, password. */
+/** People: who they are, their role, groups and queues and whether they may sign in; new, edit, deactivate, reactivate, password, sign out everywhere. */
 import { useCallback, useEffect, useState } from 'react';
 
-import { createPerson, listPeople, listTeams, reactivatePerson, updatePerson } from '../../lib/admin-api';
+import { createPerson, listPeople, listTeams, reactivatePerson, signOutEverywhere, updatePerson } from '../../lib/admin-api';
 import type { Person, Team } from '../../lib/admin-schemas';
+import { endedMessage } from '../../lib/signed-in-sessions';
 import { OutOfOfficeForm } from '../out-of-office-form';
 import { AdminDialog } from './admin-dialog';
 import { DeactivateDialog } from './deactivate-dialog';
@@ -36,6 +37,14 @@ export function PeopleTab() {
       .catch((f: unknown) => setError(failureMessage(f)));
   };
 
+  const signOut = (person: Person) => {
+    setNotice(null);
+    setError(null);
+    signOutEverywhere(person.username)
+      .then((ended) => setNotice(endedMessage(ended, person.display_name)))
+      .catch((f: unknown) => setError(failureMessage(f)));
+  };
+
   return (
     <>
       <div className="page-actions">
@@ -61,6 +70,9 @@ export function PeopleTab() {
                 <td><div className="admin-actions">
                   <button type="button" className="small" onClick={() => setTask({ kind: 'edit', person: p })} aria-label={`Edit ${p.display_name}`}>Edit</button>
                   <button type="button" className="small" onClick={() => setTask({ kind: 'password', person: p })} aria-label={`Reset password of ${p.display_name}`}>Reset password</button>
+                  {p.active ? (
+                    <button type="button" className="small" onClick={() => signOut(p)} aria-label={`Sign out everywhere: ${p.display_name}`}>Sign out everywhere</button>
+                  ) : null}
                   {p.active ? (
                     <button type="button" className="small danger" onClick={() => setTask({ kind: 'deactivate', person: p })} aria-label={`Deactivate ${p.display_name}`}>Deactivate</button>
                   ) : (
@@ -96,7 +108,7 @@ export function PeopleTab() {
         </AdminDialog>
       ) : null}
       {task?.kind === 'password' ? (
-        <PasswordDialog person={task.person} onClose={close} onDone={() => done(`${task.person.display_name} has a new password.`)} />
+        <PasswordDialog person={task.person} onClose={close} onDone={() => done(`${task.person.display_name} has a new password and is signed out everywhere.`)} />
       ) : null}
       {task?.kind === 'deactivate' ? (
         <DeactivateDialog person={task.person} people={people ?? []} teams={teams} onClose={close} onDone={load} />

@@ -49,7 +49,7 @@ export function PersonForm({ person, teams, onSave, onCancel }: {
       <CheckList legend="Groups and queues" options={teamOptions(teams)} chosen={values.groups}
         onChange={(groups) => set({ groups })} error={errors.groups} />
       {isNew ? (
-        <FormField label="Initial password" error={errors.password} hint="At least 8 characters; they can be given a new one later">
+        <FormField label="Initial password" error={errors.password} hint="Long and uncommon (a few unrelated words), not built on their name; they can change it later">
           <input name="password" type="password" autoComplete="new-password" required value={values.password}
             onChange={(e) => set({ password: e.target.value })} />
         </FormField>
