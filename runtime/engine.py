@@ -49,7 +49,7 @@ from runtime.model import (
 from runtime.secrets import MockSecrets, SecretStore, UnknownSecret, mask, references, reveal
 from runtime.spec import Assignee, OrchestrationSpec, Step, compile_document
 from runtime.store.base import Store, Transaction
-from runtime.values import check_form_value, check_type
+from runtime.values import INPUT_TYPES, check_form_value, check_type
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +369,7 @@ class Engine:
         self._transact(op)
         self._after()
 
-    def retry(self, run_id: str, *, by: str | None = None) -> None:
+    def retry(self, run_id: str, *, by: str | None = None) -> dict[str, Any]:
         """Resume a run in ``error``: failed steps start again, failed conditions are re-evaluated."""
 
         def change(c: _RunContext) -> None:
@@ -389,6 +389,144 @@ class Engine:
             self._advance(c)
 
         self._control(run_id, ("error",), "in error", "retried", change)
+        return self.retry_outcome(run_id)
+
+    def retry_outcome(self, run_id: str) -> dict[str, Any]:
+        """What a retry led to, read just after it: ``failed`` again (with the new error),
+        ``completed``, or ``running`` (the run moves on: its failed step runs again)."""
+        with self.store.transaction(write=False) as tx:
+            run = self._require_run(tx, run_id)
+            result = {"error": "failed", "completed": "completed"}.get(run.status, "running")
+            return {"result": result, "status": run.status, "error": _json_copy(run.error) if run.error else None}
+
+    # ------------------------------------------------------------------ repairing a run in error (ARCHITECTURE §3)
+
+    def _failed_step(self, c: _RunContext, step_id: str, verb: str) -> tuple[Step, StepRun]:
+        """The step ``step_id`` of a run in error, if it is the step that failed; else a 409."""
+        run_id = c.run.id
+        if c.run.status != "error":
+            raise Conflict(f"run {run_id} is {c.run.status}; only a run in error can have a step {verb}")
+        step, step_run = c.spec.steps.get(step_id), c.steps.get(step_id)
+        if step is None or step_run is None or step_run.status != "error":
+            raise Conflict(f"step {step_id} of run {run_id} is not in error; only the failed step can be {verb}")
+        return step, step_run
+
+    def edit_step_inputs(self, run_id: str, step_id: str, inputs: dict[str, Any], *, by: str | None = None) -> None:
+        """Set action inputs of the failed background step for its next attempt (the retry):
+        literal values used instead of the document's expressions for those names.
+        A ``None`` value removes an earlier override (the expression is used again)."""
+
+        def op(tx: Transaction) -> None:
+            c = self._load(tx, run_id)
+            step, step_run = self._failed_step(c, step_id, "edited")
+            if step.type != "background":
+                raise Conflict(f"step {step_id} is a {step.type} step; only a background step has action inputs")
+            self._check_action_inputs(step, inputs)
+            before, shown = dict(step_run.input_overrides or {}), self._shown()
+            after = {**before, **{k: _json_copy(v) for k, v in inputs.items()}}
+            after = {k: v for k, v in after.items() if v is not None}
+            expressions = dict(step.inputs)
+            changes = [
+                {"name": name, "old": shown(before[name]) if name in before else _expression_shown(expressions.get(name)),
+                 "new": shown(after[name]) if name in after else _expression_shown(expressions.get(name))}
+                for name in inputs
+            ]
+            step_run.input_overrides = after or None
+            c.touch(step_run)
+            self._event(c, "step.inputs_edited", node=step_id, visit=step_run.visit, by=by, data={"changes": changes})
+            self._flush(c)
+
+        self._transact(op)
+
+    def _shown(self) -> Callable[[Any], Any]:
+        """How a value a person entered is written to the event log: any secret's value in
+        it masked, like everything an action gives back (runtime/secrets.py)."""
+        values = []
+        for name in self.secrets.names():
+            try:
+                values.append(self.secrets.value(name) or "")
+            except Exception:  # a value that cannot be decrypted cannot be typed in either
+                continue
+        return lambda value: mask(_json_copy(value), values)
+
+    def _check_action_inputs(self, step: Step, inputs: dict[str, Any]) -> None:
+        action = self.actions.get(step.action or "")
+        expressions = dict(step.inputs)
+        errors: dict[str, str] = {}
+        if not inputs:
+            errors["inputs"] = "give at least one input"
+        for name, value in inputs.items():
+            declared = action.input(name) if action is not None else None
+            if name in expressions and "secrets" in expressions[name].roots:
+                errors[name] = "reads a secret; an admin changes the secret under Admin, Secrets instead"
+            elif action is not None and declared is None and not action.open_inputs and name not in expressions:
+                errors[name] = f"is not an input of the action {step.action}"
+            elif value is None:
+                if declared is not None and declared.required and name not in expressions:
+                    errors[name] = "is required by the action"
+            elif declared is not None and declared.type in INPUT_TYPES and (problem := check_type(declared.type, value)):
+                errors[name] = problem
+            elif too_big := size_problem(value):
+                errors[name] = describe_size(name, too_big)
+        if errors:
+            raise InvalidInput(f"the inputs do not fit the action {step.action}", {"inputs": errors})
+
+    def edit_variables(self, run_id: str, values: dict[str, Any], *, by: str | None = None) -> None:
+        """Change variables of a run in error before retrying it; each checked against its declaration."""
+
+        def op(tx: Transaction) -> None:
+            c = self._load(tx, run_id)
+            if c.run.status != "error":
+                raise Conflict(f"run {run_id} is {c.run.status}; only a run in error can have its variables edited")
+            declared = {v.name: v for v in c.spec.variables}
+            errors: dict[str, str] = {}
+            if not values:
+                errors["values"] = "give at least one variable"
+            for name, value in values.items():
+                var = declared.get(name)
+                if var is None:
+                    errors[name] = "is not a variable of this orchestration"
+                elif value is None:
+                    if var.required:
+                        errors[name] = "is required"
+                elif problem := check_type(var.type, value):
+                    errors[name] = problem
+                elif too_big := size_problem(value) or _over_max_items(var, value):
+                    errors[name] = describe_size(name, too_big)
+            if errors:
+                raise InvalidInput("the values do not fit the variables", {"values": errors})
+            before, shown = c.run.vars, self._shown()
+            changes = [{"name": k, "old": shown(before.get(k)), "new": shown(v)} for k, v in values.items()]
+            c.run.vars = {**before, **_json_copy(values)}
+            c.touch(c.run)
+            self._event(c, "variables.edited", by=by, data={"changes": changes})
+            self._flush(c)
+
+        self._transact(op)
+
+    def skip_step(self, run_id: str, step_id: str, *, outcome: str | None = None, by: str | None = None) -> dict[str, Any]:
+        """End the failed step as if it had completed with ``outcome``; the run goes on from there."""
+
+        def change(c: _RunContext) -> None:
+            step, step_run = self._failed_step(c, step_id, "skipped")
+            outcomes = step.form.outcomes if step.form is not None else ()
+            if outcomes and outcome not in outcomes:
+                raise InvalidInput(f"outcome {outcome!r} is not an outcome of step {step_id}",
+                                   {"outcome": f"must be one of {', '.join(outcomes)}"})
+            self._set_run_status(c, "in_progress")
+            c.run.error = None
+            self._event(c, "step.skipped", node=step_id, visit=step_run.visit, by=by,
+                        data={"outcome": outcome, "error": step_run.error})
+            stage = c.stages.get(step.stage)
+            if stage is not None and stage.status == "error":
+                stage.status = "in_progress"
+                c.touch(stage)
+            step_run.error = None
+            self._complete_step(c, step, outputs={}, outcome=outcome, by=by)
+            self._advance(c)
+
+        self._control(run_id, ("error",), "in error", "repaired", change)
+        return self.retry_outcome(run_id)
 
     # ------------------------------------------------------------------ work items
 
@@ -1028,7 +1166,9 @@ class Engine:
         elif step.type == "background":
             step_run.status = "in_progress"
             self._event(c, "step.started", node=step.id, visit=step_run.visit, data={"action": step.action})
-            inputs = {name: self._value(c, expr, step.id, f"inputs.{name}") for name, expr in step.inputs}
+            overrides = step_run.input_overrides or {}
+            inputs = {name: self._value(c, expr, step.id, f"inputs.{name}") for name, expr in step.inputs if name not in overrides}
+            inputs.update(_json_copy(overrides))
             action = self.actions.get(step.action or "")
             if action is not None and action.local:
                 self._run_local(c, step, step_run, action, inputs)
@@ -1900,6 +2040,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def _expression_shown(expr: Expression | None) -> Any:
+    """An input that no override replaces, as the log shows it: its expression's text."""
+    return {"expression": expr.source} if expr is not None else None
 
 
 def _over_max_items(var: Any, value: Any) -> tuple[str, str] | None:

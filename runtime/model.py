@@ -106,6 +106,9 @@ class StepRun:
     retry_base: int = 0
     error: str | None = None
     current: bool = True
+    #: Action inputs ops set on the failed step (ARCHITECTURE §3, repairing a run): used
+    #: instead of the document's expressions when the step starts again.
+    input_overrides: dict[str, Any] | None = None
 
 
 @dataclass

@@ -134,6 +134,7 @@ class StepRunRow(Base):
     retry_base: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     current: Mapped[bool] = mapped_column()
+    input_overrides: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
     __table_args__ = (Index("ix_step_runs_run", "run_id", "current"),)
 
 
