@@ -1841,6 +1841,7 @@ class Engine:
                 "completed_by": s.completed_by if s else None, "attempts": s.attempts if s else 0,
                 "error": s.error if s else None, "started_at": _iso(s.started_at) if s else None,
                 "ended_at": _iso(s.ended_at) if s else None,
+                "input_overrides": _json_copy(s.input_overrides) if s and s.input_overrides else None,
             })
         ball = [{"type": i["assignee"]["type"], "value": i["assignee"]["value"], "step": i["step_id"], "work_item": i["id"]} for i in items]
         for s in steps:

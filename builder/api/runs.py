@@ -58,6 +58,22 @@ class CancelIn(StrictSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+class StepInputsIn(StrictSchema):
+    #: Action input name -> the literal value the retry uses (``null``: back to the document's expression).
+    inputs = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(allow_none=True),
+                         required=True, validate=validate.Length(min=1, max=50))
+
+
+class VariablesIn(StrictSchema):
+    values = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(allow_none=True),
+                         required=True, validate=validate.Length(min=1, max=200))
+
+
+class SkipIn(StrictSchema):
+    outcome = fields.String(load_default=None, allow_none=True,
+                            validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]*$")])
+
+
 def _visible(run_id: str) -> str:
     """``run_id`` if the caller may see that run, else 404 (as if it did not exist)."""
     if not may_see_run(caller(), run_id):
@@ -117,6 +133,8 @@ def _balls(run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
 @roles("admin", "ops", "member")
 def get_run(run_id: str) -> Any:
     run = engine().get_run(_visible(run_id))
+    if caller().role not in ("admin", "ops"):  # action inputs are ops' business, as in a version (§4)
+        run["steps"] = [{**s, "input_overrides": None} for s in run["steps"]]
     return jsonify({**run, "work_items": named_items(run["work_items"])})
 
 
@@ -159,10 +177,15 @@ def cancel(run_id: str) -> Any:
     return jsonify(engine().get_run(run_id))
 
 
-def _control(run_id: str, operation: Callable[..., None]) -> Any:
+def _control(run_id: str, operation: Callable[..., Any]) -> Any:
     optional_body(NoBody())  # no body, or an empty object
     operation(run_id, by=caller().name)
     return jsonify(engine().get_run(run_id))
+
+
+def _repaired(run_id: str, outcome: dict[str, Any] | None = None) -> Any:
+    """The run after a repair, with what the retry or skip led to (``retry``: result, status, error)."""
+    return jsonify({**engine().get_run(run_id), **({"retry": outcome} if outcome is not None else {})})
 
 
 @bp.post("/<run_id>/suspend")
@@ -183,6 +206,42 @@ def resume(run_id: str) -> Any:
 @uses(NoBody, optional=True)
 @roles("admin", "ops")
 def retry(run_id: str) -> Any:
-    """Resume a run in error: failed steps start again."""
-    return _control(run_id, engine().retry)
+    """Resume a run in error: failed steps start again.
+
+    ``retry`` in the answer says what that led to: ``result`` is ``failed`` (again: ``error``
+    is the new error), ``completed``, or ``running`` (the failed step runs again).
+    """
+    optional_body(NoBody())
+    return _repaired(run_id, engine().retry(run_id, by=caller().name))
+
+
+@bp.patch("/<run_id>/steps/<step_id>/inputs")
+@uses(StepInputsIn)
+@roles("admin", "ops")
+def edit_step_inputs(run_id: str, step_id: str) -> Any:
+    """Set action inputs of the failed step for the retry (409 unless the run is in error at that step).
+
+    The values replace the document's expressions for those inputs on the next attempt;
+    ``null`` removes an earlier value. Each change is in the event log with who made it.
+    """
+    engine().edit_step_inputs(run_id, step_id, body(StepInputsIn())["inputs"], by=caller().name)
+    return _repaired(run_id)
+
+
+@bp.patch("/<run_id>/variables")
+@uses(VariablesIn)
+@roles("admin", "ops")
+def edit_variables(run_id: str) -> Any:
+    """Change variables of a run in error before retrying it (checked against their declarations)."""
+    engine().edit_variables(run_id, body(VariablesIn())["values"], by=caller().name)
+    return _repaired(run_id)
+
+
+@bp.post("/<run_id>/steps/<step_id>/skip")
+@uses(SkipIn, optional=True)
+@roles("admin", "ops")
+def skip_step(run_id: str, step_id: str) -> Any:
+    """End the failed step as if it completed with ``outcome``; the run goes on (``retry`` says how)."""
+    outcome = optional_body(SkipIn())["outcome"]
+    return _repaired(run_id, engine().skip_step(run_id, step_id, outcome=outcome, by=caller().name))
 

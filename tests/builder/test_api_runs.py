@@ -316,3 +316,48 @@ def test_ops_download_a_run_as_a_scenario_that_replays_it(ada, login, clock):
     # Only ops and admins: a member who started the run may not, and ids do not leak to anyone.
     assert sam.get(f"/api/runs/{run['id']}/scenario").status_code == 403
     assert otto.get("/api/runs/nothing/scenario").status_code == 404
+
+
+def test_ops_repair_a_failed_step_input_then_retry_and_the_answer_says_what_happened(ada, login):
+    deploy(ada, BROKEN)  # record.update with no record: fails at once
+    ada.post("/api/record-types", json={"name": "ticket", "fields": [{"name": "status", "type": "string"}]})
+    record = ada.post("/api/records/ticket", json={"fields": {"status": "new"}}).get_json()
+    otto = login("otto")
+    run = start(otto, "broken")
+    url = f"/api/runs/{run['id']}"
+
+    again = otto.post(f"{url}/retry").get_json()["retry"]
+    assert again["result"] == "failed" and "no record" in again["error"]["message"]
+
+    bad = otto.patch(f"{url}/steps/update/inputs", json={"inputs": {"id": 7, "colour": "red"}})
+    assert bad.status_code == 422
+    assert set(bad.get_json()["error"]["details"]["inputs"]) == {"id", "colour"}
+    assert otto.patch(f"{url}/steps/work/inputs", json={"inputs": {"id": "x"}}).status_code == 409
+    assert login("fiona").patch(f"{url}/steps/update/inputs", json={"inputs": {"id": "x"}}).status_code == 403
+
+    edited = otto.patch(f"{url}/steps/update/inputs", json={"inputs": {"object": "ticket", "id": record["id"]}})
+    assert edited.status_code == 200
+    assert next(s for s in edited.get_json()["steps"] if s["id"] == "update")["input_overrides"] == {
+        "object": "ticket", "id": record["id"]}
+    done = otto.post(f"{url}/retry").get_json()
+    assert (done["status"], done["retry"]) == ("completed", {"result": "completed", "status": "completed", "error": None})
+    assert ada.get(f"/api/records/ticket/{record['id']}").get_json()["fields"]["status"] == "x"
+    log = [e for e in otto.get(f"{url}/events").get_json()["items"] if e["type"] == "step.inputs_edited"]
+    assert [(e["by"], e["node"], sorted(c["name"] for c in e["data"]["changes"])) for e in log] == [("otto", "update", ["id", "object"])]
+    assert otto.patch(f"{url}/variables", json={"values": {"x": 1}}).status_code == 409  # completed now
+
+
+def test_ops_skip_a_failed_step_and_variables_are_checked(ada, login):
+    deploy(ada, {**BROKEN, "variables": [{"name": "note", "type": "string"}]})
+    otto = login("otto")
+    run = start(otto, "broken")
+    url = f"/api/runs/{run['id']}"
+    wrong = otto.patch(f"{url}/variables", json={"values": {"note": 3}})
+    assert wrong.status_code == 422 and "note" in wrong.get_json()["error"]["details"]["values"]
+    assert otto.patch(f"{url}/variables", json={"values": {"note": "by hand"}}).get_json()["vars"]["note"] == "by hand"
+    assert otto.post(f"{url}/steps/update/skip", json={"outcome": "bad outcome!"}).status_code == 422
+    skipped = otto.post(f"{url}/steps/update/skip", json={"outcome": "done_by_hand"}).get_json()
+    assert skipped["retry"]["result"] == "completed"
+    assert next(s for s in skipped["steps"] if s["id"] == "update")["outcome"] == "done_by_hand"
+    types = {e["type"]: e["by"] for e in otto.get(f"{url}/events").get_json()["items"]}
+    assert types["variables.edited"] == "otto" and types["step.skipped"] == "otto"

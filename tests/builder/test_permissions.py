@@ -103,6 +103,9 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/runs/<run_id>/suspend"): May(STAFF),
     ("POST", "/api/runs/<run_id>/resume"): May(STAFF),
     ("POST", "/api/runs/<run_id>/retry"): May(STAFF),
+    ("PATCH", "/api/runs/<run_id>/steps/<step_id>/inputs"): May(STAFF),  # repairing a run in error
+    ("PATCH", "/api/runs/<run_id>/variables"): May(STAFF),
+    ("POST", "/api/runs/<run_id>/steps/<step_id>/skip"): May(STAFF),
     ("GET", "/api/runs/<run_id>/scenario"): May(STAFF),  # the replay names everyone who acted: ops tooling
     ("GET", "/api/work-items"): May(PEOPLE),
     ("GET", "/api/work-items/<item_id>"): May(frozenset({A, O, M}), hidden=True),
@@ -207,7 +210,7 @@ class World:
         with self.app.app_context(), state().sessions.begin() as s:  # and a secret of that <name>
             state().secrets.put(s, "contract_approval", "s3cret", by="ada", now=self.engine.clock.now())
         return {"key": "expense", "number": 1, "name": "contract_approval", "object": "contract",
-                "run_id": run_id, "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0],
+                "run_id": run_id, "step_id": "approve", "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0],
                 "username": self._person(), "group": "finance"}
 
     def body(self, method: str, rule: str) -> Any:
@@ -232,6 +235,8 @@ class World:
             ("POST", "/api/runs"): {"orchestration": "expense", "inputs": {"amount": 5}},
             ("POST", "/api/orchestrations/<key>/test-run"): {"steps": [{"start": {"inputs": {"amount": 5}}}]},
             ("POST", "/api/work-items/<item_id>/complete"): {"outcome": "approve"},
+            ("PATCH", "/api/runs/<run_id>/steps/<step_id>/inputs"): {"inputs": {"fields": {"status": "x"}}},
+            ("PATCH", "/api/runs/<run_id>/variables"): {"values": {"note": "x"}},
             ("POST", "/api/work-items/<item_id>/reassign"): {"to": {"type": "group", "value": "finance"}},
             ("POST", "/api/records/<object>"): {"fields": {"title": "T", "customer": "C", "amount": 1, "status": "new"}},
             ("PATCH", "/api/records/<object>/<record_id>"): {"fields": {"status": "signed"}},
