@@ -276,6 +276,27 @@ export async function controlRun(id: string, control: RunControl): Promise<RunSu
   return (await call('POST', `/api/runs/${encodeURIComponent(id)}/${control}`, runSummarySchema, { body: {} })).data;
 }
 
+/** Repairing a run in error (ops, admins): `retry` in the answer says what a retry or skip led to. */
+const repairedSchema = runSummarySchema.extend({
+  retry: z.looseObject({ result: z.enum(['failed', 'completed', 'running']), status: z.string(), error: z.looseObject({ message: z.string() }).nullable() }).optional(),
+});
+
+export async function editStepInputs(id: string, step: string, inputs: Record<string, unknown>): Promise<void> {
+  await call('PATCH', `/api/runs/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/inputs`, repairedSchema, { body: { inputs } });
+}
+
+export async function editRunVariables(id: string, values: Record<string, unknown>): Promise<void> {
+  await call('PATCH', `/api/runs/${encodeURIComponent(id)}/variables`, repairedSchema, { body: { values } });
+}
+
+export async function skipStep(id: string, step: string, outcome: string | null): Promise<z.infer<typeof repairedSchema>> {
+  return (await call('POST', `/api/runs/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/skip`, repairedSchema, { body: { outcome } })).data;
+}
+
+export async function retryRun(id: string): Promise<z.infer<typeof repairedSchema>> {
+  return (await call('POST', `/api/runs/${encodeURIComponent(id)}/retry`, repairedSchema, { body: {} })).data;
+}
+
 /** Where the run downloads as a scenario test that replays it (a `*.scenario.yaml` file; ops and admins). */
 export function runScenarioUrl(id: string): string {
   return `/api/runs/${encodeURIComponent(id)}/scenario`;

@@ -90,4 +90,21 @@ describe('the timeline', () => {
     expect(again.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(addEvents(again, events.slice(0, 2))).toBe(again);
   });
+
+  it('shows the values a person entered, and the repairs ops made with who and old → new', () => {
+    const events = [
+      ...history().slice(0, 5),
+      ev('step.completed', 'approve', { visit: 1, by: 'fiona', data: { outcome: 'approve', outputs: { amount: 120, note: 'ok' } } }),
+      ...history().slice(18, 21),
+      ev('run.error', 'file', { data: {} }),
+      ev('step.inputs_edited', 'file', { visit: 1, by: 'otto', data: { changes: [{ name: 'url', old: { expression: 'vars.url' }, new: 'https://ok' }] } }),
+      ev('step.skipped', 'file', { visit: 1, by: 'ada', data: { outcome: 'by_hand' } }),
+      ev('step.completed', 'file', { visit: 1, by: 'ada', data: { outcome: 'by_hand', outputs: {} } }),
+    ];
+    const entries = buildTimeline(events);
+    expect(entries.find((e) => e.node === 'approve')!.values).toEqual({ amount: 120, note: 'ok' });
+    const file = entries.find((e) => e.node === 'file')!;
+    expect(file.repairs).toEqual(['inputs edited by otto: url the expression vars.url → https://ok', 'skipped by ada with outcome by_hand']);
+    expect(file).toMatchObject({ status: 'completed', values: null, error: null });
+  });
 });

@@ -133,12 +133,26 @@ export type TimelineEntry = {
   outcome: string | null;
   assignee: string | null;
   error: string | null;
+  /** Repairs ops made while the step was in error: who, and what changed (old → new). */
+  repairs: string[];
+  /** The values a person entered to complete the step (its form's values). */
+  values: Record<string, unknown> | null;
 };
 
 const between = (a: string | null, b: string | null): number | null =>
   a && b ? Math.max(0, (Date.parse(b) - Date.parse(a)) / 1000) : null;
 
 /** Every stage visit and step run, in the order they began, with who, when and how long. */
+const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? '—');
+
+/** A repair as the timeline reads it: "inputs edited by otto: fields {…} → {…}". */
+function repairText(e: RunEvent): string {
+  if (e.type === 'step.skipped') return `skipped by ${e.by ?? 'someone'}${e.data.outcome ? ` with outcome ${text(e.data.outcome)}` : ''}`;
+  const changes = Array.isArray(e.data.changes) ? (e.data.changes as { name?: unknown; old?: unknown; new?: unknown }[]) : [];
+  const shown = (v: unknown) => (v && typeof v === 'object' && 'expression' in v ? `the expression ${text((v as { expression: unknown }).expression)}` : text(v));
+  return `inputs edited by ${e.by ?? 'someone'}: ${changes.map((c) => `${text(c.name)} ${shown(c.old)} → ${shown(c.new)}`).join('; ')}`;
+}
+
 export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Record<string, string>> = {}): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
   const open = new Map<string, TimelineEntry>(); // "<kind>:<node>" -> the entry still open
@@ -150,7 +164,7 @@ export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Rec
         key: `${id}:${e.visit ?? 0}:${e.seq}`, kind, node: e.node ?? '', visit: e.visit ?? 1,
         stage: kind === 'step' ? stageOf[e.node ?? ''] ?? null : null,
         status: 'in_progress', waitingSince: null, startedAt: null, endedAt: null, seconds: null, waitedSeconds: null,
-        by: null, outcome: null, assignee: null, error: null,
+        by: null, outcome: null, assignee: null, error: null, repairs: [], values: null,
       };
       entries.push(entry);
       open.set(id, entry);
@@ -160,7 +174,9 @@ export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Rec
   for (const e of events) {
     const [kind, what] = e.type.split('.', 2) as [string, string];
     if (!e.node) continue;
-    if (kind === 'stage' || kind === 'step') {
+    if (e.type === 'step.inputs_edited' || e.type === 'step.skipped') {
+      open.get(`step:${e.node}`)?.repairs.push(repairText(e));
+    } else if (kind === 'stage' || kind === 'step') {
       const entry = entryFor(e, kind);
       if (what === 'waiting') {
         entry.status = 'waiting';
@@ -181,6 +197,8 @@ export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Rec
         entry.seconds = duration ?? between(entry.waitingSince ?? entry.startedAt, e.at);
         entry.by = e.by ?? entry.by;
         entry.outcome = str(e.data.outcome) ?? entry.outcome;
+        const outputs = e.data.outputs;
+        if (kind === 'step' && e.by && outputs && typeof outputs === 'object' && Object.keys(outputs).length) entry.values = outputs as Record<string, unknown>;
         entry.error = what === 'error' ? str(e.data.message) ?? str(e.data.error) ?? 'failed' : null;
         if (what !== 'error') open.delete(`${kind}:${e.node}`);
       }

@@ -6,16 +6,18 @@ import { Link, useParams } from 'react-router';
 import { Breadcrumbs } from '../components/breadcrumbs';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { ReadOnlyCanvas } from '../components/read-only-canvas';
+import { RunRepair } from '../components/run-repair';
 import { ballText, STATUS_LABELS } from '../components/runs-list';
 import { useOrchestrationLabel } from '../hooks/use-orchestration-label';
 import { useRunStream } from '../hooks/use-run-stream';
 import { nodeLabels, useVersionFlow } from '../hooks/use-version-flow';
-import { ApiError, controlRun, getRun, listGroups, listUsers, reassignWorkItem, runScenarioUrl, type RunControl } from '../lib/api';
+import { ApiError, controlRun, getRun, retryRun, listGroups, listUsers, reassignWorkItem, runScenarioUrl, type RunControl } from '../lib/api';
 import { itemPath } from '../lib/notification-link';
 import type { Run, WorkItem } from '../lib/api-schemas';
 import { formatSeconds } from '../lib/heat';
 import { may } from '../lib/permissions';
 import { buildTimeline, runPath, type TimelineEntry } from '../lib/run-events';
+import { retryNotice } from '../lib/run-repair';
 import { useOverlayStore } from '../store/overlay-store';
 import { useRunPathStore } from '../store/run-path-store';
 import { useSessionStore } from '../store/session-store';
@@ -26,6 +28,12 @@ const CONTROLS: { control: RunControl; label: string; allowed: readonly string[]
   { control: 'retry', label: 'Retry', allowed: ['error'], ask: 'Retry this run? Failed steps start again.' },
   { control: 'cancel', label: 'Cancel run', allowed: ['in_progress', 'suspended', 'error'], ask: 'Cancel this run? This cannot be undone.' },
 ];
+
+/** A background step's action inputs as its version's document writes them (name → expression). */
+function stepInputs(flow: ReturnType<typeof useVersionFlow>['flow'], step: string): Record<string, string> {
+  const data = flow?.nodes.find((n) => n.id === step)?.data as { inputs?: Record<string, string> } | undefined;
+  return data?.inputs ?? {};
+}
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
@@ -52,6 +60,12 @@ function Timeline({ entries, labels }: { entries: TimelineEntry[]; labels: Recor
               {e.outcome ? ` · outcome ${e.outcome}` : ''}
             </span>
           ) : null}
+          {e.values ? (
+            <dl className="values timeline__values" aria-label="Values entered">
+              {Object.entries(e.values).map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd></div>)}
+            </dl>
+          ) : null}
+          {e.repairs.map((r, i) => <span key={i} className="timeline__repair">{r}</span>)}
           {e.error ? <span className="timeline__error" role="alert">{e.error}</span> : null}
         </li>
       ))}
@@ -162,8 +176,11 @@ export function RunPage() {
   const control = async (c: (typeof CONTROLS)[number]) => {
     setAsking(null);
     try {
-      await controlRun(runId, c.control);
-      setNotice(`${c.label}: done.`);
+      if (c.control === 'retry') setNotice(retryNotice(c.label, (await retryRun(runId)).retry));
+      else {
+        await controlRun(runId, c.control);
+        setNotice(`${c.label}: done.`);
+      }
     } catch (failure) {
       setNotice(failure instanceof ApiError ? failure.message : String(failure));
     }
@@ -209,7 +226,7 @@ export function RunPage() {
           </div>
         ) : null}
       </header>
-      {notice ? <p role="status">{notice}</p> : null}
+      {notice ? <p role="status" data-testid="run-notice">{notice}</p> : null}
       {run.error ? (
         <section className="run-error" role="alert" data-testid="run-error">
           <h2>This run is in error</h2>
@@ -222,6 +239,17 @@ export function RunPage() {
             </p>
           ) : null}
         </section>
+      ) : null}
+      {staff && run.status === 'error' && failing && failing.status === 'error' ? (
+        <RunRepair
+          runId={run.id}
+          step={failing.id}
+          stepLabel={failing.label ?? labels[failing.id] ?? failing.id}
+          inputs={failing.type === 'background' ? stepInputs(flow, failing.id) : null}
+          overrides={(failing.input_overrides as Record<string, unknown> | null | undefined) ?? {}}
+          vars={run.vars}
+          onDone={(message) => { setNotice(message); load(); }}
+        />
       ) : null}
       <div className="run-detail__body">
         <div className="run-detail__canvas">
