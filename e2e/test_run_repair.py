@@ -5,8 +5,28 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from e2e.fixtures.axe import check_accessibility
 from e2e.fixtures.documents import unique_key
 from e2e.fixtures.pages import RunPage
+
+
+def update_orchestration(admin, label: str, fields: str) -> str:
+    """An active orchestration whose one step (``label``) runs record.update with ``fields``; its key."""
+    key = unique_key("repair")
+    admin.create_orchestration({
+        "format": 1, "key": key, "label": "E2E repair", "trigger": {"type": "manual"},
+        "nodes": [
+            {"id": "start", "type": "start", "ui": {"x": 0, "y": 100}},
+            {"id": "work", "type": "stage", "label": "Work", "entry": None, "exit": {"when": "all_steps"},
+             "ui": {"x": 160, "y": 0, "width": 320, "height": 200}},
+            {"id": "update", "type": "background", "stage": "work", "label": label, "action": "record.update",
+             "inputs": {"fields": fields}, "retry": {"max_attempts": 1}, "ui": {"x": 24, "y": 56}},
+            {"id": "done", "type": "end", "label": "Done", "ui": {"x": 600, "y": 100}},
+        ],
+        "edges": [{"id": "e1", "source": "start", "target": "work"}, {"id": "e2", "source": "work", "target": "done"}],
+    })
+    admin.activate(key)
+    return key
 
 
 def test_ops_fix_a_failed_step_input_retry_and_see_it_complete(login_as, api):
@@ -15,20 +35,7 @@ def test_ops_fix_a_failed_step_input_retry_and_see_it_complete(login_as, api):
     admin.post("/api/record-types", {"name": type_name, "label": "E2E ticket",
                                      "fields": [{"name": "title", "type": "string", "required": True}]})
     record = admin.post(f"/api/records/{type_name}", {"fields": {"title": "Printer on fire"}})
-    key = unique_key("repair")
-    admin.create_orchestration({
-        "format": 1, "key": key, "label": "E2E repair", "trigger": {"type": "manual"},
-        "nodes": [
-            {"id": "start", "type": "start", "ui": {"x": 0, "y": 100}},
-            {"id": "triage", "type": "stage", "label": "Triage", "entry": None, "exit": {"when": "all_steps"},
-             "ui": {"x": 160, "y": 0, "width": 320, "height": 200}},
-            {"id": "set_priority", "type": "background", "stage": "triage", "label": "Set priority",
-             "action": "record.update", "inputs": {"fields": "{'priority': 'high'}"}, "ui": {"x": 24, "y": 56}},
-            {"id": "done", "type": "end", "label": "Triaged", "ui": {"x": 600, "y": 100}},
-        ],
-        "edges": [{"id": "e1", "source": "start", "target": "triage"}, {"id": "e2", "source": "triage", "target": "done"}],
-    })
-    admin.activate(key)
+    key = update_orchestration(admin, "Set priority", "{'priority': 'high'}")
     run_id = admin.start_run(key, record={"object": type_name, "id": record["id"]})["id"]
     admin.wait_for_run(run_id, status="error")
 
@@ -40,6 +47,7 @@ def test_ops_fix_a_failed_step_input_retry_and_see_it_complete(login_as, api):
     expect(run.status).to_have_text("In error")
 
     expect(run.repair).to_be_visible()
+    check_accessibility(run.page, "run in error with its repair moves")
     run.edit_input("Set priority", "fields", '{"title": "Printer fixed"}')
     expect(run.notice).to_contain_text("Inputs of Set priority: saved")
     expect(run.repair).to_contain_text('now: {"title":"Printer fixed"}')
@@ -48,7 +56,7 @@ def test_ops_fix_a_failed_step_input_retry_and_see_it_complete(login_as, api):
     expect(run.notice).to_have_text("Retry: the run completed.")
     expect(run.status).to_have_text("Completed")
     expect(run.repair).to_have_count(0)
-    expect(run.timeline_entries("set_priority").first).to_contain_text("otto")
+    expect(run.timeline_entries("update").first).to_contain_text("otto")
     run.page.screenshot(path="/tmp/run-repair-done.png", full_page=True)
     assert admin.get(f"/api/records/{type_name}/{record['id']}")["fields"]["title"] == "Printer fixed"
     edits = [e for e in admin.get(f"/api/runs/{run_id}/events?limit=200")["items"] if e["type"] == "step.inputs_edited"]
@@ -57,20 +65,7 @@ def test_ops_fix_a_failed_step_input_retry_and_see_it_complete(login_as, api):
 
 def test_a_member_sees_no_repair_moves(login_as, api):
     admin = api("admin")
-    key = unique_key("broken")
-    admin.create_orchestration({
-        "format": 1, "key": key, "label": "E2E broken", "trigger": {"type": "manual"},
-        "nodes": [
-            {"id": "start", "type": "start", "ui": {"x": 0, "y": 100}},
-            {"id": "work", "type": "stage", "label": "Work", "entry": None, "exit": {"when": "all_steps"},
-             "ui": {"x": 160, "y": 0, "width": 320, "height": 200}},
-            {"id": "update", "type": "background", "stage": "work", "label": "Update nothing", "action": "record.update",
-             "inputs": {"fields": "{'status': 'x'}"}, "retry": {"max_attempts": 1}, "ui": {"x": 24, "y": 56}},
-            {"id": "done", "type": "end", "label": "Done", "ui": {"x": 600, "y": 100}},
-        ],
-        "edges": [{"id": "e1", "source": "start", "target": "work"}, {"id": "e2", "source": "work", "target": "done"}],
-    })
-    admin.activate(key)
+    key = update_orchestration(admin, "Update nothing", "{'status': 'x'}")  # no record: fails at once
     run_id = api("fiona").start_run(key)["id"]  # fiona started it, so she may see it
     admin.wait_for_run(run_id, status="error")
     run = RunPage(login_as("fiona").new_page()).open(run_id)
