@@ -3,11 +3,13 @@ edit the failing step's input, retry and see the run complete; a member sees no 
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from e2e.fixtures.axe import check_accessibility
 from e2e.fixtures.documents import unique_key
-from e2e.fixtures.pages import RunPage
+from e2e.fixtures.pages import MonitorPage, RunPage
 
 
 def update_orchestration(admin, label: str, fields: str) -> str:
@@ -74,3 +76,23 @@ def test_a_member_sees_no_repair_moves(login_as, api):
     expect(run.repair).to_have_count(0)
     expect(run.page.get_by_role("form", name="Inputs of Update nothing")).to_have_count(0)
     assert api("fiona").status_of("PATCH", f"/api/runs/{run_id}/steps/update/inputs", {"inputs": {"fields": {}}}) == 403
+
+
+def test_the_monitor_flags_a_stage_in_error_with_icons_that_render_and_a_legend(login_as, api):
+    admin = api("admin")
+    key = update_orchestration(admin, "Update nothing", "{'status': 'x'}")  # no record: fails at once
+    admin.wait_for_run(admin.start_run(key)["id"], status="error")
+
+    monitor = MonitorPage(login_as("otto").new_page()).open(key).wait_until_live()
+    monitor.expect_figure("work", "error", 1)
+    # No time spent anywhere (nothing completed): the stage in error is flagged all the same.
+    expect(monitor.page.get_by_test_id("flagged")).to_have_text("Needs attention: Update nothing 1 in error · Work 1 in error")
+    expect(monitor.node("work").locator(".node--stage, .node").first).to_have_class(re.compile(r"heat--error"))
+    figures = monitor.page.get_by_test_id("figures-work")
+    expect(figures.locator("svg[data-icon=waiting]")).to_have_count(1)
+    assert not re.search("[\u23f8\u23f0]", figures.inner_text())
+    legend = monitor.page.get_by_role("list", name="Legend")
+    for words in ("Active now", "Waiting now", "In error now", "Overdue work items", "Runs in error here"):
+        expect(legend).to_contain_text(words)
+    check_accessibility(monitor.page, "monitor with a flagged stage and the legend")
+    monitor.page.screenshot(path="/tmp/monitor-flagged.png", full_page=True)

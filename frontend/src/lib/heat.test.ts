@@ -27,6 +27,18 @@ describe('heat grading', () => {
     expect(bottleneck).toEqual({ node: 'review', step: 'approve', seconds: 36000, share: 36000 / 42000 });
   });
 
+  it('counts runs in error as time spent, and flags error and stuck nodes without any time spent', () => {
+    expect(timeSpent({ ...node(1, 60), error: 2 })).toBe(180);
+    const { grades, flags } = gradeHeat({
+      broken: { ...EMPTY_NODE, error: 1 }, // no median yet: no heat, but flagged
+      late: { ...EMPTY_NODE, waiting: 1, overdue: 1 },
+      both: { ...node(1, 60), error: 1, overdue: 3 },
+      fine: node(3, 60),
+    });
+    expect(flags).toEqual({ broken: 'error', late: 'stuck', both: 'error' });
+    expect(grades.broken).toBe(0);
+  });
+
   it('has no bottleneck before any time is spent', () => {
     expect(gradeHeat({ review: node(0, null) }).bottleneck).toBeNull();
     expect(gradeHeat({}).grades).toEqual({});

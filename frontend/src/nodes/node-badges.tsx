@@ -1,7 +1,8 @@
 /** What a node shows besides its own content: its issues, (on the monitor) its live figures, (in the builder) its test coverage. */
 import { useNodeSeverity } from '../store/issues-store';
 import { formatSeconds } from '../lib/heat';
-import { useIsBottleneck, useNodeFigures, useNodeHeat } from '../store/overlay-store';
+import { useIsBottleneck, useNodeFigures, useNodeFlag, useNodeHeat } from '../store/overlay-store';
+import { FigureIcon } from './figure-icons';
 import { usePathNode } from '../store/run-path-store';
 import { coverageWords } from '../lib/coverage';
 import { useNodeCoverage } from '../store/coverage-store';
@@ -26,11 +27,11 @@ export function FiguresBadge({ nodeId }: { nodeId: string }) {
   return (
     <span className="figures" data-testid={`figures-${nodeId}`}>
       {bottleneck ? <strong className="figures__bottleneck">Bottleneck</strong> : null}
-      <span title="Active now" data-figure="active">▶ {active}</span>
-      <span title="Waiting now" data-figure="waiting">⏸ {waiting}</span>
-      <span title="Completed in the window" data-figure="completed">✓ {completed}</span>
-      {error > 0 ? <span className="figures__error" title="In error now" data-figure="error">✗ {error}</span> : null}
-      {overdue > 0 ? <span className="figures__overdue" title="Overdue work items" data-figure="overdue">⏰ {overdue}</span> : null}
+      <span title="Active now" data-figure="active"><FigureIcon kind="active" /> {active}</span>
+      <span title="Waiting now" data-figure="waiting"><FigureIcon kind="waiting" /> {waiting}</span>
+      <span title="Completed in the window" data-figure="completed"><FigureIcon kind="completed" /> {completed}</span>
+      {error > 0 ? <span className="figures__error" title="In error now" data-figure="error"><FigureIcon kind="error" /> {error}</span> : null}
+      {overdue > 0 ? <span className="figures__overdue" title="Overdue work items" data-figure="overdue"><FigureIcon kind="overdue" /> {overdue}</span> : null}
       {p50 !== null ? <span title="Time spent: median / 95th percentile">{formatSeconds(p50)} / {formatSeconds(p95)}</span> : null}
     </span>
   );
@@ -65,11 +66,13 @@ export function CoverageMark({ nodeId }: { nodeId: string }) {
 /** A node's classes for the overlays: heat grade on the monitor, path state on a run, test coverage in the builder. */
 export function useOverlayClass(nodeId: string): string {
   const heat = useNodeHeat(nodeId);
+  const flag = useNodeFlag(nodeId);
   const step = usePathNode(nodeId);
   const bottleneck = useIsBottleneck(nodeId);
   const coverage = useNodeCoverage(nodeId);
   let classes = heat !== undefined ? ` heat heat--${heat}` : '';
   if (bottleneck) classes += ' heat--bottleneck';
+  if (flag) classes += ` heat--${flag}`;
   if (step) classes += ` path path--${step.state}`;
   if (coverage) classes += ` coverage coverage--${coverage.state}`;
   return classes;

@@ -13,6 +13,7 @@ import { nodeLabels, stageLabels, useVersionFlow } from '../hooks/use-version-fl
 import { getOrchestration } from '../lib/api';
 import type { Orchestration } from '../lib/api-schemas';
 import { formatSeconds } from '../lib/heat';
+import { FIGURES, FigureIcon } from '../nodes/figure-icons';
 import { WINDOWS, type LiveWindow } from '../lib/live-figures';
 import { useOverlayStore } from '../store/overlay-store';
 import { useRunPathStore } from '../store/run-path-store';
@@ -29,6 +30,37 @@ function Bottleneck({ labels }: { labels: Record<string, string> }) {
       {bottleneck.step ? <> (mostly {labels[bottleneck.step] ?? bottleneck.step})</> : null}
       {' '}— {Math.round(bottleneck.share * 100)} % of the time spent in stages, about {formatSeconds(bottleneck.seconds)} in all.
     </p>
+  );
+}
+
+/** Nodes that need ops now, whatever their time spent: runs in error there, or overdue work. */
+function Flagged({ labels }: { labels: Record<string, string> }) {
+  const flags = useOverlayStore((s) => s.flags);
+  const figures = useOverlayStore((s) => s.figures);
+  const ids = Object.keys(flags).filter((id) => id in labels).sort((a, b) => (flags[a] === flags[b] ? a.localeCompare(b) : flags[a] === 'error' ? -1 : 1));
+  if (ids.length === 0) return null;
+  return (
+    <p className="flagged" data-testid="flagged">
+      Needs attention:{' '}
+      {ids.map((id, i) => (
+        <span key={id} className={`flagged__node flagged__node--${flags[id]}`}>
+          {i > 0 ? ' · ' : ''}<strong>{labels[id]}</strong>{' '}
+          {flags[id] === 'error' ? `${figures[id]?.error ?? 0} in error` : `${figures[id]?.overdue ?? 0} overdue`}
+        </span>
+      ))}
+    </p>
+  );
+}
+
+/** What the figures on the nodes and the overlay's colours mean. */
+function Legend() {
+  return (
+    <ul className="figures-legend" aria-label="Legend">
+      {FIGURES.map((f) => <li key={f.kind} className={`figures-legend__${f.kind}`}><FigureIcon kind={f.kind} /> {f.label}</li>)}
+      <li><span className="figures-legend__swatch figures-legend__swatch--heat" aria-hidden="true" /> Heat: time spent (darker: more)</li>
+      <li><span className="figures-legend__swatch figures-legend__swatch--error" aria-hidden="true" /> Runs in error here</li>
+      <li><span className="figures-legend__swatch figures-legend__swatch--stuck" aria-hidden="true" /> Stuck: overdue work</li>
+    </ul>
   );
 }
 
@@ -116,6 +148,8 @@ export function MonitorPage() {
         {startLink ? <Link to={startLink} className="button">Start run</Link> : null}
       </header>
       <Bottleneck labels={labels} />
+      <Flagged labels={labels} />
+      <Legend />
       <div className="monitor__canvas">
         {flowError ? <p role="alert">{flowError}</p> : null}
         {flow ? (

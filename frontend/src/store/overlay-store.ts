@@ -9,7 +9,7 @@
  */
 import { create } from 'zustand';
 
-import { gradeHeat, type Bottleneck } from '../lib/heat';
+import { gradeHeat, type Bottleneck, type NodeFlag } from '../lib/heat';
 import { applyLiveMessage, type EdgeFigures, type LiveMessage, type NodeFigures } from '../lib/live-figures';
 
 export type { NodeFigures } from '../lib/live-figures';
@@ -23,6 +23,8 @@ type OverlayState = {
   edges: Readonly<Record<string, EdgeFigures>>;
   heat: Readonly<Record<string, number>>;
   bottleneck: Bottleneck | null;
+  /** Nodes with runs in error or stuck (overdue) work, time spent or not. */
+  flags: Readonly<Record<string, NodeFlag>>;
   busiestEdge: number;
   structure: Structure;
   /** Which stages and steps the canvas shows (for the bottleneck); set when a version is loaded. */
@@ -39,21 +41,22 @@ export const useOverlayStore = create<OverlayState>()((set, get) => ({
   edges: {},
   heat: {},
   bottleneck: null,
+  flags: {},
   busiestEdge: 0,
   structure: NO_STRUCTURE,
   setStructure: (structure) => {
-    const { grades, bottleneck } = gradeHeat(get().figures, structure);
-    set({ structure, heat: grades, bottleneck });
+    const { grades, bottleneck, flags } = gradeHeat(get().figures, structure);
+    set({ structure, heat: grades, bottleneck, flags });
   },
   apply: (message) => {
     const s = get();
     const next = applyLiveMessage({ seq: s.sequence, nodes: s.figures, edges: s.edges }, message);
     if (next.seq === s.sequence && next.nodes === s.figures) return;
-    const { grades, bottleneck } = gradeHeat(next.nodes, s.structure);
+    const { grades, bottleneck, flags } = gradeHeat(next.nodes, s.structure);
     const busiestEdge = Math.max(0, ...Object.values(next.edges).map((e) => e.taken));
-    set({ sequence: next.seq, figures: next.nodes, edges: next.edges, heat: grades, bottleneck, busiestEdge });
+    set({ sequence: next.seq, figures: next.nodes, edges: next.edges, heat: grades, bottleneck, flags, busiestEdge });
   },
-  clear: () => set({ sequence: null, figures: {}, edges: {}, heat: {}, bottleneck: null, busiestEdge: 0 }),
+  clear: () => set({ sequence: null, figures: {}, edges: {}, heat: {}, bottleneck: null, flags: {}, busiestEdge: 0 }),
 }));
 
 /** One node's figures; the node re-renders only when they change. */
@@ -64,6 +67,11 @@ export function useNodeFigures(nodeId: string): NodeFigures | undefined {
 /** One node's heat grade (0–5), undefined when the overlay is off. */
 export function useNodeHeat(nodeId: string): number | undefined {
   return useOverlayStore((s) => s.heat[nodeId]);
+}
+
+/** Whether a node is flagged for ops (runs in error, or stuck with overdue work). */
+export function useNodeFlag(nodeId: string): NodeFlag | undefined {
+  return useOverlayStore((s) => s.flags[nodeId]);
 }
 
 export function useIsBottleneck(nodeId: string): boolean {
