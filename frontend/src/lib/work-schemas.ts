@@ -137,6 +137,9 @@ export const notificationSchema = z.looseObject({
   created_at: z.string(),
   /** The record the notification's run concerns (when the reader may see it). */
   record: z.object({ object: z.string(), id: z.string() }).nullable().optional(),
+  /** Named for people: "Refund for Rita Ruiz" (the orchestration's label and the record's name). */
+  title: z.string().optional(),
+  record_name: z.string().nullable().optional(),
 });
 
 /** A message of `/ws/inbox` (builder/LIVE.md). */
