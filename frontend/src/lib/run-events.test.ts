@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { addEvents, buildTimeline, runPath, type RunEvent } from './run-events';
+import { documentToFlow } from './document';
+import type { OrchestrationDocument } from './document-schema';
+import { addEvents, buildTimeline, outcomeLabels, runPath, type RunEvent } from './run-events';
 
 let seq = 0;
 function ev(type: string, node: string | null, fields: Partial<RunEvent> = {}): RunEvent {
@@ -89,5 +91,21 @@ describe('the timeline', () => {
     const again = addEvents(held, events.slice(3, 8));
     expect(again.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(addEvents(again, events.slice(0, 2))).toBe(again);
+  });
+});
+
+describe('outcome labels for the timeline', () => {
+  it('names each step\'s outcomes as its form does, from the version\'s document', () => {
+    const { nodes } = documentToFlow({
+      format: 1, key: 'refund', label: 'Refund', nodes: [
+        { id: 'start', type: 'start' },
+        { id: 'verify', type: 'stage', label: 'Verify' },
+        { id: 'check', type: 'interactive', stage: 'verify', label: 'Check the claim', assignee: { type: 'group', value: 'support' },
+          form: { fields: [], outcomes: [{ value: 'approve', label: 'Refund it' }, { value: 'reject', label: 'Turn it down' }] } },
+        { id: 'done', type: 'end' },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'verify' }, { id: 'e2', source: 'verify', target: 'done' }],
+    } as OrchestrationDocument);
+    expect(outcomeLabels(nodes)).toEqual({ check: { approve: 'Refund it', reject: 'Turn it down' } });
   });
 });
