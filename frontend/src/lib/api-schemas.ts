@@ -334,6 +334,9 @@ export const generatedPathSchema = z.looseObject({
   stages: z.array(z.string()),
   decisions: z.array(pathDecisionSchema),
   unsolved: z.array(unsolvedSchema),
+  /** `stages` and `decisions` by their labels ("Legal approved? → Sent back"). */
+  stage_labels: z.array(z.string()).optional(),
+  path: z.array(z.string()).optional(),
 });
 
 export const generatedListSchema = z.looseObject({ items: z.array(generatedPathSchema) });
