@@ -17,14 +17,14 @@ from sqlalchemy import select
 
 from builder.api.common import NoBody, StrictSchema, body, limit_arg, paginate, uses
 from builder.api.params import MAX_INT32, MAX_INT64, CommaSeparated, caller, newest_first, optional_body, query
-from builder.api.work_items import display_names, named_items
+from builder.api.work_items import display_names, named_items, orchestration_labels
 from builder.auth import roles, tokens_allowed
 from builder.extensions import engine, state
 from builder.mail import record_name
 from builder.queries import may_see_record, may_see_run, reading, run_keys
 from runtime.errors import NotFound
 from runtime.model import WorkItem
-from runtime.store.tables import OrchestrationRow, RecordRow
+from runtime.store.tables import RecordRow
 from runtime.testing.replay import scenario_from_run
 
 bp = Blueprint("runs", __name__, url_prefix="/api/runs")
@@ -133,10 +133,8 @@ def named_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ``label`` (the orchestration's), ``current_node_label``, ``record_name``, ``started_by_name``
     and, on each ball entry, ``name`` and ``claimed_by_name``. One query per kind for the page."""
     records = {(r["record"]["object"], r["record"]["id"]) for r in runs if r["record"]}
+    labels = orchestration_labels({r["orchestration"] for r in runs})
     with reading() as s:
-        orchestrations = {r["orchestration"] for r in runs}
-        labels = dict(s.execute(select(OrchestrationRow.id, OrchestrationRow.label).where(OrchestrationRow.id.in_(orchestrations))).all()) \
-            if orchestrations else {}
         fields_of = {(o, i): f for o, i, f in s.execute(
             select(RecordRow.object, RecordRow.id, RecordRow.fields).where(RecordRow.id.in_({i for _o, i in records}))
         )} if records else {}

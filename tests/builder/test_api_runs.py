@@ -335,6 +335,8 @@ def test_the_runs_list_names_what_people_read(ada, login):
     assert (expense["label"], expense["current_node_label"], expense["record_name"]) == ("Expense approval", "Finance review", None)
     assert expense["started_by_name"] == "Sam Sales"
     assert [(b["value"], b["name"]) for b in expense["ball"]] == [("finance", "Finance")]
+    # My work names the orchestration too.
+    assert {i["orchestration_label"] for i in my_items(login("fiona"))} == {"Expense approval"}
     contract_run = listed[on_record]
     assert (contract_run["label"], contract_run["record_name"]) == ("Contract approval", "Acme MSA")
     assert contract_run["current_node_label"] == "Legal review" and contract_run["current_node"] == "legal"

@@ -59,8 +59,9 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
   const [options, setOptions] = useState<RunFilterOptions | null>(null);
 
   useEffect(() => {
+    // Once per page: the monitor's live `refresh` would read them again at every figure.
     getRunFilters().then(setOptions, () => setOptions({ orchestrations: [], assignees: [] }));
-  }, [refresh]);
+  }, []);
 
   useEffect(() => {
     let cancelled = false;

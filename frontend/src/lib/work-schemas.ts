@@ -7,6 +7,8 @@ export const workItemSchema = z.looseObject({
   id: z.string(),
   run_id: z.string(),
   orchestration: z.string(),
+  /** The orchestration's label (the API names it; pages show it, not the key). */
+  orchestration_label: z.string().optional(),
   step_id: z.string(),
   stage_id: z.string(),
   label: z.string(),
