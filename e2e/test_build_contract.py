@@ -72,6 +72,7 @@ def test_admin_builds_contract_approval_from_a_blank_canvas_and_a_run_follows_it
     rejected = builder.set_label("Rejected")
     # Readable ids, made from the labels as they were typed.
     assert (legal, legal_step, decision, approved) == ("legal_review", "review_contract_terms", "finance_approved", "approved")
+    page.screenshot(path="/tmp/names-inspector.png")
     for node_id, text in [(legal, "Legal review"), (finance, "Finance review"), (legal_step, "Review contract terms"),
                           (finance_step, "Check pricing and terms"), (decision, "Finance approved?"), (rejected, "Rejected")]:
         expect(builder.node(node_id)).to_contain_text(text)
