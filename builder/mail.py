@@ -489,7 +489,7 @@ def _items(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     for row in conn.execute(statement):
         record = None
         if row.record_id:
-            record = f"{row.record_type or row.record_object}: {_record_name(row.record_object, row.record_id, row.fields)}"
+            record = f"{row.record_type or row.record_object}: {record_name(row.record_object, row.record_id, row.fields)}"
         found[row.id] = {
             "id": row.id, "step": row.label, "orchestration": row.orchestration or "", "record": record, "due_at": row.due_at,
             "for": (row.for_name or row.on_behalf_of) if row.on_behalf_of else None,
@@ -497,7 +497,7 @@ def _items(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _record_name(object: str, record_id: str, fields: dict[str, Any] | None) -> str:
+def record_name(object: str, record_id: str, fields: dict[str, Any] | None) -> str:
     """As the web app names a record: its title, name, customer or subject, else type and short id."""
     for key in ("title", "name", "customer", "subject"):
         value = (fields or {}).get(key)

@@ -310,6 +310,8 @@ def generate(document: dict[str, Any], *, max_visits: int) -> list[dict[str, Any
         "source": path.to_yaml(),
         "stages": list(path.stages),
         "decisions": [list(decision) for decision in path.decisions],
+        "stage_labels": list(path.stage_labels),
+        "path": list(path.path),
         "unsolved": list(path.unsolved),
     } for number, path in numbered(paths_of(document, max_visits=max_visits))]
 

@@ -46,30 +46,33 @@ def test_admin_builds_contract_approval_from_a_blank_canvas_and_a_run_follows_it
     zoom = builder.viewport()[2]
     builder.move_node(approved, (APPROVED_AT[0] - here.x) * zoom, (APPROVED_AT[1] - here.y) * zoom)
     builder.inspect(approved)
-    builder.set_label("Approved")
+    approved = builder.set_label("Approved")
     expect(builder.node(approved)).to_contain_text("Approved")
 
     # ---------------------------------------------------------------- drag: stages, steps, decision, end
     legal = builder.drag_from_palette("Stage", builder.flow_point(*LEGAL_AT))
     builder.inspect(legal)
-    builder.set_label("Legal review")
+    legal = builder.set_label("Legal review")
     finance = builder.drag_from_palette("Stage", builder.flow_point(*FINANCE_AT))
     builder.inspect(finance)
-    builder.set_label("Finance review")
+    finance = builder.set_label("Finance review")
 
     legal_step = builder.drop_step_in_stage("Interactive step", legal)
     builder.inspect(legal_step)
-    builder.set_label("Review contract terms")
+    legal_step = builder.set_label("Review contract terms")
     finance_step = builder.drop_step_in_stage("Interactive step", finance)
     builder.inspect(finance_step)
-    builder.set_label("Check pricing and terms")
+    finance_step = builder.set_label("Check pricing and terms")
 
     decision = builder.drag_from_palette("Decision", builder.flow_point(*DECISION_AT))
     builder.inspect(decision)
-    builder.set_label("Finance approved?")
+    decision = builder.set_label("Finance approved?")
     rejected = builder.drag_from_palette("End", builder.flow_point(*REJECTED_AT))
     builder.inspect(rejected)
-    builder.set_label("Rejected")
+    rejected = builder.set_label("Rejected")
+    # Readable ids, made from the labels as they were typed.
+    assert (legal, legal_step, decision, approved) == ("legal_review", "review_contract_terms", "finance_approved", "approved")
+    page.screenshot(path="/tmp/names-inspector.png")
     for node_id, text in [(legal, "Legal review"), (finance, "Finance review"), (legal_step, "Review contract terms"),
                           (finance_step, "Check pricing and terms"), (decision, "Finance approved?"), (rejected, "Rejected")]:
         expect(builder.node(node_id)).to_contain_text(text)

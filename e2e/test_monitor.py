@@ -59,7 +59,7 @@ def test_ops_suspend_and_resume_runs_in_bulk_after_confirming(login_as, api):
     monitor = MonitorPage(login_as("ops").new_page()).open("contract_approval")
     for run_id in runs:
         expect(monitor.run_row(run_id)).to_contain_text("Legal review")
-        expect(monitor.run_row(run_id)).to_contain_text("legal")  # the ball is with the legal group
+        expect(monitor.run_row(run_id)).to_contain_text("group Legal")  # the ball is with the legal group, by its name
         monitor.select_run(run_id)
     monitor.bulk("Suspend")
     for run_id in runs:

@@ -134,7 +134,7 @@ def test_admin_generates_path_tests_and_saves_one(login_as, api):
     expect(proposed).to_contain_text(re.compile(r"\d+ path tests proposed"))
     items = proposed.locator("li.generated__item")
     first = items.first
-    expect(first).to_contain_text("Stages: legal → finance → executive")
+    expect(first).to_contain_text("Stages: Legal review → Finance review → Executive signature")
     name = first.get_by_role("checkbox").evaluate("box => box.parentElement.textContent.trim()")
     boxes = proposed.get_by_role("checkbox")
     for index in range(1, boxes.count()):

@@ -1,5 +1,7 @@
 """The caller's notifications (assignments, escalations, reassignments), newest first,
-each with the record its run concerns (the bell links to the record page)."""
+each with the record its run concerns (the bell links to the record page) and named for
+people: ``title`` is the orchestration's label and the record's name ("Refund for Rita Ruiz"),
+``orchestration_label`` and ``record_name`` its parts (docs/ARCHITECTURE.md, "Names, not ids")."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from flask import Blueprint, jsonify
 
 from builder.api.common import paginate, uses
 from builder.api.params import caller, newest_first
+from builder.api.runs import named_runs
 from builder.auth import roles
 from builder.extensions import engine
 from builder.queries import may_see_record
@@ -27,18 +30,22 @@ def list_notifications() -> Any:
 
 
 def _add_records(notes: list[dict[str, Any]]) -> None:
-    """Sets each notification's ``record`` to its run's (``{"object", "id"}``), or None.
+    """Sets each notification's ``record`` to its run's (``{"object", "id"}``), or None, and its names.
 
-    None too when the caller may not see that record.
+    None too, and no record name, when the caller may not see that record.
     """
     run_ids = tuple({n["run_id"] for n in notes if n["run_id"]})
-    of_run = {r["id"]: r["record"] for r in engine().runs(id=run_ids)} if run_ids else {}
+    of_run = {r["id"]: r for r in named_runs(engine().runs(id=run_ids))} if run_ids else {}
     visible: dict[tuple[str, str], bool] = {}
     for note in notes:
-        record = of_run.get(note["run_id"])
+        run = of_run.get(note["run_id"])
+        record = run["record"] if run else None
         if record is not None:
             key = (record["object"], record["id"])
             if key not in visible:
                 visible[key] = may_see_record(caller(), *key)
             record = record if visible[key] else None
         note["record"] = record
+        note["orchestration_label"] = run["label"] if run else None
+        note["record_name"] = run["record_name"] if record else None
+        note["title"] = (f"{run['label']} for {note['record_name']}" if record else run["label"]) if run else note["subject"]

@@ -8,8 +8,8 @@ Every action on an item a member may not see answers 404 too, as GET does, so a
 claim or complete cannot tell whether an id exists.
 
 Items carry the display names of the people and groups they mention
-(``assignee_name``, ``claimed_by_name``, ``completed_by_name``, ``on_behalf_of_name``), so pages show names,
-not user ids; ``record=<id>`` lists the items of the runs on one record.
+(``assignee_name``, ``claimed_by_name``, ``completed_by_name``, ``on_behalf_of_name``) and their
+orchestration's label (``orchestration_label``), so pages show names, not ids; ``record=<id>`` lists the items of the runs on one record.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from builder.errors import ApiError
 from builder.extensions import engine
 from builder.queries import may_see_item, reading, sees_everything
 from runtime.errors import NotFound
-from runtime.store.tables import GroupRow, UserRow
+from runtime.store.tables import GroupRow, OrchestrationRow, UserRow
 
 bp = Blueprint("work_items", __name__, url_prefix="/api/work-items")
 
@@ -86,9 +86,11 @@ def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     users |= {i["assignee"]["value"] for i in items if i["assignee"]["type"] == "user"}
     groups = {i["assignee"]["value"] for i in items if i["assignee"]["type"] != "user"}
     people, teams = display_names(users, groups)
+    labels = orchestration_labels({i["orchestration"] for i in items})
     return [
         {
             **i,
+            "orchestration_label": labels.get(i["orchestration"], i["orchestration"]),
             "assignee_name": (people if i["assignee"]["type"] == "user" else teams).get(i["assignee"]["value"], i["assignee"]["value"]),
             "claimed_by_name": people.get(i["claimed_by"], i["claimed_by"]) if i["claimed_by"] else None,
             "completed_by_name": people.get(i["completed_by"], i["completed_by"]) if i["completed_by"] else None,
@@ -96,6 +98,14 @@ def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for i in items
     ]
+
+
+def orchestration_labels(keys: set[str]) -> dict[str, str]:
+    """Orchestration key -> label (one query; unknown keys are left out)."""
+    if not keys:
+        return {}
+    with reading() as s:
+        return dict(s.execute(select(OrchestrationRow.id, OrchestrationRow.label).where(OrchestrationRow.id.in_(keys))).all())
 
 
 def display_names(users: set[str], groups: set[str]) -> tuple[dict[str, str], dict[str, str]]:

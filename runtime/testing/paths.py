@@ -62,6 +62,8 @@ class GeneratedPath:
         reason: Why the path is not feasible.
         unsolved: Conditions beyond the solver; the scenario carries ``TODO`` for their values.
         data: The scenario as the data of its file (None when not feasible).
+        stage_labels: ``stages`` as people read them: the stages' labels.
+        path: ``decisions`` as people read them: "Legal approved? → Sent back", "Deal size → otherwise".
     """
 
     name: str
@@ -74,6 +76,8 @@ class GeneratedPath:
     reason: str | None = None
     unsolved: list[str] = field(default_factory=list)
     data: dict[str, Any] | None = None
+    stage_labels: list[str] = field(default_factory=list)
+    path: list[str] = field(default_factory=list)
 
     @property
     def scenario(self) -> Any:
@@ -423,7 +427,12 @@ class _Walker:
             return
         name = _name(state.segments, "impossible")
         self.infeasible.append(GeneratedPath(name, _slug(name), list(state.stages_visited), list(state.decisions),
-                                             feasible=False, reason=reason, status="infeasible"))
+                                             feasible=False, reason=reason, status="infeasible", **self._labels(state)))
+
+    def _labels(self, state: _State) -> dict[str, list[str]]:
+        """A path's stages and decisions by their labels (``GeneratedPath.stage_labels`` and ``path``)."""
+        return {"stage_labels": [self.spec.node_label(s) for s in state.stages_visited],
+                "path": path_labels(self.spec, state.decisions)}
 
     # -- people
     def _persona(self, state: _State, name: str, *, user: str, group: str | None = None, queue: str | None = None) -> str:
@@ -473,7 +482,7 @@ class _Walker:
         data = _Render(self, state, found.values, unsolved).scenario(name, end, failed)
         self.feasible.append(GeneratedPath(
             name=name, slug=_slug(name), stages=list(state.stages_visited), decisions=list(state.decisions), end=end,
-            status="completed" if end else "error", unsolved=unsolved, data=data,
+            status="completed" if end else "error", unsolved=unsolved, data=data, **self._labels(state),
         ))
         yield None
 
@@ -883,8 +892,8 @@ class _Render:
         if variables:
             final["vars"] = variables
         steps.append({"expect": final})
-        described = [f"Generated path test of {spec.key}: {name}."]
-        decisions = ", ".join(f"{d} → {o}" for d, o in state.decisions)
+        described = [f"Generated path test of {spec.label}: {name}."]
+        decisions = ", ".join(path_labels(spec, state.decisions))
         if decisions:
             described.append(f"Path: {decisions}.")
         if self.unsolved:
@@ -980,6 +989,21 @@ def _sample(name: str, kind: str) -> Any:
         "number": 1000, "integer": 1, "boolean": True, "date": _START_DATE, "datetime": _START_DATETIME,
         "list": [], "map": {}, "email": f"{_ident(name)}@example.com",
     }.get(kind, f"Sample {words}")
+
+
+def path_labels(spec: OrchestrationSpec, decisions: list[tuple[str, str]]) -> list[str]:
+    """``(decision, outcome)`` pairs by their labels: "Legal approved? → Sent back", "Deal size → otherwise",
+    and a stage's fault path: "Work → fault path" (docs/ARCHITECTURE.md, "Names, not ids")."""
+    described = []
+    for node, outcome in decisions:
+        decision = spec.decisions.get(node)
+        if decision is None:
+            described.append(f"{spec.node_label(node)} → {'fault path' if outcome == 'fault' else outcome}")
+        elif outcome == decision.default.id:
+            described.append(f"{decision.label} → otherwise")
+        else:
+            described.append(f"{decision.label} → {next((o.label for o in decision.outcomes if o.id == outcome), outcome)}")
+    return described
 
 
 def _segment(label: str, outcome_label: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -361,3 +362,70 @@ def test_ops_skip_a_failed_step_and_variables_are_checked(ada, login):
     assert next(s for s in skipped["steps"] if s["id"] == "update")["outcome"] == "done_by_hand"
     types = {e["type"]: e["by"] for e in otto.get(f"{url}/events").get_json()["items"]}
     assert types["variables.edited"] == "otto" and types["step.skipped"] == "otto"
+
+
+def test_the_runs_list_names_what_people_read(ada, login):
+    """Orchestration label, current stage label, record name and people's names: no ids to decode."""
+    from tests.builder.api_support import setup_contracts
+
+    assert ada.patch("/api/users/sam", json={"display_name": "Sam Sales"}).status_code == 200
+    setup_contracts(ada)
+    sam, otto = login("sam"), login("otto")
+    run = start(sam)
+    contract = sam.post("/api/records/contract", json={"fields": {"title": "Acme MSA", "customer": "Acme", "amount": 20000,
+                                                                   "status": "submitted"}}).get_json()
+    (on_record,) = contract["started_runs"]
+    listed = {r["id"]: r for r in otto.get("/api/runs").get_json()["items"]}
+    expense = listed[run["id"]]
+    assert (expense["label"], expense["current_node_label"], expense["record_name"]) == ("Expense approval", "Finance review", None)
+    assert expense["started_by_name"] == "Sam Sales"
+    assert [(b["value"], b["name"]) for b in expense["ball"]] == [("finance", "Finance")]
+    # My work names the orchestration too.
+    assert {i["orchestration_label"] for i in my_items(login("fiona"))} == {"Expense approval"}
+    contract_run = listed[on_record]
+    assert (contract_run["label"], contract_run["record_name"]) == ("Contract approval", "Acme MSA")
+    assert contract_run["current_node_label"] == "Legal review" and contract_run["current_node"] == "legal"
+    # A member's list carries the same names for the runs they may see.
+    assert {r["record_name"] for r in sam.get("/api/runs").get_json()["items"]} == {None, "Acme MSA"}
+    # A run that ended is at an end node: named by its label too.
+    labelled = copy.deepcopy(EXPENSE)
+    labelled["nodes"][-1]["label"] = "Filed away"
+    deploy(ada, labelled)
+    ended = start(sam)
+    for person, outcome in (("fiona", "approve"), ("alice", "filed")):
+        (item,) = my_items(login(person), run=ended["id"])
+        assert login(person).post(f"/api/work-items/{item['id']}/complete", json={"outcome": outcome}).status_code == 200
+    (listed,) = [r for r in otto.get("/api/runs").get_json()["items"] if r["id"] == ended["id"]]
+    assert (listed["status"], listed["current_node"], listed["current_node_label"]) == ("completed", "done", "Filed away")
+
+
+def test_the_runs_filters_offer_names_to_pick_from(ada, login):
+    sam, fiona, otto, mallory = login("sam"), login("fiona"), login("otto"), login("mallory")
+    start(sam)
+    options = otto.get("/api/runs/filters").get_json()
+    assert options["orchestrations"] == [{"key": "expense", "label": "Expense approval",
+                                          "stages": [{"id": "review", "label": "Finance review"},
+                                                     {"id": "filing", "label": "Filing"}]}]
+    assert {(a["type"], a["value"], a["name"]) for a in options["assignees"]} == {("group", "finance", "Finance"), ("user", "otto", "otto")}
+    # Every assignee offered finds runs: picking one filters the list to them.
+    assert len(otto.get("/api/runs?assignee=finance").get_json()["items"]) == 1
+    (item,) = my_items(fiona)
+    assert fiona.post(f"/api/work-items/{item['id']}/claim").status_code == 200
+    assert ("user", "fiona") in {(a["type"], a["value"]) for a in otto.get("/api/runs/filters").get_json()["assignees"]}
+    # A member is offered only who holds work on the runs they see (and themselves).
+    assert [(a["type"], a["value"]) for a in mallory.get("/api/runs/filters").get_json()["assignees"]] == [("user", "mallory")]
+    assert login(None).get("/api/runs/filters").status_code == 401
+
+
+def test_notifications_name_the_orchestration_and_the_record(ada, login):
+    from tests.builder.api_support import setup_contracts
+
+    setup_contracts(ada)
+    sam, alice, fiona = login("sam"), login("alice"), login("fiona")
+    sam.post("/api/records/contract", json={"fields": {"title": "Acme MSA", "customer": "Acme", "amount": 20000, "status": "submitted"}})
+    (note,) = alice.get("/api/notifications").get_json()["items"]
+    assert note["title"] == "Contract approval for Acme MSA"
+    assert (note["orchestration_label"], note["record_name"]) == ("Contract approval", "Acme MSA")
+    start(sam)  # no record: the orchestration's label alone
+    (note,) = fiona.get("/api/notifications").get_json()["items"]
+    assert (note["title"], note["record_name"]) == ("Expense approval", None)

@@ -97,6 +97,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("GET", "/api/templates/<name>"): May(frozenset({A})),
     ("POST", "/api/runs"): May(PEOPLE | {T}),
     ("GET", "/api/runs"): May(PEOPLE),  # a stranger gets an empty list
+    ("GET", "/api/runs/filters"): May(PEOPLE),  # a stranger is offered only themselves
     ("GET", "/api/runs/<run_id>"): May(frozenset({A, O, M}), hidden=True),
     ("GET", "/api/runs/<run_id>/events"): May(frozenset({A, O, M}), hidden=True),
     ("POST", "/api/runs/<run_id>/cancel"): May(STAFF),

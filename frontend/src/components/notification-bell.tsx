@@ -48,8 +48,8 @@ export function NotificationBell({ user }: { user: string }) {
               const link = notificationLink(n);
               return (
                 <li key={n.id} className={lastSeen === null || Date.parse(n.created_at) > Date.parse(lastSeen) ? 'bell__new' : undefined}>
-                  <strong>{n.subject}</strong>
-                  <span className="muted"> · {n.body} · {new Date(n.created_at).toLocaleString()}</span>
+                  <strong>{n.title ?? n.subject}</strong>
+                  <span className="muted"> · {n.title ? n.subject : n.body} · {new Date(n.created_at).toLocaleString()}</span>
                   {link ? <> · <Link to={link.to} onClick={toggle}>{link.label}</Link></> : null}
                 </li>
               );

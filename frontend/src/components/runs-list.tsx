@@ -6,10 +6,11 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
-import { ApiError, controlRun, listRuns, type RunControl } from '../lib/api';
-import { RUN_STATUSES, type RunSummary } from '../lib/api-schemas';
+import { ApiError, controlRun, getRunFilters, listRuns, type RunControl } from '../lib/api';
+import { RUN_STATUSES, type RunFilterOptions, type RunSummary } from '../lib/api-schemas';
+import { recordPath } from '../lib/notification-link';
 import { may } from '../lib/permissions';
-import { filtersFromParams, withFilter } from '../lib/run-filters';
+import { assigneeChoices, filtersFromParams, stageChoices, withFilter } from '../lib/run-filters';
 import { useSessionStore } from '../store/session-store';
 import { ConfirmDialog } from './confirm-dialog';
 
@@ -23,27 +24,27 @@ const BULK: { control: RunControl; label: string; allowed: readonly string[] }[]
   { control: 'cancel', label: 'Cancel', allowed: ['in_progress', 'suspended', 'error'] },
 ];
 
+/** Who holds the ball, by name (the API names people and groups; ids only if it did not). */
 export function ballText(run: RunSummary): string {
   const ball = run.ball ?? [];
   if (ball.length === 0) return run.status === 'in_progress' ? 'the system' : '—';
-  return ball.map((b) => (b.claimed_by ? `${b.claimed_by} (claimed)` : `${b.type === 'user' ? '' : `${b.type} `}${b.value}`)).join(', ');
+  return ball.map((b) => (b.claimed_by ? `${b.claimed_by_name ?? b.claimed_by} (claimed)` : `${b.type === 'user' ? '' : `${b.type} `}${b.name ?? b.value}`)).join(', ');
 }
 
 type Props = {
   /** The monitor's orchestration: its filter is fixed. */
   orchestration?: string;
-  /** Stage id -> label, for the stage filter. */
+  /** Stage id -> label, for the stage filter (else the stages the API offers). */
   stageLabels?: Record<string, string>;
-  /** Node id -> label, for the current stage column (a run that ended is at an end). */
+  /** Node id -> label, for the current stage column (else the API's `current_node_label`). */
   nodeLabels?: Record<string, string>;
-  orchestrations?: { key: string; label: string }[];
   /** Changes when the runs should be read again (the monitor's live figures moved). */
   refresh?: number;
   /** Its own "Runs" heading (false where the page's heading says it already). */
   titled?: boolean;
 };
 
-export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLabels, orchestrations, refresh = 0, titled = true }: Props) {
+export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLabels, refresh = 0, titled = true }: Props) {
   const mayControl = may(useSessionStore((s) => s.user?.role), 'controlRuns');
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFromParams(params, orchestration), [params, orchestration]);
@@ -55,6 +56,12 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
   const [asking, setAsking] = useState<(typeof BULK)[number] | null>(null);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0);
+  const [options, setOptions] = useState<RunFilterOptions | null>(null);
+
+  useEffect(() => {
+    // Once per page: the monitor's live `refresh` would read them again at every figure.
+    getRunFilters().then(setOptions, () => setOptions({ orchestrations: [], assignees: [] }));
+  }, []);
 
   useEffect(() => {
     let cancelled = false;
@@ -115,15 +122,17 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
     <section className="runs" aria-labelledby={titled ? 'runs-title' : undefined} aria-label={titled ? undefined : 'Runs'}>
       {titled ? <h2 id="runs-title">Runs</h2> : null}
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter runs">
-        {orchestrations ? (
+        {orchestration ? null : (
           <label>
             Orchestration
             <select value={filters.orchestration ?? ''} onChange={(e) => setFilter('orchestration', e.target.value)}>
               <option value="">All</option>
-              {orchestrations.map((o) => <option key={o.key} value={o.key}>{o.label}</option>)}
+              {(options?.orchestrations ?? []).map((o) => <option key={o.key} value={o.key}>{o.label}</option>)}
+              {filters.orchestration && options && !options.orchestrations.some((o) => o.key === filters.orchestration)
+                ? <option value={filters.orchestration}>{filters.orchestration}</option> : null}
             </select>
           </label>
-        ) : null}
+        )}
         {orchestration ? null : (
           <label>
             Version
@@ -140,18 +149,20 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
         </fieldset>
         <label>
           Current stage
-          {Object.keys(stageLabels).length ? (
-            <select value={filters.stage ?? ''} onChange={(e) => setFilter('stage', e.target.value)}>
-              <option value="">Any</option>
-              {Object.entries(stageLabels).map(([id, label]) => <option key={id} value={id}>{label}</option>)}
-            </select>
-          ) : (
-            <input value={params.get('stage') ?? ''} onChange={(e) => setFilter('stage', e.target.value)} placeholder="stage id" />
-          )}
+          <select value={filters.stage ?? ''} onChange={(e) => setFilter('stage', e.target.value)}>
+            <option value="">Any</option>
+            {(Object.keys(stageLabels).length
+              ? Object.entries(stageLabels).map(([value, label]) => ({ value, label }))
+              : stageChoices(options, filters.orchestration, filters.stage)
+            ).map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+          </select>
         </label>
         <label>
           Assignee
-          <input value={params.get('assignee') ?? ''} onChange={(e) => setFilter('assignee', e.target.value)} placeholder="user name" />
+          <select value={filters.assignee ?? ''} onChange={(e) => setFilter('assignee', e.target.value)}>
+            <option value="">Anyone</option>
+            {assigneeChoices(options, filters.assignee).map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+          </select>
         </label>
         <label>
           Started from
@@ -184,6 +195,7 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
               {mayControl ? <th scope="col"><span className="visually-hidden">Select</span></th> : null}
               <th scope="col">Run</th>
               {orchestration ? null : <th scope="col">Orchestration</th>}
+              <th scope="col">Record</th>
               <th scope="col">Version</th>
               <th scope="col">Status</th>
               <th scope="col">Current stage</th>
@@ -200,12 +212,13 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
                   </td>
                 ) : null}
                 <td><Link to={`/runs/${run.id}`}>{run.id.slice(0, 8)}</Link></td>
-                {orchestration ? null : <td>{orchestrations?.find((o) => o.key === run.orchestration)?.label ?? run.orchestration}</td>}
+                {orchestration ? null : <td>{run.label ?? run.orchestration}</td>}
+                <td>{run.record ? <Link to={recordPath(run.record.object, run.record.id)}>{run.record_name ?? run.record.id.slice(0, 8)}</Link> : '—'}</td>
                 <td>{run.version}</td>
                 <td><span className={`status status--${run.status}`}>{STATUS_LABELS[run.status]}</span></td>
-                <td>{run.current_node ? nodeLabels[run.current_node] ?? run.current_node : '—'}</td>
+                <td>{run.current_node ? nodeLabels[run.current_node] ?? run.current_node_label ?? run.current_node : '—'}</td>
                 <td>{ballText(run)}</td>
-                <td>{new Date(run.started_at).toLocaleString()}{run.started_by ? ` · ${run.started_by}` : ''}</td>
+                <td>{new Date(run.started_at).toLocaleString()}{run.started_by ? ` · ${run.started_by_name ?? run.started_by}` : ''}</td>
               </tr>
             ))}
           </tbody>

@@ -64,10 +64,10 @@ export function GeneratedPaths({ paths, existing, onSave, onClose }: Props) {
               {' '}{path.name}
             </label>
             {taken.has(path.name) ? <p className="field__hint">A scenario with this name exists: saving replaces it.</p> : null}
-            <p className="generated__detail"><span className="muted">Stages:</span> {path.stages.join(' → ') || 'none'}</p>
+            <p className="generated__detail"><span className="muted">Stages:</span> {(path.stage_labels ?? path.stages).join(' → ') || 'none'}</p>
             {path.decisions.length > 0 ? (
               <p className="generated__detail">
-                <span className="muted">Decisions:</span> {path.decisions.map((d) => `${d.decision} → ${d.outcome}`).join(', ')}
+                <span className="muted">Decisions:</span> {(path.path ?? path.decisions.map((d) => `${d.decision} → ${d.outcome}`)).join(', ')}
               </p>
             ) : null}
             {path.unsolved.length > 0 ? (

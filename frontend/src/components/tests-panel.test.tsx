@@ -221,7 +221,8 @@ describe('TestsPanel', () => {
   it('proposes path tests with their stages, decisions and unsolved conditions, and saves those chosen', async () => {
     const calls = server((call) => call.url === `${BASE}/scenarios/generate` ? Response.json({ items: [
       { name: 'contract_approval--1-small', source: 'scenario: 1\nname: contract_approval--1-small\n', stages: ['legal', 'finance', 'executive'], decisions: [['deal_size', 'default']], unsolved: [] },
-      { name: 'contract_approval--2-big', source: 'scenario: 1\nname: contract_approval--2-big\n', stages: ['legal', 'finance', 'vp', 'executive'], decisions: [{ decision: 'deal_size', outcome: 'big' }], unsolved: [{ decision: 'vp_ok', condition: 'record.region in vars.regions' }] },
+      { name: 'contract_approval--2-big', source: 'scenario: 1\nname: contract_approval--2-big\n', stages: ['legal', 'finance', 'vp', 'executive'], decisions: [{ decision: 'deal_size', outcome: 'big' }],
+        stage_labels: ['Legal review', 'Finance review', 'VP approval', 'Executive signature'], path: ['Deal size → $50k or more'], unsolved: [{ decision: 'vp_ok', condition: 'record.region in vars.regions' }] },
     ] }) : undefined);
     render(<Harness />);
     await screen.findByRole('list', { name: 'Scenarios' });
@@ -229,8 +230,10 @@ describe('TestsPanel', () => {
     const proposed = await screen.findByRole('region', { name: 'Generated path tests' });
     expect(calls.find((c) => c.url.endsWith('/generate'))?.body).toEqual({ target: 'draft', max_visits: 2, save: false });
     const big = within(proposed).getByTestId('generated-contract_approval--2-big');
-    expect(big.textContent).toContain('legal → finance → vp → executive');
-    expect(big.textContent).toContain('deal_size → big');
+    // Named for people: stages and decisions by their labels (ids only from a server that sends no labels).
+    expect(big.textContent).toContain('Legal review → Finance review → VP approval → Executive signature');
+    expect(big.textContent).toContain('Deal size → $50k or more');
+    expect(within(proposed).getByTestId('generated-contract_approval--1-small').textContent).toContain('legal → finance → executive');
     expect(big.textContent).toContain('vp_ok: record.region in vars.regions');
     fireEvent.click(within(proposed).getByRole('checkbox', { name: 'contract_approval--1-small' }));
     fireEvent.click(within(proposed).getByRole('button', { name: 'Save 1 selected' }));

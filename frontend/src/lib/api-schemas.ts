@@ -136,6 +136,9 @@ export const ballSchema = z.looseObject({
   step: z.string().optional(),
   work_item: z.string().optional(),
   claimed_by: z.string().nullable().optional(),
+  /** Display names (the runs list names people and groups, not their ids). */
+  name: z.string().optional(),
+  claimed_by_name: z.string().nullable().optional(),
 });
 
 export const runErrorSchema = z.looseObject({
@@ -157,6 +160,19 @@ export const runSummarySchema = z.looseObject({
   record: z.looseObject({ object: z.string(), id: z.string() }).nullable(),
   error: runErrorSchema.nullable(),
   ball: z.array(ballSchema).optional(),
+  /** Names for people, on the runs list: the orchestration's label, the node's, the record's, the starter's. */
+  label: z.string().optional(),
+  current_node_label: z.string().nullable().optional(),
+  record_name: z.string().nullable().optional(),
+  started_by_name: z.string().nullable().optional(),
+});
+
+/** GET /api/runs/filters: what the runs list's pick lists offer. */
+export const runFilterOptionsSchema = z.looseObject({
+  orchestrations: z.array(z.looseObject({
+    key: z.string(), label: z.string(), stages: z.array(z.looseObject({ id: z.string(), label: z.string() })),
+  })),
+  assignees: z.array(z.looseObject({ type: z.string(), value: z.string(), name: z.string() })),
 });
 
 export const workItemSchema = z.looseObject({
@@ -218,6 +234,7 @@ export const metricsSchema = z.looseObject({
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export type RunSummary = z.infer<typeof runSummarySchema>;
+export type RunFilterOptions = z.infer<typeof runFilterOptionsSchema>;
 export type Run = z.infer<typeof runSchema>;
 export type WorkItem = z.infer<typeof workItemSchema>;
 export type Metrics = z.infer<typeof metricsSchema>;
@@ -317,6 +334,9 @@ export const generatedPathSchema = z.looseObject({
   stages: z.array(z.string()),
   decisions: z.array(pathDecisionSchema),
   unsolved: z.array(unsolvedSchema),
+  /** `stages` and `decisions` by their labels ("Legal approved? → Sent back"). */
+  stage_labels: z.array(z.string()).optional(),
+  path: z.array(z.string()).optional(),
 });
 
 export const generatedListSchema = z.looseObject({ items: z.array(generatedPathSchema) });

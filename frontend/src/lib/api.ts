@@ -31,6 +31,7 @@ import {
   type Version,
   metricsSchema,
   runSchema,
+  runFilterOptionsSchema,
   runSummarySchema,
   workItemSchema,
   type Metrics,
@@ -246,6 +247,11 @@ export function runQuery(filters: RunFilters, cursor?: string | null, limit = 50
 /** One page of runs, newest first. */
 export async function listRuns(filters: RunFilters, cursor?: string | null) {
   return (await call('GET', `/api/runs?${runQuery(filters, cursor)}`, pageOf(runSummarySchema))).data;
+}
+
+/** The runs list's pick lists: orchestrations with their stages, and the assignees (named). */
+export async function getRunFilters() {
+  return (await call('GET', '/api/runs/filters', runFilterOptionsSchema)).data;
 }
 
 /** Starts a run of the active version of `key` (a 422's `details.inputs` name the inputs that do not fit). */

@@ -36,3 +36,22 @@ export function keyFromLabel(label: string): string {
 export function isOrchestrationKey(key: string): boolean {
   return /^[a-z][a-z0-9_]{0,63}$/.test(key);
 }
+
+/** A node id for a label: "Check pricing" → `check_pricing` (`fallback` when nothing is left). */
+export function idFromLabel(label: string, fallback = 'node'): string {
+  const cleaned = label
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return identifier(cleaned || fallback).replace(/_+$/, '') || fallback;
+}
+
+/** Whether `id` is still the one made from `label` (`check_pricing`, `check_pricing_2`): it may follow the label. */
+export function idFollowsLabel(id: string, label: string): boolean {
+  const base = idFromLabel(label);
+  return id === base || new RegExp(`^${base}_\\d+$`).test(id);
+}
+
+export const isIdentifier = (id: string) => /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(id);

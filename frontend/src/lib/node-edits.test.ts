@@ -4,6 +4,8 @@ import type { FlowEdge, FlowNode } from './document';
 import type { BackgroundData, InteractiveData, StageData, WaitData } from './document-schema';
 import {
   addDecisionOutcome,
+  nodeIdProblem,
+  renameNode,
   moveDecisionOutcome,
   moveItem,
   newFormField,
@@ -251,5 +253,35 @@ describe('document settings', () => {
     expect(withValueType({ name: 'l', type: 'list', max_items: 20 }, 'map')).toEqual({ name: 'l', type: 'map', max_items: 20 });
     expect(withValueType({ name: 'l', type: 'list', max_items: 20 }, 'string')).toEqual({ name: 'l', type: 'string' });
     expect(withValueType({ name: 'n', type: 'number', default: 3 }, 'string')).toEqual({ name: 'n', type: 'string', default: '3' });
+  });
+});
+
+describe('renaming a node', () => {
+  const graph = () => ({
+    nodes: [
+      { id: 'new_stage', type: 'stage', position: { x: 0, y: 0 }, data: { label: 'Pricing', entry: null, exit: { when: 'all_steps' } } },
+      { id: 'new_task', type: 'interactive', parentId: 'new_stage', position: { x: 0, y: 0 }, data: { label: 'Check pricing' } },
+      { id: 'route', type: 'decision', position: { x: 0, y: 0 },
+        data: { label: 'OK?', outcomes: [{ id: 'no', label: 'No', condition: "steps.new_task.outcome == 'no' && stages.new_stage.visits > 1 && steps.new_task_2.outcome == 'x'" }] } },
+    ] as unknown as FlowNode[],
+    edges: [{ id: 'e1', source: 'new_stage', target: 'route', data: {} }] as unknown as FlowEdge[],
+  });
+
+  it('carries its edges, its steps and the expressions that name it along', () => {
+    const stage = renameNode(graph(), 'new_stage', 'pricing');
+    expect(stage.nodes.map((n) => n.id)).toEqual(['pricing', 'new_task', 'route']);
+    expect(stage.nodes[1]?.parentId).toBe('pricing');
+    expect(stage.edges[0]).toMatchObject({ source: 'pricing', target: 'route' });
+    const step = renameNode(graph(), 'new_task', 'check_pricing');
+    const condition = (step.nodes[2]?.data as { outcomes: { condition: string }[] }).outcomes[0]?.condition;
+    // Only whole names: new_task_2 is another step.
+    expect(condition).toBe("steps.check_pricing.outcome == 'no' && stages.new_stage.visits > 1 && steps.new_task_2.outcome == 'x'");
+  });
+
+  it('refuses an id that is not an identifier or is taken', () => {
+    expect(nodeIdProblem(graph().nodes, 'new_task', 'route')).toBe('Another node is route.');
+    expect(nodeIdProblem(graph().nodes, 'new_task', '2 words')).toMatch(/letters, digits and _/);
+    expect(nodeIdProblem(graph().nodes, 'new_task', 'new_task')).toBeNull();
+    expect(renameNode(graph(), 'new_task', 'route')).toEqual(graph());
   });
 });

@@ -5,7 +5,7 @@
  * on select fields, `quorum` only with the quorum policy, exactly one of a wait
  * step's until/event/timer, a decision outcome's edge following its id.
  */
-import { uniqueId } from './ids';
+import { isIdentifier, uniqueId } from './ids';
 import { isStep, type FlowEdge, type FlowNode } from './document';
 import type {
   BackgroundData,
@@ -348,4 +348,42 @@ export function withValueType(value: DeclaredValue, type: string): DeclaredValue
     (type === 'map' && typeof reparsed === 'object' && reparsed !== null && !Array.isArray(reparsed)) ||
     (['string', 'date', 'datetime'].includes(type) && typeof reparsed === 'string');
   return fits ? { ...changed, default: reparsed } : withField(changed, 'default', undefined);
+}
+
+/** Every string in `value` (node data: conditions, inputs, form values...) with `steps.<from>`/`stages.<from>` made `<to>`. */
+function renamedReferences(value: unknown, pattern: RegExp, to: string): unknown {
+  if (typeof value === 'string') return value.replace(pattern, (_m, root: string) => `${root}.${to}`);
+  if (Array.isArray(value)) return value.map((v) => renamedReferences(v, pattern, to));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renamedReferences(v, pattern, to)]));
+  }
+  return value;
+}
+
+/**
+ * A node's id changed to `to`, and everything that names it: its edges' ends, a stage's
+ * steps, and expressions reading `steps.<id>` or `stages.<id>`. Unchanged when `to` is
+ * not an identifier or is another node's id (the inspector says why first: `nodeIdProblem`).
+ */
+export function renameNode(graph: Graph, from: string, to: string): Graph {
+  if (from === to || nodeIdProblem(graph.nodes, from, to)) return graph;
+  const pattern = new RegExp(`\\b(steps|stages)\\.${from}\\b`, 'g');
+  return {
+    nodes: graph.nodes.map((n) => ({
+      ...n,
+      id: n.id === from ? to : n.id,
+      ...(n.parentId === from ? { parentId: to } : {}),
+      data: renamedReferences(n.data, pattern, to),
+    }) as FlowNode),
+    edges: graph.edges.map((e) => (e.source === from || e.target === from
+      ? { ...e, source: e.source === from ? to : e.source, target: e.target === from ? to : e.target }
+      : e)),
+  };
+}
+
+/** Why `to` cannot be node `from`'s id, or null. */
+export function nodeIdProblem(nodes: readonly FlowNode[], from: string, to: string): string | null {
+  if (!isIdentifier(to)) return 'An id is letters, digits and _, not starting with a digit (at most 64).';
+  if (to !== from && nodes.some((n) => n.id === to)) return `Another node is ${to}.`;
+  return null;
 }

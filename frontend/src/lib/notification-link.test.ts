@@ -16,8 +16,11 @@ describe('notificationLink', () => {
   });
 
   it('leads to the record the run concerns when there is no work item, else to the run', () => {
-    expect(notificationLink(note({ kind: 'escalation', run_id: 'r1', record: { object: 'contract', id: 'c 1' } })))
-      .toEqual({ to: '/records/contract/c%201', label: 'Open contract' });
+    expect(notificationLink(note({ kind: 'escalation', run_id: 'r1', record: { object: 'contract', id: 'c 1' }, record_name: 'Acme MSA' })))
+      .toEqual({ to: '/records/contract/c%201', label: 'Open Acme MSA' });
+    // Never the record type's id ("Open service_request"): a record without a name is "record".
+    expect(notificationLink(note({ kind: 'escalation', run_id: 'r1', record: { object: 'service_request', id: 'c1' } })))
+      .toEqual({ to: '/records/service_request/c1', label: 'Open record' });
     expect(notificationLink(note({ run_id: 'r1' }))).toEqual({ to: '/runs/r1', label: 'Open run' });
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { addEvents, buildTimeline, runPath, type RunEvent } from './run-events';
+import { documentToFlow } from './document';
+import type { OrchestrationDocument } from './document-schema';
+import { addEvents, buildTimeline, outcomeLabels, runPath, type RunEvent } from './run-events';
 
 let seq = 0;
 function ev(type: string, node: string | null, fields: Partial<RunEvent> = {}): RunEvent {
@@ -106,5 +108,21 @@ describe('the timeline', () => {
     const file = entries.find((e) => e.node === 'file')!;
     expect(file.repairs).toEqual(['inputs edited by otto: url the expression vars.url → https://ok', 'skipped by ada with outcome by_hand']);
     expect(file).toMatchObject({ status: 'completed', values: null, error: null });
+  });
+});
+
+describe('outcome labels for the timeline', () => {
+  it('names each step\'s outcomes as its form does, from the version\'s document', () => {
+    const { nodes } = documentToFlow({
+      format: 1, key: 'refund', label: 'Refund', nodes: [
+        { id: 'start', type: 'start' },
+        { id: 'verify', type: 'stage', label: 'Verify' },
+        { id: 'check', type: 'interactive', stage: 'verify', label: 'Check the claim', assignee: { type: 'group', value: 'support' },
+          form: { fields: [], outcomes: [{ value: 'approve', label: 'Refund it' }, { value: 'reject', label: 'Turn it down' }] } },
+        { id: 'done', type: 'end' },
+      ],
+      edges: [{ id: 'e1', source: 'start', target: 'verify' }, { id: 'e2', source: 'verify', target: 'done' }],
+    } as OrchestrationDocument);
+    expect(outcomeLabels(nodes)).toEqual({ check: { approve: 'Refund it', reject: 'Turn it down' } });
   });
 });

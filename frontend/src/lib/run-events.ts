@@ -215,3 +215,16 @@ export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Rec
   }
   return entries;
 }
+
+/** Node id -> outcome value -> its label on the step's form (the timeline names outcomes, not their codes). */
+export function outcomeLabels(nodes: readonly { id: string; data: unknown }[]): Record<string, Record<string, string>> {
+  const labels: Record<string, Record<string, string>> = {};
+  for (const node of nodes) {
+    const outcomes = (node.data as { form?: { outcomes?: unknown } } | null)?.form?.outcomes;
+    if (!Array.isArray(outcomes)) continue;
+    for (const o of outcomes as { value?: unknown; label?: unknown }[]) {
+      if (typeof o.value === 'string' && typeof o.label === 'string' && o.label) (labels[node.id] ??= {})[o.value] = o.label;
+    }
+  }
+  return labels;
+}

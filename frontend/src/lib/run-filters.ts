@@ -1,5 +1,5 @@
 /** Run list filters ⇄ the URL's query string (a deep link keeps them). */
-import { RUN_STATUSES, type RunStatus } from './api-schemas';
+import { RUN_STATUSES, type RunFilterOptions, type RunStatus } from './api-schemas';
 import type { RunFilters } from './api';
 
 export const FILTER_PARAMS = ['orchestration', 'version', 'status', 'stage', 'assignee', 'from', 'to'] as const;
@@ -34,4 +34,31 @@ export function withFilter(params: URLSearchParams, name: (typeof FILTER_PARAMS)
   if (value) next.set(name, value);
   else next.delete(name);
   return next;
+}
+
+type Choice = { value: string; label: string };
+
+/**
+ * The current-stage pick list: the stages of the chosen orchestration, or of every one (each
+ * labelled with its orchestration's, as two may share a stage id); a stage in the URL that
+ * no orchestration offers any more stays pickable under its id, so the select shows it.
+ */
+export function stageChoices(options: RunFilterOptions | null, orchestration: string | undefined, current: string | undefined): Choice[] {
+  const from = (options?.orchestrations ?? []).filter((o) => !orchestration || o.key === orchestration);
+  const seen = new Map<string, string>();
+  for (const o of from) {
+    for (const s of o.stages) {
+      const label = orchestration ? s.label : `${s.label} (${o.label})`;
+      seen.set(s.id, seen.has(s.id) ? `${seen.get(s.id)}; ${label}` : label);
+    }
+  }
+  if (current && !seen.has(current)) seen.set(current, current);
+  return [...seen].map(([value, label]) => ({ value, label }));
+}
+
+/** The assignee pick list: people first, then groups and queues, by name; one in the URL not offered stays pickable. */
+export function assigneeChoices(options: RunFilterOptions | null, current: string | undefined): Choice[] {
+  const choices = (options?.assignees ?? []).map((a) => ({ value: a.value, label: a.type === 'user' ? a.name : `${a.name} (${a.type})` }));
+  if (current && !choices.some((c) => c.value === current)) choices.push({ value: current, label: current });
+  return choices;
 }

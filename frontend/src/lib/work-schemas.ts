@@ -7,6 +7,8 @@ export const workItemSchema = z.looseObject({
   id: z.string(),
   run_id: z.string(),
   orchestration: z.string(),
+  /** The orchestration's label (the API names it; pages show it, not the key). */
+  orchestration_label: z.string().optional(),
   step_id: z.string(),
   stage_id: z.string(),
   label: z.string(),
@@ -137,6 +139,9 @@ export const notificationSchema = z.looseObject({
   created_at: z.string(),
   /** The record the notification's run concerns (when the reader may see it). */
   record: z.object({ object: z.string(), id: z.string() }).nullable().optional(),
+  /** Named for people: "Refund for Rita Ruiz" (the orchestration's label and the record's name). */
+  title: z.string().optional(),
+  record_name: z.string().nullable().optional(),
 });
 
 /** A message of `/ws/inbox` (builder/LIVE.md). */

@@ -16,7 +16,7 @@ import { itemPath } from '../lib/notification-link';
 import type { Run, WorkItem } from '../lib/api-schemas';
 import { formatSeconds } from '../lib/heat';
 import { may } from '../lib/permissions';
-import { buildTimeline, runPath, type TimelineEntry } from '../lib/run-events';
+import { buildTimeline, outcomeLabels, runPath, type TimelineEntry } from '../lib/run-events';
 import { retryNotice } from '../lib/run-repair';
 import { useOverlayStore } from '../store/overlay-store';
 import { useRunPathStore } from '../store/run-path-store';
@@ -37,7 +37,7 @@ function stepInputs(flow: ReturnType<typeof useVersionFlow>['flow'], step: strin
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
-function Timeline({ entries, labels }: { entries: TimelineEntry[]; labels: Record<string, string> }) {
+function Timeline({ entries, labels, outcomes }: { entries: TimelineEntry[]; labels: Record<string, string>; outcomes: Record<string, Record<string, string>> }) {
   if (entries.length === 0) return <p>Nothing has happened yet.</p>;
   return (
     <ol className="timeline" aria-label="Timeline">
@@ -57,7 +57,7 @@ function Timeline({ entries, labels }: { entries: TimelineEntry[]; labels: Recor
           {e.by || e.assignee || e.outcome ? (
             <span className="timeline__who">
               {e.by ? `by ${e.by}` : e.assignee ? `with ${e.assignee}` : ''}
-              {e.outcome ? ` · outcome ${e.outcome}` : ''}
+              {e.outcome ? ` · outcome ${outcomes[e.node]?.[e.outcome] ?? e.outcome}` : ''}
             </span>
           ) : null}
           {e.values ? (
@@ -172,6 +172,7 @@ export function RunPage() {
   useEffect(() => () => useRunPathStore.getState().setPath(null), []);
   const timeline = useMemo(() => buildTimeline(events, flow?.stageOf ?? {}), [events, flow]);
   const labels = useMemo(() => nodeLabels(flow), [flow]);
+  const outcomes = useMemo(() => outcomeLabels(flow?.nodes ?? []), [flow]);
 
   const control = async (c: (typeof CONTROLS)[number]) => {
     setAsking(null);
@@ -294,7 +295,7 @@ export function RunPage() {
       </div>
       <section className="run-detail__timeline" aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
-        <Timeline entries={timeline} labels={labels} />
+        <Timeline entries={timeline} labels={labels} outcomes={outcomes} />
       </section>
       {asking ? (
         <ConfirmDialog title={`${asking.label}?`} message={asking.ask} confirm={asking.label} onConfirm={() => void control(asking)} onCancel={() => setAsking(null)} />

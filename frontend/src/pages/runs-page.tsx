@@ -1,24 +1,17 @@
 import '../monitor.css';
-import { useEffect, useState } from 'react';
 
 import { RunsList } from '../components/runs-list';
-import { listOrchestrations } from '../lib/api';
-import type { OrchestrationSummary } from '../lib/api-schemas';
 import { may } from '../lib/permissions';
 import { useSessionStore } from '../store/session-store';
 
 /** /runs: every run the caller may see, with the filters in the URL (`?orchestration=&status=...`). */
 export function RunsPage() {
-  const [orchestrations, setOrchestrations] = useState<OrchestrationSummary[]>([]);
-  useEffect(() => {
-    listOrchestrations().then((page) => setOrchestrations(page.items), () => setOrchestrations([]));
-  }, []);
   const everyone = may(useSessionStore((s) => s.user?.role), 'controlRuns');
   return (
     <main className="page page--wide">
       <h1>{everyone ? 'Runs' : 'My runs'}</h1>
       {everyone ? null : <p className="muted">The runs you started, that concern your records, or that you have work in.</p>}
-      <RunsList orchestrations={orchestrations} titled={false} />
+      <RunsList titled={false} />
     </main>
   );
 }

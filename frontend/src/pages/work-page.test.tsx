@@ -7,13 +7,13 @@ import { useSessionStore } from '../store/session-store';
 import { WorkPage } from './work-page';
 
 const base = {
-  run_id: 'run1', orchestration: 'contract_approval', stage_id: 'legal', visit: 1, status: 'open', claimed_by: null,
+  run_id: 'run1', orchestration: 'contract_approval', orchestration_label: 'Contract approval', stage_id: 'legal', visit: 1, status: 'open', claimed_by: null,
   created_at: '2026-11-25T09:00:00Z', due_at: null, overdue: false,
 };
 const items = [
   { ...base, id: 'wi1', step_id: 'legal_review', label: 'Review contract terms', assignee: { type: 'group', value: 'legal' }, assignee_name: 'Legal',
     record: { object: 'contract', id: 'rec1' } },
-  { ...base, id: 'wi2', run_id: 'run2', orchestration: 'customer_onboarding', step_id: 'check_details', label: 'Check customer details',
+  { ...base, id: 'wi2', run_id: 'run2', orchestration: 'customer_onboarding', orchestration_label: 'Customer onboarding', step_id: 'check_details', label: 'Check customer details',
     assignee: { type: 'group', value: 'sales' }, assignee_name: 'Sales', status: 'claimed', claimed_by: 'sam', claimed_by_name: 'Sam Sales', record: null },
   // Delegated: meant for pat, who is out of office.
   { ...base, id: 'wi3', run_id: 'run3', step_id: 'approve', label: 'Approve the plan', assignee: { type: 'user', value: 'alice' },
@@ -44,6 +44,10 @@ describe('My work', () => {
     expect(review.getByRole('link', { name: 'Review contract terms' }).getAttribute('href')).toBe('/work/wi1');
     expect((await review.findByRole('link', { name: 'Acme MSA' })).getAttribute('href')).toBe('/records/contract/rec1');
     expect(review.getByText('the Legal group')).toBeTruthy();
+    // The orchestration by its label, in the column and in the filter.
+    expect(review.getByText('Contract approval')).toBeTruthy();
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(expect.arrayContaining(['Contract approval', 'Customer onboarding']));
+    expect(screen.queryByText('contract_approval')).toBeNull();
 
     const check = within(screen.getByTestId('work-item-wi2'));
     expect(check.getByRole('link', { name: 'Check customer details' }).getAttribute('href')).toBe('/work/wi2');

@@ -44,7 +44,9 @@ export function WorkPage() {
   }, [items, names]);
 
   const label = useCallback((item: WorkItem) => names[recordKey(item)] ?? (item.record ? recordName(item.record.object, item.record.id) : ''), [names]);
-  const orchestrations = useMemo(() => [...new Set((items ?? []).map((i) => i.orchestration))].sort(), [items]);
+  // Key -> label, for the filter and the column (the API names each item's orchestration).
+  const orchestrations = useMemo(() => [...new Map((items ?? []).map((i) => [i.orchestration, i.orchestration_label ?? i.orchestration])).entries()]
+    .sort((a, b) => a[1].localeCompare(b[1])), [items]);
   const shown = items ? filterWorkItems(items, filter, now, label) : [];
 
   const claim = async (item: WorkItem, take: boolean) => {
@@ -66,7 +68,7 @@ export function WorkPage() {
         <label>Orchestration{' '}
           <select value={filter.orchestration} onChange={(e) => setFilter({ ...filter, orchestration: e.target.value })}>
             <option value="">All</option>
-            {orchestrations.map((o) => <option key={o} value={o}>{o}</option>)}
+            {orchestrations.map(([key, label]) => <option key={key} value={key}>{label}</option>)}
           </select>
         </label>
         <label>Status{' '}
@@ -100,7 +102,7 @@ export function WorkPage() {
                 <tr key={item.id} data-testid={`work-item-${item.id}`} className={late ? 'work-row work-row--overdue' : 'work-row'}>
                   <td><Link to={itemPath(item.id)}>{item.label}</Link></td>
                   <td>{recordLink ? <Link to={recordLink}>{label(item)}</Link> : <span className="muted">none</span>}</td>
-                  <td>{item.orchestration}</td>
+                  <td>{item.orchestration_label ?? item.orchestration}</td>
                   <td>
                     {item.due_at ? new Date(item.due_at).toLocaleString() : <span className="muted">no due date</span>}
                     {late ? <span className="tag tag--overdue">Overdue</span> : null}

@@ -41,21 +41,21 @@ describe('adding from the palette', () => {
   it('adds a stage where it is dropped, selected, as one history entry', () => {
     const s = store();
     const result = s.getState().addNode('stage', { x: 900, y: 300 });
-    expect(result).toEqual({ id: 'stage_1' });
-    expect(node(s, 'stage_1')).toMatchObject({ type: 'stage', position: { x: 900, y: 300 }, selected: true });
-    expect(s.getState().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['stage_1']);
+    expect(result).toEqual({ id: 'new_stage' });
+    expect(node(s, 'new_stage')).toMatchObject({ type: 'stage', position: { x: 900, y: 300 }, selected: true });
+    expect(s.getState().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['new_stage']);
     expect(past(s)).toBe(1);
     s.temporal.getState().undo();
-    expect(s.getState().nodes.some((n) => n.id === 'stage_1')).toBe(false);
+    expect(s.getState().nodes.some((n) => n.id === 'new_stage')).toBe(false);
   });
 
   it('puts a step into the stage it lands on, positioned relative to it', () => {
     const s = store();
-    expect(s.getState().addNode('wait', { x: 130, y: 450 })).toEqual({ id: 'wait_1' });
-    expect(node(s, 'wait_1')).toMatchObject({ type: 'wait', parentId: 'sign', extent: 'parent', position: { x: 30, y: 56 } });
-    expect(s.getState().toDocument().nodes.find((n) => n.id === 'wait_1')).toMatchObject({ stage: 'sign' });
+    expect(s.getState().addNode('wait', { x: 130, y: 450 })).toEqual({ id: 'new_wait' });
+    expect(node(s, 'new_wait')).toMatchObject({ type: 'wait', parentId: 'sign', extent: 'parent', position: { x: 30, y: 56 } });
+    expect(s.getState().toDocument().nodes.find((n) => n.id === 'new_wait')).toMatchObject({ stage: 'sign' });
     const ids = s.getState().nodes.map((n) => n.id);
-    expect(ids.indexOf('wait_1')).toBeGreaterThan(ids.indexOf('sign'));
+    expect(ids.indexOf('new_wait')).toBeGreaterThan(ids.indexOf('sign'));
   });
 
   it('refuses a step outside every stage, and a second start', () => {
@@ -65,12 +65,12 @@ describe('adding from the palette', () => {
     expect(past(s)).toBe(0);
   });
 
-  it('gives every new node a fresh identifier', () => {
+  it('gives every new node a readable identifier from its label, unique', () => {
     const s = store();
     s.getState().addNode('decision', { x: 0, y: 900 });
     s.getState().addNode('decision', { x: 0, y: 1000 });
     s.getState().addNode('end', { x: 0, y: 1100 });
-    expect(s.getState().nodes.slice(-3).map((n) => n.id)).toEqual(['decision_1', 'decision_2', 'end_1']);
+    expect(s.getState().nodes.slice(-3).map((n) => n.id)).toEqual(['new_decision', 'new_decision_2', 'end']);
   });
 });
 

@@ -32,7 +32,7 @@ import {
 } from '../lib/document';
 import type { DocumentMeta, OrchestrationDocument } from '../lib/document-schema';
 import { absolutePosition, clamp, sizeOf, stageAt } from '../lib/geometry';
-import { uniqueId } from '../lib/ids';
+import { idFromLabel, uniqueId } from '../lib/ids';
 import type { Placement } from '../lib/layout';
 import { HISTORY_LIMIT, sameHistoryState, type HistoryState } from './history';
 import type { PaletteType } from '../lib/palette';
@@ -258,7 +258,10 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
             if (type === 'start' && nodes.some((n) => n.type === 'start')) {
               return { problem: 'There is already a start.' };
             }
-            const id = uniqueId(type === 'start' ? 'start' : `${type}_1`, new Set(nodes.map((n) => n.id)));
+            // A readable id made from the label ("New stage" → new_stage); it follows the label
+            // while the two still match (the inspector renames it), see docs/ARCHITECTURE.md "Names, not ids".
+            const label = (newNode(type, type, position).data as { label?: string }).label ?? type;
+            const id = uniqueId(type === 'start' ? 'start' : idFromLabel(label, type), new Set(nodes.map((n) => n.id)));
             const node = newNode(type, id, position);
             const others = selectOnly(nodes, new Set());
             if (isStep(node)) {

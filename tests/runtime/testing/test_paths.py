@@ -458,3 +458,15 @@ def test_event_keyed_on_the_run_or_its_record_refers_to_the_new_ids():
     wrong["steps"] = [s if "event" not in s else {"event": {**s["event"], "correlation": {"ref": "record.nope"}}} for s in wrong["steps"]]
     result = run_scenario(Scenario.from_dict(wrong), document=doc)
     assert not result.passed and "record.nope" in result.failures[0].message
+
+
+def test_paths_are_described_by_labels_not_ids():
+    """Names, not ids: the stages, decisions and scenario description read as the canvas does."""
+    contract = {p.name: p for p in generate(load("contract_approval"))}
+    sent_back = contract["legal approved? sent back → signed"]
+    assert sent_back.path[:2] == ["Legal approved? → Sent back", "Resubmitted? → otherwise"]
+    assert sent_back.stage_labels[:2] == ["Legal review", "Sales rep revises"] and sent_back.stages[:2] == ["legal", "revise"]
+    description = sent_back.data["description"]
+    assert description.startswith("Generated path test of Contract approval: ")
+    assert "Path: Legal approved? → Sent back, Resubmitted? → otherwise" in description
+    assert "legal_ok" not in description and "contract_approval" not in description

@@ -21,7 +21,7 @@ describe('expression names', () => {
     expect(result.current).toBe(before);
 
     act(() => void flowStore.getState().addNode('stage', { x: 2000, y: 2000 }));
-    expect(result.current).toContain('stages.stage_1.visits');
+    expect(result.current).toContain('stages.new_stage.visits');
   });
 
   it('are offered in a datalist once the page is idle', async () => {

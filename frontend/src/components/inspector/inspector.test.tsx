@@ -263,4 +263,30 @@ describe('Inspector', () => {
     flowStore.temporal.getState().undo();
     expect(node('legal_review').data.label).toBe('Review contract terms');
   });
+
+  it('gives a new node the id of the label typed, and keeps an id chosen by hand', () => {
+    const added = flowStore.getState().addNode('stage', { x: 3000, y: 3000 });
+    expect(added).toEqual({ id: 'new_stage' });
+    renderSelected('new_stage');
+    const label = screen.getByLabelText('Label');
+    fireEvent.focus(label);
+    fireEvent.change(label, { target: { value: 'Check pricing' } });
+    fireEvent.blur(label);
+    expect(flowStore.getState().nodes.some((n) => n.id === 'new_stage')).toBe(false);
+    expect(node('check_pricing').data).toMatchObject({ label: 'Check pricing' });
+    // The id is editable; a taken one is refused with the reason, a free one renames.
+    const id = screen.getByLabelText('Id');
+    fireEvent.change(id, { target: { value: 'legal' } });
+    expect(screen.getByRole('alert').textContent).toBe('Another node is legal.');
+    fireEvent.blur(id);
+    expect(node('check_pricing')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Id'), { target: { value: 'pricing' } });
+    fireEvent.blur(screen.getByLabelText('Id'));
+    expect(node('pricing').data).toMatchObject({ label: 'Check pricing' });
+    // Chosen by hand: a new label leaves it be.
+    fireEvent.focus(screen.getByLabelText('Label'));
+    fireEvent.change(screen.getByLabelText('Label'), { target: { value: 'Pricing review' } });
+    fireEvent.blur(screen.getByLabelText('Label'));
+    expect(node('pricing').data).toMatchObject({ label: 'Pricing review' });
+  });
 });

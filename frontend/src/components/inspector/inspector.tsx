@@ -3,11 +3,12 @@
  * Editing one input is one undo entry (a gesture from focus to blur). Read-only
  * (an earlier version, a comparison): every input is disabled.
  */
-import { useEffect } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 
 import { ERROR_HANDLE, isStep, type FlowEdge, type FlowNode } from '../../lib/document';
-import { withField } from '../../lib/node-edits';
+import { idFollowsLabel, idFromLabel, uniqueId } from '../../lib/ids';
+import { nodeIdProblem, renameNode, withField } from '../../lib/node-edits';
 import { STEP_LABELS } from '../../store/node-defaults';
 import { useDirectoryStore } from '../../store/directory-store';
 import { useIssuesStore } from '../../store/issues-store';
@@ -35,7 +36,38 @@ function NodeIssues({ nodeId }: { nodeId: string }) {
   return <p className="inspector__issues">{count === 1 ? '1 issue' : `${count} issues`} on this node: see the fields marked below and the issues list.</p>;
 }
 
+/** The node's id: editable (an identifier, unique); a rename carries its edges, steps and expressions along. */
+function NodeId({ node }: { node: FlowNode }) {
+  const [draft, setDraft] = useState(node.id);
+  useEffect(() => setDraft(node.id), [node.id]);
+  const problem = draft === node.id ? null : nodeIdProblem(flowStore.getState().nodes, node.id, draft);
+  const commit = () => {
+    if (draft !== node.id && !problem) flowStore.getState().updateGraph((g) => renameNode(g, node.id, draft));
+  };
+  return (
+    <div className={`field${problem ? ' field--invalid' : ''}`}>
+      <span className="field__label-row"><label htmlFor="node-id">Id</label></span>
+      <input id="node-id" className="mono" value={draft} aria-invalid={problem ? true : undefined} aria-describedby="node-id-note"
+        onChange={(e) => setDraft(e.target.value)} onBlur={commit} onKeyDown={(e) => { if (e.key === 'Enter') commit(); }} />
+      {problem ? <small className="field__hint status--problem" id="node-id-note" role="alert">{problem}</small>
+        : <small className="field__hint" id="node-id-note">How expressions and the API name it; renaming updates what refers to it.</small>}
+    </div>
+  );
+}
+
 function NodeProperties({ node }: { node: FlowNode }) {
+  // A node whose id still is its label's (a new one: "New task" → new_task) takes the new label's
+  // id, unique, when the label field is left (not per key: the inspector is keyed by the id).
+  const labelAtFocus = useRef<string | null>(null);
+  const followLabel = () => {
+    const old = labelAtFocus.current;
+    labelAtFocus.current = null;
+    const label = node.data.label ?? '';
+    if (old === null || old === label || !label.trim() || node.type === 'start' || !idFollowsLabel(node.id, old)) return;
+    const taken = new Set(flowStore.getState().nodes.filter((n) => n.id !== node.id).map((n) => n.id));
+    const id = uniqueId(idFromLabel(label, node.type), taken);
+    if (id !== node.id) flowStore.getState().updateGraph((g) => renameNode(g, node.id, id));
+  };
   const edit = (change: { label?: string; description?: string }) =>
     flowStore.getState().updateNodeData(node.id, node.type, (d) => {
       let next = { ...d } as Record<string, unknown>;
@@ -54,7 +86,10 @@ function NodeProperties({ node }: { node: FlowNode }) {
       </h2>
       <NodeIssues nodeId={node.id} />
       {node.type !== 'start' && node.type !== 'end' ? null : <p className="field__hint">{node.type === 'start' ? 'Where every run begins.' : 'Where a run finishes.'}</p>}
-      <TextField label="Label" required={node.type === 'stage' || isStep(node)} value={node.data.label ?? ''} at={[node.id, 'label']} onChange={(label) => edit({ label })} />
+      <div onFocus={() => { labelAtFocus.current ??= node.data.label ?? ''; }} onBlur={followLabel}>
+        <TextField label="Label" required={node.type === 'stage' || isStep(node)} value={node.data.label ?? ''} at={[node.id, 'label']} onChange={(label) => edit({ label })} />
+      </div>
+      {node.type === 'start' ? null : <NodeId node={node} />}
       <TextAreaField label="Description" value={node.data.description ?? ''} at={[node.id, 'description']} onChange={(description) => edit({ description })} />
       {node.type === 'stage' ? <StageSections node={node} /> : null}
       {isStep(node) ? <StartSection node={node} /> : null}
