@@ -105,7 +105,7 @@ def test_every_page_is_reachable_from_every_other_through_the_shell(role, login_
     runs = NAV[role][3]
     shell.go(runs)
     expect(h1(page, runs)).to_be_visible()
-    page.get_by_test_id(f"run-{contract.run}").get_by_role("link").click()
+    page.get_by_test_id(f"run-{contract.run}").get_by_role("link", name=contract.run[:8], exact=True).click()
     expect(h1(page, re.compile(r"^Run "))).to_be_visible()
     expect(shell.breadcrumbs.get_by_role("listitem").nth(0)).to_have_text(runs)
     expect(shell.breadcrumbs.get_by_role("listitem").nth(1)).to_have_text("Contract approval")
@@ -135,7 +135,7 @@ def test_a_member_is_offered_no_design_links_no_bulk_actions_and_no_run_controls
     expect(page.get_by_role("toolbar", name="Selected runs")).to_have_count(0)
     expect(page.get_by_role("checkbox", name=re.compile(r"^Select run"))).to_have_count(0)
 
-    page.get_by_test_id(f"run-{contract.run}").get_by_role("link").click()
+    page.get_by_test_id(f"run-{contract.run}").get_by_role("link", name=contract.run[:8], exact=True).click()
     expect(h1(page, re.compile(r"^Run "))).to_be_visible()
     expect(page.get_by_test_id("run-status")).to_be_visible()
     expect(page.get_by_role("toolbar", name="Run controls")).to_have_count(0)
