@@ -43,6 +43,8 @@ const TEXT_ON = [
     ['--paper', '--wash', '--stage', '--decision'].map((background) => [text, background])),
   ...['--accent', '--error', '--added', '--removed', '--changed'].map((background) => ['--on-accent', background]),
   ['--hot-ink', '--hot'],
+  // The builder's "Version N is active" (toolbar on the page and panels).
+  ['--added', '--paper'], ['--added', '--wash'],
 ];
 
 describe.each(Object.entries(THEMES))('the %s theme', (_name, colours) => {
