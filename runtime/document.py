@@ -1284,8 +1284,8 @@ class _Checker:
                 self.warning(
                     node.at("form", "outcomes", index, "value"),
                     f"outcome {value!r} ({label[value]}) is never read: no decision, condition or stage exit looks at "
-                    f"steps.{node.id}.outcome, so a run goes on exactly as after {usual!r} ({label[usual]}), e.g. a "
-                    f"rejected claim still gets refunded; add a decision{after} with the condition "
+                    f"steps.{node.id}.outcome, so choosing it changes nothing: a run goes on exactly as after "
+                    f"{usual!r} ({label[usual]}); add a decision{after} with the condition "
                     f"steps.{node.id}.outcome == {value!r}, or remove the outcome if it means the same")
 
     def _outcome_reads(self) -> tuple[set[str] | None, dict[str, list[tuple[str, Path, int]]]]:
