@@ -27,7 +27,7 @@ from builder.extensions import engine, sock
 from builder.live import hub, screen_principal
 from builder.queries import memberships, reading
 from runtime.model import RunEvent
-from runtime.store.tables import NotificationRow, WorkItemRow
+from runtime.store.tables import NotificationRow, UserRow, WorkItemRow
 
 bp = Blueprint("inbox", __name__)
 
@@ -126,12 +126,15 @@ def inbox_state(user: str, groups: frozenset[tuple[str, str]]) -> dict[str, Any]
         count, latest = s.execute(
             select(func.count(NotificationRow.id), func.max(NotificationRow.created_at)).where(or_(*addressed))
         ).one()
+        read_at = s.scalar(select(UserRow.notifications_read_at).where(UserRow.id == user))
     return {
         "type": "inbox",
         "open": len(items),
         "overdue": sum(1 for i in items if i["overdue"]),
         "notifications": int(count or 0),
         "latest_notification_at": latest.isoformat() if latest is not None else None,
+        # "Mark all read" in any browser (builder/api/notifications.py).
+        "notifications_read_at": read_at.isoformat() if read_at is not None else None,
         "_fingerprint": fingerprint,
     }
 

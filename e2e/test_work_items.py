@@ -175,3 +175,31 @@ def test_a_notification_in_the_bell_opens_the_step(login_as, api):
     page.expect_step("Review contract terms")
     expect(page.about.get_by_role("link", name=title)).to_be_visible()
     expect(page.step.get_by_role("button", name="Approve")).to_be_visible()
+
+
+def test_mark_all_read_in_one_browser_holds_in_the_next(login_as, api):
+    title = f"E2E read {uuid.uuid4().hex[:6]}"
+    _contract(api, title)
+
+    first = login_as("alice").new_page()
+    work = MyWorkPage(first).open()
+    expect(work.nav.bell).to_have_accessible_name("Notifications (new)")
+    work.nav.bell.click()
+    bell = first.get_by_role("region", name="Notifications")
+    expect(bell.locator("li.bell__new").first).to_be_visible()
+    bell.get_by_role("button", name="Mark all read").click()
+    expect(bell.get_by_role("status")).to_have_text("All notifications are marked read.")
+    expect(bell.locator("li.bell__new")).to_have_count(0)
+    expect(bell.get_by_role("button", name="Mark all read")).to_be_disabled()
+    expect(work.nav.bell).to_have_accessible_name("Notifications")
+    first.screenshot(path="/tmp/traps-mark-all-read.png")
+
+    # Another browser (nothing in its local storage): the server says they are read.
+    second = login_as("alice").new_page()
+    again = MyWorkPage(second).open()
+    expect(again.nav.bell).to_have_accessible_name("Notifications")
+    again.nav.bell.click()
+    listed = second.get_by_role("region", name="Notifications")
+    expect(listed.locator("li").first).to_be_visible()
+    expect(listed.locator("li.bell__new")).to_have_count(0)
+    expect(listed.get_by_role("button", name="Mark all read")).to_be_disabled()

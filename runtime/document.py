@@ -120,7 +120,8 @@ class Checked:
 
 
 def check(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None,
-          secrets: Collection[str] | None = None) -> Checked:
+          secrets: Collection[str] | None = None,
+          record_types: Mapping[str, Collection[Mapping[str, Any]]] | None = None) -> Checked:
     """Check an orchestration document completely.
 
     Args:
@@ -132,19 +133,24 @@ def check(document: Any, *, actions: ActionRegistry | None = None, now: datetime
             the timer).
         secrets: The names in the secrets store: ``secrets.<name>`` naming none of
             them is a warning (None: not checked, as at activation).
+        record_types: The record types by name, each a list of its fields
+            (``{"name", "type", "options"...}``): a record trigger on a type that does
+            not exist, or whose condition compares a field with options to a value
+            outside them, is a warning (None: not checked, as at activation).
 
     Returns:
         The issues found and the compiled expressions.
     """
-    checker = _Checker(document, actions if actions is not None else _builtin_actions(), now, secrets)
+    checker = _Checker(document, actions if actions is not None else _builtin_actions(), now, secrets, record_types)
     checker.run()
     return checker.result()
 
 
 def validate(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None,
-             secrets: Collection[str] | None = None) -> list[ValidationIssue]:
+             secrets: Collection[str] | None = None,
+             record_types: Mapping[str, Collection[Mapping[str, Any]]] | None = None) -> list[ValidationIssue]:
     """The issues of :func:`check`: errors and warnings, in document order."""
-    return check(document, actions=actions, now=now, secrets=secrets).issues
+    return check(document, actions=actions, now=now, secrets=secrets, record_types=record_types).issues
 
 
 _BUILTIN_ACTIONS: ActionRegistry | None = None
@@ -179,6 +185,35 @@ def _column_of(name: str, source: str) -> int | None:
     stripped = STRING_LITERAL.sub(lambda m: " " * len(m.group(0)), source)
     match = re.search(rf"(?<![\w.]){re.escape(name)}\b", stripped)
     return match.start() + 1 if match else None
+
+
+#: A string literal in CEL, its text in group 2 (no escapes inside: those are rare in names).
+_LITERAL = r"""(?:'([^'\\]*)'|"([^"\\]*)")"""
+
+
+def _compared_literals(source: str, reference: str) -> Iterator[tuple[str, str, int]]:
+    """(name, literal, 1-based column of the literal) for each ``<reference> == 'x'``,
+    ``'x' == <reference>``, ``!=`` and ``<reference> in ['x', 'y']`` in ``source``.
+
+    ``reference`` is a regular expression whose first group is the name (the field or
+    the step id), matched where it is not part of a longer name.
+    """
+    ref = rf"(?<![\w.]){reference}(?![\w(])"
+    patterns = (
+        rf"{ref}\s*(?:==|!=)\s*{_LITERAL}",
+        rf"{_LITERAL}\s*(?:==|!=)\s*{ref}",
+    )
+    for number, pattern in enumerate(patterns):
+        for match in re.finditer(pattern, source):
+            name = match.group(1) if number == 0 else match.group(3)
+            group = 2 if number == 0 else 1
+            text = match.group(group) if match.group(group) is not None else match.group(group + 1)
+            start = match.start(group) if match.group(group) is not None else match.start(group + 1)
+            yield name, text, start
+    for match in re.finditer(rf"{ref}\s+in\s*\[([^\]]*)\]", source):
+        for literal in re.finditer(_LITERAL, match.group(2)):
+            which = 1 if literal.group(1) is not None else 2
+            yield match.group(1), literal.group(which), match.start(2) + literal.start(which)
 
 
 def _show(value: Any) -> str:
@@ -677,13 +712,17 @@ class _Checker:
     """One validation pass over one document; use :func:`check`."""
 
     def __init__(self, document: Any, actions: ActionRegistry, now: datetime | None = None,
-                 secrets: Collection[str] | None = None):
+                 secrets: Collection[str] | None = None,
+                 record_types: Mapping[str, Collection[Mapping[str, Any]]] | None = None):
         self.document = document
+        self.record_types = record_types
         self.actions = actions
         self.now = now
         self.secret_names = frozenset(secrets) if secrets is not None else None
         self.findings: list[_Finding] = []
         self.compiled: dict[Path, Expression] = {}
+        # Every expression's source, compiled or not: what reads a step's outcome (_check_unread_outcomes).
+        self.sources: dict[Path, str] = {}
         self.top: dict[str, Any] = {}
         self.top_errors: dict[Any, Any] = {}
         self.nodes: list[_Item] | None = None
@@ -765,6 +804,7 @@ class _Checker:
         self._check_after_cycles()
         if self.edges is not None:
             _GraphCheck(self).run()
+        self._check_unread_outcomes()
         self._check_credentials((), self.document)
 
     def _load_top(self) -> None:
@@ -904,6 +944,32 @@ class _Checker:
             return
         if trigger.get("type") == "record" and "condition" in trigger:
             self.compile(("trigger", "condition"), trigger["condition"], TRIGGER_SCOPE)
+        if trigger.get("type") == "record" and self.record_types is not None:
+            self._check_trigger_record(trigger)
+
+    def _check_trigger_record(self, trigger: dict[str, Any]) -> None:
+        """Warn where a record trigger can never start a run: an unknown record type, or a
+        condition comparing a field with options to a value outside them (``'Refund'``)."""
+        assert self.record_types is not None
+        object_name = trigger["object"]
+        if object_name not in self.record_types:
+            known = ", ".join(sorted(self.record_types)) or "none is defined yet"
+            self.warning(("trigger", "object"), f"there is no record type {object_name!r}: no run starts until an admin "
+                                                f"defines it under Admin, Record types (record types: {known})")
+            return
+        source = trigger.get("condition")
+        if ("trigger", "condition") not in self.compiled or not isinstance(source, str):
+            return
+        options = {f["name"]: f["options"] for f in self.record_types[object_name]
+                   if isinstance(f, Mapping) and isinstance(f.get("name"), str) and isinstance(f.get("options"), (list, tuple))}
+        for name, value, column in _compared_literals(source, r"record\s*\.\s*(\w+)"):
+            if name in options and value not in options[name]:
+                close = [o for o in options[name] if isinstance(o, str) and o.casefold() == value.casefold()]
+                hint = f"write {close[0]!r}" if close else f"compare with one of: {', '.join(map(repr, options[name]))}"
+                self.warning(("trigger", "condition"),
+                             f"record.{name} is never {value!r}: the {object_name} field {name} takes only "
+                             f"{', '.join(map(repr, options[name]))}, so this comparison never holds as written and "
+                             f"no run starts the way it is meant to; {hint}", column=column)
 
     def _check_node_counts(self) -> None:
         assert self.nodes is not None
@@ -920,6 +986,8 @@ class _Checker:
 
     def compile(self, path: Path, source: Any, scope: frozenset[str]) -> Expression | None:
         """Compile one expression and check the names it uses."""
+        if isinstance(source, str):
+            self.sources[path] = source
         try:
             expression = compile_expression(source)
         except ExpressionSyntaxError as exc:
@@ -1180,6 +1248,62 @@ class _Checker:
             if root == "secrets" and self.secret_names is not None and name not in self.secret_names:
                 self.warning(path, f"there is no secret {name!r} yet: runs stop at this step until an admin "
                                    "adds it under Admin, Secrets")
+
+    def _check_unread_outcomes(self) -> None:
+        """Warn about a step's outcomes that nothing tells apart (ARCHITECTURE §2 "Validation").
+
+        An interactive step's outcome only changes where a run goes when an expression
+        reads ``steps.<id>.outcome``: a decision, a stage's entry or exit, a step's start,
+        a wait, a ``set``, an action input. Edges never carry a step's outcome. When no
+        expression reads it, every outcome leads where the first (or the approval's
+        approve outcome) does: a rejected claim still gets refunded. Reading the whole
+        step (``steps.review``) or the ``steps`` map by key counts as reading it.
+        """
+        if not self.nodes_complete:
+            return  # a node without a usable id may be the one that reads it
+        read, compared = self._outcome_reads()
+        for node in self.nodes or []:
+            if node.type != "interactive" or not node.ok("form") or node.id is None:
+                continue
+            outcomes = node.data["form"]["outcomes"]
+            values = [o["value"] for o in outcomes]
+            for value, path, column in compared.get(node.id, []):
+                if value not in values:
+                    self.warning(path, f"steps.{node.id}.outcome is never {value!r}: the outcomes of step {node.id!r} are "
+                                       f"{', '.join(map(repr, values))}; compare with one of them", column=column)
+            if len(values) < 2 or read is None or node.id in read:
+                continue
+            approval = node.get("approval")
+            usual = approval.get("approve_outcome", values[0]) if isinstance(approval, dict) else values[0]
+            label = {o["value"]: o.get("label") or o["value"] for o in outcomes}
+            stage = node.get("stage")
+            after = f" after stage {stage!r}" if isinstance(stage, str) else ""
+            for index, value in enumerate(values):
+                if value == usual:
+                    continue
+                self.warning(
+                    node.at("form", "outcomes", index, "value"),
+                    f"outcome {value!r} ({label[value]}) is never read: no decision, condition or stage exit looks at "
+                    f"steps.{node.id}.outcome, so choosing it changes nothing: a run goes on exactly as after "
+                    f"{usual!r} ({label[usual]}); add a decision{after} with the condition "
+                    f"steps.{node.id}.outcome == {value!r}, or remove the outcome if it means the same")
+
+    def _outcome_reads(self) -> tuple[set[str] | None, dict[str, list[tuple[str, Path, int]]]]:
+        """(ids of the steps whose outcome some expression reads, or None when one reads the
+        ``steps`` map by key; per step, the literals its outcome is compared with)."""
+        read: set[str] = set()
+        compared: dict[str, list[tuple[str, Path, int]]] = defaultdict(list)
+        for path, source in self.sources.items():
+            stripped = STRING_LITERAL.sub(lambda m: " " * len(m.group(0)), source)
+            for match in re.finditer(r"(?<![\w.])steps\b(\s*\.\s*(\w+)(\s*\.\s*(\w+))?)?", stripped):
+                step_id, member = match.group(2), match.group(4)
+                if step_id is None:
+                    return None, compared  # steps[...], steps.all(...): any step's outcome may be read
+                if member is None or member == "outcome":
+                    read.add(step_id)
+            for step_id, value, column in _compared_literals(source, r"steps\s*\.\s*(\w+)\s*\.\s*outcome"):
+                compared[step_id].append((value, path, column))
+        return read, compared
 
     def _check_credentials(self, path: Path, value: Any) -> None:
         """Warn where a string (an expression's literal or any text of a node) looks like a credential."""

@@ -773,10 +773,16 @@ class Engine:
         return delivered
 
     def define_record_type(self, name: str, fields: list[dict[str, Any]], *, label: str | None = None) -> None:
-        """Declare a record type with typed fields (``[{"name", "type", "required"}]``)."""
+        """Declare a record type with typed fields (``[{"name", "type", "required", "label", "options"}]``;
+        ``options``, on a string field, lists the only values it takes)."""
         for f in fields:
             if check_type("string", f.get("name")) or f.get("type") not in ("string", "number", "integer", "boolean", "date", "datetime", "list", "map"):
                 raise InvalidInput(f"record type {name!r}: bad field {f!r}")
+            options = f.get("options")
+            if options is not None and (f["type"] != "string" or not isinstance(options, list) or not options
+                                        or any(check_type("string", o) for o in options) or len(set(options)) != len(options)):
+                raise InvalidInput(f"record type {name!r}: field {f['name']!r}: options are a non-empty list of "
+                                   "distinct strings, on a string field only")
         with self.store.transaction() as tx:
             row = tx.get(RecordType, name)
             if row:
@@ -1635,6 +1641,8 @@ class Engine:
                 errors[name] = f"is not a field of {object}"
             elif value is not None and (problem := check_type(spec["type"], value)):
                 errors.setdefault(name, problem)
+            elif value is not None and spec.get("options") is not None and value not in spec["options"]:
+                errors[name] = "must be one of: " + ", ".join(spec["options"])
         if not partial:
             for name, spec in declared.items():
                 if spec.get("required") and values.get(name) is None:

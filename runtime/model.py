@@ -245,7 +245,7 @@ class Record:
 
 @dataclass
 class RecordType:
-    """A record type and its typed fields: ``[{"name", "type", "required", "label"}]``."""
+    """A record type and its typed fields: ``[{"name", "type", "required", "label", "options"}]``."""
 
     INDEXED: ClassVar[tuple[str, ...]] = ()
     id: str  # the type name

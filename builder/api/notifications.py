@@ -1,10 +1,13 @@
 """The caller's notifications (assignments, escalations, reassignments), newest first,
 each with the record its run concerns (the bell links to the record page) and named for
 people: ``title`` is the orchestration's label and the record's name ("Refund for Rita Ruiz"),
-``orchestration_label`` and ``record_name`` its parts (docs/ARCHITECTURE.md, "Names, not ids")."""
+``orchestration_label`` and ``record_name`` its parts (docs/ARCHITECTURE.md, "Names, not ids").
+Each says whether it is read: "Mark all read" stores the moment on the person, so it holds
+in every browser."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify
@@ -13,8 +16,9 @@ from builder.api.common import paginate, uses
 from builder.api.params import caller, newest_first
 from builder.api.runs import named_runs
 from builder.auth import roles
-from builder.extensions import engine
-from builder.queries import may_see_record
+from builder.extensions import db, engine
+from builder.queries import may_see_record, reading
+from runtime.store.tables import UserRow
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/notifications")
 
@@ -26,7 +30,27 @@ def list_notifications() -> Any:
     notes = sorted(engine().notifications(to=caller().name), key=lambda n: newest_first(n["created_at"], n["id"]))
     page = paginate(notes, lambda n: newest_first(n["created_at"], n["id"]))
     _add_records(page["items"])
+    with reading() as s:
+        user = s.get(UserRow, caller().name)
+        read_at = user.notifications_read_at if user is not None else None
+    for note in page["items"]:
+        note["read"] = read_at is not None and datetime.fromisoformat(note["created_at"]) <= read_at
+    page["read_at"] = read_at.isoformat() if read_at is not None else None
     return jsonify(page)
+
+
+@bp.post("/read")
+@uses()
+@roles("admin", "ops", "member")
+def mark_all_read() -> Any:
+    """Marks every notification the caller has now as read."""
+    now = engine().clock.now()
+    with db().begin() as s:
+        user = s.get(UserRow, caller().name)
+        if user is None:  # deleted since the request was let in: nothing to mark
+            return jsonify({"read_at": None})
+        user.notifications_read_at = now
+    return jsonify({"read_at": now.isoformat()})
 
 
 def _add_records(notes: list[dict[str, Any]]) -> None:

@@ -39,7 +39,7 @@ from runtime import templates
 from runtime.actions import ActionRegistry
 from runtime.document import validate
 from runtime.errors import Conflict, NotFound
-from runtime.store.tables import DraftRow, OrchestrationRow, VersionRow
+from runtime.store.tables import DraftRow, OrchestrationRow, RecordTypeRow, VersionRow
 
 bp = Blueprint("orchestrations", __name__, url_prefix="/api")
 
@@ -58,7 +58,7 @@ class DocumentIn(Schema):
 
 #: How many documents' issues :func:`issues_of` remembers (per process).
 ISSUES_CACHE_SIZE = 16
-_issues_cache: OrderedDict[tuple[str, ActionRegistry, tuple[str, ...], frozenset[str]], list[dict[str, Any]]] = OrderedDict()
+_issues_cache: OrderedDict[tuple[str, ActionRegistry, tuple[str, ...], frozenset[str], str], list[dict[str, Any]]] = OrderedDict()
 _issues_lock = threading.Lock()
 
 
@@ -68,18 +68,22 @@ def issues_of(document: Any) -> list[dict[str, Any]]:
     Remembered for the last few documents: opening a draft validates what its save just
     validated, and a 500-node document takes the server ~100 ms of CPU to check. The
     key is the canonical JSON, the registry with its action names (an action can be
-    registered, never replaced) and the secrets' names (``secrets.<name>`` naming none
-    is a warning), so a change to any validates again.
+    registered, never replaced), the secrets' names (``secrets.<name>`` naming none
+    is a warning) and the record types with their fields (a trigger comparing a field to
+    a value outside its options is a warning), so a change to any validates again.
     """
     actions = engine().actions
     secrets = state().secrets.names()
-    key = (_canonical(document), actions, tuple(actions.names()), secrets)
+    with reading() as s:
+        record_types = {row.id: row.fields for row in s.scalars(select(RecordTypeRow))}
+    key = (_canonical(document), actions, tuple(actions.names()), secrets, _canonical(record_types))
     with _issues_lock:
         issues = _issues_cache.get(key)
         if issues is not None:
             _issues_cache.move_to_end(key)
     if issues is None:
-        issues = [issue.to_dict() for issue in validate(document, actions=actions, now=engine().clock.now(), secrets=secrets)]
+        issues = [issue.to_dict() for issue in validate(document, actions=actions, now=engine().clock.now(), secrets=secrets,
+                                                      record_types=record_types)]
         with _issues_lock:
             _issues_cache[key] = issues
             while len(_issues_cache) > ISSUES_CACHE_SIZE:

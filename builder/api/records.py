@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, jsonify
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import select
 
 from builder.accounts import record_triggers, record_type_view
@@ -57,6 +57,20 @@ class FieldIn(StrictSchema):
     type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
     required = Bool(load_default=False)
     label = fields.String(validate=validate.Length(min=1, max=200))
+    #: The values a string field takes (an enumerated field): a record with another is refused.
+    options = fields.List(fields.String(validate=validate.Length(min=1, max=200, error="must be 1 to 200 characters")),
+                          validate=validate.Length(min=1, max=200, error="must list 1 to 200 options"))
+
+    @validates_schema
+    def options_fit(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        options = data.get("options")
+        if options is None:
+            return
+        if data.get("type") != "string":
+            raise ValidationError(f"only string fields have options, not {data.get('type')} fields", "options")
+        repeated = sorted({o for o in options if options.count(o) > 1})
+        if repeated:
+            raise ValidationError(f"options must be unique: {', '.join(repeated)}", "options")
 
 
 class RecordTypeIn(StrictSchema):

@@ -298,6 +298,8 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     email: Mapped[str | None] = mapped_column(String)
     email_mode: Mapped[str] = mapped_column(String, default="immediate", server_default="immediate")  # off | immediate | digest
+    #: Notifications up to this moment are read ("Mark all read"); None: none was marked.
+    notifications_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class GroupRow(Base):

@@ -39,7 +39,7 @@ _DRIVERS = frozenset({
 _OPS = {"run.retried": "retry", "run.resumed": "resume", "run.suspended": "suspend", "run.cancelled": "cancel"}
 _PERSONA = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _TICK = timedelta(microseconds=1)
-_RECORD_FIELD_KEYS = ("name", "type", "required", "label")
+_RECORD_FIELD_KEYS = ("name", "type", "required", "label", "options")
 
 
 def scenario_from_run(engine: Engine, run_id: str, *, name: str | None = None) -> Scenario:

@@ -24,11 +24,16 @@ EXPENSE: dict[str, Any] = {
          "assignee": {"type": "group", "value": "legal"},
          "form": {"fields": [], "outcomes": [{"value": "filed", "label": "Filed"}]}},
         {"id": "done", "type": "end"},
+        # A rejected expense is not filed: the decision reads the outcome.
+        {"id": "approved", "type": "decision", "label": "Approved?",
+         "outcomes": [{"id": "rejected", "label": "Rejected", "condition": "steps.approve.outcome == 'reject'"}]},
     ],
     "edges": [
         {"id": "e1", "source": "start", "target": "review"},
-        {"id": "e2", "source": "review", "target": "filing"},
+        {"id": "e2", "source": "review", "target": "approved"},
         {"id": "e3", "source": "filing", "target": "done"},
+        {"id": "e4", "source": "approved", "target": "filing", "outcome": "default"},
+        {"id": "e5", "source": "approved", "target": "done", "outcome": "rejected"},
     ],
 }
 

@@ -124,6 +124,38 @@ def test_validate_the_draft_or_a_given_document(login):
     assert login("sam").post("/api/orchestrations/expense/validate").status_code == 403
 
 
+def test_a_record_trigger_is_checked_against_the_record_types_defined(login):
+    ada = login("ada")
+    kind = {"name": "kind", "type": "string", "required": True, "options": ["refund", "exchange"]}
+    assert ada.post("/api/record-types", json={"name": "service_request", "fields": [kind]}).status_code == 201
+    refunds = load("service_request")
+    refunds["trigger"]["condition"] = "record.kind == 'Refund'"
+    created = ada.post("/api/orchestrations", json=refunds).get_json()
+    (issue,) = created["issues"]
+    assert (issue["node"], issue["field"], issue["column"], issue["severity"]) == (None, "trigger.condition", 16, "warning")
+    assert "record.kind is never 'Refund'" in issue["message"] and "write 'refund'" in issue["message"]
+
+    # A new option is seen at once: the remembered issues depend on the record types.
+    kind["options"].append("Refund")
+    assert ada.post("/api/record-types", json={"name": "service_request", "fields": [kind]}).status_code == 200
+    assert ada.post("/api/orchestrations/service_request/validate").get_json()["issues"] == []
+
+    on_nothing = document(refunds, trigger={"type": "record", "object": "invoice", "on": ["create"]})
+    (issue,) = ada.post("/api/orchestrations/service_request/validate", json=on_nothing).get_json()["issues"]
+    assert issue["field"] == "trigger.object" and "there is no record type 'invoice'" in issue["message"]
+
+
+def test_an_outcome_nothing_reads_is_a_warning_in_the_draft(login):
+    ada = login("ada")
+    refunds = load("service_request")
+    decision = next(n for n in refunds["nodes"] if n["id"] == "claim_valid")
+    decision["outcomes"][0]["condition"] = "record.amount > 1000"
+    issues = [i for i in ada.post("/api/orchestrations", json=refunds).get_json()["issues"] if i["node"] is not None]
+    assert [(i["node"], i["field"], i["severity"]) for i in issues] == [("verify_claim", "form.outcomes[1].value", "warning")]
+    assert "outcome 'invalid' (Reject claim) is never read" in issues[0]["message"]
+    assert ada.post("/api/orchestrations/service_request/activate").status_code == 200  # a warning does not block
+
+
 def test_activate_versions_and_has_draft(login):
     ada = login("ada")
     assert ada.post("/api/orchestrations", json=EXPENSE).status_code == 201

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -106,6 +107,28 @@ def test_record_types(login):
     assert ada.post("/api/record-types", json={"name": "x", "fields": [{"name": "a", "type": "string", "unit": "m"}]}).status_code == 422
     assert ada.post("/api/record-types", json={"name": "x"}).status_code == 422
     assert [t["name"] for t in ada.get("/api/record-types").get_json()["items"]] == ["contract", "project"]
+
+
+def test_a_field_with_options_takes_only_those(login):
+    ada = login("ada")
+    kind = {"name": "kind", "type": "string", "options": ["refund", "exchange"]}
+    defined = ada.post("/api/record-types", json={"name": "service_request", "fields": [kind]})
+    assert defined.status_code == 201 and defined.get_json()["fields"] == [{**kind, "required": False}]
+    assert ada.post("/api/records/service_request", json={"fields": {"kind": "refund"}}).status_code == 201
+    refused = ada.post("/api/records/service_request", json={"fields": {"kind": "Refund"}})
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["details"]["fields"] == {"kind": "must be one of: refund, exchange"}
+
+    for bad, message in [
+        ({"name": "n", "type": "number", "options": ["1"]}, "only string fields have options"),
+        ({"name": "k", "type": "string", "options": ["a", "a"]}, "options must be unique: a"),
+        ({"name": "k", "type": "string", "options": []}, "must list 1 to 200 options"),
+        ({"name": "k", "type": "string", "options": [""]}, "must be 1 to 200 characters"),
+        ({"name": "k", "type": "string", "options": [1]}, "Not a valid string"),
+    ]:
+        answer = ada.post("/api/record-types", json={"name": "other", "fields": [bad]})
+        assert answer.status_code == 422 and message in json.dumps(answer.get_json()["error"]["details"]), answer.get_json()
+    assert [t["name"] for t in ada.get("/api/record-types").get_json()["items"]] == ["service_request"]
 
 
 def test_bad_records_are_4xx_and_write_nothing(ada, login):

@@ -243,6 +243,27 @@ def test_notifications_are_the_callers_newest_first(ada, login, clock):
     assert login(None).get("/api/notifications").status_code == 401
 
 
+def test_mark_all_read_holds_for_the_person_only_and_not_for_what_comes_after(ada, login, clock):
+    sam, fiona, frank = login("sam"), login("fiona"), login("frank")
+    first = start(sam, amount=1)
+    unread = fiona.get("/api/notifications").get_json()
+    assert unread["read_at"] is None and [n["read"] for n in unread["items"]] == [False]
+
+    clock.advance("PT1M")
+    marked = fiona.post("/api/notifications/read")
+    assert marked.status_code == 200 and marked.get_json()["read_at"] == clock.now().isoformat()
+    clock.advance("PT1M")
+    second = start(sam, amount=2)
+    # In another session (another browser) too: the moment is kept on the person.
+    again = login("fiona").get("/api/notifications").get_json()
+    assert again["read_at"] == marked.get_json()["read_at"]
+    assert [(n["run_id"], n["read"]) for n in again["items"]] == [(second["id"], False), (first["id"], True)]
+    # Frank is in finance too: his notifications are still unread.
+    franks = frank.get("/api/notifications").get_json()["items"]
+    assert franks and all(not n["read"] for n in franks)
+    assert login(None).post("/api/notifications/read").status_code == 401
+
+
 GARBAGE = ["[]", "null", "3", '"text"', '{"unknown": 1}', "{", '{"inputs": {"a": [1, {"b": 2}]}}']
 
 

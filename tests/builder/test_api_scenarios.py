@@ -48,7 +48,7 @@ steps:
 #: EXPENSE without the filing stage: the scenario above fails on its 4th step.
 NO_FILING = document(
     EXPENSE,
-    nodes=[n for n in EXPENSE["nodes"] if n["id"] not in ("filing", "file")],
+    nodes=[n for n in EXPENSE["nodes"] if n["id"] not in ("filing", "file", "approved")],
     edges=[EXPENSE["edges"][0], {"id": "e2", "source": "review", "target": "done"}],
 )
 
@@ -229,9 +229,9 @@ def test_results_summary_and_coverage_shape(admin):
     assert set(coverage) == {"nodes", "outcomes", "edges"}
     nodes = coverage["nodes"]
     assert {"covered", "total", "percent", "missed", "hits"} <= set(nodes)
-    assert nodes["missed"] == [] and nodes["covered"] == nodes["total"] == 5  # review, approve, filing, file, done
+    assert nodes["missed"] == [] and nodes["covered"] == nodes["total"] == 6  # review, approve, approved, filing, file, done
     assert nodes["hits"]["review"] == 2 and nodes["hits"]["filing"] == 1
-    assert coverage["edges"]["percent"] == 100.0
+    assert coverage["edges"]["percent"] == 80.0  # no scenario rejects the expense: e5 is never taken
 
     only = admin.post(f"{URL}/tests", json={"target": "active", "names": ["finance-only"]}).get_json()
     assert [r["source"] for r in only["results"]] == ["finance-only"]

@@ -29,12 +29,21 @@ def test_first_message_is_the_callers_open_work(login, engine, server):
     alice = connect(server, "/ws/inbox", login, "alice")
     first = alice.next()
     assert first == {"type": "inbox", "open": 2, "overdue": 0, "notifications": 2,
-                     "latest_notification_at": first["latest_notification_at"]}
+                     "latest_notification_at": first["latest_notification_at"], "notifications_read_at": None}
     assert first["latest_notification_at"] is not None
     fiona = connect(server, "/ws/inbox", login, "fiona")
-    assert fiona.next() == {"type": "inbox", "open": 0, "overdue": 0, "notifications": 0, "latest_notification_at": None}
+    assert fiona.next() == {"type": "inbox", "open": 0, "overdue": 0, "notifications": 0, "latest_notification_at": None,
+                            "notifications_read_at": None}
     alice.close()
     fiona.close()
+
+
+def test_notifications_marked_read_in_one_browser_are_read_in_the_next(login, engine, server):
+    start(engine, 1)
+    read_at = login("alice").post("/api/notifications/read").get_json()["read_at"]
+    alice = connect(server, "/ws/inbox", login, "alice")
+    assert alice.next()["notifications_read_at"] == read_at
+    alice.close()
 
 
 def test_counts_follow_new_and_completed_work(login, engine, server):

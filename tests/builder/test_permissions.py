@@ -126,6 +126,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/record-types"): May(frozenset({A})),
     ("POST", "/api/events"): May(STAFF | {T}),
     ("GET", "/api/notifications"): May(PEOPLE),
+    ("POST", "/api/notifications/read"): May(PEOPLE),
     # The secrets store: admins only, tokens neither (a value goes in and never comes out).
     ("GET", "/api/secrets"): May(frozenset({A})),
     ("POST", "/api/secrets"): May(frozenset({A})),

@@ -12,6 +12,7 @@ from runtime import document as document_module
 from runtime.actions import Action, ActionField, ActionRegistry
 from runtime.document import Checked, check, validate
 from runtime.errors import ValidationIssue
+from runtime.templates import RECORD_TYPES, TEMPLATES, load
 
 
 def approve_reject() -> list[dict[str, str]]:
@@ -54,6 +55,8 @@ def contract_approval() -> dict[str, Any]:
                 },
                 "due": "P2D",
                 "escalation": {"after": "PT4H", "action": "reassign", "to": {"type": "expression", "value": "record.owner"}},
+                # Its outcome is read here, or a rejected contract would go on as an approved one.
+                "set": {"approved": "steps.review.outcome == 'approve'"},
             },
             {
                 "id": "size",
@@ -709,6 +712,117 @@ def test_a_condition_exit_with_stage_start_steps_is_not_warned():
     assert validate(doc) == []
 
 
+# --------------------------------------------------------------------------- modelling traps
+
+
+def _unread(doc: dict) -> dict:
+    node(doc, "review").pop("set")
+    return doc
+
+
+def unread_outcome_warnings(doc: dict) -> list[ValidationIssue]:
+    return [i for i in validate(doc) if "is never read" in i.message]
+
+
+def test_an_outcome_nothing_reads_is_a_warning_on_its_step():
+    issues = validate(_unread(contract_approval()))
+    assert [(i.node, i.field, i.severity) for i in issues] == [("review", "form.outcomes[1].value", "warning")]
+    message = issues[0].message
+    assert "outcome 'reject' (Reject) is never read" in message
+    assert "goes on exactly as after 'approve' (Approve)" in message
+    assert "add a decision after stage 'legal' with the condition steps.review.outcome == 'reject'" in message
+    assert check(_unread(contract_approval())).ok
+
+
+@pytest.mark.parametrize("reader", [
+    lambda d: node(d, "legal").update(exit={"when": "condition", "condition": "steps.review.outcome == 'approve'"}),
+    lambda d: node(d, "size")["outcomes"][0].update(condition="steps.review.outcome != 'approve'"),
+    lambda d: node(d, "notify")["inputs"].update(subject="'Reviewed: ' + steps.review.outcome"),
+    lambda d: node(d, "cooldown").update(start={"when": "condition", "condition": "has(steps.review.outcome)"}),
+    lambda d: node(d, "notify")["inputs"].update(subject="string(steps.review)"),  # the whole step, outcome included
+    lambda d: node(d, "notify")["inputs"].update(subject="string(steps['review'])"),  # the map by key: any step
+], ids=["stage-exit", "decision", "action-input", "start-condition", "whole-step", "steps-by-key"])
+def test_an_outcome_read_anywhere_is_not_warned(reader):
+    doc = _unread(contract_approval())
+    reader(doc)
+    assert unread_outcome_warnings(doc) == []
+
+
+def test_reading_the_status_or_outputs_is_not_reading_the_outcome():
+    doc = _unread(contract_approval())
+    node(doc, "legal")["exit"] = {"when": "condition", "condition": "steps.review.status == 'completed' && steps.review.outputs.risk == 'low'"}
+    node(doc, "notify")["inputs"]["subject"] = "'review' + ' steps.review.outcome'"  # inside a string literal
+    assert [i.node for i in unread_outcome_warnings(doc)] == ["review"]
+
+
+def test_a_single_outcome_has_nothing_to_tell_apart():
+    doc = _unread(contract_approval())
+    node(doc, "review")["form"]["outcomes"] = [{"value": "done", "label": "Done"}]
+    assert validate(doc) == []
+
+
+def test_the_approval_outcome_is_the_one_the_others_are_compared_with():
+    doc = contract_approval()
+    node(doc, "sign").pop("set")
+    node(doc, "sign")["form"]["outcomes"] = list(reversed(approve_reject()))
+    issues = unread_outcome_warnings(doc)
+    assert [(i.node, i.field) for i in issues] == [("sign", "form.outcomes[0].value")]
+    assert "outcome 'reject' (Reject) is never read" in issues[0].message
+
+
+def test_a_comparison_with_an_outcome_the_step_does_not_have_is_a_warning():
+    doc = contract_approval()
+    node(doc, "finance_ok")["outcomes"][0]["condition"] = "steps.finance_review.outcome == 'rejected'"
+    issues = validate(doc)
+    assert [(i.node, i.field, i.column, i.severity) for i in issues] == [("finance_ok", "outcomes[0].condition", 33, "warning")]
+    assert "steps.finance_review.outcome is never 'rejected'" in issues[0].message
+    assert "'approve', 'reject'" in issues[0].message
+
+
+SERVICE_REQUEST = {"service_request": [{"name": "kind", "type": "string", "options": ["refund", "exchange"]},
+                                       {"name": "customer", "type": "string"}]}
+
+
+def _refund_trigger(condition: str) -> dict:
+    doc = contract_approval()
+    doc["trigger"] = {"type": "record", "object": "service_request", "on": ["create"], "condition": condition}
+    return doc
+
+
+def test_a_trigger_comparing_a_field_to_a_value_outside_its_options_is_a_warning():
+    issues = validate(_refund_trigger("record.kind == 'Refund'"), record_types=SERVICE_REQUEST)
+    assert [(i.node, i.field, i.column, i.severity) for i in issues] == [(None, "trigger.condition", 16, "warning")]
+    assert "record.kind is never 'Refund'" in issues[0].message
+    assert "takes only 'refund', 'exchange'" in issues[0].message
+    assert "write 'refund'" in issues[0].message
+
+
+@pytest.mark.parametrize(("condition", "column"), [
+    ("'exchang' != record.kind", 1),
+    ("record.customer != '' && record.kind in ['refund', 'swap']", 52),
+])
+def test_every_comparison_of_a_field_with_options_is_checked(condition, column):
+    issues = validate(_refund_trigger(condition), record_types=SERVICE_REQUEST)
+    assert [(i.field, i.column) for i in issues] == [("trigger.condition", column)]
+    assert "compare with one of: 'refund', 'exchange'" in issues[0].message
+
+
+@pytest.mark.parametrize("condition", ["record.kind == 'refund'", "record.customer == 'Refund'", "record.kind in ['refund', 'exchange']"])
+def test_a_trigger_comparing_with_a_listed_option_is_not_warned(condition):
+    assert validate(_refund_trigger(condition), record_types=SERVICE_REQUEST) == []
+
+
+def test_a_trigger_on_a_record_type_nobody_defined_is_a_warning():
+    issues = validate(_refund_trigger("record.kind == 'Refund'"), record_types={"contract": []})
+    assert [(i.field, i.severity) for i in issues] == [("trigger.object", "warning")]
+    assert "there is no record type 'service_request'" in issues[0].message
+    assert "record types: contract" in issues[0].message
+
+
+def test_record_types_are_not_checked_when_not_given():
+    assert validate(_refund_trigger("record.kind == 'Refund'")) == []
+
+
 # --------------------------------------------------------------------------- all at once, order, garbage
 
 
@@ -814,3 +928,8 @@ def test_a_long_chain_of_stages_is_checked_without_recursion():
     issues = validate(doc)
     assert [(i.node, i.field) for i in issues] == [("chain_start", "")]
     assert "cycle that passes through no decision: chain_start → chain_0 → chain_1" in issues[0].message
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_the_shipped_templates_have_no_modelling_traps(name):
+    assert validate(load(name), record_types=RECORD_TYPES) == []

@@ -102,7 +102,8 @@ export function BuilderToolbar({ title, startLink, onTestRun, save, changed, onS
         ) : (
           <span className={state.tone ? `status--${state.tone}` : undefined} data-testid="save-state">{state.text}</span>
         )}
-        {save.activated !== null ? <span> · Version {save.activated} is active</span> : null}
+        {/* Said where the status is announced, and marked so that it is seen: activating changes what new runs do. */}
+        {save.activated !== null ? <strong className="status--done"> · ✓ Version {save.activated} is active: new runs start on it</strong> : null}
         {save.error ? <span className="status--problem"> · {save.error}</span> : null}
         {notice ? (
           <span className={tone === 'problem' ? 'status--problem' : undefined}>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 
-import { listNotifications } from '../lib/api';
+import { listNotifications, markNotificationsRead } from '../lib/api';
 import { notificationLink } from '../lib/notification-link';
 import type { Notification } from '../lib/work-schemas';
 import { hasUnread, useInboxStore } from '../store/inbox-store';
@@ -10,12 +10,14 @@ import { hasUnread, useInboxStore } from '../store/inbox-store';
 export function NotificationBell({ user }: { user: string }) {
   const latest = useInboxStore((s) => s.latestNotificationAt);
   const lastSeen = useInboxStore((s) => s.lastSeenAt);
+  const readAt = useInboxStore((s) => s.readAt);
   const changes = useInboxStore((s) => s.changes);
   const markSeen = useInboxStore((s) => s.markSeen);
   const [open, setOpen] = useState(false);
   const [notes, setNotes] = useState<Notification[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const unread = hasUnread(latest, lastSeen);
+  const [done, setDone] = useState<string | null>(null);
+  const unread = hasUnread(latest, lastSeen, readAt);
 
   useEffect(() => {
     if (!open) return;
@@ -29,6 +31,19 @@ export function NotificationBell({ user }: { user: string }) {
     setOpen(!open);
   };
 
+  const isNew = (n: Notification) => n.read !== true && (lastSeen === null || Date.parse(n.created_at) > Date.parse(lastSeen));
+  const someNew = notes?.some(isNew) ?? false;
+  const markAllRead = () => {
+    markNotificationsRead()
+      .then((markedAt) => {
+        setNotes((current) => current?.map((n) => ({ ...n, read: true })) ?? current);
+        markSeen(user, latest ?? markedAt);
+        setDone('All notifications are marked read.');
+        setError(null);
+      })
+      .catch((failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+  };
+
   return (
     <div className="bell">
       <button type="button" className="bell__button" aria-expanded={open} onClick={toggle}
@@ -40,6 +55,12 @@ export function NotificationBell({ user }: { user: string }) {
       </button>
       {open ? (
         <div className="bell__panel" role="region" aria-label="Notifications">
+          {/* At the top: the list may be long. */}
+          <div className="bell__actions">
+            <button type="button" className="small" onClick={markAllRead} disabled={!someNew}>Mark all read</button>
+            <button type="button" className="small" onClick={toggle}>Close</button>
+          </div>
+          <p role="status" className="bell__done">{done}</p>
           {error ? <p role="alert">{error}</p> : null}
           {notes === null && !error ? <p aria-busy="true">Loading…</p> : null}
           {notes?.length === 0 ? <p className="muted">Nothing yet.</p> : null}
@@ -47,7 +68,7 @@ export function NotificationBell({ user }: { user: string }) {
             {notes?.map((n) => {
               const link = notificationLink(n);
               return (
-                <li key={n.id} className={lastSeen === null || Date.parse(n.created_at) > Date.parse(lastSeen) ? 'bell__new' : undefined}>
+                <li key={n.id} className={isNew(n) ? 'bell__new' : undefined}>
                   <strong>{n.title ?? n.subject}</strong>
                   <span className="muted"> · {n.title ? n.subject : n.body} · {new Date(n.created_at).toLocaleString()}</span>
                   {link ? <> · <Link to={link.to} onClick={toggle}>{link.label}</Link></> : null}
@@ -55,7 +76,6 @@ export function NotificationBell({ user }: { user: string }) {
               );
             })}
           </ul>
-          <button type="button" className="small" onClick={toggle}>Close</button>
         </div>
       ) : null}
     </div>

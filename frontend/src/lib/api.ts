@@ -373,6 +373,11 @@ export async function listNotifications(): Promise<Notification[]> {
   return (await call('GET', '/api/notifications?limit=30', pageOf(guide.notificationSchema))).data.items;
 }
 
+/** Marks every notification the signed-in person has now as read; the moment it did. */
+export async function markNotificationsRead(): Promise<string | null> {
+  return (await call('POST', '/api/notifications/read', guide.notificationsReadSchema)).data.read_at;
+}
+
 // ------------------------------------------------------------------ scenario tests (the builder's Tests panel)
 
 const scenariosPath = (key: string) => `${path(key)}/scenarios`;

@@ -142,7 +142,12 @@ export const notificationSchema = z.looseObject({
   /** Named for people: "Refund for Rita Ruiz" (the orchestration's label and the record's name). */
   title: z.string().optional(),
   record_name: z.string().nullable().optional(),
+  /** Marked read with "Mark all read" (kept on the person, in every browser). */
+  read: z.boolean().optional(),
 });
+
+/** The answer to "Mark all read": the moment up to which notifications are read. */
+export const notificationsReadSchema = z.looseObject({ read_at: z.string().nullable() });
 
 /** A message of `/ws/inbox` (builder/LIVE.md). */
 export const inboxMessageSchema = z.looseObject({
@@ -151,6 +156,7 @@ export const inboxMessageSchema = z.looseObject({
   overdue: z.number(),
   notifications: z.number(),
   latest_notification_at: z.string().nullable(),
+  notifications_read_at: z.string().nullable().optional(),
 });
 
 export type WorkItem = z.infer<typeof workItemSchema>;

@@ -83,6 +83,35 @@ describe('BuilderPage', () => {
     expect(screen.getByText('1 errors, 0 warnings')).toBeTruthy();
   });
 
+  it('confirms an activation where it is seen and announced', async () => {
+    const fetch = vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === 'POST' && url.endsWith('/activate')) return Response.json({ key: 'contract_approval', version: 2, active_version: 2 });
+      if (init?.method === 'PUT') return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
+      if (url === '/api/orchestrations/contract_approval') {
+        return Response.json({ key: 'contract_approval', label: 'Contract approval', active_version: 1, versions: [],
+          draft: draft(3, structuredClone(contractApproval), []) });
+      }
+      if (url.startsWith('/api/orchestrations/contract_approval/versions/')) {
+        return Response.json({ key: 'contract_approval', number: 1, document: structuredClone(contractApproval), active: true });
+      }
+      return Response.json({ items: [], next_cursor: null });
+    });
+    vi.stubGlobal('fetch', fetch);
+    render(
+      <MemoryRouter initialEntries={['/builder/contract_approval']}>
+        <Routes>
+          <Route path="/builder/:key" element={<BuilderPage />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Activate' }));
+    const status = screen.getByRole('status');
+    await waitFor(() => expect(status.textContent).toContain('Version 2 is active: new runs start on it'), { timeout: 10_000 });
+    expect(status.getAttribute('aria-live')).toBe('polite');
+    expect(screen.getByText(/Version 2 is active/).className).toBe('status--done');
+  });
+
   it('says why a draft cannot be opened', async () => {
     vi.stubGlobal('fetch', vi.fn(async (url: string) => url.startsWith('/api/orchestrations') ? Response.json({
       key: 'broken', label: 'Broken', active_version: null, versions: [],

@@ -16,6 +16,8 @@ type InboxState = {
   overdue: number;
   latestNotificationAt: string | null;
   lastSeenAt: string | null;
+  /** When the person chose "Mark all read", in any browser (the server keeps it). */
+  readAt: string | null;
   changes: number;
   connected: boolean;
   connect: (user: string) => () => void;
@@ -24,8 +26,10 @@ type InboxState = {
 
 const seenKey = (user: string) => `overture.notifications.seen.${user}`;
 
-export function hasUnread(latest: string | null, lastSeen: string | null): boolean {
-  return latest !== null && (lastSeen === null || Date.parse(latest) > Date.parse(lastSeen));
+/** Whether a notification came after the last one seen here and after "Mark all read" (anywhere). */
+export function hasUnread(latest: string | null, lastSeen: string | null, readAt: string | null = null): boolean {
+  const after = (a: string, b: string | null) => b === null || Date.parse(a) > Date.parse(b);
+  return latest !== null && after(latest, lastSeen) && after(latest, readAt);
 }
 
 let socket: WebSocket | null = null;
@@ -51,6 +55,7 @@ export const useInboxStore = create<InboxState>()((set, get) => {
         open: message.data.open,
         overdue: message.data.overdue,
         latestNotificationAt: message.data.latest_notification_at,
+        readAt: message.data.notifications_read_at ?? null,
         connected: true,
         changes: first ? get().changes : get().changes + 1,
       });
@@ -74,6 +79,7 @@ export const useInboxStore = create<InboxState>()((set, get) => {
     overdue: 0,
     latestNotificationAt: null,
     lastSeenAt: null,
+    readAt: null,
     changes: 0,
     connected: false,
     connect: (user) => {
