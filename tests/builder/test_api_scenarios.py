@@ -291,7 +291,8 @@ def test_generate_without_and_with_save(admin, app):
     assert len({i["name"] for i in items}) == len(items)
     assert {"name", "source", "stages", "decisions", "unsolved"} <= set(items[0])
     assert items[0]["stages"] == ["review", "filing"]
-    assert items[0]["stage_labels"] == ["Finance review", "Filing"] and items[0]["path"] == []  # names for the panel
+    # Names for the panel: the stages, and the decision's outcome taken, by label.
+    assert items[0]["stage_labels"] == ["Finance review", "Filing"] and items[0]["path"] == ["Approved? → otherwise"]
     assert "orchestration: expense" in items[0]["source"]
     assert stored(app) == {}
 
