@@ -1034,7 +1034,8 @@ class _Checker:
         map, and the lists and maps with a ``max_items`` (the cost estimate uses both)."""
         scalars, sizes = set(), {}
         for section, root in (("inputs", "inputs"), ("variables", "vars")):
-            for entry in self.document.get(section) or []:
+            entries = self.document.get(section)
+            for entry in entries if isinstance(entries, list) else []:  # not a list: reported elsewhere
                 if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry.get("type") in INPUT_TYPES):
                     continue
                 maximum = entry.get("max_items")

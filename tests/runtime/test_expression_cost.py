@@ -250,3 +250,9 @@ def test_the_estimate_bounds_the_steps_a_program_over_literals_can_take(case):
     expression = compile_expression(source)
     assert isinstance(expression.evaluate({}), bool)
     assert estimate(source, limits=LIMITS).total >= STEP * steps
+
+
+@pytest.mark.parametrize("section", ["inputs", "variables"])
+def test_inputs_or_variables_that_are_not_a_list_are_reported_not_a_crash(section: str):
+    document = {**decision("1 == 1"), section: True}  # the fuzz suite found a 500 here
+    assert any(issue["field"] == section for issue in errors(document))

@@ -20,14 +20,19 @@ export function uniqueId(base: string, taken: ReadonlySet<string>): string {
   }
 }
 
-/** An orchestration key for a label (`^[a-z][a-z0-9_]{0,63}$`): "Contract approval" → `contract_approval`. */
-export function keyFromLabel(label: string): string {
-  const cleaned = label
+/** A label in lower snake case, accents dropped: "Décision d'achat" → `decision_d_achat` (may be empty). */
+function snakeCase(label: string): string {
+  return label
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
+}
+
+/** An orchestration key for a label (`^[a-z][a-z0-9_]{0,63}$`): "Contract approval" → `contract_approval`. */
+export function keyFromLabel(label: string): string {
+  const cleaned = snakeCase(label);
   if (cleaned === '') return 'orchestration';
   const key = /^[a-z]/.test(cleaned) ? cleaned : `o_${cleaned}`;
   return key.slice(0, MAX).replace(/_+$/, '');
@@ -39,12 +44,7 @@ export function isOrchestrationKey(key: string): boolean {
 
 /** A node id for a label: "Check pricing" → `check_pricing` (`fallback` when nothing is left). */
 export function idFromLabel(label: string, fallback = 'node'): string {
-  const cleaned = label
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
+  const cleaned = snakeCase(label);
   return identifier(cleaned || fallback).replace(/_+$/, '') || fallback;
 }
 
