@@ -1,0 +1,111 @@
+/**
+ * A text input that suggests the names in scope, each with its label and type (ARIA 1.2
+ * combobox with a listbox popup): typing filters on the name and the label; ↓/↑ move,
+ * Enter picks, Escape closes. A native <datalist> shows neither label nor type.
+ *
+ * The names are asked for only when the list opens, so a field costs nothing until used.
+ */
+import { useMemo, useRef, useState } from 'react';
+
+import { filterNames, typeLabel, type ExpressionName } from '../../lib/expression-scope';
+
+type Props = {
+  id: string;
+  value: string;
+  onChange: (name: string) => void;
+  /** Called when the list opens: the names to offer. */
+  names: () => readonly ExpressionName[];
+  placeholder?: string;
+  className?: string;
+  describedBy?: string;
+};
+
+export function NameCombobox({ id, value, onChange, names, placeholder, className, describedBy }: Props) {
+  const [open, setOpen] = useState(false);
+  const [offered, setOffered] = useState<readonly ExpressionName[]>([]);
+  // What was typed since the list opened: a name already chosen shows every name, not just itself.
+  const [typed, setTyped] = useState<string | null>(null);
+  const [active, setActive] = useState(0);
+  const list = useRef<HTMLUListElement>(null);
+  const listId = `${id}-names`;
+
+  const shown = useMemo(() => (open ? filterNames(offered, typed ?? '') : []), [open, offered, typed]);
+
+  const show = () => {
+    if (open) return;
+    setOffered(names());
+    setTyped(null);
+    setActive(0);
+    setOpen(true);
+  };
+  const close = () => {
+    setOpen(false);
+    setTyped(null);
+  };
+  const pick = (entry: ExpressionName) => {
+    onChange(entry.name);
+    close();
+  };
+  const move = (delta: number) => {
+    if (!open) { show(); return; }
+    if (shown.length === 0) return;
+    const next = (active + delta + shown.length) % shown.length;
+    setActive(next);
+    list.current?.children[next]?.scrollIntoView?.({ block: 'nearest' });
+  };
+
+  const current = open ? shown[Math.min(active, shown.length - 1)] : undefined;
+  return (
+    <div className={`name-combobox${className ? ` ${className}` : ''}`}>
+      <input
+        id={id}
+        className="mono"
+        role="combobox"
+        aria-expanded={open}
+        aria-controls={listId}
+        aria-autocomplete="list"
+        aria-activedescendant={current ? `${listId}-${shown.indexOf(current)}` : undefined}
+        aria-describedby={describedBy}
+        autoComplete="off"
+        spellCheck={false}
+        placeholder={placeholder}
+        value={value}
+        onFocus={show}
+        onClick={show}
+        onBlur={close}
+        onChange={(e) => {
+          onChange(e.target.value);
+          if (!open) { setOffered(names()); setOpen(true); }
+          setTyped(e.target.value);
+          setActive(0);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowDown') { e.preventDefault(); move(1); }
+          else if (e.key === 'ArrowUp') { e.preventDefault(); move(-1); }
+          else if (e.key === 'Enter' && current) { e.preventDefault(); pick(current); }
+          else if (e.key === 'Escape' && open) { e.preventDefault(); e.stopPropagation(); close(); }
+        }}
+      />
+      <ul id={listId} role="listbox" className="name-combobox__list" ref={list} hidden={!open} aria-label="Names in scope">
+        {shown.map((entry, index) => (
+          <li
+            key={entry.name}
+            id={`${listId}-${index}`}
+            role="option"
+            aria-selected={entry === current}
+            className="name-combobox__option"
+            // Keep the focus in the input: a blur would close the list before the click lands.
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => pick(entry)}
+            onMouseMove={() => { if (index !== active) setActive(index); }}
+          >
+            <span className="name-combobox__label">{entry.label}</span>
+            <span className="name-combobox__type">{typeLabel(entry)}</span>
+            <span className="name-combobox__name mono">{entry.name}</span>
+          </li>
+        ))}
+      </ul>
+      {open && shown.length === 0 ? <span className="name-combobox__empty" role="status">No name in scope matches.</span> : null}
+    </div>
+  );
+}
