@@ -17,6 +17,8 @@ type DirectoryState = {
   recordTypes: RecordType[];
   error: string | null;
   load: () => Promise<void>;
+  /** Loads everything again the next time it is needed (after an admin changed it). */
+  forget: () => void;
 };
 
 export const useDirectoryStore = create<DirectoryState>()((set, get) => ({
@@ -26,6 +28,7 @@ export const useDirectoryStore = create<DirectoryState>()((set, get) => ({
   actions: [],
   recordTypes: [],
   error: null,
+  forget: () => set({ status: 'idle' }),
   load: async () => {
     if (get().status !== 'idle') return;
     set({ status: 'loading' });
