@@ -79,7 +79,7 @@ def test_an_admin_writes_a_condition_from_suggestions_only_and_runs_follow_it(lo
 
     # Admin › Record types: "repair" becomes an option of Kind.
     admin = AdminPage(page).open("record-types")
-    admin.add_record_type_option(record_type, "Kind", "repair")
+    admin.add_record_type_option(record_type, "Kind", "repair", screenshot="/tmp/conditions-admin-editor.png")
     expect(admin.record_type(record_type).get_by_role("row").filter(has_text="Kind")).to_contain_text("refund, exchange, repair")
     page.screenshot(path="/tmp/conditions-admin-options.png")
 

@@ -56,6 +56,11 @@ describe('names in scope', () => {
     expect(describeName(flow, types, 'record.kind')?.options).toEqual(['refund', 'exchange']);
     expect(describeName(flow, types, 'vars.rounds')?.type).toBe('number');
     expect(describeName(flow, types, 'steps.nope.outcome')).toBeNull();
+    expect(describeName(flow, types, 'stages.intake.visits')).toEqual({ name: 'stages.intake.visits', label: 'Intake › Visits', type: 'number' });
+    expect(describeName(flow, types, 'inputs.amount')?.label).toBe('Input › Amount asked');
+    expect(describeName(flow, types, 'now')?.type).toBe('timestamp');
+    expect(describeName(flow, types, 'run.started_by')?.label).toBe('Run › Started by');
+    expect(describeName(flow, types, 'vars.nope')).toBeNull();
     const all = namesInScope(flow, types, 'document');
     expect(filterNames(all, 'approved').map((n) => n.name)).toEqual(['steps.triage.outputs.approved']);
     expect(filterNames(all, 'service KIND').map((n) => n.name)).toEqual(['record.kind']);

@@ -148,26 +148,33 @@ const RUN_NAMES: readonly ExpressionName[] = [
   { name: 'run.id', label: 'Run › Id', type: 'string' },
 ];
 
+function declaredNames(flow: Flow, kind: 'inputs' | 'vars'): ExpressionName[] {
+  const title = kind === 'inputs' ? 'Input' : 'Variable';
+  return ((kind === 'inputs' ? flow.meta.inputs : flow.meta.variables) ?? []).map((v): ExpressionName => ({
+    name: `${kind}.${v.name}`,
+    label: `${title} › ${v.label?.trim() || readable(v.name)}`,
+    type: nameType(v.type),
+  }));
+}
+
+function stageNames(stage: FlowNode): ExpressionName[] {
+  return [
+    { name: `stages.${stage.id}.status`, label: `${labelOf(stage)} › Status`, type: 'string' },
+    { name: `stages.${stage.id}.visits`, label: `${labelOf(stage)} › Visits`, type: 'number' },
+  ];
+}
+
 /** Every name a condition at `scope` may read, in the order a person looks for them. */
 export function namesInScope(flow: Flow, recordTypes: readonly RecordTypeFields[], scope: NameScope): ExpressionName[] {
   const record = recordNames(flow, recordTypes);
   if (scope === 'trigger') return [...record, NOW];
   const { steps, stages } = upstream(flow, scope);
-  const declared = (kind: 'inputs' | 'vars', title: string) =>
-    ((kind === 'inputs' ? flow.meta.inputs : flow.meta.variables) ?? []).map((v): ExpressionName => ({
-      name: `${kind}.${v.name}`,
-      label: `${title} › ${v.label?.trim() || readable(v.name)}`,
-      type: nameType(v.type),
-    }));
   return [
     ...steps.flatMap(stepNames),
     ...record,
-    ...declared('inputs', 'Input'),
-    ...declared('vars', 'Variable'),
-    ...stages.flatMap((s) => [
-      { name: `stages.${s.id}.status`, label: `${labelOf(s)} › Status`, type: 'string' as const },
-      { name: `stages.${s.id}.visits`, label: `${labelOf(s)} › Visits`, type: 'number' as const },
-    ]),
+    ...declaredNames(flow, 'inputs'),
+    ...declaredNames(flow, 'vars'),
+    ...stages.flatMap(stageNames),
     ...RUN_NAMES,
     NOW,
   ];
@@ -179,12 +186,23 @@ export function namesInScope(flow: Flow, recordTypes: readonly RecordTypeFields[
  */
 export function describeName(flow: Flow, recordTypes: readonly RecordTypeFields[], name: string): ExpressionName | null {
   const [root, id] = name.split('.');
-  if (root === 'steps' && id) {
-    const step = flow.nodes.find((n): n is StepNode => n.id === id && isStep(n));
-    return step ? (stepNames(step).find((n) => n.name === name) ?? null) : null;
+  switch (root) {
+    case 'steps': {
+      const step = flow.nodes.find((n): n is StepNode => n.id === id && isStep(n));
+      return step ? (stepNames(step).find((n) => n.name === name) ?? null) : null;
+    }
+    case 'record':
+      return recordNames(flow, recordTypes).find((n) => n.name === name) ?? null;
+    case 'inputs':
+    case 'vars':
+      return declaredNames(flow, root).find((n) => n.name === name) ?? null;
+    case 'stages': {
+      const stage = flow.nodes.find((n) => n.id === id && n.type === 'stage');
+      return stage ? (stageNames(stage).find((n) => n.name === name) ?? null) : null;
+    }
+    default:
+      return [...RUN_NAMES, NOW].find((n) => n.name === name) ?? null;
   }
-  if (root === 'record') return recordNames(flow, recordTypes).find((n) => n.name === name) ?? null;
-  return namesInScope(flow, recordTypes, 'document').find((n) => n.name === name && !n.name.startsWith('steps.')) ?? null;
 }
 
 /** The names matching what was typed, on the name or the label (case-insensitive), at most `limit`. */

@@ -93,6 +93,17 @@ describe('condition builder suggestions', () => {
     expect((screen.getByLabelText('Value type 2') as HTMLSelectElement).value).toBe('number');
   });
 
+  it('opens on the name already chosen', () => {
+    render(<Harness scope="trigger" initial="record.urgent == true" />);
+    const field = screen.getByRole('combobox', { name: 'Field 1' });
+    fireEvent.focus(field);
+    const active = field.getAttribute('aria-activedescendant');
+    expect(active && document.getElementById(active)?.textContent).toContain('record.urgent');
+    fireEvent.keyDown(field, { key: 'Enter' });
+    expect(written).toBe('');
+    expect((field as HTMLInputElement).value).toBe('record.urgent');
+  });
+
   it('suggests names for the value when it is another field', () => {
     render(<Harness scope={{ node: 'route' }} initial="inputs.amount > 5" />);
     fireEvent.change(screen.getByLabelText('Value type 1'), { target: { value: 'field' } });

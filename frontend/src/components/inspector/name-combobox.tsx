@@ -5,9 +5,12 @@
  *
  * The names are asked for only when the list opens, so a field costs nothing until used.
  */
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 
 import { filterNames, typeLabel, type ExpressionName } from '../../lib/expression-scope';
+
+/** How many suggestions show at once: a big draft has thousands of names; typing narrows them. */
+const SHOWN = 50;
 
 type Props = {
   id: string;
@@ -29,15 +32,26 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
   const list = useRef<HTMLUListElement>(null);
   const listId = `${id}-names`;
 
-  const shown = useMemo(() => (open ? filterNames(offered, typed ?? '') : []), [open, offered, typed]);
+  const matches = useMemo(() => (open ? filterNames(offered, typed ?? '', SHOWN + 1) : []), [open, offered, typed]);
+  const shown = matches.slice(0, SHOWN);
 
   const show = () => {
     if (open) return;
-    setOffered(names());
+    const all = names();
+    setOffered(all);
     setTyped(null);
-    setActive(0);
+    // The name already chosen is the active one: Enter keeps it, the arrows move from it.
+    setActive(Math.max(0, filterNames(all, '', SHOWN).findIndex((n) => n.name === value.trim())));
     setOpen(true);
   };
+
+  // The list opens below the input, maybe below the fold of the properties panel: bring it (and the active option) into view.
+  useEffect(() => {
+    if (!open) return;
+    list.current?.scrollIntoView?.({ block: 'nearest' });
+    list.current?.children[active]?.scrollIntoView?.({ block: 'nearest' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when it opens
+  }, [open]);
   const close = () => {
     setOpen(false);
     setTyped(null);
@@ -106,6 +120,7 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
         ))}
       </ul>
       {open && shown.length === 0 ? <span className="name-combobox__empty" role="status">No name in scope matches.</span> : null}
+      {open && matches.length > SHOWN ? <span className="name-combobox__empty" role="status">The first {SHOWN} names: type to narrow them.</span> : null}
     </div>
   );
 }
