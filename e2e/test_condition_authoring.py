@@ -10,11 +10,13 @@ the condition: a record that fits it takes the fast track, one that does not the
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from e2e.fixtures.admin_pages import AdminPage
+from e2e.fixtures.axe import check_accessibility
 from e2e.fixtures.documents import unique_key
 from e2e.fixtures.pages import BuilderPage
 
@@ -82,6 +84,10 @@ def test_an_admin_writes_a_condition_from_suggestions_only_and_runs_follow_it(lo
     admin.add_record_type_option(record_type, "Kind", "repair", screenshot="/tmp/conditions-admin-editor.png")
     expect(admin.record_type(record_type).get_by_role("row").filter(has_text="Kind")).to_contain_text("refund, exchange, repair")
     page.screenshot(path="/tmp/conditions-admin-options.png")
+    card = admin.record_type(record_type)
+    card.get_by_role("button", name=re.compile(r"^Edit fields of ")).click()
+    check_accessibility(page, "the record type editor")
+    card.get_by_role("button", name="Cancel", exact=True).click()
 
     # The trigger's record type, from a pick list of the types an admin defined.
     builder = BuilderPage(page).open(key)
@@ -118,6 +124,7 @@ def test_an_admin_writes_a_condition_from_suggestions_only_and_runs_follow_it(lo
     condition.get_by_role("combobox", name="Field 2", exact=True).click()
     expect(builder.suggestions(DECISION, "Field 2")).to_be_visible()
     page.screenshot(path="/tmp/conditions-suggestions-light.png")
+    check_accessibility(page, "the condition builder's suggestions (light)")
     page.keyboard.press("Escape")
 
     builder.save()
@@ -133,6 +140,7 @@ def test_an_admin_writes_a_condition_from_suggestions_only_and_runs_follow_it(lo
     builder.condition(DECISION).get_by_role("combobox", name="Field 2", exact=True).click()
     expect(builder.suggestions(DECISION, "Field 2")).to_be_visible()
     page.screenshot(path="/tmp/conditions-suggestions-dark.png")
+    check_accessibility(page, "the condition builder's suggestions (dark)")
     page.keyboard.press("Escape")
     set_theme(page, "light")
 
