@@ -24,7 +24,7 @@ function currentFlow(): Flow {
 export function useNamesInScope(scope: NameScope): { names: () => ExpressionName[]; describe: (name: string) => ExpressionName | null } {
   const recordTypes = useDirectoryStore((s) => s.recordTypes);
   const key = typeof scope === 'string' ? scope : `${scope.node}\u0000${scope.field ?? ''}`;
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- the scope is its key
+  // Keyed by the scope's text: an object literal prop is new on every render.
   const names = useCallback(() => namesInScope(currentFlow(), recordTypes, scope), [key, recordTypes]);
   const describe = useCallback((name: string) => describeName(currentFlow(), recordTypes, name), [recordTypes]);
   return { names, describe };

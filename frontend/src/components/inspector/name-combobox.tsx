@@ -50,7 +50,7 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
     if (!open) return;
     list.current?.scrollIntoView?.({ block: 'nearest' });
     list.current?.children[active]?.scrollIntoView?.({ block: 'nearest' });
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when it opens
+    // Only when it opens: moving through the options scrolls them itself.
   }, [open]);
   const close = () => {
     setOpen(false);
