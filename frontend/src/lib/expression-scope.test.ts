@@ -45,10 +45,11 @@ describe('names in scope', () => {
     expect(names('trigger')).toEqual(['record.kind', 'record.urgent', 'record.id', 'record.owner', 'record.object', 'now']);
   });
 
-  it('offers only the built-in record fields when the trigger’s type is unknown, none for a manual trigger', () => {
+  it('offers only the built-in record fields when the trigger’s type is unknown or the trigger is manual', () => {
     expect(namesInScope(flow, [], 'trigger').map((n) => n.name)).toEqual(['record.id', 'record.owner', 'record.object', 'now']);
     const manual = { ...flow, meta: { ...flow.meta, trigger: { type: 'manual' } } };
-    expect(namesInScope(manual, types, { node: 'route' }).some((n) => n.name.startsWith('record.'))).toBe(false);
+    expect(namesInScope(manual, types, { node: 'route' }).filter((n) => n.name.startsWith('record.')).map((n) => n.name))
+      .toEqual(['record.id', 'record.owner', 'record.object']);
   });
 
   it('describes one name without listing them all, and filters on name and label', () => {

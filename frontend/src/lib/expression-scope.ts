@@ -16,7 +16,7 @@ export type NameType = 'string' | 'number' | 'boolean' | 'timestamp' | 'list' | 
 export type ExpressionName = { name: string; label: string; type: NameType; options?: readonly string[] };
 
 /** Where a condition is written: a node's field, the trigger, or anywhere (the whole document). */
-export type NameScope = { node: string; field?: 'entry' | 'exit' | 'own' } | 'trigger' | 'document';
+export type NameScope = { node: string; field?: 'entry' | 'exit' } | 'trigger' | 'document';
 
 export type RecordTypeFields = {
   name: string;
@@ -124,11 +124,14 @@ const RECORD_BUILT_IN: readonly ExpressionName[] = [
   { name: 'record.object', label: 'Record › Record type', type: 'string' },
 ];
 
-/** `record.<field>` of the trigger's record type; only the built-in fields when there is none (or it is unknown). */
+/**
+ * `record.<field>` of the trigger's record type; only the built-in fields when it has none or
+ * it is unknown (a run started by hand may still be bound to a record of any type).
+ */
 export function recordNames(flow: Flow, recordTypes: readonly RecordTypeFields[]): ExpressionName[] {
   const trigger = flow.meta.trigger;
   const type = trigger?.type === 'record' ? recordTypes.find((t) => t.name === trigger.object) : undefined;
-  if (!type) return trigger?.type === 'record' ? [...RECORD_BUILT_IN] : [];
+  if (!type) return [...RECORD_BUILT_IN];
   const title = type.label?.trim() || readable(type.name);
   const own = type.fields
     .filter((f) => !RECORD_BUILT_IN.some((b) => b.name === `record.${f.name}`))
