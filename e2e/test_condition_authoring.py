@@ -85,9 +85,14 @@ def test_an_admin_writes_a_condition_from_suggestions_only_and_runs_follow_it(lo
     expect(admin.record_type(record_type).get_by_role("row").filter(has_text="Kind")).to_contain_text("refund, exchange, repair")
     page.screenshot(path="/tmp/conditions-admin-options.png")
     card = admin.record_type(record_type)
-    card.get_by_role("button", name=re.compile(r"^Edit fields of ")).click()
-    check_accessibility(page, "the record type editor")
-    card.get_by_role("button", name="Cancel", exact=True).click()
+    for theme in ("light", "dark"):
+        set_theme(page, theme)
+        card.get_by_role("button", name=re.compile(r"^Edit fields of ")).click()
+        expect(card.get_by_role("list", name="Options of Kind")).to_contain_text("repair")
+        check_accessibility(page, f"the record type editor ({theme})")
+        card.screenshot(path=f"/tmp/conditions-admin-editor-{theme}.png")
+        card.get_by_role("button", name="Cancel", exact=True).click()
+    set_theme(page, "light")
 
     # The trigger's record type, from a pick list of the types an admin defined.
     builder = BuilderPage(page).open(key)
