@@ -100,7 +100,8 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
           else if (e.key === 'Escape' && open) { e.preventDefault(); e.stopPropagation(); close(); }
         }}
       />
-      <ul id={listId} role="listbox" className="name-combobox__list" ref={list} hidden={!open} aria-label="Names in scope">
+      {/* Pressing in the list (an option, its scrollbar) keeps the focus in the input: a blur would close it first. */}
+      <ul id={listId} role="listbox" className="name-combobox__list" ref={list} hidden={!open} aria-label="Names in scope" onMouseDown={(e) => e.preventDefault()}>
         {shown.map((entry, index) => (
           <li
             key={entry.name}
@@ -108,8 +109,6 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
             role="option"
             aria-selected={entry === current}
             className="name-combobox__option"
-            // Keep the focus in the input: a blur would close the list before the click lands.
-            onMouseDown={(e) => e.preventDefault()}
             onClick={() => pick(entry)}
             onMouseMove={() => { if (index !== active) setActive(index); }}
           >
