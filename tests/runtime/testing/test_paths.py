@@ -12,7 +12,7 @@ from runtime.errors import DocumentInvalid
 from runtime.templates import TEMPLATES, load
 from runtime.testing import Coverage, Scenario, load_scenario, run_scenario
 from runtime.testing.paths import GeneratedPath, generate, write_scenarios
-from runtime.testing.solver import TODO
+from runtime.testing.solver.search import TODO
 from tests.runtime.testing import order_flow
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "runtime" / "templates" / "scenarios"

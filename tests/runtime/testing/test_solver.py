@@ -5,10 +5,10 @@ from __future__ import annotations
 import cel
 import pytest
 
-from runtime.testing.solver import (
-    TODO, And, Atom, CelSyntaxError, Lit, Not, Sym, Unknown, Var, evaluate, holds, negate, parse, reduce,
-    solve_conditions, to_formula,
-)
+from runtime.testing.solver.formulas import And, Atom, Not, Unknown, negate, to_formula
+from runtime.testing.solver.reduction import reduce
+from runtime.testing.solver.search import TODO, Var, evaluate, holds, solve_conditions
+from runtime.testing.solver.syntax import CelSyntaxError, Lit, Sym, parse
 
 AMOUNT = Var("inputs.amount", "number", preferred=1000)
 COUNT = Var("inputs.count", "integer", preferred=1)
