@@ -23,7 +23,7 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
@@ -40,7 +40,7 @@ from runtime.store.memory import InMemoryStore
 from runtime.templates import RECORD_TYPES
 from runtime.testing.coverage import Coverage
 from runtime.testing.documents import DocumentNotFound, DocumentSource
-from runtime.testing.format import OUTSIDER, ScenarioFormatError, actions_of
+from runtime.testing.scenario_format import OUTSIDER, ScenarioFormatError, actions_of
 from runtime.testing.scenario import Scenario
 
 #: Failure kinds.
@@ -48,7 +48,8 @@ KINDS = ("expect", "action", "negative", "mock", "setup")
 #: Error kinds an ``expect_error`` may name instead of a message.
 _ERROR_CODES = frozenset({"forbidden", "conflict", "not_found", "invalid"})
 _MISSING = "(missing)"
-_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+#: Later than any timer: ``Runner.next_due(FAR_FUTURE)`` is the next timer or retry, however far.
+FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 _NO_OUTCOME = "\x00negative-check"  # an outcome no form has: completing with it can change nothing
 _MAX_CLOCK_MOVES = 10_000
 #: Assertions that read no run view.
@@ -267,7 +268,7 @@ def run_scenario(
         coverage: hits are added to it too (``ScenarioResult.coverage`` has this scenario's alone).
     """
     began = time.perf_counter()
-    runner = _Runner(scenario, environment=environment, directory=directory)
+    runner = Runner(scenario, environment=environment, directory=directory)
     result = runner.run(document, documents or DocumentSource())
     result.duration_ms = (time.perf_counter() - began) * 1000
     if coverage is not None:
@@ -275,7 +276,13 @@ def run_scenario(
     return result
 
 
-class _Runner:
+class Runner:
+    """Plays one scenario's steps on its own in-memory engine, clock and personas.
+
+    :func:`run_scenario` runs it to the end; a trial (``runtime.testing.trial``) reads
+    the engine it leaves behind to show where the run stands.
+    """
+
     def __init__(self, scenario: Scenario, *, environment: str | None, directory: Directory | None):
         self.scenario = scenario
         self.environment = environment
@@ -428,7 +435,7 @@ class _Runner:
     def _act(self, action: str, step: Mapping[str, Any]) -> None:
         wanted = step.get("expect_error")
         try:
-            getattr(self, f"_do_{action}")(step)
+            HANDLERS[action](self, step)
         except OvertureError as exc:
             self._settle()
             text = exc.message + (f" {json.dumps(exc.details, sort_keys=True, default=str)}" if exc.details else "")
@@ -559,7 +566,7 @@ class _Runner:
 
     # ------------------------------------------------------------------ the clock
 
-    def _next_due(self, until: datetime) -> datetime | None:
+    def next_due(self, until: datetime) -> datetime | None:
         """The earliest due timer or queued job (a retry's backoff) at or before ``until``."""
         with self.engine.store.transaction(write=False) as tx:
             timers = tx.due_timers(until, 1)
@@ -570,7 +577,7 @@ class _Runner:
     def _move_clock(self, until: datetime) -> None:
         """Move the clock to each due moment in turn up to ``until``: what falls due fires at its time."""
         for _ in range(_MAX_CLOCK_MOVES):
-            due = self._next_due(until)
+            due = self.next_due(until)
             if due is None:
                 return
             if due <= self.clock.now():
@@ -598,7 +605,7 @@ class _Runner:
     def _advance(self, how: str) -> None:
         now = self.clock.now()
         if how == "next":
-            due = self._next_due(_FAR_FUTURE)
+            due = self.next_due(FAR_FUTURE)
             if due is None:
                 raise _StepFailed("action", "advance: next: no timer is waiting to fire")
             self._move_clock(max(due, now))
@@ -715,6 +722,23 @@ class _Runner:
                 return {"step": run["error"]["node"], "message": run["error"]["message"]}
             return None
         raise _StepFailed("expect", f"unknown assertion {key!r}")
+
+
+#: The runner's handler of each action done as a person or on the run (``ACTING`` in the scenario
+#: format); :meth:`Runner._step` does ``expect``, ``mock`` and ``advance`` itself.
+HANDLERS: dict[str, Callable[[Runner, Mapping[str, Any]], None]] = {
+    "start": Runner._do_start,
+    "complete": Runner._do_complete,
+    "claim": Runner._do_claim,
+    "release": Runner._do_release,
+    "reassign": Runner._do_reassign,
+    "event": Runner._do_event,
+    "update_record": Runner._do_update_record,
+    "retry": Runner._do_retry,
+    "resume": Runner._do_resume,
+    "suspend": Runner._do_suspend,
+    "cancel": Runner._do_cancel,
+}
 
 
 def _compare(key: str, wanted: Any, actual: Any) -> str | None:
