@@ -17,12 +17,12 @@ TESTING = ROOT / "runtime" / "testing"
 PACKAGE = "runtime.testing"
 
 #: The layers, lowest first: a module imports modules of its own layer or of earlier ones, never
-#: of a later one. The order of the scenario tests is format -> scenario data -> documents ->
-#: runner -> suite -> junit/plugin; what knows nothing of scenarios sits below them, and what
+#: of a later one. The order of the scenario tests is scenario format -> scenario data -> documents
+#: -> runner -> suite -> junit/plugin; what knows nothing of scenarios sits below them, and what
 #: drives or makes scenarios beside the runner. The package itself (the facade) is on top.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundations", ("coverage", "solver")),  # hit counts of an event log; CEL condition solving
-    ("format", ("scenario_format",)),  # the scenario file format: YAML, schema, rules
+    ("scenario format", ("scenario_format",)),  # scenario files: YAML, schema, rules
     ("scenario data", ("scenario",)),
     ("documents", ("documents",)),
     ("runner", ("runner", "trial", "replay", "paths")),  # runs scenarios; a trial; a run or a document as scenarios
