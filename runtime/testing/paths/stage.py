@@ -16,8 +16,10 @@ from runtime.testing.solver.syntax import Lit, MapLit, Node, Ref, Sym, parse
 
 #: Event keys that are ids of the run under test: scenarios refer to them with `{ref: ...}`.
 _RUN_REFS = ("record.id", "run.id")
+#: The type of the value a form field of each type holds.
 _FORM_TYPES = {"text": "string", "textarea": "string", "email": "string", "select": "string", "multiselect": "list",
                "number": "number", "integer": "integer", "boolean": "boolean", "date": "date", "datetime": "datetime"}
+#: The types a chosen value may have (:class:`~runtime.testing.solver.search.Var`); any other is "any".
 _TYPES = {"string", "number", "integer", "boolean", "date", "datetime", "list", "map", "any"}
 
 

@@ -25,6 +25,7 @@ from runtime.testing.solver.syntax import Lit, Node, Sym, parse
 REAL_ACTIONS = frozenset({"record.update", "record.create", "notify", "vars.set"})
 #: The owner of the record under test (and who starts manual runs).
 OWNER = "requester"
+#: The message of a background step a path makes fail (its mock fails with it; the end expects it).
 FAILURE = "generated failure"
 
 
