@@ -6,7 +6,7 @@ moves, mocks answer background actions, and assertions check the run on the way.
 The modules form one-way layers, each importing only the ones before it (checked by
 ``tests/runtime/test_testing_layers.py``):
 
-    scenario_format -> scenario -> documents -> runner -> suite -> junit, pytest_plugin
+    scenario_format -> scenario, results -> documents -> runner -> suite -> junit, pytest_plugin
 
 with ``coverage`` and ``solver/`` (CEL condition solving) below them, and ``paths/``
 (generated path tests), ``replay`` (a run as a scenario) and ``trial`` (the builder's
@@ -30,8 +30,8 @@ _EXPORTS = {
     "DocumentNotFound": "runtime.testing.documents",
     "DocumentSource": "runtime.testing.documents",
     "ScenarioFormatError": "runtime.testing.scenario_format",
-    "Failure": "runtime.testing.runner",
-    "ScenarioResult": "runtime.testing.runner",
+    "Failure": "runtime.testing.results",
+    "ScenarioResult": "runtime.testing.results",
     "run_scenario": "runtime.testing.runner",
     "Scenario": "runtime.testing.scenario",
     "load_scenario": "runtime.testing.scenario",
@@ -42,7 +42,8 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:
     from runtime.testing.coverage import Coverage
     from runtime.testing.documents import DocumentNotFound, DocumentSource
-    from runtime.testing.runner import Failure, ScenarioResult, run_scenario
+    from runtime.testing.results import Failure, ScenarioResult
+    from runtime.testing.runner import run_scenario
     from runtime.testing.scenario import Scenario, load_scenario
     from runtime.testing.scenario_format import ScenarioFormatError
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import pytest
 
 if TYPE_CHECKING:  # for annotations only: the plugin loads the scenario modules once a file is collected
-    from runtime.testing.runner import ScenarioResult
+    from runtime.testing.results import ScenarioResult
     from runtime.testing.scenario import Scenario
 
 SUFFIXES = (".scenario.yaml", ".scenario.yml")  # = runtime.testing.suite.SUFFIXES, kept here so that the suite loads only when needed

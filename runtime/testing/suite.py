@@ -20,7 +20,8 @@ from runtime.testing.coverage import Coverage
 from runtime.testing.documents import DocumentSource
 from runtime.testing.paths import GeneratedPaths, write_scenarios
 from runtime.testing.paths import generate as generate_paths
-from runtime.testing.runner import Failure, ScenarioResult, run_scenario, setup_failures
+from runtime.testing.results import Failure, ScenarioResult, setup_failures
+from runtime.testing.runner import run_scenario
 from runtime.testing.scenario import Scenario, load_scenario
 from runtime.testing.scenario_format import ScenarioFormatError, actions_of
 

@@ -23,7 +23,7 @@ PACKAGE = "runtime.testing"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundations", ("coverage", "solver")),  # hit counts of an event log; CEL condition solving
     ("scenario format", ("scenario_format",)),  # scenario files: YAML, schema, rules
-    ("scenario data", ("scenario",)),
+    ("scenario data", ("scenario", "results")),  # a scenario; what running one gives
     ("documents", ("documents",)),
     ("runner", ("runner", "trial", "replay", "paths")),  # runs scenarios; a trial; a run or a document as scenarios
     ("suite", ("suite",)),
