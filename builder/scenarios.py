@@ -247,7 +247,7 @@ def run_tests(key: str, document: dict[str, Any], scenarios: list[Stored], *,
 def _run_one(key: str, document: dict[str, Any], stored: Stored, coverage: Coverage,
              documents: DocumentSource | None) -> dict[str, Any]:
     from runtime.testing import Failure, ScenarioFormatError, ScenarioResult, load_scenario, run_scenario
-    from runtime.testing.runner import setup_failures
+    from runtime.testing.results import setup_failures
 
     started = time.perf_counter()
     try:

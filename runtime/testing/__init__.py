@@ -3,9 +3,21 @@
 A scenario proves one path through an orchestration: personas act, a virtual clock
 moves, mocks answer background actions, and assertions check the run on the way.
 
-The names below are imported on first use: the pytest plugin (``pytest_plugin``) is
-loaded by every pytest run of a project that installs Overture, and must not pay for
-the engine, CEL and SQLAlchemy unless a scenario file is collected.
+The modules form one-way layers, each importing only the ones before it (checked by
+``tests/runtime/test_testing_layers.py``):
+
+    scenario_format -> scenario, results -> documents -> runner -> suite -> junit, pytest_plugin
+
+with ``coverage`` and ``solver/`` (CEL condition solving) below them, and ``paths/``
+(generated path tests), ``replay`` (a run as a scenario) and ``trial`` (the builder's
+Test run) beside the runner. This package is the facade on top: no module of it imports
+``runtime.testing`` itself.
+
+The names below are imported on first use, for import speed only (every import goes
+down the layers, so there is no cycle to hide): the pytest plugin (``pytest_plugin``) is
+loaded by every pytest run of a project that installs Overture, and importing it imports
+this package first; it must not pay for the engine, CEL and SQLAlchemy unless a scenario
+file is collected.
 """
 
 from __future__ import annotations
@@ -17,9 +29,9 @@ _EXPORTS = {
     "Coverage": "runtime.testing.coverage",
     "DocumentNotFound": "runtime.testing.documents",
     "DocumentSource": "runtime.testing.documents",
-    "ScenarioFormatError": "runtime.testing.format",
-    "Failure": "runtime.testing.runner",
-    "ScenarioResult": "runtime.testing.runner",
+    "ScenarioFormatError": "runtime.testing.scenario_format",
+    "Failure": "runtime.testing.results",
+    "ScenarioResult": "runtime.testing.results",
     "run_scenario": "runtime.testing.runner",
     "Scenario": "runtime.testing.scenario",
     "load_scenario": "runtime.testing.scenario",
@@ -30,9 +42,10 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:
     from runtime.testing.coverage import Coverage
     from runtime.testing.documents import DocumentNotFound, DocumentSource
-    from runtime.testing.format import ScenarioFormatError
-    from runtime.testing.runner import Failure, ScenarioResult, run_scenario
+    from runtime.testing.results import Failure, ScenarioResult
+    from runtime.testing.runner import run_scenario
     from runtime.testing.scenario import Scenario, load_scenario
+    from runtime.testing.scenario_format import ScenarioFormatError
 
 
 def __getattr__(name: str) -> Any:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from runtime import templates
-
-if TYPE_CHECKING:
-    from runtime.testing.scenario import Scenario
+from runtime.testing.scenario import Scenario
 
 #: ``(key, version or None) -> document or None``: the active (or that) version from a database.
 DatabaseLookup = Callable[[str, "int | None"], "dict[str, Any] | None"]
@@ -37,7 +35,7 @@ class DocumentSource:
         self.use_templates = templates
         self._files: dict[Path, tuple[float, dict[str, Any]]] = {}
 
-    def resolve(self, scenario: "Scenario") -> dict[str, Any]:
+    def resolve(self, scenario: Scenario) -> dict[str, Any]:
         """The document for ``scenario`` (a fresh copy).
 
         Raises:
@@ -57,7 +55,7 @@ class DocumentSource:
             return self._read(path)
         return self._lookup(scenario.orchestration, base, scenario.version)
 
-    def find(self, key: str, near: "Scenario | None" = None) -> dict[str, Any] | None:
+    def find(self, key: str, near: Scenario | None = None) -> dict[str, Any] | None:
         """Another orchestration's document (a child run's): next to ``near``'s file, a template, the database."""
         base = Path(near.source).resolve().parent if near is not None and near.source else None
         try:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
-if TYPE_CHECKING:
-    from runtime.testing import Scenario, ScenarioResult
+if TYPE_CHECKING:  # for annotations only: the plugin loads the scenario modules once a file is collected
+    from runtime.testing.results import ScenarioResult
+    from runtime.testing.scenario import Scenario
 
 SUFFIXES = (".scenario.yaml", ".scenario.yml")  # = runtime.testing.suite.SUFFIXES, kept here so that the suite loads only when needed
 
@@ -74,7 +75,7 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         """Run the scenario; raise :class:`ScenarioFailed` if it fails."""
-        from runtime.testing import run_scenario
+        from runtime.testing.runner import run_scenario
 
         result = run_scenario(self.scenario, environment=self.config.getoption("scenario_env"))
         if not result.passed:

@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import json
 import re
 import threading
 import time
 import traceback
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
-
-import yaml
+from typing import Any, Callable, Iterable, Mapping
 
 from runtime.actions import Action, ActionContext, ActionFailed, ActionRegistry, default_registry
 from runtime.clock import ManualClock
@@ -40,108 +36,19 @@ from runtime.store.memory import InMemoryStore
 from runtime.templates import RECORD_TYPES
 from runtime.testing.coverage import Coverage
 from runtime.testing.documents import DocumentNotFound, DocumentSource
-from runtime.testing.format import OUTSIDER, ScenarioFormatError, actions_of
+from runtime.testing.results import Failure, ScenarioResult
+from runtime.testing.scenario_format import OUTSIDER, actions_of
 from runtime.testing.scenario import Scenario
 
-#: Failure kinds.
-KINDS = ("expect", "action", "negative", "mock", "setup")
 #: Error kinds an ``expect_error`` may name instead of a message.
 _ERROR_CODES = frozenset({"forbidden", "conflict", "not_found", "invalid"})
 _MISSING = "(missing)"
-_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+#: Later than any timer: ``Runner.next_due(FAR_FUTURE)`` is the next timer or retry, however far.
+FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
 _NO_OUTCOME = "\x00negative-check"  # an outcome no form has: completing with it can change nothing
 _MAX_CLOCK_MOVES = 10_000
 #: Assertions that read no run view.
 _WITHOUT_RUN_VIEW = frozenset({"notifications", "notification_count", "visible"})
-
-
-# ---------------------------------------------------------------------- results
-
-
-@dataclass
-class Failure:
-    """One thing that went wrong in a scenario.
-
-    Attributes:
-        step: 0-based index into ``steps`` (None for set-up problems).
-        line: 1-based line of that step in the file (None when built in Python).
-        kind: ``expect``, ``action``, ``negative``, ``mock`` or ``setup``.
-        message: what went wrong, in words.
-        expected: what the scenario expected (JSON), when it applies.
-        actual: what the run had (JSON), when it applies.
-    """
-
-    step: int | None
-    line: int | None
-    kind: str
-    message: str
-    expected: Any = None
-    actual: Any = None
-
-    def diff(self) -> str:
-        """A unified diff of expected vs actual as YAML; empty when there is nothing to compare."""
-        if self.expected is None and self.actual is None:
-            return ""
-        lines = difflib.unified_diff(_yaml_lines(self.expected), _yaml_lines(self.actual), "expected", "actual", lineterm="")
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "line": self.line, "kind": self.kind, "message": self.message,
-                "expected": self.expected, "actual": self.actual, "diff": self.diff()}
-
-
-def _yaml_lines(value: Any) -> list[str]:
-    text = yaml.safe_dump(value, sort_keys=True, default_flow_style=False, allow_unicode=True)
-    return [line for line in text.splitlines() if line != "..."]
-
-
-@dataclass
-class ScenarioResult:
-    """What running one scenario gave."""
-
-    name: str
-    source: str | None
-    orchestration: str
-    failures: list[Failure] = field(default_factory=list)
-    duration_ms: float = 0.0
-    steps_run: int = 0
-    run_id: str | None = None
-    #: Stage ids the run under test visited, in order.
-    path: list[str] = field(default_factory=list)
-    #: Coverage of this scenario alone.
-    coverage: Coverage = field(default_factory=Coverage)
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-    def report(self) -> str:
-        """A readable account: PASS/FAIL, and for each failure where it is, what, and a diff."""
-        head = f"{'PASS' if self.passed else 'FAIL'} {self.name} [{self.orchestration}] {self.duration_ms:.1f} ms"
-        lines = [head]
-        for failure in self.failures:
-            where = self.source or "<scenario>"
-            if failure.line is not None:
-                where += f":{failure.line}"
-            step = f"step {failure.step + 1}" if failure.step is not None else "set-up"
-            lines.append(f"  {where}: {step}: {failure.kind}: {failure.message}")
-            lines.extend(f"      {line}" for line in failure.diff().splitlines())
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: what the API returns for one scenario."""
-        return {
-            "name": self.name, "source": self.source, "orchestration": self.orchestration, "passed": self.passed,
-            "failures": [f.to_dict() for f in self.failures], "duration_ms": round(self.duration_ms, 3),
-            "steps_run": self.steps_run, "run_id": self.run_id, "path": list(self.path),
-            "coverage": self.coverage.report(),
-        }
-
-
-def setup_failures(error: ScenarioFormatError) -> list[Failure]:
-    """A file that does not load, as failures of kind ``setup`` (one per problem, with its line)."""
-    return [Failure(None, p.get("line"), "setup", f"{p['path']}: {p['message']}" if p.get("path") else p["message"])
-            for p in error.problems]
 
 
 # ---------------------------------------------------------------------- compiled specs and actions
@@ -267,7 +174,7 @@ def run_scenario(
         coverage: hits are added to it too (``ScenarioResult.coverage`` has this scenario's alone).
     """
     began = time.perf_counter()
-    runner = _Runner(scenario, environment=environment, directory=directory)
+    runner = Runner(scenario, environment=environment, directory=directory)
     result = runner.run(document, documents or DocumentSource())
     result.duration_ms = (time.perf_counter() - began) * 1000
     if coverage is not None:
@@ -275,7 +182,13 @@ def run_scenario(
     return result
 
 
-class _Runner:
+class Runner:
+    """Plays one scenario's steps on its own in-memory engine, clock and personas.
+
+    :func:`run_scenario` runs it to the end; a trial (``runtime.testing.trial``) reads
+    the engine it leaves behind to show where the run stands.
+    """
+
     def __init__(self, scenario: Scenario, *, environment: str | None, directory: Directory | None):
         self.scenario = scenario
         self.environment = environment
@@ -428,7 +341,7 @@ class _Runner:
     def _act(self, action: str, step: Mapping[str, Any]) -> None:
         wanted = step.get("expect_error")
         try:
-            getattr(self, f"_do_{action}")(step)
+            HANDLERS[action](self, step)
         except OvertureError as exc:
             self._settle()
             text = exc.message + (f" {json.dumps(exc.details, sort_keys=True, default=str)}" if exc.details else "")
@@ -559,7 +472,7 @@ class _Runner:
 
     # ------------------------------------------------------------------ the clock
 
-    def _next_due(self, until: datetime) -> datetime | None:
+    def next_due(self, until: datetime) -> datetime | None:
         """The earliest due timer or queued job (a retry's backoff) at or before ``until``."""
         with self.engine.store.transaction(write=False) as tx:
             timers = tx.due_timers(until, 1)
@@ -570,7 +483,7 @@ class _Runner:
     def _move_clock(self, until: datetime) -> None:
         """Move the clock to each due moment in turn up to ``until``: what falls due fires at its time."""
         for _ in range(_MAX_CLOCK_MOVES):
-            due = self._next_due(until)
+            due = self.next_due(until)
             if due is None:
                 return
             if due <= self.clock.now():
@@ -598,7 +511,7 @@ class _Runner:
     def _advance(self, how: str) -> None:
         now = self.clock.now()
         if how == "next":
-            due = self._next_due(_FAR_FUTURE)
+            due = self.next_due(FAR_FUTURE)
             if due is None:
                 raise _StepFailed("action", "advance: next: no timer is waiting to fire")
             self._move_clock(max(due, now))
@@ -715,6 +628,23 @@ class _Runner:
                 return {"step": run["error"]["node"], "message": run["error"]["message"]}
             return None
         raise _StepFailed("expect", f"unknown assertion {key!r}")
+
+
+#: The runner's handler of each action done as a person or on the run (``ACTING`` in the scenario
+#: format); :meth:`Runner._step` does ``expect``, ``mock`` and ``advance`` itself.
+HANDLERS: dict[str, Callable[[Runner, Mapping[str, Any]], None]] = {
+    "start": Runner._do_start,
+    "complete": Runner._do_complete,
+    "claim": Runner._do_claim,
+    "release": Runner._do_release,
+    "reassign": Runner._do_reassign,
+    "event": Runner._do_event,
+    "update_record": Runner._do_update_record,
+    "retry": Runner._do_retry,
+    "resume": Runner._do_resume,
+    "suspend": Runner._do_suspend,
+    "cancel": Runner._do_cancel,
+}
 
 
 def _compare(key: str, wanted: Any, actual: Any) -> str | None:

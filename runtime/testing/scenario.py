@@ -4,22 +4,19 @@ A scenario is kept as the plain data of its file (what :meth:`Scenario.to_dict`
 returns), plus, when it was read from a file, the line of each key so the runner can
 say where a failing step is. The builder methods append the same entries a person
 would write in YAML, so ``load_scenario(s.to_yaml()) == s``.
+
+A scenario is data: running one is :func:`runtime.testing.runner.run_scenario`'s job (the
+runner imports the scenario, never the other way round).
 """
 
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import yaml
 
-from runtime.testing.format import Path, line_of, parse, validate
-
-if TYPE_CHECKING:
-    from runtime.directory import Directory
-    from runtime.testing.coverage import Coverage
-    from runtime.testing.documents import DocumentSource
-    from runtime.testing.runner import ScenarioResult
+from runtime.testing.scenario_format import KeyPath, line_of, parse, validate
 
 #: Order of the top-level keys in a written file.
 _TOP_ORDER = ("scenario", "name", "description", "orchestration", "document", "version", "start_time",
@@ -61,7 +58,7 @@ class Scenario:
         self._data["steps"] = []
         #: The file the scenario was read from (None when built in Python).
         self.source: str | None = None
-        self._lines: dict[Path, int] = {}
+        self._lines: dict[KeyPath, int] = {}
 
     # ------------------------------------------------------------------ reading and writing
 
@@ -73,7 +70,7 @@ class Scenario:
         return cls._from_valid(data, {}, source)
 
     @classmethod
-    def _from_valid(cls, data: dict[str, Any], lines: dict[Path, int], source: str | None) -> "Scenario":
+    def _from_valid(cls, data: dict[str, Any], lines: dict[KeyPath, int], source: str | None) -> "Scenario":
         scenario = cls.__new__(cls)
         scenario._data, scenario._lines, scenario.source = data, lines, source
         return scenario
@@ -249,12 +246,6 @@ class Scenario:
         """Check the run: ``status``, ``stage``, ``node``, ``steps``, ``outcomes``, ``stages_visited``,
         ``vars``, ``record``, ``ball``, ``notifications``, ``notification_count``, ``visible``, ``error``."""
         return self._add({"expect": copy.deepcopy(assertions)})
-
-    def run(self, **options: Any) -> "ScenarioResult":
-        """Run the scenario; the options are those of :func:`runtime.testing.run_scenario`."""
-        from runtime.testing.runner import run_scenario
-
-        return run_scenario(self, **options)
 
     def _ops(self, action: str, as_: str | None, expect_error: str | None) -> "Scenario":
         entry: dict[str, Any] = {"as": as_} if as_ is not None else {}

@@ -16,20 +16,14 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from runtime.directory import Directory
-from runtime.testing import (
-    Coverage,
-    DocumentSource,
-    Failure,
-    Scenario,
-    ScenarioFormatError,
-    ScenarioResult,
-    load_scenario,
-    run_scenario,
-)
-from runtime.testing.format import ACTIONS
-from runtime.testing.runner import setup_failures
+from runtime.testing.coverage import Coverage
+from runtime.testing.documents import DocumentSource
 from runtime.testing.paths import GeneratedPaths, write_scenarios
 from runtime.testing.paths import generate as generate_paths
+from runtime.testing.results import Failure, ScenarioResult, setup_failures
+from runtime.testing.runner import run_scenario
+from runtime.testing.scenario import Scenario, load_scenario
+from runtime.testing.scenario_format import ScenarioFormatError, actions_of
 
 #: Names a scenario file ends with; directories are searched for these.
 SUFFIXES = (".scenario.yaml", ".scenario.yml")
@@ -238,17 +232,12 @@ def failure_report(file: Path | str | None, scenario: Scenario | None, result: S
         where = f"{file}:{failure.line}" if file is not None and failure.line else (str(file) if file else "")
         what = ""
         if failure.step is not None:
-            action = _action(steps[failure.step]) if failure.step < len(steps) else None
+            action = next(iter(actions_of(steps[failure.step])), None) if failure.step < len(steps) else None
             what = f"step {failure.step + 1}" + (f" ({action})" if action else "") + ": "
         head = f"{where}: {what}{failure.message}" if where else f"{what}{failure.message}"
         diff = failure.diff()
         blocks.append(head + ("\n" + _indent(diff.rstrip("\n"), "    ") if diff else ""))
     return "\n".join(blocks)
-
-
-def _action(step: dict[str, Any]) -> str | None:
-    # `claim: true` beside `complete` is an option of the completion, not the action.
-    return next((key for key in ACTIONS if key in step and not (key == "claim" and "complete" in step)), None)
 
 
 def coverage_table(report: dict[str, Any]) -> str:

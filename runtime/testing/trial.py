@@ -16,11 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from runtime.testing.format import OUTSIDER, ScenarioFormatError
 from runtime.clock import ManualClock
 from runtime.testing.documents import DocumentSource
-from runtime.testing.runner import _FAR_FUTURE, _Runner
+from runtime.testing.runner import FAR_FUTURE, Runner
 from runtime.testing.scenario import Scenario
+from runtime.testing.scenario_format import OUTSIDER, ScenarioFormatError
 
 #: The persona who starts runs and owns the records they start on.
 REQUESTER = "requester"
@@ -126,8 +126,8 @@ def play(document: Mapping[str, Any], steps: list[dict[str, Any]], *, name: str 
     try:
         scenario = Scenario.from_dict(data)
     except ScenarioFormatError as exc:
-        raise _format_refusal(exc) from None
-    runner = _Runner(scenario, environment=None, directory=None)
+        raise _scenario_format_refusal(exc) from None
+    runner = Runner(scenario, environment=None, directory=None)
     result = runner.run(document, documents or DocumentSource(templates=False))
     if result.failures:
         failure = result.failures[0]
@@ -137,7 +137,7 @@ def play(document: Mapping[str, Any], steps: list[dict[str, Any]], *, name: str 
     return _trial(runner, scenario)
 
 
-def _trial(runner: _Runner, scenario: Scenario) -> Trial:
+def _trial(runner: Runner, scenario: Scenario) -> Trial:
     engine = runner.engine
     users = runner.users
     run = engine.get_run(runner.run_id) if runner.run_id is not None else None
@@ -147,7 +147,7 @@ def _trial(runner: _Runner, scenario: Scenario) -> Trial:
         for item in run["work_items"]:
             acting = sorted(p for p, user in users.items() if p != OUTSIDER and engine.may_act(user, item["id"]))
             items.append({**item, "personas": acting, "form": forms.get(item["step_id"])})
-    due = runner._next_due(_FAR_FUTURE)
+    due = runner.next_due(FAR_FUTURE)
     return Trial(
         personas={p: scenario.personas[p] for p in scenario.personas},
         run=run, work_items=items,
@@ -171,7 +171,7 @@ def _as_test(scenario: Scenario, run: Mapping[str, Any] | None) -> Scenario:
     return Scenario.from_dict(data)
 
 
-def _format_refusal(error: ScenarioFormatError) -> StepRefused:
+def _scenario_format_refusal(error: ScenarioFormatError) -> StepRefused:
     """The first problem of the steps, with its index (``steps[3].complete`` -> 3)."""
     for problem in error.problems:
         path = str(problem.get("path", ""))

@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 
+from runtime.actions import default_registry
 from runtime.errors import DocumentInvalid
+from runtime.spec import compile_document
 from runtime.templates import TEMPLATES, load
 from runtime.testing import Coverage, Scenario, load_scenario, run_scenario
 from runtime.testing.paths import GeneratedPath, generate, write_scenarios
-from runtime.testing.solver import TODO
+from runtime.testing.paths.stage import _ACTS, _kind
+from runtime.testing.solver.search import TODO
 from tests.runtime.testing import order_flow
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "runtime" / "templates" / "scenarios"
@@ -325,7 +328,8 @@ def test_twenty_chained_decisions_are_capped():
     passes(few, doc)
 
 
-def test_waits_events_approvals_assignee_expressions_and_record_types():
+def waits_and_approvals() -> tuple[dict, dict]:
+    """A document with every kind of step a scenario drives (work, events, a record change, a timer), and its record types."""
     types = {"ticket": [{"name": "title", "type": "string", "required": True},
                         {"name": "priority", "type": "integer", "required": True},
                         {"name": "state", "type": "string"}, {"name": "paid", "type": "boolean"}]}
@@ -350,6 +354,11 @@ def test_waits_events_approvals_assignee_expressions_and_record_types():
          edge("d", "done", "default")],
         trigger={"type": "record", "object": "ticket", "on": ["create"], "condition": "record.priority >= 1"},
         variables=[{"name": "amount", "type": "number", "default": 0}])
+    return doc, types
+
+
+def test_waits_events_approvals_assignee_expressions_and_record_types():
+    doc, types = waits_and_approvals()
     paths = generate(doc, record_types=types)
     assert [p.end for p in paths] == ["done", "big_end"]
     big = paths[1]
@@ -372,6 +381,15 @@ def test_waits_events_approvals_assignee_expressions_and_record_types():
     assert len(no_votes) in (1, 2)
     assert big.unsolved == []
     passes(paths, doc)
+
+
+def test_every_kind_of_waiting_step_has_what_the_scenario_does():
+    """A stage visit dispatches through a table by kind of step: every kind a step can be has an entry, and
+    every entry is a kind some step has."""
+    doc, _ = waits_and_approvals()
+    spec = compile_document(doc, actions=default_registry())
+    kinds = {_kind(step) for step in spec.steps.values() if step.type != "background"}
+    assert kinds == set(_ACTS) == {"interactive", "event", "until", "timer"}
 
 
 def test_write_scenarios_names_the_files_and_skips_infeasible_paths(tmp_path: Path):

@@ -11,7 +11,8 @@ import pytest
 from runtime.directory import InMemoryDirectory
 from runtime.templates import load
 from runtime.testing import Coverage, DocumentSource, Scenario, load_scenario, run_scenario
-from runtime.testing.runner import _Runner
+from runtime.testing.runner import HANDLERS, Runner
+from runtime.testing.scenario_format import ACTING, ACTIONS
 from tests.runtime.testing import ORDER_PERSONAS, order_flow, run_text
 
 HEAD = "scenario: 1\nname: test\norchestration: order_flow\n" + ORDER_PERSONAS
@@ -37,14 +38,22 @@ def line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
-def white_box(text: str, document: dict) -> _Runner:
+def white_box(text: str, document: dict) -> Runner:
     """Run a scenario and keep the runner, to look at its engine."""
-    runner = _Runner(load_scenario(text), environment=None, directory=None)
+    runner = Runner(load_scenario(text), environment=None, directory=None)
     runner.run(document, DocumentSource())
     return runner
 
 
 # ---------------------------------------------------------------------- steps
+
+
+def test_every_action_of_the_scenario_format_has_a_handler():
+    """The runner dispatches actions through HANDLERS: every action done as a person or on the run has one and
+    nothing else does; the other actions of the format are the steps the runner does itself."""
+    assert set(HANDLERS) == set(ACTING)
+    assert set(ACTIONS) - set(HANDLERS) == {"expect", "mock", "advance"}
+    assert all(callable(handler) and handler.__qualname__.startswith("Runner.") for handler in HANDLERS.values())
 
 
 def test_a_whole_path_passes_with_every_kind_of_step():
@@ -557,7 +566,7 @@ def test_a_scenario_built_in_python_runs_the_same():
          .advance("next")
          .expect(status="completed"))
     coverage = Coverage()
-    result = s.run(document=order_flow(), coverage=coverage)
+    result = run_scenario(s, document=order_flow(), coverage=coverage)
     assert result.passed, result.report()
     assert coverage.report() == result.coverage.report()
     data = result.to_dict()
@@ -569,9 +578,9 @@ def test_a_scenario_built_in_python_runs_the_same():
 
 def test_a_failure_in_a_python_scenario_has_no_line():
     s = Scenario("No lines", orchestration="order_flow").start(inputs={"amount": 1, "order_id": "x"}).expect(stage="payment")
-    (failure,) = s.run(document=order_flow()).failures
+    (failure,) = run_scenario(s, document=order_flow()).failures
     assert (failure.step, failure.line) == (1, None)
-    assert "<scenario>: step 2: expect: stage" in s.run(document=order_flow()).report()
+    assert "<scenario>: step 2: expect: stage" in run_scenario(s, document=order_flow()).report()
 
 
 def test_child_runs_are_followed_for_coverage():
@@ -586,7 +595,7 @@ def test_child_runs_are_followed_for_coverage():
     docs = {"parent_flow": parent, "order_flow": order_flow()}
     source = DocumentSource(database=lambda key, version: docs.get(key), templates=False)
     s = Scenario("Parent", orchestration="parent_flow").start().expect(status="completed")
-    result = s.run(documents=source)
+    result = run_scenario(s, documents=source)
     assert result.passed, result.report()
     report = result.coverage.report()["orchestrations"]
     assert report["order_flow"]["nodes"]["hits"]["approve"] == 1

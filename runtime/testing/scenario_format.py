@@ -1,4 +1,6 @@
-"""Reading scenario files: YAML with line numbers, the JSON Schema, and the rules beyond it.
+"""The scenario format: reading scenario files — YAML with line numbers, the JSON Schema, and
+the rules beyond it (SCENARIOS.md). Not the orchestration document's format (``runtime/FORMAT.md``,
+``runtime/document.py``): "format" alone names that one.
 
 A scenario file is parsed with PyYAML into nodes (each carries the line it starts on),
 turned into plain data, checked against ``scenario.schema.json`` (draft 2020-12) and
@@ -23,7 +25,9 @@ from jsonschema.exceptions import ValidationError
 from runtime.durations import parse_duration
 from runtime.text import lone_surrogate
 
-Path = tuple[Any, ...]
+#: Where a value is in a scenario file: keys and list indexes from the top, ``("steps", 2, "complete")``
+#: (not a file path: files are ``pathlib.Path`` everywhere).
+KeyPath = tuple[Any, ...]
 
 #: The action keys of a step; exactly one per step.
 ACTIONS = ("start", "complete", "claim", "release", "reassign", "event", "update_record", "advance", "mock",
@@ -111,7 +115,7 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 
 
-def parse(text: str, source: str | None = None) -> tuple[Any, dict[Path, int]]:
+def parse(text: str, source: str | None = None) -> tuple[Any, dict[KeyPath, int]]:
     """Parse YAML into plain data and a map of each key's / item's path to its 1-based line.
 
     Raises:
@@ -127,7 +131,7 @@ def parse(text: str, source: str | None = None) -> tuple[Any, dict[Path, int]]:
         node = loader.get_single_node()
         if node is None:
             raise ScenarioFormatError([{"line": 1, "path": "", "message": "the file is empty"}], source)
-        lines: dict[Path, int] = {(): node.start_mark.line + 1}
+        lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
         problems: list[dict[str, Any]] = []
         _walk(node, (), lines, problems, [_MAX_VALUES])
         if problems:
@@ -165,7 +169,7 @@ class _TooBig(Exception):
         self.line = line
 
 
-def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], problems: list[dict[str, Any]], budget: list[int]) -> None:
+def _walk(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], problems: list[dict[str, Any]], budget: list[int]) -> None:
     budget[0] -= 1
     if budget[0] < 0:
         raise _TooBig(f"the file holds more than {_MAX_VALUES:,} values (with its aliases expanded)", node.start_mark.line + 1)
@@ -188,7 +192,7 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], problems: list[di
             _walk(item, (*path, index), lines, problems, budget)
 
 
-def line_of(lines: Mapping[Path, int], path: Iterable[Any]) -> int | None:
+def line_of(lines: Mapping[KeyPath, int], path: Iterable[Any]) -> int | None:
     """The line of ``path``, or of its nearest ancestor that has one."""
     parts = tuple(path)
     while True:
@@ -210,7 +214,7 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema())
 
 
-def validate(data: Any, lines: Mapping[Path, int] | None = None, source: str | None = None) -> None:
+def validate(data: Any, lines: Mapping[KeyPath, int] | None = None, source: str | None = None) -> None:
     """Check scenario data against the schema and the rules of SCENARIOS.md.
 
     Raises:
@@ -219,7 +223,7 @@ def validate(data: Any, lines: Mapping[Path, int] | None = None, source: str | N
     lines = lines or {}
     problems: list[dict[str, Any]] = []
 
-    def add(path: Path, message: str) -> None:
+    def add(path: KeyPath, message: str) -> None:
         problem = {"line": line_of(lines, path), "path": path_text(path), "message": message}
         if problem not in problems:  # jsonschema reports each missing key once per `required` list
             problems.append(problem)
@@ -264,9 +268,9 @@ _SIMPLE_MESSAGES: dict[str, Callable[[Any, ValidationError], str]] = {
 }
 
 
-def _explain(error: ValidationError) -> list[tuple[Path, str]]:
+def _explain(error: ValidationError) -> list[tuple[KeyPath, str]]:
     """Turn one jsonschema error into (path, message) pairs a person can act on."""
-    path: Path = tuple(error.absolute_path)
+    path: KeyPath = tuple(error.absolute_path)
     kind, value, instance = error.validator, error.validator_value, error.instance
     if kind == "additionalProperties" and isinstance(instance, dict):
         allowed = list((error.schema.get("properties") or {}).keys())
@@ -300,7 +304,7 @@ def _check_rules(data: dict[str, Any], add: Any) -> None:
     personas = data.get("personas") if isinstance(data.get("personas"), dict) else {}
     known = set(personas) | {OUTSIDER}
 
-    def persona_ref(path: Path, name: Any) -> None:
+    def persona_ref(path: KeyPath, name: Any) -> None:
         if isinstance(name, str) and name not in known:
             hint = difflib.get_close_matches(name, sorted(known), n=1)
             add(path, f"unknown persona `{name}`" + (f"; did you mean `{hint[0]}`?" if hint
@@ -332,7 +336,7 @@ def _check_rules(data: dict[str, Any], add: Any) -> None:
         return
     started_at: int | None = None
     for index, step in enumerate(steps):
-        path: Path = ("steps", index)
+        path: KeyPath = ("steps", index)
         if not isinstance(step, dict):
             continue
         present = actions_of(step)
@@ -400,7 +404,7 @@ def _step_keys() -> frozenset[str]:
     return frozenset(schema()["$defs"]["step"]["properties"])
 
 
-def _check_record(record: Any, path: Path, add: Any, persona_ref: Any) -> None:
+def _check_record(record: Any, path: KeyPath, add: Any, persona_ref: Any) -> None:
     if not isinstance(record, dict):
         return
     if ("fields" in record) == ("id" in record):
@@ -410,7 +414,7 @@ def _check_record(record: Any, path: Path, add: Any, persona_ref: Any) -> None:
     persona_ref((*path, "owner"), record.get("owner"))
 
 
-def _check_mock(mock: Any, path: Path, add: Any) -> None:
+def _check_mock(mock: Any, path: KeyPath, add: Any) -> None:
     if not isinstance(mock, dict):
         return
     if ("step" in mock) == ("action" in mock):

@@ -8,7 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from runtime.testing import Scenario, ScenarioFormatError, load_scenario
-from runtime.testing.format import path_text, schema
+from runtime.testing.scenario_format import path_text, schema
 
 GOOD = """\
 scenario: 1
