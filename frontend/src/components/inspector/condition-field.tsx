@@ -18,8 +18,7 @@ import {
   type ValueKind,
 } from '../../lib/cel-condition';
 import { removeAt, replaceAt } from '../../lib/node-edits';
-import { FieldIssues, useFieldIssues } from './field-issues';
-import type { FieldAt } from './fields';
+import { FieldIssues, useFieldIssues, withIssuesCleared, type FieldAt } from './field-issues';
 import { NAMES_LIST_ID } from './expression-names';
 
 const VALUE_KINDS: ReadonlyArray<{ value: ValueKind; label: string }> = [
@@ -40,8 +39,9 @@ type Props = {
   required?: boolean;
 };
 
-export function ConditionField({ label, value, onChange, at, names = NAMES_LIST_ID, required }: Props) {
+export function ConditionField({ label, value, onChange: edit, at, names = NAMES_LIST_ID, required }: Props) {
   const id = useId();
+  const onChange = withIssuesCleared(at, edit);
   const issues = useFieldIssues(at?.[0] ?? null, at ? at[1] : '\u0000');
   const parsed = parseCondition(value);
   const [mode, setMode] = useState<'builder' | 'raw'>(parsed ? 'builder' : 'raw');
