@@ -24,6 +24,14 @@ function barsFor(index: number, count: number) {
   return uPlot.paths.bars?.({ size: [0.35, 24], align: index === 0 ? -1 : 1 });
 }
 
+function canDraw(): boolean {
+  try {
+    return document.createElement('canvas').getContext('2d') !== null;
+  } catch {
+    return false;
+  }
+}
+
 /** The uPlot options for a chart in the given theme (exported for the tests: a canvas cannot be read there). */
 export function chartOptions({ categories, series, axisFormat, width, height, dark }: ChartInput): uPlot.Options {
   const colours = chartColours(dark);
@@ -73,7 +81,8 @@ export function BarChart({ title, categories, series, format = String, axisForma
   const key = JSON.stringify([categories, series]);
   useEffect(() => {
     const element = holder.current;
-    if (!element || typeof window.matchMedia !== 'function' || !element.getBoundingClientRect) return;
+    // Without a canvas to draw on (a test DOM), the legend and the table still say it all.
+    if (!element || typeof window.matchMedia !== 'function' || !canDraw()) return;
     const width = Math.max(280, element.getBoundingClientRect().width || 480);
     const options = chartOptions({ categories, series, axisFormat, width, height, dark });
     options.hooks = { setCursor: [(u) => setHovered(u.cursor.idx ?? null)] };
