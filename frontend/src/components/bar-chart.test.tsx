@@ -26,15 +26,17 @@ describe('chart colours', () => {
       expect(options.series[1]!.stroke).toBe(colours.tones.accent);
       expect(options.legend?.show).toBe(false); // ours says the values without a cursor
     }
+    expect(chartOptions({ ...input, dark: false, counts: true }).axes?.[1]?.incrs).toEqual(expect.arrayContaining([1, 2, 5]));
+    expect(chartOptions({ ...input, dark: false }).axes?.[1]?.incrs).toBeUndefined();
     expect(chartColours(true).axis).not.toBe(chartColours(false).axis);
     expect(chartColours(true).tones.accent).not.toBe(chartColours(false).tones.accent);
   });
 
   it('gives the minimap darker nodes, heat and path on a dark page', () => {
     for (const type of ['stage', 'decision', 'interactive']) expect(minimapNodeColour(type, true)).not.toBe(minimapNodeColour(type, false));
-    expect(minimapHeatColour(0, true)).not.toBe(minimapHeatColour(0, false));
+    for (let grade = 0; grade <= 5; grade++) expect(minimapHeatColour(grade, true)).not.toBe(minimapHeatColour(grade, false));
     expect(minimapHeatColour(9, false)).toBe(minimapHeatColour(5, false)); // past the scale: its top
-    expect(minimapPathColour('visited', true)).not.toBe(minimapPathColour('visited', false));
+    for (const state of ['visited', 'current', 'waiting', 'error'] as const) expect(minimapPathColour(state, true)).not.toBe(minimapPathColour(state, false));
   });
 });
 

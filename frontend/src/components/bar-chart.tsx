@@ -16,7 +16,13 @@ export type BarSeries = { label: string; values: (number | null)[]; tone: Tone }
 /** What the legend says of a series when no bar is hovered: the sum (counts) or the highest bar (durations). */
 export type Summary = 'total' | 'highest';
 
-type ChartInput = { categories: string[]; series: BarSeries[]; axisFormat: (value: number) => string; width: number; height: number; dark: boolean };
+type ChartInput = {
+  categories: string[]; series: BarSeries[]; axisFormat: (value: number) => string; width: number; height: number; dark: boolean;
+  /** Counts: ticks on whole numbers only (no "0.25 runs"). */
+  counts?: boolean;
+};
+
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
 
 /** One bar per category for one series; side by side (left and right of the tick) for two. */
 function barsFor(index: number, count: number) {
@@ -33,7 +39,7 @@ function canDraw(): boolean {
 }
 
 /** The uPlot options for a chart in the given theme (exported for the tests: a canvas cannot be read there). */
-export function chartOptions({ categories, series, axisFormat, width, height, dark }: ChartInput): uPlot.Options {
+export function chartOptions({ categories, series, axisFormat, width, height, dark, counts = false }: ChartInput): uPlot.Options {
   const colours = chartColours(dark);
   const axis = { stroke: colours.axis, grid: { stroke: colours.grid, width: 1 }, ticks: { stroke: colours.grid, width: 1 } };
   return {
@@ -43,7 +49,7 @@ export function chartOptions({ categories, series, axisFormat, width, height, da
     scales: { x: { time: false, range: [-0.5, Math.max(categories.length - 0.5, 0.5)] } },
     axes: [
       { ...axis, values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? categories[t] ?? '' : '')), gap: 4, size: 40 },
-      { ...axis, values: (_u, ticks) => ticks.map((t) => axisFormat(t)), size: 64 },
+      { ...axis, values: (_u, ticks) => ticks.map((t) => axisFormat(t)), size: 64, ...(counts ? { incrs: WHOLE_STEPS } : {}) },
     ],
     series: [{ label: 'Of' }, ...series.map((s, i) => ({
       label: s.label, stroke: colours.tones[s.tone], fill: `${colours.tones[s.tone]}aa`, paths: barsFor(i, series.length), points: { show: false },
@@ -64,7 +70,7 @@ export function legendValue(values: (number | null)[], categories: string[], for
   return `highest ${format(highest)} (${categories[values.indexOf(highest)] ?? ''})`;
 }
 
-export function BarChart({ title, categories, series, format = String, axisFormat = format, summary = 'total', height = 200 }: {
+export function BarChart({ title, categories, series, format = String, axisFormat = format, summary = 'total', counts = false, height = 200 }: {
   title: string;
   categories: string[];
   series: BarSeries[];
@@ -73,6 +79,7 @@ export function BarChart({ title, categories, series, format = String, axisForma
   /** A value on the axis, where the title gives the unit. */
   axisFormat?: (value: number) => string;
   summary?: Summary;
+  counts?: boolean;
   height?: number;
 }) {
   const holder = useRef<HTMLDivElement>(null);
@@ -84,7 +91,7 @@ export function BarChart({ title, categories, series, format = String, axisForma
     // Without a canvas to draw on (a test DOM), the legend and the table still say it all.
     if (!element || typeof window.matchMedia !== 'function' || !canDraw()) return;
     const width = Math.max(280, element.getBoundingClientRect().width || 480);
-    const options = chartOptions({ categories, series, axisFormat, width, height, dark });
+    const options = chartOptions({ categories, series, axisFormat, width, height, dark, counts });
     options.hooks = { setCursor: [(u) => setHovered(u.cursor.idx ?? null)] };
     const plot = new uPlot(options, [categories.map((_, i) => i), ...series.map((s) => s.values)] as uPlot.AlignedData, element);
     return () => {
@@ -93,7 +100,7 @@ export function BarChart({ title, categories, series, format = String, axisForma
     };
     // The key holds categories and series.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, height, dark]);
+  }, [key, height, dark, counts]);
   const colours = chartColours(dark);
   return (
     <figure className="chart">

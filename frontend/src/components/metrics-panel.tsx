@@ -39,6 +39,7 @@ export function MetricsPanel({ orchestration, version, refresh }: { orchestratio
           series={[{ label: 'Runs started', values: metrics.started_per_day.map((d) => d.runs), tone: 'accent' }]}
           format={(v) => `${v} run${v === 1 ? '' : 's'}`}
           axisFormat={String}
+          counts
         />
         <BarChart
           title="Time spent per stage"

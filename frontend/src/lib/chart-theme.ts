@@ -51,9 +51,9 @@ export function minimapNodeColour(type: string | undefined, dark: boolean): stri
 
 /** The minimap's heat grades 0–5 (monitor.css --heat-n) and a run's path, per theme. */
 const HEAT_LIGHT = ['#e2e8f0', '#fef3c7', '#fde68a', '#fdba74', '#f87171', '#dc2626'];
-const HEAT_DARK = ['#334155', '#422006', '#713f12', '#7c2d12', '#991b1b', '#dc2626'];
+const HEAT_DARK = ['#334155', '#422006', '#713f12', '#7c2d12', '#7f1d1d', '#b91c1c'];
 const PATH_LIGHT: Record<PathNodeState, string> = { visited: '#86efac', current: '#3b82f6', waiting: '#f59e0b', error: '#dc2626' };
-const PATH_DARK: Record<PathNodeState, string> = { visited: '#166534', current: '#2563eb', waiting: '#b45309', error: '#dc2626' };
+const PATH_DARK: Record<PathNodeState, string> = { visited: '#166534', current: '#2563eb', waiting: '#b45309', error: '#b91c1c' };
 
 export function minimapHeatColour(grade: number, dark: boolean): string {
   const scale = dark ? HEAT_DARK : HEAT_LIGHT;

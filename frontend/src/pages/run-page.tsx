@@ -274,7 +274,7 @@ export function RunPage() {
             <p>
               {run.current_stage || !run.current_node ? 'Current stage' : 'At'}:{' '}
               <strong data-testid="current-stage">{run.current_node ? labels[run.current_node] ?? run.current_node : '—'}</strong>
-              {' '}· ball with {ballText(run)}
+              {' '}· ball with {ballText(run, nameOf)}
             </p>
           </section>
           <section aria-labelledby="work-title">
@@ -297,7 +297,7 @@ export function RunPage() {
           <Values title="Variables" values={run.vars} />
           <section>
             <h3>Record</h3>
-            {run.record ? <Link to={`/records/${run.record.object}/${run.record.id}`}>{run.record.object} {run.record.id.slice(0, 8)}</Link> : <p className="muted">None.</p>}
+            {run.record ? <Link to={`/records/${run.record.object}/${run.record.id}`}>{run.record_name ?? `${run.record.object} ${run.record.id.slice(0, 8)}`}</Link> : <p className="muted">None.</p>}
           </section>
         </aside>
       </div>
