@@ -91,6 +91,7 @@ def test_dark_mode_from_the_user_menu_reaches_every_page_its_charts_and_minimaps
     expect(page.locator(".react-flow__minimap-node").first).to_be_attached()
     light_fills = minimap_fills(page)
     assert page.evaluate(PIXELS_OF, [RUNS_CHART, list(ACCENT_LIGHT)]) > 0
+    assert page.evaluate(LIGHT_ISLANDS), "the light-box check finds none even on a light page: it checks nothing"
 
     # Live: the chart and the minimap are drawn again in the dark colours, no reload.
     switch_dark_mode(page)
