@@ -161,6 +161,46 @@ describe('BuilderPage', () => {
     expect(localStorage.getItem('overture.builder.collapsed')).toBeNull();
   });
 
+  it('checks again when edits take the canvas back to the saved draft: issues of the undone edit do not stay', async () => {
+    const original = structuredClone(contractApproval);
+    const validations: string[] = [];
+    let saves = 0;
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
+      if (url.endsWith('/validate')) {
+        const document = JSON.parse(String(init?.body)) as { label: string };
+        validations.push(document.label);
+        const issues = document.label === '' ? [{ node: null, field: 'label', message: 'must not be empty', severity: 'error' }] : [];
+        return Response.json({ key: 'contract_approval', issues, valid: issues.length === 0 });
+      }
+      if (init?.method === 'PUT') {
+        saves += 1;
+        return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
+      }
+      if (url === '/api/orchestrations/contract_approval') {
+        return Response.json({ key: 'contract_approval', label: 'Contract approval', active_version: null, versions: [], draft: draft(3, original, []) });
+      }
+      return Response.json({ items: [], next_cursor: null });
+    }));
+    render(
+      <MemoryRouter initialEntries={['/builder/contract_approval']}>
+        <Routes>
+          <Route path="/builder/:key" element={<BuilderPage />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' })); // the laid-out draft
+    await waitFor(() => expect(saves).toBe(1));
+    const meta = flowStore.getState().meta;
+    flowStore.getState().updateMeta({ ...meta, label: '' });
+    fireEvent.click(screen.getByRole('button', { name: 'Check for issues' }));
+    await waitFor(() => expect(screen.getByRole('button', { name: /document · label\s*must not be empty/ })).toBeTruthy());
+    flowStore.getState().updateMeta(meta); // back to the saved draft: no save, but a check
+    await waitFor(() => expect(screen.queryByRole('button', { name: /must not be empty/ })).toBeNull(), { timeout: 5000 });
+    expect(validations).toEqual(['', meta.label]);
+    expect(saves).toBe(1);
+  }, 20_000);
+
   it('says why a draft cannot be opened', async () => {
     vi.stubGlobal('fetch', vi.fn(async (url: string) => url.startsWith('/api/orchestrations') ? Response.json({
       key: 'broken', label: 'Broken', active_version: null, versions: [],
