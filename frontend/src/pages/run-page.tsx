@@ -284,7 +284,7 @@ export function RunPage() {
                 {run.work_items.map((item) => (
                   <li key={item.id}>
                     <Link to={itemPath(item.id)}><strong>{item.label ?? item.step_id}</strong></Link> · with {item.assignee.type === 'user' ? '' : `${item.assignee.type} `}{item.assignee_name ?? nameOf(item.assignee.type, item.assignee.value)}
-                    {item.claimed_by ? ` · claimed by ${item.claimed_by_name ?? item.claimed_by}` : ''}
+                    {item.claimed_by ? ` · claimed by ${item.claimed_by_name ?? nameOf('user', item.claimed_by)}` : ''}
                     {item.due_at ? ` · due ${when(item.due_at)}` : ''}
                     {item.overdue ? <strong className="overdue"> · overdue</strong> : null}
                     {may(role, 'reassign') ? <Reassign item={item} choices={choices} onDone={(m) => { setNotice(m); load(); }} /> : null}
