@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.fixtures.documents import one_stage, unique_key
 from e2e.fixtures.pages import BuilderPage
+from e2e.fixtures.shell_pages import Shell
 from e2e.test_accessibility import PAGES, ids, settled  # noqa: F401 (ids: the module's fixture)
 
 #: Relative luminance of a CSS colour (rgb(), rgba() or color(srgb ...)); None when mostly transparent.
@@ -45,17 +46,6 @@ LIGHT_ISLANDS = "() => {" + LUMINANCE + """
 PAGE_BACKGROUND = "() => {" + LUMINANCE + """
   return luminance(getComputedStyle(document.documentElement).backgroundColor);
 }"""
-
-
-def switch_dark_mode(page: Page, on: bool = True) -> None:
-    """Through the person's menu, as people do."""
-    page.get_by_role("button", name=re.compile(r"^Account: ")).click()
-    switch = page.get_by_role("switch", name=re.compile(r"^Dark mode"))
-    if (switch.get_attribute("aria-checked") == "true") != on:
-        switch.click()
-    expect(switch).to_have_attribute("aria-checked", "true" if on else "false")
-    page.keyboard.press("Escape")
-    expect(page.locator("html")).to_have_attribute("data-theme", "dark" if on else "light")
 
 
 def expect_dark(page: Page, name: str) -> None:
@@ -94,7 +84,9 @@ def test_dark_mode_from_the_user_menu_reaches_every_page_its_charts_and_minimaps
     assert page.evaluate(LIGHT_ISLANDS), "the light-box check finds none even on a light page: it checks nothing"
 
     # Live: the chart and the minimap are drawn again in the dark colours, no reload.
-    switch_dark_mode(page)
+    Shell(page).set_dark(True)  # from the person's menu
+    page.keyboard.press("Escape")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     page.wait_for_function(f"() => ({PIXELS_OF})(['{RUNS_CHART}', {list(ACCENT_DARK)}]) > 0")
     assert page.evaluate(PIXELS_OF, [RUNS_CHART, list(ACCENT_LIGHT)]) == 0
     dark_fills = minimap_fills(page)
@@ -117,14 +109,14 @@ def test_dark_mode_from_the_user_menu_reaches_every_page_its_charts_and_minimaps
         expect_dark(page, app_page.name)
 
     # Signed out, the sign-in page stays dark (the choice is the browser's).
-    page.get_by_role("button", name=re.compile(r"^Account: ")).click()
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", name="Sign in to Overture")).to_be_visible()
+    Shell(page).sign_out()
     expect_dark(page, "sign-in")
 
 
 def canvas_width(page: Page) -> float:
-    return page.locator(".canvas-area").bounding_box()["width"]
+    box = page.locator(".canvas-area").bounding_box()
+    assert box is not None
+    return box["width"]
 
 
 def test_both_side_panels_of_the_builder_collapse_at_1024_px_and_stay_collapsed(login_as):
@@ -132,10 +124,9 @@ def test_both_side_panels_of_the_builder_collapse_at_1024_px_and_stay_collapsed(
     page.set_viewport_size({"width": 1024, "height": 768})
     builder = BuilderPage(page).open("contract_approval")
     before = canvas_width(page)
-    left = page.get_by_role("button", name="Palette and versions")
-    right = page.get_by_role("button", name="Properties, tests and test run")
+    left, right = builder.panel_toggle("left"), builder.panel_toggle("right")
     expect(left).to_have_attribute("aria-expanded", "true")
-    left.click()
+    builder.collapse_panel("left")
     page.keyboard.press("]")  # the right one by its shortcut
     expect(left).to_have_attribute("aria-expanded", "false")
     expect(right).to_have_attribute("aria-expanded", "false")
