@@ -55,8 +55,11 @@ def expect_dark(page: Page, name: str) -> None:
     assert page.evaluate(LIGHT_ISLANDS) == [], f"{name}: light boxes on a dark page"
 
 
-def minimap_fills(page: Page) -> set[str]:
-    return set(page.locator(".react-flow__minimap-node").evaluate_all("(nodes) => nodes.map((n) => getComputedStyle(n).fill)"))
+def minimap_luminances(page: Page) -> list[float]:
+    """How light each node of the minimap is drawn (0 black, 1 white)."""
+    expect(page.locator(".react-flow__minimap-node").first).to_be_attached()
+    return page.locator(".react-flow__minimap-node").evaluate_all(
+        "(nodes) => {" + LUMINANCE + " return nodes.map((n) => luminance(getComputedStyle(n).fill)); }")
 
 
 #: How many pixels of a chart's canvas are (nearly) this colour.
@@ -78,8 +81,7 @@ def test_dark_mode_from_the_user_menu_reaches_every_page_its_charts_and_minimaps
     page.goto("/monitor/contract_approval")
     expect(page.get_by_role("heading", name=re.compile(r"^Monitor"), level=1)).to_be_visible()
     expect(page.locator(RUNS_CHART)).to_be_visible()
-    expect(page.locator(".react-flow__minimap-node").first).to_be_attached()
-    light_fills = minimap_fills(page)
+    assert max(minimap_luminances(page)) > 0.3
     assert page.evaluate(PIXELS_OF, [RUNS_CHART, list(ACCENT_LIGHT)]) > 0
     assert page.evaluate(LIGHT_ISLANDS), "the light-box check finds none even on a light page: it checks nothing"
 
@@ -89,8 +91,7 @@ def test_dark_mode_from_the_user_menu_reaches_every_page_its_charts_and_minimaps
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     page.wait_for_function(f"() => ({PIXELS_OF})(['{RUNS_CHART}', {list(ACCENT_DARK)}]) > 0")
     assert page.evaluate(PIXELS_OF, [RUNS_CHART, list(ACCENT_LIGHT)]) == 0
-    dark_fills = minimap_fills(page)
-    assert dark_fills and dark_fills.isdisjoint(light_fills), (light_fills, dark_fills)
+    assert max(minimap_luminances(page)) < 0.3, "the minimap kept light nodes on a dark page"
     # The legend says the numbers without a cursor over the chart.
     expect(page.get_by_role("list", name="Runs started per day (last 30 days): legend")).to_have_text(re.compile(r"Runs started: \d+ runs? in all"))
     expect(page.get_by_role("list", name="Time spent per stage: legend")).to_contain_text(re.compile(r"Median: (highest \d|none yet)"))
@@ -100,13 +101,22 @@ def test_dark_mode_from_the_user_menu_reaches_every_page_its_charts_and_minimaps
         if app_page.who is None or app_page.name == "monitor":
             continue
         page.goto(app_page.path.format(run=ids.run, record=ids.record, item=ids.item, key=ids.key))
-        expect(page.locator("main").first).to_be_visible()
-        if app_page.who == "admin" or app_page.name in ("runs", "run", "record types", "records", "record", "profile", "not found"):
-            app_page.ready(page)
-        if "builder" in app_page.name or app_page.name == "run":
-            expect(page.locator(".react-flow__minimap-node").first).to_be_attached()
-            assert minimap_fills(page).isdisjoint(light_fills), f"{app_page.name}: the minimap kept its light colours"
+        app_page.ready(page)
+        if app_page.name in ("builder", "run"):
+            assert max(minimap_luminances(page)) < 0.3, f"{app_page.name}: the minimap kept light nodes"
         expect_dark(page, app_page.name)
+        if app_page.name == "builder":  # what opens over a page: a dialog, the bell, the person's menu
+            page.keyboard.press("?")
+            expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+            expect_dark(page, "builder, shortcuts")
+            page.keyboard.press("Escape")
+            page.get_by_role("button", name=re.compile(r"^Notifications")).click()
+            expect(page.get_by_role("region", name="Notifications")).to_be_visible()
+            expect_dark(page, "builder, notifications")
+            page.get_by_role("region", name="Notifications").get_by_role("button", name="Close").click()
+            Shell(page).open_user_menu()
+            expect_dark(page, "builder, account menu")
+            page.keyboard.press("Escape")
 
     # Signed out, the sign-in page stays dark (the choice is the browser's).
     Shell(page).sign_out()
