@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 from sqlalchemy import select
 
@@ -73,8 +73,9 @@ class FieldIn(StrictSchema):
             raise ValidationError(f"options must be unique: {', '.join(repeated)}", "options")
 
 
-class RecordTypeIn(StrictSchema):
-    name = fields.String(required=True, validate=validate.Regexp(NAME, error="must be an identifier (letters, digits, _)"))
+class RecordTypeChange(StrictSchema):
+    """A record type's new label and fields (``PUT /record-types/<name>``: the name stays)."""
+
     label = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
     record_fields = fields.List(fields.Nested(FieldIn), required=True, data_key="fields")
 
@@ -85,6 +86,40 @@ class RecordTypeIn(StrictSchema):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValidationError(f"field names must be unique: {', '.join(duplicates)}")
+
+
+class RecordTypeIn(RecordTypeChange):
+    name = fields.String(required=True, validate=validate.Regexp(NAME, error="must be an identifier (letters, digits, _)"))
+
+
+def _type_body(schema: RecordTypeChange) -> dict[str, Any]:
+    """A record type's body, or a 422 whose message names the fields that do not fit
+    (``field kind: options: ...``), not only their place in the list."""
+    try:
+        loaded: dict[str, Any] = body(schema)
+    except ValidationError as exc:
+        payload = request.get_json(silent=True)
+        given = payload.get("fields") if isinstance(payload, dict) else None
+        problems = []
+        for key, value in exc.normalized_messages().items():
+            if key == "fields" and isinstance(value, dict):
+                for index, errors in value.items():
+                    item = given[index] if isinstance(given, list) and isinstance(index, int) and index < len(given) else None
+                    name = item.get("name") if isinstance(item, dict) and isinstance(item.get("name"), str) else None
+                    place = name or (f"#{index + 1}" if isinstance(index, int) else str(index))
+                    problems.append(f"field {place}: {_flat(errors)}")
+            else:
+                problems.append(f"{key}: {_flat(value)}")
+        raise ApiError(422, "invalid", "; ".join(problems) or "the record type does not fit", exc.messages) from exc
+    return loaded
+
+
+def _flat(errors: Any) -> str:
+    if isinstance(errors, dict):
+        return "; ".join(f"{k}: {_flat(v)}" if k != "_schema" else _flat(v) for k, v in errors.items())
+    if isinstance(errors, list):
+        return " ".join(_flat(e) for e in errors)
+    return str(errors)
 
 
 def record_view(row: RecordRow) -> dict[str, Any]:
@@ -207,7 +242,7 @@ def list_record_types() -> Any:
 @uses(RecordTypeIn)
 @roles("admin")
 def define_record_type() -> Any:
-    data = body(RecordTypeIn())
+    data = _type_body(RecordTypeIn())
     with reading() as s:
         existed = s.get(RecordTypeRow, data["name"]) is not None
     engine().define_record_type(data["name"], data["record_fields"], label=data["label"])
@@ -216,3 +251,21 @@ def define_record_type() -> Any:
         assert row is not None
         view = record_type_view(row, record_triggers(s))
     return jsonify(view), 200 if existed else 201
+
+
+@bp.put("/record-types/<name>")
+@uses(RecordTypeChange)
+@roles("admin")
+def change_record_type(name: str) -> Any:
+    """Changes an existing type's label and fields (its options among them); 404 for a type not defined.
+
+    Records already saved are not rewritten.
+    """
+    data = _type_body(RecordTypeChange())
+    _require_type(name)
+    engine().define_record_type(name, data["record_fields"], label=data["label"])
+    with reading() as s:
+        row = s.get(RecordTypeRow, name)
+        assert row is not None
+        view = record_type_view(row, record_triggers(s))
+    return jsonify(view)

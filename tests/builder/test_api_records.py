@@ -286,3 +286,49 @@ def test_a_notification_names_the_record_its_run_concerns(ada, login):
     (run_id,) = record["started_runs"]
     notes = [n for n in login("alice").get("/api/notifications").get_json()["items"] if n["run_id"] == run_id]
     assert [(n["kind"], n["record"]) for n in notes] == [("assignment", {"object": "contract", "id": record["id"]})]
+
+
+def test_an_admin_changes_a_record_types_fields_and_options(login):
+    ada = login("ada")
+    kind = {"name": "kind", "type": "string", "options": ["refund", "exchange"]}
+    assert ada.post("/api/record-types", json={"name": "service_request", "label": "Service request", "fields": [kind]}).status_code == 201
+    more = {**kind, "options": ["refund", "exchange", "repair"]}
+    changed = ada.put("/api/record-types/service_request", json={"fields": [more, {"name": "urgent", "type": "boolean"}]})
+    assert changed.status_code == 200, changed.get_json()
+    view = changed.get_json()
+    assert view["name"] == "service_request" and view["label"] == "Service request"
+    assert view["fields"] == [{**more, "required": False}, {"name": "urgent", "type": "boolean", "required": False}]
+    assert ada.post("/api/records/service_request", json={"fields": {"kind": "repair"}}).status_code == 201
+    # Options removed: a field without them takes any text.
+    plain = ada.put("/api/record-types/service_request", json={"label": "Request", "fields": [{"name": "kind", "type": "string"}]})
+    assert plain.status_code == 200 and plain.get_json()["label"] == "Request"
+    assert ada.post("/api/records/service_request", json={"fields": {"kind": "anything"}}).status_code == 201
+
+
+def test_changing_a_record_type_badly_is_a_4xx_naming_the_field_and_writes_nothing(login):
+    ada = login("ada")
+    kind = {"name": "kind", "type": "string", "options": ["refund"]}
+    assert ada.post("/api/record-types", json={"name": "service_request", "fields": [kind]}).status_code == 201
+    for bad, message in [
+        ([{"name": "kind", "type": "string", "options": ["a", "a"]}], "field kind: options: options must be unique: a"),
+        ([kind, {"name": "n", "type": "number", "options": ["1"]}], "field n: options: only string fields have options"),
+        ([{"name": "kind", "type": "string", "options": []}], "field kind: options: must list 1 to 200 options"),
+        ([{"name": "bad name", "type": "string"}], "field bad name: name: must be an identifier"),
+        ([{"type": "string"}], "field #1: name: Missing data"),
+        ([kind, kind], "fields: field names must be unique: kind"),
+    ]:
+        answer = ada.put("/api/record-types/service_request", json={"fields": bad})
+        assert answer.status_code == 422, answer.get_json()
+        assert message in answer.get_json()["error"]["message"], answer.get_json()
+    assert ada.put("/api/record-types/service_request", json={"fields": [kind], "name": "x"}).status_code == 422
+    assert ada.put("/api/record-types/nope", json={"fields": [kind]}).status_code == 404
+    assert ada.get("/api/record-types").get_json()["items"][0]["fields"] == [{**kind, "required": False}]
+
+
+def test_only_an_admin_changes_a_record_type(login):
+    ada = login("ada")
+    assert ada.post("/api/record-types", json={"name": "service_request", "fields": []}).status_code == 201
+    for who in ("sam", "otto"):
+        answer = login(who).put("/api/record-types/service_request", json={"fields": [{"name": "kind", "type": "string"}]})
+        assert answer.status_code == 403, (who, answer.get_json())
+    assert ada.get("/api/record-types").get_json()["items"][0]["fields"] == []

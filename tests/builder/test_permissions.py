@@ -124,6 +124,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("PATCH", "/api/records/<object>/<record_id>"): May(frozenset({A, M, T}), hidden=True),
     ("GET", "/api/record-types"): May(PEOPLE),
     ("POST", "/api/record-types"): May(frozenset({A})),
+    ("PUT", "/api/record-types/<name>"): May(frozenset({A})),
     ("POST", "/api/events"): May(STAFF | {T}),
     ("GET", "/api/notifications"): May(PEOPLE),
     ("POST", "/api/notifications/read"): May(PEOPLE),
@@ -243,6 +244,7 @@ class World:
             ("POST", "/api/records/<object>"): {"fields": {"title": "T", "customer": "C", "amount": 1, "status": "new"}},
             ("PATCH", "/api/records/<object>/<record_id>"): {"fields": {"status": "signed"}},
             ("POST", "/api/record-types"): {"name": f"type{n}", "fields": [{"name": "title", "type": "string"}]},
+            ("PUT", "/api/record-types/<name>"): {"label": f"Contract {n}", "fields": RECORD_TYPES["contract"]},
             ("POST", "/api/events"): {"name": "payment_received", "correlation": "o1"},
             ("POST", "/api/secrets"): {"name": f"secret{n}", "value": "s3cret"},
             ("PUT", "/api/secrets/<name>"): {"value": f"s3cret {n}"},
@@ -253,6 +255,8 @@ class World:
         values = self.values() if ARGUMENT.search(rule) else {}
         if rule.startswith("/api/users/<username>/out-of-office"):
             values["username"] = "fiona"  # the member's own: a person sets their own out of office
+        if rule.startswith("/api/record-types/<name>"):
+            values["name"] = "contract"  # a record type that exists
         return ARGUMENT.sub(lambda m: str(values[m[1]]), rule) + QUERY.get(rule, "")
 
 

@@ -55,6 +55,13 @@ export function RecordForm({ type, initial, submitLabel, onSave, onCancel, edita
             <label htmlFor={id}>{label}{f.required ? ' *' : ''}{readOnly ? ' (read only)' : ''}</label>
             {f.type === 'boolean' ? (
               <input id={id} type="checkbox" checked={input === true} disabled={readOnly} onChange={(e) => set(e.target.checked)} />
+            ) : f.options && f.options.length > 0 ? (
+              // An enumerated field: one of its options, so a value the server refuses cannot be typed.
+              <select id={id} value={String(input)} disabled={readOnly} onChange={(e) => set(e.target.value)} aria-invalid={errors[f.name] ? true : undefined}>
+                <option value="">{f.required ? 'Choose…' : '—'}</option>
+                {String(input) !== '' && !f.options.includes(String(input)) ? <option value={String(input)}>{String(input)} (not an option)</option> : null}
+                {f.options.map((o) => <option key={o} value={o}>{o}</option>)}
+              </select>
             ) : f.type === 'list' || f.type === 'map' ? (
               <textarea id={id} rows={2} className="mono" value={String(input)} readOnly={readOnly} onChange={(e) => set(e.target.value)} aria-invalid={errors[f.name] ? true : undefined} />
             ) : (

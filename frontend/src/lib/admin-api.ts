@@ -10,6 +10,7 @@ import {
   teamDetailSchema,
   teamSchema,
   tokenSchema,
+  type AdminRecordField,
   type AdminRecordType,
   type Assignee,
   type Deactivation,
@@ -98,6 +99,11 @@ export async function revokeToken(id: string): Promise<Token> {
 
 export function listAdminRecordTypes(): Promise<AdminRecordType[]> {
   return listAll('/api/record-types', adminRecordTypeSchema);
+}
+
+/** Replaces an existing type's label and fields (their options among them). */
+export async function changeRecordType(name: string, change: { label?: string; fields: AdminRecordField[] }): Promise<AdminRecordType> {
+  return (await call('PUT', `/api/record-types/${encodeURIComponent(name)}`, adminRecordTypeSchema, { body: change })).data;
 }
 
 // ------------------------------------------------------------------ secrets (values go in, never come out)

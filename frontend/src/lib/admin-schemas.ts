@@ -68,7 +68,14 @@ export const triggerSchema = z.looseObject({
 export const adminRecordTypeSchema = z.looseObject({
   name: z.string(),
   label: z.string(),
-  fields: z.array(z.looseObject({ name: z.string(), type: z.string(), label: z.string().optional(), required: z.boolean().optional() })),
+  fields: z.array(z.looseObject({
+    name: z.string(),
+    type: z.string(),
+    label: z.string().optional(),
+    required: z.boolean().optional(),
+    /** The only values a string field takes (an enumerated field). */
+    options: z.array(z.string()).optional(),
+  })),
   triggers: z.array(triggerSchema),
 });
 
@@ -81,6 +88,7 @@ export type Token = z.infer<typeof tokenSchema>;
 export type NewToken = z.infer<typeof newTokenSchema>;
 export type Secret = z.infer<typeof secretSchema>;
 export type AdminRecordType = z.infer<typeof adminRecordTypeSchema>;
+export type AdminRecordField = AdminRecordType['fields'][number];
 export type Assignee = { type: 'user' | 'group' | 'queue'; value: string };
 
 const messages = z.union([z.array(z.string()), z.string()]);

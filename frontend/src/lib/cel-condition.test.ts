@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { emptyRow, parseCondition, rowProblem, serializeCondition, type Condition } from './cel-condition';
+import { emptyRow, fitValue, parseCondition, rowProblem, serializeCondition, type Condition } from './cel-condition';
 
 describe('parseCondition ⇄ serializeCondition', () => {
   it.each([
@@ -103,5 +103,20 @@ describe('parseCondition ⇄ serializeCondition', () => {
     expect(rowProblem({ field: 'inputs.n', operator: 'contains', value: { kind: 'number', text: '1' } })).toMatch(/text/);
     expect(rowProblem({ field: 'inputs.n', operator: '==', value: { kind: 'field', text: 'true' } })).toMatch(/field/);
     expect(rowProblem({ field: 'inputs.n', operator: '==', value: { kind: 'string', text: '' } })).toBeNull();
+  });
+});
+
+describe('fitValue', () => {
+  it('makes the value follow the chosen field’s type, keeping what already fits', () => {
+    const text = { kind: 'string' as const, text: 'abc' };
+    expect(fitValue({ type: 'boolean' }, text)).toEqual({ kind: 'boolean', text: 'true' });
+    expect(fitValue({ type: 'boolean' }, { kind: 'boolean', text: 'false' })).toEqual({ kind: 'boolean', text: 'false' });
+    expect(fitValue({ type: 'number' }, text)).toEqual({ kind: 'number', text: '' });
+    expect(fitValue({ type: 'number' }, { kind: 'string', text: ' 12 ' })).toEqual({ kind: 'number', text: '12' });
+    expect(fitValue({ type: 'string' }, { kind: 'number', text: '3' })).toEqual({ kind: 'string', text: '' });
+    expect(fitValue({ type: 'string', options: ['a'] }, text)).toBe(text);
+    expect(fitValue({ type: 'number' }, { kind: 'field', text: 'vars.limit' })).toEqual({ kind: 'field', text: 'vars.limit' });
+    expect(fitValue({ type: 'boolean' }, { kind: 'null', text: '' })).toEqual({ kind: 'null', text: '' });
+    expect(fitValue({ type: 'unknown' }, text)).toBe(text);
   });
 });

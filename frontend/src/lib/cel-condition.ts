@@ -201,3 +201,23 @@ export function serializeCondition(condition: Condition): string {
 export function emptyRow(field = ''): ConditionRow {
   return { field, operator: '==', value: { kind: 'string', text: '' } };
 }
+
+/**
+ * The value a row should compare with once its field is chosen and its type is known:
+ * a yes/no field compares with true/false, a number with a number, text (an enumerated
+ * field too) with text. A value that already fits, another field, or null is kept
+ * (a text outside an enumerated field's options too: the pick list shows it as such).
+ */
+export function fitValue(field: { type: string; options?: readonly string[] }, value: ConditionValue): ConditionValue {
+  if (value.kind === 'field' || value.kind === 'null') return value;
+  switch (field.type) {
+    case 'boolean':
+      return value.kind === 'boolean' ? value : { kind: 'boolean', text: 'true' };
+    case 'number':
+      return value.kind === 'number' ? value : { kind: 'number', text: isNumberLiteral(value.text.trim()) ? value.text.trim() : '' };
+    case 'string':
+      return value.kind === 'string' ? value : { kind: 'string', text: '' };
+    default:
+      return value;
+  }
+}

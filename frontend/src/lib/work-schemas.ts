@@ -105,6 +105,8 @@ export const recordTypeSchema = z.looseObject({
     type: z.enum(['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'list', 'map']),
     required: z.boolean().optional(),
     label: z.string().optional(),
+    /** The only values a string field takes (an enumerated field). */
+    options: z.array(z.string()).optional(),
   })),
 });
 

@@ -2,6 +2,10 @@
  * A CEL condition, edited as rows of field · operator · value joined by "all"/"any",
  * or as raw CEL. An expression the builder cannot show opens as raw CEL. The server's
  * compile errors for the field show under it whichever way it is edited.
+ *
+ * Fields are picked from the names in the condition's scope (their label and type shown);
+ * once a row's field is known its value follows its type, and an enumerated field (a record
+ * field's or a select's `options`) is compared with one of its options, picked from a list.
  */
 import { useEffect, useId, useRef, useState } from 'react';
 
@@ -9,6 +13,7 @@ import {
   OPERATORS,
   OPERATOR_LABELS,
   emptyRow,
+  fitValue,
   parseCondition,
   rowProblem,
   serializeCondition,
@@ -19,7 +24,9 @@ import {
 } from '../../lib/cel-condition';
 import { removeAt, replaceAt } from '../../lib/node-edits';
 import { FieldIssues, useFieldIssues, withIssuesCleared, type FieldAt } from './field-issues';
-import { NAMES_LIST_ID } from './expression-names';
+import { typeLabel, type NameScope } from '../../lib/expression-scope';
+import { useNamesInScope } from './expression-names';
+import { NameCombobox } from './name-combobox';
 
 const VALUE_KINDS: ReadonlyArray<{ value: ValueKind; label: string }> = [
   { value: 'string', label: 'Text' },
@@ -34,14 +41,17 @@ type Props = {
   value: string;
   onChange: (cel: string) => void;
   at?: FieldAt;
-  /** The <datalist> of names to suggest for fields. */
-  names?: string;
+  /** Where the condition is evaluated: which names it may read. */
+  scope: NameScope;
   required?: boolean;
 };
 
-export function ConditionField({ label, value, onChange: edit, at, names = NAMES_LIST_ID, required }: Props) {
+type Names = ReturnType<typeof useNamesInScope>;
+
+export function ConditionField({ label, value, onChange: edit, at, scope, required }: Props) {
   const id = useId();
   const onChange = withIssuesCleared(at, edit);
+  const names = useNamesInScope(scope);
   const issues = useFieldIssues(at?.[0] ?? null, at ? at[1] : '\u0000');
   const parsed = parseCondition(value);
   const [mode, setMode] = useState<'builder' | 'raw'>(parsed ? 'builder' : 'raw');
@@ -155,27 +165,35 @@ export function ConditionField({ label, value, onChange: edit, at, names = NAMES
 
 function ConditionRowEditor({
   id, index, row, names, onChange, onRemove,
-}: { id: string; index: number; row: ConditionRow; names: string; onChange: (row: ConditionRow) => void; onRemove: () => void }) {
+}: { id: string; index: number; row: ConditionRow; names: Names; onChange: (row: ConditionRow) => void; onRemove: () => void }) {
   const n = index + 1;
   const problem = row.field === '' ? null : rowProblem(row);
+  const field = names.describe(row.field.trim());
   return (
     <div className="condition__row">
       <label htmlFor={`${id}-field`} className="visually-hidden">Field {n}</label>
-      <input
+      <NameCombobox
         id={`${id}-field`}
-        className="mono"
-        list={names}
-        placeholder="record.status"
+        className="condition__field"
+        placeholder="Type to find a field"
         value={row.field}
-        onChange={(e) => onChange({ ...row, field: e.target.value })}
+        names={names.names}
+        describedBy={field ? `${id}-about` : undefined}
+        onChange={(name) => {
+          const chosen = names.describe(name.trim());
+          onChange({ ...row, field: name, value: chosen ? fitValue(chosen, row.value) : row.value });
+        }}
       />
+      <button type="button" className="small danger condition__remove" onClick={onRemove} aria-label={`Remove condition ${n}`} title="Remove">✕</button>
+      {field ? <small className="condition__about" id={`${id}-about`}>{field.label} · {typeLabel(field)}</small> : null}
       <label htmlFor={`${id}-operator`} className="visually-hidden">Operator {n}</label>
-      <select id={`${id}-operator`} value={row.operator} onChange={(e) => onChange({ ...row, operator: e.target.value as Operator })}>
+      <select id={`${id}-operator`} className="condition__operator" value={row.operator} onChange={(e) => onChange({ ...row, operator: e.target.value as Operator })}>
         {OPERATORS.map((op) => <option key={op} value={op}>{OPERATOR_LABELS[op]}</option>)}
       </select>
       <label htmlFor={`${id}-kind`} className="visually-hidden">Value type {n}</label>
       <select
         id={`${id}-kind`}
+        className="condition__kind"
         value={row.value.kind}
         onChange={(e) => {
           const kind = e.target.value as ValueKind;
@@ -186,23 +204,44 @@ function ConditionRowEditor({
       </select>
       <label htmlFor={`${id}-value`} className="visually-hidden">Value {n}</label>
       {row.value.kind === 'boolean' ? (
-        <select id={`${id}-value`} value={row.value.text} onChange={(e) => onChange({ ...row, value: { kind: 'boolean', text: e.target.value } })}>
+        <select id={`${id}-value`} className="condition__value" value={row.value.text} onChange={(e) => onChange({ ...row, value: { kind: 'boolean', text: e.target.value } })}>
           <option value="true">true</option>
           <option value="false">false</option>
         </select>
+      ) : row.value.kind === 'string' && field?.options ? (
+        <OptionPick id={`${id}-value`} options={field.options} value={row.value.text} onChange={(text) => onChange({ ...row, value: { kind: 'string', text } })} />
+      ) : row.value.kind === 'field' ? (
+        <NameCombobox
+          id={`${id}-value`}
+          className="condition__value"
+          placeholder="Type to find a field"
+          value={row.value.text}
+          names={names.names}
+          onChange={(text) => onChange({ ...row, value: { kind: 'field', text } })}
+        />
       ) : (
         <input
           id={`${id}-value`}
-          className={row.value.kind === 'field' ? 'mono' : undefined}
-          list={row.value.kind === 'field' ? names : undefined}
+          className="condition__value"
           inputMode={row.value.kind === 'number' ? 'decimal' : undefined}
           disabled={row.value.kind === 'null'}
           value={row.value.text}
           onChange={(e) => onChange({ ...row, value: { ...row.value, text: e.target.value } })}
         />
       )}
-      <button type="button" className="small danger" onClick={onRemove} aria-label={`Remove condition ${n}`} title="Remove">✕</button>
       {problem ? <small className="condition__problem">{problem}</small> : null}
     </div>
+  );
+}
+
+/** One of an enumerated field's options; a value outside them (typed as CEL) stays, marked. */
+function OptionPick({ id, options, value, onChange }: { id: string; options: readonly string[]; value: string; onChange: (text: string) => void }) {
+  const outside = value !== '' && !options.includes(value);
+  return (
+    <select id={id} className="condition__value" value={value} aria-invalid={outside || undefined} onChange={(e) => onChange(e.target.value)}>
+      {value === '' ? <option value="" disabled>Choose a value…</option> : null}
+      {outside ? <option value={value}>{value} (not an option)</option> : null}
+      {options.map((o) => <option key={o} value={o}>{o}</option>)}
+    </select>
   );
 }

@@ -15,9 +15,9 @@ import {
   type DeclaredValue,
   type Trigger,
 } from '../../lib/node-edits';
+import { useDirectoryStore } from '../../store/directory-store';
 import { flowStore, useFlowStore } from '../../store/use-flow-store';
 import { ConditionField } from './condition-field';
-import { TRIGGER_NAMES_LIST_ID } from './expression-names';
 import { CheckboxField, ItemButtons, NumberField, Section, SelectField, TextAreaField, TextField } from './fields';
 
 function edit(update: (meta: DocumentMeta) => DocumentMeta): void {
@@ -91,6 +91,30 @@ function DeclaredList({ kind, section }: { kind: 'input' | 'variable'; section: 
   );
 }
 
+/**
+ * The trigger's record type, picked from the types an admin defined (Admin › Record types);
+ * typed when they could not be loaded, so the field still works offline from the API.
+ */
+function RecordTypeField({ value, onChange }: { value: string; onChange: (object: string) => void }) {
+  const status = useDirectoryStore((s) => s.status);
+  const types = useDirectoryStore((s) => s.recordTypes);
+  if (status === 'failed' && types.length === 0) {
+    return <TextField label="Record type" mono required value={value} at={[null, 'trigger.object']} onChange={onChange} />;
+  }
+  const options = types.map((t) => ({ value: t.name, label: t.label && t.label !== t.name ? `${t.label} (${t.name})` : t.name }));
+  return (
+    <SelectField
+      label="Record type"
+      required
+      value={value}
+      options={options}
+      at={[null, 'trigger.object']}
+      hint={types.length === 0 && status === 'ready' ? 'No record types yet: an admin defines them in Admin › Record types.' : undefined}
+      onChange={onChange}
+    />
+  );
+}
+
 export function DocumentSettings() {
   const meta = useFlowStore((s) => s.meta);
   const trigger = (meta.trigger ?? { type: 'manual' }) as Trigger;
@@ -115,14 +139,7 @@ export function DocumentSettings() {
         />
         {trigger.type === 'record' ? (
           <>
-            <TextField
-              label="Record type"
-              mono
-              required
-              value={trigger.object ?? ''}
-              at={[null, 'trigger.object']}
-              onChange={(object) => edit((m) => ({ ...m, trigger: { ...trigger, object } }))}
-            />
+            <RecordTypeField value={trigger.object ?? ''} onChange={(object) => edit((m) => ({ ...m, trigger: { ...trigger, object } }))} />
             <fieldset className="checklist">
               <legend>On</legend>
               <CheckboxField label="Create" checked={(trigger.on ?? []).includes('create')} onChange={(on) => edit((m) => toggleTriggerOn(m, 'create', on))} />
@@ -130,7 +147,7 @@ export function DocumentSettings() {
             </fieldset>
             <ConditionField
               label="Trigger condition"
-              names={TRIGGER_NAMES_LIST_ID}
+              scope="trigger"
               value={trigger.condition ?? ''}
               at={[null, 'trigger.condition']}
               onChange={(condition) => edit((m) => ({ ...m, trigger: withField(trigger, 'condition', condition || undefined) }))}

@@ -1,11 +1,34 @@
-/** Names a CEL expression may use here (FORMAT.md "Expressions"), offered as suggestions in a <datalist>. */
-import { useEffect, useMemo, useState } from 'react';
+/**
+ * Names a CEL expression may use here (FORMAT.md "Expressions"): for conditions, the names
+ * in the condition's scope with labels and types (lib/expression-scope.ts), computed when
+ * a person opens the suggestions; for other expressions, a flat <datalist>.
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react';
 
-import { isStep, type FlowNode } from '../../lib/document';
-import { useFlowStore } from '../../store/use-flow-store';
+import { isStep, type Flow, type FlowNode } from '../../lib/document';
+import { describeName, namesInScope, type ExpressionName, type NameScope } from '../../lib/expression-scope';
+import { useDirectoryStore } from '../../store/directory-store';
+import { flowStore, useFlowStore } from '../../store/use-flow-store';
 
 export const NAMES_LIST_ID = 'cel-names';
-export const TRIGGER_NAMES_LIST_ID = 'cel-trigger-names';
+
+function currentFlow(): Flow {
+  const { meta, nodes, edges } = flowStore.getState();
+  return { meta, nodes, edges };
+}
+
+/**
+ * The names in `scope`, as a function to call when the suggestions open, and what one name is.
+ * Neither subscribes to the flow: a condition field does not re-render when a node moves.
+ */
+export function useNamesInScope(scope: NameScope): { names: () => ExpressionName[]; describe: (name: string) => ExpressionName | null } {
+  const recordTypes = useDirectoryStore((s) => s.recordTypes);
+  const key = typeof scope === 'string' ? scope : `${scope.node}\u0000${scope.field ?? ''}`;
+  // Keyed by the scope's text: an object literal prop is new on every render.
+  const names = useCallback(() => namesInScope(currentFlow(), recordTypes, scope), [key, recordTypes]);
+  const describe = useCallback((name: string) => describeName(currentFlow(), recordTypes, name), [recordTypes]);
+  return { names, describe };
+}
 
 const RECORD_NAMES = ['record.id', 'record.owner', 'record.object', 'record.status'];
 const RUN_NAMES = ['run.id', 'run.started_by', 'run.started_at', 'now'];
@@ -62,13 +85,8 @@ export function ExpressionNameLists() {
 function NameLists() {
   const names = useExpressionNames();
   return (
-    <>
-      <datalist id={NAMES_LIST_ID}>
-        {names.map((n) => <option key={n} value={n} />)}
-      </datalist>
-      <datalist id={TRIGGER_NAMES_LIST_ID}>
-        {[...RECORD_NAMES, 'now'].map((n) => <option key={n} value={n} />)}
-      </datalist>
-    </>
+    <datalist id={NAMES_LIST_ID}>
+      {names.map((n) => <option key={n} value={n} />)}
+    </datalist>
   );
 }

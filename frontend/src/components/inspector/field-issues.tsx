@@ -28,9 +28,12 @@ export function FieldIssues({ issues, id }: { issues: Issue[]; id: string }) {
   return (
     <ul className="field-issues" id={id}>
       {issues.map((issue, index) => (
-        <li key={index} className={`field-issue field-issue--${issue.severity}`} role={issue.severity === 'error' ? 'alert' : undefined}>
-          {issue.message}
-          {issue.column !== undefined && !/column \d+/.test(issue.message) ? ` (column ${issue.column})` : ''}
+        // The alert inside the item: an <li> given role="alert" is no list item any more (axe: list).
+        <li key={index} className={`field-issue field-issue--${issue.severity}`}>
+          <span role={issue.severity === 'error' ? 'alert' : undefined}>
+            {issue.message}
+            {issue.column !== undefined && !/column \d+/.test(issue.message) ? ` (column ${issue.column})` : ''}
+          </span>
         </li>
       ))}
     </ul>

@@ -15,7 +15,7 @@ const page = <T,>(items: T[]) => Response.json({ items, next_cursor: null });
 const DIRECTORY: Record<string, Response | (() => Response)> = {};
 
 beforeEach(() => {
-  useDirectoryStore.setState({ status: 'idle', users: [], groups: [], actions: [], error: null });
+  useDirectoryStore.setState({ status: 'idle', users: [], groups: [], actions: [], recordTypes: [], error: null });
   useIssuesStore.getState().setIssues([]);
   useViewStore.getState().setView({ mode: 'draft' });
   flowStore.getState().load(parseDocument(structuredClone(contractApproval)));
@@ -28,6 +28,12 @@ beforeEach(() => {
         { name: 'record.update', description: 'Update a record', inputs: [{ name: 'fields', type: 'map', required: true, description: '' }], outputs: [] },
         { name: 'vars.set', description: 'Set variables', inputs: [], outputs: [], open_inputs: true },
         { name: 'http.request', description: 'Call an HTTP endpoint', inputs: [{ name: 'url', type: 'string', required: true, description: '' }], outputs: [], secrets: true },
+      ]);
+    }
+    if (url.startsWith('/api/record-types')) {
+      return page([
+        { name: 'contract', label: 'Contract', fields: [{ name: 'status', type: 'string', options: ['draft', 'submitted'] }] },
+        { name: 'service_request', label: 'Service request', fields: [] },
       ]);
     }
     return DIRECTORY[url] as Response;
@@ -70,6 +76,20 @@ describe('Inspector', () => {
     expect(flowStore.getState().meta.inputs).toEqual([{ name: 'amount', type: 'number', required: true }]);
     fireEvent.change(screen.getByLabelText('Started'), { target: { value: 'manual' } });
     expect(flowStore.getState().meta.trigger).toEqual({ type: 'manual' });
+  });
+
+  it('picks the trigger’s record type from the defined types; the trigger condition offers its fields', async () => {
+    renderSelected(null);
+    await waitFor(() => expect(screen.getByLabelText('Record type').tagName).toBe('SELECT'));
+    const types = screen.getByLabelText('Record type') as HTMLSelectElement;
+    expect([...types.options].map((o) => o.textContent)).toEqual(['Contract (contract)', 'Service request (service_request)']);
+    expect(types.value).toBe('contract');
+    const field = screen.getByRole('combobox', { name: 'Field 1' });
+    fireEvent.focus(field);
+    expect(screen.getAllByRole('option', { name: /Contract › Status/ })[0]?.textContent).toContain('one of draft, submitted');
+    expect(screen.queryAllByRole('option', { name: /steps\./ })).toHaveLength(0);
+    fireEvent.change(types, { target: { value: 'service_request' } });
+    expect(flowStore.getState().meta.trigger).toMatchObject({ type: 'record', object: 'service_request' });
   });
 
   it('edits an interactive step: label, assignee from the directory, form fields and outcomes, due date', async () => {

@@ -42,6 +42,7 @@ export function StageSections({ node }: { node: StageNode }) {
         {entry ? (
           <ConditionField
             label="Entry condition"
+            scope={{ node: node.id, field: 'entry' }}
             required
             value={entry.condition}
             at={[node.id, 'entry.condition']}
@@ -60,6 +61,7 @@ export function StageSections({ node }: { node: StageNode }) {
         {exit.when === 'condition' ? (
           <ConditionField
             label="Exit condition"
+            scope={{ node: node.id, field: 'exit' }}
             required
             value={exit.condition ?? ''}
             at={[node.id, 'exit.condition']}
@@ -187,7 +189,7 @@ export function WaitSections({ node }: { node: WaitNode }) {
     <Section title="Waits for">
       <SelectField label="Waits for" value={kind ?? ''} options={WAIT_KINDS} onChange={(k) => edit((d) => withWaitKind(d, k as WaitKind))} />
       {kind === 'until' ? (
-        <ConditionField label="Until" required value={node.data.until ?? ''} at={[node.id, 'until']} onChange={(until) => edit((d) => ({ ...d, until }))} />
+        <ConditionField label="Until" scope={{ node: node.id }} required value={node.data.until ?? ''} at={[node.id, 'until']} onChange={(until) => edit((d) => ({ ...d, until }))} />
       ) : null}
       {kind === 'event' && event ? (
         <>
@@ -258,6 +260,7 @@ export function DecisionSections({ node }: { node: DecisionNode }) {
             </div>
             <ConditionField
               label={`Condition of ${outcome.label || outcome.id}`}
+              scope={{ node: node.id }}
               required
               value={outcome.condition ?? ''}
               at={[node.id, `outcomes[${index}].condition`]}

@@ -56,6 +56,7 @@ export function StartSection({ node }: { node: StepNode }) {
       {start.when === 'condition' ? (
         <ConditionField
           label="Start condition"
+          scope={{ node: node.id }}
           required
           value={start.condition ?? ''}
           at={[node.id, 'start.condition']}
