@@ -121,23 +121,23 @@ def test_a_contract_goes_round_twice_and_is_signed_while_ops_watch_live(login_as
     assert fields["status"] == "signed", fields
     assert fields["signed_on"] == date.today().isoformat(), fields
 
-    # The run detail: completed, every step with who did it.
+    # The run detail: completed, every step with who did it (by display name).
     detail = RunPage(monitor.page).open(run_id)
     expect(detail.status).to_have_text("Completed")
     legal = detail.timeline_entries("legal_review")
     expect(legal).to_have_count(2)
-    expect(legal.nth(0)).to_contain_text("by alice")
+    expect(legal.nth(0)).to_contain_text("by Alice Legal")
     expect(legal.nth(0)).to_contain_text("outcome Approve")
-    expect(legal.nth(1)).to_contain_text("by alice")
+    expect(legal.nth(1)).to_contain_text("by Alice Legal")
     finance = detail.timeline_entries("finance_review")
     expect(finance).to_have_count(2)
-    expect(finance.nth(0)).to_contain_text("by fiona")
+    expect(finance.nth(0)).to_contain_text("by Fiona Finance")
     expect(finance.nth(0)).to_contain_text("outcome Reject")
-    expect(finance.nth(1)).to_contain_text("by fiona")
+    expect(finance.nth(1)).to_contain_text("by Fiona Finance")
     expect(finance.nth(1)).to_contain_text("outcome Approve")
-    expect(detail.timeline_entries("revise_contract")).to_contain_text("by sam")
+    expect(detail.timeline_entries("revise_contract")).to_contain_text("by Sam Sales")
     expect(detail.timeline_entries("revise_contract")).to_contain_text("outcome Resubmit")
-    expect(detail.timeline_entries("sign")).to_contain_text("by erin")
+    expect(detail.timeline_entries("sign")).to_contain_text("by Erin Executive")
     expect(detail.timeline_entries("mark_signed")).to_contain_text("completed")
     for node in ("legal_review", "finance_review", "revise_contract", "sign", "mark_signed"):
         expect(detail.path_mark(node)).to_contain_text("✓")

@@ -78,15 +78,17 @@ def test_ops_follow_a_run_and_reassign_its_work(login_as, api):
     run = RunPage(login_as("ops").new_page()).open(run_id)
     expect(run.current_stage).to_have_text("Legal review")
     expect(run.path_mark("legal")).to_contain_text("●")
-    expect(run.timeline_entries("legal_review")).to_contain_text("with group: legal")
+    expect(run.timeline_entries("legal_review")).to_contain_text("with group Legal")  # by its label, not its id
 
-    run.reassign("Review contract terms", "user", "alice")
-    expect(run.page.get_by_role("status")).to_contain_text("reassigned to user alice")
+    # The reassign form offers people by display name: nobody types a user name.
+    run.reassign("Review contract terms", "user", "Alice Legal")
+    expect(run.page.get_by_role("status")).to_contain_text("reassigned to Alice Legal")
+    expect(run.timeline_entries("legal_review")).to_contain_text("with Alice Legal")
     (item,) = api("ops").work_items(run=run_id)
     assert item["assignee"] == {"type": "user", "value": "alice"}
     # The timeline follows the run live: alice approves, the next stage appears.
     api("alice").complete(item["id"], "approve", {"notes": "ok"})
-    expect(run.timeline_entries("legal_review")).to_contain_text("by alice")
+    expect(run.timeline_entries("legal_review")).to_contain_text("by Alice Legal")
     expect(run.current_stage).to_have_text("Finance review")
 
 

@@ -1,12 +1,13 @@
 /** The canvas: React Flow wired to the flow store. Behaviour lives in hooks/, store/, nodes/ and edges/. */
 import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow } from '@xyflow/react';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { edgeTypes } from '../edges/edge-types';
 import { useCanvasHandlers } from '../hooks/use-canvas-handlers';
+import { minimapColours, minimapNodeColour } from '../lib/chart-theme';
 import type { FlowEdge, FlowNode } from '../lib/document';
 import { nodeTypes } from '../nodes/node-types';
-import { useThemeStore } from '../store/theme-store';
+import { useIsDark, useThemeStore } from '../store/theme-store';
 import { useFlowStore } from '../store/use-flow-store';
 import { useReadOnly } from '../store/view-store';
 
@@ -14,10 +15,12 @@ const GRID: [number, number] = [16, 16];
 const FIT_VIEW_OPTIONS = { padding: 0.15 };
 const DELETE_KEYS = ['Backspace', 'Delete'];
 
-function minimapColour(node: FlowNode): string {
-  if (node.type === 'stage') return '#c7d2fe';
-  if (node.type === 'decision') return '#fcd34d';
-  return '#94a3b8';
+/** The minimap's colours follow the theme: it draws in SVG with colours given, not the page's CSS. */
+function useMinimapColours() {
+  const dark = useIsDark();
+  const nodeColor = useCallback((node: FlowNode) => minimapNodeColour(node.type, dark), [dark]);
+  const { mask, background } = minimapColours(dark);
+  return { nodeColor, maskColor: mask, bgColor: background };
 }
 
 /**
@@ -64,6 +67,7 @@ export function FlowCanvas() {
   const colorMode = useThemeStore((s) => s.theme);
   const handlers = useCanvasHandlers();
   const minimap = useMinimapShown();
+  const minimapProps = useMinimapColours();
   useFitOnArrange();
 
   return (
@@ -92,7 +96,7 @@ export function FlowCanvas() {
         fitViewOptions={FIT_VIEW_OPTIONS}
       >
         <Background variant={BackgroundVariant.Dots} gap={GRID} />
-        {minimap ? <MiniMap<FlowNode> pannable zoomable nodeColor={minimapColour} ariaLabel="Overview of the orchestration" /> : null}
+        {minimap ? <MiniMap<FlowNode> pannable zoomable {...minimapProps} ariaLabel="Overview of the orchestration" /> : null}
         <Controls showInteractive={false} fitViewOptions={FIT_VIEW_OPTIONS} />
       </ReactFlow>
     </div>

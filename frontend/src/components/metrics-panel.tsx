@@ -36,16 +36,20 @@ export function MetricsPanel({ orchestration, version, refresh }: { orchestratio
         <BarChart
           title="Runs started per day (last 30 days)"
           categories={metrics.started_per_day.map((d) => d.day.slice(5))}
-          series={[{ label: 'Runs started', values: metrics.started_per_day.map((d) => d.runs), colour: '#4f46e5' }]}
+          series={[{ label: 'Runs started', values: metrics.started_per_day.map((d) => d.runs), tone: 'accent' }]}
+          format={(v) => `${v} run${v === 1 ? '' : 's'}`}
+          axisFormat={String}
+          counts
         />
         <BarChart
           title="Time spent per stage"
           categories={metrics.stages.map((s) => s.label)}
           series={[
-            { label: 'Median', values: metrics.stages.map((s) => s.p50), colour: '#f59e0b' },
-            { label: '95th percentile', values: metrics.stages.map((s) => s.p95), colour: '#dc2626' },
+            { label: 'Median', values: metrics.stages.map((s) => s.p50), tone: 'middle' },
+            { label: '95th percentile', values: metrics.stages.map((s) => s.p95), tone: 'high' },
           ]}
           format={(v) => formatSeconds(v)}
+          summary="highest"
         />
       </div>
     </section>

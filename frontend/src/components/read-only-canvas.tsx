@@ -3,32 +3,33 @@ import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, type NodeM
 import { useCallback, useEffect } from 'react';
 
 import { edgeTypes } from '../edges/edge-types';
+import { minimapColours, minimapHeatColour, minimapNodeColour, minimapPathColour } from '../lib/chart-theme';
 import type { FlowEdge, FlowNode } from '../lib/document';
 import { nodeTypes } from '../nodes/node-types';
 import { useOverlayStore } from '../store/overlay-store';
 import { useRunPathStore } from '../store/run-path-store';
-import { useThemeStore } from '../store/theme-store';
+import { useIsDark, useThemeStore } from '../store/theme-store';
 import { useViewStore } from '../store/view-store';
 
 const FIT_VIEW_OPTIONS = { padding: 0.15 };
-const HEAT_COLOURS = ['#e2e8f0', '#fef3c7', '#fde68a', '#fdba74', '#f87171', '#dc2626'];
-const PATH_COLOURS = { visited: '#86efac', current: '#3b82f6', waiting: '#f59e0b', error: '#dc2626' } as const;
 
 /** The minimap mirrors the overlay: the heat on the monitor, the run's path on a run. Only it re-renders with them. */
 function OverlayMiniMap() {
   const heat = useOverlayStore((s) => s.heat);
   const path = useRunPathStore((s) => s.path);
+  const dark = useIsDark();
   const colour = useCallback(
     (node: FlowNode) => {
       const step = path?.nodes[node.id];
-      if (step) return PATH_COLOURS[step.state];
+      if (step) return minimapPathColour(step.state, dark);
       const grade = heat[node.id];
-      if (grade !== undefined) return HEAT_COLOURS[grade] ?? '#e2e8f0';
-      return node.type === 'stage' ? '#c7d2fe' : '#94a3b8';
+      if (grade !== undefined) return minimapHeatColour(grade, dark);
+      return minimapNodeColour(node.type, dark);
     },
-    [heat, path],
+    [heat, path, dark],
   );
-  return <MiniMap<FlowNode> pannable zoomable nodeColor={colour} ariaLabel="Overview of the orchestration" />;
+  const { mask, background } = minimapColours(dark);
+  return <MiniMap<FlowNode> pannable zoomable nodeColor={colour} maskColor={mask} bgColor={background} ariaLabel="Overview of the orchestration" />;
 }
 
 export function ReadOnlyCanvas({ nodes, edges, onNodeClick }: { nodes: FlowNode[]; edges: FlowEdge[]; onNodeClick?: (id: string) => void }) {

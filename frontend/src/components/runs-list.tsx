@@ -8,6 +8,7 @@ import { Link, useSearchParams } from 'react-router';
 
 import { ApiError, controlRun, getRunFilters, listRuns, type RunControl } from '../lib/api';
 import { RUN_STATUSES, type RunFilterOptions, type RunSummary } from '../lib/api-schemas';
+import type { NameOf } from '../lib/run-events';
 import { recordPath } from '../lib/notification-link';
 import { may } from '../lib/permissions';
 import { assigneeChoices, filtersFromParams, stageChoices, withFilter } from '../lib/run-filters';
@@ -24,11 +25,13 @@ const BULK: { control: RunControl; label: string; allowed: readonly string[] }[]
   { control: 'cancel', label: 'Cancel', allowed: ['in_progress', 'suspended', 'error'] },
 ];
 
-/** Who holds the ball, by name (the API names people and groups; ids only if it did not). */
-export function ballText(run: RunSummary): string {
+/** Who holds the ball, by name (the API's names, else `nameOf` the directory's; ids only if neither knows). */
+export function ballText(run: RunSummary, nameOf: NameOf = (_type, value) => value): string {
   const ball = run.ball ?? [];
   if (ball.length === 0) return run.status === 'in_progress' ? 'the system' : '—';
-  return ball.map((b) => (b.claimed_by ? `${b.claimed_by_name ?? b.claimed_by} (claimed)` : `${b.type === 'user' ? '' : `${b.type} `}${b.name ?? b.value}`)).join(', ');
+  return ball.map((b) => (b.claimed_by
+    ? `${b.claimed_by_name ?? nameOf('user', b.claimed_by)} (claimed)`
+    : `${b.type === 'user' ? '' : `${b.type} `}${b.name ?? nameOf(b.type, b.value)}`)).join(', ');
 }
 
 type Props = {

@@ -1,5 +1,7 @@
 /** One stored scenario in the Tests panel: its last result and, when it failed, where and why. */
+import { useNameOf } from '../hooks/use-people';
 import type { ScenarioFailure, ScenarioItem } from '../lib/api-schemas';
+import type { NameOf } from '../lib/run-events';
 import { describeTarget, scenarioName, type LastResult } from '../lib/tests-panel-state';
 
 type Props = {
@@ -14,9 +16,9 @@ type Props = {
   onDelete: () => void;
 };
 
-function changed(scenario: ScenarioItem): string | undefined {
+function changed(scenario: ScenarioItem, nameOf: NameOf): string | undefined {
   if (!scenario.updated_at) return undefined;
-  return `Changed ${new Date(scenario.updated_at).toLocaleString()}${scenario.updated_by ? ` by ${scenario.updated_by}` : ''}`;
+  return `Changed ${new Date(scenario.updated_at).toLocaleString()}${scenario.updated_by ? ` by ${nameOf('user', scenario.updated_by)}` : ''}`;
 }
 
 function where(failure: ScenarioFailure): string {
@@ -55,6 +57,7 @@ function Verdict({ result, running }: { result: LastResult | undefined; running:
 }
 
 export function ScenarioRow({ scenario, result, running, busy, readOnly, onRun, onEdit, onDelete }: Props) {
+  const nameOf = useNameOf();
   const state = running ? 'running' : result ? (result.passed ? 'passed' : 'failed') : 'not-run';
   const title = scenarioName(scenario.source);
   return (
@@ -64,7 +67,7 @@ export function ScenarioRow({ scenario, result, running, busy, readOnly, onRun, 
         <Verdict result={result} running={running} />
         {result && !running ? <span className="muted scenario__time">{Math.round(result.duration_ms)} ms</span> : null}
       </div>
-      {title ? <code className="scenario__stored muted" title={changed(scenario)}>{scenario.name}</code> : null}
+      {title ? <code className="scenario__stored muted" title={changed(scenario, nameOf)}>{scenario.name}</code> : null}
       {readOnly ? (
         <details>
           <summary>Scenario file</summary>

@@ -1,6 +1,7 @@
 /** The orchestration's versions: open one read-only, or compare two (or one with the draft). */
 import { useState } from 'react';
 
+import { useNameOf } from '../hooks/use-people';
 import type { VersionSummary } from '../lib/api-schemas';
 import { useViewStore, type BuilderView, type VersionRef } from '../store/view-store';
 
@@ -17,6 +18,7 @@ function parseRef(value: string): VersionRef {
 
 export function VersionsPanel({ versions, activeVersion, onGo }: Props) {
   const view = useViewStore((s) => s.view);
+  const nameOf = useNameOf();
   const newest = versions.at(-1)?.number;
   const [from, setFrom] = useState<string>(newest === undefined ? '' : String(newest));
   const [to, setTo] = useState<string>('draft');
@@ -39,7 +41,7 @@ export function VersionsPanel({ versions, activeVersion, onGo }: Props) {
                 <strong>Version {v.number}</strong>
                 {v.number === activeVersion ? <span className="badge">active</span> : null}
                 <br />
-                <small className="muted">{when(v.created_at)}{v.created_by ? ` · ${v.created_by}` : ''}</small>
+                <small className="muted">{when(v.created_at)}{v.created_by ? ` · ${nameOf('user', v.created_by)}` : ''}</small>
               </span>
               <button type="button" className="small" disabled={open} aria-label={`Open version ${v.number}`} onClick={() => onGo({ mode: 'version', version: v.number })}>
                 Open

@@ -65,6 +65,9 @@ export function useDraft(key: string) {
   const savedJson = useRef('');
   const saving = useRef<Promise<void> | null>(null);
   const conflict = useRef(false);
+  // The document the issues on show were found in: "Check for issues" finds them in the canvas's,
+  // which an edit can take back to the saved one (no save follows, nothing would check it again).
+  const checkedJson = useRef('');
 
   const signInAgain = useCallback(
     (error: unknown) => {
@@ -92,6 +95,7 @@ export function useDraft(key: string) {
         if (cancelled) return;
         revision.current = orchestration.draft.revision;
         savedJson.current = canonicalJson(document);
+        checkedJson.current = savedJson.current;
         setIssues(orchestration.draft.issues);
         setSave({
           ...INITIAL,
@@ -122,13 +126,24 @@ export function useDraft(key: string) {
     if (saving.current) await saving.current; // one save at a time, in order
     const document = flowStore.getState().toDocument();
     const json = canonicalJson(document);
-    if (json === savedJson.current) return; // Ctrl+S with nothing to save
+    if (json === savedJson.current) {
+      // Nothing to save (Ctrl+S, or edits back to the saved draft); issues of another document are checked again.
+      if (checkedJson.current !== json) {
+        checkedJson.current = json;
+        await validateDocument(key, document).then(
+          (result) => { if (checkedJson.current === json) setIssues(result.issues); },
+          () => { checkedJson.current = ''; }, // the next save or check tries again
+        );
+      }
+      return;
+    }
     setSave((s) => ({ ...s, busy: 'saving', error: null }));
     const run = (async () => {
       try {
         const draft = await saveDraft(key, document, revision.current);
         revision.current = draft.revision;
         savedJson.current = json;
+        checkedJson.current = json;
         setIssues(draft.issues);
         setSave((s) => ({ ...s, revision: draft.revision, savedJson: json, busy: null, savedAt: draft.updated_at ?? null, error: null }));
       } catch (error) {
@@ -164,7 +179,9 @@ export function useDraft(key: string) {
   const validateNow = useCallback(async () => {
     setSave((s) => ({ ...s, busy: 'validating', error: null }));
     try {
-      const result = await validateDocument(key, flowStore.getState().toDocument());
+      const document = flowStore.getState().toDocument();
+      const result = await validateDocument(key, document);
+      checkedJson.current = canonicalJson(document);
       setIssues(result.issues);
       setSave((s) => ({ ...s, busy: null }));
     } catch (error) {
@@ -185,7 +202,10 @@ export function useDraft(key: string) {
     } catch (error) {
       if (signInAgain(error)) return;
       const issues = error instanceof ApiError ? issueSchema.array().safeParse(error.details) : null;
-      if (issues?.success) setIssues(issues.data);
+      if (issues?.success) {
+        checkedJson.current = savedJson.current;
+        setIssues(issues.data);
+      }
       setSave((s) => ({ ...s, busy: null, error: messageOf(error) }));
     }
   }, [key, saveNow, setIssues, signInAgain]);

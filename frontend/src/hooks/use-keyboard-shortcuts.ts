@@ -1,10 +1,11 @@
 /**
  * The builder's keyboard: Ctrl/⌘ + Z, Shift+Z or Y, C, V, D, S; `?` for the help;
- * arrow keys move the selected nodes (Shift: four times as far). Nothing happens
+ * `[` and `]` collapse or expand the side panels; arrow keys move the selected nodes (Shift: four times as far). Nothing happens
  * while typing into a field; editing keys do nothing on a read-only canvas.
  */
 import { useEffect } from 'react';
 
+import { usePanelsStore, type Panel } from '../store/panels-store';
 import { flowStore } from '../store/use-flow-store';
 import { isReadOnly } from '../store/view-store';
 
@@ -26,9 +27,13 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'Tab, Enter', what: 'Go from node to node; Enter selects the focused one' },
   { keys: 'T', what: 'Show or hide the Tests panel (scenarios and coverage)' },
   { keys: 'R', what: 'Show or hide the Test run panel (walk the draft as its personas)' },
+  { keys: '[', what: 'Collapse or expand the left panel (palette and versions)' },
+  { keys: ']', what: 'Collapse or expand the right panel (properties, tests, test run)' },
   { keys: 'Escape', what: 'Close this help' },
   { keys: '?', what: 'Show this help' },
 ];
+
+const PANEL_KEYS: Record<string, Panel> = { '[': 'left', ']': 'right' };
 
 const ARROWS: Record<string, [number, number]> = {
   ArrowUp: [0, -1],
@@ -56,6 +61,12 @@ export function useKeyboardShortcuts(onSave: () => void, onHelp: () => void): vo
         if (event.key === '?') {
           event.preventDefault();
           onHelp();
+          return;
+        }
+        const panel = PANEL_KEYS[event.key];
+        if (panel) {
+          event.preventDefault();
+          usePanelsStore.getState().toggle(panel);
           return;
         }
         const arrow = ARROWS[event.key];

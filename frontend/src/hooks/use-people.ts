@@ -1,10 +1,14 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 
+import { listGroups } from '../lib/api';
+import type { Group } from '../lib/api-schemas';
 import { listPeople } from '../lib/profile-api';
 import type { Person } from '../lib/profile-schemas';
+import type { NameOf } from '../lib/run-events';
 
-/** Loaded once per page load: people rarely change while a page is open. */
+/** Loaded once per page load: people and groups rarely change while a page is open. */
 let loading: Promise<Person[]> | null = null;
+let loadingGroups: Promise<Group[]> | null = null;
 
 /** Active people (user name and display name); empty until loaded or when the server fails. */
 export function usePeople(): Person[] {
@@ -18,7 +22,34 @@ export function usePeople(): Person[] {
   return people;
 }
 
+/** Groups and queues (name, kind, label); empty until loaded or when the server fails. */
+export function useGroups(): Group[] {
+  const [groups, setGroups] = useState<Group[]>([]);
+  useEffect(() => {
+    let live = true;
+    loadingGroups ??= listGroups().catch(() => { loadingGroups = null; return []; });
+    void loadingGroups.then((found) => { if (live) setGroups(found); });
+    return () => { live = false; };
+  }, []);
+  return groups;
+}
+
 /** A person's display name, or their user name when it is not known. */
 export function displayName(people: Person[], username: string): string {
   return people.find((p) => p.username === username)?.display_name ?? username;
+}
+
+/** Names for people to read: a user's display name, a group's or queue's label; the id when unknown. */
+export function namesFrom(people: Person[], groups: Group[]): NameOf {
+  return (type, value) => {
+    if (type === 'user') return displayName(people, value);
+    return groups.find((g) => g.name === value && (g.kind ?? 'group') === type)?.label || value;
+  };
+}
+
+/** `namesFrom` the people and groups of the directory, once they are loaded. */
+export function useNameOf(): NameOf {
+  const people = usePeople();
+  const groups = useGroups();
+  return useMemo(() => namesFrom(people, groups), [people, groups]);
 }

@@ -77,12 +77,28 @@ describe('the timeline', () => {
       'stage:filing:1:in_progress', 'step:file:1:error',
     ]);
     const [review1, approve1, review2, approve2, , file] = entries;
-    expect(approve1).toMatchObject({ by: 'fiona', seconds: 600, outcome: 'approve', assignee: 'group: finance', stage: 'review' });
+    expect(approve1).toMatchObject({ by: 'fiona', seconds: 600, outcome: 'approve', assignee: 'group finance', stage: 'review' });
     expect(review1!.seconds).toBe(700);
     expect(review2!.waitingSince).not.toBeNull();
     expect(review2!.waitedSeconds).toBeGreaterThan(0);
     expect(approve2).toMatchObject({ by: 'frank', seconds: 60 });
     expect(file).toMatchObject({ status: 'error', error: 'host not on the allowlist' });
+  });
+
+  it('names people by display name and groups by label where the timeline says who', () => {
+    const names: Record<string, string> = { 'user fiona': 'Fiona Finance', 'user frank': 'Frank Finance', 'group finance': 'Finance team', 'user otto': 'Otto Ops' };
+    const nameOf = (type: string, value: string) => names[`${type} ${value}`] ?? value;
+    const entries = buildTimeline(history(), { approve: 'review', file: 'filing' }, nameOf);
+    const approvals = entries.filter((e) => e.node === 'approve');
+    expect(approvals.map((e) => e.by)).toEqual(['Fiona Finance', 'Frank Finance']);
+    expect(approvals[0]!.assignee).toBe('group Finance team');
+    const repaired = buildTimeline([
+      ...history().slice(18, 21),
+      ev('step.inputs_edited', 'file', { visit: 1, by: 'otto', data: { changes: [{ name: 'url', old: 'a', new: 'b' }] } }),
+      ev('work_item.reassigned', 'file', { data: { to: { type: 'user', value: 'fiona' } } }),
+    ], {}, nameOf).find((e) => e.node === 'file')!;
+    expect(repaired.repairs).toEqual(['inputs edited by Otto Ops: url a → b']);
+    expect(repaired.assignee).toBe('Fiona Finance');
   });
 
   it('adds streamed events in order, none twice', () => {

@@ -129,6 +129,7 @@ export type TimelineEntry = {
   seconds: number | null;
   /** Seconds spent waiting before it started. */
   waitedSeconds: number | null;
+  /** Who completed it, by name (`nameOf`). */
   by: string | null;
   outcome: string | null;
   assignee: string | null;
@@ -145,15 +146,26 @@ const between = (a: string | null, b: string | null): number | null =>
 /** Every stage visit and step run, in the order they began, with who, when and how long. */
 const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? '—');
 
-/** A repair as the timeline reads it: "inputs edited by otto: fields {…} → {…}". */
-function repairText(e: RunEvent): string {
-  if (e.type === 'step.skipped') return `skipped by ${e.by ?? 'someone'}${e.data.outcome ? ` with outcome ${text(e.data.outcome)}` : ''}`;
-  const changes = Array.isArray(e.data.changes) ? (e.data.changes as { name?: unknown; old?: unknown; new?: unknown }[]) : [];
-  const shown = (v: unknown) => (v && typeof v === 'object' && 'expression' in v ? `the expression ${text((v as { expression: unknown }).expression)}` : text(v));
-  return `inputs edited by ${e.by ?? 'someone'}: ${changes.map((c) => `${text(c.name)} ${shown(c.old)} → ${shown(c.new)}`).join('; ')}`;
+/** A person's, group's or queue's name for people to read (a display name, a label) from its id. */
+export type NameOf = (type: string, value: string) => string;
+
+const asIs: NameOf = (_type, value) => value;
+
+/** Who a step went to: "Alice Adams", "group Finance". */
+function assigneeText(type: string, value: string, nameOf: NameOf): string {
+  return type === 'user' ? nameOf(type, value) : `${type} ${nameOf(type, value)}`;
 }
 
-export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Record<string, string>> = {}): TimelineEntry[] {
+/** A repair as the timeline reads it: "inputs edited by Otto Ops: fields {…} → {…}". */
+function repairText(e: RunEvent, nameOf: NameOf): string {
+  const by = e.by ? nameOf('user', e.by) : 'someone';
+  if (e.type === 'step.skipped') return `skipped by ${by}${e.data.outcome ? ` with outcome ${text(e.data.outcome)}` : ''}`;
+  const changes = Array.isArray(e.data.changes) ? (e.data.changes as { name?: unknown; old?: unknown; new?: unknown }[]) : [];
+  const shown = (v: unknown) => (v && typeof v === 'object' && 'expression' in v ? `the expression ${text((v as { expression: unknown }).expression)}` : text(v));
+  return `inputs edited by ${by}: ${changes.map((c) => `${text(c.name)} ${shown(c.old)} → ${shown(c.new)}`).join('; ')}`;
+}
+
+export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Record<string, string>> = {}, nameOf: NameOf = asIs): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
   const open = new Map<string, TimelineEntry>(); // "<kind>:<node>" -> the entry still open
   const entryFor = (e: RunEvent, kind: 'stage' | 'step'): TimelineEntry => {
@@ -175,7 +187,7 @@ export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Rec
     const [kind, what] = e.type.split('.', 2) as [string, string];
     if (!e.node) continue;
     if (e.type === 'step.inputs_edited' || e.type === 'step.skipped') {
-      open.get(`step:${e.node}`)?.repairs.push(repairText(e));
+      open.get(`step:${e.node}`)?.repairs.push(repairText(e, nameOf));
     } else if (kind === 'stage' || kind === 'step') {
       const entry = entryFor(e, kind);
       if (what === 'waiting') {
@@ -195,7 +207,7 @@ export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Rec
         entry.endedAt = e.at;
         const duration = typeof e.data.duration === 'number' ? e.data.duration : null;
         entry.seconds = duration ?? between(entry.waitingSince ?? entry.startedAt, e.at);
-        entry.by = e.by ?? entry.by;
+        entry.by = e.by ? nameOf('user', e.by) : entry.by;
         entry.outcome = str(e.data.outcome) ?? entry.outcome;
         const outputs = e.data.outputs;
         if (kind === 'step' && e.by && outputs && typeof outputs === 'object' && Object.keys(outputs).length) entry.values = outputs as Record<string, unknown>;
@@ -205,10 +217,10 @@ export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Rec
     } else if (e.type === 'work_item.created' || e.type === 'work_item.reassigned') {
       const entry = open.get(`step:${e.node}`);
       const to = (e.data.assignee ?? e.data.to) as { type?: unknown; value?: unknown } | undefined;
-      if (entry && to && typeof to.value === 'string') entry.assignee = `${String(to.type ?? '')}: ${to.value}`;
+      if (entry && to && typeof to.value === 'string') entry.assignee = assigneeText(String(to.type ?? ''), to.value, nameOf);
     } else if (e.type === 'work_item.claimed') {
       const entry = open.get(`step:${e.node}`);
-      if (entry && e.by) entry.assignee = `claimed by ${e.by}`;
+      if (entry && e.by) entry.assignee = `claimed by ${nameOf('user', e.by)}`;
     } else if (e.type === 'run.retried') {
       for (const entry of open.values()) if (entry.status === 'error') entry.status = 'in_progress';
     }

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import contractApproval from '../../../runtime/templates/contract_approval.json';
 import { setCsrfToken } from '../lib/api';
+import { SHORTCUTS } from '../hooks/use-keyboard-shortcuts';
+import { storedCollapsed, usePanelsStore } from '../store/panels-store';
 import { flowStore } from '../store/use-flow-store';
 import { BuilderPage } from './builder-page';
 
@@ -111,6 +113,93 @@ describe('BuilderPage', () => {
     expect(status.getAttribute('aria-live')).toBe('polite');
     expect(screen.getByText(/Version 2 is active/).className).toBe('status--done');
   });
+
+  it('collapses both side panels by button or key, remembers it, and opens the properties of a double-clicked node', async () => {
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => url === '/api/orchestrations/contract_approval' ? Response.json({
+      key: 'contract_approval', label: 'Contract approval', active_version: null, versions: [],
+      draft: draft(3, structuredClone(contractApproval), []),
+    }) : Response.json({ items: [], next_cursor: null })));
+    render(
+      <MemoryRouter initialEntries={['/builder/contract_approval']}>
+        <Routes>
+          <Route path="/builder/:key" element={<BuilderPage />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
+    const left = screen.getByRole('button', { name: 'Palette and versions' });
+    const right = screen.getByRole('button', { name: 'Properties, tests and test run' });
+    expect([left.getAttribute('aria-expanded'), right.getAttribute('aria-expanded')]).toEqual(['true', 'true']);
+
+    fireEvent.click(left);
+    expect(left.getAttribute('aria-expanded')).toBe('false');
+    expect(screen.queryByRole('button', { name: 'Stage' })).toBeNull(); // the palette is gone, its rail stays
+    expect(left.textContent).toContain('Palette');
+    fireEvent.keyDown(window, { key: ']' });
+    expect(right.getAttribute('aria-expanded')).toBe('false');
+    expect(screen.queryByRole('tab', { name: 'Properties' })).toBeNull();
+    expect(document.querySelector('.builder')!.className).toContain('builder--left-collapsed builder--right-collapsed');
+    expect(storedCollapsed()).toEqual({ left: true, right: true }); // what the next visit opens with
+
+    // A node's properties are a double-click away, collapsed or not.
+    fireEvent.doubleClick(document.querySelector('.react-flow__node')!);
+    expect(right.getAttribute('aria-expanded')).toBe('true');
+    expect(screen.getByRole('tab', { name: 'Properties' }).getAttribute('aria-selected')).toBe('true');
+    fireEvent.keyDown(window, { key: '[' });
+    expect(left.getAttribute('aria-expanded')).toBe('true');
+    expect(storedCollapsed()).toEqual({ left: false, right: false });
+    expect(SHORTCUTS.map((s) => s.keys)).toEqual(expect.arrayContaining(['[', ']']));
+  });
+
+  it('reads a remembered choice, and both panels open when it cannot be read', () => {
+    localStorage.setItem('overture.builder.collapsed', '{"left":true}');
+    expect(storedCollapsed()).toEqual({ left: true, right: false });
+    localStorage.setItem('overture.builder.collapsed', 'not json');
+    expect(storedCollapsed()).toEqual({ left: false, right: false });
+    localStorage.removeItem('overture.builder.collapsed');
+    usePanelsStore.getState().expand('left'); // nothing to expand: nothing written
+    expect(localStorage.getItem('overture.builder.collapsed')).toBeNull();
+  });
+
+  it('checks again when edits take the canvas back to the saved draft: issues of the undone edit do not stay', async () => {
+    const original = structuredClone(contractApproval);
+    const validations: string[] = [];
+    let saves = 0;
+    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
+      if (url.endsWith('/validate')) {
+        const document = JSON.parse(String(init?.body)) as { label: string };
+        validations.push(document.label);
+        const issues = document.label === '' ? [{ node: null, field: 'label', message: 'must not be empty', severity: 'error' }] : [];
+        return Response.json({ key: 'contract_approval', issues, valid: issues.length === 0 });
+      }
+      if (init?.method === 'PUT') {
+        saves += 1;
+        return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
+      }
+      if (url === '/api/orchestrations/contract_approval') {
+        return Response.json({ key: 'contract_approval', label: 'Contract approval', active_version: null, versions: [], draft: draft(3, original, []) });
+      }
+      return Response.json({ items: [], next_cursor: null });
+    }));
+    render(
+      <MemoryRouter initialEntries={['/builder/contract_approval']}>
+        <Routes>
+          <Route path="/builder/:key" element={<BuilderPage />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Save draft' })); // the laid-out draft
+    await waitFor(() => expect(saves).toBe(1));
+    const meta = flowStore.getState().meta;
+    flowStore.getState().updateMeta({ ...meta, label: '' });
+    fireEvent.click(screen.getByRole('button', { name: 'Check for issues' }));
+    await waitFor(() => expect(screen.getByRole('button', { name: /document · label\s*must not be empty/ })).toBeTruthy());
+    flowStore.getState().updateMeta(meta); // back to the saved draft: no save, but a check
+    await waitFor(() => expect(screen.queryByRole('button', { name: /must not be empty/ })).toBeNull(), { timeout: 5000 });
+    expect(validations).toEqual(['', meta.label]);
+    expect(saves).toBe(1);
+  }, 20_000);
 
   it('says why a draft cannot be opened', async () => {
     vi.stubGlobal('fetch', vi.fn(async (url: string) => url.startsWith('/api/orchestrations') ? Response.json({

@@ -1,7 +1,7 @@
 import '../tests-panel.css';
 
 import { ReactFlowProvider } from '@xyflow/react';
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState, type MouseEvent } from 'react';
 import { useParams } from 'react-router';
 
 import { BuilderToolbar } from '../components/builder-toolbar';
@@ -25,12 +25,40 @@ import { downloadDocument, readDocumentFile } from '../lib/files';
 import { layout, layoutAhead } from '../lib/layout';
 import { setLeaveGuard } from '../lib/leave-guard';
 import { useNoticeStore } from '../store/notice-store';
+import { usePanelsStore, type Panel } from '../store/panels-store';
 import { flowStore, useFlowStore } from '../store/use-flow-store';
 import { useReadOnly, useViewStore } from '../store/view-store';
 
 // Not needed at first paint: its script loads when the Tests tab is first opened.
 const TestsPanel = lazy(() => import('../components/tests-panel').then((m) => ({ default: m.TestsPanel })));
 const TestRunPanel = lazy(() => import('../components/test-run-panel').then((m) => ({ default: m.TestRunPanel })));
+
+const PANEL_NAMES: Record<Panel, string> = { left: 'Palette and versions', right: 'Properties, tests and test run' };
+
+/**
+ * A side panel's collapse button: one accessible name, `aria-expanded` says which way it is.
+ * Collapsed, the panel leaves a narrow rail whose button says what it holds.
+ */
+function PanelToggle({ panel, rail }: { panel: Panel; rail: string }) {
+  const collapsed = usePanelsStore((s) => s.collapsed[panel]);
+  const toggle = usePanelsStore((s) => s.toggle);
+  const shortcut = panel === 'left' ? '[' : ']';
+  const arrow = (panel === 'left') === collapsed ? '»' : '«';
+  return (
+    <button
+      type="button"
+      className={`panel-toggle panel-toggle--${panel}${collapsed ? ' panel-toggle--rail' : ''}`}
+      aria-label={PANEL_NAMES[panel]}
+      aria-expanded={!collapsed}
+      aria-controls={`builder-panel-${panel}`}
+      title={`${collapsed ? 'Show' : 'Hide'} ${PANEL_NAMES[panel].toLowerCase()} (${shortcut})`}
+      onClick={() => toggle(panel)}
+    >
+      <span aria-hidden="true">{arrow}</span>
+      {collapsed ? <span aria-hidden="true" className="panel-toggle__rail">{rail}</span> : null}
+    </button>
+  );
+}
 
 /** /builder/<key>: the draft of one orchestration on the canvas (`?version=n`, `?compare=a..b`: read only). */
 export function BuilderPage() {
@@ -64,6 +92,18 @@ export function BuilderPage() {
     setTestsOpen(panel === 'tests');
     setRunOpen(panel === 'run');
   };
+  const collapsed = usePanelsStore((s) => s.collapsed);
+  const expand = usePanelsStore((s) => s.expand);
+  // Double-clicking a node opens its properties, even when the right panel is collapsed.
+  const openProperties = (event: MouseEvent) => {
+    if (!(event.target instanceof Element) || !event.target.closest('.react-flow__node')) return;
+    showPanel('properties');
+    expand('right');
+  };
+  // T and R open their panels where they can be seen.
+  useEffect(() => {
+    if (testsOpen || runOpen) expand('right');
+  }, [testsOpen, runOpen, expand]);
   const ready = status.state === 'ready';
   useEffect(() => (ready ? layoutAhead(() => flowStore.getState()) : undefined), [ready]); // a quick first "Tidy up"
 
@@ -97,11 +137,36 @@ export function BuilderPage() {
       </main>
     );
   }
+  const sidePanel = (
+    <>
+      <div className="sidebar-tabs" role="tablist" aria-label="Side panel">
+        <button type="button" role="tab" aria-selected={!testsOpen && !runOpen} onClick={() => showPanel('properties')}>Properties</button>
+        <button type="button" role="tab" aria-selected={testsOpen} onClick={() => showPanel('tests')} title="Scenario tests and coverage (T)">Tests</button>
+        {readOnly ? null : (
+          <button type="button" role="tab" aria-selected={runOpen} onClick={() => showPanel('run')} title="Walk the draft as its personas (R)">Test run</button>
+        )}
+      </div>
+      {testsOpen ? (
+        <Suspense fallback={<Loading />}>
+          <TestsPanel orchestrationKey={key} versions={save.versions} activeVersion={save.activeVersion} beforeRun={saveNow} />
+        </Suspense>
+      ) : runOpen && !readOnly ? (
+        <Suspense fallback={<Loading />}>
+          <TestRunPanel orchestrationKey={key} beforeRun={saveNow} />
+        </Suspense>
+      ) : (
+        <>
+          <Inspector />
+          <IssuesPanel />
+        </>
+      )}
+    </>
+  );
   // React Flow starts with the loaded nodes: it draws them in its first render, not in one more after it.
   const { nodes: initialNodes, edges: initialEdges } = flowStore.getState();
   return (
     <ReactFlowProvider initialNodes={initialNodes} initialEdges={initialEdges}>
-      <main className={`builder${readOnly ? ' builder--read-only' : ''}`}>
+      <main className={`builder${readOnly ? ' builder--read-only' : ''}${collapsed.left ? ' builder--left-collapsed' : ''}${collapsed.right ? ' builder--right-collapsed' : ''}`}>
         <BuilderToolbar
           title={label || key}
           startLink={startLink}
@@ -115,36 +180,22 @@ export function BuilderPage() {
           onImport={(file) => void importFile(file)}
           onHelp={openHelp}
         />
-        <aside className="sidebar sidebar--left">
-          {readOnly ? null : <Palette />}
-          <VersionsPanel versions={save.versions} activeVersion={save.activeVersion} onGo={view.go} />
+        <aside className="sidebar sidebar--left" id="builder-panel-left" aria-label={PANEL_NAMES.left}>
+          <PanelToggle panel="left" rail={readOnly ? 'Versions' : 'Palette'} />
+          {collapsed.left ? null : (
+            <>
+              {readOnly ? null : <Palette />}
+              <VersionsPanel versions={save.versions} activeVersion={save.activeVersion} onGo={view.go} />
+            </>
+          )}
         </aside>
-        <div className="canvas-area">
+        <div className="canvas-area" onDoubleClick={openProperties}>
           <ViewBanner loading={view.loading} error={view.error} onGo={view.go} />
           <FlowCanvas />
         </div>
-        <aside className="sidebar sidebar--right">
-          <div className="sidebar-tabs" role="tablist" aria-label="Side panel">
-            <button type="button" role="tab" aria-selected={!testsOpen && !runOpen} onClick={() => showPanel('properties')}>Properties</button>
-            <button type="button" role="tab" aria-selected={testsOpen} onClick={() => showPanel('tests')} title="Scenario tests and coverage (T)">Tests</button>
-            {readOnly ? null : (
-              <button type="button" role="tab" aria-selected={runOpen} onClick={() => showPanel('run')} title="Walk the draft as its personas (R)">Test run</button>
-            )}
-          </div>
-          {testsOpen ? (
-            <Suspense fallback={<Loading />}>
-              <TestsPanel orchestrationKey={key} versions={save.versions} activeVersion={save.activeVersion} beforeRun={saveNow} />
-            </Suspense>
-          ) : runOpen && !readOnly ? (
-            <Suspense fallback={<Loading />}>
-              <TestRunPanel orchestrationKey={key} beforeRun={saveNow} />
-            </Suspense>
-          ) : (
-            <>
-              <Inspector />
-              <IssuesPanel />
-            </>
-          )}
+        <aside className="sidebar sidebar--right" id="builder-panel-right" aria-label={PANEL_NAMES.right}>
+          <PanelToggle panel="right" rail={testsOpen ? 'Tests' : runOpen ? 'Test run' : 'Properties'} />
+          {collapsed.right ? null : sidePanel}
         </aside>
         {help ? <ShortcutsHelp onClose={closeHelp} /> : null}
       </main>

@@ -6,6 +6,7 @@ import { RecordForm } from '../components/record-form';
 import { RunProgress } from '../components/run-progress';
 import { StartedRuns } from '../components/started-runs';
 import { WorkGuideStep } from '../components/work-guide-step';
+import { useNameOf } from '../hooks/use-people';
 import { useRunProgress } from '../hooks/use-run-progress';
 import { useWorkStep, type Notice } from '../hooks/use-work-step';
 import { ApiError, getRecord, listMyWork, listRecordTypes, updateRecord } from '../lib/api';
@@ -26,6 +27,7 @@ const message = (failure: unknown) => (failure instanceof Error ? failure.messag
  */
 export function RecordPage() {
   const { object = '', recordId = '' } = useParams();
+  const nameOf = useNameOf();
   const user = useSessionStore((s) => s.user);
   const changes = useInboxStore((s) => s.changes);
   const [record, setRecord] = useState<RecordDetail | null>(null);
@@ -110,7 +112,7 @@ export function RecordPage() {
                 {[...fields, ...extra].map((k) => (
                   <div key={k}><dt>{fieldLabel(type?.fields.find((f) => f.name === k) ?? { name: k })}</dt><dd>{display(record.fields[k])}</dd></div>
                 ))}
-                <div><dt>Owner</dt><dd>{record.owner ?? ''}</dd></div>
+                <div><dt>Owner</dt><dd>{record.owner ? nameOf('user', record.owner) : ''}</dd></div>
                 <div><dt>Updated</dt><dd>{new Date(record.updated_at).toLocaleString()} (revision {record.revision})</dd></div>
               </dl>
               {type && record.editable_fields.length > 0 ? (

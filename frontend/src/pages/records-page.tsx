@@ -5,6 +5,7 @@ import { Breadcrumbs } from '../components/breadcrumbs';
 import { RecordForm } from '../components/record-form';
 import { StartedRuns } from '../components/started-runs';
 import { createRecord, listRecords, listRecordTypes } from '../lib/api';
+import { useNameOf } from '../hooks/use-people';
 import { fieldLabel } from '../lib/record-values';
 import { recordName } from '../lib/work-guide';
 import type { OvRecord, RecordType, SavedRecord } from '../lib/work-schemas';
@@ -14,6 +15,7 @@ const message = (failure: unknown) => (failure instanceof Error ? failure.messag
 /** `/records/<object>`: the records of a type I may see, newest first, and a form to create one. */
 export function RecordsPage() {
   const { object = '' } = useParams();
+  const nameOf = useNameOf();
   const [type, setType] = useState<RecordType | null | undefined>(undefined);
   const [records, setRecords] = useState<OvRecord[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -80,7 +82,7 @@ export function RecordsPage() {
               <tr key={r.id}>
                 <td><Link to={`/records/${encodeURIComponent(object)}/${encodeURIComponent(r.id)}`}>{recordName(object, r.id, r.fields)}</Link></td>
                 {columns.map((c) => <td key={c.name}>{display(r.fields[c.name])}</td>)}
-                <td>{r.owner ?? ''}</td>
+                <td>{r.owner ? nameOf('user', r.owner) : ''}</td>
                 <td>{new Date(r.updated_at).toLocaleString()}</td>
               </tr>
             ))}

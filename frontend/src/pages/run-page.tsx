@@ -9,9 +9,10 @@ import { ReadOnlyCanvas } from '../components/read-only-canvas';
 import { RunRepair } from '../components/run-repair';
 import { ballText, STATUS_LABELS } from '../components/runs-list';
 import { useOrchestrationLabel } from '../hooks/use-orchestration-label';
+import { useGroups, useNameOf, usePeople } from '../hooks/use-people';
 import { useRunStream } from '../hooks/use-run-stream';
 import { nodeLabels, useVersionFlow } from '../hooks/use-version-flow';
-import { ApiError, controlRun, getRun, retryRun, listGroups, listUsers, reassignWorkItem, runScenarioUrl, type RunControl } from '../lib/api';
+import { ApiError, controlRun, getRun, retryRun, reassignWorkItem, runScenarioUrl, type RunControl } from '../lib/api';
 import { itemPath } from '../lib/notification-link';
 import type { Run, WorkItem } from '../lib/api-schemas';
 import { formatSeconds } from '../lib/heat';
@@ -73,24 +74,27 @@ function Timeline({ entries, labels, outcomes }: { entries: TimelineEntry[]; lab
   );
 }
 
-type Names = Record<'user' | 'group' | 'queue', string[]>;
+type AssigneeKind = 'user' | 'group' | 'queue';
+type Choice = { value: string; label: string };
 
-/** Who work can go to (the pick list of the reassign form); empty lists when they cannot be read. */
-function useNames(enabled: boolean): Names {
-  const [names, setNames] = useState<Names>({ user: [], group: [], queue: [] });
-  useEffect(() => {
-    if (!enabled) return;
-    Promise.all([listUsers(), listGroups()]).then(([users, groups]) => setNames({
-      user: users.filter((u) => u.active !== false).map((u) => u.username),
-      group: groups.filter((g) => g.kind !== 'queue').map((g) => g.name),
-      queue: groups.filter((g) => g.kind === 'queue').map((g) => g.name),
-    }), () => undefined);
-  }, [enabled]);
-  return names;
+/** Who work can go to, by name: people by display name, groups and queues by label. */
+function useChoices(): Record<AssigneeKind, Choice[]> {
+  const people = usePeople();
+  const groups = useGroups();
+  return useMemo(() => {
+    const byLabel = (a: Choice, b: Choice) => a.label.localeCompare(b.label);
+    const ofKind = (kind: string) => groups.filter((g) => (g.kind ?? 'group') === kind).map((g) => ({ value: g.name, label: g.label || g.name })).sort(byLabel);
+    return {
+      user: people.map((p) => ({ value: p.username, label: p.display_name || p.username })).sort(byLabel),
+      group: ofKind('group'),
+      queue: ofKind('queue'),
+    };
+  }, [people, groups]);
 }
 
-function Reassign({ item, names, onDone }: { item: WorkItem; names: Names; onDone: (message: string) => void }) {
-  const [type, setType] = useState<'user' | 'group' | 'queue'>('user');
+/** Reassigning a work item: a kind, then a name picked from a list (never an id to type). */
+function Reassign({ item, choices, onDone }: { item: WorkItem; choices: Record<AssigneeKind, Choice[]>; onDone: (message: string) => void }) {
+  const [type, setType] = useState<AssigneeKind>('user');
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
   const submit = async (event: React.FormEvent) => {
@@ -98,7 +102,8 @@ function Reassign({ item, names, onDone }: { item: WorkItem; names: Names; onDon
     setBusy(true);
     try {
       await reassignWorkItem(item.id, { type, value });
-      onDone(`${item.label ?? item.step_id} reassigned to ${type} ${value}.`);
+      const name = choices[type].find((c) => c.value === value)?.label ?? value;
+      onDone(`${item.label ?? item.step_id} reassigned to ${type === 'user' ? name : `${type} ${name}`}.`);
       setValue('');
     } catch (failure) {
       onDone(failure instanceof ApiError ? failure.message : String(failure));
@@ -110,16 +115,18 @@ function Reassign({ item, names, onDone }: { item: WorkItem; names: Names; onDon
     <form className="reassign" onSubmit={(e) => void submit(e)} aria-label={`Reassign ${item.label ?? item.step_id}`}>
       <label>
         Reassign to
-        <select value={type} onChange={(e) => setType(e.target.value as typeof type)}>
-          <option value="user">user</option>
-          <option value="group">group</option>
-          <option value="queue">queue</option>
+        <select value={type} onChange={(e) => { setType(e.target.value as AssigneeKind); setValue(''); }}>
+          <option value="user">a person</option>
+          <option value="group">a group</option>
+          <option value="queue">a queue</option>
         </select>
       </label>
       <label>
         Name
-        <input value={value} onChange={(e) => setValue(e.target.value)} list={`names-${item.id}`} required />
-        <datalist id={`names-${item.id}`}>{names[type].map((n) => <option key={n} value={n} />)}</datalist>
+        <select value={value} onChange={(e) => setValue(e.target.value)} required>
+          <option value="">— choose —</option>
+          {choices[type].map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+        </select>
       </label>
       <button type="submit" disabled={busy || !value}>Reassign</button>
     </form>
@@ -151,7 +158,8 @@ export function RunPage() {
   const [asking, setAsking] = useState<(typeof CONTROLS)[number] | null>(null);
   const { events, live } = useRunStream(runId);
   const { flow } = useVersionFlow(run?.orchestration ?? null, run?.version ?? null);
-  const names = useNames(may(role, 'reassign'));
+  const choices = useChoices();
+  const nameOf = useNameOf();
   const orchestrationLabel = useOrchestrationLabel(run?.orchestration ?? null);
 
   const load = useCallback(() => {
@@ -170,7 +178,7 @@ export function RunPage() {
     useRunPathStore.getState().setPath(path);
   }, [path]);
   useEffect(() => () => useRunPathStore.getState().setPath(null), []);
-  const timeline = useMemo(() => buildTimeline(events, flow?.stageOf ?? {}), [events, flow]);
+  const timeline = useMemo(() => buildTimeline(events, flow?.stageOf ?? {}, nameOf), [events, flow, nameOf]);
   const labels = useMemo(() => nodeLabels(flow), [flow]);
   const outcomes = useMemo(() => outcomeLabels(flow?.nodes ?? []), [flow]);
 
@@ -211,7 +219,7 @@ export function RunPage() {
         <h1>Run {run.id.slice(0, 8)} · {run.label}</h1>
         <span className={`status status--${run.status}`} data-testid="run-status">{STATUS_LABELS[run.status]}</span>
         <span className="muted">
-          version {run.version} · started {when(run.started_at)}{run.started_by ? ` by ${run.started_by}` : ''}
+          version {run.version} · started {when(run.started_at)}{run.started_by ? ` by ${run.started_by_name ?? nameOf('user', run.started_by)}` : ''}
           {run.ended_at ? ` · ended ${when(run.ended_at)}` : ''} · {live ? 'live' : 'not live'}
         </span>
         {may(role, 'monitor') ? <Link to={`/monitor/${encodeURIComponent(run.orchestration)}`}>Monitor {orchestrationLabel ?? run.orchestration}</Link> : null}
@@ -266,7 +274,7 @@ export function RunPage() {
             <p>
               {run.current_stage || !run.current_node ? 'Current stage' : 'At'}:{' '}
               <strong data-testid="current-stage">{run.current_node ? labels[run.current_node] ?? run.current_node : '—'}</strong>
-              {' '}· ball with {ballText(run)}
+              {' '}· ball with {ballText(run, nameOf)}
             </p>
           </section>
           <section aria-labelledby="work-title">
@@ -275,11 +283,11 @@ export function RunPage() {
               <ul className="work-items">
                 {run.work_items.map((item) => (
                   <li key={item.id}>
-                    <Link to={itemPath(item.id)}><strong>{item.label ?? item.step_id}</strong></Link> · {item.assignee.type} {item.assignee_name ?? item.assignee.value}
-                    {item.claimed_by ? ` · claimed by ${item.claimed_by_name ?? item.claimed_by}` : ''}
+                    <Link to={itemPath(item.id)}><strong>{item.label ?? item.step_id}</strong></Link> · with {item.assignee.type === 'user' ? '' : `${item.assignee.type} `}{item.assignee_name ?? nameOf(item.assignee.type, item.assignee.value)}
+                    {item.claimed_by ? ` · claimed by ${item.claimed_by_name ?? nameOf('user', item.claimed_by)}` : ''}
                     {item.due_at ? ` · due ${when(item.due_at)}` : ''}
                     {item.overdue ? <strong className="overdue"> · overdue</strong> : null}
-                    {may(role, 'reassign') ? <Reassign item={item} names={names} onDone={(m) => { setNotice(m); load(); }} /> : null}
+                    {may(role, 'reassign') ? <Reassign item={item} choices={choices} onDone={(m) => { setNotice(m); load(); }} /> : null}
                   </li>
                 ))}
               </ul>
@@ -289,7 +297,7 @@ export function RunPage() {
           <Values title="Variables" values={run.vars} />
           <section>
             <h3>Record</h3>
-            {run.record ? <Link to={`/records/${run.record.object}/${run.record.id}`}>{run.record.object} {run.record.id.slice(0, 8)}</Link> : <p className="muted">None.</p>}
+            {run.record ? <Link to={`/records/${run.record.object}/${run.record.id}`}>{run.record_name ?? `${run.record.object} ${run.record.id.slice(0, 8)}`}</Link> : <p className="muted">None.</p>}
           </section>
         </aside>
       </div>

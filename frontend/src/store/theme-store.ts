@@ -3,6 +3,7 @@
  * localStorage). `data-theme` on <html> drives the CSS variables; React Flow gets
  * the same choice as its `colorMode`.
  */
+import { useSyncExternalStore } from 'react';
 import { create } from 'zustand';
 
 export type Theme = 'system' | 'light' | 'dark';
@@ -53,8 +54,17 @@ export const useThemeStore = create<ThemeState>()((set, get) => {
   };
 });
 
-/** Whether the page is dark now. */
+/** The system's preference, followed as it changes (a laptop going dark at night). */
+function subscribeToSystem(onChange: () => void): () => void {
+  if (typeof window === 'undefined' || typeof window.matchMedia !== 'function') return () => undefined;
+  const query = window.matchMedia('(prefers-color-scheme: dark)');
+  query.addEventListener?.('change', onChange);
+  return () => query.removeEventListener?.('change', onChange);
+}
+
+/** Whether the page is dark now: what draws on a canvas (charts, minimap) picks its colours by it. */
 export function useIsDark(): boolean {
   const theme = useThemeStore((s) => s.theme);
-  return theme === 'dark' || (theme === 'system' && systemPrefersDark());
+  const systemDark = useSyncExternalStore(subscribeToSystem, systemPrefersDark, () => false);
+  return theme === 'dark' || (theme === 'system' && systemDark);
 }

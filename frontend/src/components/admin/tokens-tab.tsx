@@ -1,6 +1,7 @@
 /** API tokens for external systems: create one (its secret shown once), see when each was used, revoke. */
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 
+import { useNameOf } from '../../hooks/use-people';
 import { createToken, listTokens, revokeToken } from '../../lib/admin-api';
 import { fieldErrors, type NewToken, type Token } from '../../lib/admin-schemas';
 import { ApiError } from '../../lib/api';
@@ -11,6 +12,7 @@ const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '')
 
 export function TokensTab() {
   const [tokens, setTokens] = useState<Token[] | null>(null);
+  const nameOf = useNameOf();
   const [name, setName] = useState('');
   const [nameError, setNameError] = useState<string | undefined>(undefined);
   const [created, setCreated] = useState<NewToken | null>(null);
@@ -84,7 +86,7 @@ export function TokensTab() {
             {tokens.map((t) => (
               <tr key={t.id} data-token={t.name} className={t.revoked_at ? 'admin-row--inactive' : undefined}>
                 <td>{t.name}</td>
-                <td>{t.created_by ?? ''}</td>
+                <td>{t.created_by ? nameOf('user', t.created_by) : ''}</td>
                 <td>{when(t.created_at)}</td>
                 <td>{t.last_used_at ? when(t.last_used_at) : <span className="muted">Never</span>}</td>
                 <td>{t.revoked_at ? `Revoked ${when(t.revoked_at)}` : 'Active'}</td>

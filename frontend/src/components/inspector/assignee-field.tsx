@@ -3,8 +3,7 @@ import { useId } from 'react';
 
 import { withAssigneeType, type Assignee, type AssigneeType } from '../../lib/node-edits';
 import { useDirectoryStore } from '../../store/directory-store';
-import { FieldIssues, useFieldIssues } from './field-issues';
-import type { FieldAt } from './fields';
+import { FieldIssues, useFieldIssues, withIssuesCleared, type FieldAt } from './field-issues';
 import { NAMES_LIST_ID } from './expression-names';
 
 const TYPES: ReadonlyArray<{ value: AssigneeType; label: string }> = [
@@ -16,8 +15,9 @@ const TYPES: ReadonlyArray<{ value: AssigneeType; label: string }> = [
 
 type Props = { label: string; value: Assignee | undefined; onChange: (value: Assignee) => void; at?: FieldAt; required?: boolean };
 
-export function AssigneeField({ label, value, onChange, at, required }: Props) {
+export function AssigneeField({ label, value, onChange: edit, at, required }: Props) {
   const id = useId();
+  const onChange = withIssuesCleared(at, edit);
   const users = useDirectoryStore((s) => s.users);
   const groups = useDirectoryStore((s) => s.groups);
   const typeIssues = useFieldIssues(at?.[0] ?? null, at ? at[1] : '\u0000');

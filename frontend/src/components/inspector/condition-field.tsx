@@ -23,8 +23,7 @@ import {
   type ValueKind,
 } from '../../lib/cel-condition';
 import { removeAt, replaceAt } from '../../lib/node-edits';
-import { FieldIssues, useFieldIssues } from './field-issues';
-import type { FieldAt } from './fields';
+import { FieldIssues, useFieldIssues, withIssuesCleared, type FieldAt } from './field-issues';
 import { typeLabel, type NameScope } from '../../lib/expression-scope';
 import { useNamesInScope } from './expression-names';
 import { NameCombobox } from './name-combobox';
@@ -49,8 +48,9 @@ type Props = {
 
 type Names = ReturnType<typeof useNamesInScope>;
 
-export function ConditionField({ label, value, onChange, at, scope, required }: Props) {
+export function ConditionField({ label, value, onChange: edit, at, scope, required }: Props) {
   const id = useId();
+  const onChange = withIssuesCleared(at, edit);
   const names = useNamesInScope(scope);
   const issues = useFieldIssues(at?.[0] ?? null, at ? at[1] : '\u0000');
   const parsed = parseCondition(value);

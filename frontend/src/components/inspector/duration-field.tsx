@@ -2,8 +2,7 @@
 import { useEffect, useId, useState } from 'react';
 
 import { DURATION_UNITS, formatDuration, isDuration, parseDuration, type DurationUnit } from '../../lib/duration';
-import { FieldIssues, useFieldIssues } from './field-issues';
-import type { FieldAt } from './fields';
+import { FieldIssues, useFieldIssues, withIssuesCleared, type FieldAt } from './field-issues';
 
 const CUSTOM = 'custom';
 
@@ -17,8 +16,9 @@ type Props = {
   defaultUnit?: DurationUnit;
 };
 
-export function DurationField({ label, value, onChange, at, hint, defaultUnit = 'days' }: Props) {
+export function DurationField({ label, value, onChange: edit, at, hint, defaultUnit = 'days' }: Props) {
   const id = useId();
+  const onChange = withIssuesCleared(at, edit);
   const issues = useFieldIssues(at?.[0] ?? null, at ? at[1] : '\u0000');
   const simple = value ? parseDuration(value) : null;
   const [unit, setUnit] = useState<DurationUnit | typeof CUSTOM>(value && !simple ? CUSTOM : simple?.unit ?? defaultUnit);

@@ -4,6 +4,20 @@ import { useShallow } from 'zustand/react/shallow';
 
 import { useIssuesStore } from '../../store/issues-store';
 
+/** Where a field is in the document, as the server's issues name it: [node id or null, field path]. */
+export type FieldAt = readonly [node: string | null, field: string];
+
+/**
+ * `onChange` that first clears the field's issues: what the server said of the old value
+ * must not stay under the new one until the next check.
+ */
+export function withIssuesCleared<A extends unknown[]>(at: FieldAt | undefined, onChange: (...args: A) => void): (...args: A) => void {
+  return (...args) => {
+    if (at) useIssuesStore.getState().clearField(at[0], at[1]);
+    onChange(...args);
+  };
+}
+
 export function useFieldIssues(node: string | null, field: string): Issue[] {
   return useIssuesStore(useShallow((s) => s.issues.filter((i) => i.node === node && i.field === field && !i.edge)));
 }

@@ -4,10 +4,9 @@
  */
 import { useId, type ReactNode } from 'react';
 
-import { FieldIssues, useFieldIssues } from './field-issues';
+import { FieldIssues, useFieldIssues, withIssuesCleared, type FieldAt } from './field-issues';
 
-/** Where a field is in the document, as the server's issues name it. */
-export type FieldAt = readonly [node: string | null, field: string];
+export type { FieldAt };
 
 type Common = { label: string; at?: FieldAt; hint?: string; required?: boolean };
 
@@ -38,6 +37,7 @@ export function TextField({
 }) {
   const id = useId();
   const issues = useIssues(at);
+  const change = withIssuesCleared(at, onChange);
   return (
     <div className={`field${issues.length > 0 ? ' field--invalid' : ''}`}>
       <FieldLabel htmlFor={id} label={label} required={required} />
@@ -52,7 +52,7 @@ export function TextField({
           aria-required={required || undefined}
           aria-invalid={issues.some((i) => i.severity === 'error') || undefined}
           aria-describedby={describedBy(id, hint, issues.length > 0)}
-          onChange={(e) => onChange(e.target.value)}
+          onChange={(e) => change(e.target.value)}
         />
       {hint ? <small className="field__hint" id={`${id}-hint`}>{hint}</small> : null}
       <FieldIssues issues={issues} id={`${id}-issues`} />
@@ -65,6 +65,7 @@ export function TextAreaField({
 }: Common & { value: string; onChange: (value: string) => void; mono?: boolean; rows?: number; placeholder?: string }) {
   const id = useId();
   const issues = useIssues(at);
+  const change = withIssuesCleared(at, onChange);
   return (
     <div className={`field${issues.length > 0 ? ' field--invalid' : ''}`}>
       <FieldLabel htmlFor={id} label={label} required={required} />
@@ -78,7 +79,7 @@ export function TextAreaField({
         aria-required={required || undefined}
         aria-invalid={issues.some((i) => i.severity === 'error') || undefined}
         aria-describedby={describedBy(id, hint, issues.length > 0)}
-        onChange={(e) => onChange(e.target.value)}
+        onChange={(e) => change(e.target.value)}
       />
       {hint ? <small className="field__hint" id={`${id}-hint`}>{hint}</small> : null}
       <FieldIssues issues={issues} id={`${id}-issues`} />
@@ -93,6 +94,7 @@ export function SelectField({
 }: Common & { value: string; onChange: (value: string) => void; options: readonly Choice[] }) {
   const id = useId();
   const issues = useIssues(at);
+  const change = withIssuesCleared(at, onChange);
   const known = options.some((o) => o.value === value);
   return (
     <div className={`field${issues.length > 0 ? ' field--invalid' : ''}`}>
@@ -102,7 +104,7 @@ export function SelectField({
         value={value}
         aria-invalid={issues.some((i) => i.severity === 'error') || undefined}
         aria-describedby={describedBy(id, hint, issues.length > 0)}
-        onChange={(e) => onChange(e.target.value)}
+        onChange={(e) => change(e.target.value)}
       >
         {!known ? <option value={value}>{value === '' ? '— choose —' : `${value} (unknown)`}</option> : null}
         {options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
@@ -116,9 +118,10 @@ export function SelectField({
 export function CheckboxField({ label, checked, onChange, at }: Common & { checked: boolean; onChange: (checked: boolean) => void }) {
   const id = useId();
   const issues = useIssues(at);
+  const change = withIssuesCleared(at, onChange);
   return (
     <div className="field field--checkbox">
-      <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
+      <input id={id} type="checkbox" checked={checked} onChange={(e) => change(e.target.checked)} />
       <label htmlFor={id}>{label}</label>
       <FieldIssues issues={issues} id={`${id}-issues`} />
     </div>
@@ -130,6 +133,7 @@ export function NumberField({
 }: Common & { value: number | undefined; onChange: (value: number | undefined) => void; min?: number; step?: number }) {
   const id = useId();
   const issues = useIssues(at);
+  const change = withIssuesCleared(at, onChange);
   return (
     <div className={`field${issues.length > 0 ? ' field--invalid' : ''}`}>
       <FieldLabel htmlFor={id} label={label} required={required} />
@@ -143,7 +147,7 @@ export function NumberField({
         onChange={(e) => {
           const text = e.target.value;
           const n = Number(text);
-          onChange(text === '' || !Number.isFinite(n) ? undefined : n);
+          change(text === '' || !Number.isFinite(n) ? undefined : n);
         }}
       />
       {hint ? <small className="field__hint" id={`${id}-hint`}>{hint}</small> : null}

@@ -195,6 +195,25 @@ describe('Inspector', () => {
     expect(screen.queryByText('not this one')).toBeNull();
   });
 
+  it('drops a field’s issues as soon as it is edited: a group picked clears "must not be empty" under Assignee', async () => {
+    flowStore.getState().updateNodeData('legal_review', 'interactive', (d) => ({ ...d, assignee: { type: 'group', value: '' } }));
+    useIssuesStore.getState().setIssues([
+      { node: 'legal_review', field: 'assignee.value', message: 'must not be empty', severity: 'error' },
+      { node: 'legal_review', field: 'label', message: 'is long', severity: 'warning' },
+      { node: 'other', field: 'assignee.value', message: 'must not be empty', severity: 'error' },
+    ]);
+    renderSelected('legal_review');
+    const assignee = screen.getByLabelText('Assignee type').closest('fieldset') as HTMLElement;
+    expect(within(assignee).getByText('must not be empty')).toBeTruthy();
+    await waitFor(() => expect(screen.getByLabelText('Assignee group').tagName).toBe('SELECT'));
+    fireEvent.change(screen.getByLabelText('Assignee group'), { target: { value: 'legal' } });
+    expect(within(assignee).queryByText('must not be empty')).toBeNull();
+    // Only that field's: the label's warning and another node's error stay until the next check.
+    expect(useIssuesStore.getState().issues.map((i) => `${i.node} ${i.field}`)).toEqual(['legal_review label', 'other assignee.value']);
+    fireEvent.change(screen.getByLabelText('Label'), { target: { value: 'Review' } });
+    expect(screen.queryByText('is long')).toBeNull();
+  });
+
   it('picks a background action and asks for its declared inputs', async () => {
     renderSelected('mark_signed');
     const action = await screen.findByRole('option', { name: 'notify' });

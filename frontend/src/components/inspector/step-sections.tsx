@@ -7,7 +7,7 @@ import { flowStore, useFlowStore } from '../../store/use-flow-store';
 import { ConditionField } from './condition-field';
 import { CheckboxField, ItemButtons, Section, SelectField, TextField } from './fields';
 import { NAMES_LIST_ID } from './expression-names';
-import { useFieldIssues, FieldIssues } from './field-issues';
+import { useFieldIssues, FieldIssues, withIssuesCleared } from './field-issues';
 
 type StepData = StepNode['data'];
 
@@ -47,7 +47,7 @@ export function StartSection({ node }: { node: StepNode }) {
               key={mate.id}
               label={mate.label ? `${mate.label} (${mate.id})` : mate.id}
               checked={(start.steps ?? []).includes(mate.id)}
-              onChange={(on) => editStep(node, (d) => toggleAfter(d, mate.id, on))}
+              onChange={withIssuesCleared([node.id, 'start.steps'], (on: boolean) => editStep(node, (d) => toggleAfter(d, mate.id, on)))}
             />
           ))}
           <FieldIssues issues={afterIssues} id={`${node.id}-after-issues`} />
