@@ -203,6 +203,8 @@ def _balls(run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
 @roles("admin", "ops", "member")
 def get_run(run_id: str) -> Any:
     run = engine().get_run(_visible(run_id))
+    # The names the runs list carries (record name, labels, who started it), so the page reads the same.
+    run = named_runs([run])[0]
     if caller().role not in ("admin", "ops"):  # action inputs are ops' business, as in a version (§4)
         run["steps"] = [{**s, "input_overrides": None} for s in run["steps"]]
     return jsonify({**run, "work_items": named_items(run["work_items"])})

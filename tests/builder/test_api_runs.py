@@ -408,6 +408,9 @@ def test_the_runs_list_names_what_people_read(ada, login):
     assert contract_run["current_node_label"] == "Legal review" and contract_run["current_node"] == "legal"
     # A member's list carries the same names for the runs they may see.
     assert {r["record_name"] for r in sam.get("/api/runs").get_json()["items"]} == {None, "Acme MSA"}
+    # The run page reads the same names.
+    detail = sam.get(f"/api/runs/{on_record}").get_json()
+    assert (detail["record_name"], detail["label"], detail["current_node_label"]) == ("Acme MSA", "Contract approval", "Legal review")
     # A run that ended is at an end node: named by its label too.
     labelled = copy.deepcopy(EXPENSE)
     next(n for n in labelled["nodes"] if n["id"] == "done")["label"] = "Filed away"
