@@ -97,14 +97,14 @@ def test_admin_builds_contract_approval_from_a_blank_canvas_and_a_run_follows_it
     builder.add_form_field("notes", "textarea", "Notes")
     builder.set_outcome(0, "approve", "Approve")  # a new step has one outcome, "done"
     builder.add_outcome("reject", "Send back")
-    expect(builder.node(legal_step)).to_contain_text("group: legal")
+    expect(builder.node(legal_step)).to_contain_text("group Legal")
 
     builder.inspect(finance_step)
     builder.set_assignee("group", "finance")
     builder.add_form_field("reason", "textarea", "Reason")
     builder.set_outcome(0, "approve", "Approve")
     builder.add_outcome("reject", "Reject")
-    expect(builder.node(finance_step)).to_contain_text("group: finance")
+    expect(builder.node(finance_step)).to_contain_text("group Finance")
 
     # The decision: "Rejected" when finance rejected, written with the condition builder.
     builder.inspect(decision)

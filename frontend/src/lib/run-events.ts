@@ -152,7 +152,7 @@ export type NameOf = (type: string, value: string) => string;
 const asIs: NameOf = (_type, value) => value;
 
 /** Who a step went to: "Alice Adams", "group Finance". */
-function assigneeText(type: string, value: string, nameOf: NameOf): string {
+export function assigneeText(type: string, value: string, nameOf: NameOf): string {
   return type === 'user' ? nameOf(type, value) : `${type} ${nameOf(type, value)}`;
 }
 
