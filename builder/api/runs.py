@@ -15,13 +15,12 @@ from flask import Blueprint, Response, jsonify
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from builder.api.common import NoBody, StrictSchema, body, limit_arg, paginate, uses
-from builder.api.params import MAX_INT32, MAX_INT64, CommaSeparated, caller, newest_first, optional_body, query
 from builder.api.work_items import display_names, named_items, orchestration_labels
-from builder.auth import roles, tokens_allowed
+from builder.auth import caller, roles, tokens_allowed
 from builder.extensions import engine, state
 from builder.mail import record_name
 from builder.queries import may_see_record, may_see_run, reading, run_keys
+from builder.requests import MAX_INT32, MAX_INT64, CommaSeparated, NoBody, StrictSchema, body, limit_arg, newest_first, optional_body, paginate, query, uses
 from runtime.errors import NotFound
 from runtime.model import WorkItem
 from runtime.store.tables import RecordRow

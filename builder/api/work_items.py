@@ -20,12 +20,11 @@ from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from builder.api.common import Flag, NoBody, StrictSchema, body, paginate, uses
-from builder.api.params import CommaSeparated, caller, optional_body, query
-from builder.auth import roles
+from builder.auth import caller, roles
 from builder.errors import ApiError
 from builder.extensions import engine
 from builder.queries import may_see_item, reading, sees_everything
+from builder.requests import CommaSeparated, Flag, NoBody, StrictSchema, body, optional_body, paginate, query, uses
 from runtime.errors import NotFound
 from runtime.store.tables import GroupRow, OrchestrationRow, UserRow
 
