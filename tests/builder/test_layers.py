@@ -69,8 +69,12 @@ def test_the_live_package_goes_one_way():
 
 
 def test_the_services_live_outside_the_views():
-    """Drafts, metrics and the definition cache are modules of their own; the views call them."""
+    """Drafts, metrics, the definition cache and the names pages read are modules of their
+    own; the views call them, and a blueprint imports no other blueprint's services."""
     graph = import_graph()
+    for view in ("builder.api.runs", "builder.api.work_items", "builder.api.notifications", "builder.api.secrets"):
+        assert "builder.names" in graph[view]
+        assert not {"builder.api.runs", "builder.api.work_items"} & graph[view]
     assert "builder.drafts" in graph["builder.api.orchestrations"]
     assert "builder.definitions" in graph["builder.api.orchestrations"]
     assert "builder.metrics" in graph["builder.api.metrics"]
