@@ -5,6 +5,8 @@ A draft is saved on every change even when it does not validate (a design in
 progress is incomplete); the response lists its issues. Activation deploys the draft
 through the engine, which refuses an invalid document and then writes nothing.
 Two admins editing one draft send ``If-Match: <revision>``; the second save gets 409.
+The drafts are kept by ``builder/drafts.py``; their issues come from the definition
+cache, ``builder/definitions.py``.
 
 Drafts, validation, activation, scenarios, tests, insights and metrics are for admins
 and ops as the orchestration itself is. A member reads only the versions a person
