@@ -67,7 +67,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limits.current()
 
     from builder import api, auth, errors, headers, inbox, live, sockets
-    from builder.extensions import overture, sock
+    from builder.extensions import overture
+    from builder.sockets import sock
 
     errors.init_app(app)
     headers.init_app(app)

@@ -30,9 +30,9 @@ from marshmallow import fields
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from builder import accounts, passwords, sessions, throttle
-from builder.api.common import StrictSchema, body, uses
 from builder.errors import ApiError, error_response
 from builder.extensions import db
+from builder.requests import StrictSchema, body, uses
 from runtime.clock import SystemClock
 from runtime.store.tables import UserRow
 
@@ -56,6 +56,14 @@ class Principal:
 
 def current() -> Principal | None:
     return g.get("principal")
+
+
+def caller() -> Principal:
+    """Who is calling, in a view that ``roles()`` has let in."""
+    principal = current()
+    if principal is None:
+        raise ApiError(401, "unauthenticated", "sign in first (POST /api/session) or send a bearer token")
+    return principal
 
 
 def _unauthenticated(hint: str = "") -> ApiError:
@@ -248,6 +256,22 @@ def close_if_session_ended(ws: Any) -> bool:
             return False
     ws.close(reason=SESSION_ENDED_CLOSE, message="your session ended; sign in again")
     return True
+
+
+def screen_principal() -> Principal:
+    """The person opening a websocket (``/ws/live``, ``/ws/runs/<id>``, ``/ws/inbox``); the
+    handshake is refused (an HTTP error, not an upgraded socket) for another site's page,
+    nobody signed in, or a bearer token: tokens are for systems that start runs and
+    publish events, not for screens."""
+    origin = request.headers.get("Origin")
+    if origin and origin.split("://", 1)[-1] != request.host:
+        raise ApiError(403, "cross_origin", "websockets are only served to pages of this site")
+    principal = current()
+    if principal is None:
+        raise ApiError(401, "unauthenticated", "sign in first (POST /api/session)")
+    if not principal.is_user:
+        raise ApiError(403, "forbidden", "API tokens may not open live streams; sign in as a person")
+    return principal
 
 
 def _check_csrf() -> None:

@@ -2,6 +2,8 @@
 
 Saving a draft never touches runs; activating it (``engine.deploy``) makes a new
 version. Helpers take a session and never commit (the caller opens the transaction).
+The views (``builder/api/orchestrations.py``) add the draft's issues
+(``builder/definitions.py``) and its revision as the ETag.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from runtime.errors import InvalidInput, NotFound
@@ -31,6 +34,37 @@ def save_draft(session: Session, document: Any, *, by: str | None) -> DraftRow:
         draft.label, draft.document, draft.updated_at, draft.updated_by = label, document, now, by
         draft.revision += 1
     return draft
+
+
+def current_draft(session: Session, key: str) -> dict[str, Any]:
+    """The draft (or, when nobody saved one, the active version's document) with its revision."""
+    row = session.get(DraftRow, key)
+    if row is not None:
+        return as_draft(row)
+    version = active_version(session, session.get(OrchestrationRow, key))
+    if version is None:
+        raise NotFound(f"orchestration {key} does not exist")
+    return {"document": version.document, "revision": 0, "updated_at": version.created_at.isoformat(),
+            "updated_by": version.created_by}
+
+
+def as_draft(row: DraftRow) -> dict[str, Any]:
+    """A saved draft as the API shows it."""
+    return {"document": row.document, "revision": row.revision, "updated_at": row.updated_at.isoformat(), "updated_by": row.updated_by}
+
+
+def active_version(session: Session, orchestration: OrchestrationRow | None) -> VersionRow | None:
+    """The row of the orchestration's active version (None: nothing is active yet)."""
+    if orchestration is None or orchestration.active_version is None:
+        return None
+    return session.scalar(select(VersionRow).where(
+        VersionRow.orchestration == orchestration.id, VersionRow.number == orchestration.active_version))
+
+
+def label_of(document: dict[str, Any], key: str) -> str:
+    """The document's label (cut to 200 characters), or its key when it has none."""
+    label = document.get("label")
+    return label[:200] if isinstance(label, str) and label.strip() else key
 
 
 def document_of(session: Session, key: str, version: int | None = None) -> dict[str, Any]:

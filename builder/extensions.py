@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, current_app
-from flask_sock import Sock
 from sqlalchemy.orm import Session, sessionmaker
 
 from builder import mail
@@ -15,19 +14,6 @@ from runtime.store.directory import SqlDirectory
 from runtime.store.secrets import SqlSecrets
 from runtime.store.sql import SqlStore
 from runtime.worker import Worker
-
-
-class _CappedSock(Sock):  # type: ignore[misc]
-    """flask-sock whose every route counts against the websocket caps (builder/sockets.py)."""
-
-    def route(self, path: str, bp: Any = None, **kwargs: Any) -> Callable[[Callable[..., None]], None]:
-        from builder.sockets import limited
-
-        register = super().route(path, bp, **kwargs)
-        return lambda view: register(limited(view))
-
-
-sock = _CappedSock()
 
 
 class Overture:

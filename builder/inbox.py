@@ -1,7 +1,7 @@
 """``/ws/inbox``: the signed-in person's open work, pushed when it changes (the My work
 badge and the notification bell; protocol in builder/LIVE.md).
 
-It rides on the live stream's poller (:class:`builder.live.Hub`): each batch of new
+It rides on the live stream's poller (:class:`builder.live.hub.Hub`): each batch of new
 events is handed to :func:`touched_names`, which reads the assignees of the work items
 the ``work_item.*`` events name (one query per batch, whatever the number of clients);
 a client whose name or group is among them reads its own counts again, in its own
@@ -22,10 +22,11 @@ from flask import Blueprint, current_app
 from simple_websocket import ConnectionClosed
 from sqlalchemy import and_, func, or_, select
 
-from builder.auth import close_if_session_ended
-from builder.extensions import engine, sock
-from builder.live import hub, screen_principal
+from builder.auth import close_if_session_ended, screen_principal
+from builder.extensions import engine
+from builder.live.hub import hub
 from builder.queries import memberships, reading
+from builder.sockets import sock
 from runtime.model import RunEvent
 from runtime.store.tables import NotificationRow, UserRow, WorkItemRow
 

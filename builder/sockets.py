@@ -1,6 +1,6 @@
 """Caps on open websockets (ARCHITECTURE §5, Serving): per person and in all, per process.
 
-Every route made with ``sock.route`` (builder/extensions.py) passes through
+Every route made with :data:`sock` (``sock.route``) passes through
 :func:`limited`, so a new ``/ws/...`` route is capped without asking. A socket over
 a cap is accepted and then closed at once with a reason the page can show: a
 browser does not let a page read why a handshake was refused, but it does give it
@@ -23,6 +23,7 @@ import threading
 from typing import Any, Callable
 
 from flask import Flask, current_app
+from flask_sock import Sock
 
 from builder.auth import current
 
@@ -99,6 +100,18 @@ def limited(view: Callable[..., None]) -> Callable[..., None]:
 
     capped.overture_limited = True  # type: ignore[attr-defined]
     return capped
+
+
+class _CappedSock(Sock):  # type: ignore[misc]
+    """flask-sock whose every route counts against the websocket caps."""
+
+    def route(self, path: str, bp: Any = None, **kwargs: Any) -> Callable[[Callable[..., None]], None]:
+        register = super().route(path, bp, **kwargs)
+        return lambda view: register(limited(view))
+
+
+#: The websocket routes' decorator (``@sock.route("/ws/...", bp=bp)``), bound in ``create_app``.
+sock = _CappedSock()
 
 
 def init_app(app: Flask) -> None:

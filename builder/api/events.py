@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 
-from builder.api.common import StrictSchema, body, uses
 from builder.auth import roles, tokens_allowed
 from builder.extensions import engine
+from builder.requests import StrictSchema, body, uses
 
 bp = Blueprint("events", __name__, url_prefix="/api/events")
 

@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 
-from builder import live
-from builder.api.common import StrictSchema
 from builder.auth import roles
+from builder.live.snapshots import snapshot
+from builder.requests import StrictSchema, query, uses
 from runtime.insights import WINDOWS
 
 bp = Blueprint("insights", __name__, url_prefix="/api/orchestrations")
@@ -21,8 +21,9 @@ class InsightsArgs(StrictSchema):
 
 
 @bp.get("/<key>/insights")
+@uses(query=InsightsArgs)
 @roles("admin", "ops")
 def get_insights(key: str) -> Any:
     """``?version=n`` (all versions added up when absent), ``?window=hour|day|week|all``."""
-    args = live.query(InsightsArgs())
-    return jsonify(live.snapshot(key, args["version"], args["window"]))
+    args = query(InsightsArgs())
+    return jsonify(snapshot(key, args["version"], args["window"]))

@@ -12,12 +12,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from builder.api.common import paginate, uses
-from builder.api.params import caller, newest_first
-from builder.api.runs import named_runs
-from builder.auth import roles
+from builder.auth import caller, roles
 from builder.extensions import db, engine
+from builder.names import named_runs
 from builder.queries import may_see_record, reading
+from builder.requests import newest_first, paginate, uses
 from runtime.store.tables import UserRow
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/notifications")

@@ -2,7 +2,7 @@
 
 Every rule of ``app.url_map`` under ``/api`` is listed, so a new route is documented
 the moment it is registered. What a view reads comes from its ``@uses(...)``
-declaration (``builder.api.common.uses``, which ``body()`` and ``query()`` enforce);
+declaration (``builder.requests.uses``, which ``body()`` and ``query()`` enforce);
 who may call it from ``roles()``, ``tokens_allowed`` and ``public``; its summary from
 its docstring. Schemas are converted by apispec's marshmallow plugin.
 """
@@ -17,9 +17,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Flask, current_app, jsonify
 from werkzeug.routing import Rule
 
-from builder.api.common import MAX_LIMIT, Uses
-from builder.api.params import CommaSeparated
 from builder.auth import STATE_CHANGING, public
+from builder.requests import MAX_LIMIT, CommaSeparated, Uses
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 
@@ -43,7 +42,7 @@ ERROR = {
         }
     },
 }
-#: What a list answers (``builder.api.common.paginate``).
+#: What a list answers (``builder.requests.paginate``).
 PAGE = {
     "type": "object",
     "required": ["items", "next_cursor"],

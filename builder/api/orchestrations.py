@@ -5,6 +5,8 @@ A draft is saved on every change even when it does not validate (a design in
 progress is incomplete); the response lists its issues. Activation deploys the draft
 through the engine, which refuses an invalid document and then writes nothing.
 Two admins editing one draft send ``If-Match: <revision>``; the second save gets 409.
+The drafts are kept by ``builder/drafts.py``; their issues come from the definition
+cache, ``builder/definitions.py``.
 
 Drafts, validation, activation, scenarios, tests, insights and metrics are for admins
 and ops as the orchestration itself is. A member reads only the versions a person
@@ -16,30 +18,24 @@ systems together, and where a credential typed before the secrets store would si
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from flask import Blueprint, jsonify, request
 from marshmallow import INCLUDE, Schema
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from builder import drafts
-from builder.api.common import body, paginate, raw_body, uses
-from builder.api.params import caller
-from builder.auth import current, roles
+from builder.auth import caller, current, roles
+from builder.definitions import canonical, issues_of
 from builder.errors import ApiError
-from builder.extensions import db, engine, state
+from builder.extensions import db, engine
 from builder.queries import follows_a_visible_run, reading, sees_everything
+from builder.requests import body, paginate, raw_body, uses
 from runtime import templates
-from runtime.actions import ActionRegistry
-from runtime.document import validate
 from runtime.errors import Conflict, NotFound
-from runtime.store.tables import DraftRow, OrchestrationRow, RecordTypeRow, VersionRow
+from runtime.store.tables import DraftRow, OrchestrationRow, VersionRow
 
 bp = Blueprint("orchestrations", __name__, url_prefix="/api")
 
@@ -51,53 +47,6 @@ class DocumentIn(Schema):
 
     class Meta:
         unknown = INCLUDE
-
-
-# --------------------------------------------------------------------------- services
-
-
-#: How many documents' issues :func:`issues_of` remembers (per process).
-ISSUES_CACHE_SIZE = 16
-_issues_cache: OrderedDict[tuple[str, ActionRegistry, tuple[str, ...], frozenset[str], str], list[dict[str, Any]]] = OrderedDict()
-_issues_lock = threading.Lock()
-
-
-def issues_of(document: Any) -> list[dict[str, Any]]:
-    """The document's issues with the engine's actions.
-
-    Remembered for the last few documents: opening a draft validates what its save just
-    validated, and a 500-node document takes the server ~100 ms of CPU to check. The
-    key is the canonical JSON, the registry with its action names (an action can be
-    registered, never replaced), the secrets' names (``secrets.<name>`` naming none
-    is a warning) and the record types with their fields (a trigger comparing a field to
-    a value outside its options is a warning), so a change to any validates again.
-    """
-    actions = engine().actions
-    secrets = state().secrets.names()
-    with reading() as s:
-        record_types = {row.id: row.fields for row in s.scalars(select(RecordTypeRow))}
-    key = (_canonical(document), actions, tuple(actions.names()), secrets, _canonical(record_types))
-    with _issues_lock:
-        issues = _issues_cache.get(key)
-        if issues is not None:
-            _issues_cache.move_to_end(key)
-    if issues is None:
-        issues = [issue.to_dict() for issue in validate(document, actions=actions, now=engine().clock.now(), secrets=secrets,
-                                                      record_types=record_types)]
-        with _issues_lock:
-            _issues_cache[key] = issues
-            while len(_issues_cache) > ISSUES_CACHE_SIZE:
-                _issues_cache.popitem(last=False)
-    return [dict(issue) for issue in issues]
-
-
-def _canonical(document: Any) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))
-
-
-def _label(document: dict[str, Any], key: str) -> str:
-    label = document.get("label")
-    return label[:200] if isinstance(label, str) and label.strip() else key
 
 
 def _key_of(document: dict[str, Any]) -> str:
@@ -128,29 +77,9 @@ def _check_revision(current_revision: int) -> None:
         )
 
 
-def _active_document(s: Session, orchestration: OrchestrationRow | None) -> VersionRow | None:
-    if orchestration is None or orchestration.active_version is None:
-        return None
-    return s.scalar(select(VersionRow).where(
-        VersionRow.orchestration == orchestration.id, VersionRow.number == orchestration.active_version))
-
-
 def _draft(key: str) -> dict[str, Any]:
-    """The draft (or, when nobody saved one, the active version's document) with its revision."""
     with reading() as s:
-        orchestration = s.get(OrchestrationRow, key)
-        row = s.get(DraftRow, key)
-        if row is not None:
-            return _draft_of(row)
-        version = _active_document(s, orchestration)
-        if version is None:
-            raise NotFound(f"orchestration {key} does not exist")
-        return {"document": version.document, "revision": 0, "updated_at": version.created_at.isoformat(),
-                "updated_by": version.created_by}
-
-
-def _draft_of(row: DraftRow) -> dict[str, Any]:
-    return {"document": row.document, "revision": row.revision, "updated_at": row.updated_at.isoformat(), "updated_by": row.updated_by}
+        return drafts.current_draft(s, key)
 
 
 def _draft_view(key: str, draft: dict[str, Any]) -> dict[str, Any]:
@@ -179,13 +108,13 @@ def list_orchestrations() -> Any:
         listed = []
         for key in sorted(orchestrations.keys() | saved.keys()):
             orchestration, draft = orchestrations.get(key), saved.get(key)
-            active = _active_document(s, orchestration)
+            active = drafts.active_version(s, orchestration)
             stamps = [row.updated_at for row in (orchestration, draft) if row is not None]
             listed.append({
                 "key": key,
                 "label": draft.label if draft else orchestration.label,  # type: ignore[union-attr]
                 "active_version": orchestration.active_version if orchestration else None,
-                "has_draft": draft is not None and (active is None or _canonical(draft.document) != _canonical(active.document)),
+                "has_draft": draft is not None and (active is None or canonical(draft.document) != canonical(active.document)),
                 # How runs of the active version start (None: nothing is active), so lists can offer "Start run".
                 "trigger": (active.document.get("trigger") or {"type": "manual"}) if active is not None else None,
                 "updated_at": max(stamps).isoformat(),
@@ -204,7 +133,7 @@ def create_orchestration() -> Any:
         with db().begin() as s:
             if s.get(OrchestrationRow, key) is not None or s.get(DraftRow, key) is not None:
                 raise Conflict(f"orchestration {key} already exists; save to PUT /api/orchestrations/{key}/draft")
-            draft = _draft_of(drafts.save_draft(s, document, by=principal.name if principal else None))
+            draft = drafts.as_draft(drafts.save_draft(s, document, by=principal.name if principal else None))
     except IntegrityError:
         raise Conflict(f"orchestration {key} already exists") from None
     return _with_etag(_draft_view(key, draft), draft["revision"], 201)
@@ -222,7 +151,7 @@ def get_orchestration(key: str) -> Any:
         ]
     return _with_etag({
         "key": key,
-        "label": _label(draft["document"], key) if isinstance(draft["document"], dict) else key,
+        "label": drafts.label_of(draft["document"], key) if isinstance(draft["document"], dict) else key,
         "active_version": orchestration.active_version if orchestration else None,
         "draft": _draft_view(key, draft),
         "versions": versions,
@@ -243,7 +172,7 @@ def save_draft(key: str) -> Any:
         if row is None and s.get(OrchestrationRow, key) is None:
             raise NotFound(f"orchestration {key} does not exist; create it with POST /api/orchestrations")
         _check_revision(row.revision if row is not None else 0)
-        draft = _draft_of(drafts.save_draft(s, document, by=principal.name if principal else None))
+        draft = drafts.as_draft(drafts.save_draft(s, document, by=principal.name if principal else None))
     return _with_etag(_draft_view(key, draft), draft["revision"])
 
 

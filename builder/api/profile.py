@@ -9,13 +9,12 @@ from flask import Blueprint, g, jsonify
 from marshmallow import fields, validate
 
 from builder import accounts, profiles, sessions
-from builder.api.common import StrictSchema, body, uses
 from builder.api.users import PASSWORD_LENGTH
-from builder.api.params import caller
-from builder.auth import check_throttle, record_attempt, require_session, roles, throttled, timeouts
+from builder.auth import caller, check_throttle, record_attempt, require_session, roles, throttled, timeouts
 from builder.auth import now as session_now
 from builder.errors import ApiError
 from builder.extensions import db, engine
+from builder.requests import StrictSchema, body, uses
 
 bp = Blueprint("profile", __name__, url_prefix="/api")
 

@@ -23,12 +23,11 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from sqlalchemy import select
 
 from builder.accounts import record_triggers, record_type_view
-from builder.api.common import Bool, StrictSchema, body, paginate, uses
-from builder.api.params import caller, newest_first, query
-from builder.auth import roles, tokens_allowed
+from builder.auth import caller, roles, tokens_allowed
 from builder.errors import ApiError
 from builder.extensions import engine
 from builder.queries import may_see_record, reading, record_fields_editable, records, sees_everything, visible_run_ids
+from builder.requests import Bool, StrictSchema, body, newest_first, paginate, query, uses
 from runtime.errors import Forbidden, NotFound
 from runtime.store.tables import RecordRow, RecordTypeRow, UserRow
 

@@ -13,18 +13,14 @@ from typing import Any, Callable
 
 from flask import Blueprint, Response, jsonify
 from marshmallow import fields, validate
-from sqlalchemy import select
 
-from builder.api.common import NoBody, StrictSchema, body, limit_arg, paginate, uses
-from builder.api.params import MAX_INT32, MAX_INT64, CommaSeparated, caller, newest_first, optional_body, query
-from builder.api.work_items import display_names, named_items, orchestration_labels
-from builder.auth import roles, tokens_allowed
+from builder.auth import caller, roles, tokens_allowed
 from builder.extensions import engine, state
-from builder.mail import record_name
-from builder.queries import may_see_record, may_see_run, reading, run_keys
+from builder.names import display_names, named_items, named_runs
+from builder.queries import may_see_record, may_see_run, run_keys
+from builder.requests import MAX_INT32, MAX_INT64, CommaSeparated, NoBody, StrictSchema, body, limit_arg, newest_first, optional_body, paginate, query, uses
 from runtime.errors import NotFound
 from runtime.model import WorkItem
-from runtime.store.tables import RecordRow
 from runtime.testing.replay import scenario_from_run
 
 bp = Blueprint("runs", __name__, url_prefix="/api/runs")
@@ -142,46 +138,6 @@ def run_filters() -> Any:
     assignees = [{"type": t, "value": v, "name": (people if t == "user" else teams).get(v, v)} for t, v in held]
     assignees.sort(key=lambda a: (a["type"] != "user", a["name"].lower(), a["value"]))
     return jsonify({"orchestrations": orchestrations, "assignees": assignees})
-
-
-def named_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The runs with what people read instead of ids (docs/ARCHITECTURE.md, "Names, not ids"):
-    ``label`` (the orchestration's), ``current_node_label``, ``record_name``, ``started_by_name``
-    and, on each ball entry, ``name`` and ``claimed_by_name``. One query per kind for the page."""
-    records = {(r["record"]["object"], r["record"]["id"]) for r in runs if r["record"]}
-    labels = orchestration_labels({r["orchestration"] for r in runs})
-    with reading() as s:
-        fields_of = {(o, i): f for o, i, f in s.execute(
-            select(RecordRow.object, RecordRow.id, RecordRow.fields).where(RecordRow.id.in_({i for _o, i in records}))
-        )} if records else {}
-    balls = [b for r in runs for b in r.get("ball", [])]
-    users = {n for r in runs for n in [r["started_by"]] if n} | {b["claimed_by"] for b in balls if b.get("claimed_by")}
-    users |= {b["value"] for b in balls if b["type"] == "user"}
-    people, teams = display_names(users, {b["value"] for b in balls if b["type"] in ("group", "queue")})
-    node_labels: dict[tuple[str, int], dict[str, str]] = {}
-    named = []
-    for run in runs:
-        spec_key = (run["orchestration"], run["version"])
-        if spec_key not in node_labels:  # every node's label, the ends' too (a run that ended is at one)
-            node_labels[spec_key] = {n["id"]: n.get("label") or n["id"] for n in engine().spec(*spec_key).document["nodes"]}
-        record = run["record"]
-        named.append({
-            **run,
-            "label": labels.get(run["orchestration"], run["orchestration"]),
-            "current_node_label": node_labels[spec_key].get(run["current_node"], run["current_node"]) if run["current_node"] else None,
-            "record_name": record_name(record["object"], record["id"], fields_of.get((record["object"], record["id"])))
-            if record else None,
-            "started_by_name": people.get(run["started_by"], run["started_by"]) if run["started_by"] else None,
-            "ball": [
-                {
-                    **b,
-                    "name": (people if b["type"] == "user" else teams).get(b["value"], b["value"]),
-                    "claimed_by_name": people.get(b["claimed_by"], b["claimed_by"]) if b.get("claimed_by") else None,
-                }
-                for b in run.get("ball", [])
-            ],
-        })
-    return named
 
 
 def _balls(run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:

@@ -14,11 +14,10 @@ from flask import Blueprint, jsonify
 from marshmallow import ValidationError, fields, validate
 
 from builder import scenarios
-from builder.api.common import Bool, Int, StrictSchema, body, no_content, uses
-from builder.api.params import MAX_INT32, caller, optional_body
-from builder.auth import roles
+from builder.auth import caller, roles
 from builder.extensions import db, engine
 from builder.queries import reading
+from builder.requests import MAX_INT32, Bool, Int, StrictSchema, body, no_content, optional_body, uses
 from runtime.errors import InvalidInput
 from runtime.testing.trial import MAX_STEPS as MAX_TRIAL_STEPS
 

@@ -16,11 +16,10 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from builder.api.common import StrictSchema, body, no_content, paginate, uses
-from builder.api.params import caller
-from builder.api.work_items import display_names
-from builder.auth import roles
+from builder.auth import caller, roles
 from builder.extensions import db, engine, state
+from builder.names import display_names
+from builder.requests import StrictSchema, body, no_content, paginate, uses
 from runtime.errors import Conflict, NotFound
 from runtime.secrets import NAME
 from runtime.store.tables import SecretRow

@@ -16,12 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from builder import accounts, passwords, sessions
-from builder.api.common import NoBody, StrictSchema, body, paginate, uses
-from builder.api.params import caller, optional_body
 from builder.api.work_items import AssigneeIn
-from builder.auth import current, roles
+from builder.auth import caller, current, roles
 from builder.errors import ApiError
 from builder.extensions import db, engine
+from builder.requests import NoBody, StrictSchema, body, optional_body, paginate, uses
 from runtime.store.base import Transaction
 from runtime.store.tables import ApiTokenRow, GroupRow, UserRow
 

@@ -18,16 +18,15 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 from marshmallow import fields, validate
-from sqlalchemy import select
 
-from builder.api.common import Flag, NoBody, StrictSchema, body, paginate, uses
-from builder.api.params import CommaSeparated, caller, optional_body, query
-from builder.auth import roles
+from builder.auth import caller, roles
 from builder.errors import ApiError
 from builder.extensions import engine
+from builder.names import display_names, named_items
 from builder.queries import may_see_item, reading, sees_everything
+from builder.requests import CommaSeparated, Flag, NoBody, StrictSchema, body, optional_body, paginate, query, uses
 from runtime.errors import NotFound
-from runtime.store.tables import GroupRow, OrchestrationRow, UserRow
+from runtime.store.tables import GroupRow, UserRow
 
 bp = Blueprint("work_items", __name__, url_prefix="/api/work-items")
 
@@ -78,43 +77,6 @@ def list_work_items() -> Any:
         items = [i for i in items if i["record"] is not None and i["record"]["id"] == filters["record"]]
     page = paginate(items, _sort_key)
     return jsonify({**page, "items": named_items(page["items"])})  # names for the page only
-
-
-def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The items with the display names of their assignee and of who claimed and completed them."""
-    users = {n for i in items for n in (i["claimed_by"], i["completed_by"], i.get("on_behalf_of")) if n}
-    users |= {i["assignee"]["value"] for i in items if i["assignee"]["type"] == "user"}
-    groups = {i["assignee"]["value"] for i in items if i["assignee"]["type"] != "user"}
-    people, teams = display_names(users, groups)
-    labels = orchestration_labels({i["orchestration"] for i in items})
-    return [
-        {
-            **i,
-            "orchestration_label": labels.get(i["orchestration"], i["orchestration"]),
-            "assignee_name": (people if i["assignee"]["type"] == "user" else teams).get(i["assignee"]["value"], i["assignee"]["value"]),
-            "claimed_by_name": people.get(i["claimed_by"], i["claimed_by"]) if i["claimed_by"] else None,
-            "completed_by_name": people.get(i["completed_by"], i["completed_by"]) if i["completed_by"] else None,
-            "on_behalf_of_name": people.get(i["on_behalf_of"], i["on_behalf_of"]) if i.get("on_behalf_of") else None,
-        }
-        for i in items
-    ]
-
-
-def orchestration_labels(keys: set[str]) -> dict[str, str]:
-    """Orchestration key -> label (one query; unknown keys are left out)."""
-    if not keys:
-        return {}
-    with reading() as s:
-        return dict(s.execute(select(OrchestrationRow.id, OrchestrationRow.label).where(OrchestrationRow.id.in_(keys))).all())
-
-
-def display_names(users: set[str], groups: set[str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(user name -> display name, group or queue name -> label); unknown names are left out."""
-    with reading() as s:
-        people = dict(s.execute(select(UserRow.id, UserRow.display_name).where(UserRow.id.in_(users))).all()) if users else {}
-        teams = dict(s.execute(select(GroupRow.id, GroupRow.label).where(GroupRow.id.in_(groups))).all()) if groups else {}
-    # A user without a display name is shown by their user name.
-    return {k: v or k for k, v in people.items()}, {k: v or k for k, v in teams.items()}
 
 
 def _context(run_id: str) -> dict[str, Any]:

@@ -54,6 +54,21 @@ def test_metrics_of_an_orchestration(ada, login, clock):
     assert only_v1["version"] == 1 and only_v1["runs"] == 5
 
 
+def test_time_per_stage_is_the_monitors_quantiles(ada, login, clock):
+    """One histogram merge (runtime.insights.figures): a stage's p50 and p95 in the metrics
+    are the ones the monitor's overlay shows for that stage, whatever the mix of durations."""
+    sam, otto = login("sam"), login("otto")
+    for hours in (1, 2, 5, 30):
+        finish(login, start(sam)["id"], clock, hours)
+
+    stages = {s["id"]: s for s in otto.get("/api/orchestrations/expense/metrics").get_json()["stages"]}
+    overlay = otto.get("/api/orchestrations/expense/insights").get_json()["nodes"]
+    assert stages["review"]["completed"] == 4
+    for stage in ("review", "filing"):
+        assert (stages[stage]["p50"], stages[stage]["p95"]) == (overlay[stage]["p50"], overlay[stage]["p95"])
+    assert 3600 < stages["review"]["p50"] < 6 * 3600 < stages["review"]["p95"]
+
+
 def test_failed_runs_are_counted(ada, login):
     deploy(ada, BROKEN)
     start(login("sam"), "broken")

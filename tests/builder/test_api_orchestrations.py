@@ -245,32 +245,32 @@ def test_deploy_helper_round_trip(login):
 
 def test_issues_are_remembered_per_document_and_actions(app, monkeypatch):
     """Opening a big draft does not validate again what its save validated; any change does."""
-    from builder.api import orchestrations
+    from builder import definitions
 
     calls: list[str] = []
-    real = orchestrations.validate
+    real = definitions.validate
 
     def counted(doc, **kw):
         calls.append(doc.get("label"))
         return real(doc, **kw)
 
-    monkeypatch.setattr(orchestrations, "validate", counted)
+    monkeypatch.setattr(definitions, "validate", counted)
     with app.app_context():
-        first = orchestrations.issues_of(INCOMPLETE)
+        first = definitions.issues_of(INCOMPLETE)
         assert first and calls == ["Expense approval"]
         first[0]["message"] = "changed by a caller"
-        again = orchestrations.issues_of(document(INCOMPLETE))  # an equal document, another object
+        again = definitions.issues_of(document(INCOMPLETE))  # an equal document, another object
         assert calls == ["Expense approval"]
         assert again and again[0]["message"] != "changed by a caller"
 
-        orchestrations.issues_of(document(INCOMPLETE, label="Other"))
+        definitions.issues_of(document(INCOMPLETE, label="Other"))
         assert calls == ["Expense approval", "Other"]
 
         @engine().actions.action("tests.noop_for_issues")
         def noop(ctx, inputs):  # pragma: no cover - never run
             return {}
 
-        assert orchestrations.issues_of(document(INCOMPLETE)) == again  # the same issues, checked again
+        assert definitions.issues_of(document(INCOMPLETE)) == again  # the same issues, checked again
         assert calls == ["Expense approval", "Other", "Expense approval"]
 
 

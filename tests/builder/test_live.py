@@ -263,6 +263,10 @@ def test_who_may_watch(server, login, engine, app):
     assert handshake_status(server, live, {"Cookie": cookie(login, "otto"), "Origin": "http://evil.example"}) == 403
     assert handshake_status(server, "/ws/live?orchestration=nope", {"Cookie": cookie(login, "otto")}) == 404
     assert handshake_status(server, "/ws/live", {"Cookie": cookie(login, "otto")}) == 400
+    # The API's query parser (builder/requests.py): an unknown argument is a 400, the paging ones are not.
+    assert handshake_status(server, live + "&colour=red", {"Cookie": cookie(login, "otto")}) == 400
+    assert handshake_status(server, live + "&window=month", {"Cookie": cookie(login, "otto")}) == 400
+    assert handshake_status(server, live + "&limit=5", {"Cookie": cookie(login, "otto")}) == 101
     token = login("ada").post("/api/tokens", json={"name": "crm"}).get_json()["token"]
     assert handshake_status(server, live, {"Authorization": f"Bearer {token}"}) == 403
     # A member may watch a run they started or work on, not another's.

@@ -8,7 +8,7 @@ from typing import Any
 from apispec.ext.marshmallow import resolver
 from flask import jsonify
 
-from builder.api.common import StrictSchema, body, uses
+from builder.requests import StrictSchema, body, uses
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
@@ -82,6 +82,9 @@ def test_operations_say_what_they_read_and_who_may_call(app):
     assert paths["/api/runs"]["get"]["security"] == [{"session": []}]
     version = paths["/api/orchestrations/{key}/versions/{number}"]
     assert {p["name"]: p["schema"]["type"] for p in version["parameters"]} == {"key": "string", "number": "integer"}
+    insights = {p["name"]: p for p in paths["/api/orchestrations/{key}/insights"]["get"]["parameters"]}
+    assert set(insights) == {"version", "window"}  # the path's key is listed with the path
+    assert insights["window"]["in"] == "query" and set(insights["window"]["schema"]["enum"]) == {"hour", "day", "week", "all"}
     assert paths["/api/openapi.json"]["get"]["security"] == []
     assert paths["/api/session"]["post"]["security"] == []
     assert paths["/api/users"]["post"]["x-roles"] == ["admin"]

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import pytest
 from marshmallow import Schema, fields
 
-from builder.api.common import Bool
+from builder.requests import Bool
 from tests.builder.api_support import EXPENSE, deploy
 from tests.builder.test_openapi import document
 from tests.builder.test_spa import make_build

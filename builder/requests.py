@@ -1,4 +1,10 @@
-"""Helpers shared by the API blueprints: JSON bodies, schemas, cursor pagination."""
+"""Request helpers below every blueprint (``builder/api/*``, the live stream, sign-in in
+``builder/auth.py``): JSON bodies, query strings, the ``@uses`` declarations the OpenAPI
+document is made from, cursor pagination and sort keys.
+
+It imports nothing of ``builder`` but ``builder.errors``, so any module may use it without
+a cycle; who is calling is ``builder.auth.caller``.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,11 @@ import json
 import math
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence, TypeVar
 
 from flask import Response, current_app, request
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields
 
 from builder.errors import ApiError, too_large
 from runtime.text import lone_surrogate
@@ -20,6 +27,12 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 #: Deeper bodies are refused: no document nests near this, and recursion has limits.
 MAX_DEPTH = 64
+#: Query arguments every list takes (read by ``paginate``).
+PAGING = ("cursor", "limit")
+#: The largest numbers the database columns hold (a larger one is a 4xx, not a driver error).
+MAX_INT32 = 2**31 - 1
+MAX_INT64 = 2**63 - 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class StrictSchema(Schema):
@@ -209,3 +222,43 @@ def paginate(items: list[T], key: Callable[[T], Sequence[Any]]) -> dict[str, Any
     page = items[:limit]
     more = len(items) > limit
     return {"items": page, "next_cursor": encode_cursor(key(page[-1])) if more and page else None}
+
+
+def query(schema: Schema) -> Any:
+    """The query string loaded with ``schema`` (400 with details when it does not fit)."""
+    declared("query", schema)
+    args = {name: value for name, value in request.args.items() if name not in PAGING}
+    try:
+        return schema.load(args)
+    except ValidationError as exc:
+        raise ApiError(400, "bad_query", "the query string does not fit: see details", exc.messages) from None
+
+
+def optional_body(schema: Schema) -> Any:
+    """Like ``body``, but an empty request body counts as ``{}``."""
+    if not raw_body():
+        declared("body", schema)
+        return schema.load({})
+    return body(schema)
+
+
+def newest_first(when: datetime | str | None, ident: str) -> list[Any]:
+    """A sort key (and cursor) that puts the newest first: ascending in minus microseconds."""
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when)
+    micros = (when - _EPOCH) // timedelta(microseconds=1) if when is not None else 0
+    return [-micros, ident]
+
+
+class CommaSeparated(fields.Field):
+    """``open,claimed`` -> ``("open", "claimed")``, each one of ``choices``."""
+
+    def __init__(self, choices: Sequence[str], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.choices = tuple(choices)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> tuple[str, ...]:
+        parts = tuple(p.strip() for p in value.split(",") if p.strip()) if isinstance(value, str) else ()
+        if not parts or any(p not in self.choices for p in parts):
+            raise ValidationError(f"give one or more of {', '.join(self.choices)}, separated by commas")
+        return parts
