@@ -1,16 +1,17 @@
 /** The canvas without editing, for the monitor (heat overlay) and the run detail (the run's path). Wiring only. */
-import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, type NodeMouseHandler } from '@xyflow/react';
+import { Background, BackgroundVariant, MiniMap, ReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import { useCallback, useEffect } from 'react';
 
 import { edgeTypes } from '../edges/edge-types';
+import { useFitWhenMeasured } from '../hooks/use-readable-fit';
 import type { FlowEdge, FlowNode } from '../lib/document';
 import { nodeTypes } from '../nodes/node-types';
 import { useOverlayStore } from '../store/overlay-store';
 import { useRunPathStore } from '../store/run-path-store';
 import { useThemeStore } from '../store/theme-store';
 import { useViewStore } from '../store/view-store';
+import { ReadableControls } from './readable-controls';
 
-const FIT_VIEW_OPTIONS = { padding: 0.15 };
 const HEAT_COLOURS = ['#e2e8f0', '#fef3c7', '#fde68a', '#fdba74', '#f87171', '#dc2626'];
 const PATH_COLOURS = { visited: '#86efac', current: '#3b82f6', waiting: '#f59e0b', error: '#dc2626' } as const;
 
@@ -35,6 +36,7 @@ export function ReadOnlyCanvas({ nodes, edges, onNodeClick }: { nodes: FlowNode[
   const colorMode = useThemeStore((s) => s.theme);
   // Nodes ask the view store whether they may be edited; a read-only canvas is never the draft.
   useEffect(() => useViewStore.getState().setView({ mode: 'version', version: 0 }), []);
+  useFitWhenMeasured();
   const click: NodeMouseHandler<FlowNode> = useCallback((_event, node) => onNodeClick?.(node.id), [onNodeClick]);
   return (
     <div className="canvas">
@@ -50,13 +52,11 @@ export function ReadOnlyCanvas({ nodes, edges, onNodeClick }: { nodes: FlowNode[
         edgesReconnectable={false}
         deleteKeyCode={null}
         onNodeClick={onNodeClick ? click : undefined}
-        fitView
-        fitViewOptions={FIT_VIEW_OPTIONS}
         minZoom={0.1}
       >
         <Background variant={BackgroundVariant.Dots} gap={16} />
         <OverlayMiniMap />
-        <Controls showInteractive={false} fitViewOptions={FIT_VIEW_OPTIONS} />
+        <ReadableControls />
       </ReactFlow>
     </div>
   );

@@ -5,19 +5,43 @@ import { STAGE_WIDTH, STEP_HEIGHT, STEP_WIDTH, isStage, stageHeightFor, type Flo
 
 type Size = { width: number; height: number };
 
-const FALLBACK: Record<FlowNode['type'], Size> = {
-  start: { width: 56, height: 56 },
-  end: { width: 56, height: 56 },
-  decision: { width: 160, height: 72 },
-  stage: { width: STAGE_WIDTH, height: stageHeightFor(1) },
-  interactive: { width: STEP_WIDTH, height: STEP_HEIGHT },
-  background: { width: STEP_WIDTH, height: STEP_HEIGHT },
-  wait: { width: STEP_WIDTH, height: STEP_HEIGHT },
-};
+/*
+ * A document opened without `ui` is laid out before React Flow has measured a node, so
+ * every node's size must be known beforehand: styles.css gives terminals and decisions
+ * fixed widths and a decision fixed rows (labels too long end in an ellipsis). These are
+ * those sizes; the edges the layout routes start at the handles they place.
+ */
+export const TERMINAL_SIZE: Size = { width: 128, height: 56 };
+export const DECISION_WIDTH = 200;
+/** Above a decision's outcomes: border, padding, the kind's row, the label's row, the list's margin. */
+export const DECISION_TOP = 1.5 + 6 + 16 + 20 + 4;
+export const DECISION_ROW = 22;
+/** Below its outcomes: padding and border. */
+const DECISION_BOTTOM = 6 + 1.5;
+
+/** Where the handle of a decision's `index`th outcome is (the last one, `default`, at `outcomes`): y from its top. */
+export function outcomeHandleY(index: number): number {
+  return DECISION_TOP + index * DECISION_ROW + DECISION_ROW / 2;
+}
+
+function fallbackSize(node: FlowNode): Size {
+  switch (node.type) {
+    case 'start':
+    case 'end':
+      return TERMINAL_SIZE;
+    case 'decision':
+      // Its outcomes, then "Otherwise".
+      return { width: DECISION_WIDTH, height: DECISION_TOP + ((node.data.outcomes?.length ?? 0) + 1) * DECISION_ROW + DECISION_BOTTOM };
+    case 'stage':
+      return { width: STAGE_WIDTH, height: stageHeightFor(1) };
+    default:
+      return { width: STEP_WIDTH, height: STEP_HEIGHT };
+  }
+}
 
 /** Its set size, else the size React Flow measured, else the usual size of its type. */
 export function sizeOf(node: FlowNode): Size {
-  const fallback = FALLBACK[node.type];
+  const fallback = fallbackSize(node);
   return {
     width: node.width ?? node.measured?.width ?? fallback.width,
     height: node.height ?? node.measured?.height ?? fallback.height,
