@@ -99,6 +99,12 @@ def test_a_shipped_template_opens_readable_and_stays_so_after_tidy_up(login_as, 
     page.locator(".react-flow__controls-fitview").click()
     expect_readable(builder, f"{template} fitted", f"{shot}-fit")
 
+    # Saved as laid out and opened again: the edges get their routes back (laid out when idle).
+    builder.save()
+    builder.open(builder.page.url.rsplit("/", 1)[1])
+    page.wait_for_function(CROSSINGS.replace("return found;", "return found.length === 0;"), timeout=10_000)
+    expect_readable(builder, f"{template} reopened", f"{shot}-reopened")
+
 
 def test_a_step_dropped_at_a_stages_right_edge_leaves_its_handles_free(login_as):
     page = login_as("admin").new_page()

@@ -172,6 +172,9 @@ describe('layout in a web worker', () => {
     vi.advanceTimersByTime(250); // no requestIdleCallback here: a timer stands in
     vi.useRealTimers(); // elk-api answers through setTimeout
     await vi.waitFor(() => expect(messages).toEqual(['elk-worker.ts module', 'register', 'layout']));
+    // Its routes are kept: a flow saved as it was laid out gets them back when opened.
+    const { useRouteStore } = await import('../store/route-store');
+    await vi.waitFor(() => expect([...useRouteStore.getState().routes.keys()].sort()).toEqual(edges.map((e) => e.id).sort()));
 
     // Moved nodes lay out the same: no second run. The result is the one laid out in the page.
     const moved = nodes.map((n) => ({ ...n, position: { x: n.position.x + 500, y: 7 } }));

@@ -20,6 +20,7 @@ import {
   type FlowEdge, type FlowNode,
 } from './document';
 import { outcomeHandleY, sizeOf } from './geometry';
+import { useRouteStore } from '../store/route-store';
 
 /** Where a node goes: its position (relative to its stage for a step) and, for a stage, its size. */
 export type Placement = { x: number; y: number; width?: number; height?: number };
@@ -295,14 +296,19 @@ export async function layout(nodes: readonly FlowNode[], edges: readonly FlowEdg
 /**
  * Lays out the flow `current()` gives once the page is idle, in the worker: the first
  * "Tidy up" then pays neither the loading of elkjs nor its first, slow runs (its code is
- * compiled as it runs), and none at all while the graph is unchanged. Returns a cancel
- * function (for an effect's cleanup).
+ * compiled as it runs), and none at all while the graph is unchanged. Its routes are kept:
+ * a flow saved as it was laid out gets its edges' routes back when it is opened again (an
+ * edge follows its route only while both its ends are where this layout puts them).
+ * Returns a cancel function (for an effect's cleanup).
  */
 export function layoutAhead(current: () => { nodes: readonly FlowNode[]; edges: readonly FlowEdge[] }): () => void {
   if (typeof Worker !== 'function') return () => undefined; // in the page, it would block it
   const start = () => {
     const { nodes, edges } = current();
-    layout(nodes, edges).catch(() => undefined); // not kept: the next layout tries again and meets the error itself
+    layout(nodes, edges).then(
+      ({ routes }) => useRouteStore.getState().keep(routes),
+      () => undefined, // not kept: the next layout tries again and meets the error itself
+    );
   };
   if (typeof requestIdleCallback === 'function') {
     const handle = requestIdleCallback(start, { timeout: 2000 });
