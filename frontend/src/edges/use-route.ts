@@ -5,7 +5,13 @@ import type { XYPosition } from '@xyflow/react';
 import type { Box } from '../lib/back-edges';
 import { useRouteStore } from '../store/route-store';
 
-/** Within a pixel: measured sizes may be fractional. */
+/**
+ * Where the layout put it, within a pixel, and about its size: a terminal's width was worked
+ * out from its label's text (lib/geometry.ts), and an issue mark widens it; the route's
+ * ends follow the handles (lib/edge-route.ts).
+ */
+const SIZE_SLACK = 12;
+
 function at(node: InternalNode | undefined, box: Box): boolean {
   if (!node) return false;
   const { x, y } = node.internals.positionAbsolute;
@@ -13,7 +19,7 @@ function at(node: InternalNode | undefined, box: Box): boolean {
   const height = node.measured.height ?? node.height;
   return width !== undefined && height !== undefined
     && Math.abs(x - box.x) <= 1 && Math.abs(y - box.y) <= 1
-    && Math.abs(width - box.width) <= 1 && Math.abs(height - box.height) <= 1;
+    && Math.abs(width - box.width) <= SIZE_SLACK && Math.abs(height - box.height) <= SIZE_SLACK;
 }
 
 /** The route's points, or null (no route, or an end moved or changed size): the edge draws its usual path. */

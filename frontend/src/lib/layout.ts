@@ -19,7 +19,7 @@ import {
   DEFAULT_OUTCOME, ERROR_HANDLE, NEXT_HANDLE, STAGE_HEADER, STAGE_PADDING, STAGE_WIDTH, STEP_GAP, isStage, isStep,
   type FlowEdge, type FlowNode,
 } from './document';
-import { outcomeHandleY, sizeOf } from './geometry';
+import { layoutSizeOf, outcomeHandleY, sizeOf } from './geometry';
 import { useRouteStore } from '../store/route-store';
 
 /** Where a node goes: its position (relative to its stage for a step) and, for a stage, its size. */
@@ -164,7 +164,7 @@ export function layoutPlan(
   const ports = new Map<string, ElkPort[]>();
   const children = topLevel.map((node): ElkNode => {
     const inside = isStage(node) ? nodes.filter((n) => n.parentId === node.id) : [];
-    let size = sizeOf(node);
+    let size = layoutSizeOf(node) ?? sizeOf(node);
     if (inside.length > 0) {
       const contents = stageContents(inside);
       for (const [id, placement] of contents.steps) steps.set(id, placement);
