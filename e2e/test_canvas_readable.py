@@ -127,8 +127,11 @@ def test_a_step_dropped_at_a_stages_right_edge_leaves_its_handles_free(login_as)
     for handle_id in ("next", "error"):
         handle = builder.handle("legal", "source", handle_id)
         at = centre(handle)
-        # What the pointer meets there and up to 7 px around is the handle, not the step: 14 px to hit.
-        for dx, dy in ((0, 0), (-7, 0), (7, 0), (0, -7), (0, 7)):
+        # What the pointer meets there and 5 px around is the handle, not the step: 14 px in the
+        # canvas, 12 px on screen at the lowest zoom a fit goes to.
+        box = handle.bounding_box()
+        assert box is not None and box["width"] >= 11.5 and box["height"] >= 11.5, box
+        for dx, dy in ((0, 0), (-5, 0), (5, 0), (0, -5), (0, 5)):
             hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y)?.dataset.handleid ?? null", [at.x + dx, at.y + dy])
             assert hit == handle_id, f"the {handle_id} handle is covered at {dx}, {dy}: {hit}"
     # On the first try, the error handle draws an edge: to an end dropped below the stage.
