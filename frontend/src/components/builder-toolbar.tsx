@@ -1,5 +1,4 @@
 /** Save, validate, activate, undo/redo, tidy up, import/export, and what state the draft is in. */
-import { useReactFlow } from '@xyflow/react';
 import { useRef } from 'react';
 import { Link } from 'react-router';
 
@@ -43,13 +42,11 @@ export function BuilderToolbar({ title, startLink, onTestRun, save, changed, onS
   const notice = useNoticeStore((s) => s.message);
   const tone = useNoticeStore((s) => s.tone);
   const clearNotice = useNoticeStore((s) => s.clear);
-  const { fitView } = useReactFlow();
   const file = useRef<HTMLInputElement>(null);
 
   const tidyUp = async () => {
     const { nodes, edges, applyLayout } = flowStore.getState();
-    applyLayout(await layout(nodes, edges));
-    window.requestAnimationFrame(() => void fitView({ duration: 300 }));
+    applyLayout(await layout(nodes, edges)); // the canvas fits it, readably (flow-canvas.tsx)
   };
 
   const state = saveState(save, changed);

@@ -1,18 +1,19 @@
 /** The canvas: React Flow wired to the flow store. Behaviour lives in hooks/, store/, nodes/ and edges/. */
-import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useNodesInitialized, useReactFlow } from '@xyflow/react';
+import { Background, BackgroundVariant, MiniMap, ReactFlow, useNodesInitialized } from '@xyflow/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { edgeTypes } from '../edges/edge-types';
 import { useCanvasHandlers } from '../hooks/use-canvas-handlers';
+import { useFitWhenMeasured, useReadableFit } from '../hooks/use-readable-fit';
 import { minimapColours, minimapNodeColour } from '../lib/chart-theme';
 import type { FlowEdge, FlowNode } from '../lib/document';
 import { nodeTypes } from '../nodes/node-types';
 import { useIsDark, useThemeStore } from '../store/theme-store';
 import { useFlowStore } from '../store/use-flow-store';
 import { useReadOnly } from '../store/view-store';
+import { ReadableControls } from './readable-controls';
 
 const GRID: [number, number] = [16, 16];
-const FIT_VIEW_OPTIONS = { padding: 0.15 };
 const DELETE_KEYS = ['Backspace', 'Delete'];
 
 /** The minimap's colours follow the theme: it draws in SVG with colours given, not the page's CSS. */
@@ -24,21 +25,20 @@ function useMinimapColours() {
 }
 
 /**
- * Fits the view when a document is loaded or laid out, once React Flow has measured its
- * nodes. Not the document the canvas opens with: React Flow's own `fitView` fits that as
- * soon as it has measured the nodes, in the same task (a frame or two sooner).
+ * Fits the view readably (lib/fit.ts) when the canvas opens, once React Flow has measured
+ * its nodes, and when a document is loaded or laid out.
  */
 function useFitOnArrange(): void {
   const arrangements = useFlowStore((s) => s.arrangements);
-  const initialized = useNodesInitialized();
-  const { fitView } = useReactFlow();
+  const opened = useFitWhenMeasured();
+  const fit = useReadableFit();
   const fitted = useRef(arrangements);
   useEffect(() => {
-    if (!initialized || fitted.current === arrangements) return;
+    if (!opened || fitted.current === arrangements) return;
     fitted.current = arrangements;
     // Two frames: nodes whose handles changed are measured again first.
-    requestAnimationFrame(() => requestAnimationFrame(() => void fitView(FIT_VIEW_OPTIONS)));
-  }, [arrangements, initialized, fitView]);
+    requestAnimationFrame(() => requestAnimationFrame(() => fit({ duration: 300 })));
+  }, [arrangements, opened, fit]);
 }
 
 /** How long after the nodes are measured the minimap comes, and at the latest (nothing measures: a test DOM). */
@@ -92,12 +92,10 @@ export function FlowCanvas() {
         snapToGrid
         snapGrid={GRID}
         minZoom={0.1}
-        fitView
-        fitViewOptions={FIT_VIEW_OPTIONS}
       >
         <Background variant={BackgroundVariant.Dots} gap={GRID} />
         {minimap ? <MiniMap<FlowNode> pannable zoomable {...minimapProps} ariaLabel="Overview of the orchestration" /> : null}
-        <Controls showInteractive={false} fitViewOptions={FIT_VIEW_OPTIONS} />
+        <ReadableControls />
       </ReactFlow>
     </div>
   );

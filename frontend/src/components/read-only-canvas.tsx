@@ -1,8 +1,9 @@
 /** The canvas without editing, for the monitor (heat overlay) and the run detail (the run's path). Wiring only. */
-import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, type NodeMouseHandler } from '@xyflow/react';
+import { Background, BackgroundVariant, MiniMap, ReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import { useCallback, useEffect } from 'react';
 
 import { edgeTypes } from '../edges/edge-types';
+import { useFitWhenMeasured } from '../hooks/use-readable-fit';
 import { minimapColours, minimapHeatColour, minimapNodeColour, minimapPathColour } from '../lib/chart-theme';
 import type { FlowEdge, FlowNode } from '../lib/document';
 import { nodeTypes } from '../nodes/node-types';
@@ -10,8 +11,7 @@ import { useOverlayStore } from '../store/overlay-store';
 import { useRunPathStore } from '../store/run-path-store';
 import { useIsDark, useThemeStore } from '../store/theme-store';
 import { useViewStore } from '../store/view-store';
-
-const FIT_VIEW_OPTIONS = { padding: 0.15 };
+import { ReadableControls } from './readable-controls';
 
 /** The minimap mirrors the overlay: the heat on the monitor, the run's path on a run. Only it re-renders with them. */
 function OverlayMiniMap() {
@@ -36,6 +36,7 @@ export function ReadOnlyCanvas({ nodes, edges, onNodeClick }: { nodes: FlowNode[
   const colorMode = useThemeStore((s) => s.theme);
   // Nodes ask the view store whether they may be edited; a read-only canvas is never the draft.
   useEffect(() => useViewStore.getState().setView({ mode: 'version', version: 0 }), []);
+  useFitWhenMeasured();
   const click: NodeMouseHandler<FlowNode> = useCallback((_event, node) => onNodeClick?.(node.id), [onNodeClick]);
   return (
     <div className="canvas">
@@ -51,13 +52,11 @@ export function ReadOnlyCanvas({ nodes, edges, onNodeClick }: { nodes: FlowNode[
         edgesReconnectable={false}
         deleteKeyCode={null}
         onNodeClick={onNodeClick ? click : undefined}
-        fitView
-        fitViewOptions={FIT_VIEW_OPTIONS}
         minZoom={0.1}
       >
         <Background variant={BackgroundVariant.Dots} gap={16} />
         <OverlayMiniMap />
-        <Controls showInteractive={false} fitViewOptions={FIT_VIEW_OPTIONS} />
+        <ReadableControls />
       </ReactFlow>
     </div>
   );

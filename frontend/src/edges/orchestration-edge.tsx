@@ -8,7 +8,9 @@ import { useEdgeCoverage } from '../store/coverage-store';
 import { useEdgeTaken, useOverlayStore } from '../store/overlay-store';
 import { usePathEdge } from '../store/run-path-store';
 import { useEdgeDiff } from '../store/view-store';
+import { routePath } from '../lib/edge-route';
 import { useLoop } from './use-loop';
+import { useRoute } from './use-route';
 
 /** What an edge says on the canvas: its own label, else the outcome it stands for, else nothing. */
 function edgeLabel(edge: Pick<FlowEdge, 'data' | 'sourceHandle'>, source: NodeContent | null): string | null {
@@ -22,13 +24,23 @@ function edgeLabel(edge: Pick<FlowEdge, 'data' | 'sourceHandle'>, source: NodeCo
   return null;
 }
 
-/** Every edge of the document: a smooth step path, labelled with its outcome; error edges dashed red; loops (back edges) dashed, under the nodes they pass, marked ↺. */
+/**
+ * Every edge of the document: along the route the layout found around the nodes while its
+ * ends stay where the layout put them, else a smooth step path; labelled with its outcome;
+ * error edges dashed red; loops (back edges) dashed, marked ↺, drawn (without a route)
+ * under the nodes they pass.
+ */
 function OrchestrationEdge(props: EdgeProps<FlowEdge>) {
   const { id, source, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, sourceHandleId, data, markerEnd, selected } = props;
   // Reads the source node's data only: the edge re-renders when that node's outcomes change, not on every drag.
   const sourceNode = useNodesData<FlowNode>(source);
-  const loop = useLoop(id, source, props.target, { x: sourceX, y: sourceY }, { x: targetX, y: targetY });
-  const [path, labelX, labelY] = loop ?? getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8 });
+  const from = { x: sourceX, y: sourceY };
+  const to = { x: targetX, y: targetY };
+  const route = useRoute(id, source, props.target);
+  const loop = useLoop(id, source, props.target, from, to, route === null);
+  const [path, labelX, labelY] = (route ? routePath(route, from, to) : undefined)
+    ?? loop?.path
+    ?? getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8 });
   const label = edgeLabel({ data, sourceHandle: sourceHandleId }, sourceNode);
   const isError = sourceNode?.type === 'stage' && sourceHandleId === ERROR_HANDLE;
   const diff = useEdgeDiff(id);

@@ -28,9 +28,15 @@ function floorOf(state: ReactFlowState, source: string, target: string): number 
   return from && to ? loopFloor(boxOf(from), boxOf(to), topLevelBoxes(state)) : null;
 }
 
-/** For a back edge, its loop: the path and where its label goes; null for any other edge. */
-export function useLoop(id: string, source: string, target: string, from: XYPosition, to: XYPosition): [string, number, number] | null {
+/**
+ * For a back edge, its loop: the path and where its label goes (null when `drawn` is false:
+ * the edge has a route of its own); null for any other edge.
+ */
+export function useLoop(
+  id: string, source: string, target: string, from: XYPosition, to: XYPosition, drawn = true,
+): { path: [string, number, number] | null } | null {
   const back = useStore((s) => backEdgesOf(s.edges).has(id));
-  const floor = useStore((s) => (back ? floorOf(s, source, target) : null));
-  return floor === null ? null : loopPath(from, to, floor);
+  const floor = useStore((s) => (back && drawn ? floorOf(s, source, target) : null));
+  if (!back) return null;
+  return { path: floor === null ? null : loopPath(from, to, floor) };
 }

@@ -5,19 +5,65 @@ import { STAGE_WIDTH, STEP_HEIGHT, STEP_WIDTH, isStage, stageHeightFor, type Flo
 
 type Size = { width: number; height: number };
 
-const FALLBACK: Record<FlowNode['type'], Size> = {
-  start: { width: 56, height: 56 },
-  end: { width: 56, height: 56 },
-  decision: { width: 160, height: 72 },
-  stage: { width: STAGE_WIDTH, height: stageHeightFor(1) },
-  interactive: { width: STEP_WIDTH, height: STEP_HEIGHT },
-  background: { width: STEP_WIDTH, height: STEP_HEIGHT },
-  wait: { width: STEP_WIDTH, height: STEP_HEIGHT },
-};
+/*
+ * A document opened without `ui` is laid out before React Flow has measured a node, and a
+ * layout must not depend on whether it has (the same graph lays out the same, so a flow
+ * saved as laid out gets its routes back): the layout takes the sizes below for start, end
+ * and decisions. styles.css gives a decision a fixed width and fixed rows (a label too long
+ * ends in an ellipsis); a terminal is as wide as its label, measured with a canvas's text
+ * metrics where there is one (else estimated), give or take an issue mark.
+ */
+export const TERMINAL_HEIGHT = 56;
+export const DECISION_WIDTH = 200;
+/** Above a decision's outcomes: border, padding, the kind's row, the label's row, the list's margin. */
+export const DECISION_TOP = 1.5 + 6 + 16 + 20 + 4;
+export const DECISION_ROW = 22;
+/** Below its outcomes: padding and border. */
+const DECISION_BOTTOM = 6 + 1.5;
+/** A terminal's label font (styles.css: `.node__label` in `.node`) and what surrounds it: padding and the end's border. */
+const TERMINAL_FONT = '600 13px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const TERMINAL_ROOM = 2 * 12 + 2 * 3;
+
+/** Where the handle of a decision's `index`th outcome is (the last one, `default`, at `outcomes`): y from its top. */
+export function outcomeHandleY(index: number): number {
+  return DECISION_TOP + index * DECISION_ROW + DECISION_ROW / 2;
+}
+
+let metrics: CanvasRenderingContext2D | null | undefined;
+
+function textWidth(text: string): number {
+  if (metrics === undefined) {
+    try {
+      metrics = typeof document === 'undefined' ? null : document.createElement('canvas').getContext('2d');
+    } catch {
+      metrics = null; // a test DOM without canvas
+    }
+    if (metrics) metrics.font = TERMINAL_FONT;
+  }
+  return metrics ? metrics.measureText(text).width : text.length * 8;
+}
+
+/** The size the layout gives a node of fixed or text-made size (start, end, a decision); undefined for others. */
+export function layoutSizeOf(node: FlowNode): Size | undefined {
+  switch (node.type) {
+    case 'start':
+    case 'end':
+      return { width: Math.max(56, Math.ceil(textWidth(node.data.label || (node.type === 'start' ? 'Start' : 'End')) + TERMINAL_ROOM)), height: TERMINAL_HEIGHT };
+    case 'decision':
+      // Its outcomes, then "Otherwise".
+      return { width: DECISION_WIDTH, height: DECISION_TOP + ((node.data.outcomes?.length ?? 0) + 1) * DECISION_ROW + DECISION_BOTTOM };
+    default:
+      return undefined;
+  }
+}
+
+function fallbackSize(node: FlowNode): Size {
+  return layoutSizeOf(node) ?? (node.type === 'stage' ? { width: STAGE_WIDTH, height: stageHeightFor(1) } : { width: STEP_WIDTH, height: STEP_HEIGHT });
+}
 
 /** Its set size, else the size React Flow measured, else the usual size of its type. */
 export function sizeOf(node: FlowNode): Size {
-  const fallback = FALLBACK[node.type];
+  const fallback = fallbackSize(node);
   return {
     width: node.width ?? node.measured?.width ?? fallback.width,
     height: node.height ?? node.measured?.height ?? fallback.height,

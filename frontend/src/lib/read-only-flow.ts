@@ -2,13 +2,15 @@
 import { documentToFlow, needsLayout, type FlowEdge, type FlowNode } from './document';
 import type { OrchestrationDocument } from './document-schema';
 import { layout } from './layout';
+import { useRouteStore } from '../store/route-store';
 
 export type ReadOnlyFlow = { nodes: FlowNode[]; edges: FlowEdge[]; stages: Set<string>; stageOf: Record<string, string> };
 
 export async function readOnlyFlow(document: OrchestrationDocument): Promise<ReadOnlyFlow> {
   let { nodes, edges } = documentToFlow(document);
   if (needsLayout(document)) {
-    const placements = await layout(nodes, edges);
+    const { placements, routes } = await layout(nodes, edges);
+    useRouteStore.getState().keep(routes); // the canvas's edges draw them while the nodes stay put (always, here)
     nodes = nodes.map((node) => {
       const placement = placements.get(node.id);
       if (!placement) return node;

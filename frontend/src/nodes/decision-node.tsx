@@ -50,7 +50,7 @@ function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
         <CoverageMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
-      <span className="node__label">{data.label || id}</span>
+      <span className="node__label" title={data.label || id}>{data.label || id}</span>
       <ol className="decision__outcomes">
         {outcomes.map((outcome) => {
           const coverage = coverageOf(outcome.id);

@@ -9,7 +9,7 @@ function StartNode({ id, data }: NodeProps<StartNodeType>) {
   const diff = useDiffClass(id) + useOverlayClass(id);
   return (
     <div className={`node node--terminal node--start${diff}`} title={data.description}>
-      <span className="node__label">{data.label || 'Start'}</span>
+      <span className="node__label" title={data.label || 'Start'}>{data.label || 'Start'}</span>
       <IssueMark nodeId={id} />
       <DiffMark nodeId={id} />
       <PathMark nodeId={id} />
@@ -23,7 +23,7 @@ function EndNode({ id, data }: NodeProps<EndNodeType>) {
   return (
     <div className={`node node--terminal node--end${diff}`} title={data.description}>
       <Handle type="target" position={Position.Left} />
-      <span className="node__label">{data.label || 'End'}</span>
+      <span className="node__label" title={data.label || 'End'}>{data.label || 'End'}</span>
       <IssueMark nodeId={id} />
       <DiffMark nodeId={id} />
       <PathMark nodeId={id} />

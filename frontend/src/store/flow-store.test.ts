@@ -52,7 +52,7 @@ describe('adding from the palette', () => {
   it('puts a step into the stage it lands on, positioned relative to it', () => {
     const s = store();
     expect(s.getState().addNode('wait', { x: 130, y: 450 })).toEqual({ id: 'new_wait' });
-    expect(node(s, 'new_wait')).toMatchObject({ type: 'wait', parentId: 'sign', extent: 'parent', position: { x: 30, y: 56 } });
+    expect(node(s, 'new_wait')).toMatchObject({ type: 'wait', parentId: 'sign', extent: 'parent', position: { x: 20, y: 56 } }); // clear of the handles
     expect(s.getState().toDocument().nodes.find((n) => n.id === 'new_wait')).toMatchObject({ stage: 'sign' });
     const ids = s.getState().nodes.map((n) => n.id);
     expect(ids.indexOf('new_wait')).toBeGreaterThan(ids.indexOf('sign'));
@@ -189,7 +189,8 @@ describe('re-parenting', () => {
   it('moves a step into another stage: parentId, relative position and document stage follow', () => {
     const s = store();
     s.getState().moveStepToStage('ask', 'sign', { x: 140, y: 460 });
-    expect(node(s, 'ask')).toMatchObject({ parentId: 'sign', extent: 'parent', position: { x: 40, y: 60 } });
+    // x: the stage is as wide as a step and its padding each side (clear of its handles).
+    expect(node(s, 'ask')).toMatchObject({ parentId: 'sign', extent: 'parent', position: { x: 20, y: 60 } });
     expect(s.getState().toDocument().nodes.find((n) => n.id === 'ask')).toMatchObject({ stage: 'sign' });
     const ids = s.getState().nodes.map((n) => n.id);
     expect(ids.indexOf('ask')).toBeGreaterThan(ids.indexOf('sign'));
@@ -220,13 +221,32 @@ describe('re-parenting', () => {
     s.getState().applyNodeChanges([{ id: 'ask', type: 'position', position: { x: 2000, y: 30 }, dragging: true }]);
     s.getState().dropStep('ask');
     s.getState().endGesture();
-    expect(node(s, 'ask')).toMatchObject({ parentId: 'review', extent: 'parent', position: { x: 40, y: 56 } });
+    expect(node(s, 'ask')).toMatchObject({ parentId: 'review', extent: 'parent', position: { x: 20, y: 56 } });
   });
 
   it('grows the stage a step lands in when it does not fit', () => {
     const s = store();
     s.getState().moveStepToStage('ask', 'sign', { x: 120, y: 580 });
     expect(node(s, 'sign').height).toBeGreaterThan(200);
+  });
+
+  it('keeps a step dropped over its stage\'s border clear of the stage\'s handles, the stage grown to hold it', () => {
+    const s = store();
+    // Over the right border (the next handle, at x 420) and the bottom one (the error handle, at y 600).
+    s.getState().moveStepToStage('ask', 'sign', { x: 100 + 300, y: 400 + 180 });
+    const step = node(s, 'ask');
+    const sign = node(s, 'sign');
+    expect(step.position.x).toBe(20); // the padding from the left handle, and as much from the right one
+    expect(step.position.x + 280 + 20).toBeLessThanOrEqual(sign.width ?? 0);
+    expect(step.position.y + 56 + 20).toBeLessThanOrEqual(sign.height ?? 0);
+    expect(sign.height).toBe(180 + 56 + 20);
+
+    // A stage narrower than a step and its padding widens to hold them.
+    const narrow = store();
+    narrow.getState().applyNodeChanges([{ id: 'sign', type: 'dimensions', dimensions: { width: 250, height: 200 }, setAttributes: true }]);
+    narrow.getState().moveStepToStage('ask', 'sign', { x: 300, y: 460 });
+    expect(node(narrow, 'sign').width).toBe(280 + 2 * 20);
+    expect(node(narrow, 'ask').position.x).toBe(20);
   });
 });
 

@@ -33,10 +33,11 @@ import {
 import type { DocumentMeta, OrchestrationDocument } from '../lib/document-schema';
 import { absolutePosition, clamp, sizeOf, stageAt } from '../lib/geometry';
 import { idFromLabel, uniqueId } from '../lib/ids';
-import type { Placement } from '../lib/layout';
+import type { Arrangement } from '../lib/layout';
 import { HISTORY_LIMIT, sameHistoryState, type HistoryState } from './history';
 import type { PaletteType } from '../lib/palette';
 import { newNode } from './node-defaults';
+import { useRouteStore } from './route-store';
 
 /** Copied nodes and the edges between them, kept apart from history. */
 export type Clipboard = { nodes: FlowNode[]; edges: FlowEdge[] };
@@ -71,7 +72,8 @@ export type FlowState = HistoryState & {
   releaseStep: (stepId: string) => void;
   /** At the end of a step's drag: it joins the stage under its centre, or goes back into its own. */
   dropStep: (stepId: string) => void;
-  applyLayout: (placements: ReadonlyMap<string, Placement>) => void;
+  /** Puts every node where the layout says, and keeps its edges' routes (not in the document). */
+  applyLayout: (arrangement: Arrangement) => void;
   updateMeta: (meta: DocumentMeta) => void;
   /** The inspector's edit of one node's data (nothing happens when the node is not of `type`). */
   updateNodeData: <T extends FlowNode['type']>(id: string, type: T, update: (data: NodeDataOf<T>) => NodeDataOf<T>) => void;
@@ -110,9 +112,12 @@ function placeInStage(nodes: FlowNode[], step: StepNode, stageId: string, point:
   if (!isStage(stage)) return nodes;
   const stageSize = sizeOf(stage);
   const stepSize = sizeOf(step);
+  // The step keeps the padding's room from the stage's left (incoming) and right (next)
+  // handles, and the stage grows downwards to keep it clear of the bottom (error) one: a
+  // step over a handle takes the pointer that means to draw an edge from it.
   const width = Math.max(stageSize.width, stepSize.width + 2 * STAGE_PADDING);
   const position = {
-    x: clamp(point.x - stage.position.x, 0, width - stepSize.width),
+    x: clamp(point.x - stage.position.x, STAGE_PADDING, width - stepSize.width - STAGE_PADDING),
     y: Math.max(point.y - stage.position.y, STAGE_HEADER), // below the stage's title
   };
   const height = Math.max(stageSize.height, position.y + stepSize.height + STAGE_PADDING);
@@ -342,7 +347,8 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
             set({ nodes: placeInStage(nodes, step, target, corner) });
           },
 
-          applyLayout: (placements) => {
+          applyLayout: ({ placements, routes }) => {
+            useRouteStore.getState().keep(routes);
             set({
               arrangements: get().arrangements + 1,
               nodes: get().nodes.map((node) => {
