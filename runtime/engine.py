@@ -30,7 +30,6 @@ from runtime.expressions import Expression, ExpressionError, make_scope
 from runtime.limits import describe as describe_size
 from runtime.limits import full_path, size_problem
 from runtime.model import (
-    OPEN_STEP,
     BufferedEvent,
     Job,
     Notification,
@@ -49,13 +48,25 @@ from runtime.model import (
 from runtime.secrets import MockSecrets, SecretStore, UnknownSecret, mask, references, reveal
 from runtime.spec import Assignee, OrchestrationSpec, Step, compile_document
 from runtime.store.base import Store, Transaction
+from runtime.states import (
+    ENDED_RUN,
+    LIVE_RUN,
+    OPEN_ITEM,
+    OPEN_STEP,
+    JobStatus,
+    NodeStatus,
+    RunStatus,
+    WorkItemStatus,
+    all_completed,
+    move,
+    start_decided,
+)
 from runtime.values import INPUT_TYPES, check_form_value, check_type
 
 log = logging.getLogger(__name__)
 
 _MAX_MOVES = 500  # transitions in one advance before a run is judged to loop without waiting
 _BUFFER_TTL = timedelta(days=30)
-_OPEN_ITEM = ("open", "claimed")
 _STATE_CACHE_SIZE = 10_000
 #: How far work follows delegates who are away themselves (A to B to C...).
 DELEGATION_HOPS = 3
@@ -266,7 +277,7 @@ class Engine:
             id=_new_id(),
             orchestration=spec.key,
             version=spec.version,
-            status="in_progress",
+            status=RunStatus.IN_PROGRESS.value,
             inputs=values,
             vars={v.name: v.default for v in spec.variables},
             started_at=now,
@@ -336,25 +347,25 @@ class Engine:
 
     def cancel(self, run_id: str, *, by: str | None = None, reason: str | None = None) -> None:
         def change(c: _RunContext) -> None:
-            self._close_open_work(c, "discontinued")
-            self._end_run(c, "cancelled", by=by, data={"reason": reason} if reason else None)
+            self._close_open_work(c, NodeStatus.DISCONTINUED)
+            self._end_run(c, RunStatus.CANCELLED, by=by, data={"reason": reason} if reason else None)
 
-        self._control(run_id, ("in_progress", "suspended", "error"), "in progress, suspended or in error", "cancelled", change)
+        self._control(run_id, LIVE_RUN, "in progress, suspended or in error", "cancelled", change)
 
     def suspend(self, run_id: str, *, by: str | None = None) -> None:
         def change(c: _RunContext) -> None:
-            self._set_run_status(c, "suspended")
+            self._set_run_status(c, RunStatus.SUSPENDED)
             self._event(c, "run.suspended", by=by)
 
-        self._control(run_id, ("in_progress",), "in progress", "suspended", change)
+        self._control(run_id, (RunStatus.IN_PROGRESS,), "in progress", "suspended", change)
 
     def resume(self, run_id: str, *, by: str | None = None) -> None:
         def change(c: _RunContext) -> None:
-            self._set_run_status(c, "in_progress")
+            self._set_run_status(c, RunStatus.IN_PROGRESS)
             self._event(c, "run.resumed", by=by)
             self._advance(c)
 
-        self._control(run_id, ("suspended",), "suspended", "resumed", change)
+        self._control(run_id, (RunStatus.SUSPENDED,), "suspended", "resumed", change)
 
     def _control(self, run_id: str, allowed: tuple[str, ...], which: str, verb: str, change: Callable[[_RunContext], None]) -> None:
         """An ops action on a run: only from the ``allowed`` statuses, else a clear 409."""
@@ -373,22 +384,23 @@ class Engine:
         """Resume a run in ``error``: failed steps start again, failed conditions are re-evaluated."""
 
         def change(c: _RunContext) -> None:
-            self._set_run_status(c, "in_progress")
+            self._set_run_status(c, RunStatus.IN_PROGRESS)
             c.run.error = None
             self._event(c, "run.retried", by=by)
             stage = c.stages.get(c.run.current_node or "")
-            if stage is not None and stage.status == "error":
-                stage.status = "in_progress"
+            if stage is not None and stage.status == NodeStatus.ERROR:
+                move(stage, NodeStatus.IN_PROGRESS)
                 c.touch(stage)
             for step_run in c.steps.values():
-                if step_run.status == "error":
+                if step_run.status == NodeStatus.ERROR:
                     # A fresh set of attempts; attempt numbers keep growing so keys stay unique.
-                    step_run.status, step_run.error, step_run.ended_at = "not_started", None, None
+                    move(step_run, NodeStatus.NOT_STARTED)
+                    step_run.error, step_run.ended_at = None, None
                     step_run.retry_base = step_run.attempts
                     c.touch(step_run)
             self._advance(c)
 
-        self._control(run_id, ("error",), "in error", "retried", change)
+        self._control(run_id, (RunStatus.ERROR,), "in error", "retried", change)
         return self.retry_outcome(run_id)
 
     def retry_outcome(self, run_id: str) -> dict[str, Any]:
@@ -404,10 +416,10 @@ class Engine:
     def _failed_step(self, c: _RunContext, step_id: str, verb: str) -> tuple[Step, StepRun]:
         """The step ``step_id`` of a run in error, if it is the step that failed; else a 409."""
         run_id = c.run.id
-        if c.run.status != "error":
+        if c.run.status != RunStatus.ERROR:
             raise Conflict(f"run {run_id} is {c.run.status}; only a run in error can have a step {verb}")
         step, step_run = c.spec.steps.get(step_id), c.steps.get(step_id)
-        if step is None or step_run is None or step_run.status != "error":
+        if step is None or step_run is None or step_run.status != NodeStatus.ERROR:
             raise Conflict(f"step {step_id} of run {run_id} is not in error; only the failed step can be {verb}")
         return step, step_run
 
@@ -476,7 +488,7 @@ class Engine:
 
         def op(tx: Transaction) -> None:
             c = self._load(tx, run_id)
-            if c.run.status != "error":
+            if c.run.status != RunStatus.ERROR:
                 raise Conflict(f"run {run_id} is {c.run.status}; only a run in error can have its variables edited")
             declared = {v.name: v for v in c.spec.variables}
             errors: dict[str, str] = {}
@@ -513,19 +525,19 @@ class Engine:
             if outcomes and outcome not in outcomes:
                 raise InvalidInput(f"outcome {outcome!r} is not an outcome of step {step_id}",
                                    {"outcome": f"must be one of {', '.join(outcomes)}"})
-            self._set_run_status(c, "in_progress")
+            self._set_run_status(c, RunStatus.IN_PROGRESS)
             c.run.error = None
             self._event(c, "step.skipped", node=step_id, visit=step_run.visit, by=by,
                         data={"outcome": outcome, "error": step_run.error})
             stage = c.stages.get(step.stage)
-            if stage is not None and stage.status == "error":
-                stage.status = "in_progress"
+            if stage is not None and stage.status == NodeStatus.ERROR:
+                move(stage, NodeStatus.IN_PROGRESS)
                 c.touch(stage)
             step_run.error = None
             self._complete_step(c, step, outputs={}, outcome=outcome, by=by)
             self._advance(c)
 
-        self._control(run_id, ("error",), "in error", "repaired", change)
+        self._control(run_id, (RunStatus.ERROR,), "in error", "repaired", change)
         return self.retry_outcome(run_id)
 
     # ------------------------------------------------------------------ work items
@@ -535,7 +547,7 @@ class Engine:
         *,
         assignee: str | None = None,
         run: str | None = None,
-        status: str | Iterable[str] | None = ("open", "claimed"),
+        status: str | Iterable[str] | None = OPEN_ITEM,
     ) -> list[dict[str, Any]]:
         """Work items; ``assignee`` = a person: theirs, their groups' and queues', and those they claimed."""
         statuses = (status,) if isinstance(status, str) else (tuple(status) if status is not None else None)
@@ -585,13 +597,14 @@ class Engine:
     def claim(self, item_id: str, *, by: str) -> dict[str, Any]:
         def op(tx: Transaction) -> dict[str, Any]:
             item = self._open_item(tx, item_id, by)
-            if item.status == "claimed":
+            if item.status == WorkItemStatus.CLAIMED:
                 if item.claimed_by == by:
                     return self._item_view(item)
                 raise Conflict(f"work item {item_id} is already claimed by {item.claimed_by}")
             c = self._load(tx, item.run_id)
-            item.status, item.claimed_by = "claimed", by
-            if not tx.update(item, expect={"status": "open"}):
+            move(item, WorkItemStatus.CLAIMED)
+            item.claimed_by = by
+            if not tx.update(item, expect={"status": WorkItemStatus.OPEN.value}):
                 raise Conflict(f"work item {item_id} changed meanwhile; reload it")
             self._event(c, "work_item.claimed", node=item.step_id, visit=item.visit, by=by, data={"work_item": item.id})
             self._flush(c)
@@ -602,11 +615,12 @@ class Engine:
     def release(self, item_id: str, *, by: str) -> dict[str, Any]:
         def op(tx: Transaction) -> dict[str, Any]:
             item = self._open_item(tx, item_id, by)
-            if item.status != "claimed" or item.claimed_by != by:
+            if item.status != WorkItemStatus.CLAIMED or item.claimed_by != by:
                 raise Conflict(f"work item {item_id} is not claimed by {by}")
             c = self._load(tx, item.run_id)
-            item.status, item.claimed_by = "open", None
-            if not tx.update(item, expect={"status": "claimed", "claimed_by": by}):
+            move(item, WorkItemStatus.OPEN)
+            item.claimed_by = None
+            if not tx.update(item, expect={"status": WorkItemStatus.CLAIMED.value, "claimed_by": by}):
                 raise Conflict(f"work item {item_id} changed meanwhile; reload it")
             self._event(c, "work_item.released", node=item.step_id, visit=item.visit, by=by, data={"work_item": item.id})
             self._flush(c)
@@ -623,7 +637,7 @@ class Engine:
             item = tx.get(WorkItem, item_id)
             if item is None:
                 raise NotFound(f"work item {item_id} does not exist")
-            if item.status not in _OPEN_ITEM:
+            if item.status not in OPEN_ITEM:
                 raise Conflict(f"work item {item_id} is {item.status}")
             c = self._load(tx, item.run_id)
             self._reassign(c, item, Assignee(to["type"], to["value"]), by=by, kind="reassignment")
@@ -663,8 +677,8 @@ class Engine:
         def op(tx: Transaction) -> dict[str, int]:
             if also is not None:
                 also(tx)
-            personal = tx.find(WorkItem, assignee_type="user", assignee_value=user, status=_OPEN_ITEM)
-            claimed = [i for i in tx.find(WorkItem, claimed_by=user, status="claimed")
+            personal = tx.find(WorkItem, assignee_type="user", assignee_value=user, status=OPEN_ITEM)
+            claimed = [i for i in tx.find(WorkItem, claimed_by=user, status=WorkItemStatus.CLAIMED.value)
                        if not (i.assignee_type == "user" and i.assignee_value == user)]
             if personal and target is None:
                 count = f"{len(personal)} open work item{'s' if len(personal) != 1 else ''}"
@@ -673,7 +687,8 @@ class Engine:
             runs: dict[str, _RunContext] = {}
             for item in claimed:
                 c = runs.get(item.run_id) or runs.setdefault(item.run_id, self._load(tx, item.run_id))
-                item.status, item.claimed_by = "open", None
+                move(item, WorkItemStatus.OPEN)
+                item.claimed_by = None
                 c.touch(item)
                 self._event(c, "work_item.released", node=item.step_id, visit=item.visit, by=by,
                             data={"work_item": item.id, "claimed_by": user})
@@ -700,19 +715,20 @@ class Engine:
 
         def op(tx: Transaction) -> dict[str, Any]:
             item = self._open_item(tx, item_id, by)
-            if item.status == "claimed" and item.claimed_by != by:
+            if item.status == WorkItemStatus.CLAIMED and item.claimed_by != by:
                 raise Conflict(f"work item {item_id} is claimed by {item.claimed_by}")
             c = self._load(tx, item.run_id)
-            if c.run.status != "in_progress":
+            if c.run.status != RunStatus.IN_PROGRESS:
                 raise Conflict(f"run {c.run.id} is {c.run.status}; its work items cannot be completed now")
             step = c.spec.steps[item.step_id]
             assert step.form is not None
             chosen, clean = _check_form(step, outcome, values)
             if comment is not None and not isinstance(comment, str):
                 raise InvalidInput("comment must be a string")
-            item.status, item.completed_at, item.completed_by = "completed", c.now, by
+            move(item, WorkItemStatus.COMPLETED)
+            item.completed_at, item.completed_by = c.now, by
             item.outcome, item.values, item.comment = chosen, clean, comment
-            if not tx.update(item, expect={"status": _OPEN_ITEM}):
+            if not tx.update(item, expect={"status": OPEN_ITEM}):
                 raise Conflict(f"work item {item_id} was completed by someone else meanwhile")
             self._event(
                 c, "work_item.completed", node=item.step_id, visit=item.visit, by=by,
@@ -856,7 +872,7 @@ class Engine:
         record.updated_at, record.revision = self.clock.now(), revision + 1
         if not tx.update(record, expect={"revision": revision}):
             raise ConcurrentUpdate(f"record {object}/{record_id} changed meanwhile")
-        for run in tx.find(Run, record_id=record.id, status="in_progress"):
+        for run in tx.find(Run, record_id=record.id, status=RunStatus.IN_PROGRESS.value):
             if acting is not None and run.id == acting.run.id:
                 acting.record, acting.scope_cache = _record_scope(record), None
                 self._event(acting, "record.updated", by=by, data={"changes": values, "own_action": True})
@@ -969,8 +985,9 @@ class Engine:
         for job in jobs:
             def op(tx: Transaction, job: Job = job) -> bool:
                 row = _copy_row(job)
-                row.status, row.claimed_by, row.claimed_at, row.heartbeat_at = "queued", None, None, None
-                return tx.update(row, expect={"status": "running", "claimed_by": job.claimed_by})
+                move(row, JobStatus.QUEUED)
+                row.claimed_by, row.claimed_at, row.heartbeat_at = None, None, None
+                return tx.update(row, expect={"status": JobStatus.RUNNING.value, "claimed_by": job.claimed_by})
 
             if self._transact(op):
                 released += 1
@@ -1013,12 +1030,13 @@ class Engine:
     ) -> None:
         row = _copy_row(job)
         row.finished_at = self.clock.now()
-        row.status, row.error = ("done", None) if failure is None else ("failed", failure.message)
-        if not tx.update(row, expect={"status": "running", "claimed_by": job.claimed_by}):
+        move(row, JobStatus.DONE if failure is None else JobStatus.FAILED)
+        row.error = None if failure is None else failure.message
+        if not tx.update(row, expect={"status": JobStatus.RUNNING.value, "claimed_by": job.claimed_by}):
             return  # re-queued as stale and claimed again meanwhile: that execution records it
         c = self._load(tx, job.run_id)
         step_run = c.steps.get(job.step_id)
-        still_wanted = step_run is not None and step_run.visit == job.visit and step_run.status == "in_progress"
+        still_wanted = step_run is not None and step_run.visit == job.visit and step_run.status == NodeStatus.IN_PROGRESS
         step = c.spec.steps[job.step_id]
         if failure is None:
             if not still_wanted:
@@ -1058,7 +1076,7 @@ class Engine:
         """Move the run as far as it can go; stop at the first thing it must wait for."""
         try:
             for _ in range(_MAX_MOVES):
-                if c.run.status != "in_progress" or not self._move(c):
+                if c.run.status != RunStatus.IN_PROGRESS or not self._move(c):
                     return
             raise _RunError(c.run.current_node, None, f"the run made {_MAX_MOVES} moves without waiting; is there a loop with no wait?")
         except _RunError as exc:
@@ -1085,35 +1103,37 @@ class Engine:
             return False
         stage = spec.stages[node]
         visit = c.stages[node]
-        if visit.status == "waiting":
+        if visit.status == NodeStatus.WAITING:
             if stage.entry is None or self._holds(c, stage.entry, node, "entry.condition"):
-                visit.status, visit.started_at = "in_progress", c.now
+                move(visit, NodeStatus.IN_PROGRESS)
+                visit.started_at = c.now
                 c.touch(visit)
                 self._event(c, "stage.started", node=node, visit=visit.visit)
                 return True
             return False
-        if visit.status != "in_progress":
+        if visit.status != NodeStatus.IN_PROGRESS:
             return False
         changed = False
         for step_id in stage.steps:
             step, step_run = spec.steps[step_id], c.steps[step_id]
-            if step_run.status == "not_started" and self._may_start(c, step):
+            if step_run.status == NodeStatus.NOT_STARTED and self._may_start(c, step):
                 self._start_step(c, step)
                 changed = True
-            elif step_run.status == "waiting" and step.until is not None and self._holds(c, step.until, step_id, "until"):
+            elif step_run.status == NodeStatus.WAITING and step.until is not None and self._holds(c, step.until, step_id, "until"):
                 self._complete_step(c, step, outputs={})
                 changed = True
         if changed:
             return True
         if stage.exit_when == "all_steps":
-            done = all(c.steps[s].status == "completed" for s in stage.steps)
+            done = all_completed(stage.steps, lambda s: c.steps[s].status)
         else:
             assert stage.exit_condition is not None
             done = self._holds(c, stage.exit_condition, node, "exit.condition")
         if not done:
             return False
         self._discontinue_stage_steps(c, node)
-        visit.status, visit.ended_at = "completed", c.now
+        move(visit, NodeStatus.COMPLETED)
+        visit.ended_at = c.now
         c.touch(visit)
         self._event(c, "stage.completed", node=node, visit=visit.visit, data={"duration": _seconds(visit.started_at, c.now)})
         self._enter(c, stage.next, stage.next_edge)
@@ -1125,7 +1145,7 @@ class Engine:
         c.touch(c.run)
         if target in c.spec.ends:
             self._event(c, "end.reached", node=target)
-            self._end_run(c, "completed")
+            self._end_run(c, RunStatus.COMPLETED)
             return
         if target not in c.spec.stages:
             return
@@ -1147,17 +1167,16 @@ class Engine:
         c.run.visits += 1
         visit = StageVisit(
             f"{c.run.id}:{target}:{number}", c.run.id, target, number,
-            "waiting" if waiting else "in_progress", c.now, None if waiting else c.now, position=c.run.visits,
+            (NodeStatus.WAITING if waiting else NodeStatus.IN_PROGRESS).value, c.now, None if waiting else c.now, position=c.run.visits,
         )
         c.stages[target] = visit
         c.add(visit)
         self._event(c, "stage.waiting" if waiting else "stage.started", node=target, visit=number)
 
     def _may_start(self, c: _RunContext, step: Step) -> bool:
-        if step.start.when == "stage_start":
-            return True
-        if step.start.when == "after":
-            return all(c.steps[s].status == "completed" for s in step.start.steps)
+        decided = start_decided(step.start, lambda s: c.steps[s].status)
+        if decided is not None:
+            return decided
         assert step.start.condition is not None
         return self._holds(c, step.start.condition, step.id, "start.condition")
 
@@ -1166,11 +1185,11 @@ class Engine:
         step_run.started_at = c.now
         c.touch(step_run)
         if step.type == "interactive":
-            step_run.status = "in_progress"
+            move(step_run, NodeStatus.IN_PROGRESS)
             self._event(c, "step.started", node=step.id, visit=step_run.visit)
             self._create_work_items(c, step, step_run)
         elif step.type == "background":
-            step_run.status = "in_progress"
+            move(step_run, NodeStatus.IN_PROGRESS)
             self._event(c, "step.started", node=step.id, visit=step_run.visit, data={"action": step.action})
             overrides = step_run.input_overrides or {}
             inputs = {name: self._value(c, expr, step.id, f"inputs.{name}") for name, expr in step.inputs if name not in overrides}
@@ -1181,7 +1200,7 @@ class Engine:
             else:
                 self._enqueue(c, step, step_run, inputs, step_run.attempts + 1, c.now)
         else:
-            step_run.status = "waiting"
+            move(step_run, NodeStatus.WAITING)
             self._event(c, "step.waiting", node=step.id, visit=step_run.visit)
             self._begin_wait(c, step, step_run)
 
@@ -1283,11 +1302,12 @@ class Engine:
         step_run.attempts = attempt
         c.touch(step_run)
         key = f"{c.run.id}:{step.id}:{step_run.visit}:{attempt}"
-        job = Job(_new_id(), c.run.id, step.id, step_run.visit, attempt, step.action or "", inputs, "queued", when, key, c.now)
+        job = Job(_new_id(), c.run.id, step.id, step_run.visit, attempt, step.action or "", inputs, JobStatus.QUEUED.value, when, key, c.now)
         if self.claim_inline and when <= c.now:
             # This engine runs what it schedules: the job is born claimed, saving a claim
             # round trip; if the process dies, the missing heartbeat re-queues it.
-            job.status, job.claimed_by, job.claimed_at, job.heartbeat_at = "running", self.worker_id, c.now, c.now
+            move(job, JobStatus.RUNNING)
+            job.claimed_by, job.claimed_at, job.heartbeat_at = self.worker_id, c.now, c.now
             self._tx_state.claimed.append(job)
         c.add(job)
         self._event(c, "action.scheduled", node=step.id, visit=step_run.visit,
@@ -1310,7 +1330,7 @@ class Engine:
             item = WorkItem(
                 id=_new_id(), run_id=c.run.id, orchestration=c.spec.key, step_id=step.id, stage_id=step.stage,
                 visit=step_run.visit, label=step.label, assignee_type=target.type, assignee_value=target.value,
-                status="open", created_at=c.now, due_at=due, record_object=c.run.record_object, record_id=c.run.record_id,
+                status=WorkItemStatus.OPEN.value, created_at=c.now, due_at=due, record_object=c.run.record_object, record_id=c.run.record_id,
                 on_behalf_of=for_whom,
             )
             c.add(item)
@@ -1339,7 +1359,7 @@ class Engine:
         step_run = c.steps[step.id]
         responses = [*step_run.outputs.get("responses", []),
                      {"by": item.completed_by, "outcome": item.outcome, "values": item.values, "comment": item.comment}]
-        open_items = [i for i in c.tx.find(WorkItem, run_id=c.run.id, step_id=step.id, visit=item.visit, status=_OPEN_ITEM)
+        open_items = [i for i in c.tx.find(WorkItem, run_id=c.run.id, step_id=step.id, visit=item.visit, status=OPEN_ITEM)
                       if i.id != item.id]
         approve = step.approval.approve_outcome
         approvals = sum(1 for r in responses if r["outcome"] == approve)
@@ -1375,7 +1395,8 @@ class Engine:
         extra: dict[str, Any] | None = None,
     ) -> None:
         step_run = c.steps[step.id]
-        step_run.status, step_run.ended_at = "completed", c.now
+        move(step_run, NodeStatus.COMPLETED)
+        step_run.ended_at = c.now
         step_run.outcome, step_run.outputs, step_run.completed_by = outcome, outputs, by
         c.touch(step_run)
         if _has_timers(step):
@@ -1414,28 +1435,31 @@ class Engine:
 
     def _fail_step(self, c: _RunContext, step: Step, message: str) -> None:
         step_run = c.steps[step.id]
-        step_run.status, step_run.error, step_run.ended_at = "error", message, c.now
+        move(step_run, NodeStatus.ERROR)
+        step_run.error, step_run.ended_at = message, c.now
         c.touch(step_run)
         self._event(c, "step.error", node=step.id, visit=step_run.visit, data={"error": message})
         stage = c.spec.stages[step.stage]
         visit = c.stages[step.stage]
         if stage.error_next is not None and stage.error_edge is not None:
             self._discontinue_stage_steps(c, stage.id)
-            visit.status, visit.ended_at = "error", c.now
+            move(visit, NodeStatus.ERROR)
+            visit.ended_at = c.now
             c.touch(visit)
             self._event(c, "stage.error", node=stage.id, visit=visit.visit, data={"error": message, "fault_path": stage.error_edge})
-            if c.run.status == "in_progress":
+            if c.run.status == RunStatus.IN_PROGRESS:
                 self._enter(c, stage.error_next, stage.error_edge)
             return
-        visit.status = "error"
+        move(visit, NodeStatus.ERROR)
         c.touch(visit)
         self._event(c, "stage.error", node=stage.id, visit=visit.visit, data={"error": message})
         self._run_error(c, _RunError(step.id, None, message))
 
     def _run_error(self, c: _RunContext, exc: _RunError) -> None:
-        if c.run.status in ("completed", "cancelled"):
+        if c.run.status in ENDED_RUN:
             return
-        c.run.status, c.run.error = "error", {"node": exc.node, "field": exc.field, "message": exc.message}
+        move(c.run, RunStatus.ERROR)
+        c.run.error = {"node": exc.node, "field": exc.field, "message": exc.message}
         c.touch(c.run)
         self._event(c, "run.error", node=exc.node, data={"field": exc.field, "error": exc.message})
 
@@ -1449,7 +1473,7 @@ class Engine:
             self._complete_step(c, step, outputs={"fired_at": c.now.isoformat()})
             return
         item = c.tx.get(WorkItem, timer.work_item_id) if timer.work_item_id else None
-        if item is None or item.status not in _OPEN_ITEM or step.escalation is None:
+        if item is None or item.status not in OPEN_ITEM or step.escalation is None:
             return
         item.escalated_at = c.now
         c.touch(item)
@@ -1469,7 +1493,8 @@ class Engine:
     def _reassign(self, c: _RunContext, item: WorkItem, meant: Assignee, *, by: str | None, kind: str) -> None:
         before = {"type": item.assignee_type, "value": item.assignee_value}
         to, for_whom = self._delegated(c, meant)
-        item.assignee_type, item.assignee_value, item.status, item.claimed_by = to.type, to.value, "open", None
+        move(item, WorkItemStatus.OPEN)
+        item.assignee_type, item.assignee_value, item.claimed_by = to.type, to.value, None
         item.on_behalf_of = for_whom
         c.touch(item)
         data = {"work_item": item.id, "from": before, "to": {"type": to.type, "value": to.value}}
@@ -1504,7 +1529,8 @@ class Engine:
         for step_id in c.spec.stages[stage_id].steps:
             step_run = c.steps[step_id]
             if step_run.status in OPEN_STEP:
-                step_run.status, step_run.ended_at = "discontinued", c.now
+                move(step_run, NodeStatus.DISCONTINUED)
+                step_run.ended_at = c.now
                 c.touch(step_run)
                 self._event(c, "step.discontinued", node=step_id, visit=step_run.visit)
                 self._close_step_work(c, step_id, step_run.visit)
@@ -1512,11 +1538,11 @@ class Engine:
     def _close_step_work(self, c: _RunContext, step_id: str, visit: int) -> None:
         step = c.spec.steps[step_id]
         if step.type == "interactive":
-            for item in c.tx.find(WorkItem, run_id=c.run.id, step_id=step_id, visit=visit, status=_OPEN_ITEM):
+            for item in c.tx.find(WorkItem, run_id=c.run.id, step_id=step_id, visit=visit, status=OPEN_ITEM):
                 self._cancel_item(c, item)
         elif step.type == "background":
-            for job in c.tx.find(Job, run_id=c.run.id, step_id=step_id, status="queued"):
-                job.status = "cancelled"
+            for job in c.tx.find(Job, run_id=c.run.id, step_id=step_id, status=JobStatus.QUEUED.value):
+                move(job, JobStatus.CANCELLED)
                 c.touch(job)
         elif step.event_name is not None:
             for sub in c.tx.find(Subscription, run_id=c.run.id, step_id=step_id):
@@ -1524,21 +1550,23 @@ class Engine:
         if _has_timers(step):
             self._delete_timers(c, step_id=step_id)
 
-    def _close_open_work(self, c: _RunContext, step_status: str) -> None:
+    def _close_open_work(self, c: _RunContext, step_status: NodeStatus) -> None:
         for step_run in c.steps.values():
             if step_run.status in OPEN_STEP:
-                step_run.status, step_run.ended_at = step_status, c.now
+                move(step_run, step_status)
+                step_run.ended_at = c.now
                 c.touch(step_run)
                 self._event(c, f"step.{step_status}", node=step_run.step_id, visit=step_run.visit)
             self._close_step_work(c, step_run.step_id, step_run.visit)
         visit = c.stages.get(c.run.current_node or "")
-        if visit is not None and visit.status in ("waiting", "in_progress", "error"):
-            visit.status, visit.ended_at = step_status, c.now
+        if visit is not None and visit.status in (NodeStatus.WAITING, NodeStatus.IN_PROGRESS, NodeStatus.ERROR):
+            move(visit, step_status)
+            visit.ended_at = c.now
             c.touch(visit)
             self._event(c, f"stage.{step_status}", node=visit.stage_id, visit=visit.visit)
 
     def _cancel_item(self, c: _RunContext, item: WorkItem) -> None:
-        item.status = "cancelled"
+        move(item, WorkItemStatus.CANCELLED)
         c.touch(item)
         if _has_timers(c.spec.steps[item.step_id]):
             self._delete_timers(c, work_item_id=item.id)
@@ -1549,19 +1577,19 @@ class Engine:
             c.tx.delete(Timer, timer.id)
         c.new_rows = [r for r in c.new_rows if not (isinstance(r, Timer) and all(getattr(r, k) == v for k, v in filters.items()))]
 
-    def _end_run(self, c: _RunContext, status: str, *, by: str | None = None, data: dict[str, Any] | None = None) -> None:
+    def _end_run(self, c: _RunContext, status: RunStatus, *, by: str | None = None, data: dict[str, Any] | None = None) -> None:
         self._set_run_status(c, status)
         c.run.ended_at = c.now
         self._event(c, f"run.{status}", by=by, data=data or {})
         self._notify_parent_if_needed(c)
 
-    def _set_run_status(self, c: _RunContext, status: str) -> None:
-        c.run.status = status
+    def _set_run_status(self, c: _RunContext, status: RunStatus) -> None:
+        move(c.run, status)
         c.touch(c.run)
 
     def _notify_parent_if_needed(self, c: _RunContext) -> None:
         run = c.run
-        if not (run.parent_run_id and run.parent_waits and run.status in ("completed", "cancelled")):
+        if not (run.parent_run_id and run.parent_waits and run.status in ENDED_RUN):
             return
         if c.parent_notified:
             return
@@ -1569,10 +1597,10 @@ class Engine:
         self._flush(c)
         parent = self._load(c.tx, run.parent_run_id)
         step_run = parent.steps.get(run.parent_step_id or "")
-        if step_run is None or step_run.visit != run.parent_visit or step_run.status != "in_progress":
+        if step_run is None or step_run.visit != run.parent_visit or step_run.status != NodeStatus.IN_PROGRESS:
             return
         step = parent.spec.steps[step_run.step_id]
-        if run.status == "completed":
+        if run.status == RunStatus.COMPLETED:
             self._event(parent, "child.completed", node=step.id, visit=step_run.visit, data={"run_id": run.id})
             self._complete_step(parent, step, outputs={"run_id": run.id, "status": "completed", "vars": run.vars})
         else:
@@ -1599,7 +1627,7 @@ class Engine:
             if on == "update":
                 if before is not None and self._trigger_holds(spec, before, now_scope):
                     continue
-                if any(r.orchestration == spec.key for r in tx.find(Run, record_id=record.id, status=("in_progress", "suspended", "error"))):
+                if any(r.orchestration == spec.key for r in tx.find(Run, record_id=record.id, status=LIVE_RUN)):
                     continue
             started.append(self._start_run(tx, spec, {}, record, None, trigger=on))
         return started
@@ -1709,7 +1737,7 @@ class Engine:
             raise NotFound(f"work item {item_id} does not exist")
         if not self._may_see(by, item):
             raise Forbidden(f"{by} is not the assignee of work item {item_id} nor in its {item.assignee_type}")
-        if item.status not in _OPEN_ITEM:
+        if item.status not in OPEN_ITEM:
             who = f" by {item.completed_by}" if item.completed_by else ""
             raise Conflict(f"work item {item_id} is already {item.status}{who}")
         return item
@@ -1831,7 +1859,7 @@ class Engine:
         visits = sorted(tx.find(StageVisit, run_id=run.id), key=lambda v: v.position)
         step_runs = {s.step_id: s for s in tx.find(StepRun, run_id=run.id, current=True)}
         current_visits = {v.stage_id: v for v in visits if v.current}
-        items = [self._item_view(i) for i in tx.find(WorkItem, run_id=run.id, status=_OPEN_ITEM)]
+        items = [self._item_view(i) for i in tx.find(WorkItem, run_id=run.id, status=OPEN_ITEM)]
         stages = []
         for stage_id, stage in spec.stages.items():
             v = current_visits.get(stage_id)
@@ -1878,7 +1906,7 @@ class Engine:
             "stage_id": item.stage_id, "visit": item.visit, "label": item.label,
             "assignee": {"type": item.assignee_type, "value": item.assignee_value}, "status": item.status,
             "claimed_by": item.claimed_by, "created_at": _iso(item.created_at), "due_at": _iso(item.due_at),
-            "overdue": bool(item.due_at and item.status in _OPEN_ITEM and item.due_at < now),
+            "overdue": bool(item.due_at and item.status in OPEN_ITEM and item.due_at < now),
             "escalated_at": _iso(item.escalated_at), "completed_at": _iso(item.completed_at),
             "completed_by": item.completed_by, "outcome": item.outcome, "values": _json_copy(item.values), "comment": item.comment,
             "record": {"object": item.record_object, "id": item.record_id} if item.record_id else None,
