@@ -95,19 +95,23 @@ class IllegalMove(ValueError):
     """A status change that :data:`TRANSITIONS` does not allow (a bug in the engine)."""
 
 
+_NOWHERE: frozenset[str] = frozenset()
+
+
 def may_move(kind: type[StrEnum], current: str, target: str) -> bool:
-    return target in TRANSITIONS[kind].get(current, frozenset())
+    return target in TRANSITIONS[kind].get(current, _NOWHERE)
 
 
 def move(row: Any, target: StrEnum) -> None:
     """Set ``row.status`` to ``target`` (stored as its plain string), or raise :class:`IllegalMove`."""
     current = row.status
-    if not may_move(type(target), current, target):
+    # Checked inline rather than through may_move(): the engine moves a status dozens of times per run.
+    if target not in TRANSITIONS[type(target)].get(current, _NOWHERE):
         what = type(row).__name__
         allowed = ", ".join(sorted(TRANSITIONS[type(target)].get(current, ()))) or "nothing"
         raise IllegalMove(f"{what} {getattr(row, 'id', '?')} cannot move from {current} to {target} "
                           f"(from {current} it may move to {allowed})")
-    row.status = target.value
+    row.status = target._value_  # the plain string (``.value`` is a property: slower, same string)
 
 
 # -- the stage rules, over "the status of step s"

@@ -212,8 +212,7 @@ class StageRun:
             self.state.actions.append({"expect": {"stage": self.stage.id}})
 
     def _external(self) -> None:
-        state = self.state
-        waiting = [self.spec.steps[s] for s in self.stage.steps if state.steps[s]["status"] in ("in_progress", "waiting")]
+        waiting = [self.spec.steps[s] for s in open_steps(self.stage.steps, self._status)]
         for kind, act in _ACTS.items():
             for step in waiting:
                 if _kind(step) == kind:
