@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
 from runtime.clock import Clock
+from runtime.states import OPEN_ITEM
 from runtime.store.tables import (
     EmailOutboxRow,
     MembershipRow,
@@ -60,7 +61,6 @@ MAILED_KINDS = ("assignment", "reassignment", "escalation")
 LOOKBACK = timedelta(days=1)
 #: Open work due within this long gets one reminder.
 REMIND_BEFORE = timedelta(hours=24)
-OPEN_ITEM = ("open", "claimed")
 _INTRO = {
     "assignment": "You have new work in Overture.",
     "reassignment": "Work was reassigned to you in Overture.",

@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from builder.auth import Principal
 from builder.extensions import db, engine
+from runtime.states import OPEN_ITEM
 from runtime.store.tables import RecordRow, RunRow, UserRow, WorkItemRow
 
 STAFF = ("admin", "ops")
-OPEN_ITEM = ("open", "claimed")
 Memberships = frozenset[tuple[str, str]]
 
 

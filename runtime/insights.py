@@ -64,13 +64,13 @@ from typing import Any, Iterable, Mapping
 
 from runtime.clock import Clock, SystemClock
 from runtime.model import InsightCursor, InsightFigure, InsightPosition, Run, RunEvent, WorkItem
+from runtime.states import OPEN_ITEM as _OPEN_ITEM
 from runtime.store.base import Store, Transaction
 
 CURSOR = "figures"
 WINDOWS = {"hour": 1, "day": 24, "week": 168, "all": None}
 ERROR_SLOT = "!error"  # node ids are identifiers: this slot never clashes with one
 _GAUGE = {"waiting": "waiting", "in_progress": "active", "error": "error"}
-_OPEN_ITEM = ("open", "claimed")
 _RUN_CACHE = 50_000
 _MAX_SKIPPED = 1000
 

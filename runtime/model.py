@@ -15,11 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-RUN_STATUSES = ("in_progress", "completed", "error", "suspended", "cancelled")
-NODE_STATUSES = ("not_started", "waiting", "in_progress", "completed", "discontinued", "error")
-WORK_ITEM_STATUSES = ("open", "claimed", "completed", "cancelled")
-OPEN_STEP = ("waiting", "in_progress")
-
 
 @dataclass
 class Orchestration:

@@ -7,6 +7,7 @@ import re
 from typing import Any, Callable
 
 from runtime.spec import Stage, Step
+from runtime.states import all_completed, open_steps, start_decided
 from runtime.testing.paths.naming import sample
 from runtime.testing.paths.symbolic import FAILURE, EventScope, Infeasible, Orchestration, PathState
 from runtime.testing.solver.formulas import FALSE, TRUE, Const, Not
@@ -86,17 +87,19 @@ class StageRun:
                         progress = True
         return False
 
+    def _status(self, step_id: str) -> str:
+        return self.state.steps[step_id]["status"]
+
     def _may_start(self, step: Step) -> bool:
         start = step.start
-        if start.when == "stage_start":
-            return True
-        if start.when == "after":
-            return all(self.state.steps[s]["status"] == "completed" for s in start.steps)
+        decided = start_decided(start, self._status)
+        if decided is not None:
+            return decided
         assert start.condition is not None
         formula = self.orch.formula(self.state, start.condition.source, f"{step.id}: start condition")
         if isinstance(formula, Const):
             return formula.value
-        if any(self.state.steps[s]["status"] in ("in_progress", "waiting") for s in self.stage.steps):
+        if open_steps(self.stage.steps, self._status):
             return False  # decide once the other steps are done
         self.state.add(formula)
         return True
@@ -180,11 +183,11 @@ class StageRun:
 
     def _exits(self) -> bool:
         stage, state = self.stage, self.state
-        open_steps = [s for s in stage.steps if state.steps[s]["status"] in ("in_progress", "waiting")]
+        under_way = open_steps(stage.steps, self._status)
         if stage.exit_when == "all_steps":
-            if all(state.steps[s]["status"] == "completed" for s in stage.steps):
+            if all_completed(stage.steps, self._status):
                 return True
-            if not open_steps:
+            if not under_way:
                 blocked = [s for s in stage.steps if state.steps[s]["status"] == "not_started"]
                 raise Infeasible(f"stage {stage.id} never completes: step(s) {', '.join(blocked)} never start")
             return False
@@ -193,10 +196,10 @@ class StageRun:
         if isinstance(formula, Const):
             if formula.value:
                 return True
-            if not open_steps:
+            if not under_way:
                 raise Infeasible(f"stage {stage.id} never exits: `{stage.exit_condition.source}` stays false")
             return False
-        if open_steps:
+        if under_way:
             state.add(Not(formula))  # the stage goes on until its last step
             return False
         state.add(formula)
@@ -209,8 +212,7 @@ class StageRun:
             self.state.actions.append({"expect": {"stage": self.stage.id}})
 
     def _external(self) -> None:
-        state = self.state
-        waiting = [self.spec.steps[s] for s in self.stage.steps if state.steps[s]["status"] in ("in_progress", "waiting")]
+        waiting = [self.spec.steps[s] for s in open_steps(self.stage.steps, self._status)]
         for kind, act in _ACTS.items():
             for step in waiting:
                 if _kind(step) == kind:
