@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from builder import passwords, sessions
 from builder.cpu import check_password_hash, generate_password_hash
 from runtime.errors import Conflict, InvalidInput, NotFound
+from runtime.states import OPEN_ITEM
 from runtime.store.tables import (
     ApiTokenRow,
     GroupRow,
@@ -217,7 +218,7 @@ def set_password(session: Session, username: str, password: str, *, field: str =
 def open_items(session: Session, username: str) -> dict[str, int]:
     """Open work items a person holds: ``assigned`` to them personally (open or claimed),
     and ``claimed`` by them from a group or queue (or another person)."""
-    open_ = WorkItemRow.status.in_(("open", "claimed"))
+    open_ = WorkItemRow.status.in_(OPEN_ITEM)
     personal = and_(WorkItemRow.assignee_type == "user", WorkItemRow.assignee_value == username)
     assigned = session.scalar(select(func.count()).select_from(WorkItemRow).where(open_, personal))
     claimed = session.scalar(select(func.count()).select_from(WorkItemRow).where(

@@ -58,7 +58,7 @@ def test_ops_fix_a_failed_step_input_retry_and_see_it_complete(login_as, api):
     expect(run.notice).to_have_text("Retry: the run completed.")
     expect(run.status).to_have_text("Completed")
     expect(run.repair).to_have_count(0)
-    expect(run.timeline_entries("update").first).to_contain_text("otto")
+    expect(run.timeline_entries("update").first).to_contain_text("inputs edited by Otto Ops")
     run.page.screenshot(path="/tmp/run-repair-done.png", full_page=True)
     assert admin.get(f"/api/records/{type_name}/{record['id']}")["fields"]["title"] == "Printer fixed"
     edits = [e for e in admin.get(f"/api/runs/{run_id}/events?limit=200")["items"] if e["type"] == "step.inputs_edited"]
@@ -91,7 +91,7 @@ def test_the_monitor_flags_a_stage_in_error_with_icons_that_render_and_a_legend(
     figures = monitor.page.get_by_test_id("figures-work")
     expect(figures.locator("svg[data-icon=waiting]")).to_have_count(1)
     assert not re.search("[\u23f8\u23f0]", figures.inner_text())
-    legend = monitor.page.get_by_role("list", name="Legend")
+    legend = monitor.page.get_by_role("list", name="Legend", exact=True)
     for words in ("Active now", "Waiting now", "In error now", "Overdue work items", "Runs in error here"):
         expect(legend).to_contain_text(words)
     check_accessibility(monitor.page, "monitor with a flagged stage and the legend")

@@ -113,7 +113,7 @@ def test_start_run_is_offered_only_for_active_orchestrations_started_by_hand(log
     BuilderPage(page).open(manual)
     expect(page.get_by_role("link", name="Start run")).to_be_visible()
     BuilderPage(page).open(never)
-    expect(page.get_by_role("button", name="Test run")).to_be_visible()
+    expect(page.get_by_role("button", name="Test run", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Start run")).to_have_count(0)
 
     # The list: the record-triggered template says what starts it; its page links to creating a record.
@@ -131,7 +131,7 @@ def test_a_test_run_walks_the_draft_as_two_personas_and_becomes_a_scenario(login
     api("admin").create_orchestration(two_stages(key, f"Walk {key}"))
     page = login_as("admin").new_page()
     builder = BuilderPage(page).open(key)
-    page.get_by_role("button", name="Test run").click()
+    page.get_by_role("button", name="Test run", exact=True).click()
     panel = page.locator("section.test-run")
     expect(panel.get_by_role("heading", name="Test run of the draft")).to_be_visible()
 

@@ -21,6 +21,7 @@ from builder.queries import may_see_record, may_see_run, run_keys
 from builder.requests import MAX_INT32, MAX_INT64, CommaSeparated, NoBody, StrictSchema, body, limit_arg, newest_first, optional_body, paginate, query, uses
 from runtime.errors import NotFound
 from runtime.model import WorkItem
+from runtime.states import OPEN_ITEM
 from runtime.testing.replay import scenario_from_run
 
 bp = Blueprint("runs", __name__, url_prefix="/api/runs")
@@ -145,7 +146,7 @@ def _balls(run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     if not run_ids:
         return {}
     with state().store.transaction(write=False) as tx:
-        items = tx.find(WorkItem, run_id=tuple(run_ids), status=("open", "claimed"))
+        items = tx.find(WorkItem, run_id=tuple(run_ids), status=OPEN_ITEM)
     balls: dict[str, list[dict[str, Any]]] = {}
     for item in sorted(items, key=lambda i: (i.created_at, i.id)):
         balls.setdefault(item.run_id, []).append({

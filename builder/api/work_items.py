@@ -26,16 +26,17 @@ from builder.names import display_names, named_items
 from builder.queries import may_see_item, reading, sees_everything
 from builder.requests import CommaSeparated, Flag, NoBody, StrictSchema, body, optional_body, paginate, query, uses
 from runtime.errors import NotFound
+from runtime.states import OPEN_ITEM, WorkItemStatus
 from runtime.store.tables import GroupRow, UserRow
 
 bp = Blueprint("work_items", __name__, url_prefix="/api/work-items")
 
-ITEM_STATUSES = ("open", "claimed", "completed", "cancelled")
+ITEM_STATUSES = tuple(s.value for s in WorkItemStatus)
 
 
 class ItemQuery(StrictSchema):
     mine = Flag(load_default=False)
-    status = CommaSeparated(ITEM_STATUSES, load_default=("open", "claimed"))
+    status = CommaSeparated(ITEM_STATUSES, load_default=OPEN_ITEM)
     run = fields.String()
     orchestration = fields.String()
     record = fields.String(validate=validate.Length(min=1, max=200))

@@ -72,11 +72,14 @@ def test_walks_the_draft_acting_as_two_personas(admin, app):
 
 
 @pytest.mark.parametrize("key", TEMPLATES)
-def test_each_template_reaches_its_end(login, key):
-    """The first generated path of each shipped template, played through the API on its draft."""
+@pytest.mark.parametrize("enumerated", [False, True], ids=["plain", "with-options"])
+def test_each_template_reaches_its_end(login, key, enumerated):
+    """The first generated path of each shipped template, played through the API on its draft; also
+    when a record type has an enumerated field (its options go into the test run's record types)."""
     ada = login("ada")
+    region = [{"name": "region", "type": "string", "options": ["north", "south"]}] if enumerated else []
     for name, fields in RECORD_TYPES.items():
-        ada.post("/api/record-types", json={"name": name, "fields": fields})
+        assert ada.post("/api/record-types", json={"name": name, "fields": [*fields, *region]}).status_code in (200, 201)
     assert ada.post("/api/orchestrations", json=load(key)).status_code == 201
     folder = resources.files("runtime.templates").joinpath(f"scenarios/{key}/generated")
     path = min((p for p in folder.iterdir() if "default-path" in p.name), key=lambda p: p.name)

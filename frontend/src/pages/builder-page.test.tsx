@@ -21,6 +21,17 @@ function draft(revision: number, document: unknown, issues: unknown[]) {
   return { key: 'contract_approval', document, revision, updated_at: '2026-11-26T07:00:00+00:00', updated_by: 'ada', issues, valid: true };
 }
 
+
+/** The builder page on the contract approval, as the router shows it. */
+function renderBuilder() {
+  render(
+    <MemoryRouter initialEntries={['/builder/contract_approval']}>
+      <Routes>
+        <Route path="/builder/:key" element={<BuilderPage />} />
+      </Routes>
+    </MemoryRouter>,
+  );
+}
 describe('BuilderPage', () => {
   it('loads the draft, lays it out, lists its issues and saves it with its revision', async () => {
     const fetch = vi.fn(async (url: string, init?: RequestInit) => {
@@ -46,13 +57,7 @@ describe('BuilderPage', () => {
     });
     vi.stubGlobal('fetch', fetch);
     setCsrfToken('csrf-1');
-    render(
-      <MemoryRouter initialEntries={['/builder/contract_approval']}>
-        <Routes>
-          <Route path="/builder/:key" element={<BuilderPage />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    renderBuilder();
 
     expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
     expect(screen.getByRole('button', { name: /legal_review · assignee\s*no such group/ })).toBeTruthy();
@@ -99,13 +104,7 @@ describe('BuilderPage', () => {
       return Response.json({ items: [], next_cursor: null });
     });
     vi.stubGlobal('fetch', fetch);
-    render(
-      <MemoryRouter initialEntries={['/builder/contract_approval']}>
-        <Routes>
-          <Route path="/builder/:key" element={<BuilderPage />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    renderBuilder();
     expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Activate' }));
     const status = screen.getByRole('status');
@@ -119,13 +118,7 @@ describe('BuilderPage', () => {
       key: 'contract_approval', label: 'Contract approval', active_version: null, versions: [],
       draft: draft(3, structuredClone(contractApproval), []),
     }) : Response.json({ items: [], next_cursor: null })));
-    render(
-      <MemoryRouter initialEntries={['/builder/contract_approval']}>
-        <Routes>
-          <Route path="/builder/:key" element={<BuilderPage />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    renderBuilder();
     expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
     const left = screen.getByRole('button', { name: 'Palette and versions' });
     const right = screen.getByRole('button', { name: 'Properties, tests and test run' });
@@ -181,13 +174,7 @@ describe('BuilderPage', () => {
       }
       return Response.json({ items: [], next_cursor: null });
     }));
-    render(
-      <MemoryRouter initialEntries={['/builder/contract_approval']}>
-        <Routes>
-          <Route path="/builder/:key" element={<BuilderPage />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    renderBuilder();
     expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Save draft' })); // the laid-out draft
     await waitFor(() => expect(saves).toBe(1));
