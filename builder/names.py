@@ -18,7 +18,8 @@ from runtime.store.tables import GroupRow, OrchestrationRow, RecordRow, UserRow
 def named_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The runs with what people read instead of ids (docs/ARCHITECTURE.md, "Names, not ids"):
     ``label`` (the orchestration's), ``current_node_label``, ``record_name``, ``started_by_name``
-    and, on each ball entry, ``name`` and ``claimed_by_name``. One query per kind for the page."""
+    and, on each ball entry, ``name`` (a person's, a group's or queue's, or for ``system`` the step's
+    label) and ``claimed_by_name``. One query per kind for the page."""
     records = {(r["record"]["object"], r["record"]["id"]) for r in runs if r["record"]}
     labels = orchestration_labels({r["orchestration"] for r in runs})
     with reading() as s:
@@ -46,7 +47,9 @@ def named_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "ball": [
                 {
                     **b,
-                    "name": (people if b["type"] == "user" else teams).get(b["value"], b["value"]),
+                    # The system's share is named by its step ("Mark contract signed"), not its action.
+                    "name": node_labels[spec_key].get(b["step"], b["value"]) if b["type"] == "system"
+                    else (people if b["type"] == "user" else teams).get(b["value"], b["value"]),
                     "claimed_by_name": people.get(b["claimed_by"], b["claimed_by"]) if b.get("claimed_by") else None,
                 }
                 for b in run.get("ball", [])

@@ -55,7 +55,6 @@ never waits.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -63,8 +62,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping
 
 from runtime.clock import Clock, SystemClock
-from runtime.model import InsightCursor, InsightFigure, InsightPosition, Run, RunEvent, WorkItem
-from runtime.states import OPEN_ITEM as _OPEN_ITEM
+from runtime.model import InsightCursor, InsightFigure, InsightPosition, Run, RunEvent
 from runtime.store.base import Store, Transaction
 
 CURSOR = "figures"
@@ -473,41 +471,10 @@ def read_rows(
 def overdue_counts(tx: Transaction, key: str, now: datetime) -> dict[tuple[int, str], int]:
     """Open work items past due, per (version, node): each counts on its step and stage."""
     counts: dict[tuple[int, str], int] = {}
-    conn = getattr(tx, "conn", None)
-    if conn is not None:  # SQL: one grouped query over the (status, due_at) index
-        for version, step, stage, n in conn.execute(_overdue_statement(), {"key": key, "now": now}):
-            for node in (step, stage):
-                counts[(version, node)] = counts.get((version, node), 0) + n
-        return counts
-    versions: dict[str, int] = {}
-    for item in tx.find(WorkItem, orchestration=key, status=_OPEN_ITEM):
-        if item.due_at is None or item.due_at >= now:
-            continue
-        version = versions.get(item.run_id)
-        if version is None:
-            run = tx.get(Run, item.run_id)
-            if run is None:
-                continue
-            version = versions[item.run_id] = run.version
-        for node in (item.step_id, item.stage_id):
-            counts[(version, node)] = counts.get((version, node), 0) + 1
+    for version, step, stage, n in tx.overdue_items(key, now):
+        for node in (step, stage):
+            counts[(version, node)] = counts.get((version, node), 0) + n
     return counts
-
-
-@functools.cache
-def _overdue_statement() -> Any:
-    from sqlalchemy import bindparam, func, select
-
-    from runtime.store.tables import TABLES
-
-    items, runs = TABLES[WorkItem], TABLES[Run]
-    return (
-        select(runs.c.version, items.c.step_id, items.c.stage_id, func.count())
-        .select_from(items.join(runs, runs.c.id == items.c.run_id))
-        .where(items.c.status.in_(_OPEN_ITEM), items.c.due_at < bindparam("now", type_=items.c.due_at.type),
-               items.c.orchestration == bindparam("key"))
-        .group_by(runs.c.version, items.c.step_id, items.c.stage_id)
-    )
 
 
 def _empty_node() -> dict[str, Any]:
@@ -572,15 +539,6 @@ def windowed(rows: Iterable[InsightFigure], window: str) -> list[InsightFigure]:
     return out
 
 
-def begin_snapshot(tx: Transaction) -> None:
-    """Make the rest of this read transaction see one snapshot (PostgreSQL's default,
-    READ COMMITTED, takes a new one per statement; SQLite's read transactions and
-    the in-memory store's lock already give one)."""
-    conn = getattr(tx, "conn", None)
-    if conn is not None and conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-
-
 def snapshot(
     store: Store,
     key: str,
@@ -595,7 +553,7 @@ def snapshot(
     cursor position ``seq`` it is consistent with: it counts every event up to ``seq``."""
     hours = window_hours(window, now)
     with store.transaction(write=False) as tx:
-        begin_snapshot(tx)
+        tx.begin_snapshot()
         cursor = tx.get(InsightCursor, CURSOR)
         seq = cursor.position if cursor else 0
         rows = windowed(read_rows(tx, key, hours), window)
@@ -607,19 +565,4 @@ def prune(store: Store, *, now: datetime, keep: timedelta = timedelta(days=8), k
     """Delete hourly rows older than ``keep`` (all-time rows stay); returns how many."""
     oldest = hour_of(now - keep)
     with store.transaction() as tx:
-        conn = getattr(tx, "conn", None)
-        if conn is not None:  # SQL: one statement
-            from sqlalchemy import delete
-
-            from runtime.store.tables import TABLES
-
-            table = TABLES[InsightFigure]
-            statement = delete(table).where(table.c.hour > 0, table.c.hour < oldest)
-            if key:
-                statement = statement.where(table.c.orchestration == key)
-            return int(conn.execute(statement).rowcount or 0)
-        rows = tx.find(InsightFigure, orchestration=key) if key else tx.find(InsightFigure)
-        stale = [r for r in rows if 0 < r.hour < oldest]
-        for r in stale:
-            tx.delete(InsightFigure, r.id)
-    return len(stale)
+        return tx.delete_hourly_figures(oldest, key)

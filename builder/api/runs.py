@@ -15,13 +15,11 @@ from flask import Blueprint, Response, jsonify
 from marshmallow import fields, validate
 
 from builder.auth import caller, roles, tokens_allowed
-from builder.extensions import engine, state
+from builder.extensions import engine
 from builder.names import display_names, named_items, named_runs
 from builder.queries import may_see_record, may_see_run, run_keys
 from builder.requests import MAX_INT32, MAX_INT64, CommaSeparated, NoBody, StrictSchema, body, limit_arg, newest_first, optional_body, paginate, query, uses
 from runtime.errors import NotFound
-from runtime.model import WorkItem
-from runtime.states import OPEN_ITEM
 from runtime.testing.replay import scenario_from_run
 
 bp = Blueprint("runs", __name__, url_prefix="/api/runs")
@@ -108,9 +106,9 @@ def list_runs() -> Any:
     )
     page = paginate([{"id": run_id, "started_at": at} for run_id, at in keys], lambda k: newest_first(k["started_at"], k["id"]))
     ids = [k["id"] for k in page["items"]]
-    summaries = {r["id"]: r for r in engine().runs(id=tuple(ids))} if ids else {}
-    balls = _balls(ids)
-    items = named_runs([{**summaries[i], "ball": balls.get(i, [])} for i in ids if i in summaries])
+    # Summaries and who holds the ball in one read, by the run page's own rule (runtime/engine/views.py).
+    summaries = {r["id"]: r for r in engine().runs(id=tuple(ids), ball=True)} if ids else {}
+    items = named_runs([summaries[i] for i in ids if i in summaries])
     return jsonify({"items": items, "next_cursor": page["next_cursor"]})
 
 
@@ -132,28 +130,14 @@ def run_filters() -> Any:
                                "stages": [{"id": k, "label": stage.label} for k, stage in spec.stages.items()]})
     principal = caller()
     run_ids = [run_id for run_id, _at in run_keys(principal, statuses=("in_progress", "suspended", "error"))]
-    balls = [b for ball in _balls(run_ids).values() for b in ball]
+    runs = engine().runs(id=tuple(run_ids), ball=True) if run_ids else []
+    balls = [b for run in runs for b in run["ball"] if b["type"] != "system"]
     held = {(b["type"], b["value"]) for b in balls} | {("user", b["claimed_by"]) for b in balls if b["claimed_by"]}
     held.add(("user", principal.name))
     people, teams = display_names({v for t, v in held if t == "user"}, {v for t, v in held if t != "user"})
     assignees = [{"type": t, "value": v, "name": (people if t == "user" else teams).get(v, v)} for t, v in held]
     assignees.sort(key=lambda a: (a["type"] != "user", a["name"].lower(), a["value"]))
     return jsonify({"orchestrations": orchestrations, "assignees": assignees})
-
-
-def _balls(run_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Who holds the ball in each run: the assignees of its open work items (one read for the page)."""
-    if not run_ids:
-        return {}
-    with state().store.transaction(write=False) as tx:
-        items = tx.find(WorkItem, run_id=tuple(run_ids), status=OPEN_ITEM)
-    balls: dict[str, list[dict[str, Any]]] = {}
-    for item in sorted(items, key=lambda i: (i.created_at, i.id)):
-        balls.setdefault(item.run_id, []).append({
-            "type": item.assignee_type, "value": item.assignee_value, "step": item.step_id,
-            "work_item": item.id, "claimed_by": item.claimed_by,
-        })
-    return balls
 
 
 @bp.get("/<run_id>")

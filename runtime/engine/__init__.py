@@ -32,7 +32,7 @@ from runtime.engine import jobs, records, repair, runs, work_items
 from runtime.engine.context import Ledger, RunContext, require_run, transact
 from runtime.engine.services import LocalServices, Services
 from runtime.engine.steps.interactive import DELEGATION_HOPS
-from runtime.engine.views import event_view, notification_view, run_summary, run_view
+from runtime.engine.views import balls, event_view, notification_view, run_summary, run_view
 from runtime.errors import Conflict, NotFound
 from runtime.model import Notification, Orchestration, Run, Version, WorkItem
 from runtime.secrets import MockSecrets, SecretStore
@@ -183,10 +183,13 @@ class Engine:
             spec = self.spec(run.orchestration, run.version, tx=tx)
             return run_view(tx, spec, run, self.clock.now())
 
-    def runs(self, **filters: Any) -> list[dict[str, Any]]:
-        """Runs as summaries; filters are equality on Run fields (``orchestration``, ``status``...)."""
+    def runs(self, *, ball: bool = False, **filters: Any) -> list[dict[str, Any]]:
+        """Runs as summaries; filters are equality on Run fields (``orchestration``, ``status``...);
+        with ``ball``, each says who holds the ball, as :meth:`get_run` does (one read for them all)."""
         with self.store.transaction(write=False) as tx:
-            return [run_summary(r) for r in sorted(tx.find(Run, **filters), key=lambda r: (r.started_at, r.id))]
+            found = sorted(tx.find(Run, **filters), key=lambda r: (r.started_at, r.id))
+            held = balls(tx, found, lambda key, version: self.spec(key, version, tx=tx)) if ball else {}
+            return [{**run_summary(r), **({"ball": held[r.id]} if ball else {})} for r in found]
 
     def events(self, run_id: str, *, after: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
         """The run's event log, oldest first."""

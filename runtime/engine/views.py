@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from runtime.engine.plain import iso, json_copy
 from runtime.model import Notification, Run, RunEvent, StageVisit, StepRun, WorkItem
@@ -27,7 +28,8 @@ def run_view(tx: Transaction, spec: OrchestrationSpec, run: Run, now: datetime) 
     visits = sorted(tx.find(StageVisit, run_id=run.id), key=lambda v: v.position)
     step_runs = {s.step_id: s for s in tx.find(StepRun, run_id=run.id, current=True)}
     current_visits = {v.stage_id: v for v in visits if v.current}
-    items = [item_view(i, now) for i in tx.find(WorkItem, run_id=run.id, status=OPEN_ITEM)]
+    open_items = tx.find(WorkItem, run_id=run.id, status=OPEN_ITEM)
+    items = [item_view(i, now) for i in open_items]
     stages = []
     for stage_id, stage in spec.stages.items():
         v = current_visits.get(stage_id)
@@ -47,10 +49,6 @@ def run_view(tx: Transaction, spec: OrchestrationSpec, run: Run, now: datetime) 
             "ended_at": iso(s.ended_at) if s else None,
             "input_overrides": json_copy(s.input_overrides) if s and s.input_overrides else None,
         })
-    ball = [{"type": i["assignee"]["type"], "value": i["assignee"]["value"], "step": i["step_id"], "work_item": i["id"]} for i in items]
-    for s in steps:
-        if s["status"] in OPEN_STEP and spec.steps[s["id"]].type != "interactive":
-            ball.append({"type": "system", "value": spec.steps[s["id"]].action or "wait", "step": s["id"]})
     return {
         **run_summary(run),
         "label": spec.label,
@@ -64,8 +62,39 @@ def run_view(tx: Transaction, spec: OrchestrationSpec, run: Run, now: datetime) 
             for v in visits
         ],
         "work_items": items,
-        "ball": ball,
+        "ball": ball(open_items, step_runs.values(), spec),
     }
+
+
+def ball(items: Iterable[WorkItem], step_runs: Iterable[StepRun], spec: OrchestrationSpec) -> list[dict[str, Any]]:
+    """Who holds the ball in one run: the assignee of each open work item, oldest first, with
+    who claimed it; then ``system`` for each step under way that no person does (its action,
+    or ``wait``), in the document's order. The run page and the runs list (:func:`balls`,
+    through ``Engine.runs(ball=True)``) both build it here, so they always name the same holders."""
+    entries = [
+        {"type": i.assignee_type, "value": i.assignee_value, "step": i.step_id, "work_item": i.id,
+         "claimed_by": i.claimed_by}
+        for i in sorted((i for i in items if i.status in OPEN_ITEM), key=lambda i: (i.created_at, i.id))
+    ]
+    under_way = {s.step_id for s in step_runs if s.current and s.status in OPEN_STEP}
+    for step_id, step in spec.steps.items():
+        if step_id in under_way and step.type != "interactive":
+            entries.append({"type": "system", "value": step.action or "wait", "step": step_id})
+    return entries
+
+
+def balls(tx: Transaction, runs: Iterable[Run], spec_of: Callable[[str, int], OrchestrationSpec]) -> dict[str, list[dict[str, Any]]]:
+    """:func:`ball` of each run, in two reads for all of them (a page of the runs list)."""
+    by_id = {r.id: r for r in runs}
+    if not by_id:
+        return {}
+    items: defaultdict[str, list[WorkItem]] = defaultdict(list)
+    steps: defaultdict[str, list[StepRun]] = defaultdict(list)
+    for i in tx.find(WorkItem, run_id=tuple(by_id), status=OPEN_ITEM):
+        items[i.run_id].append(i)
+    for s in tx.find(StepRun, run_id=tuple(by_id), current=True, status=OPEN_STEP):
+        steps[s.run_id].append(s)
+    return {run_id: ball(items[run_id], steps[run_id], spec_of(r.orchestration, r.version)) for run_id, r in by_id.items()}
 
 
 def item_view(item: WorkItem, now: datetime) -> dict[str, Any]:

@@ -48,6 +48,25 @@ class Transaction(Protocol):
 
     def due_timers(self, now: datetime, limit: int) -> list[Timer]: ...
 
+    # -- aggregates for live insights (runtime/insights.py): each store answers them its
+    # own way (SQL in one statement), so no caller needs to know which store it has.
+
+    def begin_snapshot(self) -> None:
+        """Make the rest of this read transaction see one snapshot (PostgreSQL's default,
+        READ COMMITTED, takes a new one per statement; SQLite's read transactions and
+        the in-memory store's lock already give one). Call it before the first read."""
+        ...
+
+    def overdue_items(self, orchestration: str, now: datetime) -> list[tuple[int, str, str, int]]:
+        """Open work items of ``orchestration`` due before ``now``, counted per
+        ``(run version, step_id, stage_id)``: rows ``(version, step_id, stage_id, count)``."""
+        ...
+
+    def delete_hourly_figures(self, before_hour: int, orchestration: str | None = None) -> int:
+        """Delete the :class:`~runtime.model.InsightFigure` rows with ``0 < hour < before_hour``
+        (of one orchestration, or all); returns how many. Hour 0 (all-time) rows stay."""
+        ...
+
 
 class Store(Protocol):
     def transaction(self, *, write: bool = True) -> AbstractContextManager[Transaction]:

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Iterator, TypeVar
 
-from runtime.model import ROW_TYPES, Job, RunEvent, Timer
+from runtime.model import ROW_TYPES, InsightFigure, Job, Run, RunEvent, Timer, WorkItem
+from runtime.states import OPEN_ITEM
 
 T = TypeVar("T")
 _DELETED = object()
@@ -213,6 +214,32 @@ class _Transaction:
             if len(due) >= limit:
                 break
         return due
+
+    def begin_snapshot(self) -> None:
+        pass  # the store's lock is held for the whole transaction: it sees one state
+
+    def overdue_items(self, orchestration: str, now: datetime) -> list[tuple[int, str, str, int]]:
+        counts: dict[tuple[int, str, str], int] = {}
+        versions: dict[str, int | None] = {}
+        for item in self.find(WorkItem, orchestration=orchestration, status=OPEN_ITEM):
+            if item.due_at is None or item.due_at >= now:
+                continue
+            if item.run_id not in versions:
+                run = self.get(Run, item.run_id)
+                versions[item.run_id] = run.version if run is not None else None
+            version = versions[item.run_id]
+            if version is None:  # as the SQL join: an item without its run counts nowhere
+                continue
+            group = (version, item.step_id, item.stage_id)
+            counts[group] = counts.get(group, 0) + 1
+        return [(*group, n) for group, n in counts.items()]
+
+    def delete_hourly_figures(self, before_hour: int, orchestration: str | None = None) -> int:
+        rows = self.find(InsightFigure, orchestration=orchestration) if orchestration else self.find(InsightFigure)
+        stale = [r for r in rows if 0 < r.hour < before_hour]
+        for r in stale:
+            self.delete(InsightFigure, r.id)
+        return len(stale)
 
     def _commit(self) -> None:
         for (cls, key), row in self._writes.items():

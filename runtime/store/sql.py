@@ -12,6 +12,7 @@ jobs are claimed with ``FOR UPDATE SKIP LOCKED`` in a single statement.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -22,11 +23,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, TypeVar
 
-from sqlalchemy import Connection, Integer, bindparam, create_engine, delete, event, insert, select, update
+from sqlalchemy import Connection, Integer, bindparam, create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
 
-from runtime.model import ROW_TYPES, Job, RunEvent, Timer
+from runtime.model import ROW_TYPES, InsightFigure, Job, Run, RunEvent, Timer, WorkItem
+from runtime.states import OPEN_ITEM
 from runtime.store.tables import TABLES, UTCDateTime
 
 T = TypeVar("T")
@@ -450,6 +452,22 @@ class _SqlTransaction:
         statement = select(table).where(table.c.due_at <= now).order_by(table.c.due_at, table.c.id).limit(limit)
         return [_row(Timer, r) for r in self.conn.execute(statement).mappings()]
 
+    def begin_snapshot(self) -> None:
+        if self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+    def overdue_items(self, orchestration: str, now: datetime) -> list[tuple[int, str, str, int]]:
+        # One grouped query over the (status, due_at) index.
+        rows = self.conn.execute(_overdue_statement(), {"key": orchestration, "now": now})
+        return [(version, step, stage, n) for version, step, stage, n in rows]
+
+    def delete_hourly_figures(self, before_hour: int, orchestration: str | None = None) -> int:
+        table = TABLES[InsightFigure]
+        statement = delete(table).where(table.c.hour > 0, table.c.hour < before_hour)
+        if orchestration:
+            statement = statement.where(table.c.orchestration == orchestration)
+        return int(self.conn.execute(statement).rowcount or 0)
+
     def _flush_events(self) -> None:
         if not self._events:
             return
@@ -459,6 +477,18 @@ class _SqlTransaction:
         else:
             self._execute_many(_STATEMENTS.insert_event(), self._events)
         self._events = []
+
+
+@functools.cache
+def _overdue_statement() -> Any:
+    items, runs = TABLES[WorkItem], TABLES[Run]
+    return (
+        select(runs.c.version, items.c.step_id, items.c.stage_id, func.count())
+        .select_from(items.join(runs, runs.c.id == items.c.run_id))
+        .where(items.c.status.in_(OPEN_ITEM), items.c.due_at < bindparam("now", type_=items.c.due_at.type),
+               items.c.orchestration == bindparam("key"))
+        .group_by(runs.c.version, items.c.step_id, items.c.stage_id)
+    )
 
 
 def _sqlite_datetime(value: datetime) -> str:

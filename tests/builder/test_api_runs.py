@@ -214,6 +214,10 @@ def test_events_reach_the_runs_that_wait_for_them(ada, login):
     otto = login("otto")
     run = start(otto, "payment", order="A-1")
     other = start(otto, "payment", order="B-2")
+    # Waiting, the ball is with the system, named by the step (list and page alike).
+    listed = next(r for r in otto.get("/api/runs").get_json()["items"] if r["id"] == run["id"])
+    assert [(b["type"], b["name"]) for b in listed["ball"]] == [("system", "Payment received")]
+    assert otto.get(f"/api/runs/{run['id']}").get_json()["ball"] == listed["ball"]
     system = token(ada, login, "payments")
     delivered = system.post("/api/events", json={"name": "payment_received", "correlation": "A-1", "payload": {"paid": 10}})
     assert delivered.status_code == 200 and delivered.get_json() == {"delivered_to": [run["id"]]}
@@ -453,3 +457,41 @@ def test_notifications_name_the_orchestration_and_the_record(ada, login):
     start(sam)  # no record: the orchestration's label alone
     (note,) = fiona.get("/api/notifications").get_json()["items"]
     assert (note["title"], note["record_name"]) == ("Expense approval", None)
+
+
+#: One stage, four steps at once: two groups, a person and a three-day wait (the system's).
+PARALLEL: dict[str, Any] = {
+    "format": 1, "key": "parallel", "label": "Parallel review",
+    "nodes": [
+        {"id": "start", "type": "start"},
+        {"id": "review", "type": "stage", "label": "Review"},
+        *({"id": step, "type": "interactive", "stage": "review", "label": step.title(), "assignee": assignee,
+           "form": {"fields": [], "outcomes": [{"value": "done", "label": "Done"}]}}
+          for step, assignee in (("legal", {"type": "group", "value": "legal"}),
+                                 ("finance", {"type": "group", "value": "finance"}),
+                                 ("sign", {"type": "user", "value": "erin"}))),
+        {"id": "cool_off", "type": "wait", "stage": "review", "label": "Cool off", "timer": {"duration": "P3D"}},
+        {"id": "done", "type": "end"},
+    ],
+    "edges": [{"id": "e1", "source": "start", "target": "review"}, {"id": "e2", "source": "review", "target": "done"}],
+}
+
+
+def test_the_runs_list_and_the_run_page_name_the_same_holders(ada, login):
+    deploy(ada, PARALLEL)
+    sam, otto, fiona = login("sam"), login("otto"), login("fiona")
+    run = start(sam, "parallel")
+    (item,) = [i for i in my_items(fiona) if i["run_id"] == run["id"]]
+    assert fiona.post(f"/api/work-items/{item['id']}/claim").status_code == 200
+    for viewer in (otto, ada):
+        (listed,) = [r for r in viewer.get("/api/runs").get_json()["items"] if r["id"] == run["id"]]
+        page = viewer.get(f"/api/runs/{run['id']}").get_json()
+        assert listed["ball"] == page["ball"]
+    holders = {(b["type"], b["value"], b["step"], b.get("claimed_by")) for b in page["ball"]}
+    assert holders == {("group", "legal", "legal", None), ("group", "finance", "finance", "fiona"),
+                       ("user", "erin", "sign", None), ("system", "wait", "cool_off", None)}
+    assert page["ball"][-1]["type"] == "system"  # the people first, then what the system does
+    # The assignee filter offers people and teams, never "system".
+    assignees = otto.get("/api/runs/filters").get_json()["assignees"]
+    assert ("system", "wait") not in {(a["type"], a["value"]) for a in assignees}
+    assert {("group", "legal"), ("user", "fiona"), ("user", "erin")} <= {(a["type"], a["value"]) for a in assignees}

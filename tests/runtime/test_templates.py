@@ -30,7 +30,8 @@ def test_contract_small_deal_skips_vp(templated: Engine):
     record, run_id = new_contract(templated, 20_000)
     run = templated.get_run(run_id)
     assert run["current_stage"] == "legal"
-    assert run["ball"] == [{"type": "group", "value": "legal", "step": "legal_review", "work_item": run["work_items"][0]["id"]}]
+    assert run["ball"] == [{"type": "group", "value": "legal", "step": "legal_review", "work_item": run["work_items"][0]["id"],
+                            "claimed_by": None}]
 
     templated.complete(only_item(templated, "alice", run_id)["id"], by="alice", outcome="approve", values={"notes": "fine"})
     assert templated.get_run(run_id)["current_stage"] == "finance"

@@ -29,9 +29,11 @@ const BULK: { control: RunControl; label: string; allowed: readonly string[] }[]
 export function ballText(run: RunSummary, nameOf: NameOf = (_type, value) => value): string {
   const ball = run.ball ?? [];
   if (ball.length === 0) return run.status === 'in_progress' ? 'the system' : '—';
-  return ball.map((b) => (b.claimed_by
-    ? `${b.claimed_by_name ?? nameOf('user', b.claimed_by)} (claimed)`
-    : `${b.type === 'user' ? '' : `${b.type} `}${b.name ?? nameOf(b.type, b.value)}`)).join(', ');
+  return ball.map((b) => {
+    if (b.claimed_by) return `${b.claimed_by_name ?? nameOf('user', b.claimed_by)} (claimed)`;
+    if (b.type === 'system') return `the system (${b.name ?? b.value})`; // a background or wait step under way
+    return `${b.type === 'user' ? '' : `${b.type} `}${b.name ?? nameOf(b.type, b.value)}`;
+  }).join(', ');
 }
 
 type Props = {

@@ -52,5 +52,7 @@ describe('run filter pick lists', () => {
       ball: [{ type: 'group', value: 'finance', name: 'Finance' }, { type: 'user', value: 'u7', name: 'Rita Ruiz', claimed_by: 'u7', claimed_by_name: 'Rita Ruiz' }],
     });
     expect(ballText(run)).toBe('group Finance, Rita Ruiz (claimed)');
+    const working = runSummarySchema.parse({ ...run, ball: [{ type: 'system', value: 'record.update', step: 'mark_signed', name: 'Mark contract signed' }] });
+    expect(ballText(working)).toBe('the system (Mark contract signed)');
   });
 });

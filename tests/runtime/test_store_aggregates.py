@@ -1,0 +1,61 @@
+"""The aggregate reads of the store protocol (``runtime/store/base.py``), on every store:
+the in-memory store, SQLite and PostgreSQL must give the same answers, since
+``runtime/insights.py`` asks them without knowing which store it has."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from runtime.model import InsightFigure, Run, WorkItem
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def _run(run_id: str, key: str, version: int) -> Run:
+    return Run(run_id, key, version, "in_progress", {}, {}, NOW, NOW)
+
+
+def _item(item_id: str, run_id: str, key: str, step: str, stage: str, status: str, due: timedelta | None) -> WorkItem:
+    return WorkItem(item_id, run_id, key, step, stage, 1, step, "group", "legal", status, NOW - timedelta(days=3),
+                    due_at=NOW + due if due is not None else None)
+
+
+def test_overdue_items_counts_open_items_past_due_per_version_step_and_stage(store):
+    late, soon = -timedelta(hours=1), timedelta(hours=1)
+    with store.transaction() as tx:
+        tx.insert_many([_run("r1", "deal", 1), _run("r2", "deal", 1), _run("r3", "deal", 2), _run("r4", "other", 1)])
+        tx.insert_many([
+            _item("a", "r1", "deal", "review", "legal", "open", late),
+            _item("b", "r2", "deal", "review", "legal", "claimed", late),
+            _item("c", "r3", "deal", "review", "legal", "open", late),
+            _item("d", "r3", "deal", "sign", "finance", "open", late),
+            _item("e", "r1", "deal", "sign", "finance", "open", soon),  # not yet due
+            _item("f", "r1", "deal", "sign", "finance", "open", None),  # no due date
+            _item("g", "r2", "deal", "sign", "finance", "completed", late),  # done: not open
+            _item("h", "r4", "other", "review", "legal", "open", late),  # another orchestration
+            _item("i", "r1", "deal", "review", "legal", "open", timedelta(0)),  # due exactly now: not past due
+        ])
+    with store.transaction(write=False) as tx:
+        tx.begin_snapshot()
+        found = sorted(tx.overdue_items("deal", NOW))
+        assert found == [(1, "review", "legal", 2), (2, "review", "legal", 1), (2, "sign", "finance", 1)]
+        assert tx.overdue_items("nothing", NOW) == []
+        assert sorted(tx.overdue_items("other", NOW)) == [(1, "review", "legal", 1)]
+
+
+def test_delete_hourly_figures_keeps_all_time_rows_and_recent_hours(store):
+    def figure(key: str, hour: int) -> InsightFigure:
+        return InsightFigure(f"{key}:1:node:legal:{hour}", key, 1, "node", "legal", hour, completed=1)
+
+    with store.transaction() as tx:
+        tx.insert_many([figure("deal", 0), figure("deal", 10), figure("deal", 20), figure("deal", 30),
+                        figure("other", 10), figure("other", 0)])
+    with store.transaction() as tx:
+        assert tx.delete_hourly_figures(25, "deal") == 2  # hours 10 and 20 of deal
+    with store.transaction(write=False) as tx:
+        assert sorted(f.hour for f in tx.find(InsightFigure, orchestration="deal")) == [0, 30]
+        assert sorted(f.hour for f in tx.find(InsightFigure, orchestration="other")) == [0, 10]
+    with store.transaction() as tx:
+        assert tx.delete_hourly_figures(31) == 2  # every orchestration: deal's 30, other's 10
+    with store.transaction(write=False) as tx:
+        assert sorted((f.orchestration, f.hour) for f in tx.find(InsightFigure)) == [("deal", 0), ("other", 0)]
