@@ -4,6 +4,7 @@ the step's own transaction (:class:`LocalServices`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from runtime.actions import ActionContext, ActionFailed
@@ -11,7 +12,7 @@ from runtime.engine.context import Host, RunContext, transact
 from runtime.engine.plain import new_id
 from runtime.engine.records import create_record, update_record
 from runtime.engine.runs import start_run
-from runtime.errors import InvalidInput, NotFound
+from runtime.errors import InvalidInput, NotFound, OvertureError
 from runtime.model import Notification, Run
 from runtime.store.base import Transaction
 
@@ -26,6 +27,18 @@ class PublicEngine(Host, Protocol):
                       idempotency_key: str | None = None) -> dict[str, Any]: ...
 
 
+def _record_change(action: str, change: Callable[[], dict[str, Any]],
+                   refused: tuple[type[OvertureError], ...] = (NotFound, InvalidInput)) -> dict[str, Any]:
+    """A record action's result: input the engine refuses fails the action for good (a retry
+    would meet it again), and the runs the change started are not the action's business."""
+    try:
+        result = change()
+    except refused as exc:
+        raise ActionFailed(f"{action}: {exc.message}", retryable=False) from None
+    result.pop("started_runs", None)
+    return result
+
+
 class LocalServices:
     """What local actions may ask of the engine: changes made in the step's own
     transaction, so they happen exactly once, together with the step's completion."""
@@ -34,20 +47,13 @@ class LocalServices:
         self._host, self._ctx = host, ctx
 
     def update_record(self, object: str, record_id: str, fields: dict[str, Any], *, by: str | None) -> dict[str, Any]:
-        try:
-            result = update_record(self._host, self._ctx.tx, object, record_id, fields, by, acting=self._ctx)
-        except (NotFound, InvalidInput) as exc:
-            raise ActionFailed(f"record.update: {exc.message}", retryable=False) from None
-        result.pop("started_runs", None)
-        return result
+        return _record_change("record.update",
+                              lambda: update_record(self._host, self._ctx.tx, object, record_id, fields, by, acting=self._ctx))
 
     def create_record(self, object: str, fields: dict[str, Any], *, owner: str | None, idempotency_key: str) -> dict[str, Any]:
-        try:
-            result = create_record(self._host, self._ctx.tx, object, fields, owner, idempotency_key)
-        except InvalidInput as exc:
-            raise ActionFailed(f"record.create: {exc.message}", retryable=False) from None
-        result.pop("started_runs", None)
-        return result
+        return _record_change("record.create",
+                              lambda: create_record(self._host, self._ctx.tx, object, fields, owner, idempotency_key),
+                              refused=(InvalidInput,))
 
     def notify(self, *, to: dict[str, str], subject: str, body: str, run_id: str | None, idempotency_key: str) -> None:
         ctx = self._ctx
@@ -64,20 +70,12 @@ class Services:
         self._engine = engine
 
     def update_record(self, object: str, record_id: str, fields: dict[str, Any], *, by: str | None) -> dict[str, Any]:
-        try:
-            result = self._engine.update_record(object, record_id, fields, by=by)
-        except (NotFound, InvalidInput) as exc:
-            raise ActionFailed(f"record.update: {exc.message}", retryable=False) from None
-        result.pop("started_runs", None)
-        return result
+        return _record_change("record.update", lambda: self._engine.update_record(object, record_id, fields, by=by))
 
     def create_record(self, object: str, fields: dict[str, Any], *, owner: str | None, idempotency_key: str) -> dict[str, Any]:
-        try:
-            result = self._engine.create_record(object, fields, owner=owner, idempotency_key=idempotency_key)
-        except InvalidInput as exc:
-            raise ActionFailed(f"record.create: {exc.message}", retryable=False) from None
-        result.pop("started_runs", None)
-        return result
+        return _record_change("record.create",
+                              lambda: self._engine.create_record(object, fields, owner=owner, idempotency_key=idempotency_key),
+                              refused=(InvalidInput,))
 
     def notify(self, *, to: dict[str, str], subject: str, body: str, run_id: str | None, idempotency_key: str) -> None:
         with self._engine.store.transaction() as tx:

@@ -19,6 +19,17 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+/** The canvas at a fixed size, inside the provider React Flow's hooks need. */
+function renderCanvas() {
+  return render(
+    <ReactFlowProvider>
+      <div style={{ width: 1200, height: 800 }}>
+        <FlowCanvas />
+      </div>
+    </ReactFlowProvider>,
+  );
+}
+
 function page(items: unknown[]): Response {
   return new Response(JSON.stringify({ items, next_cursor: null }), { headers: { 'Content-Type': 'application/json' } });
 }
@@ -26,13 +37,7 @@ function page(items: unknown[]): Response {
 describe('FlowCanvas', () => {
   it('draws every node with the component of its document type, and decision handles per outcome, then the minimap', async () => {
     flowStore.getState().load(parseDocument(structuredClone(contractApproval)));
-    const { container } = render(
-      <ReactFlowProvider>
-        <div style={{ width: 1200, height: 800 }}>
-          <FlowCanvas />
-        </div>
-      </ReactFlowProvider>,
-    );
+    const { container } = renderCanvas();
     const nodeIds = [...container.querySelectorAll('.react-flow__node')].map((n) => n.getAttribute('data-id'));
     expect(nodeIds.sort()).toEqual(contractApproval.nodes.map((n) => n.id).sort());
     expect(container.querySelector('.react-flow__node-stage[data-id="legal"] .node--stage')).not.toBeNull();
@@ -51,13 +56,7 @@ describe('FlowCanvas', () => {
       return new Response('{}', { status: 404 });
     }));
     flowStore.getState().load(parseDocument(structuredClone(contractApproval)));
-    const { container } = render(
-      <ReactFlowProvider>
-        <div style={{ width: 1200, height: 800 }}>
-          <FlowCanvas />
-        </div>
-      </ReactFlowProvider>,
-    );
+    const { container } = renderCanvas();
     const detail = (id: string) => container.querySelector(`.react-flow__node[data-id="${id}"] .node__detail`)?.textContent;
     await waitFor(() => expect(detail('legal_review')).toBe('group Legal'));
     expect(detail('sign')).toBe('group Executive team');

@@ -10,13 +10,24 @@ import type { NameOf } from '../lib/run-events';
 let loading: Promise<Person[]> | null = null;
 let loadingGroups: Promise<Group[]> | null = null;
 
+/** Active people, loaded once per page load (a failure is not kept: the next call tries again). */
+export function loadPeople(): Promise<Person[]> {
+  loading ??= listPeople().catch(() => { loading = null; return []; });
+  return loading;
+}
+
+/** Groups and queues, loaded once per page load (a failure is not kept). */
+export function loadGroups(): Promise<Group[]> {
+  loadingGroups ??= listGroups().catch(() => { loadingGroups = null; return []; });
+  return loadingGroups;
+}
+
 /** Active people (user name and display name); empty until loaded or when the server fails. */
 export function usePeople(): Person[] {
   const [people, setPeople] = useState<Person[]>([]);
   useEffect(() => {
     let live = true;
-    loading ??= listPeople().catch(() => { loading = null; return []; });
-    void loading.then((found) => { if (live) setPeople(found); });
+    void loadPeople().then((found) => { if (live) setPeople(found); });
     return () => { live = false; };
   }, []);
   return people;
@@ -27,8 +38,7 @@ export function useGroups(): Group[] {
   const [groups, setGroups] = useState<Group[]>([]);
   useEffect(() => {
     let live = true;
-    loadingGroups ??= listGroups().catch(() => { loadingGroups = null; return []; });
-    void loadingGroups.then((found) => { if (live) setGroups(found); });
+    void loadGroups().then((found) => { if (live) setGroups(found); });
     return () => { live = false; };
   }, []);
   return groups;

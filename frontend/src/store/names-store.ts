@@ -5,10 +5,8 @@
  */
 import { create } from 'zustand';
 
-import { listGroups } from '../lib/api';
-import { listPeople } from '../lib/profile-api';
 import type { NameOf } from '../lib/run-events';
-import { namesFrom } from '../hooks/use-people';
+import { loadGroups, loadPeople, namesFrom } from '../hooks/use-people';
 
 type NamesState = { nameOf: NameOf; status: 'idle' | 'loading' | 'ready'; load: () => void };
 
@@ -21,7 +19,7 @@ export const useNamesStore = create<NamesState>()((set, get) => ({
     if (get().status !== 'idle') return;
     set({ status: 'loading' });
     // Everyone may read both lists (a member opens a run's read-only canvas too).
-    void Promise.all([listPeople().catch(() => []), listGroups().catch(() => [])]).then(([people, groups]) => {
+    void Promise.all([loadPeople(), loadGroups()]).then(([people, groups]) => {
       set({ nameOf: namesFrom(people, groups), status: 'ready' });
     });
   },
