@@ -21,8 +21,9 @@ from builder.auth import caller, current, roles
 from builder.errors import ApiError
 from builder.extensions import db, engine
 from builder.requests import NoBody, StrictSchema, body, optional_body, paginate, uses
+from builder.tables import ApiTokenRow
 from runtime.store.base import Transaction
-from runtime.store.tables import ApiTokenRow, GroupRow, UserRow
+from runtime.store.tables import GroupRow, UserRow
 
 bp = Blueprint("users", __name__, url_prefix="/api")
 
