@@ -41,10 +41,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from runtime.model import ROW_TYPES, InsightFigure, Job, Run, RunEvent, Timer, WorkItem
 from runtime.states import OPEN_ITEM
-from runtime.store.base import RunTally
+from runtime.store.base import RunTally, Transaction
 from runtime.store.tables import TABLES, UTCDateTime
 
 T = TypeVar("T")
@@ -94,6 +95,20 @@ class SqlStore:
             from runtime.store.migrate import upgrade as run_upgrade
 
             run_upgrade(self.engine)
+
+    @contextmanager
+    def session(self, tx: Transaction) -> Iterator[Session]:
+        """An ORM session inside ``tx``, a transaction of this store: what it writes is
+        flushed on leaving and commits, or rolls back, with the engine's writes - the
+        builder marks a leaving person inactive this way in the transaction that hands
+        their work over (``Engine.hand_over(also=...)``). The session never commits."""
+        if not isinstance(tx, _SqlTransaction):
+            raise TypeError(f"not a transaction of this SQL store: {type(tx).__name__}")
+        # Bound to the connection inside its transaction: the session joins it rather than
+        # beginning its own, and closing the session leaves it open.
+        with Session(bind=tx.conn) as s:
+            yield s
+            s.flush()
 
     def dispose(self) -> None:
         for conn in list(self._kept):
