@@ -9,7 +9,7 @@ tables) keeps its rows and ends at both heads; the builder's chain goes down and
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -22,19 +22,10 @@ from builder.tables import ApiTokenRow, Base as BuilderBase, DraftRow, EmailOutb
 from runtime.store import migrate as runtime_migrate
 from runtime.store.sql import database_url
 from runtime.store.tables import Base as RuntimeBase
-from tests.pg import POSTGRES_URL, throwaway_database
+from tests.runtime.test_migrations import empty_db  # noqa: F401 (the fixture: SQLite, and PostgreSQL when set)
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
 VERSION_TABLES = {"alembic_version", "builder_alembic_version"}
-
-
-@pytest.fixture(params=["sqlite"] + (["postgres"] if POSTGRES_URL else []))
-def empty_db(request, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    with throwaway_database("overture_builder_migrate") as url:
-        yield url
 
 
 def schema_diff(engine: SAEngine) -> list[Any]:

@@ -1,11 +1,10 @@
 """``SqlStore.session(tx)``: an ORM session inside the engine's transaction, so rows the
 caller writes through the ORM (the builder's people) commit or roll back with the
-engine's writes. On SQLite and PostgreSQL."""
+engine's writes. On SQLite and PostgreSQL (the ``sql_store`` fixture)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -14,28 +13,8 @@ from sqlalchemy.orm import Session
 from runtime.model import Orchestration
 from runtime.store.memory import InMemoryStore
 from runtime.store.tables import UserRow
-from tests.pg import POSTGRES_URL
-from tests.runtime.conftest import truncate_all
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(params=["sqlite"] + (["postgres"] if POSTGRES_URL else []))
-def sql_store(request, tmp_path) -> Iterator[object]:
-    if request.param == "sqlite":
-        import shutil
-
-        from runtime.store.sql import SqlStore
-
-        path = tmp_path / "overture.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        store = SqlStore(f"sqlite:///{path}")
-        yield store
-        store.dispose()
-    else:
-        store = request.getfixturevalue("postgres_store")
-        truncate_all(store)
-        yield store
 
 
 def _person(name: str) -> UserRow:
