@@ -2,9 +2,10 @@
 time spent per stage (``GET /api/orchestrations/<key>/metrics``).
 
 Run figures are counted by the store (:meth:`runtime.store.base.Transaction.run_tally`,
-one grouped query in SQL) rather than from every run row; time per stage from the insight projector's all-time rows (``runtime/insights.py``,
-whose :func:`~runtime.insights.figures` merges their histograms into p50 and p95, as it
-does for the monitor), so nothing here reads the event history.
+one grouped query in SQL) rather than from every run row; time per stage from the
+insight projector's all-time rows (``runtime/insights.py``, whose
+:func:`~runtime.insights.figures` merges their histograms into p50 and p95, as it does
+for the monitor), so nothing here reads the event history.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def metrics(key: str, version: int | None, days: int) -> dict[str, Any]:
         by_status[status] = by_status.get(status, 0) + count
     per_day = {(first_day + timedelta(days=i)).isoformat(): 0 for i in range(days)}
     for started, count in tally.started_per_day.items():
-        if started.isoformat() in per_day:  # not a start after today's (the clock was set back)
+        if started.isoformat() in per_day:  # a start dated after today (a clock set back) is left out
             per_day[started.isoformat()] += count
     ended = sum(by_status[s] for s in ENDED)
     run_seconds = tally.completed_microseconds / 1_000_000

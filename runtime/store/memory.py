@@ -236,7 +236,9 @@ class _Transaction:
         return [(*group, n) for group, n in counts.items()]
 
     def run_tally(self, orchestration: str, version: int | None, since: datetime) -> RunTally:
-        runs = self.find(Run, orchestration=orchestration, version=version) if version else self.find(Run, orchestration=orchestration)
+        runs = self.find(Run, orchestration=orchestration)
+        if version is not None:
+            runs = [r for r in runs if r.version == version]
         by_status: dict[str, int] = {}
         per_day: dict[date, int] = {}
         completed, total = 0, timedelta(0)
