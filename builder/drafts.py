@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from builder.tables import DraftRow
 from runtime.errors import InvalidInput, NotFound
-from runtime.store.tables import DraftRow, OrchestrationRow, VersionRow
+from runtime.store.tables import OrchestrationRow, VersionRow
 
 
 def save_draft(session: Session, document: Any, *, by: str | None) -> DraftRow:

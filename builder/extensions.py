@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
 
 from builder import mail
+from builder.migrate import open_store
 from runtime.clock import Clock, SystemClock
 from runtime.engine import Engine
 from runtime.store.directory import SqlDirectory
@@ -20,7 +21,7 @@ class Overture:
     """Binds the runtime behind the app (store, engine, embedded worker) in ``init_app``."""
 
     def init_app(self, app: Flask) -> None:
-        store = SqlStore(app.config.get("DATABASE_URL"))
+        store = open_store(app.config.get("DATABASE_URL"))
         clock: Clock = app.config.get("CLOCK") or SystemClock()
         secrets = SqlSecrets(store.engine, app.config["SECRET_KEY"])
         engine = Engine(

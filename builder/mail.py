@@ -39,10 +39,10 @@ from sqlalchemy import and_, exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
+from builder.tables import EmailOutboxRow
 from runtime.clock import Clock
 from runtime.states import OPEN_ITEM
 from runtime.store.tables import (
-    EmailOutboxRow,
     MembershipRow,
     NotificationRow,
     OrchestrationRow,

@@ -22,10 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from builder.drafts import document_of
+from builder.tables import DraftRow, ScenarioRow
 from runtime.actions import ActionRegistry
 from runtime.document import validate
 from runtime.errors import DocumentInvalid, InvalidInput, NotFound
-from runtime.store.tables import DraftRow, OrchestrationRow, RecordTypeRow, ScenarioRow, VersionRow
+from runtime.store.tables import OrchestrationRow, RecordTypeRow, VersionRow
 
 if TYPE_CHECKING:
     from runtime.testing import Coverage, DocumentSource, Scenario

@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from builder.tables import SessionRow
 from runtime.durations import parse_duration
-from runtime.store.tables import SessionRow, UserRow
+from runtime.store.tables import UserRow
 
 DEFAULT_IDLE = timedelta(hours=8)
 DEFAULT_LONGEST = timedelta(days=7)

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from runtime.store.tables import SignInFailureRow
+from builder.tables import SignInFailureRow
 
 WINDOW = timedelta(minutes=15)
 #: Wrong passwords for one user name from one address within WINDOW before it must wait.

@@ -33,9 +33,10 @@ from builder.errors import ApiError
 from builder.extensions import db, engine
 from builder.queries import follows_a_visible_run, reading, sees_everything
 from builder.requests import body, paginate, raw_body, uses
+from builder.tables import DraftRow
 from runtime import templates
 from runtime.errors import Conflict, NotFound
-from runtime.store.tables import DraftRow, OrchestrationRow, VersionRow
+from runtime.store.tables import OrchestrationRow, VersionRow
 
 bp = Blueprint("orchestrations", __name__, url_prefix="/api")
 

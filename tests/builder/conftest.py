@@ -41,10 +41,10 @@ def cheap_password_hashes():
 
 @pytest.fixture(scope="session")
 def migrated_db(tmp_path_factory) -> Path:
-    from runtime.store.sql import SqlStore
+    from builder.migrate import open_store
 
     path = tmp_path_factory.mktemp("builder-template") / "overture.db"
-    SqlStore(f"sqlite:///{path}").dispose()
+    open_store(f"sqlite:///{path}").dispose()
     return path
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from builder import accounts, create_app
 from builder.cli import main
 from builder.seed import DEMO_PASSWORD, PEOPLE
+from builder.tables import Base as BuilderBase
 from runtime.store.tables import Base
 from runtime.templates import load
 from tests.pg import POSTGRES_URL, throwaway_database
@@ -115,12 +116,13 @@ def postgres_url() -> Iterator[str]:
 
 
 def table_counts(url: str) -> dict[str, int]:
-    from runtime.store.sql import SqlStore
+    from builder.migrate import open_store
 
-    store = SqlStore(url)
+    store = open_store(url)
     try:
         with store.engine.connect() as conn:
-            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in Base.metadata.sorted_tables}
+            tables = [*Base.metadata.sorted_tables, *BuilderBase.metadata.sorted_tables]
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
     finally:
         store.dispose()
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from builder import create_app
 from builder.extensions import state
+from builder.tables import SessionRow
 from runtime.clock import ManualClock
-from runtime.store.tables import SessionRow
 from tests.builder.conftest import PASSWORD, Client
 
 NEW_PASSWORD = "a whole new passphrase"

@@ -18,12 +18,10 @@ from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer, String, Text
 from runtime import model
 from runtime.store.tables import TABLES, Base, UTCDateTime
 
-# Tables that are no run state: the builder's own (people, sign-in, drafts, scenarios, mail)
-# and the secrets vault, read and written through their own ORM sessions, never by the engine.
-NOT_RUN_STATE = {
-    "users", "groups", "memberships", "api_tokens", "secrets", "sessions", "sign_in_failures",
-    "drafts", "scenarios", "out_of_office", "email_outbox",
-}
+# Runtime tables that are no run state: people, groups, memberships and out of office (the
+# directory reads them), and the secrets vault, read through their own ORM sessions, never
+# through the model's rows. The builder's own tables are in builder/tables.py, another metadata.
+NOT_RUN_STATE = {"users", "groups", "memberships", "secrets", "out_of_office"}
 
 
 def _hints(cls: type) -> dict[str, object]:
