@@ -55,7 +55,8 @@ class Principal:
 
 
 def current() -> Principal | None:
-    return g.get("principal")
+    principal: Principal | None = g.get("principal")
+    return principal
 
 
 def caller() -> Principal:

@@ -250,7 +250,7 @@ def newest_first(when: datetime | str | None, ident: str) -> list[Any]:
     return [-micros, ident]
 
 
-class CommaSeparated(fields.Field):
+class CommaSeparated(fields.Field[tuple[str, ...]]):
     """``open,claimed`` -> ``("open", "claimed")``, each one of ``choices``."""
 
     def __init__(self, choices: Sequence[str], **kwargs: Any):

@@ -194,7 +194,7 @@ def target_document(session: Session, key: str, target: str | int, *, actions: A
     version = session.get(VersionRow, f"{key}:{number}")
     if version is None:
         raise NotFound(f"orchestration {key!r} has no version {number}")
-    return version.document  # type: ignore[no-any-return]
+    return version.document
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ class Hub:
 
     def unsubscribe(self, sub: LiveSubscriber | RunSubscriber) -> None:
         with self._lock:
-            table: dict[str, set[Any]] = self._live if isinstance(sub, LiveSubscriber) else self._runs  # type: ignore[assignment]
+            table: dict[str, set[Any]] = self._live if isinstance(sub, LiveSubscriber) else self._runs
             key = sub.key if isinstance(sub, LiveSubscriber) else sub.run_id
             subs = table.get(key)
             if subs is not None:

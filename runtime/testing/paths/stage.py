@@ -88,7 +88,8 @@ class StageRun:
         return False
 
     def _status(self, step_id: str) -> str:
-        return self.state.steps[step_id]["status"]
+        status: str = self.state.steps[step_id]["status"]
+        return status
 
     def _may_start(self, step: Step) -> bool:
         start = step.start
@@ -284,7 +285,7 @@ class StageRun:
             body["correlation"] = correlation if correlation is not None else Lit(TODO)
         body["payload"] = payload
         state.act({"event": body})
-        outputs = {"event": MapLit(((Lit("name"), Lit(step.event_name)), (Lit("correlation"), body.get("correlation", Lit(None))),
+        outputs: dict[str, Node] = {"event": MapLit(((Lit("name"), Lit(step.event_name)), (Lit("correlation"), body.get("correlation", Lit(None))),
                                     (Lit("payload"), MapLit(tuple((Lit(k), v) for k, v in payload.items())))))}
         self._complete(step, outputs=outputs, event=event)
 
