@@ -14,7 +14,7 @@ from runtime.clock import ManualClock
 from runtime.engine import Engine
 from runtime.insights import Projector, bin_of, quantile
 from runtime.model import InsightCursor, InsightPosition, RunEvent
-from tests.runtime.conftest import POSTGRES_URL
+from tests.pg import POSTGRES_URL
 from tests.runtime.docs import document, one_stage, step
 from tests.runtime.test_engine import flaky, register
 
