@@ -90,7 +90,7 @@ def uses(body: type[Schema] | None = None, *, query: type[Schema] | None = None,
     """
 
     def mark(view: Callable[..., Any]) -> Callable[..., Any]:
-        view.uses = Uses(body, query, optional, paged, empty)  # type: ignore[attr-defined]
+        vars(view)["uses"] = Uses(body, query, optional, paged, empty)  # read with getattr
         return view
 
     return mark

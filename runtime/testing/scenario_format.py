@@ -108,8 +108,8 @@ class _Loader(yaml.SafeLoader):
     """
 
 
-def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)

@@ -101,7 +101,10 @@ def test_the_refusal_says_what_was_allowed():
 
 def test_stage_rules():
     status = {"a": "completed", "b": "in_progress", "c": "not_started", "d": "waiting"}.__getitem__
-    start = lambda when, steps=(): SimpleNamespace(when=when, steps=steps)  # noqa: E731
+
+    def start(when, steps=()):
+        return SimpleNamespace(when=when, steps=steps)
+
     assert start_decided(start("stage_start"), status) is True
     assert start_decided(start("after", ("a",)), status) is True
     assert start_decided(start("after", ("a", "b")), status) is False

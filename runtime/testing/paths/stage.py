@@ -152,10 +152,11 @@ class StageRun:
         if step.action != "record.update" or "id" in inputs or "object" in inputs:
             return
         fields = inputs.get("fields")
+        named = [(k.value, v) for k, v in fields.entries if isinstance(k, Lit)] if isinstance(fields, MapLit) else []
         if isinstance(fields, Lit) and isinstance(fields.value, dict):
             state.record.update({k: Lit(v) for k, v in fields.value.items()})
-        elif isinstance(fields, MapLit) and all(isinstance(k, Lit) for k, _ in fields.entries):
-            state.record.update({k.value: v for k, v in fields.entries})  # type: ignore[attr-defined]
+        elif isinstance(fields, MapLit) and len(named) == len(fields.entries):
+            state.record.update(named)
         else:
             for name in state.record:
                 state.record[name] = Ref(("?", name), text=f"record.{name} after {step.id}")
