@@ -12,8 +12,9 @@ or CEL.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from runtime.exports import lazy
 
 _EXPORTS = {
     "Action": "runtime.actions",
@@ -73,9 +74,4 @@ if TYPE_CHECKING:  # "X as X": re-exported for type checkers, which cannot read 
     from runtime.worker import Worker as Worker
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'runtime' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value  # the next look-up is a plain attribute
-    return value
+__getattr__ = lazy(__name__, _EXPORTS, globals())

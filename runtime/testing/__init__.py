@@ -22,8 +22,9 @@ file is collected.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from runtime.exports import lazy
 
 _EXPORTS = {
     "Coverage": "runtime.testing.coverage",
@@ -48,9 +49,4 @@ if TYPE_CHECKING:  # "X as X": re-exported for type checkers, which cannot read 
     from runtime.testing.scenario_format import ScenarioFormatError as ScenarioFormatError
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'runtime.testing' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy(__name__, _EXPORTS, globals())
