@@ -147,7 +147,7 @@ class Walker:
             if problem:
                 self._drop(branch, problem)
                 continue
-            # The kinds as _fault_step made them: "next" fails nothing; "fault" and "error" name
+            # The variants above: "next" fails nothing; "fault" and "error" name
             # the failing step, and "fault" is the one of a stage with an error edge.
             if failing is None:
                 yield from self._walk(branch, stage.next)
