@@ -49,7 +49,7 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/overture_test
 # (strict on runtime/ and builder/; a second run reuses .mypy_cache and takes about a second).
 lint: lint-python
 
-lint-python: setup
+lint-python: $(STAMP)
 	$(BIN)/mypy
 
 test: setup lint
