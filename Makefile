@@ -46,7 +46,7 @@ run: setup
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/overture_test
 
 # Static checks; `make test` runs them first. lint-python: mypy, configured in pyproject.toml
-# (strict on runtime/ and builder/; a second run reuses .mypy_cache and takes about a second).
+# (strict on runtime/ and builder/, lighter on tests/; a second run reuses .mypy_cache: about a second).
 lint: lint-python
 
 lint-python: $(STAMP)
