@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup frontend bench clean lock
+.PHONY: run test lint lint-python setup frontend bench clean lock
 
 setup: $(STAMP) frontend
 
@@ -45,7 +45,14 @@ run: setup
 # PostgreSQL-backed tests run against 127.0.0.1:5432 (started or installed if absent).
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/overture_test
 
-test: setup
+# Static checks; `make test` runs them first. lint-python: mypy, configured in pyproject.toml
+# (strict on runtime/ and builder/, lighter on tests/; a second run reuses .mypy_cache: about a second).
+lint: lint-python
+
+lint-python: $(STAMP)
+	$(BIN)/mypy
+
+test: setup lint
 	scripts/ensure-postgres
 	npm test --silent
 	OVERTURE_TEST_DATABASE_URL=$${OVERTURE_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m pytest
@@ -67,4 +74,4 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/memory_waiting_runs.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache node_modules frontend/node_modules builder/static/app
+	rm -rf $(VENV) var .pytest_cache .mypy_cache node_modules frontend/node_modules builder/static/app

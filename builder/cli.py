@@ -289,7 +289,7 @@ def worker(
     store = open_store(database_url)
     directory: Any = SqlDirectory(store)  # the accounts of the web app: groups, queues, out of office
     if directory_file:
-        people: dict = json.loads(directory_file.read_text())
+        people: dict[str, Any] = json.loads(directory_file.read_text())
         directory = InMemoryDirectory(people.get("groups", {}), queues=people.get("queues", {}))
     # The server key the web app has: secrets.<name> in action inputs read with it.
     engine = Engine(store, directory=directory, actions=registry, autoprocess=False,

@@ -80,4 +80,5 @@ def document_of(session: Session, key: str, version: int | None = None) -> dict[
     draft = session.get(DraftRow, key)
     if draft is None:
         raise NotFound(f"there is no orchestration {key!r}")
-    return draft.document  # type: ignore[no-any-return]
+    document: dict[str, Any] = draft.document  # a draft's column holds any JSON; a saved draft is an object
+    return document

@@ -23,7 +23,7 @@ from simple_websocket import ConnectionClosed
 from sqlalchemy import select
 
 from builder.auth import close_if_session_ended, screen_principal
-from builder.extensions import engine
+from builder.extensions import engine, real_app
 from builder.live.hub import hub
 from builder.queries import memberships, notification_totals, reading
 from builder.sockets import sock
@@ -107,12 +107,12 @@ _FEED_LOCK = threading.Lock()
 
 def feed() -> InboxFeed:
     """This app's feed (created on first use)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = real_app()
     with _FEED_LOCK:
-        found = app.extensions.get("overture_inbox")
+        found: InboxFeed | None = app.extensions.get("overture_inbox")
         if found is None:
             found = app.extensions["overture_inbox"] = InboxFeed(app)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def inbox_state(user: str, groups: frozenset[tuple[str, str]]) -> dict[str, Any]:

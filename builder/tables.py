@@ -15,9 +15,9 @@ string reference only resolves within one metadata.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import Boolean, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from runtime.store.tables import EventId, Json, UTCDateTime
@@ -25,6 +25,9 @@ from runtime.store.tables import EventId, Json, UTCDateTime
 
 class Base(DeclarativeBase):
     """The builder's tables; the runtime's are in :class:`runtime.store.tables.Base`."""
+
+    # As in runtime.store.tables: every mapping is a plain Table (SQLAlchemy's issue 9130).
+    __table__: ClassVar[Table]
 
 
 

@@ -373,7 +373,7 @@ class _SqlTransaction:
     def __init__(self, conn: Connection, fast: _SqliteFast | None):
         self.conn = conn
         self._fast = fast
-        self._cursor = conn.connection.driver_connection.cursor() if fast else None
+        self._cursor = conn.connection.driver_connection.cursor() if fast else None  # type: ignore[union-attr]  # an open connection has its driver connection
         self._events: list[Any] = []
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:

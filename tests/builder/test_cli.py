@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,7 +13,6 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner, Result
@@ -27,7 +25,6 @@ from builder.seed import DEMO_PASSWORD, PEOPLE
 from builder.tables import Base as BuilderBase
 from runtime.store.tables import Base
 from runtime.templates import load
-from tests.pg import POSTGRES_URL, throwaway_database
 
 
 def test_validate_accepts_the_templates(tmp_path: Path):
@@ -97,22 +94,6 @@ def overture(*args: str, input: str | None = None) -> Result:
     result = CliRunner().invoke(main, list(args), input=input, env=ENV)
     assert result.exit_code == 0, result.output
     return result
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path, migrated_db: Path) -> str:
-    path = tmp_path / "overture.db"
-    shutil.copy(migrated_db, path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A database of its own on the test server, dropped afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip("OVERTURE_TEST_DATABASE_URL is not set")
-    with throwaway_database("overture_cli") as url:
-        yield url
 
 
 def table_counts(url: str) -> dict[str, int]:

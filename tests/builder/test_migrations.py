@@ -35,6 +35,7 @@ def schema_diff(engine: SAEngine) -> list[Any]:
 
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": not_a_version_table})
+        # alembic takes a sequence of MetaData here, as it does for target_metadata; its annotation says one.
         return compare_metadata(context, [RuntimeBase.metadata, BuilderBase.metadata])  # type: ignore[arg-type]
 
 
@@ -64,14 +65,14 @@ def test_the_runtime_chain_alone_makes_no_builder_table(empty_db: str):
         engine.dispose()
 
 
-def _old_chain_database(url: str, runtime_revision: str, builder_tables: list[type]) -> None:
+def _old_chain_database(url: str, runtime_revision: str, builder_tables: list[type[BuilderBase]]) -> None:
     """A database as the runtime's chain left it at ``runtime_revision`` before the builder
     had a chain: the builder's tables that chain had made by then, with a row in each.
     (They never changed shape after they were made, so today's definitions are theirs.)"""
     engine = create_engine(database_url(url))
     try:
         runtime_migrate.upgrade(engine, runtime_revision)
-        BuilderBase.metadata.create_all(engine, tables=[row.__table__ for row in builder_tables])  # type: ignore[attr-defined]
+        BuilderBase.metadata.create_all(engine, tables=[row.__table__ for row in builder_tables])
         with engine.begin() as conn:
             for row in builder_tables:
                 conn.execute(insert(row), [OLD_ROWS[row]])
@@ -96,7 +97,7 @@ OLD_ROWS: dict[type, dict[str, Any]] = {
     ("0010", [ApiTokenRow, DraftRow, ScenarioRow, EmailOutboxRow, SessionRow]),  # the old head: all of them
     ("0004", [ApiTokenRow, DraftRow]),  # part way: the rest are made by the builder's chain
 ], ids=["old-head", "part-way"])
-def test_a_database_of_the_old_chain_keeps_its_rows(empty_db: str, runtime_revision: str, builder_tables: list[type]):
+def test_a_database_of_the_old_chain_keeps_its_rows(empty_db: str, runtime_revision: str, builder_tables: list[type[BuilderBase]]):
     _old_chain_database(empty_db, runtime_revision, builder_tables)
     store = migrate.open_store(empty_db)
     try:
@@ -104,7 +105,7 @@ def test_a_database_of_the_old_chain_keeps_its_rows(empty_db: str, runtime_revis
         assert schema_diff(store.engine) == []
         with store.engine.connect() as conn:
             for row in builder_tables:
-                kept = [dict(r._mapping) for r in conn.execute(select(row.__table__))]  # type: ignore[attr-defined]
+                kept = [dict(r._mapping) for r in conn.execute(select(row.__table__))]
                 assert kept == [OLD_ROWS[row]], row.__name__
     finally:
         store.dispose()

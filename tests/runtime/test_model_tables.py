@@ -44,7 +44,7 @@ def _python_type(hint: object) -> object:
 
 # Which column types can hold a field of each Python type (the SQL store writes the
 # dataclass value as it is, and reads the column back into the field).
-COMPATIBLE = {
+COMPATIBLE: dict[object, tuple[type, ...]] = {
     str: (String, Text),
     int: (Integer, BigInteger),
     float: (Float,),
@@ -81,7 +81,7 @@ def test_row_type_and_table_agree_on_nullability_and_types(cls):
             pytest.fail(f"{cls.__name__}.{f.name} is never None but {table.name}.{f.name} may be NULL")
         if optional and not column.nullable:
             pytest.fail(f"{cls.__name__}.{f.name} may be None but {table.name}.{f.name} is NOT NULL")
-        wanted = COMPATIBLE.get(_python_type(inner))  # type: ignore[arg-type]
+        wanted = COMPATIBLE.get(_python_type(inner))
         if wanted is None:  # e.g. Any: nothing cheap to compare
             continue
         assert isinstance(column.type, wanted), f"{cls.__name__}.{f.name}: {inner} in a {column.type!r} column"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import SchemaItem
 
 revision = 'b0001'
 down_revision = None
@@ -26,7 +27,7 @@ depends_on = None
 _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
 
 
-def _tables() -> list[tuple[str, list[sa.SchemaItem], list[tuple[str, list[str], bool]]]]:
+def _tables() -> list[tuple[str, list[SchemaItem], list[tuple[str, list[str], bool]]]]:
     """Each table as it is today: its name, columns and primary key (new objects on each
     call, as a column belongs to the one table it is given to), and its indexes
     ``(name, columns, unique)``."""
@@ -108,7 +109,7 @@ def upgrade() -> None:
             op.create_table(table, *items)
             have: set[str] = set()
         else:  # made by the runtime's chain before this one existed: keep it and its rows
-            have = {i['name'] for i in inspector.get_indexes(table)}
+            have = {i['name'] for i in inspector.get_indexes(table) if i['name']}
         for name, columns, unique in indexes:
             if name not in have:
                 op.create_index(name, table, columns, unique=unique)
