@@ -1,11 +1,11 @@
 # The README's two commands: `make run` and `make test`. Both set everything up
-# on a fresh machine and are quick when it is already done.
+# on a fresh machine and are quick when it is already done. `make test` lints first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup frontend bench clean lock
+.PHONY: run test lint setup frontend bench clean lock
 
 setup: $(STAMP) frontend
 
@@ -42,10 +42,14 @@ run: setup
 	@echo "Sign in at http://$(HOST):$(PORT)/login as one of the people above."
 	$(BIN)/overture serve --host $(HOST) --port $(PORT)
 
+# The linters (the front end's: ESLint, then Prettier's check; frontend/eslint.config.js).
+lint: $(NODE_STAMP)
+	npm run lint --silent
+
 # PostgreSQL-backed tests run against 127.0.0.1:5432 (started or installed if absent).
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/overture_test
 
-test: setup
+test: setup lint
 	scripts/ensure-postgres
 	npm test --silent
 	OVERTURE_TEST_DATABASE_URL=$${OVERTURE_TEST_DATABASE_URL:-$(TEST_DATABASE_URL)} $(BIN)/python -m pytest
