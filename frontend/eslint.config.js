@@ -23,6 +23,23 @@ export default defineConfig([
         tsconfigRootDir: import.meta.dirname,
       },
     },
+    rules: {
+      // `_name` marks what is left out on purpose: a destructured key dropped from the rest
+      // (`const { ui: _ui, ...data } = node`), an argument a signature requires.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      // React ignores what an event handler returns; an async handler (a form's submit)
+      // catches its own failures and shows them. Promises passed anywhere else still count.
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+    },
+  },
+  {
+    // A stub of an async API (fetch, a socket) is `async` so that it returns a promise as
+    // the real one does, whether or not it awaits anything itself.
+    files: ['src/**/*.test.{ts,tsx}'],
+    rules: { '@typescript-eslint/require-await': 'off' },
   },
   {
     files: ['src/**/*.{ts,tsx}'],

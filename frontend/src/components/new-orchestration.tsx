@@ -68,7 +68,7 @@ export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
       else if (source.kind === 'file') document = source.document;
       else document = blankDocument(key, label);
       await createOrchestration({ ...document, key, label: label || document.label || key });
-      navigate(`/builder/${encodeURIComponent(key)}`);
+      void navigate(`/builder/${encodeURIComponent(key)}`);
     } catch (failure) {
       setBusy(false);
       if (failure instanceof ApiError && failure.status === 409) setError(`There is already an orchestration with the key ${key}; choose another key.`);

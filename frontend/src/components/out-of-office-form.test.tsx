@@ -16,11 +16,11 @@ beforeEach(() => {
   requests = [];
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
     const method = init?.method ?? 'GET';
-    requests.push({ method, url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+    requests.push({ method, url, body: init?.body ? JSON.parse(init.body as string) : undefined });
     if (url === '/api/profile/people') return Response.json({ items: people });
     if (url === '/api/users/alice/out-of-office') {
       if (method === 'PUT') {
-        const body = JSON.parse(String(init?.body)) as Record<string, string>;
+        const body = JSON.parse(init?.body as string) as Record<string, string>;
         if (body.delegate === 'alice') {
           return Response.json({ error: { code: 'invalid', message: 'delegate: choose someone else', details: {} } }, { status: 422 });
         }
@@ -65,7 +65,7 @@ describe('OutOfOfficeForm', () => {
   it('shows the server refusal where it happened', async () => {
     render(<OutOfOfficeForm username="alice" />);
     await screen.findByText(/Not set\. While Alice Lawyer is away/);
-    const select = screen.getByLabelText('Delegate') as HTMLSelectElement;
+    const select = screen.getByLabelText<HTMLSelectElement>('Delegate');
     // A hostile or stale choice the list does not offer: the server still says no.
     const option = document.createElement('option');
     option.value = 'alice';

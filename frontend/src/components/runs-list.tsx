@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
-import { ApiError, controlRun, getRunFilters, listRuns, type RunControl } from '../lib/api';
+import { ApiError, controlRun, getRunFilters, listRuns, type RunControl, type RunFilters } from '../lib/api';
 import { RUN_STATUSES, type RunFilterOptions, type RunSummary } from '../lib/api-schemas';
 import type { NameOf } from '../lib/run-events';
 import { recordPath } from '../lib/notification-link';
@@ -68,10 +68,17 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
     getRunFilters().then(setOptions, () => setOptions({ orchestrations: [], assignees: [] }));
   }, []);
 
+  // Each read starts without the last one's error.
+  const reading = `${filterKey}\u0000${reloads}\u0000${refresh}`;
+  const [readFor, setReadFor] = useState(reading);
+  if (reading !== readFor) {
+    setReadFor(reading);
+    setError(null);
+  }
+
   useEffect(() => {
     let cancelled = false;
-    setError(null);
-    listRuns(JSON.parse(filterKey))
+    listRuns(JSON.parse(filterKey) as RunFilters)
       .then((page) => {
         if (cancelled) return;
         setRuns(page.items);
@@ -104,7 +111,7 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
     setAsking(null);
     const targets = (runs ?? []).filter((r) => selected.has(r.id) && bulk.allowed.includes(r.status));
     const results = await Promise.allSettled(targets.map((r) => controlRun(r.id, bulk.control)));
-    const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     const skipped = selected.size - targets.length;
     setOutcome(
       `${bulk.label}: ${targets.length - failed.length} of ${selected.size} run(s) done` +

@@ -60,7 +60,7 @@ beforeEach(() => {
   useTestRunStore.getState().reset(KEY);
   useTestsStore.getState().reset(KEY);
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    const call = { url, method: init?.method ?? 'GET', body: init?.body ? JSON.parse(String(init.body)) : undefined };
+    const call = { url, method: init?.method ?? 'GET', body: init?.body ? (JSON.parse(init.body as string) as unknown) : undefined };
     calls.push(call);
     if (url === `/api/orchestrations/${KEY}/test-run`) {
       const steps = (call.body as { steps: Array<Record<string, unknown>> }).steps;
@@ -99,7 +99,7 @@ describe('the Test run panel', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Start test run' }));
     expect((await screen.findByTestId('test-run-item-approve')).textContent).toContain('Approve the expense');
     expect(screen.getByTestId('test-run-state').getAttribute('data-status')).toBe('in_progress');
-    expect((screen.getByLabelText('Act as') as HTMLSelectElement).value).toBe('finance');
+    expect((screen.getByLabelText<HTMLSelectElement>('Act as')).value).toBe('finance');
 
     fireEvent.change(screen.getByLabelText('Note'), { target: { value: 'fine' } });
     fireEvent.click(screen.getByRole('button', { name: 'Approve' }));

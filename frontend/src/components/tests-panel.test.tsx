@@ -41,7 +41,7 @@ type Call = { url: string; method: string; body: unknown };
 function server(overrides: (call: Call) => Response | undefined = () => undefined) {
   const calls: Call[] = [];
   const fetch = vi.fn(async (url: string, init?: RequestInit) => {
-    const call = { url, method: init?.method ?? 'GET', body: init?.body ? JSON.parse(String(init.body)) : undefined };
+    const call = { url, method: init?.method ?? 'GET', body: init?.body ? (JSON.parse(init.body as string) as unknown) : undefined };
     calls.push(call);
     const answer = overrides(call);
     if (answer) return answer;
@@ -149,7 +149,7 @@ describe('TestsPanel', () => {
     render(<Harness />);
     fireEvent.click(await screen.findByRole('button', { name: 'Edit small-deal' }));
     const editor = screen.getByRole('form', { name: 'Edit small-deal' });
-    const source = within(editor).getByLabelText('Scenario file (YAML)') as HTMLTextAreaElement;
+    const source = within(editor).getByLabelText<HTMLTextAreaElement>('Scenario file (YAML)');
     expect(source.value).toBe(SMALL);
     fireEvent.change(source, { target: { value: SMALL.replace('start: {}', 'start: {inptus: {}}') } });
     fireEvent.click(within(editor).getByRole('button', { name: 'Save scenario' }));
@@ -172,8 +172,8 @@ describe('TestsPanel', () => {
     await screen.findByRole('list', { name: 'Scenarios' });
     fireEvent.click(screen.getByRole('button', { name: 'New scenario' }));
     const editor = screen.getByRole('form', { name: 'New scenario' });
-    const source = within(editor).getByLabelText('Scenario file (YAML)') as HTMLTextAreaElement;
-    const name = within(editor).getByLabelText('Stored as') as HTMLInputElement;
+    const source = within(editor).getByLabelText<HTMLTextAreaElement>('Scenario file (YAML)');
+    const name = within(editor).getByLabelText<HTMLInputElement>('Stored as');
     expect(source.value).toContain('orchestration: contract_approval');
     fireEvent.click(within(editor).getByRole('button', { name: 'Save scenario' }));
     expect((await within(editor).findByRole('alert')).textContent).toContain('give the scenario a name');
@@ -284,8 +284,8 @@ describe('TestsPanel', () => {
     const calls = server();
     const answer = vi.mocked(fetch).getMockImplementation()!;
     vi.mocked(fetch).mockImplementation(async (url, init) => {
-      if (String(url).endsWith('/tests')) await held;
-      return answer(url as string, init);
+      if ((url as string).endsWith('/tests')) await held;
+      return answer(url, init);
     });
     render(<Harness />);
     await screen.findByRole('list', { name: 'Scenarios' });
@@ -318,7 +318,7 @@ describe('TestsPanel', () => {
     render(<Harness />);
     const row = await screen.findByTestId('scenario-small-deal');
     expect(screen.getByText(/Only admins run and change scenario tests/)).toBeTruthy();
-    expect((screen.getByRole('button', { name: 'Run all' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole<HTMLButtonElement>('button', { name: 'Run all' })).disabled).toBe(true);
     expect(screen.queryByRole('button', { name: 'New scenario' })).toBeNull();
     expect(within(row).queryByRole('button', { name: 'Edit small-deal' })).toBeNull();
     expect(within(row).getByText('Scenario file').closest('details')?.textContent).toContain('name: Small deal');

@@ -72,7 +72,7 @@ export function useDraft(key: string) {
   const signInAgain = useCallback(
     (error: unknown) => {
       if (!(error instanceof ApiError) || error.status !== 401) return false;
-      navigate(`/login?next=${encodeURIComponent(`/builder/${key}`)}`);
+      void navigate(`/login?next=${encodeURIComponent(`/builder/${key}`)}`);
       return true;
     },
     [key, navigate],
@@ -82,7 +82,7 @@ export function useDraft(key: string) {
     let cancelled = false;
     setStatus({ state: 'loading' });
     conflict.current = false;
-    (async () => {
+    void (async () => {
       try {
         const orchestration = await getOrchestration(key);
         const document = parseDocument(orchestration.draft.document);

@@ -28,6 +28,9 @@ export function useFitWhenMeasured(): boolean {
   useLayoutEffect(() => {
     if (!initialized || fitted) return;
     fit();
+    // Records what was just done to React Flow's viewport, before the paint: a layout
+    // effect's own work, not state that a render could derive.
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- see above
     setFitted(true);
   }, [initialized, fitted, fit]);
   return fitted;

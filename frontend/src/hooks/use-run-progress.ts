@@ -47,7 +47,16 @@ export function useRunProgress(runId: string | null, onEvents?: (events: RunEven
     }
   }, [runId]);
 
-  useEffect(() => { setRun(null); void load(); }, [load]);
+  // Another run: nothing of the last one shows while its own loads.
+  const [shownFor, setShownFor] = useState(runId);
+  if (runId !== shownFor) {
+    setShownFor(runId);
+    setRun(null);
+  }
+  useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- load sets state only once its request answers (after an await), which the rule cannot see
+    void load();
+  }, [load]);
   useRunUpdates(runId, (events) => {
     onEvents?.(events);
     void load();

@@ -15,8 +15,14 @@ export function useRunStream(runId: string): { events: RunEvent[]; error: string
   const [live, setLive] = useState(false);
   const add = useCallback((incoming: RunEvent[]) => setEvents((held) => addEvents(held, incoming)), []);
 
-  useEffect(() => {
+  // Another run: its log starts empty, not with the last one's events.
+  const [shownFor, setShownFor] = useState(runId);
+  if (runId !== shownFor) {
+    setShownFor(runId);
     setEvents([]);
+  }
+
+  useEffect(() => {
     getRunEvents(runId).then(add, (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
     if (typeof WebSocket === 'undefined') return;
     return watchRun(runId, { onEvents: add, onLive: setLive });

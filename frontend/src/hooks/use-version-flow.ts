@@ -7,10 +7,17 @@ import { readOnlyFlow, type ReadOnlyFlow } from '../lib/read-only-flow';
 export function useVersionFlow(key: string | null, version: number | null) {
   const [flow, setFlow] = useState<ReadOnlyFlow | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Each version read starts without the last one's error.
+  const reading = key && version !== null ? `${key}\u0000${version}` : null;
+  const [readFor, setReadFor] = useState(reading);
+  if (reading !== readFor) {
+    setReadFor(reading);
+    if (reading !== null) setError(null);
+  }
+
   useEffect(() => {
     if (!key || version === null) return;
     let cancelled = false;
-    setError(null);
     getVersion(key, version)
       .then((v) => readOnlyFlow(v.document))
       .then((f) => !cancelled && setFlow(f))

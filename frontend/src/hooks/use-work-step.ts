@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import { ApiError, claimWorkItem, completeWorkItem, getWorkItem } from '../lib/api';
 import type { RunEvent } from '../lib/run-events';
@@ -41,7 +41,10 @@ export function useWorkStep(itemId: string, me: string, onChange?: (notice: Noti
   const [busy, setBusy] = useState(false);
   const [completedWith, setCompletedWith] = useState<string | null>(null);
   const changed = useRef(onChange);
-  changed.current = onChange;
+  // Kept current once each render is committed, before any effect or event can call it.
+  useLayoutEffect(() => {
+    changed.current = onChange;
+  });
 
   const say = useCallback((next: Notice | null) => {
     setNoticeState(next);
@@ -50,7 +53,9 @@ export function useWorkStep(itemId: string, me: string, onChange?: (notice: Noti
 
   // What the page showed last (and whether this person completed it): a reload compares against it.
   const current = useRef<{ item: WorkItemDetail | null | undefined; completedWith: string | null }>({ item, completedWith });
-  current.current = { ...current.current, item, completedWith };
+  useLayoutEffect(() => {
+    current.current = { ...current.current, item, completedWith };
+  });
 
   /**
    * Read the item again. With `judge`, a step the page showed open that a colleague has
@@ -76,10 +81,17 @@ export function useWorkStep(itemId: string, me: string, onChange?: (notice: Noti
     return false;
   }, [itemId, me, say]);
 
-  useEffect(() => {
+  // Another item (or person): nothing of the last one shows while its own loads.
+  const subject = `${itemId}\u0000${me}`;
+  const [shownFor, setShownFor] = useState(subject);
+  if (subject !== shownFor) {
+    setShownFor(subject);
     setItem(undefined);
     setNoticeState(null);
     setCompletedWith(null);
+  }
+  useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- load sets state only once its request answers (after an await), which the rule cannot see
     void load();
   }, [load]);
 

@@ -41,7 +41,7 @@ function compare<T extends { id: string; ui?: unknown }>(
     if (!previous) status[id] = 'added';
     else if (canonicalJson(withoutUi(previous)) !== canonicalJson(withoutUi(item))) {
       status[id] = 'changed';
-      fields[id] = changedKeys(previous as Record<string, unknown>, item as Record<string, unknown>);
+      fields[id] = changedKeys(previous, item);
     }
   }
   for (const id of old.keys()) if (!now.has(id)) status[id] = 'removed';

@@ -25,7 +25,7 @@ function withoutAddedUi(document: OrchestrationDocument, original: Orchestration
     nodes: document.nodes.map((node) => {
       if (hadUi.has(node.id)) return node;
       const { ui: _ui, ...rest } = node;
-      return rest as typeof node;
+      return rest;
     }),
   };
 }

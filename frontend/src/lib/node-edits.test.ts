@@ -135,7 +135,7 @@ describe('stages and step starts', () => {
   it('renames and drops `set` assignments', () => {
     expect(Object.keys(renameAssignment({ a: '1', b: '2', c: '3' }, 'b', 'z'))).toEqual(['a', 'z', 'c']);
     expect(renameAssignment({ a: '1', b: '2' }, 'a', 'b')).toEqual({ a: '1', b: '2' });
-    expect(withAssignments({ label: 'x', set: { a: '1' } } as WaitData, {})).toEqual({ label: 'x' });
+    expect(withAssignments({ label: 'x', set: { a: '1' } }, {})).toEqual({ label: 'x' });
   });
 });
 

@@ -291,12 +291,12 @@ export const VALUE_TYPES = ['string', 'number', 'integer', 'boolean', 'date', 'd
 
 export function withTriggerType(meta: DocumentMeta, type: 'manual' | 'record'): DocumentMeta {
   if (type === 'manual') return { ...meta, trigger: { type } };
-  const old = (meta.trigger ?? { type }) as Trigger;
+  const old = (meta.trigger ?? { type });
   return { ...meta, trigger: { type, object: old.object ?? '', on: old.on ?? ['create'], ...(old.condition ? { condition: old.condition } : {}) } };
 }
 
 export function toggleTriggerOn(meta: DocumentMeta, event: 'create' | 'update', on: boolean): DocumentMeta {
-  const trigger = (meta.trigger ?? { type: 'record' }) as Trigger;
+  const trigger = (meta.trigger ?? { type: 'record' });
   const events = new Set(trigger.on ?? []);
   if (on) events.add(event);
   else events.delete(event);

@@ -1,6 +1,12 @@
 /** A record's fields as form inputs and back, by the record type's field types (builder/api/records.py). */
 import type { RecordField } from './work-schemas';
 
+/** A value as text: a string as it is, anything else (a number, a list, a map) as JSON writes it. */
+export function display(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /** A field's label: its own, else its name made readable (signed_on → Signed on). */
 export function fieldLabel(field: { name: string; label?: string }): string {
   return field.label ?? field.name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
@@ -12,7 +18,7 @@ export function recordInputs(fields: RecordField[], values: Record<string, unkno
     const v = values[f.name];
     if (f.type === 'boolean') inputs[f.name] = v === true;
     else if (f.type === 'list' || f.type === 'map') inputs[f.name] = v === undefined || v === null ? '' : JSON.stringify(v);
-    else inputs[f.name] = v === undefined || v === null ? '' : String(v);
+    else inputs[f.name] = display(v);
   }
   return inputs;
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
 import { documentToFlow } from './document';
-import type { OrchestrationDocument } from './document-schema';
 import { addEvents, buildTimeline, outcomeLabels, runPath, type RunEvent } from './run-events';
 
 let seq = 0;
@@ -138,7 +137,7 @@ describe('outcome labels for the timeline', () => {
         { id: 'done', type: 'end' },
       ],
       edges: [{ id: 'e1', source: 'start', target: 'verify' }, { id: 'e2', source: 'verify', target: 'done' }],
-    } as OrchestrationDocument);
+    });
     expect(outcomeLabels(nodes)).toEqual({ check: { approve: 'Refund it', reject: 'Turn it down' } });
   });
 });

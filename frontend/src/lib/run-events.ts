@@ -161,7 +161,7 @@ function repairText(e: RunEvent, nameOf: NameOf): string {
   const by = e.by ? nameOf('user', e.by) : 'someone';
   if (e.type === 'step.skipped') return `skipped by ${by}${e.data.outcome ? ` with outcome ${text(e.data.outcome)}` : ''}`;
   const changes = Array.isArray(e.data.changes) ? (e.data.changes as { name?: unknown; old?: unknown; new?: unknown }[]) : [];
-  const shown = (v: unknown) => (v && typeof v === 'object' && 'expression' in v ? `the expression ${text((v as { expression: unknown }).expression)}` : text(v));
+  const shown = (v: unknown) => (v && typeof v === 'object' && 'expression' in v ? `the expression ${text((v).expression)}` : text(v));
   return `inputs edited by ${by}: ${changes.map((c) => `${text(c.name)} ${shown(c.old)} → ${shown(c.new)}`).join('; ')}`;
 }
 
@@ -217,7 +217,7 @@ export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Rec
     } else if (e.type === 'work_item.created' || e.type === 'work_item.reassigned') {
       const entry = open.get(`step:${e.node}`);
       const to = (e.data.assignee ?? e.data.to) as { type?: unknown; value?: unknown } | undefined;
-      if (entry && to && typeof to.value === 'string') entry.assignee = assigneeText(String(to.type ?? ''), to.value, nameOf);
+      if (entry && to && typeof to.value === 'string') entry.assignee = assigneeText(typeof to.type === 'string' ? to.type : '', to.value, nameOf);
     } else if (e.type === 'work_item.claimed') {
       const entry = open.get(`step:${e.node}`);
       if (entry && e.by) entry.assignee = `claimed by ${nameOf('user', e.by)}`;

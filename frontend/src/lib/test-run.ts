@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 
+import { display } from './record-values';
 import { runEventSchema } from './run-events';
 import { formSchema, runSchema, workItemSchema } from './work-schemas';
 
@@ -93,7 +94,7 @@ export function describeStep(step: TrialStep, label: (id: string) => string = (i
   }
   if (typeof step.complete === 'string') {
     const values = step.values && Object.keys(step.values).length ? ` ${compact(step.values)}` : '';
-    return `${String(step.as)} completed ${label(step.complete)}${step.outcome ? `: ${String(step.outcome)}` : ''}${values}`;
+    return `${String(step.as)} completed ${label(step.complete)}${step.outcome ? `: ${display(step.outcome)}` : ''}${values}`;
   }
   if (typeof step.advance === 'string') return step.advance === 'next' ? 'Clock moved to the next timer' : `Clock moved by ${step.advance}`;
   if (step.event && typeof step.event === 'object') {

@@ -5,6 +5,7 @@
  * My work.
  */
 import type { OrchestrationDocument } from './document-schema';
+import { display } from './record-values';
 import type { FormDefinition, FormField, Run, WorkItem, WorkItemDetail } from './work-schemas';
 
 // ------------------------------------------------------------------ forms
@@ -25,7 +26,7 @@ export function initialInputs(form: FormDefinition): FormInputs {
     if (field.type === 'boolean') inputs[field.name] = given === true;
     else if (field.type === 'multiselect') inputs[field.name] = Array.isArray(given) ? given.filter((v): v is string => typeof v === 'string') : [];
     else if (field.type === 'datetime' && typeof given === 'string') inputs[field.name] = toLocalInput(given);
-    else inputs[field.name] = given === undefined || given === null ? '' : String(given);
+    else inputs[field.name] = display(given);
   }
   return inputs;
 }

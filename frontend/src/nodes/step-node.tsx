@@ -38,7 +38,7 @@ function StepNode({ id, type, data }: NodeProps<StepNodeType>) {
   const after = data.start?.when === 'after' ? data.start.steps ?? [] : [];
   const diff = useDiffClass(id) + useOverlayClass(id);
   // A string each: a node draws again only when its own line changes (the names arrive, a step is renamed).
-  const line = useNamesStore((s) => summary({ id, type, data } as NodeContent<StepNodeType>, s.nameOf));
+  const line = useNamesStore((s) => summary({ id, type, data }, s.nameOf));
   const afterLabels = useStore((s) => after.map((step) => labelOf(s.nodeLookup.get(step)?.data.label, step)).join(', '));
   useEffect(() => useNamesStore.getState().load(), []);
   return (

@@ -39,7 +39,7 @@ beforeEach(() => {
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
     const method = init?.method ?? 'GET';
     const path = url.split('?')[0] ?? url;
-    if (method !== 'GET') sent.push({ method, url: path, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+    if (method !== 'GET') sent.push({ method, url: path, body: init?.body ? JSON.parse(init.body as string) : undefined });
     const answer = answers[`${method} ${path}`];
     if (answer) return Response.json(answer.body, { status: answer.status });
     const page = (items: unknown[]) => Response.json({ items, next_cursor: null });
@@ -142,9 +142,9 @@ describe('AdminPage', () => {
     const dialog = screen.getByRole('dialog', { name: 'Deactivate Fiona Finance' });
     expect((await within(dialog).findByTestId('open-items')).textContent).toBe(
       'Fiona Finance has 3 open items: 2 items assigned to them personally, 1 item claimed from a group or queue (these go back to it).');
-    const submit = within(dialog).getByRole('button', { name: 'Deactivate Fiona Finance' }) as HTMLButtonElement;
+    const submit = within(dialog).getByRole<HTMLButtonElement>('button', { name: 'Deactivate Fiona Finance' });
     expect(submit.disabled).toBe(true);  // where the personal items go must be said first
-    const where = within(dialog).getByLabelText('Send their personal items to') as HTMLSelectElement;
+    const where = within(dialog).getByLabelText<HTMLSelectElement>('Send their personal items to');
     const choices = Array.from(where.options).map((o) => o.textContent);
     expect(choices).toContain('Frank Finance (frank)');
     expect(choices).not.toContain('Fiona Finance (fiona)');  // not the person leaving
@@ -259,14 +259,14 @@ describe('AdminPage', () => {
     expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Secrets');
     expect(within(await findRow('crm_token')).getByText('secrets.crm_token')).toBeTruthy();
     expect(within(row('crm_token')).getByText(/^Ada Admin, /)).toBeTruthy();
-    const value = screen.getByLabelText('Value') as HTMLInputElement;
+    const value = screen.getByLabelText<HTMLInputElement>('Value');
     expect(value.type).toBe('password');
     fireEvent.change(screen.getByLabelText('Secret name'), { target: { value: 'erp_key' } });
     fireEvent.change(value, { target: { value: 'sk_live_typed' } });
     fireEvent.click(screen.getByRole('button', { name: 'Add secret' }));
     expect((await screen.findByRole('status')).textContent).toContain('secrets.erp_key');
     expect(sent.at(-1)).toEqual({ method: 'POST', url: '/api/secrets', body: { name: 'erp_key', value: 'sk_live_typed' } });
-    expect((screen.getByLabelText('Value') as HTMLInputElement).value).toBe('');
+    expect((screen.getByLabelText<HTMLInputElement>('Value')).value).toBe('');
     expect(document.body.textContent).not.toContain('sk_live_typed');
 
     fireEvent.click(screen.getByRole('button', { name: 'Replace the value of crm_token' }));

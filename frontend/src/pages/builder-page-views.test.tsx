@@ -40,7 +40,7 @@ beforeEach(() => {
   setCsrfToken('csrf-1');
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
     if (init?.method === 'PUT') {
-      const body = JSON.parse(String(init.body)) as unknown;
+      const body = JSON.parse(init.body as string) as unknown;
       puts.push({ body, headers: init.headers });
       return Response.json({ key: 'expense', document: body, revision: 3 + puts.length, issues: [], valid: true });
     }

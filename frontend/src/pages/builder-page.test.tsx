@@ -42,7 +42,7 @@ describe('BuilderPage', () => {
         );
       }
       if (init?.method === 'PUT') {
-        return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
+        return Response.json(draft(4, JSON.parse(init.body as string), []), { headers: { ETag: '"4"' } });
       }
       if (!url.startsWith('/api/orchestrations')) return Response.json({ items: [], next_cursor: null });
       // The toolbar reads the active version's trigger to offer "Start run".
@@ -78,9 +78,9 @@ describe('BuilderPage', () => {
     const [url, init] = fetch.mock.calls.filter(([, i]) => i?.method === 'PUT').at(-1) ?? [];
     expect(url).toBe('/api/orchestrations/contract_approval/draft');
     expect(init?.headers).toMatchObject({ 'If-Match': '"3"', 'Content-Type': 'application/json', 'X-CSRF-Token': 'csrf-1' });
-    const saved = JSON.parse(String(init?.body));
-    expect(saved.nodes.find((n: { id: string }) => n.id === 'legal').ui).toMatchObject({ width: expect.any(Number) });
-    expect(saved.nodes.find((n: { id: string }) => n.id === 'legal_review')).toMatchObject({ stage: 'legal', due: 'P2D' });
+    const saved = JSON.parse(init?.body as string) as { nodes: { id: string; ui?: { width?: unknown } }[] };
+    expect(typeof saved.nodes.find((n) => n.id === 'legal')?.ui?.width).toBe('number');
+    expect(saved.nodes.find((n) => n.id === 'legal_review')).toMatchObject({ stage: 'legal', due: 'P2D' });
     expect(screen.getByText('The server found nothing to fix.')).toBeTruthy();
 
     // Activation is refused: the issues that block it are listed.
@@ -93,7 +93,7 @@ describe('BuilderPage', () => {
   it('confirms an activation where it is seen and announced', async () => {
     const fetch = vi.fn(async (url: string, init?: RequestInit) => {
       if (init?.method === 'POST' && url.endsWith('/activate')) return Response.json({ key: 'contract_approval', version: 2, active_version: 2 });
-      if (init?.method === 'PUT') return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
+      if (init?.method === 'PUT') return Response.json(draft(4, JSON.parse(init.body as string), []), { headers: { ETag: '"4"' } });
       if (url === '/api/orchestrations/contract_approval') {
         return Response.json({ key: 'contract_approval', label: 'Contract approval', active_version: 1, versions: [],
           draft: draft(3, structuredClone(contractApproval), []) });
@@ -160,14 +160,14 @@ describe('BuilderPage', () => {
     let saves = 0;
     vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
       if (url.endsWith('/validate')) {
-        const document = JSON.parse(String(init?.body)) as { label: string };
+        const document = JSON.parse(init?.body as string) as { label: string };
         validations.push(document.label);
         const issues = document.label === '' ? [{ node: null, field: 'label', message: 'must not be empty', severity: 'error' }] : [];
         return Response.json({ key: 'contract_approval', issues, valid: issues.length === 0 });
       }
       if (init?.method === 'PUT') {
         saves += 1;
-        return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
+        return Response.json(draft(4, JSON.parse(init.body as string), []), { headers: { ETag: '"4"' } });
       }
       if (url === '/api/orchestrations/contract_approval') {
         return Response.json({ key: 'contract_approval', label: 'Contract approval', active_version: null, versions: [], draft: draft(3, original, []) });

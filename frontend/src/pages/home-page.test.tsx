@@ -14,7 +14,7 @@ beforeEach(() => {
   useSessionStore.setState({ user: { username: 'ada', role: 'admin' } });
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
     if (init?.method === 'POST' && url === '/api/orchestrations') {
-      const body = JSON.parse(String(init.body)) as { key: string };
+      const body = JSON.parse(init.body as string) as { key: string };
       posted.push(body);
       if (body.key === 'taken') return Response.json({ error: { code: 'conflict', message: 'exists' } }, { status: 409 });
       return Response.json({ key: body.key, document: body, revision: 1, issues: [], valid: false }, { status: 201 });
@@ -51,7 +51,7 @@ describe('New orchestration', () => {
     renderHome();
     fireEvent.click(screen.getByRole('button', { name: 'New orchestration' }));
     fireEvent.change(screen.getByLabelText('Label'), { target: { value: 'Travel request' } });
-    expect((screen.getByLabelText('Key') as HTMLInputElement).value).toBe('travel_request');
+    expect((screen.getByLabelText<HTMLInputElement>('Key')).value).toBe('travel_request');
     fireEvent.click(screen.getByRole('button', { name: 'Create orchestration' }));
     await screen.findByText('builder open');
     expect(posted[0]).toMatchObject({ format: 1, key: 'travel_request', label: 'Travel request', trigger: { type: 'manual' } });
@@ -62,7 +62,7 @@ describe('New orchestration', () => {
     renderHome();
     fireEvent.click(screen.getByRole('button', { name: 'New orchestration' }));
     fireEvent.click(await screen.findByLabelText(/Template: Service request/));
-    expect((screen.getByLabelText('Label') as HTMLInputElement).value).toBe('Service request');
+    expect((screen.getByLabelText<HTMLInputElement>('Label')).value).toBe('Service request');
     fireEvent.change(screen.getByLabelText('Key'), { target: { value: 'returns' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create orchestration' }));
     await screen.findByText('builder open');
@@ -74,7 +74,7 @@ describe('New orchestration', () => {
     fireEvent.click(screen.getByRole('button', { name: 'New orchestration' }));
     const file = new File([JSON.stringify({ ...serviceRequest, key: 'taken', label: 'Imported' })], 'taken.json', { type: 'application/json' });
     fireEvent.change(screen.getByLabelText('Import from file'), { target: { files: [file] } });
-    await waitFor(() => expect((screen.getByLabelText('Key') as HTMLInputElement).value).toBe('taken'));
+    await waitFor(() => expect((screen.getByLabelText<HTMLInputElement>('Key')).value).toBe('taken'));
     expect(screen.getByText('File: taken.json')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Create orchestration' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/already an orchestration with the key taken/);

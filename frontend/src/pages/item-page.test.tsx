@@ -44,7 +44,7 @@ beforeEach(() => {
   vi.stubGlobal('WebSocket', undefined);
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
     if (init?.method === 'POST') {
-      posted.push({ url, body: JSON.parse(String(init.body)) });
+      posted.push({ url, body: JSON.parse(init.body as string) });
       if (url.endsWith('/claim')) return Response.json({ ...item, status: 'claimed', claimed_by: 'fiona' });
       return Response.json(completion.body, { status: completion.status });
     }

@@ -8,11 +8,10 @@ import { useRunProgress } from '../hooks/use-run-progress';
 import { useWorkStep } from '../hooks/use-work-step';
 import { listMyWork, listRecordTypes } from '../lib/api';
 import { itemPath, recordPath } from '../lib/notification-link';
-import { fieldLabel } from '../lib/record-values';
+import { display, fieldLabel } from '../lib/record-values';
 import { isMine, mainFields, personName, recordName, sortWorkItems, stepLabel, stepOutcomeLabel } from '../lib/work-guide';
 import type { RecordType, WorkItem } from '../lib/work-schemas';
 import { useSessionStore } from '../store/session-store';
-import { display } from './records-page';
 
 /**
  * `/work/<item id>`: one work item's Work Guide — the step and its form, what the run

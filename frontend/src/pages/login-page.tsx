@@ -24,7 +24,7 @@ export function LoginPage() {
     setError(null);
     try {
       await signIn(username, password);
-      navigate(safeNext(params.get('next')), { replace: true });
+      void navigate(safeNext(params.get('next')), { replace: true });
     } catch (failure) {
       setError(failure instanceof ApiError ? failure.message : 'The server could not be reached; try again.');
       setBusy(false);

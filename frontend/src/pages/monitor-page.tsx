@@ -88,7 +88,10 @@ export function MonitorPage() {
   const sequence = useOverlayStore((s) => s.sequence);
   // Metrics and runs are read again when the figures move, at most every 5 s.
   const [refresh, setRefresh] = useState(0);
-  const lastRefresh = useRef(Date.now());
+  const lastRefresh = useRef(0);
+  useEffect(() => {
+    lastRefresh.current = Date.now();
+  }, []);
   useEffect(() => {
     if (sequence === null || Date.now() - lastRefresh.current < 5000) return;
     lastRefresh.current = Date.now();

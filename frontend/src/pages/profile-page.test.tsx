@@ -20,7 +20,7 @@ beforeEach(() => {
   useSessionStore.setState({ user: { username: 'sam', role: 'member' }, check: async () => {} });
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
     const method = init?.method ?? 'GET';
-    const body = init?.body ? JSON.parse(String(init.body)) as Record<string, unknown> : undefined;
+    const body = init?.body ? JSON.parse(init.body as string) as Record<string, unknown> : undefined;
     if (url === '/api/profile' && method === 'PATCH') {
       patches.push(body);
       if (body?.email === 'not-an-address') {
@@ -64,8 +64,8 @@ describe('ProfilePage', () => {
     render(<ProfilePage />);
     const name = await screen.findByLabelText('Display name');
     expect((name as HTMLInputElement).value).toBe('Sam Seller');
-    expect((screen.getByLabelText('E-mail address') as HTMLInputElement).value).toBe('sam@example.com');
-    expect((screen.getByRole('radio', { name: /E-mail immediately/ }) as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText<HTMLInputElement>('E-mail address')).value).toBe('sam@example.com');
+    expect((screen.getByRole<HTMLInputElement>('radio', { name: /E-mail immediately/ })).checked).toBe(true);
 
     fireEvent.change(name, { target: { value: 'Sam S.' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save details' }));
@@ -106,7 +106,7 @@ describe('ProfilePage', () => {
     await waitFor(() => expect(within(sessionList()).getAllByRole('listitem')).toHaveLength(2));
     fill('old password', 'new password 1', 'new password 1');
     expect(await screen.findByText('Your password is changed. You stay signed in here; everywhere else you were signed out.')).toBeTruthy();
-    expect((screen.getByLabelText('Current password') as HTMLInputElement).value).toBe('');
+    expect((screen.getByLabelText<HTMLInputElement>('Current password')).value).toBe('');
     await waitFor(() => expect(within(sessionList()).getAllByRole('listitem')).toHaveLength(1));  // asked again
   });
 

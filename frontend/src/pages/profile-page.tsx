@@ -91,7 +91,7 @@ export function ProfilePage() {
       try {
         await changePassword(current, next);
       } catch (failure) {
-        throw new Error(passwordRefusal(failure));
+        throw new Error(passwordRefusal(failure), { cause: failure });
       }
       setCurrent('');
       setNext('');

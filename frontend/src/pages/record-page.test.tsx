@@ -30,7 +30,7 @@ beforeEach(() => {
   vi.stubGlobal('WebSocket', undefined);
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
     if (init?.method === 'POST') {
-      posted.push(JSON.parse(String(init.body)));
+      posted.push(JSON.parse(init.body as string));
       return Response.json(completion.body, { status: completion.status });
     }
     if (url === '/api/records/contract/rec1') {
@@ -129,7 +129,7 @@ describe('a record with steps of mine on two runs', () => {
     secondDone = false;
     vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
       if (init?.method === 'POST') {
-        posted.push({ url, ...JSON.parse(String(init.body)) });
+        posted.push({ url, ...JSON.parse(init.body as string) });
         secondDone = true;
         return Response.json({ ...second, status: 'completed', outcome: 'done', completed_by: 'erin' });
       }
@@ -200,7 +200,7 @@ describe('who may change the record', () => {
     vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
       if (url.startsWith('/api/record-types')) return Response.json({ items: [contractType], next_cursor: null });
       if (url === '/api/records/contract/rec1' && init?.method === 'PATCH') {
-        patched.push(JSON.parse(String(init.body)));
+        patched.push(JSON.parse(init.body as string));
         return Response.json({ id: 'rec1', object: 'contract', owner: 'sam', fields: { title: 'Acme MSA', amount: 9000 }, created_at: '2026-11-25T08:00:00Z',
           updated_at: '2026-11-25T08:00:00Z', revision: 1, started_runs: [] });
       }
@@ -225,9 +225,9 @@ describe('who may change the record', () => {
     editable = ['amount'];
     renderRecord();
     fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
-    const title = screen.getByLabelText('Title * (read only)') as HTMLInputElement;
+    const title = screen.getByLabelText<HTMLInputElement>('Title * (read only)');
     expect(title.readOnly).toBe(true);
-    const amount = screen.getByLabelText('Amount') as HTMLInputElement;
+    const amount = screen.getByLabelText<HTMLInputElement>('Amount');
     expect(amount.readOnly).toBe(false);
     fireEvent.change(title, { target: { value: 'Hijacked' } });
     fireEvent.change(amount, { target: { value: '9000' } });

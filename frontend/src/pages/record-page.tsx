@@ -11,12 +11,11 @@ import { useRunProgress } from '../hooks/use-run-progress';
 import { useWorkStep, type Notice } from '../hooks/use-work-step';
 import { ApiError, getRecord, listMyWork, listRecordTypes, updateRecord } from '../lib/api';
 import { itemPath } from '../lib/notification-link';
-import { fieldLabel } from '../lib/record-values';
+import { display, fieldLabel } from '../lib/record-values';
 import { assignedTo, isMine, personName, recordName, sortWorkItems, stepLabel } from '../lib/work-guide';
 import type { RecordDetail, RecordType, SavedRecord, WorkItem } from '../lib/work-schemas';
 import { useInboxStore } from '../store/inbox-store';
 import { useSessionStore } from '../store/session-store';
-import { display } from './records-page';
 
 const message = (failure: unknown) => (failure instanceof Error ? failure.message : String(failure));
 
@@ -50,7 +49,10 @@ export function RecordPage() {
     }
   }, [object, recordId, me]);
 
-  useEffect(() => { void load(); }, [load, changes]);
+  useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- load sets state only once its request answers (after an await), which the rule cannot see
+    void load();
+  }, [load, changes]);
   useEffect(() => {
     listRecordTypes().then((types) => setType(types.find((t) => t.name === object) ?? null)).catch(() => setType(null));
   }, [object]);

@@ -6,7 +6,7 @@ import { RecordForm } from '../components/record-form';
 import { StartedRuns } from '../components/started-runs';
 import { createRecord, listRecords, listRecordTypes } from '../lib/api';
 import { useNameOf } from '../hooks/use-people';
-import { fieldLabel } from '../lib/record-values';
+import { display, fieldLabel } from '../lib/record-values';
 import { recordName } from '../lib/work-guide';
 import type { OvRecord, RecordType, SavedRecord } from '../lib/work-schemas';
 
@@ -32,8 +32,14 @@ export function RecordsPage() {
       .catch((failure: unknown) => setError(message(failure)));
   }, [object]);
 
-  useEffect(() => {
+  // Another type of record: nothing of the last one's page shows while its own loads.
+  const [shownFor, setShownFor] = useState(object);
+  if (object !== shownFor) {
+    setShownFor(object);
     setType(undefined); setRecords(null); setSaved(null); setCreating(false); setError(null);
+  }
+
+  useEffect(() => {
     listRecordTypes().then((types) => setType(types.find((t) => t.name === object) ?? null)).catch((f: unknown) => setError(message(f)));
     load(null);
   }, [object, load]);
@@ -92,9 +98,4 @@ export function RecordsPage() {
       {cursor ? <button type="button" onClick={() => load(cursor)}>Show more</button> : null}
     </main>
   );
-}
-
-export function display(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

@@ -27,7 +27,7 @@ beforeEach(() => {
   startAnswer = { status: 201, body: RUN };
   vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
     if (init?.method === 'POST') {
-      posted.push(JSON.parse(String(init.body)));
+      posted.push(JSON.parse(init.body as string));
       return Response.json(startAnswer.body, { status: startAnswer.status });
     }
     if (url === '/api/orchestrations') {
@@ -66,7 +66,7 @@ describe('the Start run page', () => {
     open('expense');
     expect(await screen.findByRole('heading', { name: 'Start a run: Expense approval' })).toBeTruthy();
     expect(screen.getByLabelText('Amount *')).toBeTruthy();
-    expect((screen.getByLabelText('Reason') as HTMLInputElement).value).toBe('travel');
+    expect((screen.getByLabelText<HTMLInputElement>('Reason')).value).toBe('travel');
     expect(screen.getByText('In euros')).toBeTruthy();
   });
 

@@ -40,7 +40,7 @@ export const useDirectoryStore = create<DirectoryState>()((set, get) => ({
       groups: groups.status === 'fulfilled' ? groups.value : [],
       actions: actions.status === 'fulfilled' ? actions.value : [],
       recordTypes: recordTypes.status === 'fulfilled' ? recordTypes.value : [],
-      error: failed ? String((failed as PromiseRejectedResult).reason) : null,
+      error: failed ? String((failed).reason) : null,
     });
   },
 }));

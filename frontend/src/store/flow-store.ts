@@ -145,7 +145,7 @@ function remapStart(step: StepNode, ids: ReadonlyMap<string, string>, sameStage:
     return sameStage ? [s] : [];
   });
   const next = steps.length > 0 ? { ...start, steps } : { when: 'stage_start' };
-  return { ...step, data: { ...step.data, start: next } } as StepNode;
+  return { ...step, data: { ...step.data, start: next } };
 }
 
 export function createFlowStore(document?: OrchestrationDocument): FlowStore {
@@ -367,9 +367,9 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
             const index = nodes.findIndex((n) => n.id === id && n.type === type);
             const node = nodes[index];
             if (!node) return;
-            const data = update(node.data as NodeDataOf<typeof type>);
+            const data = update(node.data);
             if (data === node.data) return;
-            set({ nodes: nodes.map((n, i) => (i === index ? ({ ...n, data } as FlowNode) : n)) });
+            set({ nodes: nodes.map((n, i) => (i === index ? ({ ...n, data }) : n)) });
           },
 
           updateGraph: (update) => {
@@ -430,6 +430,6 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
       },
     ),
   );
-  return store as FlowStore;
+  return store;
 }
 

@@ -21,7 +21,7 @@ let answer: () => Response = () => Response.json(SERVICE);
 beforeEach(() => {
   sent = null;
   vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
-    sent = { method: init.method ?? 'GET', url, body: JSON.parse(String(init.body)) };
+    sent = { method: init.method ?? 'GET', url, body: JSON.parse(init.body as string) };
     return answer();
   }));
 });

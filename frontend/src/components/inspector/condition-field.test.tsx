@@ -47,7 +47,7 @@ describe('condition builder suggestions', () => {
     expect((field as HTMLInputElement).value).toBe('steps.triage.outputs.approved');
     expect(field.getAttribute('aria-expanded')).toBe('false');
     // A yes/no field compares with true/false.
-    expect((screen.getByLabelText('Value 1') as HTMLSelectElement).value).toBe('true');
+    expect((screen.getByLabelText<HTMLSelectElement>('Value 1')).value).toBe('true');
     expect(written).toBe('steps.triage.outputs.approved == true');
     expect(screen.getByText('Triage › Approved? · yes/no')).toBeTruthy();
   });
@@ -77,7 +77,7 @@ describe('condition builder suggestions', () => {
     expect(option.textContent).toContain('one of refund, exchange');
     fireEvent.mouseDown(option);
     fireEvent.click(option);
-    const value = screen.getByLabelText('Value 1') as HTMLSelectElement;
+    const value = screen.getByLabelText<HTMLSelectElement>('Value 1');
     expect(value.tagName).toBe('SELECT');
     expect([...value.options].map((o) => o.value)).toEqual(['', 'refund', 'exchange']);
     fireEvent.change(value, { target: { value: 'refund' } });
@@ -86,11 +86,11 @@ describe('condition builder suggestions', () => {
 
   it('shows a value outside the options as such, and a number field takes a number', () => {
     render(<Harness scope={{ node: 'route' }} initial="record.kind == 'Refund' && steps.triage.outputs.amount > 5" />);
-    const value = screen.getByLabelText('Value 1') as HTMLSelectElement;
+    const value = screen.getByLabelText<HTMLSelectElement>('Value 1');
     expect(value.value).toBe('Refund');
     expect(value.selectedOptions[0]?.textContent).toBe('Refund (not an option)');
     expect(value.getAttribute('aria-invalid')).toBe('true');
-    expect((screen.getByLabelText('Value type 2') as HTMLSelectElement).value).toBe('number');
+    expect((screen.getByLabelText<HTMLSelectElement>('Value type 2')).value).toBe('number');
   });
 
   it('opens on the name already chosen', () => {

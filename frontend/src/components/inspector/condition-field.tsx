@@ -7,7 +7,7 @@
  * once a row's field is known its value follows its type, and an enumerated field (a record
  * field's or a select's `options`) is compared with one of its options, picked from a list.
  */
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 
 import {
   OPERATORS,
@@ -56,21 +56,20 @@ export function ConditionField({ label, value, onChange: edit, at, scope, requir
   const parsed = parseCondition(value);
   const [mode, setMode] = useState<'builder' | 'raw'>(parsed ? 'builder' : 'raw');
   const [condition, setCondition] = useState<Condition>(parsed ?? { combinator: 'all', rows: [] });
-  // What this field wrote last: a different value came from elsewhere (undo, another edit).
-  const written = useRef(value);
-
-  useEffect(() => {
-    if (value === written.current) return;
-    written.current = value;
+  // What this field wrote or took in last: a different value came from elsewhere (undo,
+  // another edit), and is taken in as the page renders, not one paint later.
+  const [written, setWritten] = useState(value);
+  if (value !== written) {
+    setWritten(value);
     const next = parseCondition(value);
     if (next) setCondition(next);
     else setMode('raw');
-  }, [value]);
+  }
 
   const write = (next: Condition) => {
     setCondition(next);
     const cel = serializeCondition(next);
-    written.current = cel;
+    setWritten(cel);
     if (cel !== value) onChange(cel);
   };
 
@@ -117,7 +116,7 @@ export function ConditionField({ label, value, onChange: edit, at, scope, requir
             aria-invalid={hasError || undefined}
             aria-describedby={issues.length > 0 ? `${id}-issues` : undefined}
             onChange={(e) => {
-              written.current = e.target.value;
+              setWritten(e.target.value);
               onChange(e.target.value);
             }}
           />

@@ -13,7 +13,6 @@ import {
   withTriggerType,
   withValueType,
   type DeclaredValue,
-  type Trigger,
 } from '../../lib/node-edits';
 import { useDirectoryStore } from '../../store/directory-store';
 import { flowStore, useFlowStore } from '../../store/use-flow-store';
@@ -117,7 +116,7 @@ function RecordTypeField({ value, onChange }: { value: string; onChange: (object
 
 export function DocumentSettings() {
   const meta = useFlowStore((s) => s.meta);
-  const trigger = (meta.trigger ?? { type: 'manual' }) as Trigger;
+  const trigger = (meta.trigger ?? { type: 'manual' });
   return (
     <div className="inspector__body">
       <h2 className="panel-title" id="inspector-title">Document settings</h2>

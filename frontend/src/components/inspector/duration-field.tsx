@@ -1,5 +1,5 @@
 /** An ISO-8601 duration as a number and a unit ("2 days" = P2D), or as ISO text when it has several parts. */
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 
 import { DURATION_UNITS, formatDuration, isDuration, parseDuration, type DurationUnit } from '../../lib/duration';
 import { FieldIssues, useFieldIssues, withIssuesCleared, type FieldAt } from './field-issues';
@@ -24,7 +24,10 @@ export function DurationField({ label, value, onChange: edit, at, hint, defaultU
   const [unit, setUnit] = useState<DurationUnit | typeof CUSTOM>(value && !simple ? CUSTOM : simple?.unit ?? defaultUnit);
   const [amount, setAmount] = useState(simple ? String(simple.amount) : '');
 
-  useEffect(() => {
+  // A value from elsewhere (undo, another edit) is taken in as the page renders.
+  const [shown, setShown] = useState(value);
+  if (value !== shown) {
+    setShown(value);
     const next = value ? parseDuration(value) : null;
     if (next) {
       setUnit(next.unit);
@@ -34,7 +37,7 @@ export function DurationField({ label, value, onChange: edit, at, hint, defaultU
     } else {
       setAmount('');
     }
-  }, [value]);
+  }
 
   const writeAmount = (text: string, inUnit: DurationUnit) => {
     setAmount(text);

@@ -23,9 +23,14 @@ function currentFlow(): Flow {
  */
 export function useNamesInScope(scope: NameScope): { names: () => ExpressionName[]; describe: (name: string) => ExpressionName | null } {
   const recordTypes = useDirectoryStore((s) => s.recordTypes);
-  const key = typeof scope === 'string' ? scope : `${scope.node}\u0000${scope.field ?? ''}`;
-  // Keyed by the scope's text: an object literal prop is new on every render.
-  const names = useCallback(() => namesInScope(currentFlow(), recordTypes, scope), [key, recordTypes]);
+  // Keyed by the scope's parts: an object literal prop is new on every render.
+  const place = typeof scope === 'string' ? scope : null;
+  const node = typeof scope === 'string' ? '' : scope.node;
+  const field = typeof scope === 'string' ? undefined : scope.field;
+  const names = useCallback(
+    () => namesInScope(currentFlow(), recordTypes, place ?? (field ? { node, field } : { node })),
+    [place, node, field, recordTypes],
+  );
   const describe = useCallback((name: string) => describeName(currentFlow(), recordTypes, name), [recordTypes]);
   return { names, describe };
 }

@@ -81,7 +81,7 @@ describe('Inspector', () => {
   it('picks the trigger’s record type from the defined types; the trigger condition offers its fields', async () => {
     renderSelected(null);
     await waitFor(() => expect(screen.getByLabelText('Record type').tagName).toBe('SELECT'));
-    const types = screen.getByLabelText('Record type') as HTMLSelectElement;
+    const types = screen.getByLabelText<HTMLSelectElement>('Record type');
     expect([...types.options].map((o) => o.textContent)).toEqual(['Contract (contract)', 'Service request (service_request)']);
     expect(types.value).toBe('contract');
     const field = screen.getByRole('combobox', { name: 'Field 1' });
@@ -110,7 +110,7 @@ describe('Inspector', () => {
 
     const before = (node('legal_review').data as { form: { fields: unknown[] } }).form.fields.length;
     fireEvent.click(screen.getByRole('button', { name: 'Add field' }));
-    const names = screen.getAllByLabelText('Field name') as HTMLInputElement[];
+    const names = screen.getAllByLabelText<HTMLInputElement>('Field name');
     expect(names).toHaveLength(before + 1);
     expect(names.at(-1)?.value).toBe('field_1');
     fireEvent.change(screen.getAllByLabelText('Field type').at(-1) as HTMLElement, { target: { value: 'select' } });
@@ -171,11 +171,11 @@ describe('Inspector', () => {
     expect(node('legal').data).toMatchObject({ exit: { condition: "record.amount >= 100 || record.status == 'ok'" } });
 
     fireEvent.click(screen.getByRole('button', { name: 'Edit as CEL' }));
-    const raw = screen.getByLabelText('Exit condition (CEL)') as HTMLTextAreaElement;
+    const raw = screen.getByLabelText<HTMLTextAreaElement>('Exit condition (CEL)');
     expect(raw.value).toBe("record.amount >= 100 || record.status == 'ok'");
     fireEvent.change(raw, { target: { value: "record.kind == 'x' && record.n < 3" } });
     fireEvent.click(screen.getByRole('button', { name: 'Use condition builder' }));
-    expect((screen.getByLabelText('Field 2') as HTMLInputElement).value).toBe('record.n');
+    expect((screen.getByLabelText<HTMLInputElement>('Field 2')).value).toBe('record.n');
   });
 
   it('opens an expression the builder cannot show as raw CEL, and shows the server’s error under it', () => {
@@ -185,9 +185,9 @@ describe('Inspector', () => {
       { node: 'other', field: 'outcomes[0].condition', message: 'not this one', severity: 'error' },
     ]);
     renderSelected('deal_size');
-    const raw = screen.getByLabelText('Condition of $50k or more (CEL)') as HTMLTextAreaElement;
+    const raw = screen.getByLabelText<HTMLTextAreaElement>('Condition of $50k or more (CEL)');
     expect(raw.value).toBe('double(record.amount) >= 50000.0');
-    expect((screen.getByRole('button', { name: 'Use condition builder' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole<HTMLButtonElement>('button', { name: 'Use condition builder' })).disabled).toBe(true);
     expect(raw.getAttribute('aria-invalid')).toBe('true');
     const issues = document.getElementById(raw.getAttribute('aria-describedby') ?? '');
     expect(issues?.textContent).toBe('syntax error (line 1, column 9)');
@@ -253,7 +253,7 @@ describe('Inspector', () => {
       edges,
     }));
     renderSelected('hold');
-    expect((screen.getByLabelText('Timer duration') as HTMLInputElement).value).toBe('1');
+    expect((screen.getByLabelText<HTMLInputElement>('Timer duration')).value).toBe('1');
     fireEvent.change(screen.getByLabelText('Waits for'), { target: { value: 'event' } });
     fireEvent.change(screen.getByLabelText('Event name'), { target: { value: 'payment_received' } });
     fireEvent.click(screen.getByLabelText('Keep an event that arrives early (buffer)'));

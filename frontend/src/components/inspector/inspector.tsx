@@ -39,7 +39,12 @@ function NodeIssues({ nodeId }: { nodeId: string }) {
 /** The node's id: editable (an identifier, unique); a rename carries its edges, steps and expressions along. */
 function NodeId({ node }: { node: FlowNode }) {
   const [draft, setDraft] = useState(node.id);
-  useEffect(() => setDraft(node.id), [node.id]);
+  // Another node selected, or this one renamed (undo too): the draft starts again from its id.
+  const [shownId, setShownId] = useState(node.id);
+  if (node.id !== shownId) {
+    setShownId(node.id);
+    setDraft(node.id);
+  }
   const problem = draft === node.id ? null : nodeIdProblem(flowStore.getState().nodes, node.id, draft);
   const commit = () => {
     if (draft !== node.id && !problem) flowStore.getState().updateGraph((g) => renameNode(g, node.id, draft));
@@ -77,7 +82,7 @@ function NodeProperties({ node }: { node: FlowNode }) {
           next = rest;
         } else next[key] = value;
       }
-      return next as typeof d;
+      return next;
     });
   return (
     <div className="inspector__body">

@@ -5,7 +5,7 @@
  *
  * The names are asked for only when the list opens, so a field costs nothing until used.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
 
 import { filterNames, typeLabel, type ExpressionName } from '../../lib/expression-scope';
 
@@ -46,11 +46,14 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
   };
 
   // The list opens below the input, maybe below the fold of the properties panel: bring it (and the active option) into view.
-  useEffect(() => {
-    if (!open) return;
+  // Only when it opens (an effect event reads the active option without reacting to it):
+  // moving through the options scrolls them itself.
+  const bringIntoView = useEffectEvent(() => {
     list.current?.scrollIntoView?.({ block: 'nearest' });
     list.current?.children[active]?.scrollIntoView?.({ block: 'nearest' });
-    // Only when it opens: moving through the options scrolls them itself.
+  });
+  useEffect(() => {
+    if (open) bringIntoView();
   }, [open]);
   const close = () => {
     setOpen(false);

@@ -12,7 +12,7 @@ import { useFieldIssues, FieldIssues, withIssuesCleared } from './field-issues';
 type StepData = StepNode['data'];
 
 export function editStep(node: StepNode, update: (data: StepData) => StepData): void {
-  flowStore.getState().updateNodeData(node.id, node.type, update as never);
+  flowStore.getState().updateNodeData(node.id, node.type, update);
 }
 
 const START_CHOICES = [
