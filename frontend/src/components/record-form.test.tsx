@@ -22,7 +22,7 @@ describe('record form', () => {
     const kind = screen.getByLabelText<HTMLSelectElement>('Kind *');
     expect(kind.tagName).toBe('SELECT');
     expect([...kind.options].map((o) => o.value)).toEqual(['', 'refund', 'exchange']);
-    expect((screen.getByLabelText<HTMLInputElement>('Note')).tagName).toBe('INPUT');
+    expect(screen.getByLabelText<HTMLInputElement>('Note').tagName).toBe('INPUT');
     fireEvent.click(screen.getByRole('button', { name: 'Create' }));
     expect(screen.getByText('Kind is required')).toBeTruthy();
     fireEvent.change(kind, { target: { value: 'exchange' } });
@@ -31,7 +31,15 @@ describe('record form', () => {
   });
 
   it('keeps a saved value outside the options visible, marked', () => {
-    render(<RecordForm type={TYPE} initial={{ kind: 'Refund' }} submitLabel="Save" onSave={async () => undefined} onCancel={() => undefined} />);
+    render(
+      <RecordForm
+        type={TYPE}
+        initial={{ kind: 'Refund' }}
+        submitLabel="Save"
+        onSave={async () => undefined}
+        onCancel={() => undefined}
+      />,
+    );
     const kind = screen.getByLabelText<HTMLSelectElement>('Kind *');
     expect(kind.value).toBe('Refund');
     expect(kind.selectedOptions[0]?.textContent).toBe('Refund (not an option)');

@@ -89,7 +89,7 @@ export function useBuilderView(key: string, ready: boolean, beforeLeavingDraft: 
           const { pastStates, futureStates } = flowStore.temporal.getState();
           stash.current = { state: { meta, nodes, edges }, past: pastStates, future: futureStates };
         }
-        const draft = flowToDocument((stash.current).state);
+        const draft = flowToDocument(stash.current.state);
         const fetchRef = async (ref: VersionRef) => (ref === 'draft' ? draft : (await getVersion(key, ref)).document);
         if (view.mode === 'version') {
           const document = await fetchRef(view.version);

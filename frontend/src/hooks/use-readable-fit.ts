@@ -8,12 +8,15 @@ import { readableViewport } from '../lib/fit';
 export function useReadableFit(): (options?: { duration?: number }) => void {
   const { getNodes, getNodesBounds, setViewport } = useReactFlow<FlowNode, FlowEdge>();
   const store = useStoreApi<FlowNode, FlowEdge>();
-  return useCallback((options) => {
-    const nodes = getNodes();
-    const { width, height } = store.getState();
-    if (nodes.length === 0 || width === 0 || height === 0) return;
-    void setViewport(readableViewport(getNodesBounds(nodes), width, height), options);
-  }, [getNodes, getNodesBounds, setViewport, store]);
+  return useCallback(
+    (options) => {
+      const nodes = getNodes();
+      const { width, height } = store.getState();
+      if (nodes.length === 0 || width === 0 || height === 0) return;
+      void setViewport(readableViewport(getNodesBounds(nodes), width, height), options);
+    },
+    [getNodes, getNodesBounds, setViewport, store],
+  );
 }
 
 /**

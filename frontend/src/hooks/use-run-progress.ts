@@ -15,7 +15,13 @@ function documentOf(run: Run): Promise<OrchestrationDocument | null> {
   let found = documents.get(key);
   if (!found) {
     // Without it the progress shows no "next"; a failed read is tried again next time.
-    found = getVersion(run.orchestration, run.version).then((v) => v.document, () => { documents.delete(key); return null; });
+    found = getVersion(run.orchestration, run.version).then(
+      (v) => v.document,
+      () => {
+        documents.delete(key);
+        return null;
+      },
+    );
     documents.set(key, found);
   }
   return found;

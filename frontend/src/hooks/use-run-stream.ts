@@ -23,7 +23,9 @@ export function useRunStream(runId: string): { events: RunEvent[]; error: string
   }
 
   useEffect(() => {
-    getRunEvents(runId).then(add, (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+    getRunEvents(runId).then(add, (failure: unknown) =>
+      setError(failure instanceof Error ? failure.message : String(failure)),
+    );
     if (typeof WebSocket === 'undefined') return;
     return watchRun(runId, { onEvents: add, onLive: setLive });
   }, [runId, add]);

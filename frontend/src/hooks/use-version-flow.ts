@@ -21,7 +21,9 @@ export function useVersionFlow(key: string | null, version: number | null) {
     getVersion(key, version)
       .then((v) => readOnlyFlow(v.document))
       .then((f) => !cancelled && setFlow(f))
-      .catch((failure: unknown) => !cancelled && setError(failure instanceof Error ? failure.message : String(failure)));
+      .catch(
+        (failure: unknown) => !cancelled && setError(failure instanceof Error ? failure.message : String(failure)),
+      );
     return () => {
       cancelled = true;
     };
@@ -39,6 +41,7 @@ export function stageLabels(flow: ReadOnlyFlow | null): Record<string, string> {
 /** Node id -> label of every node. */
 export function nodeLabels(flow: ReadOnlyFlow | null): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const node of flow?.nodes ?? []) labels[node.id] = ('label' in node.data && typeof node.data.label === 'string' && node.data.label) || node.id;
+  for (const node of flow?.nodes ?? [])
+    labels[node.id] = ('label' in node.data && typeof node.data.label === 'string' && node.data.label) || node.id;
   return labels;
 }

@@ -53,7 +53,12 @@ export function diffDocuments(before: OrchestrationDocument, after: Orchestratio
   const edges = compare<DocumentEdge>(before.edges, after.edges);
   const { nodes: _n, edges: _e, ...metaBefore } = before;
   const { nodes: _n2, edges: _e2, ...metaAfter } = after;
-  return { nodes: nodes.status, edges: edges.status, nodeFields: nodes.fields, meta: changedKeys(metaBefore, metaAfter) };
+  return {
+    nodes: nodes.status,
+    edges: edges.status,
+    nodeFields: nodes.fields,
+    meta: changedKeys(metaBefore, metaAfter),
+  };
 }
 
 /** `after`, plus the nodes and edges only `before` has, so that the canvas can show them as removed. */

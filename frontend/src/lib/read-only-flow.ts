@@ -4,7 +4,12 @@ import type { OrchestrationDocument } from './document-schema';
 import { layout } from './layout';
 import { useRouteStore } from '../store/route-store';
 
-export type ReadOnlyFlow = { nodes: FlowNode[]; edges: FlowEdge[]; stages: Set<string>; stageOf: Record<string, string> };
+export type ReadOnlyFlow = {
+  nodes: FlowNode[];
+  edges: FlowEdge[];
+  stages: Set<string>;
+  stageOf: Record<string, string>;
+};
 
 export async function readOnlyFlow(document: OrchestrationDocument): Promise<ReadOnlyFlow> {
   let { nodes, edges } = documentToFlow(document);
@@ -15,7 +20,11 @@ export async function readOnlyFlow(document: OrchestrationDocument): Promise<Rea
       const placement = placements.get(node.id);
       if (!placement) return node;
       const { x, y, width, height } = placement;
-      return { ...node, position: { x, y }, ...(node.type === 'stage' && width !== undefined ? { width, height } : {}) };
+      return {
+        ...node,
+        position: { x, y },
+        ...(node.type === 'stage' && width !== undefined ? { width, height } : {}),
+      };
     });
   }
   nodes = nodes.map((n) => ({ ...n, draggable: false, connectable: false, deletable: false }));
