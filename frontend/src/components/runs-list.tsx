@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
+import { useOnChange } from '../hooks/use-on-change';
 import { ApiError, controlRun, getRunFilters, listRuns, type RunControl, type RunFilters } from '../lib/api';
 import { RUN_STATUSES, type RunFilterOptions, type RunSummary } from '../lib/api-schemas';
 import type { NameOf } from '../lib/run-events';
@@ -84,12 +85,7 @@ export function RunsList({
   }, []);
 
   // Each read starts without the last one's error.
-  const reading = `${filterKey}\u0000${reloads}\u0000${refresh}`;
-  const [readFor, setReadFor] = useState(reading);
-  if (reading !== readFor) {
-    setReadFor(reading);
-    setError(null);
-  }
+  useOnChange(`${filterKey}\u0000${reloads}\u0000${refresh}`, () => setError(null));
 
   useEffect(() => {
     let cancelled = false;

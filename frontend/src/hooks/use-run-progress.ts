@@ -5,6 +5,7 @@ import type { OrchestrationDocument } from '../lib/document-schema';
 import type { RunEvent } from '../lib/run-events';
 import { progressOf, type Progress } from '../lib/work-guide';
 import type { Run } from '../lib/work-schemas';
+import { useOnChange } from './use-on-change';
 import { useRunUpdates } from './use-run-updates';
 
 /** Versions never change once active: each is read once while the app is open. */
@@ -54,11 +55,7 @@ export function useRunProgress(runId: string | null, onEvents?: (events: RunEven
   }, [runId]);
 
   // Another run: nothing of the last one shows while its own loads.
-  const [shownFor, setShownFor] = useState(runId);
-  if (runId !== shownFor) {
-    setShownFor(runId);
-    setRun(null);
-  }
+  useOnChange(runId, () => setRun(null));
   useEffect(() => {
     // eslint-disable-next-line react-hooks/set-state-in-effect -- load sets state only once its request answers (after an await), which the rule cannot see
     void load();

@@ -8,6 +8,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { getRunEvents } from '../lib/api';
 import { addEvents, type RunEvent } from '../lib/run-events';
 import { watchRun } from '../lib/run-socket';
+import { useOnChange } from './use-on-change';
 
 export function useRunStream(runId: string): { events: RunEvent[]; error: string | null; live: boolean } {
   const [events, setEvents] = useState<RunEvent[]>([]);
@@ -16,11 +17,7 @@ export function useRunStream(runId: string): { events: RunEvent[]; error: string
   const add = useCallback((incoming: RunEvent[]) => setEvents((held) => addEvents(held, incoming)), []);
 
   // Another run: its log starts empty, not with the last one's events.
-  const [shownFor, setShownFor] = useState(runId);
-  if (runId !== shownFor) {
-    setShownFor(runId);
-    setEvents([]);
-  }
+  useOnChange(runId, () => setEvents([]));
 
   useEffect(() => {
     getRunEvents(runId).then(add, (failure: unknown) =>

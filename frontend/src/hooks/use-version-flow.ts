@@ -3,17 +3,15 @@ import { useEffect, useState } from 'react';
 
 import { getVersion } from '../lib/api';
 import { readOnlyFlow, type ReadOnlyFlow } from '../lib/read-only-flow';
+import { useOnChange } from './use-on-change';
 
 export function useVersionFlow(key: string | null, version: number | null) {
   const [flow, setFlow] = useState<ReadOnlyFlow | null>(null);
   const [error, setError] = useState<string | null>(null);
   // Each version read starts without the last one's error.
-  const reading = key && version !== null ? `${key}\u0000${version}` : null;
-  const [readFor, setReadFor] = useState(reading);
-  if (reading !== readFor) {
-    setReadFor(reading);
+  useOnChange(key && version !== null ? `${key}\u0000${version}` : null, (reading) => {
     if (reading !== null) setError(null);
-  }
+  });
 
   useEffect(() => {
     if (!key || version === null) return;

@@ -4,6 +4,7 @@ import { ApiError, claimWorkItem, completeWorkItem, getWorkItem } from '../lib/a
 import type { RunEvent } from '../lib/run-events';
 import { conflictNotice, outcomeLabel, serverFieldErrors, takenNotice } from '../lib/work-guide';
 import type { WorkItemDetail } from '../lib/work-schemas';
+import { useOnChange } from './use-on-change';
 
 export type Notice = { tone: 'done' | 'problem'; text: string };
 
@@ -98,14 +99,11 @@ export function useWorkStep(
   );
 
   // Another item (or person): nothing of the last one shows while its own loads.
-  const subject = `${itemId}\u0000${me}`;
-  const [shownFor, setShownFor] = useState(subject);
-  if (subject !== shownFor) {
-    setShownFor(subject);
+  useOnChange(`${itemId}\u0000${me}`, () => {
     setItem(undefined);
     setNoticeState(null);
     setCompletedWith(null);
-  }
+  });
   useEffect(() => {
     // eslint-disable-next-line react-hooks/set-state-in-effect -- load sets state only once its request answers (after an await), which the rule cannot see
     void load();

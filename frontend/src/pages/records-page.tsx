@@ -6,6 +6,7 @@ import { RecordForm } from '../components/record-form';
 import { StartedRuns } from '../components/started-runs';
 import { createRecord, listRecords, listRecordTypes } from '../lib/api';
 import { useNameOf } from '../hooks/use-people';
+import { useOnChange } from '../hooks/use-on-change';
 import { display, fieldLabel } from '../lib/record-values';
 import { recordName } from '../lib/work-guide';
 import type { OvRecord, RecordType, SavedRecord } from '../lib/work-schemas';
@@ -36,15 +37,13 @@ export function RecordsPage() {
   );
 
   // Another type of record: nothing of the last one's page shows while its own loads.
-  const [shownFor, setShownFor] = useState(object);
-  if (object !== shownFor) {
-    setShownFor(object);
+  useOnChange(object, () => {
     setType(undefined);
     setRecords(null);
     setSaved(null);
     setCreating(false);
     setError(null);
-  }
+  });
 
   useEffect(() => {
     listRecordTypes()

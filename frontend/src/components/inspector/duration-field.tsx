@@ -1,6 +1,7 @@
 /** An ISO-8601 duration as a number and a unit ("2 days" = P2D), or as ISO text when it has several parts. */
 import { useId, useState } from 'react';
 
+import { useOnChange } from '../../hooks/use-on-change';
 import { DURATION_UNITS, formatDuration, isDuration, parseDuration, type DurationUnit } from '../../lib/duration';
 import { FieldIssues, useFieldIssues, withIssuesCleared, type FieldAt } from './field-issues';
 
@@ -27,9 +28,7 @@ export function DurationField({ label, value, onChange: edit, at, hint, defaultU
   const [amount, setAmount] = useState(simple ? String(simple.amount) : '');
 
   // A value from elsewhere (undo, another edit) is taken in as the page renders.
-  const [shown, setShown] = useState(value);
-  if (value !== shown) {
-    setShown(value);
+  useOnChange(value, () => {
     const next = value ? parseDuration(value) : null;
     if (next) {
       setUnit(next.unit);
@@ -39,7 +38,7 @@ export function DurationField({ label, value, onChange: edit, at, hint, defaultU
     } else {
       setAmount('');
     }
-  }
+  });
 
   const writeAmount = (text: string, inUnit: DurationUnit) => {
     setAmount(text);

@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 
+import { useOnChange } from '../../hooks/use-on-change';
 import { ERROR_HANDLE, isStep, type FlowEdge, type FlowNode } from '../../lib/document';
 import { idFollowsLabel, idFromLabel, uniqueId } from '../../lib/ids';
 import { nodeIdProblem, renameNode, withField } from '../../lib/node-edits';
@@ -44,11 +45,7 @@ function NodeIssues({ nodeId }: { nodeId: string }) {
 function NodeId({ node }: { node: FlowNode }) {
   const [draft, setDraft] = useState(node.id);
   // Another node selected, or this one renamed (undo too): the draft starts again from its id.
-  const [shownId, setShownId] = useState(node.id);
-  if (node.id !== shownId) {
-    setShownId(node.id);
-    setDraft(node.id);
-  }
+  useOnChange(node.id, setDraft);
   const problem = draft === node.id ? null : nodeIdProblem(flowStore.getState().nodes, node.id, draft);
   const commit = () => {
     if (draft !== node.id && !problem) flowStore.getState().updateGraph((g) => renameNode(g, node.id, draft));
