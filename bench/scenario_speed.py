@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from runtime.templates import load  # noqa: E402
-from runtime.testing import Scenario, run_scenario  # noqa: E402
+from runtime.templates import load
+from runtime.testing import Scenario, run_scenario
 
 
 def long_path(negative_checks: bool) -> Scenario:
@@ -43,21 +43,29 @@ def long_path(negative_checks: bool) -> Scenario:
         .mock(step="mark_signed", result={"record": {"status": "signed"}})
         .start(record={"object": "contract", "owner": "requester", "fields": fields})
         .expect(stage="legal", ball=[{"group": "legal"}], visible={"legal": ["legal_review"], "requester": []})
-        .as_("requester").complete("legal_review", outcome="approve", expect_error="forbidden")
+        .as_("requester")
+        .complete("legal_review", outcome="approve", expect_error="forbidden")
         .advance("P3D")
         .expect(notifications=[{"to": {"group": "legal"}, "kind": "escalation"}])
-        .as_("legal").complete("legal_review", outcome="approve", values={"notes": "ok"})
+        .as_("legal")
+        .complete("legal_review", outcome="approve", values={"notes": "ok"})
         .expect(stage="finance")
-        .as_("finance").complete("finance_review", outcome="reject", values={"reason": "margin"})
+        .as_("finance")
+        .complete("finance_review", outcome="reject", values={"reason": "margin"})
         .expect(stage="revise", record={"status": "in_revision"}, ball=[{"user": "sam"}])
-        .as_("requester").complete("revise_contract", outcome="resubmit", values={"amount": 45000})
+        .as_("requester")
+        .complete("revise_contract", outcome="resubmit", values={"amount": 45000})
         .expect(stage="legal", vars={"rounds": 1}, record={"amount": 45000})
-        .as_("legal").claim("legal_review")
-        .as_("legal").complete("legal_review", outcome="approve")
+        .as_("legal")
+        .claim("legal_review")
+        .as_("legal")
+        .complete("legal_review", outcome="approve")
         .expect(stage="finance")
-        .as_("finance").complete("finance_review", outcome="approve")
+        .as_("finance")
+        .complete("finance_review", outcome="approve")
         .expect(stage="executive", ball=[{"group": "executives"}])
-        .as_("exec").complete("sign", outcome="sign", values={"signed_on": "2026-01-12"})
+        .as_("exec")
+        .complete("sign", outcome="sign", values={"signed_on": "2026-01-12"})
         .expect(status="completed", node="signed")
         .expect(stages_visited=["legal", "finance", "revise", "legal", "finance", "executive"])
         .expect(steps={"mark_signed": "completed", "vp_approval": "not_started"})

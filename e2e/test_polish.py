@@ -30,7 +30,10 @@ const luminance = (css) => {
 """
 
 #: Visible boxes with a light background on a dark page: "light islands".
-LIGHT_ISLANDS = "() => {" + LUMINANCE + """
+LIGHT_ISLANDS = (
+    "() => {"
+    + LUMINANCE
+    + """
   const found = [];
   for (const el of document.querySelectorAll('body *')) {
     const style = getComputedStyle(el);
@@ -38,14 +41,20 @@ LIGHT_ISLANDS = "() => {" + LUMINANCE + """
     if (lum === null || lum < 0.4) continue;
     const box = el.getBoundingClientRect();
     if (box.width < 6 || box.height < 6 || box.width * box.height < 300 || style.visibility === 'hidden') continue;
-    found.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')} "${(el.textContent ?? '').trim().slice(0, 30)}" ${style.backgroundColor}`);
+    const text = (el.textContent ?? '').trim().slice(0, 30);
+    found.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')} "${text}" ${style.backgroundColor}`);
   }
   return found;
 }"""
+)
 
-PAGE_BACKGROUND = "() => {" + LUMINANCE + """
+PAGE_BACKGROUND = (
+    "() => {"
+    + LUMINANCE
+    + """
   return luminance(getComputedStyle(document.documentElement).backgroundColor);
 }"""
+)
 
 
 def expect_dark(page: Page, name: str) -> None:
@@ -59,7 +68,8 @@ def minimap_luminances(page: Page) -> list[float]:
     """How light each node of the minimap is drawn (0 black, 1 white)."""
     expect(page.locator(".react-flow__minimap-node").first).to_be_attached()
     return page.locator(".react-flow__minimap-node").evaluate_all(
-        "(nodes) => {" + LUMINANCE + " return nodes.map((n) => luminance(getComputedStyle(n).fill)); }")
+        "(nodes) => {" + LUMINANCE + " return nodes.map((n) => luminance(getComputedStyle(n).fill)); }"
+    )
 
 
 #: How many pixels of a chart's canvas are (nearly) this colour.
@@ -68,7 +78,8 @@ PIXELS_OF = """([selector, rgb]) => {
   const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
   let count = 0;
   for (let i = 0; i < data.length; i += 4) {
-    if (data[i + 3] > 100 && Math.abs(data[i] - rgb[0]) < 12 && Math.abs(data[i + 1] - rgb[1]) < 12 && Math.abs(data[i + 2] - rgb[2]) < 12) count++;
+    const near = Math.abs(data[i] - rgb[0]) < 12 && Math.abs(data[i + 1] - rgb[1]) < 12 && Math.abs(data[i + 2] - rgb[2]) < 12;
+    if (data[i + 3] > 100 && near) count++;
   }
   return count;
 }"""
@@ -76,7 +87,7 @@ RUNS_CHART = ".metrics__charts figure:first-child canvas"
 ACCENT_LIGHT, ACCENT_DARK = (0x4F, 0x46, 0xE5), (0x81, 0x8C, 0xF8)  # frontend/src/lib/chart-theme.ts
 
 
-def test_dark_mode_from_the_user_menu_reaches_every_page_its_charts_and_minimaps(login_as, ids):  # noqa: F811
+def test_dark_mode_from_the_user_menu_reaches_every_page_its_charts_and_minimaps(login_as, ids):
     page = login_as("admin").new_page()
     page.goto("/monitor/contract_approval")
     expect(page.get_by_role("heading", name=re.compile(r"^Monitor"), level=1)).to_be_visible()
@@ -93,7 +104,9 @@ def test_dark_mode_from_the_user_menu_reaches_every_page_its_charts_and_minimaps
     assert page.evaluate(PIXELS_OF, [RUNS_CHART, list(ACCENT_LIGHT)]) == 0
     assert max(minimap_luminances(page)) < 0.3, "the minimap kept light nodes on a dark page"
     # The legend says the numbers without a cursor over the chart.
-    expect(page.get_by_role("list", name="Runs started per day (last 30 days): legend")).to_have_text(re.compile(r"Runs started: \d+ runs? in all"))
+    expect(page.get_by_role("list", name="Runs started per day (last 30 days): legend")).to_have_text(
+        re.compile(r"Runs started: \d+ runs? in all")
+    )
     expect(page.get_by_role("list", name="Time spent per stage: legend")).to_contain_text(re.compile(r"Median: (highest \d|none yet)"))
     expect_dark(page, "monitor")
 

@@ -16,7 +16,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from runtime.actions import ActionContext, ActionFailed, ActionField, ActionRegistry, Pending
+from runtime.actions.registry import ActionContext, ActionFailed, ActionField, ActionRegistry, Pending
 
 _MAX_RESPONSE = 1_000_000
 
@@ -173,7 +173,7 @@ def url_problem(url: str, allowlist: list[str]) -> str | None:
         return "it has a backslash, a space, a control or a non-ASCII character; give a plain http(s) URL"
     try:
         parts = urlsplit(url)
-        parts.port  # raises ValueError on a port that is not a number from 0 to 65535
+        _ = parts.port  # raises ValueError on a port that is not a number from 0 to 65535
     except ValueError:
         return "it is not a valid URL (check the host and port)"
     if parts.scheme not in {"http", "https"}:
@@ -187,8 +187,7 @@ def url_problem(url: str, allowlist: list[str]) -> str | None:
         return "it has no host"
     canonical = _canonical_host(host, bracketed=parts.netloc.startswith("["))
     if canonical is None:
-        return (f"host {host!r} is neither a plain name nor an IP address written plainly "
-                "(four decimal numbers, or IPv6 in brackets)")
+        return f"host {host!r} is neither a plain name nor an IP address written plainly (four decimal numbers, or IPv6 in brackets)"
     for allowed in (a.lower() for a in allowlist):
         if allowed.startswith("*.") and canonical.endswith(allowed[1:]):
             return None

@@ -9,13 +9,19 @@ runtime's (``runtime/store/migrations``, table ``alembic_version``), run by
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+
+#: The PostgreSQL advisory lock that one upgrade at a time holds ("overture" in ASCII).
+LOCK_KEY = 0x6F76657274757265
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -39,10 +45,17 @@ class Chain:
         return cfg
 
     def upgrade(self, engine: Engine, revision: str = "head") -> None:
-        """Apply every migration up to ``revision``; nothing to do when already there."""
+        """Apply every migration up to ``revision``; nothing to do when already there.
+
+        Processes that start together on one database (servers and workers) upgrade one
+        at a time: the first applies the migrations, the others then find them done.
+        """
         if revision == "head" and self.current(engine) == self.head():
             return
-        command.upgrade(self.config(engine), revision)
+        with _one_at_a_time(engine):
+            if revision == "head" and self.current(engine) == self.head():
+                return
+            command.upgrade(self.config(engine), revision)
 
     def downgrade(self, engine: Engine, revision: str) -> None:
         command.downgrade(self.config(engine), revision)
@@ -53,6 +66,24 @@ class Chain:
 
     def head(self) -> str | None:
         return ScriptDirectory(str(self.directory)).get_current_head()
+
+
+@contextmanager
+def _one_at_a_time(engine: Engine) -> Iterator[None]:
+    """Hold PostgreSQL's advisory lock for the upgrade, on a connection of its own (Alembic
+    uses another). SQLite needs none: `overture serve` upgrades before it starts its
+    processes, and SQLite is for one machine."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": LOCK_KEY})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+            conn.commit()
 
 
 #: The runtime's chain: the run state and the rows the runtime reads (runtime/store/tables.py).

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
-
-import pytest
+from typing import Any
 
 from builder import accounts
 from builder.extensions import state
@@ -27,12 +26,12 @@ from tests.builder.conftest import PASSWORD
 from tests.builder.test_api_scenarios import EXPENSE_SCENARIO, store_scenario
 from tests.builder.test_live import handshake_status
 
-A, O, M, S, N, T = "admin", "ops", "member", "stranger", "anonymous", "token"
-CALLERS = (A, O, M, S, N, T)
-PEOPLE = frozenset({A, O, M, S})
-STAFF = frozenset({A, O})
+A, OP, M, S, N, T = "admin", "ops", "member", "stranger", "anonymous", "token"
+CALLERS = (A, OP, M, S, N, T)
+PEOPLE = frozenset({A, OP, M, S})
+STAFF = frozenset({A, OP})
 EVERYONE = frozenset(CALLERS)
-USERS = {A: "ada", O: "otto", M: "fiona", S: "mallory"}
+USERS = {A: "ada", OP: "otto", M: "fiona", S: "mallory"}
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,8 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/runs"): May(PEOPLE | {T}),
     ("GET", "/api/runs"): May(PEOPLE),  # a stranger gets an empty list
     ("GET", "/api/runs/filters"): May(PEOPLE),  # a stranger is offered only themselves
-    ("GET", "/api/runs/<run_id>"): May(frozenset({A, O, M}), hidden=True),
-    ("GET", "/api/runs/<run_id>/events"): May(frozenset({A, O, M}), hidden=True),
+    ("GET", "/api/runs/<run_id>"): May(frozenset({A, OP, M}), hidden=True),
+    ("GET", "/api/runs/<run_id>/events"): May(frozenset({A, OP, M}), hidden=True),
     ("POST", "/api/runs/<run_id>/cancel"): May(STAFF),
     ("POST", "/api/runs/<run_id>/suspend"): May(STAFF),
     ("POST", "/api/runs/<run_id>/resume"): May(STAFF),
@@ -109,7 +108,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/runs/<run_id>/steps/<step_id>/skip"): May(STAFF),
     ("GET", "/api/runs/<run_id>/scenario"): May(STAFF),  # the replay names everyone who acted: ops tooling
     ("GET", "/api/work-items"): May(PEOPLE),
-    ("GET", "/api/work-items/<item_id>"): May(frozenset({A, O, M}), hidden=True),
+    ("GET", "/api/work-items/<item_id>"): May(frozenset({A, OP, M}), hidden=True),
     # Only the assignee (here the finance group) acts on an item: the engine says 403
     # to staff, who see every item; a member who may not see it gets 404, as GET
     # answers (ids do not leak). Ops reassign instead.
@@ -119,7 +118,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/work-items/<item_id>/reassign"): May(STAFF),
     ("GET", "/api/records/<object>"): May(PEOPLE),  # a stranger sees only their own
     ("POST", "/api/records/<object>"): May(PEOPLE | {T}),
-    ("GET", "/api/records/<object>/<record_id>"): May(frozenset({A, O, M}), hidden=True),
+    ("GET", "/api/records/<object>/<record_id>"): May(frozenset({A, OP, M}), hidden=True),
     # The owner (fiona), admins and tokens change a record; ops only read it.
     ("PATCH", "/api/records/<object>/<record_id>"): May(frozenset({A, M, T}), hidden=True),
     ("GET", "/api/record-types"): May(PEOPLE),
@@ -135,7 +134,7 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("DELETE", "/api/secrets/<name>"): May(frozenset({A})),
     # Websockets: checked with a real handshake (101 = allowed).
     ("WS", "/ws/live"): May(STAFF),
-    ("WS", "/ws/runs/<run_id>"): May(frozenset({A, O, M}), hidden=True),
+    ("WS", "/ws/runs/<run_id>"): May(frozenset({A, OP, M}), hidden=True),
     ("WS", "/ws/inbox"): May(PEOPLE),  # each person's own open work
 }
 
@@ -162,14 +161,18 @@ def routes(app: Any) -> set[tuple[str, str]]:
 
 
 def test_every_route_has_an_expectation(app):
-    skipped = sorted(r.rule for r in app.url_map.iter_rules() if r.rule.startswith(("/api/", "/ws/"))
-                     and (r.endpoint in SKIPPED_ENDPOINTS or r.endpoint.split(".", 1)[0] in SKIPPED_BLUEPRINTS))
+    skipped = sorted(
+        r.rule
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith(("/api/", "/ws/")) and (r.endpoint in SKIPPED_ENDPOINTS or r.endpoint.split(".", 1)[0] in SKIPPED_BLUEPRINTS)
+    )
     assert not skipped, f"API or websocket routes in a skipped blueprint: {skipped}"
     found = routes(app)
     missing = sorted(found - EXPECTED.keys())
     assert not missing, (
         "routes with no entry in tests/builder/test_permissions.py EXPECTED — decide who may call them and add one:\n  "
-        + "\n  ".join(f"{m} {r}" for m, r in missing))
+        + "\n  ".join(f"{m} {r}" for m, r in missing)
+    )
     stale = sorted(EXPECTED.keys() - found)
     assert not stale, "EXPECTED lists routes that no longer exist:\n  " + "\n  ".join(f"{m} {r}" for m, r in stale)
 
@@ -208,13 +211,24 @@ class World:
         run_id = self.run()
         (item,) = self.engine.work_items(run=run_id)
         record = self.engine.create_record(
-            "contract", {"title": "T", "customer": "C", "amount": 1, "status": "draft"}, owner="fiona", by="fiona")
+            "contract", {"title": "T", "customer": "C", "amount": 1, "status": "draft"}, owner="fiona", by="fiona"
+        )
         store_scenario(self.app, "expense", "contract_approval", EXPENSE_SCENARIO)  # the <name> a DELETE removes
         with self.app.app_context(), state().sessions.begin() as s:  # and a secret of that <name>
             state().secrets.put(s, "contract_approval", "s3cret", by="ada", now=self.engine.clock.now())
-        return {"key": "expense", "number": 1, "name": "contract_approval", "object": "contract",
-                "run_id": run_id, "step_id": "approve", "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0],
-                "username": self._person(), "group": "finance"}
+        return {
+            "key": "expense",
+            "number": 1,
+            "name": "contract_approval",
+            "object": "contract",
+            "run_id": run_id,
+            "step_id": "approve",
+            "item_id": item["id"],
+            "record_id": record["id"],
+            "token_id": self._token()[0],
+            "username": self._person(),
+            "group": "finance",
+        }
 
     def body(self, method: str, rule: str) -> Any:
         n = next(self.counter)
@@ -226,7 +240,10 @@ class World:
             ("POST", "/api/profile/password"): {"current_password": PASSWORD, "new_password": PASSWORD},
             ("PATCH", "/api/users/<username>/email-settings"): {"email": "fiona@example.com"},
             ("PUT", "/api/users/<username>/out-of-office"): {
-                "delegate": "frank", "starts_at": "2026-01-05T00:00:00+00:00", "ends_at": "2026-01-12T00:00:00+00:00"},
+                "delegate": "frank",
+                "starts_at": "2026-01-05T00:00:00+00:00",
+                "ends_at": "2026-01-12T00:00:00+00:00",
+            },
             ("PATCH", "/api/users/<username>"): {"display_name": f"Person {n}", "groups": ["finance", "legal"]},
             ("POST", "/api/users/<username>/deactivate"): {"reassign_to": {"type": "group", "value": "finance"}},
             ("POST", "/api/users/<username>/password"): {"password": f"{PASSWORD} {n}"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -72,7 +73,7 @@ def test_chains_resolve_a_few_hops_and_never_loop(engine: Engine, directory, clo
     assert item["assignee"]["value"] == "fiona" and item["on_behalf_of"] == "alice"
 
     people = ["alice", "bob", "fiona", "frank", "erin", "ed", "eve"]
-    for user, delegate in zip(people, people[1:]):
+    for user, delegate in itertools.pairwise(people):
         away(directory, clock, user, delegate)
     item = only_item(engine, engine.start("t"))
     assert item["assignee"]["value"] == people[DELEGATION_HOPS] and item["on_behalf_of"] == "alice"
@@ -108,14 +109,41 @@ def test_the_sql_directory_reads_out_of_office_from_the_accounts(store, clock):
 
     now = clock.now()
     with store.engine.begin() as conn:
-        conn.execute(UserRow.__table__.insert(), [
-            {"id": name, "role": "member", "password_hash": None, "display_name": name.title(), "active": name != "gone",
-             "created_at": now} for name in ("alice", "bob", "gone")])
-        conn.execute(OutOfOfficeRow.__table__.insert(), [
-            {"user_id": "alice", "delegate_id": "bob", "starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=1),
-             "set_by": "alice", "updated_at": now},
-            {"user_id": "bob", "delegate_id": "gone", "starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=1),
-             "set_by": "bob", "updated_at": now}])
+        conn.execute(
+            UserRow.__table__.insert(),
+            [
+                {
+                    "id": name,
+                    "role": "member",
+                    "password_hash": None,
+                    "display_name": name.title(),
+                    "active": name != "gone",
+                    "created_at": now,
+                }
+                for name in ("alice", "bob", "gone")
+            ],
+        )
+        conn.execute(
+            OutOfOfficeRow.__table__.insert(),
+            [
+                {
+                    "user_id": "alice",
+                    "delegate_id": "bob",
+                    "starts_at": now - timedelta(hours=1),
+                    "ends_at": now + timedelta(days=1),
+                    "set_by": "alice",
+                    "updated_at": now,
+                },
+                {
+                    "user_id": "bob",
+                    "delegate_id": "gone",
+                    "starts_at": now - timedelta(hours=1),
+                    "ends_at": now + timedelta(days=1),
+                    "set_by": "bob",
+                    "updated_at": now,
+                },
+            ],
+        )
     directory = SqlDirectory(store)
     assert directory.delegate("alice", now) == "bob"
     assert directory.delegate("alice", now - timedelta(hours=2)) is None  # not yet

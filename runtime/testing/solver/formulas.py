@@ -8,8 +8,9 @@ with a constant; ``in`` a list); whatever is beyond that is an :class:`Unknown`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from runtime.testing.solver.reduction import is_number, reduce
 from runtime.testing.solver.syntax import RELATIONS, Binary, Cond, Lit, Node, Sym, Unary
@@ -128,15 +129,19 @@ def symbols(node: Node) -> Iterator[str]:
                 yield from symbols(child)
 
 
+def _compare(op: str, value: Node, other: Node, text: str, on_left: bool) -> Node:
+    """``value op other``, or ``other op value`` when the value stands on the right."""
+    return Binary(op, value, other, text=text) if on_left else Binary(op, other, value, text=text)
+
+
 def _relation(node: Binary, origin: str) -> Formula:
     left, right, op = node.left, node.right, node.op
     text = node.text
     for side, other in ((left, right), (right, left)):
         if isinstance(side, Cond) and op != "in":  # (t ? a : b) == k  ->  t && a == k || !t && b == k
-            def branch(value: Node) -> Node:
-                return Binary(op, value, other, text=text) if side is left else Binary(op, other, value, text=text)
-
-            reduced_then, reduced_other = reduce(branch(side.then), _no_lookup), reduce(branch(side.other), _no_lookup)
+            on_left = side is left
+            reduced_then = reduce(_compare(op, side.then, other, text, on_left), _no_lookup)
+            reduced_other = reduce(_compare(op, side.other, other, text, on_left), _no_lookup)
             test = to_formula(side.test, origin)
             return Or((And((test, to_formula(reduced_then, origin))), And((Not(test), to_formula(reduced_other, origin)))))
     if op == "in":
