@@ -118,6 +118,10 @@ def seed(store: SqlStore, rows: RunRows, old: int, recent: int) -> None:
         cursor = InsightCursor(CURSOR, last, {}, datetime.now(timezone.utc))
         if not tx.update(cursor):  # the schema's migration may have made the row
             tx.insert(cursor)
+    # The planner's statistics, as autovacuum keeps them in a database that grew over months.
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
 
 
 def measure(store: SqlStore, rows: RunRows, runs: int, batch: int, archive: Path | None) -> str:

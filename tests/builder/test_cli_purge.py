@@ -97,3 +97,25 @@ def test_the_worker_refuses_a_bad_retention_setting(tmp_path: Path, monkeypatch)
     result = CliRunner().invoke(main, ["worker", "--database-url", f"sqlite:///{tmp_path / 'w.db'}", "--until-idle"])
     assert result.exit_code == 1
     assert "OVERTURE_PURGE_HOUR must be a whole hour from 0 to 23, not '25'" in result.output
+
+
+def test_the_embedded_worker_purges_nightly_when_set(tmp_path: Path):
+    from builder import create_app
+    from runtime.retention import RetentionSettingsError
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "WORKER_POLL": 0.05,
+                      "PURGE_OLDER_THAN": "180d", "PURGE_HOUR": "4", "PURGE_ARCHIVE": str(tmp_path / "archive")})
+    state = app.extensions["overture"]
+    try:
+        assert state.nightly_purge is not None and state.nightly_purge.settings.hour == 4
+        assert state.nightly_purge.settings.archive_dir == tmp_path / "archive"
+    finally:
+        state.close()
+    off = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "EMBEDDED_WORKER": False,
+                      "PURGE_OLDER_THAN": "180d"})
+    assert off.extensions["overture"].nightly_purge is None  # only where background work runs
+    off.extensions["overture"].close()
+    with pytest.raises(RetentionSettingsError, match="OVERTURE_PURGE_OLDER_THAN: '6 months' is not an age"):
+        create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "EMBEDDED_WORKER": False,
+                    "PURGE_OLDER_THAN": "6 months"})
