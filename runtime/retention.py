@@ -43,8 +43,8 @@ from runtime.store.purge import OWNED, Mark, RunRows
 log = logging.getLogger(__name__)
 
 ARCHIVE_FORMAT = 1
-#: Runs per batch. SQLite's one write lock is held only while a batch is deleted, about
-#: 15 ms for 100 runs (bench/purge_speed.py); PostgreSQL locks only the batch's own rows.
+#: Runs per batch. SQLite's one write lock is held only while a batch is deleted, a few tens
+#: of milliseconds for 100 runs (bench/purge_speed.py); PostgreSQL locks only the batch's rows.
 DEFAULT_BATCH = 100
 #: Keeps a batch's ``IN`` lists within SQLite's limit on bound parameters.
 MAX_BATCH = 5000
@@ -75,9 +75,10 @@ def purge(
     dry_run: bool = False,
     progress: Callable[[PurgeReport], None] | None = None,
 ) -> PurgeReport:
-    """Purge the runs that ended more than ``older_than`` before ``now``, ``batch`` runs per
-    batch, archived into a new file in ``archive_dir`` first when it is given.
-    ``dry_run`` counts what would go and changes nothing (no archive either)."""
+    """Purge the runs that ended more than ``older_than`` before ``now``, about ``batch``
+    runs at a time, archived into a new file in ``archive_dir`` first when it is given.
+    ``dry_run`` counts what would go, deletes and archives nothing (live insights are
+    still brought up to date: that only counts events sooner)."""
     if not 1 <= batch <= MAX_BATCH:
         raise ValueError(f"batch must be from 1 to {MAX_BATCH} runs, not {batch}")
     if older_than <= timedelta(0):
