@@ -212,7 +212,7 @@ def _iso(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not a value a row holds")
 
 
-def _decode_row(cls: type, data: Mapping[str, Any]) -> Any:
+def _decode_row(cls: type[Any], data: Mapping[str, Any]) -> Any:
     row = cls.__new__(cls)
     for f in fields(cls):
         value = data.get(f.name)

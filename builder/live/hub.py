@@ -23,8 +23,9 @@ import time
 from collections import OrderedDict
 from typing import Any, Callable
 
-from flask import Flask, current_app
+from flask import Flask
 
+from builder.extensions import real_app
 from builder.live.subscribers import LiveSubscriber, RunSubscriber
 from runtime import insights
 from runtime.model import InsightCursor, Run, RunEvent
@@ -100,7 +101,7 @@ class Hub:
 
     def unsubscribe(self, sub: LiveSubscriber | RunSubscriber) -> None:
         with self._lock:
-            table: dict[str, set[Any]] = self._live if isinstance(sub, LiveSubscriber) else self._runs  # type: ignore[assignment]
+            table: dict[str, set[Any]] = self._live if isinstance(sub, LiveSubscriber) else self._runs
             key = sub.key if isinstance(sub, LiveSubscriber) else sub.run_id
             subs = table.get(key)
             if subs is not None:
@@ -261,11 +262,11 @@ _HUB_LOCK = threading.Lock()
 
 def hub() -> Hub:
     """This app's hub (created on first use)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    found = app.extensions.get("overture_live")
+    app = real_app()
+    found: Hub | None = app.extensions.get("overture_live")
     if found is None:
         with _HUB_LOCK:
             found = app.extensions.get("overture_live")
             if found is None:
                 found = app.extensions["overture_live"] = Hub(app)
-    return found  # type: ignore[no-any-return]
+    return found

@@ -108,17 +108,17 @@ def choose(
     skipped = 0
     mark: Mark | None = None
     for root in roots:
-        tree = trees[root.id]
-        if chosen and len(chosen) + len(tree) > limit:
+        members = trees[root.id]
+        if chosen and len(chosen) + len(members) > limit:
             break  # the next batch starts with this tree
         mark = (root.started_at, root.id)
         ready = all(
             run.status in ENDED_RUN and run.ended_at is not None and run.ended_at < ended_before
             and last.get(run.id, 0) <= events_upto
-            for run in tree
+            for run in members
         )
         if ready:
-            chosen.extend(tree)
+            chosen.extend(members)
         else:
             skipped += 1
     if mark is None or (len(roots) < limit and mark == (roots[-1].started_at, roots[-1].id)):

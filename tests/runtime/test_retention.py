@@ -69,7 +69,7 @@ def rows_of(engine: Engine, run_id: str) -> RunRows | None:
     """Everything the store holds of one run (None when the run row is gone)."""
     with engine.store.transaction(write=False) as tx:
         run = tx.get(Run, run_id)
-        rows = RunRows(run, events=tx.events(run_id))  # type: ignore[arg-type]
+        rows = RunRows(run, events=tx.events(run_id))
         for name, cls in OWNED:
             setattr(rows, name, sorted(tx.find(cls, run_id=run_id), key=lambda r: r.id))
         leftovers = sum(len(getattr(rows, name)) for name, _cls in OWNED) + len(rows.events)
