@@ -41,13 +41,21 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 DEAL = {
-    "format": 1, "key": "deal", "label": "Deal",
+    "format": 1,
+    "key": "deal",
+    "label": "Deal",
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "legal", "type": "stage", "label": "Legal"},
-        {"id": "review", "type": "interactive", "stage": "legal", "label": "Review", "due": "P2D",
-         "assignee": {"type": "group", "value": "legal"},
-         "form": {"fields": [], "outcomes": [{"value": "approve", "label": "Approve"}]}},
+        {
+            "id": "review",
+            "type": "interactive",
+            "stage": "legal",
+            "label": "Review",
+            "due": "P2D",
+            "assignee": {"type": "group", "value": "legal"},
+            "form": {"fields": [], "outcomes": [{"value": "approve", "label": "Approve"}]},
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [{"id": "e1", "source": "start", "target": "legal"}, {"id": "e2", "source": "legal", "target": "done"}],
@@ -102,8 +110,9 @@ def case(url: str, clients: int, rate: float, seconds: float, spacing: float) ->
     from runtime.model import RunEvent
     from runtime.store.tables import TABLES
 
-    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "EMBEDDED_WORKER": False,
-                      "LIVE_MIN_INTERVAL": spacing, "LIVE_POLL_INTERVAL": 0.025})
+    app = create_app(
+        {"SECRET_KEY": "bench", "DATABASE_URL": url, "EMBEDDED_WORKER": False, "LIVE_MIN_INTERVAL": spacing, "LIVE_POLL_INTERVAL": 0.025}
+    )
     with app.app_context():
         with state().sessions.begin() as s:
             if accounts.authenticate(s, "otto", "bench password phrase") is None:
@@ -208,16 +217,30 @@ def main() -> None:
 
                 engine = create_engine(database_url(url))
                 with engine.begin() as conn:  # a fresh log for each case
-                    names = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name in (
-                        "run_events", "runs", "stage_visits", "step_runs", "work_items", "notifications",
-                        "insight_figures", "insight_positions"))
+                    names = ", ".join(
+                        t.name
+                        for t in Base.metadata.sorted_tables
+                        if t.name
+                        in (
+                            "run_events",
+                            "runs",
+                            "stage_visits",
+                            "step_runs",
+                            "work_items",
+                            "notifications",
+                            "insight_figures",
+                            "insight_positions",
+                        )
+                    )
                     if conn.execute(text("SELECT to_regclass('run_events')")).scalar():
                         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
                         conn.execute(text("UPDATE insight_cursors SET position = 0, skipped = '{}'"))
                 engine.dispose()
             rows.append(case(url, args.clients, args.rate, args.seconds, spacing))
-    print(f"{args.clients} clients on /ws/live, load from another process, {args.seconds:.0f} s per case, "
-          f"{'PostgreSQL' if args.database_url and args.database_url.startswith('postgres') else 'SQLite'}")
+    print(
+        f"{args.clients} clients on /ws/live, load from another process, {args.seconds:.0f} s per case, "
+        f"{'PostgreSQL' if args.database_url and args.database_url.startswith('postgres') else 'SQLite'}"
+    )
     keys = list(rows[0])
     print("  ".join(f"{k:>18}" for k in keys))
     for row in rows:

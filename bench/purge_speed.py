@@ -23,9 +23,10 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -42,25 +43,49 @@ from runtime.store.sql import SqlStore  # noqa: E402
 
 FORM = {"fields": [], "outcomes": [{"value": "ok", "label": "OK"}]}
 DOCUMENT = {
-    "format": 1, "key": "deal", "label": "Deal",
+    "format": 1,
+    "key": "deal",
+    "label": "Deal",
     "inputs": [{"name": "amount", "type": "number", "required": True}],
     "variables": [{"name": "total", "type": "number"}],
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "legal", "type": "stage", "label": "Legal"},
-        {"id": "review", "type": "interactive", "stage": "legal", "label": "Review", "form": FORM, "due": "P2D",
-         "assignee": {"type": "user", "value": "rita"}},
-        {"id": "total", "type": "background", "stage": "legal", "label": "Total", "action": "vars.set",
-         "inputs": {"total": "inputs.amount * 2"}},
+        {
+            "id": "review",
+            "type": "interactive",
+            "stage": "legal",
+            "label": "Review",
+            "form": FORM,
+            "due": "P2D",
+            "assignee": {"type": "user", "value": "rita"},
+        },
+        {
+            "id": "total",
+            "type": "background",
+            "stage": "legal",
+            "label": "Total",
+            "action": "vars.set",
+            "inputs": {"total": "inputs.amount * 2"},
+        },
         {"id": "finance", "type": "stage", "label": "Finance"},
-        {"id": "tell", "type": "background", "stage": "finance", "label": "Tell", "action": "notify",
-         "inputs": {"to": "'fiona'", "subject": "'Total ' + string(vars.total)"}},
+        {
+            "id": "tell",
+            "type": "background",
+            "stage": "finance",
+            "label": "Tell",
+            "action": "notify",
+            "inputs": {"to": "'fiona'", "subject": "'Total ' + string(vars.total)"},
+        },
         {"id": "done", "type": "end"},
     ],
-    "edges": [{"id": "e1", "source": "start", "target": "legal"}, {"id": "e2", "source": "legal", "target": "finance"},
-              {"id": "e3", "source": "finance", "target": "done"}],
+    "edges": [
+        {"id": "e1", "source": "start", "target": "legal"},
+        {"id": "e2", "source": "legal", "target": "finance"},
+        {"id": "e3", "source": "finance", "target": "done"},
+    ],
 }
-OLD = datetime(2024, 1, 1, tzinfo=timezone.utc)
+OLD = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def template() -> RunRows:
@@ -107,7 +132,7 @@ def seed(store: SqlStore, rows: RunRows, old: int, recent: int) -> None:
     for start in range(0, old + recent, chunk):
         with store.transaction() as tx:
             for i in range(start, min(start + chunk, old + recent)):
-                shift = timedelta(seconds=i) if i < old else datetime.now(timezone.utc) - OLD
+                shift = timedelta(seconds=i) if i < old else datetime.now(UTC) - OLD
                 batch = list(clone(rows, shift))
                 tx.insert_many([r for r in batch if not isinstance(r, RunEvent)])
                 for event in (r for r in batch if isinstance(r, RunEvent)):
@@ -115,7 +140,7 @@ def seed(store: SqlStore, rows: RunRows, old: int, recent: int) -> None:
     # Live insights have counted every event, as they would have long before a purge.
     last = store.events_after(0, 10**9)[-1].id
     with store.transaction() as tx:
-        cursor = InsightCursor(CURSOR, last, {}, datetime.now(timezone.utc))
+        cursor = InsightCursor(CURSOR, last, {}, datetime.now(UTC))
         if not tx.update(cursor):  # the schema's migration may have made the row
             tx.insert(cursor)
     # The planner's statistics, as autovacuum keeps them in a database that grew over months.
@@ -134,15 +159,18 @@ def measure(store: SqlStore, rows: RunRows, runs: int, batch: int, archive: Path
     def progress(_report: PurgeReport) -> None:
         batches.append(time.perf_counter() - sum(batches) - began)
 
-    report = purge(store, older_than=timedelta(days=180), now=datetime.now(timezone.utc), batch=batch, archive_dir=archive,
-                   progress=progress)
+    report = purge(
+        store, older_than=timedelta(days=180), now=datetime.now(UTC), batch=batch, archive_dir=archive, progress=progress
+    )
     took = time.perf_counter() - began
     assert report.runs == runs, report
     batches = sorted(batches[1:])  # the first also brought the projector up to date
     size = f", archive {report.archive.stat().st_size / 2**20:,.0f} MiB" if report.archive else ""
-    return (f"{report.runs:>7,} runs  {report.rows:>10,} rows  {took:7.1f} s  {report.runs / took:>8,.0f} runs/s  "
-            f"{report.rows / took:>10,.0f} rows/s  batch p50 {batches[len(batches) // 2] * 1000:4.0f} ms, "
-            f"max {batches[-1] * 1000:4.0f} ms  (seeded in {seeded:.0f} s{size})")
+    return (
+        f"{report.runs:>7,} runs  {report.rows:>10,} rows  {took:7.1f} s  {report.runs / took:>8,.0f} runs/s  "
+        f"{report.rows / took:>10,.0f} rows/s  batch p50 {batches[len(batches) // 2] * 1000:4.0f} ms, "
+        f"max {batches[-1] * 1000:4.0f} ms  (seeded in {seeded:.0f} s{size})"
+    )
 
 
 def postgres_database(url: str) -> tuple[str, Any]:
@@ -171,16 +199,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20_000, help="old runs to purge (default 20,000)")
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help=f"runs per transaction (default {DEFAULT_BATCH})")
     parser.add_argument("--stores", default="sqlite,postgres", help="sqlite, postgres or both (default)")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
-                        help="a PostgreSQL server to create the throwaway database on (default: $DATABASE_URL)")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL"),
+        help="a PostgreSQL server to create the throwaway database on (default: $DATABASE_URL)",
+    )
     args = parser.parse_args()
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     if "postgres" in stores and not args.database_url:
         print("postgres: skipped (no --database-url or DATABASE_URL)")
         stores.remove("postgres")
     rows = template()
-    print(f"purge speed: {args.runs:,} old runs of {rows.row_count()} rows each (+ {args.runs // 10:,} recent ones that stay), "
-          f"{args.batch} runs per batch, {os.cpu_count()} cores")
+    print(
+        f"purge speed: {args.runs:,} old runs of {rows.row_count()} rows each (+ {args.runs // 10:,} recent ones that stay), "
+        f"{args.batch} runs per batch, {os.cpu_count()} cores"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for name in stores:
             for archived in (True, False):
@@ -192,8 +225,10 @@ def main() -> None:
                     url, drop = postgres_database(args.database_url)
                     store = SqlStore(url)
                 try:
-                    print(f"{label} {measure(store, rows, args.runs, args.batch, Path(tmp, f'archive-{name}') if archived else None)}",
-                          flush=True)
+                    print(
+                        f"{label} {measure(store, rows, args.runs, args.batch, Path(tmp, f'archive-{name}') if archived else None)}",
+                        flush=True,
+                    )
                 finally:
                     store.dispose()
                     if drop is not None:

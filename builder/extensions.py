@@ -36,11 +36,21 @@ class Overture:
         )
         state = _State(store, engine, sessionmaker(store.engine, expire_on_commit=False), secrets)
         mailer = mail.from_environment(
-            {"OVERTURE_SMTP_URL": app.config.get("SMTP_URL"), "OVERTURE_BASE_URL": app.config.get("BASE_URL"),
-             "OVERTURE_DIGEST_HOUR": app.config.get("DIGEST_HOUR")}, store.engine, clock)
+            {
+                "OVERTURE_SMTP_URL": app.config.get("SMTP_URL"),
+                "OVERTURE_BASE_URL": app.config.get("BASE_URL"),
+                "OVERTURE_DIGEST_HOUR": app.config.get("DIGEST_HOUR"),
+            },
+            store.engine,
+            clock,
+        )
         purging = RetentionSettings.from_environment(
-            {"OVERTURE_PURGE_OLDER_THAN": app.config.get("PURGE_OLDER_THAN"), "OVERTURE_PURGE_HOUR": app.config.get("PURGE_HOUR"),
-             "OVERTURE_PURGE_ARCHIVE": app.config.get("PURGE_ARCHIVE")})
+            {
+                "OVERTURE_PURGE_OLDER_THAN": app.config.get("PURGE_OLDER_THAN"),
+                "OVERTURE_PURGE_HOUR": app.config.get("PURGE_HOUR"),
+                "OVERTURE_PURGE_ARCHIVE": app.config.get("PURGE_ARCHIVE"),
+            }
+        )
         if app.config.get("EMBEDDED_WORKER", True):
             state.worker = Worker(engine, poll_interval=float(app.config.get("WORKER_POLL", 0.5)))
             state.worker.start()

@@ -28,10 +28,11 @@ import logging
 import os
 import threading
 import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from runtime.clock import Clock
 from runtime.durations import parse_age
@@ -40,7 +41,11 @@ from runtime.model import InsightCursor, Run, RunEvent
 from runtime.store.base import Store
 from runtime.store.purge import OWNED, Mark, RunRows
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 log = logging.getLogger(__name__)
+Row = TypeVar("Row", bound="DataclassInstance")  # a row of runtime/model.py
 
 ARCHIVE_FORMAT = 1
 #: Runs per batch. SQLite's one write lock is held only while a batch is deleted, a few tens
@@ -90,8 +95,9 @@ def purge(
     after: Mark | None = None
     try:
         while True:
-            done = store.purge_runs(now - older_than, events_upto=report.events_upto, limit=batch, after=after,
-                                    archive=archive, dry_run=dry_run)
+            done = store.purge_runs(
+                now - older_than, events_upto=report.events_upto, limit=batch, after=after, archive=archive, dry_run=dry_run
+            )
             report.batches += 1
             report.runs += len(done.runs)
             report.rows += done.rows
@@ -131,7 +137,7 @@ class Archive:
     def __init__(self, directory: Path, now: datetime):
         self.directory = directory
         # Unique per purge: the workers of several processes may purge at the same hour.
-        stamp = now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.path = directory / f"overture-purge-{stamp}-{uuid.uuid4().hex[:8]}.jsonl"
         self.written = False
         self._file: IO[str] | None = None
@@ -139,7 +145,7 @@ class Archive:
     def __call__(self, runs: list[RunRows]) -> None:
         if self._file is None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "x", encoding="utf-8")
+            self._file = open(self.path, "x", encoding="utf-8")  # noqa: SIM115 - kept open across batches; close() closes it
             _fsync_directory(self.directory)  # the new file's name is durable too
         self._file.writelines(encode(rows) + "\n" for rows in runs)
         self._file.flush()
@@ -212,7 +218,7 @@ def _iso(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not a value a row holds")
 
 
-def _decode_row(cls: type[Any], data: Mapping[str, Any]) -> Any:
+def _decode_row(cls: type[Row], data: Mapping[str, Any]) -> Row:
     row = cls.__new__(cls)
     for f in fields(cls):
         value = data.get(f.name)
@@ -238,7 +244,7 @@ class RetentionSettings:
     batch: int = DEFAULT_BATCH
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, Any]) -> "RetentionSettings | None":
+    def from_environment(cls, environ: Mapping[str, Any]) -> RetentionSettings | None:
         """``OVERTURE_PURGE_OLDER_THAN`` (unset: no nightly purge), ``OVERTURE_PURGE_HOUR``
         (0-23, default 3) and ``OVERTURE_PURGE_ARCHIVE`` (a directory; unset: no archive)."""
         age = environ.get("OVERTURE_PURGE_OLDER_THAN")
@@ -277,10 +283,16 @@ class NightlyPurge:
         if now.hour != self.settings.hour or self._last == now.date():
             return None
         self._last = now.date()
-        report = purge(self.store, older_than=self.settings.older_than, now=now, batch=self.settings.batch,
-                       archive_dir=self.settings.archive_dir)
-        log.info("nightly purge: %d runs (%d rows) older than %s%s", report.runs, report.rows, self.settings.older_than,
-                 f", archived in {report.archive}" if report.archive else "")
+        report = purge(
+            self.store, older_than=self.settings.older_than, now=now, batch=self.settings.batch, archive_dir=self.settings.archive_dir
+        )
+        log.info(
+            "nightly purge: %d runs (%d rows) older than %s%s",
+            report.runs,
+            report.rows,
+            self.settings.older_than,
+            f", archived in {report.archive}" if report.archive else "",
+        )
         return report
 
     def start(self) -> None:

@@ -16,8 +16,16 @@ from runtime.model import RunEvent
 
 def event_view(e: RunEvent) -> dict[str, Any]:
     """An event as ``GET /api/runs/<id>/events`` and ``Engine.events`` show it."""
-    return {"seq": e.id, "run_id": e.run_id, "type": e.type, "at": e.at.isoformat(), "node": e.node, "visit": e.visit,
-            "by": e.by, "data": e.data}
+    return {
+        "seq": e.id,
+        "run_id": e.run_id,
+        "type": e.type,
+        "at": e.at.isoformat(),
+        "node": e.node,
+        "visit": e.visit,
+        "by": e.by,
+        "data": e.data,
+    }
 
 
 class LiveSubscriber:

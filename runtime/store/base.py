@@ -7,10 +7,11 @@ written by one transaction, or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from runtime.model import Job, RunEvent, Timer
 from runtime.store.purge import Mark, PurgeBatch, RunRows

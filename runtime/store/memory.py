@@ -13,9 +13,10 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Iterator, TypeVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
 from runtime.states import ENDED_RUN, OPEN_ITEM
@@ -59,7 +60,7 @@ class InMemoryStore:
         self._events_by_run: defaultdict[str, list[RunEvent]] = defaultdict(list)
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator["_Transaction"]:
+    def transaction(self, *, write: bool = True) -> Iterator[_Transaction]:
         with self._lock:
             tx = _Transaction(self)
             yield tx
@@ -67,9 +68,7 @@ class InMemoryStore:
 
     def claim_jobs(self, now: datetime, worker: str, limit: int) -> list[Job]:
         with self.transaction() as tx:
-            ready = sorted(
-                (j for j in tx.find(Job, status="queued") if j.run_after <= now), key=lambda j: (j.run_after, j.id)
-            )[:limit]
+            ready = sorted((j for j in tx.find(Job, status="queued") if j.run_after <= now), key=lambda j: (j.run_after, j.id))[:limit]
             claimed = []
             for job in ready:
                 job.status, job.claimed_by, job.claimed_at, job.heartbeat_at = "running", worker, now, now
@@ -271,7 +270,7 @@ class _Transaction:
                 completed += 1
                 total += run.ended_at - run.started_at
             if run.started_at >= since:
-                day = run.started_at.astimezone(timezone.utc).date()
+                day = run.started_at.astimezone(UTC).date()
                 per_day[day] = per_day.get(day, 0) + 1
         return RunTally(by_status, completed, total // timedelta(microseconds=1), per_day)
 
@@ -305,9 +304,15 @@ class _Transaction:
             return run.parent_run_id is None or self._current(Run, run.parent_run_id) is None
 
         old = sorted(
-            (r for r in self.find(Run, status=ENDED_RUN)
-             if r.started_at < ended_before and r.ended_at is not None and r.ended_at < ended_before
-             and (after is None or (r.started_at, r.id) > after) and is_root(r)),
+            (
+                r
+                for r in self.find(Run, status=ENDED_RUN)
+                if r.started_at < ended_before
+                and r.ended_at is not None
+                and r.ended_at < ended_before
+                and (after is None or (r.started_at, r.id) > after)
+                and is_root(r)
+            ),
             key=lambda r: (r.started_at, r.id),
         )[:limit]
 
@@ -317,8 +322,7 @@ class _Transaction:
         def last_events(ids: list[str]) -> dict[str, int]:
             return {run_id: log[-1].id for run_id in ids if (log := self.events(run_id))}
 
-        runs, skipped, mark = choose(old, children, last_events, ended_before=ended_before, events_upto=events_upto,
-                                     limit=limit)
+        runs, skipped, mark = choose(old, children, last_events, ended_before=ended_before, events_upto=events_upto, limit=limit)
         found = [RunRows(run, events=self.events(run.id)) for run in runs]
         for rows in found:
             for name, cls in OWNED:

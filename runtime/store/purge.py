@@ -17,9 +17,9 @@ looks at each old run once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from runtime.model import Job, Notification, Run, RunEvent, StageVisit, StepRun, Subscription, Timer, WorkItem
 from runtime.states import ENDED_RUN
@@ -113,8 +113,7 @@ def choose(
             break  # the next batch starts with this tree
         mark = (root.started_at, root.id)
         ready = all(
-            run.status in ENDED_RUN and run.ended_at is not None and run.ended_at < ended_before
-            and last.get(run.id, 0) <= events_upto
+            run.status in ENDED_RUN and run.ended_at is not None and run.ended_at < ended_before and last.get(run.id, 0) <= events_upto
             for run in members
         )
         if ready:

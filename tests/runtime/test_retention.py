@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,8 +33,14 @@ def flow() -> dict:
             {"id": "legal", "type": "stage", "label": "Legal"},
             step("review", stage="legal", assignee={"type": "user", "value": "bob"}, form=FORM, due="P2D"),
             step("note", "background", stage="legal", action="vars.set", inputs={"n": "inputs.n"}),
-            step("tell", "background", stage="legal", action="notify", start={"when": "after", "steps": ["note"]},
-                 inputs={"to": "'alice'", "subject": "'Run ' + string(vars.n)"}),
+            step(
+                "tell",
+                "background",
+                stage="legal",
+                action="notify",
+                start={"when": "after", "steps": ["note"]},
+                inputs={"to": "'alice'", "subject": "'Run ' + string(vars.n)"},
+            ),
             step("echo", "background", stage="legal", action="test.echo", inputs={"value": "inputs.n"}),
         ],
         [("start", "legal"), ("legal", "end")],
@@ -48,10 +54,12 @@ def deploy(engine: Engine) -> None:
     register(engine, "test.echo", flaky(0)[0])  # not a local action: it leaves a job row
     engine.deploy(flow())
     engine.deploy(one_stage(step("child_work", assignee={"type": "user", "value": "bob"}, form=FORM), key="child"))
-    engine.deploy(one_stage(step("spawn", "background", action="orchestration.start",
-                                 inputs={"orchestration": "'child'", "wait": "true"}), key="parent"))
-    engine.deploy(one_stage(step("spawn", "background", action="orchestration.start",
-                                 inputs={"orchestration": "'child'"}), key="forget"))
+    engine.deploy(
+        one_stage(
+            step("spawn", "background", action="orchestration.start", inputs={"orchestration": "'child'", "wait": "true"}), key="parent"
+        )
+    )
+    engine.deploy(one_stage(step("spawn", "background", action="orchestration.start", inputs={"orchestration": "'child'"}), key="forget"))
 
 
 def finish(engine: Engine, run_id: str) -> None:
@@ -166,7 +174,7 @@ def test_a_failed_archive_deletes_nothing(engine: Engine, clock, tmp_path: Path)
 
 
 def test_a_cut_short_last_line_is_left_out_of_the_archive(tmp_path: Path):
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     run = Run("r1", "deal", 1, "completed", {"n": 1}, {}, now, now, ended_at=now)
     archive = retention.Archive(tmp_path, now)
     archive([RunRows(run)])
@@ -185,8 +193,7 @@ def test_insight_figures_keep_their_numbers(engine: Engine, clock):
     nodes = ("legal", "review", "note", "tell", "echo", "end", "s1", "child_work", "spawn")
 
     def figures() -> dict:
-        return {key: insights.snapshot(engine.store, key, now=clock.now(), nodes=nodes)
-                for key in ("deal", "parent", "child", "forget")}
+        return {key: insights.snapshot(engine.store, key, now=clock.now(), nodes=nodes) for key in ("deal", "parent", "child", "forget")}
 
     before = figures()
     assert before["deal"]["nodes"]["review"]["completed"] == 2
@@ -227,27 +234,31 @@ def test_nightly_purge_runs_once_a_day_in_its_hour(engine: Engine, tmp_path: Pat
     deploy(engine)
     run_id = engine.start("deal", {"n": 1})
     finish(engine, run_id)
-    settings = RetentionSettings.from_environment({"OVERTURE_PURGE_OLDER_THAN": "2d", "OVERTURE_PURGE_HOUR": "3",
-                                                   "OVERTURE_PURGE_ARCHIVE": str(tmp_path)})
+    settings = RetentionSettings.from_environment(
+        {"OVERTURE_PURGE_OLDER_THAN": "2d", "OVERTURE_PURGE_HOUR": "3", "OVERTURE_PURGE_ARCHIVE": str(tmp_path)}
+    )
     assert settings == RetentionSettings(timedelta(days=2), 3, tmp_path)
     nightly = NightlyPurge(engine.store, settings, clock)
-    clock.set(datetime(2026, 1, 8, 2, 59, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 1, 8, 2, 59, tzinfo=UTC))
     assert nightly.tick() is None  # not the hour yet
-    clock.set(datetime(2026, 1, 8, 3, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 1, 8, 3, 0, tzinfo=UTC))
     report = nightly.tick()
     assert report is not None and report.runs == 1 and report.archive is not None
-    clock.set(datetime(2026, 1, 8, 3, 30, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 1, 8, 3, 30, tzinfo=UTC))
     assert nightly.tick() is None  # once a day
-    clock.set(datetime(2026, 1, 9, 3, 5, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 1, 9, 3, 5, tzinfo=UTC))
     assert nightly.tick() is not None
 
 
-@pytest.mark.parametrize(("environ", "message"), [
-    ({"OVERTURE_PURGE_OLDER_THAN": "180x"}, "OVERTURE_PURGE_OLDER_THAN: '180x' is not an age such as 180d"),
-    ({"OVERTURE_PURGE_OLDER_THAN": "P6M"}, "years or months"),
-    ({"OVERTURE_PURGE_OLDER_THAN": "0d"}, "more than zero"),
-    ({"OVERTURE_PURGE_OLDER_THAN": "180d", "OVERTURE_PURGE_HOUR": "24"}, "OVERTURE_PURGE_HOUR must be a whole hour"),
-])
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"OVERTURE_PURGE_OLDER_THAN": "180x"}, "OVERTURE_PURGE_OLDER_THAN: '180x' is not an age such as 180d"),
+        ({"OVERTURE_PURGE_OLDER_THAN": "P6M"}, "years or months"),
+        ({"OVERTURE_PURGE_OLDER_THAN": "0d"}, "more than zero"),
+        ({"OVERTURE_PURGE_OLDER_THAN": "180d", "OVERTURE_PURGE_HOUR": "24"}, "OVERTURE_PURGE_HOUR must be a whole hour"),
+    ],
+)
 def test_bad_retention_settings_are_named(environ, message):
     with pytest.raises(RetentionSettingsError, match=message.replace("(", r"\(")):
         RetentionSettings.from_environment(environ)
@@ -352,6 +363,5 @@ def test_other_writers_go_on_while_a_batch_is_archived(engine: Engine, clock, st
         assert not writer.is_alive(), "a writer waited for the archive"
 
     Projector(engine.store).catch_up()
-    batch = engine.store.purge_runs(clock.now() - OLD, events_upto=retention.projected_upto(engine.store), limit=10,
-                                    archive=archive)
+    batch = engine.store.purge_runs(clock.now() - OLD, events_upto=retention.projected_upto(engine.store), limit=10, archive=archive)
     assert len(batch.runs) == 1 and len(started) == 1 and rows_of(engine, started[0]) is not None

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_notifications_run', 'notifications', ['run_id'], unique=False)
+    op.create_index("ix_notifications_run", "notifications", ["run_id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_notifications_run', table_name='notifications')
+    op.drop_index("ix_notifications_run", table_name="notifications")
