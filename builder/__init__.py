@@ -46,6 +46,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         BASE_URL=os.environ.get("OVERTURE_BASE_URL"),
         DIGEST_HOUR=os.environ.get("OVERTURE_DIGEST_HOUR"),
         MAIL_POLL=os.environ.get("OVERTURE_MAIL_POLL"),
+        # Retention (runtime/retention.py): old runs purged nightly where background work runs.
+        PURGE_OLDER_THAN=os.environ.get("OVERTURE_PURGE_OLDER_THAN"),
+        PURGE_HOUR=os.environ.get("OVERTURE_PURGE_HOUR"),
+        PURGE_ARCHIVE=os.environ.get("OVERTURE_PURGE_ARCHIVE"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         # Open websockets per person and in all, per process (builder/sockets.py).
         WS_PER_USER=positive_int("OVERTURE_WS_PER_USER", DEFAULT_PER_USER),

@@ -14,6 +14,7 @@ import click
 
 from runtime.document import validate as validate_document
 from runtime.errors import OvertureError
+from runtime.retention import DEFAULT_BATCH, MAX_BATCH
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -322,6 +323,7 @@ def worker(
     from runtime.actions import default_registry
     from runtime.directory import InMemoryDirectory
     from runtime.engine import Engine
+    from runtime.retention import NightlyPurge, RetentionSettings, RetentionSettingsError
     from runtime.store.directory import SqlDirectory
     from runtime.store.secrets import SqlSecrets
     from runtime.worker import Worker
@@ -352,10 +354,21 @@ def worker(
     except mail.MailSettingsError as exc:
         raise click.ClickException(str(exc)) from None
     mail_runner = mail.MailRunner(mailer, mail_poll) if mailer is not None and not until_idle else None
+    try:
+        purging = RetentionSettings.from_environment(os.environ)
+    except RetentionSettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    nightly = NightlyPurge(store, purging, engine.clock) if purging is not None and not until_idle else None
     signal.signal(signal.SIGTERM, lambda *_: runner.request_stop())
-    click.echo(f"overture worker {engine.worker_id} on {store.dialect}{', sending e-mail' if mailer else ''}", err=True)
+    click.echo(
+        f"overture worker {engine.worker_id} on {store.dialect}{', sending e-mail' if mailer else ''}"
+        f"{f', purging old runs daily at {purging.hour:02d}:00 UTC' if purging is not None and nightly else ''}",
+        err=True,
+    )
     if mail_runner is not None:
         mail_runner.start()
+    if nightly is not None:
+        nightly.start()
     try:
         handled = runner.run(until_idle=until_idle)
         if mailer is not None and until_idle:
@@ -365,7 +378,77 @@ def worker(
     finally:
         if mail_runner is not None:
             mail_runner.stop()
+        if nightly is not None:
+            nightly.stop()
     click.echo(f"overture worker {engine.worker_id}: handled {handled} jobs and timers", err=True)
+
+
+@main.command()
+@click.option(
+    "--older-than",
+    "older_than",
+    required=True,
+    metavar="AGE",
+    help="Runs that ended longer ago than AGE: 180d, 12h, 2w, 30m (minutes), or ISO-8601 such as P180D.",
+)
+@click.option(
+    "--archive",
+    "archive_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="First write each run, with its rows and event log, to a new JSON-lines file in DIR (created if need be).",
+)
+@click.option(
+    "--batch",
+    default=DEFAULT_BATCH,
+    show_default=True,
+    type=click.IntRange(1, MAX_BATCH),
+    help="Runs per batch (each deleted in one short transaction).",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would go; delete and write nothing.")
+@database_url_option
+def purge(older_than: str, archive_dir: Path | None, batch: int, dry_run: bool, database_url: str | None) -> None:
+    """Delete completed and cancelled runs that ended more than AGE ago, with their rows and
+    event logs, a batch at a time; live insights keep their figures (README, Retention)."""
+    import time
+
+    from runtime import retention
+    from runtime.clock import SystemClock
+    from runtime.durations import parse_age
+    from runtime.store.sql import SqlStore
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from None
+    store = SqlStore(database_url)
+    verb = "would purge" if dry_run else "purged"
+    began = time.monotonic()
+
+    def rate(report: retention.PurgeReport) -> str:
+        return f"{report.runs / max(time.monotonic() - began, 1e-6):,.0f} runs/s"
+
+    def progress(report: retention.PurgeReport) -> None:
+        click.echo(f"{verb} {report.runs:,} runs ({report.rows:,} rows) in {report.batches} batches, {rate(report)}", err=True)
+
+    try:
+        report = retention.purge(
+            store, older_than=age, now=SystemClock().now(), batch=batch, archive_dir=archive_dir, dry_run=dry_run, progress=progress
+        )
+    except OSError as exc:  # the archive could not be written: nothing of that batch was deleted
+        raise click.ClickException(f"archive: {exc}") from None
+    finally:
+        store.dispose()
+    click.echo(
+        f"{verb} {report.runs:,} runs ({report.rows:,} rows) that ended more than {older_than.strip()} ago "
+        f"in {time.monotonic() - began:.1f} s ({rate(report)})"
+    )
+    if report.skipped:
+        click.echo(
+            f"kept {report.skipped:,} old runs: a sub-run of theirs is still open or ended recently, "
+            f"or live insights have not counted their events yet"
+        )
+    if report.archive is not None:
+        click.echo(f"archive: {report.archive}")
 
 
 @main.command()

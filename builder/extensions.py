@@ -12,6 +12,7 @@ from builder import mail
 from builder.migrate import open_store
 from runtime.clock import Clock, SystemClock
 from runtime.engine import Engine
+from runtime.retention import NightlyPurge, RetentionSettings
 from runtime.store.directory import SqlDirectory
 from runtime.store.secrets import SqlSecrets
 from runtime.store.sql import SqlStore
@@ -43,12 +44,22 @@ class Overture:
             store.engine,
             clock,
         )
+        purging = RetentionSettings.from_environment(
+            {
+                "OVERTURE_PURGE_OLDER_THAN": app.config.get("PURGE_OLDER_THAN"),
+                "OVERTURE_PURGE_HOUR": app.config.get("PURGE_HOUR"),
+                "OVERTURE_PURGE_ARCHIVE": app.config.get("PURGE_ARCHIVE"),
+            }
+        )
         if app.config.get("EMBEDDED_WORKER", True):
             state.worker = Worker(engine, poll_interval=float(app.config.get("WORKER_POLL", 0.5)))
             state.worker.start()
             if mailer is not None:  # e-mail goes out where background work runs
                 state.mail_runner = mail.MailRunner(mailer, mail.poll_interval({"OVERTURE_MAIL_POLL": app.config.get("MAIL_POLL")}))
                 state.mail_runner.start()
+            if purging is not None:  # so does the nightly purge
+                state.nightly_purge = NightlyPurge(store, purging, clock)
+                state.nightly_purge.start()
         app.extensions["overture"] = state
 
 
@@ -60,10 +71,13 @@ class _State:
         self.secrets = secrets
         self.worker: Worker | None = None
         self.mail_runner: mail.MailRunner | None = None
+        self.nightly_purge: NightlyPurge | None = None
 
     def close(self) -> None:
         if self.mail_runner is not None:
             self.mail_runner.stop()
+        if self.nightly_purge is not None:
+            self.nightly_purge.stop()
         if self.worker is not None:
             self.worker.stop()
         self.store.dispose()

@@ -62,6 +62,40 @@ def parse_duration(text: str) -> Duration:
     return Duration(months=months, delta=delta, text=text)
 
 
+_AGE = re.compile(r"^(\d+)([mhdw])$")
+_AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_age(text: str) -> timedelta:
+    """An age such as ``180d``, ``12h``, ``2w`` or ``30m`` (minutes), or an ISO-8601 duration
+    without years or months (``P180D``, ``PT12H``); ``ValueError`` says what is expected.
+    Years and months are refused: their length depends on the date they count from."""
+    text = text.strip() if isinstance(text, str) else text
+    expected = f"{text!r} is not an age such as 180d, 12h, 2w or 30m (minutes), nor an ISO-8601 duration such as P180D"
+    match = _AGE.match(text) if isinstance(text, str) else None
+    too_long = ValueError(f"{text!r} is longer than {MAX_YEARS} years")
+    if match:
+        try:
+            age = timedelta(**{_AGE_UNITS[match.group(2)]: int(match.group(1))})
+        except OverflowError:
+            raise too_long from None
+    elif isinstance(text, str) and text.startswith("P"):
+        try:
+            duration = parse_duration(text)
+        except ValueError:
+            raise ValueError(expected) from None
+        if duration.months:
+            raise ValueError(f"{text!r} counts years or months, whose length varies: give days or weeks (180d, P26W)")
+        age = duration.delta
+    else:
+        raise ValueError(expected)
+    if age <= timedelta(0):
+        raise ValueError(f"{text!r} is no age: it must be more than zero")
+    if age > _MAX:
+        raise too_long
+    return age
+
+
 def moment_problem(value: Any, now: datetime | None) -> str | None:
     """What is wrong with ``value`` as a timer's ``at`` time; ``None`` when it is fine.
 

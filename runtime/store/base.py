@@ -7,12 +7,14 @@ written by one transaction, or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from runtime.model import Job, RunEvent, Timer
+from runtime.store.purge import Mark, PurgeBatch, RunRows
 
 T = TypeVar("T")
 
@@ -113,4 +115,32 @@ class Store(Protocol):
 
     def events_after(self, after: int, limit: int) -> list[RunEvent]:
         """Events of every run with a sequence number above ``after``, in order."""
+        ...
+
+    # -- retention (runtime/retention.py)
+
+    def purge_runs(
+        self,
+        ended_before: datetime,
+        *,
+        events_upto: int,
+        limit: int,
+        after: Mark | None = None,
+        archive: Callable[[list[RunRows]], None] | None = None,
+        dry_run: bool = False,
+    ) -> PurgeBatch:
+        """Delete one batch of old runs: whole trees (a run with its sub-runs) whose every
+        run is completed or cancelled, ended before ``ended_before``, with every event id at
+        most ``events_upto``, about ``limit`` runs, the oldest started after ``after`` first
+        (the choice is :func:`runtime.store.purge.choose`). Each goes with all its rows
+        (:data:`~runtime.store.purge.OWNED`), its event log and what the insight projector
+        kept of where it was (figures stay as they are).
+
+        Its own transactions, so each store keeps its locks short: ``archive`` gets the runs
+        with their rows before anything is deleted (if it raises, nothing is). SQLite reads
+        and archives in a read transaction and takes the one write lock only to delete;
+        PostgreSQL does all in one transaction holding only the batch's rows, the roots
+        locked ``FOR UPDATE SKIP LOCKED`` so purges in several processes take different
+        trees. ``dry_run`` counts the batch's rows and deletes nothing.
+        """
         ...

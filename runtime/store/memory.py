@@ -13,14 +13,15 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from runtime.model import ROW_TYPES, InsightFigure, Job, Run, RunEvent, Timer, WorkItem
-from runtime.states import OPEN_ITEM
+from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
+from runtime.states import ENDED_RUN, OPEN_ITEM
 from runtime.store.base import RunTally
+from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
 
 T = TypeVar("T")
 _DELETED = object()
@@ -53,7 +54,7 @@ class InMemoryStore:
         self._indexes: dict[type, dict[str, defaultdict[Any, set[Any]]]] = {
             cls: {name: defaultdict(set) for name in cls.INDEXED} for cls in ROW_TYPES
         }
-        self._events: list[RunEvent] = []
+        self._events: list[RunEvent | None] = []
         #: (due_at, timer id), sorted; entries of deleted or moved timers are skipped.
         self._timer_order: list[tuple[datetime, Any]] = []
         self._events_by_run: defaultdict[str, list[RunEvent]] = defaultdict(list)
@@ -99,8 +100,16 @@ class InMemoryStore:
 
     def events_after(self, after: int, limit: int) -> list[RunEvent]:
         with self._lock:
-            # Sequence numbers are dense and start at 1, so the list index is seq - 1.
-            return [_shallow(e) for e in self._events[after : after + limit]]
+            # Sequence numbers are dense and start at 1, so the list index is seq - 1;
+            # a purged run's events leave None in their places.
+            found: list[RunEvent] = []
+            for index in range(after, len(self._events)):
+                event = self._events[index]
+                if event is not None:
+                    found.append(_shallow(event))
+                    if len(found) == limit:
+                        break
+            return found
 
     # -- used by _Transaction on commit -------------------------------------------------
 
@@ -131,12 +140,26 @@ class InMemoryStore:
             if timer is not None and timer.due_at == due_at:
                 yield timer
 
+    def purge_runs(
+        self,
+        ended_before: datetime,
+        *,
+        events_upto: int,
+        limit: int,
+        after: Mark | None = None,
+        archive: Callable[[list[RunRows]], None] | None = None,
+        dry_run: bool = False,
+    ) -> PurgeBatch:
+        with self.transaction(write=not dry_run) as tx:
+            return tx._purge(ended_before, events_upto, limit, after, archive, dry_run)
+
 
 class _Transaction:
     def __init__(self, store: InMemoryStore):
         self._store = store
         self._writes: dict[tuple[type, Any], Any] = {}
         self._new_events: list[RunEvent] = []
+        self._purged_logs: set[str] = set()
 
     def _current(self, cls: type, key: Any) -> Any:
         pending = self._writes.get((cls, key))
@@ -264,3 +287,55 @@ class _Transaction:
         for event in self._new_events:
             self._store._events.append(event)
             self._store._events_by_run[event.run_id].append(event)
+        for run_id in self._purged_logs:
+            for event in self._store._events_by_run.pop(run_id, ()):
+                self._store._events[event.id - 1] = None
+
+    def _purge(
+        self,
+        ended_before: datetime,
+        events_upto: int,
+        limit: int,
+        after: Mark | None,
+        archive: Callable[[list[RunRows]], None] | None,
+        dry_run: bool,
+    ) -> PurgeBatch:
+        def is_root(run: Run) -> bool:
+            return run.parent_run_id is None or self._current(Run, run.parent_run_id) is None
+
+        old = sorted(
+            (
+                r
+                for r in self.find(Run, status=ENDED_RUN)
+                if r.started_at < ended_before
+                and r.ended_at is not None
+                and r.ended_at < ended_before
+                and (after is None or (r.started_at, r.id) > after)
+                and is_root(r)
+            ),
+            key=lambda r: (r.started_at, r.id),
+        )[:limit]
+
+        def children(ids: list[str]) -> list[Run]:
+            return [child for run_id in ids for child in self.find(Run, parent_run_id=run_id)]
+
+        def last_events(ids: list[str]) -> dict[str, int]:
+            return {run_id: log[-1].id for run_id in ids if (log := self.events(run_id))}
+
+        runs, skipped, mark = choose(old, children, last_events, ended_before=ended_before, events_upto=events_upto, limit=limit)
+        found = [RunRows(run, events=self.events(run.id)) for run in runs]
+        for rows in found:
+            for name, cls in OWNED:
+                setattr(rows, name, self.find(cls, run_id=rows.run.id))
+        if found and not dry_run:
+            if archive is not None:
+                archive(found)
+            for rows in found:
+                for name, cls in OWNED:
+                    for row in getattr(rows, name):
+                        self.delete(cls, row.id)
+                for position in self.find(InsightPosition, run_id=rows.run.id):
+                    self.delete(InsightPosition, position.id)
+                self.delete(Run, rows.run.id)
+                self._purged_logs.add(rows.run.id)
+        return PurgeBatch([run.id for run in runs], sum(rows.row_count() for rows in found), skipped, mark)

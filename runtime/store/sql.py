@@ -18,7 +18,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
@@ -35,9 +35,11 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    exists,
     extract,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -45,9 +47,10 @@ from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from runtime.model import ROW_TYPES, InsightFigure, Job, Run, RunEvent, Timer, WorkItem
-from runtime.states import OPEN_ITEM
+from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
+from runtime.states import ENDED_RUN, OPEN_ITEM
 from runtime.store.base import RunTally, Transaction
+from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
 from runtime.store.tables import TABLES, UTCDateTime
 
 T = TypeVar("T")
@@ -198,6 +201,44 @@ class SqlStore:
         with self.transaction(write=False) as tx:
             rows = tx.conn.execute(select(table).where(table.c.id > after).order_by(table.c.id).limit(limit)).mappings().all()
             return [_row(RunEvent, r) for r in rows]
+
+    def purge_runs(
+        self,
+        ended_before: datetime,
+        *,
+        events_upto: int,
+        limit: int,
+        after: Mark | None = None,
+        archive: Callable[[list[RunRows]], None] | None = None,
+        dry_run: bool = False,
+    ) -> PurgeBatch:
+        if self.dialect == "postgresql" or dry_run:
+            # PostgreSQL: one transaction that locks only the batch's rows (its roots FOR UPDATE
+            # SKIP LOCKED: a purge in another process takes other trees), archiving included.
+            with self.transaction(write=not dry_run) as tx:
+                chosen, skipped, mark = tx._purge_choose(ended_before, events_upto, limit, after)
+                ids = [run.id for run in chosen]
+                if dry_run or not ids:
+                    return PurgeBatch(ids, tx._purge_count(ids, events_upto) if ids else 0, skipped, mark)
+                if archive is not None:  # read only when something keeps the rows: decoding them is most of the cost
+                    archive(tx._purge_read(chosen))
+                return PurgeBatch(ids, tx._purge_delete(ids, events_upto), skipped, mark)
+        # SQLite has one write lock for the whole database: read and archive without it, then
+        # take it only to delete. The runs have ended, so nothing changes them meanwhile; a
+        # purge in another process may delete them first (they are archived twice, then).
+        with self.transaction(write=False) as tx:
+            chosen, skipped, mark = tx._purge_choose(ended_before, events_upto, limit, after)
+            found = tx._purge_read(chosen) if archive is not None and chosen else []
+        if found and archive is not None:
+            archive(found)
+        ids = [run.id for run in chosen]
+        if not ids:
+            return PurgeBatch([], 0, skipped, mark)
+        with self.transaction() as tx:
+            runs = TABLES[Run]
+            there = set(tx.conn.execute(select(runs.c.id).where(runs.c.id.in_(ids))).scalars())
+            ids = [run_id for run_id in ids if run_id in there]
+            return PurgeBatch(ids, tx._purge_delete(ids, events_upto) if ids else 0, skipped, mark)
 
 
 class _ThreadConnection:
@@ -519,6 +560,84 @@ class _SqlTransaction:
         else:
             self._execute_many(_STATEMENTS.insert_event(), self._events)
         self._events = []
+
+    # -- retention: the steps of SqlStore.purge_runs
+
+    def _purge_choose(self, ended_before: datetime, events_upto: int, limit: int, after: Mark | None) -> tuple[list[Run], int, Mark | None]:
+        runs, events = TABLES[Run], TABLES[RunEvent]
+        parent = runs.alias("parent")
+        roots: list[Run] = []
+        # One query per status, merged here: with one status the (status, started_at) index
+        # gives the rows in order and the LIMIT stops the scan; with both (IN) the database
+        # would sort every old run for each batch. started_at <= ended_at, so the bound on
+        # started_at keeps the scan to the old runs.
+        for status in ENDED_RUN:
+            statement = (
+                select(runs)
+                .where(
+                    runs.c.status == status,
+                    runs.c.started_at < ended_before,
+                    runs.c.ended_at < ended_before,
+                    or_(runs.c.parent_run_id.is_(None), ~exists().where(parent.c.id == runs.c.parent_run_id)),
+                )
+                .order_by(runs.c.started_at, runs.c.id)
+                .limit(limit)
+            )
+            if after is not None:
+                started, run_id = after
+                statement = statement.where(runs.c.started_at >= started, or_(runs.c.started_at > started, runs.c.id > run_id))
+            if self.conn.dialect.name == "postgresql":
+                statement = statement.with_for_update(skip_locked=True, of=runs)
+            roots += [_row(Run, r) for r in self.conn.execute(statement).mappings()]
+        roots = sorted(roots, key=lambda run: (run.started_at, run.id))[:limit]
+
+        def last_events(ids: list[str]) -> dict[str, int]:
+            rows = self.conn.execute(
+                select(events.c.run_id, func.max(events.c.id)).where(events.c.run_id.in_(ids)).group_by(events.c.run_id)
+            )
+            return {run_id: last for run_id, last in rows}
+
+        return choose(
+            roots,
+            lambda ids: self.find(Run, parent_run_id=ids),
+            last_events,
+            ended_before=ended_before,
+            events_upto=events_upto,
+            limit=limit,
+        )
+
+    def _purge_owned(self, ids: list[str], events_upto: int) -> list[tuple[Any, Any]]:
+        """(table, condition) of every row the runs ``ids`` own, events up to the bound."""
+        events = TABLES[RunEvent]
+        owned = [(TABLES[cls], TABLES[cls].c.run_id.in_(ids)) for _name, cls in OWNED]
+        return [*owned, (events, events.c.run_id.in_(ids) & (events.c.id <= events_upto))]
+
+    def _purge_count(self, ids: list[str], events_upto: int) -> int:
+        return len(ids) + sum(
+            self.conn.execute(select(func.count()).select_from(table).where(where)).scalar_one()
+            for table, where in self._purge_owned(ids, events_upto)
+        )
+
+    def _purge_read(self, chosen: list[Run]) -> list[RunRows]:
+        events = TABLES[RunEvent]
+        ids = [run.id for run in chosen]
+        found = {run.id: RunRows(run) for run in chosen}
+        row: Any
+        for name, cls in OWNED:
+            for row in self.find(cls, run_id=ids):
+                getattr(found[row.run_id], name).append(row)
+        for mapping in self.conn.execute(select(events).where(events.c.run_id.in_(ids)).order_by(events.c.id)).mappings():
+            found[mapping["run_id"]].events.append(_row(RunEvent, mapping))
+        return list(found.values())
+
+    def _purge_delete(self, ids: list[str], events_upto: int) -> int:
+        # An event above the bound would be one the projector has not counted: it stays.
+        deleted = sum(
+            int(self.conn.execute(delete(table).where(where)).rowcount or 0) for table, where in self._purge_owned(ids, events_upto)
+        )
+        positions, runs = TABLES[InsightPosition], TABLES[Run]
+        self.conn.execute(delete(positions).where(positions.c.run_id.in_(ids)))
+        return deleted + int(self.conn.execute(delete(runs).where(runs.c.id.in_(ids))).rowcount or 0)
 
 
 @functools.cache

@@ -265,6 +265,7 @@ class NotificationRow(Base):
         Index("ix_notifications_to", "to_value", "created_at"),
         Index("ix_notifications_key", "idempotency_key"),
         Index("ix_notifications_created", "created_at"),  # the mailer reads the recent ones
+        Index("ix_notifications_run", "run_id"),  # a purge deletes a run's notifications with it
     )
 
 

@@ -57,6 +57,7 @@ COMMANDS = {
     "demo": {"arguments": [], "options": []},
     "export": {"arguments": ["key"], "options": ["--database-url", "--scenarios", "--version"]},
     "import": {"arguments": ["file"], "options": ["--activate", "--database-url", "--scenarios"]},
+    "purge": {"arguments": [], "options": ["--archive", "--batch", "--database-url", "--dry-run", "--older-than"]},
     "seed": {"arguments": [], "options": ["--database-url", "--demo"]},
     "serve": {"arguments": [], "options": ["--database-url", "--host", "--no-worker", "--port", "--worker", "--workers"]},
     "set-password": {"arguments": ["username"], "options": ["--database-url", "--password-stdin"]},
