@@ -70,6 +70,8 @@ WINDOWS = {"hour": 1, "day": 24, "week": 168, "all": None}
 ERROR_SLOT = "!error"  # node ids are identifiers: this slot never clashes with one
 _GAUGE = {"waiting": "waiting", "in_progress": "active", "error": "error"}
 _RUN_CACHE = 50_000
+#: The event types the projector counts (work items, actions, timers...: nothing; overdue is read live).
+_PROJECTED = ("stage.", "step.", "run.", "decision.", "end.", "edge.")
 _MAX_SKIPPED = 1000
 
 # The histogram: bin 0 holds durations up to 1 ms; bin b >= 1 holds
@@ -229,6 +231,7 @@ class Projector:
             kept = sorted((int(k) for k, v in skipped.items() if datetime.fromisoformat(v) > oldest))[-_MAX_SKIPPED:]
             skipped = {str(k): skipped[str(k)] for k in kept}
             batch = _Batch(tx, self)
+            batch.load(late + take)
             for event in late:
                 # Counted in any order; but it may not reopen a node that a later event
                 # of its run, counted already, has moved on from.
@@ -276,9 +279,26 @@ class Projector:
             run = tx.get(Run, run_id)
             if run is None:
                 return None
-            info = self._runs[run_id] = (run.orchestration, run.version)
-            while len(self._runs) > _RUN_CACHE:
-                self._runs.popitem(last=False)
+            info = self._remember(run)
+        return info
+
+    def load_runs(self, tx: Transaction, run_ids: Iterable[str]) -> None:
+        """Cache the (orchestration, version) of these runs, in one read for those not
+        cached yet: a poll's events name a few new runs each, and a read per run was
+        most of a pass's round trips on PostgreSQL."""
+        missing = tuple({r for r in run_ids if r not in self._runs})
+        if missing:
+            for run in tx.find(Run, id=missing):
+                self._remember(run)
+
+    def known_run(self, run_id: str) -> tuple[str, int] | None:
+        """The cached (orchestration, version) of a run, without reading."""
+        return self._runs.get(run_id)
+
+    def _remember(self, run: Run) -> tuple[str, int]:
+        info = self._runs[run.id] = (run.orchestration, run.version)
+        while len(self._runs) > _RUN_CACHE:
+            self._runs.popitem(last=False)
         return info
 
 
@@ -292,6 +312,7 @@ class _Batch:
         self.new_figures: set[str] = set()
         self.positions: dict[str, InsightPosition | None] = {}
         self.stored_positions: set[str] = set()
+        self.loaded_runs: set[str] = set()  # runs whose every position is in `positions`
         #: Applying a late event that later events of its run have overtaken.
         self.stale = False
 
@@ -308,7 +329,21 @@ class _Batch:
             self.figures[fid] = row
         return row
 
+    def load(self, events: list[RunEvent]) -> None:
+        """Read up front, in two queries, what applying ``events`` reads row by row
+        otherwise: their runs, and the positions those runs hold."""
+        run_ids = {e.run_id for e in events if e.type.startswith(_PROJECTED)}
+        if not run_ids:
+            return
+        self.projector.load_runs(self.tx, run_ids)
+        for row in self.tx.find(InsightPosition, run_id=tuple(run_ids)):
+            self.positions[row.id] = row
+            self.stored_positions.add(row.id)
+        self.loaded_runs |= run_ids
+
     def position(self, pid: str) -> InsightPosition | None:
+        if pid not in self.positions and pid.rsplit(":", 1)[0] in self.loaded_runs:
+            return None  # loaded with its run: it has none
         if pid not in self.positions:
             row = self.tx.get(InsightPosition, pid)
             if row is not None:
@@ -317,6 +352,8 @@ class _Batch:
         return self.positions[pid]
 
     def run_positions(self, run_id: str) -> list[InsightPosition]:
+        if run_id in self.loaded_runs:
+            return [p for p in self.positions.values() if p is not None and p.run_id == run_id]
         for row in self.tx.find(InsightPosition, run_id=run_id):
             if row.id not in self.positions:
                 self.positions[row.id] = row
@@ -377,7 +414,7 @@ class _Batch:
 
     def apply(self, e: RunEvent) -> None:
         t = e.type
-        if t.startswith(("stage.", "step.", "run.", "decision.", "end.", "edge.")):
+        if t.startswith(_PROJECTED):
             info = self.projector.run_info(self.tx, e.run_id)
         else:
             return  # work items, actions, timers...: nothing here (overdue is read live)
