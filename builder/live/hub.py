@@ -300,6 +300,8 @@ class Hub:
         read_at = time.monotonic()
         with self.store.transaction(write=False) as tx:
             counts = insights.overdue_counts(tx, key, self.clock.now())
+        if counts == self._overdue_counts.get(key):
+            counts = self._overdue_counts[key]  # the same object: a client that had it skips it at once
         self._overdue_counts[key] = counts
         self._overdue_at[key] = read_at
         with self._lock:

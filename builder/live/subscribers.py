@@ -139,6 +139,7 @@ class LiveSubscriber:
         self._frame: Frame | None = None
         self._pending: Figures = {}
         self._overdue: dict[str, int] = {}  # node -> overdue count as last sent
+        self._counts: dict[tuple[int, str], int] | None = None  # the last counts offered (and compared)
         self._seq = 0
         self._sent_at: float | None = None
 
@@ -169,7 +170,11 @@ class LiveSubscriber:
         self._seq = max(self._seq, frame.seq)
 
     def offer_overdue(self, read_at: float, counts: dict[tuple[int, str], int]) -> None:
-        """Overdue counts of every version (read at ``read_at``, monotonic time)."""
+        """Overdue counts of every version (read at ``read_at``, monotonic time). The hub
+        offers the same object again while the counts stay the same (every poll that saw
+        a work item change): nothing to compare then."""
+        if counts is self._counts:
+            return
         mine: dict[str, int] = {}
         for (version, node), n in counts.items():
             if self.version is None or version == self.version:
@@ -177,6 +182,7 @@ class LiveSubscriber:
         with self._lock:
             if self._started is None or read_at < self._started:
                 return  # read before this client's first message: maybe older than it
+            self._counts = counts
             held = {**self._overdue, **(self._frame.overdue if self._frame else {})}
             changed = {node: mine.get(node, 0) for node in set(mine) | set(held) if mine.get(node, 0) != held.get(node, 0)}
             if not changed:
