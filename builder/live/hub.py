@@ -7,7 +7,7 @@ per watched orchestration, not per client — and offers them to each watched vi
 (``builder/live/subscribers.py``: an orchestration, version and window). A view makes a
 frame, one delta encoded once, as soon as a change finds it quiet and then at most
 every ``LIVE_MIN_INTERVAL`` (50 ms), and the hub hands it to every client of the view:
-the poller also wakes when a view's frame falls due between two polls. Events written
+the poller also polls when a view's frame falls due between two polls. Events written
 by other processes reach the stream the same way as this one's. Other readers of the
 event log ride on it too: :meth:`Hub.listen` (``builder/inbox.py``).
 
@@ -144,9 +144,12 @@ class Hub:
 
     def _loop(self) -> None:
         next_poll = time.monotonic()
+        next_frame: float | None = None
         while not self._stop.is_set():
             started = time.monotonic()
-            if started >= next_poll:
+            # A frame that falls due polls first: it then carries every change committed
+            # until it goes, not only those the last poll found (up to 25 ms older).
+            if started >= next_poll or (next_frame is not None and started >= next_frame):
                 try:
                     busy = self.tick()
                 except Exception:  # the stream must outlive a failed read; the next tick retries
