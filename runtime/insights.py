@@ -313,6 +313,8 @@ class _Batch:
         self.positions: dict[str, InsightPosition | None] = {}
         self.stored_positions: set[str] = set()
         self.loaded_runs: set[str] = set()  # runs whose every position is in `positions`
+        self.absent_figures: set[str] = set()  # figure rows looked for up front and not there
+        self.touched: set[str] = set()  # figure rows changed (or made): the ones written
         #: Applying a late event that later events of its run have overtaken.
         self.stale = False
 
@@ -320,9 +322,10 @@ class _Batch:
 
     def figure(self, key: str, version: int, kind: str, element: str, hour: int) -> InsightFigure:
         fid = _figure_id(key, version, kind, element, hour)
+        self.touched.add(fid)
         row = self.figures.get(fid)
         if row is None:
-            row = self.tx.get(InsightFigure, fid)
+            row = None if fid in self.absent_figures else self.tx.get(InsightFigure, fid)
             if row is None:
                 row = InsightFigure(fid, key, version, kind, element, hour)
                 self.new_figures.add(fid)
@@ -330,8 +333,9 @@ class _Batch:
         return row
 
     def load(self, events: list[RunEvent]) -> None:
-        """Read up front, in two queries, what applying ``events`` reads row by row
-        otherwise: their runs, and the positions those runs hold."""
+        """Read up front, in three queries, what applying ``events`` reads row by row
+        otherwise: their runs, the positions those runs hold, and the figure rows they
+        can change (a few more than they do: a row read and left as it was is not written)."""
         run_ids = {e.run_id for e in events if e.type.startswith(_PROJECTED)}
         if not run_ids:
             return
@@ -340,6 +344,19 @@ class _Batch:
             self.positions[row.id] = row
             self.stored_positions.add(row.id)
         self.loaded_runs |= run_ids
+        wanted = {_figure_id(p.orchestration, p.version, "node", p.node, 0) for p in self.positions.values() if p is not None}
+        for e in events:
+            info = self.projector.known_run(e.run_id)
+            edge = e.data.get("edge") if e.type == "edge.taken" else None
+            if info is None or not (e.node or isinstance(edge, str)):
+                continue
+            kind, element = ("edge", edge) if isinstance(edge, str) else ("node", e.node)
+            wanted.update(_figure_id(*info, kind, element, hour) for hour in (0, hour_of(e.at)))
+        wanted -= set(self.figures)
+        if wanted:
+            found = self.tx.find(InsightFigure, id=tuple(wanted))
+            self.figures.update((row.id, row) for row in found)
+            self.absent_figures |= wanted - {row.id for row in found}
 
     def position(self, pid: str) -> InsightPosition | None:
         if pid not in self.positions and pid.rsplit(":", 1)[0] in self.loaded_runs:
@@ -362,9 +379,9 @@ class _Batch:
 
     def write(self) -> None:
         self.tx.insert_many([self.figures[f] for f in self.new_figures])
-        for fid, row in self.figures.items():
-            if fid not in self.new_figures:
-                self.tx.update(row)
+        for fid in self.touched - self.new_figures:
+            self.tx.update(self.figures[fid])
+        new = []
         for pid, pos in self.positions.items():
             stored = pid in self.stored_positions
             if pos is None:
@@ -373,7 +390,8 @@ class _Batch:
             elif stored:
                 self.tx.update(pos)
             else:
-                self.tx.insert(pos)
+                new.append(pos)
+        self.tx.insert_many(new)
 
     # -- changes
 

@@ -28,7 +28,7 @@ from flask import Flask, current_app
 
 from builder.live.subscribers import DEFAULT_INTERVAL, LiveSubscriber, LiveView, RunSubscriber
 from runtime import insights
-from runtime.model import InsightCursor, RunEvent
+from runtime.model import RunEvent
 
 log = logging.getLogger(__name__)
 
@@ -195,9 +195,7 @@ class Hub:
                 self._pruned = time.monotonic()
                 insights.prune(self.store, now=self.clock.now())
         start = self.position()
-        with self.store.transaction(write=False) as tx:
-            cursor = tx.get(InsightCursor, insights.CURSOR)
-        end = min(cursor.position if cursor else 0, start + _CHUNK)
+        end = min(applied.position, start + _CHUNK)  # the cursor as the pass left or found it
         with self._lock:
             watched = {key: {(s.version, s.window) for s in subs} for key, subs in self._live.items()}
         events = self.store.events_after(start, end - start) if end > start else []
