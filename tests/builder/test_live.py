@@ -403,3 +403,20 @@ def test_a_quiet_stream_gets_its_first_change_without_waiting_the_interval(serve
         assert view.due_at() is not None and (view.leading, view.coalesced) == (1, 0)
     finally:
         ws.close()
+
+
+def test_the_interval_is_set_in_whole_milliseconds(tmp_path, migrated_db, monkeypatch):
+    import shutil
+
+    from builder import create_app
+
+    shutil.copy(migrated_db, tmp_path / "o.db")
+    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}", "EMBEDDED_WORKER": False}
+    monkeypatch.setenv("OVERTURE_LIVE_INTERVAL_MS", "250")
+    app = create_app(config)
+    assert app.config["LIVE_MIN_INTERVAL"] == 0.25
+    app.extensions["overture"].close()
+    for bad in ("0", "0.05", "fast"):
+        monkeypatch.setenv("OVERTURE_LIVE_INTERVAL_MS", bad)
+        with pytest.raises(ValueError, match="OVERTURE_LIVE_INTERVAL_MS"):
+            create_app(config)
