@@ -36,7 +36,6 @@ import multiprocessing
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +45,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.hostile_load import free_port, serve  # noqa: E402  (after the path)
 
 DEAL = {
     "format": 1, "key": "deal", "label": "Deal",
@@ -193,31 +194,6 @@ def arrivals(messages: list[tuple[float, int]], targets: list[int]) -> list[floa
     return found
 
 
-def serve(url: str, clients: int, interval: float, log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """``overture serve`` (gunicorn, one gevent worker, no embedded worker) on a free port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OVERTURE_")}
-    env.update(DATABASE_URL=url, OVERTURE_SECRET_KEY="bench", OVERTURE_VAR=str(log.parent / "var"), PYTHONPATH=str(ROOT),
-               OVERTURE_EMBEDDED_WORKER="0", OVERTURE_LIVE_INTERVAL_MS=str(round(interval * 1000)),
-               OVERTURE_WS_PER_USER=str(clients + 10), OVERTURE_WS_TOTAL=str(clients + 10))  # one person holds every socket
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port)],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return process, port
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"the server did not answer on port {port}:\n{log.read_text()[-2000:]}")
-
-
 def case(url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str) -> dict[str, Any]:
     from sqlalchemy import func, select
 
@@ -238,7 +214,10 @@ def case(url: str, clients: int, rate: float, seconds: float, interval: float, t
     assert http.post("/api/session", json={"username": "otto", "password": "bench password phrase"}).status_code == 200
     cookie = f"session={http.get_cookie('session').value}"
     app.extensions["overture"].close()
-    server, port = serve(url, clients, interval, Path(tmp) / "server.log")
+    port = free_port()  # overture serve, one gevent worker as deployed; one person holds every socket
+    server = serve(url, port, Path(tmp) / "server.log", 1, {
+        "OVERTURE_EMBEDDED_WORKER": "0", "OVERTURE_LIVE_INTERVAL_MS": str(round(interval * 1000)),
+        "OVERTURE_WS_PER_USER": str(clients + 10), "OVERTURE_WS_TOTAL": str(clients + 10)})
     try:
         spawn = multiprocessing.get_context("spawn")
         stop, watched = spawn.Event(), spawn.Queue()
