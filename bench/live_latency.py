@@ -100,15 +100,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def watch(port: int, cookie: str, clients: int, stop: Any, out: Any) -> None:
+def watch(port: int, cookie: str, clients: int, deflate: bool, stop: Any, out: Any) -> None:
     """The clients' process: ``clients`` websockets read by one thread (a selector over
     plain sockets; frames parsed by hand, as the server sends them: unmasked and
     whole, so the clients cost the two cores little); puts "ready" once every client
-    has its snapshot, then, once ``stop`` is set, every client's (arrival time, seq) list."""
+    has its snapshot, then, once ``stop`` is set, every client's (arrival time, seq) list.
+    ``deflate``: ask for permessage-deflate, as browsers do."""
     import base64
     import re
     import selectors
     import struct
+    import zlib
 
     seq_of = re.compile(rb'"seq":(\d+)')
     selector = selectors.DefaultSelector()
@@ -118,11 +120,13 @@ def watch(port: int, cookie: str, clients: int, stop: Any, out: Any) -> None:
         key = base64.b64encode(os.urandom(16)).decode()
         sock.sendall((f"GET /ws/live?orchestration=deal HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
                       f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                      f"Cookie: {cookie}\r\n\r\n").encode())
+                      + ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else "")
+                      + f"Cookie: {cookie}\r\n\r\n").encode())
         sock.setblocking(False)
         selector.register(sock, selectors.EVENT_READ, i)
         sockets.append(sock)
     buffers = [b""] * clients
+    inflaters = [zlib.decompressobj(-zlib.MAX_WBITS) for _ in range(clients)]
     shaken = [False] * clients
     received: list[list[tuple[float, int]]] = [[] for _ in range(clients)]
     announced = False
@@ -144,6 +148,8 @@ def watch(port: int, cookie: str, clients: int, stop: Any, out: Any) -> None:
                     continue
                 if not head.startswith(b"HTTP/1.1 101"):
                     raise SystemExit(f"client {i}: handshake refused: {head.splitlines()[0]!r}")
+                if deflate and b"permessage-deflate" not in head.lower():
+                    raise SystemExit(f"client {i}: the server did not grant permessage-deflate")
                 shaken[i] = True
             while len(buf) >= 2:
                 opcode, size = buf[0] & 0x0F, buf[1] & 0x7F
@@ -158,7 +164,9 @@ def watch(port: int, cookie: str, clients: int, stop: Any, out: Any) -> None:
                     size, start = struct.unpack(">Q", buf[2:10])[0], 10
                 if len(buf) < start + size:
                     break
-                payload, buf = buf[start:start + size], buf[start + size:]
+                head, payload, buf = buf[0], buf[start:start + size], buf[start + size:]
+                if opcode == 1 and head & 0x40:  # compressed (RSV1): permessage-deflate
+                    payload = inflaters[i].decompress(payload + b"\x00\x00\xff\xff")
                 if opcode == 1:  # text: the server sends each message in one frame
                     found = seq_of.search(payload)  # early in a delta; a snapshot names it after "at"
                     assert found is not None, payload[:100]
@@ -194,7 +202,7 @@ def arrivals(messages: list[tuple[float, int]], targets: list[int]) -> list[floa
     return found
 
 
-def case(url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str) -> dict[str, Any]:
+def case(url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str, deflate: bool) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from builder import accounts, create_app
@@ -221,7 +229,7 @@ def case(url: str, clients: int, rate: float, seconds: float, interval: float, t
     try:
         spawn = multiprocessing.get_context("spawn")
         stop, watched = spawn.Event(), spawn.Queue()
-        watcher = spawn.Process(target=watch, args=(port, cookie, clients, stop, watched))
+        watcher = spawn.Process(target=watch, args=(port, cookie, clients, deflate, stop, watched))
         watcher.start()
         if watched.get(timeout=120) != "ready":
             raise SystemExit("the clients did not all get a snapshot")
@@ -296,6 +304,8 @@ def main() -> None:
     parser.add_argument("--cases", default=None,
                         help="database:clients, comma-separated (default sqlite:50, and postgres:50,postgres:500 "
                              "with --database-url)")
+    parser.add_argument("--deflate", action="store_true",
+                        help="the clients ask for permessage-deflate, as browsers do (the server then compresses per client)")
     parser.add_argument("--intervals", default="0.25,0.05",
                         help="LIVE_MIN_INTERVAL values, in seconds (whole milliseconds, at least 1), side by side")
     args = parser.parse_args()
@@ -314,10 +324,10 @@ def main() -> None:
             print(f"{row['database']}, {clients} clients, interval {interval * 1000:.0f} ms", file=sys.stderr)
             with tempfile.TemporaryDirectory() as tmp:
                 url = fresh_database(args.database_url if database == "postgres" else None, tmp)
-                row[interval] = case(url, int(clients), args.rate, args.seconds, interval, tmp)
+                row[interval] = case(url, int(clients), args.rate, args.seconds, interval, tmp, args.deflate)
         rows.append(row)
     print(f"/ws/live latency, commit to client, ms: load from another process at {args.rate:.0f} events/s, "
-          f"{args.seconds:.0f} s per case, {os.cpu_count()} cores")
+          f"{args.seconds:.0f} s per case, {os.cpu_count()} cores{', clients with permessage-deflate' if args.deflate else ''}")
     label = {0.25: "250 ms (before)", 0.05: "50 ms (now)"}
     cells = ["p50", "p99", "max", "msg/s"]  # msg/s: messages a client received a second
     head = f"{'database':<11}{'clients':>8}  " + " | ".join(
