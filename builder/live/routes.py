@@ -9,7 +9,6 @@ run (members: runs they started or worked on).
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any, Callable
 
