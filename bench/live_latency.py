@@ -202,7 +202,8 @@ def arrivals(messages: list[tuple[float, int]], targets: list[int]) -> list[floa
     return found
 
 
-def case(url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str, deflate: bool) -> dict[str, Any]:
+def case(url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str, deflate: bool,
+         workers: int) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from builder import accounts, create_app
@@ -222,8 +223,8 @@ def case(url: str, clients: int, rate: float, seconds: float, interval: float, t
     assert http.post("/api/session", json={"username": "otto", "password": "bench password phrase"}).status_code == 200
     cookie = f"session={http.get_cookie('session').value}"
     app.extensions["overture"].close()
-    port = free_port()  # overture serve, one gevent worker as deployed; one person holds every socket
-    server = serve(url, port, Path(tmp) / "server.log", 1, {
+    port = free_port()  # overture serve, gevent workers as deployed; one person holds every socket
+    server = serve(url, port, Path(tmp) / "server.log", workers, {
         "OVERTURE_EMBEDDED_WORKER": "0", "OVERTURE_LIVE_INTERVAL_MS": str(round(interval * 1000)),
         "OVERTURE_WS_PER_USER": str(clients + 10), "OVERTURE_WS_TOTAL": str(clients + 10)})
     try:
@@ -304,6 +305,7 @@ def main() -> None:
     parser.add_argument("--cases", default=None,
                         help="database:clients, comma-separated (default sqlite:50, and postgres:50,postgres:500 "
                              "with --database-url)")
+    parser.add_argument("--workers", type=int, default=1, choices=range(1, 9), help="server processes (overture serve --workers)")
     parser.add_argument("--deflate", action="store_true",
                         help="the clients ask for permessage-deflate, as browsers do (the server then compresses per client)")
     parser.add_argument("--intervals", default="0.25,0.05",
@@ -324,10 +326,10 @@ def main() -> None:
             print(f"{row['database']}, {clients} clients, interval {interval * 1000:.0f} ms", file=sys.stderr)
             with tempfile.TemporaryDirectory() as tmp:
                 url = fresh_database(args.database_url if database == "postgres" else None, tmp)
-                row[interval] = case(url, int(clients), args.rate, args.seconds, interval, tmp, args.deflate)
+                row[interval] = case(url, int(clients), args.rate, args.seconds, interval, tmp, args.deflate, args.workers)
         rows.append(row)
     print(f"/ws/live latency, commit to client, ms: load from another process at {args.rate:.0f} events/s, "
-          f"{args.seconds:.0f} s per case, {os.cpu_count()} cores{', clients with permessage-deflate' if args.deflate else ''}")
+          f"{args.seconds:.0f} s per case, {os.cpu_count()} cores, {args.workers} server process(es){', clients with permessage-deflate' if args.deflate else ''}")
     label = {0.25: "250 ms (before)", 0.05: "50 ms (now)"}
     cells = ["p50", "p99", "max", "msg/s"]  # msg/s: messages a client received a second
     head = f"{'database':<11}{'clients':>8}  " + " | ".join(
