@@ -70,6 +70,8 @@ class Frame:
     #: message is at least as new must drop some of its figures, so it cannot send ``text``.
     oldest: int
     overdue: dict[str, int]
+    #: When the view made it (``clock`` time): a client that sends it counts its interval from then.
+    made_at: float
 
 
 class LiveView:
@@ -119,10 +121,11 @@ class LiveView:
             self.leading += 1  # the first change found the view quiet: it went at once
         else:
             self.coalesced += 1
-        self._sent_at = self.clock()
+        made_at = self._sent_at = self.clock()
         figures, self._pending = self._pending, {}
         message = _delta(self._seq, figures)
-        return Frame(self._seq, figures, encode(message), min(seq for seq, _f in figures.values()), _overdue_in(message))
+        return Frame(self._seq, figures, encode(message), min(seq for seq, _f in figures.values()), _overdue_in(message),
+                     made_at)
 
 
 class LiveSubscriber:
@@ -133,8 +136,10 @@ class LiveSubscriber:
     counts change with time alone, so they are compared with what this client was
     last sent (or is about to be) instead, and only a count that differs is sent.
     Figures of its own are merged, newest per element, so a client far behind is sent
-    the current figures, never a backlog; they wait for the end of the client's own
-    ``interval`` (a frame does not: its view paced it).
+    the current figures, never a backlog. Every message waits for the end of the
+    client's own ``interval``, counted from its last message's slot — for a frame, when
+    the view made it (or, held back, when this pace let it go), so the next frame, made
+    an interval later, goes at once.
     """
 
     def __init__(self, key: str, version: int | None, window: str, interval: float = DEFAULT_INTERVAL,
@@ -214,9 +219,9 @@ class LiveSubscriber:
             self._overdue.update(_overdue_in(message))
 
     def wait(self) -> float:
-        """Seconds before what is pending may be taken: 0 for a frame (its view paced it)."""
+        """Seconds before what is pending may be taken."""
         with self._lock:
-            if self._sent_at is None or (self._frame is not None and not self._pending):
+            if self._sent_at is None:
                 return 0.0
             return max(0.0, self._sent_at + self.interval - self.clock())
 
@@ -229,7 +234,8 @@ class LiveSubscriber:
                 frame, self._frame = self._frame, None
                 self._seq = max(self._seq, frame.seq)
                 self._overdue.update(frame.overdue)
-                self._sent_at = self.clock()
+                # Its slot: when the view made it, or when this client's pace let it go.
+                self._sent_at = frame.made_at if self._sent_at is None else max(frame.made_at, self._sent_at + self.interval)
                 return frame.text
             self._absorb()
             if not self._pending:

@@ -420,3 +420,25 @@ def test_the_interval_is_set_in_whole_milliseconds(tmp_path, migrated_db, monkey
         monkeypatch.setenv("OVERTURE_LIVE_INTERVAL_MS", bad)
         with pytest.raises(ValueError, match="OVERTURE_LIVE_INTERVAL_MS"):
             create_app(config)
+
+
+def test_a_client_is_sent_no_two_messages_within_an_interval():
+    """Its own delta (an overdue count) and the view's frames share one pace."""
+    tick = Clock()
+    view = LiveView(0.05, tick)
+    sub = LiveSubscriber("deal", None, "all", 0.05, tick)
+    sub.start_at({"seq": 4, "nodes": {"review": figure(0)}, "edges": {}}, 0.0)
+    sub.offer_overdue(1.0, {(1, "review"): 1})
+    assert sub.wait() == 0.0 and json.loads(sub.take())["nodes"] == {"review": {"overdue": 1}}
+    tick.now += 0.01
+    view.offer(5, {"review": {**figure(1), "overdue": 1}}, {})
+    sub.offer_frame(view.take())  # the view was quiet: made at once, but this client was just sent a message
+    assert sub.wait() == pytest.approx(0.04)
+    tick.now += 0.04
+    assert sub.wait() == 0.0 and json.loads(sub.take())["seq"] == 5
+    tick.now += 0.05
+    view.offer(6, {"review": {**figure(2), "overdue": 1}}, {})
+    sub.offer_frame(view.take())  # made an interval after the last: goes at once
+    assert sub.wait() == 0.0 and json.loads(sub.take())["seq"] == 6
+    sub.offer_overdue(2.0, {(1, "review"): 2})  # its own delta: an interval after that frame
+    assert sub.wait() == pytest.approx(0.05)
