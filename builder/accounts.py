@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from builder import passwords, sessions
 from builder.cpu import check_password_hash, generate_password_hash
+from builder.tables import ApiTokenRow
 from runtime.errors import Conflict, InvalidInput, NotFound
 from runtime.states import OPEN_ITEM
 from runtime.store.tables import (
-    ApiTokenRow,
     GroupRow,
     MembershipRow,
     OrchestrationRow,

@@ -33,7 +33,7 @@ from builder import accounts, passwords, sessions, throttle
 from builder.errors import ApiError, error_response
 from builder.extensions import db
 from builder.requests import StrictSchema, body, uses
-from runtime.clock import SystemClock
+from runtime.clock import Clock, SystemClock
 from runtime.store.tables import UserRow
 
 bp = Blueprint("session", __name__, url_prefix="/api/session")
@@ -55,7 +55,8 @@ class Principal:
 
 
 def current() -> Principal | None:
-    return g.get("principal")
+    principal: Principal | None = g.get("principal")
+    return principal
 
 
 def caller() -> Principal:
@@ -104,8 +105,9 @@ def roles(*allowed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 raise ApiError(403, "forbidden", f"this needs the role {' or '.join(allowed)}; you are {principal.role}")
             return view(*args, **kwargs)
 
-        wrapper.allowed_roles = allowed or ("admin", "ops", "member")  # type: ignore[attr-defined]
-        wrapper.tokens_allowed = False  # type: ignore[attr-defined]
+        # Marks on the view function itself (its __dict__, which @wraps copies on): the check
+        # above and api/openapi.py read them with getattr.
+        vars(wrapper).update(allowed_roles=allowed or ("admin", "ops", "member"), tokens_allowed=False)
         return wrapper
 
     return decorate
@@ -113,19 +115,19 @@ def roles(*allowed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 def tokens_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
     """Let bearer tokens call this route too (apply outside :func:`roles`)."""
-    view.tokens_allowed = True  # type: ignore[attr-defined]
+    vars(view)["tokens_allowed"] = True
     return view
 
 
 def throttled(view: Callable[..., Any]) -> Callable[..., Any]:
     """This route checks a password, so it may answer 429 (documented in the OpenAPI)."""
-    view.throttled = True  # type: ignore[attr-defined]
+    vars(view)["throttled"] = True
     return view
 
 
 def public(view: Callable[..., Any]) -> Callable[..., Any]:
     """Anyone may call this route, signed in or not (documented without security)."""
-    view.public = True  # type: ignore[attr-defined]
+    vars(view)["public"] = True
     return view
 
 
@@ -146,7 +148,8 @@ def client_address() -> str:
 def now() -> datetime:
     """Real time for sessions and throttling: not the engine's clock, which scenario tests
     and OVERTURE_TEST_CLOCK servers move by days (tests set SESSION_CLOCK instead)."""
-    return current_app.config["SESSION_CLOCK"].now()  # type: ignore[no-any-return]
+    clock: Clock = current_app.config["SESSION_CLOCK"]
+    return clock.now()
 
 
 def timeouts() -> tuple[timedelta, timedelta]:

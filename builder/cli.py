@@ -85,13 +85,13 @@ def _app(database_url: str | None, **config: Any) -> Iterator["Flask"]:
 @database_url_option
 def serve(host: str, port: int, workers: int, embedded_worker: bool, database_url: str | None) -> None:
     """Serve the app and its websockets with gunicorn (gevent workers; limits in README, Serving and limits)."""
+    from builder.migrate import open_store
     from builder.server import launch, setting
-    from runtime.store.sql import SqlStore
 
     header_timeout, connections = setting("OVERTURE_HEADER_TIMEOUT"), setting("OVERTURE_MAX_CONNECTIONS")
     per_user, total = setting("OVERTURE_WS_PER_USER"), setting("OVERTURE_WS_TOTAL")  # checked here, used by the app
     # Migrate once here rather than racing in every process.
-    SqlStore(database_url).dispose()
+    open_store(database_url).dispose()
     click.echo(f"overture: serving on http://{host}:{port} "
                f"({workers} process{'es' if workers > 1 else ''}, gevent, up to {connections} connections each, "
                f"header timeout {header_timeout} s, websockets {per_user} per person and {total} in all, "
@@ -273,12 +273,12 @@ def worker(
     from datetime import timedelta
 
     from builder import server_key, mail
+    from builder.migrate import open_store
     from runtime.actions import default_registry
     from runtime.directory import InMemoryDirectory
     from runtime.engine import Engine
     from runtime.store.directory import SqlDirectory
     from runtime.store.secrets import SqlSecrets
-    from runtime.store.sql import SqlStore
     from runtime.worker import Worker
 
     registry = default_registry()
@@ -286,10 +286,10 @@ def worker(
         module_name, _, function = spec.partition(":")
         module = __import__(module_name, fromlist=[function or "register"])
         getattr(module, function or "register")(registry)
-    store = SqlStore(database_url)
+    store = open_store(database_url)
     directory: Any = SqlDirectory(store)  # the accounts of the web app: groups, queues, out of office
     if directory_file:
-        people: dict = json.loads(directory_file.read_text())
+        people: dict[str, Any] = json.loads(directory_file.read_text())
         directory = InMemoryDirectory(people.get("groups", {}), queues=people.get("queues", {}))
     # The server key the web app has: secrets.<name> in action inputs read with it.
     engine = Engine(store, directory=directory, actions=registry, autoprocess=False,

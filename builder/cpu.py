@@ -23,7 +23,7 @@ def off_hub(call: Callable[..., T], *args: object) -> T:
     if monkey is not None and monkey.is_module_patched("threading"):
         from gevent import get_hub
 
-        return get_hub().threadpool.apply(call, args)  # type: ignore[no-any-return]
+        return get_hub().threadpool.apply(call, args)
     return call(*args)
 
 

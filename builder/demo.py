@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from runtime.clock import ManualClock
 from runtime.directory import InMemoryDirectory
@@ -28,7 +28,7 @@ def run_demo(say: Callable[[str], None]) -> Engine:
     (run_id,) = record["started_runs"]
     say(f"sam submitted contract {record['id'][:8]} for $72,000: run {run_id[:8]} started")
 
-    def act(user: str, outcome: str, values: dict | None = None, wait: str = "PT5H") -> None:
+    def act(user: str, outcome: str, values: dict[str, Any] | None = None, wait: str = "PT5H") -> None:
         clock.advance(wait)
         (item,) = [i for i in engine.work_items(assignee=user) if i["run_id"] == run_id]
         engine.complete(item["id"], by=user, outcome=outcome, values=values or {})

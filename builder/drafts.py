@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from builder.tables import DraftRow
 from runtime.errors import InvalidInput, NotFound
-from runtime.store.tables import DraftRow, OrchestrationRow, VersionRow
+from runtime.store.tables import OrchestrationRow, VersionRow
 
 
 def save_draft(session: Session, document: Any, *, by: str | None) -> DraftRow:
@@ -79,4 +80,5 @@ def document_of(session: Session, key: str, version: int | None = None) -> dict[
     draft = session.get(DraftRow, key)
     if draft is None:
         raise NotFound(f"there is no orchestration {key!r}")
-    return draft.document  # type: ignore[no-any-return]
+    document: dict[str, Any] = draft.document  # a draft's column holds any JSON; a saved draft is an object
+    return document

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.local import LocalProxy
 
 from builder import mail
+from builder.migrate import open_store
 from runtime.clock import Clock, SystemClock
 from runtime.engine import Engine
 from runtime.store.directory import SqlDirectory
@@ -20,7 +22,7 @@ class Overture:
     """Binds the runtime behind the app (store, engine, embedded worker) in ``init_app``."""
 
     def init_app(self, app: Flask) -> None:
-        store = SqlStore(app.config.get("DATABASE_URL"))
+        store = open_store(app.config.get("DATABASE_URL"))
         clock: Clock = app.config.get("CLOCK") or SystemClock()
         secrets = SqlSecrets(store.engine, app.config["SECRET_KEY"])
         engine = Engine(
@@ -65,7 +67,15 @@ overture = Overture()
 
 
 def state() -> _State:
-    return current_app.extensions["overture"]  # type: ignore[no-any-return]
+    found: _State = current_app.extensions["overture"]
+    return found
+
+
+def real_app() -> Flask:
+    """The app behind ``current_app``, for what outlives the request (a thread, a cache)."""
+    # Flask types current_app as the Flask it stands for; it is a LocalProxy of it.
+    proxy = cast("LocalProxy[Flask]", current_app)
+    return proxy._get_current_object()
 
 
 def engine() -> Engine:

@@ -20,15 +20,15 @@ from typing import Any, Iterable
 
 from flask import Blueprint, current_app
 from simple_websocket import ConnectionClosed
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 
 from builder.auth import close_if_session_ended, screen_principal
-from builder.extensions import engine
+from builder.extensions import engine, real_app
 from builder.live.hub import hub
-from builder.queries import memberships, reading
+from builder.queries import memberships, notification_totals, reading
 from builder.sockets import sock
 from runtime.model import RunEvent
-from runtime.store.tables import NotificationRow, UserRow, WorkItemRow
+from runtime.store.tables import UserRow, WorkItemRow
 
 bp = Blueprint("inbox", __name__)
 
@@ -107,12 +107,12 @@ _FEED_LOCK = threading.Lock()
 
 def feed() -> InboxFeed:
     """This app's feed (created on first use)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = real_app()
     with _FEED_LOCK:
-        found = app.extensions.get("overture_inbox")
+        found: InboxFeed | None = app.extensions.get("overture_inbox")
         if found is None:
             found = app.extensions["overture_inbox"] = InboxFeed(app)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def inbox_state(user: str, groups: frozenset[tuple[str, str]]) -> dict[str, Any]:
@@ -121,18 +121,14 @@ def inbox_state(user: str, groups: frozenset[tuple[str, str]]) -> dict[str, Any]
     fingerprint = [(i["id"], i["status"], i["claimed_by"], i["assignee"]["value"], i["escalated_at"], i["overdue"]) for i in listed]
     # A group's item a colleague claimed is listed (so the claim shows) but not counted: it is theirs to do.
     items = [i for i in listed if i["claimed_by"] in (None, user)]
-    addressed = [and_(NotificationRow.to_type == "user", NotificationRow.to_value == user)]
-    addressed += [and_(NotificationRow.to_type == kind, NotificationRow.to_value == name) for kind, name in groups]
     with reading() as s:
-        count, latest = s.execute(
-            select(func.count(NotificationRow.id), func.max(NotificationRow.created_at)).where(or_(*addressed))
-        ).one()
+        count, latest = notification_totals(s, user, groups)  # who sees which notification: builder/queries.py
         read_at = s.scalar(select(UserRow.notifications_read_at).where(UserRow.id == user))
     return {
         "type": "inbox",
         "open": len(items),
         "overdue": sum(1 for i in items if i["overdue"]),
-        "notifications": int(count or 0),
+        "notifications": count,
         "latest_notification_at": latest.isoformat() if latest is not None else None,
         # "Mark all read" in any browser (builder/api/notifications.py).
         "notifications_read_at": read_at.isoformat() if read_at is not None else None,

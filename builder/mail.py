@@ -26,6 +26,7 @@ import smtplib
 import ssl
 import threading
 import uuid
+from functools import partial
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.headerregistry import Address
@@ -39,10 +40,10 @@ from sqlalchemy import and_, exists, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
+from builder.tables import EmailOutboxRow
 from runtime.clock import Clock
 from runtime.states import OPEN_ITEM
 from runtime.store.tables import (
-    EmailOutboxRow,
     MembershipRow,
     NotificationRow,
     OrchestrationRow,
@@ -200,7 +201,7 @@ class Mailer:
         return self._insert([self._row(k, row, items[row.work_item_id], "reminder", now)
                              for k, row in fresh if row.work_item_id in items])
 
-    def _row(self, key: str, person: Row[Any], item: dict[str, Any], kind: str, now: datetime,
+    def _row(self, key: str, person: Row[*tuple[Any, ...]], item: dict[str, Any], kind: str, now: datetime,
              notification_id: str | None = None) -> dict[str, Any]:
         digest = person.email_mode == "digest"
         return {
@@ -254,7 +255,7 @@ class Mailer:
             while True:
                 claimed = self._claim_immediate()
                 for i, row in enumerate(claimed):
-                    sent += self._deliver(smtp, [row], lambda r=row: self._message(r.address, r.subject, r.body, r.id))
+                    sent += self._deliver(smtp, [row], partial(self._message, row.address, row.subject, row.body, row.id))
                     if smtp.unreachable:  # the rest would wait for the same timeout: next round
                         self._release(claimed[i + 1:])
                         return sent
@@ -263,7 +264,7 @@ class Mailer:
             for user_id in self._digest_people():
                 rows = self._claim_digest(user_id)
                 if rows:
-                    sent += self._deliver(smtp, rows, lambda r=rows: self._digest(r))
+                    sent += self._deliver(smtp, rows, partial(self._digest, rows))
                     if smtp.unreachable:
                         break
         return sent

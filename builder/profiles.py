@@ -44,7 +44,7 @@ def out_of_office_view(session: Session, username: str, now: datetime) -> dict[s
     row = session.get(OutOfOfficeRow, username)
     if row is None:
         return None
-    names = display_names(session, {row.delegate_id, row.set_by} - {None})  # type: ignore[arg-type]
+    names = display_names(session, {name for name in (row.delegate_id, row.set_by) if name is not None})
     return {
         "delegate": row.delegate_id, "delegate_display_name": names.get(row.delegate_id, row.delegate_id),
         "starts_at": row.starts_at.isoformat(), "ends_at": row.ends_at.isoformat(),

@@ -7,7 +7,8 @@ A member sees:
   work item on (assigned to them or to one of their groups or queues, claimed or
   completed by them);
 - the work items they may act on or completed;
-- the records they own or that a run they may see is bound to.
+- the records they own or that a run they may see is bound to;
+- the notifications addressed to them or to one of their groups or queues.
 
 Changing a record is narrower than seeing it (:func:`record_fields_editable`): its
 owner, admins and API tokens change every field; a person with an open work item on a
@@ -25,13 +26,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from builder.auth import Principal
 from builder.extensions import db, engine
 from runtime.states import OPEN_ITEM
-from runtime.store.tables import RecordRow, RunRow, UserRow, WorkItemRow
+from runtime.store.tables import NotificationRow, RecordRow, RunRow, UserRow, WorkItemRow
 
 STAFF = ("admin", "ops")
 Memberships = frozenset[tuple[str, str]]
@@ -101,6 +102,18 @@ def may_see_item(principal: Principal, item: dict[str, Any]) -> bool:
     if assignee["type"] == "user":
         return bool(assignee["value"] == user)
     return (assignee["type"], assignee["value"]) in memberships(user)
+
+
+def notification_totals(session: Session, user: str, groups: Memberships) -> tuple[int, datetime | None]:
+    """How many notifications ``user`` has - addressed to them or to one of their groups
+    or queues, the ones ``Engine.notifications(to=user)`` lists - and when the newest came;
+    counted in the database, for the inbox's live counts."""
+    addressed = [and_(NotificationRow.to_type == "user", NotificationRow.to_value == user)]
+    addressed += [and_(NotificationRow.to_type == kind, NotificationRow.to_value == name) for kind, name in groups]
+    count, latest = session.execute(
+        select(func.count(NotificationRow.id), func.max(NotificationRow.created_at)).where(or_(*addressed))
+    ).one()
+    return int(count or 0), latest
 
 
 def _visible_records(user: str, groups: Memberships) -> ColumnElement[bool]:

@@ -90,7 +90,7 @@ def uses(body: type[Schema] | None = None, *, query: type[Schema] | None = None,
     """
 
     def mark(view: Callable[..., Any]) -> Callable[..., Any]:
-        view.uses = Uses(body, query, optional, paged, empty)  # type: ignore[attr-defined]
+        vars(view)["uses"] = Uses(body, query, optional, paged, empty)  # read with getattr
         return view
 
     return mark
@@ -250,7 +250,7 @@ def newest_first(when: datetime | str | None, ident: str) -> list[Any]:
     return [-micros, ident]
 
 
-class CommaSeparated(fields.Field):
+class CommaSeparated(fields.Field[tuple[str, ...]]):
     """``open,claimed`` -> ``("open", "claimed")``, each one of ``choices``."""
 
     def __init__(self, choices: Sequence[str], **kwargs: Any):

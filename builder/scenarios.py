@@ -22,10 +22,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from builder.drafts import document_of
+from builder.tables import DraftRow, ScenarioRow
 from runtime.actions import ActionRegistry
 from runtime.document import validate
 from runtime.errors import DocumentInvalid, InvalidInput, NotFound
-from runtime.store.tables import DraftRow, OrchestrationRow, RecordTypeRow, ScenarioRow, VersionRow
+from runtime.store.tables import OrchestrationRow, RecordTypeRow, VersionRow
 
 if TYPE_CHECKING:
     from runtime.testing import Coverage, DocumentSource, Scenario
@@ -180,7 +181,8 @@ def target_document(session: Session, key: str, target: str | int, *, actions: A
             issues = validate(draft.document, actions=actions)
             if any(i.severity == "error" for i in issues):
                 raise DocumentInvalid(issues)
-            return draft.document  # type: ignore[no-any-return]
+            document: dict[str, Any] = draft.document
+            return document
         number = orchestration.active_version if orchestration else None
     elif target == "active":
         number = orchestration.active_version if orchestration else None
@@ -194,7 +196,7 @@ def target_document(session: Session, key: str, target: str | int, *, actions: A
     version = session.get(VersionRow, f"{key}:{number}")
     if version is None:
         raise NotFound(f"orchestration {key!r} has no version {number}")
-    return version.document  # type: ignore[no-any-return]
+    return version.document
 
 
 @dataclass(frozen=True)

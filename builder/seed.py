@@ -27,10 +27,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from builder import accounts, scenarios
+from builder.tables import ScenarioRow
 from runtime.clock import ManualClock
 from runtime.engine import Engine
 from runtime.store.directory import SqlDirectory
-from runtime.store.tables import GroupRow, OrchestrationRow, RecordRow, RunRow, ScenarioRow, UserRow
+from runtime.store.tables import GroupRow, OrchestrationRow, RecordRow, RunRow, UserRow
 from runtime import templates
 from runtime.templates import RECORD_TYPES, TEMPLATES, load
 

@@ -18,13 +18,14 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from builder.tables import SessionRow
 from runtime.durations import parse_duration
-from runtime.store.tables import SessionRow, UserRow
+from runtime.store.tables import UserRow
 
 DEFAULT_IDLE = timedelta(hours=8)
 DEFAULT_LONGEST = timedelta(days=7)
@@ -118,7 +119,9 @@ def end_all(session: Session, user_id: str, *, keep: str | None = None) -> int:
     statement = delete(SessionRow).where(SessionRow.user_id == user_id)
     if keep is not None:
         statement = statement.where(SessionRow.id != keep)
-    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+    # SQLAlchemy types Session.execute as a Result; a DELETE's is a CursorResult, with a rowcount.
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return int(result.rowcount or 0)
 
 
 def of_user(session: Session, user_id: str, *, current: str | None, now: datetime, idle: timedelta,

@@ -30,10 +30,10 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from runtime.store.tables import SignInFailureRow
+from builder.tables import SignInFailureRow
 
 WINDOW = timedelta(minutes=15)
 #: Wrong passwords for one user name from one address within WINDOW before it must wait.
@@ -49,9 +49,9 @@ def key(username: str) -> str:
     return username.strip().lower()[:_NAME]
 
 
-def _wait(session: Session, where: list[object], allowed: int, now: datetime) -> float:
+def _wait(session: Session, where: list[ColumnElement[bool]], allowed: int, now: datetime) -> float:
     """Seconds until fewer than ``allowed`` failures matching ``where`` are in the window."""
-    times = list(session.scalars(select(SignInFailureRow.failed_at).where(*where, SignInFailureRow.failed_at > now - WINDOW)  # type: ignore[arg-type]
+    times = list(session.scalars(select(SignInFailureRow.failed_at).where(*where, SignInFailureRow.failed_at > now - WINDOW)
                                  .order_by(SignInFailureRow.failed_at.desc()).limit(allowed)))
     if len(times) < allowed:
         return 0.0

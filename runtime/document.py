@@ -242,7 +242,7 @@ def _identifier_problem(value: Any) -> str | None:
 # String/Integer/Boolean coerce ("1" -> 1, 1 -> True); a document must not.
 
 
-class _Field(fields.Field):
+class _Field(fields.Field[Any]):
     default_error_messages = {"required": "is required", "null": "must not be null", "validator_failed": "is not valid"}
 
 
@@ -263,10 +263,9 @@ class _Text(_Field):
 
 class _Identifier(_Field):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
-        problem = _identifier_problem(value)
-        if problem:
-            raise ValidationError(problem)
-        return value
+        if isinstance(value, str) and _identifier_problem(value) is None:
+            return value
+        raise ValidationError(str(_identifier_problem(value)))
 
 
 class _Key(_Field):
@@ -317,7 +316,8 @@ class _Number(_Field):
             raise ValidationError("must be a number")
         if self.minimum is not None and value < self.minimum:
             raise ValidationError(f"must be at least {self.minimum}")
-        return value
+        number: float = value  # an int or a float: check_type said so
+        return number
 
 
 class _Cel(_Field):
@@ -337,7 +337,8 @@ class _Duration(_Field):
             if isinstance(value, str) and "longer than" in str(exc):
                 raise ValidationError(f"must be at most {MAX_YEARS} years, not {_show(value)}") from None
             raise ValidationError(f"must be an ISO-8601 duration such as P2D, PT4H or P1M, not {_show(value)}") from None
-        return value
+        text: str = value  # parse_duration took it, so a string
+        return text
 
 
 class _Any(_Field):
@@ -348,7 +349,7 @@ class _Any(_Field):
 class _FreeForm(_Field):
     """``ui``: any object, never looked into."""
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise ValidationError("must be an object")
         return value
@@ -358,14 +359,14 @@ class _Object(_Field, fields.Nested):
     default_error_messages = {"type": "must be an object"}
 
 
-class _List(_Field, fields.List):
+class _List(_Field, fields.List[Any]):
     default_error_messages = {"invalid": "must be a list"}
 
 
 class _ExpressionMap(_Field):
     """``{"<name>": "<cel>"}``: a step's ``set`` and a background step's ``inputs``."""
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise ValidationError("must be an object mapping names to CEL expressions")
         errors: dict[Any, list[str]] = {}
@@ -387,7 +388,7 @@ class _Variant(_Field):
         super().__init__(**kwargs)
         self.tag, self.schemas = tag, schemas
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise ValidationError("must be an object")
         if self.tag not in value:
@@ -396,7 +397,8 @@ class _Variant(_Field):
         schema = self.schemas.get(choice) if isinstance(choice, str) else None
         if schema is None:
             raise ValidationError({self.tag: [_one_of(self.schemas)]})
-        return schema.load(value)
+        loaded: dict[str, Any] = schema.load(value)  # marshmallow types a load as Any
+        return loaded
 
 
 def _unique(items: list[Any]) -> None:
@@ -486,7 +488,8 @@ class _FormOutcomeSchema(_Strict):
 
 
 class _FormSchema(_Strict):
-    fields = _List(_Object(_FormFieldSchema))
+    # A field named like Schema.fields (the declared fields), which marshmallow allows.
+    fields = _List(_Object(_FormFieldSchema))  # type: ignore[assignment]
     outcomes = _List(
         _Object(_FormOutcomeSchema),
         required=True,
@@ -687,6 +690,12 @@ class _Item:
         """The value at ``parts`` loaded without any structural error."""
         return _clean(self.errors, parts)
 
+    @property
+    def key(self) -> str:
+        """The id of a node known to have one: found in ``by_id``, or once every node has one."""
+        assert self.id is not None
+        return self.id
+
     def get(self, name: str, default: Any = None) -> Any:
         """A top-level field, if present and structurally sound."""
         return self.data.get(name, default) if self.ok(name) else default
@@ -822,7 +831,7 @@ class _Checker:
         names = set()
         for entry in entries:
             name = entry.get("name") if isinstance(entry, dict) else None
-            if _identifier_problem(name):
+            if not isinstance(name, str) or _identifier_problem(name):
                 return None
             names.add(name)
         return names
@@ -855,7 +864,7 @@ class _Checker:
                 self.error((section, index), f"must be an object (a {kind})")
                 continue
             item_id = raw.get("id")
-            if _identifier_problem(item_id) is not None:
+            if not isinstance(item_id, str) or _identifier_problem(item_id) is not None:
                 item_id = None
             elif item_id in first:
                 self.error((section, index, "id"), f"duplicate {kind} id {item_id!r}: {section}[{first[item_id]}] has it too")
@@ -907,7 +916,7 @@ class _Checker:
             if not isinstance(entry, dict):
                 continue
             name = entry.get("name")
-            if _identifier_problem(name) is None:
+            if isinstance(name, str) and _identifier_problem(name) is None:
                 if name in first:
                     self.error((section, index, "name"), f"duplicate {kind} name {name!r}: {section}[{first[name]}] has it too")
                 else:
@@ -1097,7 +1106,7 @@ class _Checker:
         exit_ = node.get("exit")
         if isinstance(exit_, dict) and exit_.get("when") == "condition":
             self.compile(node.at("exit", "condition"), exit_["condition"], SCOPE)
-        if self.nodes_complete and self.stages_of_steps_known and not self.steps_in[node.id]:
+        if self.nodes_complete and self.stages_of_steps_known and not self.steps_in[node.key]:
             self.warning(node.path, "the stage has no steps: it completes as soon as it starts (or when its exit condition holds)")
 
     def _check_step(self, node: _Item) -> None:
@@ -1150,7 +1159,7 @@ class _Checker:
         for node in self.nodes:
             start = node.get("start") if node.id and node.is_step else None
             if isinstance(start, dict) and start["when"] == "after":
-                graph[node.id] = [s for s in start["steps"] if s != node.id and self._same_stage(node, s)]
+                graph[node.key] = [s for s in start["steps"] if s != node.id and self._same_stage(node, s)]
         for cycle in _cycles(graph, order=[n.id for n in self.nodes if n.id in graph]):
             first = self.by_id[cycle[0]]
             self.error(first.at("start", "steps"), f"steps start after each other in a cycle, so none of them can start: {' → '.join(cycle)}")
@@ -1429,11 +1438,11 @@ class _GraphCheck:
             return
         if not self._check_source(edge, source):
             return
-        self.outgoing[source.id].append(edge)
+        self.outgoing[source.key].append(edge)
         if not (edge.ok("kind") and edge.ok("outcome")):
-            self.uncertain.add(source.id)
+            self.uncertain.add(source.key)
         self._check_labels(edge, source)
-        if target_ok:
+        if target is not None and target_ok:
             self.usable.append((edge, source, target))
 
     def _end_node(self, edge: _Item, end: str) -> _Item | None:
@@ -1461,11 +1470,12 @@ class _GraphCheck:
 
     def _check_labels(self, edge: _Item, source: _Item) -> None:
         """``kind`` only on stage edges; ``outcome`` only and always on decision edges."""
+        assert source.type is not None  # _check_source accepted it
         if "kind" in edge.raw and edge.ok("kind") and source.type != "stage":
             self.checker.error(edge.at("kind"), f"only edges leaving a stage have a kind; {source.id!r} is {_a(source.type)} node")
         if source.type == "decision" and "outcome" not in edge.raw:
             self.checker.error(edge.at("outcome"), f"is required on an edge leaving decision {source.id!r}: one of its outcomes or default")
-            self.uncertain.add(source.id)
+            self.uncertain.add(source.key)
         elif source.type != "decision" and "outcome" in edge.raw:
             self.checker.error(edge.at("outcome"), f"only edges leaving a decision have an outcome; {source.id!r} is {_a(source.type)} node")
 
@@ -1523,9 +1533,9 @@ class _GraphCheck:
         forward: dict[str, list[str]] = defaultdict(list)
         backward: dict[str, list[str]] = defaultdict(list)
         for _, source, target in self.usable:
-            forward[source.id].append(target.id)
-            backward[target.id].append(source.id)
-        reached = _reach([start.id], forward)
+            forward[source.key].append(target.key)
+            backward[target.key].append(source.key)
+        reached = _reach([start.key], forward)
         graph_nodes = [n for n in self.nodes if n.type in ("stage", "decision", "end")]
         for node in graph_nodes:
             if node.id not in reached:
@@ -1542,7 +1552,7 @@ class _GraphCheck:
         graph: dict[str, list[str]] = defaultdict(list)
         for _, source, target in self.usable:
             if source.type == "stage" and target.type == "stage":
-                graph[source.id].append(target.id)
+                graph[source.key].append(target.key)
         order = [n.id for n in self.nodes if n.type == "stage" and n.id in graph]
         for cycle in _cycles(graph, order):
             self.checker.error(

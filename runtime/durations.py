@@ -43,7 +43,7 @@ def parse_duration(text: str) -> Duration:
     if not match:
         raise ValueError(f"{text!r} is not an ISO-8601 duration such as P2D, PT4H or P1M")
     parts = {k: float(v) if k == "seconds" else int(v) for k, v in match.groupdict().items() if v is not None}
-    months = parts.get("years", 0) * 12 + parts.get("months", 0)
+    months = int(parts.get("years", 0)) * 12 + int(parts.get("months", 0))  # \d+ in the pattern: whole numbers
     too_long = ValueError(f"{text!r} is longer than {MAX_YEARS} years")
     if months > MAX_YEARS * 12:
         raise too_long

@@ -77,9 +77,9 @@ def compile_expression(source: str) -> Expression:
     except Exception as exc:
         raise _syntax_error(str(exc)) from None
     stripped = STRING_LITERAL.sub(lambda m: " " * len(m.group(0)), source)
-    members = frozenset((m.group(1), m.group(2)) for m in _MEMBER.finditer(stripped))
+    members = frozenset((str(m.group(1)), str(m.group(2))) for m in _MEMBER.finditer(stripped))
     roots = frozenset(program.variables()) & _candidate_roots(stripped)
-    narrow = {}
+    narrow: dict[str, frozenset[str]] = {}
     for root in ("steps", "stages"):
         uses = len(re.findall(rf"(?<![\w.]){root}\b", stripped))
         named = frozenset(member for r, member in members if r == root)

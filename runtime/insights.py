@@ -348,9 +348,14 @@ class _Batch:
         for e in events:
             info = self.projector.known_run(e.run_id)
             edge = e.data.get("edge") if e.type == "edge.taken" else None
-            if info is None or not (e.node or isinstance(edge, str)):
+            if isinstance(edge, str):
+                kind, element = "edge", edge
+            elif e.node:
+                kind, element = "node", e.node
+            else:
                 continue
-            kind, element = ("edge", edge) if isinstance(edge, str) else ("node", e.node)
+            if info is None:
+                continue
             wanted.update(_figure_id(*info, kind, element, hour) for hour in (0, hour_of(e.at)))
         wanted -= set(self.figures)
         if wanted:

@@ -172,7 +172,8 @@ class OrchestrationSpec:
     @property
     def document(self) -> dict[str, Any]:
         """A fresh copy of the source document."""
-        return json.loads(self.document_json)
+        document: dict[str, Any] = json.loads(self.document_json)
+        return document
 
     def node_label(self, node_id: str) -> str:
         for table in (self.stages, self.steps, self.decisions):

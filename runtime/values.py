@@ -19,7 +19,7 @@ import math
 import re
 import sys
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 INPUT_TYPES = ("string", "number", "integer", "boolean", "date", "datetime", "list", "map")
 
@@ -115,7 +115,7 @@ def _is_datetime(value: Any) -> bool:
     return moment.tzinfo is not None
 
 
-_FITS = {
+_FITS: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
     "number": _is_number,
     "integer": _is_integer,

@@ -70,5 +70,5 @@ def _add_records(notes: list[dict[str, Any]]) -> None:
             record = record if visible[key] else None
         note["record"] = record
         note["orchestration_label"] = run["label"] if run else None
-        note["record_name"] = run["record_name"] if record else None
+        note["record_name"] = run["record_name"] if record and run else None
         note["title"] = (f"{run['label']} for {note['record_name']}" if record else run["label"]) if run else note["subject"]

@@ -14,10 +14,11 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, jsonify
 from werkzeug.routing import Rule
 
 from builder.auth import STATE_CHANGING, public
+from builder.extensions import real_app
 from builder.requests import MAX_LIMIT, CommaSeparated, Uses
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -166,7 +167,7 @@ def build(app: Flask) -> dict[str, Any]:
 @public
 def openapi() -> Any:
     """This document."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = real_app()
     document = app.extensions.get("overture_openapi")
     if document is None:  # routes cannot change once the app serves requests
         document = app.extensions["overture_openapi"] = build(app)

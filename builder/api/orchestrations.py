@@ -33,9 +33,10 @@ from builder.errors import ApiError
 from builder.extensions import db, engine
 from builder.queries import follows_a_visible_run, reading, sees_everything
 from builder.requests import body, paginate, raw_body, uses
+from builder.tables import DraftRow
 from runtime import templates
 from runtime.errors import Conflict, NotFound
-from runtime.store.tables import DraftRow, OrchestrationRow, VersionRow
+from runtime.store.tables import OrchestrationRow, VersionRow
 
 bp = Blueprint("orchestrations", __name__, url_prefix="/api")
 
@@ -110,9 +111,11 @@ def list_orchestrations() -> Any:
             orchestration, draft = orchestrations.get(key), saved.get(key)
             active = drafts.active_version(s, orchestration)
             stamps = [row.updated_at for row in (orchestration, draft) if row is not None]
+            named = draft or orchestration
+            assert named is not None  # the key came from one of the two
             listed.append({
                 "key": key,
-                "label": draft.label if draft else orchestration.label,  # type: ignore[union-attr]
+                "label": named.label,
                 "active_version": orchestration.active_version if orchestration else None,
                 "has_draft": draft is not None and (active is None or canonical(draft.document) != canonical(active.document)),
                 # How runs of the active version start (None: nothing is active), so lists can offer "Start run".

@@ -104,7 +104,8 @@ def list_runs() -> Any:
         stage=filters.get("stage"), assignee=filters.get("assignee"),
         started_after=filters.get("started_after"), started_before=filters.get("started_before"),
     )
-    page = paginate([{"id": run_id, "started_at": at} for run_id, at in keys], lambda k: newest_first(k["started_at"], k["id"]))
+    found: list[dict[str, Any]] = [{"id": run_id, "started_at": at} for run_id, at in keys]
+    page = paginate(found, lambda k: newest_first(k["started_at"], k["id"]))
     ids = [k["id"] for k in page["items"]]
     # Summaries and who holds the ball in one read, by the run page's own rule (runtime/engine/views.py).
     summaries = {r["id"]: r for r in engine().runs(id=tuple(ids), ball=True)} if ids else {}

@@ -13,16 +13,16 @@ from typing import Any
 from flask import Blueprint, g, jsonify
 from marshmallow import fields, validate
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from builder import accounts, passwords, sessions
 from builder.api.work_items import AssigneeIn
 from builder.auth import caller, current, roles
 from builder.errors import ApiError
-from builder.extensions import db, engine
+from builder.extensions import db, engine, state
 from builder.requests import NoBody, StrictSchema, body, optional_body, paginate, uses
+from builder.tables import ApiTokenRow
 from runtime.store.base import Transaction
-from runtime.store.tables import ApiTokenRow, GroupRow, UserRow
+from runtime.store.tables import GroupRow, UserRow
 
 bp = Blueprint("users", __name__, url_prefix="/api")
 
@@ -136,9 +136,8 @@ def deactivate_user(username: str) -> Any:
 
     def mark_inactive(tx: Transaction) -> None:
         # The engine's own transaction, so the person and their work change together.
-        with Session(bind=tx.conn) as s:  # type: ignore[attr-defined]
+        with state().store.session(tx) as s:
             accounts.deactivate(s, username, by=admin)
-            s.flush()
 
     moved = engine().hand_over(username, to, by=admin, also=mark_inactive)
     with db()() as s:

@@ -24,8 +24,9 @@ import threading
 import time
 from typing import Any, Callable
 
-from flask import Flask, current_app
+from flask import Flask
 
+from builder.extensions import real_app
 from builder.live.subscribers import DEFAULT_INTERVAL, LiveSubscriber, LiveView, RunSubscriber
 from runtime import insights
 from runtime.model import RunEvent
@@ -111,18 +112,19 @@ class Hub:
 
     def unsubscribe(self, sub: LiveSubscriber | RunSubscriber) -> None:
         with self._lock:
-            table: dict[str, set[Any]] = self._live if isinstance(sub, LiveSubscriber) else self._runs  # type: ignore[assignment]
+            table: dict[str, set[Any]] = self._live if isinstance(sub, LiveSubscriber) else self._runs
             key = sub.key if isinstance(sub, LiveSubscriber) else sub.run_id
             subs = table.get(key)
             if subs is not None:
                 subs.discard(sub)
                 if not subs:
                     del table[key]
-            view = self._views.get(sub.view) if isinstance(sub, LiveSubscriber) else None
-            if view is not None:
+            view_key = sub.view if isinstance(sub, LiveSubscriber) else None
+            view = self._views.get(view_key) if view_key is not None else None
+            if view is not None and view_key is not None:
                 view.subscribers.discard(sub)
                 if not view.subscribers:
-                    del self._views[sub.view]
+                    del self._views[view_key]
 
     def _ensure_running(self) -> None:
         self._idle_since = None
@@ -316,11 +318,11 @@ _HUB_LOCK = threading.Lock()
 
 def hub() -> Hub:
     """This app's hub (created on first use)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    found = app.extensions.get("overture_live")
+    app = real_app()
+    found: Hub | None = app.extensions.get("overture_live")
     if found is None:
         with _HUB_LOCK:
             found = app.extensions.get("overture_live")
             if found is None:
                 found = app.extensions["overture_live"] = Hub(app)
-    return found  # type: ignore[no-any-return]
+    return found

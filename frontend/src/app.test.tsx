@@ -9,7 +9,10 @@ import { useSessionStore } from './store/session-store';
 
 beforeEach(() => {
   useSessionStore.setState({ user: { username: 'erin', role: 'member' } });
-  vi.stubGlobal('fetch', vi.fn(async () => Response.json({ items: [], next_cursor: null })));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async () => Response.json({ items: [], next_cursor: null })),
+  );
 });
 
 afterEach(() => {
@@ -40,7 +43,9 @@ it('puts every signed-in page in one shell: the navigation for the role, once', 
   renderAt('/runs');
   expect(await screen.findByRole('heading', { level: 1, name: 'My runs' })).toBeTruthy();
   expect(screen.getAllByRole('navigation', { name: 'Main' })).toHaveLength(1);
-  const links = within(screen.getByRole('navigation', { name: 'Main' })).getAllByRole('link').map((a) => a.textContent);
+  const links = within(screen.getByRole('navigation', { name: 'Main' }))
+    .getAllByRole('link')
+    .map((a) => a.textContent);
   expect(links).toEqual(['My work', 'Records', 'Orchestrations', 'My runs']);
   // The runs list does not repeat the page's heading.
   expect(screen.getAllByRole('heading', { name: /runs/i })).toHaveLength(1);
@@ -58,7 +63,9 @@ it('shows an unknown path plainly, with a sign-in link, to someone not signed in
   renderAt('/no/such/page');
   expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeTruthy();
   expect(screen.queryByRole('navigation', { name: 'Main' })).toBeNull();
-  expect(screen.getByRole('link', { name: 'Sign in to Overture' }).getAttribute('href')).toBe('/login?next=%2Fno%2Fsuch%2Fpage');
+  expect(screen.getByRole('link', { name: 'Sign in to Overture' }).getAttribute('href')).toBe(
+    '/login?next=%2Fno%2Fsuch%2Fpage',
+  );
 });
 
 describe('the user menu', () => {
@@ -92,7 +99,10 @@ describe('the user menu', () => {
     const replace = vi.fn();
     vi.stubGlobal('location', { ...window.location, replace });
     const fetchMock = vi.fn(async (_url: string, init?: RequestInit) =>
-      init?.method === 'DELETE' ? Response.json({ signed_out: 'erin' }) : Response.json({ items: [], next_cursor: null }));
+      init?.method === 'DELETE'
+        ? Response.json({ signed_out: 'erin' })
+        : Response.json({ items: [], next_cursor: null }),
+    );
     vi.stubGlobal('fetch', fetchMock);
     renderAt('/work');
     fireEvent.click(await screen.findByRole('button', { name: /^Account/ }));
@@ -105,11 +115,19 @@ describe('the user menu', () => {
 
   it('says so when signing out fails, and stays', async () => {
     setCsrfToken('token-1');
-    vi.stubGlobal('fetch', vi.fn(async (_url: string, init?: RequestInit) =>
-      init?.method === 'DELETE' ? Response.json({ error: { code: 'csrf', message: 'missing or wrong X-CSRF-Token header' } }, { status: 403 }) : Response.json({ items: [], next_cursor: null })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (_url: string, init?: RequestInit) =>
+        init?.method === 'DELETE'
+          ? Response.json({ error: { code: 'csrf', message: 'missing or wrong X-CSRF-Token header' } }, { status: 403 })
+          : Response.json({ items: [], next_cursor: null }),
+      ),
+    );
     renderAt('/work');
     fireEvent.click(await screen.findByRole('button', { name: /^Account/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
-    expect((await screen.findByRole('alert')).textContent).toBe('Could not sign out: missing or wrong X-CSRF-Token header');
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Could not sign out: missing or wrong X-CSRF-Token header',
+    );
   });
 });

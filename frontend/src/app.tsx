@@ -30,7 +30,13 @@ export function App() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
-      <Route element={<RequireSession><AppShell /></RequireSession>}>
+      <Route
+        element={
+          <RequireSession>
+            <AppShell />
+          </RequireSession>
+        }
+      >
         <Route path="/" element={<HomePage />} />
         <Route path="/builder/:key" element={<BuilderPage />} />
         <Route path="/monitor/:key" element={<MonitorPage />} />

@@ -12,7 +12,10 @@ import { useSessionStore } from './store/session-store';
 
 // Who is signed in, asked before the first render (index.html's early request answers it):
 // a signed-in page then renders at once instead of "Loading…" first. RequireSession reports a failure.
-void useSessionStore.getState().check().catch(() => undefined);
+void useSessionStore
+  .getState()
+  .check()
+  .catch(() => undefined);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');

@@ -22,7 +22,8 @@ function variables(css: string, selector: RegExp): Record<string, string> {
 }
 
 function luminance(hex: string): number {
-  const [r = 0, g = 0, b = 0] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+  const [r = 0, g = 0, b = 0] = [1, 3, 5]
+    .map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
     .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
   return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
@@ -34,17 +35,22 @@ function contrast(a: string, b: string): number {
 
 const THEMES = {
   light: { ...variables(styles, /^:root$/), ...variables(testsPanel, /^:root$/) },
-  dark: { ...variables(styles, /^:root\[data-theme='dark'\]$/), ...variables(testsPanel, /^:root\[data-theme='dark'\]$/) },
+  dark: {
+    ...variables(styles, /^:root\[data-theme='dark'\]$/),
+    ...variables(testsPanel, /^:root\[data-theme='dark'\]$/),
+  },
 };
 
 /** Text colours and the backgrounds they are drawn on (pages, panels, stages, decisions; labels on badges). */
 const TEXT_ON = [
   ...['--ink', '--muted', '--untested', '--covered', '--error', '--warning', '--accent'].flatMap((text) =>
-    ['--paper', '--wash', '--stage', '--decision'].map((background) => [text, background])),
+    ['--paper', '--wash', '--stage', '--decision'].map((background) => [text, background]),
+  ),
   ...['--accent', '--error', '--added', '--removed', '--changed'].map((background) => ['--on-accent', background]),
   ['--hot-ink', '--hot'],
   // The builder's "Version N is active" (toolbar on the page and panels).
-  ['--added', '--paper'], ['--added', '--wash'],
+  ['--added', '--paper'],
+  ['--added', '--wash'],
 ];
 
 describe.each(Object.entries(THEMES))('the %s theme', (_name, colours) => {

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, TypeVar
 
 from runtime.actions import ActionRegistry, ActionServices
 from runtime.clock import Clock
@@ -98,7 +98,7 @@ class Ledger:
 
     def take_local(self, limit: int) -> list[Job]:
         with self.lock:
-            taken = []
+            taken: list[Job] = []
             while self.local_jobs and len(taken) < limit:
                 taken.append(self.local_jobs.popleft())
             return taken
@@ -164,7 +164,10 @@ class RunContext:
 
 # -- the transaction, loading and flushing
 
-def transact(host: Host, op: Callable[[Transaction], Any], attempts: int = 5) -> Any:
+T = TypeVar("T")
+
+
+def transact(host: Host, op: Callable[[Transaction], T], attempts: int = 5) -> T:
     """Run ``op`` in a write transaction, again when another process changed the same run first."""
     for attempt in range(attempts):
         host.ledger.begin()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from runtime.actions import ActionContext, ActionFailed, Pending
@@ -89,13 +90,17 @@ def run_jobs(host: Host, limit: int) -> int:
     try:
         outcomes = [execute(host, job) for job in jobs]
         try:
-            transact(host, lambda tx: [record_result(host, tx, *outcome) for outcome in outcomes])
+            def record_all(tx: Transaction) -> None:
+                for outcome in outcomes:
+                    record_result(host, tx, *outcome)
+
+            transact(host, record_all)
         except Exception:
             # One bad result must not hold back the others: record them one by one.
             log.exception("recording a batch of job results failed; recording one by one")
             for outcome in outcomes:
                 try:
-                    transact(host, lambda tx, o=outcome: record_result(host, tx, *o))
+                    transact(host, partial(_record_one, host, outcome))
                 except Exception:
                     log.exception("recording the result of job %s failed; it will be retried", outcome[0].id)
     finally:
@@ -144,6 +149,10 @@ def execute(host: Host, job: Job) -> tuple[Job, Any, ActionFailed | None, Action
     except Exception as exc:  # an action's bug is the step's failure, not the engine's
         log.exception("action %s failed", job.action)
         return job, None, ActionFailed(f"{type(exc).__name__}: {exc}"), context
+
+
+def _record_one(host: Host, outcome: tuple[Job, Any, ActionFailed | None, ActionContext], tx: Transaction) -> None:
+    record_result(host, tx, *outcome)
 
 
 def record_result(

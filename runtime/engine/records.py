@@ -137,7 +137,8 @@ def get_record(host: Host, object: str, record_id: str) -> dict[str, Any]:
         record = tx.get(Record, record_id)
         if record is None or record.object != object:
             raise NotFound(f"record {object}/{record_id} does not exist")
-        return json_copy(record_scope(record))
+        view: dict[str, Any] = json_copy(record_scope(record))
+        return view
 
 
 # -- triggers

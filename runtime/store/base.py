@@ -8,12 +8,28 @@ written by one transaction, or not at all.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from runtime.model import Job, RunEvent, Timer
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RunTally:
+    """An orchestration's runs counted by the store (:meth:`Transaction.run_tally`), for
+    the builder's metrics: no run row leaves the database to be counted."""
+
+    #: Runs per status.
+    by_status: dict[str, int]
+    #: Completed runs that have an end time, and their run times summed, in microseconds
+    #: (an integer, so every store gives the same sum to the last digit).
+    completed: int
+    completed_microseconds: int
+    #: Runs started on each UTC day from ``since`` on (days without a start are absent).
+    started_per_day: dict[date, int]
 
 
 class Transaction(Protocol):
@@ -47,6 +63,12 @@ class Transaction(Protocol):
     def events(self, run_id: str, after: int = 0, limit: int | None = None) -> list[RunEvent]: ...
 
     def due_timers(self, now: datetime, limit: int) -> list[Timer]: ...
+
+    def run_tally(self, orchestration: str, version: int | None, since: datetime) -> RunTally:
+        """The runs of ``orchestration`` (of one version, or all when None) counted per
+        status, the completed ones' run time, and starts per UTC day from ``since`` (a
+        midnight, UTC) on: one grouped query in SQL."""
+        ...
 
     # -- aggregates for live insights (runtime/insights.py): each store answers them its
     # own way (SQL in one statement), so no caller needs to know which store it has.

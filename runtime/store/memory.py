@@ -14,11 +14,12 @@ import bisect
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator, TypeVar
 
 from runtime.model import ROW_TYPES, InsightFigure, Job, Run, RunEvent, Timer, WorkItem
 from runtime.states import OPEN_ITEM
+from runtime.store.base import RunTally
 
 T = TypeVar("T")
 _DELETED = object()
@@ -233,6 +234,23 @@ class _Transaction:
             group = (version, item.step_id, item.stage_id)
             counts[group] = counts.get(group, 0) + 1
         return [(*group, n) for group, n in counts.items()]
+
+    def run_tally(self, orchestration: str, version: int | None, since: datetime) -> RunTally:
+        runs = self.find(Run, orchestration=orchestration)
+        if version is not None:
+            runs = [r for r in runs if r.version == version]
+        by_status: dict[str, int] = {}
+        per_day: dict[date, int] = {}
+        completed, total = 0, timedelta(0)
+        for run in runs:
+            by_status[run.status] = by_status.get(run.status, 0) + 1
+            if run.status == "completed" and run.ended_at is not None:
+                completed += 1
+                total += run.ended_at - run.started_at
+            if run.started_at >= since:
+                day = run.started_at.astimezone(timezone.utc).date()
+                per_day[day] = per_day.get(day, 0) + 1
+        return RunTally(by_status, completed, total // timedelta(microseconds=1), per_day)
 
     def delete_hourly_figures(self, before_hour: int, orchestration: str | None = None) -> int:
         rows = self.find(InsightFigure, orchestration=orchestration) if orchestration else self.find(InsightFigure)

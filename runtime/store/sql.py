@@ -19,16 +19,33 @@ import threading
 import weakref
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, TypeVar
 
-from sqlalchemy import Connection, Integer, bindparam, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    bindparam,
+    case,
+    cast,
+    create_engine,
+    delete,
+    event,
+    extract,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from runtime.model import ROW_TYPES, InsightFigure, Job, Run, RunEvent, Timer, WorkItem
 from runtime.states import OPEN_ITEM
+from runtime.store.base import RunTally, Transaction
 from runtime.store.tables import TABLES, UTCDateTime
 
 T = TypeVar("T")
@@ -78,6 +95,20 @@ class SqlStore:
             from runtime.store.migrate import upgrade as run_upgrade
 
             run_upgrade(self.engine)
+
+    @contextmanager
+    def session(self, tx: Transaction) -> Iterator[Session]:
+        """An ORM session inside ``tx``, a transaction of this store: what it writes is
+        flushed on leaving and commits, or rolls back, with the engine's writes - the
+        builder marks a leaving person inactive this way in the transaction that hands
+        their work over (``Engine.hand_over(also=...)``). The session never commits."""
+        if not isinstance(tx, _SqlTransaction):
+            raise TypeError(f"not a transaction of this SQL store: {type(tx).__name__}")
+        # Bound to the connection inside its transaction: the session joins it rather than
+        # beginning its own, and closing the session leaves it open.
+        with Session(bind=tx.conn) as s:
+            yield s
+            s.flush()
 
     def dispose(self) -> None:
         for conn in list(self._kept):
@@ -342,7 +373,7 @@ class _SqlTransaction:
     def __init__(self, conn: Connection, fast: _SqliteFast | None):
         self.conn = conn
         self._fast = fast
-        self._cursor = conn.connection.driver_connection.cursor() if fast else None
+        self._cursor = conn.connection.driver_connection.cursor() if fast else None  # type: ignore[union-attr]  # an open connection has its driver connection
         self._events: list[Any] = []
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:
@@ -461,6 +492,22 @@ class _SqlTransaction:
         rows = self.conn.execute(_overdue_statement(), {"key": orchestration, "now": now})
         return [(version, step, stage, n) for version, step, stage, n in rows]
 
+    def run_tally(self, orchestration: str, version: int | None, since: datetime) -> RunTally:
+        # One grouped query over the (orchestration, status, started_at) index.
+        params: dict[str, Any] = {"key": orchestration, "since": since, "version": version}
+        rows = self.conn.execute(_tally_statement(self.conn.dialect.name, version is not None), params)
+        by_status: dict[str, int] = {}
+        per_day: dict[date, int] = {}
+        completed = microseconds = 0
+        for status, day, runs, timed, spent in rows:
+            by_status[status] = by_status.get(status, 0) + runs
+            completed += int(timed or 0)
+            microseconds += int(spent or 0)
+            if day is not None:
+                started = date.fromisoformat(day)
+                per_day[started] = per_day.get(started, 0) + runs
+        return RunTally(by_status, completed, microseconds, per_day)
+
     def delete_hourly_figures(self, before_hour: int, orchestration: str | None = None) -> int:
         table = TABLES[InsightFigure]
         statement = delete(table).where(table.c.hour > 0, table.c.hour < before_hour)
@@ -488,6 +535,43 @@ def _overdue_statement() -> Any:
         .where(items.c.status.in_(OPEN_ITEM), items.c.due_at < bindparam("now", type_=items.c.due_at.type),
                items.c.orchestration == bindparam("key"))
         .group_by(runs.c.version, items.c.step_id, items.c.stage_id)
+    )
+
+
+@functools.cache
+def _tally_statement(dialect: str, one_version: bool) -> Any:
+    """Runs counted per status and per UTC start day (from ``since`` on), with the completed
+    ones' run time summed in whole microseconds, so the sum is exact on both databases."""
+    runs = TABLES[Run]
+    if dialect == "sqlite":  # UTCDateTime keeps 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) on SQLite
+        def microseconds(column: Any) -> Any:
+            return cast(func.strftime("%s", column), BigInteger) * 1_000_000 + cast(func.substr(column, 21, 6), BigInteger)
+
+        day = func.substr(runs.c.started_at, 1, 10)
+        spent = microseconds(runs.c.ended_at) - microseconds(runs.c.started_at)
+    else:  # PostgreSQL: EXTRACT gives an exact numeric
+        day = func.to_char(func.timezone("UTC", runs.c.started_at), "YYYY-MM-DD")
+        spent = cast(extract("epoch", runs.c.ended_at - runs.c.started_at) * 1_000_000, BigInteger)
+    timed = (runs.c.status == "completed") & runs.c.ended_at.is_not(None)
+    since = bindparam("since", type_=runs.c.started_at.type)
+    where = [runs.c.orchestration == bindparam("key")]
+    if one_version:
+        where.append(runs.c.version == bindparam("version"))
+    each = (
+        select(
+            runs.c.status,
+            case((runs.c.started_at >= since, day)).label("day"),
+            case((timed, 1), else_=0).label("timed"),
+            case((timed, spent)).label("spent"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    # Grouped outside: PostgreSQL would not match a bound parameter in the select's CASE
+    # with the same one written again in GROUP BY.
+    return (
+        select(each.c.status, each.c.day, func.count(), func.sum(each.c.timed), func.sum(each.c.spent))
+        .group_by(each.c.status, each.c.day)
     )
 
 

@@ -1,16 +1,21 @@
-"""SQLAlchemy tables of the durable store, one per row type of :mod:`runtime.model`.
+"""SQLAlchemy tables of the durable store, one per row type of :mod:`runtime.model`,
+and the rows the runtime reads besides its run state: people, groups and queues,
+memberships and out of office (``runtime/store/directory.py`` resolves assignees with
+them), secrets (``runtime/store/secrets.py``) and notifications (the notify action).
 
 Column names are the dataclass field names, so rows convert both ways without a
 per-table mapping. The schema itself is created and changed by the Alembic
 migrations in ``runtime/store/migrations``; a test checks they match these models.
+The tables only the builder uses (sessions, tokens, drafts, scenarios, the e-mail
+outbox) are in ``builder/tables.py``, with their own migrations.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -43,7 +48,9 @@ EventId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    pass
+    # Every mapping here is a plain Table; SQLAlchemy types __table__ as the wider FromClause
+    # (SQLAlchemy's issue 9130 suggests this annotation).
+    __table__: ClassVar[Table]
 
 
 class OrchestrationRow(Base):
@@ -319,18 +326,6 @@ class MembershipRow(Base):
     __table_args__ = (Index("ix_memberships_group", "group_id"),)
 
 
-class ApiTokenRow(Base):
-    """A bearer token for an external system; only its hash is kept."""
-
-    __tablename__ = "api_tokens"
-    id: Mapped[str] = mapped_column(String, primary_key=True)
-    name: Mapped[str] = mapped_column(String)
-    token_hash: Mapped[str] = mapped_column(String)
-    created_by: Mapped[str | None] = mapped_column(String)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    __table_args__ = (Index("ix_api_tokens_hash", "token_hash", unique=True),)
 
 
 class SecretRow(Base):
@@ -346,57 +341,12 @@ class SecretRow(Base):
     updated_by: Mapped[str | None] = mapped_column(String)
 
 
-class SessionRow(Base):
-    """A signed-in browser (ARCHITECTURE §4, Sessions): the cookie holds a random token and
-    only its SHA-256 is kept here, so ending a session is deleting its row."""
-
-    __tablename__ = "sessions"
-    id: Mapped[str] = mapped_column(String, primary_key=True)  # SHA-256 of the cookie's token
-    user_id: Mapped[str] = mapped_column(String)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    user_agent: Mapped[str | None] = mapped_column(String)  # for the person's list of sessions
-    address: Mapped[str | None] = mapped_column(String)
-    __table_args__ = (Index("ix_sessions_user", "user_id"),)
 
 
-class SignInFailureRow(Base):
-    """A failed sign-in, counted by address and user name to slow guessing down (shared by
-    every server process, unlike memory)."""
-
-    __tablename__ = "sign_in_failures"
-    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
-    address: Mapped[str] = mapped_column(String)
-    username: Mapped[str] = mapped_column(String)
-    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    __table_args__ = (
-        Index("ix_sign_in_failures_address", "address", "failed_at"),
-        Index("ix_sign_in_failures_pair", "address", "username", "failed_at"),
-        Index("ix_sign_in_failures_at", "failed_at"),
-    )
 
 
-class DraftRow(Base):
-    """The document an admin is editing, saved on every change; activation deploys it."""
-
-    __tablename__ = "drafts"
-    id: Mapped[str] = mapped_column(String, primary_key=True)  # the orchestration key
-    label: Mapped[str] = mapped_column(String)
-    document: Mapped[Any] = mapped_column(Json)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_by: Mapped[str | None] = mapped_column(String)
-    revision: Mapped[int] = mapped_column(Integer)
 
 
-class ScenarioRow(Base):
-    """A scenario test of an orchestration, as YAML (runtime/testing/SCENARIOS.md)."""
-
-    __tablename__ = "scenarios"
-    orchestration: Mapped[str] = mapped_column(String, primary_key=True)  # the orchestration key
-    name: Mapped[str] = mapped_column(String, primary_key=True)  # a slug, unique per orchestration
-    source: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_by: Mapped[str | None] = mapped_column(String)
 
 
 class OutOfOfficeRow(Base):
@@ -411,32 +361,6 @@ class OutOfOfficeRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class EmailOutboxRow(Base):
-    """An e-mail to send (builder/mail.py): written in the same database as the work,
-    claimed by one mailer, and sent at most once."""
-
-    __tablename__ = "email_outbox"
-    id: Mapped[str] = mapped_column(String, primary_key=True)
-    dedupe_key: Mapped[str] = mapped_column(String)  # "n:<notification>:<user>" or "r:<item>:<due_at>:<user>"
-    notification_id: Mapped[str | None] = mapped_column(String)
-    work_item_id: Mapped[str | None] = mapped_column(String)
-    user_id: Mapped[str] = mapped_column(String)
-    address: Mapped[str] = mapped_column(String)
-    subject: Mapped[str] = mapped_column(String)
-    body: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String)  # assignment | reassignment | escalation | reminder
-    digest: Mapped[bool] = mapped_column(Boolean)  # waits for the person's daily digest
-    status: Mapped[str] = mapped_column(String)  # pending | sending | sent | failed
-    attempts: Mapped[int] = mapped_column(Integer)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    __table_args__ = (
-        Index("ix_email_outbox_dedupe", "dedupe_key", unique=True),
-        Index("ix_email_outbox_due", "status", "next_attempt_at"),
-    )
 
 
 class InsightFigureRow(Base):

@@ -39,4 +39,5 @@ def load(name: str) -> dict[str, Any]:
     """A fresh copy of a shipped template's document."""
     if name not in TEMPLATES:
         raise KeyError(f"no template {name!r}; there are: {', '.join(TEMPLATES)}")
-    return json.loads(resources.files(__name__).joinpath(f"{name}.json").read_text())
+    document: dict[str, Any] = json.loads(resources.files(__name__).joinpath(f"{name}.json").read_text())
+    return document

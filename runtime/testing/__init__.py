@@ -22,8 +22,9 @@ file is collected.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from runtime.exports import lazy
 
 _EXPORTS = {
     "Coverage": "runtime.testing.coverage",
@@ -39,18 +40,13 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-if TYPE_CHECKING:
-    from runtime.testing.coverage import Coverage
-    from runtime.testing.documents import DocumentNotFound, DocumentSource
-    from runtime.testing.results import Failure, ScenarioResult
-    from runtime.testing.runner import run_scenario
-    from runtime.testing.scenario import Scenario, load_scenario
-    from runtime.testing.scenario_format import ScenarioFormatError
+if TYPE_CHECKING:  # "X as X": re-exported for type checkers, which cannot read the computed __all__
+    from runtime.testing.coverage import Coverage as Coverage
+    from runtime.testing.documents import DocumentNotFound as DocumentNotFound, DocumentSource as DocumentSource
+    from runtime.testing.results import Failure as Failure, ScenarioResult as ScenarioResult
+    from runtime.testing.runner import run_scenario as run_scenario
+    from runtime.testing.scenario import Scenario as Scenario, load_scenario as load_scenario
+    from runtime.testing.scenario_format import ScenarioFormatError as ScenarioFormatError
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'runtime.testing' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy(__name__, _EXPORTS, globals())

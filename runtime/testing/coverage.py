@@ -50,7 +50,7 @@ class Coverage:
         hits = self._hits[self._key(document)]
         stage_visits: set[tuple[str, Any]] = set()
         for event in events:
-            kind, node, data = event["type"], event.get("node"), event.get("data") or {}
+            kind, node, data = event["type"], event.get("node", ""), event.get("data") or {}
             if kind in ("stage.started", "stage.waiting"):
                 # A stage with an entry condition waits, then starts: one visit, one hit.
                 if (node, event.get("visit")) not in stage_visits:

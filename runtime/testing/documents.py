@@ -78,7 +78,8 @@ class DocumentSource:
         if self.database is not None:
             found = self.database(key, version)
             if found is not None:
-                return json.loads(json.dumps(found))
+                copied: dict[str, Any] = json.loads(json.dumps(found))
+                return copied
             tried.append("the database" + (f" (version {version})" if version else " (active version)"))
         raise DocumentNotFound(f"no document for orchestration {key!r}; looked in: {'; '.join(tried) or 'nowhere'}")
 
@@ -93,4 +94,5 @@ class DocumentSource:
             if not isinstance(data, dict):
                 raise ValueError(f"{path}: an orchestration document is a JSON object")
             cached = self._files[path] = (mtime, data)
-        return json.loads(json.dumps(cached[1]))
+        copied: dict[str, Any] = json.loads(json.dumps(cached[1]))
+        return copied

@@ -37,7 +37,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
-def _shown(node: pytest.Node) -> Path:
+def _shown(node: pytest.Item | pytest.Collector) -> Path:
     """The node's file as seen from where pytest was started (so that editors open ``file:line``)."""
     try:
         return node.path.relative_to(node.config.invocation_params.dir)

@@ -255,7 +255,8 @@ class Runner:
         self.users, self.expected_memberships = self._people()
         self.clock = ManualClock(_start_time(scenario.start_time))
         people = self.given_directory or self._directory()
-        registry = ActionRegistry(self.mocks.wrap(_base_registry().get(name)) for name in _base_registry().names())
+        base = _base_registry()
+        registry = ActionRegistry(self.mocks.wrap(action) for name in base.names() if (action := base.get(name)) is not None)
         # Actions are mocked: secrets.<name> is answered with the mask, never a real value.
         self.engine = Engine(InMemoryStore(), self.clock, people, actions=registry, secrets=MockSecrets(everything=True))
         for name, fields in (scenario.record_types if scenario.record_types is not None else RECORD_TYPES).items():
@@ -545,8 +546,10 @@ class Runner:
                 breaches = []
                 if item["id"] in seen[user]:
                     breaches.append("sees it in their work items")
-                for verb, attempt in (("claim", lambda: self.engine.claim(item["id"], by=user)),
-                                      ("complete", lambda: self.engine.complete(item["id"], by=user, outcome=_NO_OUTCOME))):
+                attempts: tuple[tuple[str, Callable[[], object]], ...] = (
+                                     ("claim", lambda: self.engine.claim(item["id"], by=user)),
+                                     ("complete", lambda: self.engine.complete(item["id"], by=user, outcome=_NO_OUTCOME)))
+                for verb, attempt in attempts:
                     try:
                         attempt()
                     except Forbidden:

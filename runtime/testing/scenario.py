@@ -65,9 +65,9 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> "Scenario":
         """A scenario from the data of a file; raises ``ScenarioFormatError`` when it is not valid."""
-        data = copy.deepcopy(dict(data))
-        validate(data, None, source)
-        return cls._from_valid(data, {}, source)
+        copied = copy.deepcopy(dict(data))
+        validate(copied, None, source)
+        return cls._from_valid(copied, {}, source)
 
     @classmethod
     def _from_valid(cls, data: dict[str, Any], lines: dict[KeyPath, int], source: str | None) -> "Scenario":
@@ -125,11 +125,13 @@ class Scenario:
 
     @property
     def personas(self) -> dict[str, dict[str, Any]]:
-        return self._data.get("personas", {})
+        personas: dict[str, dict[str, Any]] = self._data.get("personas", {})
+        return personas
 
     @property
     def environments(self) -> dict[str, dict[str, str]]:
-        return self._data.get("environments", {})
+        environments: dict[str, dict[str, str]] = self._data.get("environments", {})
+        return environments
 
     @property
     def record_types(self) -> dict[str, list[dict[str, Any]]] | None:
@@ -137,11 +139,13 @@ class Scenario:
 
     @property
     def mocks(self) -> list[dict[str, Any]]:
-        return self._data.get("mocks", [])
+        mocks: list[dict[str, Any]] = self._data.get("mocks", [])
+        return mocks
 
     @property
     def steps(self) -> list[dict[str, Any]]:
-        return self._data["steps"]
+        steps: list[dict[str, Any]] = self._data["steps"]
+        return steps
 
     def line(self, *path: Any) -> int | None:
         """The 1-based line of a key or item in the file (e.g. ``line("steps", 3)``), or None."""

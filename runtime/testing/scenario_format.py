@@ -108,8 +108,8 @@ class _Loader(yaml.SafeLoader):
     """
 
 
-def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
@@ -206,7 +206,8 @@ def line_of(lines: Mapping[KeyPath, int], path: Iterable[Any]) -> int | None:
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     """The scenario JSON Schema (``runtime/testing/scenario.schema.json``)."""
-    return json.loads(resources.files("runtime.testing").joinpath("scenario.schema.json").read_text())
+    loaded: dict[str, Any] = json.loads(resources.files("runtime.testing").joinpath("scenario.schema.json").read_text())
+    return loaded
 
 
 @lru_cache(maxsize=1)
@@ -262,18 +263,25 @@ _SIMPLE_MESSAGES: dict[str, Callable[[Any, ValidationError], str]] = {
     "maxLength": lambda value, error: f"must be at most {value} characters long",
     "minimum": lambda value, error: f"must be at least {value}",
     "minItems": lambda value, error: f"must have at least {value} item{'s' if value != 1 else ''}",
-    "maxProperties": lambda value, error: f"must have exactly one key (one of: {', '.join(error.schema.get('properties', {}))})",
+    "maxProperties": lambda value, error: f"must have exactly one key (one of: {', '.join(_schema_of(error).get('properties', {}))})",
     "pattern": lambda value, error: (f"{_describe(error.instance)} is not a valid name "
                                      "(letters, digits, _ . -; not starting with a digit)"),
 }
 
 
+def _schema_of(error: ValidationError) -> Mapping[str, Any]:
+    """The schema part an error broke: jsonschema's types allow a bool or Unset, which a
+    validation error of this schema never has."""
+    return error.schema if isinstance(error.schema, Mapping) else {}
+
+
 def _explain(error: ValidationError) -> list[tuple[KeyPath, str]]:
     """Turn one jsonschema error into (path, message) pairs a person can act on."""
     path: KeyPath = tuple(error.absolute_path)
-    kind, value, instance = error.validator, error.validator_value, error.instance
+    kind, instance = str(error.validator), error.instance
+    value: Any = error.validator_value
     if kind == "additionalProperties" and isinstance(instance, dict):
-        allowed = list((error.schema.get("properties") or {}).keys())
+        allowed = list((_schema_of(error).get("properties") or {}).keys())
         pairs = []
         for key in instance:
             if key in allowed:
@@ -287,7 +295,7 @@ def _explain(error: ValidationError) -> list[tuple[KeyPath, str]]:
         return [(path, f"missing required key `{name}`") for name in missing]
     if kind == "type":
         types = value if isinstance(value, list) else [value]
-        wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in types)
+        wanted = " or ".join(_TYPE_NAMES.get(t, str(t)) for t in types)
         return [(path, f"must be {wanted}, not {_describe(instance)}")]
     if kind == "const":
         return [(path, f"must be {json.dumps(value)}, not {_describe(instance)}")]
@@ -301,7 +309,9 @@ def _explain(error: ValidationError) -> list[tuple[KeyPath, str]]:
 
 def _check_rules(data: dict[str, Any], add: Any) -> None:
     """The rules of SCENARIOS.md beyond the schema; defensive about types the schema reports."""
-    personas = data.get("personas") if isinstance(data.get("personas"), dict) else {}
+    personas = data.get("personas")
+    if not isinstance(personas, dict):
+        personas = {}
     known = set(personas) | {OUTSIDER}
 
     def persona_ref(path: KeyPath, name: Any) -> None:

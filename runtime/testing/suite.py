@@ -245,7 +245,7 @@ def coverage_table(report: dict[str, Any]) -> str:
     and edges covered with percentages, then the ids missed.
     """
     kinds = ("nodes", "outcomes", "edges")
-    rows = [("orchestration", *kinds)]
+    rows: list[tuple[str, ...]] = [("orchestration", *kinds)]
     missed: dict[str, list[str]] = {}
     for key, figures in sorted(report.get("orchestrations", {}).items()):
         rows.append((key, *(_cell(figures[kind]) for kind in kinds)))

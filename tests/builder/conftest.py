@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from builder import accounts, create_app
 from builder.extensions import state
 from runtime.clock import ManualClock
+from tests.pg import POSTGRES_URL, throwaway_database
 
 PASSWORD = "correct horse battery"
 #: user name -> (role, groups)
@@ -41,10 +42,10 @@ def cheap_password_hashes():
 
 @pytest.fixture(scope="session")
 def migrated_db(tmp_path_factory) -> Path:
-    from runtime.store.sql import SqlStore
+    from builder.migrate import open_store
 
     path = tmp_path_factory.mktemp("builder-template") / "overture.db"
-    SqlStore(f"sqlite:///{path}").dispose()
+    open_store(f"sqlite:///{path}").dispose()
     return path
 
 
@@ -130,3 +131,27 @@ def login(app):
         return Client(app, username)
 
     return make
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, migrated_db: Path) -> str:
+    path = tmp_path / "overture.db"
+    shutil.copy(migrated_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A database of its own on the test server, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("OVERTURE_TEST_DATABASE_URL is not set")
+    with throwaway_database("overture_cli") as url:
+        yield url
+
+
+@pytest.fixture
+def wall(app) -> ManualClock:
+    """The real-time clock of sessions and throttling (not the engine's), moved by hand."""
+    clock = ManualClock()
+    app.config["SESSION_CLOCK"] = clock
+    return clock

@@ -23,14 +23,14 @@ def ada(login):
 def create(client: Any, **fields: Any) -> dict[str, Any]:
     response = client.post("/api/records/contract", json={"fields": {**CONTRACT, **fields}})
     assert response.status_code == 201, response.get_json()
-    return response.get_json()  # type: ignore[no-any-return]
+    return response.get_json()
 
 
 def complete(client: Any, run_id: str, outcome: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
     (item,) = my_items(client, run=run_id)
     response = client.post(f"/api/work-items/{item['id']}/complete", json={"outcome": outcome, "values": values or {}})
     assert response.status_code == 200, response.get_json()
-    return response.get_json()  # type: ignore[no-any-return]
+    return response.get_json()
 
 
 def test_contract_approval_from_submission_to_signature(ada, login, clock):

@@ -19,7 +19,8 @@ from builder.cli import main
 from builder.extensions import state
 from builder import seed as seed_module
 from builder.seed import TEMPLATE_SCENARIOS, store_template_scenarios
-from runtime.store.tables import RunEventRow, RunRow, ScenarioRow
+from builder.tables import ScenarioRow
+from runtime.store.tables import RunEventRow, RunRow
 from runtime.templates import TEMPLATES, load
 from tests.builder.api_support import EXPENSE, deploy, document, error_code
 

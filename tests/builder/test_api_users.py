@@ -12,7 +12,6 @@ from builder import accounts, create_app
 from builder.extensions import state
 from tests.builder.api_support import EXPENSE, deploy, document, error_code, setup_contracts, start
 from tests.builder.conftest import GROUPS, PASSWORD, PEOPLE, Client
-from tests.builder.test_cli import postgres_url  # noqa: F401  (a fixture)
 
 
 def _items(app: Any, **filters: Any) -> dict[str, dict[str, Any]]:
@@ -162,7 +161,7 @@ def test_deactivation_hands_the_work_over_and_ends_the_session(app, login, work)
     assert ada.post("/api/users/fiona/deactivate", json={"reassign_to": None}).status_code == 409  # already
 
 
-def test_deactivation_on_postgresql_is_one_transaction(postgres_url):  # noqa: F811
+def test_deactivation_on_postgresql_is_one_transaction(postgres_url):
     """The person and their work change in the engine's transaction on PostgreSQL too."""
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": postgres_url,
                       "EMBEDDED_WORKER": False, "AUTOPROCESS": True})

@@ -47,7 +47,7 @@ def test_logout(login):
 
 
 def test_tokens_are_shown_once_stored_hashed_and_revocable(login, app):
-    from runtime.store.tables import ApiTokenRow
+    from builder.tables import ApiTokenRow
 
     ada = login("ada")
     created = ada.post("/api/tokens", json={"name": "crm"})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,7 +13,6 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner, Result
@@ -24,9 +22,9 @@ from sqlalchemy import func, select
 from builder import accounts, create_app
 from builder.cli import main
 from builder.seed import DEMO_PASSWORD, PEOPLE
+from builder.tables import Base as BuilderBase
 from runtime.store.tables import Base
 from runtime.templates import load
-from tests.pg import POSTGRES_URL, throwaway_database
 
 
 def test_validate_accepts_the_templates(tmp_path: Path):
@@ -98,29 +96,14 @@ def overture(*args: str, input: str | None = None) -> Result:
     return result
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path, migrated_db: Path) -> str:
-    path = tmp_path / "overture.db"
-    shutil.copy(migrated_db, path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A database of its own on the test server, dropped afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip("OVERTURE_TEST_DATABASE_URL is not set")
-    with throwaway_database("overture_cli") as url:
-        yield url
-
-
 def table_counts(url: str) -> dict[str, int]:
-    from runtime.store.sql import SqlStore
+    from builder.migrate import open_store
 
-    store = SqlStore(url)
+    store = open_store(url)
     try:
         with store.engine.connect() as conn:
-            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in Base.metadata.sorted_tables}
+            tables = [*Base.metadata.sorted_tables, *BuilderBase.metadata.sorted_tables]
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
     finally:
         store.dispose()
 

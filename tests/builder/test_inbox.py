@@ -99,3 +99,24 @@ def test_handshake_needs_a_person(server, headers, status):
 def test_handshake_from_another_site_is_refused(login, server):
     cookie = f"session={login('alice').http.get_cookie('session').value}"
     assert handshake_status(server, "/ws/inbox", {"Cookie": cookie, "Origin": "http://evil.example"}) == 403
+
+
+def test_the_inbox_counts_the_notifications_the_bell_lists(app, engine):
+    """Who sees which notification is one rule (builder/queries.py, notification_totals): the
+    inbox's count in SQL agrees with the engine's list for everyone, members of groups or not."""
+    from datetime import datetime
+
+    from builder.queries import memberships, notification_totals, reading
+    from tests.builder.conftest import PEOPLE
+
+    start(engine, 2)
+    counted = {}
+    with app.app_context():
+        for name in PEOPLE:
+            listed = engine.notifications(to=name)
+            with reading() as s:
+                count, latest = notification_totals(s, name, memberships(name))
+            newest = max((datetime.fromisoformat(n["created_at"]) for n in listed), default=None)
+            assert (count, latest) == (len(listed), newest), name
+            counted[name] = count
+    assert counted["alice"] == 2 and 0 in counted.values()

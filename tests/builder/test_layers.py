@@ -88,3 +88,13 @@ def test_the_checks_catch_an_upward_import():
     assert imports_of_the_blueprints(graph) == ["builder.auth imports builder.api.users"]
     assert live_upward(graph) == ["builder.live.hub imports builder.live.routes"]
     assert cycles(graph) == [["builder.live.hub", "builder.live.routes"]]
+
+
+def test_the_builder_tables_and_their_migrations_sit_at_the_bottom():
+    """builder/tables.py and builder/migrate.py need nothing of builder but the tables, so the
+    builder's migrations run wherever the database is opened (the CLI's worker, serve) without
+    the app; the runtime never imports either (tests/runtime/test_purity.py)."""
+    graph = import_graph()
+    assert {m for m in graph["builder.tables"] if m.startswith("builder")} == set()
+    assert {m for m in graph["builder.migrate"] if m.startswith("builder")} == set()
+    assert {m for m in graph["builder.migrations.env"] if m.startswith("builder")} == {"builder.tables"}

@@ -92,7 +92,7 @@ def handshake_status(server: str, path: str, headers: dict[str, str]) -> int:
 
 
 def hub_of(app) -> Hub:
-    return app.extensions["overture_live"]  # type: ignore[no-any-return]
+    return app.extensions["overture_live"]
 
 
 def start(engine: Engine, n: int = 1, by: str = "sam") -> list[str]:

@@ -12,9 +12,10 @@ from sqlalchemy import select, update
 from builder import create_app
 from builder.extensions import state
 from builder.mail import MailSettings, MailSettingsError, Mailer, SmtpSettings, from_environment, poll_interval
+from builder.migrate import open_store
+from builder.tables import EmailOutboxRow
 from runtime.clock import ManualClock
-from runtime.store.sql import SqlStore
-from runtime.store.tables import EmailOutboxRow, OutOfOfficeRow, UserRow
+from runtime.store.tables import OutOfOfficeRow, UserRow
 from tests.builder.api_support import EXPENSE, document
 from tests.pg import POSTGRES_URL, throwaway_database
 from tests.smtp_sink import SmtpSink
@@ -276,7 +277,7 @@ def test_two_mailers_at_once_and_reruns_never_send_twice(app, sink, clock):
 def test_concurrent_claims_on_postgresql_send_each_row_once(sink):
     clock = ManualClock()
     with throwaway_database("overture_mail") as url:
-        store = SqlStore(url)
+        store = open_store(url)
         try:
             now = clock.now()
             rows = [{"id": f"m{i:03d}", "dedupe_key": f"k{i}", "notification_id": None, "work_item_id": None,

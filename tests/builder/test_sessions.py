@@ -11,19 +11,10 @@ from sqlalchemy import select
 
 from builder import create_app
 from builder.extensions import state
-from runtime.clock import ManualClock
-from runtime.store.tables import SessionRow
+from builder.tables import SessionRow
 from tests.builder.conftest import PASSWORD, Client
 
 NEW_PASSWORD = "a whole new passphrase"
-
-
-@pytest.fixture
-def wall(app) -> ManualClock:
-    """The real-time clock of sessions and throttling (not the engine's), moved by hand."""
-    clock = ManualClock()
-    app.config["SESSION_CLOCK"] = clock
-    return clock
 
 
 def cookie_of(client: Client) -> str:

@@ -16,11 +16,9 @@ from sqlalchemy import select
 
 from builder import accounts, create_app, throttle
 from builder.extensions import state
+from builder.tables import SessionRow, SignInFailureRow
 from runtime.clock import ManualClock
-from runtime.store.tables import SessionRow, SignInFailureRow
 from tests.builder.conftest import PASSWORD, PEOPLE
-from tests.builder.test_cli import postgres_url, sqlite_url  # noqa: F401  (fixtures)
-from tests.builder.test_sessions import wall  # noqa: F401  (a fixture)
 
 ATTACKER, OWNER = "198.51.100.66", "203.0.113.7"
 

@@ -23,7 +23,7 @@ class WsClient:
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.events: deque[Event] = deque()
-        self.sock.sendall(self.ws.send(Request(host=f"{host}:{port}", target=path, extra_headers=list(headers.items()))))
+        self.sock.sendall(self.ws.send(Request(host=f"{host}:{port}", target=path, extra_headers=[(k.encode(), v.encode()) for k, v in headers.items()])))
         answer = self.next_event(timeout)
         if not isinstance(answer, AcceptConnection):
             self.sock.close()
@@ -52,7 +52,7 @@ class WsClient:
             event = self.next_event(timeout)
             assert not isinstance(event, CloseConnection), f"closed: {event.code} {event.reason}"
             if isinstance(event, TextMessage):
-                return json.loads(event.data)  # type: ignore[no-any-return]
+                return json.loads(event.data)
 
     def closed_with(self, timeout: float = 10.0) -> tuple[int, str]:
         """The close code and reason of a socket the server closes (and no message before)."""

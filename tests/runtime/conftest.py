@@ -72,6 +72,16 @@ def truncate_all(store) -> None:
 
 @pytest.fixture(params=STORES)
 def store(request, tmp_path) -> Iterator[object]:
+    yield from _open_store(request, tmp_path)
+
+
+@pytest.fixture(params=[s for s in STORES if s != "memory"])
+def sql_store(request, tmp_path) -> Iterator[object]:
+    """The SQL stores only: SQLite, and PostgreSQL when it is set."""
+    yield from _open_store(request, tmp_path)
+
+
+def _open_store(request, tmp_path) -> Iterator[object]:
     if request.param == "memory":
         yield InMemoryStore()
     elif request.param == "sqlite":

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from runtime.directory import InMemoryDirectory
 from runtime.engine import Engine
 from runtime.errors import Conflict, DocumentInvalid, Forbidden, InvalidInput, NotFound
 from runtime.spec import compile_document
@@ -236,6 +238,7 @@ def test_permissions_on_work_items(engine: Engine):
 
 def test_claim_release_and_claimed_items_are_reserved(engine: Engine):
     engine.deploy(one_stage(step("a", assignee={"type": "queue", "value": "warehouse"})))
+    assert isinstance(engine.directory, InMemoryDirectory)
     engine.directory.add_user("wendy", queues=["warehouse"])
     run_id = engine.start("t")
     item = items_of(engine, run_id)[0]["id"]
@@ -341,7 +344,7 @@ APPROVE = {"fields": [], "outcomes": [{"value": "approve", "label": "Approve"}, 
 
 
 def approval_doc(policy: str, quorum: int | None = None) -> dict:
-    approval = {"policy": policy}
+    approval: dict[str, Any] = {"policy": policy}
     if quorum:
         approval["quorum"] = quorum
     return one_stage(step("vote", assignee={"type": "group", "value": "executives"}, form=APPROVE, approval=approval))

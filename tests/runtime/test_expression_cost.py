@@ -163,7 +163,7 @@ def test_adding_a_term_never_lowers_the_cost(terms):
 
 
 def test_the_all_distinct_check_fits_when_the_input_declares_a_small_max_items():
-    declared = [{"name": "items", "type": "list", "max_items": 200}, {"name": "amount", "type": "number"}]
+    declared: list[dict[str, Any]] = [{"name": "items", "type": "list", "max_items": 200}, {"name": "amount", "type": "number"}]
     assert errors(decision(ALL_DISTINCT, declared)) == []
     declared[0]["max_items"] = 1000
     assert [i["field"] for i in errors(decision(ALL_DISTINCT, declared))] == ["outcomes[1].condition"]

@@ -14,7 +14,7 @@ from runtime.clock import ManualClock
 from runtime.engine import Engine
 from runtime.insights import Projector, bin_of, quantile
 from runtime.model import InsightCursor, InsightPosition, RunEvent
-from tests.runtime.conftest import POSTGRES_URL
+from tests.pg import POSTGRES_URL
 from tests.runtime.docs import document, one_stage, step
 from tests.runtime.test_engine import flaky, register
 
@@ -167,7 +167,7 @@ def test_windows_read_hourly_buckets(engine: Engine, clock: ManualClock):
     assert figures(engine, window="all")["nodes"]["review"]["completed"] == 3
 
 
-def test_two_projectors_apply_each_event_once(tmp_path, sqlite_template, clock, directory):
+def test_two_projectors_apply_each_event_once(tmp_path, sqlite_template, clock, directory, monkeypatch):
     from runtime.store.sql import SqlStore
 
     path = tmp_path / "o.db"
@@ -209,7 +209,7 @@ def test_two_projectors_apply_each_event_once(tmp_path, sqlite_template, clock, 
             assert b.run_once().events == len(events) > 0
             return events
 
-        stores[1].events_after = read_then_lose  # type: ignore[method-assign]
+        monkeypatch.setattr(stores[1], "events_after", read_then_lose)
         assert a.run_once().events == 0
         total = len(stores[0].events_after(0, 100_000))
         assert b.position() == total
@@ -239,11 +239,9 @@ def test_a_projector_that_lost_the_race_gives_its_batch_up(engine: Engine):
             raced[0] = b.run_once().events
         return events
 
-    store.events_after = read_then_lose  # type: ignore[method-assign]
-    try:
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(store, "events_after", read_then_lose)
         assert a.run_once().events == 0
-    finally:
-        del store.events_after
     assert raced[0] == len(read(0, 1000)) > 0
     assert a.run_once().events == b.run_once().events == 0
     f = insights.snapshot(store, "deal", now=engine.clock.now())

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from runtime import limits
 from runtime.actions import Action, ActionField
+from runtime.clock import ManualClock
 from runtime.engine import Engine
 from runtime.errors import InvalidInput
 from tests.runtime.docs import one_stage, step
@@ -94,7 +95,8 @@ def test_a_set_that_builds_a_list_over_the_cap_puts_the_run_in_error(engine: Eng
     run_id = engine.start("t", {"items": list(range(600))})
     from datetime import timedelta
 
-    engine.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    assert isinstance(engine.clock, ManualClock)
+    engine.clock.advance(timedelta(minutes=1))
     run = engine.get_run(run_id)
     assert run["status"] == "error"
     assert (run["error"]["node"], run["error"]["field"]) == ("grow", "set.both")

@@ -18,12 +18,10 @@ from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer, String, Text
 from runtime import model
 from runtime.store.tables import TABLES, Base, UTCDateTime
 
-# Tables that are no run state: the builder's own (people, sign-in, drafts, scenarios, mail)
-# and the secrets vault, read and written through their own ORM sessions, never by the engine.
-NOT_RUN_STATE = {
-    "users", "groups", "memberships", "api_tokens", "secrets", "sessions", "sign_in_failures",
-    "drafts", "scenarios", "out_of_office", "email_outbox",
-}
+# Runtime tables that are no run state: people, groups, memberships and out of office (the
+# directory reads them), and the secrets vault, read through their own ORM sessions, never
+# through the model's rows. The builder's own tables are in builder/tables.py, another metadata.
+NOT_RUN_STATE = {"users", "groups", "memberships", "secrets", "out_of_office"}
 
 
 def _hints(cls: type) -> dict[str, object]:
@@ -46,7 +44,7 @@ def _python_type(hint: object) -> object:
 
 # Which column types can hold a field of each Python type (the SQL store writes the
 # dataclass value as it is, and reads the column back into the field).
-COMPATIBLE = {
+COMPATIBLE: dict[object, tuple[type, ...]] = {
     str: (String, Text),
     int: (Integer, BigInteger),
     float: (Float,),
@@ -83,7 +81,7 @@ def test_row_type_and_table_agree_on_nullability_and_types(cls):
             pytest.fail(f"{cls.__name__}.{f.name} is never None but {table.name}.{f.name} may be NULL")
         if optional and not column.nullable:
             pytest.fail(f"{cls.__name__}.{f.name} may be None but {table.name}.{f.name} is NOT NULL")
-        wanted = COMPATIBLE.get(_python_type(inner))  # type: ignore[arg-type]
+        wanted = COMPATIBLE.get(_python_type(inner))
         if wanted is None:  # e.g. Any: nothing cheap to compare
             continue
         assert isinstance(column.type, wanted), f"{cls.__name__}.{f.name}: {inner} in a {column.type!r} column"

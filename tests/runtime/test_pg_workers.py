@@ -171,9 +171,9 @@ def test_workers_drain_the_queue_and_survive_a_kill(pg_url: str, tmp_path: Path)
 
         executions = db.execute(f"SELECT idempotency_key, pid FROM {pg_plugin.TABLE} ORDER BY id").fetchall()
         job_rows = db.execute("SELECT run_id, step_id, visit, attempt, status, idempotency_key FROM jobs").fetchall()
-        runs = dict(db.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
-        step_runs = dict(db.execute("SELECT status, count(*) FROM step_runs GROUP BY status").fetchall())
-        events = {
+        runs: dict[str, int] = dict(db.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
+        step_runs: dict[str, int] = dict(db.execute("SELECT status, count(*) FROM step_runs GROUP BY status").fetchall())
+        events: dict[str, dict[int, int]] = {
             kind: dict(db.execute(
                 "SELECT n, count(*) FROM (SELECT count(*) AS n FROM run_events WHERE type = %s"
                 " GROUP BY run_id, node, visit) per GROUP BY n", (kind,)).fetchall())
@@ -205,7 +205,7 @@ def test_workers_drain_the_queue_and_survive_a_kill(pg_url: str, tmp_path: Path)
     duplicates = sum(len(pids) - 1 for pids in repeated.values())
     assert duplicates <= held, f"{duplicates} repeats, but the killed worker held only {held} jobs"
 
-    per_worker = defaultdict(int)
+    per_worker: defaultdict[int, int] = defaultdict(int)
     for _key, pid in executions:
         per_worker[pid] += 1
     print(

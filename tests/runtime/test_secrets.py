@@ -59,10 +59,11 @@ def test_a_worker_with_the_same_server_key_runs_what_the_server_scheduled(store,
 
     registry = default_registry(plugins=False)
     registry.register(Action("crm.push", push, (ActionField("token", "string", True),), secrets=True))
-    server = Engine(store, clock, directory, actions=registry, autoprocess=False, secrets=SqlSecrets(store.engine, "one key"))
+    secrets = SqlSecrets(store.engine, "one key")
+    server = Engine(store, clock, directory, actions=registry, autoprocess=False, secrets=secrets)
     worker = Engine(store, clock, directory, actions=registry, autoprocess=False, secrets=SqlSecrets(store.engine, "one key"))
     with Session(store.engine) as s, s.begin():
-        server.secrets.put(s, "crm", "tok-9f8e7d", by="ada", now=clock.now())  # type: ignore[attr-defined]
+        secrets.put(s, "crm", "tok-9f8e7d", by="ada", now=clock.now())
     server.deploy(one_stage(step("push", "background", action="crm.push", inputs={"token": "'Bearer ' + secrets.crm"})))
     run_id = server.start("t", {})
     with store.transaction(write=False) as tx:

@@ -59,3 +59,35 @@ def test_delete_hourly_figures_keeps_all_time_rows_and_recent_hours(store):
         assert tx.delete_hourly_figures(31) == 2  # every orchestration: deal's 30, other's 10
     with store.transaction(write=False) as tx:
         assert sorted((f.orchestration, f.hour) for f in tx.find(InsightFigure)) == [("deal", 0), ("other", 0)]
+
+
+def test_run_tally_counts_statuses_run_times_and_starts_per_day(store):
+    def run(run_id: str, key: str, version: int, status: str, started: datetime, took: timedelta | None) -> Run:
+        ended = started + took if took is not None else None
+        return Run(run_id, key, version, status, {}, {}, started, ended or started, ended_at=ended)
+
+    day = timedelta(days=1)
+    since = datetime(2026, 2, 27, tzinfo=timezone.utc)  # three days: the 27th, 28th and 1st
+    with store.transaction() as tx:
+        tx.insert_many([
+            run("a", "deal", 1, "completed", NOW, timedelta(hours=2, microseconds=1)),
+            run("b", "deal", 2, "completed", NOW - day, timedelta(minutes=30, microseconds=250_001)),
+            run("c", "deal", 1, "completed", NOW - 2 * day, None),  # no end time: not timed
+            run("d", "deal", 1, "in_progress", since - timedelta(microseconds=1), None),  # just before the first day
+            run("e", "deal", 2, "error", since, timedelta(seconds=5)),  # midnight: the first day; an error is not timed
+            run("f", "deal", 1, "cancelled", NOW - 30 * day, timedelta(seconds=1)),
+            run("g", "other", 1, "completed", NOW, timedelta(hours=1)),  # another orchestration
+        ])
+    with store.transaction(write=False) as tx:
+        every = tx.run_tally("deal", None, since)
+        assert every.by_status == {"completed": 3, "in_progress": 1, "error": 1, "cancelled": 1}
+        assert (every.completed, every.completed_microseconds) == (2, (2 * 3600 + 30 * 60) * 1_000_000 + 250_002)
+        assert every.started_per_day == {since.date(): 2, (since + day).date(): 1, NOW.date(): 1}
+
+        one = tx.run_tally("deal", 2, since)
+        assert one.by_status == {"completed": 1, "error": 1}
+        assert (one.completed, one.completed_microseconds) == (1, 30 * 60 * 1_000_000 + 250_001)
+        assert one.started_per_day == {since.date(): 1, (since + day).date(): 1}
+
+        nothing = tx.run_tally("nothing", None, since)
+        assert (nothing.by_status, nothing.completed, nothing.completed_microseconds, nothing.started_per_day) == ({}, 0, 0, {})

@@ -71,7 +71,7 @@ def exports(tree: ast.AST) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in node.targets):
             assert isinstance(node.value, ast.Dict)
-            return {v.value for v in node.value.values if isinstance(v, ast.Constant)}
+            return {v.value for v in node.value.values if isinstance(v, ast.Constant) and isinstance(v.value, str)}
     return set()
 
 

@@ -625,7 +625,7 @@ def test_a_correlation_may_be_a_predicate_on_the_event():
 # --------------------------------------------------------------------------- expressions: names in scope
 
 
-def _exit_condition(source: str):
+def _exit_condition(source: Any):
     return lambda d: node(d, "vp")["exit"].update(condition=source)
 
 
@@ -779,7 +779,7 @@ def test_a_comparison_with_an_outcome_the_step_does_not_have_is_a_warning():
     assert "'approve', 'reject'" in issues[0].message
 
 
-SERVICE_REQUEST = {"service_request": [{"name": "kind", "type": "string", "options": ["refund", "exchange"]},
+SERVICE_REQUEST: dict[str, list[dict[str, Any]]] = {"service_request": [{"name": "kind", "type": "string", "options": ["refund", "exchange"]},
                                        {"name": "customer", "type": "string"}]}
 
 

@@ -24,7 +24,11 @@ def worker_engine(store, clock, directory, worker_id, handler) -> Engine:
 
 
 def recorder(calls: list[str]):
-    return lambda ctx, inputs: calls.append(ctx.idempotency_key) or {}
+    def record(ctx, inputs):
+        calls.append(ctx.idempotency_key)
+        return {}
+
+    return record
 
 
 def test_a_live_worker_keeps_the_jobs_it_claimed_inline(store, clock, directory):
@@ -74,7 +78,8 @@ def test_a_store_error_while_requeueing_does_not_stop_the_worker(store, clock, d
     engine = make_engine(store, clock, directory, calls)
     engine.deploy(background_doc())
     run_id = engine.start("t", {"n": 1})
-    real, failed = store.requeue_stale, []
+    real = store.requeue_stale
+    failed: list[bool] = []
 
     def flaky(now, timeout):
         if not failed:

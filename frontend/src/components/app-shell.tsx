@@ -27,8 +27,12 @@ export function AppShell({ children }: { children?: ReactNode }) {
   return (
     <div className={`shell${compact ? ' shell--compact' : ''}`}>
       <header className="shell__bar">
-        <a className="skip-link" href="#content">Skip to content</a>
-        <NavLink to="/" end className="shell__brand" onClick={guardLink} aria-label="Overture: orchestrations">Overture</NavLink>
+        <a className="skip-link" href="#content">
+          Skip to content
+        </a>
+        <NavLink to="/" end className="shell__brand" onClick={guardLink} aria-label="Overture: orchestrations">
+          Overture
+        </NavLink>
         <nav className="shell__nav" aria-label="Main">
           <ul>
             {navItems(user?.role).map((item) => (
@@ -36,8 +40,13 @@ export function AppShell({ children }: { children?: ReactNode }) {
                 <NavLink to={item.to} end={item.end} onClick={guardLink}>
                   {item.label}
                   {item.to === '/work' && open !== null ? (
-                    <span className={`badge${overdue > 0 ? ' badge--overdue' : ''}`} data-testid="work-count"
-                      aria-label={`${open} open${overdue ? `, ${overdue} overdue` : ''}`}>{open}</span>
+                    <span
+                      className={`badge${overdue > 0 ? ' badge--overdue' : ''}`}
+                      data-testid="work-count"
+                      aria-label={`${open} open${overdue ? `, ${overdue} overdue` : ''}`}
+                    >
+                      {open}
+                    </span>
                   ) : null}
                 </NavLink>
               </li>

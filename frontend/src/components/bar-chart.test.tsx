@@ -18,7 +18,10 @@ describe('chart colours', () => {
   it('draws axes, grid and bars in the colours of the theme', () => {
     const light = chartOptions({ ...input, dark: false });
     const dark = chartOptions({ ...input, dark: true });
-    for (const [options, colours] of [[light, chartColours(false)], [dark, chartColours(true)]] as const) {
+    for (const [options, colours] of [
+      [light, chartColours(false)],
+      [dark, chartColours(true)],
+    ] as const) {
       for (const axis of options.axes ?? []) {
         expect(axis.stroke).toBe(colours.axis);
         expect(axis.grid?.stroke).toBe(colours.grid);
@@ -26,17 +29,22 @@ describe('chart colours', () => {
       expect(options.series[1]!.stroke).toBe(colours.tones.accent);
       expect(options.legend?.show).toBe(false); // ours says the values without a cursor
     }
-    expect(chartOptions({ ...input, dark: false, counts: true }).axes?.[1]?.incrs).toEqual(expect.arrayContaining([1, 2, 5]));
+    expect(chartOptions({ ...input, dark: false, counts: true }).axes?.[1]?.incrs).toEqual(
+      expect.arrayContaining([1, 2, 5]),
+    );
     expect(chartOptions({ ...input, dark: false }).axes?.[1]?.incrs).toBeUndefined();
     expect(chartColours(true).axis).not.toBe(chartColours(false).axis);
     expect(chartColours(true).tones.accent).not.toBe(chartColours(false).tones.accent);
   });
 
   it('gives the minimap darker nodes, heat and path on a dark page', () => {
-    for (const type of ['stage', 'decision', 'interactive']) expect(minimapNodeColour(type, true)).not.toBe(minimapNodeColour(type, false));
-    for (let grade = 0; grade <= 5; grade++) expect(minimapHeatColour(grade, true)).not.toBe(minimapHeatColour(grade, false));
+    for (const type of ['stage', 'decision', 'interactive'])
+      expect(minimapNodeColour(type, true)).not.toBe(minimapNodeColour(type, false));
+    for (let grade = 0; grade <= 5; grade++)
+      expect(minimapHeatColour(grade, true)).not.toBe(minimapHeatColour(grade, false));
     expect(minimapHeatColour(9, false)).toBe(minimapHeatColour(5, false)); // past the scale: its top
-    for (const state of ['visited', 'current', 'waiting', 'error'] as const) expect(minimapPathColour(state, true)).not.toBe(minimapPathColour(state, false));
+    for (const state of ['visited', 'current', 'waiting', 'error'] as const)
+      expect(minimapPathColour(state, true)).not.toBe(minimapPathColour(state, false));
   });
 });
 
@@ -51,7 +59,14 @@ describe('the legend', () => {
   });
 
   it('shows each series with its value, and its swatch follows the theme live', () => {
-    render(<BarChart title="Runs started per day" categories={input.categories} series={series} format={(v) => `${v} runs`} />);
+    render(
+      <BarChart
+        title="Runs started per day"
+        categories={input.categories}
+        series={series}
+        format={(v) => `${v} runs`}
+      />,
+    );
     const legend = screen.getByRole('list', { name: 'Runs started per day: legend' });
     expect(legend.textContent).toBe('Runs started: 7 runs in all');
     const swatch = legend.querySelector<HTMLElement>('.chart__swatch')!;

@@ -17,7 +17,12 @@ export type BarSeries = { label: string; values: (number | null)[]; tone: Tone }
 export type Summary = 'total' | 'highest';
 
 type ChartInput = {
-  categories: string[]; series: BarSeries[]; axisFormat: (value: number) => string; width: number; height: number; dark: boolean;
+  categories: string[];
+  series: BarSeries[];
+  axisFormat: (value: number) => string;
+  width: number;
+  height: number;
+  dark: boolean;
   /** Counts: ticks on whole numbers only (no "0.25 runs"). */
   counts?: boolean;
 };
@@ -39,26 +44,61 @@ function canDraw(): boolean {
 }
 
 /** The uPlot options for a chart in the given theme (exported for the tests: a canvas cannot be read there). */
-export function chartOptions({ categories, series, axisFormat, width, height, dark, counts = false }: ChartInput): uPlot.Options {
+export function chartOptions({
+  categories,
+  series,
+  axisFormat,
+  width,
+  height,
+  dark,
+  counts = false,
+}: ChartInput): uPlot.Options {
   const colours = chartColours(dark);
-  const axis = { stroke: colours.axis, grid: { stroke: colours.grid, width: 1 }, ticks: { stroke: colours.grid, width: 1 } };
+  const axis = {
+    stroke: colours.axis,
+    grid: { stroke: colours.grid, width: 1 },
+    ticks: { stroke: colours.grid, width: 1 },
+  };
   return {
     width,
     height,
     legend: { show: false }, // the legend is ours, below the chart
     scales: { x: { time: false, range: [-0.5, Math.max(categories.length - 0.5, 0.5)] } },
     axes: [
-      { ...axis, values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? categories[t] ?? '' : '')), gap: 4, size: 40 },
-      { ...axis, values: (_u, ticks) => ticks.map((t) => axisFormat(t)), size: 64, ...(counts ? { incrs: WHOLE_STEPS } : {}) },
+      {
+        ...axis,
+        values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? (categories[t] ?? '') : '')),
+        gap: 4,
+        size: 40,
+      },
+      {
+        ...axis,
+        values: (_u, ticks) => ticks.map((t) => axisFormat(t)),
+        size: 64,
+        ...(counts ? { incrs: WHOLE_STEPS } : {}),
+      },
     ],
-    series: [{ label: 'Of' }, ...series.map((s, i) => ({
-      label: s.label, stroke: colours.tones[s.tone], fill: `${colours.tones[s.tone]}aa`, paths: barsFor(i, series.length), points: { show: false },
-    }))],
+    series: [
+      { label: 'Of' },
+      ...series.map((s, i) => ({
+        label: s.label,
+        stroke: colours.tones[s.tone],
+        fill: `${colours.tones[s.tone]}aa`,
+        paths: barsFor(i, series.length),
+        points: { show: false },
+      })),
+    ],
   };
 }
 
 /** The legend's words for one series: the hovered category's value, else the summary. */
-export function legendValue(values: (number | null)[], categories: string[], format: (value: number) => string, summary: Summary, hovered: number | null): string {
+export function legendValue(
+  values: (number | null)[],
+  categories: string[],
+  format: (value: number) => string,
+  summary: Summary,
+  hovered: number | null,
+): string {
   if (hovered !== null) {
     const value = values[hovered];
     return `${categories[hovered] ?? ''}: ${value === null || value === undefined ? '–' : format(value)}`;
@@ -70,7 +110,16 @@ export function legendValue(values: (number | null)[], categories: string[], for
   return `highest ${format(highest)} (${categories[values.indexOf(highest)] ?? ''})`;
 }
 
-export function BarChart({ title, categories, series, format = String, axisFormat = format, summary = 'total', counts = false, height = 200 }: {
+export function BarChart({
+  title,
+  categories,
+  series,
+  format = String,
+  axisFormat = format,
+  summary = 'total',
+  counts = false,
+  height = 200,
+}: {
   title: string;
   categories: string[];
   series: BarSeries[];
@@ -93,7 +142,11 @@ export function BarChart({ title, categories, series, format = String, axisForma
     const width = Math.max(280, element.getBoundingClientRect().width || 480);
     const options = chartOptions({ categories, series, axisFormat, width, height, dark, counts });
     options.hooks = { setCursor: [(u) => setHovered(u.cursor.idx ?? null)] };
-    const plot = new uPlot(options, [categories.map((_, i) => i), ...series.map((s) => s.values)] as uPlot.AlignedData, element);
+    const plot = new uPlot(
+      options,
+      [categories.map((_, i) => i), ...series.map((s) => s.values)] as uPlot.AlignedData,
+      element,
+    );
     return () => {
       plot.destroy();
       setHovered(null);
@@ -110,15 +163,30 @@ export function BarChart({ title, categories, series, format = String, axisForma
         {series.map((s) => (
           <li key={s.label}>
             <span className="chart__swatch" style={{ background: colours.tones[s.tone] }} aria-hidden="true" />
-            {s.label}: <strong className="chart__value">{legendValue(s.values, categories, format, summary, hovered)}</strong>
+            {s.label}:{' '}
+            <strong className="chart__value">{legendValue(s.values, categories, format, summary, hovered)}</strong>
           </li>
         ))}
       </ul>
       <table className="visually-hidden">
-        <thead><tr><th scope="col">Category</th>{series.map((s) => <th key={s.label} scope="col">{s.label}</th>)}</tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Category</th>
+            {series.map((s) => (
+              <th key={s.label} scope="col">
+                {s.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
         <tbody>
           {categories.map((c, i) => (
-            <tr key={c}><th scope="row">{c}</th>{series.map((s) => <td key={s.label}>{s.values[i] === null ? '–' : format(s.values[i] as number)}</td>)}</tr>
+            <tr key={c}>
+              <th scope="row">{c}</th>
+              {series.map((s) => (
+                <td key={s.label}>{s.values[i] === null ? '–' : format(s.values[i] as number)}</td>
+              ))}
+            </tr>
           ))}
         </tbody>
       </table>

@@ -15,8 +15,13 @@ export function Breadcrumbs({ trail, className }: { trail: Crumb[]; className?: 
       <ol>
         {trail.map((crumb, i) => (
           <li key={`${i}-${crumb.label}`}>
-            {crumb.to ? <Link to={crumb.to} onClick={guardLink}>{crumb.label}</Link>
-              : <span aria-current={i === trail.length - 1 ? 'page' : undefined}>{crumb.label}</span>}
+            {crumb.to ? (
+              <Link to={crumb.to} onClick={guardLink}>
+                {crumb.label}
+              </Link>
+            ) : (
+              <span aria-current={i === trail.length - 1 ? 'page' : undefined}>{crumb.label}</span>
+            )}
           </li>
         ))}
       </ol>

@@ -34,7 +34,19 @@ function saveState(save: SaveStatus, changed: boolean): { text: string; tone?: '
   return { text: `Saved (revision ${save.revision})` };
 }
 
-export function BuilderToolbar({ title, startLink, onTestRun, save, changed, onSave, onValidate, onActivate, onExport, onImport, onHelp }: Props) {
+export function BuilderToolbar({
+  title,
+  startLink,
+  onTestRun,
+  save,
+  changed,
+  onSave,
+  onValidate,
+  onActivate,
+  onExport,
+  onImport,
+  onHelp,
+}: Props) {
   const canUndo = useFlowHistory((s) => s.pastStates.length > 0);
   const canRedo = useFlowHistory((s) => s.futureStates.length > 0);
   const view = useViewStore((s) => s.view);
@@ -57,25 +69,70 @@ export function BuilderToolbar({ title, startLink, onTestRun, save, changed, onS
       <div className="toolbar__actions" role="toolbar" aria-label="Draft">
         {readOnly ? null : (
           <>
-            <button type="button" onClick={() => flowStore.temporal.getState().undo()} disabled={!canUndo} title="Ctrl+Z">Undo</button>
-            <button type="button" onClick={() => flowStore.temporal.getState().redo()} disabled={!canRedo} title="Ctrl+Shift+Z">Redo</button>
-            <button type="button" onClick={() => void tidyUp()}>Tidy up layout</button>
-            <button type="button" onClick={onValidate} disabled={save.busy !== null}>Check for issues</button>
+            <button
+              type="button"
+              onClick={() => flowStore.temporal.getState().undo()}
+              disabled={!canUndo}
+              title="Ctrl+Z"
+            >
+              Undo
+            </button>
+            <button
+              type="button"
+              onClick={() => flowStore.temporal.getState().redo()}
+              disabled={!canRedo}
+              title="Ctrl+Shift+Z"
+            >
+              Redo
+            </button>
+            <button type="button" onClick={() => void tidyUp()}>
+              Tidy up layout
+            </button>
+            <button type="button" onClick={onValidate} disabled={save.busy !== null}>
+              Check for issues
+            </button>
             {/* Always offered: with autosave the draft is often saved already, and saving then just confirms it. */}
-            <button type="button" className="primary" onClick={onSave} disabled={save.busy !== null || save.conflict} title="Ctrl+S">Save draft</button>
-            <button type="button" onClick={onActivate} disabled={save.busy !== null || save.conflict} title="Save the draft and make it the version new runs start on">
+            <button
+              type="button"
+              className="primary"
+              onClick={onSave}
+              disabled={save.busy !== null || save.conflict}
+              title="Ctrl+S"
+            >
+              Save draft
+            </button>
+            <button
+              type="button"
+              onClick={onActivate}
+              disabled={save.busy !== null || save.conflict}
+              title="Save the draft and make it the version new runs start on"
+            >
               Activate
             </button>
-            <button type="button" onClick={onTestRun} title="Walk the draft as its personas, with nothing stored (R)">Test run</button>
+            <button type="button" onClick={onTestRun} title="Walk the draft as its personas, with nothing stored (R)">
+              Test run
+            </button>
           </>
         )}
-        {startLink ? <Link to={startLink} onClick={guardLink} className="button" title="Start a run of the active version">Start run</Link> : null}
+        {startLink ? (
+          <Link to={startLink} onClick={guardLink} className="button" title="Start a run of the active version">
+            Start run
+          </Link>
+        ) : null}
       </div>
       <div className="toolbar__actions" role="toolbar" aria-label="File and view">
-        <button type="button" onClick={onExport} title="Download the document on the canvas as JSON">Export JSON</button>
+        <button type="button" onClick={onExport} title="Download the document on the canvas as JSON">
+          Export JSON
+        </button>
         {readOnly ? null : (
           <>
-            <button type="button" onClick={() => file.current?.click()} title="Replace the draft with a document from a file (undoable)">Import JSON</button>
+            <button
+              type="button"
+              onClick={() => file.current?.click()}
+              title="Replace the draft with a document from a file (undoable)"
+            >
+              Import JSON
+            </button>
             <input
               ref={file}
               type="file"
@@ -91,21 +148,36 @@ export function BuilderToolbar({ title, startLink, onTestRun, save, changed, onS
             />
           </>
         )}
-        <button type="button" onClick={onHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">?</button>
+        <button type="button" onClick={onHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+          ?
+        </button>
       </div>
       <p className="toolbar__status" role="status" aria-live="polite">
         {readOnly ? (
-          <span>{view.mode === 'version' ? `Version ${view.version} · read only` : view.mode === 'diff' ? 'Comparing versions · read only' : 'Read only: only admins change orchestrations'}</span>
+          <span>
+            {view.mode === 'version'
+              ? `Version ${view.version} · read only`
+              : view.mode === 'diff'
+                ? 'Comparing versions · read only'
+                : 'Read only: only admins change orchestrations'}
+          </span>
         ) : (
-          <span className={state.tone ? `status--${state.tone}` : undefined} data-testid="save-state">{state.text}</span>
+          <span className={state.tone ? `status--${state.tone}` : undefined} data-testid="save-state">
+            {state.text}
+          </span>
         )}
         {/* Said where the status is announced, and marked so that it is seen: activating changes what new runs do. */}
-        {save.activated !== null ? <strong className="status--done"> · ✓ Version {save.activated} is active: new runs start on it</strong> : null}
+        {save.activated !== null ? (
+          <strong className="status--done"> · ✓ Version {save.activated} is active: new runs start on it</strong>
+        ) : null}
         {save.error ? <span className="status--problem"> · {save.error}</span> : null}
         {notice ? (
           <span className={tone === 'problem' ? 'status--problem' : undefined}>
-            {' · '}{notice}{' '}
-            <button type="button" className="link" onClick={clearNotice}>Dismiss</button>
+            {' · '}
+            {notice}{' '}
+            <button type="button" className="link" onClick={clearNotice}>
+              Dismiss
+            </button>
           </span>
         ) : null}
       </p>

@@ -1,7 +1,13 @@
 /** Asks before an operation that changes runs; Escape or "Back" says no. */
 import { useEffect, useRef } from 'react';
 
-export function ConfirmDialog({ title, message, confirm, onConfirm, onCancel }: {
+export function ConfirmDialog({
+  title,
+  message,
+  confirm,
+  onConfirm,
+  onCancel,
+}: {
   title: string;
   message: string;
   confirm: string;
@@ -21,8 +27,12 @@ export function ConfirmDialog({ title, message, confirm, onConfirm, onCancel }: 
         <h2 id="confirm-title">{title}</h2>
         <p>{message}</p>
         <div className="modal__actions">
-          <button type="button" onClick={onCancel}>Back</button>
-          <button type="button" className="primary" ref={confirmButton} onClick={onConfirm}>{confirm}</button>
+          <button type="button" onClick={onCancel}>
+            Back
+          </button>
+          <button type="button" className="primary" ref={confirmButton} onClick={onConfirm}>
+            {confirm}
+          </button>
         </div>
       </div>
     </div>

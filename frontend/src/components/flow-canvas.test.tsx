@@ -11,7 +11,10 @@ import { FlowCanvas } from './flow-canvas';
 
 beforeEach(() => {
   useNamesStore.setState({ status: 'idle' });
-  vi.stubGlobal('fetch', vi.fn(async () => new Response('{}', { status: 404 })));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async () => new Response('{}', { status: 404 })),
+  );
 });
 
 afterEach(() => {
@@ -31,7 +34,9 @@ function renderCanvas() {
 }
 
 function page(items: unknown[]): Response {
-  return new Response(JSON.stringify({ items, next_cursor: null }), { headers: { 'Content-Type': 'application/json' } });
+  return new Response(JSON.stringify({ items, next_cursor: null }), {
+    headers: { 'Content-Type': 'application/json' },
+  });
 }
 
 describe('FlowCanvas', () => {
@@ -41,8 +46,12 @@ describe('FlowCanvas', () => {
     const nodeIds = [...container.querySelectorAll('.react-flow__node')].map((n) => n.getAttribute('data-id'));
     expect(nodeIds.sort()).toEqual(contractApproval.nodes.map((n) => n.id).sort());
     expect(container.querySelector('.react-flow__node-stage[data-id="legal"] .node--stage')).not.toBeNull();
-    expect(container.querySelector('.react-flow__node-interactive[data-id="legal_review"] .node--step')?.textContent).toContain('Review contract terms');
-    const handles = [...container.querySelectorAll('.react-flow__node[data-id="deal_size"] .react-flow__handle.source')].map((h) => h.getAttribute('data-handleid'));
+    expect(
+      container.querySelector('.react-flow__node-interactive[data-id="legal_review"] .node--step')?.textContent,
+    ).toContain('Review contract terms');
+    const handles = [
+      ...container.querySelectorAll('.react-flow__node[data-id="deal_size"] .react-flow__handle.source'),
+    ].map((h) => h.getAttribute('data-handleid'));
     expect(handles).toEqual(['big', 'default']);
     // The minimap comes once the nodes are measured (at the latest a second after: nothing measures here).
     expect(container.querySelector('.react-flow__minimap')).toBeNull();
@@ -50,14 +59,25 @@ describe('FlowCanvas', () => {
   });
 
   it('names who works on a step and the steps it starts after, not their ids', async () => {
-    vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-      if (url.startsWith('/api/profile/people')) return new Response(JSON.stringify({ items: [{ username: 'sam', display_name: 'Sam Sales' }] }), { headers: { 'Content-Type': 'application/json' } });
-      if (url.startsWith('/api/groups')) return page([{ name: 'legal', kind: 'group', label: 'Legal' }, { name: 'executives', kind: 'group', label: 'Executive team' }]);
-      return new Response('{}', { status: 404 });
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        if (url.startsWith('/api/profile/people'))
+          return new Response(JSON.stringify({ items: [{ username: 'sam', display_name: 'Sam Sales' }] }), {
+            headers: { 'Content-Type': 'application/json' },
+          });
+        if (url.startsWith('/api/groups'))
+          return page([
+            { name: 'legal', kind: 'group', label: 'Legal' },
+            { name: 'executives', kind: 'group', label: 'Executive team' },
+          ]);
+        return new Response('{}', { status: 404 });
+      }),
+    );
     flowStore.getState().load(parseDocument(structuredClone(contractApproval)));
     const { container } = renderCanvas();
-    const detail = (id: string) => container.querySelector(`.react-flow__node[data-id="${id}"] .node__detail`)?.textContent;
+    const detail = (id: string) =>
+      container.querySelector(`.react-flow__node[data-id="${id}"] .node__detail`)?.textContent;
     await waitFor(() => expect(detail('legal_review')).toBe('group Legal'));
     expect(detail('sign')).toBe('group Executive team');
     expect(detail('mark_signed')).toBe('Runs record.update · after Sign contract');

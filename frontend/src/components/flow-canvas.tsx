@@ -71,7 +71,11 @@ export function FlowCanvas() {
   useFitOnArrange();
 
   return (
-    <div className="canvas" onDragOver={readOnly ? undefined : handlers.onDragOver} onDrop={readOnly ? undefined : handlers.onDrop}>
+    <div
+      className="canvas"
+      onDragOver={readOnly ? undefined : handlers.onDragOver}
+      onDrop={readOnly ? undefined : handlers.onDrop}
+    >
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}
@@ -94,7 +98,9 @@ export function FlowCanvas() {
         minZoom={0.1}
       >
         <Background variant={BackgroundVariant.Dots} gap={GRID} />
-        {minimap ? <MiniMap<FlowNode> pannable zoomable {...minimapProps} ariaLabel="Overview of the orchestration" /> : null}
+        {minimap ? (
+          <MiniMap<FlowNode> pannable zoomable {...minimapProps} ariaLabel="Overview of the orchestration" />
+        ) : null}
         <ReadableControls />
       </ReactFlow>
     </div>

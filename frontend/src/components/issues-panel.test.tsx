@@ -22,7 +22,11 @@ beforeEach(() => {
 
 describe('IssuesPanel', () => {
   it('lists every issue with where it is', () => {
-    render(<ReactFlowProvider><IssuesPanel /></ReactFlowProvider>);
+    render(
+      <ReactFlowProvider>
+        <IssuesPanel />
+      </ReactFlowProvider>,
+    );
     expect(screen.getByText('2 errors, 1 warnings')).toBeTruthy();
     expect(screen.getByRole('button', { name: /legal_review · assignee\s*is required/ })).toBeTruthy();
     expect(screen.getByRole('button', { name: /document · label/ })).toBeTruthy();
@@ -30,15 +34,33 @@ describe('IssuesPanel', () => {
 
   it('selects the node an issue is about, and only it, without a history entry', () => {
     flowStore.getState().select(['legal']);
-    render(<ReactFlowProvider><IssuesPanel /></ReactFlowProvider>);
+    render(
+      <ReactFlowProvider>
+        <IssuesPanel />
+      </ReactFlowProvider>,
+    );
     fireEvent.click(screen.getByRole('button', { name: /legal_review · assignee/ }));
-    expect(flowStore.getState().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['legal_review']);
+    expect(
+      flowStore
+        .getState()
+        .nodes.filter((n) => n.selected)
+        .map((n) => n.id),
+    ).toEqual(['legal_review']);
     expect(flowStore.temporal.getState().pastStates).toHaveLength(0);
   });
 
   it('selects the edge an edge issue is about', () => {
-    render(<ReactFlowProvider><IssuesPanel /></ReactFlowProvider>);
+    render(
+      <ReactFlowProvider>
+        <IssuesPanel />
+      </ReactFlowProvider>,
+    );
     fireEvent.click(screen.getByRole('button', { name: /edge e_big/ }));
-    expect(flowStore.getState().edges.filter((e) => e.selected).map((e) => e.id)).toEqual(['e_big']);
+    expect(
+      flowStore
+        .getState()
+        .edges.filter((e) => e.selected)
+        .map((e) => e.id),
+    ).toEqual(['e_big']);
   });
 });

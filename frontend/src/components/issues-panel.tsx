@@ -33,7 +33,10 @@ export function IssuesPanel() {
   return (
     <section className="issues" aria-labelledby="issues-title">
       <h2 id="issues-title" className="panel-title">
-        Issues <span className="issues__count">{issues.length === 0 ? 'none' : `${errors} errors, ${issues.length - errors} warnings`}</span>
+        Issues{' '}
+        <span className="issues__count">
+          {issues.length === 0 ? 'none' : `${errors} errors, ${issues.length - errors} warnings`}
+        </span>
       </h2>
       {issues.length === 0 ? (
         <p className="issues__empty">The server found nothing to fix.</p>

@@ -6,7 +6,15 @@ import type { Metrics } from '../lib/api-schemas';
 import { formatSeconds } from '../lib/heat';
 import { BarChart } from './bar-chart';
 
-export function MetricsPanel({ orchestration, version, refresh }: { orchestration: string; version: number | null; refresh: number }) {
+export function MetricsPanel({
+  orchestration,
+  version,
+  refresh,
+}: {
+  orchestration: string;
+  version: number | null;
+  refresh: number;
+}) {
   const [metrics, setMetrics] = useState<Metrics | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -20,17 +28,41 @@ export function MetricsPanel({ orchestration, version, refresh }: { orchestratio
     };
   }, [orchestration, version, refresh]);
 
-  if (error) return <section className="metrics"><h2>Metrics</h2><p role="alert">{error}</p></section>;
-  if (!metrics) return <section className="metrics"><h2>Metrics</h2><p aria-busy="true">Loading…</p></section>;
+  if (error)
+    return (
+      <section className="metrics">
+        <h2>Metrics</h2>
+        <p role="alert">{error}</p>
+      </section>
+    );
+  if (!metrics)
+    return (
+      <section className="metrics">
+        <h2>Metrics</h2>
+        <p aria-busy="true">Loading…</p>
+      </section>
+    );
   const rate = metrics.completion_rate;
   return (
     <section className="metrics" aria-labelledby="metrics-title">
       <h2 id="metrics-title">Metrics</h2>
       <dl className="metrics__figures">
-        <div><dt>Runs</dt><dd data-testid="metric-runs">{metrics.runs}</dd></div>
-        <div><dt>Average run time</dt><dd data-testid="metric-average">{formatSeconds(metrics.average_run_seconds)}</dd></div>
-        <div><dt>Completion rate</dt><dd data-testid="metric-completion">{rate === null ? '–' : `${Math.round(rate * 100)} %`}</dd></div>
-        <div><dt>Failed runs</dt><dd data-testid="metric-failed">{metrics.failed_runs}</dd></div>
+        <div>
+          <dt>Runs</dt>
+          <dd data-testid="metric-runs">{metrics.runs}</dd>
+        </div>
+        <div>
+          <dt>Average run time</dt>
+          <dd data-testid="metric-average">{formatSeconds(metrics.average_run_seconds)}</dd>
+        </div>
+        <div>
+          <dt>Completion rate</dt>
+          <dd data-testid="metric-completion">{rate === null ? '–' : `${Math.round(rate * 100)} %`}</dd>
+        </div>
+        <div>
+          <dt>Failed runs</dt>
+          <dd data-testid="metric-failed">{metrics.failed_runs}</dd>
+        </div>
       </dl>
       <div className="metrics__charts">
         <BarChart

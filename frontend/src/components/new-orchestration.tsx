@@ -12,7 +12,10 @@ import type { OrchestrationDocument } from '../lib/document-schema';
 import { readDocumentFile } from '../lib/files';
 import { isOrchestrationKey, keyFromLabel } from '../lib/ids';
 
-type Source = { kind: 'blank' } | { kind: 'template'; name: string } | { kind: 'file'; name: string; document: OrchestrationDocument };
+type Source =
+  | { kind: 'blank' }
+  | { kind: 'template'; name: string }
+  | { kind: 'file'; name: string; document: OrchestrationDocument };
 
 export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
   const navigate = useNavigate();
@@ -25,7 +28,9 @@ export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    listTemplates().then(setTemplates).catch(() => setTemplates([]));
+    listTemplates()
+      .then(setTemplates)
+      .catch(() => setTemplates([]));
   }, []);
 
   const changeLabel = (text: string) => {
@@ -68,10 +73,11 @@ export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
       else if (source.kind === 'file') document = source.document;
       else document = blankDocument(key, label);
       await createOrchestration({ ...document, key, label: label || document.label || key });
-      navigate(`/builder/${encodeURIComponent(key)}`);
+      void navigate(`/builder/${encodeURIComponent(key)}`);
     } catch (failure) {
       setBusy(false);
-      if (failure instanceof ApiError && failure.status === 409) setError(`There is already an orchestration with the key ${key}; choose another key.`);
+      if (failure instanceof ApiError && failure.status === 409)
+        setError(`There is already an orchestration with the key ${key}; choose another key.`);
       else setError(failure instanceof Error ? failure.message : String(failure));
     }
   };
@@ -82,12 +88,22 @@ export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
       <fieldset className="starting-points">
         <legend>Start from</legend>
         <label>
-          <input type="radio" name="source" checked={source.kind === 'blank'} onChange={() => setSource({ kind: 'blank' })} />
+          <input
+            type="radio"
+            name="source"
+            checked={source.kind === 'blank'}
+            onChange={() => setSource({ kind: 'blank' })}
+          />
           Blank canvas
         </label>
         {templates.map((t) => (
           <label key={t.name}>
-            <input type="radio" name="source" checked={source.kind === 'template' && source.name === t.name} onChange={() => pickTemplate(t)} />
+            <input
+              type="radio"
+              name="source"
+              checked={source.kind === 'template' && source.name === t.name}
+              onChange={() => pickTemplate(t)}
+            />
             <span>
               Template: {t.label}
               {t.description ? <small className="muted"> — {t.description}</small> : null}
@@ -95,7 +111,13 @@ export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
           </label>
         ))}
         <label>
-          <input type="radio" name="source" checked={source.kind === 'file'} readOnly disabled={source.kind !== 'file'} />
+          <input
+            type="radio"
+            name="source"
+            checked={source.kind === 'file'}
+            readOnly
+            disabled={source.kind !== 'file'}
+          />
           {source.kind === 'file' ? `File: ${source.name}` : 'A document file (choose one below)'}
         </label>
       </fieldset>
@@ -124,11 +146,21 @@ export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
           setKeyEdited(true);
         }}
       />
-      <small id="new-key-hint" className="field__hint">Lower case, a-z, 0-9 and _: it names the orchestration in the API and cannot change.</small>
-      {error ? <p className="status--problem" role="alert">{error}</p> : null}
+      <small id="new-key-hint" className="field__hint">
+        Lower case, a-z, 0-9 and _: it names the orchestration in the API and cannot change.
+      </small>
+      {error ? (
+        <p className="status--problem" role="alert">
+          {error}
+        </p>
+      ) : null}
       <div className="page-actions">
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Creating…' : 'Create orchestration'}</button>
-        <button type="button" onClick={onCancel}>Cancel</button>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create orchestration'}
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
       </div>
     </form>
   );

@@ -13,8 +13,15 @@ afterEach(() => {
 });
 
 const NOTE = {
-  id: 'n1', kind: 'assignment', subject: 'Refund for Rita Ruiz', body: 'Verify the claim', run_id: 'r1', work_item_id: 'w1',
-  created_at: '2026-12-06T05:00:00+00:00', record: null, read: false,
+  id: 'n1',
+  kind: 'assignment',
+  subject: 'Refund for Rita Ruiz',
+  body: 'Verify the claim',
+  run_id: 'r1',
+  work_item_id: 'w1',
+  created_at: '2026-12-06T05:00:00+00:00',
+  record: null,
+  read: false,
 };
 
 describe('NotificationBell', () => {
@@ -26,7 +33,11 @@ describe('NotificationBell', () => {
     });
     vi.stubGlobal('fetch', fetch);
     useInboxStore.setState({ latestNotificationAt: NOTE.created_at, lastSeenAt: null, readAt: null });
-    render(<MemoryRouter><NotificationBell user="fiona" /></MemoryRouter>);
+    render(
+      <MemoryRouter>
+        <NotificationBell user="fiona" />
+      </MemoryRouter>,
+    );
 
     fireEvent.click(screen.getByRole('button', { name: 'Notifications (new)' }));
     const item = (await screen.findByText('Refund for Rita Ruiz')).closest('li');
@@ -36,17 +47,32 @@ describe('NotificationBell', () => {
 
     fireEvent.click(mark);
     await waitFor(() => expect(screen.getByRole('status').textContent).toBe('All notifications are marked read.'));
-    expect(fetch.mock.calls.some(([url, init]) => url === '/api/notifications/read' && init?.method === 'POST')).toBe(true);
+    expect(fetch.mock.calls.some(([url, init]) => url === '/api/notifications/read' && init?.method === 'POST')).toBe(
+      true,
+    );
     expect(item?.className).toBe('');
     expect(mark.hasAttribute('disabled')).toBe(true);
-    expect(screen.getByRole('button', { name: 'Notifications' })).toBeTruthy();  // the unread dot is gone
+    expect(screen.getByRole('button', { name: 'Notifications' })).toBeTruthy(); // the unread dot is gone
     expect(localStorage.getItem('overture.notifications.seen.fiona')).toBe(NOTE.created_at);
   });
 
   it('shows as read what was marked read in another browser', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => Response.json({ items: [{ ...NOTE, read: true }], next_cursor: null, read_at: '2026-12-06T05:10:00+00:00' })));
-    useInboxStore.setState({ latestNotificationAt: NOTE.created_at, lastSeenAt: null, readAt: '2026-12-06T05:10:00+00:00' });
-    render(<MemoryRouter><NotificationBell user="fiona" /></MemoryRouter>);
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        Response.json({ items: [{ ...NOTE, read: true }], next_cursor: null, read_at: '2026-12-06T05:10:00+00:00' }),
+      ),
+    );
+    useInboxStore.setState({
+      latestNotificationAt: NOTE.created_at,
+      lastSeenAt: null,
+      readAt: '2026-12-06T05:10:00+00:00',
+    });
+    render(
+      <MemoryRouter>
+        <NotificationBell user="fiona" />
+      </MemoryRouter>,
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Notifications' }));
     const item = (await screen.findByText('Refund for Rita Ruiz')).closest('li');
     expect(item?.className).toBe('');

@@ -22,7 +22,10 @@ export function NotificationBell({ user }: { user: string }) {
   useEffect(() => {
     if (!open) return;
     listNotifications()
-      .then((found) => { setNotes(found); setError(null); })
+      .then((found) => {
+        setNotes(found);
+        setError(null);
+      })
       .catch((failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
   }, [open, changes]);
 
@@ -31,7 +34,8 @@ export function NotificationBell({ user }: { user: string }) {
     setOpen(!open);
   };
 
-  const isNew = (n: Notification) => n.read !== true && (lastSeen === null || Date.parse(n.created_at) > Date.parse(lastSeen));
+  const isNew = (n: Notification) =>
+    n.read !== true && (lastSeen === null || Date.parse(n.created_at) > Date.parse(lastSeen));
   const someNew = notes?.some(isNew) ?? false;
   const markAllRead = () => {
     markNotificationsRead()
@@ -46,10 +50,26 @@ export function NotificationBell({ user }: { user: string }) {
 
   return (
     <div className="bell">
-      <button type="button" className="bell__button" aria-expanded={open} onClick={toggle}
-        aria-label={unread ? 'Notifications (new)' : 'Notifications'}>
-        <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
-          <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" /><path d="M13.73 21a2 2 0 0 1-3.46 0" />
+      <button
+        type="button"
+        className="bell__button"
+        aria-expanded={open}
+        onClick={toggle}
+        aria-label={unread ? 'Notifications (new)' : 'Notifications'}
+      >
+        <svg
+          aria-hidden="true"
+          width="18"
+          height="18"
+          viewBox="0 0 24 24"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        >
+          <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+          <path d="M13.73 21a2 2 0 0 1-3.46 0" />
         </svg>
         {unread ? <span className="bell__dot" data-testid="bell-unread" /> : null}
       </button>
@@ -57,10 +77,16 @@ export function NotificationBell({ user }: { user: string }) {
         <div className="bell__panel" role="region" aria-label="Notifications">
           {/* At the top: the list may be long. */}
           <div className="bell__actions">
-            <button type="button" className="small" onClick={markAllRead} disabled={!someNew}>Mark all read</button>
-            <button type="button" className="small" onClick={toggle}>Close</button>
+            <button type="button" className="small" onClick={markAllRead} disabled={!someNew}>
+              Mark all read
+            </button>
+            <button type="button" className="small" onClick={toggle}>
+              Close
+            </button>
           </div>
-          <p role="status" className="bell__done">{done}</p>
+          <p role="status" className="bell__done">
+            {done}
+          </p>
           {error ? <p role="alert">{error}</p> : null}
           {notes === null && !error ? <p aria-busy="true">Loading…</p> : null}
           {notes?.length === 0 ? <p className="muted">Nothing yet.</p> : null}
@@ -70,8 +96,19 @@ export function NotificationBell({ user }: { user: string }) {
               return (
                 <li key={n.id} className={isNew(n) ? 'bell__new' : undefined}>
                   <strong>{n.title ?? n.subject}</strong>
-                  <span className="muted"> · {n.title ? n.subject : n.body} · {new Date(n.created_at).toLocaleString()}</span>
-                  {link ? <> · <Link to={link.to} onClick={toggle}>{link.label}</Link></> : null}
+                  <span className="muted">
+                    {' '}
+                    · {n.title ? n.subject : n.body} · {new Date(n.created_at).toLocaleString()}
+                  </span>
+                  {link ? (
+                    <>
+                      {' '}
+                      ·{' '}
+                      <Link to={link.to} onClick={toggle}>
+                        {link.label}
+                      </Link>
+                    </>
+                  ) : null}
                 </li>
               );
             })}

@@ -14,23 +14,35 @@ let requests: { method: string; url: string; body: unknown }[];
 beforeEach(() => {
   stored = null;
   requests = [];
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    const method = init?.method ?? 'GET';
-    requests.push({ method, url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
-    if (url === '/api/profile/people') return Response.json({ items: people });
-    if (url === '/api/users/alice/out-of-office') {
-      if (method === 'PUT') {
-        const body = JSON.parse(String(init?.body)) as Record<string, string>;
-        if (body.delegate === 'alice') {
-          return Response.json({ error: { code: 'invalid', message: 'delegate: choose someone else', details: {} } }, { status: 422 });
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      const method = init?.method ?? 'GET';
+      requests.push({ method, url, body: init?.body ? JSON.parse(init.body as string) : undefined });
+      if (url === '/api/profile/people') return Response.json({ items: people });
+      if (url === '/api/users/alice/out-of-office') {
+        if (method === 'PUT') {
+          const body = JSON.parse(init?.body as string) as Record<string, string>;
+          if (body.delegate === 'alice') {
+            return Response.json(
+              { error: { code: 'invalid', message: 'delegate: choose someone else', details: {} } },
+              { status: 422 },
+            );
+          }
+          stored = {
+            ...body,
+            delegate_display_name: 'Sam Seller',
+            active: true,
+            set_by: 'alice',
+            updated_at: body.starts_at,
+          };
         }
-        stored = { ...body, delegate_display_name: 'Sam Seller', active: true, set_by: 'alice', updated_at: body.starts_at };
+        if (method === 'DELETE') stored = null;
+        return Response.json({ out_of_office: stored });
       }
-      if (method === 'DELETE') stored = null;
-      return Response.json({ out_of_office: stored });
-    }
-    return Response.json({}, { status: 404 });
-  }));
+      return Response.json({}, { status: 404 });
+    }),
+  );
 });
 
 afterEach(() => {
@@ -44,7 +56,7 @@ describe('OutOfOfficeForm', () => {
     expect(await screen.findByText(/Not set\. While you are away/)).toBeTruthy();
     const delegate = screen.getByLabelText('Delegate');
     await screen.findByRole('option', { name: 'Sam Seller' });
-    expect(screen.queryByRole('option', { name: 'Alice Lawyer' })).toBeNull();  // not oneself
+    expect(screen.queryByRole('option', { name: 'Alice Lawyer' })).toBeNull(); // not oneself
     fireEvent.change(delegate, { target: { value: 'sam' } });
     fireEvent.change(screen.getByLabelText('From'), { target: { value: '2026-12-07T09:00' } });
     fireEvent.change(screen.getByLabelText('Until'), { target: { value: '2026-12-14T17:00' } });
@@ -52,7 +64,9 @@ describe('OutOfOfficeForm', () => {
     expect(await screen.findByRole('status')).toHaveProperty('textContent', 'Out of office saved.');
     const put = requests.find((r) => r.method === 'PUT');
     expect(put?.body).toEqual({
-      delegate: 'sam', starts_at: new Date('2026-12-07T09:00').toISOString(), ends_at: new Date('2026-12-14T17:00').toISOString(),
+      delegate: 'sam',
+      starts_at: new Date('2026-12-07T09:00').toISOString(),
+      ends_at: new Date('2026-12-14T17:00').toISOString(),
     });
     expect(screen.getByText(/goes to Sam Seller, marked “for you”/)).toBeTruthy();
 
@@ -65,7 +79,7 @@ describe('OutOfOfficeForm', () => {
   it('shows the server refusal where it happened', async () => {
     render(<OutOfOfficeForm username="alice" />);
     await screen.findByText(/Not set\. While Alice Lawyer is away/);
-    const select = screen.getByLabelText('Delegate') as HTMLSelectElement;
+    const select = screen.getByLabelText<HTMLSelectElement>('Delegate');
     // A hostile or stale choice the list does not offer: the server still says no.
     const option = document.createElement('option');
     option.value = 'alice';

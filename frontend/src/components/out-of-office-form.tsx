@@ -50,8 +50,15 @@ export function OutOfOfficeForm({ username, self = false }: Props) {
           setUntil(localInput(new Date(found.ends_at)));
         }
       })
-      .catch((failure: unknown) => { if (live) { setCurrent(null); setError(message(failure)); } });
-    return () => { live = false; };
+      .catch((failure: unknown) => {
+        if (live) {
+          setCurrent(null);
+          setError(message(failure));
+        }
+      });
+    return () => {
+      live = false;
+    };
   }, [username]);
 
   const who = self ? 'you' : displayName(people, username);
@@ -62,7 +69,9 @@ export function OutOfOfficeForm({ username, self = false }: Props) {
     setNotice(null);
     try {
       const saved = await setOutOfOffice(username, {
-        delegate, starts_at: new Date(from).toISOString(), ends_at: new Date(until).toISOString(),
+        delegate,
+        starts_at: new Date(from).toISOString(),
+        ends_at: new Date(until).toISOString(),
       });
       setCurrent(saved);
       setNotice('Out of office saved.');
@@ -91,34 +100,62 @@ export function OutOfOfficeForm({ username, self = false }: Props) {
   return (
     <form className="profile-form" onSubmit={save} aria-describedby={`${id}-state`}>
       <p id={`${id}-state`} className="muted">
-        {current === undefined ? 'Loading…'
-          : current ? `${current.active ? 'Now' : 'From ' + readable(current.starts_at)} until ${readable(current.ends_at)}, `
-            + `work assigned to ${who} personally goes to ${current.delegate_display_name}, marked “for ${self ? 'you' : who}”. `
-            + 'Group and queue work is not affected.'
-          : `Not set. While ${who === 'you' ? 'you are' : who + ' is'} away, work assigned to ${who} personally can go to someone else.`}
+        {current === undefined
+          ? 'Loading…'
+          : current
+            ? `${current.active ? 'Now' : 'From ' + readable(current.starts_at)} until ${readable(current.ends_at)}, ` +
+              `work assigned to ${who} personally goes to ${current.delegate_display_name}, marked “for ${self ? 'you' : who}”. ` +
+              'Group and queue work is not affected.'
+            : `Not set. While ${who === 'you' ? 'you are' : who + ' is'} away, work assigned to ${who} personally can go to someone else.`}
       </p>
       <div className="field">
         <label htmlFor={`${id}-delegate`}>Delegate</label>
         <select id={`${id}-delegate`} required value={delegate} onChange={(e) => setDelegate(e.target.value)}>
           <option value="">Choose a person…</option>
-          {choices.map((p) => <option key={p.username} value={p.username}>{p.display_name}</option>)}
+          {choices.map((p) => (
+            <option key={p.username} value={p.username}>
+              {p.display_name}
+            </option>
+          ))}
         </select>
       </div>
       <div className="profile-form__row">
         <div className="field">
           <label htmlFor={`${id}-from`}>From</label>
-          <input id={`${id}-from`} type="datetime-local" required value={from} onChange={(e) => setFrom(e.target.value)} />
+          <input
+            id={`${id}-from`}
+            type="datetime-local"
+            required
+            value={from}
+            onChange={(e) => setFrom(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-until`}>Until</label>
-          <input id={`${id}-until`} type="datetime-local" required value={until} onChange={(e) => setUntil(e.target.value)} />
+          <input
+            id={`${id}-until`}
+            type="datetime-local"
+            required
+            value={until}
+            onChange={(e) => setUntil(e.target.value)}
+          />
         </div>
       </div>
-      {error ? <p className="form-error" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
       {notice ? <p role="status">{notice}</p> : null}
       <div className="page-actions">
-        <button type="submit" className="primary" disabled={busy}>Save out of office</button>
-        {current ? <button type="button" onClick={clear} disabled={busy}>Clear out of office</button> : null}
+        <button type="submit" className="primary" disabled={busy}>
+          Save out of office
+        </button>
+        {current ? (
+          <button type="button" onClick={clear} disabled={busy}>
+            Clear out of office
+          </button>
+        ) : null}
       </div>
     </form>
   );

@@ -27,7 +27,9 @@ export function Palette() {
   return (
     <nav className="palette" aria-label="Add to the orchestration">
       <h2 className="panel-title">Add</h2>
-      <p className="palette__hint">Drag onto the canvas, or click to add in the middle of the view. Steps go inside a stage.</p>
+      <p className="palette__hint">
+        Drag onto the canvas, or click to add in the middle of the view. Steps go inside a stage.
+      </p>
       <ul>
         {PALETTE.filter((item) => item.type !== 'start' || !hasStart).map((item) => (
           <li key={item.type}>

@@ -29,10 +29,27 @@ function OverlayMiniMap() {
     [heat, path, dark],
   );
   const { mask, background } = minimapColours(dark);
-  return <MiniMap<FlowNode> pannable zoomable nodeColor={colour} maskColor={mask} bgColor={background} ariaLabel="Overview of the orchestration" />;
+  return (
+    <MiniMap<FlowNode>
+      pannable
+      zoomable
+      nodeColor={colour}
+      maskColor={mask}
+      bgColor={background}
+      ariaLabel="Overview of the orchestration"
+    />
+  );
 }
 
-export function ReadOnlyCanvas({ nodes, edges, onNodeClick }: { nodes: FlowNode[]; edges: FlowEdge[]; onNodeClick?: (id: string) => void }) {
+export function ReadOnlyCanvas({
+  nodes,
+  edges,
+  onNodeClick,
+}: {
+  nodes: FlowNode[];
+  edges: FlowEdge[];
+  onNodeClick?: (id: string) => void;
+}) {
   const colorMode = useThemeStore((s) => s.theme);
   // Nodes ask the view store whether they may be edited; a read-only canvas is never the draft.
   useEffect(() => useViewStore.getState().setView({ mode: 'version', version: 0 }), []);

@@ -16,7 +16,12 @@ export function ReadableControls() {
   const fit = useReadableFit();
   return (
     <Controls showInteractive={false} showFitView={false}>
-      <ControlButton className="react-flow__controls-fitview" onClick={() => fit({ duration: 300 })} title="Fit View" aria-label="Fit View">
+      <ControlButton
+        className="react-flow__controls-fitview"
+        onClick={() => fit({ duration: 300 })}
+        title="Fit View"
+        aria-label="Fit View"
+      >
         <FitViewIcon />
       </ControlButton>
     </Controls>

@@ -19,10 +19,10 @@ describe('record form', () => {
   it('shows an enumerated field as a pick list of its options', async () => {
     const onSave = vi.fn(async () => undefined);
     render(<RecordForm type={TYPE} submitLabel="Create" onSave={onSave} onCancel={() => undefined} />);
-    const kind = screen.getByLabelText('Kind *') as HTMLSelectElement;
+    const kind = screen.getByLabelText<HTMLSelectElement>('Kind *');
     expect(kind.tagName).toBe('SELECT');
     expect([...kind.options].map((o) => o.value)).toEqual(['', 'refund', 'exchange']);
-    expect((screen.getByLabelText('Note') as HTMLInputElement).tagName).toBe('INPUT');
+    expect(screen.getByLabelText<HTMLInputElement>('Note').tagName).toBe('INPUT');
     fireEvent.click(screen.getByRole('button', { name: 'Create' }));
     expect(screen.getByText('Kind is required')).toBeTruthy();
     fireEvent.change(kind, { target: { value: 'exchange' } });
@@ -31,8 +31,16 @@ describe('record form', () => {
   });
 
   it('keeps a saved value outside the options visible, marked', () => {
-    render(<RecordForm type={TYPE} initial={{ kind: 'Refund' }} submitLabel="Save" onSave={async () => undefined} onCancel={() => undefined} />);
-    const kind = screen.getByLabelText('Kind *') as HTMLSelectElement;
+    render(
+      <RecordForm
+        type={TYPE}
+        initial={{ kind: 'Refund' }}
+        submitLabel="Save"
+        onSave={async () => undefined}
+        onCancel={() => undefined}
+      />,
+    );
+    const kind = screen.getByLabelText<HTMLSelectElement>('Kind *');
     expect(kind.value).toBe('Refund');
     expect(kind.selectedOptions[0]?.textContent).toBe('Refund (not an option)');
   });

@@ -31,9 +31,14 @@ export function RecordForm({ type, initial, submitLabel, onSave, onCancel, edita
       await onSave(read.values);
     } catch (failure) {
       const details = failure instanceof ApiError ? failure.details : undefined;
-      const fields = typeof details === 'object' && details !== null ? (details as Record<string, unknown>).fields ?? details : undefined;
+      const fields =
+        typeof details === 'object' && details !== null
+          ? ((details as Record<string, unknown>).fields ?? details)
+          : undefined;
       if (typeof fields === 'object' && fields !== null) {
-        setErrors(Object.fromEntries(Object.entries(fields).map(([n, m]) => [n, Array.isArray(m) ? m.join(' ') : String(m)])));
+        setErrors(
+          Object.fromEntries(Object.entries(fields).map(([n, m]) => [n, Array.isArray(m) ? m.join(' ') : String(m)])),
+        );
       }
       setProblem(failure instanceof Error ? failure.message : String(failure));
     } finally {
@@ -42,40 +47,97 @@ export function RecordForm({ type, initial, submitLabel, onSave, onCancel, edita
   };
 
   return (
-    <form className="record-form" noValidate onSubmit={(e) => { e.preventDefault(); void save(); }}>
+    <form
+      className="record-form"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
       {type.fields.map((f) => {
         const id = `record-${f.name}`;
         const label = fieldLabel(f);
         const input = inputs[f.name];
         const set = (value: string | boolean) => setInputs({ ...inputs, [f.name]: value });
-        const htmlType = { number: 'number', integer: 'number', date: 'date', datetime: 'datetime-local' }[f.type as string] ?? 'text';
+        const htmlType =
+          { number: 'number', integer: 'number', date: 'date', datetime: 'datetime-local' }[f.type as string] ?? 'text';
         const readOnly = editable !== undefined && !editable.includes(f.name);
         return (
           <div className="work-form__field" key={f.name}>
-            <label htmlFor={id}>{label}{f.required ? ' *' : ''}{readOnly ? ' (read only)' : ''}</label>
+            <label htmlFor={id}>
+              {label}
+              {f.required ? ' *' : ''}
+              {readOnly ? ' (read only)' : ''}
+            </label>
             {f.type === 'boolean' ? (
-              <input id={id} type="checkbox" checked={input === true} disabled={readOnly} onChange={(e) => set(e.target.checked)} />
+              <input
+                id={id}
+                type="checkbox"
+                checked={input === true}
+                disabled={readOnly}
+                onChange={(e) => set(e.target.checked)}
+              />
             ) : f.options && f.options.length > 0 ? (
               // An enumerated field: one of its options, so a value the server refuses cannot be typed.
-              <select id={id} value={String(input)} disabled={readOnly} onChange={(e) => set(e.target.value)} aria-invalid={errors[f.name] ? true : undefined}>
+              <select
+                id={id}
+                value={String(input)}
+                disabled={readOnly}
+                onChange={(e) => set(e.target.value)}
+                aria-invalid={errors[f.name] ? true : undefined}
+              >
                 <option value="">{f.required ? 'Choose…' : '—'}</option>
-                {String(input) !== '' && !f.options.includes(String(input)) ? <option value={String(input)}>{String(input)} (not an option)</option> : null}
-                {f.options.map((o) => <option key={o} value={o}>{o}</option>)}
+                {String(input) !== '' && !f.options.includes(String(input)) ? (
+                  <option value={String(input)}>{String(input)} (not an option)</option>
+                ) : null}
+                {f.options.map((o) => (
+                  <option key={o} value={o}>
+                    {o}
+                  </option>
+                ))}
               </select>
             ) : f.type === 'list' || f.type === 'map' ? (
-              <textarea id={id} rows={2} className="mono" value={String(input)} readOnly={readOnly} onChange={(e) => set(e.target.value)} aria-invalid={errors[f.name] ? true : undefined} />
+              <textarea
+                id={id}
+                rows={2}
+                className="mono"
+                value={String(input)}
+                readOnly={readOnly}
+                onChange={(e) => set(e.target.value)}
+                aria-invalid={errors[f.name] ? true : undefined}
+              />
             ) : (
-              <input id={id} type={htmlType} step={f.type === 'number' ? 'any' : undefined} value={String(input)} readOnly={readOnly}
-                onChange={(e) => set(e.target.value)} aria-invalid={errors[f.name] ? true : undefined} />
+              <input
+                id={id}
+                type={htmlType}
+                step={f.type === 'number' ? 'any' : undefined}
+                value={String(input)}
+                readOnly={readOnly}
+                onChange={(e) => set(e.target.value)}
+                aria-invalid={errors[f.name] ? true : undefined}
+              />
             )}
-            {errors[f.name] ? <small className="field-error">{label} {errors[f.name]}</small> : null}
+            {errors[f.name] ? (
+              <small className="field-error">
+                {label} {errors[f.name]}
+              </small>
+            ) : null}
           </div>
         );
       })}
-      {problem ? <p role="alert" className="problem">{problem}</p> : null}
+      {problem ? (
+        <p role="alert" className="problem">
+          {problem}
+        </p>
+      ) : null}
       <div className="page-actions">
-        <button type="submit" className="primary" disabled={busy}>{submitLabel}</button>
-        <button type="button" onClick={onCancel} disabled={busy}>Cancel</button>
+        <button type="submit" className="primary" disabled={busy}>
+          {submitLabel}
+        </button>
+        <button type="button" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
       </div>
     </form>
   );

@@ -6,17 +6,26 @@ import { ApiError, editRunVariables, editStepInputs, skipStep } from '../lib/api
 import { changedValues, problemLines, retryNotice } from '../lib/run-repair';
 import { ConfirmDialog } from './confirm-dialog';
 
-const shown = (value: unknown) => (value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+const shown = (value: unknown) =>
+  value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
 
 /** Rows of name → typed text; only the rows a person changed are sent. */
-function ValuesForm({ title, hint, rows, submit, onDone }: {
+function ValuesForm({
+  title,
+  hint,
+  rows,
+  submit,
+  onDone,
+}: {
   title: string;
   hint: string;
   rows: { name: string; now: string; value: string }[];
   submit: (values: Record<string, unknown>) => Promise<void>;
   onDone: (message: string) => void;
 }) {
-  const [texts, setTexts] = useState<Record<string, string>>(() => Object.fromEntries(rows.map((r) => [r.name, r.value])));
+  const [texts, setTexts] = useState<Record<string, string>>(() =>
+    Object.fromEntries(rows.map((r) => [r.name, r.value])),
+  );
   const [touched, setTouched] = useState<Set<string>>(new Set());
   const [problems, setProblems] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
@@ -29,7 +38,9 @@ function ValuesForm({ title, hint, rows, submit, onDone }: {
       setTouched(new Set());
       onDone(`${title}: saved. Retry the run to use it.`);
     } catch (failure) {
-      setProblems(failure instanceof ApiError ? [failure.message, ...problemLines(failure.details)] : [String(failure)]);
+      setProblems(
+        failure instanceof ApiError ? [failure.message, ...problemLines(failure.details)] : [String(failure)],
+      );
     } finally {
       setBusy(false);
     }
@@ -40,20 +51,41 @@ function ValuesForm({ title, hint, rows, submit, onDone }: {
       <p className="muted">{hint}</p>
       {rows.map((r) => (
         <label key={r.name}>
-          <span><code>{r.name}</code> <span className="muted">now: {r.now || '—'}</span></span>
-          <input value={texts[r.name] ?? ''} onChange={(e) => {
-            setTexts({ ...texts, [r.name]: e.target.value });
-            setTouched(new Set(touched).add(r.name));
-          }} />
+          <span>
+            <code>{r.name}</code> <span className="muted">now: {r.now || '—'}</span>
+          </span>
+          <input
+            value={texts[r.name] ?? ''}
+            onChange={(e) => {
+              setTexts({ ...texts, [r.name]: e.target.value });
+              setTouched(new Set(touched).add(r.name));
+            }}
+          />
         </label>
       ))}
-      {problems.length ? <ul className="repair__problems" role="alert">{problems.map((p) => <li key={p}>{p}</li>)}</ul> : null}
-      <button type="submit" disabled={busy || touched.size === 0}>Save</button>
+      {problems.length ? (
+        <ul className="repair__problems" role="alert">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      ) : null}
+      <button type="submit" disabled={busy || touched.size === 0}>
+        Save
+      </button>
     </form>
   );
 }
 
-export function RunRepair({ runId, step, stepLabel, inputs, overrides, vars, onDone }: {
+export function RunRepair({
+  runId,
+  step,
+  stepLabel,
+  inputs,
+  overrides,
+  vars,
+  onDone,
+}: {
   runId: string;
   step: string;
   stepLabel: string;
@@ -70,20 +102,29 @@ export function RunRepair({ runId, step, stepLabel, inputs, overrides, vars, onD
     try {
       onDone(retryNotice(`Skip ${stepLabel}`, (await skipStep(runId, step, outcome.trim() || null)).retry));
     } catch (failure) {
-      onDone(failure instanceof ApiError ? [failure.message, ...problemLines(failure.details)].join(' ') : String(failure));
+      onDone(
+        failure instanceof ApiError ? [failure.message, ...problemLines(failure.details)].join(' ') : String(failure),
+      );
     }
   };
   const names = Object.keys(inputs ?? {});
   return (
     <section className="repair" aria-labelledby="repair-title">
       <h2 id="repair-title">Repair this run</h2>
-      <p className="muted">Change what the failed step gets, then Retry; or skip the step. Each change is written to the timeline with your name.</p>
+      <p className="muted">
+        Change what the failed step gets, then Retry; or skip the step. Each change is written to the timeline with your
+        name.
+      </p>
       {inputs ? (
         <ValuesForm
           key={`inputs-${JSON.stringify(overrides)}`}
           title={`Inputs of ${stepLabel}`}
           hint="Type a value (JSON for numbers, lists and maps) to use instead of the expression on the next attempt; empty goes back to the expression."
-          rows={names.map((name) => ({ name, now: name in overrides ? shown(overrides[name]) : inputs[name] ?? '', value: shown(overrides[name]) }))}
+          rows={names.map((name) => ({
+            name,
+            now: name in overrides ? shown(overrides[name]) : (inputs[name] ?? ''),
+            value: shown(overrides[name]),
+          }))}
           submit={(values) => editStepInputs(runId, step, values)}
           onDone={onDone}
         />
@@ -98,7 +139,11 @@ export function RunRepair({ runId, step, stepLabel, inputs, overrides, vars, onD
           onDone={onDone}
         />
       ) : null}
-      <form className="repair__form" aria-label={`Skip ${stepLabel}`} onSubmit={(e) => (e.preventDefault(), setAsking(true))}>
+      <form
+        className="repair__form"
+        aria-label={`Skip ${stepLabel}`}
+        onSubmit={(e) => (e.preventDefault(), setAsking(true))}
+      >
         <h3>Skip {stepLabel}</h3>
         <label>
           Outcome the step ends with (optional)
@@ -107,9 +152,13 @@ export function RunRepair({ runId, step, stepLabel, inputs, overrides, vars, onD
         <button type="submit">Skip step…</button>
       </form>
       {asking ? (
-        <ConfirmDialog title={`Skip ${stepLabel}?`}
+        <ConfirmDialog
+          title={`Skip ${stepLabel}?`}
           message={`The run goes on as if ${stepLabel} ended${outcome.trim() ? ` with outcome ${outcome.trim()}` : ''}. Its action does not run.`}
-          confirm="Skip step" onConfirm={() => void skip()} onCancel={() => setAsking(false)} />
+          confirm="Skip step"
+          onConfirm={() => void skip()}
+          onCancel={() => setAsking(false)}
+        />
       ) : null}
     </section>
   );

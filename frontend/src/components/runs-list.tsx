@@ -6,7 +6,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
-import { ApiError, controlRun, getRunFilters, listRuns, type RunControl } from '../lib/api';
+import { useOnChange } from '../hooks/use-on-change';
+import { ApiError, controlRun, getRunFilters, listRuns, type RunControl, type RunFilters } from '../lib/api';
 import { RUN_STATUSES, type RunFilterOptions, type RunSummary } from '../lib/api-schemas';
 import type { NameOf } from '../lib/run-events';
 import { recordPath } from '../lib/notification-link';
@@ -16,7 +17,11 @@ import { useSessionStore } from '../store/session-store';
 import { ConfirmDialog } from './confirm-dialog';
 
 export const STATUS_LABELS: Record<string, string> = {
-  in_progress: 'In progress', suspended: 'Suspended', error: 'In error', completed: 'Completed', cancelled: 'Cancelled',
+  in_progress: 'In progress',
+  suspended: 'Suspended',
+  error: 'In error',
+  completed: 'Completed',
+  cancelled: 'Cancelled',
 };
 
 const BULK: { control: RunControl; label: string; allowed: readonly string[] }[] = [
@@ -29,11 +34,13 @@ const BULK: { control: RunControl; label: string; allowed: readonly string[] }[]
 export function ballText(run: RunSummary, nameOf: NameOf = (_type, value) => value): string {
   const ball = run.ball ?? [];
   if (ball.length === 0) return run.status === 'in_progress' ? 'the system' : '—';
-  return ball.map((b) => {
-    if (b.claimed_by) return `${b.claimed_by_name ?? nameOf('user', b.claimed_by)} (claimed)`;
-    if (b.type === 'system') return `the system (${b.name ?? b.value})`; // a background or wait step under way
-    return `${b.type === 'user' ? '' : `${b.type} `}${b.name ?? nameOf(b.type, b.value)}`;
-  }).join(', ');
+  return ball
+    .map((b) => {
+      if (b.claimed_by) return `${b.claimed_by_name ?? nameOf('user', b.claimed_by)} (claimed)`;
+      if (b.type === 'system') return `the system (${b.name ?? b.value})`; // a background or wait step under way
+      return `${b.type === 'user' ? '' : `${b.type} `}${b.name ?? nameOf(b.type, b.value)}`;
+    })
+    .join(', ');
 }
 
 type Props = {
@@ -49,8 +56,17 @@ type Props = {
   titled?: boolean;
 };
 
-export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLabels, refresh = 0, titled = true }: Props) {
-  const mayControl = may(useSessionStore((s) => s.user?.role), 'controlRuns');
+export function RunsList({
+  orchestration,
+  stageLabels = {},
+  nodeLabels = stageLabels,
+  refresh = 0,
+  titled = true,
+}: Props) {
+  const mayControl = may(
+    useSessionStore((s) => s.user?.role),
+    'controlRuns',
+  );
   const [params, setParams] = useSearchParams();
   const filters = useMemo(() => filtersFromParams(params, orchestration), [params, orchestration]);
   const filterKey = JSON.stringify(filters);
@@ -68,17 +84,21 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
     getRunFilters().then(setOptions, () => setOptions({ orchestrations: [], assignees: [] }));
   }, []);
 
+  // Each read starts without the last one's error.
+  useOnChange(`${filterKey}\u0000${reloads}\u0000${refresh}`, () => setError(null));
+
   useEffect(() => {
     let cancelled = false;
-    setError(null);
-    listRuns(JSON.parse(filterKey))
+    listRuns(JSON.parse(filterKey) as RunFilters)
       .then((page) => {
         if (cancelled) return;
         setRuns(page.items);
         setCursor(page.next_cursor);
         setSelected((s) => new Set([...s].filter((id) => page.items.some((r) => r.id === id))));
       })
-      .catch((failure: unknown) => !cancelled && setError(failure instanceof Error ? failure.message : String(failure)));
+      .catch(
+        (failure: unknown) => !cancelled && setError(failure instanceof Error ? failure.message : String(failure)),
+      );
     return () => {
       cancelled = true;
     };
@@ -91,29 +111,39 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
     setCursor(page.next_cursor);
   };
 
-  const setFilter = (name: Parameters<typeof withFilter>[1], value: string) => setParams(withFilter(params, name, value), { replace: true });
-  const toggle = (id: string) => setSelected((s) => {
-    const next = new Set(s);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    return next;
-  });
+  const setFilter = (name: Parameters<typeof withFilter>[1], value: string) =>
+    setParams(withFilter(params, name, value), { replace: true });
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
 
   const chosen = (runs ?? []).filter((r) => selected.has(r.id));
-  const apply = useCallback(async (bulk: (typeof BULK)[number]) => {
-    setAsking(null);
-    const targets = (runs ?? []).filter((r) => selected.has(r.id) && bulk.allowed.includes(r.status));
-    const results = await Promise.allSettled(targets.map((r) => controlRun(r.id, bulk.control)));
-    const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
-    const skipped = selected.size - targets.length;
-    setOutcome(
-      `${bulk.label}: ${targets.length - failed.length} of ${selected.size} run(s) done` +
-      (skipped ? `, ${skipped} skipped (not ${bulk.allowed.map((s) => STATUS_LABELS[s]?.toLowerCase()).join(' or ')})` : '') +
-      (failed.length ? `, ${failed.length} refused: ${failed.map((f) => (f.reason instanceof ApiError ? f.reason.message : String(f.reason))).join('; ')}` : '') + '.',
-    );
-    setSelected(new Set());
-    setReloads((n) => n + 1);
-  }, [runs, selected]);
+  const apply = useCallback(
+    async (bulk: (typeof BULK)[number]) => {
+      setAsking(null);
+      const targets = (runs ?? []).filter((r) => selected.has(r.id) && bulk.allowed.includes(r.status));
+      const results = await Promise.allSettled(targets.map((r) => controlRun(r.id, bulk.control)));
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      const skipped = selected.size - targets.length;
+      setOutcome(
+        `${bulk.label}: ${targets.length - failed.length} of ${selected.size} run(s) done` +
+          (skipped
+            ? `, ${skipped} skipped (not ${bulk.allowed.map((s) => STATUS_LABELS[s]?.toLowerCase()).join(' or ')})`
+            : '') +
+          (failed.length
+            ? `, ${failed.length} refused: ${failed.map((f) => (f.reason instanceof ApiError ? f.reason.message : String(f.reason))).join('; ')}`
+            : '') +
+          '.',
+      );
+      setSelected(new Set());
+      setReloads((n) => n + 1);
+    },
+    [runs, selected],
+  );
 
   const statuses = new Set<string>(filters.status ?? []);
   const toggleStatus = (status: string) => {
@@ -124,7 +154,11 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
   };
 
   return (
-    <section className="runs" aria-labelledby={titled ? 'runs-title' : undefined} aria-label={titled ? undefined : 'Runs'}>
+    <section
+      className="runs"
+      aria-labelledby={titled ? 'runs-title' : undefined}
+      aria-label={titled ? undefined : 'Runs'}
+    >
       {titled ? <h2 id="runs-title">Runs</h2> : null}
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter runs">
         {orchestration ? null : (
@@ -132,16 +166,28 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
             Orchestration
             <select value={filters.orchestration ?? ''} onChange={(e) => setFilter('orchestration', e.target.value)}>
               <option value="">All</option>
-              {(options?.orchestrations ?? []).map((o) => <option key={o.key} value={o.key}>{o.label}</option>)}
-              {filters.orchestration && options && !options.orchestrations.some((o) => o.key === filters.orchestration)
-                ? <option value={filters.orchestration}>{filters.orchestration}</option> : null}
+              {(options?.orchestrations ?? []).map((o) => (
+                <option key={o.key} value={o.key}>
+                  {o.label}
+                </option>
+              ))}
+              {filters.orchestration &&
+              options &&
+              !options.orchestrations.some((o) => o.key === filters.orchestration) ? (
+                <option value={filters.orchestration}>{filters.orchestration}</option>
+              ) : null}
             </select>
           </label>
         )}
         {orchestration ? null : (
           <label>
             Version
-            <input type="number" min={1} value={params.get('version') ?? ''} onChange={(e) => setFilter('version', e.target.value)} />
+            <input
+              type="number"
+              min={1}
+              value={params.get('version') ?? ''}
+              onChange={(e) => setFilter('version', e.target.value)}
+            />
           </label>
         )}
         <fieldset className="filters__statuses">
@@ -159,14 +205,22 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
             {(Object.keys(stageLabels).length
               ? Object.entries(stageLabels).map(([value, label]) => ({ value, label }))
               : stageChoices(options, filters.orchestration, filters.stage)
-            ).map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+            ).map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
           </select>
         </label>
         <label>
           Assignee
           <select value={filters.assignee ?? ''} onChange={(e) => setFilter('assignee', e.target.value)}>
             <option value="">Anyone</option>
-            {assigneeChoices(options, filters.assignee).map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+            {assigneeChoices(options, filters.assignee).map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
           </select>
         </label>
         <label>
@@ -183,7 +237,12 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
         <div className="runs__actions" role="toolbar" aria-label="Selected runs">
           <span>{selected.size} selected</span>
           {BULK.map((b) => (
-            <button key={b.control} type="button" disabled={!chosen.some((r) => b.allowed.includes(r.status))} onClick={() => setAsking(b)}>
+            <button
+              key={b.control}
+              type="button"
+              disabled={!chosen.some((r) => b.allowed.includes(r.status))}
+              onClick={() => setAsking(b)}
+            >
               {b.label} selected
             </button>
           ))}
@@ -197,7 +256,11 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
         <table className="runs__table">
           <thead>
             <tr>
-              {mayControl ? <th scope="col"><span className="visually-hidden">Select</span></th> : null}
+              {mayControl ? (
+                <th scope="col">
+                  <span className="visually-hidden">Select</span>
+                </th>
+              ) : null}
               <th scope="col">Run</th>
               {orchestration ? null : <th scope="col">Orchestration</th>}
               <th scope="col">Record</th>
@@ -213,23 +276,51 @@ export function RunsList({ orchestration, stageLabels = {}, nodeLabels = stageLa
               <tr key={run.id} data-testid={`run-${run.id}`}>
                 {mayControl ? (
                   <td>
-                    <input type="checkbox" aria-label={`Select run ${run.id.slice(0, 8)}`} checked={selected.has(run.id)} onChange={() => toggle(run.id)} />
+                    <input
+                      type="checkbox"
+                      aria-label={`Select run ${run.id.slice(0, 8)}`}
+                      checked={selected.has(run.id)}
+                      onChange={() => toggle(run.id)}
+                    />
                   </td>
                 ) : null}
-                <td><Link to={`/runs/${run.id}`}>{run.id.slice(0, 8)}</Link></td>
+                <td>
+                  <Link to={`/runs/${run.id}`}>{run.id.slice(0, 8)}</Link>
+                </td>
                 {orchestration ? null : <td>{run.label ?? run.orchestration}</td>}
-                <td>{run.record ? <Link to={recordPath(run.record.object, run.record.id)}>{run.record_name ?? run.record.id.slice(0, 8)}</Link> : '—'}</td>
+                <td>
+                  {run.record ? (
+                    <Link to={recordPath(run.record.object, run.record.id)}>
+                      {run.record_name ?? run.record.id.slice(0, 8)}
+                    </Link>
+                  ) : (
+                    '—'
+                  )}
+                </td>
                 <td>{run.version}</td>
-                <td><span className={`status status--${run.status}`}>{STATUS_LABELS[run.status]}</span></td>
-                <td>{run.current_node ? nodeLabels[run.current_node] ?? run.current_node_label ?? run.current_node : '—'}</td>
+                <td>
+                  <span className={`status status--${run.status}`}>{STATUS_LABELS[run.status]}</span>
+                </td>
+                <td>
+                  {run.current_node
+                    ? (nodeLabels[run.current_node] ?? run.current_node_label ?? run.current_node)
+                    : '—'}
+                </td>
                 <td>{ballText(run)}</td>
-                <td>{new Date(run.started_at).toLocaleString()}{run.started_by ? ` · ${run.started_by_name ?? run.started_by}` : ''}</td>
+                <td>
+                  {new Date(run.started_at).toLocaleString()}
+                  {run.started_by ? ` · ${run.started_by_name ?? run.started_by}` : ''}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
-      {cursor ? <button type="button" onClick={() => void more()}>More runs</button> : null}
+      {cursor ? (
+        <button type="button" onClick={() => void more()}>
+          More runs
+        </button>
+      ) : null}
       {asking ? (
         <ConfirmDialog
           title={`${asking.label} ${chosen.length} run(s)?`}

@@ -23,19 +23,29 @@ export function ShortcutsHelp({ onClose }: { onClose: () => void }) {
 
   return (
     <div className="overlay" onClick={onClose}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" onClick={(e) => e.stopPropagation()}>
+      <div
+        className="dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="shortcuts-title"
+        onClick={(e) => e.stopPropagation()}
+      >
         <h2 id="shortcuts-title">Keyboard shortcuts</h2>
         <table className="shortcuts">
           <tbody>
             {SHORTCUTS.map((s) => (
               <tr key={s.keys}>
-                <th scope="row"><kbd>{s.keys}</kbd></th>
+                <th scope="row">
+                  <kbd>{s.keys}</kbd>
+                </th>
                 <td>{s.what}</td>
               </tr>
             ))}
           </tbody>
         </table>
-        <button type="button" ref={close} onClick={onClose}>Close</button>
+        <button type="button" ref={close} onClick={onClose}>
+          Close
+        </button>
       </div>
     </div>
   );

@@ -15,7 +15,9 @@ export function SignedInSessions({ refresh }: { refresh: number }) {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    listSignedInSessions().then(setItems).catch((failure: unknown) => setError(message(failure)));
+    listSignedInSessions()
+      .then(setItems)
+      .catch((failure: unknown) => setError(message(failure)));
   }, [refresh]);
 
   const endOthers = async () => {
@@ -34,25 +36,35 @@ export function SignedInSessions({ refresh }: { refresh: number }) {
 
   return (
     <>
-      <p className="muted profile-sessions-intro">Every browser where you are signed in. Sign out the others if you left one signed in, or if one is not yours.</p>
+      <p className="muted profile-sessions-intro">
+        Every browser where you are signed in. Sign out the others if you left one signed in, or if one is not yours.
+      </p>
       {items === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {items ? (
         <ul className="profile-sessions">
           {items.map((s) => (
             <li key={`${s.started_at}-${s.last_seen_at}-${s.user_agent ?? ''}`}>
-              <strong>{describeAgent(s.user_agent)}</strong>{s.current ? <span className="badge">This browser</span> : null}
+              <strong>{describeAgent(s.user_agent)}</strong>
+              {s.current ? <span className="badge">This browser</span> : null}
               <br />
               <span className="muted">
-                {s.address ? `From ${s.address} · ` : ''}signed in {readable(s.started_at)} · last active {readable(s.last_seen_at)}
+                {s.address ? `From ${s.address} · ` : ''}signed in {readable(s.started_at)} · last active{' '}
+                {readable(s.last_seen_at)}
               </span>
             </li>
           ))}
         </ul>
       ) : null}
-      {error ? <p className="form-error" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
       {notice ? <p role="status">{notice}</p> : null}
       <div className="page-actions">
-        <button type="button" onClick={() => void endOthers()} disabled={busy}>Sign out everywhere else</button>
+        <button type="button" onClick={() => void endOthers()} disabled={busy}>
+          Sign out everywhere else
+        </button>
       </div>
     </>
   );

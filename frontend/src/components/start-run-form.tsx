@@ -1,7 +1,15 @@
 import { useState } from 'react';
 
 import { ApiError } from '../lib/api';
-import { checkInputs, initialInputs, inputsForm, serverInputErrors, type DeclaredInput, type FieldInput, type FormInputs } from '../lib/work-guide';
+import {
+  checkInputs,
+  initialInputs,
+  inputsForm,
+  serverInputErrors,
+  type DeclaredInput,
+  type FieldInput,
+  type FormInputs,
+} from '../lib/work-guide';
 import { FieldRow } from './work-form';
 
 type Props = {
@@ -42,16 +50,35 @@ export function StartRunForm({ inputs, submitLabel, onStart, idPrefix = 'input' 
   };
 
   return (
-    <form className="work-form" noValidate onSubmit={(e) => { e.preventDefault(); void start(); }}>
+    <form
+      className="work-form"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void start();
+      }}
+    >
       {form.fields.length === 0 ? <p className="muted">This orchestration takes no inputs.</p> : null}
       {form.fields.map((field) => (
-        <FieldRow key={field.name} field={field} input={values[field.name]} error={errors[field.name]} idPrefix={idPrefix}
-          onChange={(v) => change(field.name, v)} />
+        <FieldRow
+          key={field.name}
+          field={field}
+          input={values[field.name]}
+          error={errors[field.name]}
+          idPrefix={idPrefix}
+          onChange={(v) => change(field.name, v)}
+        />
       ))}
       {form.fields.some((f) => f.required) ? <p className="muted">* required</p> : null}
-      {problem ? <p role="alert" className="problem">{problem}</p> : null}
+      {problem ? (
+        <p role="alert" className="problem">
+          {problem}
+        </p>
+      ) : null}
       <div className="page-actions">
-        <button type="submit" className="primary" disabled={busy}>{submitLabel}</button>
+        <button type="submit" className="primary" disabled={busy}>
+          {submitLabel}
+        </button>
       </div>
     </form>
   );

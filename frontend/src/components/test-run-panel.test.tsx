@@ -11,22 +11,61 @@ import { flowStore } from '../store/use-flow-store';
 import { TestRunPanel } from './test-run-panel';
 
 const EXPENSE = {
-  format: 1, key: 'expense', label: 'Expense approval',
+  format: 1,
+  key: 'expense',
+  label: 'Expense approval',
   inputs: [{ name: 'amount', type: 'number', required: true, label: 'Amount' }],
   nodes: [
     { id: 'start', type: 'start', ui: { x: 0, y: 0 } },
     { id: 'review', type: 'stage', label: 'Finance review', ui: { x: 100, y: 0, width: 300, height: 200 } },
-    { id: 'approve', type: 'interactive', stage: 'review', label: 'Approve the expense', assignee: { type: 'group', value: 'finance' },
-      form: { fields: [{ name: 'note', type: 'text', label: 'Note' }], outcomes: [{ value: 'approve', label: 'Approve' }, { value: 'reject', label: 'Reject' }] }, ui: { x: 20, y: 40 } },
-    { id: 'crm', type: 'background', stage: 'review', label: 'Tell the CRM', action: 'http.request', inputs: {}, start: { when: 'after', steps: ['approve'] }, ui: { x: 20, y: 120 } },
+    {
+      id: 'approve',
+      type: 'interactive',
+      stage: 'review',
+      label: 'Approve the expense',
+      assignee: { type: 'group', value: 'finance' },
+      form: {
+        fields: [{ name: 'note', type: 'text', label: 'Note' }],
+        outcomes: [
+          { value: 'approve', label: 'Approve' },
+          { value: 'reject', label: 'Reject' },
+        ],
+      },
+      ui: { x: 20, y: 40 },
+    },
+    {
+      id: 'crm',
+      type: 'background',
+      stage: 'review',
+      label: 'Tell the CRM',
+      action: 'http.request',
+      inputs: {},
+      start: { when: 'after', steps: ['approve'] },
+      ui: { x: 20, y: 120 },
+    },
     { id: 'done', type: 'end', ui: { x: 500, y: 0 } },
   ],
-  edges: [{ id: 'e1', source: 'start', target: 'review' }, { id: 'e2', source: 'review', target: 'done' }],
+  edges: [
+    { id: 'e1', source: 'start', target: 'review' },
+    { id: 'e2', source: 'review', target: 'done' },
+  ],
 };
 const KEY = 'expense';
 const ITEM = {
-  id: 'w1', run_id: 'r1', orchestration: KEY, step_id: 'approve', stage_id: 'review', label: 'Approve the expense', assignee: { type: 'group', value: 'finance' },
-  status: 'open', claimed_by: null, created_at: '2026-01-05T09:00:00+00:00', due_at: null, overdue: false, record: null, personas: ['finance'],
+  id: 'w1',
+  run_id: 'r1',
+  orchestration: KEY,
+  step_id: 'approve',
+  stage_id: 'review',
+  label: 'Approve the expense',
+  assignee: { type: 'group', value: 'finance' },
+  status: 'open',
+  claimed_by: null,
+  created_at: '2026-01-05T09:00:00+00:00',
+  due_at: null,
+  overdue: false,
+  record: null,
+  personas: ['finance'],
   form: EXPENSE.nodes[2]!.form,
 };
 
@@ -34,16 +73,43 @@ function trial(steps: unknown[]) {
   const started = steps.length > 0;
   const done = steps.some((s) => (s as { complete?: string }).complete === 'approve');
   return {
-    source: 'draft', personas: { requester: { user: 'requester' }, finance: { user: 'finance_user', groups: ['finance'] } },
-    run: started ? {
-      id: 'r1', orchestration: KEY, version: 1, status: done ? 'completed' : 'in_progress', label: 'Expense approval',
-      current_node: done ? 'done' : 'review', current_stage: done ? null : 'review',
-      stages: [{ id: 'review', label: 'Finance review', status: done ? 'completed' : 'in_progress', visits: 1 }],
-      history: [{ stage: 'review', visit: 1, status: done ? 'completed' : 'in_progress' }], work_items: [], vars: {}, steps: [], error: null,
-    } : null,
+    source: 'draft',
+    personas: { requester: { user: 'requester' }, finance: { user: 'finance_user', groups: ['finance'] } },
+    run: started
+      ? {
+          id: 'r1',
+          orchestration: KEY,
+          version: 1,
+          status: done ? 'completed' : 'in_progress',
+          label: 'Expense approval',
+          current_node: done ? 'done' : 'review',
+          current_stage: done ? null : 'review',
+          stages: [{ id: 'review', label: 'Finance review', status: done ? 'completed' : 'in_progress', visits: 1 }],
+          history: [{ stage: 'review', visit: 1, status: done ? 'completed' : 'in_progress' }],
+          work_items: [],
+          vars: {},
+          steps: [],
+          error: null,
+        }
+      : null,
     work_items: started && !done ? [ITEM] : [],
-    events: started ? [{ seq: 1, run_id: 'r1', type: 'stage.started', at: '2026-01-05T09:00:00+00:00', node: 'review', visit: 1, by: null, data: {} }] : [],
-    now: '2026-01-05T09:00:00+00:00', next_timer: null, scenario: started ? 'scenario: 1\nname: x\n' : null,
+    events: started
+      ? [
+          {
+            seq: 1,
+            run_id: 'r1',
+            type: 'stage.started',
+            at: '2026-01-05T09:00:00+00:00',
+            node: 'review',
+            visit: 1,
+            by: null,
+            data: {},
+          },
+        ]
+      : [],
+    now: '2026-01-05T09:00:00+00:00',
+    next_timer: null,
+    scenario: started ? 'scenario: 1\nname: x\n' : null,
   };
 }
 
@@ -59,27 +125,63 @@ beforeEach(() => {
   useSessionStore.setState({ user: { username: 'ada', role: 'admin' } });
   useTestRunStore.getState().reset(KEY);
   useTestsStore.getState().reset(KEY);
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    const call = { url, method: init?.method ?? 'GET', body: init?.body ? JSON.parse(String(init.body)) : undefined };
-    calls.push(call);
-    if (url === `/api/orchestrations/${KEY}/test-run`) {
-      const steps = (call.body as { steps: Array<Record<string, unknown>> }).steps;
-      const completing = steps.findIndex((s) => s.complete === 'approve');
-      const answered = steps.slice(0, completing).some((s) => (s.mock as { step?: string } | undefined)?.step === 'crm');
-      if (completing >= 0 && !answered && !answerCrm) {
-        return Response.json({ error: { code: 'invalid', message: `step ${completing + 1}: step crm runs action http.request, which has no mock`,
-          details: { step: completing, kind: 'mock', unanswered: { step: 'crm', action: 'http.request' }, problems: [] } } }, { status: 422 });
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      const call = {
+        url,
+        method: init?.method ?? 'GET',
+        body: init?.body ? (JSON.parse(init.body as string) as unknown) : undefined,
+      };
+      calls.push(call);
+      if (url === `/api/orchestrations/${KEY}/test-run`) {
+        const steps = (call.body as { steps: Array<Record<string, unknown>> }).steps;
+        const completing = steps.findIndex((s) => s.complete === 'approve');
+        const answered = steps
+          .slice(0, completing)
+          .some((s) => (s.mock as { step?: string } | undefined)?.step === 'crm');
+        if (completing >= 0 && !answered && !answerCrm) {
+          return Response.json(
+            {
+              error: {
+                code: 'invalid',
+                message: `step ${completing + 1}: step crm runs action http.request, which has no mock`,
+                details: {
+                  step: completing,
+                  kind: 'mock',
+                  unanswered: { step: 'crm', action: 'http.request' },
+                  problems: [],
+                },
+              },
+            },
+            { status: 422 },
+          );
+        }
+        if (steps.some((s) => s.advance === 'soon')) {
+          return Response.json(
+            {
+              error: {
+                code: 'invalid',
+                message: 'step 2: steps[1].advance: not a duration',
+                details: { step: 1, kind: 'format', unanswered: null, problems: [] },
+              },
+            },
+            { status: 422 },
+          );
+        }
+        return Response.json(trial(steps));
       }
-      if (steps.some((s) => s.advance === 'soon')) {
-        return Response.json({ error: { code: 'invalid', message: 'step 2: steps[1].advance: not a duration', details: { step: 1, kind: 'format', unanswered: null, problems: [] } } }, { status: 422 });
+      if (url.startsWith(`/api/orchestrations/${KEY}/scenarios/`) && call.method === 'PUT') {
+        return Response.json({
+          name: url.split('/').pop(),
+          source: (call.body as { source: string }).source,
+          updated_at: '2026-01-05T09:00:00+00:00',
+          updated_by: 'ada',
+        });
       }
-      return Response.json(trial(steps));
-    }
-    if (url.startsWith(`/api/orchestrations/${KEY}/scenarios/`) && call.method === 'PUT') {
-      return Response.json({ name: url.split('/').pop(), source: (call.body as { source: string }).source, updated_at: '2026-01-05T09:00:00+00:00', updated_by: 'ada' });
-    }
-    return Response.json({ error: { code: 'not_found', message: `unexpected ${url}` } }, { status: 404 });
-  }));
+      return Response.json({ error: { code: 'not_found', message: `unexpected ${url}` } }, { status: 404 });
+    }),
+  );
 });
 
 afterEach(() => {
@@ -99,7 +201,7 @@ describe('the Test run panel', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Start test run' }));
     expect((await screen.findByTestId('test-run-item-approve')).textContent).toContain('Approve the expense');
     expect(screen.getByTestId('test-run-state').getAttribute('data-status')).toBe('in_progress');
-    expect((screen.getByLabelText('Act as') as HTMLSelectElement).value).toBe('finance');
+    expect(screen.getByLabelText<HTMLSelectElement>('Act as').value).toBe('finance');
 
     fireEvent.change(screen.getByLabelText('Note'), { target: { value: 'fine' } });
     fireEvent.click(screen.getByRole('button', { name: 'Approve' }));
@@ -115,7 +217,9 @@ describe('the Test run panel', () => {
       { as: 'finance', complete: 'approve', outcome: 'approve', values: { note: 'fine' } },
     ]);
     expect([...screen.getByTestId('test-run-log').querySelectorAll('li')].map((li) => li.textContent)).toEqual([
-      'Started with {"amount":120}', 'Tell the CRM answers {"status":200}', 'finance completed Approve the expense: approve {"note":"fine"}',
+      'Started with {"amount":120}',
+      'Tell the CRM answers {"status":200}',
+      'finance completed Approve the expense: approve {"note":"fine"}',
     ]);
     expect(saved).toHaveBeenCalled(); // the draft is saved before the server plays it
   });

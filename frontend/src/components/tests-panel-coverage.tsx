@@ -17,7 +17,11 @@ function Production({ production }: { production: TestsState['production'] }) {
     case 'off':
       return null;
     case 'loading':
-      return <p className="muted" aria-busy="true">Reading production figures…</p>;
+      return (
+        <p className="muted" aria-busy="true">
+          Reading production figures…
+        </p>
+      );
     case 'failed':
       return <p className="status--problem">No production figures: {production.message}</p>;
     case 'ready':
@@ -44,19 +48,26 @@ export function CoverageSection({ state, onShow }: Props) {
 
   return (
     <section className="tests-coverage" aria-labelledby="coverage-title">
-      <h3 id="coverage-title" className="panel-title">Coverage</h3>
+      <h3 id="coverage-title" className="panel-title">
+        Coverage
+      </h3>
       <label className="tests-coverage__switch">
-        <input type="checkbox" checked={state.showCoverage} onChange={(e) => onShow(e.target.checked)} /> Show coverage on the canvas
+        <input type="checkbox" checked={state.showCoverage} onChange={(e) => onShow(e.target.checked)} /> Show coverage
+        on the canvas
       </label>
       {coverage && coverageOf ? (
         <>
           <p className="muted">
-            Of the last run: {coverageOf.scenarios} {coverageOf.scenarios === 1 ? 'scenario' : 'scenarios'} against {describeTarget(coverageOf.target)}.
+            Of the last run: {coverageOf.scenarios} {coverageOf.scenarios === 1 ? 'scenario' : 'scenarios'} against{' '}
+            {describeTarget(coverageOf.target)}.
           </p>
           <dl className="tests-coverage__summary" data-testid="coverage-summary">
-            <dt>Nodes</dt><dd>{describeCounts(coverage.nodes)}</dd>
-            <dt>Outcomes</dt><dd>{describeCounts(coverage.outcomes)}</dd>
-            <dt>Edges</dt><dd>{describeCounts(coverage.edges)}</dd>
+            <dt>Nodes</dt>
+            <dd>{describeCounts(coverage.nodes)}</dd>
+            <dt>Outcomes</dt>
+            <dd>{describeCounts(coverage.outcomes)}</dd>
+            <dt>Edges</dt>
+            <dd>{describeCounts(coverage.edges)}</dd>
           </dl>
         </>
       ) : (
@@ -74,12 +85,20 @@ export function CoverageSection({ state, onShow }: Props) {
       ) : null}
       {state.showCoverage && hot && state.production.state === 'ready' ? (
         <div className="tests-coverage__hot" data-testid="hot-untested">
-          <p className={hot.length > 0 ? 'tests-coverage__headline tests-coverage__headline--hot' : 'tests-coverage__headline'}>{hotUntestedHeadline(hot.length)}</p>
+          <p
+            className={
+              hot.length > 0 ? 'tests-coverage__headline tests-coverage__headline--hot' : 'tests-coverage__headline'
+            }
+          >
+            {hotUntestedHeadline(hot.length)}
+          </p>
           {hot.length > 0 ? (
             <ol className="tests-coverage__hot-list">
               {hot.map((item) => (
                 <li key={`${item.kind}-${item.id}`}>
-                  <button type="button" className="link" onClick={() => focus(item)}>{item.text}</button>
+                  <button type="button" className="link" onClick={() => focus(item)}>
+                    {item.text}
+                  </button>
                   <span className="muted"> · {item.traffic} in production</span>
                 </li>
               ))}

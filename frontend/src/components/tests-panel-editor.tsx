@@ -37,7 +37,9 @@ export function ScenarioEditor({ previous, initialSource, onSave, onClose }: Pro
 
   const submit = async () => {
     if (!name) {
-      setProblems([{ line: null, path: 'name', message: 'give the scenario a name to store it under (or a "name:" in the file)' }]);
+      setProblems([
+        { line: null, path: 'name', message: 'give the scenario a name to store it under (or a "name:" in the file)' },
+      ]);
       return;
     }
     setSaving(true);
@@ -83,11 +85,18 @@ export function ScenarioEditor({ previous, initialSource, onSave, onClose }: Pro
         aria-describedby={problems.length > 0 ? 'scenario-problems' : undefined}
       />
       {problems.length > 0 ? (
-        <ul id="scenario-problems" className="scenario-editor__problems" role="alert" aria-label="Problems in the scenario file">
+        <ul
+          id="scenario-problems"
+          className="scenario-editor__problems"
+          role="alert"
+          aria-label="Problems in the scenario file"
+        >
           {problems.map((problem, index) => (
             <li key={index}>
               {problem.line !== null ? (
-                <button type="button" className="link mono" onClick={() => goToLine(problem.line as number)}>line {problem.line}</button>
+                <button type="button" className="link mono" onClick={() => goToLine(problem.line as number)}>
+                  line {problem.line}
+                </button>
               ) : null}
               {problem.path ? <span className="mono"> {problem.path}</span> : null}
               {problem.line !== null || problem.path ? ': ' : ''}
@@ -97,8 +106,12 @@ export function ScenarioEditor({ previous, initialSource, onSave, onClose }: Pro
         </ul>
       ) : null}
       <div className="scenario-editor__actions">
-        <button type="submit" className="primary" disabled={saving}>{saving ? 'Saving…' : 'Save scenario'}</button>
-        <button type="button" onClick={onClose}>Cancel</button>
+        <button type="submit" className="primary" disabled={saving}>
+          {saving ? 'Saving…' : 'Save scenario'}
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
       </div>
     </form>
   );

@@ -15,12 +15,16 @@ type Props = {
 };
 
 function problemText(problems: readonly ScenarioProblem[]): string {
-  return problems.map((p) => `${p.line !== null ? `line ${p.line}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ');
+  return problems
+    .map((p) => `${p.line !== null ? `line ${p.line}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.message}`)
+    .join('; ');
 }
 
 export function GeneratedPaths({ paths, existing, onSave, onClose }: Props) {
   const taken = new Set(existing.map((s) => s.name));
-  const [chosen, setChosen] = useState<ReadonlySet<string>>(() => new Set(paths.filter((p) => !taken.has(p.name)).map((p) => p.name)));
+  const [chosen, setChosen] = useState<ReadonlySet<string>>(
+    () => new Set(paths.filter((p) => !taken.has(p.name)).map((p) => p.name)),
+  );
   const [refused, setRefused] = useState<Readonly<Record<string, string>>>({});
   const [saving, setSaving] = useState(false);
 
@@ -49,7 +53,9 @@ export function GeneratedPaths({ paths, existing, onSave, onClose }: Props) {
     return (
       <section className="generated" aria-label="Generated path tests">
         <p>No path from start to an end could be found.</p>
-        <button type="button" onClick={onClose}>Close</button>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
       </section>
     );
   }
@@ -60,23 +66,42 @@ export function GeneratedPaths({ paths, existing, onSave, onClose }: Props) {
         {paths.map((path) => (
           <li key={path.name} className="generated__item" data-testid={`generated-${path.name}`}>
             <label>
-              <input type="checkbox" checked={chosen.has(path.name)} onChange={(e) => toggle(path.name, e.target.checked)} />
-              {' '}{path.name}
+              <input
+                type="checkbox"
+                checked={chosen.has(path.name)}
+                onChange={(e) => toggle(path.name, e.target.checked)}
+              />{' '}
+              {path.name}
             </label>
-            {taken.has(path.name) ? <p className="field__hint">A scenario with this name exists: saving replaces it.</p> : null}
-            <p className="generated__detail"><span className="muted">Stages:</span> {(path.stage_labels ?? path.stages).join(' → ') || 'none'}</p>
+            {taken.has(path.name) ? (
+              <p className="field__hint">A scenario with this name exists: saving replaces it.</p>
+            ) : null}
+            <p className="generated__detail">
+              <span className="muted">Stages:</span> {(path.stage_labels ?? path.stages).join(' → ') || 'none'}
+            </p>
             {path.decisions.length > 0 ? (
               <p className="generated__detail">
-                <span className="muted">Decisions:</span> {(path.path ?? path.decisions.map((d) => `${d.decision} → ${d.outcome}`)).join(', ')}
+                <span className="muted">Decisions:</span>{' '}
+                {(path.path ?? path.decisions.map((d) => `${d.decision} → ${d.outcome}`)).join(', ')}
               </p>
             ) : null}
             {path.unsolved.length > 0 ? (
               <div className="generated__unsolved">
                 <strong>Unsolved conditions</strong> (the scenario has a TODO value to fill in):
-                <ul>{path.unsolved.map((u) => <li key={u} className="mono">{u}</li>)}</ul>
+                <ul>
+                  {path.unsolved.map((u) => (
+                    <li key={u} className="mono">
+                      {u}
+                    </li>
+                  ))}
+                </ul>
               </div>
             ) : null}
-            {refused[path.name] ? <p className="status--problem" role="alert">Not saved: {refused[path.name]}</p> : null}
+            {refused[path.name] ? (
+              <p className="status--problem" role="alert">
+                Not saved: {refused[path.name]}
+              </p>
+            ) : null}
             <details>
               <summary>Scenario file</summary>
               <pre className="mono generated__source">{path.source}</pre>
@@ -88,7 +113,9 @@ export function GeneratedPaths({ paths, existing, onSave, onClose }: Props) {
         <button type="button" className="primary" onClick={() => void save()} disabled={saving || chosen.size === 0}>
           {saving ? 'Saving…' : `Save ${chosen.size} selected`}
         </button>
-        <button type="button" onClick={onClose}>Discard</button>
+        <button type="button" onClick={onClose}>
+          Discard
+        </button>
       </div>
     </section>
   );

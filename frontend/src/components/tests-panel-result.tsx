@@ -40,7 +40,11 @@ export function FailureDetails({ failure }: { failure: ScenarioFailure }) {
         <strong>{where(failure)}</strong> · <span className="mono">{failure.kind}</span>
       </p>
       <p className="test-failure__message">{failure.message}</p>
-      {diff ? <pre className="test-failure__diff mono" aria-label="Expected and actual">{diff}</pre> : null}
+      {diff ? (
+        <pre className="test-failure__diff mono" aria-label="Expected and actual">
+          {diff}
+        </pre>
+      ) : null}
     </div>
   );
 }
@@ -50,9 +54,13 @@ function Verdict({ result, running }: { result: LastResult | undefined; running:
   if (!result) return <span className="verdict verdict--none">Not run</span>;
   const stale = result.stale ? ' (changed since)' : '';
   return result.passed ? (
-    <span className="verdict verdict--passed" title={`Passed against ${describeTarget(result.target)}`}>✓ Passed{stale}</span>
+    <span className="verdict verdict--passed" title={`Passed against ${describeTarget(result.target)}`}>
+      ✓ Passed{stale}
+    </span>
   ) : (
-    <span className="verdict verdict--failed" title={`Failed against ${describeTarget(result.target)}`}>✗ Failed{stale}</span>
+    <span className="verdict verdict--failed" title={`Failed against ${describeTarget(result.target)}`}>
+      ✗ Failed{stale}
+    </span>
   );
 }
 
@@ -67,7 +75,11 @@ export function ScenarioRow({ scenario, result, running, busy, readOnly, onRun, 
         <Verdict result={result} running={running} />
         {result && !running ? <span className="muted scenario__time">{Math.round(result.duration_ms)} ms</span> : null}
       </div>
-      {title ? <code className="scenario__stored muted" title={changed(scenario, nameOf)}>{scenario.name}</code> : null}
+      {title ? (
+        <code className="scenario__stored muted" title={changed(scenario, nameOf)}>
+          {scenario.name}
+        </code>
+      ) : null}
       {readOnly ? (
         <details>
           <summary>Scenario file</summary>
@@ -75,12 +87,26 @@ export function ScenarioRow({ scenario, result, running, busy, readOnly, onRun, 
         </details>
       ) : (
         <div className="scenario__actions">
-          <button type="button" className="small" onClick={onRun} disabled={busy} aria-label={`Run ${scenario.name}`}>Run</button>
-          <button type="button" className="small" onClick={onEdit} aria-label={`Edit ${scenario.name}`}>Edit</button>
-          <button type="button" className="small danger" onClick={onDelete} disabled={busy} aria-label={`Delete ${scenario.name}`}>Delete</button>
+          <button type="button" className="small" onClick={onRun} disabled={busy} aria-label={`Run ${scenario.name}`}>
+            Run
+          </button>
+          <button type="button" className="small" onClick={onEdit} aria-label={`Edit ${scenario.name}`}>
+            Edit
+          </button>
+          <button
+            type="button"
+            className="small danger"
+            onClick={onDelete}
+            disabled={busy}
+            aria-label={`Delete ${scenario.name}`}
+          >
+            Delete
+          </button>
         </div>
       )}
-      {result && !result.passed && !running ? result.failures.map((failure, index) => <FailureDetails key={index} failure={failure} />) : null}
+      {result && !result.passed && !running
+        ? result.failures.map((failure, index) => <FailureDetails key={index} failure={failure} />)
+        : null}
     </li>
   );
 }

@@ -80,31 +80,57 @@ export function TestsPanel({ orchestrationKey, versions, activeVersion, beforeRu
           <option value="active" disabled={activeVersion === null}>
             The active version{activeVersion !== null ? ` (${activeVersion})` : ' (none)'}
           </option>
-          {[...versions].reverse().map((v) => <option key={v.number} value={v.number}>Version {v.number}</option>)}
+          {[...versions].reverse().map((v) => (
+            <option key={v.number} value={v.number}>
+              Version {v.number}
+            </option>
+          ))}
         </select>
-        <button type="button" className="primary" onClick={() => void tests.runAll()} disabled={!admin || run !== null || scenarios.length === 0}>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void tests.runAll()}
+          disabled={!admin || run !== null || scenarios.length === 0}
+        >
           Run all
         </button>
-        {run ? <button type="button" onClick={tests.stop} disabled={run.stopping}>{run.stopping ? 'Stopping…' : 'Stop'}</button> : null}
+        {run ? (
+          <button type="button" onClick={tests.stop} disabled={run.stopping}>
+            {run.stopping ? 'Stopping…' : 'Stop'}
+          </button>
+        ) : null}
       </div>
 
       {run ? (
         <div className="tests-panel__progress" role="status" aria-live="polite">
           <progress max={run.names.length} value={run.done} aria-label="Scenarios run" />
           <span>
-            Running {Math.min(run.done + 1, run.names.length)} of {run.names.length} against {describeTarget(run.target)}
+            Running {Math.min(run.done + 1, run.names.length)} of {run.names.length} against{' '}
+            {describeTarget(run.target)}
             {run.names[run.done] ? `: ${run.names[run.done]}` : ''}…
           </span>
         </div>
       ) : null}
-      {state.runError ? <p className="status--problem" role="alert">The run stopped: {state.runError}</p> : null}
-      {problem ? <p className="status--problem" role="alert">{problem}</p> : null}
+      {state.runError ? (
+        <p className="status--problem" role="alert">
+          The run stopped: {state.runError}
+        </p>
+      ) : null}
+      {problem ? (
+        <p className="status--problem" role="alert">
+          {problem}
+        </p>
+      ) : null}
 
       <CoverageSection state={state} onShow={(show) => void tests.showCoverage(show)} />
 
       {admin ? (
         <div className="tests-panel__controls">
-          <button type="button" onClick={() => setEditing({ previous: null, source: scenarioTemplate(orchestrationKey) })} disabled={editing !== null}>
+          <button
+            type="button"
+            onClick={() => setEditing({ previous: null, source: scenarioTemplate(orchestrationKey) })}
+            disabled={editing !== null}
+          >
             New scenario
           </button>
           <button
@@ -128,15 +154,21 @@ export function TestsPanel({ orchestrationKey, versions, activeVersion, beforeRu
           onClose={() => setEditing(null)}
         />
       ) : null}
-      {generated ? <GeneratedPaths paths={generated} existing={scenarios} onSave={tests.save} onClose={() => setGenerated(null)} /> : null}
+      {generated ? (
+        <GeneratedPaths paths={generated} existing={scenarios} onSave={tests.save} onClose={() => setGenerated(null)} />
+      ) : null}
 
       {state.loadError ? (
         <p className="status--problem" role="alert">
           The scenarios cannot be read: {state.loadError}{' '}
-          <button type="button" className="link" onClick={() => void load()}>Try again</button>
+          <button type="button" className="link" onClick={() => void load()}>
+            Try again
+          </button>
         </p>
       ) : state.scenarios === null ? (
-        <p className="muted" aria-busy="true">Reading the scenarios…</p>
+        <p className="muted" aria-busy="true">
+          Reading the scenarios…
+        </p>
       ) : scenarios.length === 0 ? (
         <p className="muted">No scenarios yet: write one, or generate path tests.</p>
       ) : (

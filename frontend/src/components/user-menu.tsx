@@ -23,17 +23,39 @@ export function UserMenu({ user }: { user: User }) {
   return (
     <div className="user-menu" ref={root}>
       <button {...buttonProps} className="user-menu__button" aria-label={`Account: ${name}`}>
-        <span aria-hidden="true">{name}</span> <span aria-hidden="true" className="user-menu__caret">▾</span>
+        <span aria-hidden="true">{name}</span>{' '}
+        <span aria-hidden="true" className="user-menu__caret">
+          ▾
+        </span>
       </button>
       <div {...panelProps} className="user-menu__panel" role="group" aria-label="Account">
         {open ? (
           <>
-            <p className="user-menu__who">{name}<br /><span className="muted">{user.username} · {user.role}</span></p>
+            <p className="user-menu__who">
+              {name}
+              <br />
+              <span className="muted">
+                {user.username} · {user.role}
+              </span>
+            </p>
             <ul>
-              <li><Link to="/profile" onClick={() => close()}>Profile</Link></li>
               <li>
-                <button type="button" role="switch" aria-checked={dark} onClick={toggleTheme} className="user-menu__item">
-                  Dark mode <span aria-hidden="true" className="user-menu__switch">{dark ? 'On' : 'Off'}</span>
+                <Link to="/profile" onClick={() => close()}>
+                  Profile
+                </Link>
+              </li>
+              <li>
+                <button
+                  type="button"
+                  role="switch"
+                  aria-checked={dark}
+                  onClick={toggleTheme}
+                  className="user-menu__item"
+                >
+                  Dark mode{' '}
+                  <span aria-hidden="true" className="user-menu__switch">
+                    {dark ? 'On' : 'Off'}
+                  </span>
                 </button>
               </li>
               <li>
@@ -42,14 +64,20 @@ export function UserMenu({ user }: { user: User }) {
                   className="user-menu__item"
                   onClick={() => {
                     setProblem(null);
-                    endSession().catch((failure: unknown) => setProblem(`Could not sign out: ${failure instanceof Error ? failure.message : String(failure)}`));
+                    endSession().catch((failure: unknown) =>
+                      setProblem(`Could not sign out: ${failure instanceof Error ? failure.message : String(failure)}`),
+                    );
                   }}
                 >
                   Sign out
                 </button>
               </li>
             </ul>
-            {problem ? <p role="alert" className="problem">{problem}</p> : null}
+            {problem ? (
+              <p role="alert" className="problem">
+                {problem}
+              </p>
+            ) : null}
           </>
         ) : null}
       </div>

@@ -27,9 +27,13 @@ export function VersionsPanel({ versions, activeVersion, onGo }: Props) {
 
   return (
     <section className="versions" aria-labelledby="versions-title">
-      <h2 className="panel-title" id="versions-title">Versions</h2>
+      <h2 className="panel-title" id="versions-title">
+        Versions
+      </h2>
       {view.mode !== 'draft' ? (
-        <button type="button" className="primary versions__back" onClick={() => onGo({ mode: 'draft' })}>Back to the draft</button>
+        <button type="button" className="primary versions__back" onClick={() => onGo({ mode: 'draft' })}>
+          Back to the draft
+        </button>
       ) : null}
       {versions.length === 0 ? <p className="field__hint">Never activated: no versions yet.</p> : null}
       <ol className="versions__list" reversed>
@@ -41,9 +45,18 @@ export function VersionsPanel({ versions, activeVersion, onGo }: Props) {
                 <strong>Version {v.number}</strong>
                 {v.number === activeVersion ? <span className="badge">active</span> : null}
                 <br />
-                <small className="muted">{when(v.created_at)}{v.created_by ? ` · ${nameOf('user', v.created_by)}` : ''}</small>
+                <small className="muted">
+                  {when(v.created_at)}
+                  {v.created_by ? ` · ${nameOf('user', v.created_by)}` : ''}
+                </small>
               </span>
-              <button type="button" className="small" disabled={open} aria-label={`Open version ${v.number}`} onClick={() => onGo({ mode: 'version', version: v.number })}>
+              <button
+                type="button"
+                className="small"
+                disabled={open}
+                aria-label={`Open version ${v.number}`}
+                onClick={() => onGo({ mode: 'version', version: v.number })}
+              >
                 Open
               </button>
             </li>
@@ -60,13 +73,23 @@ export function VersionsPanel({ versions, activeVersion, onGo }: Props) {
         >
           <label htmlFor="compare-from">Compare</label>
           <select id="compare-from" value={from} onChange={(e) => setFrom(e.target.value)}>
-            {choices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+            {choices.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
           </select>
           <label htmlFor="compare-to">with</label>
           <select id="compare-to" value={to} onChange={(e) => setTo(e.target.value)}>
-            {choices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+            {choices.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
           </select>
-          <button type="submit" className="small" disabled={from === '' || from === to}>Show changes</button>
+          <button type="submit" className="small" disabled={from === '' || from === to}>
+            Show changes
+          </button>
         </form>
       ) : null}
     </section>

@@ -33,16 +33,35 @@ export function WorkForm({ form, busy, serverErrors, onSubmit, idPrefix = 'field
   return (
     <form className="work-form" noValidate onSubmit={(e) => e.preventDefault()}>
       {form.fields.map((field) => (
-        <FieldRow key={field.name} field={field} input={inputs[field.name]} error={shown[field.name]} idPrefix={idPrefix} onChange={(v) => change(field.name, v)} />
+        <FieldRow
+          key={field.name}
+          field={field}
+          input={inputs[field.name]}
+          error={shown[field.name]}
+          idPrefix={idPrefix}
+          onChange={(v) => change(field.name, v)}
+        />
       ))}
       <label className="work-form__field">
-        <span>Comment <span className="muted">(optional)</span></span>
+        <span>
+          Comment <span className="muted">(optional)</span>
+        </span>
         <textarea rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
       </label>
-      {shown.outcome ? <p className="field-error" role="alert">Outcome {shown.outcome}</p> : null}
+      {shown.outcome ? (
+        <p className="field-error" role="alert">
+          Outcome {shown.outcome}
+        </p>
+      ) : null}
       <div className="work-form__outcomes">
         {form.outcomes.map((o, i) => (
-          <button key={o.value} type="button" className={i === 0 ? 'primary' : undefined} disabled={busy} onClick={() => submit(o.value)}>
+          <button
+            key={o.value}
+            type="button"
+            className={i === 0 ? 'primary' : undefined}
+            disabled={busy}
+            onClick={() => submit(o.value)}
+          >
             {o.label}
           </button>
         ))}
@@ -64,8 +83,14 @@ type FieldRowProps = {
 export function FieldRow({ field, input, error, onChange, idPrefix = 'field' }: FieldRowProps) {
   const id = `${idPrefix}-${field.name}`;
   const label = field.label ?? field.name;
-  const described = [field.help ? `${id}-help` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
-  const common = { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': described, required: field.required };
+  const described =
+    [field.help ? `${id}-help` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id,
+    'aria-invalid': error ? true : undefined,
+    'aria-describedby': described,
+    required: field.required,
+  };
   const text = typeof input === 'string' ? input : '';
   let control;
   switch (field.type) {
@@ -73,13 +98,19 @@ export function FieldRow({ field, input, error, onChange, idPrefix = 'field' }: 
       control = <textarea {...common} rows={3} value={text} onChange={(e) => onChange(e.target.value)} />;
       break;
     case 'boolean':
-      control = <input {...common} type="checkbox" checked={input === true} onChange={(e) => onChange(e.target.checked)} />;
+      control = (
+        <input {...common} type="checkbox" checked={input === true} onChange={(e) => onChange(e.target.checked)} />
+      );
       break;
     case 'select':
       control = (
         <select {...common} value={text} onChange={(e) => onChange(e.target.value)}>
           <option value="">Choose…</option>
-          {(field.options ?? []).map((o) => <option key={o} value={o}>{o}</option>)}
+          {(field.options ?? []).map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
         </select>
       );
       break;
@@ -90,8 +121,12 @@ export function FieldRow({ field, input, error, onChange, idPrefix = 'field' }: 
           <legend className="visually-hidden">{label}</legend>
           {(field.options ?? []).map((o) => (
             <label key={o}>
-              <input type="checkbox" checked={picked.includes(o)}
-                onChange={(e) => onChange(e.target.checked ? [...picked, o] : picked.filter((p) => p !== o))} /> {o}
+              <input
+                type="checkbox"
+                checked={picked.includes(o)}
+                onChange={(e) => onChange(e.target.checked ? [...picked, o] : picked.filter((p) => p !== o))}
+              />{' '}
+              {o}
             </label>
           ))}
         </fieldset>
@@ -99,17 +134,45 @@ export function FieldRow({ field, input, error, onChange, idPrefix = 'field' }: 
       break;
     }
     default: {
-      const type = { number: 'number', integer: 'number', date: 'date', datetime: 'datetime-local', email: 'email' }[field.type as string] ?? 'text';
-      control = <input {...common} type={type} step={field.type === 'integer' ? 1 : field.type === 'number' ? 'any' : undefined}
-        value={text} onChange={(e) => onChange(e.target.value)} />;
+      const type =
+        { number: 'number', integer: 'number', date: 'date', datetime: 'datetime-local', email: 'email' }[
+          field.type as string
+        ] ?? 'text';
+      control = (
+        <input
+          {...common}
+          type={type}
+          step={field.type === 'integer' ? 1 : field.type === 'number' ? 'any' : undefined}
+          value={text}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
     }
   }
   return (
     <div className="work-form__field">
-      {field.type === 'multiselect' ? <span>{label}{field.required ? ' *' : ''}</span> : <label htmlFor={id}>{label}{field.required ? ' *' : ''}</label>}
+      {field.type === 'multiselect' ? (
+        <span>
+          {label}
+          {field.required ? ' *' : ''}
+        </span>
+      ) : (
+        <label htmlFor={id}>
+          {label}
+          {field.required ? ' *' : ''}
+        </label>
+      )}
       {control}
-      {field.help ? <small id={`${id}-help`} className="muted">{field.help}</small> : null}
-      {error ? <small id={`${id}-error`} className="field-error">{label} {error}</small> : null}
+      {field.help ? (
+        <small id={`${id}-help`} className="muted">
+          {field.help}
+        </small>
+      ) : null}
+      {error ? (
+        <small id={`${id}-error`} className="field-error">
+          {label} {error}
+        </small>
+      ) : null}
     </div>
   );
 }

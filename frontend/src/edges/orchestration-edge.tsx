@@ -31,16 +31,30 @@ function edgeLabel(edge: Pick<FlowEdge, 'data' | 'sourceHandle'>, source: NodeCo
  * under the nodes they pass.
  */
 function OrchestrationEdge(props: EdgeProps<FlowEdge>) {
-  const { id, source, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, sourceHandleId, data, markerEnd, selected } = props;
+  const {
+    id,
+    source,
+    sourceX,
+    sourceY,
+    targetX,
+    targetY,
+    sourcePosition,
+    targetPosition,
+    sourceHandleId,
+    data,
+    markerEnd,
+    selected,
+  } = props;
   // Reads the source node's data only: the edge re-renders when that node's outcomes change, not on every drag.
   const sourceNode = useNodesData<FlowNode>(source);
   const from = { x: sourceX, y: sourceY };
   const to = { x: targetX, y: targetY };
   const route = useRoute(id, source, props.target);
   const loop = useLoop(id, source, props.target, from, to, route === null);
-  const [path, labelX, labelY] = (route ? routePath(route, from, to) : undefined)
-    ?? loop?.path
-    ?? getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8 });
+  const [path, labelX, labelY] =
+    (route ? routePath(route, from, to) : undefined) ??
+    loop?.path ??
+    getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 8 });
   const label = edgeLabel({ data, sourceHandle: sourceHandleId }, sourceNode);
   const isError = sourceNode?.type === 'stage' && sourceHandleId === ERROR_HANDLE;
   const diff = useEdgeDiff(id);
@@ -55,12 +69,21 @@ function OrchestrationEdge(props: EdgeProps<FlowEdge>) {
     diff ? `edge--diff-${diff}` : '',
     ranHere !== undefined ? (ranHere > 0 ? 'edge--taken' : 'edge--not-taken') : '',
     coverage ? `edge--coverage-${coverage.state}` : '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
   const style = taken !== undefined ? { strokeWidth: edgeWeight(taken, busiest) } : undefined;
   const count = taken ?? (ranHere ? ranHere : undefined);
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={classes || undefined} style={style} data-back-edge={loop ? 'true' : undefined} />
+      <BaseEdge
+        id={id}
+        path={path}
+        markerEnd={markerEnd}
+        className={classes || undefined}
+        style={style}
+        data-back-edge={loop ? 'true' : undefined}
+      />
       {count !== undefined ? (
         <EdgeLabelRenderer>
           <span

@@ -33,7 +33,12 @@ function floorOf(state: ReactFlowState, source: string, target: string): number 
  * the edge has a route of its own); null for any other edge.
  */
 export function useLoop(
-  id: string, source: string, target: string, from: XYPosition, to: XYPosition, drawn = true,
+  id: string,
+  source: string,
+  target: string,
+  from: XYPosition,
+  to: XYPosition,
+  drawn = true,
 ): { path: [string, number, number] | null } | null {
   const back = useStore((s) => backEdgesOf(s.edges).has(id));
   const floor = useStore((s) => (back && drawn ? floorOf(s, source, target) : null));

@@ -64,6 +64,9 @@ export function useBuilderView(key: string, ready: boolean, beforeLeavingDraft: 
     if (!ready) return;
     const view = JSON.parse(wantedKey) as BuilderView;
     let cancelled = false;
+    // A view switched to starts without the last one's error. The switch is this effect's work
+    // (a stashed draft restored, or the view loaded), so the reset belongs here, not in a render.
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- part of the switch, see above
     setError(null);
 
     if (view.mode === 'draft') {
@@ -77,7 +80,7 @@ export function useBuilderView(key: string, ready: boolean, beforeLeavingDraft: 
       return;
     }
 
-    (async () => {
+    void (async () => {
       setLoading(true);
       try {
         if (!stash.current) {
@@ -86,7 +89,7 @@ export function useBuilderView(key: string, ready: boolean, beforeLeavingDraft: 
           const { pastStates, futureStates } = flowStore.temporal.getState();
           stash.current = { state: { meta, nodes, edges }, past: pastStates, future: futureStates };
         }
-        const draft = flowToDocument((stash.current as Stash).state);
+        const draft = flowToDocument(stash.current.state);
         const fetchRef = async (ref: VersionRef) => (ref === 'draft' ? draft : (await getVersion(key, ref)).document);
         if (view.mode === 'version') {
           const document = await fetchRef(view.version);

@@ -35,9 +35,13 @@ export function useCanvasHandlers() {
         const problem = store().connect(connection);
         if (problem) show(problem);
       },
-      isValidConnection: (connection: Connection | FlowEdge) => isValidConnection(connection, store().nodes, store().edges),
+      isValidConnection: (connection: Connection | FlowEdge) =>
+        isValidConnection(connection, store().nodes, store().edges),
       onDelete: ({ nodes, edges }: { nodes: FlowNode[]; edges: FlowEdge[] }) =>
-        store().removeElements(nodes.map((n) => n.id), edges.map((e) => e.id)),
+        store().removeElements(
+          nodes.map((n) => n.id),
+          edges.map((e) => e.id),
+        ),
       onNodeDragStart,
       onNodeDragStop,
       onDragOver: (event: DragEvent) => {

@@ -24,9 +24,7 @@ import { mayNotDesign, useViewStore } from '../store/view-store';
 export const AUTOSAVE_DELAY_MS = 1500;
 
 export type DraftStatus =
-  | { state: 'loading' }
-  | { state: 'failed'; message: string; problems: string[] }
-  | { state: 'ready' };
+  { state: 'loading' } | { state: 'failed'; message: string; problems: string[] } | { state: 'ready' };
 
 export type SaveStatus = {
   revision: number;
@@ -51,7 +49,15 @@ function messageOf(error: unknown): string {
 }
 
 const INITIAL: SaveStatus = {
-  revision: 0, savedJson: '', busy: null, savedAt: null, error: null, conflict: false, activated: null, activeVersion: null, versions: [],
+  revision: 0,
+  savedJson: '',
+  busy: null,
+  savedAt: null,
+  error: null,
+  conflict: false,
+  activated: null,
+  activeVersion: null,
+  versions: [],
 };
 
 const isDraftView = () => useViewStore.getState().view.mode === 'draft';
@@ -72,7 +78,7 @@ export function useDraft(key: string) {
   const signInAgain = useCallback(
     (error: unknown) => {
       if (!(error instanceof ApiError) || error.status !== 401) return false;
-      navigate(`/login?next=${encodeURIComponent(`/builder/${key}`)}`);
+      void navigate(`/login?next=${encodeURIComponent(`/builder/${key}`)}`);
       return true;
     },
     [key, navigate],
@@ -82,7 +88,7 @@ export function useDraft(key: string) {
     let cancelled = false;
     setStatus({ state: 'loading' });
     conflict.current = false;
-    (async () => {
+    void (async () => {
       try {
         const orchestration = await getOrchestration(key);
         const document = parseDocument(orchestration.draft.document);
@@ -131,8 +137,12 @@ export function useDraft(key: string) {
       if (checkedJson.current !== json) {
         checkedJson.current = json;
         await validateDocument(key, document).then(
-          (result) => { if (checkedJson.current === json) setIssues(result.issues); },
-          () => { checkedJson.current = ''; }, // the next save or check tries again
+          (result) => {
+            if (checkedJson.current === json) setIssues(result.issues);
+          },
+          () => {
+            checkedJson.current = '';
+          }, // the next save or check tries again
         );
       }
       return;
@@ -145,7 +155,14 @@ export function useDraft(key: string) {
         savedJson.current = json;
         checkedJson.current = json;
         setIssues(draft.issues);
-        setSave((s) => ({ ...s, revision: draft.revision, savedJson: json, busy: null, savedAt: draft.updated_at ?? null, error: null }));
+        setSave((s) => ({
+          ...s,
+          revision: draft.revision,
+          savedJson: json,
+          busy: null,
+          savedAt: draft.updated_at ?? null,
+          error: null,
+        }));
       } catch (error) {
         if (signInAgain(error)) return;
         if (error instanceof ApiError && error.status === 409) conflict.current = true;
@@ -166,7 +183,11 @@ export function useDraft(key: string) {
       clearTimeout(timer);
       timer = setTimeout(() => {
         // Someone who may not change the draft (ops) only reads it: the server would refuse the save.
-        if (mayNotDesign(useSessionStore.getState().user?.role) || flowStore.getState().nodes.some((n) => n.dragging || n.resizing)) return;
+        if (
+          mayNotDesign(useSessionStore.getState().user?.role) ||
+          flowStore.getState().nodes.some((n) => n.dragging || n.resizing)
+        )
+          return;
         void saveNow();
       }, AUTOSAVE_DELAY_MS);
     });
@@ -198,7 +219,8 @@ export function useDraft(key: string) {
       const result = await activate(key, revision.current);
       setSave((s) => ({ ...s, busy: null, activated: result.version, activeVersion: result.active_version }));
       const orchestration = await getOrchestration(key).catch(() => null);
-      if (orchestration) setSave((s) => ({ ...s, versions: orchestration.versions, activeVersion: orchestration.active_version }));
+      if (orchestration)
+        setSave((s) => ({ ...s, versions: orchestration.versions, activeVersion: orchestration.active_version }));
     } catch (error) {
       if (signInAgain(error)) return;
       const issues = error instanceof ApiError ? issueSchema.array().safeParse(error.details) : null;

@@ -32,7 +32,10 @@ export function useHasChanges(savedJson: string): boolean {
   const isDraft = useViewStore((s) => s.view.mode === 'draft');
   const [changed, setChanged] = useState(false);
   useEffect(() => {
+    // This effect keeps `changed` in step with an outside store (flowStore's subscription
+    // below): a reset and a first comparison as it starts are that work, not derived state.
     if (!isDraft || savedJson === '') {
+      // eslint-disable-next-line react-hooks/set-state-in-effect -- see above
       setChanged(false);
       return undefined;
     }

@@ -43,7 +43,10 @@ const ARROWS: Record<string, [number, number]> = {
 };
 
 export function typingInto(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
+  );
 }
 
 /** React Flow moves a focused node (or a focused selection box) with the arrows itself. */

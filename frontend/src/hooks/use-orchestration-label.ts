@@ -16,5 +16,5 @@ export function useOrchestrationLabel(key: string | null): string | null {
       cancelled = true;
     };
   }, [key]);
-  return key ? label ?? key : null;
+  return key ? (label ?? key) : null;
 }

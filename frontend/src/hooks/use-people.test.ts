@@ -6,7 +6,11 @@ describe('namesFrom', () => {
   it('reads a user by display name, a group or queue by label, and keeps an unknown id', () => {
     const nameOf = namesFrom(
       [{ username: 'alice', display_name: 'Alice Legal' }],
-      [{ name: 'legal', kind: 'group', label: 'Legal' }, { name: 'intake', kind: 'queue', label: 'Intake' }, { name: 'ops', kind: 'group', label: null }],
+      [
+        { name: 'legal', kind: 'group', label: 'Legal' },
+        { name: 'intake', kind: 'queue', label: 'Intake' },
+        { name: 'ops', kind: 'group', label: null },
+      ],
     );
     expect(nameOf('user', 'alice')).toBe('Alice Legal');
     expect(nameOf('group', 'legal')).toBe('Legal');

@@ -12,13 +12,19 @@ let loadingGroups: Promise<Group[]> | null = null;
 
 /** Active people, loaded once per page load (a failure is not kept: the next call tries again). */
 export function loadPeople(): Promise<Person[]> {
-  loading ??= listPeople().catch(() => { loading = null; return []; });
+  loading ??= listPeople().catch(() => {
+    loading = null;
+    return [];
+  });
   return loading;
 }
 
 /** Groups and queues, loaded once per page load (a failure is not kept). */
 export function loadGroups(): Promise<Group[]> {
-  loadingGroups ??= listGroups().catch(() => { loadingGroups = null; return []; });
+  loadingGroups ??= listGroups().catch(() => {
+    loadingGroups = null;
+    return [];
+  });
   return loadingGroups;
 }
 
@@ -27,8 +33,12 @@ export function usePeople(): Person[] {
   const [people, setPeople] = useState<Person[]>([]);
   useEffect(() => {
     let live = true;
-    void loadPeople().then((found) => { if (live) setPeople(found); });
-    return () => { live = false; };
+    void loadPeople().then((found) => {
+      if (live) setPeople(found);
+    });
+    return () => {
+      live = false;
+    };
   }, []);
   return people;
 }
@@ -38,8 +48,12 @@ export function useGroups(): Group[] {
   const [groups, setGroups] = useState<Group[]>([]);
   useEffect(() => {
     let live = true;
-    void loadGroups().then((found) => { if (live) setGroups(found); });
-    return () => { live = false; };
+    void loadGroups().then((found) => {
+      if (live) setGroups(found);
+    });
+    return () => {
+      live = false;
+    };
   }, []);
   return groups;
 }

@@ -8,12 +8,15 @@ import { readableViewport } from '../lib/fit';
 export function useReadableFit(): (options?: { duration?: number }) => void {
   const { getNodes, getNodesBounds, setViewport } = useReactFlow<FlowNode, FlowEdge>();
   const store = useStoreApi<FlowNode, FlowEdge>();
-  return useCallback((options) => {
-    const nodes = getNodes();
-    const { width, height } = store.getState();
-    if (nodes.length === 0 || width === 0 || height === 0) return;
-    void setViewport(readableViewport(getNodesBounds(nodes), width, height), options);
-  }, [getNodes, getNodesBounds, setViewport, store]);
+  return useCallback(
+    (options) => {
+      const nodes = getNodes();
+      const { width, height } = store.getState();
+      if (nodes.length === 0 || width === 0 || height === 0) return;
+      void setViewport(readableViewport(getNodesBounds(nodes), width, height), options);
+    },
+    [getNodes, getNodesBounds, setViewport, store],
+  );
 }
 
 /**
@@ -28,6 +31,9 @@ export function useFitWhenMeasured(): boolean {
   useLayoutEffect(() => {
     if (!initialized || fitted) return;
     fit();
+    // Records what was just done to React Flow's viewport, before the paint: a layout
+    // effect's own work, not state that a render could derive.
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- see above
     setFitted(true);
   }, [initialized, fitted, fit]);
   return fitted;

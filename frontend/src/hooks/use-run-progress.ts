@@ -5,6 +5,7 @@ import type { OrchestrationDocument } from '../lib/document-schema';
 import type { RunEvent } from '../lib/run-events';
 import { progressOf, type Progress } from '../lib/work-guide';
 import type { Run } from '../lib/work-schemas';
+import { useOnChange } from './use-on-change';
 import { useRunUpdates } from './use-run-updates';
 
 /** Versions never change once active: each is read once while the app is open. */
@@ -15,7 +16,13 @@ function documentOf(run: Run): Promise<OrchestrationDocument | null> {
   let found = documents.get(key);
   if (!found) {
     // Without it the progress shows no "next"; a failed read is tried again next time.
-    found = getVersion(run.orchestration, run.version).then((v) => v.document, () => { documents.delete(key); return null; });
+    found = getVersion(run.orchestration, run.version).then(
+      (v) => v.document,
+      () => {
+        documents.delete(key);
+        return null;
+      },
+    );
     documents.set(key, found);
   }
   return found;
@@ -47,7 +54,12 @@ export function useRunProgress(runId: string | null, onEvents?: (events: RunEven
     }
   }, [runId]);
 
-  useEffect(() => { setRun(null); void load(); }, [load]);
+  // Another run: nothing of the last one shows while its own loads.
+  useOnChange(runId, () => setRun(null));
+  useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- load sets state only once its request answers (after an await), which the rule cannot see
+    void load();
+  }, [load]);
   useRunUpdates(runId, (events) => {
     onEvents?.(events);
     void load();

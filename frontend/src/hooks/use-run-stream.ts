@@ -8,6 +8,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { getRunEvents } from '../lib/api';
 import { addEvents, type RunEvent } from '../lib/run-events';
 import { watchRun } from '../lib/run-socket';
+import { useOnChange } from './use-on-change';
 
 export function useRunStream(runId: string): { events: RunEvent[]; error: string | null; live: boolean } {
   const [events, setEvents] = useState<RunEvent[]>([]);
@@ -15,9 +16,13 @@ export function useRunStream(runId: string): { events: RunEvent[]; error: string
   const [live, setLive] = useState(false);
   const add = useCallback((incoming: RunEvent[]) => setEvents((held) => addEvents(held, incoming)), []);
 
+  // Another run: its log starts empty, not with the last one's events.
+  useOnChange(runId, () => setEvents([]));
+
   useEffect(() => {
-    setEvents([]);
-    getRunEvents(runId).then(add, (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+    getRunEvents(runId).then(add, (failure: unknown) =>
+      setError(failure instanceof Error ? failure.message : String(failure)),
+    );
     if (typeof WebSocket === 'undefined') return;
     return watchRun(runId, { onEvents: add, onLive: setLive });
   }, [runId, add]);

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent } from 'react';
 
 import type { RunEvent } from '../lib/run-events';
 import { watchRun } from '../lib/run-socket';
@@ -10,13 +10,13 @@ import { watchRun } from '../lib/run-socket';
  * whole log), it keeps nothing: the Work Guide only needs to know when to read the run again.
  */
 export function useRunUpdates(runId: string | null, onEvents: (events: RunEvent[]) => void): void {
-  const callback = useRef(onEvents);
-  callback.current = onEvents;
+  // The latest `onEvents`, without joining the socket again whenever the page passes a new one.
+  const deliver = useEffectEvent((events: RunEvent[]) => onEvents(events));
 
   useEffect(() => {
     if (!runId || typeof WebSocket === 'undefined') return;
     // The history too: whatever happened between the page's read and the socket
     // (a colleague completing the step) is in it, and would otherwise go unseen.
-    return watchRun(runId, { onEvents: (events) => callback.current(events) });
+    return watchRun(runId, { onEvents: (events) => deliver(events) });
   }, [runId]);
 }

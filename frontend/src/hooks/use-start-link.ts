@@ -14,8 +14,11 @@ export function useStartLink(key: string, activeVersion: number | null | undefin
       (v) => live && setManual({ version: activeVersion, manual: isManual(v.document.trigger) }),
       () => live && setManual({ version: activeVersion, manual: false }),
     );
-    return () => { live = false; };
+    return () => {
+      live = false;
+    };
   }, [key, activeVersion]);
-  if (activeVersion === null || activeVersion === undefined || manual?.version !== activeVersion || !manual.manual) return null;
+  if (activeVersion === null || activeVersion === undefined || manual?.version !== activeVersion || !manual.manual)
+    return null;
   return `/orchestrations/${encodeURIComponent(key)}/start`;
 }

@@ -44,46 +44,64 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 /** The panel's operations for `key`; `beforeRun` saves the draft first (the server plays what it stores). */
 export function useTestRun(key: string, beforeRun: () => Promise<void>) {
   /** Plays `steps` (all of them, from a fresh engine); kept only when the server applies them. */
-  const play = useCallback(async (steps: TrialStep[]): Promise<boolean> => {
-    useTestRunStore.setState({ busy: true, problem: null });
-    try {
-      await beforeRun();
-      const trial = await testRun(key, { source: 'draft', steps });
-      useTestRunStore.setState({ steps, trial, refusal: null, busy: false });
-      return true;
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 422 && typeof error.details === 'object' && error.details !== null && 'step' in error.details) {
-        useTestRunStore.setState({ refusal: { ...refusalOf(error.message, error.details), pending: steps }, busy: false });
-      } else {
-        useTestRunStore.setState({ problem: message(error), busy: false });
+  const play = useCallback(
+    async (steps: TrialStep[]): Promise<boolean> => {
+      useTestRunStore.setState({ busy: true, problem: null });
+      try {
+        await beforeRun();
+        const trial = await testRun(key, { source: 'draft', steps });
+        useTestRunStore.setState({ steps, trial, refusal: null, busy: false });
+        return true;
+      } catch (error) {
+        if (
+          error instanceof ApiError &&
+          error.status === 422 &&
+          typeof error.details === 'object' &&
+          error.details !== null &&
+          'step' in error.details
+        ) {
+          useTestRunStore.setState({
+            refusal: { ...refusalOf(error.message, error.details), pending: steps },
+            busy: false,
+          });
+        } else {
+          useTestRunStore.setState({ problem: message(error), busy: false });
+        }
+        return false;
       }
-      return false;
-    }
-  }, [key, beforeRun]);
+    },
+    [key, beforeRun],
+  );
 
   const act = useCallback((step: TrialStep) => play([...useTestRunStore.getState().steps, step]), [play]);
 
   /** Answers the background step the server asked about, just before the step that ran it, and plays on. */
-  const answer = useCallback(async (mock: Record<string, unknown>) => {
-    const { refusal } = useTestRunStore.getState();
-    if (!refusal?.unanswered || refusal.step === null) return false;
-    return play(withAnswer(refusal.pending, refusal.step, { step: refusal.unanswered.step, ...mock }));
-  }, [play]);
+  const answer = useCallback(
+    async (mock: Record<string, unknown>) => {
+      const { refusal } = useTestRunStore.getState();
+      if (!refusal?.unanswered || refusal.step === null) return false;
+      return play(withAnswer(refusal.pending, refusal.step, { step: refusal.unanswered.step, ...mock }));
+    },
+    [play],
+  );
 
   const restart = useCallback(() => play([]), [play]);
   const dismiss = useCallback(() => useTestRunStore.setState({ refusal: null, problem: null }), []);
 
   /** Stores the steps as a scenario test (asserting the state reached); the Tests panel lists it. Its stored name. */
-  const saveAs = useCallback(async (name: string): Promise<string> => {
-    const { steps } = useTestRunStore.getState();
-    const trial = await testRun(key, { source: 'draft', steps, name });
-    if (!trial.scenario) throw new Error('Start the run before saving it as a scenario.');
-    const slug = scenarioSlug(name);
-    const item = await saveScenario(key, slug, trial.scenario);
-    // A Tests panel not loaded yet reads the whole list when it opens.
-    if (useTestsStore.getState().state.scenarios !== null) useTestsStore.getState().dispatch({ type: 'saved', item });
-    return slug;
-  }, [key]);
+  const saveAs = useCallback(
+    async (name: string): Promise<string> => {
+      const { steps } = useTestRunStore.getState();
+      const trial = await testRun(key, { source: 'draft', steps, name });
+      if (!trial.scenario) throw new Error('Start the run before saving it as a scenario.');
+      const slug = scenarioSlug(name);
+      const item = await saveScenario(key, slug, trial.scenario);
+      // A Tests panel not loaded yet reads the whole list when it opens.
+      if (useTestsStore.getState().state.scenarios !== null) useTestsStore.getState().dispatch({ type: 'saved', item });
+      return slug;
+    },
+    [key],
+  );
 
   return { play, act, answer, restart, dismiss, saveAs };
 }

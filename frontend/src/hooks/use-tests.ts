@@ -59,22 +59,25 @@ export function useTests(key: string, beforeRun: () => Promise<void>) {
   }, [key, dispatch]);
 
   /** Runs the scenarios named, one request each (so the panel shows progress and can stop). */
-  const run = useCallback(async (names: readonly string[]) => {
-    const { state } = useTestsStore.getState();
-    if (state.run || names.length === 0) return;
-    const target = state.target;
-    dispatch({ type: 'run-started', names, target });
-    try {
-      if (target === 'draft') await beforeRun();
-      for (const name of names) {
-        if (useTestsStore.getState().state.run?.stopping) break;
-        dispatch({ type: 'scenario-ran', name, response: await runScenarios(key, target, [name]) });
+  const run = useCallback(
+    async (names: readonly string[]) => {
+      const { state } = useTestsStore.getState();
+      if (state.run || names.length === 0) return;
+      const target = state.target;
+      dispatch({ type: 'run-started', names, target });
+      try {
+        if (target === 'draft') await beforeRun();
+        for (const name of names) {
+          if (useTestsStore.getState().state.run?.stopping) break;
+          dispatch({ type: 'scenario-ran', name, response: await runScenarios(key, target, [name]) });
+        }
+        dispatch({ type: 'run-finished' });
+      } catch (error) {
+        dispatch({ type: 'run-failed', message: message(error) });
       }
-      dispatch({ type: 'run-finished' });
-    } catch (error) {
-      dispatch({ type: 'run-failed', message: message(error) });
-    }
-  }, [key, dispatch, beforeRun]);
+    },
+    [key, dispatch, beforeRun],
+  );
 
   const runAll = useCallback(() => run((useTestsStore.getState().state.scenarios ?? []).map((s) => s.name)), [run]);
 
@@ -82,21 +85,27 @@ export function useTests(key: string, beforeRun: () => Promise<void>) {
    * Stores a scenario file; `previous` is the name it had (a rename deletes the old one).
    * The problems the server found (with lines), or null when it was saved.
    */
-  const save = useCallback(async (name: string, source: string, previous: string | null): Promise<ScenarioProblem[] | null> => {
-    try {
-      const item = await saveScenario(key, name, source);
-      if (previous !== null && previous !== name) await deleteScenario(key, previous);
-      dispatch({ type: 'saved', item, replaces: previous ?? undefined });
-      return null;
-    } catch (error) {
-      return scenarioProblems(error) ?? [{ line: null, path: '', message: message(error) }];
-    }
-  }, [key, dispatch]);
+  const save = useCallback(
+    async (name: string, source: string, previous: string | null): Promise<ScenarioProblem[] | null> => {
+      try {
+        const item = await saveScenario(key, name, source);
+        if (previous !== null && previous !== name) await deleteScenario(key, previous);
+        dispatch({ type: 'saved', item, replaces: previous ?? undefined });
+        return null;
+      } catch (error) {
+        return scenarioProblems(error) ?? [{ line: null, path: '', message: message(error) }];
+      }
+    },
+    [key, dispatch],
+  );
 
-  const remove = useCallback(async (name: string) => {
-    await deleteScenario(key, name);
-    dispatch({ type: 'deleted', name });
-  }, [key, dispatch]);
+  const remove = useCallback(
+    async (name: string) => {
+      await deleteScenario(key, name);
+      dispatch({ type: 'deleted', name });
+    },
+    [key, dispatch],
+  );
 
   const generate = useCallback(async (): Promise<GeneratedPath[]> => {
     const { target } = useTestsStore.getState().state;
@@ -107,16 +116,19 @@ export function useTests(key: string, beforeRun: () => Promise<void>) {
   const setTarget = useCallback((target: TestTarget) => dispatch({ type: 'target', target }), [dispatch]);
   const stop = useCallback(() => dispatch({ type: 'stop' }), [dispatch]);
 
-  const showCoverage = useCallback(async (show: boolean) => {
-    dispatch({ type: 'show-coverage', show });
-    if (!show || useTestsStore.getState().state.production.state === 'ready') return;
-    dispatch({ type: 'production', production: { state: 'loading' } });
-    try {
-      dispatch({ type: 'production', production: { state: 'ready', figures: await getInsights(key) } });
-    } catch (error) {
-      dispatch({ type: 'production', production: { state: 'failed', message: message(error) } });
-    }
-  }, [key, dispatch]);
+  const showCoverage = useCallback(
+    async (show: boolean) => {
+      dispatch({ type: 'show-coverage', show });
+      if (!show || useTestsStore.getState().state.production.state === 'ready') return;
+      dispatch({ type: 'production', production: { state: 'loading' } });
+      try {
+        dispatch({ type: 'production', production: { state: 'ready', figures: await getInsights(key) } });
+      } catch (error) {
+        dispatch({ type: 'production', production: { state: 'failed', message: message(error) } });
+      }
+    },
+    [key, dispatch],
+  );
 
   return { load, run, runAll, stop, save, remove, generate, setTarget, showCoverage };
 }
@@ -149,7 +161,10 @@ export function useTestsOverlay(key: string): void {
     let shapeKey = '';
     const draw = () => {
       const { nodes, edges } = flowStore.getState();
-      const next = nodes.map((n) => `${n.id}:${n.type}:${n.data.label ?? ''}`).join(',') + '|' + edges.map((e) => `${e.id}:${e.source}:${e.sourceHandle}:${e.target}`).join(',');
+      const next =
+        nodes.map((n) => `${n.id}:${n.type}:${n.data.label ?? ''}`).join(',') +
+        '|' +
+        edges.map((e) => `${e.id}:${e.source}:${e.sourceHandle}:${e.target}`).join(',');
       if (next === shapeKey) return;
       shapeKey = next;
       useCoverageStore.getState().setOverlay(buildCoverageOverlay(coverage, canvasShape(nodes, edges), figures));

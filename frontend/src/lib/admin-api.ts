@@ -39,7 +39,13 @@ export async function getPerson(username: string): Promise<PersonDetail> {
   return (await call('GET', userPath(username), personDetailSchema)).data;
 }
 
-export type NewPerson = { username: string; display_name: string | null; role: Role; groups: string[]; password: string };
+export type NewPerson = {
+  username: string;
+  display_name: string | null;
+  role: Role;
+  groups: string[];
+  password: string;
+};
 
 export async function createPerson(person: NewPerson): Promise<Person> {
   return (await call('POST', '/api/users', personSchema, { body: person })).data;
@@ -53,7 +59,9 @@ export async function updatePerson(username: string, change: PersonChange): Prom
 
 /** Marks them inactive; their claimed group/queue items go back, their own go to `reassignTo`. */
 export async function deactivatePerson(username: string, reassignTo: Assignee | null): Promise<Deactivation> {
-  return (await call('POST', `${userPath(username)}/deactivate`, deactivationSchema, { body: { reassign_to: reassignTo } })).data;
+  return (
+    await call('POST', `${userPath(username)}/deactivate`, deactivationSchema, { body: { reassign_to: reassignTo } })
+  ).data;
 }
 
 export async function reactivatePerson(username: string): Promise<PersonDetail> {
@@ -102,8 +110,12 @@ export function listAdminRecordTypes(): Promise<AdminRecordType[]> {
 }
 
 /** Replaces an existing type's label and fields (their options among them). */
-export async function changeRecordType(name: string, change: { label?: string; fields: AdminRecordField[] }): Promise<AdminRecordType> {
-  return (await call('PUT', `/api/record-types/${encodeURIComponent(name)}`, adminRecordTypeSchema, { body: change })).data;
+export async function changeRecordType(
+  name: string,
+  change: { label?: string; fields: AdminRecordField[] },
+): Promise<AdminRecordType> {
+  return (await call('PUT', `/api/record-types/${encodeURIComponent(name)}`, adminRecordTypeSchema, { body: change }))
+    .data;
 }
 
 // ------------------------------------------------------------------ secrets (values go in, never come out)

@@ -6,8 +6,9 @@ import { assigneeFromChoice, deactivationSchema, displayNames, fieldErrors, item
 
 describe('fieldErrors', () => {
   it('reads marshmallow messages, nested ones under their outer field, and ignores the rest', () => {
-    expect(fieldErrors({ username: ['taken'], groups: ['a', 'b'], reassign_to: { value: ['no such person'] }, n: 3 }))
-      .toEqual({ username: 'taken', groups: 'a; b', reassign_to: 'no such person' });
+    expect(
+      fieldErrors({ username: ['taken'], groups: ['a', 'b'], reassign_to: { value: ['no such person'] }, n: 3 }),
+    ).toEqual({ username: 'taken', groups: 'a; b', reassign_to: 'no such person' });
     expect(fieldErrors(undefined)).toEqual({});
     expect(fieldErrors(['not', 'fields'])).toEqual({});
   });
@@ -22,15 +23,28 @@ describe('deactivation helpers', () => {
   });
 
   it('says what moved', () => {
-    const base = deactivationSchema.parse({ username: 'f', role: 'member', display_name: 'F', active: false, groups: [],
-      open_items: { assigned: 0, claimed: 0 }, released: 0, reassigned: 0 });
+    const base = deactivationSchema.parse({
+      username: 'f',
+      role: 'member',
+      display_name: 'F',
+      active: false,
+      groups: [],
+      open_items: { assigned: 0, claimed: 0 },
+      released: 0,
+      reassigned: 0,
+    });
     expect(moved(base, 'Frank')).toBe('They had no open items; nothing moved.');
-    expect(moved({ ...base, released: 2, reassigned: 1 }, 'Frank')).toBe('2 items went back to their group or queue; 1 item went to Frank.');
+    expect(moved({ ...base, released: 2, reassigned: 1 }, 'Frank')).toBe(
+      '2 items went back to their group or queue; 1 item went to Frank.',
+    );
     expect(itemCount(1)).toBe('1 open item');
   });
 
   it('refuses an answer without the counts', () => {
-    expect(deactivationSchema.safeParse({ username: 'f', role: 'member', display_name: 'F', active: false, groups: [] }).success).toBe(false);
+    expect(
+      deactivationSchema.safeParse({ username: 'f', role: 'member', display_name: 'F', active: false, groups: [] })
+        .success,
+    ).toBe(false);
   });
 });
 

@@ -68,14 +68,16 @@ export const triggerSchema = z.looseObject({
 export const adminRecordTypeSchema = z.looseObject({
   name: z.string(),
   label: z.string(),
-  fields: z.array(z.looseObject({
-    name: z.string(),
-    type: z.string(),
-    label: z.string().optional(),
-    required: z.boolean().optional(),
-    /** The only values a string field takes (an enumerated field). */
-    options: z.array(z.string()).optional(),
-  })),
+  fields: z.array(
+    z.looseObject({
+      name: z.string(),
+      type: z.string(),
+      label: z.string().optional(),
+      required: z.boolean().optional(),
+      /** The only values a string field takes (an enumerated field). */
+      options: z.array(z.string()).optional(),
+    }),
+  ),
   triggers: z.array(triggerSchema),
 });
 

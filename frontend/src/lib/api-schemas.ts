@@ -49,7 +49,9 @@ export const orchestrationSchema = z.looseObject({
   label: z.string(),
   active_version: z.number().nullable(),
   draft: draftSchema,
-  versions: z.array(z.looseObject({ number: z.number(), created_at: z.string(), created_by: z.string().nullable().optional() })),
+  versions: z.array(
+    z.looseObject({ number: z.number(), created_at: z.string(), created_by: z.string().nullable().optional() }),
+  ),
 });
 
 export const validationSchema = z.looseObject({ key: z.string(), valid: z.boolean(), issues: z.array(issueSchema) });
@@ -64,15 +66,17 @@ export const versionSchema = z.looseObject({
 });
 
 export const orchestrationListSchema = z.looseObject({
-  items: z.array(z.looseObject({
-    key: z.string(),
-    label: z.string(),
-    active_version: z.number().nullable(),
-    has_draft: z.boolean(),
-    /** How runs of the active version start (null: no version is active). */
-    trigger: triggerSchema.nullable().optional(),
-    updated_at: z.string().optional(),
-  })),
+  items: z.array(
+    z.looseObject({
+      key: z.string(),
+      label: z.string(),
+      active_version: z.number().nullable(),
+      has_draft: z.boolean(),
+      /** How runs of the active version start (null: no version is active). */
+      trigger: triggerSchema.nullable().optional(),
+      updated_at: z.string().optional(),
+    }),
+  ),
   next_cursor: z.string().nullable(),
 });
 
@@ -169,9 +173,13 @@ export const runSummarySchema = z.looseObject({
 
 /** GET /api/runs/filters: what the runs list's pick lists offer. */
 export const runFilterOptionsSchema = z.looseObject({
-  orchestrations: z.array(z.looseObject({
-    key: z.string(), label: z.string(), stages: z.array(z.looseObject({ id: z.string(), label: z.string() })),
-  })),
+  orchestrations: z.array(
+    z.looseObject({
+      key: z.string(),
+      label: z.string(),
+      stages: z.array(z.looseObject({ id: z.string(), label: z.string() })),
+    }),
+  ),
   assignees: z.array(z.looseObject({ type: z.string(), value: z.string(), name: z.string() })),
 });
 
@@ -197,17 +205,21 @@ export const runSchema = runSummarySchema.extend({
   inputs: z.record(z.string(), z.unknown()),
   vars: z.record(z.string(), z.unknown()),
   current_stage: z.string().nullable(),
-  stages: z.array(z.looseObject({ id: z.string(), label: z.string().nullable().optional(), status: z.string(), visits: z.number() })),
-  steps: z.array(z.looseObject({
-    id: z.string(),
-    stage: z.string(),
-    type: z.string(),
-    label: z.string().nullable().optional(),
-    status: z.string(),
-    error: z.string().nullable().optional(),
-    attempts: z.number().optional(),
-    completed_by: z.string().nullable().optional(),
-  })),
+  stages: z.array(
+    z.looseObject({ id: z.string(), label: z.string().nullable().optional(), status: z.string(), visits: z.number() }),
+  ),
+  steps: z.array(
+    z.looseObject({
+      id: z.string(),
+      stage: z.string(),
+      type: z.string(),
+      label: z.string().nullable().optional(),
+      status: z.string(),
+      error: z.string().nullable().optional(),
+      attempts: z.number().optional(),
+      completed_by: z.string().nullable().optional(),
+    }),
+  ),
   work_items: z.array(workItemSchema),
   ball: z.array(ballSchema),
 });
@@ -221,15 +233,17 @@ export const metricsSchema = z.looseObject({
   completion_rate: z.number().nullable(),
   failed_runs: z.number(),
   started_per_day: z.array(z.looseObject({ day: z.string(), runs: z.number() })),
-  stages: z.array(z.looseObject({
-    id: z.string(),
-    label: z.string(),
-    completed: z.number(),
-    average_seconds: z.number().nullable(),
-    total_seconds: z.number(),
-    p50: z.number().nullable(),
-    p95: z.number().nullable(),
-  })),
+  stages: z.array(
+    z.looseObject({
+      id: z.string(),
+      label: z.string(),
+      completed: z.number(),
+      average_seconds: z.number().nullable(),
+      total_seconds: z.number(),
+      p50: z.number().nullable(),
+      p95: z.number().nullable(),
+    }),
+  ),
 });
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -252,8 +266,17 @@ export const scenarioListSchema = z.looseObject({ items: z.array(scenarioItemSch
 
 /** One problem of a scenario file (a 422's `details.problems`); lines are 1-based. */
 export const scenarioProblemSchema = z.looseObject({
-  line: z.number().int().nullable().optional().transform((v) => v ?? null),
-  path: z.string().nullable().optional().transform((v) => v ?? ''),
+  line: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  path: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? ''),
   message: z.string(),
 });
 
@@ -287,12 +310,15 @@ const keyCoverageSchema = z.looseObject({
  * report's section for the key or the whole report (`{"orchestrations": {key: ...}}`):
  * the whole report is narrowed to its single orchestration.
  */
-export const coverageReportSchema = z.union([
-  keyCoverageSchema,
-  z.looseObject({ orchestrations: z.record(z.string(), keyCoverageSchema) })
-    .refine((r) => Object.keys(r.orchestrations).length <= 1, 'a report of several orchestrations')
-    .transform((r) => Object.values(r.orchestrations)[0] ?? null),
-]).nullable();
+export const coverageReportSchema = z
+  .union([
+    keyCoverageSchema,
+    z
+      .looseObject({ orchestrations: z.record(z.string(), keyCoverageSchema) })
+      .refine((r) => Object.keys(r.orchestrations).length <= 1, 'a report of several orchestrations')
+      .transform((r) => Object.values(r.orchestrations)[0] ?? null),
+  ])
+  .nullable();
 
 export const scenarioResultSchema = z.looseObject({
   name: z.string(),
@@ -324,8 +350,13 @@ const pathDecisionSchema = z.union([
 /** A condition the solver left open: text, or an object whose `condition` (and where) says it. */
 const unsolvedSchema = z.union([
   z.string(),
-  z.looseObject({ node: z.string().nullable().optional(), decision: z.string().nullable().optional(), condition: z.string() })
-    .transform((u) => `${u.decision ?? u.node ?? ''}${u.decision ?? u.node ? ': ' : ''}${u.condition}`),
+  z
+    .looseObject({
+      node: z.string().nullable().optional(),
+      decision: z.string().nullable().optional(),
+      condition: z.string(),
+    })
+    .transform((u) => `${u.decision ?? u.node ?? ''}${(u.decision ?? u.node) ? ': ' : ''}${u.condition}`),
 ]);
 
 export const generatedPathSchema = z.looseObject({

@@ -93,17 +93,24 @@ export function setCsrfToken(token: string | null): void {
 
 type Options = { body?: unknown; headers?: Record<string, string> };
 
-export async function call<S extends z.ZodType>(method: string, path: string, schema: S, options: Options = {}): Promise<{ data: z.infer<S>; response: Response }> {
+export async function call<S extends z.ZodType>(
+  method: string,
+  path: string,
+  schema: S,
+  options: Options = {},
+): Promise<{ data: z.infer<S>; response: Response }> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   if (method !== 'GET') dropPrefetched();
-  const response = (method === 'GET' ? await prefetchedResponse(path) : null) ?? await fetch(path, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
+  const response =
+    (method === 'GET' ? await prefetchedResponse(path) : null) ??
+    (await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    }));
   const payload: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const error = apiErrorSchema.safeParse(payload);
@@ -119,7 +126,12 @@ export async function call<S extends z.ZodType>(method: string, path: string, sc
   }
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
-    throw new ApiError(response.status, 'unexpected_response', `${method} ${path} answered something the app does not understand`, parsed.error.issues);
+    throw new ApiError(
+      response.status,
+      'unexpected_response',
+      `${method} ${path} answered something the app does not understand`,
+      parsed.error.issues,
+    );
   }
   return { data: parsed.data, response };
 }
@@ -135,7 +147,7 @@ export async function signOut(): Promise<void> {
   try {
     await call('DELETE', '/api/session', signedOutSchema);
   } catch (error) {
-    if (!(error instanceof ApiError && error.status === 401)) throw error;  // already over: nothing to end
+    if (!(error instanceof ApiError && error.status === 401)) throw error; // already over: nothing to end
   }
   setCsrfToken(null);
 }
@@ -174,7 +186,8 @@ export async function validateDocument(key: string, document: OrchestrationDocum
 }
 
 export async function activate(key: string, revision: number) {
-  return (await call('POST', `${path(key)}/activate`, activationSchema, { headers: { 'If-Match': `"${revision}"` } })).data;
+  return (await call('POST', `${path(key)}/activate`, activationSchema, { headers: { 'If-Match': `"${revision}"` } }))
+    .data;
 }
 
 /** Every item of a paged listing, page after page. */
@@ -269,7 +282,9 @@ export async function getRunEvents(id: string): Promise<RunEvent[]> {
   const events: RunEvent[] = [];
   let after: number | null = 0;
   while (after !== null) {
-    const page: z.infer<typeof schema> = (await call('GET', `/api/runs/${encodeURIComponent(id)}/events?after=${after}&limit=200`, schema)).data;
+    const page: z.infer<typeof schema> = (
+      await call('GET', `/api/runs/${encodeURIComponent(id)}/events?after=${after}&limit=200`, schema)
+    ).data;
     events.push(...page.items);
     after = page.next_after;
   }
@@ -284,19 +299,35 @@ export async function controlRun(id: string, control: RunControl): Promise<RunSu
 
 /** Repairing a run in error (ops, admins): `retry` in the answer says what a retry or skip led to. */
 const repairedSchema = runSummarySchema.extend({
-  retry: z.looseObject({ result: z.enum(['failed', 'completed', 'running']), status: z.string(), error: z.looseObject({ message: z.string() }).nullable() }).optional(),
+  retry: z
+    .looseObject({
+      result: z.enum(['failed', 'completed', 'running']),
+      status: z.string(),
+      error: z.looseObject({ message: z.string() }).nullable(),
+    })
+    .optional(),
 });
 
 export async function editStepInputs(id: string, step: string, inputs: Record<string, unknown>): Promise<void> {
-  await call('PATCH', `/api/runs/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/inputs`, repairedSchema, { body: { inputs } });
+  await call('PATCH', `/api/runs/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/inputs`, repairedSchema, {
+    body: { inputs },
+  });
 }
 
 export async function editRunVariables(id: string, values: Record<string, unknown>): Promise<void> {
   await call('PATCH', `/api/runs/${encodeURIComponent(id)}/variables`, repairedSchema, { body: { values } });
 }
 
-export async function skipStep(id: string, step: string, outcome: string | null): Promise<z.infer<typeof repairedSchema>> {
-  return (await call('POST', `/api/runs/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/skip`, repairedSchema, { body: { outcome } })).data;
+export async function skipStep(
+  id: string,
+  step: string,
+  outcome: string | null,
+): Promise<z.infer<typeof repairedSchema>> {
+  return (
+    await call('POST', `/api/runs/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/skip`, repairedSchema, {
+      body: { outcome },
+    })
+  ).data;
 }
 
 export async function retryRun(id: string): Promise<z.infer<typeof repairedSchema>> {
@@ -309,11 +340,13 @@ export function runScenarioUrl(id: string): string {
 }
 
 export async function reassignWorkItem(id: string, to: { type: 'user' | 'group' | 'queue'; value: string }) {
-  return (await call('POST', `/api/work-items/${encodeURIComponent(id)}/reassign`, workItemSchema, { body: { to } })).data;
+  return (await call('POST', `/api/work-items/${encodeURIComponent(id)}/reassign`, workItemSchema, { body: { to } }))
+    .data;
 }
 
 export async function getMetrics(key: string, version: number | null): Promise<Metrics> {
-  return (await call('GET', `${path(key)}/metrics${version !== null ? `?version=${version}` : ''}`, metricsSchema)).data;
+  return (await call('GET', `${path(key)}/metrics${version !== null ? `?version=${version}` : ''}`, metricsSchema))
+    .data;
 }
 
 // ------------------------------------------------------------------ the Work Guide (My work, records)
@@ -323,7 +356,10 @@ export async function getMetrics(key: string, version: number | null): Promise<M
  * due first; only those of one run or of the runs on one record when asked.
  */
 export function listMyWork(only: { run?: string; record?: string } = {}): Promise<WorkGuideItem[]> {
-  const query = Object.entries(only).filter(([, v]) => v).map(([k, v]) => `&${k}=${encodeURIComponent(v)}`).join('');
+  const query = Object.entries(only)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `&${k}=${encodeURIComponent(v)}`)
+    .join('');
   return listAll(`/api/work-items?mine=1${query}`, guide.workItemSchema);
 }
 
@@ -332,11 +368,22 @@ export async function getWorkItem(id: string): Promise<WorkItemDetail> {
 }
 
 export async function claimWorkItem(id: string, claim: boolean): Promise<WorkGuideItem> {
-  return (await call('POST', `/api/work-items/${encodeURIComponent(id)}/${claim ? 'claim' : 'release'}`, guide.workItemSchema, { body: {} })).data;
+  return (
+    await call(
+      'POST',
+      `/api/work-items/${encodeURIComponent(id)}/${claim ? 'claim' : 'release'}`,
+      guide.workItemSchema,
+      { body: {} },
+    )
+  ).data;
 }
 
-export async function completeWorkItem(id: string, body: { outcome: string; values: Record<string, unknown>; comment: string | null }): Promise<WorkGuideItem> {
-  return (await call('POST', `/api/work-items/${encodeURIComponent(id)}/complete`, guide.workItemSchema, { body })).data;
+export async function completeWorkItem(
+  id: string,
+  body: { outcome: string; values: Record<string, unknown>; comment: string | null },
+): Promise<WorkGuideItem> {
+  return (await call('POST', `/api/work-items/${encodeURIComponent(id)}/complete`, guide.workItemSchema, { body }))
+    .data;
 }
 
 /** A run with its stages and their visits, for the Work Guide's progress. */
@@ -365,7 +412,11 @@ export async function createRecord(object: string, fields: Record<string, unknow
 }
 
 export async function updateRecord(object: string, id: string, fields: Record<string, unknown>): Promise<SavedRecord> {
-  return (await call('PATCH', `${recordsPath(object)}/${encodeURIComponent(id)}`, guide.savedRecordSchema, { body: { fields } })).data;
+  return (
+    await call('PATCH', `${recordsPath(object)}/${encodeURIComponent(id)}`, guide.savedRecordSchema, {
+      body: { fields },
+    })
+  ).data;
 }
 
 /** The newest notifications (assignments, escalations, reassignments) for the signed-in person. */
@@ -389,7 +440,9 @@ export async function listScenarios(key: string): Promise<ScenarioItem[]> {
 
 /** Stores a scenario file under `name`; a 422's `details.problems` say what is wrong, by line. */
 export async function saveScenario(key: string, name: string, source: string): Promise<ScenarioItem> {
-  return (await call('PUT', `${scenariosPath(key)}/${encodeURIComponent(name)}`, scenarioItemSchema, { body: { source } })).data;
+  return (
+    await call('PUT', `${scenariosPath(key)}/${encodeURIComponent(name)}`, scenarioItemSchema, { body: { source } })
+  ).data;
 }
 
 export async function deleteScenario(key: string, name: string): Promise<void> {
@@ -407,7 +460,10 @@ export async function runScenarios(key: string, target: TestTarget, names?: stri
  * with the state after the last one; nothing is stored. A step it cannot apply is a 422
  * (see `refusalOf`).
  */
-export async function testRun(key: string, body: { source: TrialSource; steps: TrialStep[]; name?: string }): Promise<Trial> {
+export async function testRun(
+  key: string,
+  body: { source: TrialSource; steps: TrialStep[]; name?: string },
+): Promise<Trial> {
   return (await call('POST', `${path(key)}/test-run`, trialSchema, { body })).data;
 }
 

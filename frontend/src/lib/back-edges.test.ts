@@ -12,14 +12,20 @@ describe('findBackEdges', () => {
 
   it('finds a decision sending back to its stage, and a loop to a node not reached from the start', () => {
     const edges = [
-      edge('in', 'start', 'a'), edge('check', 'a', 'd'), edge('again', 'd', 'a'), edge('on', 'd', 'end'),
-      edge('x_y', 'x', 'y'), edge('y_x', 'y', 'x'), // x and y: a cycle nothing leads to
+      edge('in', 'start', 'a'),
+      edge('check', 'a', 'd'),
+      edge('again', 'd', 'a'),
+      edge('on', 'd', 'end'),
+      edge('x_y', 'x', 'y'),
+      edge('y_x', 'y', 'x'), // x and y: a cycle nothing leads to
     ];
     expect(findBackEdges(edges)).toEqual(new Set(['again', 'y_x']));
   });
 
   it('finds none in a graph without cycles, however its edges are ordered', () => {
-    expect(findBackEdges([edge('3', 'c', 'd'), edge('2', 'b', 'c'), edge('1', 'a', 'b'), edge('4', 'a', 'c')])).toEqual(new Set());
+    expect(findBackEdges([edge('3', 'c', 'd'), edge('2', 'b', 'c'), edge('1', 'a', 'b'), edge('4', 'a', 'c')])).toEqual(
+      new Set(),
+    );
   });
 
   it('walks a long chain without overflowing the stack', () => {
@@ -66,12 +72,27 @@ describe('loop geometry', () => {
     const out = 1160 + LOOP_CLEARANCE;
     const back = -LOOP_CLEARANCE;
     // Rounded corners at (out, 76), (out, 300), (back, 300), (back, 100).
-    for (const [x, y] of [[out, 76], [out, 300], [back, 300], [back, 100]]) expect(path).toContain(`Q ${x} ${y} `);
+    for (const [x, y] of [
+      [out, 76],
+      [out, 300],
+      [back, 300],
+      [back, 100],
+    ])
+      expect(path).toContain(`Q ${x} ${y} `);
     expect([labelX, labelY]).toEqual([(out + back) / 2, 300]);
   });
 
   it('rounds corners no more than half the shorter leg', () => {
-    expect(roundedPath([{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 100 }], 16)).toBe('M 0 0 L 5 0 Q 10 0 10 5 L 10 100');
+    expect(
+      roundedPath(
+        [
+          { x: 0, y: 0 },
+          { x: 10, y: 0 },
+          { x: 10, y: 100 },
+        ],
+        16,
+      ),
+    ).toBe('M 0 0 L 5 0 Q 10 0 10 5 L 10 100');
     expect(roundedPath([], 16)).toBe('');
   });
 });

@@ -126,6 +126,13 @@ function toward(from: Point, to: Point, length: number): Point {
 export function loopPath(source: Point, target: Point, floor: number): [path: string, labelX: number, labelY: number] {
   const out = source.x + LOOP_CLEARANCE;
   const back = target.x - LOOP_CLEARANCE;
-  const points = [source, { x: out, y: source.y }, { x: out, y: floor }, { x: back, y: floor }, { x: back, y: target.y }, target];
+  const points = [
+    source,
+    { x: out, y: source.y },
+    { x: out, y: floor },
+    { x: back, y: floor },
+    { x: back, y: target.y },
+    target,
+  ];
   return [roundedPath(points, 16), (out + back) / 2, floor];
 }

@@ -51,7 +51,7 @@ describe('parseCondition ⇄ serializeCondition', () => {
       {
         combinator: 'all',
         rows: [
-          { field: 'record.name', operator: 'startsWith', value: { kind: 'string', text: "O'Neil \"Jr\"\n" } },
+          { field: 'record.name', operator: 'startsWith', value: { kind: 'string', text: 'O\'Neil "Jr"\n' } },
           { field: 'record.x', operator: '==', value: { kind: 'null', text: '' } },
           { field: 'steps.a.status', operator: '!=', value: { kind: 'field', text: 'steps.b.status' } },
         ],
@@ -61,28 +61,33 @@ describe('parseCondition ⇄ serializeCondition', () => {
   });
 
   it('writes no combinator for a single row (it reads back as "all")', () => {
-    const one: Condition = { combinator: 'any', rows: [{ field: 'vars.x', operator: '==', value: { kind: 'number', text: '1' } }] };
+    const one: Condition = {
+      combinator: 'any',
+      rows: [{ field: 'vars.x', operator: '==', value: { kind: 'number', text: '1' } }],
+    };
     expect(serializeCondition(one)).toBe('vars.x == 1');
     expect(parseCondition('vars.x == 1')?.combinator).toBe('all');
   });
 
   it('reads double quotes and loose spacing, and writes them the canonical way', () => {
-    expect(serializeCondition(parseCondition('record.status=="ok"&&  record . n>1') as Condition)).toBe("record.status == 'ok' && record.n > 1");
+    expect(serializeCondition(parseCondition('record.status=="ok"&&  record . n>1') as Condition)).toBe(
+      "record.status == 'ok' && record.n > 1",
+    );
   });
 
   it.each([
     'double(record.amount) >= 50000.0',
-    "a == 1 && b == 2 || c == 3",
-    "(record.a == 1)",
+    'a == 1 && b == 2 || c == 3',
+    '(record.a == 1)',
     'vars.rounds + 1',
     'true',
     '!vars.done',
-    "has(record.notes)",
+    'has(record.notes)',
     "record.kind in ['a', 'b']",
     "'x' == record.kind",
     "record.status == 'unterminated",
-    "record.name.size() > 3",
-    "record.a.contains(vars.x)",
+    'record.name.size() > 3',
+    'record.a.contains(vars.x)',
     "steps.a.outcome == 'x' ? 1 : 2",
   ])('leaves %s to raw CEL', (text) => {
     expect(parseCondition(text)).toBeNull();
@@ -92,7 +97,11 @@ describe('parseCondition ⇄ serializeCondition', () => {
     expect(parseCondition('  ')).toEqual({ combinator: 'all', rows: [] });
     const condition: Condition = {
       combinator: 'all',
-      rows: [emptyRow(), { field: 'inputs.n', operator: '>', value: { kind: 'number', text: 'abc' } }, { field: 'inputs.ok', operator: '==', value: { kind: 'boolean', text: 'true' } }],
+      rows: [
+        emptyRow(),
+        { field: 'inputs.n', operator: '>', value: { kind: 'number', text: 'abc' } },
+        { field: 'inputs.ok', operator: '==', value: { kind: 'boolean', text: 'true' } },
+      ],
     };
     expect(serializeCondition(condition)).toBe('inputs.ok == true');
   });
@@ -100,7 +109,9 @@ describe('parseCondition ⇄ serializeCondition', () => {
   it('says what is missing in a row', () => {
     expect(rowProblem(emptyRow())).toMatch(/Choose a field/);
     expect(rowProblem({ field: 'inputs.n', operator: '>', value: { kind: 'number', text: 'x' } })).toMatch(/number/);
-    expect(rowProblem({ field: 'inputs.n', operator: 'contains', value: { kind: 'number', text: '1' } })).toMatch(/text/);
+    expect(rowProblem({ field: 'inputs.n', operator: 'contains', value: { kind: 'number', text: '1' } })).toMatch(
+      /text/,
+    );
     expect(rowProblem({ field: 'inputs.n', operator: '==', value: { kind: 'field', text: 'true' } })).toMatch(/field/);
     expect(rowProblem({ field: 'inputs.n', operator: '==', value: { kind: 'string', text: '' } })).toBeNull();
   });
@@ -110,12 +121,18 @@ describe('fitValue', () => {
   it('makes the value follow the chosen field’s type, keeping what already fits', () => {
     const text = { kind: 'string' as const, text: 'abc' };
     expect(fitValue({ type: 'boolean' }, text)).toEqual({ kind: 'boolean', text: 'true' });
-    expect(fitValue({ type: 'boolean' }, { kind: 'boolean', text: 'false' })).toEqual({ kind: 'boolean', text: 'false' });
+    expect(fitValue({ type: 'boolean' }, { kind: 'boolean', text: 'false' })).toEqual({
+      kind: 'boolean',
+      text: 'false',
+    });
     expect(fitValue({ type: 'number' }, text)).toEqual({ kind: 'number', text: '' });
     expect(fitValue({ type: 'number' }, { kind: 'string', text: ' 12 ' })).toEqual({ kind: 'number', text: '12' });
     expect(fitValue({ type: 'string' }, { kind: 'number', text: '3' })).toEqual({ kind: 'string', text: '' });
     expect(fitValue({ type: 'string', options: ['a'] }, text)).toBe(text);
-    expect(fitValue({ type: 'number' }, { kind: 'field', text: 'vars.limit' })).toEqual({ kind: 'field', text: 'vars.limit' });
+    expect(fitValue({ type: 'number' }, { kind: 'field', text: 'vars.limit' })).toEqual({
+      kind: 'field',
+      text: 'vars.limit',
+    });
     expect(fitValue({ type: 'boolean' }, { kind: 'null', text: '' })).toEqual({ kind: 'null', text: '' });
     expect(fitValue({ type: 'unknown' }, text)).toBe(text);
   });

@@ -34,8 +34,29 @@ export type Condition = { combinator: Combinator; rows: ConditionRow[] };
 
 const PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const NUMBER = /^-?(\d+(\.\d+)?([eE][+-]?\d+)?|\.\d+)$/;
-const RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if',
-  'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while']);
+const RESERVED = new Set([
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
+]);
 
 export function isFieldPath(text: string): boolean {
   return PATH.test(text) && !RESERVED.has(text.split('.')[0] ?? '');
@@ -59,12 +80,27 @@ function tokenize(text: string): Token[] | null {
   let i = 0;
   while (i < text.length) {
     const c = text[i] as string;
-    if (/\s/.test(c)) { i += 1; continue; }
+    if (/\s/.test(c)) {
+      i += 1;
+      continue;
+    }
     const rest = text.slice(i);
     const two = rest.slice(0, 2);
-    if (['==', '!=', '<=', '>=', '&&', '||'].includes(two)) { tokens.push({ t: 'op', v: two }); i += 2; continue; }
-    if (c === '<' || c === '>') { tokens.push({ t: 'op', v: c }); i += 1; continue; }
-    if (c === '(' || c === ')') { tokens.push({ t: 'punct', v: c }); i += 1; continue; }
+    if (['==', '!=', '<=', '>=', '&&', '||'].includes(two)) {
+      tokens.push({ t: 'op', v: two });
+      i += 2;
+      continue;
+    }
+    if (c === '<' || c === '>') {
+      tokens.push({ t: 'op', v: c });
+      i += 1;
+      continue;
+    }
+    if (c === '(' || c === ')') {
+      tokens.push({ t: 'punct', v: c });
+      i += 1;
+      continue;
+    }
     const number = /^-?(\d+(\.\d+)?([eE][+-]?\d+)?|\.\d+)/.exec(rest);
     if (number && (c !== '-' || tokens.at(-1)?.t === 'op')) {
       tokens.push({ t: 'number', v: number[0] });
@@ -72,7 +108,11 @@ function tokenize(text: string): Token[] | null {
       continue;
     }
     const path = /^[A-Za-z_][A-Za-z0-9_]*(\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*/.exec(rest);
-    if (path) { tokens.push({ t: 'path', v: path[0].replace(/\s+/g, '') }); i += path[0].length; continue; }
+    if (path) {
+      tokens.push({ t: 'path', v: path[0].replace(/\s+/g, '') });
+      i += path[0].length;
+      continue;
+    }
     if (c === "'" || c === '"') {
       let value = '';
       let j = i + 1;
@@ -122,7 +162,8 @@ function parseRow(tokens: Token[]): ConditionRow | null {
     if (third?.t !== 'string' || fourth?.t !== 'punct' || fourth.v !== ')' || rest.length > 0) return null;
     return { field, operator: method as Operator, value: { kind: 'string', text: third.v } };
   }
-  if (!isFieldPath(first.v) || second?.t !== 'op' || !(COMPARISONS as readonly string[]).includes(second.v)) return null;
+  if (!isFieldPath(first.v) || second?.t !== 'op' || !(COMPARISONS as readonly string[]).includes(second.v))
+    return null;
   if (fourth !== undefined) return null;
   const value = literal(third);
   if (!value) return null;
@@ -178,7 +219,8 @@ export function rowProblem(row: ConditionRow): string | null {
   if (!isFieldPath(row.field.trim())) return 'Choose a field, such as record.status or inputs.amount.';
   const isMethod = (STRING_METHODS as readonly string[]).includes(row.operator);
   if (isMethod && row.value.kind !== 'string') return `“${OPERATOR_LABELS[row.operator]}” compares with text.`;
-  if (valueText(row.value) === null) return row.value.kind === 'number' ? 'Enter a number.' : 'Enter a field, such as vars.limit.';
+  if (valueText(row.value) === null)
+    return row.value.kind === 'number' ? 'Enter a number.' : 'Enter a field, such as vars.limit.';
   return null;
 }
 
@@ -214,7 +256,9 @@ export function fitValue(field: { type: string; options?: readonly string[] }, v
     case 'boolean':
       return value.kind === 'boolean' ? value : { kind: 'boolean', text: 'true' };
     case 'number':
-      return value.kind === 'number' ? value : { kind: 'number', text: isNumberLiteral(value.text.trim()) ? value.text.trim() : '' };
+      return value.kind === 'number'
+        ? value
+        : { kind: 'number', text: isNumberLiteral(value.text.trim()) ? value.text.trim() : '' };
     case 'string':
       return value.kind === 'string' ? value : { kind: 'string', text: '' };
     default:

@@ -34,8 +34,20 @@ export function chartColours(dark: boolean): ChartColours {
 /** The minimap's node colours; the mask dims what is outside the view. */
 export type MinimapColours = { stage: string; decision: string; step: string; mask: string; background: string };
 
-const MINIMAP_LIGHT: MinimapColours = { stage: '#c7d2fe', decision: '#fcd34d', step: '#94a3b8', mask: 'rgba(241, 245, 249, 0.6)', background: '#ffffff' };
-const MINIMAP_DARK: MinimapColours = { stage: '#4338ca', decision: '#b45309', step: '#475569', mask: 'rgba(2, 6, 23, 0.6)', background: '#0f172a' };
+const MINIMAP_LIGHT: MinimapColours = {
+  stage: '#c7d2fe',
+  decision: '#fcd34d',
+  step: '#94a3b8',
+  mask: 'rgba(241, 245, 249, 0.6)',
+  background: '#ffffff',
+};
+const MINIMAP_DARK: MinimapColours = {
+  stage: '#4338ca',
+  decision: '#b45309',
+  step: '#475569',
+  mask: 'rgba(2, 6, 23, 0.6)',
+  background: '#0f172a',
+};
 
 export function minimapColours(dark: boolean): MinimapColours {
   return dark ? MINIMAP_DARK : MINIMAP_LIGHT;
@@ -52,8 +64,18 @@ export function minimapNodeColour(type: string | undefined, dark: boolean): stri
 /** The minimap's heat grades 0–5 (monitor.css --heat-n) and a run's path, per theme. */
 const HEAT_LIGHT = ['#e2e8f0', '#fef3c7', '#fde68a', '#fdba74', '#f87171', '#dc2626'];
 const HEAT_DARK = ['#334155', '#422006', '#713f12', '#7c2d12', '#7f1d1d', '#b91c1c'];
-const PATH_LIGHT: Record<PathNodeState, string> = { visited: '#86efac', current: '#3b82f6', waiting: '#f59e0b', error: '#dc2626' };
-const PATH_DARK: Record<PathNodeState, string> = { visited: '#166534', current: '#2563eb', waiting: '#b45309', error: '#b91c1c' };
+const PATH_LIGHT: Record<PathNodeState, string> = {
+  visited: '#86efac',
+  current: '#3b82f6',
+  waiting: '#f59e0b',
+  error: '#dc2626',
+};
+const PATH_DARK: Record<PathNodeState, string> = {
+  visited: '#166534',
+  current: '#2563eb',
+  waiting: '#b45309',
+  error: '#b91c1c',
+};
 
 export function minimapHeatColour(grade: number, dark: boolean): string {
   const scale = dark ? HEAT_DARK : HEAT_LIGHT;

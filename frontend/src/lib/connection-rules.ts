@@ -24,7 +24,9 @@ export function connectionProblem(
   if (source.id === target.id) return 'A node cannot lead to itself.';
 
   const handle = connection.sourceHandle ?? null;
-  const outgoing = edges.filter((e) => e.source === source.id && e.id !== ('id' in connection ? connection.id : undefined));
+  const outgoing = edges.filter(
+    (e) => e.source === source.id && e.id !== ('id' in connection ? connection.id : undefined),
+  );
   switch (source.type) {
     case 'start':
       return outgoing.length > 0 ? 'Start has one outgoing edge.' : null;
@@ -32,7 +34,9 @@ export function connectionProblem(
       const isError = handle === ERROR_HANDLE;
       const taken = outgoing.some((e) => (e.sourceHandle === ERROR_HANDLE) === isError);
       if (!taken) return null;
-      return isError ? 'A stage has at most one error edge.' : 'A stage has one outgoing edge (plus at most one error edge).';
+      return isError
+        ? 'A stage has at most one error edge.'
+        : 'A stage has one outgoing edge (plus at most one error edge).';
     }
     case 'decision': {
       const outcomes = new Set([...(source.data.outcomes ?? []).map((o) => o.id), DEFAULT_OUTCOME]);

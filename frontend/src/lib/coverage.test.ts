@@ -29,17 +29,51 @@ function counts(hits: Record<string, number>, missed: string[]): CoverageCounts 
 /** The small-deal path: legal → finance → executive → signed; nothing of revise, vp or withdrawn. */
 const SMALL_DEAL: KeyCoverage = {
   nodes: counts(
-    { legal: 1, legal_review: 1, legal_ok: 1, finance: 1, finance_review: 1, finance_ok: 1, deal_size: 1, executive: 1, sign: 1, mark_signed: 1, signed: 1 },
-    ['vp', 'vp_approval', 'vp_ok', 'revise', 'mark_in_revision', 'revise_contract', 'apply_revision', 'resubmitted', 'withdrawn'],
+    {
+      legal: 1,
+      legal_review: 1,
+      legal_ok: 1,
+      finance: 1,
+      finance_review: 1,
+      finance_ok: 1,
+      deal_size: 1,
+      executive: 1,
+      sign: 1,
+      mark_signed: 1,
+      signed: 1,
+    },
+    [
+      'vp',
+      'vp_approval',
+      'vp_ok',
+      'revise',
+      'mark_in_revision',
+      'revise_contract',
+      'apply_revision',
+      'resubmitted',
+      'withdrawn',
+    ],
   ),
-  outcomes: counts(
-    { 'legal_ok:default': 1, 'finance_ok:default': 1, 'deal_size:default': 1 },
-    ['legal_ok:sent_back', 'finance_ok:rejected', 'deal_size:big', 'vp_ok:rejected', 'vp_ok:default', 'resubmitted:withdrawn', 'resubmitted:default'],
-  ),
-  edges: counts(
-    { e_start: 1, e_legal: 1, e_legal_ok: 1, e_finance: 1, e_finance_ok: 1, e_small: 1, e_signed: 1 },
-    ['e_legal_back', 'e_finance_back', 'e_big', 'e_vp', 'e_vp_back', 'e_vp_ok', 'e_revised', 'e_again', 'e_withdrawn'],
-  ),
+  outcomes: counts({ 'legal_ok:default': 1, 'finance_ok:default': 1, 'deal_size:default': 1 }, [
+    'legal_ok:sent_back',
+    'finance_ok:rejected',
+    'deal_size:big',
+    'vp_ok:rejected',
+    'vp_ok:default',
+    'resubmitted:withdrawn',
+    'resubmitted:default',
+  ]),
+  edges: counts({ e_start: 1, e_legal: 1, e_legal_ok: 1, e_finance: 1, e_finance_ok: 1, e_small: 1, e_signed: 1 }, [
+    'e_legal_back',
+    'e_finance_back',
+    'e_big',
+    'e_vp',
+    'e_vp_back',
+    'e_vp_ok',
+    'e_revised',
+    'e_again',
+    'e_withdrawn',
+  ]),
 };
 
 function figures(nodes: Record<string, Partial<typeof EMPTY_NODE>>, edges: Record<string, number>): Insights {
@@ -86,7 +120,13 @@ describe('buildCoverageOverlay', () => {
 
   it('flags what production takes but no scenario reaches, busiest first, edges and steps only', () => {
     const production = figures(
-      { legal: { completed: 40 }, vp: { completed: 12, active: 3 }, vp_approval: { completed: 12, active: 3 }, revise_contract: { waiting: 0, active: 2, failed: 1 }, withdrawn: {} },
+      {
+        legal: { completed: 40 },
+        vp: { completed: 12, active: 3 },
+        vp_approval: { completed: 12, active: 3 },
+        revise_contract: { waiting: 0, active: 2, failed: 1 },
+        withdrawn: {},
+      },
       { e_start: 45, e_legal_ok: 38, e_big: 15, e_vp: 12, e_legal_back: 2, e_withdrawn: 0 },
     );
     const overlay = buildCoverageOverlay(SMALL_DEAL, shape, production);
@@ -110,7 +150,9 @@ describe('buildCoverageOverlay', () => {
 
   it('gives no state to nodes the report does not know (added to the draft after the tested version)', () => {
     const extra = { ...shape, nodes: [...shape.nodes, { id: 'new_stage', type: 'stage', label: 'New' }] };
-    expect(buildCoverageOverlay(SMALL_DEAL, extra, figures({ new_stage: { completed: 5 } }, {})).nodes.new_stage).toBeUndefined();
+    expect(
+      buildCoverageOverlay(SMALL_DEAL, extra, figures({ new_stage: { completed: 5 } }, {})).nodes.new_stage,
+    ).toBeUndefined();
   });
 });
 
@@ -142,14 +184,20 @@ describe('words', () => {
 
   it('describes counts and marks, never by colour alone', () => {
     expect(describeCounts(SMALL_DEAL.nodes)).toBe('55 % (11 of 20)');
-    expect(coverageWords({ state: 'covered', hits: 3, traffic: 9 })).toEqual({ icon: '✓', mark: '✓ 3', title: 'Tested: reached 3 times by the scenarios, 9 times in production' });
+    expect(coverageWords({ state: 'covered', hits: 3, traffic: 9 })).toEqual({
+      icon: '✓',
+      mark: '✓ 3',
+      title: 'Tested: reached 3 times by the scenarios, 9 times in production',
+    });
     expect(coverageWords({ state: 'uncovered', hits: 0, traffic: null }).mark).toBe('○ untested');
     expect(coverageWords({ state: 'hot-untested', hits: 0, traffic: 7 }).title).toContain('7 times in production');
   });
 
   it('counts production traffic at a node from visits done and under way', () => {
     expect(nodeTraffic(undefined)).toBe(0);
-    expect(nodeTraffic({ ...EMPTY_NODE, completed: 4, failed: 1, active: 2, waiting: 3, error: 1, overdue: 2 })).toBe(10);
+    expect(nodeTraffic({ ...EMPTY_NODE, completed: 4, failed: 1, active: 2, waiting: 3, error: 1, overdue: 2 })).toBe(
+      10,
+    );
   });
 });
 

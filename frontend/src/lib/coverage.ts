@@ -40,7 +40,7 @@ export function canvasShape(nodes: readonly FlowNode[], edges: readonly FlowEdge
       id: e.id,
       source: e.source,
       target: e.target,
-      outcome: decisions.has(e.source) ? e.sourceHandle ?? DEFAULT_OUTCOME : null,
+      outcome: decisions.has(e.source) ? (e.sourceHandle ?? DEFAULT_OUTCOME) : null,
     })),
   };
 }
@@ -78,7 +78,11 @@ function edgeText(edge: CanvasShape['edges'][number], labels: ReadonlyMap<string
  * the draft after the tested version) get no state. Without production figures
  * nothing is hot.
  */
-export function buildCoverageOverlay(report: KeyCoverage, shape: CanvasShape, production: Insights | null): CoverageOverlay {
+export function buildCoverageOverlay(
+  report: KeyCoverage,
+  shape: CanvasShape,
+  production: Insights | null,
+): CoverageOverlay {
   const labels = new Map(shape.nodes.map((n) => [n.id, n.label]));
   const nodes: Record<string, ElementCoverage> = {};
   const edges: Record<string, ElementCoverage> = {};
@@ -97,7 +101,7 @@ export function buildCoverageOverlay(report: KeyCoverage, shape: CanvasShape, pr
 
   const outcomeTraffic = new Map<string, number>();
   for (const edge of shape.edges) {
-    const taken = production ? production.edges[edge.id]?.taken ?? 0 : null;
+    const taken = production ? (production.edges[edge.id]?.taken ?? 0) : null;
     if (edge.outcome !== null && taken !== null) {
       const key = `${edge.source}:${edge.outcome}`;
       outcomeTraffic.set(key, (outcomeTraffic.get(key) ?? 0) + taken);
@@ -105,13 +109,14 @@ export function buildCoverageOverlay(report: KeyCoverage, shape: CanvasShape, pr
     const state = element(report.edges, edge.id, taken);
     if (!state) continue;
     edges[edge.id] = state;
-    if (state.state === 'hot-untested') hot.push({ kind: 'edge', id: edge.id, traffic: taken ?? 0, text: edgeText(edge, labels) });
+    if (state.state === 'hot-untested')
+      hot.push({ kind: 'edge', id: edge.id, traffic: taken ?? 0, text: edgeText(edge, labels) });
   }
 
   for (const edge of shape.edges) {
     if (edge.outcome === null) continue;
     const key = `${edge.source}:${edge.outcome}`;
-    const state = element(report.outcomes, key, production ? outcomeTraffic.get(key) ?? 0 : null);
+    const state = element(report.outcomes, key, production ? (outcomeTraffic.get(key) ?? 0) : null);
     if (state) (outcomes[edge.source] ??= {})[edge.outcome] = state;
   }
 
@@ -133,7 +138,11 @@ function mergeCounts(a: CoverageCounts, b: CoverageCounts): CoverageCounts {
 export function mergeCoverage(a: KeyCoverage | null, b: KeyCoverage | null): KeyCoverage | null {
   if (!a) return b;
   if (!b) return a;
-  return { nodes: mergeCounts(a.nodes, b.nodes), outcomes: mergeCounts(a.outcomes, b.outcomes), edges: mergeCounts(a.edges, b.edges) };
+  return {
+    nodes: mergeCounts(a.nodes, b.nodes),
+    outcomes: mergeCounts(a.outcomes, b.outcomes),
+    edges: mergeCounts(a.edges, b.edges),
+  };
 }
 
 /** "3 paths taken in production have no test". */
@@ -153,10 +162,18 @@ export function coverageWords(coverage: ElementCoverage): { icon: string; mark: 
   const production = coverage.traffic !== null ? `, ${coverage.traffic} times in production` : '';
   switch (coverage.state) {
     case 'covered':
-      return { icon: '✓', mark: `✓ ${coverage.hits}`, title: `Tested: reached ${coverage.hits} times by the scenarios${production}` };
+      return {
+        icon: '✓',
+        mark: `✓ ${coverage.hits}`,
+        title: `Tested: reached ${coverage.hits} times by the scenarios${production}`,
+      };
     case 'uncovered':
       return { icon: '○', mark: '○ untested', title: `Not reached by any scenario${production}` };
     case 'hot-untested':
-      return { icon: '⚠', mark: '⚠ hot, untested', title: `Not reached by any scenario, but taken ${coverage.traffic ?? 0} times in production` };
+      return {
+        icon: '⚠',
+        mark: '⚠ hot, untested',
+        title: `Not reached by any scenario, but taken ${coverage.traffic ?? 0} times in production`,
+      };
   }
 }

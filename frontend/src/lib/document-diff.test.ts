@@ -5,7 +5,9 @@ import { countChanges, diffDocuments, mergeForDiff } from './document-diff';
 import { parseDocument, type OrchestrationDocument } from './document-schema';
 
 const BEFORE = parseDocument({
-  format: 1, key: 'k', label: 'K',
+  format: 1,
+  key: 'k',
+  label: 'K',
   nodes: [
     { id: 'start', type: 'start', ui: { x: 0, y: 0 } },
     { id: 'review', type: 'stage', label: 'Review', ui: { x: 100, y: 0, width: 320, height: 200 } },

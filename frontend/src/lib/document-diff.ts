@@ -41,7 +41,7 @@ function compare<T extends { id: string; ui?: unknown }>(
     if (!previous) status[id] = 'added';
     else if (canonicalJson(withoutUi(previous)) !== canonicalJson(withoutUi(item))) {
       status[id] = 'changed';
-      fields[id] = changedKeys(previous as Record<string, unknown>, item as Record<string, unknown>);
+      fields[id] = changedKeys(previous, item);
     }
   }
   for (const id of old.keys()) if (!now.has(id)) status[id] = 'removed';
@@ -53,7 +53,12 @@ export function diffDocuments(before: OrchestrationDocument, after: Orchestratio
   const edges = compare<DocumentEdge>(before.edges, after.edges);
   const { nodes: _n, edges: _e, ...metaBefore } = before;
   const { nodes: _n2, edges: _e2, ...metaAfter } = after;
-  return { nodes: nodes.status, edges: edges.status, nodeFields: nodes.fields, meta: changedKeys(metaBefore, metaAfter) };
+  return {
+    nodes: nodes.status,
+    edges: edges.status,
+    nodeFields: nodes.fields,
+    meta: changedKeys(metaBefore, metaAfter),
+  };
 }
 
 /** `after`, plus the nodes and edges only `before` has, so that the canvas can show them as removed. */

@@ -15,7 +15,11 @@ import {
 } from './document';
 import { DocumentShapeError, parseDocument, type OrchestrationDocument } from './document-schema';
 
-const TEMPLATES = { contract_approval: contractApproval, project_milestones: projectMilestones, service_request: serviceRequest };
+const TEMPLATES = {
+  contract_approval: contractApproval,
+  project_milestones: projectMilestones,
+  service_request: serviceRequest,
+};
 
 /** The document without the `ui` the canvas added where the original had none. */
 function withoutAddedUi(document: OrchestrationDocument, original: OrchestrationDocument): OrchestrationDocument {
@@ -25,7 +29,7 @@ function withoutAddedUi(document: OrchestrationDocument, original: Orchestration
     nodes: document.nodes.map((node) => {
       if (hadUi.has(node.id)) return node;
       const { ui: _ui, ...rest } = node;
-      return rest as typeof node;
+      return rest;
     }),
   };
 }
@@ -62,7 +66,9 @@ describe('document ⇄ flow', () => {
 
   it('puts a step listed before its stage after it', () => {
     const document = parseDocument({
-      format: 1, key: 'k', label: 'K',
+      format: 1,
+      key: 'k',
+      label: 'K',
       nodes: [
         { id: 'ask', type: 'interactive', stage: 'review', label: 'Ask' },
         { id: 'review', type: 'stage', label: 'Review' },
@@ -76,7 +82,9 @@ describe('document ⇄ flow', () => {
 
   it('reads and writes ui: stage sizes, positions and extra keys', () => {
     const document = parseDocument({
-      format: 1, key: 'k', label: 'K',
+      format: 1,
+      key: 'k',
+      label: 'K',
       ui: { viewport: { zoom: 1 } },
       nodes: [
         { id: 'start', type: 'start', ui: { x: -100, y: 40 } },
@@ -98,7 +106,10 @@ describe('document ⇄ flow', () => {
 
   it('keeps fields the canvas does not know', () => {
     const document = parseDocument({
-      format: 1, key: 'k', label: 'K', future: true,
+      format: 1,
+      key: 'k',
+      label: 'K',
+      future: true,
       nodes: [{ id: 'start', type: 'start', colour: 'red' }],
       edges: [],
     });
@@ -125,14 +136,24 @@ describe('document ⇄ flow', () => {
     expect(flow.edges.find((e) => e.id === 'e_legal')?.sourceHandle).toBe(NEXT_HANDLE);
 
     // A new edge from a decision's outcome handle becomes an edge with that outcome.
-    const edges = [...flow.edges, { id: 'e_new', source: 'legal_ok', target: 'signed', sourceHandle: 'sent_back', targetHandle: null }];
+    const edges = [
+      ...flow.edges,
+      { id: 'e_new', source: 'legal_ok', target: 'signed', sourceHandle: 'sent_back', targetHandle: null },
+    ];
     const back = flowToDocument({ ...flow, edges });
-    expect(back.edges.find((e) => e.id === 'e_new')).toEqual({ id: 'e_new', source: 'legal_ok', target: 'signed', outcome: 'sent_back' });
+    expect(back.edges.find((e) => e.id === 'e_new')).toEqual({
+      id: 'e_new',
+      source: 'legal_ok',
+      target: 'signed',
+      outcome: 'sent_back',
+    });
   });
 
   it('maps a stage error edge to the error handle and back to kind error', () => {
     const document = parseDocument({
-      format: 1, key: 'k', label: 'K',
+      format: 1,
+      key: 'k',
+      label: 'K',
       nodes: [
         { id: 'start', type: 'start' },
         { id: 'work', type: 'stage', label: 'Work' },
@@ -171,12 +192,28 @@ describe('canonicalJson', () => {
 
 describe('parseDocument', () => {
   it('accepts an incomplete draft the server stored', () => {
-    const draft = { format: 1, key: 'expense', label: 'Expense', nodes: [{ id: 'start', type: 'start' }, { id: 'ask', type: 'interactive' }], edges: [] };
+    const draft = {
+      format: 1,
+      key: 'expense',
+      label: 'Expense',
+      nodes: [
+        { id: 'start', type: 'start' },
+        { id: 'ask', type: 'interactive' },
+      ],
+      edges: [],
+    };
     expect(parseDocument(draft).nodes).toHaveLength(2);
   });
 
   it('refuses what the canvas cannot draw, naming where', () => {
-    const bad = { key: 'k', nodes: [{ id: 'x', type: 'teleport' }, { id: 3, type: 'start' }], edges: [{ id: 'e' }] };
+    const bad = {
+      key: 'k',
+      nodes: [
+        { id: 'x', type: 'teleport' },
+        { id: 3, type: 'start' },
+      ],
+      edges: [{ id: 'e' }],
+    };
     expect(() => parseDocument(bad)).toThrow(DocumentShapeError);
     try {
       parseDocument(bad);

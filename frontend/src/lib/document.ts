@@ -47,7 +47,6 @@ export type NodeContent<N extends FlowNode = FlowNode> = N extends FlowNode ? Pi
 export type FlowEdgeData = { label?: string; ui?: Record<string, unknown>; [field: string]: unknown };
 export type FlowEdge = Edge<FlowEdgeData>;
 
-
 export type Flow = { meta: DocumentMeta; nodes: FlowNode[]; edges: FlowEdge[] };
 
 export const STEP_TYPES = ['interactive', 'background', 'wait'] as const;
@@ -97,7 +96,10 @@ function splitUi(ui: Record<string, unknown> | undefined): Geometry {
   return geometry;
 }
 
-function withUi<T extends object>(data: T, extra: Record<string, unknown> | undefined): T & { ui?: Record<string, unknown> } {
+function withUi<T extends object>(
+  data: T,
+  extra: Record<string, unknown> | undefined,
+): T & { ui?: Record<string, unknown> } {
   return extra ? { ...data, ui: extra } : data;
 }
 

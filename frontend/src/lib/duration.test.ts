@@ -21,9 +21,12 @@ describe('durations', () => {
     expect(parseDuration('PT1M')?.unit).toBe('minutes');
   });
 
-  it.each(['', 'P', 'PT', 'P1DT2H', 'P1.5D', '2 days', 'p2d', 'PT1D', 'P2H'])('has no number-and-unit form for %j', (text) => {
-    expect(parseDuration(text)).toBeNull();
-  });
+  it.each(['', 'P', 'PT', 'P1DT2H', 'P1.5D', '2 days', 'p2d', 'PT1D', 'P2H'])(
+    'has no number-and-unit form for %j',
+    (text) => {
+      expect(parseDuration(text)).toBeNull();
+    },
+  );
 
   it('knows an ISO-8601 duration with several parts', () => {
     expect(isDuration('P1DT12H')).toBe(true);

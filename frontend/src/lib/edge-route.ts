@@ -44,7 +44,11 @@ export function fitRoute(route: readonly XYPosition[], from: XYPosition, to: XYP
 }
 
 /** The path along the route and where its label goes: the middle of its longest leg. */
-export function routePath(route: readonly XYPosition[], from: XYPosition, to: XYPosition): [path: string, labelX: number, labelY: number] {
+export function routePath(
+  route: readonly XYPosition[],
+  from: XYPosition,
+  to: XYPosition,
+): [path: string, labelX: number, labelY: number] {
   const points = fitRoute(route, from, to);
   let label = { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 };
   let longest = -1;

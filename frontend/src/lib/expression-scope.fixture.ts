@@ -14,7 +14,10 @@ export const refundDocument = parseDocument({
     { id: 'start', type: 'start' },
     { id: 'intake', type: 'stage', label: 'Intake' },
     {
-      id: 'triage', type: 'interactive', stage: 'intake', label: 'Triage',
+      id: 'triage',
+      type: 'interactive',
+      stage: 'intake',
+      label: 'Triage',
       assignee: { type: 'group', value: 'support' },
       form: {
         fields: [
@@ -29,7 +32,10 @@ export const refundDocument = parseDocument({
     { id: 'route', type: 'decision', label: 'Route', outcomes: [{ id: 'yes', label: 'Yes', condition: 'true' }] },
     { id: 'refund', type: 'stage', label: 'Refund' },
     {
-      id: 'pay', type: 'interactive', stage: 'refund', label: 'Pay out',
+      id: 'pay',
+      type: 'interactive',
+      stage: 'refund',
+      label: 'Pay out',
       assignee: { type: 'group', value: 'finance' },
       form: { fields: [{ name: 'paid_on', type: 'date' }], outcomes: [{ value: 'paid' }] },
     },
@@ -45,5 +51,12 @@ export const refundDocument = parseDocument({
 });
 export const refundFlow = documentToFlow(refundDocument);
 export const refundRecordTypes: RecordTypeFields[] = [
-  { name: 'service_request', label: 'Service request', fields: [{ name: 'kind', type: 'string', label: 'Kind', options: ['refund', 'exchange'] }, { name: 'urgent', type: 'boolean' }] },
+  {
+    name: 'service_request',
+    label: 'Service request',
+    fields: [
+      { name: 'kind', type: 'string', label: 'Kind', options: ['refund', 'exchange'] },
+      { name: 'urgent', type: 'boolean' },
+    ],
+  },
 ];

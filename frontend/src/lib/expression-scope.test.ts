@@ -29,35 +29,74 @@ describe('names in scope', () => {
 
   it('labels and types each name', () => {
     const byName = new Map(namesInScope(flow, types, { node: 'route' }).map((n) => [n.name, n]));
-    expect(byName.get('steps.triage.outputs.approved')).toEqual({ name: 'steps.triage.outputs.approved', label: 'Triage › Approved?', type: 'boolean' });
-    expect(byName.get('steps.triage.outputs.channel')).toMatchObject({ label: 'Triage › Channel', type: 'string', options: ['mail', 'phone'] });
+    expect(byName.get('steps.triage.outputs.approved')).toEqual({
+      name: 'steps.triage.outputs.approved',
+      label: 'Triage › Approved?',
+      type: 'boolean',
+    });
+    expect(byName.get('steps.triage.outputs.channel')).toMatchObject({
+      label: 'Triage › Channel',
+      type: 'string',
+      options: ['mail', 'phone'],
+    });
     expect(byName.get('steps.triage.outputs.amount')).toMatchObject({ type: 'number' });
     expect(byName.get('steps.triage.outcome')).toMatchObject({ options: ['done', 'escalate'] });
-    expect(byName.get('record.kind')).toEqual({ name: 'record.kind', label: 'Service request › Kind', type: 'string', options: ['refund', 'exchange'] });
+    expect(byName.get('record.kind')).toEqual({
+      name: 'record.kind',
+      label: 'Service request › Kind',
+      type: 'string',
+      options: ['refund', 'exchange'],
+    });
     expect(byName.get('record.urgent')).toMatchObject({ label: 'Service request › Urgent', type: 'boolean' });
-    expect(byName.get('inputs.amount')).toEqual({ name: 'inputs.amount', label: 'Input › Amount asked', type: 'number' });
+    expect(byName.get('inputs.amount')).toEqual({
+      name: 'inputs.amount',
+      label: 'Input › Amount asked',
+      type: 'number',
+    });
     expect(byName.get('vars.rounds')).toEqual({ name: 'vars.rounds', label: 'Variable › Rounds', type: 'number' });
     expect(typeLabel(byName.get('record.kind')!)).toBe('one of refund, exchange');
     expect(typeLabel(byName.get('steps.triage.outputs.approved')!)).toBe('yes/no');
   });
 
   it('gives a trigger condition only the record and now', () => {
-    expect(names('trigger')).toEqual(['record.kind', 'record.urgent', 'record.id', 'record.owner', 'record.object', 'now']);
+    expect(names('trigger')).toEqual([
+      'record.kind',
+      'record.urgent',
+      'record.id',
+      'record.owner',
+      'record.object',
+      'now',
+    ]);
   });
 
   it('offers only the built-in record fields when the trigger’s type is unknown or the trigger is manual', () => {
-    expect(namesInScope(flow, [], 'trigger').map((n) => n.name)).toEqual(['record.id', 'record.owner', 'record.object', 'now']);
+    expect(namesInScope(flow, [], 'trigger').map((n) => n.name)).toEqual([
+      'record.id',
+      'record.owner',
+      'record.object',
+      'now',
+    ]);
     const manual = { ...flow, meta: { ...flow.meta, trigger: { type: 'manual' } } };
-    expect(namesInScope(manual, types, { node: 'route' }).filter((n) => n.name.startsWith('record.')).map((n) => n.name))
-      .toEqual(['record.id', 'record.owner', 'record.object']);
+    expect(
+      namesInScope(manual, types, { node: 'route' })
+        .filter((n) => n.name.startsWith('record.'))
+        .map((n) => n.name),
+    ).toEqual(['record.id', 'record.owner', 'record.object']);
   });
 
   it('describes one name without listing them all, and filters on name and label', () => {
-    expect(describeName(flow, types, 'steps.pay.outputs.paid_on')).toMatchObject({ label: 'Pay out › Paid on', type: 'string' });
+    expect(describeName(flow, types, 'steps.pay.outputs.paid_on')).toMatchObject({
+      label: 'Pay out › Paid on',
+      type: 'string',
+    });
     expect(describeName(flow, types, 'record.kind')?.options).toEqual(['refund', 'exchange']);
     expect(describeName(flow, types, 'vars.rounds')?.type).toBe('number');
     expect(describeName(flow, types, 'steps.nope.outcome')).toBeNull();
-    expect(describeName(flow, types, 'stages.intake.visits')).toEqual({ name: 'stages.intake.visits', label: 'Intake › Visits', type: 'number' });
+    expect(describeName(flow, types, 'stages.intake.visits')).toEqual({
+      name: 'stages.intake.visits',
+      label: 'Intake › Visits',
+      type: 'number',
+    });
     expect(describeName(flow, types, 'inputs.amount')?.label).toBe('Input › Amount asked');
     expect(describeName(flow, types, 'now')?.type).toBe('timestamp');
     expect(describeName(flow, types, 'run.started_by')?.label).toBe('Run › Started by');

@@ -30,21 +30,36 @@ export function typeLabel(entry: Pick<ExpressionName, 'type' | 'options'>): stri
     const shown = entry.options.slice(0, 4).join(', ');
     return `one of ${shown}${entry.options.length > 4 ? ', …' : ''}`;
   }
-  return { string: 'text', number: 'number', boolean: 'yes/no', timestamp: 'date and time', list: 'list', map: 'map', unknown: 'any' }[entry.type];
+  return {
+    string: 'text',
+    number: 'number',
+    boolean: 'yes/no',
+    timestamp: 'date and time',
+    list: 'list',
+    map: 'map',
+    unknown: 'any',
+  }[entry.type];
 }
 
 /** A form field's, input's or record field's declared type as a CEL type. */
 export function nameType(declared: string | undefined): NameType {
   switch (declared) {
-    case 'string': case 'text': case 'textarea': case 'email': case 'select': case 'date':
+    case 'string':
+    case 'text':
+    case 'textarea':
+    case 'email':
+    case 'select':
+    case 'date':
       return 'string';
-    case 'number': case 'integer':
+    case 'number':
+    case 'integer':
       return 'number';
     case 'boolean':
       return 'boolean';
     case 'datetime':
       return 'timestamp';
-    case 'list': case 'multiselect':
+    case 'list':
+    case 'multiselect':
       return 'list';
     case 'map':
       return 'map';
@@ -92,7 +107,9 @@ export function upstream(flow: Flow, scope: NameScope): { steps: StepNode[]; sta
   const home = isStep(node) ? node.parentId : node.type === 'stage' && scope.field !== 'entry' ? node.id : undefined;
   const stages = stagesBefore(flow, home ?? node.id);
   if (home !== undefined) stages.add(home);
-  const steps = flow.nodes.filter((n): n is StepNode => isStep(n) && n.id !== node.id && n.parentId !== undefined && stages.has(n.parentId));
+  const steps = flow.nodes.filter(
+    (n): n is StepNode => isStep(n) && n.id !== node.id && n.parentId !== undefined && stages.has(n.parentId),
+  );
   return { steps, stages: flow.nodes.filter((n) => stages.has(n.id)) };
 }
 
@@ -104,11 +121,22 @@ function stepNames(step: StepNode): ExpressionName[] {
   const names: ExpressionName[] = [];
   if (step.type === 'interactive') {
     const outcomes = (step.data.form?.outcomes ?? []).map((o) => o.value).filter((v) => v !== '');
-    names.push({ name: `${base}.outcome`, label: `${label} › Outcome`, type: 'string', ...(outcomes.length > 0 ? { options: outcomes } : {}) });
+    names.push({
+      name: `${base}.outcome`,
+      label: `${label} › Outcome`,
+      type: 'string',
+      ...(outcomes.length > 0 ? { options: outcomes } : {}),
+    });
     for (const field of step.data.form?.fields ?? []) {
       if (!field.name) continue;
-      const options = field.type === 'select' && field.options && field.options.length > 0 ? { options: field.options } : {};
-      names.push({ name: `${base}.outputs.${field.name}`, label: `${label} › ${field.label?.trim() || readable(field.name)}`, type: nameType(field.type), ...options });
+      const options =
+        field.type === 'select' && field.options && field.options.length > 0 ? { options: field.options } : {};
+      names.push({
+        name: `${base}.outputs.${field.name}`,
+        label: `${label} › ${field.label?.trim() || readable(field.name)}`,
+        type: nameType(field.type),
+        ...options,
+      });
     }
   }
   names.push(
@@ -187,7 +215,11 @@ export function namesInScope(flow: Flow, recordTypes: readonly RecordTypeFields[
  * What the document says about one name, wherever it is: the condition builder asks for
  * the field of each row, so it needs no list of every name to render.
  */
-export function describeName(flow: Flow, recordTypes: readonly RecordTypeFields[], name: string): ExpressionName | null {
+export function describeName(
+  flow: Flow,
+  recordTypes: readonly RecordTypeFields[],
+  name: string,
+): ExpressionName | null {
   const [root, id] = name.split('.');
   switch (root) {
     case 'steps': {

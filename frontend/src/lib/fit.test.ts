@@ -29,6 +29,10 @@ describe('a readable fit', () => {
     expect(big.x).toBeCloseTo((1000 - 900 * big.zoom) / 2);
     expect(big.y).toBeCloseTo((1000 - 600 * big.zoom) / 2);
     const small = readableViewport({ x: 10, y: 10, width: 60, height: 60 }, 1000, 800);
-    expect(small).toEqual({ x: (1000 - 60 * FIT_MAX_ZOOM) / 2 - 10 * FIT_MAX_ZOOM, y: (800 - 60 * FIT_MAX_ZOOM) / 2 - 10 * FIT_MAX_ZOOM, zoom: FIT_MAX_ZOOM });
+    expect(small).toEqual({
+      x: (1000 - 60 * FIT_MAX_ZOOM) / 2 - 10 * FIT_MAX_ZOOM,
+      y: (800 - 60 * FIT_MAX_ZOOM) / 2 - 10 * FIT_MAX_ZOOM,
+      zoom: FIT_MAX_ZOOM,
+    });
   });
 });

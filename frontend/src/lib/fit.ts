@@ -22,8 +22,9 @@ export function readableViewport(bounds: Rect, width: number, height: number): V
   const whole = Math.min(width / (bounds.width * room), height / (bounds.height * room));
   const zoom = Math.min(FIT_MAX_ZOOM, Math.max(READABLE_ZOOM, Number.isFinite(whole) ? whole : FIT_MAX_ZOOM));
   // Along each axis: centred when the flow fits, else from its start with the padding's room.
-  const along = (start: number, size: number, screen: number) => (size * zoom * room <= screen + 1e-6
-    ? (screen - size * zoom) / 2 - start * zoom
-    : screen * FIT_PADDING - start * zoom);
+  const along = (start: number, size: number, screen: number) =>
+    size * zoom * room <= screen + 1e-6
+      ? (screen - size * zoom) / 2 - start * zoom
+      : screen * FIT_PADDING - start * zoom;
   return { x: along(bounds.x, bounds.width, width), y: along(bounds.y, bounds.height, height), zoom };
 }

@@ -4,7 +4,9 @@ import type { FlowNode } from './document';
 import { DECISION_ROW, DECISION_TOP, DECISION_WIDTH, layoutSizeOf, outcomeHandleY, sizeOf } from './geometry';
 
 const decision = (outcomes: number): FlowNode => ({
-  id: 'd', type: 'decision', position: { x: 0, y: 0 },
+  id: 'd',
+  type: 'decision',
+  position: { x: 0, y: 0 },
   data: { label: 'Route', outcomes: Array.from({ length: outcomes }, (_, i) => ({ id: `o${i}`, condition: 'true' })) },
 });
 
@@ -26,7 +28,13 @@ describe('the sizes a layout takes before anything is measured', () => {
   });
 
   it('leaves measured and set sizes to the nodes that have them; steps and stages have none of their own', () => {
-    const step: FlowNode = { id: 's', type: 'wait', position: { x: 0, y: 0 }, data: { label: 'S' }, measured: { width: 300, height: 60 } };
+    const step: FlowNode = {
+      id: 's',
+      type: 'wait',
+      position: { x: 0, y: 0 },
+      data: { label: 'S' },
+      measured: { width: 300, height: 60 },
+    };
     expect(layoutSizeOf(step)).toBeUndefined();
     expect(sizeOf(step)).toEqual({ width: 300, height: 60 });
     expect(sizeOf({ ...decision(1), measured: { width: 210, height: 99 } })).toEqual({ width: 210, height: 99 });

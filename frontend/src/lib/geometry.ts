@@ -1,7 +1,15 @@
 /** Where nodes are on the canvas: absolute positions, sizes, the stage under a point. */
 import type { XYPosition } from '@xyflow/react';
 
-import { STAGE_WIDTH, STEP_HEIGHT, STEP_WIDTH, isStage, stageHeightFor, type FlowNode, type StageNode } from './document';
+import {
+  STAGE_WIDTH,
+  STEP_HEIGHT,
+  STEP_WIDTH,
+  isStage,
+  stageHeightFor,
+  type FlowNode,
+  type StageNode,
+} from './document';
 
 type Size = { width: number; height: number };
 
@@ -48,17 +56,31 @@ export function layoutSizeOf(node: FlowNode): Size | undefined {
   switch (node.type) {
     case 'start':
     case 'end':
-      return { width: Math.max(56, Math.ceil(textWidth(node.data.label || (node.type === 'start' ? 'Start' : 'End')) + TERMINAL_ROOM)), height: TERMINAL_HEIGHT };
+      return {
+        width: Math.max(
+          56,
+          Math.ceil(textWidth(node.data.label || (node.type === 'start' ? 'Start' : 'End')) + TERMINAL_ROOM),
+        ),
+        height: TERMINAL_HEIGHT,
+      };
     case 'decision':
       // Its outcomes, then "Otherwise".
-      return { width: DECISION_WIDTH, height: DECISION_TOP + ((node.data.outcomes?.length ?? 0) + 1) * DECISION_ROW + DECISION_BOTTOM };
+      return {
+        width: DECISION_WIDTH,
+        height: DECISION_TOP + ((node.data.outcomes?.length ?? 0) + 1) * DECISION_ROW + DECISION_BOTTOM,
+      };
     default:
       return undefined;
   }
 }
 
 function fallbackSize(node: FlowNode): Size {
-  return layoutSizeOf(node) ?? (node.type === 'stage' ? { width: STAGE_WIDTH, height: stageHeightFor(1) } : { width: STEP_WIDTH, height: STEP_HEIGHT });
+  return (
+    layoutSizeOf(node) ??
+    (node.type === 'stage'
+      ? { width: STAGE_WIDTH, height: stageHeightFor(1) }
+      : { width: STEP_WIDTH, height: STEP_HEIGHT })
+  );
 }
 
 /** Its set size, else the size React Flow measured, else the usual size of its type. */

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { edgeWeight, formatSeconds, gradeHeat, timeSpent } from './heat';
 import { EMPTY_NODE } from './live-figures';
 
-const node = (completed: number, p50: number | null, active = 0) => ({ ...EMPTY_NODE, completed, active, p50, p95: p50 });
+const node = (completed: number, p50: number | null, active = 0) => ({
+  ...EMPTY_NODE,
+  completed,
+  active,
+  p50,
+  p95: p50,
+});
 
 describe('heat grading', () => {
   it('grades time spent against the hottest node', () => {
@@ -21,8 +27,17 @@ describe('heat grading', () => {
   });
 
   it('calls out the hottest stage as the bottleneck, with its heaviest step', () => {
-    const figures = { review: node(10, 3600), approve: node(10, 3000), check: node(10, 600), filing: node(10, 600), file: node(10, 500) };
-    const structure = { stages: new Set(['review', 'filing']), stageOf: { approve: 'review', check: 'review', file: 'filing' } };
+    const figures = {
+      review: node(10, 3600),
+      approve: node(10, 3000),
+      check: node(10, 600),
+      filing: node(10, 600),
+      file: node(10, 500),
+    };
+    const structure = {
+      stages: new Set(['review', 'filing']),
+      stageOf: { approve: 'review', check: 'review', file: 'filing' },
+    };
     const { bottleneck } = gradeHeat(figures, structure);
     expect(bottleneck).toEqual({ node: 'review', step: 'approve', seconds: 36000, share: 36000 / 42000 });
   });

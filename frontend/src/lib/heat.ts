@@ -36,12 +36,16 @@ export function nodeFlag(f: NodeFigures): NodeFlag | null {
 /** Heat grades per node, and the worst bottleneck. `kinds` says which nodes are stages and which step belongs where. */
 export function gradeHeat(
   figures: Readonly<Record<string, NodeFigures>>,
-  structure: { stages: ReadonlySet<string>; stageOf: Readonly<Record<string, string>> } = { stages: new Set(), stageOf: {} },
+  structure: { stages: ReadonlySet<string>; stageOf: Readonly<Record<string, string>> } = {
+    stages: new Set(),
+    stageOf: {},
+  },
 ): Heat {
   const spent = Object.entries(figures).map(([id, f]) => [id, timeSpent(f)] as const);
   const hottest = Math.max(0, ...spent.map(([, s]) => s));
   const grades: Record<string, number> = {};
-  for (const [id, s] of spent) grades[id] = hottest > 0 && s > 0 ? Math.max(1, Math.ceil((s / hottest) * HEAT_GRADES)) : 0;
+  for (const [id, s] of spent)
+    grades[id] = hottest > 0 && s > 0 ? Math.max(1, Math.ceil((s / hottest) * HEAT_GRADES)) : 0;
   const flags: Record<string, NodeFlag> = {};
   for (const [id, f] of Object.entries(figures)) {
     const flag = nodeFlag(f);

@@ -28,7 +28,7 @@ describe('node ids from labels', () => {
     expect(idFromLabel('???', 'decision')).toBe('decision');
   });
 
-  it('follows the label only while it still is the label\'s', () => {
+  it("follows the label only while it still is the label's", () => {
     expect(idFollowsLabel('new_task', 'New task')).toBe(true);
     expect(idFollowsLabel('new_task_3', 'New task')).toBe(true);
     expect(idFollowsLabel('legal', 'Legal review')).toBe(false); // chosen by hand: kept

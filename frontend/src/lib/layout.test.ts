@@ -51,8 +51,14 @@ describe('layout', () => {
   it('hands elkjs the loops reversed, so a loop goes back in reading order', async () => {
     const { nodes, edges } = flow();
     const { graph } = layoutPlan(nodes, edges);
-    expect(graph.edges?.find((e) => e.id === 'e_again')).toMatchObject({ sources: ['legal:in'], targets: ['resubmitted:default'] });
-    expect(graph.edges?.find((e) => e.id === 'e_legal_back')).toMatchObject({ sources: ['legal_ok:sent_back'], targets: ['revise:in'] });
+    expect(graph.edges?.find((e) => e.id === 'e_again')).toMatchObject({
+      sources: ['legal:in'],
+      targets: ['resubmitted:default'],
+    });
+    expect(graph.edges?.find((e) => e.id === 'e_legal_back')).toMatchObject({
+      sources: ['legal_ok:sent_back'],
+      targets: ['revise:in'],
+    });
 
     const { placements } = await layout(nodes, edges);
     const at = (id: string) => placements.get(id) as Required<Placement>;
@@ -63,7 +69,11 @@ describe('layout', () => {
 });
 
 describe('layout in both dimensions, edges around the nodes', () => {
-  const templates = { contract_approval: contractApproval, service_request: serviceRequest, project_milestones: projectMilestones };
+  const templates = {
+    contract_approval: contractApproval,
+    service_request: serviceRequest,
+    project_milestones: projectMilestones,
+  };
 
   it('wraps the contract approval into rows: its drawing is not a strip', async () => {
     const { nodes, edges } = flow();
@@ -76,33 +86,38 @@ describe('layout in both dimensions, edges around the nodes', () => {
     expect(height / width).toBeLessThan(2.5);
   });
 
-  it.each(Object.entries(templates))('routes every edge of %s around the nodes it does not connect', async (_name, template) => {
-    const { nodes, edges } = flow(template);
-    const { placements, routes } = await layout(nodes, edges);
-    expect([...routes.keys()].sort()).toEqual(edges.map((e) => e.id).sort());
-    const boxes = nodes.filter((n) => n.parentId === undefined).map((n) => ({ id: n.id, ...(placements.get(n.id) as Required<Placement>) }));
-    const crossings: string[] = [];
-    for (const edge of edges) {
-      const { points, source, target } = routes.get(edge.id)!;
-      expect(source).toMatchObject({ x: placements.get(edge.source)?.x, y: placements.get(edge.source)?.y });
-      expect(target).toMatchObject({ x: placements.get(edge.target)?.x, y: placements.get(edge.target)?.y });
-      for (let i = 1; i < points.length; i += 1) {
-        const [a, b] = [points[i - 1]!, points[i]!];
-        expect(a.x === b.x || a.y === b.y).toBe(true); // orthogonal
-        for (const box of boxes) {
-          if (box.id === edge.source || box.id === edge.target) continue;
-          for (let t = 0; t <= 1; t += 1 / 64) {
-            const [x, y] = [a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t];
-            const inside = x > box.x && x < box.x + box.width && y > box.y && y < box.y + box.height;
-            if (inside) crossings.push(`${edge.id} → ${box.id}`);
+  it.each(Object.entries(templates))(
+    'routes every edge of %s around the nodes it does not connect',
+    async (_name, template) => {
+      const { nodes, edges } = flow(template);
+      const { placements, routes } = await layout(nodes, edges);
+      expect([...routes.keys()].sort()).toEqual(edges.map((e) => e.id).sort());
+      const boxes = nodes
+        .filter((n) => n.parentId === undefined)
+        .map((n) => ({ id: n.id, ...(placements.get(n.id) as Required<Placement>) }));
+      const crossings: string[] = [];
+      for (const edge of edges) {
+        const { points, source, target } = routes.get(edge.id)!;
+        expect(source).toMatchObject({ x: placements.get(edge.source)?.x, y: placements.get(edge.source)?.y });
+        expect(target).toMatchObject({ x: placements.get(edge.target)?.x, y: placements.get(edge.target)?.y });
+        for (let i = 1; i < points.length; i += 1) {
+          const [a, b] = [points[i - 1]!, points[i]!];
+          expect(a.x === b.x || a.y === b.y).toBe(true); // orthogonal
+          for (const box of boxes) {
+            if (box.id === edge.source || box.id === edge.target) continue;
+            for (let t = 0; t <= 1; t += 1 / 64) {
+              const [x, y] = [a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t];
+              const inside = x > box.x && x < box.x + box.width && y > box.y && y < box.y + box.height;
+              if (inside) crossings.push(`${edge.id} → ${box.id}`);
+            }
           }
         }
       }
-    }
-    expect([...new Set(crossings)]).toEqual([]);
-  });
+      expect([...new Set(crossings)]).toEqual([]);
+    },
+  );
 
-  it('starts a route at its handle and ends it at its target\'s: a loop turned round, a decision\'s at its outcome', async () => {
+  it("starts a route at its handle and ends it at its target's: a loop turned round, a decision's at its outcome", async () => {
     const { nodes, edges } = flow();
     const { placements, routes } = await layout(nodes, edges);
     const at = (id: string) => placements.get(id) as Required<Placement>;
@@ -112,7 +127,10 @@ describe('layout in both dimensions, edges around the nodes', () => {
     };
     // e_again: the loop from resubmitted's default outcome (its second row) back into legal's left side.
     const [from, to] = ends('e_again');
-    expect(from).toEqual({ x: at('resubmitted').x + at('resubmitted').width, y: at('resubmitted').y + outcomeHandleY(1) });
+    expect(from).toEqual({
+      x: at('resubmitted').x + at('resubmitted').width,
+      y: at('resubmitted').y + outcomeHandleY(1),
+    });
     expect(to).toEqual({ x: at('legal').x, y: at('legal').y + at('legal').height / 2 });
     // e_legal_back: legal_ok's first outcome (sent back) into revise.
     const [back] = ends('e_legal_back');
@@ -121,35 +139,79 @@ describe('layout in both dimensions, edges around the nodes', () => {
 });
 
 describe('an edge along its route', () => {
-  const route = [{ x: 100, y: 50 }, { x: 140, y: 50 }, { x: 140, y: 300 }, { x: 200, y: 300 }];
+  const route = [
+    { x: 100, y: 50 },
+    { x: 140, y: 50 },
+    { x: 140, y: 300 },
+    { x: 200, y: 300 },
+  ];
 
   it('moves its ends to the handles, the corners next to them along, every leg still straight', () => {
     expect(fitRoute(route, { x: 106, y: 54 }, { x: 193, y: 297 })).toEqual([
-      { x: 106, y: 54 }, { x: 140, y: 54 }, { x: 140, y: 297 }, { x: 193, y: 297 },
+      { x: 106, y: 54 },
+      { x: 140, y: 54 },
+      { x: 140, y: 297 },
+      { x: 193, y: 297 },
     ]);
   });
 
   it('steps a straight route in the middle when its ends are not level, and drops points within a straight run', () => {
-    expect(fitRoute([{ x: 0, y: 10 }, { x: 100, y: 10 }], { x: 5, y: 10 }, { x: 95, y: 20 }))
-      .toEqual([{ x: 5, y: 10 }, { x: 50, y: 10 }, { x: 50, y: 20 }, { x: 95, y: 20 }]);
-    expect(fitRoute([{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 20, y: 0 }, { x: 20, y: 30 }], { x: 0, y: 2 }, { x: 20, y: 30 }))
-      .toEqual([{ x: 0, y: 2 }, { x: 20, y: 2 }, { x: 20, y: 30 }]);
+    expect(
+      fitRoute(
+        [
+          { x: 0, y: 10 },
+          { x: 100, y: 10 },
+        ],
+        { x: 5, y: 10 },
+        { x: 95, y: 20 },
+      ),
+    ).toEqual([
+      { x: 5, y: 10 },
+      { x: 50, y: 10 },
+      { x: 50, y: 20 },
+      { x: 95, y: 20 },
+    ]);
+    expect(
+      fitRoute(
+        [
+          { x: 0, y: 0 },
+          { x: 10, y: 0 },
+          { x: 20, y: 0 },
+          { x: 20, y: 30 },
+        ],
+        { x: 0, y: 2 },
+        { x: 20, y: 30 },
+      ),
+    ).toEqual([
+      { x: 0, y: 2 },
+      { x: 20, y: 2 },
+      { x: 20, y: 30 },
+    ]);
   });
 });
 
 /** elkjs's worker code run in this thread, behind the Worker interface `elk-api` drives. */
 async function elkWorkerClass(started: string[]) {
   // CommonJS: `module.exports = { default: FakeWorker, Worker: FakeWorker }`.
-  const { default: { Worker: ElkWorker } } = (await import('elkjs/lib/elk-worker.js')) as unknown as {
-    default: { Worker: new () => { postMessage(message: unknown): void; onmessage: ((event: unknown) => void) | null } };
+  const {
+    default: { Worker: ElkWorker },
+  } = (await import('elkjs/lib/elk-worker.js')) as unknown as {
+    default: {
+      Worker: new () => { postMessage(message: unknown): void; onmessage: ((event: unknown) => void) | null };
+    };
   };
   return class {
     private readonly inner = new ElkWorker();
     constructor(url: URL, options: WorkerOptions) {
       started.push(`${url.pathname.split('/').pop()} ${options.type}`);
     }
-    set onmessage(handler: (event: unknown) => void) { this.inner.onmessage = handler; }
-    postMessage(message: { cmd: string }) { started.push(message.cmd); this.inner.postMessage(message); }
+    set onmessage(handler: (event: unknown) => void) {
+      this.inner.onmessage = handler;
+    }
+    postMessage(message: { cmd: string }) {
+      started.push(message.cmd);
+      this.inner.postMessage(message);
+    }
     addEventListener() {}
     terminate() {}
   };
@@ -174,7 +236,9 @@ describe('layout in a web worker', () => {
     await vi.waitFor(() => expect(messages).toEqual(['elk-worker.ts module', 'register', 'layout']));
     // Its routes are kept: a flow saved as it was laid out gets them back when opened.
     const { useRouteStore } = await import('../store/route-store');
-    await vi.waitFor(() => expect([...useRouteStore.getState().routes.keys()].sort()).toEqual(edges.map((e) => e.id).sort()));
+    await vi.waitFor(() =>
+      expect([...useRouteStore.getState().routes.keys()].sort()).toEqual(edges.map((e) => e.id).sort()),
+    );
 
     // Moved nodes lay out the same: no second run. The result is the one laid out in the page.
     const moved = nodes.map((n) => ({ ...n, position: { x: n.position.x + 500, y: 7 } }));
@@ -183,24 +247,32 @@ describe('layout in a web worker', () => {
     expect(placements).toEqual(await layout(nodes, edges));
 
     // A changed graph is laid out again.
-    await worker.layout(nodes, edges.filter((e) => e.id !== 'e_again'));
+    await worker.layout(
+      nodes,
+      edges.filter((e) => e.id !== 'e_again'),
+    );
     expect(messages).toEqual(['elk-worker.ts module', 'register', 'layout', 'layout']);
   });
 
   it('lays out in the page when the worker cannot start, and says so', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    vi.stubGlobal('Worker', class {
-      onmessage = null;
-      postMessage() {}
-      terminate() {}
-      addEventListener(type: string, listener: (event: { message: string }) => void) {
-        if (type === 'error') setTimeout(() => listener({ message: '' }), 5);
-      }
-    });
+    vi.stubGlobal(
+      'Worker',
+      class {
+        onmessage = null;
+        postMessage() {}
+        terminate() {}
+        addEventListener(type: string, listener: (event: { message: string }) => void) {
+          if (type === 'error') setTimeout(() => listener({ message: '' }), 5);
+        }
+      },
+    );
     const worker = await import('./layout');
     const { nodes, edges } = flow();
     const placements = await worker.layout(nodes, edges);
     expect(placements.placements.size).toBe(nodes.length);
-    expect(warn).toHaveBeenCalledWith('the layout worker stopped: its script did not load; laying out in the page instead');
+    expect(warn).toHaveBeenCalledWith(
+      'the layout worker stopped: its script did not load; laying out in the page instead',
+    );
   });
 });

@@ -16,8 +16,17 @@ import ElkApi, { type ElkExtendedEdge, type ElkNode, type ElkPort } from 'elkjs/
 
 import { backEdgesOf, type Box } from './back-edges';
 import {
-  DEFAULT_OUTCOME, ERROR_HANDLE, NEXT_HANDLE, STAGE_HEADER, STAGE_PADDING, STAGE_WIDTH, STEP_GAP, isStage, isStep,
-  type FlowEdge, type FlowNode,
+  DEFAULT_OUTCOME,
+  ERROR_HANDLE,
+  NEXT_HANDLE,
+  STAGE_HEADER,
+  STAGE_PADDING,
+  STAGE_WIDTH,
+  STEP_GAP,
+  isStage,
+  isStep,
+  type FlowEdge,
+  type FlowNode,
 } from './document';
 import { layoutSizeOf, outcomeHandleY, sizeOf } from './geometry';
 import { useRouteStore } from '../store/route-store';
@@ -67,7 +76,13 @@ const TARGET = 'in';
  * one row each (see geometry.ts), then `default`.
  */
 function portsOf(node: FlowNode, width: number, height: number): ElkPort[] {
-  const port = (handle: string, x: number, y: number): ElkPort => ({ id: portId(node.id, handle), x, y, width: 0, height: 0 });
+  const port = (handle: string, x: number, y: number): ElkPort => ({
+    id: portId(node.id, handle),
+    x,
+    y,
+    width: 0,
+    height: 0,
+  });
   const target = port(TARGET, 0, height / 2);
   switch (node.type) {
     case 'start':
@@ -101,7 +116,7 @@ function rowsOf(steps: readonly FlowNode[]): FlowNode[][] {
     const known = row.get(step.id);
     if (known !== undefined) return known;
     visiting.add(step.id);
-    const before = isStep(step) && step.data.start?.when === 'after' ? step.data.start.steps ?? [] : [];
+    const before = isStep(step) && step.data.start?.when === 'after' ? (step.data.start.steps ?? []) : [];
     let mine = 0;
     for (const id of before) {
       const other = byId.get(id);
@@ -120,11 +135,16 @@ function rowsOf(steps: readonly FlowNode[]): FlowNode[][] {
  * A stage's steps in rows, top to bottom (steps of one row side by side, centred), and
  * the stage's size to hold them: at least {@link STAGE_WIDTH} wide.
  */
-export function stageContents(steps: readonly FlowNode[]): { width: number; height: number; steps: Map<string, Placement> } {
+export function stageContents(steps: readonly FlowNode[]): {
+  width: number;
+  height: number;
+  steps: Map<string, Placement>;
+} {
   const rows = rowsOf(steps).map((row) => {
     const sizes = row.map(sizeOf);
     return {
-      row, sizes,
+      row,
+      sizes,
       width: sizes.reduce((sum, s) => sum + s.width, 0) + STEP_GAP * (row.length - 1),
       height: Math.max(...sizes.map((s) => s.height)),
     };
@@ -178,7 +198,9 @@ export function layoutPlan(
     const from = sourcePort(e, ports);
     const to = portId(e.target, TARGET);
     const into = ports.get(e.target)?.some((p) => p.id === to) ? to : e.target;
-    return back.has(e.id) ? { id: e.id, sources: [into], targets: [from] } : { id: e.id, sources: [from], targets: [into] };
+    return back.has(e.id)
+      ? { id: e.id, sources: [into], targets: [from] }
+      : { id: e.id, sources: [from], targets: [into] };
   });
   const graph: ElkNode = { id: 'root', layoutOptions: GRAPH_OPTIONS, children, edges: graphEdges };
   return { graph, steps, back };
@@ -198,7 +220,12 @@ export function placementsOf(result: ElkNode, steps: ReadonlyMap<string, Placeme
  * are the canvas's), turned round for a loop, which elkjs was handed reversed.
  */
 export function routesOf(result: ElkNode, edges: readonly FlowEdge[], back: ReadonlySet<string>): Map<string, Route> {
-  const boxes = new Map((result.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 }]));
+  const boxes = new Map(
+    (result.children ?? []).map((c) => [
+      c.id,
+      { x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 },
+    ]),
+  );
   const laidOut = new Map((result.edges ?? []).map((e) => [e.id, e]));
   const routes = new Map<string, Route>();
   for (const edge of edges) {
@@ -224,7 +251,9 @@ function inPage(): Promise<Engine> {
 function inWorker(): Engine {
   let failure: Error | null = null;
   let failed: (error: Error) => void = () => undefined;
-  const broken = new Promise<never>((_, reject) => { failed = reject; });
+  const broken = new Promise<never>((_, reject) => {
+    failed = reject;
+  });
   broken.catch(() => undefined); // nobody may be waiting when it fails
   const elk = new ElkApi({
     algorithms: ['layered'],
@@ -269,10 +298,12 @@ function elkLayout(graph: ElkNode): Promise<ElkNode> {
   const key = JSON.stringify(graph);
   if (last?.key !== key) {
     const started = performance.now();
-    const result = layoutEngine().then((run) => run(graph)).then((laidOut) => {
-      performance.measure(LAYOUT_MEASURE, { start: started }); // bench/canvas_speed.py reads it
-      return laidOut;
-    });
+    const result = layoutEngine()
+      .then((run) => run(graph))
+      .then((laidOut) => {
+        performance.measure(LAYOUT_MEASURE, { start: started }); // bench/canvas_speed.py reads it
+        return laidOut;
+      });
     last = { key, result };
     result.catch(() => {
       if (last?.result === result) last = null; // a failure is not kept

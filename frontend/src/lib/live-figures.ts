@@ -59,7 +59,16 @@ export type LiveFigures = {
   edges: Readonly<Record<string, EdgeFigures>>;
 };
 
-export const EMPTY_NODE: NodeFigures = { active: 0, waiting: 0, error: 0, completed: 0, failed: 0, overdue: 0, p50: null, p95: null };
+export const EMPTY_NODE: NodeFigures = {
+  active: 0,
+  waiting: 0,
+  error: 0,
+  completed: 0,
+  failed: 0,
+  overdue: 0,
+  p50: null,
+  p95: null,
+};
 
 /** A text frame, checked; null for anything that does not fit the protocol. */
 export function parseLiveMessage(text: string): LiveMessage | null {
@@ -73,7 +82,11 @@ export function parseLiveMessage(text: string): LiveMessage | null {
   return parsed.success ? parsed.data : null;
 }
 
-function mergeRecord<T extends object>(held: Readonly<Record<string, T>>, changed: Record<string, Partial<T>>, empty: T): Record<string, T> {
+function mergeRecord<T extends object>(
+  held: Readonly<Record<string, T>>,
+  changed: Record<string, Partial<T>>,
+  empty: T,
+): Record<string, T> {
   const next: Record<string, T> = { ...held };
   for (const [id, figures] of Object.entries(changed)) {
     // Only fields the delta carries overwrite: an overdue-only delta keeps the rest.

@@ -38,11 +38,19 @@ import {
 } from './node-edits';
 
 const decision = (outcomes: Array<{ id: string; label?: string; condition?: string }>): FlowNode => ({
-  id: 'route', type: 'decision', position: { x: 0, y: 0 }, data: { label: 'Route', outcomes },
+  id: 'route',
+  type: 'decision',
+  position: { x: 0, y: 0 },
+  data: { label: 'Route', outcomes },
 });
 
 const graph = () => ({
-  nodes: [decision([{ id: 'big', label: 'Big', condition: 'inputs.n > 10' }, { id: 'small', condition: 'inputs.n < 2' }])],
+  nodes: [
+    decision([
+      { id: 'big', label: 'Big', condition: 'inputs.n > 10' },
+      { id: 'small', condition: 'inputs.n < 2' },
+    ]),
+  ],
   edges: [
     { id: 'e_big', source: 'route', target: 'x', sourceHandle: 'big', targetHandle: null, data: {} },
     { id: 'e_small', source: 'route', target: 'y', sourceHandle: 'small', targetHandle: null, data: {} },
@@ -68,7 +76,11 @@ describe('decision outcomes', () => {
   it('renames an outcome and the edge that leaves its handle', () => {
     const next = renameDecisionOutcome(graph(), 'route', 0, 'large');
     expect(outcomeIds(next)).toEqual(['large', 'small']);
-    expect(next.edges.map((e) => [e.id, e.sourceHandle])).toEqual([['e_big', 'large'], ['e_small', 'small'], ['e_default', 'default']]);
+    expect(next.edges.map((e) => [e.id, e.sourceHandle])).toEqual([
+      ['e_big', 'large'],
+      ['e_small', 'small'],
+      ['e_default', 'default'],
+    ]);
   });
 
   it('removes an outcome with its edge', () => {
@@ -85,7 +97,9 @@ describe('decision outcomes', () => {
     g = moveDecisionOutcome(g, 'route', 1, -1);
     expect(outcomeIds(g)).toEqual(['small', 'big', 'outcome_1', 'outcome_2']);
     g = updateDecisionOutcome(g, 'route', 0, { label: 'Small', condition: 'inputs.n < 3' });
-    expect(g.nodes[0]?.data).toMatchObject({ outcomes: [{ id: 'small', label: 'Small', condition: 'inputs.n < 3' }, { id: 'big' }, {}, {}] });
+    expect(g.nodes[0]?.data).toMatchObject({
+      outcomes: [{ id: 'small', label: 'Small', condition: 'inputs.n < 3' }, { id: 'big' }, {}, {}],
+    });
     expect(g.edges).toEqual(graph().edges);
   });
 
@@ -104,7 +118,9 @@ describe('stages and step starts', () => {
     expect(withEntry({ ...waiting, entry: { condition: 'vars.ok' } }, 'none').entry).toBeNull();
     const exit = withExit(stage, 'condition');
     expect(exit.exit).toEqual({ when: 'condition', condition: '' });
-    expect(withExit({ ...exit, exit: { when: 'condition', condition: 'x' } }, 'all_steps').exit).toEqual({ when: 'all_steps' });
+    expect(withExit({ ...exit, exit: { when: 'condition', condition: 'x' } }, 'all_steps').exit).toEqual({
+      when: 'all_steps',
+    });
   });
 
   it('sets a step start and the steps it starts after', () => {
@@ -135,7 +151,7 @@ describe('stages and step starts', () => {
   it('renames and drops `set` assignments', () => {
     expect(Object.keys(renameAssignment({ a: '1', b: '2', c: '3' }, 'b', 'z'))).toEqual(['a', 'z', 'c']);
     expect(renameAssignment({ a: '1', b: '2' }, 'a', 'b')).toEqual({ a: '1', b: '2' });
-    expect(withAssignments({ label: 'x', set: { a: '1' } } as WaitData, {})).toEqual({ label: 'x' });
+    expect(withAssignments({ label: 'x', set: { a: '1' } }, {})).toEqual({ label: 'x' });
   });
 });
 
@@ -167,7 +183,10 @@ describe('interactive steps', () => {
   it('keeps quorum with (and only with) the quorum policy', () => {
     const quorum = withApprovalPolicy({}, 'quorum');
     expect(quorum.approval).toEqual({ policy: 'quorum', quorum: 1 });
-    const all = withApprovalPolicy({ approval: { policy: 'quorum', quorum: 2, approvers: [{ type: 'user', value: 'a' }] } }, 'all');
+    const all = withApprovalPolicy(
+      { approval: { policy: 'quorum', quorum: 2, approvers: [{ type: 'user', value: 'a' }] } },
+      'all',
+    );
     expect(all.approval).toEqual({ policy: 'all', approvers: [{ type: 'user', value: 'a' }] });
     expect(withApprovalPolicy(all, 'none')).not.toHaveProperty('approval');
   });
@@ -175,8 +194,14 @@ describe('interactive steps', () => {
   it('sets or clears the due date, and gives a reassignment someone to go to', () => {
     expect(withDue({ due: 'P1D' }, '')).toEqual({});
     expect(withDue({}, 'P2D')).toEqual({ due: 'P2D' });
-    expect(withEscalationAction({ action: 'notify' }, 'reassign')).toEqual({ action: 'reassign', to: { type: 'user', value: '' } });
-    expect(withEscalationAction({ action: 'reassign', to: { type: 'group', value: 'x' } }, 'notify').to).toEqual({ type: 'group', value: 'x' });
+    expect(withEscalationAction({ action: 'notify' }, 'reassign')).toEqual({
+      action: 'reassign',
+      to: { type: 'user', value: '' },
+    });
+    expect(withEscalationAction({ action: 'reassign', to: { type: 'group', value: 'x' } }, 'notify').to).toEqual({
+      type: 'group',
+      value: 'x',
+    });
   });
 
   it('starts an assignee of another type afresh', () => {
@@ -195,7 +220,10 @@ describe('background steps', () => {
 
   it('keeps the inputs the new action declares and adds its required ones', () => {
     const data: BackgroundData = { action: 'http.request', inputs: { url: "'https://x'", body: "'hi'" } };
-    expect(withAction(data, 'notify', notify)).toEqual({ action: 'notify', inputs: { body: "'hi'", to: '', subject: '' } });
+    expect(withAction(data, 'notify', notify)).toEqual({
+      action: 'notify',
+      inputs: { body: "'hi'", to: '', subject: '' },
+    });
     expect(withAction(data, 'mystery', undefined)).toEqual({ ...data, action: 'mystery' });
   });
 
@@ -206,7 +234,9 @@ describe('background steps', () => {
   });
 
   it('writes only the retry settings that are set', () => {
-    expect(withRetry({}, { max_attempts: 5, backoff: undefined, multiplier: undefined })).toEqual({ retry: { max_attempts: 5 } });
+    expect(withRetry({}, { max_attempts: 5, backoff: undefined, multiplier: undefined })).toEqual({
+      retry: { max_attempts: 5 },
+    });
     expect(withRetry({ retry: { max_attempts: 5 } }, { max_attempts: undefined })).toEqual({});
   });
 });
@@ -248,21 +278,61 @@ describe('document settings', () => {
   });
 
   it('keeps a default that fits the new type, else drops it', () => {
-    expect(withValueType({ name: 'n', type: 'string', default: '3' }, 'integer')).toEqual({ name: 'n', type: 'integer', default: 3 });
-    expect(withValueType({ name: 'n', type: 'string', default: 'abc' }, 'number')).toEqual({ name: 'n', type: 'number' });
-    expect(withValueType({ name: 'l', type: 'list', max_items: 20 }, 'map')).toEqual({ name: 'l', type: 'map', max_items: 20 });
+    expect(withValueType({ name: 'n', type: 'string', default: '3' }, 'integer')).toEqual({
+      name: 'n',
+      type: 'integer',
+      default: 3,
+    });
+    expect(withValueType({ name: 'n', type: 'string', default: 'abc' }, 'number')).toEqual({
+      name: 'n',
+      type: 'number',
+    });
+    expect(withValueType({ name: 'l', type: 'list', max_items: 20 }, 'map')).toEqual({
+      name: 'l',
+      type: 'map',
+      max_items: 20,
+    });
     expect(withValueType({ name: 'l', type: 'list', max_items: 20 }, 'string')).toEqual({ name: 'l', type: 'string' });
-    expect(withValueType({ name: 'n', type: 'number', default: 3 }, 'string')).toEqual({ name: 'n', type: 'string', default: '3' });
+    expect(withValueType({ name: 'n', type: 'number', default: 3 }, 'string')).toEqual({
+      name: 'n',
+      type: 'string',
+      default: '3',
+    });
   });
 });
 
 describe('renaming a node', () => {
   const graph = () => ({
     nodes: [
-      { id: 'new_stage', type: 'stage', position: { x: 0, y: 0 }, data: { label: 'Pricing', entry: null, exit: { when: 'all_steps' } } },
-      { id: 'new_task', type: 'interactive', parentId: 'new_stage', position: { x: 0, y: 0 }, data: { label: 'Check pricing' } },
-      { id: 'route', type: 'decision', position: { x: 0, y: 0 },
-        data: { label: 'OK?', outcomes: [{ id: 'no', label: 'No', condition: "steps.new_task.outcome == 'no' && stages.new_stage.visits > 1 && steps.new_task_2.outcome == 'x'" }] } },
+      {
+        id: 'new_stage',
+        type: 'stage',
+        position: { x: 0, y: 0 },
+        data: { label: 'Pricing', entry: null, exit: { when: 'all_steps' } },
+      },
+      {
+        id: 'new_task',
+        type: 'interactive',
+        parentId: 'new_stage',
+        position: { x: 0, y: 0 },
+        data: { label: 'Check pricing' },
+      },
+      {
+        id: 'route',
+        type: 'decision',
+        position: { x: 0, y: 0 },
+        data: {
+          label: 'OK?',
+          outcomes: [
+            {
+              id: 'no',
+              label: 'No',
+              condition:
+                "steps.new_task.outcome == 'no' && stages.new_stage.visits > 1 && steps.new_task_2.outcome == 'x'",
+            },
+          ],
+        },
+      },
     ] as unknown as FlowNode[],
     edges: [{ id: 'e1', source: 'new_stage', target: 'route', data: {} }] as unknown as FlowEdge[],
   });
@@ -275,7 +345,9 @@ describe('renaming a node', () => {
     const step = renameNode(graph(), 'new_task', 'check_pricing');
     const condition = (step.nodes[2]?.data as { outcomes: { condition: string }[] }).outcomes[0]?.condition;
     // Only whole names: new_task_2 is another step.
-    expect(condition).toBe("steps.check_pricing.outcome == 'no' && stages.new_stage.visits > 1 && steps.new_task_2.outcome == 'x'");
+    expect(condition).toBe(
+      "steps.check_pricing.outcome == 'no' && stages.new_stage.visits > 1 && steps.new_task_2.outcome == 'x'",
+    );
   });
 
   it('refuses an id that is not an identifier or is taken', () => {

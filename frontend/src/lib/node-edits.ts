@@ -7,13 +7,7 @@
  */
 import { isIdentifier, uniqueId } from './ids';
 import { isStep, type FlowEdge, type FlowNode } from './document';
-import type {
-  BackgroundData,
-  DocumentMeta,
-  InteractiveData,
-  StageData,
-  WaitData,
-} from './document-schema';
+import type { BackgroundData, DocumentMeta, InteractiveData, StageData, WaitData } from './document-schema';
 
 // ------------------------------------------------------------------ lists and fields
 
@@ -104,7 +98,18 @@ export type FormOutcome = NonNullable<Form['outcomes']>[number];
 export type Approval = NonNullable<InteractiveData['approval']>;
 export type Escalation = NonNullable<InteractiveData['escalation']>;
 
-export const FIELD_TYPES = ['text', 'textarea', 'number', 'integer', 'boolean', 'date', 'datetime', 'email', 'select', 'multiselect'] as const;
+export const FIELD_TYPES = [
+  'text',
+  'textarea',
+  'number',
+  'integer',
+  'boolean',
+  'date',
+  'datetime',
+  'email',
+  'select',
+  'multiselect',
+] as const;
 export const CHOICE_TYPES = new Set(['select', 'multiselect']);
 
 /** A field of the new type: `options` kept (or started) for select/multiselect, dropped otherwise. */
@@ -134,7 +139,8 @@ export function renameFormOutcome(data: InteractiveData, index: number, value: s
   const old = outcomes[index];
   if (!old) return data;
   const next = withForm(data, { outcomes: replaceAt(outcomes, index, { ...old, value }) });
-  if (data.approval?.approve_outcome === old.value) return { ...next, approval: { ...data.approval, approve_outcome: value } };
+  if (data.approval?.approve_outcome === old.value)
+    return { ...next, approval: { ...data.approval, approve_outcome: value } };
   return next;
 }
 
@@ -171,7 +177,11 @@ export function withAssigneeType(assignee: Assignee | undefined, type: AssigneeT
 export type ActionInput = { name: string; type: string; required: boolean; description?: string };
 
 /** Another action: inputs it declares are kept, required ones it lacks are added empty. */
-export function withAction(data: BackgroundData, action: string, declared: readonly ActionInput[] | undefined): BackgroundData {
+export function withAction(
+  data: BackgroundData,
+  action: string,
+  declared: readonly ActionInput[] | undefined,
+): BackgroundData {
   if (!declared) return { ...data, action };
   const names = new Set(declared.map((i) => i.name));
   const inputs: Record<string, string> = {};
@@ -181,7 +191,12 @@ export function withAction(data: BackgroundData, action: string, declared: reado
 }
 
 /** An input's expression set, or the input left out when its expression is emptied (optional inputs). */
-export function withActionInput(data: BackgroundData, name: string, expression: string, required: boolean): BackgroundData {
+export function withActionInput(
+  data: BackgroundData,
+  name: string,
+  expression: string,
+  required: boolean,
+): BackgroundData {
   const inputs = { ...data.inputs };
   if (expression === '' && !required) delete inputs[name];
   else inputs[name] = expression;
@@ -228,10 +243,14 @@ type Graph = { nodes: FlowNode[]; edges: FlowEdge[] };
 
 function outcomesOf(nodes: readonly FlowNode[], nodeId: string) {
   const node = nodes.find((n) => n.id === nodeId);
-  return node?.type === 'decision' ? node.data.outcomes ?? [] : null;
+  return node?.type === 'decision' ? (node.data.outcomes ?? []) : null;
 }
 
-function withOutcomes(nodes: FlowNode[], nodeId: string, outcomes: NonNullable<ReturnType<typeof outcomesOf>>): FlowNode[] {
+function withOutcomes(
+  nodes: FlowNode[],
+  nodeId: string,
+  outcomes: NonNullable<ReturnType<typeof outcomesOf>>,
+): FlowNode[] {
   return nodes.map((n) => (n.id === nodeId && n.type === 'decision' ? { ...n, data: { ...n.data, outcomes } } : n));
 }
 
@@ -291,12 +310,20 @@ export const VALUE_TYPES = ['string', 'number', 'integer', 'boolean', 'date', 'd
 
 export function withTriggerType(meta: DocumentMeta, type: 'manual' | 'record'): DocumentMeta {
   if (type === 'manual') return { ...meta, trigger: { type } };
-  const old = (meta.trigger ?? { type }) as Trigger;
-  return { ...meta, trigger: { type, object: old.object ?? '', on: old.on ?? ['create'], ...(old.condition ? { condition: old.condition } : {}) } };
+  const old = meta.trigger ?? { type };
+  return {
+    ...meta,
+    trigger: {
+      type,
+      object: old.object ?? '',
+      on: old.on ?? ['create'],
+      ...(old.condition ? { condition: old.condition } : {}),
+    },
+  };
 }
 
 export function toggleTriggerOn(meta: DocumentMeta, event: 'create' | 'update', on: boolean): DocumentMeta {
-  const trigger = (meta.trigger ?? { type: 'record' }) as Trigger;
+  const trigger = meta.trigger ?? { type: 'record' };
   const events = new Set(trigger.on ?? []);
   if (on) events.add(event);
   else events.delete(event);
@@ -337,7 +364,8 @@ export function newDeclaredValue(list: readonly DeclaredValue[], base: string): 
 
 /** A value of another type: a default that no longer fits is dropped, and so is `max_items` unless a list or map. */
 export function withValueType(value: DeclaredValue, type: string): DeclaredValue {
-  const changed = type === 'list' || type === 'map' ? { ...value, type } : withField({ ...value, type }, 'max_items', undefined);
+  const changed =
+    type === 'list' || type === 'map' ? { ...value, type } : withField({ ...value, type }, 'max_items', undefined);
   if (!('default' in value) || value.default === undefined) return changed;
   const reparsed = parseDefault(type, defaultText(value.default));
   const fits =
@@ -369,15 +397,20 @@ export function renameNode(graph: Graph, from: string, to: string): Graph {
   if (from === to || nodeIdProblem(graph.nodes, from, to)) return graph;
   const pattern = new RegExp(`\\b(steps|stages)\\.${from}\\b`, 'g');
   return {
-    nodes: graph.nodes.map((n) => ({
-      ...n,
-      id: n.id === from ? to : n.id,
-      ...(n.parentId === from ? { parentId: to } : {}),
-      data: renamedReferences(n.data, pattern, to),
-    }) as FlowNode),
-    edges: graph.edges.map((e) => (e.source === from || e.target === from
-      ? { ...e, source: e.source === from ? to : e.source, target: e.target === from ? to : e.target }
-      : e)),
+    nodes: graph.nodes.map(
+      (n) =>
+        ({
+          ...n,
+          id: n.id === from ? to : n.id,
+          ...(n.parentId === from ? { parentId: to } : {}),
+          data: renamedReferences(n.data, pattern, to),
+        }) as FlowNode,
+    ),
+    edges: graph.edges.map((e) =>
+      e.source === from || e.target === from
+        ? { ...e, source: e.source === from ? to : e.source, target: e.target === from ? to : e.target }
+        : e,
+    ),
   };
 }
 

@@ -15,9 +15,12 @@ export function itemPath(id: string): string {
  * The work item it is about (its page opens that very step), else the record its run
  * concerns, else the run; null for a message about nothing in particular.
  */
-export function notificationLink(note: Pick<Notification, 'record' | 'record_name' | 'work_item_id' | 'run_id'>): { to: string; label: string } | null {
+export function notificationLink(
+  note: Pick<Notification, 'record' | 'record_name' | 'work_item_id' | 'run_id'>,
+): { to: string; label: string } | null {
   if (note.work_item_id) return { to: itemPath(note.work_item_id), label: 'Open step' };
-  if (note.record) return { to: recordPath(note.record.object, note.record.id), label: `Open ${note.record_name ?? 'record'}` };
+  if (note.record)
+    return { to: recordPath(note.record.object, note.record.id), label: `Open ${note.record_name ?? 'record'}` };
   if (note.run_id) return { to: `/runs/${encodeURIComponent(note.run_id)}`, label: 'Open run' };
   return null;
 }

@@ -25,7 +25,9 @@ describe('requests index.html started early', () => {
   it('asks again when the early answer was not OK or failed', async () => {
     const fetch = vi.fn(async () => Response.json(SESSION));
     vi.stubGlobal('fetch', fetch);
-    window.__overturePrefetch = { '/api/session': Promise.resolve(Response.json({ error: { code: 'x', message: 'no' } }, { status: 401 })) };
+    window.__overturePrefetch = {
+      '/api/session': Promise.resolve(Response.json({ error: { code: 'x', message: 'no' } }, { status: 401 })),
+    };
     expect((await currentSession())?.user.username).toBe('ada');
     window.__overturePrefetch = { '/api/session': Promise.reject(new TypeError('offline')) };
     expect((await currentSession())?.user.username).toBe('ada');

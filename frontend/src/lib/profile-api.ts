@@ -36,7 +36,9 @@ export function passwordRefusal(failure: unknown): string {
 
 /** 403 with a message when the current password is wrong, 422 (see passwordRefusal) when the new one is refused. */
 export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
-  await call('POST', '/api/profile/password', passwordChangedSchema, { body: { current_password: currentPassword, new_password: newPassword } });
+  await call('POST', '/api/profile/password', passwordChangedSchema, {
+    body: { current_password: currentPassword, new_password: newPassword },
+  });
 }
 
 /** Every active person, by display name (anyone signed in may ask). */

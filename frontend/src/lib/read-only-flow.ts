@@ -4,7 +4,12 @@ import type { OrchestrationDocument } from './document-schema';
 import { layout } from './layout';
 import { useRouteStore } from '../store/route-store';
 
-export type ReadOnlyFlow = { nodes: FlowNode[]; edges: FlowEdge[]; stages: Set<string>; stageOf: Record<string, string> };
+export type ReadOnlyFlow = {
+  nodes: FlowNode[];
+  edges: FlowEdge[];
+  stages: Set<string>;
+  stageOf: Record<string, string>;
+};
 
 export async function readOnlyFlow(document: OrchestrationDocument): Promise<ReadOnlyFlow> {
   let { nodes, edges } = documentToFlow(document);
@@ -15,10 +20,14 @@ export async function readOnlyFlow(document: OrchestrationDocument): Promise<Rea
       const placement = placements.get(node.id);
       if (!placement) return node;
       const { x, y, width, height } = placement;
-      return { ...node, position: { x, y }, ...(node.type === 'stage' && width !== undefined ? { width, height } : {}) } as FlowNode;
+      return {
+        ...node,
+        position: { x, y },
+        ...(node.type === 'stage' && width !== undefined ? { width, height } : {}),
+      };
     });
   }
-  nodes = nodes.map((n) => ({ ...n, draggable: false, connectable: false, deletable: false }) as FlowNode);
+  nodes = nodes.map((n) => ({ ...n, draggable: false, connectable: false, deletable: false }));
   edges = edges.map((e) => ({ ...e, deletable: false, selectable: false }));
   const stages = new Set(nodes.filter((n) => n.type === 'stage').map((n) => n.id));
   const stageOf: Record<string, string> = {};

@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest';
 
 import { documentToFlow } from './document';
-import type { OrchestrationDocument } from './document-schema';
 import { addEvents, buildTimeline, outcomeLabels, runPath, type RunEvent } from './run-events';
 
 let seq = 0;
 function ev(type: string, node: string | null, fields: Partial<RunEvent> = {}): RunEvent {
   seq += 1;
-  return { seq, run_id: 'r1', type, at: `2026-11-25T${String(7 + Math.floor(seq / 10)).padStart(2, '0')}:${String(seq % 10 * 5).padStart(2, '0')}:00+00:00`, node, visit: null, by: null, data: {}, ...fields };
+  return {
+    seq,
+    run_id: 'r1',
+    type,
+    at: `2026-11-25T${String(7 + Math.floor(seq / 10)).padStart(2, '0')}:${String((seq % 10) * 5).padStart(2, '0')}:00+00:00`,
+    node,
+    visit: null,
+    by: null,
+    data: {},
+    ...fields,
+  };
 }
 
 /** start → review (approve) → decide: rework → review again → decide: ok → filing (error on file). */
@@ -54,8 +63,14 @@ describe('the path a run took', () => {
 
   it('moves on when the run is retried and ends', () => {
     const events = history();
-    events.push(ev('run.retried', null), ev('step.started', 'file', { visit: 1 }), ev('step.completed', 'file', { visit: 1 }),
-      ev('stage.completed', 'filing', { visit: 1 }), ev('edge.taken', 'done', { data: { edge: 'e4' } }), ev('end.reached', 'done'));
+    events.push(
+      ev('run.retried', null),
+      ev('step.started', 'file', { visit: 1 }),
+      ev('step.completed', 'file', { visit: 1 }),
+      ev('stage.completed', 'filing', { visit: 1 }),
+      ev('edge.taken', 'done', { data: { edge: 'e4' } }),
+      ev('end.reached', 'done'),
+    );
     const path = runPath(events);
     expect(path.nodes.file!.state).toBe('visited');
     expect(path.nodes.done).toEqual({ visits: 1, state: 'current' });
@@ -73,11 +88,21 @@ describe('the timeline', () => {
   it('has every stage visit and step run, with who, when and how long', () => {
     const entries = buildTimeline(history(), { approve: 'review', file: 'filing' });
     expect(entries.map((e) => `${e.kind}:${e.node}:${e.visit}:${e.status}`)).toEqual([
-      'stage:review:1:completed', 'step:approve:1:completed', 'stage:review:2:completed', 'step:approve:2:completed',
-      'stage:filing:1:in_progress', 'step:file:1:error',
+      'stage:review:1:completed',
+      'step:approve:1:completed',
+      'stage:review:2:completed',
+      'step:approve:2:completed',
+      'stage:filing:1:in_progress',
+      'step:file:1:error',
     ]);
     const [review1, approve1, review2, approve2, , file] = entries;
-    expect(approve1).toMatchObject({ by: 'fiona', seconds: 600, outcome: 'approve', assignee: 'group finance', stage: 'review' });
+    expect(approve1).toMatchObject({
+      by: 'fiona',
+      seconds: 600,
+      outcome: 'approve',
+      assignee: 'group finance',
+      stage: 'review',
+    });
     expect(review1!.seconds).toBe(700);
     expect(review2!.waitingSince).not.toBeNull();
     expect(review2!.waitedSeconds).toBeGreaterThan(0);
@@ -86,17 +111,30 @@ describe('the timeline', () => {
   });
 
   it('names people by display name and groups by label where the timeline says who', () => {
-    const names: Record<string, string> = { 'user fiona': 'Fiona Finance', 'user frank': 'Frank Finance', 'group finance': 'Finance team', 'user otto': 'Otto Ops' };
+    const names: Record<string, string> = {
+      'user fiona': 'Fiona Finance',
+      'user frank': 'Frank Finance',
+      'group finance': 'Finance team',
+      'user otto': 'Otto Ops',
+    };
     const nameOf = (type: string, value: string) => names[`${type} ${value}`] ?? value;
     const entries = buildTimeline(history(), { approve: 'review', file: 'filing' }, nameOf);
     const approvals = entries.filter((e) => e.node === 'approve');
     expect(approvals.map((e) => e.by)).toEqual(['Fiona Finance', 'Frank Finance']);
     expect(approvals[0]!.assignee).toBe('group Finance team');
-    const repaired = buildTimeline([
-      ...history().slice(18, 21),
-      ev('step.inputs_edited', 'file', { visit: 1, by: 'otto', data: { changes: [{ name: 'url', old: 'a', new: 'b' }] } }),
-      ev('work_item.reassigned', 'file', { data: { to: { type: 'user', value: 'fiona' } } }),
-    ], {}, nameOf).find((e) => e.node === 'file')!;
+    const repaired = buildTimeline(
+      [
+        ...history().slice(18, 21),
+        ev('step.inputs_edited', 'file', {
+          visit: 1,
+          by: 'otto',
+          data: { changes: [{ name: 'url', old: 'a', new: 'b' }] },
+        }),
+        ev('work_item.reassigned', 'file', { data: { to: { type: 'user', value: 'fiona' } } }),
+      ],
+      {},
+      nameOf,
+    ).find((e) => e.node === 'file')!;
     expect(repaired.repairs).toEqual(['inputs edited by Otto Ops: url a → b']);
     expect(repaired.assignee).toBe('Fiona Finance');
   });
@@ -112,33 +150,62 @@ describe('the timeline', () => {
   it('shows the values a person entered, and the repairs ops made with who and old → new', () => {
     const events = [
       ...history().slice(0, 5),
-      ev('step.completed', 'approve', { visit: 1, by: 'fiona', data: { outcome: 'approve', outputs: { amount: 120, note: 'ok' } } }),
+      ev('step.completed', 'approve', {
+        visit: 1,
+        by: 'fiona',
+        data: { outcome: 'approve', outputs: { amount: 120, note: 'ok' } },
+      }),
       ...history().slice(18, 21),
       ev('run.error', 'file', { data: {} }),
-      ev('step.inputs_edited', 'file', { visit: 1, by: 'otto', data: { changes: [{ name: 'url', old: { expression: 'vars.url' }, new: 'https://ok' }] } }),
+      ev('step.inputs_edited', 'file', {
+        visit: 1,
+        by: 'otto',
+        data: { changes: [{ name: 'url', old: { expression: 'vars.url' }, new: 'https://ok' }] },
+      }),
       ev('step.skipped', 'file', { visit: 1, by: 'ada', data: { outcome: 'by_hand' } }),
       ev('step.completed', 'file', { visit: 1, by: 'ada', data: { outcome: 'by_hand', outputs: {} } }),
     ];
     const entries = buildTimeline(events);
     expect(entries.find((e) => e.node === 'approve')!.values).toEqual({ amount: 120, note: 'ok' });
     const file = entries.find((e) => e.node === 'file')!;
-    expect(file.repairs).toEqual(['inputs edited by otto: url the expression vars.url → https://ok', 'skipped by ada with outcome by_hand']);
+    expect(file.repairs).toEqual([
+      'inputs edited by otto: url the expression vars.url → https://ok',
+      'skipped by ada with outcome by_hand',
+    ]);
     expect(file).toMatchObject({ status: 'completed', values: null, error: null });
   });
 });
 
 describe('outcome labels for the timeline', () => {
-  it('names each step\'s outcomes as its form does, from the version\'s document', () => {
+  it("names each step's outcomes as its form does, from the version's document", () => {
     const { nodes } = documentToFlow({
-      format: 1, key: 'refund', label: 'Refund', nodes: [
+      format: 1,
+      key: 'refund',
+      label: 'Refund',
+      nodes: [
         { id: 'start', type: 'start' },
         { id: 'verify', type: 'stage', label: 'Verify' },
-        { id: 'check', type: 'interactive', stage: 'verify', label: 'Check the claim', assignee: { type: 'group', value: 'support' },
-          form: { fields: [], outcomes: [{ value: 'approve', label: 'Refund it' }, { value: 'reject', label: 'Turn it down' }] } },
+        {
+          id: 'check',
+          type: 'interactive',
+          stage: 'verify',
+          label: 'Check the claim',
+          assignee: { type: 'group', value: 'support' },
+          form: {
+            fields: [],
+            outcomes: [
+              { value: 'approve', label: 'Refund it' },
+              { value: 'reject', label: 'Turn it down' },
+            ],
+          },
+        },
         { id: 'done', type: 'end' },
       ],
-      edges: [{ id: 'e1', source: 'start', target: 'verify' }, { id: 'e2', source: 'verify', target: 'done' }],
-    } as OrchestrationDocument);
+      edges: [
+        { id: 'e1', source: 'start', target: 'verify' },
+        { id: 'e2', source: 'verify', target: 'done' },
+      ],
+    });
     expect(outcomeLabels(nodes)).toEqual({ check: { approve: 'Refund it', reject: 'Turn it down' } });
   });
 });

@@ -144,7 +144,7 @@ const between = (a: string | null, b: string | null): number | null =>
   a && b ? Math.max(0, (Date.parse(b) - Date.parse(a)) / 1000) : null;
 
 /** Every stage visit and step run, in the order they began, with who, when and how long. */
-const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value) ?? '—');
+const text = (value: unknown): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? '—'));
 
 /** A person's, group's or queue's name for people to read (a display name, a label) from its id. */
 export type NameOf = (type: string, value: string) => string;
@@ -159,13 +159,21 @@ export function assigneeText(type: string, value: string, nameOf: NameOf): strin
 /** A repair as the timeline reads it: "inputs edited by Otto Ops: fields {…} → {…}". */
 function repairText(e: RunEvent, nameOf: NameOf): string {
   const by = e.by ? nameOf('user', e.by) : 'someone';
-  if (e.type === 'step.skipped') return `skipped by ${by}${e.data.outcome ? ` with outcome ${text(e.data.outcome)}` : ''}`;
-  const changes = Array.isArray(e.data.changes) ? (e.data.changes as { name?: unknown; old?: unknown; new?: unknown }[]) : [];
-  const shown = (v: unknown) => (v && typeof v === 'object' && 'expression' in v ? `the expression ${text((v as { expression: unknown }).expression)}` : text(v));
+  if (e.type === 'step.skipped')
+    return `skipped by ${by}${e.data.outcome ? ` with outcome ${text(e.data.outcome)}` : ''}`;
+  const changes = Array.isArray(e.data.changes)
+    ? (e.data.changes as { name?: unknown; old?: unknown; new?: unknown }[])
+    : [];
+  const shown = (v: unknown) =>
+    v && typeof v === 'object' && 'expression' in v ? `the expression ${text(v.expression)}` : text(v);
   return `inputs edited by ${by}: ${changes.map((c) => `${text(c.name)} ${shown(c.old)} → ${shown(c.new)}`).join('; ')}`;
 }
 
-export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Record<string, string>> = {}, nameOf: NameOf = asIs): TimelineEntry[] {
+export function buildTimeline(
+  events: readonly RunEvent[],
+  stageOf: Readonly<Record<string, string>> = {},
+  nameOf: NameOf = asIs,
+): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
   const open = new Map<string, TimelineEntry>(); // "<kind>:<node>" -> the entry still open
   const entryFor = (e: RunEvent, kind: 'stage' | 'step'): TimelineEntry => {
@@ -173,10 +181,23 @@ export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Rec
     let entry = open.get(id);
     if (!entry || (e.visit !== null && entry.visit !== e.visit)) {
       entry = {
-        key: `${id}:${e.visit ?? 0}:${e.seq}`, kind, node: e.node ?? '', visit: e.visit ?? 1,
-        stage: kind === 'step' ? stageOf[e.node ?? ''] ?? null : null,
-        status: 'in_progress', waitingSince: null, startedAt: null, endedAt: null, seconds: null, waitedSeconds: null,
-        by: null, outcome: null, assignee: null, error: null, repairs: [], values: null,
+        key: `${id}:${e.visit ?? 0}:${e.seq}`,
+        kind,
+        node: e.node ?? '',
+        visit: e.visit ?? 1,
+        stage: kind === 'step' ? (stageOf[e.node ?? ''] ?? null) : null,
+        status: 'in_progress',
+        waitingSince: null,
+        startedAt: null,
+        endedAt: null,
+        seconds: null,
+        waitedSeconds: null,
+        by: null,
+        outcome: null,
+        assignee: null,
+        error: null,
+        repairs: [],
+        values: null,
       };
       entries.push(entry);
       open.set(id, entry);
@@ -210,14 +231,16 @@ export function buildTimeline(events: readonly RunEvent[], stageOf: Readonly<Rec
         entry.by = e.by ? nameOf('user', e.by) : entry.by;
         entry.outcome = str(e.data.outcome) ?? entry.outcome;
         const outputs = e.data.outputs;
-        if (kind === 'step' && e.by && outputs && typeof outputs === 'object' && Object.keys(outputs).length) entry.values = outputs as Record<string, unknown>;
-        entry.error = what === 'error' ? str(e.data.message) ?? str(e.data.error) ?? 'failed' : null;
+        if (kind === 'step' && e.by && outputs && typeof outputs === 'object' && Object.keys(outputs).length)
+          entry.values = outputs as Record<string, unknown>;
+        entry.error = what === 'error' ? (str(e.data.message) ?? str(e.data.error) ?? 'failed') : null;
         if (what !== 'error') open.delete(`${kind}:${e.node}`);
       }
     } else if (e.type === 'work_item.created' || e.type === 'work_item.reassigned') {
       const entry = open.get(`step:${e.node}`);
       const to = (e.data.assignee ?? e.data.to) as { type?: unknown; value?: unknown } | undefined;
-      if (entry && to && typeof to.value === 'string') entry.assignee = assigneeText(String(to.type ?? ''), to.value, nameOf);
+      if (entry && to && typeof to.value === 'string')
+        entry.assignee = assigneeText(typeof to.type === 'string' ? to.type : '', to.value, nameOf);
     } else if (e.type === 'work_item.claimed') {
       const entry = open.get(`step:${e.node}`);
       if (entry && e.by) entry.assignee = `claimed by ${nameOf('user', e.by)}`;
@@ -235,7 +258,8 @@ export function outcomeLabels(nodes: readonly { id: string; data: unknown }[]): 
     const outcomes = (node.data as { form?: { outcomes?: unknown } } | null)?.form?.outcomes;
     if (!Array.isArray(outcomes)) continue;
     for (const o of outcomes as { value?: unknown; label?: unknown }[]) {
-      if (typeof o.value === 'string' && typeof o.label === 'string' && o.label) (labels[node.id] ??= {})[o.value] = o.label;
+      if (typeof o.value === 'string' && typeof o.label === 'string' && o.label)
+        (labels[node.id] ??= {})[o.value] = o.label;
     }
   }
   return labels;

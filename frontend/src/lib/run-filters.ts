@@ -11,7 +11,9 @@ export function filtersFromParams(params: URLSearchParams, fixedOrchestration?: 
   if (orchestration) filters.orchestration = orchestration;
   const version = Number(params.get('version'));
   if (Number.isInteger(version) && version > 0) filters.version = version;
-  const statuses = (params.get('status') ?? '').split(',').filter((s): s is RunStatus => (RUN_STATUSES as readonly string[]).includes(s));
+  const statuses = (params.get('status') ?? '')
+    .split(',')
+    .filter((s): s is RunStatus => (RUN_STATUSES as readonly string[]).includes(s));
   if (statuses.length) filters.status = statuses;
   const stage = params.get('stage');
   if (stage) filters.stage = stage;
@@ -29,7 +31,11 @@ export function filtersFromParams(params: URLSearchParams, fixedOrchestration?: 
 }
 
 /** The URL's parameters with one filter changed (an empty value removes it). */
-export function withFilter(params: URLSearchParams, name: (typeof FILTER_PARAMS)[number], value: string): URLSearchParams {
+export function withFilter(
+  params: URLSearchParams,
+  name: (typeof FILTER_PARAMS)[number],
+  value: string,
+): URLSearchParams {
   const next = new URLSearchParams(params);
   if (value) next.set(name, value);
   else next.delete(name);
@@ -43,7 +49,11 @@ type Choice = { value: string; label: string };
  * labelled with its orchestration's, as two may share a stage id); a stage in the URL that
  * no orchestration offers any more stays pickable under its id, so the select shows it.
  */
-export function stageChoices(options: RunFilterOptions | null, orchestration: string | undefined, current: string | undefined): Choice[] {
+export function stageChoices(
+  options: RunFilterOptions | null,
+  orchestration: string | undefined,
+  current: string | undefined,
+): Choice[] {
   const from = (options?.orchestrations ?? []).filter((o) => !orchestration || o.key === orchestration);
   const seen = new Map<string, string>();
   for (const o of from) {
@@ -58,7 +68,10 @@ export function stageChoices(options: RunFilterOptions | null, orchestration: st
 
 /** The assignee pick list: people first, then groups and queues, by name; one in the URL not offered stays pickable. */
 export function assigneeChoices(options: RunFilterOptions | null, current: string | undefined): Choice[] {
-  const choices = (options?.assignees ?? []).map((a) => ({ value: a.value, label: a.type === 'user' ? a.name : `${a.name} (${a.type})` }));
+  const choices = (options?.assignees ?? []).map((a) => ({
+    value: a.value,
+    label: a.type === 'user' ? a.name : `${a.name} (${a.type})`,
+  }));
   if (current && !choices.some((c) => c.value === current)) choices.push({ value: current, label: current });
   return choices;
 }

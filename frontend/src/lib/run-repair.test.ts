@@ -4,12 +4,17 @@ import { changedValues, problemLines, retryNotice, typedValue } from './run-repa
 
 describe('retryNotice', () => {
   it('says the retry failed again with the new error instead of "done"', () => {
-    expect(retryNotice('Retry', { result: 'failed', status: 'error', error: { message: 'amount 0 is not positive' } }))
-      .toBe('Retry: failed again — amount 0 is not positive');
+    expect(
+      retryNotice('Retry', { result: 'failed', status: 'error', error: { message: 'amount 0 is not positive' } }),
+    ).toBe('Retry: failed again — amount 0 is not positive');
   });
   it('says when the run completed or runs again', () => {
-    expect(retryNotice('Retry', { result: 'completed', status: 'completed', error: null })).toBe('Retry: the run completed.');
-    expect(retryNotice('Skip', { result: 'running', status: 'in_progress', error: null })).toBe('Skip: the run is running again (in progress).');
+    expect(retryNotice('Retry', { result: 'completed', status: 'completed', error: null })).toBe(
+      'Retry: the run completed.',
+    );
+    expect(retryNotice('Skip', { result: 'running', status: 'in_progress', error: null })).toBe(
+      'Skip: the run is running again (in progress).',
+    );
   });
 });
 

@@ -27,7 +27,11 @@ export function typedValue(text: string): unknown {
 
 /** The rows a person filled in, as the body's map: untouched rows are left out. */
 export function changedValues(rows: Record<string, string>, touched: ReadonlySet<string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(rows).filter(([name]) => touched.has(name)).map(([name, text]) => [name, typedValue(text)]));
+  return Object.fromEntries(
+    Object.entries(rows)
+      .filter(([name]) => touched.has(name))
+      .map(([name, text]) => [name, typedValue(text)]),
+  );
 }
 
 /** The 422 details of a repair as "name: problem" lines. */
@@ -35,7 +39,8 @@ export function problemLines(details: unknown): string[] {
   if (!details || typeof details !== 'object') return [];
   const lines: string[] = [];
   for (const group of Object.values(details as Record<string, unknown>)) {
-    if (group && typeof group === 'object') for (const [name, problem] of Object.entries(group)) lines.push(`${name}: ${String(problem)}`);
+    if (group && typeof group === 'object')
+      for (const [name, problem] of Object.entries(group)) lines.push(`${name}: ${String(problem)}`);
     else if (typeof group === 'string') lines.push(group);
   }
   return lines;

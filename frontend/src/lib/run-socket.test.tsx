@@ -13,15 +13,29 @@ class FakeSocket {
   onmessage: ((message: { data: string }) => void) | null = null;
   onclose: (() => void) | null = null;
   closed = false;
-  constructor(readonly url: string) { FakeSocket.opened.push(this); }
-  close() { this.closed = true; this.onclose?.(); }
+  constructor(readonly url: string) {
+    FakeSocket.opened.push(this);
+  }
+  close() {
+    this.closed = true;
+    this.onclose?.();
+  }
   send(events: Array<Partial<RunEvent>>, type = 'events') {
     const seq = Number(events.at(-1)?.seq ?? 0);
     this.onmessage?.({ data: JSON.stringify({ type, run_id: 'run1', seq, events }) });
   }
 }
 
-const event = (seq: number) => ({ seq, run_id: 'run1', type: 'step.completed', at: '2026-12-01T09:00:00Z', node: 'a', visit: 1, by: 'sam', data: {} });
+const event = (seq: number) => ({
+  seq,
+  run_id: 'run1',
+  type: 'step.completed',
+  at: '2026-12-01T09:00:00Z',
+  node: 'a',
+  visit: 1,
+  by: 'sam',
+  data: {},
+});
 const open = (path: string) => FakeSocket.opened.filter((s) => !s.closed && s.url.endsWith(path));
 const only = (path: string): FakeSocket => {
   const found = open(path);
@@ -32,8 +46,16 @@ const only = (path: string): FakeSocket => {
 beforeEach(() => {
   FakeSocket.opened = [];
   vi.stubGlobal('WebSocket', FakeSocket);
-  vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ items: [], next_after: null }),
-    { status: 200, headers: { 'Content-Type': 'application/json' } })));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(
+      async () =>
+        new Response(JSON.stringify({ items: [], next_after: null }), {
+          status: 200,
+          headers: { 'Content-Type': 'application/json' },
+        }),
+    ),
+  );
 });
 
 afterEach(() => {
@@ -50,10 +72,21 @@ describe('one socket per run for the whole page', () => {
     }
     function Log() {
       const { events, live } = useRunStream('run1');
-      return <p data-testid="log">{live ? 'live' : 'not live'} {events.map((e) => e.seq).join(',')}</p>;
+      return (
+        <p data-testid="log">
+          {live ? 'live' : 'not live'} {events.map((e) => e.seq).join(',')}
+        </p>
+      );
     }
     // A record page with two of my steps on one run, the run's log, and another run.
-    const page = render(<><Step name="first" runId="run1" /><Step name="second" runId="run1" /><Log /><Step name="other" runId="run2" /></>);
+    const page = render(
+      <>
+        <Step name="first" runId="run1" />
+        <Step name="second" runId="run1" />
+        <Log />
+        <Step name="other" runId="run2" />
+      </>,
+    );
     expect(open('/ws/runs/run2')).toHaveLength(1);
     const socket = only('/ws/runs/run1');
     act(() => {

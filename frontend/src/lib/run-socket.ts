@@ -39,7 +39,11 @@ function open(runId: string, channel: Channel): void {
   socket.onopen = () => setLive(true);
   socket.onmessage = (message) => {
     let data: unknown;
-    try { data = JSON.parse(String(message.data)); } catch { return; }
+    try {
+      data = JSON.parse(String(message.data));
+    } catch {
+      return;
+    }
     const parsed = runStreamMessageSchema.safeParse(data);
     if (!parsed.success) return;
     channel.delay = 1000;

@@ -47,6 +47,9 @@ export function describeAgent(userAgent: string | null): string {
 /** What the page says once `ended` sessions were ended ("other" when one's own stays). */
 export function endedMessage(ended: number, who: string | null = null): string {
   const sessions = `${ended} ${ended === 1 ? 'session' : 'sessions'}`;
-  if (who !== null) return ended === 0 ? `${who} was not signed in anywhere.` : `${who} is signed out everywhere (${sessions} ended).`;
-  return ended === 0 ? 'You were signed in nowhere else.' : `Signed out everywhere else: ${ended} other ${ended === 1 ? 'session' : 'sessions'} ended.`;
+  if (who !== null)
+    return ended === 0 ? `${who} was not signed in anywhere.` : `${who} is signed out everywhere (${sessions} ended).`;
+  return ended === 0
+    ? 'You were signed in nowhere else.'
+    : `Signed out everywhere else: ${ended} other ${ended === 1 ? 'session' : 'sessions'} ended.`;
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 
+import { display } from './record-values';
 import { runEventSchema } from './run-events';
 import { formSchema, runSchema, workItemSchema } from './work-schemas';
 
@@ -30,11 +31,13 @@ export const trialStepSchema = z.looseObject({
 export const trialSchema = z.looseObject({
   source: trialSourceSchema,
   personas: z.record(z.string(), personaSchema),
-  run: runSchema.extend({
-    vars: z.record(z.string(), z.unknown()),
-    steps: z.array(trialStepSchema),
-    error: z.looseObject({ node: z.string().nullable().optional(), message: z.string() }).nullable().optional(),
-  }).nullable(),
+  run: runSchema
+    .extend({
+      vars: z.record(z.string(), z.unknown()),
+      steps: z.array(trialStepSchema),
+      error: z.looseObject({ node: z.string().nullable().optional(), message: z.string() }).nullable().optional(),
+    })
+    .nullable(),
   work_items: z.array(workItemSchema.extend({ personas: z.array(z.string()), form: formSchema.nullable() })),
   events: z.array(runEventSchema),
   now: z.string(),
@@ -56,7 +59,8 @@ export function refusalOf(message: string, details: unknown): Refusal {
   const d = typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {};
   const step = typeof d.step === 'number' ? d.step : null;
   const u = d.unanswered as { step?: unknown; action?: unknown } | null | undefined;
-  const unanswered = u && typeof u.step === 'string' && typeof u.action === 'string' ? { step: u.step, action: u.action } : null;
+  const unanswered =
+    u && typeof u.step === 'string' && typeof u.action === 'string' ? { step: u.step, action: u.action } : null;
   return { message, step, unanswered };
 }
 
@@ -65,7 +69,9 @@ export function refusalOf(message: string, details: unknown): Refusal {
  * (`index`), so replaying them answers it in time. A later answer for the same step replaces it.
  */
 export function withAnswer(steps: readonly TrialStep[], index: number, mock: Record<string, unknown>): TrialStep[] {
-  const before = steps.slice(0, index).filter((s) => !(isMock(s) && (s.mock as Record<string, unknown>).step === mock.step));
+  const before = steps
+    .slice(0, index)
+    .filter((s) => !(isMock(s) && (s.mock as Record<string, unknown>).step === mock.step));
   return [...before, { mock }, ...steps.slice(index)];
 }
 
@@ -86,28 +92,42 @@ const compact = (values: unknown) => {
 /** A step in words for the panel's log; `label` names a step id. */
 export function describeStep(step: TrialStep, label: (id: string) => string = (id) => id): string {
   if (step.start && typeof step.start === 'object') {
-    const start = step.start as { inputs?: Record<string, unknown>; record?: { object?: string; fields?: Record<string, unknown> } };
-    if (start.record) return `Started on a new ${start.record.object ?? 'record'} ${compact(start.record.fields ?? {})}`;
+    const start = step.start as {
+      inputs?: Record<string, unknown>;
+      record?: { object?: string; fields?: Record<string, unknown> };
+    };
+    if (start.record)
+      return `Started on a new ${start.record.object ?? 'record'} ${compact(start.record.fields ?? {})}`;
     const inputs = start.inputs ?? {};
     return Object.keys(inputs).length ? `Started with ${compact(inputs)}` : 'Started';
   }
   if (typeof step.complete === 'string') {
     const values = step.values && Object.keys(step.values).length ? ` ${compact(step.values)}` : '';
-    return `${String(step.as)} completed ${label(step.complete)}${step.outcome ? `: ${String(step.outcome)}` : ''}${values}`;
+    return `${String(step.as)} completed ${label(step.complete)}${step.outcome ? `: ${display(step.outcome)}` : ''}${values}`;
   }
-  if (typeof step.advance === 'string') return step.advance === 'next' ? 'Clock moved to the next timer' : `Clock moved by ${step.advance}`;
+  if (typeof step.advance === 'string')
+    return step.advance === 'next' ? 'Clock moved to the next timer' : `Clock moved by ${step.advance}`;
   if (step.event && typeof step.event === 'object') {
     const event = step.event as { name?: string; correlation?: unknown };
     return `Event ${event.name ?? ''} delivered${event.correlation !== undefined ? ` (correlation ${compact(event.correlation)})` : ''}`;
   }
   if (isMock(step)) {
     const mock = step.mock as { step?: string; result?: unknown; fail?: string };
-    return mock.fail !== undefined ? `${label(mock.step ?? '')} answers: fails with "${mock.fail}"` : `${label(mock.step ?? '')} answers ${compact(mock.result ?? {})}`;
+    return mock.fail !== undefined
+      ? `${label(mock.step ?? '')} answers: fails with "${mock.fail}"`
+      : `${label(mock.step ?? '')} answers ${compact(mock.result ?? {})}`;
   }
   return compact(step);
 }
 
 /** A scenario name as a stored scenario's slug (`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`). */
 export function scenarioSlug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100).replace(/[-.]+$/, '') || 'test-run';
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 100)
+      .replace(/[-.]+$/, '') || 'test-run'
+  );
 }

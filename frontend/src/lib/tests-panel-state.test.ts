@@ -20,7 +20,13 @@ import {
 const item = (name: string) => ({ name, source: `scenario: 1\nname: ${name}\n`, updated_at: null, updated_by: null });
 
 function coverage(hits: Record<string, number>, missed: string[]): KeyCoverage {
-  const c = { covered: Object.keys(hits).length, total: Object.keys(hits).length + missed.length, percent: null, missed, hits };
+  const c = {
+    covered: Object.keys(hits).length,
+    total: Object.keys(hits).length + missed.length,
+    percent: null,
+    missed,
+    hits,
+  };
   return { nodes: c, outcomes: c, edges: c };
 }
 
@@ -29,12 +35,27 @@ function result(name: string, passed: boolean): ScenarioResult {
     name,
     passed,
     duration_ms: 4,
-    failures: passed ? [] : [{ step: 2, line: 9, kind: 'expect', message: 'stage: expected finance, got legal', diff: '-finance\n+legal\n' }],
+    failures: passed
+      ? []
+      : [
+          {
+            step: 2,
+            line: 9,
+            kind: 'expect',
+            message: 'stage: expected finance, got legal',
+            diff: '-finance\n+legal\n',
+          },
+        ],
   };
 }
 
 function response(results: ScenarioResult[], cover: KeyCoverage | null): TestRun {
-  return { target: 'draft', results, summary: { passed: results.filter((r) => r.passed).length, failed: 0, duration_ms: 4 }, coverage: cover };
+  return {
+    target: 'draft',
+    results,
+    summary: { passed: results.filter((r) => r.passed).length, failed: 0, duration_ms: 4 },
+    coverage: cover,
+  };
 }
 
 function reduce(actions: TestsAction[], from: TestsState = INITIAL_TESTS_STATE): TestsState {
@@ -43,16 +64,27 @@ function reduce(actions: TestsAction[], from: TestsState = INITIAL_TESTS_STATE):
 
 describe('testsReducer', () => {
   it('runs scenarios one by one: progress, results and the coverage of all of them together', () => {
-    let state = reduce([{ type: 'loaded', items: [item('b'), item('a')] }, { type: 'run-started', names: ['a', 'b'], target: 'draft' }]);
+    let state = reduce([
+      { type: 'loaded', items: [item('b'), item('a')] },
+      { type: 'run-started', names: ['a', 'b'], target: 'draft' },
+    ]);
     expect(state.scenarios?.map((s) => s.name)).toEqual(['a', 'b']);
     expect(state.run).toEqual({ names: ['a', 'b'], done: 0, target: 'draft', stopping: false });
 
-    state = testsReducer(state, { type: 'scenario-ran', name: 'a', response: response([result('a', true)], coverage({ legal: 1 }, ['vp'])) });
+    state = testsReducer(state, {
+      type: 'scenario-ran',
+      name: 'a',
+      response: response([result('a', true)], coverage({ legal: 1 }, ['vp'])),
+    });
     expect(state.run?.done).toBe(1);
     expect(state.results.a).toMatchObject({ passed: true, stale: false, target: 'draft' });
     expect(tally(state)).toEqual({ passed: 1, failed: 0, notRun: 1 });
 
-    state = testsReducer(state, { type: 'scenario-ran', name: 'b', response: response([result('b', false)], coverage({ vp: 1 }, ['legal'])) });
+    state = testsReducer(state, {
+      type: 'scenario-ran',
+      name: 'b',
+      response: response([result('b', false)], coverage({ vp: 1 }, ['legal'])),
+    });
     expect(state.coverage?.nodes.missed).toEqual([]);
     expect(state.coverage?.nodes.hits).toEqual({ legal: 1, vp: 1 });
     expect(state.coverageOf).toEqual({ scenarios: 2, target: 'draft' });
@@ -66,7 +98,11 @@ describe('testsReducer', () => {
   it('starts one run at a time, and a new run starts a new coverage', () => {
     const running = reduce([{ type: 'run-started', names: ['a'], target: 3 }]);
     expect(testsReducer(running, { type: 'run-started', names: ['b'], target: 'draft' })).toBe(running);
-    const before = { ...INITIAL_TESTS_STATE, coverage: coverage({ x: 1 }, []), coverageOf: { scenarios: 4, target: 'draft' as const } };
+    const before = {
+      ...INITIAL_TESTS_STATE,
+      coverage: coverage({ x: 1 }, []),
+      coverageOf: { scenarios: 4, target: 'draft' as const },
+    };
     const next = testsReducer(before, { type: 'run-started', names: ['a'], target: 'active' });
     expect(next.coverage).toBeNull();
     expect(next.coverageOf).toBeNull();
@@ -82,11 +118,15 @@ describe('testsReducer', () => {
   });
 
   it('ignores a result arriving after the run ended', () => {
-    const state = testsReducer(INITIAL_TESTS_STATE, { type: 'scenario-ran', name: 'a', response: response([result('a', true)], null) });
+    const state = testsReducer(INITIAL_TESTS_STATE, {
+      type: 'scenario-ran',
+      name: 'a',
+      response: response([result('a', true)], null),
+    });
     expect(state).toBe(INITIAL_TESTS_STATE);
   });
 
-  it('marks a saved scenario\'s result as stale, and a rename moves it under the new name', () => {
+  it("marks a saved scenario's result as stale, and a rename moves it under the new name", () => {
     let state = reduce([
       { type: 'loaded', items: [item('a'), item('b')] },
       { type: 'run-started', names: ['a', 'b'], target: 'draft' },
@@ -117,13 +157,19 @@ describe('testsReducer', () => {
 describe('helpers', () => {
   it('finds the result of a scenario by name, else the only one', () => {
     expect(resultFor('x', response([result('Other name', true)], null))?.name).toBe('Other name');
-    const stored = response([{ ...result('Big deal', false), source: 'small-deal' }, { ...result('Small deal', true), source: 'big-deal' }], null);
+    const stored = response(
+      [
+        { ...result('Big deal', false), source: 'small-deal' },
+        { ...result('Small deal', true), source: 'big-deal' },
+      ],
+      null,
+    );
     expect(resultFor('big-deal', stored)?.name).toBe('Small deal'); // the stored name wins over the file's
     expect(resultFor('b', response([result('a', true), result('b', false)], null))?.passed).toBe(false);
     expect(resultFor('c', response([result('a', true), result('b', false)], null))).toBeUndefined();
   });
 
-  it('reads a scenario file\'s name, quoted or not, without its comment', () => {
+  it("reads a scenario file's name, quoted or not, without its comment", () => {
     expect(scenarioName('scenario: 1\nname: Small deal   # the usual\n')).toBe('Small deal');
     expect(scenarioName('name: "Deal #2 \\"big\\""\n')).toBe('Deal #2 "big"');
     expect(scenarioName("name: 'It''s signed'\n")).toBe("It's signed");
@@ -159,7 +205,17 @@ describe('testRunSchema', () => {
   it('reads a response of POST /tests, and refuses one that does not fit', () => {
     const payload = {
       target: 'draft',
-      results: [{ ...result('a', false), source: null, orchestration: 'deal', steps_run: 3, run_id: 'r1', path: ['legal'], coverage: {} }],
+      results: [
+        {
+          ...result('a', false),
+          source: null,
+          orchestration: 'deal',
+          steps_run: 3,
+          run_id: 'r1',
+          path: ['legal'],
+          coverage: {},
+        },
+      ],
       summary: { passed: 0, failed: 1, duration_ms: 4 },
       coverage: coverage({ legal: 1 }, []),
     };

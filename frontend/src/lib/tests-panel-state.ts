@@ -12,7 +12,11 @@ export type LastResult = ScenarioResult & { stale: boolean; target: TestTarget }
 
 export type RunProgress = { names: readonly string[]; done: number; target: TestTarget; stopping: boolean };
 
-export type Production = { state: 'off' } | { state: 'loading' } | { state: 'ready'; figures: Insights } | { state: 'failed'; message: string };
+export type Production =
+  | { state: 'off' }
+  | { state: 'loading' }
+  | { state: 'ready'; figures: Insights }
+  | { state: 'failed'; message: string };
 
 export type TestsState = {
   scenarios: readonly ScenarioItem[] | null;
@@ -58,9 +62,11 @@ export const INITIAL_TESTS_STATE: TestsState = {
 /** The result of `name` in a response to running it: the one so named, else the only one. */
 export function resultFor(name: string, response: TestRun): ScenarioResult | undefined {
   // The server sets `source` to the stored name; `name` is the file's own (human) name.
-  return response.results.find((r) => r.source === name)
-    ?? response.results.find((r) => r.name === name)
-    ?? (response.results.length === 1 ? response.results[0] : undefined);
+  return (
+    response.results.find((r) => r.source === name) ??
+    response.results.find((r) => r.name === name) ??
+    (response.results.length === 1 ? response.results[0] : undefined)
+  );
 }
 
 function sortByName(items: readonly ScenarioItem[]): ScenarioItem[] {
@@ -82,11 +88,19 @@ export function testsReducer(state: TestsState, action: TestsAction): TestsState
       return { ...state, target: action.target };
     case 'run-started':
       if (state.run) return state;
-      return { ...state, run: { names: action.names, done: 0, target: action.target, stopping: false }, runError: null, coverage: null, coverageOf: null };
+      return {
+        ...state,
+        run: { names: action.names, done: 0, target: action.target, stopping: false },
+        runError: null,
+        coverage: null,
+        coverageOf: null,
+      };
     case 'scenario-ran': {
       if (!state.run) return state;
       const result = resultFor(action.name, action.response);
-      const results = result ? { ...state.results, [action.name]: { ...result, stale: false, target: state.run.target } } : state.results;
+      const results = result
+        ? { ...state.results, [action.name]: { ...result, stale: false, target: state.run.target } }
+        : state.results;
       const done = state.run.done + 1;
       return {
         ...state,
@@ -104,13 +118,20 @@ export function testsReducer(state: TestsState, action: TestsAction): TestsState
       return { ...state, run: null, runError: action.message };
     case 'saved': {
       const kept = (state.scenarios ?? []).filter((s) => s.name !== action.item.name && s.name !== action.replaces);
-      let results = action.replaces && action.replaces !== action.item.name ? without(state.results, action.replaces) : state.results;
+      let results =
+        action.replaces && action.replaces !== action.item.name
+          ? without(state.results, action.replaces)
+          : state.results;
       const last = results[action.item.name];
       if (last) results = { ...results, [action.item.name]: { ...last, stale: true } };
       return { ...state, scenarios: sortByName([...kept, action.item]), results };
     }
     case 'deleted':
-      return { ...state, scenarios: (state.scenarios ?? []).filter((s) => s.name !== action.name), results: without(state.results, action.name) };
+      return {
+        ...state,
+        scenarios: (state.scenarios ?? []).filter((s) => s.name !== action.name),
+        results: without(state.results, action.name),
+      };
     case 'show-coverage':
       return { ...state, showCoverage: action.show };
     case 'production':
@@ -156,7 +177,12 @@ export function scenarioName(source: string): string | null {
 
 /** A stored name (a slug: letters, digits, '_', '.', '-') made from a scenario's human name. */
 export function slugify(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+/, '').slice(0, 100).replace(/[-.]+$/, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 100)
+    .replace(/[-.]+$/, '');
 }
 
 /** A new scenario's file: the required keys, for the admin to fill in. */

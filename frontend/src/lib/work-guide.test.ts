@@ -3,8 +3,24 @@ import { describe, expect, it } from 'vitest';
 import contractApproval from '../../../runtime/templates/contract_approval.json';
 import type { OrchestrationDocument } from './document-schema';
 import {
-  assignedTo, checkForm, conflictNotice, filterWorkItems, initialInputs, isMine, isOverdue, mainFields, mayAct, nextStages, outcomeLabel,
-  personName, progressOf, serverFieldErrors, sortWorkItems, stepOutcomeLabel, takenNotice, waitedFor,
+  assignedTo,
+  checkForm,
+  conflictNotice,
+  filterWorkItems,
+  initialInputs,
+  isMine,
+  isOverdue,
+  mainFields,
+  mayAct,
+  nextStages,
+  outcomeLabel,
+  personName,
+  progressOf,
+  serverFieldErrors,
+  sortWorkItems,
+  stepOutcomeLabel,
+  takenNotice,
+  waitedFor,
 } from './work-guide';
 import type { FormDefinition, Run, WorkItem, WorkItemDetail } from './work-schemas';
 
@@ -35,7 +51,14 @@ describe('checkForm', () => {
   });
 
   it('turns inputs into the values the API takes, leaving empty optional fields out', () => {
-    const inputs = { ...initialInputs(form), amount: ' 12.5 ', signed_on: '2026-11-26', ok: true, tags: ['b', 'a'], notes: 'fine' };
+    const inputs = {
+      ...initialInputs(form),
+      amount: ' 12.5 ',
+      signed_on: '2026-11-26',
+      ok: true,
+      tags: ['b', 'a'],
+      notes: 'fine',
+    };
     expect(checkForm(form, inputs)).toEqual({
       values: { notes: 'fine', amount: 12.5, signed_on: '2026-11-26', ok: true, tags: ['b', 'a'] },
       errors: {},
@@ -43,11 +66,19 @@ describe('checkForm', () => {
   });
 
   it('refuses a date that is not one', () => {
-    expect(checkForm(form, { ...initialInputs(form), amount: '1', signed_on: '26/11/2026' }).errors).toEqual({ signed_on: 'must be a date (YYYY-MM-DD)' });
+    expect(checkForm(form, { ...initialInputs(form), amount: '1', signed_on: '26/11/2026' }).errors).toEqual({
+      signed_on: 'must be a date (YYYY-MM-DD)',
+    });
   });
 
   it('starts from the fields’ defaults', () => {
-    const withDefaults: FormDefinition = { fields: [{ name: 'n', type: 'number', default: 3 }, { name: 'b', type: 'boolean', default: true }], outcomes: [] };
+    const withDefaults: FormDefinition = {
+      fields: [
+        { name: 'n', type: 'number', default: 3 },
+        { name: 'b', type: 'boolean', default: true },
+      ],
+      outcomes: [],
+    };
     expect(initialInputs(withDefaults)).toEqual({ n: '3', b: true });
   });
 
@@ -58,16 +89,36 @@ describe('checkForm', () => {
 });
 
 const document = contractApproval as unknown as OrchestrationDocument;
-const stages = document.nodes.filter((n) => n.type === 'stage').map((n) => ({ id: n.id, label: (n as { label: string }).label, status: 'not_started', visits: 0 }));
+const stages = document.nodes
+  .filter((n) => n.type === 'stage')
+  .map((n) => ({ id: n.id, label: (n as { label: string }).label, status: 'not_started', visits: 0 }));
 
 function run(over: Partial<Run>): Run {
-  return { id: 'r1', orchestration: 'contract_approval', version: 1, status: 'in_progress', label: 'Contract approval', current_node: null,
-    current_stage: null, stages, history: [], work_items: [], ...over };
+  return {
+    id: 'r1',
+    orchestration: 'contract_approval',
+    version: 1,
+    status: 'in_progress',
+    label: 'Contract approval',
+    current_node: null,
+    current_stage: null,
+    stages,
+    history: [],
+    work_items: [],
+    ...over,
+  };
 }
 
 describe('progressOf', () => {
   it('shows the current stage and the likeliest next one first', () => {
-    const p = progressOf(run({ current_node: 'legal', current_stage: 'legal', history: [{ stage: 'legal', visit: 1, status: 'in_progress' }] }), document);
+    const p = progressOf(
+      run({
+        current_node: 'legal',
+        current_stage: 'legal',
+        history: [{ stage: 'legal', visit: 1, status: 'in_progress' }],
+      }),
+      document,
+    );
     expect(p.done).toEqual([]);
     expect(p.current).toEqual({ id: 'legal', label: 'Legal review' });
     expect(p.next.map((s) => s.id)).toEqual(['finance', 'revise']);
@@ -75,8 +126,10 @@ describe('progressOf', () => {
 
   it('lists the stages done, a stage visited twice twice, and follows decisions after decisions', () => {
     const history = [
-      { stage: 'legal', visit: 1, status: 'completed' }, { stage: 'finance', visit: 1, status: 'completed' },
-      { stage: 'revise', visit: 1, status: 'completed' }, { stage: 'legal', visit: 2, status: 'completed' },
+      { stage: 'legal', visit: 1, status: 'completed' },
+      { stage: 'finance', visit: 1, status: 'completed' },
+      { stage: 'revise', visit: 1, status: 'completed' },
+      { stage: 'legal', visit: 2, status: 'completed' },
       { stage: 'finance', visit: 2, status: 'in_progress' },
     ];
     const p = progressOf(run({ current_node: 'finance', current_stage: 'finance', history }), document);
@@ -86,7 +139,14 @@ describe('progressOf', () => {
   });
 
   it('names the end a finished run reached, with nothing next', () => {
-    const p = progressOf(run({ status: 'completed', current_node: 'signed', history: [{ stage: 'executive', visit: 1, status: 'completed' }] }), document);
+    const p = progressOf(
+      run({
+        status: 'completed',
+        current_node: 'signed',
+        history: [{ stage: 'executive', visit: 1, status: 'completed' }],
+      }),
+      document,
+    );
     expect(p).toMatchObject({ current: null, next: [], ended: { id: 'signed', label: 'Signed' }, status: 'completed' });
   });
 
@@ -96,9 +156,22 @@ describe('progressOf', () => {
 });
 
 function item(id: string, over: Partial<WorkItem> = {}): WorkItem {
-  return { id, run_id: 'r', orchestration: 'contract_approval', step_id: 's', stage_id: 'st', label: `Step ${id}`,
-    assignee: { type: 'group', value: 'legal' }, status: 'open', claimed_by: null, created_at: '2026-11-20T09:00:00Z',
-    due_at: null, overdue: false, record: null, ...over };
+  return {
+    id,
+    run_id: 'r',
+    orchestration: 'contract_approval',
+    step_id: 's',
+    stage_id: 'st',
+    label: `Step ${id}`,
+    assignee: { type: 'group', value: 'legal' },
+    status: 'open',
+    claimed_by: null,
+    created_at: '2026-11-20T09:00:00Z',
+    due_at: null,
+    overdue: false,
+    record: null,
+    ...over,
+  };
 }
 
 describe('My work', () => {
@@ -138,7 +211,9 @@ describe('My work', () => {
     ];
     const names = (i: WorkItem) => (i.id === 'a' ? 'Acme MSA' : 'Globex');
     const all = { orchestration: '', status: '' as const, search: '' };
-    expect(filterWorkItems(items, { ...all, orchestration: 'service_request' }, now, names).map((i) => i.id)).toEqual(['b']);
+    expect(filterWorkItems(items, { ...all, orchestration: 'service_request' }, now, names).map((i) => i.id)).toEqual([
+      'b',
+    ]);
     expect(filterWorkItems(items, { ...all, status: 'overdue' }, now, names).map((i) => i.id)).toEqual(['a']);
     expect(filterWorkItems(items, { ...all, status: 'claimed' }, now, names).map((i) => i.id)).toEqual(['b']);
     expect(filterWorkItems(items, { ...all, search: 'acme' }, now, names).map((i) => i.id)).toEqual(['a']);
@@ -147,9 +222,20 @@ describe('My work', () => {
 
 describe('one step', () => {
   const item: WorkItem = {
-    id: 'w1', run_id: 'r1', orchestration: 'contract_approval', step_id: 'finance_review', stage_id: 'finance', label: 'Check pricing',
-    assignee: { type: 'group', value: 'finance' }, assignee_name: 'Finance', status: 'open', claimed_by: null, created_at: '2026-01-01T00:00:00Z',
-    due_at: null, overdue: false, record: null,
+    id: 'w1',
+    run_id: 'r1',
+    orchestration: 'contract_approval',
+    step_id: 'finance_review',
+    stage_id: 'finance',
+    label: 'Check pricing',
+    assignee: { type: 'group', value: 'finance' },
+    assignee_name: 'Finance',
+    status: 'open',
+    claimed_by: null,
+    created_at: '2026-01-01T00:00:00Z',
+    due_at: null,
+    overdue: false,
+    record: null,
   };
   const detail = { ...item, form } as WorkItemDetail;
 
@@ -162,9 +248,15 @@ describe('one step', () => {
 
   it('says who a step is for', () => {
     expect(assignedTo(item, 'fiona')).toBe('the Finance group');
-    expect(assignedTo({ ...item, assignee: { type: 'queue', value: 'warehouse' }, assignee_name: undefined }, 'walt')).toBe('the warehouse queue');
-    expect(assignedTo({ ...item, assignee: { type: 'user', value: 'sue' }, assignee_name: 'Sue Support' }, 'sue')).toBe('you');
-    expect(assignedTo({ ...item, assignee: { type: 'user', value: 'sue' }, assignee_name: 'Sue Support' }, 'otto')).toBe('Sue Support');
+    expect(
+      assignedTo({ ...item, assignee: { type: 'queue', value: 'warehouse' }, assignee_name: undefined }, 'walt'),
+    ).toBe('the warehouse queue');
+    expect(assignedTo({ ...item, assignee: { type: 'user', value: 'sue' }, assignee_name: 'Sue Support' }, 'sue')).toBe(
+      'you',
+    );
+    expect(
+      assignedTo({ ...item, assignee: { type: 'user', value: 'sue' }, assignee_name: 'Sue Support' }, 'otto'),
+    ).toBe('Sue Support');
   });
 
   it('offers the form only to whom may complete it now', () => {
@@ -176,17 +268,29 @@ describe('one step', () => {
   });
 
   it('explains a 409 from the step as it is now', () => {
-    expect(conflictNotice(detail, { ...item, status: 'completed', completed_by: 'frank', completed_by_name: 'Frank Finance', outcome: 'approve' }, 'fiona', 'x'))
-      .toBe('Frank Finance completed this step meanwhile (Approve); your answer was not recorded.');
-    expect(conflictNotice(detail, { ...item, status: 'claimed', claimed_by: 'frank' }, 'fiona', 'x'))
-      .toBe('frank has claimed this step meanwhile; your answer was not recorded.');
-    expect(conflictNotice(detail, null, 'fiona', 'run was cancelled')).toBe('This step changed meanwhile and your answer was not recorded: run was cancelled');
+    expect(
+      conflictNotice(
+        detail,
+        { ...item, status: 'completed', completed_by: 'frank', completed_by_name: 'Frank Finance', outcome: 'approve' },
+        'fiona',
+        'x',
+      ),
+    ).toBe('Frank Finance completed this step meanwhile (Approve); your answer was not recorded.');
+    expect(conflictNotice(detail, { ...item, status: 'claimed', claimed_by: 'frank' }, 'fiona', 'x')).toBe(
+      'frank has claimed this step meanwhile; your answer was not recorded.',
+    );
+    expect(conflictNotice(detail, null, 'fiona', 'run was cancelled')).toBe(
+      'This step changed meanwhile and your answer was not recorded: run was cancelled',
+    );
   });
 
   it('says who completed it first', () => {
-    expect(takenNotice({ ...item, completed_by: 'frank', completed_by_name: 'Frank Finance' }))
-      .toBe('Frank Finance completed this step meanwhile; there is nothing more for you to do on it.');
-    expect(takenNotice({ ...item, completed_by: 'frank', completed_by_name: null })).toBe('frank completed this step meanwhile; there is nothing more for you to do on it.');
+    expect(takenNotice({ ...item, completed_by: 'frank', completed_by_name: 'Frank Finance' })).toBe(
+      'Frank Finance completed this step meanwhile; there is nothing more for you to do on it.',
+    );
+    expect(takenNotice({ ...item, completed_by: 'frank', completed_by_name: null })).toBe(
+      'frank completed this step meanwhile; there is nothing more for you to do on it.',
+    );
   });
 
   it('labels outcomes by the form of the step that ended with them', () => {

@@ -5,6 +5,7 @@
  * My work.
  */
 import type { OrchestrationDocument } from './document-schema';
+import { display } from './record-values';
 import type { FormDefinition, FormField, Run, WorkItem, WorkItemDetail } from './work-schemas';
 
 // ------------------------------------------------------------------ forms
@@ -23,9 +24,10 @@ export function initialInputs(form: FormDefinition): FormInputs {
   for (const field of form.fields) {
     const given = field.default;
     if (field.type === 'boolean') inputs[field.name] = given === true;
-    else if (field.type === 'multiselect') inputs[field.name] = Array.isArray(given) ? given.filter((v): v is string => typeof v === 'string') : [];
+    else if (field.type === 'multiselect')
+      inputs[field.name] = Array.isArray(given) ? given.filter((v): v is string => typeof v === 'string') : [];
     else if (field.type === 'datetime' && typeof given === 'string') inputs[field.name] = toLocalInput(given);
-    else inputs[field.name] = given === undefined || given === null ? '' : String(given);
+    else inputs[field.name] = display(given);
   }
   return inputs;
 }
@@ -51,7 +53,8 @@ function readField(field: FormField, input: FieldInput): { value: unknown } | { 
       return { value: String(input) };
     case 'email':
       return typeof input === 'string' && input.length <= 254 && EMAIL.test(input.trim())
-        ? { value: input.trim() } : { error: 'must be an email address (name@example.com)' };
+        ? { value: input.trim() }
+        : { error: 'must be an email address (name@example.com)' };
     case 'number': {
       const n = Number(String(input).trim());
       return String(input).trim() !== '' && Number.isFinite(n) ? { value: n } : { error: 'must be a number' };
@@ -64,15 +67,20 @@ function readField(field: FormField, input: FieldInput): { value: unknown } | { 
       return { value: input === true };
     case 'date':
       return typeof input === 'string' && DATE.test(input) && !Number.isNaN(Date.parse(`${input}T00:00:00Z`))
-        ? { value: input } : { error: 'must be a date (YYYY-MM-DD)' };
+        ? { value: input }
+        : { error: 'must be a date (YYYY-MM-DD)' };
     case 'datetime': {
       // A datetime-local input has no offset: it means the browser's time zone.
       const text = String(input);
-      const moment = DATETIME.test(text) ? new Date(text) : new Date(text.length === 16 || text.length === 19 ? text : 'x');
+      const moment = DATETIME.test(text)
+        ? new Date(text)
+        : new Date(text.length === 16 || text.length === 19 ? text : 'x');
       return Number.isNaN(moment.getTime()) ? { error: 'must be a date and time' } : { value: moment.toISOString() };
     }
     case 'select':
-      return typeof input === 'string' && options.includes(input) ? { value: input } : { error: `must be one of: ${options.join(', ') || '(none)'}` };
+      return typeof input === 'string' && options.includes(input)
+        ? { value: input }
+        : { error: `must be one of: ${options.join(', ') || '(none)'}` };
     case 'multiselect': {
       const picked = Array.isArray(input) ? input : [];
       const stray = picked.find((p) => !options.includes(p));
@@ -110,7 +118,12 @@ export function serverFieldErrors(details: unknown): Record<string, string> {
   if (typeof details !== 'object' || details === null) return {};
   const fields = (details as { fields?: unknown }).fields;
   if (typeof fields !== 'object' || fields === null) return {};
-  return Object.fromEntries(Object.entries(fields).map(([name, message]) => [name, Array.isArray(message) ? message.join(' ') : String(message)]));
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, message]) => [
+      name,
+      Array.isArray(message) ? message.join(' ') : String(message),
+    ]),
+  );
 }
 
 // ------------------------------------------------------------------ a run's inputs
@@ -126,7 +139,14 @@ export type DeclaredInput = {
 };
 
 const INPUT_FIELD_TYPES: Record<string, FormField['type']> = {
-  string: 'text', number: 'number', integer: 'integer', boolean: 'boolean', date: 'date', datetime: 'datetime', list: 'textarea', map: 'textarea',
+  string: 'text',
+  number: 'number',
+  integer: 'integer',
+  boolean: 'boolean',
+  date: 'date',
+  datetime: 'datetime',
+  list: 'textarea',
+  map: 'textarea',
 };
 
 /**
@@ -139,15 +159,21 @@ export function inputsForm(inputs: readonly DeclaredInput[]): FormDefinition {
     outcomes: [],
     fields: inputs.map((input) => {
       const json = input.type === 'list' || input.type === 'map';
-      const help = [input.description, json ? (input.type === 'list' ? 'A JSON list, e.g. ["a", "b"].' : 'A JSON object, e.g. {"a": 1}.') : null]
-        .filter(Boolean).join(' ');
+      const help = [
+        input.description,
+        json ? (input.type === 'list' ? 'A JSON list, e.g. ["a", "b"].' : 'A JSON object, e.g. {"a": 1}.') : null,
+      ]
+        .filter(Boolean)
+        .join(' ');
       return {
         name: input.name,
         type: INPUT_FIELD_TYPES[input.type] ?? 'text',
         label: input.label ?? input.name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()),
         required: input.required === true,
         ...(help ? { help } : {}),
-        ...(input.default === undefined || input.default === null ? {} : { default: json ? JSON.stringify(input.default) : input.default }),
+        ...(input.default === undefined || input.default === null
+          ? {}
+          : { default: json ? JSON.stringify(input.default) : input.default }),
       };
     }),
   };
@@ -161,13 +187,19 @@ export function inputsForm(inputs: readonly DeclaredInput[]): FormDefinition {
  */
 export function checkInputs(inputs: readonly DeclaredInput[], values: FormInputs): FormCheck {
   const form = inputsForm(inputs);
-  const checked = checkForm({ ...form, fields: form.fields.map((f) => (f.type === 'boolean' ? { ...f, required: false } : f)) }, values);
+  const checked = checkForm(
+    { ...form, fields: form.fields.map((f) => (f.type === 'boolean' ? { ...f, required: false } : f)) },
+    values,
+  );
   for (const input of inputs) {
     if (input.type === 'boolean') checked.values[input.name] = values[input.name] === true;
     if ((input.type !== 'list' && input.type !== 'map') || !(input.name in checked.values)) continue;
     try {
       const parsed: unknown = JSON.parse(String(checked.values[input.name]));
-      const fits = input.type === 'list' ? Array.isArray(parsed) : typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+      const fits =
+        input.type === 'list'
+          ? Array.isArray(parsed)
+          : typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
       if (!fits) throw new Error('not this type');
       checked.values[input.name] = parsed;
     } catch {
@@ -217,7 +249,8 @@ export function nextStages(document: OrchestrationDocument | null, from: string)
       if (!node) continue;
       if (node.type === 'stage') found.push({ id: node.id, label: (node as { label?: string }).label ?? node.id });
       else if (node.type === 'decision') visit(node.id);
-      else if (node.type === 'end') found.push({ id: node.id, label: `End: ${(node as { label?: string }).label ?? node.id}` });
+      else if (node.type === 'end')
+        found.push({ id: node.id, label: `End: ${(node as { label?: string }).label ?? node.id}` });
     }
   };
   visit(from);
@@ -242,16 +275,23 @@ export function progressOf(run: Run, document: OrchestrationDocument | null): Pr
 
 /** Open for this person: not done, and not claimed by a colleague (as the `/ws/inbox` count). */
 export function isMine(item: WorkItem, user: string): boolean {
-  return (item.status === 'open' || item.status === 'claimed') && (item.claimed_by === null || item.claimed_by === user);
+  return (
+    (item.status === 'open' || item.status === 'claimed') && (item.claimed_by === null || item.claimed_by === user)
+  );
 }
 
 export function isOverdue(item: WorkItem, now: Date): boolean {
-  return item.due_at !== null && (item.status === 'open' || item.status === 'claimed') && Date.parse(item.due_at) < now.getTime();
+  return (
+    item.due_at !== null &&
+    (item.status === 'open' || item.status === 'claimed') &&
+    Date.parse(item.due_at) < now.getTime()
+  );
 }
 
 /** Soonest due first, then those without a due date, oldest first (the engine's order). */
 export function sortWorkItems(items: WorkItem[]): WorkItem[] {
-  const key = (i: WorkItem) => [i.due_at === null ? 1 : 0, Date.parse(i.due_at ?? i.created_at), Date.parse(i.created_at)] as const;
+  const key = (i: WorkItem) =>
+    [i.due_at === null ? 1 : 0, Date.parse(i.due_at ?? i.created_at), Date.parse(i.created_at)] as const;
   return [...items].sort((a, b) => {
     const [x, y] = [key(a), key(b)];
     return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || a.id.localeCompare(b.id);
@@ -270,7 +310,12 @@ export function waitedFor(since: string, now: Date): string {
 export type WorkFilter = { orchestration: string; status: '' | 'open' | 'claimed' | 'overdue'; search: string };
 
 /** My work after its filters; `recordLabel` names an item's record for the search. */
-export function filterWorkItems(items: WorkItem[], filter: WorkFilter, now: Date, recordLabel: (item: WorkItem) => string): WorkItem[] {
+export function filterWorkItems(
+  items: WorkItem[],
+  filter: WorkFilter,
+  now: Date,
+  recordLabel: (item: WorkItem) => string,
+): WorkItem[] {
   const words = filter.search.trim().toLowerCase();
   return items.filter((item) => {
     if (filter.orchestration && item.orchestration !== filter.orchestration) return false;
@@ -303,7 +348,7 @@ export function outcomeLabel(form: FormDefinition, outcome: string | null | unde
 /** A person as the page shows them: "you", else their display name, else their user name. */
 export function personName(user: string | null | undefined, name: string | null | undefined, me: string): string {
   if (!user) return 'someone';
-  return user === me ? 'you' : name ?? user;
+  return user === me ? 'you' : (name ?? user);
 }
 
 /** Who an item is for: "you", "Sue Smith", or "the Finance group". */
@@ -338,9 +383,13 @@ export function takenNotice(now: WorkItem): string {
 }
 
 /** The label of the outcome a step of this version ended with (the step's form has it), else the outcome. */
-export function stepOutcomeLabel(document: OrchestrationDocument | null, stepId: string, outcome: string | null): string {
+export function stepOutcomeLabel(
+  document: OrchestrationDocument | null,
+  stepId: string,
+  outcome: string | null,
+): string {
   const node = document?.nodes.find((n) => n.id === stepId) as { form?: FormDefinition } | undefined;
-  return node?.form ? outcomeLabel(node.form, outcome) : outcome ?? 'done';
+  return node?.form ? outcomeLabel(node.form, outcome) : (outcome ?? 'done');
 }
 
 /** A record's main fields for a summary: the type's first few with a value, in the type's order. */
@@ -348,5 +397,7 @@ export function mainFields(fields: Record<string, unknown>, order: string[], cou
   const hidden = new Set(['id', 'object', 'owner']);
   const known = order.filter((k) => k in fields);
   const rest = Object.keys(fields).filter((k) => !hidden.has(k) && !order.includes(k));
-  return [...known, ...rest].filter((k) => fields[k] !== null && fields[k] !== undefined && fields[k] !== '').slice(0, count);
+  return [...known, ...rest]
+    .filter((k) => fields[k] !== null && fields[k] !== undefined && fields[k] !== '')
+    .slice(0, count);
 }

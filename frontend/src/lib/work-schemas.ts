@@ -35,7 +35,18 @@ export const workItemSchema = z.looseObject({
 
 export const formFieldSchema = z.looseObject({
   name: z.string(),
-  type: z.enum(['text', 'textarea', 'number', 'integer', 'boolean', 'date', 'datetime', 'email', 'select', 'multiselect']),
+  type: z.enum([
+    'text',
+    'textarea',
+    'number',
+    'integer',
+    'boolean',
+    'date',
+    'datetime',
+    'email',
+    'select',
+    'multiselect',
+  ]),
   label: z.string().optional(),
   required: z.boolean().optional(),
   options: z.array(z.string()).optional(),
@@ -61,15 +72,17 @@ export const workContextSchema = z.looseObject({
     started_at: z.string().nullable(),
   }),
   inputs: z.record(z.string(), z.unknown()),
-  steps: z.array(z.looseObject({
-    id: z.string(),
-    label: z.string(),
-    outcome: z.string().nullable(),
-    outputs: z.unknown(),
-    completed_by: z.string().nullable(),
-    completed_by_name: z.string().nullable().optional(),
-    ended_at: z.string().nullable(),
-  })),
+  steps: z.array(
+    z.looseObject({
+      id: z.string(),
+      label: z.string(),
+      outcome: z.string().nullable(),
+      outputs: z.unknown(),
+      completed_by: z.string().nullable(),
+      completed_by_name: z.string().nullable().optional(),
+      ended_at: z.string().nullable(),
+    }),
+  ),
 });
 
 export const workItemDetailSchema = workItemSchema.extend({
@@ -81,7 +94,12 @@ export const workItemDetailSchema = workItemSchema.extend({
   context: workContextSchema.optional(),
 });
 
-export const runStageSchema = z.looseObject({ id: z.string(), label: z.string(), status: z.string(), visits: z.number() });
+export const runStageSchema = z.looseObject({
+  id: z.string(),
+  label: z.string(),
+  status: z.string(),
+  visits: z.number(),
+});
 
 export const runSchema = z.looseObject({
   id: z.string(),
@@ -100,14 +118,16 @@ export const runSchema = z.looseObject({
 export const recordTypeSchema = z.looseObject({
   name: z.string(),
   label: z.string().nullable().optional(),
-  fields: z.array(z.looseObject({
-    name: z.string(),
-    type: z.enum(['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'list', 'map']),
-    required: z.boolean().optional(),
-    label: z.string().optional(),
-    /** The only values a string field takes (an enumerated field). */
-    options: z.array(z.string()).optional(),
-  })),
+  fields: z.array(
+    z.looseObject({
+      name: z.string(),
+      type: z.enum(['string', 'number', 'integer', 'boolean', 'date', 'datetime', 'list', 'map']),
+      required: z.boolean().optional(),
+      label: z.string().optional(),
+      /** The only values a string field takes (an enumerated field). */
+      options: z.array(z.string()).optional(),
+    }),
+  ),
 });
 
 export const recordSchema = z.looseObject({
@@ -121,7 +141,14 @@ export const recordSchema = z.looseObject({
 });
 
 export const recordDetailSchema = recordSchema.extend({
-  runs: z.array(z.looseObject({ id: z.string(), orchestration: z.string(), status: z.string(), started_at: z.string().nullable().optional() })),
+  runs: z.array(
+    z.looseObject({
+      id: z.string(),
+      orchestration: z.string(),
+      status: z.string(),
+      started_at: z.string().nullable().optional(),
+    }),
+  ),
   /** The fields the signed-in person may change (the owner and admins: all; an open step: its form's). */
   editable_fields: z.array(z.string()).default([]),
 });
@@ -129,7 +156,10 @@ export const recordDetailSchema = recordSchema.extend({
 export const startedRunSchema = z.looseObject({ id: z.string(), orchestration: z.string(), label: z.string() });
 
 /** A saved record and the runs the save started (`started`: named, for people). */
-export const savedRecordSchema = recordSchema.extend({ started_runs: z.array(z.string()), started: z.array(startedRunSchema).optional() });
+export const savedRecordSchema = recordSchema.extend({
+  started_runs: z.array(z.string()),
+  started: z.array(startedRunSchema).optional(),
+});
 
 export const notificationSchema = z.looseObject({
   id: z.string(),

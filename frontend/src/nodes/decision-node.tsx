@@ -5,7 +5,15 @@ import { DEFAULT_OUTCOME, type DecisionNode as DecisionNodeType } from '../lib/d
 import { coverageWords } from '../lib/coverage';
 import { useOutcomesCoverage } from '../store/coverage-store';
 import { usePathOutcomes } from '../store/run-path-store';
-import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import {
+  CoverageMark,
+  DiffMark,
+  FiguresBadge,
+  IssueMark,
+  PathMark,
+  useDiffClass,
+  useOverlayClass,
+} from './node-badges';
 import { sameNodeContent } from './same-node-content';
 
 /** A decision: one source handle per outcome, in order, then `default`. */
@@ -34,7 +42,11 @@ function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
     const { icon, title } = coverageWords(coverage);
     return {
       className: ` decision__outcome--${coverage.state}`,
-      mark: <span className="outcome-coverage" title={title}>{icon}</span>,
+      mark: (
+        <span className="outcome-coverage" title={title}>
+          {icon}
+        </span>
+      ),
       attributes: { 'data-coverage': coverage.state },
     };
   };
@@ -50,19 +62,29 @@ function DecisionNode({ id, data }: NodeProps<DecisionNodeType>) {
         <CoverageMark nodeId={id} />
         <FiguresBadge nodeId={id} />
       </header>
-      <span className="node__label" title={data.label || id}>{data.label || id}</span>
+      <span className="node__label" title={data.label || id}>
+        {data.label || id}
+      </span>
       <ol className="decision__outcomes">
         {outcomes.map((outcome) => {
           const coverage = coverageOf(outcome.id);
           return (
-            <li key={outcome.id} className={`decision__outcome${takenClass(outcome.id)}${coverage.className}`} title={outcome.condition} {...coverage.attributes}>
+            <li
+              key={outcome.id}
+              className={`decision__outcome${takenClass(outcome.id)}${coverage.className}`}
+              title={outcome.condition}
+              {...coverage.attributes}
+            >
               {coverage.mark}
               {outcome.label || outcome.id}
               <Handle type="source" id={outcome.id} position={Position.Right} />
             </li>
           );
         })}
-        <li className={`decision__outcome decision__outcome--default${takenClass('default')}${defaultCoverage.className}`} {...defaultCoverage.attributes}>
+        <li
+          className={`decision__outcome decision__outcome--default${takenClass('default')}${defaultCoverage.className}`}
+          {...defaultCoverage.attributes}
+        >
           {defaultCoverage.mark}
           Otherwise
           <Handle type="source" id={DEFAULT_OUTCOME} position={Position.Right} />

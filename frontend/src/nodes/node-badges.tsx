@@ -27,12 +27,30 @@ export function FiguresBadge({ nodeId }: { nodeId: string }) {
   return (
     <span className="figures" data-testid={`figures-${nodeId}`}>
       {bottleneck ? <strong className="figures__bottleneck">Bottleneck</strong> : null}
-      <span title="Active now" data-figure="active"><FigureIcon kind="active" /> {active}</span>
-      <span title="Waiting now" data-figure="waiting"><FigureIcon kind="waiting" /> {waiting}</span>
-      <span title="Completed in the window" data-figure="completed"><FigureIcon kind="completed" /> {completed}</span>
-      {error > 0 ? <span className="figures__error" title="In error now" data-figure="error"><FigureIcon kind="error" /> {error}</span> : null}
-      {overdue > 0 ? <span className="figures__overdue" title="Overdue work items" data-figure="overdue"><FigureIcon kind="overdue" /> {overdue}</span> : null}
-      {p50 !== null ? <span title="Time spent: median / 95th percentile">{formatSeconds(p50)} / {formatSeconds(p95)}</span> : null}
+      <span title="Active now" data-figure="active">
+        <FigureIcon kind="active" /> {active}
+      </span>
+      <span title="Waiting now" data-figure="waiting">
+        <FigureIcon kind="waiting" /> {waiting}
+      </span>
+      <span title="Completed in the window" data-figure="completed">
+        <FigureIcon kind="completed" /> {completed}
+      </span>
+      {error > 0 ? (
+        <span className="figures__error" title="In error now" data-figure="error">
+          <FigureIcon kind="error" /> {error}
+        </span>
+      ) : null}
+      {overdue > 0 ? (
+        <span className="figures__overdue" title="Overdue work items" data-figure="overdue">
+          <FigureIcon kind="overdue" /> {overdue}
+        </span>
+      ) : null}
+      {p50 !== null ? (
+        <span title="Time spent: median / 95th percentile">
+          {formatSeconds(p50)} / {formatSeconds(p95)}
+        </span>
+      ) : null}
     </span>
   );
 }
@@ -43,7 +61,11 @@ export function PathMark({ nodeId }: { nodeId: string }) {
   if (!step) return null;
   const words = { visited: 'visited', current: 'here now', waiting: 'waiting here', error: 'failed here' }[step.state];
   return (
-    <span className={`path-mark path-mark--${step.state}`} data-testid={`path-${nodeId}`} title={`${words}, ${step.visits} time(s)`}>
+    <span
+      className={`path-mark path-mark--${step.state}`}
+      data-testid={`path-${nodeId}`}
+      title={`${words}, ${step.visits} time(s)`}
+    >
       {step.state === 'visited' ? '✓' : step.state === 'error' ? '✗' : '●'}
       {step.visits > 1 ? ` ×${step.visits}` : ''}
     </span>
@@ -56,7 +78,12 @@ export function CoverageMark({ nodeId }: { nodeId: string }) {
   if (!coverage) return null;
   const { mark, title } = coverageWords(coverage);
   return (
-    <span className={`coverage-mark coverage-mark--${coverage.state}`} data-testid={`coverage-node-${nodeId}`} data-coverage={coverage.state} title={title}>
+    <span
+      className={`coverage-mark coverage-mark--${coverage.state}`}
+      data-testid={`coverage-node-${nodeId}`}
+      data-coverage={coverage.state}
+      title={title}
+    >
       {mark}
       {coverage.traffic !== null ? <span data-figure="production"> · {coverage.traffic} in prod.</span> : null}
     </span>
@@ -90,7 +117,11 @@ export function DiffMark({ nodeId }: { nodeId: string }) {
   const fields = useViewStore((s) => (status === 'changed' ? s.diff?.nodeFields[nodeId]?.join(', ') : undefined));
   if (!status) return null;
   return (
-    <span className={`diff-mark diff-mark--${status}`} title={fields ? `Changed: ${fields}` : undefined} data-testid={`diff-${nodeId}`}>
+    <span
+      className={`diff-mark diff-mark--${status}`}
+      title={fields ? `Changed: ${fields}` : undefined}
+      data-testid={`diff-${nodeId}`}
+    >
       {status}
     </span>
   );

@@ -4,8 +4,19 @@ import { sameNodeContent } from './same-node-content';
 
 describe('sameNodeContent (the node components memo)', () => {
   const data = { label: 'Review' };
-  const props: { id: string; type: string; data: Record<string, unknown>; selected: boolean; positionAbsoluteX?: number; width?: number } = {
-    id: 'review', type: 'interactive', data, selected: false, positionAbsoluteX: 0,
+  const props: {
+    id: string;
+    type: string;
+    data: Record<string, unknown>;
+    selected: boolean;
+    positionAbsoluteX?: number;
+    width?: number;
+  } = {
+    id: 'review',
+    type: 'interactive',
+    data,
+    selected: false,
+    positionAbsoluteX: 0,
   };
 
   it('ignores what React Flow passes that nodes do not draw: size (measured later) and position (dragging)', () => {

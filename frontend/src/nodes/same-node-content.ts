@@ -10,5 +10,10 @@ import type { NodeProps } from '@xyflow/react';
 type Drawn = Pick<NodeProps, 'id' | 'type' | 'data' | 'selected'>;
 
 export function sameNodeContent(before: Drawn, after: Drawn): boolean {
-  return before.id === after.id && before.type === after.type && before.data === after.data && before.selected === after.selected;
+  return (
+    before.id === after.id &&
+    before.type === after.type &&
+    before.data === after.data &&
+    before.selected === after.selected
+  );
 }

@@ -3,7 +3,15 @@ import { memo } from 'react';
 
 import { ERROR_HANDLE, NEXT_HANDLE, type StageNode as StageNodeType } from '../lib/document';
 import { flowStore } from '../store/use-flow-store';
-import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import {
+  CoverageMark,
+  DiffMark,
+  FiguresBadge,
+  IssueMark,
+  PathMark,
+  useDiffClass,
+  useOverlayClass,
+} from './node-badges';
 import { sameNodeContent } from './same-node-content';
 import { useReadOnly } from '../store/view-store';
 

@@ -6,7 +6,15 @@ import { describeDuration } from '../lib/duration';
 import { assigneeText, type NameOf } from '../lib/run-events';
 import { useNamesStore } from '../store/names-store';
 import { STEP_LABELS } from '../store/node-defaults';
-import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import {
+  CoverageMark,
+  DiffMark,
+  FiguresBadge,
+  IssueMark,
+  PathMark,
+  useDiffClass,
+  useOverlayClass,
+} from './node-badges';
 import { sameNodeContent } from './same-node-content';
 
 /** One line that says what the step does: who works on it (by name), which action runs, what it waits for. */
@@ -15,7 +23,9 @@ function summary(node: NodeContent<StepNodeType>, nameOf: NameOf): string {
     case 'interactive': {
       const assignee = node.data.assignee;
       if (!assignee) return 'No assignee yet';
-      return assignee.type === 'expression' ? `Assignee ${assignee.value}` : assigneeText(assignee.type, assignee.value, nameOf);
+      return assignee.type === 'expression'
+        ? `Assignee ${assignee.value}`
+        : assigneeText(assignee.type, assignee.value, nameOf);
     }
     case 'background':
       return node.data.action ? `Runs ${node.data.action}` : 'No action yet';
@@ -35,11 +45,13 @@ function labelOf(label: unknown, id: string): string {
 
 /** A step (interactive, background or wait). Steps have no edges: their stage runs them. */
 function StepNode({ id, type, data }: NodeProps<StepNodeType>) {
-  const after = data.start?.when === 'after' ? data.start.steps ?? [] : [];
+  const after = data.start?.when === 'after' ? (data.start.steps ?? []) : [];
   const diff = useDiffClass(id) + useOverlayClass(id);
   // A string each: a node draws again only when its own line changes (the names arrive, a step is renamed).
-  const line = useNamesStore((s) => summary({ id, type, data } as NodeContent<StepNodeType>, s.nameOf));
-  const afterLabels = useStore((s) => after.map((step) => labelOf(s.nodeLookup.get(step)?.data.label, step)).join(', '));
+  const line = useNamesStore((s) => summary({ id, type, data }, s.nameOf));
+  const afterLabels = useStore((s) =>
+    after.map((step) => labelOf(s.nodeLookup.get(step)?.data.label, step)).join(', '),
+  );
   useEffect(() => useNamesStore.getState().load(), []);
   return (
     <div className={`node node--step node--${type}${diff}`}>

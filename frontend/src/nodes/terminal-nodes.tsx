@@ -2,14 +2,24 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 
 import { NEXT_HANDLE, type EndNode as EndNodeType, type StartNode as StartNodeType } from '../lib/document';
-import { CoverageMark, DiffMark, FiguresBadge, IssueMark, PathMark, useDiffClass, useOverlayClass } from './node-badges';
+import {
+  CoverageMark,
+  DiffMark,
+  FiguresBadge,
+  IssueMark,
+  PathMark,
+  useDiffClass,
+  useOverlayClass,
+} from './node-badges';
 import { sameNodeContent } from './same-node-content';
 
 function StartNode({ id, data }: NodeProps<StartNodeType>) {
   const diff = useDiffClass(id) + useOverlayClass(id);
   return (
     <div className={`node node--terminal node--start${diff}`} title={data.description}>
-      <span className="node__label" title={data.label || 'Start'}>{data.label || 'Start'}</span>
+      <span className="node__label" title={data.label || 'Start'}>
+        {data.label || 'Start'}
+      </span>
       <IssueMark nodeId={id} />
       <DiffMark nodeId={id} />
       <PathMark nodeId={id} />
@@ -23,7 +33,9 @@ function EndNode({ id, data }: NodeProps<EndNodeType>) {
   return (
     <div className={`node node--terminal node--end${diff}`} title={data.description}>
       <Handle type="target" position={Position.Left} />
-      <span className="node__label" title={data.label || 'End'}>{data.label || 'End'}</span>
+      <span className="node__label" title={data.label || 'End'}>
+        {data.label || 'End'}
+      </span>
       <IssueMark nodeId={id} />
       <DiffMark nodeId={id} />
       <PathMark nodeId={id} />

@@ -8,8 +8,20 @@ import { AdminPage } from './admin-page';
 
 const people = [
   { username: 'ada', role: 'admin', display_name: 'Ada Admin', active: true, groups: [] },
-  { username: 'fiona', role: 'member', display_name: 'Fiona Finance', active: true, groups: [{ name: 'finance', kind: 'group' }] },
-  { username: 'frank', role: 'member', display_name: 'Frank Finance', active: true, groups: [{ name: 'finance', kind: 'group' }] },
+  {
+    username: 'fiona',
+    role: 'member',
+    display_name: 'Fiona Finance',
+    active: true,
+    groups: [{ name: 'finance', kind: 'group' }],
+  },
+  {
+    username: 'frank',
+    role: 'member',
+    display_name: 'Frank Finance',
+    active: true,
+    groups: [{ name: 'finance', kind: 'group' }],
+  },
   { username: 'old', role: 'member', display_name: 'Old Timer', active: false, groups: [] },
 ];
 const teams = [
@@ -17,16 +29,45 @@ const teams = [
   { name: 'warehouse', kind: 'queue', label: 'Warehouse', members: [] },
 ];
 const tokens = [
-  { id: 't1', name: 'crm-sync', created_by: 'ada', created_at: '2026-11-25T09:00:00Z', revoked_at: null, last_used_at: null },
+  {
+    id: 't1',
+    name: 'crm-sync',
+    created_by: 'ada',
+    created_at: '2026-11-25T09:00:00Z',
+    revoked_at: null,
+    last_used_at: null,
+  },
 ];
-const secrets = [{
-  name: 'crm_token', created_at: '2026-11-25T09:00:00Z', created_by: 'ada', created_by_name: 'Ada Admin',
-  updated_at: '2026-11-26T09:00:00Z', updated_by: 'ada', updated_by_name: 'Ada Admin',
-}];
-const recordTypes = [{
-  name: 'contract', label: 'Contract', fields: [{ name: 'title', type: 'string', label: 'Title', required: true }, { name: 'amount', type: 'number' }],
-  triggers: [{ orchestration: 'contract_approval', label: 'Contract approval', version: 2, on: ['create', 'update'], condition: "record.status == 'submitted'" }],
-}];
+const secrets = [
+  {
+    name: 'crm_token',
+    created_at: '2026-11-25T09:00:00Z',
+    created_by: 'ada',
+    created_by_name: 'Ada Admin',
+    updated_at: '2026-11-26T09:00:00Z',
+    updated_by: 'ada',
+    updated_by_name: 'Ada Admin',
+  },
+];
+const recordTypes = [
+  {
+    name: 'contract',
+    label: 'Contract',
+    fields: [
+      { name: 'title', type: 'string', label: 'Title', required: true },
+      { name: 'amount', type: 'number' },
+    ],
+    triggers: [
+      {
+        orchestration: 'contract_approval',
+        label: 'Contract approval',
+        version: 2,
+        on: ['create', 'update'],
+        condition: "record.status == 'submitted'",
+      },
+    ],
+  },
+];
 
 type Answer = { status: number; body: unknown };
 let sent: { method: string; url: string; body: unknown }[];
@@ -36,20 +77,24 @@ beforeEach(() => {
   sent = [];
   answers = {};
   useSessionStore.setState({ user: { username: 'ada', role: 'admin' } });
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    const method = init?.method ?? 'GET';
-    const path = url.split('?')[0] ?? url;
-    if (method !== 'GET') sent.push({ method, url: path, body: init?.body ? JSON.parse(String(init.body)) : undefined });
-    const answer = answers[`${method} ${path}`];
-    if (answer) return Response.json(answer.body, { status: answer.status });
-    const page = (items: unknown[]) => Response.json({ items, next_cursor: null });
-    if (path === '/api/users') return page(people);
-    if (path === '/api/groups') return page(teams);
-    if (path === '/api/tokens') return page(tokens);
-    if (path === '/api/record-types') return page(recordTypes);
-    if (path === '/api/secrets') return page(secrets);
-    return Response.json({ error: { code: 'not_found', message: `no ${path}` } }, { status: 404 });
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      const method = init?.method ?? 'GET';
+      const path = url.split('?')[0] ?? url;
+      if (method !== 'GET')
+        sent.push({ method, url: path, body: init?.body ? JSON.parse(init.body as string) : undefined });
+      const answer = answers[`${method} ${path}`];
+      if (answer) return Response.json(answer.body, { status: answer.status });
+      const page = (items: unknown[]) => Response.json({ items, next_cursor: null });
+      if (path === '/api/users') return page(people);
+      if (path === '/api/groups') return page(teams);
+      if (path === '/api/tokens') return page(tokens);
+      if (path === '/api/record-types') return page(recordTypes);
+      if (path === '/api/secrets') return page(secrets);
+      return Response.json({ error: { code: 'not_found', message: `no ${path}` } }, { status: 404 });
+    }),
+  );
 });
 
 afterEach(() => {
@@ -98,8 +143,19 @@ describe('AdminPage', () => {
   });
 
   it('puts the server’s errors next to the fields of a new person', async () => {
-    answers['POST /api/users'] = { status: 422, body: { error: { code: 'invalid', message: 'no such group', details: {
-      username: ['user name must be 1-64 lower-case letters'], groups: ['no such group or queue: ghost'] } } } };
+    answers['POST /api/users'] = {
+      status: 422,
+      body: {
+        error: {
+          code: 'invalid',
+          message: 'no such group',
+          details: {
+            username: ['user name must be 1-64 lower-case letters'],
+            groups: ['no such group or queue: ghost'],
+          },
+        },
+      },
+    };
     renderAdmin('/admin/people');
     await screen.findByText('Fiona Finance');
     fireEvent.click(screen.getByRole('button', { name: 'New person' }));
@@ -111,15 +167,28 @@ describe('AdminPage', () => {
     await within(dialog).findByText('user name must be 1-64 lower-case letters');
     const username = within(dialog).getByLabelText(/^User name/);
     expect(username.getAttribute('aria-invalid')).toBe('true');
-    expect(document.getElementById(username.getAttribute('aria-describedby')!.split(' ').pop()!)?.textContent)
-      .toBe('user name must be 1-64 lower-case letters');
+    expect(document.getElementById(username.getAttribute('aria-describedby')!.split(' ').pop()!)?.textContent).toBe(
+      'user name must be 1-64 lower-case letters',
+    );
     expect(within(dialog).getByText('no such group or queue: ghost')).toBeTruthy();
-    expect(sent[0]).toEqual({ method: 'POST', url: '/api/users', body: {
-      username: 'Bad Name', display_name: null, role: 'member', groups: ['finance'], password: 'long enough' } });
+    expect(sent[0]).toEqual({
+      method: 'POST',
+      url: '/api/users',
+      body: {
+        username: 'Bad Name',
+        display_name: null,
+        role: 'member',
+        groups: ['finance'],
+        password: 'long enough',
+      },
+    });
   });
 
   it('edits a person’s role and groups', async () => {
-    answers['PATCH /api/users/fiona'] = { status: 200, body: { ...people[1], role: 'ops', groups: [], open_items: { assigned: 0, claimed: 0 } } };
+    answers['PATCH /api/users/fiona'] = {
+      status: 200,
+      body: { ...people[1], role: 'ops', groups: [], open_items: { assigned: 0, claimed: 0 } },
+    };
     renderAdmin('/admin/people');
     await screen.findByText('Fiona Finance');
     fireEvent.click(screen.getByRole('button', { name: 'Edit Fiona Finance' }));
@@ -129,50 +198,82 @@ describe('AdminPage', () => {
     fireEvent.click(within(dialog).getByLabelText('Finance (group)'));
     fireEvent.click(within(dialog).getByRole('button', { name: 'Save changes' }));
     await screen.findByText('Saved Fiona Finance.');
-    expect(sent[0]).toEqual({ method: 'PATCH', url: '/api/users/fiona', body: { display_name: 'Fiona Finance', role: 'ops', groups: [] } });
+    expect(sent[0]).toEqual({
+      method: 'PATCH',
+      url: '/api/users/fiona',
+      body: { display_name: 'Fiona Finance', role: 'ops', groups: [] },
+    });
   });
 
   it('deactivates someone: says how much they hold, asks where their items go, then says what moved', async () => {
     answers['GET /api/users/fiona'] = { status: 200, body: { ...people[1], open_items: { assigned: 2, claimed: 1 } } };
-    answers['POST /api/users/fiona/deactivate'] = { status: 200, body: {
-      ...people[1], active: false, open_items: { assigned: 0, claimed: 0 }, released: 1, reassigned: 2 } };
+    answers['POST /api/users/fiona/deactivate'] = {
+      status: 200,
+      body: {
+        ...people[1],
+        active: false,
+        open_items: { assigned: 0, claimed: 0 },
+        released: 1,
+        reassigned: 2,
+      },
+    };
     renderAdmin('/admin/people');
     await screen.findByText('Fiona Finance');
     fireEvent.click(screen.getByRole('button', { name: 'Deactivate Fiona Finance' }));
     const dialog = screen.getByRole('dialog', { name: 'Deactivate Fiona Finance' });
     expect((await within(dialog).findByTestId('open-items')).textContent).toBe(
-      'Fiona Finance has 3 open items: 2 items assigned to them personally, 1 item claimed from a group or queue (these go back to it).');
-    const submit = within(dialog).getByRole('button', { name: 'Deactivate Fiona Finance' }) as HTMLButtonElement;
-    expect(submit.disabled).toBe(true);  // where the personal items go must be said first
-    const where = within(dialog).getByLabelText('Send their personal items to') as HTMLSelectElement;
+      'Fiona Finance has 3 open items: 2 items assigned to them personally, 1 item claimed from a group or queue (these go back to it).',
+    );
+    const submit = within(dialog).getByRole<HTMLButtonElement>('button', { name: 'Deactivate Fiona Finance' });
+    expect(submit.disabled).toBe(true); // where the personal items go must be said first
+    const where = within(dialog).getByLabelText<HTMLSelectElement>('Send their personal items to');
     const choices = Array.from(where.options).map((o) => o.textContent);
     expect(choices).toContain('Frank Finance (frank)');
-    expect(choices).not.toContain('Fiona Finance (fiona)');  // not the person leaving
-    expect(choices).not.toContain('Old Timer (old)');  // nor someone inactive
+    expect(choices).not.toContain('Fiona Finance (fiona)'); // not the person leaving
+    expect(choices).not.toContain('Old Timer (old)'); // nor someone inactive
     expect(choices).toContain('Warehouse (queue)');
     fireEvent.change(where, { target: { value: 'user:frank' } });
     fireEvent.click(submit);
     const done = await screen.findByRole('dialog', { name: 'Fiona Finance is deactivated' });
-    expect(within(done).getByRole('status').textContent).toBe('1 item went back to its group or queue; 2 items went to Frank Finance.');
-    expect(sent[0]).toEqual({ method: 'POST', url: '/api/users/fiona/deactivate', body: { reassign_to: { type: 'user', value: 'frank' } } });
+    expect(within(done).getByRole('status').textContent).toBe(
+      '1 item went back to its group or queue; 2 items went to Frank Finance.',
+    );
+    expect(sent[0]).toEqual({
+      method: 'POST',
+      url: '/api/users/fiona/deactivate',
+      body: { reassign_to: { type: 'user', value: 'frank' } },
+    });
   });
 
   it('shows the server’s refusal of a deactivation in the dialog', async () => {
     answers['GET /api/users/ada'] = { status: 200, body: { ...people[0], open_items: { assigned: 0, claimed: 0 } } };
-    answers['POST /api/users/ada/deactivate'] = { status: 409, body: { error: { code: 'conflict', message: 'you cannot deactivate yourself; ask another admin' } } };
+    answers['POST /api/users/ada/deactivate'] = {
+      status: 409,
+      body: { error: { code: 'conflict', message: 'you cannot deactivate yourself; ask another admin' } },
+    };
     renderAdmin('/admin/people');
     await screen.findByText('Ada Admin');
     fireEvent.click(screen.getByRole('button', { name: 'Deactivate Ada Admin' }));
     const dialog = screen.getByRole('dialog', { name: 'Deactivate Ada Admin' });
     await within(dialog).findByText('Ada Admin has 0 open items.');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Deactivate Ada Admin' }));
-    expect((await within(dialog).findByRole('alert')).textContent).toBe('you cannot deactivate yourself; ask another admin');
+    expect((await within(dialog).findByRole('alert')).textContent).toBe(
+      'you cannot deactivate yourself; ask another admin',
+    );
     expect(sent[0]?.body).toEqual({ reassign_to: null });
   });
 
   it('resets a password, with a too-short one refused next to the field', async () => {
-    answers['POST /api/users/frank/password'] = { status: 422, body: { error: { code: 'invalid', message: 'the request body does not fit: see details',
-      details: { password: ['Shorter than minimum length 8.'] } } } };
+    answers['POST /api/users/frank/password'] = {
+      status: 422,
+      body: {
+        error: {
+          code: 'invalid',
+          message: 'the request body does not fit: see details',
+          details: { password: ['Shorter than minimum length 8.'] },
+        },
+      },
+    };
     renderAdmin('/admin/people');
     await screen.findByText('Frank Finance');
     fireEvent.click(screen.getByRole('button', { name: 'Reset password of Frank Finance' }));
@@ -189,16 +290,28 @@ describe('AdminPage', () => {
     answers['DELETE /api/users/frank/sessions'] = { status: 200, body: { username: 'frank', ended: 2 } };
     renderAdmin('/admin/people');
     await screen.findByText('Frank Finance');
-    expect(within(row('Old Timer')).queryByRole('button', { name: /out everywhere/ })).toBeNull();  // inactive: no session to end
+    expect(within(row('Old Timer')).queryByRole('button', { name: /out everywhere/ })).toBeNull(); // inactive: no session to end
     fireEvent.click(screen.getByRole('button', { name: 'Sign out everywhere: Frank Finance' }));
-    expect((await screen.findByRole('status')).textContent).toBe('Frank Finance is signed out everywhere (2 sessions ended).');
+    expect((await screen.findByRole('status')).textContent).toBe(
+      'Frank Finance is signed out everywhere (2 sessions ended).',
+    );
     expect(sent).toEqual([{ method: 'DELETE', url: '/api/users/frank/sessions', body: undefined }]);
   });
 
   it('lists groups and queues with their members’ display names and edits the members', async () => {
-    answers['GET /api/groups/warehouse'] = { status: 200, body: { name: 'warehouse', kind: 'queue', label: 'Warehouse', members: [] } };
-    answers['PATCH /api/groups/warehouse'] = { status: 200, body: { name: 'warehouse', kind: 'queue', label: 'Warehouse',
-      members: [{ username: 'frank', display_name: 'Frank Finance', active: true }] } };
+    answers['GET /api/groups/warehouse'] = {
+      status: 200,
+      body: { name: 'warehouse', kind: 'queue', label: 'Warehouse', members: [] },
+    };
+    answers['PATCH /api/groups/warehouse'] = {
+      status: 200,
+      body: {
+        name: 'warehouse',
+        kind: 'queue',
+        label: 'Warehouse',
+        members: [{ username: 'frank', display_name: 'Frank Finance', active: true }],
+      },
+    };
     renderAdmin('/admin/groups');
     await screen.findByText('Fiona Finance, Frank Finance');
     expect(within(row('Warehouse')).getByText('Queue')).toBeTruthy();
@@ -207,11 +320,20 @@ describe('AdminPage', () => {
     fireEvent.click(await within(dialog).findByLabelText('Frank Finance (frank)'));
     fireEvent.click(within(dialog).getByRole('button', { name: 'Save members' }));
     await screen.findByText('Saved Warehouse: 1 member.');
-    expect(sent[0]).toEqual({ method: 'PATCH', url: '/api/groups/warehouse', body: { label: 'Warehouse', members: ['frank'] } });
+    expect(sent[0]).toEqual({
+      method: 'PATCH',
+      url: '/api/groups/warehouse',
+      body: { label: 'Warehouse', members: ['frank'] },
+    });
   });
 
   it('creates a group, with a taken name refused next to the field', async () => {
-    answers['POST /api/groups'] = { status: 409, body: { error: { code: 'conflict', message: 'group finance already exists', details: { name: ['this name is taken'] } } } };
+    answers['POST /api/groups'] = {
+      status: 409,
+      body: {
+        error: { code: 'conflict', message: 'group finance already exists', details: { name: ['this name is taken'] } },
+      },
+    };
     renderAdmin('/admin/groups');
     await screen.findByText('Fiona Finance, Frank Finance');
     fireEvent.click(screen.getByRole('button', { name: 'New group or queue' }));
@@ -221,17 +343,26 @@ describe('AdminPage', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Create' }));
     await within(dialog).findByText('this name is taken');
     expect(within(dialog).getByLabelText('Name').getAttribute('aria-invalid')).toBe('true');
-    answers['POST /api/groups'] = { status: 201, body: { name: 'auditors', kind: 'queue', label: 'Auditors', members: [] } };
+    answers['POST /api/groups'] = {
+      status: 201,
+      body: { name: 'auditors', kind: 'queue', label: 'Auditors', members: [] },
+    };
     fireEvent.change(within(dialog).getByLabelText('Name'), { target: { value: 'auditors' } });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Create' }));
     await screen.findByText('Auditors is ready; add members with "Edit members".');
-    expect(sent.map((r) => r.body)).toEqual([{ name: 'finance', kind: 'queue', label: null }, { name: 'auditors', kind: 'queue', label: null }]);
+    expect(sent.map((r) => r.body)).toEqual([
+      { name: 'finance', kind: 'queue', label: null },
+      { name: 'auditors', kind: 'queue', label: null },
+    ]);
   });
 
   it('shows a new token’s secret once, copies it, and revokes a token after asking', async () => {
     const writeText = vi.fn(async () => undefined);
     vi.stubGlobal('navigator', { ...navigator, clipboard: { writeText } });
-    answers['POST /api/tokens'] = { status: 201, body: { ...tokens[0], id: 't2', name: 'erp', token: 'ovt_t2_secret' } };
+    answers['POST /api/tokens'] = {
+      status: 201,
+      body: { ...tokens[0], id: 't2', name: 'erp', token: 'ovt_t2_secret' },
+    };
     answers['DELETE /api/tokens/t1'] = { status: 200, body: { ...tokens[0], revoked_at: '2026-11-26T09:00:00Z' } };
     renderAdmin('/admin/tokens');
     await screen.findByText('crm-sync');
@@ -259,33 +390,46 @@ describe('AdminPage', () => {
     expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Secrets');
     expect(within(await findRow('crm_token')).getByText('secrets.crm_token')).toBeTruthy();
     expect(within(row('crm_token')).getByText(/^Ada Admin, /)).toBeTruthy();
-    const value = screen.getByLabelText('Value') as HTMLInputElement;
+    const value = screen.getByLabelText<HTMLInputElement>('Value');
     expect(value.type).toBe('password');
     fireEvent.change(screen.getByLabelText('Secret name'), { target: { value: 'erp_key' } });
     fireEvent.change(value, { target: { value: 'sk_live_typed' } });
     fireEvent.click(screen.getByRole('button', { name: 'Add secret' }));
     expect((await screen.findByRole('status')).textContent).toContain('secrets.erp_key');
-    expect(sent.at(-1)).toEqual({ method: 'POST', url: '/api/secrets', body: { name: 'erp_key', value: 'sk_live_typed' } });
-    expect((screen.getByLabelText('Value') as HTMLInputElement).value).toBe('');
+    expect(sent.at(-1)).toEqual({
+      method: 'POST',
+      url: '/api/secrets',
+      body: { name: 'erp_key', value: 'sk_live_typed' },
+    });
+    expect(screen.getByLabelText<HTMLInputElement>('Value').value).toBe('');
     expect(document.body.textContent).not.toContain('sk_live_typed');
 
     fireEvent.click(screen.getByRole('button', { name: 'Replace the value of crm_token' }));
     const dialog = screen.getByRole('dialog', { name: 'Replace the value of crm_token' });
     fireEvent.change(within(dialog).getByLabelText('New value'), { target: { value: 'sk_live_new' } });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Replace value' }));
-    await waitFor(() => expect(sent.at(-1)).toEqual({ method: 'PUT', url: '/api/secrets/crm_token', body: { value: 'sk_live_new' } }));
+    await waitFor(() =>
+      expect(sent.at(-1)).toEqual({ method: 'PUT', url: '/api/secrets/crm_token', body: { value: 'sk_live_new' } }),
+    );
     expect((await screen.findByRole('status')).textContent).toContain('The value of crm_token is replaced');
 
     fireEvent.click(screen.getByRole('button', { name: 'Delete crm_token' }));
     const confirm = screen.getByRole('dialog', { name: 'Delete crm_token?' });
     expect(confirm.textContent).toContain('secrets.crm_token fail from now on');
     fireEvent.click(within(confirm).getByRole('button', { name: 'Delete secret' }));
-    await waitFor(() => expect(sent.at(-1)).toEqual({ method: 'DELETE', url: '/api/secrets/crm_token', body: undefined }));
+    await waitFor(() =>
+      expect(sent.at(-1)).toEqual({ method: 'DELETE', url: '/api/secrets/crm_token', body: undefined }),
+    );
     expect((await screen.findByRole('status')).textContent).toBe('Secret crm_token deleted.');
   });
 
   it('puts the server’s refusal of a secret’s name next to the field', async () => {
-    answers['POST /api/secrets'] = { status: 422, body: { error: { code: 'invalid', message: 'the body does not fit', details: { name: ['must be an identifier'] } } } };
+    answers['POST /api/secrets'] = {
+      status: 422,
+      body: {
+        error: { code: 'invalid', message: 'the body does not fit', details: { name: ['must be an identifier'] } },
+      },
+    };
     renderAdmin('/admin/secrets');
     await findRow('crm_token');
     fireEvent.change(screen.getByLabelText('Secret name'), { target: { value: 'crm token' } });
@@ -301,6 +445,6 @@ describe('AdminPage', () => {
     expect(screen.getByText("(version 2) on create or update, when record.status == 'submitted'")).toBeTruthy();
     expect(within(row('Title')).getByText('Required')).toBeTruthy();
     expect(within(row('Title')).getByText('string')).toBeTruthy();
-    expect(within(row('Amount')).getByText('number')).toBeTruthy();  // no label: named from the field
+    expect(within(row('Amount')).getByText('number')).toBeTruthy(); // no label: named from the field
   });
 });

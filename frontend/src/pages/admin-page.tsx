@@ -27,8 +27,12 @@ export function AdminPage() {
     return (
       <main className="page">
         <h1>Administration</h1>
-        <p role="alert">Administration is for admins. Ask an admin if you need a person, group, queue, API token or secret changed.</p>
-        <p><Link to="/work">Go to My work</Link></p>
+        <p role="alert">
+          Administration is for admins. Ask an admin if you need a person, group, queue, API token or secret changed.
+        </p>
+        <p>
+          <Link to="/work">Go to My work</Link>
+        </p>
       </main>
     );
   }
@@ -40,7 +44,9 @@ export function AdminPage() {
         <ul className="admin-tabs">
           {ADMIN_SECTIONS.map((s) => (
             <li key={s.path}>
-              <Link to={`/admin/${s.path}`} aria-current={s === current ? 'page' : undefined}>{s.label}</Link>
+              <Link to={`/admin/${s.path}`} aria-current={s === current ? 'page' : undefined}>
+                {s.label}
+              </Link>
             </li>
           ))}
         </ul>

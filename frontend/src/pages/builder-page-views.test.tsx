@@ -9,12 +9,28 @@ import { useViewStore } from '../store/view-store';
 import { BuilderPage } from './builder-page';
 
 const DRAFT = {
-  format: 1, key: 'expense', label: 'Expense',
+  format: 1,
+  key: 'expense',
+  label: 'Expense',
   nodes: [
     { id: 'start', type: 'start', ui: { x: 0, y: 0 } },
-    { id: 'review', type: 'stage', label: 'Review', entry: null, exit: { when: 'all_steps' }, ui: { x: 100, y: 0, width: 320, height: 200 } },
-    { id: 'ask', type: 'interactive', stage: 'review', label: 'Ask the manager', assignee: { type: 'user', value: 'ada' },
-      form: { fields: [], outcomes: [{ value: 'ok', label: 'OK' }] }, ui: { x: 20, y: 56 } },
+    {
+      id: 'review',
+      type: 'stage',
+      label: 'Review',
+      entry: null,
+      exit: { when: 'all_steps' },
+      ui: { x: 100, y: 0, width: 320, height: 200 },
+    },
+    {
+      id: 'ask',
+      type: 'interactive',
+      stage: 'review',
+      label: 'Ask the manager',
+      assignee: { type: 'user', value: 'ada' },
+      form: { fields: [], outcomes: [{ value: 'ok', label: 'OK' }] },
+      ui: { x: 20, y: 56 },
+    },
     { id: 'done', type: 'end', label: 'Done', ui: { x: 600, y: 0 } },
     { id: 'paid', type: 'end', label: 'Paid', ui: { x: 600, y: 200 } },
   ],
@@ -38,24 +54,35 @@ let puts: Array<{ body: unknown; headers: unknown }> = [];
 beforeEach(() => {
   puts = [];
   setCsrfToken('csrf-1');
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    if (init?.method === 'PUT') {
-      const body = JSON.parse(String(init.body)) as unknown;
-      puts.push({ body, headers: init.headers });
-      return Response.json({ key: 'expense', document: body, revision: 3 + puts.length, issues: [], valid: true });
-    }
-    if (url === '/api/orchestrations/expense/versions/1') {
-      return Response.json({ key: 'expense', number: 1, document: VERSION_1, active: true, created_at: '2026-11-01T00:00:00+00:00' });
-    }
-    if (url === '/api/orchestrations/expense') {
-      return Response.json({
-        key: 'expense', label: 'Expense', active_version: 1,
-        versions: [{ number: 1, created_at: '2026-11-01T00:00:00+00:00', created_by: 'ada' }],
-        draft: { key: 'expense', document: structuredClone(DRAFT), revision: 3, issues: [], valid: true },
-      });
-    }
-    return Response.json({ items: [], next_cursor: null });
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === 'PUT') {
+        const body = JSON.parse(init.body as string) as unknown;
+        puts.push({ body, headers: init.headers });
+        return Response.json({ key: 'expense', document: body, revision: 3 + puts.length, issues: [], valid: true });
+      }
+      if (url === '/api/orchestrations/expense/versions/1') {
+        return Response.json({
+          key: 'expense',
+          number: 1,
+          document: VERSION_1,
+          active: true,
+          created_at: '2026-11-01T00:00:00+00:00',
+        });
+      }
+      if (url === '/api/orchestrations/expense') {
+        return Response.json({
+          key: 'expense',
+          label: 'Expense',
+          active_version: 1,
+          versions: [{ number: 1, created_at: '2026-11-01T00:00:00+00:00', created_by: 'ada' }],
+          draft: { key: 'expense', document: structuredClone(DRAFT), revision: 3, issues: [], valid: true },
+        });
+      }
+      return Response.json({ items: [], next_cursor: null });
+    }),
+  );
 });
 
 afterEach(() => {

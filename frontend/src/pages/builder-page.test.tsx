@@ -18,9 +18,16 @@ afterEach(() => {
 const ISSUE = { node: 'legal_review', field: 'assignee', message: 'no such group', severity: 'warning' };
 
 function draft(revision: number, document: unknown, issues: unknown[]) {
-  return { key: 'contract_approval', document, revision, updated_at: '2026-11-26T07:00:00+00:00', updated_by: 'ada', issues, valid: true };
+  return {
+    key: 'contract_approval',
+    document,
+    revision,
+    updated_at: '2026-11-26T07:00:00+00:00',
+    updated_by: 'ada',
+    issues,
+    valid: true,
+  };
 }
-
 
 /** The builder page on the contract approval, as the router shows it. */
 function renderBuilder() {
@@ -37,21 +44,35 @@ describe('BuilderPage', () => {
     const fetch = vi.fn(async (url: string, init?: RequestInit) => {
       if (init?.method === 'POST' && url.endsWith('/activate')) {
         return Response.json(
-          { error: { code: 'invalid_document', message: 'the document has errors', details: [{ ...ISSUE, severity: 'error' }] } },
+          {
+            error: {
+              code: 'invalid_document',
+              message: 'the document has errors',
+              details: [{ ...ISSUE, severity: 'error' }],
+            },
+          },
           { status: 422 },
         );
       }
       if (init?.method === 'PUT') {
-        return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
+        return Response.json(draft(4, JSON.parse(init.body as string), []), { headers: { ETag: '"4"' } });
       }
       if (!url.startsWith('/api/orchestrations')) return Response.json({ items: [], next_cursor: null });
       // The toolbar reads the active version's trigger to offer "Start run".
       if (url === '/api/orchestrations/contract_approval/versions/1') {
-        return Response.json({ key: 'contract_approval', number: 1, document: structuredClone(contractApproval), active: true });
+        return Response.json({
+          key: 'contract_approval',
+          number: 1,
+          document: structuredClone(contractApproval),
+          active: true,
+        });
       }
       expect(url).toBe('/api/orchestrations/contract_approval');
       return Response.json({
-        key: 'contract_approval', label: 'Contract approval', active_version: 1, versions: [],
+        key: 'contract_approval',
+        label: 'Contract approval',
+        active_version: 1,
+        versions: [],
         draft: draft(3, structuredClone(contractApproval), [ISSUE]),
       });
     });
@@ -67,20 +88,27 @@ describe('BuilderPage', () => {
     expect(screen.queryByRole('link', { name: 'Start run' })).toBeNull(); // a contract's save starts it
     // The template has no positions: the canvas laid it out, which is a change to save.
     // Layout runs in the background (elkjs), so a loaded machine may finish it after the heading shows.
-    await waitFor(() => {
-      expect(flowStore.getState().nodes.find((n) => n.id === 'legal')?.position).not.toEqual({ x: 0, y: 0 });
-      expect(screen.getByRole('status').textContent).toContain('Unsaved changes');
-    }, { timeout: 10_000 });
+    await waitFor(
+      () => {
+        expect(flowStore.getState().nodes.find((n) => n.id === 'legal')?.position).not.toEqual({ x: 0, y: 0 });
+        expect(screen.getByRole('status').textContent).toContain('Unsaved changes');
+      },
+      { timeout: 10_000 },
+    );
     expect(flowStore.temporal.getState().pastStates).toHaveLength(0);
 
     fireEvent.click(screen.getByRole('button', { name: 'Save draft' }));
     await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Saved (revision 4)'));
     const [url, init] = fetch.mock.calls.filter(([, i]) => i?.method === 'PUT').at(-1) ?? [];
     expect(url).toBe('/api/orchestrations/contract_approval/draft');
-    expect(init?.headers).toMatchObject({ 'If-Match': '"3"', 'Content-Type': 'application/json', 'X-CSRF-Token': 'csrf-1' });
-    const saved = JSON.parse(String(init?.body));
-    expect(saved.nodes.find((n: { id: string }) => n.id === 'legal').ui).toMatchObject({ width: expect.any(Number) });
-    expect(saved.nodes.find((n: { id: string }) => n.id === 'legal_review')).toMatchObject({ stage: 'legal', due: 'P2D' });
+    expect(init?.headers).toMatchObject({
+      'If-Match': '"3"',
+      'Content-Type': 'application/json',
+      'X-CSRF-Token': 'csrf-1',
+    });
+    const saved = JSON.parse(init?.body as string) as { nodes: { id: string; ui?: { width?: unknown } }[] };
+    expect(typeof saved.nodes.find((n) => n.id === 'legal')?.ui?.width).toBe('number');
+    expect(saved.nodes.find((n) => n.id === 'legal_review')).toMatchObject({ stage: 'legal', due: 'P2D' });
     expect(screen.getByText('The server found nothing to fix.')).toBeTruthy();
 
     // Activation is refused: the issues that block it are listed.
@@ -92,14 +120,26 @@ describe('BuilderPage', () => {
 
   it('confirms an activation where it is seen and announced', async () => {
     const fetch = vi.fn(async (url: string, init?: RequestInit) => {
-      if (init?.method === 'POST' && url.endsWith('/activate')) return Response.json({ key: 'contract_approval', version: 2, active_version: 2 });
-      if (init?.method === 'PUT') return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
+      if (init?.method === 'POST' && url.endsWith('/activate'))
+        return Response.json({ key: 'contract_approval', version: 2, active_version: 2 });
+      if (init?.method === 'PUT')
+        return Response.json(draft(4, JSON.parse(init.body as string), []), { headers: { ETag: '"4"' } });
       if (url === '/api/orchestrations/contract_approval') {
-        return Response.json({ key: 'contract_approval', label: 'Contract approval', active_version: 1, versions: [],
-          draft: draft(3, structuredClone(contractApproval), []) });
+        return Response.json({
+          key: 'contract_approval',
+          label: 'Contract approval',
+          active_version: 1,
+          versions: [],
+          draft: draft(3, structuredClone(contractApproval), []),
+        });
       }
       if (url.startsWith('/api/orchestrations/contract_approval/versions/')) {
-        return Response.json({ key: 'contract_approval', number: 1, document: structuredClone(contractApproval), active: true });
+        return Response.json({
+          key: 'contract_approval',
+          number: 1,
+          document: structuredClone(contractApproval),
+          active: true,
+        });
       }
       return Response.json({ items: [], next_cursor: null });
     });
@@ -108,16 +148,28 @@ describe('BuilderPage', () => {
     expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Activate' }));
     const status = screen.getByRole('status');
-    await waitFor(() => expect(status.textContent).toContain('Version 2 is active: new runs start on it'), { timeout: 10_000 });
+    await waitFor(() => expect(status.textContent).toContain('Version 2 is active: new runs start on it'), {
+      timeout: 10_000,
+    });
     expect(status.getAttribute('aria-live')).toBe('polite');
     expect(screen.getByText(/Version 2 is active/).className).toBe('status--done');
   });
 
   it('collapses both side panels by button or key, remembers it, and opens the properties of a double-clicked node', async () => {
-    vi.stubGlobal('fetch', vi.fn(async (url: string) => url === '/api/orchestrations/contract_approval' ? Response.json({
-      key: 'contract_approval', label: 'Contract approval', active_version: null, versions: [],
-      draft: draft(3, structuredClone(contractApproval), []),
-    }) : Response.json({ items: [], next_cursor: null })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url === '/api/orchestrations/contract_approval'
+          ? Response.json({
+              key: 'contract_approval',
+              label: 'Contract approval',
+              active_version: null,
+              versions: [],
+              draft: draft(3, structuredClone(contractApproval), []),
+            })
+          : Response.json({ items: [], next_cursor: null }),
+      ),
+    );
     renderBuilder();
     expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
     const left = screen.getByRole('button', { name: 'Palette and versions' });
@@ -158,22 +210,34 @@ describe('BuilderPage', () => {
     const original = structuredClone(contractApproval);
     const validations: string[] = [];
     let saves = 0;
-    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-      if (url.endsWith('/validate')) {
-        const document = JSON.parse(String(init?.body)) as { label: string };
-        validations.push(document.label);
-        const issues = document.label === '' ? [{ node: null, field: 'label', message: 'must not be empty', severity: 'error' }] : [];
-        return Response.json({ key: 'contract_approval', issues, valid: issues.length === 0 });
-      }
-      if (init?.method === 'PUT') {
-        saves += 1;
-        return Response.json(draft(4, JSON.parse(String(init.body)), []), { headers: { ETag: '"4"' } });
-      }
-      if (url === '/api/orchestrations/contract_approval') {
-        return Response.json({ key: 'contract_approval', label: 'Contract approval', active_version: null, versions: [], draft: draft(3, original, []) });
-      }
-      return Response.json({ items: [], next_cursor: null });
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        if (url.endsWith('/validate')) {
+          const document = JSON.parse(init?.body as string) as { label: string };
+          validations.push(document.label);
+          const issues =
+            document.label === ''
+              ? [{ node: null, field: 'label', message: 'must not be empty', severity: 'error' }]
+              : [];
+          return Response.json({ key: 'contract_approval', issues, valid: issues.length === 0 });
+        }
+        if (init?.method === 'PUT') {
+          saves += 1;
+          return Response.json(draft(4, JSON.parse(init.body as string), []), { headers: { ETag: '"4"' } });
+        }
+        if (url === '/api/orchestrations/contract_approval') {
+          return Response.json({
+            key: 'contract_approval',
+            label: 'Contract approval',
+            active_version: null,
+            versions: [],
+            draft: draft(3, original, []),
+          });
+        }
+        return Response.json({ items: [], next_cursor: null });
+      }),
+    );
     renderBuilder();
     expect(await screen.findByRole('heading', { name: 'Contract approval' }, { timeout: 10_000 })).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Save draft' })); // the laid-out draft
@@ -181,18 +245,32 @@ describe('BuilderPage', () => {
     const meta = flowStore.getState().meta;
     flowStore.getState().updateMeta({ ...meta, label: '' });
     fireEvent.click(screen.getByRole('button', { name: 'Check for issues' }));
-    await waitFor(() => expect(screen.getByRole('button', { name: /document · label\s*must not be empty/ })).toBeTruthy());
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: /document · label\s*must not be empty/ })).toBeTruthy(),
+    );
     flowStore.getState().updateMeta(meta); // back to the saved draft: no save, but a check
-    await waitFor(() => expect(screen.queryByRole('button', { name: /must not be empty/ })).toBeNull(), { timeout: 5000 });
+    await waitFor(() => expect(screen.queryByRole('button', { name: /must not be empty/ })).toBeNull(), {
+      timeout: 5000,
+    });
     expect(validations).toEqual(['', meta.label]);
     expect(saves).toBe(1);
   }, 20_000);
 
   it('says why a draft cannot be opened', async () => {
-    vi.stubGlobal('fetch', vi.fn(async (url: string) => url.startsWith('/api/orchestrations') ? Response.json({
-      key: 'broken', label: 'Broken', active_version: null, versions: [],
-      draft: draft(1, { key: 'broken', nodes: [{ id: 'x', type: 'teleport' }], edges: [] }, []),
-    }) : Response.json({ items: [], next_cursor: null })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) =>
+        url.startsWith('/api/orchestrations')
+          ? Response.json({
+              key: 'broken',
+              label: 'Broken',
+              active_version: null,
+              versions: [],
+              draft: draft(1, { key: 'broken', nodes: [{ id: 'x', type: 'teleport' }], edges: [] }, []),
+            })
+          : Response.json({ items: [], next_cursor: null }),
+      ),
+    );
     render(
       <MemoryRouter initialEntries={['/builder/broken']}>
         <Routes>

@@ -55,7 +55,11 @@ function PanelToggle({ panel, rail }: { panel: Panel; rail: string }) {
       onClick={() => toggle(panel)}
     >
       <span aria-hidden="true">{arrow}</span>
-      {collapsed ? <span aria-hidden="true" className="panel-toggle__rail">{rail}</span> : null}
+      {collapsed ? (
+        <span aria-hidden="true" className="panel-toggle__rail">
+          {rail}
+        </span>
+      ) : null}
     </button>
   );
 }
@@ -115,7 +119,10 @@ export function BuilderPage() {
         const { nodes, edges, applyLayout } = flowStore.getState();
         applyLayout(await layout(nodes, edges));
       }
-      show(`Imported ${file.name}${document.key !== key ? ` (its key ${document.key} became ${key})` : ''}. Undo puts the draft back.`, 'info');
+      show(
+        `Imported ${file.name}${document.key !== key ? ` (its key ${document.key} became ${key})` : ''}. Undo puts the draft back.`,
+        'info',
+      );
     } catch (error) {
       show(`Cannot import ${file.name}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -127,28 +134,62 @@ export function BuilderPage() {
     downloadDocument(flowStore.getState().toDocument(), `${key}${suffix}.json`);
   };
 
-  if (status.state === 'loading') return <main className="page-message" aria-busy="true">Loading {key}…</main>;
+  if (status.state === 'loading')
+    return (
+      <main className="page-message" aria-busy="true">
+        Loading {key}…
+      </main>
+    );
   if (status.state === 'failed') {
     return (
       <main className="page-message">
         <h1>{key} cannot be opened</h1>
         <p role="alert">{status.message}</p>
-        {status.problems.length > 0 ? <ul>{status.problems.map((p) => <li key={p}>{p}</li>)}</ul> : null}
+        {status.problems.length > 0 ? (
+          <ul>
+            {status.problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        ) : null}
       </main>
     );
   }
   const sidePanel = (
     <>
       <div className="sidebar-tabs" role="tablist" aria-label="Side panel">
-        <button type="button" role="tab" aria-selected={!testsOpen && !runOpen} onClick={() => showPanel('properties')}>Properties</button>
-        <button type="button" role="tab" aria-selected={testsOpen} onClick={() => showPanel('tests')} title="Scenario tests and coverage (T)">Tests</button>
+        <button type="button" role="tab" aria-selected={!testsOpen && !runOpen} onClick={() => showPanel('properties')}>
+          Properties
+        </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={testsOpen}
+          onClick={() => showPanel('tests')}
+          title="Scenario tests and coverage (T)"
+        >
+          Tests
+        </button>
         {readOnly ? null : (
-          <button type="button" role="tab" aria-selected={runOpen} onClick={() => showPanel('run')} title="Walk the draft as its personas (R)">Test run</button>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={runOpen}
+            onClick={() => showPanel('run')}
+            title="Walk the draft as its personas (R)"
+          >
+            Test run
+          </button>
         )}
       </div>
       {testsOpen ? (
         <Suspense fallback={<Loading />}>
-          <TestsPanel orchestrationKey={key} versions={save.versions} activeVersion={save.activeVersion} beforeRun={saveNow} />
+          <TestsPanel
+            orchestrationKey={key}
+            versions={save.versions}
+            activeVersion={save.activeVersion}
+            beforeRun={saveNow}
+          />
         </Suspense>
       ) : runOpen && !readOnly ? (
         <Suspense fallback={<Loading />}>
@@ -166,7 +207,9 @@ export function BuilderPage() {
   const { nodes: initialNodes, edges: initialEdges } = flowStore.getState();
   return (
     <ReactFlowProvider initialNodes={initialNodes} initialEdges={initialEdges}>
-      <main className={`builder${readOnly ? ' builder--read-only' : ''}${collapsed.left ? ' builder--left-collapsed' : ''}${collapsed.right ? ' builder--right-collapsed' : ''}`}>
+      <main
+        className={`builder${readOnly ? ' builder--read-only' : ''}${collapsed.left ? ' builder--left-collapsed' : ''}${collapsed.right ? ' builder--right-collapsed' : ''}`}
+      >
         <BuilderToolbar
           title={label || key}
           startLink={startLink}

@@ -12,22 +12,45 @@ let posted: unknown[] = [];
 beforeEach(() => {
   posted = [];
   useSessionStore.setState({ user: { username: 'ada', role: 'admin' } });
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    if (init?.method === 'POST' && url === '/api/orchestrations') {
-      const body = JSON.parse(String(init.body)) as { key: string };
-      posted.push(body);
-      if (body.key === 'taken') return Response.json({ error: { code: 'conflict', message: 'exists' } }, { status: 409 });
-      return Response.json({ key: body.key, document: body, revision: 1, issues: [], valid: false }, { status: 201 });
-    }
-    if (url.startsWith('/api/templates/service_request')) return Response.json({ name: 'service_request', key: 'service_request', label: 'Service request', document: serviceRequest });
-    if (url.startsWith('/api/templates')) {
-      return Response.json({ items: [{ name: 'service_request', key: 'service_request', label: 'Service request', description: 'Intake, then work.' }], next_cursor: null });
-    }
-    if (url.startsWith('/api/orchestrations')) {
-      return Response.json({ items: [{ key: 'contract', label: 'Contract approval', active_version: 1, has_draft: false }], next_cursor: null });
-    }
-    return Response.json({ items: [], next_cursor: null });
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === 'POST' && url === '/api/orchestrations') {
+        const body = JSON.parse(init.body as string) as { key: string };
+        posted.push(body);
+        if (body.key === 'taken')
+          return Response.json({ error: { code: 'conflict', message: 'exists' } }, { status: 409 });
+        return Response.json({ key: body.key, document: body, revision: 1, issues: [], valid: false }, { status: 201 });
+      }
+      if (url.startsWith('/api/templates/service_request'))
+        return Response.json({
+          name: 'service_request',
+          key: 'service_request',
+          label: 'Service request',
+          document: serviceRequest,
+        });
+      if (url.startsWith('/api/templates')) {
+        return Response.json({
+          items: [
+            {
+              name: 'service_request',
+              key: 'service_request',
+              label: 'Service request',
+              description: 'Intake, then work.',
+            },
+          ],
+          next_cursor: null,
+        });
+      }
+      if (url.startsWith('/api/orchestrations')) {
+        return Response.json({
+          items: [{ key: 'contract', label: 'Contract approval', active_version: 1, has_draft: false }],
+          next_cursor: null,
+        });
+      }
+      return Response.json({ items: [], next_cursor: null });
+    }),
+  );
 });
 
 afterEach(() => {
@@ -51,10 +74,15 @@ describe('New orchestration', () => {
     renderHome();
     fireEvent.click(screen.getByRole('button', { name: 'New orchestration' }));
     fireEvent.change(screen.getByLabelText('Label'), { target: { value: 'Travel request' } });
-    expect((screen.getByLabelText('Key') as HTMLInputElement).value).toBe('travel_request');
+    expect(screen.getByLabelText<HTMLInputElement>('Key').value).toBe('travel_request');
     fireEvent.click(screen.getByRole('button', { name: 'Create orchestration' }));
     await screen.findByText('builder open');
-    expect(posted[0]).toMatchObject({ format: 1, key: 'travel_request', label: 'Travel request', trigger: { type: 'manual' } });
+    expect(posted[0]).toMatchObject({
+      format: 1,
+      key: 'travel_request',
+      label: 'Travel request',
+      trigger: { type: 'manual' },
+    });
     expect((posted[0] as { nodes: Array<{ type: string }> }).nodes.map((n) => n.type)).toEqual(['start', 'end']);
   });
 
@@ -62,7 +90,7 @@ describe('New orchestration', () => {
     renderHome();
     fireEvent.click(screen.getByRole('button', { name: 'New orchestration' }));
     fireEvent.click(await screen.findByLabelText(/Template: Service request/));
-    expect((screen.getByLabelText('Label') as HTMLInputElement).value).toBe('Service request');
+    expect(screen.getByLabelText<HTMLInputElement>('Label').value).toBe('Service request');
     fireEvent.change(screen.getByLabelText('Key'), { target: { value: 'returns' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create orchestration' }));
     await screen.findByText('builder open');
@@ -72,9 +100,11 @@ describe('New orchestration', () => {
   it('imports a document from a file, and says when its key is taken', async () => {
     renderHome();
     fireEvent.click(screen.getByRole('button', { name: 'New orchestration' }));
-    const file = new File([JSON.stringify({ ...serviceRequest, key: 'taken', label: 'Imported' })], 'taken.json', { type: 'application/json' });
+    const file = new File([JSON.stringify({ ...serviceRequest, key: 'taken', label: 'Imported' })], 'taken.json', {
+      type: 'application/json',
+    });
     fireEvent.change(screen.getByLabelText('Import from file'), { target: { files: [file] } });
-    await waitFor(() => expect((screen.getByLabelText('Key') as HTMLInputElement).value).toBe('taken'));
+    await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Key').value).toBe('taken'));
     expect(screen.getByText('File: taken.json')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Create orchestration' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/already an orchestration with the key taken/);

@@ -30,7 +30,9 @@ export function HomePage() {
       {design && creating ? <NewOrchestration onCancel={() => setCreating(false)} /> : null}
       {design && !creating ? (
         <div className="page-actions">
-          <button type="button" className="primary" onClick={() => setCreating(true)}>New orchestration</button>
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            New orchestration
+          </button>
         </div>
       ) : null}
       {error ? <p role="alert">{error}</p> : null}
@@ -44,7 +46,15 @@ export function HomePage() {
               {o.key} · {o.active_version === null ? 'never activated' : `version ${o.active_version} active`}
               {o.has_draft ? ' · draft with changes' : ''}
             </span>
-            {monitor && o.active_version !== null ? <> · <Link to={`/monitor/${encodeURIComponent(o.key)}`} aria-label={`Monitor ${o.label}`}>Monitor</Link></> : null}
+            {monitor && o.active_version !== null ? (
+              <>
+                {' '}
+                ·{' '}
+                <Link to={`/monitor/${encodeURIComponent(o.key)}`} aria-label={`Monitor ${o.label}`}>
+                  Monitor
+                </Link>
+              </>
+            ) : null}
             <HowItStarts orchestration={o} />
           </li>
         ))}
@@ -57,10 +67,26 @@ export function HomePage() {
 function HowItStarts({ orchestration: o }: { orchestration: OrchestrationSummary }) {
   if (o.active_version === null || !o.trigger) return null;
   if (isManual(o.trigger)) {
-    return <> · <Link to={`/orchestrations/${encodeURIComponent(o.key)}/start`} >Start run<span className="visually-hidden"> of {o.label}</span></Link></>;
+    return (
+      <>
+        {' '}
+        ·{' '}
+        <Link to={`/orchestrations/${encodeURIComponent(o.key)}/start`}>
+          Start run<span className="visually-hidden"> of {o.label}</span>
+        </Link>
+      </>
+    );
   }
   if (o.trigger.type === 'record' && o.trigger.object) {
-    return <> · <Link to={`/orchestrations/${encodeURIComponent(o.key)}/start`} >Starts on a {o.trigger.object.replace(/_/g, ' ')} record<span className="visually-hidden"> ({o.label})</span></Link></>;
+    return (
+      <>
+        {' '}
+        ·{' '}
+        <Link to={`/orchestrations/${encodeURIComponent(o.key)}/start`}>
+          Starts on a {o.trigger.object.replace(/_/g, ' ')} record<span className="visually-hidden"> ({o.label})</span>
+        </Link>
+      </>
+    );
   }
   return null;
 }

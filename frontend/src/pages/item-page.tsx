@@ -8,11 +8,18 @@ import { useRunProgress } from '../hooks/use-run-progress';
 import { useWorkStep } from '../hooks/use-work-step';
 import { listMyWork, listRecordTypes } from '../lib/api';
 import { itemPath, recordPath } from '../lib/notification-link';
-import { fieldLabel } from '../lib/record-values';
-import { isMine, mainFields, personName, recordName, sortWorkItems, stepLabel, stepOutcomeLabel } from '../lib/work-guide';
+import { display, fieldLabel } from '../lib/record-values';
+import {
+  isMine,
+  mainFields,
+  personName,
+  recordName,
+  sortWorkItems,
+  stepLabel,
+  stepOutcomeLabel,
+} from '../lib/work-guide';
 import type { RecordType, WorkItem } from '../lib/work-schemas';
 import { useSessionStore } from '../store/session-store';
-import { display } from './records-page';
 
 /**
  * `/work/<item id>`: one work item's Work Guide — the step and its form, what the run
@@ -31,7 +38,9 @@ export function ItemPage() {
 
   useEffect(() => {
     if (!objectName) return;
-    listRecordTypes().then((types) => setType(types.find((t) => t.name === objectName) ?? null)).catch(() => setType(null));
+    listRecordTypes()
+      .then((types) => setType(types.find((t) => t.name === objectName) ?? null))
+      .catch(() => setType(null));
   }, [objectName]);
 
   // Once done, the next step of mine on the same run, if the run has one for me now.
@@ -47,7 +56,16 @@ export function ItemPage() {
     return (
       <main className="page page--wide">
         <Breadcrumbs trail={[{ label: 'My work', to: '/work' }, { label: 'Work item' }]} />
-        {step.error ? <><h1>Work item</h1><p role="alert" className="problem">{step.error}</p></> : <p aria-busy="true">Loading…</p>}
+        {step.error ? (
+          <>
+            <h1>Work item</h1>
+            <p role="alert" className="problem">
+              {step.error}
+            </p>
+          </>
+        ) : (
+          <p aria-busy="true">Loading…</p>
+        )}
       </main>
     );
   }
@@ -57,9 +75,12 @@ export function ItemPage() {
         <Breadcrumbs trail={[{ label: 'My work', to: '/work' }, { label: 'Not found' }]} />
         <h1>Work item not found</h1>
         <p role="alert" className="problem" data-testid="item-not-found">
-          This work item does not exist, or it is not yours: only the people it is assigned to (and those who completed it) can open it.
+          This work item does not exist, or it is not yours: only the people it is assigned to (and those who completed
+          it) can open it.
         </p>
-        <p><Link to="/work">Back to My work</Link></p>
+        <p>
+          <Link to="/work">Back to My work</Link>
+        </p>
       </main>
     );
   }
@@ -70,7 +91,9 @@ export function ItemPage() {
   const shown = record ? mainFields(record, type?.fields.map((f) => f.name) ?? []) : [];
   const inputs = Object.entries(context?.inputs ?? {});
   // Those that ended before this step was given out: not this step itself once it is done.
-  const earlier = (context?.steps ?? []).filter((s) => !s.ended_at || Date.parse(s.ended_at) <= Date.parse(item.created_at));
+  const earlier = (context?.steps ?? []).filter(
+    (s) => !s.ended_at || Date.parse(s.ended_at) <= Date.parse(item.created_at),
+  );
   const labelOf = (name: string) => fieldLabel(type?.fields.find((f) => f.name === name) ?? { name });
 
   return (
@@ -79,33 +102,61 @@ export function ItemPage() {
       <h1>{stepLabel(item)}</h1>
       <p className="muted" data-testid="item-orchestration">
         {orchestration}
-        {record ? <> · on <Link to={recordPath(record.object, record.id)}>{recordName(record.object, record.id, record)}</Link></> : null}
-        {context?.run.started_at ? ` · started${context.run.started_by ? ` by ${personName(context.run.started_by, context.run.started_by_name, me)}` : ''} on ${new Date(context.run.started_at).toLocaleString()}` : ''}
+        {record ? (
+          <>
+            {' '}
+            · on <Link to={recordPath(record.object, record.id)}>{recordName(record.object, record.id, record)}</Link>
+          </>
+        ) : null}
+        {context?.run.started_at
+          ? ` · started${context.run.started_by ? ` by ${personName(context.run.started_by, context.run.started_by_name, me)}` : ''} on ${new Date(context.run.started_at).toLocaleString()}`
+          : ''}
       </p>
       <section className="work-guide" aria-label="Work Guide">
         <WorkGuideStep step={step} />
         {step.completedWith ? (
           <nav className="item-page__onward" aria-label="Where next">
             <Link to="/work">Back to My work</Link>
-            {next ? <> · <Link to={itemPath(next.id)}>Next step on this run: {next.label}</Link></> : null}
+            {next ? (
+              <>
+                {' '}
+                · <Link to={itemPath(next.id)}>Next step on this run: {next.label}</Link>
+              </>
+            ) : null}
           </nav>
         ) : null}
       </section>
       <div className="item-page__context">
         {record ? (
           <section aria-labelledby="item-record">
-            <h2 id="item-record">{type?.label ?? record.object}: {recordName(record.object, record.id, record)}</h2>
+            <h2 id="item-record">
+              {type?.label ?? record.object}: {recordName(record.object, record.id, record)}
+            </h2>
             <dl className="record-fields">
-              {shown.map((k) => <div key={k}><dt>{labelOf(k)}</dt><dd>{display(record[k])}</dd></div>)}
+              {shown.map((k) => (
+                <div key={k}>
+                  <dt>{labelOf(k)}</dt>
+                  <dd>{display(record[k])}</dd>
+                </div>
+              ))}
             </dl>
-            <p><Link to={recordPath(record.object, record.id)}>Open the {(type?.label ?? record.object).toLowerCase()}</Link></p>
+            <p>
+              <Link to={recordPath(record.object, record.id)}>
+                Open the {(type?.label ?? record.object).toLowerCase()}
+              </Link>
+            </p>
           </section>
         ) : null}
         {inputs.length > 0 ? (
           <section aria-labelledby="item-inputs">
             <h2 id="item-inputs">What the run was started with</h2>
             <dl className="record-fields">
-              {inputs.map(([k, v]) => <div key={k}><dt>{fieldLabel({ name: k })}</dt><dd>{display(v)}</dd></div>)}
+              {inputs.map(([k, v]) => (
+                <div key={k}>
+                  <dt>{fieldLabel({ name: k })}</dt>
+                  <dd>{display(v)}</dd>
+                </div>
+              ))}
             </dl>
           </section>
         ) : null}
@@ -123,7 +174,9 @@ export function ItemPage() {
                 </li>
               ))}
             </ol>
-          ) : <p className="muted">None yet.</p>}
+          ) : (
+            <p className="muted">None yet.</p>
+          )}
         </section>
         {progress && run ? <RunProgress title={`${run.label}: progress`} progress={progress} /> : null}
       </div>

@@ -37,13 +37,24 @@ describe('LoginPage', () => {
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'secret' } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     await waitFor(() => expect(screen.getByText('builder page')).toBeTruthy());
-    expect(fetch).toHaveBeenCalledWith('/api/session', expect.objectContaining({ method: 'POST', body: JSON.stringify({ username: 'ada', password: 'secret' }) }));
+    expect(fetch).toHaveBeenCalledWith(
+      '/api/session',
+      expect.objectContaining({ method: 'POST', body: JSON.stringify({ username: 'ada', password: 'secret' }) }),
+    );
     expect(useSessionStore.getState().user?.username).toBe('ada');
     vi.unstubAllGlobals();
   });
 
   it('shows the server’s message when sign-in fails', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => Response.json({ error: { code: 'bad_credentials', message: 'unknown user name or wrong password' } }, { status: 401 })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        Response.json(
+          { error: { code: 'bad_credentials', message: 'unknown user name or wrong password' } },
+          { status: 401 },
+        ),
+      ),
+    );
     renderAt('/login');
     fireEvent.change(screen.getByLabelText('User name'), { target: { value: 'ada' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'nope' } });

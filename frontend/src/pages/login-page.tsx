@@ -24,7 +24,7 @@ export function LoginPage() {
     setError(null);
     try {
       await signIn(username, password);
-      navigate(safeNext(params.get('next')), { replace: true });
+      void navigate(safeNext(params.get('next')), { replace: true });
     } catch (failure) {
       setError(failure instanceof ApiError ? failure.message : 'The server could not be reached; try again.');
       setBusy(false);
@@ -35,13 +35,38 @@ export function LoginPage() {
     <main className="login">
       <form className="login__form" onSubmit={onSubmit} aria-labelledby="login-title">
         <h1 id="login-title">Sign in to Overture</h1>
-        {params.get('ended') && !error ? <p className="login__notice" role="status">Your session ended — sign in again.</p> : null}
+        {params.get('ended') && !error ? (
+          <p className="login__notice" role="status">
+            Your session ended — sign in again.
+          </p>
+        ) : null}
         <label htmlFor="login-username">User name</label>
-        <input id="login-username" name="username" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} />
+        <input
+          id="login-username"
+          name="username"
+          autoComplete="username"
+          required
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+        />
         <label htmlFor="login-password">Password</label>
-        <input id="login-password" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-        {error ? <p className="login__error" role="alert">{error}</p> : null}
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        <input
+          id="login-password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        {error ? (
+          <p className="login__error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
       </form>
     </main>
   );

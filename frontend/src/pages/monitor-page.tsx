@@ -18,8 +18,18 @@ import { WINDOWS, type LiveWindow } from '../lib/live-figures';
 import { useOverlayStore } from '../store/overlay-store';
 import { useRunPathStore } from '../store/run-path-store';
 
-const WINDOW_LABELS: Record<LiveWindow, string> = { hour: 'Last hour', day: 'Last day', week: 'Last week', all: 'All time' };
-const LIVE_WORDS = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…', refused: 'Not live — retrying' } as const;
+const WINDOW_LABELS: Record<LiveWindow, string> = {
+  hour: 'Last hour',
+  day: 'Last day',
+  week: 'Last week',
+  all: 'All time',
+};
+const LIVE_WORDS = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  refused: 'Not live — retrying',
+} as const;
 
 function Bottleneck({ labels }: { labels: Record<string, string> }) {
   const bottleneck = useOverlayStore((s) => s.bottleneck);
@@ -27,8 +37,9 @@ function Bottleneck({ labels }: { labels: Record<string, string> }) {
   return (
     <p className="bottleneck" data-testid="bottleneck">
       Worst bottleneck: <strong>{labels[bottleneck.node] ?? bottleneck.node}</strong>
-      {bottleneck.step ? <> (mostly {labels[bottleneck.step] ?? bottleneck.step})</> : null}
-      {' '}— {Math.round(bottleneck.share * 100)} % of the time spent in stages, about {formatSeconds(bottleneck.seconds)} in all.
+      {bottleneck.step ? <> (mostly {labels[bottleneck.step] ?? bottleneck.step})</> : null} —{' '}
+      {Math.round(bottleneck.share * 100)} % of the time spent in stages, about {formatSeconds(bottleneck.seconds)} in
+      all.
     </p>
   );
 }
@@ -37,14 +48,17 @@ function Bottleneck({ labels }: { labels: Record<string, string> }) {
 function Flagged({ labels }: { labels: Record<string, string> }) {
   const flags = useOverlayStore((s) => s.flags);
   const figures = useOverlayStore((s) => s.figures);
-  const ids = Object.keys(flags).filter((id) => id in labels).sort((a, b) => (flags[a] === flags[b] ? a.localeCompare(b) : flags[a] === 'error' ? -1 : 1));
+  const ids = Object.keys(flags)
+    .filter((id) => id in labels)
+    .sort((a, b) => (flags[a] === flags[b] ? a.localeCompare(b) : flags[a] === 'error' ? -1 : 1));
   if (ids.length === 0) return null;
   return (
     <p className="flagged" data-testid="flagged">
       Needs attention:{' '}
       {ids.map((id, i) => (
         <span key={id} className={`flagged__node flagged__node--${flags[id]}`}>
-          {i > 0 ? ' · ' : ''}<strong>{labels[id]}</strong>{' '}
+          {i > 0 ? ' · ' : ''}
+          <strong>{labels[id]}</strong>{' '}
           {flags[id] === 'error' ? `${figures[id]?.error ?? 0} in error` : `${figures[id]?.overdue ?? 0} overdue`}
         </span>
       ))}
@@ -56,10 +70,21 @@ function Flagged({ labels }: { labels: Record<string, string> }) {
 function Legend() {
   return (
     <ul className="figures-legend" aria-label="Legend">
-      {FIGURES.map((f) => <li key={f.kind} className={`figures-legend__${f.kind}`}><FigureIcon kind={f.kind} /> {f.label}</li>)}
-      <li><span className="figures-legend__swatch figures-legend__swatch--heat" aria-hidden="true" /> Heat: time spent (darker: more)</li>
-      <li><span className="figures-legend__swatch figures-legend__swatch--error" aria-hidden="true" /> Runs in error here</li>
-      <li><span className="figures-legend__swatch figures-legend__swatch--stuck" aria-hidden="true" /> Stuck: overdue work</li>
+      {FIGURES.map((f) => (
+        <li key={f.kind} className={`figures-legend__${f.kind}`}>
+          <FigureIcon kind={f.kind} /> {f.label}
+        </li>
+      ))}
+      <li>
+        <span className="figures-legend__swatch figures-legend__swatch--heat" aria-hidden="true" /> Heat: time spent
+        (darker: more)
+      </li>
+      <li>
+        <span className="figures-legend__swatch figures-legend__swatch--error" aria-hidden="true" /> Runs in error here
+      </li>
+      <li>
+        <span className="figures-legend__swatch figures-legend__swatch--stuck" aria-hidden="true" /> Stuck: overdue work
+      </li>
     </ul>
   );
 }
@@ -71,11 +96,15 @@ export function MonitorPage() {
   const [orchestration, setOrchestration] = useState<Orchestration | null>(null);
   const [error, setError] = useState<string | null>(null);
   const chosenVersion = Number(params.get('version')) || null;
-  const span = (WINDOWS as readonly string[]).includes(params.get('window') ?? '') ? (params.get('window') as LiveWindow) : 'all';
+  const span = (WINDOWS as readonly string[]).includes(params.get('window') ?? '')
+    ? (params.get('window') as LiveWindow)
+    : 'all';
 
   useEffect(() => {
     useRunPathStore.getState().setPath(null);
-    getOrchestration(key).then(setOrchestration, (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+    getOrchestration(key).then(setOrchestration, (failure: unknown) =>
+      setError(failure instanceof Error ? failure.message : String(failure)),
+    );
   }, [key]);
 
   const drawn = chosenVersion ?? orchestration?.active_version ?? null;
@@ -88,7 +117,10 @@ export function MonitorPage() {
   const sequence = useOverlayStore((s) => s.sequence);
   // Metrics and runs are read again when the figures move, at most every 5 s.
   const [refresh, setRefresh] = useState(0);
-  const lastRefresh = useRef(Date.now());
+  const lastRefresh = useRef(0);
+  useEffect(() => {
+    lastRefresh.current = Date.now();
+  }, []);
   useEffect(() => {
     if (sequence === null || Date.now() - lastRefresh.current < 5000) return;
     lastRefresh.current = Date.now();
@@ -103,13 +135,19 @@ export function MonitorPage() {
     else next.delete(name);
     setParams(next, { replace: true });
   };
-  const filterStage = useCallback((id: string) => {
-    setParams((p) => {
-      const next = new URLSearchParams(p);
-      if (flow?.stages.has(id)) next.set('stage', id);
-      return next;
-    }, { replace: true });
-  }, [flow, setParams]);
+  const filterStage = useCallback(
+    (id: string) => {
+      setParams(
+        (p) => {
+          const next = new URLSearchParams(p);
+          if (flow?.stages.has(id)) next.set('stage', id);
+          return next;
+        },
+        { replace: true },
+      );
+    },
+    [flow, setParams],
+  );
 
   if (error) {
     return (
@@ -121,31 +159,46 @@ export function MonitorPage() {
   }
   return (
     <main className="monitor">
-      <Breadcrumbs trail={[
-        { label: 'Orchestrations', to: '/' },
-        { label: orchestration?.label ?? key, to: `/builder/${encodeURIComponent(key)}` },
-        { label: 'Monitor' },
-      ]} />
+      <Breadcrumbs
+        trail={[
+          { label: 'Orchestrations', to: '/' },
+          { label: orchestration?.label ?? key, to: `/builder/${encodeURIComponent(key)}` },
+          { label: 'Monitor' },
+        ]}
+      />
       <header className="monitor__header">
         <h1>Monitor: {orchestration?.label ?? key}</h1>
-        <span className={`live-state live-state--${live}`} data-testid="live-state" role="status">{LIVE_WORDS[live]}</span>
+        <span className={`live-state live-state--${live}`} data-testid="live-state" role="status">
+          {LIVE_WORDS[live]}
+        </span>
         <label>
           Version
           <select value={chosenVersion ?? ''} onChange={(e) => set('version', e.target.value)}>
             <option value="">All versions</option>
             {orchestration?.versions.map((v) => (
-              <option key={v.number} value={v.number}>Version {v.number}{v.number === orchestration.active_version ? ' (active)' : ''}</option>
+              <option key={v.number} value={v.number}>
+                Version {v.number}
+                {v.number === orchestration.active_version ? ' (active)' : ''}
+              </option>
             ))}
           </select>
         </label>
         <label>
           Time window
           <select value={span} onChange={(e) => set('window', e.target.value === 'all' ? '' : e.target.value)}>
-            {WINDOWS.map((w) => <option key={w} value={w}>{WINDOW_LABELS[w]}</option>)}
+            {WINDOWS.map((w) => (
+              <option key={w} value={w}>
+                {WINDOW_LABELS[w]}
+              </option>
+            ))}
           </select>
         </label>
         <Link to={`/builder/${encodeURIComponent(key)}`}>Open in the builder</Link>
-        {startLink ? <Link to={startLink} className="button">Start run</Link> : null}
+        {startLink ? (
+          <Link to={startLink} className="button">
+            Start run
+          </Link>
+        ) : null}
       </header>
       <Bottleneck labels={labels} />
       <Flagged labels={labels} />
@@ -156,7 +209,9 @@ export function MonitorPage() {
           <ReactFlowProvider>
             <ReadOnlyCanvas nodes={flow.nodes} edges={flow.edges} onNodeClick={filterStage} />
           </ReactFlowProvider>
-        ) : !flowError ? <p aria-busy="true">Loading the canvas…</p> : null}
+        ) : !flowError ? (
+          <p aria-busy="true">Loading the canvas…</p>
+        ) : null}
       </div>
       <div className="monitor__panels">
         <MetricsPanel orchestration={key} version={chosenVersion} refresh={refresh} />

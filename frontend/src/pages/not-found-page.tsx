@@ -9,14 +9,22 @@ function NotFound({ signedIn }: { signedIn: boolean }) {
   return (
     <main className="page page-not-found">
       <h1>Page not found</h1>
-      <p>There is no page at <code>{pathname}</code>. The link may be mistyped, or the page may have moved.</p>
+      <p>
+        There is no page at <code>{pathname}</code>. The link may be mistyped, or the page may have moved.
+      </p>
       {signedIn ? (
         <ul>
-          <li><Link to="/">Go to the orchestrations</Link></li>
-          <li><Link to="/work">Go to my work</Link></li>
+          <li>
+            <Link to="/">Go to the orchestrations</Link>
+          </li>
+          <li>
+            <Link to="/work">Go to my work</Link>
+          </li>
         </ul>
       ) : (
-        <p><Link to={`/login?next=${encodeURIComponent(pathname)}`}>Sign in to Overture</Link></p>
+        <p>
+          <Link to={`/login?next=${encodeURIComponent(pathname)}`}>Sign in to Overture</Link>
+        </p>
       )}
     </main>
   );
@@ -30,7 +38,16 @@ export function NotFoundPage() {
     if (user === undefined) void check().catch(() => useSessionStore.setState({ user: null }));
   }, [user, check]);
 
-  if (user === undefined) return <main className="page-message" aria-busy="true">Loading…</main>;
+  if (user === undefined)
+    return (
+      <main className="page-message" aria-busy="true">
+        Loading…
+      </main>
+    );
   if (user === null) return <NotFound signedIn={false} />;
-  return <AppShell><NotFound signedIn /></AppShell>;
+  return (
+    <AppShell>
+      <NotFound signedIn />
+    </AppShell>
+  );
 }

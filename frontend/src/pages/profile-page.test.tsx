@@ -11,47 +11,91 @@ let passwords: unknown[];
 let sessions: Record<string, unknown>[];
 
 beforeEach(() => {
-  profile = { username: 'sam', display_name: 'Sam Seller', role: 'member', email: 'sam@example.com', email_mode: 'immediate', out_of_office: null };
+  profile = {
+    username: 'sam',
+    display_name: 'Sam Seller',
+    role: 'member',
+    email: 'sam@example.com',
+    email_mode: 'immediate',
+    out_of_office: null,
+  };
   patches = [];
   passwords = [];
-  const here = { started_at: '2026-01-05T09:00:00+00:00', last_seen_at: '2026-01-05T09:30:00+00:00', address: '127.0.0.1', current: true,
-    user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' };
-  sessions = [here, { ...here, current: false, address: '198.51.100.7', user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0' }];
+  const here = {
+    started_at: '2026-01-05T09:00:00+00:00',
+    last_seen_at: '2026-01-05T09:30:00+00:00',
+    address: '127.0.0.1',
+    current: true,
+    user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  };
+  sessions = [
+    here,
+    {
+      ...here,
+      current: false,
+      address: '198.51.100.7',
+      user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0',
+    },
+  ];
   useSessionStore.setState({ user: { username: 'sam', role: 'member' }, check: async () => {} });
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    const method = init?.method ?? 'GET';
-    const body = init?.body ? JSON.parse(String(init.body)) as Record<string, unknown> : undefined;
-    if (url === '/api/profile' && method === 'PATCH') {
-      patches.push(body);
-      if (body?.email === 'not-an-address') {
-        return Response.json({ error: { code: 'invalid', message: 'the request body does not fit: see details', details: { email: ['Not a valid email address.'] } } }, { status: 422 });
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      const method = init?.method ?? 'GET';
+      const body = init?.body ? (JSON.parse(init.body as string) as Record<string, unknown>) : undefined;
+      if (url === '/api/profile' && method === 'PATCH') {
+        patches.push(body);
+        if (body?.email === 'not-an-address') {
+          return Response.json(
+            {
+              error: {
+                code: 'invalid',
+                message: 'the request body does not fit: see details',
+                details: { email: ['Not a valid email address.'] },
+              },
+            },
+            { status: 422 },
+          );
+        }
+        profile = { ...profile, ...body };
+        return Response.json(profile);
       }
-      profile = { ...profile, ...body };
-      return Response.json(profile);
-    }
-    if (url === '/api/profile') return Response.json(profile);
-    if (url === '/api/profile/password') {
-      passwords.push(body);
-      if (body?.current_password !== 'old password') {
-        return Response.json({ error: { code: 'wrong_password', message: 'the current password is wrong; nothing was changed' } }, { status: 403 });
+      if (url === '/api/profile') return Response.json(profile);
+      if (url === '/api/profile/password') {
+        passwords.push(body);
+        if (body?.current_password !== 'old password') {
+          return Response.json(
+            { error: { code: 'wrong_password', message: 'the current password is wrong; nothing was changed' } },
+            { status: 403 },
+          );
+        }
+        if (body?.new_password === 'password password') {
+          return Response.json(
+            {
+              error: {
+                code: 'invalid',
+                message: 'new_password: is too easy to guess; add a few unrelated words',
+                details: { new_password: ['is too easy to guess; add a few unrelated words'] },
+              },
+            },
+            { status: 422 },
+          );
+        }
+        sessions = sessions.filter((x) => x.current);
+        return Response.json({ changed: true });
       }
-      if (body?.new_password === 'password password') {
-        return Response.json({ error: { code: 'invalid', message: 'new_password: is too easy to guess; add a few unrelated words',
-          details: { new_password: ['is too easy to guess; add a few unrelated words'] } } }, { status: 422 });
+      if (url === '/api/profile/sessions' && method === 'DELETE') {
+        const ended = sessions.filter((x) => !x.current).length;
+        sessions = sessions.filter((x) => x.current);
+        return Response.json({ username: 'sam', ended });
       }
-      sessions = sessions.filter((x) => x.current);
-      return Response.json({ changed: true });
-    }
-    if (url === '/api/profile/sessions' && method === 'DELETE') {
-      const ended = sessions.filter((x) => !x.current).length;
-      sessions = sessions.filter((x) => x.current);
-      return Response.json({ username: 'sam', ended });
-    }
-    if (url === '/api/profile/sessions') return Response.json({ items: sessions });
-    if (url === '/api/profile/people') return Response.json({ items: [{ username: 'sam', display_name: 'Sam Seller' }] });
-    if (url.endsWith('/out-of-office')) return Response.json({ out_of_office: null });
-    return Response.json({}, { status: 404 });
-  }));
+      if (url === '/api/profile/sessions') return Response.json({ items: sessions });
+      if (url === '/api/profile/people')
+        return Response.json({ items: [{ username: 'sam', display_name: 'Sam Seller' }] });
+      if (url.endsWith('/out-of-office')) return Response.json({ out_of_office: null });
+      return Response.json({}, { status: 404 });
+    }),
+  );
 });
 
 afterEach(() => {
@@ -64,8 +108,8 @@ describe('ProfilePage', () => {
     render(<ProfilePage />);
     const name = await screen.findByLabelText('Display name');
     expect((name as HTMLInputElement).value).toBe('Sam Seller');
-    expect((screen.getByLabelText('E-mail address') as HTMLInputElement).value).toBe('sam@example.com');
-    expect((screen.getByRole('radio', { name: /E-mail immediately/ }) as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByLabelText<HTMLInputElement>('E-mail address').value).toBe('sam@example.com');
+    expect(screen.getByRole<HTMLInputElement>('radio', { name: /E-mail immediately/ }).checked).toBe(true);
 
     fireEvent.change(name, { target: { value: 'Sam S.' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save details' }));
@@ -101,13 +145,21 @@ describe('ProfilePage', () => {
     fill('wrong', 'new password 1', 'new password 1');
     await waitFor(() => expect(screen.getByRole('alert').textContent).toMatch(/current password is wrong/));
     fill('old password', 'password password', 'password password');
-    await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('The new password is too easy to guess; add a few unrelated words.'));
+    await waitFor(() =>
+      expect(screen.getByRole('alert').textContent).toBe(
+        'The new password is too easy to guess; add a few unrelated words.',
+      ),
+    );
     const sessionList = () => screen.getByRole('region', { name: 'Where you are signed in' });
     await waitFor(() => expect(within(sessionList()).getAllByRole('listitem')).toHaveLength(2));
     fill('old password', 'new password 1', 'new password 1');
-    expect(await screen.findByText('Your password is changed. You stay signed in here; everywhere else you were signed out.')).toBeTruthy();
-    expect((screen.getByLabelText('Current password') as HTMLInputElement).value).toBe('');
-    await waitFor(() => expect(within(sessionList()).getAllByRole('listitem')).toHaveLength(1));  // asked again
+    expect(
+      await screen.findByText(
+        'Your password is changed. You stay signed in here; everywhere else you were signed out.',
+      ),
+    ).toBeTruthy();
+    expect(screen.getByLabelText<HTMLInputElement>('Current password').value).toBe('');
+    await waitFor(() => expect(within(sessionList()).getAllByRole('listitem')).toHaveLength(1)); // asked again
   });
 
   it('lists where one is signed in and signs out everywhere else', async () => {
@@ -118,7 +170,9 @@ describe('ProfilePage', () => {
     expect(within(items[0]!).getByText('This browser')).toBeTruthy();
     expect(items[1]!.textContent).toMatch(/From 198\.51\.100\.7/);
     fireEvent.click(within(list).getByRole('button', { name: 'Sign out everywhere else' }));
-    expect((await within(list).findByRole('status')).textContent).toBe('Signed out everywhere else: 1 other session ended.');
+    expect((await within(list).findByRole('status')).textContent).toBe(
+      'Signed out everywhere else: 1 other session ended.',
+    );
     await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(1));
   });
 });

@@ -12,7 +12,11 @@ const message = (failure: unknown) => (failure instanceof Error ? failure.messag
 
 const MODES: { value: EmailMode; label: string; help: string }[] = [
   { value: 'off', label: 'In-app only', help: 'Notifications in Overture, no e-mail.' },
-  { value: 'immediate', label: 'E-mail immediately', help: 'An e-mail for each new work item, escalation and due reminder.' },
+  {
+    value: 'immediate',
+    label: 'E-mail immediately',
+    help: 'An e-mail for each new work item, escalation and due reminder.',
+  },
   { value: 'digest', label: 'Daily digest', help: 'One e-mail a day with everything since the last one.' },
 ];
 
@@ -35,7 +39,11 @@ function useSection() {
   };
   const messages = (
     <>
-      {error ? <p className="form-error" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
       {notice ? <p role="status">{notice}</p> : null}
     </>
   );
@@ -73,7 +81,7 @@ export function ProfilePage() {
     event.preventDefault();
     void details.run(async () => {
       setProfile(await updateProfile({ display_name: displayName, email: email.trim() || null }));
-      void check();  // the name shown in the navigation
+      void check(); // the name shown in the navigation
       return 'Your details are saved.';
     });
   };
@@ -91,7 +99,7 @@ export function ProfilePage() {
       try {
         await changePassword(current, next);
       } catch (failure) {
-        throw new Error(passwordRefusal(failure));
+        throw new Error(passwordRefusal(failure), { cause: failure });
       }
       setCurrent('');
       setNext('');
@@ -101,27 +109,62 @@ export function ProfilePage() {
     });
   };
 
-  if (loadError) return <main className="page"><h1>Your profile</h1><p role="alert">{loadError}</p></main>;
-  if (!profile) return <main className="page"><h1>Your profile</h1><p>Loading…</p></main>;
+  if (loadError)
+    return (
+      <main className="page">
+        <h1>Your profile</h1>
+        <p role="alert">{loadError}</p>
+      </main>
+    );
+  if (!profile)
+    return (
+      <main className="page">
+        <h1>Your profile</h1>
+        <p>Loading…</p>
+      </main>
+    );
   return (
     <main className="page profile">
       <h1>Your profile</h1>
-      <p className="muted">Signed in as <strong>{profile.username}</strong> ({profile.role}).</p>
+      <p className="muted">
+        Signed in as <strong>{profile.username}</strong> ({profile.role}).
+      </p>
 
       <section aria-labelledby="profile-details">
         <h2 id="profile-details">Your details</h2>
         <form className="profile-form" onSubmit={saveDetails}>
           <div className="field">
             <label htmlFor="profile-name">Display name</label>
-            <input id="profile-name" required maxLength={200} autoComplete="name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+            <input
+              id="profile-name"
+              required
+              maxLength={200}
+              autoComplete="name"
+              value={displayName}
+              onChange={(e) => setDisplayName(e.target.value)}
+            />
           </div>
           <div className="field">
             <label htmlFor="profile-email">E-mail address</label>
-            <input id="profile-email" type="email" maxLength={254} autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} aria-describedby="profile-email-help" />
-            <small id="profile-email-help" className="muted">Where Overture e-mails you; leave it empty for no e-mail.</small>
+            <input
+              id="profile-email"
+              type="email"
+              maxLength={254}
+              autoComplete="email"
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+              aria-describedby="profile-email-help"
+            />
+            <small id="profile-email-help" className="muted">
+              Where Overture e-mails you; leave it empty for no e-mail.
+            </small>
           </div>
           {details.messages}
-          <div className="page-actions"><button type="submit" className="primary" disabled={details.busy}>Save details</button></div>
+          <div className="page-actions">
+            <button type="submit" className="primary" disabled={details.busy}>
+              Save details
+            </button>
+          </div>
         </form>
       </section>
 
@@ -132,14 +175,28 @@ export function ProfilePage() {
             <legend>How Overture tells you about new work</legend>
             {MODES.map((m) => (
               <label key={m.value} className="profile-mode">
-                <input type="radio" name="email_mode" value={m.value} checked={mode === m.value} onChange={() => setMode(m.value)} />
-                <span><strong>{m.label}</strong> <span className="muted">{m.help}</span></span>
+                <input
+                  type="radio"
+                  name="email_mode"
+                  value={m.value}
+                  checked={mode === m.value}
+                  onChange={() => setMode(m.value)}
+                />
+                <span>
+                  <strong>{m.label}</strong> <span className="muted">{m.help}</span>
+                </span>
               </label>
             ))}
           </fieldset>
-          {mode !== 'off' && !profile.email ? <p className="muted">Add an e-mail address above to receive e-mail.</p> : null}
+          {mode !== 'off' && !profile.email ? (
+            <p className="muted">Add an e-mail address above to receive e-mail.</p>
+          ) : null}
           {notifications.messages}
-          <div className="page-actions"><button type="submit" className="primary" disabled={notifications.busy}>Save notifications</button></div>
+          <div className="page-actions">
+            <button type="submit" className="primary" disabled={notifications.busy}>
+              Save notifications
+            </button>
+          </div>
         </form>
       </section>
 
@@ -154,19 +211,48 @@ export function ProfilePage() {
           <input type="text" name="username" autoComplete="username" value={profile.username} readOnly hidden />
           <div className="field">
             <label htmlFor="profile-current">Current password</label>
-            <input id="profile-current" type="password" required autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
+            <input
+              id="profile-current"
+              type="password"
+              required
+              autoComplete="current-password"
+              value={current}
+              onChange={(e) => setCurrent(e.target.value)}
+            />
           </div>
           <div className="field">
             <label htmlFor="profile-new">New password</label>
-            <input id="profile-new" type="password" required autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} aria-describedby="profile-new-help" />
-            <small id="profile-new-help" className="muted">Long and uncommon: a few unrelated words work well. Common passwords and ones built on your name are refused.</small>
+            <input
+              id="profile-new"
+              type="password"
+              required
+              autoComplete="new-password"
+              value={next}
+              onChange={(e) => setNext(e.target.value)}
+              aria-describedby="profile-new-help"
+            />
+            <small id="profile-new-help" className="muted">
+              Long and uncommon: a few unrelated words work well. Common passwords and ones built on your name are
+              refused.
+            </small>
           </div>
           <div className="field">
             <label htmlFor="profile-again">New password again</label>
-            <input id="profile-again" type="password" required autoComplete="new-password" value={again} onChange={(e) => setAgain(e.target.value)} />
+            <input
+              id="profile-again"
+              type="password"
+              required
+              autoComplete="new-password"
+              value={again}
+              onChange={(e) => setAgain(e.target.value)}
+            />
           </div>
           {password.messages}
-          <div className="page-actions"><button type="submit" className="primary" disabled={password.busy}>Change password</button></div>
+          <div className="page-actions">
+            <button type="submit" className="primary" disabled={password.busy}>
+              Change password
+            </button>
+          </div>
         </form>
       </section>
 

@@ -8,15 +8,42 @@ import { useSessionStore } from '../store/session-store';
 import { RecordPage } from './record-page';
 
 const item = {
-  id: 'wi1', run_id: 'run1', orchestration: 'contract_approval', step_id: 'sign', stage_id: 'executive', visit: 1, label: 'Sign contract',
-  assignee: { type: 'group', value: 'executives' }, status: 'open', claimed_by: null, created_at: '2026-11-25T09:00:00Z', due_at: null,
-  overdue: false, record: { object: 'contract', id: 'rec1' },
+  id: 'wi1',
+  run_id: 'run1',
+  orchestration: 'contract_approval',
+  step_id: 'sign',
+  stage_id: 'executive',
+  visit: 1,
+  label: 'Sign contract',
+  assignee: { type: 'group', value: 'executives' },
+  status: 'open',
+  claimed_by: null,
+  created_at: '2026-11-25T09:00:00Z',
+  due_at: null,
+  overdue: false,
+  record: { object: 'contract', id: 'rec1' },
 };
-const form = { fields: [{ name: 'signed_on', type: 'date', label: 'Signed on', required: true }], outcomes: [{ value: 'sign', label: 'Sign' }] };
-const stages = contractApproval.nodes.filter((n) => n.type === 'stage').map((n) => ({ id: n.id, label: n.label, status: 'not_started', visits: 0 }));
+const form = {
+  fields: [{ name: 'signed_on', type: 'date', label: 'Signed on', required: true }],
+  outcomes: [{ value: 'sign', label: 'Sign' }],
+};
+const stages = contractApproval.nodes
+  .filter((n) => n.type === 'stage')
+  .map((n) => ({ id: n.id, label: n.label, status: 'not_started', visits: 0 }));
 const run = {
-  id: 'run1', orchestration: 'contract_approval', version: 1, status: 'in_progress', label: 'Contract approval', current_node: 'executive',
-  current_stage: 'executive', stages, history: [{ stage: 'legal', visit: 1, status: 'completed' }, { stage: 'finance', visit: 1, status: 'completed' }, { stage: 'executive', visit: 1, status: 'in_progress' }],
+  id: 'run1',
+  orchestration: 'contract_approval',
+  version: 1,
+  status: 'in_progress',
+  label: 'Contract approval',
+  current_node: 'executive',
+  current_stage: 'executive',
+  stages,
+  history: [
+    { stage: 'legal', visit: 1, status: 'completed' },
+    { stage: 'finance', visit: 1, status: 'completed' },
+    { stage: 'executive', visit: 1, status: 'in_progress' },
+  ],
   work_items: [item],
 };
 let completion: { status: number; body: unknown };
@@ -28,21 +55,42 @@ beforeEach(() => {
   itemAfter = { ...item, form, status: 'open' };
   useSessionStore.setState({ user: { username: 'erin', role: 'member' } });
   vi.stubGlobal('WebSocket', undefined);
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    if (init?.method === 'POST') {
-      posted.push(JSON.parse(String(init.body)));
-      return Response.json(completion.body, { status: completion.status });
-    }
-    if (url === '/api/records/contract/rec1') {
-      return Response.json({ id: 'rec1', object: 'contract', owner: 'sam', fields: { title: 'Acme MSA', amount: 12000 }, created_at: '2026-11-25T08:00:00Z',
-        updated_at: '2026-11-25T08:00:00Z', revision: 0, runs: [{ id: 'run1', orchestration: 'contract_approval', status: 'in_progress', started_at: '2026-11-25T08:00:00Z' }] });
-    }
-    if (url.startsWith('/api/work-items?mine=1')) return Response.json({ items: itemAfter.status === 'open' ? [item] : [], next_cursor: null });
-    if (url === '/api/work-items/wi1') return Response.json({ ...itemAfter, form, step_label: 'Sign contract', record: null });
-    if (url === '/api/runs/run1') return Response.json(run);
-    if (url === '/api/orchestrations/contract_approval/versions/1') return Response.json({ key: 'contract_approval', number: 1, document: contractApproval, active: true });
-    return Response.json({ items: [], next_cursor: null });
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === 'POST') {
+        posted.push(JSON.parse(init.body as string));
+        return Response.json(completion.body, { status: completion.status });
+      }
+      if (url === '/api/records/contract/rec1') {
+        return Response.json({
+          id: 'rec1',
+          object: 'contract',
+          owner: 'sam',
+          fields: { title: 'Acme MSA', amount: 12000 },
+          created_at: '2026-11-25T08:00:00Z',
+          updated_at: '2026-11-25T08:00:00Z',
+          revision: 0,
+          runs: [
+            {
+              id: 'run1',
+              orchestration: 'contract_approval',
+              status: 'in_progress',
+              started_at: '2026-11-25T08:00:00Z',
+            },
+          ],
+        });
+      }
+      if (url.startsWith('/api/work-items?mine=1'))
+        return Response.json({ items: itemAfter.status === 'open' ? [item] : [], next_cursor: null });
+      if (url === '/api/work-items/wi1')
+        return Response.json({ ...itemAfter, form, step_label: 'Sign contract', record: null });
+      if (url === '/api/runs/run1') return Response.json(run);
+      if (url === '/api/orchestrations/contract_approval/versions/1')
+        return Response.json({ key: 'contract_approval', number: 1, document: contractApproval, active: true });
+      return Response.json({ items: [], next_cursor: null });
+    }),
+  );
 });
 
 afterEach(() => {
@@ -53,7 +101,9 @@ afterEach(() => {
 function renderRecord() {
   render(
     <MemoryRouter initialEntries={['/records/contract/rec1']}>
-      <Routes><Route path="/records/:object/:recordId" element={<RecordPage />} /></Routes>
+      <Routes>
+        <Route path="/records/:object/:recordId" element={<RecordPage />} />
+      </Routes>
     </MemoryRouter>,
   );
 }
@@ -92,11 +142,15 @@ describe('the Work Guide on a record page', () => {
   it('with nothing for me, shows where the run stands and who has the ball, by name', async () => {
     itemAfter = { ...item, status: 'claimed', claimed_by: 'ed' };
     const held = run as { work_items: unknown[] };
-    held.work_items = [{ ...item, status: 'claimed', claimed_by: 'ed', claimed_by_name: 'Ed Executive', assignee_name: 'Executives' }];
+    held.work_items = [
+      { ...item, status: 'claimed', claimed_by: 'ed', claimed_by_name: 'Ed Executive', assignee_name: 'Executives' },
+    ];
     try {
       renderRecord();
       expect(await screen.findByTestId('work-guide-nothing')).toBeTruthy();
-      expect((await screen.findByTestId('work-guide-waiting')).textContent).toBe('Waiting for Ed Executive (Sign contract).');
+      expect((await screen.findByTestId('work-guide-waiting')).textContent).toBe(
+        'Waiting for Ed Executive (Sign contract).',
+      );
       expect(screen.getByRole('region', { name: 'Contract approval: progress' })).toBeTruthy();
     } finally {
       held.work_items = [item];
@@ -104,47 +158,95 @@ describe('the Work Guide on a record page', () => {
   });
 
   it('says plainly when someone else completed the step meanwhile (409)', async () => {
-    completion = { status: 409, body: { error: { code: 'conflict', message: 'work item wi1 was completed by someone else meanwhile' } } };
+    completion = {
+      status: 409,
+      body: { error: { code: 'conflict', message: 'work item wi1 was completed by someone else meanwhile' } },
+    };
     renderRecord();
     fireEvent.change(await screen.findByLabelText('Signed on *'), { target: { value: '2026-11-26' } });
     itemAfter = { ...item, status: 'completed', completed_by: 'frank', outcome: 'sign' };
     fireEvent.click(screen.getByRole('button', { name: 'Sign' }));
-    await waitFor(() => expect(screen.getByRole('alert').textContent).toBe('frank completed this step meanwhile (Sign); your answer was not recorded.'));
+    await waitFor(() =>
+      expect(screen.getByRole('alert').textContent).toBe(
+        'frank completed this step meanwhile (Sign); your answer was not recorded.',
+      ),
+    );
   });
 });
 
 describe('a record with steps of mine on two runs', () => {
   const second = {
-    ...item, id: 'wi2', run_id: 'run2', orchestration: 'second_look', step_id: 'check', stage_id: 'review', label: 'Check it',
-    assignee: { type: 'user', value: 'erin' }, assignee_name: 'Erin Executive',
+    ...item,
+    id: 'wi2',
+    run_id: 'run2',
+    orchestration: 'second_look',
+    step_id: 'check',
+    stage_id: 'review',
+    label: 'Check it',
+    assignee: { type: 'user', value: 'erin' },
+    assignee_name: 'Erin Executive',
   };
-  const secondForm = { fields: [{ name: 'signed_on', type: 'text', label: 'Signed on' }], outcomes: [{ value: 'done', label: 'Done' }] };
+  const secondForm = {
+    fields: [{ name: 'signed_on', type: 'text', label: 'Signed on' }],
+    outcomes: [{ value: 'done', label: 'Done' }],
+  };
   const secondRun = {
-    id: 'run2', orchestration: 'second_look', version: 1, status: 'in_progress', label: 'Second look', current_node: 'review', current_stage: 'review',
-    stages: [{ id: 'review', label: 'Review', status: 'in_progress', visits: 1 }], history: [{ stage: 'review', visit: 1, status: 'in_progress' }], work_items: [second],
+    id: 'run2',
+    orchestration: 'second_look',
+    version: 1,
+    status: 'in_progress',
+    label: 'Second look',
+    current_node: 'review',
+    current_stage: 'review',
+    stages: [{ id: 'review', label: 'Review', status: 'in_progress', visits: 1 }],
+    history: [{ stage: 'review', visit: 1, status: 'in_progress' }],
+    work_items: [second],
   };
   let secondDone: boolean;
 
   beforeEach(() => {
     secondDone = false;
-    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-      if (init?.method === 'POST') {
-        posted.push({ url, ...JSON.parse(String(init.body)) });
-        secondDone = true;
-        return Response.json({ ...second, status: 'completed', outcome: 'done', completed_by: 'erin' });
-      }
-      if (url === '/api/records/contract/rec1') {
-        return Response.json({ id: 'rec1', object: 'contract', owner: 'sam', fields: { title: 'Acme MSA' }, created_at: '2026-11-25T08:00:00Z', updated_at: '2026-11-25T08:00:00Z',
-          revision: 0, runs: [{ id: 'run1', orchestration: 'contract_approval', status: 'in_progress' }, { id: 'run2', orchestration: 'second_look', status: 'in_progress' }] });
-      }
-      if (url.startsWith('/api/work-items?mine=1&record=rec1')) return Response.json({ items: secondDone ? [item] : [item, second], next_cursor: null });
-      if (url === '/api/work-items/wi1') return Response.json({ ...item, form, step_label: 'Sign contract', record: null });
-      if (url === '/api/work-items/wi2') return Response.json({ ...second, status: secondDone ? 'completed' : 'open', form: secondForm, record: null });
-      if (url === '/api/runs/run1') return Response.json(run);
-      if (url === '/api/runs/run2') return Response.json(secondRun);
-      if (url === '/api/orchestrations/contract_approval/versions/1') return Response.json({ key: 'contract_approval', number: 1, document: contractApproval, active: true });
-      return Response.json({ items: [], next_cursor: null });
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        if (init?.method === 'POST') {
+          posted.push({ url, ...JSON.parse(init.body as string) });
+          secondDone = true;
+          return Response.json({ ...second, status: 'completed', outcome: 'done', completed_by: 'erin' });
+        }
+        if (url === '/api/records/contract/rec1') {
+          return Response.json({
+            id: 'rec1',
+            object: 'contract',
+            owner: 'sam',
+            fields: { title: 'Acme MSA' },
+            created_at: '2026-11-25T08:00:00Z',
+            updated_at: '2026-11-25T08:00:00Z',
+            revision: 0,
+            runs: [
+              { id: 'run1', orchestration: 'contract_approval', status: 'in_progress' },
+              { id: 'run2', orchestration: 'second_look', status: 'in_progress' },
+            ],
+          });
+        }
+        if (url.startsWith('/api/work-items?mine=1&record=rec1'))
+          return Response.json({ items: secondDone ? [item] : [item, second], next_cursor: null });
+        if (url === '/api/work-items/wi1')
+          return Response.json({ ...item, form, step_label: 'Sign contract', record: null });
+        if (url === '/api/work-items/wi2')
+          return Response.json({
+            ...second,
+            status: secondDone ? 'completed' : 'open',
+            form: secondForm,
+            record: null,
+          });
+        if (url === '/api/runs/run1') return Response.json(run);
+        if (url === '/api/runs/run2') return Response.json(secondRun);
+        if (url === '/api/orchestrations/contract_approval/versions/1')
+          return Response.json({ key: 'contract_approval', number: 1, document: contractApproval, active: true });
+        return Response.json({ items: [], next_cursor: null });
+      }),
+    );
   });
 
   it('shows each step with its own form and its own run’s progress, labelled by its orchestration', async () => {
@@ -156,8 +258,17 @@ describe('a record with steps of mine on two runs', () => {
     expect(look.textContent).toContain('Assigned to you');
     // Two fields called "Signed on", one per form, each with its own label.
     expect(screen.getAllByLabelText(/^Signed on/)).toHaveLength(2);
-    await waitFor(() => expect(screen.getAllByTestId('progress-current').map((p) => p.textContent)).toEqual(['Executive signature', 'Review']));
-    expect([...document.querySelectorAll('a')].filter((a) => a.textContent === 'Open this step on its own').map((a) => a.getAttribute('href'))).toEqual(['/work/wi1', '/work/wi2']);
+    await waitFor(() =>
+      expect(screen.getAllByTestId('progress-current').map((p) => p.textContent)).toEqual([
+        'Executive signature',
+        'Review',
+      ]),
+    );
+    expect(
+      [...document.querySelectorAll('a')]
+        .filter((a) => a.textContent === 'Open this step on its own')
+        .map((a) => a.getAttribute('href')),
+    ).toEqual(['/work/wi1', '/work/wi2']);
   });
 
   it('shows a run’s progress once when two steps of mine are on it', async () => {
@@ -166,7 +277,9 @@ describe('a record with steps of mine on two runs', () => {
       renderRecord();
       const check = await screen.findByRole('region', { name: 'Contract approval: Check it' });
       const sign = await screen.findByRole('region', { name: 'Contract approval: Sign contract' });
-      await waitFor(() => expect(within(sign).getByRole('region', { name: 'Contract approval: progress' })).toBeTruthy());
+      await waitFor(() =>
+        expect(within(sign).getByRole('region', { name: 'Contract approval: progress' })).toBeTruthy(),
+      );
       await screen.findByRole('region', { name: 'Second look: progress' }); // run2 has no step of mine now
       expect(within(check).queryByRole('region', { name: 'Contract approval: progress' })).toBeNull();
       expect(screen.getAllByTestId('work-guide-step')).toHaveLength(2);
@@ -188,28 +301,54 @@ describe('a record with steps of mine on two runs', () => {
 });
 
 describe('who may change the record', () => {
-  const contractType = { name: 'contract', label: 'Contract', fields: [
-    { name: 'title', type: 'string', required: true }, { name: 'amount', type: 'number', required: false },
-  ], triggers: [] };
+  const contractType = {
+    name: 'contract',
+    label: 'Contract',
+    fields: [
+      { name: 'title', type: 'string', required: true },
+      { name: 'amount', type: 'number', required: false },
+    ],
+    triggers: [],
+  };
   let editable: string[];
   let patched: unknown[];
 
   beforeEach(() => {
     patched = [];
     const inner = globalThis.fetch;
-    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-      if (url.startsWith('/api/record-types')) return Response.json({ items: [contractType], next_cursor: null });
-      if (url === '/api/records/contract/rec1' && init?.method === 'PATCH') {
-        patched.push(JSON.parse(String(init.body)));
-        return Response.json({ id: 'rec1', object: 'contract', owner: 'sam', fields: { title: 'Acme MSA', amount: 9000 }, created_at: '2026-11-25T08:00:00Z',
-          updated_at: '2026-11-25T08:00:00Z', revision: 1, started_runs: [] });
-      }
-      if (url === '/api/records/contract/rec1') {
-        return Response.json({ id: 'rec1', object: 'contract', owner: 'sam', fields: { title: 'Acme MSA', amount: 12000 }, created_at: '2026-11-25T08:00:00Z',
-          updated_at: '2026-11-25T08:00:00Z', revision: 0, runs: [], editable_fields: editable });
-      }
-      return inner(url, init);
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        if (url.startsWith('/api/record-types')) return Response.json({ items: [contractType], next_cursor: null });
+        if (url === '/api/records/contract/rec1' && init?.method === 'PATCH') {
+          patched.push(JSON.parse(init.body as string));
+          return Response.json({
+            id: 'rec1',
+            object: 'contract',
+            owner: 'sam',
+            fields: { title: 'Acme MSA', amount: 9000 },
+            created_at: '2026-11-25T08:00:00Z',
+            updated_at: '2026-11-25T08:00:00Z',
+            revision: 1,
+            started_runs: [],
+          });
+        }
+        if (url === '/api/records/contract/rec1') {
+          return Response.json({
+            id: 'rec1',
+            object: 'contract',
+            owner: 'sam',
+            fields: { title: 'Acme MSA', amount: 12000 },
+            created_at: '2026-11-25T08:00:00Z',
+            updated_at: '2026-11-25T08:00:00Z',
+            revision: 0,
+            runs: [],
+            editable_fields: editable,
+          });
+        }
+        return inner(url, init);
+      }),
+    );
   });
   // Let the page's last reads land while fetch is still stubbed.
   afterEach(() => new Promise((done) => setTimeout(done, 50)));
@@ -225,9 +364,9 @@ describe('who may change the record', () => {
     editable = ['amount'];
     renderRecord();
     fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
-    const title = screen.getByLabelText('Title * (read only)') as HTMLInputElement;
+    const title = screen.getByLabelText<HTMLInputElement>('Title * (read only)');
     expect(title.readOnly).toBe(true);
-    const amount = screen.getByLabelText('Amount') as HTMLInputElement;
+    const amount = screen.getByLabelText<HTMLInputElement>('Amount');
     expect(amount.readOnly).toBe(false);
     fireEvent.change(title, { target: { value: 'Hijacked' } });
     fireEvent.change(amount, { target: { value: '9000' } });

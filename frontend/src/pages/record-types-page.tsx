@@ -11,20 +11,31 @@ export function RecordTypesPage() {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    listRecordTypes().then(setTypes, (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+    listRecordTypes().then(setTypes, (failure: unknown) =>
+      setError(failure instanceof Error ? failure.message : String(failure)),
+    );
   }, []);
 
   return (
     <main className="page">
       <h1>Records</h1>
-      {error ? <p role="alert" className="problem">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="problem">
+          {error}
+        </p>
+      ) : null}
       {types === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {types?.length === 0 ? <p>There are no record types yet.</p> : null}
       <ul className="orchestrations">
         {types?.map((t) => (
           <li key={t.name}>
             <Link to={`/records/${encodeURIComponent(t.name)}`}>{t.label ?? t.name}</Link>{' '}
-            <span className="muted">{t.fields.slice(0, 4).map((f) => fieldLabel(f)).join(' · ')}</span>
+            <span className="muted">
+              {t.fields
+                .slice(0, 4)
+                .map((f) => fieldLabel(f))
+                .join(' · ')}
+            </span>
           </li>
         ))}
       </ul>

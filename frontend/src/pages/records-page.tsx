@@ -6,7 +6,8 @@ import { RecordForm } from '../components/record-form';
 import { StartedRuns } from '../components/started-runs';
 import { createRecord, listRecords, listRecordTypes } from '../lib/api';
 import { useNameOf } from '../hooks/use-people';
-import { fieldLabel } from '../lib/record-values';
+import { useOnChange } from '../hooks/use-on-change';
+import { display, fieldLabel } from '../lib/record-values';
 import { recordName } from '../lib/work-guide';
 import type { OvRecord, RecordType, SavedRecord } from '../lib/work-schemas';
 
@@ -23,18 +24,31 @@ export function RecordsPage() {
   const [creating, setCreating] = useState(false);
   const [saved, setSaved] = useState<SavedRecord | null>(null);
 
-  const load = useCallback((after: string | null) => {
-    listRecords(object, after)
-      .then((page) => {
-        setRecords((before) => (after ? [...(before ?? []), ...page.items] : page.items));
-        setCursor(page.next_cursor);
-      })
-      .catch((failure: unknown) => setError(message(failure)));
-  }, [object]);
+  const load = useCallback(
+    (after: string | null) => {
+      listRecords(object, after)
+        .then((page) => {
+          setRecords((before) => (after ? [...(before ?? []), ...page.items] : page.items));
+          setCursor(page.next_cursor);
+        })
+        .catch((failure: unknown) => setError(message(failure)));
+    },
+    [object],
+  );
+
+  // Another type of record: nothing of the last one's page shows while its own loads.
+  useOnChange(object, () => {
+    setType(undefined);
+    setRecords(null);
+    setSaved(null);
+    setCreating(false);
+    setError(null);
+  });
 
   useEffect(() => {
-    setType(undefined); setRecords(null); setSaved(null); setCreating(false); setError(null);
-    listRecordTypes().then((types) => setType(types.find((t) => t.name === object) ?? null)).catch((f: unknown) => setError(message(f)));
+    listRecordTypes()
+      .then((types) => setType(types.find((t) => t.name === object) ?? null))
+      .catch((f: unknown) => setError(message(f)));
     load(null);
   }, [object, load]);
 
@@ -46,28 +60,50 @@ export function RecordsPage() {
       <Breadcrumbs trail={[{ label: 'Records', to: '/records' }, { label: title }]} />
       <h1>{title}</h1>
       {type === null ? <p role="alert">There is no record type {object}.</p> : null}
-      {error ? <p role="alert" className="problem">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="problem">
+          {error}
+        </p>
+      ) : null}
       {saved ? (
         <div className="saved-record" role="status">
-          <p>Saved <Link to={`/records/${encodeURIComponent(object)}/${encodeURIComponent(saved.id)}`}>{recordName(object, saved.id, saved.fields)}</Link>.</p>
+          <p>
+            Saved{' '}
+            <Link to={`/records/${encodeURIComponent(object)}/${encodeURIComponent(saved.id)}`}>
+              {recordName(object, saved.id, saved.fields)}
+            </Link>
+            .
+          </p>
           <StartedRuns saved={saved} />
         </div>
       ) : null}
       {type && creating ? (
         <section aria-label={`New ${title}`}>
           <h2>New {title.toLowerCase()}</h2>
-          <RecordForm type={type} submitLabel={`Create ${title.toLowerCase()}`}
+          <RecordForm
+            type={type}
+            submitLabel={`Create ${title.toLowerCase()}`}
             onCancel={() => setCreating(false)}
             onSave={async (fields) => {
               const result = await createRecord(object, fields);
               setSaved(result);
               setCreating(false);
               load(null);
-            }} />
+            }}
+          />
         </section>
       ) : type ? (
         <div className="page-actions">
-          <button type="button" className="primary" onClick={() => { setCreating(true); setSaved(null); }}>New {title.toLowerCase()}</button>
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              setCreating(true);
+              setSaved(null);
+            }}
+          >
+            New {title.toLowerCase()}
+          </button>
         </div>
       ) : null}
       {records === null && !error ? <p aria-busy="true">Loading…</p> : null}
@@ -75,13 +111,26 @@ export function RecordsPage() {
       {records && records.length > 0 ? (
         <table className="work-table">
           <thead>
-            <tr><th>Record</th>{columns.map((c) => <th key={c.name}>{fieldLabel(c)}</th>)}<th>Owner</th><th>Updated</th></tr>
+            <tr>
+              <th>Record</th>
+              {columns.map((c) => (
+                <th key={c.name}>{fieldLabel(c)}</th>
+              ))}
+              <th>Owner</th>
+              <th>Updated</th>
+            </tr>
           </thead>
           <tbody>
             {records.map((r) => (
               <tr key={r.id}>
-                <td><Link to={`/records/${encodeURIComponent(object)}/${encodeURIComponent(r.id)}`}>{recordName(object, r.id, r.fields)}</Link></td>
-                {columns.map((c) => <td key={c.name}>{display(r.fields[c.name])}</td>)}
+                <td>
+                  <Link to={`/records/${encodeURIComponent(object)}/${encodeURIComponent(r.id)}`}>
+                    {recordName(object, r.id, r.fields)}
+                  </Link>
+                </td>
+                {columns.map((c) => (
+                  <td key={c.name}>{display(r.fields[c.name])}</td>
+                ))}
                 <td>{r.owner ? nameOf('user', r.owner) : ''}</td>
                 <td>{new Date(r.updated_at).toLocaleString()}</td>
               </tr>
@@ -89,12 +138,11 @@ export function RecordsPage() {
           </tbody>
         </table>
       ) : null}
-      {cursor ? <button type="button" onClick={() => load(cursor)}>Show more</button> : null}
+      {cursor ? (
+        <button type="button" onClick={() => load(cursor)}>
+          Show more
+        </button>
+      ) : null}
     </main>
   );
-}
-
-export function display(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

@@ -14,14 +14,21 @@ function WorkPage() {
   return (
     <>
       <p>the work page</p>
-      <button type="button" onClick={() => void listMyWork().catch(() => undefined)}>Load work</button>
+      <button type="button" onClick={() => void listMyWork().catch(() => undefined)}>
+        Load work
+      </button>
     </>
   );
 }
 
 function RecordsPage() {
   const location = useLocation();
-  return <p>the records page at {location.pathname}{location.search}</p>;
+  return (
+    <p>
+      the records page at {location.pathname}
+      {location.search}
+    </p>
+  );
 }
 
 function renderAt(path: string) {
@@ -29,8 +36,22 @@ function renderAt(path: string) {
     <MemoryRouter initialEntries={[path]}>
       <Routes>
         <Route path="/login" element={<LoginPage />} />
-        <Route path="/work" element={<RequireSession><WorkPage /></RequireSession>} />
-        <Route path="/records" element={<RequireSession><RecordsPage /></RequireSession>} />
+        <Route
+          path="/work"
+          element={
+            <RequireSession>
+              <WorkPage />
+            </RequireSession>
+          }
+        />
+        <Route
+          path="/records"
+          element={
+            <RequireSession>
+              <RecordsPage />
+            </RequireSession>
+          }
+        />
       </Routes>
     </MemoryRouter>,
   );
@@ -48,14 +69,17 @@ afterEach(() => {
 describe('when the session ends under the person', () => {
   it('goes to the sign-in page saying so, then back to where they were', async () => {
     let signedIn = false;
-    vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-      if (url === '/api/session' && init?.method === 'POST') {
-        signedIn = true;
-        return Response.json({ user: { username: 'sam', role: 'member', groups: [] }, csrf_token: 't2' });
-      }
-      if (!signedIn) return Response.json(ENDED, { status: 401 });
-      return Response.json({ items: [], next_cursor: null });
-    }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init?: RequestInit) => {
+        if (url === '/api/session' && init?.method === 'POST') {
+          signedIn = true;
+          return Response.json({ user: { username: 'sam', role: 'member', groups: [] }, csrf_token: 't2' });
+        }
+        if (!signedIn) return Response.json(ENDED, { status: 401 });
+        return Response.json({ items: [], next_cursor: null });
+      }),
+    );
     renderAt('/work');
     fireEvent.click(screen.getByRole('button', { name: 'Load work' }));
     expect((await screen.findByRole('status')).textContent).toBe('Your session ended — sign in again.');
@@ -70,7 +94,10 @@ describe('when the session ends under the person', () => {
   });
 
   it('keeps the query of the page in the way back', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => Response.json({ user: { username: 'sam', role: 'member', groups: [] }, csrf_token: 't3' })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => Response.json({ user: { username: 'sam', role: 'member', groups: [] }, csrf_token: 't3' })),
+    );
     useSessionStore.setState({ user: null, ended: true });
     renderAt('/records?type=contract');
     expect((await screen.findByRole('status')).textContent).toMatch(/session ended/);
@@ -84,7 +111,15 @@ describe('when the session ends under the person', () => {
 describe('a wrong password at sign-in', () => {
   it('is about the attempt: no "session ended" message, nobody signed out', async () => {
     useSessionStore.setState({ user: null, ended: false });
-    vi.stubGlobal('fetch', vi.fn(async () => Response.json({ error: { code: 'bad_credentials', message: 'unknown user name or wrong password' } }, { status: 401 })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        Response.json(
+          { error: { code: 'bad_credentials', message: 'unknown user name or wrong password' } },
+          { status: 401 },
+        ),
+      ),
+    );
     renderAt('/login');
     fireEvent.change(screen.getByLabelText('User name'), { target: { value: 'sam' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'nope' } });
@@ -96,7 +131,12 @@ describe('a wrong password at sign-in', () => {
 
   it('for someone never signed in, a 401 is no "session ended"', async () => {
     useSessionStore.setState({ user: null, ended: false });
-    vi.stubGlobal('fetch', vi.fn(async () => Response.json({ error: { code: 'unauthenticated', message: 'sign in first' } }, { status: 401 })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        Response.json({ error: { code: 'unauthenticated', message: 'sign in first' } }, { status: 401 }),
+      ),
+    );
     renderAt('/work');
     await screen.findByRole('heading', { name: 'Sign in to Overture' });
     expect(screen.queryByRole('status')).toBeNull();

@@ -14,7 +14,12 @@ export function RequireSession({ children }: { children: ReactNode }) {
     if (user === undefined) void check().catch(() => useSessionStore.setState({ user: null }));
   }, [user, check]);
 
-  if (user === undefined) return <main className="page-message" aria-busy="true">Loading…</main>;
+  if (user === undefined)
+    return (
+      <main className="page-message" aria-busy="true">
+        Loading…
+      </main>
+    );
   if (user === null) {
     const next = `${location.pathname}${location.search}`;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}${ended ? '&ended=1' : ''}`} replace />;

@@ -24,10 +24,20 @@ import { useRunPathStore } from '../store/run-path-store';
 import { useSessionStore } from '../store/session-store';
 
 const CONTROLS: { control: RunControl; label: string; allowed: readonly string[]; ask: string }[] = [
-  { control: 'suspend', label: 'Suspend', allowed: ['in_progress'], ask: 'Suspend this run? Nothing moves until it is resumed.' },
+  {
+    control: 'suspend',
+    label: 'Suspend',
+    allowed: ['in_progress'],
+    ask: 'Suspend this run? Nothing moves until it is resumed.',
+  },
   { control: 'resume', label: 'Resume', allowed: ['suspended'], ask: 'Resume this run?' },
   { control: 'retry', label: 'Retry', allowed: ['error'], ask: 'Retry this run? Failed steps start again.' },
-  { control: 'cancel', label: 'Cancel run', allowed: ['in_progress', 'suspended', 'error'], ask: 'Cancel this run? This cannot be undone.' },
+  {
+    control: 'cancel',
+    label: 'Cancel run',
+    allowed: ['in_progress', 'suspended', 'error'],
+    ask: 'Cancel this run? This cannot be undone.',
+  },
 ];
 
 /** A background step's action inputs as its version's document writes them (name → expression). */
@@ -38,19 +48,33 @@ function stepInputs(flow: ReturnType<typeof useVersionFlow>['flow'], step: strin
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 
-function Timeline({ entries, labels, outcomes }: { entries: TimelineEntry[]; labels: Record<string, string>; outcomes: Record<string, Record<string, string>> }) {
+function Timeline({
+  entries,
+  labels,
+  outcomes,
+}: {
+  entries: TimelineEntry[];
+  labels: Record<string, string>;
+  outcomes: Record<string, Record<string, string>>;
+}) {
   if (entries.length === 0) return <p>Nothing has happened yet.</p>;
   return (
     <ol className="timeline" aria-label="Timeline">
       {entries.map((e) => (
-        <li key={e.key} className={`timeline__entry timeline__entry--${e.kind} timeline__entry--${e.status}`} data-testid={`timeline-${e.node}`}>
+        <li
+          key={e.key}
+          className={`timeline__entry timeline__entry--${e.kind} timeline__entry--${e.status}`}
+          data-testid={`timeline-${e.node}`}
+        >
           <span className="timeline__what">
             {e.kind === 'stage' ? 'Stage' : 'Step'} <strong>{labels[e.node] ?? e.node}</strong>
             {e.visit > 1 ? ` (visit ${e.visit})` : ''}
           </span>
           <span className={`status status--${e.status}`}>{e.status.replace('_', ' ')}</span>
           <span className="timeline__times">
-            {e.waitingSince ? `waited from ${when(e.waitingSince)}${e.waitedSeconds !== null ? ` (${formatSeconds(e.waitedSeconds)})` : ''} · ` : ''}
+            {e.waitingSince
+              ? `waited from ${when(e.waitingSince)}${e.waitedSeconds !== null ? ` (${formatSeconds(e.waitedSeconds)})` : ''} · `
+              : ''}
             {e.startedAt ? `started ${when(e.startedAt)}` : ''}
             {e.endedAt ? ` · ended ${when(e.endedAt)}` : ''}
             {e.seconds !== null ? ` · took ${formatSeconds(e.seconds)}` : ''}
@@ -63,11 +87,24 @@ function Timeline({ entries, labels, outcomes }: { entries: TimelineEntry[]; lab
           ) : null}
           {e.values ? (
             <dl className="values timeline__values" aria-label="Values entered">
-              {Object.entries(e.values).map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd></div>)}
+              {Object.entries(e.values).map(([k, v]) => (
+                <div key={k}>
+                  <dt>{k}</dt>
+                  <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+                </div>
+              ))}
             </dl>
           ) : null}
-          {e.repairs.map((r, i) => <span key={i} className="timeline__repair">{r}</span>)}
-          {e.error ? <span className="timeline__error" role="alert">{e.error}</span> : null}
+          {e.repairs.map((r, i) => (
+            <span key={i} className="timeline__repair">
+              {r}
+            </span>
+          ))}
+          {e.error ? (
+            <span className="timeline__error" role="alert">
+              {e.error}
+            </span>
+          ) : null}
         </li>
       ))}
     </ol>
@@ -83,7 +120,11 @@ function useChoices(): Record<AssigneeKind, Choice[]> {
   const groups = useGroups();
   return useMemo(() => {
     const byLabel = (a: Choice, b: Choice) => a.label.localeCompare(b.label);
-    const ofKind = (kind: string) => groups.filter((g) => (g.kind ?? 'group') === kind).map((g) => ({ value: g.name, label: g.label || g.name })).sort(byLabel);
+    const ofKind = (kind: string) =>
+      groups
+        .filter((g) => (g.kind ?? 'group') === kind)
+        .map((g) => ({ value: g.name, label: g.label || g.name }))
+        .sort(byLabel);
     return {
       user: people.map((p) => ({ value: p.username, label: p.display_name || p.username })).sort(byLabel),
       group: ofKind('group'),
@@ -93,7 +134,15 @@ function useChoices(): Record<AssigneeKind, Choice[]> {
 }
 
 /** Reassigning a work item: a kind, then a name picked from a list (never an id to type). */
-function Reassign({ item, choices, onDone }: { item: WorkItem; choices: Record<AssigneeKind, Choice[]>; onDone: (message: string) => void }) {
+function Reassign({
+  item,
+  choices,
+  onDone,
+}: {
+  item: WorkItem;
+  choices: Record<AssigneeKind, Choice[]>;
+  onDone: (message: string) => void;
+}) {
   const [type, setType] = useState<AssigneeKind>('user');
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
@@ -115,7 +164,13 @@ function Reassign({ item, choices, onDone }: { item: WorkItem; choices: Record<A
     <form className="reassign" onSubmit={(e) => void submit(e)} aria-label={`Reassign ${item.label ?? item.step_id}`}>
       <label>
         Reassign to
-        <select value={type} onChange={(e) => { setType(e.target.value as AssigneeKind); setValue(''); }}>
+        <select
+          value={type}
+          onChange={(e) => {
+            setType(e.target.value as AssigneeKind);
+            setValue('');
+          }}
+        >
           <option value="user">a person</option>
           <option value="group">a group</option>
           <option value="queue">a queue</option>
@@ -125,10 +180,16 @@ function Reassign({ item, choices, onDone }: { item: WorkItem; choices: Record<A
         Name
         <select value={value} onChange={(e) => setValue(e.target.value)} required>
           <option value="">— choose —</option>
-          {choices[type].map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+          {choices[type].map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
         </select>
       </label>
-      <button type="submit" disabled={busy || !value}>Reassign</button>
+      <button type="submit" disabled={busy || !value}>
+        Reassign
+      </button>
     </form>
   );
 }
@@ -138,9 +199,16 @@ function Values({ title, values }: { title: string; values: Record<string, unkno
   return (
     <section>
       <h3>{title}</h3>
-      {entries.length === 0 ? <p className="muted">None.</p> : (
+      {entries.length === 0 ? (
+        <p className="muted">None.</p>
+      ) : (
         <dl className="values">
-          {entries.map(([k, v]) => <div key={k}><dt>{k}</dt><dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd></div>)}
+          {entries.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+            </div>
+          ))}
         </dl>
       )}
     </section>
@@ -163,7 +231,10 @@ export function RunPage() {
   const orchestrationLabel = useOrchestrationLabel(run?.orchestration ?? null);
 
   const load = useCallback(() => {
-    getRun(runId).then((r) => (setRun(r), setError(null)), (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)));
+    getRun(runId).then(
+      (r) => (setRun(r), setError(null)),
+      (failure: unknown) => setError(failure instanceof Error ? failure.message : String(failure)),
+    );
   }, [runId]);
   useEffect(load, [load]);
   // The run's state follows its events.
@@ -201,49 +272,88 @@ export function RunPage() {
       <main className="page-message">
         <h1>Run {runId.slice(0, 8)} cannot be shown</h1>
         <p role="alert">{error}</p>
-        <p><Link to="/runs">Back to the runs</Link></p>
+        <p>
+          <Link to="/runs">Back to the runs</Link>
+        </p>
       </main>
     );
   }
-  if (!run) return <main className="page-message" aria-busy="true">Loading run…</main>;
+  if (!run)
+    return (
+      <main className="page-message" aria-busy="true">
+        Loading run…
+      </main>
+    );
   const failing = run.error?.node ? run.steps.find((s) => s.id === run.error?.node) : undefined;
   return (
     <main className="run-detail">
-      <Breadcrumbs trail={[
-        { label: may(role, 'controlRuns') ? 'Runs' : 'My runs', to: '/runs' },
-        { label: orchestrationLabel ?? run.orchestration, to: `/runs?orchestration=${encodeURIComponent(run.orchestration)}` },
-        // A run is often labelled as its orchestration: then its short id tells it apart.
-        { label: run.label && run.label !== (orchestrationLabel ?? run.orchestration) ? run.label : `Run ${run.id.slice(0, 8)}` },
-      ]} />
+      <Breadcrumbs
+        trail={[
+          { label: may(role, 'controlRuns') ? 'Runs' : 'My runs', to: '/runs' },
+          {
+            label: orchestrationLabel ?? run.orchestration,
+            to: `/runs?orchestration=${encodeURIComponent(run.orchestration)}`,
+          },
+          // A run is often labelled as its orchestration: then its short id tells it apart.
+          {
+            label:
+              run.label && run.label !== (orchestrationLabel ?? run.orchestration)
+                ? run.label
+                : `Run ${run.id.slice(0, 8)}`,
+          },
+        ]}
+      />
       <header className="run-detail__header">
-        <h1>Run {run.id.slice(0, 8)} · {run.label}</h1>
-        <span className={`status status--${run.status}`} data-testid="run-status">{STATUS_LABELS[run.status]}</span>
+        <h1>
+          Run {run.id.slice(0, 8)} · {run.label}
+        </h1>
+        <span className={`status status--${run.status}`} data-testid="run-status">
+          {STATUS_LABELS[run.status]}
+        </span>
         <span className="muted">
-          version {run.version} · started {when(run.started_at)}{run.started_by ? ` by ${run.started_by_name ?? nameOf('user', run.started_by)}` : ''}
+          version {run.version} · started {when(run.started_at)}
+          {run.started_by ? ` by ${run.started_by_name ?? nameOf('user', run.started_by)}` : ''}
           {run.ended_at ? ` · ended ${when(run.ended_at)}` : ''} · {live ? 'live' : 'not live'}
         </span>
-        {may(role, 'monitor') ? <Link to={`/monitor/${encodeURIComponent(run.orchestration)}`}>Monitor {orchestrationLabel ?? run.orchestration}</Link> : null}
+        {may(role, 'monitor') ? (
+          <Link to={`/monitor/${encodeURIComponent(run.orchestration)}`}>
+            Monitor {orchestrationLabel ?? run.orchestration}
+          </Link>
+        ) : null}
         {staff ? (
           <div className="run-detail__controls" role="toolbar" aria-label="Run controls">
             {CONTROLS.filter((c) => c.allowed.includes(run.status)).map((c) => (
-              <button key={c.control} type="button" onClick={() => setAsking(c)}>{c.label}</button>
+              <button key={c.control} type="button" onClick={() => setAsking(c)}>
+                {c.label}
+              </button>
             ))}
             {/* The server names the file (<orchestration>-<run>.scenario.yaml). */}
-            <a href={runScenarioUrl(run.id)} download title="A scenario file that replays this run: same people, values, events and clock">
+            <a
+              href={runScenarioUrl(run.id)}
+              download
+              title="A scenario file that replays this run: same people, values, events and clock"
+            >
               Download as test
             </a>
           </div>
         ) : null}
       </header>
-      {notice ? <p role="status" data-testid="run-notice">{notice}</p> : null}
+      {notice ? (
+        <p role="status" data-testid="run-notice">
+          {notice}
+        </p>
+      ) : null}
       {run.error ? (
         <section className="run-error" role="alert" data-testid="run-error">
           <h2>This run is in error</h2>
           <p>{run.error.message}</p>
           {run.error.node ? (
             <p>
-              Failing step: <strong data-testid="failing-step">{failing?.label ?? labels[run.error.node] ?? run.error.node}</strong>
-              {failing ? ` (${failing.type}, stage ${labels[failing.stage] ?? failing.stage}, ${failing.attempts ?? 0} attempt(s))` : ''}
+              Failing step:{' '}
+              <strong data-testid="failing-step">{failing?.label ?? labels[run.error.node] ?? run.error.node}</strong>
+              {failing
+                ? ` (${failing.type}, stage ${labels[failing.stage] ?? failing.stage}, ${failing.attempts ?? 0} attempt(s))`
+                : ''}
               {run.error.field ? ` · field ${run.error.field}` : ''}
             </p>
           ) : null}
@@ -257,7 +367,10 @@ export function RunPage() {
           inputs={failing.type === 'background' ? stepInputs(flow, failing.id) : null}
           overrides={(failing.input_overrides as Record<string, unknown> | null | undefined) ?? {}}
           vars={run.vars}
-          onDone={(message) => { setNotice(message); load(); }}
+          onDone={(message) => {
+            setNotice(message);
+            load();
+          }}
         />
       ) : null}
       <div className="run-detail__body">
@@ -266,28 +379,47 @@ export function RunPage() {
             <ReactFlowProvider>
               <ReadOnlyCanvas nodes={flow.nodes} edges={flow.edges} />
             </ReactFlowProvider>
-          ) : <p aria-busy="true">Loading the canvas…</p>}
+          ) : (
+            <p aria-busy="true">Loading the canvas…</p>
+          )}
         </div>
         <aside className="run-detail__side">
           <section>
             <h2>Now</h2>
             <p>
               {run.current_stage || !run.current_node ? 'Current stage' : 'At'}:{' '}
-              <strong data-testid="current-stage">{run.current_node ? labels[run.current_node] ?? run.current_node : '—'}</strong>
-              {' '}· ball with {ballText(run, nameOf)}
+              <strong data-testid="current-stage">
+                {run.current_node ? (labels[run.current_node] ?? run.current_node) : '—'}
+              </strong>{' '}
+              · ball with {ballText(run, nameOf)}
             </p>
           </section>
           <section aria-labelledby="work-title">
             <h2 id="work-title">Open work items</h2>
-            {run.work_items.length === 0 ? <p className="muted">None.</p> : (
+            {run.work_items.length === 0 ? (
+              <p className="muted">None.</p>
+            ) : (
               <ul className="work-items">
                 {run.work_items.map((item) => (
                   <li key={item.id}>
-                    <Link to={itemPath(item.id)}><strong>{item.label ?? item.step_id}</strong></Link> · with {item.assignee.type === 'user' ? '' : `${item.assignee.type} `}{item.assignee_name ?? nameOf(item.assignee.type, item.assignee.value)}
+                    <Link to={itemPath(item.id)}>
+                      <strong>{item.label ?? item.step_id}</strong>
+                    </Link>{' '}
+                    · with {item.assignee.type === 'user' ? '' : `${item.assignee.type} `}
+                    {item.assignee_name ?? nameOf(item.assignee.type, item.assignee.value)}
                     {item.claimed_by ? ` · claimed by ${item.claimed_by_name ?? nameOf('user', item.claimed_by)}` : ''}
                     {item.due_at ? ` · due ${when(item.due_at)}` : ''}
                     {item.overdue ? <strong className="overdue"> · overdue</strong> : null}
-                    {may(role, 'reassign') ? <Reassign item={item} choices={choices} onDone={(m) => { setNotice(m); load(); }} /> : null}
+                    {may(role, 'reassign') ? (
+                      <Reassign
+                        item={item}
+                        choices={choices}
+                        onDone={(m) => {
+                          setNotice(m);
+                          load();
+                        }}
+                      />
+                    ) : null}
                   </li>
                 ))}
               </ul>
@@ -297,7 +429,13 @@ export function RunPage() {
           <Values title="Variables" values={run.vars} />
           <section>
             <h3>Record</h3>
-            {run.record ? <Link to={`/records/${run.record.object}/${run.record.id}`}>{run.record_name ?? `${run.record.object} ${run.record.id.slice(0, 8)}`}</Link> : <p className="muted">None.</p>}
+            {run.record ? (
+              <Link to={`/records/${run.record.object}/${run.record.id}`}>
+                {run.record_name ?? `${run.record.object} ${run.record.id.slice(0, 8)}`}
+              </Link>
+            ) : (
+              <p className="muted">None.</p>
+            )}
           </section>
         </aside>
       </div>
@@ -306,7 +444,13 @@ export function RunPage() {
         <Timeline entries={timeline} labels={labels} outcomes={outcomes} />
       </section>
       {asking ? (
-        <ConfirmDialog title={`${asking.label}?`} message={asking.ask} confirm={asking.label} onConfirm={() => void control(asking)} onCancel={() => setAsking(null)} />
+        <ConfirmDialog
+          title={`${asking.label}?`}
+          message={asking.ask}
+          confirm={asking.label}
+          onConfirm={() => void control(asking)}
+          onCancel={() => setAsking(null)}
+        />
       ) : null}
     </main>
   );

@@ -6,11 +6,16 @@ import { useSessionStore } from '../store/session-store';
 
 /** /runs: every run the caller may see, with the filters in the URL (`?orchestration=&status=...`). */
 export function RunsPage() {
-  const everyone = may(useSessionStore((s) => s.user?.role), 'controlRuns');
+  const everyone = may(
+    useSessionStore((s) => s.user?.role),
+    'controlRuns',
+  );
   return (
     <main className="page page--wide">
       <h1>{everyone ? 'Runs' : 'My runs'}</h1>
-      {everyone ? null : <p className="muted">The runs you started, that concern your records, or that you have work in.</p>}
+      {everyone ? null : (
+        <p className="muted">The runs you started, that concern your records, or that you have work in.</p>
+      )}
       <RunsList titled={false} />
     </main>
   );

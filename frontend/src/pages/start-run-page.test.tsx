@@ -7,15 +7,31 @@ import contractApproval from '../../../runtime/templates/contract_approval.json'
 import { StartRunPage } from './start-run-page';
 
 const EXPENSE = {
-  format: 1, key: 'expense', label: 'Expense approval',
+  format: 1,
+  key: 'expense',
+  label: 'Expense approval',
   inputs: [
     { name: 'amount', type: 'number', required: true, label: 'Amount', description: 'In euros' },
     { name: 'reason', type: 'string', label: 'Reason', default: 'travel' },
   ],
-  nodes: [{ id: 'start', type: 'start' }, { id: 'done', type: 'end' }],
+  nodes: [
+    { id: 'start', type: 'start' },
+    { id: 'done', type: 'end' },
+  ],
   edges: [{ id: 'e1', source: 'start', target: 'done' }],
 };
-const RUN = { id: 'run1', orchestration: 'expense', version: 1, status: 'in_progress', label: 'Expense approval', current_node: 'review', current_stage: 'review', stages: [], history: [], work_items: [] };
+const RUN = {
+  id: 'run1',
+  orchestration: 'expense',
+  version: 1,
+  status: 'in_progress',
+  label: 'Expense approval',
+  current_node: 'review',
+  current_stage: 'review',
+  stages: [],
+  history: [],
+  work_items: [],
+};
 
 let posted: unknown[];
 let startAnswer: { status: number; body: unknown };
@@ -25,24 +41,45 @@ beforeEach(() => {
   posted = [];
   mine = [];
   startAnswer = { status: 201, body: RUN };
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
-    if (init?.method === 'POST') {
-      posted.push(JSON.parse(String(init.body)));
-      return Response.json(startAnswer.body, { status: startAnswer.status });
-    }
-    if (url === '/api/orchestrations') {
-      return Response.json({ items: [
-        { key: 'expense', label: 'Expense approval', active_version: 2, has_draft: false, trigger: { type: 'manual' } },
-        { key: 'contract_approval', label: 'Contract approval', active_version: 1, has_draft: false, trigger: contractApproval.trigger },
-        { key: 'idea', label: 'Idea', active_version: null, has_draft: true, trigger: null },
-      ], next_cursor: null });
-    }
-    if (url === '/api/orchestrations/expense/versions/2') return Response.json({ key: 'expense', number: 2, document: EXPENSE, active: true });
-    if (url === '/api/orchestrations/contract_approval/versions/1') return Response.json({ key: 'contract_approval', number: 1, document: contractApproval, active: true });
-    if (url.startsWith('/api/record-types')) return Response.json({ items: [{ name: 'contract', label: 'Contract', fields: [] }], next_cursor: null });
-    if (url.startsWith('/api/work-items?mine=1')) return Response.json({ items: mine, next_cursor: null });
-    return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === 'POST') {
+        posted.push(JSON.parse(init.body as string));
+        return Response.json(startAnswer.body, { status: startAnswer.status });
+      }
+      if (url === '/api/orchestrations') {
+        return Response.json({
+          items: [
+            {
+              key: 'expense',
+              label: 'Expense approval',
+              active_version: 2,
+              has_draft: false,
+              trigger: { type: 'manual' },
+            },
+            {
+              key: 'contract_approval',
+              label: 'Contract approval',
+              active_version: 1,
+              has_draft: false,
+              trigger: contractApproval.trigger,
+            },
+            { key: 'idea', label: 'Idea', active_version: null, has_draft: true, trigger: null },
+          ],
+          next_cursor: null,
+        });
+      }
+      if (url === '/api/orchestrations/expense/versions/2')
+        return Response.json({ key: 'expense', number: 2, document: EXPENSE, active: true });
+      if (url === '/api/orchestrations/contract_approval/versions/1')
+        return Response.json({ key: 'contract_approval', number: 1, document: contractApproval, active: true });
+      if (url.startsWith('/api/record-types'))
+        return Response.json({ items: [{ name: 'contract', label: 'Contract', fields: [] }], next_cursor: null });
+      if (url.startsWith('/api/work-items?mine=1')) return Response.json({ items: mine, next_cursor: null });
+      return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
+    }),
+  );
 });
 
 afterEach(() => {
@@ -66,7 +103,7 @@ describe('the Start run page', () => {
     open('expense');
     expect(await screen.findByRole('heading', { name: 'Start a run: Expense approval' })).toBeTruthy();
     expect(screen.getByLabelText('Amount *')).toBeTruthy();
-    expect((screen.getByLabelText('Reason') as HTMLInputElement).value).toBe('travel');
+    expect(screen.getByLabelText<HTMLInputElement>('Reason').value).toBe('travel');
     expect(screen.getByText('In euros')).toBeTruthy();
   });
 
@@ -83,7 +120,16 @@ describe('the Start run page', () => {
   });
 
   it('shows the server’s 422 next to each input', async () => {
-    startAnswer = { status: 422, body: { error: { code: 'invalid', message: 'the inputs do not fit the orchestration', details: { inputs: { amount: 'must be at most 1000' } } } } };
+    startAnswer = {
+      status: 422,
+      body: {
+        error: {
+          code: 'invalid',
+          message: 'the inputs do not fit the orchestration',
+          details: { inputs: { amount: 'must be at most 1000' } },
+        },
+      },
+    };
     open('expense');
     fireEvent.change(await screen.findByLabelText('Amount *'), { target: { value: '5000' } });
     fireEvent.click(screen.getByRole('button', { name: 'Start run' }));
@@ -92,8 +138,23 @@ describe('the Start run page', () => {
   });
 
   it('says so, with a link, when the starter now has a work item on the run', async () => {
-    mine = [{ id: 'w1', run_id: 'run1', orchestration: 'expense', step_id: 'review', stage_id: 'review', label: 'Review the expense', assignee: { type: 'user', value: 'ada' },
-      status: 'open', claimed_by: null, created_at: '2026-01-05T09:00:00Z', due_at: null, overdue: false, record: null }];
+    mine = [
+      {
+        id: 'w1',
+        run_id: 'run1',
+        orchestration: 'expense',
+        step_id: 'review',
+        stage_id: 'review',
+        label: 'Review the expense',
+        assignee: { type: 'user', value: 'ada' },
+        status: 'open',
+        claimed_by: null,
+        created_at: '2026-01-05T09:00:00Z',
+        due_at: null,
+        overdue: false,
+        record: null,
+      },
+    ];
     open('expense');
     fireEvent.change(await screen.findByLabelText('Amount *'), { target: { value: '10' } });
     fireEvent.click(screen.getByRole('button', { name: 'Start run' }));

@@ -44,8 +44,13 @@ export function StartRunPage() {
         typeLabel = type?.label ?? object;
       }
       return { state: 'ready', label: document.label ?? summary.label, document, typeLabel } as const;
-    })().then((l) => live && setLoaded(l), (failure: unknown) => live && setLoaded({ state: 'failed', message: message(failure) }));
-    return () => { live = false; };
+    })().then(
+      (l) => live && setLoaded(l),
+      (failure: unknown) => live && setLoaded({ state: 'failed', message: message(failure) }),
+    );
+    return () => {
+      live = false;
+    };
   }, [key]);
 
   const start = async (inputs: Record<string, unknown>) => {
@@ -60,15 +65,23 @@ export function StartRunPage() {
   const howItStarts = loaded.state === 'ready' && !isManual(loaded.document.trigger);
   return (
     <main className="page">
-      <Breadcrumbs trail={[
-        { label: 'Orchestrations', to: '/' },
-        { label: title, to: may(role, 'openBuilder') ? `/builder/${encodeURIComponent(key)}` : undefined },
-        { label: howItStarts ? 'How it starts' : 'Start a run' },
-      ]} />
+      <Breadcrumbs
+        trail={[
+          { label: 'Orchestrations', to: '/' },
+          { label: title, to: may(role, 'openBuilder') ? `/builder/${encodeURIComponent(key)}` : undefined },
+          { label: howItStarts ? 'How it starts' : 'Start a run' },
+        ]}
+      />
       <h1>{howItStarts ? `How ${title} starts` : `Start a run: ${title}`}</h1>
       {loaded.state === 'loading' ? <p aria-busy="true">Loading…</p> : null}
-      {loaded.state === 'failed' ? <p role="alert" className="problem">{loaded.message}</p> : null}
-      {loaded.state === 'inactive' ? <p>{loaded.label} has no active version yet, so no run can start. Activate it in the builder first.</p> : null}
+      {loaded.state === 'failed' ? (
+        <p role="alert" className="problem">
+          {loaded.message}
+        </p>
+      ) : null}
+      {loaded.state === 'inactive' ? (
+        <p>{loaded.label} has no active version yet, so no run can start. Activate it in the builder first.</p>
+      ) : null}
       {loaded.state === 'ready' && !isManual(loaded.document.trigger) && loaded.document.trigger ? (
         <RecordTriggered document={loaded.document} typeLabel={loaded.typeLabel ?? ''} />
       ) : null}
@@ -80,16 +93,27 @@ export function StartRunPage() {
       ) : null}
       {started ? (
         <div role="status" data-testid="started-with-work">
-          <p>The run started, and its first step is yours: <strong>{started.item.label}</strong>.</p>
           <p>
-            {started.item.record
-              ? <Link to={`/records/${encodeURIComponent(started.item.record.object)}/${encodeURIComponent(started.item.record.id)}`}>Do it now</Link>
-              : <Link to="/work">Do it in My work</Link>}
-            {' · '}<Link to={`/runs/${encodeURIComponent(started.run.id)}`}>See the run</Link>
+            The run started, and its first step is yours: <strong>{started.item.label}</strong>.
+          </p>
+          <p>
+            {started.item.record ? (
+              <Link
+                to={`/records/${encodeURIComponent(started.item.record.object)}/${encodeURIComponent(started.item.record.id)}`}
+              >
+                Do it now
+              </Link>
+            ) : (
+              <Link to="/work">Do it in My work</Link>
+            )}
+            {' · '}
+            <Link to={`/runs/${encodeURIComponent(started.run.id)}`}>See the run</Link>
           </p>
         </div>
       ) : null}
-      <p><Link to="/">Back to the orchestrations</Link></p>
+      <p>
+        <Link to="/">Back to the orchestrations</Link>
+      </p>
     </main>
   );
 }
@@ -100,9 +124,18 @@ function RecordTriggered({ document, typeLabel }: { document: OrchestrationDocum
   return (
     <div data-testid="record-trigger">
       <p>
-        {words.when}{words.condition ? <> with <code>{words.condition}</code></> : null}; it is not started by hand.
+        {words.when}
+        {words.condition ? (
+          <>
+            {' '}
+            with <code>{words.condition}</code>
+          </>
+        ) : null}
+        ; it is not started by hand.
       </p>
-      <p><Link to={`/records/${encodeURIComponent(trigger.object ?? '')}`}>Create a {typeLabel.toLowerCase()}</Link></p>
+      <p>
+        <Link to={`/records/${encodeURIComponent(trigger.object ?? '')}`}>Create a {typeLabel.toLowerCase()}</Link>
+      </p>
     </div>
   );
 }

@@ -7,29 +7,78 @@ import { useSessionStore } from '../store/session-store';
 import { WorkPage } from './work-page';
 
 const base = {
-  run_id: 'run1', orchestration: 'contract_approval', orchestration_label: 'Contract approval', stage_id: 'legal', visit: 1, status: 'open', claimed_by: null,
-  created_at: '2026-11-25T09:00:00Z', due_at: null, overdue: false,
+  run_id: 'run1',
+  orchestration: 'contract_approval',
+  orchestration_label: 'Contract approval',
+  stage_id: 'legal',
+  visit: 1,
+  status: 'open',
+  claimed_by: null,
+  created_at: '2026-11-25T09:00:00Z',
+  due_at: null,
+  overdue: false,
 };
 const items = [
-  { ...base, id: 'wi1', step_id: 'legal_review', label: 'Review contract terms', assignee: { type: 'group', value: 'legal' }, assignee_name: 'Legal',
-    record: { object: 'contract', id: 'rec1' } },
-  { ...base, id: 'wi2', run_id: 'run2', orchestration: 'customer_onboarding', orchestration_label: 'Customer onboarding', step_id: 'check_details', label: 'Check customer details',
-    assignee: { type: 'group', value: 'sales' }, assignee_name: 'Sales', status: 'claimed', claimed_by: 'sam', claimed_by_name: 'Sam Sales', record: null },
+  {
+    ...base,
+    id: 'wi1',
+    step_id: 'legal_review',
+    label: 'Review contract terms',
+    assignee: { type: 'group', value: 'legal' },
+    assignee_name: 'Legal',
+    record: { object: 'contract', id: 'rec1' },
+  },
+  {
+    ...base,
+    id: 'wi2',
+    run_id: 'run2',
+    orchestration: 'customer_onboarding',
+    orchestration_label: 'Customer onboarding',
+    step_id: 'check_details',
+    label: 'Check customer details',
+    assignee: { type: 'group', value: 'sales' },
+    assignee_name: 'Sales',
+    status: 'claimed',
+    claimed_by: 'sam',
+    claimed_by_name: 'Sam Sales',
+    record: null,
+  },
   // Delegated: meant for pat, who is out of office.
-  { ...base, id: 'wi3', run_id: 'run3', step_id: 'approve', label: 'Approve the plan', assignee: { type: 'user', value: 'alice' },
-    assignee_name: 'Alice Legal', on_behalf_of: 'pat', on_behalf_of_name: 'Pat PM', record: null },
+  {
+    ...base,
+    id: 'wi3',
+    run_id: 'run3',
+    step_id: 'approve',
+    label: 'Approve the plan',
+    assignee: { type: 'user', value: 'alice' },
+    assignee_name: 'Alice Legal',
+    on_behalf_of: 'pat',
+    on_behalf_of_name: 'Pat PM',
+    record: null,
+  },
 ];
 
 beforeEach(() => {
   useSessionStore.setState({ user: { username: 'alice', role: 'member' } });
-  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-    if (url.startsWith('/api/work-items?mine=1')) return Response.json({ items, next_cursor: null });
-    if (url === '/api/records/contract/rec1') {
-      return Response.json({ id: 'rec1', object: 'contract', owner: 'sam', fields: { title: 'Acme MSA' }, created_at: '2026-11-25T08:00:00Z',
-        updated_at: '2026-11-25T08:00:00Z', revision: 0, runs: [] });
-    }
-    return Response.json({ items: [], next_cursor: null });
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      if (url.startsWith('/api/work-items?mine=1')) return Response.json({ items, next_cursor: null });
+      if (url === '/api/records/contract/rec1') {
+        return Response.json({
+          id: 'rec1',
+          object: 'contract',
+          owner: 'sam',
+          fields: { title: 'Acme MSA' },
+          created_at: '2026-11-25T08:00:00Z',
+          updated_at: '2026-11-25T08:00:00Z',
+          revision: 0,
+          runs: [],
+        });
+      }
+      return Response.json({ items: [], next_cursor: null });
+    }),
+  );
 });
 
 afterEach(() => {
@@ -39,14 +88,20 @@ afterEach(() => {
 
 describe('My work', () => {
   it('links every step to its own page, and the record to the record’s page', async () => {
-    render(<MemoryRouter><WorkPage /></MemoryRouter>);
+    render(
+      <MemoryRouter>
+        <WorkPage />
+      </MemoryRouter>,
+    );
     const review = within(await screen.findByTestId('work-item-wi1'));
     expect(review.getByRole('link', { name: 'Review contract terms' }).getAttribute('href')).toBe('/work/wi1');
     expect((await review.findByRole('link', { name: 'Acme MSA' })).getAttribute('href')).toBe('/records/contract/rec1');
     expect(review.getByText('the Legal group')).toBeTruthy();
     // The orchestration by its label, in the column and in the filter.
     expect(review.getByText('Contract approval')).toBeTruthy();
-    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(expect.arrayContaining(['Contract approval', 'Customer onboarding']));
+    expect(screen.getAllByRole('option').map((o) => o.textContent)).toEqual(
+      expect.arrayContaining(['Contract approval', 'Customer onboarding']),
+    );
     expect(screen.queryByText('contract_approval')).toBeNull();
 
     const check = within(screen.getByTestId('work-item-wi2'));
@@ -56,7 +111,11 @@ describe('My work', () => {
   });
 
   it('says for whom a delegate does work, by display name', async () => {
-    render(<MemoryRouter><WorkPage /></MemoryRouter>);
+    render(
+      <MemoryRouter>
+        <WorkPage />
+      </MemoryRouter>,
+    );
     expect((await screen.findByTestId('work-item-wi3')).textContent).toContain('you (for Pat PM)');
     expect(screen.getByTestId('work-item-wi1').textContent).not.toContain('(for ');
   });

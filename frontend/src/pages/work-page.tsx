@@ -3,7 +3,16 @@ import { Link } from 'react-router';
 
 import { ApiError, claimWorkItem, getRecord, listMyWork } from '../lib/api';
 import { itemPath, recordPath } from '../lib/notification-link';
-import { assignedTo, filterWorkItems, isOverdue, personName, recordName, sortWorkItems, waitedFor, type WorkFilter } from '../lib/work-guide';
+import {
+  assignedTo,
+  filterWorkItems,
+  isOverdue,
+  personName,
+  recordName,
+  sortWorkItems,
+  waitedFor,
+  type WorkFilter,
+} from '../lib/work-guide';
 import type { WorkItem } from '../lib/work-schemas';
 import { useInboxStore } from '../store/inbox-store';
 import { useSessionStore } from '../store/session-store';
@@ -24,7 +33,10 @@ export function WorkPage() {
 
   const load = useCallback(() => {
     listMyWork()
-      .then((found) => { setItems(sortWorkItems(found)); setError(null); })
+      .then((found) => {
+        setItems(sortWorkItems(found));
+        setError(null);
+      })
       .catch((failure: unknown) => setError(message(failure)));
   }, []);
   useEffect(load, [load, changes]);
@@ -33,20 +45,30 @@ export function WorkPage() {
   useEffect(() => {
     const wanted = [...new Set((items ?? []).map(recordKey).filter((k) => k && !(k in names)))];
     if (wanted.length === 0) return;
-    void Promise.all(wanted.map(async (key) => {
-      const [object, id] = key.split('/') as [string, string];
-      try {
-        return [key, recordName(object, id, (await getRecord(object, id)).fields)] as const;
-      } catch {
-        return [key, recordName(object, id)] as const;
-      }
-    })).then((found) => setNames((before) => ({ ...before, ...Object.fromEntries(found) })));
+    void Promise.all(
+      wanted.map(async (key) => {
+        const [object, id] = key.split('/') as [string, string];
+        try {
+          return [key, recordName(object, id, (await getRecord(object, id)).fields)] as const;
+        } catch {
+          return [key, recordName(object, id)] as const;
+        }
+      }),
+    ).then((found) => setNames((before) => ({ ...before, ...Object.fromEntries(found) })));
   }, [items, names]);
 
-  const label = useCallback((item: WorkItem) => names[recordKey(item)] ?? (item.record ? recordName(item.record.object, item.record.id) : ''), [names]);
+  const label = useCallback(
+    (item: WorkItem) => names[recordKey(item)] ?? (item.record ? recordName(item.record.object, item.record.id) : ''),
+    [names],
+  );
   // Key -> label, for the filter and the column (the API names each item's orchestration).
-  const orchestrations = useMemo(() => [...new Map((items ?? []).map((i) => [i.orchestration, i.orchestration_label ?? i.orchestration])).entries()]
-    .sort((a, b) => a[1].localeCompare(b[1])), [items]);
+  const orchestrations = useMemo(
+    () =>
+      [
+        ...new Map((items ?? []).map((i) => [i.orchestration, i.orchestration_label ?? i.orchestration])).entries(),
+      ].sort((a, b) => a[1].localeCompare(b[1])),
+    [items],
+  );
   const shown = items ? filterWorkItems(items, filter, now, label) : [];
 
   const claim = async (item: WorkItem, take: boolean) => {
@@ -54,7 +76,9 @@ export function WorkPage() {
     try {
       await claimWorkItem(item.id, take);
     } catch (failure) {
-      setError(failure instanceof ApiError && failure.status === 409 ? `${item.label}: ${failure.message}` : message(failure));
+      setError(
+        failure instanceof ApiError && failure.status === 409 ? `${item.label}: ${failure.message}` : message(failure),
+      );
     } finally {
       setBusy(null);
       load();
@@ -65,32 +89,64 @@ export function WorkPage() {
     <main className="page page--wide">
       <h1>My work</h1>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label>Orchestration{' '}
-          <select value={filter.orchestration} onChange={(e) => setFilter({ ...filter, orchestration: e.target.value })}>
+        <label>
+          Orchestration{' '}
+          <select
+            value={filter.orchestration}
+            onChange={(e) => setFilter({ ...filter, orchestration: e.target.value })}
+          >
             <option value="">All</option>
-            {orchestrations.map(([key, label]) => <option key={key} value={key}>{label}</option>)}
+            {orchestrations.map(([key, label]) => (
+              <option key={key} value={key}>
+                {label}
+              </option>
+            ))}
           </select>
         </label>
-        <label>Status{' '}
-          <select value={filter.status} onChange={(e) => setFilter({ ...filter, status: e.target.value as WorkFilter['status'] })}>
+        <label>
+          Status{' '}
+          <select
+            value={filter.status}
+            onChange={(e) => setFilter({ ...filter, status: e.target.value as WorkFilter['status'] })}
+          >
             <option value="">All open</option>
             <option value="open">Not claimed</option>
             <option value="claimed">Claimed</option>
             <option value="overdue">Overdue</option>
           </select>
         </label>
-        <label>Search{' '}
-          <input type="search" value={filter.search} placeholder="Step or record" onChange={(e) => setFilter({ ...filter, search: e.target.value })} />
+        <label>
+          Search{' '}
+          <input
+            type="search"
+            value={filter.search}
+            placeholder="Step or record"
+            onChange={(e) => setFilter({ ...filter, search: e.target.value })}
+          />
         </label>
       </form>
-      {error ? <p role="alert" className="problem">{error}</p> : null}
+      {error ? (
+        <p role="alert" className="problem">
+          {error}
+        </p>
+      ) : null}
       {items === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {items?.length === 0 ? <p>Nothing to do. New work shows up here as it arrives.</p> : null}
       {items && items.length > 0 && shown.length === 0 ? <p>No work item matches these filters.</p> : null}
       {shown.length > 0 ? (
         <table className="work-table">
           <thead>
-            <tr><th>Step</th><th>Record</th><th>Orchestration</th><th>Due</th><th>Waiting</th><th>Assigned to</th><th><span className="visually-hidden">Actions</span></th></tr>
+            <tr>
+              <th>Step</th>
+              <th>Record</th>
+              <th>Orchestration</th>
+              <th>Due</th>
+              <th>Waiting</th>
+              <th>Assigned to</th>
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
           </thead>
           <tbody>
             {shown.map((item) => {
@@ -99,9 +155,17 @@ export function WorkPage() {
               const mine = item.claimed_by === user?.username;
               const recordLink = item.record ? recordPath(item.record.object, item.record.id) : null;
               return (
-                <tr key={item.id} data-testid={`work-item-${item.id}`} className={late ? 'work-row work-row--overdue' : 'work-row'}>
-                  <td><Link to={itemPath(item.id)}>{item.label}</Link></td>
-                  <td>{recordLink ? <Link to={recordLink}>{label(item)}</Link> : <span className="muted">none</span>}</td>
+                <tr
+                  key={item.id}
+                  data-testid={`work-item-${item.id}`}
+                  className={late ? 'work-row work-row--overdue' : 'work-row'}
+                >
+                  <td>
+                    <Link to={itemPath(item.id)}>{item.label}</Link>
+                  </td>
+                  <td>
+                    {recordLink ? <Link to={recordLink}>{label(item)}</Link> : <span className="muted">none</span>}
+                  </td>
                   <td>{item.orchestration_label ?? item.orchestration}</td>
                   <td>
                     {item.due_at ? new Date(item.due_at).toLocaleString() : <span className="muted">no due date</span>}
@@ -111,14 +175,33 @@ export function WorkPage() {
                   <td>
                     {assignedTo(item, user?.username ?? '')}
                     {item.on_behalf_of ? ` (for ${item.on_behalf_of_name ?? item.on_behalf_of})` : null}
-                    {item.claimed_by ? <span className="muted"> · claimed by {personName(item.claimed_by, item.claimed_by_name, user?.username ?? '')}</span> : null}
+                    {item.claimed_by ? (
+                      <span className="muted">
+                        {' '}
+                        · claimed by {personName(item.claimed_by, item.claimed_by_name, user?.username ?? '')}
+                      </span>
+                    ) : null}
                   </td>
                   <td className="item-buttons">
                     {shared && item.status === 'open' ? (
-                      <button type="button" className="small" disabled={busy === item.id} onClick={() => void claim(item, true)}>Claim</button>
+                      <button
+                        type="button"
+                        className="small"
+                        disabled={busy === item.id}
+                        onClick={() => void claim(item, true)}
+                      >
+                        Claim
+                      </button>
                     ) : null}
                     {shared && mine ? (
-                      <button type="button" className="small" disabled={busy === item.id} onClick={() => void claim(item, false)}>Release</button>
+                      <button
+                        type="button"
+                        className="small"
+                        disabled={busy === item.id}
+                        onClick={() => void claim(item, false)}
+                      >
+                        Release
+                      </button>
                     ) : null}
                   </td>
                 </tr>

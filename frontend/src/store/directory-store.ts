@@ -32,7 +32,12 @@ export const useDirectoryStore = create<DirectoryState>()((set, get) => ({
   load: async () => {
     if (get().status !== 'idle') return;
     set({ status: 'loading' });
-    const [users, groups, actions, recordTypes] = await Promise.allSettled([listUsers(), listGroups(), listActions(), listRecordTypes()]);
+    const [users, groups, actions, recordTypes] = await Promise.allSettled([
+      listUsers(),
+      listGroups(),
+      listActions(),
+      listRecordTypes(),
+    ]);
     const failed = [users, groups, actions, recordTypes].find((r) => r.status === 'rejected');
     set({
       status: failed ? 'failed' : 'ready',
@@ -40,7 +45,7 @@ export const useDirectoryStore = create<DirectoryState>()((set, get) => ({
       groups: groups.status === 'fulfilled' ? groups.value : [],
       actions: actions.status === 'fulfilled' ? actions.value : [],
       recordTypes: recordTypes.status === 'fulfilled' ? recordTypes.value : [],
-      error: failed ? String((failed as PromiseRejectedResult).reason) : null,
+      error: failed ? String(failed.reason) : null,
     });
   },
 }));

@@ -7,14 +7,29 @@ import { createFlowStore, type FlowStore } from './flow-store';
 
 /** start → review (ask, check after ask) → route (big | default) → done; a second stage "sign". */
 const DOCUMENT = parseDocument({
-  format: 1, key: 'expense', label: 'Expense',
+  format: 1,
+  key: 'expense',
+  label: 'Expense',
   nodes: [
     { id: 'start', type: 'start', ui: { x: 0, y: 0 } },
     { id: 'review', type: 'stage', label: 'Review', ui: { x: 100, y: 0, width: 320, height: 200 } },
     { id: 'ask', type: 'interactive', stage: 'review', label: 'Ask', ui: { x: 20, y: 56 } },
-    { id: 'check', type: 'background', stage: 'review', label: 'Check', action: 'notify',
-      start: { when: 'after', steps: ['ask'] }, ui: { x: 20, y: 124 } },
-    { id: 'route', type: 'decision', label: 'Route', outcomes: [{ id: 'big', label: 'Big', condition: 'true' }], ui: { x: 500, y: 0 } },
+    {
+      id: 'check',
+      type: 'background',
+      stage: 'review',
+      label: 'Check',
+      action: 'notify',
+      start: { when: 'after', steps: ['ask'] },
+      ui: { x: 20, y: 124 },
+    },
+    {
+      id: 'route',
+      type: 'decision',
+      label: 'Route',
+      outcomes: [{ id: 'big', label: 'Big', condition: 'true' }],
+      ui: { x: 500, y: 0 },
+    },
     { id: 'sign', type: 'stage', label: 'Sign', ui: { x: 100, y: 400, width: 320, height: 200 } },
     { id: 'done', type: 'end', ui: { x: 800, y: 0 } },
   ],
@@ -43,7 +58,12 @@ describe('adding from the palette', () => {
     const result = s.getState().addNode('stage', { x: 900, y: 300 });
     expect(result).toEqual({ id: 'new_stage' });
     expect(node(s, 'new_stage')).toMatchObject({ type: 'stage', position: { x: 900, y: 300 }, selected: true });
-    expect(s.getState().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['new_stage']);
+    expect(
+      s
+        .getState()
+        .nodes.filter((n) => n.selected)
+        .map((n) => n.id),
+    ).toEqual(['new_stage']);
     expect(past(s)).toBe(1);
     s.temporal.getState().undo();
     expect(s.getState().nodes.some((n) => n.id === 'new_stage')).toBe(false);
@@ -52,8 +72,18 @@ describe('adding from the palette', () => {
   it('puts a step into the stage it lands on, positioned relative to it', () => {
     const s = store();
     expect(s.getState().addNode('wait', { x: 130, y: 450 })).toEqual({ id: 'new_wait' });
-    expect(node(s, 'new_wait')).toMatchObject({ type: 'wait', parentId: 'sign', extent: 'parent', position: { x: 20, y: 56 } }); // clear of the handles
-    expect(s.getState().toDocument().nodes.find((n) => n.id === 'new_wait')).toMatchObject({ stage: 'sign' });
+    expect(node(s, 'new_wait')).toMatchObject({
+      type: 'wait',
+      parentId: 'sign',
+      extent: 'parent',
+      position: { x: 20, y: 56 },
+    }); // clear of the handles
+    expect(
+      s
+        .getState()
+        .toDocument()
+        .nodes.find((n) => n.id === 'new_wait'),
+    ).toMatchObject({ stage: 'sign' });
     const ids = s.getState().nodes.map((n) => n.id);
     expect(ids.indexOf('new_wait')).toBeGreaterThan(ids.indexOf('sign'));
   });
@@ -70,7 +100,12 @@ describe('adding from the palette', () => {
     s.getState().addNode('decision', { x: 0, y: 900 });
     s.getState().addNode('decision', { x: 0, y: 1000 });
     s.getState().addNode('end', { x: 0, y: 1100 });
-    expect(s.getState().nodes.slice(-3).map((n) => n.id)).toEqual(['new_decision', 'new_decision_2', 'end']);
+    expect(
+      s
+        .getState()
+        .nodes.slice(-3)
+        .map((n) => n.id),
+    ).toEqual(['new_decision', 'new_decision_2', 'end']);
   });
 });
 
@@ -149,11 +184,24 @@ describe('copy, paste, duplicate', () => {
     const check = node(s, 'check_2');
     expect(check.parentId).toBe('review_2');
     expect(check.data).toMatchObject({ start: { when: 'after', steps: ['ask_2'] } });
-    expect(s.getState().nodes.filter((n) => n.selected).map((n) => n.id)).toEqual(['review_2', 'ask_2', 'check_2']);
+    expect(
+      s
+        .getState()
+        .nodes.filter((n) => n.selected)
+        .map((n) => n.id),
+    ).toEqual(['review_2', 'ask_2', 'check_2']);
     // The originals are untouched.
     expect(node(s, 'check').data).toMatchObject({ start: { when: 'after', steps: ['ask'] } });
-    const stages = s.getState().toDocument().nodes.filter((n) => n.id.endsWith('_2')).map((n) => [n.id, 'stage' in n ? n.stage : null]);
-    expect(stages).toEqual([['review_2', null], ['ask_2', 'review_2'], ['check_2', 'review_2']]);
+    const stages = s
+      .getState()
+      .toDocument()
+      .nodes.filter((n) => n.id.endsWith('_2'))
+      .map((n) => [n.id, 'stage' in n ? n.stage : null]);
+    expect(stages).toEqual([
+      ['review_2', null],
+      ['ask_2', 'review_2'],
+      ['check_2', 'review_2'],
+    ]);
   });
 
   it('copies the edges between copied nodes only, and never start', () => {
@@ -191,7 +239,12 @@ describe('re-parenting', () => {
     s.getState().moveStepToStage('ask', 'sign', { x: 140, y: 460 });
     // x: the stage is as wide as a step and its padding each side (clear of its handles).
     expect(node(s, 'ask')).toMatchObject({ parentId: 'sign', extent: 'parent', position: { x: 20, y: 60 } });
-    expect(s.getState().toDocument().nodes.find((n) => n.id === 'ask')).toMatchObject({ stage: 'sign' });
+    expect(
+      s
+        .getState()
+        .toDocument()
+        .nodes.find((n) => n.id === 'ask'),
+    ).toMatchObject({ stage: 'sign' });
     const ids = s.getState().nodes.map((n) => n.id);
     expect(ids.indexOf('ask')).toBeGreaterThan(ids.indexOf('sign'));
   });
@@ -230,7 +283,7 @@ describe('re-parenting', () => {
     expect(node(s, 'sign').height).toBeGreaterThan(200);
   });
 
-  it('keeps a step dropped over its stage\'s border clear of the stage\'s handles, the stage grown to hold it', () => {
+  it("keeps a step dropped over its stage's border clear of the stage's handles, the stage grown to hold it", () => {
     const s = store();
     // Over the right border (the next handle, at x 420) and the bottom one (the error handle, at y 600).
     s.getState().moveStepToStage('ask', 'sign', { x: 100 + 300, y: 400 + 180 });
@@ -243,7 +296,11 @@ describe('re-parenting', () => {
 
     // A stage narrower than a step and its padding widens to hold them.
     const narrow = store();
-    narrow.getState().applyNodeChanges([{ id: 'sign', type: 'dimensions', dimensions: { width: 250, height: 200 }, setAttributes: true }]);
+    narrow
+      .getState()
+      .applyNodeChanges([
+        { id: 'sign', type: 'dimensions', dimensions: { width: 250, height: 200 }, setAttributes: true },
+      ]);
     narrow.getState().moveStepToStage('ask', 'sign', { x: 300, y: 460 });
     expect(node(narrow, 'sign').width).toBe(280 + 2 * 20);
     expect(node(narrow, 'ask').position.x).toBe(20);
@@ -287,7 +344,9 @@ describe('history', () => {
     const s = store();
     s.getState().beginGesture();
     for (const width of [340, 360, 380]) {
-      s.getState().applyNodeChanges([{ id: 'review', type: 'dimensions', dimensions: { width, height: 200 }, resizing: true, setAttributes: true }]);
+      s.getState().applyNodeChanges([
+        { id: 'review', type: 'dimensions', dimensions: { width, height: 200 }, resizing: true, setAttributes: true },
+      ]);
     }
     s.getState().endGesture();
     expect(node(s, 'review').width).toBe(380);

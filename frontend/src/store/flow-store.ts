@@ -76,9 +76,15 @@ export type FlowState = HistoryState & {
   applyLayout: (arrangement: Arrangement) => void;
   updateMeta: (meta: DocumentMeta) => void;
   /** The inspector's edit of one node's data (nothing happens when the node is not of `type`). */
-  updateNodeData: <T extends FlowNode['type']>(id: string, type: T, update: (data: NodeDataOf<T>) => NodeDataOf<T>) => void;
+  updateNodeData: <T extends FlowNode['type']>(
+    id: string,
+    type: T,
+    update: (data: NodeDataOf<T>) => NodeDataOf<T>,
+  ) => void;
   /** An edit of nodes and edges together (a decision outcome renamed with its edge). */
-  updateGraph: (update: (graph: { nodes: FlowNode[]; edges: FlowEdge[] }) => { nodes: FlowNode[]; edges: FlowEdge[] }) => void;
+  updateGraph: (
+    update: (graph: { nodes: FlowNode[]; edges: FlowEdge[] }) => { nodes: FlowNode[]; edges: FlowEdge[] },
+  ) => void;
   /** Moves the selected nodes (keyboard arrows); steps stay inside their stage. */
   moveSelected: (dx: number, dy: number) => void;
   beginGesture: () => void;
@@ -123,7 +129,10 @@ function placeInStage(nodes: FlowNode[], step: StepNode, stageId: string, point:
   const height = Math.max(stageSize.height, position.y + stepSize.height + STAGE_PADDING);
   const grown = width !== stageSize.width || height !== stageSize.height ? { ...stage, width, height } : stage;
   const moved: StepNode = { ...step, parentId: stageId, extent: 'parent', position };
-  return insertAfterParent(nodes.map((n) => (n.id === stageId ? grown : n)), moved);
+  return insertAfterParent(
+    nodes.map((n) => (n.id === stageId ? grown : n)),
+    moved,
+  );
 }
 
 function selectOnly(nodes: FlowNode[], ids: ReadonlySet<string>): FlowNode[] {
@@ -133,7 +142,9 @@ function selectOnly(nodes: FlowNode[], ids: ReadonlySet<string>): FlowNode[] {
 /** Nodes to copy: the given ones, a stage's steps with it, never start (there is one). */
 function copySet(nodes: readonly FlowNode[], ids: readonly string[]): FlowNode[] {
   const chosen = new Set(ids);
-  return nodes.filter((n) => n.type !== 'start' && (chosen.has(n.id) || (n.parentId !== undefined && chosen.has(n.parentId))));
+  return nodes.filter(
+    (n) => n.type !== 'start' && (chosen.has(n.id) || (n.parentId !== undefined && chosen.has(n.parentId))),
+  );
 }
 
 function remapStart(step: StepNode, ids: ReadonlyMap<string, string>, sameStage: boolean): StepNode {
@@ -145,7 +156,7 @@ function remapStart(step: StepNode, ids: ReadonlyMap<string, string>, sameStage:
     return sameStage ? [s] : [];
   });
   const next = steps.length > 0 ? { ...start, steps } : { when: 'stage_start' };
-  return { ...step, data: { ...step.data, start: next } } as StepNode;
+  return { ...step, data: { ...step.data, start: next } };
 }
 
 export function createFlowStore(document?: OrchestrationDocument): FlowStore {
@@ -205,8 +216,11 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
             const id = uniqueId(edge.id, edgeIds);
             edgeIds.add(id);
             return {
-              ...edge, id, selected: false,
-              source: ids.get(edge.source) as string, target: ids.get(edge.target) as string,
+              ...edge,
+              id,
+              selected: false,
+              source: ids.get(edge.source) as string,
+              target: ids.get(edge.target) as string,
               data: structuredClone(edge.data),
             };
           });
@@ -286,8 +300,12 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
             const handle = connection.sourceHandle ? `_${connection.sourceHandle}` : '';
             const id = uniqueId(`e_${connection.source}${handle}`, new Set(edges.map((e) => e.id)));
             const edge: FlowEdge = {
-              id, source: connection.source, target: connection.target,
-              sourceHandle: connection.sourceHandle, targetHandle: null, data: {},
+              id,
+              source: connection.source,
+              target: connection.target,
+              sourceHandle: connection.sourceHandle,
+              targetHandle: null,
+              data: {},
             };
             set({ edges: [...edges, edge] });
             return null;
@@ -307,7 +325,9 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
             const edgeSet = new Set(edgeIds);
             untracked({
               nodes: selectOnly(get().nodes, new Set(nodeIds)),
-              edges: get().edges.map((e) => (Boolean(e.selected) === edgeSet.has(e.id) ? e : { ...e, selected: edgeSet.has(e.id) })),
+              edges: get().edges.map((e) =>
+                Boolean(e.selected) === edgeSet.has(e.id) ? e : { ...e, selected: edgeSet.has(e.id) },
+              ),
             });
           },
 
@@ -355,7 +375,11 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
                 const placement = placements.get(node.id);
                 if (!placement) return node;
                 const { x, y, width, height } = placement;
-                return { ...node, position: { x, y }, ...(node.type === 'stage' && width !== undefined ? { width, height } : {}) };
+                return {
+                  ...node,
+                  position: { x, y },
+                  ...(node.type === 'stage' && width !== undefined ? { width, height } : {}),
+                };
               }),
             });
           },
@@ -367,9 +391,9 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
             const index = nodes.findIndex((n) => n.id === id && n.type === type);
             const node = nodes[index];
             if (!node) return;
-            const data = update(node.data as NodeDataOf<typeof type>);
+            const data = update(node.data);
             if (data === node.data) return;
-            set({ nodes: nodes.map((n, i) => (i === index ? ({ ...n, data } as FlowNode) : n)) });
+            set({ nodes: nodes.map((n, i) => (i === index ? { ...n, data } : n)) });
           },
 
           updateGraph: (update) => {
@@ -430,6 +454,5 @@ export function createFlowStore(document?: OrchestrationDocument): FlowStore {
       },
     ),
   );
-  return store as FlowStore;
+  return store;
 }
-

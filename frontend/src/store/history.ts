@@ -28,7 +28,9 @@ function sameExceptView(a: object, b: object): boolean {
 }
 
 function sameList(a: readonly object[], b: readonly object[]): boolean {
-  return a === b || (a.length === b.length && a.every((item, i) => item === b[i] || sameExceptView(item, b[i] as object)));
+  return (
+    a === b || (a.length === b.length && a.every((item, i) => item === b[i] || sameExceptView(item, b[i] as object)))
+  );
 }
 
 export function sameHistoryState(a: HistoryState, b: HistoryState): boolean {

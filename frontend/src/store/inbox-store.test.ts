@@ -8,7 +8,9 @@ class FakeSocket {
   static made: FakeSocket[] = [];
   onmessage: ((event: { data: string }) => void) | null = null;
   onclose: ((event: { code: number }) => void) | null = null;
-  constructor(readonly url: string) { FakeSocket.made.push(this); }
+  constructor(readonly url: string) {
+    FakeSocket.made.push(this);
+  }
   close() {}
 }
 

@@ -47,7 +47,11 @@ export const useInboxStore = create<InboxState>()((set, get) => {
     let first = true;
     ws.onmessage = (event) => {
       let data: unknown;
-      try { data = JSON.parse(String(event.data)); } catch { return; }
+      try {
+        data = JSON.parse(String(event.data));
+      } catch {
+        return;
+      }
       const message = inboxMessageSchema.safeParse(data);
       if (!message.success) return;
       delay = 1000;
@@ -65,7 +69,7 @@ export const useInboxStore = create<InboxState>()((set, get) => {
       if (socket === ws) socket = null;
       set({ connected: false });
       if (event.code === SESSION_ENDED_CLOSE) {
-        sessionEnded('session_ended');  // to the sign-in page, saying why; no reconnecting
+        sessionEnded('session_ended'); // to the sign-in page, saying why; no reconnecting
         return;
       }
       if (wanted > 0 && retry === null) {

@@ -21,7 +21,7 @@ export function usePathNode(nodeId: string): { visits: number; state: PathNodeSt
 }
 
 export function usePathEdge(edgeId: string): number | undefined {
-  return useRunPathStore((s) => (s.path ? s.path.edges[edgeId] ?? 0 : undefined));
+  return useRunPathStore((s) => (s.path ? (s.path.edges[edgeId] ?? 0) : undefined));
 }
 
 export function usePathOutcomes(nodeId: string): string[] | undefined {

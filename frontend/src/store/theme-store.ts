@@ -26,7 +26,11 @@ function apply(theme: Theme): void {
 }
 
 export function systemPrefersDark(): boolean {
-  return typeof window !== 'undefined' && typeof window.matchMedia === 'function' && window.matchMedia('(prefers-color-scheme: dark)').matches;
+  return (
+    typeof window !== 'undefined' &&
+    typeof window.matchMedia === 'function' &&
+    window.matchMedia('(prefers-color-scheme: dark)').matches
+  );
 }
 
 type ThemeState = { theme: Theme; setTheme: (theme: Theme) => void; toggle: () => void };

@@ -14,9 +14,7 @@ import { useSessionStore } from './session-store';
 export type VersionRef = number | 'draft';
 
 export type BuilderView =
-  | { mode: 'draft' }
-  | { mode: 'version'; version: number }
-  | { mode: 'diff'; from: VersionRef; to: VersionRef };
+  { mode: 'draft' } | { mode: 'version'; version: number } | { mode: 'diff'; from: VersionRef; to: VersionRef };
 
 type ViewState = {
   view: BuilderView;

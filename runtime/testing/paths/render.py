@@ -72,7 +72,8 @@ class Render:
                              "chosen by hand: " + "; ".join(self.unsolved) + ".")
         data: dict[str, Any] = {"scenario": 1, "name": clip(name), "description": " ".join(described),
                                 "orchestration": spec.key, "personas": dict(sorted(state.personas.items()))}
-        if self.orch.given_types is not None and self.orch.record_object in self.orch.given_types:
+        if self.orch.given_types is not None and self.orch.record_object is not None \
+                and self.orch.record_object in self.orch.given_types:
             data["record_types"] = {self.orch.record_object: self.orch.given_types[self.orch.record_object]}
         if mocks:
             data["mocks"] = mocks

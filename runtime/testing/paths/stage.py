@@ -88,7 +88,8 @@ class StageRun:
         return False
 
     def _status(self, step_id: str) -> str:
-        return self.state.steps[step_id]["status"]
+        status: str = self.state.steps[step_id]["status"]
+        return status
 
     def _may_start(self, step: Step) -> bool:
         start = step.start
@@ -151,10 +152,11 @@ class StageRun:
         if step.action != "record.update" or "id" in inputs or "object" in inputs:
             return
         fields = inputs.get("fields")
+        named = [(k.value, v) for k, v in fields.entries if isinstance(k, Lit)] if isinstance(fields, MapLit) else []
         if isinstance(fields, Lit) and isinstance(fields.value, dict):
             state.record.update({k: Lit(v) for k, v in fields.value.items()})
-        elif isinstance(fields, MapLit) and all(isinstance(k, Lit) for k, _ in fields.entries):
-            state.record.update({k.value: v for k, v in fields.entries})  # type: ignore[attr-defined]
+        elif isinstance(fields, MapLit) and len(named) == len(fields.entries):
+            state.record.update(named)
         else:
             for name in state.record:
                 state.record[name] = Ref(("?", name), text=f"record.{name} after {step.id}")
@@ -284,7 +286,7 @@ class StageRun:
             body["correlation"] = correlation if correlation is not None else Lit(TODO)
         body["payload"] = payload
         state.act({"event": body})
-        outputs = {"event": MapLit(((Lit("name"), Lit(step.event_name)), (Lit("correlation"), body.get("correlation", Lit(None))),
+        outputs: dict[str, Node] = {"event": MapLit(((Lit("name"), Lit(step.event_name)), (Lit("correlation"), body.get("correlation", Lit(None))),
                                     (Lit("payload"), MapLit(tuple((Lit(k), v) for k, v in payload.items())))))}
         self._complete(step, outputs=outputs, event=event)
 

@@ -8,7 +8,7 @@ is solved and rendered as a scenario.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence, TypedDict
 
 from runtime.spec import OrchestrationSpec, Stage
 from runtime.testing.paths.generated import GeneratedPath, GeneratedPaths
@@ -19,6 +19,13 @@ from runtime.testing.paths.symbolic import OWNER, Infeasible, Orchestration, Pat
 from runtime.testing.solver.formulas import FALSE, TRUE, Formula, Not
 from runtime.testing.solver.search import Var, solve
 from runtime.testing.solver.syntax import Lit, Sym
+
+
+class _Labels(TypedDict):
+    """The label fields of a GeneratedPath, passed as keywords."""
+
+    stage_labels: list[str]
+    path: list[str]
 
 
 class _OutOfBudget(Exception):
@@ -140,16 +147,18 @@ class Walker:
             if problem:
                 self._drop(branch, problem)
                 continue
-            if kind == "next":
+            # The variants above: "next" fails nothing; "fault" and "error" name
+            # the failing step, and "fault" is the one of a stage with an error edge.
+            if failing is None:
                 yield from self._walk(branch, stage.next)
-            elif kind == "fault":
+            elif stage.error_next:
                 branch.decisions.append((stage.id, "fault"))
-                branch.segments.append(f"{lower(self.spec.steps[failing].label)} fails")  # type: ignore[index]
-                yield from self._walk(branch, stage.error_next)  # type: ignore[arg-type]
+                branch.segments.append(f"{lower(self.spec.steps[failing].label)} fails")
+                yield from self._walk(branch, stage.error_next)
             else:
-                self.run_errors_done.add(failing)  # type: ignore[arg-type]
+                self.run_errors_done.add(failing)
                 branch.decisions.append((stage.id, "error"))
-                branch.segments.append(f"{lower(self.spec.steps[failing].label)} fails")  # type: ignore[index]
+                branch.segments.append(f"{lower(self.spec.steps[failing].label)} fails")
                 yield from self._finish(branch, end=None, failed=failing)
 
     def _spend(self) -> None:
@@ -161,7 +170,8 @@ class Walker:
         background = [s for s in stage.steps if self.spec.steps[s].type == "background"]
         outside = [s for s in background if not self.orch.runs_for_real(self.spec.steps[s])]
         if stage.error_next is not None:
-            return (outside or background or [None])[0]
+            either = outside or background
+            return either[0] if either else None
         return outside[0] if outside else None
 
 
@@ -176,7 +186,7 @@ class Walker:
         self.infeasible.append(GeneratedPath(name, file_slug(name), list(state.stages_visited), list(state.decisions),
                                              feasible=False, reason=reason, status="infeasible", **self._labels(state)))
 
-    def _labels(self, state: PathState) -> dict[str, list[str]]:
+    def _labels(self, state: PathState) -> _Labels:
         """A path's stages and decisions by their labels (``GeneratedPath.stage_labels`` and ``path``)."""
         return {"stage_labels": [self.spec.node_label(s) for s in state.stages_visited],
                 "path": path_labels(self.spec, state.decisions)}

@@ -66,14 +66,16 @@ class _Reducer:
 
     def _listlit(self, node: ListLit) -> Node:
         items = tuple(self.run(i) for i in node.items)
-        if all(isinstance(i, Lit) for i in items):
-            return Lit([i.value for i in items], text=node.text)  # type: ignore[union-attr]
+        lits = [i for i in items if isinstance(i, Lit)]
+        if len(lits) == len(items):
+            return Lit([i.value for i in lits], text=node.text)
         return ListLit(items, text=node.text)
 
     def _maplit(self, node: MapLit) -> Node:
         entries = tuple((self.run(k), self.run(v)) for k, v in node.entries)
-        if all(isinstance(k, Lit) and isinstance(v, Lit) for k, v in entries):
-            return Lit({k.value: v.value for k, v in entries}, text=node.text)  # type: ignore[union-attr]
+        pairs = [(k, v) for k, v in entries if isinstance(k, Lit) and isinstance(v, Lit)]
+        if len(pairs) == len(entries):
+            return Lit({k.value: v.value for k, v in pairs}, text=node.text)
         return MapLit(entries, text=node.text)
 
     def _select(self, node: Select) -> Node:
@@ -229,7 +231,7 @@ def _call(function: str, target: Any, args: list[Any]) -> Any:
                 return len(value)
             return _MISSING
         if isinstance(target, str) and len(args) == 1 and isinstance(args[0], str):
-            methods = {"startsWith": target.startswith, "endsWith": target.endswith,
+            methods: dict[str, Callable[[Any], Any]] = {"startsWith": target.startswith, "endsWith": target.endswith,
                        "contains": target.__contains__, "matches": lambda p: re.search(p, target) is not None}
             if function in methods:
                 return bool(methods[function](args[0]))

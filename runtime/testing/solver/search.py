@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from runtime.testing.solver.formulas import (
-    And, Atom, Const, Formula, Literal, Not, Unknown, clauses, normal_form, to_formula,
+    And, Atom, Const, Formula, Literal, Not, Or, Unknown, clauses, normal_form, to_formula,
 )
 from runtime.testing.solver.reduction import equal, is_number, reduce
 from runtime.testing.solver.syntax import Lit, Node, Ref, Sym, parse
@@ -332,7 +332,8 @@ def holds(formula: Formula, values: Mapping[str, Any]) -> bool | None:
         return _holds(f, values[f.var])
     if isinstance(f, Unknown):
         return None
-    results = [holds(p, values) for p in f.parts]  # type: ignore[attr-defined]
+    assert isinstance(f, (And, Or))  # what normal_form leaves: no Not
+    results = [holds(p, values) for p in f.parts]
     if isinstance(f, And):
         return False if False in results else None if None in results else True
     return True if True in results else None if None in results else False

@@ -311,7 +311,7 @@ class _Parser:
 
 
 def _string_value(token: str) -> str:
-    prefix = re.match(r"[rRbB]*", token).group()  # type: ignore[union-attr]
+    prefix = token[:len(token) - len(token.lstrip("rRbB"))]
     body = token[len(prefix):]
     quote = body[:3] if body[:3] in ("'''", '"""') else body[0]
     body = body[len(quote):-len(quote)]

@@ -14,6 +14,7 @@ import pytest
 
 from runtime.actions import ActionContext, ActionFailed, ActionRegistry, default_registry
 from runtime.clock import ManualClock
+from runtime.directory import InMemoryDirectory
 from runtime.engine import Engine
 from runtime.errors import Conflict, NotFound
 from runtime.templates import RECORD_TYPES, load
@@ -406,6 +407,7 @@ def test_events_keyed_on_the_original_run_or_record_refer_to_the_replay_s_own_id
 
 
 def test_personas_are_named_after_their_users_and_record_types_travel_when_they_differ(templated: Engine):
+    assert isinstance(templated.directory, InMemoryDirectory)
     templated.directory.add_user("j.doe@example.com", groups=["legal"])
     templated.define_record_type("contract", [{"name": "title", "type": "string", "required": True},
                                               {"name": "status", "type": "string"},

@@ -2,12 +2,26 @@
 import { useEffect, useState, type FormEvent } from 'react';
 
 import { deactivatePerson, getPerson } from '../../lib/admin-api';
-import { assigneeFromChoice, fieldErrors, itemCount, type Deactivation, type Person, type PersonDetail, type Team } from '../../lib/admin-schemas';
+import {
+  assigneeFromChoice,
+  fieldErrors,
+  itemCount,
+  type Deactivation,
+  type Person,
+  type PersonDetail,
+  type Team,
+} from '../../lib/admin-schemas';
 import { ApiError } from '../../lib/api';
 import { AdminDialog } from './admin-dialog';
 import { FormField, failureMessage } from './form-field';
 
-export function DeactivateDialog({ person, people, teams, onDone, onClose }: {
+export function DeactivateDialog({
+  person,
+  people,
+  teams,
+  onDone,
+  onClose,
+}: {
   person: Person;
   people: Person[];
   teams: Team[];
@@ -22,7 +36,9 @@ export function DeactivateDialog({ person, people, teams, onDone, onClose }: {
   const name = person.display_name;
 
   useEffect(() => {
-    getPerson(person.username).then(setDetail).catch((f: unknown) => setError(failureMessage(f)));
+    getPerson(person.username)
+      .then(setDetail)
+      .catch((f: unknown) => setError(failureMessage(f)));
   }, [person.username]);
 
   const submit = async (event: FormEvent) => {
@@ -45,7 +61,11 @@ export function DeactivateDialog({ person, people, teams, onDone, onClose }: {
     return (
       <AdminDialog title={`${name} is deactivated`} onClose={onClose}>
         <p role="status">{moved(result, choiceLabel(choice, people, teams))}</p>
-        <div className="modal__actions"><button type="button" className="primary" onClick={onClose}>Close</button></div>
+        <div className="modal__actions">
+          <button type="button" className="primary" onClick={onClose}>
+            Close
+          </button>
+        </div>
       </AdminDialog>
     );
   }
@@ -59,7 +79,9 @@ export function DeactivateDialog({ person, people, teams, onDone, onClose }: {
         {detail ? (
           <p data-testid="open-items">
             {name} has {itemCount(assigned + claimed)}
-            {assigned + claimed > 0 ? `: ${itemCount(assigned, 'item')} assigned to them personally, ${itemCount(claimed, 'item')} claimed from a group or queue (these go back to it).` : '.'}
+            {assigned + claimed > 0
+              ? `: ${itemCount(assigned, 'item')} assigned to them personally, ${itemCount(claimed, 'item')} claimed from a group or queue (these go back to it).`
+              : '.'}
           </p>
         ) : null}
         {assigned > 0 ? (
@@ -67,18 +89,32 @@ export function DeactivateDialog({ person, people, teams, onDone, onClose }: {
             <select name="reassign_to" value={choice} onChange={(e) => setChoice(e.target.value)} required>
               <option value="">Choose a person, group or queue…</option>
               <optgroup label="People">
-                {people.filter((p) => p.active && p.username !== person.username).map((p) => (
-                  <option key={p.username} value={`user:${p.username}`}>{p.display_name} ({p.username})</option>
-                ))}
+                {people
+                  .filter((p) => p.active && p.username !== person.username)
+                  .map((p) => (
+                    <option key={p.username} value={`user:${p.username}`}>
+                      {p.display_name} ({p.username})
+                    </option>
+                  ))}
               </optgroup>
               <optgroup label="Groups and queues">
-                {teams.map((t) => <option key={t.name} value={`${t.kind}:${t.name}`}>{t.label} ({t.kind})</option>)}
+                {teams.map((t) => (
+                  <option key={t.name} value={`${t.kind}:${t.name}`}>
+                    {t.label} ({t.kind})
+                  </option>
+                ))}
               </optgroup>
             </select>
           </FormField>
-        ) : error ? <p className="problem" role="alert">{error}</p> : null}
+        ) : error ? (
+          <p className="problem" role="alert">
+            {error}
+          </p>
+        ) : null}
         <div className="modal__actions">
-          <button type="button" onClick={onClose}>Cancel</button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
           <button type="submit" className="primary" disabled={busy || detail === null || (assigned > 0 && !choice)}>
             Deactivate {name}
           </button>
@@ -91,7 +127,10 @@ export function DeactivateDialog({ person, people, teams, onDone, onClose }: {
 /** What moved, in words: "1 item went back to its group or queue; 2 items went to Frank." */
 export function moved(result: Deactivation, to: string): string {
   const parts = [];
-  if (result.released > 0) parts.push(`${itemCount(result.released, 'item')} went back to ${result.released === 1 ? 'its' : 'their'} group or queue`);
+  if (result.released > 0)
+    parts.push(
+      `${itemCount(result.released, 'item')} went back to ${result.released === 1 ? 'its' : 'their'} group or queue`,
+    );
   if (result.reassigned > 0) parts.push(`${itemCount(result.reassigned, 'item')} went to ${to}`);
   return parts.length > 0 ? `${parts.join('; ')}.` : 'They had no open items; nothing moved.';
 }

@@ -19,26 +19,61 @@ export function GroupsTab() {
 
   const load = useCallback(() => {
     Promise.all([listTeams(), listPeople()])
-      .then(([t, p]) => { setTeams(t); setPeople(p); })
+      .then(([t, p]) => {
+        setTeams(t);
+        setPeople(p);
+      })
       .catch((f: unknown) => setError(failureMessage(f)));
   }, []);
   useEffect(load, [load]);
-  const close = useCallback(() => { setCreating(false); setEditing(null); }, []);
-  const done = (message: string) => { close(); setNotice(message); load(); };
+  const close = useCallback(() => {
+    setCreating(false);
+    setEditing(null);
+  }, []);
+  const done = (message: string) => {
+    close();
+    setNotice(message);
+    load();
+  };
 
   return (
     <>
       <div className="page-actions">
-        <button type="button" className="primary" onClick={() => { setNotice(null); setCreating(true); }}>New group or queue</button>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => {
+            setNotice(null);
+            setCreating(true);
+          }}
+        >
+          New group or queue
+        </button>
       </div>
-      {notice ? <p className="notice notice--done" role="status">{notice}</p> : null}
-      {error ? <p className="problem" role="alert">{error}</p> : null}
+      {notice ? (
+        <p className="notice notice--done" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="problem" role="alert">
+          {error}
+        </p>
+      ) : null}
       {teams === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {teams ? (
         <table className="work-table admin-table">
           <caption className="visually-hidden">Groups and queues</caption>
           <thead>
-            <tr><th scope="col">Label</th><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Members</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            <tr>
+              <th scope="col">Label</th>
+              <th scope="col">Name</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Members</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
           </thead>
           <tbody>
             {teams.map((t) => (
@@ -46,10 +81,20 @@ export function GroupsTab() {
                 <td>{t.label}</td>
                 <td className="mono">{t.name}</td>
                 <td>{KIND_LABELS[t.kind]}</td>
-                <td>{t.members.length > 0 ? displayNames(t.members, people).join(', ') : <span className="muted">No members</span>}</td>
-                <td><div className="admin-actions">
-                  <button type="button" className="small" onClick={() => setEditing(t)} >Edit members<span className="visually-hidden"> of {t.label}</span></button>
-                </div></td>
+                <td>
+                  {t.members.length > 0 ? (
+                    displayNames(t.members, people).join(', ')
+                  ) : (
+                    <span className="muted">No members</span>
+                  )}
+                </td>
+                <td>
+                  <div className="admin-actions">
+                    <button type="button" className="small" onClick={() => setEditing(t)}>
+                      Edit members<span className="visually-hidden"> of {t.label}</span>
+                    </button>
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -57,23 +102,35 @@ export function GroupsTab() {
       ) : null}
       {creating ? (
         <AdminDialog title="New group or queue" onClose={close}>
-          <NewTeamForm onCancel={close} onSave={async (team) => {
-            const created = await createTeam(team);
-            done(`${created.label} is ready; add members with "Edit members".`);
-          }} />
+          <NewTeamForm
+            onCancel={close}
+            onSave={async (team) => {
+              const created = await createTeam(team);
+              done(`${created.label} is ready; add members with "Edit members".`);
+            }}
+          />
         </AdminDialog>
       ) : null}
       {editing ? (
         <AdminDialog title={`Edit ${editing.label}`} onClose={close}>
-          <TeamForm name={editing.name} people={people} onCancel={close}
-            onSaved={(saved) => done(`Saved ${saved.label}: ${saved.members.length} member${saved.members.length === 1 ? '' : 's'}.`)} />
+          <TeamForm
+            name={editing.name}
+            people={people}
+            onCancel={close}
+            onSaved={(saved) =>
+              done(`Saved ${saved.label}: ${saved.members.length} member${saved.members.length === 1 ? '' : 's'}.`)
+            }
+          />
         </AdminDialog>
       ) : null}
     </>
   );
 }
 
-function NewTeamForm({ onSave, onCancel }: {
+function NewTeamForm({
+  onSave,
+  onCancel,
+}: {
   onSave: (team: { name: string; kind: 'group' | 'queue'; label: string | null }) => Promise<void>;
   onCancel: () => void;
 }) {
@@ -83,7 +140,11 @@ function NewTeamForm({ onSave, onCancel }: {
   const { errors, problem, submit } = useServerForm(() => onSave({ name, kind, label: label.trim() || null }));
   return (
     <form className="admin-form" onSubmit={submit} noValidate>
-      <FormField label="Name" error={errors.name} hint="Lower-case, as orchestrations name it in an assignee (e.g. finance)">
+      <FormField
+        label="Name"
+        error={errors.name}
+        hint="Lower-case, as orchestrations name it in an assignee (e.g. finance)"
+      >
         <input name="name" autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />
       </FormField>
       <FormField label="Kind" error={errors.kind} hint="A queue's members pull items from it one at a time">
@@ -95,16 +156,29 @@ function NewTeamForm({ onSave, onCancel }: {
       <FormField label="Label" error={errors.label} hint="What people read; made from the name when left empty">
         <input name="label" value={label} onChange={(e) => setLabel(e.target.value)} />
       </FormField>
-      {problem ? <p className="problem" role="alert">{problem}</p> : null}
+      {problem ? (
+        <p className="problem" role="alert">
+          {problem}
+        </p>
+      ) : null}
       <div className="modal__actions">
-        <button type="button" onClick={onCancel}>Cancel</button>
-        <button type="submit" className="primary">Create</button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary">
+          Create
+        </button>
       </div>
     </form>
   );
 }
 
-function TeamForm({ name, people, onSaved, onCancel }: {
+function TeamForm({
+  name,
+  people,
+  onSaved,
+  onCancel,
+}: {
   name: string;
   people: Person[];
   onSaved: (team: TeamDetail) => void;
@@ -117,11 +191,19 @@ function TeamForm({ name, people, onSaved, onCancel }: {
   const { errors, problem, submit } = useServerForm(async () => onSaved(await updateTeam(name, { label, members })));
 
   useEffect(() => {
-    getTeam(name).then((d) => { setDetail(d); setLabel(d.label); setMembers(d.members.map((m) => m.username)); })
+    getTeam(name)
+      .then((d) => {
+        setDetail(d);
+        setLabel(d.label);
+        setMembers(d.members.map((m) => m.username));
+      })
       .catch((f: unknown) => setFailed(failureMessage(f)));
   }, [name]);
 
-  const options = people.map((p) => ({ value: p.username, label: `${p.display_name} (${p.username})${p.active ? '' : ' — inactive'}` }));
+  const options = people.map((p) => ({
+    value: p.username,
+    label: `${p.display_name} (${p.username})${p.active ? '' : ' — inactive'}`,
+  }));
   return (
     <form className="admin-form" onSubmit={submit} noValidate>
       {detail === null && !failed ? <p aria-busy="true">Loading…</p> : null}
@@ -133,10 +215,18 @@ function TeamForm({ name, people, onSaved, onCancel }: {
           <CheckList legend="Members" options={options} chosen={members} onChange={setMembers} error={errors.members} />
         </>
       ) : null}
-      {problem ?? failed ? <p className="problem" role="alert">{problem ?? failed}</p> : null}
+      {(problem ?? failed) ? (
+        <p className="problem" role="alert">
+          {problem ?? failed}
+        </p>
+      ) : null}
       <div className="modal__actions">
-        <button type="button" onClick={onCancel}>Cancel</button>
-        <button type="submit" className="primary" disabled={detail === null}>Save members</button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={detail === null}>
+          Save members
+        </button>
       </div>
     </form>
   );

@@ -1,7 +1,14 @@
 /** People: who they are, their role, groups and queues and whether they may sign in; new, edit, deactivate, reactivate, password, sign out everywhere. */
 import { useCallback, useEffect, useState } from 'react';
 
-import { createPerson, listPeople, listTeams, reactivatePerson, signOutEverywhere, updatePerson } from '../../lib/admin-api';
+import {
+  createPerson,
+  listPeople,
+  listTeams,
+  reactivatePerson,
+  signOutEverywhere,
+  updatePerson,
+} from '../../lib/admin-api';
 import type { Person, Team } from '../../lib/admin-schemas';
 import { endedMessage } from '../../lib/signed-in-sessions';
 import { OutOfOfficeForm } from '../out-of-office-form';
@@ -22,13 +29,20 @@ export function PeopleTab() {
 
   const load = useCallback(() => {
     Promise.all([listPeople(), listTeams()])
-      .then(([p, t]) => { setPeople(p); setTeams(t); })
+      .then(([p, t]) => {
+        setPeople(p);
+        setTeams(t);
+      })
       .catch((f: unknown) => setError(failureMessage(f)));
   }, []);
   useEffect(load, [load]);
 
   const close = useCallback(() => setTask(null), []);
-  const done = (message: string) => { setTask(null); setNotice(message); load(); };
+  const done = (message: string) => {
+    setTask(null);
+    setNotice(message);
+    load();
+  };
   const teamLabel = new Map(teams.map((t) => [t.name, t.label]));
 
   const reactivate = (person: Person) => {
@@ -48,16 +62,42 @@ export function PeopleTab() {
   return (
     <>
       <div className="page-actions">
-        <button type="button" className="primary" onClick={() => { setNotice(null); setTask({ kind: 'new' }); }}>New person</button>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => {
+            setNotice(null);
+            setTask({ kind: 'new' });
+          }}
+        >
+          New person
+        </button>
       </div>
-      {notice ? <p className="notice notice--done" role="status">{notice}</p> : null}
-      {error ? <p className="problem" role="alert">{error}</p> : null}
+      {notice ? (
+        <p className="notice notice--done" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="problem" role="alert">
+          {error}
+        </p>
+      ) : null}
       {people === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {people ? (
         <table className="work-table admin-table">
           <caption className="visually-hidden">People</caption>
           <thead>
-            <tr><th scope="col">Name</th><th scope="col">User name</th><th scope="col">Role</th><th scope="col">Groups &amp; queues</th><th scope="col">Active</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">User name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Groups &amp; queues</th>
+              <th scope="col">Active</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
           </thead>
           <tbody>
             {people.map((p) => (
@@ -67,18 +107,55 @@ export function PeopleTab() {
                 <td>{ROLE_LABELS[p.role]}</td>
                 <td>{p.groups.map((g) => teamLabel.get(g.name) ?? g.name).join(', ')}</td>
                 <td>{p.active ? 'Active' : 'Inactive'}</td>
-                <td><div className="admin-actions">
-                  <button type="button" className="small" onClick={() => setTask({ kind: 'edit', person: p })} aria-label={`Edit ${p.display_name}`}>Edit</button>
-                  <button type="button" className="small" onClick={() => setTask({ kind: 'password', person: p })} aria-label={`Reset password of ${p.display_name}`}>Reset password</button>
-                  {p.active ? (
-                    <button type="button" className="small" onClick={() => signOut(p)} aria-label={`Sign out everywhere: ${p.display_name}`}>Sign out everywhere</button>
-                  ) : null}
-                  {p.active ? (
-                    <button type="button" className="small danger" onClick={() => setTask({ kind: 'deactivate', person: p })} aria-label={`Deactivate ${p.display_name}`}>Deactivate</button>
-                  ) : (
-                    <button type="button" className="small" onClick={() => reactivate(p)} aria-label={`Reactivate ${p.display_name}`}>Reactivate</button>
-                  )}
-                </div></td>
+                <td>
+                  <div className="admin-actions">
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() => setTask({ kind: 'edit', person: p })}
+                      aria-label={`Edit ${p.display_name}`}
+                    >
+                      Edit
+                    </button>
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() => setTask({ kind: 'password', person: p })}
+                      aria-label={`Reset password of ${p.display_name}`}
+                    >
+                      Reset password
+                    </button>
+                    {p.active ? (
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => signOut(p)}
+                        aria-label={`Sign out everywhere: ${p.display_name}`}
+                      >
+                        Sign out everywhere
+                      </button>
+                    ) : null}
+                    {p.active ? (
+                      <button
+                        type="button"
+                        className="small danger"
+                        onClick={() => setTask({ kind: 'deactivate', person: p })}
+                        aria-label={`Deactivate ${p.display_name}`}
+                      >
+                        Deactivate
+                      </button>
+                    ) : (
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => reactivate(p)}
+                        aria-label={`Reactivate ${p.display_name}`}
+                      >
+                        Reactivate
+                      </button>
+                    )}
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>
@@ -86,18 +163,31 @@ export function PeopleTab() {
       ) : null}
       {task?.kind === 'new' ? (
         <AdminDialog title="New person" onClose={close}>
-          <PersonForm teams={teams} onCancel={close} onSave={async (v) => {
-            const created = await createPerson({ ...v, display_name: v.display_name.trim() || null });
-            done(`${created.display_name} can now sign in as ${created.username}.`);
-          }} />
+          <PersonForm
+            teams={teams}
+            onCancel={close}
+            onSave={async (v) => {
+              const created = await createPerson({ ...v, display_name: v.display_name.trim() || null });
+              done(`${created.display_name} can now sign in as ${created.username}.`);
+            }}
+          />
         </AdminDialog>
       ) : null}
       {task?.kind === 'edit' ? (
         <AdminDialog title={`Edit ${task.person.display_name}`} onClose={close}>
-          <PersonForm person={task.person} teams={teams} onCancel={close} onSave={async (v) => {
-            const saved = await updatePerson(task.person.username, { display_name: v.display_name, role: v.role, groups: v.groups });
-            done(`Saved ${saved.display_name}.`);
-          }} />
+          <PersonForm
+            person={task.person}
+            teams={teams}
+            onCancel={close}
+            onSave={async (v) => {
+              const saved = await updatePerson(task.person.username, {
+                display_name: v.display_name,
+                role: v.role,
+                groups: v.groups,
+              });
+              done(`Saved ${saved.display_name}.`);
+            }}
+          />
           {/* An admin sets it for someone who cannot (off sick, away without a laptop). */}
           {task.person.active ? (
             <section aria-label="Out of office" className="admin-out-of-office">
@@ -108,7 +198,11 @@ export function PeopleTab() {
         </AdminDialog>
       ) : null}
       {task?.kind === 'password' ? (
-        <PasswordDialog person={task.person} onClose={close} onDone={() => done(`${task.person.display_name} has a new password and is signed out everywhere.`)} />
+        <PasswordDialog
+          person={task.person}
+          onClose={close}
+          onDone={() => done(`${task.person.display_name} has a new password and is signed out everywhere.`)}
+        />
       ) : null}
       {task?.kind === 'deactivate' ? (
         <DeactivateDialog person={task.person} people={people ?? []} teams={teams} onClose={close} onDone={load} />

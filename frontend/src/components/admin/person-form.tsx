@@ -13,7 +13,12 @@ export function teamOptions(teams: Team[]) {
   return teams.map((t) => ({ value: t.name, label: `${t.label} (${t.kind})` }));
 }
 
-export function PersonForm({ person, teams, onSave, onCancel }: {
+export function PersonForm({
+  person,
+  teams,
+  onSave,
+  onCancel,
+}: {
   /** The person to edit; a new one when left out. */
   person?: Person;
   teams: Team[];
@@ -34,31 +39,76 @@ export function PersonForm({ person, teams, onSave, onCancel }: {
   return (
     <form className="admin-form" onSubmit={submit} noValidate>
       {isNew ? (
-        <FormField label="User name" error={errors.username} hint="Lower-case letters, digits, '_', '.' or '-'; used to sign in">
-          <input name="username" autoComplete="off" required value={values.username} onChange={(e) => set({ username: e.target.value })} />
+        <FormField
+          label="User name"
+          error={errors.username}
+          hint="Lower-case letters, digits, '_', '.' or '-'; used to sign in"
+        >
+          <input
+            name="username"
+            autoComplete="off"
+            required
+            value={values.username}
+            onChange={(e) => set({ username: e.target.value })}
+          />
         </FormField>
       ) : null}
       <FormField label="Display name" error={errors.display_name}>
-        <input name="display_name" value={values.display_name} onChange={(e) => set({ display_name: e.target.value })} />
+        <input
+          name="display_name"
+          value={values.display_name}
+          onChange={(e) => set({ display_name: e.target.value })}
+        />
       </FormField>
       <FormField label="Role" error={errors.role}>
         <select name="role" value={values.role} onChange={(e) => set({ role: e.target.value as Role })}>
-          {ROLES.map((r) => <option key={r} value={r}>{ROLE_LABELS[r]}</option>)}
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {ROLE_LABELS[r]}
+            </option>
+          ))}
         </select>
       </FormField>
-      <CheckList legend="Groups and queues" options={teamOptions(teams)} chosen={values.groups}
-        onChange={(groups) => set({ groups })} error={errors.groups} />
+      <CheckList
+        legend="Groups and queues"
+        options={teamOptions(teams)}
+        chosen={values.groups}
+        onChange={(groups) => set({ groups })}
+        error={errors.groups}
+      />
       {isNew ? (
-        <FormField label="Initial password" error={errors.password} hint="Long and uncommon (a few unrelated words), not built on their name; they can change it later">
-          <input name="password" type="password" autoComplete="new-password" required value={values.password}
-            onChange={(e) => set({ password: e.target.value })} />
+        <FormField
+          label="Initial password"
+          error={errors.password}
+          hint="Long and uncommon (a few unrelated words), not built on their name; they can change it later"
+        >
+          <input
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={values.password}
+            onChange={(e) => set({ password: e.target.value })}
+          />
         </FormField>
       ) : null}
-      {problem ? <p className="problem" role="alert">{problem}</p> : null}
-      {Object.keys(errors).length > 0 ? <p className="problem" role="alert">Please correct the fields marked above.</p> : null}
+      {problem ? (
+        <p className="problem" role="alert">
+          {problem}
+        </p>
+      ) : null}
+      {Object.keys(errors).length > 0 ? (
+        <p className="problem" role="alert">
+          Please correct the fields marked above.
+        </p>
+      ) : null}
       <div className="modal__actions">
-        <button type="button" onClick={onCancel}>Cancel</button>
-        <button type="submit" className="primary" disabled={busy}>{isNew ? 'Create person' : 'Save changes'}</button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={busy}>
+          {isNew ? 'Create person' : 'Save changes'}
+        </button>
       </div>
     </form>
   );

@@ -20,10 +20,13 @@ let answer: () => Response = () => Response.json(SERVICE);
 
 beforeEach(() => {
   sent = null;
-  vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
-    sent = { method: init.method ?? 'GET', url, body: JSON.parse(String(init.body)) };
-    return answer();
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init: RequestInit) => {
+      sent = { method: init.method ?? 'GET', url, body: JSON.parse(init.body as string) };
+      return answer();
+    }),
+  );
 });
 
 afterEach(() => {
@@ -35,7 +38,11 @@ describe('record type editor', () => {
   it('adds and removes options of a text field and saves the type whole', async () => {
     const onSaved = vi.fn();
     render(<RecordTypeEditor type={SERVICE} onSaved={onSaved} onCancel={() => undefined} />);
-    expect(within(screen.getByRole('list', { name: 'Options of Kind' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['refund✕', 'exchange✕']);
+    expect(
+      within(screen.getByRole('list', { name: 'Options of Kind' }))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['refund✕', 'exchange✕']);
     const input = screen.getByLabelText('New option of Kind');
     fireEvent.change(input, { target: { value: ' repair ' } });
     fireEvent.click(screen.getByRole('button', { name: 'Add option to Kind' }));
@@ -62,7 +69,11 @@ describe('record type editor', () => {
   });
 
   it('adds a field, drops the options of a field no longer text, and shows the server’s refusal', async () => {
-    answer = () => Response.json({ error: { code: 'invalid', message: 'field bad name: name: must be an identifier', details: {} } }, { status: 422 });
+    answer = () =>
+      Response.json(
+        { error: { code: 'invalid', message: 'field bad name: name: must be an identifier', details: {} } },
+        { status: 422 },
+      );
     render(<RecordTypeEditor type={SERVICE} onSaved={() => undefined} onCancel={() => undefined} />);
     fireEvent.change(screen.getByLabelText('Type of Kind'), { target: { value: 'integer' } });
     expect(screen.queryByRole('list', { name: 'Options of Kind' })).toBeNull();

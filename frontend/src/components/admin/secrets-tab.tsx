@@ -31,7 +31,9 @@ export function SecretsTab() {
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    listSecrets().then(setSecrets).catch((f: unknown) => setError(failureMessage(f)));
+    listSecrets()
+      .then(setSecrets)
+      .catch((f: unknown) => setError(failureMessage(f)));
   }, []);
   useEffect(load, [load]);
 
@@ -42,7 +44,9 @@ export function SecretsTab() {
     setNotice(null);
     try {
       const added = await createSecret(name.trim(), value);
-      setNotice(`Secret ${added.name} added. Action inputs read it as secrets.${added.name}; its value is not shown again.`);
+      setNotice(
+        `Secret ${added.name} added. Action inputs read it as secrets.${added.name}; its value is not shown again.`,
+      );
       setName('');
       setValue('');
       load();
@@ -57,7 +61,10 @@ export function SecretsTab() {
     setDeleting(null);
     setNotice(null);
     deleteSecret(secret.name)
-      .then(() => { setNotice(`Secret ${secret.name} deleted.`); load(); })
+      .then(() => {
+        setNotice(`Secret ${secret.name} deleted.`);
+        load();
+      })
       .catch((f: unknown) => setError(failureMessage(f)));
   };
   const cancelDelete = useCallback(() => setDeleting(null), []);
@@ -66,57 +73,122 @@ export function SecretsTab() {
   return (
     <>
       <p className="muted">
-        Keep API keys and passwords here, not in an orchestration: a background step&apos;s inputs read one
-        as <code>secrets.crm_token</code>. Values are stored encrypted and never shown again, and runs show them as ••••.
+        Keep API keys and passwords here, not in an orchestration: a background step&apos;s inputs read one as{' '}
+        <code>secrets.crm_token</code>. Values are stored encrypted and never shown again, and runs show them as ••••.
       </p>
       <form className="admin-form admin-form--inline" onSubmit={add} noValidate aria-label="New secret">
         <FormField label="Secret name" error={errors.name} hint="Letters, digits and _, e.g. crm_token">
           <input name="secret-name" autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />
         </FormField>
         <FormField label="Value" error={errors.value} hint="Never shown again once added">
-          <input name="secret-value" type="password" autoComplete="new-password" value={value} onChange={(e) => setValue(e.target.value)} />
+          <input
+            name="secret-value"
+            type="password"
+            autoComplete="new-password"
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+          />
         </FormField>
-        <button type="submit" className="primary">Add secret</button>
+        <button type="submit" className="primary">
+          Add secret
+        </button>
       </form>
-      {notice ? <p role="status" className="notice notice--done">{notice}</p> : null}
-      {error ? <p className="problem" role="alert">{error}</p> : null}
+      {notice ? (
+        <p role="status" className="notice notice--done">
+          {notice}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="problem" role="alert">
+          {error}
+        </p>
+      ) : null}
       {secrets === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {secrets?.length === 0 ? <p>No secrets yet.</p> : null}
       {secrets && secrets.length > 0 ? (
         <table className="work-table admin-table">
           <caption className="visually-hidden">Secrets</caption>
           <thead>
-            <tr><th scope="col">Name</th><th scope="col">In action inputs</th><th scope="col">Last changed</th><th scope="col">Created</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">In action inputs</th>
+              <th scope="col">Last changed</th>
+              <th scope="col">Created</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
           </thead>
           <tbody>
             {secrets.map((s) => (
               <tr key={s.name} data-secret={s.name}>
                 <td>{s.name}</td>
-                <td><code>secrets.{s.name}</code></td>
+                <td>
+                  <code>secrets.{s.name}</code>
+                </td>
                 <td>{changedBy(s)}</td>
                 <td>{when(s.created_at)}</td>
-                <td><div className="admin-actions">
-                  <button type="button" className="small" onClick={() => { setNotice(null); setReplacing(s); }} aria-label={`Replace the value of ${s.name}`}>Replace value</button>
-                  <button type="button" className="small danger" onClick={() => setDeleting(s)} aria-label={`Delete ${s.name}`}>Delete</button>
-                </div></td>
+                <td>
+                  <div className="admin-actions">
+                    <button
+                      type="button"
+                      className="small"
+                      onClick={() => {
+                        setNotice(null);
+                        setReplacing(s);
+                      }}
+                      aria-label={`Replace the value of ${s.name}`}
+                    >
+                      Replace value
+                    </button>
+                    <button
+                      type="button"
+                      className="small danger"
+                      onClick={() => setDeleting(s)}
+                      aria-label={`Delete ${s.name}`}
+                    >
+                      Delete
+                    </button>
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
       {replacing ? (
-        <ReplaceDialog secret={replacing} onClose={closeReplace}
-          onReplaced={() => { setNotice(`The value of ${replacing.name} is replaced; runs use it from their next step on.`); setReplacing(null); load(); }} />
+        <ReplaceDialog
+          secret={replacing}
+          onClose={closeReplace}
+          onReplaced={() => {
+            setNotice(`The value of ${replacing.name} is replaced; runs use it from their next step on.`);
+            setReplacing(null);
+            load();
+          }}
+        />
       ) : null}
       {deleting ? (
-        <ConfirmDialog title={`Delete ${deleting.name}?`} confirm="Delete secret" onCancel={cancelDelete} onConfirm={() => remove(deleting)}
-          message={`Steps whose inputs read secrets.${deleting.name} fail from now on, until a secret of that name is added again. The value cannot be recovered.`} />
+        <ConfirmDialog
+          title={`Delete ${deleting.name}?`}
+          confirm="Delete secret"
+          onCancel={cancelDelete}
+          onConfirm={() => remove(deleting)}
+          message={`Steps whose inputs read secrets.${deleting.name} fail from now on, until a secret of that name is added again. The value cannot be recovered.`}
+        />
       ) : null}
     </>
   );
 }
 
-function ReplaceDialog({ secret, onClose, onReplaced }: { secret: Secret; onClose: () => void; onReplaced: () => void }) {
+function ReplaceDialog({
+  secret,
+  onClose,
+  onReplaced,
+}: {
+  secret: Secret;
+  onClose: () => void;
+  onReplaced: () => void;
+}) {
   const [value, setValue] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -138,11 +210,21 @@ function ReplaceDialog({ secret, onClose, onReplaced }: { secret: Secret; onClos
       <form className="admin-form" onSubmit={save} noValidate>
         <p>The old value is dropped for good. Runs read the new one from their next step on.</p>
         <FormField label="New value" error={error}>
-          <input name="secret-new-value" type="password" autoComplete="new-password" value={value} onChange={(e) => setValue(e.target.value)} />
+          <input
+            name="secret-new-value"
+            type="password"
+            autoComplete="new-password"
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+          />
         </FormField>
         <div className="modal__actions">
-          <button type="button" onClick={onClose}>Back</button>
-          <button type="submit" className="primary" disabled={busy}>Replace value</button>
+          <button type="button" onClick={onClose}>
+            Back
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            Replace value
+          </button>
         </div>
       </form>
     </AdminDialog>

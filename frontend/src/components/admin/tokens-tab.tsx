@@ -21,7 +21,9 @@ export function TokensTab() {
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    listTokens().then(setTokens).catch((f: unknown) => setError(failureMessage(f)));
+    listTokens()
+      .then(setTokens)
+      .catch((f: unknown) => setError(failureMessage(f)));
   }, []);
   useEffect(load, [load]);
 
@@ -42,14 +44,17 @@ export function TokensTab() {
   };
 
   const copy = (secret: string) => {
-    navigator.clipboard.writeText(secret)
+    navigator.clipboard
+      .writeText(secret)
       .then(() => setCopied('Copied to the clipboard.'))
       .catch(() => setCopied('The browser did not allow copying; select the token and copy it by hand.'));
   };
 
   const revoke = (token: Token) => {
     setRevoking(null);
-    revokeToken(token.id).then(load).catch((f: unknown) => setError(failureMessage(f)));
+    revokeToken(token.id)
+      .then(load)
+      .catch((f: unknown) => setError(failureMessage(f)));
   };
   const cancelRevoke = useCallback(() => setRevoking(null), []);
 
@@ -59,28 +64,54 @@ export function TokensTab() {
         <FormField label="Token name" error={nameError} hint="Which system uses it, e.g. crm-sync">
           <input name="token-name" autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} />
         </FormField>
-        <button type="submit" className="primary">Create token</button>
+        <button type="submit" className="primary">
+          Create token
+        </button>
       </form>
       {created ? (
         <section className="admin-secret" aria-labelledby="token-secret-title">
           <h3 id="token-secret-title">Token {created.name} created</h3>
-          <p className="notice notice--problem"><strong>Copy it now: it will not be shown again.</strong> Only its fingerprint is kept; if it is lost, revoke it and create another.</p>
-          <p><code className="admin-secret__value" data-testid="token-secret">{created.token}</code></p>
+          <p className="notice notice--problem">
+            <strong>Copy it now: it will not be shown again.</strong> Only its fingerprint is kept; if it is lost,
+            revoke it and create another.
+          </p>
+          <p>
+            <code className="admin-secret__value" data-testid="token-secret">
+              {created.token}
+            </code>
+          </p>
           <div className="admin-actions">
-            <button type="button" onClick={() => copy(created.token)}>Copy token</button>
-            <button type="button" onClick={() => setCreated(null)}>I have stored it</button>
+            <button type="button" onClick={() => copy(created.token)}>
+              Copy token
+            </button>
+            <button type="button" onClick={() => setCreated(null)}>
+              I have stored it
+            </button>
           </div>
           {copied ? <p role="status">{copied}</p> : null}
         </section>
       ) : null}
-      {error ? <p className="problem" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="problem" role="alert">
+          {error}
+        </p>
+      ) : null}
       {tokens === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {tokens?.length === 0 ? <p>No API tokens yet.</p> : null}
       {tokens && tokens.length > 0 ? (
         <table className="work-table admin-table">
           <caption className="visually-hidden">API tokens</caption>
           <thead>
-            <tr><th scope="col">Name</th><th scope="col">Created by</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Created by</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
           </thead>
           <tbody>
             {tokens.map((t) => (
@@ -90,19 +121,33 @@ export function TokensTab() {
                 <td>{when(t.created_at)}</td>
                 <td>{t.last_used_at ? when(t.last_used_at) : <span className="muted">Never</span>}</td>
                 <td>{t.revoked_at ? `Revoked ${when(t.revoked_at)}` : 'Active'}</td>
-                <td><div className="admin-actions">
-                  {t.revoked_at ? null : (
-                    <button type="button" className="small danger" onClick={() => setRevoking(t)} aria-label={`Revoke ${t.name}`}>Revoke</button>
-                  )}
-                </div></td>
+                <td>
+                  <div className="admin-actions">
+                    {t.revoked_at ? null : (
+                      <button
+                        type="button"
+                        className="small danger"
+                        onClick={() => setRevoking(t)}
+                        aria-label={`Revoke ${t.name}`}
+                      >
+                        Revoke
+                      </button>
+                    )}
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
       {revoking ? (
-        <ConfirmDialog title={`Revoke ${revoking.name}?`} confirm="Revoke token" onCancel={cancelRevoke} onConfirm={() => revoke(revoking)}
-          message={`Systems that use ${revoking.name} are refused from now on. This cannot be undone.`} />
+        <ConfirmDialog
+          title={`Revoke ${revoking.name}?`}
+          confirm="Revoke token"
+          onCancel={cancelRevoke}
+          onConfirm={() => revoke(revoking)}
+          message={`Systems that use ${revoking.name} are refused from now on. This cannot be undone.`}
+        />
       ) : null}
     </>
   );

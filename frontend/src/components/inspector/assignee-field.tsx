@@ -13,7 +13,13 @@ const TYPES: ReadonlyArray<{ value: AssigneeType; label: string }> = [
   { value: 'expression', label: 'Expression' },
 ];
 
-type Props = { label: string; value: Assignee | undefined; onChange: (value: Assignee) => void; at?: FieldAt; required?: boolean };
+type Props = {
+  label: string;
+  value: Assignee | undefined;
+  onChange: (value: Assignee) => void;
+  at?: FieldAt;
+  required?: boolean;
+};
 
 export function AssigneeField({ label, value, onChange: edit, at, required }: Props) {
   const id = useId();
@@ -28,9 +34,14 @@ export function AssigneeField({ label, value, onChange: edit, at, required }: Pr
 
   const choices =
     type === 'user'
-      ? users.map((u) => ({ value: u.username, label: u.display_name ? `${u.display_name} (${u.username})` : u.username }))
+      ? users.map((u) => ({
+          value: u.username,
+          label: u.display_name ? `${u.display_name} (${u.username})` : u.username,
+        }))
       : type === 'group' || type === 'queue'
-        ? groups.filter((g) => (g.kind ?? 'group') === type).map((g) => ({ value: g.name, label: g.label ? `${g.label} (${g.name})` : g.name }))
+        ? groups
+            .filter((g) => (g.kind ?? 'group') === type)
+            .map((g) => ({ value: g.name, label: g.label ? `${g.label} (${g.name})` : g.name }))
         : [];
   const known = choices.some((c) => c.value === current);
 
@@ -38,17 +49,34 @@ export function AssigneeField({ label, value, onChange: edit, at, required }: Pr
     <fieldset className={`field assignee${issues.length > 0 ? ' field--invalid' : ''}`}>
       <legend className="field__label">
         {label}
-        {required ? <span className="required" aria-hidden="true"> *</span> : null}
+        {required ? (
+          <span className="required" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        ) : null}
       </legend>
       <div className="assignee__inputs">
-        <label htmlFor={`${id}-type`} className="visually-hidden">{label} type</label>
-        <select id={`${id}-type`} value={type} onChange={(e) => onChange(withAssigneeType(value, e.target.value as AssigneeType))}>
+        <label htmlFor={`${id}-type`} className="visually-hidden">
+          {label} type
+        </label>
+        <select
+          id={`${id}-type`}
+          value={type}
+          onChange={(e) => onChange(withAssigneeType(value, e.target.value as AssigneeType))}
+        >
           {type === '' ? <option value="">— choose —</option> : null}
-          {TYPES.map((t) => <option key={t.value} value={t.value}>{t.label}</option>)}
+          {TYPES.map((t) => (
+            <option key={t.value} value={t.value}>
+              {t.label}
+            </option>
+          ))}
         </select>
         {type === '' ? null : type === 'expression' ? (
           <>
-            <label htmlFor={`${id}-value`} className="visually-hidden">{label} expression</label>
+            <label htmlFor={`${id}-value`} className="visually-hidden">
+              {label} expression
+            </label>
             <input
               id={`${id}-value`}
               className="mono"
@@ -60,16 +88,31 @@ export function AssigneeField({ label, value, onChange: edit, at, required }: Pr
           </>
         ) : choices.length > 0 ? (
           <>
-            <label htmlFor={`${id}-value`} className="visually-hidden">{label} {type}</label>
+            <label htmlFor={`${id}-value`} className="visually-hidden">
+              {label} {type}
+            </label>
             <select id={`${id}-value`} value={current} onChange={(e) => onChange({ type, value: e.target.value })}>
-              {!known ? <option value={current}>{current === '' ? '— choose —' : `${current} (unknown)`}</option> : null}
-              {choices.map((c) => <option key={c.value} value={c.value}>{c.label}</option>)}
+              {!known ? (
+                <option value={current}>{current === '' ? '— choose —' : `${current} (unknown)`}</option>
+              ) : null}
+              {choices.map((c) => (
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                </option>
+              ))}
             </select>
           </>
         ) : (
           <>
-            <label htmlFor={`${id}-value`} className="visually-hidden">{label} {type}</label>
-            <input id={`${id}-value`} value={current} placeholder={`${type} name`} onChange={(e) => onChange({ type, value: e.target.value })} />
+            <label htmlFor={`${id}-value`} className="visually-hidden">
+              {label} {type}
+            </label>
+            <input
+              id={`${id}-value`}
+              value={current}
+              placeholder={`${type} name`}
+              onChange={(e) => onChange({ type, value: e.target.value })}
+            />
           </>
         )}
       </div>

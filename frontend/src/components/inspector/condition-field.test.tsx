@@ -14,11 +14,24 @@ let written = '';
 
 function Harness({ scope, initial = '' }: { scope: NameScope; initial?: string }) {
   const [value, setValue] = useState(initial);
-  return <ConditionField label="Condition" scope={scope} value={value} onChange={(cel) => { written = cel; setValue(cel); }} />;
+  return (
+    <ConditionField
+      label="Condition"
+      scope={scope}
+      value={value}
+      onChange={(cel) => {
+        written = cel;
+        setValue(cel);
+      }}
+    />
+  );
 }
 
 const listbox = () => screen.getByRole('listbox', { hidden: true });
-const optionNames = () => within(listbox()).queryAllByRole('option').map((o) => o.textContent ?? '');
+const optionNames = () =>
+  within(listbox())
+    .queryAllByRole('option')
+    .map((o) => o.textContent ?? '');
 
 beforeEach(() => {
   written = '';
@@ -37,7 +50,11 @@ describe('condition builder suggestions', () => {
     fireEvent.focus(field);
     expect(field.getAttribute('aria-expanded')).toBe('true');
     const offered = optionNames();
-    expect(offered.some((o) => o.includes('Triage › Approved?') && o.includes('yes/no') && o.includes('steps.triage.outputs.approved'))).toBe(true);
+    expect(
+      offered.some(
+        (o) => o.includes('Triage › Approved?') && o.includes('yes/no') && o.includes('steps.triage.outputs.approved'),
+      ),
+    ).toBe(true);
     expect(offered.some((o) => o.includes('steps.pay.'))).toBe(false); // downstream of the decision
 
     fireEvent.change(field, { target: { value: 'triage appr' } });
@@ -47,7 +64,7 @@ describe('condition builder suggestions', () => {
     expect((field as HTMLInputElement).value).toBe('steps.triage.outputs.approved');
     expect(field.getAttribute('aria-expanded')).toBe('false');
     // A yes/no field compares with true/false.
-    expect((screen.getByLabelText('Value 1') as HTMLSelectElement).value).toBe('true');
+    expect(screen.getByLabelText<HTMLSelectElement>('Value 1').value).toBe('true');
     expect(written).toBe('steps.triage.outputs.approved == true');
     expect(screen.getByText('Triage › Approved? · yes/no')).toBeTruthy();
   });
@@ -77,7 +94,7 @@ describe('condition builder suggestions', () => {
     expect(option.textContent).toContain('one of refund, exchange');
     fireEvent.mouseDown(option);
     fireEvent.click(option);
-    const value = screen.getByLabelText('Value 1') as HTMLSelectElement;
+    const value = screen.getByLabelText<HTMLSelectElement>('Value 1');
     expect(value.tagName).toBe('SELECT');
     expect([...value.options].map((o) => o.value)).toEqual(['', 'refund', 'exchange']);
     fireEvent.change(value, { target: { value: 'refund' } });
@@ -86,11 +103,11 @@ describe('condition builder suggestions', () => {
 
   it('shows a value outside the options as such, and a number field takes a number', () => {
     render(<Harness scope={{ node: 'route' }} initial="record.kind == 'Refund' && steps.triage.outputs.amount > 5" />);
-    const value = screen.getByLabelText('Value 1') as HTMLSelectElement;
+    const value = screen.getByLabelText<HTMLSelectElement>('Value 1');
     expect(value.value).toBe('Refund');
     expect(value.selectedOptions[0]?.textContent).toBe('Refund (not an option)');
     expect(value.getAttribute('aria-invalid')).toBe('true');
-    expect((screen.getByLabelText('Value type 2') as HTMLSelectElement).value).toBe('number');
+    expect(screen.getByLabelText<HTMLSelectElement>('Value type 2').value).toBe('number');
   });
 
   it('opens on the name already chosen', () => {

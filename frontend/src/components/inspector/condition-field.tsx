@@ -7,7 +7,7 @@
  * once a row's field is known its value follows its type, and an enumerated field (a record
  * field's or a select's `options`) is compared with one of its options, picked from a list.
  */
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 
 import {
   OPERATORS,
@@ -56,25 +56,25 @@ export function ConditionField({ label, value, onChange: edit, at, scope, requir
   const parsed = parseCondition(value);
   const [mode, setMode] = useState<'builder' | 'raw'>(parsed ? 'builder' : 'raw');
   const [condition, setCondition] = useState<Condition>(parsed ?? { combinator: 'all', rows: [] });
-  // What this field wrote last: a different value came from elsewhere (undo, another edit).
-  const written = useRef(value);
-
-  useEffect(() => {
-    if (value === written.current) return;
-    written.current = value;
+  // What this field wrote or took in last: a different value came from elsewhere (undo,
+  // another edit), and is taken in as the page renders, not one paint later.
+  const [written, setWritten] = useState(value);
+  if (value !== written) {
+    setWritten(value);
     const next = parseCondition(value);
     if (next) setCondition(next);
     else setMode('raw');
-  }, [value]);
+  }
 
   const write = (next: Condition) => {
     setCondition(next);
     const cel = serializeCondition(next);
-    written.current = cel;
+    setWritten(cel);
     if (cel !== value) onChange(cel);
   };
 
-  const setRow = (index: number, row: ConditionRow) => write({ ...condition, rows: replaceAt(condition.rows, index, row) });
+  const setRow = (index: number, row: ConditionRow) =>
+    write({ ...condition, rows: replaceAt(condition.rows, index, row) });
 
   const toBuilder = () => {
     const next = parseCondition(value);
@@ -88,11 +88,18 @@ export function ConditionField({ label, value, onChange: edit, at, scope, requir
     <fieldset className={`field condition${issues.length > 0 ? ' field--invalid' : ''}`}>
       <legend className="condition__label">
         {label}
-        {required ? <span className="required" aria-hidden="true"> *</span> : null}
+        {required ? (
+          <span className="required" aria-hidden="true">
+            {' '}
+            *
+          </span>
+        ) : null}
       </legend>
       <div className="condition__head">
         {mode === 'builder' ? (
-          <button type="button" className="link" onClick={() => setMode('raw')}>Edit as CEL</button>
+          <button type="button" className="link" onClick={() => setMode('raw')}>
+            Edit as CEL
+          </button>
         ) : (
           <button
             type="button"
@@ -107,7 +114,9 @@ export function ConditionField({ label, value, onChange: edit, at, scope, requir
       </div>
       {mode === 'raw' ? (
         <>
-          <label htmlFor={`${id}-cel`} className="visually-hidden">{label} (CEL)</label>
+          <label htmlFor={`${id}-cel`} className="visually-hidden">
+            {label} (CEL)
+          </label>
           <textarea
             id={`${id}-cel`}
             className="mono"
@@ -117,7 +126,7 @@ export function ConditionField({ label, value, onChange: edit, at, scope, requir
             aria-invalid={hasError || undefined}
             aria-describedby={issues.length > 0 ? `${id}-issues` : undefined}
             onChange={(e) => {
-              written.current = e.target.value;
+              setWritten(e.target.value);
               onChange(e.target.value);
             }}
           />
@@ -152,10 +161,17 @@ export function ConditionField({ label, value, onChange: edit, at, scope, requir
               onRemove={() => write({ ...condition, rows: removeAt(condition.rows, index) })}
             />
           ))}
-          <button type="button" className="small" onClick={() => setCondition({ ...condition, rows: [...condition.rows, emptyRow()] })}>
+          <button
+            type="button"
+            className="small"
+            onClick={() => setCondition({ ...condition, rows: [...condition.rows, emptyRow()] })}
+          >
             Add condition
           </button>
-          <code className="condition__cel"><span className="visually-hidden">As CEL: </span>{value || '—'}</code>
+          <code className="condition__cel">
+            <span className="visually-hidden">As CEL: </span>
+            {value || '—'}
+          </code>
         </div>
       )}
       <FieldIssues issues={issues} id={`${id}-issues`} />
@@ -164,14 +180,28 @@ export function ConditionField({ label, value, onChange: edit, at, scope, requir
 }
 
 function ConditionRowEditor({
-  id, index, row, names, onChange, onRemove,
-}: { id: string; index: number; row: ConditionRow; names: Names; onChange: (row: ConditionRow) => void; onRemove: () => void }) {
+  id,
+  index,
+  row,
+  names,
+  onChange,
+  onRemove,
+}: {
+  id: string;
+  index: number;
+  row: ConditionRow;
+  names: Names;
+  onChange: (row: ConditionRow) => void;
+  onRemove: () => void;
+}) {
   const n = index + 1;
   const problem = row.field === '' ? null : rowProblem(row);
   const field = names.describe(row.field.trim());
   return (
     <div className="condition__row">
-      <label htmlFor={`${id}-field`} className="visually-hidden">Field {n}</label>
+      <label htmlFor={`${id}-field`} className="visually-hidden">
+        Field {n}
+      </label>
       <NameCombobox
         id={`${id}-field`}
         className="condition__field"
@@ -184,32 +214,76 @@ function ConditionRowEditor({
           onChange({ ...row, field: name, value: chosen ? fitValue(chosen, row.value) : row.value });
         }}
       />
-      <button type="button" className="small danger condition__remove" onClick={onRemove} aria-label={`Remove condition ${n}`} title="Remove">✕</button>
-      {field ? <small className="condition__about" id={`${id}-about`}>{field.label} · {typeLabel(field)}</small> : null}
-      <label htmlFor={`${id}-operator`} className="visually-hidden">Operator {n}</label>
-      <select id={`${id}-operator`} className="condition__operator" value={row.operator} onChange={(e) => onChange({ ...row, operator: e.target.value as Operator })}>
-        {OPERATORS.map((op) => <option key={op} value={op}>{OPERATOR_LABELS[op]}</option>)}
+      <button
+        type="button"
+        className="small danger condition__remove"
+        onClick={onRemove}
+        aria-label={`Remove condition ${n}`}
+        title="Remove"
+      >
+        ✕
+      </button>
+      {field ? (
+        <small className="condition__about" id={`${id}-about`}>
+          {field.label} · {typeLabel(field)}
+        </small>
+      ) : null}
+      <label htmlFor={`${id}-operator`} className="visually-hidden">
+        Operator {n}
+      </label>
+      <select
+        id={`${id}-operator`}
+        className="condition__operator"
+        value={row.operator}
+        onChange={(e) => onChange({ ...row, operator: e.target.value as Operator })}
+      >
+        {OPERATORS.map((op) => (
+          <option key={op} value={op}>
+            {OPERATOR_LABELS[op]}
+          </option>
+        ))}
       </select>
-      <label htmlFor={`${id}-kind`} className="visually-hidden">Value type {n}</label>
+      <label htmlFor={`${id}-kind`} className="visually-hidden">
+        Value type {n}
+      </label>
       <select
         id={`${id}-kind`}
         className="condition__kind"
         value={row.value.kind}
         onChange={(e) => {
           const kind = e.target.value as ValueKind;
-          onChange({ ...row, value: { kind, text: kind === 'boolean' ? 'true' : kind === 'null' ? '' : row.value.text } });
+          onChange({
+            ...row,
+            value: { kind, text: kind === 'boolean' ? 'true' : kind === 'null' ? '' : row.value.text },
+          });
         }}
       >
-        {VALUE_KINDS.map((k) => <option key={k.value} value={k.value}>{k.label}</option>)}
+        {VALUE_KINDS.map((k) => (
+          <option key={k.value} value={k.value}>
+            {k.label}
+          </option>
+        ))}
       </select>
-      <label htmlFor={`${id}-value`} className="visually-hidden">Value {n}</label>
+      <label htmlFor={`${id}-value`} className="visually-hidden">
+        Value {n}
+      </label>
       {row.value.kind === 'boolean' ? (
-        <select id={`${id}-value`} className="condition__value" value={row.value.text} onChange={(e) => onChange({ ...row, value: { kind: 'boolean', text: e.target.value } })}>
+        <select
+          id={`${id}-value`}
+          className="condition__value"
+          value={row.value.text}
+          onChange={(e) => onChange({ ...row, value: { kind: 'boolean', text: e.target.value } })}
+        >
           <option value="true">true</option>
           <option value="false">false</option>
         </select>
       ) : row.value.kind === 'string' && field?.options ? (
-        <OptionPick id={`${id}-value`} options={field.options} value={row.value.text} onChange={(text) => onChange({ ...row, value: { kind: 'string', text } })} />
+        <OptionPick
+          id={`${id}-value`}
+          options={field.options}
+          value={row.value.text}
+          onChange={(text) => onChange({ ...row, value: { kind: 'string', text } })}
+        />
       ) : row.value.kind === 'field' ? (
         <NameCombobox
           id={`${id}-value`}
@@ -235,13 +309,37 @@ function ConditionRowEditor({
 }
 
 /** One of an enumerated field's options; a value outside them (typed as CEL) stays, marked. */
-function OptionPick({ id, options, value, onChange }: { id: string; options: readonly string[]; value: string; onChange: (text: string) => void }) {
+function OptionPick({
+  id,
+  options,
+  value,
+  onChange,
+}: {
+  id: string;
+  options: readonly string[];
+  value: string;
+  onChange: (text: string) => void;
+}) {
   const outside = value !== '' && !options.includes(value);
   return (
-    <select id={id} className="condition__value" value={value} aria-invalid={outside || undefined} onChange={(e) => onChange(e.target.value)}>
-      {value === '' ? <option value="" disabled>Choose a value…</option> : null}
+    <select
+      id={id}
+      className="condition__value"
+      value={value}
+      aria-invalid={outside || undefined}
+      onChange={(e) => onChange(e.target.value)}
+    >
+      {value === '' ? (
+        <option value="" disabled>
+          Choose a value…
+        </option>
+      ) : null}
       {outside ? <option value={value}>{value} (not an option)</option> : null}
-      {options.map((o) => <option key={o} value={o}>{o}</option>)}
+      {options.map((o) => (
+        <option key={o} value={o}>
+          {o}
+        </option>
+      ))}
     </select>
   );
 }

@@ -13,7 +13,6 @@ import {
   withTriggerType,
   withValueType,
   type DeclaredValue,
-  type Trigger,
 } from '../../lib/node-edits';
 import { useDirectoryStore } from '../../store/directory-store';
 import { flowStore, useFlowStore } from '../../store/use-flow-store';
@@ -42,8 +41,21 @@ function DeclaredList({ kind, section }: { kind: 'input' | 'variable'; section: 
           return (
             <li className="list-item" key={index}>
               <div className="list-item__row">
-                <TextField label={`${noun} name`} mono required value={value.name} at={at('.name')} onChange={(name) => set(index, { ...value, name })} />
-                <SelectField label={`${noun} type`} value={value.type} options={TYPE_CHOICES} at={at('.type')} onChange={(type) => set(index, withValueType(value, type))} />
+                <TextField
+                  label={`${noun} name`}
+                  mono
+                  required
+                  value={value.name}
+                  at={at('.name')}
+                  onChange={(name) => set(index, { ...value, name })}
+                />
+                <SelectField
+                  label={`${noun} type`}
+                  value={value.type}
+                  options={TYPE_CHOICES}
+                  at={at('.type')}
+                  onChange={(type) => set(index, withValueType(value, type))}
+                />
               </div>
               <TextField
                 label={`${noun} default`}
@@ -64,9 +76,19 @@ function DeclaredList({ kind, section }: { kind: 'input' | 'variable'; section: 
                 />
               ) : null}
               {kind === 'input' ? (
-                <CheckboxField label="Required" checked={Boolean(value.required)} at={at('.required')} onChange={(required) => set(index, withField(value, 'required', required || undefined))} />
+                <CheckboxField
+                  label="Required"
+                  checked={Boolean(value.required)}
+                  at={at('.required')}
+                  onChange={(required) => set(index, withField(value, 'required', required || undefined))}
+                />
               ) : null}
-              <TextField label={`${noun} label`} value={String(value.label ?? '')} at={at('.label')} onChange={(label) => set(index, withField(value, 'label', label || undefined))} />
+              <TextField
+                label={`${noun} label`}
+                value={String(value.label ?? '')}
+                at={at('.label')}
+                onChange={(label) => set(index, withField(value, 'label', label || undefined))}
+              />
               <TextField
                 label={`${noun} description`}
                 value={String(value.description ?? '')}
@@ -84,7 +106,11 @@ function DeclaredList({ kind, section }: { kind: 'input' | 'variable'; section: 
           );
         })}
       </ol>
-      <button type="button" className="small" onClick={() => write([...list, newDeclaredValue(list, kind === 'input' ? 'input_1' : 'variable_1')])}>
+      <button
+        type="button"
+        className="small"
+        onClick={() => write([...list, newDeclaredValue(list, kind === 'input' ? 'input_1' : 'variable_1')])}
+      >
         Add {kind}
       </button>
     </Section>
@@ -99,9 +125,14 @@ function RecordTypeField({ value, onChange }: { value: string; onChange: (object
   const status = useDirectoryStore((s) => s.status);
   const types = useDirectoryStore((s) => s.recordTypes);
   if (status === 'failed' && types.length === 0) {
-    return <TextField label="Record type" mono required value={value} at={[null, 'trigger.object']} onChange={onChange} />;
+    return (
+      <TextField label="Record type" mono required value={value} at={[null, 'trigger.object']} onChange={onChange} />
+    );
   }
-  const options = types.map((t) => ({ value: t.name, label: t.label && t.label !== t.name ? `${t.label} (${t.name})` : t.name }));
+  const options = types.map((t) => ({
+    value: t.name,
+    label: t.label && t.label !== t.name ? `${t.label} (${t.name})` : t.name,
+  }));
   return (
     <SelectField
       label="Record type"
@@ -109,7 +140,11 @@ function RecordTypeField({ value, onChange }: { value: string; onChange: (object
       value={value}
       options={options}
       at={[null, 'trigger.object']}
-      hint={types.length === 0 && status === 'ready' ? 'No record types yet: an admin defines them in Admin › Record types.' : undefined}
+      hint={
+        types.length === 0 && status === 'ready'
+          ? 'No record types yet: an admin defines them in Admin › Record types.'
+          : undefined
+      }
       onChange={onChange}
     />
   );
@@ -117,12 +152,27 @@ function RecordTypeField({ value, onChange }: { value: string; onChange: (object
 
 export function DocumentSettings() {
   const meta = useFlowStore((s) => s.meta);
-  const trigger = (meta.trigger ?? { type: 'manual' }) as Trigger;
+  const trigger = meta.trigger ?? { type: 'manual' };
   return (
     <div className="inspector__body">
-      <h2 className="panel-title" id="inspector-title">Document settings</h2>
-      <TextField label="Key" mono readOnly value={meta.key} hint="The orchestration's key; it cannot change." onChange={() => undefined} />
-      <TextField label="Orchestration label" required value={meta.label ?? ''} at={[null, 'label']} onChange={(label) => edit((m) => ({ ...m, label }))} />
+      <h2 className="panel-title" id="inspector-title">
+        Document settings
+      </h2>
+      <TextField
+        label="Key"
+        mono
+        readOnly
+        value={meta.key}
+        hint="The orchestration's key; it cannot change."
+        onChange={() => undefined}
+      />
+      <TextField
+        label="Orchestration label"
+        required
+        value={meta.label ?? ''}
+        at={[null, 'label']}
+        onChange={(label) => edit((m) => ({ ...m, label }))}
+      />
       <TextAreaField
         label="Orchestration description"
         value={meta.description ?? ''}
@@ -134,23 +184,40 @@ export function DocumentSettings() {
           label="Started"
           value={trigger.type}
           at={[null, 'trigger.type']}
-          options={[{ value: 'manual', label: 'Manually (API, UI or another run)' }, { value: 'record', label: 'When a record is saved' }]}
+          options={[
+            { value: 'manual', label: 'Manually (API, UI or another run)' },
+            { value: 'record', label: 'When a record is saved' },
+          ]}
           onChange={(type) => edit((m) => withTriggerType(m, type as 'manual' | 'record'))}
         />
         {trigger.type === 'record' ? (
           <>
-            <RecordTypeField value={trigger.object ?? ''} onChange={(object) => edit((m) => ({ ...m, trigger: { ...trigger, object } }))} />
+            <RecordTypeField
+              value={trigger.object ?? ''}
+              onChange={(object) => edit((m) => ({ ...m, trigger: { ...trigger, object } }))}
+            />
             <fieldset className="checklist">
               <legend>On</legend>
-              <CheckboxField label="Create" checked={(trigger.on ?? []).includes('create')} onChange={(on) => edit((m) => toggleTriggerOn(m, 'create', on))} />
-              <CheckboxField label="Update" checked={(trigger.on ?? []).includes('update')} at={[null, 'trigger.on']} onChange={(on) => edit((m) => toggleTriggerOn(m, 'update', on))} />
+              <CheckboxField
+                label="Create"
+                checked={(trigger.on ?? []).includes('create')}
+                onChange={(on) => edit((m) => toggleTriggerOn(m, 'create', on))}
+              />
+              <CheckboxField
+                label="Update"
+                checked={(trigger.on ?? []).includes('update')}
+                at={[null, 'trigger.on']}
+                onChange={(on) => edit((m) => toggleTriggerOn(m, 'update', on))}
+              />
             </fieldset>
             <ConditionField
               label="Trigger condition"
               scope="trigger"
               value={trigger.condition ?? ''}
               at={[null, 'trigger.condition']}
-              onChange={(condition) => edit((m) => ({ ...m, trigger: withField(trigger, 'condition', condition || undefined) }))}
+              onChange={(condition) =>
+                edit((m) => ({ ...m, trigger: withField(trigger, 'condition', condition || undefined) }))
+              }
             />
           </>
         ) : null}

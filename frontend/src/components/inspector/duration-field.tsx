@@ -1,6 +1,7 @@
 /** An ISO-8601 duration as a number and a unit ("2 days" = P2D), or as ISO text when it has several parts. */
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 
+import { useOnChange } from '../../hooks/use-on-change';
 import { DURATION_UNITS, formatDuration, isDuration, parseDuration, type DurationUnit } from '../../lib/duration';
 import { FieldIssues, useFieldIssues, withIssuesCleared, type FieldAt } from './field-issues';
 
@@ -21,10 +22,13 @@ export function DurationField({ label, value, onChange: edit, at, hint, defaultU
   const onChange = withIssuesCleared(at, edit);
   const issues = useFieldIssues(at?.[0] ?? null, at ? at[1] : '\u0000');
   const simple = value ? parseDuration(value) : null;
-  const [unit, setUnit] = useState<DurationUnit | typeof CUSTOM>(value && !simple ? CUSTOM : simple?.unit ?? defaultUnit);
+  const [unit, setUnit] = useState<DurationUnit | typeof CUSTOM>(
+    value && !simple ? CUSTOM : (simple?.unit ?? defaultUnit),
+  );
   const [amount, setAmount] = useState(simple ? String(simple.amount) : '');
 
-  useEffect(() => {
+  // A value from elsewhere (undo, another edit) is taken in as the page renders.
+  useOnChange(value, () => {
     const next = value ? parseDuration(value) : null;
     if (next) {
       setUnit(next.unit);
@@ -34,7 +38,7 @@ export function DurationField({ label, value, onChange: edit, at, hint, defaultU
     } else {
       setAmount('');
     }
-  }, [value]);
+  });
 
   const writeAmount = (text: string, inUnit: DurationUnit) => {
     setAmount(text);
@@ -49,7 +53,9 @@ export function DurationField({ label, value, onChange: edit, at, hint, defaultU
       <div className="duration__inputs">
         {unit === CUSTOM ? (
           <>
-            <label htmlFor={`${id}-iso`} className="visually-hidden">{label} (ISO-8601)</label>
+            <label htmlFor={`${id}-iso`} className="visually-hidden">
+              {label} (ISO-8601)
+            </label>
             <input
               id={`${id}-iso`}
               className="mono"
@@ -61,7 +67,9 @@ export function DurationField({ label, value, onChange: edit, at, hint, defaultU
           </>
         ) : (
           <>
-            <label htmlFor={`${id}-amount`} className="visually-hidden">{label}</label>
+            <label htmlFor={`${id}-amount`} className="visually-hidden">
+              {label}
+            </label>
             <input
               id={`${id}-amount`}
               type="number"
@@ -73,7 +81,9 @@ export function DurationField({ label, value, onChange: edit, at, hint, defaultU
             />
           </>
         )}
-        <label htmlFor={`${id}-unit`} className="visually-hidden">{label} unit</label>
+        <label htmlFor={`${id}-unit`} className="visually-hidden">
+          {label} unit
+        </label>
         <select
           id={`${id}-unit`}
           value={unit}
@@ -83,14 +93,22 @@ export function DurationField({ label, value, onChange: edit, at, hint, defaultU
             if (next !== CUSTOM && amount !== '') writeAmount(amount, next);
           }}
         >
-          {DURATION_UNITS.map((u) => <option key={u} value={u}>{u}</option>)}
+          {DURATION_UNITS.map((u) => (
+            <option key={u} value={u}>
+              {u}
+            </option>
+          ))}
           <option value={CUSTOM}>ISO-8601…</option>
         </select>
       </div>
       {unit === CUSTOM && value !== undefined && !isDuration(value) ? (
         <small className="field__hint">Not an ISO-8601 duration yet (P2D, PT4H, P1DT12H…).</small>
       ) : null}
-      {hint ? <small className="field__hint" id={`${id}-hint`}>{hint}</small> : null}
+      {hint ? (
+        <small className="field__hint" id={`${id}-hint`}>
+          {hint}
+        </small>
+      ) : null}
       <FieldIssues issues={issues} id={`${id}-issues`} />
     </fieldset>
   );

@@ -27,6 +27,8 @@ describe('expression names', () => {
   it('are offered in a datalist once the page is idle', async () => {
     flowStore.getState().load(parseDocument(structuredClone(contractApproval)));
     const { container } = render(<ExpressionNameLists />);
-    await waitFor(() => expect(container.querySelector(`#${NAMES_LIST_ID} option[value="steps.legal_review.status"]`)).not.toBeNull());
+    await waitFor(() =>
+      expect(container.querySelector(`#${NAMES_LIST_ID} option[value="steps.legal_review.status"]`)).not.toBeNull(),
+    );
   });
 });

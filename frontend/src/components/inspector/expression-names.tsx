@@ -21,11 +21,19 @@ function currentFlow(): Flow {
  * The names in `scope`, as a function to call when the suggestions open, and what one name is.
  * Neither subscribes to the flow: a condition field does not re-render when a node moves.
  */
-export function useNamesInScope(scope: NameScope): { names: () => ExpressionName[]; describe: (name: string) => ExpressionName | null } {
+export function useNamesInScope(scope: NameScope): {
+  names: () => ExpressionName[];
+  describe: (name: string) => ExpressionName | null;
+} {
   const recordTypes = useDirectoryStore((s) => s.recordTypes);
-  const key = typeof scope === 'string' ? scope : `${scope.node}\u0000${scope.field ?? ''}`;
-  // Keyed by the scope's text: an object literal prop is new on every render.
-  const names = useCallback(() => namesInScope(currentFlow(), recordTypes, scope), [key, recordTypes]);
+  // Keyed by the scope's parts: an object literal prop is new on every render.
+  const place = typeof scope === 'string' ? scope : null;
+  const node = typeof scope === 'string' ? '' : scope.node;
+  const field = typeof scope === 'string' ? undefined : scope.field;
+  const names = useCallback(
+    () => namesInScope(currentFlow(), recordTypes, place ?? (field ? { node, field } : { node })),
+    [place, node, field, recordTypes],
+  );
   const describe = useCallback((name: string) => describeName(currentFlow(), recordTypes, name), [recordTypes]);
   return { names, describe };
 }
@@ -37,7 +45,8 @@ const RUN_NAMES = ['run.id', 'run.started_by', 'run.started_at', 'now'];
 function nodeNames(nodes: readonly FlowNode[]): string {
   const names: string[] = [];
   for (const node of nodes) {
-    if (isStep(node)) names.push(`steps.${node.id}.outcome`, `steps.${node.id}.status`, `steps.${node.id}.completed_by`);
+    if (isStep(node))
+      names.push(`steps.${node.id}.outcome`, `steps.${node.id}.status`, `steps.${node.id}.completed_by`);
     if (node.type === 'stage') names.push(`stages.${node.id}.status`, `stages.${node.id}.visits`);
   }
   return names.join('\n');
@@ -47,13 +56,16 @@ export function useExpressionNames(): string[] {
   const fromNodes = useFlowStore((s) => nodeNames(s.nodes));
   const inputs = useFlowStore((s) => s.meta.inputs);
   const variables = useFlowStore((s) => s.meta.variables);
-  return useMemo(() => [
-    ...(inputs ?? []).map((i) => `inputs.${i.name}`),
-    ...(variables ?? []).map((v) => `vars.${v.name}`),
-    ...RECORD_NAMES,
-    ...(fromNodes ? fromNodes.split('\n') : []),
-    ...RUN_NAMES,
-  ], [fromNodes, inputs, variables]);
+  return useMemo(
+    () => [
+      ...(inputs ?? []).map((i) => `inputs.${i.name}`),
+      ...(variables ?? []).map((v) => `vars.${v.name}`),
+      ...RECORD_NAMES,
+      ...(fromNodes ? fromNodes.split('\n') : []),
+      ...RUN_NAMES,
+    ],
+    [fromNodes, inputs, variables],
+  );
 }
 
 /** How long the suggestions may wait for an idle moment after the inspector shows. */
@@ -86,7 +98,9 @@ function NameLists() {
   const names = useExpressionNames();
   return (
     <datalist id={NAMES_LIST_ID}>
-      {names.map((n) => <option key={n} value={n} />)}
+      {names.map((n) => (
+        <option key={n} value={n} />
+      ))}
     </datalist>
   );
 }

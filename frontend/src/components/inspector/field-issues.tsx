@@ -11,7 +11,10 @@ export type FieldAt = readonly [node: string | null, field: string];
  * `onChange` that first clears the field's issues: what the server said of the old value
  * must not stay under the new one until the next check.
  */
-export function withIssuesCleared<A extends unknown[]>(at: FieldAt | undefined, onChange: (...args: A) => void): (...args: A) => void {
+export function withIssuesCleared<A extends unknown[]>(
+  at: FieldAt | undefined,
+  onChange: (...args: A) => void,
+): (...args: A) => void {
   return (...args) => {
     if (at) useIssuesStore.getState().clearField(at[0], at[1]);
     onChange(...args);

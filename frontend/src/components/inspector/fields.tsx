@@ -19,7 +19,11 @@ function FieldLabel({ htmlFor, label, required }: { htmlFor: string; label: stri
   return (
     <span className="field__label-row">
       <label htmlFor={htmlFor}>{label}</label>
-      {required ? <span className="required" aria-hidden="true">*</span> : null}
+      {required ? (
+        <span className="required" aria-hidden="true">
+          *
+        </span>
+      ) : null}
     </span>
   );
 }
@@ -30,9 +34,24 @@ function describedBy(id: string, hint: string | undefined, hasIssues: boolean): 
 }
 
 export function TextField({
-  label, value, onChange, at, hint, required, placeholder, mono, readOnly, list, type = 'text',
+  label,
+  value,
+  onChange,
+  at,
+  hint,
+  required,
+  placeholder,
+  mono,
+  readOnly,
+  list,
+  type = 'text',
 }: Common & {
-  value: string; onChange: (value: string) => void; placeholder?: string; mono?: boolean; readOnly?: boolean; list?: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder?: string;
+  mono?: boolean;
+  readOnly?: boolean;
+  list?: string;
   type?: 'text' | 'number';
 }) {
   const id = useId();
@@ -42,26 +61,38 @@ export function TextField({
     <div className={`field${issues.length > 0 ? ' field--invalid' : ''}`}>
       <FieldLabel htmlFor={id} label={label} required={required} />
       <input
-          id={id}
-          type={type}
-          className={mono ? 'mono' : undefined}
-          value={value}
-          placeholder={placeholder}
-          readOnly={readOnly}
-          list={list}
-          aria-required={required || undefined}
-          aria-invalid={issues.some((i) => i.severity === 'error') || undefined}
-          aria-describedby={describedBy(id, hint, issues.length > 0)}
-          onChange={(e) => change(e.target.value)}
-        />
-      {hint ? <small className="field__hint" id={`${id}-hint`}>{hint}</small> : null}
+        id={id}
+        type={type}
+        className={mono ? 'mono' : undefined}
+        value={value}
+        placeholder={placeholder}
+        readOnly={readOnly}
+        list={list}
+        aria-required={required || undefined}
+        aria-invalid={issues.some((i) => i.severity === 'error') || undefined}
+        aria-describedby={describedBy(id, hint, issues.length > 0)}
+        onChange={(e) => change(e.target.value)}
+      />
+      {hint ? (
+        <small className="field__hint" id={`${id}-hint`}>
+          {hint}
+        </small>
+      ) : null}
       <FieldIssues issues={issues} id={`${id}-issues`} />
     </div>
   );
 }
 
 export function TextAreaField({
-  label, value, onChange, at, hint, required, mono, rows = 2, placeholder,
+  label,
+  value,
+  onChange,
+  at,
+  hint,
+  required,
+  mono,
+  rows = 2,
+  placeholder,
 }: Common & { value: string; onChange: (value: string) => void; mono?: boolean; rows?: number; placeholder?: string }) {
   const id = useId();
   const issues = useIssues(at);
@@ -81,7 +112,11 @@ export function TextAreaField({
         aria-describedby={describedBy(id, hint, issues.length > 0)}
         onChange={(e) => change(e.target.value)}
       />
-      {hint ? <small className="field__hint" id={`${id}-hint`}>{hint}</small> : null}
+      {hint ? (
+        <small className="field__hint" id={`${id}-hint`}>
+          {hint}
+        </small>
+      ) : null}
       <FieldIssues issues={issues} id={`${id}-issues`} />
     </div>
   );
@@ -90,7 +125,13 @@ export function TextAreaField({
 export type Choice = { value: string; label: string };
 
 export function SelectField({
-  label, value, onChange, options, at, hint, required,
+  label,
+  value,
+  onChange,
+  options,
+  at,
+  hint,
+  required,
 }: Common & { value: string; onChange: (value: string) => void; options: readonly Choice[] }) {
   const id = useId();
   const issues = useIssues(at);
@@ -107,15 +148,28 @@ export function SelectField({
         onChange={(e) => change(e.target.value)}
       >
         {!known ? <option value={value}>{value === '' ? '— choose —' : `${value} (unknown)`}</option> : null}
-        {options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
       </select>
-      {hint ? <small className="field__hint" id={`${id}-hint`}>{hint}</small> : null}
+      {hint ? (
+        <small className="field__hint" id={`${id}-hint`}>
+          {hint}
+        </small>
+      ) : null}
       <FieldIssues issues={issues} id={`${id}-issues`} />
     </div>
   );
 }
 
-export function CheckboxField({ label, checked, onChange, at }: Common & { checked: boolean; onChange: (checked: boolean) => void }) {
+export function CheckboxField({
+  label,
+  checked,
+  onChange,
+  at,
+}: Common & { checked: boolean; onChange: (checked: boolean) => void }) {
   const id = useId();
   const issues = useIssues(at);
   const change = withIssuesCleared(at, onChange);
@@ -129,7 +183,14 @@ export function CheckboxField({ label, checked, onChange, at }: Common & { check
 }
 
 export function NumberField({
-  label, value, onChange, at, hint, required, min, step,
+  label,
+  value,
+  onChange,
+  at,
+  hint,
+  required,
+  min,
+  step,
 }: Common & { value: number | undefined; onChange: (value: number | undefined) => void; min?: number; step?: number }) {
   const id = useId();
   const issues = useIssues(at);
@@ -150,7 +211,11 @@ export function NumberField({
           change(text === '' || !Number.isFinite(n) ? undefined : n);
         }}
       />
-      {hint ? <small className="field__hint" id={`${id}-hint`}>{hint}</small> : null}
+      {hint ? (
+        <small className="field__hint" id={`${id}-hint`}>
+          {hint}
+        </small>
+      ) : null}
       <FieldIssues issues={issues} id={`${id}-issues`} />
     </div>
   );
@@ -158,13 +223,43 @@ export function NumberField({
 
 /** Move up / Move down / Remove for one item of a list; `what` names it ("field notes"). */
 export function ItemButtons({
-  what, index, count, onMove, onRemove,
-}: { what: string; index: number; count: number; onMove: (delta: number) => void; onRemove: () => void }) {
+  what,
+  index,
+  count,
+  onMove,
+  onRemove,
+}: {
+  what: string;
+  index: number;
+  count: number;
+  onMove: (delta: number) => void;
+  onRemove: () => void;
+}) {
   return (
     <div className="item-buttons">
-      <button type="button" className="small" onClick={() => onMove(-1)} disabled={index === 0} aria-label={`Move ${what} up`} title="Move up">↑</button>
-      <button type="button" className="small" onClick={() => onMove(1)} disabled={index === count - 1} aria-label={`Move ${what} down`} title="Move down">↓</button>
-      <button type="button" className="small danger" onClick={onRemove} aria-label={`Remove ${what}`} title="Remove">✕</button>
+      <button
+        type="button"
+        className="small"
+        onClick={() => onMove(-1)}
+        disabled={index === 0}
+        aria-label={`Move ${what} up`}
+        title="Move up"
+      >
+        ↑
+      </button>
+      <button
+        type="button"
+        className="small"
+        onClick={() => onMove(1)}
+        disabled={index === count - 1}
+        aria-label={`Move ${what} down`}
+        title="Move down"
+      >
+        ↓
+      </button>
+      <button type="button" className="small danger" onClick={onRemove} aria-label={`Remove ${what}`} title="Remove">
+        ✕
+      </button>
     </div>
   );
 }

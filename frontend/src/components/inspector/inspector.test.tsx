@@ -19,25 +19,61 @@ beforeEach(() => {
   useIssuesStore.getState().setIssues([]);
   useViewStore.getState().setView({ mode: 'draft' });
   flowStore.getState().load(parseDocument(structuredClone(contractApproval)));
-  vi.stubGlobal('fetch', vi.fn(async (url: string) => {
-    if (url.startsWith('/api/users')) return page([{ username: 'ada', role: 'admin', display_name: 'Ada Admin', groups: [{ kind: 'group', name: 'admin' }] }, { username: 'lee', role: 'member' }]);
-    if (url.startsWith('/api/groups')) return page([{ name: 'legal', kind: 'group', label: 'Legal' }, { name: 'finance', kind: 'group', label: null }, { name: 'intake', kind: 'queue', label: 'Intake' }]);
-    if (url.startsWith('/api/actions')) {
-      return page([
-        { name: 'notify', description: 'Write a notification', inputs: [{ name: 'to', type: 'any', required: true, description: 'A user name' }, { name: 'subject', type: 'string', required: true, description: '' }, { name: 'body', type: 'string', required: false, description: '' }], outputs: [] },
-        { name: 'record.update', description: 'Update a record', inputs: [{ name: 'fields', type: 'map', required: true, description: '' }], outputs: [] },
-        { name: 'vars.set', description: 'Set variables', inputs: [], outputs: [], open_inputs: true },
-        { name: 'http.request', description: 'Call an HTTP endpoint', inputs: [{ name: 'url', type: 'string', required: true, description: '' }], outputs: [], secrets: true },
-      ]);
-    }
-    if (url.startsWith('/api/record-types')) {
-      return page([
-        { name: 'contract', label: 'Contract', fields: [{ name: 'status', type: 'string', options: ['draft', 'submitted'] }] },
-        { name: 'service_request', label: 'Service request', fields: [] },
-      ]);
-    }
-    return DIRECTORY[url] as Response;
-  }));
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string) => {
+      if (url.startsWith('/api/users'))
+        return page([
+          { username: 'ada', role: 'admin', display_name: 'Ada Admin', groups: [{ kind: 'group', name: 'admin' }] },
+          { username: 'lee', role: 'member' },
+        ]);
+      if (url.startsWith('/api/groups'))
+        return page([
+          { name: 'legal', kind: 'group', label: 'Legal' },
+          { name: 'finance', kind: 'group', label: null },
+          { name: 'intake', kind: 'queue', label: 'Intake' },
+        ]);
+      if (url.startsWith('/api/actions')) {
+        return page([
+          {
+            name: 'notify',
+            description: 'Write a notification',
+            inputs: [
+              { name: 'to', type: 'any', required: true, description: 'A user name' },
+              { name: 'subject', type: 'string', required: true, description: '' },
+              { name: 'body', type: 'string', required: false, description: '' },
+            ],
+            outputs: [],
+          },
+          {
+            name: 'record.update',
+            description: 'Update a record',
+            inputs: [{ name: 'fields', type: 'map', required: true, description: '' }],
+            outputs: [],
+          },
+          { name: 'vars.set', description: 'Set variables', inputs: [], outputs: [], open_inputs: true },
+          {
+            name: 'http.request',
+            description: 'Call an HTTP endpoint',
+            inputs: [{ name: 'url', type: 'string', required: true, description: '' }],
+            outputs: [],
+            secrets: true,
+          },
+        ]);
+      }
+      if (url.startsWith('/api/record-types')) {
+        return page([
+          {
+            name: 'contract',
+            label: 'Contract',
+            fields: [{ name: 'status', type: 'string', options: ['draft', 'submitted'] }],
+          },
+          { name: 'service_request', label: 'Service request', fields: [] },
+        ]);
+      }
+      return DIRECTORY[url] as Response;
+    }),
+  );
 });
 
 afterEach(() => {
@@ -71,7 +107,9 @@ describe('Inspector', () => {
     expect(screen.queryByLabelText('Input max items')).toBeNull();
     fireEvent.change(screen.getByLabelText('Input type'), { target: { value: 'list' } });
     fireEvent.change(screen.getByLabelText('Input max items'), { target: { value: '200' } });
-    expect(flowStore.getState().meta.inputs).toEqual([{ name: 'amount', type: 'list', required: true, max_items: 200 }]);
+    expect(flowStore.getState().meta.inputs).toEqual([
+      { name: 'amount', type: 'list', required: true, max_items: 200 },
+    ]);
     fireEvent.change(screen.getByLabelText('Input type'), { target: { value: 'number' } });
     expect(flowStore.getState().meta.inputs).toEqual([{ name: 'amount', type: 'number', required: true }]);
     fireEvent.change(screen.getByLabelText('Started'), { target: { value: 'manual' } });
@@ -81,12 +119,17 @@ describe('Inspector', () => {
   it('picks the trigger’s record type from the defined types; the trigger condition offers its fields', async () => {
     renderSelected(null);
     await waitFor(() => expect(screen.getByLabelText('Record type').tagName).toBe('SELECT'));
-    const types = screen.getByLabelText('Record type') as HTMLSelectElement;
-    expect([...types.options].map((o) => o.textContent)).toEqual(['Contract (contract)', 'Service request (service_request)']);
+    const types = screen.getByLabelText<HTMLSelectElement>('Record type');
+    expect([...types.options].map((o) => o.textContent)).toEqual([
+      'Contract (contract)',
+      'Service request (service_request)',
+    ]);
     expect(types.value).toBe('contract');
     const field = screen.getByRole('combobox', { name: 'Field 1' });
     fireEvent.focus(field);
-    expect(screen.getAllByRole('option', { name: /Contract › Status/ })[0]?.textContent).toContain('one of draft, submitted');
+    expect(screen.getAllByRole('option', { name: /Contract › Status/ })[0]?.textContent).toContain(
+      'one of draft, submitted',
+    );
     expect(screen.queryAllByRole('option', { name: /steps\./ })).toHaveLength(0);
     fireEvent.change(types, { target: { value: 'service_request' } });
     expect(flowStore.getState().meta.trigger).toMatchObject({ type: 'record', object: 'service_request' });
@@ -101,7 +144,11 @@ describe('Inspector', () => {
     // The group pick list comes from /api/groups (queues apart).
     await waitFor(() => expect(screen.getByLabelText('Assignee group').tagName).toBe('SELECT'));
     const group = screen.getByLabelText('Assignee group');
-    expect(within(group).getAllByRole('option').map((o) => o.textContent)).toEqual(['Legal (legal)', 'finance']);
+    expect(
+      within(group)
+        .getAllByRole('option')
+        .map((o) => o.textContent),
+    ).toEqual(['Legal (legal)', 'finance']);
     fireEvent.change(group, { target: { value: 'finance' } });
     expect(node('legal_review').data).toMatchObject({ assignee: { type: 'group', value: 'finance' } });
     fireEvent.change(screen.getByLabelText('Assignee type'), { target: { value: 'user' } });
@@ -110,19 +157,27 @@ describe('Inspector', () => {
 
     const before = (node('legal_review').data as { form: { fields: unknown[] } }).form.fields.length;
     fireEvent.click(screen.getByRole('button', { name: 'Add field' }));
-    const names = screen.getAllByLabelText('Field name') as HTMLInputElement[];
+    const names = screen.getAllByLabelText<HTMLInputElement>('Field name');
     expect(names).toHaveLength(before + 1);
     expect(names.at(-1)?.value).toBe('field_1');
     fireEvent.change(screen.getAllByLabelText('Field type').at(-1) as HTMLElement, { target: { value: 'select' } });
     fireEvent.change(screen.getByLabelText('Options (one per line)'), { target: { value: 'small\nlarge' } });
     fireEvent.click(screen.getByRole('button', { name: 'Move field field_1 up' }));
-    const fields = () => (node('legal_review').data as { form: { fields: Array<{ name: string; options?: string[] }> } }).form.fields;
-    expect(fields()[0]).toEqual({ name: 'field_1', type: 'select', label: '', required: false, options: ['small', 'large'] });
+    const fields = () =>
+      (node('legal_review').data as { form: { fields: Array<{ name: string; options?: string[] }> } }).form.fields;
+    expect(fields()[0]).toEqual({
+      name: 'field_1',
+      type: 'select',
+      label: '',
+      required: false,
+      options: ['small', 'large'],
+    });
     fireEvent.click(screen.getByRole('button', { name: 'Remove field field_1' }));
     expect(fields().map((f) => f.name)).not.toContain('field_1');
 
     fireEvent.click(screen.getByRole('button', { name: 'Add outcome' }));
-    const outcomes = () => (node('legal_review').data as { form: { outcomes: Array<{ value: string }> } }).form.outcomes.map((o) => o.value);
+    const outcomes = () =>
+      (node('legal_review').data as { form: { outcomes: Array<{ value: string }> } }).form.outcomes.map((o) => o.value);
     expect(outcomes().at(-1)).toBe('outcome_1');
 
     fireEvent.change(screen.getByLabelText('Due after'), { target: { value: '3' } });
@@ -139,7 +194,15 @@ describe('Inspector', () => {
     fireEvent.change(screen.getByLabelText('Quorum'), { target: { value: '2' } });
     fireEvent.change(screen.getByLabelText('Approve outcome'), { target: { value: 'approve' } });
     expect(node('legal_review').data).toMatchObject({
-      approval: { policy: 'quorum', quorum: 2, approve_outcome: 'approve', approvers: [{ type: 'user', value: '' }, { type: 'user', value: '' }] },
+      approval: {
+        policy: 'quorum',
+        quorum: 2,
+        approve_outcome: 'approve',
+        approvers: [
+          { type: 'user', value: '' },
+          { type: 'user', value: '' },
+        ],
+      },
     });
     fireEvent.change(screen.getByLabelText('Approval policy'), { target: { value: 'any' } });
     expect(node('legal_review').data).toMatchObject({ approval: { policy: 'any' } });
@@ -152,7 +215,12 @@ describe('Inspector', () => {
     expect(node('legal_ok').data).toMatchObject({ outcomes: [{ id: 'returned', label: 'Sent back' }] });
     const edge = flowStore.getState().edges.find((e) => e.id === 'e_legal_back');
     expect(edge?.sourceHandle).toBe('returned');
-    expect(flowStore.getState().toDocument().edges.find((e) => e.id === 'e_legal_back')?.outcome).toBe('returned');
+    expect(
+      flowStore
+        .getState()
+        .toDocument()
+        .edges.find((e) => e.id === 'e_legal_back')?.outcome,
+    ).toBe('returned');
   });
 
   it('builds a condition row by row and writes CEL', () => {
@@ -171,23 +239,29 @@ describe('Inspector', () => {
     expect(node('legal').data).toMatchObject({ exit: { condition: "record.amount >= 100 || record.status == 'ok'" } });
 
     fireEvent.click(screen.getByRole('button', { name: 'Edit as CEL' }));
-    const raw = screen.getByLabelText('Exit condition (CEL)') as HTMLTextAreaElement;
+    const raw = screen.getByLabelText<HTMLTextAreaElement>('Exit condition (CEL)');
     expect(raw.value).toBe("record.amount >= 100 || record.status == 'ok'");
     fireEvent.change(raw, { target: { value: "record.kind == 'x' && record.n < 3" } });
     fireEvent.click(screen.getByRole('button', { name: 'Use condition builder' }));
-    expect((screen.getByLabelText('Field 2') as HTMLInputElement).value).toBe('record.n');
+    expect(screen.getByLabelText<HTMLInputElement>('Field 2').value).toBe('record.n');
   });
 
   it('opens an expression the builder cannot show as raw CEL, and shows the server’s error under it', () => {
     useIssuesStore.getState().setIssues([
-      { node: 'deal_size', field: 'outcomes[0].condition', message: 'syntax error (line 1, column 9)', column: 9, severity: 'error' },
+      {
+        node: 'deal_size',
+        field: 'outcomes[0].condition',
+        message: 'syntax error (line 1, column 9)',
+        column: 9,
+        severity: 'error',
+      },
       { node: 'deal_size', field: 'outcomes[0].id', message: 'is fine', severity: 'warning' },
       { node: 'other', field: 'outcomes[0].condition', message: 'not this one', severity: 'error' },
     ]);
     renderSelected('deal_size');
-    const raw = screen.getByLabelText('Condition of $50k or more (CEL)') as HTMLTextAreaElement;
+    const raw = screen.getByLabelText<HTMLTextAreaElement>('Condition of $50k or more (CEL)');
     expect(raw.value).toBe('double(record.amount) >= 50000.0');
-    expect((screen.getByRole('button', { name: 'Use condition builder' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Use condition builder' }).disabled).toBe(true);
     expect(raw.getAttribute('aria-invalid')).toBe('true');
     const issues = document.getElementById(raw.getAttribute('aria-describedby') ?? '');
     expect(issues?.textContent).toBe('syntax error (line 1, column 9)');
@@ -196,7 +270,9 @@ describe('Inspector', () => {
   });
 
   it('drops a field’s issues as soon as it is edited: a group picked clears "must not be empty" under Assignee', async () => {
-    flowStore.getState().updateNodeData('legal_review', 'interactive', (d) => ({ ...d, assignee: { type: 'group', value: '' } }));
+    flowStore
+      .getState()
+      .updateNodeData('legal_review', 'interactive', (d) => ({ ...d, assignee: { type: 'group', value: '' } }));
     useIssuesStore.getState().setIssues([
       { node: 'legal_review', field: 'assignee.value', message: 'must not be empty', severity: 'error' },
       { node: 'legal_review', field: 'label', message: 'is long', severity: 'warning' },
@@ -209,7 +285,10 @@ describe('Inspector', () => {
     fireEvent.change(screen.getByLabelText('Assignee group'), { target: { value: 'legal' } });
     expect(within(assignee).queryByText('must not be empty')).toBeNull();
     // Only that field's: the label's warning and another node's error stay until the next check.
-    expect(useIssuesStore.getState().issues.map((i) => `${i.node} ${i.field}`)).toEqual(['legal_review label', 'other assignee.value']);
+    expect(useIssuesStore.getState().issues.map((i) => `${i.node} ${i.field}`)).toEqual([
+      'legal_review label',
+      'other assignee.value',
+    ]);
     fireEvent.change(screen.getByLabelText('Label'), { target: { value: 'Review' } });
     expect(screen.queryByText('is long')).toBeNull();
   });
@@ -221,7 +300,11 @@ describe('Inspector', () => {
     expect(node('mark_signed').data).toMatchObject({ action: 'notify', inputs: { to: '', subject: '' } });
     fireEvent.change(screen.getByLabelText('subject (string)'), { target: { value: "'Signed'" } });
     fireEvent.change(screen.getByLabelText('body (string)'), { target: { value: "'Done'" } });
-    expect((node('mark_signed').data as { inputs: object }).inputs).toEqual({ to: '', subject: "'Signed'", body: "'Done'" });
+    expect((node('mark_signed').data as { inputs: object }).inputs).toEqual({
+      to: '',
+      subject: "'Signed'",
+      body: "'Done'",
+    });
     expect(screen.getByLabelText('to').getAttribute('aria-required')).toBe('true');
     fireEvent.change(screen.getByLabelText('Max attempts'), { target: { value: '5' } });
     expect(node('mark_signed').data).toMatchObject({ retry: { max_attempts: 5 } });
@@ -249,15 +332,27 @@ describe('Inspector', () => {
 
   it('switches a wait step between a condition, an event and a timer', () => {
     flowStore.getState().updateGraph(({ nodes, edges }) => ({
-      nodes: [...nodes, { id: 'hold', type: 'wait', parentId: 'legal', position: { x: 20, y: 200 }, data: { label: 'Hold', timer: { duration: 'P1D' } } }],
+      nodes: [
+        ...nodes,
+        {
+          id: 'hold',
+          type: 'wait',
+          parentId: 'legal',
+          position: { x: 20, y: 200 },
+          data: { label: 'Hold', timer: { duration: 'P1D' } },
+        },
+      ],
       edges,
     }));
     renderSelected('hold');
-    expect((screen.getByLabelText('Timer duration') as HTMLInputElement).value).toBe('1');
+    expect(screen.getByLabelText<HTMLInputElement>('Timer duration').value).toBe('1');
     fireEvent.change(screen.getByLabelText('Waits for'), { target: { value: 'event' } });
     fireEvent.change(screen.getByLabelText('Event name'), { target: { value: 'payment_received' } });
     fireEvent.click(screen.getByLabelText('Keep an event that arrives early (buffer)'));
-    expect(node('hold').data).toEqual({ label: 'Hold', event: { name: 'payment_received', correlation: 'record.id', buffer: true } });
+    expect(node('hold').data).toEqual({
+      label: 'Hold',
+      event: { name: 'payment_received', correlation: 'record.id', buffer: true },
+    });
   });
 
   it('lets a step start after chosen stage-mates and set declared variables', () => {
@@ -273,14 +368,21 @@ describe('Inspector', () => {
   });
 
   it('labels a selected edge and lists its issues', () => {
-    useIssuesStore.getState().setIssues([{ node: 'deal_size', edge: 'e_big', field: 'outcome', message: 'goes nowhere', severity: 'error' }]);
+    useIssuesStore
+      .getState()
+      .setIssues([{ node: 'deal_size', edge: 'e_big', field: 'outcome', message: 'goes nowhere', severity: 'error' }]);
     flowStore.getState().select([], ['e_big']);
     render(<Inspector />);
     expect(screen.getByRole('heading', { name: /Edge\s*e_big/ })).toBeTruthy();
     expect(screen.getByText(/Taken for outcome big/)).toBeTruthy();
     expect(screen.getByText('goes nowhere')).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Edge label'), { target: { value: 'Large deal' } });
-    expect(flowStore.getState().toDocument().edges.find((e) => e.id === 'e_big')).toMatchObject({ label: 'Large deal', outcome: 'big' });
+    expect(
+      flowStore
+        .getState()
+        .toDocument()
+        .edges.find((e) => e.id === 'e_big'),
+    ).toMatchObject({ label: 'Large deal', outcome: 'big' });
   });
 
   it('is read only when the canvas shows an earlier version', () => {

@@ -31,7 +31,12 @@ function edit(node: InteractiveNode, update: (data: InteractiveData) => Interact
   flowStore.getState().updateNodeData(node.id, 'interactive', update);
 }
 
-const DEFAULT_TYPE: Record<string, string> = { number: 'number', integer: 'integer', boolean: 'boolean', multiselect: 'list' };
+const DEFAULT_TYPE: Record<string, string> = {
+  number: 'number',
+  integer: 'integer',
+  boolean: 'boolean',
+  multiselect: 'list',
+};
 
 export function AssigneeSection({ node }: { node: InteractiveNode }) {
   return (
@@ -63,7 +68,14 @@ export function FormSection({ node }: { node: InteractiveNode }) {
           return (
             <li className="list-item" key={index}>
               <div className="list-item__row">
-                <TextField label="Field name" mono value={field.name} at={at('.name')} required onChange={(name) => setField(index, { ...field, name })} />
+                <TextField
+                  label="Field name"
+                  mono
+                  value={field.name}
+                  at={at('.name')}
+                  required
+                  onChange={(name) => setField(index, { ...field, name })}
+                />
                 <SelectField
                   label="Field type"
                   value={field.type}
@@ -72,8 +84,17 @@ export function FormSection({ node }: { node: InteractiveNode }) {
                   onChange={(type) => setField(index, withFieldType(field, type))}
                 />
               </div>
-              <TextField label="Field label" value={field.label ?? ''} at={at('.label')} onChange={(label) => setField(index, { ...field, label })} />
-              <CheckboxField label="Required" checked={Boolean(field.required)} onChange={(required) => setField(index, { ...field, required })} />
+              <TextField
+                label="Field label"
+                value={field.label ?? ''}
+                at={at('.label')}
+                onChange={(label) => setField(index, { ...field, label })}
+              />
+              <CheckboxField
+                label="Required"
+                checked={Boolean(field.required)}
+                onChange={(required) => setField(index, { ...field, required })}
+              />
               {CHOICE_TYPES.has(field.type) ? (
                 <TextAreaField
                   label="Options (one per line)"
@@ -83,13 +104,20 @@ export function FormSection({ node }: { node: InteractiveNode }) {
                   onChange={(text) => setField(index, { ...field, options: text.split('\n') })}
                 />
               ) : null}
-              <TextField label="Help text" value={field.help ?? ''} at={at('.help')} onChange={(help) => setField(index, withField(field, 'help', help || undefined))} />
+              <TextField
+                label="Help text"
+                value={field.help ?? ''}
+                at={at('.help')}
+                onChange={(help) => setField(index, withField(field, 'help', help || undefined))}
+              />
               <TextField
                 label="Field default"
                 value={defaultText(field.default)}
                 at={at('.default')}
                 hint={field.type === 'multiselect' ? 'A JSON list, e.g. ["a", "b"]' : undefined}
-                onChange={(text) => setField(index, withField(field, 'default', parseDefault(DEFAULT_TYPE[field.type] ?? 'string', text)))}
+                onChange={(text) =>
+                  setField(index, withField(field, 'default', parseDefault(DEFAULT_TYPE[field.type] ?? 'string', text)))
+                }
               />
               <ItemButtons
                 what={what}
@@ -102,7 +130,9 @@ export function FormSection({ node }: { node: InteractiveNode }) {
           );
         })}
       </ol>
-      <button type="button" className="small" onClick={() => setFields([...fields, newFormField(fields)])}>Add field</button>
+      <button type="button" className="small" onClick={() => setFields([...fields, newFormField(fields)])}>
+        Add field
+      </button>
 
       <h4 className="subhead">Outcomes</h4>
       <ol className="item-list">
@@ -121,7 +151,9 @@ export function FormSection({ node }: { node: InteractiveNode }) {
                 label="Outcome label"
                 value={outcome.label ?? ''}
                 at={[node.id, `form.outcomes[${index}].label`]}
-                onChange={(label) => edit(node, (d) => withForm(d, { outcomes: replaceAt(outcomes, index, { ...outcome, label }) }))}
+                onChange={(label) =>
+                  edit(node, (d) => withForm(d, { outcomes: replaceAt(outcomes, index, { ...outcome, label }) }))
+                }
               />
             </div>
             <ItemButtons
@@ -134,7 +166,11 @@ export function FormSection({ node }: { node: InteractiveNode }) {
           </li>
         ))}
       </ol>
-      <button type="button" className="small" onClick={() => edit(node, (d) => withForm(d, { outcomes: [...outcomes, newFormOutcome(outcomes)] }))}>
+      <button
+        type="button"
+        className="small"
+        onClick={() => edit(node, (d) => withForm(d, { outcomes: [...outcomes, newFormOutcome(outcomes)] }))}
+      >
         Add outcome
       </button>
     </Section>
@@ -167,7 +203,9 @@ export function ApprovalSection({ node }: { node: InteractiveNode }) {
         <>
           <fieldset className="checklist">
             <legend>Approvers</legend>
-            {approvers.length === 0 ? <p className="field__hint">None listed: the members of the assignee group or queue approve.</p> : null}
+            {approvers.length === 0 ? (
+              <p className="field__hint">None listed: the members of the assignee group or queue approve.</p>
+            ) : null}
             {approvers.map((approver, index) => (
               <div className="list-item" key={index}>
                 <AssigneeField
@@ -183,24 +221,46 @@ export function ApprovalSection({ node }: { node: InteractiveNode }) {
                   onMove={(delta) => setApproval({ approvers: moveItem(approvers, index, delta) })}
                   onRemove={() => {
                     const next = removeAt(approvers, index);
-                    edit(node, (d) => (d.approval ? { ...d, approval: withField(d.approval, 'approvers', next.length > 0 ? next : undefined) } : d));
+                    edit(node, (d) =>
+                      d.approval
+                        ? { ...d, approval: withField(d.approval, 'approvers', next.length > 0 ? next : undefined) }
+                        : d,
+                    );
                   }}
                 />
               </div>
             ))}
-            <button type="button" className="small" onClick={() => setApproval({ approvers: [...approvers, { type: 'user', value: '' }] })}>
+            <button
+              type="button"
+              className="small"
+              onClick={() => setApproval({ approvers: [...approvers, { type: 'user', value: '' }] })}
+            >
               Add approver
             </button>
           </fieldset>
           {approval.policy === 'quorum' ? (
-            <NumberField label="Quorum" min={1} step={1} value={approval.quorum} at={[node.id, 'approval.quorum']} onChange={(quorum) => setApproval({ quorum })} />
+            <NumberField
+              label="Quorum"
+              min={1}
+              step={1}
+              value={approval.quorum}
+              at={[node.id, 'approval.quorum']}
+              onChange={(quorum) => setApproval({ quorum })}
+            />
           ) : null}
           <SelectField
             label="Approve outcome"
             value={approval.approve_outcome ?? ''}
-            options={[{ value: '', label: 'The first outcome' }, ...outcomes.map((o) => ({ value: o.value, label: o.label || o.value }))]}
+            options={[
+              { value: '', label: 'The first outcome' },
+              ...outcomes.map((o) => ({ value: o.value, label: o.label || o.value })),
+            ]}
             at={[node.id, 'approval.approve_outcome']}
-            onChange={(value) => edit(node, (d) => (d.approval ? { ...d, approval: withField(d.approval, 'approve_outcome', value || undefined) } : d))}
+            onChange={(value) =>
+              edit(node, (d) =>
+                d.approval ? { ...d, approval: withField(d.approval, 'approve_outcome', value || undefined) } : d,
+              )
+            }
           />
         </>
       ) : null}
@@ -237,9 +297,14 @@ export function DueSection({ node }: { node: InteractiveNode }) {
           <SelectField
             label="Escalation action"
             value={escalation.action}
-            options={[{ value: 'notify', label: 'Notify' }, { value: 'reassign', label: 'Reassign' }]}
+            options={[
+              { value: 'notify', label: 'Notify' },
+              { value: 'reassign', label: 'Reassign' },
+            ]}
             at={[node.id, 'escalation.action']}
-            onChange={(action) => edit(node, (d) => withEscalation(d, withEscalationAction(escalation, action as 'notify' | 'reassign')))}
+            onChange={(action) =>
+              edit(node, (d) => withEscalation(d, withEscalationAction(escalation, action as 'notify' | 'reassign')))
+            }
           />
           <AssigneeField
             label={escalation.action === 'reassign' ? 'Reassign to' : 'Notify (default: the assignee)'}

@@ -5,7 +5,7 @@
  *
  * The names are asked for only when the list opens, so a field costs nothing until used.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
 
 import { filterNames, typeLabel, type ExpressionName } from '../../lib/expression-scope';
 
@@ -41,16 +41,24 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
     setOffered(all);
     setTyped(null);
     // The name already chosen is the active one: Enter keeps it, the arrows move from it.
-    setActive(Math.max(0, filterNames(all, '', SHOWN).findIndex((n) => n.name === value.trim())));
+    setActive(
+      Math.max(
+        0,
+        filterNames(all, '', SHOWN).findIndex((n) => n.name === value.trim()),
+      ),
+    );
     setOpen(true);
   };
 
   // The list opens below the input, maybe below the fold of the properties panel: bring it (and the active option) into view.
-  useEffect(() => {
-    if (!open) return;
+  // Only when it opens (an effect event reads the active option without reacting to it):
+  // moving through the options scrolls them itself.
+  const bringIntoView = useEffectEvent(() => {
     list.current?.scrollIntoView?.({ block: 'nearest' });
     list.current?.children[active]?.scrollIntoView?.({ block: 'nearest' });
-    // Only when it opens: moving through the options scrolls them itself.
+  });
+  useEffect(() => {
+    if (open) bringIntoView();
   }, [open]);
   const close = () => {
     setOpen(false);
@@ -61,7 +69,10 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
     close();
   };
   const move = (delta: number) => {
-    if (!open) { show(); return; }
+    if (!open) {
+      show();
+      return;
+    }
     if (shown.length === 0) return;
     const next = (active + delta + shown.length) % shown.length;
     setActive(next);
@@ -89,19 +100,40 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
         onBlur={close}
         onChange={(e) => {
           onChange(e.target.value);
-          if (!open) { setOffered(names()); setOpen(true); }
+          if (!open) {
+            setOffered(names());
+            setOpen(true);
+          }
           setTyped(e.target.value);
           setActive(0);
         }}
         onKeyDown={(e) => {
-          if (e.key === 'ArrowDown') { e.preventDefault(); move(1); }
-          else if (e.key === 'ArrowUp') { e.preventDefault(); move(-1); }
-          else if (e.key === 'Enter' && current) { e.preventDefault(); pick(current); }
-          else if (e.key === 'Escape' && open) { e.preventDefault(); e.stopPropagation(); close(); }
+          if (e.key === 'ArrowDown') {
+            e.preventDefault();
+            move(1);
+          } else if (e.key === 'ArrowUp') {
+            e.preventDefault();
+            move(-1);
+          } else if (e.key === 'Enter' && current) {
+            e.preventDefault();
+            pick(current);
+          } else if (e.key === 'Escape' && open) {
+            e.preventDefault();
+            e.stopPropagation();
+            close();
+          }
         }}
       />
       {/* Pressing in the list (an option, its scrollbar) keeps the focus in the input: a blur would close it first. */}
-      <ul id={listId} role="listbox" className="name-combobox__list" ref={list} hidden={!open} aria-label="Names in scope" onMouseDown={(e) => e.preventDefault()}>
+      <ul
+        id={listId}
+        role="listbox"
+        className="name-combobox__list"
+        ref={list}
+        hidden={!open}
+        aria-label="Names in scope"
+        onMouseDown={(e) => e.preventDefault()}
+      >
         {shown.map((entry, index) => (
           <li
             key={entry.name}
@@ -110,7 +142,9 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
             aria-selected={entry === current}
             className="name-combobox__option"
             onClick={() => pick(entry)}
-            onMouseMove={() => { if (index !== active) setActive(index); }}
+            onMouseMove={() => {
+              if (index !== active) setActive(index);
+            }}
           >
             <span className="name-combobox__label">{entry.label}</span>
             <span className="name-combobox__type">{typeLabel(entry)}</span>
@@ -118,8 +152,16 @@ export function NameCombobox({ id, value, onChange, names, placeholder, classNam
           </li>
         ))}
       </ul>
-      {open && shown.length === 0 ? <span className="name-combobox__empty" role="status">No name in scope matches.</span> : null}
-      {open && matches.length > SHOWN ? <span className="name-combobox__empty" role="status">The first {SHOWN} names: type to narrow them.</span> : null}
+      {open && shown.length === 0 ? (
+        <span className="name-combobox__empty" role="status">
+          No name in scope matches.
+        </span>
+      ) : null}
+      {open && matches.length > SHOWN ? (
+        <span className="name-combobox__empty" role="status">
+          The first {SHOWN} names: type to narrow them.
+        </span>
+      ) : null}
     </div>
   );
 }

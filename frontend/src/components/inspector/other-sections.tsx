@@ -27,7 +27,8 @@ import { NAMES_LIST_ID } from './expression-names';
 import { CheckboxField, ItemButtons, NumberField, Section, SelectField, TextField } from './fields';
 
 export function StageSections({ node }: { node: StageNode }) {
-  const edit = (update: (d: StageNode['data']) => StageNode['data']) => flowStore.getState().updateNodeData(node.id, 'stage', update);
+  const edit = (update: (d: StageNode['data']) => StageNode['data']) =>
+    flowStore.getState().updateNodeData(node.id, 'stage', update);
   const entry = node.data.entry;
   const exit = node.data.exit ?? { when: 'all_steps' };
   return (
@@ -36,7 +37,10 @@ export function StageSections({ node }: { node: StageNode }) {
         <SelectField
           label="Stage entry"
           value={entry ? 'condition' : 'none'}
-          options={[{ value: 'none', label: 'Starts right away' }, { value: 'condition', label: 'Waits for a condition' }]}
+          options={[
+            { value: 'none', label: 'Starts right away' },
+            { value: 'condition', label: 'Waits for a condition' },
+          ]}
           onChange={(value) => edit((d) => withEntry(d, value as 'none' | 'condition'))}
         />
         {entry ? (
@@ -54,7 +58,10 @@ export function StageSections({ node }: { node: StageNode }) {
         <SelectField
           label="Stage exit"
           value={exit.when}
-          options={[{ value: 'all_steps', label: 'When all steps are completed' }, { value: 'condition', label: 'When a condition holds' }]}
+          options={[
+            { value: 'all_steps', label: 'When all steps are completed' },
+            { value: 'condition', label: 'When a condition holds' },
+          ]}
           at={[node.id, 'exit.when']}
           onChange={(value) => edit((d) => withExit(d, value as 'all_steps' | 'condition'))}
         />
@@ -76,7 +83,8 @@ export function StageSections({ node }: { node: StageNode }) {
 
 export function BackgroundSections({ node }: { node: BackgroundNode }) {
   const actions = useDirectoryStore((s) => s.actions);
-  const edit = (update: (d: BackgroundData) => BackgroundData) => flowStore.getState().updateNodeData(node.id, 'background', update);
+  const edit = (update: (d: BackgroundData) => BackgroundData) =>
+    flowStore.getState().updateNodeData(node.id, 'background', update);
   const action = actions.find((a) => a.name === node.data.action);
   const inputs = node.data.inputs ?? {};
   const declared = action?.inputs ?? [];
@@ -96,11 +104,14 @@ export function BackgroundSections({ node }: { node: BackgroundNode }) {
         />
       </Section>
       <Section title="Inputs (CEL expressions)">
-        {declared.length === 0 && undeclared.length === 0 ? <p className="field__hint">{action ? 'This action takes no inputs.' : 'Choose an action first.'}</p> : null}
+        {declared.length === 0 && undeclared.length === 0 ? (
+          <p className="field__hint">{action ? 'This action takes no inputs.' : 'Choose an action first.'}</p>
+        ) : null}
         {action?.secrets ? (
           <p className="field__hint" data-testid="secrets-hint">
-            Credentials: write <code>secrets.&lt;name&gt;</code> (e.g. <code>&apos;Bearer &apos; + secrets.crm_token</code>), never the value.
-            Admins keep them under Admin, Secrets; runs show them as ••••.
+            Credentials: write <code>secrets.&lt;name&gt;</code> (e.g.{' '}
+            <code>&apos;Bearer &apos; + secrets.crm_token</code>), never the value. Admins keep them under Admin,
+            Secrets; runs show them as ••••.
           </p>
         ) : null}
         {declared.map((input) => (
@@ -125,13 +136,20 @@ export function BackgroundSections({ node }: { node: BackgroundNode }) {
               at={[node.id, `inputs.${name}`]}
               onChange={(text) => edit((d) => withActionInput(d, name, text, true))}
             />
-            <button type="button" className="small danger" onClick={() => edit((d) => ({ ...d, inputs: withField(d.inputs ?? {}, name, undefined) }))}>
+            <button
+              type="button"
+              className="small danger"
+              onClick={() => edit((d) => ({ ...d, inputs: withField(d.inputs ?? {}, name, undefined) }))}
+            >
               Remove input {name}
             </button>
           </div>
         ))}
         {action?.open_inputs ? (
-          <OpenInput taken={Object.keys(inputs)} onAdd={(name) => edit((d) => ({ ...d, inputs: { ...d.inputs, [name]: '' } }))} />
+          <OpenInput
+            taken={Object.keys(inputs)}
+            onAdd={(name) => edit((d) => ({ ...d, inputs: { ...d.inputs, [name]: '' } }))}
+          />
         ) : null}
       </Section>
       <Section title="Retry">
@@ -187,13 +205,32 @@ export function WaitSections({ node }: { node: WaitNode }) {
   const event = node.data.event;
   return (
     <Section title="Waits for">
-      <SelectField label="Waits for" value={kind ?? ''} options={WAIT_KINDS} onChange={(k) => edit((d) => withWaitKind(d, k as WaitKind))} />
+      <SelectField
+        label="Waits for"
+        value={kind ?? ''}
+        options={WAIT_KINDS}
+        onChange={(k) => edit((d) => withWaitKind(d, k as WaitKind))}
+      />
       {kind === 'until' ? (
-        <ConditionField label="Until" scope={{ node: node.id }} required value={node.data.until ?? ''} at={[node.id, 'until']} onChange={(until) => edit((d) => ({ ...d, until }))} />
+        <ConditionField
+          label="Until"
+          scope={{ node: node.id }}
+          required
+          value={node.data.until ?? ''}
+          at={[node.id, 'until']}
+          onChange={(until) => edit((d) => ({ ...d, until }))}
+        />
       ) : null}
       {kind === 'event' && event ? (
         <>
-          <TextField label="Event name" required mono value={event.name} at={[node.id, 'event.name']} onChange={(name) => edit((d) => ({ ...d, event: { ...event, name } }))} />
+          <TextField
+            label="Event name"
+            required
+            mono
+            value={event.name}
+            at={[node.id, 'event.name']}
+            onChange={(name) => edit((d) => ({ ...d, event: { ...event, name } }))}
+          />
           <TextField
             label="Correlation (CEL)"
             mono
@@ -201,7 +238,9 @@ export function WaitSections({ node }: { node: WaitNode }) {
             value={event.correlation ?? ''}
             at={[node.id, 'event.correlation']}
             hint="A key such as record.id, or a predicate using event, e.g. event.payload.contract_id == record.id"
-            onChange={(correlation) => edit((d) => ({ ...d, event: withField(event, 'correlation', correlation || undefined) }))}
+            onChange={(correlation) =>
+              edit((d) => ({ ...d, event: withField(event, 'correlation', correlation || undefined) }))
+            }
           />
           <CheckboxField
             label="Keep an event that arrives early (buffer)"
@@ -276,8 +315,12 @@ export function DecisionSections({ node }: { node: DecisionNode }) {
           </li>
         ))}
       </ol>
-      <p className="field__hint">Otherwise (no outcome matches): the <code>default</code> edge.</p>
-      <button type="button" className="small" onClick={() => graph((g) => addDecisionOutcome(g, node.id))}>Add outcome</button>
+      <p className="field__hint">
+        Otherwise (no outcome matches): the <code>default</code> edge.
+      </p>
+      <button type="button" className="small" onClick={() => graph((g) => addDecisionOutcome(g, node.id))}>
+        Add outcome
+      </button>
     </Section>
   );
 }

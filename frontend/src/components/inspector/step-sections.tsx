@@ -2,7 +2,15 @@
 import { useMemo } from 'react';
 
 import type { StepNode } from '../../lib/document';
-import { removeAt, replaceAt, stageMates, toggleAfter, withAssignments, withStart, type StartWhen } from '../../lib/node-edits';
+import {
+  removeAt,
+  replaceAt,
+  stageMates,
+  toggleAfter,
+  withAssignments,
+  withStart,
+  type StartWhen,
+} from '../../lib/node-edits';
 import { flowStore, useFlowStore } from '../../store/use-flow-store';
 import { ConditionField } from './condition-field';
 import { CheckboxField, ItemButtons, Section, SelectField, TextField } from './fields';
@@ -12,7 +20,7 @@ import { useFieldIssues, FieldIssues, withIssuesCleared } from './field-issues';
 type StepData = StepNode['data'];
 
 export function editStep(node: StepNode, update: (data: StepData) => StepData): void {
-  flowStore.getState().updateNodeData(node.id, node.type, update as never);
+  flowStore.getState().updateNodeData(node.id, node.type, update);
 }
 
 const START_CHOICES = [
@@ -47,7 +55,9 @@ export function StartSection({ node }: { node: StepNode }) {
               key={mate.id}
               label={mate.label ? `${mate.label} (${mate.id})` : mate.id}
               checked={(start.steps ?? []).includes(mate.id)}
-              onChange={withIssuesCleared([node.id, 'start.steps'], (on: boolean) => editStep(node, (d) => toggleAfter(d, mate.id, on)))}
+              onChange={withIssuesCleared([node.id, 'start.steps'], (on: boolean) =>
+                editStep(node, (d) => toggleAfter(d, mate.id, on)),
+              )}
             />
           ))}
           <FieldIssues issues={afterIssues} id={`${node.id}-after-issues`} />
@@ -106,7 +116,12 @@ export function SetSection({ node }: { node: StepNode }) {
           />
         </div>
       ))}
-      <button type="button" className="small" disabled={free.length === 0} onClick={() => write([...entries, [free[0] as string, '']])}>
+      <button
+        type="button"
+        className="small"
+        disabled={free.length === 0}
+        onClick={() => write([...entries, [free[0] as string, '']])}
+      >
         Add assignment
       </button>
       {names.length === 0 ? <p className="field__hint">Declare variables in the document settings first.</p> : null}

@@ -1,4 +1,7 @@
-"""Accounts (users, groups and queues, memberships, API tokens) and drafts.
+"""Accounts (users, groups and queues, memberships).
+
+It made the builder's API tokens and drafts too; they are in the builder's own chain
+now (builder/migrations, b0001), which adopts them where this revision made them.
 
 Revision ID: 0003
 Revises: 0002
@@ -10,8 +13,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from sqlalchemy.dialects import postgresql
-
 revision = '0003'
 down_revision = '0002'
 branch_labels = None
@@ -19,28 +20,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('api_tokens',
-    sa.Column('id', sa.String(), nullable=False),
-    sa.Column('name', sa.String(), nullable=False),
-    sa.Column('token_hash', sa.String(), nullable=False),
-    sa.Column('created_by', sa.String(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
-        batch_op.create_index('ix_api_tokens_hash', ['token_hash'], unique=True)
-
-    op.create_table('drafts',
-    sa.Column('id', sa.String(), nullable=False),
-    sa.Column('label', sa.String(), nullable=False),
-    sa.Column('document', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(), nullable=True),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
     op.create_table('groups',
     sa.Column('id', sa.String(), nullable=False),
     sa.Column('kind', sa.String(), nullable=False),
@@ -74,8 +53,3 @@ def downgrade() -> None:
 
     op.drop_table('memberships')
     op.drop_table('groups')
-    op.drop_table('drafts')
-    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
-        batch_op.drop_index('ix_api_tokens_hash')
-
-    op.drop_table('api_tokens')

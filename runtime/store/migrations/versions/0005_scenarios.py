@@ -1,5 +1,7 @@
 """Scenario tests stored per orchestration, for the builder's Tests panel
-(runtime/testing/SCENARIOS.md, "In the builder").
+(runtime/testing/SCENARIOS.md, "In the builder"). Empty now: the table is the
+builder's, made by its own chain (builder/migrations, b0001); the revision stays so
+databases that passed it keep their place in the chain.
 
 Revision ID: 0005
 Revises: 0004
@@ -8,9 +10,6 @@ Create Date: 2026-11-26
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
-
 revision = '0005'
 down_revision = '0004'
 branch_labels = None
@@ -18,15 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('scenarios',
-    sa.Column('orchestration', sa.String(), nullable=False),
-    sa.Column('name', sa.String(), nullable=False),
-    sa.Column('source', sa.Text(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_by', sa.String(), nullable=True),
-    sa.PrimaryKeyConstraint('orchestration', 'name')
-    )
+    pass  # the builder's chain (builder/migrations, b0001) makes the table now
 
 
 def downgrade() -> None:
-    op.drop_table('scenarios')
+    pass

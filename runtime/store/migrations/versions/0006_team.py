@@ -1,5 +1,6 @@
 """A team works with it: out of office (delegates), e-mail addresses and settings of
-people, and the outbox of e-mails to send.
+people. It made the outbox of e-mails to send too; that table is the builder's now,
+in its own chain (builder/migrations, b0001).
 
 Revision ID: 0006
 Revises: 0005
@@ -27,28 +28,6 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('user_id')
     )
-    op.create_table('email_outbox',
-    sa.Column('id', sa.String(), nullable=False),
-    sa.Column('dedupe_key', sa.String(), nullable=False),
-    sa.Column('notification_id', sa.String(), nullable=True),
-    sa.Column('work_item_id', sa.String(), nullable=True),
-    sa.Column('user_id', sa.String(), nullable=False),
-    sa.Column('address', sa.String(), nullable=False),
-    sa.Column('subject', sa.String(), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('kind', sa.String(), nullable=False),
-    sa.Column('digest', sa.Boolean(), nullable=False),
-    sa.Column('status', sa.String(), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_index('ix_email_outbox_dedupe', 'email_outbox', ['dedupe_key'], unique=True)
-    op.create_index('ix_email_outbox_due', 'email_outbox', ['status', 'next_attempt_at'], unique=False)
     op.create_index('ix_notifications_created', 'notifications', ['created_at'], unique=False)
     with op.batch_alter_table('work_items') as batch:
         batch.add_column(sa.Column('on_behalf_of', sa.String(), nullable=True))
@@ -64,7 +43,4 @@ def downgrade() -> None:
     with op.batch_alter_table('work_items') as batch:
         batch.drop_column('on_behalf_of')
     op.drop_index('ix_notifications_created', table_name='notifications')
-    op.drop_index('ix_email_outbox_due', table_name='email_outbox')
-    op.drop_index('ix_email_outbox_dedupe', table_name='email_outbox')
-    op.drop_table('email_outbox')
     op.drop_table('out_of_office')
