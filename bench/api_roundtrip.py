@@ -42,19 +42,36 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 PASSWORD = "bench password phrase"
-FORM = {"fields": [{"name": "note", "type": "text", "label": "Note", "required": False}],
-        "outcomes": [{"value": "approve", "label": "Approve"}]}
+FORM = {
+    "fields": [{"name": "note", "type": "text", "label": "Note", "required": False}],
+    "outcomes": [{"value": "approve", "label": "Approve"}],
+}
 INVOICE = {
-    "format": 1, "key": "invoice", "label": "Invoice",
+    "format": 1,
+    "key": "invoice",
+    "label": "Invoice",
     "inputs": [{"name": "amount", "type": "number", "required": True}],
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "check", "type": "stage", "label": "Check"},
-        {"id": "review", "type": "interactive", "stage": "check", "label": "Review the invoice",
-         "assignee": {"type": "group", "value": "finance"}, "due": "P2D", "form": FORM},
+        {
+            "id": "review",
+            "type": "interactive",
+            "stage": "check",
+            "label": "Review the invoice",
+            "assignee": {"type": "group", "value": "finance"},
+            "due": "P2D",
+            "form": FORM,
+        },
         {"id": "payment", "type": "stage", "label": "Payment"},
-        {"id": "pay", "type": "interactive", "stage": "payment", "label": "Pay the invoice",
-         "assignee": {"type": "group", "value": "finance"}, "form": FORM},
+        {
+            "id": "pay",
+            "type": "interactive",
+            "stage": "payment",
+            "label": "Pay the invoice",
+            "assignee": {"type": "group", "value": "finance"},
+            "form": FORM,
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [
@@ -100,10 +117,15 @@ def serve(kind: str, url: str, port: int) -> subprocess.Popen[bytes]:
     if kind == "serve":
         command = [sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port)]
     else:
-        command = [sys.executable, "-c", (
-            "import logging; from werkzeug.serving import run_simple; from builder import create_app; "
-            "logging.getLogger('werkzeug').setLevel(logging.WARNING); "
-            f"run_simple('127.0.0.1', {port}, create_app(), threaded=True)")]
+        command = [
+            sys.executable,
+            "-c",
+            (
+                "import logging; from werkzeug.serving import run_simple; from builder import create_app; "
+                "logging.getLogger('werkzeug').setLevel(logging.WARNING); "
+                f"run_simple('127.0.0.1', {port}, create_app(), threaded=True)"
+            ),
+        ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -154,7 +176,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def figures(name: str, seconds: list[float]) -> str:
     ms = [s * 1000 for s in seconds]
-    return (f"{name:<34} {len(ms):>7} {statistics.median(ms):>8.2f} {percentile(ms, 0.99):>8.2f} {max(ms):>8.2f}")
+    return f"{name:<34} {len(ms):>7} {statistics.median(ms):>8.2f} {percentile(ms, 0.99):>8.2f} {max(ms):>8.2f}"
 
 
 def main() -> None:
@@ -163,8 +185,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1_000, help="round trips measured (after --warmup)")
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--inbox-samples", type=int, default=100)
-    parser.add_argument("--server", choices=("serve", "werkzeug"), default="serve",
-                        help="serve: `overture serve` (gunicorn gevent); werkzeug: its threaded server")
+    parser.add_argument(
+        "--server",
+        choices=("serve", "werkzeug"),
+        default="serve",
+        help="serve: `overture serve` (gunicorn gevent); werkzeug: its threaded server",
+    )
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp dir")
     args = parser.parse_args()
     if args.samples + args.warmup > args.runs:
@@ -208,8 +234,10 @@ def main() -> None:
             server.wait(timeout=15)
 
     store = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-    print(f"{args.runs} open runs, {store}, server: {'overture serve (gunicorn gevent)' if args.server == 'serve' else 'werkzeug threaded'}, "
-          f"one keep-alive client, {args.samples} samples after {args.warmup} warm-up")
+    print(
+        f"{args.runs} open runs, {store}, server: {'overture serve (gunicorn gevent)' if args.server == 'serve' else 'werkzeug threaded'}, "
+        f"one keep-alive client, {args.samples} samples after {args.warmup} warm-up"
+    )
     print(f"{'ms':<34} {'samples':>7} {'p50':>8} {'p99':>8} {'max':>8}")
     print(figures("complete -> next item visible", total))
     print(figures("  POST .../complete", complete))

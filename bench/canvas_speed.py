@@ -83,16 +83,30 @@ def generate(stages: int, steps: int, decisions: int) -> dict[str, Any]:
         row, col = divmod(s - 1, per_row)
         x, y = 200 + col * 720, row * (stage_h + 160)
         stage = f"stage_{s}"
-        nodes.append({"id": stage, "type": "stage", "label": f"Stage {s}", "entry": None, "exit": {"when": "all_steps"},
-                      "ui": {"x": x, "y": y, "width": STAGE_W, "height": stage_h}})
+        nodes.append(
+            {
+                "id": stage,
+                "type": "stage",
+                "label": f"Stage {s}",
+                "entry": None,
+                "exit": {"when": "all_steps"},
+                "ui": {"x": x, "y": y, "width": STAGE_W, "height": stage_h},
+            }
+        )
         for t in range(1, steps + 1):
             kind = STEP_TYPES[(t - 1) % len(STEP_TYPES)]
-            step: dict[str, Any] = {"id": f"s{s}_step_{t}", "type": kind, "stage": stage, "label": f"Step {s}.{t}",
-                                    "start": {"when": "stage_start"} if t == 1 else {"when": "after", "steps": [f"s{s}_step_{t - 1}"]},
-                                    "ui": {"x": PAD, "y": STAGE_HEADER + (t - 1) * (STEP_H + STEP_GAP)}}
+            step: dict[str, Any] = {
+                "id": f"s{s}_step_{t}",
+                "type": kind,
+                "stage": stage,
+                "label": f"Step {s}.{t}",
+                "start": {"when": "stage_start"} if t == 1 else {"when": "after", "steps": [f"s{s}_step_{t - 1}"]},
+                "ui": {"x": PAD, "y": STAGE_HEADER + (t - 1) * (STEP_H + STEP_GAP)},
+            }
             if kind == "interactive":
-                step.update(assignee={"type": "group", "value": "legal"},
-                            form={"fields": [], "outcomes": [{"value": "done", "label": "Done"}]})
+                step.update(
+                    assignee={"type": "group", "value": "legal"}, form={"fields": [], "outcomes": [{"value": "done", "label": "Done"}]}
+                )
             elif kind == "background":
                 step.update(action="vars.set", inputs={"name": "'n'", "value": str(t)})
             else:
@@ -102,9 +116,15 @@ def generate(stages: int, steps: int, decisions: int) -> dict[str, Any]:
         previous = stage
         if s <= decisions and s < stages:
             decision = f"decision_{s}"
-            nodes.append({"id": decision, "type": "decision", "label": f"Decision {s}",
-                          "outcomes": [{"id": "again", "label": "Again", "condition": f"stages.{stage}.visits < 2"}],
-                          "ui": {"x": x + STAGE_W + 120, "y": y + 40}})
+            nodes.append(
+                {
+                    "id": decision,
+                    "type": "decision",
+                    "label": f"Decision {s}",
+                    "outcomes": [{"id": "again", "label": "Again", "condition": f"stages.{stage}.visits < 2"}],
+                    "ui": {"x": x + STAGE_W + 120, "y": y + 40},
+                }
+            )
             edges.append({"id": f"e_{stage}_{decision}", "source": stage, "target": decision})
             edges.append({"id": f"e_{decision}_again", "source": decision, "target": stage, "outcome": "again"})
             previous = decision
@@ -213,8 +233,12 @@ def drag(page: Page, node_id: str, distance: float = 400, moves: int = 60) -> di
     frames: list[float] = page.evaluate("() => { window.__recording = false; return window.__frames; }")
     gaps = sorted(b - a for a, b in zip(frames, frames[1:]))
     return {
-        "moves_ms": took, "frames": len(frames), "p50": statistics.median(gaps),
-        "p95": gaps[int(len(gaps) * 0.95) - 1], "max": gaps[-1], "over_50ms": sum(g > 50 for g in gaps),
+        "moves_ms": took,
+        "frames": len(frames),
+        "p50": statistics.median(gaps),
+        "p95": gaps[int(len(gaps) * 0.95) - 1],
+        "max": gaps[-1],
+        "over_50ms": sum(g > 50 for g in gaps),
     }
 
 
@@ -245,8 +269,7 @@ def tidy_up(page: Page, probe: str) -> dict[str, float]:
     return page.evaluate(TIDY, probe)
 
 
-def layout_page(context: BrowserContext, admin: Api, base: str, document: dict[str, Any],
-                settle_ms: int) -> dict[str, Any]:
+def layout_page(context: BrowserContext, admin: Api, base: str, document: dict[str, Any], settle_ms: int) -> dict[str, Any]:
     """A fresh page on the generated draft: "Tidy up" (first use), undo and again (repeat),
     undo, delete a step and again (changed graph); with elkjs's own times on the page."""
     admin.save_draft(document)
@@ -277,8 +300,10 @@ def layout_page(context: BrowserContext, admin: Api, base: str, document: dict[s
 
 
 def describe_layout(label: str, figures: dict[str, float]) -> str:
-    return (f"  {label:<24}{figures['took']:>7.0f} ms   {figures['frames']:>3} frames meanwhile, "
-            f"the longest {figures['longest_frame']:>4.0f} ms")
+    return (
+        f"  {label:<24}{figures['took']:>7.0f} ms   {figures['frames']:>3} frames meanwhile, "
+        f"the longest {figures['longest_frame']:>4.0f} ms"
+    )
 
 
 def main() -> None:
@@ -288,7 +313,7 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=48)
     parser.add_argument("--repeat", type=int, default=3, help="visits for the open figure (the first is cold)")
     parser.add_argument("--layout-pages", type=int, default=5, help="fresh pages for the first-use layout figure")
-    parser.add_argument("--settle", type=int, default=1000, help="ms on the page before the first \"Tidy up\"")
+    parser.add_argument("--settle", type=int, default=1000, help='ms on the page before the first "Tidy up"')
     parser.add_argument("--screenshot", help="save a PNG of the opened canvas here")
     args = parser.parse_args()
 
@@ -298,9 +323,11 @@ def main() -> None:
 
     document = generate(args.stages, args.steps, args.decisions)
     node_count, edge_count = len(document["nodes"]), len(document["edges"])
-    print(f"document: {node_count} nodes ({args.stages} stages x {args.steps} steps, "
-          f"{sum(n['type'] == 'decision' for n in document['nodes'])} decisions, start, end), {edge_count} edges; "
-          f"{len(json.dumps(document)) / 1024:.0f} KiB of JSON")
+    print(
+        f"document: {node_count} nodes ({args.stages} stages x {args.steps} steps, "
+        f"{sum(n['type'] == 'decision' for n in document['nodes'])} decisions, start, end), {edge_count} edges; "
+        f"{len(json.dumps(document)) / 1024:.0f} KiB of JSON"
+    )
 
     with LiveServer() as server, sync_playwright() as playwright:
         admin = Api(server.url).sign_in("ada")
@@ -315,8 +342,10 @@ def main() -> None:
         print(f"Chromium {browser.version}, headless, {VIEWPORT['width']}x{VIEWPORT['height']}; server {server.url}")
 
         print("\nopen + render + fit (ms from navigation start; target < 1500)")
-        print(f"  {'visit':<7}{'html':>8}{'DOMContentLoaded':>18}{'draft JSON':>12}{'all nodes + fit':>17}{'zoom':>7}"
-              f"{'in view':>9}  Fit View control")
+        print(
+            f"  {'visit':<7}{'html':>8}{'DOMContentLoaded':>18}{'draft JSON':>12}{'all nodes + fit':>17}{'zoom':>7}"
+            f"{'in view':>9}  Fit View control"
+        )
         opened = []
         notes: list[str] = []
         page = None
@@ -327,13 +356,20 @@ def main() -> None:
             marks = open_builder(page, server.url, node_count)
             opened.append(marks["opened"])
             label = "cold" if visit == 1 else f"warm {visit - 1}"
-            print(f"  {label:<7}{marks['html']:>8.0f}{marks['dom_content_loaded']:>18.0f}{marks['draft_json'] or 0:>12.0f}"
-                  f"{marks['opened']:>17.0f}{marks['zoom']:>7.2f}{marks['in_view']:>9}  "
-                  + (f"{marks['fit_button']:.0f} ms, then {marks['in_view_after_button']} in view"
-                     if marks["fit_button"] is not None else "not needed"))
+            print(
+                f"  {label:<7}{marks['html']:>8.0f}{marks['dom_content_loaded']:>18.0f}{marks['draft_json'] or 0:>12.0f}"
+                f"{marks['opened']:>17.0f}{marks['zoom']:>7.2f}{marks['in_view']:>9}  "
+                + (
+                    f"{marks['fit_button']:.0f} ms, then {marks['in_view_after_button']} in view"
+                    if marks["fit_button"] is not None
+                    else "not needed"
+                )
+            )
             if marks["fit_button"] is not None and visit == 1:
-                notes.append(f"the canvas opened at zoom {marks['zoom']:.2f} with {marks['in_view']} of {node_count} nodes "
-                             "in view: its own fitView did not fit the graph (the Fit View control does)")
+                notes.append(
+                    f"the canvas opened at zoom {marks['zoom']:.2f} with {marks['in_view']} of {node_count} nodes "
+                    "in view: its own fitView did not fit the graph (the Fit View control does)"
+                )
         if args.screenshot:
             page.screenshot(path=args.screenshot)
         if len(opened) > 1:
@@ -344,8 +380,10 @@ def main() -> None:
         stage = page.evaluate(VISIBLE_STAGE, f"stage_{max(1, args.stages // 2)}")
         d = drag(page, stage)
         print(f"\ndrag {stage} (with its {args.steps} steps) 400 px in 60 moves")
-        print(f"  moves took {d['moves_ms']:.0f} ms ({d['moves_ms'] / 62:.0f} ms per pointer move, dispatch to ack); {d['frames']} frames; frame interval p50 {d['p50']:.1f} ms, "
-              f"p95 {d['p95']:.1f} ms, max {d['max']:.1f} ms; {d['over_50ms']} frames over 50 ms")
+        print(
+            f"  moves took {d['moves_ms']:.0f} ms ({d['moves_ms'] / 62:.0f} ms per pointer move, dispatch to ack); {d['frames']} frames; frame interval p50 {d['p50']:.1f} ms, "
+            f"p95 {d['p95']:.1f} ms, max {d['max']:.1f} ms; {d['over_50ms']} frames over 50 ms"
+        )
 
         page.wait_for_timeout(2000)  # the autosave, before the page goes
         page.close()
@@ -361,11 +399,16 @@ def main() -> None:
         at_once = layout_page(context, admin, server.url, document, 0)
         print(describe_layout("clicked at once", at_once["first"]))
         print(f"  {'':<24}elkjs ran: " + ", ".join(f"{ms:.0f} ms" for ms in at_once["elk_runs"]))
-        for kind, label in (("first", f"first use ({args.settle} ms after the canvas showed)"), ("repeat", "repeat"),
-                            ("changed", "changed graph")):
+        for kind, label in (
+            ("first", f"first use ({args.settle} ms after the canvas showed)"),
+            ("repeat", "repeat"),
+            ("changed", "changed graph"),
+        ):
             times = runs[kind]
-            print(f"  {label}: median {statistics.median(times):.0f} ms (min {min(times):.0f}, max {max(times):.0f}, "
-                  f"{len(times)} fresh pages)")
+            print(
+                f"  {label}: median {statistics.median(times):.0f} ms (min {min(times):.0f}, max {max(times):.0f}, "
+                f"{len(times)} fresh pages)"
+            )
         print(f"  clicked at once: {at_once['first']['took']:.0f} ms")
         for note in notes:
             print(f"\nNOTE: {note}")

@@ -42,7 +42,7 @@ def parse_table(output: str) -> tuple[list[str], Table]:
             spans = [m.span() for m in re.finditer(r"-+", lines[i + 1])]
             header = [_cell(line, span, spans) for span in spans]
             rows: Table = {}
-            for row_line in lines[i + 2:]:
+            for row_line in lines[i + 2 :]:
                 if not row_line.strip():
                     break
                 cells = [_cell(row_line, span, spans) for span in spans]
@@ -130,7 +130,9 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)], check=False)
 
-    print(f"{' '.join(script)}: before = {args.before}, after = this tree; median of {args.rounds} alternating rounds, {os.cpu_count()} cores")
+    print(
+        f"{' '.join(script)}: before = {args.before}, after = this tree; median of {args.rounds} alternating rounds, {os.cpu_count()} cores"
+    )
     print(compare(header, sides["before"], sides["after"], args.figures.split(",") if args.figures else None))
 
 

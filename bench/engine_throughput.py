@@ -47,9 +47,10 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -154,10 +155,7 @@ class Case:
 
 
 def make_cases(n: int, reject_every: int) -> list[Case]:
-    return [
-        Case(i, contract_fields(i)["amount"], bool(reject_every) and i % reject_every == reject_every - 1)
-        for i in range(n)
-    ]
+    return [Case(i, contract_fields(i)["amount"], bool(reject_every) and i % reject_every == reject_every - 1) for i in range(n)]
 
 
 def person_for(item: dict[str, Any]) -> str:
@@ -290,8 +288,9 @@ def overture_people(store_name: str, store: Any, cases: list[Case]) -> Result:
             items = complete_next(engine, case, run_id, items[0], latencies)
     seconds = clock_stop(t0)
     events = check_and_count(engine, run_ids, "overture people")
-    return Result("overture", store_name, "people, one run at a time", len(cases), seconds,
-                  events["step.completed"], sum(events.values()), latencies)
+    return Result(
+        "overture", store_name, "people, one run at a time", len(cases), seconds, events["step.completed"], sum(events.values()), latencies
+    )
 
 
 def overture_interleaved(store_name: str, store: Any, cases: list[Case]) -> Result:
@@ -313,8 +312,16 @@ def overture_interleaved(store_name: str, store: Any, cases: list[Case]) -> Resu
         active = still
     seconds = clock_stop(t0)
     events = check_and_count(engine, run_ids, "overture interleaved")
-    return Result("overture", store_name, f"people, {len(cases)} runs interleaved", len(cases), seconds,
-                  events["step.completed"], sum(events.values()), latencies)
+    return Result(
+        "overture",
+        store_name,
+        f"people, {len(cases)} runs interleaved",
+        len(cases),
+        seconds,
+        events["step.completed"],
+        sum(events.values()),
+        latencies,
+    )
 
 
 #: What each interactive step sets in the all-background document (CEL literals).
@@ -360,8 +367,7 @@ def overture_background(store_name: str, store: Any, cases: list[Case]) -> Resul
     run_ids = [start_contract(engine, case, AUTO_OBJECT) for case in cases]
     seconds = clock_stop(t0)
     events = check_and_count(engine, run_ids, "overture all-background")
-    return Result("overture", store_name, "all background (no people)", len(cases), seconds,
-                  events["step.completed"], sum(events.values()))
+    return Result("overture", store_name, "all background (no people)", len(cases), seconds, events["step.completed"], sum(events.values()))
 
 
 OVERTURE_CASES = {
@@ -479,8 +485,17 @@ class SpiffBench:
                 self.events += 1
             self._finish(workflow)
         seconds = clock_stop(t0)
-        return Result("spiff", "json", "people, serialized at every wait", len(cases), seconds, self.steps, self.events, latencies,
-                      note=f"snapshot {len(state) / 1024:.0f} KiB at the end")
+        return Result(
+            "spiff",
+            "json",
+            "people, serialized at every wait",
+            len(cases),
+            seconds,
+            self.steps,
+            self.events,
+            latencies,
+            note=f"snapshot {len(state) / 1024:.0f} KiB at the end",
+        )
 
 
 # ---------------------------------------------------------------------------- report
@@ -495,8 +510,18 @@ def fmt(value: float | None, digits: int = 0) -> str:
 def print_table(results: list[Result]) -> None:
     headers = ["engine", "store", "mode", "runs", "seconds", "runs/s", "steps/s", "events/s", "p50 ms", "p99 ms"]
     rows = [
-        [r.engine, r.store, r.mode, fmt(r.runs), fmt(r.seconds, 2), fmt(r.runs_per_s), fmt(r.steps_per_s), fmt(r.events_per_s),
-         fmt(r.percentile_ms(50), 3), fmt(r.percentile_ms(99), 3)]
+        [
+            r.engine,
+            r.store,
+            r.mode,
+            fmt(r.runs),
+            fmt(r.seconds, 2),
+            fmt(r.runs_per_s),
+            fmt(r.steps_per_s),
+            fmt(r.events_per_s),
+            fmt(r.percentile_ms(50), 3),
+            fmt(r.percentile_ms(99), 3),
+        ]
         for r in results
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(headers)]
@@ -523,7 +548,9 @@ def print_ratios(results: list[Result]) -> None:
     ov_mem = find(results, "overture", "memory", "people, one run")
     sp_mem = find(results, "spiff", "memory", "people")
     if ov_mem and sp_mem:
-        lines.append(f"Overture in-memory / Spiff in-memory (runs/s, people, one run at a time): {ov_mem.runs_per_s / sp_mem.runs_per_s:.2f}x")
+        lines.append(
+            f"Overture in-memory / Spiff in-memory (runs/s, people, one run at a time): {ov_mem.runs_per_s / sp_mem.runs_per_s:.2f}x"
+        )
     durable = next((d for s in DURABLE_STORES if (d := find(results, "overture", s, "people, one run"))), None)
     stand_in = ""
     if durable is None:
@@ -541,12 +568,14 @@ def print_ratios(results: list[Result]) -> None:
 
 def print_notes(results: list[Result], args: argparse.Namespace) -> None:
     print()
-    print("steps/s  Overture: step.completed events (interactive and background steps); "
-          "Spiff: user and script tasks completed.")
-    print("events/s Overture: every event appended to the run logs; Spiff: tasks completed of any kind "
-          "(events, gateways, tasks, internal).")
-    print("p50/p99  one completion plus the query for the run's next open item "
-          "(Spiff JSON: restore + complete + engine steps + dump + query).")
+    print("steps/s  Overture: step.completed events (interactive and background steps); Spiff: user and script tasks completed.")
+    print(
+        "events/s Overture: every event appended to the run logs; Spiff: tasks completed of any kind (events, gateways, tasks, internal)."
+    )
+    print(
+        "p50/p99  one completion plus the query for the run's next open item "
+        "(Spiff JSON: restore + complete + engine steps + dump + query)."
+    )
     for r in results:
         if r.note:
             print(f"note     {r.engine}/{r.store}/{r.mode}: {r.note}")
@@ -560,21 +589,36 @@ def print_notes(results: list[Result], args: argparse.Namespace) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="Cases: people, interleaved, background (Overture); spiff (SpiffWorkflow).")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Cases: people, interleaved, background (Overture); spiff (SpiffWorkflow).",
+    )
     parser.add_argument("--runs", type=int, default=2000, help="runs per case (default 2000)")
     parser.add_argument("--quick", action="store_true", help="a fast smoke run: 100 runs per case")
     parser.add_argument("--interleaved-runs", type=int, help="runs in the interleaved case (default: --runs)")
-    parser.add_argument("--stores", default=None,
-                        help=f"comma-separated Overture stores (default: every available one; known: {', '.join(STORES)})")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
-                        help="database for the postgres store (default: $DATABASE_URL)")
-    parser.add_argument("--cases", default="people,interleaved,background,spiff",
-                        help="comma-separated cases to run (default: all)")
-    parser.add_argument("--reject-every", type=int, default=0, metavar="K",
-                        help="every Kth run, finance rejects once and the run goes round the revise loop (default: never)")
-    parser.add_argument("--profile", nargs="?", const="people", choices=sorted(OVERTURE_CASES), metavar="CASE",
-                        help="run one Overture case (default: people) on --profile-store under cProfile and print where the time goes")
+    parser.add_argument(
+        "--stores", default=None, help=f"comma-separated Overture stores (default: every available one; known: {', '.join(STORES)})"
+    )
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL"), help="database for the postgres store (default: $DATABASE_URL)"
+    )
+    parser.add_argument("--cases", default="people,interleaved,background,spiff", help="comma-separated cases to run (default: all)")
+    parser.add_argument(
+        "--reject-every",
+        type=int,
+        default=0,
+        metavar="K",
+        help="every Kth run, finance rejects once and the run goes round the revise loop (default: never)",
+    )
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="people",
+        choices=sorted(OVERTURE_CASES),
+        metavar="CASE",
+        help="run one Overture case (default: people) on --profile-store under cProfile and print where the time goes",
+    )
     parser.add_argument("--profile-store", default="memory", help="the store to profile (default: memory)")
     parser.add_argument("--top", type=int, default=25, help="functions to list per profile ordering (default 25)")
     args = parser.parse_args(argv)
@@ -614,14 +658,16 @@ def profile(args: argparse.Namespace) -> None:
         profiler, PROFILER = PROFILER, None
         if hasattr(store, "dispose"):
             store.dispose()
-    print(f"Profile of Overture / {store_name} / {result.mode}: {result.runs} runs in {result.seconds:.2f} s under cProfile "
-          f"({result.runs_per_s:,.0f} runs/s; profiling slows it down). Only the timed part is recorded.")
+    print(
+        f"Profile of Overture / {store_name} / {result.mode}: {result.runs} runs in {result.seconds:.2f} s under cProfile "
+        f"({result.runs_per_s:,.0f} runs/s; profiling slows it down). Only the timed part is recorded."
+    )
     prefixes = sorted({str(ROOT) + os.sep, *(p + os.sep for p in sys.path if p.endswith("-packages"))}, key=len, reverse=True)
     for order in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(args.top)
         text = out.getvalue()
-        text = text[text.find("   ncalls"):] if "   ncalls" in text else text
+        text = text[text.find("   ncalls") :] if "   ncalls" in text else text
         for prefix in prefixes:
             text = text.replace(prefix, "")
         print()
@@ -631,8 +677,7 @@ def profile(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    print(f"Python {platform.python_version()} on {platform.platform()}; SpiffWorkflow {spiff_version() or 'not installed'}",
-          flush=True)
+    print(f"Python {platform.python_version()} on {platform.platform()}; SpiffWorkflow {spiff_version() or 'not installed'}", flush=True)
     if args.profile:
         profile(args)
         return 0
@@ -663,7 +708,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if "spiff" in args.cases:
         if spiff_version() is None:
-            STORE_NOTES["SpiffWorkflow"] = "skipped: SpiffWorkflow is not installed (.venv/bin/pip install -c constraints.txt -e '.[bench]')"
+            STORE_NOTES["SpiffWorkflow"] = (
+                "skipped: SpiffWorkflow is not installed (.venv/bin/pip install -c constraints.txt -e '.[bench]')"
+            )
         else:
             bench = SpiffBench()
             for mode in ("in_memory", "serialized"):

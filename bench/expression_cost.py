@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from runtime import limits as limits_module
 from runtime.expression_cost import estimate
@@ -53,7 +54,9 @@ def _distinct_items(n: int, total: int) -> list[list[int]]:
 
 def _families(limits: limits_module.Limits) -> dict[str, Family]:
     return {
-        "nested all over a literal of n items (x3)": Family(lambda n: f"{_literal(n)}.all(a, {_literal(n)}.all(b, {_literal(n)}.all(c, a + b + c >= 0)))"),
+        "nested all over a literal of n items (x3)": Family(
+            lambda n: f"{_literal(n)}.all(a, {_literal(n)}.all(b, {_literal(n)}.all(c, a + b + c >= 0)))"
+        ),
         "map over the input": Family(lambda n: "inputs.items.map(x, x * 2).size() >= 0"),
         "membership in the input, loop of n": Family(lambda n: f"{_literal(n)}.all(x, !(x + 1000000 in inputs.items))"),
         "list equality, loop of n": Family(lambda n: f"{_literal(n)}.all(x, inputs.items == inputs.other)"),

@@ -53,15 +53,25 @@ if str(ROOT) not in sys.path:
 HOST = "127.0.0.1"
 PASSWORD = "hostile load bench passphrase"
 HOLDERS = 25  # people who hold the websockets: 500 / 25 = 20 each, the default cap
-FORM = {"fields": [{"name": "note", "type": "text", "label": "Note", "required": False}],
-        "outcomes": [{"value": "approve", "label": "Approve"}]}
+FORM = {
+    "fields": [{"name": "note", "type": "text", "label": "Note", "required": False}],
+    "outcomes": [{"value": "approve", "label": "Approve"}],
+}
 REVIEW = {
-    "format": 1, "key": "review", "label": "Review",
+    "format": 1,
+    "key": "review",
+    "label": "Review",
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "check", "type": "stage", "label": "Check"},
-        {"id": "review", "type": "interactive", "stage": "check", "label": "Review the invoice",
-         "assignee": {"type": "group", "value": "finance"}, "form": FORM},
+        {
+            "id": "review",
+            "type": "interactive",
+            "stage": "check",
+            "label": "Review the invoice",
+            "assignee": {"type": "group", "value": "finance"},
+            "form": FORM,
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [{"id": "e1", "source": "start", "target": "check"}, {"id": "e2", "source": "check", "target": "done"}],
@@ -101,11 +111,17 @@ def free_port() -> int:
 def serve(url: str, port: int, log: Path, workers: int, settings: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """``overture serve`` on ``port`` with its defaults, or ``settings`` (``OVERTURE_*``) instead."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVERTURE_")}
-    env.update(DATABASE_URL=url, OVERTURE_SECRET_KEY="bench", OVERTURE_VAR=str(log.parent / "var"), PYTHONPATH=str(ROOT),
-               **(settings or {}))
+    env.update(
+        DATABASE_URL=url, OVERTURE_SECRET_KEY="bench", OVERTURE_VAR=str(log.parent / "var"), PYTHONPATH=str(ROOT), **(settings or {})
+    )
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port),
-                                    "--workers", str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -169,8 +185,7 @@ def normal_client(port: int, items: list[str], timeout: float, deadline: float) 
         for step, call in (
             ("sign in", lambda: person.call("POST", "/api/session", {"username": "fiona", "password": PASSWORD})),
             ("list runs", lambda: person.call("GET", "/api/runs")),
-            ("complete an item", lambda: person.call("POST", f"/api/work-items/{item}/complete",
-                                                     {"outcome": "approve", "values": {}})),
+            ("complete an item", lambda: person.call("POST", f"/api/work-items/{item}/complete", {"outcome": "approve", "values": {}})),
         ):
             began = time.perf_counter()
             try:
@@ -303,8 +318,7 @@ def attacker(port: int, half_open: int, sockets_wanted: list[tuple[str, int]], l
     attack = Attack(port, half_open, sockets_wanted)
     began = time.monotonic()
     attack.start(limit)
-    pipe.send({"held": attack.held(), "seconds": time.monotonic() - began, "refused": attack.refused,
-               "failed": list(attack.failed)})
+    pipe.send({"held": attack.held(), "seconds": time.monotonic() - began, "refused": attack.refused, "failed": list(attack.failed)})
     pipe.recv()  # until the normal client is done
     pipe.send({"held": attack.held(), "reopened": attack.reopened, "ws_closed": attack.ws_closed, "failed": attack.failed})
     attack.close()
@@ -325,11 +339,14 @@ def summary(result: dict[str, Any]) -> dict[str, str]:
     everything: list[float] = []
     for step, times in result["steps"].items():
         everything += times
-        rows[step] = f"{percentile(times, .5) * 1000:6.1f} {percentile(times, .99) * 1000:7.1f} {max(times, default=float('nan')) * 1000:7.1f}"
+        rows[step] = (
+            f"{percentile(times, 0.5) * 1000:6.1f} {percentile(times, 0.99) * 1000:7.1f} {max(times, default=float('nan')) * 1000:7.1f}"
+        )
     unhashed = [t for step, times in result["steps"].items() if step != "sign in" for t in times]
     for row, times in (("all requests", everything), ("all but sign in", unhashed)):
-        rows[row] = (f"{percentile(times, .5) * 1000:6.1f} {percentile(times, .99) * 1000:7.1f} "
-                     f"{max(times, default=float('nan')) * 1000:7.1f}")
+        rows[row] = (
+            f"{percentile(times, 0.5) * 1000:6.1f} {percentile(times, 0.99) * 1000:7.1f} {max(times, default=float('nan')) * 1000:7.1f}"
+        )
     rows["answered / errors"] = f"{len(everything):>6} {len(result['errors']):>7}"
     return rows
 
@@ -363,11 +380,13 @@ def main() -> None:
         try:
             people = min(HOLDERS, -(-args.websockets // 20))  # 20 each at most: the default cap
             shares = [args.websockets // people + (1 if n < args.websockets % people else 0) for n in range(people)] if people else []
-            print(f"{log.read_text().splitlines()[0]}  [{'SQLite' if url.startswith('sqlite') else 'PostgreSQL'}, "
-                  "defaults: no limit raised for the bench]")
+            print(
+                f"{log.read_text().splitlines()[0]}  [{'SQLite' if url.startswith('sqlite') else 'PostgreSQL'}, "
+                "defaults: no limit raised for the bench]"
+            )
             print(f"normal client: {args.samples} rounds of sign in / list runs / complete an item, each request on a new connection")
 
-            calm = normal_client(port, items[:args.samples], args.timeout, time.monotonic() + args.run_limit)
+            calm = normal_client(port, items[: args.samples], args.timeout, time.monotonic() + args.run_limit)
 
             wanted = []
             for n, share in enumerate(shares):
@@ -375,27 +394,33 @@ def main() -> None:
                 holder.sign_in(f"holder{n:02}")
                 wanted.append((holder.cookie, share))
             ours, theirs = multiprocessing.Pipe()
-            attack = multiprocessing.get_context("fork").Process(target=attacker, args=(port, args.half_open, wanted, args.run_limit, theirs))
+            attack = multiprocessing.get_context("fork").Process(
+                target=attacker, args=(port, args.half_open, wanted, args.run_limit, theirs)
+            )
             attack.start()
             try:
                 if not ours.poll(args.run_limit + 30):
                     raise SystemExit("the attacker did not report: see its traceback above")
                 opened = ours.recv()
                 half, sockets = opened["held"]
-                print(f"attack (another process): {half} half-open connections and {sockets} idle websockets "
-                      f"(up to {max(shares, default=0)} for each of {people} people) opened in {opened['seconds']:.1f} s"
-                      + (f"; {len(opened['refused'])} websockets refused: {opened['refused'][0]}" if opened["refused"] else "")
-                      + (f"; {len(opened['failed'])} could not be opened: {opened['failed'][0]}" if opened["failed"] else ""))
-                hostile = normal_client(port, items[args.samples:], args.timeout, time.monotonic() + args.run_limit)
+                print(
+                    f"attack (another process): {half} half-open connections and {sockets} idle websockets "
+                    f"(up to {max(shares, default=0)} for each of {people} people) opened in {opened['seconds']:.1f} s"
+                    + (f"; {len(opened['refused'])} websockets refused: {opened['refused'][0]}" if opened["refused"] else "")
+                    + (f"; {len(opened['failed'])} could not be opened: {opened['failed'][0]}" if opened["failed"] else "")
+                )
+                hostile = normal_client(port, items[args.samples :], args.timeout, time.monotonic() + args.run_limit)
                 ours.send("stop")
                 if not ours.poll(30):
                     raise SystemExit("the attacker did not report at the end")
                 ended = ours.recv()
                 half, sockets = ended["held"]
-                print(f"attack at the end: {half} half-open and {sockets} websockets held; the server closed "
-                      f"{ended['reopened']} half-open connections (header timeout) and they were opened again"
-                      + (f"; {len(ended['ws_closed'])} websockets closed by the server" if ended["ws_closed"] else "")
-                      + (f"; {len(ended['failed'])} opens failed in all" if ended["failed"] else ""))
+                print(
+                    f"attack at the end: {half} half-open and {sockets} websockets held; the server closed "
+                    f"{ended['reopened']} half-open connections (header timeout) and they were opened again"
+                    + (f"; {len(ended['ws_closed'])} websockets closed by the server" if ended["ws_closed"] else "")
+                    + (f"; {len(ended['failed'])} opens failed in all" if ended["failed"] else "")
+                )
             finally:
                 attack.join(timeout=30)
                 if attack.is_alive():

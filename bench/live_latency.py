@@ -49,13 +49,21 @@ if str(ROOT) not in sys.path:
 from bench.hostile_load import free_port, serve  # noqa: E402  (after the path)
 
 DEAL = {
-    "format": 1, "key": "deal", "label": "Deal",
+    "format": 1,
+    "key": "deal",
+    "label": "Deal",
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "legal", "type": "stage", "label": "Legal"},
-        {"id": "review", "type": "interactive", "stage": "legal", "label": "Review", "due": "P2D",
-         "assignee": {"type": "group", "value": "legal"},
-         "form": {"fields": [], "outcomes": [{"value": "approve", "label": "Approve"}]}},
+        {
+            "id": "review",
+            "type": "interactive",
+            "stage": "legal",
+            "label": "Review",
+            "due": "P2D",
+            "assignee": {"type": "group", "value": "legal"},
+            "form": {"fields": [], "outcomes": [{"value": "approve", "label": "Approve"}]},
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [{"id": "e1", "source": "start", "target": "legal"}, {"id": "e2", "source": "legal", "target": "done"}],
@@ -118,10 +126,14 @@ def watch(port: int, cookie: str, clients: int, deflate: bool, stop: Any, out: A
     for i in range(clients):
         sock = socket.create_connection(("127.0.0.1", port))
         key = base64.b64encode(os.urandom(16)).decode()
-        sock.sendall((f"GET /ws/live?orchestration=deal HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                      + ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else "")
-                      + f"Cookie: {cookie}\r\n\r\n").encode())
+        sock.sendall(
+            (
+                f"GET /ws/live?orchestration=deal HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                + ("Sec-WebSocket-Extensions: permessage-deflate\r\n" if deflate else "")
+                + f"Cookie: {cookie}\r\n\r\n"
+            ).encode()
+        )
         sock.setblocking(False)
         selector.register(sock, selectors.EVENT_READ, i)
         sockets.append(sock)
@@ -164,7 +176,7 @@ def watch(port: int, cookie: str, clients: int, deflate: bool, stop: Any, out: A
                     size, start = struct.unpack(">Q", buf[2:10])[0], 10
                 if len(buf) < start + size:
                     break
-                head, payload, buf = buf[0], buf[start:start + size], buf[start + size:]
+                head, payload, buf = buf[0], buf[start : start + size], buf[start + size :]
                 if opcode == 1 and head & 0x40:  # compressed (RSV1): permessage-deflate
                     payload = inflaters[i].decompress(payload + b"\x00\x00\xff\xff")
                 if opcode == 1:  # text: the server sends each message in one frame
@@ -173,8 +185,7 @@ def watch(port: int, cookie: str, clients: int, deflate: bool, stop: Any, out: A
                     received[i].append((arrived, int(found.group(1))))
                 elif opcode == 9:  # ping: pong, masked as a client must
                     mask = os.urandom(4)
-                    sockets[i].sendall(bytes([0x8A, 0x80 | len(payload)]) + mask
-                                       + bytes(b ^ mask[j % 4] for j, b in enumerate(payload)))
+                    sockets[i].sendall(bytes([0x8A, 0x80 | len(payload)]) + mask + bytes(b ^ mask[j % 4] for j, b in enumerate(payload)))
                 elif opcode == 8:
                     raise SystemExit(f"client {i} closed by the server: {payload[2:]!r}")
             buffers[i] = buf
@@ -202,8 +213,7 @@ def arrivals(messages: list[tuple[float, int]], targets: list[int]) -> list[floa
     return found
 
 
-def case(url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str, deflate: bool,
-         workers: int) -> dict[str, Any]:
+def case(url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str, deflate: bool, workers: int) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from builder import accounts, create_app
@@ -224,9 +234,18 @@ def case(url: str, clients: int, rate: float, seconds: float, interval: float, t
     cookie = f"session={http.get_cookie('session').value}"
     app.extensions["overture"].close()
     port = free_port()  # overture serve, gevent workers as deployed; one person holds every socket
-    server = serve(url, port, Path(tmp) / "server.log", workers, {
-        "OVERTURE_EMBEDDED_WORKER": "0", "OVERTURE_LIVE_INTERVAL_MS": str(round(interval * 1000)),
-        "OVERTURE_WS_PER_USER": str(clients + 10), "OVERTURE_WS_TOTAL": str(clients + 10)})
+    server = serve(
+        url,
+        port,
+        Path(tmp) / "server.log",
+        workers,
+        {
+            "OVERTURE_EMBEDDED_WORKER": "0",
+            "OVERTURE_LIVE_INTERVAL_MS": str(round(interval * 1000)),
+            "OVERTURE_WS_PER_USER": str(clients + 10),
+            "OVERTURE_WS_TOTAL": str(clients + 10),
+        },
+    )
     try:
         spawn = multiprocessing.get_context("spawn")
         stop, watched = spawn.Event(), spawn.Queue()
@@ -259,7 +278,7 @@ def case(url: str, clients: int, rate: float, seconds: float, interval: float, t
     latencies = []
     missing = 0
     for messages in received:
-        for (_run_id, committed), arrival in zip(result["runs"], arrivals(messages, targets)):
+        for (_run_id, committed), arrival in zip(result["runs"], arrivals(messages, targets), strict=True):
             if arrival is None:
                 missing += 1
             else:
@@ -287,9 +306,12 @@ def fresh_database(url: str | None, tmp: str) -> str:
 
     engine = create_engine(database_url(url))
     with engine.begin() as conn:  # a fresh log for each case
-        names = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name in (
-            "run_events", "runs", "stage_visits", "step_runs", "work_items", "notifications",
-            "insight_figures", "insight_positions"))
+        names = ", ".join(
+            t.name
+            for t in Base.metadata.sorted_tables
+            if t.name
+            in ("run_events", "runs", "stage_visits", "step_runs", "work_items", "notifications", "insight_figures", "insight_positions")
+        )
         if conn.execute(text("SELECT to_regclass('run_events')")).scalar():
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
             conn.execute(text("UPDATE insight_cursors SET position = 0, skipped = '{}'"))
@@ -302,17 +324,22 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="events per second written by the other process")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--database-url", default=None, help="PostgreSQL, for the postgres cases (emptied before each)")
-    parser.add_argument("--cases", default=None,
-                        help="database:clients, comma-separated (default sqlite:50, and postgres:50,postgres:500 "
-                             "with --database-url)")
+    parser.add_argument(
+        "--cases",
+        default=None,
+        help="database:clients, comma-separated (default sqlite:50, and postgres:50,postgres:500 with --database-url)",
+    )
     parser.add_argument("--workers", type=int, default=1, choices=range(1, 9), help="server processes (overture serve --workers)")
-    parser.add_argument("--deflate", action="store_true",
-                        help="the clients ask for permessage-deflate, as browsers do (the server then compresses per client)")
-    parser.add_argument("--intervals", default="0.25,0.05",
-                        help="LIVE_MIN_INTERVAL values, in seconds (whole milliseconds, at least 1), side by side")
+    parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="the clients ask for permessage-deflate, as browsers do (the server then compresses per client)",
+    )
+    parser.add_argument(
+        "--intervals", default="0.25,0.05", help="LIVE_MIN_INTERVAL values, in seconds (whole milliseconds, at least 1), side by side"
+    )
     args = parser.parse_args()
-    cases = [c.split(":") for c in (args.cases or ("sqlite:50,postgres:50,postgres:500" if args.database_url
-                                                   else "sqlite:50")).split(",")]
+    cases = [c.split(":") for c in (args.cases or ("sqlite:50,postgres:50,postgres:500" if args.database_url else "sqlite:50")).split(",")]
     for database, clients in cases:
         if database not in ("sqlite", "postgres") or not clients.isdigit():
             parser.error(f"a case is sqlite:N or postgres:N, not {database}:{clients}")
@@ -328,22 +355,24 @@ def main() -> None:
                 url = fresh_database(args.database_url if database == "postgres" else None, tmp)
                 row[interval] = case(url, int(clients), args.rate, args.seconds, interval, tmp, args.deflate, args.workers)
         rows.append(row)
-    print(f"/ws/live latency, commit to client, ms: load from another process at {args.rate:.0f} events/s, "
-          f"{args.seconds:.0f} s per case, {os.cpu_count()} cores, {args.workers} server process(es){', clients with permessage-deflate' if args.deflate else ''}")
+    print(
+        f"/ws/live latency, commit to client, ms: load from another process at {args.rate:.0f} events/s, "
+        f"{args.seconds:.0f} s per case, {os.cpu_count()} cores, {args.workers} server process(es)"
+        f"{', clients with permessage-deflate' if args.deflate else ''}"
+    )
     label = {0.25: "250 ms (before)", 0.05: "50 ms (now)"}
     cells = ["p50", "p99", "max", "msg/s"]  # msg/s: messages a client received a second
-    head = f"{'database':<11}{'clients':>8}  " + " | ".join(
-        f"{label.get(i, f'{i * 1000:.0f} ms'):^{9 * len(cells)}}" for i in intervals)
+    head = f"{'database':<11}{'clients':>8}  " + " | ".join(f"{label.get(i, f'{i * 1000:.0f} ms'):^{9 * len(cells)}}" for i in intervals)
     print(head)
     print(f"{'':<11}{'':>8}  " + " | ".join("".join(f"{c:>9}" for c in cells) for _ in intervals))
     for row in rows:
-        print(f"{row['database']:<11}{row['clients']:>8}  "
-              + " | ".join("".join(f"{row[i][c]:>9}" for c in cells) for i in intervals))
-    odd = [(row["database"], row["clients"], i, row[i]) for row in rows for i in intervals
-           if row[i]["missed"] or row[i]["holes"]]
+        print(f"{row['database']:<11}{row['clients']:>8}  " + " | ".join("".join(f"{row[i][c]:>9}" for c in cells) for i in intervals))
+    odd = [(row["database"], row["clients"], i, row[i]) for row in rows for i in intervals if row[i]["missed"] or row[i]["holes"]]
     for database, clients, interval, figures in odd:
-        print(f"  {database}, {clients} clients, {interval * 1000:.0f} ms: {figures['missed']} (change, client) pairs "
-              f"never delivered, {figures['holes']} sequence holes passed")
+        print(
+            f"  {database}, {clients} clients, {interval * 1000:.0f} ms: {figures['missed']} (change, client) pairs "
+            f"never delivered, {figures['holes']} sequence holes passed"
+        )
     rates = sorted({row[i]["events/s"] for row in rows for i in intervals})
     print(f"  events/s reached: {rates[0]}-{rates[-1]}")
 

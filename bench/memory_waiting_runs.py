@@ -22,14 +22,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DOCUMENT = {
-    "format": 1, "key": "waiting", "label": "Waiting on a person",
+    "format": 1,
+    "key": "waiting",
+    "label": "Waiting on a person",
     "inputs": [{"name": "n", "type": "integer", "required": True}],
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "s", "type": "stage", "label": "Review"},
-        {"id": "review", "type": "interactive", "stage": "s", "label": "Review",
-         "assignee": {"type": "group", "value": "reviewers"}, "due": "P7D",
-         "form": {"fields": [], "outcomes": [{"value": "ok", "label": "OK"}]}},
+        {
+            "id": "review",
+            "type": "interactive",
+            "stage": "s",
+            "label": "Review",
+            "assignee": {"type": "group", "value": "reviewers"},
+            "due": "P7D",
+            "form": {"fields": [], "outcomes": [{"value": "ok", "label": "OK"}]},
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [{"id": "e1", "source": "start", "target": "s"}, {"id": "e2", "source": "s", "target": "done"}],
@@ -94,8 +102,9 @@ def seed(url: str, runs: int) -> None:
 
 
 def measure(url: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", SERVER_WORK, url, json.dumps(DOCUMENT)], capture_output=True, text=True,
-                         cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SERVER_WORK, url, json.dumps(DOCUMENT)], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -107,14 +116,16 @@ def main() -> None:
     args = parser.parse_args()
     for path in (args.empty_url,):
         if path.startswith("sqlite:///"):
-            Path(path[len("sqlite:///"):]).unlink(missing_ok=True)
+            Path(path[len("sqlite:///") :]).unlink(missing_ok=True)
     seed(args.database_url, args.runs)
     empty = measure(args.empty_url)
     full = measure(args.database_url)
     print(f"{'database':<28}{'waiting runs':>14}{'peak RSS MiB':>14}{'work s':>8}")
     for name, figures in (("empty", empty), (f"{args.runs:,} waiting runs", full)):
         print(f"{name:<28}{figures['waiting_runs']:>14,}{figures['peak_rss_mib']:>14}{figures['seconds']:>8}")
-    print(f"difference: {full['peak_rss_mib'] - empty['peak_rss_mib']:+.1f} MiB for {full['waiting_runs'] - empty['waiting_runs']:,} more waiting runs")
+    print(
+        f"difference: {full['peak_rss_mib'] - empty['peak_rss_mib']:+.1f} MiB for {full['waiting_runs'] - empty['waiting_runs']:,} more waiting runs"
+    )
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,23 +68,35 @@ def main() -> None:
             assert person.post("/api/session", json={"username": "fiona", "password": PASSWORD}).status_code == 200
             admin = app.test_client()
             signed_in = admin.post("/api/session", json={"username": "ada", "password": PASSWORD}).get_json()
-            secret = admin.post("/api/tokens", json={"name": "bench"}, headers={"X-CSRF-Token": signed_in["csrf_token"]}).get_json()["token"]
+            secret = admin.post("/api/tokens", json={"name": "bench"}, headers={"X-CSRF-Token": signed_in["csrf_token"]}).get_json()[
+                "token"
+            ]
             system = app.test_client()
             print(f"database: {url.split(':', 1)[0]}, {args.requests} requests of each")
             timed("GET /api/session, session cookie", args.requests, lambda: person.get("/api/session"), 200)
-            timed("GET /api/session, bearer token (401)", args.requests,
-                  lambda: system.get("/api/session", headers={"Authorization": f"Bearer {secret}"}), 401)
+            timed(
+                "GET /api/session, bearer token (401)",
+                args.requests,
+                lambda: system.get("/api/session", headers={"Authorization": f"Bearer {secret}"}),
+                401,
+            )
             guesser = app.test_client()
             addresses = iter(range(10**9))
 
             def fail() -> Any:  # a new address each time: never throttled, always checked
-                return guesser.post("/api/session", json={"username": "fiona", "password": "wrong guess"},
-                                    environ_base={"REMOTE_ADDR": f"10.{(i := next(addresses)) // 250 % 250}.{i % 250}.1"})
+                return guesser.post(
+                    "/api/session",
+                    json={"username": "fiona", "password": "wrong guess"},
+                    environ_base={"REMOTE_ADDR": f"10.{(i := next(addresses)) // 250 % 250}.{i % 250}.1"},
+                )
+
             timed("POST /api/session, wrong password (401)", args.requests, fail, 401)
 
             def refused() -> Any:
-                return guesser.post("/api/session", json={"username": "fiona", "password": "wrong guess"},
-                                    environ_base={"REMOTE_ADDR": "192.0.2.66"})
+                return guesser.post(
+                    "/api/session", json={"username": "fiona", "password": "wrong guess"}, environ_base={"REMOTE_ADDR": "192.0.2.66"}
+                )
+
             for _ in range(5):
                 refused()
             timed("POST /api/session, throttled (429)", args.requests, refused, 429)

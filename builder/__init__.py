@@ -81,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     api.init_app(app)
     from builder import spa
+
     app.register_blueprint(spa.bp)
     spa.init_app(app)
     live.init_app(app)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, select
 from flask import current_app, has_app_context
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from builder import passwords, sessions
@@ -41,7 +42,7 @@ _DUMMY_HASH = generate_password_hash("not a real password")
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def check_name(kind: str, name: Any, field: str = "name") -> str:
@@ -63,7 +64,13 @@ def _hash(password: str) -> str:
 
 
 def create_user(
-    session: Session, username: str, *, role: str, password: str | None, groups: Iterable[str] = (), display_name: str | None = None,
+    session: Session,
+    username: str,
+    *,
+    role: str,
+    password: str | None,
+    groups: Iterable[str] = (),
+    display_name: str | None = None,
     check_strength: bool = True,
 ) -> UserRow:
     """A new person; ``check_strength=False`` only for the demo's published password (builder/seed.py)."""
@@ -75,16 +82,21 @@ def create_user(
     if password is not None and check_strength:
         check_password(password, username, display_name)
     user = UserRow(
-        id=username, role=role, password_hash=_hash(password) if password is not None else None,
-        display_name=display_name or username, active=True, created_at=_now(),
+        id=username,
+        role=role,
+        password_hash=_hash(password) if password is not None else None,
+        display_name=display_name or username,
+        active=True,
+        created_at=_now(),
     )
     session.add(user)
     set_groups(session, username, groups)
     return user
 
 
-def _replace_memberships(session: Session, side: Any, value: str, others: Iterable[str], *,
-                         other: type[UserRow] | type[GroupRow], field: str, what: str) -> None:
+def _replace_memberships(
+    session: Session, side: Any, value: str, others: Iterable[str], *, other: type[UserRow] | type[GroupRow], field: str, what: str
+) -> None:
     """Make ``value`` (a user or a group, by ``side``) a member of exactly ``others``; unknown
     names are a 422 on ``field`` and nothing changes."""
     names = list(dict.fromkeys(others))
@@ -125,15 +137,20 @@ def authenticate(session: Session, username: str, password: str) -> UserRow | No
 
 def groups_of(session: Session, username: str) -> list[dict[str, str]]:
     statement = (
-        select(GroupRow).join(MembershipRow, MembershipRow.group_id == GroupRow.id)
-        .where(MembershipRow.user_id == username).order_by(GroupRow.id)
+        select(GroupRow)
+        .join(MembershipRow, MembershipRow.group_id == GroupRow.id)
+        .where(MembershipRow.user_id == username)
+        .order_by(GroupRow.id)
     )
     return [{"name": g.id, "kind": g.kind} for g in session.scalars(statement)]
 
 
 def user_view(session: Session, user: UserRow) -> dict[str, Any]:
     return {
-        "username": user.id, "role": user.role, "display_name": user.display_name, "active": user.active,
+        "username": user.id,
+        "role": user.role,
+        "display_name": user.display_name,
+        "active": user.active,
         "groups": groups_of(session, user.id),
     }
 
@@ -153,8 +170,7 @@ def require_group(session: Session, name: str) -> GroupRow:
 
 
 def _other_active_admins(session: Session, username: str) -> int:
-    statement = select(func.count()).select_from(UserRow).where(
-        UserRow.role == "admin", UserRow.active.is_(True), UserRow.id != username)
+    statement = select(func.count()).select_from(UserRow).where(UserRow.role == "admin", UserRow.active.is_(True), UserRow.id != username)
     return int(session.scalar(statement) or 0)
 
 
@@ -165,7 +181,11 @@ def _keep_an_admin(session: Session, user: UserRow, doing: str) -> None:
 
 
 def update_user(
-    session: Session, username: str, *, display_name: str | None = None, role: str | None = None,
+    session: Session,
+    username: str,
+    *,
+    display_name: str | None = None,
+    role: str | None = None,
     groups: Iterable[str] | None = None,
 ) -> UserRow:
     """Change what is given; ``groups`` (group and queue names) replaces the memberships."""
@@ -204,8 +224,7 @@ def reactivate(session: Session, username: str) -> UserRow:
     return user
 
 
-def set_password(session: Session, username: str, password: str, *, field: str = "password",
-                 keep_session: str | None = None) -> UserRow:
+def set_password(session: Session, username: str, password: str, *, field: str = "password", keep_session: str | None = None) -> UserRow:
     """A new password (checked against the rules): every session of the person ends but
     ``keep_session``, the one of a person changing their own."""
     user = require_user(session, username)
@@ -221,8 +240,9 @@ def open_items(session: Session, username: str) -> dict[str, int]:
     open_ = WorkItemRow.status.in_(OPEN_ITEM)
     personal = and_(WorkItemRow.assignee_type == "user", WorkItemRow.assignee_value == username)
     assigned = session.scalar(select(func.count()).select_from(WorkItemRow).where(open_, personal))
-    claimed = session.scalar(select(func.count()).select_from(WorkItemRow).where(
-        WorkItemRow.status == "claimed", WorkItemRow.claimed_by == username, ~personal))
+    claimed = session.scalar(
+        select(func.count()).select_from(WorkItemRow).where(WorkItemRow.status == "claimed", WorkItemRow.claimed_by == username, ~personal)
+    )
     return {"assigned": int(assigned or 0), "claimed": int(claimed or 0)}
 
 
@@ -232,16 +252,14 @@ def user_detail(session: Session, user: UserRow) -> dict[str, Any]:
 
 def members_of(session: Session, name: str) -> list[UserRow]:
     statement = (
-        select(UserRow).join(MembershipRow, MembershipRow.user_id == UserRow.id)
-        .where(MembershipRow.group_id == name).order_by(UserRow.id)
+        select(UserRow).join(MembershipRow, MembershipRow.user_id == UserRow.id).where(MembershipRow.group_id == name).order_by(UserRow.id)
     )
     return list(session.scalars(statement))
 
 
 def group_view(session: Session, group: GroupRow) -> dict[str, Any]:
     """A group or queue with its members' user names (the listing's shape)."""
-    return {"name": group.id, "kind": group.kind, "label": group.label,
-            "members": [u.id for u in members_of(session, group.id)]}
+    return {"name": group.id, "kind": group.kind, "label": group.label, "members": [u.id for u in members_of(session, group.id)]}
 
 
 def group_views(session: Session) -> list[dict[str, Any]]:
@@ -249,8 +267,10 @@ def group_views(session: Session) -> list[dict[str, Any]]:
     members: dict[str, list[str]] = {}
     for user_id, group_id in session.execute(select(MembershipRow.user_id, MembershipRow.group_id).order_by(MembershipRow.user_id)):
         members.setdefault(group_id, []).append(user_id)
-    return [{"name": g.id, "kind": g.kind, "label": g.label, "members": members.get(g.id, [])}
-            for g in session.scalars(select(GroupRow).order_by(GroupRow.id))]
+    return [
+        {"name": g.id, "kind": g.kind, "label": g.label, "members": members.get(g.id, [])}
+        for g in session.scalars(select(GroupRow).order_by(GroupRow.id))
+    ]
 
 
 def group_detail(session: Session, group: GroupRow) -> dict[str, Any]:
@@ -274,18 +294,22 @@ def record_triggers(session: Session) -> dict[str, list[dict[str, Any]]]:
     """Record type name -> the orchestrations whose active version a save of that type starts."""
     statement = (
         select(OrchestrationRow, VersionRow)
-        .join(VersionRow, and_(VersionRow.orchestration == OrchestrationRow.id,
-                               VersionRow.number == OrchestrationRow.active_version))
+        .join(VersionRow, and_(VersionRow.orchestration == OrchestrationRow.id, VersionRow.number == OrchestrationRow.active_version))
         .where(VersionRow.trigger_object.is_not(None))
         .order_by(OrchestrationRow.id)
     )
     triggers: dict[str, list[dict[str, Any]]] = {}
     for orchestration, version in session.execute(statement):
         trigger = version.document.get("trigger") or {}
-        triggers.setdefault(str(version.trigger_object), []).append({
-            "orchestration": orchestration.id, "label": version.document.get("label") or orchestration.label,
-            "version": version.number, "on": list(trigger.get("on") or []), "condition": trigger.get("condition"),
-        })
+        triggers.setdefault(str(version.trigger_object), []).append(
+            {
+                "orchestration": orchestration.id,
+                "label": version.document.get("label") or orchestration.label,
+                "version": version.number,
+                "on": list(trigger.get("on") or []),
+                "condition": trigger.get("condition"),
+            }
+        )
     return triggers
 
 
@@ -327,7 +351,10 @@ def revoke_token(session: Session, token_id: str) -> ApiTokenRow:
 
 def token_view(row: ApiTokenRow) -> dict[str, Any]:
     return {
-        "id": row.id, "name": row.name, "created_by": row.created_by, "created_at": row.created_at.isoformat(),
+        "id": row.id,
+        "name": row.name,
+        "created_by": row.created_by,
+        "created_at": row.created_at.isoformat(),
         "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
         "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
     }

@@ -19,10 +19,11 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 from flask.sessions import SessionInterface
@@ -69,8 +70,9 @@ def caller() -> Principal:
 
 def _unauthenticated(hint: str = "") -> ApiError:
     if g.get("session_ended"):
-        return ApiError(401, "session_ended", "your session ended (signed out, timed out, or ended by a password "
-                                              "change or an admin); sign in again")
+        return ApiError(
+            401, "session_ended", "your session ended (signed out, timed out, or ended by a password change or an admin); sign in again"
+        )
     return ApiError(401, "unauthenticated", f"sign in first (POST /api/session){hint}")
 
 
@@ -136,8 +138,7 @@ class TooManyAttempts(ApiError):
 
     def __init__(self, wait: float, what: str):
         self.retry_after = max(1, int(wait) + (0 if wait == int(wait) else 1))
-        super().__init__(429, "too_many_attempts", f"too many {what}; try again in {self.retry_after} s",
-                         {"retry_after": self.retry_after})
+        super().__init__(429, "too_many_attempts", f"too many {what}; try again in {self.retry_after} s", {"retry_after": self.retry_after})
 
 
 def client_address() -> str:
@@ -180,9 +181,15 @@ def _known_browser(username: str) -> bool:
 def _remember_browser(response: Any, username: str) -> None:
     mark = _device_mark(username)
     marks = [m for m in request.cookies.get(DEVICE_COOKIE, "").split(".")[:_DEVICE_NAMES] if m and m != mark]
-    response.set_cookie(DEVICE_COOKIE, ".".join([mark, *marks][:_DEVICE_NAMES]), max_age=DEVICE_COOKIE_DAYS * 86400,
-                        path="/api", httponly=True, samesite="Strict",
-                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    response.set_cookie(
+        DEVICE_COOKIE,
+        ".".join([mark, *marks][:_DEVICE_NAMES]),
+        max_age=DEVICE_COOKIE_DAYS * 86400,
+        path="/api",
+        httponly=True,
+        samesite="Strict",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
 
 
 def check_throttle(username: str, what: str) -> None:
@@ -217,7 +224,7 @@ def _load_principal() -> None:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         with db().begin() as s:
-            token = accounts.token_owner(s, header[len("Bearer "):].strip())
+            token = accounts.token_owner(s, header[len("Bearer ") :].strip())
             if token is None:
                 raise ApiError(401, "invalid_token", "the bearer token is unknown or revoked")
             g.principal = Principal(f"token:{token.name}", "token")
@@ -356,14 +363,20 @@ def login() -> Any:
         if g.get("session_id"):  # signing in again from this browser replaces its session
             sessions.end(s, g.session_id)
         idle, longest = timeouts()
-        token = sessions.start(s, principal.name, now=now(), user_agent=request.user_agent.string, address=client_address(),
-                               idle=idle, longest=longest)
+        token = sessions.start(
+            s, principal.name, now=now(), user_agent=request.user_agent.string, address=client_address(), idle=idle, longest=longest
+        )
     g.session_token, g.session_ended = token, False
     response = jsonify(_session_view(principal))
     config = current_app.config
     response.set_cookie(
-        _cookie(), token, max_age=int(config["SESSION_MAX"].total_seconds()), path=config.get("SESSION_COOKIE_PATH") or "/",
-        secure=bool(config.get("SESSION_COOKIE_SECURE")), httponly=True, samesite=config.get("SESSION_COOKIE_SAMESITE") or "Lax",
+        _cookie(),
+        token,
+        max_age=int(config["SESSION_MAX"].total_seconds()),
+        path=config.get("SESSION_COOKIE_PATH") or "/",
+        secure=bool(config.get("SESSION_COOKIE_SECURE")),
+        httponly=True,
+        samesite=config.get("SESSION_COOKIE_SAMESITE") or "Lax",
     )
     _remember_browser(response, principal.name)
     return response

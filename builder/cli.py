@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
     from flask import Flask
 
 database_url_option = click.option(
-    "--database-url", envvar="DATABASE_URL",
+    "--database-url",
+    envvar="DATABASE_URL",
     help="SQLAlchemy URL (default: DATABASE_URL, else sqlite:///var/overture.db).",
 )
 
@@ -57,7 +59,7 @@ def _read_document(path: Path) -> Any:
 
 
 @contextmanager
-def _app(database_url: str | None, **config: Any) -> Iterator["Flask"]:
+def _app(database_url: str | None, **config: Any) -> Iterator[Flask]:
     """The app as ``serve`` builds it, for a one-shot command: no embedded worker.
 
     The engine's errors (a name taken, a group missing...) become a message and exit 1.
@@ -77,11 +79,20 @@ def _app(database_url: str | None, **config: Any) -> Iterator["Flask"]:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Processes. One is enough for most sites; more spread CPU over cores (PostgreSQL).")
-@click.option("--worker/--no-worker", "embedded_worker", default=lambda: os.environ.get("OVERTURE_EMBEDDED_WORKER", "1") != "0",
-              help="Run background jobs and timers in the server (default: unless OVERTURE_EMBEDDED_WORKER=0; "
-                   "--no-worker: only `overture worker` processes do).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes. One is enough for most sites; more spread CPU over cores (PostgreSQL).",
+)
+@click.option(
+    "--worker/--no-worker",
+    "embedded_worker",
+    default=lambda: os.environ.get("OVERTURE_EMBEDDED_WORKER", "1") != "0",
+    help="Run background jobs and timers in the server (default: unless OVERTURE_EMBEDDED_WORKER=0; "
+    "--no-worker: only `overture worker` processes do).",
+)
 @database_url_option
 def serve(host: str, port: int, workers: int, embedded_worker: bool, database_url: str | None) -> None:
     """Serve the app and its websockets with gunicorn (gevent workers; limits in README, Serving and limits)."""
@@ -92,10 +103,13 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool, database_ur
     per_user, total = setting("OVERTURE_WS_PER_USER"), setting("OVERTURE_WS_TOTAL")  # checked here, used by the app
     # Migrate once here rather than racing in every process.
     open_store(database_url).dispose()
-    click.echo(f"overture: serving on http://{host}:{port} "
-               f"({workers} process{'es' if workers > 1 else ''}, gevent, up to {connections} connections each, "
-               f"header timeout {header_timeout} s, websockets {per_user} per person and {total} in all, "
-               f"embedded worker {'on' if embedded_worker else 'off'})", err=True)
+    click.echo(
+        f"overture: serving on http://{host}:{port} "
+        f"({workers} process{'es' if workers > 1 else ''}, gevent, up to {connections} connections each, "
+        f"header timeout {header_timeout} s, websockets {per_user} per person and {total} in all, "
+        f"embedded worker {'on' if embedded_worker else 'off'})",
+        err=True,
+    )
     if database_url:
         os.environ["DATABASE_URL"] = database_url  # the serving process reads it there (not on its command line)
     launch({"bind": f"{host}:{port}", "workers": workers}, embedded_worker=embedded_worker)
@@ -106,13 +120,16 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool, database_ur
 @database_url_option
 def seed(demo: bool, database_url: str | None) -> None:
     """Groups and queues, record types and the shipped templates; idempotent."""
-    from builder.seed import DEMO_PASSWORD, PEOPLE, seed as seed_app
+    from builder.seed import DEMO_PASSWORD, PEOPLE
+    from builder.seed import seed as seed_app
 
     with _app(database_url) as app:
         held = seed_app(app, demo=demo)
     runs = ", ".join(f"{n} {status}" for status, n in held["runs"].items()) or "none"
-    click.echo(f"seeded: {held['groups']} groups and queues, {held['people']} people, "
-               f"{held['orchestrations']} active orchestrations, {held['records']} records, runs: {runs}")
+    click.echo(
+        f"seeded: {held['groups']} groups and queues, {held['people']} people, "
+        f"{held['orchestrations']} active orchestrations, {held['records']} records, runs: {runs}"
+    )
     if demo:
         click.echo(f"demo logins (password {DEMO_PASSWORD!r} for everyone):")
         for username, (role, _display_name, groups) in PEOPLE.items():
@@ -127,7 +144,12 @@ def seed(demo: bool, database_url: str | None) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin (else: prompt).")
 @database_url_option
 def create_user(
-    username: str, role: str, groups: tuple[str, ...], display_name: str | None, password_stdin: bool, database_url: str | None,
+    username: str,
+    role: str,
+    groups: tuple[str, ...],
+    display_name: str | None,
+    password_stdin: bool,
+    database_url: str | None,
 ) -> None:
     """Create a person who signs in with a password."""
     from builder import accounts
@@ -175,8 +197,12 @@ def create_token(name: str, database_url: str | None) -> None:
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--activate", is_flag=True, help="Also activate it: a new version that new runs start on.")
-@click.option("--scenarios", "scenarios_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Also store the scenario tests in DIR (*.scenario.yaml, any depth; named after the file).")
+@click.option(
+    "--scenarios",
+    "scenarios_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Also store the scenario tests in DIR (*.scenario.yaml, any depth; named after the file).",
+)
 @database_url_option
 def import_(file: Path, activate: bool, scenarios_dir: Path | None, database_url: str | None) -> None:
     """Save a document as its orchestration's draft (created if new); --activate deploys it."""
@@ -231,8 +257,12 @@ def _read_scenarios(directory: Path, key: str) -> dict[str, str]:
 @main.command()
 @click.argument("key")
 @click.option("--version", type=click.IntRange(min=1), help="This version (default: the active one, else the draft).")
-@click.option("--scenarios", "scenarios_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Also write its stored scenario tests into DIR (created if need be), one NAME.scenario.yaml each.")
+@click.option(
+    "--scenarios",
+    "scenarios_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write its stored scenario tests into DIR (created if need be), one NAME.scenario.yaml each.",
+)
 @database_url_option
 def export(key: str, version: int | None, scenarios_dir: Path | None, database_url: str | None) -> None:
     """Print an orchestration's document as JSON."""
@@ -252,11 +282,19 @@ def export(key: str, version: int | None, scenarios_dir: Path | None, database_u
 
 @main.command()
 @database_url_option
-@click.option("--directory", "directory_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help='People and groups as JSON: {"groups": {"alice": ["legal"]}, "queues": {"q": ["bob"]}} '
-                   '(default: the accounts in the database).')
-@click.option("--plugin", "plugins", multiple=True, metavar="MODULE:FUNCTION",
-              help="Call FUNCTION(registry) to register more actions (besides the overture.actions entry points).")
+@click.option(
+    "--directory",
+    "directory_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='People and groups as JSON: {"groups": {"alice": ["legal"]}, "queues": {"q": ["bob"]}} (default: the accounts in the database).',
+)
+@click.option(
+    "--plugin",
+    "plugins",
+    multiple=True,
+    metavar="MODULE:FUNCTION",
+    help="Call FUNCTION(registry) to register more actions (besides the overture.actions entry points).",
+)
 @click.option("--worker-id", default=None, help="Name in job claims (default: host:pid).")
 @click.option("--batch", default=10, show_default=True, help="Jobs claimed at a time.")
 @click.option("--poll", default=0.5, show_default=True, help="Seconds to wait when idle.")
@@ -264,15 +302,22 @@ def export(key: str, version: int | None, scenarios_dir: Path | None, database_u
 @click.option("--stale-after", default=60.0, show_default=True, help="Seconds without heartbeat before a job is re-queued.")
 @click.option("--until-idle", is_flag=True, help="Stop when there is nothing left to do.")
 def worker(
-    database_url: str | None, directory_file: Path | None, plugins: tuple[str, ...], worker_id: str | None,
-    batch: int, poll: float, heartbeat: float, stale_after: float, until_idle: bool,
+    database_url: str | None,
+    directory_file: Path | None,
+    plugins: tuple[str, ...],
+    worker_id: str | None,
+    batch: int,
+    poll: float,
+    heartbeat: float,
+    stale_after: float,
+    until_idle: bool,
 ) -> None:
     """Run a standalone worker: background actions and timers, against the database."""
     import signal
     import socket
     from datetime import timedelta
 
-    from builder import server_key, mail
+    from builder import mail, server_key
     from builder.migrate import open_store
     from runtime.actions import default_registry
     from runtime.directory import InMemoryDirectory
@@ -292,8 +337,14 @@ def worker(
         people: dict[str, Any] = json.loads(directory_file.read_text())
         directory = InMemoryDirectory(people.get("groups", {}), queues=people.get("queues", {}))
     # The server key the web app has: secrets.<name> in action inputs read with it.
-    engine = Engine(store, directory=directory, actions=registry, autoprocess=False,
-                    worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}", secrets=SqlSecrets(store.engine, server_key()))
+    engine = Engine(
+        store,
+        directory=directory,
+        actions=registry,
+        autoprocess=False,
+        worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
+        secrets=SqlSecrets(store.engine, server_key()),
+    )
     runner = Worker(engine, poll_interval=poll, heartbeat_interval=heartbeat, stale_after=timedelta(seconds=stale_after), batch=batch)
     try:
         mailer = mail.from_environment(os.environ, store.engine, engine.clock)
@@ -328,22 +379,43 @@ def demo() -> None:
 @main.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--env", "environment", metavar="NAME", help="Bind each file's personas to the users of its environment NAME.")
-@click.option("--database", "--database-url", "database_url", envvar="DATABASE_URL", metavar="URL",
-              help="Also find documents in this database (active version, or the scenario's `version`); "
-                   "with --env, people and groups too. Default: DATABASE_URL, else none.")
+@click.option(
+    "--database",
+    "--database-url",
+    "database_url",
+    envvar="DATABASE_URL",
+    metavar="URL",
+    help="Also find documents in this database (active version, or the scenario's `version`); "
+    "with --env, people and groups too. Default: DATABASE_URL, else none.",
+)
 @click.option("--junit", "junit_file", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML to FILE.")
 @click.option("--coverage", "show_coverage", is_flag=True, help="Print node, outcome and edge coverage per orchestration.")
 @click.option("--coverage-json", type=click.Path(dir_okay=False, path_type=Path), help="Write the coverage report to FILE as JSON.")
 @click.option("-k", "keyword", metavar="TEXT", help="Only scenarios whose name or file contains TEXT.")
 @click.option("-q", "--quiet", is_flag=True, help="Leave out the lines of passing scenarios.")
-@click.option("--generate", metavar="KEY_OR_FILE",
-              help="Write path tests instead: for a shipped template or an orchestration in --database (KEY), or a document (FILE).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="With --generate: the folder (default: scenarios/KEY/generated).")
-@click.option("--max-visits", type=click.IntRange(min=1), default=None, help="With --generate: visits of one stage a path may make (default 2).")
+@click.option(
+    "--generate",
+    metavar="KEY_OR_FILE",
+    help="Write path tests instead: for a shipped template or an orchestration in --database (KEY), or a document (FILE).",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="With --generate: the folder (default: scenarios/KEY/generated)."
+)
+@click.option(
+    "--max-visits", type=click.IntRange(min=1), default=None, help="With --generate: visits of one stage a path may make (default 2)."
+)
 def test_scenarios(
-    paths: tuple[Path, ...], environment: str | None, database_url: str | None, junit_file: Path | None,
-    show_coverage: bool, coverage_json: Path | None, keyword: str | None, quiet: bool,
-    generate: str | None, out: Path | None, max_visits: int | None,
+    paths: tuple[Path, ...],
+    environment: str | None,
+    database_url: str | None,
+    junit_file: Path | None,
+    show_coverage: bool,
+    coverage_json: Path | None,
+    keyword: str | None,
+    quiet: bool,
+    generate: str | None,
+    out: Path | None,
+    max_visits: int | None,
 ) -> None:
     """Run scenario files (directories: every *.scenario.yaml in them; default: the current one).
 
@@ -357,16 +429,22 @@ def test_scenarios(
             raise click.UsageError("--generate writes tests; it takes no PATHS")
         with _scenario_database(database_url) as (lookup, _directory):
             document, document_file = _generation_document(generate, lookup)
-        written = scenarios.generate(document, out or Path("scenarios", document["key"], "generated"),
-                                     max_visits=max_visits or 2, document_file=document_file)
+        written = scenarios.generate(
+            document, out or Path("scenarios", document["key"], "generated"), max_visits=max_visits or 2, document_file=document_file
+        )
         click.echo(written.report())
         sys.exit(0)
     if out is not None or max_visits is not None:
         raise click.UsageError("--out and --max-visits go with --generate")
     with _scenario_database(database_url) as (lookup, directory):
         try:
-            suite = scenarios.run_suite(paths or [Path(".")], keyword=keyword, documents=DocumentSource(database=lookup),
-                                        environment=environment, directory=directory if environment else None)
+            suite = scenarios.run_suite(
+                paths or [Path(".")],
+                keyword=keyword,
+                documents=DocumentSource(database=lookup),
+                environment=environment,
+                directory=directory if environment else None,
+            )
         except scenarios.SuiteUsageError as exc:
             raise click.UsageError(str(exc)) from None
     if not suite.files and not suite.deselected:
@@ -413,14 +491,16 @@ def _generation_document(key_or_file: str, lookup: Any) -> tuple[dict[str, Any],
     if path.is_file() or path.suffix == ".json":
         document = _read_document(path) if path.is_file() else None
         if document is None:
-            raise click.UsageError(f"{key_or_file}: not a valid orchestration document" if path.is_file()
-                                   else f"{key_or_file}: no such file")
+            raise click.UsageError(
+                f"{key_or_file}: not a valid orchestration document" if path.is_file() else f"{key_or_file}: no such file"
+            )
         return dict(document), path
     found = lookup(key_or_file, None) if lookup is not None else None
     if found is None and key_or_file in templates.TEMPLATES:
         found = templates.load(key_or_file)
     if found is None:
         where = "the database or " if lookup is not None else ""
-        raise click.UsageError(f"no orchestration {key_or_file!r} in {where}the shipped templates "
-                               f"({', '.join(templates.TEMPLATES)}), and no such file")
+        raise click.UsageError(
+            f"no orchestration {key_or_file!r} in {where}the shipped templates ({', '.join(templates.TEMPLATES)}), and no such file"
+        )
     return dict(found), None

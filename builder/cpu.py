@@ -10,7 +10,8 @@ the CLI, ``overture worker``) the call runs where it is.
 from __future__ import annotations
 
 import sys
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from werkzeug import security
 

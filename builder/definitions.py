@@ -42,8 +42,10 @@ def issues_of(document: Any) -> list[dict[str, Any]]:
         if issues is not None:
             _issues_cache.move_to_end(key)
     if issues is None:
-        issues = [issue.to_dict() for issue in validate(document, actions=actions, now=engine().clock.now(), secrets=secrets,
-                                                      record_types=record_types)]
+        issues = [
+            issue.to_dict()
+            for issue in validate(document, actions=actions, now=engine().clock.now(), secrets=secrets, record_types=record_types)
+        ]
         with _issues_lock:
             _issues_cache[key] = issues
             while len(_issues_cache) > ISSUES_CACHE_SIZE:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from runtime.clock import ManualClock
 from runtime.directory import InMemoryDirectory
@@ -11,8 +12,13 @@ from runtime.store.memory import InMemoryStore
 from runtime.templates import RECORD_TYPES, TEMPLATES, load
 
 PEOPLE = {
-    "sam": ["sales"], "alice": ["legal"], "fiona": ["finance"], "erin": ["executives"],
-    "sue": ["support"], "walt": ["warehouse"], "pat": ["project_managers"],
+    "sam": ["sales"],
+    "alice": ["legal"],
+    "fiona": ["finance"],
+    "erin": ["executives"],
+    "sue": ["support"],
+    "walt": ["warehouse"],
+    "pat": ["project_managers"],
 }
 
 
@@ -24,7 +30,9 @@ def run_demo(say: Callable[[str], None]) -> Engine:
     for name in TEMPLATES:
         say(f"deployed {name} v{engine.deploy(load(name))}")
 
-    record = engine.create_record("contract", {"title": "Acme MSA", "customer": "Acme", "amount": 72000, "status": "submitted"}, owner="sam")
+    record = engine.create_record(
+        "contract", {"title": "Acme MSA", "customer": "Acme", "amount": 72000, "status": "submitted"}, owner="sam"
+    )
     (run_id,) = record["started_runs"]
     say(f"sam submitted contract {record['id'][:8]} for $72,000: run {run_id[:8]} started")
 

@@ -8,7 +8,7 @@ The views (``builder/api/orchestrations.py``) add the draft's issues
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -26,7 +26,7 @@ def save_draft(session: Session, document: Any, *, by: str | None) -> DraftRow:
         raise InvalidInput("the document needs a key")
     key = document["key"]
     label = str(document.get("label") or key)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     draft = session.get(DraftRow, key)
     if draft is None:
         draft = DraftRow(id=key, label=label, document=document, updated_at=now, updated_by=by, revision=1)
@@ -45,8 +45,7 @@ def current_draft(session: Session, key: str) -> dict[str, Any]:
     version = active_version(session, session.get(OrchestrationRow, key))
     if version is None:
         raise NotFound(f"orchestration {key} does not exist")
-    return {"document": version.document, "revision": 0, "updated_at": version.created_at.isoformat(),
-            "updated_by": version.created_by}
+    return {"document": version.document, "revision": 0, "updated_at": version.created_at.isoformat(), "updated_by": version.created_by}
 
 
 def as_draft(row: DraftRow) -> dict[str, Any]:
@@ -58,8 +57,9 @@ def active_version(session: Session, orchestration: OrchestrationRow | None) -> 
     """The row of the orchestration's active version (None: nothing is active yet)."""
     if orchestration is None or orchestration.active_version is None:
         return None
-    return session.scalar(select(VersionRow).where(
-        VersionRow.orchestration == orchestration.id, VersionRow.number == orchestration.active_version))
+    return session.scalar(
+        select(VersionRow).where(VersionRow.orchestration == orchestration.id, VersionRow.number == orchestration.active_version)
+    )
 
 
 def label_of(document: dict[str, Any], key: str) -> str:

@@ -54,8 +54,7 @@ def _text_keys(value: Any) -> Any:
 def too_large() -> ApiError:
     """413 for a body over ``MAX_CONTENT_LENGTH``, whether it said its length or came in chunks."""
     limit = request.max_content_length
-    return ApiError(413, "request_entity_too_large",
-                    f"the request body is larger than the server takes ({limit} bytes): send less")
+    return ApiError(413, "request_entity_too_large", f"the request body is larger than the server takes ({limit} bytes): send less")
 
 
 def init_app(app: Flask) -> None:

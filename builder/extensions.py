@@ -35,8 +35,14 @@ class Overture:
         )
         state = _State(store, engine, sessionmaker(store.engine, expire_on_commit=False), secrets)
         mailer = mail.from_environment(
-            {"OVERTURE_SMTP_URL": app.config.get("SMTP_URL"), "OVERTURE_BASE_URL": app.config.get("BASE_URL"),
-             "OVERTURE_DIGEST_HOUR": app.config.get("DIGEST_HOUR")}, store.engine, clock)
+            {
+                "OVERTURE_SMTP_URL": app.config.get("SMTP_URL"),
+                "OVERTURE_BASE_URL": app.config.get("BASE_URL"),
+                "OVERTURE_DIGEST_HOUR": app.config.get("DIGEST_HOUR"),
+            },
+            store.engine,
+            clock,
+        )
         if app.config.get("EMBEDDED_WORKER", True):
             state.worker = Worker(engine, poll_interval=float(app.config.get("WORKER_POLL", 0.5)))
             state.worker.start()

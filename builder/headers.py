@@ -30,8 +30,9 @@ ONE_YEAR = 365 * 24 * 3600
 def _script_hashes(path: str, _version: tuple[int, int, int]) -> tuple[str, ...]:
     """``'sha256-...'`` for each inline script of the page at ``path`` (cached per file version)."""
     text = Path(path).read_text(encoding="utf-8")
-    return tuple(f"'sha256-{base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode()}'"
-                 for m in _INLINE_SCRIPT.finditer(text))
+    return tuple(
+        f"'sha256-{base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode()}'" for m in _INLINE_SCRIPT.finditer(text)
+    )
 
 
 def inline_script_hashes() -> tuple[str, ...]:
@@ -45,19 +46,21 @@ def inline_script_hashes() -> tuple[str, ...]:
 
 def content_security_policy() -> str:
     script = " ".join(("'self'", *inline_script_hashes()))
-    return "; ".join((
-        "default-src 'self'",
-        f"script-src {script}",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "worker-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ))
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src {script}",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "worker-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
 
 
 def secure(response: Response) -> Response:

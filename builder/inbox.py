@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from flask import Blueprint, current_app
 from simple_websocket import ConnectionClosed
@@ -50,9 +51,7 @@ def touched_names(events: Iterable[RunEvent]) -> set[str]:
             ids.add(data["work_item"])
     if ids:
         with reading() as s:
-            for value, claimed_by in s.execute(
-                select(WorkItemRow.assignee_value, WorkItemRow.claimed_by).where(WorkItemRow.id.in_(ids))
-            ):
+            for value, claimed_by in s.execute(select(WorkItemRow.assignee_value, WorkItemRow.claimed_by).where(WorkItemRow.id.in_(ids))):
                 names.add(value)
                 if claimed_by:
                     names.add(claimed_by)

@@ -26,13 +26,14 @@ import smtplib
 import ssl
 import threading
 import uuid
-from functools import partial
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any, Callable, Iterable, Sequence
+from functools import partial
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import Engine as SAEngine
@@ -90,8 +91,9 @@ class SmtpSettings:
         """``smtp[s]://[user:pass@]host[:port][?from=addr&starttls=1]``."""
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise MailSettingsError("OVERTURE_SMTP_URL must look like smtp://user:pass@host:port?from=overture@example.com "
-                                    "(or smtps:// for TLS from the start)")
+            raise MailSettingsError(
+                "OVERTURE_SMTP_URL must look like smtp://user:pass@host:port?from=overture@example.com (or smtps:// for TLS from the start)"
+            )
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         try:
             port = parts.port or (465 if parts.scheme == "smtps" else 25)
@@ -101,10 +103,13 @@ class SmtpSettings:
         if "@" not in sender:
             raise MailSettingsError(f"OVERTURE_SMTP_URL: from={sender!r} is not an e-mail address")
         return cls(
-            host=parts.hostname, port=port, sender=sender,
+            host=parts.hostname,
+            port=port,
+            sender=sender,
             username=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
-            implicit_tls=parts.scheme == "smtps", starttls=query.get("starttls", "0") in ("1", "true", "yes"),
+            implicit_tls=parts.scheme == "smtps",
+            starttls=query.get("starttls", "0") in ("1", "true", "yes"),
         )
 
 
@@ -164,15 +169,23 @@ class Mailer:
         statement = (
             select(n.id, n.kind, n.work_item_id, n.subject, u.id.label("user_id"), u.email, u.email_mode, u.display_name, key.label("key"))
             .join(u, _recipient(n.to_type, n.to_value, u))
-            .where(n.created_at >= now - LOOKBACK, n.kind.in_(MAILED_KINDS), n.work_item_id.is_not(None), *_wants_mail(u),
-                   ~exists().where(EmailOutboxRow.dedupe_key == key))
+            .where(
+                n.created_at >= now - LOOKBACK,
+                n.kind.in_(MAILED_KINDS),
+                n.work_item_id.is_not(None),
+                *_wants_mail(u),
+                ~exists().where(EmailOutboxRow.dedupe_key == key),
+            )
             .order_by(n.created_at, n.id)
         )
         with self._reads.connect() as conn:
             found = list(conn.execute(statement))
             items = _items(conn, {row.work_item_id for row in found})
-        rows = [self._row(row.key, row, items[row.work_item_id], row.kind, now, notification_id=row.id)
-                for row in found if row.work_item_id in items]
+        rows = [
+            self._row(row.key, row, items[row.work_item_id], row.kind, now, notification_id=row.id)
+            for row in found
+            if row.work_item_id in items
+        ]
         return self._insert(rows)
 
     def queue_reminders(self) -> int:
@@ -192,24 +205,39 @@ class Mailer:
         )
         with self._reads.connect() as conn:
             # Work given with less than a day to go needs no reminder: its first e-mail said when it is due.
-            found = [(f"r:{row.work_item_id}:{int(row.due_at.timestamp())}:{row.user_id}", row) for row in conn.execute(statement)
-                     if row.due_at - row.created_at > REMIND_BEFORE]
+            found = [
+                (f"r:{row.work_item_id}:{int(row.due_at.timestamp())}:{row.user_id}", row)
+                for row in conn.execute(statement)
+                if row.due_at - row.created_at > REMIND_BEFORE
+            ]
             keys = [k for k, _ in found]
             queued = set(conn.scalars(select(EmailOutboxRow.dedupe_key).where(EmailOutboxRow.dedupe_key.in_(keys)))) if keys else set()
             fresh = [(k, row) for k, row in found if k not in queued]
             items = _items(conn, {row.work_item_id for _, row in fresh})
-        return self._insert([self._row(k, row, items[row.work_item_id], "reminder", now)
-                             for k, row in fresh if row.work_item_id in items])
+        return self._insert([self._row(k, row, items[row.work_item_id], "reminder", now) for k, row in fresh if row.work_item_id in items])
 
-    def _row(self, key: str, person: Row[*tuple[Any, ...]], item: dict[str, Any], kind: str, now: datetime,
-             notification_id: str | None = None) -> dict[str, Any]:
+    def _row(
+        self, key: str, person: Row[*tuple[Any, ...]], item: dict[str, Any], kind: str, now: datetime, notification_id: str | None = None
+    ) -> dict[str, Any]:
         digest = person.email_mode == "digest"
         return {
-            "id": uuid.uuid4().hex, "dedupe_key": key, "notification_id": notification_id, "work_item_id": item["id"],
-            "user_id": person.user_id, "address": person.email, "kind": kind, "digest": digest,
-            "subject": _subject(kind, item), "body": self._body(kind, item, person.display_name),
-            "status": "pending", "attempts": 0, "next_attempt_at": self._next_digest(now) if digest else now,
-            "claimed_at": None, "sent_at": None, "last_error": None, "created_at": now,
+            "id": uuid.uuid4().hex,
+            "dedupe_key": key,
+            "notification_id": notification_id,
+            "work_item_id": item["id"],
+            "user_id": person.user_id,
+            "address": person.email,
+            "kind": kind,
+            "digest": digest,
+            "subject": _subject(kind, item),
+            "body": self._body(kind, item, person.display_name),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": self._next_digest(now) if digest else now,
+            "claimed_at": None,
+            "sent_at": None,
+            "last_error": None,
+            "created_at": now,
         }
 
     def _insert(self, rows: list[dict[str, Any]]) -> int:
@@ -223,7 +251,7 @@ class Mailer:
         return len(rows)
 
     def _next_digest(self, now: datetime) -> datetime:
-        at = now.astimezone(timezone.utc).replace(hour=self.settings.digest_hour, minute=0, second=0, microsecond=0)
+        at = now.astimezone(UTC).replace(hour=self.settings.digest_hour, minute=0, second=0, microsecond=0)
         return at if at > now else at + timedelta(days=1)
 
     def _body(self, kind: str, item: dict[str, Any], name: str) -> str:
@@ -243,8 +271,11 @@ class Mailer:
             result = conn.execute(
                 update(OUTBOX)
                 .where(OUTBOX.c.status == "sending", OUTBOX.c.claimed_at <= now - self.settings.stale_after)
-                .values(status="failed", last_error="the mailer stopped while sending it; not sent again, "
-                                                    "so that nobody gets it twice (it may or may not have arrived)")
+                .values(
+                    status="failed",
+                    last_error="the mailer stopped while sending it; not sent again, "
+                    "so that nobody gets it twice (it may or may not have arrived)",
+                )
             )
             return int(result.rowcount or 0)
 
@@ -257,7 +288,7 @@ class Mailer:
                 for i, row in enumerate(claimed):
                     sent += self._deliver(smtp, [row], partial(self._message, row.address, row.subject, row.body, row.id))
                     if smtp.unreachable:  # the rest would wait for the same timeout: next round
-                        self._release(claimed[i + 1:])
+                        self._release(claimed[i + 1 :])
                         return sent
                 if len(claimed) < self.settings.batch:
                     break
@@ -273,15 +304,19 @@ class Mailer:
         """Hand back claimed rows that were not tried, as they were."""
         if rows:
             with self.sql.begin() as conn:
-                conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_([r.id for r in rows]), OUTBOX.c.status == "sending")
-                             .values(status="pending", attempts=OUTBOX.c.attempts - 1, claimed_at=None))
+                conn.execute(
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id.in_([r.id for r in rows]), OUTBOX.c.status == "sending")
+                    .values(status="pending", attempts=OUTBOX.c.attempts - 1, claimed_at=None)
+                )
 
     def _claim_immediate(self) -> list[Row[Any]]:
         now = self.clock.now()
         due = (
             select(OUTBOX.c.id)
             .where(OUTBOX.c.status == "pending", OUTBOX.c.digest.is_(False), OUTBOX.c.next_attempt_at <= now)
-            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id).limit(self.settings.batch)
+            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+            .limit(self.settings.batch)
             .with_for_update(skip_locked=True)
         )
         return self._claim(OUTBOX.c.id.in_(due), now)
@@ -289,10 +324,13 @@ class Mailer:
     def _digest_people(self) -> list[str]:
         now = self.clock.now()
         with self._reads.connect() as conn:
-            return list(conn.scalars(
-                select(OUTBOX.c.user_id).distinct()
-                .where(OUTBOX.c.status == "pending", OUTBOX.c.digest.is_(True), OUTBOX.c.next_attempt_at <= now)
-            ))
+            return list(
+                conn.scalars(
+                    select(OUTBOX.c.user_id)
+                    .distinct()
+                    .where(OUTBOX.c.status == "pending", OUTBOX.c.digest.is_(True), OUTBOX.c.next_attempt_at <= now)
+                )
+            )
 
     def _claim_digest(self, user_id: str) -> list[Row[Any]]:
         # No SKIP LOCKED: a second mailer waits for the first, then finds the rows taken,
@@ -331,8 +369,11 @@ class Mailer:
         now = self.clock.now()
         error = _describe(exc)
         # 5xx is final (no such mailbox...); 4xx and dropped connections are worth another try.
-        permanent = permanent or (isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500) or (
-            isinstance(exc, smtplib.SMTPRecipientsRefused) and all(code >= 500 for code, _ in exc.recipients.values()))
+        permanent = (
+            permanent
+            or (isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500)
+            or (isinstance(exc, smtplib.SMTPRecipientsRefused) and all(code >= 500 for code, _ in exc.recipients.values()))
+        )
         with self.sql.begin() as conn:
             for row in rows:
                 if permanent or row.attempts >= self.settings.max_attempts:
@@ -397,8 +438,11 @@ class _Connection:
     def _open(self) -> smtplib.SMTP:
         s = self.settings
         context = ssl.create_default_context()
-        smtp = (smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context) if s.implicit_tls
-                else smtplib.SMTP(s.host, s.port, timeout=s.timeout))
+        smtp = (
+            smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+            if s.implicit_tls
+            else smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        )
         try:
             if s.starttls and not s.implicit_tls:
                 smtp.starttls(context=context)
@@ -477,9 +521,18 @@ def _items(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return {}
     w = WorkItemRow
     statement = (
-        select(w.id, w.label, w.due_at, w.on_behalf_of, w.record_object, w.record_id,
-               OrchestrationRow.label.label("orchestration"), RecordTypeRow.label.label("record_type"), RecordRow.fields,
-               UserRow.display_name.label("for_name"))
+        select(
+            w.id,
+            w.label,
+            w.due_at,
+            w.on_behalf_of,
+            w.record_object,
+            w.record_id,
+            OrchestrationRow.label.label("orchestration"),
+            RecordTypeRow.label.label("record_type"),
+            RecordRow.fields,
+            UserRow.display_name.label("for_name"),
+        )
         .outerjoin(OrchestrationRow, OrchestrationRow.id == w.orchestration)
         .outerjoin(RecordTypeRow, RecordTypeRow.id == w.record_object)
         .outerjoin(RecordRow, RecordRow.id == w.record_id)
@@ -492,7 +545,11 @@ def _items(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         if row.record_id:
             record = f"{row.record_type or row.record_object}: {record_name(row.record_object, row.record_id, row.fields)}"
         found[row.id] = {
-            "id": row.id, "step": row.label, "orchestration": row.orchestration or "", "record": record, "due_at": row.due_at,
+            "id": row.id,
+            "step": row.label,
+            "orchestration": row.orchestration or "",
+            "record": record,
+            "due_at": row.due_at,
             "for": (row.for_name or row.on_behalf_of) if row.on_behalf_of else None,
         }
     return found
@@ -518,7 +575,7 @@ def _facts(item: dict[str, Any]) -> list[str]:
     lines = [f"Step: {item['step']}", f"Orchestration: {item['orchestration']}"]
     if item["record"]:
         lines.append(f"Record: {item['record']}")
-    lines.append(f"Due: {due.astimezone(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}" if due else "Due: no due date")
+    lines.append(f"Due: {due.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}" if due else "Due: no due date")
     if item["for"]:
         lines.append(f"For: {item['for']} (out of office; you are their delegate)")
     return lines

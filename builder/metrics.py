@@ -10,7 +10,7 @@ for the monitor), so nothing here reads the event history.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from builder.extensions import state
@@ -42,7 +42,7 @@ def metrics(key: str, version: int | None, days: int) -> dict[str, Any]:
         numbers = [v.number for v in tx.find(Version, orchestration=key)]
         if not numbers or (version is not None and version not in numbers):
             raise NotFound(f"orchestration {key}" + (f" has no version {version}" if version else " does not exist"))
-        tally = tx.run_tally(key, version, datetime.combine(first_day, time(), timezone.utc))
+        tally = tx.run_tally(key, version, datetime.combine(first_day, time(), UTC))
         rows = tx.find(InsightFigure, orchestration=key, hour=0, kind="node")
     stages = _stages(key, [version] if version else numbers)
 

@@ -23,9 +23,16 @@ def named_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     records = {(r["record"]["object"], r["record"]["id"]) for r in runs if r["record"]}
     labels = orchestration_labels({r["orchestration"] for r in runs})
     with reading() as s:
-        fields_of = {(o, i): f for o, i, f in s.execute(
-            select(RecordRow.object, RecordRow.id, RecordRow.fields).where(RecordRow.id.in_({i for _o, i in records}))
-        )} if records else {}
+        fields_of = (
+            {
+                (o, i): f
+                for o, i, f in s.execute(
+                    select(RecordRow.object, RecordRow.id, RecordRow.fields).where(RecordRow.id.in_({i for _o, i in records}))
+                )
+            }
+            if records
+            else {}
+        )
     balls = [b for r in runs for b in r.get("ball", [])]
     users = {n for r in runs for n in [r["started_by"]] if n} | {b["claimed_by"] for b in balls if b.get("claimed_by")}
     users |= {b["value"] for b in balls if b["type"] == "user"}
@@ -37,24 +44,28 @@ def named_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if spec_key not in node_labels:  # every node's label, the ends' too (a run that ended is at one)
             node_labels[spec_key] = {n["id"]: n.get("label") or n["id"] for n in engine().spec(*spec_key).document["nodes"]}
         record = run["record"]
-        named.append({
-            **run,
-            "label": labels.get(run["orchestration"], run["orchestration"]),
-            "current_node_label": node_labels[spec_key].get(run["current_node"], run["current_node"]) if run["current_node"] else None,
-            "record_name": record_name(record["object"], record["id"], fields_of.get((record["object"], record["id"])))
-            if record else None,
-            "started_by_name": people.get(run["started_by"], run["started_by"]) if run["started_by"] else None,
-            "ball": [
-                {
-                    **b,
-                    # The system's share is named by its step ("Mark contract signed"), not its action.
-                    "name": node_labels[spec_key].get(b["step"], b["value"]) if b["type"] == "system"
-                    else (people if b["type"] == "user" else teams).get(b["value"], b["value"]),
-                    "claimed_by_name": people.get(b["claimed_by"], b["claimed_by"]) if b.get("claimed_by") else None,
-                }
-                for b in run.get("ball", [])
-            ],
-        })
+        named.append(
+            {
+                **run,
+                "label": labels.get(run["orchestration"], run["orchestration"]),
+                "current_node_label": node_labels[spec_key].get(run["current_node"], run["current_node"]) if run["current_node"] else None,
+                "record_name": record_name(record["object"], record["id"], fields_of.get((record["object"], record["id"])))
+                if record
+                else None,
+                "started_by_name": people.get(run["started_by"], run["started_by"]) if run["started_by"] else None,
+                "ball": [
+                    {
+                        **b,
+                        # The system's share is named by its step ("Mark contract signed"), not its action.
+                        "name": node_labels[spec_key].get(b["step"], b["value"])
+                        if b["type"] == "system"
+                        else (people if b["type"] == "user" else teams).get(b["value"], b["value"]),
+                        "claimed_by_name": people.get(b["claimed_by"], b["claimed_by"]) if b.get("claimed_by") else None,
+                    }
+                    for b in run.get("ball", [])
+                ],
+            }
+        )
     return named
 
 

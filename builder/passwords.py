@@ -16,7 +16,8 @@ symbol": they make passwords harder to remember, not to guess).
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from zxcvbn import zxcvbn
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from builder.cpu import check_password_hash
 
+from builder.cpu import check_password_hash
 from runtime.errors import InvalidInput, NotFound
 from runtime.store.tables import OutOfOfficeRow, UserRow
 
@@ -46,15 +46,19 @@ def out_of_office_view(session: Session, username: str, now: datetime) -> dict[s
         return None
     names = display_names(session, {name for name in (row.delegate_id, row.set_by) if name is not None})
     return {
-        "delegate": row.delegate_id, "delegate_display_name": names.get(row.delegate_id, row.delegate_id),
-        "starts_at": row.starts_at.isoformat(), "ends_at": row.ends_at.isoformat(),
+        "delegate": row.delegate_id,
+        "delegate_display_name": names.get(row.delegate_id, row.delegate_id),
+        "starts_at": row.starts_at.isoformat(),
+        "ends_at": row.ends_at.isoformat(),
         "active": row.starts_at <= now < row.ends_at,
-        "set_by": row.set_by, "updated_at": row.updated_at.isoformat(),
+        "set_by": row.set_by,
+        "updated_at": row.updated_at.isoformat(),
     }
 
 
-def set_out_of_office(session: Session, username: str, *, delegate: str, starts_at: datetime, ends_at: datetime,
-                      by: str, now: datetime) -> None:
+def set_out_of_office(
+    session: Session, username: str, *, delegate: str, starts_at: datetime, ends_at: datetime, by: str, now: datetime
+) -> None:
     """Replace ``username``'s out-of-office period; refused with a reason when it makes no sense."""
     get_user(session, username)
     if delegate == username:
@@ -84,8 +88,12 @@ def clear_out_of_office(session: Session, username: str) -> None:
 
 def profile_view(session: Session, user: UserRow, now: datetime) -> dict[str, Any]:
     return {
-        "username": user.id, "display_name": user.display_name, "role": user.role, "email": user.email,
-        "email_mode": user.email_mode, "out_of_office": out_of_office_view(session, user.id, now),
+        "username": user.id,
+        "display_name": user.display_name,
+        "role": user.role,
+        "email": user.email,
+        "email_mode": user.email_mode,
+        "out_of_office": out_of_office_view(session, user.id, now),
     }
 
 
@@ -110,6 +118,7 @@ def check_password(user: UserRow, password: str) -> bool:
 
 def people(session: Session) -> list[dict[str, str]]:
     """Every active person, by display name: whom work can be delegated to."""
-    rows = session.execute(select(UserRow.id, UserRow.display_name).where(UserRow.active.is_(True))
-                           .order_by(UserRow.display_name, UserRow.id))
+    rows = session.execute(
+        select(UserRow.id, UserRow.display_name).where(UserRow.active.is_(True)).order_by(UserRow.display_name, UserRow.id)
+    )
     return [{"username": name, "display_name": display} for name, display in rows]

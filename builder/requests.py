@@ -12,9 +12,10 @@ import base64
 import json
 import math
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Sequence, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from flask import Response, current_app, request
 from marshmallow import RAISE, Schema, ValidationError, fields
@@ -32,7 +33,7 @@ PAGING = ("cursor", "limit")
 #: The largest numbers the database columns hold (a larger one is a 4xx, not a driver error).
 MAX_INT32 = 2**31 - 1
 MAX_INT64 = 2**63 - 1
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class StrictSchema(Schema):
@@ -81,8 +82,9 @@ class Uses:
     empty: bool = False  # answers 204 with no body (:func:`no_content`)
 
 
-def uses(body: type[Schema] | None = None, *, query: type[Schema] | None = None, optional: bool = False,
-         paged: bool = False, empty: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def uses(
+    body: type[Schema] | None = None, *, query: type[Schema] | None = None, optional: bool = False, paged: bool = False, empty: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare the schemas a view loads (put it under the route decorator).
 
     ``body()`` and ``query()`` refuse a schema the view did not declare, so the
@@ -100,8 +102,10 @@ def declared(kind: str, schema: Schema) -> None:
     """Fail loudly (a bug of ours, not bad input) when the view did not declare ``schema``."""
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(getattr(view, "uses", None), kind, None) is not type(schema):
-        raise RuntimeError(f"{request.endpoint} loads {type(schema).__name__} from the {kind} "
-                           f"without declaring it: add @uses({kind}={type(schema).__name__})")
+        raise RuntimeError(
+            f"{request.endpoint} loads {type(schema).__name__} from the {kind} "
+            f"without declaring it: add @uses({kind}={type(schema).__name__})"
+        )
 
 
 def body(schema: Schema) -> Any:
@@ -177,8 +181,12 @@ def _json(raw: bytes) -> Any:
         where = ".".join(str(part) for part in half)
         # JSON may escape half of a UTF-16 pair ("\ud800"); no text of ours can hold one
         # (the database, YAML and e-mail all refuse it), so it is refused here, once.
-        raise ApiError(422, "invalid_text", f"{where or 'the body'} has a lone surrogate (half of a UTF-16 pair): "
-                       "send valid Unicode text", {where or "_body": ["has a lone surrogate"]})
+        raise ApiError(
+            422,
+            "invalid_text",
+            f"{where or 'the body'} has a lone surrogate (half of a UTF-16 pair): send valid Unicode text",
+            {where or "_body": ["has a lone surrogate"]},
+        )
     return payload
 
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterable
+from typing import TYPE_CHECKING, Any, ContextManager
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -60,9 +61,10 @@ def invalid(message: str, problems: list[dict[str, Any]]) -> InvalidInput:
 
 def check_name(name: str) -> str:
     if not NAME.match(name):
-        raise invalid(f"{name[:120]!r} is not a scenario name: 1 to 100 letters, digits, '_', '.' or '-', "
-                      "starting with a letter or digit",
-                      [problem("must be a slug like small-deal-signed", path="name")])
+        raise invalid(
+            f"{name[:120]!r} is not a scenario name: 1 to 100 letters, digits, '_', '.' or '-', starting with a letter or digit",
+            [problem("must be a slug like small-deal-signed", path="name")],
+        )
     return name
 
 
@@ -75,20 +77,25 @@ def check_source(key: str, source: str, *, name: str) -> Scenario:
     """
     size = len(source.encode("utf-8", "surrogatepass"))
     if size > MAX_SOURCE_BYTES:
-        raise invalid(f"scenario {name} is {size} bytes; the most a scenario may be is {MAX_SOURCE_BYTES} bytes (256 KiB)",
-                      [problem(f"larger than {MAX_SOURCE_BYTES} bytes", path="source")])
+        raise invalid(
+            f"scenario {name} is {size} bytes; the most a scenario may be is {MAX_SOURCE_BYTES} bytes (256 KiB)",
+            [problem(f"larger than {MAX_SOURCE_BYTES} bytes", path="source")],
+        )
     from runtime.testing import ScenarioFormatError, load_scenario
 
     try:
         scenario = load_scenario(source, source=name)
     except ScenarioFormatError as exc:
         count = len(exc.problems)
-        raise invalid(f"scenario {name} is not a valid scenario file: {count} problem{'s' if count != 1 else ''}; "
-                      "see details.problems", list(exc.problems)) from None
+        raise invalid(
+            f"scenario {name} is not a valid scenario file: {count} problem{'s' if count != 1 else ''}; see details.problems",
+            list(exc.problems),
+        ) from None
     if scenario.orchestration != key:
-        raise invalid(f"scenario {name} tests orchestration {scenario.orchestration!r}, not {key!r}",
-                      [problem(f"must be {key!r}, the orchestration it is saved to", path="orchestration",
-                               line=scenario.line("orchestration"))])
+        raise invalid(
+            f"scenario {name} tests orchestration {scenario.orchestration!r}, not {key!r}",
+            [problem(f"must be {key!r}, the orchestration it is saved to", path="orchestration", line=scenario.line("orchestration"))],
+        )
     return scenario
 
 
@@ -120,12 +127,14 @@ def save_scenario(session: Session, key: str, name: str, source: str, *, by: str
     check_name(name)
     check_source(key, source, name=name)
     row = session.get(ScenarioRow, (key, name))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if row is None:
         held = session.scalar(select(func.count()).select_from(ScenarioRow).where(ScenarioRow.orchestration == key)) or 0
         if held >= MAX_SCENARIOS:
-            raise invalid(f"orchestration {key} already has {held} scenarios, the most it may keep; delete some first",
-                          [problem(f"at most {MAX_SCENARIOS} scenarios per orchestration", path="name")])
+            raise invalid(
+                f"orchestration {key} already has {held} scenarios, the most it may keep; delete some first",
+                [problem(f"at most {MAX_SCENARIOS} scenarios per orchestration", path="name")],
+            )
         row = ScenarioRow(orchestration=key, name=name, source=source, updated_at=now, updated_by=by)
         session.add(row)
     elif row.source != source:
@@ -187,8 +196,10 @@ def target_document(session: Session, key: str, target: str | int, *, actions: A
     elif target == "active":
         number = orchestration.active_version if orchestration else None
         if number is None:
-            raise invalid(f"orchestration {key} has no active version; activate it or test the draft",
-                          [problem("has no active version", path="target")])
+            raise invalid(
+                f"orchestration {key} has no active version; activate it or test the draft",
+                [problem("has no active version", path="target")],
+            )
     else:
         number = int(target)
     if number is None:
@@ -222,8 +233,7 @@ def database_documents(sessions: Callable[[], ContextManager[Session]]) -> Docum
     return DocumentSource(database=lookup, templates=False)
 
 
-def run_tests(key: str, document: dict[str, Any], scenarios: list[Stored], *,
-              documents: DocumentSource | None = None) -> dict[str, Any]:
+def run_tests(key: str, document: dict[str, Any], scenarios: list[Stored], *, documents: DocumentSource | None = None) -> dict[str, Any]:
     """Run ``scenarios`` against ``document`` (``documents``: where the documents of the
     orchestrations their runs start come from); every one gets a result, in order.
 
@@ -240,14 +250,12 @@ def run_tests(key: str, document: dict[str, Any], scenarios: list[Stored], *,
     report = coverage.report()
     return {
         "results": results,
-        "summary": {"passed": passed, "failed": len(results) - passed,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+        "summary": {"passed": passed, "failed": len(results) - passed, "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
         "coverage": report.get("orchestrations", {}).get(key),
     }
 
 
-def _run_one(key: str, document: dict[str, Any], stored: Stored, coverage: Coverage,
-             documents: DocumentSource | None) -> dict[str, Any]:
+def _run_one(key: str, document: dict[str, Any], stored: Stored, coverage: Coverage, documents: DocumentSource | None) -> dict[str, Any]:
     from runtime.testing import Failure, ScenarioFormatError, ScenarioResult, load_scenario, run_scenario
     from runtime.testing.results import setup_failures
 
@@ -275,9 +283,15 @@ def defined_record_types(session: Session) -> dict[str, list[dict[str, Any]]]:
     return {row.id: list(row.fields) for row in session.scalars(select(RecordTypeRow).order_by(RecordTypeRow.id))}
 
 
-def test_run(document: dict[str, Any], steps: list[dict[str, Any]], *, name: str,
-             personas: dict[str, dict[str, Any]] | None, record_types: dict[str, list[dict[str, Any]]],
-             documents: DocumentSource | None = None) -> dict[str, Any]:
+def test_run(
+    document: dict[str, Any],
+    steps: list[dict[str, Any]],
+    *,
+    name: str,
+    personas: dict[str, dict[str, Any]] | None,
+    record_types: dict[str, list[dict[str, Any]]],
+    documents: DocumentSource | None = None,
+) -> dict[str, Any]:
     """The state of a trial run of ``document`` after ``steps`` (``runtime.testing.trial``).
 
     Raises:
@@ -287,16 +301,17 @@ def test_run(document: dict[str, Any], steps: list[dict[str, Any]], *, name: str
     from runtime.testing.trial import StepRefused, play
 
     try:
-        return play(document, steps, name=name, personas=personas, record_types=record_types,
-                    documents=documents).to_dict()
+        return play(document, steps, name=name, personas=personas, record_types=record_types, documents=documents).to_dict()
     except StepRefused as refused:
         where = f"step {refused.index + 1}" if refused.index is not None else "the test run"
         message = refused.message if refused.message.startswith(where) else f"{where}: {refused.message}"
-        raise InvalidInput(message, {"step": refused.index, "kind": refused.kind, "unanswered": refused.unanswered,
-                                     "problems": refused.problems}) from None
+        raise InvalidInput(
+            message, {"step": refused.index, "kind": refused.kind, "unanswered": refused.unanswered, "problems": refused.problems}
+        ) from None
     except RecursionError:
-        raise InvalidInput("the test run's steps are nested too deeply", {"step": None, "kind": "format",
-                                                                           "unanswered": None, "problems": []}) from None
+        raise InvalidInput(
+            "the test run's steps are nested too deeply", {"step": None, "kind": "format", "unanswered": None, "problems": []}
+        ) from None
 
 
 # --------------------------------------------------------------------------- generating
@@ -305,17 +320,21 @@ def test_run(document: dict[str, Any], steps: list[dict[str, Any]], *, name: str
 def generate(document: dict[str, Any], *, max_visits: int) -> list[dict[str, Any]]:
     """A scenario for each feasible path through ``document`` (``runtime.testing.paths``),
     named ``generated-<n>-<slug>``."""
-    from runtime.testing.paths import generate as paths_of, numbered
+    from runtime.testing.paths import generate as paths_of
+    from runtime.testing.paths import numbered
 
-    return [{
-        "name": generated_name(int(number), path.slug, len(number)),
-        "source": path.to_yaml(),
-        "stages": list(path.stages),
-        "decisions": [list(decision) for decision in path.decisions],
-        "stage_labels": list(path.stage_labels),
-        "path": list(path.path),
-        "unsolved": list(path.unsolved),
-    } for number, path in numbered(paths_of(document, max_visits=max_visits))]
+    return [
+        {
+            "name": generated_name(int(number), path.slug, len(number)),
+            "source": path.to_yaml(),
+            "stages": list(path.stages),
+            "decisions": [list(decision) for decision in path.decisions],
+            "stage_labels": list(path.stage_labels),
+            "path": list(path.path),
+            "unsolved": list(path.unsolved),
+        }
+        for number, path in numbered(paths_of(document, max_visits=max_visits))
+    ]
 
 
 def generated_name(n: int, title: str, width: int = 1) -> str:

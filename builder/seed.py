@@ -18,7 +18,7 @@ scenario test of the same name is not replaced.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 
 from builder import accounts, scenarios
 from builder.tables import ScenarioRow
+from runtime import templates
 from runtime.clock import ManualClock
 from runtime.engine import Engine
 from runtime.store.directory import SqlDirectory
 from runtime.store.tables import GroupRow, OrchestrationRow, RecordRow, RunRow, UserRow
-from runtime import templates
 from runtime.templates import RECORD_TYPES, TEMPLATES, load
 
 #: The shipped templates' scenario tests: ``<key>/**/*.scenario.yaml``.
@@ -43,8 +43,15 @@ DEMO_PASSWORD = "overture-demo"
 
 #: name -> kind; the groups and queues the shipped templates assign work to.
 GROUPS = {
-    "admin": "group", "ops": "group", "sales": "group", "legal": "group", "finance": "group",
-    "executives": "group", "support": "group", "warehouse": "queue", "project_managers": "group",
+    "admin": "group",
+    "ops": "group",
+    "sales": "group",
+    "legal": "group",
+    "finance": "group",
+    "executives": "group",
+    "support": "group",
+    "warehouse": "queue",
+    "project_managers": "group",
     "support_escalations": "queue",
 }
 
@@ -66,22 +73,36 @@ PEOPLE = {
 
 #: A demo process whose background step calls a host that is not on the allowlist.
 CRM_SYNC: dict[str, Any] = {
-    "format": 1, "key": "customer_onboarding", "label": "Customer onboarding",
+    "format": 1,
+    "key": "customer_onboarding",
+    "label": "Customer onboarding",
     "description": "Sales checks a new customer, then the customer is pushed to the CRM. "
-                   "The CRM host is not allow-listed (OVERTURE_HTTP_ALLOWLIST), so the push fails.",
+    "The CRM host is not allow-listed (OVERTURE_HTTP_ALLOWLIST), so the push fails.",
     "inputs": [{"name": "customer", "type": "string", "required": True}],
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "check", "type": "stage", "label": "Check details"},
-        {"id": "check_details", "type": "interactive", "stage": "check", "label": "Check customer details",
-         "assignee": {"type": "group", "value": "sales"}, "due": "P1D",
-         "form": {"fields": [{"name": "notes", "type": "textarea", "label": "Notes", "required": False}],
-                  "outcomes": [{"value": "confirmed", "label": "Details confirmed"}]}},
+        {
+            "id": "check_details",
+            "type": "interactive",
+            "stage": "check",
+            "label": "Check customer details",
+            "assignee": {"type": "group", "value": "sales"},
+            "due": "P1D",
+            "form": {
+                "fields": [{"name": "notes", "type": "textarea", "label": "Notes", "required": False}],
+                "outcomes": [{"value": "confirmed", "label": "Details confirmed"}],
+            },
+        },
         {"id": "crm", "type": "stage", "label": "CRM"},
-        {"id": "push_to_crm", "type": "background", "stage": "crm", "label": "Create customer in CRM",
-         "action": "http.request",
-         "inputs": {"url": "'https://crm.example.invalid/api/customers'", "method": "'POST'",
-                    "body": "{'name': inputs.customer}"}},
+        {
+            "id": "push_to_crm",
+            "type": "background",
+            "stage": "crm",
+            "label": "Create customer in CRM",
+            "action": "http.request",
+            "inputs": {"url": "'https://crm.example.invalid/api/customers'", "method": "'POST'", "body": "{'name': inputs.customer}"},
+        },
         {"id": "done", "type": "end", "label": "Onboarded"},
     ],
     "edges": [
@@ -124,53 +145,132 @@ def _m(hours: float, by: str, what: str, **values: Any) -> Move:
 #: Hours are counted from ten days ago; the last move is before now.
 SCENARIOS = [
     # Contract approval: signed, withdrawn, cancelled, and waiting at every stage.
-    Scenario("contract-acme", 2, "sam", "contract",
-             {"title": "Acme master services agreement", "customer": "Acme", "amount": 72000, "status": "submitted"},
-             [_m(7, "alice", "approve", notes="standard terms"), _m(26, "fiona", "approve", margin=31),
-              _m(30, "erin", "approve"), _m(33, "erin", "sign", signed_on="{date}")]),
-    Scenario("contract-vandelay", 20, "sam", "contract",
-             {"title": "Vandelay import deal", "customer": "Vandelay Industries", "amount": 12000, "status": "submitted"},
-             [_m(27, "alice", "reject", notes="no liability cap"), _m(50, "sam", "withdraw", amount=12000)]),
-    Scenario("contract-soylent", 50, "sam", "contract",
-             {"title": "Soylent supply contract", "customer": "Soylent", "amount": 40000, "status": "submitted"},
-             [_m(56, "otto", "cancel")]),
-    Scenario("contract-umbrella", 74, "sam", "contract",
-             {"title": "Umbrella NDA", "customer": "Umbrella", "amount": 24000, "status": "submitted"},
-             [_m(77, "alice", "approve"), _m(98, "frank", "reject", reason="discount too deep")]),
-    Scenario("contract-hooli", 120, "sam", "contract",
-             {"title": "Hooli enterprise licence", "customer": "Hooli", "amount": 250000, "status": "submitted"},
-             [_m(125, "alice", "approve"), _m(146, "fiona", "approve", margin=42)]),
-    Scenario("contract-initech", 146, "sam", "contract",
-             {"title": "Initech pilot", "customer": "Initech", "amount": 34000, "status": "submitted"},
-             [_m(150, "alice", "approve", notes="pilot terms")]),
-    Scenario("contract-globex", 170, "sam", "contract",
-             {"title": "Globex renewal", "customer": "Globex", "amount": 18000, "status": "submitted"}),
+    Scenario(
+        "contract-acme",
+        2,
+        "sam",
+        "contract",
+        {"title": "Acme master services agreement", "customer": "Acme", "amount": 72000, "status": "submitted"},
+        [
+            _m(7, "alice", "approve", notes="standard terms"),
+            _m(26, "fiona", "approve", margin=31),
+            _m(30, "erin", "approve"),
+            _m(33, "erin", "sign", signed_on="{date}"),
+        ],
+    ),
+    Scenario(
+        "contract-vandelay",
+        20,
+        "sam",
+        "contract",
+        {"title": "Vandelay import deal", "customer": "Vandelay Industries", "amount": 12000, "status": "submitted"},
+        [_m(27, "alice", "reject", notes="no liability cap"), _m(50, "sam", "withdraw", amount=12000)],
+    ),
+    Scenario(
+        "contract-soylent",
+        50,
+        "sam",
+        "contract",
+        {"title": "Soylent supply contract", "customer": "Soylent", "amount": 40000, "status": "submitted"},
+        [_m(56, "otto", "cancel")],
+    ),
+    Scenario(
+        "contract-umbrella",
+        74,
+        "sam",
+        "contract",
+        {"title": "Umbrella NDA", "customer": "Umbrella", "amount": 24000, "status": "submitted"},
+        [_m(77, "alice", "approve"), _m(98, "frank", "reject", reason="discount too deep")],
+    ),
+    Scenario(
+        "contract-hooli",
+        120,
+        "sam",
+        "contract",
+        {"title": "Hooli enterprise licence", "customer": "Hooli", "amount": 250000, "status": "submitted"},
+        [_m(125, "alice", "approve"), _m(146, "fiona", "approve", margin=42)],
+    ),
+    Scenario(
+        "contract-initech",
+        146,
+        "sam",
+        "contract",
+        {"title": "Initech pilot", "customer": "Initech", "amount": 34000, "status": "submitted"},
+        [_m(150, "alice", "approve", notes="pilot terms")],
+    ),
+    Scenario(
+        "contract-globex", 170, "sam", "contract", {"title": "Globex renewal", "customer": "Globex", "amount": 18000, "status": "submitted"}
+    ),
     # Refunds: credited, rejected, waiting in the warehouse queue, escalated.
-    Scenario("refund-jane", 24, "sue", "service_request",
-             {"customer": "Jane Doe", "kind": "refund", "order_id": "A-1001", "amount": 120, "reason": "arrived broken"},
-             [_m(26, "sue", "valid", finding="photo shows the damage"), _m(72, "walt", "received", condition="damaged"),
-              _m(76, "fiona", "issued", amount=120)]),
-    Scenario("refund-tom", 96, "sue", "service_request",
-             {"customer": "Tom Lee", "kind": "refund", "order_id": "A-1044", "amount": 15, "reason": "changed my mind"},
-             [_m(97, "sue", "invalid", finding="outside the 30-day window")]),
-    Scenario("refund-ines", 168, "sue", "service_request",
-             {"customer": "Ines Garcia", "kind": "refund", "order_id": "A-1102", "amount": 340, "reason": "wrong size"},
-             [_m(171, "sue", "valid", finding="size swap agreed")]),
-    Scenario("refund-kim", 192, "sue", "service_request",
-             {"customer": "Kim Park", "kind": "refund", "order_id": "A-1131", "amount": 89, "reason": "never arrived"}),
-    Scenario("question-lee", 200, "sue", "service_request",
-             {"customer": "Lee Chen", "kind": "question", "reason": "where is my invoice?"}),
+    Scenario(
+        "refund-jane",
+        24,
+        "sue",
+        "service_request",
+        {"customer": "Jane Doe", "kind": "refund", "order_id": "A-1001", "amount": 120, "reason": "arrived broken"},
+        [
+            _m(26, "sue", "valid", finding="photo shows the damage"),
+            _m(72, "walt", "received", condition="damaged"),
+            _m(76, "fiona", "issued", amount=120),
+        ],
+    ),
+    Scenario(
+        "refund-tom",
+        96,
+        "sue",
+        "service_request",
+        {"customer": "Tom Lee", "kind": "refund", "order_id": "A-1044", "amount": 15, "reason": "changed my mind"},
+        [_m(97, "sue", "invalid", finding="outside the 30-day window")],
+    ),
+    Scenario(
+        "refund-ines",
+        168,
+        "sue",
+        "service_request",
+        {"customer": "Ines Garcia", "kind": "refund", "order_id": "A-1102", "amount": 340, "reason": "wrong size"},
+        [_m(171, "sue", "valid", finding="size swap agreed")],
+    ),
+    Scenario(
+        "refund-kim",
+        192,
+        "sue",
+        "service_request",
+        {"customer": "Kim Park", "kind": "refund", "order_id": "A-1131", "amount": 89, "reason": "never arrived"},
+    ),
+    Scenario("question-lee", 200, "sue", "service_request", {"customer": "Lee Chen", "kind": "question", "reason": "where is my invoice?"}),
     # Projects: requirements, suspended in development, waiting out the stabilisation.
-    Scenario("project-mobile", 24, "dana", "project", {"name": "Mobile app", "status": "planned"},
-             [_m(48, "dana", "done", document_url="https://wiki.example.com/mobile"), _m(52, "pat", "complete"),
-              _m(120, "dana", "done"), _m(204, "pat", "accepted")]),
-    Scenario("project-warehouse", 48, "dana", "project", {"name": "Data warehouse", "status": "planned"},
-             [_m(60, "dana", "done", document_url="https://wiki.example.com/dwh"), _m(70, "pat", "complete"),
-              _m(144, "otto", "suspend")]),
+    Scenario(
+        "project-mobile",
+        24,
+        "dana",
+        "project",
+        {"name": "Mobile app", "status": "planned"},
+        [
+            _m(48, "dana", "done", document_url="https://wiki.example.com/mobile"),
+            _m(52, "pat", "complete"),
+            _m(120, "dana", "done"),
+            _m(204, "pat", "accepted"),
+        ],
+    ),
+    Scenario(
+        "project-warehouse",
+        48,
+        "dana",
+        "project",
+        {"name": "Data warehouse", "status": "planned"},
+        [_m(60, "dana", "done", document_url="https://wiki.example.com/dwh"), _m(70, "pat", "complete"), _m(144, "otto", "suspend")],
+    ),
     Scenario("project-website", 192, "pat", "project", {"name": "Website relaunch", "status": "planned"}),
     # Onboarding: one in error (CRM host not allowed), one waiting for sales.
-    Scenario("onboarding-acme", 216, "sam", None, {"customer": "Acme"},
-             [_m(218, "sam", "confirmed", notes="VAT number checked")], orchestration="customer_onboarding"),
+    Scenario(
+        "onboarding-acme",
+        216,
+        "sam",
+        None,
+        {"customer": "Acme"},
+        [_m(218, "sam", "confirmed", notes="VAT number checked")],
+        orchestration="customer_onboarding",
+    ),
     Scenario("onboarding-globex", 226, "sam", None, {"customer": "Globex"}, orchestration="customer_onboarding"),
 ]
 
@@ -190,17 +290,19 @@ def seed(app: Flask, *, demo: bool = False) -> dict[str, Any]:
                 if user is None:
                     # The demo's password is published (README, `seed --demo` prints it), so the
                     # password rules, which would refuse it as too short, are waived for it alone.
-                    user = accounts.create_user(s, username, role=role, password=DEMO_PASSWORD, groups=groups,
-                                                display_name=display_name, check_strength=False)
+                    user = accounts.create_user(
+                        s, username, role=role, password=DEMO_PASSWORD, groups=groups, display_name=display_name, check_strength=False
+                    )
                 if user.email is None:  # example.com is reserved: demo mail never reaches anyone
                     user.email = f"{username}@example.com"
     if demo:
         # The demo has an engine of its own on a manual clock that runs from ten days ago
         # to now: timestamps look lived-in, due dates and escalations fall where they would.
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         clock = ManualClock(now.replace(minute=0, second=0, microsecond=0) - timedelta(days=10))
-        engine = Engine(state.store, clock, SqlDirectory(state.store), actions=engine.actions, settings=engine.settings,
-                        secrets=engine.secrets)
+        engine = Engine(
+            state.store, clock, SqlDirectory(state.store), actions=engine.actions, settings=engine.settings, secrets=engine.secrets
+        )
     for name, fields in RECORD_TYPES.items():
         engine.define_record_type(name, fields, label=name.replace("_", " ").capitalize())
     for name in TEMPLATES:
@@ -258,8 +360,9 @@ def _begin(engine: Engine, scenario: Scenario) -> str | None:
     if scenario.object is None:
         assert scenario.orchestration
         return str(engine.start(scenario.orchestration, scenario.fields, started_by=scenario.owner))
-    record = engine.create_record(scenario.object, scenario.fields, owner=scenario.owner,
-                                  by=scenario.owner, idempotency_key=f"demo:{scenario.key}")
+    record = engine.create_record(
+        scenario.object, scenario.fields, owner=scenario.owner, by=scenario.owner, idempotency_key=f"demo:{scenario.key}"
+    )
     return str(record["started_runs"][0]) if record["started_runs"] else None
 
 
@@ -277,12 +380,17 @@ def _do(engine: Engine, run_id: str, move: Move, now: datetime) -> None:
 def summary(app: Flask) -> dict[str, Any]:
     """What the database holds: counts of groups, people, records, orchestrations, runs by status."""
     with app.extensions["overture"].sessions() as s:
+
         def count(column: Any) -> int:
             return int(s.scalar(select(func.count(column))) or 0)
 
         statuses = dict(s.execute(select(RunRow.status, func.count(RunRow.id)).group_by(RunRow.status)).all())
         return {
-            "groups": count(GroupRow.id), "people": count(UserRow.id), "records": count(RecordRow.id),
-            "orchestrations": int(s.scalar(select(func.count(OrchestrationRow.id)).where(OrchestrationRow.active_version.is_not(None))) or 0),
+            "groups": count(GroupRow.id),
+            "people": count(UserRow.id),
+            "records": count(RecordRow.id),
+            "orchestrations": int(
+                s.scalar(select(func.count(OrchestrationRow.id)).where(OrchestrationRow.active_version.is_not(None))) or 0
+            ),
             "runs": {status: int(n) for status, n in sorted(statuses.items())},
         }

@@ -68,16 +68,25 @@ def csrf_token(secret_key: bytes, token: str) -> str:
     return hmac.new(secret_key, b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
 
 
-def start(session: Session, user_id: str, *, now: datetime, user_agent: str | None, address: str | None,
-          idle: timedelta, longest: timedelta) -> str:
+def start(
+    session: Session, user_id: str, *, now: datetime, user_agent: str | None, address: str | None, idle: timedelta, longest: timedelta
+) -> str:
     """A new session for ``user_id``; returns the token for the cookie (never stored).
 
     Sessions that timed out without their browser coming back are deleted on the way.
     """
     session.execute(delete(SessionRow).where(or_(SessionRow.last_seen_at <= now - idle, SessionRow.created_at <= now - longest)))
     token = secrets.token_urlsafe(32)
-    session.add(SessionRow(id=_digest(token), user_id=user_id, created_at=now, last_seen_at=now,
-                           user_agent=(user_agent or "")[:_SHORT] or None, address=(address or "")[:_SHORT] or None))
+    session.add(
+        SessionRow(
+            id=_digest(token),
+            user_id=user_id,
+            created_at=now,
+            last_seen_at=now,
+            user_agent=(user_agent or "")[:_SHORT] or None,
+            address=(address or "")[:_SHORT] or None,
+        )
+    )
     return token
 
 
@@ -86,8 +95,7 @@ def find(session: Session, token: str, *, now: datetime, idle: timedelta, longes
     if not token or len(token) > 100:
         return None
     key = _digest(token)
-    row = session.execute(select(SessionRow, UserRow).join(UserRow, UserRow.id == SessionRow.user_id)
-                          .where(SessionRow.id == key)).first()
+    row = session.execute(select(SessionRow, UserRow).join(UserRow, UserRow.id == SessionRow.user_id).where(SessionRow.id == key)).first()
     if row is None:
         return None
     found, user = row
@@ -99,8 +107,11 @@ def find(session: Session, token: str, *, now: datetime, idle: timedelta, longes
 
 def alive(session: Session, session_id: str, *, now: datetime, idle: timedelta, longest: timedelta) -> bool:
     """Whether the session ``session_id`` (a row id, not a token) still opens anything."""
-    row = session.execute(select(SessionRow.created_at, SessionRow.last_seen_at, UserRow.active)
-                          .join(UserRow, UserRow.id == SessionRow.user_id).where(SessionRow.id == session_id)).first()
+    row = session.execute(
+        select(SessionRow.created_at, SessionRow.last_seen_at, UserRow.active)
+        .join(UserRow, UserRow.id == SessionRow.user_id)
+        .where(SessionRow.id == session_id)
+    ).first()
     return row is not None and bool(row.active) and now - row.last_seen_at < idle and now - row.created_at < longest
 
 
@@ -124,11 +135,22 @@ def end_all(session: Session, user_id: str, *, keep: str | None = None) -> int:
     return int(result.rowcount or 0)
 
 
-def of_user(session: Session, user_id: str, *, current: str | None, now: datetime, idle: timedelta,
-            longest: timedelta) -> list[dict[str, Any]]:
+def of_user(
+    session: Session, user_id: str, *, current: str | None, now: datetime, idle: timedelta, longest: timedelta
+) -> list[dict[str, Any]]:
     """The person's live sessions, newest use first, for them to see where they are signed in."""
-    rows = session.scalars(select(SessionRow).where(SessionRow.user_id == user_id, SessionRow.last_seen_at > now - idle,
-                                                    SessionRow.created_at > now - longest)
-                           .order_by(SessionRow.last_seen_at.desc(), SessionRow.created_at.desc()))
-    return [{"started_at": r.created_at.isoformat(), "last_seen_at": r.last_seen_at.isoformat(),
-             "user_agent": r.user_agent, "address": r.address, "current": r.id == current} for r in rows]
+    rows = session.scalars(
+        select(SessionRow)
+        .where(SessionRow.user_id == user_id, SessionRow.last_seen_at > now - idle, SessionRow.created_at > now - longest)
+        .order_by(SessionRow.last_seen_at.desc(), SessionRow.created_at.desc())
+    )
+    return [
+        {
+            "started_at": r.created_at.isoformat(),
+            "last_seen_at": r.last_seen_at.isoformat(),
+            "user_agent": r.user_agent,
+            "address": r.address,
+            "current": r.id == current,
+        }
+        for r in rows
+    ]

@@ -24,7 +24,8 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app
 from flask_sock import Sock
@@ -53,8 +54,7 @@ class SocketCounts:
             if self._all >= self.total:
                 return TRY_AGAIN_LATER, f"the server holds its limit of {self.total} live connections; try again later"
             if self._open.get(who, 0) >= self.per_user:
-                return POLICY_VIOLATION, (f"you have {self.per_user} live connections open, the limit; "
-                                          "close a tab or window of this site")
+                return POLICY_VIOLATION, (f"you have {self.per_user} live connections open, the limit; close a tab or window of this site")
             self._open[who] = self._open.get(who, 0) + 1
             self._all += 1
             return None

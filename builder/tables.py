@@ -30,7 +30,6 @@ class Base(DeclarativeBase):
     __table__: ClassVar[Table]
 
 
-
 class ApiTokenRow(Base):
     """A bearer token for an external system; only its hash is kept."""
 

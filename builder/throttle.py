@@ -51,8 +51,14 @@ def key(username: str) -> str:
 
 def _wait(session: Session, where: list[ColumnElement[bool]], allowed: int, now: datetime) -> float:
     """Seconds until fewer than ``allowed`` failures matching ``where`` are in the window."""
-    times = list(session.scalars(select(SignInFailureRow.failed_at).where(*where, SignInFailureRow.failed_at > now - WINDOW)
-                                 .order_by(SignInFailureRow.failed_at.desc()).limit(allowed)))
+    times = list(
+        session.scalars(
+            select(SignInFailureRow.failed_at)
+            .where(*where, SignInFailureRow.failed_at > now - WINDOW)
+            .order_by(SignInFailureRow.failed_at.desc())
+            .limit(allowed)
+        )
+    )
     if len(times) < allowed:
         return 0.0
     return max((times[-1] + WINDOW - now).total_seconds(), 1.0)
@@ -101,5 +107,4 @@ def failed(session: Session, address: str, username: str, now: datetime) -> None
 
 
 def succeeded(session: Session, address: str, username: str) -> None:
-    session.execute(delete(SignInFailureRow).where(SignInFailureRow.address == address,
-                                                   SignInFailureRow.username == key(username)))
+    session.execute(delete(SignInFailureRow).where(SignInFailureRow.address == address, SignInFailureRow.username == key(username)))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -79,9 +79,17 @@ PAGES: list[AppPage] = [
 def ids(live_server) -> Ids:
     sam = Api(live_server.url).sign_in("sam")
     try:
-        record = sam.post("/api/records/contract", {"fields": {
-            "title": f"Axe {uuid.uuid4().hex[:6]}", "customer": "Initrode", "amount": 5000, "status": "submitted",
-        }})
+        record = sam.post(
+            "/api/records/contract",
+            {
+                "fields": {
+                    "title": f"Axe {uuid.uuid4().hex[:6]}",
+                    "customer": "Initrode",
+                    "amount": 5000,
+                    "status": "submitted",
+                }
+            },
+        )
         (run,) = record["started_runs"]
         (item,) = sam.get(f"/api/runs/{run}")["work_items"]
     finally:

@@ -169,8 +169,11 @@ def test_each_section_has_its_own_link_and_reads_well(login_as):
     page.screenshot(path="/tmp/admin-people-new.png")
     admin.dialog("New person").get_by_role("button", name="Cancel").click()
 
-    ready = {"groups": lambda: admin.group("finance"), "tokens": lambda: page.get_by_label("Token name"),
-             "record-types": lambda: admin.record_type("contract")}
+    ready = {
+        "groups": lambda: admin.group("finance"),
+        "tokens": lambda: page.get_by_label("Token name"),
+        "record-types": lambda: admin.record_type("contract"),
+    }
     for section, shown in ready.items():
         admin.go_to(section)
         expect(page).to_have_url(re.compile(rf"/admin/{section}$"))

@@ -73,8 +73,14 @@ def test_admin_builds_contract_approval_from_a_blank_canvas_and_a_run_follows_it
     # Readable ids, made from the labels as they were typed.
     assert (legal, legal_step, decision, approved) == ("legal_review", "review_contract_terms", "finance_approved", "approved")
     page.screenshot(path="/tmp/names-inspector.png")
-    for node_id, text in [(legal, "Legal review"), (finance, "Finance review"), (legal_step, "Review contract terms"),
-                          (finance_step, "Check pricing and terms"), (decision, "Finance approved?"), (rejected, "Rejected")]:
+    for node_id, text in [
+        (legal, "Legal review"),
+        (finance, "Finance review"),
+        (legal_step, "Review contract terms"),
+        (finance_step, "Check pricing and terms"),
+        (decision, "Finance approved?"),
+        (rejected, "Rejected"),
+    ]:
         expect(builder.node(node_id)).to_contain_text(text)
 
     # ---------------------------------------------------------------- connect by dragging handles
@@ -110,8 +116,7 @@ def test_admin_builds_contract_approval_from_a_blank_canvas_and_a_run_follows_it
     builder.inspect(decision)
     builder.add_outcome("rejected", "Rejected")
     builder.set_condition("Condition of Rejected", f"steps.{finance_step}.outcome", "==", "reject")
-    expect(builder.condition_cel("Condition of Rejected")).to_have_text(
-        re.compile(rf"steps\.{finance_step}\.outcome == 'reject'$"))
+    expect(builder.condition_cel("Condition of Rejected")).to_have_text(re.compile(rf"steps\.{finance_step}\.outcome == 'reject'$"))
     expect(builder.node(decision)).to_contain_text("Rejected")
     expect(builder.handle(decision, "source", "rejected")).to_be_visible()
 
@@ -139,8 +144,11 @@ def test_admin_builds_contract_approval_from_a_blank_canvas_and_a_run_follows_it
     assert orchestration["active_version"] == 1
     drawn = orchestration["draft"]["document"]
     assert {(e["source"], e["target"], e.get("outcome")) for e in drawn["edges"]} == {
-        ("start", legal, None), (legal, finance, None), (finance, decision, None),
-        (decision, rejected, "rejected"), (decision, approved, "default"),
+        ("start", legal, None),
+        (legal, finance, None),
+        (finance, decision, None),
+        (decision, rejected, "rejected"),
+        (decision, approved, "default"),
     }
     nodes = {n["id"]: n for n in drawn["nodes"]}
     assert nodes[legal_step]["stage"] == legal and nodes[finance_step]["stage"] == finance
@@ -149,7 +157,8 @@ def test_admin_builds_contract_approval_from_a_blank_canvas_and_a_run_follows_it
     assert nodes[finance_step]["form"]["outcomes"] == [{"value": "approve", "label": "Approve"}, {"value": "reject", "label": "Reject"}]
     assert [f["name"] for f in nodes[legal_step]["form"]["fields"]] == ["notes"]
     assert nodes[decision]["outcomes"] == [
-        {"id": "rejected", "label": "Rejected", "condition": f"steps.{finance_step}.outcome == 'reject'"}]
+        {"id": "rejected", "label": "Rejected", "condition": f"steps.{finance_step}.outcome == 'reject'"}
+    ]
 
     # ---------------------------------------------------------------- a run follows the drawn graph
     run = system_api.start_run(key)  # a system, with a bearer token

@@ -220,7 +220,8 @@ def test_a_decisions_way_back_is_drawn_as_a_loop_under_the_nodes(login_as, api):
         assert box is not None
         beside = box["x"] + box["width"] < path["x"] or box["x"] > path["x"] + path["width"]
         assert beside or box["y"] + box["height"] < bottom or box["y"] > bottom, (
-            f"the loop's bottom run (y {bottom:.0f}) crosses {node.get_attribute('data-id')}")
+            f"the loop's bottom run (y {bottom:.0f}) crosses {node.get_attribute('data-id')}"
+        )
     for end in ("legal", "resubmitted"):
         box = builder.node(end).bounding_box()
         assert box is not None and box["y"] + box["height"] < bottom
@@ -228,16 +229,19 @@ def test_a_decisions_way_back_is_drawn_as_a_loop_under_the_nodes(login_as, api):
 
 def _graph(document: dict) -> tuple:
     """What a round trip must keep: nodes (without canvas geometry) and edges."""
+
     def bare(node: dict) -> str:
         return json.dumps({k: v for k, v in node.items() if k != "ui"}, sort_keys=True)
+
     nodes = sorted(bare(n) for n in document["nodes"])
-    edges = sorted(json.dumps({k: e.get(k) for k in ("source", "target", "outcome", "kind")}, sort_keys=True)
-                   for e in document["edges"])
+    edges = sorted(json.dumps({k: e.get(k) for k in ("source", "target", "outcome", "kind")}, sort_keys=True) for e in document["edges"])
     return nodes, edges
 
 
 def _matrix(point: Point) -> str:
     """A node's computed transform for translate(x, y)."""
+
     def number(v: float) -> str:
         return f"{v:g}"
+
     return f"matrix(1, 0, 0, 1, {number(point.x)}, {number(point.y)})"

@@ -62,11 +62,14 @@ CROSSINGS = """() => {
 
 def settled(builder: BuilderPage) -> None:
     """Waits until the viewport stops moving (a fit animates for 300 ms)."""
-    builder.page.wait_for_function("""() => new Promise((resolve) => {
+    builder.page.wait_for_function(
+        """() => new Promise((resolve) => {
       const now = () => document.querySelector('.react-flow__viewport').style.transform;
       const before = now();
       setTimeout(() => resolve(now() === before), 400);
-    })""", polling=100)
+    })""",
+        polling=100,
+    )
 
 
 def expect_readable(builder: BuilderPage, moment: str, shot: str) -> None:

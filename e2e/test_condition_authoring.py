@@ -26,24 +26,50 @@ DECISION = "Condition of Fast track"
 def refund_document(key: str) -> dict[str, Any]:
     """start → Intake (Triage: a form with "Approved?" and a note) → Route (Fast track | default) → Refund or Review → end.
     Started manually for now: the admin makes it record-triggered in the builder."""
+
     def stage(node_id: str, label: str, x: int) -> dict[str, Any]:
-        return {"id": node_id, "type": "stage", "label": label, "entry": None, "exit": {"when": "all_steps"},
-                "ui": {"x": x, "y": 0, "width": 300, "height": 160}}
+        return {
+            "id": node_id,
+            "type": "stage",
+            "label": label,
+            "entry": None,
+            "exit": {"when": "all_steps"},
+            "ui": {"x": x, "y": 0, "width": 300, "height": 160},
+        }
 
     def step(node_id: str, stage_id: str, label: str, fields: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"id": node_id, "type": "interactive", "stage": stage_id, "label": label, "start": {"when": "stage_start"},
-                "assignee": {"type": "user", "value": "ada"},
-                "form": {"fields": fields, "outcomes": [{"value": "done", "label": "Done"}]}, "ui": {"x": 20, "y": 60}}
+        return {
+            "id": node_id,
+            "type": "interactive",
+            "stage": stage_id,
+            "label": label,
+            "start": {"when": "stage_start"},
+            "assignee": {"type": "user", "value": "ada"},
+            "form": {"fields": fields, "outcomes": [{"value": "done", "label": "Done"}]},
+            "ui": {"x": 20, "y": 60},
+        }
 
     return {
-        "format": 1, "key": key, "label": "Refund requests", "trigger": {"type": "manual"},
+        "format": 1,
+        "key": key,
+        "label": "Refund requests",
+        "trigger": {"type": "manual"},
         "nodes": [
             {"id": "start", "type": "start", "ui": {"x": 0, "y": 60}},
             stage("intake", "Intake", 120),
-            step("triage", "intake", "Triage", [{"name": "approved", "type": "boolean", "label": "Approved?"},
-                                                 {"name": "note", "type": "text", "label": "Note"}]),
-            {"id": "route", "type": "decision", "label": "Route", "outcomes": [{"id": "fast", "label": "Fast track", "condition": ""}],
-             "ui": {"x": 480, "y": 60}},
+            step(
+                "triage",
+                "intake",
+                "Triage",
+                [{"name": "approved", "type": "boolean", "label": "Approved?"}, {"name": "note", "type": "text", "label": "Note"}],
+            ),
+            {
+                "id": "route",
+                "type": "decision",
+                "label": "Route",
+                "outcomes": [{"id": "fast", "label": "Fast track", "condition": ""}],
+                "ui": {"x": 480, "y": 60},
+            },
             stage("refund", "Refund", 660),
             step("pay", "refund", "Pay out", [{"name": "paid", "type": "boolean", "label": "Paid?"}]),
             stage("review", "Review", 660),
@@ -71,10 +97,17 @@ def set_theme(page: Page, theme: str) -> None:
 def test_an_admin_writes_a_condition_from_suggestions_only_and_runs_follow_it(login_as, api):
     admin_api = api("admin")
     record_type = unique_key("request")
-    admin_api.post("/api/record-types", {"name": record_type, "label": f"Request {record_type[-6:]}", "fields": [
-        {"name": "title", "type": "string", "required": True},
-        {"name": "kind", "type": "string", "label": "Kind", "required": True, "options": ["refund", "exchange"]},
-    ]})
+    admin_api.post(
+        "/api/record-types",
+        {
+            "name": record_type,
+            "label": f"Request {record_type[-6:]}",
+            "fields": [
+                {"name": "title", "type": "string", "required": True},
+                {"name": "kind", "type": "string", "label": "Kind", "required": True, "options": ["refund", "exchange"]},
+            ],
+        },
+    )
     key = unique_key("refunds")
     admin_api.create_orchestration(refund_document(key))
     page = login_as("admin").new_page()

@@ -49,8 +49,7 @@ def test_a_contract_goes_round_twice_and_is_signed_while_ops_watch_live(login_as
     # sam creates the contract in the UI: contract approval starts, the ball is with legal.
     sam = login_as("sam").new_page()
     records = RecordsPage(sam).open("contract", "Contract")
-    record_id = records.create("Contract", {"Title": title, "Customer": "Initrode", "Amount": "12000",
-                                            "Status": "submitted"})
+    record_id = records.create("Contract", {"Title": title, "Customer": "Initrode", "Amount": "12000", "Status": "submitted"})
     expect(records.started_runs).to_contain_text("Contract approval")
     (run,) = api("sam").get(f"/api/records/contract/{record_id}")["runs"]
     run_id = run["id"]
@@ -72,8 +71,7 @@ def test_a_contract_goes_round_twice_and_is_signed_while_ops_watch_live(login_as
     step.choose("Reject")
     expect(step.notice).to_contain_text("Done: Check pricing and terms")
     step.expect_stage("Sales rep revises")
-    _expect_figures(monitor, base, legal_review__completed=1, finance_review__completed=1,
-                    revise_contract__active=1)
+    _expect_figures(monitor, base, legal_review__completed=1, finance_review__completed=1, revise_contract__active=1)
 
     # sam sees it come back (My work) and revises it on its page.
     api("otto").wait_for_run(run_id, stage="revise")
@@ -86,8 +84,9 @@ def test_a_contract_goes_round_twice_and_is_signed_while_ops_watch_live(login_as
     step.choose("Resubmit")
     expect(step.notice).to_contain_text("Done: Revise the contract")
     step.expect_stage("Legal review")
-    _expect_figures(monitor, base, legal_review__active=1, legal_review__completed=1,
-                    finance_review__completed=1, revise_contract__completed=1)
+    _expect_figures(
+        monitor, base, legal_review__active=1, legal_review__completed=1, finance_review__completed=1, revise_contract__completed=1
+    )
     fields = api("sam").get(f"/api/records/contract/{record_id}")["fields"]
     assert (fields["amount"], fields["status"]) == (9500, "submitted"), fields
 
@@ -95,15 +94,15 @@ def test_a_contract_goes_round_twice_and_is_signed_while_ops_watch_live(login_as
     step = _open_from_my_work(alice, title, "Review contract terms")
     step.choose("Approve")
     step.expect_stage("Finance review")
-    _expect_figures(monitor, base, legal_review__completed=2, finance_review__active=1,
-                    finance_review__completed=1, revise_contract__completed=1)
+    _expect_figures(
+        monitor, base, legal_review__completed=2, finance_review__active=1, finance_review__completed=1, revise_contract__completed=1
+    )
 
     step = _open_from_my_work(fiona, title, "Check pricing and terms")
     step.fill("Margin (%)", "28")
     step.choose("Approve")
     step.expect_stage("Executive signature")  # under 50k: no VP
-    _expect_figures(monitor, base, legal_review__completed=2, finance_review__completed=2,
-                    revise_contract__completed=1, sign__active=1)
+    _expect_figures(monitor, base, legal_review__completed=2, finance_review__completed=2, revise_contract__completed=1, sign__active=1)
 
     # erin (executive) signs.
     erin = login_as("erin").new_page()
@@ -111,8 +110,7 @@ def test_a_contract_goes_round_twice_and_is_signed_while_ops_watch_live(login_as
     step.fill("Signed on", date.today().isoformat())
     step.choose("Sign")
     expect(step.notice).to_contain_text("Done: Sign contract")
-    _expect_figures(monitor, base, legal_review__completed=2, finance_review__completed=2,
-                    revise_contract__completed=1, sign__completed=1)
+    _expect_figures(monitor, base, legal_review__completed=2, finance_review__completed=2, revise_contract__completed=1, sign__completed=1)
     assert monitor.page.evaluate("window.__notReloaded") is True  # all of it live, no reload
 
     done = api("otto").wait_for_run(run_id, status="completed")
@@ -147,10 +145,10 @@ def test_finance_work_is_invisible_to_others_and_they_cannot_complete_it(login_a
     sam, alice, fiona = api("sam"), api("alice"), api("fiona")
     tag = uuid.uuid4().hex[:6]
     at_finance, at_legal = f"E2E finance only {tag}", f"E2E still legal {tag}"
-    run_id = sam.post("/api/records/contract", {"fields": {
-        "title": at_finance, "customer": "Initech", "amount": 3000, "status": "submitted"}})["started_runs"][0]
-    sam.post("/api/records/contract", {"fields": {
-        "title": at_legal, "customer": "Initech", "amount": 3000, "status": "submitted"}})
+    run_id = sam.post(
+        "/api/records/contract", {"fields": {"title": at_finance, "customer": "Initech", "amount": 3000, "status": "submitted"}}
+    )["started_runs"][0]
+    sam.post("/api/records/contract", {"fields": {"title": at_legal, "customer": "Initech", "amount": 3000, "status": "submitted"}})
     (legal,) = [i for i in alice.work_items(mine=1) if i["run_id"] == run_id]
     alice.complete(legal["id"], "approve")
     api("admin").wait_for_run(run_id, stage="finance")
@@ -166,8 +164,7 @@ def test_finance_work_is_invisible_to_others_and_they_cannot_complete_it(login_a
     # Neither alice (legal) nor sam (who owns the record) may complete it.
     for outsider in (alice, sam):
         assert outsider.status_of("GET", f"/api/work-items/{item['id']}") == 404
-        status = outsider.status_of("POST", f"/api/work-items/{item['id']}/complete",
-                                    {"outcome": "approve", "values": {}})
+        status = outsider.status_of("POST", f"/api/work-items/{item['id']}/complete", {"outcome": "approve", "values": {}})
         assert status in (403, 404), (outsider.user, status)
     still = api("admin").run(run_id)
     assert (still["current_stage"], still["status"]) == ("finance", "in_progress")
@@ -177,26 +174,45 @@ def test_finance_work_is_invisible_to_others_and_they_cannot_complete_it(login_a
 def test_ops_retry_a_run_after_the_admin_fixes_the_record_type(login_as, api):
     admin = api("admin")
     type_name = unique_key("ticket")
-    admin.post("/api/record-types", {"name": type_name, "label": "E2E ticket",
-                                     "fields": [{"name": "title", "type": "string", "required": True}]})
+    admin.post(
+        "/api/record-types", {"name": type_name, "label": "E2E ticket", "fields": [{"name": "title", "type": "string", "required": True}]}
+    )
     record = admin.post(f"/api/records/{type_name}", {"fields": {"title": "Printer on fire"}})
 
     key = unique_key("triage")
-    admin.create_orchestration({
-        "format": 1, "key": key, "label": "E2E triage", "trigger": {"type": "manual"},
-        "nodes": [
-            {"id": "start", "type": "start", "ui": {"x": 0, "y": 100}},
-            {"id": "triage", "type": "stage", "label": "Triage", "entry": None, "exit": {"when": "all_steps"},
-             "ui": {"x": 160, "y": 0, "width": 320, "height": 200}},
-            {"id": "set_priority", "type": "background", "stage": "triage", "label": "Set priority",
-             "action": "record.update", "inputs": {"fields": "{'priority': 'high'}"}, "ui": {"x": 24, "y": 56}},
-            {"id": "done", "type": "end", "label": "Triaged", "ui": {"x": 600, "y": 100}},
-        ],
-        "edges": [
-            {"id": "e1", "source": "start", "target": "triage"},
-            {"id": "e2", "source": "triage", "target": "done"},
-        ],
-    })
+    admin.create_orchestration(
+        {
+            "format": 1,
+            "key": key,
+            "label": "E2E triage",
+            "trigger": {"type": "manual"},
+            "nodes": [
+                {"id": "start", "type": "start", "ui": {"x": 0, "y": 100}},
+                {
+                    "id": "triage",
+                    "type": "stage",
+                    "label": "Triage",
+                    "entry": None,
+                    "exit": {"when": "all_steps"},
+                    "ui": {"x": 160, "y": 0, "width": 320, "height": 200},
+                },
+                {
+                    "id": "set_priority",
+                    "type": "background",
+                    "stage": "triage",
+                    "label": "Set priority",
+                    "action": "record.update",
+                    "inputs": {"fields": "{'priority': 'high'}"},
+                    "ui": {"x": 24, "y": 56},
+                },
+                {"id": "done", "type": "end", "label": "Triaged", "ui": {"x": 600, "y": 100}},
+            ],
+            "edges": [
+                {"id": "e1", "source": "start", "target": "triage"},
+                {"id": "e2", "source": "triage", "target": "done"},
+            ],
+        }
+    )
     admin.activate(key)
     run_id = admin.start_run(key, record={"object": type_name, "id": record["id"]})["id"]
     failed = admin.wait_for_run(run_id, status="error")
@@ -210,8 +226,14 @@ def test_ops_retry_a_run_after_the_admin_fixes_the_record_type(login_as, api):
     expect(run.path_mark("set_priority")).to_contain_text("✗")
 
     # The admin adds the field; otto retries in the run detail; the run completes.
-    admin.post("/api/record-types", {"name": type_name, "label": "E2E ticket", "fields": [
-        {"name": "title", "type": "string", "required": True}, {"name": "priority", "type": "string"}]})
+    admin.post(
+        "/api/record-types",
+        {
+            "name": type_name,
+            "label": "E2E ticket",
+            "fields": [{"name": "title", "type": "string", "required": True}, {"name": "priority", "type": "string"}],
+        },
+    )
     run.control("Retry")
     expect(run.status).to_have_text("Completed")
     expect(run.path_mark("set_priority")).to_contain_text("✓")

@@ -4,7 +4,7 @@ who is away sets a delegate, whose My work shows the work "for" them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -48,9 +48,10 @@ def test_new_work_is_e_mailed_to_a_member_who_turned_e_mail_on(login_as, api, sm
     run = api("admin").start_run(key)
     (item,) = [i for i in frank.work_items(mine=1) if i["run_id"] == run["id"]]
 
-    message = smtp_sink.wait_for(lambda ms: next((m for m in ms if "frank@example.com" in str(m["To"])
-                                                  and f"/work/{item['id']}" in m.get_content()), None))
-    assert message["Subject"] == f"New work: Check the invoice — Mail Check the invoice"
+    message = smtp_sink.wait_for(
+        lambda ms: next((m for m in ms if "frank@example.com" in str(m["To"]) and f"/work/{item['id']}" in m.get_content()), None)
+    )
+    assert message["Subject"] == "New work: Check the invoice — Mail Check the invoice"
     body = message.get_content()
     assert f"Open it: {base_url}/work/{item['id']}\n" in body
     assert "Step: Check the invoice" in body and "Due: " in body
@@ -63,7 +64,7 @@ def test_new_work_is_e_mailed_to_a_member_who_turned_e_mail_on(login_as, api, sm
 
 
 def test_a_delegate_gets_personal_work_for_the_person_who_is_away(login_as, api):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pat_page = login_as("pat").new_page()
     open_profile(pat_page)
     away = pat_page.get_by_role("region", name="Out of office")

@@ -17,11 +17,18 @@ SEVEN_NESTED = "".join(f"{TEN}.all({v}, " for v in "abcdefg") + "true" + ")" * 7
 
 def costly(key: str) -> dict:
     return {
-        "format": 1, "key": key, "label": "Costly check",
+        "format": 1,
+        "key": key,
+        "label": "Costly check",
         "nodes": [
             {"id": "start", "type": "start", "ui": {"x": 0, "y": 0}},
-            {"id": "check", "type": "decision", "label": "Every combination?", "ui": {"x": 200, "y": 0},
-             "outcomes": [{"id": "yes", "label": "Yes", "condition": SEVEN_NESTED}]},
+            {
+                "id": "check",
+                "type": "decision",
+                "label": "Every combination?",
+                "ui": {"x": 200, "y": 0},
+                "outcomes": [{"id": "yes", "label": "Yes", "condition": SEVEN_NESTED}],
+            },
             {"id": "done", "type": "end", "ui": {"x": 400, "y": 0}},
         ],
         "edges": [

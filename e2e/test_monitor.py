@@ -13,8 +13,9 @@ from runtime.testing import load_scenario, run_scenario
 
 def submit_contract(api: Any, title: str, customer: str, amount: int) -> tuple[str, Any, dict[str, Any]]:
     """sam submits a contract; returns its run, alice's API client and her legal review item."""
-    record = api("sam").post("/api/records/contract", {"fields": {
-        "title": title, "customer": customer, "amount": amount, "status": "submitted"}})
+    record = api("sam").post(
+        "/api/records/contract", {"fields": {"title": title, "customer": customer, "amount": amount, "status": "submitted"}}
+    )
     (run_id,) = record["started_runs"]
     alice = api("alice")
     alice.wait_for_run(run_id, stage="legal")
@@ -54,8 +55,12 @@ def test_ops_see_a_run_in_error_with_its_failing_step(login_as, api):
 
 def test_ops_suspend_and_resume_runs_in_bulk_after_confirming(login_as, api):
     sam = api("sam")
-    runs = [sam.post("/api/records/contract", {"fields": {"title": f"Bulk {n}", "customer": "Initech", "amount": 500,
-                                                           "status": "submitted"}})["started_runs"][0] for n in (1, 2)]
+    runs = [
+        sam.post("/api/records/contract", {"fields": {"title": f"Bulk {n}", "customer": "Initech", "amount": 500, "status": "submitted"}})[
+            "started_runs"
+        ][0]
+        for n in (1, 2)
+    ]
     monitor = MonitorPage(login_as("ops").new_page()).open("contract_approval")
     for run_id in runs:
         expect(monitor.run_row(run_id)).to_contain_text("Legal review")
@@ -72,8 +77,9 @@ def test_ops_suspend_and_resume_runs_in_bulk_after_confirming(login_as, api):
 
 
 def test_ops_follow_a_run_and_reassign_its_work(login_as, api):
-    record = api("sam").post("/api/records/contract", {"fields": {
-        "title": "Reassign e2e", "customer": "Umbrella", "amount": 800, "status": "submitted"}})
+    record = api("sam").post(
+        "/api/records/contract", {"fields": {"title": "Reassign e2e", "customer": "Umbrella", "amount": 800, "status": "submitted"}}
+    )
     (run_id,) = record["started_runs"]
     run = RunPage(login_as("ops").new_page()).open(run_id)
     expect(run.current_stage).to_have_text("Legal review")
@@ -106,8 +112,9 @@ def test_the_overlay_resumes_after_a_dropped_connection_without_missing_a_change
     page = login_as("ops").new_page()
     page.add_init_script(RECORD_SOCKETS)
     monitor = MonitorPage(page).open("contract_approval").wait_until_live()
-    record = api("sam").post("/api/records/contract", {"fields": {
-        "title": "Reconnect e2e", "customer": "Hooli", "amount": 700, "status": "submitted"}})
+    record = api("sam").post(
+        "/api/records/contract", {"fields": {"title": "Reconnect e2e", "customer": "Hooli", "amount": 700, "status": "submitted"}}
+    )
     (run_id,) = record["started_runs"]
     alice = api("alice")
     alice.wait_for_run(run_id, stage="legal")

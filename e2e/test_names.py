@@ -14,8 +14,9 @@ from e2e.fixtures.work_pages import MyWorkPage
 
 def test_the_runs_list_and_the_bell_show_names(login_as, api):
     title = f"E2E names {uuid.uuid4().hex[:6]}"
-    record = api("sam").post("/api/records/contract", {"fields": {"title": title, "customer": "Initrode", "amount": 9000,
-                                                                   "status": "submitted"}})
+    record = api("sam").post(
+        "/api/records/contract", {"fields": {"title": title, "customer": "Initrode", "amount": 9000, "status": "submitted"}}
+    )
     (run_id,) = record["started_runs"]
 
     ops = login_as("ops").new_page()

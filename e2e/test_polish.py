@@ -30,7 +30,10 @@ const luminance = (css) => {
 """
 
 #: Visible boxes with a light background on a dark page: "light islands".
-LIGHT_ISLANDS = "() => {" + LUMINANCE + """
+LIGHT_ISLANDS = (
+    "() => {"
+    + LUMINANCE
+    + """
   const found = [];
   for (const el of document.querySelectorAll('body *')) {
     const style = getComputedStyle(el);
@@ -42,10 +45,15 @@ LIGHT_ISLANDS = "() => {" + LUMINANCE + """
   }
   return found;
 }"""
+)
 
-PAGE_BACKGROUND = "() => {" + LUMINANCE + """
+PAGE_BACKGROUND = (
+    "() => {"
+    + LUMINANCE
+    + """
   return luminance(getComputedStyle(document.documentElement).backgroundColor);
 }"""
+)
 
 
 def expect_dark(page: Page, name: str) -> None:
@@ -59,7 +67,8 @@ def minimap_luminances(page: Page) -> list[float]:
     """How light each node of the minimap is drawn (0 black, 1 white)."""
     expect(page.locator(".react-flow__minimap-node").first).to_be_attached()
     return page.locator(".react-flow__minimap-node").evaluate_all(
-        "(nodes) => {" + LUMINANCE + " return nodes.map((n) => luminance(getComputedStyle(n).fill)); }")
+        "(nodes) => {" + LUMINANCE + " return nodes.map((n) => luminance(getComputedStyle(n).fill)); }"
+    )
 
 
 #: How many pixels of a chart's canvas are (nearly) this colour.
@@ -93,7 +102,9 @@ def test_dark_mode_from_the_user_menu_reaches_every_page_its_charts_and_minimaps
     assert page.evaluate(PIXELS_OF, [RUNS_CHART, list(ACCENT_LIGHT)]) == 0
     assert max(minimap_luminances(page)) < 0.3, "the minimap kept light nodes on a dark page"
     # The legend says the numbers without a cursor over the chart.
-    expect(page.get_by_role("list", name="Runs started per day (last 30 days): legend")).to_have_text(re.compile(r"Runs started: \d+ runs? in all"))
+    expect(page.get_by_role("list", name="Runs started per day (last 30 days): legend")).to_have_text(
+        re.compile(r"Runs started: \d+ runs? in all")
+    )
     expect(page.get_by_role("list", name="Time spent per stage: legend")).to_contain_text(re.compile(r"Median: (highest \d|none yet)"))
     expect_dark(page, "monitor")
 

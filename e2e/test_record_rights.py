@@ -13,8 +13,9 @@ from e2e.fixtures.work_pages import RecordPage
 
 def test_a_past_reviewer_reads_the_contract_but_is_offered_no_edit(login_as, api):
     title = f"E2E rights {uuid.uuid4().hex[:6]}"
-    record = api("sam").post("/api/records/contract", {"fields": {
-        "title": title, "customer": "Initrode", "amount": 12000, "status": "submitted"}})
+    record = api("sam").post(
+        "/api/records/contract", {"fields": {"title": title, "customer": "Initrode", "amount": 12000, "status": "submitted"}}
+    )
     (run_id,) = record["started_runs"]
     (legal,) = api("alice").work_items(run=run_id)
     api("alice").complete(legal["id"], "approve", {"notes": "Standard terms."})
@@ -37,8 +38,9 @@ def test_a_past_reviewer_reads_the_contract_but_is_offered_no_edit(login_as, api
 
 def test_an_open_step_edits_only_the_record_fields_its_form_asks_for(login_as, api):
     title = f"E2E revise {uuid.uuid4().hex[:6]}"
-    record = api("sam").post("/api/records/contract", {"fields": {
-        "title": title, "customer": "Initrode", "amount": 12000, "status": "submitted"}})
+    record = api("sam").post(
+        "/api/records/contract", {"fields": {"title": title, "customer": "Initrode", "amount": 12000, "status": "submitted"}}
+    )
     (run_id,) = record["started_runs"]
     (legal,) = api("alice").work_items(run=run_id)
     api("alice").complete(legal["id"], "approve")

@@ -15,18 +15,37 @@ from e2e.fixtures.pages import MonitorPage, RunPage
 def update_orchestration(admin, label: str, fields: str) -> str:
     """An active orchestration whose one step (``label``) runs record.update with ``fields``; its key."""
     key = unique_key("repair")
-    admin.create_orchestration({
-        "format": 1, "key": key, "label": "E2E repair", "trigger": {"type": "manual"},
-        "nodes": [
-            {"id": "start", "type": "start", "ui": {"x": 0, "y": 100}},
-            {"id": "work", "type": "stage", "label": "Work", "entry": None, "exit": {"when": "all_steps"},
-             "ui": {"x": 160, "y": 0, "width": 320, "height": 200}},
-            {"id": "update", "type": "background", "stage": "work", "label": label, "action": "record.update",
-             "inputs": {"fields": fields}, "retry": {"max_attempts": 1}, "ui": {"x": 24, "y": 56}},
-            {"id": "done", "type": "end", "label": "Done", "ui": {"x": 600, "y": 100}},
-        ],
-        "edges": [{"id": "e1", "source": "start", "target": "work"}, {"id": "e2", "source": "work", "target": "done"}],
-    })
+    admin.create_orchestration(
+        {
+            "format": 1,
+            "key": key,
+            "label": "E2E repair",
+            "trigger": {"type": "manual"},
+            "nodes": [
+                {"id": "start", "type": "start", "ui": {"x": 0, "y": 100}},
+                {
+                    "id": "work",
+                    "type": "stage",
+                    "label": "Work",
+                    "entry": None,
+                    "exit": {"when": "all_steps"},
+                    "ui": {"x": 160, "y": 0, "width": 320, "height": 200},
+                },
+                {
+                    "id": "update",
+                    "type": "background",
+                    "stage": "work",
+                    "label": label,
+                    "action": "record.update",
+                    "inputs": {"fields": fields},
+                    "retry": {"max_attempts": 1},
+                    "ui": {"x": 24, "y": 56},
+                },
+                {"id": "done", "type": "end", "label": "Done", "ui": {"x": 600, "y": 100}},
+            ],
+            "edges": [{"id": "e1", "source": "start", "target": "work"}, {"id": "e2", "source": "work", "target": "done"}],
+        }
+    )
     admin.activate(key)
     return key
 
@@ -34,8 +53,9 @@ def update_orchestration(admin, label: str, fields: str) -> str:
 def test_ops_fix_a_failed_step_input_retry_and_see_it_complete(login_as, api):
     admin = api("admin")
     type_name = unique_key("ticket")
-    admin.post("/api/record-types", {"name": type_name, "label": "E2E ticket",
-                                     "fields": [{"name": "title", "type": "string", "required": True}]})
+    admin.post(
+        "/api/record-types", {"name": type_name, "label": "E2E ticket", "fields": [{"name": "title", "type": "string", "required": True}]}
+    )
     record = admin.post(f"/api/records/{type_name}", {"fields": {"title": "Printer on fire"}})
     key = update_orchestration(admin, "Set priority", "{'priority': 'high'}")
     run_id = admin.start_run(key, record={"object": type_name, "id": record["id"]})["id"]

@@ -71,7 +71,8 @@ def test_changing_ones_password_signs_out_ones_other_browser(login_as, member, t
     profile.get_by_label("New password again").fill(NEW_PASSWORD)
     profile.get_by_role("button", name="Change password").click()
     expect(profile.get_by_role("status").filter(has_text="Your password is changed")).to_have_text(
-        "Your password is changed. You stay signed in here; everywhere else you were signed out.")
+        "Your password is changed. You stay signed in here; everywhere else you were signed out."
+    )
     expect(sessions.get_by_role("listitem")).to_have_count(1)
     screenshot(profile, "profile-after-password-change", tmp_path)
 

@@ -35,7 +35,9 @@ def contract(live_server) -> Contract:
     sam = Api(live_server.url).sign_in("sam")
     try:
         title = f"Shell {uuid.uuid4().hex[:6]}"
-        record = sam.post("/api/records/contract", {"fields": {"title": title, "customer": "Initrode", "amount": 7000, "status": "submitted"}})
+        record = sam.post(
+            "/api/records/contract", {"fields": {"title": title, "customer": "Initrode", "amount": 7000, "status": "submitted"}}
+        )
     finally:
         sam.http.close()
     (run,) = record["started_runs"]

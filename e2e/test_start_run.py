@@ -33,9 +33,18 @@ def two_stages(key: str, label: str) -> dict[str, Any]:
     document = with_inputs(key, label)
     document["nodes"][3:3] = [
         {"id": "payment", "type": "stage", "label": "Payment", "ui": {"x": 560, "y": 0, "width": 320, "height": 200}},
-        {"id": "pay", "type": "interactive", "stage": "payment", "label": "Pay it", "assignee": {"type": "group", "value": "finance"},
-         "form": {"fields": [{"name": "reference", "type": "text", "label": "Payment reference", "required": True}],
-                  "outcomes": [{"value": "paid", "label": "Paid"}]}, "ui": {"x": 24, "y": 56}},
+        {
+            "id": "pay",
+            "type": "interactive",
+            "stage": "payment",
+            "label": "Pay it",
+            "assignee": {"type": "group", "value": "finance"},
+            "form": {
+                "fields": [{"name": "reference", "type": "text", "label": "Payment reference", "required": True}],
+                "outcomes": [{"value": "paid", "label": "Paid"}],
+            },
+            "ui": {"x": 24, "y": 56},
+        },
     ]
     document["nodes"][-1]["ui"] = {"x": 1000, "y": 100}
     document["edges"] = [
@@ -152,8 +161,13 @@ def test_a_test_run_walks_the_draft_as_two_personas_and_becomes_a_scenario(login
     payment.get_by_role("button", name="Paid").click()
 
     expect(panel.get_by_test_id("test-run-state")).to_have_attribute("data-status", "completed")
-    expect(panel.get_by_test_id("test-run-log").locator("li")).to_have_text([
-        'Started with {"amount":80,"reason":"travel"}', "legal completed Check it: done", 'finance completed Pay it: paid {"reference":"PAY-1"}'])
+    expect(panel.get_by_test_id("test-run-log").locator("li")).to_have_text(
+        [
+            'Started with {"amount":80,"reason":"travel"}',
+            "legal completed Check it: done",
+            'finance completed Pay it: paid {"reference":"PAY-1"}',
+        ]
+    )
     page.screenshot(path="/tmp/startrun-test-run.png", full_page=True)
 
     panel.get_by_label("Scenario name").fill("Paid after review")

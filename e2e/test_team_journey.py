@@ -37,9 +37,14 @@ def test_admin_sets_up_a_member_starts_a_run_and_the_member_completes_it(login_a
     document = one_stage(key, label)
     document["inputs"] = [{"name": "customer", "type": "string", "required": True, "label": "Customer"}]
     step = document["nodes"][2]
-    step.update(label="Call the customer", assignee={"type": "group", "value": group},
-                form={"fields": [{"name": "notes", "type": "textarea", "label": "Call notes", "required": True}],
-                      "outcomes": [{"value": "done", "label": "Call made"}]})
+    step.update(
+        label="Call the customer",
+        assignee={"type": "group", "value": group},
+        form={
+            "fields": [{"name": "notes", "type": "textarea", "label": "Call notes", "required": True}],
+            "outcomes": [{"value": "done", "label": "Call made"}],
+        },
+    )
     api("admin").create_orchestration(document)
     api("admin").activate(key)
 

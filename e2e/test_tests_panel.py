@@ -19,9 +19,11 @@ TEMPLATE_SCENARIOS = Path(__file__).resolve().parent.parent / "runtime" / "templ
 
 def replacing(old: str, new: str):
     """A change of a scenario file: ``old`` (which must be there) becomes ``new``, once."""
+
     def change(text: str) -> str:
         assert old in text, f"{old!r} is not in the scenario file:\n{text}"
         return text.replace(old, new, 1)
+
     return change
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from playwright.sync_api import expect
 
@@ -18,8 +19,9 @@ SHOTS = "/tmp/items"
 
 def _contract(api: Callable[[str], Any], title: str) -> tuple[dict[str, Any], str]:
     """sam submits a contract: contract approval starts, with legal (alice). The record and its run."""
-    record = api("sam").post("/api/records/contract", {"fields": {"title": title, "customer": "Initrode", "amount": 9000,
-                                                                   "status": "submitted"}})
+    record = api("sam").post(
+        "/api/records/contract", {"fields": {"title": title, "customer": "Initrode", "amount": 9000, "status": "submitted"}}
+    )
     (run_id,) = record["started_runs"]
     return record, run_id
 
@@ -38,9 +40,15 @@ def _onboarding(api: Callable[[str], Any]) -> str:
     document["inputs"] = [{"name": "customer", "type": "string", "required": True}]
     stage, step = document["nodes"][1], document["nodes"][2]
     stage["label"] = "Check details"
-    step.update(label="Check customer details", assignee={"type": "group", "value": "sales"}, due="P1D",
-                form={"fields": [{"name": "notes", "type": "textarea", "label": "Notes", "required": False}],
-                      "outcomes": [{"value": "confirmed", "label": "Details confirmed"}]})
+    step.update(
+        label="Check customer details",
+        assignee={"type": "group", "value": "sales"},
+        due="P1D",
+        form={
+            "fields": [{"name": "notes", "type": "textarea", "label": "Notes", "required": False}],
+            "outcomes": [{"value": "confirmed", "label": "Details confirmed"}],
+        },
+    )
     api("admin").create_orchestration(document)
     api("admin").activate(key)
     return key

@@ -54,20 +54,34 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # "X as X": re-exported for type checkers, which cannot read the computed __all__
-    from runtime.actions import Action as Action, ActionContext as ActionContext, ActionFailed as ActionFailed
-    from runtime.actions import ActionField as ActionField, ActionRegistry as ActionRegistry
+    from runtime.actions import Action as Action
+    from runtime.actions import ActionContext as ActionContext
+    from runtime.actions import ActionFailed as ActionFailed
+    from runtime.actions import ActionField as ActionField
+    from runtime.actions import ActionRegistry as ActionRegistry
     from runtime.actions import default_registry as default_registry
-    from runtime.clock import Clock as Clock, ManualClock as ManualClock, SystemClock as SystemClock
-    from runtime.directory import Directory as Directory, InMemoryDirectory as InMemoryDirectory
-    from runtime.document import check as check, validate as validate
+    from runtime.clock import Clock as Clock
+    from runtime.clock import ManualClock as ManualClock
+    from runtime.clock import SystemClock as SystemClock
+    from runtime.directory import Directory as Directory
+    from runtime.directory import InMemoryDirectory as InMemoryDirectory
+    from runtime.document import check as check
+    from runtime.document import validate as validate
     from runtime.engine import Engine as Engine
-    from runtime.errors import ConcurrentUpdate as ConcurrentUpdate, Conflict as Conflict
-    from runtime.errors import DocumentInvalid as DocumentInvalid, Forbidden as Forbidden
-    from runtime.errors import InvalidInput as InvalidInput, NotFound as NotFound
-    from runtime.errors import OvertureError as OvertureError, ValidationIssue as ValidationIssue
-    from runtime.secrets import MockSecrets as MockSecrets, SecretStore as SecretStore
-    from runtime.spec import OrchestrationSpec as OrchestrationSpec, compile_document as compile_document
-    from runtime.store.base import Store as Store, Transaction as Transaction
+    from runtime.errors import ConcurrentUpdate as ConcurrentUpdate
+    from runtime.errors import Conflict as Conflict
+    from runtime.errors import DocumentInvalid as DocumentInvalid
+    from runtime.errors import Forbidden as Forbidden
+    from runtime.errors import InvalidInput as InvalidInput
+    from runtime.errors import NotFound as NotFound
+    from runtime.errors import OvertureError as OvertureError
+    from runtime.errors import ValidationIssue as ValidationIssue
+    from runtime.secrets import MockSecrets as MockSecrets
+    from runtime.secrets import SecretStore as SecretStore
+    from runtime.spec import OrchestrationSpec as OrchestrationSpec
+    from runtime.spec import compile_document as compile_document
+    from runtime.store.base import Store as Store
+    from runtime.store.base import Transaction as Transaction
     from runtime.store.directory import SqlDirectory as SqlDirectory
     from runtime.store.memory import InMemoryStore as InMemoryStore
     from runtime.store.sql import SqlStore as SqlStore

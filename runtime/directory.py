@@ -5,8 +5,9 @@ The web app's accounts implement :class:`Directory`; tests use :class:`InMemoryD
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Iterable, Mapping, Protocol
+from typing import Protocol
 
 Membership = tuple[str, str]  # ("group" | "queue", name)
 

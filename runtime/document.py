@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict, deque
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Collection, Iterator, Mapping
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 from marshmallow.validate import Equal, Length
@@ -39,7 +40,12 @@ from runtime.durations import MAX_YEARS, moment_problem, parse_duration
 from runtime.errors import ValidationIssue
 from runtime.expression_cost import estimate
 from runtime.expressions import (
-    STRING_LITERAL, Expression, ExpressionError, ExpressionSyntaxError, compile_expression, unknown_roots,
+    STRING_LITERAL,
+    Expression,
+    ExpressionError,
+    ExpressionSyntaxError,
+    compile_expression,
+    unknown_roots,
 )
 from runtime.values import FORM_FIELD_TYPES, INPUT_TYPES, check_form_value, check_type
 
@@ -72,9 +78,12 @@ _CREDENTIAL_SHAPES = (
 #: ``{'api_key': 'abc123'}``. ``{'api_key': secrets.crm}`` is what it should be.
 _CREDENTIAL_KEY = re.compile(
     r"""(?i)(['"])(password|passwd|pwd|secret|client_secret|token|access_token|refresh_token|api[_-]?key|apikey|"""
-    r"""authorization|x-api-key|private_key)\1\s*:\s*(?:'[^']+'|"[^"]+")\s*[,}]""")
-_CREDENTIAL_ADVICE = ("it is stored with every version and shown to whoever reads the document: keep it in the "
-                      "secrets store (Admin, Secrets) and write secrets.<name> in the action's inputs instead")
+    r"""authorization|x-api-key|private_key)\1\s*:\s*(?:'[^']+'|"[^"]+")\s*[,}]"""
+)
+_CREDENTIAL_ADVICE = (
+    "it is stored with every version and shown to whoever reads the document: keep it in the "
+    "secrets store (Admin, Secrets) and write secrets.<name> in the action's inputs instead"
+)
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -119,9 +128,14 @@ class Checked:
         return self.other_errors == 0
 
 
-def check(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None,
-          secrets: Collection[str] | None = None,
-          record_types: Mapping[str, Collection[Mapping[str, Any]]] | None = None) -> Checked:
+def check(
+    document: Any,
+    *,
+    actions: ActionRegistry | None = None,
+    now: datetime | None = None,
+    secrets: Collection[str] | None = None,
+    record_types: Mapping[str, Collection[Mapping[str, Any]]] | None = None,
+) -> Checked:
     """Check an orchestration document completely.
 
     Args:
@@ -146,9 +160,14 @@ def check(document: Any, *, actions: ActionRegistry | None = None, now: datetime
     return checker.result()
 
 
-def validate(document: Any, *, actions: ActionRegistry | None = None, now: datetime | None = None,
-             secrets: Collection[str] | None = None,
-             record_types: Mapping[str, Collection[Mapping[str, Any]]] | None = None) -> list[ValidationIssue]:
+def validate(
+    document: Any,
+    *,
+    actions: ActionRegistry | None = None,
+    now: datetime | None = None,
+    secrets: Collection[str] | None = None,
+    record_types: Mapping[str, Collection[Mapping[str, Any]]] | None = None,
+) -> list[ValidationIssue]:
     """The issues of :func:`check`: errors and warnings, in document order."""
     return check(document, actions=actions, now=now, secrets=secrets, record_types=record_types).issues
 
@@ -720,9 +739,14 @@ class _Finding:
 class _Checker:
     """One validation pass over one document; use :func:`check`."""
 
-    def __init__(self, document: Any, actions: ActionRegistry, now: datetime | None = None,
-                 secrets: Collection[str] | None = None,
-                 record_types: Mapping[str, Collection[Mapping[str, Any]]] | None = None):
+    def __init__(
+        self,
+        document: Any,
+        actions: ActionRegistry,
+        now: datetime | None = None,
+        secrets: Collection[str] | None = None,
+        record_types: Mapping[str, Collection[Mapping[str, Any]]] | None = None,
+    ):
         self.document = document
         self.record_types = record_types
         self.actions = actions
@@ -963,22 +987,31 @@ class _Checker:
         object_name = trigger["object"]
         if object_name not in self.record_types:
             known = ", ".join(sorted(self.record_types)) or "none is defined yet"
-            self.warning(("trigger", "object"), f"there is no record type {object_name!r}: no run starts until an admin "
-                                                f"defines it under Admin, Record types (record types: {known})")
+            self.warning(
+                ("trigger", "object"),
+                f"there is no record type {object_name!r}: no run starts until an admin "
+                f"defines it under Admin, Record types (record types: {known})",
+            )
             return
         source = trigger.get("condition")
         if ("trigger", "condition") not in self.compiled or not isinstance(source, str):
             return
-        options = {f["name"]: f["options"] for f in self.record_types[object_name]
-                   if isinstance(f, Mapping) and isinstance(f.get("name"), str) and isinstance(f.get("options"), (list, tuple))}
+        options = {
+            f["name"]: f["options"]
+            for f in self.record_types[object_name]
+            if isinstance(f, Mapping) and isinstance(f.get("name"), str) and isinstance(f.get("options"), (list, tuple))
+        }
         for name, value, column in _compared_literals(source, r"record\s*\.\s*(\w+)"):
             if name in options and value not in options[name]:
                 close = [o for o in options[name] if isinstance(o, str) and o.casefold() == value.casefold()]
                 hint = f"write {close[0]!r}" if close else f"compare with one of: {', '.join(map(repr, options[name]))}"
-                self.warning(("trigger", "condition"),
-                             f"record.{name} is never {value!r}: the {object_name} field {name} takes only "
-                             f"{', '.join(map(repr, options[name]))}, so this comparison never holds as written and "
-                             f"no run starts the way it is meant to; {hint}", column=column)
+                self.warning(
+                    ("trigger", "condition"),
+                    f"record.{name} is never {value!r}: the {object_name} field {name} takes only "
+                    f"{', '.join(map(repr, options[name]))}, so this comparison never holds as written and "
+                    f"no run starts the way it is meant to; {hint}",
+                    column=column,
+                )
 
     def _check_node_counts(self) -> None:
         assert self.nodes is not None
@@ -1141,7 +1174,9 @@ class _Checker:
             elif other.type is not None and not other.is_step:
                 self.error(path, f"{step_id!r} is {_a(other.type)} node, not a step")
             elif other.ok("stage") and stage_id is not None and other.get("stage") != stage_id:
-                self.error(path, f"{step_id!r} is a step of stage {other.get('stage')!r}: `after` names steps of the same stage ({stage_id!r})")
+                self.error(
+                    path, f"{step_id!r} is a step of stage {other.get('stage')!r}: `after` names steps of the same stage ({stage_id!r})"
+                )
             seen.add(step_id)
 
     def _check_set(self, node: _Item) -> None:
@@ -1162,7 +1197,9 @@ class _Checker:
                 graph[node.key] = [s for s in start["steps"] if s != node.id and self._same_stage(node, s)]
         for cycle in _cycles(graph, order=[n.id for n in self.nodes if n.id in graph]):
             first = self.by_id[cycle[0]]
-            self.error(first.at("start", "steps"), f"steps start after each other in a cycle, so none of them can start: {' → '.join(cycle)}")
+            self.error(
+                first.at("start", "steps"), f"steps start after each other in a cycle, so none of them can start: {' → '.join(cycle)}"
+            )
 
     def _same_stage(self, node: _Item, other_id: str) -> bool:
         other = self.by_id.get(other_id)
@@ -1196,7 +1233,9 @@ class _Checker:
         for index, outcome in enumerate(form["outcomes"]):
             value = outcome["value"]
             if value in values:
-                self.error(node.at("form", "outcomes", index, "value"), f"duplicate outcome {value!r}: form.outcomes[{values[value]}] has it too")
+                self.error(
+                    node.at("form", "outcomes", index, "value"), f"duplicate outcome {value!r}: form.outcomes[{values[value]}] has it too"
+                )
             values.setdefault(value, index)
 
     def _check_form_field(self, path: Path, form_field: dict[str, Any]) -> None:
@@ -1252,12 +1291,14 @@ class _Checker:
     def _check_secrets(self, path: Path, expression: Expression, action: Any) -> None:
         if action is not None and not action.secrets:
             takers = ", ".join(a.name for a in map(self.actions.get, self.actions.names()) if a is not None and a.secrets)
-            self.error(path, f"action {action.name} keeps its inputs where people read them: secrets go only to "
-                             f"actions that send them on to another system ({takers or 'none is registered'})")
+            self.error(
+                path,
+                f"action {action.name} keeps its inputs where people read them: secrets go only to "
+                f"actions that send them on to another system ({takers or 'none is registered'})",
+            )
         for root, name in sorted(expression.members):
             if root == "secrets" and self.secret_names is not None and name not in self.secret_names:
-                self.warning(path, f"there is no secret {name!r} yet: runs stop at this step until an admin "
-                                   "adds it under Admin, Secrets")
+                self.warning(path, f"there is no secret {name!r} yet: runs stop at this step until an admin adds it under Admin, Secrets")
 
     def _check_unread_outcomes(self) -> None:
         """Warn about a step's outcomes that nothing tells apart (ARCHITECTURE §2 "Validation").
@@ -1279,8 +1320,12 @@ class _Checker:
             values = [o["value"] for o in outcomes]
             for value, path, column in compared.get(node.id, []):
                 if value not in values:
-                    self.warning(path, f"steps.{node.id}.outcome is never {value!r}: the outcomes of step {node.id!r} are "
-                                       f"{', '.join(map(repr, values))}; compare with one of them", column=column)
+                    self.warning(
+                        path,
+                        f"steps.{node.id}.outcome is never {value!r}: the outcomes of step {node.id!r} are "
+                        f"{', '.join(map(repr, values))}; compare with one of them",
+                        column=column,
+                    )
             if len(values) < 2 or read is None or node.id in read:
                 continue
             approval = node.get("approval")
@@ -1296,7 +1341,8 @@ class _Checker:
                     f"outcome {value!r} ({label[value]}) is never read: no decision, condition or stage exit looks at "
                     f"steps.{node.id}.outcome, so choosing it changes nothing: a run goes on exactly as after "
                     f"{usual!r} ({label[usual]}); add a decision{after} with the condition "
-                    f"steps.{node.id}.outcome == {value!r}, or remove the outcome if it means the same")
+                    f"steps.{node.id}.outcome == {value!r}, or remove the outcome if it means the same",
+                )
 
     def _outcome_reads(self) -> tuple[set[str] | None, dict[str, list[tuple[str, Path, int]]]]:
         """(ids of the steps whose outcome some expression reads, or None when one reads the
@@ -1477,7 +1523,9 @@ class _GraphCheck:
             self.checker.error(edge.at("outcome"), f"is required on an edge leaving decision {source.id!r}: one of its outcomes or default")
             self.uncertain.add(source.key)
         elif source.type != "decision" and "outcome" in edge.raw:
-            self.checker.error(edge.at("outcome"), f"only edges leaving a decision have an outcome; {source.id!r} is {_a(source.type)} node")
+            self.checker.error(
+                edge.at("outcome"), f"only edges leaving a decision have an outcome; {source.id!r} is {_a(source.type)} node"
+            )
 
     def _check_outgoing(self, node: _Item, edges: list[_Item]) -> None:
         if node.type == "start":
@@ -1487,7 +1535,9 @@ class _GraphCheck:
             faults = [e for e in edges if "kind" in e.raw]
             self._exactly_one(node, normal, "the stage needs one outgoing edge (besides an error edge) to a stage, decision or end")
             for extra in faults[1:]:
-                self.checker.error(extra.at("kind"), f"stage {node.id!r} already has an error edge ({faults[0].id}); a stage has at most one")
+                self.checker.error(
+                    extra.at("kind"), f"stage {node.id!r} already has an error edge ({faults[0].id}); a stage has at most one"
+                )
         elif node.type == "decision" and node.ok("outcomes"):
             self._check_decision_edges(node, edges)
 
@@ -1497,7 +1547,8 @@ class _GraphCheck:
             self.missing_edge = True
         for extra in edges[1:]:
             self.checker.error(
-                extra.at("source"), f"{node.id!r} already has an outgoing edge ({edges[0].id}); a {node.type} has exactly one (use a decision to branch)"
+                extra.at("source"),
+                f"{node.id!r} already has an outgoing edge ({edges[0].id}); a {node.type} has exactly one (use a decision to branch)",
             )
 
     def _check_decision_edges(self, node: _Item, edges: list[_Item]) -> None:
@@ -1513,7 +1564,9 @@ class _GraphCheck:
                 self.checker.error(edge.at("outcome"), f"decision {node.id!r} has no outcome {outcome!r}; its outcomes: {', '.join(names)}")
                 misnamed = True
             elif outcome in taken:
-                self.checker.error(edge.at("outcome"), f"outcome {outcome!r} of decision {node.id!r} already has an edge ({taken[outcome].id})")
+                self.checker.error(
+                    edge.at("outcome"), f"outcome {outcome!r} of decision {node.id!r} already has an edge ({taken[outcome].id})"
+                )
             else:
                 taken[outcome] = edge
         if misnamed or self.lost_source:

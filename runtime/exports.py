@@ -7,8 +7,9 @@ costs nothing until one of the names is used.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from importlib import import_module
-from typing import Any, Callable, Mapping
+from typing import Any
 
 
 def lazy(package: str, exports: Mapping[str, str], namespace: dict[str, Any]) -> Callable[[str], Any]:

@@ -41,8 +41,8 @@ when that input or variable is read.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from runtime.limits import Limits, current
 
@@ -178,7 +178,9 @@ class _Estimate:
         comma = next((k for k in range(index + 2, close) if _is(tokens[k], ",") and self.enclosing[k] == index + 1), None)
         body_start = comma + 1 if comma is not None else close
         reads_item = variable is not None and any(
-            tokens[k].kind == "ident" and tokens[k].text == variable and not _is(_at(tokens, k - 1), ".")
+            tokens[k].kind == "ident"
+            and tokens[k].text == variable
+            and not _is(_at(tokens, k - 1), ".")
             and (_is(_at(tokens, k + 1), ".") or _is(_at(tokens, k + 1), "[") or self._compared(k))
             for k in range(body_start, close)
         )
@@ -300,7 +302,8 @@ class _Estimate:
         if token.kind in ("string", "number") or token.text in ("true", "false", "null"):
             return True
         return (
-            token.kind == "ident" and token.text in self.bound
+            token.kind == "ident"
+            and token.text in self.bound
             and not any(_is(_at(self.tokens, index - 1), p) for p in (".", "?."))
             and not any(_is(_at(self.tokens, index + 1), p) for p in (".", "?.", "[", "("))
         )

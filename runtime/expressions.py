@@ -8,8 +8,9 @@ is validated, and the compiled :class:`Expression` is kept in the immutable spec
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import cel
 
@@ -54,7 +55,7 @@ class Expression:
     #: "Expressions and limits"), in a version stored before the budget was lowered.
     refused: str | None = field(default=None, compare=False)
 
-    def evaluate(self, scope: "cel.Context | Mapping[str, Any]") -> Any:
+    def evaluate(self, scope: cel.Context | Mapping[str, Any]) -> Any:
         """Evaluate against a scope made by :func:`make_scope` (or a plain mapping)."""
         if self.refused is not None:
             raise ExpressionError(f"`{self.source}`: {self.refused}")
@@ -106,7 +107,7 @@ def unknown_roots(expression: Expression, allowed: frozenset[str]) -> list[str]:
     return sorted(name for name in expression.roots if name not in allowed and name not in bound)
 
 
-def make_scope(values: Mapping[str, Any]) -> "cel.Context":
+def make_scope(values: Mapping[str, Any]) -> cel.Context:
     """A reusable evaluation scope; building it once per evaluation round is cheapest."""
     return cel.Context(dict(values))
 

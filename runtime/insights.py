@@ -57,9 +57,10 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from runtime.clock import Clock, SystemClock
 from runtime.model import InsightCursor, InsightFigure, InsightPosition, Run, RunEvent
@@ -485,9 +486,7 @@ ALL = None
 OVERDUE = ("overdue", "")
 
 
-def changed_elements(
-    events: Iterable[RunEvent], run_info: Any
-) -> dict[str, set[tuple[str, str]] | None]:
+def changed_elements(events: Iterable[RunEvent], run_info: Any) -> dict[str, set[tuple[str, str]] | None]:
     """Per orchestration, the (kind, element) pairs whose figures the events change
     (None: possibly any, e.g. a run in error was cancelled). ``run_info(run_id)``
     gives (orchestration, version) or None."""
@@ -515,9 +514,7 @@ def changed_elements(
     return changed
 
 
-def read_rows(
-    tx: Transaction, key: str, hours: tuple[int, ...], elements: set[tuple[str, str]] | None = ALL
-) -> list[InsightFigure]:
+def read_rows(tx: Transaction, key: str, hours: tuple[int, ...], elements: set[tuple[str, str]] | None = ALL) -> list[InsightFigure]:
     """The figure rows of an orchestration for these hours (and elements)."""
     if elements is not None:
         if not elements:
@@ -538,8 +535,19 @@ def overdue_counts(tx: Transaction, key: str, now: datetime) -> dict[tuple[int, 
 
 
 def _empty_node() -> dict[str, Any]:
-    return {"active": 0, "waiting": 0, "error": 0, "completed": 0, "failed": 0, "overdue": 0, "p50": None, "p95": None,
-            "_hist": {}, "_min": None, "_max": None}
+    return {
+        "active": 0,
+        "waiting": 0,
+        "error": 0,
+        "completed": 0,
+        "failed": 0,
+        "overdue": 0,
+        "p50": None,
+        "p95": None,
+        "_hist": {},
+        "_min": None,
+        "_max": None,
+    }
 
 
 def figures(

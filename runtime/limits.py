@@ -12,8 +12,9 @@ Every limit can be changed with an ``OVERTURE_*`` environment variable, read onc
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ import hashlib
 import hmac
 import os
 import re
-from typing import Any, Iterable, Mapping, Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 #: What a secret's value is shown as, wherever it would surface.
 MASK = "••••"

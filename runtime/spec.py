@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from runtime.actions import ActionRegistry
 from runtime.document import check
@@ -236,14 +237,19 @@ def _build(doc: dict[str, Any], version: int, exprs: Mapping[tuple[str | None, s
             by_outcome = {e["outcome"]: e for e in edges_from.get(node_id, [])}
             outcomes = tuple(
                 DecisionOutcome(
-                    o["id"], o.get("label", o["id"]), exprs[(node_id, f"outcomes[{i}].condition")],
-                    by_outcome[o["id"]]["target"], by_outcome[o["id"]]["id"],
+                    o["id"],
+                    o.get("label", o["id"]),
+                    exprs[(node_id, f"outcomes[{i}].condition")],
+                    by_outcome[o["id"]]["target"],
+                    by_outcome[o["id"]]["id"],
                 )
                 for i, o in enumerate(node.get("outcomes", []))
             )
             default = by_outcome["default"]
             decisions[node_id] = Decision(
-                node_id, node.get("label", node_id), outcomes,
+                node_id,
+                node.get("label", node_id),
+                outcomes,
                 DecisionOutcome("default", "Default", None, default["target"], default["id"]),
             )
 

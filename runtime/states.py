@@ -14,8 +14,9 @@ symbolic state, so both decide the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Any, Callable, Iterable
+from typing import Any
 
 
 class RunStatus(StrEnum):
@@ -109,8 +110,9 @@ def move(row: Any, target: StrEnum) -> None:
     if target not in TRANSITIONS[type(target)].get(current, _NOWHERE):
         what = type(row).__name__
         allowed = ", ".join(sorted(TRANSITIONS[type(target)].get(current, ()))) or "nothing"
-        raise IllegalMove(f"{what} {getattr(row, 'id', '?')} cannot move from {current} to {target} "
-                          f"(from {current} it may move to {allowed})")
+        raise IllegalMove(
+            f"{what} {getattr(row, 'id', '?')} cannot move from {current} to {target} (from {current} it may move to {allowed})"
+        )
     row.status = target._value_  # the plain string (``.value`` is a property: slower, same string)
 
 

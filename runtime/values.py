@@ -18,8 +18,9 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 INPUT_TYPES = ("string", "number", "integer", "boolean", "date", "datetime", "list", "map")
 

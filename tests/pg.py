@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 #: The server the PostgreSQL-backed tests use (make test sets it); None skips them.
 POSTGRES_URL = os.environ.get("OVERTURE_TEST_DATABASE_URL")

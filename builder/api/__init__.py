@@ -7,7 +7,21 @@ from importlib import import_module
 from flask import Flask
 
 #: Modules under builder.api, each with a blueprint ``bp``.
-RESOURCES = ("users", "profile", "orchestrations", "runs", "work_items", "records", "events", "notifications", "insights", "metrics", "scenarios", "secrets", "openapi")
+RESOURCES = (
+    "users",
+    "profile",
+    "orchestrations",
+    "runs",
+    "work_items",
+    "records",
+    "events",
+    "notifications",
+    "insights",
+    "metrics",
+    "scenarios",
+    "secrets",
+    "openapi",
+)
 
 
 def init_app(app: Flask) -> None:

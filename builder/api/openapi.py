@@ -99,9 +99,16 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
         "summary": doc.splitlines()[0] if doc else rule.endpoint.rsplit(".", 1)[-1].replace("_", " "),
         "security": _security(view, method),
         "parameters": [],
-        "responses": {"204": {"description": "done (no body)"}} if declared.empty else {"2XX": {
-            "description": "a page of the list" if declared.paged else "done", "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Page"} if declared.paged else {"type": "object"}}}}},
+        "responses": {"204": {"description": "done (no body)"}}
+        if declared.empty
+        else {
+            "2XX": {
+                "description": "a page of the list" if declared.paged else "done",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Page"} if declared.paged else {"type": "object"}}
+                },
+            }
+        },
     }
     if doc:
         operation["description"] = doc
@@ -116,8 +123,7 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
     if not operation["parameters"]:
         del operation["parameters"]
     if declared.body is not None:
-        operation["requestBody"] = {"required": not declared.optional,
-                                    "content": {"application/json": {"schema": declared.body}}}
+        operation["requestBody"] = {"required": not declared.optional, "content": {"application/json": {"schema": declared.body}}}
     errors = {"400", "404"} | ({"409"} if method in STATE_CHANGING else set())
     if operation["security"]:
         errors |= {"401", "403"}
@@ -134,21 +140,45 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
 def build(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of ``app``'s routes under /api."""
     plugin = MarshmallowPlugin()
-    spec = APISpec(title="Overture", version="1", openapi_version="3.0.3", plugins=[plugin],
-                   info={"description": "Flow orchestration builder and runtime (docs/ARCHITECTURE.md §4). Errors are "
-                                        '{"error": {"code", "message", "details"}}.'})
+    spec = APISpec(
+        title="Overture",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[plugin],
+        info={
+            "description": "Flow orchestration builder and runtime (docs/ARCHITECTURE.md §4). Errors are "
+            '{"error": {"code", "message", "details"}}.'
+        },
+    )
     plugin.map_to_openapi_type(CommaSeparated, "string", None)
     spec.components.schema("Error", ERROR)
     spec.components.schema("Page", PAGE)
     for status, description in ERRORS.items():
-        spec.components.response(status, {"description": description,
-                                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
-    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME", "session"),
-                                                "description": "people: sign in with POST /api/session"})
-    spec.components.security_scheme("csrf", {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
-                                             "description": "with the session cookie, on every POST/PUT/PATCH/DELETE (GET /api/session gives it)"})
-    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
-                                               "description": "systems: may start runs, create and update records and publish events"})
+        spec.components.response(
+            status, {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        )
+    spec.components.security_scheme(
+        "session",
+        {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": app.config.get("SESSION_COOKIE_NAME", "session"),
+            "description": "people: sign in with POST /api/session",
+        },
+    )
+    spec.components.security_scheme(
+        "csrf",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-CSRF-Token",
+            "description": "with the session cookie, on every POST/PUT/PATCH/DELETE (GET /api/session gives it)",
+        },
+    )
+    spec.components.security_scheme(
+        "bearer",
+        {"type": "http", "scheme": "bearer", "description": "systems: may start runs, create and update records and publish events"},
+    )
     operations: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.rule.startswith(PREFIX) or rule.websocket:

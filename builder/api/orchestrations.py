@@ -53,8 +53,12 @@ class DocumentIn(Schema):
 def _key_of(document: dict[str, Any]) -> str:
     key = document.get("key")
     if not isinstance(key, str) or not KEY.match(key):
-        raise ApiError(422, "invalid_document", "the document needs a key: a lower-case identifier (a-z, 0-9, _)",
-                       [{"node": None, "field": "key", "message": "must be a lower-case identifier", "severity": "error"}])
+        raise ApiError(
+            422,
+            "invalid_document",
+            "the document needs a key: a lower-case identifier (a-z, 0-9, _)",
+            [{"node": None, "field": "key", "message": "must be a lower-case identifier", "severity": "error"}],
+        )
     return key
 
 
@@ -113,15 +117,17 @@ def list_orchestrations() -> Any:
             stamps = [row.updated_at for row in (orchestration, draft) if row is not None]
             named = draft or orchestration
             assert named is not None  # the key came from one of the two
-            listed.append({
-                "key": key,
-                "label": named.label,
-                "active_version": orchestration.active_version if orchestration else None,
-                "has_draft": draft is not None and (active is None or canonical(draft.document) != canonical(active.document)),
-                # How runs of the active version start (None: nothing is active), so lists can offer "Start run".
-                "trigger": (active.document.get("trigger") or {"type": "manual"}) if active is not None else None,
-                "updated_at": max(stamps).isoformat(),
-            })
+            listed.append(
+                {
+                    "key": key,
+                    "label": named.label,
+                    "active_version": orchestration.active_version if orchestration else None,
+                    "has_draft": draft is not None and (active is None or canonical(draft.document) != canonical(active.document)),
+                    # How runs of the active version start (None: nothing is active), so lists can offer "Start run".
+                    "trigger": (active.document.get("trigger") or {"type": "manual"}) if active is not None else None,
+                    "updated_at": max(stamps).isoformat(),
+                }
+            )
     return jsonify(paginate(listed, lambda o: [o["key"]]))
 
 
@@ -152,13 +158,16 @@ def get_orchestration(key: str) -> Any:
             {"number": v.number, "created_at": v.created_at.isoformat(), "created_by": v.created_by}
             for v in s.scalars(select(VersionRow).where(VersionRow.orchestration == key).order_by(VersionRow.number))
         ]
-    return _with_etag({
-        "key": key,
-        "label": drafts.label_of(draft["document"], key) if isinstance(draft["document"], dict) else key,
-        "active_version": orchestration.active_version if orchestration else None,
-        "draft": _draft_view(key, draft),
-        "versions": versions,
-    }, draft["revision"])
+    return _with_etag(
+        {
+            "key": key,
+            "label": drafts.label_of(draft["document"], key) if isinstance(draft["document"], dict) else key,
+            "active_version": orchestration.active_version if orchestration else None,
+            "draft": _draft_view(key, draft),
+            "versions": versions,
+        },
+        draft["revision"],
+    )
 
 
 @bp.put("/orchestrations/<key>/draft")
@@ -167,8 +176,12 @@ def get_orchestration(key: str) -> Any:
 def save_draft(key: str) -> Any:
     document = body(DocumentIn())
     if document.get("key") != key:
-        raise ApiError(422, "invalid_document", f"the document's key must be {key!r}, the orchestration it is saved to",
-                       [{"node": None, "field": "key", "message": f"must be {key!r}", "severity": "error"}])
+        raise ApiError(
+            422,
+            "invalid_document",
+            f"the document's key must be {key!r}, the orchestration it is saved to",
+            [{"node": None, "field": "key", "message": f"must be {key!r}", "severity": "error"}],
+        )
     principal = current()
     with db().begin() as s:
         row = s.get(DraftRow, key)
@@ -217,16 +230,24 @@ def get_version(key: str, number: int) -> Any:
         active = orchestration is not None and orchestration.active_version == number
     if version is None or not (staff or active or follows_a_visible_run(principal, key, number)):
         raise NotFound(f"orchestration {key} has no version {number}")
-    return jsonify({
-        "key": key, "number": version.number, "document": version.document if staff else _outline(version.document),
-        "created_at": version.created_at.isoformat(), "created_by": version.created_by, "active": active,
-    })
+    return jsonify(
+        {
+            "key": key,
+            "number": version.number,
+            "document": version.document if staff else _outline(version.document),
+            "created_at": version.created_at.isoformat(),
+            "created_by": version.created_by,
+            "active": active,
+        }
+    )
 
 
 def _outline(document: dict[str, Any]) -> dict[str, Any]:
     """The document as a member reads it: every node, without background steps' action inputs."""
-    nodes = [{k: v for k, v in n.items() if k != "inputs"} if isinstance(n, dict) and n.get("type") == "background" else n
-             for n in document.get("nodes", [])]
+    nodes = [
+        {k: v for k, v in n.items() if k != "inputs"} if isinstance(n, dict) and n.get("type") == "background" else n
+        for n in document.get("nodes", [])
+    ]
     return {**document, "nodes": nodes}
 
 
@@ -244,7 +265,10 @@ def _template_summary(name: str) -> dict[str, Any]:
     document = templates.load(name)
     trigger = document.get("trigger") or {"type": "manual"}
     return {
-        "name": name, "key": document["key"], "label": document["label"], "description": document.get("description"),
+        "name": name,
+        "key": document["key"],
+        "label": document["label"],
+        "description": document.get("description"),
         "trigger": trigger,
         "record_types": {trigger["object"]: templates.RECORD_TYPES.get(trigger["object"], [])} if trigger["type"] == "record" else {},
     }

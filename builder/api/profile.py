@@ -84,8 +84,9 @@ def change_password() -> Any:
         right = profiles.check_password(profiles.get_user(s, name), data["current_password"])
     record_attempt(name, right)
     if not right:
-        raise ApiError(403, "wrong_password", "the current password is wrong; nothing was changed",
-                       {"current_password": ["wrong password"]})
+        raise ApiError(
+            403, "wrong_password", "the current password is wrong; nothing was changed", {"current_password": ["wrong password"]}
+        )
     with db().begin() as s:
         accounts.set_password(s, name, data["new_password"], field="new_password", keep_session=g.session_id)
     return jsonify({"changed": True})
@@ -150,8 +151,9 @@ def set_out_of_office(username: str) -> Any:
     data = body(OutOfOfficeIn())
     now = _now()
     with db().begin() as s:
-        profiles.set_out_of_office(s, username, delegate=data["delegate"], starts_at=data["starts_at"],
-                                   ends_at=data["ends_at"], by=caller().name, now=now)
+        profiles.set_out_of_office(
+            s, username, delegate=data["delegate"], starts_at=data["starts_at"], ends_at=data["ends_at"], by=caller().name, now=now
+        )
         s.flush()
         view = profiles.out_of_office_view(s, username, now)
     return jsonify({"out_of_office": view})

@@ -57,8 +57,10 @@ class FieldIn(StrictSchema):
     required = Bool(load_default=False)
     label = fields.String(validate=validate.Length(min=1, max=200))
     #: The values a string field takes (an enumerated field): a record with another is refused.
-    options = fields.List(fields.String(validate=validate.Length(min=1, max=200, error="must be 1 to 200 characters")),
-                          validate=validate.Length(min=1, max=200, error="must list 1 to 200 options"))
+    options = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200, error="must be 1 to 200 characters")),
+        validate=validate.Length(min=1, max=200, error="must list 1 to 200 options"),
+    )
 
     @validates_schema
     def options_fit(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -123,8 +125,13 @@ def _flat(errors: Any) -> str:
 
 def record_view(row: RecordRow) -> dict[str, Any]:
     return {
-        "id": row.id, "object": row.object, "owner": row.owner, "fields": row.fields,
-        "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat(), "revision": row.revision,
+        "id": row.id,
+        "object": row.object,
+        "owner": row.owner,
+        "fields": row.fields,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "revision": row.revision,
     }
 
 
@@ -149,8 +156,9 @@ def _saved(result: dict[str, Any], status: int) -> Any:
     with reading() as s:
         row = s.get(RecordRow, result["id"])
     assert row is not None
-    return jsonify({**record_view(row), "started_runs": result["started_runs"],
-                    "started": [_started(run_id) for run_id in result["started_runs"]]}), status
+    return jsonify(
+        {**record_view(row), "started_runs": result["started_runs"], "started": [_started(run_id) for run_id in result["started_runs"]]}
+    ), status
 
 
 def _started(run_id: str) -> dict[str, Any]:

@@ -8,8 +8,9 @@ or had a work item on (404 for the others: ids do not leak).
 
 from __future__ import annotations
 
-from datetime import timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
 
 from flask import Blueprint, Response, jsonify
 from marshmallow import fields, validate
@@ -18,7 +19,20 @@ from builder.auth import caller, roles, tokens_allowed
 from builder.extensions import engine
 from builder.names import display_names, named_items, named_runs
 from builder.queries import may_see_record, may_see_run, run_keys
-from builder.requests import MAX_INT32, MAX_INT64, CommaSeparated, NoBody, StrictSchema, body, limit_arg, newest_first, optional_body, paginate, query, uses
+from builder.requests import (
+    MAX_INT32,
+    MAX_INT64,
+    CommaSeparated,
+    NoBody,
+    StrictSchema,
+    body,
+    limit_arg,
+    newest_first,
+    optional_body,
+    paginate,
+    query,
+    uses,
+)
 from runtime.errors import NotFound
 from runtime.testing.replay import scenario_from_run
 
@@ -44,8 +58,8 @@ class RunQuery(StrictSchema):
     status = CommaSeparated(RUN_STATUSES)
     stage = fields.String()
     assignee = fields.String()
-    started_after = fields.AwareDateTime(format="iso", default_timezone=timezone.utc)
-    started_before = fields.AwareDateTime(format="iso", default_timezone=timezone.utc)
+    started_after = fields.AwareDateTime(format="iso", default_timezone=UTC)
+    started_before = fields.AwareDateTime(format="iso", default_timezone=UTC)
 
 
 class EventQuery(StrictSchema):
@@ -58,18 +72,27 @@ class CancelIn(StrictSchema):
 
 class StepInputsIn(StrictSchema):
     #: Action input name -> the literal value the retry uses (``null``: back to the document's expression).
-    inputs = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(allow_none=True),
-                         required=True, validate=validate.Length(min=1, max=50))
+    inputs = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.Raw(allow_none=True),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+    )
 
 
 class VariablesIn(StrictSchema):
-    values = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Raw(allow_none=True),
-                         required=True, validate=validate.Length(min=1, max=200))
+    values = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.Raw(allow_none=True),
+        required=True,
+        validate=validate.Length(min=1, max=200),
+    )
 
 
 class SkipIn(StrictSchema):
-    outcome = fields.String(load_default=None, allow_none=True,
-                            validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]*$")])
+    outcome = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(min=1, max=64), validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    )
 
 
 def _visible(run_id: str) -> str:
@@ -100,9 +123,13 @@ def list_runs() -> Any:
     filters = query(RunQuery())
     keys = run_keys(
         caller(),
-        orchestration=filters.get("orchestration"), version=filters.get("version"), statuses=filters.get("status"),
-        stage=filters.get("stage"), assignee=filters.get("assignee"),
-        started_after=filters.get("started_after"), started_before=filters.get("started_before"),
+        orchestration=filters.get("orchestration"),
+        version=filters.get("version"),
+        statuses=filters.get("status"),
+        stage=filters.get("stage"),
+        assignee=filters.get("assignee"),
+        started_after=filters.get("started_after"),
+        started_before=filters.get("started_before"),
     )
     found: list[dict[str, Any]] = [{"id": run_id, "started_at": at} for run_id, at in keys]
     page = paginate(found, lambda k: newest_first(k["started_at"], k["id"]))
@@ -127,8 +154,9 @@ def run_filters() -> Any:
         if o["active_version"] is None:
             continue
         spec = engine().spec(o["key"], o["active_version"])
-        orchestrations.append({"key": o["key"], "label": o["label"],
-                               "stages": [{"id": k, "label": stage.label} for k, stage in spec.stages.items()]})
+        orchestrations.append(
+            {"key": o["key"], "label": o["label"], "stages": [{"id": k, "label": stage.label} for k, stage in spec.stages.items()]}
+        )
     principal = caller()
     run_ids = [run_id for run_id, _at in run_keys(principal, statuses=("in_progress", "suspended", "error"))]
     runs = engine().runs(id=tuple(run_ids), ball=True) if run_ids else []
@@ -161,11 +189,13 @@ def run_events(run_id: str) -> Any:
     limit = limit_arg()
     events = engine().events(_visible(run_id), after=after, limit=limit + 1)
     page = events[:limit]
-    return jsonify({
-        "items": page,
-        "next_after": page[-1]["seq"] if len(events) > limit else None,
-        "last_seq": page[-1]["seq"] if page else after,
-    })
+    return jsonify(
+        {
+            "items": page,
+            "next_after": page[-1]["seq"] if len(events) > limit else None,
+            "last_seq": page[-1]["seq"] if page else after,
+        }
+    )
 
 
 @bp.get("/<run_id>/scenario")
@@ -178,8 +208,7 @@ def download_scenario(run_id: str) -> Any:
     """
     scenario = scenario_from_run(engine(), run_id)
     filename = f"{scenario.orchestration}-{run_id[:8]}.scenario.yaml"
-    return Response(scenario.to_yaml(), mimetype="text/yaml",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(scenario.to_yaml(), mimetype="text/yaml", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.post("/<run_id>/cancel")
@@ -258,4 +287,3 @@ def skip_step(run_id: str, step_id: str) -> Any:
     """End the failed step as if it completed with ``outcome``; the run goes on (``retry`` says how)."""
     outcome = optional_body(SkipIn())["outcome"]
     return _repaired(run_id, engine().skip_step(run_id, step_id, outcome=outcome, by=caller().name))
-

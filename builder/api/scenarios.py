@@ -33,8 +33,9 @@ def _target(value: Any) -> None:
 
 
 def _target_field() -> fields.Raw:
-    return fields.Raw(load_default="draft", validate=_target,
-                      metadata={"description": '"draft" (the default), "active" or a version number'})
+    return fields.Raw(
+        load_default="draft", validate=_target, metadata={"description": '"draft" (the default), "active" or a version number'}
+    )
 
 
 class ScenarioIn(StrictSchema):
@@ -43,27 +44,41 @@ class ScenarioIn(StrictSchema):
 
 class RunTestsIn(StrictSchema):
     target = _target_field()
-    names = fields.List(fields.String(validate=validate.Length(min=1, max=100)), load_default=None,
-                        validate=validate.Length(min=1, max=scenarios.MAX_SCENARIOS),
-                        metadata={"description": "only these stored scenarios (default: all of them)"})
+    names = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        load_default=None,
+        validate=validate.Length(min=1, max=scenarios.MAX_SCENARIOS),
+        metadata={"description": "only these stored scenarios (default: all of them)"},
+    )
 
 
 class TestRunIn(StrictSchema):
     source = _target_field()
-    steps = fields.List(fields.Dict(keys=fields.String()), load_default=list,
-                        validate=validate.Length(max=MAX_TRIAL_STEPS),
-                        metadata={"description": "scenario steps (runtime/testing/SCENARIOS.md) to replay, in order"})
-    personas = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), values=fields.Dict(keys=fields.String()),
-                           load_default=None, validate=validate.Length(max=100),
-                           metadata={"description": "personas to add to those of the document's assignees"})
-    name = fields.String(load_default="Test run", validate=validate.Length(min=1, max=200),
-                         metadata={"description": "the name of the scenario the steps make"})
+    steps = fields.List(
+        fields.Dict(keys=fields.String()),
+        load_default=list,
+        validate=validate.Length(max=MAX_TRIAL_STEPS),
+        metadata={"description": "scenario steps (runtime/testing/SCENARIOS.md) to replay, in order"},
+    )
+    personas = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.Dict(keys=fields.String()),
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={"description": "personas to add to those of the document's assignees"},
+    )
+    name = fields.String(
+        load_default="Test run",
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "the name of the scenario the steps make"},
+    )
 
 
 class GenerateIn(StrictSchema):
     target = _target_field()
-    max_visits = Int(load_default=2, validate=validate.Range(min=1, max=5),
-                     metadata={"description": "how many visits of a stage a loop may make"})
+    max_visits = Int(
+        load_default=2, validate=validate.Range(min=1, max=5), metadata={"description": "how many visits of a stage a loop may make"}
+    )
     save = Bool(load_default=False, metadata={"description": "also store them (replacing earlier generated ones of the same name)"})
 
 
@@ -114,8 +129,7 @@ def run_tests(key: str) -> Any:
     with reading() as s:
         stored = [scenarios.Stored(row.name, row.source) for row in scenarios.list_scenarios(s, key, data["names"])]
     if len(stored) > scenarios.MAX_SCENARIOS:  # saved at the same moment as others, past the cap
-        raise InvalidInput(f"orchestration {key} has {len(stored)} scenarios; run at most {scenarios.MAX_SCENARIOS} "
-                           "at a time (send names)")
+        raise InvalidInput(f"orchestration {key} has {len(stored)} scenarios; run at most {scenarios.MAX_SCENARIOS} at a time (send names)")
     report = scenarios.run_tests(key, document, stored, documents=scenarios.database_documents(reading))
     return jsonify({"target": data["target"], **report})
 
@@ -146,6 +160,12 @@ def test_run(key: str) -> Any:
     document = _document(key, data["source"])
     with reading() as s:
         types = scenarios.defined_record_types(s)
-    trial = scenarios.test_run(document, data["steps"], name=data["name"], personas=data["personas"],
-                               record_types=types, documents=scenarios.database_documents(reading))
+    trial = scenarios.test_run(
+        document,
+        data["steps"],
+        name=data["name"],
+        personas=data["personas"],
+        record_types=types,
+        documents=scenarios.database_documents(reading),
+    )
     return jsonify({"source": data["source"], **trial})

@@ -35,8 +35,12 @@ class SecretValue(StrictSchema):
 
 
 class SecretIn(SecretValue):
-    name = fields.String(required=True, validate=validate.Regexp(
-        NAME, error="must be an identifier (letters, digits, _; not starting with a digit), as secrets.<name> reads it"))
+    name = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            NAME, error="must be an identifier (letters, digits, _; not starting with a digit), as secrets.<name> reads it"
+        ),
+    )
 
 
 def _views(rows: list[SecretRow]) -> list[dict[str, Any]]:
@@ -44,9 +48,12 @@ def _views(rows: list[SecretRow]) -> list[dict[str, Any]]:
     people, _ = display_names({n for r in rows for n in (r.created_by, r.updated_by) if n}, set())
     return [
         {
-            "name": r.name, "created_at": r.created_at.isoformat(), "created_by": r.created_by,
+            "name": r.name,
+            "created_at": r.created_at.isoformat(),
+            "created_by": r.created_by,
             "created_by_name": people.get(r.created_by, r.created_by) if r.created_by else None,
-            "updated_at": r.updated_at.isoformat(), "updated_by": r.updated_by,
+            "updated_at": r.updated_at.isoformat(),
+            "updated_by": r.updated_by,
             "updated_by_name": people.get(r.updated_by, r.updated_by) if r.updated_by else None,
         }
         for r in rows

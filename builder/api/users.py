@@ -83,8 +83,9 @@ def list_users() -> Any:
 def create_user() -> Any:
     data = body(UserIn())
     with db().begin() as s:
-        user = accounts.create_user(s, data["username"], role=data["role"], password=data["password"],
-                                    groups=data["groups"], display_name=data["display_name"])
+        user = accounts.create_user(
+            s, data["username"], role=data["role"], password=data["password"], groups=data["groups"], display_name=data["display_name"]
+        )
         s.flush()
         view = accounts.user_view(s, user)
     return jsonify(view), 201
@@ -103,8 +104,7 @@ def get_user(username: str) -> Any:
 def update_user(username: str) -> Any:
     data = body(UserChange())
     with db().begin() as s:
-        user = accounts.update_user(s, username, display_name=data.get("display_name"), role=data.get("role"),
-                                    groups=data.get("groups"))
+        user = accounts.update_user(s, username, display_name=data.get("display_name"), role=data.get("role"), groups=data.get("groups"))
         s.flush()
         view = accounts.user_detail(s, user)
     return jsonify(view)
@@ -115,9 +115,15 @@ def _check_assignee(to: dict[str, str], leaving: str) -> None:
     with db()() as s:
         if to["type"] == "user":
             user = s.get(UserRow, to["value"])
-            problem = (f"there is no person {to['value']}" if user is None
-                       else f"{user.id} is inactive" if not user.active
-                       else f"{user.id} is the person being deactivated" if user.id == leaving else None)
+            problem = (
+                f"there is no person {to['value']}"
+                if user is None
+                else f"{user.id} is inactive"
+                if not user.active
+                else f"{user.id} is the person being deactivated"
+                if user.id == leaving
+                else None
+            )
         else:
             group = s.get(GroupRow, to["value"])
             problem = f"there is no {to['type']} {to['value']}" if group is None or group.kind != to["type"] else None

@@ -70,7 +70,9 @@ def list_work_items() -> Any:
     principal = caller()
     mine = filters["mine"] or not sees_everything(principal)
     items = engine().work_items(
-        assignee=principal.name if mine else None, run=filters.get("run"), status=filters["status"],
+        assignee=principal.name if mine else None,
+        run=filters.get("run"),
+        status=filters["status"],
     )
     if "orchestration" in filters:
         items = [i for i in items if i["orchestration"] == filters["orchestration"]]
@@ -160,4 +162,3 @@ def reassign(item_id: str) -> Any:
     if not known:
         raise ApiError(422, "invalid", f"there is no {to['type']} {to['value']}", {"to": {"value": [f"no such {to['type']}"]}})
     return jsonify(named_items([engine().reassign(item_id, to, by=caller().name)])[0])
-

@@ -22,7 +22,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 
@@ -210,9 +211,7 @@ class Hub:
         now_wall = time.monotonic()
         for key in watched:
             elements = changed.get(key, set())
-            if now_wall - self._overdue_at.get(key, 0.0) > self.overdue_every or (
-                elements is not None and insights.OVERDUE in elements
-            ):
+            if now_wall - self._overdue_at.get(key, 0.0) > self.overdue_every or (elements is not None and insights.OVERDUE in elements):
                 self._refresh_overdue(key)
             if any(w != "all" for _v, w in watched[key]) and now_wall - self._refreshed.get(key, 0.0) > _WINDOW_EVERY:
                 changed[key] = insights.ALL
@@ -289,8 +288,7 @@ class Hub:
         for version, window in views:
             hours_in = set(insights.window_hours(window, now))
             in_window = [r for r in rows if r.hour in hours_in]
-            view = insights.figures(insights.windowed(in_window, window), overdue, version=version,
-                                    nodes=nodes or (), edges=edges or ())
+            view = insights.figures(insights.windowed(in_window, window), overdue, version=version, nodes=nodes or (), edges=edges or ())
             if nodes is not None:
                 view["nodes"] = {n: f for n, f in view["nodes"].items() if n in nodes}
             with self._lock:

@@ -10,7 +10,8 @@ run (members: runs they started or worked on).
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, current_app, request
 from marshmallow import fields, validate

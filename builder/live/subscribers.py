@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from gevent.monkey import get_original
 
@@ -45,14 +46,25 @@ def encode(message: dict[str, Any]) -> str:
 
 def event_view(e: RunEvent) -> dict[str, Any]:
     """An event as ``GET /api/runs/<id>/events`` and ``Engine.events`` show it."""
-    return {"seq": e.id, "run_id": e.run_id, "type": e.type, "at": e.at.isoformat(), "node": e.node, "visit": e.visit,
-            "by": e.by, "data": e.data}
+    return {
+        "seq": e.id,
+        "run_id": e.run_id,
+        "type": e.type,
+        "at": e.at.isoformat(),
+        "node": e.node,
+        "visit": e.visit,
+        "by": e.by,
+        "data": e.data,
+    }
 
 
 def _delta(seq: int, figures: Figures) -> dict[str, Any]:
-    return {"type": "delta", "seq": seq,
-            "nodes": {e: f for (kind, e), (_s, f) in figures.items() if kind == "node"},
-            "edges": {e: f for (kind, e), (_s, f) in figures.items() if kind == "edge"}}
+    return {
+        "type": "delta",
+        "seq": seq,
+        "nodes": {e: f for (kind, e), (_s, f) in figures.items() if kind == "node"},
+        "edges": {e: f for (kind, e), (_s, f) in figures.items() if kind == "edge"},
+    }
 
 
 def _overdue_in(message: dict[str, Any]) -> dict[str, int]:
@@ -124,8 +136,7 @@ class LiveView:
         made_at = self._sent_at = self.clock()
         figures, self._pending = self._pending, {}
         message = _delta(self._seq, figures)
-        return Frame(self._seq, figures, encode(message), min(seq for seq, _f in figures.values()), _overdue_in(message),
-                     made_at)
+        return Frame(self._seq, figures, encode(message), min(seq for seq, _f in figures.values()), _overdue_in(message), made_at)
 
 
 class LiveSubscriber:
@@ -142,8 +153,9 @@ class LiveSubscriber:
     an interval later, goes at once.
     """
 
-    def __init__(self, key: str, version: int | None, window: str, interval: float = DEFAULT_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, key: str, version: int | None, window: str, interval: float = DEFAULT_INTERVAL, clock: Callable[[], float] = time.monotonic
+    ):
         self.key, self.version, self.window = key, version, window
         self.interval, self.clock = interval, clock
         self.ready = threading.Event()

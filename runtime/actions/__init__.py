@@ -9,10 +9,11 @@ actions through the ``overture.actions`` entry-point group: the entry point is a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Protocol
 
 FIELD_TYPES = frozenset({"string", "number", "integer", "boolean", "list", "map", "any"})
 
@@ -55,7 +56,7 @@ class ActionServices(Protocol):
 
     def notify(self, *, to: dict[str, str], subject: str, body: str, run_id: str | None, idempotency_key: str) -> None: ...
 
-    def start_child(self, key: str, inputs: dict[str, Any], *, parent: "ActionContext", wait: bool) -> str: ...
+    def start_child(self, key: str, inputs: dict[str, Any], *, parent: ActionContext, wait: bool) -> str: ...
 
 
 class ActionContext:
@@ -177,8 +178,18 @@ class ActionRegistry:
         """Decorator form of :meth:`register`."""
 
         def decorate(handler: Handler) -> Handler:
-            self.register(Action(name, handler, tuple(inputs), tuple(outputs), description or (handler.__doc__ or "").strip(),
-                                 open_inputs, local, secrets))
+            self.register(
+                Action(
+                    name,
+                    handler,
+                    tuple(inputs),
+                    tuple(outputs),
+                    description or (handler.__doc__ or "").strip(),
+                    open_inputs,
+                    local,
+                    secrets,
+                )
+            )
             return handler
 
         return decorate

@@ -187,8 +187,7 @@ def url_problem(url: str, allowlist: list[str]) -> str | None:
         return "it has no host"
     canonical = _canonical_host(host, bracketed=parts.netloc.startswith("["))
     if canonical is None:
-        return (f"host {host!r} is neither a plain name nor an IP address written plainly "
-                "(four decimal numbers, or IPv6 in brackets)")
+        return f"host {host!r} is neither a plain name nor an IP address written plainly (four decimal numbers, or IPv6 in brackets)"
     for allowed in (a.lower() for a in allowlist):
         if allowed.startswith("*.") and canonical.endswith(allowed[1:]):
             return None

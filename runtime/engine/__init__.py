@@ -23,7 +23,8 @@ after each operation, which is what tests and the CLI demo want).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from runtime.actions import ActionRegistry, ActionServices, default_registry
 from runtime.clock import Clock, ManualClock, SystemClock
@@ -270,7 +271,11 @@ class Engine:
         return work_items.reassign(self, item_id, to, by)
 
     def hand_over(
-        self, user: str, to: Mapping[str, str] | None, *, by: str | None = None,
+        self,
+        user: str,
+        to: Mapping[str, str] | None,
+        *,
+        by: str | None = None,
         also: Callable[[Transaction], None] | None = None,
     ) -> dict[str, int]:
         """Move a leaving person's open work elsewhere, all of it in one transaction.
@@ -358,7 +363,8 @@ class Engine:
             else:
                 names = {to} | {n for _k, n in self.directory.memberships(to)}
                 rows = [
-                    n for n in tx.find(Notification, to_value=tuple(names))
+                    n
+                    for n in tx.find(Notification, to_value=tuple(names))
                     if (n.to_type == "user" and n.to_value == to) or (n.to_type, n.to_value) in self.directory.memberships(to)
                 ]
             rows.sort(key=lambda n: (n.created_at, n.id))

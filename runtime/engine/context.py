@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Mapping, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from runtime.actions import ActionRegistry, ActionServices
 from runtime.clock import Clock
 from runtime.directory import Directory
+from runtime.engine.plain import copy_state, new_id, over_max_items, plain, record_scope
 from runtime.errors import ConcurrentUpdate, NotFound
 from runtime.expressions import Expression, ExpressionError
 from runtime.limits import full_path, size_problem
@@ -27,7 +29,6 @@ from runtime.spec import Assignee, OrchestrationSpec, Step
 from runtime.states import ENDED_RUN, RunStatus, move
 from runtime.store.base import Store, Transaction
 from runtime.values import check_type
-from runtime.engine.plain import copy_state, new_id, over_max_items, plain, record_scope
 
 #: Runs whose current stage visits and step runs an engine remembers after a commit.
 STATE_CACHE_SIZE = 10_000
@@ -230,8 +231,16 @@ def flush(ctx: RunContext) -> None:
 
 # -- what a change leaves behind
 
-def event(ctx: RunContext, type_: str, *, node: str | None = None, visit: int | None = None,
-          by: str | None = None, data: dict[str, Any] | None = None) -> None:
+
+def event(
+    ctx: RunContext,
+    type_: str,
+    *,
+    node: str | None = None,
+    visit: int | None = None,
+    by: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
     """Append to the run's event log."""
     ctx.tx.append_event(RunEvent(0, ctx.run.id, type_, ctx.now, node, visit, by, data or {}))
     ctx.events_pending = True
@@ -284,6 +293,7 @@ def apply_variables(ctx: RunContext, step: Step, values: Mapping[str, Any]) -> N
 
 # -- expressions over the run
 
+
 def scope_values(ctx: RunContext, expr: Expression) -> dict[str, Any]:
     """The roots ``expr`` reads, and of ``steps``/``stages`` only the members it names.
 
@@ -309,8 +319,13 @@ def scope_values(ctx: RunContext, expr: Expression) -> dict[str, Any]:
             values["vars"] = ctx.run.vars
         elif root == "run":
             run = ctx.run
-            values["run"] = {"id": run.id, "orchestration": run.orchestration, "version": run.version,
-                             "started_by": run.started_by, "started_at": run.started_at}
+            values["run"] = {
+                "id": run.id,
+                "orchestration": run.orchestration,
+                "version": run.version,
+                "started_by": run.started_by,
+                "started_at": run.started_at,
+            }
         elif root == "now":
             values["now"] = ctx.now
         elif root == "secrets":  # references, never values (only action inputs read them)
@@ -326,7 +341,8 @@ def _step_view(ctx: RunContext, views: dict[str, Any], step_id: str) -> dict[str
         sr = ctx.steps.get(step_id)
         view = views[step_id] = (
             {"status": sr.status, "outcome": sr.outcome, "outputs": sr.outputs, "completed_by": sr.completed_by}
-            if sr else {"status": "not_started", "outcome": None, "outputs": {}, "completed_by": None}
+            if sr
+            else {"status": "not_started", "outcome": None, "outputs": {}, "completed_by": None}
         )
     return view
 

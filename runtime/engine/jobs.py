@@ -45,6 +45,7 @@ def fire_due_timers(host: Host, limit: int) -> int:
     with host.store.transaction(write=False) as tx:
         due = tx.due_timers(now, limit)
     for timer in due:
+
         def op(tx: Transaction, timer_id: str = timer.id) -> bool:
             row = tx.get(Timer, timer_id)
             # Deleting is the claim: of two workers firing one timer, one deletes it.
@@ -90,6 +91,7 @@ def run_jobs(host: Host, limit: int) -> int:
     try:
         outcomes = [execute(host, job) for job in jobs]
         try:
+
             def record_all(tx: Transaction) -> None:
                 for outcome in outcomes:
                     record_result(host, tx, *outcome)
@@ -113,6 +115,7 @@ def release_local_jobs(host: Host) -> int:
     so other workers take them at once instead of after the stale timeout."""
     released = 0
     for job in host.ledger.take_all_local():
+
         def op(tx: Transaction, job: Job = job) -> bool:
             row = copy_row(job)
             move(row, JobStatus.QUEUED)
@@ -136,9 +139,15 @@ def execute(host: Host, job: Job) -> tuple[Job, Any, ActionFailed | None, Action
         return (run.orchestration if run else "", record_scope(record))
 
     context = ActionContext(
-        run_id=job.run_id, step_id=job.step_id, visit=job.visit, attempt=job.attempt,
-        idempotency_key=job.idempotency_key, now=host.clock.now(), services=host.services(),
-        settings=host.settings, load_run=load_run,
+        run_id=job.run_id,
+        step_id=job.step_id,
+        visit=job.visit,
+        attempt=job.attempt,
+        idempotency_key=job.idempotency_key,
+        now=host.clock.now(),
+        services=host.services(),
+        settings=host.settings,
+        load_run=load_run,
     )
     try:
         if action is None:
@@ -155,9 +164,7 @@ def _record_one(host: Host, outcome: tuple[Job, Any, ActionFailed | None, Action
     record_result(host, tx, *outcome)
 
 
-def record_result(
-    host: Host, tx: Transaction, job: Job, result: Any, failure: ActionFailed | None, context: ActionContext
-) -> None:
+def record_result(host: Host, tx: Transaction, job: Job, result: Any, failure: ActionFailed | None, context: ActionContext) -> None:
     """Record what a job's action gave: the step completes, retries after a backoff, or fails."""
     row = copy_row(job)
     row.finished_at = host.clock.now()
@@ -189,8 +196,13 @@ def record_result(
     if not still_wanted:
         return
     assert step.retry is not None and step_run is not None
-    event(ctx, "action.failed", node=job.step_id, visit=job.visit,
-          data={"attempt": job.attempt, "action": job.action, "error": failure.message, "retryable": failure.retryable})
+    event(
+        ctx,
+        "action.failed",
+        node=job.step_id,
+        visit=job.visit,
+        data={"attempt": job.attempt, "action": job.action, "error": failure.message, "retryable": failure.retryable},
+    )
     tries = job.attempt - step_run.retry_base
     if failure.retryable and tries < step.retry.max_attempts:
         delay = step.retry.backoff.delta.total_seconds() * step.retry.multiplier ** (tries - 1)

@@ -3,8 +3,9 @@ runs re-evaluate, triggers start runs), and events delivered to the runs waiting
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any
 
 from runtime.engine.context import Host, RunContext, event, flush, load, transact
 from runtime.engine.plain import json_copy, new_id, record_scope
@@ -62,13 +63,28 @@ def publish_event(host: Host, name: str, correlation: Any, payload: Mapping[str,
 
 def define_record_type(host: Host, name: str, fields: list[dict[str, Any]], label: str | None) -> None:
     for f in fields:
-        if check_type("string", f.get("name")) or f.get("type") not in ("string", "number", "integer", "boolean", "date", "datetime", "list", "map"):
+        if check_type("string", f.get("name")) or f.get("type") not in (
+            "string",
+            "number",
+            "integer",
+            "boolean",
+            "date",
+            "datetime",
+            "list",
+            "map",
+        ):
             raise InvalidInput(f"record type {name!r}: bad field {f!r}")
         options = f.get("options")
-        if options is not None and (f["type"] != "string" or not isinstance(options, list) or not options
-                                    or any(check_type("string", o) for o in options) or len(set(options)) != len(options)):
-            raise InvalidInput(f"record type {name!r}: field {f['name']!r}: options are a non-empty list of "
-                               "distinct strings, on a string field only")
+        if options is not None and (
+            f["type"] != "string"
+            or not isinstance(options, list)
+            or not options
+            or any(check_type("string", o) for o in options)
+            or len(set(options)) != len(options)
+        ):
+            raise InvalidInput(
+                f"record type {name!r}: field {f['name']!r}: options are a non-empty list of distinct strings, on a string field only"
+            )
     with host.store.transaction() as tx:
         row = tx.get(RecordType, name)
         if row:
@@ -142,6 +158,7 @@ def get_record(host: Host, object: str, record_id: str) -> dict[str, Any]:
 
 
 # -- triggers
+
 
 def trigger(host: Host, tx: Transaction, record: Record, on: str, before: dict[str, Any] | None) -> list[str]:
     """Start the runs that record triggers on ``on`` (create | update) call for; returns their ids."""

@@ -3,7 +3,8 @@ the run's variables before a retry, or skip the failed step."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from runtime.engine.context import Host, RunContext, event, flush, load, set_run_status, transact
 from runtime.engine.plain import expression_shown, json_copy, over_max_items
@@ -43,8 +44,11 @@ def edit_step_inputs(host: Host, run_id: str, step_id: str, inputs: dict[str, An
         after = {k: v for k, v in after.items() if v is not None}
         expressions = dict(step.inputs)
         changes = [
-            {"name": name, "old": shown(before[name]) if name in before else expression_shown(expressions.get(name)),
-             "new": shown(after[name]) if name in after else expression_shown(expressions.get(name))}
+            {
+                "name": name,
+                "old": shown(before[name]) if name in before else expression_shown(expressions.get(name)),
+                "new": shown(after[name]) if name in after else expression_shown(expressions.get(name)),
+            }
             for name in inputs
         ]
         step_run.input_overrides = after or None
@@ -127,12 +131,12 @@ def skip_step(host: Host, run_id: str, step_id: str, outcome: str | None, by: st
         step, step_run = failed_step(ctx, step_id, "skipped")
         outcomes = step.form.outcomes if step.form is not None else ()
         if outcomes and outcome not in outcomes:
-            raise InvalidInput(f"outcome {outcome!r} is not an outcome of step {step_id}",
-                               {"outcome": f"must be one of {', '.join(outcomes)}"})
+            raise InvalidInput(
+                f"outcome {outcome!r} is not an outcome of step {step_id}", {"outcome": f"must be one of {', '.join(outcomes)}"}
+            )
         set_run_status(ctx, RunStatus.IN_PROGRESS)
         ctx.run.error = None
-        event(ctx, "step.skipped", node=step_id, visit=step_run.visit, by=by,
-              data={"outcome": outcome, "error": step_run.error})
+        event(ctx, "step.skipped", node=step_id, visit=step_run.visit, by=by, data={"outcome": outcome, "error": step_run.error})
         stage = ctx.stages.get(step.stage)
         if stage is not None and stage.status == NodeStatus.ERROR:
             move(stage, NodeStatus.IN_PROGRESS)

@@ -129,8 +129,13 @@ def enter(ctx: RunContext, target: str, edge: str) -> None:
     waiting = stage.entry is not None
     ctx.run.visits += 1
     visit = StageVisit(
-        f"{ctx.run.id}:{target}:{number}", ctx.run.id, target, number,
-        (NodeStatus.WAITING if waiting else NodeStatus.IN_PROGRESS).value, ctx.now, None if waiting else ctx.now,
+        f"{ctx.run.id}:{target}:{number}",
+        ctx.run.id,
+        target,
+        number,
+        (NodeStatus.WAITING if waiting else NodeStatus.IN_PROGRESS).value,
+        ctx.now,
+        None if waiting else ctx.now,
         position=ctx.run.visits,
     )
     ctx.stages[target] = visit
@@ -181,8 +186,14 @@ def complete_step(
     ctx.touch(step_run)
     if has_timers(step):
         delete_timers(ctx, step_id=step.id)
-    event(ctx, "step.completed", node=step.id, visit=step_run.visit, by=by,
-          data={"outcome": outcome, "outputs": outputs, "duration": seconds(step_run.started_at, ctx.now)})
+    event(
+        ctx,
+        "step.completed",
+        node=step.id,
+        visit=step_run.visit,
+        by=by,
+        data={"outcome": outcome, "outputs": outputs, "duration": seconds(step_run.started_at, ctx.now)},
+    )
     if not step.set:
         return
     ctx.extra_scope, ctx.scope_cache = extra, None
@@ -221,6 +232,7 @@ def fail_step(ctx: RunContext, step: Step, message: str) -> None:
 
 
 # -- closing things
+
 
 def discontinue_stage_steps(ctx: RunContext, stage_id: str) -> None:
     for step_id in ctx.spec.stages[stage_id].steps:

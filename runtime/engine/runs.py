@@ -3,7 +3,8 @@ suspend, resume, retry)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from runtime.actions import ActionContext
 from runtime.engine.context import Host, RunContext, event, flush, load, require_run, set_run_status, transact
@@ -20,15 +21,19 @@ from runtime.values import check_type
 
 
 def start(
-    host: Host, key: str, inputs: Mapping[str, Any] | None, record: Mapping[str, str] | None,
-    started_by: str | None, version: int | None,
+    host: Host,
+    key: str,
+    inputs: Mapping[str, Any] | None,
+    record: Mapping[str, str] | None,
+    started_by: str | None,
+    version: int | None,
 ) -> str:
     def op(tx: Transaction) -> str:
         spec = host.spec(key, version, tx=tx)
         record_row = None
         if record is not None:
             if not isinstance(record, Mapping) or not isinstance(record.get("object"), str) or not isinstance(record.get("id"), str):
-                raise InvalidInput("record must be {\"object\": type, \"id\": id}")
+                raise InvalidInput('record must be {"object": type, "id": id}')
             record_row = tx.get(Record, record["id"])
             if record_row is None or record_row.object != record["object"]:
                 raise NotFound(f"record {record['object']}/{record['id']} does not exist")

@@ -20,15 +20,18 @@ from runtime.store.base import Transaction
 class PublicEngine(Host, Protocol):
     """The engine's public record operations, which a job's action goes through."""
 
-    def update_record(self, object: str, record_id: str, changes: Any, *, by: str | None = None,
-                      owner: str | None = None) -> dict[str, Any]: ...
+    def update_record(
+        self, object: str, record_id: str, changes: Any, *, by: str | None = None, owner: str | None = None
+    ) -> dict[str, Any]: ...
 
-    def create_record(self, object: str, fields: Any, *, owner: str | None = None, by: str | None = None,
-                      idempotency_key: str | None = None) -> dict[str, Any]: ...
+    def create_record(
+        self, object: str, fields: Any, *, owner: str | None = None, by: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]: ...
 
 
-def _record_change(action: str, change: Callable[[], dict[str, Any]],
-                   refused: tuple[type[OvertureError], ...] = (NotFound, InvalidInput)) -> dict[str, Any]:
+def _record_change(
+    action: str, change: Callable[[], dict[str, Any]], refused: tuple[type[OvertureError], ...] = (NotFound, InvalidInput)
+) -> dict[str, Any]:
     """A record action's result: input the engine refuses fails the action for good (a retry
     would meet it again), and the runs the change started are not the action's business."""
     try:
@@ -47,13 +50,16 @@ class LocalServices:
         self._host, self._ctx = host, ctx
 
     def update_record(self, object: str, record_id: str, fields: dict[str, Any], *, by: str | None) -> dict[str, Any]:
-        return _record_change("record.update",
-                              lambda: update_record(self._host, self._ctx.tx, object, record_id, fields, by, acting=self._ctx))
+        return _record_change(
+            "record.update", lambda: update_record(self._host, self._ctx.tx, object, record_id, fields, by, acting=self._ctx)
+        )
 
     def create_record(self, object: str, fields: dict[str, Any], *, owner: str | None, idempotency_key: str) -> dict[str, Any]:
-        return _record_change("record.create",
-                              lambda: create_record(self._host, self._ctx.tx, object, fields, owner, idempotency_key),
-                              refused=(InvalidInput,))
+        return _record_change(
+            "record.create",
+            lambda: create_record(self._host, self._ctx.tx, object, fields, owner, idempotency_key),
+            refused=(InvalidInput,),
+        )
 
     def notify(self, *, to: dict[str, str], subject: str, body: str, run_id: str | None, idempotency_key: str) -> None:
         ctx = self._ctx
@@ -73,16 +79,21 @@ class Services:
         return _record_change("record.update", lambda: self._engine.update_record(object, record_id, fields, by=by))
 
     def create_record(self, object: str, fields: dict[str, Any], *, owner: str | None, idempotency_key: str) -> dict[str, Any]:
-        return _record_change("record.create",
-                              lambda: self._engine.create_record(object, fields, owner=owner, idempotency_key=idempotency_key),
-                              refused=(InvalidInput,))
+        return _record_change(
+            "record.create",
+            lambda: self._engine.create_record(object, fields, owner=owner, idempotency_key=idempotency_key),
+            refused=(InvalidInput,),
+        )
 
     def notify(self, *, to: dict[str, str], subject: str, body: str, run_id: str | None, idempotency_key: str) -> None:
         with self._engine.store.transaction() as tx:
             if tx.find(Notification, to_value=to["value"], idempotency_key=idempotency_key):
                 return
-            tx.insert(Notification(new_id(), "message", to["type"], to["value"], subject, body, self._engine.clock.now(),
-                                   run_id, None, idempotency_key))
+            tx.insert(
+                Notification(
+                    new_id(), "message", to["type"], to["value"], subject, body, self._engine.clock.now(), run_id, None, idempotency_key
+                )
+            )
 
     def start_child(self, key: str, inputs: dict[str, Any], *, parent: ActionContext, wait: bool) -> str:
         engine = self._engine

@@ -3,7 +3,8 @@ hand over, complete (the form checked; exactly one caller wins)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any
 
 from runtime.directory import Directory
 from runtime.engine.context import Host, RunContext, delete_timers, event, flush, load, transact
@@ -147,7 +148,11 @@ def reassign(host: Host, item_id: str, to: Mapping[str, str], by: str | None) ->
 
 
 def hand_over(
-    host: Host, user: str, to: Mapping[str, str] | None, by: str | None, also: Callable[[Transaction], None] | None,
+    host: Host,
+    user: str,
+    to: Mapping[str, str] | None,
+    by: str | None,
+    also: Callable[[Transaction], None] | None,
 ) -> dict[str, int]:
     target: Assignee | None = None
     if to is not None:
@@ -159,20 +164,24 @@ def hand_over(
         if also is not None:
             also(tx)
         personal = tx.find(WorkItem, assignee_type="user", assignee_value=user, status=OPEN_ITEM)
-        claimed = [i for i in tx.find(WorkItem, claimed_by=user, status=WorkItemStatus.CLAIMED.value)
-                   if not (i.assignee_type == "user" and i.assignee_value == user)]
+        claimed = [
+            i
+            for i in tx.find(WorkItem, claimed_by=user, status=WorkItemStatus.CLAIMED.value)
+            if not (i.assignee_type == "user" and i.assignee_value == user)
+        ]
         if personal and target is None:
             count = f"{len(personal)} open work item{'s' if len(personal) != 1 else ''}"
-            raise InvalidInput(f"{user} has {count} assigned to them personally: say in reassign_to who takes them",
-                               {"reassign_to": [f"required: {user} has {count} assigned to them personally"]})
+            raise InvalidInput(
+                f"{user} has {count} assigned to them personally: say in reassign_to who takes them",
+                {"reassign_to": [f"required: {user} has {count} assigned to them personally"]},
+            )
         runs: dict[str, RunContext] = {}
         for item in claimed:
             ctx = runs.get(item.run_id) or runs.setdefault(item.run_id, load(host, tx, item.run_id))
             move(item, WorkItemStatus.OPEN)
             item.claimed_by = None
             ctx.touch(item)
-            event(ctx, "work_item.released", node=item.step_id, visit=item.visit, by=by,
-                  data={"work_item": item.id, "claimed_by": user})
+            event(ctx, "work_item.released", node=item.step_id, visit=item.visit, by=by, data={"work_item": item.id, "claimed_by": user})
         for item in personal:
             assert target is not None
             ctx = runs.get(item.run_id) or runs.setdefault(item.run_id, load(host, tx, item.run_id))
@@ -185,7 +194,12 @@ def hand_over(
 
 
 def complete(
-    host: Host, item_id: str, by: str, outcome: str | None, values: Mapping[str, Any] | None, comment: str | None,
+    host: Host,
+    item_id: str,
+    by: str,
+    outcome: str | None,
+    values: Mapping[str, Any] | None,
+    comment: str | None,
 ) -> dict[str, Any]:
     def op(tx: Transaction) -> dict[str, Any]:
         item = open_item(host, tx, item_id, by)
@@ -205,7 +219,11 @@ def complete(
         if not tx.update(item, expect={"status": OPEN_ITEM}):
             raise Conflict(f"work item {item_id} was completed by someone else meanwhile")
         event(
-            ctx, "work_item.completed", node=item.step_id, visit=item.visit, by=by,
+            ctx,
+            "work_item.completed",
+            node=item.step_id,
+            visit=item.visit,
+            by=by,
             data={"work_item": item.id, "outcome": chosen, "values": clean, "comment": comment},
         )
         if has_timers(step):

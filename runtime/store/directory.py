@@ -48,8 +48,7 @@ class SqlDirectory:
         statement = (
             select(OutOfOfficeRow.delegate_id)
             .join(UserRow, UserRow.id == OutOfOfficeRow.delegate_id)
-            .where(OutOfOfficeRow.user_id == user, OutOfOfficeRow.starts_at <= at, OutOfOfficeRow.ends_at > at,
-                   UserRow.active.is_(True))
+            .where(OutOfOfficeRow.user_id == user, OutOfOfficeRow.starts_at <= at, OutOfOfficeRow.ends_at > at, UserRow.active.is_(True))
         )
         with self._engine.connect() as conn:
             return conn.execute(statement).scalar()

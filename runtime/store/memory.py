@@ -13,9 +13,10 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterator, TypeVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 
 from runtime.model import ROW_TYPES, InsightFigure, Job, Run, RunEvent, Timer, WorkItem
 from runtime.states import OPEN_ITEM
@@ -58,7 +59,7 @@ class InMemoryStore:
         self._events_by_run: defaultdict[str, list[RunEvent]] = defaultdict(list)
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator["_Transaction"]:
+    def transaction(self, *, write: bool = True) -> Iterator[_Transaction]:
         with self._lock:
             tx = _Transaction(self)
             yield tx
@@ -66,9 +67,7 @@ class InMemoryStore:
 
     def claim_jobs(self, now: datetime, worker: str, limit: int) -> list[Job]:
         with self.transaction() as tx:
-            ready = sorted(
-                (j for j in tx.find(Job, status="queued") if j.run_after <= now), key=lambda j: (j.run_after, j.id)
-            )[:limit]
+            ready = sorted((j for j in tx.find(Job, status="queued") if j.run_after <= now), key=lambda j: (j.run_after, j.id))[:limit]
             claimed = []
             for job in ready:
                 job.status, job.claimed_by, job.claimed_at, job.heartbeat_at = "running", worker, now, now
@@ -248,7 +247,7 @@ class _Transaction:
                 completed += 1
                 total += run.ended_at - run.started_at
             if run.started_at >= since:
-                day = run.started_at.astimezone(timezone.utc).date()
+                day = run.started_at.astimezone(UTC).date()
                 per_day[day] = per_day.get(day, 0) + 1
         return RunTally(by_status, completed, total // timedelta(microseconds=1), per_day)
 

@@ -56,8 +56,7 @@ class SqlSecrets:
         try:
             return self._fernet.decrypt(ciphertext.encode()).decode()
         except InvalidToken:
-            raise ValueError("it was stored under another server key (OVERTURE_SECRET_KEY changed); "
-                             "an admin enters it again") from None
+            raise ValueError("it was stored under another server key (OVERTURE_SECRET_KEY changed); an admin enters it again") from None
 
     def tag(self, name: str) -> str:
         return keyed_tag(self._tag_key, name)

@@ -17,11 +17,12 @@ import json
 import os
 import threading
 import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -58,9 +59,9 @@ def database_url(url: str | None = None) -> str:
     """The URL to use: the argument, else ``DATABASE_URL``, else ``./var/overture.db``."""
     url = url or os.environ.get("DATABASE_URL") or DEFAULT_URL
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -120,7 +121,7 @@ class SqlStore:
         self.engine.dispose()
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator["_SqlTransaction"]:
+    def transaction(self, *, write: bool = True) -> Iterator[_SqlTransaction]:
         if self._fast is not None:
             # SQLite: each thread keeps its connection; checking one out of the pool for
             # every transaction cost more than the transaction.
@@ -167,15 +168,10 @@ class SqlStore:
             # One statement: lock up to `limit` ready rows nobody else holds, then take them.
             # A CTE runs once; as an IN (sub-select) the planner may re-run it and take more.
             locked = ready.with_for_update(skip_locked=True).cte("ready").prefix_with("MATERIALIZED")
-            self._claim_statement = (
-                update(jobs).where(jobs.c.id == locked.c.id).values(**values).returning(*jobs.c)
-            )
+            self._claim_statement = update(jobs).where(jobs.c.id == locked.c.id).values(**values).returning(*jobs.c)
         else:
             self._claim_statement = (
-                update(jobs)
-                .where(jobs.c.id.in_(ready.scalar_subquery()), jobs.c.status == "queued")
-                .values(**values)
-                .returning(*jobs.c)
+                update(jobs).where(jobs.c.id.in_(ready.scalar_subquery()), jobs.c.status == "queued").values(**values).returning(*jobs.c)
             )
         self._timer_probe = select(timers.c.id).where(timers.c.due_at <= bindparam("now", type_=timers.c.due_at.type)).limit(1)
         self._job_probe = select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.run_after <= now).limit(1)
@@ -344,7 +340,8 @@ class _SqliteFast:
             compiled = statement.compile(dialect=self.dialect)
             order = list(compiled.positiontup or [])
             binds = [
-                _sqlite_datetime if isinstance(compiled.binds[name].type, UTCDateTime)
+                _sqlite_datetime
+                if isinstance(compiled.binds[name].type, UTCDateTime)
                 else compiled.binds[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
                 for name in order
             ]
@@ -463,8 +460,9 @@ class _SqlTransaction:
         if self._fast is not None:
             # The hottest insert (~40 per run): bound by hand, as the JSON and DateTime
             # types would bind them.
-            self._events.append((event.run_id, event.type, _sqlite_datetime(event.at), event.node, event.visit,
-                                 event.by, json.dumps(event.data)))
+            self._events.append(
+                (event.run_id, event.type, _sqlite_datetime(event.at), event.node, event.visit, event.by, json.dumps(event.data))
+            )
             return
         values = _values(event)
         del values["id"]
@@ -532,8 +530,11 @@ def _overdue_statement() -> Any:
     return (
         select(runs.c.version, items.c.step_id, items.c.stage_id, func.count())
         .select_from(items.join(runs, runs.c.id == items.c.run_id))
-        .where(items.c.status.in_(OPEN_ITEM), items.c.due_at < bindparam("now", type_=items.c.due_at.type),
-               items.c.orchestration == bindparam("key"))
+        .where(
+            items.c.status.in_(OPEN_ITEM),
+            items.c.due_at < bindparam("now", type_=items.c.due_at.type),
+            items.c.orchestration == bindparam("key"),
+        )
         .group_by(runs.c.version, items.c.step_id, items.c.stage_id)
     )
 
@@ -544,6 +545,7 @@ def _tally_statement(dialect: str, one_version: bool) -> Any:
     ones' run time summed in whole microseconds, so the sum is exact on both databases."""
     runs = TABLES[Run]
     if dialect == "sqlite":  # UTCDateTime keeps 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) on SQLite
+
         def microseconds(column: Any) -> Any:
             return cast(func.strftime("%s", column), BigInteger) * 1_000_000 + cast(func.substr(column, 21, 6), BigInteger)
 
@@ -569,9 +571,8 @@ def _tally_statement(dialect: str, one_version: bool) -> Any:
     )
     # Grouped outside: PostgreSQL would not match a bound parameter in the select's CASE
     # with the same one written again in GROUP BY.
-    return (
-        select(each.c.status, each.c.day, func.count(), func.sum(each.c.timed), func.sum(each.c.spent))
-        .group_by(each.c.status, each.c.day)
+    return select(each.c.status, each.c.day, func.count(), func.sum(each.c.timed), func.sum(each.c.spent)).group_by(
+        each.c.status, each.c.day
     )
 
 
@@ -579,7 +580,7 @@ def _sqlite_datetime(value: datetime) -> str:
     """What UTCDateTime stores on SQLite, in SQLAlchemy's own text format, faster."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store")
-    v = value.astimezone(timezone.utc)
+    v = value.astimezone(UTC)
     return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
 
 

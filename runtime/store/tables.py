@@ -12,7 +12,7 @@ outbox) are in ``builder/tables.py``, with their own migrations.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, Table, Text
@@ -34,13 +34,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the store")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -326,8 +326,6 @@ class MembershipRow(Base):
     __table_args__ = (Index("ix_memberships_group", "group_id"),)
 
 
-
-
 class SecretRow(Base):
     """A credential action inputs name (``secrets.<name>``); its value is kept encrypted
     with a key derived from the server key (runtime/store/secrets.py), never in clear."""
@@ -341,14 +339,6 @@ class SecretRow(Base):
     updated_by: Mapped[str | None] = mapped_column(String)
 
 
-
-
-
-
-
-
-
-
 class OutOfOfficeRow(Base):
     """While a person is away, work assigned to them personally goes to their delegate."""
 
@@ -359,8 +349,6 @@ class OutOfOfficeRow(Base):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     set_by: Mapped[str | None] = mapped_column(String)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
 
 
 class InsightFigureRow(Base):

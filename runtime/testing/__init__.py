@@ -42,10 +42,13 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # "X as X": re-exported for type checkers, which cannot read the computed __all__
     from runtime.testing.coverage import Coverage as Coverage
-    from runtime.testing.documents import DocumentNotFound as DocumentNotFound, DocumentSource as DocumentSource
-    from runtime.testing.results import Failure as Failure, ScenarioResult as ScenarioResult
+    from runtime.testing.documents import DocumentNotFound as DocumentNotFound
+    from runtime.testing.documents import DocumentSource as DocumentSource
+    from runtime.testing.results import Failure as Failure
+    from runtime.testing.results import ScenarioResult as ScenarioResult
     from runtime.testing.runner import run_scenario as run_scenario
-    from runtime.testing.scenario import Scenario as Scenario, load_scenario as load_scenario
+    from runtime.testing.scenario import Scenario as Scenario
+    from runtime.testing.scenario import load_scenario as load_scenario
     from runtime.testing.scenario_format import ScenarioFormatError as ScenarioFormatError
 
 

@@ -7,7 +7,8 @@ so a loop that goes round twice hits its stages twice.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 _KINDS = ("nodes", "outcomes", "edges")
 
@@ -65,7 +66,7 @@ class Coverage:
             elif kind == "edge.taken":
                 hits["edges"][str(data.get("edge"))] += 1
 
-    def merge(self, other: "Coverage") -> "Coverage":
+    def merge(self, other: Coverage) -> Coverage:
         """Add another coverage's hits to this one; returns self."""
         for key, elements in other._elements.items():
             self._elements[key] = elements
@@ -90,8 +91,7 @@ class Coverage:
                 counts = self._hits[key][kind]
                 hits = {name: counts.get(name, 0) for name in elements[kind]}
                 covered = sum(1 for n in hits.values() if n)
-                section[kind] = {**_figures(covered, len(hits)), "missed": [name for name, n in hits.items() if not n],
-                                 "hits": hits}
+                section[kind] = {**_figures(covered, len(hits)), "missed": [name for name, n in hits.items() if not n], "hits": hits}
                 totals[kind][0] += covered
                 totals[kind][1] += len(hits)
             orchestrations[key] = section

@@ -8,8 +8,9 @@ database (any callable that returns a version's document).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from runtime import templates
 from runtime.testing.scenario import Scenario
@@ -48,7 +49,8 @@ class DocumentSource:
             if not path.is_absolute():
                 if base is None:
                     raise DocumentNotFound(
-                        f"`document: {scenario.document}` is relative to the scenario file, but this scenario has no file")
+                        f"`document: {scenario.document}` is relative to the scenario file, but this scenario has no file"
+                    )
                 path = base / path
             if not path.is_file():
                 raise DocumentNotFound(f"`document: {scenario.document}` does not exist ({path})")

@@ -56,12 +56,21 @@ def _count(element: ET.Element, entries: list[FileResult], duration_ms: float) -
 
 def _testcase(entry: FileResult) -> ET.Element:
     result = entry.result
-    case = ET.Element("testcase", classname=_text(result.orchestration or entry.file.name),
-                      name=_text(result.name), file=_text(entry.file), time=_seconds(result.duration_ms))
+    case = ET.Element(
+        "testcase",
+        classname=_text(result.orchestration or entry.file.name),
+        name=_text(result.name),
+        file=_text(entry.file),
+        time=_seconds(result.duration_ms),
+    )
     if not result.passed:
         first = result.failures[0] if result.failures else None
-        outcome = ET.SubElement(case, "failure" if entry.loaded else "error",
-                                message=_text(first.message if first else "failed"), type=_text(first.kind if first else "setup"))
+        outcome = ET.SubElement(
+            case,
+            "failure" if entry.loaded else "error",
+            message=_text(first.message if first else "failed"),
+            type=_text(first.kind if first else "setup"),
+        )
         outcome.text = _text(failure_report(entry.file, entry.scenario, result))
     return case
 

@@ -10,8 +10,9 @@ report as ``overture test``; a file that does not load is a collection error nam
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,7 +26,9 @@ SUFFIXES = (".scenario.yaml", ".scenario.yml")  # = runtime.testing.suite.SUFFIX
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--scenario-env NAME``: run scenario files with their personas bound to that environment."""
     parser.getgroup("overture").addoption(
-        "--scenario-env", metavar="NAME", default=None,
+        "--scenario-env",
+        metavar="NAME",
+        default=None,
         help="Overture scenario files: bind personas to the users of this environment.",
     )
 
@@ -61,7 +64,7 @@ class ScenarioFile(pytest.File):
 class ScenarioFailed(Exception):
     """Raised by :meth:`ScenarioItem.runtest` with the failed result."""
 
-    def __init__(self, result: "ScenarioResult"):
+    def __init__(self, result: ScenarioResult):
         super().__init__(result.name)
         self.result = result
 
@@ -69,7 +72,7 @@ class ScenarioFailed(Exception):
 class ScenarioItem(pytest.Item):
     """One scenario, run by :func:`runtime.testing.run_scenario`."""
 
-    def __init__(self, *, scenario: "Scenario", **kwargs: Any):
+    def __init__(self, *, scenario: Scenario, **kwargs: Any):
         super().__init__(**kwargs)
         self.scenario = scenario
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from runtime.errors import Conflict
@@ -32,10 +32,21 @@ if TYPE_CHECKING:
 #: Actions a scenario runs for real even though they are not local (SCENARIOS.md, "Mocks").
 RUN_FOR_REAL = frozenset({"orchestration.start"})
 #: The events a person (or a system outside the run) causes, and the step each becomes.
-_DRIVERS = frozenset({
-    "run.started", "work_item.claimed", "work_item.released", "work_item.reassigned", "work_item.completed",
-    "event.received", "record.updated", "run.retried", "run.resumed", "run.suspended", "run.cancelled",
-})
+_DRIVERS = frozenset(
+    {
+        "run.started",
+        "work_item.claimed",
+        "work_item.released",
+        "work_item.reassigned",
+        "work_item.completed",
+        "event.received",
+        "record.updated",
+        "run.retried",
+        "run.resumed",
+        "run.suspended",
+        "run.cancelled",
+    }
+)
 _OPS = {"run.retried": "retry", "run.resumed": "resume", "run.suspended": "suspend", "run.cancelled": "cancel"}
 _PERSONA = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _TICK = timedelta(microseconds=1)
@@ -175,8 +186,10 @@ class _Replay:
     def description(self) -> str:
         run = self.run
         state = "was in progress" if run["status"] == "in_progress" else f"ended {run['status']}"
-        text = (f"Replays run {run['id']} of {run['orchestration']} version {run['version']}, started "
-                f"{self.started['at']}; it {state} at {run.get('current_node') or 'its start'} when this was generated.")
+        text = (
+            f"Replays run {run['id']} of {run['orchestration']} version {run['version']}, started "
+            f"{self.started['at']}; it {state} at {run.get('current_node') or 'its start'} when this was generated."
+        )
         if run.get("record") and not self.started["data"].get("record"):
             text += " Its log does not say what its record was at the start: the record is as it was when this was generated."
         return text
@@ -239,7 +252,7 @@ class _Replay:
                     steps.append({"advance": _duration_text(target - stepped)})
                     stepped = target
                 now, lag, in_advance = stepped, at - stepped, False
-                steps.extend(self._before(event, events[index + 1: next_driver[index]], mocks_now))
+                steps.extend(self._before(event, events[index + 1 : next_driver[index]], mocks_now))
                 steps.append(self._step(event))
             elif kind in ("timer.fired", "work_item.escalated"):
                 due = timers.pop(("wait", node, visit) if kind == "timer.fired" else ("item", event["data"]["work_item"]), None)
@@ -275,12 +288,10 @@ class _Replay:
             else:
                 self.mocks.append(mock)
             mocks_now[visit.step] = mock
-        steps.extend({"event": self._event_step(e["data"])} for e in cascade
-                     if e["type"] == "event.received" and e["data"].get("buffered"))
+        steps.extend({"event": self._event_step(e["data"])} for e in cascade if e["type"] == "event.received" and e["data"].get("buffered"))
         return steps
 
-    def _track_timers(self, event: dict[str, Any], replay_at: datetime, lag: timedelta,
-                      timers: dict[tuple[Any, ...], datetime]) -> None:
+    def _track_timers(self, event: dict[str, Any], replay_at: datetime, lag: timedelta, timers: dict[tuple[Any, ...], datetime]) -> None:
         """Timers born and gone with ``event``, each with its due time in the replay."""
         kind, data, node, visit = event["type"], event["data"], event["node"], event["visit"]
         step = self.spec.steps.get(node or "")
@@ -404,8 +415,6 @@ def _is_user(assignee: Any) -> bool:
     return isinstance(assignee, dict) and assignee.get("type") == "user" and isinstance(assignee.get("value"), str)
 
 
-
-
 def _retry_delay(event: dict[str, Any]) -> timedelta:
     """How far the runner moves the clock to take this retry (zero for anything else)."""
     if event["type"] != "action.scheduled" or not event["data"].get("run_after"):
@@ -415,7 +424,7 @@ def _retry_delay(event: dict[str, Any]) -> timedelta:
 
 def _parse(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _at(event: dict[str, Any]) -> datetime:
@@ -423,7 +432,7 @@ def _at(event: dict[str, Any]) -> datetime:
 
 
 def _timestamp_text(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _duration_text(delta: timedelta) -> str:

@@ -47,8 +47,15 @@ class Failure:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"step": self.step, "line": self.line, "kind": self.kind, "message": self.message,
-                "expected": self.expected, "actual": self.actual, "diff": self.diff()}
+        return {
+            "step": self.step,
+            "line": self.line,
+            "kind": self.kind,
+            "message": self.message,
+            "expected": self.expected,
+            "actual": self.actual,
+            "diff": self.diff(),
+        }
 
 
 def _yaml_lines(value: Any) -> list[str]:
@@ -92,14 +99,21 @@ class ScenarioResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: what the API returns for one scenario."""
         return {
-            "name": self.name, "source": self.source, "orchestration": self.orchestration, "passed": self.passed,
-            "failures": [f.to_dict() for f in self.failures], "duration_ms": round(self.duration_ms, 3),
-            "steps_run": self.steps_run, "run_id": self.run_id, "path": list(self.path),
+            "name": self.name,
+            "source": self.source,
+            "orchestration": self.orchestration,
+            "passed": self.passed,
+            "failures": [f.to_dict() for f in self.failures],
+            "duration_ms": round(self.duration_ms, 3),
+            "steps_run": self.steps_run,
+            "run_id": self.run_id,
+            "path": list(self.path),
             "coverage": self.coverage.report(),
         }
 
 
 def setup_failures(error: ScenarioFormatError) -> list[Failure]:
     """A file that does not load, as failures of kind ``setup`` (one per problem, with its line)."""
-    return [Failure(None, p.get("line"), "setup", f"{p['path']}: {p['message']}" if p.get("path") else p["message"])
-            for p in error.problems]
+    return [
+        Failure(None, p.get("line"), "setup", f"{p['path']}: {p['message']}" if p.get("path") else p["message"]) for p in error.problems
+    ]

@@ -19,9 +19,10 @@ import threading
 import time
 import traceback
 from collections import Counter, OrderedDict
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from runtime.actions import Action, ActionContext, ActionFailed, ActionRegistry, default_registry
 from runtime.clock import ManualClock
@@ -37,14 +38,14 @@ from runtime.templates import RECORD_TYPES
 from runtime.testing.coverage import Coverage
 from runtime.testing.documents import DocumentNotFound, DocumentSource
 from runtime.testing.results import Failure, ScenarioResult
-from runtime.testing.scenario_format import OUTSIDER, actions_of
 from runtime.testing.scenario import Scenario
+from runtime.testing.scenario_format import OUTSIDER, actions_of
 
 #: Error kinds an ``expect_error`` may name instead of a message.
 _ERROR_CODES = frozenset({"forbidden", "conflict", "not_found", "invalid"})
 _MISSING = "(missing)"
 #: Later than any timer: ``Runner.next_due(FAR_FUTURE)`` is the next timer or retry, however far.
-FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 _NO_OUTCOME = "\x00negative-check"  # an outcome no form has: completing with it can change nothing
 _MAX_CLOCK_MOVES = 10_000
 #: Assertions that read no run view.
@@ -239,8 +240,7 @@ class Runner:
 
     def _fail(self, failed: _StepFailed) -> None:
         line = self.scenario.line("steps", self.index) if self.index is not None else None
-        self.result.failures.append(Failure(self.index, line, failed.kind, failed.message,
-                                            _json(failed.expected), _json(failed.actual)))
+        self.result.failures.append(Failure(self.index, line, failed.kind, failed.message, _json(failed.expected), _json(failed.actual)))
 
     def _setup(self, document: Mapping[str, Any] | None, documents: DocumentSource) -> None:
         scenario = self.scenario
@@ -250,8 +250,9 @@ class Runner:
             except (DocumentNotFound, ValueError) as exc:
                 raise _StepFailed("setup", str(exc)) from None
         if document.get("key") != scenario.orchestration:
-            raise _StepFailed("setup", f"the document is orchestration {document.get('key')!r}, "
-                                       f"but the scenario tests {scenario.orchestration!r}")
+            raise _StepFailed(
+                "setup", f"the document is orchestration {document.get('key')!r}, but the scenario tests {scenario.orchestration!r}"
+            )
         self.users, self.expected_memberships = self._people()
         self.clock = ManualClock(_start_time(scenario.start_time))
         people = self.given_directory or self._directory()
@@ -275,8 +276,7 @@ class Runner:
         try:
             spec = _compiled(document, version)
         except DocumentInvalid as exc:
-            issues = "; ".join(".".join(filter(None, (i.node, i.field))) + f": {i.message}"
-                               for i in exc.issues if i.severity == "error")
+            issues = "; ".join(".".join(filter(None, (i.node, i.field))) + f": {i.message}" for i in exc.issues if i.severity == "error")
             raise _StepFailed("setup", f"{exc.message}: {issues}") from None
         self.engine.install(spec)
         return spec
@@ -300,8 +300,7 @@ class Runner:
     def _directory(self) -> InMemoryDirectory:
         people = InMemoryDirectory()
         for user, memberships in self.expected_memberships.items():
-            people.add_user(user, groups=[n for k, n in memberships if k == "group"],
-                            queues=[n for k, n in memberships if k == "queue"])
+            people.add_user(user, groups=[n for k, n in memberships if k == "group"], queues=[n for k, n in memberships if k == "queue"])
         return people
 
     def _check_mock(self, mock: Mapping[str, Any]) -> None:
@@ -309,11 +308,13 @@ class Runner:
             step = self.spec.steps.get(mock["step"])
             if step is None or step.type != "background":
                 background = ", ".join(s.id for s in self.spec.steps.values() if s.type == "background") or "none"
-                raise _StepFailed("mock", f"mock for step {mock['step']!r}: {self.spec.key} has no such background step "
-                                          f"(background steps: {background})")
+                raise _StepFailed(
+                    "mock", f"mock for step {mock['step']!r}: {self.spec.key} has no such background step (background steps: {background})"
+                )
         elif mock["action"] not in _base_registry():
-            raise _StepFailed("mock", f"mock for action {mock['action']!r}: no such action "
-                                      f"(actions: {', '.join(_base_registry().names())})")
+            raise _StepFailed(
+                "mock", f"mock for action {mock['action']!r}: no such action (actions: {', '.join(_base_registry().names())})"
+            )
 
     # ------------------------------------------------------------------ steps
 
@@ -349,8 +350,9 @@ class Runner:
             if wanted is None:
                 raise _StepFailed("action", f"{action} failed: {text}") from None
             if not (wanted.lower() == exc.code or wanted.lower() in text.lower()):
-                raise _StepFailed("action", f"{action} failed, but not as expected: {text}",
-                                  expected=wanted, actual=f"{exc.code}: {text}") from None
+                raise _StepFailed(
+                    "action", f"{action} failed, but not as expected: {text}", expected=wanted, actual=f"{exc.code}: {text}"
+                ) from None
             return
         self._settle()
         if wanted is not None:
@@ -367,16 +369,18 @@ class Runner:
         key = self.spec.key
         ref = None
         if record is not None and "fields" in record:
-            created = self.engine.create_record(record["object"], record["fields"], owner=self._user(record.get("owner")),
-                                                by=user)
+            created = self.engine.create_record(record["object"], record["fields"], owner=self._user(record.get("owner")), by=user)
             ref = {"object": record["object"], "id": created["id"]}
             trigger = self.spec.trigger
             if trigger.type == "record":
                 ours = [r for r in created["started_runs"] if self.engine.get_run(r)["orchestration"] == key]
                 if not ours:
                     when = f" when {trigger.condition.source}" if trigger.condition is not None else ""
-                    raise _Refused(f"creating the {record['object']} record started no run of {key} "
-                                   f"(it starts on {trigger.object} {'/'.join(trigger.on)}{when})", "invalid")
+                    raise _Refused(
+                        f"creating the {record['object']} record started no run of {key} "
+                        f"(it starts on {trigger.object} {'/'.join(trigger.on)}{when})",
+                        "invalid",
+                    )
                 if inputs:
                     raise _Refused(f"{key} is started by its record; a record-triggered run takes no inputs", "invalid")
                 self.run_id = ours[0]
@@ -391,8 +395,7 @@ class Runner:
         if step is None or step.type != "interactive":
             interactive = ", ".join(s.id for s in self.spec.steps.values() if s.type == "interactive")
             what = "no step" if step is None else f"step {step_id!r} is {step.type}, not interactive; there is no step"
-            raise _StepFailed("action", f"{self.spec.key} has {what} {step_id!r} with work items "
-                                        f"(interactive steps: {interactive})")
+            raise _StepFailed("action", f"{self.spec.key} has {what} {step_id!r} with work items (interactive steps: {interactive})")
         items = [i for i in self.engine.work_items(run=self.run_id) if i["step_id"] == step_id]
         if not items:
             status = next(s["status"] for s in self.engine.get_run(self.run_id or "")["steps"] if s["id"] == step_id)
@@ -407,8 +410,7 @@ class Runner:
         item = self._item(step["complete"], user)
         if step.get("claim"):
             self.engine.claim(item["id"], by=user)
-        self.engine.complete(item["id"], by=user, outcome=step.get("outcome"), values=step.get("values"),
-                             comment=step.get("comment"))
+        self.engine.complete(item["id"], by=user, outcome=step.get("outcome"), values=step.get("values"), comment=step.get("comment"))
 
     def _do_claim(self, step: Mapping[str, Any]) -> None:
         user = self.users[step["as"]]
@@ -444,8 +446,7 @@ class Runner:
                 fields = record if name in record else self.engine.get_record(record["object"], record["id"])
                 if name in fields:
                     return fields[name]
-            raise _StepFailed("action", f"{{ref: {ref}}}: the run under test has no such value "
-                                        "(use run.id, record.id or record.<field>)")
+            raise _StepFailed("action", f"{{ref: {ref}}}: the run under test has no such value (use run.id, record.id or record.<field>)")
         if isinstance(value, Mapping):
             return {k: self._resolve_refs(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -492,8 +493,7 @@ class Runner:
                     return  # nothing runnable (e.g. the run is suspended): leave it queued
             else:
                 self.clock.set(due)
-        raise _StepFailed("action", f"the clock moved {_MAX_CLOCK_MOVES} times without things settling; "
-                                    "is a timer or retry looping?")
+        raise _StepFailed("action", f"the clock moved {_MAX_CLOCK_MOVES} times without things settling; is a timer or retry looping?")
 
     def _settle(self) -> None:
         """Take pending retries now: jump the clock to each one's backoff (timers due before it fire first)."""
@@ -527,8 +527,7 @@ class Runner:
 
     def _negative_checks(self) -> None:
         items = self.engine.work_items(run=self.run_id)
-        signature = tuple(sorted((i["id"], i["assignee"]["type"], i["assignee"]["value"], i["claimed_by"] or "")
-                                 for i in items))
+        signature = tuple(sorted((i["id"], i["assignee"]["type"], i["assignee"]["value"], i["claimed_by"] or "") for i in items))
         if signature == self._checked:
             return
         self._checked = signature
@@ -547,8 +546,9 @@ class Runner:
                 if item["id"] in seen[user]:
                     breaches.append("sees it in their work items")
                 attempts: tuple[tuple[str, Callable[[], object]], ...] = (
-                                     ("claim", lambda: self.engine.claim(item["id"], by=user)),
-                                     ("complete", lambda: self.engine.complete(item["id"], by=user, outcome=_NO_OUTCOME)))
+                    ("claim", lambda: self.engine.claim(item["id"], by=user)),
+                    ("complete", lambda: self.engine.complete(item["id"], by=user, outcome=_NO_OUTCOME)),
+                )
                 for verb, attempt in attempts:
                     try:
                         attempt()
@@ -562,9 +562,13 @@ class Runner:
                 if breaches:
                     who = "/".join(personas[user])
                     assignee = f"{item['assignee']['type']} {item['assignee']['value']}"
-                    raise _StepFailed("negative", f"persona {who} (user {user}) may not act on step {item['step_id']} "
-                                                  f"(assigned to {assignee}), but {' and '.join(breaches)}",
-                                      expected="forbidden", actual=breaches)
+                    raise _StepFailed(
+                        "negative",
+                        f"persona {who} (user {user}) may not act on step {item['step_id']} "
+                        f"(assigned to {assignee}), but {' and '.join(breaches)}",
+                        expected="forbidden",
+                        actual=breaches,
+                    )
 
     def _may_act(self, user: str, item: Mapping[str, Any]) -> bool:
         """Whether the scenario's personas say ``user`` may act on ``item`` (not what the engine says)."""
@@ -617,12 +621,16 @@ class Runner:
         if key == "ball":
             return _sorted_entries({("system" if b["type"] == "system" else b["type"]): b["value"]} for b in run["ball"])
         if key in ("notifications", "notification_count"):
-            sent = [{"to": {n["to"]["type"]: n["to"]["value"]}, "kind": n["kind"], "subject": n["subject"], "body": n["body"]}
-                    for n in self.engine.notifications()]
+            sent = [
+                {"to": {n["to"]["type"]: n["to"]["value"]}, "kind": n["kind"], "subject": n["subject"], "body": n["body"]}
+                for n in self.engine.notifications()
+            ]
             return sent if key == "notifications" else len(sent)
         if key == "visible":
-            return {persona: sorted(i["step_id"] for i in self.engine.work_items(assignee=self.users[persona], run=self.run_id))
-                    for persona in wanted}
+            return {
+                persona: sorted(i["step_id"] for i in self.engine.work_items(assignee=self.users[persona], run=self.run_id))
+                for persona in wanted
+            }
         if key == "error":
             failed = next((s for s in run["steps"] if s["status"] == "error"), None)
             if failed is not None:
@@ -662,15 +670,21 @@ def _compare(key: str, wanted: Any, actual: Any) -> str | None:
             return None
         return f"notifications: no notification matches {', '.join(json.dumps(m, sort_keys=True) for m in missing)}"
     elif key == "error":
-        if actual is not None and ("step" not in wanted or wanted["step"] == actual["step"]) and \
-                str(wanted.get("message", "")).lower() in str(actual["message"]).lower():
+        if (
+            actual is not None
+            and ("step" not in wanted or wanted["step"] == actual["step"])
+            and str(wanted.get("message", "")).lower() in str(actual["message"]).lower()
+        ):
             return None
         return f"error: expected {_short(wanted)}, got {_short(actual) if actual else 'no step in error'}"
     if _same(wanted, actual):
         return None
     if isinstance(wanted, dict) and isinstance(actual, dict):
-        wrong = [f"{name}: expected {_short(wanted[name])}, got {_short(actual.get(name))}"
-                 for name in wanted if not _same(wanted[name], actual.get(name))]
+        wrong = [
+            f"{name}: expected {_short(wanted[name])}, got {_short(actual.get(name))}"
+            for name in wanted
+            if not _same(wanted[name], actual.get(name))
+        ]
         return f"{key}: " + "; ".join(wrong)
     return f"{key}: expected {_short(wanted)}, got {_short(actual)}"
 
@@ -722,4 +736,3 @@ def _child_keys(document: Mapping[str, Any]) -> list[str]:
             if match:
                 keys.append(match.group(1) or match.group(2))
     return keys
-

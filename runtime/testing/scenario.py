@@ -12,15 +12,29 @@ runner imports the scenario, never the other way round).
 from __future__ import annotations
 
 import copy
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import yaml
 
 from runtime.testing.scenario_format import KeyPath, line_of, parse, validate
 
 #: Order of the top-level keys in a written file.
-_TOP_ORDER = ("scenario", "name", "description", "orchestration", "document", "version", "start_time",
-              "negative_checks", "personas", "environments", "record_types", "mocks", "steps")
+_TOP_ORDER = (
+    "scenario",
+    "name",
+    "description",
+    "orchestration",
+    "document",
+    "version",
+    "start_time",
+    "negative_checks",
+    "personas",
+    "environments",
+    "record_types",
+    "mocks",
+    "steps",
+)
 
 
 class Scenario:
@@ -51,8 +65,7 @@ class Scenario:
         if description is not None:
             self._data["description"] = description
         self._data["orchestration"] = orchestration
-        for key, value in (("document", document), ("version", version), ("start_time", start_time),
-                           ("negative_checks", negative_checks)):
+        for key, value in (("document", document), ("version", version), ("start_time", start_time), ("negative_checks", negative_checks)):
             if value is not None:
                 self._data[key] = value
         self._data["steps"] = []
@@ -63,14 +76,14 @@ class Scenario:
     # ------------------------------------------------------------------ reading and writing
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> "Scenario":
+    def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> Scenario:
         """A scenario from the data of a file; raises ``ScenarioFormatError`` when it is not valid."""
         copied = copy.deepcopy(dict(data))
         validate(copied, None, source)
         return cls._from_valid(copied, {}, source)
 
     @classmethod
-    def _from_valid(cls, data: dict[str, Any], lines: dict[KeyPath, int], source: str | None) -> "Scenario":
+    def _from_valid(cls, data: dict[str, Any], lines: dict[KeyPath, int], source: str | None) -> Scenario:
         scenario = cls.__new__(cls)
         scenario._data, scenario._lines, scenario.source = data, lines, source
         return scenario
@@ -153,8 +166,7 @@ class Scenario:
 
     # ------------------------------------------------------------------ building
 
-    def persona(self, name: str, *, user: str | None = None, groups: list[str] | None = None,
-                queues: list[str] | None = None) -> "Scenario":
+    def persona(self, name: str, *, user: str | None = None, groups: list[str] | None = None, queues: list[str] | None = None) -> Scenario:
         """Declare a persona: who acts. ``user`` defaults to the persona's name."""
         entry: dict[str, Any] = {}
         if user is not None:
@@ -166,25 +178,39 @@ class Scenario:
         self._section("personas", {})[name] = entry
         return self
 
-    def environment(self, name: str, users: Mapping[str, str]) -> "Scenario":
+    def environment(self, name: str, users: Mapping[str, str]) -> Scenario:
         """Bind personas to the users they are in another environment."""
         self._section("environments", {})[name] = dict(users)
         return self
 
-    def record_type(self, name: str, fields: list[dict[str, Any]]) -> "Scenario":
+    def record_type(self, name: str, fields: list[dict[str, Any]]) -> Scenario:
         """Declare a record type (default: the shipped templates' record types)."""
         self._section("record_types", {})[name] = copy.deepcopy(list(fields))
         return self
 
-    def mock(self, *, step: str | None = None, action: str | None = None, result: Mapping[str, Any] | None = None,
-             fail: str | None = None, timeout: bool = False, fail_times: int | None = None,
-             retryable: bool | None = None) -> "Scenario":
+    def mock(
+        self,
+        *,
+        step: str | None = None,
+        action: str | None = None,
+        result: Mapping[str, Any] | None = None,
+        fail: str | None = None,
+        timeout: bool = False,
+        fail_times: int | None = None,
+        retryable: bool | None = None,
+    ) -> Scenario:
         """Answer a background action: before any step it applies to the whole scenario,
         after steps it is a ``mock`` step that takes effect from there on."""
         entry: dict[str, Any] = {}
-        for key, value in (("step", step), ("action", action), ("result", dict(result) if result is not None else None),
-                           ("fail", fail), ("timeout", True if timeout else None), ("fail_times", fail_times),
-                           ("retryable", retryable)):
+        for key, value in (
+            ("step", step),
+            ("action", action),
+            ("result", dict(result) if result is not None else None),
+            ("fail", fail),
+            ("timeout", True if timeout else None),
+            ("fail_times", fail_times),
+            ("retryable", retryable),
+        ):
             if value is not None:
                 entry[key] = value
         if self.steps:
@@ -192,8 +218,14 @@ class Scenario:
         self._section("mocks", []).append(entry)
         return self
 
-    def start(self, *, inputs: Mapping[str, Any] | None = None, record: Mapping[str, Any] | None = None,
-              as_: str | None = None, expect_error: str | None = None) -> "Scenario":
+    def start(
+        self,
+        *,
+        inputs: Mapping[str, Any] | None = None,
+        record: Mapping[str, Any] | None = None,
+        as_: str | None = None,
+        expect_error: str | None = None,
+    ) -> Scenario:
         """Start the run under test (creating its record when ``record`` has ``fields``)."""
         body: dict[str, Any] = {}
         if inputs is not None:
@@ -204,12 +236,13 @@ class Scenario:
             body["as"] = as_
         return self._add({"start": body}, expect_error)
 
-    def as_(self, persona: str) -> "_Acting":
+    def as_(self, persona: str) -> _Acting:
         """Act as ``persona``: ``.as_("legal").complete("legal_review", outcome="approve")``."""
         return _Acting(self, persona)
 
-    def event(self, name: str, *, correlation: Any = None, payload: Mapping[str, Any] | None = None,
-              expect_error: str | None = None) -> "Scenario":
+    def event(
+        self, name: str, *, correlation: Any = None, payload: Mapping[str, Any] | None = None, expect_error: str | None = None
+    ) -> Scenario:
         """Publish an event to the runs waiting for it."""
         body: dict[str, Any] = {"name": name}
         if correlation is not None:
@@ -218,40 +251,39 @@ class Scenario:
             body["payload"] = copy.deepcopy(dict(payload))
         return self._add({"event": body}, expect_error)
 
-    def update_record(self, fields: Mapping[str, Any], *, as_: str | None = None,
-                      expect_error: str | None = None) -> "Scenario":
+    def update_record(self, fields: Mapping[str, Any], *, as_: str | None = None, expect_error: str | None = None) -> Scenario:
         """Change fields of the run's record."""
         body: dict[str, Any] = {"fields": copy.deepcopy(dict(fields))}
         if as_ is not None:
             body["as"] = as_
         return self._add({"update_record": body}, expect_error)
 
-    def advance(self, duration: str) -> "Scenario":
+    def advance(self, duration: str) -> Scenario:
         """Move the virtual clock by an ISO-8601 duration, or to the ``"next"`` due timer."""
         return self._add({"advance": duration})
 
-    def retry(self, *, as_: str | None = None, expect_error: str | None = None) -> "Scenario":
+    def retry(self, *, as_: str | None = None, expect_error: str | None = None) -> Scenario:
         """Retry the run in error (ops)."""
         return self._ops("retry", as_, expect_error)
 
-    def resume(self, *, as_: str | None = None, expect_error: str | None = None) -> "Scenario":
+    def resume(self, *, as_: str | None = None, expect_error: str | None = None) -> Scenario:
         """Resume the suspended run (ops)."""
         return self._ops("resume", as_, expect_error)
 
-    def suspend(self, *, as_: str | None = None, expect_error: str | None = None) -> "Scenario":
+    def suspend(self, *, as_: str | None = None, expect_error: str | None = None) -> Scenario:
         """Suspend the run (ops)."""
         return self._ops("suspend", as_, expect_error)
 
-    def cancel(self, *, as_: str | None = None, expect_error: str | None = None) -> "Scenario":
+    def cancel(self, *, as_: str | None = None, expect_error: str | None = None) -> Scenario:
         """Cancel the run (ops)."""
         return self._ops("cancel", as_, expect_error)
 
-    def expect(self, **assertions: Any) -> "Scenario":
+    def expect(self, **assertions: Any) -> Scenario:
         """Check the run: ``status``, ``stage``, ``node``, ``steps``, ``outcomes``, ``stages_visited``,
         ``vars``, ``record``, ``ball``, ``notifications``, ``notification_count``, ``visible``, ``error``."""
         return self._add({"expect": copy.deepcopy(assertions)})
 
-    def _ops(self, action: str, as_: str | None, expect_error: str | None) -> "Scenario":
+    def _ops(self, action: str, as_: str | None, expect_error: str | None) -> Scenario:
         entry: dict[str, Any] = {"as": as_} if as_ is not None else {}
         entry[action] = True
         return self._add(entry, expect_error)
@@ -261,7 +293,7 @@ class Scenario:
             self._data[key] = empty
         return self._data[key]
 
-    def _add(self, entry: dict[str, Any], expect_error: str | None = None) -> "Scenario":
+    def _add(self, entry: dict[str, Any], expect_error: str | None = None) -> Scenario:
         if expect_error is not None:
             entry["expect_error"] = expect_error
         self.steps.append(entry)
@@ -275,8 +307,16 @@ class _Acting:
     def __init__(self, scenario: Scenario, persona: str):
         self._scenario, self._persona = scenario, persona
 
-    def complete(self, step: str, *, outcome: str | None = None, values: Mapping[str, Any] | None = None,
-                 comment: str | None = None, claim: bool = False, expect_error: str | None = None) -> Scenario:
+    def complete(
+        self,
+        step: str,
+        *,
+        outcome: str | None = None,
+        values: Mapping[str, Any] | None = None,
+        comment: str | None = None,
+        claim: bool = False,
+        expect_error: str | None = None,
+    ) -> Scenario:
         """Complete the open work item of ``step``."""
         entry: dict[str, Any] = {"as": self._persona, "complete": step}
         if outcome is not None:
@@ -301,8 +341,9 @@ class _Acting:
         """Reassign the open work item of ``step`` to ``{user|group|queue|persona: name}``."""
         return self._scenario._add({"as": self._persona, "reassign": step, "to": dict(to)}, expect_error)
 
-    def start(self, *, inputs: Mapping[str, Any] | None = None, record: Mapping[str, Any] | None = None,
-              expect_error: str | None = None) -> Scenario:
+    def start(
+        self, *, inputs: Mapping[str, Any] | None = None, record: Mapping[str, Any] | None = None, expect_error: str | None = None
+    ) -> Scenario:
         """Start the run under test as this persona."""
         return self._scenario.start(inputs=inputs, record=record, as_=self._persona, expect_error=expect_error)
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -30,11 +31,24 @@ from runtime.text import lone_surrogate
 KeyPath = tuple[Any, ...]
 
 #: The action keys of a step; exactly one per step.
-ACTIONS = ("start", "complete", "claim", "release", "reassign", "event", "update_record", "advance", "mock",
-           "retry", "resume", "suspend", "cancel", "expect")
+ACTIONS = (
+    "start",
+    "complete",
+    "claim",
+    "release",
+    "reassign",
+    "event",
+    "update_record",
+    "advance",
+    "mock",
+    "retry",
+    "resume",
+    "suspend",
+    "cancel",
+    "expect",
+)
 #: Actions done as a person or on the run: they may carry ``expect_error``.
-ACTING = frozenset({"start", "complete", "claim", "release", "reassign", "event", "update_record",
-                    "retry", "resume", "suspend", "cancel"})
+ACTING = frozenset({"start", "complete", "claim", "release", "reassign", "event", "update_record", "retry", "resume", "suspend", "cancel"})
 #: The keys each action takes beside its own (``as`` for start/update_record goes inside them).
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "start": ("expect_error",),
@@ -59,8 +73,15 @@ BEFORE_START = frozenset({"mock", "advance", "event"})
 #: The persona every scenario has unless it declares one of that name.
 OUTSIDER = "outsider"
 
-_TYPE_NAMES = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
-               "number": "a number", "boolean": "true or false", "null": "null"}
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
 
 
 class ScenarioFormatError(ValueError):
@@ -125,8 +146,10 @@ def parse(text: str, source: str | None = None) -> tuple[Any, dict[KeyPath, int]
         loader = _Loader(text)  # reads the whole text first: refuses control characters here
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, max(exc.position, 0)) + 1
-        raise ScenarioFormatError([{"line": line, "path": "", "message": f"not valid YAML: character "
-                                    f"#x{exc.character:04x} is not allowed ({exc.reason})"}], source) from None
+        raise ScenarioFormatError(
+            [{"line": line, "path": "", "message": f"not valid YAML: character #x{exc.character:04x} is not allowed ({exc.reason})"}],
+            source,
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -139,9 +162,16 @@ def parse(text: str, source: str | None = None) -> tuple[Any, dict[KeyPath, int]
         data = loader.construct_document(node)
         half = lone_surrogate(data)
         if half is not None:  # YAML may escape half of a UTF-16 pair ("\ud800"); no text of ours holds one
-            raise ScenarioFormatError([{"line": lines.get(half), "path": path_text(half),
-                                        "message": "has a lone surrogate (half of a UTF-16 pair): write valid Unicode text"}],
-                                      source)
+            raise ScenarioFormatError(
+                [
+                    {
+                        "line": lines.get(half),
+                        "path": path_text(half),
+                        "message": "has a lone surrogate (half of a UTF-16 pair): write valid Unicode text",
+                    }
+                ],
+                source,
+            )
     except _TooBig as exc:
         raise ScenarioFormatError([{"line": exc.line, "path": "", "message": str(exc)}], source) from None
     except RecursionError:
@@ -264,8 +294,7 @@ _SIMPLE_MESSAGES: dict[str, Callable[[Any, ValidationError], str]] = {
     "minimum": lambda value, error: f"must be at least {value}",
     "minItems": lambda value, error: f"must have at least {value} item{'s' if value != 1 else ''}",
     "maxProperties": lambda value, error: f"must have exactly one key (one of: {', '.join(_schema_of(error).get('properties', {}))})",
-    "pattern": lambda value, error: (f"{_describe(error.instance)} is not a valid name "
-                                     "(letters, digits, _ . -; not starting with a digit)"),
+    "pattern": lambda value, error: f"{_describe(error.instance)} is not a valid name (letters, digits, _ . -; not starting with a digit)",
 }
 
 
@@ -317,8 +346,7 @@ def _check_rules(data: dict[str, Any], add: Any) -> None:
     def persona_ref(path: KeyPath, name: Any) -> None:
         if isinstance(name, str) and name not in known:
             hint = difflib.get_close_matches(name, sorted(known), n=1)
-            add(path, f"unknown persona `{name}`" + (f"; did you mean `{hint[0]}`?" if hint
-                                                     else f"; personas: {', '.join(sorted(known))}"))
+            add(path, f"unknown persona `{name}`" + (f"; did you mean `{hint[0]}`?" if hint else f"; personas: {', '.join(sorted(known))}"))
 
     start_time = data.get("start_time")
     if isinstance(start_time, str) and start_time:
@@ -405,7 +433,7 @@ def _check_rules(data: dict[str, Any], add: Any) -> None:
 
 
 def _a(action: str) -> str:
-    """"a `claim`", "an `advance`"."""
+    """ "a `claim`", "an `advance`"."""
     return f"{'an' if action[0] in 'aeiou' else 'a'} `{action}`"
 
 

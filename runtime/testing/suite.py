@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from runtime.directory import Directory
 from runtime.testing.coverage import Coverage
@@ -199,8 +200,7 @@ def run_suite(
         if needle and needle not in loaded.name.casefold() and needle not in str(file).casefold():
             suite.deselected += 1
             continue
-        result = run_scenario(loaded, documents=documents, environment=environment, directory=directory,
-                              coverage=suite.coverage)
+        result = run_scenario(loaded, documents=documents, environment=environment, directory=directory, coverage=suite.coverage)
         suite.files.append(FileResult(file, loaded, result))
     suite.duration_ms = (time.perf_counter() - started) * 1000
     return suite
@@ -249,8 +249,7 @@ def coverage_table(report: dict[str, Any]) -> str:
     missed: dict[str, list[str]] = {}
     for key, figures in sorted(report.get("orchestrations", {}).items()):
         rows.append((key, *(_cell(figures[kind]) for kind in kinds)))
-        missed[key] = [f"  missed {kind}: {', '.join(map(str, figures[kind]['missed']))}"
-                       for kind in kinds if figures[kind].get("missed")]
+        missed[key] = [f"  missed {kind}: {', '.join(map(str, figures[kind]['missed']))}" for kind in kinds if figures[kind].get("missed")]
     if len(report.get("orchestrations", {})) != 1 and report.get("total"):
         rows.append(("total", *(_cell(report["total"][kind]) for kind in kinds)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -13,8 +13,9 @@ its index, why, and (for an unanswered background action) which step needs a moc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from runtime.clock import ManualClock
 from runtime.testing.documents import DocumentSource
@@ -40,8 +41,15 @@ class StepRefused(Exception):
         problems: for ``kind == "format"``: the scenario format's problems.
     """
 
-    def __init__(self, index: int | None, message: str, kind: str, *, unanswered: dict[str, str] | None = None,
-                 problems: list[dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        index: int | None,
+        message: str,
+        kind: str,
+        *,
+        unanswered: dict[str, str] | None = None,
+        problems: list[dict[str, Any]] | None = None,
+    ):
         super().__init__(message)
         self.index, self.message, self.kind = index, message, kind
         self.unanswered, self.problems = unanswered, problems or []
@@ -61,9 +69,15 @@ class Trial:
     scenario: Scenario | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"personas": self.personas, "run": self.run, "work_items": self.work_items, "events": self.events,
-                "now": self.now, "next_timer": self.next_timer,
-                "scenario": self.scenario.to_yaml() if self.scenario is not None else None}
+        return {
+            "personas": self.personas,
+            "run": self.run,
+            "work_items": self.work_items,
+            "events": self.events,
+            "now": self.now,
+            "next_timer": self.next_timer,
+            "scenario": self.scenario.to_yaml() if self.scenario is not None else None,
+        }
 
 
 def personas_of(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -96,10 +110,15 @@ def personas_of(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return personas
 
 
-def play(document: Mapping[str, Any], steps: list[dict[str, Any]], *, name: str = "Test run",
-         personas: Mapping[str, Mapping[str, Any]] | None = None,
-         record_types: Mapping[str, list[dict[str, Any]]] | None = None,
-         documents: DocumentSource | None = None) -> Trial:
+def play(
+    document: Mapping[str, Any],
+    steps: list[dict[str, Any]],
+    *,
+    name: str = "Test run",
+    personas: Mapping[str, Mapping[str, Any]] | None = None,
+    record_types: Mapping[str, list[dict[str, Any]]] | None = None,
+    documents: DocumentSource | None = None,
+) -> Trial:
     """Replay ``steps`` (scenario steps, SCENARIOS.md) on a fresh engine running ``document``.
 
     Args:
@@ -116,11 +135,16 @@ def play(document: Mapping[str, Any], steps: list[dict[str, Any]], *, name: str 
     if len(steps) > MAX_STEPS:
         raise StepRefused(None, f"a test run has at most {MAX_STEPS} steps; this one has {len(steps)}", "format")
     cast = {**personas_of(document), **{k: dict(v) for k, v in (personas or {}).items()}}
-    data: dict[str, Any] = {"scenario": 1, "name": name, "orchestration": document.get("key"),
-                            "negative_checks": False, "personas": cast, "steps": list(steps)}
+    data: dict[str, Any] = {
+        "scenario": 1,
+        "name": name,
+        "orchestration": document.get("key"),
+        "negative_checks": False,
+        "personas": cast,
+        "steps": list(steps),
+    }
     if not steps:  # the run before it starts: who may act in it, and the clock
-        return Trial(personas=cast, run=None, work_items=[], events=[], now=ManualClock().now().isoformat(),
-                     next_timer=None, scenario=None)
+        return Trial(personas=cast, run=None, work_items=[], events=[], now=ManualClock().now().isoformat(), next_timer=None, scenario=None)
     if record_types is not None:
         data["record_types"] = {k: list(v) for k, v in record_types.items()}
     try:
@@ -132,8 +156,9 @@ def play(document: Mapping[str, Any], steps: list[dict[str, Any]], *, name: str 
     if result.failures:
         failure = result.failures[0]
         unanswered = runner.mocks.unanswered[-1] if failure.kind == "mock" and runner.mocks.unanswered else None
-        raise StepRefused(failure.step, failure.message, failure.kind,
-                          unanswered={"step": unanswered[0], "action": unanswered[1]} if unanswered else None)
+        raise StepRefused(
+            failure.step, failure.message, failure.kind, unanswered={"step": unanswered[0], "action": unanswered[1]} if unanswered else None
+        )
     return _trial(runner, scenario)
 
 
@@ -150,9 +175,11 @@ def _trial(runner: Runner, scenario: Scenario) -> Trial:
     due = runner.next_due(FAR_FUTURE)
     return Trial(
         personas={p: scenario.personas[p] for p in scenario.personas},
-        run=run, work_items=items,
+        run=run,
+        work_items=items,
         events=engine.events(runner.run_id) if runner.run_id is not None else [],
-        now=runner.clock.now().isoformat(), next_timer=due.isoformat() if due is not None else None,
+        now=runner.clock.now().isoformat(),
+        next_timer=due.isoformat() if due is not None else None,
         scenario=_as_test(scenario, run),
     )
 
@@ -176,9 +203,8 @@ def _scenario_format_refusal(error: ScenarioFormatError) -> StepRefused:
     for problem in error.problems:
         path = str(problem.get("path", ""))
         if path.startswith("steps["):
-            index = int(path[len("steps["):path.index("]")])
-            return StepRefused(index, f"step {index + 1}: {path}: {problem['message']}", "format",
-                               problems=list(error.problems))
+            index = int(path[len("steps[") : path.index("]")])
+            return StepRefused(index, f"step {index + 1}: {path}: {problem['message']}", "format", problems=list(error.problems))
     first = error.problems[0] if error.problems else {"path": "", "message": str(error)}
     where = f"{first['path']}: " if first.get("path") else ""
     return StepRefused(None, f"{where}{first['message']}", "format", problems=list(error.problems))

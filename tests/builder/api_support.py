@@ -9,24 +9,45 @@ from runtime.templates import RECORD_TYPES, load
 
 #: Finance approves an expense; legal then files it.
 EXPENSE: dict[str, Any] = {
-    "format": 1, "key": "expense", "label": "Expense approval",
+    "format": 1,
+    "key": "expense",
+    "label": "Expense approval",
     "inputs": [{"name": "amount", "type": "number", "required": True}],
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "review", "type": "stage", "label": "Finance review"},
-        {"id": "approve", "type": "interactive", "stage": "review", "label": "Approve the expense",
-         "assignee": {"type": "group", "value": "finance"}, "due": "P1D",
-         "form": {"fields": [{"name": "note", "type": "text", "label": "Note", "required": False},
-                             {"name": "cost_centre", "type": "integer", "label": "Cost centre", "required": False}],
-                  "outcomes": [{"value": "approve", "label": "Approve"}, {"value": "reject", "label": "Reject"}]}},
+        {
+            "id": "approve",
+            "type": "interactive",
+            "stage": "review",
+            "label": "Approve the expense",
+            "assignee": {"type": "group", "value": "finance"},
+            "due": "P1D",
+            "form": {
+                "fields": [
+                    {"name": "note", "type": "text", "label": "Note", "required": False},
+                    {"name": "cost_centre", "type": "integer", "label": "Cost centre", "required": False},
+                ],
+                "outcomes": [{"value": "approve", "label": "Approve"}, {"value": "reject", "label": "Reject"}],
+            },
+        },
         {"id": "filing", "type": "stage", "label": "Filing"},
-        {"id": "file", "type": "interactive", "stage": "filing", "label": "File the expense",
-         "assignee": {"type": "group", "value": "legal"},
-         "form": {"fields": [], "outcomes": [{"value": "filed", "label": "Filed"}]}},
+        {
+            "id": "file",
+            "type": "interactive",
+            "stage": "filing",
+            "label": "File the expense",
+            "assignee": {"type": "group", "value": "legal"},
+            "form": {"fields": [], "outcomes": [{"value": "filed", "label": "Filed"}]},
+        },
         {"id": "done", "type": "end"},
         # A rejected expense is not filed: the decision reads the outcome.
-        {"id": "approved", "type": "decision", "label": "Approved?",
-         "outcomes": [{"id": "rejected", "label": "Rejected", "condition": "steps.approve.outcome == 'reject'"}]},
+        {
+            "id": "approved",
+            "type": "decision",
+            "label": "Approved?",
+            "outcomes": [{"id": "rejected", "label": "Rejected", "condition": "steps.approve.outcome == 'reject'"}],
+        },
     ],
     "edges": [
         {"id": "e1", "source": "start", "target": "review"},
@@ -39,12 +60,21 @@ EXPENSE: dict[str, Any] = {
 
 #: A background step that fails for good: record.update on a run without a record.
 BROKEN: dict[str, Any] = {
-    "format": 1, "key": "broken", "label": "Broken on purpose",
+    "format": 1,
+    "key": "broken",
+    "label": "Broken on purpose",
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "work", "type": "stage", "label": "Work"},
-        {"id": "update", "type": "background", "stage": "work", "label": "Update nothing",
-         "action": "record.update", "inputs": {"fields": "{'status': 'x'}"}, "retry": {"max_attempts": 1}},
+        {
+            "id": "update",
+            "type": "background",
+            "stage": "work",
+            "label": "Update nothing",
+            "action": "record.update",
+            "inputs": {"fields": "{'status': 'x'}"},
+            "retry": {"max_attempts": 1},
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [{"id": "e1", "source": "start", "target": "work"}, {"id": "e2", "source": "work", "target": "done"}],
@@ -52,13 +82,20 @@ BROKEN: dict[str, Any] = {
 
 #: Waits for a payment event correlated on the order number.
 PAYMENT: dict[str, Any] = {
-    "format": 1, "key": "payment", "label": "Wait for payment",
+    "format": 1,
+    "key": "payment",
+    "label": "Wait for payment",
     "inputs": [{"name": "order", "type": "string", "required": True}],
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "pay", "type": "stage", "label": "Payment"},
-        {"id": "paid", "type": "wait", "stage": "pay", "label": "Payment received",
-         "event": {"name": "payment_received", "correlation": "inputs.order"}},
+        {
+            "id": "paid",
+            "type": "wait",
+            "stage": "pay",
+            "label": "Payment received",
+            "event": {"name": "payment_received", "correlation": "inputs.order"},
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [{"id": "e1", "source": "start", "target": "pay"}, {"id": "e2", "source": "pay", "target": "done"}],

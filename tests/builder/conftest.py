@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -58,17 +59,22 @@ def clock() -> ManualClock:
 def app(tmp_path, migrated_db, clock) -> Iterator[Flask]:
     path = tmp_path / "overture.db"
     shutil.copy(migrated_db, path)
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{path}",
-        "EMBEDDED_WORKER": False, "AUTOPROCESS": True, "CLOCK": clock,
-    })
-    with app.app_context():
-        with state().sessions.begin() as s:
-            for name, kind in GROUPS.items():
-                accounts.create_group(s, name, kind=kind)
-            s.flush()
-            for name, (role, groups) in PEOPLE.items():
-                accounts.create_user(s, name, role=role, password=PASSWORD, groups=groups)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{path}",
+            "EMBEDDED_WORKER": False,
+            "AUTOPROCESS": True,
+            "CLOCK": clock,
+        }
+    )
+    with app.app_context(), state().sessions.begin() as s:
+        for name, kind in GROUPS.items():
+            accounts.create_group(s, name, kind=kind)
+        s.flush()
+        for name, (role, groups) in PEOPLE.items():
+            accounts.create_user(s, name, role=role, password=PASSWORD, groups=groups)
     yield app
     app.extensions["overture"].close()
 

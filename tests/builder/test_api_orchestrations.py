@@ -23,8 +23,16 @@ def test_create_gives_a_draft_with_its_issues(login):
     assert created.headers["ETag"] == '"1"'
 
     listed = ada.get("/api/orchestrations").get_json()["items"]
-    assert listed == [{"key": "expense", "label": "Expense approval", "active_version": None, "has_draft": True,
-                       "trigger": None, "updated_at": body["updated_at"]}]
+    assert listed == [
+        {
+            "key": "expense",
+            "label": "Expense approval",
+            "active_version": None,
+            "has_draft": True,
+            "trigger": None,
+            "updated_at": body["updated_at"],
+        }
+    ]
     detail = ada.get("/api/orchestrations/expense").get_json()
     assert detail["active_version"] is None and detail["versions"] == []
     assert detail["draft"]["document"] == EXPENSE
@@ -246,7 +254,6 @@ def test_deploy_helper_round_trip(login):
 def test_issues_are_remembered_per_document_and_actions(app, monkeypatch):
     """Opening a big draft does not validate again what its save validated; any change does."""
     from builder import definitions
-
     from runtime.document import validate as real  # what definitions calls
 
     calls: list[str] = []
@@ -278,9 +285,17 @@ def test_issues_are_remembered_per_document_and_actions(app, monkeypatch):
 def _with_a_typed_token(label: str) -> dict[str, Any]:
     """EXPENSE with a background step whose header is a bearer token typed in by hand."""
     doc = document(EXPENSE, label=label)
-    doc["nodes"] = [*doc["nodes"], {
-        "id": "notify_crm", "type": "background", "stage": "filing", "label": "Tell the CRM", "action": "http.request",
-        "inputs": {"url": "'https://crm.example.com/hooks'", "headers": "{'Authorization': 'Bearer sk_live_typed_by_hand'}"}}]
+    doc["nodes"] = [
+        *doc["nodes"],
+        {
+            "id": "notify_crm",
+            "type": "background",
+            "stage": "filing",
+            "label": "Tell the CRM",
+            "action": "http.request",
+            "inputs": {"url": "'https://crm.example.com/hooks'", "headers": "{'Authorization': 'Bearer sk_live_typed_by_hand'}"},
+        },
+    ]
     return doc
 
 

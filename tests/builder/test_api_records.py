@@ -78,8 +78,14 @@ def test_contract_approval_from_submission_to_signature(ada, login, clock):
     assert [r["id"] for r in final["runs"]] == [run_id] and final["runs"][0]["status"] == "completed"
     events = otto.get(f"/api/runs/{run_id}/events?limit=200").get_json()["items"]
     completions = [(e["by"], e["data"]["outcome"]) for e in events if e["type"] == "work_item.completed"]
-    assert completions == [("alice", "approve"), ("fiona", "reject"), ("sam", "resubmit"),
-                           ("alice", "approve"), ("frank", "approve"), ("erin", "sign")]
+    assert completions == [
+        ("alice", "approve"),
+        ("fiona", "reject"),
+        ("sam", "resubmit"),
+        ("alice", "approve"),
+        ("frank", "approve"),
+        ("erin", "sign"),
+    ]
     # Everyone who worked on it can look back at it; mallory cannot.
     for name in ("alice", "fiona", "erin"):
         assert login(name).get(f"/api/runs/{run_id}").status_code == 200

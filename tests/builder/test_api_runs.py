@@ -58,8 +58,9 @@ def test_bad_starts_are_4xx_and_start_nothing(ada, login):
     assert sam.post("/api/runs", data="{", content_type="application/json").status_code == 400
     bad_record = sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 1}, "record": {"object": "contract"}})
     assert bad_record.status_code == 422 and "id" in bad_record.get_json()["error"]["details"]["record"]
-    unknown_record = sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 1},
-                                                 "record": {"object": "contract", "id": "nope"}})
+    unknown_record = sam.post(
+        "/api/runs", json={"orchestration": "expense", "inputs": {"amount": 1}, "record": {"object": "contract", "id": "nope"}}
+    )
     assert unknown_record.status_code == 404
     assert login(None).post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 1}}).status_code == 401
     assert ada.get("/api/runs").get_json()["items"] == []
@@ -279,16 +280,21 @@ def test_garbage_bodies_are_4xx_json_errors_everywhere(ada, login):
     (item,) = my_items(login("fiona"))
     record = sam.post("/api/records/contract", json={"fields": {"title": "x"}}).get_json()
     routes = [
-        (ada, "POST", "/api/orchestrations"), (ada, "PUT", "/api/orchestrations/expense/draft"),
+        (ada, "POST", "/api/orchestrations"),
+        (ada, "PUT", "/api/orchestrations/expense/draft"),
         (ada, "POST", "/api/record-types"),
-        (sam, "POST", "/api/runs"), (otto, "POST", f"/api/runs/{run['id']}/cancel"),
-        (otto, "POST", f"/api/runs/{run['id']}/suspend"), (otto, "POST", f"/api/runs/{run['id']}/resume"),
-        (otto, "POST", f"/api/runs/{run['id']}/retry"), (otto, "POST", "/api/events"),
+        (sam, "POST", "/api/runs"),
+        (otto, "POST", f"/api/runs/{run['id']}/cancel"),
+        (otto, "POST", f"/api/runs/{run['id']}/suspend"),
+        (otto, "POST", f"/api/runs/{run['id']}/resume"),
+        (otto, "POST", f"/api/runs/{run['id']}/retry"),
+        (otto, "POST", "/api/events"),
         (login("fiona"), "POST", f"/api/work-items/{item['id']}/claim"),
         (login("fiona"), "POST", f"/api/work-items/{item['id']}/release"),
         (login("fiona"), "POST", f"/api/work-items/{item['id']}/complete"),
         (otto, "POST", f"/api/work-items/{item['id']}/reassign"),
-        (sam, "POST", "/api/records/contract"), (sam, "PATCH", f"/api/records/contract/{record['id']}"),
+        (sam, "POST", "/api/records/contract"),
+        (sam, "PATCH", f"/api/records/contract/{record['id']}"),
     ]
     before = otto.get(f"/api/runs/{run['id']}/events").get_json()["last_seq"]
     for client, method, url in routes:
@@ -321,8 +327,7 @@ def test_ops_download_a_run_as_a_scenario_that_replays_it(ada, login, clock):
     run = start(sam, amount=75)
     clock.advance("PT2H")
     (item,) = my_items(fiona, run=run["id"])
-    assert fiona.post(f"/api/work-items/{item['id']}/complete",
-                      json={"outcome": "approve", "values": {"note": "fine"}}).status_code == 200
+    assert fiona.post(f"/api/work-items/{item['id']}/complete", json={"outcome": "approve", "values": {"note": "fine"}}).status_code == 200
     (item,) = my_items(alice, run=run["id"])
     assert alice.post(f"/api/work-items/{item['id']}/complete", json={"outcome": "filed"}).status_code == 200
 
@@ -363,8 +368,7 @@ def test_ops_repair_a_failed_step_input_then_retry_and_the_answer_says_what_happ
 
     edited = otto.patch(f"{url}/steps/update/inputs", json={"inputs": {"object": "ticket", "id": record["id"]}})
     assert edited.status_code == 200
-    assert next(s for s in edited.get_json()["steps"] if s["id"] == "update")["input_overrides"] == {
-        "object": "ticket", "id": record["id"]}
+    assert next(s for s in edited.get_json()["steps"] if s["id"] == "update")["input_overrides"] == {"object": "ticket", "id": record["id"]}
     done = otto.post(f"{url}/retry").get_json()
     assert (done["status"], done["retry"]) == ("completed", {"result": "completed", "status": "completed", "error": None})
     assert ada.get(f"/api/records/ticket/{record['id']}").get_json()["fields"]["status"] == "x"
@@ -397,8 +401,9 @@ def test_the_runs_list_names_what_people_read(ada, login):
     setup_contracts(ada)
     sam, otto = login("sam"), login("otto")
     run = start(sam)
-    contract = sam.post("/api/records/contract", json={"fields": {"title": "Acme MSA", "customer": "Acme", "amount": 20000,
-                                                                   "status": "submitted"}}).get_json()
+    contract = sam.post(
+        "/api/records/contract", json={"fields": {"title": "Acme MSA", "customer": "Acme", "amount": 20000, "status": "submitted"}}
+    ).get_json()
     (on_record,) = contract["started_runs"]
     listed = {r["id"]: r for r in otto.get("/api/runs").get_json()["items"]}
     expense = listed[run["id"]]
@@ -431,9 +436,13 @@ def test_the_runs_filters_offer_names_to_pick_from(ada, login):
     sam, fiona, otto, mallory = login("sam"), login("fiona"), login("otto"), login("mallory")
     start(sam)
     options = otto.get("/api/runs/filters").get_json()
-    assert options["orchestrations"] == [{"key": "expense", "label": "Expense approval",
-                                          "stages": [{"id": "review", "label": "Finance review"},
-                                                     {"id": "filing", "label": "Filing"}]}]
+    assert options["orchestrations"] == [
+        {
+            "key": "expense",
+            "label": "Expense approval",
+            "stages": [{"id": "review", "label": "Finance review"}, {"id": "filing", "label": "Filing"}],
+        }
+    ]
     assert {(a["type"], a["value"], a["name"]) for a in options["assignees"]} == {("group", "finance", "Finance"), ("user", "otto", "otto")}
     # Every assignee offered finds runs: picking one filters the list to them.
     assert len(otto.get("/api/runs?assignee=finance").get_json()["items"]) == 1
@@ -461,15 +470,27 @@ def test_notifications_name_the_orchestration_and_the_record(ada, login):
 
 #: One stage, four steps at once: two groups, a person and a three-day wait (the system's).
 PARALLEL: dict[str, Any] = {
-    "format": 1, "key": "parallel", "label": "Parallel review",
+    "format": 1,
+    "key": "parallel",
+    "label": "Parallel review",
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "review", "type": "stage", "label": "Review"},
-        *({"id": step, "type": "interactive", "stage": "review", "label": step.title(), "assignee": assignee,
-           "form": {"fields": [], "outcomes": [{"value": "done", "label": "Done"}]}}
-          for step, assignee in (("legal", {"type": "group", "value": "legal"}),
-                                 ("finance", {"type": "group", "value": "finance"}),
-                                 ("sign", {"type": "user", "value": "erin"}))),
+        *(
+            {
+                "id": step,
+                "type": "interactive",
+                "stage": "review",
+                "label": step.title(),
+                "assignee": assignee,
+                "form": {"fields": [], "outcomes": [{"value": "done", "label": "Done"}]},
+            }
+            for step, assignee in (
+                ("legal", {"type": "group", "value": "legal"}),
+                ("finance", {"type": "group", "value": "finance"}),
+                ("sign", {"type": "user", "value": "erin"}),
+            )
+        ),
         {"id": "cool_off", "type": "wait", "stage": "review", "label": "Cool off", "timer": {"duration": "P3D"}},
         {"id": "done", "type": "end"},
     ],
@@ -488,8 +509,12 @@ def test_the_runs_list_and_the_run_page_name_the_same_holders(ada, login):
         page = viewer.get(f"/api/runs/{run['id']}").get_json()
         assert listed["ball"] == page["ball"]
     holders = {(b["type"], b["value"], b["step"], b.get("claimed_by")) for b in page["ball"]}
-    assert holders == {("group", "legal", "legal", None), ("group", "finance", "finance", "fiona"),
-                       ("user", "erin", "sign", None), ("system", "wait", "cool_off", None)}
+    assert holders == {
+        ("group", "legal", "legal", None),
+        ("group", "finance", "finance", "fiona"),
+        ("user", "erin", "sign", None),
+        ("system", "wait", "cool_off", None),
+    }
     assert page["ball"][-1]["type"] == "system"  # the people first, then what the system does
     # The assignee filter offers people and teams, never "system".
     assignees = otto.get("/api/runs/filters").get_json()["assignees"]

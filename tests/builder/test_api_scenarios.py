@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from builder import scenarios
+from builder import seed as seed_module
 from builder.cli import main
 from builder.extensions import state
-from builder import seed as seed_module
 from builder.seed import TEMPLATE_SCENARIOS, store_template_scenarios
 from builder.tables import ScenarioRow
 from runtime.store.tables import RunEventRow, RunRow
@@ -59,8 +59,7 @@ URL = "/api/orchestrations/expense"
 def store_scenario(app: Flask, key: str, name: str, source: str) -> None:
     """Put a scenario straight into the database (no checks), replacing one of that name."""
     with app.app_context(), state().sessions.begin() as s:
-        s.merge(ScenarioRow(orchestration=key, name=name, source=source,
-                            updated_at=datetime.now(timezone.utc), updated_by="ada"))
+        s.merge(ScenarioRow(orchestration=key, name=name, source=source, updated_at=datetime.now(UTC), updated_by="ada"))
 
 
 def stored(app: Flask, key: str = "expense") -> dict[str, str]:
@@ -142,7 +141,8 @@ def test_a_scenario_of_another_orchestration_is_refused(admin, app):
     assert response.status_code == 422
     assert "tests orchestration 'payment', not 'expense'" in response.get_json()["error"]["message"]
     assert response.get_json()["error"]["details"]["problems"] == [
-        {"line": 3, "path": "orchestration", "message": "must be 'expense', the orchestration it is saved to"}]
+        {"line": 3, "path": "orchestration", "message": "must be 'expense', the orchestration it is saved to"}
+    ]
     assert stored(app) == {}
 
 
@@ -224,7 +224,9 @@ def test_results_summary_and_coverage_shape(admin):
     assert put(admin, "finance-only", waiting).status_code == 200
     report = admin.post(f"{URL}/tests", json={"target": "active"}).get_json()
     assert [r["source"] for r in report["results"]] == ["finance-approves", "finance-only"]
-    assert {"name", "source", "orchestration", "passed", "failures", "duration_ms", "steps_run", "run_id", "path"} <= set(report["results"][0])
+    assert {"name", "source", "orchestration", "passed", "failures", "duration_ms", "steps_run", "run_id", "path"} <= set(
+        report["results"][0]
+    )
     assert report["summary"]["passed"] == 2 and report["summary"]["duration_ms"] >= 0
     coverage = report["coverage"]
     assert set(coverage) == {"nodes", "outcomes", "edges"}
@@ -391,13 +393,21 @@ def test_export_and_import_carry_the_scenarios(tmp_path: Path, migrated_db: Path
 
 #: Starts an expense run as a child, then ends.
 PARENT: dict[str, Any] = {
-    "format": 1, "key": "parent", "label": "Starts an expense",
+    "format": 1,
+    "key": "parent",
+    "label": "Starts an expense",
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "spawn", "type": "stage", "label": "Spawn"},
-        {"id": "start_expense", "type": "background", "stage": "spawn", "label": "Start an expense",
-         "action": "orchestration.start", "inputs": {"orchestration": "'expense'", "inputs": "{'amount': 5}"},
-         "retry": {"max_attempts": 1}},
+        {
+            "id": "start_expense",
+            "type": "background",
+            "stage": "spawn",
+            "label": "Start an expense",
+            "action": "orchestration.start",
+            "inputs": {"orchestration": "'expense'", "inputs": "{'amount': 5}"},
+            "retry": {"max_attempts": 1},
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [{"id": "e1", "source": "start", "target": "spawn"}, {"id": "e2", "source": "spawn", "target": "done"}],

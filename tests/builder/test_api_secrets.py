@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -58,12 +59,31 @@ def crm_document(url: str, *, key: str = "crm_sync", path: str = "/leads", secre
     """EXPENSE, whose approval tells the CRM with the token from the secrets store."""
     approve = document(EXPENSE["nodes"][2])
     approve["form"]["outcomes"] = approve["form"]["outcomes"][:1]  # nothing to tell apart: every expense goes to the CRM
-    return document(EXPENSE, key=key, nodes=[*EXPENSE["nodes"][:2], approve, EXPENSE["nodes"][5], {
-        "id": "tell_crm", "type": "background", "stage": "review", "label": "Tell the CRM",
-        "start": {"when": "after", "steps": ["approve"]}, "action": "http.request", "retry": {"max_attempts": 1, "backoff": "PT1S"},
-        "inputs": {"url": f"'{url}{path}?key=' + secrets.{secret}", "method": "'POST'",
-                   "headers": f"{{'Authorization': 'Bearer ' + secrets.{secret}}}", "body": "{'amount': inputs.amount}"}}],
-        edges=[EXPENSE["edges"][0], {"id": "e2", "source": "review", "target": "done"}])
+    return document(
+        EXPENSE,
+        key=key,
+        nodes=[
+            *EXPENSE["nodes"][:2],
+            approve,
+            EXPENSE["nodes"][5],
+            {
+                "id": "tell_crm",
+                "type": "background",
+                "stage": "review",
+                "label": "Tell the CRM",
+                "start": {"when": "after", "steps": ["approve"]},
+                "action": "http.request",
+                "retry": {"max_attempts": 1, "backoff": "PT1S"},
+                "inputs": {
+                    "url": f"'{url}{path}?key=' + secrets.{secret}",
+                    "method": "'POST'",
+                    "headers": f"{{'Authorization': 'Bearer ' + secrets.{secret}}}",
+                    "body": "{'amount': inputs.amount}",
+                },
+            },
+        ],
+        edges=[EXPENSE["edges"][0], {"id": "e2", "source": "review", "target": "done"}],
+    )
 
 
 @pytest.fixture
@@ -100,8 +120,14 @@ def test_admins_add_replace_list_and_delete_secrets_and_never_read_a_value(ada, 
     assert TOKEN not in listed.get_data(as_text=True) and "sk_live_new_value_1234" not in listed.get_data(as_text=True)
 
     # Bad input: 422 naming the field; nothing stored.
-    for bad in ({"name": "crm token", "value": "x"}, {"name": "9lives", "value": "x"}, {"name": "a"},
-                {"name": "a", "value": ""}, {"name": "a", "value": "x" * 16_385}, {"name": "a", "value": "x", "extra": 1}):
+    for bad in (
+        {"name": "crm token", "value": "x"},
+        {"name": "9lives", "value": "x"},
+        {"name": "a"},
+        {"name": "a", "value": ""},
+        {"name": "a", "value": "x" * 16_385},
+        {"name": "a", "value": "x", "extra": 1},
+    ):
         response = ada.post("/api/secrets", json=bad)
         assert response.status_code == 422, (bad, response.get_json())
     assert ada.put("/api/secrets/nothing", json={"value": "x"}).status_code == 404
@@ -150,10 +176,16 @@ def test_a_run_sends_the_secret_to_the_crm_and_records_it_nowhere(ada, login, ap
     assert outputs["body"] == {"seen": f"Bearer {MASK}", "path": f"/leads?key={MASK}"}
     assert outputs["headers"]["X-Echo"] == f"Bearer {MASK}"
     seen = [
-        ada.get(f"/api/runs/{run_id}"), ada.get(f"/api/runs/{run_id}/events?limit=200"), ada.get(f"/api/runs/{run_id}/scenario"),
-        login("sam").get(f"/api/runs/{run_id}"), login("sam").get(f"/api/runs/{run_id}/events?limit=200"),
-        ada.get("/api/orchestrations/crm_sync"), ada.get("/api/orchestrations/crm_sync/versions/1"), ada.get("/api/secrets"),
-        ada.get("/api/orchestrations/crm_sync/insights"), ada.get("/api/work-items?status=completed"),
+        ada.get(f"/api/runs/{run_id}"),
+        ada.get(f"/api/runs/{run_id}/events?limit=200"),
+        ada.get(f"/api/runs/{run_id}/scenario"),
+        login("sam").get(f"/api/runs/{run_id}"),
+        login("sam").get(f"/api/runs/{run_id}/events?limit=200"),
+        ada.get("/api/orchestrations/crm_sync"),
+        ada.get("/api/orchestrations/crm_sync/versions/1"),
+        ada.get("/api/secrets"),
+        ada.get("/api/orchestrations/crm_sync/insights"),
+        ada.get("/api/work-items?status=completed"),
         ada.get("/api/notifications"),
     ]
     for response in seen:
@@ -162,10 +194,12 @@ def test_a_run_sends_the_secret_to_the_crm_and_records_it_nowhere(ada, login, ap
     assert TOKEN not in caplog.text
     with app.app_context(), state().sessions() as s:  # the jobs table holds references, not the value
         from runtime.store.tables import JobRow, RunEventRow
+
         assert all(TOKEN not in json.dumps(j.inputs) for j in s.scalars(select(JobRow)))
         assert all(TOKEN not in json.dumps(e.data) for e in s.scalars(select(RunEventRow)))
-    exported = CliRunner().invoke(main, ["export", "crm_sync", "--database-url", app.config["DATABASE_URL"]],
-                                  env={"OVERTURE_SECRET_KEY": "test"})
+    exported = CliRunner().invoke(
+        main, ["export", "crm_sync", "--database-url", app.config["DATABASE_URL"]], env={"OVERTURE_SECRET_KEY": "test"}
+    )
     assert exported.exit_code == 0 and "secrets.crm_token" in exported.output and TOKEN not in exported.output
 
 
@@ -206,10 +240,24 @@ def test_a_secret_nobody_added_fails_the_step_saying_so(ada, login, crm):
 
 def test_secrets_are_only_for_inputs_of_actions_that_send_them_on(ada):
     doc = crm_document("http://127.0.0.1:9")
-    doc["nodes"].append({"id": "size", "type": "decision", "label": "Size",
-                         "outcomes": [{"id": "big", "label": "Big", "condition": "inputs.amount > 1 && secrets.crm_token == 'x'"}]})
-    doc["nodes"].append({"id": "keep", "type": "background", "stage": "review", "label": "Keep it", "action": "record.update",
-                         "inputs": {"fields": "{'note': secrets.crm_token}"}})
+    doc["nodes"].append(
+        {
+            "id": "size",
+            "type": "decision",
+            "label": "Size",
+            "outcomes": [{"id": "big", "label": "Big", "condition": "inputs.amount > 1 && secrets.crm_token == 'x'"}],
+        }
+    )
+    doc["nodes"].append(
+        {
+            "id": "keep",
+            "type": "background",
+            "stage": "review",
+            "label": "Keep it",
+            "action": "record.update",
+            "inputs": {"fields": "{'note': secrets.crm_token}"},
+        }
+    )
     issues = ada.post("/api/orchestrations", json=doc).get_json()["issues"]
     errors = {(i["node"], i["field"]): i["message"] for i in issues if i["severity"] == "error"}
     assert "only in scope in the inputs of a background step's action" in errors[("size", "outcomes[0].condition")]
@@ -222,8 +270,11 @@ def test_secrets_are_only_for_inputs_of_actions_that_send_them_on(ada):
 def test_a_credential_typed_into_a_document_is_a_warning(ada):
     doc = crm_document("http://127.0.0.1:9")
     tell = doc["nodes"][-1]
-    tell["inputs"] = {"url": "'https://crm.example.com/leads'", "headers": "{'Authorization': 'Bearer abcdef0123456789'}",
-                      "body": "{'api_key': 'hunter22', 'amount': inputs.amount}"}
+    tell["inputs"] = {
+        "url": "'https://crm.example.com/leads'",
+        "headers": "{'Authorization': 'Bearer abcdef0123456789'}",
+        "body": "{'api_key': 'hunter22', 'amount': inputs.amount}",
+    }
     doc["description"] = "Uses ghp_abcdefghijklmnopqrstuvwxyz0123 for now"
     issues = ada.post("/api/orchestrations", json=doc).get_json()["issues"]
     warned = {(i["node"], i["field"]): i for i in issues if "looks like" in i["message"]}
@@ -264,8 +315,11 @@ def test_the_test_run_mocks_secrets_and_never_reads_the_store(ada, crm):
     url, calls = crm
     add(ada)
     assert ada.post("/api/orchestrations", json=crm_document(url)).status_code == 201
-    steps = [{"start": {"inputs": {"amount": 5}}}, {"mock": {"step": "tell_crm", "result": {"status": 200}}},
-             {"as": "finance", "complete": "approve", "outcome": "approve"}]
+    steps = [
+        {"start": {"inputs": {"amount": 5}}},
+        {"mock": {"step": "tell_crm", "result": {"status": 200}}},
+        {"as": "finance", "complete": "approve", "outcome": "approve"},
+    ]
     response = ada.post("/api/orchestrations/crm_sync/test-run", json={"steps": steps})
     assert response.status_code == 200 and response.get_json()["run"]["status"] == "completed"
     assert TOKEN not in response.get_data(as_text=True) and calls == []
@@ -279,8 +333,7 @@ def test_the_engine_reads_secrets_through_its_interface_only(app):
 
 def test_a_server_with_another_key_cannot_read_the_values(ada, app, tmp_path):
     add(ada)
-    other = create_app({"TESTING": True, "SECRET_KEY": "rotated", "DATABASE_URL": app.config["DATABASE_URL"],
-                        "EMBEDDED_WORKER": False})
+    other = create_app({"TESTING": True, "SECRET_KEY": "rotated", "DATABASE_URL": app.config["DATABASE_URL"], "EMBEDDED_WORKER": False})
     try:
         with other.app_context():
             assert state().secrets.names() == {"crm_token"}

@@ -36,9 +36,11 @@ def test_no_steps_gives_the_personas_of_the_assignees(admin):
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["run"] is None and body["work_items"] == [] and body["scenario"] is None
-    assert body["personas"] == {"requester": {"user": "requester"},
-                                "finance": {"user": "finance_user", "groups": ["finance"]},
-                                "legal": {"user": "legal_user", "groups": ["legal"]}}
+    assert body["personas"] == {
+        "requester": {"user": "requester"},
+        "finance": {"user": "finance_user", "groups": ["finance"]},
+        "legal": {"user": "legal_user", "groups": ["legal"]},
+    }
 
 
 def test_walks_the_draft_acting_as_two_personas(admin, app):
@@ -54,9 +56,11 @@ def test_walks_the_draft_acting_as_two_personas(admin, app):
     assert [o["value"] for o in item["form"]["outcomes"]] == ["approve", "reject", "ask"]
     assert first["run"]["label"] == "Expense approval (draft)"
 
-    steps += [{"as": "finance", "complete": "approve", "outcome": "approve", "values": {"note": "ok"}},
-              {"advance": "P2D"},
-              {"as": "legal", "complete": "file", "outcome": "filed"}]
+    steps += [
+        {"as": "finance", "complete": "approve", "outcome": "approve", "values": {"note": "ok"}},
+        {"advance": "P2D"},
+        {"as": "legal", "complete": "file", "outcome": "filed"},
+    ]
     done = admin.post(URL, json={"source": "draft", "steps": steps}).get_json()
     assert done["run"]["status"] == "completed" and done["run"]["current_node"] == "done"
     assert [h["stage"] for h in done["run"]["history"]] == ["review", "filing"]
@@ -114,14 +118,26 @@ def test_a_step_that_cannot_be_applied_is_named(admin):
 
 def test_a_background_action_without_an_answer_is_asked_for(login):
     ada = login("ada")
-    caller = document(EXPENSE, key="crm", nodes=[*EXPENSE["nodes"][:3], EXPENSE["nodes"][5], {
-        "id": "notify_crm", "type": "background", "stage": "review", "label": "Tell the CRM",
-        "start": {"when": "after", "steps": ["approve"]},
-        "action": "http.request", "inputs": {"url": "'https://crm.example.com'", "method": "'POST'"}}],
-        edges=[EXPENSE["edges"][0], {"id": "e2", "source": "review", "target": "done"}])
+    caller = document(
+        EXPENSE,
+        key="crm",
+        nodes=[
+            *EXPENSE["nodes"][:3],
+            EXPENSE["nodes"][5],
+            {
+                "id": "notify_crm",
+                "type": "background",
+                "stage": "review",
+                "label": "Tell the CRM",
+                "start": {"when": "after", "steps": ["approve"]},
+                "action": "http.request",
+                "inputs": {"url": "'https://crm.example.com'", "method": "'POST'"},
+            },
+        ],
+        edges=[EXPENSE["edges"][0], {"id": "e2", "source": "review", "target": "done"}],
+    )
     assert ada.post("/api/orchestrations", json=caller).status_code == 201, ada.get("/api/orchestrations/crm").get_json()
-    steps: list[dict[str, Any]] = [{"start": {"inputs": {"amount": 5}}},
-                                   {"as": "finance", "complete": "approve", "outcome": "approve"}]
+    steps: list[dict[str, Any]] = [{"start": {"inputs": {"amount": 5}}}, {"as": "finance", "complete": "approve", "outcome": "approve"}]
     asked = ada.post("/api/orchestrations/crm/test-run", json={"steps": steps})
     assert asked.status_code == 422
     details = asked.get_json()["error"]["details"]
@@ -135,14 +151,25 @@ def test_a_background_action_without_an_answer_is_asked_for(login):
     assert body["run"]["status"] == "error" and "CRM down" in body["run"]["error"]["message"]
 
 
-@pytest.mark.parametrize("payload", [
-    [], "steps", {"steps": "start"}, {"steps": [1, 2]}, {"steps": [{"start": {}}], "extra": 1},
-    {"source": "nightly"}, {"source": True}, {"source": 0}, {"steps": [{"start": {}}] * 501},
-    {"personas": {"x": "y"}}, {"steps": [{"start": {"inputs": {"a": {"b": {"c": {"d": {"e": {"f": {}}}}}}}}}]},
-    {"steps": [{"start": {"record": {"object": "../../etc", "fields": {}}}}]},
-    {"steps": [{"start": {}}, {"advance": "P99999999D"}]},
-    {"steps": [{"start": {}}, {"event": {"name": "x" * 10_000}}]},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [],
+        "steps",
+        {"steps": "start"},
+        {"steps": [1, 2]},
+        {"steps": [{"start": {}}], "extra": 1},
+        {"source": "nightly"},
+        {"source": True},
+        {"source": 0},
+        {"steps": [{"start": {}}] * 501},
+        {"personas": {"x": "y"}},
+        {"steps": [{"start": {"inputs": {"a": {"b": {"c": {"d": {"e": {"f": {}}}}}}}}}]},
+        {"steps": [{"start": {"record": {"object": "../../etc", "fields": {}}}}]},
+        {"steps": [{"start": {}}, {"advance": "P99999999D"}]},
+        {"steps": [{"start": {}}, {"event": {"name": "x" * 10_000}}]},
+    ],
+)
 def test_hostile_bodies_get_a_4xx(admin, app, payload):
     response = admin.post(URL, json=payload)
     assert 400 <= response.status_code < 500, response.get_json()

@@ -36,8 +36,14 @@ def work(app, login) -> dict[str, Any]:
     assert fiona.post(f"/api/work-items/{claimed['id']}/claim").status_code == 200
     moved = otto.post(f"/api/work-items/{personal['id']}/reassign", json={"to": {"type": "user", "value": "fiona"}})
     assert moved.status_code == 200, moved.get_json()
-    return {"ada": ada, "fiona": fiona, "claimed": claimed, "personal": personal,
-            "claimed_run": claimed_run["id"], "personal_run": personal_run["id"]}
+    return {
+        "ada": ada,
+        "fiona": fiona,
+        "claimed": claimed,
+        "personal": personal,
+        "claimed_run": claimed_run["id"],
+        "personal_run": personal_run["id"],
+    }
 
 
 # ----------------------------------------------------------------------------- one person
@@ -71,17 +77,20 @@ def test_an_admin_changes_name_role_and_memberships(login):
     assert login("sam").patch("/api/users/sam", json={"role": "admin"}).status_code == 403
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"groups": ["finance", "nope"]}, "groups"),
-    ({"role": "owner"}, "role"),
-    ({"role": 1}, "role"),
-    ({"display_name": ""}, "display_name"),
-    ({"display_name": "   "}, "display_name"),
-    ({"groups": "finance"}, "groups"),
-    ({"groups": [1]}, "groups"),
-    ({"active": False}, "active"),
-    ({"username": "other"}, "username"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"groups": ["finance", "nope"]}, "groups"),
+        ({"role": "owner"}, "role"),
+        ({"role": 1}, "role"),
+        ({"display_name": ""}, "display_name"),
+        ({"display_name": "   "}, "display_name"),
+        ({"groups": "finance"}, "groups"),
+        ({"groups": [1]}, "groups"),
+        ({"active": False}, "active"),
+        ({"username": "other"}, "username"),
+    ],
+)
 def test_hostile_changes_are_a_422_naming_the_field_and_change_nothing(login, change, field):
     ada = login("ada")
     before = ada.get("/api/users/fiona").get_json()
@@ -163,8 +172,7 @@ def test_deactivation_hands_the_work_over_and_ends_the_session(app, login, work)
 
 def test_deactivation_on_postgresql_is_one_transaction(postgres_url):
     """The person and their work change in the engine's transaction on PostgreSQL too."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": postgres_url,
-                      "EMBEDDED_WORKER": False, "AUTOPROCESS": True})
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": postgres_url, "EMBEDDED_WORKER": False, "AUTOPROCESS": True})
     try:
         with app.app_context(), state().sessions.begin() as s:
             for name, kind in GROUPS.items():
@@ -211,17 +219,20 @@ def test_personal_items_without_reassign_to_is_a_422_and_nothing_moves(app, logi
     assert _events(ada, work["claimed_run"], "work_item.released") == []
 
 
-@pytest.mark.parametrize("reassign_to, status", [
-    ({"type": "user", "value": "nobody"}, 422),
-    ({"type": "user", "value": "fiona"}, 422),  # the person leaving
-    ({"type": "group", "value": "warehouse"}, 422),  # a queue, not a group
-    ({"type": "queue", "value": "finance"}, 422),
-    ({"type": "team", "value": "finance"}, 422),
-    ({"type": "user"}, 422),
-    ({"type": "user", "value": 7}, 422),
-    ("frank", 422),
-    ({"type": "user", "value": "frank", "extra": 1}, 422),
-])
+@pytest.mark.parametrize(
+    "reassign_to, status",
+    [
+        ({"type": "user", "value": "nobody"}, 422),
+        ({"type": "user", "value": "fiona"}, 422),  # the person leaving
+        ({"type": "group", "value": "warehouse"}, 422),  # a queue, not a group
+        ({"type": "queue", "value": "finance"}, 422),
+        ({"type": "team", "value": "finance"}, 422),
+        ({"type": "user"}, 422),
+        ({"type": "user", "value": 7}, 422),
+        ("frank", 422),
+        ({"type": "user", "value": "frank", "extra": 1}, 422),
+    ],
+)
 def test_hostile_reassign_to_is_refused_and_nothing_moves(app, login, work, reassign_to, status):
     ada = work["ada"]
     before = _items(app)
@@ -306,7 +317,8 @@ def test_an_admin_edits_a_groups_label_and_members(login):
     assert detail.status_code == 200
     assert detail.get_json()["members"] == [
         {"username": "fiona", "display_name": "fiona", "active": True},
-        {"username": "frank", "display_name": "frank", "active": True}]
+        {"username": "frank", "display_name": "frank", "active": True},
+    ]
     response = ada.patch("/api/groups/finance", json={"label": "Finance team", "members": ["frank", "walt", "walt"]})
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["label"] == "Finance team"
@@ -317,14 +329,17 @@ def test_an_admin_edits_a_groups_label_and_members(login):
     assert ada.patch("/api/groups/finance", json={"members": []}).get_json()["members"] == []
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"members": ["frank", "ghost", "phantom"]}, "members"),
-    ({"members": "frank"}, "members"),
-    ({"members": [None]}, "members"),
-    ({"label": ""}, "label"),
-    ({"label": " "}, "label"),
-    ({"kind": "queue"}, "kind"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"members": ["frank", "ghost", "phantom"]}, "members"),
+        ({"members": "frank"}, "members"),
+        ({"members": [None]}, "members"),
+        ({"label": ""}, "label"),
+        ({"label": " "}, "label"),
+        ({"kind": "queue"}, "kind"),
+    ],
+)
 def test_hostile_group_changes_are_a_422_and_change_nothing(login, change, field):
     ada = login("ada")
     before = ada.get("/api/groups/finance").get_json()
@@ -351,14 +366,20 @@ def test_record_types_list_the_orchestrations_their_saves_start(app, login):
     ada = login("ada")
     setup_contracts(ada)
     # A draft with a record trigger, never activated, starts nothing: not listed.
-    draft = document(EXPENSE, key="contract_draft", label="Contract draft",
-                     trigger={"type": "record", "object": "contract", "on": ["create"]})
+    draft = document(
+        EXPENSE, key="contract_draft", label="Contract draft", trigger={"type": "record", "object": "contract", "on": ["create"]}
+    )
     assert ada.post("/api/orchestrations", json=draft).status_code == 201
     types = {t["name"]: t for t in ada.get("/api/record-types").get_json()["items"]}
-    assert types["contract"]["triggers"] == [{
-        "orchestration": "contract_approval", "label": "Contract approval", "version": 1,
-        "on": ["create", "update"], "condition": "record.status == 'submitted'",
-    }]
+    assert types["contract"]["triggers"] == [
+        {
+            "orchestration": "contract_approval",
+            "label": "Contract approval",
+            "version": 1,
+            "on": ["create", "update"],
+            "condition": "record.status == 'submitted'",
+        }
+    ]
     plain = ada.post("/api/record-types", json={"name": "note", "fields": [{"name": "text", "type": "string"}]})
     assert plain.status_code == 201 and plain.get_json()["triggers"] == []
 

@@ -6,7 +6,6 @@ import threading
 from typing import Any
 
 import pytest
-
 from sqlalchemy import update
 
 from builder.extensions import state
@@ -96,8 +95,10 @@ def test_work_item_detail_has_form_record_and_context(run, login):
 def test_complete_moves_the_run_on_and_keeps_the_values(run, login):
     fiona, alice = login("fiona"), login("alice")
     item = finance_item(login, run)
-    done = fiona.post(f"/api/work-items/{item['id']}/complete",
-                      json={"outcome": "approve", "values": {"note": "ok", "cost_centre": 42}, "comment": "fine by me"})
+    done = fiona.post(
+        f"/api/work-items/{item['id']}/complete",
+        json={"outcome": "approve", "values": {"note": "ok", "cost_centre": 42}, "comment": "fine by me"},
+    )
     assert done.status_code == 200
     body = done.get_json()
     assert body["status"] == "completed" and body["completed_by"] == "fiona" and body["outcome"] == "approve"
@@ -160,8 +161,7 @@ def test_two_finance_members_race_to_complete_one_item(run, login):
     assert loser.get_json()["error"]["message"].endswith(f"by {winner}") or "someone else" in loser.get_json()["error"]["message"]
     final = login("otto").get(f"/api/work-items/{item['id']}").get_json()
     assert final["completed_by"] == winner
-    completions = [e for e in login("otto").get(f"/api/runs/{run['id']}/events").get_json()["items"]
-                   if e["type"] == "work_item.completed"]
+    completions = [e for e in login("otto").get(f"/api/runs/{run['id']}/events").get_json()["items"] if e["type"] == "work_item.completed"]
     assert len(completions) == 1
 
 
@@ -174,8 +174,9 @@ def test_mallory_can_neither_see_nor_act_on_finance_work(run, login):
         response = mallory.post(f"/api/work-items/{item['id']}/{action}", json=payload)
         nothing = mallory.post(f"/api/work-items/no-such-item/{action}", json=payload)
         assert response.status_code == nothing.status_code == 404 and error_code(response) == "not_found", action
-        assert response.get_json()["error"]["message"].replace(item["id"], "ID") == \
-            nothing.get_json()["error"]["message"].replace("no-such-item", "ID")
+        assert response.get_json()["error"]["message"].replace(item["id"], "ID") == nothing.get_json()["error"]["message"].replace(
+            "no-such-item", "ID"
+        )
     assert mallory.post(f"/api/work-items/{item['id']}/reassign", json={"to": {"type": "user", "value": "mallory"}}).status_code == 403
     assert login("otto").get(f"/api/work-items/{item['id']}").get_json()["status"] == "open"
 
@@ -253,11 +254,17 @@ def test_items_name_their_people_and_groups(run, login, app):
 def test_my_items_of_one_record(ada, login):
     setup_contracts(ada)
     sam, alice, mallory = login("sam"), login("alice"), login("mallory")
-    contract = sam.post("/api/records/contract", json={"fields": {"title": "Acme MSA", "customer": "Acme", "amount": 20000, "status": "submitted"}})
-    other = sam.post("/api/records/contract", json={"fields": {"title": "Other", "customer": "Initech", "amount": 900, "status": "submitted"}})
+    contract = sam.post(
+        "/api/records/contract", json={"fields": {"title": "Acme MSA", "customer": "Acme", "amount": 20000, "status": "submitted"}}
+    )
+    other = sam.post(
+        "/api/records/contract", json={"fields": {"title": "Other", "customer": "Initech", "amount": 900, "status": "submitted"}}
+    )
     record, elsewhere = contract.get_json(), other.get_json()
     # A second run on the same record: an expense filed against the contract.
-    bound = sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 50}, "record": {"object": "contract", "id": record["id"]}})
+    bound = sam.post(
+        "/api/runs", json={"orchestration": "expense", "inputs": {"amount": 50}, "record": {"object": "contract", "id": record["id"]}}
+    )
     assert bound.status_code == 201, bound.get_json()
     start(sam, amount=70)  # and one on no record
 

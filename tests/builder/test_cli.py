@@ -67,15 +67,22 @@ def test_worker_drains_a_database(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'w.db'}"
     store = SqlStore(url)
     engine = Engine(store, autoprocess=False)
-    engine.deploy({
-        "format": 1, "key": "ping", "label": "Ping",
-        "variables": [{"name": "note", "type": "string"}],
-        # A timer, not a notify step: notify is local (it runs inside the step's transaction).
-        "nodes": [{"id": "start", "type": "start"}, {"id": "s", "type": "stage", "label": "S"},
-                  {"id": "wait", "type": "wait", "stage": "s", "label": "Now", "timer": {"duration": "PT0S"}},
-                  {"id": "end", "type": "end"}],
-        "edges": [{"id": "a", "source": "start", "target": "s"}, {"id": "b", "source": "s", "target": "end"}],
-    })
+    engine.deploy(
+        {
+            "format": 1,
+            "key": "ping",
+            "label": "Ping",
+            "variables": [{"name": "note", "type": "string"}],
+            # A timer, not a notify step: notify is local (it runs inside the step's transaction).
+            "nodes": [
+                {"id": "start", "type": "start"},
+                {"id": "s", "type": "stage", "label": "S"},
+                {"id": "wait", "type": "wait", "stage": "s", "label": "Now", "timer": {"duration": "PT0S"}},
+                {"id": "end", "type": "end"},
+            ],
+            "edges": [{"id": "a", "source": "start", "target": "s"}, {"id": "b", "source": "s", "target": "end"}],
+        }
+    )
     run_id = engine.start("ping")
     assert engine.get_run(run_id)["status"] == "in_progress"
     result = CliRunner().invoke(main, ["worker", "--database-url", url, "--until-idle", "--heartbeat", "0.1"])
@@ -132,12 +139,23 @@ def test_seed_is_idempotent_and_fills_the_monitor(request, database: str):
     try:
         engine = app.extensions["overture"].engine
         assert {o["key"]: o["active_version"] for o in engine.orchestrations()} == {
-            "contract_approval": 1, "customer_onboarding": 1, "project_milestones": 1, "service_request": 1}
+            "contract_approval": 1,
+            "customer_onboarding": 1,
+            "project_milestones": 1,
+            "service_request": 1,
+        }
         runs = [engine.get_run(r["id"]) for r in engine.runs()]
         statuses = Counter(r["status"] for r in runs)
         assert statuses == {"in_progress": 9, "completed": 4, "error": 1, "suspended": 1, "cancelled": 1}
         # Waiting at different stages, and the error says why.
-        assert {r["current_stage"] for r in runs if r["status"] == "in_progress"} >= {"legal", "finance", "vp", "revise", "verify", "returns"}
+        assert {r["current_stage"] for r in runs if r["status"] == "in_progress"} >= {
+            "legal",
+            "finance",
+            "vp",
+            "revise",
+            "verify",
+            "returns",
+        }
         (failed,) = [r for r in runs if r["status"] == "error"]
         assert "not on the allowlist" in failed["error"]["message"]
         # Escalated refund sits in the escalation queue; a group member sees their work.
@@ -170,18 +188,39 @@ def test_seeded_people_sign_in(sqlite_url: str):
 
 def test_create_user_and_token(sqlite_url: str):
     overture("seed", "--database-url", sqlite_url)
-    made = overture("create-user", "nina", "--role", "ops", "--group", "support", "--group", "warehouse",
-                    "--password-stdin", "--database-url", sqlite_url, input="a long passphrase\n")
+    made = overture(
+        "create-user",
+        "nina",
+        "--role",
+        "ops",
+        "--group",
+        "support",
+        "--group",
+        "warehouse",
+        "--password-stdin",
+        "--database-url",
+        sqlite_url,
+        input="a long passphrase\n",
+    )
     assert "created ops nina in support, warehouse" in made.output
-    prompted = overture("create-user", "olga", "--role", "member", "--database-url", sqlite_url,
-                        input="another passphrase\nanother passphrase\n")
+    prompted = overture(
+        "create-user", "olga", "--role", "member", "--database-url", sqlite_url, input="another passphrase\nanother passphrase\n"
+    )
     assert "another passphrase" not in prompted.output  # hidden input
 
-    taken = CliRunner().invoke(main, ["create-user", "nina", "--role", "admin", "--password-stdin", "--database-url", sqlite_url],
-                               input="whatever it is today\n", env=ENV)
+    taken = CliRunner().invoke(
+        main,
+        ["create-user", "nina", "--role", "admin", "--password-stdin", "--database-url", sqlite_url],
+        input="whatever it is today\n",
+        env=ENV,
+    )
     assert taken.exit_code == 1 and "user nina already exists" in taken.output
-    no_group = CliRunner().invoke(main, ["create-user", "pia", "--role", "member", "--group", "nope", "--password-stdin",
-                                         "--database-url", sqlite_url], input="whatever it is today\n", env=ENV)
+    no_group = CliRunner().invoke(
+        main,
+        ["create-user", "pia", "--role", "member", "--group", "nope", "--password-stdin", "--database-url", sqlite_url],
+        input="whatever it is today\n",
+        env=ENV,
+    )
     assert no_group.exit_code == 1 and "no such group or queue: nope" in no_group.output
 
     token = overture("create-token", "crm", "--database-url", sqlite_url)
@@ -255,13 +294,20 @@ def test_serve_signs_people_in_and_runs_the_embedded_worker(tmp_path: Path, sqli
     overture("seed", "--demo", "--database-url", sqlite_url)
     store = SqlStore(sqlite_url)
     engine = Engine(store, autoprocess=False)
-    engine.deploy({
-        "format": 1, "key": "pause", "label": "Pause",
-        "nodes": [{"id": "start", "type": "start"}, {"id": "s", "type": "stage", "label": "S"},
-                  {"id": "wait", "type": "wait", "stage": "s", "label": "A second", "timer": {"duration": "PT1S"}},
-                  {"id": "end", "type": "end"}],
-        "edges": [{"id": "a", "source": "start", "target": "s"}, {"id": "b", "source": "s", "target": "end"}],
-    })
+    engine.deploy(
+        {
+            "format": 1,
+            "key": "pause",
+            "label": "Pause",
+            "nodes": [
+                {"id": "start", "type": "start"},
+                {"id": "s", "type": "stage", "label": "S"},
+                {"id": "wait", "type": "wait", "stage": "s", "label": "A second", "timer": {"duration": "PT1S"}},
+                {"id": "end", "type": "end"},
+            ],
+            "edges": [{"id": "a", "source": "start", "target": "s"}, {"id": "b", "source": "s", "target": "end"}],
+        }
+    )
     run_id = engine.start("pause")  # its timer is fired by a worker: the server's
     assert engine.get_run(run_id)["status"] == "in_progress"
 
@@ -269,8 +315,12 @@ def test_serve_signs_people_in_and_runs_the_embedded_worker(tmp_path: Path, sqli
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVERTURE_")}
     env.update(OVERTURE_VAR=str(tmp_path / "var"), DATABASE_URL=sqlite_url, OVERTURE_EMBEDDED_WORKER="1")
     with (tmp_path / "serve.log").open("w") as log:
-        server = subprocess.Popen([sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port)],
-                                  env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         url = f"http://127.0.0.1:{port}/api/session"
         deadline = time.monotonic() + 15
@@ -359,7 +409,9 @@ def test_test_runs_scenario_files_with_exit_codes_and_junit(tmp_path: Path, monk
     root = ET.parse(junit).getroot()
     assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "1", "0")
     assert {c.get("name"): [child.tag for child in c] for c in root.iter("testcase")} == {
-        "Big detour expected": ["failure"], "Small deal is signed": []}
+        "Big detour expected": ["failure"],
+        "Small deal is signed": [],
+    }
 
     quiet = overture_test(str(tmp_path / "tests"), "-q", "-k", "detour")
     assert quiet.exit_code == 1 and "PASS" not in quiet.output and "1 deselected" in quiet.output
@@ -455,8 +507,9 @@ def test_test_finds_documents_and_generates_from_the_database(tmp_path: Path, sq
     assert found.exit_code == 0, found.output
 
     out = tmp_path / "generated"
-    generated = CliRunner().invoke(main, ["test", "--generate", "contract_db", "--out", str(out), "--max-visits", "1"],
-                                   env={**ENV, "DATABASE_URL": sqlite_url})
+    generated = CliRunner().invoke(
+        main, ["test", "--generate", "contract_db", "--out", str(out), "--max-visits", "1"], env={**ENV, "DATABASE_URL": sqlite_url}
+    )
     assert generated.exit_code == 0, generated.output
     assert sorted(out.glob("contract_db--*.scenario.yaml"))
     assert overture_test(str(out), "--database-url", sqlite_url).exit_code == 0

@@ -14,12 +14,18 @@ ALL_DISTINCT = "inputs.items.all(x, inputs.items.exists_one(y, y == x))"
 
 #: A run over a list input; the decision checks that no item repeats.
 DISTINCT: dict[str, Any] = {
-    "format": 1, "key": "distinct", "label": "Distinct items",
+    "format": 1,
+    "key": "distinct",
+    "label": "Distinct items",
     "inputs": [{"name": "items", "type": "list", "required": True}],
     "nodes": [
         {"id": "start", "type": "start"},
-        {"id": "check", "type": "decision", "label": "All distinct?",
-         "outcomes": [{"id": "yes", "label": "Yes", "condition": "size(inputs.items) > 0"}]},
+        {
+            "id": "check",
+            "type": "decision",
+            "label": "All distinct?",
+            "outcomes": [{"id": "yes", "label": "Yes", "condition": "size(inputs.items) > 0"}],
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [
@@ -32,7 +38,9 @@ DISTINCT: dict[str, Any] = {
 
 def timer_at(at: str) -> dict[str, Any]:
     return {
-        "format": 1, "key": "later", "label": "Later",
+        "format": 1,
+        "key": "later",
+        "label": "Later",
         "inputs": [{"name": "when", "type": "string", "required": True}],
         "nodes": [
             {"id": "start", "type": "start"},
@@ -76,7 +84,9 @@ def test_a_list_too_long_deep_inside_an_input_is_named_by_its_path(ada, login):
     response = login("sam").post("/api/runs", json={"orchestration": "distinct", "inputs": {"items": [{"tags": [0] * 1001}]}})
     assert response.status_code == 422
     # Keyed by the input, so that the Start run form shows it next to its field; the message says where.
-    assert response.get_json()["error"]["details"] == {"inputs": {"items": "items[0].tags has 1,001 items; at most 1,000 are allowed (OVERTURE_MAX_LIST_ITEMS)"}}
+    assert response.get_json()["error"]["details"] == {
+        "inputs": {"items": "items[0].tags has 1,001 items; at most 1,000 are allowed (OVERTURE_MAX_LIST_ITEMS)"}
+    }
 
 
 def test_a_record_field_over_the_cap_is_a_422_and_nothing_is_stored(ada, login):
@@ -85,7 +95,9 @@ def test_a_record_field_over_the_cap_is_a_422_and_nothing_is_stored(ada, login):
     sam = login("sam")
     response = sam.post("/api/records/note", json={"fields": {"lines": [{"n": n} for n in range(1001)]}})
     assert response.status_code == 422, response.get_json()
-    assert response.get_json()["error"]["details"] == {"fields": {"lines": "has 1,001 items; at most 1,000 are allowed (OVERTURE_MAX_LIST_ITEMS)"}}
+    assert response.get_json()["error"]["details"] == {
+        "fields": {"lines": "has 1,001 items; at most 1,000 are allowed (OVERTURE_MAX_LIST_ITEMS)"}
+    }
     assert sam.get("/api/records/note").get_json()["items"] == []
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections.abc import Iterator
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import yaml
@@ -26,8 +27,7 @@ from runtime.store.tables import VersionRow
 from runtime.templates import load
 from tests.builder.api_support import EXPENSE, PAYMENT, deploy, document, setup_contracts, start
 
-BUDGET = settings(max_examples=200, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+BUDGET = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 #: Text no database, YAML parser or mail server takes: half a UTF-16 pair (JSON can escape one),
 #: NUL and other control characters, a byte-order mark, right-to-left override.
@@ -39,17 +39,41 @@ hostile_text = st.one_of(
 huge_integers = st.integers(min_value=10**300, max_value=10**400).flatmap(lambda n: st.sampled_from([n, -n]))
 #: Values that read as booleans to a lenient parser, and so must not pass for one.
 boolean_lookalikes = st.sampled_from([0, 1, -1, "true", "false", "yes", "on", "1", "", None])
-scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12)
-           | hostile_text | huge_integers | boolean_lookalikes)
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                           max_leaves=12)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+    | hostile_text
+    | huge_integers
+    | boolean_lookalikes
+)
+json_values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12
+)
 #: Bodies that parse to something Python's json accepts but JSON does not mean.
-ODD_BODIES = st.sampled_from([
-    "1e400", "-1e400", "[1e400]", '{"key": 1e400}', "NaN", '{"a": NaN}', "Infinity", '{"a": -Infinity}',
-    "null", "", "{", "[" * 50_000 + "]" * 50_000, '{"a":' * 10_000 + "1" + "}" * 10_000, "9" * 5000,
-    '"\\ud800"', "\u00ff\u00fe", '{"key": "expense", "nodes": 1e999}',
-])
+ODD_BODIES = st.sampled_from(
+    [
+        "1e400",
+        "-1e400",
+        "[1e400]",
+        '{"key": 1e400}',
+        "NaN",
+        '{"a": NaN}',
+        "Infinity",
+        '{"a": -Infinity}',
+        "null",
+        "",
+        "{",
+        "[" * 50_000 + "]" * 50_000,
+        '{"a":' * 10_000 + "1" + "}" * 10_000,
+        "9" * 5000,
+        '"\\ud800"',
+        "\u00ff\u00fe",
+        '{"key": "expense", "nodes": 1e999}',
+    ]
+)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -75,9 +99,16 @@ def _alike(value: Any) -> st.SearchStrategy[Any]:
 
 def _retyped(value: Any) -> st.SearchStrategy[Any]:
     """Something of another JSON type than ``value``."""
-    options = [st.just(None), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False, allow_infinity=False),
-               st.text(max_size=5), st.lists(scalars, max_size=2), st.dictionaries(st.text(max_size=4), scalars, max_size=2),
-               st.lists(st.lists(st.none(), min_size=1, max_size=2), min_size=1, max_size=2)]  # [[null, null]]
+    options = [
+        st.just(None),
+        st.booleans(),
+        st.integers(-5, 5),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=5),
+        st.lists(scalars, max_size=2),
+        st.dictionaries(st.text(max_size=4), scalars, max_size=2),
+        st.lists(st.lists(st.none(), min_size=1, max_size=2), min_size=1, max_size=2),
+    ]  # [[null, null]]
     return st.one_of(*options).filter(lambda v: type(v) is not type(value))
 
 
@@ -125,7 +156,8 @@ def send(client: Any, method: str, url: str, payload: tuple[str, Any]) -> Any:
     if response.status_code >= 400:
         error = (response.get_json(silent=True) or {}).get("error")
         assert isinstance(error, dict) and isinstance(error.get("code"), str) and isinstance(error.get("message"), str), (
-            f"{method} {url} -> {response.status_code} without the error shape: {response.get_data(as_text=True)[:200]}")
+            f"{method} {url} -> {response.status_code} without the error shape: {response.get_data(as_text=True)[:200]}"
+        )
     return response
 
 
@@ -231,8 +263,7 @@ def test_garbage_sign_ins_names_labels_tokens_and_record_types_are_a_4xx(app, lo
     a display name, a group's label, a token's name; ``[[null, null]]`` as record-type fields;
     a 400-digit integer. And a record type is only created when ``required`` is a real boolean."""
     ada, nobody = login("ada"), login(None)
-    record_type = {"name": "thing", "label": "Thing",
-                   "fields": [{"name": "title", "type": "string", "required": True, "label": "Title"}]}
+    record_type = {"name": "thing", "label": "Thing", "fields": [{"name": "title", "type": "string", "required": True, "label": "Title"}]}
     created_types: list[str] = []
 
     @BUDGET
@@ -243,14 +274,27 @@ def test_garbage_sign_ins_names_labels_tokens_and_record_types_are_a_4xx(app, lo
         token=payloads({"name": "crm"}),
         kind=payloads(record_type),
     )
-    @example(sign_in=("json", {"username": "\ud800", "password": "x"}), person=("json", {"display_name": "\ud800"}),
-             group=("json", {"name": "audit", "label": "A\ud800"}), token=("json", {"name": "crm\ud800"}),
-             kind=("json", {"name": "nulls", "fields": [[None, None]]}))
-    @example(sign_in=("raw", '{"username": %s, "password": "x"}' % ("9" * 400)), person=("json", {"display_name": 10**400}),
-             group=("json", {"name": "audit", "label": "Audit"}), token=("json", {"name": "crm"}),
-             kind=("json", {"name": "numbers", "fields": [{"name": "title", "type": "string", "required": 0}]}))
-    @example(sign_in=("json", {"username": "fuzzer", "password": "x"}), person=("json", {"display_name": "Sam"}),
-             group=("json", {"name": "auditors"}), token=("json", {"name": "crm"}), kind=("json", record_type))
+    @example(
+        sign_in=("json", {"username": "\ud800", "password": "x"}),
+        person=("json", {"display_name": "\ud800"}),
+        group=("json", {"name": "audit", "label": "A\ud800"}),
+        token=("json", {"name": "crm\ud800"}),
+        kind=("json", {"name": "nulls", "fields": [[None, None]]}),
+    )
+    @example(
+        sign_in=("raw", '{"username": %s, "password": "x"}' % ("9" * 400)),
+        person=("json", {"display_name": 10**400}),
+        group=("json", {"name": "audit", "label": "Audit"}),
+        token=("json", {"name": "crm"}),
+        kind=("json", {"name": "numbers", "fields": [{"name": "title", "type": "string", "required": 0}]}),
+    )
+    @example(
+        sign_in=("json", {"username": "fuzzer", "password": "x"}),
+        person=("json", {"display_name": "Sam"}),
+        group=("json", {"name": "auditors"}),
+        token=("json", {"name": "crm"}),
+        kind=("json", record_type),
+    )
     def check(sign_in: Any, person: Any, group: Any, token: Any, kind: Any) -> None:
         send(nobody, "POST", "/api/session", sign_in)
         send(ada, "PATCH", "/api/users/sam", person)
@@ -300,13 +344,41 @@ def _cursor(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
-QUERY_NAMES = ("orchestration", "version", "status", "stage", "assignee", "started_after", "started_before", "after",
-               "mine", "run", "owner", "window", "limit", "cursor", "colour")
-query_values = st.one_of(st.text(max_size=10), st.integers().map(str), st.sampled_from(["", "1", "0", "-1", "true", "open,", "9" * 40]),
-                         json_values.map(_cursor))
-LISTS = ("/api/runs", "/api/work-items", "/api/records/contract", "/api/orchestrations", "/api/notifications",
-         "/api/users", "/api/groups", "/api/tokens", "/api/record-types", "/api/actions", "/api/templates",
-         "/api/orchestrations/expense/insights", "/api/runs/{run}/events")
+QUERY_NAMES = (
+    "orchestration",
+    "version",
+    "status",
+    "stage",
+    "assignee",
+    "started_after",
+    "started_before",
+    "after",
+    "mine",
+    "run",
+    "owner",
+    "window",
+    "limit",
+    "cursor",
+    "colour",
+)
+query_values = st.one_of(
+    st.text(max_size=10), st.integers().map(str), st.sampled_from(["", "1", "0", "-1", "true", "open,", "9" * 40]), json_values.map(_cursor)
+)
+LISTS = (
+    "/api/runs",
+    "/api/work-items",
+    "/api/records/contract",
+    "/api/orchestrations",
+    "/api/notifications",
+    "/api/users",
+    "/api/groups",
+    "/api/tokens",
+    "/api/record-types",
+    "/api/actions",
+    "/api/templates",
+    "/api/orchestrations/expense/insights",
+    "/api/runs/{run}/events",
+)
 
 
 def test_garbage_query_strings_are_a_4xx(app, login):
@@ -316,8 +388,11 @@ def test_garbage_query_strings_are_a_4xx(app, login):
     run = start(ada)
 
     @BUDGET
-    @given(url=st.sampled_from(LISTS), args=st.dictionaries(st.sampled_from(QUERY_NAMES), query_values, max_size=4),
-           cursor=st.none() | json_values.map(_cursor))
+    @given(
+        url=st.sampled_from(LISTS),
+        args=st.dictionaries(st.sampled_from(QUERY_NAMES), query_values, max_size=4),
+        cursor=st.none() | json_values.map(_cursor),
+    )
     def check(url: str, args: dict[str, str], cursor: str | None) -> None:
         if cursor is not None:
             args["cursor"] = cursor
@@ -335,10 +410,16 @@ def test_odd_numbers_in_urls_queries_and_headers_are_a_4xx(app, login):
     ada = login("ada")
     deploy(ada, EXPENSE)
     huge = "9" * 30
-    for url in (f"/api/orchestrations/expense/versions/{huge}", f"/api/runs?version={huge}",
-                f"/api/runs/x/events?after={huge}", f"/api/orchestrations/expense/insights?version={huge}",
-                f"/api/runs?limit={huge}", f"/api/runs?limit={'9' * 5000}", "/api/runs?limit=²",
-                "/api/runs?version=0"):
+    for url in (
+        f"/api/orchestrations/expense/versions/{huge}",
+        f"/api/runs?version={huge}",
+        f"/api/runs/x/events?after={huge}",
+        f"/api/orchestrations/expense/insights?version={huge}",
+        f"/api/runs?limit={huge}",
+        f"/api/runs?limit={'9' * 5000}",
+        "/api/runs?limit=²",
+        "/api/runs?version=0",
+    ):
         response = ada.get(url)
         assert 400 <= response.status_code < 500, (url[:60], response.status_code)
     for revision in ("²", huge, "9" * 5000, 'W/"²"', "-1", ""):
@@ -350,13 +431,20 @@ def test_json_that_json_cannot_say_back_is_a_400(app, login):
     """Python's json reads 1e400 as infinity and NaN as NaN, and recurses on nesting;
     body() refuses all three before anything is stored or echoed."""
     ada = login("ada")
-    for raw in ('{"key": 1e400}', '{"key": NaN}', '{"key": -Infinity}', '{"key": %s}' % ("9" * 400), "[" * 100_000 + "]" * 100_000,
-                '{"a":' * 65 + "1" + "}" * 65):
+    for raw in (
+        '{"key": 1e400}',
+        '{"key": NaN}',
+        '{"key": -Infinity}',
+        '{"key": %s}' % ("9" * 400),
+        "[" * 100_000 + "]" * 100_000,
+        '{"a":' * 65 + "1" + "}" * 65,
+    ):
         response = ada.post("/api/orchestrations", data=raw, content_type="application/json")
         assert response.status_code == 400, (raw[:20], response.status_code)
         assert response.get_json()["error"]["code"] in ("malformed_json", "too_deep")
-    assert ada.post("/api/orchestrations", data='{"a":' * 63 + "1" + "}" * 63,
-                    content_type="application/json").status_code == 422  # deep but allowed: not a document
+    assert (
+        ada.post("/api/orchestrations", data='{"a":' * 63 + "1" + "}" * 63, content_type="application/json").status_code == 422
+    )  # deep but allowed: not a document
 
 
 # ----------------------------------------------------------------------------- scenario tests

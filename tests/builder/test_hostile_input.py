@@ -19,13 +19,16 @@ def post(client: Any, path: str, body: Any) -> Any:
     return client.post(path, data=json.dumps(body), content_type="application/json")
 
 
-@pytest.mark.parametrize(("path", "body", "where"), [
-    ("/api/groups", {"name": "auditors", "label": f"Audit{LONE}"}, "label"),
-    ("/api/tokens", {"name": f"crm{LONE}"}, "name"),
-    ("/api/users", {"username": "nina", "password": "long enough to pass 1", "role": "member", "display_name": LONE}, "display_name"),
-    ("/api/users", {"username": "nina", "password": "long enough to pass 1", "role": "member", "groups": ["legal", LONE]}, "groups.1"),
-    ("/api/record-types", {"name": "thing", "fields": [{"name": "title", "type": "string", "label": f"T{LONE}"}]}, "fields.0.label"),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "where"),
+    [
+        ("/api/groups", {"name": "auditors", "label": f"Audit{LONE}"}, "label"),
+        ("/api/tokens", {"name": f"crm{LONE}"}, "name"),
+        ("/api/users", {"username": "nina", "password": "long enough to pass 1", "role": "member", "display_name": LONE}, "display_name"),
+        ("/api/users", {"username": "nina", "password": "long enough to pass 1", "role": "member", "groups": ["legal", LONE]}, "groups.1"),
+        ("/api/record-types", {"name": "thing", "fields": [{"name": "title", "type": "string", "label": f"T{LONE}"}]}, "fields.0.label"),
+    ],
+)
 def test_a_lone_surrogate_anywhere_in_a_body_is_a_422_naming_where(login, path, body, where):
     response = post(login("ada"), path, body)
     assert response.status_code == 422, response.get_json()
@@ -59,11 +62,19 @@ def test_record_type_fields_that_are_not_objects_are_a_422_and_nothing_is_stored
 
 def test_errors_of_list_items_and_of_the_whole_list_together_are_a_422(login):
     """marshmallow keys item errors by index and the list's own by "_schema": JSON could not sort them."""
-    response = post(login("ada"), "/api/record-types", {"name": "thing", "fields": [
-        {"name": "a", "type": "string"}, {"name": "a", "type": "string"}, {"name": "not valid!", "type": "string"}]})
+    response = post(
+        login("ada"),
+        "/api/record-types",
+        {
+            "name": "thing",
+            "fields": [{"name": "a", "type": "string"}, {"name": "a", "type": "string"}, {"name": "not valid!", "type": "string"}],
+        },
+    )
     assert response.status_code == 422, response.get_data(as_text=True)[:300]
     assert response.get_json()["error"]["details"]["fields"] == {
-        "2": {"name": ["must be an identifier (letters, digits, _)"]}, "_schema": ["field names must be unique: a"]}
+        "2": {"name": ["must be an identifier (letters, digits, _)"]},
+        "_schema": ["field names must be unique: a"],
+    }
 
 
 def test_an_integer_no_double_can_hold_is_a_400_not_a_500(login):
@@ -75,10 +86,13 @@ def test_an_integer_no_double_can_hold_is_a_400_not_a_500(login):
     assert post(ada, "/api/records/deal", {"fields": {"amount": 10**300}}).status_code == 201  # big, but a number
 
 
-@pytest.mark.parametrize(("name", "where", "message"), [
-    ("Bell\x07", 3, "character #x0007 is not allowed"),  # YAML's reader refuses control characters
-    ('"\\ud800"', 3, "has a lone surrogate"),  # YAML's own escape for half a UTF-16 pair
-])
+@pytest.mark.parametrize(
+    ("name", "where", "message"),
+    [
+        ("Bell\x07", 3, "character #x0007 is not allowed"),  # YAML's reader refuses control characters
+        ('"\\ud800"', 3, "has a lone surrogate"),  # YAML's own escape for half a UTF-16 pair
+    ],
+)
 def test_scenario_sources_yaml_cannot_hold_are_a_422_naming_the_line(login, name, where, message):
     ada = login("ada")
     deploy(ada, EXPENSE)

@@ -28,12 +28,24 @@ def test_first_message_is_the_callers_open_work(login, engine, server):
     start(engine, 2)
     alice = connect(server, "/ws/inbox", login, "alice")
     first = alice.next()
-    assert first == {"type": "inbox", "open": 2, "overdue": 0, "notifications": 2,
-                     "latest_notification_at": first["latest_notification_at"], "notifications_read_at": None}
+    assert first == {
+        "type": "inbox",
+        "open": 2,
+        "overdue": 0,
+        "notifications": 2,
+        "latest_notification_at": first["latest_notification_at"],
+        "notifications_read_at": None,
+    }
     assert first["latest_notification_at"] is not None
     fiona = connect(server, "/ws/inbox", login, "fiona")
-    assert fiona.next() == {"type": "inbox", "open": 0, "overdue": 0, "notifications": 0, "latest_notification_at": None,
-                            "notifications_read_at": None}
+    assert fiona.next() == {
+        "type": "inbox",
+        "open": 0,
+        "overdue": 0,
+        "notifications": 0,
+        "latest_notification_at": None,
+        "notifications_read_at": None,
+    }
     alice.close()
     fiona.close()
 

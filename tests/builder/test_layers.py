@@ -11,7 +11,6 @@ tests/runtime/test_testing_layers.py): a cycle cannot hide behind a function-lev
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from tests.runtime.test_testing_layers import ROOT, cycles, imported, module_name
 
@@ -25,8 +24,7 @@ LIVE = ("builder.live.subscribers", "builder.live.hub", "builder.live.snapshots"
 def import_graph() -> dict[str, set[str]]:
     files = {module_name(path): path for path in sorted(BUILDER.rglob("*.py"))}
     known = set(files)
-    return {name: imported(ast.parse(path.read_text(), str(path)), name, path.name == "__init__.py", known)
-            for name, path in files.items()}
+    return {name: imported(ast.parse(path.read_text(), str(path)), name, path.name == "__init__.py", known) for name, path in files.items()}
 
 
 def in_api(module: str) -> bool:
@@ -35,13 +33,22 @@ def in_api(module: str) -> bool:
 
 def imports_of_the_blueprints(graph: dict[str, set[str]]) -> list[str]:
     """``module imports target`` for every module outside builder/api/ that imports one inside it."""
-    return [f"{module} imports {target}" for module, targets in sorted(graph.items())
-            if not in_api(module) and module != FACTORY for target in sorted(targets) if in_api(target)]
+    return [
+        f"{module} imports {target}"
+        for module, targets in sorted(graph.items())
+        if not in_api(module) and module != FACTORY
+        for target in sorted(targets)
+        if in_api(target)
+    ]
 
 
 def live_upward(graph: dict[str, set[str]]) -> list[str]:
-    return [f"{module} imports {target}" for module in LIVE for target in sorted(graph.get(module, ()))
-            if target in LIVE and LIVE.index(target) > LIVE.index(module)]
+    return [
+        f"{module} imports {target}"
+        for module in LIVE
+        for target in sorted(graph.get(module, ()))
+        if target in LIVE and LIVE.index(target) > LIVE.index(module)
+    ]
 
 
 def test_nothing_below_the_blueprints_imports_them():
@@ -83,8 +90,13 @@ def test_the_services_live_outside_the_views():
 
 
 def test_the_checks_catch_an_upward_import():
-    graph = {"builder.auth": {"builder.api.users"}, "builder": {"builder.api"}, "builder.api.users": {"builder.requests"},
-             "builder.live.hub": {"builder.live.routes"}, "builder.live.routes": {"builder.live.hub"}}
+    graph = {
+        "builder.auth": {"builder.api.users"},
+        "builder": {"builder.api"},
+        "builder.api.users": {"builder.requests"},
+        "builder.live.hub": {"builder.live.routes"},
+        "builder.live.routes": {"builder.live.hub"},
+    }
     assert imports_of_the_blueprints(graph) == ["builder.auth imports builder.api.users"]
     assert live_upward(graph) == ["builder.live.hub imports builder.live.routes"]
     assert cycles(graph) == [["builder.live.hub", "builder.live.routes"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import time
 from datetime import timedelta
@@ -17,16 +18,31 @@ from tests.builder.ws_client import WsClient
 
 REVIEW = {"fields": [], "outcomes": [{"value": "approve", "label": "Approve"}, {"value": "reject", "label": "Reject"}]}
 DEAL = {
-    "format": 1, "key": "deal", "label": "Deal",
+    "format": 1,
+    "key": "deal",
+    "label": "Deal",
     "inputs": [{"name": "amount", "type": "number", "required": True}],
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "legal", "type": "stage", "label": "Legal"},
-        {"id": "review", "type": "interactive", "stage": "legal", "label": "Review", "due": "P2D",
-         "assignee": {"type": "group", "value": "legal"}, "form": REVIEW},
+        {
+            "id": "review",
+            "type": "interactive",
+            "stage": "legal",
+            "label": "Review",
+            "due": "P2D",
+            "assignee": {"type": "group", "value": "legal"},
+            "form": REVIEW,
+        },
         {"id": "finance", "type": "stage", "label": "Finance"},
-        {"id": "sign", "type": "interactive", "stage": "finance", "label": "Sign",
-         "assignee": {"type": "group", "value": "finance"}, "form": {"fields": [], "outcomes": [{"value": "ok", "label": "OK"}]}},
+        {
+            "id": "sign",
+            "type": "interactive",
+            "stage": "finance",
+            "label": "Sign",
+            "assignee": {"type": "group", "value": "finance"},
+            "form": {"fields": [], "outcomes": [{"value": "ok", "label": "OK"}]},
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [
@@ -83,9 +99,17 @@ def connect(server: str, path: str, login, user: str) -> Socket:
 def handshake_status(server: str, path: str, headers: dict[str, str]) -> int:
     conn = http.client.HTTPConnection(server, timeout=5)
     try:
-        conn.request("GET", path, headers={
-            "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", **headers})
+        conn.request(
+            "GET",
+            path,
+            headers={
+                "Connection": "Upgrade",
+                "Upgrade": "websocket",
+                "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                **headers,
+            },
+        )
         return conn.getresponse().status
     finally:
         conn.close()
@@ -125,8 +149,16 @@ def test_insights_api_for_ops_and_admins(login, engine, clock):
     assert response.status_code == 200
     body = response.get_json()
     assert (body["orchestration"], body["version"], body["window"]) == ("deal", None, "all")
-    assert body["nodes"]["review"] == {"active": 2, "waiting": 0, "error": 0, "completed": 1, "failed": 0, "overdue": 0,
-                                       "p50": 7200.0, "p95": 7200.0}
+    assert body["nodes"]["review"] == {
+        "active": 2,
+        "waiting": 0,
+        "error": 0,
+        "completed": 1,
+        "failed": 0,
+        "overdue": 0,
+        "p50": 7200.0,
+        "p95": 7200.0,
+    }
     assert body["nodes"]["done"]["completed"] == 0  # listed with zeros
     assert body["edges"] == {"e1": {"taken": 3}, "e2": {"taken": 1}, "e3": {"taken": 0}}
     assert body["seq"] > 0
@@ -334,7 +366,7 @@ def test_a_burst_is_coalesced_to_one_frame_per_interval():
         tick.now += 0.005
     tick.now = max(tick.now, view.due_at() or tick.now)
     made.append((tick.now, view.take()))
-    gaps = [b - a for (a, _), (b, _) in zip(made, made[1:])]
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(made)]
     assert len(made) <= 1.0 / 0.05 + 1 and min(gaps) >= 0.05 - 1e-9
     assert (view.leading, view.coalesced) == (1, len(made) - 1)
     last = json.loads(made[-1][1].text)

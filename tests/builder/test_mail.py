@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
 from builder import create_app
 from builder.extensions import state
-from builder.mail import MailSettings, MailSettingsError, Mailer, SmtpSettings, from_environment, poll_interval
+from builder.mail import Mailer, MailSettings, MailSettingsError, SmtpSettings, from_environment, poll_interval
 from builder.migrate import open_store
 from builder.tables import EmailOutboxRow
 from runtime.clock import ManualClock
@@ -49,11 +50,13 @@ def mail_settings(app, **people: tuple[str | None, str]) -> None:
 
 def expense(assignee: dict[str, str] | None = None, due: str | None = None) -> dict[str, Any]:
     """The expense approval with the first step's assignee and due date changed."""
+
     def change(node: dict[str, Any]) -> dict[str, Any]:
         if node["id"] != "approve":
             return node
         node = {k: v for k, v in node.items() if k != "due"}
         return {**node, **({"assignee": assignee} if assignee else {}), **({"due": due} if due else {})}
+
     return document(EXPENSE, nodes=[change(n) for n in EXPENSE["nodes"]])
 
 
@@ -106,8 +109,9 @@ def test_a_label_cannot_add_headers(app, mailer, sink):
 
 
 def test_a_group_notification_goes_to_each_member_who_wants_mail(app, mailer, sink):
-    mail_settings(app, fiona=("fiona@example.com", "immediate"), frank=("frank@example.com", "off"),
-                  alice=("alice@example.com", "immediate"))
+    mail_settings(
+        app, fiona=("fiona@example.com", "immediate"), frank=("frank@example.com", "off"), alice=("alice@example.com", "immediate")
+    )
     with app.app_context():
         start(app, expense())  # finance: fiona and frank
         mailer.run_once()
@@ -128,8 +132,16 @@ def test_delegated_work_says_for_whom(app, mailer, sink, clock):
     mail_settings(app, sam=("sam@example.com", "immediate"))
     with app.app_context(), state().sessions.begin() as s:
         s.get(UserRow, "alice").display_name = "Alice Lawyer"
-        s.add(OutOfOfficeRow(user_id="alice", delegate_id="sam", starts_at=clock.now() - timedelta(hours=1),
-                             ends_at=clock.now() + timedelta(days=3), set_by="alice", updated_at=clock.now()))
+        s.add(
+            OutOfOfficeRow(
+                user_id="alice",
+                delegate_id="sam",
+                starts_at=clock.now() - timedelta(hours=1),
+                ends_at=clock.now() + timedelta(days=3),
+                set_by="alice",
+                updated_at=clock.now(),
+            )
+        )
     with app.app_context():
         start(app, expense(ALICE))
         mailer.run_once()
@@ -143,9 +155,9 @@ def test_a_digest_is_one_e_mail_with_every_item_at_the_digest_hour(app, mailer, 
     with app.app_context():
         items = start(app, expense(ALICE), runs=3)
         assert mailer.run_once() == 0  # 09:00: today's digest hour (08:00) has passed
-        clock.set(datetime(2026, 1, 6, 7, 59, tzinfo=timezone.utc))
+        clock.set(datetime(2026, 1, 6, 7, 59, tzinfo=UTC))
         assert mailer.run_once() == 0
-        clock.set(datetime(2026, 1, 6, 8, 0, tzinfo=timezone.utc))
+        clock.set(datetime(2026, 1, 6, 8, 0, tzinfo=UTC))
         assert mailer.run_once() == 1
         assert mailer.run_once() == 0
         assert {r.status for r in outbox(app)} == {"sent"}
@@ -234,10 +246,14 @@ def test_a_row_left_sending_by_a_crash_is_failed_not_resent(app, mailer, sink, c
         mailer.queue_notifications()
         crashed, busy = outbox(app)
         with state().sessions.begin() as s:  # one mailer died mid-send; another is sending right now
-            s.execute(update(EmailOutboxRow).where(EmailOutboxRow.id == crashed.id)
-                      .values(status="sending", attempts=1, claimed_at=clock.now() - timedelta(minutes=11)))
-            s.execute(update(EmailOutboxRow).where(EmailOutboxRow.id == busy.id)
-                      .values(status="sending", attempts=1, claimed_at=clock.now()))
+            s.execute(
+                update(EmailOutboxRow)
+                .where(EmailOutboxRow.id == crashed.id)
+                .values(status="sending", attempts=1, claimed_at=clock.now() - timedelta(minutes=11))
+            )
+            s.execute(
+                update(EmailOutboxRow).where(EmailOutboxRow.id == busy.id).values(status="sending", attempts=1, claimed_at=clock.now())
+            )
         assert mailer.run_once() == 0
         crashed, busy = sorted(outbox(app), key=lambda r: r.id != crashed.id)
     assert crashed.status == "failed" and "not sent again" in crashed.last_error
@@ -246,8 +262,9 @@ def test_a_row_left_sending_by_a_crash_is_failed_not_resent(app, mailer, sink, c
 
 
 def test_two_mailers_at_once_and_reruns_never_send_twice(app, sink, clock):
-    mail_settings(app, alice=("alice@example.com", "immediate"), fiona=("fiona@example.com", "immediate"),
-                  frank=("frank@example.com", "immediate"))
+    mail_settings(
+        app, alice=("alice@example.com", "immediate"), fiona=("fiona@example.com", "immediate"), frank=("frank@example.com", "immediate")
+    )
     with app.app_context():
         start(app, expense(), runs=10)  # 10 items for finance: 20 e-mails
         sql = state().store.engine
@@ -280,10 +297,28 @@ def test_concurrent_claims_on_postgresql_send_each_row_once(sink):
         store = open_store(url)
         try:
             now = clock.now()
-            rows = [{"id": f"m{i:03d}", "dedupe_key": f"k{i}", "notification_id": None, "work_item_id": None,
-                     "user_id": "u", "address": f"u{i}@example.com", "subject": f"S{i}", "body": "B", "kind": "assignment",
-                     "digest": False, "status": "pending", "attempts": 0, "next_attempt_at": now, "claimed_at": None,
-                     "sent_at": None, "last_error": None, "created_at": now} for i in range(40)]
+            rows = [
+                {
+                    "id": f"m{i:03d}",
+                    "dedupe_key": f"k{i}",
+                    "notification_id": None,
+                    "work_item_id": None,
+                    "user_id": "u",
+                    "address": f"u{i}@example.com",
+                    "subject": f"S{i}",
+                    "body": "B",
+                    "kind": "assignment",
+                    "digest": False,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "claimed_at": None,
+                    "sent_at": None,
+                    "last_error": None,
+                    "created_at": now,
+                }
+                for i in range(40)
+            ]
             with store.engine.begin() as conn:
                 conn.execute(EmailOutboxRow.__table__.insert(), rows)
             mailers = [Mailer(store.engine, settings(sink, batch=4), clock) for _ in range(4)]
@@ -303,8 +338,18 @@ def test_the_embedded_mailer_runs_beside_the_worker(tmp_path, migrated_db, sink)
 
     path = tmp_path / "mail.db"
     shutil.copy(migrated_db, path)
-    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": f"sqlite:///{path}", "EMBEDDED_WORKER": True,
-                      "WORKER_POLL": 0.05, "SMTP_URL": sink.url, "BASE_URL": BASE, "MAIL_POLL": "0.05"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "DATABASE_URL": f"sqlite:///{path}",
+            "EMBEDDED_WORKER": True,
+            "WORKER_POLL": 0.05,
+            "SMTP_URL": sink.url,
+            "BASE_URL": BASE,
+            "MAIL_POLL": "0.05",
+        }
+    )
     try:
         with app.app_context():
             from builder import accounts
@@ -326,13 +371,16 @@ def test_overture_worker_sends_the_mail_too(app, sink, clock):
 
     from builder.cli import main
 
-    clock.set(datetime.now(timezone.utc))  # the worker runs on the wall clock
+    clock.set(datetime.now(UTC))  # the worker runs on the wall clock
     mail_settings(app, alice=("alice@example.com", "immediate"))
     with app.app_context():
         [item] = start(app, expense(ALICE))
     url = app.config["DATABASE_URL"]
-    result = CliRunner().invoke(main, ["worker", "--database-url", url, "--until-idle", "--heartbeat", "0.1"],
-                                env={"OVERTURE_SMTP_URL": sink.url, "OVERTURE_BASE_URL": BASE})
+    result = CliRunner().invoke(
+        main,
+        ["worker", "--database-url", url, "--until-idle", "--heartbeat", "0.1"],
+        env={"OVERTURE_SMTP_URL": sink.url, "OVERTURE_BASE_URL": BASE},
+    )
     assert result.exit_code == 0, result.output
     assert "sending e-mail" in result.output
     [message] = sink.messages
@@ -349,7 +397,14 @@ def test_without_an_smtp_url_nothing_is_queued(app):
 def test_smtp_urls_and_settings_are_read_or_refused_clearly():
     plain = SmtpSettings.from_url("smtp://mailer:p%40ss@mail.example.com:2525?from=overture@example.com&starttls=1")
     assert (plain.host, plain.port, plain.username, plain.password, plain.sender, plain.starttls, plain.implicit_tls) == (
-        "mail.example.com", 2525, "mailer", "p@ss", "overture@example.com", True, False)
+        "mail.example.com",
+        2525,
+        "mailer",
+        "p@ss",
+        "overture@example.com",
+        True,
+        False,
+    )
     tls = SmtpSettings.from_url("smtps://mail.example.com")
     assert (tls.port, tls.implicit_tls, tls.sender, tls.username) == (465, True, "overture@mail.example.com", None)
     for bad in ("http://mail.example.com", "smtp://", "smtp://host:99999", "smtp://host?from=nobody"):

@@ -8,7 +8,7 @@ tables) keeps its rows and ends at both heads; the builder's chain goes down and
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,18 +18,20 @@ from sqlalchemy import create_engine, insert, inspect, select
 from sqlalchemy.engine import Engine as SAEngine
 
 from builder import migrate
-from builder.tables import ApiTokenRow, Base as BuilderBase, DraftRow, EmailOutboxRow, ScenarioRow, SessionRow
+from builder.tables import ApiTokenRow, DraftRow, EmailOutboxRow, ScenarioRow, SessionRow
+from builder.tables import Base as BuilderBase
 from runtime.store import migrate as runtime_migrate
 from runtime.store.sql import database_url
 from runtime.store.tables import Base as RuntimeBase
 from tests.runtime.test_migrations import empty_db  # noqa: F401 (the fixture: SQLite, and PostgreSQL when set)
 
-NOW = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 VERSION_TABLES = {"alembic_version", "builder_alembic_version"}
 
 
 def schema_diff(engine: SAEngine) -> list[Any]:
     """What autogenerate would change to reach the tables of both chains (none: they match)."""
+
     def not_a_version_table(name: str | None, type_: str, parent_names: Any) -> bool:
         return type_ != "table" or name not in VERSION_TABLES
 
@@ -49,7 +51,8 @@ def test_a_fresh_database_gets_the_tables_of_both_chains(empty_db: str):
         assert at_heads(store.engine) and migrate.BUILDER.head() is not None
         assert schema_diff(store.engine) == []
         assert set(inspect(store.engine).get_table_names()) == (
-            set(RuntimeBase.metadata.tables) | set(BuilderBase.metadata.tables) | VERSION_TABLES)
+            set(RuntimeBase.metadata.tables) | set(BuilderBase.metadata.tables) | VERSION_TABLES
+        )
         migrate.open_store(empty_db).dispose()  # again on an up-to-date database: nothing to do
         assert at_heads(store.engine)
     finally:
@@ -81,22 +84,48 @@ def _old_chain_database(url: str, runtime_revision: str, builder_tables: list[ty
 
 
 OLD_ROWS: dict[type, dict[str, Any]] = {
-    ApiTokenRow: {"id": "t1", "name": "crm", "token_hash": "h", "created_by": "ada", "created_at": NOW,
-                  "revoked_at": None, "last_used_at": None},
+    ApiTokenRow: {
+        "id": "t1",
+        "name": "crm",
+        "token_hash": "h",
+        "created_by": "ada",
+        "created_at": NOW,
+        "revoked_at": None,
+        "last_used_at": None,
+    },
     DraftRow: {"id": "deal", "label": "Deal", "document": {"key": "deal"}, "updated_at": NOW, "updated_by": "ada", "revision": 3},
     ScenarioRow: {"orchestration": "deal", "name": "happy", "source": "steps: []\n", "updated_at": NOW, "updated_by": "ada"},
-    EmailOutboxRow: {"id": "m1", "dedupe_key": "n:1:ada", "notification_id": "1", "work_item_id": None, "user_id": "ada",
-                     "address": "ada@example.com", "subject": "S", "body": "B", "kind": "assignment", "digest": False,
-                     "status": "pending", "attempts": 0, "next_attempt_at": NOW, "claimed_at": None, "sent_at": None,
-                     "last_error": None, "created_at": NOW},
+    EmailOutboxRow: {
+        "id": "m1",
+        "dedupe_key": "n:1:ada",
+        "notification_id": "1",
+        "work_item_id": None,
+        "user_id": "ada",
+        "address": "ada@example.com",
+        "subject": "S",
+        "body": "B",
+        "kind": "assignment",
+        "digest": False,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": NOW,
+        "claimed_at": None,
+        "sent_at": None,
+        "last_error": None,
+        "created_at": NOW,
+    },
     SessionRow: {"id": "s1", "user_id": "ada", "created_at": NOW, "last_seen_at": NOW, "user_agent": "ua", "address": "10.0.0.1"},
 }
 
 
-@pytest.mark.parametrize("runtime_revision, builder_tables", [
-    ("0010", [ApiTokenRow, DraftRow, ScenarioRow, EmailOutboxRow, SessionRow]),  # the old head: all of them
-    ("0004", [ApiTokenRow, DraftRow]),  # part way: the rest are made by the builder's chain
-], ids=["old-head", "part-way"])
+@pytest.mark.parametrize(
+    "runtime_revision, builder_tables",
+    [
+        ("0010", [ApiTokenRow, DraftRow, ScenarioRow, EmailOutboxRow, SessionRow]),  # the old head: all of them
+        ("0004", [ApiTokenRow, DraftRow]),  # part way: the rest are made by the builder's chain
+    ],
+    ids=["old-head", "part-way"],
+)
 def test_a_database_of_the_old_chain_keeps_its_rows(empty_db: str, runtime_revision: str, builder_tables: list[type[BuilderBase]]):
     _old_chain_database(empty_db, runtime_revision, builder_tables)
     store = migrate.open_store(empty_db)

@@ -50,13 +50,19 @@ def test_the_document_is_openapi_3_with_the_input_schemas_errors_and_security(ap
     doc = document(app)
     assert doc["openapi"].startswith("3.") and doc["info"]["title"] == "Overture"
     components = doc["components"]
-    loaded = {resolver(uses.body) for view in app.view_functions.values()
-              if (uses := getattr(view, "uses", None)) is not None and uses.body is not None}
+    loaded = {
+        resolver(uses.body)
+        for view in app.view_functions.values()
+        if (uses := getattr(view, "uses", None)) is not None and uses.body is not None
+    }
     assert {"RunIn", "CompleteIn", "RecordIn", "EventIn", "UserIn", "DocumentIn", "Login"} <= loaded
     assert loaded | {"AssigneeIn", "RecordRef", "FieldIn", "Error"} <= set(components["schemas"])
     assert set(components["securitySchemes"]) == {"session", "csrf", "bearer"}
     assert components["securitySchemes"]["bearer"] == {
-        "type": "http", "scheme": "bearer", "description": components["securitySchemes"]["bearer"]["description"]}
+        "type": "http",
+        "scheme": "bearer",
+        "description": components["securitySchemes"]["bearer"]["description"],
+    }
     assert components["schemas"]["Error"]["properties"]["error"]["required"] == ["code", "message"]
     # Every reference resolves.
     for ref in refs(doc):
@@ -107,8 +113,7 @@ def test_a_new_route_is_documented_and_must_declare_what_it_loads(app):
     app.add_url_rule("/api/probe/<int:n>", "probe", declared, methods=["POST"])
     app.add_url_rule("/api/sneaky", "sneaky", undeclared, methods=["POST"])
     paths = document(app)["paths"]
-    assert paths["/api/probe/{n}"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Probe"}
+    assert paths["/api/probe/{n}"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Probe"}
     assert "post" in paths["/api/sneaky"]
     client = app.test_client()
     assert client.post("/api/probe/1", json={}).status_code == 200

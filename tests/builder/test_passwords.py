@@ -14,38 +14,46 @@ from tests.builder.conftest import PASSWORD
 from tests.builder.test_cli import ENV
 
 #: A password of the longest length allowed.
-LONGEST = ("a quiet lighthouse keeps watch over forty nine grey boats in the harbour at dawn "
-           "while gulls circle and the tide turns slowly towards home")[:128]
+LONGEST = (
+    "a quiet lighthouse keeps watch over forty nine grey boats in the harbour at dawn "
+    "while gulls circle and the tide turns slowly towards home"
+)[:128]
 CONTEXT = passwords.context_words("sam", "Sam Seller", "sam.seller@example.com")
 
 
-@pytest.mark.parametrize("password, reason", [
-    ("password", "at least 15 characters"),
-    ("12345678", "at least 15 characters"),
-    ("sam", "at least 15 characters"),
-    ("passwordpassword", "too easy to guess"),
-    ("1234567890123456", "commonly used password"),
-    ("qwertyuiopasdfghjkl", "too easy to guess"),
-    ("Password1234567!", "too easy to guess"),  # composition does not make it strong
-    ("iloveyou12345678", "too easy to guess"),
-    ("samsamsamsamsamsam", "built on your name"),
-    ("Sam Seller Sam Seller!", "built on your name"),
-    ("sam.seller@example.com", "built on your name"),
-    ("overture overture 2026", "built on your name"),
-    ("x" * 129, "at most 128 characters"),
-])
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("password", "at least 15 characters"),
+        ("12345678", "at least 15 characters"),
+        ("sam", "at least 15 characters"),
+        ("passwordpassword", "too easy to guess"),
+        ("1234567890123456", "commonly used password"),
+        ("qwertyuiopasdfghjkl", "too easy to guess"),
+        ("Password1234567!", "too easy to guess"),  # composition does not make it strong
+        ("iloveyou12345678", "too easy to guess"),
+        ("samsamsamsamsamsam", "built on your name"),
+        ("Sam Seller Sam Seller!", "built on your name"),
+        ("sam.seller@example.com", "built on your name"),
+        ("overture overture 2026", "built on your name"),
+        ("x" * 129, "at most 128 characters"),
+    ],
+)
 def test_weak_passwords_are_refused_with_the_reason(password, reason):
     assert reason in (passwords.problem(password, CONTEXT) or "")
 
 
-@pytest.mark.parametrize("password", [
-    "correct horse battery",  # lower case and spaces only: no composition rules
-    "teal lamp under the stairs",
-    "sam likes green tea a lot",  # naming oneself among other words is fine
-    "vq3 mz8 kp2 lw7 rt5",
-    "a quiet lighthouse keeps watch over forty nine grey boats in the harbour at dawn",  # past zxcvbn's 72
-    LONGEST,
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "correct horse battery",  # lower case and spaces only: no composition rules
+        "teal lamp under the stairs",
+        "sam likes green tea a lot",  # naming oneself among other words is fine
+        "vq3 mz8 kp2 lw7 rt5",
+        "a quiet lighthouse keeps watch over forty nine grey boats in the harbour at dawn",  # past zxcvbn's 72
+        LONGEST,
+    ],
+)
 def test_long_uncommon_passwords_are_accepted(password):
     assert len(LONGEST) == passwords.MAX_LENGTH
     assert passwords.problem(password, CONTEXT) is None
@@ -63,8 +71,9 @@ def test_the_minimum_length_is_a_setting_never_below_8():
 
 def test_an_admin_creating_or_resetting_a_person_gets_the_reason(login):
     ada = login("ada")
-    named = ada.post("/api/users", json={"username": "nina", "display_name": "Nina Novak", "role": "member",
-                                         "password": "nina novak nina novak"})
+    named = ada.post(
+        "/api/users", json={"username": "nina", "display_name": "Nina Novak", "role": "member", "password": "nina novak nina novak"}
+    )
     assert named.status_code == 422
     assert "built on your name" in named.get_json()["error"]["details"]["password"][0]
     common = ada.post("/api/users/sam/password", json={"password": "1234567890123456"})
@@ -77,8 +86,11 @@ def test_an_admin_creating_or_resetting_a_person_gets_the_reason(login):
 def test_a_person_changing_their_password_gets_the_reason_and_keeps_the_old_one(app, login):
     sam = login("sam")
     sam.patch("/api/profile", json={"email": "sam.seller@example.com"})
-    for new, reason in [("sam.seller@example.com", "built on your name"), ("passwordpassword", "too easy to guess"),
-                        ("short one", "at least 15")]:
+    for new, reason in [
+        ("sam.seller@example.com", "built on your name"),
+        ("passwordpassword", "too easy to guess"),
+        ("short one", "at least 15"),
+    ]:
         response = sam.post("/api/profile/password", json={"current_password": PASSWORD, "new_password": new})
         assert response.status_code == 422, new
         assert reason in response.get_json()["error"]["details"]["new_password"][0]

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
-
-import pytest
+from typing import Any
 
 from builder import accounts
 from builder.extensions import state
@@ -162,14 +161,18 @@ def routes(app: Any) -> set[tuple[str, str]]:
 
 
 def test_every_route_has_an_expectation(app):
-    skipped = sorted(r.rule for r in app.url_map.iter_rules() if r.rule.startswith(("/api/", "/ws/"))
-                     and (r.endpoint in SKIPPED_ENDPOINTS or r.endpoint.split(".", 1)[0] in SKIPPED_BLUEPRINTS))
+    skipped = sorted(
+        r.rule
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith(("/api/", "/ws/")) and (r.endpoint in SKIPPED_ENDPOINTS or r.endpoint.split(".", 1)[0] in SKIPPED_BLUEPRINTS)
+    )
     assert not skipped, f"API or websocket routes in a skipped blueprint: {skipped}"
     found = routes(app)
     missing = sorted(found - EXPECTED.keys())
     assert not missing, (
         "routes with no entry in tests/builder/test_permissions.py EXPECTED — decide who may call them and add one:\n  "
-        + "\n  ".join(f"{m} {r}" for m, r in missing))
+        + "\n  ".join(f"{m} {r}" for m, r in missing)
+    )
     stale = sorted(EXPECTED.keys() - found)
     assert not stale, "EXPECTED lists routes that no longer exist:\n  " + "\n  ".join(f"{m} {r}" for m, r in stale)
 
@@ -208,13 +211,24 @@ class World:
         run_id = self.run()
         (item,) = self.engine.work_items(run=run_id)
         record = self.engine.create_record(
-            "contract", {"title": "T", "customer": "C", "amount": 1, "status": "draft"}, owner="fiona", by="fiona")
+            "contract", {"title": "T", "customer": "C", "amount": 1, "status": "draft"}, owner="fiona", by="fiona"
+        )
         store_scenario(self.app, "expense", "contract_approval", EXPENSE_SCENARIO)  # the <name> a DELETE removes
         with self.app.app_context(), state().sessions.begin() as s:  # and a secret of that <name>
             state().secrets.put(s, "contract_approval", "s3cret", by="ada", now=self.engine.clock.now())
-        return {"key": "expense", "number": 1, "name": "contract_approval", "object": "contract",
-                "run_id": run_id, "step_id": "approve", "item_id": item["id"], "record_id": record["id"], "token_id": self._token()[0],
-                "username": self._person(), "group": "finance"}
+        return {
+            "key": "expense",
+            "number": 1,
+            "name": "contract_approval",
+            "object": "contract",
+            "run_id": run_id,
+            "step_id": "approve",
+            "item_id": item["id"],
+            "record_id": record["id"],
+            "token_id": self._token()[0],
+            "username": self._person(),
+            "group": "finance",
+        }
 
     def body(self, method: str, rule: str) -> Any:
         n = next(self.counter)
@@ -226,7 +240,10 @@ class World:
             ("POST", "/api/profile/password"): {"current_password": PASSWORD, "new_password": PASSWORD},
             ("PATCH", "/api/users/<username>/email-settings"): {"email": "fiona@example.com"},
             ("PUT", "/api/users/<username>/out-of-office"): {
-                "delegate": "frank", "starts_at": "2026-01-05T00:00:00+00:00", "ends_at": "2026-01-12T00:00:00+00:00"},
+                "delegate": "frank",
+                "starts_at": "2026-01-05T00:00:00+00:00",
+                "ends_at": "2026-01-12T00:00:00+00:00",
+            },
             ("PATCH", "/api/users/<username>"): {"display_name": f"Person {n}", "groups": ["finance", "legal"]},
             ("POST", "/api/users/<username>/deactivate"): {"reassign_to": {"type": "group", "value": "finance"}},
             ("POST", "/api/users/<username>/password"): {"password": f"{PASSWORD} {n}"},

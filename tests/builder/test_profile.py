@@ -2,38 +2,54 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from builder.extensions import state
 from runtime.store.tables import UserRow
 from tests.builder.api_support import EXPENSE, deploy, document
 from tests.builder.conftest import PASSWORD
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)  # the ManualClock's start
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the ManualClock's start
 
 
 def period(start_hours: float = -1, days: float = 7) -> dict[str, str]:
-    return {"starts_at": (NOW + timedelta(hours=start_hours)).isoformat(),
-            "ends_at": (NOW + timedelta(hours=start_hours) + timedelta(days=days)).isoformat()}
+    return {
+        "starts_at": (NOW + timedelta(hours=start_hours)).isoformat(),
+        "ends_at": (NOW + timedelta(hours=start_hours) + timedelta(days=days)).isoformat(),
+    }
 
 
 def test_profile_shows_and_changes_ones_own_settings(login):
     sam = login("sam")
     got = sam.get("/api/profile").get_json()
-    assert got == {"username": "sam", "display_name": "sam", "role": "member", "email": None,
-                   "email_mode": "immediate", "out_of_office": None}
+    assert got == {
+        "username": "sam",
+        "display_name": "sam",
+        "role": "member",
+        "email": None,
+        "email_mode": "immediate",
+        "out_of_office": None,
+    }
     changed = sam.patch("/api/profile", json={"display_name": " Sam Seller ", "email": "sam@example.com", "email_mode": "digest"})
     assert changed.status_code == 200, changed.get_json()
-    assert changed.get_json() | {"out_of_office": None} == {**got, "display_name": "Sam Seller", "email": "sam@example.com",
-                                                            "email_mode": "digest"}
+    assert changed.get_json() | {"out_of_office": None} == {
+        **got,
+        "display_name": "Sam Seller",
+        "email": "sam@example.com",
+        "email_mode": "digest",
+    }
     assert sam.get("/api/profile").get_json()["email_mode"] == "digest"
     assert sam.patch("/api/profile", json={"email": None}).get_json()["email"] is None
 
 
 def test_bad_profile_changes_are_refused_and_change_nothing(login):
     sam = login("sam")
-    for payload, field in [({"email": "not an address"}, "email"), ({"email_mode": "hourly"}, "email_mode"),
-                           ({"display_name": ""}, "display_name"), ({"role": "admin"}, "role")]:
+    for payload, field in [
+        ({"email": "not an address"}, "email"),
+        ({"email_mode": "hourly"}, "email_mode"),
+        ({"display_name": ""}, "display_name"),
+        ({"role": "admin"}, "role"),
+    ]:
         response = sam.patch("/api/profile", json=payload)
         assert response.status_code == 422, payload
         assert field in response.get_json()["error"]["details"]
@@ -87,8 +103,13 @@ def test_out_of_office_is_set_read_and_cleared_by_the_person_or_an_admin(login):
         assert login(other).delete("/api/users/alice/out-of-office").status_code == 403
     later = login("ada").put("/api/users/alice/out-of-office", json={"delegate": "fiona", **period(start_hours=24)})
     assert later.get_json()["out_of_office"] | {"updated_at": None} == {
-        "delegate": "fiona", "delegate_display_name": "fiona", **{k: datetime.fromisoformat(v).isoformat() for k, v in period(24).items()},
-        "active": False, "set_by": "ada", "updated_at": None}
+        "delegate": "fiona",
+        "delegate_display_name": "fiona",
+        **{k: datetime.fromisoformat(v).isoformat() for k, v in period(24).items()},
+        "active": False,
+        "set_by": "ada",
+        "updated_at": None,
+    }
     assert alice.delete("/api/users/alice/out-of-office").get_json() == {"out_of_office": None}
     assert alice.get("/api/users/alice/out-of-office").get_json() == {"out_of_office": None}
 
@@ -118,8 +139,12 @@ def test_out_of_office_refuses_periods_and_delegates_that_make_no_sense(login, a
 
 def test_personal_work_goes_to_the_delegate_set_through_the_api(login, app):
     ada = login("ada")
-    deploy(ada, document(EXPENSE, nodes=[
-        {**n, "assignee": {"type": "user", "value": "alice"}} if n["id"] == "approve" else n for n in EXPENSE["nodes"]]))
+    deploy(
+        ada,
+        document(
+            EXPENSE, nodes=[{**n, "assignee": {"type": "user", "value": "alice"}} if n["id"] == "approve" else n for n in EXPENSE["nodes"]]
+        ),
+    )
     assert login("alice").put("/api/users/alice/out-of-office", json={"delegate": "sam", **period()}).status_code == 200
     sam = login("sam")
     assert sam.post("/api/runs", json={"orchestration": "expense", "inputs": {"amount": 5}}).status_code == 201

@@ -9,8 +9,9 @@ import base64
 import hashlib
 import http.client
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from marshmallow import Schema, fields
@@ -110,9 +111,8 @@ def _chunked(address: str, path: str, body: bytes, headers: dict[str, str]) -> t
     host, port = address.split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
-        pieces = (body[i:i + 65536] for i in range(0, len(body), 65536))
-        connection.request("POST", path, body=pieces, headers={"Content-Type": "application/json", **headers},
-                           encode_chunked=True)
+        pieces = (body[i : i + 65536] for i in range(0, len(body), 65536))
+        connection.request("POST", path, body=pieces, headers={"Content-Type": "application/json", **headers}, encode_chunked=True)
         response = connection.getresponse()
         return response.status, json.loads(response.read())
     finally:
@@ -134,29 +134,35 @@ def test_a_chunked_body_over_the_limit_is_a_413_not_malformed_json(app, server):
 @pytest.mark.parametrize("required", [0, 1, "true", "false", "yes", [True]])
 def test_record_type_fields_take_only_true_or_false_for_required(login, required):
     ada = login("ada")
-    response = ada.post("/api/record-types", json={"name": "thing", "fields": [
-        {"name": "title", "type": "string", "required": required}]})
+    response = ada.post("/api/record-types", json={"name": "thing", "fields": [{"name": "title", "type": "string", "required": required}]})
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["details"]["fields"]["0"]["required"] == ["Not a valid boolean."]
     assert "thing" not in [t["name"] for t in ada.get("/api/record-types").get_json()["items"]]
-    assert ada.post("/api/record-types", json={"name": "thing", "fields": [
-        {"name": "title", "type": "string", "required": True}]}).status_code == 201
+    assert (
+        ada.post("/api/record-types", json={"name": "thing", "fields": [{"name": "title", "type": "string", "required": True}]}).status_code
+        == 201
+    )
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"target": "active", "save": 1}, "save"),
-    ({"target": "active", "save": "true"}, "save"),
-    ({"target": "active", "max_visits": "2"}, "max_visits"),
-    ({"target": "active", "max_visits": 2.0}, "max_visits"),
-    ({"target": "active", "max_visits": True}, "max_visits"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"target": "active", "save": 1}, "save"),
+        ({"target": "active", "save": "true"}, "save"),
+        ({"target": "active", "max_visits": "2"}, "max_visits"),
+        ({"target": "active", "max_visits": 2.0}, "max_visits"),
+        ({"target": "active", "max_visits": True}, "max_visits"),
+    ],
+)
 def test_generating_scenarios_takes_real_booleans_and_integers(login, body, field):
     ada = login("ada")
     deploy(ada, EXPENSE)
     response = ada.post("/api/orchestrations/expense/scenarios/generate", json=body)
     assert response.status_code == 422 and field in response.get_json()["error"]["details"], response.get_json()
-    assert ada.post("/api/orchestrations/expense/scenarios/generate",
-                    json={"target": "active", "save": False, "max_visits": 2}).status_code == 200
+    assert (
+        ada.post("/api/orchestrations/expense/scenarios/generate", json={"target": "active", "save": False, "max_visits": 2}).status_code
+        == 200
+    )
 
 
 def test_the_mine_flag_of_the_work_list_is_true_1_false_or_0(login):
@@ -179,8 +185,9 @@ def _booleans(schema: type[Schema] | Schema, where: str) -> Iterator[tuple[str, 
 
 def test_every_boolean_in_a_request_body_is_strict(app):
     """The class, not the examples: a body schema added later with fields.Boolean fails here."""
-    bodies = {view.uses.body for view in app.view_functions.values()
-              if getattr(view, "uses", None) is not None and view.uses.body is not None}
+    bodies = {
+        view.uses.body for view in app.view_functions.values() if getattr(view, "uses", None) is not None and view.uses.body is not None
+    }
     found = [(where, field) for schema in bodies for where, field in _booleans(schema, schema.__name__)]
     assert found, "no boolean in any body: the check looks at nothing"
     lenient = [where for where, field in found if not isinstance(field, Bool)]
@@ -204,4 +211,5 @@ def test_openapi_names_401_403_413_and_429_where_they_occur(app):
             if "429" in statuses:
                 assert (method, path) in {("post", "/api/session"), ("post", "/api/profile/password")}
     assert document(app)["components"]["responses"]["429"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Error"}
+        "$ref": "#/components/schemas/Error"
+    }

@@ -58,8 +58,12 @@ def seed(app: Any) -> None:
     ada = Client(app, "ada")
     deploy(ada, EXPENSE)
     setup_contracts(ada)
-    assert ada.post("/api/records/contract", json={"fields": {
-        "title": "Deal", "customer": "ACME", "amount": 1200, "status": "draft"}}).status_code == 201
+    assert (
+        ada.post(
+            "/api/records/contract", json={"fields": {"title": "Deal", "customer": "ACME", "amount": 1200, "status": "draft"}}
+        ).status_code
+        == 201
+    )
 
 
 def can_be_invalid(item: dict[str, Any], method: str) -> bool:
@@ -68,7 +72,8 @@ def can_be_invalid(item: dict[str, Any], method: str) -> bool:
     operation = item[method.lower()]
     parameters = item.get("parameters", []) + operation.get("parameters", [])
     return "requestBody" in operation or any(
-        p["in"] == "query" or p.get("schema", {}).get("type", "string") != "string" for p in parameters)
+        p["in"] == "query" or p.get("schema", {}).get("type", "string") != "string" for p in parameters
+    )
 
 
 def failures_for(app: Any, username: str, answered: dict[str, set[int]]) -> list[str]:
@@ -92,10 +97,13 @@ def failures_for(app: Any, username: str, answered: dict[str, set[int]]) -> list
             modes.append(GenerationMode.NEGATIVE)
         for mode in modes:
 
-            @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                      suppress_health_check=list(HealthCheck))
-            @given(case=st.one_of(operation.as_strategy(generation_mode=mode),
-                                  operation.as_strategy(generation_mode=mode, path_parameters=known(operation.path))))
+            @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+            @given(
+                case=st.one_of(
+                    operation.as_strategy(generation_mode=mode),
+                    operation.as_strategy(generation_mode=mode, path_parameters=known(operation.path)),
+                )
+            )
             def check(case: Any) -> None:
                 response = case.call_and_validate(headers=headers, cookies=cookies, excluded_checks=LENIENT)
                 answered.setdefault(f"{case.method} {case.path}", set()).add(response.status_code)

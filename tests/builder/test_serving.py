@@ -13,9 +13,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -37,8 +37,9 @@ class Running:
     def __init__(self, port: int, process: subprocess.Popen[bytes], log: Path):
         self.port, self.process, self.log = port, process, log
 
-    def request(self, method: str, path: str, body: dict[str, object] | None = None,
-                cookie: str | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
+    def request(
+        self, method: str, path: str, body: dict[str, object] | None = None, cookie: str | None = None
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=ANSWER_WITHIN)
         try:
             headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -72,17 +73,40 @@ def server(tmp_path_factory: pytest.TempPathFactory, migrated_db: Path) -> Itera
     url = f"sqlite:///{directory / 'overture.db'}"
     shutil.copy(migrated_db, directory / "overture.db")
     for name in ("sam", "alice"):
-        result = CliRunner().invoke(main, ["create-user", name, "--role", "member", "--password-stdin", "--database-url", url],
-                                    input=PASSWORD + "\n", env={"OVERTURE_SECRET_KEY": "test"})
+        result = CliRunner().invoke(
+            main,
+            ["create-user", name, "--role", "member", "--password-stdin", "--database-url", url],
+            input=PASSWORD + "\n",
+            env={"OVERTURE_SECRET_KEY": "test"},
+        )
         assert result.exit_code == 0, result.output
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVERTURE_") and k != "DATABASE_URL"}
-    env.update(OVERTURE_VAR=str(directory / "var"), OVERTURE_SECRET_KEY="test", OVERTURE_HEADER_TIMEOUT=str(HEADER_TIMEOUT),
-               OVERTURE_WS_PER_USER=str(PER_USER), OVERTURE_WS_TOTAL=str(TOTAL))
+    env.update(
+        OVERTURE_VAR=str(directory / "var"),
+        OVERTURE_SECRET_KEY="test",
+        OVERTURE_HEADER_TIMEOUT=str(HEADER_TIMEOUT),
+        OVERTURE_WS_PER_USER=str(PER_USER),
+        OVERTURE_WS_TOTAL=str(TOTAL),
+    )
     log = directory / "serve.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port),
-                                    "--no-worker", "--database-url", url], env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from builder.cli import main; main()",
+                "serve",
+                "--port",
+                str(port),
+                "--no-worker",
+                "--database-url",
+                url,
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     running = Running(port, process, log)
     try:
         deadline = time.monotonic() + ANSWER_WITHIN
@@ -209,8 +233,12 @@ def test_a_sqlite_write_that_waits_mid_way_does_not_freeze_a_gevent_process(tmp_
     """A second writer queues on a lock that yields, not in SQLite's busy wait: that
     wait blocked the whole process, the first writer with it, until busy_timeout (30 s)."""
     shutil.copy(migrated_db, tmp_path / "overture.db")
-    done = subprocess.run([sys.executable, "-c", GREEN_WRITERS, f"sqlite:///{tmp_path / 'overture.db'}"],
-                          capture_output=True, text=True, timeout=ANSWER_WITHIN)
+    done = subprocess.run(
+        [sys.executable, "-c", GREEN_WRITERS, f"sqlite:///{tmp_path / 'overture.db'}"],
+        capture_output=True,
+        text=True,
+        timeout=ANSWER_WITHIN,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "slow,quick"
 
@@ -219,8 +247,9 @@ def test_a_sqlite_write_that_waits_mid_way_does_not_freeze_a_gevent_process(tmp_
 def test_a_limit_that_is_not_a_whole_number_stops_serve_with_its_name(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     launched = []
     monkeypatch.setattr("builder.server.launch", lambda *a, **k: launched.append(a))  # never replace this process
-    result = CliRunner().invoke(main, ["serve", "--database-url", f"sqlite:///{tmp_path / 'o.db'}"],
-                                env={"OVERTURE_SECRET_KEY": "test", name: "ten"})
+    result = CliRunner().invoke(
+        main, ["serve", "--database-url", f"sqlite:///{tmp_path / 'o.db'}"], env={"OVERTURE_SECRET_KEY": "test", name: "ten"}
+    )
     assert not launched
     assert result.exit_code != 0
     assert f"{name} must be a whole number of at least 1, not 'ten'" in result.output + str(result.exception)

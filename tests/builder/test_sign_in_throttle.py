@@ -7,8 +7,9 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -24,8 +25,9 @@ ATTACKER, OWNER = "198.51.100.66", "203.0.113.7"
 
 
 def sign_in(app: Flask, username: str, password: str, address: str = ATTACKER, **headers: str) -> Any:
-    return app.test_client().post("/api/session", json={"username": username, "password": password},
-                                  environ_base={"REMOTE_ADDR": address}, headers=headers)
+    return app.test_client().post(
+        "/api/session", json={"username": username, "password": password}, environ_base={"REMOTE_ADDR": address}, headers=headers
+    )
 
 
 def fail(app: Flask, username: str, times: int, address: str = ATTACKER, **headers: str) -> list[int]:
@@ -56,8 +58,8 @@ def test_waiting_is_enough_and_a_success_clears_the_pairs_failures(app, wall):
 def test_spraying_many_people_from_one_address_is_slowed(app):
     people = list(PEOPLE)[:8] + ["nobody", "ghost"]  # 10 user names, existing or not
     answers = [sign_in(app, people[i % 10], f"guess {i}").status_code for i in range(40)]
-    assert answers[:throttle.PER_ADDRESS] == [401] * throttle.PER_ADDRESS
-    assert set(answers[throttle.PER_ADDRESS:]) == {429}
+    assert answers[: throttle.PER_ADDRESS] == [401] * throttle.PER_ADDRESS
+    assert set(answers[throttle.PER_ADDRESS :]) == {429}
     assert sign_in(app, "sam", PASSWORD).status_code == 429
     assert sign_in(app, "sam", PASSWORD, OWNER).status_code == 200
 
@@ -97,8 +99,10 @@ def test_user_names_differing_in_case_or_spaces_count_as_one(app):
 
 
 def test_a_forwarded_for_header_is_ignored_unless_a_proxy_is_trusted(app):
-    spoofed = [sign_in(app, "sam", "not the password", ATTACKER, **{"X-Forwarded-For": f"192.0.2.{i}"}).status_code
-               for i in range(throttle.PER_USER)]
+    spoofed = [
+        sign_in(app, "sam", "not the password", ATTACKER, **{"X-Forwarded-For": f"192.0.2.{i}"}).status_code
+        for i in range(throttle.PER_USER)
+    ]
     assert spoofed == [401] * throttle.PER_USER
     assert sign_in(app, "sam", PASSWORD, ATTACKER, **{"X-Forwarded-For": "192.0.2.200"}).status_code == 429
 
@@ -107,8 +111,9 @@ def test_a_forwarded_for_header_is_ignored_unless_a_proxy_is_trusted(app):
 def behind_a_proxy(tmp_path, migrated_db) -> Iterator[Flask]:
     path = tmp_path / "proxied.db"
     shutil.copy(migrated_db, path)
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{path}",
-                      "EMBEDDED_WORKER": False, "TRUSTED_PROXIES": "1"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{path}", "EMBEDDED_WORKER": False, "TRUSTED_PROXIES": "1"}
+    )
     with app.app_context(), state().sessions.begin() as s:
         accounts.create_user(s, "sam", role="member", password=PASSWORD)
     yield app
@@ -138,8 +143,13 @@ def test_a_bad_trusted_proxies_setting_stops_the_app(tmp_path, migrated_db, monk
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_two_server_processes_share_the_count(request, database):
     """Two apps on one database, as two gunicorn workers are: failures in one count in the other."""
-    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": request.getfixturevalue(f"{database}_url"),
-              "EMBEDDED_WORKER": False, "SESSION_CLOCK": ManualClock()}
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": request.getfixturevalue(f"{database}_url"),
+        "EMBEDDED_WORKER": False,
+        "SESSION_CLOCK": ManualClock(),
+    }
     one, other = create_app(config), create_app(config)
     try:
         with one.app_context(), state().sessions.begin() as s:
@@ -159,8 +169,13 @@ def test_guesses_at_once_in_two_processes_get_no_more_than_the_limit(request, da
     """The last guess the limit allows, tried twice at the same moment through two apps
     (two server processes): one password is checked, the other attempt must wait.
     Counting after the check let both through."""
-    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": request.getfixturevalue(f"{database}_url"),
-              "EMBEDDED_WORKER": False, "SESSION_CLOCK": ManualClock()}
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": request.getfixturevalue(f"{database}_url"),
+        "EMBEDDED_WORKER": False,
+        "SESSION_CLOCK": ManualClock(),
+    }
     one, other = create_app(config), create_app(config)
     checking, release, lock = [], threading.Event(), threading.Lock()
     answers: list[int] = []

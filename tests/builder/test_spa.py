@@ -10,8 +10,21 @@ from builder import spa
 
 INDEX = "<!doctype html><title>Overture</title><script type=module src=/assets/index-abc123.js></script>"
 DEEP_LINKS = [
-    "/", "/login", "/builder/contract_approval", "/monitor/contract_approval", "/runs/r_42", "/runs", "/work", "/work/w_9",
-    "/records", "/records/contract", "/records/contract/c_7", "/profile", "/orchestrations/contract_approval/start", "/admin", "/admin/people",
+    "/",
+    "/login",
+    "/builder/contract_approval",
+    "/monitor/contract_approval",
+    "/runs/r_42",
+    "/runs",
+    "/work",
+    "/work/w_9",
+    "/records",
+    "/records/contract",
+    "/records/contract/c_7",
+    "/profile",
+    "/orchestrations/contract_approval/start",
+    "/admin",
+    "/admin/people",
 ]
 
 

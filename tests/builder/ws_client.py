@@ -23,7 +23,9 @@ class WsClient:
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.events: deque[Event] = deque()
-        self.sock.sendall(self.ws.send(Request(host=f"{host}:{port}", target=path, extra_headers=[(k.encode(), v.encode()) for k, v in headers.items()])))
+        self.sock.sendall(
+            self.ws.send(Request(host=f"{host}:{port}", target=path, extra_headers=[(k.encode(), v.encode()) for k, v in headers.items()]))
+        )
         answer = self.next_event(timeout)
         if not isinstance(answer, AcceptConnection):
             self.sock.close()

@@ -7,8 +7,8 @@ PostgreSQL when ``OVERTURE_TEST_DATABASE_URL`` is set.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

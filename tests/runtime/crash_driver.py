@@ -46,7 +46,10 @@ PEOPLE = {"rita": ["reviewers"], "rob": ["reviewers"], "owner0": [], "owner1": [
 
 def _work(step: str, after: list[str] | None = None) -> dict[str, Any]:
     node: dict[str, Any] = {
-        "id": step, "type": "background", "label": step, "action": ACTION,
+        "id": step,
+        "type": "background",
+        "label": step,
+        "action": ACTION,
         "inputs": {"n": "record.n", "step": f"'{step}'"},
         "set": {"work": "vars.work + 1"},
         "retry": {"max_attempts": 1},
@@ -71,25 +74,41 @@ DOCUMENT: dict[str, Any] = {
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "intake", "type": "stage", "label": "Intake"},
-        {"id": "review", "type": "interactive", "stage": "intake", "label": "Review",
-         "assignee": {"type": "group", "value": "reviewers"},
-         "form": {"fields": [{"name": "notes", "type": "text", "label": "Notes"}],
-                  "outcomes": [{"value": "approve", "label": "Approve"}, {"value": "reject", "label": "Reject"}]},
-         "set": {"reviews": "vars.reviews + 1"}},
+        {
+            "id": "review",
+            "type": "interactive",
+            "stage": "intake",
+            "label": "Review",
+            "assignee": {"type": "group", "value": "reviewers"},
+            "form": {
+                "fields": [{"name": "notes", "type": "text", "label": "Notes"}],
+                "outcomes": [{"value": "approve", "label": "Approve"}, {"value": "reject", "label": "Reject"}],
+            },
+            "set": {"reviews": "vars.reviews + 1"},
+        },
         {**_work("enrich"), "stage": "intake"},
-        {"id": "route", "type": "decision", "label": "Route",
-         "outcomes": [
-             {"id": "again", "label": "Once more", "condition": "record.n % 3 == 0 && stages.intake.visits < 2"},
-             {"id": "rejected", "label": "Rejected", "condition": "steps.review.outcome == 'reject'"},
-             {"id": "timed", "label": "Cool down", "condition": "record.n % 2 == 0"},
-         ]},
+        {
+            "id": "route",
+            "type": "decision",
+            "label": "Route",
+            "outcomes": [
+                {"id": "again", "label": "Once more", "condition": "record.n % 3 == 0 && stages.intake.visits < 2"},
+                {"id": "rejected", "label": "Rejected", "condition": "steps.review.outcome == 'reject'"},
+                {"id": "timed", "label": "Cool down", "condition": "record.n % 2 == 0"},
+            ],
+        },
         {"id": "cool", "type": "stage", "label": "Cool down"},
         {"id": "pause", "type": "wait", "stage": "cool", "label": "Pause", "timer": {"duration": TIMER}},
         {**_work("after_pause", ["pause"]), "stage": "cool"},
         {"id": "final", "type": "stage", "label": "Sign-off"},
-        {"id": "sign", "type": "interactive", "stage": "final", "label": "Sign",
-         "assignee": {"type": "expression", "value": "record.owner"},
-         "form": {"fields": [], "outcomes": [{"value": "ok", "label": "OK"}]}},
+        {
+            "id": "sign",
+            "type": "interactive",
+            "stage": "final",
+            "label": "Sign",
+            "assignee": {"type": "expression", "value": "record.owner"},
+            "form": {"fields": [], "outcomes": [{"value": "ok", "label": "OK"}]},
+        },
         {**_work("archive"), "stage": "final"},
         {"id": "done", "type": "end"},
         {"id": "rejected_end", "type": "end", "label": "Rejected"},
@@ -164,7 +183,7 @@ def notes(n: int, visit: int) -> str:
 
 def default_log(url: str) -> str:
     if url.startswith("sqlite:///"):
-        return url[len("sqlite:///"):] + ".actions.log"
+        return url[len("sqlite:///") :] + ".actions.log"
     return os.path.abspath("crash_actions.log")
 
 
@@ -180,8 +199,14 @@ def make_registry(log_path: str):
         return {"n": inputs["n"], "step": inputs["step"]}
 
     registry = default_registry()
-    registry.register(Action(ACTION, work, (ActionField("n", "integer", True), ActionField("step", "string", True)),
-                             (ActionField("n", "integer"), ActionField("step", "string"))))
+    registry.register(
+        Action(
+            ACTION,
+            work,
+            (ActionField("n", "integer", True), ActionField("step", "string", True)),
+            (ActionField("n", "integer"), ActionField("step", "string")),
+        )
+    )
     return registry
 
 
@@ -194,8 +219,14 @@ class Driver:
 
         self.total = total
         self.store = SqlStore(url)
-        self.engine = Engine(self.store, SystemClock(), InMemoryDirectory(PEOPLE), actions=make_registry(log_path),
-                             autoprocess=False, worker_id=f"driver:{os.getpid()}")
+        self.engine = Engine(
+            self.store,
+            SystemClock(),
+            InMemoryDirectory(PEOPLE),
+            actions=make_registry(log_path),
+            autoprocess=False,
+            worker_id=f"driver:{os.getpid()}",
+        )
         # Deploying an identical document returns the active version: safe on every start.
         self.engine.deploy(DOCUMENT, by="crash-driver")
 
@@ -230,8 +261,7 @@ class Driver:
                     continue
             if item["step_id"] == "review":
                 expect = expected(n)["steps"][("review", item["visit"])]
-                self.engine.complete(item["id"], by=who, outcome=expect, values={"notes": notes(n, item["visit"])},
-                                     comment=f"by {who}")
+                self.engine.complete(item["id"], by=who, outcome=expect, values={"notes": notes(n, item["visit"])}, comment=f"by {who}")
             else:
                 self.engine.complete(item["id"], by=who, outcome="ok")
             moved += 1

@@ -50,5 +50,12 @@ def record(ctx: Any, inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(registry: ActionRegistry) -> None:
-    registry.register(Action(ACTION, record, (ActionField("n", "integer", True),), (ActionField("n", "integer"),),
-                             description="Record this execution in a side table (tests)."))
+    registry.register(
+        Action(
+            ACTION,
+            record,
+            (ActionField("n", "integer", True),),
+            (ActionField("n", "integer"),),
+            description="Record this execution in a side table (tests).",
+        )
+    )

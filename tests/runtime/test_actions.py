@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -48,11 +49,16 @@ def http_server() -> Iterator[tuple[str, type[_Recorder]]]:
 
 
 def http_doc(url: str) -> dict:
-    return one_stage(step(
-        "call", "background", action="http.request",
-        inputs={"url": f"'{url}/hook'", "method": "'POST'", "body": "{'amount': inputs.amount}"},
-        retry={"max_attempts": 2, "backoff": "PT1S"},
-    ), inputs=[{"name": "amount", "type": "integer", "required": True}])
+    return one_stage(
+        step(
+            "call",
+            "background",
+            action="http.request",
+            inputs={"url": f"'{url}/hook'", "method": "'POST'", "body": "{'amount': inputs.amount}"},
+            retry={"max_attempts": 2, "backoff": "PT1S"},
+        ),
+        inputs=[{"name": "amount", "type": "integer", "required": True}],
+    )
 
 
 def test_http_request_to_allowed_host(store, clock, directory, http_server):
@@ -109,40 +115,51 @@ def test_allowlist_matching(url: str, allowed: bool):
     assert host_allowed(url, ["api.example.com", "*.hooks.example.org"]) is allowed
 
 
-@pytest.mark.parametrize(("url", "why"), [
-    ("http://127.0.0.1:5093@allowed.test/", "credentials in URLs are not allowed"),
-    ("http://allowed.test@127.0.0.1:5093/", "credentials in URLs are not allowed"),
-    ("http://user:secret@allowed.test/", "credentials in URLs are not allowed"),
-    ("http://127.0.0.1:5093\\@allowed.test/", "backslash"),
-    ("http://allowed.test\\evil.com/", "backslash"),
-    ("http://allowed.test /", "a space"),
-    ("http://allowed.test\t/", "a control"),
-    ("http://ａllowed.test/", "non-ASCII"),
-    ("http://%61llowed.test/", "percent-encoded host"),
-    ("http://[fe80::1%25eth0]/", "percent-encoded host"),
-    ("http://2130706433/", "neither a plain name nor an IP address written plainly"),
-    ("http://0177.0.0.1/", "neither a plain name"),
-    ("http://0x7f.0.0.1/", "neither a plain name"),
-    ("http://127.1/", "neither a plain name"),
-    ("http://allowed.test./", "neither a plain name"),
-    ("http://[::ffff:127.0.0.1]/", "not on the allowlist"),
-    ("http://[::2]/", "not on the allowlist"),
-    ("http://evil.com#@allowed.test", "not on the allowlist"),
-    ("http://evil.com?@allowed.test", "not on the allowlist"),
-    ("http://allowed.test:99999/", "not a valid URL"),
-    ("http://allowed.test:port/", "not a valid URL"),
-    ("gopher://allowed.test/", "only http and https"),
-    ("http:///allowed.test", "no host"),
-])
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://127.0.0.1:5093@allowed.test/", "credentials in URLs are not allowed"),
+        ("http://allowed.test@127.0.0.1:5093/", "credentials in URLs are not allowed"),
+        ("http://user:secret@allowed.test/", "credentials in URLs are not allowed"),
+        ("http://127.0.0.1:5093\\@allowed.test/", "backslash"),
+        ("http://allowed.test\\evil.com/", "backslash"),
+        ("http://allowed.test /", "a space"),
+        ("http://allowed.test\t/", "a control"),
+        ("http://ａllowed.test/", "non-ASCII"),
+        ("http://%61llowed.test/", "percent-encoded host"),
+        ("http://[fe80::1%25eth0]/", "percent-encoded host"),
+        ("http://2130706433/", "neither a plain name nor an IP address written plainly"),
+        ("http://0177.0.0.1/", "neither a plain name"),
+        ("http://0x7f.0.0.1/", "neither a plain name"),
+        ("http://127.1/", "neither a plain name"),
+        ("http://allowed.test./", "neither a plain name"),
+        ("http://[::ffff:127.0.0.1]/", "not on the allowlist"),
+        ("http://[::2]/", "not on the allowlist"),
+        ("http://evil.com#@allowed.test", "not on the allowlist"),
+        ("http://evil.com?@allowed.test", "not on the allowlist"),
+        ("http://allowed.test:99999/", "not a valid URL"),
+        ("http://allowed.test:port/", "not a valid URL"),
+        ("gopher://allowed.test/", "only http and https"),
+        ("http:///allowed.test", "no host"),
+    ],
+)
 def test_urls_that_parsers_read_differently_are_refused_with_the_reason(url: str, why: str):
     problem = url_problem(url, ["allowed.test", "127.0.0.1", "::1"])
     assert problem is not None and why in problem, problem
 
 
-@pytest.mark.parametrize("url", [
-    "http://allowed.test/", "https://allowed.test:8443/hook?x=1", "http://allowed.test/@scope/package",
-    "http://127.0.0.1:5093/", "http://[::1]:8080/", "http://[0:0:0:0:0:0:0:1]/", "HTTP://ALLOWED.TEST/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://allowed.test/",
+        "https://allowed.test:8443/hook?x=1",
+        "http://allowed.test/@scope/package",
+        "http://127.0.0.1:5093/",
+        "http://[::1]:8080/",
+        "http://[0:0:0:0:0:0:0:1]/",
+        "HTTP://ALLOWED.TEST/",
+    ],
+)
 def test_plain_urls_to_listed_hosts_may_be_called(url: str):
     assert url_problem(url, ["allowed.test", "127.0.0.1", "::1"]) is None
 
@@ -162,10 +179,16 @@ def test_a_url_with_credentials_fails_the_step_cleanly_and_calls_nothing(store, 
 
 
 def test_record_create_is_idempotent_across_attempts(engine: Engine):
-    engine.deploy(one_stage(
-        step("make", "background", action="record.create",
-             inputs={"object": "'ticket'", "fields": "{'title': 'from run ' + run.id}", "owner": "'sue'"}),
-    ))
+    engine.deploy(
+        one_stage(
+            step(
+                "make",
+                "background",
+                action="record.create",
+                inputs={"object": "'ticket'", "fields": "{'title': 'from run ' + run.id}", "owner": "'sue'"},
+            ),
+        )
+    )
     run_id = engine.start("t")
     run = engine.get_run(run_id)
     created = run["steps"][0]["outputs"]
@@ -177,8 +200,16 @@ def test_record_create_is_idempotent_across_attempts(engine: Engine):
 
 
 def test_notify_to_a_group(engine: Engine):
-    engine.deploy(one_stage(step("tell", "background", action="notify",
-                                 inputs={"to": "{'type': 'group', 'value': 'finance'}", "subject": "'Heads up'", "body": "'b'"})))
+    engine.deploy(
+        one_stage(
+            step(
+                "tell",
+                "background",
+                action="notify",
+                inputs={"to": "{'type': 'group', 'value': 'finance'}", "subject": "'Heads up'", "body": "'b'"},
+            )
+        )
+    )
     engine.start("t")
     assert [n["subject"] for n in engine.notifications(to="fiona")] == ["Heads up"]
     assert engine.notifications(to="alice") == []
@@ -222,8 +253,9 @@ def test_plugins_register_through_entry_points(monkeypatch):
 def test_local_actions_run_in_the_step_transaction(engine: Engine):
     from runtime.model import Job
 
-    engine.deploy(one_stage(step("setv", "background", action="vars.set", inputs={"n": "41 + 1"}),
-                            variables=[{"name": "n", "type": "integer"}]))
+    engine.deploy(
+        one_stage(step("setv", "background", action="vars.set", inputs={"n": "41 + 1"}), variables=[{"name": "n", "type": "integer"}])
+    )
     run_id = engine.start("t")
     assert engine.get_run(run_id)["vars"] == {"n": 42}
     with engine.store.transaction(write=False) as tx:
@@ -248,10 +280,12 @@ def test_failing_local_action_fails_the_step(engine: Engine):
 def test_local_record_update_is_seen_at_once_and_happens_once(engine: Engine):
     from runtime.model import Job
 
-    engine.deploy(one_stage(
-        step("mark", "background", action="record.update", inputs={"fields": "{'status': 'seen'}"}),
-        step("check", "wait", until="record.status == 'seen'", start={"when": "after", "steps": ["mark"]}),
-    ))
+    engine.deploy(
+        one_stage(
+            step("mark", "background", action="record.update", inputs={"fields": "{'status': 'seen'}"}),
+            step("check", "wait", until="record.status == 'seen'", start={"when": "after", "steps": ["mark"]}),
+        )
+    )
     record = engine.create_record("ticket", {"status": "new"})
     run_id = engine.start("t", record={"object": "ticket", "id": record["id"]})
     assert engine.get_run(run_id)["status"] == "completed"  # all in the start's transaction

@@ -22,8 +22,9 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,7 @@ def database_url(request, tmp_path) -> Iterator[str]:
     with throwaway_database("overture_crash") as url:
         yield url
 
+
 class Drivers:
     """Driver processes, one at a time; every one is reaped, killed if need be."""
 
@@ -68,7 +70,10 @@ class Drivers:
         with self.out(k).open("wb") as out, self.err(k).open("wb") as err:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "tests.runtime.crash_driver", self.url, str(RUNS), str(self.log)],
-                cwd=ROOT, env=env, stdout=out, stderr=err,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=err,
             )
         self.procs.append(proc)
         return proc
@@ -183,8 +188,17 @@ def load_state(url: str) -> dict[str, list[Any]]:
         with store.transaction(write=False) as tx:
             return {
                 cls.__name__: tx.find(cls)
-                for cls in (model.Record, model.Run, model.StageVisit, model.StepRun, model.WorkItem, model.Job,
-                            model.Timer, model.Subscription, model.RunEvent)
+                for cls in (
+                    model.Record,
+                    model.Run,
+                    model.StageVisit,
+                    model.StepRun,
+                    model.WorkItem,
+                    model.Job,
+                    model.Timer,
+                    model.Subscription,
+                    model.RunEvent,
+                )
             }
     finally:
         store.dispose()
@@ -197,11 +211,23 @@ def by_run(rows: list[Any]) -> dict[str, list[Any]]:
     return grouped
 
 
-_RUN_STATUS = {"run.started": "in_progress", "run.completed": "completed", "run.error": "error",
-               "run.cancelled": "cancelled", "run.suspended": "suspended", "run.resumed": "in_progress",
-               "run.retried": "in_progress"}
-_NODE_STATUS = {"started": "in_progress", "waiting": "waiting", "completed": "completed",
-                "discontinued": "discontinued", "error": "error", "cancelled": "cancelled"}
+_RUN_STATUS = {
+    "run.started": "in_progress",
+    "run.completed": "completed",
+    "run.error": "error",
+    "run.cancelled": "cancelled",
+    "run.suspended": "suspended",
+    "run.resumed": "in_progress",
+    "run.retried": "in_progress",
+}
+_NODE_STATUS = {
+    "started": "in_progress",
+    "waiting": "waiting",
+    "completed": "completed",
+    "discontinued": "discontinued",
+    "error": "error",
+    "cancelled": "cancelled",
+}
 
 
 def check_state(state: dict[str, list[Any]], drivers: Drivers) -> int:
@@ -323,7 +349,12 @@ def check_log(run, log, run_visits, step_runs, run_items, run_jobs, want, where)
     for item in run_items:
         e = by_item[item.id]
         assert (e.by, e.data["outcome"], e.data["values"], e.node, e.visit) == (
-            item.completed_by, item.outcome, item.values, item.step_id, item.visit), f"{where}: {e}"
+            item.completed_by,
+            item.outcome,
+            item.values,
+            item.step_id,
+            item.visit,
+        ), f"{where}: {e}"
 
     # Background actions: scheduled and succeeded once per job; the timer fired once.
     scheduled = Counter(e.data["idempotency_key"] for e in log if e.type == "action.scheduled")

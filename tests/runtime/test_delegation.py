@@ -108,14 +108,41 @@ def test_the_sql_directory_reads_out_of_office_from_the_accounts(store, clock):
 
     now = clock.now()
     with store.engine.begin() as conn:
-        conn.execute(UserRow.__table__.insert(), [
-            {"id": name, "role": "member", "password_hash": None, "display_name": name.title(), "active": name != "gone",
-             "created_at": now} for name in ("alice", "bob", "gone")])
-        conn.execute(OutOfOfficeRow.__table__.insert(), [
-            {"user_id": "alice", "delegate_id": "bob", "starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=1),
-             "set_by": "alice", "updated_at": now},
-            {"user_id": "bob", "delegate_id": "gone", "starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(days=1),
-             "set_by": "bob", "updated_at": now}])
+        conn.execute(
+            UserRow.__table__.insert(),
+            [
+                {
+                    "id": name,
+                    "role": "member",
+                    "password_hash": None,
+                    "display_name": name.title(),
+                    "active": name != "gone",
+                    "created_at": now,
+                }
+                for name in ("alice", "bob", "gone")
+            ],
+        )
+        conn.execute(
+            OutOfOfficeRow.__table__.insert(),
+            [
+                {
+                    "user_id": "alice",
+                    "delegate_id": "bob",
+                    "starts_at": now - timedelta(hours=1),
+                    "ends_at": now + timedelta(days=1),
+                    "set_by": "alice",
+                    "updated_at": now,
+                },
+                {
+                    "user_id": "bob",
+                    "delegate_id": "gone",
+                    "starts_at": now - timedelta(hours=1),
+                    "ends_at": now + timedelta(days=1),
+                    "set_by": "bob",
+                    "updated_at": now,
+                },
+            ],
+        )
     directory = SqlDirectory(store)
     assert directory.delegate("alice", now) == "bob"
     assert directory.delegate("alice", now - timedelta(hours=2)) is None  # not yet

@@ -63,10 +63,15 @@ def test_versions_pin_runs(engine: Engine):
 
 
 def test_start_checks_inputs(engine: Engine):
-    engine.deploy(one_stage(step("a"), inputs=[
-        {"name": "amount", "type": "number", "required": True},
-        {"name": "note", "type": "string", "default": "none"},
-    ]))
+    engine.deploy(
+        one_stage(
+            step("a"),
+            inputs=[
+                {"name": "amount", "type": "number", "required": True},
+                {"name": "note", "type": "string", "default": "none"},
+            ],
+        )
+    )
     with pytest.raises(InvalidInput) as caught:
         engine.start("t", {"amount": "lots", "colour": "red"})
     assert caught.value.details == {"inputs": {"amount": "must be a number", "colour": "is not an input of this orchestration"}}
@@ -91,8 +96,17 @@ def test_every_status_transition_is_logged(engine: Engine):
     run = engine.get_run(run_id)
     assert (run["status"], run["stages"][0]["status"], run["steps"][0]["status"]) == ("completed", "completed", "completed")
     assert event_types(engine, run_id) == [
-        "run.started", "edge.taken", "stage.started", "step.started", "work_item.created",
-        "work_item.completed", "step.completed", "stage.completed", "edge.taken", "end.reached", "run.completed",
+        "run.started",
+        "edge.taken",
+        "stage.started",
+        "step.started",
+        "work_item.created",
+        "work_item.completed",
+        "step.completed",
+        "stage.completed",
+        "edge.taken",
+        "end.reached",
+        "run.completed",
     ]
     seqs = [e["seq"] for e in engine.events(run_id)]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
@@ -149,8 +163,11 @@ def test_parallel_steps_and_after(engine: Engine):
 
 def test_step_start_condition_on_variables(engine: Engine):
     doc = one_stage(
-        step("first", form={"fields": [{"name": "big", "type": "boolean", "label": "Big?"}], "outcomes": [{"value": "ok", "label": "OK"}]},
-             set={"big": "steps.first.outputs.big"}),
+        step(
+            "first",
+            form={"fields": [{"name": "big", "type": "boolean", "label": "Big?"}], "outcomes": [{"value": "ok", "label": "OK"}]},
+            set={"big": "steps.first.outputs.big"},
+        ),
         step("extra", assignee={"type": "group", "value": "finance"}, start={"when": "condition", "condition": "vars.big == true"}),
         exit={"when": "condition", "condition": "steps.first.status == 'completed' && (!vars.big || steps.extra.status == 'completed')"},
         variables=[{"name": "big", "type": "boolean", "default": False}],
@@ -172,8 +189,15 @@ def test_decision_routes_back_with_new_visits(engine: Engine):
             {"id": "s1", "type": "stage", "label": "Draft"},
             step("write", stage="s1", assignee={"type": "user", "value": "sam"}, set={"tries": "vars.tries + 1"}),
             {"id": "s2", "type": "stage", "label": "Review"},
-            step("review", stage="s2", form={"fields": [], "outcomes": [{"value": "ok", "label": "OK"}, {"value": "redo", "label": "Redo"}]}),
-            {"id": "d", "type": "decision", "label": "OK?", "outcomes": [{"id": "redo", "label": "Redo", "condition": "steps.review.outcome == 'redo'"}]},
+            step(
+                "review", stage="s2", form={"fields": [], "outcomes": [{"value": "ok", "label": "OK"}, {"value": "redo", "label": "Redo"}]}
+            ),
+            {
+                "id": "d",
+                "type": "decision",
+                "label": "OK?",
+                "outcomes": [{"id": "redo", "label": "Redo", "condition": "steps.review.outcome == 'redo'"}],
+            },
         ],
         [("start", "s1"), ("s1", "s2"), ("s2", "d"), ("d", "s1", "redo"), ("d", "end", "default")],
         variables=[{"name": "tries", "type": "integer", "default": 0}],
@@ -197,21 +221,32 @@ def test_decision_routes_back_with_new_visits(engine: Engine):
 
 
 def test_form_values_are_validated(engine: Engine):
-    engine.deploy(one_stage(step("a", form={
-        "fields": [
-            {"name": "amount", "type": "number", "label": "Amount", "required": True},
-            {"name": "kind", "type": "select", "label": "Kind", "options": ["a", "b"]},
-        ],
-        "outcomes": [{"value": "approve", "label": "Approve"}, {"value": "reject", "label": "Reject"}],
-    })))
+    engine.deploy(
+        one_stage(
+            step(
+                "a",
+                form={
+                    "fields": [
+                        {"name": "amount", "type": "number", "label": "Amount", "required": True},
+                        {"name": "kind", "type": "select", "label": "Kind", "options": ["a", "b"]},
+                    ],
+                    "outcomes": [{"value": "approve", "label": "Approve"}, {"value": "reject", "label": "Reject"}],
+                },
+            )
+        )
+    )
     run_id = engine.start("t")
     item = items_of(engine, run_id)[0]["id"]
     with pytest.raises(InvalidInput) as caught:
         engine.complete(item, by="alice", outcome="maybe", values={"amount": "x", "kind": "c", "extra": 1})
-    assert caught.value.details == {"fields": {
-        "outcome": "must be one of: approve, reject", "extra": "is not a field of this form",
-        "amount": "must be a number", "kind": "must be one of: a, b",
-    }}
+    assert caught.value.details == {
+        "fields": {
+            "outcome": "must be one of: approve, reject",
+            "extra": "is not a field of this form",
+            "amount": "must be a number",
+            "kind": "must be one of: a, b",
+        }
+    }
     with pytest.raises(InvalidInput) as caught:
         engine.complete(item, by="alice", outcome="approve", values={})
     assert caught.value.details == {"fields": {"amount": "is required"}}
@@ -410,8 +445,7 @@ def test_assignee_expression_is_the_record_owner(engine: Engine):
 
 
 def test_bad_assignee_expression_puts_run_in_error(engine: Engine):
-    engine.deploy(one_stage(step("a", assignee={"type": "expression", "value": "inputs.who"}),
-                            inputs=[{"name": "who", "type": "integer"}]))
+    engine.deploy(one_stage(step("a", assignee={"type": "expression", "value": "inputs.who"}), inputs=[{"name": "who", "type": "integer"}]))
     run_id = engine.start("t", {"who": 7})
     run = engine.get_run(run_id)
     assert run["status"] == "error"
@@ -444,9 +478,18 @@ def register(engine: Engine, name: str, handler) -> None:
 def test_background_retries_with_backoff_then_succeeds(engine: Engine, clock):
     handler, calls = flaky(2)
     register(engine, "test.flaky", handler)
-    engine.deploy(one_stage(step("call", "background", action="test.flaky", inputs={"value": "inputs.x"},
-                                 retry={"max_attempts": 3, "backoff": "PT10S", "multiplier": 2}),
-                            inputs=[{"name": "x", "type": "string"}]))
+    engine.deploy(
+        one_stage(
+            step(
+                "call",
+                "background",
+                action="test.flaky",
+                inputs={"value": "inputs.x"},
+                retry={"max_attempts": 3, "backoff": "PT10S", "multiplier": 2},
+            ),
+            inputs=[{"name": "x", "type": "string"}],
+        )
+    )
     run_id = engine.start("t", {"x": "hi"})
     assert len(calls) == 1
     clock.advance(timedelta(seconds=9))
@@ -530,8 +573,11 @@ def test_wait_timer_fires_with_the_clock(engine: Engine, clock):
 
 
 def test_wait_timer_at_expression(engine: Engine, clock):
-    engine.deploy(one_stage(step("pause", "wait", timer={"at": "timestamp(inputs.when)"}),
-                            inputs=[{"name": "when", "type": "datetime", "required": True}]))
+    engine.deploy(
+        one_stage(
+            step("pause", "wait", timer={"at": "timestamp(inputs.when)"}), inputs=[{"name": "when", "type": "datetime", "required": True}]
+        )
+    )
     run_id = engine.start("t", {"when": "2026-01-10T00:00:00Z"})
     clock.advance("P4D")
     assert engine.get_run(run_id)["status"] == "in_progress"
@@ -549,11 +595,15 @@ def test_wait_until_condition_reevaluates_on_record_change(engine: Engine):
 
 
 def test_event_correlation_by_key(engine: Engine):
-    engine.deploy(one_stage(
-        step("payment", "wait", event={"name": "payment_received", "correlation": "inputs.order"}, set={"paid": "event.payload.amount"}),
-        inputs=[{"name": "order", "type": "string", "required": True}],
-        variables=[{"name": "paid", "type": "number"}],
-    ))
+    engine.deploy(
+        one_stage(
+            step(
+                "payment", "wait", event={"name": "payment_received", "correlation": "inputs.order"}, set={"paid": "event.payload.amount"}
+            ),
+            inputs=[{"name": "order", "type": "string", "required": True}],
+            variables=[{"name": "paid", "type": "number"}],
+        )
+    )
     a = engine.start("t", {"order": "A-1"})
     b = engine.start("t", {"order": "B-2"})
     assert engine.publish_event("payment_received", "C-3", {"amount": 1}) == []
@@ -564,10 +614,12 @@ def test_event_correlation_by_key(engine: Engine):
 
 
 def test_event_correlation_predicate(engine: Engine):
-    engine.deploy(one_stage(
-        step("big_payment", "wait", event={"name": "payment", "correlation": "event.payload.amount >= inputs.min"}),
-        inputs=[{"name": "min", "type": "number", "required": True}],
-    ))
+    engine.deploy(
+        one_stage(
+            step("big_payment", "wait", event={"name": "payment", "correlation": "event.payload.amount >= inputs.min"}),
+            inputs=[{"name": "min", "type": "number", "required": True}],
+        )
+    )
     run_id = engine.start("t", {"min": 100})
     assert engine.publish_event("payment", None, {"amount": 50}) == []
     assert engine.publish_event("payment", None, {"note": "no amount"}) == []
@@ -576,9 +628,12 @@ def test_event_correlation_predicate(engine: Engine):
 
 def test_early_event_is_buffered_only_when_asked(engine: Engine):
     first = document(
-        [{"id": "s1", "type": "stage", "label": "Work"}, step("w", stage="s1"),
-         {"id": "s2", "type": "stage", "label": "Wait"},
-         step("ship", "wait", stage="s2", event={"name": "shipped", "correlation": "inputs.order", "buffer": True})],
+        [
+            {"id": "s1", "type": "stage", "label": "Work"},
+            step("w", stage="s1"),
+            {"id": "s2", "type": "stage", "label": "Wait"},
+            step("ship", "wait", stage="s2", event={"name": "shipped", "correlation": "inputs.order", "buffer": True}),
+        ],
         [("start", "s1"), ("s1", "s2"), ("s2", "end")],
         inputs=[{"name": "order", "type": "string", "required": True}],
     )
@@ -591,11 +646,15 @@ def test_early_event_is_buffered_only_when_asked(engine: Engine):
     assert received[0]["data"]["buffered"] is True
 
     unbuffered = document(
-        [{"id": "s1", "type": "stage", "label": "Work"}, step("w", stage="s1"),
-         {"id": "s2", "type": "stage", "label": "Wait"},
-         step("ship", "wait", stage="s2", event={"name": "delivered", "correlation": "inputs.order"})],
+        [
+            {"id": "s1", "type": "stage", "label": "Work"},
+            step("w", stage="s1"),
+            {"id": "s2", "type": "stage", "label": "Wait"},
+            step("ship", "wait", stage="s2", event={"name": "delivered", "correlation": "inputs.order"}),
+        ],
         [("start", "s1"), ("s1", "s2"), ("s2", "end")],
-        key="u", inputs=[{"name": "order", "type": "string", "required": True}],
+        key="u",
+        inputs=[{"name": "order", "type": "string", "required": True}],
     )
     engine.deploy(unbuffered)
     other = engine.start("u", {"order": "Y"})
@@ -608,7 +667,9 @@ def test_early_event_is_buffered_only_when_asked(engine: Engine):
 
 
 def test_escalation_notifies_when_overdue(engine: Engine, clock):
-    engine.deploy(one_stage(step("a", due="P2D", escalation={"after": "PT1H", "action": "notify", "to": {"type": "user", "value": "erin"}})))
+    engine.deploy(
+        one_stage(step("a", due="P2D", escalation={"after": "PT1H", "action": "notify", "to": {"type": "user", "value": "erin"}}))
+    )
     run_id = engine.start("t")
     item = items_of(engine, run_id)[0]
     assert item["due_at"] == "2026-01-07T09:00:00+00:00"
@@ -671,8 +732,9 @@ def test_cancel_closes_everything(engine: Engine, clock):
 
 
 def test_record_trigger_condition(engine: Engine):
-    doc = one_stage(step("a"), key="big_orders",
-                    trigger={"type": "record", "object": "order", "on": ["create"], "condition": "record.total > 100"})
+    doc = one_stage(
+        step("a"), key="big_orders", trigger={"type": "record", "object": "order", "on": ["create"], "condition": "record.total > 100"}
+    )
     engine.deploy(doc)
     small = engine.create_record("order", {"total": 5})
     big = engine.create_record("order", {"total": 500})
@@ -695,10 +757,25 @@ def test_record_type_fields_are_checked(engine: Engine):
 
 
 def test_child_run_waited_for(engine: Engine):
-    engine.deploy(one_stage(step("child_work", assignee={"type": "user", "value": "bob"}), key="child",
-                            inputs=[{"name": "n", "type": "integer"}], variables=[{"name": "doubled", "type": "integer"}]))
-    engine.deploy(one_stage(step("spawn", "background", action="orchestration.start",
-                                 inputs={"orchestration": "'child'", "inputs": "{'n': 2}", "wait": "true"}), key="parent"))
+    engine.deploy(
+        one_stage(
+            step("child_work", assignee={"type": "user", "value": "bob"}),
+            key="child",
+            inputs=[{"name": "n", "type": "integer"}],
+            variables=[{"name": "doubled", "type": "integer"}],
+        )
+    )
+    engine.deploy(
+        one_stage(
+            step(
+                "spawn",
+                "background",
+                action="orchestration.start",
+                inputs={"orchestration": "'child'", "inputs": "{'n': 2}", "wait": "true"},
+            ),
+            key="parent",
+        )
+    )
     parent = engine.start("parent")
     assert step_status(engine, parent)["spawn"] == "in_progress"
     (child,) = engine.runs(orchestration="child")
@@ -718,13 +795,20 @@ def test_child_run_fire_and_forget(engine: Engine):
 
 
 def test_vars_set_and_notify_actions(engine: Engine):
-    engine.deploy(one_stage(
-        step("setv", "background", action="vars.set", inputs={"total": "inputs.a * 2"}),
-        step("tell", "background", action="notify", start={"when": "after", "steps": ["setv"]},
-             inputs={"to": "'alice'", "subject": "'Total ' + string(vars.total)"}),
-        inputs=[{"name": "a", "type": "integer", "required": True}],
-        variables=[{"name": "total", "type": "integer"}],
-    ))
+    engine.deploy(
+        one_stage(
+            step("setv", "background", action="vars.set", inputs={"total": "inputs.a * 2"}),
+            step(
+                "tell",
+                "background",
+                action="notify",
+                start={"when": "after", "steps": ["setv"]},
+                inputs={"to": "'alice'", "subject": "'Total ' + string(vars.total)"},
+            ),
+            inputs=[{"name": "a", "type": "integer", "required": True}],
+            variables=[{"name": "total", "type": "integer"}],
+        )
+    )
     run_id = engine.start("t", {"a": 21})
     assert engine.get_run(run_id)["vars"] == {"total": 42}
     assert [n["subject"] for n in engine.notifications(to="alice")] == ["Total 42"]
@@ -741,8 +825,16 @@ def test_set_with_wrong_type_puts_run_in_error(engine: Engine):
 
 def test_runtime_expression_error_points_at_node_and_can_be_retried(engine: Engine):
     doc = document(
-        [{"id": "s1", "type": "stage", "label": "One"}, step("a"),
-         {"id": "d", "type": "decision", "label": "Region", "outcomes": [{"id": "eu", "label": "EU", "condition": "record.region == 'eu'"}]}],
+        [
+            {"id": "s1", "type": "stage", "label": "One"},
+            step("a"),
+            {
+                "id": "d",
+                "type": "decision",
+                "label": "Region",
+                "outcomes": [{"id": "eu", "label": "EU", "condition": "record.region == 'eu'"}],
+            },
+        ],
         [("start", "s1"), ("s1", "d"), ("d", "end", "eu"), ("d", "end", "default")],
     )
     engine.deploy(doc)

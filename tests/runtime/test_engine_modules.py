@@ -7,7 +7,6 @@ Every import counts, wherever it is written (top of a module, inside a function,
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from tests.runtime.test_testing_layers import ROOT, cycles, imported, module_name
 
@@ -28,8 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 def import_graph() -> dict[str, set[str]]:
     files = {module_name(path): path for path in sorted(ENGINE.rglob("*.py"))}
     known = set(files)
-    return {name: imported(ast.parse(path.read_text(), str(path)), name, path.name == "__init__.py", known)
-            for name, path in files.items()}
+    return {name: imported(ast.parse(path.read_text(), str(path)), name, path.name == "__init__.py", known) for name, path in files.items()}
 
 
 def layer_of(module: str) -> int:
@@ -39,7 +37,8 @@ def layer_of(module: str) -> int:
 
 def test_every_module_has_a_layer():
     assert sorted(m.removeprefix("runtime.engine").removeprefix(".") for m in import_graph()) == sorted(
-        m for layer in LAYERS for m in layer)
+        m for layer in LAYERS for m in layer
+    )
 
 
 def test_runtime_engine_has_no_import_cycle():
@@ -49,8 +48,7 @@ def test_runtime_engine_has_no_import_cycle():
 
 
 def test_imports_go_down_the_layers():
-    wrong = [f"{m} imports {t}" for m, targets in sorted(import_graph().items()) for t in sorted(targets)
-             if layer_of(t) >= layer_of(m)]
+    wrong = [f"{m} imports {t}" for m, targets in sorted(import_graph().items()) for t in sorted(targets) if layer_of(t) >= layer_of(m)]
     assert wrong == []
 
 

@@ -18,20 +18,27 @@ from runtime.expressions import compile_expression
 
 LIMITS = limits.Limits()
 TEN = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"
-SEVEN_NESTED = (f"{TEN}.all(a, {TEN}.all(b, {TEN}.all(c, {TEN}.all(d, "
-                f"{TEN}.all(e, {TEN}.all(f, {TEN}.all(g, true)))))))")
+SEVEN_NESTED = f"{TEN}.all(a, {TEN}.all(b, {TEN}.all(c, {TEN}.all(d, {TEN}.all(e, {TEN}.all(f, {TEN}.all(g, true)))))))"
 ALL_DISTINCT = "inputs.items.all(x, inputs.items.exists_one(y, y == x))"
 
 
 def decision(condition: str, inputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
-        "format": 1, "key": "costly", "label": "Costly",
+        "format": 1,
+        "key": "costly",
+        "label": "Costly",
         "inputs": inputs if inputs is not None else [{"name": "items", "type": "list"}, {"name": "amount", "type": "number"}],
         "nodes": [
             {"id": "start", "type": "start"},
-            {"id": "size", "type": "decision", "label": "Check",
-             "outcomes": [{"id": "cheap", "label": "Cheap", "condition": "inputs.amount > 1"},
-                          {"id": "big", "label": "Big", "condition": condition}]},
+            {
+                "id": "size",
+                "type": "decision",
+                "label": "Check",
+                "outcomes": [
+                    {"id": "cheap", "label": "Cheap", "condition": "inputs.amount > 1"},
+                    {"id": "big", "label": "Big", "condition": condition},
+                ],
+            },
             {"id": "done", "type": "end"},
         ],
         "edges": [
@@ -122,7 +129,7 @@ def nested(draw: Any) -> tuple[str, int]:
 def test_cost_grows_with_the_size_cap_to_the_power_of_the_nesting(case):
     source, depth = case
     compile_expression(source)  # the generator writes real CEL
-    assert estimate(source, limits=LIMITS).total >= STEP * LIMITS.max_list_items ** depth
+    assert estimate(source, limits=LIMITS).total >= STEP * LIMITS.max_list_items**depth
 
 
 @settings(max_examples=60, deadline=None)
@@ -196,8 +203,16 @@ def test_a_declared_size_never_costs_more_than_the_cap(case, declared):
 def test_a_costly_constant_timer_at_is_refused_for_its_cost_and_never_evaluated():
     doc = decision("inputs.amount > 1")
     doc["nodes"].insert(1, {"id": "s", "type": "stage", "label": "Wait"})
-    doc["nodes"].insert(2, {"id": "w", "type": "wait", "stage": "s", "label": "Until",
-                            "timer": {"at": f"{SEVEN_NESTED} ? '2030-01-01T00:00:00Z' : '2031-01-01T00:00:00Z'"}})
+    doc["nodes"].insert(
+        2,
+        {
+            "id": "w",
+            "type": "wait",
+            "stage": "s",
+            "label": "Until",
+            "timer": {"at": f"{SEVEN_NESTED} ? '2030-01-01T00:00:00Z' : '2031-01-01T00:00:00Z'"},
+        },
+    )
     doc["edges"][0] = {"id": "e1", "source": "start", "target": "s"}
     doc["edges"].append({"id": "e5", "source": "s", "target": "size"})
     found = errors(doc)

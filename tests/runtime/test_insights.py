@@ -27,8 +27,12 @@ def contract() -> dict:
         [
             {"id": "legal", "type": "stage", "label": "Legal"},
             step("review", stage="legal", assignee={"type": "group", "value": "legal"}, form=REVIEW, due="P2D"),
-            {"id": "size", "type": "decision", "label": "Big?",
-             "outcomes": [{"id": "big", "label": "Big", "condition": "inputs.amount > 100"}]},
+            {
+                "id": "size",
+                "type": "decision",
+                "label": "Big?",
+                "outcomes": [{"id": "big", "label": "Big", "condition": "inputs.amount > 100"}],
+            },
             {"id": "finance", "type": "stage", "label": "Finance"},
             step("sign", stage="finance", assignee={"type": "group", "value": "finance"}),
         ],
@@ -80,7 +84,11 @@ def test_figures_follow_runs(engine: Engine, clock: ManualClock):
     f = figures(engine)
     nodes, edges = f["nodes"], f["edges"]
     assert {k: nodes["review"][k] for k in ("active", "waiting", "completed", "error")} == {
-        "active": 0, "waiting": 0, "completed": 5, "error": 0}
+        "active": 0,
+        "waiting": 0,
+        "completed": 5,
+        "error": 0,
+    }
     # Four reviews took an hour, one three hours.
     assert nodes["review"]["p50"] == pytest.approx(3600, rel=0.05)
     assert nodes["review"]["p95"] == pytest.approx(3 * 3600, rel=0.05)
@@ -106,8 +114,13 @@ def test_overdue_is_counted_at_read_time(engine: Engine, clock: ManualClock):
 def test_waiting_error_and_retry(engine: Engine, clock: ManualClock):
     handler, _ = flaky(1)
     register(engine, "test.flaky", handler)
-    engine.deploy(one_stage(step("call", "background", action="test.flaky", retry={"max_attempts": 1}),
-                            step("pause", "wait", timer={"duration": "PT1H"}), key="deal"))
+    engine.deploy(
+        one_stage(
+            step("call", "background", action="test.flaky", retry={"max_attempts": 1}),
+            step("pause", "wait", timer={"duration": "PT1H"}),
+            key="deal",
+        )
+    )
     run_id = engine.start("deal")
     f = figures(engine)["nodes"]
     assert (f["call"]["failed"], f["call"]["error"], f["s1"]["error"], f["s1"]["active"]) == (1, 1, 1, 0)
@@ -248,13 +261,17 @@ def test_a_projector_that_lost_the_race_gives_its_batch_up(engine: Engine):
     assert (f["nodes"]["review"]["active"], f["edges"]["e0"]["taken"]) == (1, 1)
 
 
-def _insert_event(store, event_id: int, run_id: str, at: datetime, type: str = "edge.taken", node: str = "legal",
-                  data: dict | None = None) -> None:
+def _insert_event(
+    store, event_id: int, run_id: str, at: datetime, type: str = "edge.taken", node: str = "legal", data: dict | None = None
+) -> None:
     from runtime.store.tables import TABLES
 
     with store.engine.begin() as conn:
-        conn.execute(TABLES[RunEvent].insert().values(id=event_id, run_id=run_id, type=type, at=at, node=node,
-                                                       data={"edge": "e0", "from": None} if data is None else data))
+        conn.execute(
+            TABLES[RunEvent]
+            .insert()
+            .values(id=event_id, run_id=run_id, type=type, at=at, node=node, data={"edge": "e0", "from": None} if data is None else data)
+        )
 
 
 def test_a_hole_in_the_sequence_is_waited_for_then_passed_and_rechecked(tmp_path, sqlite_template, directory):
@@ -343,8 +360,10 @@ def test_postgres_commit_order_is_not_sequence_order(postgres_store, directory):
     slow = store.engine.connect()
     try:
         tx = slow.begin()
-        slow.execute(text("INSERT INTO run_events (run_id, type, at, node, data) VALUES (:r, 'edge.taken', :at, 'legal', :d)"),
-                     {"r": first, "at": clock.now(), "d": '{"edge": "e0"}'})
+        slow.execute(
+            text("INSERT INTO run_events (run_id, type, at, node, data) VALUES (:r, 'edge.taken', :at, 'legal', :d)"),
+            {"r": first, "at": clock.now(), "d": '{"edge": "e0"}'},
+        )
         engine.start("deal", {"amount": 10})  # commits events with higher ids
         before = projector.run_once()
         assert before.events == 0  # stopped at the hole

@@ -88,10 +88,13 @@ def test_the_limits_come_from_the_environment():
 
 
 def test_a_set_that_builds_a_list_over_the_cap_puts_the_run_in_error(engine: Engine):
-    engine.deploy(one_stage(
-        step("grow", "wait", timer={"duration": "PT1M"}, set={"both": "inputs.items + inputs.items"}),
-        inputs=[{"name": "items", "type": "list"}], variables=[{"name": "both", "type": "list"}],
-    ))
+    engine.deploy(
+        one_stage(
+            step("grow", "wait", timer={"duration": "PT1M"}, set={"both": "inputs.items + inputs.items"}),
+            inputs=[{"name": "items", "type": "list"}],
+            variables=[{"name": "both", "type": "list"}],
+        )
+    )
     run_id = engine.start("t", {"items": list(range(600))})
     from datetime import timedelta
 
@@ -109,13 +112,23 @@ def test_an_action_result_over_the_cap_is_not_kept_and_puts_the_run_in_error(eng
     run = engine.get_run(engine.start("t", {}))
     assert run["status"] == "error"
     assert (run["error"]["node"], run["error"]["field"]) == ("call", "outputs")
-    assert run["error"]["message"] == "the result of action test.flood: outputs.rows has 1,001 items; at most 1,000 are allowed (OVERTURE_MAX_LIST_ITEMS)"
+    assert (
+        run["error"]["message"]
+        == "the result of action test.flood: outputs.rows has 1,001 items; at most 1,000 are allowed (OVERTURE_MAX_LIST_ITEMS)"
+    )
     assert run["steps"][0]["outputs"] == {}
 
 
 def test_a_form_value_over_the_cap_is_refused(engine: Engine):
-    engine.deploy(one_stage(step("note", assignee={"type": "user", "value": "sam"},
-                                 form={"fields": [{"name": "text", "type": "textarea"}], "outcomes": [{"value": "done"}]})))
+    engine.deploy(
+        one_stage(
+            step(
+                "note",
+                assignee={"type": "user", "value": "sam"},
+                form={"fields": [{"name": "text", "type": "textarea"}], "outcomes": [{"value": "done"}]},
+            )
+        )
+    )
     run_id = engine.start("t", {})
     item = engine.work_items(run=run_id)[0]
     with pytest.raises(InvalidInput) as refused:

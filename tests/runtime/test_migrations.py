@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -15,7 +15,6 @@ from runtime.store import migrate
 from runtime.store.sql import SqlStore, database_url
 from runtime.store.tables import Base
 from tests.pg import POSTGRES_URL, throwaway_database
-
 
 
 @pytest.fixture(params=["sqlite"] + (["postgres"] if POSTGRES_URL else []))
@@ -49,7 +48,7 @@ def test_upgrade_from_the_first_migration_keeps_data(empty_db: str):
         migrate.upgrade(engine, "0001")
         assert migrate.current(engine) == "0001"
         assert not any(i["name"] == "ix_work_items_assignee" for i in inspect(engine).get_indexes("work_items"))
-        now = datetime(2026, 1, 5, tzinfo=timezone.utc)
+        now = datetime(2026, 1, 5, tzinfo=UTC)
         with engine.begin() as conn:
             conn.execute(
                 text("INSERT INTO orchestrations (id, label, active_version, created_at, updated_at) VALUES ('k', 'K', 1, :t, :t)"),
@@ -67,7 +66,7 @@ def test_upgrade_from_the_first_migration_keeps_data(empty_db: str):
 
         with store.transaction(write=False) as tx:
             row = tx.get(Orchestration, "k")
-        assert row is not None and (row.label, row.created_at) == ("K", datetime(2026, 1, 5, tzinfo=timezone.utc))
+        assert row is not None and (row.label, row.created_at) == ("K", datetime(2026, 1, 5, tzinfo=UTC))
     finally:
         store.dispose()
 

@@ -85,4 +85,3 @@ def test_row_type_and_table_agree_on_nullability_and_types(cls):
         if wanted is None:  # e.g. Any: nothing cheap to compare
             continue
         assert isinstance(column.type, wanted), f"{cls.__name__}.{f.name}: {inner} in a {column.type!r} column"
-

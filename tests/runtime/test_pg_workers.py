@@ -25,9 +25,10 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -63,6 +64,7 @@ def pg_url() -> Iterator[str]:
     with throwaway_database("overture_workers") as url:
         yield url
 
+
 def seed(url: str) -> float:
     """Deploy and start RUNS runs without processing them; returns the seconds it took."""
     from runtime.actions import default_registry
@@ -91,13 +93,28 @@ class Workers:
         self.command = [str(overture)] if overture.exists() else [sys.executable, "-c", "from builder.cli import main; main()"]
 
     def start(self, name: str) -> subprocess.Popen:
-        env = {**os.environ, pg_plugin.URL_ENV: self.url,
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        env = {
+            **os.environ,
+            pg_plugin.URL_ENV: self.url,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
         with (self.workdir / f"{name}.err").open("wb") as err:
             proc = subprocess.Popen(
-                [*self.command, "worker", "--database-url", self.url, "--plugin", "tests.runtime.pg_plugin:register",
-                 "--worker-id", name, *WORKER_ARGS],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err,
+                [
+                    *self.command,
+                    "worker",
+                    "--database-url",
+                    self.url,
+                    "--plugin",
+                    "tests.runtime.pg_plugin:register",
+                    "--worker-id",
+                    name,
+                    *WORKER_ARGS,
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
             )
         self.procs[name] = proc
         return proc
@@ -174,9 +191,13 @@ def test_workers_drain_the_queue_and_survive_a_kill(pg_url: str, tmp_path: Path)
         runs: dict[str, int] = dict(db.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
         step_runs: dict[str, int] = dict(db.execute("SELECT status, count(*) FROM step_runs GROUP BY status").fetchall())
         events: dict[str, dict[int, int]] = {
-            kind: dict(db.execute(
-                "SELECT n, count(*) FROM (SELECT count(*) AS n FROM run_events WHERE type = %s"
-                " GROUP BY run_id, node, visit) per GROUP BY n", (kind,)).fetchall())
+            kind: dict(
+                db.execute(
+                    "SELECT n, count(*) FROM (SELECT count(*) AS n FROM run_events WHERE type = %s"
+                    " GROUP BY run_id, node, visit) per GROUP BY n",
+                    (kind,),
+                ).fetchall()
+            )
             for kind in ("step.completed", "action.succeeded", "action.scheduled", "run.completed", "run.started")
         }
 

@@ -60,8 +60,10 @@ def test_importing_runtime_does_not_load_flask():
 def test_the_rule_covers_the_engine_modules_and_the_states():
     """The engine is a package of modules (runtime/engine/); each is held to the rule above."""
     walked = {path.relative_to(RUNTIME).as_posix() for path in modules()}
-    engine = {f"engine/{name}.py" for name in ("__init__", "context", "rules", "runs", "repair", "work_items", "records",
-                                               "jobs", "services", "views", "plain")}
+    engine = {
+        f"engine/{name}.py"
+        for name in ("__init__", "context", "rules", "runs", "repair", "work_items", "records", "jobs", "services", "views", "plain")
+    }
     steps = {f"engine/steps/{name}.py" for name in ("__init__", "interactive", "background", "wait", "decision")}
     assert engine | steps | {"states.py"} <= walked
     assert not (CLOCK_MODULES & {Path(p).name for p in engine | steps})  # none of them may read the wall clock

@@ -26,16 +26,27 @@ def charge(calls: list[dict]):
 def failing(engine: Engine) -> tuple[Engine, str, list[dict]]:
     """A run in error at step ``pay``: it charged ``inputs.amount`` = 0."""
     calls: list[dict] = []
-    engine.actions.register(Action("test.charge", charge(calls),
-                                   (ActionField("amount", "integer", True), ActionField("memo", "string")),
-                                   (ActionField("charged", "integer"),)))
-    engine.deploy(one_stage(
-        step("pay", "background", action="test.charge", inputs={"amount": "inputs.amount", "memo": "'rent'"},
-             retry={"max_attempts": 1}),
-        inputs=[{"name": "amount", "type": "integer"}],
-        variables=[{"name": "paid", "type": "integer"}, {"name": "note", "type": "string"},
-                   {"name": "tags", "type": "list", "max_items": 2}],
-    ))
+    engine.actions.register(
+        Action(
+            "test.charge",
+            charge(calls),
+            (ActionField("amount", "integer", True), ActionField("memo", "string")),
+            (ActionField("charged", "integer"),),
+        )
+    )
+    engine.deploy(
+        one_stage(
+            step(
+                "pay", "background", action="test.charge", inputs={"amount": "inputs.amount", "memo": "'rent'"}, retry={"max_attempts": 1}
+            ),
+            inputs=[{"name": "amount", "type": "integer"}],
+            variables=[
+                {"name": "paid", "type": "integer"},
+                {"name": "note", "type": "string"},
+                {"name": "tags", "type": "list", "max_items": 2},
+            ],
+        )
+    )
     run_id = engine.start("t", {"amount": 0})
     assert engine.get_run(run_id)["status"] == "error"
     return engine, run_id, calls
@@ -44,8 +55,11 @@ def failing(engine: Engine) -> tuple[Engine, str, list[dict]]:
 def test_retry_says_it_failed_again_with_the_new_error(failing):
     engine, run_id, calls = failing
     outcome = engine.retry(run_id, by="otto")
-    assert outcome == {"result": "failed", "status": "error",
-                       "error": {"node": "pay", "field": None, "message": "amount 0 is not positive"}}
+    assert outcome == {
+        "result": "failed",
+        "status": "error",
+        "error": {"node": "pay", "field": None, "message": "amount 0 is not positive"},
+    }
     assert len(calls) == 2
 
 
@@ -74,12 +88,15 @@ def test_a_second_edit_logs_the_first_override_as_old_and_none_removes_it(failin
     assert calls[-1]["amount"] == 0
 
 
-@pytest.mark.parametrize("inputs, where, says", [
-    ({"amount": "forty"}, "amount", "integer"),
-    ({"nope": 1}, "nope", "is not an input of the action test.charge"),
-    ({"amount": None, "memo": 3}, "memo", "string"),
-    ({}, "inputs", "at least one"),
-])
+@pytest.mark.parametrize(
+    "inputs, where, says",
+    [
+        ({"amount": "forty"}, "amount", "integer"),
+        ({"nope": 1}, "nope", "is not an input of the action test.charge"),
+        ({"amount": None, "memo": 3}, "memo", "string"),
+        ({}, "inputs", "at least one"),
+    ],
+)
 def test_bad_input_values_are_refused_with_where_and_change_nothing(failing, inputs, where, says):
     engine, run_id, _calls = failing
     before = len(engine.events(run_id))
@@ -95,9 +112,11 @@ def test_repairs_are_refused_unless_the_run_is_in_error_at_that_step(failing, en
         engine.edit_step_inputs(run_id, "nope", {"amount": 1})
     engine.edit_step_inputs(run_id, "pay", {"amount": 1})
     engine.retry(run_id)
-    for attempt in (lambda: engine.edit_step_inputs(run_id, "pay", {"amount": 2}),
-                    lambda: engine.edit_variables(run_id, {"note": "x"}),
-                    lambda: engine.skip_step(run_id, "pay")):
+    for attempt in (
+        lambda: engine.edit_step_inputs(run_id, "pay", {"amount": 2}),
+        lambda: engine.edit_variables(run_id, {"note": "x"}),
+        lambda: engine.skip_step(run_id, "pay"),
+    ):
         with pytest.raises(Conflict, match="completed"):
             attempt()
 
@@ -117,7 +136,10 @@ def test_variables_edited_are_checked_logged_and_kept(failing):
 def test_skip_ends_the_step_with_the_chosen_outcome_and_the_run_goes_on(failing):
     engine, run_id, calls = failing
     assert engine.skip_step(run_id, "pay", outcome="paid_by_hand", by="otto") == {
-        "result": "completed", "status": "completed", "error": None}
+        "result": "completed",
+        "status": "completed",
+        "error": None,
+    }
     run = engine.get_run(run_id)
     pay = run["steps"][0]
     assert (pay["status"], pay["outcome"], pay["completed_by"]) == ("completed", "paid_by_hand", "otto")
@@ -130,11 +152,15 @@ def test_an_input_that_reads_a_secret_cannot_be_overridden_and_secret_values_are
     from runtime.secrets import MockSecrets
 
     engine.secrets = MockSecrets({"token": "s3cr3t-value"})
-    engine.actions.register(Action("test.charge", charge([]),
-                                   (ActionField("amount", "integer", True), ActionField("memo", "string")), secrets=True))
-    engine.deploy(one_stage(step("pay", "background", action="test.charge",
-                                 inputs={"amount": "0", "memo": "secrets.token"}, retry={"max_attempts": 1}),
-                            variables=[{"name": "note", "type": "string"}]))
+    engine.actions.register(
+        Action("test.charge", charge([]), (ActionField("amount", "integer", True), ActionField("memo", "string")), secrets=True)
+    )
+    engine.deploy(
+        one_stage(
+            step("pay", "background", action="test.charge", inputs={"amount": "0", "memo": "secrets.token"}, retry={"max_attempts": 1}),
+            variables=[{"name": "note", "type": "string"}],
+        )
+    )
     run_id = engine.start("t")
     with pytest.raises(InvalidInput) as caught:
         engine.edit_step_inputs(run_id, "pay", {"memo": "x"})

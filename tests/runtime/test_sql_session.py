@@ -4,7 +4,7 @@ engine's writes. On SQLite and PostgreSQL (the ``sql_store`` fixture)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from runtime.model import Orchestration
 from runtime.store.memory import InMemoryStore
 from runtime.store.tables import UserRow
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def _person(name: str) -> UserRow:
@@ -40,17 +40,15 @@ def test_the_session_commits_with_the_transaction(sql_store):
 
 
 def test_the_session_rolls_back_with_the_transaction(sql_store):
-    with pytest.raises(RuntimeError):
-        with sql_store.transaction() as tx:
-            with sql_store.session(tx) as s:
-                s.add(_person("ada"))
-            tx.insert(Orchestration("deal", "Deal", None, NOW, NOW))
-            raise RuntimeError("the engine's part failed")
+    with pytest.raises(RuntimeError), sql_store.transaction() as tx:
+        with sql_store.session(tx) as s:
+            s.add(_person("ada"))
+        tx.insert(Orchestration("deal", "Deal", None, NOW, NOW))
+        raise RuntimeError("the engine's part failed")
     assert _kept(sql_store) == ([], [])
 
 
 def test_a_transaction_of_another_store_is_refused(sql_store):
-    with InMemoryStore().transaction() as tx:
-        with pytest.raises(TypeError, match="not a transaction of this SQL store"):
-            with sql_store.session(tx):
-                pass
+    with InMemoryStore().transaction() as tx, pytest.raises(TypeError, match="not a transaction of this SQL store"):
+        with sql_store.session(tx):
+            pass

@@ -73,17 +73,20 @@ def test_move_sets_the_plain_string():
     assert row.status == "claimed" and type(row.status) is str
 
 
-@pytest.mark.parametrize(("kind", "current", "target"), [
-    (RunStatus, "completed", RunStatus.IN_PROGRESS),  # an ended run stays ended
-    (RunStatus, "cancelled", RunStatus.ERROR),
-    (NodeStatus, "completed", NodeStatus.IN_PROGRESS),
-    (NodeStatus, "discontinued", NodeStatus.COMPLETED),
-    (NodeStatus, "not_started", NodeStatus.COMPLETED),
-    (WorkItemStatus, "completed", WorkItemStatus.OPEN),
-    (WorkItemStatus, "cancelled", WorkItemStatus.COMPLETED),
-    (JobStatus, "done", JobStatus.RUNNING),
-    (JobStatus, "queued", JobStatus.DONE),
-])
+@pytest.mark.parametrize(
+    ("kind", "current", "target"),
+    [
+        (RunStatus, "completed", RunStatus.IN_PROGRESS),  # an ended run stays ended
+        (RunStatus, "cancelled", RunStatus.ERROR),
+        (NodeStatus, "completed", NodeStatus.IN_PROGRESS),
+        (NodeStatus, "discontinued", NodeStatus.COMPLETED),
+        (NodeStatus, "not_started", NodeStatus.COMPLETED),
+        (WorkItemStatus, "completed", WorkItemStatus.OPEN),
+        (WorkItemStatus, "cancelled", WorkItemStatus.COMPLETED),
+        (JobStatus, "done", JobStatus.RUNNING),
+        (JobStatus, "queued", JobStatus.DONE),
+    ],
+)
 def test_an_illegal_move_is_refused_and_changes_nothing(kind, current, target):
     assert not may_move(kind, current, target)
     row = SimpleNamespace(id="x1", status=current)

@@ -4,11 +4,11 @@ the in-memory store, SQLite and PostgreSQL must give the same answers, since
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from runtime.model import InsightFigure, Run, WorkItem
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def _run(run_id: str, key: str, version: int) -> Run:
@@ -16,25 +16,39 @@ def _run(run_id: str, key: str, version: int) -> Run:
 
 
 def _item(item_id: str, run_id: str, key: str, step: str, stage: str, status: str, due: timedelta | None) -> WorkItem:
-    return WorkItem(item_id, run_id, key, step, stage, 1, step, "group", "legal", status, NOW - timedelta(days=3),
-                    due_at=NOW + due if due is not None else None)
+    return WorkItem(
+        item_id,
+        run_id,
+        key,
+        step,
+        stage,
+        1,
+        step,
+        "group",
+        "legal",
+        status,
+        NOW - timedelta(days=3),
+        due_at=NOW + due if due is not None else None,
+    )
 
 
 def test_overdue_items_counts_open_items_past_due_per_version_step_and_stage(store):
     late, soon = -timedelta(hours=1), timedelta(hours=1)
     with store.transaction() as tx:
         tx.insert_many([_run("r1", "deal", 1), _run("r2", "deal", 1), _run("r3", "deal", 2), _run("r4", "other", 1)])
-        tx.insert_many([
-            _item("a", "r1", "deal", "review", "legal", "open", late),
-            _item("b", "r2", "deal", "review", "legal", "claimed", late),
-            _item("c", "r3", "deal", "review", "legal", "open", late),
-            _item("d", "r3", "deal", "sign", "finance", "open", late),
-            _item("e", "r1", "deal", "sign", "finance", "open", soon),  # not yet due
-            _item("f", "r1", "deal", "sign", "finance", "open", None),  # no due date
-            _item("g", "r2", "deal", "sign", "finance", "completed", late),  # done: not open
-            _item("h", "r4", "other", "review", "legal", "open", late),  # another orchestration
-            _item("i", "r1", "deal", "review", "legal", "open", timedelta(0)),  # due exactly now: not past due
-        ])
+        tx.insert_many(
+            [
+                _item("a", "r1", "deal", "review", "legal", "open", late),
+                _item("b", "r2", "deal", "review", "legal", "claimed", late),
+                _item("c", "r3", "deal", "review", "legal", "open", late),
+                _item("d", "r3", "deal", "sign", "finance", "open", late),
+                _item("e", "r1", "deal", "sign", "finance", "open", soon),  # not yet due
+                _item("f", "r1", "deal", "sign", "finance", "open", None),  # no due date
+                _item("g", "r2", "deal", "sign", "finance", "completed", late),  # done: not open
+                _item("h", "r4", "other", "review", "legal", "open", late),  # another orchestration
+                _item("i", "r1", "deal", "review", "legal", "open", timedelta(0)),  # due exactly now: not past due
+            ]
+        )
     with store.transaction(write=False) as tx:
         tx.begin_snapshot()
         found = sorted(tx.overdue_items("deal", NOW))
@@ -48,8 +62,9 @@ def test_delete_hourly_figures_keeps_all_time_rows_and_recent_hours(store):
         return InsightFigure(f"{key}:1:node:legal:{hour}", key, 1, "node", "legal", hour, completed=1)
 
     with store.transaction() as tx:
-        tx.insert_many([figure("deal", 0), figure("deal", 10), figure("deal", 20), figure("deal", 30),
-                        figure("other", 10), figure("other", 0)])
+        tx.insert_many(
+            [figure("deal", 0), figure("deal", 10), figure("deal", 20), figure("deal", 30), figure("other", 10), figure("other", 0)]
+        )
     with store.transaction() as tx:
         assert tx.delete_hourly_figures(25, "deal") == 2  # hours 10 and 20 of deal
     with store.transaction(write=False) as tx:
@@ -67,17 +82,19 @@ def test_run_tally_counts_statuses_run_times_and_starts_per_day(store):
         return Run(run_id, key, version, status, {}, {}, started, ended or started, ended_at=ended)
 
     day = timedelta(days=1)
-    since = datetime(2026, 2, 27, tzinfo=timezone.utc)  # three days: the 27th, 28th and 1st
+    since = datetime(2026, 2, 27, tzinfo=UTC)  # three days: the 27th, 28th and 1st
     with store.transaction() as tx:
-        tx.insert_many([
-            run("a", "deal", 1, "completed", NOW, timedelta(hours=2, microseconds=1)),
-            run("b", "deal", 2, "completed", NOW - day, timedelta(minutes=30, microseconds=250_001)),
-            run("c", "deal", 1, "completed", NOW - 2 * day, None),  # no end time: not timed
-            run("d", "deal", 1, "in_progress", since - timedelta(microseconds=1), None),  # just before the first day
-            run("e", "deal", 2, "error", since, timedelta(seconds=5)),  # midnight: the first day; an error is not timed
-            run("f", "deal", 1, "cancelled", NOW - 30 * day, timedelta(seconds=1)),
-            run("g", "other", 1, "completed", NOW, timedelta(hours=1)),  # another orchestration
-        ])
+        tx.insert_many(
+            [
+                run("a", "deal", 1, "completed", NOW, timedelta(hours=2, microseconds=1)),
+                run("b", "deal", 2, "completed", NOW - day, timedelta(minutes=30, microseconds=250_001)),
+                run("c", "deal", 1, "completed", NOW - 2 * day, None),  # no end time: not timed
+                run("d", "deal", 1, "in_progress", since - timedelta(microseconds=1), None),  # just before the first day
+                run("e", "deal", 2, "error", since, timedelta(seconds=5)),  # midnight: the first day; an error is not timed
+                run("f", "deal", 1, "cancelled", NOW - 30 * day, timedelta(seconds=1)),
+                run("g", "other", 1, "completed", NOW, timedelta(hours=1)),  # another orchestration
+            ]
+        )
     with store.transaction(write=False) as tx:
         every = tx.run_tally("deal", None, since)
         assert every.by_status == {"completed": 3, "in_progress": 1, "error": 1, "cancelled": 1}

@@ -19,9 +19,7 @@ def stage_order(engine: Engine, run_id: str) -> list[str]:
 
 
 def new_contract(engine: Engine, amount: float, status: str = "submitted") -> tuple[dict, str]:
-    record = engine.create_record(
-        "contract", {"title": "Acme MSA", "customer": "Acme", "amount": amount, "status": status}, owner="sam"
-    )
+    record = engine.create_record("contract", {"title": "Acme MSA", "customer": "Acme", "amount": amount, "status": status}, owner="sam")
     assert len(record["started_runs"]) == (1 if status == "submitted" else 0)
     return record, (record["started_runs"] or [""])[0]
 
@@ -30,8 +28,9 @@ def test_contract_small_deal_skips_vp(templated: Engine):
     record, run_id = new_contract(templated, 20_000)
     run = templated.get_run(run_id)
     assert run["current_stage"] == "legal"
-    assert run["ball"] == [{"type": "group", "value": "legal", "step": "legal_review", "work_item": run["work_items"][0]["id"],
-                            "claimed_by": None}]
+    assert run["ball"] == [
+        {"type": "group", "value": "legal", "step": "legal_review", "work_item": run["work_items"][0]["id"], "claimed_by": None}
+    ]
 
     templated.complete(only_item(templated, "alice", run_id)["id"], by="alice", outcome="approve", values={"notes": "fine"})
     assert templated.get_run(run_id)["current_stage"] == "finance"

@@ -87,7 +87,7 @@ def import_graph() -> dict[str, set[str]]:
 
 def layer_of(module: str) -> int:
     """The index in LAYERS of ``module``'s layer (by its first name under runtime.testing)."""
-    top = module[len(PACKAGE) + 1:].split(".")[0] if module != PACKAGE else ""
+    top = module[len(PACKAGE) + 1 :].split(".")[0] if module != PACKAGE else ""
     for index, (_, members) in enumerate(LAYERS):
         if top in members:
             return index

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -64,7 +65,12 @@ def contract_approval() -> dict[str, Any]:
                 "label": "Deal size",
                 "outcomes": [{"id": "big", "label": "Over $50k", "condition": "inputs.amount >= 50000"}],
             },
-            {"id": "vp", "type": "stage", "label": "VP approval", "exit": {"when": "condition", "condition": "steps.sign.status == 'completed'"}},
+            {
+                "id": "vp",
+                "type": "stage",
+                "label": "VP approval",
+                "exit": {"when": "condition", "condition": "steps.sign.status == 'completed'"},
+            },
             {
                 "id": "sign",
                 "type": "interactive",
@@ -199,9 +205,7 @@ def assert_issue(mutate: Callable[[dict], Any], expected: Expect) -> ValidationI
     mutate(doc)
     issues = validate(doc)
     matches = [
-        i
-        for i in issues
-        if (i.node, i.edge, i.field) == (expected.node, expected.edge, expected.field) and expected.fragment in i.message
+        i for i in issues if (i.node, i.edge, i.field) == (expected.node, expected.edge, expected.field) and expected.fragment in i.message
     ]
     assert matches, f"expected {expected}, got:\n" + "\n".join(map(str, issues))
     found = matches[0]
@@ -268,20 +272,51 @@ TOP_LEVEL = [
     case("trigger-on-empty", lambda d: d["trigger"].update(on=[]), None, "trigger.on", "must not be empty"),
     case("trigger-on-delete", lambda d: d["trigger"].update(on=["delete"]), None, "trigger.on[0]", "must be one of: create, update"),
     case("trigger-on-twice", lambda d: d["trigger"].update(on=["create", "create"]), None, "trigger.on", "more than once"),
-    case("trigger-condition-scope", lambda d: d["trigger"].update(condition="inputs.amount > 1"), None, "trigger.condition", "only record and now"),
-    case("trigger-condition-syntax", lambda d: d["trigger"].update(condition="record.status =="), None, "trigger.condition", "syntax", column=17),
+    case(
+        "trigger-condition-scope",
+        lambda d: d["trigger"].update(condition="inputs.amount > 1"),
+        None,
+        "trigger.condition",
+        "only record and now",
+    ),
+    case(
+        "trigger-condition-syntax",
+        lambda d: d["trigger"].update(condition="record.status =="),
+        None,
+        "trigger.condition",
+        "syntax",
+        column=17,
+    ),
     case("inputs-not-a-list", lambda d: d.update(inputs={"amount": "number"}), None, "inputs", "must be a list"),
     case("input-type", lambda d: d["inputs"][0].update(type="money"), None, "inputs[0].type", "must be one of: string, number, integer"),
     case("input-name", lambda d: d["inputs"][0].update(name="2x"), None, "inputs[0].name", "must be an identifier"),
     case("input-unknown-field", lambda d: d["inputs"][0].update(min=1), None, "inputs[0].min", "unknown field"),
-    case("input-duplicate", lambda d: d["inputs"].append({"name": "amount", "type": "integer"}), None, "inputs[1].name", "duplicate input name 'amount'"),
+    case(
+        "input-duplicate",
+        lambda d: d["inputs"].append({"name": "amount", "type": "integer"}),
+        None,
+        "inputs[1].name",
+        "duplicate input name 'amount'",
+    ),
     case("input-default-type", lambda d: d["inputs"][0].update(default="lots"), None, "inputs[0].default", "must be a number"),
     case("input-default-null", lambda d: d["inputs"][0].update(default=None), None, "inputs[0].default", "must be a number"),
     case("input-required-not-bool", lambda d: d["inputs"][0].update(required="yes"), None, "inputs[0].required", "true or false"),
     case("variable-default-type", lambda d: d["variables"][0].update(default="yes"), None, "variables[0].default", "must be true or false"),
     case("variable-required", lambda d: d["variables"][0].update(required=True), None, "variables[0].required", "unknown field"),
-    case("variable-duplicate", lambda d: d["variables"].append({"name": "approved", "type": "string"}), None, "variables[2].name", "duplicate variable name"),
-    case("variable-date-default", lambda d: d["variables"].append({"name": "due_on", "type": "date", "default": "2024-02-30"}), None, "variables[2].default", "YYYY-MM-DD"),
+    case(
+        "variable-duplicate",
+        lambda d: d["variables"].append({"name": "approved", "type": "string"}),
+        None,
+        "variables[2].name",
+        "duplicate variable name",
+    ),
+    case(
+        "variable-date-default",
+        lambda d: d["variables"].append({"name": "due_on", "type": "date", "default": "2024-02-30"}),
+        None,
+        "variables[2].default",
+        "YYYY-MM-DD",
+    ),
     case("nodes-missing", lambda d: d.pop("nodes"), None, "nodes", "is required"),
     case("nodes-not-a-list", lambda d: d.update(nodes={"start": {}}), None, "nodes", "must be a list of nodes"),
     case("edges-not-a-list", lambda d: d.update(edges="e1"), None, "edges", "must be a list of edges"),
@@ -324,7 +359,9 @@ NODES = [
     case("node-id-missing", lambda d: d["nodes"][1].pop("id"), None, "nodes[1].id", "is required"),
     case("node-id-invalid", lambda d: node(d, "legal").update(id="legal review"), None, "nodes[1].id", "must be an identifier"),
     case("node-id-duplicate", lambda d: d["nodes"].append({"id": "done", "type": "end"}), None, "nodes[14].id", "duplicate node id 'done'"),
-    case("node-type-unknown", lambda d: node(d, "review").update(type="task"), "review", "type", "must be one of: start, stage, interactive"),
+    case(
+        "node-type-unknown", lambda d: node(d, "review").update(type="task"), "review", "type", "must be one of: start, stage, interactive"
+    ),
     case("node-type-missing", lambda d: node(d, "review").pop("type"), "review", "type", "is required"),
     case("node-unknown-field", lambda d: node(d, "legal").update(color="red"), "legal", "color", "unknown field"),
     case("node-label-not-string", lambda d: node(d, "done").update(label=5), "done", "label", "must be a string"),
@@ -377,13 +414,36 @@ GRAPH = [
     case("stage-two-edges", lambda d: add_edge(d, "e10", "legal", "vp"), None, "source", "already has an outgoing edge (e2)", edge="e10"),
     case("stage-no-edge", lambda d: drop_edge(d, "e5"), "vp", "", "needs one outgoing edge"),
     case("stage-only-error-edge", lambda d: drop_edge(d, "e6"), "finance", "", "besides an error edge", errors=None),
-    case("stage-two-error-edges", lambda d: add_edge(d, "e10", "finance", "done", kind="error"), None, "kind", "already has an error edge (e9)", edge="e10"),
+    case(
+        "stage-two-error-edges",
+        lambda d: add_edge(d, "e10", "finance", "done", kind="error"),
+        None,
+        "kind",
+        "already has an error edge (e9)",
+        edge="e10",
+    ),
     case("kind-invalid", lambda d: edge(d, "e9").update(kind="fault"), None, "kind", "must be one of: error", edge="e9"),
     case("kind-on-decision-edge", lambda d: edge(d, "e8").update(kind="error"), None, "kind", "only edges leaving a stage", edge="e8"),
-    case("outcome-on-stage-edge", lambda d: edge(d, "e2").update(outcome="big"), None, "outcome", "only edges leaving a decision", edge="e2"),
-    case("outcome-missing", lambda d: edge(d, "e8").pop("outcome"), None, "outcome", "is required on an edge leaving decision 'finance_ok'", edge="e8"),
+    case(
+        "outcome-on-stage-edge", lambda d: edge(d, "e2").update(outcome="big"), None, "outcome", "only edges leaving a decision", edge="e2"
+    ),
+    case(
+        "outcome-missing",
+        lambda d: edge(d, "e8").pop("outcome"),
+        None,
+        "outcome",
+        "is required on an edge leaving decision 'finance_ok'",
+        edge="e8",
+    ),
     case("outcome-unknown", lambda d: edge(d, "e7").update(outcome="refused"), None, "outcome", "has no outcome 'refused'", edge="e7"),
-    case("outcome-twice", lambda d: add_edge(d, "e10", "size", "finance", outcome="big"), None, "outcome", "already has an edge (e3)", edge="e10"),
+    case(
+        "outcome-twice",
+        lambda d: add_edge(d, "e10", "size", "finance", outcome="big"),
+        None,
+        "outcome",
+        "already has an edge (e3)",
+        edge="e10",
+    ),
     case(
         "outcome-without-edge",
         lambda d: node(d, "size")["outcomes"].append({"id": "huge", "condition": "inputs.amount > 1000000"}),
@@ -421,13 +481,50 @@ def test_a_missing_node_id_does_not_cascade_into_edges():
 
 
 DECISIONS = [
-    case("decision-default-declared", lambda d: node(d, "size")["outcomes"].append({"id": "default", "condition": "true"}), "size", "outcomes[1].id", "`default` is implicit"),
-    case("decision-outcome-twice", lambda d: node(d, "size")["outcomes"].append({"id": "big", "condition": "true"}), "size", "outcomes[1].id", "duplicate outcome id 'big'"),
-    case("decision-condition-missing", lambda d: node(d, "size")["outcomes"][0].pop("condition"), "size", "outcomes[0].condition", "is required"),
-    case("decision-condition-syntax", lambda d: node(d, "size")["outcomes"][0].update(condition="inputs.amount >= "), "size", "outcomes[0].condition", "syntax", column=18),
-    case("decision-outcome-id", lambda d: node(d, "size")["outcomes"][0].update(id="big deal"), "size", "outcomes[0].id", "must be an identifier"),
+    case(
+        "decision-default-declared",
+        lambda d: node(d, "size")["outcomes"].append({"id": "default", "condition": "true"}),
+        "size",
+        "outcomes[1].id",
+        "`default` is implicit",
+    ),
+    case(
+        "decision-outcome-twice",
+        lambda d: node(d, "size")["outcomes"].append({"id": "big", "condition": "true"}),
+        "size",
+        "outcomes[1].id",
+        "duplicate outcome id 'big'",
+    ),
+    case(
+        "decision-condition-missing",
+        lambda d: node(d, "size")["outcomes"][0].pop("condition"),
+        "size",
+        "outcomes[0].condition",
+        "is required",
+    ),
+    case(
+        "decision-condition-syntax",
+        lambda d: node(d, "size")["outcomes"][0].update(condition="inputs.amount >= "),
+        "size",
+        "outcomes[0].condition",
+        "syntax",
+        column=18,
+    ),
+    case(
+        "decision-outcome-id",
+        lambda d: node(d, "size")["outcomes"][0].update(id="big deal"),
+        "size",
+        "outcomes[0].id",
+        "must be an identifier",
+    ),
     case("decision-outcomes-not-list", lambda d: node(d, "size").update(outcomes={"big": "true"}), "size", "outcomes", "must be a list"),
-    case("decision-outcome-unknown-field", lambda d: node(d, "size")["outcomes"][0].update(priority=1), "size", "outcomes[0].priority", "unknown field"),
+    case(
+        "decision-outcome-unknown-field",
+        lambda d: node(d, "size")["outcomes"][0].update(priority=1),
+        "size",
+        "outcomes[0].priority",
+        "unknown field",
+    ),
 ]
 
 
@@ -440,24 +537,89 @@ def test_decisions(mutate, expected):
 
 
 STAGES_AND_STEPS = [
-    case("stage-exit-when", lambda d: node(d, "vp").update(exit={"when": "never"}), "vp", "exit.when", "must be one of: all_steps, condition"),
+    case(
+        "stage-exit-when", lambda d: node(d, "vp").update(exit={"when": "never"}), "vp", "exit.when", "must be one of: all_steps, condition"
+    ),
     case("stage-exit-condition-missing", lambda d: node(d, "vp").update(exit={"when": "condition"}), "vp", "exit.condition", "is required"),
-    case("stage-exit-all-steps-extra", lambda d: node(d, "legal").update(exit={"when": "all_steps", "condition": "true"}), "legal", "exit.condition", "unknown field"),
+    case(
+        "stage-exit-all-steps-extra",
+        lambda d: node(d, "legal").update(exit={"when": "all_steps", "condition": "true"}),
+        "legal",
+        "exit.condition",
+        "unknown field",
+    ),
     case("stage-exit-null", lambda d: node(d, "legal").update(exit=None), "legal", "exit", "must not be null"),
-    case("stage-entry-syntax", lambda d: node(d, "finance").update(entry={"condition": "vars.approved ||"}), "finance", "entry.condition", "syntax", column=17),
+    case(
+        "stage-entry-syntax",
+        lambda d: node(d, "finance").update(entry={"condition": "vars.approved ||"}),
+        "finance",
+        "entry.condition",
+        "syntax",
+        column=17,
+    ),
     case("stage-entry-not-object", lambda d: node(d, "finance").update(entry="vars.approved"), "finance", "entry", "must be an object"),
     case("step-stage-missing", lambda d: node(d, "review").pop("stage"), "review", "stage", "is required"),
     case("step-stage-unknown", lambda d: node(d, "review").update(stage="lgal"), "review", "stage", "there is no stage 'lgal'"),
-    case("step-stage-not-a-stage", lambda d: node(d, "review").update(stage="size"), "review", "stage", "'size' is a decision node, not a stage"),
-    case("step-start-when", lambda d: node(d, "review").update(start={"when": "later"}), "review", "start.when", "must be one of: stage_start, after, condition"),
-    case("step-start-extra", lambda d: node(d, "cooldown")["start"].update(condition="true"), "cooldown", "start.condition", "unknown field"),
+    case(
+        "step-stage-not-a-stage",
+        lambda d: node(d, "review").update(stage="size"),
+        "review",
+        "stage",
+        "'size' is a decision node, not a stage",
+    ),
+    case(
+        "step-start-when",
+        lambda d: node(d, "review").update(start={"when": "later"}),
+        "review",
+        "start.when",
+        "must be one of: stage_start, after, condition",
+    ),
+    case(
+        "step-start-extra", lambda d: node(d, "cooldown")["start"].update(condition="true"), "cooldown", "start.condition", "unknown field"
+    ),
     case("after-empty", lambda d: node(d, "cooldown")["start"].update(steps=[]), "cooldown", "start.steps", "at least one step"),
-    case("after-unknown", lambda d: node(d, "cooldown")["start"].update(steps=["notfy"]), "cooldown", "start.steps[0]", "there is no step 'notfy'"),
-    case("after-itself", lambda d: node(d, "cooldown")["start"].update(steps=["cooldown"]), "cooldown", "start.steps[0]", "cannot start after itself"),
-    case("after-other-stage", lambda d: node(d, "cooldown")["start"].update(steps=["review"]), "cooldown", "start.steps[0]", "step of stage 'legal'"),
-    case("after-not-a-step", lambda d: node(d, "cooldown")["start"].update(steps=["finance"]), "cooldown", "start.steps[0]", "'finance' is a stage node, not a step"),
-    case("after-an-end", lambda d: node(d, "cooldown")["start"].update(steps=["done"]), "cooldown", "start.steps[0]", "'done' is an end node, not a step"),
-    case("after-twice", lambda d: node(d, "cooldown")["start"].update(steps=["notify", "notify"]), "cooldown", "start.steps[1]", "more than once"),
+    case(
+        "after-unknown",
+        lambda d: node(d, "cooldown")["start"].update(steps=["notfy"]),
+        "cooldown",
+        "start.steps[0]",
+        "there is no step 'notfy'",
+    ),
+    case(
+        "after-itself",
+        lambda d: node(d, "cooldown")["start"].update(steps=["cooldown"]),
+        "cooldown",
+        "start.steps[0]",
+        "cannot start after itself",
+    ),
+    case(
+        "after-other-stage",
+        lambda d: node(d, "cooldown")["start"].update(steps=["review"]),
+        "cooldown",
+        "start.steps[0]",
+        "step of stage 'legal'",
+    ),
+    case(
+        "after-not-a-step",
+        lambda d: node(d, "cooldown")["start"].update(steps=["finance"]),
+        "cooldown",
+        "start.steps[0]",
+        "'finance' is a stage node, not a step",
+    ),
+    case(
+        "after-an-end",
+        lambda d: node(d, "cooldown")["start"].update(steps=["done"]),
+        "cooldown",
+        "start.steps[0]",
+        "'done' is an end node, not a step",
+    ),
+    case(
+        "after-twice",
+        lambda d: node(d, "cooldown")["start"].update(steps=["notify", "notify"]),
+        "cooldown",
+        "start.steps[1]",
+        "more than once",
+    ),
     case(
         "after-cycle",
         lambda d: node(d, "notify").update(start={"when": "after", "steps": ["finance_review"]}),
@@ -465,8 +627,21 @@ STAGES_AND_STEPS = [
         "start.steps",
         "cycle, so none of them can start: notify → finance_review → cooldown → notify",
     ),
-    case("start-condition-syntax", lambda d: node(d, "review").update(start={"when": "condition", "condition": "record.("}), "review", "start.condition", "syntax", column=8),
-    case("set-undeclared", lambda d: node(d, "sign").update(set={"aproved": "true"}), "sign", "set.aproved", "no variable 'aproved' is declared"),
+    case(
+        "start-condition-syntax",
+        lambda d: node(d, "review").update(start={"when": "condition", "condition": "record.("}),
+        "review",
+        "start.condition",
+        "syntax",
+        column=8,
+    ),
+    case(
+        "set-undeclared",
+        lambda d: node(d, "sign").update(set={"aproved": "true"}),
+        "sign",
+        "set.aproved",
+        "no variable 'aproved' is declared",
+    ),
     case("set-bad-name", lambda d: node(d, "sign").update(set={"1x": "true"}), "sign", "set['1x']", "must be an identifier"),
     case("set-not-a-string", lambda d: node(d, "sign").update(set={"approved": True}), "sign", "set.approved", "must be a CEL expression"),
     case("set-not-an-object", lambda d: node(d, "sign").update(set=["approved"]), "sign", "set", "must be an object"),
@@ -493,33 +668,149 @@ def _quorum(quorum: int | None):
 
 INTERACTIVE = [
     case("assignee-missing", lambda d: node(d, "review").pop("assignee"), "review", "assignee", "is required"),
-    case("assignee-type", lambda d: node(d, "review").update(assignee={"type": "role", "value": "x"}), "review", "assignee.type", "must be one of: user, group, queue, expression"),
-    case("assignee-value-empty", lambda d: node(d, "review").update(assignee={"type": "user", "value": ""}), "review", "assignee.value", "must not be empty"),
-    case("assignee-expression-syntax", lambda d: node(d, "review").update(assignee={"type": "expression", "value": "record.owner +"}), "review", "assignee.value", "syntax", column=15),
-    case("assignee-expression-root", lambda d: node(d, "review").update(assignee={"type": "expression", "value": "owner"}), "review", "assignee.value", "unknown name `owner`"),
+    case(
+        "assignee-type",
+        lambda d: node(d, "review").update(assignee={"type": "role", "value": "x"}),
+        "review",
+        "assignee.type",
+        "must be one of: user, group, queue, expression",
+    ),
+    case(
+        "assignee-value-empty",
+        lambda d: node(d, "review").update(assignee={"type": "user", "value": ""}),
+        "review",
+        "assignee.value",
+        "must not be empty",
+    ),
+    case(
+        "assignee-expression-syntax",
+        lambda d: node(d, "review").update(assignee={"type": "expression", "value": "record.owner +"}),
+        "review",
+        "assignee.value",
+        "syntax",
+        column=15,
+    ),
+    case(
+        "assignee-expression-root",
+        lambda d: node(d, "review").update(assignee={"type": "expression", "value": "owner"}),
+        "review",
+        "assignee.value",
+        "unknown name `owner`",
+    ),
     case("form-missing", lambda d: node(d, "sign").pop("form"), "sign", "form", "is required"),
     case("form-outcomes-empty", lambda d: node(d, "sign")["form"].update(outcomes=[]), "sign", "form.outcomes", "at least one outcome"),
-    case("form-outcome-twice", lambda d: node(d, "review")["form"]["outcomes"].append({"value": "approve"}), "review", "form.outcomes[2].value", "duplicate outcome 'approve'"),
-    case("form-field-twice", lambda d: node(d, "review")["form"]["fields"].append({"name": "notes", "type": "text"}), "review", "form.fields[2].name", "duplicate field name 'notes'"),
-    case("form-field-type", lambda d: node(d, "review")["form"]["fields"][0].update(type="richtext"), "review", "form.fields[0].type", "must be one of: text, textarea"),
-    case("form-field-unknown-field", lambda d: node(d, "review")["form"]["fields"][0].update(placeholder="..."), "review", "form.fields[0].placeholder", "unknown field"),
-    case("select-without-options", lambda d: node(d, "review")["form"]["fields"][1].pop("options"), "review", "form.fields[1].options", "is required for a select field"),
-    case("options-on-text", lambda d: node(d, "review")["form"]["fields"][0].update(options=["a"]), "review", "form.fields[0].options", "only applies to select and multiselect"),
-    case("options-twice", lambda d: node(d, "review")["form"]["fields"][1].update(options=["low", "low"]), "review", "form.fields[1].options", "more than once"),
-    case("field-default-not-an-option", lambda d: node(d, "review")["form"]["fields"][1].update(default="medium"), "review", "form.fields[1].default", "must be one of: low, high"),
+    case(
+        "form-outcome-twice",
+        lambda d: node(d, "review")["form"]["outcomes"].append({"value": "approve"}),
+        "review",
+        "form.outcomes[2].value",
+        "duplicate outcome 'approve'",
+    ),
+    case(
+        "form-field-twice",
+        lambda d: node(d, "review")["form"]["fields"].append({"name": "notes", "type": "text"}),
+        "review",
+        "form.fields[2].name",
+        "duplicate field name 'notes'",
+    ),
+    case(
+        "form-field-type",
+        lambda d: node(d, "review")["form"]["fields"][0].update(type="richtext"),
+        "review",
+        "form.fields[0].type",
+        "must be one of: text, textarea",
+    ),
+    case(
+        "form-field-unknown-field",
+        lambda d: node(d, "review")["form"]["fields"][0].update(placeholder="..."),
+        "review",
+        "form.fields[0].placeholder",
+        "unknown field",
+    ),
+    case(
+        "select-without-options",
+        lambda d: node(d, "review")["form"]["fields"][1].pop("options"),
+        "review",
+        "form.fields[1].options",
+        "is required for a select field",
+    ),
+    case(
+        "options-on-text",
+        lambda d: node(d, "review")["form"]["fields"][0].update(options=["a"]),
+        "review",
+        "form.fields[0].options",
+        "only applies to select and multiselect",
+    ),
+    case(
+        "options-twice",
+        lambda d: node(d, "review")["form"]["fields"][1].update(options=["low", "low"]),
+        "review",
+        "form.fields[1].options",
+        "more than once",
+    ),
+    case(
+        "field-default-not-an-option",
+        lambda d: node(d, "review")["form"]["fields"][1].update(default="medium"),
+        "review",
+        "form.fields[1].default",
+        "must be one of: low, high",
+    ),
     case("due-not-a-duration", lambda d: node(d, "review").update(due="2 days"), "review", "due", "ISO-8601 duration"),
     case("escalation-without-due", lambda d: node(d, "review").pop("due"), "review", "escalation", "needs `due`"),
-    case("escalation-after", lambda d: node(d, "review")["escalation"].update(after="soon"), "review", "escalation.after", "ISO-8601 duration"),
-    case("escalation-action", lambda d: node(d, "review")["escalation"].update(action="email"), "review", "escalation.action", "must be one of: notify, reassign"),
-    case("reassign-without-to", lambda d: node(d, "review")["escalation"].pop("to"), "review", "escalation.to", "is required when the action is reassign"),
-    case("escalation-to-expression", lambda d: node(d, "review")["escalation"]["to"].update(value="record.manager.("), "review", "escalation.to.value", "syntax", column=16),
-    case("approval-policy", lambda d: node(d, "sign")["approval"].update(policy="majority"), "sign", "approval.policy", "must be one of: any, all, quorum"),
+    case(
+        "escalation-after",
+        lambda d: node(d, "review")["escalation"].update(after="soon"),
+        "review",
+        "escalation.after",
+        "ISO-8601 duration",
+    ),
+    case(
+        "escalation-action",
+        lambda d: node(d, "review")["escalation"].update(action="email"),
+        "review",
+        "escalation.action",
+        "must be one of: notify, reassign",
+    ),
+    case(
+        "reassign-without-to",
+        lambda d: node(d, "review")["escalation"].pop("to"),
+        "review",
+        "escalation.to",
+        "is required when the action is reassign",
+    ),
+    case(
+        "escalation-to-expression",
+        lambda d: node(d, "review")["escalation"]["to"].update(value="record.manager.("),
+        "review",
+        "escalation.to.value",
+        "syntax",
+        column=16,
+    ),
+    case(
+        "approval-policy",
+        lambda d: node(d, "sign")["approval"].update(policy="majority"),
+        "sign",
+        "approval.policy",
+        "must be one of: any, all, quorum",
+    ),
     case("quorum-missing", _quorum(None), "sign", "approval.quorum", "is required when the policy is quorum"),
     case("quorum-too-big", _quorum(3), "sign", "approval.quorum", "between 1 and the number of approvers (2)"),
     case("quorum-zero", _quorum(0), "sign", "approval.quorum", "must be at least 1"),
-    case("quorum-without-quorum-policy", lambda d: node(d, "sign")["approval"].update(quorum=1), "sign", "approval.quorum", "only applies to the quorum policy"),
+    case(
+        "quorum-without-quorum-policy",
+        lambda d: node(d, "sign")["approval"].update(quorum=1),
+        "sign",
+        "approval.quorum",
+        "only applies to the quorum policy",
+    ),
     case("approvers-empty", lambda d: node(d, "sign")["approval"].update(approvers=[]), "sign", "approval.approvers", "must not be empty"),
-    case("approver-type", lambda d: node(d, "sign")["approval"]["approvers"][1].update(type="role"), "sign", "approval.approvers[1].type", "must be one of: user, group"),
+    case(
+        "approver-type",
+        lambda d: node(d, "sign")["approval"]["approvers"][1].update(type="role"),
+        "sign",
+        "approval.approvers[1].type",
+        "must be one of: user, group",
+    ),
     case(
         "approver-expression",
         lambda d: node(d, "sign")["approval"]["approvers"].append({"type": "expression", "value": "record owner"}),
@@ -528,7 +819,13 @@ INTERACTIVE = [
         "syntax",
         column=8,
     ),
-    case("approve-outcome-unknown", lambda d: node(d, "sign")["approval"].update(approve_outcome="ok"), "sign", "approval.approve_outcome", "must be one of the form outcomes: approve, reject"),
+    case(
+        "approve-outcome-unknown",
+        lambda d: node(d, "sign")["approval"].update(approve_outcome="ok"),
+        "sign",
+        "approval.approve_outcome",
+        "must be one of the form outcomes: approve, reject",
+    ),
 ]
 
 
@@ -562,15 +859,60 @@ def _wait_until(d, condition):
 
 BACKGROUND_AND_WAIT = [
     case("action-missing", lambda d: node(d, "notify").pop("action"), "notify", "action", "is required"),
-    case("action-unknown", lambda d: node(d, "notify").update(action="email.send"), "notify", "action", "no action 'email.send' is registered"),
-    case("action-unknown-input", lambda d: node(d, "notify")["inputs"].update(cc="'x'"), "notify", "inputs.cc", "action notify has no input 'cc'"),
-    case("action-required-input", lambda d: node(d, "notify")["inputs"].pop("subject"), "notify", "inputs", "misses the required input 'subject'"),
-    case("action-input-syntax", lambda d: node(d, "notify")["inputs"].update(subject="'Contract ' +"), "notify", "inputs.subject", "syntax", column=14),
-    case("retry-max-attempts", lambda d: node(d, "notify")["retry"].update(max_attempts=0), "notify", "retry.max_attempts", "must be at least 1"),
-    case("retry-max-attempts-float", lambda d: node(d, "notify")["retry"].update(max_attempts=2.5), "notify", "retry.max_attempts", "must be an integer"),
+    case(
+        "action-unknown",
+        lambda d: node(d, "notify").update(action="email.send"),
+        "notify",
+        "action",
+        "no action 'email.send' is registered",
+    ),
+    case(
+        "action-unknown-input",
+        lambda d: node(d, "notify")["inputs"].update(cc="'x'"),
+        "notify",
+        "inputs.cc",
+        "action notify has no input 'cc'",
+    ),
+    case(
+        "action-required-input",
+        lambda d: node(d, "notify")["inputs"].pop("subject"),
+        "notify",
+        "inputs",
+        "misses the required input 'subject'",
+    ),
+    case(
+        "action-input-syntax",
+        lambda d: node(d, "notify")["inputs"].update(subject="'Contract ' +"),
+        "notify",
+        "inputs.subject",
+        "syntax",
+        column=14,
+    ),
+    case(
+        "retry-max-attempts",
+        lambda d: node(d, "notify")["retry"].update(max_attempts=0),
+        "notify",
+        "retry.max_attempts",
+        "must be at least 1",
+    ),
+    case(
+        "retry-max-attempts-float",
+        lambda d: node(d, "notify")["retry"].update(max_attempts=2.5),
+        "notify",
+        "retry.max_attempts",
+        "must be an integer",
+    ),
     case("retry-backoff", lambda d: node(d, "notify")["retry"].update(backoff="10s"), "notify", "retry.backoff", "ISO-8601 duration"),
-    case("retry-max-backoff", lambda d: node(d, "notify")["retry"].update(max_backoff=3600), "notify", "retry.max_backoff", "ISO-8601 duration"),
-    case("retry-multiplier", lambda d: node(d, "notify")["retry"].update(multiplier=0.5), "notify", "retry.multiplier", "must be at least 1"),
+    case(
+        "retry-max-backoff",
+        lambda d: node(d, "notify")["retry"].update(max_backoff=3600),
+        "notify",
+        "retry.max_backoff",
+        "ISO-8601 duration",
+    ),
+    case(
+        "retry-multiplier", lambda d: node(d, "notify")["retry"].update(multiplier=0.5), "notify", "retry.multiplier", "must be at least 1"
+    ),
     case("retry-unknown-field", lambda d: node(d, "notify")["retry"].update(jitter=True), "notify", "retry.jitter", "unknown field"),
     case("wait-nothing", lambda d: node(d, "cooldown").pop("timer"), "cooldown", "", "exactly one of: until, event, timer"),
     case("wait-two-things", lambda d: node(d, "cooldown").update(until="true"), "cooldown", "until", "conflicts with `timer`"),
@@ -580,16 +922,43 @@ BACKGROUND_AND_WAIT = [
     case("timer-both", lambda d: node(d, "cooldown")["timer"].update(at="now"), "cooldown", "timer.at", "conflicts with `duration`"),
     case("timer-duration", lambda d: node(d, "cooldown")["timer"].update(duration="1d"), "cooldown", "timer.duration", "ISO-8601 duration"),
     # Durations so long that every run start would overflow its dates (they used to pass).
-    case("timer-9999-years", lambda d: node(d, "cooldown")["timer"].update(duration="P9999Y"), "cooldown", "timer.duration", "at most 100 years"),
+    case(
+        "timer-9999-years",
+        lambda d: node(d, "cooldown")["timer"].update(duration="P9999Y"),
+        "cooldown",
+        "timer.duration",
+        "at most 100 years",
+    ),
     case("due-2147483648-days", lambda d: node(d, "review").update(due="P2147483648D"), "review", "due", "at most 100 years"),
     case("backoff-101-years", lambda d: node(d, "notify")["retry"].update(backoff="P101Y"), "notify", "retry.backoff", "at most 100 years"),
-    case("escalation-huge-hours", lambda d: node(d, "review")["escalation"].update(after="PT9999999999H"), "review", "escalation.after", "at most 100 years"),
+    case(
+        "escalation-huge-hours",
+        lambda d: node(d, "review")["escalation"].update(after="PT9999999999H"),
+        "review",
+        "escalation.after",
+        "at most 100 years",
+    ),
     case("timer-at-syntax", lambda d: node(d, "cooldown").update(timer={"at": "now +"}), "cooldown", "timer.at", "syntax", column=6),
-    case("timer-at-undeclared-input", lambda d: node(d, "cooldown").update(timer={"at": "inputs.deadline"}), "cooldown", "timer.at", "no input 'deadline' is declared"),
+    case(
+        "timer-at-undeclared-input",
+        lambda d: node(d, "cooldown").update(timer={"at": "inputs.deadline"}),
+        "cooldown",
+        "timer.at",
+        "no input 'deadline' is declared",
+    ),
     case("event-name-missing", lambda d: node(d, "payment")["event"].pop("name"), "payment", "event.name", "is required"),
-    case("event-correlation-missing", lambda d: node(d, "payment")["event"].pop("correlation"), "payment", "event.correlation", "is required"),
+    case(
+        "event-correlation-missing", lambda d: node(d, "payment")["event"].pop("correlation"), "payment", "event.correlation", "is required"
+    ),
     case("event-buffer", lambda d: node(d, "payment")["event"].update(buffer="yes"), "payment", "event.buffer", "true or false"),
-    case("event-correlation-syntax", lambda d: node(d, "payment")["event"].update(correlation="record.id =="), "payment", "event.correlation", "syntax", column=13),
+    case(
+        "event-correlation-syntax",
+        lambda d: node(d, "payment")["event"].update(correlation="record.id =="),
+        "payment",
+        "event.correlation",
+        "syntax",
+        column=13,
+    ),
 ]
 
 
@@ -631,15 +1000,53 @@ def _exit_condition(source: Any):
 
 EXPRESSIONS = [
     case("unknown-root", _exit_condition("foo.bar == 1"), "vp", "exit.condition", "unknown name `foo`"),
-    case("undeclared-input", lambda d: node(d, "size")["outcomes"][0].update(condition="inputs.amt >= 1"), "size", "outcomes[0].condition", "`inputs.amt`: no input 'amt' is declared"),
-    case("undeclared-variable", lambda d: node(d, "finance")["entry"].update(condition="vars.aproved"), "finance", "entry.condition", "`vars.aproved`: no variable 'aproved' is declared"),
+    case(
+        "undeclared-input",
+        lambda d: node(d, "size")["outcomes"][0].update(condition="inputs.amt >= 1"),
+        "size",
+        "outcomes[0].condition",
+        "`inputs.amt`: no input 'amt' is declared",
+    ),
+    case(
+        "undeclared-variable",
+        lambda d: node(d, "finance")["entry"].update(condition="vars.aproved"),
+        "finance",
+        "entry.condition",
+        "`vars.aproved`: no variable 'aproved' is declared",
+    ),
     case("unknown-step", _exit_condition("steps.sgn.status == 'completed'"), "vp", "exit.condition", "`steps.sgn`: there is no step 'sgn'"),
-    case("step-is-a-stage", _exit_condition("steps.legal.status == 'completed'"), "vp", "exit.condition", "'legal' is a stage node, not a step"),
+    case(
+        "step-is-a-stage",
+        _exit_condition("steps.legal.status == 'completed'"),
+        "vp",
+        "exit.condition",
+        "'legal' is a stage node, not a step",
+    ),
     case("unknown-stage", _exit_condition("stages.lgal.visits > 1"), "vp", "exit.condition", "`stages.lgal`: there is no stage 'lgal'"),
-    case("stage-is-a-step", _exit_condition("stages.sign.visits > 1"), "vp", "exit.condition", "'sign' is an interactive node, not a stage"),
-    case("event-outside-wait", lambda d: node(d, "finance")["entry"].update(condition="event.name == 'x'"), "finance", "entry.condition", "`event` is only in scope"),
-    case("event-in-set-of-timer-wait", lambda d: node(d, "cooldown").update(set={"approved": "event.payload.ok"}), "cooldown", "set.approved", "`event` is only in scope"),
-    case("event-in-set-of-interactive", lambda d: node(d, "sign")["set"].update(approved="event.payload.ok"), "sign", "set.approved", "`event` is only in scope"),
+    case(
+        "stage-is-a-step", _exit_condition("stages.sign.visits > 1"), "vp", "exit.condition", "'sign' is an interactive node, not a stage"
+    ),
+    case(
+        "event-outside-wait",
+        lambda d: node(d, "finance")["entry"].update(condition="event.name == 'x'"),
+        "finance",
+        "entry.condition",
+        "`event` is only in scope",
+    ),
+    case(
+        "event-in-set-of-timer-wait",
+        lambda d: node(d, "cooldown").update(set={"approved": "event.payload.ok"}),
+        "cooldown",
+        "set.approved",
+        "`event` is only in scope",
+    ),
+    case(
+        "event-in-set-of-interactive",
+        lambda d: node(d, "sign")["set"].update(approved="event.payload.ok"),
+        "sign",
+        "set.approved",
+        "`event` is only in scope",
+    ),
     case("expression-not-a-string", _exit_condition(42), "vp", "exit.condition", "must be a CEL expression"),
     case("expression-empty", _exit_condition("  "), "vp", "exit.condition", "must not be empty"),
 ]
@@ -689,7 +1096,9 @@ def _endless_loop(d):
 
 WARNINGS = [
     case("stage-without-steps", _stage_without_steps, "archive", "", "has no steps", errors=0, severity="warning"),
-    case("decision-without-outcomes", _no_outcomes, "finance_ok", "outcomes", "always takes the default edge", errors=0, severity="warning"),
+    case(
+        "decision-without-outcomes", _no_outcomes, "finance_ok", "outcomes", "always takes the default edge", errors=0, severity="warning"
+    ),
     case("no-end-from-here", _endless_loop, "limbo", "", "no end can be reached from here", errors=0, severity="warning"),
 ]
 
@@ -734,14 +1143,18 @@ def test_an_outcome_nothing_reads_is_a_warning_on_its_step():
     assert check(_unread(contract_approval())).ok
 
 
-@pytest.mark.parametrize("reader", [
-    lambda d: node(d, "legal").update(exit={"when": "condition", "condition": "steps.review.outcome == 'approve'"}),
-    lambda d: node(d, "size")["outcomes"][0].update(condition="steps.review.outcome != 'approve'"),
-    lambda d: node(d, "notify")["inputs"].update(subject="'Reviewed: ' + steps.review.outcome"),
-    lambda d: node(d, "cooldown").update(start={"when": "condition", "condition": "has(steps.review.outcome)"}),
-    lambda d: node(d, "notify")["inputs"].update(subject="string(steps.review)"),  # the whole step, outcome included
-    lambda d: node(d, "notify")["inputs"].update(subject="string(steps['review'])"),  # the map by key: any step
-], ids=["stage-exit", "decision", "action-input", "start-condition", "whole-step", "steps-by-key"])
+@pytest.mark.parametrize(
+    "reader",
+    [
+        lambda d: node(d, "legal").update(exit={"when": "condition", "condition": "steps.review.outcome == 'approve'"}),
+        lambda d: node(d, "size")["outcomes"][0].update(condition="steps.review.outcome != 'approve'"),
+        lambda d: node(d, "notify")["inputs"].update(subject="'Reviewed: ' + steps.review.outcome"),
+        lambda d: node(d, "cooldown").update(start={"when": "condition", "condition": "has(steps.review.outcome)"}),
+        lambda d: node(d, "notify")["inputs"].update(subject="string(steps.review)"),  # the whole step, outcome included
+        lambda d: node(d, "notify")["inputs"].update(subject="string(steps['review'])"),  # the map by key: any step
+    ],
+    ids=["stage-exit", "decision", "action-input", "start-condition", "whole-step", "steps-by-key"],
+)
 def test_an_outcome_read_anywhere_is_not_warned(reader):
     doc = _unread(contract_approval())
     reader(doc)
@@ -750,7 +1163,10 @@ def test_an_outcome_read_anywhere_is_not_warned(reader):
 
 def test_reading_the_status_or_outputs_is_not_reading_the_outcome():
     doc = _unread(contract_approval())
-    node(doc, "legal")["exit"] = {"when": "condition", "condition": "steps.review.status == 'completed' && steps.review.outputs.risk == 'low'"}
+    node(doc, "legal")["exit"] = {
+        "when": "condition",
+        "condition": "steps.review.status == 'completed' && steps.review.outputs.risk == 'low'",
+    }
     node(doc, "notify")["inputs"]["subject"] = "'review' + ' steps.review.outcome'"  # inside a string literal
     assert [i.node for i in unread_outcome_warnings(doc)] == ["review"]
 
@@ -779,8 +1195,9 @@ def test_a_comparison_with_an_outcome_the_step_does_not_have_is_a_warning():
     assert "'approve', 'reject'" in issues[0].message
 
 
-SERVICE_REQUEST: dict[str, list[dict[str, Any]]] = {"service_request": [{"name": "kind", "type": "string", "options": ["refund", "exchange"]},
-                                       {"name": "customer", "type": "string"}]}
+SERVICE_REQUEST: dict[str, list[dict[str, Any]]] = {
+    "service_request": [{"name": "kind", "type": "string", "options": ["refund", "exchange"]}, {"name": "customer", "type": "string"}]
+}
 
 
 def _refund_trigger(condition: str) -> dict:
@@ -797,10 +1214,13 @@ def test_a_trigger_comparing_a_field_to_a_value_outside_its_options_is_a_warning
     assert "write 'refund'" in issues[0].message
 
 
-@pytest.mark.parametrize(("condition", "column"), [
-    ("'exchang' != record.kind", 1),
-    ("record.customer != '' && record.kind in ['refund', 'swap']", 52),
-])
+@pytest.mark.parametrize(
+    ("condition", "column"),
+    [
+        ("'exchang' != record.kind", 1),
+        ("record.customer != '' && record.kind in ['refund', 'swap']", 52),
+    ],
+)
 def test_every_comparison_of_a_field_with_options_is_checked(condition, column):
     issues = validate(_refund_trigger(condition), record_types=SERVICE_REQUEST)
     assert [(i.field, i.column) for i in issues] == [("trigger.condition", column)]
@@ -878,8 +1298,14 @@ GARBAGE = [
     {"format": [1], "key": {}, "label": None, "trigger": [], "inputs": "x", "variables": [None, 1], "nodes": {}, "edges": None},
     {"trigger": {"type": ["record"]}, "inputs": [{"name": {}, "type": [], "default": {}}], "nodes": [], "edges": []},
     {"nodes": [{"id": "s", "type": "interactive", "stage": [], "set": {1: 2}, "form": {"fields": [None], "outcomes": {}}}], "edges": []},
-    {"nodes": [{"id": "d", "type": "decision", "outcomes": [None, {"id": "x", "condition": 5}]}], "edges": [{"id": "e", "source": "d", "target": "d"}]},
-    {"nodes": [{"id": "w", "type": "wait", "stage": "w", "start": {"when": "after", "steps": ["w", None]}, "timer": [], "event": 1}], "edges": []},
+    {
+        "nodes": [{"id": "d", "type": "decision", "outcomes": [None, {"id": "x", "condition": 5}]}],
+        "edges": [{"id": "e", "source": "d", "target": "d"}],
+    },
+    {
+        "nodes": [{"id": "w", "type": "wait", "stage": "w", "start": {"when": "after", "steps": ["w", None]}, "timer": [], "event": 1}],
+        "edges": [],
+    },
     {"nodes": [[[[[[[[[[]]]]]]]]]], "edges": [{"a": {"b": {"c": {}}}}]},
     {"ui": {"x": [1] * 1000}, "nodes": [{"id": "x" * 10_000, "type": "stage"}], "edges": []},
 ]

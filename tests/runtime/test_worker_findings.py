@@ -13,7 +13,6 @@ from runtime.model import Job
 from runtime.worker import Worker
 from tests.runtime.test_worker import background_doc, make_engine
 
-
 MINUTE = timedelta(seconds=60)
 
 

@@ -52,18 +52,36 @@ def run_local(ctx: RunContext, step: Step, step_run: StepRun, action: Any, input
     (it is deterministic: the same inputs would fail the same way)."""
     step_run.attempts += 1
     key = f"{ctx.run.id}:{step.id}:{step_run.visit}:{step_run.attempts}"
-    context = ActionContext(run_id=ctx.run.id, step_id=step.id, visit=step_run.visit, attempt=step_run.attempts,
-                            idempotency_key=key, now=ctx.now, services=ctx.host.local_services(ctx),
-                            settings=ctx.host.settings, load_run=lambda: (ctx.run.orchestration, ctx.record))
+    context = ActionContext(
+        run_id=ctx.run.id,
+        step_id=step.id,
+        visit=step_run.visit,
+        attempt=step_run.attempts,
+        idempotency_key=key,
+        now=ctx.now,
+        services=ctx.host.local_services(ctx),
+        settings=ctx.host.settings,
+        load_run=lambda: (ctx.run.orchestration, ctx.record),
+    )
     try:
         result = call(ctx.host, action, context, inputs)
     except Exception as exc:
         message = exc.message if isinstance(exc, ActionFailed) else f"{type(exc).__name__}: {exc}"
-        event(ctx, "action.failed", node=step.id, visit=step_run.visit,
-              data={"attempt": step_run.attempts, "action": action.name, "error": message, "local": True})
+        event(
+            ctx,
+            "action.failed",
+            node=step.id,
+            visit=step_run.visit,
+            data={"attempt": step_run.attempts, "action": action.name, "error": message, "local": True},
+        )
         return Failure(message)
-    event(ctx, "action.succeeded", node=step.id, visit=step_run.visit,
-          data={"attempt": step_run.attempts, "action": action.name, "local": True})
+    event(
+        ctx,
+        "action.succeeded",
+        node=step.id,
+        visit=step_run.visit,
+        data={"attempt": step_run.attempts, "action": action.name, "local": True},
+    )
     try:
         apply_variables(ctx, step, context.variables)
     except RunError as exc:
@@ -111,8 +129,7 @@ def enqueue(ctx: RunContext, step: Step, step_run: StepRun, inputs: dict[str, An
     step_run.attempts = attempt
     ctx.touch(step_run)
     key = f"{ctx.run.id}:{step.id}:{step_run.visit}:{attempt}"
-    job = Job(new_id(), ctx.run.id, step.id, step_run.visit, attempt, step.action or "", inputs, JobStatus.QUEUED.value,
-              when, key, ctx.now)
+    job = Job(new_id(), ctx.run.id, step.id, step_run.visit, attempt, step.action or "", inputs, JobStatus.QUEUED.value, when, key, ctx.now)
     host = ctx.host
     if host.claim_inline and when <= ctx.now:
         # This engine runs what it schedules: the job is born claimed, saving a claim
@@ -121,5 +138,10 @@ def enqueue(ctx: RunContext, step: Step, step_run: StepRun, inputs: dict[str, An
         job.claimed_by, job.claimed_at, job.heartbeat_at = host.worker_id, ctx.now, ctx.now
         host.ledger.claimed(job)
     ctx.add(job)
-    event(ctx, "action.scheduled", node=step.id, visit=step_run.visit,
-          data={"action": step.action, "attempt": attempt, "run_after": when.isoformat(), "idempotency_key": key})
+    event(
+        ctx,
+        "action.scheduled",
+        node=step.id,
+        visit=step_run.visit,
+        data={"action": step.action, "attempt": attempt, "run_after": when.isoformat(), "idempotency_key": key},
+    )

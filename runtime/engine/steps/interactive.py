@@ -32,17 +32,33 @@ def start(ctx: RunContext, step: Step, step_run: StepRun) -> None:
     for meant in targets:
         target, for_whom = delegated(ctx, meant)
         item = WorkItem(
-            id=new_id(), run_id=ctx.run.id, orchestration=ctx.spec.key, step_id=step.id, stage_id=step.stage,
-            visit=step_run.visit, label=step.label, assignee_type=target.type, assignee_value=target.value,
-            status=WorkItemStatus.OPEN.value, created_at=ctx.now, due_at=due, record_object=ctx.run.record_object,
-            record_id=ctx.run.record_id, on_behalf_of=for_whom,
+            id=new_id(),
+            run_id=ctx.run.id,
+            orchestration=ctx.spec.key,
+            step_id=step.id,
+            stage_id=step.stage,
+            visit=step_run.visit,
+            label=step.label,
+            assignee_type=target.type,
+            assignee_value=target.value,
+            status=WorkItemStatus.OPEN.value,
+            created_at=ctx.now,
+            due_at=due,
+            record_object=ctx.run.record_object,
+            record_id=ctx.run.record_id,
+            on_behalf_of=for_whom,
         )
         ctx.add(item)
         data = {"work_item": item.id, "assignee": {"type": target.type, "value": target.value}, "due_at": iso(due)}
-        event(ctx, "work_item.created", node=step.id, visit=step_run.visit,
-              data={**data, "on_behalf_of": for_whom} if for_whom else data)
-        notify(ctx, "assignment", target, f"New work: {step.label}{on_behalf(for_whom)}",
-               f"{ctx.spec.label}: {step.label}{on_behalf(for_whom)}", item.id)
+        event(ctx, "work_item.created", node=step.id, visit=step_run.visit, data={**data, "on_behalf_of": for_whom} if for_whom else data)
+        notify(
+            ctx,
+            "assignment",
+            target,
+            f"New work: {step.label}{on_behalf(for_whom)}",
+            f"{ctx.spec.label}: {step.label}{on_behalf(for_whom)}",
+            item.id,
+        )
         if due is not None and step.escalation is not None:
             ctx.add(Timer(new_id(), ctx.run.id, "escalation", step.id, step_run.visit, step.escalation.after.after(due), item.id))
 
@@ -59,10 +75,13 @@ def item_completed(ctx: RunContext, step: Step, item: WorkItem) -> Completion | 
         return Completion(dict(item.values), item.outcome, item.completed_by)
     # Responses accumulate on the step in the order they came in.
     step_run = ctx.steps[step.id]
-    responses = [*step_run.outputs.get("responses", []),
-                 {"by": item.completed_by, "outcome": item.outcome, "values": item.values, "comment": item.comment}]
-    open_items = [i for i in ctx.tx.find(WorkItem, run_id=ctx.run.id, step_id=step.id, visit=item.visit, status=OPEN_ITEM)
-                  if i.id != item.id]
+    responses = [
+        *step_run.outputs.get("responses", []),
+        {"by": item.completed_by, "outcome": item.outcome, "values": item.values, "comment": item.comment},
+    ]
+    open_items = [
+        i for i in ctx.tx.find(WorkItem, run_id=ctx.run.id, step_id=step.id, visit=item.visit, status=OPEN_ITEM) if i.id != item.id
+    ]
     approve = step.approval.approve_outcome
     approvals = sum(1 for r in responses if r["outcome"] == approve)
     rejections = len(responses) - approvals
@@ -94,8 +113,13 @@ def escalate(ctx: RunContext, step: Step, item: WorkItem, visit: int) -> None:
         return
     item.escalated_at = ctx.now
     ctx.touch(item)
-    event(ctx, "work_item.escalated", node=step.id, visit=visit,
-          data={"work_item": item.id, "action": step.escalation.action, "due_at": iso(item.due_at)})
+    event(
+        ctx,
+        "work_item.escalated",
+        node=step.id,
+        visit=visit,
+        data={"work_item": item.id, "action": step.escalation.action, "due_at": iso(item.due_at)},
+    )
     try:
         to = resolve(ctx, step.escalation.to, step.id, "escalation.to.value") if step.escalation.to else None
     except RunError as exc:
@@ -105,8 +129,7 @@ def escalate(ctx: RunContext, step: Step, item: WorkItem, visit: int) -> None:
         reassign(ctx, item, to, by=None, kind="escalation")
     else:
         target = to or Assignee(item.assignee_type, item.assignee_value)
-        notify(ctx, "escalation", target, f"Overdue: {step.label}",
-               f"{ctx.spec.label}: {step.label} was due {iso(item.due_at)}", item.id)
+        notify(ctx, "escalation", target, f"Overdue: {step.label}", f"{ctx.spec.label}: {step.label} was due {iso(item.due_at)}", item.id)
 
 
 def resolve(ctx: RunContext, assignee: Assignee, node: str, field_name: str) -> Assignee:
@@ -128,10 +151,22 @@ def reassign(ctx: RunContext, item: WorkItem, meant: Assignee, *, by: str | None
     item.on_behalf_of = for_whom
     ctx.touch(item)
     data: dict[str, Any] = {"work_item": item.id, "from": before, "to": {"type": to.type, "value": to.value}}
-    event(ctx, "work_item.reassigned", node=item.step_id, visit=item.visit, by=by,
-          data={**data, "on_behalf_of": for_whom} if for_whom else data)
-    notify(ctx, kind, to, f"Reassigned to you: {item.label}{on_behalf(for_whom)}",
-           f"{ctx.spec.label}: {item.label}{on_behalf(for_whom)}", item.id)
+    event(
+        ctx,
+        "work_item.reassigned",
+        node=item.step_id,
+        visit=item.visit,
+        by=by,
+        data={**data, "on_behalf_of": for_whom} if for_whom else data,
+    )
+    notify(
+        ctx,
+        kind,
+        to,
+        f"Reassigned to you: {item.label}{on_behalf(for_whom)}",
+        f"{ctx.spec.label}: {item.label}{on_behalf(for_whom)}",
+        item.id,
+    )
 
 
 def delegated(ctx: RunContext, meant: Assignee) -> tuple[Assignee, str | None]:

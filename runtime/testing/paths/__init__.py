@@ -20,8 +20,9 @@ the path, and the assertions of the stages visited and the end reached.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from runtime.actions import default_registry
 from runtime.spec import compile_document

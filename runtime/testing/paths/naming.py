@@ -15,8 +15,14 @@ def sample(name: str, kind: str) -> Any:
     """A plausible value of a type when nothing constrains it."""
     words = name.replace("_", " ")
     return {
-        "number": 1000, "integer": 1, "boolean": True, "date": _START_DATE, "datetime": _START_DATETIME,
-        "list": [], "map": {}, "email": f"{identifier(name)}@example.com",
+        "number": 1000,
+        "integer": 1,
+        "boolean": True,
+        "date": _START_DATE,
+        "datetime": _START_DATETIME,
+        "list": [],
+        "map": {},
+        "email": f"{identifier(name)}@example.com",
     }.get(kind, f"Sample {words}")
 
 
@@ -49,7 +55,7 @@ def lower(text: str) -> str:
 
 
 def path_name(segments: list[str], end: str) -> str:
-    """"legal approved? sent back, resubmitted? withdrawn → withdrawn"; "default path → signed"."""
+    """ "legal approved? sent back, resubmitted? withdrawn → withdrawn"; "default path → signed"."""
     head = ", ".join(segments) or "default path"
     return f"{head} → {end}" if end else head
 

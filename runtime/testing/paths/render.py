@@ -68,12 +68,18 @@ class Render:
         if decisions:
             described.append(f"Path: {decisions}.")
         if self.unsolved:
-            described.append("TODO: some conditions are beyond the path generator; the values marked TODO must be "
-                             "chosen by hand: " + "; ".join(self.unsolved) + ".")
-        data: dict[str, Any] = {"scenario": 1, "name": clip(name), "description": " ".join(described),
-                                "orchestration": spec.key, "personas": dict(sorted(state.personas.items()))}
-        if self.orch.given_types is not None and self.orch.record_object is not None \
-                and self.orch.record_object in self.orch.given_types:
+            described.append(
+                "TODO: some conditions are beyond the path generator; the values marked TODO must be "
+                "chosen by hand: " + "; ".join(self.unsolved) + "."
+            )
+        data: dict[str, Any] = {
+            "scenario": 1,
+            "name": clip(name),
+            "description": " ".join(described),
+            "orchestration": spec.key,
+            "personas": dict(sorted(state.personas.items())),
+        }
+        if self.orch.given_types is not None and self.orch.record_object is not None and self.orch.record_object in self.orch.given_types:
             data["record_types"] = {self.orch.record_object: self.orch.given_types[self.orch.record_object]}
         if mocks:
             data["mocks"] = mocks

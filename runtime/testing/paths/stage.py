@@ -4,7 +4,8 @@ scenario must do (complete work, send an event, change the record, move the cloc
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from runtime.spec import Stage, Step
 from runtime.states import all_completed, open_steps, start_decided
@@ -18,8 +19,18 @@ from runtime.testing.solver.syntax import Lit, MapLit, Node, Ref, Sym, parse
 #: Event keys that are ids of the run under test: scenarios refer to them with `{ref: ...}`.
 _RUN_REFS = ("record.id", "run.id")
 #: The type of the value a form field of each type holds.
-_FORM_TYPES = {"text": "string", "textarea": "string", "email": "string", "select": "string", "multiselect": "list",
-               "number": "number", "integer": "integer", "boolean": "boolean", "date": "date", "datetime": "datetime"}
+_FORM_TYPES = {
+    "text": "string",
+    "textarea": "string",
+    "email": "string",
+    "select": "string",
+    "multiselect": "list",
+    "number": "number",
+    "integer": "integer",
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "datetime",
+}
 #: The types a chosen value may have (:class:`~runtime.testing.solver.search.Var`); any other is "any".
 _TYPES = {"string", "number", "integer", "boolean", "date", "datetime", "list", "map", "any"}
 
@@ -132,8 +143,10 @@ class StageRun:
             state.steps[step.id] = {**state.steps[step.id], "status": "error"}
             return True
         if real and step.id in state.failing_local:
-            raise Infeasible(f"step {step.id} runs again after the scenario made it fail; a mock cannot be undone "
-                              f"for an action that runs for real ({step.action})")
+            raise Infeasible(
+                f"step {step.id} runs again after the scenario made it fail; a mock cannot be undone "
+                f"for an action that runs for real ({step.action})"
+            )
         inputs = {name: self.orch.value(state, expr.source) for name, expr in step.inputs}
         outputs: dict[str, Node] = {}
         if real:
@@ -176,8 +189,9 @@ class StageRun:
             outputs[key] = Sym(name, text=f"steps.{step.id}.outputs.{key}")
         return outputs
 
-    def _complete(self, step: Step, *, outputs: dict[str, Node], outcome: Node | None = None, by: str | None = None,
-                  event: EventScope | None = None) -> None:
+    def _complete(
+        self, step: Step, *, outputs: dict[str, Node], outcome: Node | None = None, by: str | None = None, event: EventScope | None = None
+    ) -> None:
         state = self.state
         state.steps[step.id] = {"status": "completed", "outcome": outcome, "outputs": outputs, "completed_by": by}
         for name, expr in step.set:
@@ -246,10 +260,23 @@ class StageRun:
             state.variables[name] = Var(name, kind, options=options, preferred=options[0] if options else preferred)
             values[f.name] = Sym(name, text=f"steps.{step.id}.outputs.{f.name}")
         if step.approval is not None:
-            personas = [self.orch.persona_for(state, a, step) for a in step.approval.approvers] or [self.orch.persona_for(state, step.assignee, step)]
-            state.act({"_approval": {"step": step.id, "personas": personas, "policy": step.approval.policy,
-                                     "quorum": step.approval.quorum, "approve": step.approval.approve_outcome,
-                                     "outcomes": list(outcomes), "outcome": outcome, "values": values}})
+            personas = [self.orch.persona_for(state, a, step) for a in step.approval.approvers] or [
+                self.orch.persona_for(state, step.assignee, step)
+            ]
+            state.act(
+                {
+                    "_approval": {
+                        "step": step.id,
+                        "personas": personas,
+                        "policy": step.approval.policy,
+                        "quorum": step.approval.quorum,
+                        "approve": step.approval.approve_outcome,
+                        "outcomes": list(outcomes),
+                        "outcome": outcome,
+                        "values": values,
+                    }
+                }
+            )
             by = state.personas[personas[0]]["user"]
         else:
             persona = self.orch.persona_for(state, step.assignee, step)
@@ -273,8 +300,10 @@ class StageRun:
         elif step.correlation is not None and not step.correlation_is_predicate:
             correlation = self.orch.value(state, step.correlation.source)
             if not isinstance(correlation, (Lit, Sym)):
-                state.note(f"`{step.correlation.source}` (correlation of {step.id}): its value is known only "
-                           "when the run starts; the event carries TODO")
+                state.note(
+                    f"`{step.correlation.source}` (correlation of {step.id}): its value is known only "
+                    "when the run starts; the event carries TODO"
+                )
         elif step.correlation is not None:
             state.add(self.orch.formula(state, step.correlation.source, f"{step.id}: event correlation", event))
             chosen = f"event.{step.id}.correlation#{visit}"
@@ -286,18 +315,23 @@ class StageRun:
             body["correlation"] = correlation if correlation is not None else Lit(TODO)
         body["payload"] = payload
         state.act({"event": body})
-        outputs: dict[str, Node] = {"event": MapLit(((Lit("name"), Lit(step.event_name)), (Lit("correlation"), body.get("correlation", Lit(None))),
-                                    (Lit("payload"), MapLit(tuple((Lit(k), v) for k, v in payload.items())))))}
+        outputs: dict[str, Node] = {
+            "event": MapLit(
+                (
+                    (Lit("name"), Lit(step.event_name)),
+                    (Lit("correlation"), body.get("correlation", Lit(None))),
+                    (Lit("payload"), MapLit(tuple((Lit(k), v) for k, v in payload.items()))),
+                )
+            )
+        }
         self._complete(step, outputs=outputs, event=event)
 
     def _do_until(self, step: Step) -> None:
         state = self.state
         assert step.until is not None
-        fields = sorted({m for m in re.findall(r"(?<![\w.])record\s*\.\s*([A-Za-z_]\w*)", step.until.source)}
-                        - {"id", "owner", "object"})
+        fields = sorted({m for m in re.findall(r"(?<![\w.])record\s*\.\s*([A-Za-z_]\w*)", step.until.source)} - {"id", "owner", "object"})
         if not fields or not self.orch.record_object:
-            raise Infeasible(f"step {step.id} waits forever: `{step.until.source}` is false here and no record change "
-                              "can make it true")
+            raise Infeasible(f"step {step.id} waits forever: `{step.until.source}` is false here and no record change can make it true")
         before = self.orch.formula(state, step.until.source, f"{step.id}: until (before the update)")
         if before != FALSE:
             state.add(Not(before))
@@ -313,8 +347,7 @@ class StageRun:
         self._complete(step, outputs={})
 
     def _do_timer(self, step: Step) -> None:
-        timers = [s for s in self.stage.steps if self.state.steps[s]["status"] == "waiting"
-                  and _kind(self.spec.steps[s]) == "timer"]
+        timers = [s for s in self.stage.steps if self.state.steps[s]["status"] == "waiting" and _kind(self.spec.steps[s]) == "timer"]
         if step.timer_duration is not None and len(timers) == 1:
             source = next(n.get("timer", {}).get("duration") for n in self.orch.document["nodes"] if n["id"] == step.id)
             self.state.act({"advance": source})

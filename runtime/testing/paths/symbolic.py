@@ -9,7 +9,8 @@ becomes a formula over the symbols (:mod:`runtime.testing.solver`).
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from runtime.actions import default_registry
 from runtime.spec import Assignee, OrchestrationSpec, Step
@@ -57,7 +58,7 @@ class PathState:
         self.unsolved: list[str] = []
         self.failing_local: set[str] = set()
 
-    def branch(self) -> "PathState":
+    def branch(self) -> PathState:
         other = PathState.__new__(PathState)
         for name, value in self.__dict__.items():
             other.__dict__[name] = value.copy() if isinstance(value, (dict, list, set)) else value
@@ -141,8 +142,7 @@ class Orchestration:
     """The orchestration a walk goes through: its spec, the record it runs on, what its
     expressions read; and how a path's state reads in its conditions and assignees."""
 
-    def __init__(self, spec: OrchestrationSpec, document: dict[str, Any],
-                 record_types: Mapping[str, list[dict[str, Any]]] | None):
+    def __init__(self, spec: OrchestrationSpec, document: dict[str, Any], record_types: Mapping[str, list[dict[str, Any]]] | None):
         self.spec = spec
         self.document = document
         self.given_types = record_types
@@ -167,6 +167,7 @@ class Orchestration:
 
     def lookup(self, state: PathState, event: EventScope | None = None) -> Lookup:
         """What each dotted name of the orchestration's expressions stands for in ``state``."""
+
         def lookup(path: tuple[str, ...]) -> Node | None:
             root = path[0]
             if len(path) == 1:

@@ -8,7 +8,8 @@ is solved and rendered as a scenario.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping, Sequence, TypedDict
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypedDict
 
 from runtime.spec import OrchestrationSpec, Stage
 from runtime.testing.paths.generated import GeneratedPath, GeneratedPaths
@@ -35,8 +36,14 @@ class _OutOfBudget(Exception):
 class Walker:
     """Walks an orchestration's graph, branching the path state at each decision and fault path."""
 
-    def __init__(self, spec: OrchestrationSpec, document: dict[str, Any], max_visits: int,
-                 record_types: Mapping[str, list[dict[str, Any]]] | None, max_paths: int):
+    def __init__(
+        self,
+        spec: OrchestrationSpec,
+        document: dict[str, Any],
+        max_visits: int,
+        record_types: Mapping[str, list[dict[str, Any]]] | None,
+        max_paths: int,
+    ):
         self.orch = Orchestration(spec, document, record_types)
         self.spec = spec
         self.max_visits = max_visits
@@ -174,7 +181,6 @@ class Walker:
             return either[0] if either else None
         return outside[0] if outside else None
 
-
     def _check(self, state: PathState) -> str | None:
         found = solve(state.formulas, state.variables)
         return None if found.satisfiable else found.conflict
@@ -183,14 +189,22 @@ class Walker:
         if len(self.infeasible) >= self.max_paths:
             return
         name = path_name(state.segments, "impossible")
-        self.infeasible.append(GeneratedPath(name, file_slug(name), list(state.stages_visited), list(state.decisions),
-                                             feasible=False, reason=reason, status="infeasible", **self._labels(state)))
+        self.infeasible.append(
+            GeneratedPath(
+                name,
+                file_slug(name),
+                list(state.stages_visited),
+                list(state.decisions),
+                feasible=False,
+                reason=reason,
+                status="infeasible",
+                **self._labels(state),
+            )
+        )
 
     def _labels(self, state: PathState) -> _Labels:
         """A path's stages and decisions by their labels (``GeneratedPath.stage_labels`` and ``path``)."""
-        return {"stage_labels": [self.spec.node_label(s) for s in state.stages_visited],
-                "path": path_labels(self.spec, state.decisions)}
-
+        return {"stage_labels": [self.spec.node_label(s) for s in state.stages_visited], "path": path_labels(self.spec, state.decisions)}
 
     def _finish(self, state: PathState, *, end: str | None, failed: str | None = None) -> Iterator[None]:
         found = solve(state.formulas, state.variables)
@@ -202,10 +216,19 @@ class Walker:
             return
         unsolved = [*state.unsolved, *found.unsolved]
         data = Render(self.orch, state, found.values, unsolved).scenario(name, end, failed)
-        self.feasible.append(GeneratedPath(
-            name=name, slug=file_slug(name), stages=list(state.stages_visited), decisions=list(state.decisions), end=end,
-            status="completed" if end else "error", unsolved=unsolved, data=data, **self._labels(state),
-        ))
+        self.feasible.append(
+            GeneratedPath(
+                name=name,
+                slug=file_slug(name),
+                stages=list(state.stages_visited),
+                decisions=list(state.decisions),
+                end=end,
+                status="completed" if end else "error",
+                unsolved=unsolved,
+                data=data,
+                **self._labels(state),
+            )
+        )
         yield None
 
 

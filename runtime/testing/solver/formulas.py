@@ -8,8 +8,9 @@ with a constant; ``in`` a list); whatever is beyond that is an :class:`Unknown`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from runtime.testing.solver.reduction import is_number, reduce
 from runtime.testing.solver.syntax import RELATIONS, Binary, Cond, Lit, Node, Sym, Unary
@@ -133,6 +134,7 @@ def _relation(node: Binary, origin: str) -> Formula:
     text = node.text
     for side, other in ((left, right), (right, left)):
         if isinstance(side, Cond) and op != "in":  # (t ? a : b) == k  ->  t && a == k || !t && b == k
+
             def branch(value: Node) -> Node:
                 return Binary(op, value, other, text=text) if side is left else Binary(op, other, value, text=text)
 

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from runtime.testing.solver.syntax import (
-    Binary, Call, Cond, Index, ListLit, Lit, MapLit, Node, Ref, Select, Sym, Unary,
+    Binary,
+    Call,
+    Cond,
+    Index,
+    ListLit,
+    Lit,
+    MapLit,
+    Node,
+    Ref,
+    Select,
+    Sym,
+    Unary,
 )
 
 _MISSING: Any = object()
@@ -150,9 +162,17 @@ class _Reducer:
 
 #: How each kind of node reduces (every :class:`Node` class of the syntax tree has one).
 _REDUCERS: dict[type[Node], Callable[[_Reducer, Any], Node]] = {
-    Lit: _Reducer._lit, Ref: _Reducer._ref, Sym: _Reducer._sym, Call: _Reducer._call, Unary: _Reducer._unary,
-    Binary: _Reducer._binary, Cond: _Reducer._cond, ListLit: _Reducer._listlit, MapLit: _Reducer._maplit,
-    Select: _Reducer._select, Index: _Reducer._index,
+    Lit: _Reducer._lit,
+    Ref: _Reducer._ref,
+    Sym: _Reducer._sym,
+    Call: _Reducer._call,
+    Unary: _Reducer._unary,
+    Binary: _Reducer._binary,
+    Cond: _Reducer._cond,
+    ListLit: _Reducer._listlit,
+    MapLit: _Reducer._maplit,
+    Select: _Reducer._select,
+    Index: _Reducer._index,
 }
 
 
@@ -231,8 +251,12 @@ def _call(function: str, target: Any, args: list[Any]) -> Any:
                 return len(value)
             return _MISSING
         if isinstance(target, str) and len(args) == 1 and isinstance(args[0], str):
-            methods: dict[str, Callable[[Any], Any]] = {"startsWith": target.startswith, "endsWith": target.endswith,
-                       "contains": target.__contains__, "matches": lambda p: re.search(p, target) is not None}
+            methods: dict[str, Callable[[Any], Any]] = {
+                "startsWith": target.startswith,
+                "endsWith": target.endswith,
+                "contains": target.__contains__,
+                "matches": lambda p: re.search(p, target) is not None,
+            }
             if function in methods:
                 return bool(methods[function](args[0]))
         if function == "size" and not args and isinstance(target, (str, list, dict)):

@@ -9,11 +9,22 @@ Unknown parts are assumed satisfiable: their text is reported in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from runtime.testing.solver.formulas import (
-    And, Atom, Const, Formula, Literal, Not, Or, Unknown, clauses, normal_form, to_formula,
+    And,
+    Atom,
+    Const,
+    Formula,
+    Literal,
+    Not,
+    Or,
+    Unknown,
+    clauses,
+    normal_form,
+    to_formula,
 )
 from runtime.testing.solver.reduction import equal, is_number, reduce
 from runtime.testing.solver.syntax import Lit, Node, Ref, Sym, parse
@@ -70,7 +81,7 @@ class _Domain:
         self.var = var
         self.atoms = atoms
 
-    def with_atom(self, atom: Atom) -> "_Domain":
+    def with_atom(self, atom: Atom) -> _Domain:
         return _Domain(self.var, (*self.atoms, atom))
 
     def allows(self, value: Any) -> bool:
@@ -142,9 +153,11 @@ _FITS: dict[str, Callable[[Any], bool]] = {
     "number": is_number,
     "integer": lambda v: is_number(v) and float(v).is_integer(),
     "boolean": lambda v: isinstance(v, bool),
-    "string": lambda v: isinstance(v, str), "date": lambda v: isinstance(v, str),
+    "string": lambda v: isinstance(v, str),
+    "date": lambda v: isinstance(v, str),
     "datetime": lambda v: isinstance(v, str),
-    "list": lambda v: isinstance(v, list), "map": lambda v: isinstance(v, dict),
+    "list": lambda v: isinstance(v, list),
+    "map": lambda v: isinstance(v, dict),
 }
 
 
@@ -214,8 +227,9 @@ class _Search:
         self.steps = 0
         self.conflict: str | None = None
 
-    def run(self, index: int, domains: dict[str, _Domain], unknowns: tuple[Unknown, ...]
-            ) -> tuple[dict[str, _Domain], tuple[Unknown, ...]] | None:
+    def run(
+        self, index: int, domains: dict[str, _Domain], unknowns: tuple[Unknown, ...]
+    ) -> tuple[dict[str, _Domain], tuple[Unknown, ...]] | None:
         if index == len(self.expanded):
             return domains, unknowns
         for clause in self.expanded[index]:

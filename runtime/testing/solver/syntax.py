@@ -9,8 +9,9 @@ conditions need: literals, dotted names, calls, ``! -`` and the binary operators
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 
 class CelSyntaxError(ValueError):
@@ -108,8 +109,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "`": "`", "?": "?", "a": "\a",
-            "b": "\b", "f": "\f", "v": "\v"}
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "`": "`", "?": "?", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 RELATIONS = ("==", "!=", "<", "<=", ">", ">=", "in")
 
 
@@ -311,14 +311,13 @@ class _Parser:
 
 
 def _string_value(token: str) -> str:
-    prefix = token[:len(token) - len(token.lstrip("rRbB"))]
-    body = token[len(prefix):]
+    prefix = token[: len(token) - len(token.lstrip("rRbB"))]
+    body = token[len(prefix) :]
     quote = body[:3] if body[:3] in ("'''", '"""') else body[0]
-    body = body[len(quote):-len(quote)]
+    body = body[len(quote) : -len(quote)]
     if "r" in prefix.lower():
         return body
-    return re.sub(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)",
-                  lambda m: _unescape(m.group(1)), body, flags=re.DOTALL)
+    return re.sub(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{3}|.)", lambda m: _unescape(m.group(1)), body, flags=re.DOTALL)
 
 
 def _unescape(code: str) -> str:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def scenario(name: str = "Small deal is signed", *, orchestration: str = "contract_approval",
-             visited: str = "[legal, finance, executive]") -> str:
+def scenario(
+    name: str = "Small deal is signed", *, orchestration: str = "contract_approval", visited: str = "[legal, finance, executive]"
+) -> str:
     """A contract of 20k through legal, finance and the executive; the last step expects ``visited``.
 
     With the default ``visited`` it passes; otherwise step 6, on line 24, fails.

@@ -29,15 +29,16 @@ def test_a_loop_counts_each_visit_and_default_outcomes_count():
     assert nodes["missed"] == ["vp", "vp_approval", "vp_ok", "withdrawn"]
     assert outcomes["hits"]["legal_ok:default"] == 2
     assert outcomes["hits"]["finance_ok:rejected"] == 1 and outcomes["hits"]["resubmitted:default"] == 1
-    assert outcomes["missed"] == ["legal_ok:sent_back", "deal_size:big", "vp_ok:rejected", "vp_ok:default",
-                                  "resubmitted:withdrawn"]
+    assert outcomes["missed"] == ["legal_ok:sent_back", "deal_size:big", "vp_ok:rejected", "vp_ok:default", "resubmitted:withdrawn"]
     assert (outcomes["covered"], outcomes["total"], outcomes["percent"]) == (5, 10, 50.0)
     assert edges["hits"]["e_start"] == 1 and edges["hits"]["e_again"] == 1 and edges["hits"]["e_legal"] == 2
     assert edges["missed"] == ["e_legal_back", "e_big", "e_vp", "e_vp_back", "e_vp_ok", "e_withdrawn"]
     assert (edges["covered"], edges["total"], edges["percent"]) == (10, 16, 62.5)
-    assert report["total"] == {"nodes": {"covered": 16, "total": 20, "percent": 80.0},
-                               "outcomes": {"covered": 5, "total": 10, "percent": 50.0},
-                               "edges": {"covered": 10, "total": 16, "percent": 62.5}}
+    assert report["total"] == {
+        "nodes": {"covered": 16, "total": 20, "percent": 80.0},
+        "outcomes": {"covered": 5, "total": 10, "percent": 50.0},
+        "edges": {"covered": 10, "total": 16, "percent": 62.5},
+    }
 
 
 def test_merging_scenarios_adds_their_hits():
@@ -59,36 +60,48 @@ def test_merging_scenarios_adds_their_hits():
 
 def test_add_run_reads_the_event_log():
     coverage = Coverage()
-    coverage.add_run(order_flow(), [
-        {"type": "run.started", "node": None, "data": {}},
-        {"type": "edge.taken", "node": "review", "data": {"edge": "e_start"}},
-        {"type": "stage.started", "node": "review", "visit": 1, "data": {}},
-        {"type": "step.started", "node": "approve", "visit": 1, "data": {}},
-        {"type": "decision.taken", "node": "ok", "data": {"outcome": "default", "edge": "e_approved"}},
-        {"type": "edge.taken", "node": "payment", "data": {"edge": "e_approved"}},
-        # A stage with an entry condition waits, then starts: one visit.
-        {"type": "stage.waiting", "node": "payment", "visit": 1, "data": {}},
-        {"type": "stage.started", "node": "payment", "visit": 1, "data": {}},
-        # A wait step shows as step.waiting.
-        {"type": "step.waiting", "node": "confirm", "visit": 1, "data": {}},
-        {"type": "end.reached", "node": "done", "data": {}},
-    ])
+    coverage.add_run(
+        order_flow(),
+        [
+            {"type": "run.started", "node": None, "data": {}},
+            {"type": "edge.taken", "node": "review", "data": {"edge": "e_start"}},
+            {"type": "stage.started", "node": "review", "visit": 1, "data": {}},
+            {"type": "step.started", "node": "approve", "visit": 1, "data": {}},
+            {"type": "decision.taken", "node": "ok", "data": {"outcome": "default", "edge": "e_approved"}},
+            {"type": "edge.taken", "node": "payment", "data": {"edge": "e_approved"}},
+            # A stage with an entry condition waits, then starts: one visit.
+            {"type": "stage.waiting", "node": "payment", "visit": 1, "data": {}},
+            {"type": "stage.started", "node": "payment", "visit": 1, "data": {}},
+            # A wait step shows as step.waiting.
+            {"type": "step.waiting", "node": "confirm", "visit": 1, "data": {}},
+            {"type": "end.reached", "node": "done", "data": {}},
+        ],
+    )
     hits = coverage.hits("order_flow")
     assert hits["nodes"] == {"review": 1, "approve": 1, "ok": 1, "payment": 1, "confirm": 1, "done": 1}
     assert hits["outcomes"] == {"ok:default": 1}
     assert hits["edges"] == {"e_start": 1, "e_approved": 1}
     report = coverage.report()["orchestrations"]["order_flow"]
     assert report["nodes"]["missed"] == ["charge", "cooling", "cool", "rejected", "failed"]
-    assert report["outcomes"] == {"covered": 1, "total": 2, "percent": 50.0, "missed": ["ok:rejected"],
-                                  "hits": {"ok:rejected": 0, "ok:default": 1}}
+    assert report["outcomes"] == {
+        "covered": 1,
+        "total": 2,
+        "percent": 50.0,
+        "missed": ["ok:rejected"],
+        "hits": {"ok:rejected": 0, "ok:default": 1},
+    }
     assert report["edges"]["total"] == 7  # the fault path counts as an edge
 
 
 def test_an_empty_coverage_and_several_orchestrations():
-    assert Coverage().report() == {"orchestrations": {}, "total": {
-        "nodes": {"covered": 0, "total": 0, "percent": 100.0},
-        "outcomes": {"covered": 0, "total": 0, "percent": 100.0},
-        "edges": {"covered": 0, "total": 0, "percent": 100.0}}}
+    assert Coverage().report() == {
+        "orchestrations": {},
+        "total": {
+            "nodes": {"covered": 0, "total": 0, "percent": 100.0},
+            "outcomes": {"covered": 0, "total": 0, "percent": 100.0},
+            "edges": {"covered": 0, "total": 0, "percent": 100.0},
+        },
+    }
     coverage = Coverage()
     coverage.add_run(load("project_milestones"), [])
     coverage.add_run(order_flow(), [{"type": "end.reached", "node": "done", "data": {}}])

@@ -26,7 +26,11 @@ def test_one_testsuite_per_run_with_failures_and_load_errors(tmp_path: Path):
     (testsuite,) = root
     for element in (root, testsuite):
         assert {k: element.get(k) for k in ("tests", "failures", "errors", "skipped")} == {
-            "tests": "3", "failures": "1", "errors": "1", "skipped": "0"}
+            "tests": "3",
+            "failures": "1",
+            "errors": "1",
+            "skipped": "0",
+        }
         assert float(element.get("time", "")) >= 0
     cases = {case.get("file"): case for case in testsuite.iter("testcase")}
     assert set(cases) == {str(good), str(bad), str(broken)}
@@ -56,14 +60,19 @@ def test_one_testsuite_per_file(tmp_path: Path):
     assert (root.get("tests"), root.get("failures")) == ("2", "1")
 
 
-HOSTILE = 'Ünïcødé 契約 <tag attr="x"> & ]]> \'quotes\''
+HOSTILE = "Ünïcødé 契約 <tag attr=\"x\"> & ]]> 'quotes'"
 
 
 def test_hostile_names_and_messages_stay_well_formed(tmp_path: Path):
     # Characters XML 1.0 cannot carry at all (NUL, ESC, a lone surrogate) are spelled out.
     message = f"{HOSTILE}\x00\x1b\ud800 end"
-    result = ScenarioResult(HOSTILE, "x", f"{HOSTILE}_key", duration_ms=1.5,
-                            failures=[Failure(2, 7, f"kind{HOSTILE}", message, expected=[HOSTILE], actual=["\x1b"])])
+    result = ScenarioResult(
+        HOSTILE,
+        "x",
+        f"{HOSTILE}_key",
+        duration_ms=1.5,
+        failures=[Failure(2, 7, f"kind{HOSTILE}", message, expected=[HOSTILE], actual=["\x1b"])],
+    )
     loaded_file = tmp_path / f"{HOSTILE}.scenario.yaml"
     suite = SuiteResult(files=[FileResult(loaded_file, None, result)], duration_ms=2.0)
     out = tmp_path / "junit.xml"
@@ -82,7 +91,9 @@ def test_hostile_names_and_messages_stay_well_formed(tmp_path: Path):
 
 
 def test_a_hostile_scenario_file_round_trips(tmp_path: Path):
-    hostile = write(tmp_path, "h.scenario.yaml", PASSING.replace("name: Small deal is signed", f'name: "{HOSTILE.replace(chr(34), chr(92) + chr(34))}"'))
+    hostile = write(
+        tmp_path, "h.scenario.yaml", PASSING.replace("name: Small deal is signed", f'name: "{HOSTILE.replace(chr(34), chr(92) + chr(34))}"')
+    )
     suite = run_suite([hostile])
     assert suite.passed == 1, suite.report()
     case = ET.fromstring(ET.tostring(to_junit(suite).getroot(), encoding="utf-8")).find("testsuite/testcase")

@@ -23,11 +23,17 @@ SCENARIOS = Path(__file__).resolve().parents[3] / "runtime" / "templates" / "sce
 
 # ---------------------------------------------------------------------- documents built here
 
+
 def interactive(step_id: str, stage: str, outcomes=("approve", "reject"), fields=(), group="team", **extra: Any) -> dict:
-    return {"id": step_id, "type": "interactive", "stage": stage, "label": step_id.replace("_", " ").capitalize(),
-            "assignee": {"type": "group", "value": group},
-            "form": {"fields": list(fields), "outcomes": [{"value": o, "label": o.capitalize()} for o in outcomes]},
-            **extra}
+    return {
+        "id": step_id,
+        "type": "interactive",
+        "stage": stage,
+        "label": step_id.replace("_", " ").capitalize(),
+        "assignee": {"type": "group", "value": group},
+        "form": {"fields": list(fields), "outcomes": [{"value": o, "label": o.capitalize()} for o in outcomes]},
+        **extra,
+    }
 
 
 def stage(stage_id: str) -> dict:
@@ -35,8 +41,12 @@ def stage(stage_id: str) -> dict:
 
 
 def decision(decision_id: str, label: str, *outcomes: tuple[str, str]) -> dict:
-    return {"id": decision_id, "type": "decision", "label": label,
-            "outcomes": [{"id": o, "label": o.capitalize(), "condition": c} for o, c in outcomes]}
+    return {
+        "id": decision_id,
+        "type": "decision",
+        "label": label,
+        "outcomes": [{"id": o, "label": o.capitalize(), "condition": c} for o, c in outcomes],
+    }
 
 
 def end(end_id: str) -> dict:
@@ -53,8 +63,13 @@ def edge(source: str, target: str, outcome: str | None = None, kind: str | None 
 
 
 def document(nodes: list[dict], edges: list[dict], **top: Any) -> dict:
-    found = {"format": 1, "key": "adv", "label": "Adversarial", "nodes": [{"id": "start", "type": "start"}, *nodes],
-             "edges": [{"id": f"e{i}", **e} for i, e in enumerate(edges)]}
+    found = {
+        "format": 1,
+        "key": "adv",
+        "label": "Adversarial",
+        "nodes": [{"id": "start", "type": "start"}, *nodes],
+        "edges": [{"id": f"e{i}", **e} for i, e in enumerate(edges)],
+    }
     found.update(top)
     return found
 
@@ -74,6 +89,7 @@ def by_decisions(paths: list[GeneratedPath]) -> dict[tuple, GeneratedPath]:
 
 # ---------------------------------------------------------------------- the templates
 
+
 def test_contract_approval_paths():
     paths = generate(load("contract_approval"))
     assert not paths.truncated
@@ -89,8 +105,15 @@ def test_contract_approval_paths():
     big = found[(("legal_ok", "default"), ("finance_ok", "default"), ("deal_size", "big"), ("vp_ok", "default"))]
     assert big.name == "deal size: $50k or more → signed"
     assert big.data["steps"][0]["start"]["record"]["fields"]["amount"] >= 50000
-    sent_back = found[(("legal_ok", "sent_back"), ("resubmitted", "default"), ("legal_ok", "default"),
-                       ("finance_ok", "default"), ("deal_size", "default"))]
+    sent_back = found[
+        (
+            ("legal_ok", "sent_back"),
+            ("resubmitted", "default"),
+            ("legal_ok", "default"),
+            ("finance_ok", "default"),
+            ("deal_size", "default"),
+        )
+    ]
     assert sent_back.stages == ["legal", "revise", "legal", "finance", "executive"]
     outcomes = [s.get("outcome") for s in sent_back.data["steps"] if s.get("complete") == "legal_review"]
     assert outcomes == ["reject", "approve"]  # the same decision, another outcome on the second visit
@@ -99,8 +122,18 @@ def test_contract_approval_paths():
     assert withdrawn.name == "finance approved? rejected, resubmitted? withdrawn → withdrawn"
     assert withdrawn.data["steps"][-1]["expect"]["record"] == {"status": "withdrawn", "amount": 1000}
     # The deal size of a second round is the revised amount, chosen independently of the first.
-    twice = found[(("legal_ok", "default"), ("finance_ok", "default"), ("deal_size", "big"), ("vp_ok", "rejected"),
-                   ("resubmitted", "default"), ("legal_ok", "default"), ("finance_ok", "default"), ("deal_size", "default"))]
+    twice = found[
+        (
+            ("legal_ok", "default"),
+            ("finance_ok", "default"),
+            ("deal_size", "big"),
+            ("vp_ok", "rejected"),
+            ("resubmitted", "default"),
+            ("legal_ok", "default"),
+            ("finance_ok", "default"),
+            ("deal_size", "default"),
+        )
+    ]
     revised = next(s for s in twice.data["steps"] if s.get("complete") == "revise_contract")
     assert revised["values"]["amount"] < 50000 <= twice.data["steps"][0]["start"]["record"]["fields"]["amount"]
 
@@ -115,8 +148,10 @@ def test_max_visits_bounds_the_loops():
         "legal approved? sent back, resubmitted? withdrawn → withdrawn",
     ]
     assert [p.name for p in generate(load("project_milestones"), max_visits=3)] == [
-        "default path → live", "signed off? needs more work → live",
-        "signed off? needs more work, signed off? needs more work → live"]
+        "default path → live",
+        "signed off? needs more work → live",
+        "signed off? needs more work, signed off? needs more work → live",
+    ]
 
 
 def test_service_request_and_project_milestones_paths():
@@ -128,8 +163,10 @@ def test_service_request_and_project_milestones_paths():
     credit = next(s for s in refund[0].data["steps"] if s.get("complete") == "issue_credit")
     assert refund[0].data["steps"][-1]["expect"]["vars"] == {"credit": credit["values"]["amount"]}
     project = generate(load("project_milestones"))
-    assert [p.stages for p in project] == [["requirements", "development", "release"],
-                                          ["requirements", "requirements", "development", "release"]]
+    assert [p.stages for p in project] == [
+        ["requirements", "development", "release"],
+        ["requirements", "requirements", "development", "release"],
+    ]
     assert {"advance": "P2D"} in project[0].data["steps"]
 
 
@@ -156,16 +193,31 @@ def test_generated_scenarios_pass_and_cover_every_node_outcome_and_edge(key: str
 
 # ---------------------------------------------------------------------- adversarial graphs
 
+
 def nested_loops() -> dict:
     return document(
-        [stage("a"), interactive("wa", "a", ("next",)),
-         stage("b"), interactive("wb", "b", ("done", "again")),
-         decision("inner", "Inner loop", ("again", "steps.wb.outcome == 'again'")),
-         stage("c"), interactive("wc", "c", ("finish", "restart")),
-         decision("outer", "Outer loop", ("again", "steps.wc.outcome == 'restart'")),
-         end("finished")],
-        [edge("start", "a"), edge("a", "b"), edge("b", "inner"), edge("inner", "b", "again"), edge("inner", "c", "default"),
-         edge("c", "outer"), edge("outer", "a", "again"), edge("outer", "finished", "default")])
+        [
+            stage("a"),
+            interactive("wa", "a", ("next",)),
+            stage("b"),
+            interactive("wb", "b", ("done", "again")),
+            decision("inner", "Inner loop", ("again", "steps.wb.outcome == 'again'")),
+            stage("c"),
+            interactive("wc", "c", ("finish", "restart")),
+            decision("outer", "Outer loop", ("again", "steps.wc.outcome == 'restart'")),
+            end("finished"),
+        ],
+        [
+            edge("start", "a"),
+            edge("a", "b"),
+            edge("b", "inner"),
+            edge("inner", "b", "again"),
+            edge("inner", "c", "default"),
+            edge("c", "outer"),
+            edge("outer", "a", "again"),
+            edge("outer", "finished", "default"),
+        ],
+    )
 
 
 def test_nested_loops_are_bounded():
@@ -186,14 +238,27 @@ def test_nested_loops_are_bounded():
 
 def test_contradicting_conditions_drop_the_path():
     doc = document(
-        [stage("s"), interactive("w", "s", ("ok",)),
-         decision("size", "Size", ("big", "inputs.amount >= 50000")),
-         stage("t"), interactive("w2", "t", ("ok",)),
-         decision("tiny", "Tiny", ("tiny", "inputs.amount < 10000")),
-         end("done"), end("tiny_end")],
-        [edge("start", "s"), edge("s", "size"), edge("size", "t", "big"), edge("size", "tiny", "default"), edge("t", "tiny"),
-         edge("tiny", "tiny_end", "tiny"), edge("tiny", "done", "default")],
-        inputs=[{"name": "amount", "type": "number", "required": True}])
+        [
+            stage("s"),
+            interactive("w", "s", ("ok",)),
+            decision("size", "Size", ("big", "inputs.amount >= 50000")),
+            stage("t"),
+            interactive("w2", "t", ("ok",)),
+            decision("tiny", "Tiny", ("tiny", "inputs.amount < 10000")),
+            end("done"),
+            end("tiny_end"),
+        ],
+        [
+            edge("start", "s"),
+            edge("s", "size"),
+            edge("size", "t", "big"),
+            edge("size", "tiny", "default"),
+            edge("t", "tiny"),
+            edge("tiny", "tiny_end", "tiny"),
+            edge("tiny", "done", "default"),
+        ],
+        inputs=[{"name": "amount", "type": "number", "required": True}],
+    )
     paths = generate(doc)
     assert [(p.decisions, p.feasible) for p in paths] == [
         ([("size", "default"), ("tiny", "default")], True),
@@ -211,9 +276,14 @@ def test_contradicting_conditions_drop_the_path():
 
 def test_an_outcome_that_never_holds_is_reported():
     doc = document(
-        [stage("s"), interactive("sign", "s", ("sign",)),
-         decision("d", "Refused", ("refused", "steps.sign.outcome == 'refuse'")), end("done")],
-        [edge("start", "s"), edge("s", "d"), edge("d", "done", "refused"), edge("d", "done", "default")])
+        [
+            stage("s"),
+            interactive("sign", "s", ("sign",)),
+            decision("d", "Refused", ("refused", "steps.sign.outcome == 'refuse'")),
+            end("done"),
+        ],
+        [edge("start", "s"), edge("s", "d"), edge("d", "done", "refused"), edge("d", "done", "default")],
+    )
     paths = generate(doc)
     assert [p.feasible for p in paths] == [True, False]
     assert paths[1].reason == "`steps.sign.outcome == 'refuse'` (d: refused) can never hold here"
@@ -222,9 +292,9 @@ def test_an_outcome_that_never_holds_is_reported():
 
 def test_a_decision_with_only_default():
     doc = document(
-        [stage("s"), interactive("w", "s", ("ok",)), {"id": "d", "type": "decision", "label": "Route", "outcomes": []},
-         end("done")],
-        [edge("start", "s"), edge("s", "d"), edge("d", "done", "default")])
+        [stage("s"), interactive("w", "s", ("ok",)), {"id": "d", "type": "decision", "label": "Route", "outcomes": []}, end("done")],
+        [edge("start", "s"), edge("s", "d"), edge("d", "done", "default")],
+    )
     (path,) = generate(doc)
     assert path.name == "default path → done"
     assert path.decisions == [("d", "default")]
@@ -233,17 +303,43 @@ def test_a_decision_with_only_default():
 
 def test_fault_paths_and_run_errors():
     doc = document(
-        [stage("s"), interactive("w", "s", ("ok",)),
-         {"id": "call", "type": "background", "stage": "s", "label": "Call CRM", "action": "http.request",
-          "start": {"when": "after", "steps": ["w"]}, "inputs": {"url": "'https://crm.example.com/x'"}},
-         stage("t"),
-         {"id": "sync", "type": "background", "stage": "t", "label": "Sync ERP", "action": "http.request",
-          "inputs": {"url": "'https://erp.example.com/x'"}},
-         decision("synced", "Synced", ("bad", "steps.sync.outputs.status >= 400")),
-         stage("fix"), interactive("repair", "fix", ("fixed",), group="ops"),
-         end("done"), end("bad_end")],
-        [edge("start", "s"), edge("s", "t"), edge("s", "fix", kind="error"), edge("fix", "t"), edge("t", "synced"),
-         edge("synced", "bad_end", "bad"), edge("synced", "done", "default")])
+        [
+            stage("s"),
+            interactive("w", "s", ("ok",)),
+            {
+                "id": "call",
+                "type": "background",
+                "stage": "s",
+                "label": "Call CRM",
+                "action": "http.request",
+                "start": {"when": "after", "steps": ["w"]},
+                "inputs": {"url": "'https://crm.example.com/x'"},
+            },
+            stage("t"),
+            {
+                "id": "sync",
+                "type": "background",
+                "stage": "t",
+                "label": "Sync ERP",
+                "action": "http.request",
+                "inputs": {"url": "'https://erp.example.com/x'"},
+            },
+            decision("synced", "Synced", ("bad", "steps.sync.outputs.status >= 400")),
+            stage("fix"),
+            interactive("repair", "fix", ("fixed",), group="ops"),
+            end("done"),
+            end("bad_end"),
+        ],
+        [
+            edge("start", "s"),
+            edge("s", "t"),
+            edge("s", "fix", kind="error"),
+            edge("fix", "t"),
+            edge("t", "synced"),
+            edge("synced", "bad_end", "bad"),
+            edge("synced", "done", "default"),
+        ],
+    )
     paths = generate(doc)
     assert [(p.name, p.status) for p in paths] == [
         ("default path → done", "completed"),
@@ -262,12 +358,17 @@ def test_fault_paths_and_run_errors():
 
 def test_a_local_step_made_to_fail_cannot_run_again():
     doc = document(
-        [stage("s"), {"id": "mark", "type": "background", "stage": "s", "label": "Mark", "action": "vars.set",
-                      "inputs": {"note": "'marked'"}},
-         stage("fix"), interactive("repair", "fix", ("fixed",)), decision("again", "Again"), end("done")],
-        [edge("start", "s"), edge("s", "done"), edge("s", "fix", kind="error"), edge("fix", "again"),
-         edge("again", "s", "default")],
-        variables=[{"name": "note", "type": "string"}])
+        [
+            stage("s"),
+            {"id": "mark", "type": "background", "stage": "s", "label": "Mark", "action": "vars.set", "inputs": {"note": "'marked'"}},
+            stage("fix"),
+            interactive("repair", "fix", ("fixed",)),
+            decision("again", "Again"),
+            end("done"),
+        ],
+        [edge("start", "s"), edge("s", "done"), edge("s", "fix", kind="error"), edge("fix", "again"), edge("again", "s", "default")],
+        variables=[{"name": "note", "type": "string"}],
+    )
     paths = generate(doc)
     assert [p.name for p in paths if p.feasible] == ["default path → done"]
     assert any("cannot be undone" in (p.reason or "") for p in paths)
@@ -276,13 +377,25 @@ def test_a_local_step_made_to_fail_cannot_run_again():
 
 def test_a_condition_on_a_variable_set_from_a_form_value():
     doc = document(
-        [stage("s"), interactive("w", "s", ("ok",), set={"approved": "steps.w.outputs.amount"},
-                                 fields=[{"name": "amount", "type": "integer", "label": "Amount", "required": True},
-                                         {"name": "kind", "type": "select", "label": "Kind", "options": ["a", "b", "c"]}]),
-         decision("d", "Approved amount", ("high", "vars.approved > 500 && steps.w.outputs.kind in ['b', 'c']")),
-         end("done"), end("high_end")],
+        [
+            stage("s"),
+            interactive(
+                "w",
+                "s",
+                ("ok",),
+                set={"approved": "steps.w.outputs.amount"},
+                fields=[
+                    {"name": "amount", "type": "integer", "label": "Amount", "required": True},
+                    {"name": "kind", "type": "select", "label": "Kind", "options": ["a", "b", "c"]},
+                ],
+            ),
+            decision("d", "Approved amount", ("high", "vars.approved > 500 && steps.w.outputs.kind in ['b', 'c']")),
+            end("done"),
+            end("high_end"),
+        ],
         [edge("start", "s"), edge("s", "d"), edge("d", "high_end", "high"), edge("d", "done", "default")],
-        variables=[{"name": "approved", "type": "integer", "default": 0}])
+        variables=[{"name": "approved", "type": "integer", "default": 0}],
+    )
     low, high = generate(doc)
     low_values = next(s for s in low.data["steps"] if "complete" in s)["values"]
     high_values = next(s for s in high.data["steps"] if "complete" in s)["values"]
@@ -294,10 +407,16 @@ def test_a_condition_on_a_variable_set_from_a_form_value():
 
 def test_a_condition_beyond_the_solver_keeps_the_path_with_a_placeholder():
     doc = document(
-        [stage("s"), interactive("w", "s", ("ok",)),
-         decision("d", "Name", ("long", "size(inputs.name) > 3")), end("done"), end("long_end")],
+        [
+            stage("s"),
+            interactive("w", "s", ("ok",)),
+            decision("d", "Name", ("long", "size(inputs.name) > 3")),
+            end("done"),
+            end("long_end"),
+        ],
         [edge("start", "s"), edge("s", "d"), edge("d", "long_end", "long"), edge("d", "done", "default")],
-        inputs=[{"name": "name", "type": "string", "required": True}])
+        inputs=[{"name": "name", "type": "string", "required": True}],
+    )
     paths = generate(doc)
     assert all(p.feasible for p in paths)
     long = next(p for p in paths if p.end == "long_end")
@@ -330,30 +449,66 @@ def test_twenty_chained_decisions_are_capped():
 
 def waits_and_approvals() -> tuple[dict, dict]:
     """A document with every kind of step a scenario drives (work, events, a record change, a timer), and its record types."""
-    types = {"ticket": [{"name": "title", "type": "string", "required": True},
-                        {"name": "priority", "type": "integer", "required": True},
-                        {"name": "state", "type": "string"}, {"name": "paid", "type": "boolean"}]}
+    types = {
+        "ticket": [
+            {"name": "title", "type": "string", "required": True},
+            {"name": "priority", "type": "integer", "required": True},
+            {"name": "state", "type": "string"},
+            {"name": "paid", "type": "boolean"},
+        ]
+    }
     doc = document(
-        [stage("s"),
-         {**interactive("w", "s", ("ok", "no")), "assignee": {"type": "expression", "value": "record.owner"}},
-         {"id": "pay", "type": "wait", "stage": "s", "label": "Paid", "start": {"when": "after", "steps": ["w"]},
-          "event": {"name": "paid", "correlation": "record.title"}, "set": {"amount": "event.payload.amount"}},
-         {"id": "ship", "type": "wait", "stage": "s", "label": "Shipped", "start": {"when": "after", "steps": ["pay"]},
-          "event": {"name": "shipped", "correlation": "event.payload.weight > 3"}},
-         stage("t"),
-         {"id": "until_closed", "type": "wait", "stage": "t", "label": "Closed",
-          "until": "record.state == 'closed' && record.priority > 2"},
-         {"id": "nap", "type": "wait", "stage": "t", "label": "Nap", "start": {"when": "after", "steps": ["until_closed"]},
-          "timer": {"duration": "PT4H"}},
-         stage("v"),
-         interactive("vote", "v", ("yes", "no"), approval={"policy": "all", "approvers": [
-             {"type": "user", "value": "ann"}, {"type": "user", "value": "bob"}]}),
-         decision("d", "Amount", ("big", "vars.amount > 100 && steps.vote.outcome == 'yes'")),
-         end("done"), end("big_end")],
-        [edge("start", "s"), edge("s", "t"), edge("t", "v"), edge("v", "d"), edge("d", "big_end", "big"),
-         edge("d", "done", "default")],
+        [
+            stage("s"),
+            {**interactive("w", "s", ("ok", "no")), "assignee": {"type": "expression", "value": "record.owner"}},
+            {
+                "id": "pay",
+                "type": "wait",
+                "stage": "s",
+                "label": "Paid",
+                "start": {"when": "after", "steps": ["w"]},
+                "event": {"name": "paid", "correlation": "record.title"},
+                "set": {"amount": "event.payload.amount"},
+            },
+            {
+                "id": "ship",
+                "type": "wait",
+                "stage": "s",
+                "label": "Shipped",
+                "start": {"when": "after", "steps": ["pay"]},
+                "event": {"name": "shipped", "correlation": "event.payload.weight > 3"},
+            },
+            stage("t"),
+            {
+                "id": "until_closed",
+                "type": "wait",
+                "stage": "t",
+                "label": "Closed",
+                "until": "record.state == 'closed' && record.priority > 2",
+            },
+            {
+                "id": "nap",
+                "type": "wait",
+                "stage": "t",
+                "label": "Nap",
+                "start": {"when": "after", "steps": ["until_closed"]},
+                "timer": {"duration": "PT4H"},
+            },
+            stage("v"),
+            interactive(
+                "vote",
+                "v",
+                ("yes", "no"),
+                approval={"policy": "all", "approvers": [{"type": "user", "value": "ann"}, {"type": "user", "value": "bob"}]},
+            ),
+            decision("d", "Amount", ("big", "vars.amount > 100 && steps.vote.outcome == 'yes'")),
+            end("done"),
+            end("big_end"),
+        ],
+        [edge("start", "s"), edge("s", "t"), edge("t", "v"), edge("v", "d"), edge("d", "big_end", "big"), edge("d", "done", "default")],
         trigger={"type": "record", "object": "ticket", "on": ["create"], "condition": "record.priority >= 1"},
-        variables=[{"name": "amount", "type": "number", "default": 0}])
+        variables=[{"name": "amount", "type": "number", "default": 0}],
+    )
     return doc, types
 
 
@@ -396,8 +551,10 @@ def test_write_scenarios_names_the_files_and_skips_infeasible_paths(tmp_path: Pa
     paths = generate(load("service_request"))
     paths.append(GeneratedPath("nowhere", "nowhere", [], [], feasible=False, reason="test"))
     written = write_scenarios(paths, tmp_path / "out", "service_request")
-    assert [p.name for p in written] == ["service_request--1-default-path-refunded.scenario.yaml",
-                                         "service_request--2-claim-valid-invalid-rejected.scenario.yaml"]
+    assert [p.name for p in written] == [
+        "service_request--1-default-path-refunded.scenario.yaml",
+        "service_request--2-claim-valid-invalid-rejected.scenario.yaml",
+    ]
     assert load_scenario(written[0].read_text()) == paths[0].scenario
     with pytest.raises(ValueError, match="not feasible"):
         paths[-1].to_yaml()
@@ -417,8 +574,7 @@ def test_bad_arguments():
 def test_the_order_flow_event_wait_timer_and_fault_path():
     doc = order_flow()
     paths = generate(doc)
-    assert [p.name for p in paths] == ["default path → done", "charge the card fails → payment failed",
-                                       "approved? rejected → rejected"]
+    assert [p.name for p in paths] == ["default path → done", "charge the card fails → payment failed", "approved? rejected → rejected"]
     steps = paths[0].data["steps"]
     order_id = steps[0]["start"]["inputs"]["order_id"]
     assert {"event": {"name": "payment_confirmed", "correlation": order_id, "payload": {"receipt": "Sample receipt"}}} in steps
@@ -428,10 +584,15 @@ def test_the_order_flow_event_wait_timer_and_fault_path():
 
 def test_a_walk_where_every_path_is_impossible_still_ends():
     never = "inputs.f0 && !inputs.f0"
-    nodes = [stage("s"), interactive("w", "s", ("ok",)), end("done"), decision("last", "Last", ("never", never)),
-             {**stage("t"), "entry": {"condition": never}}, interactive("w2", "t", ("ok",))]
-    edges = [edge("start", "s"), edge("s", "d0"), edge("last", "t", "never"), edge("last", "t", "default"),
-             edge("t", "done")]
+    nodes = [
+        stage("s"),
+        interactive("w", "s", ("ok",)),
+        end("done"),
+        decision("last", "Last", ("never", never)),
+        {**stage("t"), "entry": {"condition": never}},
+        interactive("w2", "t", ("ok",)),
+    ]
+    edges = [edge("start", "s"), edge("s", "d0"), edge("last", "t", "never"), edge("last", "t", "default"), edge("t", "done")]
     inputs = []
     for i in range(20):
         nodes.append(decision(f"d{i}", f"Flag {i}", ("yes", f"inputs.f{i}")))
@@ -446,11 +607,23 @@ def test_a_walk_where_every_path_is_impossible_still_ends():
 
 def test_a_cycle_of_decisions_alone_ends():
     doc = document(
-        [stage("s"), interactive("w", "s", ("ok",)), decision("a", "A", ("loop", "inputs.n > 1")),
-         decision("b", "B", ("back", "inputs.n > 2")), end("done")],
-        [edge("start", "s"), edge("s", "a"), edge("a", "b", "loop"), edge("a", "done", "default"),
-         edge("b", "a", "back"), edge("b", "done", "default")],
-        inputs=[{"name": "n", "type": "integer", "required": True}])
+        [
+            stage("s"),
+            interactive("w", "s", ("ok",)),
+            decision("a", "A", ("loop", "inputs.n > 1")),
+            decision("b", "B", ("back", "inputs.n > 2")),
+            end("done"),
+        ],
+        [
+            edge("start", "s"),
+            edge("s", "a"),
+            edge("a", "b", "loop"),
+            edge("a", "done", "default"),
+            edge("b", "a", "back"),
+            edge("b", "done", "default"),
+        ],
+        inputs=[{"name": "n", "type": "integer", "required": True}],
+    )
     paths = generate(doc)
     assert [p.decisions for p in paths if p.feasible] == [[("a", "default")], [("a", "loop"), ("b", "default")]]
     passes(paths, doc)
@@ -460,13 +633,22 @@ def test_event_keyed_on_the_run_or_its_record_refers_to_the_new_ids():
     """Ids are new in every run: the scenario names them with ``{ref: ...}`` and the runner fills them in."""
     types = {"ticket": [{"name": "title", "type": "string", "required": True}]}
     doc = document(
-        [stage("s"),
-         {"id": "paid", "type": "wait", "stage": "s", "label": "Paid", "event": {"name": "paid", "correlation": "record.id"}},
-         {"id": "shipped", "type": "wait", "stage": "s", "label": "Shipped", "start": {"when": "after", "steps": ["paid"]},
-          "event": {"name": "shipped", "correlation": "run.id"}},
-         end("done")],
+        [
+            stage("s"),
+            {"id": "paid", "type": "wait", "stage": "s", "label": "Paid", "event": {"name": "paid", "correlation": "record.id"}},
+            {
+                "id": "shipped",
+                "type": "wait",
+                "stage": "s",
+                "label": "Shipped",
+                "start": {"when": "after", "steps": ["paid"]},
+                "event": {"name": "shipped", "correlation": "run.id"},
+            },
+            end("done"),
+        ],
         [edge("start", "s"), edge("s", "done")],
-        trigger={"type": "record", "object": "ticket", "on": ["create"]})
+        trigger={"type": "record", "object": "ticket", "on": ["create"]},
+    )
     (path,) = generate(doc, record_types=types)
     events = [s["event"] for s in path.data["steps"] if "event" in s]
     assert [e["correlation"] for e in events] == [{"ref": "record.id"}, {"ref": "run.id"}]

@@ -21,15 +21,17 @@ def test_scenario_files_are_collected_and_failures_show_the_report(pytester: pyt
     result = pytester.runpytest("-v", *NO_PLAYWRIGHT)
 
     result.assert_outcomes(passed=2, failed=1)
-    result.stdout.fnmatch_lines([
-        "bad.scenario.yaml::Big detour expected FAILED*",
-        "good.scenario.yaml::Small deal is signed PASSED*",
-        "other.scenario.yml::Short suffix PASSED*",
-        # The path as seen from where pytest was started, so that editors can open it.
-        f"bad.scenario.yaml:{FAILING_LINE}: step 6 (expect): stages_visited: expected *vp*",
-        "*-- vp",
-        "*+- finance",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "bad.scenario.yaml::Big detour expected FAILED*",
+            "good.scenario.yaml::Small deal is signed PASSED*",
+            "other.scenario.yml::Short suffix PASSED*",
+            # The path as seen from where pytest was started, so that editors can open it.
+            f"bad.scenario.yaml:{FAILING_LINE}: step 6 (expect): stages_visited: expected *vp*",
+            "*-- vp",
+            "*+- finance",
+        ]
+    )
     assert "Traceback" not in result.stdout.str() and "runtest" not in result.stdout.str()
 
 
@@ -69,7 +71,8 @@ def test_the_environment_option_reaches_the_runner(pytester: pytest.Pytester):
 
 def test_a_run_without_scenario_files_does_not_load_the_suite(pytester: pytest.Pytester):
     # In a process of its own: this one has imported the suite already.
-    pytester.makepyfile(test_plain="""
+    pytester.makepyfile(
+        test_plain="""
         import sys
 
         def test_plain():
@@ -77,6 +80,7 @@ def test_a_run_without_scenario_files_does_not_load_the_suite(pytester: pytest.P
             loaded = [m for m in ("runtime.testing.suite", "runtime.testing.junit", "runtime.testing.runner", "runtime.engine", "cel")
                       if m in sys.modules]
             assert loaded == []
-    """)
+    """
+    )
     result = pytester.runpytest_subprocess(*NO_PLAYWRIGHT)
     result.assert_outcomes(passed=1)

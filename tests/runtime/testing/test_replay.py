@@ -8,7 +8,8 @@ must pass, visit the same stages in the same order and end in the same state.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -57,7 +58,8 @@ def steps_of(scenario: Scenario, key: str) -> list[dict[str, Any]]:
 
 def test_a_contract_sent_back_by_finance_revised_and_signed_replays(templated: Engine, clock: ManualClock):
     record = templated.create_record(
-        "contract", {"title": "Acme MSA", "customer": "Acme", "amount": 60_000, "status": "submitted"}, owner="sam")
+        "contract", {"title": "Acme MSA", "customer": "Acme", "amount": 60_000, "status": "submitted"}, owner="sam"
+    )
     (run_id,) = record["started_runs"]
     clock.advance("PT3H")
     templated.claim(only_item(templated, "alice", run_id), by="alice")
@@ -77,9 +79,15 @@ def test_a_contract_sent_back_by_finance_revised_and_signed_replays(templated: E
     assert scenario.personas["sam"] == {"user": "sam", "groups": ["sales"]}
     assert scenario.personas["alice"] == {"user": "alice", "groups": ["legal"]}
     assert scenario.start_time == "2026-01-05T09:00:00Z"
-    assert scenario.steps[0] == {"start": {"record": {
-        "object": "contract", "fields": {"title": "Acme MSA", "customer": "Acme", "amount": 60_000, "status": "submitted"},
-        "owner": "sam"}}}
+    assert scenario.steps[0] == {
+        "start": {
+            "record": {
+                "object": "contract",
+                "fields": {"title": "Acme MSA", "customer": "Acme", "amount": 60_000, "status": "submitted"},
+                "owner": "sam",
+            }
+        }
+    }
     assert scenario.steps[1:4] == [
         {"advance": "PT3H"},
         {"claim": "legal_review", "as": "alice"},
@@ -93,7 +101,8 @@ def test_a_contract_sent_back_by_finance_revised_and_signed_replays(templated: E
 
 def test_a_big_contract_with_ops_suspending_reassigning_and_cancelling_replays(templated: Engine, clock: ManualClock):
     record = templated.create_record(
-        "contract", {"title": "Big deal", "customer": "Initech", "amount": 80_000, "status": "submitted"}, owner="sam")
+        "contract", {"title": "Big deal", "customer": "Initech", "amount": 80_000, "status": "submitted"}, owner="sam"
+    )
     (run_id,) = record["started_runs"]
     templated.suspend(run_id, by="otto")
     clock.advance("PT1H")
@@ -116,15 +125,24 @@ def test_a_big_contract_with_ops_suspending_reassigning_and_cancelling_replays(t
     assert {"reassign": "legal_review", "as": "otto", "to": {"user": "bob"}} in scenario.steps
     assert {"release": "legal_review", "as": "alice"} in scenario.steps
     assert steps_of(scenario, "update_record") == [{"update_record": {"fields": {"title": "Big deal (v2)"}, "as": "sam"}}]
-    assert scenario.steps[-2:] == [{"cancel": True, "as": "otto"}, {"expect": {
-        "stages_visited": ["legal", "finance", "vp", "revise"], "status": "cancelled", "node": "revise",
-        "vars": {"rounds": 0, "legal_notes": ""}}}]
+    assert scenario.steps[-2:] == [
+        {"cancel": True, "as": "otto"},
+        {
+            "expect": {
+                "stages_visited": ["legal", "finance", "vp", "revise"],
+                "status": "cancelled",
+                "node": "revise",
+                "vars": {"rounds": 0, "legal_notes": ""},
+            }
+        },
+    ]
     assert "groups" not in scenario.personas["otto"]  # otto is in no group of the test directory
 
 
 def test_a_refund_escalated_to_the_escalation_queue_replays(templated: Engine, clock: ManualClock):
     record = templated.create_record(
-        "service_request", {"customer": "Hooli", "kind": "refund", "order_id": "O-7", "amount": 80.0}, owner="sam")
+        "service_request", {"customer": "Hooli", "kind": "refund", "order_id": "O-7", "amount": 80.0}, owner="sam"
+    )
     (run_id,) = record["started_runs"]
     clock.advance("P1DT5H")  # due after a day, escalated 4 hours later: reassigned to the support_escalations queue
     act(templated, "steve", run_id, "valid", {"finding": "broken on arrival"})
@@ -163,27 +181,53 @@ def test_a_project_sent_back_waiting_two_days_in_staging_replays(templated: Engi
 #: An order is pushed to a CRM (http.request), then waits for its payment and a cooling-off
 #: period; the warehouse packs it.
 FULFILMENT: dict[str, Any] = {
-    "format": 1, "key": "fulfilment", "label": "Order fulfilment",
+    "format": 1,
+    "key": "fulfilment",
+    "label": "Order fulfilment",
     "inputs": [{"name": "order", "type": "string", "required": True}],
     "variables": [{"name": "crm_status", "type": "integer"}, {"name": "paid", "type": "number"}],
     "nodes": [
         {"id": "start", "type": "start"},
         {"id": "sync", "type": "stage", "label": "Sync"},
-        {"id": "push", "type": "background", "stage": "sync", "label": "Push to CRM", "action": "http.request",
-         "inputs": {"url": "'https://crm.example.com/orders/' + inputs.order", "method": "'POST'"},
-         "retry": {"max_attempts": 3, "backoff": "PT30S", "multiplier": 2},
-         "set": {"crm_status": "steps.push.outputs.status"}},
+        {
+            "id": "push",
+            "type": "background",
+            "stage": "sync",
+            "label": "Push to CRM",
+            "action": "http.request",
+            "inputs": {"url": "'https://crm.example.com/orders/' + inputs.order", "method": "'POST'"},
+            "retry": {"max_attempts": 3, "backoff": "PT30S", "multiplier": 2},
+            "set": {"crm_status": "steps.push.outputs.status"},
+        },
         {"id": "payment", "type": "stage", "label": "Payment"},
-        {"id": "paid", "type": "wait", "stage": "payment", "label": "Payment received",
-         "event": {"name": "payment_received", "correlation": "inputs.order", "buffer": True},
-         "set": {"paid": "double(event.payload.amount)"}},
-        {"id": "cool_off", "type": "wait", "stage": "payment", "label": "Cooling-off period",
-         "start": {"when": "after", "steps": ["paid"]}, "timer": {"duration": "PT6H"}},
+        {
+            "id": "paid",
+            "type": "wait",
+            "stage": "payment",
+            "label": "Payment received",
+            "event": {"name": "payment_received", "correlation": "inputs.order", "buffer": True},
+            "set": {"paid": "double(event.payload.amount)"},
+        },
+        {
+            "id": "cool_off",
+            "type": "wait",
+            "stage": "payment",
+            "label": "Cooling-off period",
+            "start": {"when": "after", "steps": ["paid"]},
+            "timer": {"duration": "PT6H"},
+        },
         {"id": "ship", "type": "stage", "label": "Ship"},
-        {"id": "pack", "type": "interactive", "stage": "ship", "label": "Pack the order",
-         "assignee": {"type": "queue", "value": "warehouse"},
-         "form": {"fields": [{"name": "boxes", "type": "integer", "label": "Boxes", "required": True}],
-                  "outcomes": [{"value": "packed", "label": "Packed"}]}},
+        {
+            "id": "pack",
+            "type": "interactive",
+            "stage": "ship",
+            "label": "Pack the order",
+            "assignee": {"type": "queue", "value": "warehouse"},
+            "form": {
+                "fields": [{"name": "boxes", "type": "integer", "label": "Boxes", "required": True}],
+                "outcomes": [{"value": "packed", "label": "Packed"}],
+            },
+        },
         {"id": "done", "type": "end"},
     ],
     "edges": [
@@ -204,6 +248,7 @@ def scripted_http(answers: list[Any]) -> ActionRegistry:
         action = base.get(name)
         assert action is not None
         if name == "http.request":
+
             def handler(ctx: ActionContext, inputs: dict[str, Any]) -> Any:
                 answer = answers.pop(0)
                 if isinstance(answer, Exception):
@@ -238,8 +283,7 @@ def test_an_action_that_failed_twice_an_event_and_a_timer_replay(with_http, cloc
     assert engine.get_run(run_id)["status"] == "completed"
 
     scenario = replay(engine, run_id, FULFILMENT)
-    assert scenario.mocks == [{"step": "push", "fail": "timed out", "fail_times": 2,
-                               "result": {"status": 201, "body": {"id": 7}}}]
+    assert scenario.mocks == [{"step": "push", "fail": "timed out", "fail_times": 2, "result": {"status": 201, "body": {"id": 7}}}]
     assert scenario.steps[:5] == [
         {"start": {"inputs": {"order": "A-1"}, "as": "sam"}},
         {"advance": "PT2H"},  # the retries' backoff (1m30s) is taken by the runner itself
@@ -288,18 +332,27 @@ def test_a_run_still_in_error_replays_to_its_error(with_http, clock: ManualClock
 
 
 def test_a_step_whose_visits_were_answered_differently_gets_a_mock_step(with_http, clock: ManualClock):
-    document = {**FULFILMENT, "key": "twice", "nodes": [
-        *[n for n in FULFILMENT["nodes"] if n["id"] not in ("ship", "pack", "done")],
-        {"id": "again", "type": "decision", "label": "Again?",
-         "outcomes": [{"id": "yes", "label": "Once more", "condition": "stages.sync.visits < 2"}]},
-        {"id": "done", "type": "end"},
-    ], "edges": [
-        {"id": "e1", "source": "start", "target": "sync"},
-        {"id": "e2", "source": "sync", "target": "payment"},
-        {"id": "e3", "source": "payment", "target": "again"},
-        {"id": "e4", "source": "again", "target": "sync", "outcome": "yes"},
-        {"id": "e5", "source": "again", "target": "done", "outcome": "default"},
-    ]}
+    document = {
+        **FULFILMENT,
+        "key": "twice",
+        "nodes": [
+            *[n for n in FULFILMENT["nodes"] if n["id"] not in ("ship", "pack", "done")],
+            {
+                "id": "again",
+                "type": "decision",
+                "label": "Again?",
+                "outcomes": [{"id": "yes", "label": "Once more", "condition": "stages.sync.visits < 2"}],
+            },
+            {"id": "done", "type": "end"},
+        ],
+        "edges": [
+            {"id": "e1", "source": "start", "target": "sync"},
+            {"id": "e2", "source": "sync", "target": "payment"},
+            {"id": "e3", "source": "payment", "target": "again"},
+            {"id": "e4", "source": "again", "target": "sync", "outcome": "yes"},
+            {"id": "e5", "source": "again", "target": "done", "outcome": "default"},
+        ],
+    }
     engine = with_http({"status": 200}, ActionFailed("flaky"), {"status": 201})
     engine.deploy(document)
     run_id = engine.start("twice", {"order": "E-5"}, started_by="sam")
@@ -323,8 +376,7 @@ def test_a_person_who_acted_before_a_late_timer_fired_acts_before_it_in_the_repl
     engine = Engine(store, clock, directory, autoprocess=False)
     engine.define_record_type("contract", RECORD_TYPES["contract"])
     engine.deploy(load("contract_approval"))
-    record = engine.create_record("contract", {"title": "T", "customer": "C", "amount": 5, "status": "submitted"},
-                                  owner="sam")
+    record = engine.create_record("contract", {"title": "T", "customer": "C", "amount": 5, "status": "submitted"}, owner="sam")
     (run_id,) = record["started_runs"]
     clock.advance("P2DT1H")
     engine.claim(only_item(engine, "alice", run_id), by="alice")
@@ -341,9 +393,16 @@ def test_a_person_who_acted_before_a_late_timer_fired_acts_before_it_in_the_repl
 def test_work_created_by_a_late_timer_is_done_before_its_escalation_in_the_replay(with_http, clock: ManualClock):
     # The replay fires the cooling-off timer when it falls due, not a day later as the original
     # did: packing's due date comes a day earlier there, yet walt still packs before it passes.
-    document = {**FULFILMENT, "key": "escalating", "nodes": [
-        {**n, "due": "PT2H", "escalation": {"action": "reassign", "to": {"type": "group", "value": "finance"}}}
-        if n["id"] == "pack" else n for n in FULFILMENT["nodes"]]}
+    document = {
+        **FULFILMENT,
+        "key": "escalating",
+        "nodes": [
+            {**n, "due": "PT2H", "escalation": {"action": "reassign", "to": {"type": "group", "value": "finance"}}}
+            if n["id"] == "pack"
+            else n
+            for n in FULFILMENT["nodes"]
+        ],
+    }
     engine = with_http({"status": 200})
     engine.deploy(document)
     run_id = engine.start("escalating", {"order": "F-6"}, started_by="sam")
@@ -357,13 +416,21 @@ def test_work_created_by_a_late_timer_is_done_before_its_escalation_in_the_repla
 
 def test_an_approval_by_every_member_replays_with_each_member_as_a_persona(engine: Engine):
     document = {
-        "format": 1, "key": "budget", "label": "Budget sign-off",
+        "format": 1,
+        "key": "budget",
+        "label": "Budget sign-off",
         "nodes": [
             {"id": "start", "type": "start"},
             {"id": "board", "type": "stage", "label": "Board"},
-            {"id": "sign_off", "type": "interactive", "stage": "board", "label": "Sign off",
-             "assignee": {"type": "group", "value": "executives"}, "approval": {"policy": "quorum", "quorum": 2},
-             "form": {"fields": [], "outcomes": [{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}]}},
+            {
+                "id": "sign_off",
+                "type": "interactive",
+                "stage": "board",
+                "label": "Sign off",
+                "assignee": {"type": "group", "value": "executives"},
+                "approval": {"policy": "quorum", "quorum": 2},
+                "form": {"fields": [], "outcomes": [{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}]},
+            },
             {"id": "done", "type": "end"},
         ],
         "edges": [{"id": "e1", "source": "start", "target": "board"}, {"id": "e2", "source": "board", "target": "done"}],
@@ -380,14 +447,22 @@ def test_an_approval_by_every_member_replays_with_each_member_as_a_persona(engin
 
 def test_events_keyed_on_the_original_run_or_record_refer_to_the_replay_s_own_ids(engine: Engine):
     document = {
-        "format": 1, "key": "delivery", "label": "Delivery",
+        "format": 1,
+        "key": "delivery",
+        "label": "Delivery",
         "trigger": {"type": "record", "object": "contract", "on": ["create"]},
         "nodes": [
             {"id": "start", "type": "start"},
             {"id": "ship", "type": "stage", "label": "Ship"},
             {"id": "signed", "type": "wait", "stage": "ship", "label": "Signed", "event": {"name": "signed", "correlation": "record.id"}},
-            {"id": "paid", "type": "wait", "stage": "ship", "label": "Paid", "start": {"when": "after", "steps": ["signed"]},
-             "event": {"name": "paid", "correlation": "event.payload.run == run.id"}},
+            {
+                "id": "paid",
+                "type": "wait",
+                "stage": "ship",
+                "label": "Paid",
+                "start": {"when": "after", "steps": ["signed"]},
+                "event": {"name": "paid", "correlation": "event.payload.run == run.id"},
+            },
             {"id": "done", "type": "end"},
         ],
         "edges": [{"id": "e1", "source": "start", "target": "ship"}, {"id": "e2", "source": "ship", "target": "done"}],
@@ -409,18 +484,27 @@ def test_events_keyed_on_the_original_run_or_record_refer_to_the_replay_s_own_id
 def test_personas_are_named_after_their_users_and_record_types_travel_when_they_differ(templated: Engine):
     assert isinstance(templated.directory, InMemoryDirectory)
     templated.directory.add_user("j.doe@example.com", groups=["legal"])
-    templated.define_record_type("contract", [{"name": "title", "type": "string", "required": True},
-                                              {"name": "status", "type": "string"},
-                                              {"name": "amount", "type": "number", "label": "Amount"}])
+    templated.define_record_type(
+        "contract",
+        [
+            {"name": "title", "type": "string", "required": True},
+            {"name": "status", "type": "string"},
+            {"name": "amount", "type": "number", "label": "Amount"},
+        ],
+    )
     record = templated.create_record("contract", {"title": "T", "status": "submitted", "amount": 5}, owner="sam")
     (run_id,) = record["started_runs"]
     act(templated, "j.doe@example.com", run_id, "approve")
     data = scenario_dict_from_run(templated, run_id, name="Legal approves a small contract")
     assert data["name"] == "Legal approves a small contract"
     assert data["personas"]["u_j.doe_example.com"] == {"user": "j.doe@example.com", "groups": ["legal"]}
-    assert data["record_types"] == {"contract": [{"name": "title", "type": "string", "required": True},
-                                                 {"name": "status", "type": "string"},
-                                                 {"name": "amount", "type": "number", "label": "Amount"}]}
+    assert data["record_types"] == {
+        "contract": [
+            {"name": "title", "type": "string", "required": True},
+            {"name": "status", "type": "string"},
+            {"name": "amount", "type": "number", "label": "Amount"},
+        ]
+    }
     scenario = Scenario.from_dict(data)
     assert run_scenario(scenario, document=load("contract_approval")).passed
 
@@ -431,8 +515,7 @@ def test_an_unknown_run_is_not_found(templated: Engine):
 
 
 def test_a_log_that_does_not_say_the_starting_record_uses_the_record_as_it_is(templated: Engine, monkeypatch):
-    record = templated.create_record(
-        "contract", {"title": "Old", "customer": "C", "amount": 5, "status": "submitted"}, owner="sam")
+    record = templated.create_record("contract", {"title": "Old", "customer": "C", "amount": 5, "status": "submitted"}, owner="sam")
     (run_id,) = record["started_runs"]
     logged = templated.events
 
@@ -450,8 +533,7 @@ def test_a_log_that_does_not_say_the_starting_record_uses_the_record_as_it_is(te
 
 
 def test_a_log_that_does_not_begin_with_the_start_cannot_be_replayed(templated: Engine, monkeypatch):
-    record = templated.create_record(
-        "contract", {"title": "T", "customer": "C", "amount": 5, "status": "submitted"}, owner="sam")
+    record = templated.create_record("contract", {"title": "T", "customer": "C", "amount": 5, "status": "submitted"}, owner="sam")
     (run_id,) = record["started_runs"]
     logged = templated.events
     monkeypatch.setattr(templated, "events", lambda run, **kw: logged(run, **kw)[1:])

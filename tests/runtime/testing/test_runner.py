@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -57,13 +57,17 @@ def test_every_action_of_the_scenario_format_has_a_handler():
 
 
 def test_a_whole_path_passes_with_every_kind_of_step():
-    result = order(APPROVE, """\
+    result = order(
+        APPROVE,
+        """\
         - expect: {stage: payment, steps: {charge: completed, confirm: waiting}, ball: [{system: wait}]}
         - event: {name: payment_confirmed, correlation: A1, payload: {receipt: r-1}}
         - expect: {stage: cooling, vars: {paid: true, receipt: r-1}}
         - advance: next
         - expect: {status: completed, node: done, stage: null, stages_visited: [review, payment, cooling]}
-        """, mocks=CHARGE_OK)
+        """,
+        mocks=CHARGE_OK,
+    )
     assert result.passed, result.report()
     assert result.steps_run == 7
     assert result.path == ["review", "payment", "cooling"]
@@ -71,7 +75,9 @@ def test_a_whole_path_passes_with_every_kind_of_step():
 
 
 def test_claim_release_and_reassign_steps():
-    result = order(START, """\
+    result = order(
+        START,
+        """\
         - as: reviewer
           claim: approve
         - expect: {visible: {reviewer: [approve], manager: []}}
@@ -90,7 +96,8 @@ def test_claim_release_and_reassign_steps():
           outcome: reject
           claim: true
         - expect: {status: completed, node: rejected}
-        """)
+        """,
+    )
     assert result.passed, result.report()
 
 
@@ -113,7 +120,9 @@ def test_record_steps_on_a_template():
 
 
 def test_ops_steps_suspend_resume_cancel():
-    result = order(START, """\
+    result = order(
+        START,
+        """\
         - suspend: true
         - expect: {status: suspended}
         - as: reviewer
@@ -123,26 +132,35 @@ def test_ops_steps_suspend_resume_cancel():
         - resume: true
         - cancel: true
         - expect: {status: cancelled, steps: {approve: discontinued}}
-        """)
+        """,
+    )
     assert result.passed, result.report()
 
 
 def test_a_mock_step_replaces_a_mock_from_that_point_on():
-    result = order(START, """\
+    result = order(
+        START,
+        """\
         - mock: {step: charge, fail: declined, retryable: false}
         - mock: {step: charge, result: {status: 201}}
         - as: reviewer
           complete: approve
           outcome: approve
         - expect: {steps: {charge: completed}}
-        """)
+        """,
+    )
     assert result.passed, result.report()
 
 
 def test_retry_after_a_failure_that_a_new_mock_fixes():
     doc = order_flow()
     del doc["edges"][5], doc["nodes"][-1]  # no fault path: a failed charge puts the run in error
-    text = HEAD + "mocks:\n  - step: charge\n    fail: gateway down\n    retryable: false\n" + steps(APPROVE, """\
+    text = (
+        HEAD
+        + "mocks:\n  - step: charge\n    fail: gateway down\n    retryable: false\n"
+        + steps(
+            APPROVE,
+            """\
         - expect: {status: error, error: {step: charge, message: gateway down}}
         - mock: {step: charge, result: {status: 200}}
         - as: manager
@@ -150,7 +168,9 @@ def test_retry_after_a_failure_that_a_new_mock_fixes():
         - expect: {status: in_progress, stage: payment, steps: {charge: completed, confirm: waiting}}
         - retry: true
           expect_error: only a run in error can be retried
-        """)
+        """,
+        )
+    )
     result = run_text(text, document=doc)
     assert result.passed, result.report()
 
@@ -224,7 +244,9 @@ ALL_WRONG = """\
 
 
 def test_every_assertion_kind_passes():
-    result = order(START, """\
+    result = order(
+        START,
+        """\
         - expect:
             status: in_progress
             stage: review
@@ -238,7 +260,8 @@ def test_every_assertion_kind_passes():
             notifications: [{to: {group: reviewers}, kind: assignment, subject: Approve the order, body: Order flow}]
             notification_count: 1
             visible: {reviewer: [approve], manager: [], clerk: [], outsider: []}
-        """)
+        """,
+    )
     # `record` on a run without one compares with null: the one mismatch here.
     (failure,) = result.failures
     assert failure.message == 'record: expected {"status": "x"}, got null'
@@ -252,8 +275,23 @@ def test_every_assertion_kind_reports_its_mismatch_with_step_line_and_diff():
     assert {f.line for f in result.failures} == {line}
     assert {f.kind for f in result.failures} == {"expect"}
     by_key = {f.message.split(":")[0]: f for f in result.failures}
-    assert sorted(by_key) == sorted(["status", "stage", "node", "steps", "outcomes", "stages_visited", "vars", "record",
-                                     "ball", "notifications", "notification_count", "visible", "error"])
+    assert sorted(by_key) == sorted(
+        [
+            "status",
+            "stage",
+            "node",
+            "steps",
+            "outcomes",
+            "stages_visited",
+            "vars",
+            "record",
+            "ball",
+            "notifications",
+            "notification_count",
+            "visible",
+            "error",
+        ]
+    )
     assert by_key["status"].message == "status: expected 'completed', got 'in_progress'"
     assert by_key["status"].diff() == "--- expected\n+++ actual\n@@ -1 +1 @@\n-completed\n+in_progress"
     assert by_key["steps"].actual == {"approve": "in_progress", "nope": "(missing)"}
@@ -284,10 +322,17 @@ def test_error_assertion_matches_the_failed_step_and_a_message_substring():
     doc = order_flow()
     del doc["edges"][5]  # no fault path: the run goes to error
     del doc["nodes"][-1]
-    text = HEAD + mocks + steps(APPROVE, """\
+    text = (
+        HEAD
+        + mocks
+        + steps(
+            APPROVE,
+            """\
         - expect: {status: error, error: {step: charge, message: CARD DECLINED}}
         - expect: {error: {step: approve}}
-        """)
+        """,
+        )
+    )
     result = run_text(text, document=doc)
     (failure,) = result.failures
     assert failure.step == 3
@@ -298,8 +343,7 @@ def test_error_assertion_matches_the_failed_step_and_a_message_substring():
 
 
 def test_a_result_mock_answers_the_action():
-    runner = white_box(HEAD + "mocks:\n  - step: charge\n    result: {status: 200, body: {id: ch_1}}\n"
-                       + steps(APPROVE), order_flow())
+    runner = white_box(HEAD + "mocks:\n  - step: charge\n    result: {status: 200, body: {id: ch_1}}\n" + steps(APPROVE), order_flow())
     assert runner.result.passed, runner.result.report()
     charge = next(s for s in runner.engine.get_run(runner.run_id)["steps"] if s["id"] == "charge")
     assert charge["outputs"] == {"status": 200, "body": {"id": "ch_1"}}
@@ -307,19 +351,24 @@ def test_a_result_mock_answers_the_action():
 
 
 def test_a_failing_mock_fails_every_attempt_with_backoff_taken_on_the_virtual_clock():
-    runner = white_box(HEAD + "mocks:\n  - step: charge\n    fail: card declined\n" + steps(
-        APPROVE, "- expect: {status: completed, node: failed, stages_visited: [review, payment]}\n"), order_flow())
+    runner = white_box(
+        HEAD
+        + "mocks:\n  - step: charge\n    fail: card declined\n"
+        + steps(APPROVE, "- expect: {status: completed, node: failed, stages_visited: [review, payment]}\n"),
+        order_flow(),
+    )
     assert runner.result.passed, runner.result.report()
     failed = [e for e in runner.engine.events(runner.run_id) if e["type"] == "action.failed"]
     assert [e["data"]["error"] for e in failed] == ["card declined"] * 3
     # Backoff PT10S then PT20S: the runner moved the clock instead of waiting.
-    assert [e["at"] for e in failed] == ["2026-01-05T09:00:00+00:00", "2026-01-05T09:00:10+00:00",
-                                         "2026-01-05T09:00:30+00:00"]
+    assert [e["at"] for e in failed] == ["2026-01-05T09:00:00+00:00", "2026-01-05T09:00:10+00:00", "2026-01-05T09:00:30+00:00"]
 
 
 def test_a_mock_that_is_not_retryable_fails_once():
-    runner = white_box(HEAD + "mocks:\n  - step: charge\n    fail: no such card\n    retryable: false\n"
-                       + steps(APPROVE, "- expect: {node: failed}\n"), order_flow())
+    runner = white_box(
+        HEAD + "mocks:\n  - step: charge\n    fail: no such card\n    retryable: false\n" + steps(APPROVE, "- expect: {node: failed}\n"),
+        order_flow(),
+    )
     assert runner.result.passed, runner.result.report()
     assert sum(e["type"] == "action.failed" for e in runner.engine.events(runner.run_id)) == 1
 
@@ -328,16 +377,18 @@ def test_a_timeout_mock_fails_with_timed_out():
     result = order(APPROVE + "- expect: {node: done}\n", mocks="mocks:\n  - action: http.request\n    timeout: true\n")
     (failure,) = result.failures
     assert failure.actual == "failed"
-    runner = white_box(HEAD + "mocks:\n  - action: http.request\n    timeout: true\n" + steps(APPROVE),
-                       order_flow())
+    runner = white_box(HEAD + "mocks:\n  - action: http.request\n    timeout: true\n" + steps(APPROVE), order_flow())
     errors = [e["data"]["error"] for e in runner.engine.events(runner.run_id) if e["type"] == "action.failed"]
     assert errors == ["http.request: timed out"] * 3
 
 
 def test_fail_times_then_succeed():
-    runner = white_box(HEAD + "mocks:\n  - step: charge\n    fail_times: 2\n    result: {status: 200}\n"
-                       + steps(APPROVE, "- expect: {stage: payment, steps: {charge: completed}}\n"),
-                       order_flow())
+    runner = white_box(
+        HEAD
+        + "mocks:\n  - step: charge\n    fail_times: 2\n    result: {status: 200}\n"
+        + steps(APPROVE, "- expect: {stage: payment, steps: {charge: completed}}\n"),
+        order_flow(),
+    )
     assert runner.result.passed, runner.result.report()
     events = runner.engine.events(runner.run_id)
     assert [e["data"]["error"] for e in events if e["type"] == "action.failed"] == ["mock failure", "mock failure"]
@@ -373,24 +424,34 @@ def test_a_mock_of_an_unknown_action_is_a_setup_failure():
 
 
 def test_advance_fires_a_due_date_escalation():
-    result = order(START, """\
+    result = order(
+        START,
+        """\
         - advance: PT23H
         - expect: {notification_count: 1}
         - advance: P3D
         - expect:
             notifications: [{to: {group: managers}, kind: escalation, subject: "Overdue: Approve the order"}]
             notification_count: 2
-        """)
+        """,
+    )
     assert result.passed, result.report()
 
 
 def test_advance_next_fires_the_next_timer_and_fails_when_there_is_none():
-    text = HEAD + CHARGE_OK + steps(APPROVE, """\
+    text = (
+        HEAD
+        + CHARGE_OK
+        + steps(
+            APPROVE,
+            """\
         - event: {name: payment_confirmed, correlation: A1, payload: {receipt: r}}
         - advance: next
         - expect: {status: completed}
         - advance: next
-        """)
+        """,
+        )
+    )
     result = run_text(text, document=order_flow())
     (failure,) = result.failures
     assert failure.step == 5 and failure.line == len(text.splitlines())
@@ -398,20 +459,28 @@ def test_advance_next_fires_the_next_timer_and_fails_when_there_is_none():
 
 
 def test_advance_fires_timers_at_their_own_time():
-    runner = white_box(HEAD + CHARGE_OK + steps(APPROVE, """\
+    runner = white_box(
+        HEAD
+        + CHARGE_OK
+        + steps(
+            APPROVE,
+            """\
         - event: {name: payment_confirmed, correlation: A1, payload: {receipt: r}}
         - advance: P10D
         - expect: {status: completed}
-        """, "  "), order_flow())
+        """,
+            "  ",
+        ),
+        order_flow(),
+    )
     assert runner.result.passed, runner.result.report()
     fired = next(e for e in runner.engine.events(runner.run_id) if e["type"] == "timer.fired")
     assert fired["at"] == "2026-01-07T09:00:00+00:00"
-    assert runner.clock.now() == datetime(2026, 1, 15, 9, tzinfo=timezone.utc)
+    assert runner.clock.now() == datetime(2026, 1, 15, 9, tzinfo=UTC)
 
 
 def test_start_time_sets_the_clock():
-    result = order(START + "- advance: P1D\n- expect: {notification_count: 2}\n",
-                   extra='start_time: "2026-06-01T12:00:00+02:00"\n')
+    result = order(START + "- advance: P1D\n- expect: {notification_count: 2}\n", extra='start_time: "2026-06-01T12:00:00+02:00"\n')
     assert result.passed, result.report()
 
 
@@ -428,8 +497,10 @@ def test_a_directory_that_lets_an_outsider_act_is_a_negative_failure():
     result = order(START + "- expect: {stage: review}\n", directory=broken)
     (failure,) = result.failures
     assert failure.kind == "negative" and failure.step == 0
-    assert failure.message.startswith("persona outsider (user outsider) may not act on step approve "
-                                      "(assigned to group reviewers), but sees it in their work items and could claim it")
+    assert failure.message.startswith(
+        "persona outsider (user outsider) may not act on step approve "
+        "(assigned to group reviewers), but sees it in their work items and could claim it"
+    )
     assert failure.expected == "forbidden"
 
 
@@ -450,8 +521,11 @@ def test_negative_checks_can_be_turned_off():
 
 @pytest.mark.parametrize("wanted", ["forbidden", "not the assignee", "NOT THE ASSIGNEE"])
 def test_expect_error_matches_a_kind_or_a_message(wanted):
-    result = order(START + f"- as: clerk\n  complete: approve\n  outcome: approve\n  expect_error: {wanted}\n"
-                   + "- expect: {stage: review, steps: {approve: in_progress}}\n")
+    result = order(
+        START
+        + f"- as: clerk\n  complete: approve\n  outcome: approve\n  expect_error: {wanted}\n"
+        + "- expect: {stage: review, steps: {approve: in_progress}}\n"
+    )
     assert result.passed, result.report()
 
 
@@ -520,8 +594,10 @@ def test_documents_come_from_the_path_a_key_file_upwards_templates_or_a_database
     text = HEAD + steps(START, "- expect: {stage: review}\n")
     source = DocumentSource()
 
-    with_path = load_scenario(text.replace("orchestration: order_flow\n", "orchestration: order_flow\ndocument: ../order.json\n"),
-                              source=str(tmp_path / "flows" / "nested" / "a.scenario.yaml"))
+    with_path = load_scenario(
+        text.replace("orchestration: order_flow\n", "orchestration: order_flow\ndocument: ../order.json\n"),
+        source=str(tmp_path / "flows" / "nested" / "a.scenario.yaml"),
+    )
     assert source.resolve(with_path) == flow
     upwards = load_scenario(text, source=str(tmp_path / "flows" / "nested" / "b.scenario.yaml"))
     assert run_scenario(upwards, documents=source).passed
@@ -534,8 +610,10 @@ def test_documents_come_from_the_path_a_key_file_upwards_templates_or_a_database
     assert failure.kind == "setup"
     assert failure.message.startswith(f"no document for orchestration 'order_flow'; looked in: order_flow.json in {tmp_path}")
     assert failure.message.endswith("; the shipped templates")
-    bad_path = load_scenario(text.replace("orchestration: order_flow\n", "orchestration: order_flow\ndocument: nope.json\n"),
-                             source=str(tmp_path / "c.scenario.yaml"))
+    bad_path = load_scenario(
+        text.replace("orchestration: order_flow\n", "orchestration: order_flow\ndocument: nope.json\n"),
+        source=str(tmp_path / "c.scenario.yaml"),
+    )
     assert "`document: nope.json` does not exist" in run_scenario(bad_path).failures[0].message
 
 
@@ -555,16 +633,19 @@ def test_an_invalid_document_is_a_setup_failure():
 
 
 def test_a_scenario_built_in_python_runs_the_same():
-    s = (Scenario("Python", orchestration="order_flow")
-         .persona("reviewer", user="rita", groups=["reviewers"])
-         .persona("clerk", user="carl")
-         .mock(step="charge", result={"status": 200})
-         .start(inputs={"amount": 5, "order_id": "B2"}, as_="clerk")
-         .expect(stage="review", ball=[{"group": "reviewers"}])
-         .as_("reviewer").complete("approve", outcome="approve", values={"note": "ok"})
-         .event("payment_confirmed", correlation="B2", payload={"receipt": "r"})
-         .advance("next")
-         .expect(status="completed"))
+    s = (
+        Scenario("Python", orchestration="order_flow")
+        .persona("reviewer", user="rita", groups=["reviewers"])
+        .persona("clerk", user="carl")
+        .mock(step="charge", result={"status": 200})
+        .start(inputs={"amount": 5, "order_id": "B2"}, as_="clerk")
+        .expect(stage="review", ball=[{"group": "reviewers"}])
+        .as_("reviewer")
+        .complete("approve", outcome="approve", values={"note": "ok"})
+        .event("payment_confirmed", correlation="B2", payload={"receipt": "r"})
+        .advance("next")
+        .expect(status="completed")
+    )
     coverage = Coverage()
     result = run_scenario(s, document=order_flow(), coverage=coverage)
     assert result.passed, result.report()
@@ -585,11 +666,23 @@ def test_a_failure_in_a_python_scenario_has_no_line():
 
 def test_child_runs_are_followed_for_coverage():
     parent = {
-        "format": 1, "key": "parent_flow", "label": "Parent", "trigger": {"type": "manual"},
-        "nodes": [{"id": "start", "type": "start"}, {"id": "go", "type": "stage", "label": "Go"},
-                  {"id": "spawn", "type": "background", "stage": "go", "label": "Spawn", "action": "orchestration.start",
-                   "inputs": {"orchestration": "'order_flow'", "inputs": "{'amount': 1, 'order_id': 'C3'}"}},
-                  {"id": "end", "type": "end"}],
+        "format": 1,
+        "key": "parent_flow",
+        "label": "Parent",
+        "trigger": {"type": "manual"},
+        "nodes": [
+            {"id": "start", "type": "start"},
+            {"id": "go", "type": "stage", "label": "Go"},
+            {
+                "id": "spawn",
+                "type": "background",
+                "stage": "go",
+                "label": "Spawn",
+                "action": "orchestration.start",
+                "inputs": {"orchestration": "'order_flow'", "inputs": "{'amount': 1, 'order_id': 'C3'}"},
+            },
+            {"id": "end", "type": "end"},
+        ],
         "edges": [{"id": "p1", "source": "start", "target": "go"}, {"id": "p2", "source": "go", "target": "end"}],
     }
     docs = {"parent_flow": parent, "order_flow": order_flow()}

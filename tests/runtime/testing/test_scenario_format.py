@@ -36,8 +36,12 @@ def problems(text: str) -> list[tuple[int | None, str, str]]:
 
 
 def with_steps(steps: str, personas: str = "  legal: {user: alice, groups: [legal]}\n") -> str:
-    return ("scenario: 1\nname: x\norchestration: contract_approval\npersonas:\n" + personas + "steps:\n"
-            + textwrap.indent(textwrap.dedent(steps), "  "))
+    return (
+        "scenario: 1\nname: x\norchestration: contract_approval\npersonas:\n"
+        + personas
+        + "steps:\n"
+        + textwrap.indent(textwrap.dedent(steps), "  ")
+    )
 
 
 def test_the_schema_is_valid_draft_2020_12():
@@ -59,34 +63,37 @@ def test_a_good_file_loads_with_the_line_of_each_step():
 
 def test_a_yaml_syntax_error_has_its_line():
     assert problems("scenario: 1\nname: x\nsteps:\n  - start: {inputs: [1, 2}\n") == [
-        (4, "", "not valid YAML: while parsing a flow sequence expected ',' or ']', but got '}'")]
+        (4, "", "not valid YAML: while parsing a flow sequence expected ',' or ']', but got '}'")
+    ]
     ((line, _, message),) = problems("scenario: 1\nname: x\n  bad: indent\n")
     assert line == 3 and message == "not valid YAML: mapping values are not allowed here"
 
 
 def test_an_empty_file_and_a_file_that_is_not_a_mapping():
     assert problems("") == [(1, "", "the file is empty")]
-    assert problems("- 1\n- 2\n") == [
-        (1, "", "a scenario is a mapping of keys (scenario, name, orchestration, steps...), not a list")]
+    assert problems("- 1\n- 2\n") == [(1, "", "a scenario is a mapping of keys (scenario, name, orchestration, steps...), not a list")]
 
 
 def test_unknown_keys_are_named_with_their_line_and_a_suggestion():
     text = GOOD.replace("start_time:", "descripton: typo\nstart_time:").replace("outcome: approve", "outcome: approve\n    colour: red")
     assert problems(text) == [
         (4, "descripton", "unknown key `descripton`; did you mean `description`?"),
-        (15, "steps[1].colour", "unknown key `colour`; known keys: start, complete, claim, release, reassign, event, "
-                                "update_record, advance, mock, retry, resume, suspend, cancel, expect, as, outcome, values, "
-                                "comment, to, expect_error"),
+        (
+            15,
+            "steps[1].colour",
+            "unknown key `colour`; known keys: start, complete, claim, release, reassign, event, "
+            "update_record, advance, mock, retry, resume, suspend, cancel, expect, as, outcome, values, "
+            "comment, to, expect_error",
+        ),
     ]
     assert problems(with_steps("- start: {}\n- expect: {stage: legal, stages: [legal]}\n")) == [
-        (8, "steps[1].expect.stages", "unknown key `stages`; did you mean `stage`?")]
+        (8, "steps[1].expect.stages", "unknown key `stages`; did you mean `stage`?")
+    ]
 
 
 def test_missing_required_keys():
-    assert problems("scenario: 1\norchestration: x\n") == [
-        (1, "", "missing required key `name`"), (1, "", "missing required key `steps`")]
-    assert problems(with_steps("- event: {payload: {}}\n- start: {}\n")) == [
-        (7, "steps[0].event", "missing required key `name`")]
+    assert problems("scenario: 1\norchestration: x\n") == [(1, "", "missing required key `name`"), (1, "", "missing required key `steps`")]
+    assert problems(with_steps("- event: {payload: {}}\n- start: {}\n")) == [(7, "steps[0].event", "missing required key `name`")]
 
 
 def test_wrong_types_and_values():
@@ -115,14 +122,18 @@ def test_wrong_types_and_values():
         (12, "steps[1].values", "must be a mapping, not a list"),
         (13, "steps[2].expect.notification_count", "must be at least 0"),
         (13, "steps[2].expect.status", "must be one of: in_progress, completed, error, suspended, cancelled; not the string 'done'"),
-        (13, "steps[2].expect.steps.legal_review",
-         "must be one of: not_started, waiting, in_progress, completed, discontinued, error; not the string 'finished'"),
+        (
+            13,
+            "steps[2].expect.steps.legal_review",
+            "must be one of: not_started, waiting, in_progress, completed, discontinued, error; not the string 'finished'",
+        ),
         (14, "steps[3].advance", "'3 days' is neither an ISO-8601 duration (P3D, PT4H) nor `next`"),
     ]
 
 
 def test_unknown_personas_are_reported_where_they_are_used():
-    text = with_steps("""\
+    text = (
+        with_steps("""\
         - start: {as: requestor, record: {object: contract, owner: nobody, fields: {}}}
         - as: legl
           complete: legal_review
@@ -130,7 +141,9 @@ def test_unknown_personas_are_reported_where_they_are_used():
           reassign: legal_review
           to: {persona: finance}
         - expect: {visible: {exec: []}}
-        """) + "environments:\n  demo: {legal: alice, ghost: g}\n"
+        """)
+        + "environments:\n  demo: {legal: alice, ghost: g}\n"
+    )
     assert problems(text) == [
         (7, "steps[0].start.as", "unknown persona `requestor`; personas: legal, outsider"),
         (7, "steps[0].start.record.owner", "unknown persona `nobody`; personas: legal, outsider"),
@@ -169,8 +182,12 @@ def test_wrong_action_combinations():
     assert problems(text) == [
         (10, "steps[1].claim", "in a `complete` step, `claim` is true or false (claim the item first)"),
         (13, "steps[2].outcome", "`outcome` does not belong to a `claim` step (it takes: as, expect_error)"),
-        (14, "steps[3]", "a step needs one action: start, complete, claim, release, reassign, event, update_record, "
-                         "advance, mock, retry, resume, suspend, cancel, expect"),
+        (
+            14,
+            "steps[3]",
+            "a step needs one action: start, complete, claim, release, reassign, event, update_record, "
+            "advance, mock, retry, resume, suspend, cancel, expect",
+        ),
         (15, "steps[4]", "a step has exactly one action; this one has `advance` and `expect`"),
         (17, "steps[5]", "a `complete` step needs `as: <persona>` (who does it)"),
         (18, "steps[6]", "a `reassign` step needs `to: {user|group|queue|persona: name}`"),
@@ -182,10 +199,13 @@ def test_wrong_action_combinations():
 
 
 def test_the_start_step_is_required_once_and_first_for_steps_that_need_the_run():
-    assert problems(with_steps("- expect: {status: completed}\n")) == [
-        (7, "steps[0]", "`expect` needs the run, but it comes before the `start` step"),
-        (6, "steps", "no `start` step: a scenario starts exactly one run"),
-    ][::-1]
+    assert (
+        problems(with_steps("- expect: {status: completed}\n"))
+        == [
+            (7, "steps[0]", "`expect` needs the run, but it comes before the `start` step"),
+            (6, "steps", "no `start` step: a scenario starts exactly one run"),
+        ][::-1]
+    )
     load_scenario(with_steps("- mock: {action: http.request, result: {}}\n- advance: P1D\n- event: {name: e}\n- start: {}\n"))
 
 
@@ -195,8 +215,11 @@ def test_records_made_here_or_earlier():
         - start: {record: {object: contract, id: r1, owner: legal, fields: {}}}
         """)
     assert problems(text)[:2] == [
-        (7, "steps[0].start.record", "a record is either made here (`fields`, optional `owner`) or one made earlier "
-                                     "(`id`), not both nor neither"),
+        (
+            7,
+            "steps[0].start.record",
+            "a record is either made here (`fields`, optional `owner`) or one made earlier (`id`), not both nor neither",
+        ),
         (8, "steps[1]", "a scenario starts exactly one run; step 0 already has `start`"),
     ]
 
@@ -226,12 +249,12 @@ def test_start_time_needs_a_zone():
     text = GOOD.replace('"2026-01-05T09:00:00Z"', '"2026-01-05T09:00:00"')
     assert problems(text) == [(4, "start_time", "needs a time zone, e.g. 2026-01-05T09:00:00Z")]
     assert problems(GOOD.replace('"2026-01-05T09:00:00Z"', "soon"))[0][2] == (
-        "'soon' is not an ISO-8601 timestamp such as 2026-01-05T09:00:00Z")
+        "'soon' is not an ISO-8601 timestamp such as 2026-01-05T09:00:00Z"
+    )
 
 
 def test_a_key_given_twice():
-    assert problems(GOOD.replace("name: Small deal\n", "name: Small deal\nname: Again\n")) == [
-        (3, "name", "`name` is given twice")]
+    assert problems(GOOD.replace("name: Small deal\n", "name: Small deal\nname: Again\n")) == [(3, "name", "`name` is given twice")]
 
 
 def test_the_error_lists_every_problem_as_file_line_path_message():
@@ -252,34 +275,52 @@ def test_path_text():
 
 
 def full_scenario() -> Scenario:
-    return (Scenario("Everything", orchestration="contract_approval", description="All the steps.",
-                     document="../contract_approval.json", version=2, start_time="2026-01-05T09:00:00Z",
-                     negative_checks=False)
-            .persona("requester", user="sam", groups=["sales"])
-            .persona("legal", user="alice", groups=["legal"])
-            .persona("ops", queues=["ops"])
-            .environment("staging", {"requester": "s.miller"})
-            .record_type("contract", [{"name": "title", "type": "string", "required": True}])
-            .mock(step="mark_signed", fail_times=1, fail="down", result={"ok": True})
-            .mock(action="http.request", timeout=True, retryable=False)
-            .as_("requester").start(record={"object": "contract", "owner": "requester", "fields": {"title": "T"}})
-            .expect(stage="legal", ball=[{"group": "legal"}], visible={"legal": ["legal_review"]})
-            .mock(step="mark_in_revision", result={})
-            .as_("legal").claim("legal_review")
-            .as_("legal").release("legal_review")
-            .as_("ops").reassign("legal_review", {"persona": "legal"})
-            .as_("legal").complete("legal_review", outcome="reject", values={"notes": "no"}, comment="c", claim=True)
-            .as_("legal").complete("legal_review", outcome="approve", expect_error="not_found")
-            .event("signed", correlation="c-1", payload={"by": "x"})
-            .as_("requester").update_record({"title": "T2"})
-            .update_record({"title": "T3"}, expect_error="invalid")
-            .advance("P3D")
-            .advance("next")
-            .as_("ops").suspend()
-            .as_("ops").resume()
-            .retry(expect_error="conflict")
-            .as_("ops").cancel()
-            .expect(status="cancelled", error={"step": "x", "message": "y"}, notifications=[{"to": {"user": "sam"}}]))
+    return (
+        Scenario(
+            "Everything",
+            orchestration="contract_approval",
+            description="All the steps.",
+            document="../contract_approval.json",
+            version=2,
+            start_time="2026-01-05T09:00:00Z",
+            negative_checks=False,
+        )
+        .persona("requester", user="sam", groups=["sales"])
+        .persona("legal", user="alice", groups=["legal"])
+        .persona("ops", queues=["ops"])
+        .environment("staging", {"requester": "s.miller"})
+        .record_type("contract", [{"name": "title", "type": "string", "required": True}])
+        .mock(step="mark_signed", fail_times=1, fail="down", result={"ok": True})
+        .mock(action="http.request", timeout=True, retryable=False)
+        .as_("requester")
+        .start(record={"object": "contract", "owner": "requester", "fields": {"title": "T"}})
+        .expect(stage="legal", ball=[{"group": "legal"}], visible={"legal": ["legal_review"]})
+        .mock(step="mark_in_revision", result={})
+        .as_("legal")
+        .claim("legal_review")
+        .as_("legal")
+        .release("legal_review")
+        .as_("ops")
+        .reassign("legal_review", {"persona": "legal"})
+        .as_("legal")
+        .complete("legal_review", outcome="reject", values={"notes": "no"}, comment="c", claim=True)
+        .as_("legal")
+        .complete("legal_review", outcome="approve", expect_error="not_found")
+        .event("signed", correlation="c-1", payload={"by": "x"})
+        .as_("requester")
+        .update_record({"title": "T2"})
+        .update_record({"title": "T3"}, expect_error="invalid")
+        .advance("P3D")
+        .advance("next")
+        .as_("ops")
+        .suspend()
+        .as_("ops")
+        .resume()
+        .retry(expect_error="conflict")
+        .as_("ops")
+        .cancel()
+        .expect(status="cancelled", error={"step": "x", "message": "y"}, notifications=[{"to": {"user": "sam"}}])
+    )
 
 
 def test_to_yaml_round_trips_exactly():
@@ -294,16 +335,38 @@ def test_to_yaml_round_trips_exactly():
 
 def test_the_builder_writes_what_a_person_would():
     data = full_scenario().to_dict()
-    assert list(data) == ["scenario", "name", "description", "orchestration", "document", "version", "start_time",
-                          "negative_checks", "personas", "environments", "record_types", "mocks", "steps"]
+    assert list(data) == [
+        "scenario",
+        "name",
+        "description",
+        "orchestration",
+        "document",
+        "version",
+        "start_time",
+        "negative_checks",
+        "personas",
+        "environments",
+        "record_types",
+        "mocks",
+        "steps",
+    ]
     assert data["personas"]["ops"] == {"queues": ["ops"]}
-    assert data["mocks"] == [{"step": "mark_signed", "result": {"ok": True}, "fail": "down", "fail_times": 1},
-                             {"action": "http.request", "timeout": True, "retryable": False}]
-    assert data["steps"][0] == {"start": {"record": {"object": "contract", "owner": "requester", "fields": {"title": "T"}},
-                                          "as": "requester"}}
+    assert data["mocks"] == [
+        {"step": "mark_signed", "result": {"ok": True}, "fail": "down", "fail_times": 1},
+        {"action": "http.request", "timeout": True, "retryable": False},
+    ]
+    assert data["steps"][0] == {
+        "start": {"record": {"object": "contract", "owner": "requester", "fields": {"title": "T"}}, "as": "requester"}
+    }
     assert data["steps"][2] == {"mock": {"step": "mark_in_revision", "result": {}}}
-    assert data["steps"][6] == {"as": "legal", "complete": "legal_review", "outcome": "reject", "values": {"notes": "no"},
-                                "comment": "c", "claim": True}
+    assert data["steps"][6] == {
+        "as": "legal",
+        "complete": "legal_review",
+        "outcome": "reject",
+        "values": {"notes": "no"},
+        "comment": "c",
+        "claim": True,
+    }
     assert data["steps"][-2] == {"as": "ops", "cancel": True}
     assert data["steps"][-3] == {"retry": True, "expect_error": "conflict"}
     assert "groups: [legal]" in full_scenario().to_yaml()
@@ -312,8 +375,7 @@ def test_the_builder_writes_what_a_person_would():
 def test_from_dict_validates_without_lines():
     with pytest.raises(ScenarioFormatError) as caught:
         Scenario.from_dict({"scenario": 1, "name": "x", "orchestration": "k", "steps": [{"as": "ghost", "claim": "s"}]})
-    assert [(p["line"], p["path"]) for p in caught.value.problems] == [
-        (None, "steps"), (None, "steps[0]"), (None, "steps[0].as")]
+    assert [(p["line"], p["path"]) for p in caught.value.problems] == [(None, "steps"), (None, "steps[0]"), (None, "steps[0].as")]
 
 
 def test_changing_a_loaded_scenario_forgets_its_lines():

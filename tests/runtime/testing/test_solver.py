@@ -5,8 +5,8 @@ from __future__ import annotations
 import cel
 import pytest
 
-from runtime.testing.solver.formulas import And, Atom, Not, Unknown, negate, to_formula
 from runtime.testing.solver import syntax
+from runtime.testing.solver.formulas import And, Atom, Not, Unknown, negate, to_formula
 from runtime.testing.solver.reduction import _REDUCERS, reduce
 from runtime.testing.solver.search import TODO, Var, evaluate, holds, solve_conditions
 from runtime.testing.solver.syntax import CelSyntaxError, Lit, Sym, parse
@@ -43,13 +43,45 @@ def _scope(values):
 
 # ------------------------------------------------------------------ parsing and folding
 
-@pytest.mark.parametrize("source", [
-    "1 + 2 * 3 == 7", "7 / 2", "-7 / 2", "-7 % 3", "[1, 2][1]", "{'a': {'b': 3}}.a.b", "true ? 'x' : 'y'",
-    "double(3) / 2.0", "int(3.9)", "'abc'.startsWith('ab')", "'abc'.endsWith('bc')", "'abc'.contains('b')",
-    "size([1, 2, 3])", "size('ab')", "2 in [1, 2]", "'q' in {'q': 1}", "!(1 < 2) || 3 >= 3", "1.5e2", "0x10",
-    "'it\\'s'", "r'a\\n'", '"""x"""', "string(5)", "1 == 1.0", "null == null", "-(3)", "!!true", "3u", ".5",
-    "'a' + 'b' == 'ab'", "[1] + [2] == [1, 2]", "false && (1 / 0 == 1)", "true || (1 / 0 == 1)",
-])
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "1 + 2 * 3 == 7",
+        "7 / 2",
+        "-7 / 2",
+        "-7 % 3",
+        "[1, 2][1]",
+        "{'a': {'b': 3}}.a.b",
+        "true ? 'x' : 'y'",
+        "double(3) / 2.0",
+        "int(3.9)",
+        "'abc'.startsWith('ab')",
+        "'abc'.endsWith('bc')",
+        "'abc'.contains('b')",
+        "size([1, 2, 3])",
+        "size('ab')",
+        "2 in [1, 2]",
+        "'q' in {'q': 1}",
+        "!(1 < 2) || 3 >= 3",
+        "1.5e2",
+        "0x10",
+        "'it\\'s'",
+        "r'a\\n'",
+        '"""x"""',
+        "string(5)",
+        "1 == 1.0",
+        "null == null",
+        "-(3)",
+        "!!true",
+        "3u",
+        ".5",
+        "'a' + 'b' == 'ab'",
+        "[1] + [2] == [1, 2]",
+        "false && (1 / 0 == 1)",
+        "true || (1 / 0 == 1)",
+    ],
+)
 def test_constant_expressions_fold_as_cel_evaluates_them(source):
     folded = reduce(parse(source), lambda path: None)
     assert isinstance(folded, Lit)
@@ -76,21 +108,25 @@ def test_syntax_errors_name_the_column():
 
 # ------------------------------------------------------------------ each operator
 
-@pytest.mark.parametrize("source, must_hold, expected", [
-    ("inputs.amount >= 50000", True, 50000),
-    ("inputs.amount > 50000", True, 50001),
-    ("inputs.amount < 500", True, 499),
-    ("inputs.amount <= 500", True, 500),
-    ("inputs.amount == 42", True, 42),
-    ("inputs.amount != 1000", True, 1001),
-    ("inputs.amount >= 50000", False, 1000),
-    ("50000 <= inputs.amount", True, 50000),
-    ("double(inputs.amount) >= 50000.0", True, 50000),
-    ("int(inputs.amount) < 10", True, 9),
-    ("inputs.amount + 100 > 1000", True, 1000),
-    ("inputs.amount - 5 == 10", True, 15),
-    ("100 - inputs.amount > 90", True, 9),
-])
+
+@pytest.mark.parametrize(
+    "source, must_hold, expected",
+    [
+        ("inputs.amount >= 50000", True, 50000),
+        ("inputs.amount > 50000", True, 50001),
+        ("inputs.amount < 500", True, 499),
+        ("inputs.amount <= 500", True, 500),
+        ("inputs.amount == 42", True, 42),
+        ("inputs.amount != 1000", True, 1001),
+        ("inputs.amount >= 50000", False, 1000),
+        ("50000 <= inputs.amount", True, 50000),
+        ("double(inputs.amount) >= 50000.0", True, 50000),
+        ("int(inputs.amount) < 10", True, 9),
+        ("inputs.amount + 100 > 1000", True, 1000),
+        ("inputs.amount - 5 == 10", True, 15),
+        ("100 - inputs.amount > 90", True, 9),
+    ],
+)
 def test_numbers(source, must_hold, expected):
     assert solved({source: must_hold})["inputs.amount"] == expected
 
@@ -182,8 +218,9 @@ def test_solvable_alternatives_win_over_unsolvable_ones():
 
 
 def test_negate_and_holds():
-    formula = to_formula(reduce(parse("inputs.amount > 5 && inputs.kind in ['a']"),
-                                lambda p: Sym(".".join(p)) if p[0] == "inputs" else None))
+    formula = to_formula(
+        reduce(parse("inputs.amount > 5 && inputs.kind in ['a']"), lambda p: Sym(".".join(p)) if p[0] == "inputs" else None)
+    )
     assert isinstance(formula, And)
     negated = negate(formula)
     assert holds(negated, {"inputs.amount": 1, "inputs.kind": "a"}) is True
@@ -193,8 +230,7 @@ def test_negate_and_holds():
 
 
 def test_evaluate_puts_chosen_values_in():
-    node = reduce(parse("inputs.kind == 'withdraw' ? 'withdrawn' : 'submitted'"),
-                  lambda p: Sym(".".join(p)) if p[0] == "inputs" else None)
+    node = reduce(parse("inputs.kind == 'withdraw' ? 'withdrawn' : 'submitted'"), lambda p: Sym(".".join(p)) if p[0] == "inputs" else None)
     assert evaluate(node, {"inputs.kind": "withdraw"}) == Lit("withdrawn")
     assert evaluate(node, {"inputs.kind": "resubmit"}) == Lit("submitted")
     assert not isinstance(evaluate(node, {}), Lit)
@@ -202,7 +238,8 @@ def test_evaluate_puts_chosen_values_in():
 
 def test_every_kind_of_node_has_a_reducer():
     """Reduction dispatches through a table by node class: a node class without an entry would pass through unreduced."""
-    kinds = {value for value in vars(syntax).values()
-             if isinstance(value, type) and issubclass(value, syntax.Node) and value is not syntax.Node}
+    kinds = {
+        value for value in vars(syntax).values() if isinstance(value, type) and issubclass(value, syntax.Node) and value is not syntax.Node
+    }
     assert kinds == set(_REDUCERS)
     assert len(kinds) == 11

@@ -50,8 +50,10 @@ def test_a_suite_reports_each_scenario_failures_with_diff_and_a_summary(tmp_path
     report = suite.report()
     lines = report.splitlines()
     assert re.fullmatch(rf"FAIL Big detour expected \({re.escape(str(bad))}\) \d+\.\d ms", lines[0])
-    assert lines[1] == (f"  {bad}:{FAILING_LINE}: step 6 (expect): stages_visited: "
-                        'expected ["legal", "vp", "executive"], got ["legal", "finance", "executive"]')
+    assert lines[1] == (
+        f"  {bad}:{FAILING_LINE}: step 6 (expect): stages_visited: "
+        'expected ["legal", "vp", "executive"], got ["legal", "finance", "executive"]'
+    )
     assert "      -- vp\n      +- finance" in report  # the diff, indented under its failure
     assert re.search(rf"^PASS Small deal is signed \({re.escape(str(good))}\) \d+\.\d ms$", report, re.M)
     assert re.fullmatch(r"1 passed, 1 failed in \d+ ms", lines[-1])
@@ -109,11 +111,17 @@ def test_an_empty_folder_runs_nothing_and_exits_2(tmp_path: Path):
 
 def test_coverage_is_shared_by_the_suite_and_printed_as_a_table(tmp_path: Path):
     write(tmp_path, "good.scenario.yaml", PASSING)
-    write(tmp_path, "big.scenario.yaml", scenario("Big deal", visited="[legal, finance, executive]").replace(
-        "amount: 20000", "amount: 90000").replace(
-        "  - as: exec\n    complete: sign", "  - as: exec\n    complete: vp_approval\n    outcome: approve\n"
-                                             "  - as: exec\n    complete: sign").replace(
-        "[legal, finance, executive]", "[legal, finance, vp, executive]"))
+    write(
+        tmp_path,
+        "big.scenario.yaml",
+        scenario("Big deal", visited="[legal, finance, executive]")
+        .replace("amount: 20000", "amount: 90000")
+        .replace(
+            "  - as: exec\n    complete: sign",
+            "  - as: exec\n    complete: vp_approval\n    outcome: approve\n  - as: exec\n    complete: sign",
+        )
+        .replace("[legal, finance, executive]", "[legal, finance, vp, executive]"),
+    )
 
     suite = run_suite([tmp_path])
 
@@ -155,10 +163,15 @@ def test_the_coverage_table_totals_several_orchestrations():
 
 def test_the_failure_report_names_the_action_of_the_step():
     loaded = load_scenario(FAILING, source="f.scenario.yaml")
-    result = ScenarioResult("x", "f.scenario.yaml", "contract_approval", failures=[
-        Failure(3, 16, "action", "complete failed: forbidden"),  # `claim: true` comes before `complete` there
-        Failure(None, None, "setup", "no document for orchestration"),
-    ])
+    result = ScenarioResult(
+        "x",
+        "f.scenario.yaml",
+        "contract_approval",
+        failures=[
+            Failure(3, 16, "action", "complete failed: forbidden"),  # `claim: true` comes before `complete` there
+            Failure(None, None, "setup", "no document for orchestration"),
+        ],
+    )
     assert failure_report("f.scenario.yaml", loaded, result).splitlines() == [
         "f.scenario.yaml:16: step 4 (complete): complete failed: forbidden",
         "f.scenario.yaml: no document for orchestration",

@@ -7,8 +7,11 @@ import pytest
 from runtime.templates import load
 from runtime.testing.trial import MAX_STEPS, StepRefused, personas_of, play
 
-CONTRACT = {"object": "contract", "owner": "requester",
-            "fields": {"title": "Acme MSA", "customer": "Acme", "amount": 20000, "status": "submitted"}}
+CONTRACT = {
+    "object": "contract",
+    "owner": "requester",
+    "fields": {"title": "Acme MSA", "customer": "Acme", "amount": 20000, "status": "submitted"},
+}
 
 
 def test_personas_come_from_the_assignees():

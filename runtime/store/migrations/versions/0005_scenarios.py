@@ -10,8 +10,8 @@ Create Date: 2026-11-26
 
 from __future__ import annotations
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -10,8 +10,8 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -12,17 +12,17 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('step_runs') as batch:
-        batch.add_column(sa.Column('input_overrides', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True))
+    with op.batch_alter_table("step_runs") as batch:
+        batch.add_column(sa.Column("input_overrides", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('step_runs') as batch:
-        batch.drop_column('input_overrides')
+    with op.batch_alter_table("step_runs") as batch:
+        batch.drop_column("input_overrides")

@@ -11,17 +11,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('users') as batch:
-        batch.add_column(sa.Column('notifications_read_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("notifications_read_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('users') as batch:
-        batch.drop_column('notifications_read_at')
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("notifications_read_at")
