@@ -108,9 +108,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(url: str, port: int, log: Path, workers: int) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, log: Path, workers: int, settings: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """``overture serve`` on ``port`` with its defaults, or ``settings`` (``OVERTURE_*``) instead."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVERTURE_")}
-    env.update(DATABASE_URL=url, OVERTURE_SECRET_KEY="bench", OVERTURE_VAR=str(log.parent / "var"), PYTHONPATH=str(ROOT))
+    env.update(
+        DATABASE_URL=url, OVERTURE_SECRET_KEY="bench", OVERTURE_VAR=str(log.parent / "var"), PYTHONPATH=str(ROOT), **(settings or {})
+    )
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-c", "from builder.cli import main; main()", "serve", "--port", str(port), "--workers", str(workers)],

@@ -34,6 +34,7 @@ def server_key() -> str:
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    from builder.live.subscribers import DEFAULT_INTERVAL
     from builder.sockets import DEFAULT_PER_USER, DEFAULT_TOTAL, positive_int
 
     app = Flask(__name__, static_folder=None)
@@ -54,6 +55,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Open websockets per person and in all, per process (builder/sockets.py).
         WS_PER_USER=positive_int("OVERTURE_WS_PER_USER", DEFAULT_PER_USER),
         WS_TOTAL=positive_int("OVERTURE_WS_TOTAL", DEFAULT_TOTAL),
+        # The least time between two /ws/live deltas to one client (builder/LIVE.md, Coalescing).
+        LIVE_MIN_INTERVAL=positive_int("OVERTURE_LIVE_INTERVAL_MS", round(DEFAULT_INTERVAL * 1000)) / 1000,
         # Browsers answer pings: a socket whose peer vanished is closed within two intervals
         # (and frees its place under the caps); the server reads no large messages.
         SOCK_SERVER_OPTIONS={"ping_interval": 25, "max_message_size": 64 * 1024},

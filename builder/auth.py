@@ -193,20 +193,21 @@ def _remember_browser(response: Any, username: str) -> None:
 
 
 def check_throttle(username: str, what: str) -> None:
-    """Refuse (429) before a password is even checked when this address must wait for ``username``."""
-    with db()() as s:
-        wait = throttle.wait(s, client_address(), username, now(), known_browser=_known_browser(username))
+    """Refuse (429) before a password is even checked when this address must wait for
+    ``username``; else count the attempt as failed until :func:`record_attempt` says it
+    was not (committed first: concurrent attempts, in any process, see it)."""
+    with db().begin() as s:
+        wait = throttle.claim(s, client_address(), username, now(), known_browser=_known_browser(username))
     if wait:
         raise TooManyAttempts(wait, what)
 
 
 def record_attempt(username: str, ok: bool) -> None:
-    """Count the attempt in a transaction of its own: a failure stays when the request fails."""
-    with db().begin() as s:
-        if ok:
+    """Settle the attempt :func:`check_throttle` counted: a success clears the pair's
+    failures, this one with them; a failure stays counted (so does one whose request fails)."""
+    if ok:
+        with db().begin() as s:
             throttle.succeeded(s, client_address(), username)
-        else:
-            throttle.failed(s, client_address(), username, now())
 
 
 class LoginSchema(StrictSchema):

@@ -11,8 +11,12 @@ the close code and reason.
 - ``WS_TOTAL`` (``OVERTURE_WS_TOTAL``, 2000): all sockets of the process. Over it:
   code 1013 (try again later).
 
-The counts are per server process (each process guards its own connections); with
-``--workers N`` a person may hold up to N times the per-person cap.
+The counts are per server process, on purpose: with ``--workers N`` a person may hold
+up to N times the per-person cap, but what the caps protect is each process's own
+greenlets, sockets and memory, and no process holds more than its caps. A count in
+the database (issue 15, "limits that must hold across processes") would add a write
+to every connect and disconnect and would outlive a process that died with its
+sockets open, shutting people out until someone cleaned it up.
 """
 
 from __future__ import annotations

@@ -71,6 +71,8 @@ WINDOWS = {"hour": 1, "day": 24, "week": 168, "all": None}
 ERROR_SLOT = "!error"  # node ids are identifiers: this slot never clashes with one
 _GAUGE = {"waiting": "waiting", "in_progress": "active", "error": "error"}
 _RUN_CACHE = 50_000
+#: The event types the projector counts (work items, actions, timers...: nothing; overdue is read live).
+_PROJECTED = ("stage.", "step.", "run.", "decision.", "end.", "edge.")
 _MAX_SKIPPED = 1000
 
 # The histogram: bin 0 holds durations up to 1 ms; bin b >= 1 holds
@@ -230,6 +232,7 @@ class Projector:
             kept = sorted((int(k) for k, v in skipped.items() if datetime.fromisoformat(v) > oldest))[-_MAX_SKIPPED:]
             skipped = {str(k): skipped[str(k)] for k in kept}
             batch = _Batch(tx, self)
+            batch.load(late + take)
             for event in late:
                 # Counted in any order; but it may not reopen a node that a later event
                 # of its run, counted already, has moved on from.
@@ -277,9 +280,26 @@ class Projector:
             run = tx.get(Run, run_id)
             if run is None:
                 return None
-            info = self._runs[run_id] = (run.orchestration, run.version)
-            while len(self._runs) > _RUN_CACHE:
-                self._runs.popitem(last=False)
+            info = self._remember(run)
+        return info
+
+    def load_runs(self, tx: Transaction, run_ids: Iterable[str]) -> None:
+        """Cache the (orchestration, version) of these runs, in one read for those not
+        cached yet: a poll's events name a few new runs each, and a read per run was
+        most of a pass's round trips on PostgreSQL."""
+        missing = tuple({r for r in run_ids if r not in self._runs})
+        if missing:
+            for run in tx.find(Run, id=missing):
+                self._remember(run)
+
+    def known_run(self, run_id: str) -> tuple[str, int] | None:
+        """The cached (orchestration, version) of a run, without reading."""
+        return self._runs.get(run_id)
+
+    def _remember(self, run: Run) -> tuple[str, int]:
+        info = self._runs[run.id] = (run.orchestration, run.version)
+        while len(self._runs) > _RUN_CACHE:
+            self._runs.popitem(last=False)
         return info
 
 
@@ -293,6 +313,9 @@ class _Batch:
         self.new_figures: set[str] = set()
         self.positions: dict[str, InsightPosition | None] = {}
         self.stored_positions: set[str] = set()
+        self.loaded_runs: set[str] = set()  # runs whose every position is in `positions`
+        self.absent_figures: set[str] = set()  # figure rows looked for up front and not there
+        self.touched: set[str] = set()  # figure rows changed (or made): the ones written
         #: Applying a late event that later events of its run have overtaken.
         self.stale = False
 
@@ -300,16 +323,50 @@ class _Batch:
 
     def figure(self, key: str, version: int, kind: str, element: str, hour: int) -> InsightFigure:
         fid = _figure_id(key, version, kind, element, hour)
+        self.touched.add(fid)
         row = self.figures.get(fid)
         if row is None:
-            row = self.tx.get(InsightFigure, fid)
+            row = None if fid in self.absent_figures else self.tx.get(InsightFigure, fid)
             if row is None:
                 row = InsightFigure(fid, key, version, kind, element, hour)
                 self.new_figures.add(fid)
             self.figures[fid] = row
         return row
 
+    def load(self, events: list[RunEvent]) -> None:
+        """Read up front, in three queries, what applying ``events`` reads row by row
+        otherwise: their runs, the positions those runs hold, and the figure rows they
+        can change (a few more than they do: a row read and left as it was is not written)."""
+        run_ids = {e.run_id for e in events if e.type.startswith(_PROJECTED)}
+        if not run_ids:
+            return
+        self.projector.load_runs(self.tx, run_ids)
+        for row in self.tx.find(InsightPosition, run_id=tuple(run_ids)):
+            self.positions[row.id] = row
+            self.stored_positions.add(row.id)
+        self.loaded_runs |= run_ids
+        wanted = {_figure_id(p.orchestration, p.version, "node", p.node, 0) for p in self.positions.values() if p is not None}
+        for e in events:
+            info = self.projector.known_run(e.run_id)
+            edge = e.data.get("edge") if e.type == "edge.taken" else None
+            if isinstance(edge, str):
+                kind, element = "edge", edge
+            elif e.node:
+                kind, element = "node", e.node
+            else:
+                continue
+            if info is None:
+                continue
+            wanted.update(_figure_id(*info, kind, element, hour) for hour in (0, hour_of(e.at)))
+        wanted -= set(self.figures)
+        if wanted:
+            found = self.tx.find(InsightFigure, id=tuple(wanted))
+            self.figures.update((row.id, row) for row in found)
+            self.absent_figures |= wanted - {row.id for row in found}
+
     def position(self, pid: str) -> InsightPosition | None:
+        if pid not in self.positions and pid.rsplit(":", 1)[0] in self.loaded_runs:
+            return None  # loaded with its run: it has none
         if pid not in self.positions:
             row = self.tx.get(InsightPosition, pid)
             if row is not None:
@@ -318,6 +375,8 @@ class _Batch:
         return self.positions[pid]
 
     def run_positions(self, run_id: str) -> list[InsightPosition]:
+        if run_id in self.loaded_runs:
+            return [p for p in self.positions.values() if p is not None and p.run_id == run_id]
         for row in self.tx.find(InsightPosition, run_id=run_id):
             if row.id not in self.positions:
                 self.positions[row.id] = row
@@ -326,9 +385,9 @@ class _Batch:
 
     def write(self) -> None:
         self.tx.insert_many([self.figures[f] for f in self.new_figures])
-        for fid, row in self.figures.items():
-            if fid not in self.new_figures:
-                self.tx.update(row)
+        for fid in self.touched - self.new_figures:
+            self.tx.update(self.figures[fid])
+        new = []
         for pid, pos in self.positions.items():
             stored = pid in self.stored_positions
             if pos is None:
@@ -337,7 +396,8 @@ class _Batch:
             elif stored:
                 self.tx.update(pos)
             else:
-                self.tx.insert(pos)
+                new.append(pos)
+        self.tx.insert_many(new)
 
     # -- changes
 
@@ -378,7 +438,7 @@ class _Batch:
 
     def apply(self, e: RunEvent) -> None:
         t = e.type
-        if t.startswith(("stage.", "step.", "run.", "decision.", "end.", "edge.")):
+        if t.startswith(_PROJECTED):
             info = self.projector.run_info(self.tx, e.run_id)
         else:
             return  # work items, actions, timers...: nothing here (overdue is read live)

@@ -3,9 +3,11 @@
 It polls the event log by sequence every ``LIVE_POLL_INTERVAL`` (25 ms): it runs the
 insight :class:`~runtime.insights.Projector` (the cursor's lock makes one process apply
 each batch), reads the figures of the nodes and edges the new events touched — one read
-per watched orchestration, not per client — and hands them to every subscriber
-(``builder/live/subscribers.py``), which the routes send at most every
-``LIVE_MIN_INTERVAL`` (250 ms: at most 4 messages a second per client). Events written
+per watched orchestration, not per client — and offers them to each watched view
+(``builder/live/subscribers.py``: an orchestration, version and window). A view makes a
+frame, one delta encoded once, as soon as a change finds it quiet and then at most
+every ``LIVE_MIN_INTERVAL`` (50 ms), and the hub hands it to every client of the view:
+the poller also polls when a view's frame falls due between two polls. Events written
 by other processes reach the stream the same way as this one's. Other readers of the
 event log ride on it too: :meth:`Hub.listen` (``builder/inbox.py``).
 
@@ -20,16 +22,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
 from builder.extensions import real_app
-from builder.live.subscribers import LiveSubscriber, RunSubscriber
+from builder.live.subscribers import DEFAULT_INTERVAL, LiveSubscriber, LiveView, RunSubscriber
 from runtime import insights
-from runtime.model import InsightCursor, Run, RunEvent
+from runtime.model import RunEvent
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +49,19 @@ class Hub:
         self.engine = overture.engine
         self.clock = overture.engine.clock
         self.interval = float(app.config.get("LIVE_POLL_INTERVAL", 0.025))
+        self.min_interval = float(app.config.get("LIVE_MIN_INTERVAL", DEFAULT_INTERVAL))
         self.overdue_every = float(app.config.get("LIVE_OVERDUE_EVERY", 10.0))
         self.projector = insights.Projector(self.store)
         self.project_lock = threading.Lock()
         self._tick_lock = threading.Lock()
         self._lock = threading.Lock()
         self._live: dict[str, set[LiveSubscriber]] = {}
+        self._views: dict[tuple[str, int | None, str], LiveView] = {}
         self._runs: dict[str, set[RunSubscriber]] = {}
         self._listeners: set[Callable[[list[RunEvent]], None]] = set()  # every new batch of events (builder/inbox.py)
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._position: int | None = None
-        self._run_keys: OrderedDict[str, tuple[str, int]] = OrderedDict()
         self._overdue_counts: dict[str, dict[tuple[int, str], int]] = {}
         self._overdue_at: dict[str, float] = {}
         self._refreshed: dict[str, float] = {}
@@ -78,7 +80,16 @@ class Hub:
     def subscribe_live(self, sub: LiveSubscriber) -> None:
         with self._lock:
             self._live.setdefault(sub.key, set()).add(sub)
+            view = self._views.get(sub.view)
+            if view is None:
+                view = self._views[sub.view] = LiveView(self.min_interval)
+            view.subscribers.add(sub)
             self._ensure_running()
+
+    def view(self, key: str, version: int | None, window: str) -> LiveView | None:
+        """The view clients of (orchestration, version, window) share, while any watch it."""
+        with self._lock:
+            return self._views.get((key, version, window))
 
     def subscribe_run(self, sub: RunSubscriber) -> int:
         """Register; returns the sequence number from which the hub will deliver."""
@@ -109,6 +120,12 @@ class Hub:
                 subs.discard(sub)
                 if not subs:
                     del table[key]
+            view_key = sub.view if isinstance(sub, LiveSubscriber) else None
+            view = self._views.get(view_key) if view_key is not None else None
+            if view is not None and view_key is not None:
+                view.subscribers.discard(sub)
+                if not view.subscribers:
+                    del self._views[view_key]
 
     def _ensure_running(self) -> None:
         self._idle_since = None
@@ -129,21 +146,32 @@ class Hub:
     # -- polling
 
     def _loop(self) -> None:
+        next_poll = time.monotonic()
+        next_frame: float | None = None
         while not self._stop.is_set():
             started = time.monotonic()
+            # A frame that falls due polls first: it then carries every change committed
+            # until it goes, not only those the last poll found (up to 25 ms older).
+            if started >= next_poll or (next_frame is not None and started >= next_frame):
+                try:
+                    busy = self.tick()
+                except Exception:  # the stream must outlive a failed read; the next tick retries
+                    log.exception("live: tick failed")
+                    busy = False
+                with self._lock:
+                    if not self._live and not self._runs and not self._listeners:
+                        self._idle_since = self._idle_since or started
+                        if started - self._idle_since > _IDLE_EXIT:
+                            self._thread = None
+                            return
+                next_poll = started if busy else started + self.interval
             try:
-                busy = self.tick()
-            except Exception:  # the stream must outlive a failed read; the next tick retries
-                log.exception("live: tick failed")
-                busy = False
-            with self._lock:
-                if not self._live and not self._runs and not self._listeners:
-                    self._idle_since = self._idle_since or started
-                    if started - self._idle_since > _IDLE_EXIT:
-                        self._thread = None
-                        return
-            if not busy:
-                self._stop.wait(max(0.0, self.interval - (time.monotonic() - started)))
+                next_frame = self.emit()
+            except Exception:  # as a failed tick: the next one retries
+                log.exception("live: sending frames failed")
+                next_frame = None
+            wake = next_poll if next_frame is None else min(next_poll, next_frame)
+            self._stop.wait(max(0.0, wake - time.monotonic()))
 
     def project(self) -> None:
         """Apply what the log holds now, so a reader that follows counts everything
@@ -170,13 +198,15 @@ class Hub:
                 self._pruned = time.monotonic()
                 insights.prune(self.store, now=self.clock.now())
         start = self.position()
-        with self.store.transaction(write=False) as tx:
-            cursor = tx.get(InsightCursor, insights.CURSOR)
-        end = min(cursor.position if cursor else 0, start + _CHUNK)
+        end = min(applied.position, start + _CHUNK)  # the cursor as the pass left or found it
         with self._lock:
             watched = {key: {(s.version, s.window) for s in subs} for key, subs in self._live.items()}
         events = self.store.events_after(start, end - start) if end > start else []
         events = [e for e in events if e.id <= end]
+        unknown = {e.run_id for e in events if self.projector.known_run(e.run_id) is None}
+        if unknown and watched:  # their orchestrations in one read (another process counted them)
+            with self.store.transaction(write=False) as tx:
+                self.projector.load_runs(tx, unknown)
         changed = insights.changed_elements(events, self.run_key) if watched else {}
         now_wall = time.monotonic()
         for key in watched:
@@ -205,19 +235,43 @@ class Hub:
                 listener(events)
             except Exception:  # a listener's failure must not stop the figures and run streams
                 log.exception("live: event listener failed")
+        self._emit()
         return applied.events >= self.projector.batch or end - start >= _CHUNK
 
+    def emit(self) -> float | None:
+        """Hand every view's frame that is due to its clients; returns when the next
+        one falls due (monotonic time), None when no view has anything waiting."""
+        with self._tick_lock:
+            return self._emit()
+
+    def _emit(self) -> float | None:
+        with self._lock:
+            views = list(self._views.values())
+        now = time.monotonic()
+        next_due: float | None = None
+        for view in views:
+            due = view.due_at()
+            if due is None:
+                continue
+            if due > now:
+                next_due = due if next_due is None else min(next_due, due)
+                continue
+            frame = view.take()
+            if frame is None:
+                continue
+            with self._lock:
+                subs = list(view.subscribers)
+            for sub in subs:
+                sub.offer_frame(frame)
+        return next_due
+
     def run_key(self, run_id: str) -> tuple[str, int] | None:
-        """(orchestration, version) of a run: fixed for its life, so cached."""
-        info = self._run_keys.get(run_id)
+        """(orchestration, version) of a run: fixed for its life, so cached (with the
+        projector's cache, which has the runs it just counted)."""
+        info = self.projector.known_run(run_id)
         if info is None:
             with self.store.transaction(write=False) as tx:
-                run = tx.get(Run, run_id)
-            if run is None:
-                return None
-            info = self._run_keys[run_id] = (run.orchestration, run.version)
-            while len(self._run_keys) > 50_000:
-                self._run_keys.popitem(last=False)
+                info = self.projector.run_info(tx, run_id)
         return info
 
     def _fan_out(self, key: str, elements: set[tuple[str, str]] | None, views: set[tuple[int | None, str]], seq: int) -> None:
@@ -238,15 +292,17 @@ class Hub:
             if nodes is not None:
                 view["nodes"] = {n: f for n, f in view["nodes"].items() if n in nodes}
             with self._lock:
-                subs = [s for s in self._live.get(key, ()) if (s.version, s.window) == (version, window)]
-            for sub in subs:
-                sub.offer(seq, view["nodes"], view["edges"])
+                watching = self._views.get((key, version, window))
+            if watching is not None:
+                watching.offer(seq, view["nodes"], view["edges"])
 
     def _refresh_overdue(self, key: str) -> None:
         """Count overdue work items again and offer the counts to the key's subscribers."""
         read_at = time.monotonic()
         with self.store.transaction(write=False) as tx:
             counts = insights.overdue_counts(tx, key, self.clock.now())
+        if counts == self._overdue_counts.get(key):
+            counts = self._overdue_counts[key]  # the same object: a client that had it skips it at once
         self._overdue_counts[key] = counts
         self._overdue_at[key] = read_at
         with self._lock:

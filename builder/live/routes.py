@@ -9,8 +9,6 @@ run (members: runs they started or worked on).
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +22,7 @@ from builder.errors import ApiError
 from builder.extensions import state
 from builder.live.hub import hub
 from builder.live.snapshots import elements_of, resume, snapshot
-from builder.live.subscribers import LiveSubscriber, RunSubscriber
+from builder.live.subscribers import DEFAULT_INTERVAL, LiveSubscriber, RunSubscriber, encode
 from builder.queries import may_see_run
 from builder.requests import StrictSchema, query, uses
 from builder.sockets import sock
@@ -67,13 +65,12 @@ def _run_exists(run_id: str) -> bool:
 
 
 def _send(ws: Any, message: dict[str, Any]) -> None:
-    ws.send(json.dumps(message, separators=(",", ":")))
+    ws.send(encode(message))
 
 
-def _serve(ws: Any, ready: threading.Event, send_pending: Callable[[], bool], spacing: float) -> None:
-    """Send what is pending, at most every ``spacing`` seconds, until the client leaves
-    or its session ends."""
-    last = 0.0
+def _serve(ws: Any, sub: LiveSubscriber | RunSubscriber, send_pending: Callable[[], None]) -> None:
+    """Send what is pending, when the subscriber's pacing lets it (``sub.wait()``), until
+    the client leaves or its session ends."""
     recheck = float(current_app.config.get("SESSION_RECHECK", 30.0))
     checked = time.monotonic()
     while ws.connected:
@@ -81,13 +78,12 @@ def _serve(ws: Any, ready: threading.Event, send_pending: Callable[[], bool], sp
             if close_if_session_ended(ws):
                 return
             checked = time.monotonic()
-        if not ready.wait(timeout=min(1.0, recheck)):
+        if not sub.ready.wait(timeout=min(1.0, recheck)):
             continue
-        wait = last + spacing - time.monotonic()
+        wait = sub.wait()
         if wait > 0:
             time.sleep(wait)
-        if send_pending():
-            last = time.monotonic()
+        send_pending()
 
 
 @sock.route("/ws/live", bp=bp)
@@ -96,7 +92,7 @@ def live_figures(ws: Any) -> None:
     args = request.environ["overture.live"]
     key, version, window, after = args["orchestration"], args["version"], args["window"], args["after"]
     live = hub()
-    sub = LiveSubscriber(key, version, window)
+    sub = LiveSubscriber(key, version, window, interval=float(current_app.config.get("LIVE_MIN_INTERVAL", DEFAULT_INTERVAL)))
     live.subscribe_live(sub)
     try:
         first = resume(key, version, window, after) if after is not None else None
@@ -105,13 +101,12 @@ def live_figures(ws: Any) -> None:
         sub.start_at(first, time.monotonic())
         _send(ws, first)
 
-        def send_pending() -> bool:
-            delta = sub.take()
-            if delta is not None:
-                _send(ws, delta)
-            return delta is not None
+        def send_pending() -> None:
+            text = sub.take()  # most often the same text as every client of the view is sent
+            if text is not None:
+                ws.send(text)
 
-        _serve(ws, sub.ready, send_pending, float(current_app.config.get("LIVE_MIN_INTERVAL", 0.25)))
+        _serve(ws, sub, send_pending)
     except ConnectionClosed:
         pass
     finally:
@@ -128,13 +123,12 @@ def run_events(ws: Any, run_id: str) -> None:
         history = [e for e in state().engine.events(run_id) if e["seq"] <= upto]
         _send(ws, {"type": "history", "run_id": run_id, "seq": upto, "events": history})
 
-        def send_pending() -> bool:
+        def send_pending() -> None:
             events = sub.take()
             if events:
                 _send(ws, {"type": "events", "run_id": run_id, "seq": events[-1]["seq"], "events": events})
-            return bool(events)
 
-        _serve(ws, sub.ready, send_pending, 0.0)  # a run's events come a few at a time: no coalescing
+        _serve(ws, sub, send_pending)  # a run's events come a few at a time: not coalesced
     except ConnectionClosed:
         pass
     finally:

@@ -1,17 +1,47 @@
 """The clients of the live stream, as the hub sees them: what each is waiting to be sent.
 
-A :class:`LiveSubscriber` (``/ws/live``) keeps the newest figures per node and edge, so a
-client sent at most every 250 ms gets the latest of each, not every change; a
-:class:`RunSubscriber` (``/ws/runs/<id>``) keeps every new event of its run, in order.
-The hub (``builder/live/hub.py``) offers, the routes (``builder/live/routes.py``) take.
+``/ws/live`` clients watch a *view*, an (orchestration, version, window). The hub
+offers the figures each poll read to the :class:`LiveView` once, not per client; the
+view paces them (LIVE.md, Coalescing) and hands every client of the view the same
+:class:`Frame`, one delta encoded once. A :class:`LiveSubscriber` (one client) sends
+that frame as it is, or, when it has figures of its own waiting (overdue counts,
+figures older than its first message, a frame it was too slow to send before the
+next came), one delta of its own, newest per element. A :class:`RunSubscriber`
+(``/ws/runs/<id>``) keeps every new event of its run, in order. The hub
+(``builder/live/hub.py``) offers, the routes (``builder/live/routes.py``) ask
+``wait()`` how long to hold back, then take.
 """
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from gevent.monkey import get_original
+
 from runtime.model import RunEvent
+
+#: Seconds between two deltas to one ``/ws/live`` client at the least (``LIVE_MIN_INTERVAL``):
+#: at most 20 a second, and a change waits at most this long for its client's next slot.
+DEFAULT_INTERVAL = 0.05
+
+#: A lock of the operating system even where gevent patched ``threading`` (``overture
+#: serve``): the hub takes every client's lock for every frame, 10,000 times a second
+#: with 500 clients at 20 frames a second, and gevent's lock, written in Python, was a
+#: quarter of the server's time. Safe because nothing done under it yields to another
+#: greenlet, so no greenlet can wait for it while another holds it.
+_os_lock: Callable[[], Any] = get_original("_thread", "allocate_lock")
+
+#: (kind, element) -> (the sequence number the figure was read for, the figure)
+Figures = dict[tuple[str, str], tuple[int, dict[str, Any]]]
+
+
+def encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"))
 
 
 def event_view(e: RunEvent) -> dict[str, Any]:
@@ -28,37 +58,149 @@ def event_view(e: RunEvent) -> dict[str, Any]:
     }
 
 
+def _delta(seq: int, figures: Figures) -> dict[str, Any]:
+    return {
+        "type": "delta",
+        "seq": seq,
+        "nodes": {e: f for (kind, e), (_s, f) in figures.items() if kind == "node"},
+        "edges": {e: f for (kind, e), (_s, f) in figures.items() if kind == "edge"},
+    }
+
+
+def _overdue_in(message: dict[str, Any]) -> dict[str, int]:
+    return {n: f["overdue"] for n, f in message["nodes"].items() if "overdue" in f}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One delta for every client of a view, encoded once."""
+
+    seq: int
+    figures: Figures
+    text: str
+    #: The lowest sequence number a figure of it was read for: a client whose first
+    #: message is at least as new must drop some of its figures, so it cannot send ``text``.
+    oldest: int
+    overdue: dict[str, int]
+    #: When the view made it (``clock`` time): a client that sends it counts its interval from then.
+    made_at: float
+
+
+class LiveView:
+    """The figures waiting for every client of one (orchestration, version, window),
+    and when they may go.
+
+    Pacing: a change that finds the view quiet (no frame for ``interval`` seconds)
+    goes at once, the leading edge; changes that follow within the interval wait for
+    its end and go together, newest figure per element. ``leading`` and
+    ``coalesced`` count the frames made each way (``clock`` is ``time.monotonic`` but
+    in tests). Only the hub's poller calls it, under its tick lock.
+    """
+
+    def __init__(self, interval: float = DEFAULT_INTERVAL, clock: Callable[[], float] = time.monotonic):
+        self.interval, self.clock = interval, clock
+        self.subscribers: set[LiveSubscriber] = set()
+        self.leading = 0
+        self.coalesced = 0
+        self._pending: Figures = {}
+        self._seq = 0
+        self._sent_at: float | None = None  # when the last frame was made
+        self._since = 0.0  # when the oldest change pending arrived
+
+    def offer(self, seq: int, nodes: dict[str, Any], edges: dict[str, Any]) -> None:
+        if not nodes and not edges:
+            return
+        if not self._pending:
+            self._since = self.clock()
+        for kind, figures in (("node", nodes), ("edge", edges)):
+            for element, figure in figures.items():
+                self._pending[(kind, element)] = (seq, figure)
+        self._seq = max(self._seq, seq)
+
+    def due_at(self) -> float | None:
+        """When the pending figures may go (``clock`` time); None when nothing is pending."""
+        if not self._pending:
+            return None
+        if self._sent_at is None:
+            return self._since
+        return max(self._since, self._sent_at + self.interval)
+
+    def take(self) -> Frame | None:
+        """The pending figures as one frame, once :meth:`due_at` has come; None when nothing is pending."""
+        if not self._pending:
+            return None
+        if self._sent_at is None or self._since >= self._sent_at + self.interval:
+            self.leading += 1  # the first change found the view quiet: it went at once
+        else:
+            self.coalesced += 1
+        made_at = self._sent_at = self.clock()
+        figures, self._pending = self._pending, {}
+        message = _delta(self._seq, figures)
+        return Frame(self._seq, figures, encode(message), min(seq for seq, _f in figures.values()), _overdue_in(message), made_at)
+
+
 class LiveSubscriber:
-    """One ``/ws/live`` client: figures waiting to be sent, newest per element.
+    """One ``/ws/live`` client: the view's frame it is to send, or a delta of its own.
 
     Figures that events change are ordered by sequence number: those read for a
     sequence number at or below the client's starting point are dropped. Overdue
     counts change with time alone, so they are compared with what this client was
-    last sent instead, and only a count that differs is sent.
+    last sent (or is about to be) instead, and only a count that differs is sent.
+    Figures of its own are merged, newest per element, so a client far behind is sent
+    the current figures, never a backlog. Every message waits for the end of the
+    client's own ``interval``, counted from its last message's slot — for a frame, when
+    the view made it (or, held back, when this pace let it go), so the next frame, made
+    an interval later, goes at once.
     """
 
-    def __init__(self, key: str, version: int | None, window: str):
+    def __init__(
+        self, key: str, version: int | None, window: str, interval: float = DEFAULT_INTERVAL, clock: Callable[[], float] = time.monotonic
+    ):
         self.key, self.version, self.window = key, version, window
+        self.interval, self.clock = interval, clock
         self.ready = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = _os_lock()
         self._floor = -1
         self._started: float | None = None  # monotonic time the first message was read by
-        self._pending: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+        self._frame: Frame | None = None
+        self._pending: Figures = {}
         self._overdue: dict[str, int] = {}  # node -> overdue count as last sent
+        self._counts: dict[tuple[int, str], int] | None = None  # the last counts offered (and compared)
         self._seq = 0
+        self._sent_at: float | None = None
 
-    def offer(self, seq: int, nodes: dict[str, Any], edges: dict[str, Any]) -> None:
+    @property
+    def view(self) -> tuple[str, int | None, str]:
+        return self.key, self.version, self.window
+
+    def offer_frame(self, frame: Frame) -> None:
         with self._lock:
-            if seq <= self._floor:
+            if frame.seq <= self._floor:
                 return
-            for kind, figures in (("node", nodes), ("edge", edges)):
-                for element, figure in figures.items():
-                    self._pending[(kind, element)] = (seq, figure)
-            self._seq = max(self._seq, seq)
+            if self._frame is None and not self._pending and frame.oldest > self._floor:
+                self._frame = frame  # the usual case: sent as it is
+            else:
+                self._absorb()
+                self._absorb(frame)
         self.ready.set()
 
+    def _absorb(self, frame: Frame | None = None) -> None:
+        """Merge ``frame`` (default: the one held) into this client's own figures."""
+        if frame is None:
+            frame, self._frame = self._frame, None
+            if frame is None:
+                return
+        for element, (seq, figure) in frame.figures.items():
+            if seq > self._floor:
+                self._pending[element] = (seq, figure)
+        self._seq = max(self._seq, frame.seq)
+
     def offer_overdue(self, read_at: float, counts: dict[tuple[int, str], int]) -> None:
-        """Overdue counts of every version (read at ``read_at``, monotonic time)."""
+        """Overdue counts of every version (read at ``read_at``, monotonic time). The hub
+        offers the same object again while the counts stay the same (every poll that saw
+        a work item change): nothing to compare then."""
+        if counts is self._counts:
+            return
         mine: dict[str, int] = {}
         for (version, node), n in counts.items():
             if self.version is None or version == self.version:
@@ -66,35 +208,55 @@ class LiveSubscriber:
         with self._lock:
             if self._started is None or read_at < self._started:
                 return  # read before this client's first message: maybe older than it
-            changed = False
-            for node in set(mine) | set(self._overdue):
-                n = mine.get(node, 0)
-                if n != self._overdue.get(node, 0):
-                    seq, figure = self._pending.get(("node", node), (self._seq, {}))
-                    self._pending[("node", node)] = (seq, {**figure, "overdue": n})
-                    changed = True
-        if changed:
-            self.ready.set()
+            self._counts = counts
+            held = {**self._overdue, **(self._frame.overdue if self._frame else {})}
+            changed = {node: mine.get(node, 0) for node in set(mine) | set(held) if mine.get(node, 0) != held.get(node, 0)}
+            if not changed:
+                return
+            self._absorb()
+            for node, n in changed.items():
+                seq, figure = self._pending.get(("node", node), (self._seq, {}))
+                self._pending[("node", node)] = (seq, {**figure, "overdue": n})
+        self.ready.set()
 
     def start_at(self, message: dict[str, Any], read_at: float) -> None:
         """The first message (snapshot or resumed delta) is about to be sent."""
         with self._lock:
             self._floor = message["seq"]
             self._started = read_at
+            if self._frame is not None and self._frame.oldest <= self._floor:
+                self._absorb()
             self._pending = {k: v for k, v in self._pending.items() if v[0] > self._floor}
             self._seq = max(self._seq, self._floor)
-            self._overdue.update({n: f["overdue"] for n, f in message["nodes"].items() if "overdue" in f})
+            self._overdue.update(_overdue_in(message))
 
-    def take(self) -> dict[str, Any] | None:
+    def wait(self) -> float:
+        """Seconds before what is pending may be taken."""
+        with self._lock:
+            if self._sent_at is None:
+                return 0.0
+            return max(0.0, self._sent_at + self.interval - self.clock())
+
+    def take(self) -> str | None:
+        """The next message's text (the frame's, shared with the view's other clients,
+        or a delta of this client's own); None when nothing is pending."""
         with self._lock:
             self.ready.clear()
+            if self._frame is not None and not self._pending:
+                frame, self._frame = self._frame, None
+                self._seq = max(self._seq, frame.seq)
+                self._overdue.update(frame.overdue)
+                # Its slot: when the view made it, or when this client's pace let it go.
+                self._sent_at = frame.made_at if self._sent_at is None else max(frame.made_at, self._sent_at + self.interval)
+                return frame.text
+            self._absorb()
             if not self._pending:
                 return None
-            nodes = {e: f for (kind, e), (_s, f) in self._pending.items() if kind == "node"}
-            edges = {e: f for (kind, e), (_s, f) in self._pending.items() if kind == "edge"}
+            message = _delta(self._seq, self._pending)
             self._pending = {}
-            self._overdue.update({n: f["overdue"] for n, f in nodes.items() if "overdue" in f})
-            return {"type": "delta", "seq": self._seq, "nodes": nodes, "edges": edges}
+            self._overdue.update(_overdue_in(message))
+            self._sent_at = self.clock()
+            return encode(message)
 
 
 class RunSubscriber:
@@ -106,6 +268,10 @@ class RunSubscriber:
         self._lock = threading.Lock()
         self._events: list[dict[str, Any]] = []
         self.floor = 0
+
+    def wait(self) -> float:
+        """A run's events come a few at a time: they are never held back."""
+        return 0.0
 
     def offer(self, events: list[RunEvent]) -> None:
         with self._lock:

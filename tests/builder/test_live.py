@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import http.client
+import itertools
+import json
 import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from builder.live.hub import Hub
+from builder.live.subscribers import DEFAULT_INTERVAL, LiveSubscriber, LiveView
 from runtime.engine import Engine
 from tests.builder.ws_client import WsClient
 
@@ -111,6 +115,10 @@ def handshake_status(server: str, path: str, headers: dict[str, str]) -> int:
         conn.close()
 
 
+def hub_of(app) -> Hub:
+    return app.extensions["overture_live"]
+
+
 def start(engine: Engine, n: int = 1, by: str = "sam") -> list[str]:
     return [engine.start("deal", {"amount": 10}, started_by=by) for _ in range(n)]
 
@@ -191,13 +199,13 @@ def test_snapshot_then_coalesced_deltas(server, login, engine, clock):
         delta = ws.until(lambda m: m["nodes"].get("review", {}).get("completed") == 1)[-1]
         assert delta["nodes"]["review"]["p50"] == 1800.0
         assert delta["nodes"]["sign"]["active"] == 1 and "start" not in delta["nodes"]
-        # A burst of changes arrives as a few coalesced messages (at most 4 a second).
+        # A burst of changes arrives as a few coalesced messages (at most one per LIVE_MIN_INTERVAL).
         began = time.monotonic()
         for _ in range(30):
             start(engine, 1)
         messages = ws.until(lambda m: m["nodes"].get("review", {}).get("active") == 31, timeout=10)
         elapsed = time.monotonic() - began
-        assert len(messages) <= 4 * elapsed + 1
+        assert len(messages) <= elapsed / DEFAULT_INTERVAL + 1
     finally:
         ws.close()
 
@@ -309,3 +317,160 @@ def test_who_may_watch(server, login, engine, app):
             assert ws.next()["type"] == "history"
         finally:
             ws.close()
+
+
+# -- pacing (LIVE.md, Coalescing): the hub's own bookkeeping, on a test clock -----------
+
+
+class Clock:
+    """A monotonic clock that moves only when told."""
+
+    def __init__(self, now: float = 100.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def figure(active: int) -> dict[str, Any]:
+    return {"active": active, "waiting": 0, "error": 0, "completed": 0, "failed": 0, "overdue": 0, "p50": None, "p95": None}
+
+
+def test_a_quiet_view_sends_its_first_change_at_once():
+    tick = Clock()
+    view = LiveView(0.05, tick)
+    view.offer(5, {"review": figure(1)}, {})
+    assert view.due_at() == tick.now  # not at the end of an interval: now
+    assert view.take() is not None and (view.leading, view.coalesced) == (1, 0)
+    tick.now += 0.01
+    view.offer(6, {"review": figure(2)}, {})  # within the interval: waits for its end
+    assert view.due_at() == pytest.approx(tick.now + 0.04)
+    tick.now += 0.04
+    assert view.take() is not None and (view.leading, view.coalesced) == (1, 1)
+    tick.now += 3.0  # quiet again
+    view.offer(9, {}, {"e1": {"taken": 3}})
+    assert view.due_at() == tick.now
+    assert view.take() is not None and (view.leading, view.coalesced) == (2, 1)
+    assert view.take() is None and view.due_at() is None
+
+
+def test_a_burst_is_coalesced_to_one_frame_per_interval():
+    tick = Clock()
+    view = LiveView(0.05, tick)
+    made: list[tuple[float, Any]] = []
+    for i in range(200):  # a change every 5 ms for a second, the poller sending what falls due
+        view.offer(i + 1, {"review": figure(i + 1)}, {})
+        due = view.due_at()
+        if due is not None and due <= tick.now:
+            made.append((tick.now, view.take()))
+        tick.now += 0.005
+    tick.now = max(tick.now, view.due_at() or tick.now)
+    made.append((tick.now, view.take()))
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(made)]
+    assert len(made) <= 1.0 / 0.05 + 1 and min(gaps) >= 0.05 - 1e-9
+    assert (view.leading, view.coalesced) == (1, len(made) - 1)
+    last = json.loads(made[-1][1].text)
+    assert last["seq"] == 200 and last["nodes"]["review"]["active"] == 200  # the newest figures, nothing lost
+
+
+def test_every_client_of_a_view_is_sent_the_same_encoded_frame():
+    view = LiveView(0.05, Clock())
+    subs = [LiveSubscriber("deal", None, "all") for _ in range(3)]
+    for sub in subs:
+        sub.start_at({"seq": 4, "nodes": {"review": figure(0)}, "edges": {}}, 0.0)
+    view.offer(5, {"review": figure(1)}, {"e1": {"taken": 1}})
+    frame = view.take()
+    for sub in subs:
+        sub.offer_frame(frame)
+    texts = [sub.take() for sub in subs]
+    assert all(text is frame.text for text in texts)  # encoded once
+    assert json.loads(frame.text) == {"type": "delta", "seq": 5, "nodes": {"review": figure(1)}, "edges": {"e1": {"taken": 1}}}
+
+
+def test_a_slow_client_is_sent_one_merged_delta_and_its_own_pace():
+    tick = Clock()
+    view = LiveView(0.05, tick)
+    sub = LiveSubscriber("deal", None, "all", 0.05, tick)
+    sub.start_at({"seq": 4, "nodes": {}, "edges": {}}, 0.0)
+    view.offer(5, {"review": figure(1)}, {"e1": {"taken": 1}})
+    sub.offer_frame(view.take())
+    tick.now += 0.05
+    view.offer(7, {"review": figure(2)}, {})
+    sub.offer_frame(view.take())  # the first one was not sent yet
+    assert sub.wait() == 0.0
+    merged = json.loads(sub.take())
+    assert merged == {"type": "delta", "seq": 7, "nodes": {"review": figure(2)}, "edges": {"e1": {"taken": 1}}}
+    assert sub.take() is None
+    # Its own figures (an overdue count) wait for the end of its interval.
+    sub.offer_overdue(1.0, {(1, "review"): 2})
+    assert sub.wait() == pytest.approx(0.05)
+    tick.now += 0.05
+    assert sub.wait() == 0.0 and json.loads(sub.take())["nodes"] == {"review": {"overdue": 2}}  # only what changed
+
+
+def test_a_client_drops_figures_no_newer_than_its_first_message():
+    view = LiveView(0.05, Clock())
+    view.offer(5, {"review": figure(1)}, {})
+    view.offer(9, {"legal": figure(1)}, {})
+    frame = view.take()
+    sub = LiveSubscriber("deal", None, "all")
+    sub.offer_frame(frame)  # arrived while its snapshot (seq 6) was being read
+    sub.start_at({"seq": 6, "nodes": {}, "edges": {}}, 0.0)
+    assert json.loads(sub.take()) == {"type": "delta", "seq": 9, "nodes": {"legal": figure(1)}, "edges": {}}
+
+
+def test_a_quiet_stream_gets_its_first_change_without_waiting_the_interval(server, login, engine, app):
+    app.config["LIVE_MIN_INTERVAL"] = 30.0  # a change that waited for the interval would miss the 5 s timeouts
+    ws = connect(server, "/ws/live?orchestration=deal", login, "otto")
+    try:
+        assert ws.next()["type"] == "snapshot"
+        start(engine, 1)
+        assert ws.until(lambda m: m["nodes"].get("review", {}).get("active") == 1)[-1]["type"] == "delta"
+        view = hub_of(app).view("deal", None, "all")
+        assert view is not None and (view.leading, view.coalesced) == (1, 0)
+        start(engine, 1)  # within the interval: held by the view, not sent
+        deadline = time.monotonic() + 5
+        while view.due_at() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert view.due_at() is not None and (view.leading, view.coalesced) == (1, 0)
+    finally:
+        ws.close()
+
+
+def test_the_interval_is_set_in_whole_milliseconds(tmp_path, migrated_db, monkeypatch):
+    import shutil
+
+    from builder import create_app
+
+    shutil.copy(migrated_db, tmp_path / "o.db")
+    config = {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}", "EMBEDDED_WORKER": False}
+    monkeypatch.setenv("OVERTURE_LIVE_INTERVAL_MS", "250")
+    app = create_app(config)
+    assert app.config["LIVE_MIN_INTERVAL"] == 0.25
+    app.extensions["overture"].close()
+    for bad in ("0", "0.05", "fast"):
+        monkeypatch.setenv("OVERTURE_LIVE_INTERVAL_MS", bad)
+        with pytest.raises(ValueError, match="OVERTURE_LIVE_INTERVAL_MS"):
+            create_app(config)
+
+
+def test_a_client_is_sent_no_two_messages_within_an_interval():
+    """Its own delta (an overdue count) and the view's frames share one pace."""
+    tick = Clock()
+    view = LiveView(0.05, tick)
+    sub = LiveSubscriber("deal", None, "all", 0.05, tick)
+    sub.start_at({"seq": 4, "nodes": {"review": figure(0)}, "edges": {}}, 0.0)
+    sub.offer_overdue(1.0, {(1, "review"): 1})
+    assert sub.wait() == 0.0 and json.loads(sub.take())["nodes"] == {"review": {"overdue": 1}}
+    tick.now += 0.01
+    view.offer(5, {"review": {**figure(1), "overdue": 1}}, {})
+    sub.offer_frame(view.take())  # the view was quiet: made at once, but this client was just sent a message
+    assert sub.wait() == pytest.approx(0.04)
+    tick.now += 0.04
+    assert sub.wait() == 0.0 and json.loads(sub.take())["seq"] == 5
+    tick.now += 0.05
+    view.offer(6, {"review": {**figure(2), "overdue": 1}}, {})
+    sub.offer_frame(view.take())  # made an interval after the last: goes at once
+    assert sub.wait() == 0.0 and json.loads(sub.take())["seq"] == 6
+    sub.offer_overdue(2.0, {(1, "review"): 2})  # its own delta: an interval after that frame
+    assert sub.wait() == pytest.approx(0.05)

@@ -5,6 +5,8 @@ the client address taken from a proxy only when OVERTURE_TRUSTED_PROXIES says so
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -158,6 +160,59 @@ def test_two_server_processes_share_the_count(request, database):
         assert sign_in(one, "sam", PASSWORD).status_code == 429
         assert sign_in(other, "sam", PASSWORD, OWNER).status_code == 200
     finally:
+        for app in (one, other):
+            app.extensions["overture"].close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_guesses_at_once_in_two_processes_get_no_more_than_the_limit(request, database, monkeypatch):
+    """The last guess the limit allows, tried twice at the same moment through two apps
+    (two server processes): one password is checked, the other attempt must wait.
+    Counting after the check let both through."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": request.getfixturevalue(f"{database}_url"),
+        "EMBEDDED_WORKER": False,
+        "SESSION_CLOCK": ManualClock(),
+    }
+    one, other = create_app(config), create_app(config)
+    checking, release, lock = [], threading.Event(), threading.Lock()
+    answers: list[int] = []
+    check = accounts.authenticate
+
+    def slow_check(*args: Any, **kwargs: Any) -> Any:  # a password hash takes a while: both requests are in flight
+        with lock:
+            checking.append(1)
+        release.wait(10)
+        return check(*args, **kwargs)
+
+    def guess(app: Flask) -> None:
+        status = sign_in(app, "sam", "not the password").status_code
+        with lock:
+            answers.append(status)
+
+    try:
+        with one.app_context(), state().sessions.begin() as s:
+            accounts.create_user(s, "sam", role="member", password=PASSWORD)
+        assert fail(one, "sam", throttle.PER_USER - 1) == [401] * (throttle.PER_USER - 1)
+        monkeypatch.setattr(accounts, "authenticate", slow_check)
+        guesses = [threading.Thread(target=guess, args=(app,)) for app in (one, other)]
+        for thread in guesses:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until each request is checking a password or answered
+            with lock:
+                if len(checking) + len(answers) == 2:
+                    break
+            time.sleep(0.01)
+        release.set()
+        for thread in guesses:
+            thread.join(10)
+        assert len(checking) == 1 and sorted(answers) == [401, 429]
+        assert sign_in(other, "sam", PASSWORD).status_code == 429
+    finally:
+        release.set()
         for app in (one, other):
             app.extensions["overture"].close()
 

@@ -2,7 +2,7 @@
  * Live figures drawn over the canvas (the monitor's overlay, ARCHITECTURE §5), keyed by node
  * and edge id, with the heat grades computed from them.
  *
- * Kept apart from the flow store on purpose: the live stream sends up to four
+ * Kept apart from the flow store on purpose: the live stream sends up to twenty
  * messages a second, and writing them into `nodes` would re-render every node and
  * fill the undo history. A node reads only its own figures with `useNodeFigures(id)`
  * (and `useNodeHeat(id)`), an edge its own count with `useEdgeTaken(id)`.
