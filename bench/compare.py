@@ -10,6 +10,9 @@ of each side leaves out a round that something else disturbed. Both sides run wi
 this tree's Python (its virtual environment and installed packages), each importing
 its own ``runtime`` and ``builder``: the script checks that before it starts.
 
+An argument of the script may hold ``{side}``, replaced by ``before`` or ``after``: each
+side then gets its own database, for instance (the two revisions may not share a schema).
+
 It reads the table the script prints (a header row, a row of dashes, rows up to a
 blank line), keys each row by its text columns (engine, store, mode, ...) and compares
 the numeric ones. Nothing here asserts anything: it prints figures.
@@ -69,9 +72,10 @@ def _value(cell: str) -> float:
     return float(cell.replace(",", ""))
 
 
-def run_side(tree: Path, script: list[str]) -> str:
+def run_side(tree: Path, script: list[str], side: str) -> str:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    done = subprocess.run([sys.executable, *script], cwd=tree, env=env, capture_output=True, text=True, check=False)
+    argv = [arg.replace("{side}", side) for arg in script]
+    done = subprocess.run([sys.executable, *argv], cwd=tree, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{script[0]} failed in {tree} (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -125,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
             for round_number in range(1, args.rounds + 1):
                 for side, tree in (("before", old_tree), ("after", ROOT)):
                     print(f"round {round_number}/{args.rounds}: {side} ...", file=sys.stderr, flush=True)
-                    header, rows = parse_table(run_side(tree, script))
+                    header, rows = parse_table(run_side(tree, script, side))
                     sides[side].append(rows)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)], check=False)
