@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.hostile_load import free_port, serve  # noqa: E402  (after the path)
+from bench.hostile_load import free_port, serve
 
 DEAL = {
     "format": 1,

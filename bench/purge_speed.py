@@ -31,15 +31,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from runtime.clock import ManualClock  # noqa: E402
-from runtime.directory import InMemoryDirectory  # noqa: E402
-from runtime.engine import Engine  # noqa: E402
-from runtime.insights import CURSOR  # noqa: E402
-from runtime.model import InsightCursor, RunEvent  # noqa: E402
-from runtime.retention import DEFAULT_BATCH, PurgeReport, purge  # noqa: E402
-from runtime.store.memory import InMemoryStore  # noqa: E402
-from runtime.store.purge import OWNED, RunRows  # noqa: E402
-from runtime.store.sql import SqlStore  # noqa: E402
+from runtime.clock import ManualClock
+from runtime.directory import InMemoryDirectory
+from runtime.engine import Engine
+from runtime.insights import CURSOR
+from runtime.model import InsightCursor, RunEvent
+from runtime.retention import DEFAULT_BATCH, PurgeReport, purge
+from runtime.store.memory import InMemoryStore
+from runtime.store.purge import OWNED, RunRows
+from runtime.store.sql import SqlStore
 
 FORM = {"fields": [], "outcomes": [{"value": "ok", "label": "OK"}]}
 DOCUMENT = {
