@@ -56,7 +56,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -71,6 +70,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.hostile_load import free_port, serve
 
 HOST = "127.0.0.1"
 PASSWORD = "scale-out bench passphrase"
@@ -190,33 +191,12 @@ def seed(url: str, people: int) -> str:
 # ---------------------------------------------------------------------- processes
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def start(command: list[str], url: str, log: Path) -> subprocess.Popen[bytes]:
+    """An ``overture`` command (a worker) with the settings ``serve`` gets from hostile_load."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVERTURE_") and k != "DATABASE_URL"}
     env.update(DATABASE_URL=url, OVERTURE_SECRET_KEY="bench", OVERTURE_VAR=str(log.parent / "var"), PYTHONPATH=str(ROOT))
     with log.open("ab") as out:
         return subprocess.Popen(CLI + command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-
-
-def wait_until_answering(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/api/session")
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    raise SystemExit(f"the server did not answer on port {port}:\n{log.read_text()[-2000:]}")
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -453,12 +433,12 @@ def cell(base: str, serving: int, workers: int, args: argparse.Namespace, logs: 
     try:
         token = seed(url, args.people)
         port = free_port()
-        log = logs / f"w{serving}m{workers}.log"
-        server = start(["serve", "--port", str(port), "--workers", str(serving), "--no-worker"], url, log)
+        log = logs / f"w{serving}m{workers}-workers.log"
+        # As --no-worker does: only the M workers run jobs and timers.
+        server = serve(url, port, logs / f"w{serving}m{workers}-serve.log", serving, {"OVERTURE_EMBEDDED_WORKER": "0"})
         processes.append(server)
         for n in range(workers):
             processes.append(start(["worker", "--worker-id", f"bench-worker-{n}", "--poll", str(args.poll)], url, log))
-        wait_until_answering(port, server, log)
 
         sessions = [sign_in(port, i) for i in range(args.people)]
         context = multiprocessing.get_context("spawn")
