@@ -275,8 +275,9 @@ def sign_in(port: int, index: int) -> dict[str, str]:
     """Agent ``index``'s session: the headers a browser sends (cookies, CSRF token).
 
     Done before the load starts: a sign-in hashes a password (deliberately slow) and
-    holds the sign-in throttle's per-address lock meanwhile, and every agent here comes
-    from 127.0.0.1, so sign-ins during the window would measure the throttle."""
+    counts the attempt under the sign-in throttle's per-address lock, and every agent
+    here comes from 127.0.0.1, so sign-ins in the window would queue on that one lock
+    (0.87 backends waited on it when they did) and measure the throttle, not the load."""
     status, body, msg = call(port, "POST", "/api/session", {"username": f"agent{index:02}", "password": PASSWORD})
     if status != 200:
         raise SystemExit(f"sign-in of agent{index:02}: {status} {body}")
