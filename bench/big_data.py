@@ -49,6 +49,8 @@ ORCHESTRATIONS = 10
 GROUPS_EACH = 5
 CLONED = ("runs", "stage_visits", "step_runs", "work_items", "run_events")
 BATCH = 20_000
+#: What --reuse needs to know of the last seeding (a run id, an orchestration).
+SEEDED = Path(tempfile.gettempdir()) / "overture_big_data.json"
 
 
 def document(key: str, group: str) -> dict[str, Any]:
@@ -146,14 +148,20 @@ def seed(url: str, runs: int, open_share: float) -> dict[str, Any]:
         tables = {name: Base.metadata.tables[name] for name in (*CLONED, "records")}
         shapes: dict[str, dict[str, list[dict[str, Any]]]] = {}
         with sql.connect() as conn:
-            for key, open_run, done_run, record_id in templates:
+            for _key, open_run, done_run, record_id in templates:
                 for run_id in (open_run, done_run):
                     shapes[run_id] = {
-                        name: [dict(r._mapping) for r in conn.execute(select(t).where((t.c.id if name == "runs" else t.c.run_id) == run_id))]
+                        name: [
+                            dict(r._mapping) for r in conn.execute(select(t).where((t.c.id if name == "runs" else t.c.run_id) == run_id))
+                        ]
                         for name, t in tables.items()
                         if name != "records"
                     }
-                shapes[record_id] = {"records": [dict(r._mapping) for r in conn.execute(select(tables["records"]).where(tables["records"].c.id == record_id))]}
+                shapes[record_id] = {
+                    "records": [
+                        dict(r._mapping) for r in conn.execute(select(tables["records"]).where(tables["records"].c.id == record_id))
+                    ]
+                }
         loader = Loader(sql)
         now = datetime.now(UTC)
         rng = random.Random(15)
@@ -173,7 +181,15 @@ def seed(url: str, runs: int, open_share: float) -> dict[str, Any]:
             if n % 10 == 0:
                 bound = uuid.uuid4().hex
                 pending["records"].append(
-                    {**shapes[record_id]["records"][0], "id": bound, "fields": {"name": f"account {n}"}, "created_at": start, "updated_at": start, "owner": "bench", "idempotency_key": None}
+                    {
+                        **shapes[record_id]["records"][0],
+                        "id": bound,
+                        "fields": {"name": f"account {n}"},
+                        "created_at": start,
+                        "updated_at": start,
+                        "owner": "bench",
+                        "idempotency_key": None,
+                    }
                 )
             for name, rows in template.items():
                 for row in rows:
@@ -277,11 +293,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/big.db"
         if args.reuse:
-            seeded = json.loads(Path(tmp if not args.database_url else ".").joinpath(".big_data.json").read_text())
+            seeded = json.loads(SEEDED.read_text())
         else:
             seeded = seed(url, args.runs, args.open)
             if args.database_url:
-                Path(".big_data.json").write_text(json.dumps(seeded))
+                SEEDED.write_text(json.dumps(seeded))
         measure(url, seeded, args.samples)
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from builder.auth import Principal
+from builder.errors import ApiError
 from builder.extensions import db, engine
 from runtime.states import OPEN_ITEM
 from runtime.store.tables import NotificationRow, RecordRow, RunRow, UserRow, WorkItemRow
@@ -155,17 +156,6 @@ def record_fields_editable(principal: Principal, row: RecordRow) -> frozenset[st
     return frozenset(names)
 
 
-def records(principal: Principal, object: str, *, owner: str | None = None) -> list[RecordRow]:
-    """Records of a type the caller may see, newest first."""
-    statement = select(RecordRow).where(RecordRow.object == object)
-    if owner is not None:
-        statement = statement.where(RecordRow.owner == owner)
-    if not sees_everything(principal):
-        statement = statement.where(_visible_records(principal.name, memberships(principal.name)))
-    with reading() as s:
-        return list(s.scalars(statement.order_by(RecordRow.created_at.desc(), RecordRow.id)))
-
-
 def visible_run_ids(principal: Principal, run_ids: Iterable[str]) -> set[str]:
     """Those of ``run_ids`` the caller may see."""
     ids = list(run_ids)
@@ -189,7 +179,7 @@ def _open_work_for(assignee: str) -> ColumnElement[bool]:
     return RunRow.id.in_(select(WorkItemRow.run_id).where(WorkItemRow.status.in_(OPEN_ITEM), or_(*items)))
 
 
-def run_keys(
+def _run_filters(
     principal: Principal,
     *,
     orchestration: str | None = None,
@@ -199,8 +189,7 @@ def run_keys(
     assignee: str | None = None,
     started_after: datetime | None = None,
     started_before: datetime | None = None,
-) -> list[tuple[str, datetime]]:
-    """(id, started_at) of the runs the caller may see that match the filters, newest first."""
+) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if orchestration is not None:
         clauses.append(RunRow.orchestration == orchestration)
@@ -218,6 +207,99 @@ def run_keys(
         clauses.append(_open_work_for(assignee) if assignee else false())
     if not sees_everything(principal):
         clauses.append(_visible_runs(principal.name, memberships(principal.name)))
-    statement = select(RunRow.id, RunRow.started_at).where(*clauses).order_by(RunRow.started_at.desc(), RunRow.id)
+    return clauses
+
+
+def run_keys(principal: Principal, **filters: Any) -> list[tuple[str, datetime]]:
+    """(id, started_at) of the runs the caller may see that match the filters, newest first."""
+    statement = select(RunRow.id, RunRow.started_at).where(*_run_filters(principal, **filters))
+    with reading() as s:
+        return [(run_id, started_at) for run_id, started_at in s.execute(statement.order_by(RunRow.started_at.desc(), RunRow.id))]
+
+
+def run_page(principal: Principal, after: tuple[datetime, str] | None, limit: int, **filters: Any) -> list[tuple[str, datetime]]:
+    """Like :func:`run_keys`, one page: at most ``limit`` runs after ``after`` (the
+    (started_at, id) of the last run of the page before), ordered, cut and filtered in SQL."""
+    clauses = _run_filters(principal, **filters)
+    if after is not None:
+        at, run_id = after
+        clauses.append(or_(RunRow.started_at < at, and_(RunRow.started_at == at, RunRow.id > run_id)))
+    statement = select(RunRow.id, RunRow.started_at).where(*clauses).order_by(RunRow.started_at.desc(), RunRow.id).limit(limit)
     with reading() as s:
         return [(run_id, started_at) for run_id, started_at in s.execute(statement)]
+
+
+def work_item_page(
+    principal: Principal,
+    *,
+    mine: bool,
+    statuses: tuple[str, ...],
+    run: str | None,
+    orchestration: str | None,
+    record: str | None,
+    after: list[Any] | None,
+    limit: int,
+) -> list[tuple[str, datetime | None, datetime]]:
+    """(id, due_at, created_at) of a page of work items, in the engine's order (soonest due
+    first, then those without a due date, oldest first): at most ``limit`` after the sort
+    key ``after`` ([no due date, due or created, created, id], the cursor the API gives out).
+
+    ``mine``: the caller's items as ``Engine.work_items(assignee=...)`` finds them - theirs,
+    their groups' and queues', those they claimed.
+    """
+    clauses: list[ColumnElement[bool]] = []
+    if mine:
+        user = principal.name
+        clauses.append(or_(_assigned_to(user, memberships(user)), WorkItemRow.claimed_by == user))
+    if statuses:
+        clauses.append(WorkItemRow.status.in_(statuses))
+    if run:
+        clauses.append(WorkItemRow.run_id == run)
+    if orchestration is not None:
+        clauses.append(WorkItemRow.orchestration == orchestration)
+    if record is not None:
+        clauses.append(WorkItemRow.record_id == record)
+    due = WorkItemRow.due_at
+    if after is not None:
+        undated, at, created, item_id = after[0], _instant(after[1]), _instant(after[2]), after[3]
+        later = or_(WorkItemRow.created_at > created, and_(WorkItemRow.created_at == created, WorkItemRow.id > item_id))
+        if undated:
+            clauses.append(and_(WorkItemRow.due_at.is_(None), later))
+        else:
+            clauses.append(or_(due.is_(None), due > at, and_(due == at, later)))
+    statement = (
+        select(WorkItemRow.id, WorkItemRow.due_at, WorkItemRow.created_at)
+        .where(*clauses)
+        .order_by(
+            WorkItemRow.due_at.is_(None), func.coalesce(WorkItemRow.due_at, WorkItemRow.created_at), WorkItemRow.created_at, WorkItemRow.id
+        )
+        .limit(limit)
+    )
+    with reading() as s:
+        return [(item_id, due_at, created_at) for item_id, due_at, created_at in s.execute(statement)]
+
+
+def _instant(text: str) -> datetime:
+    """A time from a cursor (ISO 8601, as the API writes it); 400 when it is not one."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out") from None
+    if when.tzinfo is None:
+        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+    return when
+
+
+def record_page(principal: Principal, object: str, *, owner: str | None, after: tuple[datetime, str] | None, limit: int) -> list[RecordRow]:
+    """Like :func:`records`, one page: at most ``limit`` after ``after`` ((created_at, id)
+    of the last record of the page before), newest first, in SQL."""
+    statement = select(RecordRow).where(RecordRow.object == object)
+    if owner is not None:
+        statement = statement.where(RecordRow.owner == owner)
+    if not sees_everything(principal):
+        statement = statement.where(_visible_records(principal.name, memberships(principal.name)))
+    if after is not None:
+        at, record_id = after
+        statement = statement.where(or_(RecordRow.created_at < at, and_(RecordRow.created_at == at, RecordRow.id > record_id)))
+    with reading() as s:
+        return list(s.scalars(statement.order_by(RecordRow.created_at.desc(), RecordRow.id).limit(limit)))

@@ -18,7 +18,7 @@ from marshmallow import fields, validate
 from builder.auth import caller, roles, tokens_allowed
 from builder.extensions import engine
 from builder.names import display_names, named_items, named_runs
-from builder.queries import may_see_record, may_see_run, run_keys
+from builder.queries import may_see_record, may_see_run, run_keys, run_page
 from builder.requests import (
     MAX_INT32,
     MAX_INT64,
@@ -26,10 +26,12 @@ from builder.requests import (
     NoBody,
     StrictSchema,
     body,
+    cursor_arg,
+    keyset_page,
     limit_arg,
     newest_first,
+    newest_first_after,
     optional_body,
-    paginate,
     query,
     uses,
 )
@@ -121,8 +123,11 @@ def start_run() -> Any:
 @roles("admin", "ops", "member")
 def list_runs() -> Any:
     filters = query(RunQuery())
-    keys = run_keys(
+    limit = limit_arg()
+    keys = run_page(
         caller(),
+        newest_first_after(cursor_arg(int, str)),
+        limit + 1,
         orchestration=filters.get("orchestration"),
         version=filters.get("version"),
         statuses=filters.get("status"),
@@ -131,13 +136,12 @@ def list_runs() -> Any:
         started_after=filters.get("started_after"),
         started_before=filters.get("started_before"),
     )
-    found: list[dict[str, Any]] = [{"id": run_id, "started_at": at} for run_id, at in keys]
-    page = paginate(found, lambda k: newest_first(k["started_at"], k["id"]))
-    ids = [k["id"] for k in page["items"]]
+    page, next_cursor = keyset_page(keys, limit, lambda k: newest_first(k[1], k[0]))
+    ids = [run_id for run_id, _at in page]
     # Summaries and who holds the ball in one read, by the run page's own rule (runtime/engine/views.py).
     summaries = {r["id"]: r for r in engine().runs(id=tuple(ids), ball=True)} if ids else {}
     items = named_runs([summaries[i] for i in ids if i in summaries])
-    return jsonify({"items": items, "next_cursor": page["next_cursor"]})
+    return jsonify({"items": items, "next_cursor": next_cursor})
 
 
 @bp.get("/filters")

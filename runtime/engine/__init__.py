@@ -247,9 +247,11 @@ class Engine:
         assignee: str | None = None,
         run: str | None = None,
         status: str | Iterable[str] | None = OPEN_ITEM,
+        id: Iterable[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Work items; ``assignee`` = a person: theirs, their groups' and queues', and those they claimed."""
-        return work_items.find(self, assignee, run, status)
+        """Work items; ``assignee`` = a person: theirs, their groups' and queues', and those they
+        claimed; ``id``: only those (a page the builder chose in SQL)."""
+        return work_items.find(self, assignee, run, status, id)
 
     def get_work_item(self, item_id: str) -> dict[str, Any]:
         return work_items.get(self, item_id)
