@@ -176,6 +176,7 @@ class WorkItemRow(Base):
         Index("ix_work_items_claimed_by", "claimed_by", "status"),
         Index("ix_work_items_status_due", "status", "due_at"),
         Index("ix_work_items_record", "record_id", "status"),  # the work items of a record
+        Index("ix_work_items_completed_by", "completed_by"),  # a member sees the runs they completed items on
     )
 
 

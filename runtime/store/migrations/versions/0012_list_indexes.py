@@ -1,5 +1,6 @@
 """Indexes for lists paged in SQL (builder/queries.py): the runs list walks runs newest
-first by start time whatever the filter, and work items are listed by record.
+first by start time whatever the filter, work items are listed by record, and a member
+sees the runs they completed an item on (builder/queries.py, visibility).
 
 Revision ID: 0012
 Revises: 0011
@@ -19,8 +20,10 @@ depends_on = None
 def upgrade() -> None:
     op.create_index("ix_runs_started", "runs", ["started_at", "id"], unique=False)
     op.create_index("ix_work_items_record", "work_items", ["record_id", "status"], unique=False)
+    op.create_index("ix_work_items_completed_by", "work_items", ["completed_by"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_work_items_completed_by", table_name="work_items")
     op.drop_index("ix_work_items_record", table_name="work_items")
     op.drop_index("ix_runs_started", table_name="runs")
