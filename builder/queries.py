@@ -110,12 +110,31 @@ def notification_totals(session: Session, user: str, groups: Memberships) -> tup
     """How many notifications ``user`` has - addressed to them or to one of their groups
     or queues, the ones ``Engine.notifications(to=user)`` lists - and when the newest came;
     counted in the database, for the inbox's live counts."""
-    addressed = [and_(NotificationRow.to_type == "user", NotificationRow.to_value == user)]
-    addressed += [and_(NotificationRow.to_type == kind, NotificationRow.to_value == name) for kind, name in groups]
     count, latest = session.execute(
-        select(func.count(NotificationRow.id), func.max(NotificationRow.created_at)).where(or_(*addressed))
+        select(func.count(NotificationRow.id), func.max(NotificationRow.created_at)).where(_addressed_to(user, groups))
     ).one()
     return int(count or 0), latest
+
+
+def _addressed_to(user: str, groups: Memberships) -> ColumnElement[bool]:
+    """Notifications addressed to ``user`` or to one of their groups or queues."""
+    addressed = [and_(NotificationRow.to_type == "user", NotificationRow.to_value == user)]
+    addressed += [and_(NotificationRow.to_type == kind, NotificationRow.to_value == name) for kind, name in groups]
+    return or_(*addressed)
+
+
+def notification_page(user: str, after: tuple[datetime, str] | None, limit: int) -> list[tuple[str, datetime]]:
+    """(id, created_at) of a page of ``user``'s notifications (those ``Engine.notifications(to=user)``
+    lists), newest first: at most ``limit`` after ``after`` ((created_at, id) of the last one
+    of the page before)."""
+    clauses = [_addressed_to(user, memberships(user))]
+    if after is not None:
+        at, note_id = after
+        clauses.append(or_(NotificationRow.created_at < at, and_(NotificationRow.created_at == at, NotificationRow.id > note_id)))
+    statement = select(NotificationRow.id, NotificationRow.created_at).where(*clauses)
+    with reading() as s:
+        found = s.execute(statement.order_by(NotificationRow.created_at.desc(), NotificationRow.id).limit(limit))
+        return [(note_id, created_at) for note_id, created_at in found]
 
 
 def _visible_records(user: str, groups: Memberships) -> ColumnElement[bool]:

@@ -357,10 +357,13 @@ class Engine:
     def get_record(self, object: str, record_id: str) -> dict[str, Any]:
         return records.get_record(self, object, record_id)
 
-    def notifications(self, *, to: str | None = None) -> list[dict[str, Any]]:
-        """Notifications in the outbox; ``to`` = a user: theirs and their groups'/queues'."""
+    def notifications(self, *, to: str | None = None, id: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Notifications in the outbox; ``to`` = a user: theirs and their groups'/queues';
+        ``id``: only those (a page the builder chose in SQL)."""
         with self.store.transaction(write=False) as tx:
-            if to is None:
+            if id is not None:
+                rows = tx.find(Notification, id=tuple(id))
+            elif to is None:
                 rows = tx.find(Notification)
             else:
                 names = {to} | {n for _k, n in self.directory.memberships(to)}

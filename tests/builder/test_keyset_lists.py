@@ -128,6 +128,19 @@ def check_runs(client, query):
     assert [r["id"] for r in paged] == [r["id"] for r in newest_first]
 
 
+def test_notifications_match_the_engine(seeded, app, login):
+    for who in USERS:
+        client = login(who)
+        paged = walk(client, "/api/notifications")
+        whole = client.get("/api/notifications?limit=200").get_json()["items"]
+        assert paged == whole
+        with app.app_context():
+            notes = state().engine.notifications(to=who)
+        newest = sorted(sorted(notes, key=lambda n: n["id"]), key=lambda n: n["created_at"], reverse=True)
+        assert [n["id"] for n in paged] == [n["id"] for n in newest]
+        assert who not in ("fiona", "alice") or paged  # the seeded runs notified their groups
+
+
 @pytest.mark.parametrize(("who", "path"), [("otto", "/api/runs"), ("fiona", "/api/work-items?mine=1")])
 def test_pages_neither_skip_nor_repeat_under_inserts(seeded, login, clock, who, path):
     client, sam = login(who), login("sam")
@@ -149,7 +162,7 @@ def test_pages_neither_skip_nor_repeat_under_inserts(seeded, login, clock, who, 
 def test_a_cursor_we_did_not_give_is_400(login):
     ada = login("ada")
     ada.post("/api/record-types", json={"name": "contract", "fields": [{"name": "title", "type": "string"}]})
-    for path in ("/api/runs", "/api/work-items", "/api/records/contract"):
+    for path in ("/api/runs", "/api/work-items", "/api/records/contract", "/api/notifications"):
         for cursor in ("bm90IGpzb24", "WyJ4Il0", "WzEsMiwzLDRd", "WzFlNDAsICJ4Il0", "WyJ4IiwgIngiXQ", "W3RydWUsICJ4IiwgIngiLCAieCJd"):
             response = ada.get(f"{path}?cursor={cursor}")
             assert response.status_code == 400 and error_code(response) == "bad_cursor", (path, cursor, response.get_json())
