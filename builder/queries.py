@@ -229,16 +229,26 @@ def _run_filters(
     return clauses
 
 
-def run_keys(principal: Principal, **filters: Any) -> list[tuple[str, datetime]]:
-    """(id, started_at) of the runs the caller may see that match the filters, newest first."""
-    statement = select(RunRow.id, RunRow.started_at).where(*_run_filters(principal, **filters))
+def open_work_holders(principal: Principal, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
+    """Who holds open work on the runs the caller may see in ``statuses``: the (type, value)
+    of each open item's assignee and ("user", who claimed it), as the runs' balls name them
+    (runtime/engine/views.py), read in one query rather than from every run."""
+    clauses = _run_filters(principal, statuses=statuses)
+    statement = (
+        select(WorkItemRow.assignee_type, WorkItemRow.assignee_value, WorkItemRow.claimed_by)
+        .join(RunRow, RunRow.id == WorkItemRow.run_id)
+        .where(WorkItemRow.status.in_(OPEN_ITEM), *clauses)
+        .distinct()
+    )
     with reading() as s:
-        return [(run_id, started_at) for run_id, started_at in s.execute(statement.order_by(RunRow.started_at.desc(), RunRow.id))]
+        rows = list(s.execute(statement))
+    return {(kind, value) for kind, value, _by in rows} | {("user", by) for _kind, _value, by in rows if by}
 
 
 def run_page(principal: Principal, after: tuple[datetime, str] | None, limit: int, **filters: Any) -> list[tuple[str, datetime]]:
-    """Like :func:`run_keys`, one page: at most ``limit`` runs after ``after`` (the
-    (started_at, id) of the last run of the page before), ordered, cut and filtered in SQL."""
+    """(id, started_at) of a page of the runs the caller may see that match the filters,
+    newest first: at most ``limit`` after ``after`` (the (started_at, id) of the last run of
+    the page before), filtered, ordered and cut in SQL."""
     assignee = filters.pop("assignee", None)
     clauses = _run_filters(principal, **filters)
     statement = select(RunRow.id, RunRow.started_at)

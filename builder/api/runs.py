@@ -18,7 +18,7 @@ from marshmallow import fields, validate
 from builder.auth import caller, roles, tokens_allowed
 from builder.extensions import engine
 from builder.names import display_names, named_items, named_runs
-from builder.queries import may_see_record, may_see_run, run_keys, run_page
+from builder.queries import may_see_record, may_see_run, open_work_holders, run_page
 from builder.requests import (
     MAX_INT32,
     MAX_INT64,
@@ -162,10 +162,7 @@ def run_filters() -> Any:
             {"key": o["key"], "label": o["label"], "stages": [{"id": k, "label": stage.label} for k, stage in spec.stages.items()]}
         )
     principal = caller()
-    run_ids = [run_id for run_id, _at in run_keys(principal, statuses=("in_progress", "suspended", "error"))]
-    runs = engine().runs(id=tuple(run_ids), ball=True) if run_ids else []
-    balls = [b for run in runs for b in run["ball"] if b["type"] != "system"]
-    held = {(b["type"], b["value"]) for b in balls} | {("user", b["claimed_by"]) for b in balls if b["claimed_by"]}
+    held = open_work_holders(principal, ("in_progress", "suspended", "error"))
     held.add(("user", principal.name))
     people, teams = display_names({v for t, v in held if t == "user"}, {v for t, v in held if t != "user"})
     assignees = [{"type": t, "value": v, "name": (people if t == "user" else teams).get(v, v)} for t, v in held]

@@ -128,6 +128,18 @@ def check_runs(client, query):
     assert [r["id"] for r in paged] == [r["id"] for r in newest_first]
 
 
+def test_run_filter_assignees_match_the_balls(seeded, login):
+    """The pick list's assignees, read in SQL, are those the open runs' balls name (as it was built before)."""
+    for who in USERS:
+        client = login(who)
+        runs = walk(client, "/api/runs?status=in_progress,suspended,error", limit=200)
+        balls = [b for run in runs for b in run["ball"] if b["type"] != "system"]
+        held = {(b["type"], b["value"]) for b in balls} | {("user", b["claimed_by"]) for b in balls if b["claimed_by"]}
+        held.add(("user", who))
+        offered = client.get("/api/runs/filters").get_json()["assignees"]
+        assert {(a["type"], a["value"]) for a in offered} == held, who
+
+
 def test_notifications_match_the_engine(seeded, app, login):
     for who in USERS:
         client = login(who)
