@@ -177,6 +177,7 @@ class WorkItemRow(Base):
         Index("ix_work_items_status_due", "status", "due_at"),
         Index("ix_work_items_record", "record_id", "status"),  # the work items of a record
         Index("ix_work_items_completed_by", "completed_by"),  # a member sees the runs they completed items on
+        Index("ix_work_items_orchestration", "orchestration", "status", "due_at"),  # by orchestration; overdue counts
     )
 
 
