@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from builder import accounts, create_app
+from builder import create_app
 from builder.extensions import state
 from tests.builder.api_support import EXPENSE, deploy, error_code, start
-from tests.builder.conftest import GROUPS, PASSWORD, PEOPLE
+from tests.builder.conftest import add_people
 from tests.pg import POSTGRES_URL, throwaway_database
 
 USERS = ("fiona", "alice", "otto", "sam", "mallory")
@@ -29,12 +29,7 @@ def app(request, app, clock):
         app = create_app(
             {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "EMBEDDED_WORKER": False, "AUTOPROCESS": True, "CLOCK": clock}
         )
-        with app.app_context(), state().sessions.begin() as s:
-            for name, kind in GROUPS.items():
-                accounts.create_group(s, name, kind=kind)
-            s.flush()
-            for name, (role, groups) in PEOPLE.items():
-                accounts.create_user(s, name, role=role, password=PASSWORD, groups=groups)
+        add_people(app)
         yield app
         app.extensions["overture"].close()
 
