@@ -27,10 +27,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from builder.auth import Principal
+from builder.errors import ApiError
 from builder.extensions import db, engine
 from runtime.states import OPEN_ITEM
 from runtime.store.tables import NotificationRow, RecordRow, RunRow, UserRow, WorkItemRow
@@ -109,12 +110,31 @@ def notification_totals(session: Session, user: str, groups: Memberships) -> tup
     """How many notifications ``user`` has - addressed to them or to one of their groups
     or queues, the ones ``Engine.notifications(to=user)`` lists - and when the newest came;
     counted in the database, for the inbox's live counts."""
-    addressed = [and_(NotificationRow.to_type == "user", NotificationRow.to_value == user)]
-    addressed += [and_(NotificationRow.to_type == kind, NotificationRow.to_value == name) for kind, name in groups]
     count, latest = session.execute(
-        select(func.count(NotificationRow.id), func.max(NotificationRow.created_at)).where(or_(*addressed))
+        select(func.count(NotificationRow.id), func.max(NotificationRow.created_at)).where(_addressed_to(user, groups))
     ).one()
     return int(count or 0), latest
+
+
+def _addressed_to(user: str, groups: Memberships) -> ColumnElement[bool]:
+    """Notifications addressed to ``user`` or to one of their groups or queues."""
+    addressed = [and_(NotificationRow.to_type == "user", NotificationRow.to_value == user)]
+    addressed += [and_(NotificationRow.to_type == kind, NotificationRow.to_value == name) for kind, name in groups]
+    return or_(*addressed)
+
+
+def notification_page(user: str, after: tuple[datetime, str] | None, limit: int) -> list[tuple[str, datetime]]:
+    """(id, created_at) of a page of ``user``'s notifications (those ``Engine.notifications(to=user)``
+    lists), newest first: at most ``limit`` after ``after`` ((created_at, id) of the last one
+    of the page before)."""
+    clauses = [_addressed_to(user, memberships(user))]
+    if after is not None:
+        at, note_id = after
+        clauses.append(or_(NotificationRow.created_at < at, and_(NotificationRow.created_at == at, NotificationRow.id > note_id)))
+    statement = select(NotificationRow.id, NotificationRow.created_at).where(*clauses)
+    with reading() as s:
+        found = s.execute(statement.order_by(NotificationRow.created_at.desc(), NotificationRow.id).limit(limit))
+        return [(note_id, created_at) for note_id, created_at in found]
 
 
 def _visible_records(user: str, groups: Memberships) -> ColumnElement[bool]:
@@ -155,17 +175,6 @@ def record_fields_editable(principal: Principal, row: RecordRow) -> frozenset[st
     return frozenset(names)
 
 
-def records(principal: Principal, object: str, *, owner: str | None = None) -> list[RecordRow]:
-    """Records of a type the caller may see, newest first."""
-    statement = select(RecordRow).where(RecordRow.object == object)
-    if owner is not None:
-        statement = statement.where(RecordRow.owner == owner)
-    if not sees_everything(principal):
-        statement = statement.where(_visible_records(principal.name, memberships(principal.name)))
-    with reading() as s:
-        return list(s.scalars(statement.order_by(RecordRow.created_at.desc(), RecordRow.id)))
-
-
 def visible_run_ids(principal: Principal, run_ids: Iterable[str]) -> set[str]:
     """Those of ``run_ids`` the caller may see."""
     ids = list(run_ids)
@@ -176,8 +185,8 @@ def visible_run_ids(principal: Principal, run_ids: Iterable[str]) -> set[str]:
         return set(s.scalars(select(RunRow.id).where(RunRow.id.in_(ids), _visible_runs(principal.name, groups))))
 
 
-def _open_work_for(assignee: str) -> ColumnElement[bool]:
-    """Runs with an open work item for a user (theirs, their groups', claimed by them) or a group."""
+def _open_work_for(assignee: str) -> Select[str]:
+    """The ids of runs with an open work item for a user (theirs, their groups', claimed by them) or a group."""
     with reading() as s:
         is_user = s.get(UserRow, assignee) is not None
     items = [
@@ -186,10 +195,10 @@ def _open_work_for(assignee: str) -> ColumnElement[bool]:
     ]
     if is_user:
         items.append(_assigned_to(assignee, memberships(assignee)))
-    return RunRow.id.in_(select(WorkItemRow.run_id).where(WorkItemRow.status.in_(OPEN_ITEM), or_(*items)))
+    return select(WorkItemRow.run_id).where(WorkItemRow.status.in_(OPEN_ITEM), or_(*items))
 
 
-def run_keys(
+def _run_filters(
     principal: Principal,
     *,
     orchestration: str | None = None,
@@ -199,8 +208,7 @@ def run_keys(
     assignee: str | None = None,
     started_after: datetime | None = None,
     started_before: datetime | None = None,
-) -> list[tuple[str, datetime]]:
-    """(id, started_at) of the runs the caller may see that match the filters, newest first."""
+) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if orchestration is not None:
         clauses.append(RunRow.orchestration == orchestration)
@@ -215,9 +223,121 @@ def run_keys(
     if started_before is not None:
         clauses.append(RunRow.started_at < started_before)
     if assignee is not None:
-        clauses.append(_open_work_for(assignee) if assignee else false())
+        clauses.append(RunRow.id.in_(_open_work_for(assignee)) if assignee else false())
     if not sees_everything(principal):
         clauses.append(_visible_runs(principal.name, memberships(principal.name)))
-    statement = select(RunRow.id, RunRow.started_at).where(*clauses).order_by(RunRow.started_at.desc(), RunRow.id)
+    return clauses
+
+
+def open_work_holders(principal: Principal, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
+    """Who holds open work on the runs the caller may see in ``statuses``: the (type, value)
+    of each open item's assignee and ("user", who claimed it), as the runs' balls name them
+    (runtime/engine/views.py), read in one query rather than from every run."""
+    clauses = _run_filters(principal, statuses=statuses)
+    statement = (
+        select(WorkItemRow.assignee_type, WorkItemRow.assignee_value, WorkItemRow.claimed_by)
+        .join(RunRow, RunRow.id == WorkItemRow.run_id)
+        .where(WorkItemRow.status.in_(OPEN_ITEM), *clauses)
+        .distinct()
+    )
+    with reading() as s:
+        rows = list(s.execute(statement))
+    return {(kind, value) for kind, value, _by in rows} | {("user", by) for _kind, _value, by in rows if by}
+
+
+def run_page(principal: Principal, after: tuple[datetime, str] | None, limit: int, **filters: Any) -> list[tuple[str, datetime]]:
+    """(id, started_at) of a page of the runs the caller may see that match the filters,
+    newest first: at most ``limit`` after ``after`` (the (started_at, id) of the last run of
+    the page before), filtered, ordered and cut in SQL."""
+    assignee = filters.pop("assignee", None)
+    clauses = _run_filters(principal, **filters)
+    statement = select(RunRow.id, RunRow.started_at)
+    if assignee is not None:
+        if not assignee:
+            return []
+        # Few runs hold open work for one assignee. Asked "IN (those runs)", PostgreSQL walks
+        # every run newest first and looks each one up; the set read once and joined is fast.
+        held = _open_work_for(assignee).distinct().cte("held").prefix_with("MATERIALIZED")
+        statement = statement.join(held, held.c.run_id == RunRow.id)
+    if after is not None:
+        at, run_id = after
+        clauses.append(or_(RunRow.started_at < at, and_(RunRow.started_at == at, RunRow.id > run_id)))
+    statement = statement.where(*clauses).order_by(RunRow.started_at.desc(), RunRow.id).limit(limit)
     with reading() as s:
         return [(run_id, started_at) for run_id, started_at in s.execute(statement)]
+
+
+def work_item_page(
+    principal: Principal,
+    *,
+    mine: bool,
+    statuses: tuple[str, ...],
+    run: str | None,
+    orchestration: str | None,
+    record: str | None,
+    after: list[Any] | None,
+    limit: int,
+) -> list[tuple[str, datetime | None, datetime]]:
+    """(id, due_at, created_at) of a page of work items, in the engine's order (soonest due
+    first, then those without a due date, oldest first): at most ``limit`` after the sort
+    key ``after`` ([no due date, due or created, created, id], the cursor the API gives out).
+
+    ``mine``: the caller's items as ``Engine.work_items(assignee=...)`` finds them - theirs,
+    their groups' and queues', those they claimed.
+    """
+    clauses: list[ColumnElement[bool]] = []
+    if mine:
+        user = principal.name
+        clauses.append(or_(_assigned_to(user, memberships(user)), WorkItemRow.claimed_by == user))
+    if statuses:
+        clauses.append(WorkItemRow.status.in_(statuses))
+    if run:
+        clauses.append(WorkItemRow.run_id == run)
+    if orchestration is not None:
+        clauses.append(WorkItemRow.orchestration == orchestration)
+    if record is not None:
+        clauses.append(WorkItemRow.record_id == record)
+    due = WorkItemRow.due_at
+    if after is not None:
+        undated, at, created, item_id = after[0], _instant(after[1]), _instant(after[2]), after[3]
+        later = or_(WorkItemRow.created_at > created, and_(WorkItemRow.created_at == created, WorkItemRow.id > item_id))
+        if undated:
+            clauses.append(and_(WorkItemRow.due_at.is_(None), later))
+        else:
+            clauses.append(or_(due.is_(None), due > at, and_(due == at, later)))
+    statement = (
+        select(WorkItemRow.id, WorkItemRow.due_at, WorkItemRow.created_at)
+        .where(*clauses)
+        .order_by(
+            WorkItemRow.due_at.is_(None), func.coalesce(WorkItemRow.due_at, WorkItemRow.created_at), WorkItemRow.created_at, WorkItemRow.id
+        )
+        .limit(limit)
+    )
+    with reading() as s:
+        return [(item_id, due_at, created_at) for item_id, due_at, created_at in s.execute(statement)]
+
+
+def _instant(text: str) -> datetime:
+    """A time from a cursor (ISO 8601, as the API writes it); 400 when it is not one."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out") from None
+    if when.tzinfo is None:
+        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+    return when
+
+
+def record_page(principal: Principal, object: str, *, owner: str | None, after: tuple[datetime, str] | None, limit: int) -> list[RecordRow]:
+    """Like :func:`records`, one page: at most ``limit`` after ``after`` ((created_at, id)
+    of the last record of the page before), newest first, in SQL."""
+    statement = select(RecordRow).where(RecordRow.object == object)
+    if owner is not None:
+        statement = statement.where(RecordRow.owner == owner)
+    if not sees_everything(principal):
+        statement = statement.where(_visible_records(principal.name, memberships(principal.name)))
+    if after is not None:
+        at, record_id = after
+        statement = statement.where(or_(RecordRow.created_at < at, and_(RecordRow.created_at == at, RecordRow.id > record_id)))
+    with reading() as s:
+        return list(s.scalars(statement.order_by(RecordRow.created_at.desc(), RecordRow.id).limit(limit)))

@@ -232,6 +232,32 @@ def paginate(items: list[T], key: Callable[[T], Sequence[Any]]) -> dict[str, Any
     return {"items": page, "next_cursor": encode_cursor(key(page[-1])) if more and page else None}
 
 
+def cursor_arg(*shape: type) -> list[Any] | None:
+    """The request's cursor for a list paged in SQL, checked to be a sort key of ``shape``
+    (one type per part) so a query never sees a value of the wrong kind; 400 otherwise."""
+    after = decode_cursor(request.args.get("cursor"))
+    if after is not None and (len(after) != len(shape) or not all(type(v) is t for v, t in zip(after, shape, strict=True))):
+        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+    return after
+
+
+def keyset_page(rows: list[T], limit: int, key: Callable[[T], Sequence[Any]]) -> tuple[list[T], str | None]:
+    """A page of ``rows`` - a query's answer to ``LIMIT limit + 1`` - and the cursor of the
+    next page (the last row's sort key), None when no row follows."""
+    page = rows[:limit]
+    return page, encode_cursor(key(page[-1])) if len(rows) > limit and page else None
+
+
+def newest_first_after(after: list[Any] | None) -> tuple[datetime, str] | None:
+    """The (time, id) a :func:`newest_first` cursor stands for, for a keyset query."""
+    if after is None:
+        return None
+    try:
+        return _EPOCH + timedelta(microseconds=-after[0]), after[1]
+    except OverflowError:
+        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out") from None
+
+
 def query(schema: Schema) -> Any:
     """The query string loaded with ``schema`` (400 with details when it does not fit)."""
     declared("query", schema)

@@ -15,8 +15,8 @@ from flask import Blueprint, jsonify
 from builder.auth import caller, roles
 from builder.extensions import db, engine
 from builder.names import named_runs
-from builder.queries import may_see_record, reading
-from builder.requests import newest_first, paginate, uses
+from builder.queries import may_see_record, notification_page, reading
+from builder.requests import cursor_arg, keyset_page, limit_arg, newest_first, newest_first_after, uses
 from runtime.store.tables import UserRow
 
 bp = Blueprint("notifications", __name__, url_prefix="/api/notifications")
@@ -26,8 +26,11 @@ bp = Blueprint("notifications", __name__, url_prefix="/api/notifications")
 @uses(paged=True)
 @roles("admin", "ops", "member")
 def list_notifications() -> Any:
-    notes = sorted(engine().notifications(to=caller().name), key=lambda n: newest_first(n["created_at"], n["id"]))
-    page = paginate(notes, lambda n: newest_first(n["created_at"], n["id"]))
+    limit = limit_arg()
+    keys = notification_page(caller().name, newest_first_after(cursor_arg(int, str)), limit + 1)
+    chosen, next_cursor = keyset_page(keys, limit, lambda k: newest_first(k[1], k[0]))
+    found = {n["id"]: n for n in engine().notifications(id=[note_id for note_id, _at in chosen])} if chosen else {}
+    page: dict[str, Any] = {"items": [found[i] for i, _at in chosen if i in found], "next_cursor": next_cursor}
     _add_records(page["items"])
     with reading() as s:
         user = s.get(UserRow, caller().name)

@@ -26,8 +26,20 @@ from builder.accounts import record_triggers, record_type_view
 from builder.auth import caller, roles, tokens_allowed
 from builder.errors import ApiError
 from builder.extensions import engine
-from builder.queries import may_see_record, reading, record_fields_editable, records, sees_everything, visible_run_ids
-from builder.requests import Bool, StrictSchema, body, newest_first, paginate, query, uses
+from builder.queries import may_see_record, reading, record_fields_editable, record_page, sees_everything, visible_run_ids
+from builder.requests import (
+    Bool,
+    StrictSchema,
+    body,
+    cursor_arg,
+    keyset_page,
+    limit_arg,
+    newest_first,
+    newest_first_after,
+    paginate,
+    query,
+    uses,
+)
 from runtime.errors import Forbidden, NotFound
 from runtime.store.tables import RecordRow, RecordTypeRow, UserRow
 
@@ -173,8 +185,11 @@ def _started(run_id: str) -> dict[str, Any]:
 def list_records(object: str) -> Any:
     _require_type(object)
     filters = query(RecordQuery())
-    rows = records(caller(), object, owner=filters.get("owner"))
-    return jsonify(paginate([record_view(r) for r in rows], lambda r: newest_first(r["created_at"], r["id"])))
+    limit = limit_arg()
+    after = newest_first_after(cursor_arg(int, str))
+    rows = record_page(caller(), object, owner=filters.get("owner"), after=after, limit=limit + 1)
+    page, next_cursor = keyset_page(rows, limit, lambda r: newest_first(r.created_at, r.id))
+    return jsonify({"items": [record_view(r) for r in page], "next_cursor": next_cursor})
 
 
 @bp.post("/records/<object>")

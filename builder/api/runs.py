@@ -18,7 +18,7 @@ from marshmallow import fields, validate
 from builder.auth import caller, roles, tokens_allowed
 from builder.extensions import engine
 from builder.names import display_names, named_items, named_runs
-from builder.queries import may_see_record, may_see_run, run_keys
+from builder.queries import may_see_record, may_see_run, open_work_holders, run_page
 from builder.requests import (
     MAX_INT32,
     MAX_INT64,
@@ -26,10 +26,12 @@ from builder.requests import (
     NoBody,
     StrictSchema,
     body,
+    cursor_arg,
+    keyset_page,
     limit_arg,
     newest_first,
+    newest_first_after,
     optional_body,
-    paginate,
     query,
     uses,
 )
@@ -121,8 +123,11 @@ def start_run() -> Any:
 @roles("admin", "ops", "member")
 def list_runs() -> Any:
     filters = query(RunQuery())
-    keys = run_keys(
+    limit = limit_arg()
+    keys = run_page(
         caller(),
+        newest_first_after(cursor_arg(int, str)),
+        limit + 1,
         orchestration=filters.get("orchestration"),
         version=filters.get("version"),
         statuses=filters.get("status"),
@@ -131,13 +136,12 @@ def list_runs() -> Any:
         started_after=filters.get("started_after"),
         started_before=filters.get("started_before"),
     )
-    found: list[dict[str, Any]] = [{"id": run_id, "started_at": at} for run_id, at in keys]
-    page = paginate(found, lambda k: newest_first(k["started_at"], k["id"]))
-    ids = [k["id"] for k in page["items"]]
+    page, next_cursor = keyset_page(keys, limit, lambda k: newest_first(k[1], k[0]))
+    ids = [run_id for run_id, _at in page]
     # Summaries and who holds the ball in one read, by the run page's own rule (runtime/engine/views.py).
     summaries = {r["id"]: r for r in engine().runs(id=tuple(ids), ball=True)} if ids else {}
     items = named_runs([summaries[i] for i in ids if i in summaries])
-    return jsonify({"items": items, "next_cursor": page["next_cursor"]})
+    return jsonify({"items": items, "next_cursor": next_cursor})
 
 
 @bp.get("/filters")
@@ -158,10 +162,7 @@ def run_filters() -> Any:
             {"key": o["key"], "label": o["label"], "stages": [{"id": k, "label": stage.label} for k, stage in spec.stages.items()]}
         )
     principal = caller()
-    run_ids = [run_id for run_id, _at in run_keys(principal, statuses=("in_progress", "suspended", "error"))]
-    runs = engine().runs(id=tuple(run_ids), ball=True) if run_ids else []
-    balls = [b for run in runs for b in run["ball"] if b["type"] != "system"]
-    held = {(b["type"], b["value"]) for b in balls} | {("user", b["claimed_by"]) for b in balls if b["claimed_by"]}
+    held = open_work_holders(principal, ("in_progress", "suspended", "error"))
     held.add(("user", principal.name))
     people, teams = display_names({v for t, v in held if t == "user"}, {v for t, v in held if t != "user"})
     assignees = [{"type": t, "value": v, "name": (people if t == "user" else teams).get(v, v)} for t, v in held]

@@ -14,6 +14,7 @@ orchestration's label (``orchestration_label``), so pages show names, not ids; `
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify
@@ -23,8 +24,21 @@ from builder.auth import caller, roles
 from builder.errors import ApiError
 from builder.extensions import engine
 from builder.names import display_names, named_items
-from builder.queries import may_see_item, reading, sees_everything
-from builder.requests import CommaSeparated, Flag, NoBody, StrictSchema, body, optional_body, paginate, query, uses
+from builder.queries import may_see_item, reading, sees_everything, work_item_page
+from builder.requests import (
+    CommaSeparated,
+    Flag,
+    NoBody,
+    StrictSchema,
+    body,
+    cursor_arg,
+    keyset_page,
+    limit_arg,
+    optional_body,
+    query,
+    uses,
+)
+from runtime.engine.plain import iso
 from runtime.errors import NotFound
 from runtime.states import OPEN_ITEM, WorkItemStatus
 from runtime.store.tables import GroupRow, UserRow
@@ -57,9 +71,10 @@ class ReassignIn(StrictSchema):
     to = fields.Nested(AssigneeIn, required=True)
 
 
-def _sort_key(item: dict[str, Any]) -> list[Any]:
-    # The engine's order: soonest due first, then those without a due date, oldest first.
-    return [item["due_at"] is None, item["due_at"] or item["created_at"], item["created_at"], item["id"]]
+def _sort_key(due_at: datetime | None, created_at: datetime, item_id: str) -> list[Any]:
+    """The cursor of an item in the engine's order: soonest due first, then those without
+    a due date, oldest first (times as the API writes them; builder.queries.work_item_page reads it)."""
+    return [due_at is None, iso(due_at or created_at), iso(created_at), item_id]
 
 
 @bp.get("")
@@ -69,17 +84,22 @@ def list_work_items() -> Any:
     filters = query(ItemQuery())
     principal = caller()
     mine = filters["mine"] or not sees_everything(principal)
-    items = engine().work_items(
-        assignee=principal.name if mine else None,
+    limit = limit_arg()
+    keys = work_item_page(
+        principal,
+        mine=mine,
+        statuses=filters["status"],
         run=filters.get("run"),
-        status=filters["status"],
+        orchestration=filters.get("orchestration"),
+        record=filters.get("record"),
+        after=cursor_arg(bool, str, str, str),
+        limit=limit + 1,
     )
-    if "orchestration" in filters:
-        items = [i for i in items if i["orchestration"] == filters["orchestration"]]
-    if "record" in filters:
-        items = [i for i in items if i["record"] is not None and i["record"]["id"] == filters["record"]]
-    page = paginate(items, _sort_key)
-    return jsonify({**page, "items": named_items(page["items"])})  # names for the page only
+    page, next_cursor = keyset_page(keys, limit, lambda k: _sort_key(k[1], k[2], k[0]))
+    ids = [item_id for item_id, _due, _created in page]
+    found = {i["id"]: i for i in engine().work_items(id=ids, status=None)} if ids else {}
+    items = [found[i] for i in ids if i in found]
+    return jsonify({"items": named_items(items), "next_cursor": next_cursor})  # names for the page only
 
 
 def _context(run_id: str) -> dict[str, Any]:

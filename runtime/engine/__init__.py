@@ -247,9 +247,11 @@ class Engine:
         assignee: str | None = None,
         run: str | None = None,
         status: str | Iterable[str] | None = OPEN_ITEM,
+        id: Iterable[str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Work items; ``assignee`` = a person: theirs, their groups' and queues', and those they claimed."""
-        return work_items.find(self, assignee, run, status)
+        """Work items; ``assignee`` = a person: theirs, their groups' and queues', and those they
+        claimed; ``id``: only those (a page the builder chose in SQL)."""
+        return work_items.find(self, assignee, run, status, id)
 
     def get_work_item(self, item_id: str) -> dict[str, Any]:
         return work_items.get(self, item_id)
@@ -355,10 +357,13 @@ class Engine:
     def get_record(self, object: str, record_id: str) -> dict[str, Any]:
         return records.get_record(self, object, record_id)
 
-    def notifications(self, *, to: str | None = None) -> list[dict[str, Any]]:
-        """Notifications in the outbox; ``to`` = a user: theirs and their groups'/queues'."""
+    def notifications(self, *, to: str | None = None, id: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Notifications in the outbox; ``to`` = a user: theirs and their groups'/queues';
+        ``id``: only those (a page the builder chose in SQL)."""
         with self.store.transaction(write=False) as tx:
-            if to is None:
+            if id is not None:
+                rows = tx.find(Notification, id=tuple(id))
+            elif to is None:
                 rows = tx.find(Notification)
             else:
                 names = {to} | {n for _k, n in self.directory.memberships(to)}

@@ -34,10 +34,14 @@ def may_act(directory: Directory, user: str, item: WorkItem, groups: Collection[
     return (item.assignee_type, item.assignee_value) in (directory.memberships(user) if groups is None else groups)
 
 
-def find(host: Host, assignee: str | None, run: str | None, status: str | Iterable[str] | None) -> list[dict[str, Any]]:
+def find(
+    host: Host, assignee: str | None, run: str | None, status: str | Iterable[str] | None, ids: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
     statuses = (status,) if isinstance(status, str) else (tuple(status) if status is not None else None)
     with host.store.transaction(write=False) as tx:
         filters: dict[str, Any] = {}
+        if ids is not None:
+            filters["id"] = tuple(ids)
         if run:
             filters["run_id"] = run
         if statuses:

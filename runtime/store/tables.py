@@ -106,6 +106,7 @@ class RunRow(Base):
         Index("ix_runs_record", "record_id", "status"),
         Index("ix_runs_parent", "parent_run_id"),
         Index("ix_runs_started_by", "started_by"),
+        Index("ix_runs_started", "started_at", "id"),  # the runs list, newest first (builder/queries.py)
     )
 
 
@@ -174,6 +175,9 @@ class WorkItemRow(Base):
         Index("ix_work_items_assignee", "assignee_value", "status", "due_at"),
         Index("ix_work_items_claimed_by", "claimed_by", "status"),
         Index("ix_work_items_status_due", "status", "due_at"),
+        Index("ix_work_items_record", "record_id", "status"),  # the work items of a record
+        Index("ix_work_items_completed_by", "completed_by"),  # a member sees the runs they completed items on
+        Index("ix_work_items_orchestration", "orchestration", "status", "due_at"),  # by orchestration; overdue counts
     )
 
 

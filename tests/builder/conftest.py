@@ -69,14 +69,19 @@ def app(tmp_path, migrated_db, clock) -> Iterator[Flask]:
             "CLOCK": clock,
         }
     )
+    add_people(app)
+    yield app
+    app.extensions["overture"].close()
+
+
+def add_people(app: Flask) -> None:
+    """The groups and people of :data:`GROUPS` and :data:`PEOPLE`, in ``app``'s database."""
     with app.app_context(), state().sessions.begin() as s:
         for name, kind in GROUPS.items():
             accounts.create_group(s, name, kind=kind)
         s.flush()
         for name, (role, groups) in PEOPLE.items():
             accounts.create_user(s, name, role=role, password=PASSWORD, groups=groups)
-    yield app
-    app.extensions["overture"].close()
 
 
 class Client:
