@@ -143,13 +143,23 @@ class SqlStore:
             return
         with self.engine.connect() as conn:
             conn.execution_options(overture_write=write)
-            with conn.begin():
-                tx = _SqlTransaction(conn, self._fast)
-                yield tx
-                tx._flush_events()
-                # The buffered writes and COMMIT in one round trip; SQLAlchemy's commit then
-                # finds the transaction ended and sends nothing.
-                tx._send(commit=True)
+            raw: Any = conn.connection.driver_connection
+            # A read under READ COMMITTED takes a snapshot per statement, in a transaction
+            # or not: without one it saves the BEGIN and the COMMIT round trips
+            # (begin_snapshot opens one when a read needs a single snapshot).
+            raw.autocommit = not write
+            try:
+                with conn.begin():
+                    tx = _SqlTransaction(conn, self._fast)
+                    yield tx
+                    tx._flush_events()
+                    # The buffered writes and COMMIT in one round trip; SQLAlchemy's commit then
+                    # finds the transaction ended and sends nothing.
+                    tx._send(commit=True)
+            finally:
+                if not write:
+                    with contextlib.suppress(Exception):  # a lost connection: the pool drops it
+                        raw.autocommit = False
 
     def claim_jobs(self, now: datetime, worker: str, limit: int) -> list[Job]:
         params = {"now": now, "worker": worker, "limit": limit}
@@ -469,7 +479,9 @@ class _SqlTransaction:
         raw, cursor = self._raw, self._cursor
         assert raw is not None and cursor is not None and self._writer is not None
         pending, self._pending = self._pending, []
-        if not pending and not commit and raw.info.transaction_status != _PG_IDLE:
+        if commit and not pending:
+            return None  # SQLAlchemy commits, if a transaction was begun at all
+        if not pending and not commit and (raw.autocommit or raw.info.transaction_status != _PG_IDLE):
             with _raw_errors(self._sa, sql):
                 return cursor.execute(sql, params)
         with _raw_errors(self._sa, sql), raw.pipeline():
@@ -611,7 +623,10 @@ class _SqlTransaction:
 
     def begin_snapshot(self) -> None:
         if self.conn.dialect.name == "postgresql":
-            self.conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            if self._raw is not None and self._raw.autocommit:  # a read-only transaction has not begun
+                self.conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            else:
+                self.conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
     def overdue_items(self, orchestration: str, now: datetime) -> list[tuple[int, str, str, int]]:
         # One grouped query over the (status, due_at) index.
