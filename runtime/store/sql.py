@@ -97,8 +97,9 @@ class SqlStore:
             self._fast = _Fast(self.engine.dialect)
         else:
             self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size * 2)
-            _ping_when_idle(self.engine)
             self._fast = _Fast(self.engine.dialect)
+            _ping_when_idle(self.engine, self._fast)
+        _count_statements(self.engine, self._fast)
         self._build_statements()
         if upgrade:
             from runtime.store.migrate import upgrade as run_upgrade
@@ -118,6 +119,16 @@ class SqlStore:
         with Session(bind=tx.conn) as s:
             yield s
             s.flush()
+
+    @property
+    def statements(self) -> int:
+        """SQL statements sent so far (see :class:`_Fast`)."""
+        return self._fast.statements
+
+    @property
+    def round_trips(self) -> int:
+        """PostgreSQL: network round trips to the server so far (0 on SQLite)."""
+        return self._fast.round_trips
 
     def dispose(self) -> None:
         for conn in list(self._kept):
@@ -392,6 +403,16 @@ class _Fast:
         self.dialect = dialect
         self.pg = dialect.name == "postgresql"
         self._compiled: dict[int, tuple[Any, str, list[str], list[Any], list[tuple[str, Any]]]] = {}
+        #: SQL statements this store sent (each row of a batch counts; BEGIN and COMMIT
+        #: count where they are statements of their own), and on PostgreSQL the network
+        #: round trips they took (pings included): the benches print both per run.
+        self.statements = 0
+        self.round_trips = 0
+
+    def count(self, statements: int) -> None:
+        """Statements sent in one round trip (SQLite has no network: statements only)."""
+        self.statements += statements
+        self.round_trips += self.pg
 
     def prepare(self, statement: Any) -> tuple[str, list[str], list[Any], list[tuple[str, Any]]]:
         entry = self._compiled.get(id(statement))
@@ -476,12 +497,13 @@ class _SqlTransaction:
         """PostgreSQL: the waiting writes, then ``sql`` (or COMMIT), in one round trip;
         returns the cursor holding ``sql``'s result. The transaction's first statement
         goes in a pipeline too, so the BEGIN psycopg puts before it costs no round trip."""
-        raw, cursor = self._raw, self._cursor
-        assert raw is not None and cursor is not None and self._writer is not None
+        raw, cursor, fast = self._raw, self._cursor, self._fast
+        assert raw is not None and cursor is not None and self._writer is not None and fast is not None
         pending, self._pending = self._pending, []
         if commit and not pending:
             return None  # SQLAlchemy commits, if a transaction was begun at all
         if not pending and not commit and (raw.autocommit or raw.info.transaction_status != _PG_IDLE):
+            fast.count(1)
             with _raw_errors(self._sa, sql):
                 return cursor.execute(sql, params)
         with _raw_errors(self._sa, sql), raw.pipeline():
@@ -493,7 +515,10 @@ class _SqlTransaction:
             if sql is not None:
                 cursor.execute(sql, params)
             if commit:
-                raw.commit()
+                # As a statement in the pipeline: Connection.commit() would add a second sync.
+                self._writer.execute("COMMIT")
+        fast.round_trips += 1
+        fast.statements += sum(len(rows) for _, rows in pending) + (sql is not None) + commit
         return cursor
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:
@@ -503,6 +528,7 @@ class _SqlTransaction:
         if self._pg:
             return int(self._send(sql, self._fast.params(order, binds, params)).rowcount)
         assert self._cursor is not None
+        self._fast.count(1)
         self._cursor.execute(sql, self._fast.params(order, binds, params))
         return int(self._cursor.rowcount)
 
@@ -515,6 +541,7 @@ class _SqlTransaction:
             return
         sql, order, binds, _ = self._fast.prepare(statement)
         assert self._cursor is not None
+        self._fast.count(len(rows))
         self._cursor.executemany(sql, [self._fast.params(order, binds, r) for r in rows])
 
     def _fetch(self, statement: Any, params: dict[str, Any]) -> tuple[list[Any], list[tuple[str, Any]]]:
@@ -523,6 +550,7 @@ class _SqlTransaction:
         values = self._fast.params(order, binds, params)
         if self._pg:
             return self._send(sql, values).fetchall(), columns
+        self._fast.count(1)
         return self._cursor.execute(sql, values).fetchall(), columns
 
     def _select(self, cls: type[T], statement: Any, params: dict[str, Any]) -> list[T]:
@@ -661,6 +689,7 @@ class _SqlTransaction:
             return
         if self._fast is not None and not self._pg:
             assert self._cursor is not None
+            self._fast.count(len(self._events))
             self._cursor.executemany(_SQLITE_INSERT_EVENT, self._events)
         else:
             self._execute_many(_STATEMENTS.insert_event(), self._events)
@@ -881,7 +910,28 @@ def _raw_errors(conn: Connection, statement: str | None) -> Iterator[None]:
         raise DBAPIError.instance(statement, None, exc, psycopg.Error, connection_invalidated=lost, dialect=conn.dialect) from exc
 
 
-def _ping_when_idle(engine: SAEngine) -> None:
+def _count_statements(engine: SAEngine, fast: _Fast) -> None:
+    """Count what runs through SQLAlchemy in ``fast``'s figures, as the fast path counts its own."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def on_execute(conn: Connection, _cursor: Any, _sql: str, params: Any, _context: Any, many: bool) -> None:
+        # psycopg begins a transaction with a BEGIN of its own before the first statement.
+        begins = fast.pg and _pg_begins(conn.connection.driver_connection)
+        fast.statements += (len(params) if many else 1) + begins
+        fast.round_trips += fast.pg * (1 + begins)
+
+    @event.listens_for(engine, "commit")
+    def on_commit(conn: Connection) -> None:
+        if fast.pg and conn.connection.driver_connection.info.transaction_status != _PG_IDLE:  # type: ignore[union-attr]  # open in a transaction
+            fast.statements += 1
+            fast.round_trips += 1
+
+
+def _pg_begins(raw: Any) -> bool:
+    return bool(not raw.autocommit and raw.info.transaction_status == _PG_IDLE)
+
+
+def _ping_when_idle(engine: SAEngine, fast: _Fast) -> None:
     """Check a pooled connection before use only when it sat idle a while.
 
     ``pool_pre_ping`` pings at every checkout: a network round trip per transaction, as
@@ -895,6 +945,7 @@ def _ping_when_idle(engine: SAEngine) -> None:
         used = record.info.get("overture_used")
         if used is not None and time.monotonic() - used < PING_AFTER_IDLE:
             return
+        fast.round_trips += 1
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:
