@@ -180,9 +180,8 @@ class SqlStore:
     def has_work(self, now: datetime) -> tuple[bool, bool]:
         """Whether timers are due and whether jobs are ready, in one read."""
         with self.transaction(write=False) as tx:
-            timers = tx._select_scalar(self._timer_probe, {"now": now}) is not None
-            jobs = tx._select_scalar(self._job_probe, {"now": now}) is not None
-            return timers, jobs
+            ((timer, job),), _ = tx._fetch(self._work_probe, {"now": now})
+            return timer is not None, job is not None
 
     def _build_statements(self) -> None:
         jobs, timers = TABLES[Job], TABLES[Timer]
@@ -203,8 +202,10 @@ class SqlStore:
             self._claim_statement = (
                 update(jobs).where(jobs.c.id.in_(ready.scalar_subquery()), jobs.c.status == "queued").values(**values).returning(*jobs.c)
             )
-        self._timer_probe = select(timers.c.id).where(timers.c.due_at <= bindparam("now", type_=timers.c.due_at.type)).limit(1)
-        self._job_probe = select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.run_after <= now).limit(1)
+        timer_probe = select(timers.c.id).where(timers.c.due_at <= bindparam("now", type_=timers.c.due_at.type)).limit(1)
+        job_probe = select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.run_after <= now).limit(1)
+        # Both in one statement: on PostgreSQL each would be a round trip.
+        self._work_probe = select(timer_probe.scalar_subquery().label("timer"), job_probe.scalar_subquery().label("job"))
 
     def heartbeat(self, job_ids: list[str], now: datetime) -> None:
         if not job_ids:
@@ -612,7 +613,7 @@ class _SqlTransaction:
         shape, params = _shape(filters, "f_")
         if not any(kind == "in" for _, kind in shape):
             return self._select(cls, _STATEMENTS.find(cls, shape), params)
-        if self._fast is None or self._pg:  # SQLAlchemy expands the IN lists
+        if self._fast is None:  # SQLAlchemy expands the IN lists
             return [_row(cls, r) for r in self.conn.execute(_STATEMENTS.find(cls, shape), params).mappings()]
         sizes = []
         for name, kind in shape:

@@ -96,7 +96,7 @@ def test_a_snapshot_read_still_begins_a_transaction(sql_store):
 
 
 def test_round_trips_per_engine_operation_stay_few(sql_store):
-    """Upper bounds, a little above what they are (5 and 7): one more round trip per row
+    """Upper bounds, a little above what they are (4 and 6): one more round trip per row
     or per statement would break them."""
     _postgres(sql_store)
     engine = Engine(sql_store, ManualClock(), InMemoryDirectory({"alice": ["legal"]}))
@@ -109,4 +109,4 @@ def test_round_trips_per_engine_operation_stay_few(sql_store):
     before = sql_store.round_trips
     engine.complete(item["id"], by="alice")
     completed = sql_store.round_trips - before
-    assert started <= 6 and completed <= 8, (started, completed)
+    assert started <= 5 and completed <= 7, (started, completed)
