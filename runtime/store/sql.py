@@ -407,6 +407,7 @@ class _Fast:
         #: SQL statements this store sent (each row of a batch counts; BEGIN and COMMIT
         #: count where they are statements of their own), and on PostgreSQL the network
         #: round trips they took (pings included): the benches print both per run.
+        #: Plain counters, exact for one thread (threads may lose an increment).
         self.statements = 0
         self.round_trips = 0
 
