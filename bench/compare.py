@@ -89,15 +89,16 @@ def imports_from(tree: Path) -> str:
 
 def compare(header: list[str], before: list[Table], after: list[Table], wanted: list[str] | None = None) -> str:
     """One line per row and figure: the median before, after, and after / before."""
-    figures = [name for name in header if all(_numeric(t[k][name]) for t in before + after for k in t if t[k][name] != "-")]
+    # A column one revision lacks (the other added it) reads as "-" there: no figure.
+    figures = [name for name in header if all(_numeric(c) for t in before + after for k in t if (c := t[k].get(name, "-")) != "-")]
     if wanted:
         figures = [name for name in figures if name in wanted]
     out = [f"{'row':<58} {'figure':<9} {'before':>10} {'after':>10} {'after/before':>12}"]
     keys = [k for k in before[0] if all(k in t for t in before + after)]
     for key in keys:
         for name in figures:
-            olds = [_value(t[key][name]) for t in before if t[key][name] != "-"]
-            news = [_value(t[key][name]) for t in after if t[key][name] != "-"]
+            olds = [_value(c) for t in before if (c := t[key].get(name, "-")) != "-"]
+            news = [_value(c) for t in after if (c := t[key].get(name, "-")) != "-"]
             if not olds or not news:
                 continue
             old, new = statistics.median(olds), statistics.median(news)

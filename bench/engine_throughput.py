@@ -181,6 +181,9 @@ class Result:
     events: int  # Overture: run-log events; Spiff: tasks completed of any kind
     latencies: list[float] = field(default_factory=list)
     note: str = ""
+    #: SQL stores: statements sent and (PostgreSQL) network round trips in the timed part.
+    statements: int | None = None
+    round_trips: int | None = None
 
     @property
     def runs_per_s(self) -> float:
@@ -211,9 +214,20 @@ def percentile(values: list[float], p: float) -> float:
 
 #: Set by --profile: it records only the timed part of a case, not its set-up and checks.
 PROFILER: cProfile.Profile | None = None
+#: The store of the case running; its statement counters are read around the timed part.
+COUNTED: Any = None
+#: (statements, round trips) of the last timed part, when the store counts them.
+COUNTS: list[tuple[int, int]] = []
+
+
+def store_counts() -> tuple[int, int] | None:
+    if COUNTED is None or not hasattr(COUNTED, "statements"):
+        return None
+    return COUNTED.statements, COUNTED.round_trips
 
 
 def clock_start() -> float:
+    COUNTS[:] = [c] if (c := store_counts()) else []
     if PROFILER is not None:
         PROFILER.enable()
     return time.perf_counter()
@@ -223,6 +237,8 @@ def clock_stop(t0: float) -> float:
     seconds = time.perf_counter() - t0
     if PROFILER is not None:
         PROFILER.disable()
+    if COUNTS and (c := store_counts()):
+        COUNTS[:] = [(c[0] - COUNTS[0][0], c[1] - COUNTS[0][1])]
     return seconds
 
 
@@ -508,7 +524,7 @@ def fmt(value: float | None, digits: int = 0) -> str:
 
 
 def print_table(results: list[Result]) -> None:
-    headers = ["engine", "store", "mode", "runs", "seconds", "runs/s", "steps/s", "events/s", "p50 ms", "p99 ms"]
+    headers = ["engine", "store", "mode", "runs", "seconds", "runs/s", "steps/s", "events/s", "p50 ms", "p99 ms", "stmts/run", "trips/run"]
     rows = [
         [
             r.engine,
@@ -521,6 +537,8 @@ def print_table(results: list[Result]) -> None:
             fmt(r.events_per_s),
             fmt(r.percentile_ms(50), 3),
             fmt(r.percentile_ms(99), 3),
+            fmt(r.statements / r.runs if r.statements is not None else None, 1),
+            fmt(r.round_trips / r.runs if r.round_trips else None, 1),
         ]
         for r in results
     ]
@@ -575,6 +593,10 @@ def print_notes(results: list[Result], args: argparse.Namespace) -> None:
     print(
         "p50/p99  one completion plus the query for the run's next open item "
         "(Spiff JSON: restore + complete + engine steps + dump + query)."
+    )
+    print(
+        "stmts/run SQL statements the store sent per run (each row of a batch counts); "
+        "trips/run PostgreSQL: network round trips per run (BEGIN, COMMIT and pings included)."
     )
     for r in results:
         if r.note:
@@ -697,12 +719,18 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"  {STORE_NOTES[store_name]}")
                 break
             gc.collect()
+            global COUNTED
+            COUNTED = store
             try:
-                results.append(OVERTURE_CASES[case](store_name, store, make_cases(n, args.reject_every)))
+                result = OVERTURE_CASES[case](store_name, store, make_cases(n, args.reject_every))
+                if COUNTS:
+                    result.statements, result.round_trips = COUNTS[0]
+                results.append(result)
             except Exception as exc:
                 traceback.print_exc()
                 STORE_NOTES[f"{store_name}/{case}"] = f"failed: {type(exc).__name__}: {exc}"
             finally:
+                COUNTED = None
                 if hasattr(store, "dispose"):
                     store.dispose()
 

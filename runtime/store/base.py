@@ -47,6 +47,9 @@ class Transaction(Protocol):
         """Write ``row``; with ``expect``, only if the stored row still has those values.
 
         A tuple as an expected value means "any of these". Returns whether it wrote.
+        Without ``expect`` a store may send the write later in the transaction (PostgreSQL
+        sends it with the next statement) and answer True: the caller updates a row it has
+        read or written in this transaction, which is there.
         """
         ...
 

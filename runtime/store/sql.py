@@ -17,6 +17,7 @@ import functools
 import json
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     BigInteger,
     Connection,
+    Float,
     Integer,
     bindparam,
     case,
@@ -45,6 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
 from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
@@ -91,10 +94,12 @@ class SqlStore:
             pool = {"max_overflow": -1} if parsed.database and parsed.database != ":memory:" else {}
             self.engine: SAEngine = create_engine(self.url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
             _sqlite_pragmas(self.engine)
-            self._fast: _SqliteFast | None = _SqliteFast(self.engine.dialect)
+            self._fast = _Fast(self.engine.dialect)
         else:
-            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
-            self._fast = None
+            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=pool_size * 2)
+            self._fast = _Fast(self.engine.dialect)
+            _ping_when_idle(self.engine, self._fast)
+        _count_statements(self.engine, self._fast)
         self._build_statements()
         if upgrade:
             from runtime.store.migrate import upgrade as run_upgrade
@@ -115,6 +120,16 @@ class SqlStore:
             yield s
             s.flush()
 
+    @property
+    def statements(self) -> int:
+        """SQL statements sent so far (see :class:`_Fast`)."""
+        return self._fast.statements
+
+    @property
+    def round_trips(self) -> int:
+        """PostgreSQL: network round trips to the server so far (0 on SQLite)."""
+        return self._fast.round_trips
+
     def dispose(self) -> None:
         for conn in list(self._kept):
             with contextlib.suppress(Exception):  # a connection of a thread that is gone; closing is best effort
@@ -124,7 +139,7 @@ class SqlStore:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[_SqlTransaction]:
-        if self._fast is not None:
+        if self.dialect == "sqlite":
             # SQLite: each thread keeps its connection; checking one out of the pool for
             # every transaction cost more than the transaction.
             kept = getattr(self._thread, "kept", None)
@@ -139,10 +154,23 @@ class SqlStore:
             return
         with self.engine.connect() as conn:
             conn.execution_options(overture_write=write)
-            with conn.begin():
-                tx = _SqlTransaction(conn, self._fast)
-                yield tx
-                tx._flush_events()
+            raw: Any = conn.connection.driver_connection
+            # A read under READ COMMITTED takes a snapshot per statement, in a transaction
+            # or not: without one it saves the BEGIN and the COMMIT round trips
+            # (begin_snapshot opens one when a read needs a single snapshot).
+            raw.autocommit = not write
+            try:
+                with conn.begin():
+                    tx = _SqlTransaction(conn, self._fast)
+                    yield tx
+                    tx._flush_events()
+                    # The buffered writes and COMMIT in one round trip; SQLAlchemy's commit then
+                    # finds the transaction ended and sends nothing.
+                    tx._send(commit=True)
+            finally:
+                if not write:
+                    with contextlib.suppress(Exception):  # a lost connection: the pool drops it
+                        raw.autocommit = False
 
     def claim_jobs(self, now: datetime, worker: str, limit: int) -> list[Job]:
         params = {"now": now, "worker": worker, "limit": limit}
@@ -152,9 +180,8 @@ class SqlStore:
     def has_work(self, now: datetime) -> tuple[bool, bool]:
         """Whether timers are due and whether jobs are ready, in one read."""
         with self.transaction(write=False) as tx:
-            timers = tx._select_scalar(self._timer_probe, {"now": now}) is not None
-            jobs = tx._select_scalar(self._job_probe, {"now": now}) is not None
-            return timers, jobs
+            ((timer, job),), _ = tx._fetch(self._work_probe, {"now": now})
+            return timer is not None, job is not None
 
     def _build_statements(self) -> None:
         jobs, timers = TABLES[Job], TABLES[Timer]
@@ -175,8 +202,10 @@ class SqlStore:
             self._claim_statement = (
                 update(jobs).where(jobs.c.id.in_(ready.scalar_subquery()), jobs.c.status == "queued").values(**values).returning(*jobs.c)
             )
-        self._timer_probe = select(timers.c.id).where(timers.c.due_at <= bindparam("now", type_=timers.c.due_at.type)).limit(1)
-        self._job_probe = select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.run_after <= now).limit(1)
+        timer_probe = select(timers.c.id).where(timers.c.due_at <= bindparam("now", type_=timers.c.due_at.type)).limit(1)
+        job_probe = select(jobs.c.id).where(jobs.c.status == "queued", jobs.c.run_after <= now).limit(1)
+        # Both in one statement: on PostgreSQL each would be a round trip.
+        self._work_probe = select(timer_probe.scalar_subquery().label("timer"), job_probe.scalar_subquery().label("job"))
 
     def heartbeat(self, job_ids: list[str], now: datetime) -> None:
         if not job_ids:
@@ -360,33 +389,49 @@ _REQUIRED = object()
 _SQLITE_INSERT_EVENT = "INSERT INTO run_events (run_id, type, at, node, visit, by, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
-class _SqliteFast:
-    """Cached statements compiled once for SQLite and run on the sqlite3 cursor.
+class _Fast:
+    """Cached statements compiled once and run on the driver's own cursor (sqlite3 or
+    psycopg 3).
 
     SQLAlchemy's per-execution work costs several times what SQLite itself takes
     for these small statements; the same bind and result processors are applied
-    here, so values come back exactly as through SQLAlchemy.
+    here, so values come back exactly as through SQLAlchemy. On PostgreSQL the raw
+    cursor is what lets writes wait and go in one pipeline (see :class:`_SqlTransaction`);
+    psycopg prepares a statement on the server once a connection has run it a few times.
     """
 
     def __init__(self, dialect: Any):
         self.dialect = dialect
+        self.pg = dialect.name == "postgresql"
         self._compiled: dict[int, tuple[Any, str, list[str], list[Any], list[tuple[str, Any]]]] = {}
+        #: SQL statements this store sent (each row of a batch counts; BEGIN and COMMIT
+        #: count where they are statements of their own), and on PostgreSQL the network
+        #: round trips they took (pings included): the benches print both per run.
+        #: Plain counters, exact for one thread (threads may lose an increment).
+        self.statements = 0
+        self.round_trips = 0
+
+    def count(self, statements: int) -> None:
+        """Statements sent in one round trip (SQLite has no network: statements only)."""
+        self.statements += statements
+        self.round_trips += self.pg
 
     def prepare(self, statement: Any) -> tuple[str, list[str], list[Any], list[tuple[str, Any]]]:
         entry = self._compiled.get(id(statement))
         if entry is None or entry[0] is not statement:
             compiled = statement.compile(dialect=self.dialect)
-            order = list(compiled.positiontup or [])
+            # sqlite3 takes "?" in order; psycopg takes %(name)s from a dict.
+            order = list(compiled.positiontup or []) if not self.pg else list(compiled.binds)
             binds = [
                 _sqlite_datetime
-                if isinstance(compiled.binds[name].type, UTCDateTime)
+                if not self.pg and isinstance(compiled.binds[name].type, UTCDateTime)
                 else compiled.binds[name].type.dialect_impl(self.dialect).bind_processor(self.dialect)
                 for name in order
             ]
             selected = getattr(statement, "selected_columns", None)
             if selected is None:  # UPDATE ... RETURNING
                 selected = statement.returning_column_descriptions and [d["expr"] for d in statement.returning_column_descriptions]
-            columns = [(c.name, c.type.dialect_impl(self.dialect).result_processor(self.dialect, None)) for c in selected or []]
+            columns = [(c.name, c.type.dialect_impl(self.dialect).result_processor(self.dialect, self._coltype(c))) for c in selected or []]
             # Values written into the statement itself ("queued"), as defaults for its parameters.
             literals = {n: compiled.binds[n].value for n in order if not compiled.binds[n].required}
             binds = [(process, literals.get(name, _REQUIRED)) for name, process in zip(order, binds, strict=True)]
@@ -394,47 +439,128 @@ class _SqliteFast:
             self._compiled[id(statement)] = entry
         return entry[1], entry[2], entry[3], entry[4]
 
-    def params(self, order: list[str], binds: list[Any], values: dict[str, Any]) -> list[Any]:
+    def _coltype(self, column: Any) -> int | None:
+        # psycopg's result processors for numbers ask the column's type oid (FLOAT is
+        # double precision, oid 701); no other column type asks.
+        return 701 if self.pg and isinstance(column.type, Float) else None
+
+    def params(self, order: list[str], binds: list[Any], values: dict[str, Any]) -> Any:
         out = []
         for name, (process, default) in zip(order, binds, strict=True):
             value = values.get(name, default)
             if value is _REQUIRED:
                 raise KeyError(f"no value for parameter {name!r}")
             out.append(process(value) if process is not None and value is not None else value)
-        return out
+        return dict(zip(order, out, strict=True)) if self.pg else out
 
 
 class _SqlTransaction:
-    def __init__(self, conn: Connection, fast: _SqliteFast | None):
-        self.conn = conn
+    """One database transaction of the engine.
+
+    On PostgreSQL every statement is a network round trip, so writes whose result nobody
+    reads (inserts, events, unconditional updates) wait in ``_pending`` and go to the
+    server in one psycopg pipeline together with the next statement that must answer
+    (a read, a conditional update, a delete) or with COMMIT: per engine operation a
+    handful of round trips instead of one per row. Reads still see every write before
+    them - the pipeline runs in order - and anything run through SQLAlchemy (``conn``)
+    sends the waiting writes first. A write that fails fails the statement it went with,
+    or the commit, and the whole transaction rolls back as before.
+    """
+
+    def __init__(self, conn: Connection, fast: _Fast | None):
+        self._sa = conn
         self._fast = fast
-        self._cursor = conn.connection.driver_connection.cursor() if fast else None  # type: ignore[union-attr]  # an open connection has its driver connection
+        self._pg = fast is not None and fast.pg
+        raw: Any = conn.connection.driver_connection if fast else None
+        self._raw = raw
+        self._cursor = raw.cursor() if fast else None
+        self._writer = raw.cursor() if self._pg else None
         self._events: list[Any] = []
+        #: PostgreSQL: (sql, parameter sets) waiting to be sent, in order.
+        self._pending: list[tuple[str, list[dict[str, Any]]]] = []
+
+    @property
+    def conn(self) -> Connection:
+        """SQLAlchemy's connection, with every buffered write sent first."""
+        if self._pending:
+            self._send()
+        return self._sa
+
+    def _queue(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        assert self._fast is not None
+        sql, order, binds, _ = self._fast.prepare(statement)
+        params = [self._fast.params(order, binds, r) for r in rows]
+        if self._pending and self._pending[-1][0] == sql:
+            self._pending[-1][1].extend(params)
+        else:
+            self._pending.append((sql, params))
+
+    def _send(self, sql: str | None = None, params: dict[str, Any] | None = None, *, commit: bool = False) -> Any:
+        """PostgreSQL: the waiting writes, then ``sql`` (or COMMIT), in one round trip;
+        returns the cursor holding ``sql``'s result. The transaction's first statement
+        goes in a pipeline too, so the BEGIN psycopg puts before it costs no round trip."""
+        raw, cursor, fast = self._raw, self._cursor, self._fast
+        assert raw is not None and cursor is not None and self._writer is not None and fast is not None
+        pending, self._pending = self._pending, []
+        if commit and not pending:
+            return None  # SQLAlchemy commits, if a transaction was begun at all
+        if not pending and not commit and (raw.autocommit or raw.info.transaction_status != _PG_IDLE):
+            fast.count(1)
+            with _raw_errors(self._sa, sql):
+                return cursor.execute(sql, params)
+        with _raw_errors(self._sa, sql), raw.pipeline():
+            for text, rows in pending:
+                if len(rows) == 1:
+                    self._writer.execute(text, rows[0])
+                else:
+                    self._writer.executemany(text, rows)
+            if sql is not None:
+                cursor.execute(sql, params)
+            if commit:
+                # As a statement in the pipeline: Connection.commit() would add a second sync.
+                self._writer.execute("COMMIT")
+        fast.round_trips += 1
+        fast.statements += sum(len(rows) for _, rows in pending) + (sql is not None) + commit
+        return cursor
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:
         if self._fast is None:
-            return int(self.conn.execute(statement, params).rowcount or 0)
+            return int(self._sa.execute(statement, params).rowcount or 0)
         sql, order, binds, _ = self._fast.prepare(statement)
+        if self._pg:
+            return int(self._send(sql, self._fast.params(order, binds, params)).rowcount)
         assert self._cursor is not None
+        self._fast.count(1)
         self._cursor.execute(sql, self._fast.params(order, binds, params))
         return int(self._cursor.rowcount)
 
     def _execute_many(self, statement: Any, rows: list[dict[str, Any]]) -> None:
         if self._fast is None:
-            self.conn.execute(statement, rows)
+            self._sa.execute(statement, rows)
+            return
+        if self._pg:
+            self._queue(statement, rows)
             return
         sql, order, binds, _ = self._fast.prepare(statement)
         assert self._cursor is not None
+        self._fast.count(len(rows))
         self._cursor.executemany(sql, [self._fast.params(order, binds, r) for r in rows])
+
+    def _fetch(self, statement: Any, params: dict[str, Any]) -> tuple[list[Any], list[tuple[str, Any]]]:
+        assert self._fast is not None and self._cursor is not None
+        sql, order, binds, columns = self._fast.prepare(statement)
+        values = self._fast.params(order, binds, params)
+        if self._pg:
+            return self._send(sql, values).fetchall(), columns
+        self._fast.count(1)
+        return self._cursor.execute(sql, values).fetchall(), columns
 
     def _select(self, cls: type[T], statement: Any, params: dict[str, Any]) -> list[T]:
         if self._fast is None:
-            return [_row(cls, r) for r in self.conn.execute(statement, params).mappings()]
-        sql, order, binds, columns = self._fast.prepare(statement)
-        assert self._cursor is not None
-        self._cursor.execute(sql, self._fast.params(order, binds, params))
+            return [_row(cls, r) for r in self._sa.execute(statement, params).mappings()]
+        rows, columns = self._fetch(statement, params)
         found = []
-        for raw in self._cursor.fetchall():
+        for raw in rows:
             obj = cls.__new__(cls)
             for (name, process), value in zip(columns, raw, strict=True):
                 setattr(obj, name, process(value) if process is not None else value)
@@ -443,17 +569,18 @@ class _SqlTransaction:
 
     def _select_scalar(self, statement: Any, params: dict[str, Any]) -> Any:
         if self._fast is None:
-            return self.conn.execute(statement, params).scalar()
-        sql, order, binds, _ = self._fast.prepare(statement)
-        assert self._cursor is not None
-        row = self._cursor.execute(sql, self._fast.params(order, binds, params)).fetchone()
-        return row[0] if row else None
+            return self._sa.execute(statement, params).scalar()
+        rows, _ = self._fetch(statement, params)
+        return rows[0][0] if rows else None
 
     def get(self, cls: type[T], id: Any) -> T | None:
         rows = self._select(cls, _STATEMENTS.get(cls), {"p_id": id})
         return rows[0] if rows else None
 
     def insert(self, row: Any) -> None:
+        if self._pg:
+            self._queue(_STATEMENTS.insert(type(row)), [_values(row)])
+            return
         self._execute(_STATEMENTS.insert(type(row)), _values(row))
 
     def insert_many(self, rows: list[Any]) -> None:
@@ -473,6 +600,11 @@ class _SqlTransaction:
         statement = _STATEMENTS.update(cls, shape)
         if any(kind == "in" for _, kind in shape):
             return bool(self.conn.execute(statement, params).rowcount == 1)
+        if self._pg and not shape:
+            # Nothing to check, so nothing to wait for: it goes with the next statement. The
+            # engine updates only rows it read or wrote in this transaction, so it is there.
+            self._queue(statement, [params])
+            return True
         return self._execute(statement, params) == 1
 
     def delete(self, cls: type, id: Any) -> bool:
@@ -495,7 +627,7 @@ class _SqlTransaction:
         return self._select(cls, _STATEMENTS.find_fixed(cls, shape, tuple(sizes)), params)
 
     def append_event(self, event: RunEvent) -> None:
-        if self._fast is not None:
+        if self._fast is not None and not self._pg:
             # The hottest insert (~40 per run): bound by hand, as the JSON and DateTime
             # types would bind them.
             self._events.append(
@@ -521,7 +653,10 @@ class _SqlTransaction:
 
     def begin_snapshot(self) -> None:
         if self.conn.dialect.name == "postgresql":
-            self.conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            if self._raw is not None and self._raw.autocommit:  # a read-only transaction has not begun
+                self.conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            else:
+                self.conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
     def overdue_items(self, orchestration: str, now: datetime) -> list[tuple[int, str, str, int]]:
         # One grouped query over the (status, due_at) index.
@@ -554,8 +689,9 @@ class _SqlTransaction:
     def _flush_events(self) -> None:
         if not self._events:
             return
-        if self._fast is not None:
+        if self._fast is not None and not self._pg:
             assert self._cursor is not None
+            self._fast.count(len(self._events))
             self._cursor.executemany(_SQLITE_INSERT_EVENT, self._events)
         else:
             self._execute_many(_STATEMENTS.insert_event(), self._events)
@@ -752,3 +888,74 @@ def _sqlite_pragmas(engine: SAEngine) -> None:
     def on_end(conn: Connection) -> None:
         if conn.info.pop("overture_writer", False):
             writers.release()
+
+
+#: psycopg's TransactionStatus.IDLE: no transaction open on the connection.
+_PG_IDLE = 0
+
+#: Seconds a pooled PostgreSQL connection may sit unused before its checkout pings it.
+PING_AFTER_IDLE = 10.0
+
+
+@contextmanager
+def _raw_errors(conn: Connection, statement: str | None) -> Iterator[None]:
+    """psycopg's errors raised as SQLAlchemy's (IntegrityError...), as through SQLAlchemy;
+    a lost connection is invalidated, so the pool does not hand it out again."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as exc:
+        lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None)  # type: ignore[arg-type]  # psycopg's Error is the DB-API Error
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error, connection_invalidated=lost, dialect=conn.dialect) from exc
+
+
+def _count_statements(engine: SAEngine, fast: _Fast) -> None:
+    """Count what runs through SQLAlchemy in ``fast``'s figures, as the fast path counts its own."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def on_execute(conn: Connection, _cursor: Any, _sql: str, params: Any, _context: Any, many: bool) -> None:
+        # psycopg begins a transaction with a BEGIN of its own before the first statement.
+        begins = fast.pg and _pg_begins(conn.connection.driver_connection)
+        fast.statements += (len(params) if many else 1) + begins
+        fast.round_trips += fast.pg * (1 + begins)
+
+    @event.listens_for(engine, "commit")
+    def on_commit(conn: Connection) -> None:
+        if fast.pg and conn.connection.driver_connection.info.transaction_status != _PG_IDLE:  # type: ignore[union-attr]  # open in a transaction
+            fast.statements += 1
+            fast.round_trips += 1
+
+
+def _pg_begins(raw: Any) -> bool:
+    return bool(not raw.autocommit and raw.info.transaction_status == _PG_IDLE)
+
+
+def _ping_when_idle(engine: SAEngine, fast: _Fast) -> None:
+    """Check a pooled connection before use only when it sat idle a while.
+
+    ``pool_pre_ping`` pings at every checkout: a network round trip per transaction, as
+    much as a small transaction's own statements. A connection lost while in use is
+    invalidated where the error shows (SQLAlchemy does it; :func:`_raw_errors` for the
+    fast path), so only one idle long enough for a server restart needs the ping.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        used = record.info.get("overture_used")
+        if used is not None and time.monotonic() - used < PING_AFTER_IDLE:
+            return
+        fast.round_trips += 1
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool reconnects and retries the checkout.
+            raise DisconnectionError() from exc
+        finally:
+            record.info["overture_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["overture_used"] = time.monotonic()
