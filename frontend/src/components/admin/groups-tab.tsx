@@ -5,6 +5,7 @@ import { useServerForm } from '../../hooks/use-server-form';
 import { createTeam, getTeam, listPeople, listTeams, updateTeam } from '../../lib/admin-api';
 import { displayNames, type Person, type Team, type TeamDetail } from '../../lib/admin-schemas';
 import { AdminDialog } from './admin-dialog';
+import { AdminMessages, AdminTable } from './admin-table';
 import { CheckList, FormField, failureMessage } from './form-field';
 
 const KIND_LABELS = { group: 'Group', queue: 'Queue' } as const;
@@ -50,56 +51,35 @@ export function GroupsTab() {
           New group or queue
         </button>
       </div>
-      {notice ? (
-        <p className="notice notice--done" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="problem" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {teams === null && !error ? <p aria-busy="true">Loading…</p> : null}
-      {teams ? (
-        <table className="work-table admin-table">
-          <caption className="visually-hidden">Groups and queues</caption>
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">Name</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Members</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {teams.map((t) => (
-              <tr key={t.name} data-group={t.name}>
-                <td>{t.label}</td>
-                <td className="mono">{t.name}</td>
-                <td>{KIND_LABELS[t.kind]}</td>
-                <td>
-                  {t.members.length > 0 ? (
-                    displayNames(t.members, people).join(', ')
-                  ) : (
-                    <span className="muted">No members</span>
-                  )}
-                </td>
-                <td>
-                  <div className="admin-actions">
-                    <button type="button" className="small" onClick={() => setEditing(t)}>
-                      Edit members<span className="visually-hidden"> of {t.label}</span>
-                    </button>
-                  </div>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <AdminMessages notice={notice} error={error} />
+      <AdminTable
+        caption="Groups and queues"
+        columns={['Label', 'Name', 'Kind', 'Members']}
+        rows={teams}
+        failed={!!error}
+      >
+        {(t) => (
+          <tr key={t.name} data-group={t.name}>
+            <td>{t.label}</td>
+            <td className="mono">{t.name}</td>
+            <td>{KIND_LABELS[t.kind]}</td>
+            <td>
+              {t.members.length > 0 ? (
+                displayNames(t.members, people).join(', ')
+              ) : (
+                <span className="muted">No members</span>
+              )}
+            </td>
+            <td>
+              <div className="admin-actions">
+                <button type="button" className="small" onClick={() => setEditing(t)}>
+                  Edit members<span className="visually-hidden"> of {t.label}</span>
+                </button>
+              </div>
+            </td>
+          </tr>
+        )}
+      </AdminTable>
       {creating ? (
         <AdminDialog title="New group or queue" onClose={close}>
           <NewTeamForm

@@ -13,6 +13,7 @@ import type { Person, Team } from '../../lib/admin-schemas';
 import { endedMessage } from '../../lib/signed-in-sessions';
 import { OutOfOfficeForm } from '../out-of-office-form';
 import { AdminDialog } from './admin-dialog';
+import { AdminMessages, AdminTable } from './admin-table';
 import { DeactivateDialog } from './deactivate-dialog';
 import { failureMessage } from './form-field';
 import { PasswordDialog } from './password-dialog';
@@ -73,94 +74,72 @@ export function PeopleTab() {
           New person
         </button>
       </div>
-      {notice ? (
-        <p className="notice notice--done" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="problem" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {people === null && !error ? <p aria-busy="true">Loading…</p> : null}
-      {people ? (
-        <table className="work-table admin-table">
-          <caption className="visually-hidden">People</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">User name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Groups &amp; queues</th>
-              <th scope="col">Active</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {people.map((p) => (
-              <tr key={p.username} data-username={p.username} className={p.active ? undefined : 'admin-row--inactive'}>
-                <td>{p.display_name}</td>
-                <td className="mono">{p.username}</td>
-                <td>{ROLE_LABELS[p.role]}</td>
-                <td>{p.groups.map((g) => teamLabel.get(g.name) ?? g.name).join(', ')}</td>
-                <td>{p.active ? 'Active' : 'Inactive'}</td>
-                <td>
-                  <div className="admin-actions">
-                    <button
-                      type="button"
-                      className="small"
-                      onClick={() => setTask({ kind: 'edit', person: p })}
-                      aria-label={`Edit ${p.display_name}`}
-                    >
-                      Edit
-                    </button>
-                    <button
-                      type="button"
-                      className="small"
-                      onClick={() => setTask({ kind: 'password', person: p })}
-                      aria-label={`Reset password of ${p.display_name}`}
-                    >
-                      Reset password
-                    </button>
-                    {p.active ? (
-                      <button
-                        type="button"
-                        className="small"
-                        onClick={() => signOut(p)}
-                        aria-label={`Sign out everywhere: ${p.display_name}`}
-                      >
-                        Sign out everywhere
-                      </button>
-                    ) : null}
-                    {p.active ? (
-                      <button
-                        type="button"
-                        className="small danger"
-                        onClick={() => setTask({ kind: 'deactivate', person: p })}
-                        aria-label={`Deactivate ${p.display_name}`}
-                      >
-                        Deactivate
-                      </button>
-                    ) : (
-                      <button
-                        type="button"
-                        className="small"
-                        onClick={() => reactivate(p)}
-                        aria-label={`Reactivate ${p.display_name}`}
-                      >
-                        Reactivate
-                      </button>
-                    )}
-                  </div>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <AdminMessages notice={notice} error={error} />
+      <AdminTable
+        caption="People"
+        columns={['Name', 'User name', 'Role', 'Groups & queues', 'Active']}
+        rows={people}
+        failed={!!error}
+      >
+        {(p) => (
+          <tr key={p.username} data-username={p.username} className={p.active ? undefined : 'admin-row--inactive'}>
+            <td>{p.display_name}</td>
+            <td className="mono">{p.username}</td>
+            <td>{ROLE_LABELS[p.role]}</td>
+            <td>{p.groups.map((g) => teamLabel.get(g.name) ?? g.name).join(', ')}</td>
+            <td>{p.active ? 'Active' : 'Inactive'}</td>
+            <td>
+              <div className="admin-actions">
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => setTask({ kind: 'edit', person: p })}
+                  aria-label={`Edit ${p.display_name}`}
+                >
+                  Edit
+                </button>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => setTask({ kind: 'password', person: p })}
+                  aria-label={`Reset password of ${p.display_name}`}
+                >
+                  Reset password
+                </button>
+                {p.active ? (
+                  <button
+                    type="button"
+                    className="small"
+                    onClick={() => signOut(p)}
+                    aria-label={`Sign out everywhere: ${p.display_name}`}
+                  >
+                    Sign out everywhere
+                  </button>
+                ) : null}
+                {p.active ? (
+                  <button
+                    type="button"
+                    className="small danger"
+                    onClick={() => setTask({ kind: 'deactivate', person: p })}
+                    aria-label={`Deactivate ${p.display_name}`}
+                  >
+                    Deactivate
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className="small"
+                    onClick={() => reactivate(p)}
+                    aria-label={`Reactivate ${p.display_name}`}
+                  >
+                    Reactivate
+                  </button>
+                )}
+              </div>
+            </td>
+          </tr>
+        )}
+      </AdminTable>
       {task?.kind === 'new' ? (
         <AdminDialog title="New person" onClose={close}>
           <PersonForm

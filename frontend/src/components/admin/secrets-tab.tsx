@@ -10,6 +10,7 @@ import { fieldErrors, type Secret } from '../../lib/admin-schemas';
 import { ApiError } from '../../lib/api';
 import { ConfirmDialog } from '../confirm-dialog';
 import { AdminDialog } from './admin-dialog';
+import { AdminMessages, AdminTable } from './admin-table';
 import { FormField, failureMessage } from './form-field';
 
 const when = (iso: string) => new Date(iso).toLocaleString();
@@ -93,69 +94,48 @@ export function SecretsTab() {
           Add secret
         </button>
       </form>
-      {notice ? (
-        <p role="status" className="notice notice--done">
-          {notice}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="problem" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {secrets === null && !error ? <p aria-busy="true">Loading…</p> : null}
-      {secrets?.length === 0 ? <p>No secrets yet.</p> : null}
-      {secrets && secrets.length > 0 ? (
-        <table className="work-table admin-table">
-          <caption className="visually-hidden">Secrets</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">In action inputs</th>
-              <th scope="col">Last changed</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {secrets.map((s) => (
-              <tr key={s.name} data-secret={s.name}>
-                <td>{s.name}</td>
-                <td>
-                  <code>secrets.{s.name}</code>
-                </td>
-                <td>{changedBy(s)}</td>
-                <td>{when(s.created_at)}</td>
-                <td>
-                  <div className="admin-actions">
-                    <button
-                      type="button"
-                      className="small"
-                      onClick={() => {
-                        setNotice(null);
-                        setReplacing(s);
-                      }}
-                      aria-label={`Replace the value of ${s.name}`}
-                    >
-                      Replace value
-                    </button>
-                    <button
-                      type="button"
-                      className="small danger"
-                      onClick={() => setDeleting(s)}
-                      aria-label={`Delete ${s.name}`}
-                    >
-                      Delete
-                    </button>
-                  </div>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <AdminMessages notice={notice} error={error} />
+      <AdminTable
+        caption="Secrets"
+        columns={['Name', 'In action inputs', 'Last changed', 'Created']}
+        rows={secrets}
+        failed={!!error}
+        empty="No secrets yet."
+      >
+        {(s) => (
+          <tr key={s.name} data-secret={s.name}>
+            <td>{s.name}</td>
+            <td>
+              <code>secrets.{s.name}</code>
+            </td>
+            <td>{changedBy(s)}</td>
+            <td>{when(s.created_at)}</td>
+            <td>
+              <div className="admin-actions">
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => {
+                    setNotice(null);
+                    setReplacing(s);
+                  }}
+                  aria-label={`Replace the value of ${s.name}`}
+                >
+                  Replace value
+                </button>
+                <button
+                  type="button"
+                  className="small danger"
+                  onClick={() => setDeleting(s)}
+                  aria-label={`Delete ${s.name}`}
+                >
+                  Delete
+                </button>
+              </div>
+            </td>
+          </tr>
+        )}
+      </AdminTable>
       {replacing ? (
         <ReplaceDialog
           secret={replacing}

@@ -6,6 +6,7 @@ import { createToken, listTokens, revokeToken } from '../../lib/admin-api';
 import { fieldErrors, type NewToken, type Token } from '../../lib/admin-schemas';
 import { ApiError } from '../../lib/api';
 import { ConfirmDialog } from '../confirm-dialog';
+import { AdminMessages, AdminTable } from './admin-table';
 import { FormField, failureMessage } from './form-field';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '');
@@ -91,55 +92,38 @@ export function TokensTab() {
           {copied ? <p role="status">{copied}</p> : null}
         </section>
       ) : null}
-      {error ? (
-        <p className="problem" role="alert">
-          {error}
-        </p>
-      ) : null}
-      {tokens === null && !error ? <p aria-busy="true">Loading…</p> : null}
-      {tokens?.length === 0 ? <p>No API tokens yet.</p> : null}
-      {tokens && tokens.length > 0 ? (
-        <table className="work-table admin-table">
-          <caption className="visually-hidden">API tokens</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Created by</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.map((t) => (
-              <tr key={t.id} data-token={t.name} className={t.revoked_at ? 'admin-row--inactive' : undefined}>
-                <td>{t.name}</td>
-                <td>{t.created_by ? nameOf('user', t.created_by) : ''}</td>
-                <td>{when(t.created_at)}</td>
-                <td>{t.last_used_at ? when(t.last_used_at) : <span className="muted">Never</span>}</td>
-                <td>{t.revoked_at ? `Revoked ${when(t.revoked_at)}` : 'Active'}</td>
-                <td>
-                  <div className="admin-actions">
-                    {t.revoked_at ? null : (
-                      <button
-                        type="button"
-                        className="small danger"
-                        onClick={() => setRevoking(t)}
-                        aria-label={`Revoke ${t.name}`}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </div>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <AdminMessages error={error} />
+      <AdminTable
+        caption="API tokens"
+        columns={['Name', 'Created by', 'Created', 'Last used', 'Status']}
+        rows={tokens}
+        failed={!!error}
+        empty="No API tokens yet."
+      >
+        {(t) => (
+          <tr key={t.id} data-token={t.name} className={t.revoked_at ? 'admin-row--inactive' : undefined}>
+            <td>{t.name}</td>
+            <td>{t.created_by ? nameOf('user', t.created_by) : ''}</td>
+            <td>{when(t.created_at)}</td>
+            <td>{t.last_used_at ? when(t.last_used_at) : <span className="muted">Never</span>}</td>
+            <td>{t.revoked_at ? `Revoked ${when(t.revoked_at)}` : 'Active'}</td>
+            <td>
+              <div className="admin-actions">
+                {t.revoked_at ? null : (
+                  <button
+                    type="button"
+                    className="small danger"
+                    onClick={() => setRevoking(t)}
+                    aria-label={`Revoke ${t.name}`}
+                  >
+                    Revoke
+                  </button>
+                )}
+              </div>
+            </td>
+          </tr>
+        )}
+      </AdminTable>
       {revoking ? (
         <ConfirmDialog
           title={`Revoke ${revoking.name}?`}
