@@ -6,6 +6,7 @@ import { listAdminRecordTypes } from '../../lib/admin-api';
 import type { AdminRecordType } from '../../lib/admin-schemas';
 import { fieldLabel } from '../../lib/record-values';
 import { useDirectoryStore } from '../../store/directory-store';
+import { AdminMessages } from './admin-table';
 import { failureMessage } from './form-field';
 import { RecordTypeEditor } from './record-type-editor';
 
@@ -28,11 +29,7 @@ export function RecordTypesTab() {
 
   return (
     <>
-      {error ? (
-        <p className="problem" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <AdminMessages error={error} />
       {types === null && !error ? <p aria-busy="true">Loading…</p> : null}
       {types?.length === 0 ? <p>No record types yet.</p> : null}
       {types?.map((t) => (
