@@ -11,7 +11,7 @@ from datetime import date
 
 from playwright.sync_api import Page, expect
 
-from e2e.fixtures.documents import unique_key
+from e2e.fixtures.documents import one_step, unique_key
 from e2e.fixtures.pages import MonitorPage, RunPage
 from e2e.fixtures.work_pages import ItemPage, MyWorkPage, RecordsPage
 
@@ -180,39 +180,14 @@ def test_ops_retry_a_run_after_the_admin_fixes_the_record_type(login_as, api):
     record = admin.post(f"/api/records/{type_name}", {"fields": {"title": "Printer on fire"}})
 
     key = unique_key("triage")
-    admin.create_orchestration(
-        {
-            "format": 1,
-            "key": key,
-            "label": "E2E triage",
-            "trigger": {"type": "manual"},
-            "nodes": [
-                {"id": "start", "type": "start", "ui": {"x": 0, "y": 100}},
-                {
-                    "id": "triage",
-                    "type": "stage",
-                    "label": "Triage",
-                    "entry": None,
-                    "exit": {"when": "all_steps"},
-                    "ui": {"x": 160, "y": 0, "width": 320, "height": 200},
-                },
-                {
-                    "id": "set_priority",
-                    "type": "background",
-                    "stage": "triage",
-                    "label": "Set priority",
-                    "action": "record.update",
-                    "inputs": {"fields": "{'priority': 'high'}"},
-                    "ui": {"x": 24, "y": 56},
-                },
-                {"id": "done", "type": "end", "label": "Triaged", "ui": {"x": 600, "y": 100}},
-            ],
-            "edges": [
-                {"id": "e1", "source": "start", "target": "triage"},
-                {"id": "e2", "source": "triage", "target": "done"},
-            ],
-        }
-    )
+    step = {
+        "id": "set_priority",
+        "type": "background",
+        "label": "Set priority",
+        "action": "record.update",
+        "inputs": {"fields": "{'priority': 'high'}"},
+    }
+    admin.create_orchestration(one_step(key, step, label="E2E triage", stage="Triage", end="Triaged"))
     admin.activate(key)
     run_id = admin.start_run(key, record={"object": type_name, "id": record["id"]})["id"]
     failed = admin.wait_for_run(run_id, status="error")

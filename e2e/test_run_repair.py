@@ -8,44 +8,22 @@ import re
 from playwright.sync_api import expect
 
 from e2e.fixtures.axe import check_accessibility
-from e2e.fixtures.documents import unique_key
+from e2e.fixtures.documents import one_step, unique_key
 from e2e.fixtures.pages import MonitorPage, RunPage
 
 
 def update_orchestration(admin, label: str, fields: str) -> str:
     """An active orchestration whose one step (``label``) runs record.update with ``fields``; its key."""
     key = unique_key("repair")
-    admin.create_orchestration(
-        {
-            "format": 1,
-            "key": key,
-            "label": "E2E repair",
-            "trigger": {"type": "manual"},
-            "nodes": [
-                {"id": "start", "type": "start", "ui": {"x": 0, "y": 100}},
-                {
-                    "id": "work",
-                    "type": "stage",
-                    "label": "Work",
-                    "entry": None,
-                    "exit": {"when": "all_steps"},
-                    "ui": {"x": 160, "y": 0, "width": 320, "height": 200},
-                },
-                {
-                    "id": "update",
-                    "type": "background",
-                    "stage": "work",
-                    "label": label,
-                    "action": "record.update",
-                    "inputs": {"fields": fields},
-                    "retry": {"max_attempts": 1},
-                    "ui": {"x": 24, "y": 56},
-                },
-                {"id": "done", "type": "end", "label": "Done", "ui": {"x": 600, "y": 100}},
-            ],
-            "edges": [{"id": "e1", "source": "start", "target": "work"}, {"id": "e2", "source": "work", "target": "done"}],
-        }
-    )
+    step = {
+        "id": "update",
+        "type": "background",
+        "label": label,
+        "action": "record.update",
+        "inputs": {"fields": fields},
+        "retry": {"max_attempts": 1},
+    }
+    admin.create_orchestration(one_step(key, step, label="E2E repair", stage="Work"))
     admin.activate(key)
     return key
 

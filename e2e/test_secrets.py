@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e.fixtures.admin_pages import AdminPage
-from e2e.fixtures.documents import unique_key
+from e2e.fixtures.documents import one_step, unique_key
 from e2e.fixtures.pages import RunPage
 
 
@@ -45,39 +45,20 @@ def crm() -> Iterator[tuple[str, list[str]]]:
 
 def crm_sync(key: str, url: str, secret: str) -> dict[str, Any]:
     """A manual orchestration whose only step tells the CRM, with the token from the store."""
-    return {
-        "format": 1,
-        "key": key,
-        "label": "CRM sync",
-        "trigger": {"type": "manual"},
-        "nodes": [
-            {"id": "start", "type": "start", "ui": {"x": 0, "y": 100}},
-            {
-                "id": "sync",
-                "type": "stage",
-                "label": "Sync",
-                "exit": {"when": "all_steps"},
-                "ui": {"x": 160, "y": 0, "width": 320, "height": 200},
-            },
-            {
-                "id": "tell_crm",
-                "type": "background",
-                "stage": "sync",
-                "label": "Tell the CRM",
-                "action": "http.request",
-                "start": {"when": "stage_start"},
-                "retry": {"max_attempts": 1, "backoff": "PT1S"},
-                "inputs": {
-                    "url": f"'{url}/leads?key=' + secrets.{secret}",
-                    "method": "'POST'",
-                    "headers": f"{{'Authorization': 'Bearer ' + secrets.{secret}}}",
-                },
-                "ui": {"x": 24, "y": 56},
-            },
-            {"id": "done", "type": "end", "label": "Done", "ui": {"x": 600, "y": 100}},
-        ],
-        "edges": [{"id": "e1", "source": "start", "target": "sync"}, {"id": "e2", "source": "sync", "target": "done"}],
+    step = {
+        "id": "tell_crm",
+        "type": "background",
+        "label": "Tell the CRM",
+        "action": "http.request",
+        "start": {"when": "stage_start"},
+        "retry": {"max_attempts": 1, "backoff": "PT1S"},
+        "inputs": {
+            "url": f"'{url}/leads?key=' + secrets.{secret}",
+            "method": "'POST'",
+            "headers": f"{{'Authorization': 'Bearer ' + secrets.{secret}}}",
+        },
     }
+    return one_step(key, step, label="CRM sync", stage="Sync")
 
 
 def test_an_admin_keeps_a_token_in_secrets_and_the_run_shows_it_masked(login_as, api, crm):
