@@ -48,10 +48,10 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
 from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
-from runtime.states import ENDED_RUN, OPEN_ITEM
+from runtime.states import ENDED_RUN
 from runtime.store.base import RunTally, Transaction
 from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
-from runtime.store.tables import TABLES, RunCountRow, UTCDateTime
+from runtime.store.tables import OPEN_ITEM_WHERE, TABLES, RunCountRow, UTCDateTime
 
 T = TypeVar("T")
 
@@ -784,7 +784,9 @@ def _overdue_statement() -> Any:
         select(items.c.version, items.c.step_id, items.c.stage_id, func.count())
         .where(
             items.c.orchestration == bindparam("key"),
-            items.c.status.in_(OPEN_ITEM),  # the partial index's condition, as written there
+            # The partial index's condition as written there, not bound: with bound values
+            # a prepared statement's generic plan could not prove it and would miss the index.
+            OPEN_ITEM_WHERE,
             items.c.due_at < bindparam("now", type_=items.c.due_at.type),
             items.c.version.is_not(None),
         )

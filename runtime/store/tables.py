@@ -25,6 +25,9 @@ from runtime.states import OPEN_ITEM
 
 #: Open work items, as a partial index's condition.
 OPEN_ITEM_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_ITEM) + ")"
+#: The same, as a WHERE clause of work_items written out (not bound), so the planner of a
+#: prepared statement can match it with the partial index's condition.
+OPEN_ITEM_WHERE = text(OPEN_ITEM_SQL)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
