@@ -66,11 +66,20 @@ def create_triggers(dialect: str) -> None:
     """The triggers that keep ``run_counts`` (a later migration that rebuilds ``runs``
     on SQLite must create them again)."""
     if dialect == "postgresql":
+        # The two rows a change moves a run between are locked in one order (by key), so
+        # transactions that each move a run cannot deadlock on them.
+        key = "({0}.orchestration, {0}.version, to_char({0}.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), {0}.status)"
+        taken, added = _postgres_counted("OLD", "-"), _postgres_counted("NEW", "")
         op.execute(
             "CREATE FUNCTION overture_count_run() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             "BEGIN\n"
-            f"  IF TG_OP = 'UPDATE' THEN {_postgres_counted('OLD', '-')} END IF;\n"
-            f"  {_postgres_counted('NEW', '')}\n"
+            "  IF TG_OP = 'INSERT' THEN\n"
+            f"    {added}\n"
+            f"  ELSIF {key.format('OLD')} < {key.format('NEW')} THEN\n"
+            f"    {taken}\n    {added}\n"
+            "  ELSE\n"
+            f"    {added}\n    {taken}\n"
+            "  END IF;\n"
             "  RETURN NULL;\n"
             "END $$"
         )
