@@ -195,6 +195,7 @@ class WorkItemRow(Base):
             "version",
             "step_id",
             "stage_id",
+            "status",  # implied by the condition; SQLite reads it from the index all the same
             postgresql_where=text(OPEN_ITEM_SQL),
             sqlite_where=text(OPEN_ITEM_SQL),
         ),

@@ -143,7 +143,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_work_items_overdue",
         "work_items",
-        ["orchestration", "due_at", "version", "step_id", "stage_id"],
+        ["orchestration", "due_at", "version", "step_id", "stage_id", "status"],
         unique=False,
         postgresql_where=sa.text(OPEN_ITEM_SQL),
         sqlite_where=sa.text(OPEN_ITEM_SQL),
