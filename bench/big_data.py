@@ -219,9 +219,10 @@ def seed(url: str, runs: int, open_share: float) -> dict[str, Any]:
                     loader.load(tables[name], pending[name])
                     pending[name] = []
         if loader.postgres:
-            with sql.connect() as conn:
-                conn.exec_driver_sql("ANALYZE")
-                conn.commit()
+            # Settled as autovacuum leaves a loaded table (a server may run without it):
+            # statistics, and the visibility map that index-only scans need.
+            with sql.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # VACUUM runs outside a transaction
+                conn.exec_driver_sql("VACUUM ANALYZE")
     seconds = time.perf_counter() - began
     app.extensions["overture"].close()
     print(f"seeded {runs:,} runs ({open_share:.0%} open) in {seconds:.1f} s ({runs / seconds:,.0f} runs/s)")
@@ -253,7 +254,7 @@ def skip_projection(url: str) -> None:
     engine.dispose()
 
 
-def measure(url: str, seeded: dict[str, Any], samples: int) -> None:
+def measure(url: str, seeded: dict[str, Any], samples: int, only: list[str] | None = None) -> None:
     from builder import create_app
     from builder.live.hub import hub
 
@@ -292,6 +293,8 @@ def measure(url: str, seeded: dict[str, Any], samples: int) -> None:
         ("insights snapshot", "olga", f"/api/orchestrations/{key}/insights"),
         ("metrics, a year", "olga", f"/api/orchestrations/{key}/metrics?days=365"),
     ]
+    if only:
+        cases = [case for case in cases if any(word.lower() in case[0].lower() for word in only)]
     rss_before = rss_mib()
     print(f"{'request':40} {'p50 ms':>9} {'p99 ms':>9}  items")
     print(f"{'-' * 40} {'-' * 9} {'-' * 9}  -----")
@@ -327,6 +330,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL URL (an empty database); SQLite in a temp dir otherwise")
     parser.add_argument("--reuse", action="store_true", help="time an already seeded --database-url, seed nothing")
     parser.add_argument("--seed-only", action="store_true", help="seed, time nothing")
+    parser.add_argument("--only", action="append", metavar="WORD", help="time only the requests whose label holds WORD (repeatable)")
     parser.add_argument("--skip-projection", action="store_true", help="mark the cloned history as projected (see skip_projection)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -340,7 +344,7 @@ def main() -> None:
             if args.skip_projection:
                 skip_projection(url)
         if not args.seed_only:
-            measure(url, seeded, args.samples)
+            measure(url, seeded, args.samples, args.only)
 
 
 if __name__ == "__main__":

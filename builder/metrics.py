@@ -1,8 +1,9 @@
 """Orchestration metrics for ops: run times, completion, failures, starts per day and
 time spent per stage (``GET /api/orchestrations/<key>/metrics``).
 
-Run figures are counted by the store (:meth:`runtime.store.base.Transaction.run_tally`,
-one grouped query in SQL) rather than from every run row; time per stage from the
+Run figures are counted by the store (:meth:`runtime.store.base.Transaction.run_tally`:
+in SQL the per-day ``run_counts`` rows kept by the database, so a year costs the same at a
+million runs, and purged runs stay counted) rather than from every run row; time per stage from the
 insight projector's all-time rows (``runtime/insights.py``, whose
 :func:`~runtime.insights.figures` merges their histograms into p50 and p95, as it does
 for the monitor), so nothing here reads the event history.

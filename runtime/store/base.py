@@ -72,7 +72,10 @@ class Transaction(Protocol):
     def run_tally(self, orchestration: str, version: int | None, since: datetime) -> RunTally:
         """The runs of ``orchestration`` (of one version, or all when None) counted per
         status, the completed ones' run time, and starts per UTC day from ``since`` (a
-        midnight, UTC) on: one grouped query in SQL."""
+        midnight, UTC) on. Runs purged by retention stay counted (as they were when
+        purged). SQL reads the ``run_counts`` rows the database's triggers keep in the
+        transaction that writes each run (a few per day and status, whatever the number
+        of runs); the in-memory store counts its runs and keeps the purged ones' counts."""
         ...
 
     # -- aggregates for live insights (runtime/insights.py): each store answers them its
@@ -86,7 +89,9 @@ class Transaction(Protocol):
 
     def overdue_items(self, orchestration: str, now: datetime) -> list[tuple[int, str, str, int]]:
         """Open work items of ``orchestration`` due before ``now``, counted per
-        ``(run version, step_id, stage_id)``: rows ``(version, step_id, stage_id, count)``."""
+        ``(run version, step_id, stage_id)``: rows ``(version, step_id, stage_id, count)``.
+        The version is the one the engine writes on each item (``WorkItem.version``); SQL
+        counts over a partial index of the open items by due time, without reading a run."""
         ...
 
     def delete_hourly_figures(self, before_hour: int, orchestration: str | None = None) -> int:

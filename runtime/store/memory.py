@@ -15,6 +15,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -58,6 +59,8 @@ class InMemoryStore:
         #: (due_at, timer id), sorted; entries of deleted or moved timers are skipped.
         self._timer_order: list[tuple[datetime, Any]] = []
         self._events_by_run: defaultdict[str, list[RunEvent]] = defaultdict(list)
+        #: The runs purged, as run_tally counts them: retention keeps the aggregates.
+        self._purged_tally: list[_Tallied] = []
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[_Transaction]:
@@ -160,6 +163,7 @@ class _Transaction:
         self._writes: dict[tuple[type, Any], Any] = {}
         self._new_events: list[RunEvent] = []
         self._purged_logs: set[str] = set()
+        self._purged_runs: list[_Tallied] = []
 
     def _current(self, cls: type, key: Any) -> Any:
         pending = self._writes.get((cls, key))
@@ -243,36 +247,30 @@ class _Transaction:
 
     def overdue_items(self, orchestration: str, now: datetime) -> list[tuple[int, str, str, int]]:
         counts: dict[tuple[int, str, str], int] = {}
-        versions: dict[str, int | None] = {}
         for item in self.find(WorkItem, orchestration=orchestration, status=OPEN_ITEM):
-            if item.due_at is None or item.due_at >= now:
-                continue
-            if item.run_id not in versions:
-                run = self.get(Run, item.run_id)
-                versions[item.run_id] = run.version if run is not None else None
-            version = versions[item.run_id]
-            if version is None:  # as the SQL join: an item without its run counts nowhere
-                continue
-            group = (version, item.step_id, item.stage_id)
+            if item.due_at is None or item.due_at >= now or item.version is None:
+                continue  # as in SQL: an item without a version counts nowhere
+            group = (item.version, item.step_id, item.stage_id)
             counts[group] = counts.get(group, 0) + 1
         return [(*group, n) for group, n in counts.items()]
 
     def run_tally(self, orchestration: str, version: int | None, since: datetime) -> RunTally:
-        runs = self.find(Run, orchestration=orchestration)
-        if version is not None:
-            runs = [r for r in runs if r.version == version]
+        live = [_tallied(run) for run in self.find(Run, orchestration=orchestration)]
+        purged = [t for t in self._store._purged_tally if t.orchestration == orchestration]
         by_status: dict[str, int] = {}
         per_day: dict[date, int] = {}
-        completed, total = 0, timedelta(0)
-        for run in runs:
-            by_status[run.status] = by_status.get(run.status, 0) + 1
-            if run.status == "completed" and run.ended_at is not None:
+        completed = microseconds = 0
+        first_day = since.astimezone(UTC).date()
+        for t in live + purged:
+            if version is not None and t.version != version:
+                continue
+            by_status[t.status] = by_status.get(t.status, 0) + 1
+            if t.microseconds is not None:
                 completed += 1
-                total += run.ended_at - run.started_at
-            if run.started_at >= since:
-                day = run.started_at.astimezone(UTC).date()
-                per_day[day] = per_day.get(day, 0) + 1
-        return RunTally(by_status, completed, total // timedelta(microseconds=1), per_day)
+                microseconds += t.microseconds
+            if t.day >= first_day:
+                per_day[t.day] = per_day.get(t.day, 0) + 1
+        return RunTally(by_status, completed, microseconds, per_day)
 
     def delete_hourly_figures(self, before_hour: int, orchestration: str | None = None) -> int:
         rows = self.find(InsightFigure, orchestration=orchestration) if orchestration else self.find(InsightFigure)
@@ -287,6 +285,7 @@ class _Transaction:
         for event in self._new_events:
             self._store._events.append(event)
             self._store._events_by_run[event.run_id].append(event)
+        self._store._purged_tally += self._purged_runs
         for run_id in self._purged_logs:
             for event in self._store._events_by_run.pop(run_id, ()):
                 self._store._events[event.id - 1] = None
@@ -338,4 +337,23 @@ class _Transaction:
                     self.delete(InsightPosition, position.id)
                 self.delete(Run, rows.run.id)
                 self._purged_logs.add(rows.run.id)
+                self._purged_runs.append(_tallied(rows.run))
         return PurgeBatch([run.id for run in runs], sum(rows.row_count() for rows in found), skipped, mark)
+
+
+@dataclass(frozen=True)
+class _Tallied:
+    """What :meth:`_Transaction.run_tally` counts of a run (and keeps of a purged one)."""
+
+    orchestration: str
+    version: int
+    status: str
+    day: date  # of its start, UTC
+    microseconds: int | None  # its run time, if completed with an end time
+
+
+def _tallied(run: Run) -> _Tallied:
+    spent = None
+    if run.status == "completed" and run.ended_at is not None:
+        spent = (run.ended_at - run.started_at) // timedelta(microseconds=1)
+    return _Tallied(run.orchestration, run.version, run.status, run.started_at.astimezone(UTC).date(), spent)

@@ -27,34 +27,32 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
     Float,
     Integer,
     bindparam,
     case,
-    cast,
     create_engine,
     delete,
     event,
     exists,
-    extract,
     func,
     insert,
     or_,
     select,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine as SAEngine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
 from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
-from runtime.states import ENDED_RUN, OPEN_ITEM
+from runtime.states import ENDED_RUN
 from runtime.store.base import RunTally, Transaction
 from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
-from runtime.store.tables import TABLES, UTCDateTime
+from runtime.store.tables import OPEN_ITEM_SQL, OPEN_ITEM_WHERE, TABLES, RunCountRow, UTCDateTime
 
 T = TypeVar("T")
 
@@ -659,22 +657,27 @@ class _SqlTransaction:
                 self.conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
     def overdue_items(self, orchestration: str, now: datetime) -> list[tuple[int, str, str, int]]:
-        # One grouped query over the (status, due_at) index.
-        rows = self.conn.execute(_overdue_statement(), {"key": orchestration, "now": now})
+        # One grouped index-only scan of the open items' partial index, from the
+        # orchestration's earliest due time to now: no join, no closed item read.
+        statement = _SQLITE_OVERDUE if self.conn.dialect.name == "sqlite" else _overdue_statement()
+        rows = self.conn.execute(statement, {"key": orchestration, "now": now})
         return [(version, step, stage, n) for version, step, stage, n in rows]
 
     def run_tally(self, orchestration: str, version: int | None, since: datetime) -> RunTally:
-        # One grouped query over the (orchestration, status, started_at) index.
-        params: dict[str, Any] = {"key": orchestration, "since": since, "version": version}
-        rows = self.conn.execute(_tally_statement(self.conn.dialect.name, version is not None), params)
+        # The run_counts rows the database's triggers keep (migration 0013): a few per day
+        # and status, whatever the number of runs, and purged runs still counted.
+        params: dict[str, Any] = {"key": orchestration, "since": since.astimezone(UTC).date().isoformat(), "version": version}
+        rows = self.conn.execute(_tally_statement(version is not None), params)
         by_status: dict[str, int] = {}
         per_day: dict[date, int] = {}
         completed = microseconds = 0
         for status, day, runs, timed, spent in rows:
-            by_status[status] = by_status.get(status, 0) + runs
+            runs = int(runs or 0)
+            if runs:
+                by_status[status] = by_status.get(status, 0) + runs
             completed += int(timed or 0)
             microseconds += int(spent or 0)
-            if day is not None:
+            if day is not None and runs:
                 started = date.fromisoformat(day)
                 per_day[started] = per_day.get(started, 0) + runs
         return RunTally(by_status, completed, microseconds, per_day)
@@ -776,55 +779,52 @@ class _SqlTransaction:
         return deleted + int(self.conn.execute(delete(runs).where(runs.c.id.in_(ids))).rowcount or 0)
 
 
+#: The same on SQLite, which without statistics would take the (orchestration, status,
+#: due_at) index for its two equalities and read each item's row for the rest.
+_SQLITE_OVERDUE = sql_text(
+    "SELECT version, step_id, stage_id, count(*) FROM work_items INDEXED BY ix_work_items_overdue"
+    f" WHERE orchestration = :key AND {OPEN_ITEM_SQL} AND due_at < :now AND version IS NOT NULL"
+    " GROUP BY version, step_id, stage_id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 @functools.cache
 def _overdue_statement() -> Any:
-    items, runs = TABLES[WorkItem], TABLES[Run]
+    items = TABLES[WorkItem]
     return (
-        select(runs.c.version, items.c.step_id, items.c.stage_id, func.count())
-        .select_from(items.join(runs, runs.c.id == items.c.run_id))
+        select(items.c.version, items.c.step_id, items.c.stage_id, func.count())
         .where(
-            items.c.status.in_(OPEN_ITEM),
-            items.c.due_at < bindparam("now", type_=items.c.due_at.type),
             items.c.orchestration == bindparam("key"),
+            # The partial index's condition as written there, not bound: with bound values
+            # a prepared statement's generic plan could not prove it and would miss the index.
+            OPEN_ITEM_WHERE,
+            items.c.due_at < bindparam("now", type_=items.c.due_at.type),
+            items.c.version.is_not(None),
         )
-        .group_by(runs.c.version, items.c.step_id, items.c.stage_id)
+        .group_by(items.c.version, items.c.step_id, items.c.stage_id)
     )
 
 
 @functools.cache
-def _tally_statement(dialect: str, one_version: bool) -> Any:
-    """Runs counted per status and per UTC start day (from ``since`` on), with the completed
-    ones' run time summed in whole microseconds, so the sum is exact on both databases."""
-    runs = TABLES[Run]
-    if dialect == "sqlite":  # UTCDateTime keeps 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC) on SQLite
-
-        def microseconds(column: Any) -> Any:
-            return cast(func.strftime("%s", column), BigInteger) * 1_000_000 + cast(func.substr(column, 21, 6), BigInteger)
-
-        day = func.substr(runs.c.started_at, 1, 10)
-        spent = microseconds(runs.c.ended_at) - microseconds(runs.c.started_at)
-    else:  # PostgreSQL: EXTRACT gives an exact numeric
-        day = func.to_char(func.timezone("UTC", runs.c.started_at), "YYYY-MM-DD")
-        spent = cast(extract("epoch", runs.c.ended_at - runs.c.started_at) * 1_000_000, BigInteger)
-    timed = (runs.c.status == "completed") & runs.c.ended_at.is_not(None)
-    since = bindparam("since", type_=runs.c.started_at.type)
-    where = [runs.c.orchestration == bindparam("key")]
+def _tally_statement(one_version: bool) -> Any:
+    """The run_counts rows of an orchestration summed per status and per start day (days
+    before ``since`` summed into one NULL day)."""
+    counts = RunCountRow.__table__
+    where = [counts.c.orchestration == bindparam("key")]
     if one_version:
-        where.append(runs.c.version == bindparam("version"))
-    each = (
-        select(
-            runs.c.status,
-            case((runs.c.started_at >= since, day)).label("day"),
-            case((timed, 1), else_=0).label("timed"),
-            case((timed, spent)).label("spent"),
-        )
-        .where(*where)
-        .subquery()
-    )
+        where.append(counts.c.version == bindparam("version"))
+    each = select(
+        counts.c.status,
+        case((counts.c.day >= bindparam("since"), counts.c.day)).label("day"),
+        counts.c.n,
+        counts.c.timed,
+        counts.c.microseconds,
+    ).where(*where)
+    rows = each.subquery()
     # Grouped outside: PostgreSQL would not match a bound parameter in the select's CASE
     # with the same one written again in GROUP BY.
-    return select(each.c.status, each.c.day, func.count(), func.sum(each.c.timed), func.sum(each.c.spent)).group_by(
-        each.c.status, each.c.day
+    return select(rows.c.status, rows.c.day, func.sum(rows.c.n), func.sum(rows.c.timed), func.sum(rows.c.microseconds)).group_by(
+        rows.c.status, rows.c.day
     )
 
 

@@ -92,3 +92,23 @@ def test_openapi_documents_the_metrics_query(login):
     spec = login(None).get("/api/openapi.json").get_json()
     names = {p["name"] for p in spec["paths"]["/api/orchestrations/{key}/metrics"]["get"]["parameters"]}
     assert {"version", "days"} <= names
+
+
+def test_metrics_keep_the_runs_retention_purged(ada, login, clock, app):
+    """Retention keeps the aggregates: runs per status, run time and starts per day stay
+    what they were after the runs themselves are purged."""
+    from builder.extensions import state
+    from runtime.retention import purge
+
+    sam, otto = login("sam"), login("otto")
+    done, cancelled = start(sam), start(sam)
+    finish(login, done["id"], clock, 2)
+    assert otto.post(f"/api/runs/{cancelled['id']}/cancel").status_code == 200
+    clock.advance(timedelta(days=200))
+    start(sam)  # recent, in progress: stays
+    before = otto.get("/api/orchestrations/expense/metrics?days=365").get_json()
+    assert before["runs"] == 3 and before["by_status"]["completed"] == 1
+    with app.app_context():
+        assert purge(state().store, older_than=timedelta(days=180), now=clock.now()).runs == 2
+        assert len(state().engine.runs()) == 1
+    assert otto.get("/api/orchestrations/expense/metrics?days=365").get_json() == before

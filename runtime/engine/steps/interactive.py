@@ -47,6 +47,7 @@ def start(ctx: RunContext, step: Step, step_run: StepRun) -> None:
             record_object=ctx.run.record_object,
             record_id=ctx.run.record_id,
             on_behalf_of=for_whom,
+            version=ctx.run.version,
         )
         ctx.add(item)
         data = {"work_item": item.id, "assignee": {"type": target.type, "value": target.value}, "due_at": iso(due)}
