@@ -467,14 +467,14 @@ class _SqlTransaction:
     or the commit, and the whole transaction rolls back as before.
     """
 
-    def __init__(self, conn: Connection, fast: _Fast | None):
+    def __init__(self, conn: Connection, fast: _Fast):
         self._sa = conn
         self._fast = fast
-        self._pg = fast is not None and fast.pg
-        raw: Any = conn.connection.driver_connection if fast else None
+        self._pg = fast.pg
+        raw: Any = conn.connection.driver_connection
         self._raw = raw
-        self._cursor = raw.cursor() if fast else None
-        self._writer = raw.cursor() if self._pg else None
+        self._cursor: Any = raw.cursor()
+        self._writer: Any = raw.cursor() if self._pg else None
         self._events: list[Any] = []
         #: PostgreSQL: (sql, parameter sets) waiting to be sent, in order.
         self._pending: list[tuple[str, list[dict[str, Any]]]] = []
@@ -487,7 +487,6 @@ class _SqlTransaction:
         return self._sa
 
     def _queue(self, statement: Any, rows: list[dict[str, Any]]) -> None:
-        assert self._fast is not None
         sql, order, binds, _ = self._fast.prepare(statement)
         params = [self._fast.params(order, binds, r) for r in rows]
         if self._pending and self._pending[-1][0] == sql:
@@ -500,7 +499,6 @@ class _SqlTransaction:
         returns the cursor holding ``sql``'s result. The transaction's first statement
         goes in a pipeline too, so the BEGIN psycopg puts before it costs no round trip."""
         raw, cursor, fast = self._raw, self._cursor, self._fast
-        assert raw is not None and cursor is not None and self._writer is not None and fast is not None
         pending, self._pending = self._pending, []
         if commit and not pending:
             return None  # SQLAlchemy commits, if a transaction was begun at all
@@ -524,30 +522,22 @@ class _SqlTransaction:
         return cursor
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:
-        if self._fast is None:
-            return int(self._sa.execute(statement, params).rowcount or 0)
         sql, order, binds, _ = self._fast.prepare(statement)
         if self._pg:
             return int(self._send(sql, self._fast.params(order, binds, params)).rowcount)
-        assert self._cursor is not None
         self._fast.count(1)
         self._cursor.execute(sql, self._fast.params(order, binds, params))
         return int(self._cursor.rowcount)
 
     def _execute_many(self, statement: Any, rows: list[dict[str, Any]]) -> None:
-        if self._fast is None:
-            self._sa.execute(statement, rows)
-            return
         if self._pg:
             self._queue(statement, rows)
             return
         sql, order, binds, _ = self._fast.prepare(statement)
-        assert self._cursor is not None
         self._fast.count(len(rows))
         self._cursor.executemany(sql, [self._fast.params(order, binds, r) for r in rows])
 
     def _fetch(self, statement: Any, params: dict[str, Any]) -> tuple[list[Any], list[tuple[str, Any]]]:
-        assert self._fast is not None and self._cursor is not None
         sql, order, binds, columns = self._fast.prepare(statement)
         values = self._fast.params(order, binds, params)
         if self._pg:
@@ -556,8 +546,6 @@ class _SqlTransaction:
         return self._cursor.execute(sql, values).fetchall(), columns
 
     def _select(self, cls: type[T], statement: Any, params: dict[str, Any]) -> list[T]:
-        if self._fast is None:
-            return [_row(cls, r) for r in self._sa.execute(statement, params).mappings()]
         rows, columns = self._fetch(statement, params)
         found = []
         for raw in rows:
@@ -566,12 +554,6 @@ class _SqlTransaction:
                 setattr(obj, name, process(value) if process is not None else value)
             found.append(obj)
         return found
-
-    def _select_scalar(self, statement: Any, params: dict[str, Any]) -> Any:
-        if self._fast is None:
-            return self._sa.execute(statement, params).scalar()
-        rows, _ = self._fetch(statement, params)
-        return rows[0][0] if rows else None
 
     def get(self, cls: type[T], id: Any) -> T | None:
         rows = self._select(cls, _STATEMENTS.get(cls), {"p_id": id})
@@ -614,8 +596,6 @@ class _SqlTransaction:
         shape, params = _shape(filters, "f_")
         if not any(kind == "in" for _, kind in shape):
             return self._select(cls, _STATEMENTS.find(cls, shape), params)
-        if self._fast is None:  # SQLAlchemy expands the IN lists
-            return [_row(cls, r) for r in self.conn.execute(_STATEMENTS.find(cls, shape), params).mappings()]
         sizes = []
         for name, kind in shape:
             if kind == "in":
@@ -627,7 +607,7 @@ class _SqlTransaction:
         return self._select(cls, _STATEMENTS.find_fixed(cls, shape, tuple(sizes)), params)
 
     def append_event(self, event: RunEvent) -> None:
-        if self._fast is not None and not self._pg:
+        if not self._pg:
             # The hottest insert (~40 per run): bound by hand, as the JSON and DateTime
             # types would bind them.
             self._events.append(
@@ -653,7 +633,7 @@ class _SqlTransaction:
 
     def begin_snapshot(self) -> None:
         if self.conn.dialect.name == "postgresql":
-            if self._raw is not None and self._raw.autocommit:  # a read-only transaction has not begun
+            if self._raw.autocommit:  # a read-only transaction has not begun
                 self.conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
             else:
                 self.conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -689,8 +669,7 @@ class _SqlTransaction:
     def _flush_events(self) -> None:
         if not self._events:
             return
-        if self._fast is not None and not self._pg:
-            assert self._cursor is not None
+        if not self._pg:
             self._fast.count(len(self._events))
             self._cursor.executemany(_SQLITE_INSERT_EVENT, self._events)
         else:
