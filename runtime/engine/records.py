@@ -133,8 +133,7 @@ def update_record(
         record.owner = owner
     revision = record.revision
     record.updated_at, record.revision = host.clock.now(), revision + 1
-    if not tx.update(record, expect={"revision": revision}):
-        raise ConcurrentUpdate(f"record {object}/{record_id} changed meanwhile")
+    tx.update_or_raise(record, {"revision": revision}, ConcurrentUpdate(f"record {object}/{record_id} changed meanwhile"))
     for run in tx.find(Run, record_id=record.id, status=RunStatus.IN_PROGRESS.value):
         if acting is not None and run.id == acting.run.id:
             acting.record, acting.scope_cache = record_scope(record), None

@@ -50,7 +50,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
-from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
+from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Record, Run, RunEvent, Timer, WorkItem
 from runtime.states import ENDED_RUN, OPEN_ITEM
 from runtime.store.base import RunTally, Transaction
 from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
@@ -332,6 +332,33 @@ class _Statements:
             self._cache[key] = statement.values({n: bindparam(f"v_{n}") for n in _FIELDS[cls] if n != "id"})
         return self._cache[key]
 
+    def update_fixed(self, cls: type, shape: tuple[tuple[str, str], ...], sizes: tuple[int, ...]) -> Any:
+        """Like :meth:`update`, each IN list spelled out as ``sizes`` parameters (``x_<name>_<i>``)."""
+        key = ("update", cls, shape, sizes)
+        if key not in self._cache:
+            table = TABLES[cls]
+            statement = update(table).where(table.c.id == bindparam("p_id"), *_fixed_conditions(table, shape, sizes, "x_"))
+            self._cache[key] = statement.values({n: bindparam(f"v_{n}") for n in _FIELDS[cls] if n != "id"})
+        return self._cache[key]
+
+    def delete_fixed(self, cls: type, shape: tuple[tuple[str, str], ...], sizes: tuple[int, ...]) -> Any:
+        key = ("delete", cls, shape, sizes)
+        if key not in self._cache:
+            table = TABLES[cls]
+            self._cache[key] = delete(table).where(*_fixed_conditions(table, shape, sizes, "f_"))
+        return self._cache[key]
+
+    def get_with_run(self, cls: type) -> Any:
+        """``cls``'s row by id with its run and the run's record, in one query: the columns
+        of each labelled ``<i>_<name>`` (``i`` = 0, 1, 2), the run's and record's NULL when absent."""
+        key = ("get_with_run", cls)
+        if key not in self._cache:
+            rows, runs, records = TABLES[cls], TABLES[Run], TABLES[Record]
+            columns = [c.label(f"{i}_{c.name}") for i, table in enumerate((rows, runs, records)) for c in table.c]
+            joined = rows.outerjoin(runs, runs.c.id == rows.c.run_id).outerjoin(records, records.c.id == runs.c.record_id)
+            self._cache[key] = select(*columns).select_from(joined).where(rows.c.id == bindparam("p_id"))
+        return self._cache[key]
+
     def find(self, cls: type, shape: tuple[tuple[str, str], ...]) -> Any:
         key = ("find", cls, shape)
         if key not in self._cache:
@@ -345,16 +372,31 @@ class _Statements:
         key = ("find", cls, shape, sizes)
         if key not in self._cache:
             table = TABLES[cls]
-            conditions = []
-            sized = iter(sizes)
-            for name, kind in shape:
-                if kind == "in":
-                    params = [bindparam(f"f_{name}_{i}", type_=table.c[name].type) for i in range(next(sized))]
-                    conditions.append(table.c[name].in_(params) if params else table.c[name].in_([]))
-                else:
-                    conditions.append(_condition(table, name, kind, "f_"))
-            self._cache[key] = select(table).where(*conditions)
+            self._cache[key] = select(table).where(*_fixed_conditions(table, shape, sizes, "f_"))
         return self._cache[key]
+
+
+def _fixed_conditions(table: Any, shape: tuple[tuple[str, str], ...], sizes: tuple[int, ...], prefix: str) -> list[Any]:
+    conditions = []
+    sized = iter(sizes)
+    for name, kind in shape:
+        if kind == "in":
+            params = [bindparam(f"{prefix}{name}_{i}", type_=table.c[name].type) for i in range(next(sized))]
+            conditions.append(table.c[name].in_(params) if params else table.c[name].in_([]))
+        else:
+            conditions.append(_condition(table, name, kind, prefix))
+    return conditions
+
+
+def _spell_out(shape: tuple[tuple[str, str], ...], params: dict[str, Any], prefix: str) -> tuple[int, ...]:
+    """Each IN list of ``params`` as one parameter per value (``<prefix><name>_<i>``); their sizes."""
+    sizes = []
+    for name, kind in shape:
+        if kind == "in":
+            values = params.pop(f"{prefix}{name}")
+            sizes.append(len(values))
+            params.update({f"{prefix}{name}_{i}": v for i, v in enumerate(values)})
+    return tuple(sizes)
 
 
 def _condition(table: Any, name: str, kind: str, prefix: str) -> Any:
@@ -458,13 +500,24 @@ class _SqlTransaction:
     """One database transaction of the engine.
 
     On PostgreSQL every statement is a network round trip, so writes whose result nobody
-    reads (inserts, events, unconditional updates) wait in ``_pending`` and go to the
-    server in one psycopg pipeline together with the next statement that must answer
-    (a read, a conditional update, a delete) or with COMMIT: per engine operation a
-    handful of round trips instead of one per row. Reads still see every write before
-    them - the pipeline runs in order - and anything run through SQLAlchemy (``conn``)
-    sends the waiting writes first. A write that fails fails the statement it went with,
-    or the commit, and the whole transaction rolls back as before.
+    reads wait in ``_pending`` and go to the server in one psycopg pipeline together with
+    the next statement that must answer (a read, a delete whose answer is wanted) or with
+    COMMIT: per engine operation a couple of round trips instead of one per row. The
+    waiting writes are inserts, events, unconditional updates, deletes by filter, and
+    *checked* updates (:meth:`update_or_raise`): those go as ``WITH u AS (UPDATE ...
+    RETURNING 1) SELECT 1/count(*) FROM u``, so one that matches no row fails on the
+    server - the pipeline stops there, COMMIT never runs - and the store raises the
+    conflict the caller gave. Reads still see every write before them - the pipeline
+    runs in order - and anything run through SQLAlchemy (``conn``) sends the waiting
+    writes first. A write that fails fails the statement it went with, or the commit,
+    and the whole transaction rolls back as before.
+
+    Rows the transaction read by id, inserted or updated are kept (``_rows``, on both
+    databases): a second :meth:`get` of one is answered from there, a copy, without a
+    query. What the transaction itself does not write may change meanwhile in another
+    one; the engine's writes that must see the latest state are checked updates, which
+    the database checks. The kept rows live and die with the transaction; a statement
+    through ``conn`` (which may write anything) forgets them all.
     """
 
     def __init__(self, conn: Connection, fast: _Fast):
@@ -476,29 +529,37 @@ class _SqlTransaction:
         self._cursor: Any = raw.cursor()
         self._writer: Any = raw.cursor() if self._pg else None
         self._events: list[Any] = []
-        #: PostgreSQL: (sql, parameter sets) waiting to be sent, in order.
-        self._pending: list[tuple[str, list[dict[str, Any]]]] = []
+        #: PostgreSQL: (sql, parameter sets, the conflict of a checked update) waiting to be sent, in order.
+        self._pending: list[tuple[str, list[dict[str, Any]], Exception | None]] = []
+        #: (row type, id) -> the row as this transaction last read or wrote it.
+        self._rows: dict[tuple[type, Any], Any] = {}
 
     @property
     def conn(self) -> Connection:
         """SQLAlchemy's connection, with every buffered write sent first."""
         if self._pending:
             self._send()
+        self._rows.clear()
         return self._sa
 
-    def _queue(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+    def _queue(self, statement: Any, rows: list[dict[str, Any]], conflict: Exception | None = None) -> None:
         sql, order, binds, _ = self._fast.prepare(statement)
         params = [self._fast.params(order, binds, r) for r in rows]
-        if self._pending and self._pending[-1][0] == sql:
+        if conflict is not None:
+            self._pending.append((_checked(sql), params, conflict))
+        elif self._pending and self._pending[-1][0] == sql:
             self._pending[-1][1].extend(params)
         else:
-            self._pending.append((sql, params))
+            self._pending.append((sql, params, None))
 
     def _send(self, sql: str | None = None, params: dict[str, Any] | None = None, *, commit: bool = False) -> Any:
         """PostgreSQL: the waiting writes, then ``sql`` (or COMMIT), in one round trip;
         returns the cursor holding ``sql``'s result. The transaction's first statement
-        goes in a pipeline too, so the BEGIN psycopg puts before it costs no round trip."""
-        raw, cursor, fast = self._raw, self._cursor, self._fast
+        goes in a pipeline too, so the BEGIN psycopg puts before it costs no round trip.
+        A checked update that matched no row raises its conflict."""
+        import psycopg
+
+        raw, cursor, fast, writer = self._raw, self._cursor, self._fast, self._writer
         pending, self._pending = self._pending, []
         if commit and not pending:
             return None  # SQLAlchemy commits, if a transaction was begun at all
@@ -506,19 +567,33 @@ class _SqlTransaction:
             fast.count(1)
             with _raw_errors(self._sa, sql):
                 return cursor.execute(sql, params)
-        with _raw_errors(self._sa, sql), raw.pipeline():
-            for text, rows in pending:
-                if len(rows) == 1:
-                    self._writer.execute(text, rows[0])
-                else:
-                    self._writer.executemany(text, rows)
-            if sql is not None:
-                cursor.execute(sql, params)
-            if commit:
-                # As a statement in the pipeline: Connection.commit() would add a second sync.
-                self._writer.execute("COMMIT")
-        fast.round_trips += 1
-        fast.statements += sum(len(rows) for _, rows in pending) + (sql is not None) + commit
+        checks: list[tuple[Any, Exception]] = []
+        with _raw_errors(self._sa, sql):
+            try:
+                with raw.pipeline():
+                    for text, rows, conflict in pending:
+                        if conflict is not None:
+                            check = raw.cursor()  # its own: whether it has a result tells where the pipeline stopped
+                            checks.append((check, conflict))
+                            check.execute(text, rows[0])
+                        elif len(rows) == 1:
+                            writer.execute(text, rows[0])
+                        else:
+                            writer.executemany(text, rows)
+                    if sql is not None:
+                        cursor.execute(sql, params)
+                    if commit:
+                        # As a statement in the pipeline: Connection.commit() would add a second sync.
+                        writer.execute("COMMIT")
+            except psycopg.errors.DivisionByZero:
+                # Only a checked update divides: the first one without a result matched no row.
+                failed = next((conflict for check, conflict in checks if check.pgresult is None), None)
+                if failed is None:
+                    raise
+                raise failed from None
+            finally:
+                fast.round_trips += 1
+                fast.statements += sum(len(rows) for _, rows, _ in pending) + (sql is not None) + commit
         return cursor
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:
@@ -555,15 +630,42 @@ class _SqlTransaction:
             found.append(obj)
         return found
 
+    def _keep(self, row: Any) -> None:
+        self._rows[(type(row), row.id)] = _copy(row)
+
     def get(self, cls: type[T], id: Any) -> T | None:
+        kept: T | None = self._rows.get((cls, id))
+        if kept is not None:
+            return _copy(kept)
         rows = self._select(cls, _STATEMENTS.get(cls), {"p_id": id})
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        self._keep(rows[0])
+        return rows[0]
+
+    def get_with_run(self, cls: type[T], id: Any) -> T | None:
+        if (cls, id) in self._rows:
+            return self.get(cls, id)
+        rows, columns = self._fetch(_STATEMENTS.get_with_run(cls), {"p_id": id})
+        if not rows:
+            return None
+        found: list[Any] = [c.__new__(c) for c in (cls, Run, Record)]
+        for (label, process), value in zip(columns, rows[0], strict=True):
+            i, name = label.split("_", 1)
+            setattr(found[int(i)], name, process(value) if process is not None else value)
+        row, run, record = found
+        for each in (run, record):
+            if each.id is not None:  # absent: every column NULL
+                self._keep(each)
+        self._keep(row)
+        return row  # type: ignore[no-any-return]  # built as cls
 
     def insert(self, row: Any) -> None:
         if self._pg:
             self._queue(_STATEMENTS.insert(type(row)), [_values(row)])
-            return
-        self._execute(_STATEMENTS.insert(type(row)), _values(row))
+        else:
+            self._execute(_STATEMENTS.insert(type(row)), _values(row))
+        self._keep(row)
 
     def insert_many(self, rows: list[Any]) -> None:
         by_type: dict[type, list[dict[str, Any]]] = {}
@@ -571,40 +673,67 @@ class _SqlTransaction:
             by_type.setdefault(type(row), []).append(_values(row))
         for cls, values in by_type.items():
             self._execute_many(_STATEMENTS.insert(cls), values)
+        for row in rows:
+            self._keep(row)
 
-    def update(self, row: Any, expect: dict[str, Any] | None = None) -> bool:
+    def _update_statement(self, row: Any, expect: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
         cls = type(row)
         shape, params = _shape(expect or {}, "x_")
         params["p_id"] = row.id
         for name in _FIELDS[cls]:
             if name != "id":
                 params[f"v_{name}"] = getattr(row, name)
-        statement = _STATEMENTS.update(cls, shape)
         if any(kind == "in" for _, kind in shape):
-            return bool(self.conn.execute(statement, params).rowcount == 1)
-        if self._pg and not shape:
+            return _STATEMENTS.update_fixed(cls, shape, _spell_out(shape, params, "x_")), params
+        return _STATEMENTS.update(cls, shape), params
+
+    def update(self, row: Any, expect: dict[str, Any] | None = None) -> bool:
+        statement, params = self._update_statement(row, expect)
+        if self._pg and not expect:
             # Nothing to check, so nothing to wait for: it goes with the next statement. The
             # engine updates only rows it read or wrote in this transaction, so it is there.
             self._queue(statement, [params])
+            self._keep(row)
             return True
-        return self._execute(statement, params) == 1
+        if self._execute(statement, params) != 1:
+            self._rows.pop((type(row), row.id), None)
+            return False
+        self._keep(row)
+        return True
+
+    def update_or_raise(self, row: Any, expect: dict[str, Any], conflict: Exception) -> None:
+        statement, params = self._update_statement(row, expect)
+        if self._pg:
+            self._queue(statement, [params], conflict)  # checked on the server, raised by _send
+        elif self._execute(statement, params) != 1:
+            raise conflict
+        self._keep(row)
 
     def delete(self, cls: type, id: Any) -> bool:
+        self._rows.pop((cls, id), None)
         return self._execute(_STATEMENTS.delete(cls), {"p_id": id}) == 1
+
+    def delete_all(self, cls: type, **filters: Any) -> None:
+        shape, params = _shape(filters, "f_")
+        sizes = _spell_out(shape, params, "f_")
+        for key in [k for k in self._rows if k[0] is cls]:
+            del self._rows[key]
+        if any(size == 0 for size in sizes):
+            return
+        statement = _STATEMENTS.delete_fixed(cls, shape, sizes)
+        if self._pg:
+            self._queue(statement, [params])
+        else:
+            self._execute(statement, params)
 
     def find(self, cls: type[T], **filters: Any) -> list[T]:
         shape, params = _shape(filters, "f_")
         if not any(kind == "in" for _, kind in shape):
             return self._select(cls, _STATEMENTS.find(cls, shape), params)
-        sizes = []
-        for name, kind in shape:
-            if kind == "in":
-                values = params.pop(f"f_{name}")
-                sizes.append(len(values))
-                params.update({f"f_{name}_{i}": v for i, v in enumerate(values)})
+        sizes = _spell_out(shape, params, "f_")
         if any(size == 0 for size in sizes):
             return []
-        return self._select(cls, _STATEMENTS.find_fixed(cls, shape, tuple(sizes)), params)
+        return self._select(cls, _STATEMENTS.find_fixed(cls, shape, sizes), params)
 
     def append_event(self, event: RunEvent) -> None:
         if not self._pg:
@@ -813,6 +942,19 @@ def _sqlite_datetime(value: datetime) -> str:
         raise ValueError("naive datetime given to the store")
     v = value.astimezone(UTC)
     return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
+
+
+def _checked(sql: str) -> str:
+    """An UPDATE of one row by id that fails on the server (division by zero) when it
+    matched no row: the transaction stops there and COMMIT, later in the pipeline, never runs."""
+    return f"WITH u AS ({sql} RETURNING 1) SELECT 1 / count(*) FROM u"
+
+
+def _copy(row: T) -> T:
+    # Shallow: the engine replaces JSON values, it never edits them in place (as the in-memory store).
+    new = object.__new__(type(row))
+    new.__dict__.update(row.__dict__)
+    return new
 
 
 def _values(row: Any) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The SQL stores' fast path: on PostgreSQL writes wait and go in one pipeline with the
-next read or with COMMIT (``_SqlTransaction``). What it must keep: a transaction reads
-its own writes, a write that fails fails the whole transaction, nothing is sent before it
-must be; and the round trips an engine operation takes, pinned as upper bounds (counts,
-not wall-clock, so they do not flake)."""
+next read or with COMMIT (``_SqlTransaction``), checked updates included. What it must
+keep: a transaction reads its own writes, a write that fails - or a checked update that
+matches nothing - fails the whole transaction, nothing is sent before it must be, a row
+kept for a transaction is never served to another; and the round trips an engine
+operation takes, pinned as upper bounds (counts, not wall-clock, so they do not flake)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from runtime.clock import ManualClock
 from runtime.directory import InMemoryDirectory
 from runtime.engine import Engine
-from runtime.model import Orchestration
+from runtime.errors import Conflict
+from runtime.model import Orchestration, Record, Run, Timer, WorkItem
 from tests.runtime.docs import one_stage, step
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -41,7 +43,7 @@ def test_writes_wait_for_the_next_read_which_sees_them(sql_store):
         assert sql_store.round_trips == before  # nothing sent yet
         assert _ids(sql_store) == []  # another connection sees nothing before the commit
         before = sql_store.round_trips
-        assert tx.get(Orchestration, "deal") is not None  # the writes go first, in the same round trip
+        assert [o.id for o in tx.find(Orchestration, id="deal")] == ["deal"]  # the writes go first, in the same round trip
         assert sql_store.round_trips == before + 1
     assert _ids(sql_store) == ["a", "b", "deal"]
 
@@ -96,8 +98,9 @@ def test_a_snapshot_read_still_begins_a_transaction(sql_store):
 
 
 def test_round_trips_per_engine_operation_stay_few(sql_store):
-    """Upper bounds, a little above what they are (4 and 6): one more round trip per row
-    or per statement would break them."""
+    """Upper bounds, a little above what they are (3 and 3: the run's or the item's rows
+    read in one query, the writes, checked updates, events and COMMIT in one pipeline,
+    the worker's probe): one more round trip per row or per statement would break them."""
     _postgres(sql_store)
     engine = Engine(sql_store, ManualClock(), InMemoryDirectory({"alice": ["legal"]}))
     engine.deploy(one_stage(step("a"), step("b")))
@@ -109,4 +112,133 @@ def test_round_trips_per_engine_operation_stay_few(sql_store):
     before = sql_store.round_trips
     engine.complete(item["id"], by="alice")
     completed = sql_store.round_trips - before
-    assert started <= 5 and completed <= 7, (started, completed)
+    assert started <= 4 and completed <= 4, (started, completed)
+
+
+def _labels(store) -> dict[str, str]:
+    with store.transaction(write=False) as tx:
+        return {o.id: o.label for o in tx.find(Orchestration)}
+
+
+def test_a_checked_update_that_matches_nothing_rolls_everything_back_and_raises_its_conflict(sql_store):
+    with sql_store.transaction() as tx:
+        tx.insert_many([Orchestration("deal", "Deal", None, NOW, NOW), Orchestration("other", "Other", None, NOW, NOW)])
+    first, second = Conflict("the deal changed"), Conflict("the other changed")
+    with pytest.raises(Conflict) as raised, sql_store.transaction() as tx:
+        tx.insert(Orchestration("new", "New", None, NOW, NOW))
+        tx.update_or_raise(Orchestration("deal", "Deal 2", 2, NOW, NOW), {"label": "Deal"}, first)  # matches
+        tx.update_or_raise(Orchestration("other", "Other 2", 2, NOW, NOW), {"label": ("Nope", "Never")}, second)  # does not
+        tx.insert(Orchestration("after", "After", None, NOW, NOW))
+    assert raised.value is second  # the one that failed, not the first checked update
+    assert _labels(sql_store) == {"deal": "Deal", "other": "Other"}  # nothing of it committed
+    # The connection went back to the pool clean: the store goes on working.
+    with sql_store.transaction() as tx:
+        tx.update_or_raise(Orchestration("other", "Other 3", 3, NOW, NOW), {"label": "Other"}, second)
+    assert _labels(sql_store) == {"deal": "Deal", "other": "Other 3"}
+
+
+def test_a_checked_update_goes_with_the_commit_and_raises_there(sql_store):
+    _postgres(sql_store)
+    with sql_store.transaction() as tx:
+        tx.insert(Orchestration("deal", "Deal", None, NOW, NOW))
+    reached = False
+    with pytest.raises(Conflict, match="changed"), sql_store.transaction() as tx:
+        tx.get(Orchestration, "deal")
+        before = sql_store.round_trips
+        tx.update_or_raise(Orchestration("deal", "Deal 2", 2, NOW, NOW), {"label": "Elsewhere"}, Conflict("changed"))
+        tx.insert(Orchestration("new", "New", None, NOW, NOW))
+        assert sql_store.round_trips == before  # nothing sent yet: not a round trip of its own
+        reached = True
+    assert reached and sql_store.round_trips == before + 1  # with the insert and COMMIT, which never ran
+    assert _labels(sql_store) == {"deal": "Deal"}
+    with sql_store.transaction() as tx:  # matching, it commits in the same single round trip
+        tx.get(Orchestration, "deal")
+        before = sql_store.round_trips
+        tx.update_or_raise(Orchestration("deal", "Deal 2", 2, NOW, NOW), {"label": "Deal"}, Conflict("changed"))
+    assert sql_store.round_trips == before + 1
+    assert _labels(sql_store) == {"deal": "Deal 2"}
+
+
+def test_a_row_read_twice_in_a_transaction_is_read_once_and_handed_out_as_copies(sql_store):
+    with sql_store.transaction() as tx:
+        tx.insert(Orchestration("deal", "Deal", None, NOW, NOW))
+    with sql_store.transaction() as tx:
+        first = tx.get(Orchestration, "deal")
+        before = sql_store.statements
+        again = tx.get(Orchestration, "deal")
+        assert sql_store.statements == before  # no query
+        assert again == first and again is not first
+        again.label = "changed in hand only"
+        assert tx.get(Orchestration, "deal").label == "Deal"  # the kept row did not change
+        again.label = "Written"
+        tx.update(again)
+        assert tx.get(Orchestration, "deal").label == "Written"  # what this transaction wrote
+        tx.delete(Orchestration, "deal")
+        assert tx.get(Orchestration, "deal") is None  # deleted: not served from what was kept
+        assert sql_store.statements > before
+
+
+def test_a_kept_row_is_never_served_to_another_transaction(sql_store):
+    with sql_store.transaction() as tx:
+        tx.insert(Orchestration("deal", "Deal", None, NOW, NOW))
+        assert tx.get(Orchestration, "deal").label == "Deal"
+    with sql_store.transaction() as tx:
+        assert tx.get(Orchestration, "deal").label == "Deal"
+        tx.update(Orchestration("deal", "Renamed", 1, NOW, NOW))
+    with sql_store.transaction(write=False) as tx:
+        assert tx.get(Orchestration, "deal").label == "Renamed"
+    # A write the store does not see (SQLAlchemy, an ORM session) makes it forget every row.
+    with sql_store.transaction() as tx:
+        assert tx.get(Orchestration, "deal").label == "Renamed"
+        tx.conn.exec_driver_sql("UPDATE orchestrations SET label = 'By hand'")
+        assert tx.get(Orchestration, "deal").label == "By hand"
+
+
+def test_a_work_item_comes_with_its_run_and_record_in_one_query(sql_store):
+    engine = Engine(sql_store, ManualClock(), InMemoryDirectory({"alice": ["legal"]}))
+    engine.deploy(one_stage(step("a")))
+    run_id = engine.start("t")
+    item_id = engine.work_items(run=run_id)[0]["id"]
+    with sql_store.transaction() as tx:
+        tx.insert(Record("r1", "contract", {"amount": 5}, NOW, NOW))
+        run = tx.get(Run, run_id)
+        assert run is not None
+        run.record_id = "r1"
+        tx.update(run)
+    with sql_store.transaction(write=False) as tx:
+        before = sql_store.statements
+        item = tx.get_with_run(WorkItem, item_id)
+        run = tx.get(Run, run_id)
+        record = tx.get(Record, "r1")
+        assert sql_store.statements == before + 1
+        assert item is not None and item.id == item_id and item.status == "open"
+        assert run is not None and run.id == run_id and run.record_id == "r1" and run.vars == {}
+        assert record is not None and record.fields == {"amount": 5} and record.created_at == NOW
+        assert tx.get_with_run(WorkItem, "missing") is None
+    with sql_store.transaction() as tx:  # a run without a record: the record is not made up
+        run = tx.get(Run, run_id)
+        assert run is not None
+        run.record_id = None
+        tx.update(run)
+    with sql_store.transaction(write=False) as tx:
+        assert tx.get_with_run(WorkItem, item_id) is not None
+        before = sql_store.statements
+        assert tx.get(Run, run_id) is not None and sql_store.statements == before
+        assert tx.get(Record, "missing") is None
+
+
+def test_delete_all_deletes_what_find_gives_and_waits_for_the_next_statement(sql_store):
+    engine = Engine(sql_store, ManualClock(), InMemoryDirectory({"alice": ["legal"]}))
+    engine.deploy(one_stage(step("a")))
+    run_id = engine.start("t")
+    timers = [Timer(f"t{i}", run_id, "escalation", step, 1, NOW, None) for i, step in enumerate(["a", "a", "b"])]
+    with sql_store.transaction() as tx:
+        tx.insert_many(timers)
+    with sql_store.transaction() as tx:
+        tx.get(Timer, "t0")
+        before = sql_store.round_trips
+        tx.delete_all(Timer, run_id=run_id, step_id="a")
+        tx.delete_all(Timer, run_id=run_id, step_id=())  # nothing
+        assert sql_store.round_trips == before  # PostgreSQL: nothing sent yet (SQLite: no round trips)
+        assert tx.get(Timer, "t0") is None  # not served from what the transaction had read
+        assert [t.id for t in tx.find(Timer, run_id=run_id)] == ["t2"]
