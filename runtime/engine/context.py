@@ -175,6 +175,8 @@ def transact(host: Host, op: Callable[[Transaction], T], attempts: int = 5) -> T
         try:
             with host.store.transaction() as tx:
                 result = op(tx)
+                if host.claim_inline:  # the engine processes next: has_work's look goes with the commit
+                    tx.probe_on_commit(host.clock.now())
         except ConcurrentUpdate:
             if attempt == attempts - 1:
                 raise

@@ -72,6 +72,18 @@ class Transaction(Protocol):
         """Delete the row; whether it was there (deleting is how timers are claimed)."""
         ...
 
+    def read_several(self, reads: list[tuple[type, Any]]) -> list[Any]:
+        """Several reads at once, each ``(cls, id)`` - :meth:`get`, a row or None - or
+        ``(cls, {filters})`` - :meth:`find`, a list; their answers in order. A store may send
+        them together (PostgreSQL: one round trip, not one per read)."""
+        ...
+
+    def probe_on_commit(self, now: datetime) -> None:
+        """The caller will ask :meth:`Store.has_work` right after this transaction commits:
+        a store may look at ``now`` with the commit (PostgreSQL: in its round trip) and answer
+        that ``has_work`` on this thread from it, if no other transaction ran between."""
+        ...
+
     def delete_all(self, cls: type, **filters: Any) -> None:
         """Delete the rows :meth:`find` would give for ``filters``; a store may send it later
         in the transaction (PostgreSQL: with the next statement)."""

@@ -191,6 +191,12 @@ class _Transaction:
         self._writes[(cls, row.id)] = _shallow(row)
         return True
 
+    def read_several(self, reads: list[tuple[type, Any]]) -> list[Any]:
+        return [self.find(cls, **key) if isinstance(key, dict) else self.get(cls, key) for cls, key in reads]
+
+    def probe_on_commit(self, now: datetime) -> None:
+        pass  # has_work costs nothing here
+
     def get_with_run(self, cls: type[T], id: Any) -> T | None:
         return self.get(cls, id)
 

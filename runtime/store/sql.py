@@ -152,6 +152,7 @@ class SqlStore:
                 yield tx
                 tx._flush_events()
             return
+        self._thread.probed = None  # what has_work may answer without a query: only right after the commit
         with self.engine.connect() as conn:
             conn.execution_options(overture_write=write)
             raw: Any = conn.connection.driver_connection
@@ -166,7 +167,10 @@ class SqlStore:
                     tx._flush_events()
                     # The buffered writes and COMMIT in one round trip; SQLAlchemy's commit then
                     # finds the transaction ended and sends nothing.
-                    tx._send(commit=True)
+                    then = tx._probe_sql(self._work_probe, tx.probe_at) if tx.probe_at is not None else None
+                    if tx._send(commit=True, then=then) is not None and then is not None:
+                        ((timer, job),) = tx._cursor.fetchall()
+                        self._thread.probed = (tx.probe_at, timer is not None, job is not None)
             finally:
                 if not write:
                     with contextlib.suppress(Exception):  # a lost connection: the pool drops it
@@ -178,7 +182,14 @@ class SqlStore:
             return tx._select(Job, self._claim_statement, params)
 
     def has_work(self, now: datetime) -> tuple[bool, bool]:
-        """Whether timers are due and whether jobs are ready, in one read."""
+        """Whether timers are due and whether jobs are ready, in one read. On PostgreSQL,
+        right after a transaction that asked for it (:meth:`_SqlTransaction.probe_on_commit`)
+        on this thread, the answer the probe sent with its COMMIT gave, without a query."""
+        probed = getattr(self._thread, "probed", None)
+        if probed is not None:
+            self._thread.probed = None
+            if probed[0] <= now:
+                return probed[1], probed[2]
         with self.transaction(write=False) as tx:
             ((timer, job),), _ = tx._fetch(self._work_probe, {"now": now})
             return timer is not None, job is not None
@@ -533,6 +544,16 @@ class _SqlTransaction:
         self._pending: list[tuple[str, list[dict[str, Any]], Exception | None]] = []
         #: (row type, id) -> the row as this transaction last read or wrote it.
         self._rows: dict[tuple[type, Any], Any] = {}
+        #: PostgreSQL: the time to probe for work at, after COMMIT in the same round trip.
+        self.probe_at: datetime | None = None
+
+    def probe_on_commit(self, now: datetime) -> None:
+        if self._pg:
+            self.probe_at = now
+
+    def _probe_sql(self, statement: Any, now: datetime) -> tuple[str, Any]:
+        sql, order, binds, _ = self._fast.prepare(statement)
+        return sql, self._fast.params(order, binds, {"now": now})
 
     @property
     def conn(self) -> Connection:
@@ -552,9 +573,17 @@ class _SqlTransaction:
         else:
             self._pending.append((sql, params, None))
 
-    def _send(self, sql: str | None = None, params: dict[str, Any] | None = None, *, commit: bool = False) -> Any:
-        """PostgreSQL: the waiting writes, then ``sql`` (or COMMIT), in one round trip;
-        returns the cursor holding ``sql``'s result. The transaction's first statement
+    def _send(
+        self, sql: str | None = None, params: dict[str, Any] | None = None, *, commit: bool = False, then: tuple[str, Any] | None = None
+    ) -> Any:
+        reads = [(sql, params)] if sql is not None else []
+        cursors = self._send_all(reads, commit=commit, then=then)
+        return cursors[0] if cursors else None
+
+    def _send_all(self, reads: list[tuple[str, Any]], *, commit: bool = False, then: tuple[str, Any] | None = None) -> list[Any]:
+        """PostgreSQL: the waiting writes, then ``sql`` (or COMMIT, and the read ``then``
+        after it), in one round trip; returns the cursor holding ``sql``'s (``then``'s) result.
+        The transaction's first statement
         goes in a pipeline too, so the BEGIN psycopg puts before it costs no round trip.
         A checked update that matched no row raises its conflict."""
         import psycopg
@@ -562,12 +591,14 @@ class _SqlTransaction:
         raw, cursor, fast, writer = self._raw, self._cursor, self._fast, self._writer
         pending, self._pending = self._pending, []
         if commit and not pending:
-            return None  # SQLAlchemy commits, if a transaction was begun at all
-        if not pending and not commit and (raw.autocommit or raw.info.transaction_status != _PG_IDLE):
+            return []  # SQLAlchemy commits, if a transaction was begun at all
+        sql = reads[0][0] if reads else None
+        if not pending and not commit and len(reads) == 1 and (raw.autocommit or raw.info.transaction_status != _PG_IDLE):
             fast.count(1)
             with _raw_errors(self._sa, sql):
-                return cursor.execute(sql, params)
+                return [cursor.execute(*reads[0])]
         checks: list[tuple[Any, Exception]] = []
+        cursors = [cursor if i == 0 else raw.cursor() for i in range(len(reads))]
         with _raw_errors(self._sa, sql):
             try:
                 with raw.pipeline():
@@ -580,11 +611,14 @@ class _SqlTransaction:
                             writer.execute(text, rows[0])
                         else:
                             writer.executemany(text, rows)
-                    if sql is not None:
-                        cursor.execute(sql, params)
+                    for each, (text, values) in zip(cursors, reads, strict=True):
+                        each.execute(text, values)
                     if commit:
                         # As a statement in the pipeline: Connection.commit() would add a second sync.
                         writer.execute("COMMIT")
+                        if then is not None:  # outside the transaction, as has_work would read
+                            cursor.execute(*then)
+                            cursors = [cursor]
             except psycopg.errors.DivisionByZero:
                 # Only a checked update divides: the first one without a result matched no row.
                 failed = next((conflict for check, conflict in checks if check.pgresult is None), None)
@@ -593,8 +627,8 @@ class _SqlTransaction:
                 raise failed from None
             finally:
                 fast.round_trips += 1
-                fast.statements += sum(len(rows) for _, rows, _ in pending) + (sql is not None) + commit
-        return cursor
+                fast.statements += sum(len(rows) for _, rows, _ in pending) + len(reads) + commit + (commit and then is not None)
+        return cursors
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:
         sql, order, binds, _ = self._fast.prepare(statement)
@@ -642,6 +676,38 @@ class _SqlTransaction:
             return None
         self._keep(rows[0])
         return rows[0]
+
+    def read_several(self, reads: list[tuple[type, Any]]) -> list[Any]:
+        if not self._pg:
+            return [self.find(cls, **key) if isinstance(key, dict) else self.get(cls, key) for cls, key in reads]
+        answers: list[Any] = [None] * len(reads)
+        wanted: list[tuple[int, type, bool, str, Any, list[tuple[str, Any]]]] = []
+        for i, (cls, key) in enumerate(reads):
+            if isinstance(key, dict):
+                shape, params = _shape(key, "f_")
+                sizes = _spell_out(shape, params, "f_")
+                if any(size == 0 for size in sizes):
+                    answers[i] = []
+                    continue
+                statement = _STATEMENTS.find_fixed(cls, shape, sizes) if sizes else _STATEMENTS.find(cls, shape)
+            elif (cls, key) in self._rows:
+                answers[i] = self.get(cls, key)
+                continue
+            else:
+                statement, params = _STATEMENTS.get(cls), {"p_id": key}
+            sql, order, binds, columns = self._fast.prepare(statement)
+            wanted.append((i, cls, isinstance(key, dict), sql, self._fast.params(order, binds, params), columns))
+        if not wanted:
+            return answers
+        cursors = self._send_all([(sql, params) for _, _, _, sql, params, _ in wanted])
+        for (i, cls, many, _, _, columns), cursor in zip(wanted, cursors, strict=True):
+            rows: list[Any] = [_build(cls, columns, raw) for raw in cursor.fetchall()]
+            if many:
+                answers[i] = rows
+            elif rows:
+                self._keep(rows[0])
+                answers[i] = rows[0]
+        return answers
 
     def get_with_run(self, cls: type[T], id: Any) -> T | None:
         if (cls, id) in self._rows:
@@ -948,6 +1014,13 @@ def _checked(sql: str) -> str:
     """An UPDATE of one row by id that fails on the server (division by zero) when it
     matched no row: the transaction stops there and COMMIT, later in the pipeline, never runs."""
     return f"WITH u AS ({sql} RETURNING 1) SELECT 1 / count(*) FROM u"
+
+
+def _build(cls: type[T], columns: list[tuple[str, Any]], raw: Any) -> T:
+    obj = cls.__new__(cls)
+    for (name, process), value in zip(columns, raw, strict=True):
+        setattr(obj, name, process(value) if process is not None else value)
+    return obj
 
 
 def _copy(row: T) -> T:
