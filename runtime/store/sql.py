@@ -457,6 +457,7 @@ class _Fast:
         self.dialect = dialect
         self.pg = dialect.name == "postgresql"
         self._compiled: dict[int, tuple[Any, str, list[str], list[Any], list[tuple[str, Any]]]] = {}
+        self._bulk: dict[int, tuple[Any, str, list[str]]] = {}
         #: SQL statements this store sent (each row of a batch counts; BEGIN and COMMIT
         #: count where they are statements of their own), and on PostgreSQL the network
         #: round trips they took (pings included): the benches print both per run.
@@ -491,6 +492,21 @@ class _Fast:
             entry = (statement, str(compiled), order, binds, columns)
             self._compiled[id(statement)] = entry
         return entry[1], entry[2], entry[3], entry[4]
+
+    def bulk(self, statement: Any) -> tuple[str, list[str]]:
+        """PostgreSQL: an ``INSERT`` of :class:`_Statements` as one statement for any number of
+        rows - ``INSERT ... SELECT * FROM unnest(<column>[], ...)``, a parameter per column
+        holding every row's value - and those parameters' names. One text whatever the
+        count, so the server prepares it once; unnest gives the rows in order, so the ids
+        the database assigns (events) follow the order they were appended in."""
+        entry = self._bulk.get(id(statement))
+        if entry is None or entry[0] is not statement:
+            _, order, _, _ = self.prepare(statement)
+            table, quote = statement.table, self.dialect.identifier_preparer.quote
+            arrays = ", ".join(f"%({n})s::{table.c[n].type.compile(dialect=self.dialect)}[]" for n in order)
+            sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in order)}) SELECT * FROM unnest({arrays})"
+            entry = self._bulk[id(statement)] = (statement, sql, order)
+        return entry[1], entry[2]
 
     def _coltype(self, column: Any) -> int | None:
         # psycopg's result processors for numbers ask the column's type oid (FLOAT is
@@ -540,8 +556,9 @@ class _SqlTransaction:
         self._cursor: Any = raw.cursor()
         self._writer: Any = raw.cursor() if self._pg else None
         self._events: list[Any] = []
-        #: PostgreSQL: (sql, parameter sets, the conflict of a checked update) waiting to be sent, in order.
-        self._pending: list[tuple[str, list[dict[str, Any]], Exception | None]] = []
+        #: PostgreSQL: (sql, parameter sets, the conflict of a checked update, the statement)
+        #: waiting to be sent, in order.
+        self._pending: list[tuple[str, list[dict[str, Any]], Exception | None, Any]] = []
         #: (row type, id) -> the row as this transaction last read or wrote it.
         self._rows: dict[tuple[type, Any], Any] = {}
         #: PostgreSQL: the time to probe for work at, after COMMIT in the same round trip.
@@ -567,11 +584,11 @@ class _SqlTransaction:
         sql, order, binds, _ = self._fast.prepare(statement)
         params = [self._fast.params(order, binds, r) for r in rows]
         if conflict is not None:
-            self._pending.append((_checked(sql), params, conflict))
+            self._pending.append((_checked(sql), params, conflict, statement))
         elif self._pending and self._pending[-1][0] == sql:
             self._pending[-1][1].extend(params)
         else:
-            self._pending.append((sql, params, None))
+            self._pending.append((sql, params, None, statement))
 
     def _send(
         self, sql: str | None = None, params: dict[str, Any] | None = None, *, commit: bool = False, then: tuple[str, Any] | None = None
@@ -602,13 +619,16 @@ class _SqlTransaction:
         with _raw_errors(self._sa, sql):
             try:
                 with raw.pipeline():
-                    for text, rows, conflict in pending:
+                    for text, rows, conflict, statement in pending:
                         if conflict is not None:
                             check = raw.cursor()  # its own: whether it has a result tells where the pipeline stopped
                             checks.append((check, conflict))
                             check.execute(text, rows[0])
                         elif len(rows) == 1:
                             writer.execute(text, rows[0])
+                        elif statement.is_insert:  # one statement for the rows of a table, not one each
+                            bulk, names = fast.bulk(statement)
+                            writer.execute(bulk, {name: [row[name] for row in rows] for name in names})
                         else:
                             writer.executemany(text, rows)
                     for each, (text, values) in zip(cursors, reads, strict=True):
@@ -627,7 +647,7 @@ class _SqlTransaction:
                 raise failed from None
             finally:
                 fast.round_trips += 1
-                fast.statements += sum(len(rows) for _, rows, _ in pending) + len(reads) + commit + (commit and then is not None)
+                fast.statements += sum(len(rows) for _, rows, _, _ in pending) + len(reads) + commit + (commit and then is not None)
         return cursors
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:

@@ -17,7 +17,7 @@ from runtime.clock import ManualClock
 from runtime.directory import InMemoryDirectory
 from runtime.engine import Engine
 from runtime.errors import Conflict
-from runtime.model import Orchestration, Record, Run, Timer, WorkItem
+from runtime.model import Orchestration, Record, Run, RunEvent, Timer, WorkItem
 from tests.runtime.docs import one_stage, step
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -308,3 +308,32 @@ def test_a_record_created_and_updated_reads_what_it_needs_at_once(sql_store):
     assert engine.create_record("deal", {"amount": 2}, owner="sam", idempotency_key="k")["id"] == record["id"]
     # The record type, the orchestrations (and the record, its runs) in one; the writes and COMMIT in one.
     assert created <= 2 and updated <= 2, (created, updated)
+
+
+def test_rows_of_a_table_go_in_one_statement_with_their_values_and_order(sql_store):
+    """PostgreSQL sends the rows of a table waiting together as one INSERT ... unnest(...):
+    every type comes back as written (NULLs, a column of NULLs only, JSON), and the event
+    ids the database assigns follow the order the events were appended in."""
+    data = [{"n": i, "list": [1, "two", None], "text": 'quote \' and \\ and "{,}"'} for i in range(30)]
+    with sql_store.transaction() as tx:
+        tx.insert_many([Orchestration(f"o{i}", f"O {i}", i if i % 2 else None, NOW, NOW) for i in range(30)])
+        tx.insert_many([Orchestration(f"n{i}", f"N {i}", None, NOW, NOW) for i in range(3)])  # active_version: NULL only
+        for i, each in enumerate(data):
+            tx.append_event(RunEvent(0, "run", f"e{i}", NOW, None if i % 3 else "node", i if i % 2 else None, None, each))
+    with sql_store.transaction(write=False) as tx:
+        found = {o.id: o for o in tx.find(Orchestration)}
+        events = tx.events("run")
+    assert len(found) == 33 and found["o3"].active_version == 3 and found["o4"].active_version is None
+    assert found["n1"] == Orchestration("n1", "N 1", None, NOW, NOW)
+    assert [e.type for e in events] == [f"e{i}" for i in range(30)]  # ids in the order appended
+    assert [e.data for e in events] == data
+    assert events[3].node == "node" and events[4].node is None and events[5].visit == 5 and events[6].visit is None
+    assert all(e.at == NOW for e in events)
+
+
+def test_a_batch_with_a_row_that_fails_fails_the_transaction(sql_store):
+    with sql_store.transaction() as tx:
+        tx.insert(Orchestration("o2", "Deal", None, NOW, NOW))
+    with pytest.raises((IntegrityError, sqlite3.IntegrityError)), sql_store.transaction() as tx:
+        tx.insert_many([Orchestration(f"o{i}", f"O {i}", None, NOW, NOW) for i in range(5)])  # o2 is there
+    assert _ids(sql_store) == ["o2"]
