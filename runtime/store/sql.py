@@ -163,7 +163,11 @@ class SqlStore:
             try:
                 with conn.begin():
                     tx = _SqlTransaction(conn, self._fast)
-                    yield tx
+                    try:
+                        yield tx
+                    except BaseException as exc:
+                        tx._conflict_behind(exc)
+                        raise
                     tx._flush_events()
                     # The buffered writes and COMMIT in one round trip; SQLAlchemy's commit then
                     # finds the transaction ended and sends nothing.
@@ -649,6 +653,22 @@ class _SqlTransaction:
                 fast.round_trips += 1
                 fast.statements += sum(len(rows) for _, rows, _, _ in pending) + len(reads) + commit + (commit and then is not None)
         return cursors
+
+    def _conflict_behind(self, exc: BaseException) -> None:
+        """The transaction failed with ``exc`` while checked updates waited: if one does not
+        match, raise its conflict instead (``exc`` its cause). The caller went on as if they
+        matched, so what it read after may not fit together - another transaction completed
+        the work item meanwhile, say - and ``exc`` (a step that cannot move from completed
+        to completed) is a symptom of the conflict, which the caller handles (a retry, a 409)."""
+        conflicts = [conflict for _, _, conflict, _ in self._pending if conflict is not None]
+        if not conflicts:
+            return
+        try:
+            self._send_all([])
+        except Exception as found:
+            if any(found is conflict for conflict in conflicts):
+                raise found from exc
+            # Another error: the transaction rolls back all the same, with ``exc``.
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:
         sql, order, binds, _ = self._fast.prepare(statement)

@@ -337,3 +337,19 @@ def test_a_batch_with_a_row_that_fails_fails_the_transaction(sql_store):
     with pytest.raises((IntegrityError, sqlite3.IntegrityError)), sql_store.transaction() as tx:
         tx.insert_many([Orchestration(f"o{i}", f"O {i}", None, NOW, NOW) for i in range(5)])  # o2 is there
     assert _ids(sql_store) == ["o2"]
+
+
+def test_a_failure_behind_a_checked_update_that_does_not_match_is_that_conflict(sql_store):
+    """Code after a checked update runs before it is checked (PostgreSQL): what it read
+    after may not fit together, and it may fail on that. Then the conflict is the cause."""
+    with sql_store.transaction() as tx:
+        tx.insert(Orchestration("deal", "Deal", None, NOW, NOW))
+    with pytest.raises(Conflict, match="changed") as raised, sql_store.transaction() as tx:
+        tx.update_or_raise(Orchestration("deal", "Deal 2", 2, NOW, NOW), {"label": "Elsewhere"}, Conflict("changed"))
+        raise RuntimeError("a symptom of the stale read")
+    if sql_store.dialect == "postgresql":
+        assert isinstance(raised.value.__cause__, RuntimeError)
+    with pytest.raises(RuntimeError), sql_store.transaction() as tx:  # matching: the failure is the failure
+        tx.update_or_raise(Orchestration("deal", "Deal 2", 2, NOW, NOW), {"label": "Deal"}, Conflict("changed"))
+        raise RuntimeError("a real failure")
+    assert _labels(sql_store) == {"deal": "Deal"}
