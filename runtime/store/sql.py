@@ -3,11 +3,14 @@
 One database transaction per engine transaction. Writes that must have exactly one
 winner are conditional updates (``UPDATE ... WHERE status IN (...)``); runs carry a
 revision for optimistic concurrency. Events are buffered during the transaction and
-inserted in one batch just before it commits.
+inserted in one batch just before it commits. Rows a transaction read by id or wrote are
+kept for it, so reading one again costs no query.
 
 On SQLite every writing transaction starts with ``BEGIN IMMEDIATE``: one writer at a
 time, and no transaction fails half-way because another wrote first. On PostgreSQL
-jobs are claimed with ``FOR UPDATE SKIP LOCKED`` in a single statement.
+jobs are claimed with ``FOR UPDATE SKIP LOCKED`` in a single statement, and writes -
+checked updates included - wait and go to the server in one pipeline with the next read
+or with COMMIT (:class:`_SqlTransaction`): an engine operation is two round trips.
 """
 
 from __future__ import annotations

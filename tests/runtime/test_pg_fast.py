@@ -353,3 +353,20 @@ def test_a_failure_behind_a_checked_update_that_does_not_match_is_that_conflict(
         tx.update_or_raise(Orchestration("deal", "Deal 2", 2, NOW, NOW), {"label": "Deal"}, Conflict("changed"))
         raise RuntimeError("a real failure")
     assert _labels(sql_store) == {"deal": "Deal"}
+
+
+def test_the_engine_sends_its_probe_for_work_with_the_commit(sql_store, monkeypatch):
+    _postgres(sql_store)
+    engine = Engine(sql_store, ManualClock(), InMemoryDirectory({"alice": ["legal"]}))
+    engine.deploy(one_stage(step("a")))
+    probed = []
+    has_work = sql_store.has_work
+
+    def spy(now):
+        probed.append(sql_store._thread.probed is not None)  # what the commit's round trip found
+        return has_work(now)
+
+    monkeypatch.setattr(sql_store, "has_work", spy)
+    run_id = engine.start("t")
+    engine.complete(engine.work_items(run=run_id)[0]["id"], by="alice")
+    assert probed and all(probed)
