@@ -122,6 +122,7 @@ class SqlStore:
         with Session(bind=tx.conn) as s:
             yield s
             s.flush()
+        tx._rows.clear()  # what the transaction kept may be what the session just changed
 
     @property
     def statements(self) -> int:
