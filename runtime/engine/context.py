@@ -175,6 +175,8 @@ def transact(host: Host, op: Callable[[Transaction], T], attempts: int = 5) -> T
         try:
             with host.store.transaction() as tx:
                 result = op(tx)
+                if host.claim_inline:  # the engine processes next: has_work's look goes with the commit
+                    tx.probe_on_commit(host.clock.now())
         except ConcurrentUpdate:
             if attempt == attempts - 1:
                 raise
@@ -221,8 +223,8 @@ def flush(ctx: RunContext) -> None:
         return
     ctx.run.updated_at = ctx.now
     ctx.run.revision = ctx.expected_revision + 1
-    if not tx.update(ctx.run, expect={"revision": ctx.expected_revision}):
-        raise ConcurrentUpdate(f"run {ctx.run.id} changed meanwhile")
+    # Checked by the store, at the latest when the transaction commits (transact retries).
+    tx.update_or_raise(ctx.run, {"revision": ctx.expected_revision}, ConcurrentUpdate(f"run {ctx.run.id} changed meanwhile"))
     ctx.expected_revision = ctx.run.revision
     ctx.events_pending = False
     # Remembered once the transaction commits: the next load of this revision skips two queries.
@@ -266,8 +268,7 @@ def run_error(ctx: RunContext, exc: RunError) -> None:
 
 
 def delete_timers(ctx: RunContext, **filters: Any) -> None:
-    for timer in ctx.tx.find(Timer, run_id=ctx.run.id, **filters):
-        ctx.tx.delete(Timer, timer.id)
+    ctx.tx.delete_all(Timer, run_id=ctx.run.id, **filters)
     ctx.new_rows = [r for r in ctx.new_rows if not (isinstance(r, Timer) and all(getattr(r, k) == v for k, v in filters.items()))]
 
 

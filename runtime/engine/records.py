@@ -98,15 +98,19 @@ def create_record(
     host: Host, tx: Transaction, object: str, fields: Mapping[str, Any], owner: str | None, idempotency_key: str | None
 ) -> dict[str, Any]:
     """Create a record in ``tx``; record-triggered orchestrations on ``create`` start on it."""
+    check_object(object)
+    # What this needs, read at once (one round trip on PostgreSQL).
+    reads: list[tuple[type, Any]] = [(RecordType, object), (Orchestration, {})]
     if idempotency_key:
-        existing = tx.find(Record, idempotency_key=idempotency_key)
-        if existing:
-            return {**json_copy(record_scope(existing[0])), "started_runs": []}
+        reads.append((Record, {"idempotency_key": idempotency_key}))
+    record_type, orchestrations, *existing = tx.read_several(reads)
+    if existing and existing[0]:
+        return {**json_copy(record_scope(existing[0][0])), "started_runs": []}
     now = host.clock.now()
-    values = check_record_fields(tx, object, json_copy(dict(fields)), partial=False)
+    values = check_record_fields(tx, object, json_copy(dict(fields)), partial=False, record_type=record_type)
     record = Record(new_id(), object, values, now, now, owner, 0, idempotency_key)
     tx.insert(record)
-    started = trigger(host, tx, record, "create", None)
+    started = trigger(host, tx, record, "create", None, active(orchestrations))
     return {**json_copy(record_scope(record)), "started_runs": started}
 
 
@@ -123,19 +127,28 @@ def update_record(
     """Update a record in ``tx``; every run bound to it re-evaluates. ``acting`` is the
     run whose local action made the change: it sees the new record at once and goes
     on in its own advance."""
-    record = tx.get(Record, record_id) if isinstance(record_id, str) else None
+    if not isinstance(record_id, str) or not isinstance(object, str):
+        raise NotFound(f"record {object}/{record_id} does not exist")
+    # What this needs, read at once (one round trip on PostgreSQL): the runs bound to the
+    # record are read before the record's update is sent, which does not change them.
+    reads: list[tuple[type, Any]] = [
+        (Record, record_id),
+        (RecordType, object),
+        (Run, {"record_id": record_id, "status": RunStatus.IN_PROGRESS.value}),
+        (Orchestration, {}),
+    ]
+    record, record_type, bound, orchestrations = tx.read_several(reads)
     if record is None or record.object != object:
         raise NotFound(f"record {object}/{record_id} does not exist")
     before = record_scope(record)
-    values = check_record_fields(tx, object, json_copy(dict(changes)), partial=True)
+    values = check_record_fields(tx, object, json_copy(dict(changes)), partial=True, record_type=record_type)
     record.fields = {**record.fields, **values}
     if owner is not None:
         record.owner = owner
     revision = record.revision
     record.updated_at, record.revision = host.clock.now(), revision + 1
-    if not tx.update(record, expect={"revision": revision}):
-        raise ConcurrentUpdate(f"record {object}/{record_id} changed meanwhile")
-    for run in tx.find(Run, record_id=record.id, status=RunStatus.IN_PROGRESS.value):
+    tx.update_or_raise(record, {"revision": revision}, ConcurrentUpdate(f"record {object}/{record_id} changed meanwhile"))
+    for run in bound:
         if acting is not None and run.id == acting.run.id:
             acting.record, acting.scope_cache = record_scope(record), None
             event(acting, "record.updated", by=by, data={"changes": values, "own_action": True})
@@ -144,7 +157,7 @@ def update_record(
         event(ctx, "record.updated", by=by, data={"changes": values})
         advance(ctx)
         flush(ctx)
-    started = trigger(host, tx, record, "update", before)
+    started = trigger(host, tx, record, "update", before, active(orchestrations))
     return {**json_copy(record_scope(record)), "started_runs": started}
 
 
@@ -160,13 +173,16 @@ def get_record(host: Host, object: str, record_id: str) -> dict[str, Any]:
 # -- triggers
 
 
-def trigger(host: Host, tx: Transaction, record: Record, on: str, before: dict[str, Any] | None) -> list[str]:
-    """Start the runs that record triggers on ``on`` (create | update) call for; returns their ids."""
+def trigger(
+    host: Host, tx: Transaction, record: Record, on: str, before: dict[str, Any] | None, orchestrations: list[Orchestration]
+) -> list[str]:
+    """Start the runs that record triggers on ``on`` (create | update) call for; returns their ids.
+    ``orchestrations``: the active ones (:func:`active`), read in this transaction."""
     started = []
     now_scope = host.clock.now()
     # Active versions come from the orchestration rows and compiled specs (cached):
     # reading the versions themselves would decode every document on every save.
-    for orch in active_orchestrations(tx):
+    for orch in orchestrations:
         spec = host.spec(orch.id, orch.active_version, tx=tx)
         when = spec.trigger
         if when.object != record.object:
@@ -194,7 +210,19 @@ def trigger_holds(spec: OrchestrationSpec, record: dict[str, Any] | None, now: d
 
 
 def active_orchestrations(tx: Transaction) -> list[Orchestration]:
-    return sorted((o for o in tx.find(Orchestration) if o.active_version is not None), key=lambda o: o.id)
+    return active(tx.find(Orchestration))
+
+
+def active(orchestrations: list[Orchestration]) -> list[Orchestration]:
+    return sorted((o for o in orchestrations if o.active_version is not None), key=lambda o: o.id)
+
+
+_UNREAD: Any = object()
+
+
+def check_object(object: str) -> None:
+    if not isinstance(object, str) or not object:
+        raise InvalidInput("record type must be a non-empty string")
 
 
 def buffers(host: Host, tx: Transaction, name: str) -> bool:
@@ -206,14 +234,18 @@ def buffers(host: Host, tx: Transaction, name: str) -> bool:
     return False
 
 
-def check_record_fields(tx: Transaction, object: str, values: dict[str, Any], *, partial: bool) -> dict[str, Any]:
-    if not isinstance(object, str) or not object:
-        raise InvalidInput("record type must be a non-empty string")
+def check_record_fields(
+    tx: Transaction, object: str, values: dict[str, Any], *, partial: bool, record_type: RecordType | None = _UNREAD
+) -> dict[str, Any]:
+    """``values`` checked against the record type ``object`` (``record_type``: its row, when
+    the caller read it in ``tx`` already; None: there is none)."""
+    check_object(object)
     errors: dict[str, str] = {}
     for name, value in values.items():
         if too_big := size_problem(value):
             errors[str(name)] = describe_size(str(name), too_big)
-    record_type = tx.get(RecordType, object)
+    if record_type is _UNREAD:
+        record_type = tx.get(RecordType, object)
     if record_type is None:
         if errors:
             raise InvalidInput(f"the fields of the {object} record are too large", {"fields": errors})

@@ -81,7 +81,8 @@ def get(host: Host, item_id: str) -> dict[str, Any]:
 
 def open_item(host: Host, tx: Transaction, item_id: str, by: str) -> WorkItem:
     """The item ``by`` means to act on: it exists, they may act on it, it is still open."""
-    item = tx.get(WorkItem, item_id) if isinstance(item_id, str) else None
+    # With its run and record: load() reads them next (one query on PostgreSQL).
+    item = tx.get_with_run(WorkItem, item_id) if isinstance(item_id, str) else None
     if item is None:
         raise NotFound(f"work item {item_id} does not exist")
     if not may_act(host.directory, by, item):
@@ -102,8 +103,7 @@ def claim(host: Host, item_id: str, by: str) -> dict[str, Any]:
         ctx = load(host, tx, item.run_id)
         move(item, WorkItemStatus.CLAIMED)
         item.claimed_by = by
-        if not tx.update(item, expect={"status": WorkItemStatus.OPEN.value}):
-            raise Conflict(f"work item {item_id} changed meanwhile; reload it")
+        tx.update_or_raise(item, {"status": WorkItemStatus.OPEN.value}, Conflict(f"work item {item_id} changed meanwhile; reload it"))
         event(ctx, "work_item.claimed", node=item.step_id, visit=item.visit, by=by, data={"work_item": item.id})
         flush(ctx)
         return item_view(item, host.clock.now())
@@ -119,8 +119,8 @@ def release(host: Host, item_id: str, by: str) -> dict[str, Any]:
         ctx = load(host, tx, item.run_id)
         move(item, WorkItemStatus.OPEN)
         item.claimed_by = None
-        if not tx.update(item, expect={"status": WorkItemStatus.CLAIMED.value, "claimed_by": by}):
-            raise Conflict(f"work item {item_id} changed meanwhile; reload it")
+        expect = {"status": WorkItemStatus.CLAIMED.value, "claimed_by": by}
+        tx.update_or_raise(item, expect, Conflict(f"work item {item_id} changed meanwhile; reload it"))
         event(ctx, "work_item.released", node=item.step_id, visit=item.visit, by=by, data={"work_item": item.id})
         flush(ctx)
         return item_view(item, host.clock.now())
@@ -138,7 +138,7 @@ def reassign(host: Host, item_id: str, to: Mapping[str, str], by: str | None) ->
     target = _assignee(to, "reassign")
 
     def op(tx: Transaction) -> dict[str, Any]:
-        item = tx.get(WorkItem, item_id)
+        item = tx.get_with_run(WorkItem, item_id)
         if item is None:
             raise NotFound(f"work item {item_id} does not exist")
         if item.status not in OPEN_ITEM:
@@ -220,8 +220,8 @@ def complete(
         move(item, WorkItemStatus.COMPLETED)
         item.completed_at, item.completed_by = ctx.now, by
         item.outcome, item.values, item.comment = chosen, clean, comment
-        if not tx.update(item, expect={"status": OPEN_ITEM}):
-            raise Conflict(f"work item {item_id} was completed by someone else meanwhile")
+        # Exactly one completion wins: the store checks the status, at the latest at commit.
+        tx.update_or_raise(item, {"status": OPEN_ITEM}, Conflict(f"work item {item_id} was completed by someone else meanwhile"))
         event(
             ctx,
             "work_item.completed",

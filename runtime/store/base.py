@@ -39,6 +39,12 @@ class Transaction(Protocol):
         """The row, a copy the caller may change and pass to :meth:`update`."""
         ...
 
+    def get_with_run(self, cls: type[T], id: Any) -> T | None:
+        """:meth:`get` of a row that has a ``run_id`` (a work item...). A store may read the
+        row's run and the run's record in the same query and answer the next :meth:`get` of
+        each, in this transaction, without another (PostgreSQL: one round trip, not three)."""
+        ...
+
     def insert(self, row: Any) -> None: ...
 
     def insert_many(self, rows: list[Any]) -> None: ...
@@ -53,8 +59,34 @@ class Transaction(Protocol):
         """
         ...
 
+    def update_or_raise(self, row: Any, expect: dict[str, Any], conflict: Exception) -> None:
+        """Write ``row`` if the stored row still has the ``expect`` values (as :meth:`update`),
+        else raise ``conflict``. A store may send the write later and raise then - at the
+        latest when the transaction commits, which it then does not: nothing the transaction
+        wrote is kept (PostgreSQL sends it with the next statement or COMMIT, checked on the
+        server). So the caller must not count on the write having matched before the end of
+        the transaction: later statements of the transaction may run first."""
+        ...
+
     def delete(self, cls: type, id: Any) -> bool:
         """Delete the row; whether it was there (deleting is how timers are claimed)."""
+        ...
+
+    def read_several(self, reads: list[tuple[type, Any]]) -> list[Any]:
+        """Several reads at once, each ``(cls, id)`` - :meth:`get`, a row or None - or
+        ``(cls, {filters})`` - :meth:`find`, a list; their answers in order. A store may send
+        them together (PostgreSQL: one round trip, not one per read)."""
+        ...
+
+    def probe_on_commit(self, now: datetime) -> None:
+        """The caller will ask :meth:`Store.has_work` right after this transaction commits:
+        a store may look at ``now`` with the commit (PostgreSQL: in its round trip) and answer
+        that ``has_work`` on this thread from it, if no other transaction ran between."""
+        ...
+
+    def delete_all(self, cls: type, **filters: Any) -> None:
+        """Delete the rows :meth:`find` would give for ``filters``; a store may send it later
+        in the transaction (PostgreSQL: with the next statement)."""
         ...
 
     def find(self, cls: type[T], **filters: Any) -> list[T]:

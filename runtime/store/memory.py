@@ -195,11 +195,29 @@ class _Transaction:
         self._writes[(cls, row.id)] = _shallow(row)
         return True
 
+    def read_several(self, reads: list[tuple[type, Any]]) -> list[Any]:
+        return [self.find(cls, **key) if isinstance(key, dict) else self.get(cls, key) for cls, key in reads]
+
+    def probe_on_commit(self, now: datetime) -> None:
+        pass  # has_work costs nothing here
+
+    def get_with_run(self, cls: type[T], id: Any) -> T | None:
+        return self.get(cls, id)
+
+    def update_or_raise(self, row: Any, expect: dict[str, Any], conflict: Exception) -> None:
+        if not self.update(row, expect):
+            raise conflict
+
     def delete(self, cls: type, id: Any) -> bool:
         if self._current(cls, id) is None:
             return False
         self._writes[(cls, id)] = _DELETED
         return True
+
+    def delete_all(self, cls: type, **filters: Any) -> None:
+        row: Any
+        for row in self.find(cls, **filters):
+            self._writes[(cls, row.id)] = _DELETED
 
     def find(self, cls: type[T], **filters: Any) -> list[T]:
         table = self._store._tables[cls]

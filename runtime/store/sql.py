@@ -3,11 +3,14 @@
 One database transaction per engine transaction. Writes that must have exactly one
 winner are conditional updates (``UPDATE ... WHERE status IN (...)``); runs carry a
 revision for optimistic concurrency. Events are buffered during the transaction and
-inserted in one batch just before it commits.
+inserted in one batch just before it commits. Rows a transaction read by id or wrote are
+kept for it, so reading one again costs no query.
 
 On SQLite every writing transaction starts with ``BEGIN IMMEDIATE``: one writer at a
 time, and no transaction fails half-way because another wrote first. On PostgreSQL
-jobs are claimed with ``FOR UPDATE SKIP LOCKED`` in a single statement.
+jobs are claimed with ``FOR UPDATE SKIP LOCKED`` in a single statement, and writes -
+checked updates included - wait and go to the server in one pipeline with the next read
+or with COMMIT (:class:`_SqlTransaction`): an engine operation is two round trips.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
-from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
+from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Record, Run, RunEvent, Timer, WorkItem
 from runtime.states import ENDED_RUN
 from runtime.store.base import RunTally, Transaction
 from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
@@ -117,6 +120,7 @@ class SqlStore:
         with Session(bind=tx.conn) as s:
             yield s
             s.flush()
+        tx._rows.clear()  # what the transaction kept may be what the session just changed
 
     @property
     def statements(self) -> int:
@@ -150,6 +154,7 @@ class SqlStore:
                 yield tx
                 tx._flush_events()
             return
+        self._thread.probed = None  # what has_work may answer without a query: only right after the commit
         with self.engine.connect() as conn:
             conn.execution_options(overture_write=write)
             raw: Any = conn.connection.driver_connection
@@ -160,11 +165,18 @@ class SqlStore:
             try:
                 with conn.begin():
                     tx = _SqlTransaction(conn, self._fast)
-                    yield tx
+                    try:
+                        yield tx
+                    except BaseException as exc:
+                        tx._conflict_behind(exc)
+                        raise
                     tx._flush_events()
                     # The buffered writes and COMMIT in one round trip; SQLAlchemy's commit then
                     # finds the transaction ended and sends nothing.
-                    tx._send(commit=True)
+                    then = tx._probe_sql(self._work_probe, tx.probe_at) if tx.probe_at is not None else None
+                    if tx._send(commit=True, then=then) is not None and then is not None:
+                        ((timer, job),) = tx._cursor.fetchall()
+                        self._thread.probed = (tx.probe_at, timer is not None, job is not None)
             finally:
                 if not write:
                     with contextlib.suppress(Exception):  # a lost connection: the pool drops it
@@ -176,7 +188,14 @@ class SqlStore:
             return tx._select(Job, self._claim_statement, params)
 
     def has_work(self, now: datetime) -> tuple[bool, bool]:
-        """Whether timers are due and whether jobs are ready, in one read."""
+        """Whether timers are due and whether jobs are ready, in one read. On PostgreSQL,
+        right after a transaction that asked for it (:meth:`_SqlTransaction.probe_on_commit`)
+        on this thread, the answer the probe sent with its COMMIT gave, without a query."""
+        probed = getattr(self._thread, "probed", None)
+        if probed is not None:
+            self._thread.probed = None
+            if probed[0] <= now:
+                return probed[1], probed[2]
         with self.transaction(write=False) as tx:
             ((timer, job),), _ = tx._fetch(self._work_probe, {"now": now})
             return timer is not None, job is not None
@@ -330,6 +349,33 @@ class _Statements:
             self._cache[key] = statement.values({n: bindparam(f"v_{n}") for n in _FIELDS[cls] if n != "id"})
         return self._cache[key]
 
+    def update_fixed(self, cls: type, shape: tuple[tuple[str, str], ...], sizes: tuple[int, ...]) -> Any:
+        """Like :meth:`update`, each IN list spelled out as ``sizes`` parameters (``x_<name>_<i>``)."""
+        key = ("update", cls, shape, sizes)
+        if key not in self._cache:
+            table = TABLES[cls]
+            statement = update(table).where(table.c.id == bindparam("p_id"), *_fixed_conditions(table, shape, sizes, "x_"))
+            self._cache[key] = statement.values({n: bindparam(f"v_{n}") for n in _FIELDS[cls] if n != "id"})
+        return self._cache[key]
+
+    def delete_fixed(self, cls: type, shape: tuple[tuple[str, str], ...], sizes: tuple[int, ...]) -> Any:
+        key = ("delete", cls, shape, sizes)
+        if key not in self._cache:
+            table = TABLES[cls]
+            self._cache[key] = delete(table).where(*_fixed_conditions(table, shape, sizes, "f_"))
+        return self._cache[key]
+
+    def get_with_run(self, cls: type) -> Any:
+        """``cls``'s row by id with its run and the run's record, in one query: the columns
+        of each labelled ``<i>_<name>`` (``i`` = 0, 1, 2), the run's and record's NULL when absent."""
+        key = ("get_with_run", cls)
+        if key not in self._cache:
+            rows, runs, records = TABLES[cls], TABLES[Run], TABLES[Record]
+            columns = [c.label(f"{i}_{c.name}") for i, table in enumerate((rows, runs, records)) for c in table.c]
+            joined = rows.outerjoin(runs, runs.c.id == rows.c.run_id).outerjoin(records, records.c.id == runs.c.record_id)
+            self._cache[key] = select(*columns).select_from(joined).where(rows.c.id == bindparam("p_id"))
+        return self._cache[key]
+
     def find(self, cls: type, shape: tuple[tuple[str, str], ...]) -> Any:
         key = ("find", cls, shape)
         if key not in self._cache:
@@ -343,16 +389,31 @@ class _Statements:
         key = ("find", cls, shape, sizes)
         if key not in self._cache:
             table = TABLES[cls]
-            conditions = []
-            sized = iter(sizes)
-            for name, kind in shape:
-                if kind == "in":
-                    params = [bindparam(f"f_{name}_{i}", type_=table.c[name].type) for i in range(next(sized))]
-                    conditions.append(table.c[name].in_(params) if params else table.c[name].in_([]))
-                else:
-                    conditions.append(_condition(table, name, kind, "f_"))
-            self._cache[key] = select(table).where(*conditions)
+            self._cache[key] = select(table).where(*_fixed_conditions(table, shape, sizes, "f_"))
         return self._cache[key]
+
+
+def _fixed_conditions(table: Any, shape: tuple[tuple[str, str], ...], sizes: tuple[int, ...], prefix: str) -> list[Any]:
+    conditions = []
+    sized = iter(sizes)
+    for name, kind in shape:
+        if kind == "in":
+            params = [bindparam(f"{prefix}{name}_{i}", type_=table.c[name].type) for i in range(next(sized))]
+            conditions.append(table.c[name].in_(params) if params else table.c[name].in_([]))
+        else:
+            conditions.append(_condition(table, name, kind, prefix))
+    return conditions
+
+
+def _spell_out(shape: tuple[tuple[str, str], ...], params: dict[str, Any], prefix: str) -> tuple[int, ...]:
+    """Each IN list of ``params`` as one parameter per value (``<prefix><name>_<i>``); their sizes."""
+    sizes = []
+    for name, kind in shape:
+        if kind == "in":
+            values = params.pop(f"{prefix}{name}")
+            sizes.append(len(values))
+            params.update({f"{prefix}{name}_{i}": v for i, v in enumerate(values)})
+    return tuple(sizes)
 
 
 def _condition(table: Any, name: str, kind: str, prefix: str) -> Any:
@@ -402,6 +463,7 @@ class _Fast:
         self.dialect = dialect
         self.pg = dialect.name == "postgresql"
         self._compiled: dict[int, tuple[Any, str, list[str], list[Any], list[tuple[str, Any]]]] = {}
+        self._bulk: dict[int, tuple[Any, str, list[str]]] = {}
         #: SQL statements this store sent (each row of a batch counts; BEGIN and COMMIT
         #: count where they are statements of their own), and on PostgreSQL the network
         #: round trips they took (pings included): the benches print both per run.
@@ -437,6 +499,21 @@ class _Fast:
             self._compiled[id(statement)] = entry
         return entry[1], entry[2], entry[3], entry[4]
 
+    def bulk(self, statement: Any) -> tuple[str, list[str]]:
+        """PostgreSQL: an ``INSERT`` of :class:`_Statements` as one statement for any number of
+        rows - ``INSERT ... SELECT * FROM unnest(<column>[], ...)``, a parameter per column
+        holding every row's value - and those parameters' names. One text whatever the
+        count, so the server prepares it once; unnest gives the rows in order, so the ids
+        the database assigns (events) follow the order they were appended in."""
+        entry = self._bulk.get(id(statement))
+        if entry is None or entry[0] is not statement:
+            _, order, _, _ = self.prepare(statement)
+            table, quote = statement.table, self.dialect.identifier_preparer.quote
+            arrays = ", ".join(f"%({n})s::{table.c[n].type.compile(dialect=self.dialect)}[]" for n in order)
+            sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in order)}) SELECT * FROM unnest({arrays})"
+            entry = self._bulk[id(statement)] = (statement, sql, order)
+        return entry[1], entry[2]
+
     def _coltype(self, column: Any) -> int | None:
         # psycopg's result processors for numbers ask the column's type oid (FLOAT is
         # double precision, oid 701); no other column type asks.
@@ -456,96 +533,162 @@ class _SqlTransaction:
     """One database transaction of the engine.
 
     On PostgreSQL every statement is a network round trip, so writes whose result nobody
-    reads (inserts, events, unconditional updates) wait in ``_pending`` and go to the
-    server in one psycopg pipeline together with the next statement that must answer
-    (a read, a conditional update, a delete) or with COMMIT: per engine operation a
-    handful of round trips instead of one per row. Reads still see every write before
-    them - the pipeline runs in order - and anything run through SQLAlchemy (``conn``)
-    sends the waiting writes first. A write that fails fails the statement it went with,
-    or the commit, and the whole transaction rolls back as before.
+    reads wait in ``_pending`` and go to the server in one psycopg pipeline together with
+    the next statement that must answer (a read, a delete whose answer is wanted) or with
+    COMMIT: per engine operation a couple of round trips instead of one per row. The
+    waiting writes are inserts, events, unconditional updates, deletes by filter, and
+    *checked* updates (:meth:`update_or_raise`): those go as ``WITH u AS (UPDATE ...
+    RETURNING 1) SELECT 1/count(*) FROM u``, so one that matches no row fails on the
+    server - the pipeline stops there, COMMIT never runs - and the store raises the
+    conflict the caller gave. Reads still see every write before them - the pipeline
+    runs in order - and anything run through SQLAlchemy (``conn``) sends the waiting
+    writes first. A write that fails fails the statement it went with, or the commit,
+    and the whole transaction rolls back as before.
+
+    Rows the transaction read by id, inserted or updated are kept (``_rows``, on both
+    databases): a second :meth:`get` of one is answered from there, a copy, without a
+    query. What the transaction itself does not write may change meanwhile in another
+    one; the engine's writes that must see the latest state are checked updates, which
+    the database checks. The kept rows live and die with the transaction; a statement
+    through ``conn`` (which may write anything) forgets them all.
     """
 
-    def __init__(self, conn: Connection, fast: _Fast | None):
+    def __init__(self, conn: Connection, fast: _Fast):
         self._sa = conn
         self._fast = fast
-        self._pg = fast is not None and fast.pg
-        raw: Any = conn.connection.driver_connection if fast else None
+        self._pg = fast.pg
+        raw: Any = conn.connection.driver_connection
         self._raw = raw
-        self._cursor = raw.cursor() if fast else None
-        self._writer = raw.cursor() if self._pg else None
+        self._cursor: Any = raw.cursor()
+        self._writer: Any = raw.cursor() if self._pg else None
         self._events: list[Any] = []
-        #: PostgreSQL: (sql, parameter sets) waiting to be sent, in order.
-        self._pending: list[tuple[str, list[dict[str, Any]]]] = []
+        #: PostgreSQL: (sql, parameter sets, the conflict of a checked update, the statement)
+        #: waiting to be sent, in order.
+        self._pending: list[tuple[str, list[dict[str, Any]], Exception | None, Any]] = []
+        #: (row type, id) -> the row as this transaction last read or wrote it.
+        self._rows: dict[tuple[type, Any], Any] = {}
+        #: PostgreSQL: the time to probe for work at, after COMMIT in the same round trip.
+        self.probe_at: datetime | None = None
+
+    def probe_on_commit(self, now: datetime) -> None:
+        if self._pg:
+            self.probe_at = now
+
+    def _probe_sql(self, statement: Any, now: datetime) -> tuple[str, Any]:
+        sql, order, binds, _ = self._fast.prepare(statement)
+        return sql, self._fast.params(order, binds, {"now": now})
 
     @property
     def conn(self) -> Connection:
         """SQLAlchemy's connection, with every buffered write sent first."""
         if self._pending:
             self._send()
+        self._rows.clear()
         return self._sa
 
-    def _queue(self, statement: Any, rows: list[dict[str, Any]]) -> None:
-        assert self._fast is not None
+    def _queue(self, statement: Any, rows: list[dict[str, Any]], conflict: Exception | None = None) -> None:
         sql, order, binds, _ = self._fast.prepare(statement)
         params = [self._fast.params(order, binds, r) for r in rows]
-        if self._pending and self._pending[-1][0] == sql:
+        if conflict is not None:
+            self._pending.append((_checked(sql), params, conflict, statement))
+        elif self._pending and self._pending[-1][0] == sql:
             self._pending[-1][1].extend(params)
         else:
-            self._pending.append((sql, params))
+            self._pending.append((sql, params, None, statement))
 
-    def _send(self, sql: str | None = None, params: dict[str, Any] | None = None, *, commit: bool = False) -> Any:
-        """PostgreSQL: the waiting writes, then ``sql`` (or COMMIT), in one round trip;
-        returns the cursor holding ``sql``'s result. The transaction's first statement
-        goes in a pipeline too, so the BEGIN psycopg puts before it costs no round trip."""
-        raw, cursor, fast = self._raw, self._cursor, self._fast
-        assert raw is not None and cursor is not None and self._writer is not None and fast is not None
+    def _send(
+        self, sql: str | None = None, params: dict[str, Any] | None = None, *, commit: bool = False, then: tuple[str, Any] | None = None
+    ) -> Any:
+        reads = [(sql, params)] if sql is not None else []
+        cursors = self._send_all(reads, commit=commit, then=then)
+        return cursors[0] if cursors else None
+
+    def _send_all(self, reads: list[tuple[str, Any]], *, commit: bool = False, then: tuple[str, Any] | None = None) -> list[Any]:
+        """PostgreSQL: the waiting writes, then ``sql`` (or COMMIT, and the read ``then``
+        after it), in one round trip; returns the cursor holding ``sql``'s (``then``'s) result.
+        The transaction's first statement
+        goes in a pipeline too, so the BEGIN psycopg puts before it costs no round trip.
+        A checked update that matched no row raises its conflict."""
+        import psycopg
+
+        raw, cursor, fast, writer = self._raw, self._cursor, self._fast, self._writer
         pending, self._pending = self._pending, []
         if commit and not pending:
-            return None  # SQLAlchemy commits, if a transaction was begun at all
-        if not pending and not commit and (raw.autocommit or raw.info.transaction_status != _PG_IDLE):
+            return []  # SQLAlchemy commits, if a transaction was begun at all
+        sql = reads[0][0] if reads else None
+        if not pending and not commit and len(reads) == 1 and (raw.autocommit or raw.info.transaction_status != _PG_IDLE):
             fast.count(1)
             with _raw_errors(self._sa, sql):
-                return cursor.execute(sql, params)
-        with _raw_errors(self._sa, sql), raw.pipeline():
-            for text, rows in pending:
-                if len(rows) == 1:
-                    self._writer.execute(text, rows[0])
-                else:
-                    self._writer.executemany(text, rows)
-            if sql is not None:
-                cursor.execute(sql, params)
-            if commit:
-                # As a statement in the pipeline: Connection.commit() would add a second sync.
-                self._writer.execute("COMMIT")
-        fast.round_trips += 1
-        fast.statements += sum(len(rows) for _, rows in pending) + (sql is not None) + commit
-        return cursor
+                return [cursor.execute(*reads[0])]
+        checks: list[tuple[Any, Exception]] = []
+        cursors = [cursor if i == 0 else raw.cursor() for i in range(len(reads))]
+        with _raw_errors(self._sa, sql):
+            try:
+                with raw.pipeline():
+                    for text, rows, conflict, statement in pending:
+                        if conflict is not None:
+                            check = raw.cursor()  # its own: whether it has a result tells where the pipeline stopped
+                            checks.append((check, conflict))
+                            check.execute(text, rows[0])
+                        elif len(rows) == 1:
+                            writer.execute(text, rows[0])
+                        elif statement.is_insert:  # one statement for the rows of a table, not one each
+                            bulk, names = fast.bulk(statement)
+                            writer.execute(bulk, {name: [row[name] for row in rows] for name in names})
+                        else:
+                            writer.executemany(text, rows)
+                    for each, (text, values) in zip(cursors, reads, strict=True):
+                        each.execute(text, values)
+                    if commit:
+                        # As a statement in the pipeline: Connection.commit() would add a second sync.
+                        writer.execute("COMMIT")
+                        if then is not None:  # outside the transaction, as has_work would read
+                            cursor.execute(*then)
+                            cursors = [cursor]
+            except psycopg.errors.DivisionByZero:
+                # Only a checked update divides: the first one without a result matched no row.
+                failed = next((conflict for check, conflict in checks if check.pgresult is None), None)
+                if failed is None:
+                    raise
+                raise failed from None
+            finally:
+                fast.round_trips += 1
+                fast.statements += sum(len(rows) for _, rows, _, _ in pending) + len(reads) + commit + (commit and then is not None)
+        return cursors
+
+    def _conflict_behind(self, exc: BaseException) -> None:
+        """The transaction failed with ``exc`` while checked updates waited: if one does not
+        match, raise its conflict instead (``exc`` its cause). The caller went on as if they
+        matched, so what it read after may not fit together - another transaction completed
+        the work item meanwhile, say - and ``exc`` (a step that cannot move from completed
+        to completed) is a symptom of the conflict, which the caller handles (a retry, a 409)."""
+        conflicts = [conflict for _, _, conflict, _ in self._pending if conflict is not None]
+        if not conflicts:
+            return
+        try:
+            self._send_all([])
+        except Exception as found:
+            if any(found is conflict for conflict in conflicts):
+                raise found from exc
+            # Another error: the transaction rolls back all the same, with ``exc``.
 
     def _execute(self, statement: Any, params: dict[str, Any]) -> int:
-        if self._fast is None:
-            return int(self._sa.execute(statement, params).rowcount or 0)
         sql, order, binds, _ = self._fast.prepare(statement)
         if self._pg:
             return int(self._send(sql, self._fast.params(order, binds, params)).rowcount)
-        assert self._cursor is not None
         self._fast.count(1)
         self._cursor.execute(sql, self._fast.params(order, binds, params))
         return int(self._cursor.rowcount)
 
     def _execute_many(self, statement: Any, rows: list[dict[str, Any]]) -> None:
-        if self._fast is None:
-            self._sa.execute(statement, rows)
-            return
         if self._pg:
             self._queue(statement, rows)
             return
         sql, order, binds, _ = self._fast.prepare(statement)
-        assert self._cursor is not None
         self._fast.count(len(rows))
         self._cursor.executemany(sql, [self._fast.params(order, binds, r) for r in rows])
 
     def _fetch(self, statement: Any, params: dict[str, Any]) -> tuple[list[Any], list[tuple[str, Any]]]:
-        assert self._fast is not None and self._cursor is not None
         sql, order, binds, columns = self._fast.prepare(statement)
         values = self._fast.params(order, binds, params)
         if self._pg:
@@ -554,8 +697,6 @@ class _SqlTransaction:
         return self._cursor.execute(sql, values).fetchall(), columns
 
     def _select(self, cls: type[T], statement: Any, params: dict[str, Any]) -> list[T]:
-        if self._fast is None:
-            return [_row(cls, r) for r in self._sa.execute(statement, params).mappings()]
         rows, columns = self._fetch(statement, params)
         found = []
         for raw in rows:
@@ -565,21 +706,74 @@ class _SqlTransaction:
             found.append(obj)
         return found
 
-    def _select_scalar(self, statement: Any, params: dict[str, Any]) -> Any:
-        if self._fast is None:
-            return self._sa.execute(statement, params).scalar()
-        rows, _ = self._fetch(statement, params)
-        return rows[0][0] if rows else None
+    def _keep(self, row: Any) -> None:
+        self._rows[(type(row), row.id)] = _copy(row)
 
     def get(self, cls: type[T], id: Any) -> T | None:
+        kept: T | None = self._rows.get((cls, id))
+        if kept is not None:
+            return _copy(kept)
         rows = self._select(cls, _STATEMENTS.get(cls), {"p_id": id})
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        self._keep(rows[0])
+        return rows[0]
+
+    def read_several(self, reads: list[tuple[type, Any]]) -> list[Any]:
+        if not self._pg:
+            return [self.find(cls, **key) if isinstance(key, dict) else self.get(cls, key) for cls, key in reads]
+        answers: list[Any] = [None] * len(reads)
+        wanted: list[tuple[int, type, bool, str, Any, list[tuple[str, Any]]]] = []
+        for i, (cls, key) in enumerate(reads):
+            if isinstance(key, dict):
+                shape, params = _shape(key, "f_")
+                sizes = _spell_out(shape, params, "f_")
+                if any(size == 0 for size in sizes):
+                    answers[i] = []
+                    continue
+                statement = _STATEMENTS.find_fixed(cls, shape, sizes) if sizes else _STATEMENTS.find(cls, shape)
+            elif (cls, key) in self._rows:
+                answers[i] = self.get(cls, key)
+                continue
+            else:
+                statement, params = _STATEMENTS.get(cls), {"p_id": key}
+            sql, order, binds, columns = self._fast.prepare(statement)
+            wanted.append((i, cls, isinstance(key, dict), sql, self._fast.params(order, binds, params), columns))
+        if not wanted:
+            return answers
+        cursors = self._send_all([(sql, params) for _, _, _, sql, params, _ in wanted])
+        for (i, cls, many, _, _, columns), cursor in zip(wanted, cursors, strict=True):
+            rows: list[Any] = [_build(cls, columns, raw) for raw in cursor.fetchall()]
+            if many:
+                answers[i] = rows
+            elif rows:
+                self._keep(rows[0])
+                answers[i] = rows[0]
+        return answers
+
+    def get_with_run(self, cls: type[T], id: Any) -> T | None:
+        if (cls, id) in self._rows:
+            return self.get(cls, id)
+        rows, columns = self._fetch(_STATEMENTS.get_with_run(cls), {"p_id": id})
+        if not rows:
+            return None
+        found: list[Any] = [c.__new__(c) for c in (cls, Run, Record)]
+        for (label, process), value in zip(columns, rows[0], strict=True):
+            i, name = label.split("_", 1)
+            setattr(found[int(i)], name, process(value) if process is not None else value)
+        row, run, record = found
+        for each in (run, record):
+            if each.id is not None:  # absent: every column NULL
+                self._keep(each)
+        self._keep(row)
+        return row  # type: ignore[no-any-return]  # built as cls
 
     def insert(self, row: Any) -> None:
         if self._pg:
             self._queue(_STATEMENTS.insert(type(row)), [_values(row)])
-            return
-        self._execute(_STATEMENTS.insert(type(row)), _values(row))
+        else:
+            self._execute(_STATEMENTS.insert(type(row)), _values(row))
+        self._keep(row)
 
     def insert_many(self, rows: list[Any]) -> None:
         by_type: dict[type, list[dict[str, Any]]] = {}
@@ -587,45 +781,70 @@ class _SqlTransaction:
             by_type.setdefault(type(row), []).append(_values(row))
         for cls, values in by_type.items():
             self._execute_many(_STATEMENTS.insert(cls), values)
+        for row in rows:
+            self._keep(row)
 
-    def update(self, row: Any, expect: dict[str, Any] | None = None) -> bool:
+    def _update_statement(self, row: Any, expect: dict[str, Any] | None) -> tuple[Any, dict[str, Any]]:
         cls = type(row)
         shape, params = _shape(expect or {}, "x_")
         params["p_id"] = row.id
         for name in _FIELDS[cls]:
             if name != "id":
                 params[f"v_{name}"] = getattr(row, name)
-        statement = _STATEMENTS.update(cls, shape)
         if any(kind == "in" for _, kind in shape):
-            return bool(self.conn.execute(statement, params).rowcount == 1)
-        if self._pg and not shape:
+            return _STATEMENTS.update_fixed(cls, shape, _spell_out(shape, params, "x_")), params
+        return _STATEMENTS.update(cls, shape), params
+
+    def update(self, row: Any, expect: dict[str, Any] | None = None) -> bool:
+        statement, params = self._update_statement(row, expect)
+        if self._pg and not expect:
             # Nothing to check, so nothing to wait for: it goes with the next statement. The
             # engine updates only rows it read or wrote in this transaction, so it is there.
             self._queue(statement, [params])
+            self._keep(row)
             return True
-        return self._execute(statement, params) == 1
+        if self._execute(statement, params) != 1:
+            self._rows.pop((type(row), row.id), None)
+            return False
+        self._keep(row)
+        return True
+
+    def update_or_raise(self, row: Any, expect: dict[str, Any], conflict: Exception) -> None:
+        statement, params = self._update_statement(row, expect)
+        if self._pg:
+            self._queue(statement, [params], conflict)  # checked on the server, raised by _send
+        elif self._execute(statement, params) != 1:
+            raise conflict
+        self._keep(row)
 
     def delete(self, cls: type, id: Any) -> bool:
+        self._rows.pop((cls, id), None)
         return self._execute(_STATEMENTS.delete(cls), {"p_id": id}) == 1
+
+    def delete_all(self, cls: type, **filters: Any) -> None:
+        shape, params = _shape(filters, "f_")
+        sizes = _spell_out(shape, params, "f_")
+        for key in [k for k in self._rows if k[0] is cls]:
+            del self._rows[key]
+        if any(size == 0 for size in sizes):
+            return
+        statement = _STATEMENTS.delete_fixed(cls, shape, sizes)
+        if self._pg:
+            self._queue(statement, [params])
+        else:
+            self._execute(statement, params)
 
     def find(self, cls: type[T], **filters: Any) -> list[T]:
         shape, params = _shape(filters, "f_")
         if not any(kind == "in" for _, kind in shape):
             return self._select(cls, _STATEMENTS.find(cls, shape), params)
-        if self._fast is None:  # SQLAlchemy expands the IN lists
-            return [_row(cls, r) for r in self.conn.execute(_STATEMENTS.find(cls, shape), params).mappings()]
-        sizes = []
-        for name, kind in shape:
-            if kind == "in":
-                values = params.pop(f"f_{name}")
-                sizes.append(len(values))
-                params.update({f"f_{name}_{i}": v for i, v in enumerate(values)})
+        sizes = _spell_out(shape, params, "f_")
         if any(size == 0 for size in sizes):
             return []
-        return self._select(cls, _STATEMENTS.find_fixed(cls, shape, tuple(sizes)), params)
+        return self._select(cls, _STATEMENTS.find_fixed(cls, shape, sizes), params)
 
     def append_event(self, event: RunEvent) -> None:
-        if self._fast is not None and not self._pg:
+        if not self._pg:
             # The hottest insert (~40 per run): bound by hand, as the JSON and DateTime
             # types would bind them.
             self._events.append(
@@ -651,7 +870,7 @@ class _SqlTransaction:
 
     def begin_snapshot(self) -> None:
         if self.conn.dialect.name == "postgresql":
-            if self._raw is not None and self._raw.autocommit:  # a read-only transaction has not begun
+            if self._raw.autocommit:  # a read-only transaction has not begun
                 self.conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
             else:
                 self.conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -692,8 +911,7 @@ class _SqlTransaction:
     def _flush_events(self) -> None:
         if not self._events:
             return
-        if self._fast is not None and not self._pg:
-            assert self._cursor is not None
+        if not self._pg:
             self._fast.count(len(self._events))
             self._cursor.executemany(_SQLITE_INSERT_EVENT, self._events)
         else:
@@ -834,6 +1052,26 @@ def _sqlite_datetime(value: datetime) -> str:
         raise ValueError("naive datetime given to the store")
     v = value.astimezone(UTC)
     return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
+
+
+def _checked(sql: str) -> str:
+    """An UPDATE of one row by id that fails on the server (division by zero) when it
+    matched no row: the transaction stops there and COMMIT, later in the pipeline, never runs."""
+    return f"WITH u AS ({sql} RETURNING 1) SELECT 1 / count(*) FROM u"
+
+
+def _build(cls: type[T], columns: list[tuple[str, Any]], raw: Any) -> T:
+    obj = cls.__new__(cls)
+    for (name, process), value in zip(columns, raw, strict=True):
+        setattr(obj, name, process(value) if process is not None else value)
+    return obj
+
+
+def _copy(row: T) -> T:
+    # Shallow: the engine replaces JSON values, it never edits them in place (as the in-memory store).
+    new = object.__new__(type(row))
+    new.__dict__.update(row.__dict__)
+    return new
 
 
 def _values(row: Any) -> dict[str, Any]:

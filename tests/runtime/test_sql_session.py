@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from runtime.model import Orchestration
 from runtime.store.memory import InMemoryStore
-from runtime.store.tables import UserRow
+from runtime.store.tables import OrchestrationRow, UserRow
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -55,3 +55,13 @@ def test_a_transaction_of_another_store_is_refused(sql_store):
         sql_store.session(tx),
     ):
         pass
+
+
+def test_rows_the_session_changes_are_read_again_after_it(sql_store):
+    with sql_store.transaction() as tx:
+        tx.insert(Orchestration("deal", "Deal", None, NOW, NOW))
+    with sql_store.transaction() as tx:
+        with sql_store.session(tx) as s:
+            assert tx.get(Orchestration, "deal").label == "Deal"  # kept by the transaction
+            s.get(OrchestrationRow, "deal").label = "Renamed by the builder"
+        assert tx.get(Orchestration, "deal").label == "Renamed by the builder"  # not the kept row
