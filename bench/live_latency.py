@@ -103,6 +103,26 @@ def _cursor_skipped(store: Any) -> dict[str, str]:
     return cursor.skipped if cursor else {}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` and every process under it (Linux /proc; 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += times.get(p, 0.0)
+        todo.extend(children.get(p, ()))
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -143,8 +163,12 @@ def watch(port: int, cookie: str, clients: int, deflate: bool, stop: Any, out: A
     received: list[list[tuple[float, int]]] = [[] for _ in range(clients)]
     announced = False
     while not stop.is_set():
-        for key, _mask in selector.select(timeout=0.1):
-            arrived = time.time()
+        ready = selector.select(timeout=0.1)
+        # One time for the whole batch: every message read below was in its socket by
+        # now, so the time parsing the batch takes (this process's own cost) is not
+        # counted as the server's latency. The clients' CPU is printed to show whether they keep up.
+        arrived = time.time()
+        for key, _mask in ready:
             i = key.data
             try:
                 data = sockets[i].recv(262144)
@@ -256,8 +280,10 @@ def case(url: str, clients: int, rate: float, seconds: float, interval: float, t
         print(f"  {clients} clients connected; loading for {seconds:.0f} s", file=sys.stderr)
         queue: Any = spawn.Queue()
         loader = spawn.Process(target=load, args=(url, rate, seconds, queue))
+        cpu_before = (cpu_seconds(server.pid), cpu_seconds(watcher.pid or 0))
         loader.start()
         result = queue.get(timeout=seconds * 5 + 60)
+        cpu = [(cpu_seconds(p) - before) / result["seconds"] for p, before in zip((server.pid, watcher.pid or 0), cpu_before, strict=True)]
         loader.join()
         print(f"  load done: {len(result['runs'])} starts in {result['seconds']:.1f} s", file=sys.stderr)
         time.sleep(1.0)  # let the last changes arrive
@@ -290,6 +316,8 @@ def case(url: str, clients: int, rate: float, seconds: float, interval: float, t
         "p50": round(statistics.median(latencies) * 1000, 1),
         "p99": round(percentile(latencies, 0.99) * 1000, 1),
         "max": round(max(latencies) * 1000, 1),
+        "server cpu": round(cpu[0], 2),
+        "client cpu": round(cpu[1], 2),
         "missed": missing,
         "holes": holes,
     }
@@ -361,12 +389,13 @@ def main() -> None:
         f"{', clients with permessage-deflate' if args.deflate else ''}"
     )
     label = {0.25: "250 ms (before)", 0.05: "50 ms (now)"}
-    cells = ["p50", "p99", "max", "msg/s"]  # msg/s: messages a client received a second
-    head = f"{'database':<11}{'clients':>8}  " + " | ".join(f"{label.get(i, f'{i * 1000:.0f} ms'):^{9 * len(cells)}}" for i in intervals)
+    # msg/s: messages a client received a second; cpu: cores used by the server and by the clients' process
+    cells = ["p50", "p99", "max", "msg/s", "server cpu", "client cpu"]
+    head = f"{'database':<11}{'clients':>8}  " + " | ".join(f"{label.get(i, f'{i * 1000:.0f} ms'):^{11 * len(cells)}}" for i in intervals)
     print(head)
-    print(f"{'':<11}{'':>8}  " + " | ".join("".join(f"{c:>9}" for c in cells) for _ in intervals))
+    print(f"{'':<11}{'':>8}  " + " | ".join("".join(f"{c:>11}" for c in cells) for _ in intervals))
     for row in rows:
-        print(f"{row['database']:<11}{row['clients']:>8}  " + " | ".join("".join(f"{row[i][c]:>9}" for c in cells) for i in intervals))
+        print(f"{row['database']:<11}{row['clients']:>8}  " + " | ".join("".join(f"{row[i][c]:>11}" for c in cells) for i in intervals))
     odd = [(row["database"], row["clients"], i, row[i]) for row in rows for i in intervals if row[i]["missed"] or row[i]["holes"]]
     for database, clients, interval, figures in odd:
         print(
@@ -374,7 +403,7 @@ def main() -> None:
             f"never delivered, {figures['holes']} sequence holes passed"
         )
     rates = sorted({row[i]["events/s"] for row in rows for i in intervals})
-    print(f"  events/s reached: {rates[0]}-{rates[-1]}")
+    print(f"  events/s reached: {rates[0]}-{rates[-1]}; load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
