@@ -630,3 +630,23 @@ def test_a_closed_socket_is_gone_not_an_error():
     results = {outlet.offer(ws_frame("{}")) for _ in range(3)}  # the first may still be buffered
     assert GONE in results and outlet.offer(ws_frame("{}")) == GONE
     ours.close()
+
+
+def test_a_poll_reads_the_new_events_once(app, engine, monkeypatch):
+    """The projector's pass hands the hub the events it applied: one read, not two."""
+    live = Hub(app)
+    live.position()
+    got: list[Any] = []
+    live._listeners.add(got.extend)  # as Hub.listen, without starting the poller thread
+    runs = start(engine, 2)
+    reads: list[tuple[int, int]] = []
+    real = live.store.events_after
+
+    def counted(after: int, limit: int) -> list[Any]:
+        reads.append((after, limit))
+        return real(after, limit)
+
+    monkeypatch.setattr(live.store, "events_after", counted)
+    live.tick()
+    assert len(reads) == 1  # the projector's
+    assert {e.run_id for e in got} == set(runs) and [e.id for e in got] == sorted(e.id for e in got)
