@@ -237,7 +237,9 @@ def arrivals(messages: list[tuple[float, int]], targets: list[int]) -> list[floa
     return found
 
 
-def case(url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str, deflate: bool, workers: int) -> dict[str, Any]:
+def case(
+    url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str, deflate: bool, workers: int, watchers: int
+) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from builder import accounts, create_app
@@ -272,24 +274,30 @@ def case(url: str, clients: int, rate: float, seconds: float, interval: float, t
     )
     try:
         spawn = multiprocessing.get_context("spawn")
-        stop, watched = spawn.Event(), spawn.Queue()
-        watcher = spawn.Process(target=watch, args=(port, cookie, clients, deflate, stop, watched))
-        watcher.start()
-        if watched.get(timeout=120) != "ready":
-            raise SystemExit("the clients did not all get a snapshot")
-        print(f"  {clients} clients connected; loading for {seconds:.0f} s", file=sys.stderr)
+        stop = spawn.Event()
+        shares = [clients // watchers + (i < clients % watchers) for i in range(watchers)]
+        queues = [spawn.Queue() for _ in shares]
+        procs = [spawn.Process(target=watch, args=(port, cookie, n, deflate, stop, q)) for n, q in zip(shares, queues, strict=True)]
+        for proc in procs:
+            proc.start()
+        for q in queues:
+            if q.get(timeout=120) != "ready":
+                raise SystemExit("the clients did not all get a snapshot")
+        print(f"  {clients} clients connected ({watchers} process(es)); loading for {seconds:.0f} s", file=sys.stderr)
         queue: Any = spawn.Queue()
         loader = spawn.Process(target=load, args=(url, rate, seconds, queue))
-        cpu_before = (cpu_seconds(server.pid), cpu_seconds(watcher.pid or 0))
+        cpu_before = (cpu_seconds(server.pid), sum(cpu_seconds(p.pid or 0) for p in procs))
         loader.start()
         result = queue.get(timeout=seconds * 5 + 60)
-        cpu = [(cpu_seconds(p) - before) / result["seconds"] for p, before in zip((server.pid, watcher.pid or 0), cpu_before, strict=True)]
+        cpu_after = (cpu_seconds(server.pid), sum(cpu_seconds(p.pid or 0) for p in procs))
+        cpu = [(after - before) / result["seconds"] for after, before in zip(cpu_after, cpu_before, strict=True)]
         loader.join()
         print(f"  load done: {len(result['runs'])} starts in {result['seconds']:.1f} s", file=sys.stderr)
         time.sleep(1.0)  # let the last changes arrive
         stop.set()
-        received = watched.get(timeout=120)
-        watcher.join()
+        received = [messages for q in queues for messages in q.get(timeout=120)]
+        for proc in procs:
+            proc.join()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -359,6 +367,14 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1, choices=range(1, 9), help="server processes (overture serve --workers)")
     parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=1,
+        choices=range(1, 17),
+        metavar="N",
+        help="split the clients over N processes (1-16), to see how much of the latency is the clients' own",
+    )
+    parser.add_argument(
         "--deflate",
         action="store_true",
         help="the clients ask for permessage-deflate, as browsers do (the server then compresses per client)",
@@ -381,12 +397,14 @@ def main() -> None:
             print(f"{row['database']}, {clients} clients, interval {interval * 1000:.0f} ms", file=sys.stderr)
             with tempfile.TemporaryDirectory() as tmp:
                 url = fresh_database(args.database_url if database == "postgres" else None, tmp)
-                row[interval] = case(url, int(clients), args.rate, args.seconds, interval, tmp, args.deflate, args.workers)
+                row[interval] = case(
+                    url, int(clients), args.rate, args.seconds, interval, tmp, args.deflate, args.workers, args.client_processes
+                )
         rows.append(row)
     print(
         f"/ws/live latency, commit to client, ms: load from another process at {args.rate:.0f} events/s, "
         f"{args.seconds:.0f} s per case, {os.cpu_count()} cores, {args.workers} server process(es)"
-        f"{', clients with permessage-deflate' if args.deflate else ''}"
+        f"{', clients with permessage-deflate' if args.deflate else ''}, clients in {args.client_processes} process(es)"
     )
     label = {0.25: "250 ms (before)", 0.05: "50 ms (now)"}
     # msg/s: messages a client received a second; cpu: cores used by the server and by the clients' process
