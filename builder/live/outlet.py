@@ -64,9 +64,6 @@ class Outlet:
 
     def __init__(self, sock: Any):
         self._sock = sock
-        # gevent's socket object waits by switching greenlets; the OS socket under it does
-        # not wait at all with MSG_DONTWAIT (nor does a plain socket: tests, werkzeug).
-        self._raw = getattr(sock, "_sock", sock)
         self._lock = _os_lock()
         self._backlog = bytearray()
         self._draining = False
@@ -89,8 +86,12 @@ class Outlet:
                 return GONE
             if self._backlog or self._draining:
                 return BUSY
+            # gevent's socket object waits by switching greenlets; the OS socket under it
+            # (looked up each time: gevent swaps it for a closed stand-in on close) does not
+            # wait at all with MSG_DONTWAIT, nor does a plain socket (tests, werkzeug).
+            raw = getattr(self._sock, "_sock", self._sock)
             try:
-                sent = self._raw.send(data, _DONTWAIT)
+                sent = raw.send(data, _DONTWAIT)
             except (BlockingIOError, InterruptedError):
                 sent = 0
             except OSError:

@@ -111,6 +111,9 @@ def live_figures(ws: Any) -> None:
                 time.sleep(sub.interval)
                 sub.ready.set()
                 return
+            wait = sub.wait()  # the backlog may have been part of a frame sent just now
+            if wait > 0:
+                time.sleep(wait)
             text = sub.take()
             if text is not None:
                 ws.send(text)
