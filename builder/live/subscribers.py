@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from builder.live.outlet import BUSY, GONE, SENT, Outlet, _os_lock, ws_frame
+from builder.live.outlet import BUSY, GONE, SENT, Outlet, os_lock, ws_frame
 from runtime.model import RunEvent
 
 #: Seconds between two deltas to one ``/ws/live`` client at the least (``LIVE_MIN_INTERVAL``):
@@ -155,7 +155,7 @@ class LiveSubscriber:
         self.key, self.version, self.window = key, version, window
         self.interval, self.clock = interval, clock
         self.ready = threading.Event()
-        self._lock = _os_lock()
+        self._lock = os_lock()
         self._floor = -1
         self._started: float | None = None  # monotonic time the first message was read by
         self._frame: Frame | None = None
