@@ -103,6 +103,26 @@ def _cursor_skipped(store: Any) -> dict[str, str]:
     return cursor.skipped if cursor else {}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` and every process under it (Linux /proc; 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += times.get(p, 0.0)
+        todo.extend(children.get(p, ()))
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -143,8 +163,12 @@ def watch(port: int, cookie: str, clients: int, deflate: bool, stop: Any, out: A
     received: list[list[tuple[float, int]]] = [[] for _ in range(clients)]
     announced = False
     while not stop.is_set():
-        for key, _mask in selector.select(timeout=0.1):
-            arrived = time.time()
+        ready = selector.select(timeout=0.1)
+        # One time for the whole batch: every message read below was in its socket by
+        # now, so the time parsing the batch takes (this process's own cost) is not
+        # counted as the server's latency. The clients' CPU is printed to show whether they keep up.
+        arrived = time.time()
+        for key, _mask in ready:
             i = key.data
             try:
                 data = sockets[i].recv(262144)
@@ -213,7 +237,9 @@ def arrivals(messages: list[tuple[float, int]], targets: list[int]) -> list[floa
     return found
 
 
-def case(url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str, deflate: bool, workers: int) -> dict[str, Any]:
+def case(
+    url: str, clients: int, rate: float, seconds: float, interval: float, tmp: str, deflate: bool, workers: int, watchers: int
+) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from builder import accounts, create_app
@@ -248,22 +274,30 @@ def case(url: str, clients: int, rate: float, seconds: float, interval: float, t
     )
     try:
         spawn = multiprocessing.get_context("spawn")
-        stop, watched = spawn.Event(), spawn.Queue()
-        watcher = spawn.Process(target=watch, args=(port, cookie, clients, deflate, stop, watched))
-        watcher.start()
-        if watched.get(timeout=120) != "ready":
-            raise SystemExit("the clients did not all get a snapshot")
-        print(f"  {clients} clients connected; loading for {seconds:.0f} s", file=sys.stderr)
+        stop = spawn.Event()
+        shares = [clients // watchers + (i < clients % watchers) for i in range(watchers)]
+        queues = [spawn.Queue() for _ in shares]
+        procs = [spawn.Process(target=watch, args=(port, cookie, n, deflate, stop, q)) for n, q in zip(shares, queues, strict=True)]
+        for proc in procs:
+            proc.start()
+        for q in queues:
+            if q.get(timeout=120) != "ready":
+                raise SystemExit("the clients did not all get a snapshot")
+        print(f"  {clients} clients connected ({watchers} process(es)); loading for {seconds:.0f} s", file=sys.stderr)
         queue: Any = spawn.Queue()
         loader = spawn.Process(target=load, args=(url, rate, seconds, queue))
+        cpu_before = (cpu_seconds(server.pid), sum(cpu_seconds(p.pid or 0) for p in procs))
         loader.start()
         result = queue.get(timeout=seconds * 5 + 60)
+        cpu_after = (cpu_seconds(server.pid), sum(cpu_seconds(p.pid or 0) for p in procs))
+        cpu = [(after - before) / result["seconds"] for after, before in zip(cpu_after, cpu_before, strict=True)]
         loader.join()
         print(f"  load done: {len(result['runs'])} starts in {result['seconds']:.1f} s", file=sys.stderr)
         time.sleep(1.0)  # let the last changes arrive
         stop.set()
-        received = watched.get(timeout=120)
-        watcher.join()
+        received = [messages for q in queues for messages in q.get(timeout=120)]
+        for proc in procs:
+            proc.join()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -290,6 +324,8 @@ def case(url: str, clients: int, rate: float, seconds: float, interval: float, t
         "p50": round(statistics.median(latencies) * 1000, 1),
         "p99": round(percentile(latencies, 0.99) * 1000, 1),
         "max": round(max(latencies) * 1000, 1),
+        "server cpu": round(cpu[0], 2),
+        "client cpu": round(cpu[1], 2),
         "missed": missing,
         "holes": holes,
     }
@@ -331,6 +367,14 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1, choices=range(1, 9), help="server processes (overture serve --workers)")
     parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=1,
+        choices=range(1, 17),
+        metavar="N",
+        help="split the clients over N processes (1-16), to see how much of the latency is the clients' own",
+    )
+    parser.add_argument(
         "--deflate",
         action="store_true",
         help="the clients ask for permessage-deflate, as browsers do (the server then compresses per client)",
@@ -353,20 +397,23 @@ def main() -> None:
             print(f"{row['database']}, {clients} clients, interval {interval * 1000:.0f} ms", file=sys.stderr)
             with tempfile.TemporaryDirectory() as tmp:
                 url = fresh_database(args.database_url if database == "postgres" else None, tmp)
-                row[interval] = case(url, int(clients), args.rate, args.seconds, interval, tmp, args.deflate, args.workers)
+                row[interval] = case(
+                    url, int(clients), args.rate, args.seconds, interval, tmp, args.deflate, args.workers, args.client_processes
+                )
         rows.append(row)
     print(
         f"/ws/live latency, commit to client, ms: load from another process at {args.rate:.0f} events/s, "
         f"{args.seconds:.0f} s per case, {os.cpu_count()} cores, {args.workers} server process(es)"
-        f"{', clients with permessage-deflate' if args.deflate else ''}"
+        f"{', clients with permessage-deflate' if args.deflate else ''}, clients in {args.client_processes} process(es)"
     )
     label = {0.25: "250 ms (before)", 0.05: "50 ms (now)"}
-    cells = ["p50", "p99", "max", "msg/s"]  # msg/s: messages a client received a second
-    head = f"{'database':<11}{'clients':>8}  " + " | ".join(f"{label.get(i, f'{i * 1000:.0f} ms'):^{9 * len(cells)}}" for i in intervals)
+    # msg/s: messages a client received a second; cpu: cores used by the server and by the clients' process
+    cells = ["p50", "p99", "max", "msg/s", "server cpu", "client cpu"]
+    head = f"{'database':<11}{'clients':>8}  " + " | ".join(f"{label.get(i, f'{i * 1000:.0f} ms'):^{11 * len(cells)}}" for i in intervals)
     print(head)
-    print(f"{'':<11}{'':>8}  " + " | ".join("".join(f"{c:>9}" for c in cells) for _ in intervals))
+    print(f"{'':<11}{'':>8}  " + " | ".join("".join(f"{c:>11}" for c in cells) for _ in intervals))
     for row in rows:
-        print(f"{row['database']:<11}{row['clients']:>8}  " + " | ".join("".join(f"{row[i][c]:>9}" for c in cells) for i in intervals))
+        print(f"{row['database']:<11}{row['clients']:>8}  " + " | ".join("".join(f"{row[i][c]:>11}" for c in cells) for i in intervals))
     odd = [(row["database"], row["clients"], i, row[i]) for row in rows for i in intervals if row[i]["missed"] or row[i]["holes"]]
     for database, clients, interval, figures in odd:
         print(
@@ -374,7 +421,7 @@ def main() -> None:
             f"never delivered, {figures['holes']} sequence holes passed"
         )
     rates = sorted({row[i]["events/s"] for row in rows for i in intervals})
-    print(f"  events/s reached: {rates[0]}-{rates[-1]}")
+    print(f"  events/s reached: {rates[0]}-{rates[-1]}; load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

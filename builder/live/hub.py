@@ -201,8 +201,12 @@ class Hub:
         end = min(applied.position, start + _CHUNK)  # the cursor as the pass left or found it
         with self._lock:
             watched = {key: {(s.version, s.window) for s in subs} for key, subs in self._live.items()}
-        events = self.store.events_after(start, end - start) if end > start else []
-        events = [e for e in events if e.id <= end]
+        if end <= start:
+            events = []
+        elif applied.taken is not None and applied.start == start:
+            events = [e for e in applied.taken if e.id <= end]  # this pass read them: no second read
+        else:  # another process projected them
+            events = [e for e in self.store.events_after(start, end - start) if e.id <= end]
         unknown = {e.run_id for e in events if self.projector.known_run(e.run_id) is None}
         if unknown and watched:  # their orchestrations in one read (another process counted them)
             with self.store.transaction(write=False) as tx:

@@ -21,6 +21,7 @@ from builder.auth import close_if_session_ended, screen_principal
 from builder.errors import ApiError
 from builder.extensions import state
 from builder.live.hub import hub
+from builder.live.outlet import Outlet
 from builder.live.snapshots import elements_of, resume, snapshot
 from builder.live.subscribers import DEFAULT_INTERVAL, LiveSubscriber, RunSubscriber, encode
 from builder.queries import may_see_run
@@ -99,10 +100,21 @@ def live_figures(ws: Any) -> None:
         if first is None:
             first = {"type": "snapshot", **snapshot(key, version, window)}
         sub.start_at(first, time.monotonic())
+        outlet = ws.sock = Outlet(ws.sock)  # every write from here on, simple_websocket's too
         _send(ws, first)
+        sub.attach(outlet)  # the hub writes the view's frames itself from now on
 
         def send_pending() -> None:
-            text = sub.take()  # most often the same text as every client of the view is sent
+            # Woken for a frame it must hold to its pace, figures of its own, or a
+            # backlog the hub left (a slow client): the backlog first, then the rest.
+            if not outlet.flush():  # another greenlet is writing it (a pong): wait for that
+                time.sleep(sub.interval)
+                sub.ready.set()
+                return
+            wait = sub.wait()  # the backlog may have been part of a frame sent just now
+            if wait > 0:
+                time.sleep(wait)
+            text = sub.take()
             if text is not None:
                 ws.send(text)
 

@@ -3,10 +3,11 @@
 ``/ws/live`` clients watch a *view*, an (orchestration, version, window). The hub
 offers the figures each poll read to the :class:`LiveView` once, not per client; the
 view paces them (LIVE.md, Coalescing) and hands every client of the view the same
-:class:`Frame`, one delta encoded once. A :class:`LiveSubscriber` (one client) sends
-that frame as it is, or, when it has figures of its own waiting (overdue counts,
-figures older than its first message, a frame it was too slow to send before the
-next came), one delta of its own, newest per element. A :class:`RunSubscriber`
+:class:`Frame`, one delta encoded once, as a websocket frame too. A
+:class:`LiveSubscriber` (one client) has the hub write that frame to its socket at once
+(``builder/live/outlet.py``), or, when it has figures of its own waiting (overdue
+counts, figures older than its first message, frames that came while its socket was
+full), its greenlet sends one delta of its own, newest per element. A :class:`RunSubscriber`
 (``/ws/runs/<id>``) keeps every new event of its run, in order. The hub
 (``builder/live/hub.py``) offers, the routes (``builder/live/routes.py``) ask
 ``wait()`` how long to hold back, then take.
@@ -21,20 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gevent.monkey import get_original
-
+from builder.live.outlet import BUSY, GONE, SENT, Outlet, os_lock, ws_frame
 from runtime.model import RunEvent
 
 #: Seconds between two deltas to one ``/ws/live`` client at the least (``LIVE_MIN_INTERVAL``):
 #: at most 20 a second, and a change waits at most this long for its client's next slot.
 DEFAULT_INTERVAL = 0.05
-
-#: A lock of the operating system even where gevent patched ``threading`` (``overture
-#: serve``): the hub takes every client's lock for every frame, 10,000 times a second
-#: with 500 clients at 20 frames a second, and gevent's lock, written in Python, was a
-#: quarter of the server's time. Safe because nothing done under it yields to another
-#: greenlet, so no greenlet can wait for it while another holds it.
-_os_lock: Callable[[], Any] = get_original("_thread", "allocate_lock")
 
 #: (kind, element) -> (the sequence number the figure was read for, the figure)
 Figures = dict[tuple[str, str], tuple[int, dict[str, Any]]]
@@ -84,6 +77,8 @@ class Frame:
     overdue: dict[str, int]
     #: When the view made it (``clock`` time): a client that sends it counts its interval from then.
     made_at: float
+    #: ``text`` as a whole websocket frame, made once for every client (``outlet.ws_frame``).
+    wire: bytes = b""
 
 
 class LiveView:
@@ -136,7 +131,8 @@ class LiveView:
         made_at = self._sent_at = self.clock()
         figures, self._pending = self._pending, {}
         message = _delta(self._seq, figures)
-        return Frame(self._seq, figures, encode(message), min(seq for seq, _f in figures.values()), _overdue_in(message), made_at)
+        text = encode(message)
+        return Frame(self._seq, figures, text, min(seq for seq, _f in figures.values()), _overdue_in(message), made_at, ws_frame(text))
 
 
 class LiveSubscriber:
@@ -159,7 +155,7 @@ class LiveSubscriber:
         self.key, self.version, self.window = key, version, window
         self.interval, self.clock = interval, clock
         self.ready = threading.Event()
-        self._lock = _os_lock()
+        self._lock = os_lock()
         self._floor = -1
         self._started: float | None = None  # monotonic time the first message was read by
         self._frame: Frame | None = None
@@ -168,21 +164,55 @@ class LiveSubscriber:
         self._counts: dict[tuple[int, str], int] | None = None  # the last counts offered (and compared)
         self._seq = 0
         self._sent_at: float | None = None
+        self.outlet: Outlet | None = None  # set once its first message is written (attach)
 
     @property
     def view(self) -> tuple[str, int | None, str]:
         return self.key, self.version, self.window
 
+    def attach(self, outlet: Outlet) -> None:
+        """From now on (its first message is written) the hub may write frames to this
+        client's socket itself (:meth:`offer_frame`)."""
+        with self._lock:
+            self.outlet = outlet
+
     def offer_frame(self, frame: Frame) -> None:
+        """The view's frame. The usual case, with an outlet: written to the socket here
+        and now, without waiting for it and without waking the client's greenlet. Else
+        kept for :meth:`take` (it must wait for this client's pace, or its first
+        message is not written yet), or merged into figures of its own (it holds some,
+        or its socket has a backlog: a slow client)."""
         with self._lock:
             if frame.seq <= self._floor:
                 return
             if self._frame is None and not self._pending and frame.oldest > self._floor:
-                self._frame = frame  # the usual case: sent as it is
+                slot = self._slot(frame)
+                if self.outlet is None or slot > self.clock():
+                    self._frame = frame  # sent as it is, by the client's greenlet
+                else:
+                    done = self.outlet.offer(frame.wire)
+                    if done == GONE:
+                        return  # the client's loop sees the socket closed
+                    if done != BUSY:
+                        self._sent(frame, slot)
+                        if done == SENT:
+                            return  # nothing for the client's greenlet to do
+                    else:
+                        self._absorb(frame)  # sent when the socket drains, merged with what follows
             else:
                 self._absorb()
                 self._absorb(frame)
         self.ready.set()
+
+    def _slot(self, frame: Frame) -> float:
+        """When this client may be sent ``frame``: when the view made it, or when this
+        client's pace lets it go."""
+        return frame.made_at if self._sent_at is None else max(frame.made_at, self._sent_at + self.interval)
+
+    def _sent(self, frame: Frame, slot: float) -> None:
+        self._seq = max(self._seq, frame.seq)
+        self._overdue.update(frame.overdue)
+        self._sent_at = slot
 
     def _absorb(self, frame: Frame | None = None) -> None:
         """Merge ``frame`` (default: the one held) into this client's own figures."""
@@ -244,10 +274,7 @@ class LiveSubscriber:
             self.ready.clear()
             if self._frame is not None and not self._pending:
                 frame, self._frame = self._frame, None
-                self._seq = max(self._seq, frame.seq)
-                self._overdue.update(frame.overdue)
-                # Its slot: when the view made it, or when this client's pace let it go.
-                self._sent_at = frame.made_at if self._sent_at is None else max(frame.made_at, self._sent_at + self.interval)
+                self._sent(frame, self._slot(frame))
                 return frame.text
             self._absorb()
             if not self._pending:

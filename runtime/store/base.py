@@ -113,6 +113,14 @@ class Transaction(Protocol):
     # -- aggregates for live insights (runtime/insights.py): each store answers them its
     # own way (SQL in one statement), so no caller needs to know which store it has.
 
+    def commit_lazily(self) -> None:
+        """Let this transaction's commit return before it is on disk (PostgreSQL:
+        ``synchronous_commit`` off for it; elsewhere nothing). A crash may then lose it,
+        whole, with every later one that saw it: only for rows derived from the log
+        whose cursor is written in the same transaction (the insight projector), which
+        are then derived again. Call it before the first statement."""
+        ...
+
     def begin_snapshot(self) -> None:
         """Make the rest of this read transaction see one snapshot (PostgreSQL's default,
         READ COMMITTED, takes a new one per statement; SQLite's read transactions and

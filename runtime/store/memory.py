@@ -181,6 +181,9 @@ class _Transaction:
             raise KeyError(f"{cls.__name__} {row.id!r} already exists")
         self._writes[(cls, row.id)] = _shallow(row)
 
+    def commit_lazily(self) -> None:
+        """Nothing is on disk: nothing to wait for."""
+
     def insert_many(self, rows: list[Any]) -> None:
         for row in rows:
             self.insert(row)

@@ -775,6 +775,13 @@ class _SqlTransaction:
             self._execute(_STATEMENTS.insert(type(row)), _values(row))
         self._keep(row)
 
+    def commit_lazily(self) -> None:
+        """PostgreSQL: ``SET LOCAL synchronous_commit TO OFF``, sent with the next
+        statement (no round trip of its own). SQLite: nothing (its WAL is synced at
+        checkpoints, not each commit, already)."""
+        if self._pg:
+            self._pending.append(("SET LOCAL synchronous_commit TO OFF", [{}]))
+
     def insert_many(self, rows: list[Any]) -> None:
         by_type: dict[type, list[dict[str, Any]]] = {}
         for row in rows:

@@ -1,7 +1,7 @@
 """builder/ imports go one way (docs/ARCHITECTURE.md §1, "builder/ inside"): the blueprints of
 builder/api/ sit on top, so nothing else under builder/ imports them (but the app factory,
 which registers them); the request helpers (builder/requests.py) sit below everything
-that reads a request; the live package goes routes -> snapshots -> hub -> subscribers;
+that reads a request; the live package goes routes -> snapshots -> hub -> subscribers -> outlet;
 and there is no cycle anywhere in builder/.
 
 Every import counts, wherever it is written (the graph is the one of
@@ -18,7 +18,14 @@ BUILDER = ROOT / "builder"
 #: The app factory (builder/__init__.py: ``create_app``) registers the blueprints: it may import them.
 FACTORY = "builder"
 #: The live package's modules, lowest first: each imports only those before it.
-LIVE = ("builder.live.subscribers", "builder.live.hub", "builder.live.snapshots", "builder.live.routes", "builder.live")
+LIVE = (
+    "builder.live.outlet",
+    "builder.live.subscribers",
+    "builder.live.hub",
+    "builder.live.snapshots",
+    "builder.live.routes",
+    "builder.live",
+)
 
 
 def import_graph() -> dict[str, set[str]]:

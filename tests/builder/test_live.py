@@ -5,6 +5,8 @@ from __future__ import annotations
 import http.client
 import itertools
 import json
+import socket
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from builder.live.hub import Hub
+from builder.live.outlet import BUSY, GONE, STARTED, Outlet, ws_frame
 from builder.live.subscribers import DEFAULT_INTERVAL, LiveSubscriber, LiveView
 from runtime.engine import Engine
 from tests.builder.ws_client import WsClient
@@ -474,3 +477,176 @@ def test_a_client_is_sent_no_two_messages_within_an_interval():
     assert sub.wait() == 0.0 and json.loads(sub.take())["seq"] == 6
     sub.offer_overdue(2.0, {(1, "review"): 2})  # its own delta: an interval after that frame
     assert sub.wait() == pytest.approx(0.05)
+
+
+# -- fan-out (builder/live/outlet.py): the hub writes each frame to every socket itself ---
+
+
+def frames_in(data: bytes) -> list[dict[str, Any]]:
+    """The JSON messages of a run of whole, unmasked websocket text frames."""
+    found = []
+    while data:
+        assert data[0] == 0x81, data[:2]  # FIN, text, uncompressed
+        size, start = data[1], 2
+        if size == 126:
+            size, start = int.from_bytes(data[2:4], "big"), 4
+        elif size == 127:
+            size, start = int.from_bytes(data[2:10], "big"), 10
+        found.append(json.loads(data[start : start + size]))
+        data = data[start + size :]
+    return found
+
+
+def read_all(peer: socket.socket) -> bytes:
+    peer.setblocking(False)
+    chunks = []
+    while True:
+        try:
+            chunk = peer.recv(1 << 20)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def stuck_pair() -> tuple[socket.socket, socket.socket]:
+    """A socket whose buffers are full: the peer reads nothing."""
+    ours, peer = socket.socketpair()
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    ours.setblocking(False)
+    try:
+        while True:
+            ours.send(b"\x00" * 4096)
+    except BlockingIOError:
+        pass
+    ours.setblocking(True)
+    return ours, peer
+
+
+@pytest.mark.parametrize("size", [10, 200, 70_000])
+def test_a_frame_is_encoded_once_as_a_websocket_frame(size):
+    text = json.dumps({"type": "delta", "seq": 1, "nodes": {"n": "x" * size}, "edges": {}})
+    assert frames_in(ws_frame(text)) == [json.loads(text)]
+
+
+def test_the_hub_writes_each_frame_to_every_socket_without_waking_the_clients():
+    tick = Clock()
+    view = LiveView(0.05, tick)
+    pairs = [socket.socketpair() for _ in range(3)]
+    subs = []
+    for ours, _peer in pairs:
+        sub = LiveSubscriber("deal", None, "all", 0.05, tick)
+        sub.start_at({"seq": 4, "nodes": {}, "edges": {}}, 0.0)
+        sub.attach(Outlet(ours))
+        subs.append(sub)
+    for seq in (5, 6):
+        view.offer(seq, {"review": figure(seq)}, {})
+        frame = view.take()
+        for sub in subs:
+            sub.offer_frame(frame)
+        tick.now += 0.05
+    for sub, (_ours, peer) in zip(subs, pairs, strict=True):
+        assert not sub.ready.is_set() and sub.take() is None  # nothing left for its greenlet
+        assert [m["seq"] for m in frames_in(read_all(peer))] == [5, 6]
+    for ours, peer in pairs:
+        ours.close()
+        peer.close()
+
+
+def test_a_stuck_client_does_not_hold_up_the_others_and_then_gets_the_latest_figures():
+    tick = Clock()
+    view = LiveView(0.05, tick)
+    good_ours, good_peer = socket.socketpair()
+    stuck_ours, stuck_peer = stuck_pair()
+    good, stuck = (LiveSubscriber("deal", None, "all", 0.05, tick) for _ in range(2))
+    for sub, sock in ((good, good_ours), (stuck, stuck_ours)):
+        sub.start_at({"seq": 4, "nodes": {}, "edges": {}}, 0.0)
+        sub.attach(Outlet(sock))
+    for seq in range(5, 25):  # a second of frames; the stuck client reads none of them
+        view.offer(seq, {"review": figure(seq)}, {"e1": {"taken": seq}} if seq == 5 else {})
+        frame = view.take()
+        good.offer_frame(frame)
+        stuck.offer_frame(frame)
+        tick.now += 0.05
+    assert [m["seq"] for m in frames_in(read_all(good_peer))] == list(range(5, 25))
+    assert not good.ready.is_set()
+    # The stuck one kept at most part of one frame, and its figures since: its greenlet is woken.
+    assert stuck.ready.is_set() and stuck.outlet is not None and stuck.outlet.backlog < 4096
+    stuck_peer.setblocking(False)
+    received = bytearray()
+    drained = threading.Thread(target=lambda: received.extend(drain(stuck_peer)))
+    drained.start()
+    assert stuck.outlet.flush()  # what the route does when woken: the backlog first...
+    text = stuck.take()  # ...then one delta of its own, the newest figures of everything it missed
+    assert text is not None
+    stuck.outlet.send(ws_frame(text))
+    stuck_ours.close()
+    drained.join(5)
+    messages = frames_in(bytes(received).lstrip(b"\x00"))
+    assert len(messages) <= 2  # a frame begun before it stuck, then one merged delta: no backlog of frames
+    held = {"seq": 4, "nodes": {}, "edges": {}}
+    for message in messages:
+        held = apply(held, message)
+    assert held == {"seq": 24, "nodes": {"review": figure(24)}, "edges": {"e1": {"taken": 5}}}
+    good_ours.close()
+    good_peer.close()
+    stuck_peer.close()
+
+
+def drain(peer: socket.socket) -> bytes:
+    """Everything the peer is sent until it is closed."""
+    peer.setblocking(True)
+    peer.settimeout(5)
+    chunks = []
+    while chunk := peer.recv(1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_writes_of_the_socket_never_interleave():
+    """A message handed to the outlet while part of a frame waits goes after it, whole."""
+    ours, peer = stuck_pair()
+    outlet = Outlet(ours)
+    big = ws_frame(json.dumps({"type": "delta", "seq": 1, "nodes": {"n": "x" * 100_000}, "edges": {}}))
+    assert outlet.offer(big) == STARTED and outlet.backlog == len(big)  # the buffer is full: kept whole
+    assert outlet.offer(big) == BUSY  # the hub writes nothing more meanwhile
+    received = bytearray()
+    reader = threading.Thread(target=lambda: received.extend(drain(peer)))
+    reader.start()
+    outlet.send(ws_frame('{"type":"delta","seq":2,"nodes":{},"edges":{}}'))  # simple_websocket's write: behind the backlog
+    ours.close()
+    reader.join(5)
+    messages = frames_in(bytes(received).lstrip(b"\x00"))
+    assert [m["seq"] for m in messages] == [1, 2]
+    peer.close()
+
+
+def test_a_closed_socket_is_gone_not_an_error():
+    ours, peer = socket.socketpair()
+    peer.close()
+    outlet = Outlet(ours)
+    results = {outlet.offer(ws_frame("{}")) for _ in range(3)}  # the first may still be buffered
+    assert GONE in results and outlet.offer(ws_frame("{}")) == GONE
+    ours.close()
+
+
+def test_a_poll_reads_the_new_events_once(app, engine, monkeypatch):
+    """The projector's pass hands the hub the events it applied: one read, not two."""
+    live = Hub(app)
+    live.position()
+    got: list[Any] = []
+    live._listeners.add(got.extend)  # as Hub.listen, without starting the poller thread
+    runs = start(engine, 2)
+    reads: list[tuple[int, int]] = []
+    real = live.store.events_after
+
+    def counted(after: int, limit: int) -> list[Any]:
+        reads.append((after, limit))
+        return real(after, limit)
+
+    monkeypatch.setattr(live.store, "events_after", counted)
+    live.tick()
+    assert len(reads) == 1  # the projector's
+    assert {e.run_id for e in got} == set(runs) and [e.id for e in got] == sorted(e.id for e in got)

@@ -375,3 +375,43 @@ def test_postgres_commit_order_is_not_sequence_order(postgres_store, directory):
     assert f["edges"]["e0"]["taken"] == 3
     assert f["nodes"]["review"]["active"] == 2
     assert f["seq"] == store.events_after(0, 10_000)[-1].id
+
+
+def test_a_pass_hands_back_the_events_it_applied(engine: Engine):
+    """The live hub fans out what the pass read instead of reading it again."""
+    projector = Projector(engine.store)
+    projector.catch_up()
+    start = projector.position()
+    engine.deploy(contract())
+    engine.start("deal", {"amount": 10})
+    applied = projector.run_once()
+    assert applied.start == start and applied.taken is not None
+    assert [e.id for e in applied.taken] == [e.id for e in engine.store.events_after(start, 1000)]
+    assert applied.position == applied.taken[-1].id and applied.events == len(applied.taken)
+    nothing = projector.run_once()
+    assert nothing.events == 0 and nothing.taken is None
+
+
+def test_a_pass_that_writes_commits_lazily(engine: Engine, monkeypatch):
+    """Figures and cursor are lost together or not at all: the commit need not wait for the disk."""
+    with engine.store.transaction(write=False) as tx:
+        kind = type(tx)
+    asked: list[bool] = []
+    monkeypatch.setattr(kind, "commit_lazily", lambda self: asked.append(True), raising=True)
+    projector = Projector(engine.store)
+    projector.catch_up()
+    asked.clear()
+    assert projector.run_once().events == 0 and asked == []  # nothing to write: no write transaction
+    engine.deploy(contract())
+    engine.start("deal", {"amount": 10})
+    assert projector.run_once().events > 0 and asked == [True]
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs OVERTURE_TEST_DATABASE_URL")
+def test_commit_lazily_turns_synchronous_commit_off_for_that_transaction_only(postgres_store):
+    with postgres_store.transaction() as tx:
+        tx.commit_lazily()
+        lazy = tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+    with postgres_store.transaction() as tx:
+        usual = tx.conn.exec_driver_sql("SHOW synchronous_commit").scalar()
+    assert (lazy, usual) == ("off", "on")
