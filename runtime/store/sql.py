@@ -780,7 +780,7 @@ class _SqlTransaction:
         statement (no round trip of its own). SQLite: nothing (its WAL is synced at
         checkpoints, not each commit, already)."""
         if self._pg:
-            self._pending.append(("SET LOCAL synchronous_commit TO OFF", [{}]))
+            self._pending.append(("SET LOCAL synchronous_commit TO OFF", [{}], None, None))
 
     def insert_many(self, rows: list[Any]) -> None:
         by_type: dict[type, list[dict[str, Any]]] = {}
