@@ -324,3 +324,27 @@ def test_visibility_matches_the_rows(reached, app, login, monkeypatch, few):
         assert {r["id"] for r in walk(client, "/api/records/account")} == ref["records"], who
         for note in walk(client, "/api/notifications"):
             assert note["record"] is None or note["record"]["id"] in ref["records"], who
+
+
+@pytest.mark.parametrize("query", ["mine=1", "mine=1&status=open,claimed,completed", "mine=1&orchestration=expense", ""])
+def test_work_item_totals_count_what_the_pages_hold(seeded, login, query):
+    for who in USERS:
+        client = login(who)
+        body = client.get(f"/api/work-items?{query}&limit=2&total=1").get_json()
+        assert body["total"] == len(walk(client, f"/api/work-items?{query}")), (who, query)
+        assert "total" not in client.get(f"/api/work-items?{query}&limit=2").get_json()  # counted only when asked
+
+
+def test_overdue_work_items_are_those_due_before_now(seeded, app, login, clock):
+    frank, alice = login("frank"), login("alice")
+    assert walk(frank, "/api/work-items?mine=1&overdue=1") == []  # finance items are due in a day
+    clock.advance("P2D")
+    with app.app_context():
+        now = state().engine.clock.now()
+        due = [i for i in state().engine.work_items(assignee="frank") if i["due_at"] and i["due_at"] < now.isoformat()]
+    overdue = walk(frank, "/api/work-items?mine=1&overdue=1")
+    assert overdue and [i["id"] for i in overdue] == engine_order(due)
+    assert frank.get("/api/work-items?mine=1&overdue=1&total=1").get_json()["total"] == len(due)
+    assert walk(alice, "/api/work-items?mine=1&overdue=1") == []  # legal's items have no due date
+    response = frank.get("/api/work-items?mine=1&overdue=soon")
+    assert response.status_code == 400, response.get_json()
