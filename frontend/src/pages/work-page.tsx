@@ -168,7 +168,7 @@ export function WorkPage() {
           <input
             type="search"
             value={filter.search}
-            placeholder="Step or record, in those loaded"
+            placeholder="Step or record"
             onChange={(e) => setFilter({ ...filter, search: e.target.value })}
           />
         </label>
