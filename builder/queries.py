@@ -117,13 +117,17 @@ def _walked(parts: list[Select[str]], run_id: InstrumentedAttribute[str] = RunRo
     is looked up in them by ``run_id`` alone, so a walk over ``ix_runs_started`` reads no row.
     The ids are split in two sets joined by OR on purpose: asked ``id IN (one set)``, PostgreSQL
     turns the test into a join, drives it from the set and sorts every run found."""
+    if len(parts) == 1:
+        return run_id.in_(parts[0])
     return or_(run_id.in_(parts[0]), run_id.in_(union_all(*parts[1:])))
 
 
 def _among(session: Session, parts: list[Select[str]], run_id: InstrumentedAttribute[str] = RunRow.id) -> ColumnElement[bool]:
     """``run_id`` among the ids ``parts`` select, in the form that reads least: driven from the
-    ids when there are at most ``FEW_VISIBLE``, a test on a walk otherwise. Either way a page
-    costs about ``FEW_VISIBLE`` index lookups at most, with many ids however dense they are."""
+    ids when there are at most ``FEW_VISIBLE`` (that many lookups at most), a test on a walk
+    otherwise (about ``limit x runs / ids`` index entries for a page: 25,000 at worst for a
+    page of 50 among a million runs, fewer the more ids there are; other filters that leave
+    few of those runs lengthen the walk)."""
     return _driven(parts, run_id) if _few(session, parts) else _walked(parts, run_id)
 
 
