@@ -278,6 +278,7 @@ def measure(url: str, seeded: dict[str, Any], samples: int, only: list[str] | No
     cases = [
         ("My work (member of a big group)", "member", "/api/work-items?mine=1"),
         ("My work, page 2", "member", None),
+        ("My work's first page with its total", "member", "/api/work-items?mine=1&total=1"),
         ("runs list (ops)", "olga", "/api/runs"),
         ("runs ?status=in_progress", "olga", "/api/runs?status=in_progress"),
         ("runs ?orchestration=", "olga", f"/api/runs?orchestration={key}"),
@@ -290,6 +291,7 @@ def measure(url: str, seeded: dict[str, Any], samples: int, only: list[str] | No
         ("notifications (member)", "member", "/api/notifications"),
         ("run detail", "olga", f"/api/runs/{seeded['run']}"),
         ("record page (accounts)", "olga", "/api/records/account"),
+        ("record page (member)", "member", "/api/records/account"),
         ("insights snapshot", "olga", f"/api/orchestrations/{key}/insights"),
         ("metrics, a year", "olga", f"/api/orchestrations/{key}/metrics?days=365"),
     ]

@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import CTE, ColumnElement, Select, and_, func, or_, select, tuple_, union_all
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from builder.auth import Principal
 from builder.errors import ApiError
@@ -69,10 +69,79 @@ def _touched_by(user: str, groups: Memberships) -> ColumnElement[bool]:
     return or_(_assigned_to(user, groups), WorkItemRow.claimed_by == user, WorkItemRow.completed_by == user)
 
 
+def _touching_parts(user: str, groups: Memberships) -> list[Select[str]]:
+    """The ids of the runs ``user`` has or had a work item on, one index-driven part per way
+    (assigned to them, to each of their groups and queues, claimed, completed by them); each
+    part reads an index alone (``ix_work_items_assignee`` and the like carry ``run_id``)."""
+    mine = [(kind, name) for kind, name in sorted(groups)] + [("user", user)]
+    parts = [select(WorkItemRow.run_id).where(WorkItemRow.assignee_value == name, WorkItemRow.assignee_type == kind) for kind, name in mine]
+    parts.append(select(WorkItemRow.run_id).where(WorkItemRow.claimed_by == user))
+    parts.append(select(WorkItemRow.run_id).where(WorkItemRow.completed_by == user))
+    return parts
+
+
+def _on_owned_records(user: str) -> Select[str]:
+    """The ids of the runs on a record ``user`` owns (an alias of runs: never correlated with the runs of the query it is in)."""
+    run = aliased(RunRow)
+    return select(run.id).join(RecordRow, RecordRow.id == run.record_id).where(RecordRow.owner == user)
+
+
+#: Ids of runs (a member's, an assignee's) at most this many are driven from: each looked up,
+#: the runs found sorted. More are hashed and tested on a walk over runs newest first.
+FEW_VISIBLE = 2000
+
+
+def _visible_parts(user: str, groups: Memberships) -> list[Select[str]]:
+    """The ids of every run ``user`` may see (with repeats), one index-driven part each way:
+    started by them, reached through a work item, on a record they own."""
+    run = aliased(RunRow)
+    return [select(run.id).where(run.started_by == user), *_touching_parts(user, groups), _on_owned_records(user)]
+
+
+def _few(session: Session, parts: list[Select[str]]) -> bool:
+    """Whether ``parts`` select at most ``FEW_VISIBLE`` ids, counted in their indexes (at most
+    ``FEW_VISIBLE + 1`` entries read)."""
+    counted = select(func.count()).select_from(union_all(*parts).limit(FEW_VISIBLE + 1).subquery())
+    return int(session.scalar(counted) or 0) <= FEW_VISIBLE
+
+
+def _driven(parts: list[Select[str]], run_id: InstrumentedAttribute[str] = RunRow.id) -> ColumnElement[bool]:
+    """``run_id`` among the ids ``parts`` select, for a query to be driven from them (few):
+    each id is looked up, the rows found are sorted."""
+    return run_id.in_(union_all(*parts))
+
+
+def _walked(parts: list[Select[str]], run_id: InstrumentedAttribute[str] = RunRow.id) -> ColumnElement[bool]:
+    """``run_id`` among the ids ``parts`` select, as a test on a walk over many runs or items
+    (newest first, say): the ids are read once from the indexes and hashed, and each row walked
+    is looked up in them by ``run_id`` alone, so a walk over ``ix_runs_started`` reads no row.
+    The ids are split in two sets joined by OR on purpose: asked ``id IN (one set)``, PostgreSQL
+    turns the test into a join, drives it from the set and sorts every run found."""
+    if len(parts) == 1:
+        return run_id.in_(parts[0])
+    return or_(run_id.in_(parts[0]), run_id.in_(union_all(*parts[1:])))
+
+
+def _among(session: Session, parts: list[Select[str]], run_id: InstrumentedAttribute[str] = RunRow.id) -> ColumnElement[bool]:
+    """``run_id`` among the ids ``parts`` select, in the form that reads least: driven from the
+    ids when there are at most ``FEW_VISIBLE`` (that many lookups at most), a test on a walk
+    otherwise (about ``limit x runs / ids`` index entries for a page: 25,000 at worst for a
+    page of 50 among a million runs, fewer the more ids there are; other filters that leave
+    few of those runs lengthen the walk)."""
+    return _driven(parts, run_id) if _few(session, parts) else _walked(parts, run_id)
+
+
 def _visible_runs(user: str, groups: Memberships) -> ColumnElement[bool]:
-    touched = select(WorkItemRow.run_id).where(_touched_by(user, groups))
-    owned = select(RecordRow.id).where(RecordRow.owner == user)
-    return or_(RunRow.started_by == user, RunRow.id.in_(touched), RunRow.record_id.in_(owned))
+    """The runs ``user`` may see, as a test on a walk over runs (see :func:`_walked`)."""
+    return _walked(_visible_parts(user, groups))
+
+
+def _sees_run(user: str, groups: Memberships) -> ColumnElement[bool]:
+    """The runs ``user`` may see, as a test of a few known runs: each run's own work items and
+    record are looked up (by ``ix_work_items_run`` and the record's key), nothing else is read."""
+    touched = select(WorkItemRow.id).where(WorkItemRow.run_id == RunRow.id, _touched_by(user, groups)).correlate(RunRow).exists()
+    owned = select(RecordRow.id).where(RecordRow.id == RunRow.record_id, RecordRow.owner == user).correlate(RunRow).exists()
+    return or_(RunRow.started_by == user, touched, owned)
 
 
 def may_see_run(principal: Principal, run_id: str) -> bool:
@@ -80,7 +149,7 @@ def may_see_run(principal: Principal, run_id: str) -> bool:
         return True
     groups = memberships(principal.name)
     with reading() as s:
-        found = s.scalar(select(RunRow.id).where(RunRow.id == run_id, _visible_runs(principal.name, groups)))
+        found = s.scalar(select(RunRow.id).where(RunRow.id == run_id, _sees_run(principal.name, groups)))
     return found is not None
 
 
@@ -138,8 +207,10 @@ def notification_page(user: str, after: tuple[datetime, str] | None, limit: int)
 
 
 def _visible_records(user: str, groups: Memberships) -> ColumnElement[bool]:
-    bound = select(RunRow.record_id).where(RunRow.record_id.is_not(None), _visible_runs(user, groups))
-    return or_(RecordRow.owner == user, RecordRow.id.in_(bound))
+    """The records ``user`` may see, tested one record at a time: theirs, or one a run they may
+    see is bound to (its runs found by ``ix_runs_record``)."""
+    bound = select(RunRow.id).where(RunRow.record_id == RecordRow.id, _sees_run(user, groups)).correlate(RecordRow).exists()
+    return or_(RecordRow.owner == user, bound)
 
 
 def may_see_record(principal: Principal, object: str, record_id: str) -> bool:
@@ -182,30 +253,33 @@ def visible_run_ids(principal: Principal, run_ids: Iterable[str]) -> set[str]:
         return set(ids)
     groups = memberships(principal.name)
     with reading() as s:
-        return set(s.scalars(select(RunRow.id).where(RunRow.id.in_(ids), _visible_runs(principal.name, groups))))
+        return set(s.scalars(select(RunRow.id).where(RunRow.id.in_(ids), _sees_run(principal.name, groups))))
 
 
-def _open_work_for(assignee: str) -> Select[str]:
-    """The ids of runs with an open work item for a user (theirs, their groups', claimed by them) or a group."""
+def _open_work_parts(assignee: str) -> list[Select[str]]:
+    """The ids of runs (with repeats) with an open work item for a user (theirs, their groups',
+    claimed by them) or a group, one index-driven part each way."""
     with reading() as s:
         is_user = s.get(UserRow, assignee) is not None
-    items = [
-        and_(WorkItemRow.assignee_type.in_(("group", "queue")), WorkItemRow.assignee_value == assignee),
-        WorkItemRow.claimed_by == assignee,
-    ]
+    held = [(kind, assignee) for kind in ("group", "queue")]
     if is_user:
-        items.append(_assigned_to(assignee, memberships(assignee)))
-    return select(WorkItemRow.run_id).where(WorkItemRow.status.in_(OPEN_ITEM), or_(*items))
+        held += [("user", assignee), *memberships(assignee)]
+    parts = [select(WorkItemRow.run_id).where(WorkItemRow.claimed_by == assignee, WorkItemRow.status.in_(OPEN_ITEM))]
+    parts += [
+        select(WorkItemRow.run_id).where(
+            WorkItemRow.assignee_value == name, WorkItemRow.status.in_(OPEN_ITEM), WorkItemRow.assignee_type == kind
+        )
+        for kind, name in sorted(set(held))
+    ]
+    return parts
 
 
 def _run_filters(
-    principal: Principal,
     *,
     orchestration: str | None = None,
     version: int | None = None,
     statuses: tuple[str, ...] | None = None,
     stage: str | None = None,
-    assignee: str | None = None,
     started_after: datetime | None = None,
     started_before: datetime | None = None,
 ) -> list[ColumnElement[bool]]:
@@ -222,25 +296,74 @@ def _run_filters(
         clauses.append(RunRow.started_at >= started_after)
     if started_before is not None:
         clauses.append(RunRow.started_at < started_before)
-    if assignee is not None:
-        clauses.append(RunRow.id.in_(_open_work_for(assignee)) if assignee else false())
-    if not sees_everything(principal):
-        clauses.append(_visible_runs(principal.name, memberships(principal.name)))
     return clauses
+
+
+def _run_visibility(session: Session, principal: Principal) -> list[ColumnElement[bool]]:
+    """The clause limiting a list of runs to those the caller may see (none for staff)."""
+    if sees_everything(principal):
+        return []
+    return [_among(session, _visible_parts(principal.name, memberships(principal.name)))]
+
+
+def _distinct_keys(names: tuple[str, ...]) -> CTE:
+    """Every distinct value of the work item columns ``names`` (the leading columns of one
+    index, the first never null in the answer), one index probe each: a skip scan written as
+    a recursive query, so it reads as many index entries as there are distinct keys rather
+    than as there are work items."""
+    first_item = aliased(WorkItemRow)
+    first = [getattr(first_item, n) for n in names]
+    start = select(*first).where(first[0].is_not(None)).order_by(*first).limit(1).subquery()
+    keys = select(*start.c).cte("keys", recursive=True)
+    next_item, found = aliased(WorkItemRow), aliased(WorkItemRow)
+    following = [getattr(next_item, n) for n in names]
+    step = select(next_item.id).where(tuple_(*following) > tuple_(*(keys.c[n] for n in names))).order_by(*following).limit(1)
+    return keys.union_all(select(*(getattr(found, n) for n in names)).join_from(keys, found, found.id == step.scalar_subquery()))
+
+
+def _holders_by_key(session: Session, user: str | None, groups: Memberships, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
+    """:func:`open_work_holders` for a caller who sees every run (``user`` None) or many: each
+    distinct assignee and claimer of open work is tested once for an open item on a run in
+    ``statuses`` the caller may see (usually the first item tested is one)."""
+    item = aliased(WorkItemRow)
+
+    def held(*match: ColumnElement[bool]) -> ColumnElement[bool]:
+        on_runs = [item.run_id == RunRow.id, RunRow.status.in_(statuses), *match]
+        if user is not None:
+            on_runs.append(_walked(_visible_parts(user, groups), item.run_id))
+        return select(item.id).where(*on_runs).exists()
+
+    pairs = _distinct_keys(("assignee_value", "status", "assignee_type"))
+    assigned = select(pairs.c.assignee_type, pairs.c.assignee_value).where(
+        pairs.c.status.in_(OPEN_ITEM),
+        held(item.assignee_value == pairs.c.assignee_value, item.status == pairs.c.status, item.assignee_type == pairs.c.assignee_type),
+    )
+    claims = _distinct_keys(("claimed_by", "status"))
+    claimed = select(claims.c.claimed_by).where(
+        claims.c.status.in_(OPEN_ITEM), held(item.claimed_by == claims.c.claimed_by, item.status == claims.c.status)
+    )
+    found = {(kind, value) for kind, value in session.execute(assigned)}
+    return found | {("user", by) for by in session.scalars(claimed)}
 
 
 def open_work_holders(principal: Principal, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
     """Who holds open work on the runs the caller may see in ``statuses``: the (type, value)
     of each open item's assignee and ("user", who claimed it), as the runs' balls name them
-    (runtime/engine/views.py), read in one query rather than from every run."""
-    clauses = _run_filters(principal, statuses=statuses)
-    statement = (
-        select(WorkItemRow.assignee_type, WorkItemRow.assignee_value, WorkItemRow.claimed_by)
-        .join(RunRow, RunRow.id == WorkItemRow.run_id)
-        .where(WorkItemRow.status.in_(OPEN_ITEM), *clauses)
-        .distinct()
-    )
+    (runtime/engine/views.py), read in SQL rather than from every run: from the runs a member
+    sees when they are few, else one distinct assignee or claimer at a time."""
     with reading() as s:
+        if sees_everything(principal):
+            return _holders_by_key(s, None, frozenset(), statuses)
+        user, groups = principal.name, memberships(principal.name)
+        parts = _visible_parts(user, groups)
+        if not _few(s, parts):
+            return _holders_by_key(s, user, groups, statuses)
+        statement = (
+            select(WorkItemRow.assignee_type, WorkItemRow.assignee_value, WorkItemRow.claimed_by)
+            .join(RunRow, RunRow.id == WorkItemRow.run_id)
+            .where(WorkItemRow.status.in_(OPEN_ITEM), RunRow.status.in_(statuses), _driven(parts))
+            .distinct()
+        )
         rows = list(s.execute(statement))
     return {(kind, value) for kind, value, _by in rows} | {("user", by) for _kind, _value, by in rows if by}
 
@@ -250,24 +373,21 @@ def run_page(principal: Principal, after: tuple[datetime, str] | None, limit: in
     newest first: at most ``limit`` after ``after`` (the (started_at, id) of the last run of
     the page before), filtered, ordered and cut in SQL."""
     assignee = filters.pop("assignee", None)
-    clauses = _run_filters(principal, **filters)
-    statement = select(RunRow.id, RunRow.started_at)
-    if assignee is not None:
-        if not assignee:
-            return []
-        # Few runs hold open work for one assignee. Asked "IN (those runs)", PostgreSQL walks
-        # every run newest first and looks each one up; the set read once and joined is fast.
-        held = _open_work_for(assignee).distinct().cte("held").prefix_with("MATERIALIZED")
-        statement = statement.join(held, held.c.run_id == RunRow.id)
+    if assignee is not None and not assignee:
+        return []
+    clauses = _run_filters(**filters)
     if after is not None:
         at, run_id = after
         clauses.append(or_(RunRow.started_at < at, and_(RunRow.started_at == at, RunRow.id > run_id)))
-    statement = statement.where(*clauses).order_by(RunRow.started_at.desc(), RunRow.id).limit(limit)
     with reading() as s:
+        if assignee is not None:
+            clauses.append(_among(s, _open_work_parts(assignee)))
+        statement = select(RunRow.id, RunRow.started_at).where(*clauses, *_run_visibility(s, principal))
+        statement = statement.order_by(RunRow.started_at.desc(), RunRow.id).limit(limit)
         return [(run_id, started_at) for run_id, started_at in s.execute(statement)]
 
 
-def work_item_page(
+def _work_item_filters(
     principal: Principal,
     *,
     mine: bool,
@@ -275,16 +395,8 @@ def work_item_page(
     run: str | None,
     orchestration: str | None,
     record: str | None,
-    after: list[Any] | None,
-    limit: int,
-) -> list[tuple[str, datetime | None, datetime]]:
-    """(id, due_at, created_at) of a page of work items, in the engine's order (soonest due
-    first, then those without a due date, oldest first): at most ``limit`` after the sort
-    key ``after`` ([no due date, due or created, created, id], the cursor the API gives out).
-
-    ``mine``: the caller's items as ``Engine.work_items(assignee=...)`` finds them - theirs,
-    their groups' and queues', those they claimed.
-    """
+    due_before: datetime | None = None,
+) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if mine:
         user = principal.name
@@ -297,6 +409,22 @@ def work_item_page(
         clauses.append(WorkItemRow.orchestration == orchestration)
     if record is not None:
         clauses.append(WorkItemRow.record_id == record)
+    if due_before is not None:
+        clauses.append(WorkItemRow.due_at < due_before)
+    return clauses
+
+
+def work_item_page(
+    principal: Principal, *, after: list[Any] | None, limit: int, **filters: Any
+) -> list[tuple[str, datetime | None, datetime]]:
+    """(id, due_at, created_at) of a page of work items, in the engine's order (soonest due
+    first, then those without a due date, oldest first): at most ``limit`` after the sort
+    key ``after`` ([no due date, due or created, created, id], the cursor the API gives out).
+
+    ``mine``: the caller's items as ``Engine.work_items(assignee=...)`` finds them - theirs,
+    their groups' and queues', those they claimed; ``due_before``: only those due before then.
+    """
+    clauses = _work_item_filters(principal, **filters)
     due = WorkItemRow.due_at
     if after is not None:
         undated, at, created, item_id = after[0], _instant(after[1]), _instant(after[2]), after[3]
@@ -315,6 +443,13 @@ def work_item_page(
     )
     with reading() as s:
         return [(item_id, due_at, created_at) for item_id, due_at, created_at in s.execute(statement)]
+
+
+def work_item_count(principal: Principal, **filters: Any) -> int:
+    """How many work items :func:`work_item_page` pages through with these filters, counted in SQL
+    (My work's are read from ``ix_work_items_assignee`` alone)."""
+    with reading() as s:
+        return int(s.scalar(select(func.count()).select_from(WorkItemRow).where(*_work_item_filters(principal, **filters))) or 0)
 
 
 def _instant(text: str) -> datetime:

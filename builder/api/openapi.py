@@ -50,6 +50,7 @@ PAGE = {
     "properties": {
         "items": {"type": "array", "items": {"type": "object"}},
         "next_cursor": {"type": "string", "nullable": True, "description": "give it as cursor for the next page; null on the last"},
+        "total": {"type": "integer", "description": "how many items match in all, when asked with total=1 (work items)"},
     },
 }
 #: The statuses an operation may answer with an error, and when.

@@ -24,7 +24,7 @@ from builder.auth import caller, roles
 from builder.errors import ApiError
 from builder.extensions import engine
 from builder.names import display_names, named_items
-from builder.queries import may_see_item, reading, sees_everything, work_item_page
+from builder.queries import may_see_item, reading, sees_everything, work_item_count, work_item_page
 from builder.requests import (
     CommaSeparated,
     Flag,
@@ -54,6 +54,8 @@ class ItemQuery(StrictSchema):
     run = fields.String()
     orchestration = fields.String()
     record = fields.String(validate=validate.Length(min=1, max=200))
+    overdue = Flag(load_default=False)  # only those due before now
+    total = Flag(load_default=False)  # also count every item that matches (My work's "50 of 6,000")
 
 
 class CompleteIn(StrictSchema):
@@ -85,21 +87,23 @@ def list_work_items() -> Any:
     principal = caller()
     mine = filters["mine"] or not sees_everything(principal)
     limit = limit_arg()
-    keys = work_item_page(
-        principal,
-        mine=mine,
-        statuses=filters["status"],
-        run=filters.get("run"),
-        orchestration=filters.get("orchestration"),
-        record=filters.get("record"),
-        after=cursor_arg(bool, str, str, str),
-        limit=limit + 1,
-    )
+    chosen = {
+        "mine": mine,
+        "statuses": filters["status"],
+        "run": filters.get("run"),
+        "orchestration": filters.get("orchestration"),
+        "record": filters.get("record"),
+        "due_before": engine().clock.now() if filters["overdue"] else None,
+    }
+    keys = work_item_page(principal, **chosen, after=cursor_arg(bool, str, str, str), limit=limit + 1)
     page, next_cursor = keyset_page(keys, limit, lambda k: _sort_key(k[1], k[2], k[0]))
     ids = [item_id for item_id, _due, _created in page]
     found = {i["id"]: i for i in engine().work_items(id=ids, status=None)} if ids else {}
     items = [found[i] for i in ids if i in found]
-    return jsonify({"items": named_items(items), "next_cursor": next_cursor})  # names for the page only
+    answer: dict[str, Any] = {"items": named_items(items), "next_cursor": next_cursor}  # names for the page only
+    if filters["total"]:
+        answer["total"] = work_item_count(principal, **chosen)
+    return jsonify(answer)
 
 
 def _context(run_id: str) -> dict[str, Any]:

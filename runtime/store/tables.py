@@ -112,7 +112,7 @@ class RunRow(Base):
         Index("ix_runs_current_node", "orchestration", "current_node"),
         Index("ix_runs_record", "record_id", "status"),
         Index("ix_runs_parent", "parent_run_id"),
-        Index("ix_runs_started_by", "started_by"),
+        Index("ix_runs_started_by", "started_by", "id"),  # the runs a member started (builder/queries.py, visibility)
         Index("ix_runs_started", "started_at", "id"),  # the runs list, newest first (builder/queries.py)
     )
 
@@ -180,11 +180,13 @@ class WorkItemRow(Base):
     version: Mapped[int | None] = mapped_column(Integer)
     __table_args__ = (
         Index("ix_work_items_run", "run_id", "step_id", "visit"),
-        Index("ix_work_items_assignee", "assignee_value", "status", "due_at"),
-        Index("ix_work_items_claimed_by", "claimed_by", "status"),
+        # My work by assignee; with the type and run_id, who may see which runs and who holds open work
+        # are read from the index alone (builder/queries.py)
+        Index("ix_work_items_assignee", "assignee_value", "status", "assignee_type", "run_id"),
+        Index("ix_work_items_claimed_by", "claimed_by", "status", "run_id"),
         Index("ix_work_items_status_due", "status", "due_at"),
         Index("ix_work_items_record", "record_id", "status"),  # the work items of a record
-        Index("ix_work_items_completed_by", "completed_by"),  # a member sees the runs they completed items on
+        Index("ix_work_items_completed_by", "completed_by", "run_id"),  # a member sees the runs they completed items on
         Index("ix_work_items_orchestration", "orchestration", "status", "due_at"),  # by orchestration
         # The monitor's overdue counts (Transaction.overdue_items): open items only, from
         # their due time, with all the count needs (an index-only scan, no join to runs).

@@ -363,6 +363,16 @@ export function listMyWork(only: { run?: string; record?: string } = {}): Promis
   return listAll(`/api/work-items?mine=1${query}`, guide.workItemSchema);
 }
 
+/**
+ * One page of My work (`query`: {@link workQuery}'s server-side filters), soonest due first:
+ * `limit` items after `cursor`; the first page (no cursor) also says how many there are in all.
+ */
+export async function listMyWorkPage(query: string, cursor: string | null, limit: number) {
+  const schema = pageOf(guide.workItemSchema).extend({ total: z.number().optional() });
+  const paging = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '&total=1';
+  return (await call('GET', `/api/work-items?${query}&limit=${limit}${paging}`, schema)).data;
+}
+
 export async function getWorkItem(id: string): Promise<WorkItemDetail> {
   return (await call('GET', `/api/work-items/${encodeURIComponent(id)}`, guide.workItemDetailSchema)).data;
 }

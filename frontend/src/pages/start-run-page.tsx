@@ -56,7 +56,7 @@ export function StartRunPage() {
   const start = async (inputs: Record<string, unknown>) => {
     const run = await startRun(key, inputs);
     // The starter may hold the first step themselves: then say so, with where to do it.
-    const item = (await listMyWork().catch(() => [] as WorkItem[])).find((i) => i.run_id === run.id);
+    const item = (await listMyWork({ run: run.id }).catch(() => [] as WorkItem[])).find((i) => i.run_id === run.id);
     if (item) setStarted({ run, item });
     else void navigate(`/runs/${encodeURIComponent(run.id)}`);
   };

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -118,5 +118,41 @@ describe('My work', () => {
     );
     expect((await screen.findByTestId('work-item-wi3')).textContent).toContain('you (for Pat PM)');
     expect(screen.getByTestId('work-item-wi1').textContent).not.toContain('(for ');
+  });
+});
+
+describe('My work, a page at a time', () => {
+  it('shows the first page with how many there are, loads more on request, and filters on the server', async () => {
+    const asked: string[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string) => {
+        if (url.startsWith('/api/work-items?')) {
+          asked.push(url);
+          if (url.includes('cursor=c1')) return Response.json({ items: [items[2]], next_cursor: null });
+          if (url.includes('overdue=1')) return Response.json({ items: [], next_cursor: null, total: 0 });
+          return Response.json({ items: items.slice(0, 2), next_cursor: 'c1', total: 3 });
+        }
+        return Response.json({ items: [], next_cursor: null });
+      }),
+    );
+    render(
+      <MemoryRouter>
+        <WorkPage />
+      </MemoryRouter>,
+    );
+    expect((await screen.findByTestId('work-shown')).textContent).toBe('2 of 3 shown');
+    expect(asked[0]).toBe('/api/work-items?mine=1&limit=50&total=1');
+    expect(screen.queryByTestId('work-item-wi3')).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByTestId('work-item-wi3')).toBeTruthy();
+    expect(asked.at(-1)).toBe('/api/work-items?mine=1&limit=50&cursor=c1');
+    expect(screen.getByTestId('work-shown').textContent).toBe('3 of 3 shown');
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull(); // nothing more to load
+
+    fireEvent.change(screen.getByRole('combobox', { name: /Status/ }), { target: { value: 'overdue' } });
+    expect(await screen.findByText('No work item matches these filters.')).toBeTruthy();
+    expect(asked.at(-1)).toBe('/api/work-items?mine=1&overdue=1&limit=50&total=1');
   });
 });

@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 
-import { ApiError, claimWorkItem, getRecord, listMyWork } from '../lib/api';
+import { ApiError, claimWorkItem, getRecord, getRunFilters, listMyWorkPage } from '../lib/api';
 import { itemPath, recordPath } from '../lib/notification-link';
 import {
   assignedTo,
@@ -9,10 +9,10 @@ import {
   isOverdue,
   personName,
   recordName,
-  sortWorkItems,
   waitedFor,
   type WorkFilter,
 } from '../lib/work-guide';
+import { firstPage, refreshSize, shownOf, WORK_PAGE, withPage, workQuery, type Pages } from '../lib/work-paging';
 import type { WorkItem } from '../lib/work-schemas';
 import { useInboxStore } from '../store/inbox-store';
 import { useSessionStore } from '../store/session-store';
@@ -20,26 +20,67 @@ import { useSessionStore } from '../store/session-store';
 const message = (failure: unknown) => (failure instanceof Error ? failure.message : String(failure));
 const recordKey = (item: WorkItem) => (item.record ? `${item.record.object}/${item.record.id}` : '');
 
-/** `/work`: every open work item for me and my groups and queues, soonest due first. */
+/**
+ * `/work`: the open work items for me and my groups and queues, soonest due first, a page at
+ * a time (the server filters by orchestration and status, sorts and pages; "Load more" adds
+ * the next page).
+ */
 export function WorkPage() {
   const user = useSessionStore((s) => s.user);
   const changes = useInboxStore((s) => s.changes);
-  const [items, setItems] = useState<WorkItem[] | null>(null);
+  const [loaded, setLoaded] = useState<{ query: string; pages: Pages<WorkItem> } | null>(null);
   const [names, setNames] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [offered, setOffered] = useState<[string, string][]>([]);
   const [filter, setFilter] = useState<WorkFilter>({ orchestration: '', status: '', search: '' });
   const now = new Date();
+  const query = workQuery(filter);
+  const pages = loaded?.query === query ? loaded.pages : null;
+  const items = pages?.items ?? null;
+  // The answer to the latest first-page read wins; an older one (filters changed since) is dropped.
+  const latest = useRef(0);
+  const current = useRef(loaded);
+  useEffect(() => {
+    current.current = loaded;
+  }, [loaded]);
 
   const load = useCallback(() => {
-    listMyWork()
-      .then((found) => {
-        setItems(sortWorkItems(found));
+    const ask = ++latest.current;
+    const before = current.current?.query === query ? current.current.pages : null;
+    listMyWorkPage(query, null, refreshSize(before)) // a refresh keeps what was loaded in view
+      .then((page) => {
+        if (ask !== latest.current) return;
+        setLoaded({ query, pages: firstPage(page) });
         setError(null);
       })
-      .catch((failure: unknown) => setError(message(failure)));
-  }, []);
+      .catch((failure: unknown) => ask === latest.current && setError(message(failure)));
+  }, [query]);
   useEffect(load, [load, changes]);
+
+  const more = async () => {
+    if (!pages?.cursor) return;
+    const ask = latest.current;
+    setLoadingMore(true);
+    try {
+      const page = await listMyWorkPage(query, pages.cursor, WORK_PAGE);
+      if (ask === latest.current)
+        setLoaded((l) => (l && l.query === query ? { query, pages: withPage(l.pages, page) } : l));
+    } catch (failure) {
+      setError(message(failure));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  // The orchestrations to filter by: those with an active version (once per page).
+  useEffect(() => {
+    getRunFilters().then(
+      (found) => setOffered(found.orchestrations.map((o) => [o.key, o.label] as [string, string])),
+      () => setOffered([]),
+    );
+  }, []);
 
   // The records the items concern, by name (one read per record, kept while the page is open).
   useEffect(() => {
@@ -61,15 +102,22 @@ export function WorkPage() {
     (item: WorkItem) => names[recordKey(item)] ?? (item.record ? recordName(item.record.object, item.record.id) : ''),
     [names],
   );
-  // Key -> label, for the filter and the column (the API names each item's orchestration).
+  // Key -> label, for the filter: the active orchestrations and those of the items loaded.
   const orchestrations = useMemo(
     () =>
       [
-        ...new Map((items ?? []).map((i) => [i.orchestration, i.orchestration_label ?? i.orchestration])).entries(),
+        ...new Map([
+          ...offered,
+          ...(items ?? []).map((i) => [i.orchestration, i.orchestration_label ?? i.orchestration] as [string, string]),
+        ]).entries(),
       ].sort((a, b) => a[1].localeCompare(b[1])),
-    [items],
+    [items, offered],
   );
-  const shown = items ? filterWorkItems(items, filter, now, label) : [];
+  // The server filtered by orchestration and status; the search looks through what is loaded.
+  const shown = items
+    ? filterWorkItems(items, { orchestration: '', status: '', search: filter.search }, now, label)
+    : [];
+  const filtered = filter.orchestration !== '' || filter.status !== '';
 
   const claim = async (item: WorkItem, take: boolean) => {
     setBusy(item.id);
@@ -131,8 +179,10 @@ export function WorkPage() {
         </p>
       ) : null}
       {items === null && !error ? <p aria-busy="true">Loading…</p> : null}
-      {items?.length === 0 ? <p>Nothing to do. New work shows up here as it arrives.</p> : null}
-      {items && items.length > 0 && shown.length === 0 ? <p>No work item matches these filters.</p> : null}
+      {items?.length === 0 && !filtered ? <p>Nothing to do. New work shows up here as it arrives.</p> : null}
+      {items && (filtered || items.length > 0) && shown.length === 0 ? (
+        <p>No work item matches these filters.</p>
+      ) : null}
       {shown.length > 0 ? (
         <table className="work-table">
           <thead>
@@ -209,6 +259,19 @@ export function WorkPage() {
             })}
           </tbody>
         </table>
+      ) : null}
+      {pages && pages.items.length > 0 ? (
+        <p className="list-more">
+          <span aria-live="polite" data-testid="work-shown">
+            {shownOf(pages)}
+            {filter.search && pages.cursor ? ' (the search looks through those loaded)' : ''}
+          </span>{' '}
+          {pages.cursor ? (
+            <button type="button" onClick={() => void more()} disabled={loadingMore}>
+              {loadingMore ? 'Loading…' : 'Load more'}
+            </button>
+          ) : null}
+        </p>
       ) : null}
     </main>
   );
