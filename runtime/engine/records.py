@@ -107,7 +107,7 @@ def create_record(
     if existing and existing[0]:
         return {**json_copy(record_scope(existing[0][0])), "started_runs": []}
     now = host.clock.now()
-    values = check_record_fields(tx, object, json_copy(dict(fields)), partial=False, record_type=record_type)
+    values = check_record_fields(object, json_copy(dict(fields)), partial=False, record_type=record_type)
     record = Record(new_id(), object, values, now, now, owner, 0, idempotency_key)
     tx.insert(record)
     started = trigger(host, tx, record, "create", None, active(orchestrations))
@@ -141,7 +141,7 @@ def update_record(
     if record is None or record.object != object:
         raise NotFound(f"record {object}/{record_id} does not exist")
     before = record_scope(record)
-    values = check_record_fields(tx, object, json_copy(dict(changes)), partial=True, record_type=record_type)
+    values = check_record_fields(object, json_copy(dict(changes)), partial=True, record_type=record_type)
     record.fields = {**record.fields, **values}
     if owner is not None:
         record.owner = owner
@@ -217,9 +217,6 @@ def active(orchestrations: list[Orchestration]) -> list[Orchestration]:
     return sorted((o for o in orchestrations if o.active_version is not None), key=lambda o: o.id)
 
 
-_UNREAD: Any = object()
-
-
 def check_object(object: str) -> None:
     if not isinstance(object, str) or not object:
         raise InvalidInput("record type must be a non-empty string")
@@ -234,18 +231,14 @@ def buffers(host: Host, tx: Transaction, name: str) -> bool:
     return False
 
 
-def check_record_fields(
-    tx: Transaction, object: str, values: dict[str, Any], *, partial: bool, record_type: RecordType | None = _UNREAD
-) -> dict[str, Any]:
-    """``values`` checked against the record type ``object`` (``record_type``: its row, when
-    the caller read it in ``tx`` already; None: there is none)."""
+def check_record_fields(object: str, values: dict[str, Any], *, partial: bool, record_type: RecordType | None) -> dict[str, Any]:
+    """``values`` checked against the record type ``object`` (``record_type``: its row, as
+    the caller read it; None: there is none)."""
     check_object(object)
     errors: dict[str, str] = {}
     for name, value in values.items():
         if too_big := size_problem(value):
             errors[str(name)] = describe_size(str(name), too_big)
-    if record_type is _UNREAD:
-        record_type = tx.get(RecordType, object)
     if record_type is None:
         if errors:
             raise InvalidInput(f"the fields of the {object} record are too large", {"fields": errors})

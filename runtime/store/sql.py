@@ -698,13 +698,7 @@ class _SqlTransaction:
 
     def _select(self, cls: type[T], statement: Any, params: dict[str, Any]) -> list[T]:
         rows, columns = self._fetch(statement, params)
-        found = []
-        for raw in rows:
-            obj = cls.__new__(cls)
-            for (name, process), value in zip(columns, raw, strict=True):
-                setattr(obj, name, process(value) if process is not None else value)
-            found.append(obj)
-        return found
+        return [_build(cls, columns, raw) for raw in rows]
 
     def _keep(self, row: Any) -> None:
         self._rows[(type(row), row.id)] = _copy(row)
