@@ -74,6 +74,11 @@ _RUN_CACHE = 50_000
 #: The event types the projector counts (work items, actions, timers...: nothing; overdue is read live).
 _PROJECTED = ("stage.", "step.", "run.", "decision.", "end.", "edge.")
 _MAX_SKIPPED = 1000
+#: The cursor row that names the runs passes moved to another version (``run.migrated``),
+#: so that a projector in another process drops what it cached of them.
+MIGRATED = "migrated"
+_MAX_MIGRATED = 500  # runs named there at most; a projector further behind forgets every run
+_FLOOR = "!floor"  # in MIGRATED's map: the newest generation dropped from it (run ids never start with "!")
 
 # The histogram: bin 0 holds durations up to 1 ms; bin b >= 1 holds
 # [1 ms * 2^((b-1)/8), 1 ms * 2^(b/8)).
@@ -182,7 +187,12 @@ class Projector:
         self.batch = batch
         self._holes: dict[int, datetime] = {}  # id -> when this projector first saw it missing
         self._rechecked: datetime | None = None
+        #: (orchestration, version) of runs as counted up to the cursor: what the passes use.
         self._runs: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        #: Runs read outside a pass (the live hub's): their orchestration, and version when read.
+        self._seen: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        #: The generation of the MIGRATED row ``_runs`` agrees with (None: not read yet).
+        self._synced: int | None = None
 
     def position(self) -> int:
         with self.store.transaction(write=False) as tx:
@@ -221,13 +231,17 @@ class Projector:
             if cursor is None:
                 cursor = InsightCursor(CURSOR, 0, {}, now)
                 tx.insert(cursor)
+                marker = tx.get(InsightCursor, MIGRATED)
             elif cursor.position != start or not tx.update(cursor, expect={"position": start}):
                 return Applied(0, cursor.position)  # another projector took this batch
             else:
-                cursor = tx.get(InsightCursor, CURSOR)  # read again under the lock: `skipped` may have moved
-                assert cursor is not None
+                # Read again under the lock: `skipped` may have moved, and so may the runs
+                # other projectors moved to another version (one read for both).
+                rows = {row.id: row for row in tx.find(InsightCursor, id=(CURSOR, MIGRATED))}
+                cursor, marker = rows[CURSOR], rows.get(MIGRATED)
             if cursor.position != start:
                 return Applied(0, cursor.position)
+            self._sync(marker)
             skipped = dict(cursor.skipped)
             late = [e for e in late if str(e.id) in skipped]
             for e in late:
@@ -239,19 +253,25 @@ class Projector:
             oldest = now - self.recheck
             kept = sorted((int(k) for k, v in skipped.items() if datetime.fromisoformat(v) > oldest))[-_MAX_SKIPPED:]
             skipped = {str(k): skipped[str(k)] for k in kept}
-            batch = _Batch(tx, self)
+            batch = _Batch(tx, self, start)
             batch.load(late + take)
             for event in late:
                 # Counted in any order; but it may not reopen a node that a later event
                 # of its run, counted already, has moved on from.
                 batch.stale = any(later.id <= start for later in tx.events(event.run_id, event.id, 1))
-                batch.apply(event)
+                batch.apply(event, late=True)
             batch.stale = False
             for event in take:
                 batch.apply(event)
             batch.write()
+            generation = batch.write_migrations(marker, now)
             cursor.position, cursor.skipped, cursor.updated_at = end, skipped, now
             tx.update(cursor)
+        # Committed: what the pass learnt of its runs holds from now on.
+        for run_id, info in batch.runs.items():
+            self._remember(run_id, info)
+        if generation is not None:
+            self._synced = generation
         for hole in [h for h in self._holes if h <= end]:
             del self._holes[hole]
         return Applied(len(take) + len(late), end, start, tuple(take))
@@ -281,42 +301,100 @@ class Projector:
         ids = sorted(int(k) for k in cursor.skipped)[:500]
         return sorted(tx.find(RunEvent, id=tuple(ids)), key=lambda e: e.id)
 
+    def _sync(self, marker: InsightCursor | None) -> None:
+        """Forget the runs other projectors moved to another version since this one
+        last looked (``marker``: the MIGRATED row, read under the cursor's lock)."""
+        generation = marker.position if marker is not None else 0
+        if generation == self._synced:
+            return
+        named = dict(marker.skipped) if marker is not None else {}
+        floor = int(named.pop(_FLOOR, 0))
+        if self._synced is None or self._synced < floor:
+            self._runs.clear()  # more moved than the row names: read every run again
+        else:
+            for run_id, moved_at in named.items():
+                if int(moved_at) > self._synced:
+                    self._runs.pop(run_id, None)
+        self._synced = generation
+
+    def counted_runs(self, tx: Transaction, run_ids: set[str], events: list[RunEvent], start: int) -> dict[str, tuple[str, int]]:
+        """(orchestration, version) of these runs as of the cursor ``start``, in one read
+        (pipelined on PostgreSQL) for those not known yet. A run's row says its version
+        now: a migration after ``start`` (its ``run.migrated`` not counted yet) means
+        the events up to it belong to the version it came ``from``; a run whose
+        ``run.started`` is among ``events`` is at the version it says."""
+        found = {r: info for r in run_ids if (info := self._runs.get(r)) is not None}
+        missing = tuple(run_ids - found.keys())
+        if not missing:
+            return found
+        started = {e.run_id: e.data.get("version") for e in events if e.type == "run.started" and e.id > start}
+        older = tuple(r for r in missing if type(started.get(r)) is not int)
+        reads: list[tuple[type, Any]] = [(Run, {"id": missing})]
+        if older:
+            reads.append((RunEvent, {"run_id": older, "type": "run.migrated"}))
+        runs, *moves = tx.read_several(reads)
+        first_move: dict[str, RunEvent] = {}
+        for move in sorted(moves[0] if moves else [], key=lambda m: m.id):
+            if move.id > start:
+                first_move.setdefault(move.run_id, move)
+        for run in runs:
+            version = started.get(run.id)
+            if type(version) is not int:
+                move = first_move.get(run.id)
+                before = move.data.get("from") if move is not None else None
+                version = before if type(before) is int else run.version
+            found[run.id] = (run.orchestration, version)
+        return found
+
     def run_info(self, tx: Transaction, run_id: str) -> tuple[str, int] | None:
-        """(orchestration, version) of a run: fixed for its life, so cached."""
-        info = self._runs.get(run_id)
+        """(orchestration, version) of a run, cached. Its orchestration is fixed for its
+        life; its version is as the projector counted it (a run read outside a pass:
+        as read), so a reader outside a pass may trust the orchestration only."""
+        info = self.known_run(run_id)
         if info is None:
             run = tx.get(Run, run_id)
             if run is None:
                 return None
-            info = self._remember(run)
+            info = self._saw(run)
         return info
 
     def load_runs(self, tx: Transaction, run_ids: Iterable[str]) -> None:
-        """Cache the (orchestration, version) of these runs, in one read for those not
-        cached yet: a poll's events name a few new runs each, and a read per run was
-        most of a pass's round trips on PostgreSQL."""
-        missing = tuple({r for r in run_ids if r not in self._runs})
+        """Cache the orchestration of these runs, in one read for those not cached yet
+        (the live hub's, for the events another process counted)."""
+        missing = tuple({r for r in run_ids if r not in self._runs and r not in self._seen})
         if missing:
             for run in tx.find(Run, id=missing):
-                self._remember(run)
+                self._saw(run)
 
     def known_run(self, run_id: str) -> tuple[str, int] | None:
-        """The cached (orchestration, version) of a run, without reading."""
-        return self._runs.get(run_id)
+        """The cached (orchestration, version) of a run, without reading (see :meth:`run_info`)."""
+        return self._runs.get(run_id) or self._seen.get(run_id)
 
-    def _remember(self, run: Run) -> tuple[str, int]:
-        info = self._runs[run.id] = (run.orchestration, run.version)
+    def _saw(self, run: Run) -> tuple[str, int]:
+        info = self._seen[run.id] = (run.orchestration, run.version)
+        while len(self._seen) > _RUN_CACHE:
+            self._seen.popitem(last=False)
+        return info
+
+    def _remember(self, run_id: str, info: tuple[str, int]) -> None:
+        self._runs[run_id] = info
+        self._runs.move_to_end(run_id)
+        self._seen.pop(run_id, None)
         while len(self._runs) > _RUN_CACHE:
             self._runs.popitem(last=False)
-        return info
 
 
 class _Batch:
     """The rows one projector pass reads and changes, written once at the end."""
 
-    def __init__(self, tx: Transaction, projector: Projector):
+    def __init__(self, tx: Transaction, projector: Projector, start: int):
         self.tx = tx
         self.projector = projector
+        self.start = start  # the cursor before the pass: late events are older
+        #: (orchestration, version) of the pass's runs, as of the event being applied.
+        self.runs: dict[str, tuple[str, int]] = {}
+        #: Runs the pass moved to another version, and the event that did.
+        self.migrated: dict[str, int] = {}
         self.figures: dict[str, InsightFigure] = {}
         self.new_figures: set[str] = set()
         self.positions: dict[str, InsightPosition | None] = {}
@@ -348,14 +426,21 @@ class _Batch:
         run_ids = {e.run_id for e in events if e.type.startswith(_PROJECTED)}
         if not run_ids:
             return
-        self.projector.load_runs(self.tx, run_ids)
+        self.runs.update(self.projector.counted_runs(self.tx, run_ids, events, self.start))
         for row in self.tx.find(InsightPosition, run_id=tuple(run_ids)):
             self.positions[row.id] = row
             self.stored_positions.add(row.id)
         self.loaded_runs |= run_ids
         wanted = {_figure_id(p.orchestration, p.version, "node", p.node, 0) for p in self.positions.values() if p is not None}
+        versions = dict(self.runs)  # as the events will move them
         for e in events:
-            info = self.projector.known_run(e.run_id)
+            info = versions.get(e.run_id)
+            if e.type == "run.migrated" and info is not None and type(e.data.get("to")) is int:
+                info = versions[e.run_id] = (info[0], e.data["to"])
+                targets = e.data.get("positions")
+                if isinstance(targets, dict):
+                    wanted.update(_figure_id(*info, "node", n, 0) for n in targets.values() if isinstance(n, str))
+                continue
             edge = e.data.get("edge") if e.type == "edge.taken" else None
             if isinstance(edge, str):
                 kind, element = "edge", edge
@@ -415,7 +500,7 @@ class _Batch:
             return
         pid = f"{run_id}:{slot}"
         old = self.position(pid)
-        if old is not None and (old.status, old.node) == (status, node):
+        if old is not None and (old.status, old.node, old.version) == (status, node, version):
             return
         if old is not None:
             self.gauge(old, -1)
@@ -444,15 +529,31 @@ class _Batch:
                 row.duration_min = seconds if row.duration_min is None else min(row.duration_min, seconds)
                 row.duration_max = seconds if row.duration_max is None else max(row.duration_max, seconds)
 
-    def apply(self, e: RunEvent) -> None:
+    def run_info(self, run_id: str) -> tuple[str, int] | None:
+        info = self.runs.get(run_id)
+        if info is None:  # not loaded up front (every projected event's run is)
+            info = self.projector.counted_runs(self.tx, {run_id}, [], self.start).get(run_id)
+            if info is not None:
+                self.runs[run_id] = info
+        return info
+
+    def apply(self, e: RunEvent, *, late: bool = False) -> None:
         t = e.type
         if t.startswith(_PROJECTED):
-            info = self.projector.run_info(self.tx, e.run_id)
+            info = self.run_info(e.run_id)
         else:
             return  # work items, actions, timers...: nothing here (overdue is read live)
         if info is None:
             return
         key, version = info
+        later = self.later_migrations(e) if late else []
+        if later:  # counted after moves that were counted already: it belongs to the version they left
+            before = later[0].data.get("from")
+            version = before if type(before) is int else version
+        if t == "run.migrated":
+            if not later:
+                self.migrate(e, key)
+            return
         kind, _, what = t.partition(".")
         node = e.node
         if kind in ("stage", "step") and node is not None:
@@ -484,6 +585,55 @@ class _Batch:
         elif t in ("run.cancelled", "run.completed"):
             self.move(e.run_id, key, version, ERROR_SLOT, None, None)
 
+    def later_migrations(self, e: RunEvent) -> list[RunEvent]:
+        """The ``run.migrated`` events of ``e``'s run counted already although later
+        than ``e`` (a late event), oldest first."""
+        moves = self.tx.find(RunEvent, run_id=e.run_id, type="run.migrated")
+        return sorted((m for m in moves if e.id < m.id <= self.start), key=lambda m: m.id)
+
+    def migrate(self, e: RunEvent, key: str) -> None:
+        """``run.migrated``: the run is at version ``to`` from now on, and every position
+        it holds moves there, onto the node it maps to (``positions``, then ``mapping``;
+        an id in neither stays). All close before any opens: a mapping may swap ids."""
+        target = e.data.get("to")
+        if type(target) is not int:
+            return
+        renamed: dict[str, str] = {}
+        for table in (e.data.get("mapping"), e.data.get("positions")):
+            if isinstance(table, dict):
+                renamed.update((old, new) for old, new in table.items() if isinstance(old, str) and isinstance(new, str))
+        stale, self.stale = self.stale, False  # where the run is now, whatever was counted after it
+        held = [(p.id.rsplit(":", 1)[1], p) for p in self.run_positions(e.run_id)]
+        for slot, pos in held:
+            self.move(e.run_id, key, pos.version, slot, None, None)
+        for slot, pos in held:
+            node = renamed.get(pos.node, pos.node)
+            self.move(e.run_id, key, target, slot if slot == ERROR_SLOT else node, node, pos.status)
+        self.stale = stale
+        self.runs[e.run_id] = (key, target)
+        self.migrated[e.run_id] = e.id
+
+    def write_migrations(self, marker: InsightCursor | None, now: datetime) -> int | None:
+        """Name the runs this pass moved to another version in the MIGRATED row, for
+        projectors in other processes; returns its new generation (None: none moved)."""
+        if not self.migrated:
+            return None
+        generation = (marker.position if marker is not None else 0) + 1
+        named = dict(marker.skipped) if marker is not None else {}
+        floor = int(named.pop(_FLOOR, 0))
+        named.update((run_id, str(generation)) for run_id in self.migrated)
+        if len(named) > _MAX_MIGRATED:
+            oldest = sorted(named.items(), key=lambda item: int(item[1]))[: len(named) - _MAX_MIGRATED]
+            floor = max(floor, *(int(g) for _r, g in oldest))
+            for run_id, _g in oldest:
+                del named[run_id]
+        row = InsightCursor(MIGRATED, generation, {**named, _FLOOR: str(floor)}, now)
+        if marker is None:
+            self.tx.insert(row)
+        else:
+            self.tx.update(row)
+        return generation
+
 
 # ---------------------------------------------------------------------- reading
 
@@ -511,7 +661,8 @@ def changed_elements(events: Iterable[RunEvent], run_info: Any) -> dict[str, set
             continue
         found = changed.setdefault(key, set())
         assert found is not None
-        if t in ("run.retried", "run.cancelled"):
+        if t in ("run.retried", "run.cancelled", "run.migrated"):
+            # Migrated: figures of two versions changed (its positions moved from one to the other).
             changed[key] = ALL
         elif t == "edge.taken" and isinstance(e.data.get("edge"), str):
             found.add(("edge", e.data["edge"]))

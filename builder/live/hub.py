@@ -215,7 +215,9 @@ class Hub:
         now_wall = time.monotonic()
         for key in watched:
             elements = changed.get(key, set())
-            if now_wall - self._overdue_at.get(key, 0.0) > self.overdue_every or (elements is not None and insights.OVERDUE in elements):
+            # Any element (ALL) includes overdue counts: a run cancelled or moved to another
+            # version takes its open items' counts with it.
+            if now_wall - self._overdue_at.get(key, 0.0) > self.overdue_every or elements is None or insights.OVERDUE in elements:
                 self._refresh_overdue(key)
             if any(w != "all" for _v, w in watched[key]) and now_wall - self._refreshed.get(key, 0.0) > _WINDOW_EVERY:
                 changed[key] = insights.ALL
@@ -270,8 +272,9 @@ class Hub:
         return next_due
 
     def run_key(self, run_id: str) -> tuple[str, int] | None:
-        """(orchestration, version) of a run: fixed for its life, so cached (with the
-        projector's cache, which has the runs it just counted)."""
+        """(orchestration, version) of a run, cached (with the projector's cache, which has
+        the runs it just counted). Only the orchestration is read from it: a run keeps it
+        for life, while a migration moves it to another version."""
         info = self.projector.known_run(run_id)
         if info is None:
             with self.store.transaction(write=False) as tx:

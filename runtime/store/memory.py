@@ -223,6 +223,15 @@ class _Transaction:
             self._writes[(cls, row.id)] = _DELETED
 
     def find(self, cls: type[T], **filters: Any) -> list[T]:
+        if cls is RunEvent:  # the log is kept apart from the tables
+            runs = filters.get("run_id")
+            if isinstance(runs, (tuple, list, set, frozenset)):
+                logs = [e for run_id in runs for e in self.events(run_id)]
+            elif isinstance(runs, str):
+                logs = self.events(runs)
+            else:
+                logs = [_shallow(e) for e in self._store._events if e is not None] + [_shallow(e) for e in self._new_events]
+            return [e for e in logs if _matches(e, filters)]  # type: ignore[misc]
         table = self._store._tables[cls]
         keys: Any = None
         for name in cls.INDEXED:  # type: ignore[attr-defined]
