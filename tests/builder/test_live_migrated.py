@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
+from typing import Any
 
 from tests.builder.test_live import DEAL, Socket, apply, connect, engine, start  # noqa: F401 (engine: the fixture)
 from tests.runtime.test_insights_migrated import migrate
@@ -13,7 +14,7 @@ from tests.runtime.test_insights_migrated import migrate
 
 def deal_v2() -> dict:
     """Version 2: the step *review* is now *vet*."""
-    doc = copy.deepcopy(DEAL)
+    doc: dict[str, Any] = copy.deepcopy(DEAL)
     doc["label"] = "Deal v2"
     for node in doc["nodes"]:
         if node["id"] == "review":
