@@ -9,6 +9,7 @@ renamed per the mapping, then the ``run.migrated`` event."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -267,3 +268,58 @@ def test_the_live_stream_is_told_every_element_changed():
     runs = {"r1": ("deal", 1), "r2": ("deal", 1)}
     assert changed_elements(events, runs.get) == {"deal": insights.ALL}
     assert changed_elements(events[:1], runs.get) == {"deal": {("node", "sign")}}
+
+
+def test_a_projector_further_behind_than_the_row_names_forgets_every_run(engine: Engine, clock: ManualClock, monkeypatch):
+    """The MIGRATED row names the last few hundred runs moved: a projector that missed
+    more than it names drops its whole cache rather than trust any of it."""
+    monkeypatch.setattr(insights, "_MAX_MIGRATED", 1)
+    engine.deploy(contract())
+    first, second = (engine.start("deal", {"amount": 10}) for _ in range(2))
+    engine.deploy(renamed())
+    a, b = Projector(engine.store), Projector(engine.store)
+    b.catch_up()
+    for run_id in (first, second):  # one pass each: the row then names only the second
+        migrate(engine, run_id, 2, RENAMED)
+        assert a.catch_up() == 1
+    with engine.store.transaction(write=False) as tx:
+        marker = tx.get(InsightCursor, MIGRATED)
+    assert marker is not None and marker.skipped == {second: "2", "!floor": "1"}
+    complete(engine, first, "alice", "approve")
+    b.catch_up()
+    v1, v2 = figures(engine.store, clock.now(), 1), figures(engine.store, clock.now(), 2)
+    assert (v2["vet"]["completed"], v2["counsel"]["active"]) == (1, 1) and v1["review"]["completed"] == 0
+
+
+def test_a_late_event_from_before_the_migration_counts_under_the_old_version(tmp_path, sqlite_template, directory):
+    """An event of version 1 that commits after its run's migration was counted (a hole
+    passed over, then filled) counts under version 1, at its node there."""
+    from runtime.store.sql import SqlStore
+    from tests.runtime.test_insights import _insert_event
+
+    path = tmp_path / "o.db"
+    shutil.copy(sqlite_template, path)
+    store = SqlStore(f"sqlite:///{path}")
+    try:
+        clock = ManualClock()
+        engine = Engine(store, clock, directory)
+        engine.deploy(contract())
+        run_id = engine.start("deal", {"amount": 10})
+        engine.deploy(renamed())
+        last = store.events_after(0, 1000)[-1].id
+        _insert_event(store, last + 2, run_id, clock.now(), "work_item.reminded", "review", {})  # id last+1 is "in flight"
+        migrate(engine, run_id, 2, RENAMED)
+        wall = ManualClock()
+        projector = Projector(store, clock=wall)
+        projector.run_once()
+        wall.advance(timedelta(seconds=3))
+        projector.run_once()  # passes the hole: the migration is counted
+        assert gauges(figures(store, clock.now(), 2), "vet") == {"vet": (1, 0, 0)}
+        _insert_event(store, last + 1, run_id, clock.now(), "step.completed", "review", {"duration": 5.0})
+        wall.advance(timedelta(seconds=1))
+        assert projector.run_once().events == 1
+        v1, v2 = figures(store, clock.now(), 1), figures(store, clock.now(), 2)
+        assert v1["review"]["completed"] == 1 and "review" not in v2
+        assert gauges(v2, "vet", "counsel") == {"vet": (1, 0, 0), "counsel": (1, 0, 0)}  # where the run is now
+    finally:
+        store.dispose()
