@@ -51,6 +51,22 @@ changes is where a run is, so a late event does not reopen a node when a later
 event of its run has been counted already (the run has moved on). SQLite has no
 such holes (one writer; rolled-back ids are reused); the same code runs there and
 never waits.
+
+**Migrated runs.** A run may move to another version (issue 16): the engine changes
+``runs.version`` and appends ``run.migrated`` (``from``, ``to``, ``mapping``,
+``positions``: old node -> new node for every node the run had open) in one
+transaction. Applying it moves each position the run holds to version ``to``, onto the
+node it maps to (all close before any opens: a mapping may swap ids), and every later
+event of the run counts under ``to``; what was counted before stays where it happened.
+So a run's version is "as of the cursor", not its row's: a run read ahead of the
+cursor (a projector behind, or just started) is at the ``from`` of its first migration
+not counted yet, a late event is at the ``from`` of the first migration counted after
+it. Each projector caches the versions of the runs it counted; one that moved a run
+names it in a second cursor row (``MIGRATED``: a generation and the last few hundred
+runs moved, each with the generation that moved it), which every pass reads under the
+lock with the cursor: a projector in another process drops the runs moved since it
+last looked (all of its cache when it missed more than the row names) before it
+counts anything.
 """
 
 from __future__ import annotations
