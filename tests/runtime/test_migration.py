@@ -6,6 +6,7 @@ completing an item while its run moves."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from runtime.actions import Action
 from runtime.engine import Engine, Plan
 from runtime.errors import Conflict, InvalidInput
 from runtime.model import Migration, MigrationResult
+from runtime.retention import purge
+from runtime.worker import Worker
 from tests.runtime.docs import document, step
 
 DONE = {"fields": [], "outcomes": [{"value": "done", "label": "Done"}]}
@@ -387,3 +390,34 @@ def test_a_person_completing_an_item_while_its_run_moves(engine: Engine):
         else:
             assert (run["version"], run["status"]) == (1, "completed")
     assert report["moved"] == moved
+
+
+def test_purging_a_moved_run_takes_what_the_migration_did_with_it(engine: Engine, clock):
+    engine.deploy(contract())
+    run_id = at_finance(engine)
+    engine.deploy(contract(compliance=True))
+    migration_id = engine.start_migration(Plan("contract", 2))
+    engine.finish_migration(migration_id)
+    complete_open(engine, run_id, "fiona", "approve")
+    complete_open(engine, run_id, "erin")
+    clock.advance(timedelta(days=200))
+    assert purge(engine.store, older_than=timedelta(days=180), now=clock.now()).runs == 1
+    with engine.store.transaction(write=False) as tx:
+        assert tx.find(MigrationResult, run_id=run_id) == []
+    assert engine.migration(migration_id)["moved"] == 1  # the migration keeps its counts
+
+
+def test_the_worker_applies_a_queued_migration_between_jobs(store, clock, directory):
+    engine = Engine(store, clock, directory, autoprocess=False, worker_id="w1")
+    engine.deploy(contract())
+    runs = [engine.start("contract") for _ in range(7)]
+    v2 = contract()
+    next(n for n in v2["nodes"] if n["id"] == "review")["label"] = "Review by legal"
+    engine.deploy(v2)
+    migration_id = engine.start_migration(Plan("contract", 2), by="otto")
+    assert engine.migration(migration_id)["status"] == "queued"
+    Worker(engine, heartbeat_interval=0.05).run(until_idle=True)
+    view = engine.migration(migration_id)
+    assert (view["status"], view["moved"], view["created_by"]) == ("completed", 7, "otto")
+    assert {engine.get_run(r)["version"] for r in runs} == {2}
+    assert open_items(engine, runs[0])[0]["label"] == "Review by legal"
