@@ -312,6 +312,46 @@ class InsightCursor:
     updated_at: datetime | None = None
 
 
+@dataclass
+class Migration:
+    """Moving runs to another version (runtime/engine/migrations.py): the plan, where the
+    batches got to, and which worker holds it (a lease, renewed each batch)."""
+
+    INDEXED: ClassVar[tuple[str, ...]] = ("orchestration",)
+    id: str
+    orchestration: str
+    plan: dict[str, Any]
+    status: str  # queued | running | completed | cancelled
+    created_at: datetime
+    updated_at: datetime
+    created_by: str | None = None
+    total: int = 0  # runs selected (known once the first batch ran)
+    moved: int = 0
+    refused: int = 0
+    skipped: int = 0
+    failed: int = 0
+    claimed_by: str | None = None
+    heartbeat_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+@dataclass
+class MigrationResult:
+    """What a migration did with one run: moved, refused (with every reason), skipped (it
+    was on the target already) or failed. Written with the run's move, in its transaction."""
+
+    INDEXED: ClassVar[tuple[str, ...]] = ("migration_id", "run_id")
+    id: str  # "<migration>:<run>"
+    migration_id: str
+    run_id: str
+    outcome: str  # moved | refused | skipped | failed
+    at: datetime
+    from_version: int
+    node: str | None = None
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 ROW_TYPES = (
     Orchestration,
     Version,
@@ -330,4 +370,6 @@ ROW_TYPES = (
     InsightFigure,
     InsightPosition,
     InsightCursor,
+    Migration,
+    MigrationResult,
 )

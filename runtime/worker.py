@@ -1,4 +1,5 @@
-"""Workers: claim background jobs and due timers from the store and run them.
+"""Workers: claim background jobs and due timers from the store and run them, and
+move runs of migrations to another version a batch at a time.
 
 Any number of workers, in any number of processes, may share one PostgreSQL
 database: jobs are claimed in one statement with ``FOR UPDATE SKIP LOCKED``, timers
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from runtime.engine import Engine
@@ -50,6 +52,7 @@ class Worker:
         #: Set by :meth:`request_stop`; a plain flag, so a signal handler may set it.
         self.stopping = False
         self._threads: list[threading.Thread] = []
+        self._migrations_due = 0.0
 
     def run(self, *, until_idle: bool = False) -> int:
         """Work until :meth:`stop` (or, with ``until_idle``, until nothing is left)."""
@@ -63,6 +66,10 @@ class Worker:
                 try:
                     self.engine.store.requeue_stale(self.engine.clock.now(), self.stale_after)
                     handled = self.engine.process(limit=self.batch)
+                    if handled == 0 or time.monotonic() >= self._migrations_due:
+                        # A batch of a migration (runtime/engine/migrations.py) between jobs.
+                        handled += self.engine.work_on_migrations()
+                        self._migrations_due = time.monotonic() + self.poll_interval
                 except Exception:  # keep the worker alive (a dropped connection); work is retried
                     log.exception("worker: processing failed")
                     handled = 0

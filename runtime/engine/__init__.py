@@ -31,6 +31,9 @@ from runtime.clock import Clock, ManualClock, SystemClock
 from runtime.directory import Directory, InMemoryDirectory
 from runtime.engine import jobs, records, repair, runs, work_items
 from runtime.engine.context import Ledger, RunContext, require_run, transact
+from runtime.engine.migration import batches as migrations
+from runtime.engine.migration import views as migration_views
+from runtime.engine.migration.plan import Plan
 from runtime.engine.services import LocalServices, Services
 from runtime.engine.steps.interactive import DELEGATION_HOPS
 from runtime.engine.views import balls, event_view, notification_view, run_summary, run_view
@@ -41,10 +44,7 @@ from runtime.spec import OrchestrationSpec, compile_document
 from runtime.states import OPEN_ITEM
 from runtime.store.base import Store, Transaction
 
-__all__ = ["DELEGATION_HOPS", "Engine"]
-
-#: The name tests knew the job services by.
-_Services = Services
+__all__ = ["DELEGATION_HOPS", "Engine", "Plan"]
 
 
 class Engine:
@@ -374,6 +374,44 @@ class Engine:
                 ]
             rows.sort(key=lambda n: (n.created_at, n.id))
             return [notification_view(n) for n in rows]
+
+    # -- moving runs to another version (ARCHITECTURE §3, "Migrating runs")
+
+    def check_migration(self, plan: Plan) -> dict[str, Any]:
+        """Dry run: which runs the plan would move and every reason the others cannot. No write."""
+        return migrations.check(self, plan)
+
+    def start_migration(self, plan: Plan, *, by: str | None = None) -> str:
+        """Record a migration (checked first); workers move its runs in batches. Returns its id."""
+        return migrations.create(self, plan, by=by)
+
+    def work_on_migrations(self, migration_id: str | None = None, *, batch: int = migrations.BATCH) -> int:
+        """One batch of a migration that has work (the worker calls it); returns runs handled."""
+        if handled := migrations.work(self, migration_id, batch=batch):
+            self._after()
+        return handled
+
+    def migrate(self, plan: Plan, *, by: str | None = None, batch: int = migrations.BATCH) -> dict[str, Any]:
+        """Apply a plan now, batch after batch, and return the migration's report."""
+        return self.finish_migration(self.start_migration(plan, by=by), batch=batch)
+
+    def finish_migration(self, migration_id: str, *, batch: int = migrations.BATCH) -> dict[str, Any]:
+        """Work on one migration until it has no work left (resuming it if it stopped)."""
+        while self.work_on_migrations(migration_id, batch=batch):
+            continue
+        return migration_views.view(self, migration_id)
+
+    def migration(self, migration_id: str) -> dict[str, Any]:
+        """A migration's progress and, per run, what it did (with every reason for a refusal)."""
+        return migration_views.view(self, migration_id)
+
+    def migrations(self, orchestration: str) -> list[dict[str, Any]]:
+        """The orchestration's migrations, newest first."""
+        return migration_views.listing(self, orchestration)
+
+    def cancel_migration(self, migration_id: str, *, by: str | None = None) -> dict[str, Any]:
+        """Stop a migration after the run it is moving; runs already moved stay moved."""
+        return migrations.cancel(self, migration_id, by=by)
 
     # -- jobs and timers
 

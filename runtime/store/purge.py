@@ -21,12 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from runtime.model import Job, Notification, Run, RunEvent, StageVisit, StepRun, Subscription, Timer, WorkItem
+from runtime.model import Job, MigrationResult, Notification, Run, RunEvent, StageVisit, StepRun, Subscription, Timer, WorkItem
 from runtime.states import ENDED_RUN
 
 #: The rows of a run besides the run itself, as :class:`RunRows` names them. Notifications
 #: go too: they point at the run and its work items, which are gone, and their text
-#: (subject, body) is the run's data that retention is meant to remove.
+#: (subject, body) is the run's data that retention is meant to remove. What migrations did
+#: with the run goes with it (the migration's own row keeps its counts).
 OWNED: tuple[tuple[str, type], ...] = (
     ("stage_visits", StageVisit),
     ("step_runs", StepRun),
@@ -35,6 +36,7 @@ OWNED: tuple[tuple[str, type], ...] = (
     ("jobs", Job),
     ("subscriptions", Subscription),
     ("notifications", Notification),
+    ("migration_results", MigrationResult),
 )
 
 #: Where a batch stopped: the (started_at, id) of the last root it looked at.
@@ -53,6 +55,7 @@ class RunRows:
     jobs: list[Job] = field(default_factory=list)
     subscriptions: list[Subscription] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    migration_results: list[MigrationResult] = field(default_factory=list)
     events: list[RunEvent] = field(default_factory=list)
 
     def row_count(self) -> int:

@@ -441,6 +441,43 @@ class InsightCursorRow(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class MigrationRow(Base):
+    __tablename__ = "migrations"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    orchestration: Mapped[str] = mapped_column(String)
+    plan: Mapped[dict[str, Any]] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String)
+    total: Mapped[int] = mapped_column(Integer)
+    moved: Mapped[int] = mapped_column(Integer)
+    refused: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    claimed_by: Mapped[str | None] = mapped_column(String)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_migrations_orchestration", "orchestration", "created_at"), Index("ix_migrations_status", "status"))
+
+
+class MigrationResultRow(Base):
+    __tablename__ = "migration_results"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    migration_id: Mapped[str] = mapped_column(String)
+    run_id: Mapped[str] = mapped_column(String)
+    outcome: Mapped[str] = mapped_column(String)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    from_version: Mapped[int] = mapped_column(Integer)
+    node: Mapped[str | None] = mapped_column(String)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    notes: Mapped[list[str]] = mapped_column(Json)
+    __table_args__ = (
+        Index("ix_migration_results_migration", "migration_id", "outcome", "run_id"),
+        Index("ix_migration_results_run", "run_id"),
+    )
+
+
 #: Each row type of the model and its table.
 TABLES = {
     model.Orchestration: OrchestrationRow.__table__,
@@ -460,4 +497,6 @@ TABLES = {
     model.InsightFigure: InsightFigureRow.__table__,
     model.InsightPosition: InsightPositionRow.__table__,
     model.InsightCursor: InsightCursorRow.__table__,
+    model.Migration: MigrationRow.__table__,
+    model.MigrationResult: MigrationResultRow.__table__,
 }

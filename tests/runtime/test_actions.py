@@ -13,7 +13,8 @@ import pytest
 from runtime.actions import Action, ActionField, ActionRegistry, default_registry
 from runtime.actions import registry as actions_module
 from runtime.actions.builtins import host_allowed, url_problem
-from runtime.engine import Engine, _Services
+from runtime.engine import Engine
+from runtime.engine.services import Services
 from tests.runtime.docs import one_stage, step
 
 
@@ -195,7 +196,7 @@ def test_record_create_is_idempotent_across_attempts(engine: Engine):
     assert engine.get_record("ticket", created["id"])["title"] == f"from run {run_id}"
     assert engine.get_record("ticket", created["id"])["owner"] == "sue"
     # A second attempt (same run, step and visit) returns the same record.
-    again = _Services(engine).create_record("ticket", {"title": "dup"}, owner=None, idempotency_key=f"{run_id}:make:1")
+    again = Services(engine).create_record("ticket", {"title": "dup"}, owner=None, idempotency_key=f"{run_id}:make:1")
     assert again["id"] == created["id"]
 
 

@@ -22,7 +22,7 @@ def start(ctx: RunContext, step: Step, step_run: StepRun) -> Completion | None:
             due = step.timer_duration.after(ctx.now)
         else:
             assert step.timer_at is not None
-            due = _timestamp(value(ctx, step.timer_at, step.id, "timer.at"), step.id, ctx.now)
+            due = timer_moment(value(ctx, step.timer_at, step.id, "timer.at"), step.id, ctx.now)
         ctx.add(Timer(new_id(), ctx.run.id, "wait", step.id, step_run.visit, due))
     elif step.event_name is not None:
         key = None
@@ -68,7 +68,7 @@ def event_matches(ctx: RunContext, step: Step, key: Any, received: dict[str, Any
         ctx.extra_scope, ctx.scope_cache = None, None
 
 
-def _timestamp(moment_value: Any, node: str, now: datetime) -> datetime:
+def timer_moment(moment_value: Any, node: str, now: datetime) -> datetime:
     problem = moment_problem(moment_value, now)
     moment = as_moment(moment_value)
     if problem or moment is None:
