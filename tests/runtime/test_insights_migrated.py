@@ -94,8 +94,8 @@ def migrate(
             tx.append_event(event)
 
 
-def figures(store: Any, now: Any, version: int | None = None) -> dict[str, dict[str, Any]]:
-    return insights.snapshot(store, "deal", now=now, version=version)["nodes"]
+def figures(store: Any, now: Any, version: int | None = None, key: str = "deal") -> dict[str, dict[str, Any]]:
+    return insights.snapshot(store, key, now=now, version=version)["nodes"]
 
 
 def gauges(nodes: dict[str, dict[str, Any]], *ids: str) -> dict[str, tuple[int, int, int]]:
@@ -103,9 +103,9 @@ def gauges(nodes: dict[str, dict[str, Any]], *ids: str) -> dict[str, tuple[int, 
     return {n: tuple(nodes.get(n, {}).get(k, 0) for k in ("active", "waiting", "error")) for n in ids}
 
 
-def tally(engine: Engine, version: int | None) -> dict[str, int]:
+def tally(engine: Engine, version: int | None, key: str = "deal") -> dict[str, int]:
     with engine.store.transaction(write=False) as tx:
-        return dict(tx.run_tally("deal", version, engine.clock.now() - timedelta(days=1)).by_status)
+        return dict(tx.run_tally(key, version, engine.clock.now() - timedelta(days=1)).by_status)
 
 
 def test_gauges_move_to_the_new_version_and_later_events_count_there(engine: Engine, clock: ManualClock):
@@ -323,3 +323,47 @@ def test_a_late_event_from_before_the_migration_counts_under_the_old_version(tmp
         assert gauges(v2, "vet", "counsel") == {"vet": (1, 0, 0), "counsel": (1, 0, 0)}  # where the run is now
     finally:
         store.dispose()
+
+
+def test_runs_moved_by_the_engine(engine: Engine, clock: ManualClock):
+    """Through ``Engine.migrate``: a run at finance (renamed *budget*, its step *sign_off*)
+    and one at legal move to a version that adds compliance; a projector that cached
+    them on version 1 counts the rest under version 2."""
+    from runtime.engine import Plan
+    from tests.runtime.test_migration import at_finance, complete_open
+    from tests.runtime.test_migration import contract as agreement
+
+    engine.deploy(agreement())
+    at_legal, moving = engine.start("contract"), at_finance(engine)
+    stale = Projector(engine.store)
+    stale.catch_up()
+    assert gauges(figures(engine.store, clock.now(), 1, "contract"), "legal", "finance", "approve") == {
+        "legal": (1, 0, 0),
+        "finance": (1, 0, 0),
+        "approve": (1, 0, 0),
+    }
+    engine.deploy(agreement(compliance=True, finance="budget", approve="sign_off"))
+    report = engine.migrate(Plan("contract", 2, mapping={"finance": "budget", "approve": "sign_off"}), by="otto")
+    assert report["moved"] == 2
+    assert Projector(engine.store).catch_up() > 0  # another process counts the migrations
+    v1, v2 = figures(engine.store, clock.now(), 1, "contract"), figures(engine.store, clock.now(), 2, "contract")
+    assert gauges(v1, "legal", "review", "finance", "approve") == {n: (0, 0, 0) for n in ("legal", "review", "finance", "approve")}
+    assert gauges(v2, "legal", "review", "budget", "sign_off") == {n: (1, 0, 0) for n in ("legal", "review", "budget", "sign_off")}
+    assert tally(engine, 1, "contract") == {} and tally(engine, 2, "contract") == {"in_progress": 2}
+
+    clock.advance(timedelta(hours=1))
+    complete_open(engine, moving, "fiona", "approve")  # on to compliance, in version 2
+    complete_open(engine, at_legal, "alice")
+    stale.catch_up()
+    v1, v2 = figures(engine.store, clock.now(), 1, "contract"), figures(engine.store, clock.now(), 2, "contract")
+    assert (v2["sign_off"]["completed"], v2["budget"]["completed"], v2["review"]["completed"]) == (1, 1, 1)
+    assert gauges(v2, "compliance", "check", "budget", "sign_off", "legal") == {
+        "compliance": (1, 0, 0),
+        "check": (1, 0, 0),
+        "budget": (1, 0, 0),  # the run from legal is now at budget
+        "sign_off": (1, 0, 0),
+        "legal": (0, 0, 0),
+    }
+    assert (v1["review"]["completed"], v1["legal"]["completed"]) == (1, 1)  # before the move
+    assert all(f["active"] == f["waiting"] == f["error"] == 0 for f in v1.values())
+    assert "budget" not in v1 and "finance" not in v2
