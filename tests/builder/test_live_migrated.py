@@ -8,8 +8,8 @@ import copy
 from datetime import timedelta
 from typing import Any
 
+from runtime.engine import Plan
 from tests.builder.test_live import DEAL, Socket, apply, connect, engine, start  # noqa: F401 (engine: the fixture)
-from tests.runtime.test_insights_migrated import migrate
 
 
 def deal_v2() -> dict:
@@ -44,7 +44,7 @@ def test_monitors_of_both_versions_see_a_run_move(server, login, engine, clock):
         first, second = apply({}, old.next()), apply({}, new.next())
         assert (first["nodes"]["review"]["active"], first["nodes"]["review"]["overdue"]) == (2, 2)
         assert (second["nodes"]["vet"]["active"], second["nodes"]["vet"]["overdue"]) == (0, 0)
-        migrate(engine, runs[0], 2, {"review": "vet"})
+        assert engine.migrate(Plan("deal", 2, runs=(runs[0],), mapping={"review": "vet"}), by="otto")["moved"] == 1
         # Overdue counts are read again at once (not after LIVE_OVERDUE_EVERY, 10 s).
         first = follow(old, first, "review", {"active": 1, "overdue": 1})
         second = follow(new, second, "vet", {"active": 1, "overdue": 1})
