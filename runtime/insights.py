@@ -411,6 +411,7 @@ class _Batch:
         self.runs: dict[str, tuple[str, int]] = {}
         #: Runs the pass moved to another version, and the event that did.
         self.migrated: dict[str, int] = {}
+        self.absent_runs: set[str] = set()  # looked for up front and not there (purged)
         self.figures: dict[str, InsightFigure] = {}
         self.new_figures: set[str] = set()
         self.positions: dict[str, InsightPosition | None] = {}
@@ -443,6 +444,7 @@ class _Batch:
         if not run_ids:
             return
         self.runs.update(self.projector.counted_runs(self.tx, run_ids, events, self.start))
+        self.absent_runs |= run_ids - self.runs.keys()
         for row in self.tx.find(InsightPosition, run_id=tuple(run_ids)):
             self.positions[row.id] = row
             self.stored_positions.add(row.id)
@@ -547,7 +549,7 @@ class _Batch:
 
     def run_info(self, run_id: str) -> tuple[str, int] | None:
         info = self.runs.get(run_id)
-        if info is None:  # not loaded up front (every projected event's run is)
+        if info is None and run_id not in self.absent_runs:  # not loaded up front (every projected event's run is)
             info = self.projector.counted_runs(self.tx, {run_id}, [], self.start).get(run_id)
             if info is not None:
                 self.runs[run_id] = info
@@ -610,21 +612,23 @@ class _Batch:
     def migrate(self, e: RunEvent, key: str) -> None:
         """``run.migrated``: the run is at version ``to`` from now on, and every position
         it holds moves there, onto the node it maps to (``positions``, then ``mapping``;
-        an id in neither stays). All close before any opens: a mapping may swap ids."""
+        an id in neither stays; one that maps to None is gone: its position closes). All
+        close before any opens: a mapping may swap ids."""
         target = e.data.get("to")
         if type(target) is not int:
             return
-        renamed: dict[str, str] = {}
+        renamed: dict[str, str | None] = {}
         for table in (e.data.get("mapping"), e.data.get("positions")):
             if isinstance(table, dict):
-                renamed.update((old, new) for old, new in table.items() if isinstance(old, str) and isinstance(new, str))
+                renamed.update((old, new) for old, new in table.items() if isinstance(old, str) and (new is None or isinstance(new, str)))
         stale, self.stale = self.stale, False  # where the run is now, whatever was counted after it
         held = [(p.id.rsplit(":", 1)[1], p) for p in self.run_positions(e.run_id)]
         for slot, pos in held:
             self.move(e.run_id, key, pos.version, slot, None, None)
         for slot, pos in held:
             node = renamed.get(pos.node, pos.node)
-            self.move(e.run_id, key, target, slot if slot == ERROR_SLOT else node, node, pos.status)
+            if node is not None:
+                self.move(e.run_id, key, target, slot if slot == ERROR_SLOT else node, node, pos.status)
         self.stale = stale
         self.runs[e.run_id] = (key, target)
         self.migrated[e.run_id] = e.id

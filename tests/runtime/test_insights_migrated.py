@@ -231,7 +231,8 @@ def test_a_new_projector_counts_events_before_the_migration_under_the_old_versio
 
 
 def test_a_mapping_that_swaps_ids_moves_each_position_once(engine: Engine, clock: ManualClock):
-    """Positions all close before any opens: ``review`` -> ``sign`` and back is no clash."""
+    """Positions all close before any opens: ``review`` -> ``sign`` and back is no clash;
+    a node that maps to None is gone (its position closes)."""
     engine.deploy(contract())
     run_id = engine.start("deal", {"amount": 10})
     engine.deploy(renamed())
@@ -244,15 +245,40 @@ def test_a_mapping_that_swaps_ids_moves_each_position_once(engine: Engine, clock
         tx.update(run)
         data = {"from": 1, "to": 2, "migration": None, "mapping": {}, "positions": {"legal": "finance", "review": "sign", "sign": "review"}}
         tx.append_event(RunEvent(0, run_id, "run.migrated", clock.now(), "finance", None, "otto", data))
+    other = _start_and_migrate(engine, projector, {"legal": "legal", "review": None})
     projector.catch_up()
     v1, v2 = figures(engine.store, clock.now(), 1), figures(engine.store, clock.now(), 2)
     assert gauges(v1, "legal", "review") == {"legal": (0, 0, 0), "review": (0, 0, 0)}
-    assert gauges(v2, "finance", "sign", "review", "legal") == {
+    assert gauges(v2, "finance", "sign", "review", "legal", "vet") == {
         "finance": (1, 0, 0),
         "sign": (1, 0, 0),
         "review": (0, 0, 0),
-        "legal": (0, 0, 0),
+        "legal": (1, 0, 0),  # the other run stays at legal; its review is gone
+        "vet": (0, 0, 0),
     }
+    with engine.store.transaction(write=False) as tx:
+        assert [(p.version, p.node) for p in tx.find(InsightPosition, run_id=other)] == [(2, "legal")]
+
+
+def _start_and_migrate(engine: Engine, projector: Projector, positions: dict[str, str | None]) -> str:
+    """A run on version 1 (counted), then moved to 2 by a ``run.migrated`` with these positions."""
+    from runtime.model import Orchestration
+
+    with engine.store.transaction() as tx:  # start it on version 1 again
+        orchestration = tx.get(Orchestration, "deal")
+        assert orchestration is not None
+        orchestration.active_version = 1
+        tx.update(orchestration)
+    run_id = engine.start("deal", {"amount": 10})
+    projector.catch_up()
+    with engine.store.transaction() as tx:
+        run = tx.get(Run, run_id)
+        assert run is not None and run.version == 1
+        run.version = 2
+        tx.update(run)
+        data = {"from": 1, "to": 2, "migration": None, "mapping": {}, "positions": positions}
+        tx.append_event(RunEvent(0, run_id, "run.migrated", engine.clock.now(), "legal", None, "otto", data))
+    return run_id
 
 
 def test_the_live_stream_is_told_every_element_changed():
