@@ -393,3 +393,15 @@ def test_runs_moved_by_the_engine(engine: Engine, clock: ManualClock):
     assert (v1["review"]["completed"], v1["legal"]["completed"]) == (1, 1)  # before the move
     assert all(f["active"] == f["waiting"] == f["error"] == 0 for f in v1.values())
     assert "budget" not in v1 and "finance" not in v2
+
+
+def test_every_store_finds_run_events_by_run_and_type(engine: Engine):
+    """What the projector reads of runs it meets ahead of the cursor (the in-memory store
+    keeps the log apart from its tables, and found none before)."""
+    engine.deploy(contract())
+    first, second = (engine.start("deal", {"amount": 10}) for _ in range(2))
+    with engine.store.transaction(write=False) as tx:
+        started = tx.find(RunEvent, run_id=(first, second), type="run.started")
+        assert sorted(e.run_id for e in started) == sorted([first, second])
+        assert [e.type for e in tx.find(RunEvent, run_id=first, type="run.started")] == ["run.started"]
+        assert tx.find(RunEvent, run_id=(first,), type="run.migrated") == []
