@@ -405,3 +405,53 @@ def test_every_store_finds_run_events_by_run_and_type(engine: Engine):
         assert sorted(e.run_id for e in started) == sorted([first, second])
         assert [e.type for e in tx.find(RunEvent, run_id=first, type="run.started")] == ["run.started"]
         assert tx.find(RunEvent, run_id=(first,), type="run.migrated") == []
+
+
+def test_two_projectors_racing_through_a_migration_count_each_run_under_its_version(tmp_path, sqlite_template, clock, directory):
+    """Two projectors (each its own store and cache, as two processes) apply passes in
+    turn while runs start, move to version 2 and go on: each event once, each under the
+    version its run was on."""
+    import threading
+
+    from runtime.engine import Plan
+    from runtime.store.sql import SqlStore
+
+    path = tmp_path / "o.db"
+    shutil.copy(sqlite_template, path)
+    stores = [SqlStore(f"sqlite:///{path}") for _ in range(3)]
+    try:
+        engine = Engine(stores[0], clock, directory)
+        engine.deploy(contract())
+        projectors = [Projector(stores[1], batch=7), Projector(stores[2], batch=5)]
+        stop = threading.Event()
+        applied = [0, 0]
+
+        def project(i: int) -> None:
+            while not stop.is_set():
+                applied[i] += projectors[i].run_once().events
+
+        threads = [threading.Thread(target=project, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        runs = [engine.start("deal", {"amount": 500}) for _ in range(20)]
+        engine.deploy(renamed())
+        report = engine.migrate(Plan("deal", 2, runs=tuple(runs[:10]), mapping=RENAMED), batch=3)
+        assert report["moved"] == 10
+        for run_id in runs:
+            complete(engine, run_id, "alice", "approve")
+        stop.set()
+        for t in threads:
+            t.join()
+        while n := projectors[0].run_once().events:
+            applied[0] += n
+        assert sum(applied) == len(stores[0].events_after(0, 100_000))
+        v1, v2 = figures(stores[0], clock.now(), 1), figures(stores[0], clock.now(), 2)
+        assert (v1["review"]["completed"], v2["vet"]["completed"], v1["sign"]["active"], v2["sign"]["active"]) == (10, 10, 10, 10)
+        assert gauges(v1, "legal", "review") == {"legal": (0, 0, 0), "review": (0, 0, 0)}
+        assert gauges(v2, "counsel", "vet") == {"counsel": (0, 0, 0), "vet": (0, 0, 0)}
+        with stores[0].transaction(write=False) as tx:
+            held = tx.find(InsightPosition, orchestration="deal")
+        assert sorted((p.version, p.node) for p in held) == sorted([(1, "finance"), (1, "sign")] * 10 + [(2, "finance"), (2, "sign")] * 10)
+    finally:
+        for s in stores:
+            s.dispose()
