@@ -415,6 +415,7 @@ class _Batch:
         self.figures: dict[str, InsightFigure] = {}
         self.new_figures: set[str] = set()
         self.positions: dict[str, InsightPosition | None] = {}
+        self.by_run: dict[str, set[str]] = {}  # run -> ids of its entries in `positions`
         self.stored_positions: set[str] = set()
         self.loaded_runs: set[str] = set()  # runs whose every position is in `positions`
         self.absent_figures: set[str] = set()  # figure rows looked for up front and not there
@@ -446,7 +447,7 @@ class _Batch:
         self.runs.update(self.projector.counted_runs(self.tx, run_ids, events, self.start))
         self.absent_runs |= run_ids - self.runs.keys()
         for row in self.tx.find(InsightPosition, run_id=tuple(run_ids)):
-            self.positions[row.id] = row
+            self.hold(row.id, row)
             self.stored_positions.add(row.id)
         self.loaded_runs |= run_ids
         wanted = {_figure_id(p.orchestration, p.version, "node", p.node, 0) for p in self.positions.values() if p is not None}
@@ -482,32 +483,38 @@ class _Batch:
             row = self.tx.get(InsightPosition, pid)
             if row is not None:
                 self.stored_positions.add(pid)
-            self.positions[pid] = row
+            self.hold(pid, row)
         return self.positions[pid]
 
+    def hold(self, pid: str, row: InsightPosition | None) -> None:
+        self.positions[pid] = row
+        self.by_run.setdefault(pid.rsplit(":", 1)[0], set()).add(pid)
+
     def run_positions(self, run_id: str) -> list[InsightPosition]:
-        if run_id in self.loaded_runs:
-            return [p for p in self.positions.values() if p is not None and p.run_id == run_id]
-        for row in self.tx.find(InsightPosition, run_id=run_id):
-            if row.id not in self.positions:
-                self.positions[row.id] = row
-                self.stored_positions.add(row.id)
-        return [p for p in self.positions.values() if p is not None and p.run_id == run_id]
+        if run_id not in self.loaded_runs:
+            for row in self.tx.find(InsightPosition, run_id=run_id):
+                if row.id not in self.positions:
+                    self.hold(row.id, row)
+                    self.stored_positions.add(row.id)
+            self.loaded_runs.add(run_id)
+        return [p for pid in sorted(self.by_run.get(run_id, ())) if (p := self.positions[pid]) is not None]
 
     def write(self) -> None:
         self.tx.insert_many([self.figures[f] for f in self.new_figures])
         for fid in self.touched - self.new_figures:
             self.tx.update(self.figures[fid])
-        new = []
+        new, closed = [], []
         for pid, pos in self.positions.items():
             stored = pid in self.stored_positions
             if pos is None:
                 if stored:
-                    self.tx.delete(InsightPosition, pid)
+                    closed.append(pid)
             elif stored:
                 self.tx.update(pos)
             else:
                 new.append(pos)
+        if closed:  # one statement (a delete each was a round trip each on PostgreSQL)
+            self.tx.delete_all(InsightPosition, id=tuple(closed))
         self.tx.insert_many(new)
 
     # -- changes
@@ -523,10 +530,10 @@ class _Batch:
         if old is not None:
             self.gauge(old, -1)
         if status is None or node is None:
-            self.positions[pid] = None
+            self.hold(pid, None)
             return
         new = InsightPosition(pid, run_id, key, version, node, status)
-        self.positions[pid] = new
+        self.hold(pid, new)
         self.gauge(new, +1)
 
     def gauge(self, pos: InsightPosition, delta: int) -> None:
