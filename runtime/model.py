@@ -131,7 +131,7 @@ class WorkItem:
     record_object: str | None = None
     record_id: str | None = None
     on_behalf_of: str | None = None  # assigned to a delegate while this person is out of office
-    #: The run's version (fixed for its life), kept here so the monitor counts overdue
+    #: The run's version (a migration changes both), kept here so the monitor counts overdue
     #: items per version from the work items alone (``Transaction.overdue_items``).
     version: int | None = None
 
