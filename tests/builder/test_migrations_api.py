@@ -250,3 +250,19 @@ def test_the_list_pages_newest_first(login, world, clock):
     rest = ada.get(f"{URL}?limit=2&cursor={first['next_cursor']}").get_json()
     assert [m["id"] for m in rest["items"]] == made[:1] and rest["next_cursor"] is None
     assert ada.get(f"{URL}?cursor=garbage").status_code == 400
+
+
+def test_live_views_refresh_every_element_of_an_orchestration_whose_run_moved():
+    from datetime import UTC, datetime
+
+    from builder.live.hub import changed_elements
+    from runtime.model import RunEvent
+
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    keys = {"r1": ("expense", 2), "r2": ("other", 1)}
+    events = [
+        RunEvent(1, "r1", "run.migrated", at, node="archive", data={"from": 1, "to": 2}),
+        RunEvent(2, "r2", "stage.started", at, node="work"),
+    ]
+    # The moved run's counts left the old version's nodes: every element of "expense" may have changed.
+    assert changed_elements(events, keys.get) == {"expense": None, "other": {("node", "work")}}
