@@ -32,11 +32,15 @@ def engine_on(url: str, clock: ManualClock | None = None) -> tuple[Engine, SqlSt
     return Engine(store, clock or ManualClock(), InMemoryDirectory({"fiona": ["finance"]}), worker_id="test"), store
 
 
-@pytest.fixture
-def database(sqlite_url: str) -> dict[str, Any]:
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Version 1 with two runs at finance review and one at filing; version 2 active, which
-    renamed filing (stage and step)."""
-    engine, store = engine_on(sqlite_url)
+    renamed filing (stage and step). On SQLite and PostgreSQL."""
+    from builder.migrate import open_store
+
+    url = request.getfixturevalue(f"{request.param}_url")
+    open_store(url).dispose()  # the schema, as the app makes it
+    engine, store = engine_on(url)
     engine.deploy(EXPENSE)
     reviewing = [engine.start("expense", {"amount": 5}) for _ in range(2)]
     filing = engine.start("expense", {"amount": 7})
@@ -44,7 +48,7 @@ def database(sqlite_url: str) -> dict[str, Any]:
     engine.complete(item["id"], by="fiona", outcome="approve")
     assert engine.deploy(expense_v2()) == 2
     store.dispose()
-    return {"url": sqlite_url, "reviewing": reviewing, "filing": filing}
+    return {"url": url, "reviewing": reviewing, "filing": filing}
 
 
 def versions(url: str) -> dict[str, int]:
