@@ -571,24 +571,32 @@ def migrate(
                     _print_groups(report)
                 sys.exit(1 if report["refused"] else 0)
             click.echo(f"migration {migration_id}: moving runs of {key} to version {plan.target}", err=True)
+
+        def progress() -> dict[str, Any]:
+            row: dict[str, Any] = next(m for m in engine.migrations(key) if m["id"] == migration_id)  # counts, no per-run rows
+            return row
+
         began, waited = time.monotonic(), False
+        shown = first = progress()["handled"]
         while True:
             handled = engine.work_on_migrations(migration_id, batch=batch or BATCH)
-            (row,) = [m for m in engine.migrations(key) if m["id"] == migration_id]
-            if handled:
-                rate = row["handled"] / max(time.monotonic() - began, 1e-6)
+            row = progress()
+            if row["handled"] != shown:  # a batch of ours, or of the worker that holds the lease
+                shown = row["handled"]
+                rate = (shown - first) / max(time.monotonic() - began, 1e-6)
                 click.echo(
                     f"moved {row['moved']:,}/{row['total']:,} (refused {row['refused']:,}, failed {row['failed']:,}, "
                     f"already there {row['skipped']:,}), {rate:,.0f} runs/s",
                     err=True,
                 )
-            elif row["status"] in ("queued", "running"):  # another worker holds its lease
-                if not waited:
-                    click.echo("another worker is moving these runs; waiting for it (or for its lease to lapse)", err=True)
-                    waited = True
-                time.sleep(0.5)
-            else:
+            if handled:
+                continue
+            if row["status"] not in ("queued", "running"):
                 break
+            if not waited:  # another worker holds its lease
+                click.echo("another worker is moving these runs; showing its progress (or waiting for its lease to lapse)", err=True)
+                waited = True
+            time.sleep(0.5)
         view = engine.migration(migration_id)
     if as_json:
         click.echo(json.dumps(view, indent=2, ensure_ascii=False))

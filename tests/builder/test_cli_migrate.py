@@ -151,3 +151,29 @@ def test_resume_goes_on_after_a_worker_stopped_mid_way_and_moves_nothing_twice(d
     # Resuming one that completed changes nothing and says how it ended.
     again = overture("migrate", "--resume", migration, "--json", "--database-url", url)
     assert again.exit_code == 0 and json.loads(again.stdout)["moved"] == 3
+
+
+def test_while_another_worker_holds_the_lease_it_shows_that_workers_progress(database):
+    import threading
+    import time
+
+    url = database["url"]
+    engine, store = engine_on(url, ManualClock(datetime.now(UTC)))
+    migration = engine.start_migration(Plan.from_json({"orchestration": "expense", "target": 2, "mapping": MAPPING}), by="ada")
+    assert engine.work_on_migrations(migration, batch=1) == 1  # the server's worker took it: its lease is fresh
+
+    def server_worker_goes_on() -> None:
+        time.sleep(1.5)
+        engine.finish_migration(migration, batch=1)
+
+    worker = threading.Thread(target=server_worker_goes_on)
+    worker.start()
+    try:
+        result = overture("migrate", "--resume", migration, "--database-url", url)
+    finally:
+        worker.join()
+        store.dispose()
+    assert result.exit_code == 0, result.output
+    assert "another worker is moving these runs" in result.stderr
+    assert [line.split(" (")[0] for line in result.stderr.splitlines() if line.startswith("moved ")][-1] == "moved 3/3"
+    assert f"migration {migration} completed: 3 can move" in result.stdout
