@@ -260,7 +260,7 @@ def test_the_list_pages_newest_first(login, world, clock):
 def test_live_views_refresh_every_element_of_an_orchestration_whose_run_moved():
     from datetime import UTC, datetime
 
-    from builder.live.hub import changed_elements
+    from runtime.insights import changed_elements
     from runtime.model import RunEvent
 
     at = datetime(2026, 1, 5, tzinfo=UTC)
