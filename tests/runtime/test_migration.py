@@ -421,3 +421,24 @@ def test_the_worker_applies_a_queued_migration_between_jobs(store, clock, direct
     assert (view["status"], view["moved"], view["created_by"]) == ("completed", 7, "otto")
     assert {engine.get_run(r)["version"] for r in runs} == {2}
     assert open_items(engine, runs[0])[0]["label"] == "Review by legal"
+
+
+def test_a_run_on_a_removed_node_still_has_its_values_judged(engine: Engine):
+    engine.deploy(contract(variables=[{"name": "note", "type": "string"}]))
+    run_id = engine.start("contract")
+    v2 = contract(variables=[{"name": "note", "type": "string"}], inputs=[{"name": "region", "type": "string", "required": True}])
+    v2["nodes"] = [n for n in v2["nodes"] if n["id"] not in ("legal", "review")]
+    v2["edges"] = [{"id": "e0", "source": "start", "target": "finance"}, {"id": "e2", "source": "finance", "target": "end"}]
+    engine.deploy(v2)
+    (run,) = engine.check_migration(Plan("contract", 2))["runs"]
+    assert run["run_id"] == run_id
+    assert [r["code"] for r in run["reasons"]] == ["removed", "input"]
+
+
+def test_a_migration_naming_runs_it_cannot_find_is_not_recorded(engine: Engine):
+    engine.deploy(contract())
+    engine.deploy(contract(compliance=True))
+    with pytest.raises(InvalidInput) as bad:
+        engine.start_migration(Plan("contract", 2, runs=("nope",)))
+    assert bad.value.details == {"runs": "nope"}
+    assert engine.migrations("contract") == []

@@ -70,15 +70,15 @@ def assess(ctx: RunContext, target: OrchestrationSpec, mapping: Mapping[str, str
     children = [c for c in ctx.tx.find(Run, parent_run_id=run.id) if c.status in LIVE_RUN and c.parent_waits]
     if children:
         found.refuse("children", node, f"waits for {len(children)} child run{'s' if len(children) != 1 else ''} to end")
-    if node is None:
-        return found
-    new_node = nodes.get(node)
-    label = source.node_label(node)
-    if new_node is None:
+    new_node = nodes.get(node) if node is not None else None
+    label = source.node_label(node) if node is not None else ""
+    if node is not None and new_node is None:
         if kind_of(target, node) is not None:
             found.refuse("type_changed", node, f"sits on {label}, a {kind_of(source, node)} that is a {kind_of(target, node)} in {t}")
         else:
             found.refuse("removed", node, f"sits on {label}, removed in {t} without a mapping")
+    if node is None or new_node is None:  # nothing more to map; its values are judged all the same
+        _assess_values(ctx, target, found)
         return found
     if node in source.decisions:
         lost = {o.id for o in source.decisions[node].outcomes} - {o.id for o in target.decisions[new_node].outcomes}

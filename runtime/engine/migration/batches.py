@@ -196,7 +196,9 @@ def check(host: Host, plan: Plan) -> dict[str, Any]:
 def create(host: Host, plan: Plan, *, by: str | None) -> str:
     """Record a migration to apply (checked first: a wrong plan is refused here, not later)."""
     with host.store.transaction(write=False) as tx:
-        _prepare(host, tx, plan)
+        _target, sources = _prepare(host, tx, plan)
+        if plan.runs:  # named runs are checked now: a migration is never recorded for runs it cannot find
+            _selected(tx, plan, sources)
     migration_id = new_id()
     now = host.clock.now()
 
