@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from runtime.clock import ManualClock
+from runtime.directory import InMemoryDirectory
+from runtime.engine import Engine, Plan
+from runtime.store.memory import InMemoryStore
 from runtime.testing import DocumentSource, Scenario, ScenarioFormatError, load_scenario, run_scenario
+from runtime.testing.replay import scenario_from_run
 from runtime.testing.suite import run_suite
 from tests.runtime.docs import document, step
 
@@ -268,3 +273,28 @@ def test_without_versions_the_target_comes_from_the_database():
     (failure,) = result.failures
     assert failure.step == 6 and "version 3 of 'contract' is neither in the scenario's `versions` nor in the database" in failure.message
     assert asked == [("contract", 2), ("contract", 3)]
+
+
+def test_a_migrated_run_replays_as_a_scenario_with_its_migrate_step():
+    """ "Download as test" of a run that moved: it starts on the version it moved from, and a
+    `migrate` step (with the plan's map and recompute) moves it where the original went."""
+    engine = Engine(InMemoryStore(), ManualClock(), InMemoryDirectory({"alice": ["legal"], "fiona": ["finance"], "carl": ["compliance"]}))
+    engine.deploy(contract())
+    run_id = engine.start("contract", started_by="sam")
+    (item,) = engine.work_items(run=run_id)
+    engine.complete(item["id"], by="alice", outcome="done")
+    engine.deploy(contract(compliance=True, finance="budget", approve="sign_off"))
+    plan = Plan("contract", 2, mapping={"finance": "budget", "approve": "sign_off"}, recompute=("assignee",))
+    assert engine.migrate(plan, by="otto")["moved"] == 1
+    (item,) = engine.work_items(run=run_id)
+    engine.complete(item["id"], by="fiona", outcome="approve")
+
+    scenario = scenario_from_run(engine, run_id)
+
+    assert scenario.version == 1
+    (migrate,) = [s for s in scenario.steps if "migrate" in s]
+    assert migrate == {"migrate": {"to": 2, "map": {"finance": "budget", "approve": "sign_off"}, "recompute": ["assignee"]}, "as": "otto"}
+    stored = DocumentSource(database=lambda key, version: engine.spec(key, version).document, templates=False)
+    result = run_scenario(load_scenario(scenario.to_yaml()), document=contract(), documents=stored)
+    assert result.passed, result.report() + "\n" + scenario.to_yaml()
+    assert result.path == ["legal", "budget", "compliance"]
