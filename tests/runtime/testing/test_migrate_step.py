@@ -151,6 +151,10 @@ def test_a_refusal_can_be_the_expected_result(tmp_path: Path):
         + """\
   - migrate: {to: 2}
     expect_error: removed in version 2 without a mapping
+  - migrate: {to: 2}
+    expect_error: conflict
+  - migrate: {to: 2, map: {finance: nowhere}}
+    expect_error: invalid
   - expect: {stage: finance, version: 1}
 """,
     )
