@@ -3,6 +3,7 @@ new version and goes on there, or that it is refused and why, before doing it in
 
 from __future__ import annotations
 
+import copy
 import json
 import textwrap
 from pathlib import Path
@@ -302,3 +303,20 @@ def test_a_migrated_run_replays_as_a_scenario_with_its_migrate_step():
     result = run_scenario(load_scenario(scenario.to_yaml()), document=contract(), documents=stored)
     assert result.passed, result.report() + "\n" + scenario.to_yaml()
     assert result.path == ["legal", "budget", "compliance"]
+
+
+def test_a_version_that_does_not_compile_or_is_another_orchestration_fails_the_setup():
+    broken = contract(compliance=True)
+    broken["edges"] = [e for e in broken["edges"] if e["target"] != "compliance"]  # finance leads nowhere
+    other = {**contract(compliance=True), "key": "invoice"}
+    base = Scenario("Bad versions", orchestration="contract").persona("legal", user="alice", groups=["legal"]).start()
+
+    unreachable = run_scenario(copy.deepcopy(base).with_version(2, broken), document=contract())
+    elsewhere = run_scenario(copy.deepcopy(base).with_version(2, other), document=contract())
+
+    assert [(f.kind, f.step) for f in unreachable.failures] == [("setup", None)]
+    assert unreachable.failures[0].message == (
+        "version 2: the orchestration document has 1 error: finance: the stage needs one outgoing edge "
+        "(besides an error edge) to a stage, decision or end"
+    )
+    assert [f.message for f in elsewhere.failures] == ["version 2 is a document of orchestration 'invoice', not 'contract'"]
