@@ -57,6 +57,38 @@ class DocumentSource:
             return self._read(path)
         return self._lookup(scenario.orchestration, base, scenario.version)
 
+    def version(self, scenario: Scenario, number: int) -> dict[str, Any]:
+        """Another version of the scenario's orchestration (a ``migrate`` step's target): its entry
+        in ``versions`` (a path relative to the scenario file, or the document itself), else that
+        version in the database.
+
+        Raises:
+            DocumentNotFound: neither has it; the message says where it was looked for.
+            ValueError: a file that was found is not a JSON object.
+        """
+        given = scenario.versions.get(number)
+        which = repr(scenario.orchestration)
+        if isinstance(given, dict):
+            copied: dict[str, Any] = json.loads(json.dumps(given))
+            return copied
+        if isinstance(given, str):
+            path = Path(given)
+            if not path.is_absolute():
+                if not scenario.source:
+                    if self.database is not None and (found := self.database(scenario.orchestration, number)) is not None:
+                        return dict(json.loads(json.dumps(found)))
+                    raise DocumentNotFound(f"`versions: {number}: {given}` is relative to the scenario file, but this scenario has no file")
+                path = Path(scenario.source).resolve().parent / path
+            if not path.is_file():
+                raise DocumentNotFound(f"`versions: {number}: {given}` does not exist ({path})")
+            return self._read(path)
+        if self.database is not None:
+            found = self.database(scenario.orchestration, number)
+            if found is not None:
+                return dict(json.loads(json.dumps(found)))
+            raise DocumentNotFound(f"version {number} of {which} is neither in the scenario's `versions` nor in the database")
+        raise DocumentNotFound(f"version {number} of {which} is not in the scenario's `versions` (add `versions: {{{number}: <file>}}`)")
+
     def find(self, key: str, near: Scenario | None = None) -> dict[str, Any] | None:
         """Another orchestration's document (a child run's): next to ``near``'s file, a template, the database."""
         base = Path(near.source).resolve().parent if near is not None and near.source else None

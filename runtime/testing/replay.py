@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from runtime.errors import Conflict
+from runtime.errors import Conflict, NotFound
 from runtime.model import RecordType
 from runtime.templates import RECORD_TYPES
 from runtime.testing.scenario import Scenario
@@ -45,6 +45,7 @@ _DRIVERS = frozenset(
         "run.resumed",
         "run.suspended",
         "run.cancelled",
+        "run.migrated",
     }
 )
 _OPS = {"run.retried": "retry", "run.resumed": "resume", "run.suspended": "suspend", "run.cancelled": "cancel"}
@@ -82,7 +83,8 @@ def scenario_dict_from_run(engine: Engine, run_id: str, *, name: str | None = No
         "name": name or f"Replay of {run['orchestration']} run {run_id[:8]}",
         "description": replay.description(),
         "orchestration": run["orchestration"],
-        "version": run["version"],
+        # A migrated run started on the version it first moved from; its `migrate` steps move it on.
+        "version": next((e["data"]["from"] for e in events if e["type"] == "run.migrated"), run["version"]),
         "start_time": _timestamp_text(_at(started)),
     }
     steps = replay.steps()
@@ -368,7 +370,31 @@ class _Replay:
             if who:
                 step["update_record"]["as"] = who
             return step
+        if kind == "run.migrated":
+            return self._migrate(data, who)
         step = {_OPS[kind]: True}
+        if who:
+            step["as"] = who
+        return step
+
+    def _migrate(self, data: dict[str, Any], who: str | None) -> dict[str, Any]:
+        """A ``migrate`` step: the version moved to, the nodes it renamed, and what the
+        migration's plan recomputed (its target version comes from the database the replay
+        runs against: ``overture test --database``, or the builder's Tests panel)."""
+        body: dict[str, Any] = {"to": data["to"]}
+        if data.get("mapping"):
+            body["map"] = dict(data["mapping"])
+        plan: dict[str, Any] = {}
+        if data.get("migration"):
+            try:
+                plan = self.engine.migration(data["migration"])["plan"]
+            except NotFound:  # purged since: the defaults
+                plan = {}
+        if plan.get("recompute"):
+            body["recompute"] = list(plan["recompute"])
+        if plan.get("timers", "keep") != "keep":
+            body["timers"] = plan["timers"]
+        step: dict[str, Any] = {"migrate": body}
         if who:
             step["as"] = who
         return step

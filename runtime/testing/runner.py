@@ -28,9 +28,9 @@ from runtime.actions import Action, ActionContext, ActionFailed, ActionRegistry,
 from runtime.clock import ManualClock
 from runtime.directory import Directory, InMemoryDirectory
 from runtime.durations import parse_duration
-from runtime.engine import Engine
+from runtime.engine import Engine, Plan
 from runtime.errors import DocumentInvalid, Forbidden, OvertureError
-from runtime.model import Job
+from runtime.model import Job, Version
 from runtime.secrets import MockSecrets
 from runtime.spec import OrchestrationSpec, compile_document
 from runtime.store.memory import InMemoryStore
@@ -263,6 +263,11 @@ class Runner:
         for name, fields in (scenario.record_types if scenario.record_types is not None else RECORD_TYPES).items():
             self.engine.define_record_type(name, fields)
         self.spec = self._deploy(document, scenario.version or 1)
+        self.documents = documents
+        #: The scenario's versions of the orchestration under test, each compiled (the run's own included).
+        self.versions: dict[int, OrchestrationSpec] = {self.spec.version: self.spec}
+        for number in sorted(scenario.versions):
+            self._add_version(number)
         for key in _child_keys(document):
             if key != self.spec.key:
                 child = documents.find(key, scenario)
@@ -279,6 +284,26 @@ class Runner:
             issues = "; ".join(".".join(filter(None, (i.node, i.field))) + f": {i.message}" for i in exc.issues if i.severity == "error")
             raise _StepFailed("setup", f"{exc.message}: {issues}") from None
         self.engine.install(spec)
+        return spec
+
+    def _add_version(self, number: int) -> OrchestrationSpec:
+        """Another version of the orchestration under test, stored beside the one runs start on
+        (not activated: the run under test moves to it with a ``migrate`` step)."""
+        try:
+            document = self.documents.version(self.scenario, number)
+        except (DocumentNotFound, ValueError) as exc:
+            raise _StepFailed("setup", str(exc)) from None
+        if document.get("key") != self.spec.key:
+            raise _StepFailed("setup", f"version {number} is a document of orchestration {document.get('key')!r}, not {self.spec.key!r}")
+        try:
+            spec = _compiled(document, number)
+        except DocumentInvalid as exc:
+            issues = "; ".join(".".join(filter(None, (i.node, i.field))) + f": {i.message}" for i in exc.issues if i.severity == "error")
+            raise _StepFailed("setup", f"version {number}: {exc.message}: {issues}") from None
+        with self.engine.store.transaction() as tx:
+            trigger_object = spec.trigger.object if spec.trigger.type == "record" else None
+            tx.insert(Version(f"{spec.key}:{number}", spec.key, number, spec.document, self.clock.now(), None, trigger_object))
+        self.versions[number] = spec
         return spec
 
     def _people(self) -> tuple[dict[str, str], dict[str, frozenset[tuple[str, str]]]]:
@@ -305,9 +330,10 @@ class Runner:
 
     def _check_mock(self, mock: Mapping[str, Any]) -> None:
         if "step" in mock:
-            step = self.spec.steps.get(mock["step"])
-            if step is None or step.type != "background":
-                background = ", ".join(s.id for s in self.spec.steps.values() if s.type == "background") or "none"
+            # A step of any version the scenario has (a migrated run may reach steps only a later one has).
+            steps = {s.id: s for spec in self.versions.values() for s in spec.steps.values() if s.type == "background"}
+            if mock["step"] not in steps:
+                background = ", ".join(steps) or "none"
                 raise _StepFailed(
                     "mock", f"mock for step {mock['step']!r}: {self.spec.key} has no such background step (background steps: {background})"
                 )
@@ -460,6 +486,32 @@ class Runner:
             raise _StepFailed("action", "update_record: the run under test has no record")
         self.engine.update_record(record["object"], record["id"], body["fields"], by=self._user(body.get("as")))
 
+    def _do_migrate(self, step: Mapping[str, Any]) -> None:
+        """Move the run under test to another version, as ``Engine.migrate`` would in production;
+        a run that cannot move is refused with every reason the dry run gives."""
+        body = step["migrate"]
+        number = body["to"]
+        run_id = self.run_id or ""
+        target = self.versions.get(number) or self._add_version(number)
+        plan = Plan(
+            self.spec.key,
+            number,
+            runs=(run_id,),
+            mapping=dict(body.get("map") or {}),
+            recompute=tuple(body.get("recompute") or ()),
+            timers=body.get("timers", "keep"),
+        )
+        report = self.engine.migrate(plan, by=self._user(step.get("as")))
+        (result,) = [r for r in report["runs"] if r["run_id"] == run_id] or [None]
+        outcome = result["outcome"] if result is not None else None
+        if outcome == "moved":
+            self.spec = target
+            return
+        if outcome == "skipped":
+            raise _Refused(f"migrate to version {number}: the run is on version {number} already", "conflict")
+        reasons = "; ".join(r["message"] for r in (result or {}).get("reasons", ())) or report["summary"]
+        raise _Refused(f"migrate to version {number}: the run cannot move: {reasons}", "conflict")
+
     def _do_retry(self, step: Mapping[str, Any]) -> None:
         self.engine.retry(self.run_id or "", by=self._user(step.get("as")))
 
@@ -605,6 +657,8 @@ class Runner:
             return run["current_stage"]
         if key == "node":
             return run["current_node"]
+        if key == "version":
+            return run["version"]
         if key == "steps":
             return {sid: steps[sid]["status"] if sid in steps else _MISSING for sid in wanted}
         if key == "outcomes":
@@ -655,6 +709,7 @@ HANDLERS: dict[str, Callable[[Runner, Mapping[str, Any]], None]] = {
     "resume": Runner._do_resume,
     "suspend": Runner._do_suspend,
     "cancel": Runner._do_cancel,
+    "migrate": Runner._do_migrate,
 }
 
 

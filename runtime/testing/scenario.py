@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from runtime.testing.scenario_format import KeyPath, line_of, parse, validate
+from runtime.testing.scenario_format import KeyPath, line_of, parse, validate, version_number
 
 #: Order of the top-level keys in a written file.
 _TOP_ORDER = (
@@ -27,6 +27,7 @@ _TOP_ORDER = (
     "orchestration",
     "document",
     "version",
+    "versions",
     "start_time",
     "negative_checks",
     "personas",
@@ -129,6 +130,18 @@ class Scenario:
         return self._data.get("version")
 
     @property
+    def versions(self) -> dict[int, str | dict[str, Any]]:
+        """Other versions of the orchestration (for ``migrate`` steps): number -> the document's
+        path as written (relative to :attr:`source`) or the document itself."""
+        raw: dict[Any, Any] = self._data.get("versions", {})
+        found: dict[int, str | dict[str, Any]] = {}
+        for key, value in raw.items():
+            number = version_number(key)
+            if number is not None:
+                found[number] = value
+        return found
+
+    @property
     def start_time(self) -> str | None:
         return self._data.get("start_time")
 
@@ -187,6 +200,34 @@ class Scenario:
         """Declare a record type (default: the shipped templates' record types)."""
         self._section("record_types", {})[name] = copy.deepcopy(list(fields))
         return self
+
+    def with_version(self, number: int, document: str | Mapping[str, Any]) -> Scenario:
+        """Another version of the orchestration, for ``migrate`` steps: a path relative to the
+        scenario file, or the document itself."""
+        self._section("versions", {})[number] = document if isinstance(document, str) else copy.deepcopy(dict(document))
+        return self
+
+    def migrate(
+        self,
+        to: int,
+        *,
+        map: Mapping[str, str] | None = None,
+        recompute: list[str] | None = None,
+        timers: str | None = None,
+        as_: str | None = None,
+        expect_error: str | None = None,
+    ) -> Scenario:
+        """Move the run under test to version ``to`` (``map``: old node id -> new node id)."""
+        body: dict[str, Any] = {"to": to}
+        if map:
+            body["map"] = dict(map)
+        if recompute:
+            body["recompute"] = list(recompute)
+        if timers is not None:
+            body["timers"] = timers
+        entry: dict[str, Any] = {"as": as_} if as_ is not None else {}
+        entry["migrate"] = body
+        return self._add(entry, expect_error)
 
     def mock(
         self,
@@ -279,7 +320,7 @@ class Scenario:
         return self._ops("cancel", as_, expect_error)
 
     def expect(self, **assertions: Any) -> Scenario:
-        """Check the run: ``status``, ``stage``, ``node``, ``steps``, ``outcomes``, ``stages_visited``,
+        """Check the run: ``status``, ``stage``, ``node``, ``version``, ``steps``, ``outcomes``, ``stages_visited``,
         ``vars``, ``record``, ``ball``, ``notifications``, ``notification_count``, ``visible``, ``error``."""
         return self._add({"expect": copy.deepcopy(assertions)})
 
@@ -366,6 +407,18 @@ class _Acting:
     def cancel(self, *, expect_error: str | None = None) -> Scenario:
         """Cancel the run as this persona."""
         return self._scenario.cancel(as_=self._persona, expect_error=expect_error)
+
+    def migrate(
+        self,
+        to: int,
+        *,
+        map: Mapping[str, str] | None = None,
+        recompute: list[str] | None = None,
+        timers: str | None = None,
+        expect_error: str | None = None,
+    ) -> Scenario:
+        """Move the run under test to version ``to`` as this persona."""
+        return self._scenario.migrate(to, map=map, recompute=recompute, timers=timers, as_=self._persona, expect_error=expect_error)
 
 
 def load_scenario(text: str, *, source: str | None = None) -> Scenario:

@@ -45,10 +45,13 @@ ACTIONS = (
     "resume",
     "suspend",
     "cancel",
+    "migrate",
     "expect",
 )
 #: Actions done as a person or on the run: they may carry ``expect_error``.
-ACTING = frozenset({"start", "complete", "claim", "release", "reassign", "event", "update_record", "retry", "resume", "suspend", "cancel"})
+ACTING = frozenset(
+    {"start", "complete", "claim", "release", "reassign", "event", "update_record", "retry", "resume", "suspend", "cancel", "migrate"}
+)
 #: The keys each action takes beside its own (``as`` for start/update_record goes inside them).
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "start": ("expect_error",),
@@ -64,6 +67,7 @@ STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "resume": ("as", "expect_error"),
     "suspend": ("as", "expect_error"),
     "cancel": ("as", "expect_error"),
+    "migrate": ("as", "expect_error"),
     "expect": (),
 }
 #: Actions that need a persona to act as.
@@ -292,6 +296,7 @@ _SIMPLE_MESSAGES: dict[str, Callable[[Any, ValidationError], str]] = {
     "minProperties": lambda value, error: "must not be empty",
     "maxLength": lambda value, error: f"must be at most {value} characters long",
     "minimum": lambda value, error: f"must be at least {value}",
+    "uniqueItems": lambda value, error: "must not list an item twice",
     "minItems": lambda value, error: f"must have at least {value} item{'s' if value != 1 else ''}",
     "maxProperties": lambda value, error: f"must have exactly one key (one of: {', '.join(_schema_of(error).get('properties', {}))})",
     "pattern": lambda value, error: f"{_describe(error.instance)} is not a valid name (letters, digits, _ . -; not starting with a digit)",
@@ -355,6 +360,16 @@ def _check_rules(data: dict[str, Any], add: Any) -> None:
                 add(("start_time",), "needs a time zone, e.g. 2026-01-05T09:00:00Z")
         except ValueError:
             add(("start_time",), f"{start_time!r} is not an ISO-8601 timestamp such as 2026-01-05T09:00:00Z")
+
+    versions = data.get("versions")
+    own = data.get("version") if isinstance(data.get("version"), int) else 1
+    if isinstance(versions, dict):
+        for key in versions:
+            number = version_number(key)
+            if number is None:
+                add(("versions", str(key)), f"`{key}` is not a version number: write the number of each version (2: v2.json)")
+            elif number == own:
+                add(("versions", str(key)), f"version {number} is the one the run starts on (`document`); list the other versions here")
 
     environments = data.get("environments")
     if isinstance(environments, dict):
@@ -425,11 +440,24 @@ def _check_rules(data: dict[str, Any], add: Any) -> None:
                 add((*path, "advance"), f"{body!r} is neither an ISO-8601 duration (P3D, PT4H) nor `next`")
         if action == "mock":
             _check_mock(body, (*path, "mock"), add)
+        if action == "migrate" and isinstance(body, dict) and body.get("to") == own:
+            add((*path, "migrate", "to"), f"the run starts on version {own}; migrate it to another version (one of `versions`)")
         if action == "expect" and isinstance(body, dict) and isinstance(body.get("visible"), dict):
             for persona in body["visible"]:
                 persona_ref((*path, "expect", "visible", persona), persona)
     if started_at is None and isinstance(steps, list) and steps:
         add(("steps",), "no `start` step: a scenario starts exactly one run")
+
+
+def version_number(key: Any) -> int | None:
+    """A key of ``versions`` as a version number (YAML reads ``2:`` as a number, JSON as ``"2"``), or None."""
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, int):
+        return key if key >= 1 else None
+    if isinstance(key, str) and key.isascii() and key.isdigit() and not key.startswith("0"):
+        return int(key)
+    return None
 
 
 def _a(action: str) -> str:

@@ -491,6 +491,31 @@ def test_test_generates_path_tests_that_pass(tmp_path: Path, monkeypatch: pytest
     assert overture_test("scenarios").exit_code == 0
 
 
+def test_test_proves_a_migration_against_the_versions_in_the_database(tmp_path: Path, sqlite_url: str):
+    """Issue 16: before moving production runs to version 2 (which adds compliance), a tester runs
+    a scenario whose run starts on the stored version 1 and whose `migrate` step moves it to 2."""
+    from tests.runtime.testing.test_migrate_step import TO_FINANCE, contract
+
+    for number, document in enumerate((contract(), contract(compliance=True)), 1):
+        (tmp_path / f"v{number}.json").write_text(json.dumps(document))
+        overture("import", str(tmp_path / f"v{number}.json"), "--activate", "--database-url", sqlite_url)  # version 1, then 2
+    personas = "personas:\n  legal: {user: alice, groups: [legal]}\n  finance: {user: fiona, groups: [finance]}\n"
+    head = f"scenario: 1\nname: Moves to compliance\norchestration: contract\nversion: 1\n{personas}"
+    moves = (
+        "  - migrate: {to: 2}\n  - as: finance\n    complete: approve\n    outcome: approve\n  - expect: {stage: compliance, version: 2}\n"
+    )
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "move.scenario.yaml").write_text(head + TO_FINANCE + moves)
+    (tests / "no-v3.scenario.yaml").write_text(head.replace("Moves to compliance", "No version 3") + TO_FINANCE + "  - migrate: {to: 3}\n")
+
+    result = overture_test(str(tests), "--database", sqlite_url)
+
+    assert result.exit_code == 1, result.output
+    assert "PASS Moves to compliance" in result.output and "FAIL No version 3" in result.output
+    assert "version 3 of 'contract' is neither in the scenario's `versions` nor in the database" in result.output
+
+
 def test_test_finds_documents_and_generates_from_the_database(tmp_path: Path, sqlite_url: str):
     from tests.runtime.testing.suite_samples import scenario, write
 

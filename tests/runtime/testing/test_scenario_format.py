@@ -82,7 +82,7 @@ def test_unknown_keys_are_named_with_their_line_and_a_suggestion():
             15,
             "steps[1].colour",
             "unknown key `colour`; known keys: start, complete, claim, release, reassign, event, "
-            "update_record, advance, mock, retry, resume, suspend, cancel, expect, as, outcome, values, "
+            "update_record, advance, mock, retry, resume, suspend, cancel, migrate, expect, as, outcome, values, "
             "comment, to, expect_error",
         ),
     ]
@@ -186,7 +186,7 @@ def test_wrong_action_combinations():
             14,
             "steps[3]",
             "a step needs one action: start, complete, claim, release, reassign, event, update_record, "
-            "advance, mock, retry, resume, suspend, cancel, expect",
+            "advance, mock, retry, resume, suspend, cancel, migrate, expect",
         ),
         (15, "steps[4]", "a step has exactly one action; this one has `advance` and `expect`"),
         (17, "steps[5]", "a `complete` step needs `as: <persona>` (who does it)"),
