@@ -67,7 +67,7 @@ def test_a_dry_run_prints_the_summary_and_the_groups_and_changes_nothing(databas
     lines = result.stdout.splitlines()
     assert lines[0] == "2 can move; 1 cannot: 1 sits on Filing, removed in version 2 without a mapping"
     assert "1  sits on Filing, removed in version 2 without a mapping  [removed; e.g. " + database["filing"][:8] + "]" in lines[1]
-    assert lines[2] == "  note (2 runs): variable region is new: it starts as 'EU'"
+    assert lines[2] == "  note (3 runs): variable region is new: it starts as 'EU'"
     assert set(versions(url).values()) == {1}
     mapping = ["--map", "filing=archive", "--map", "file=store"]
     mapped = overture("migrate", "expense", "--to", "2", *mapping, "--dry-run", "--database-url", url)

@@ -67,8 +67,8 @@ def test_a_dry_run_names_the_runs_that_cannot_move_and_why_and_writes_nothing(lo
     assert by_id[world["filing"]]["movable"] is False and by_id[world["filing"]]["at_label"] == "Filing"
     assert by_id[world["filing"]]["name"] == world["filing"][:8]
     assert all(by_id[r]["movable"] and by_id[r]["at_label"] == "Finance review" for r in world["reviewing"])
-    # The refused run is not looked at further once its node has no place in version 2.
-    assert report["notes"] == [{"message": "variable region is new: it starts as 'EU'", "count": 2}]
+    # The refused run's values are judged too, though its node has no place in version 2.
+    assert report["notes"] == [{"message": "variable region is new: it starts as 'EU'", "count": 3}]
     # Nothing was written: every run is still on version 1, and no migration was recorded.
     assert {otto.get(f"/api/runs/{r}").get_json()["version"] for r in by_id} == {1}
     assert otto.get(URL).get_json()["items"] == []

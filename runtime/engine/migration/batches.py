@@ -103,13 +103,22 @@ def _judge(
     return ("movable" if found.movable else "refused"), ctx, found
 
 
-def migrate_run(host: Host, plan: Plan, run_id: str, *, by: str | None, migration: str | None) -> tuple[str, Assessment | None]:
+def migrate_run(
+    host: Host,
+    plan: Plan,
+    run_id: str,
+    *,
+    by: str | None,
+    migration: str | None,
+    sources: dict[int, OrchestrationSpec] | None = None,
+) -> tuple[str, Assessment | None]:
     """Move one run in its own transaction (with its result row when part of a migration);
-    returns (``moved`` | ``refused`` | ``skipped`` | ``failed``, the assessment)."""
+    returns (``moved`` | ``refused`` | ``skipped`` | ``failed``, the assessment).
+    ``sources``: the plan's source versions, when the caller worked them out for a batch
+    (versions are never deleted or changed, so they hold for the whole batch)."""
 
     def op(tx: Transaction) -> tuple[str, Assessment | None]:
-        sources = _sources(host, tx, plan)
-        outcome, ctx, found = _judge(host, tx, plan, run_id, sources)
+        outcome, ctx, found = _judge(host, tx, plan, run_id, sources if sources is not None else _sources(host, tx, plan))
         from_version, node = ctx.run.version, ctx.run.current_node
         if outcome == "movable":
             assert found is not None
@@ -254,6 +263,15 @@ def _todo(host: Host, row: Migration, plan: Plan) -> tuple[list[str], Counter[st
         return [r.id for r in selected if r.id not in done], counted
 
 
+def _batch_sources(host: Host, plan: Plan) -> dict[int, OrchestrationSpec] | None:
+    """The plan's source versions, read once for a batch (None: each run finds out why not)."""
+    with host.store.transaction(write=False) as tx:
+        try:
+            return _sources(host, tx, plan)
+        except OvertureError:
+            return None
+
+
 def work(host: Host, migration_id: str | None = None, *, batch: int = BATCH) -> int:
     """One batch of a migration that has work (the given one, or any); returns runs handled."""
     claimed = _claim(host, migration_id)
@@ -269,8 +287,9 @@ def work(host: Host, migration_id: str | None = None, *, batch: int = BATCH) -> 
     chunk, rest = todo[:batch], todo[batch:]
     _REMAINING[key] = rest
     counts: Counter[str] = Counter()
+    sources = _batch_sources(host, plan) if chunk else {}
     for run_id in chunk:
-        outcome, _found = migrate_run(host, plan, run_id, by=row.created_by, migration=row.id)
+        outcome, _found = migrate_run(host, plan, run_id, by=row.created_by, migration=row.id, sources=sources)
         counts[outcome] += 1
     now = host.clock.now()
 
