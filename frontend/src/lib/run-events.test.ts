@@ -209,3 +209,38 @@ describe('outcome labels for the timeline', () => {
     expect(outcomeLabels(nodes)).toEqual({ check: { approve: 'Refund it', reject: 'Turn it down' } });
   });
 });
+
+describe('a run moved to another version', () => {
+  function moved(): RunEvent[] {
+    seq = 0;
+    return [
+      ev('run.started', null),
+      ev('stage.started', 'finance', { visit: 1 }),
+      ev('step.started', 'approve', { visit: 1 }),
+      ev('work_item.created', 'approve', { visit: 1, data: { assignee: { type: 'group', value: 'finance' } } }),
+      ev('run.migrated', 'budget', {
+        by: 'otto',
+        data: { from: 1, to: 2, mapping: { finance: 'budget', approve: 'sign_off' }, positions: {} },
+      }),
+      ev('step.completed', 'sign_off', { visit: 1, by: 'fiona', data: { outcome: 'approve' } }),
+      ev('stage.completed', 'budget', { visit: 1 }),
+    ];
+  }
+
+  it('draws its path on the new version: renamed nodes under their new ids', () => {
+    const path = runPath(moved().slice(0, 5));
+    expect(path.current).toBe('budget');
+    expect(Object.keys(path.nodes).sort()).toEqual(['budget', 'sign_off']);
+    expect(path.nodes.sign_off?.state).toBe('current');
+  });
+
+  it('keeps one timeline entry per stage and step, renamed, and says who moved it where', () => {
+    const timeline = buildTimeline(moved(), { sign_off: 'budget' }, (_t, v) => (v === 'otto' ? 'Otto Ops' : v));
+    expect(timeline.map((t) => [t.kind, t.node, t.status])).toEqual([
+      ['stage', 'budget', 'completed'],
+      ['step', 'sign_off', 'completed'],
+    ]);
+    expect(timeline[0]?.repairs).toEqual(['moved from version 1 to version 2 by Otto Ops']);
+    expect(timeline[1]?.stage).toBe('budget');
+  });
+});

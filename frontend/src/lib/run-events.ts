@@ -106,11 +106,30 @@ export function runPath(events: readonly RunEvent[]): RunPath {
       case 'run.retried':
         for (const n of Object.values(path.nodes)) if (n.state === 'error') n.state = 'current';
         break;
+      case 'run.migrated': {
+        // Moved to another version: nodes it renamed take their new ids (the canvas shows that version).
+        const renamed = mappingOf(e);
+        const rename = <T>(held: Record<string, T>) =>
+          Object.fromEntries(Object.entries(held).map(([id, v]) => [renamed[id] ?? id, v]));
+        path.nodes = rename(path.nodes);
+        path.outcomes = rename(path.outcomes);
+        if (path.current) path.current = renamed[path.current] ?? path.current;
+        break;
+      }
       default:
         break;
     }
   }
   return path;
+}
+
+/** A ``run.migrated`` event's renamed nodes: old id -> new id. */
+function mappingOf(e: RunEvent): Record<string, string> {
+  const raw = e.data.mapping;
+  if (!raw || typeof raw !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(raw as Record<string, unknown>).filter((kv): kv is [string, string] => typeof kv[1] === 'string'),
+  );
 }
 
 // ------------------------------------------------------------------ the timeline
@@ -204,8 +223,29 @@ export function buildTimeline(
     }
     return entry;
   };
+  /** The run moved to another version: renamed nodes take their new ids, and the stage it is in says so. */
+  const moved = (e: RunEvent) => {
+    const renamed = mappingOf(e);
+    for (const entry of entries) {
+      entry.node = renamed[entry.node] ?? entry.node;
+      if (entry.kind === 'step')
+        entry.stage = stageOf[entry.node] ?? (entry.stage && (renamed[entry.stage] ?? entry.stage));
+    }
+    for (const [id, entry] of [...open]) {
+      open.delete(id);
+      open.set(`${entry.kind}:${entry.node}`, entry);
+    }
+    const by = e.by ? ` by ${nameOf('user', e.by)}` : '';
+    const note = `moved from version ${text(e.data.from)} to version ${text(e.data.to)}${by}`;
+    const here = [...open.values()].find((entry) => entry.kind === 'stage') ?? entries[entries.length - 1];
+    here?.repairs.push(note);
+  };
   for (const e of events) {
     const [kind, what] = e.type.split('.', 2) as [string, string];
+    if (e.type === 'run.migrated') {
+      moved(e);
+      continue;
+    }
     if (!e.node) continue;
     if (e.type === 'step.inputs_edited' || e.type === 'step.skipped') {
       open.get(`step:${e.node}`)?.repairs.push(repairText(e, nameOf));
