@@ -12,7 +12,8 @@ from sqlalchemy import select
 from builder.extensions import engine
 from builder.mail import record_name
 from builder.queries import reading
-from runtime.store.tables import GroupRow, OrchestrationRow, RecordRow, UserRow
+from runtime.errors import OvertureError
+from runtime.store.tables import GroupRow, OrchestrationRow, RecordRow, RunRow, UserRow
 
 
 def named_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -104,3 +105,82 @@ def display_names(users: set[str], groups: set[str]) -> tuple[dict[str, str], di
         teams = dict(s.execute(select(GroupRow.id, GroupRow.label).where(GroupRow.id.in_(groups))).all()) if groups else {}
     # A user without a display name is shown by their user name.
     return {k: v or k for k, v in people.items()}, {k: v or k for k, v in teams.items()}
+
+
+def named_migration(report: dict[str, Any]) -> dict[str, Any]:
+    """A migration's dry-run report or progress view with what people read instead of ids
+    (docs/ARCHITECTURE.md, "Names, not ids"): ``label`` (the orchestration's),
+    ``created_by_name``; on each ``runs`` entry ``name`` (the run as the runs list shows
+    it: its record's name, else its short id), ``record_name`` and ``at_label`` (the node it
+    sits on, in the version it moved from); on each group ``at_label`` and ``names`` (the
+    names of its example ``runs``, in order). One query per kind for the whole report."""
+    key = report["orchestration"]
+    entries = report.get("runs", [])
+    groups = report.get("groups", [])
+    run_ids = {e["run_id"] for e in entries} | {r for g in groups for r in g.get("runs", [])}
+    with reading() as s:
+        rows = (
+            s.execute(select(RunRow.id, RunRow.version, RunRow.record_object, RunRow.record_id).where(RunRow.id.in_(run_ids))).all()
+            if run_ids
+            else []
+        )
+        records = {(o, i) for _id, _v, o, i in rows if o and i}
+        fields_of = (
+            {
+                (o, i): f
+                for o, i, f in s.execute(
+                    select(RecordRow.object, RecordRow.id, RecordRow.fields).where(RecordRow.id.in_({i for _o, i in records}))
+                )
+            }
+            if records
+            else {}
+        )
+    record_names = {run_id: record_name(o, i, fields_of.get((o, i))) for run_id, _v, o, i in rows if o and i}
+    versions = (
+        {v for _id, v, _o, _i in rows} | {e.get("from_version") or e.get("version") for e in entries} | set(report.get("sources", []))
+    )
+    labels: dict[str, str] = {}
+    for version in sorted((v for v in versions if v), reverse=True):  # a node's label in the newest version that has it
+        try:
+            spec = engine().spec(key, version)
+        except OvertureError:
+            continue
+        for node_id in [*spec.stages, *spec.steps, *spec.decisions]:
+            labels.setdefault(node_id, spec.node_label(node_id))
+
+    def name(run_id: str) -> str:
+        return record_names.get(run_id) or run_id[:8]
+
+    def label_in(version: int | None, node: str | None) -> str | None:
+        if node is None:
+            return None
+        if version:
+            try:
+                return engine().spec(key, version).node_label(node)
+            except OvertureError:
+                pass
+        return labels.get(node, node)
+
+    people, _teams = display_names({report["created_by"]} if report.get("created_by") else set(), set())
+    return {
+        **report,
+        "label": orchestration_labels({key}).get(key, key),
+        **(
+            {"created_by_name": people.get(report["created_by"], report["created_by"]) if report["created_by"] else None}
+            if "created_by" in report
+            else {}
+        ),
+        "groups": [
+            {**g, "at_label": labels.get(g["node"], g["node"]) if g["node"] else None, "names": [name(r) for r in g.get("runs", [])]}
+            for g in groups
+        ],
+        "runs": [
+            {
+                **e,
+                "name": name(e["run_id"]),
+                "record_name": record_names.get(e["run_id"]),
+                "at_label": e.get("at_label") or label_in(e.get("from_version") or e.get("version"), e.get("at")),
+            }
+            for e in entries
+        ],
+    }

@@ -12,6 +12,7 @@ RESOURCES = (
     "profile",
     "orchestrations",
     "runs",
+    "migrations",
     "work_items",
     "records",
     "events",

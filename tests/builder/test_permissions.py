@@ -20,6 +20,7 @@ from typing import Any
 
 from builder import accounts
 from builder.extensions import state
+from runtime.engine import Plan
 from runtime.templates import RECORD_TYPES
 from tests.builder.api_support import EXPENSE, document
 from tests.builder.conftest import PASSWORD
@@ -91,6 +92,11 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/orchestrations/<key>/scenarios/generate"): May(frozenset({A})),
     ("POST", "/api/orchestrations/<key>/tests"): May(frozenset({A})),
     ("POST", "/api/orchestrations/<key>/test-run"): May(frozenset({A})),
+    # Moving runs to another version: ops tooling.
+    ("POST", "/api/orchestrations/<key>/migrations"): May(STAFF),
+    ("GET", "/api/orchestrations/<key>/migrations"): May(STAFF),
+    ("GET", "/api/orchestrations/<key>/migrations/<migration_id>"): May(STAFF),
+    ("POST", "/api/orchestrations/<key>/migrations/<migration_id>/cancel"): May(STAFF),
     ("GET", "/api/actions"): May(frozenset({A})),
     ("GET", "/api/templates"): May(frozenset({A})),
     ("GET", "/api/templates/<name>"): May(frozenset({A})),
@@ -228,6 +234,8 @@ class World:
             "token_id": self._token()[0],
             "username": self._person(),
             "group": "finance",
+            # A queued migration (nothing to move): the one a cancel stops.
+            "migration_id": self.engine.start_migration(Plan.from_json({"orchestration": "expense", "target": 1}), by="ada"),
         }
 
     def body(self, method: str, rule: str) -> Any:
@@ -253,6 +261,7 @@ class World:
             ("PUT", "/api/orchestrations/<key>/draft"): EXPENSE,
             ("PUT", "/api/orchestrations/<key>/scenarios/<name>"): {"source": EXPENSE_SCENARIO},
             ("POST", "/api/runs"): {"orchestration": "expense", "inputs": {"amount": 5}},
+            ("POST", "/api/orchestrations/<key>/migrations"): {"target": 1, "dry_run": True},
             ("POST", "/api/orchestrations/<key>/test-run"): {"steps": [{"start": {"inputs": {"amount": 5}}}]},
             ("POST", "/api/work-items/<item_id>/complete"): {"outcome": "approve"},
             ("PATCH", "/api/runs/<run_id>/steps/<step_id>/inputs"): {"inputs": {"fields": {"status": "x"}}},
