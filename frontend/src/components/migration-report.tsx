@@ -42,7 +42,7 @@ export function MigrationReport({ report, nodes }: { report: DryRun; nodes: Migr
                     {g.runs.map((id, i) => (
                       <span key={id}>
                         {i > 0 ? ', ' : ''}
-                        <Link to={`/runs/${id}`}>{names.get(id) ?? id.slice(0, 8)}</Link>
+                        <Link to={`/runs/${id}`}>{g.names?.[i] ?? names.get(id) ?? id.slice(0, 8)}</Link>
                       </span>
                     ))}
                   </>

@@ -234,7 +234,11 @@ export const dryRunSchema = z.looseObject({
   skipped: z.number(),
   summary: z.string(),
   groups: z.array(
-    reasonSchema.extend({ count: z.number(), runs: z.array(z.string()).optional(), names: z.unknown().optional() }),
+    reasonSchema.extend({
+      count: z.number(),
+      runs: z.array(z.string()).optional(),
+      names: z.array(z.string()).optional(),
+    }),
   ),
   notes: z.array(z.looseObject({ message: z.string(), count: z.number() })),
   runs: z.array(

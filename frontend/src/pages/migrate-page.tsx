@@ -134,6 +134,7 @@ export function MigratePage() {
 
   // The orchestration, and the versions whose runs have not all ended.
   useEffect(() => {
+    if (!allowed) return;
     let cancelled = false;
     (async () => {
       const o = await getOrchestration(key);
@@ -157,7 +158,7 @@ export function MigratePage() {
     return () => {
       cancelled = true;
     };
-  }, [key]);
+  }, [key, allowed]);
 
   // The documents of the versions in the plan.
   const wanted = useMemo(() => (options ? [...new Set([...options.sources, options.target])] : []), [options]);
