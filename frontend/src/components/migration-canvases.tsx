@@ -76,15 +76,18 @@ export function MigrationCanvases({
   sourceTitle,
   targetTitle,
   marks,
+  stacked = false,
 }: {
   source: OrchestrationDocument;
   target: OrchestrationDocument;
   sourceTitle: string;
   targetTitle: string;
   marks: { source: Record<string, Marking>; target: Record<string, Marking> };
+  /** One above the other (each as wide as the page), rather than side by side. */
+  stacked?: boolean;
 }) {
   return (
-    <div className="migration-canvases">
+    <div className={`migration-canvases${stacked ? ' migration-canvases--stacked' : ''}`}>
       <MarkedCanvas document={source} marks={marks.source} title={sourceTitle} />
       <MarkedCanvas document={target} marks={marks.target} title={targetTitle} />
     </div>

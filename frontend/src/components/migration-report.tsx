@@ -2,17 +2,8 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 
-import { placeLabel, runName, type DryRun, type MigrationNode } from '../lib/migration';
+import { countedMessage, placeLabel, runName, type DryRun, type MigrationNode } from '../lib/migration';
 import { STATUS_LABELS } from './runs-list';
-
-/** "20 sit on Budget check, …" for the engine's "sits on Budget check, …" (said of one run). */
-export function countedMessage(count: number, message: string): string {
-  if (count === 1) return `1 ${message}`;
-  const plural: Record<string, string> = { sits: 'sit', is: 'are', has: 'have', waits: 'wait' };
-  const [first, ...rest] = message.split(' ');
-  const verb = first ? plural[first] : undefined;
-  return `${count.toLocaleString('en')} ${verb ? [verb, ...rest].join(' ') : message}`;
-}
 
 export function MigrationReport({ report, nodes }: { report: DryRun; nodes: MigrationNode[] }) {
   const [onlyRefused, setOnlyRefused] = useState(false);

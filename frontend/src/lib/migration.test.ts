@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { countedMessage } from '../components/migration-report';
 import { parseDocument } from './document-schema';
 import {
   candidates,
+  countedMessage,
   chooseMapping,
   fieldErrors,
   mappingClashes,
@@ -13,6 +13,7 @@ import {
   planBody,
   progressText,
   resolveMapping,
+  resultText,
   suggestedMapping,
   type Migration,
   type MigrationNode,
@@ -179,6 +180,24 @@ describe('the plan and the answers', () => {
   it('says the progress in words', () => {
     const m = { moved: 150, total: 412, refused: 2, failed: 0, skipped: 1 } as Migration;
     expect(progressText(m)).toBe('moved 150 of 412, 2 could not move, 1 already on the target');
+  });
+
+  it('says what a migration that ended did', () => {
+    const m = {
+      status: 'completed',
+      target: 2,
+      moved: 3,
+      refused: 1,
+      failed: 0,
+      skipped: 2,
+      groups: [{ code: 'removed', message: 'sits on Budget check, removed in version 2 without a mapping', count: 1 }],
+    } as Migration;
+    expect(resultText(m)).toBe(
+      '3 runs moved to version 2; 1 stayed where it was: 1 sits on Budget check, removed in version 2 without a mapping; 2 already on version 2.',
+    );
+    expect(resultText({ ...m, moved: 1, refused: 0, skipped: 0, status: 'cancelled' })).toBe(
+      '1 run moved to version 2 (cancelled before the end).',
+    );
   });
 
   it('counts a group in the plural', () => {

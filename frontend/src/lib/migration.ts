@@ -309,6 +309,29 @@ export function progressText(m: Migration): string {
   return parts.join(', ');
 }
 
+/** "20 sit on Budget check, …" for the engine's "sits on Budget check, …" (said of one run). */
+export function countedMessage(count: number, message: string): string {
+  if (count === 1) return `1 ${message}`;
+  const plural: Record<string, string> = { sits: 'sit', is: 'are', has: 'have', waits: 'wait' };
+  const [first, ...rest] = message.split(' ');
+  const verb = first ? plural[first] : undefined;
+  return `${count.toLocaleString('en')} ${verb ? [verb, ...rest].join(' ') : message}`;
+}
+
+/** What a migration that ended did, in one line: "3 runs moved to version 2; 1 could not move: …". */
+export function resultText(m: Migration): string {
+  const target = m.target ?? '?';
+  let text = `${m.moved.toLocaleString('en')} run${m.moved === 1 ? '' : 's'} moved to version ${target}`;
+  const stayed = m.refused + m.failed;
+  if (stayed) {
+    const why = (m.groups ?? []).map((g) => countedMessage(g.count, g.message)).join('; ');
+    text += `; ${stayed.toLocaleString('en')} stayed where ${stayed === 1 ? 'it was' : 'they were'}${why ? `: ${why}` : ''}`;
+  }
+  if (m.skipped) text += `; ${m.skipped.toLocaleString('en')} already on version ${target}`;
+  if (m.status === 'cancelled') text += ' (cancelled before the end)';
+  return `${text}.`;
+}
+
 /** A run's name as the report gives it, else the first 8 characters of its id. */
 export function runName(run: { run_id: string; name?: string | null }): string {
   return run.name || run.run_id.slice(0, 8);

@@ -25,6 +25,7 @@ import {
   migrationNodes,
   progressText,
   resolveMapping,
+  resultText,
   runName,
   suggestedMapping,
   underWay,
@@ -47,6 +48,8 @@ import { useSessionStore } from '../store/session-store';
 
 const STEPS = ['Versions', 'Mapping', 'Dry run', 'Apply'] as const;
 const POLL_MS = 500;
+/** The window width from which the two versions are drawn side by side by default. */
+const SIDE_BY_SIDE_PX = 1800;
 
 type Errors = { message: string; fields: Record<string, string>; mapping: Record<string, string> } | null;
 
@@ -118,6 +121,8 @@ export function MigratePage() {
   const [chosenStep, setStep] = useState(0);
   const [options, setOptions] = useState<WizardOptions | null>(null);
   const [shownSource, setShownSource] = useState<number | null>(null);
+  // Side by side when the window has room for two readable canvases; else one above the other.
+  const [stacked, setStacked] = useState(() => typeof window === 'undefined' || window.innerWidth < SIDE_BY_SIDE_PX);
   const [report, setReport] = useState<{ plan: string; report: DryRun } | null>(null);
   const [checking, setChecking] = useState(false);
   const [errors, setErrors] = useState<Errors>(null);
@@ -300,6 +305,7 @@ export function MigratePage() {
   const stageChoices = new Map<string, string>();
   for (const n of sourceNodes) if (n.kind === 'stage' && !stageChoices.has(n.id)) stageChoices.set(n.id, n.label);
   const removed = mapped.filter((m) => !m.to);
+  const added = targetNodes.filter((n) => marks.target[n.id]?.state === 'new');
   const leftVersion =
     shownSource !== null && options.sources.includes(shownSource) ? shownSource : (options.sources[0] ?? null);
   const leftDocument = leftVersion !== null ? documents[leftVersion] : undefined;
@@ -445,6 +451,9 @@ export function MigratePage() {
             on both sides). Runs sitting on a node marked <strong>removed — map it</strong> cannot move until you choose
             where they go.
           </p>
+          <button type="button" onClick={() => setStacked((v) => !v)}>
+            {stacked ? 'Show side by side' : 'Show one above the other'}
+          </button>
           {options.sources.length > 1 ? (
             <label>
               Version shown on the left
@@ -464,6 +473,7 @@ export function MigratePage() {
               sourceTitle={`Version ${leftVersion} (now)`}
               targetTitle={`Version ${options.target} (after the move)`}
               marks={marks}
+              stacked={stacked}
             />
           ) : (
             <p aria-busy="true">Loading the versions…</p>
@@ -484,6 +494,11 @@ export function MigratePage() {
               {options.target}
             </li>
           </ul>
+          {added.length > 0 ? (
+            <p data-testid="new-nodes">
+              New in version {options.target}: {added.map((n) => n.label).join(', ')}.
+            </p>
+          ) : null}
           {removed.length > 0 ? (
             <p className="migrate__warning" data-testid="unmapped">
               {removed.length} node{removed.length === 1 ? '' : 's'} of version {options.sources.join(', ')}{' '}
@@ -564,10 +579,11 @@ export function MigratePage() {
       ) : null}
 
       {step === 2 ? (
-        <section aria-labelledby="dry-run-options" className="migrate__step">
-          <h2 id="dry-run-options" className="visually-hidden">
-            Options
-          </h2>
+        <section aria-label="Dry run and options" className="migrate__step">
+          {checking ? <p aria-busy="true">Checking each run…</p> : null}
+          {report ? <MigrationReport report={report.report} nodes={sourceNodes} /> : null}
+          <h2 id="dry-run-options">Options</h2>
+          <p className="muted">Change them, or the mapping, then run the dry run again.</p>
           <fieldset className="migrate__options">
             <legend>Open work items</legend>
             {(['assignee', 'due'] as const).map((what) => (
@@ -610,14 +626,12 @@ export function MigratePage() {
             </label>
             <FieldError errors={errors} field="timers" />
           </fieldset>
-          {checking ? <p aria-busy="true">Checking each run…</p> : null}
           {report && !fresh && !checking ? (
             <p className="migrate__warning">The plan changed since this dry run.</p>
           ) : null}
           <button type="button" onClick={() => void check()} disabled={checking}>
             Run the dry run again
           </button>
-          {report ? <MigrationReport report={report.report} nodes={sourceNodes} /> : null}
           <div className="migrate__nav">
             <button type="button" onClick={() => go(1)}>
               Back: mapping
@@ -720,7 +734,7 @@ function MigrationProgress({ migration, onCancel }: { migration: Migration; onCa
           Cancel the migration
         </button>
       ) : null}
-      {!going && migration.summary ? <p data-testid="migration-summary">{migration.summary}</p> : null}
+      {!going ? <p data-testid="migration-summary">{resultText(migration)}</p> : null}
       {!going && migration.runs && migration.runs.length ? (
         <table className="runs__table">
           <thead>
