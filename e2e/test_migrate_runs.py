@@ -193,3 +193,62 @@ def test_ops_moves_a_run_at_finance_to_a_version_with_compliance_and_the_next_pe
     run_page = RunPage(ops).open(run_id)
     expect(run_page.current_stage).to_have_text("Compliance")
     shot(ops, "8-run-page")
+
+
+def test_a_stage_removed_without_a_mapping_is_refused_until_ops_maps_it(login_as, api):
+    """Version 2 renames Finance (a new id): the run sitting there cannot move until ops maps
+    the old stage and its step to the new ones; the dry run says why, by name, then that it can."""
+    n = uuid.uuid4().hex[:6]
+    key, label = unique_key("purchase"), f"Purchase renamed {n}"
+    admin = api("admin")
+    v1 = version_1(key, label)
+    admin.create_orchestration(v1)
+    admin.activate(key)
+    run_id = admin.start_run(key)["id"]
+    (legal_item,) = api("alice").work_items(run=run_id, mine=1)
+    api("alice").complete(legal_item["id"], "ok")
+    admin.wait_for_run(run_id, stage="finance")
+    v2 = copy.deepcopy(v1)
+    for node in v2["nodes"]:
+        if node["id"] == "finance":
+            node.update(id="budget_review", label="Budget review")
+        elif node["id"] == "approve_budget":
+            node.update(id="sign_off", stage="budget_review", label="Sign off the budget")
+    for edge in v2["edges"]:
+        edge["source"] = "budget_review" if edge["source"] == "finance" else edge["source"]
+        edge["target"] = "budget_review" if edge["target"] == "finance" else edge["target"]
+    admin.save_draft(v2)
+    assert admin.activate(key) == 2
+
+    # From the monitor this time.
+    ops = login_as("ops").new_page()
+    ops.goto(f"/monitor/{key}")
+    ops.get_by_role("link", name="Move runs to version 2…").click()
+    ops.get_by_role("button", name="Next: mapping").click()
+    expect(ops.get_by_test_id("unmapped")).to_contain_text("2 nodes of version 1 have no place in version 2")
+    expect(ops.get_by_role("figure", name="Version 1 (now)").get_by_text("Finance — removed, map it")).to_be_visible()
+    shot(ops, "r1-removed")
+
+    # The dry run refuses it and says why, by name.
+    ops.get_by_role("button", name="Next: dry run").click()
+    expect(ops.get_by_test_id("dry-run-summary")).to_contain_text("0 can move; 1 cannot")
+    expect(ops.get_by_test_id("refusal-groups")).to_contain_text("1 sits on Finance, removed in version 2 without a mapping")
+    expect(ops.get_by_text("No run can move with this plan")).to_be_visible()
+    expect(ops.get_by_role("button", name="Next: apply")).to_be_disabled()
+    shot(ops, "r2-refused")
+
+    # Ops maps Finance and its step, and the dry run again says it can move.
+    ops.get_by_test_id("refusal-groups").get_by_role("button", name="Map it").click()
+    ops.get_by_role("combobox", name="Where Finance goes in version 2").select_option(label="Budget review")
+    ops.get_by_role("combobox", name="Where Approve budget goes in version 2").select_option(label="Sign off the budget (in Budget review)")
+    expect(ops.get_by_test_id("unmapped")).to_have_count(0)
+    expect(ops.get_by_role("figure", name="Version 2 (after the move)").get_by_text("Budget review (mapped)")).to_be_visible()
+    shot(ops, "r3-mapped")
+    ops.get_by_role("button", name="Next: dry run").click()
+    expect(ops.get_by_test_id("dry-run-summary")).to_have_text(re.compile(r"^1 can move"))
+    ops.get_by_role("button", name="Next: apply").click()
+    ops.get_by_role("button", name="Move 1 run…").click()
+    ops.get_by_role("dialog").get_by_role("button", name="Move runs").click()
+    expect(ops.get_by_test_id("migration-summary")).to_have_text("1 run moved to version 2.", timeout=30_000)
+    run = admin.wait_for_run(run_id, stage="budget_review")
+    assert run["version"] == 2

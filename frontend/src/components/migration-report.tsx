@@ -5,7 +5,19 @@ import { Link } from 'react-router';
 import { countedMessage, placeLabel, runName, type DryRun, type MigrationNode } from '../lib/migration';
 import { STATUS_LABELS } from './runs-list';
 
-export function MigrationReport({ report, nodes }: { report: DryRun; nodes: MigrationNode[] }) {
+/** Reasons the mapping can answer: the node is gone or changed kind. */
+const MAPPABLE = new Set(['removed', 'type_changed']);
+
+export function MigrationReport({
+  report,
+  nodes,
+  onMap,
+}: {
+  report: DryRun;
+  nodes: MigrationNode[];
+  /** Back to the mapping, offered next to the reasons a mapping answers. */
+  onMap?: () => void;
+}) {
   const [onlyRefused, setOnlyRefused] = useState(false);
   const names = new Map(report.runs.map((r) => [r.run_id, runName(r)]));
   const shown = onlyRefused ? report.runs.filter((r) => !r.movable) : report.runs;
@@ -36,6 +48,14 @@ export function MigrationReport({ report, nodes }: { report: DryRun; nodes: Migr
                         <Link to={`/runs/${id}`}>{g.names?.[i] ?? names.get(id) ?? id.slice(0, 8)}</Link>
                       </span>
                     ))}
+                  </>
+                ) : null}
+                {onMap && MAPPABLE.has(g.code) ? (
+                  <>
+                    {' '}
+                    <button type="button" className="link" onClick={onMap}>
+                      Map it
+                    </button>
                   </>
                 ) : null}
               </li>

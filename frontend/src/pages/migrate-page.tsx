@@ -581,7 +581,10 @@ export function MigratePage() {
       {step === 2 ? (
         <section aria-label="Dry run and options" className="migrate__step">
           {checking ? <p aria-busy="true">Checking each run…</p> : null}
-          {report ? <MigrationReport report={report.report} nodes={sourceNodes} /> : null}
+          {report ? <MigrationReport report={report.report} nodes={sourceNodes} onMap={() => go(1)} /> : null}
+          {fresh && movable === 0 && !checking ? (
+            <p className="migrate__warning">No run can move with this plan: there is nothing to apply.</p>
+          ) : null}
           <h2 id="dry-run-options">Options</h2>
           <p className="muted">Change them, or the mapping, then run the dry run again.</p>
           <fieldset className="migrate__options">
