@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -449,6 +449,167 @@ def purge(older_than: str, archive_dir: Path | None, batch: int, dry_run: bool, 
         )
     if report.archive is not None:
         click.echo(f"archive: {report.archive}")
+
+
+def _pairs(values: tuple[str, ...]) -> dict[str, str]:
+    """``OLD=NEW`` options -> {old: new} (a usage error names the one that is not)."""
+    found: dict[str, str] = {}
+    for value in values:
+        old, sep, new = value.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise click.BadParameter(f"{value!r} is not OLD=NEW (a node id of the old version = one of the new)", param_hint="--map")
+        found[old.strip()] = new.strip()
+    return found
+
+
+def _plan_error(exc: OvertureError) -> NoReturn:
+    """A plan that is not valid: what is wrong, field by field, and exit 2."""
+    click.echo(f"error: {exc.message}", err=True)
+    for field, problem in (exc.details or {}).items() if isinstance(exc.details, dict) else ():
+        for where, message in problem.items() if isinstance(problem, dict) else [(None, problem)]:
+            click.echo(f"  {field}{f' {where}' if where else ''}: {message}", err=True)
+    sys.exit(2)
+
+
+def _print_groups(report: dict[str, Any]) -> None:
+    for group in report["groups"]:
+        examples = ", ".join(r[:8] for r in group.get("runs", []))
+        click.echo(f"  {group['count']:>7,}  {group['message']}  [{group['code']}{f'; e.g. {examples}' if examples else ''}]")
+    for note in report.get("notes", []):
+        click.echo(f"  note ({note['count']:,} run{'s' if note['count'] != 1 else ''}): {note['message']}")
+
+
+@main.command()
+@click.argument("key", required=False)
+@click.option("--to", "target", type=click.IntRange(min=1), help="The version the runs move to.")
+@click.option(
+    "--from", "sources", type=click.IntRange(min=1), multiple=True, help="A version runs move from (repeat; default: every other)."
+)
+@click.option(
+    "--map", "mapping", multiple=True, metavar="OLD=NEW", help="A renamed or replaced node: its id in the old version = in the new."
+)
+@click.option("--run", "runs", multiple=True, metavar="ID", help="Only this run (repeat).")
+@click.option("--stage", "stages", multiple=True, metavar="NODE", help="Only runs sitting on this node of the old version (repeat).")
+@click.option(
+    "--status", "statuses", multiple=True, type=click.Choice(["in_progress", "suspended", "error"]), help="Only runs in this status."
+)
+@click.option("--recompute", default="", metavar="assignee,due", help="Work these out again for open work items (default: kept).")
+@click.option("--timers", type=click.Choice(["keep", "recompute"]), default="keep", show_default=True, help="Timers of steps under way.")
+@click.option("--dry-run", is_flag=True, help="Say which runs can move and every reason the others cannot; change nothing.")
+@click.option("--batch", type=click.IntRange(1, 1000), default=None, help="Runs per batch (default 50; each run in its own transaction).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (progress still goes to stderr).")
+@click.option("--by", default=None, metavar="USER", help="Who moves them, for the event log (default: nobody named).")
+@click.option("--resume", metavar="ID", help="Go on with migration ID where it stopped (takes no plan).")
+@database_url_option
+def migrate(
+    key: str | None,
+    target: int | None,
+    sources: tuple[int, ...],
+    mapping: tuple[str, ...],
+    runs: tuple[str, ...],
+    stages: tuple[str, ...],
+    statuses: tuple[str, ...],
+    recompute: str,
+    timers: str,
+    dry_run: bool,
+    batch: int | None,
+    as_json: bool,
+    by: str | None,
+    resume: str | None,
+    database_url: str | None,
+) -> None:
+    """Move running instances of KEY to version --to (README, Moving runs to a new version).
+
+    Exit 0 when every run moved (or, with --dry-run, can), 1 when some were refused or
+    failed, 2 for a plan that is not valid.
+    """
+    import time
+
+    from runtime.engine import Plan
+    from runtime.engine.migration.batches import BATCH
+
+    planned = bool(key or target or sources or mapping or runs or stages or statuses or recompute or dry_run or timers != "keep")
+    if resume and planned:
+        raise click.UsageError("--resume ID goes on with a recorded migration; give no KEY or plan with it")
+    if not resume and (not key or target is None):
+        raise click.UsageError("give KEY and --to VERSION (or --resume ID)")
+    with _app(database_url) as app:
+        engine = app.extensions["overture"].engine
+        engine.worker_id = f"cli:{engine.worker_id}"
+        if resume:
+            try:
+                migration_id, key = resume, engine.migration(resume)["orchestration"]
+            except OvertureError as exc:
+                _plan_error(exc)
+        else:
+            assert key is not None
+            try:
+                plan = Plan.from_json(
+                    {
+                        "orchestration": key,
+                        "target": target,
+                        "sources": list(sources),
+                        "runs": list(runs),
+                        "stages": list(stages),
+                        "statuses": list(statuses),
+                        "mapping": _pairs(mapping),
+                        "recompute": [r.strip() for r in recompute.split(",") if r.strip()],
+                        "timers": timers,
+                    }
+                )
+                if dry_run or plan.runs:  # runs named: each must be one of KEY's (the engine checks that in a dry run)
+                    report = engine.check_migration(plan)
+                if not dry_run:
+                    migration_id = engine.start_migration(plan, by=by)
+            except OvertureError as exc:
+                _plan_error(exc)
+            if dry_run:
+                if as_json:
+                    click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+                else:
+                    click.echo(report["summary"])
+                    _print_groups(report)
+                sys.exit(1 if report["refused"] else 0)
+            click.echo(f"migration {migration_id}: moving runs of {key} to version {plan.target}", err=True)
+
+        def progress() -> dict[str, Any]:
+            row: dict[str, Any] = next(m for m in engine.migrations(key) if m["id"] == migration_id)  # counts, no per-run rows
+            return row
+
+        began, waited = time.monotonic(), False
+        shown = first = progress()["handled"]
+        while True:
+            handled = engine.work_on_migrations(migration_id, batch=batch or BATCH)
+            row = progress()
+            if row["handled"] != shown:  # a batch of ours, or of the worker that holds the lease
+                shown = row["handled"]
+                rate = (shown - first) / max(time.monotonic() - began, 1e-6)
+                click.echo(
+                    f"moved {row['moved']:,}/{row['total']:,} (refused {row['refused']:,}, failed {row['failed']:,}, "
+                    f"already there {row['skipped']:,}), {rate:,.0f} runs/s",
+                    err=True,
+                )
+            if handled:
+                continue
+            if row["status"] not in ("queued", "running"):
+                break
+            if not waited:  # another worker holds its lease
+                click.echo("another worker is moving these runs; showing its progress (or waiting for its lease to lapse)", err=True)
+                waited = True
+            time.sleep(0.5)
+        view = engine.migration(migration_id)
+    if as_json:
+        click.echo(json.dumps(view, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"migration {migration_id} {view['status']}: {view['summary']}")
+        _print_groups(view)
+    unmoved = view["refused"] + view["failed"]
+    if view["status"] != "completed":
+        click.echo(f"the migration was {view['status']} before it finished", err=True)
+        sys.exit(1)
+    if unmoved:
+        click.echo(f"{unmoved:,} run{'s' if unmoved != 1 else ''} did not move (refused or failed): see the reasons above", err=True)
+        sys.exit(1)
 
 
 @main.command()

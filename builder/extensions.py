@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any, cast
 
 from flask import Flask, current_app
@@ -31,6 +33,9 @@ class Overture:
             clock,
             SqlDirectory(store),
             autoprocess=bool(app.config.get("AUTOPROCESS", False)),
+            # Its own name in claims and leases: two server processes (or a server and
+            # `overture migrate`) must not both think they hold one migration.
+            worker_id=app.config.get("WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}:{id(app):x}",
             settings={"http_allowlist": list(app.config.get("HTTP_ALLOWLIST", []))},
             secrets=secrets,
         )

@@ -211,7 +211,7 @@ class Hub:
         if unknown and watched:  # their orchestrations in one read (another process counted them)
             with self.store.transaction(write=False) as tx:
                 self.projector.load_runs(tx, unknown)
-        changed = insights.changed_elements(events, self.run_key) if watched else {}
+        changed = changed_elements(events, self.run_key) if watched else {}
         now_wall = time.monotonic()
         for key in watched:
             elements = changed.get(key, set())
@@ -270,8 +270,9 @@ class Hub:
         return next_due
 
     def run_key(self, run_id: str) -> tuple[str, int] | None:
-        """(orchestration, version) of a run: fixed for its life, so cached (with the
-        projector's cache, which has the runs it just counted)."""
+        """(orchestration, version) of a run, cached (with the projector's cache, which has
+        the runs it just counted). Only the orchestration is read from it here: a run keeps
+        its orchestration for life, while a migration may change its version."""
         info = self.projector.known_run(run_id)
         if info is None:
             with self.store.transaction(write=False) as tx:
@@ -313,6 +314,17 @@ class Hub:
             subs = list(self._live.get(key, ()))
         for sub in subs:
             sub.offer_overdue(read_at, counts)
+
+
+def changed_elements(events: list[RunEvent], run_key: Callable[[str], tuple[str, int] | None]) -> dict[str, set[tuple[str, str]] | None]:
+    """:func:`runtime.insights.changed_elements`, and every element of an orchestration one
+    of whose runs moved to another version (``run.migrated``): its counts left nodes of the
+    old version and joined nodes of the new one, which one event's node does not say."""
+    changed = insights.changed_elements(events, run_key)
+    for e in events:
+        if e.type == "run.migrated" and (info := run_key(e.run_id)) is not None:
+            changed[info[0]] = insights.ALL
+    return changed
 
 
 _HUB_LOCK = threading.Lock()

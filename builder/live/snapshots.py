@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from builder.extensions import state
-from builder.live.hub import hub
+from builder.live.hub import changed_elements, hub
 from runtime import insights
 from runtime.model import Version
 
@@ -55,7 +55,7 @@ def resume(key: str, version: int | None, window: str, after: int) -> dict[str, 
     if after > position or position - after > RESUME_LIMIT:
         return None
     events = [e for e in store.events_after(after, position - after) if e.id <= position]
-    elements = insights.changed_elements(events, live.run_key).get(key, set())
+    elements = changed_elements(events, live.run_key).get(key, set())
     if elements is not None:
         elements |= {("node", n) for n in _due_nodes(key)}
     now = state().engine.clock.now()

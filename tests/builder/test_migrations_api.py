@@ -14,8 +14,10 @@ URL = "/api/orchestrations/expense/migrations"
 
 
 def expense_v2() -> dict[str, Any]:
-    """Version 2: the stage "filing" is now "archive" (label "Archive"), its step "file" is "store"."""
+    """Version 2: the stage "filing" is now "archive" (label "Archive"), its step "file" is
+    "store"; a new variable ``region`` starts as "EU"."""
     doc = copy.deepcopy(EXPENSE)
+    doc["variables"] = [{"name": "region", "type": "string", "default": "EU"}]
     for node in doc["nodes"]:
         if node["id"] == "filing":
             node.update(id="archive", label="Archive")
@@ -65,6 +67,8 @@ def test_a_dry_run_names_the_runs_that_cannot_move_and_why_and_writes_nothing(lo
     assert by_id[world["filing"]]["movable"] is False and by_id[world["filing"]]["at_label"] == "Filing"
     assert by_id[world["filing"]]["name"] == world["filing"][:8]
     assert all(by_id[r]["movable"] and by_id[r]["at_label"] == "Finance review" for r in world["reviewing"])
+    # The refused run is not looked at further once its node has no place in version 2.
+    assert report["notes"] == [{"message": "variable region is new: it starts as 'EU'", "count": 2}]
     # Nothing was written: every run is still on version 1, and no migration was recorded.
     assert {otto.get(f"/api/runs/{r}").get_json()["version"] for r in by_id} == {1}
     assert otto.get(URL).get_json()["items"] == []
@@ -108,6 +112,7 @@ def test_applying_moves_the_runs_in_batches_and_the_moved_run_goes_on_to_the_end
     )
     run = otto.get(f"/api/runs/{world['filing']}").get_json()
     assert (run["version"], run["current_node"], run["current_node_label"]) == (2, "archive", "Archive")
+    assert run["vars"] == {"region": "EU"}
     events = otto.get(f"/api/runs/{world['filing']}/events").get_json()["items"]
     moved = [e for e in events if e["type"] == "run.migrated"]
     assert len(moved) == 1 and moved[0]["data"]["from"] == 1 and moved[0]["data"]["to"] == 2
@@ -250,3 +255,19 @@ def test_the_list_pages_newest_first(login, world, clock):
     rest = ada.get(f"{URL}?limit=2&cursor={first['next_cursor']}").get_json()
     assert [m["id"] for m in rest["items"]] == made[:1] and rest["next_cursor"] is None
     assert ada.get(f"{URL}?cursor=garbage").status_code == 400
+
+
+def test_live_views_refresh_every_element_of_an_orchestration_whose_run_moved():
+    from datetime import UTC, datetime
+
+    from builder.live.hub import changed_elements
+    from runtime.model import RunEvent
+
+    at = datetime(2026, 1, 5, tzinfo=UTC)
+    keys = {"r1": ("expense", 2), "r2": ("other", 1)}
+    events = [
+        RunEvent(1, "r1", "run.migrated", at, node="archive", data={"from": 1, "to": 2}),
+        RunEvent(2, "r2", "stage.started", at, node="work"),
+    ]
+    # The moved run's counts left the old version's nodes: every element of "expense" may have changed.
+    assert changed_elements(events, keys.get) == {"expense": None, "other": {("node", "work")}}

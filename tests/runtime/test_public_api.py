@@ -57,6 +57,13 @@ COMMANDS = {
     "demo": {"arguments": [], "options": []},
     "export": {"arguments": ["key"], "options": ["--database-url", "--scenarios", "--version"]},
     "import": {"arguments": ["file"], "options": ["--activate", "--database-url", "--scenarios"]},
+    "migrate": {
+        "arguments": ["key"],
+        "options": sorted(
+            ["--batch", "--by", "--database-url", "--dry-run", "--from", "--json", "--map", "--recompute", "--resume"]
+            + ["--run", "--stage", "--status", "--timers", "--to"]
+        ),
+    },
     "purge": {"arguments": [], "options": ["--archive", "--batch", "--database-url", "--dry-run", "--older-than"]},
     "seed": {"arguments": [], "options": ["--database-url", "--demo"]},
     "serve": {"arguments": [], "options": ["--database-url", "--host", "--no-worker", "--port", "--worker", "--workers"]},
