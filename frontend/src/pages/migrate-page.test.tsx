@@ -152,8 +152,12 @@ beforeEach(() => {
         if (body.dry_run) return Response.json(dryRunAnswer.body, { status: dryRunAnswer.status });
         return Response.json(view('queued', 0), { status: 202 });
       }
+      if (url === '/api/orchestrations/contract/migrations/m1/cancel' && init?.method === 'POST') {
+        polls = ['cancelled'];
+        return Response.json(view('cancelled', 1));
+      }
       if (url === '/api/orchestrations/contract/migrations/m1') {
-        const status = polls.shift() ?? 'completed';
+        const status = (polls.length > 1 ? polls.shift() : polls[0]) ?? 'completed';
         return Response.json(view(status, status === 'completed' ? 2 : 1));
       }
       return Response.json({ error: { code: 'not_found', message: `no ${url}` } }, { status: 404 });
@@ -293,6 +297,22 @@ describe('MigratePage', () => {
     expect(
       screen.getByRole('combobox', { name: 'Where Budget check goes in version 2' }).getAttribute('aria-invalid'),
     ).toBe('true');
+  });
+
+  it('follows a migration under way from its link, and cancels it', async () => {
+    polls = ['running'];
+    renderPage('/orchestrations/contract/migrate?migration=m1');
+    expect((await screen.findByText('Moving runs…')).closest('[role=status]')?.textContent).toContain('moved 1 of 2');
+    const bar = screen.getByRole('progressbar');
+    expect([bar.getAttribute('value'), bar.getAttribute('max')]).toEqual(['1', '2']);
+    // Only the apply step is reachable while it runs.
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: '1. Versions' }).disabled).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel the migration' }));
+    expect(await screen.findByText('Cancelled.')).toBeTruthy();
+    expect(screen.getByTestId('migration-summary').textContent).toBe(
+      '1 run moved to version 2 (cancelled before the end).',
+    );
+    expect(screen.queryByRole('button', { name: 'Cancel the migration' })).toBeNull();
   });
 
   it('tells a member it is not for them', async () => {
