@@ -224,7 +224,10 @@ def test_a_stage_removed_without_a_mapping_is_refused_until_ops_maps_it(login_as
     ops = login_as("ops").new_page()
     ops.goto(f"/monitor/{key}")
     ops.get_by_role("link", name="Move runs to version 2…").click()
-    ops.get_by_role("button", name="Next: mapping").click()
+    # By keyboard: the next step takes the focus.
+    ops.get_by_role("button", name="Next: mapping").focus()
+    ops.keyboard.press("Enter")
+    expect(ops.get_by_role("region", name="Where each node lands")).to_be_focused()
     expect(ops.get_by_test_id("unmapped")).to_contain_text("2 nodes of version 1 have no place in version 2")
     expect(ops.get_by_role("figure", name="Version 1 (now)").get_by_text("Finance — removed, map it")).to_be_visible()
     shot(ops, "r1-removed")

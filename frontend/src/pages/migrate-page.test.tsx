@@ -187,6 +187,8 @@ async function toMapping() {
   expect(screen.getByRole<HTMLSelectElement>('combobox', { name: /To version/ }).value).toBe('2');
   fireEvent.click(screen.getByRole('button', { name: 'Next: mapping' }));
   await screen.findByRole('heading', { name: 'Where each node lands' });
+  // The new step has the focus: the button that led there is gone.
+  expect(document.activeElement?.getAttribute('aria-labelledby')).toBe('mapping-title');
 }
 
 describe('MigratePage', () => {

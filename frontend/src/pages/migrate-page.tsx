@@ -5,7 +5,7 @@
  */
 import '../monitor.css';
 import '../migrate.css';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 
 import { Breadcrumbs } from '../components/breadcrumbs';
@@ -202,6 +202,15 @@ export function MigratePage() {
     };
   }, [key, migrationId]);
 
+  // A new step takes the focus (the button that led there is gone); not on the first one.
+  const stepSection = useRef<HTMLElement>(null);
+  const shownStep = useRef(step);
+  useEffect(() => {
+    if (shownStep.current === step) return;
+    shownStep.current = step;
+    stepSection.current?.focus();
+  });
+
   const sourceNodes = useMemo(
     () =>
       (options?.sources ?? []).flatMap((v) => {
@@ -374,7 +383,7 @@ export function MigratePage() {
       ) : null}
 
       {step === 0 ? (
-        <section aria-labelledby="versions-title" className="migrate__step">
+        <section aria-labelledby="versions-title" className="migrate__step" ref={stepSection} tabIndex={-1}>
           <h2 id="versions-title">Which runs move, and where to</h2>
           <label>
             To version
@@ -444,7 +453,7 @@ export function MigratePage() {
       ) : null}
 
       {step === 1 ? (
-        <section aria-labelledby="mapping-title" className="migrate__step">
+        <section aria-labelledby="mapping-title" className="migrate__step" ref={stepSection} tabIndex={-1}>
           <h2 id="mapping-title">Where each node lands</h2>
           <p className="muted">
             A node keeps its place when version {options.target} has a node with the same id and kind (the same number
@@ -579,7 +588,7 @@ export function MigratePage() {
       ) : null}
 
       {step === 2 ? (
-        <section aria-label="Dry run and options" className="migrate__step">
+        <section aria-label="Dry run and options" className="migrate__step" ref={stepSection} tabIndex={-1}>
           {checking ? <p aria-busy="true">Checking each run…</p> : null}
           {report ? <MigrationReport report={report.report} nodes={sourceNodes} onMap={() => go(1)} /> : null}
           {fresh && movable === 0 && !checking ? (
@@ -647,7 +656,7 @@ export function MigratePage() {
       ) : null}
 
       {step === 3 ? (
-        <section aria-labelledby="apply-title" className="migrate__step">
+        <section aria-labelledby="apply-title" className="migrate__step" ref={stepSection} tabIndex={-1}>
           <h2 id="apply-title">Apply</h2>
           {!migration && !migrationId ? (
             fresh ? (
