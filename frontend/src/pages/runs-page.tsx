@@ -22,6 +22,9 @@ export function RunsPage() {
         <p className="muted">The runs you started, that concern your records, or that you have work in.</p>
       )}
       {everyone && orchestration ? <MigrationAction orchestration={orchestration} /> : null}
+      {everyone && !orchestration ? (
+        <p className="muted">To move the runs of an orchestration to a newer version, choose it under Orchestration.</p>
+      ) : null}
       <RunsList titled={false} />
     </main>
   );
