@@ -57,6 +57,7 @@ PAGES: list[AppPage] = [
     AppPage("monitor", "ops", "/monitor/{key}", heading(re.compile(r"^Monitor"))),
     AppPage("runs", "ops", "/runs", heading("Runs")),
     AppPage("run", "ops", "/runs/{run}", heading(re.compile(r"^Run "))),
+    AppPage("move runs", "ops", "/orchestrations/{key}/migrate", heading(re.compile(r"^Move runs of "))),
     AppPage("my work", "alice", "/work", heading("My work")),
     AppPage("record types", "member", "/records", heading("Records")),
     AppPage("records", "member", "/records/contract", heading("Contract")),

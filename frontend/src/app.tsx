@@ -20,6 +20,7 @@ const RecordsPage = lazy(() => import('./pages/records-page').then((m) => ({ def
 const StartRunPage = lazy(() => import('./pages/start-run-page').then((m) => ({ default: m.StartRunPage })));
 const RecordPage = lazy(() => import('./pages/record-page').then((m) => ({ default: m.RecordPage })));
 const ProfilePage = lazy(() => import('./pages/profile-page').then((m) => ({ default: m.ProfilePage })));
+const MigratePage = lazy(() => import('./pages/migrate-page').then((m) => ({ default: m.MigratePage })));
 const AdminPage = lazy(() => import('./pages/admin-page').then((m) => ({ default: m.AdminPage })));
 
 /**
@@ -41,6 +42,7 @@ export function App() {
         <Route path="/builder/:key" element={<BuilderPage />} />
         <Route path="/monitor/:key" element={<MonitorPage />} />
         <Route path="/orchestrations/:key/start" element={<StartRunPage />} />
+        <Route path="/orchestrations/:key/migrate" element={<MigratePage />} />
         <Route path="/runs" element={<RunsPage />} />
         <Route path="/runs/:runId" element={<RunPage />} />
         <Route path="/work" element={<WorkPage />} />

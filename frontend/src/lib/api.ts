@@ -258,8 +258,8 @@ export function runQuery(filters: RunFilters, cursor?: string | null, limit = 50
 }
 
 /** One page of runs, newest first. */
-export async function listRuns(filters: RunFilters, cursor?: string | null) {
-  return (await call('GET', `/api/runs?${runQuery(filters, cursor)}`, pageOf(runSummarySchema))).data;
+export async function listRuns(filters: RunFilters, cursor?: string | null, limit = 50) {
+  return (await call('GET', `/api/runs?${runQuery(filters, cursor, limit)}`, pageOf(runSummarySchema))).data;
 }
 
 /** The runs list's pick lists: orchestrations with their stages, and the assignees (named). */

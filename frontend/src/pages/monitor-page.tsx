@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 
 import { Breadcrumbs } from '../components/breadcrumbs';
+import { MigrationAction } from '../components/migration-action';
 import { MetricsPanel } from '../components/metrics-panel';
 import { ReadOnlyCanvas } from '../components/read-only-canvas';
 import { RunsList } from '../components/runs-list';
@@ -200,6 +201,7 @@ export function MonitorPage() {
           </Link>
         ) : null}
       </header>
+      {orchestration ? <MigrationAction orchestration={key} known={orchestration} /> : null}
       <Bottleneck labels={labels} />
       <Flagged labels={labels} />
       <Legend />
