@@ -192,6 +192,8 @@ def test_ops_moves_a_run_at_finance_to_a_version_with_compliance_and_the_next_pe
     # The run page shows it at Compliance, on version 2.
     run_page = RunPage(ops).open(run_id)
     expect(run_page.current_stage).to_have_text("Compliance")
+    # Its timeline says, at the stage it was in, who moved it to which version.
+    expect(ops.get_by_test_id("timeline-finance")).to_contain_text("moved from version 1 to version 2 by Otto Ops")
     shot(ops, "8-run-page")
 
 
