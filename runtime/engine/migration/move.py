@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from runtime.engine.context import RunContext, event, value
 from runtime.engine.migration.assess import Assessment
@@ -37,6 +38,20 @@ def move_run(
         for n in [run.current_node, *(s for s, r in ctx.steps.items() if r.status in OPEN_STEP)]
         if n is not None and n in nodes
     }
+    # What else the move reads, in one go (PostgreSQL: one round trip): open work items
+    # always; timers, subscriptions and history rows only when something asks for them.
+    timed = bool(renamed) or plan.timers == "recompute" or "due" in plan.recompute
+    reads: list[tuple[type, Any]] = [(WorkItem, {"run_id": run.id, "status": OPEN_ITEM})]
+    reads += [(Timer, {"run_id": run.id})] if timed else []
+    reads += [(Subscription, {"run_id": run.id})] if renamed else []
+    if renamed:
+        reads += [(StageVisit, {"run_id": run.id, "current": False}), (StepRun, {"run_id": run.id, "current": False})]
+    found_rows = iter(tx.read_several(reads))
+    items: list[WorkItem] = next(found_rows)
+    timers: list[Timer] = next(found_rows) if timed else []
+    subscriptions: list[Subscription] = next(found_rows) if renamed else []
+    old_visits: list[StageVisit] = next(found_rows) if renamed else []
+    old_steps: list[StepRun] = next(found_rows) if renamed else []
     # Stage visits and step runs: the current ones follow the mapping or stop being
     # current (their node is gone); history rows of renamed nodes are renamed too.
     stages: dict[str, StageVisit] = {}
@@ -44,24 +59,28 @@ def move_run(
         new = nodes.get(stage_id)
         if new is None:
             visit.current = False
+            ctx.touch(visit)
         else:
-            visit.stage_id = new
+            if new != stage_id:
+                visit.stage_id = new
+                ctx.touch(visit)
             stages[new] = visit
-        ctx.touch(visit)
     steps: dict[str, StepRun] = {}
     for step_id, step_run in ctx.steps.items():
         new = nodes.get(step_id)
         if new is None:
             step_run.current = False
+            ctx.touch(step_run)
         else:
-            step_run.step_id, step_run.stage_id = new, target.steps[new].stage
+            if (new, target.steps[new].stage) != (step_run.step_id, step_run.stage_id):
+                step_run.step_id, step_run.stage_id = new, target.steps[new].stage
+                ctx.touch(step_run)
             steps[new] = step_run
-        ctx.touch(step_run)
-    for visit in tx.find(StageVisit, run_id=run.id, current=False):
+    for visit in old_visits:
         if visit.stage_id in renamed:
             visit.stage_id = renamed[visit.stage_id]
             ctx.touch(visit)
-    for step_run in tx.find(StepRun, run_id=run.id, current=False):
+    for step_run in old_steps:
         if step_run.step_id in renamed:
             step_run.step_id = renamed[step_run.step_id]
             step_run.stage_id = target.steps[step_run.step_id].stage
@@ -83,7 +102,7 @@ def move_run(
                 fresh.id = f"{fresh.id}:{run.revision + 1}"
             steps[step_id] = fresh
             ctx.add(fresh)
-    _move_waiting(ctx, target, nodes, plan, found)
+    _move_waiting(ctx, target, nodes, plan, items, timers, subscriptions)
     old_version = run.version
     run.version = target.version
     run.current_node = nodes.get(run.current_node) if run.current_node else None
@@ -106,12 +125,20 @@ def move_run(
     advance(ctx)
 
 
-def _move_waiting(ctx: RunContext, target: OrchestrationSpec, nodes: Mapping[str, str | None], plan: Plan, found: Assessment) -> None:
+def _move_waiting(
+    ctx: RunContext,
+    target: OrchestrationSpec,
+    nodes: Mapping[str, str | None],
+    plan: Plan,
+    open_items: list[WorkItem],
+    timers: list[Timer],
+    subscriptions: list[Subscription],
+) -> None:
     """Open work items, timers and subscriptions follow their steps (a job under way
     keeps its step's id: :func:`assess` refuses to rename a step whose action runs)."""
-    tx, run = ctx.tx, ctx.run
-    items = {i.id: i for i in tx.find(WorkItem, run_id=run.id, status=OPEN_ITEM)}
-    for item in items.values():
+    tx = ctx.tx
+    items = {i.id: i for i in open_items}
+    for item in open_items:
         new_id = nodes.get(item.step_id)
         if new_id is None:  # assessed: a step under way always maps; an item of an ended step is not open
             continue
@@ -124,7 +151,7 @@ def _move_waiting(ctx: RunContext, target: OrchestrationSpec, nodes: Mapping[str
             meant = interactive.resolve(ctx, step.assignee, step.id, "assignee.value")
             if (meant.type, meant.value) != (item.assignee_type, item.assignee_value) and item.on_behalf_of != meant.value:
                 interactive.reassign(ctx, item, meant, by=None, kind="reassignment")
-    for timer in tx.find(Timer, run_id=run.id):
+    for timer in timers:
         new_id = nodes.get(timer.step_id)
         if new_id is None:
             continue
@@ -145,7 +172,7 @@ def _move_waiting(ctx: RunContext, target: OrchestrationSpec, nodes: Mapping[str
                 timer.due_at = timer_moment(value(ctx, step.timer_at, step.id, "timer.at"), step.id, ctx.now)
         timer.step_id = new_id
         ctx.touch(timer)
-    for sub in tx.find(Subscription, run_id=run.id):
+    for sub in subscriptions:
         if (new_id := nodes.get(sub.step_id)) is not None:
             sub.step_id = new_id
             ctx.touch(sub)
