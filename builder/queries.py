@@ -27,14 +27,14 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Select, and_, func, or_, select, tuple_, union_all
+from sqlalchemy import CTE, ColumnElement, Select, and_, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from builder.auth import Principal
 from builder.errors import ApiError
 from builder.extensions import db, engine
-from runtime.states import OPEN_ITEM
-from runtime.store.tables import NotificationRow, RecordRow, RunRow, UserRow, WorkItemRow
+from runtime.states import LIVE_RUN, OPEN_ITEM
+from runtime.store.tables import NotificationRow, OpenHolderRow, RecordRow, RunRow, UserRow, WorkItemRow
 
 STAFF = ("admin", "ops")
 Memberships = frozenset[tuple[str, str]]
@@ -321,17 +321,14 @@ def _distinct_keys(names: tuple[str, ...]) -> CTE:
     return keys.union_all(select(*(getattr(found, n) for n in names)).join_from(keys, found, found.id == step.scalar_subquery()))
 
 
-def _holders_by_key(session: Session, user: str | None, groups: Memberships, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
-    """:func:`open_work_holders` for a caller who sees every run (``user`` None) or many: each
-    distinct assignee and claimer of open work is tested once for an open item on a run in
-    ``statuses`` the caller may see (usually the first item tested is one)."""
+def _holders_by_key(session: Session, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
+    """:func:`open_work_holders` for a caller who sees every run: each distinct assignee and
+    claimer of open work is tested once for an open item on a run in ``statuses`` (usually
+    the first item tested is one)."""
     item = aliased(WorkItemRow)
 
     def held(*match: ColumnElement[bool]) -> ColumnElement[bool]:
-        on_runs = [item.run_id == RunRow.id, RunRow.status.in_(statuses), *match]
-        if user is not None:
-            on_runs.append(_walked(_visible_parts(user, groups), item.run_id))
-        return select(item.id).where(*on_runs).exists()
+        return select(item.id).where(item.run_id == RunRow.id, RunRow.status.in_(statuses), *match).exists()
 
     pairs = _distinct_keys(("assignee_value", "status", "assignee_type"))
     assigned = select(pairs.c.assignee_type, pairs.c.assignee_value).where(
@@ -346,26 +343,47 @@ def _holders_by_key(session: Session, user: str | None, groups: Memberships, sta
     return found | {("user", by) for by in session.scalars(claimed)}
 
 
-def open_work_holders(principal: Principal, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
-    """Who holds open work on the runs the caller may see in ``statuses``: the (type, value)
-    of each open item's assignee and ("user", who claimed it), as the runs' balls name them
-    (runtime/engine/views.py), read in SQL rather than from every run: from the runs a member
-    sees when they are few, else one distinct assignee or claimer at a time."""
+def _holders_seen_by(user: str, groups: Memberships) -> Select[Any]:
+    """The distinct (type, value) of the holders of open work on the live runs ``user`` may
+    see, from ``open_holders`` (kept by the database, migration 0015): under each of the
+    member's keys - themselves, each of their groups and queues - a skip scan over the
+    table's key, one index probe per distinct holder however many runs hold it."""
+    mine = sorted({("user", user), *groups})
+    each = [select(literal(kind).label("viewer_type"), literal(name).label("viewer_value")) for kind, name in mine]
+    keys = union_all(*each).subquery("viewer_keys")
+    table = OpenHolderRow.__table__
+
+    def first(column: str, viewer: Any, after: Any = None) -> Any:
+        """The ``column`` of the first holder under ``viewer``'s key (after ``after``'s holder)."""
+        row = table.alias()
+        clauses = [row.c.viewer_value == viewer.c.viewer_value, row.c.viewer_type == viewer.c.viewer_type]
+        if after is not None:
+            clauses.append(tuple_(row.c.holder_type, row.c.holder_value) > tuple_(after.c.holder_type, after.c.holder_value))
+        found = select(row.c[column]).where(*clauses).order_by(row.c.holder_type, row.c.holder_value).limit(1)
+        return found.scalar_subquery()
+
+    held = select(
+        keys.c.viewer_type,
+        keys.c.viewer_value,
+        first("holder_type", keys).label("holder_type"),
+        first("holder_value", keys).label("holder_value"),
+    ).cte("held", recursive=True)
+    ahead = select(held.c.viewer_type, held.c.viewer_value, first("holder_type", held, held), first("holder_value", held, held))
+    held = held.union_all(ahead.where(held.c.holder_type.is_not(None)))
+    return select(held.c.holder_type, held.c.holder_value).where(held.c.holder_type.is_not(None)).distinct()
+
+
+def open_work_holders(principal: Principal) -> set[tuple[str, str]]:
+    """Who holds open work on the live runs (in progress, suspended, in error) the caller may
+    see: the (type, value) of each open item's assignee and ("user", who claimed it), as the
+    runs' balls name them (runtime/engine/views.py), read in SQL rather than from every run:
+    for a member, the holders ``open_holders`` keeps under their keys; for staff, one
+    distinct assignee or claimer at a time."""
     with reading() as s:
         if sees_everything(principal):
-            return _holders_by_key(s, None, frozenset(), statuses)
-        user, groups = principal.name, memberships(principal.name)
-        parts = _visible_parts(user, groups)
-        if not _few(s, parts):
-            return _holders_by_key(s, user, groups, statuses)
-        statement = (
-            select(WorkItemRow.assignee_type, WorkItemRow.assignee_value, WorkItemRow.claimed_by)
-            .join(RunRow, RunRow.id == WorkItemRow.run_id)
-            .where(WorkItemRow.status.in_(OPEN_ITEM), RunRow.status.in_(statuses), _driven(parts))
-            .distinct()
-        )
-        rows = list(s.execute(statement))
-    return {(kind, value) for kind, value, _by in rows} | {("user", by) for _kind, _value, by in rows if by}
+            return _holders_by_key(s, LIVE_RUN)
+        user = principal.name
+        return {(kind, value) for kind, value in s.execute(_holders_seen_by(user, memberships(user)))}
 
 
 def run_page(principal: Principal, after: tuple[datetime, str] | None, limit: int, **filters: Any) -> list[tuple[str, datetime]]:
