@@ -22,18 +22,18 @@ so they never queue behind a writer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Select, and_, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from builder.auth import Principal
 from builder.errors import ApiError
 from builder.extensions import db, engine
-from runtime.states import LIVE_RUN, OPEN_ITEM
+from runtime.states import OPEN_ITEM
 from runtime.store.tables import NotificationRow, OpenHolderRow, RecordRow, RunRow, UserRow, WorkItemRow
 
 STAFF = ("admin", "ops")
@@ -306,84 +306,53 @@ def _run_visibility(session: Session, principal: Principal) -> list[ColumnElemen
     return [_among(session, _visible_parts(principal.name, memberships(principal.name)))]
 
 
-def _distinct_keys(names: tuple[str, ...]) -> CTE:
-    """Every distinct value of the work item columns ``names`` (the leading columns of one
-    index, the first never null in the answer), one index probe each: a skip scan written as
-    a recursive query, so it reads as many index entries as there are distinct keys rather
-    than as there are work items."""
-    first_item = aliased(WorkItemRow)
-    first = [getattr(first_item, n) for n in names]
-    start = select(*first).where(first[0].is_not(None)).order_by(*first).limit(1).subquery()
-    keys = select(*start.c).cte("keys", recursive=True)
-    next_item, found = aliased(WorkItemRow), aliased(WorkItemRow)
-    following = [getattr(next_item, n) for n in names]
-    step = select(next_item.id).where(tuple_(*following) > tuple_(*(keys.c[n] for n in names))).order_by(*following).limit(1)
-    return keys.union_all(select(*(getattr(found, n) for n in names)).join_from(keys, found, found.id == step.scalar_subquery()))
+def _skip_scan(keys: Any, where: Callable[[Any, Any], list[ColumnElement[bool]]]) -> Select[Any]:
+    """The distinct (holder_type, holder_value) of the ``open_holders`` rows ``where(row, key)``
+    picks for each row of ``keys`` (a subquery; None for one scan over the whole table), in the
+    order of an index that leads with the columns ``where`` fixes and then the holder: a
+    recursive skip scan, one index probe per holder found, however many runs it holds."""
+    table = OpenHolderRow.__table__
 
+    def first(column: str, key: Any, after: Any = None) -> Any:
+        row = table.alias()
+        clauses = where(row, key)
+        if after is not None:
+            clauses.append(tuple_(row.c.holder_type, row.c.holder_value) > tuple_(after.c.holder_type, after.c.holder_value))
+        return select(row.c[column]).where(*clauses).order_by(row.c.holder_type, row.c.holder_value).limit(1).scalar_subquery()
 
-def _holders_by_key(session: Session, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
-    """:func:`open_work_holders` for a caller who sees every run: each distinct assignee and
-    claimer of open work is tested once for an open item on a run in ``statuses`` (usually
-    the first item tested is one)."""
-    item = aliased(WorkItemRow)
-
-    def held(*match: ColumnElement[bool]) -> ColumnElement[bool]:
-        return select(item.id).where(item.run_id == RunRow.id, RunRow.status.in_(statuses), *match).exists()
-
-    pairs = _distinct_keys(("assignee_value", "status", "assignee_type"))
-    assigned = select(pairs.c.assignee_type, pairs.c.assignee_value).where(
-        pairs.c.status.in_(OPEN_ITEM),
-        held(item.assignee_value == pairs.c.assignee_value, item.status == pairs.c.status, item.assignee_type == pairs.c.assignee_type),
-    )
-    claims = _distinct_keys(("claimed_by", "status"))
-    claimed = select(claims.c.claimed_by).where(
-        claims.c.status.in_(OPEN_ITEM), held(item.claimed_by == claims.c.claimed_by, item.status == claims.c.status)
-    )
-    found = {(kind, value) for kind, value in session.execute(assigned)}
-    return found | {("user", by) for by in session.scalars(claimed)}
+    carried = list(keys.c) if keys is not None else []
+    seed = select(*carried, first("holder_type", keys).label("holder_type"), first("holder_value", keys).label("holder_value"))
+    held = seed.cte("held", recursive=True)
+    kept = [column for column in held.c if column.name not in ("holder_type", "holder_value")]
+    ahead = select(*kept, first("holder_type", held, held), first("holder_value", held, held))
+    held = held.union_all(ahead.where(held.c.holder_type.is_not(None)))
+    return select(held.c.holder_type, held.c.holder_value).where(held.c.holder_type.is_not(None)).distinct()
 
 
 def _holders_seen_by(user: str, groups: Memberships) -> Select[Any]:
-    """The distinct (type, value) of the holders of open work on the live runs ``user`` may
-    see, from ``open_holders`` (kept by the database, migration 0015): under each of the
-    member's keys - themselves, each of their groups and queues - a skip scan over the
-    table's key, one index probe per distinct holder however many runs hold it."""
+    """The holders of open work on the live runs ``user`` may see: under each of the member's
+    keys - themselves, each of their groups and queues - in the order of the table's key."""
     mine = sorted({("user", user), *groups})
     each = [select(literal(kind).label("viewer_type"), literal(name).label("viewer_value")) for kind, name in mine]
     keys = union_all(*each).subquery("viewer_keys")
-    table = OpenHolderRow.__table__
+    return _skip_scan(keys, lambda row, key: [row.c.viewer_value == key.c.viewer_value, row.c.viewer_type == key.c.viewer_type])
 
-    def first(column: str, viewer: Any, after: Any = None) -> Any:
-        """The ``column`` of the first holder under ``viewer``'s key (after ``after``'s holder)."""
-        row = table.alias()
-        clauses = [row.c.viewer_value == viewer.c.viewer_value, row.c.viewer_type == viewer.c.viewer_type]
-        if after is not None:
-            clauses.append(tuple_(row.c.holder_type, row.c.holder_value) > tuple_(after.c.holder_type, after.c.holder_value))
-        found = select(row.c[column]).where(*clauses).order_by(row.c.holder_type, row.c.holder_value).limit(1)
-        return found.scalar_subquery()
 
-    held = select(
-        keys.c.viewer_type,
-        keys.c.viewer_value,
-        first("holder_type", keys).label("holder_type"),
-        first("holder_value", keys).label("holder_value"),
-    ).cte("held", recursive=True)
-    ahead = select(held.c.viewer_type, held.c.viewer_value, first("holder_type", held, held), first("holder_value", held, held))
-    held = held.union_all(ahead.where(held.c.holder_type.is_not(None)))
-    return select(held.c.holder_type, held.c.holder_value).where(held.c.holder_type.is_not(None)).distinct()
+def _every_holder() -> Select[Any]:
+    """The holders of open work on every live run: the rows whose viewer is their holder - every
+    holder has them, as an item's assignee and its claimer reach its run - in the order of
+    ``ix_open_holders_self``, a partial index of those rows alone."""
+    return _skip_scan(None, lambda row, _key: [row.c.viewer_type == row.c.holder_type, row.c.viewer_value == row.c.holder_value])
 
 
 def open_work_holders(principal: Principal) -> set[tuple[str, str]]:
     """Who holds open work on the live runs (in progress, suspended, in error) the caller may
     see: the (type, value) of each open item's assignee and ("user", who claimed it), as the
-    runs' balls name them (runtime/engine/views.py), read in SQL rather than from every run:
-    for a member, the holders ``open_holders`` keeps under their keys; for staff, one
-    distinct assignee or claimer at a time."""
+    runs' balls name them (runtime/engine/views.py), read from ``open_holders`` (kept by the
+    database's triggers, migration 0015) rather than from the runs or their work items."""
+    statement = _every_holder() if sees_everything(principal) else _holders_seen_by(principal.name, memberships(principal.name))
     with reading() as s:
-        if sees_everything(principal):
-            return _holders_by_key(s, LIVE_RUN)
-        user = principal.name
-        return {(kind, value) for kind, value in s.execute(_holders_seen_by(user, memberships(user)))}
+        return {(kind, value) for kind, value in s.execute(statement)}
 
 
 def run_page(principal: Principal, after: tuple[datetime, str] | None, limit: int, **filters: Any) -> list[tuple[str, datetime]]:

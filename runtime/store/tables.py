@@ -28,6 +28,8 @@ OPEN_ITEM_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_ITEM) + ")"
 #: The same, as a WHERE clause of work_items written out (not bound), so the planner of a
 #: prepared statement can match it with the partial index's condition.
 OPEN_ITEM_WHERE = text(OPEN_ITEM_SQL)
+#: The open_holders rows whose viewer is their holder (``ix_open_holders_self``).
+SELF_HELD_SQL = "viewer_type = holder_type AND viewer_value = holder_value"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -454,7 +456,17 @@ class OpenHolderRow(Base):
     holder_type: Mapped[str] = mapped_column(String, primary_key=True)
     holder_value: Mapped[str] = mapped_column(String, primary_key=True)
     run_id: Mapped[str] = mapped_column(String, primary_key=True)
-    __table_args__ = (Index("ix_open_holders_run", "run_id"),)
+    __table_args__ = (
+        Index("ix_open_holders_run", "run_id"),  # a run's rows, rebuilt
+        # The rows whose viewer is their holder (each holder has them): every holder, for staff.
+        Index(
+            "ix_open_holders_self",
+            "holder_type",
+            "holder_value",
+            postgresql_where=text(SELF_HELD_SQL),
+            sqlite_where=text(SELF_HELD_SQL),
+        ),
+    )
 
 
 class InsightCursorRow(Base):

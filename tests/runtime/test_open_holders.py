@@ -60,6 +60,10 @@ def expected(store) -> set[Row]:
 def check(store) -> set[Row]:
     rows = kept(store)
     assert rows == expected(store)
+    # Every holder holds under its own key (what staff's pick list reads, ix_open_holders_self).
+    assert {(h_type, h_value) for _v, _t, h_type, h_value, _run in rows} == {
+        (t, v) for v, t, h_type, h_value, _run in rows if (t, v) == (h_type, h_value)
+    }
     return rows
 
 

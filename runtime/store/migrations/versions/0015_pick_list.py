@@ -40,6 +40,9 @@ depends_on = None
 # runtime.states.OPEN_ITEM and LIVE_RUN, as they are at 0015.
 OPEN_ITEM_SQL = "('open', 'claimed')"
 LIVE_RUN_SQL = "('in_progress', 'suspended', 'error')"
+#: The rows whose viewer is their holder: every holder has them (an item's assignee and
+#: claimer reach its run), so staff's pick list (every holder) reads them alone.
+SELF_HELD_SQL = "viewer_type = holder_type AND viewer_value = holder_value"
 
 #: The work item columns whose change moves a holder or a viewer.
 _ITEM_COLUMNS = ("status", "assignee_type", "assignee_value", "claimed_by", "completed_by")
@@ -182,6 +185,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("viewer_value", "viewer_type", "holder_type", "holder_value", "run_id"),
     )
     op.create_index("ix_open_holders_run", "open_holders", ["run_id"], unique=False)
+    op.create_index(
+        "ix_open_holders_self",
+        "open_holders",
+        ["holder_type", "holder_value"],
+        unique=False,
+        postgresql_where=sa.text(SELF_HELD_SQL),
+        sqlite_where=sa.text(SELF_HELD_SQL),
+    )
     # The triggers and the backfill in one transaction (migrations run in one): no work item
     # is written between them.
     create_triggers(dialect)
@@ -196,5 +207,6 @@ def downgrade() -> None:
         for function in ("item", "run", "record"):
             op.execute(f"DROP FUNCTION IF EXISTS overture_open_holders_{function}()")
         op.execute("DROP FUNCTION IF EXISTS overture_rebuild_open_holders(varchar)")
+    op.drop_index("ix_open_holders_self", table_name="open_holders")
     op.drop_index("ix_open_holders_run", table_name="open_holders")
     op.drop_table("open_holders")
