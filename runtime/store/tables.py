@@ -446,8 +446,9 @@ class OpenHolderRow(Base):
     ``viewer`` is a key by which a member reaches the run - ("user", who started it), ("user",
     its record's owner), the assignee of any of its items, ("user", who claimed or completed
     one). Kept by the database itself: triggers on ``work_items``, ``runs`` and ``records``
-    (migration 0015) rebuild a run's rows when one of those changes. No row type: nothing
-    reads it row by row.
+    (migration 0015) rebuild a run's rows when one of those changes. Staff see every holder:
+    the rows whose viewer is their holder (each holder has them) are indexed on their own.
+    No row type: nothing reads it row by row.
     """
 
     __tablename__ = "open_holders"

@@ -9,7 +9,9 @@ open work, where ``holder`` is the assignee of an open item or ("user", who clai
 ``viewer`` a key by which a member reaches the run (builder/queries.py, visibility): ("user",
 who started it), ("user", its record's owner), the assignee of any of its items, ("user",
 who claimed or completed one). A member's holders are then the distinct holders under their
-own keys, one index probe per holder.
+own keys, one index probe per holder; staff's (every holder) the distinct holders of the rows
+whose viewer is their holder - each holder has them, as an item's assignee and its claimer
+reach its run - read from their partial index ``ix_open_holders_self``.
 
 Kept by the database: triggers rebuild a run's rows (delete them, insert them again from
 the run's items, the run and its record) when one of its work items is written (its status,
