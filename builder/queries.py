@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from builder.auth import Principal
@@ -309,24 +309,35 @@ def _run_visibility(session: Session, principal: Principal) -> list[ColumnElemen
 def _skip_scan(keys: Any, where: Callable[[Any, Any], list[ColumnElement[bool]]]) -> Select[Any]:
     """The distinct (holder_type, holder_value) of the ``open_holders`` rows ``where(row, key)``
     picks for each row of ``keys`` (a subquery; None for one scan over the whole table), in the
-    order of an index that leads with the columns ``where`` fixes and then the holder: a
-    recursive skip scan, one index probe per holder found, however many runs it holds."""
+    order of an index that leads with the columns ``where`` fixes, then the holder's type and
+    value: a recursive skip scan, one index probe per holder found however many runs it holds.
+    The few holder types come first (a skip scan of ``ix_open_holders_holder``), then the values
+    of each type: every probe fixes all the columns but the last one, which it seeks past - the
+    only form SQLite seeks rather than scans (it reads ``(a, b) > (x, y)`` as ``a >= x``)."""
     table = OpenHolderRow.__table__
 
-    def first(column: str, key: Any, after: Any = None) -> Any:
+    def first(column: str, clauses: Callable[[Any], list[ColumnElement[bool]]]) -> Any:
         row = table.alias()
-        clauses = where(row, key)
-        if after is not None:
-            clauses.append(tuple_(row.c.holder_type, row.c.holder_value) > tuple_(after.c.holder_type, after.c.holder_value))
-        return select(row.c[column]).where(*clauses).order_by(row.c.holder_type, row.c.holder_value).limit(1).scalar_subquery()
+        return select(row.c[column]).where(*clauses(row)).order_by(row.c[column]).limit(1).scalar_subquery()
+
+    types = select(first("holder_type", lambda row: []).label("holder_type")).cte("holder_types", recursive=True)
+    next_type = first("holder_type", lambda row: [row.c.holder_type > types.c.holder_type])
+    types = types.union_all(select(next_type).where(types.c.holder_type.is_not(None)))
+
+    def values(row: Any, at: Any) -> list[ColumnElement[bool]]:
+        return [*where(row, at), row.c.holder_type == at.c.holder_type]
 
     carried = list(keys.c) if keys is not None else []
-    seed = select(*carried, first("holder_type", keys).label("holder_type"), first("holder_value", keys).label("holder_value"))
-    held = seed.cte("held", recursive=True)
-    kept = [column for column in held.c if column.name not in ("holder_type", "holder_value")]
-    ahead = select(*kept, first("holder_type", held, held), first("holder_value", held, held))
-    held = held.union_all(ahead.where(held.c.holder_type.is_not(None)))
-    return select(held.c.holder_type, held.c.holder_value).where(held.c.holder_type.is_not(None)).distinct()
+    start = first("holder_value", lambda row: [*where(row, keys), row.c.holder_type == types.c.holder_type])
+    held = select(*carried, types.c.holder_type, start.label("holder_value")).where(types.c.holder_type.is_not(None))
+    if keys is not None:  # each key with each type
+        held = held.select_from(keys.join(types, true()))
+    held_cte = held.cte("held", recursive=True)
+    following = first("holder_value", lambda row: [*values(row, held_cte), row.c.holder_value > held_cte.c.holder_value])
+    kept = [column for column in held_cte.c if column.name != "holder_value"]
+    held_cte = held_cte.union_all(select(*kept, following).where(held_cte.c.holder_value.is_not(None)))
+    found = select(held_cte.c.holder_type, held_cte.c.holder_value).where(held_cte.c.holder_value.is_not(None))
+    return found.distinct()
 
 
 def _holders_seen_by(user: str, groups: Memberships) -> Select[Any]:
@@ -339,10 +350,8 @@ def _holders_seen_by(user: str, groups: Memberships) -> Select[Any]:
 
 
 def _every_holder() -> Select[Any]:
-    """The holders of open work on every live run: the rows whose viewer is their holder - every
-    holder has them, as an item's assignee and its claimer reach its run - in the order of
-    ``ix_open_holders_self``, a partial index of those rows alone."""
-    return _skip_scan(None, lambda row, _key: [row.c.viewer_type == row.c.holder_type, row.c.viewer_value == row.c.holder_value])
+    """The holders of open work on every live run, in the order of ``ix_open_holders_holder``."""
+    return _skip_scan(None, lambda _row, _key: [])
 
 
 def open_work_holders(principal: Principal) -> set[tuple[str, str]]:

@@ -28,8 +28,6 @@ OPEN_ITEM_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_ITEM) + ")"
 #: The same, as a WHERE clause of work_items written out (not bound), so the planner of a
 #: prepared statement can match it with the partial index's condition.
 OPEN_ITEM_WHERE = text(OPEN_ITEM_SQL)
-#: The open_holders rows whose viewer is their holder (``ix_open_holders_self``).
-SELF_HELD_SQL = "viewer_type = holder_type AND viewer_value = holder_value"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -446,9 +444,8 @@ class OpenHolderRow(Base):
     ``viewer`` is a key by which a member reaches the run - ("user", who started it), ("user",
     its record's owner), the assignee of any of its items, ("user", who claimed or completed
     one). Kept by the database itself: triggers on ``work_items``, ``runs`` and ``records``
-    (migration 0015) rebuild a run's rows when one of those changes. Staff see every holder:
-    the rows whose viewer is their holder (each holder has them) are indexed on their own.
-    No row type: nothing reads it row by row.
+    (migration 0015) rebuild a run's rows when one of those changes. Staff see every holder
+    (``ix_open_holders_holder``). No row type: nothing reads it row by row.
     """
 
     __tablename__ = "open_holders"
@@ -459,14 +456,7 @@ class OpenHolderRow(Base):
     run_id: Mapped[str] = mapped_column(String, primary_key=True)
     __table_args__ = (
         Index("ix_open_holders_run", "run_id"),  # a run's rows, rebuilt
-        # The rows whose viewer is their holder (each holder has them): every holder, for staff.
-        Index(
-            "ix_open_holders_self",
-            "holder_type",
-            "holder_value",
-            postgresql_where=text(SELF_HELD_SQL),
-            sqlite_where=text(SELF_HELD_SQL),
-        ),
+        Index("ix_open_holders_holder", "holder_type", "holder_value"),  # every holder, for staff
     )
 
 

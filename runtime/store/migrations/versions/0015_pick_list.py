@@ -9,9 +9,8 @@ open work, where ``holder`` is the assignee of an open item or ("user", who clai
 ``viewer`` a key by which a member reaches the run (builder/queries.py, visibility): ("user",
 who started it), ("user", its record's owner), the assignee of any of its items, ("user",
 who claimed or completed one). A member's holders are then the distinct holders under their
-own keys, one index probe per holder; staff's (every holder) the distinct holders of the rows
-whose viewer is their holder - each holder has them, as an item's assignee and its claimer
-reach its run - read from their partial index ``ix_open_holders_self``.
+own keys, one index probe per holder; staff's (every holder) the same over
+``ix_open_holders_holder``.
 
 Kept by the database: triggers rebuild a run's rows (delete them, insert them again from
 the run's items, the run and its record) when one of its work items is written (its status,
@@ -42,9 +41,6 @@ depends_on = None
 # runtime.states.OPEN_ITEM and LIVE_RUN, as they are at 0015.
 OPEN_ITEM_SQL = "('open', 'claimed')"
 LIVE_RUN_SQL = "('in_progress', 'suspended', 'error')"
-#: The rows whose viewer is their holder: every holder has them (an item's assignee and
-#: claimer reach its run), so staff's pick list (every holder) reads them alone.
-SELF_HELD_SQL = "viewer_type = holder_type AND viewer_value = holder_value"
 
 #: The work item columns whose change moves a holder or a viewer.
 _ITEM_COLUMNS = ("status", "assignee_type", "assignee_value", "claimed_by", "completed_by")
@@ -187,14 +183,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("viewer_value", "viewer_type", "holder_type", "holder_value", "run_id"),
     )
     op.create_index("ix_open_holders_run", "open_holders", ["run_id"], unique=False)
-    op.create_index(
-        "ix_open_holders_self",
-        "open_holders",
-        ["holder_type", "holder_value"],
-        unique=False,
-        postgresql_where=sa.text(SELF_HELD_SQL),
-        sqlite_where=sa.text(SELF_HELD_SQL),
-    )
+    op.create_index("ix_open_holders_holder", "open_holders", ["holder_type", "holder_value"], unique=False)
     # The triggers and the backfill in one transaction (migrations run in one): no work item
     # is written between them.
     create_triggers(dialect)
@@ -209,6 +198,6 @@ def downgrade() -> None:
         for function in ("item", "run", "record"):
             op.execute(f"DROP FUNCTION IF EXISTS overture_open_holders_{function}()")
         op.execute("DROP FUNCTION IF EXISTS overture_rebuild_open_holders(varchar)")
-    op.drop_index("ix_open_holders_self", table_name="open_holders")
+    op.drop_index("ix_open_holders_holder", table_name="open_holders")
     op.drop_index("ix_open_holders_run", table_name="open_holders")
     op.drop_table("open_holders")
