@@ -320,6 +320,7 @@ def measure(url: str, seeded: dict[str, Any], samples: int, only: list[str] | No
         p50, p99 = percentiles(times)
         count = len(body["items"]) if isinstance(body, dict) and "items" in body else "-"
         print(f"{label:40} {p50:9.1f} {p99:9.1f}  {count}")
+    print()  # the table ends here (bench/compare.py reads up to a blank line)
     print(f"RSS before the first request {rss_before:.0f} MiB, after the last {rss_mib():.0f} MiB")
     app.extensions["overture"].close()
 

@@ -22,19 +22,19 @@ so they never queue behind a writer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Select, and_, func, or_, select, tuple_, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from builder.auth import Principal
 from builder.errors import ApiError
 from builder.extensions import db, engine
 from runtime.states import OPEN_ITEM
-from runtime.store.tables import NotificationRow, RecordRow, RunRow, UserRow, WorkItemRow
+from runtime.store.tables import NotificationRow, OpenHolderRow, RecordRow, RunRow, UserRow, WorkItemRow
 
 STAFF = ("admin", "ops")
 Memberships = frozenset[tuple[str, str]]
@@ -306,66 +306,62 @@ def _run_visibility(session: Session, principal: Principal) -> list[ColumnElemen
     return [_among(session, _visible_parts(principal.name, memberships(principal.name)))]
 
 
-def _distinct_keys(names: tuple[str, ...]) -> CTE:
-    """Every distinct value of the work item columns ``names`` (the leading columns of one
-    index, the first never null in the answer), one index probe each: a skip scan written as
-    a recursive query, so it reads as many index entries as there are distinct keys rather
-    than as there are work items."""
-    first_item = aliased(WorkItemRow)
-    first = [getattr(first_item, n) for n in names]
-    start = select(*first).where(first[0].is_not(None)).order_by(*first).limit(1).subquery()
-    keys = select(*start.c).cte("keys", recursive=True)
-    next_item, found = aliased(WorkItemRow), aliased(WorkItemRow)
-    following = [getattr(next_item, n) for n in names]
-    step = select(next_item.id).where(tuple_(*following) > tuple_(*(keys.c[n] for n in names))).order_by(*following).limit(1)
-    return keys.union_all(select(*(getattr(found, n) for n in names)).join_from(keys, found, found.id == step.scalar_subquery()))
+def _skip_scan(keys: Any, where: Callable[[Any, Any], list[ColumnElement[bool]]]) -> Select[Any]:
+    """The distinct (holder_type, holder_value) of the ``open_holders`` rows ``where(row, key)``
+    picks for each row of ``keys`` (a subquery; None for one scan over the whole table), in the
+    order of an index that leads with the columns ``where`` fixes, then the holder's type and
+    value: a recursive skip scan, one index probe per holder found however many runs it holds.
+    The few holder types come first (a skip scan of ``ix_open_holders_holder``), then the values
+    of each type: every probe fixes all the columns but the last one, which it seeks past - the
+    only form SQLite seeks rather than scans (it reads ``(a, b) > (x, y)`` as ``a >= x``)."""
+    table = OpenHolderRow.__table__
+
+    def first(column: str, clauses: Callable[[Any], list[ColumnElement[bool]]]) -> Any:
+        row = table.alias()
+        return select(row.c[column]).where(*clauses(row)).order_by(row.c[column]).limit(1).scalar_subquery()
+
+    types = select(first("holder_type", lambda row: []).label("holder_type")).cte("holder_types", recursive=True)
+    next_type = first("holder_type", lambda row: [row.c.holder_type > types.c.holder_type])
+    types = types.union_all(select(next_type).where(types.c.holder_type.is_not(None)))
+
+    def values(row: Any, at: Any) -> list[ColumnElement[bool]]:
+        return [*where(row, at), row.c.holder_type == at.c.holder_type]
+
+    carried = list(keys.c) if keys is not None else []
+    start = first("holder_value", lambda row: [*where(row, keys), row.c.holder_type == types.c.holder_type])
+    held = select(*carried, types.c.holder_type, start.label("holder_value")).where(types.c.holder_type.is_not(None))
+    if keys is not None:  # each key with each type
+        held = held.select_from(keys.join(types, true()))
+    held_cte = held.cte("held", recursive=True)
+    following = first("holder_value", lambda row: [*values(row, held_cte), row.c.holder_value > held_cte.c.holder_value])
+    kept = [column for column in held_cte.c if column.name != "holder_value"]
+    held_cte = held_cte.union_all(select(*kept, following).where(held_cte.c.holder_value.is_not(None)))
+    found = select(held_cte.c.holder_type, held_cte.c.holder_value).where(held_cte.c.holder_value.is_not(None))
+    return found.distinct()
 
 
-def _holders_by_key(session: Session, user: str | None, groups: Memberships, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
-    """:func:`open_work_holders` for a caller who sees every run (``user`` None) or many: each
-    distinct assignee and claimer of open work is tested once for an open item on a run in
-    ``statuses`` the caller may see (usually the first item tested is one)."""
-    item = aliased(WorkItemRow)
-
-    def held(*match: ColumnElement[bool]) -> ColumnElement[bool]:
-        on_runs = [item.run_id == RunRow.id, RunRow.status.in_(statuses), *match]
-        if user is not None:
-            on_runs.append(_walked(_visible_parts(user, groups), item.run_id))
-        return select(item.id).where(*on_runs).exists()
-
-    pairs = _distinct_keys(("assignee_value", "status", "assignee_type"))
-    assigned = select(pairs.c.assignee_type, pairs.c.assignee_value).where(
-        pairs.c.status.in_(OPEN_ITEM),
-        held(item.assignee_value == pairs.c.assignee_value, item.status == pairs.c.status, item.assignee_type == pairs.c.assignee_type),
-    )
-    claims = _distinct_keys(("claimed_by", "status"))
-    claimed = select(claims.c.claimed_by).where(
-        claims.c.status.in_(OPEN_ITEM), held(item.claimed_by == claims.c.claimed_by, item.status == claims.c.status)
-    )
-    found = {(kind, value) for kind, value in session.execute(assigned)}
-    return found | {("user", by) for by in session.scalars(claimed)}
+def _holders_seen_by(user: str, groups: Memberships) -> Select[Any]:
+    """The holders of open work on the live runs ``user`` may see: under each of the member's
+    keys - themselves, each of their groups and queues - in the order of the table's key."""
+    mine = sorted({("user", user), *groups})
+    each = [select(literal(kind).label("viewer_type"), literal(name).label("viewer_value")) for kind, name in mine]
+    keys = union_all(*each).subquery("viewer_keys")
+    return _skip_scan(keys, lambda row, key: [row.c.viewer_value == key.c.viewer_value, row.c.viewer_type == key.c.viewer_type])
 
 
-def open_work_holders(principal: Principal, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
-    """Who holds open work on the runs the caller may see in ``statuses``: the (type, value)
-    of each open item's assignee and ("user", who claimed it), as the runs' balls name them
-    (runtime/engine/views.py), read in SQL rather than from every run: from the runs a member
-    sees when they are few, else one distinct assignee or claimer at a time."""
+def _every_holder() -> Select[Any]:
+    """The holders of open work on every live run, in the order of ``ix_open_holders_holder``."""
+    return _skip_scan(None, lambda _row, _key: [])
+
+
+def open_work_holders(principal: Principal) -> set[tuple[str, str]]:
+    """Who holds open work on the live runs (in progress, suspended, in error) the caller may
+    see: the (type, value) of each open item's assignee and ("user", who claimed it), as the
+    runs' balls name them (runtime/engine/views.py), read from ``open_holders`` (kept by the
+    database's triggers, migration 0016) rather than from the runs or their work items."""
+    statement = _every_holder() if sees_everything(principal) else _holders_seen_by(principal.name, memberships(principal.name))
     with reading() as s:
-        if sees_everything(principal):
-            return _holders_by_key(s, None, frozenset(), statuses)
-        user, groups = principal.name, memberships(principal.name)
-        parts = _visible_parts(user, groups)
-        if not _few(s, parts):
-            return _holders_by_key(s, user, groups, statuses)
-        statement = (
-            select(WorkItemRow.assignee_type, WorkItemRow.assignee_value, WorkItemRow.claimed_by)
-            .join(RunRow, RunRow.id == WorkItemRow.run_id)
-            .where(WorkItemRow.status.in_(OPEN_ITEM), RunRow.status.in_(statuses), _driven(parts))
-            .distinct()
-        )
-        rows = list(s.execute(statement))
-    return {(kind, value) for kind, value, _by in rows} | {("user", by) for _kind, _value, by in rows if by}
+        return {(kind, value) for kind, value in s.execute(statement)}
 
 
 def run_page(principal: Principal, after: tuple[datetime, str] | None, limit: int, **filters: Any) -> list[tuple[str, datetime]]:

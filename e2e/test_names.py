@@ -39,7 +39,18 @@ def test_the_runs_list_and_the_bell_show_names(login_as, api):
     expect(ops).to_have_url(re.compile(rf"/records/contract/{record['id']}$"))
     expect(ops.get_by_role("heading", name=title, level=1)).to_be_visible()
 
-    alice = login_as("alice").new_page()
+    # A member's pick list of assignees names who holds open work on the runs she may see
+    # (builder/queries.py, open_holders): alice is in legal, which holds the new run.
+    alice_context = login_as("alice")
+    member = alice_context.new_page()
+    member.goto("/runs")
+    member_filters = member.get_by_role("form", name="Filter runs")
+    member_filters.get_by_label("Assignee").select_option(label="Legal (group)")
+    expect(member).to_have_url(re.compile(r"assignee=legal"))
+    expect(member.get_by_test_id(f"run-{run_id}")).to_contain_text("group Legal")
+    member.screenshot(path="/tmp/names-runs-member.png", full_page=True)
+
+    alice = alice_context.new_page()
     work = MyWorkPage(alice).open()
     work.nav.bell.click()
     bell = alice.get_by_role("region", name="Notifications")

@@ -162,7 +162,7 @@ def run_filters() -> Any:
             {"key": o["key"], "label": o["label"], "stages": [{"id": k, "label": stage.label} for k, stage in spec.stages.items()]}
         )
     principal = caller()
-    held = open_work_holders(principal, ("in_progress", "suspended", "error"))
+    held = open_work_holders(principal)
     held.add(("user", principal.name))
     people, teams = display_names({v for t, v in held if t == "user"}, {v for t, v in held if t != "user"})
     assignees = [{"type": t, "value": v, "name": (people if t == "user" else teams).get(v, v)} for t, v in held]

@@ -433,6 +433,33 @@ class RunCountRow(Base):
     microseconds: Mapped[int] = mapped_column(BigInteger)
 
 
+class OpenHolderRow(Base):
+    """Who holds open work on a run, once per key that reaches the run: the runs list's
+    assignee pick list for a member (builder/queries.py, ``open_work_holders``) reads the
+    holders reached by the member's own keys here instead of joining their runs to every
+    open work item.
+
+    A row per (viewer, holder, run) of each live run (in progress, suspended, in error) with
+    open work: ``holder`` is the assignee of an open item or ("user", who claimed it);
+    ``viewer`` is a key by which a member reaches the run - ("user", who started it), ("user",
+    its record's owner), the assignee of any of its items, ("user", who claimed or completed
+    one). Kept by the database itself: triggers on ``work_items``, ``runs`` and ``records``
+    (migration 0016) rebuild a run's rows when one of those changes. Staff see every holder
+    (``ix_open_holders_holder``). No row type: nothing reads it row by row.
+    """
+
+    __tablename__ = "open_holders"
+    viewer_value: Mapped[str] = mapped_column(String, primary_key=True)
+    viewer_type: Mapped[str] = mapped_column(String, primary_key=True)
+    holder_type: Mapped[str] = mapped_column(String, primary_key=True)
+    holder_value: Mapped[str] = mapped_column(String, primary_key=True)
+    run_id: Mapped[str] = mapped_column(String, primary_key=True)
+    __table_args__ = (
+        Index("ix_open_holders_run", "run_id"),  # a run's rows, rebuilt
+        Index("ix_open_holders_holder", "holder_type", "holder_value"),  # every holder, for staff
+    )
+
+
 class InsightCursorRow(Base):
     __tablename__ = "insight_cursors"
     id: Mapped[str] = mapped_column(String, primary_key=True)

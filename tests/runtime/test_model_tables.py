@@ -21,8 +21,10 @@ from runtime.store.tables import TABLES, Base, UTCDateTime
 # Runtime tables that are no run state: people, groups, memberships and out of office (the
 # directory reads them), and the secrets vault, read through their own ORM sessions, never
 # through the model's rows; and run_counts, the runs counted per day and status that the
-# database's triggers keep (the metrics read it grouped). The builder's own tables are in builder/tables.py, another metadata.
-NOT_RUN_STATE = {"users", "groups", "memberships", "secrets", "out_of_office", "run_counts"}
+# database's triggers keep (the metrics read it grouped), and open_holders, who holds open work
+# on which run per key that reaches it, kept by triggers too (the runs list's pick list).
+# The builder's own tables are in builder/tables.py, another metadata.
+NOT_RUN_STATE = {"users", "groups", "memberships", "secrets", "out_of_office", "run_counts", "open_holders"}
 
 
 def _hints(cls: type) -> dict[str, object]:
