@@ -470,7 +470,7 @@ class _Importer:
                 defs = self._definitions(el)
                 self.mapped(el, nid, "an end" + (f" (its {', '.join(defs)} is not kept)" if defs else ""))
             elif kind == "stage":
-                nid = self.new_id(slug(self._name(el) or eid))
+                nid = self.new_id(slug(self._name(el) or eid, lower=True, fallback="stage"))
                 node = {"id": nid, "type": "stage", "label": (self._name(el) or eid)[:200], "entry": None, "exit": {"when": "all_steps"}}
                 self._add(node, el, size=True)
                 self.ov[eid] = nid
@@ -509,7 +509,7 @@ class _Importer:
             groups[find(el.get("id", ""))].append(el)
         if steps:
             self.report.notes.append(
-                "The process has no sub-processes for all its tasks: the tasks outside them were grouped into stages "
+                "Tasks outside sub-processes were grouped into stages "
                 + (
                     "by lane (tasks of one lane that follow one another form a stage; tasks split by a parallel gateway share one)."
                     if lanes_used
@@ -522,7 +522,7 @@ class _Importer:
             firsts = [e for e in members if not any(r.target == e.get("id") and r.source in member_ids for r in rels)] or members
             lane = self.lane_of.get(members[0].get("id", "")) if lanes_used else None
             label = (self._name(lane) if lane is not None else None) or self._name(firsts[0]) or firsts[0].get("id") or "Stage"
-            nid = self.new_id(slug(label, lower=True, fallback="stage"))
+            nid = self.new_id(slug(label, lower=True, fallback="stage") + ("" if lanes_used else "_stage"))
             node = {"id": nid, "type": "stage", "label": label[:200], "entry": None, "exit": {"when": "all_steps"}}
             self._add_inferred_stage(node, members)
             for el in members:
@@ -672,6 +672,8 @@ class _Importer:
                 notes.append("a task of no kind: imported as work for a person")
         elif kind == "callActivity":
             called = el.get("calledElement") or ""
+            for zc in el.iter(_q(ZEEBE_NS, "calledElement")):
+                called = called or zc.get("processId") or ""
             step["type"] = "background"
             step["action"] = "orchestration.start"
             step["inputs"] = {"orchestration": "'" + slug(called or "orchestration", lower=True) + "'", "wait": "true"}
@@ -705,15 +707,16 @@ class _Importer:
             parts.append(f"implementation={el.get('implementation')}")
         script = el.find(_q(BPMN_NS, "script"))
         if script is not None and (script.text or "").strip():
-            parts.append(f"a {el.get('scriptFormat') or ''} script: {(script.text or '').strip()[:500]}")
+            language = f"{el.get('scriptFormat')} " if el.get("scriptFormat") else ""
+            parts.append(f"a {language}script: {(script.text or '').strip()[:500]}")
         return "; ".join(parts)
 
     def _assignee(self, el: Element, nid: str, notes: list[str]) -> dict[str, str]:
         def expression(value: str) -> dict[str, str]:
             t = translate(value)
             if t is not None:
-                for name, kind in t.names.items():
-                    self.variables.setdefault(name, kind)
+                for name in t.names:
+                    self.variables.setdefault(name, "string")
                 return {"type": "expression", "value": t.cel}
             notes.append(f"assignee expression '{value}' kept as text: rewrite it in CEL")
             return {"type": "expression", "value": value}
@@ -780,8 +783,8 @@ class _Importer:
             duration = timer.find(_q(BPMN_NS, "timeDuration"))
             date = timer.find(_q(BPMN_NS, "timeDate"))
             cycle = timer.find(_q(BPMN_NS, "timeCycle"))
-            if duration is not None and _is_duration((duration.text or "").strip()):
-                step["timer"] = {"duration": (duration.text or "").strip()}
+            if duration is not None and _is_duration(_unquote(duration.text)):
+                step["timer"] = {"duration": _unquote(duration.text)}
             elif date is not None and (date.text or "").strip() and not (date.text or "").strip().startswith(("$", "#", "=")):
                 step["timer"] = {"at": f"timestamp('{(date.text or '').strip()}')"}
             else:
@@ -796,8 +799,9 @@ class _Importer:
             ref = (ref_el.get("messageRef") or ref_el.get("signalRef")) if ref_el is not None else el.get("messageRef")
             target = self.by_id.get(ref or "")
             name = (target.get("name") if target is not None else None) or ref or step["id"]
-            step["event"] = {"name": slug(name, fallback="event"), "correlation": "true"}
-            notes.append(f"waits for event {slug(name, fallback='event')}: set its correlation (which run an event belongs to)")
+            event = slug(name, lower=True, fallback="event")
+            step["event"] = {"name": event, "correlation": "true"}
+            notes.append(f"waits for event {event}: set its correlation (which run an event belongs to)")
             return
         cond = el.find(_q(BPMN_NS, "conditionalEventDefinition"))
         text = ""
@@ -853,6 +857,8 @@ class _Importer:
                     self.variables.setdefault(name, kind)
             node["outcomes"].append(outcome)
             self.outcome_of_flow[fid] = oid
+        if not has_default:
+            notes.append("no default flow: add an edge for the default outcome")
         if _local(el.tag) == "inclusiveGateway":
             notes.append("an inclusive gateway: Overture takes the first outcome that holds, not every one")
         self._add(node, el)
@@ -869,7 +875,7 @@ class _Importer:
         if "timerEventDefinition" in defs and step is not None and step.get("type") == "interactive":
             timer = el.find(_q(BPMN_NS, "timerEventDefinition"))
             duration = timer.find(_q(BPMN_NS, "timeDuration")) if timer is not None else None
-            text = (duration.text or "").strip() if duration is not None else ""
+            text = _unquote(duration.text) if duration is not None else ""
             interrupting = el.get("cancelActivity", "true") != "false"
             target_step = next((self.step_of[r.target] for r in rels if r.target in self.step_of), None)
             to = target_step["assignee"] if target_step is not None and target_step.get("type") == "interactive" else step["assignee"]
@@ -919,7 +925,12 @@ class _Importer:
         if kind in SUBPROCESSES:
             return
         touching = [r for r in rels if eid in r.forks or eid in r.joins]
-        stages = {self.stages_by_bpmn[r.target]["id"] for r in touching if r.target in self.stages_by_bpmn}
+        stages = {
+            self.stages_by_bpmn[end]["id"]
+            for r in touching
+            for end in (r.source, r.target)
+            if end in self.stages_by_bpmn and end in self.step_of
+        }
         if kind == "parallelGateway" and len(stages) == 1:
             sid = next(iter(stages))
             self.mapped(el, sid, f"parallel steps in stage {sid} (split: they start together; join: the next step starts after them all)")
@@ -941,6 +952,14 @@ class _Importer:
             self.unmapped(el, f"a catch event ({defs}) Overture cannot wait for: the path through it is cut")
         else:
             self.unmapped(el, f"{kind}: Overture has no counterpart for it")
+
+
+def _unquote(text: str | None) -> str:
+    """A timer's text; SpiffWorkflow writes them as Python strings (``"P14D"``)."""
+    text = (text or "").strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1].strip()
+    return text
 
 
 def _is_duration(text: str) -> bool:
