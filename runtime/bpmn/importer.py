@@ -924,13 +924,9 @@ class _Importer:
         eid, kind = el.get("id", ""), _local(el.tag)
         if kind in SUBPROCESSES:
             return
-        touching = [r for r in rels if eid in r.forks or eid in r.joins]
-        stages = {
-            self.stages_by_bpmn[end]["id"]
-            for r in touching
-            for end in (r.source, r.target)
-            if end in self.stages_by_bpmn and end in self.step_of
-        }
+        # A split's steps are after it, a join's before it.
+        sides = [r.target for r in rels if eid in r.forks] + [r.source for r in rels if eid in r.joins]
+        stages = {self.stages_by_bpmn[side]["id"] for side in sides if side in self.step_of and side in self.stages_by_bpmn}
         if kind == "parallelGateway" and len(stages) == 1:
             sid = next(iter(stages))
             self.mapped(el, sid, f"parallel steps in stage {sid} (split: they start together; join: the next step starts after them all)")
