@@ -475,7 +475,10 @@ class _Importer:
                 self._add(node, el, size=True)
                 self.ov[eid] = nid
                 self.stages_by_bpmn[eid] = node
-                self.mapped(el, nid, f"a stage ({_local(el.tag)} -> stage)")
+                detail = f"a stage ({_local(el.tag)} -> stage)"
+                if el.get("triggeredByEvent") == "true":
+                    detail += "; an event sub-process: nothing leads to it in Overture, connect it on the canvas or delete it"
+                self.mapped(el, nid, detail)
         # Steps of the top level: stages inferred from lanes, else from chains of tasks.
         steps = [el for el in nodes if kinds[el.get("id", "")] == "step"]
         lanes_used = any(el.get("id") in self.lane_of for el in steps)
@@ -534,6 +537,13 @@ class _Importer:
         for el in nodes:
             if kinds[el.get("id", "")] == "decision":
                 self._decision(el, outgoing[el.get("id", "")])
+        # Gateways on the way into each inferred stage: a flow inside the stage that passes one again loops back.
+        for rel in rels:
+            if kinds[rel.target] == "step" and kinds[rel.source] != "boundary":
+                stage_id = self.stages_by_bpmn[rel.target]["id"]
+                inside = kinds[rel.source] == "step" and self.stages_by_bpmn[rel.source]["id"] == stage_id
+                if not inside:
+                    self.entry_gateways.setdefault(stage_id, set()).update(rel.forks + rel.joins)
         # Edges and start rules.
         for rel in rels:
             src_kind, tgt_kind = kinds[rel.source], kinds[rel.target]
@@ -560,6 +570,7 @@ class _Importer:
                     )
 
     outcome_of_flow: dict[str, str]
+    entry_gateways: dict[str, set[str]]
 
     def _ov(self, bpmn_id: str, kinds: dict[str, str]) -> str | None:
         if kinds.get(bpmn_id) == "step" or bpmn_id in self.stages_by_bpmn:
@@ -584,8 +595,16 @@ class _Importer:
     def _after(self, rel: _Rel) -> None:
         step = self.step_of[rel.target]
         before = self.step_of[rel.source]["id"]
-        if rel.target == rel.source:
-            self._claim(rel, None, "not kept: a task that loops to itself")
+        stage_id = self.stage_of_step[step["id"]]
+        entries = self.entry_gateways.get(stage_id, set())
+        if rel.target == rel.source or set(rel.forks + rel.joins) & entries:
+            for fid in rel.flows:
+                if fid not in self.flow_result:
+                    self.flow_reason.setdefault(
+                        fid,
+                        f"a loop inside stage {stage_id} (back to step {step['id']}): steps of a stage run once per visit; "
+                        "loop through a decision between stages instead",
+                    )
             return
         start = step.setdefault("start", {"when": "after", "steps": []})
         if start.get("when") == "after" and before not in start["steps"]:
@@ -967,6 +986,7 @@ def import_tree(root: Element) -> ImportResult:
     importer = _Importer(root)
     importer.outcome_of_flow = {}
     importer.stages_by_bpmn = {}
+    importer.entry_gateways = {}
     result = importer.run()
     json.dumps(result.document)  # always JSON
     return result
