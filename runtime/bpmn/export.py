@@ -182,6 +182,8 @@ class _Exporter:
         self.default_flow: dict[str, str] = {}  # gateway BPMN id -> flow id
         self.boundaries: list[list[str]] = []  # boundary error events on stages
         self.failed: dict[str, str] = {}  # stage BPMN id -> its boundary error event
+        self.top_boxes: list[Box] = []  # the process's own shapes, which its flows route around
+        self.lanes_below = self.lanes_above = 0
 
     # ------------------------------------------------------------------ ids and layout
 
@@ -251,6 +253,7 @@ class _Exporter:
                 if x is None or y is None:
                     x, y = next_column(STEP_WIDTH), 0.0
                 self.boxes[self._b(node)] = Box(x, y, STEP_WIDTH, STEP_HEIGHT)
+        self.top_boxes = list(self.boxes.values())
         for stage_bpmn, steps in steps_in.items():
             stage_box = self.boxes[stage_bpmn]
             for index, step in enumerate(steps):
@@ -368,7 +371,7 @@ class _Exporter:
         ext: list[str],
         name: Any = None,
         condition: str | None = None,
-        from_bottom: bool = False,
+        route: str = "auto",
     ) -> None:
         self.outgoing.setdefault(source, []).append(flow_id)
         self.incoming.setdefault(target, []).append(flow_id)
@@ -382,22 +385,39 @@ class _Exporter:
             )
         lines = [head + ">", *body, "</bpmn:sequenceFlow>"]
         self.flows.setdefault(container, []).extend(lines)
-        self._edge_shape(flow_id, self.boxes[source], self.boxes[target], from_bottom)
+        obstacles = self.top_boxes if container == self.process_id else []
+        self._edge_shape(flow_id, self.boxes[source], self.boxes[target], route, obstacles)
 
-    def _edge_shape(self, flow_id: str, a: Box, b: Box, from_bottom: bool) -> None:
-        if from_bottom:
+    def _edge_shape(self, flow_id: str, a: Box, b: Box, route: str, obstacles: list[Box]) -> None:
+        """Waypoints: ``down`` leaves from the bottom, ``up`` comes in from below, ``auto`` picks by where the ends are.
+
+        A forward flow that would cross the shapes between its ends goes under them, a flow
+        back goes over them; each such detour gets a lane of its own.
+        """
+        points: list[tuple[float, float]]
+        between = [o for o in obstacles if o not in (a, b) and o.x < max(a.x, b.x) and o.x + o.w > min(a.x + a.w, b.x + b.w)]
+        if route == "down":
             points = [(a.mid_x, a.y + a.h), (a.mid_x, b.mid_y), (b.x, b.mid_y)]
-        else:
+        elif route == "up":
+            points = [(a.x + a.w, a.mid_y), (b.mid_x, a.mid_y), (b.mid_x, b.y + b.h)]
+        elif b.x >= a.x + a.w:  # forward: right side to left side, or under what is in the way
             sx, sy, tx, ty = a.x + a.w, a.mid_y, b.x, b.mid_y
-            if tx < sx:  # going back: leave from the top, come in from the top
-                sx, sy, tx, ty = a.mid_x, a.y, b.mid_x, b.y
-                top = min(sy, ty) - 40
-                points = [(sx, sy), (sx, top), (tx, top), (tx, ty)]
-            elif sy == ty:
-                points = [(sx, sy), (tx, ty)]
+            low, high = min(sy, ty), max(sy, ty)
+            if any(o.y <= high and o.y + o.h >= low for o in between):
+                self.lanes_below += 1
+                y = max(o.y + o.h for o in [a, b, *between]) + 20 + 12 * self.lanes_below
+                points = [(a.mid_x, a.y + a.h), (a.mid_x, y), (b.mid_x, y), (b.mid_x, b.y + b.h)]
             else:
                 mx = (sx + tx) / 2
-                points = [(sx, sy), (mx, sy), (mx, ty), (tx, ty)]
+                points = [(sx, sy), (tx, ty)] if sy == ty else [(sx, sy), (mx, sy), (mx, ty), (tx, ty)]
+        elif b.y >= a.y + a.h:  # below: bottom to top
+            sx, sy, tx, ty = a.mid_x, a.y + a.h, b.mid_x, b.y
+            my = (sy + ty) / 2
+            points = [(sx, sy), (tx, ty)] if sx == tx else [(sx, sy), (sx, my), (tx, my), (tx, ty)]
+        else:  # back: over the top
+            self.lanes_above += 1
+            top = min(o.y for o in [a, b, *between]) - 20 - 12 * self.lanes_above
+            points = [(a.mid_x, a.y), (a.mid_x, top), (b.mid_x, top), (b.mid_x, b.y)]
         waypoints = "".join(f'<di:waypoint x="{_num(x)}" y="{_num(y)}" />' for x, y in points)
         self.edge_shapes.append(
             f"      <bpmndi:BPMNEdge id={_attr(flow_id + '_di')} bpmnElement={_attr(flow_id)}>{waypoints}</bpmndi:BPMNEdge>"
@@ -513,11 +533,11 @@ class _Exporter:
         of = str(stage.get("id"))
         start_id, end_id = self.ids.fresh(bpmn + "_start"), self.ids.fresh(bpmn + "_end")
         top = box.y + (STAGE_HEADER - PART) / 2
-        self.boxes[start_id] = Box(box.x + 12, top, PART, PART)
-        self.boxes[end_id] = Box(box.x + box.w - 12 - PART, top, PART, PART)
+        self.boxes[start_id] = Box(box.x + 2, top, PART, PART)  # its flows run down the stage's left margin
+        self.boxes[end_id] = Box(box.x + box.w - 2 - PART, top, PART, PART)  # and up its right one
         lines: list[str] = []
         lines += [
-            f'{pad}<bpmn:startEvent id={_attr(start_id)} name="Stage starts">',
+            f"{pad}<bpmn:startEvent id={_attr(start_id)}>",
             *self._part_ext(of, indent + 2),
             f"{pad}  <!--refs:{start_id}-->",
             f"{pad}</bpmn:startEvent>",
@@ -532,7 +552,10 @@ class _Exporter:
         def flow(source: str, target: str) -> None:
             nonlocal flow_n
             flow_n += 1
-            self._flow(bpmn, self.ids.fresh(f"{bpmn}_flow_{flow_n}"), source, target, ext=[f"<overture:part of={_attr(of)} />"])
+            route = "down" if source == start_id else "up" if target == end_id else "auto"
+            self._flow(
+                bpmn, self.ids.fresh(f"{bpmn}_flow_{flow_n}"), source, target, ext=[f"<overture:part of={_attr(of)} />"], route=route
+            )
 
         for step in steps:
             lines += self._node(index_of[id(step)], step, indent)
@@ -580,7 +603,7 @@ class _Exporter:
         if not steps:
             flow(start_id, end_id)
         lines += [
-            f'{pad}<bpmn:endEvent id={_attr(end_id)} name="Stage done">',
+            f"{pad}<bpmn:endEvent id={_attr(end_id)}>",
             *self._part_ext(of, indent + 2),
             f"{pad}  <!--refs:{end_id}-->",
             f"{pad}</bpmn:endEvent>",
@@ -600,9 +623,9 @@ class _Exporter:
             return
         source, target = self.node_by_id[edge["source"]], self.node_by_id[edge["target"]]
         flow_id = self.edge_ids[index]
-        source_bpmn, condition, from_bottom = self._b(source), None, False
+        source_bpmn, condition, route = self._b(source), None, "auto"
         if source.get("type") == "stage" and edge.get("kind") == "error":
-            source_bpmn, from_bottom = self._error_boundary(source), True
+            source_bpmn, route = self._error_boundary(source), "down"
         if source.get("type") == "decision":
             outcome = edge.get("outcome")
             found = _outcome(source, outcome)
@@ -612,9 +635,7 @@ class _Exporter:
         if name is None and source.get("type") == "decision":
             found = _outcome(source, edge.get("outcome"))
             name = found.get("label") if found is not None else ("Otherwise" if edge.get("outcome") == "default" else None)
-        self._flow(
-            self.process_id, flow_id, source_bpmn, self._b(target), ext=[ext], name=name, condition=condition, from_bottom=from_bottom
-        )
+        self._flow(self.process_id, flow_id, source_bpmn, self._b(target), ext=[ext], name=name, condition=condition, route=route)
 
     def _defaults(self) -> None:
         """Each decision's default flow: the first edge it has for the outcome ``default``."""
