@@ -401,3 +401,31 @@ def test_bpmn_moddle_script_reports_warnings(tmp_path: Path):
 
 def test_overture_namespace_is_declared():
     assert f'xmlns:overture="{NS_OVERTURE}"'.encode() in export_bpmn(load("service_request"))
+
+
+# --------------------------------------------------------------------------- through the importer
+
+
+def test_import_bpmn_gives_back_every_export_exactly_with_a_complete_report(sample: tuple[dict[str, Any], bytes]):
+    from runtime.bpmn import export_bpmn as exported_from_package
+    from runtime.bpmn import import_bpmn
+
+    document, xml = sample
+    assert exported_from_package(document) == xml
+    result = import_bpmn(xml)
+    assert result.document == document
+    root = ET.fromstring(xml)
+    listed = [e.bpmn_id for e in result.report.mapped] + [e.bpmn_id for e in result.report.unmapped]
+    expected = [el.get("id") for el in root.iter() if el.tag.startswith(B) and (local(el) in FLOW_NODES or local(el) == "sequenceFlow")]
+    assert sorted(listed) == sorted(expected)
+
+
+def test_a_file_changed_in_another_tool_goes_through_the_mapping_instead():
+    from runtime.bpmn import import_bpmn
+
+    xml = export_bpmn(load("contract_approval")).replace(
+        b'<bpmn:endEvent id="signed"', b'<bpmn:task id="added" name="Added" /><bpmn:endEvent id="signed"', 1
+    )
+    result = import_bpmn(xml)
+    assert result.document != load("contract_approval")
+    assert "added" in [e.bpmn_id for e in result.report.mapped + result.report.unmapped]
