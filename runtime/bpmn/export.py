@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
+from runtime.durations import parse_duration
+
 NS_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS_BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 NS_DC = "http://www.omg.org/spec/DD/20100524/DC"
@@ -505,22 +507,35 @@ class _Exporter:
         )
 
     def _due_timer(self, node: dict[str, Any], indent: int) -> list[str]:
-        pad = " " * indent
+        """Non-interrupting boundary timers: one at ``due``, one when the escalation fires (due + after)."""
         bpmn = self._b(node)
         task = self.boxes[bpmn]
-        timer_id = self.ids.fresh(bpmn + "_due")
+        of = str(node.get("id"))
+        due = node["due"]
+        lines = self._boundary_timer(
+            bpmn + "_due", f"Due after {due}", due, bpmn, of, Box(task.x + task.w - 50, task.y + task.h - EVENT / 2, EVENT, EVENT), indent
+        )
         escalation = node.get("escalation")
-        label = f"Due after {node['due']}"
         if isinstance(escalation, dict) and isinstance(escalation.get("action"), str):
             after = escalation.get("after")
-            label += f", then {escalation['action']}" + (f" after {after}" if isinstance(after, str) else "")
-        self.boxes[timer_id] = Box(task.x + task.w - 50, task.y + task.h - EVENT / 2, EVENT, EVENT)
-        self._shape(timer_id, self.boxes[timer_id])
+            when = _add_durations(due, after) if isinstance(after, str) else due
+            label = (
+                f"Escalate ({escalation['action']}) {after} after due" if isinstance(after, str) else f"Escalate ({escalation['action']})"
+            )
+            box = Box(task.x + task.w - 100, task.y + task.h - EVENT / 2, EVENT, EVENT)
+            lines += self._boundary_timer(bpmn + "_escalation", label, when or due, bpmn, of, box, indent)
+        return lines
+
+    def _boundary_timer(self, base: str, name: str, duration: str, attached: str, of: str, box: Box, indent: int) -> list[str]:
+        pad = " " * indent
+        timer_id = self.ids.fresh(base)
+        self.boxes[timer_id] = box
+        self._shape(timer_id, box)
         return [
-            f'{pad}<bpmn:boundaryEvent id={_attr(timer_id)} name={_attr(label)} cancelActivity="false" attachedToRef={_attr(bpmn)}>',
-            *self._part_ext(str(node.get("id")), indent + 2),
+            f'{pad}<bpmn:boundaryEvent id={_attr(timer_id)} name={_attr(name)} cancelActivity="false" attachedToRef={_attr(attached)}>',
+            *self._part_ext(of, indent + 2),
             f"{pad}  <bpmn:timerEventDefinition id={_attr(self.ids.fresh(timer_id + '_timer'))}>"
-            f'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{_text(node["due"])}</bpmn:timeDuration>'
+            f'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">{_text(duration)}</bpmn:timeDuration>'
             "</bpmn:timerEventDefinition>",
             f"{pad}</bpmn:boundaryEvent>",
         ]
@@ -681,3 +696,22 @@ def _outcome(decision: dict[str, Any], outcome: Any) -> dict[str, Any] | None:
         if isinstance(item, dict) and item.get("id") == outcome:
             return item
     return None
+
+
+def _add_durations(first: str, second: str) -> str | None:
+    """ISO-8601 ``first + second`` (P2D + PT4H = P2DT4H), or None if either is not a duration."""
+    try:
+        a, b = parse_duration(first), parse_duration(second)
+    except ValueError:
+        return None
+    months, delta = a.months + b.months, a.delta + b.delta
+    years, months = divmod(months, 12)
+    hours, rest = divmod(delta.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    seconds_text = _num(seconds + delta.microseconds / 1_000_000)
+    date = "".join(f"{n}{unit}" for n, unit in ((years, "Y"), (months, "M"), (delta.days, "D")) if n)
+    time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n)
+    time += f"{seconds_text}S" if seconds or delta.microseconds else ""
+    if not date and not time:
+        return "PT0S"
+    return "P" + date + (f"T{time}" if time else "")

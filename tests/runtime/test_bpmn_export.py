@@ -233,11 +233,33 @@ def test_due_is_a_non_interrupting_boundary_timer_and_an_error_edge_a_boundary_e
     due = by_id["check_due"]
     assert local(due) == "boundaryEvent" and due.get("attachedToRef") == "check" and due.get("cancelActivity") == "false"
     assert due.find(f"{B}timerEventDefinition/{B}timeDuration").text == "P1D"
-    assert "reassign after PT4H" in (due.get("name") or "")
+    escalation = by_id["check_escalation"]
+    assert (
+        local(escalation) == "boundaryEvent" and escalation.get("attachedToRef") == "check" and escalation.get("cancelActivity") == "false"
+    )
+    assert escalation.find(f"{B}timerEventDefinition/{B}timeDuration").text == "P1DT4H"  # counted from the due date
+    assert "reassign" in (escalation.get("name") or "")
     failed = by_id["e_fail"].get("sourceRef") or ""
     assert local(by_id[failed]) == "boundaryEvent" and by_id[failed].get("attachedToRef") == "intake"
     assert by_id[failed].find(f"{B}errorEventDefinition") is not None
     assert by_id["e_fail"].get("targetRef") == "fault"
+
+
+@pytest.mark.parametrize(
+    ("due", "after", "total"),
+    [
+        ("P2D", "PT0S", "P2D"),
+        ("P2D", "PT4H", "P2DT4H"),
+        ("P11M", "P1M", "P1Y"),
+        ("PT90M", "PT45M", "PT2H15M"),
+        ("P1W", "PT1.5S", "P7DT1.5S"),
+    ],
+)
+def test_escalation_timer_is_due_plus_after(due: str, after: str, total: str):
+    node = awkward()
+    node["nodes"][2].update(due=due, escalation={"after": after, "action": "notify"})
+    timer = tags(ET.fromstring(export_bpmn(node)))["check_escalation"].find(f"{B}timerEventDefinition/{B}timeDuration")
+    assert timer is not None and timer.text == total
 
 
 def test_start_rules_become_inner_flows():
