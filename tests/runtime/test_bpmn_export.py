@@ -451,3 +451,140 @@ def test_a_file_changed_in_another_tool_goes_through_the_mapping_instead():
     result = import_bpmn(xml)
     assert result.document != load("contract_approval")
     assert "added" in [e.bpmn_id for e in result.report.mapped + result.report.unmapped]
+
+
+# --------------------------------------------------------------------------- run in SpiffWorkflow
+
+
+GENERATED = sorted((ROOT / "runtime" / "templates" / "scenarios").glob("*/generated/*.scenario.yaml"))
+
+
+class _Run:
+    """What a run knows, for SpiffWorkflow to evaluate Overture's CEL against (ARCHITECTURE §2's names)."""
+
+    def __init__(self, document: dict[str, Any], start: dict[str, Any]) -> None:
+        self.nodes = {n["id"]: n for n in document["nodes"]}
+        record = start.get("record") or {}
+        self.record: dict[str, Any] = {**record.get("fields", {}), "owner": record.get("owner")}
+        self.inputs: dict[str, Any] = dict(start.get("inputs") or {})
+        self.vars: dict[str, Any] = {v["name"]: v.get("default") for v in document.get("variables", [])}
+        self.steps: dict[str, dict[str, Any]] = {
+            n["id"]: {"status": "not_started", "outcome": None, "outputs": {}, "completed_by": None}
+            for n in document["nodes"]
+            if n["type"] in ("interactive", "background", "wait")
+        }
+        self.stages: dict[str, dict[str, Any]] = {
+            n["id"]: {"status": "not_started", "visits": 0} for n in document["nodes"] if n["type"] == "stage"
+        }
+        self.stages_visited: list[str] = []
+        self.people: list[str] = []
+
+    def evaluate(self, source: str) -> Any:
+        from runtime.expressions import compile_expression, make_scope
+
+        scope = {"record": self.record, "inputs": self.inputs, "vars": self.vars, "steps": self.steps, "stages": self.stages, "run": {}}
+        return compile_expression(source).evaluate(make_scope(scope))
+
+    def completed(self, step: str, outcome: Any = None, outputs: dict[str, Any] | None = None) -> None:
+        self.steps[step] = {"status": "completed", "outcome": outcome, "outputs": outputs or {}, "completed_by": None}
+        node = self.nodes[step]
+        if node["type"] == "background" and node["action"] == "record.update":
+            self.record.update(self.evaluate(node["inputs"]["fields"]))
+        for name, source in (node.get("set") or {}).items():
+            self.vars[name] = self.evaluate(source)
+
+
+def _spiff_engine(run: _Run) -> Any:
+    from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine  # type: ignore[import-untyped, import-not-found, unused-ignore]
+
+    class CelEngine(PythonScriptEngine):  # type: ignore[misc, unused-ignore]
+        def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+            node = run.nodes.get(task.task_spec.bpmn_id)
+            if node is not None and node["type"] == "wait":
+                return "PT0S"  # a wait's timer: the scenario's clock moves on at once
+            if task.task_spec.__class__.__name__ == "BoundaryEvent" or expression.startswith("P"):
+                return expression  # a due date or escalation: ISO-8601, not CEL
+            return run.evaluate(expression)
+
+    return CelEngine()
+
+
+@pytest.mark.parametrize("path", GENERATED, ids=[p.name.split(".")[0] for p in GENERATED])
+def test_spiffworkflow_runs_each_generated_path_with_the_same_people_tasks(path: Path, tmp_path: Path):
+    """The exported file, run by SpiffWorkflow, asks people for the same tasks in the same order as Overture."""
+    pytest.importorskip("SpiffWorkflow", reason="SpiffWorkflow is in the bench extra: pip install -c constraints.txt -e '.[dev,bench]'")
+    import yaml
+    from SpiffWorkflow.bpmn.parser import BpmnParser  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped, import-not-found, unused-ignore]
+
+    scenario = yaml.safe_load(path.read_text())
+    document = load(scenario["orchestration"])
+    file = tmp_path / "out.bpmn"
+    file.write_bytes(export_bpmn(document))
+    parser = BpmnParser()
+    parser.add_bpmn_file(str(file))
+    steps = scenario["steps"]
+    run = _Run(document, steps[0]["start"])
+    workflow = BpmnWorkflow(
+        parser.get_spec(document["key"]), parser.get_subprocess_specs(document["key"]), script_engine=_spiff_engine(run)
+    )
+
+    def done(task: Any) -> None:
+        spec_id = task.task_spec.bpmn_id
+        node = run.nodes.get(spec_id)
+        if node is not None and node["type"] == "wait":
+            run.completed(spec_id)
+        if node is not None and node["type"] == "stage":
+            run.stages[spec_id] = {"status": "completed", "visits": run.stages[spec_id]["visits"] + 1}
+            run.stages_visited.append(spec_id)
+
+    def settle() -> None:
+        """Run what needs no person; a service task is an external job, done here as the worker would."""
+        for _ in range(100):
+            workflow.do_engine_steps(did_complete_task=done)
+            workflow.refresh_timers()
+            jobs = [t for t in workflow.get_tasks(state=TaskState.STARTED) if t.task_spec.__class__.__name__ == "ServiceTask"]
+            if not jobs and not [t for t in workflow.get_tasks(state=TaskState.READY) if not t.task_spec.manual]:
+                return
+            for job in jobs:
+                run.completed(job.task_spec.bpmn_id)
+                job.complete()
+
+    def ready_people() -> list[Any]:
+        return [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+
+    settle()
+    expected_people = [s["complete"] for s in steps if "complete" in s]
+    for step in steps[1:]:
+        if "complete" in step:
+            ready = [t for t in ready_people() if t.task_spec.bpmn_id == step["complete"]]
+            assert len(ready) == 1, (
+                f"{step['complete']} is not ready in SpiffWorkflow; ready: {[t.task_spec.bpmn_id for t in ready_people()]}"
+            )
+            node = run.nodes[step["complete"]]
+            outcomes = node["form"]["outcomes"]
+            run.completed(step["complete"], step.get("outcome", outcomes[0]["value"] if outcomes else None), step.get("values"))
+            run.people.append(step["complete"])
+            ready[0].run()
+            settle()
+        elif "expect" in step and "stage" in step["expect"]:
+            waiting = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)}
+            assert step["expect"]["stage"] in waiting
+    final = steps[-1]["expect"]
+    assert run.people == expected_people
+    assert not ready_people()
+    left = [
+        (t.task_spec.bpmn_id, t.task_spec.__class__.__name__, TaskState.get_name(t.state))
+        for t in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK)
+    ]
+    assert workflow.is_completed() == (final["status"] == "completed"), left
+    if "node" in final:
+        ended = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.__class__.__name__ == "EndEvent"}
+        assert final["node"] in ended
+    if "stages_visited" in final:
+        assert run.stages_visited == final["stages_visited"]
+    for name, value in (final.get("record") or {}).items():
+        assert run.record.get(name) == value, name
+    for name, value in (final.get("vars") or {}).items():
+        assert run.vars.get(name) == value, name
