@@ -588,3 +588,59 @@ def test_spiffworkflow_runs_each_generated_path_with_the_same_people_tasks(path:
         assert run.record.get(name) == value, name
     for name, value in (final.get("vars") or {}).items():
         assert run.vars.get(name) == value, name
+
+
+# --------------------------------------------------------------------------- edits made in a modeler
+
+
+def shape_bounds(root: ET.Element, element: str) -> ET.Element:
+    shape = next(s for s in root.iter(f"{DI}BPMNShape") if s.get("bpmnElement") == element)
+    bounds = shape.find(f"{DC}Bounds")
+    assert bounds is not None
+    return bounds
+
+
+def move(bounds: ET.Element, dx: float, dy: float) -> None:
+    bounds.set("x", str(float(bounds.get("x") or 0) + dx))
+    bounds.set("y", str(float(bounds.get("y") or 0) + dy))
+
+
+def test_renames_and_moves_made_in_a_modeler_carry_over():
+    document = load("contract_approval")
+    root = ET.fromstring(export_bpmn(document))
+    by_id = tags(root)
+    by_id["legal_review"].set("name", "Review the terms")
+    by_id["legal"].set("name", "Legal")
+    # A stage dragged in bpmn.io moves with its steps; one step is then moved inside it.
+    for element in ("finance", "finance_review", "finance_start", "finance_end", "finance_review_due"):
+        move(shape_bounds(root, element), 100, 50)
+    move(shape_bounds(root, "finance_review"), 0, 30)
+    shape_bounds(root, "vp").set("width", "500")
+    back = read_overture(root)
+    assert back is not None
+    nodes = {n["id"]: n for n in back["nodes"]}
+    assert nodes["legal_review"]["label"] == "Review the terms" and nodes["legal"]["label"] == "Legal"
+    before = shape_bounds(ET.fromstring(export_bpmn(document)), "finance")
+    assert nodes["finance"]["ui"] == {"x": float(before.get("x") or 0) + 100, "y": 50}
+    assert nodes["finance_review"]["ui"] == {"x": 20, "y": 56 + 30}  # relative to its stage, as the canvas keeps it
+    assert nodes["vp"]["ui"]["width"] == 500
+    untouched = {k: v for k, v in nodes.items() if k not in ("legal_review", "legal", "finance", "finance_review", "vp")}
+    assert untouched == {n["id"]: n for n in document["nodes"] if n["id"] in untouched}
+    assert back["edges"] == document["edges"]
+
+
+def test_a_moved_wait_step_keeps_its_slot():
+    document = load("project_milestones")
+    root = ET.fromstring(export_bpmn(document))
+    move(shape_bounds(root, "stabilise"), 40, 0)
+    back = read_overture(root)
+    assert back is not None
+    stabilise = next(n for n in back["nodes"] if n["id"] == "stabilise")
+    assert stabilise["ui"] == {"x": 60, "y": 56}  # its default slot, 40 to the right
+    again = read_overture(ET.fromstring(export_bpmn(back)))
+    assert again == back  # and the moved document round-trips exactly
+
+
+def test_json_nested_too_deep_is_refused_not_a_crash():
+    xml = export_bpmn(load("service_request")).replace(b'{"id":"start","type":"start"}', b"[" * 100_000 + b"]" * 100_000)
+    assert read_overture(ET.fromstring(xml)) is None
