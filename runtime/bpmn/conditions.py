@@ -3,6 +3,7 @@
 Only simple comparisons and boolean logic are translated: names, dotted names,
 numbers, strings, true/false/null, ``== != < <= > >=`` (and JUEL's ``eq ne lt le gt
 ge``, FEEL's single ``=``), ``and or not`` / ``&& || !``, ``+ - * /`` and brackets.
+A condition whose ``language`` names CEL is kept as written when it compiles.
 Anything else (function calls, indexing, scripts) is not translated: ``translate``
 returns None and the importer keeps the text and reports it. Names become process
 variables, read as ``vars.<name>``.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from runtime.expressions import ExpressionSyntaxError, compile_expression
 
-__all__ = ["Translation", "translate"]
+__all__ = ["Translation", "as_cel", "is_cel", "translate"]
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -71,6 +72,21 @@ class Translation:
     names: dict[str, str | None] = field(default_factory=dict)
 
 
+def is_cel(language: str | None) -> bool:
+    """A ``language`` that names CEL (Overture's exports write cel-spec's address)."""
+    lang = (language or "").lower().rstrip("/")
+    return lang in ("cel", "text/cel", "application/cel") or lang.endswith("/cel-spec") or lang.endswith("/cel")
+
+
+def as_cel(text: str) -> Translation | None:
+    """A condition already in CEL: kept as written when it compiles; the names it reads are Overture's own."""
+    try:
+        compile_expression(text)
+    except ExpressionSyntaxError:
+        return None
+    return Translation(text, "cel", {})
+
+
 def _strip(text: str, language: str | None) -> tuple[str, str]:
     text = text.strip()
     lang = (language or "").lower()
@@ -89,6 +105,8 @@ def _strip(text: str, language: str | None) -> tuple[str, str]:
 
 def translate(text: str, language: str | None = None) -> Translation | None:
     """The CEL of a simple condition, or None when it is not simple enough to translate."""
+    if is_cel(language):
+        return as_cel(text.strip())
     body, lang = _strip(text, language)
     if not body:
         return None

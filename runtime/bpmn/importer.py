@@ -34,7 +34,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from runtime.bpmn.conditions import translate
+from runtime.actions import default_registry
+from runtime.actions.registry import ActionRegistry
+from runtime.bpmn.conditions import as_cel, is_cel, translate
 from runtime.bpmn.xml import BPMN_NS
 
 __all__ = ["Entry", "ImportResult", "Report", "import_tree"]
@@ -60,6 +62,7 @@ ARTIFACTS = {
     "association": "an association",
     "group": "a group",
 }
+_OWN_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WAITABLE = {"timerEventDefinition", "messageEventDefinition", "signalEventDefinition", "conditionalEventDefinition"}
 _SENDABLE = {"messageEventDefinition", "signalEventDefinition", "escalationEventDefinition"}
 _FORM_TYPES = {
@@ -212,6 +215,16 @@ class _Importer:
             return
         self.reported.add(eid)
         self.report.unmapped.append(Entry(eid, _local(el.tag), self._name(el), self._where(el), None, reason))
+
+    def own_id(self, el: Element | None, base: str) -> str:
+        """The element's BPMN id when a person chose it (``legal_review``), else ``base`` made unique.
+
+        Modellers generate ids like ``Activity_0x1abc`` or ``sid-...``; those give way to the name."""
+        eid = el.get("id", "") if el is not None else ""
+        if _OWN_ID.match(eid) and eid not in self.node_ids:
+            self.node_ids.add(eid)
+            return eid
+        return self.new_id(base)
 
     def new_id(self, base: str) -> str:
         candidate, n = base, 2
@@ -455,7 +468,7 @@ class _Importer:
         for el in nodes:
             eid, kind = el.get("id", ""), kinds[el.get("id", "")]
             if kind == "start":
-                nid = self.new_id("start")
+                nid = self.own_id(el, "start")
                 self._add({"id": nid, "type": "start", **self._label(el)}, el)
                 self.ov[eid] = nid
                 defs = self._definitions(el)
@@ -464,13 +477,13 @@ class _Importer:
                     detail += f" (its {', '.join(defs)} is not kept: the orchestration starts manually; set a record trigger if that fits)"
                 self.mapped(el, nid, detail)
             elif kind == "end":
-                nid = self.new_id(slug(self._name(el) or "end", lower=True, fallback="end") if self._name(el) else "end")
+                nid = self.own_id(el, slug(self._name(el) or "end", lower=True, fallback="end"))
                 self._add({"id": nid, "type": "end", **self._label(el)}, el)
                 self.ov[eid] = nid
                 defs = self._definitions(el)
                 self.mapped(el, nid, "an end" + (f" (its {', '.join(defs)} is not kept)" if defs else ""))
             elif kind == "stage":
-                nid = self.new_id(slug(self._name(el) or eid, lower=True, fallback="stage"))
+                nid = self.own_id(el, slug(self._name(el) or eid, lower=True, fallback="stage"))
                 node = {"id": nid, "type": "stage", "label": (self._name(el) or eid)[:200], "entry": None, "exit": {"when": "all_steps"}}
                 self._add(node, el, size=True)
                 self.ov[eid] = nid
@@ -558,7 +571,8 @@ class _Importer:
             outcome = None
             if src_kind == "decision":
                 outcome = self.outcome_of_flow.get(rel.flows[0])
-            edge = self._edge(source, target, outcome, label=self._name(self.by_id[rel.flows[0]]) if src_kind == "decision" else None)
+            first = self.by_id[rel.flows[0]]
+            edge = self._edge(source, target, outcome, label=self._name(first) if src_kind == "decision" else None, flow=first)
             self._claim(rel, edge["id"], f"the edge {source} -> {target}" + (f" (outcome {outcome})" if outcome else ""))
         for node in self.nodes:
             if node["type"] == "stage":
@@ -577,12 +591,21 @@ class _Importer:
             return str(self.stages_by_bpmn[bpmn_id]["id"])
         return self.ov.get(bpmn_id)
 
-    def _edge(self, source: str, target: str, outcome: str | None, *, kind: str | None = None, label: str | None = None) -> dict[str, Any]:
+    def _edge(
+        self,
+        source: str,
+        target: str,
+        outcome: str | None,
+        *,
+        kind: str | None = None,
+        label: str | None = None,
+        flow: Element | None = None,
+    ) -> dict[str, Any]:
         for existing in self.edges:
             same = (existing["source"], existing["target"], existing.get("outcome"), existing.get("kind"))
             if same == (source, target, outcome, kind):
                 return existing
-        edge: dict[str, Any] = {"id": self.new_id(slug(f"e_{source}_{target}")), "source": source, "target": target}
+        edge: dict[str, Any] = {"id": self.own_id(flow, slug(f"e_{source}_{target}")), "source": source, "target": target}
         if outcome:
             edge["outcome"] = outcome
         if kind:
@@ -676,7 +699,7 @@ class _Importer:
     def _step(self, el: Element, stage: dict[str, Any]) -> None:
         eid, kind = el.get("id", ""), _local(el.tag)
         name = self._name(el) or eid
-        nid = self.new_id(slug(name, lower=True, fallback="step"))
+        nid = self.own_id(el, slug(name, lower=True, fallback="step"))
         step: dict[str, Any] = {"id": nid, "stage": stage["id"], "label": name[:200]}
         self.step_of[eid] = step
         self.stage_of_step[nid] = stage["id"]
@@ -704,15 +727,29 @@ class _Importer:
             self._wait(el, step, notes)
         else:
             step["type"] = "background"
-            step["action"] = ""
             hint = self._implementation(el)
+            named = self._named_action(el)
+            if named:
+                step["action"] = named
+                step["inputs"] = {}
+                detail = f"a background step {where} running {named} (the task names that action)"
+                notes.append("set its inputs")
+            else:
+                step["action"] = ""
+                detail = f"a background step {where}, action left to configure"
+                notes.append("choose its action" + (f" (the file had {hint})" if hint else ""))
             if hint:
                 step["description"] = f"BPMN {kind}: {hint}"
-            detail = f"a background step {where}, action left to configure"
-            notes.append("choose its action" + (f" (the file had {hint})" if hint else ""))
         self._step_ui(step, el, stage)
         self.nodes.append(step)
         self.mapped(el, nid, detail + ("; " + "; ".join(notes) if notes else ""))
+
+    def _named_action(self, el: Element) -> str | None:
+        """A built-in action named by an external task's topic or a Zeebe job type (``record.update``), if any."""
+        names = [el.get(_q(CAMUNDA_NS, "topic")) or ""]
+        names += [t.get("type") or "" for t in el.iter(_q(ZEEBE_NS, "taskDefinition"))]
+        actions = _builtin_actions()
+        return next((name for name in names if name and name in actions), None)
 
     def _implementation(self, el: Element) -> str:
         parts = []
@@ -804,8 +841,10 @@ class _Importer:
             cycle = timer.find(_q(BPMN_NS, "timeCycle"))
             if duration is not None and _is_duration(_unquote(duration.text)):
                 step["timer"] = {"duration": _unquote(duration.text)}
-            elif date is not None and (date.text or "").strip() and not (date.text or "").strip().startswith(("$", "#", "=")):
-                step["timer"] = {"at": f"timestamp('{(date.text or '').strip()}')"}
+            elif date is not None and is_cel(date.get("language")) and as_cel((date.text or "").strip()) is not None:
+                step["timer"] = {"at": (date.text or "").strip()}
+            elif date is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})?", _unquote(date.text)):
+                step["timer"] = {"at": f"timestamp('{_unquote(date.text)}')"}
             else:
                 text = next(((x.text or "").strip() for x in (duration, date, cycle) if x is not None), "")
                 step["timer"] = {"duration": "PT0S"}
@@ -823,11 +862,12 @@ class _Importer:
             notes.append(f"waits for event {event}: set its correlation (which run an event belongs to)")
             return
         cond = el.find(_q(BPMN_NS, "conditionalEventDefinition"))
-        text = ""
+        text, language = "", None
         if cond is not None:
             c = cond.find(_q(BPMN_NS, "condition"))
             text = (c.text or "").strip() if c is not None else ""
-        t = translate(text, None) if text else None
+            language = c.get("language") if c is not None else None
+        t = translate(text, language or self.root.get("expressionLanguage")) if text else None
         if t is not None:
             step["until"] = t.cel
             for name, kind in t.names.items():
@@ -839,7 +879,7 @@ class _Importer:
     def _decision(self, el: Element, flows: list[Element]) -> None:
         self.outcome_of_flow = getattr(self, "outcome_of_flow", {})
         eid = el.get("id", "")
-        nid = self.new_id(slug(self._name(el) or eid, lower=True, fallback="decision"))
+        nid = self.own_id(el, slug(self._name(el) or eid, lower=True, fallback="decision"))
         node: dict[str, Any] = {"id": nid, "type": "decision", **self._label(el), "outcomes": []}
         default = el.get("default")
         has_default = bool(default) and any(f.get("id") == default for f in flows)
@@ -899,7 +939,14 @@ class _Importer:
             target_step = next((self.step_of[r.target] for r in rels if r.target in self.step_of), None)
             to = target_step["assignee"] if target_step is not None and target_step.get("type") == "interactive" else step["assignee"]
             action = "reassign" if interrupting and target_step is not None and to != step["assignee"] else "notify"
-            if _is_duration(text):
+            if _is_duration(text) and "due" in step:
+                # A second timer on the same task (an export writes the escalation as its own timer at due + after).
+                detail = (
+                    f"the escalation of step {step['id']}; its timer {text} is later than the due {step['due']}: "
+                    "check the escalation's 'after'"
+                )
+                step.setdefault("escalation", {"after": "PT0S", "action": action, "to": dict(to)})
+            elif _is_duration(text):
                 step["due"] = text
                 step["escalation"] = {"after": "PT0S", "action": action, "to": dict(to)}
                 detail = f"due {text} and escalation ({action}) of step {step['id']}"
@@ -923,7 +970,7 @@ class _Importer:
             for rel in targets[:1]:
                 target = self._ov(rel.target, kinds)
                 assert target is not None
-                edge = self._edge(stage["id"], target, None, kind="error")
+                edge = self._edge(stage["id"], target, None, kind="error", flow=self.by_id.get(rel.flows[0]))
                 self._claim(rel, edge["id"], f"the fault path of stage {stage['id']}")
                 self.mapped(el, edge["id"], f"the fault path of stage {stage['id']} (an error edge to {target})")
             return
@@ -967,6 +1014,16 @@ class _Importer:
             self.unmapped(el, f"a catch event ({defs}) Overture cannot wait for: the path through it is cut")
         else:
             self.unmapped(el, f"{kind}: Overture has no counterpart for it")
+
+
+_ACTIONS: ActionRegistry | None = None
+
+
+def _builtin_actions() -> ActionRegistry:
+    global _ACTIONS
+    if _ACTIONS is None:
+        _ACTIONS = default_registry(plugins=False)
+    return _ACTIONS
 
 
 def _unquote(text: str | None) -> str:
