@@ -169,6 +169,9 @@ class _Importer:
         self.node_ids: set[str] = set()
         self.nodes: list[dict[str, Any]] = []
         self.edges: list[dict[str, Any]] = []
+        self.afters: set[tuple[str, str]] = set()  # (step, step it starts after)
+        self.faulted: set[str] = set()  # stages with a fault path
+        self.edge_index: dict[tuple[str, str, str | None, str | None], dict[str, Any]] = {}
         self.variables: dict[str, str | None] = {}
         self.lane_of: dict[str, Element] = {}
         self.used_lanes: dict[str, set[str]] = defaultdict(set)
@@ -369,13 +372,22 @@ class _Importer:
 
         # Relations between bearing nodes, through pass-through nodes.
         rels: list[_Rel] = []
+        memo: dict[str, dict[str, tuple[list[str], list[str], list[str]]]] = {}
         for el in nodes:
             eid = el.get("id", "")
             if kinds[eid] in ("pass", "drop"):
                 continue
             for f in outgoing[eid]:
-                self._follow(f, [f.get("id", "")], [], [], kinds, outgoing, incoming, rels, eid, set())
+                for found, (on_way, forks, joins) in self._step_from(f, kinds, outgoing, incoming, memo).items():
+                    rels.append(_Rel(eid, found, on_way, forks, joins))
 
+        # For each gateway passed: the steps after it (a split) and before it (a join).
+        self.gateway_sides = defaultdict(list)
+        for rel in rels:
+            for gateway in rel.forks:
+                self.gateway_sides[gateway].append(rel.target)
+            for gateway in rel.joins:
+                self.gateway_sides[gateway].append(rel.source)
         # Nodes of this level.
         if not inner:
             self._top_nodes(nodes, kinds, rels, outgoing, incoming)
@@ -415,41 +427,80 @@ class _Importer:
         for el in nodes:
             eid, kind = el.get("id", ""), kinds[el.get("id", "")]
             if kind == "pass":
-                self._report_pass(el, rels, inner, stage)
+                self._report_pass(el, inner, stage)
             elif kind == "drop":
                 self._report_drop(el)
 
     stages_by_bpmn: dict[str, dict[str, Any]]
 
-    def _follow(
+    def _reach(
         self,
-        flow: Element,
-        path: list[str],
-        forks: list[str],
-        joins: list[str],
+        start: str,
         kinds: dict[str, str],
         outgoing: dict[str, list[Element]],
         incoming: dict[str, list[Element]],
-        rels: list[_Rel],
-        source: str,
-        seen: set[str],
-    ) -> None:
-        target = flow.get("targetRef", "")
+        memo: dict[str, dict[str, tuple[list[str], list[str], list[str]]]],
+    ) -> dict[str, tuple[list[str], list[str], list[str]]]:
+        """The bearing nodes a pass-through node leads to: target -> (flows, forks, joins) on the way.
+
+        Depth first without recursion (a file may chain gateways by the thousand), memoised, and
+        the paths to one target merged, so n diamonds in a row are n entries, not 2**n paths."""
+        if start in memo:
+            return memo[start]
+
+        def marks(node: str) -> tuple[list[str], list[str]]:
+            el = self.by_id.get(node)
+            local = _local(el.tag) if el is not None else ""
+            fork = [node] if local in ("parallelGateway", "eventBasedGateway") and len(outgoing[node]) > 1 else []
+            return fork, [node] if len(incoming[node]) > 1 else []
+
+        partial: dict[str, dict[str, tuple[list[str], list[str], list[str]]]] = {start: {}}
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            node, index = stack[-1]
+            flows = outgoing[node]
+            if index < len(flows):
+                stack[-1] = (node, index + 1)
+                flow = flows[index]
+                target, fork_join = flow.get("targetRef", ""), marks(node)
+                kind = kinds.get(target)
+                if kind is None or kind == "drop" or target in partial:  # not imported, or a loop of gateways
+                    continue
+                if kind != "pass":
+                    _merge(partial[node], target, [flow.get("id", "")], *fork_join)
+                elif target in memo:
+                    for found, (on_way, forks, joins) in memo[target].items():
+                        _merge(partial[node], found, [flow.get("id", ""), *on_way], fork_join[0] + forks, fork_join[1] + joins)
+                else:
+                    partial[target] = {}
+                    stack.append((target, 0))
+                continue
+            stack.pop()
+            memo[node] = partial.pop(node)
+            if stack:
+                parent, index = stack[-1]
+                flow = outgoing[parent][index - 1]
+                fork, join = marks(parent)
+                for found, (on_way, forks, joins) in memo[node].items():
+                    _merge(partial[parent], found, [flow.get("id", ""), *on_way], fork + forks, join + joins)
+        return memo[start]
+
+    def _step_from(
+        self,
+        flow: Element,
+        kinds: dict[str, str],
+        outgoing: dict[str, list[Element]],
+        incoming: dict[str, list[Element]],
+        memo: dict[str, dict[str, tuple[list[str], list[str], list[str]]]],
+    ) -> dict[str, tuple[list[str], list[str], list[str]]]:
+        fid, target = flow.get("id", ""), flow.get("targetRef", "")
         kind = kinds.get(target)
         if kind is None or kind == "drop":
-            return
+            return {}
         if kind != "pass":
-            rels.append(_Rel(source, target, list(path), list(forks), list(joins)))
-            return
-        if target in seen:
-            return
-        seen = seen | {target}
-        el = self.by_id.get(target)
-        local = _local(el.tag) if el is not None else ""
-        new_forks = forks + [target] if local in ("parallelGateway", "eventBasedGateway") and len(outgoing[target]) > 1 else forks
-        new_joins = joins + [target] if len(incoming[target]) > 1 else joins
-        for f in outgoing[target]:
-            self._follow(f, path + [f.get("id", "")], new_forks, new_joins, kinds, outgoing, incoming, rels, source, seen)
+            return {target: ([fid], [], [])}
+        reached = self._reach(target, kinds, outgoing, incoming, memo)
+        return {found: ([fid, *on_way], forks, joins) for found, (on_way, forks, joins) in reached.items()}
 
     def _claim(self, rel: _Rel, node: str | None, detail: str) -> None:
         for fid in rel.flows:
@@ -533,9 +584,10 @@ class _Importer:
                 )
             )
         order = {el.get("id", ""): i for i, el in enumerate(nodes)}
+        group_of = {eid: find(eid) for eid in parent}
+        entered_inside = {r.target for r in rels if r.target in group_of and group_of.get(r.source) == group_of[r.target]}
         for members in sorted(groups.values(), key=lambda m: min(order[e.get("id", "")] for e in m)):
-            member_ids = {e.get("id", "") for e in members}
-            firsts = [e for e in members if not any(r.target == e.get("id") and r.source in member_ids for r in rels)] or members
+            firsts = [e for e in members if e.get("id") not in entered_inside] or members
             lane = self.lane_of.get(members[0].get("id", "")) if lanes_used else None
             label = (self._name(lane) if lane is not None else None) or self._name(firsts[0]) or firsts[0].get("id") or "Stage"
             nid = self.new_id(slug(label, lower=True, fallback="stage") + ("" if lanes_used else "_stage"))
@@ -574,9 +626,13 @@ class _Importer:
             first = self.by_id[rel.flows[0]]
             edge = self._edge(source, target, outcome, label=self._name(first) if src_kind == "decision" else None, flow=first)
             self._claim(rel, edge["id"], f"the edge {source} -> {target}" + (f" (outcome {outcome})" if outcome else ""))
+        ways_out: dict[str, set[str]] = defaultdict(set)
+        for e in self.edges:
+            if e.get("kind") != "error":
+                ways_out[e["source"]].add(e["target"])
         for node in self.nodes:
             if node["type"] == "stage":
-                outs = {e["target"] for e in self.edges if e["source"] == node["id"] and e.get("kind") != "error"}
+                outs = ways_out[str(node["id"])]
                 if len(outs) > 1:
                     self.report.notes.append(
                         f"Stage {node['id']} leads to {len(outs)} nodes ({', '.join(sorted(outs))}); a stage has one way out: "
@@ -584,6 +640,7 @@ class _Importer:
                     )
 
     outcome_of_flow: dict[str, str]
+    gateway_sides: dict[str, list[str]]
     entry_gateways: dict[str, set[str]]
 
     def _ov(self, bpmn_id: str, kinds: dict[str, str]) -> str | None:
@@ -601,11 +658,11 @@ class _Importer:
         label: str | None = None,
         flow: Element | None = None,
     ) -> dict[str, Any]:
-        for existing in self.edges:
-            same = (existing["source"], existing["target"], existing.get("outcome"), existing.get("kind"))
-            if same == (source, target, outcome, kind):
-                return existing
+        key = (source, target, outcome, kind)
+        if key in self.edge_index:
+            return self.edge_index[key]
         edge: dict[str, Any] = {"id": self.own_id(flow, slug(f"e_{source}_{target}")), "source": source, "target": target}
+        self.edge_index[key] = edge
         if outcome:
             edge["outcome"] = outcome
         if kind:
@@ -630,7 +687,8 @@ class _Importer:
                     )
             return
         start = step.setdefault("start", {"when": "after", "steps": []})
-        if start.get("when") == "after" and before not in start["steps"]:
+        if start.get("when") == "after" and (step["id"], before) not in self.afters:
+            self.afters.add((step["id"], before))
             start["steps"].append(before)
         self._claim(rel, step["id"], f"step {step['id']} starts after {before}")
 
@@ -960,7 +1018,7 @@ class _Importer:
                     self.flow_result[fid] = (step["id"], f"the escalation of step {step['id']} (the path after the timer is not taken)")
             return
         if "errorEventDefinition" in defs and stage is not None:
-            if any(e["source"] == stage["id"] and e.get("kind") == "error" for e in self.edges):
+            if stage["id"] in self.faulted:
                 self.unmapped(el, f"a second error boundary on stage {stage['id']}: a stage has one fault path")
                 return
             targets = [r for r in rels if self._ov(r.target, kinds)]
@@ -971,6 +1029,7 @@ class _Importer:
                 target = self._ov(rel.target, kinds)
                 assert target is not None
                 edge = self._edge(stage["id"], target, None, kind="error", flow=self.by_id.get(rel.flows[0]))
+                self.faulted.add(stage["id"])
                 self._claim(rel, edge["id"], f"the fault path of stage {stage['id']}")
                 self.mapped(el, edge["id"], f"the fault path of stage {stage['id']} (an error edge to {target})")
             return
@@ -986,12 +1045,12 @@ class _Importer:
                 self.flow_reason.setdefault(fid, f"leaves a boundary event that was not imported ({what})")
 
     # ------------------------------------------------------------------ pass-through nodes
-    def _report_pass(self, el: Element, rels: list[_Rel], inner: bool, stage: dict[str, Any] | None) -> None:
+    def _report_pass(self, el: Element, inner: bool, stage: dict[str, Any] | None) -> None:
         eid, kind = el.get("id", ""), _local(el.tag)
         if kind in SUBPROCESSES:
             return
         # A split's steps are after it, a join's before it.
-        sides = [r.target for r in rels if eid in r.forks] + [r.source for r in rels if eid in r.joins]
+        sides = self.gateway_sides.get(eid, [])
         stages = {self.stages_by_bpmn[side]["id"] for side in sides if side in self.step_of and side in self.stages_by_bpmn}
         if kind == "parallelGateway" and len(stages) == 1:
             sid = next(iter(stages))
@@ -1017,6 +1076,21 @@ class _Importer:
 
 
 _ACTIONS: ActionRegistry | None = None
+
+
+def _merge(
+    into: dict[str, tuple[list[str], list[str], list[str]]], target: str, flows: list[str], forks: list[str], joins: list[str]
+) -> None:
+    """Add one way to ``target``, merging it with the ways already found (order kept, no repeats)."""
+    if target not in into:
+        into[target] = (list(dict.fromkeys(flows)), list(dict.fromkeys(forks)), list(dict.fromkeys(joins)))
+        return
+    old_flows, old_forks, old_joins = into[target]
+    into[target] = (
+        list(dict.fromkeys(old_flows + flows)),
+        list(dict.fromkeys(old_forks + forks)),
+        list(dict.fromkeys(old_joins + joins)),
+    )
 
 
 def _builtin_actions() -> ActionRegistry:

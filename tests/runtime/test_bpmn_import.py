@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 import types
 import xml.etree.ElementTree as ET  # trusted fixtures only: the importer itself parses with defusedxml
 from collections import Counter
@@ -529,3 +530,31 @@ def test_an_export_without_its_overture_extensions_maps_back_to_the_same_shape(k
     for n in original["nodes"]:
         if n["type"] == "background":
             assert node(got, n["id"])["action"] == n["action"]
+
+
+# --------------------------------------------------------------------------- shapes that are costly to walk
+
+
+def test_gateways_by_the_thousand_import_in_linear_time():
+    """Diamonds in a row double the paths each time (2**1000 here); a chain of 2,000 gateways
+    would overflow a recursive walk. Both import, every flow reported, in well under a second each."""
+    parts = ['<startEvent id="s"/><userTask id="a" name="A"/><sequenceFlow id="f0" sourceRef="s" targetRef="a"/>']
+    previous = "a"
+    for i in range(1000):
+        parts.append(
+            f'<parallelGateway id="g{i}"/><parallelGateway id="j{i}"/>'
+            f'<sequenceFlow id="p{i}" sourceRef="{previous}" targetRef="g{i}"/>'
+            f'<sequenceFlow id="x{i}" sourceRef="g{i}" targetRef="j{i}"/><sequenceFlow id="y{i}" sourceRef="g{i}" targetRef="j{i}"/>'
+        )
+        previous = f"j{i}"
+    parts.append(
+        f'<userTask id="b" name="B"/><endEvent id="e"/><sequenceFlow id="fb" sourceRef="{previous}" targetRef="b"/>'
+        '<sequenceFlow id="fe" sourceRef="b" targetRef="e"/>'
+    )
+    data = f'<definitions xmlns="{BPMN_NS}"><process id="p">{"".join(parts)}</process></definitions>'.encode()
+    started = time.perf_counter()
+    result = import_bpmn(data)
+    assert time.perf_counter() - started < 5
+    assert Counter(result.report.ids()) == Counter(flow_ids(data))
+    assert node(result.document, "b")["start"] == {"when": "after", "steps": ["a"]}
+    assert node(result.document, "a")["stage"] == node(result.document, "b")["stage"]
