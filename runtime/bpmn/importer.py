@@ -45,6 +45,7 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
+DD_NS = "http://www.omg.org/spec/DD/20100524/DI"
 
 TASKS = {"task", "userTask", "manualTask", "serviceTask", "scriptTask", "sendTask", "businessRuleTask", "receiveTask", "callActivity"}
 SUBPROCESSES = {"subProcess", "transaction", "adHocSubProcess"}
@@ -109,6 +110,8 @@ class Entry:
     node: str | None = None
     #: mapped: what it became; unmapped: why not
     detail: str = ""
+    #: where it was drawn (BPMN DI): a shape's bounds, a flow's waypoints' box; None without a diagram
+    bounds: dict[str, float] | None = None
 
 
 @dataclass
@@ -121,6 +124,7 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {
             "round_trip": self.round_trip,
+            "counts": {"mapped": len(self.mapped), "unmapped": len(self.unmapped)},
             "mapped": [asdict(e) for e in self.mapped],
             "unmapped": [asdict(e) for e in self.unmapped],
             "notes": list(self.notes),
@@ -166,6 +170,15 @@ class _Importer:
                 with contextlib.suppress(ValueError):
                     x, y, w, h = (float(bounds.get(k, "0")) for k in ("x", "y", "width", "height"))
                     self.shapes[ref] = (x, y, w, h)
+        self.edge_boxes: dict[str, tuple[float, float, float, float]] = {}
+        for drawn in root.iter(_q(DI_NS, "BPMNEdge")):
+            points = []
+            for point in drawn.findall(_q(DD_NS, "waypoint")):
+                with contextlib.suppress(ValueError):
+                    points.append((float(point.get("x", "0")), float(point.get("y", "0"))))
+            if points and drawn.get("bpmnElement"):
+                xs, ys = [p[0] for p in points], [p[1] for p in points]
+                self.edge_boxes[drawn.get("bpmnElement", "")] = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
         self.node_ids: set[str] = set()
         self.nodes: list[dict[str, Any]] = []
         self.edges: list[dict[str, Any]] = []
@@ -210,14 +223,18 @@ class _Importer:
         if eid in self.reported:
             return
         self.reported.add(eid)
-        self.report.mapped.append(Entry(eid, _local(el.tag), self._name(el), self._where(el), node, detail))
+        self.report.mapped.append(Entry(eid, _local(el.tag), self._name(el), self._where(el), node, detail, self._bounds(eid)))
 
     def unmapped(self, el: Element, reason: str) -> None:
         eid = el.get("id", "")
         if eid in self.reported:
             return
         self.reported.add(eid)
-        self.report.unmapped.append(Entry(eid, _local(el.tag), self._name(el), self._where(el), None, reason))
+        self.report.unmapped.append(Entry(eid, _local(el.tag), self._name(el), self._where(el), None, reason, self._bounds(eid)))
+
+    def _bounds(self, eid: str) -> dict[str, float] | None:
+        box = self.shapes.get(eid) or self.edge_boxes.get(eid)
+        return None if box is None else {"x": box[0], "y": box[1], "width": box[2], "height": box[3]}
 
     def own_id(self, el: Element | None, base: str) -> str:
         """The element's BPMN id when a person chose it (``legal_review``), else ``base`` made unique.

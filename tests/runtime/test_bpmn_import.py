@@ -203,6 +203,11 @@ def test_positions_come_from_the_diagram():
     assert stage["ui"] == {"x": 220.0, "y": 80.0, "width": 320.0, "height": 160.0}
     assert node(doc, "check_invoice")["ui"] == {"x": 40.0, "y": 40.0}
     assert node(doc, "archive_scan")["ui"] == {"x": 180.0, "y": 40.0}
+    # The report says where each element was drawn, so unmapped ones can be pointed at.
+    assert mapped(result, "Timer_Reminder").bounds == {"x": 572.0, "y": 382.0, "width": 36.0, "height": 36.0}
+    assert mapped(result, "Flow_1").bounds == {"x": 216.0, "y": 160.0, "width": 44.0, "height": 0.0}
+    assert unmapped(result, "TextAnnotation_1").bounds is None  # not drawn in this file
+    assert result.report.to_json()["counts"] == {"mapped": len(result.report.mapped), "unmapped": len(result.report.unmapped)}
 
 
 # --------------------------------------------------------------------------- Signavio
