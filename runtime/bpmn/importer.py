@@ -551,8 +551,9 @@ class _Importer:
                 defs = self._definitions(el)
                 self.mapped(el, nid, "an end" + (f" (its {', '.join(defs)} is not kept)" if defs else ""))
             elif kind == "stage":
-                nid = self.own_id(el, slug(self._name(el) or eid, lower=True, fallback="stage"))
-                node = {"id": nid, "type": "stage", "label": (self._name(el) or eid)[:200], "entry": None, "exit": {"when": "all_steps"}}
+                nid = self.own_id(el, slug(self._name(el) or "stage", lower=True, fallback="stage"))
+                label = (self._name(el) or "Sub-process")[:200]
+                node = {"id": nid, "type": "stage", "label": label, "entry": None, "exit": {"when": "all_steps"}}
                 self._add(node, el, size=True)
                 self.ov[eid] = nid
                 self.stages_by_bpmn[eid] = node
