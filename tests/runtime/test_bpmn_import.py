@@ -21,6 +21,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runtime.bpmn import BpmnError, export_bpmn, import_bpmn
 from runtime.bpmn.conditions import translate
@@ -563,3 +565,103 @@ def test_gateways_by_the_thousand_import_in_linear_time():
     assert Counter(result.report.ids()) == Counter(flow_ids(data))
     assert node(result.document, "b")["start"] == {"when": "after", "steps": ["a"]}
     assert node(result.document, "a")["stage"] == node(result.document, "b")["stage"]
+
+
+# --------------------------------------------------------------------------- any shape at all
+
+_KINDS = [
+    "task",
+    "userTask",
+    "manualTask",
+    "serviceTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "exclusiveGateway",
+    "inclusiveGateway",
+    "parallelGateway",
+    "eventBasedGateway",
+    "complexGateway",
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "subProcess",
+]
+_DEFINITIONS = [
+    "",
+    "timerEventDefinition",
+    "messageEventDefinition",
+    "errorEventDefinition",
+    "signalEventDefinition",
+    "linkEventDefinition",
+]
+
+
+@st.composite
+def bpmn_files(draw: st.DrawFn) -> bytes:
+    """A random process: any flow nodes, nested sub-processes, boundary events on anything,
+    flows between any two ids of a container (loops, self-loops, flows to nowhere), lanes."""
+    counter = iter(range(10_000))
+    lanes: list[list[str]] = [[], []]
+
+    def container(depth: int) -> str:
+        ids: list[str] = []
+        parts: list[str] = []
+        for _ in range(draw(st.integers(0, 7))):
+            kind = draw(st.sampled_from(_KINDS if depth < 2 else _KINDS[:-1]))
+            nid = f"n{next(counter)}"
+            ids.append(nid)
+            lanes[draw(st.integers(0, 1))].append(nid)
+            name = draw(st.sampled_from(["", ' name="Review"', ' name="Review"', ' name="  "', ' name="1 &amp; 2"']))
+            definition = draw(st.sampled_from(_DEFINITIONS)) if "Event" in kind else ""
+            inner = f"<{definition}/>" if definition else ""
+            if kind == "subProcess":
+                inner = container(depth + 1)
+            parts.append(f'<{kind} id="{nid}"{name}>{inner}</{kind}>')
+        for _ in range(draw(st.integers(0, 3))) if ids else ():
+            bid = f"b{next(counter)}"
+            definition = draw(st.sampled_from(_DEFINITIONS))
+            cancel = draw(st.sampled_from(["", ' cancelActivity="false"']))
+            parts.append(
+                f'<boundaryEvent id="{bid}" attachedToRef="{draw(st.sampled_from(ids))}"{cancel}>'
+                f"<{definition or 'timerEventDefinition'}/></boundaryEvent>"
+            )
+            ids.append(bid)
+        targets = [*ids, "missing"]
+        for _ in range(draw(st.integers(0, 12))) if ids else ():
+            fid = f"f{next(counter)}"
+            condition = draw(
+                st.sampled_from(
+                    ["", "<conditionExpression>${x &gt; 1}</conditionExpression>", "<conditionExpression>nonsense(</conditionExpression>"]
+                )
+            )
+            source, target = draw(st.sampled_from(ids)), draw(st.sampled_from(targets))
+            label = draw(st.sampled_from(["", ' name="yes"']))
+            parts.append(f'<sequenceFlow id="{fid}" sourceRef="{source}" targetRef="{target}"{label}>{condition}</sequenceFlow>')
+        return "".join(parts)
+
+    body = container(0)
+    lane_xml = "".join(
+        f'<lane id="lane{i}" name="Lane {i}">' + "".join(f"<flowNodeRef>{n}</flowNodeRef>" for n in members) + "</lane>"
+        for i, members in enumerate(lanes)
+    )
+    lane_set = f'<laneSet id="ls">{lane_xml}</laneSet>' if draw(st.booleans()) else ""
+    return f'<definitions xmlns="{BPMN_NS}"><process id="p">{lane_set}{body}</process></definitions>'.encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(bpmn_files())
+def test_any_process_imports_with_a_complete_report(data: bytes):
+    result = import_bpmn(data)
+    counts = Counter(result.report.ids())
+    for bpmn_id in flow_ids(data):
+        assert counts[bpmn_id] == 1, bpmn_id
+    document = json.loads(json.dumps(result.document))
+    ids = [n["id"] for n in document["nodes"]] + [e["id"] for e in document["edges"]]
+    assert len(ids) == len(set(ids))
+    node_ids = {n["id"] for n in document["nodes"]}
+    assert all(e["source"] in node_ids and e["target"] in node_ids for e in document["edges"])
+    check(document)  # never raises
