@@ -644,3 +644,20 @@ def test_a_moved_wait_step_keeps_its_slot():
 def test_json_nested_too_deep_is_refused_not_a_crash():
     xml = export_bpmn(load("service_request")).replace(b'{"id":"start","type":"start"}', b"[" * 100_000 + b"]" * 100_000)
     assert read_overture(ET.fromstring(xml)) is None
+
+
+def test_a_file_saved_again_by_bpmn_moddle_still_round_trips(sample: tuple[dict[str, Any], bytes], tmp_path: Path):
+    """What bpmn.io's modeler writes back (moddle's toXML) still carries the whole document."""
+    node = shutil.which("node")
+    if node is None or not (ROOT / "node_modules" / "bpmn-moddle").is_dir():
+        pytest.skip("needs node and bpmn-moddle (npm ci at the repository root)")
+    document, xml = sample
+    (tmp_path / "out.bpmn").write_bytes(xml)
+    script = str(ROOT / "scripts" / "bpmn-validate.mjs")
+    out = subprocess.run(
+        [node, script, str(tmp_path / "out.bpmn"), "--write", str(tmp_path / "saved.bpmn")], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr + out.stdout
+    saved = (tmp_path / "saved.bpmn").read_bytes()
+    assert saved != xml  # moddle writes it its own way (no CDATA, its own layout)
+    assert read_overture(ET.fromstring(saved)) == document
