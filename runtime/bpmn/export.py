@@ -216,7 +216,13 @@ class _Exporter:
 
     def _layout(self) -> None:
         """Bounds of every node: the canvas's ``ui``, else the canvas's default placement."""
-        column = 0.0
+        # Nodes without a position go in columns to the right of those that have one.
+        placed = [
+            (_number(n.get("ui"), "x") or 0.0) + (_number(n.get("ui"), "width") or STAGE_WIDTH)
+            for n in self._dicts()
+            if self._stage_of(n) is None and _number(n.get("ui"), "x") is not None and _number(n.get("ui"), "y") is not None
+        ]
+        column = max(placed) + COLUMN_GAP if placed else 0.0
         steps_in: dict[str, list[dict[str, Any]]] = {}
         for node in self._dicts():
             stage = self._stage_of(node)
@@ -519,10 +525,8 @@ class _Exporter:
         if isinstance(escalation, dict) and isinstance(escalation.get("action"), str):
             after = escalation.get("after")
             when = _add_durations(due, after) if isinstance(after, str) else due
-            label = (
-                f"Escalate ({escalation['action']}) {after} after due" if isinstance(after, str) else f"Escalate ({escalation['action']})"
-            )
-            box = Box(task.x + task.w - 100, task.y + task.h - EVENT / 2, EVENT, EVENT)
+            label = f"Escalate: {escalation['action']}"
+            box = Box(task.x + task.w - 130, task.y + task.h - EVENT / 2, EVENT, EVENT)
             lines += self._boundary_timer(bpmn + "_escalation", label, when or due, bpmn, of, box, indent)
         return lines
 
