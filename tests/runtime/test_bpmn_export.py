@@ -321,6 +321,9 @@ def test_ids_that_are_not_xml_names_or_collide_still_round_trip():
         "key": "start",
         "nodes": [
             {"id": "start", "type": "start"},
+            {"id": "start_di", "type": "end"},
+            {"id": "diagram", "type": "end"},
+            {"id": "plane", "type": "end"},
             {"id": "start", "type": "end"},
             {"id": "9 lives", "type": "end"},
             "not a node",
@@ -332,6 +335,8 @@ def test_ids_that_are_not_xml_names_or_collide_still_round_trip():
     root = ET.fromstring(xml)
     ids = [el.get("id") for el in root.iter() if el.get("id")]
     assert len(ids) == len(set(ids))
+    by_id = tags(root)
+    assert [local(by_id[i]) for i in ("start", "start_di", "diagram", "plane")] == ["startEvent", "endEvent", "endEvent", "endEvent"]
     assert read_overture(root) == document
 
 
