@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runtime.bpmn.export import CEL, NS_BPMN, NS_OVERTURE, ExportError, export_bpmn
 from runtime.bpmn.roundtrip import read_overture
@@ -666,3 +668,24 @@ def test_a_file_saved_again_by_bpmn_moddle_still_round_trips(sample: tuple[dict[
     saved = (tmp_path / "saved.bpmn").read_bytes()
     assert saved != xml  # moddle writes it its own way (no CDATA, its own layout)
     assert read_overture(ET.fromstring(saved)) == document
+
+
+# --------------------------------------------------------------------------- any text, any JSON
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(label=st.text(), description=st.text(), extra=_JSON, node_label=st.text(), edge_label=st.text())
+def test_any_text_and_json_round_trips(label: str, description: str, extra: Any, node_label: str, edge_label: str):
+    document = load("service_request")
+    document.update(label=label, description=description, extra=extra)
+    document["nodes"][1]["label"] = node_label
+    document["nodes"][2]["anything"] = extra
+    document["edges"][0]["label"] = edge_label
+    xml = export_bpmn(document)
+    assert read_overture(ET.fromstring(xml)) == document
