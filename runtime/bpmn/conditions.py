@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from runtime.expressions import ExpressionSyntaxError, compile_expression
+
 __all__ = ["Translation", "translate"]
 
 _TOKEN = re.compile(
@@ -37,6 +39,27 @@ _WORDS = {
     "ge": ">=",
 }
 _LITERALS = {"true": "true", "false": "false", "null": "null", "True": "true", "False": "false", "None": "null"}
+# CEL's reserved words cannot be a field name after `vars.` in every position; keep such conditions as text.
+_CEL_RESERVED = {
+    "in",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
+}
 _COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
 
 
@@ -125,6 +148,20 @@ def translate(text: str, language: str | None = None) -> Translation | None:
         values.append(out[-1])
     if depth != 0:
         return None
+    # Operands and operators must alternate: `in stock` is prose, not a condition.
+    previous = "op"
+    for kind, value in zip(kinds, values, strict=True):
+        operand = kind != "op"
+        if operand and previous == "operand":
+            return None
+        if value == ")":
+            previous = "operand"
+        elif value == "(" or kind == "op":
+            previous = "op"
+        else:
+            previous = "operand"
+    if previous != "operand":
+        return None
     # Guess each name's type from the literal it is compared with.
     for i, value in enumerate(values):
         if value in _COMPARISONS and 0 < i < len(values) - 1:
@@ -138,4 +175,11 @@ def translate(text: str, language: str | None = None) -> Translation | None:
             after = values[i + 1] if i + 1 < len(values) else None
             if before in (None, "&&", "||", "!", "(") and after in (None, "&&", "||", ")"):
                 names[kind[5:]] = names[kind[5:]] or "boolean"
-    return Translation(" ".join(out).replace("( ", "(").replace(" )", ")").replace("! ", "!"), lang, names)
+    cel = " ".join(out).replace("( ", "(").replace(" )", ")").replace("! ", "!")
+    if any(root in _CEL_RESERVED for root in names):
+        return None
+    try:
+        compile_expression(cel)
+    except ExpressionSyntaxError:
+        return None
+    return Translation(cel, lang, names)

@@ -470,12 +470,15 @@ class _Importer:
                 defs = self._definitions(el)
                 self.mapped(el, nid, "an end" + (f" (its {', '.join(defs)} is not kept)" if defs else ""))
             elif kind == "stage":
-                nid = self.new_id(slug(self._name(el) or eid))
+                nid = self.new_id(slug(self._name(el) or eid, lower=True, fallback="stage"))
                 node = {"id": nid, "type": "stage", "label": (self._name(el) or eid)[:200], "entry": None, "exit": {"when": "all_steps"}}
                 self._add(node, el, size=True)
                 self.ov[eid] = nid
                 self.stages_by_bpmn[eid] = node
-                self.mapped(el, nid, f"a stage ({_local(el.tag)} -> stage)")
+                detail = f"a stage ({_local(el.tag)} -> stage)"
+                if el.get("triggeredByEvent") == "true":
+                    detail += "; an event sub-process: nothing leads to it in Overture, connect it on the canvas or delete it"
+                self.mapped(el, nid, detail)
         # Steps of the top level: stages inferred from lanes, else from chains of tasks.
         steps = [el for el in nodes if kinds[el.get("id", "")] == "step"]
         lanes_used = any(el.get("id") in self.lane_of for el in steps)
@@ -509,7 +512,7 @@ class _Importer:
             groups[find(el.get("id", ""))].append(el)
         if steps:
             self.report.notes.append(
-                "The process has no sub-processes for all its tasks: the tasks outside them were grouped into stages "
+                "Tasks outside sub-processes were grouped into stages "
                 + (
                     "by lane (tasks of one lane that follow one another form a stage; tasks split by a parallel gateway share one)."
                     if lanes_used
@@ -522,7 +525,7 @@ class _Importer:
             firsts = [e for e in members if not any(r.target == e.get("id") and r.source in member_ids for r in rels)] or members
             lane = self.lane_of.get(members[0].get("id", "")) if lanes_used else None
             label = (self._name(lane) if lane is not None else None) or self._name(firsts[0]) or firsts[0].get("id") or "Stage"
-            nid = self.new_id(slug(label, lower=True, fallback="stage"))
+            nid = self.new_id(slug(label, lower=True, fallback="stage") + ("" if lanes_used else "_stage"))
             node = {"id": nid, "type": "stage", "label": label[:200], "entry": None, "exit": {"when": "all_steps"}}
             self._add_inferred_stage(node, members)
             for el in members:
@@ -534,6 +537,13 @@ class _Importer:
         for el in nodes:
             if kinds[el.get("id", "")] == "decision":
                 self._decision(el, outgoing[el.get("id", "")])
+        # Gateways on the way into each inferred stage: a flow inside the stage that passes one again loops back.
+        for rel in rels:
+            if kinds[rel.target] == "step" and kinds[rel.source] != "boundary":
+                stage_id = self.stages_by_bpmn[rel.target]["id"]
+                inside = kinds[rel.source] == "step" and self.stages_by_bpmn[rel.source]["id"] == stage_id
+                if not inside:
+                    self.entry_gateways.setdefault(stage_id, set()).update(rel.forks + rel.joins)
         # Edges and start rules.
         for rel in rels:
             src_kind, tgt_kind = kinds[rel.source], kinds[rel.target]
@@ -560,6 +570,7 @@ class _Importer:
                     )
 
     outcome_of_flow: dict[str, str]
+    entry_gateways: dict[str, set[str]]
 
     def _ov(self, bpmn_id: str, kinds: dict[str, str]) -> str | None:
         if kinds.get(bpmn_id) == "step" or bpmn_id in self.stages_by_bpmn:
@@ -584,8 +595,16 @@ class _Importer:
     def _after(self, rel: _Rel) -> None:
         step = self.step_of[rel.target]
         before = self.step_of[rel.source]["id"]
-        if rel.target == rel.source:
-            self._claim(rel, None, "not kept: a task that loops to itself")
+        stage_id = self.stage_of_step[step["id"]]
+        entries = self.entry_gateways.get(stage_id, set())
+        if rel.target == rel.source or set(rel.forks + rel.joins) & entries:
+            for fid in rel.flows:
+                if fid not in self.flow_result:
+                    self.flow_reason.setdefault(
+                        fid,
+                        f"a loop inside stage {stage_id} (back to step {step['id']}): steps of a stage run once per visit; "
+                        "loop through a decision between stages instead",
+                    )
             return
         start = step.setdefault("start", {"when": "after", "steps": []})
         if start.get("when") == "after" and before not in start["steps"]:
@@ -672,6 +691,8 @@ class _Importer:
                 notes.append("a task of no kind: imported as work for a person")
         elif kind == "callActivity":
             called = el.get("calledElement") or ""
+            for zc in el.iter(_q(ZEEBE_NS, "calledElement")):
+                called = called or zc.get("processId") or ""
             step["type"] = "background"
             step["action"] = "orchestration.start"
             step["inputs"] = {"orchestration": "'" + slug(called or "orchestration", lower=True) + "'", "wait": "true"}
@@ -705,15 +726,16 @@ class _Importer:
             parts.append(f"implementation={el.get('implementation')}")
         script = el.find(_q(BPMN_NS, "script"))
         if script is not None and (script.text or "").strip():
-            parts.append(f"a {el.get('scriptFormat') or ''} script: {(script.text or '').strip()[:500]}")
+            language = f"{el.get('scriptFormat')} " if el.get("scriptFormat") else ""
+            parts.append(f"a {language}script: {(script.text or '').strip()[:500]}")
         return "; ".join(parts)
 
     def _assignee(self, el: Element, nid: str, notes: list[str]) -> dict[str, str]:
         def expression(value: str) -> dict[str, str]:
             t = translate(value)
             if t is not None:
-                for name, kind in t.names.items():
-                    self.variables.setdefault(name, kind)
+                for name in t.names:
+                    self.variables.setdefault(name, "string")
                 return {"type": "expression", "value": t.cel}
             notes.append(f"assignee expression '{value}' kept as text: rewrite it in CEL")
             return {"type": "expression", "value": value}
@@ -780,8 +802,8 @@ class _Importer:
             duration = timer.find(_q(BPMN_NS, "timeDuration"))
             date = timer.find(_q(BPMN_NS, "timeDate"))
             cycle = timer.find(_q(BPMN_NS, "timeCycle"))
-            if duration is not None and _is_duration((duration.text or "").strip()):
-                step["timer"] = {"duration": (duration.text or "").strip()}
+            if duration is not None and _is_duration(_unquote(duration.text)):
+                step["timer"] = {"duration": _unquote(duration.text)}
             elif date is not None and (date.text or "").strip() and not (date.text or "").strip().startswith(("$", "#", "=")):
                 step["timer"] = {"at": f"timestamp('{(date.text or '').strip()}')"}
             else:
@@ -796,8 +818,9 @@ class _Importer:
             ref = (ref_el.get("messageRef") or ref_el.get("signalRef")) if ref_el is not None else el.get("messageRef")
             target = self.by_id.get(ref or "")
             name = (target.get("name") if target is not None else None) or ref or step["id"]
-            step["event"] = {"name": slug(name, fallback="event"), "correlation": "true"}
-            notes.append(f"waits for event {slug(name, fallback='event')}: set its correlation (which run an event belongs to)")
+            event = slug(name, lower=True, fallback="event")
+            step["event"] = {"name": event, "correlation": "true"}
+            notes.append(f"waits for event {event}: set its correlation (which run an event belongs to)")
             return
         cond = el.find(_q(BPMN_NS, "conditionalEventDefinition"))
         text = ""
@@ -853,6 +876,8 @@ class _Importer:
                     self.variables.setdefault(name, kind)
             node["outcomes"].append(outcome)
             self.outcome_of_flow[fid] = oid
+        if not has_default:
+            notes.append("no default flow: add an edge for the default outcome")
         if _local(el.tag) == "inclusiveGateway":
             notes.append("an inclusive gateway: Overture takes the first outcome that holds, not every one")
         self._add(node, el)
@@ -869,7 +894,7 @@ class _Importer:
         if "timerEventDefinition" in defs and step is not None and step.get("type") == "interactive":
             timer = el.find(_q(BPMN_NS, "timerEventDefinition"))
             duration = timer.find(_q(BPMN_NS, "timeDuration")) if timer is not None else None
-            text = (duration.text or "").strip() if duration is not None else ""
+            text = _unquote(duration.text) if duration is not None else ""
             interrupting = el.get("cancelActivity", "true") != "false"
             target_step = next((self.step_of[r.target] for r in rels if r.target in self.step_of), None)
             to = target_step["assignee"] if target_step is not None and target_step.get("type") == "interactive" else step["assignee"]
@@ -918,8 +943,9 @@ class _Importer:
         eid, kind = el.get("id", ""), _local(el.tag)
         if kind in SUBPROCESSES:
             return
-        touching = [r for r in rels if eid in r.forks or eid in r.joins]
-        stages = {self.stages_by_bpmn[r.target]["id"] for r in touching if r.target in self.stages_by_bpmn}
+        # A split's steps are after it, a join's before it.
+        sides = [r.target for r in rels if eid in r.forks] + [r.source for r in rels if eid in r.joins]
+        stages = {self.stages_by_bpmn[side]["id"] for side in sides if side in self.step_of and side in self.stages_by_bpmn}
         if kind == "parallelGateway" and len(stages) == 1:
             sid = next(iter(stages))
             self.mapped(el, sid, f"parallel steps in stage {sid} (split: they start together; join: the next step starts after them all)")
@@ -943,6 +969,14 @@ class _Importer:
             self.unmapped(el, f"{kind}: Overture has no counterpart for it")
 
 
+def _unquote(text: str | None) -> str:
+    """A timer's text; SpiffWorkflow writes them as Python strings (``"P14D"``)."""
+    text = (text or "").strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1].strip()
+    return text
+
+
 def _is_duration(text: str) -> bool:
     return bool(re.fullmatch(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?", text))
 
@@ -952,6 +986,7 @@ def import_tree(root: Element) -> ImportResult:
     importer = _Importer(root)
     importer.outcome_of_flow = {}
     importer.stages_by_bpmn = {}
+    importer.entry_gateways = {}
     result = importer.run()
     json.dumps(result.document)  # always JSON
     return result
