@@ -190,8 +190,6 @@ class _Exporter:
     # ------------------------------------------------------------------ ids and layout
 
     def _assign_ids(self) -> None:
-        self.process_id = self.ids.claim(self.document.get("key"), "process")
-        self.ids.taken.update({"diagram", "plane", "error_step_failed"})
         for index, node in enumerate(self.nodes):
             if isinstance(node, dict):
                 node_id = node.get("id")
@@ -204,6 +202,9 @@ class _Exporter:
         for index, edge in enumerate(self.edges):
             if isinstance(edge, dict):
                 self.edge_ids[index] = self.ids.claim(edge.get("id"), f"flow_{index}")
+        # The document's own ids first, so they stay as they are; then what the export names.
+        self.process_id = self.ids.claim(self.document.get("key"), "process")
+        self.diagram_id, self.plane_id, self.error_id = (self.ids.fresh(name) for name in ("diagram", "plane", "error_step_failed"))
 
     def _b(self, node: dict[str, Any]) -> str:
         return self.bid[id(node)]
@@ -216,7 +217,13 @@ class _Exporter:
 
     def _layout(self) -> None:
         """Bounds of every node: the canvas's ``ui``, else the canvas's default placement."""
-        column = 0.0
+        # Nodes without a position go in columns to the right of those that have one.
+        placed = [
+            (_number(n.get("ui"), "x") or 0.0) + (_number(n.get("ui"), "width") or STAGE_WIDTH)
+            for n in self._dicts()
+            if self._stage_of(n) is None and _number(n.get("ui"), "x") is not None and _number(n.get("ui"), "y") is not None
+        ]
+        column = max(placed) + COLUMN_GAP if placed else 0.0
         steps_in: dict[str, list[dict[str, Any]]] = {}
         for node in self._dicts():
             stage = self._stage_of(node)
@@ -287,10 +294,10 @@ class _Exporter:
         for name, message_id in sorted(self.messages.items(), key=lambda item: item[1]):
             head.append(f"  <bpmn:message id={_attr(message_id)} name={_attr(name)} />")
         if self.uses_error:
-            head.append('  <bpmn:error id="error_step_failed" name="A step failed for good" errorCode="step_failed" />')
+            head.append(f'  <bpmn:error id={_attr(self.error_id)} name="A step failed for good" errorCode="step_failed" />')
         diagram = [
-            '  <bpmndi:BPMNDiagram id="diagram">',
-            f'    <bpmndi:BPMNPlane id="plane" bpmnElement={_attr(self.process_id)}>',
+            f"  <bpmndi:BPMNDiagram id={_attr(self.diagram_id)}>",
+            f"    <bpmndi:BPMNPlane id={_attr(self.plane_id)} bpmnElement={_attr(self.process_id)}>",
             *self.shapes,
             *self.edge_shapes,
             "    </bpmndi:BPMNPlane>",
@@ -358,7 +365,7 @@ class _Exporter:
 
     def _shape(self, bpmn_id: str, box: Box, extra: str = "") -> None:
         self.shapes.append(
-            f"      <bpmndi:BPMNShape id={_attr(bpmn_id + '_di')} bpmnElement={_attr(bpmn_id)}{extra}>"
+            f"      <bpmndi:BPMNShape id={_attr(self.ids.fresh(bpmn_id + '_di'))} bpmnElement={_attr(bpmn_id)}{extra}>"
             f'<dc:Bounds x="{_num(box.x)}" y="{_num(box.y)}" width="{_num(box.w)}" height="{_num(box.h)}" />'
             "</bpmndi:BPMNShape>"
         )
@@ -422,7 +429,7 @@ class _Exporter:
             points = [(a.mid_x, a.y), (a.mid_x, top), (b.mid_x, top), (b.mid_x, b.y)]
         waypoints = "".join(f'<di:waypoint x="{_num(x)}" y="{_num(y)}" />' for x, y in points)
         self.edge_shapes.append(
-            f"      <bpmndi:BPMNEdge id={_attr(flow_id + '_di')} bpmnElement={_attr(flow_id)}>{waypoints}</bpmndi:BPMNEdge>"
+            f"      <bpmndi:BPMNEdge id={_attr(self.ids.fresh(flow_id + '_di'))} bpmnElement={_attr(flow_id)}>{waypoints}</bpmndi:BPMNEdge>"
         )
 
     # ------------------------------------------------------------------ nodes
@@ -519,10 +526,8 @@ class _Exporter:
         if isinstance(escalation, dict) and isinstance(escalation.get("action"), str):
             after = escalation.get("after")
             when = _add_durations(due, after) if isinstance(after, str) else due
-            label = (
-                f"Escalate ({escalation['action']}) {after} after due" if isinstance(after, str) else f"Escalate ({escalation['action']})"
-            )
-            box = Box(task.x + task.w - 100, task.y + task.h - EVENT / 2, EVENT, EVENT)
+            label = f"Escalate: {escalation['action']}"
+            box = Box(task.x + task.w - 130, task.y + task.h - EVENT / 2, EVENT, EVENT)
             lines += self._boundary_timer(bpmn + "_escalation", label, when or due, bpmn, of, box, indent)
         return lines
 
@@ -682,7 +687,7 @@ class _Exporter:
                 f'    <bpmn:boundaryEvent id={_attr(boundary)} name="A step failed" attachedToRef={_attr(bpmn)}>',
                 *self._part_ext(str(stage.get("id")), 6),
                 f"      <!--refs:{boundary}-->",
-                f'      <bpmn:errorEventDefinition id={_attr(self.ids.fresh(boundary + "_error"))} errorRef="error_step_failed" />',
+                f"      <bpmn:errorEventDefinition id={_attr(self.ids.fresh(boundary + '_error'))} errorRef={_attr(self.error_id)} />",
                 "    </bpmn:boundaryEvent>",
             ]
         )
