@@ -63,6 +63,14 @@ ARTIFACTS = {
     "association": "an association",
     "group": "a group",
 }
+# Extension elements the import reads (where they are understood), and namespaces that only carry a tool's looks.
+_READ_EXTENSIONS = {"formData", "assignmentDefinition", "taskDefinition", "formDefinition", "calledElement", "node", "document"}
+_COSMETIC = {"http://www.signavio.com", "http://www.bizagi.com/bpmn20", "http://camunda.org/schema/modeler/1.0"}
+_PREFIXES = {
+    "http://camunda.org/schema/1.0/bpmn": "camunda",
+    "http://camunda.org/schema/zeebe/1.0": "zeebe",
+    "http://spiffworkflow.org/bpmn/schema/1.0/core": "spiffworkflow",
+}
 _OWN_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _WAITABLE = {"timerEventDefinition", "messageEventDefinition", "signalEventDefinition", "conditionalEventDefinition"}
 _SENDABLE = {"messageEventDefinition", "signalEventDefinition", "escalationEventDefinition"}
@@ -223,7 +231,35 @@ class _Importer:
         if eid in self.reported:
             return
         self.reported.add(eid)
+        if _local(el.tag) in FLOW_NODES:
+            detail += self._not_read(el)
         self.report.mapped.append(Entry(eid, _local(el.tag), self._name(el), self._where(el), node, detail, self._bounds(eid)))
+
+    def _not_read(self, el: Element) -> str:
+        """What the element carries that the import does not take over, said in the report (never dropped silently)."""
+        parts = []
+        loop = el.find(_q(BPMN_NS, "multiInstanceLoopCharacteristics"))
+        if loop is not None:
+            order = "one after another" if loop.get("isSequential") == "true" else "in parallel"
+            parts.append(
+                f"it runs several times {order} (multi-instance): imported as one step; "
+                "for several approvers give it an approval policy (any, all, quorum)"
+            )
+        if el.find(_q(BPMN_NS, "standardLoopCharacteristics")) is not None:
+            parts.append("it repeats (a loop marker): imported once; loop through a decision instead")
+        extensions = el.find(_q(BPMN_NS, "extensionElements"))
+        unread = sorted(
+            {
+                f"{_PREFIXES.get(_ns(child.tag), _ns(child.tag) or 'no namespace')}:{_local(child.tag)}"
+                for child in (extensions if extensions is not None else [])
+                if isinstance(child.tag, str) and _local(child.tag) not in _READ_EXTENSIONS and _ns(child.tag) not in _COSMETIC
+            }
+        )
+        if unread:
+            parts.append(f"extension elements not read: {', '.join(unread)}")
+        if el.find(_q(BPMN_NS, "ioSpecification")) is not None or el.find(_q(BPMN_NS, "dataInputAssociation")) is not None:
+            parts.append("its data inputs and outputs are not kept")
+        return "".join(f"; {part}" for part in parts)
 
     def unmapped(self, el: Element, reason: str) -> None:
         eid = el.get("id", "")
@@ -553,7 +589,7 @@ class _Importer:
             elif kind == "stage":
                 nid = self.own_id(el, slug(self._name(el) or "stage", lower=True, fallback="stage"))
                 label = (self._name(el) or "Sub-process")[:200]
-                node = {"id": nid, "type": "stage", "label": label, "entry": None, "exit": {"when": "all_steps"}}
+                node = {"id": nid, "type": "stage", "label": label, "entry": None, "exit": {"when": "all_steps"}, **self._documentation(el)}
                 self._add(node, el, size=True)
                 self.ov[eid] = nid
                 self.stages_by_bpmn[eid] = node
@@ -745,6 +781,11 @@ class _Importer:
                 )
 
     # ------------------------------------------------------------------ nodes
+    def _documentation(self, el: Element) -> dict[str, str]:
+        doc = el.find(_q(BPMN_NS, "documentation"))
+        text = (doc.text or "").strip() if doc is not None else ""
+        return {"description": text} if text else {}
+
     def _label(self, el: Element) -> dict[str, Any]:
         name = self._name(el)
         return {"label": name[:200]} if name else {}
@@ -776,7 +817,7 @@ class _Importer:
         eid, kind = el.get("id", ""), _local(el.tag)
         name = self._name(el) or eid
         nid = self.own_id(el, slug(name, lower=True, fallback="step"))
-        step: dict[str, Any] = {"id": nid, "stage": stage["id"], "label": name[:200]}
+        step: dict[str, Any] = {"id": nid, "stage": stage["id"], "label": name[:200], **self._documentation(el)}
         self.step_of[eid] = step
         self.stage_of_step[nid] = stage["id"]
         notes: list[str] = []
@@ -815,7 +856,7 @@ class _Importer:
                 detail = f"a background step {where}, action left to configure"
                 notes.append("choose its action" + (f" (the file had {hint})" if hint else ""))
             if hint:
-                step["description"] = f"BPMN {kind}: {hint}"
+                step["description"] = "\n\n".join(filter(None, [step.get("description"), f"BPMN {kind}: {hint}"]))
         self._step_ui(step, el, stage)
         self.nodes.append(step)
         self.mapped(el, nid, detail + ("; " + "; ".join(notes) if notes else ""))
@@ -921,6 +962,9 @@ class _Importer:
                 step["timer"] = {"at": (date.text or "").strip()}
             elif date is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})?", _unquote(date.text)):
                 step["timer"] = {"at": f"timestamp('{_unquote(date.text)}')"}
+            elif cycle is not None and (every := re.fullmatch(r"R\d*/(P[^/]+)", _unquote(cycle.text))) and _is_duration(every[1]):
+                step["timer"] = {"duration": every[1]}
+                notes.append(f"its timer cycle {_unquote(cycle.text)} waits once, {every[1]}: repeating is not kept")
             else:
                 text = next(((x.text or "").strip() for x in (duration, date, cycle) if x is not None), "")
                 step["timer"] = {"duration": "PT0S"}
@@ -956,7 +1000,7 @@ class _Importer:
         self.outcome_of_flow = getattr(self, "outcome_of_flow", {})
         eid = el.get("id", "")
         nid = self.own_id(el, slug(self._name(el) or eid, lower=True, fallback="decision"))
-        node: dict[str, Any] = {"id": nid, "type": "decision", **self._label(el), "outcomes": []}
+        node: dict[str, Any] = {"id": nid, "type": "decision", **self._label(el), **self._documentation(el), "outcomes": []}
         default = el.get("default")
         has_default = bool(default) and any(f.get("id") == default for f in flows)
         notes: list[str] = []

@@ -665,3 +665,20 @@ def test_any_process_imports_with_a_complete_report(data: bytes):
     node_ids = {n["id"] for n in document["nodes"]}
     assert all(e["source"] in node_ids and e["target"] in node_ids for e in document["edges"])
     check(document)  # never raises
+
+
+def test_what_is_not_taken_over_is_said():
+    result = load("camunda7_details.bpmn")
+    doc = result.document
+    approve = mapped(result, "approve").detail
+    assert "multi-instance" in approve and "approval policy" in approve
+    assert "extension elements not read: camunda:inputOutput, camunda:taskListener" in approve
+    assert node(doc, "approve")["description"] == "Each manager on the list approves."
+    tally = mapped(result, "tally").detail
+    assert "a loop marker" in tally
+    assert node(doc, "tally")["description"] == "Counts the approvals.\n\nBPMN scriptTask: a groovy script: approved = votes.every { it }"
+    assert node(doc, "every_hour")["timer"] == {"duration": "PT1H"}
+    assert "R3/PT1H waits once" in mapped(result, "every_hour").detail
+    assert node(doc, "goods")["event"] == {"name": "goods_received", "correlation": "true"}
+    # Tool metadata (Signavio, Bizagi, the modeler's own) is not reported as unread.
+    assert "not read" not in mapped(load("signavio_order.bpmn"), "sid-check-stock").detail
