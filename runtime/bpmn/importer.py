@@ -464,6 +464,11 @@ class _Importer:
             fid = f.get("id", "")
             if fid in self.flow_result:
                 node, detail = self.flow_result[fid]
+                condition = f.find(_q(BPMN_NS, "conditionExpression"))
+                text = (condition.text or "").strip() if condition is not None else ""
+                source = by_id.get(f.get("sourceRef", ""))
+                if text and fid not in self.outcome_of_flow and (source is None or _local(source.tag) not in GATEWAYS):
+                    detail += f"; its condition {text!r} is not kept: put a decision before the stage it leads to"
                 self.mapped(f, node, detail)
             else:
                 source, target = by_id.get(f.get("sourceRef", "")), by_id.get(f.get("targetRef", ""))

@@ -682,3 +682,14 @@ def test_what_is_not_taken_over_is_said():
     assert node(doc, "goods")["event"] == {"name": "goods_received", "correlation": "true"}
     # Tool metadata (Signavio, Bizagi, the modeler's own) is not reported as unread.
     assert "not read" not in mapped(load("signavio_order.bpmn"), "sid-check-stock").detail
+
+
+def test_a_conditional_flow_from_a_task_says_its_condition_is_not_kept():
+    data = f"""<definitions xmlns="{BPMN_NS}"><process id="p">
+      <startEvent id="s"/><userTask id="a" name="A"/><userTask id="b" name="B"/><endEvent id="e"/>
+      <sequenceFlow id="f1" sourceRef="s" targetRef="a"/>
+      <sequenceFlow id="f2" sourceRef="a" targetRef="b"><conditionExpression>${{ok}}</conditionExpression></sequenceFlow>
+      <sequenceFlow id="f3" sourceRef="b" targetRef="e"/>
+    </process></definitions>""".encode()
+    result = import_bpmn(data)
+    assert "its condition '${ok}' is not kept" in mapped(result, "f2").detail
