@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.bpmn.importer import FLOW_NODES, Entry, ImportResult, Report, import_tree
+from runtime.bpmn.importer import ARTIFACTS, FLOW_NODES, Entry, ImportResult, Report, import_tree
 from runtime.bpmn.xml import BPMN_NS, BpmnError, parse
 
 __all__ = ["BpmnError", "Entry", "ImportResult", "Report", "export_bpmn", "import_bpmn"]
@@ -54,9 +54,13 @@ def _round_trip_report(root: Any, document: dict[str, Any]) -> Report:
         if not tag.startswith(f"{{{BPMN_NS}}}") or not el.get("id"):
             continue
         local = tag.rsplit("}", 1)[-1]
+        eid = el.get("id")
+        if local in ARTIFACTS:  # an Overture export draws none: added in another tool, and not kept
+            reason = f"{ARTIFACTS[local]} added in another tool: an Overture document has no place for it, so it was not kept"
+            report.unmapped.append(Entry(eid, local, el.get("name"), "the file", None, reason))
+            continue
         if local not in FLOW_NODES and local != "sequenceFlow":
             continue
-        eid = el.get("id")
         target = eid if eid in nodes or eid in edges else None
         report.mapped.append(
             Entry(eid, local, el.get("name"), "the file", target, "kept exactly (an Overture export: its overture: extensions were read)")

@@ -693,3 +693,19 @@ def test_a_conditional_flow_from_a_task_says_its_condition_is_not_kept():
     </process></definitions>""".encode()
     result = import_bpmn(data)
     assert "its condition '${ok}' is not kept" in mapped(result, "f2").detail
+
+
+def test_what_another_tool_added_to_an_overture_export_is_reported_not_dropped():
+    """The round trip rebuilds the document from its overture: extensions; a text annotation,
+    a group or a lane drawn on the file afterwards has no place in it and says so."""
+    from runtime.bpmn import export_bpmn, import_bpmn
+    from runtime.templates import load
+
+    xml = export_bpmn(load("contract_approval")).decode()
+    prefix = "bpmn:" if "</bpmn:process>" in xml else ""
+    cut = xml.index(f"</{prefix}process>")
+    added = f'<{prefix}textAnnotation id="note1"><{prefix}text>ask legal first</{prefix}text></{prefix}textAnnotation>'
+    result = import_bpmn((xml[:cut] + added + xml[cut:]).encode())
+    assert result.document == load("contract_approval")
+    (note,) = [e for e in result.report.unmapped if e.bpmn_id == "note1"]
+    assert note.bpmn_type == "textAnnotation" and "not kept" in note.detail
