@@ -11,6 +11,7 @@ RESOURCES = (
     "users",
     "profile",
     "orchestrations",
+    "bpmn",
     "runs",
     "migrations",
     "work_items",

@@ -125,10 +125,16 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
         del operation["parameters"]
     if declared.body is not None:
         operation["requestBody"] = {"required": not declared.optional, "content": {"application/json": {"schema": declared.body}}}
+    # A view that reads or answers another format than JSON (``builder/api/bpmn.py``: XML) says so.
+    media = getattr(view, "media", None) or {}
+    if media.get("body"):
+        operation["requestBody"] = {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in media["body"]}}
+    if media.get("response"):
+        operation["responses"]["2XX"]["content"] = {media["response"]: {"schema": {"type": "string"}}}
     errors = {"400", "404"} | ({"409"} if method in STATE_CHANGING else set())
     if operation["security"]:
         errors |= {"401", "403"}
-    if declared.body is not None:
+    if declared.body is not None or media.get("body"):
         errors |= {"413", "415", "422"}
     if rule.endpoint in ANONYMOUS_401:
         errors |= {"401"}

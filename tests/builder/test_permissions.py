@@ -84,6 +84,9 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/orchestrations/<key>/activate"): May(frozenset({A})),
     # A member reads the active version and those their runs follow (404 for others).
     ("GET", "/api/orchestrations/<key>/versions/<int(max=2147483647):number>"): May(PEOPLE),
+    ("GET", "/api/orchestrations/<key>/versions/<int(max=2147483647):number>/bpmn"): May(PEOPLE),  # as the version
+    ("GET", "/api/orchestrations/<key>/draft/bpmn"): May(STAFF),
+    ("POST", "/api/orchestrations/import/bpmn"): May(frozenset({A})),
     ("GET", "/api/orchestrations/<key>/insights"): May(STAFF),
     ("GET", "/api/orchestrations/<key>/metrics"): May(STAFF),
     ("GET", "/api/orchestrations/<key>/scenarios"): May(STAFF),
