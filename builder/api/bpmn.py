@@ -14,6 +14,7 @@ the versions they may read, without the background steps' action inputs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -40,10 +41,10 @@ XML_TYPES = ("application/xml", "text/xml")
 BPMN_MEDIA = "application/xml"
 
 
-def xml_media(*, body: bool = False, response: bool = False) -> Any:
+def xml_media(*, body: bool = False, response: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Mark a view as reading and/or answering XML, for ``GET /api/openapi.json``."""
 
-    def mark(view: Any) -> Any:
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
         vars(view)["media"] = {"body": XML_TYPES if body else None, "response": BPMN_MEDIA if response else None}
         return view
 
