@@ -748,3 +748,97 @@ def _generation_document(key_or_file: str, lookup: Any) -> tuple[dict[str, Any],
             f"no orchestration {key_or_file!r} in {where}the shipped templates ({', '.join(templates.TEMPLATES)}), and no such file"
         )
     return dict(found), None
+
+
+# --------------------------------------------------------------------------- BPMN 2.0 (issue 17)
+
+
+@main.group()
+def bpmn() -> None:
+    """BPMN 2.0 in and out: bring a process from Camunda, Signavio, Bizagi or bpmn.io; take an orchestration anywhere."""
+
+
+@bpmn.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the document (JSON) to FILE (default: stdout).")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the full report (JSON) to FILE.")
+def bpmn_import(file: Path, out: Path | None, report_file: Path | None) -> None:
+    """Turn a BPMN 2.0 file into an orchestration document, with a report.
+
+    The summary goes to stderr: how many elements mapped and how many did not, each
+    unmapped one with the reason, and the notes. The document goes to --out, else to
+    stdout (so it pipes: `overture bpmn import p.bpmn > p.json && overture import p.json`).
+    The document may not validate yet: fix what the summary lists in the builder.
+
+    Exits 0 when a document was produced, even with unmapped elements; 2 when the
+    file is not BPMN 2.0 or is refused as hostile (entities, a DTD, too large, too deep).
+    """
+    from runtime.bpmn import BpmnError, import_bpmn
+
+    try:
+        result = import_bpmn(file.read_bytes())
+    except BpmnError as exc:
+        click.echo(f"{file}: {exc}", err=True)
+        sys.exit(2)
+    document, report = result.document, result.report
+    issues = validate_document(document)
+    errors = sum(1 for i in issues if i.severity == "error")
+    click.echo(
+        f"{file}: {document['key']} ({document.get('label')}): {len(report.mapped)} mapped, {len(report.unmapped)} unmapped"
+        + (" (an Overture export, read back exactly)" if report.round_trip else ""),
+        err=True,
+    )
+    for entry in report.unmapped:
+        name = f" {entry.name!r}" if entry.name else ""
+        click.echo(f"  unmapped {entry.bpmn_type} {entry.bpmn_id}{name} ({entry.where}): {entry.detail}", err=True)
+    for note in report.notes:
+        click.echo(f"  note: {note}", err=True)
+    if errors:
+        click.echo(f"  the document has {errors} validation error{'s' if errors != 1 else ''}: fix them in the builder", err=True)
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    if report_file is not None:
+        report_file.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        click.echo(f"report written to {report_file}", err=True)
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"document written to {out}", err=True)
+    else:
+        click.echo(text)
+
+
+@bpmn.command("export")
+@click.argument("key_or_file")
+@click.option("--version", type=click.IntRange(min=1), help="This version (default: the active one, else the draft).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the BPMN XML to FILE (default: stdout).")
+@database_url_option
+def bpmn_export(key_or_file: str, version: int | None, out: Path | None, database_url: str | None) -> None:
+    """Write an orchestration as BPMN 2.0 XML with its diagram.
+
+    KEY_OR_FILE is a document file (JSON), else an orchestration's key in the database
+    (its active version, else its draft; --version N for another).
+    """
+    from runtime.bpmn import export_bpmn
+
+    path = Path(key_or_file)
+    if path.is_file() or path.suffix == ".json":
+        if version is not None:
+            raise click.UsageError("--version goes with an orchestration's key, not a file")
+        if not path.is_file():
+            raise click.UsageError(f"{key_or_file}: no such file")
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"{path}: not JSON: {exc}") from None
+        if not isinstance(document, dict):
+            raise click.ClickException(f"{path}: not an orchestration document (a JSON object)")
+    else:
+        from builder.drafts import document_of
+
+        with _app(database_url) as app, app.extensions["overture"].sessions() as s:
+            document = document_of(s, key_or_file, version)
+    xml = export_bpmn(document)
+    if out is not None:
+        out.write_bytes(xml)
+        click.echo(f"{document.get('key')}: BPMN written to {out}", err=True)
+    else:
+        click.echo(xml.decode("utf-8"), nl=False)

@@ -128,7 +128,8 @@ def _operation(rule: Rule, method: str, view: Any) -> dict[str, Any]:
     # A view that reads or answers another format than JSON (``builder/api/bpmn.py``: XML) says so.
     media = getattr(view, "media", None) or {}
     if media.get("body"):
-        operation["requestBody"] = {"required": True, "content": {kind: {"schema": {"type": "string"}} for kind in media["body"]}}
+        text = {"type": "string", "minLength": 1}
+        operation["requestBody"] = {"required": True, "content": {kind: {"schema": text} for kind in media["body"]}}
     if media.get("response"):
         operation["responses"]["2XX"]["content"] = {media["response"]: {"schema": {"type": "string"}}}
     errors = {"400", "404"} | ({"409"} if method in STATE_CHANGING else set())
