@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from runtime.bpmn import export_bpmn, import_bpmn
 from runtime.bpmn.xml import BPMN_NS
@@ -43,6 +45,8 @@ def test_an_imported_file_is_a_draft_with_its_report(login, path: Path):
     assert body["draft"]["revision"] == 1 and body["draft"]["updated_by"] == "ada"
     assert body["draft"]["document"] == expected.document
     assert body["issues"] == body["draft"]["issues"]
+    # None of the foreign fixtures validates as it comes (actions to choose, assignees to set): saved all the same.
+    assert body["valid"] is False and any(i["severity"] == "error" for i in body["issues"])
     assert response.headers["ETag"] == '"1"'
     saved = ada.get(f"/api/orchestrations/{key}")
     assert saved.status_code == 200
@@ -227,3 +231,72 @@ def test_the_openapi_document_says_xml(login):
     exported = spec["paths"]["/api/orchestrations/{key}/versions/{number}/bpmn"]["get"]
     assert set(exported["responses"]["2XX"]["content"]) == {"application/xml"}
     assert imported["x-roles"] == ["admin"]
+
+
+# --------------------------------------------------------------------------- garbage never a 500
+
+GARBAGE = settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+nodes = st.lists(
+    st.fixed_dictionaries(
+        {
+            "id": st.text(max_size=6) | st.integers(),
+            "type": st.sampled_from(["start", "end", "stage", "interactive", "background", "wait", "decision", "x"]),
+        },
+        optional={"stage": st.text(max_size=4), "ui": json_values, "label": json_values, "outcomes": json_values, "due": json_values},
+    )
+    | json_values,
+    max_size=6,
+)
+
+
+def test_garbage_drafts_export_as_bpmn_or_a_422_never_a_500(app, login):
+    ada = login("ada")
+    counter = iter(range(10_000))
+
+    @GARBAGE
+    @given(extra=st.dictionaries(st.text(max_size=8), json_values, max_size=4), nodes=nodes, edges=json_values)
+    def check(extra: dict, nodes: list, edges: object) -> None:
+        key = f"odd{next(counter)}"
+        draft = {**extra, "key": key, "nodes": nodes, "edges": edges}
+        assert ada.post("/api/orchestrations", json=draft).status_code == 201
+        response = ada.get(f"/api/orchestrations/{key}/draft/bpmn")
+        assert response.status_code in (200, 422), response.get_data(as_text=True)[:300]
+
+    check()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime/bpmn/roundtrip.py _with_edits: a step without a stage in a draft whose nodes lack ids raises "
+    "KeyError('stage') when its export is imported back (a 500 from the import endpoint); runtime/bpmn is not this change's",
+)
+def test_the_export_of_a_step_without_a_stage_imports_back(login):
+    ada = login("ada")
+    assert ada.post("/api/orchestrations", json={"key": "odd", "nodes": [{"type": "interactive"}], "edges": []}).status_code == 201
+    exported = ada.get("/api/orchestrations/odd/draft/bpmn")
+    assert exported.status_code == 200
+    assert import_file(ada, exported.data).status_code in (201, 400)
+
+
+def test_garbage_bodies_are_a_4xx_and_write_nothing(app, login):
+    ada = login("ada")
+    fixture = (FIXTURES / "camunda_modeler.bpmn").read_bytes()
+
+    @GARBAGE
+    @given(
+        data=st.binary(max_size=200)
+        | st.builds(lambda cut, junk: fixture[:cut] + junk, st.integers(0, len(fixture) - 1), st.binary(max_size=20))
+    )
+    def check(data: bytes) -> None:
+        response = import_file(ada, data)
+        assert response.status_code in (201, 400), response.get_data(as_text=True)[:300]
+        if response.status_code == 400:
+            assert error_code(response) == "invalid_bpmn"
+
+    check()
+    assert keys(ada) == set()  # a cut file never parses: nothing was written

@@ -100,22 +100,24 @@ def test_export_of_a_document_file_round_trips(tmp_path: Path, name: str):
     assert "read back exactly" in back.stderr
 
 
-def test_export_from_the_database_the_active_version_a_version_or_the_draft(tmp_path: Path, sqlite_url: str):
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_export_from_the_database_the_active_version_a_version_or_the_draft(request, tmp_path: Path, database: str):
+    url = request.getfixturevalue(f"{database}_url")
     document = load("service_request")
     path = tmp_path / "doc.json"
     path.write_text(json.dumps(document))
-    overture("import", str(path), "--database-url", sqlite_url)
-    drafted = overture("bpmn", "export", "service_request", "--database-url", sqlite_url)
+    overture("import", str(path), "--database-url", url)
+    drafted = overture("bpmn", "export", "service_request", "--database-url", url)
     assert import_bpmn(drafted.stdout.encode()).document == document  # no version yet: the draft
-    overture("import", str(path), "--activate", "--database-url", sqlite_url)
+    overture("import", str(path), "--activate", "--database-url", url)
     changed = {**document, "label": "Refunds (v2)"}
     path.write_text(json.dumps(changed))
-    overture("import", str(path), "--activate", "--database-url", sqlite_url)
+    overture("import", str(path), "--activate", "--database-url", url)
     out = tmp_path / "active.bpmn"
-    written = overture("bpmn", "export", "service_request", "--out", str(out), "--database-url", sqlite_url)
+    written = overture("bpmn", "export", "service_request", "--out", str(out), "--database-url", url)
     assert f"service_request: BPMN written to {out}" in written.stderr
     assert import_bpmn(out.read_bytes()).document == changed
-    first = overture("bpmn", "export", "service_request", "--version", "1", "--database-url", sqlite_url)
+    first = overture("bpmn", "export", "service_request", "--version", "1", "--database-url", url)
     assert import_bpmn(first.stdout.encode()).document == document
 
 
