@@ -72,6 +72,15 @@ def test_a_taken_key_gets_the_next_free_one_and_the_report_says_so(login):
     assert not any("saved as" in note for note in first["report"]["notes"])
 
 
+def test_a_taken_key_of_the_longest_length_is_cut_to_fit_its_number(login):
+    ada = login("ada")
+    data = export_bpmn(document(EXPENSE, key="e" * 64))
+    assert import_file(ada, data).get_json()["key"] == "e" * 64
+    again = import_file(ada, data).get_json()["key"]
+    assert again == "e" * 62 + "_2"
+    assert ada.get(f"/api/orchestrations/{again}").status_code == 200
+
+
 def test_an_import_over_an_active_orchestration_never_touches_it(login):
     ada = login("ada")
     deploy(ada, EXPENSE)
