@@ -144,7 +144,7 @@ def _with_edits(root: Any, document: dict[str, Any]) -> dict[str, Any]:
     theirs_at, ours_at = _marked(root), _marked(ours)
     theirs_box, ours_box = _bounds(root), _bounds(ours)
     stage_of: dict[int, int] = {}
-    index_of = {n.get("id"): i for i, n in reversed(list(enumerate(document["nodes"]))) if isinstance(n, dict)}
+    index_of = {n["id"]: i for i, n in reversed(list(enumerate(document["nodes"]))) if isinstance(n, dict) and isinstance(n.get("id"), str)}
     for i, node in enumerate(document["nodes"]):
         if isinstance(node, dict) and node.get("type") in STEP_TYPES and node.get("stage") in index_of:
             j = index_of[node["stage"]]

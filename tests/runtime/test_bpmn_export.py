@@ -717,3 +717,11 @@ def test_imported_foreign_files_export_and_come_back_identical(path: Path, tmp_p
         return
     (tmp_path / "spiff.bpmn").write_bytes(xml)
     BpmnParser(validator=BpmnValidator()).add_bpmn_file(str(tmp_path / "spiff.bpmn"))  # the BPMN 2.0 XSD
+
+
+def test_a_half_made_document_exports_and_imports_back_without_a_crash():
+    """Nodes without ids and a step without a stage (a draft being drawn) round-trip."""
+    from runtime.bpmn import export_bpmn, import_bpmn
+
+    document = {"key": "k", "nodes": [{"type": "interactive"}], "edges": []}
+    assert import_bpmn(export_bpmn(document)).document == document
