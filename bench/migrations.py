@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.big_data import Loader  # bulk loads: COPY on PostgreSQL, executemany on SQLite
 from runtime.clock import ManualClock
 from runtime.directory import InMemoryDirectory
 from runtime.engine import Engine, Plan
@@ -112,36 +113,6 @@ def make_store(name: str, database_url: str | None, tmp: Path) -> SqlStore:
     if not database_url:
         raise SystemExit("--stores postgres needs --database-url (a scratch database)")
     return SqlStore(database_url)
-
-
-class Loader:
-    """Bulk inserts of plain dict rows: COPY on PostgreSQL, executemany on SQLite (as bench/big_data.py)."""
-
-    def __init__(self, engine: Any):
-        self.engine = engine
-        self.postgres = engine.dialect.name == "postgresql"
-
-    def load(self, table: Any, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        if not self.postgres:
-            with self.engine.begin() as conn:
-                conn.execute(table.insert(), rows)
-            return
-        from psycopg.types.json import Jsonb
-
-        columns = list(rows[0])
-        json_columns = {c for c in columns if isinstance(rows[0][c], (dict, list))}
-        json_columns |= {c.name for c in table.columns if c.type.__class__.__name__ in ("JSON", "JSONB", "Variant")}
-        raw = self.engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([Jsonb(row[c]) if c in json_columns and row[c] is not None else row[c] for c in columns])
-            raw.commit()
-        finally:
-            raw.close()
 
 
 def seed(engine: Engine, store: SqlStore, key: str, runs: int, engine_runs: int) -> float:
