@@ -24,16 +24,7 @@ def named_runs(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     records = {(r["record"]["object"], r["record"]["id"]) for r in runs if r["record"]}
     labels = orchestration_labels({r["orchestration"] for r in runs})
     with reading() as s:
-        fields_of = (
-            {
-                (o, i): f
-                for o, i, f in s.execute(
-                    select(RecordRow.object, RecordRow.id, RecordRow.fields).where(RecordRow.id.in_({i for _o, i in records}))
-                )
-            }
-            if records
-            else {}
-        )
+        fields_of = record_fields(s, records)
     balls = [b for r in runs for b in r.get("ball", [])]
     users = {n for r in runs for n in [r["started_by"]] if n} | {b["claimed_by"] for b in balls if b.get("claimed_by")}
     users |= {b["value"] for b in balls if b["type"] == "user"}
@@ -90,6 +81,14 @@ def named_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def record_fields(s: Any, records: set[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(object, id) -> the record's fields, for the records named (one query; none when none)."""
+    if not records:
+        return {}
+    statement = select(RecordRow.object, RecordRow.id, RecordRow.fields).where(RecordRow.id.in_({i for _o, i in records}))
+    return {(o, i): f for o, i, f in s.execute(statement)}
+
+
 def orchestration_labels(keys: set[str]) -> dict[str, str]:
     """Orchestration key -> label (one query; unknown keys are left out)."""
     if not keys:
@@ -125,16 +124,7 @@ def named_migration(report: dict[str, Any]) -> dict[str, Any]:
             else []
         )
         records = {(o, i) for _id, _v, o, i in rows if o and i}
-        fields_of = (
-            {
-                (o, i): f
-                for o, i, f in s.execute(
-                    select(RecordRow.object, RecordRow.id, RecordRow.fields).where(RecordRow.id.in_({i for _o, i in records}))
-                )
-            }
-            if records
-            else {}
-        )
+        fields_of = record_fields(s, records)
     record_names = {run_id: record_name(o, i, fields_of.get((o, i))) for run_id, _v, o, i in rows if o and i}
     versions = (
         {v for _id, v, _o, _i in rows} | {e.get("from_version") or e.get("version") for e in entries} | set(report.get("sources", []))
