@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime.engine.context import RunContext
-from runtime.engine.migration.plan import Plan, kind_of, node_map
+from runtime.engine.migration.plan import kind_of, node_map
 from runtime.engine.plain import json_copy
 from runtime.expressions import Expression
 from runtime.model import Run
@@ -52,7 +52,7 @@ class Assessment:
         }
 
 
-def assess(ctx: RunContext, target: OrchestrationSpec, mapping: Mapping[str, str], plan: Plan) -> Assessment:
+def assess(ctx: RunContext, target: OrchestrationSpec, mapping: Mapping[str, str]) -> Assessment:
     """Every reason the run of ``ctx`` cannot move to ``target`` (nothing is written)."""
     run, source = ctx.run, ctx.spec
     node = run.current_node

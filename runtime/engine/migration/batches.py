@@ -97,7 +97,7 @@ def _judge(
     if ctx.run.version == plan.target:
         return "skipped", ctx, None
     target = host.spec(plan.orchestration, plan.target, tx=tx)
-    found = assess(ctx, target, plan.mapping, plan)
+    found = assess(ctx, target, plan.mapping)
     if ctx.run.version not in sources:
         found.refuse("version", None, f"is on version {ctx.run.version}, which the plan does not move")
     return ("movable" if found.movable else "refused"), ctx, found

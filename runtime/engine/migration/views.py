@@ -4,6 +4,7 @@ a persisted migration's progress."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from runtime.engine.context import Host
@@ -18,23 +19,29 @@ from runtime.spec import OrchestrationSpec
 DETAIL_LIMIT = 500
 
 
+def grouped_reasons(runs: Iterable[tuple[str, list[dict[str, Any]]]], *, examples: bool) -> list[dict[str, Any]]:
+    """Reasons of (run id, reasons) pairs grouped by (code, node, message), the commonest first;
+    with ``examples``, each group names its first five runs."""
+    groups: Counter[tuple[str, str | None, str]] = Counter()
+    seen: dict[tuple[str, str | None, str], list[str]] = {}
+    for run_id, reasons in runs:
+        for r in reasons:
+            key = (r["code"], r.get("node"), r["message"])
+            groups[key] += 1
+            seen.setdefault(key, []).append(run_id)
+    return [
+        {"code": code, "node": node, "message": message, "count": count, **({"runs": seen[(code, node, message)][:5]} if examples else {})}
+        for (code, node, message), count in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0][2]))
+    ]
+
+
 def report(
     plan: Plan, target: OrchestrationSpec, sources: dict[int, OrchestrationSpec], assessed: list[Assessment], skipped: int
 ) -> dict[str, Any]:
     movable = [a for a in assessed if a.movable]
     refused = [a for a in assessed if not a.movable]
-    groups: Counter[tuple[str, str | None, str]] = Counter()
-    examples: dict[tuple[str, str | None, str], list[str]] = {}
-    for a in refused:
-        for r in a.reasons:
-            key = (r["code"], r["node"], r["message"])
-            groups[key] += 1
-            examples.setdefault(key, []).append(a.run_id)
     notes: Counter[str] = Counter(n for a in assessed for n in a.notes)
-    grouped = [
-        {"code": code, "node": node, "message": message, "count": count, "runs": examples[(code, node, message)][:5]}
-        for (code, node, message), count in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0][2]))
-    ]
+    grouped = grouped_reasons(((a.run_id, a.reasons) for a in refused), examples=True)
     ordered = refused + movable
     return {
         "orchestration": plan.orchestration,
@@ -93,14 +100,7 @@ def view(host: Host, migration_id: str) -> dict[str, Any]:
         if row is None:
             raise NotFound(f"migration {migration_id} does not exist")
         results = sorted(tx.find(MigrationResult, migration_id=migration_id), key=lambda r: (r.at, r.run_id))
-    groups: Counter[tuple[str, str | None, str]] = Counter()
-    for r in results:
-        for reason in r.reasons:
-            groups[(reason["code"], reason.get("node"), reason["message"])] += 1
-    grouped = [
-        {"code": code, "node": node, "message": message, "count": count}
-        for (code, node, message), count in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0][2]))
-    ]
+    grouped = grouped_reasons(((r.run_id, r.reasons) for r in results), examples=False)
     shown = [r for r in results if r.outcome in ("refused", "failed")] + [r for r in results if r.outcome not in ("refused", "failed")]
     return {
         **migration_view(row),
