@@ -113,10 +113,14 @@ def mask(value: Any, secrets: Iterable[str]) -> Any:
     values = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def hide(text: str) -> str:
+        # references first: a value may occur inside a reference's tag, and hiding it there
+        # first would leave the rest of the reference showing
+        if _MARK in text:
+            text = _REFERENCE.sub(MASK, text)
         for secret in values:
             if secret in text:
                 text = text.replace(secret, MASK)
-        return _REFERENCE.sub(MASK, text) if _MARK in text else text
+        return text
 
     return _each_string(value, hide)
 

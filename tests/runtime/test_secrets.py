@@ -33,6 +33,17 @@ def test_mask_hides_every_value_and_reference_anywhere():
     assert mask("nothing here", []) == "nothing here"
 
 
+def test_a_reference_whose_tag_holds_a_secret_value_is_still_hidden_whole():
+    """A tag is hex: a secret such as "abc" can occur inside it (this once failed at random)."""
+
+    class Tagged(MockSecrets):
+        def tag(self, name: str) -> str:
+            return "47fe89abc34bf1"
+
+    ref = reference(Tagged({"a": "abc"}), "a")
+    assert mask({"ref": ref, "text": f"x {ref} y"}, ["abc", "4"]) == {"ref": MASK, "text": f"x {MASK} y"}
+
+
 def test_the_scenario_runner_answers_every_name_with_the_mask():
     store = MockSecrets(everything=True)
     assert reveal(reference(store, "anything"), store) == (MASK, [MASK])
