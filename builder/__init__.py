@@ -51,6 +51,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PURGE_OLDER_THAN=os.environ.get("OVERTURE_PURGE_OLDER_THAN"),
         PURGE_HOUR=os.environ.get("OVERTURE_PURGE_HOUR"),
         PURGE_ARCHIVE=os.environ.get("OVERTURE_PURGE_ARCHIVE"),
+        # Audit entries older than this are deleted by the same nightly purge (README, "Audit log").
+        AUDIT_OLDER_THAN=os.environ.get("OVERTURE_AUDIT_OLDER_THAN"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         # Open websockets per person and in all, per process (builder/sockets.py).
         WS_PER_USER=positive_int("OVERTURE_WS_PER_USER", DEFAULT_PER_USER),
