@@ -75,7 +75,7 @@ export function VersionsPanel({ orchestration, versions, activeVersion, onGo }: 
                     to={`/admin/audit?object_type=version&object=${encodeURIComponent(`${orchestration}:${v.number}`)}`}
                     aria-label={`Who activated version ${v.number}`}
                   >
-                    Who activated it
+                    Audit entry
                   </Link>
                 ) : null}
                 {v.number > 1 ? (
@@ -85,7 +85,7 @@ export function VersionsPanel({ orchestration, versions, activeVersion, onGo }: 
                     aria-label={`What changed in version ${v.number}`}
                     onClick={() => onGo({ mode: 'diff', from: v.number - 1, to: v.number })}
                   >
-                    What changed
+                    Changes
                   </button>
                 ) : null}
               </span>

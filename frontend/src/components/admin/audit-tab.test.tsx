@@ -161,5 +161,8 @@ describe('the change of an entry', () => {
     expect(changeLines(null, null)).toEqual([]);
     expect(changeLines('x', 'y')).toEqual(['x → y']);
     expect(actionLabel('work_item.completed_on_behalf')).toBe('Work item completed on behalf');
+    expect(
+      changeLines({ revision: 1 }, { revision: 2, changes: { nodes: { added: ['a', 'b'] }, fields: ['label'] } }),
+    ).toEqual(['revision: 1 → 2', 'changed: nodes added a, b; fields label']);
   });
 });

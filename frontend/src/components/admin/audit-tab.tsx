@@ -34,14 +34,29 @@ function shown(value: unknown): string {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** A document's change summary (`draft.saved`, `version.activated`): "nodes added a, b; fields label". */
+export function describeChanges(changes: unknown): string {
+  if (!isObject(changes)) return shown(changes);
+  const parts: string[] = [];
+  for (const [part, kinds] of Object.entries(changes)) {
+    if (Array.isArray(kinds)) parts.push(`${part} ${kinds.join(', ')}`);
+    else if (isObject(kinds))
+      for (const [kind, ids] of Object.entries(kinds))
+        parts.push(`${part} ${kind} ${Array.isArray(ids) ? ids.join(', ') : shown(ids)}`);
+  }
+  return parts.length ? parts.join('; ') : 'nothing';
+}
+
 /** One line per field that changed: `field: before → after` (a field only on one side shows — on the other). */
 export function changeLines(before: unknown, after: unknown): string[] {
   if (before == null && after == null) return [];
   if ((isObject(before) || before == null) && (isObject(after) || after == null)) {
     const old = before ?? {};
     const now = after ?? {};
-    return [...new Set([...Object.keys(old), ...Object.keys(now)])].map(
-      (key) => `${key}: ${shown(old[key])} → ${shown(now[key])}`,
+    return [...new Set([...Object.keys(old), ...Object.keys(now)])].map((key) =>
+      key === 'changes' && !(key in old)
+        ? `changed: ${describeChanges(now[key])}`
+        : `${key}: ${shown(old[key])} → ${shown(now[key])}`,
     );
   }
   return [`${shown(before)} → ${shown(after)}`];
@@ -198,7 +213,7 @@ export function AuditTab() {
           </button>
         ) : null}
       </form>
-      <p className="admin-actions">
+      <p className="audit-exports">
         <a href={auditExportUrl('csv', filters)} download>
           Export as CSV
         </a>
