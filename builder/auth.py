@@ -395,6 +395,7 @@ def logout() -> Any:
     _check_csrf()
     with db().begin() as s:
         sessions.end(s, g.session_id)
+        audit.record(s, "session.signed_out", "user", principal.name)
     response = jsonify({"signed_out": principal.name})
     response.delete_cookie(_cookie(), path=current_app.config.get("SESSION_COOKIE_PATH") or "/")
     return response
