@@ -89,9 +89,22 @@ def enable(settings: MetricsSettings) -> PrometheusMeter:
 
 
 def clear(directory: Path) -> None:
-    """Empty the directory of a previous start's files (``overture serve`` does, before forking)."""
+    """Remove the files of processes that are gone (``overture serve`` does as it starts):
+    a new start counts from zero, and an ``overture worker`` already running keeps its figures."""
     for path in directory.glob("*.db"):
-        path.unlink()
+        pid = path.stem.rpartition("_")[2]
+        if not pid.isdigit() or not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def process_exited(pid: int) -> None:

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from builder import create_app
 from builder.prometheus import MetricsSettings
 from tests.builder.api_support import BROKEN, EXPENSE, deploy, document, my_items, start
 from tests.builder.conftest import Client, add_people
+from tests.builder.ws_client import WsClient
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "metrics-token-0123456789"
@@ -153,6 +155,26 @@ def test_figures_after_a_scripted_set_of_runs(metered, clock):
     routes = {dict(labels)["route"] for name, labels in after if name.startswith("overture_http_")}
     assert "/api/work-items/<item_id>/complete" in routes
     assert not [r for r in routes for run in (*done, cancelled) if run["id"] in r]
+
+
+@pytest.fixture
+def app(metered) -> Flask:
+    """The app the conftest's ``server`` serves: the metered one."""
+    return metered
+
+
+def test_open_websockets_are_counted_while_open(server, metered):
+    deploy(Client(metered, "ada"), METERED)
+    otto = Client(metered, "otto")
+    host, port = server.rsplit(":", 1)
+    ws = WsClient(host, int(port), "/ws/live?orchestration=metered", {"Cookie": f"session={otto.http.get_cookie('session').value}"})
+    assert ws.message(5)["type"] == "snapshot"
+    assert value(scrape(metered), "overture_websocket_clients", route="/ws/live") == 1
+    ws.close()
+    deadline = time.monotonic() + 10
+    while value(scrape(metered), "overture_websocket_clients", route="/ws/live") != 0:
+        assert time.monotonic() < deadline, "the closed socket is still counted"
+        time.sleep(0.05)
 
 
 def test_metrics_need_the_token(metered, tmp_path, migrated_db, clock):
