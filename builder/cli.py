@@ -375,8 +375,8 @@ def worker(
         autoprocess=False,
         worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
         secrets=SqlSecrets(store.engine, server_key()),
-        meter=meter,
     )
+    engine.ledger.meter = meter
     runner = Worker(engine, poll_interval=poll, heartbeat_interval=heartbeat, stale_after=timedelta(seconds=stale_after), batch=batch)
     try:
         mailer = mail.from_environment(os.environ, store.engine, engine.clock)

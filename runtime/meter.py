@@ -1,6 +1,6 @@
 """What an engine reports as it works, for an operator's metrics.
 
-The engine counts nothing itself. Given a :class:`Meter` (``Engine(meter=...)``), it
+The engine counts nothing itself. Given a :class:`Meter` (``engine.ledger.meter = ...``), it
 hands it what each transaction did once that transaction has committed — the events
 appended to run logs, the timers fired and how late — so a transaction retried after a
 concurrent update is counted once, and one rolled back not at all. Claims of jobs and a

@@ -38,7 +38,6 @@ from runtime.engine.services import LocalServices, Services
 from runtime.engine.steps.interactive import DELEGATION_HOPS
 from runtime.engine.views import balls, event_view, notification_view, run_summary, run_view
 from runtime.errors import Conflict, NotFound
-from runtime.meter import Meter
 from runtime.model import Notification, Orchestration, Run, Version, WorkItem
 from runtime.secrets import MockSecrets, SecretStore
 from runtime.spec import OrchestrationSpec, compile_document
@@ -60,7 +59,6 @@ class Engine:
         settings: e.g. ``{"http_allowlist": ["api.example.com"]}`` for ``http.request``.
         secrets: what ``secrets.<name>`` in action inputs reads (default: none), given to
             an action at the last moment and masked in all it gives back (runtime/secrets.py).
-        meter: told what each committed transaction did (runtime/meter.py; default: nobody).
     """
 
     def __init__(
@@ -74,7 +72,6 @@ class Engine:
         settings: Mapping[str, Any] | None = None,
         worker_id: str = "inline",
         secrets: SecretStore | None = None,
-        meter: Meter | None = None,
     ):
         self.store = store
         self.secrets: SecretStore = secrets if secrets is not None else MockSecrets()
@@ -88,7 +85,6 @@ class Engine:
         self._processing = False
         #: Jobs claimed as they were scheduled, and the state of recently flushed runs.
         self.ledger = Ledger()
-        self.ledger.meter = meter
         #: Ids of the jobs this engine claimed and has not finished (a worker heartbeats them).
         self.jobs_in_hand: set[str] = self.ledger.jobs_in_hand
         #: Claim jobs as they are scheduled (only if this engine also processes them).

@@ -42,7 +42,8 @@ def main() -> None:
     settings = MetricsSettings.from_environment({**os.environ, "OVERTURE_METRICS_TOKEN": "t" * 16})
     assert settings is not None
     clock = ManualClock()
-    engine = Engine(InMemoryStore(), clock, InMemoryDirectory({"alice": ["legal"]}), meter=enable(settings))
+    engine = Engine(InMemoryStore(), clock, InMemoryDirectory({"alice": ["legal"]}))
+    engine.ledger.meter = enable(settings)
     engine.deploy(DOCUMENT)
     runs = [engine.start("twoproc") for _ in range(started)]
     clock.advance(f"PT{seconds}S")

@@ -19,7 +19,8 @@ import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
-from builder import create_app
+from builder import accounts, create_app
+from builder.extensions import state
 from builder.prometheus import MetricsSettings
 from tests.builder.api_support import BROKEN, EXPENSE, deploy, document, my_items, start
 from tests.builder.conftest import Client, add_people
@@ -185,8 +186,11 @@ def test_metrics_need_the_token(metered, tmp_path, migrated_db, clock):
     assert "Authorization: Bearer <OVERTURE_METRICS_TOKEN>" in missing.get_json()["error"]["message"]
     wrong = client.get("/metrics", headers={"Authorization": "Bearer " + "x" * len(TOKEN)})
     assert (wrong.status_code, wrong.get_json()["error"]["message"]) == (403, "the metrics token is wrong")
-    # A person's session is not the token.
+    # Neither a person's session nor an API token is the metrics token.
     assert Client(metered, "ada").get("/metrics").status_code == 401
+    with metered.app_context(), state().sessions.begin() as s:
+        _row, api_token = accounts.create_token(s, "crm", created_by="ada")
+    assert client.get("/metrics", headers={"Authorization": f"Bearer {api_token}"}).status_code == 403
     ok = client.get("/metrics", headers=BEARER)
     assert ok.status_code == 200 and ok.content_type.startswith("text/plain")
     assert "overture_database_up 1.0" in ok.get_data(as_text=True)

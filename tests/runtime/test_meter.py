@@ -40,7 +40,8 @@ class Recorder:
 
 def test_events_are_counted_once_they_commit_and_refused_changes_not_at_all(store, clock, directory):
     meter = Recorder()
-    engine = Engine(store, clock, directory, meter=meter)
+    engine = Engine(store, clock, directory)
+    engine.ledger.meter = meter
     engine.deploy(one_stage(step("review", due="PT1H", escalation={"action": "notify", "to": {"type": "user", "value": "fiona"}})))
     run_id = engine.start("t", started_by="sam")
     assert meter.events[0] == ("t", 1, "run.started", None)
@@ -58,7 +59,8 @@ def test_events_are_counted_once_they_commit_and_refused_changes_not_at_all(stor
 
 def test_claims_report_how_late_a_job_was_taken_and_workers_beat(store, clock, directory):
     meter = Recorder()
-    engine = Engine(store, clock, directory, autoprocess=False, meter=meter)
+    engine = Engine(store, clock, directory, autoprocess=False)
+    engine.ledger.meter = meter
     tries: list[int] = []
 
     def flaky(ctx, inputs):
@@ -83,7 +85,8 @@ def test_claims_report_how_late_a_job_was_taken_and_workers_beat(store, clock, d
 
 def test_a_worker_beats_while_it_runs(store, clock, directory):
     meter = Recorder()
-    engine = Engine(store, clock, directory, autoprocess=False, meter=meter)
+    engine = Engine(store, clock, directory, autoprocess=False)
+    engine.ledger.meter = meter
     worker = Worker(engine, heartbeat_interval=0.01, poll_interval=0.01)
     worker.start()
     try:
