@@ -40,8 +40,8 @@ class PrometheusMeter:
             "overture_stage_duration_seconds", "Time from entering a stage to completing it.", node, NODE_BUCKETS
         )
         self.step_errors = _counter("overture_step_errors", "Steps that failed (retries spent, or an expression failed).", node)
-        self.job_attempts = _counter(
-            "overture_job_attempts", "Attempts of background actions, by outcome (succeeded, failed).", ("action", "outcome")
+        self.action_attempts = _counter(
+            "overture_action_attempts", "Attempts of actions (local ones too), by outcome (succeeded, failed).", ("action", "outcome")
         )
         self.job_lag = _histogram(
             "overture_job_lag_seconds", "Time from a job being due to a worker claiming it.", ("action",), LAG_BUCKETS
@@ -76,7 +76,7 @@ class PrometheusMeter:
             elif t == "step.error" and e.node is not None:
                 self.step_errors.labels(key, e.node).inc()
             elif t == "action.succeeded" or t == "action.failed":
-                self.job_attempts.labels(str(e.data.get("action")), t.partition(".")[2]).inc()
+                self.action_attempts.labels(str(e.data.get("action")), t.partition(".")[2]).inc()
         for kind, lag in timers:
             self.timer_lag.labels(kind).observe(max(lag, 0.0))
 

@@ -136,7 +136,7 @@ def test_figures_after_a_scripted_set_of_runs(metered, clock):
     assert delta("overture_step_errors_total", orchestration="unreachable", node="update") == 1
 
     # The failed attempt, claimed as it was scheduled (no lag); the escalation fired a day late at most.
-    assert delta("overture_job_attempts_total", action="http.request", outcome="failed") == 1
+    assert delta("overture_action_attempts_total", action="http.request", outcome="failed") == 1
     assert delta("overture_job_lag_seconds_bucket", action="http.request", le="0.005") == 1
     assert delta("overture_timer_lag_seconds_count", kind="escalation") == 1
 

@@ -235,7 +235,7 @@ def test_serve_with_several_processes_and_a_standalone_worker_complete_a_run(dat
         run_labels = 'orchestration="stamped_review",version="1"'
         assert figures[f"overture_runs_started_total{{{run_labels}}}"] == 1
         assert figures[f"overture_runs_completed_total{{{run_labels}}}"] == 1
-        assert figures['overture_job_attempts_total{action="orchestration.start",outcome="succeeded"}'] == 1
+        assert figures['overture_action_attempts_total{action="orchestration.start",outcome="succeeded"}'] == 1
         assert figures['overture_job_lag_seconds_count{action="orchestration.start"}'] == 1
         assert figures['overture_http_request_duration_seconds_count{method="POST",route="/api/runs",status="201"}'] == 1
         assert "overture_worker_heartbeats_total" in figures and figures["overture_database_up"] == 1
