@@ -6,24 +6,22 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
-from builder import accounts, create_app
+from builder import accounts
 from builder.extensions import state
 from builder.prometheus import MetricsSettings
 from tests.builder.api_support import BROKEN, EXPENSE, deploy, document, my_items, start
-from tests.builder.conftest import Client, add_people
+from tests.builder.conftest import Client, make_app
 from tests.builder.ws_client import WsClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,27 +48,9 @@ def metrics_dir(tmp_path_factory) -> Iterator[Path]:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = previous
 
 
-def _app(tmp_path: Path, migrated_db: Path, clock: Any, **config: Any) -> Flask:
-    path = tmp_path / "overture.db"
-    shutil.copy(migrated_db, path)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "DATABASE_URL": f"sqlite:///{path}",
-            "EMBEDDED_WORKER": False,
-            "AUTOPROCESS": True,
-            "CLOCK": clock,
-            **config,
-        }
-    )
-    add_people(app)
-    return app
-
-
 @pytest.fixture
 def metered(tmp_path, migrated_db, clock, metrics_dir) -> Iterator[Flask]:
-    app = _app(tmp_path, migrated_db, clock, METRICS_TOKEN=TOKEN)
+    app = make_app(tmp_path, migrated_db, clock, METRICS_TOKEN=TOKEN)
     yield app
     app.extensions["overture"].close()
 
@@ -196,7 +176,7 @@ def test_metrics_need_the_token(metered, tmp_path, migrated_db, clock):
     assert "overture_database_up 1.0" in ok.get_data(as_text=True)
 
     (tmp_path / "off").mkdir()
-    off = _app(tmp_path / "off", migrated_db, clock)
+    off = make_app(tmp_path / "off", migrated_db, clock)
     refused = off.test_client().get("/metrics", headers=BEARER)
     assert refused.status_code == 404 and "OVERTURE_METRICS_TOKEN" in refused.get_json()["error"]["message"]
     off.extensions["overture"].close()
@@ -213,7 +193,7 @@ class _Accepted:
 
 
 def test_the_internal_port_needs_no_token(tmp_path, migrated_db, clock, metrics_dir):
-    app = _app(tmp_path, migrated_db, clock, METRICS_PORT="9464")
+    app = make_app(tmp_path, migrated_db, clock, METRICS_PORT="9464")
     try:
         client = app.test_client()
         inside = client.get("/metrics", environ_base={"gunicorn.socket": _Accepted(9464)})
