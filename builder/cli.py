@@ -75,6 +75,10 @@ def _app(database_url: str | None, **config: Any) -> Iterator[Flask]:
         raise click.ClickException(exc.message) from None
     finally:
         app.extensions["overture"].close()
+        if "overture_meter" in app.extensions:  # what it counted stays; its pool no longer counts as open
+            from builder import prometheus
+
+            prometheus.process_exited(os.getpid())
 
 
 @main.command()

@@ -263,3 +263,18 @@ def test_the_grafana_dashboard_asks_only_for_exported_metrics(metered):
     assert used - exported == set()
     # Every panel draws on something, and the dashboard covers what an operator watches.
     assert {"overture_runs_started_total", "overture_work_items_overdue", "overture_jobs", "overture_projector_lag_events"} <= used
+
+
+def test_commands_that_exit_leave_their_counts_and_take_their_gauges(sqlite_url, tmp_path):
+    """A one-shot command and a worker write where the server reads; when they exit, what they
+    counted stays and their gauges (connections, jobs in hand) stop counting."""
+    directory = tmp_path / "metrics"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OVERTURE_")}
+    env.update(OVERTURE_METRICS_TOKEN=TOKEN, PROMETHEUS_MULTIPROC_DIR=str(directory), OVERTURE_VAR=str(tmp_path / "var"))
+    cli = [sys.executable, "-c", "from builder.cli import main; main()"]
+    commands = (["export", "nosuch", "--database-url", sqlite_url], ["worker", "--until-idle", "--database-url", sqlite_url])
+    processes = [subprocess.Popen(cli + c, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for c in commands]
+    outputs = [p.communicate(timeout=60)[0].decode() for p in processes]
+    assert [p.returncode for p in processes] == [1, 0], outputs
+    assert "no orchestration 'nosuch'" in outputs[0]
+    assert sorted(p.name.split("_")[0] for p in directory.glob("*.db")) == ["counter", "counter"]
