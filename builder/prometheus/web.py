@@ -13,11 +13,12 @@ import os
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 
 from builder.errors import error_response
 from builder.extensions import state
 from builder.prometheus import MetricsSettings, enable
+from builder.prometheus.gauges import CONTENT_TYPE_LATEST, scrape
 from builder.prometheus.meter import PrometheusMeter
 
 bp = Blueprint("prometheus", __name__)
@@ -26,8 +27,6 @@ OFF = "metrics are off: set OVERTURE_METRICS_TOKEN (or OVERTURE_METRICS_PORT) an
 
 
 def _settings() -> MetricsSettings | None:
-    from flask import current_app
-
     found: MetricsSettings | None = current_app.extensions.get("overture_metrics")
     return found
 
@@ -57,8 +56,6 @@ def metrics() -> Any:
             return response
         if not hmac.compare_digest(header[len("Bearer ") :].strip().encode(), settings.token.encode()):
             return error_response(403, "forbidden", "the metrics token is wrong")
-    from builder.prometheus.gauges import CONTENT_TYPE_LATEST, scrape
-
     body = scrape(state().store, state().engine.clock)
     return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
@@ -98,7 +95,5 @@ def init_app(app: Flask) -> None:
 
 def meter() -> PrometheusMeter | None:
     """The app's meter (None: metrics are off)."""
-    from flask import current_app
-
     found: PrometheusMeter | None = current_app.extensions.get("overture_meter")
     return found
