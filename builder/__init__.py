@@ -51,6 +51,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PURGE_OLDER_THAN=os.environ.get("OVERTURE_PURGE_OLDER_THAN"),
         PURGE_HOUR=os.environ.get("OVERTURE_PURGE_HOUR"),
         PURGE_ARCHIVE=os.environ.get("OVERTURE_PURGE_ARCHIVE"),
+        # Prometheus (builder/prometheus/): off unless one of them is set.
+        METRICS_TOKEN=os.environ.get("OVERTURE_METRICS_TOKEN"),
+        METRICS_PORT=os.environ.get("OVERTURE_METRICS_PORT"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         # Open websockets per person and in all, per process (builder/sockets.py).
         WS_PER_USER=positive_int("OVERTURE_WS_PER_USER", DEFAULT_PER_USER),
@@ -75,11 +78,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from builder import api, auth, errors, headers, inbox, live, sockets
     from builder.extensions import overture
+    from builder.prometheus import web as prometheus
     from builder.sockets import sock
 
     errors.init_app(app)
     headers.init_app(app)
     overture.init_app(app)
+    prometheus.init_app(app)
     sock.init_app(app)
     sockets.init_app(app)
     auth.init_app(app)

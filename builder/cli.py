@@ -75,6 +75,10 @@ def _app(database_url: str | None, **config: Any) -> Iterator[Flask]:
         raise click.ClickException(exc.message) from None
     finally:
         app.extensions["overture"].close()
+        if "overture_meter" in app.extensions:  # what it counted stays; its pool no longer counts as open
+            from builder import prometheus
+
+            prometheus.process_exited(os.getpid())
 
 
 @main.command()
@@ -102,6 +106,17 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool, database_ur
 
     header_timeout, connections = setting("OVERTURE_HEADER_TIMEOUT"), setting("OVERTURE_MAX_CONNECTIONS")
     per_user, total = setting("OVERTURE_WS_PER_USER"), setting("OVERTURE_WS_TOTAL")  # checked here, used by the app
+    binds = [f"{host}:{port}"]
+    metrics = _metrics_settings()
+    if metrics is not None:
+        from builder import prometheus
+
+        # Every process of this server adds to one directory; a new start begins at zero.
+        metrics.directory.mkdir(parents=True, exist_ok=True)
+        prometheus.clear(metrics.directory)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics.directory)
+        if metrics.port is not None:
+            binds.append(f"{metrics.host}:{metrics.port}")  # where /metrics needs no token
     # Migrate once here rather than racing in every process.
     open_store(database_url).dispose()
     click.echo(
@@ -111,9 +126,22 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool, database_ur
         f"embedded worker {'on' if embedded_worker else 'off'})",
         err=True,
     )
+    if metrics is not None:
+        internal = f", and without a token on http://{metrics.host}:{metrics.port}/metrics" if metrics.port else ""
+        click.echo(f"overture: metrics at /metrics{' with the token' if metrics.token else ''}{internal}", err=True)
     if database_url:
         os.environ["DATABASE_URL"] = database_url  # the serving process reads it there (not on its command line)
-    launch({"bind": f"{host}:{port}", "workers": workers}, embedded_worker=embedded_worker)
+    launch({"bind": binds, "workers": workers}, embedded_worker=embedded_worker)
+
+
+def _metrics_settings() -> Any:
+    """OVERTURE_METRICS_* (builder/prometheus/), checked: a bad value stops the command."""
+    from builder.prometheus import MetricsSettings
+
+    try:
+        return MetricsSettings.from_environment(os.environ)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -318,7 +346,7 @@ def worker(
     import socket
     from datetime import timedelta
 
-    from builder import mail, server_key
+    from builder import mail, prometheus, server_key
     from builder.migrate import open_store
     from runtime.actions import default_registry
     from runtime.directory import InMemoryDirectory
@@ -333,11 +361,16 @@ def worker(
         module_name, _, function = spec.partition(":")
         module = __import__(module_name, fromlist=[function or "register"])
         getattr(module, function or "register")(registry)
+    metrics = _metrics_settings()
     store = open_store(database_url)
     directory: Any = SqlDirectory(store)  # the accounts of the web app: groups, queues, out of office
     if directory_file:
         people: dict[str, Any] = json.loads(directory_file.read_text())
         directory = InMemoryDirectory(people.get("groups", {}), queues=people.get("queues", {}))
+    meter = None
+    if metrics is not None:  # counted in the directory the server's /metrics reads (same host, same setting)
+        meter = prometheus.enable(metrics)
+        meter.watch_pool(store.engine)
     # The server key the web app has: secrets.<name> in action inputs read with it.
     engine = Engine(
         store,
@@ -347,6 +380,7 @@ def worker(
         worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
         secrets=SqlSecrets(store.engine, server_key()),
     )
+    engine.ledger.meter = meter
     runner = Worker(engine, poll_interval=poll, heartbeat_interval=heartbeat, stale_after=timedelta(seconds=stale_after), batch=batch)
     try:
         mailer = mail.from_environment(os.environ, store.engine, engine.clock)
@@ -380,6 +414,8 @@ def worker(
             mail_runner.stop()
         if nightly is not None:
             nightly.stop()
+        if metrics is not None:
+            prometheus.process_exited(os.getpid())
     click.echo(f"overture worker {engine.worker_id}: handled {handled} jobs and timers", err=True)
 
 

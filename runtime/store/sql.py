@@ -53,7 +53,7 @@ from sqlalchemy.orm import Session
 
 from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Record, Run, RunEvent, Timer, WorkItem
 from runtime.states import ENDED_RUN
-from runtime.store.base import RunTally, Transaction
+from runtime.store.base import Operations, RunTally, Transaction
 from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
 from runtime.store.tables import OPEN_ITEM_SQL, OPEN_ITEM_WHERE, TABLES, RunCountRow, UTCDateTime
 
@@ -882,6 +882,30 @@ class _SqlTransaction:
         statement = _SQLITE_OVERDUE if self.conn.dialect.name == "sqlite" else _overdue_statement()
         rows = self.conn.execute(statement, {"key": orchestration, "now": now})
         return [(version, step, stage, n) for version, step, stage, n in rows]
+
+    def operations(self, now: datetime) -> Operations:
+        items, jobs, timers, events = TABLES[WorkItem], TABLES[Job], TABLES[Timer], TABLES[RunEvent]
+        group = case((items.c.assignee_type == "user", ""), else_=items.c.assignee_value)
+        overdue = func.sum(case((items.c.due_at < now, 1), else_=0))
+        open_items = self.conn.execute(
+            select(items.c.assignee_type, group, func.count(), overdue).where(OPEN_ITEM_WHERE).group_by(items.c.assignee_type, group)
+        )
+        state = case((jobs.c.status == "running", "running"), (jobs.c.run_after <= now, "ready"), else_="scheduled")
+        queued = self.conn.execute(
+            select(jobs.c.action, state, func.count()).where(jobs.c.status.in_(("queued", "running"))).group_by(jobs.c.action, state)
+        )
+        waiting, due, oldest = self.conn.execute(
+            select(func.count(), func.sum(case((timers.c.due_at <= now, 1), else_=0)), func.min(timers.c.due_at))
+        ).one()
+        last = self.conn.execute(select(func.max(events.c.id))).scalar()
+        return Operations(
+            [(kind, name, int(n), int(late or 0)) for kind, name, n, late in open_items],
+            [(action, st, int(n)) for action, st, n in queued],
+            int(waiting),
+            int(due or 0),
+            oldest if due else None,  # the earliest of all is the earliest due one when any is due
+            int(last or 0),
+        )
 
     def run_tally(self, orchestration: str, version: int | None, since: datetime) -> RunTally:
         # The run_counts rows the database's triggers keep (migration 0013): a few per day
