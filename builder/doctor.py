@@ -1,0 +1,249 @@
+"""``overture doctor``: readiness (``builder/health.py``) and what is wrong with the set-up.
+
+Run it where the server runs, with the same environment: it reads the ``OVERTURE_*``
+settings of its own process, and sees the other processes of the database through their
+heartbeats (``runtime/heartbeat.py``). It opens the database without migrating it (a
+database behind the code is a finding, not something to fix in passing) and changes
+nothing: no ``var/secret_key`` is created, no mail is sent.
+
+Each check is ``ok``, ``warn`` (works, but an operator should know) or ``fail``; the
+command exits 1 when one fails (``--strict``: or warns).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from builder import VAR, health
+from builder.health import FAIL, OK, SKIPPED, WARN, Check
+from runtime.clock import Clock
+from runtime.heartbeat import FRESH, ProcessBeat, key_id
+from runtime.store.sql import SqlStore
+
+#: A process whose clock differs from the database's by more than this is reported: timers,
+#: due dates, session ends and job leases are all times one process writes and another reads.
+MAX_SKEW = timedelta(seconds=2)
+#: Keys found in examples and tutorials, and shorter than this many characters, are no keys.
+WEAK_KEYS = {"dev", "development", "secret", "secret-key", "changeme", "change-me", "test", "overture", "password", "default"}
+MIN_KEY_LENGTH = 32
+#: The test clock lets anyone move time (due dates, timers, session ends): never in production.
+TEST_CLOCK = "OVERTURE_TEST_CLOCK"
+
+
+def diagnose(store: SqlStore, clock: Clock, environ: Mapping[str, str]) -> list[Check]:
+    """Every check: readiness's, then the processes', then the configuration's."""
+    checks = [health.check_database(store)]
+    reachable = not checks[0].failed
+    checks.append(health.check_migrations(store) if reachable else Check("migrations", SKIPPED, "not checked: no database"))
+    seen: tuple[Any, list[ProcessBeat]] | None = None
+    if reachable and not checks[1].failed:
+        try:
+            seen = store.processes()
+        except Exception as exc:
+            checks.append(Check("processes", FAIL, "the heartbeats cannot be read", health.error_text(exc)))
+    if seen is not None:
+        checks.append(health.check_workers(store, clock, seen))
+        checks.append(check_processes(store, seen))
+        checks.append(check_clocks(store, clock, seen))
+    else:
+        checks += [Check(name, SKIPPED, "not checked: the database cannot say") for name in ("workers", "processes", "clocks")]
+    checks.append(check_settings())
+    checks.append(check_key(environ, seen[1] if seen else []))
+    checks.append(check_mail(environ))
+    checks.append(check_cookies(environ))
+    if environ.get(TEST_CLOCK, "0") not in ("", "0"):
+        checks.append(Check("test clock", FAIL, f"{TEST_CLOCK} is set: anyone may move the server's time; never in production"))
+    return checks
+
+
+def _fresh(seen: tuple[Any, list[ProcessBeat]]) -> list[ProcessBeat]:
+    now, processes = seen
+    return [p for p in processes if p.beat_at is not None and p.beat_at >= now - FRESH]
+
+
+def _name(process: ProcessBeat) -> str:
+    embedded = process.kind == "web" and process.runs_worker
+    return f"{process.kind} {process.host}:{process.pid}" + (" (runs background work)" if embedded else "")
+
+
+def check_processes(store: SqlStore, seen: tuple[Any, list[ProcessBeat]]) -> Check:
+    """The live processes; on SQLite, more than one is a problem."""
+    alive = _fresh(seen)
+    listed = "; ".join(_name(p) for p in alive) or None
+    if store.dialect == "sqlite" and len(alive) > 1:
+        hosts = {p.host for p in alive}
+        where = f"on {len(hosts)} machines: a SQLite file shared over a network breaks" if len(hosts) > 1 else "on one machine"
+        return Check(
+            "processes",
+            FAIL,
+            f"{len(alive)} processes share a SQLite database {where}; SQLite lets one writer in at a time, "
+            "so use PostgreSQL (DATABASE_URL) for `serve --workers` above 1 or a separate `overture worker`",
+            listed,
+        )
+    if not alive:
+        silent = f"no Overture process sent a heartbeat in the last {int(FRESH.total_seconds())} s: is the server running?"
+        return Check("processes", WARN, silent)
+    return Check("processes", OK, f"{len(alive)} process{'es' if len(alive) > 1 else ''} alive", listed)
+
+
+def check_clocks(store: SqlStore, clock: Clock, seen: tuple[Any, list[ProcessBeat]]) -> Check:
+    """Each live process's clock against the database's (from its last beat), and this one's."""
+    skewed: list[str] = []
+    for process in _fresh(seen):
+        assert process.beat_at is not None
+        skew = process.clock_at - process.beat_at
+        if abs(skew) > MAX_SKEW:
+            skewed.append(f"{_name(process)} is {_ahead_behind(skew)}")
+    before = clock.now()
+    database = store.database_now()
+    after = clock.now()
+    mine = before + (after - before) / 2 - database
+    if abs(mine) > MAX_SKEW:
+        skewed.append(f"this machine is {_ahead_behind(mine)}")
+    if skewed:
+        return Check(
+            "clocks",
+            FAIL,
+            f"{len(skewed)} clock{'s' if len(skewed) > 1 else ''} differ from the database's by more than "
+            f"{MAX_SKEW.total_seconds():.0f} s: timers, due dates and job leases go wrong; run NTP (chrony, systemd-timesyncd)",
+            "; ".join(skewed),
+        )
+    within = f"every clock within {MAX_SKEW.total_seconds():.0f} s of the database's"
+    return Check("clocks", OK, within, f"this machine: {_ahead_behind(mine)}")
+
+
+def _ahead_behind(skew: timedelta) -> str:
+    seconds = skew.total_seconds()
+    return f"{abs(seconds):.1f} s {'ahead of' if seconds >= 0 else 'behind'} the database"
+
+
+def check_settings() -> Check:
+    """Every ``OVERTURE_*`` setting the processes read at start, read the same way: a bad one
+    stops a server or worker from starting (or, for e-mail and purging, the worker)."""
+    from builder import auth, mail, sockets
+    from builder.live.subscribers import DEFAULT_INTERVAL
+    from builder.server import DEFAULTS
+    from runtime.limits import Limits
+    from runtime.retention import RetentionSettings
+
+    def mail_settings() -> None:
+        url = os.environ.get("OVERTURE_SMTP_URL")
+        if url:
+            base, hour = os.environ.get("OVERTURE_BASE_URL"), os.environ.get("OVERTURE_DIGEST_HOUR")
+            mail.MailSettings.from_config(url, base_url=base, digest_hour=hour)
+        mail.poll_interval(os.environ)
+
+    readers: list[Callable[[], Any]] = [
+        lambda: Limits.from_environ(os.environ),
+        lambda: auth.read_settings(Flask(__name__)),
+        mail_settings,
+        lambda: RetentionSettings.from_environment(os.environ),
+        *(
+            (lambda name=name, default=default: sockets.positive_int(name, default))
+            for name, default in {
+                **DEFAULTS,
+                "OVERTURE_WS_PER_USER": sockets.DEFAULT_PER_USER,
+                "OVERTURE_WS_TOTAL": sockets.DEFAULT_TOTAL,
+                "OVERTURE_LIVE_INTERVAL_MS": round(DEFAULT_INTERVAL * 1000),
+            }.items()
+        ),
+    ]
+    problems = []
+    for read in readers:
+        try:
+            read()
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        return Check("settings", FAIL, f"{len(problems)} setting{'s' if len(problems) > 1 else ''} cannot be used", "; ".join(problems))
+    return Check("settings", OK, "every OVERTURE_* setting can be used")
+
+
+def check_key(environ: Mapping[str, str], processes: list[ProcessBeat]) -> Check:
+    """The server key: set, not a known or short one, and the same in every live process."""
+    key = environ.get("OVERTURE_SECRET_KEY")
+    source = "OVERTURE_SECRET_KEY"
+    path = Path(environ.get("OVERTURE_VAR", str(VAR))) / "secret_key"
+    if not key and path.exists():
+        key, source = path.read_text().strip(), str(path)
+    alive = [p for p in processes if p.key_id is not None and p.beat_at is not None]
+    ids = {p.key_id for p in alive}
+    if len(ids) > 1:
+        return Check(
+            "secret key",
+            FAIL,
+            f"the live processes use {len(ids)} different server keys: sessions and secrets written by one fail in another; "
+            "give every server and worker the same OVERTURE_SECRET_KEY",
+            "; ".join(f"{_name(p)}: key {p.key_id}" for p in alive),
+        )
+    if not key:
+        return Check(
+            "secret key",
+            WARN,
+            "no OVERTURE_SECRET_KEY and no var/secret_key: the first process makes one in its own var/; "
+            "set OVERTURE_SECRET_KEY when several machines serve or work",
+        )
+    if key.lower() in WEAK_KEYS or len(key) < MIN_KEY_LENGTH:
+        weak = "a well-known value" if key.lower() in WEAK_KEYS else f"shorter than {MIN_KEY_LENGTH} characters"
+        return Check(
+            "secret key",
+            FAIL,
+            f"the server key ({source}) is {weak}: anyone who guesses it can forge CSRF tokens and read the secrets store; "
+            "use `openssl rand -hex 32`",
+        )
+    if ids and key_id(key) not in ids:
+        return Check(
+            "secret key",
+            FAIL,
+            f"the live processes use another server key than this environment's ({source}): run the doctor with their environment, "
+            "or give them this key",
+            f"this environment: key {key_id(key)}; processes: {', '.join(sorted(i for i in ids if i))}",
+        )
+    if source != "OVERTURE_SECRET_KEY":
+        reason = f"the key generated in {source} (set OVERTURE_SECRET_KEY when several machines serve or work)"
+    else:
+        reason = "OVERTURE_SECRET_KEY is set" + (" and every live process uses it" if ids else "")
+    return Check("secret key", OK, reason, f"key {key_id(key)}")
+
+
+def check_mail(environ: Mapping[str, str]) -> Check:
+    from urllib.parse import urlsplit
+
+    url = environ.get("OVERTURE_SMTP_URL")
+    if not url:
+        return Check("e-mail", WARN, "OVERTURE_SMTP_URL is not set: nobody is told by e-mail of new work, escalations or due dates")
+    if not environ.get("OVERTURE_BASE_URL"):
+        return Check("e-mail", WARN, "OVERTURE_BASE_URL is not set: links in e-mail point to http://127.0.0.1:5000")
+    parts = urlsplit(url)  # shown without the user and password
+    return Check("e-mail", OK, "e-mail is configured", f"{parts.scheme}://{parts.hostname}, links to {environ['OVERTURE_BASE_URL']}")
+
+
+def check_cookies(environ: Mapping[str, str]) -> Check:
+    base = environ.get("OVERTURE_BASE_URL", "")
+    secure = environ.get("OVERTURE_SECURE_COOKIES", "0") == "1"
+    if base.startswith("https://") and not secure:
+        return Check(
+            "cookies",
+            WARN,
+            "the app is served over HTTPS (OVERTURE_BASE_URL) but OVERTURE_SECURE_COOKIES is not 1: session cookies may travel unencrypted",
+        )
+    how = "only over HTTPS" if secure else "over HTTP and HTTPS (set OVERTURE_SECURE_COOKIES=1 behind TLS)"
+    return Check("cookies", OK, f"session cookies {how}")
+
+
+def report(checks: list[Check]) -> list[str]:
+    """The lines ``overture doctor`` prints."""
+    width = max(len(c.name) for c in checks)
+    lines = []
+    for check in checks:
+        mark = {OK: "ok", WARN: "warn", FAIL: "FAIL", SKIPPED: "-"}[check.status]
+        lines.append(f"{mark:5} {check.name:{width}}  {check.reason}")
+        if check.detail:
+            lines.append(f"{'':5} {'':{width}}  {check.detail}")
+    return lines
