@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy.engine import make_url
 
 from builder.extensions import state
@@ -167,14 +168,25 @@ def healthz() -> Any:
 
 @bp.get("/readyz")
 def readyz() -> Any:
-    """200 when every check passes, else 503; the checks and their reasons either way."""
-    found = state()
-    checks = readiness(found.store, found.engine.clock)
-    ready = not any(c.failed for c in checks)
-    if not ready:
-        log.warning("not ready: %s", "; ".join(f"{c.name}: {c.reason} ({c.detail})" for c in checks if c.failed))
-    body = {"status": "ready" if ready else "not_ready", "checks": {c.name: {"status": c.status, "reason": c.reason} for c in checks}}
-    return _no_store(jsonify(body), 200 if ready else 503)
+    """200 when every check passes, else 503; the checks and their reasons either way.
+
+    Anyone may ask, so an answer is kept for ``READY_CACHE`` seconds (1): a flood of
+    probes costs the database one round of checks a second per process.
+    """
+    ttl = float(current_app.config.get("READY_CACHE", 1.0))
+    kept = current_app.extensions.get("overture_ready")
+    if kept is not None and time.monotonic() - kept[0] < ttl:
+        body, status = kept[1], kept[2]
+    else:
+        found = state()
+        checks = readiness(found.store, found.engine.clock)
+        ready = not any(c.failed for c in checks)
+        if not ready:
+            log.warning("not ready: %s", "; ".join(f"{c.name}: {c.reason} ({c.detail})" for c in checks if c.failed))
+        body = {"status": "ready" if ready else "not_ready", "checks": {c.name: {"status": c.status, "reason": c.reason} for c in checks}}
+        status = 200 if ready else 503
+        current_app.extensions["overture_ready"] = (time.monotonic(), body, status)
+    return _no_store(jsonify(body), status)
 
 
 def _no_store(response: Any, status: int) -> Any:

@@ -25,6 +25,7 @@ from tests.pg import POSTGRES_URL, throwaway_database
 
 
 def readyz(app: Flask, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    app.config.setdefault("READY_CACHE", 0)  # every call runs the checks (the app keeps an answer a second)
     response = app.test_client().get("/readyz", **kwargs)
     assert response.headers["Cache-Control"] == "no-store"
     return response.status_code, response.get_json()
@@ -52,6 +53,16 @@ def test_ready_on_a_migrated_database_with_nothing_due(app):
     assert status == 200, body
     assert body["status"] == "ready"
     assert statuses(body) == {"database": "ok", "migrations": "ok", "workers": "ok"}
+
+
+def test_an_answer_is_kept_for_a_while_so_a_flood_of_probes_costs_little(app):
+    app.config["READY_CACHE"] = 3600
+    store = state_of(app).store
+    assert readyz(app)[0] == 200
+    before = store.statements
+    for _ in range(20):
+        assert readyz(app)[0] == 200
+    assert store.statements == before
 
 
 def test_a_deleted_sqlite_file_fails_readiness_but_not_liveness(app, login):
