@@ -66,7 +66,9 @@ class Overture:
             if purging is not None:  # so does the nightly purge
                 state.nightly_purge = NightlyPurge(store, purging, clock)
                 state.nightly_purge.start()
-        if app.config.get("HEARTBEAT", False):  # a served process (builder/server.py): readiness and the doctor see it
+        # Readiness and the doctor see a process by its heartbeat: every one that runs background
+        # work, wherever the app is served, and every one `overture serve` starts (builder/server.py).
+        if app.config.get("HEARTBEAT", state.worker is not None):
             state.heartbeat = Heartbeat(
                 store, clock, engine.worker_id, kind="web", runs_worker=state.worker is not None, key=app.config["SECRET_KEY"]
             )

@@ -53,6 +53,7 @@ def test_ready_on_a_migrated_database_with_nothing_due(app):
     assert status == 200, body
     assert body["status"] == "ready"
     assert statuses(body) == {"database": "ok", "migrations": "ok", "workers": "ok"}
+    assert state_of(app).store.processes()[1] == []  # no embedded worker, not served: no heartbeat
 
 
 def test_an_answer_is_kept_for_a_while_so_a_flood_of_probes_costs_little(app):
@@ -150,10 +151,11 @@ def test_rows_of_processes_silent_for_a_day_go_at_the_next_beat(app):
     assert {p.id for p in store.processes()[1]} == {"fast"}
 
 
-def test_a_served_process_beats_and_forgets_itself_when_it_closes(tmp_path, migrated_db):
+def test_a_process_with_the_embedded_worker_beats_and_forgets_itself_when_it_closes(tmp_path, migrated_db):
     path = tmp_path / "served.db"
     shutil.copy(migrated_db, path)
-    config = {"TESTING": True, "SECRET_KEY": "s" * 40, "DATABASE_URL": f"sqlite:///{path}", "EMBEDDED_WORKER": True, "HEARTBEAT": True}
+    # With the embedded worker a process beats however it is served (no HEARTBEAT needed).
+    config = {"TESTING": True, "SECRET_KEY": "s" * 40, "DATABASE_URL": f"sqlite:///{path}", "EMBEDDED_WORKER": True}
     app = create_app(config)
     store = state_of(app).store
     try:
