@@ -398,8 +398,8 @@ def worker(
     except RetentionSettingsError as exc:
         raise click.ClickException(str(exc)) from None
     nightly = NightlyPurge(store, purging, engine.clock) if purging is not None and not until_idle else None
-    # Readiness and `overture doctor` see the worker by its heartbeat (a drain needs none).
-    beats = None if until_idle else Heartbeat(store, engine.clock, engine.worker_id, kind="worker", runs_worker=True, key=server_key())
+    # Readiness and `overture doctor` see the worker by its heartbeat.
+    beats = Heartbeat(store, engine.clock, engine.worker_id, kind="worker", runs_worker=True, key=server_key())
     signal.signal(signal.SIGTERM, lambda *_: runner.request_stop())
     click.echo(
         f"overture worker {engine.worker_id} on {store.dialect}{', sending e-mail' if mailer else ''}"
@@ -410,8 +410,7 @@ def worker(
         mail_runner.start()
     if nightly is not None:
         nightly.start()
-    if beats is not None:
-        beats.start()
+    beats.start()
     try:
         handled = runner.run(until_idle=until_idle)
         if mailer is not None and until_idle:
@@ -419,8 +418,7 @@ def worker(
     except KeyboardInterrupt:
         handled = 0
     finally:
-        if beats is not None:
-            beats.stop()
+        beats.stop()
         if mail_runner is not None:
             mail_runner.stop()
         if nightly is not None:

@@ -10,9 +10,9 @@ addresses or error texts: the probe needs no sign-in; those go to the log, and
 - **migrations**: both chains (``runtime/store/migrate.py``) are at the heads this code
   has - not behind (a restore of an older backup), not ahead (older code on a newer
   database);
-- **workers**: when jobs are ready or timers due, a process that runs background work
-  has sent a heartbeat within the last minute (``runtime/heartbeat.py``), by the
-  database's clock.
+- **workers**: when jobs are ready or timers due, or a job is claimed (with no worker
+  alive, by one that stopped mid-action), a process that runs background work has sent a
+  heartbeat within the last minute (``runtime/heartbeat.py``), by the database's clock.
 
 ``overture doctor`` (``builder/doctor.py``) runs the same checks with the configuration's.
 """
@@ -119,10 +119,12 @@ def check_workers(store: SqlStore, clock: Clock, seen: tuple[Any, list[ProcessBe
     try:
         now, processes = seen if seen is not None else store.processes()
         timers, jobs = store.has_work(clock.now())
+        held = store.jobs_running()
     except Exception as exc:
         return Check("workers", FAIL, "the worker heartbeats cannot be read", error_text(exc))
     alive = [p for p in processes if p.runs_worker and p.beat_at is not None and p.beat_at >= now - FRESH]
-    due = " and ".join(what for what, there in (("jobs are ready", jobs), ("timers are due", timers)) if there)
+    # A running job with no worker alive was claimed by one that stopped: it waits to be re-queued.
+    due = " and ".join(what for what, there in (("jobs are ready", jobs), ("timers are due", timers), ("jobs are claimed", held)) if there)
     window = f"in the last {int(FRESH.total_seconds())} s"
     if alive:
         latest = min((now - p.beat_at).total_seconds() for p in alive if p.beat_at is not None)

@@ -285,6 +285,12 @@ class SqlStore:
             # By the database's clock: a process whose own is days fast must not delete the others.
             tx.conn.execute(delete(table).where(table.c.beat_at < self._database_clock(FORGOTTEN)))
 
+    def jobs_running(self) -> bool:
+        """Whether a worker holds a job (readiness: with no worker alive, one that stopped does)."""
+        jobs = TABLES[Job]
+        with self.transaction(write=False) as tx:
+            return tx.conn.execute(select(jobs.c.id).where(jobs.c.status == "running").limit(1)).first() is not None
+
     def forget_process(self, process_id: str) -> None:
         """Delete a process's heartbeat row (it stops cleanly)."""
         table = ProcessRow.__table__

@@ -138,6 +138,16 @@ def test_due_work_needs_a_worker_heartbeat_within_a_minute(app, clock):
     beat.stop()  # a clean stop deletes its row
     assert readyz(app)[0] == 503
 
+    # The job claimed by a worker that then died: it waits for a worker to re-queue it.
+    with app.app_context(), state().store.transaction() as tx:
+        job = tx.get(Job, "j1")
+        assert job is not None
+        job.status, job.claimed_by = "running", "gone"
+        tx.update(job)
+    status, body = readyz(app)
+    assert status == 503
+    assert body["checks"]["workers"]["reason"] == "jobs are claimed, and no worker sent a heartbeat in the last 60 s"
+
 
 def test_rows_of_processes_silent_for_a_day_go_at_the_next_beat(app):
     store = state_of(app).store
