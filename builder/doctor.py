@@ -12,7 +12,9 @@ command exits 1 when one fails (``--strict``: or warns).
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +34,12 @@ MAX_SKEW = timedelta(seconds=2)
 #: Keys found in examples and tutorials, and shorter than this many characters, are no keys.
 WEAK_KEYS = {"dev", "development", "secret", "secret-key", "changeme", "change-me", "test", "overture", "password", "default"}
 MIN_KEY_LENGTH = 32
+#: A ready job waiting longer than this for a worker is reported.
+BACKLOG = timedelta(minutes=5)
+#: Connections one process's pool may open (``SqlStore``: 10, and 20 more under bursts).
+POOL = 30
+#: Less free disk than this where the SQLite file is, is reported.
+MIN_FREE = 2**30
 #: The test clock lets anyone move time (due dates, timers, session ends): never in production.
 TEST_CLOCK = "OVERTURE_TEST_CLOCK"
 
@@ -49,14 +57,21 @@ def diagnose(store: SqlStore, clock: Clock, environ: Mapping[str, str]) -> list[
             checks.append(Check("processes", FAIL, "the heartbeats cannot be read", health.error_text(exc)))
     if seen is not None:
         checks.append(health.check_workers(store, clock, seen))
+        checks.append(check_backlog(store, clock))
         checks.append(check_processes(store, seen))
+        checks.append(check_connections(store, seen))
         checks.append(check_clocks(store, clock, seen))
     else:
-        checks += [Check(name, SKIPPED, "not checked: the database cannot say") for name in ("workers", "processes", "clocks")]
+        names = ("workers", "backlog", "processes", "connections", "clocks")
+        checks += [Check(name, SKIPPED, "not checked: the database cannot say") for name in names]
+    if health.sqlite_file(store) is not None:
+        checks.append(check_disk(health.sqlite_file(store)))
     checks.append(check_settings())
     checks.append(check_key(environ, seen[1] if seen else []))
     checks.append(check_mail(environ))
     checks.append(check_cookies(environ))
+    checks.append(check_allowlist(environ))
+    checks.append(check_archive(environ))
     if environ.get(TEST_CLOCK, "0") not in ("", "0"):
         checks.append(Check("test clock", FAIL, f"{TEST_CLOCK} is set: anyone may move the server's time; never in production"))
     return checks
@@ -90,6 +105,48 @@ def check_processes(store: SqlStore, seen: tuple[Any, list[ProcessBeat]]) -> Che
         silent = f"no Overture process sent a heartbeat in the last {int(FRESH.total_seconds())} s: is the server running?"
         return Check("processes", WARN, silent)
     return Check("processes", OK, f"{len(alive)} process{'es' if len(alive) > 1 else ''} alive", listed)
+
+
+def check_backlog(store: SqlStore, clock: Clock) -> Check:
+    """How long the longest-waiting ready job has waited: workers too few, or stuck."""
+    now = clock.now()
+    oldest = store.oldest_ready_job(now)
+    waited = now - oldest if oldest is not None else timedelta(0)
+    if waited > BACKLOG:
+        return Check(
+            "backlog",
+            WARN,
+            f"a ready job has waited {waited.total_seconds() / 60:.0f} min for a worker: add workers (`overture worker`) "
+            "or look for one that is stuck",
+        )
+    return Check("backlog", OK, f"no ready job has waited more than {BACKLOG.total_seconds() / 60:.0f} min")
+
+
+def check_connections(store: SqlStore, seen: tuple[Any, list[ProcessBeat]]) -> Check:
+    """PostgreSQL: the live processes' pools (up to :data:`POOL` connections each) fit under
+    ``max_connections``."""
+    limit = store.connection_limit()
+    if limit is None:
+        return Check("connections", OK, "SQLite: no connection limit")
+    alive = len(_fresh(seen))
+    wanted = (alive + 1) * POOL  # and the next one to start
+    if wanted > limit:
+        return Check(
+            "connections",
+            WARN,
+            f"{alive} live processes, and one more, may open up to {wanted} connections, and PostgreSQL allows {limit}: "
+            "raise max_connections or put PgBouncer in front (README, Several processes on PostgreSQL)",
+        )
+    return Check("connections", OK, f"up to {wanted} connections for {alive} processes and one more; PostgreSQL allows {limit}")
+
+
+def check_disk(path: Path | None) -> Check:
+    """The SQLite file's disk: a full disk stops every write."""
+    assert path is not None
+    free = shutil.disk_usage(path.parent if path.parent.exists() else Path.cwd()).free
+    if free < MIN_FREE:
+        return Check("disk", WARN, f"{free / 2**30:.1f} GiB free where the database is: a full disk stops every write", str(path.parent))
+    return Check("disk", OK, f"{free / 2**30:.1f} GiB free where the database is", str(path.parent))
 
 
 def check_clocks(store: SqlStore, clock: Clock, seen: tuple[Any, list[ProcessBeat]]) -> Check:
@@ -235,6 +292,46 @@ def check_cookies(environ: Mapping[str, str]) -> Check:
         )
     how = "only over HTTPS" if secure else "over HTTP and HTTPS (set OVERTURE_SECURE_COOKIES=1 behind TLS)"
     return Check("cookies", OK, f"session cookies {how}")
+
+
+def check_allowlist(environ: Mapping[str, str]) -> Check:
+    """``http.request`` may call the allowed hosts: internal addresses there are an open door
+    from any orchestration to the network behind the server."""
+    allowlist = [h.strip().lower() for h in environ.get("OVERTURE_HTTP_ALLOWLIST", "").split(",") if h.strip()]
+    internal = [host for host in allowlist if _internal(host)]
+    if internal:
+        return Check(
+            "http allowlist",
+            WARN,
+            f"OVERTURE_HTTP_ALLOWLIST lets http.request call internal or very broad hosts ({', '.join(internal)}): "
+            "any admin's orchestration can reach them",
+        )
+    return Check("http allowlist", OK, f"http.request may call {len(allowlist)} host pattern{'s' if len(allowlist) != 1 else ''}")
+
+
+def _internal(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost") or host.endswith(".internal") or host.endswith(".local"):
+        return True
+    if host.startswith("*.") and "." not in host[2:]:
+        return True  # *.com: a whole top-level domain
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+
+
+def check_archive(environ: Mapping[str, str]) -> Check:
+    """The nightly purge's archive directory can be written (else the purge fails every night)."""
+    archive, purging = environ.get("OVERTURE_PURGE_ARCHIVE"), environ.get("OVERTURE_PURGE_OLDER_THAN")
+    if not archive or not purging:
+        return Check("purge archive", OK, "no archive for the nightly purge" if purging else "no nightly purge")
+    existing = Path(archive)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent  # the purge creates what is missing below it
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return Check("purge archive", FAIL, "OVERTURE_PURGE_ARCHIVE cannot be written by this user: the nightly purge would fail", archive)
+    return Check("purge archive", OK, "the nightly purge's archive directory can be written", archive)
 
 
 def report(checks: list[Check]) -> list[str]:

@@ -291,6 +291,23 @@ class SqlStore:
         with self.transaction(write=False) as tx:
             return tx.conn.execute(select(jobs.c.id).where(jobs.c.status == "running").limit(1)).first() is not None
 
+    def oldest_ready_job(self, now: datetime) -> datetime | None:
+        """When the longest-waiting ready job became due (how far behind the workers are)."""
+        jobs = TABLES[Job]
+        with self.transaction(write=False) as tx:
+            oldest: datetime | None = tx.conn.execute(
+                select(func.min(jobs.c.run_after)).where(jobs.c.status == "queued", jobs.c.run_after <= now)
+            ).scalar_one()
+            return oldest
+
+    def connection_limit(self) -> int | None:
+        """PostgreSQL's ``max_connections`` less the superuser reserve; None on SQLite."""
+        if self.dialect != "postgresql":
+            return None
+        with self.transaction(write=False) as tx:
+            show = tx.conn.exec_driver_sql
+            return int(show("SHOW max_connections").scalar_one()) - int(show("SHOW superuser_reserved_connections").scalar_one())
+
     def forget_process(self, process_id: str) -> None:
         """Delete a process's heartbeat row (it stops cleanly)."""
         table = ProcessRow.__table__
