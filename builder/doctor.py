@@ -31,8 +31,9 @@ from runtime.store.sql import SqlStore
 #: A process whose clock differs from the database's by more than this is reported: timers,
 #: due dates, session ends and job leases are all times one process writes and another reads.
 MAX_SKEW = timedelta(seconds=2)
-#: Keys found in examples and tutorials, and shorter than this many characters, are no keys.
+#: Server keys found in examples and tutorials: anyone can guess them.
 WEAK_KEYS = {"dev", "development", "secret", "secret-key", "changeme", "change-me", "test", "overture", "password", "default"}
+#: A shorter server key is reported (the generated one is 64 hex digits).
 MIN_KEY_LENGTH = 32
 #: A ready job waiting longer than this for a worker is reported.
 BACKLOG = timedelta(minutes=5)
@@ -50,11 +51,13 @@ def diagnose(store: SqlStore, clock: Clock, environ: Mapping[str, str]) -> list[
     reachable = not checks[0].failed
     checks.append(health.check_migrations(store) if reachable else Check("migrations", SKIPPED, "not checked: no database"))
     seen: tuple[Any, list[ProcessBeat]] | None = None
+    names: tuple[str, ...] = ("workers", "backlog", "processes", "connections", "clocks")
     if reachable and not checks[1].failed:
         try:
             seen = store.processes()
         except Exception as exc:
             checks.append(Check("processes", FAIL, "the heartbeats cannot be read", health.error_text(exc)))
+            names = ("workers", "backlog", "connections", "clocks")
     if seen is not None:
         checks.append(health.check_workers(store, clock, seen))
         checks.append(check_backlog(store, clock))
@@ -62,12 +65,12 @@ def diagnose(store: SqlStore, clock: Clock, environ: Mapping[str, str]) -> list[
         checks.append(check_connections(store, seen))
         checks.append(check_clocks(store, clock, seen))
     else:
-        names = ("workers", "backlog", "processes", "connections", "clocks")
         checks += [Check(name, SKIPPED, "not checked: the database cannot say") for name in names]
-    if health.sqlite_file(store) is not None:
-        checks.append(check_disk(health.sqlite_file(store)))
+    database_file = health.sqlite_file(store)
+    if database_file is not None:
+        checks.append(check_disk(database_file))
     checks.append(check_settings())
-    checks.append(check_key(environ, seen[1] if seen else []))
+    checks.append(check_key(environ, _fresh(seen) if seen else []))
     checks.append(check_mail(environ))
     checks.append(check_cookies(environ))
     checks.append(check_allowlist(environ))
@@ -140,9 +143,8 @@ def check_connections(store: SqlStore, seen: tuple[Any, list[ProcessBeat]]) -> C
     return Check("connections", OK, f"up to {wanted} connections for {alive} processes and one more; PostgreSQL allows {limit}")
 
 
-def check_disk(path: Path | None) -> Check:
+def check_disk(path: Path) -> Check:
     """The SQLite file's disk: a full disk stops every write."""
-    assert path is not None
     free = shutil.disk_usage(path.parent if path.parent.exists() else Path.cwd()).free
     if free < MIN_FREE:
         return Check("disk", WARN, f"{free / 2**30:.1f} GiB free where the database is: a full disk stops every write", str(path.parent))
@@ -222,14 +224,15 @@ def check_settings() -> Check:
     return Check("settings", OK, "every OVERTURE_* setting can be used")
 
 
-def check_key(environ: Mapping[str, str], processes: list[ProcessBeat]) -> Check:
-    """The server key: set, not a known or short one, and the same in every live process."""
+def check_key(environ: Mapping[str, str], alive: list[ProcessBeat]) -> Check:
+    """The server key: set, not a known or short one, and the same in every live process
+    (``alive``: a key changed since yesterday is no finding)."""
     key = environ.get("OVERTURE_SECRET_KEY")
     source = "OVERTURE_SECRET_KEY"
     path = Path(environ.get("OVERTURE_VAR", str(VAR))) / "secret_key"
     if not key and path.exists():
         key, source = path.read_text().strip(), str(path)
-    alive = [p for p in processes if p.key_id is not None and p.beat_at is not None]
+    alive = [p for p in alive if p.key_id is not None]
     ids = {p.key_id for p in alive}
     if len(ids) > 1:
         return Check(
