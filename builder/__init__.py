@@ -76,7 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # stops the start here rather than failing the first request that needs it.
     limits.current()
 
-    from builder import api, auth, errors, headers, inbox, live, sockets
+    from builder import api, auth, errors, headers, health, inbox, live, sockets
     from builder.extensions import overture
     from builder.prometheus import web as prometheus
     from builder.sockets import sock
@@ -89,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sockets.init_app(app)
     auth.init_app(app)
     api.init_app(app)
+    app.register_blueprint(health.bp)
     from builder import spa
 
     app.register_blueprint(spa.bp)

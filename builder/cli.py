@@ -145,6 +145,44 @@ def _metrics_settings() -> Any:
 
 
 @main.command()
+@database_url_option
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+def doctor(database_url: str | None, strict: bool, as_json: bool) -> None:
+    """Check the database, migrations, workers, clocks and configuration; exit 1 on a problem.
+
+    Run it with the server's environment. It migrates and changes nothing.
+    """
+    from sqlalchemy.engine import make_url
+
+    from builder.doctor import diagnose, report
+    from builder.health import FAIL, WARN
+    from runtime.clock import SystemClock
+    from runtime.store.sql import SqlStore
+    from runtime.store.sql import database_url as resolve_url
+
+    url = make_url(resolve_url(database_url))
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        url = url.update_query_dict({"connect_timeout": "5"})  # an unreachable server must not hang the doctor
+    store = SqlStore(url.render_as_string(hide_password=False), upgrade=False)
+    try:
+        checks = diagnose(store, SystemClock(), os.environ)
+    finally:
+        store.dispose()
+    failed = sum(c.status == FAIL for c in checks)
+    warned = sum(c.status == WARN for c in checks)
+    if as_json:
+        found = [{"name": c.name, "status": c.status, "reason": c.reason, "detail": c.detail} for c in checks]
+        click.echo(json.dumps({"checks": found}, indent=2))
+    else:
+        click.echo(f"overture doctor: {make_url(resolve_url(database_url)).render_as_string(hide_password=True)}")
+        for line in report(checks):
+            click.echo(line)
+        click.echo(f"{failed} problem{'s' if failed != 1 else ''}, {warned} warning{'s' if warned != 1 else ''}")
+    sys.exit(1 if failed or (strict and warned) else 0)
+
+
+@main.command()
 @click.option("--demo", is_flag=True, help="Also demo people (with a printed password), records and runs in every state.")
 @database_url_option
 def seed(demo: bool, database_url: str | None) -> None:
@@ -351,6 +389,7 @@ def worker(
     from runtime.actions import default_registry
     from runtime.directory import InMemoryDirectory
     from runtime.engine import Engine
+    from runtime.heartbeat import Heartbeat
     from runtime.retention import NightlyPurge, RetentionSettings, RetentionSettingsError
     from runtime.store.directory import SqlDirectory
     from runtime.store.secrets import SqlSecrets
@@ -393,6 +432,8 @@ def worker(
     except RetentionSettingsError as exc:
         raise click.ClickException(str(exc)) from None
     nightly = NightlyPurge(store, purging, engine.clock) if purging is not None and not until_idle else None
+    # Readiness and `overture doctor` see the worker by its heartbeat.
+    beats = Heartbeat(store, engine.clock, engine.worker_id, kind="worker", runs_worker=True, key=server_key())
     signal.signal(signal.SIGTERM, lambda *_: runner.request_stop())
     click.echo(
         f"overture worker {engine.worker_id} on {store.dialect}{', sending e-mail' if mailer else ''}"
@@ -403,6 +444,7 @@ def worker(
         mail_runner.start()
     if nightly is not None:
         nightly.start()
+    beats.start()
     try:
         handled = runner.run(until_idle=until_idle)
         if mailer is not None and until_idle:
@@ -410,6 +452,7 @@ def worker(
     except KeyboardInterrupt:
         handled = 0
     finally:
+        beats.stop()
         if mail_runner is not None:
             mail_runner.stop()
         if nightly is not None:

@@ -155,7 +155,7 @@ class Server(BaseApplication):  # type: ignore[misc]
     def load(self) -> Flask:
         from builder import create_app
 
-        config = dict(self.config)
+        config = dict(self.config, HEARTBEAT=True)  # each process says it is alive (builder/health.py)
         if not self._runs_worker:
             config["EMBEDDED_WORKER"] = False
         app = create_app(config)

@@ -47,6 +47,8 @@ class May:
 #: (method, rule) -> who may call it. Add a route here only after deciding who may.
 EXPECTED: dict[tuple[str, str], May] = {
     ("GET", "/api/openapi.json"): May(EVERYONE),
+    ("GET", "/healthz"): May(EVERYONE),  # probes sign in as nobody (builder/health.py)
+    ("GET", "/readyz"): May(EVERYONE),
     ("POST", "/api/session"): May(EVERYONE),  # signing in
     ("GET", "/api/session"): May(PEOPLE, token_denied=401),  # a token has no session
     ("DELETE", "/api/session"): May(PEOPLE, token_denied=401),

@@ -241,5 +241,19 @@ def test_serve_with_several_processes_and_a_standalone_worker_complete_a_run(dat
         assert "overture_worker_heartbeats_total" in figures and figures["overture_database_up"] == 1
         assert public_metrics(port, None) == 401 and public_metrics(port, "scale-out metrics token") == 200
 
+        # Each process beats (builder/health.py): ready, and the doctor sees 2 serving processes and the worker.
+        status, ready = ada.call("GET", "/readyz")
+        assert status == 200 and ready["checks"]["workers"]["status"] == "ok", ready
+
+        def three_alive() -> Any:
+            doctor = subprocess.run(CLI + ["doctor", "--json"], env=env, capture_output=True, text=True, timeout=WITHIN)
+            found = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
+            return found if found["processes"]["reason"] == "3 processes alive" else None
+
+        found = wait_for("three heartbeats", three_alive, processes, logs)
+        assert found["clocks"]["status"] == "ok" and found["workers"]["status"] == "ok", found
+
         assert [stop(p) for p in processes] == [0, 0], "\n".join(p.read_text()[-3000:] for p in logs)
+        with psycopg.connect(database) as conn:
+            assert conn.execute("SELECT id FROM processes").fetchall() == []  # each stopped process said goodbye
     assert "handled" in logs[1].read_text()
