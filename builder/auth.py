@@ -356,6 +356,7 @@ def login() -> Any:
     with db()() as s:
         user = accounts.authenticate(s, username, data["password"])
         principal = Principal(user.id, "user", user.role) if user is not None else None
+        shown_as = user.display_name if user is not None else None
     record_attempt(username, principal is not None)
     if principal is None:
         tried = username.strip()[:64]  # cut short; never the password
@@ -371,7 +372,7 @@ def login() -> Any:
             s, principal.name, now=now(), user_agent=request.user_agent.string, address=client_address(), idle=idle, longest=longest
         )
         who = Actor(principal.name, "user", client_address() or None)
-        audit.record(s, "session.signed_in", "user", principal.name, who=who)
+        audit.record(s, "session.signed_in", "user", principal.name, label=shown_as, who=who)
     g.session_token, g.session_ended = token, False
     response = jsonify(_session_view(principal))
     config = current_app.config
@@ -399,7 +400,7 @@ def logout() -> Any:
     _check_csrf()
     with db().begin() as s:
         sessions.end(s, g.session_id)
-        audit.record(s, "session.signed_out", "user", principal.name)
+        audit.record(s, "session.signed_out", "user", principal.name, label=accounts.require_user(s, principal.name).display_name)
     response = jsonify({"signed_out": principal.name})
     response.delete_cookie(_cookie(), path=current_app.config.get("SESSION_COOKIE_PATH") or "/")
     return response

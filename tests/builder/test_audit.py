@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -109,6 +110,7 @@ def test_every_audited_operation_writes_one_entry_with_its_change(either_app, cl
     entry = sweep.one("session.signed_in", ada.http.post("/api/session", json={"username": "ada", "password": PASSWORD}))
     ada.csrf = ada.http.get("/api/session").get_json()["csrf_token"]
     assert (entry.actor, entry.actor_kind, entry.object_id, entry.address) == ("ada", "user", "ada", "127.0.0.1")
+    assert entry.object_label == "ada"  # the display name (the test's people have their user name as one)
     entry = sweep.one("session.sign_in_failed", ada.http.post("/api/session", json={"username": "ada", "password": "wrong guess"}), 401)
     assert entry.actor_kind == "anonymous" and entry.after == {"username": "ada"} and "wrong guess" not in json.dumps(entry.after)
 
@@ -442,3 +444,21 @@ def test_the_log_filters_pages_and_exports_with_names(app):
     assert rows[0]["object_label"] == '\'=HYPERLINK("http://evil")'  # no formula runs
     assert ada.get("/api/audit/export.csv?since=never").status_code == 400
     assert set(ada.get("/api/audit/actions").get_json()["actions"]) == set(ACTIONS)
+
+
+def test_the_address_is_the_one_the_trusted_proxies_vouch_for(app, migrated_db, tmp_path):
+    """Behind one trusted proxy the entry has the client it names; without one, a client's own
+    X-Forwarded-For is not believed (builder/auth.py: ProxyFix for OVERTURE_TRUSTED_PROXIES)."""
+    forged = {"X-Forwarded-For": "203.0.113.9"}
+    app.test_client().post("/api/session", json={"username": "ada", "password": "nope"}, headers=forged)
+    assert entries(app)[-1].address == "127.0.0.1"
+    shutil.copy(migrated_db, tmp_path / "proxied.db")
+    url = f"sqlite:///{tmp_path / 'proxied.db'}"
+    proxied = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "EMBEDDED_WORKER": False, "TRUSTED_PROXIES": 1})
+    try:
+        add_people(proxied)
+        proxied.test_client().post("/api/session", json={"username": "ada", "password": "nope"}, headers=forged)
+        entry = entries(proxied)[-1]
+        assert (entry.action, entry.address) == ("session.sign_in_failed", "203.0.113.9")
+    finally:
+        proxied.extensions["overture"].close()
