@@ -328,7 +328,11 @@ def check_archive(environ: Mapping[str, str]) -> Check:
     """The nightly purge's archive directory can be written (else the purge fails every night)."""
     archive, purging = environ.get("OVERTURE_PURGE_ARCHIVE"), environ.get("OVERTURE_PURGE_OLDER_THAN")
     if not archive or not purging:
-        return Check("purge archive", OK, "no archive for the nightly purge" if purging else "no nightly purge")
+        if purging:
+            return Check("purge archive", OK, "no archive for the nightly purge of runs")
+        if environ.get("OVERTURE_AUDIT_OLDER_THAN"):
+            return Check("purge archive", OK, "the nightly purge deletes old audit entries only (no archive)")
+        return Check("purge archive", OK, "no nightly purge")
     existing = Path(archive)
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent  # the purge creates what is missing below it

@@ -204,3 +204,12 @@ def test_short_or_missing_keys(sqlite_url, tmp_path, key):
     else:
         assert found["secret key"]["status"] == "warn"
         assert not (tmp_path / "secret_key").exists()  # the doctor makes no key
+
+
+def test_the_purge_archive_check_says_which_nightly_purge_runs(tmp_path):
+    from builder.doctor import check_archive
+
+    assert check_archive({}).reason == "no nightly purge"
+    assert check_archive({"OVERTURE_AUDIT_OLDER_THAN": "P1Y"}).reason == "the nightly purge deletes old audit entries only (no archive)"
+    assert check_archive({"OVERTURE_PURGE_OLDER_THAN": "P90D"}).reason == "no archive for the nightly purge of runs"
+    assert check_archive({"OVERTURE_PURGE_OLDER_THAN": "P90D", "OVERTURE_PURGE_ARCHIVE": str(tmp_path / "a")}).status == "ok"
