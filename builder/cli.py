@@ -318,7 +318,7 @@ def worker(
     import socket
     from datetime import timedelta
 
-    from builder import mail, server_key
+    from builder import http_allowlist, logs, mail, server_key, telemetry
     from builder.migrate import open_store
     from runtime.actions import default_registry
     from runtime.directory import InMemoryDirectory
@@ -328,6 +328,12 @@ def worker(
     from runtime.store.secrets import SqlSecrets
     from runtime.worker import Worker
 
+    try:  # JSON logs and traces as the web app has them (README, "Operating Overture")
+        log_format = logs.log_format(os.environ.get("OVERTURE_LOG_FORMAT"))
+        telemetry.configure(telemetry.provider_from_environment(os.environ), log_format=log_format)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    logs.configure(log_format)
     registry = default_registry()
     for spec in plugins:
         module_name, _, function = spec.partition(":")
@@ -345,6 +351,8 @@ def worker(
         actions=registry,
         autoprocess=False,
         worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
+        # The hosts the web app's engine may call, so http.request runs alike in either.
+        settings={"http_allowlist": http_allowlist()},
         secrets=SqlSecrets(store.engine, server_key()),
     )
     runner = Worker(engine, poll_interval=poll, heartbeat_interval=heartbeat, stale_after=timedelta(seconds=stale_after), batch=batch)

@@ -146,6 +146,7 @@ class Timer:
     visit: int
     due_at: datetime
     work_item_id: str | None = None
+    trace_context: str | None = None  # the traceparent of the span that set it (runtime/tracing.py)
 
 
 @dataclass
@@ -169,6 +170,7 @@ class Job:
     heartbeat_at: datetime | None = None
     finished_at: datetime | None = None
     error: str | None = None
+    trace_context: str | None = None  # the traceparent of the span that scheduled it (runtime/tracing.py)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from runtime import tracing
 from runtime.actions import ActionContext
 from runtime.engine.context import Host, RunContext, event, flush, load, require_run, set_run_status, transact
 from runtime.engine.plain import json_copy, new_id, over_max_items, record_scope
@@ -54,6 +55,21 @@ def start_run(
     trigger: str | None = None,
 ) -> str:
     """Start a run in ``tx`` and advance it as far as it goes; returns its id."""
+    with tracing.span("overture.run.start", orchestration=spec.key, version=spec.version, trigger=trigger):
+        return _start_run(host, tx, spec, inputs, record, started_by, parent, parent_waits, trigger)
+
+
+def _start_run(
+    host: Host,
+    tx: Transaction,
+    spec: OrchestrationSpec,
+    inputs: dict[str, Any],
+    record: Record | None,
+    started_by: str | None,
+    parent: ActionContext | None,
+    parent_waits: bool,
+    trigger: str | None,
+) -> str:
     now = host.clock.now()
     values = check_inputs(spec, inputs)
     run = Run(
@@ -74,6 +90,7 @@ def start_run(
         parent_waits=parent_waits,
     )
     tx.insert(run)
+    tracing.annotate(run_id=run.id)
     ctx = RunContext(host, tx, spec, run, now, {}, {}, record_scope(record), run.revision)
     data: dict[str, Any] = {"inputs": values, "version": spec.version}
     if record is not None:  # the record as the run found it, and the trigger that started it (replay needs both)
@@ -83,6 +100,7 @@ def start_run(
     event(ctx, "run.started", by=started_by, data=data)
     advance(ctx)
     flush(ctx)
+    tracing.annotate(outcome=run.status)
     return run.id
 
 

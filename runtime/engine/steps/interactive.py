@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runtime import tracing
 from runtime.engine.context import Completion, RunContext, RunError, delete_timers, event, notify, run_error, value
 from runtime.engine.plain import has_timers, iso, new_id, on_behalf
 from runtime.model import StepRun, Timer, WorkItem
@@ -61,7 +62,8 @@ def start(ctx: RunContext, step: Step, step_run: StepRun) -> None:
             item.id,
         )
         if due is not None and step.escalation is not None:
-            ctx.add(Timer(new_id(), ctx.run.id, "escalation", step.id, step_run.visit, step.escalation.after.after(due), item.id))
+            escalates = step.escalation.after.after(due)
+            ctx.add(Timer(new_id(), ctx.run.id, "escalation", step.id, step_run.visit, escalates, item.id, tracing.trace_context()))
 
 
 def close(ctx: RunContext, step: Step, visit: int) -> None:
