@@ -35,7 +35,7 @@ CONTEXT = ("request_id", "trace_id", "span_id", "user", "run_id")
 #: The fields of a LogRecord itself; anything else on a record came through ``extra=``.
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", *CONTEXT}
 
-log = logging.getLogger("builder.requests")
+log = logging.getLogger("builder.access")
 _handler: logging.Handler | None = None
 _level_before = logging.NOTSET
 
