@@ -56,52 +56,38 @@ def start_run(
 ) -> str:
     """Start a run in ``tx`` and advance it as far as it goes; returns its id."""
     with tracing.span("overture.run.start", orchestration=spec.key, version=spec.version, trigger=trigger):
-        return _start_run(host, tx, spec, inputs, record, started_by, parent, parent_waits, trigger)
-
-
-def _start_run(
-    host: Host,
-    tx: Transaction,
-    spec: OrchestrationSpec,
-    inputs: dict[str, Any],
-    record: Record | None,
-    started_by: str | None,
-    parent: ActionContext | None,
-    parent_waits: bool,
-    trigger: str | None,
-) -> str:
-    now = host.clock.now()
-    values = check_inputs(spec, inputs)
-    run = Run(
-        id=new_id(),
-        orchestration=spec.key,
-        version=spec.version,
-        status=RunStatus.IN_PROGRESS.value,
-        inputs=values,
-        vars={v.name: v.default for v in spec.variables},
-        started_at=now,
-        updated_at=now,
-        started_by=started_by,
-        record_object=record.object if record else None,
-        record_id=record.id if record else None,
-        parent_run_id=parent.run_id if parent else None,
-        parent_step_id=parent.step_id if parent else None,
-        parent_visit=parent.visit if parent else None,
-        parent_waits=parent_waits,
-    )
-    tx.insert(run)
-    tracing.annotate(run_id=run.id)
-    ctx = RunContext(host, tx, spec, run, now, {}, {}, record_scope(record), run.revision)
-    data: dict[str, Any] = {"inputs": values, "version": spec.version}
-    if record is not None:  # the record as the run found it, and the trigger that started it (replay needs both)
-        data["record"] = json_copy(record_scope(record))
-    if trigger is not None:
-        data["trigger"] = trigger
-    event(ctx, "run.started", by=started_by, data=data)
-    advance(ctx)
-    flush(ctx)
-    tracing.annotate(outcome=run.status)
-    return run.id
+        now = host.clock.now()
+        values = check_inputs(spec, inputs)
+        run = Run(
+            id=new_id(),
+            orchestration=spec.key,
+            version=spec.version,
+            status=RunStatus.IN_PROGRESS.value,
+            inputs=values,
+            vars={v.name: v.default for v in spec.variables},
+            started_at=now,
+            updated_at=now,
+            started_by=started_by,
+            record_object=record.object if record else None,
+            record_id=record.id if record else None,
+            parent_run_id=parent.run_id if parent else None,
+            parent_step_id=parent.step_id if parent else None,
+            parent_visit=parent.visit if parent else None,
+            parent_waits=parent_waits,
+        )
+        tx.insert(run)
+        tracing.annotate(run_id=run.id)
+        ctx = RunContext(host, tx, spec, run, now, {}, {}, record_scope(record), run.revision)
+        data: dict[str, Any] = {"inputs": values, "version": spec.version}
+        if record is not None:  # the record as the run found it, and the trigger that started it (replay needs both)
+            data["record"] = json_copy(record_scope(record))
+        if trigger is not None:
+            data["trigger"] = trigger
+        event(ctx, "run.started", by=started_by, data=data)
+        advance(ctx)
+        flush(ctx)
+        tracing.annotate(outcome=run.status)
+        return run.id
 
 
 def check_inputs(spec: OrchestrationSpec, inputs: dict[str, Any]) -> dict[str, Any]:

@@ -55,8 +55,8 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-@pytest.fixture
-def app(tmp_path, migrated_db, clock) -> Iterator[Flask]:
+def make_app(tmp_path: Path, migrated_db: Path, clock: ManualClock, **config: Any) -> Flask:
+    """An app on a copy of the migrated database, with :data:`PEOPLE`; ``config`` over the defaults."""
     path = tmp_path / "overture.db"
     shutil.copy(migrated_db, path)
     app = create_app(
@@ -67,9 +67,16 @@ def app(tmp_path, migrated_db, clock) -> Iterator[Flask]:
             "EMBEDDED_WORKER": False,
             "AUTOPROCESS": True,
             "CLOCK": clock,
+            **config,
         }
     )
     add_people(app)
+    return app
+
+
+@pytest.fixture
+def app(tmp_path, migrated_db, clock) -> Iterator[Flask]:
+    app = make_app(tmp_path, migrated_db, clock)
     yield app
     app.extensions["overture"].close()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -29,7 +28,7 @@ from builder import create_app, logs, telemetry
 from builder.extensions import state
 from runtime import tracing
 from runtime.engine import Engine
-from tests.builder.conftest import Client, add_people
+from tests.builder.conftest import Client, make_app
 
 CRM_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CRM_SPAN = "00f067aa0ba902b7"
@@ -69,31 +68,18 @@ def exporter() -> Iterator[InMemorySpanExporter]:
     tracing.configure(None)
 
 
-def make_app(tmp_path, migrated_db, clock, exporter, **config: Any) -> Flask:
+def traced_app(tmp_path, migrated_db, clock, exporter, **config: Any) -> Flask:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    path = tmp_path / "overture.db"
-    shutil.copy(migrated_db, path)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "DATABASE_URL": f"sqlite:///{path}",
-            "EMBEDDED_WORKER": False,
-            "AUTOPROCESS": False,  # the jobs are a worker's, in another process
-            "CLOCK": clock,
-            "TRACER_PROVIDER": provider,
-            "HTTP_ALLOWLIST": ["127.0.0.1"],
-            **config,
-        }
+    # The jobs are a worker's, in another process (AUTOPROCESS off).
+    return make_app(
+        tmp_path, migrated_db, clock, **{"AUTOPROCESS": False, "TRACER_PROVIDER": provider, "HTTP_ALLOWLIST": ["127.0.0.1"], **config}
     )
-    add_people(app)
-    return app
 
 
 @pytest.fixture
 def app(tmp_path, migrated_db, clock, exporter) -> Iterator[Flask]:
-    app = make_app(tmp_path, migrated_db, clock, exporter)
+    app = traced_app(tmp_path, migrated_db, clock, exporter)
     yield app
     app.extensions["overture"].close()
 
@@ -230,7 +216,7 @@ def test_which_exporter_the_environment_asks_for():
 def test_json_logs_have_the_request_trace_user_and_run_on_every_line(tmp_path, migrated_db, clock, exporter):
     stream = io.StringIO()
     # The job runs in the request that starts the run: its log line is the request's too.
-    app = make_app(tmp_path, migrated_db, clock, exporter, AUTOPROCESS=True, LOG_FORMAT="json", LOG_STREAM=stream)
+    app = traced_app(tmp_path, migrated_db, clock, exporter, AUTOPROCESS=True, LOG_FORMAT="json", LOG_STREAM=stream)
     try:
         with app.app_context():
             engine = state().engine
