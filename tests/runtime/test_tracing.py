@@ -30,14 +30,14 @@ def exporter() -> Iterator[InMemorySpanExporter]:
     tracing.configure(None)
 
 
-def engine_with_ping(clock: ManualClock | None = None, **options) -> Engine:
+def engine_with_ping(clock: ManualClock | None = None, store=None, **options) -> Engine:
     registry = default_registry()
 
     @registry.action("crm.ping")
     def ping(ctx, inputs):
         return {"pinged": True}
 
-    return Engine(InMemoryStore(), clock or ManualClock(), InMemoryDirectory({"alice": ["legal"]}), actions=registry, **options)
+    return Engine(store or InMemoryStore(), clock or ManualClock(), InMemoryDirectory({"alice": ["legal"]}), actions=registry, **options)
 
 
 CONTRACT = one_stage(
@@ -137,8 +137,8 @@ def test_off_the_engine_keeps_nothing():
     assert tracing.current_run.get() is None
 
 
-def test_jobs_and_timers_keep_the_traceparent_of_the_span_that_scheduled_them(exporter):
-    engine = engine_with_ping(autoprocess=False)  # another process (a worker) runs them later
+def test_jobs_and_timers_keep_the_traceparent_of_the_span_that_scheduled_them(exporter, store):
+    engine = engine_with_ping(store=store, autoprocess=False)  # another process (a worker) runs them later
     engine.deploy(CONTRACT)
     with tracing.tracer().start_as_current_span("request"):
         engine.start("contract")
