@@ -97,9 +97,15 @@ def _app(database_url: str | None, **config: Any) -> Iterator[Flask]:
 @database_url_option
 def serve(host: str, port: int, workers: int, embedded_worker: bool, database_url: str | None) -> None:
     """Serve the app and its websockets with gunicorn (gevent workers; limits in README, Serving and limits)."""
+    from builder import logs, telemetry
     from builder.migrate import open_store
     from builder.server import launch, setting
 
+    try:  # checked here, before any process starts, rather than in each (README, "Operating Overture")
+        logs.log_format(os.environ.get("OVERTURE_LOG_FORMAT"))
+        telemetry.wanted(os.environ)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     header_timeout, connections = setting("OVERTURE_HEADER_TIMEOUT"), setting("OVERTURE_MAX_CONNECTIONS")
     per_user, total = setting("OVERTURE_WS_PER_USER"), setting("OVERTURE_WS_TOTAL")  # checked here, used by the app
     # Migrate once here rather than racing in every process.

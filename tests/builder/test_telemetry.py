@@ -19,12 +19,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from builder import create_app, logs, telemetry
+from builder.cli import main
 from builder.extensions import state
 from runtime import tracing
 from runtime.engine import Engine
@@ -267,6 +269,12 @@ def test_json_logs_have_the_request_trace_user_and_run_on_every_line(tmp_path, m
     assert listed["request_id"] == hostile.headers["X-Request-Id"]
 
 
-def test_a_log_format_it_does_not_know_stops_the_app(tmp_path, migrated_db):
+def test_settings_it_cannot_honour_stop_the_app_and_the_commands_with_their_name(tmp_path, migrated_db):
     with pytest.raises(ValueError, match="OVERTURE_LOG_FORMAT must be text or json, not 'xml'"):
         create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "LOG_FORMAT": "xml"})
+    runner = CliRunner()
+    for command in ("serve", "worker"):
+        done = runner.invoke(main, [command], env={"OTEL_TRACES_EXPORTER": "jaeger", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+        assert done.exit_code == 1 and "OTEL_TRACES_EXPORTER: 'jaeger' is not supported here" in done.output
+        done = runner.invoke(main, [command], env={"OVERTURE_LOG_FORMAT": "xml", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+        assert done.exit_code == 1 and "OVERTURE_LOG_FORMAT must be text or json" in done.output
