@@ -134,6 +134,7 @@ class WorkItem:
     #: The run's version (a migration changes both), kept here so the monitor counts overdue
     #: items per version from the work items alone (``Transaction.overdue_items``).
     version: int | None = None
+    trace_context: str | None = None  # the traceparent of the span that created it (runtime/tracing.py)
 
 
 @dataclass

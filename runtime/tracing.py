@@ -98,6 +98,18 @@ def annotate(**attributes: Any) -> None:
     trace.get_current_span().set_attributes(_attributes(attributes))
 
 
+def link(traceparent: str | None) -> None:
+    """Link the current span to a stored ``traceparent``: a person completing a work item
+    serves a request of their own, related to (not caused by) the trace that created it."""
+    if _tracer is None or not traceparent:
+        return
+    from opentelemetry import trace
+
+    linked = trace.get_current_span(extract({"traceparent": traceparent})).get_span_context()
+    if linked.is_valid:
+        trace.get_current_span().add_link(linked)
+
+
 def trace_context() -> str | None:
     """The current span as a W3C ``traceparent`` (to store with a job or a timer); None when off."""
     if _tracer is None:

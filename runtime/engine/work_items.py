@@ -212,6 +212,7 @@ def complete(
             raise Conflict(f"work item {item_id} is claimed by {item.claimed_by}")
         ctx = load(host, tx, item.run_id)
         tracing.annotate(run_id=ctx.run.id, orchestration=ctx.spec.key, node=item.step_id)
+        tracing.link(item.trace_context)
         if ctx.run.status != RunStatus.IN_PROGRESS:
             raise Conflict(f"run {ctx.run.id} is {ctx.run.status}; its work items cannot be completed now")
         step = ctx.spec.steps[item.step_id]

@@ -178,6 +178,7 @@ class WorkItemRow(Base):
     record_id: Mapped[str | None] = mapped_column(String)
     on_behalf_of: Mapped[str | None] = mapped_column(String)  # the person out of office it was meant for
     version: Mapped[int | None] = mapped_column(Integer)
+    trace_context: Mapped[str | None] = mapped_column(String)
     __table_args__ = (
         Index("ix_work_items_run", "run_id", "step_id", "visit"),
         # My work by assignee; with the type and run_id, who may see which runs and who holds open work

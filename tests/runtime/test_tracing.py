@@ -91,10 +91,12 @@ def test_a_run_is_one_trace_from_the_request_that_started_it_through_jobs_and_ti
     assert timer.context.trace_id == request.get_span_context().trace_id
     assert (timer.attributes["overture.node"], timer.attributes["overture.kind"]) == ("pause", "wait")
 
-    # A person completes the review in a request of their own: a trace of its own, and the
-    # job it schedules follows it.
+    # A person completes the review in a request of their own: a trace of its own, linked to
+    # the contract's (the timer's span created the work item), and the job it schedules follows it.
     (complete,) = named(spans, "overture.work_item.complete")
     assert complete.parent.span_id == completing.get_span_context().span_id
+    (link,) = complete.links
+    assert (link.context.trace_id, link.context.span_id) == (request.get_span_context().trace_id, timer.context.span_id)
     assert complete.attributes["overture.node"] == "review"
     assert complete.attributes["overture.outcome"] == "done"
     assert complete.attributes["overture.run_id"] == run_id

@@ -49,6 +49,7 @@ def start(ctx: RunContext, step: Step, step_run: StepRun) -> None:
             record_id=ctx.run.record_id,
             on_behalf_of=for_whom,
             version=ctx.run.version,
+            trace_context=tracing.trace_context(),  # whoever completes it links their trace to this one
         )
         ctx.add(item)
         data = {"work_item": item.id, "assignee": {"type": target.type, "value": target.value}, "due_at": iso(due)}

@@ -1,6 +1,7 @@
-"""Trace context on jobs and timers: the W3C ``traceparent`` of the span that scheduled
-them, so the span of whichever worker runs a job or fires a timer later continues that
-trace (runtime/tracing.py). NULL while tracing is off.
+"""Trace context on jobs, timers and work items: the W3C ``traceparent`` of the span that
+scheduled or created them, so the span of whichever worker runs a job or fires a timer
+later continues that trace, and the span of completing a work item links to it
+(runtime/tracing.py). NULL while tracing is off.
 
 Revision ID: 0017
 Revises: 0016
@@ -21,10 +22,11 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("jobs", sa.Column("trace_context", sa.String(), nullable=True))
     op.add_column("timers", sa.Column("trace_context", sa.String(), nullable=True))
+    op.add_column("work_items", sa.Column("trace_context", sa.String(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("timers") as batch:
-        batch.drop_column("trace_context")
-    with op.batch_alter_table("jobs") as batch:
-        batch.drop_column("trace_context")
+    # ALTER TABLE ... DROP COLUMN, SQLite's own too (3.35 and later): no batch, which would
+    # rebuild work_items on SQLite and lose the triggers of 0016.
+    for table in ("work_items", "timers", "jobs"):
+        op.drop_column(table, "trace_context")
