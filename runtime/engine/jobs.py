@@ -69,15 +69,18 @@ def fire_timer(ctx: RunContext, timer: Timer) -> None:
     """A due timer of the run: a wait step's completes it; an escalation escalates its work item."""
     step_run = ctx.steps.get(timer.step_id)
     if step_run is None or step_run.visit != timer.visit or step_run.status not in OPEN_STEP:
+        tracing.annotate(outcome="stale")  # its step ended meanwhile
         return
     step = ctx.spec.steps[timer.step_id]
     if timer.kind == "wait":
         done = wait.fired(ctx, step, timer)
         complete_step(ctx, step, outputs=done.outputs)
+        tracing.annotate(outcome="completed")
         return
     item = ctx.tx.get(WorkItem, timer.work_item_id) if timer.work_item_id else None
     if item is not None:
         interactive.escalate(ctx, step, item, timer.visit)
+        tracing.annotate(outcome="escalated")
 
 
 def run_jobs(host: Host, limit: int) -> int:

@@ -89,7 +89,8 @@ def test_a_run_is_one_trace_from_the_request_that_started_it_through_jobs_and_ti
     (timer,) = named(spans, "overture.timer")
     assert timer.parent.span_id == call.context.span_id
     assert timer.context.trace_id == request.get_span_context().trace_id
-    assert (timer.attributes["overture.node"], timer.attributes["overture.kind"]) == ("pause", "wait")
+    told = [timer.attributes[f"overture.{k}"] for k in ("node", "kind", "outcome", "orchestration")]
+    assert told == ["pause", "wait", "completed", "contract"]
 
     # A person completes the review in a request of their own: a trace of its own, linked to
     # the contract's (the timer's span created the work item), and the job it schedules follows it.
