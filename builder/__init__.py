@@ -58,6 +58,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PURGE_ARCHIVE=os.environ.get("OVERTURE_PURGE_ARCHIVE"),
         # Logs and traces (builder/logs.py, builder/telemetry.py; README, "Operating Overture").
         LOG_FORMAT=os.environ.get("OVERTURE_LOG_FORMAT"),
+        # Prometheus (builder/prometheus/): off unless one of them is set.
+        METRICS_TOKEN=os.environ.get("OVERTURE_METRICS_TOKEN"),
+        METRICS_PORT=os.environ.get("OVERTURE_METRICS_PORT"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         # Open websockets per person and in all, per process (builder/sockets.py).
         WS_PER_USER=positive_int("OVERTURE_WS_PER_USER", DEFAULT_PER_USER),
@@ -80,8 +83,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # stops the start here rather than failing the first request that needs it.
     limits.current()
 
-    from builder import api, auth, errors, headers, inbox, live, logs, sockets, telemetry
+    from builder import api, auth, errors, headers, health, inbox, live, logs, sockets, telemetry
     from builder.extensions import overture
+    from builder.prometheus import web as prometheus
     from builder.sockets import sock
 
     logs.init_app(app)
@@ -89,10 +93,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     overture.init_app(app)
+    prometheus.init_app(app)
     sock.init_app(app)
     sockets.init_app(app)
     auth.init_app(app)
     api.init_app(app)
+    app.register_blueprint(health.bp)
     from builder import spa
 
     app.register_blueprint(spa.bp)

@@ -221,6 +221,10 @@ def _cookie() -> str:
 
 def _load_principal() -> None:
     g.principal = None
+    if request.blueprint in ("prometheus", "health"):
+        # /metrics has a token of its own (builder/prometheus/web.py), not a person's; probes
+        # need no one, and /healthz must answer with the database gone
+        return
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         with db().begin() as s:
@@ -304,7 +308,7 @@ class _NoClientSessions(SessionInterface):
         return None
 
 
-def _settings(app: Flask) -> None:
+def read_settings(app: Flask) -> None:
     """This module's OVERTURE_* settings, checked: a wrong value stops the app at start."""
     app.config.setdefault("SESSION_CLOCK", SystemClock())
     for name in ("SESSION_IDLE", "SESSION_MAX", "TRUSTED_PROXIES", "PASSWORD_MIN_LENGTH"):
@@ -319,7 +323,7 @@ def _settings(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    _settings(app)
+    read_settings(app)
     if app.config["TRUSTED_PROXIES"]:
         # Only the last N hops of X-Forwarded-For are believed; whatever comes before them the client wrote.
         n = app.config["TRUSTED_PROXIES"]

@@ -75,6 +75,10 @@ def _app(database_url: str | None, **config: Any) -> Iterator[Flask]:
         raise click.ClickException(exc.message) from None
     finally:
         app.extensions["overture"].close()
+        if "overture_meter" in app.extensions:  # what it counted stays; its pool no longer counts as open
+            from builder import prometheus
+
+            prometheus.process_exited(os.getpid())
 
 
 @main.command()
@@ -108,6 +112,17 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool, database_ur
         raise click.ClickException(str(exc)) from None
     header_timeout, connections = setting("OVERTURE_HEADER_TIMEOUT"), setting("OVERTURE_MAX_CONNECTIONS")
     per_user, total = setting("OVERTURE_WS_PER_USER"), setting("OVERTURE_WS_TOTAL")  # checked here, used by the app
+    binds = [f"{host}:{port}"]
+    metrics = _metrics_settings()
+    if metrics is not None:
+        from builder import prometheus
+
+        # Every process of this server adds to one directory; a new start begins at zero.
+        metrics.directory.mkdir(parents=True, exist_ok=True)
+        prometheus.clear(metrics.directory)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics.directory)
+        if metrics.port is not None:
+            binds.append(f"{metrics.host}:{metrics.port}")  # where /metrics needs no token
     # Migrate once here rather than racing in every process.
     open_store(database_url).dispose()
     click.echo(
@@ -117,9 +132,60 @@ def serve(host: str, port: int, workers: int, embedded_worker: bool, database_ur
         f"embedded worker {'on' if embedded_worker else 'off'})",
         err=True,
     )
+    if metrics is not None:
+        internal = f", and without a token on http://{metrics.host}:{metrics.port}/metrics" if metrics.port else ""
+        click.echo(f"overture: metrics at /metrics{' with the token' if metrics.token else ''}{internal}", err=True)
     if database_url:
         os.environ["DATABASE_URL"] = database_url  # the serving process reads it there (not on its command line)
-    launch({"bind": f"{host}:{port}", "workers": workers}, embedded_worker=embedded_worker)
+    launch({"bind": binds, "workers": workers}, embedded_worker=embedded_worker)
+
+
+def _metrics_settings() -> Any:
+    """OVERTURE_METRICS_* (builder/prometheus/), checked: a bad value stops the command."""
+    from builder.prometheus import MetricsSettings
+
+    try:
+        return MetricsSettings.from_environment(os.environ)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@database_url_option
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+def doctor(database_url: str | None, strict: bool, as_json: bool) -> None:
+    """Check the database, migrations, workers, clocks and configuration; exit 1 on a problem.
+
+    Run it with the server's environment. It migrates and changes nothing.
+    """
+    from sqlalchemy.engine import make_url
+
+    from builder.doctor import diagnose, report
+    from builder.health import FAIL, WARN
+    from runtime.clock import SystemClock
+    from runtime.store.sql import SqlStore
+    from runtime.store.sql import database_url as resolve_url
+
+    url = make_url(resolve_url(database_url))
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        url = url.update_query_dict({"connect_timeout": "5"})  # an unreachable server must not hang the doctor
+    store = SqlStore(url.render_as_string(hide_password=False), upgrade=False)
+    try:
+        checks = diagnose(store, SystemClock(), os.environ)
+    finally:
+        store.dispose()
+    failed = sum(c.status == FAIL for c in checks)
+    warned = sum(c.status == WARN for c in checks)
+    if as_json:
+        found = [{"name": c.name, "status": c.status, "reason": c.reason, "detail": c.detail} for c in checks]
+        click.echo(json.dumps({"checks": found}, indent=2))
+    else:
+        click.echo(f"overture doctor: {make_url(resolve_url(database_url)).render_as_string(hide_password=True)}")
+        for line in report(checks):
+            click.echo(line)
+        click.echo(f"{failed} problem{'s' if failed != 1 else ''}, {warned} warning{'s' if warned != 1 else ''}")
+    sys.exit(1 if failed or (strict and warned) else 0)
 
 
 @main.command()
@@ -324,11 +390,12 @@ def worker(
     import socket
     from datetime import timedelta
 
-    from builder import http_allowlist, logs, mail, server_key, telemetry
+    from builder import http_allowlist, logs, mail, prometheus, server_key, telemetry
     from builder.migrate import open_store
     from runtime.actions import default_registry
     from runtime.directory import InMemoryDirectory
     from runtime.engine import Engine
+    from runtime.heartbeat import Heartbeat
     from runtime.retention import NightlyPurge, RetentionSettings, RetentionSettingsError
     from runtime.store.directory import SqlDirectory
     from runtime.store.secrets import SqlSecrets
@@ -345,11 +412,16 @@ def worker(
         module_name, _, function = spec.partition(":")
         module = __import__(module_name, fromlist=[function or "register"])
         getattr(module, function or "register")(registry)
+    metrics = _metrics_settings()
     store = open_store(database_url)
     directory: Any = SqlDirectory(store)  # the accounts of the web app: groups, queues, out of office
     if directory_file:
         people: dict[str, Any] = json.loads(directory_file.read_text())
         directory = InMemoryDirectory(people.get("groups", {}), queues=people.get("queues", {}))
+    meter = None
+    if metrics is not None:  # counted in the directory the server's /metrics reads (same host, same setting)
+        meter = prometheus.enable(metrics)
+        meter.watch_pool(store.engine)
     # The server key the web app has: secrets.<name> in action inputs read with it.
     engine = Engine(
         store,
@@ -361,6 +433,7 @@ def worker(
         settings={"http_allowlist": http_allowlist()},
         secrets=SqlSecrets(store.engine, server_key()),
     )
+    engine.ledger.meter = meter
     runner = Worker(engine, poll_interval=poll, heartbeat_interval=heartbeat, stale_after=timedelta(seconds=stale_after), batch=batch)
     try:
         mailer = mail.from_environment(os.environ, store.engine, engine.clock)
@@ -373,6 +446,8 @@ def worker(
     except RetentionSettingsError as exc:
         raise click.ClickException(str(exc)) from None
     nightly = NightlyPurge(store, purging, engine.clock) if purging is not None and not until_idle else None
+    # Readiness and `overture doctor` see the worker by its heartbeat.
+    beats = Heartbeat(store, engine.clock, engine.worker_id, kind="worker", runs_worker=True, key=server_key())
     signal.signal(signal.SIGTERM, lambda *_: runner.request_stop())
     click.echo(
         f"overture worker {engine.worker_id} on {store.dialect}{', sending e-mail' if mailer else ''}"
@@ -383,6 +458,7 @@ def worker(
         mail_runner.start()
     if nightly is not None:
         nightly.start()
+    beats.start()
     try:
         handled = runner.run(until_idle=until_idle)
         if mailer is not None and until_idle:
@@ -390,10 +466,13 @@ def worker(
     except KeyboardInterrupt:
         handled = 0
     finally:
+        beats.stop()
         if mail_runner is not None:
             mail_runner.stop()
         if nightly is not None:
             nightly.stop()
+        if metrics is not None:
+            prometheus.process_exited(os.getpid())
     click.echo(f"overture worker {engine.worker_id}: handled {handled} jobs and timers", err=True)
 
 

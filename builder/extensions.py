@@ -14,6 +14,7 @@ from builder import mail
 from builder.migrate import open_store
 from runtime.clock import Clock, SystemClock
 from runtime.engine import Engine
+from runtime.heartbeat import Heartbeat
 from runtime.retention import NightlyPurge, RetentionSettings
 from runtime.store.directory import SqlDirectory
 from runtime.store.secrets import SqlSecrets
@@ -65,6 +66,13 @@ class Overture:
             if purging is not None:  # so does the nightly purge
                 state.nightly_purge = NightlyPurge(store, purging, clock)
                 state.nightly_purge.start()
+        # Readiness and the doctor see a process by its heartbeat: every one that runs background
+        # work, wherever the app is served, and every one `overture serve` starts (builder/server.py).
+        if app.config.get("HEARTBEAT", state.worker is not None):
+            state.heartbeat = Heartbeat(
+                store, clock, engine.worker_id, kind="web", runs_worker=state.worker is not None, key=app.config["SECRET_KEY"]
+            )
+            state.heartbeat.start()
         app.extensions["overture"] = state
 
 
@@ -77,8 +85,11 @@ class _State:
         self.worker: Worker | None = None
         self.mail_runner: mail.MailRunner | None = None
         self.nightly_purge: NightlyPurge | None = None
+        self.heartbeat: Heartbeat | None = None
 
     def close(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
         if self.mail_runner is not None:
             self.mail_runner.stop()
         if self.nightly_purge is not None:

@@ -127,6 +127,7 @@ class Server(BaseApplication):  # type: ignore[misc]
             "post_fork": self._post_fork,
             "on_reload": self._on_reload,
             "worker_exit": _worker_exit,
+            "child_exit": _child_exit,
             **self.options,
         }
         for name, value in settings.items():
@@ -155,7 +156,7 @@ class Server(BaseApplication):  # type: ignore[misc]
     def load(self) -> Flask:
         from builder import create_app
 
-        config = dict(self.config)
+        config = dict(self.config, HEARTBEAT=True)  # each process says it is alive (builder/health.py)
         if not self._runs_worker:
             config["EMBEDDED_WORKER"] = False
         app = create_app(config)
@@ -164,6 +165,13 @@ class Server(BaseApplication):  # type: ignore[misc]
         # ~3 ms instead of a ~90 ms pause on one request in many (bench/README.md, pick list).
         gc.freeze()
         return app
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    """In the master: a process exited; its gauges (websockets, connections) stop counting."""
+    from builder import prometheus
+
+    prometheus.process_exited(worker.pid)
 
 
 def _worker_exit(server: Any, worker: Any) -> None:

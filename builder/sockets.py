@@ -27,10 +27,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_sock import Sock
 
 from builder.auth import current
+from builder.prometheus.web import meter
 
 DEFAULT_PER_USER = 20
 DEFAULT_TOTAL = 2000
@@ -98,10 +99,16 @@ def limited(view: Callable[..., None]) -> Callable[..., None]:
             code, reason = refused
             ws.close(reason=code, message=reason)
             return
+        metered = meter()
+        clients = metered.websockets.labels(request.url_rule.rule if request.url_rule else "") if metered else None
+        if clients is not None:
+            clients.inc()
         try:
             view(ws, *args, **kwargs)
         finally:
             table.give_back(who)
+            if clients is not None:
+                clients.dec()
 
     vars(capped)["overture_limited"] = True  # read with getattr
     return capped

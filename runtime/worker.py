@@ -107,6 +107,8 @@ class Worker:
     def _heartbeats(self) -> None:
         while not self.stop_event.wait(self.heartbeat_interval):
             held = list(self.engine.jobs_in_hand)
+            if self.engine.ledger.meter is not None:
+                self.engine.ledger.meter.heartbeat(len(held))
             if held:
                 try:
                     self.engine.store.heartbeat(held, self.engine.clock.now())

@@ -6,7 +6,9 @@ app's ``MAX_CONTENT_LENGTH``) and answers with the draft, the report (every elem
 the file, mapped or unmapped with the reason) and the draft's issues: an imported
 process seldom validates at once, and a draft may hold an invalid document. A file that
 is not BPMN, or is hostile, is a 400 with the reason, and nothing is written. When the
-process's key is taken, the draft gets the first free ``<key>_2``, ``<key>_3``...
+process's key is taken, the draft gets the first free ``<key>_2``, ``<key>_3``... unless
+the admin chose the key (``?key=``): a taken one is then a 409, as when creating from JSON.
+``?label=`` names it (else the process's name).
 
 Exports read as ``get_version`` does: admins and ops any version and the draft; a member
 the versions they may read, without the background steps' action inputs.
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, request
+from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +30,7 @@ from builder.auth import caller, current, roles
 from builder.errors import ApiError
 from builder.extensions import db
 from builder.queries import follows_a_visible_run, reading, sees_everything
-from builder.requests import raw_body
+from builder.requests import query, raw_body, uses
 from builder.tables import DraftRow
 from runtime.bpmn import BpmnError, export_bpmn, import_bpmn
 from runtime.bpmn.export import ExportError
@@ -71,8 +74,14 @@ def free_key(session: Session, wanted: str) -> str:
         n += 1
 
 
+class ImportQuery(Schema):
+    key = fields.String(validate=validate.Regexp(KEY, error="a lower-case identifier: a-z, 0-9 and _, starting with a letter"))
+    label = fields.String(validate=validate.Length(min=1, max=200))
+
+
 @bp.post("/orchestrations/import/bpmn")
 @xml_media(body=True)
+@uses(query=ImportQuery)
 @roles("admin")
 def import_orchestration() -> Any:
     """Import a BPMN 2.0 file (the body, as XML) as the draft of a new orchestration, with the report.
@@ -81,8 +90,9 @@ def import_orchestration() -> Any:
     yet: the admin fixes it on the canvas) and the report: every flow node and sequence
     flow of the file, mapped (BPMN id -> node id) or unmapped with the reason. A body that
     is not BPMN 2.0, or is hostile (entities, a DTD, too deep), is a 400 with the reason;
-    nothing is written then.
+    nothing is written then. ``?key=`` and ``?label=`` choose the key (409 when taken) and label.
     """
+    chosen = query(ImportQuery())
     mimetype = request.mimetype or ""
     if mimetype not in XML_TYPES and not mimetype.endswith("+xml"):
         raise ApiError(415, "unsupported_media_type", "send the BPMN file as XML (Content-Type: application/xml or text/xml)")
@@ -92,11 +102,18 @@ def import_orchestration() -> Any:
     except BpmnError as exc:
         raise ApiError(400, "invalid_bpmn", str(exc)) from None
     document = dict(result.document)
+    if "label" in chosen:
+        document["label"] = chosen["label"].strip() or document.get("label")
     principal = current()
-    wanted = str(document.get("key") or "process")
+    wanted = str(chosen.get("key") or document.get("key") or "process")
     try:
         with db().begin() as s:
-            key = free_key(s, wanted)
+            if "key" in chosen:
+                if s.get(OrchestrationRow, wanted) is not None or s.get(DraftRow, wanted) is not None:
+                    raise Conflict(f"there is already an orchestration with the key {wanted}; choose another key")
+                key = wanted
+            else:
+                key = free_key(s, wanted)
             document["key"] = key
             draft = drafts.as_draft(drafts.save_draft(s, document, by=principal.name if principal else None))
     except IntegrityError:  # another import took the same key at the same moment

@@ -27,6 +27,7 @@ How things map:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 from collections import defaultdict
@@ -47,6 +48,8 @@ DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DD_NS = "http://www.omg.org/spec/DD/20100524/DI"
 
+#: The width of a step's card on the canvas (``frontend/src/lib/document.ts``): a file's diagram is stretched to it.
+STEP_WIDTH = 280
 TASKS = {"task", "userTask", "manualTask", "serviceTask", "scriptTask", "sendTask", "businessRuleTask", "receiveTask", "callActivity"}
 SUBPROCESSES = {"subProcess", "transaction", "adHocSubProcess"}
 GATEWAYS = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"}
@@ -795,11 +798,24 @@ class _Importer:
         name = self._name(el)
         return {"label": name[:200]} if name else {}
 
+    @functools.cached_property
+    def stretch(self) -> float:
+        """How much wider the canvas draws the file: a BPMN task is about 100 px wide, an
+        Overture step card STEP_WIDTH; positions stretch alike so that no card covers its neighbour."""
+        tasks = [e.get("id", "") for e in self.by_id.values() if _local(e.tag) in TASKS]
+        widths = sorted(self.shapes[t][2] for t in tasks if t in self.shapes)
+        if not widths or widths[len(widths) // 2] <= 0:
+            return 1.0
+        return min(4.0, max(1.0, (STEP_WIDTH + 24) / widths[len(widths) // 2]))
+
+    def _x(self, x: float) -> float:
+        return float(round(x * self.stretch))
+
     def _add(self, node: dict[str, Any], el: Element, *, size: bool = False) -> None:
         shape = self.shapes.get(el.get("id", ""))
         if shape is not None:
             x, y, w, h = shape
-            node["ui"] = {"x": x, "y": y, **({"width": w, "height": h} if size else {})}
+            node["ui"] = {"x": self._x(x), "y": y, **({"width": self._x(w), "height": h} if size else {})}
         self.nodes.append(node)
 
     def _add_inferred_stage(self, node: dict[str, Any], members: list[Element]) -> None:
@@ -809,14 +825,14 @@ class _Importer:
             y0 = min(b[1] for b in boxes) - 40
             x1 = max(b[0] + b[2] for b in boxes) + 40
             y1 = max(b[1] + b[3] for b in boxes) + 40
-            node["ui"] = {"x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0}
+            node["ui"] = {"x": self._x(x0), "y": y0, "width": self._x(x1) - self._x(x0), "height": y1 - y0}
         self.nodes.append(node)
 
     def _step_ui(self, step: dict[str, Any], el: Element, stage: dict[str, Any]) -> None:
         shape = self.shapes.get(el.get("id", ""))
         sui = stage.get("ui")
         if shape is not None and isinstance(sui, dict):
-            step["ui"] = {"x": shape[0] - sui["x"], "y": shape[1] - sui["y"]}
+            step["ui"] = {"x": self._x(shape[0]) - sui["x"], "y": shape[1] - sui["y"]}
 
     def _step(self, el: Element, stage: dict[str, Any]) -> None:
         eid, kind = el.get("id", ""), _local(el.tag)

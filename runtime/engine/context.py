@@ -23,6 +23,7 @@ from runtime.engine.plain import copy_state, new_id, over_max_items, plain, reco
 from runtime.errors import ConcurrentUpdate, NotFound
 from runtime.expressions import Expression, ExpressionError
 from runtime.limits import full_path, size_problem
+from runtime.meter import FiredTimer, Meter, Observed
 from runtime.model import Job, Notification, Record, Run, RunEvent, StageVisit, StepRun, Timer
 from runtime.secrets import SecretStore, references
 from runtime.spec import Assignee, OrchestrationSpec, Step
@@ -71,10 +72,19 @@ class Ledger:
         self.jobs_in_hand: set[str] = set()
         #: run id -> (revision, current stage visits, current step runs), filled after commits.
         self.states: OrderedDict[str, tuple[int, dict[str, StageVisit], dict[str, StepRun]]] = OrderedDict()
+        #: Told what each transaction did once it commits (runtime/meter.py); None: nobody counts.
+        self.meter: Meter | None = None
         self._tx = threading.local()
 
     def begin(self) -> None:
-        self._tx.claimed, self._tx.states = [], []
+        self._tx.claimed, self._tx.states, self._tx.events, self._tx.timers = [], [], [], []
+
+    def observed(self, orchestration: str, version: int, event: RunEvent) -> None:
+        self._tx.events.append(Observed(orchestration, version, event))
+
+    def timer_fired(self, kind: str, lag: float) -> None:
+        if self.meter is not None:
+            self._tx.timers.append(FiredTimer(kind, lag))
 
     def claimed(self, job: Job) -> None:
         self._tx.claimed.append(job)
@@ -92,6 +102,10 @@ class Ledger:
                 self.states.move_to_end(run_id)
             while len(self.states) > STATE_CACHE_SIZE:
                 self.states.popitem(last=False)
+        if self.meter is not None:
+            self.meter.committed(self._tx.events, self._tx.timers)
+            if self._tx.claimed:
+                self.meter.claimed(self._tx.claimed)
 
     def cached(self, run_id: str) -> tuple[int, dict[str, StageVisit], dict[str, StepRun]] | None:
         with self.lock:
@@ -244,8 +258,11 @@ def event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Append to the run's event log."""
-    ctx.tx.append_event(RunEvent(0, ctx.run.id, type_, ctx.now, node, visit, by, data or {}))
+    appended = RunEvent(0, ctx.run.id, type_, ctx.now, node, visit, by, data or {})
+    ctx.tx.append_event(appended)
     ctx.events_pending = True
+    if ctx.host.ledger.meter is not None:
+        ctx.host.ledger.observed(ctx.spec.key, ctx.spec.version, appended)
 
 
 def notify(ctx: RunContext, kind: str, to: Assignee, subject: str, body: str, item_id: str | None) -> None:

@@ -56,6 +56,7 @@ def fire_due_timers(host: Host, limit: int) -> int:
                 ctx = load(host, tx, row.run_id)
                 tracing.annotate(orchestration=ctx.spec.key)
                 fire_timer(ctx, row)
+                host.ledger.timer_fired(row.kind, (ctx.now - row.due_at).total_seconds())
                 advance(ctx)
                 flush(ctx)
             return True
@@ -89,9 +90,13 @@ def run_jobs(host: Host, limit: int) -> int:
     Actions run outside any transaction; their results are then recorded together,
     in one transaction (one commit for the batch).
     """
-    jobs = host.ledger.take_local(limit) or host.store.claim_jobs(host.clock.now(), host.worker_id, limit)
+    jobs = host.ledger.take_local(limit)  # counted as claimed when their transaction committed
     if not jobs:
-        return 0
+        jobs = host.store.claim_jobs(host.clock.now(), host.worker_id, limit)
+        if not jobs:
+            return 0
+        if host.ledger.meter is not None:
+            host.ledger.meter.claimed(jobs)
     in_hand = host.ledger.jobs_in_hand
     in_hand.update(j.id for j in jobs)
     try:

@@ -34,6 +34,24 @@ class RunTally:
     started_per_day: dict[date, int]
 
 
+@dataclass(frozen=True)
+class Operations:
+    """What an operator watches now, counted by the store (:meth:`Transaction.operations`)
+    when metrics are scraped. Labels stay bounded: groups and queues by name, never a person."""
+
+    #: (assignee type, group or queue name — "" for items assigned to a person, open, overdue).
+    work_items: list[tuple[str, str, int, int]]
+    #: (action, state, count): state ``ready`` (queued and due), ``scheduled`` (queued for
+    #: later: a retry's backoff) or ``running`` (claimed by a worker).
+    jobs: list[tuple[str, str, int]]
+    #: Timers waiting, those past due and not fired yet, and the earliest due time among them.
+    timers: int
+    timers_due: int
+    oldest_due_timer: datetime | None
+    #: The newest event's sequence number (the insight projector's lag is measured from it).
+    last_event: int
+
+
 class Transaction(Protocol):
     def get(self, cls: type[T], id: Any) -> T | None:
         """The row, a copy the caller may change and pass to :meth:`update`."""
@@ -132,6 +150,12 @@ class Transaction(Protocol):
         ``(run version, step_id, stage_id)``: rows ``(version, step_id, stage_id, count)``.
         The version is the one the engine writes on each item (``WorkItem.version``); SQL
         counts over a partial index of the open items by due time, without reading a run."""
+        ...
+
+    def operations(self, now: datetime) -> Operations:
+        """Open and overdue work items per group or queue, jobs per action and state,
+        timers, and the newest event's sequence number (builder/prometheus/ exports them).
+        SQL answers in a few grouped statements; nothing is read per run."""
         ...
 
     def delete_hourly_figures(self, before_hour: int, orchestration: str | None = None) -> int:

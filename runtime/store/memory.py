@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
 from runtime.states import ENDED_RUN, OPEN_ITEM
-from runtime.store.base import RunTally
+from runtime.store.base import Operations, RunTally
 from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
 
 T = TypeVar("T")
@@ -301,6 +301,27 @@ class _Transaction:
             if t.day >= first_day:
                 per_day[t.day] = per_day.get(t.day, 0) + 1
         return RunTally(by_status, completed, microseconds, per_day)
+
+    def operations(self, now: datetime) -> Operations:
+        items: dict[tuple[str, str], tuple[int, int]] = {}
+        for item in self.find(WorkItem, status=OPEN_ITEM):
+            group = (item.assignee_type, "" if item.assignee_type == "user" else item.assignee_value)
+            open_, overdue = items.get(group, (0, 0))
+            items[group] = (open_ + 1, overdue + (item.due_at is not None and item.due_at < now))
+        jobs: dict[tuple[str, str], int] = {}
+        for job in self.find(Job, status=("queued", "running")):
+            state = "running" if job.status == "running" else "ready" if job.run_after <= now else "scheduled"
+            jobs[(job.action, state)] = jobs.get((job.action, state), 0) + 1
+        timers = [t.due_at for t in self.find(Timer)]
+        due = [at for at in timers if at <= now]
+        return Operations(
+            [(kind, name, o, d) for (kind, name), (o, d) in items.items()],
+            [(action, state, n) for (action, state), n in jobs.items()],
+            len(timers),
+            len(due),
+            min(due, default=None),
+            len(self._store._events) + len(self._new_events),
+        )
 
     def delete_hourly_figures(self, before_hour: int, orchestration: str | None = None) -> int:
         rows = self.find(InsightFigure, orchestration=orchestration) if orchestration else self.find(InsightFigure)

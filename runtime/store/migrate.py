@@ -67,6 +67,14 @@ class Chain:
     def head(self) -> str | None:
         return ScriptDirectory(str(self.directory)).get_current_head()
 
+    def knows(self, revision: str) -> bool:
+        """Whether ``revision`` is one of this chain's: a database at an older one is behind
+        this code; at one it does not know, ahead of it (written by newer code)."""
+        try:
+            return ScriptDirectory(str(self.directory)).get_revision(revision) is not None
+        except Exception:  # alembic's ResolutionError or CommandError: not a revision of ours
+            return False
+
 
 @contextmanager
 def _one_at_a_time(engine: Engine) -> Iterator[None]:

@@ -43,6 +43,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy import text as sql_text
@@ -51,11 +52,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
+from runtime.heartbeat import FORGOTTEN, ProcessBeat
 from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Record, Run, RunEvent, Timer, WorkItem
 from runtime.states import ENDED_RUN
-from runtime.store.base import RunTally, Transaction
+from runtime.store.base import Operations, RunTally, Transaction
 from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
-from runtime.store.tables import OPEN_ITEM_SQL, OPEN_ITEM_WHERE, TABLES, RunCountRow, UTCDateTime
+from runtime.store.tables import OPEN_ITEM_SQL, OPEN_ITEM_WHERE, TABLES, ProcessRow, RunCountRow, UTCDateTime
 
 T = TypeVar("T")
 
@@ -247,6 +249,79 @@ class SqlStore:
         with self.transaction(write=False) as tx:
             rows = tx.conn.execute(select(table).where(table.c.id > after).order_by(table.c.id).limit(limit)).mappings().all()
             return [_row(RunEvent, r) for r in rows]
+
+    # -- process heartbeats (runtime/heartbeat.py)
+
+    def _database_clock(self, ago: timedelta = timedelta(0)) -> Any:
+        """The database's time (less ``ago``) as SQL: PostgreSQL's, or SQLite's (the
+        machine's) to the millisecond."""
+        if self.dialect == "sqlite":
+            return func.strftime("%Y-%m-%d %H:%M:%f", "now", f"-{ago.total_seconds()} seconds")
+        return func.now() - ago if ago else func.now()
+
+    def database_now(self) -> datetime:
+        """The database's clock: one query, so also the cheapest proof the database answers."""
+        with self.transaction(write=False) as tx:
+            found: datetime = tx.conn.execute(select(type_coerce(self._database_clock(), UTCDateTime()))).scalar_one()
+            return found
+
+    def beat(self, process: ProcessBeat) -> None:
+        """Write ``process``'s heartbeat: its row, stamped with the database's time and its own
+        (``process.clock_at``); rows silent for :data:`~runtime.heartbeat.FORGOTTEN` go."""
+        table = ProcessRow.__table__
+        values = {
+            "kind": process.kind,
+            "host": process.host,
+            "pid": process.pid,
+            "runs_worker": process.runs_worker,
+            "key_id": process.key_id,
+            "started_at": process.started_at,
+            "clock_at": process.clock_at,
+            "beat_at": self._database_clock(),
+        }
+        with self.transaction() as tx:
+            if not tx.conn.execute(update(table).where(table.c.id == process.id).values(**values)).rowcount:
+                tx.conn.execute(insert(table).values(id=process.id, **values))
+            # By the database's clock: a process whose own is days fast must not delete the others.
+            tx.conn.execute(delete(table).where(table.c.beat_at < self._database_clock(FORGOTTEN)))
+
+    def jobs_running(self) -> bool:
+        """Whether a worker holds a job (readiness: with no worker alive, one that stopped does)."""
+        jobs = TABLES[Job]
+        with self.transaction(write=False) as tx:
+            return tx.conn.execute(select(jobs.c.id).where(jobs.c.status == "running").limit(1)).first() is not None
+
+    def oldest_ready_job(self, now: datetime) -> datetime | None:
+        """When the longest-waiting ready job became due (how far behind the workers are)."""
+        jobs = TABLES[Job]
+        with self.transaction(write=False) as tx:
+            oldest: datetime | None = tx.conn.execute(
+                select(func.min(jobs.c.run_after)).where(jobs.c.status == "queued", jobs.c.run_after <= now)
+            ).scalar_one()
+            return oldest
+
+    def connection_limit(self) -> int | None:
+        """PostgreSQL's ``max_connections`` less the superuser reserve; None on SQLite."""
+        if self.dialect != "postgresql":
+            return None
+        with self.transaction(write=False) as tx:
+            show = tx.conn.exec_driver_sql
+            return int(show("SHOW max_connections").scalar_one()) - int(show("SHOW superuser_reserved_connections").scalar_one())
+
+    def forget_process(self, process_id: str) -> None:
+        """Delete a process's heartbeat row (it stops cleanly)."""
+        table = ProcessRow.__table__
+        with self.transaction() as tx:
+            tx.conn.execute(delete(table).where(table.c.id == process_id))
+
+    def processes(self) -> tuple[datetime, list[ProcessBeat]]:
+        """The database's time now and every process with a heartbeat row, the latest beat first."""
+        table = ProcessRow.__table__
+        with self.transaction(write=False) as tx:
+            tx.begin_snapshot()  # the time and the rows from one moment
+            now: datetime = tx.conn.execute(select(type_coerce(self._database_clock(), UTCDateTime()))).scalar_one()
+            rows = tx.conn.execute(select(table).order_by(table.c.beat_at.desc(), table.c.id)).mappings().all()
+        return now, [ProcessBeat(**row) for row in rows]
 
     def purge_runs(
         self,
@@ -882,6 +957,30 @@ class _SqlTransaction:
         statement = _SQLITE_OVERDUE if self.conn.dialect.name == "sqlite" else _overdue_statement()
         rows = self.conn.execute(statement, {"key": orchestration, "now": now})
         return [(version, step, stage, n) for version, step, stage, n in rows]
+
+    def operations(self, now: datetime) -> Operations:
+        items, jobs, timers, events = TABLES[WorkItem], TABLES[Job], TABLES[Timer], TABLES[RunEvent]
+        group = case((items.c.assignee_type == "user", ""), else_=items.c.assignee_value)
+        overdue = func.sum(case((items.c.due_at < now, 1), else_=0))
+        open_items = self.conn.execute(
+            select(items.c.assignee_type, group, func.count(), overdue).where(OPEN_ITEM_WHERE).group_by(items.c.assignee_type, group)
+        )
+        state = case((jobs.c.status == "running", "running"), (jobs.c.run_after <= now, "ready"), else_="scheduled")
+        queued = self.conn.execute(
+            select(jobs.c.action, state, func.count()).where(jobs.c.status.in_(("queued", "running"))).group_by(jobs.c.action, state)
+        )
+        waiting, due, oldest = self.conn.execute(
+            select(func.count(), func.sum(case((timers.c.due_at <= now, 1), else_=0)), func.min(timers.c.due_at))
+        ).one()
+        last = self.conn.execute(select(func.max(events.c.id))).scalar()
+        return Operations(
+            [(kind, name, int(n), int(late or 0)) for kind, name, n, late in open_items],
+            [(action, st, int(n)) for action, st, n in queued],
+            int(waiting),
+            int(due or 0),
+            oldest if due else None,  # the earliest of all is the earliest due one when any is due
+            int(last or 0),
+        )
 
     def run_tally(self, orchestration: str, version: int | None, since: datetime) -> RunTally:
         # The run_counts rows the database's triggers keep (migration 0013): a few per day

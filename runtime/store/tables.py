@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, Index, Integer, String, Table, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Index, Integer, String, Table, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -506,6 +506,24 @@ class MigrationResultRow(Base):
         Index("ix_migration_results_migration", "migration_id", "outcome", "run_id"),
         Index("ix_migration_results_run", "run_id"),
     )
+
+
+class ProcessRow(Base):
+    """A serving process or worker of this database, and its last heartbeat
+    (``runtime/heartbeat.py``): ``beat_at`` is the database's time of the beat,
+    ``clock_at`` the process's own, ``key_id`` a fingerprint of its server key. No row type:
+    only the heartbeat, readiness and ``overture doctor`` read it."""
+
+    __tablename__ = "processes"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)  # web | worker
+    host: Mapped[str] = mapped_column(String)
+    pid: Mapped[int] = mapped_column(Integer)
+    runs_worker: Mapped[bool] = mapped_column(Boolean)
+    key_id: Mapped[str | None] = mapped_column(String, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    clock_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 #: Each row type of the model and its table.

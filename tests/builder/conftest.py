@@ -55,9 +55,9 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-def make_app(tmp_path: Path, migrated_db: Path, clock: ManualClock, **config: Any) -> Flask:
-    """An app on a copy of the migrated database, with :data:`PEOPLE`; ``config`` over the defaults."""
-    path = tmp_path / "overture.db"
+def make_app(directory: Path, migrated_db: Path, clock: ManualClock, **config: Any) -> Flask:
+    """An app on a copy of the migrated database in ``directory``, with :data:`PEOPLE`."""
+    path = directory / "overture.db"
     shutil.copy(migrated_db, path)
     app = create_app(
         {

@@ -72,6 +72,22 @@ def test_a_taken_key_gets_the_next_free_one_and_the_report_says_so(login):
     assert not any("saved as" in note for note in first["report"]["notes"])
 
 
+def test_a_chosen_key_and_label_name_the_draft_and_a_taken_chosen_key_is_a_409(login):
+    ada = login("ada")
+    data = (FIXTURES / "signavio_order.bpmn").read_bytes()
+    response = ada.post(f"{IMPORT}?key=orders&label=Customer%20orders", data=data, headers=XML)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["key"] == "orders" and body["draft"]["document"]["key"] == "orders"
+    assert body["draft"]["document"]["label"] == "Customer orders"
+    before = keys(ada)
+    again = ada.post(f"{IMPORT}?key=orders", data=data, headers=XML)
+    assert again.status_code == 409 and "orders" in again.get_json()["error"]["message"]
+    bad = ada.post(f"{IMPORT}?key=Not-A-Key", data=data, headers=XML)
+    assert bad.status_code == 400 and "key" in bad.get_json()["error"]["details"]
+    assert keys(ada) == before
+
+
 def test_a_taken_key_of_the_longest_length_is_cut_to_fit_its_number(login):
     ada = login("ada")
     data = export_bpmn(document(EXPENSE, key="e" * 64))

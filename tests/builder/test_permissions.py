@@ -47,6 +47,8 @@ class May:
 #: (method, rule) -> who may call it. Add a route here only after deciding who may.
 EXPECTED: dict[tuple[str, str], May] = {
     ("GET", "/api/openapi.json"): May(EVERYONE),
+    ("GET", "/healthz"): May(EVERYONE),  # probes sign in as nobody (builder/health.py)
+    ("GET", "/readyz"): May(EVERYONE),
     ("POST", "/api/session"): May(EVERYONE),  # signing in
     ("GET", "/api/session"): May(PEOPLE, token_denied=401),  # a token has no session
     ("DELETE", "/api/session"): May(PEOPLE, token_denied=401),
@@ -148,8 +150,9 @@ EXPECTED: dict[tuple[str, str], May] = {
 }
 
 #: Routes left out on purpose: the single-page app's index.html and its assets are
-#: served to anyone (the app then signs in through the API).
-SKIPPED_BLUEPRINTS = {"spa"}
+#: served to anyone (the app then signs in through the API); /metrics takes a token of its
+#: own, never a person's session or an API token (tests/builder/test_prometheus.py).
+SKIPPED_BLUEPRINTS = {"spa", "prometheus"}
 SKIPPED_ENDPOINTS = {"static"}
 
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}

@@ -144,10 +144,40 @@ def stop(process: subprocess.Popen[bytes]) -> int:
         raise
 
 
+def scrape(port: int) -> dict[str, float]:
+    """/metrics on the internal port (no token there): sample with its labels -> value."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WITHIN)
+    try:
+        conn.request("GET", "/metrics")
+        response = conn.getresponse()
+        text = response.read().decode()
+        assert response.status == 200, text
+    finally:
+        conn.close()
+    figures = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            sample, _, number = line.rpartition(" ")
+            figures[sample] = float(number)
+    return figures
+
+
+def public_metrics(port: int, token: str | None) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WITHIN)
+    try:
+        conn.request("GET", "/metrics", headers={"Authorization": f"Bearer {token}"} if token else {})
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
 def test_serve_with_several_processes_and_a_standalone_worker_complete_a_run(database: str, tmp_path: Path):
     # The recipe's environment: the same DATABASE_URL and OVERTURE_SECRET_KEY in every process.
     env = {k: v for k, v in os.environ.items() if not k.startswith("OVERTURE_") and k != "DATABASE_URL"}
     env.update(DATABASE_URL=database, OVERTURE_SECRET_KEY="scale-out recipe key", OVERTURE_VAR=str(tmp_path / "var"))
+    # Metrics (README, Operating Overture): every process of the host adds to $OVERTURE_VAR/metrics.
+    metrics_port = free_port()
+    env.update(OVERTURE_METRICS_TOKEN="scale-out metrics token", OVERTURE_METRICS_PORT=str(metrics_port))
     for document in (CHILD, FLOW):
         (tmp_path / f"{document['key']}.json").write_text(json.dumps(document))
     for command, stdin in (
@@ -199,5 +229,31 @@ def test_serve_with_several_processes_and_a_standalone_worker_complete_a_run(dat
             claims = conn.execute("SELECT claimed_by FROM jobs WHERE run_id = %s", (run["id"],)).fetchall()
         assert claims == [("recipe-worker",)]
 
+        # One scrape adds up the serving processes (the run started and its item completed
+        # there) and the worker (the stamp's job attempted, the run completed there).
+        figures = scrape(metrics_port)
+        run_labels = 'orchestration="stamped_review",version="1"'
+        assert figures[f"overture_runs_started_total{{{run_labels}}}"] == 1
+        assert figures[f"overture_runs_completed_total{{{run_labels}}}"] == 1
+        assert figures['overture_action_attempts_total{action="orchestration.start",outcome="succeeded"}'] == 1
+        assert figures['overture_job_lag_seconds_count{action="orchestration.start"}'] == 1
+        assert figures['overture_http_request_duration_seconds_count{method="POST",route="/api/runs",status="201"}'] == 1
+        assert "overture_worker_heartbeats_total" in figures and figures["overture_database_up"] == 1
+        assert public_metrics(port, None) == 401 and public_metrics(port, "scale-out metrics token") == 200
+
+        # Each process beats (builder/health.py): ready, and the doctor sees 2 serving processes and the worker.
+        status, ready = ada.call("GET", "/readyz")
+        assert status == 200 and ready["checks"]["workers"]["status"] == "ok", ready
+
+        def three_alive() -> Any:
+            doctor = subprocess.run(CLI + ["doctor", "--json"], env=env, capture_output=True, text=True, timeout=WITHIN)
+            found = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
+            return found if found["processes"]["reason"] == "3 processes alive" else None
+
+        found = wait_for("three heartbeats", three_alive, processes, logs)
+        assert found["clocks"]["status"] == "ok" and found["workers"]["status"] == "ok", found
+
         assert [stop(p) for p in processes] == [0, 0], "\n".join(p.read_text()[-3000:] for p in logs)
+        with psycopg.connect(database) as conn:
+            assert conn.execute("SELECT id FROM processes").fetchall() == []  # each stopped process said goodbye
     assert "handled" in logs[1].read_text()

@@ -199,12 +199,17 @@ def test_camunda_pools_message_flows_data_and_annotations_are_reported():
 def test_positions_come_from_the_diagram():
     result = load("camunda_modeler.bpmn")
     doc = result.document
-    assert node(doc, "start")["ui"] == {"x": 180.0, "y": 142.0}
+
+    # Tasks are 100 px wide in the file, step cards 280 on the canvas: x stretches by (280 + 24) / 100.
+    def x(value: float) -> float:
+        return float(round(value * 3.04))
+
+    assert node(doc, "start")["ui"] == {"x": x(180), "y": 142.0}
     stage = node(doc, "accounting")
     # An inferred stage surrounds its steps; steps are placed relative to their stage.
-    assert stage["ui"] == {"x": 220.0, "y": 80.0, "width": 320.0, "height": 160.0}
-    assert node(doc, "check_invoice")["ui"] == {"x": 40.0, "y": 40.0}
-    assert node(doc, "archive_scan")["ui"] == {"x": 180.0, "y": 40.0}
+    assert stage["ui"] == {"x": x(220), "y": 80.0, "width": x(540) - x(220), "height": 160.0}
+    assert node(doc, "check_invoice")["ui"] == {"x": x(260) - x(220), "y": 40.0}
+    assert node(doc, "archive_scan")["ui"] == {"x": x(400) - x(220), "y": 40.0}
     # The report says where each element was drawn, so unmapped ones can be pointed at.
     assert mapped(result, "Timer_Reminder").bounds == {"x": 572.0, "y": 382.0, "width": 36.0, "height": 36.0}
     assert mapped(result, "Flow_1").bounds == {"x": 216.0, "y": 160.0, "width": 44.0, "height": 0.0}
@@ -243,7 +248,8 @@ def test_bizagi_sub_process_is_a_stage_with_its_fault_path():
     doc = result.document
     stage = mapped(result, "Id_sp_assess").node
     assert node(doc, stage)["type"] == "stage"
-    assert node(doc, stage)["ui"] == {"x": 340.0, "y": 60.0, "width": 420.0, "height": 200.0}
+    stretch = (280 + 24) / 90  # its tasks are 90 px wide, step cards 280
+    assert node(doc, stage)["ui"] == {"x": round(340 * stretch), "y": 60.0, "width": round(420 * stretch), "height": 200.0}
     assert node(doc, "expert_opinion")["start"] == {"when": "after", "steps": ["review_documents"]}
     assert node(doc, "fraud_score")["start"] == {"when": "after", "steps": ["review_documents"]}
     assert node(doc, "fraud_score")["description"] == "BPMN scriptTask: a javascript script: score = 0.1"

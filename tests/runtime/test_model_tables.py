@@ -22,9 +22,10 @@ from runtime.store.tables import TABLES, Base, UTCDateTime
 # directory reads them), and the secrets vault, read through their own ORM sessions, never
 # through the model's rows; and run_counts, the runs counted per day and status that the
 # database's triggers keep (the metrics read it grouped), and open_holders, who holds open work
-# on which run per key that reaches it, kept by triggers too (the runs list's pick list).
+# on which run per key that reaches it, kept by triggers too (the runs list's pick list); and
+# processes, the heartbeats of serving processes and workers (runtime/heartbeat.py).
 # The builder's own tables are in builder/tables.py, another metadata.
-NOT_RUN_STATE = {"users", "groups", "memberships", "secrets", "out_of_office", "run_counts", "open_holders"}
+NOT_RUN_STATE = {"users", "groups", "memberships", "secrets", "out_of_office", "run_counts", "open_holders", "processes"}
 
 
 def _hints(cls: type) -> dict[str, object]:

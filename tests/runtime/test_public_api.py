@@ -55,6 +55,7 @@ COMMANDS = {
     "create-token": {"arguments": ["name"], "options": ["--database-url"]},
     "create-user": {"arguments": ["username"], "options": ["--database-url", "--display-name", "--group", "--password-stdin", "--role"]},
     "demo": {"arguments": [], "options": []},
+    "doctor": {"arguments": [], "options": ["--database-url", "--json", "--strict"]},
     "export": {"arguments": ["key"], "options": ["--database-url", "--scenarios", "--version"]},
     "import": {"arguments": ["file"], "options": ["--activate", "--database-url", "--scenarios"]},
     "migrate": {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from runtime.model import InsightFigure, Run, WorkItem
+from runtime.model import InsightFigure, Job, Run, RunEvent, Timer, WorkItem
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 #: The version of each run of the overdue test: the engine writes it on the work item.
@@ -111,3 +111,52 @@ def test_run_tally_counts_statuses_run_times_and_starts_per_day(store):
 
         nothing = tx.run_tally("nothing", None, since)
         assert (nothing.by_status, nothing.completed, nothing.completed_microseconds, nothing.started_per_day) == ({}, 0, 0, {})
+
+
+def test_operations_counts_items_per_group_jobs_per_state_timers_and_the_last_event(store):
+    """What /metrics reads from the database (builder/prometheus/gauges.py), the same on every store."""
+    late, soon = -timedelta(hours=1), timedelta(hours=1)
+    personal = _item("p", "r1", "deal", "sign", "finance", "open", late)
+    personal.assignee_type, personal.assignee_value = "user", "alice"  # a person: counted without the name
+    queued = _item("q", "r1", "deal", "sign", "finance", "claimed", soon)
+    queued.assignee_type, queued.assignee_value = "queue", "warehouse"
+
+    def job(job_id: str, action: str, status: str, due: timedelta) -> Job:
+        return Job(job_id, "r1", "sync", 1, 1, action, {}, status, NOW + due, f"r1:sync:1:{job_id}", NOW)
+
+    with store.transaction() as tx:
+        tx.insert_many([_run("r1", "deal", 1), _run("r2", "deal", 1)])
+        tx.insert_many(
+            [
+                _item("a", "r1", "deal", "review", "legal", "open", late),
+                _item("b", "r2", "deal", "review", "legal", "claimed", soon),
+                _item("c", "r2", "deal", "review", "legal", "completed", late),  # done: not counted
+                personal,
+                queued,
+            ]
+        )
+        tx.insert_many(
+            [
+                job("j1", "http.request", "queued", late),
+                job("j2", "http.request", "queued", late),
+                job("j3", "http.request", "queued", soon),  # a retry waiting for its backoff
+                job("j4", "notify", "running", late),
+                job("j5", "notify", "done", late),  # finished: not counted
+            ]
+        )
+        tx.insert_many(
+            [
+                Timer("t1", "r1", "wait", "pause", 1, NOW - timedelta(minutes=5)),
+                Timer("t2", "r1", "wait", "pause", 1, NOW - timedelta(minutes=1)),
+                Timer("t3", "r2", "escalation", "review", 1, NOW + timedelta(days=1)),
+            ]
+        )
+        for run_id in ("r1", "r1", "r2"):
+            tx.append_event(RunEvent(0, run_id, "run.started", NOW, None, None, None, {}))
+
+    with store.transaction(write=False) as tx:
+        ops = tx.operations(NOW)
+    assert sorted(ops.work_items) == [("group", "legal", 2, 1), ("queue", "warehouse", 1, 0), ("user", "", 1, 1)]
+    assert sorted(ops.jobs) == [("http.request", "ready", 2), ("http.request", "scheduled", 1), ("notify", "running", 1)]
+    assert (ops.timers, ops.timers_due, ops.oldest_due_timer) == (3, 2, NOW - timedelta(minutes=5))
+    assert ops.last_event == 3

@@ -21,6 +21,7 @@ type Props = {
   onValidate: () => void;
   onActivate: () => void;
   onExport: () => void;
+  onExportBpmn: () => void;
   onImport: (file: File) => void;
   onHelp: () => void;
 };
@@ -44,6 +45,7 @@ export function BuilderToolbar({
   onValidate,
   onActivate,
   onExport,
+  onExportBpmn,
   onImport,
   onHelp,
 }: Props) {
@@ -123,6 +125,13 @@ export function BuilderToolbar({
       <div className="toolbar__actions" role="toolbar" aria-label="File and view">
         <button type="button" onClick={onExport} title="Download the document on the canvas as JSON">
           Export JSON
+        </button>
+        <button
+          type="button"
+          onClick={onExportBpmn}
+          title="Download as a BPMN 2.0 file with its diagram, for bpmn.io, Camunda Modeler or Signavio"
+        >
+          Export BPMN
         </button>
         {readOnly ? null : (
           <>

@@ -1,13 +1,15 @@
 /**
- * A new orchestration: from a blank canvas, one of the shipped templates or a
- * document file, under a label and key of the admin's choosing.
+ * A new orchestration: from a blank canvas, one of the shipped templates, a document
+ * file or a BPMN 2.0 file (whose import report the builder then shows beside the
+ * canvas), under a label and key of the admin's choosing.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 
-import { ApiError, createOrchestration, getTemplate, listTemplates } from '../lib/api';
+import { ApiError, createOrchestration, getTemplate, importBpmn, listTemplates } from '../lib/api';
 import type { TemplateSummary } from '../lib/api-schemas';
 import { blankDocument } from '../lib/blank-document';
+import { keepImportReport, readBpmnFile, type BpmnFile } from '../lib/bpmn';
 import type { OrchestrationDocument } from '../lib/document-schema';
 import { readDocumentFile } from '../lib/files';
 import { isOrchestrationKey, keyFromLabel } from '../lib/ids';
@@ -15,7 +17,8 @@ import { isOrchestrationKey, keyFromLabel } from '../lib/ids';
 type Source =
   | { kind: 'blank' }
   | { kind: 'template'; name: string }
-  | { kind: 'file'; name: string; document: OrchestrationDocument };
+  | { kind: 'file'; name: string; document: OrchestrationDocument }
+  | { kind: 'bpmn'; file: BpmnFile };
 
 export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
   const navigate = useNavigate();
@@ -59,6 +62,19 @@ export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
     }
   };
 
+  const pickBpmn = async (file: File) => {
+    setError(null);
+    try {
+      const bpmn = await readBpmnFile(file);
+      setSource({ kind: 'bpmn', file: bpmn });
+      const name = bpmn.processName ?? file.name.replace(/\.(bpmn|xml)$/i, '');
+      setLabel(name);
+      if (!keyEdited) setKey(keyFromLabel(name));
+    } catch (failure) {
+      setError(`Cannot import ${file.name}: ${failure instanceof Error ? failure.message : String(failure)}`);
+    }
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!isOrchestrationKey(key)) {
@@ -68,6 +84,13 @@ export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
     setBusy(true);
     setError(null);
     try {
+      if (source.kind === 'bpmn') {
+        const imported = await importBpmn(source.file.xml, { key, label: label || key });
+        const kept = { file: source.file.name, report: imported.report };
+        keepImportReport(imported.key, kept);
+        void navigate(`/builder/${encodeURIComponent(imported.key)}`, { state: { bpmnImport: kept } });
+        return;
+      }
       let document: OrchestrationDocument;
       if (source.kind === 'template') document = (await getTemplate(source.name)).document;
       else if (source.kind === 'file') document = source.document;
@@ -120,6 +143,16 @@ export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
           />
           {source.kind === 'file' ? `File: ${source.name}` : 'A document file (choose one below)'}
         </label>
+        <label>
+          <input
+            type="radio"
+            name="source"
+            checked={source.kind === 'bpmn'}
+            readOnly
+            disabled={source.kind !== 'bpmn'}
+          />
+          {source.kind === 'bpmn' ? `BPMN file: ${source.file.name}` : 'A BPMN 2.0 file (choose one below)'}
+        </label>
       </fieldset>
       <label htmlFor="import-file">Import from file</label>
       <input
@@ -131,6 +164,21 @@ export function NewOrchestration({ onCancel }: { onCancel: () => void }) {
           if (file) void pickFile(file);
         }}
       />
+      <label htmlFor="import-bpmn">Import BPMN</label>
+      <input
+        id="import-bpmn"
+        type="file"
+        accept=".bpmn,.xml,application/xml,text/xml"
+        aria-describedby="import-bpmn-hint"
+        onChange={(event) => {
+          const file = event.target.files?.[0];
+          if (file) void pickBpmn(file);
+        }}
+      />
+      <small id="import-bpmn-hint" className="field__hint">
+        A process from Camunda Modeler, Signavio, Bizagi or bpmn.io. What cannot be mapped is listed beside the canvas,
+        with where it was.
+      </small>
       <label htmlFor="new-label">Label</label>
       <input id="new-label" required value={label} onChange={(e) => changeLabel(e.target.value)} />
       <label htmlFor="new-key">Key</label>

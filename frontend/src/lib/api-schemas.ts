@@ -44,6 +44,34 @@ export const draftSchema = z.looseObject({
   valid: z.boolean(),
 });
 
+/** One element of an imported BPMN file: what it became (`node`), or why it was not taken over. */
+export const bpmnEntrySchema = z.looseObject({
+  bpmn_id: z.string(),
+  bpmn_type: z.string(),
+  name: z.string().nullable(),
+  where: z.string(),
+  node: z.string().nullable(),
+  detail: z.string(),
+  bounds: z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() }).nullable(),
+});
+
+/** What a BPMN import did with every element of the file. */
+export const bpmnReportSchema = z.looseObject({
+  round_trip: z.boolean(),
+  counts: z.object({ mapped: z.number(), unmapped: z.number() }),
+  mapped: z.array(bpmnEntrySchema),
+  unmapped: z.array(bpmnEntrySchema),
+  notes: z.array(z.string()),
+});
+
+export const bpmnImportSchema = z.looseObject({
+  key: z.string(),
+  draft: draftSchema,
+  report: bpmnReportSchema,
+  issues: z.array(issueSchema),
+  valid: z.boolean(),
+});
+
 export const orchestrationSchema = z.looseObject({
   key: z.string(),
   label: z.string(),
@@ -389,3 +417,6 @@ export const insightsSchema = z.looseObject({
 });
 
 export type Insights = z.infer<typeof insightsSchema>;
+export type BpmnEntry = z.infer<typeof bpmnEntrySchema>;
+export type BpmnReport = z.infer<typeof bpmnReportSchema>;
+export type BpmnImport = z.infer<typeof bpmnImportSchema>;

@@ -21,7 +21,9 @@ import {
   signedOutSchema,
   validationSchema,
   draftSchema,
+  bpmnImportSchema,
   type Action,
+  type BpmnImport,
   type Draft,
   type Group,
   type Orchestration,
@@ -91,7 +93,8 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-type Options = { body?: unknown; headers?: Record<string, string> };
+/** `body` goes as JSON; `raw` as it is, with its own Content-Type (a BPMN file's XML). */
+type Options = { body?: unknown; raw?: { data: string; type: string }; headers?: Record<string, string> };
 
 export async function call<S extends z.ZodType>(
   method: string,
@@ -101,6 +104,7 @@ export async function call<S extends z.ZodType>(
 ): Promise<{ data: z.infer<S>; response: Response }> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.raw !== undefined) headers['Content-Type'] = options.raw.type;
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   if (method !== 'GET') dropPrefetched();
   const response =
@@ -109,7 +113,12 @@ export async function call<S extends z.ZodType>(
       method,
       headers,
       credentials: 'same-origin',
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body:
+        options.raw !== undefined
+          ? options.raw.data
+          : options.body === undefined
+            ? undefined
+            : JSON.stringify(options.body),
     }));
   const payload: unknown = await response.json().catch(() => null);
   if (!response.ok) {
@@ -207,6 +216,29 @@ export async function listAll<S extends z.ZodType>(basePath: string, item: S): P
 /** Creates an orchestration with `document` as its draft (409 when its key is taken). */
 export async function createOrchestration(document: OrchestrationDocument): Promise<Draft> {
   return (await call('POST', '/api/orchestrations', draftSchema, { body: document })).data;
+}
+
+/**
+ * Creates an orchestration from a BPMN 2.0 file: its draft and the report of every element,
+ * mapped or not. `key` and `label` are the admin's choice (409 when the key is taken).
+ */
+export async function importBpmn(xml: string, choice: { key: string; label: string }): Promise<BpmnImport> {
+  const query = new URLSearchParams({ key: choice.key, label: choice.label });
+  const raw = { data: xml, type: 'application/xml' };
+  return (await call('POST', `/api/orchestrations/import/bpmn?${query}`, bpmnImportSchema, { raw })).data;
+}
+
+/** The draft (saved) or a version as a BPMN 2.0 file, with the server's message when it cannot be made. */
+export async function fetchBpmn(key: string, ref: number | 'draft'): Promise<Blob> {
+  const response = await fetch(`${path(key)}/${ref === 'draft' ? 'draft' : `versions/${ref}`}/bpmn`, {
+    credentials: 'same-origin',
+  });
+  if (!response.ok) {
+    const error = apiErrorSchema.safeParse(await response.json().catch(() => null));
+    if (error.success) throw new ApiError(response.status, error.data.error.code, error.data.error.message);
+    throw new ApiError(response.status, 'http_error', `the BPMN export answered ${response.status}`);
+  }
+  return response.blob();
 }
 
 export async function getVersion(key: string, number: number): Promise<Version> {

@@ -2,7 +2,15 @@
 import { parseDocument, type OrchestrationDocument } from './document-schema';
 
 export function downloadDocument(document: OrchestrationDocument, filename = `${document.key}.json`): void {
-  const blob = new Blob([`${JSON.stringify(document, null, 2)}\n`], { type: 'application/json' });
+  downloadJson(document, filename);
+}
+
+export function downloadJson(value: unknown, filename: string): void {
+  downloadBlob(new Blob([`${JSON.stringify(value, null, 2)}\n`], { type: 'application/json' }), filename);
+}
+
+/** Saves `blob` as `filename` through the browser's download. */
+export function downloadBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   const link = window.document.createElement('a');
   link.href = url;

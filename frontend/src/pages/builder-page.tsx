@@ -1,9 +1,10 @@
 import '../tests-panel.css';
 
 import { ReactFlowProvider } from '@xyflow/react';
-import { lazy, Suspense, useCallback, useEffect, useState, type MouseEvent } from 'react';
-import { useParams } from 'react-router';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState, type MouseEvent } from 'react';
+import { useLocation, useNavigate, useParams } from 'react-router';
 
+import { BpmnReportPanel } from '../components/bpmn-report-panel';
 import { BuilderToolbar } from '../components/builder-toolbar';
 import { FlowCanvas } from '../components/flow-canvas';
 import { Inspector } from '../components/inspector/inspector';
@@ -20,8 +21,10 @@ import { useKeyboardShortcuts } from '../hooks/use-keyboard-shortcuts';
 import { useStartLink } from '../hooks/use-start-link';
 import { useTestRunOverlay, useTestRunStore } from '../hooks/use-test-run';
 import { useTestsOverlay, useTestsStore } from '../hooks/use-tests';
+import { fetchBpmn } from '../lib/api';
+import { forgetImportReport, importReportOf, type KeptReport } from '../lib/bpmn';
 import { needsLayout } from '../lib/document';
-import { downloadDocument, readDocumentFile } from '../lib/files';
+import { downloadBlob, downloadDocument, readDocumentFile } from '../lib/files';
 import { layout, layoutAhead } from '../lib/layout';
 import { setLeaveGuard } from '../lib/leave-guard';
 import { useNoticeStore } from '../store/notice-store';
@@ -92,9 +95,30 @@ export function BuilderPage() {
   const runOpen = useTestRunStore((s) => s.open) && !testsOpen;
   const setRunOpen = useTestRunStore((s) => s.setOpen);
   const startLink = useStartLink(key, save.activeVersion);
-  const showPanel = (panel: 'properties' | 'tests' | 'run') => {
+  // A BPMN import's report (new-orchestration.tsx), shown first until it is dismissed.
+  // Kept in the tab's session storage; the navigation's state carries it when storage is refused.
+  const location = useLocation();
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const imported = useMemo<KeptReport | null>(
+    () =>
+      dismissed === key
+        ? null
+        : (importReportOf(key) ?? (location.state as { bpmnImport?: KeptReport } | null)?.bpmnImport ?? null),
+    [key, dismissed, location.state],
+  );
+  const [reportOpen, setReportOpen] = useState(true);
+  const showReport = reportOpen && imported !== null && !testsOpen && !runOpen;
+  const navigate = useNavigate();
+  const dismissReport = () => {
+    forgetImportReport(key);
+    setDismissed(key);
+    // The browser keeps a history entry's state through a reload: it must not bring the report back.
+    if (location.state) void navigate(`${location.pathname}${location.search}`, { replace: true, state: null });
+  };
+  const showPanel = (panel: 'properties' | 'tests' | 'run' | 'report') => {
     setTestsOpen(panel === 'tests');
     setRunOpen(panel === 'run');
+    setReportOpen(panel === 'report');
   };
   const collapsed = usePanelsStore((s) => s.collapsed);
   const expand = usePanelsStore((s) => s.expand);
@@ -134,6 +158,20 @@ export function BuilderPage() {
     downloadDocument(flowStore.getState().toDocument(), `${key}${suffix}.json`);
   };
 
+  // The server writes the file from what it keeps: the draft is saved first.
+  const exportBpmn = async () => {
+    const v = useViewStore.getState().view;
+    const ref = v.mode === 'version' ? v.version : v.mode === 'diff' ? v.to : 'draft';
+    try {
+      if (ref === 'draft' && !readOnly) await saveNow();
+      const filename = `${key}${ref === 'draft' ? '' : `-v${ref}`}.bpmn`;
+      downloadBlob(await fetchBpmn(key, ref), filename);
+      show(`Exported ${label || key}${ref === 'draft' ? '' : ` version ${ref}`} as BPMN 2.0: ${filename}.`, 'info');
+    } catch (error) {
+      show(`Cannot export BPMN: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
   if (status.state === 'loading')
     return (
       <main className="page-message" aria-busy="true">
@@ -158,7 +196,12 @@ export function BuilderPage() {
   const sidePanel = (
     <>
       <div className="sidebar-tabs" role="tablist" aria-label="Side panel">
-        <button type="button" role="tab" aria-selected={!testsOpen && !runOpen} onClick={() => showPanel('properties')}>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={!testsOpen && !runOpen && !showReport}
+          onClick={() => showPanel('properties')}
+        >
           Properties
         </button>
         <button
@@ -181,6 +224,17 @@ export function BuilderPage() {
             Test run
           </button>
         )}
+        {imported ? (
+          <button
+            type="button"
+            role="tab"
+            aria-selected={showReport}
+            onClick={() => showPanel('report')}
+            title="What the BPMN import mapped, and what it did not"
+          >
+            Import report
+          </button>
+        ) : null}
       </div>
       {testsOpen ? (
         <Suspense fallback={<Loading />}>
@@ -195,6 +249,8 @@ export function BuilderPage() {
         <Suspense fallback={<Loading />}>
           <TestRunPanel orchestrationKey={key} beforeRun={saveNow} />
         </Suspense>
+      ) : showReport && imported ? (
+        <BpmnReportPanel kept={imported} onDismiss={dismissReport} />
       ) : (
         <>
           <Inspector />
@@ -220,6 +276,7 @@ export function BuilderPage() {
           onValidate={() => void validateNow()}
           onActivate={() => void activateNow()}
           onExport={exportDocument}
+          onExportBpmn={() => void exportBpmn()}
           onImport={(file) => void importFile(file)}
           onHelp={openHelp}
         />
@@ -237,7 +294,10 @@ export function BuilderPage() {
           <FlowCanvas />
         </div>
         <aside className="sidebar sidebar--right" id="builder-panel-right" aria-label={PANEL_NAMES.right}>
-          <PanelToggle panel="right" rail={testsOpen ? 'Tests' : runOpen ? 'Test run' : 'Properties'} />
+          <PanelToggle
+            panel="right"
+            rail={testsOpen ? 'Tests' : runOpen ? 'Test run' : showReport ? 'Import report' : 'Properties'}
+          />
           {collapsed.right ? null : sidePanel}
         </aside>
         {help ? <ShortcutsHelp onClose={closeHelp} /> : null}

@@ -15,6 +15,13 @@ beforeEach(() => {
   vi.stubGlobal(
     'fetch',
     vi.fn(async (url: string, init?: RequestInit) => {
+      if (init?.method === 'POST' && url.startsWith('/api/orchestrations/import/bpmn')) {
+        const query = new URL(url, 'http://x').searchParams;
+        posted.push({ url, type: (init.headers as Record<string, string>)['Content-Type'], body: init.body });
+        const draft = { key: query.get('key'), document: {}, revision: 1, issues: [], valid: false };
+        const report = { round_trip: false, counts: { mapped: 1, unmapped: 0 }, mapped: [], unmapped: [], notes: [] };
+        return Response.json({ key: query.get('key'), draft, report, issues: [], valid: false }, { status: 201 });
+      }
       if (init?.method === 'POST' && url === '/api/orchestrations') {
         const body = JSON.parse(init.body as string) as { key: string };
         posted.push(body);
@@ -109,6 +116,51 @@ describe('New orchestration', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Create orchestration' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/already an orchestration with the key taken/);
     expect(posted[0]).toMatchObject({ key: 'taken', label: 'Imported', edges: serviceRequest.edges });
+  });
+
+  it('imports a BPMN file under the name of its main process, and keeps the report for the builder', async () => {
+    renderHome();
+    fireEvent.click(screen.getByRole('button', { name: 'New orchestration' }));
+    const xml = `<?xml version="1.0"?>
+      <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">
+        <collaboration><participant id="P" name="Insurance company" processRef="Main" /></collaboration>
+        <process id="Side" name="Claimant"><startEvent id="s1" /></process>
+        <process id="Main" name="Claims handling"><startEvent id="s2" /><userTask id="t" /><endEvent id="e" /></process>
+      </definitions>`;
+    const file = new File([xml], 'claims.bpmn', { type: 'application/xml' });
+    fireEvent.change(screen.getByLabelText('Import BPMN'), { target: { files: [file] } });
+    await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Label').value).toBe('Claims handling'));
+    expect(screen.getByLabelText<HTMLInputElement>('Key').value).toBe('claims_handling');
+    expect(screen.getByLabelText<HTMLInputElement>('BPMN file: claims.bpmn').checked).toBe(true);
+    fireEvent.change(screen.getByLabelText('Key'), { target: { value: 'claims' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create orchestration' }));
+    await screen.findByText('builder open');
+    expect(posted).toEqual([
+      {
+        url: '/api/orchestrations/import/bpmn?key=claims&label=Claims+handling',
+        type: 'application/xml',
+        body: xml,
+      },
+    ]);
+    expect(JSON.parse(sessionStorage.getItem('overture.bpmn-import.claims') ?? 'null')).toMatchObject({
+      file: 'claims.bpmn',
+      report: { counts: { mapped: 1, unmapped: 0 } },
+    });
+  });
+
+  it('refuses a file that is not BPMN before sending it', async () => {
+    renderHome();
+    fireEvent.click(screen.getByRole('button', { name: 'New orchestration' }));
+    const file = new File(['<svg xmlns="http://www.w3.org/2000/svg" />'], 'logo.svg');
+    fireEvent.change(screen.getByLabelText('Import BPMN'), { target: { files: [file] } });
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      "Cannot import logo.svg: logo.svg is not a BPMN 2.0 file: it holds <svg>, not BPMN's <definitions>.",
+    );
+    fireEvent.change(screen.getByLabelText('Import BPMN'), { target: { files: [new File(['<a>'], 'cut.bpmn')] } });
+    await waitFor(() =>
+      expect(screen.getByRole('alert').textContent).toBe('Cannot import cut.bpmn: cut.bpmn is not XML.'),
+    );
+    expect(posted).toEqual([]);
   });
 
   it('refuses a file that is not a document', async () => {
