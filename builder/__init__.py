@@ -58,6 +58,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PURGE_ARCHIVE=os.environ.get("OVERTURE_PURGE_ARCHIVE"),
         # Logs and traces (builder/logs.py, builder/telemetry.py; README, "Operating Overture").
         LOG_FORMAT=os.environ.get("OVERTURE_LOG_FORMAT"),
+        # Audit entries older than this are deleted by the same nightly purge (README, "Audit log").
+        AUDIT_OLDER_THAN=os.environ.get("OVERTURE_AUDIT_OLDER_THAN"),
         # Prometheus (builder/prometheus/): off unless one of them is set.
         METRICS_TOKEN=os.environ.get("OVERTURE_METRICS_TOKEN"),
         METRICS_PORT=os.environ.get("OVERTURE_METRICS_PORT"),

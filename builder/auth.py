@@ -30,10 +30,11 @@ from flask.sessions import SessionInterface
 from marshmallow import fields
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from builder import accounts, passwords, sessions, throttle
+from builder import accounts, audit, passwords, sessions, throttle
 from builder.errors import ApiError, error_response
 from builder.extensions import db
-from builder.requests import StrictSchema, body, uses
+from builder.requests import StrictSchema, body, client_address, uses
+from runtime.audit import Actor
 from runtime.clock import Clock, SystemClock
 from runtime.store.tables import UserRow
 
@@ -139,11 +140,6 @@ class TooManyAttempts(ApiError):
     def __init__(self, wait: float, what: str):
         self.retry_after = max(1, int(wait) + (0 if wait == int(wait) else 1))
         super().__init__(429, "too_many_attempts", f"too many {what}; try again in {self.retry_after} s", {"retry_after": self.retry_after})
-
-
-def client_address() -> str:
-    """The caller's address: the peer's, or what ``OVERTURE_TRUSTED_PROXIES`` proxies say it is."""
-    return request.remote_addr or ""
 
 
 def now() -> datetime:
@@ -360,8 +356,13 @@ def login() -> Any:
     with db()() as s:
         user = accounts.authenticate(s, username, data["password"])
         principal = Principal(user.id, "user", user.role) if user is not None else None
+        shown_as = user.display_name if user is not None else None
     record_attempt(username, principal is not None)
     if principal is None:
+        tried = username.strip()[:64]  # cut short; never the password
+        with db().begin() as s:  # by nobody known, even from a browser signed in as someone
+            who = Actor(None, "anonymous", client_address() or None)
+            audit.record(s, "session.sign_in_failed", "user", tried or None, after={"username": tried}, who=who)
         raise ApiError(401, "bad_credentials", "unknown user name or wrong password")
     with db().begin() as s:
         if g.get("session_id"):  # signing in again from this browser replaces its session
@@ -370,6 +371,8 @@ def login() -> Any:
         token = sessions.start(
             s, principal.name, now=now(), user_agent=request.user_agent.string, address=client_address(), idle=idle, longest=longest
         )
+        who = Actor(principal.name, "user", client_address() or None)
+        audit.record(s, "session.signed_in", "user", principal.name, label=shown_as, who=who)
     g.session_token, g.session_ended = token, False
     response = jsonify(_session_view(principal))
     config = current_app.config
@@ -397,6 +400,7 @@ def logout() -> Any:
     _check_csrf()
     with db().begin() as s:
         sessions.end(s, g.session_id)
+        audit.record(s, "session.signed_out", "user", principal.name, label=accounts.require_user(s, principal.name).display_name)
     response = jsonify({"signed_out": principal.name})
     response.delete_cookie(_cookie(), path=current_app.config.get("SESSION_COOKIE_PATH") or "/")
     return response

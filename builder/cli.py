@@ -451,7 +451,7 @@ def worker(
     signal.signal(signal.SIGTERM, lambda *_: runner.request_stop())
     click.echo(
         f"overture worker {engine.worker_id} on {store.dialect}{', sending e-mail' if mailer else ''}"
-        f"{f', purging old runs daily at {purging.hour:02d}:00 UTC' if purging is not None and nightly else ''}",
+        f"{f', purging old runs or audit entries daily at {purging.hour:02d}:00 UTC' if purging is not None and nightly else ''}",
         err=True,
     )
     if mail_runner is not None:
@@ -542,6 +542,35 @@ def purge(older_than: str, archive_dir: Path | None, batch: int, dry_run: bool, 
         )
     if report.archive is not None:
         click.echo(f"archive: {report.archive}")
+
+
+@main.command("purge-audit")
+@click.option(
+    "--older-than",
+    "older_than",
+    required=True,
+    metavar="AGE",
+    help="Audit entries made longer ago than AGE: 400d, 2w, or ISO-8601 such as P400D.",
+)
+@database_url_option
+def purge_audit(older_than: str, database_url: str | None) -> None:
+    """Delete audit entries older than AGE, a batch per transaction (README, Audit log):
+    the audit log's only retention rule, also run nightly with OVERTURE_AUDIT_OLDER_THAN."""
+    from runtime import retention
+    from runtime.clock import SystemClock
+    from runtime.durations import parse_age
+    from runtime.store.sql import SqlStore
+
+    try:
+        age = parse_age(older_than)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--older-than") from None
+    store = SqlStore(database_url)
+    try:
+        deleted = retention.purge_audit(store, older_than=age, now=SystemClock().now())
+    finally:
+        store.dispose()
+    click.echo(f"purged {deleted:,} audit entries older than {older_than.strip()}")
 
 
 def _pairs(values: tuple[str, ...]) -> dict[str, str]:

@@ -82,3 +82,35 @@ def document_of(session: Session, key: str, version: int | None = None) -> dict[
         raise NotFound(f"there is no orchestration {key!r}")
     document: dict[str, Any] = draft.document  # a draft's column holds any JSON; a saved draft is an object
     return document
+
+
+def changes(before: Any, after: Any) -> dict[str, Any]:
+    """What changed from one document to another, compact enough to keep for every autosave:
+    the ids of the nodes and edges added, removed, changed, or only moved on the canvas
+    (their ``ui``), and the other top-level fields that changed. Empty lists are left out."""
+    old = before if isinstance(before, dict) else {}
+    new = after if isinstance(after, dict) else {}
+    found: dict[str, Any] = {}
+    for part in ("nodes", "edges"):
+        was, now = _by_id(old.get(part)), _by_id(new.get(part))
+        moved = [i for i in now if i in was and was[i] != now[i] and _without_ui(was[i]) == _without_ui(now[i])]
+        kinds = {
+            "added": [i for i in now if i not in was],
+            "removed": [i for i in was if i not in now],
+            "changed": [i for i in now if i in was and _without_ui(was[i]) != _without_ui(now[i])],
+            "moved": moved,
+        }
+        if any(kinds.values()):
+            found[part] = {kind: ids for kind, ids in kinds.items() if ids}
+    fields = sorted(k for k in {*old, *new} - {"nodes", "edges", "ui"} if old.get(k) != new.get(k))
+    if fields:
+        found["fields"] = fields
+    return found
+
+
+def _by_id(items: Any) -> dict[str, Any]:
+    return {str(i["id"]): i for i in items if isinstance(i, dict) and "id" in i} if isinstance(items, list) else {}
+
+
+def _without_ui(node: Any) -> Any:
+    return {k: v for k, v in node.items() if k != "ui"} if isinstance(node, dict) else node

@@ -55,6 +55,7 @@ class Overture:
                 "OVERTURE_PURGE_OLDER_THAN": app.config.get("PURGE_OLDER_THAN"),
                 "OVERTURE_PURGE_HOUR": app.config.get("PURGE_HOUR"),
                 "OVERTURE_PURGE_ARCHIVE": app.config.get("PURGE_ARCHIVE"),
+                "OVERTURE_AUDIT_OLDER_THAN": app.config.get("AUDIT_OLDER_THAN"),
             }
         )
         if app.config.get("EMBEDDED_WORKER", True):

@@ -190,6 +190,12 @@ def _json(raw: bytes) -> Any:
     return payload
 
 
+def client_address() -> str:
+    """The caller's address: the peer's, or what ``OVERTURE_TRUSTED_PROXIES`` proxies say it
+    is (``builder.auth`` puts werkzeug's ProxyFix in front of the app for them)."""
+    return request.remote_addr or ""
+
+
 def limit_arg() -> int:
     raw = request.args.get("limit", str(DEFAULT_LIMIT))
     # isdigit() alone lets "²" through to int(), and int() refuses very long numbers

@@ -355,6 +355,25 @@ class MigrationResult:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class AuditEntry:
+    """One user operation in the audit log (runtime/audit.py): written in the transaction of
+    the change it records, never updated, deleted only by age (retention)."""
+
+    INDEXED: ClassVar[tuple[str, ...]] = ()
+    id: str
+    at: datetime
+    actor: str | None  # a user id, "token:<name>", or None (a failed sign-in names nobody known)
+    actor_kind: str  # user | token | anonymous
+    address: str | None  # the client's address, as the trusted proxies give it
+    action: str  # "<object type>.<verb>", e.g. run.cancelled, draft.saved
+    object_type: str
+    object_id: str | None
+    object_label: str | None  # the object's name when it was changed (a run's orchestration label...)
+    before: Any = None
+    after: Any = None
+
+
 ROW_TYPES = (
     Orchestration,
     Version,
@@ -375,4 +394,5 @@ ROW_TYPES = (
     InsightCursor,
     Migration,
     MigrationResult,
+    AuditEntry,
 )

@@ -113,6 +113,21 @@ def purge(
             archive.close()
 
 
+#: Audit entries deleted per transaction.
+AUDIT_BATCH = 1000
+
+
+def purge_audit(store: Store, *, older_than: timedelta, now: datetime, batch: int = AUDIT_BATCH) -> int:
+    """Delete the audit entries (runtime/audit.py) older than ``older_than``, a batch per
+    transaction; how many went. Age is the audit log's only retention rule."""
+    if older_than <= timedelta(0):
+        raise ValueError("the age must be more than zero")
+    total = 0
+    while done := store.purge_audit(now - older_than, limit=batch):
+        total += done
+    return total
+
+
 def projected_upto(store: Store) -> int:
     """The highest event id up to which the insight projector has counted every event.
 
@@ -237,28 +252,35 @@ class RetentionSettingsError(ValueError):
 
 @dataclass(frozen=True)
 class RetentionSettings:
-    older_than: timedelta
+    #: Runs that ended longer ago go (None: runs are kept).
+    older_than: timedelta | None
     #: Hour of the day (UTC) the nightly purge runs in.
     hour: int = 3
     archive_dir: Path | None = None
     batch: int = DEFAULT_BATCH
+    #: Audit entries older than this go (None: the audit log is kept whole).
+    audit_older_than: timedelta | None = None
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, Any]) -> RetentionSettings | None:
-        """``OVERTURE_PURGE_OLDER_THAN`` (unset: no nightly purge), ``OVERTURE_PURGE_HOUR``
-        (0-23, default 3) and ``OVERTURE_PURGE_ARCHIVE`` (a directory; unset: no archive)."""
-        age = environ.get("OVERTURE_PURGE_OLDER_THAN")
-        if not age:
+        """``OVERTURE_PURGE_OLDER_THAN`` (runs), ``OVERTURE_AUDIT_OLDER_THAN`` (audit entries;
+        both unset: no nightly purge), ``OVERTURE_PURGE_HOUR`` (0-23, default 3) and
+        ``OVERTURE_PURGE_ARCHIVE`` (a directory for the runs; unset: no archive)."""
+        ages = {name: environ.get(name) for name in ("OVERTURE_PURGE_OLDER_THAN", "OVERTURE_AUDIT_OLDER_THAN")}
+        if not any(ages.values()):
             return None
-        try:
-            older_than = parse_age(age)
-        except ValueError as exc:
-            raise RetentionSettingsError(f"OVERTURE_PURGE_OLDER_THAN: {exc}") from None
+        parsed: dict[str, timedelta | None] = {}
+        for name, age in ages.items():
+            try:
+                parsed[name] = parse_age(age) if age else None
+            except ValueError as exc:
+                raise RetentionSettingsError(f"{name}: {exc}") from None
+        older_than, audit_older_than = parsed["OVERTURE_PURGE_OLDER_THAN"], parsed["OVERTURE_AUDIT_OLDER_THAN"]
         raw_hour = environ.get("OVERTURE_PURGE_HOUR") or "3"
         if not (str(raw_hour).isdigit() and 0 <= int(raw_hour) <= 23):
             raise RetentionSettingsError(f"OVERTURE_PURGE_HOUR must be a whole hour from 0 to 23, not {raw_hour!r}")
         archive = environ.get("OVERTURE_PURGE_ARCHIVE")
-        return cls(older_than, int(raw_hour), Path(archive) if archive else None)
+        return cls(older_than, int(raw_hour), Path(archive) if archive else None, audit_older_than=audit_older_than)
 
 
 class NightlyPurge:
@@ -278,11 +300,16 @@ class NightlyPurge:
         self._thread: threading.Thread | None = None
 
     def tick(self) -> PurgeReport | None:
-        """Purge if it is the hour and this runner has not purged today; the report if it did."""
+        """Purge if it is the hour and this runner has not purged today; the report (of the runs) if it did."""
         now = self.clock.now()
         if now.hour != self.settings.hour or self._last == now.date():
             return None
         self._last = now.date()
+        if self.settings.audit_older_than is not None:
+            entries = purge_audit(self.store, older_than=self.settings.audit_older_than, now=now)
+            log.info("nightly purge: %d audit entries older than %s", entries, self.settings.audit_older_than)
+        if self.settings.older_than is None:
+            return PurgeReport()
         report = purge(
             self.store, older_than=self.settings.older_than, now=now, batch=self.settings.batch, archive_dir=self.settings.archive_dir
         )

@@ -22,6 +22,7 @@ RESOURCES = (
     "metrics",
     "scenarios",
     "secrets",
+    "audit",
     "openapi",
 )
 

@@ -25,8 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from builder import drafts
-from builder.api.orchestrations import KEY, _draft_view, _outline, _with_etag
-from builder.auth import caller, current, roles
+from builder.api.orchestrations import KEY, _draft_view, _outline, _with_etag, created
+from builder.auth import caller, roles
 from builder.errors import ApiError
 from builder.extensions import db
 from builder.queries import follows_a_visible_run, reading, sees_everything
@@ -104,7 +104,6 @@ def import_orchestration() -> Any:
     document = dict(result.document)
     if "label" in chosen:
         document["label"] = chosen["label"].strip() or document.get("label")
-    principal = current()
     wanted = str(chosen.get("key") or document.get("key") or "process")
     try:
         with db().begin() as s:
@@ -115,7 +114,7 @@ def import_orchestration() -> Any:
             else:
                 key = free_key(s, wanted)
             document["key"] = key
-            draft = drafts.as_draft(drafts.save_draft(s, document, by=principal.name if principal else None))
+            draft = created(s, document)
     except IntegrityError:  # another import took the same key at the same moment
         raise Conflict(f"orchestration {key} was created by someone else meanwhile; import again") from None
     view = _draft_view(key, draft)

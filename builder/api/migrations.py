@@ -17,6 +17,7 @@ from flask import Blueprint, jsonify, url_for
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from builder.audit import audited
 from builder.auth import caller, roles
 from builder.extensions import engine
 from builder.names import display_names, named_migration, orchestration_labels
@@ -100,7 +101,8 @@ def create_migration(key: str) -> Any:
         _runs_of(key, plan.runs)
     if dry_run:
         return jsonify(named_migration(engine().check_migration(plan)))
-    migration_id = engine().start_migration(plan, by=caller().name)
+    with audited("migration.started", "migration", label=orchestration_labels({key}).get(key, key)):
+        migration_id = engine().start_migration(plan, by=caller().name)
     response = jsonify(named_migration(engine().migration(migration_id)))
     response.status_code = 202
     response.headers["Location"] = url_for("migrations.get_migration", key=key, migration_id=migration_id)
@@ -138,4 +140,6 @@ def cancel_migration(key: str, migration_id: str) -> Any:
     """Stop a queued or running migration after the run it is moving (409 once it ended); runs moved stay moved."""
     optional_body(NoBody())
     _migration(key, migration_id)
-    return jsonify(named_migration(engine().cancel_migration(migration_id, by=caller().name)))
+    with audited("migration.cancelled", "migration", migration_id, label=orchestration_labels({key}).get(key, key)):
+        cancelled = engine().cancel_migration(migration_id, by=caller().name)
+    return jsonify(named_migration(cancelled))

@@ -25,8 +25,9 @@ from flask import Blueprint, jsonify, request
 from marshmallow import INCLUDE, Schema
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from builder import drafts
+from builder import audit, drafts
 from builder.auth import caller, current, roles
 from builder.definitions import canonical, issues_of
 from builder.errors import ApiError
@@ -35,6 +36,7 @@ from builder.queries import follows_a_visible_run, reading, sees_everything
 from builder.requests import body, paginate, raw_body, uses
 from builder.tables import DraftRow
 from runtime import templates
+from runtime.audit import noting
 from runtime.errors import Conflict, NotFound
 from runtime.store.tables import OrchestrationRow, VersionRow
 
@@ -131,18 +133,26 @@ def list_orchestrations() -> Any:
     return jsonify(paginate(listed, lambda o: [o["key"]]))
 
 
+def created(s: Session, document: dict[str, Any]) -> dict[str, Any]:
+    """The first draft of a new orchestration, saved and audited in ``s`` (the caller checked the key is free)."""
+    principal = current()
+    row = drafts.save_draft(s, document, by=principal.name if principal else None)
+    after = {"revision": 1, "changes": drafts.changes(None, document)}
+    audit.record(s, "orchestration.created", "orchestration", row.id, label=row.label, after=after)
+    return drafts.as_draft(row)
+
+
 @bp.post("/orchestrations")
 @uses(DocumentIn)
 @roles("admin")
 def create_orchestration() -> Any:
     document = body(DocumentIn())
     key = _key_of(document)
-    principal = current()
     try:
         with db().begin() as s:
             if s.get(OrchestrationRow, key) is not None or s.get(DraftRow, key) is not None:
                 raise Conflict(f"orchestration {key} already exists; save to PUT /api/orchestrations/{key}/draft")
-            draft = drafts.as_draft(drafts.save_draft(s, document, by=principal.name if principal else None))
+            draft = created(s, document)
     except IntegrityError:
         raise Conflict(f"orchestration {key} already exists") from None
     return _with_etag(_draft_view(key, draft), draft["revision"], 201)
@@ -187,8 +197,16 @@ def save_draft(key: str) -> Any:
         row = s.get(DraftRow, key)
         if row is None and s.get(OrchestrationRow, key) is None:
             raise NotFound(f"orchestration {key} does not exist; create it with POST /api/orchestrations")
-        _check_revision(row.revision if row is not None else 0)
-        draft = drafts.as_draft(drafts.save_draft(s, document, by=principal.name if principal else None))
+        revision = row.revision if row is not None else 0
+        _check_revision(revision)
+        # Autosaves come every few seconds: an entry keeps the revisions and a summary of the
+        # change, not the documents (README, "Audit log"). An unchanged save changes nothing.
+        previous = row.document if row is not None else drafts.current_draft(s, key)["document"]
+        saved = drafts.save_draft(s, document, by=principal.name if principal else None)
+        draft = drafts.as_draft(saved)
+        if saved.revision != revision:
+            after = {"revision": saved.revision, "changes": drafts.changes(previous, document)}
+            audit.record(s, "draft.saved", "orchestration", key, label=saved.label, before={"revision": revision}, after=after)
     return _with_etag(_draft_view(key, draft), draft["revision"])
 
 
@@ -212,8 +230,22 @@ def activate(key: str) -> Any:
     draft = _draft(key)
     _check_revision(draft["revision"])
     principal = current()
+    with reading() as s:
+        active = drafts.active_version(s, s.get(OrchestrationRow, key))
+    label = drafts.label_of(draft["document"], key) if isinstance(draft["document"], dict) else key
+    activation = audit.note(
+        "version.activated",
+        "version",
+        # The version's id: its builder link (versions panel) asks for the entries of "version <key>:<n>".
+        id_of=lambda number: f"{key}:{number}",
+        label=label,
+        state=lambda tx, _version: audit.orchestration_state(tx, key),
+        before={"active_version": active.number if active else None},
+        after={"changes": drafts.changes(active.document if active else None, draft["document"])},
+    )
     try:
-        number = engine().deploy(draft["document"], by=principal.name if principal else None)
+        with noting(activation):
+            number = engine().deploy(draft["document"], by=principal.name if principal else None)
     except IntegrityError:  # another admin activated at the same moment and took the number
         raise Conflict(f"orchestration {key} was activated by someone else meanwhile; reload it") from None
     return jsonify({"key": key, "version": number, "active_version": number})

@@ -7,14 +7,16 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify
 from marshmallow import fields, validate
+from sqlalchemy.orm import Session
 
-from builder import accounts, profiles, sessions
+from builder import accounts, audit, profiles, sessions
 from builder.api.users import PASSWORD_LENGTH
 from builder.auth import caller, check_throttle, record_attempt, require_session, roles, throttled, timeouts
 from builder.auth import now as session_now
 from builder.errors import ApiError
 from builder.extensions import db, engine
 from builder.requests import StrictSchema, body, uses
+from runtime.store.tables import UserRow
 
 bp = Blueprint("profile", __name__, url_prefix="/api")
 
@@ -51,6 +53,19 @@ def _self_or_admin(username: str) -> None:
         raise ApiError(403, "forbidden", "only the person themselves or an admin may change this")
 
 
+def _settings_changed(s: Session, user: UserRow, changes: dict[str, Any]) -> None:
+    """Apply a person's settings, with the audit entry of what changed."""
+    before = {"display_name": user.display_name, "email": user.email, "email_mode": user.email_mode}
+    profiles.update_settings(user, changes)
+    after = {"display_name": user.display_name, "email": user.email, "email_mode": user.email_mode}
+    audit.record(s, "user.changed", "user", user.id, label=user.display_name, before=before, after=after)
+
+
+def _away(view: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the audit log keeps of an out-of-office period: to whom and when."""
+    return None if view is None else {k: view[k] for k in ("delegate", "starts_at", "ends_at")}
+
+
 @bp.get("/profile")
 @roles("admin", "ops", "member")
 def get_profile() -> Any:
@@ -65,7 +80,7 @@ def update_profile() -> Any:
     changes = body(ProfileIn())
     with db().begin() as s:
         user = profiles.get_user(s, caller().name)
-        profiles.update_settings(user, changes)
+        _settings_changed(s, user, changes)
         s.flush()
         view = profiles.profile_view(s, user, _now())
     return jsonify(view)
@@ -88,7 +103,8 @@ def change_password() -> Any:
             403, "wrong_password", "the current password is wrong; nothing was changed", {"current_password": ["wrong password"]}
         )
     with db().begin() as s:
-        accounts.set_password(s, name, data["new_password"], field="new_password", keep_session=g.session_id)
+        user = accounts.set_password(s, name, data["new_password"], field="new_password", keep_session=g.session_id)
+        audit.record(s, "user.password_changed", "user", name, label=user.display_name)  # never a password
     return jsonify({"changed": True})
 
 
@@ -110,6 +126,8 @@ def end_other_sessions() -> Any:
     name = require_session().name
     with db().begin() as s:
         ended = sessions.end_all(s, name, keep=g.session_id)
+        user = profiles.get_user(s, name)
+        audit.record(s, "user.signed_out_everywhere", "user", name, label=user.display_name, after={"sessions_ended": ended})
     return jsonify({"username": name, "ended": ended})
 
 
@@ -128,7 +146,7 @@ def update_email_settings(username: str) -> Any:
     changes = body(EmailSettingsIn())
     with db().begin() as s:
         user = profiles.get_user(s, username)
-        profiles.update_settings(user, changes)
+        _settings_changed(s, user, changes)
         s.flush()
         view = profiles.profile_view(s, user, _now())
     return jsonify(view)
@@ -151,11 +169,14 @@ def set_out_of_office(username: str) -> Any:
     data = body(OutOfOfficeIn())
     now = _now()
     with db().begin() as s:
+        before = _away(profiles.out_of_office_view(s, username, now))
         profiles.set_out_of_office(
             s, username, delegate=data["delegate"], starts_at=data["starts_at"], ends_at=data["ends_at"], by=caller().name, now=now
         )
         s.flush()
         view = profiles.out_of_office_view(s, username, now)
+        label = profiles.get_user(s, username).display_name
+        audit.record(s, "user.out_of_office_set", "user", username, label=label, before=before, after=_away(view))
     return jsonify({"out_of_office": view})
 
 
@@ -164,5 +185,9 @@ def set_out_of_office(username: str) -> Any:
 def clear_out_of_office(username: str) -> Any:
     _self_or_admin(username)
     with db().begin() as s:
+        before = _away(profiles.out_of_office_view(s, username, _now()))
         profiles.clear_out_of_office(s, username)
+        if before is not None:  # clearing what is not set changes nothing
+            label = profiles.get_user(s, username).display_name
+            audit.record(s, "user.out_of_office_cleared", "user", username, label=label, before=before)
     return jsonify({"out_of_office": None})

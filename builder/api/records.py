@@ -23,6 +23,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from sqlalchemy import select
 
 from builder.accounts import record_triggers, record_type_view
+from builder.audit import audited
 from builder.auth import caller, roles, tokens_allowed
 from builder.errors import ApiError
 from builder.extensions import engine
@@ -267,7 +268,8 @@ def define_record_type() -> Any:
     data = _type_body(RecordTypeIn())
     with reading() as s:
         existed = s.get(RecordTypeRow, data["name"]) is not None
-    engine().define_record_type(data["name"], data["record_fields"], label=data["label"])
+    with audited("record_type.changed" if existed else "record_type.created", "record_type", data["name"]):
+        engine().define_record_type(data["name"], data["record_fields"], label=data["label"])
     with reading() as s:
         row = s.get(RecordTypeRow, data["name"])
         assert row is not None
@@ -285,7 +287,8 @@ def change_record_type(name: str) -> Any:
     """
     data = _type_body(RecordTypeChange())
     _require_type(name)
-    engine().define_record_type(name, data["record_fields"], label=data["label"])
+    with audited("record_type.changed", "record_type", name):
+        engine().define_record_type(name, data["record_fields"], label=data["label"])
     with reading() as s:
         row = s.get(RecordTypeRow, name)
         assert row is not None

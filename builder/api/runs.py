@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from marshmallow import fields, validate
 
+from builder.audit import audited, variables_state
 from builder.auth import caller, roles, tokens_allowed
 from builder.extensions import engine
 from builder.names import display_names, named_items, named_runs
@@ -114,7 +115,8 @@ def start_run() -> Any:
     record = data["record"]
     if record is not None and not may_see_record(principal, record["object"], record["id"]):
         raise NotFound(f"record {record['object']}/{record['id']} does not exist")
-    run_id = engine().start(data["orchestration"], data["inputs"], record=record, started_by=principal.name)
+    with audited("run.started", "run"):
+        run_id = engine().start(data["orchestration"], data["inputs"], record=record, started_by=principal.name)
     return jsonify(engine().get_run(run_id)), 201
 
 
@@ -217,13 +219,15 @@ def download_scenario(run_id: str) -> Any:
 @roles("admin", "ops")
 def cancel(run_id: str) -> Any:
     reason = optional_body(CancelIn())["reason"]
-    engine().cancel(run_id, by=caller().name, reason=reason)
+    with audited("run.cancelled", "run", run_id, after={"reason": reason}):
+        engine().cancel(run_id, by=caller().name, reason=reason)
     return jsonify(engine().get_run(run_id))
 
 
-def _control(run_id: str, operation: Callable[..., Any]) -> Any:
+def _control(run_id: str, operation: Callable[..., Any], action: str) -> Any:
     optional_body(NoBody())  # no body, or an empty object
-    operation(run_id, by=caller().name)
+    with audited(action, "run", run_id):
+        operation(run_id, by=caller().name)
     return jsonify(engine().get_run(run_id))
 
 
@@ -236,14 +240,14 @@ def _repaired(run_id: str, outcome: dict[str, Any] | None = None) -> Any:
 @uses(NoBody, optional=True)
 @roles("admin", "ops")
 def suspend(run_id: str) -> Any:
-    return _control(run_id, engine().suspend)
+    return _control(run_id, engine().suspend, "run.suspended")
 
 
 @bp.post("/<run_id>/resume")
 @uses(NoBody, optional=True)
 @roles("admin", "ops")
 def resume(run_id: str) -> Any:
-    return _control(run_id, engine().resume)
+    return _control(run_id, engine().resume, "run.resumed")
 
 
 @bp.post("/<run_id>/retry")
@@ -256,7 +260,9 @@ def retry(run_id: str) -> Any:
     is the new error), ``completed``, or ``running`` (the failed step runs again).
     """
     optional_body(NoBody())
-    return _repaired(run_id, engine().retry(run_id, by=caller().name))
+    with audited("run.retried", "run", run_id):
+        outcome = engine().retry(run_id, by=caller().name)
+    return _repaired(run_id, outcome)
 
 
 @bp.patch("/<run_id>/steps/<step_id>/inputs")
@@ -268,7 +274,10 @@ def edit_step_inputs(run_id: str, step_id: str) -> Any:
     The values replace the document's expressions for those inputs on the next attempt;
     ``null`` removes an earlier value. Each change is in the event log with who made it.
     """
-    engine().edit_step_inputs(run_id, step_id, body(StepInputsIn())["inputs"], by=caller().name)
+    inputs = body(StepInputsIn())["inputs"]
+    # Action inputs may hold what secrets would (URLs, keys): the entry names the inputs changed, not their values.
+    with audited("run.step_inputs_edited", "run", run_id, after={"step": step_id, "inputs": sorted(inputs)}):
+        engine().edit_step_inputs(run_id, step_id, inputs, by=caller().name)
     return _repaired(run_id)
 
 
@@ -277,7 +286,9 @@ def edit_step_inputs(run_id: str, step_id: str) -> Any:
 @roles("admin", "ops")
 def edit_variables(run_id: str) -> Any:
     """Change variables of a run in error before retrying it (checked against their declarations)."""
-    engine().edit_variables(run_id, body(VariablesIn())["values"], by=caller().name)
+    values = body(VariablesIn())["values"]
+    with audited("run.variables_edited", "run", run_id, state=variables_state(sorted(values))):
+        engine().edit_variables(run_id, values, by=caller().name)
     return _repaired(run_id)
 
 
@@ -287,4 +298,6 @@ def edit_variables(run_id: str) -> Any:
 def skip_step(run_id: str, step_id: str) -> Any:
     """End the failed step as if it completed with ``outcome``; the run goes on (``retry`` says how)."""
     outcome = optional_body(SkipIn())["outcome"]
-    return _repaired(run_id, engine().skip_step(run_id, step_id, outcome=outcome, by=caller().name))
+    with audited("run.step_skipped", "run", run_id, after={"step": step_id, "outcome": outcome}):
+        result = engine().skip_step(run_id, step_id, outcome=outcome, by=caller().name)
+    return _repaired(run_id, result)

@@ -8,16 +8,19 @@ version or a version number: the database is only read.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import Blueprint, jsonify
 from marshmallow import ValidationError, fields, validate
+from sqlalchemy.orm import Session
 
-from builder import scenarios
+from builder import audit, scenarios
 from builder.auth import caller, roles
 from builder.extensions import db, engine
 from builder.queries import reading
 from builder.requests import MAX_INT32, Bool, Int, StrictSchema, body, no_content, optional_body, uses
+from builder.tables import ScenarioRow
 from runtime.errors import InvalidInput
 from runtime.testing.trial import MAX_STEPS as MAX_TRIAL_STEPS
 
@@ -96,6 +99,30 @@ def list_scenarios(key: str) -> Any:
         return jsonify({"items": [scenarios.item(row) for row in scenarios.list_scenarios(s, key)]})
 
 
+def _source(s: Session, key: str, name: str) -> str | None:
+    row = s.get(ScenarioRow, (key, name))
+    return row.source if row is not None else None
+
+
+#: A scenario up to this size is kept whole in its audit entries; a longer one by its size and digest.
+AUDIT_WHOLE = 10_000
+
+
+def _kept(source: str | None) -> dict[str, Any] | None:
+    if source is None:
+        return None
+    if len(source) <= AUDIT_WHOLE:
+        return {"source": source}
+    return {"lines": len(source.splitlines()), "sha256": hashlib.sha256(source.encode()).hexdigest()}
+
+
+def _saved(s: Session, key: str, name: str, source: str) -> None:
+    """Audit a scenario about to be saved in ``s`` (a save that changes nothing is no change)."""
+    old = _source(s, key, name)
+    if old != source:
+        audit.record(s, "scenario.saved", "scenario", f"{key}/{name}", label=name, before=_kept(old), after=_kept(source))
+
+
 @bp.put("/scenarios/<name>")
 @uses(ScenarioIn)
 @roles("admin")
@@ -104,6 +131,7 @@ def save_scenario(key: str, name: str) -> Any:
     data = body(ScenarioIn())
     with db().begin() as s:
         scenarios.check_orchestration(s, key)
+        _saved(s, key, name, data["source"])
         row = scenarios.save_scenario(s, key, name, data["source"], by=caller().name)
         return jsonify(scenarios.item(row))
 
@@ -115,7 +143,9 @@ def delete_scenario(key: str, name: str) -> Any:
     """Delete a stored scenario."""
     with db().begin() as s:
         scenarios.check_orchestration(s, key)
+        source = _source(s, key, name)
         scenarios.delete_scenario(s, key, name)
+        audit.record(s, "scenario.deleted", "scenario", f"{key}/{name}", label=name, before=_kept(source))
     return no_content()
 
 
@@ -144,6 +174,7 @@ def generate_scenarios(key: str) -> Any:
     if data["save"]:
         with db().begin() as s:
             for generated in items:
+                _saved(s, key, generated["name"], generated["source"])
                 scenarios.save_scenario(s, key, generated["name"], generated["source"], by=caller().name)
     return jsonify({"items": items})
 

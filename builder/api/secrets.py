@@ -16,6 +16,7 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from builder import audit
 from builder.auth import caller, roles
 from builder.extensions import db, engine, state
 from builder.names import display_names
@@ -71,6 +72,11 @@ def _stored(name: str, value: str, *, new: bool) -> dict[str, Any]:
                 raise NotFound(f"there is no secret {name}")
             row, _created = state().secrets.put(s, name, value, by=caller().name, now=engine().clock.now())
             s.flush()
+            # Never the value: that it was set is all an entry says.
+            if new:
+                audit.record(s, "secret.created", "secret", name, label=name, after={"value": "set"})
+            else:
+                audit.record(s, "secret.replaced", "secret", name, label=name, before={"value": "old"}, after={"value": "new"})
             (view,) = _views([row])
     except IntegrityError:  # another admin added the same name at the same moment
         raise taken from None
@@ -115,4 +121,5 @@ def delete_secret(name: str) -> Any:
         if row is None:
             raise NotFound(f"there is no secret {name}")
         s.delete(row)
+        audit.record(s, "secret.deleted", "secret", name, label=name, before={"value": "set"})
     return no_content()

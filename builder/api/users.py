@@ -14,7 +14,7 @@ from flask import Blueprint, g, jsonify
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from builder import accounts, passwords, sessions
+from builder import accounts, audit, passwords, sessions
 from builder.api.work_items import AssigneeIn
 from builder.auth import caller, current, roles
 from builder.errors import ApiError
@@ -68,6 +68,20 @@ class TokenIn(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
+def _user_state(view: dict[str, Any]) -> dict[str, Any]:
+    """What the audit log keeps of a person (never a password)."""
+    return {
+        "display_name": view["display_name"],
+        "role": view["role"],
+        "active": view["active"],
+        "groups": sorted(g["name"] for g in view["groups"]),
+    }
+
+
+def _group_state(view: dict[str, Any]) -> dict[str, Any]:
+    return {"label": view["label"], "members": sorted(view["members"])}
+
+
 @bp.get("/users")
 @uses(paged=True)
 @roles("admin", "ops")
@@ -88,6 +102,7 @@ def create_user() -> Any:
         )
         s.flush()
         view = accounts.user_view(s, user)
+        audit.record(s, "user.created", "user", user.id, label=user.display_name, after=_user_state(view))
     return jsonify(view), 201
 
 
@@ -104,9 +119,11 @@ def get_user(username: str) -> Any:
 def update_user(username: str) -> Any:
     data = body(UserChange())
     with db().begin() as s:
+        before = _user_state(accounts.user_view(s, accounts.require_user(s, username)))
         user = accounts.update_user(s, username, display_name=data.get("display_name"), role=data.get("role"), groups=data.get("groups"))
         s.flush()
         view = accounts.user_detail(s, user)
+        audit.record(s, "user.changed", "user", user.id, label=user.display_name, before=before, after=_user_state(view))
     return jsonify(view)
 
 
@@ -143,8 +160,10 @@ def deactivate_user(username: str) -> Any:
     def mark_inactive(tx: Transaction) -> None:
         # The engine's own transaction, so the person and their work change together.
         with state().store.session(tx) as s:
-            accounts.deactivate(s, username, by=admin)
+            user = accounts.deactivate(s, username, by=admin)
+            audit.record(s, "user.deactivated", "user", username, label=user.display_name, before={"active": True}, after=after)
 
+    after: dict[str, Any] = {"active": False, "work_to": to}
     moved = engine().hand_over(username, to, by=admin, also=mark_inactive)
     with db()() as s:
         view = accounts.user_detail(s, accounts.require_user(s, username))
@@ -159,6 +178,7 @@ def reactivate_user(username: str) -> Any:
     with db().begin() as s:
         user = accounts.reactivate(s, username)
         s.flush()
+        audit.record(s, "user.reactivated", "user", username, label=user.display_name, before={"active": False}, after={"active": True})
         view = accounts.user_detail(s, user)
     return jsonify(view)
 
@@ -174,6 +194,7 @@ def reset_password(username: str) -> Any:
     with db().begin() as s:
         user = accounts.set_password(s, username, data["password"], keep_session=own)
         view = accounts.user_view(s, user)
+        audit.record(s, "user.password_reset", "user", username, label=user.display_name)  # never the password
     return jsonify(view)
 
 
@@ -182,8 +203,9 @@ def reset_password(username: str) -> Any:
 def end_sessions(username: str) -> Any:
     """Sign a person out everywhere: every browser they signed in from must sign in again."""
     with db().begin() as s:
-        accounts.require_user(s, username)
+        user = accounts.require_user(s, username)
         ended = sessions.end_all(s, username)
+        audit.record(s, "user.signed_out_everywhere", "user", username, label=user.display_name, after={"sessions_ended": ended})
     return jsonify({"username": username, "ended": ended})
 
 
@@ -209,9 +231,12 @@ def get_group(group: str) -> Any:
 def update_group(group: str) -> Any:
     data = body(GroupChange())
     with db().begin() as s:
+        before = _group_state(accounts.group_view(s, accounts.require_group(s, group)))
         row = accounts.update_group(s, group, label=data.get("label"), members=data.get("members"))
         s.flush()
         view = accounts.group_detail(s, row)
+        after = _group_state(accounts.group_view(s, row))
+        audit.record(s, f"{row.kind}.changed", row.kind, row.id, label=row.label, before=before, after=after)
     return jsonify(view)
 
 
@@ -224,6 +249,7 @@ def create_group() -> Any:
         group = accounts.create_group(s, data["name"], kind=data["kind"], label=data["label"])
         s.flush()
         view = accounts.group_view(s, group)
+        audit.record(s, f"{group.kind}.created", group.kind, group.id, label=group.label, after=_group_state(view))
     return jsonify(view), 201
 
 
@@ -245,6 +271,7 @@ def create_token() -> Any:
     with db().begin() as s:
         row, secret = accounts.create_token(s, data["name"], created_by=principal.name if principal else None)
         view = {**accounts.token_view(row), "token": secret}
+        audit.record(s, "token.created", "token", row.id, label=row.name, after={"name": row.name})  # never the token
     return jsonify(view), 201
 
 
@@ -252,5 +279,8 @@ def create_token() -> Any:
 @roles("admin")
 def revoke_token(token_id: str) -> Any:
     with db().begin() as s:
+        row = s.get(ApiTokenRow, token_id)
+        revoked = row is not None and row.revoked_at is not None
         view = accounts.token_view(accounts.revoke_token(s, token_id))
+        audit.record(s, "token.revoked", "token", token_id, label=view["name"], before={"revoked": revoked}, after={"revoked": True})
     return jsonify(view)

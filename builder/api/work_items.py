@@ -15,11 +15,13 @@ orchestration's label (``orchestration_label``), so pages show names, not ids; `
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 
+from builder.audit import audited
 from builder.auth import caller, roles
 from builder.errors import ApiError
 from builder.extensions import engine
@@ -161,13 +163,24 @@ def release(item_id: str) -> Any:
     return jsonify(named_items([engine().release(item_id, by=caller().name)])[0])
 
 
+def _on_behalf(item: dict[str, Any]) -> bool:
+    """Whether completing ``item`` acts for someone else: it is held by a delegate for a
+    person who is out of office (only its assignee or claimer may complete an item)."""
+    return item.get("on_behalf_of") is not None
+
+
 @bp.post("/<item_id>/complete")
 @uses(CompleteIn)
 @roles("admin", "ops", "member")
 def complete(item_id: str) -> Any:
     data = body(CompleteIn())
-    _visible(item_id)
-    item = engine().complete(item_id, by=caller().name, outcome=data["outcome"], values=data["values"], comment=data["comment"])
+    seen = _visible(item_id)
+    finish = partial(engine().complete, item_id, by=caller().name, outcome=data["outcome"], values=data["values"], comment=data["comment"])
+    if _on_behalf(seen):
+        with audited("work_item.completed_on_behalf", "work_item", item_id):
+            item = finish()
+    else:  # people doing their own work: the run's event log has it, the audit log does not
+        item = finish()
     return jsonify(named_items([item])[0])
 
 
@@ -185,4 +198,6 @@ def reassign(item_id: str) -> Any:
             known = group is not None and group.kind == to["type"]
     if not known:
         raise ApiError(422, "invalid", f"there is no {to['type']} {to['value']}", {"to": {"value": [f"no such {to['type']}"]}})
-    return jsonify(named_items([engine().reassign(item_id, to, by=caller().name)])[0])
+    with audited("work_item.reassigned", "work_item", item_id):
+        item = engine().reassign(item_id, to, by=caller().name)
+    return jsonify(named_items([item])[0])

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from runtime import audit
 from runtime.actions import ActionRegistry, ActionServices
 from runtime.clock import Clock
 from runtime.directory import Directory
@@ -183,12 +184,19 @@ T = TypeVar("T")
 
 
 def transact(host: Host, op: Callable[[Transaction], T], attempts: int = 5) -> T:
-    """Run ``op`` in a write transaction, again when another process changed the same run first."""
+    """Run ``op`` in a write transaction, again when another process changed the same run first.
+
+    The audit note the web app left for this operation (runtime/audit.py) is written in it."""
+    note = audit.pending()
     for attempt in range(attempts):
         host.ledger.begin()
         try:
             with host.store.transaction() as tx:
+                if note is not None:
+                    note.opened(tx)
                 result = op(tx)
+                if note is not None:
+                    note.closing(tx, result)
                 if host.claim_inline:  # the engine processes next: has_work's look goes with the commit
                     tx.probe_on_commit(host.clock.now())
         except ConcurrentUpdate:
@@ -196,6 +204,8 @@ def transact(host: Host, op: Callable[[Transaction], T], attempts: int = 5) -> T
                 raise
             continue
         host.ledger.committed()
+        if note is not None:
+            note.taken = True
         return result
     raise AssertionError("unreachable")
 

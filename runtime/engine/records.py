@@ -92,13 +92,16 @@ def define_record_type(host: Host, name: str, fields: list[dict[str, Any]], labe
             raise InvalidInput(
                 f"record type {name!r}: field {f['name']!r}: options are a non-empty list of distinct strings, on a string field only"
             )
-    with host.store.transaction() as tx:
+
+    def op(tx: Transaction) -> None:
         row = tx.get(RecordType, name)
         if row:
             row.fields, row.label = json_copy(list(fields)), label or row.label
             tx.update(row)
         else:
             tx.insert(RecordType(name, label or name, json_copy(list(fields)), host.clock.now()))
+
+    transact(host, op)  # a transaction the web app's audit note is written in
 
 
 def create_record(

@@ -216,3 +216,8 @@ class Store(Protocol):
         trees. ``dry_run`` counts the batch's rows and deletes nothing.
         """
         ...
+
+    def purge_audit(self, before: datetime, *, limit: int) -> int:
+        """Delete at most ``limit`` of the oldest audit entries made before ``before`` (one
+        transaction); how many went. The only way an audit entry is ever deleted."""
+        ...

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
+from runtime.model import ROW_TYPES, AuditEntry, InsightFigure, InsightPosition, Job, Run, RunEvent, Timer, WorkItem
 from runtime.states import ENDED_RUN, OPEN_ITEM
 from runtime.store.base import Operations, RunTally
 from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
@@ -142,6 +142,13 @@ class InMemoryStore:
             timer = table.get(key)
             if timer is not None and timer.due_at == due_at:
                 yield timer
+
+    def purge_audit(self, before: datetime, *, limit: int) -> int:
+        with self.transaction() as tx:
+            old = sorted((e for e in tx.find(AuditEntry) if e.at < before), key=lambda e: (e.at, e.id))[:limit]
+            for entry in old:
+                tx.delete(AuditEntry, entry.id)
+            return len(old)
 
     def purge_runs(
         self,

@@ -53,7 +53,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
 from runtime.heartbeat import FORGOTTEN, ProcessBeat
-from runtime.model import ROW_TYPES, InsightFigure, InsightPosition, Job, Record, Run, RunEvent, Timer, WorkItem
+from runtime.model import ROW_TYPES, AuditEntry, InsightFigure, InsightPosition, Job, Record, Run, RunEvent, Timer, WorkItem
 from runtime.states import ENDED_RUN
 from runtime.store.base import Operations, RunTally, Transaction
 from runtime.store.purge import OWNED, Mark, PurgeBatch, RunRows, choose
@@ -249,6 +249,12 @@ class SqlStore:
         with self.transaction(write=False) as tx:
             rows = tx.conn.execute(select(table).where(table.c.id > after).order_by(table.c.id).limit(limit)).mappings().all()
             return [_row(RunEvent, r) for r in rows]
+
+    def purge_audit(self, before: datetime, *, limit: int) -> int:
+        table = TABLES[AuditEntry]
+        oldest = select(table.c.id).where(table.c.at < before).order_by(table.c.at).limit(limit)
+        with self.transaction() as tx:
+            return int(tx.conn.execute(delete(table).where(table.c.id.in_(oldest))).rowcount or 0)
 
     # -- process heartbeats (runtime/heartbeat.py)
 

@@ -508,6 +508,28 @@ class MigrationResultRow(Base):
     )
 
 
+class AuditEntryRow(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str | None] = mapped_column(String)
+    actor_kind: Mapped[str] = mapped_column(String)
+    address: Mapped[str | None] = mapped_column(String)
+    action: Mapped[str] = mapped_column(String)
+    object_type: Mapped[str] = mapped_column(String)
+    object_id: Mapped[str | None] = mapped_column(String)
+    object_label: Mapped[str | None] = mapped_column(String)
+    before: Mapped[Any] = mapped_column(Json, nullable=True)
+    after: Mapped[Any] = mapped_column(Json, nullable=True)
+    __table_args__ = (
+        # The log newest first, and by who, what and which object (GET /api/audit's filters).
+        Index("ix_audit_log_at", "at", "id"),
+        Index("ix_audit_log_actor", "actor", "at"),
+        Index("ix_audit_log_action", "action", "at"),
+        Index("ix_audit_log_object", "object_type", "object_id", "at"),
+    )
+
+
 class ProcessRow(Base):
     """A serving process or worker of this database, and its last heartbeat
     (``runtime/heartbeat.py``): ``beat_at`` is the database's time of the beat,
@@ -547,4 +569,5 @@ TABLES = {
     model.InsightCursor: InsightCursorRow.__table__,
     model.Migration: MigrationRow.__table__,
     model.MigrationResult: MigrationResultRow.__table__,
+    model.AuditEntry: AuditEntryRow.__table__,
 }

@@ -143,6 +143,10 @@ EXPECTED: dict[tuple[str, str], May] = {
     ("POST", "/api/secrets"): May(frozenset({A})),
     ("PUT", "/api/secrets/<name>"): May(frozenset({A})),
     ("DELETE", "/api/secrets/<name>"): May(frozenset({A})),
+    ("GET", "/api/audit"): May(frozenset({A})),
+    ("GET", "/api/audit/actions"): May(frozenset({A})),
+    ("GET", "/api/audit/export.csv"): May(frozenset({A})),
+    ("GET", "/api/audit/export.jsonl"): May(frozenset({A})),
     # Websockets: checked with a real handshake (101 = allowed).
     ("WS", "/ws/live"): May(STAFF),
     ("WS", "/ws/runs/<run_id>"): May(frozenset({A, OP, M}), hidden=True),

@@ -69,6 +69,7 @@ COMMANDS = {
     "bpmn export": {"arguments": ["key_or_file"], "options": ["--database-url", "--out", "--version"]},
     "bpmn import": {"arguments": ["file"], "options": ["--out", "--report"]},
     "purge": {"arguments": [], "options": ["--archive", "--batch", "--database-url", "--dry-run", "--older-than"]},
+    "purge-audit": {"arguments": [], "options": ["--database-url", "--older-than"]},
     "seed": {"arguments": [], "options": ["--database-url", "--demo"]},
     "serve": {"arguments": [], "options": ["--database-url", "--host", "--no-worker", "--port", "--worker", "--workers"]},
     "set-password": {"arguments": ["username"], "options": ["--database-url", "--password-stdin"]},

@@ -16,7 +16,7 @@ from runtime import insights, retention
 from runtime.clock import ManualClock
 from runtime.engine import Engine
 from runtime.insights import Projector
-from runtime.model import InsightPosition, Run
+from runtime.model import AuditEntry, InsightPosition, Run
 from runtime.retention import NightlyPurge, RetentionSettings, RetentionSettingsError, purge, read_archive
 from runtime.store.purge import OWNED, RunRows
 from tests.runtime.docs import document, one_stage, step
@@ -248,6 +248,35 @@ def test_nightly_purge_runs_once_a_day_in_its_hour(engine: Engine, tmp_path: Pat
     assert nightly.tick() is None  # once a day
     clock.set(datetime(2026, 1, 9, 3, 5, tzinfo=UTC))
     assert nightly.tick() is not None
+
+
+def audit_entry(n: int, at: datetime) -> AuditEntry:
+    return AuditEntry(f"e{n:03d}", at, "ada", "user", "10.0.0.1", "run.cancelled", "run", f"r{n}", None, {"status": "in_progress"})
+
+
+def test_audit_entries_go_by_age_only(engine: Engine):
+    """The audit log's only retention rule: entries older than the age go, a batch per
+    transaction, nightly with OVERTURE_AUDIT_OLDER_THAN alone (runs are then kept)."""
+    clock: ManualClock = engine.clock  # type: ignore[assignment]
+    clock.set(datetime(2026, 1, 8, 3, 0, tzinfo=UTC))
+    with engine.store.transaction() as tx:
+        for n in range(7):
+            tx.insert(audit_entry(n, clock.now() - timedelta(days=30 * n)))
+    deploy(engine)
+    finish(engine, engine.start("deal", {"n": 1}))
+    assert retention.purge_audit(engine.store, older_than=timedelta(days=100), now=clock.now(), batch=2) == 3
+    with engine.store.transaction(write=False) as tx:
+        assert sorted(e.id for e in tx.find(AuditEntry)) == ["e000", "e001", "e002", "e003"]
+    settings = RetentionSettings.from_environment({"OVERTURE_AUDIT_OLDER_THAN": "45d"})
+    assert settings == RetentionSettings(None, audit_older_than=timedelta(days=45))
+    clock.set(datetime(2026, 1, 8, 3, 0, tzinfo=UTC) + timedelta(days=1))
+    report = NightlyPurge(engine.store, settings, clock).tick()
+    assert report is not None and report.runs == 0
+    with engine.store.transaction(write=False) as tx:
+        assert sorted(e.id for e in tx.find(AuditEntry)) == ["e000", "e001"]
+        assert len(tx.find(Run)) == 1  # runs are kept: OVERTURE_PURGE_OLDER_THAN is not set
+    with pytest.raises(RetentionSettingsError, match="OVERTURE_AUDIT_OLDER_THAN"):
+        RetentionSettings.from_environment({"OVERTURE_AUDIT_OLDER_THAN": "soon"})
 
 
 @pytest.mark.parametrize(

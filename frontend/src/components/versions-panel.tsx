@@ -1,11 +1,19 @@
 /** The orchestration's versions: open one read-only, or compare two (or one with the draft). */
 import { useState } from 'react';
+import { Link } from 'react-router';
 
 import { useNameOf } from '../hooks/use-people';
 import type { VersionSummary } from '../lib/api-schemas';
+import { useSessionStore } from '../store/session-store';
 import { useViewStore, type BuilderView, type VersionRef } from '../store/view-store';
 
-type Props = { versions: VersionSummary[]; activeVersion: number | null; onGo: (view: BuilderView) => void };
+type Props = {
+  /** The orchestration's key: its versions' audit entries are those of "version <key>:<n>". */
+  orchestration: string;
+  versions: VersionSummary[];
+  activeVersion: number | null;
+  onGo: (view: BuilderView) => void;
+};
 
 function when(iso: string): string {
   const date = new Date(iso);
@@ -16,8 +24,9 @@ function parseRef(value: string): VersionRef {
   return value === 'draft' ? 'draft' : Number(value);
 }
 
-export function VersionsPanel({ versions, activeVersion, onGo }: Props) {
+export function VersionsPanel({ orchestration, versions, activeVersion, onGo }: Props) {
   const view = useViewStore((s) => s.view);
+  const admin = useSessionStore((s) => s.user?.role) === 'admin';
   const nameOf = useNameOf();
   const newest = versions.at(-1)?.number;
   const [from, setFrom] = useState<string>(newest === undefined ? '' : String(newest));
@@ -59,6 +68,27 @@ export function VersionsPanel({ versions, activeVersion, onGo }: Props) {
               >
                 Open
               </button>
+              {/* Who activated it, and what changed: its audit entries, and the diff from the version before. */}
+              <span className="versions__more">
+                {admin ? (
+                  <Link
+                    to={`/admin/audit?object_type=version&object=${encodeURIComponent(`${orchestration}:${v.number}`)}`}
+                    aria-label={`Who activated version ${v.number}`}
+                  >
+                    Audit entry
+                  </Link>
+                ) : null}
+                {v.number > 1 ? (
+                  <button
+                    type="button"
+                    className="link"
+                    aria-label={`What changed in version ${v.number}`}
+                    onClick={() => onGo({ mode: 'diff', from: v.number - 1, to: v.number })}
+                  >
+                    Changes
+                  </button>
+                ) : null}
+              </span>
             </li>
           );
         })}

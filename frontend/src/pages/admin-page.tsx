@@ -2,6 +2,7 @@ import '../admin.css';
 
 import { Link, useParams } from 'react-router';
 
+import { AuditTab } from '../components/admin/audit-tab';
 import { GroupsTab } from '../components/admin/groups-tab';
 import { PeopleTab } from '../components/admin/people-tab';
 import { RecordTypesTab } from '../components/admin/record-types-tab';
@@ -16,9 +17,10 @@ export const ADMIN_SECTIONS = [
   { path: 'tokens', label: 'API tokens', Section: TokensTab },
   { path: 'record-types', label: 'Record types', Section: RecordTypesTab },
   { path: 'secrets', label: 'Secrets', Section: SecretsTab },
+  { path: 'audit', label: 'Audit log', Section: AuditTab },
 ] as const;
 
-/** `/admin/<section>`: people, groups and queues, API tokens, record types and secrets, for admins. */
+/** `/admin/<section>`: people, groups and queues, API tokens, record types, secrets and the audit log, for admins. */
 export function AdminPage() {
   const { section = 'people' } = useParams();
   const user = useSessionStore((s) => s.user);

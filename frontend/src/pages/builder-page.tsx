@@ -285,7 +285,12 @@ export function BuilderPage() {
           {collapsed.left ? null : (
             <>
               {readOnly ? null : <Palette />}
-              <VersionsPanel versions={save.versions} activeVersion={save.activeVersion} onGo={view.go} />
+              <VersionsPanel
+                orchestration={key}
+                versions={save.versions}
+                activeVersion={save.activeVersion}
+                onGo={view.go}
+              />
             </>
           )}
         </aside>

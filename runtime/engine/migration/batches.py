@@ -211,11 +211,11 @@ def create(host: Host, plan: Plan, *, by: str | None) -> str:
     migration_id = new_id()
     now = host.clock.now()
 
-    def op(tx: Transaction) -> None:
+    def op(tx: Transaction) -> str:
         tx.insert(Migration(migration_id, plan.orchestration, plan.to_json(), "queued", now, now, by))
+        return migration_id
 
-    transact(host, op)
-    return migration_id
+    return transact(host, op)
 
 
 def _claim(host: Host, migration_id: str | None) -> tuple[Migration, bool] | None:

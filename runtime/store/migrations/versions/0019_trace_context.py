@@ -3,8 +3,8 @@ scheduled or created them, so the span of whichever worker runs a job or fires a
 later continues that trace, and the span of completing a work item links to it
 (runtime/tracing.py). NULL while tracing is off.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
