@@ -33,6 +33,11 @@ def server_key() -> str:
     return path.read_text().strip()
 
 
+def http_allowlist() -> list[str]:
+    """The hosts ``http.request`` may call: OVERTURE_HTTP_ALLOWLIST, comma-separated."""
+    return [h for h in os.environ.get("OVERTURE_HTTP_ALLOWLIST", "").split(",") if h]
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from builder.live.subscribers import DEFAULT_INTERVAL
     from builder.sockets import DEFAULT_PER_USER, DEFAULT_TOTAL, positive_int
@@ -41,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=os.environ.get("DATABASE_URL"),
         EMBEDDED_WORKER=os.environ.get("OVERTURE_EMBEDDED_WORKER", "1") != "0",
-        HTTP_ALLOWLIST=[h for h in os.environ.get("OVERTURE_HTTP_ALLOWLIST", "").split(",") if h],
+        HTTP_ALLOWLIST=http_allowlist(),
         # E-mail (builder/mail.py): nothing is queued or sent without OVERTURE_SMTP_URL.
         SMTP_URL=os.environ.get("OVERTURE_SMTP_URL"),
         BASE_URL=os.environ.get("OVERTURE_BASE_URL"),
@@ -51,6 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PURGE_OLDER_THAN=os.environ.get("OVERTURE_PURGE_OLDER_THAN"),
         PURGE_HOUR=os.environ.get("OVERTURE_PURGE_HOUR"),
         PURGE_ARCHIVE=os.environ.get("OVERTURE_PURGE_ARCHIVE"),
+        # Logs and traces (builder/logs.py, builder/telemetry.py; README, "Operating Overture").
+        LOG_FORMAT=os.environ.get("OVERTURE_LOG_FORMAT"),
         # Audit entries older than this are deleted by the same nightly purge (README, "Audit log").
         AUDIT_OLDER_THAN=os.environ.get("OVERTURE_AUDIT_OLDER_THAN"),
         # Prometheus (builder/prometheus/): off unless one of them is set.
@@ -78,11 +85,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # stops the start here rather than failing the first request that needs it.
     limits.current()
 
-    from builder import api, auth, errors, headers, health, inbox, live, sockets
+    from builder import api, auth, errors, headers, health, inbox, live, logs, sockets, telemetry
     from builder.extensions import overture
     from builder.prometheus import web as prometheus
     from builder.sockets import sock
 
+    logs.init_app(app)
+    telemetry.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
     overture.init_app(app)

@@ -101,9 +101,15 @@ def _app(database_url: str | None, **config: Any) -> Iterator[Flask]:
 @database_url_option
 def serve(host: str, port: int, workers: int, embedded_worker: bool, database_url: str | None) -> None:
     """Serve the app and its websockets with gunicorn (gevent workers; limits in README, Serving and limits)."""
+    from builder import logs, telemetry
     from builder.migrate import open_store
     from builder.server import launch, setting
 
+    try:  # checked here, before any process starts, rather than in each (README, "Operating Overture")
+        logs.log_format(os.environ.get("OVERTURE_LOG_FORMAT"))
+        telemetry.wanted(os.environ)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     header_timeout, connections = setting("OVERTURE_HEADER_TIMEOUT"), setting("OVERTURE_MAX_CONNECTIONS")
     per_user, total = setting("OVERTURE_WS_PER_USER"), setting("OVERTURE_WS_TOTAL")  # checked here, used by the app
     binds = [f"{host}:{port}"]
@@ -384,7 +390,7 @@ def worker(
     import socket
     from datetime import timedelta
 
-    from builder import mail, prometheus, server_key
+    from builder import http_allowlist, logs, mail, prometheus, server_key, telemetry
     from builder.migrate import open_store
     from runtime.actions import default_registry
     from runtime.directory import InMemoryDirectory
@@ -395,6 +401,12 @@ def worker(
     from runtime.store.secrets import SqlSecrets
     from runtime.worker import Worker
 
+    try:  # JSON logs and traces as the web app has them (README, "Operating Overture")
+        log_format = logs.log_format(os.environ.get("OVERTURE_LOG_FORMAT"))
+        telemetry.configure(telemetry.provider_from_environment(os.environ), log_format=log_format)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    logs.configure(log_format)
     registry = default_registry()
     for spec in plugins:
         module_name, _, function = spec.partition(":")
@@ -417,6 +429,8 @@ def worker(
         actions=registry,
         autoprocess=False,
         worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
+        # The hosts the web app's engine may call, so http.request runs alike in either.
+        settings={"http_allowlist": http_allowlist()},
         secrets=SqlSecrets(store.engine, server_key()),
     )
     engine.ledger.meter = meter

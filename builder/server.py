@@ -119,7 +119,8 @@ class Server(BaseApplication):  # type: ignore[misc]
             # The worker's loop beats every second whatever the sockets do, so `timeout`
             # only catches a process stuck in CPU work. Shutdown waits this long for sockets.
             "graceful_timeout": 10,
-            "accesslog": "-",
+            # JSON logs (builder/logs.py) have a line per request of their own.
+            "accesslog": None if os.environ.get("OVERTURE_LOG_FORMAT", "").strip().lower() == "json" else "-",
             # One control socket per user in $HOME would collide between servers.
             "control_socket_disable": True,
             "pre_fork": self._pre_fork,

@@ -134,6 +134,7 @@ class WorkItem:
     #: The run's version (a migration changes both), kept here so the monitor counts overdue
     #: items per version from the work items alone (``Transaction.overdue_items``).
     version: int | None = None
+    trace_context: str | None = None  # the traceparent of the span that created it (runtime/tracing.py)
 
 
 @dataclass
@@ -146,6 +147,7 @@ class Timer:
     visit: int
     due_at: datetime
     work_item_id: str | None = None
+    trace_context: str | None = None  # the traceparent of the span that set it (runtime/tracing.py)
 
 
 @dataclass
@@ -169,6 +171,7 @@ class Job:
     heartbeat_at: datetime | None = None
     finished_at: datetime | None = None
     error: str | None = None
+    trace_context: str | None = None  # the traceparent of the span that scheduled it (runtime/tracing.py)
 
 
 @dataclass

@@ -16,6 +16,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
+from runtime import tracing
 from runtime.actions.registry import ActionContext, ActionFailed, ActionField, ActionRegistry, Pending
 
 _MAX_RESPONSE = 1_000_000
@@ -230,6 +231,8 @@ def _http_request(ctx: ActionContext, inputs: dict[str, Any]) -> dict[str, Any]:
         raise ActionFailed(f"http.request: method {method!r} is not supported", retryable=False)
     headers = {str(k): str(v) for k, v in _map(inputs.get("headers") or {}, "headers").items()}
     headers.setdefault("Idempotency-Key", ctx.idempotency_key)
+    if not any(k.lower() == "traceparent" for k in headers):  # the called system continues the job's trace
+        tracing.inject(headers)
     data = None
     if "body" in inputs and inputs["body"] is not None:
         data = json.dumps(inputs["body"]).encode()

@@ -8,6 +8,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from runtime import tracing
 from runtime.actions import ActionContext, ActionFailed, Pending
 from runtime.engine.context import Host, RunContext, RunError, apply_variables, event, flush, load, run_error, transact
 from runtime.engine.plain import copy_row, record_scope
@@ -51,11 +52,13 @@ def fire_due_timers(host: Host, limit: int) -> int:
             # Deleting is the claim: of two workers firing one timer, one deletes it.
             if row is None or not tx.delete(Timer, row.id):
                 return False
-            ctx = load(host, tx, row.run_id)
-            fire_timer(ctx, row)
-            host.ledger.timer_fired(row.kind, (ctx.now - row.due_at).total_seconds())
-            advance(ctx)
-            flush(ctx)
+            with tracing.span("overture.timer", parent=row.trace_context, run_id=row.run_id, node=row.step_id, kind=row.kind):
+                ctx = load(host, tx, row.run_id)
+                tracing.annotate(orchestration=ctx.spec.key)
+                fire_timer(ctx, row)
+                host.ledger.timer_fired(row.kind, (ctx.now - row.due_at).total_seconds())
+                advance(ctx)
+                flush(ctx)
             return True
 
         if transact(host, op):
@@ -67,15 +70,18 @@ def fire_timer(ctx: RunContext, timer: Timer) -> None:
     """A due timer of the run: a wait step's completes it; an escalation escalates its work item."""
     step_run = ctx.steps.get(timer.step_id)
     if step_run is None or step_run.visit != timer.visit or step_run.status not in OPEN_STEP:
+        tracing.annotate(outcome="stale")  # its step ended meanwhile
         return
     step = ctx.spec.steps[timer.step_id]
     if timer.kind == "wait":
         done = wait.fired(ctx, step, timer)
         complete_step(ctx, step, outputs=done.outputs)
+        tracing.annotate(outcome="completed")
         return
     item = ctx.tx.get(WorkItem, timer.work_item_id) if timer.work_item_id else None
     if item is not None:
         interactive.escalate(ctx, step, item, timer.visit)
+        tracing.annotate(outcome="escalated")
 
 
 def run_jobs(host: Host, limit: int) -> int:
@@ -133,8 +139,28 @@ def release_local_jobs(host: Host) -> int:
     return released
 
 
-def execute(host: Host, job: Job) -> tuple[Job, Any, ActionFailed | None, ActionContext]:
-    """Run a job's action (outside any transaction): the job, its result or failure, its context."""
+#: What :func:`execute` gives: the job, its result or failure, its context, and the
+#: ``traceparent`` of its span (what it schedules when its result is recorded continues it).
+Outcome = tuple[Job, Any, ActionFailed | None, ActionContext, str | None]
+
+
+def execute(host: Host, job: Job) -> Outcome:
+    """Run a job's action (outside any transaction), in a span that continues the trace
+    of whatever scheduled the job, in this process or another."""
+    with tracing.span("overture.job", parent=job.trace_context, run_id=job.run_id, node=job.step_id, action=job.action) as span:
+        _, result, failure, context = outcome = _execute(host, job)
+        if span is not None:
+            span.set_attributes(
+                {
+                    "overture.orchestration": context.orchestration,
+                    "overture.attempt": job.attempt,
+                    "overture.outcome": "succeeded" if failure is None else "failed",
+                }
+            )
+        return (*outcome, tracing.trace_context())
+
+
+def _execute(host: Host, job: Job) -> tuple[Job, Any, ActionFailed | None, ActionContext]:
     action = host.actions.get(job.action)
 
     def load_run() -> tuple[str, dict[str, Any] | None]:
@@ -165,12 +191,20 @@ def execute(host: Host, job: Job) -> tuple[Job, Any, ActionFailed | None, Action
         return job, None, ActionFailed(f"{type(exc).__name__}: {exc}"), context
 
 
-def _record_one(host: Host, outcome: tuple[Job, Any, ActionFailed | None, ActionContext], tx: Transaction) -> None:
+def _record_one(host: Host, outcome: Outcome, tx: Transaction) -> None:
     record_result(host, tx, *outcome)
 
 
-def record_result(host: Host, tx: Transaction, job: Job, result: Any, failure: ActionFailed | None, context: ActionContext) -> None:
-    """Record what a job's action gave: the step completes, retries after a backoff, or fails."""
+def record_result(
+    host: Host, tx: Transaction, job: Job, result: Any, failure: ActionFailed | None, context: ActionContext, trace: str | None
+) -> None:
+    """Record what a job's action gave: the step completes, retries after a backoff, or fails.
+    What that schedules (the next step's job, a retry) continues the job's trace."""
+    with tracing.resumed(trace):
+        _record_result(host, tx, job, result, failure, context)
+
+
+def _record_result(host: Host, tx: Transaction, job: Job, result: Any, failure: ActionFailed | None, context: ActionContext) -> None:
     row = copy_row(job)
     row.finished_at = host.clock.now()
     move(row, JobStatus.DONE if failure is None else JobStatus.FAILED)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from runtime import tracing
 from runtime.engine.context import Host, RunContext, event, flush, load, transact
 from runtime.engine.plain import json_copy, new_id, record_scope
 from runtime.engine.rules import advance, complete_step
@@ -58,7 +59,13 @@ def publish_event(host: Host, name: str, correlation: Any, payload: Mapping[str,
             tx.insert(BufferedEvent(new_id(), name, correlation, body, now, now + BUFFER_TTL))
         return delivered
 
-    return transact(host, op)
+    with tracing.span("overture.event.publish", event=name) as span:
+        delivered = transact(host, op)
+        if span is not None:
+            span.set_attributes({"overture.runs": delivered, "overture.outcome": "delivered" if delivered else "nobody waits"})
+            if len(delivered) == 1:
+                span.set_attribute("overture.run_id", delivered[0])
+        return delivered
 
 
 def define_record_type(host: Host, name: str, fields: list[dict[str, Any]], label: str | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from runtime import tracing
 from runtime.actions import ActionContext
 from runtime.engine.context import Host, RunContext, event, flush, load, require_run, set_run_status, transact
 from runtime.engine.plain import json_copy, new_id, over_max_items, record_scope
@@ -54,36 +55,39 @@ def start_run(
     trigger: str | None = None,
 ) -> str:
     """Start a run in ``tx`` and advance it as far as it goes; returns its id."""
-    now = host.clock.now()
-    values = check_inputs(spec, inputs)
-    run = Run(
-        id=new_id(),
-        orchestration=spec.key,
-        version=spec.version,
-        status=RunStatus.IN_PROGRESS.value,
-        inputs=values,
-        vars={v.name: v.default for v in spec.variables},
-        started_at=now,
-        updated_at=now,
-        started_by=started_by,
-        record_object=record.object if record else None,
-        record_id=record.id if record else None,
-        parent_run_id=parent.run_id if parent else None,
-        parent_step_id=parent.step_id if parent else None,
-        parent_visit=parent.visit if parent else None,
-        parent_waits=parent_waits,
-    )
-    tx.insert(run)
-    ctx = RunContext(host, tx, spec, run, now, {}, {}, record_scope(record), run.revision)
-    data: dict[str, Any] = {"inputs": values, "version": spec.version}
-    if record is not None:  # the record as the run found it, and the trigger that started it (replay needs both)
-        data["record"] = json_copy(record_scope(record))
-    if trigger is not None:
-        data["trigger"] = trigger
-    event(ctx, "run.started", by=started_by, data=data)
-    advance(ctx)
-    flush(ctx)
-    return run.id
+    with tracing.span("overture.run.start", orchestration=spec.key, version=spec.version, trigger=trigger):
+        now = host.clock.now()
+        values = check_inputs(spec, inputs)
+        run = Run(
+            id=new_id(),
+            orchestration=spec.key,
+            version=spec.version,
+            status=RunStatus.IN_PROGRESS.value,
+            inputs=values,
+            vars={v.name: v.default for v in spec.variables},
+            started_at=now,
+            updated_at=now,
+            started_by=started_by,
+            record_object=record.object if record else None,
+            record_id=record.id if record else None,
+            parent_run_id=parent.run_id if parent else None,
+            parent_step_id=parent.step_id if parent else None,
+            parent_visit=parent.visit if parent else None,
+            parent_waits=parent_waits,
+        )
+        tx.insert(run)
+        tracing.annotate(run_id=run.id)
+        ctx = RunContext(host, tx, spec, run, now, {}, {}, record_scope(record), run.revision)
+        data: dict[str, Any] = {"inputs": values, "version": spec.version}
+        if record is not None:  # the record as the run found it, and the trigger that started it (replay needs both)
+            data["record"] = json_copy(record_scope(record))
+        if trigger is not None:
+            data["trigger"] = trigger
+        event(ctx, "run.started", by=started_by, data=data)
+        advance(ctx)
+        flush(ctx)
+        tracing.annotate(outcome=run.status)
+        return run.id
 
 
 def check_inputs(spec: OrchestrationSpec, inputs: dict[str, Any]) -> dict[str, Any]:

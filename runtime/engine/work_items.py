@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
+from runtime import tracing
 from runtime.directory import Directory
 from runtime.engine.context import Host, RunContext, delete_timers, event, flush, load, transact
 from runtime.engine.plain import has_timers, json_copy, record_scope
@@ -210,11 +211,14 @@ def complete(
         if item.status == WorkItemStatus.CLAIMED and item.claimed_by != by:
             raise Conflict(f"work item {item_id} is claimed by {item.claimed_by}")
         ctx = load(host, tx, item.run_id)
+        tracing.annotate(run_id=ctx.run.id, orchestration=ctx.spec.key, node=item.step_id)
+        tracing.link(item.trace_context)
         if ctx.run.status != RunStatus.IN_PROGRESS:
             raise Conflict(f"run {ctx.run.id} is {ctx.run.status}; its work items cannot be completed now")
         step = ctx.spec.steps[item.step_id]
         assert step.form is not None
         chosen, clean = check_form(step, outcome, values)
+        tracing.annotate(outcome=chosen)
         if comment is not None and not isinstance(comment, str):
             raise InvalidInput("comment must be a string")
         move(item, WorkItemStatus.COMPLETED)
@@ -237,7 +241,8 @@ def complete(
         flush(ctx)
         return item_view(item, host.clock.now())
 
-    return transact(host, op)
+    with tracing.span("overture.work_item.complete", work_item=item_id):
+        return transact(host, op)
 
 
 def check_form(step: Step, outcome: str | None, values: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:

@@ -178,6 +178,7 @@ class WorkItemRow(Base):
     record_id: Mapped[str | None] = mapped_column(String)
     on_behalf_of: Mapped[str | None] = mapped_column(String)  # the person out of office it was meant for
     version: Mapped[int | None] = mapped_column(Integer)
+    trace_context: Mapped[str | None] = mapped_column(String)
     __table_args__ = (
         Index("ix_work_items_run", "run_id", "step_id", "visit"),
         # My work by assignee; with the type and run_id, who may see which runs and who holds open work
@@ -213,6 +214,7 @@ class TimerRow(Base):
     visit: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     work_item_id: Mapped[str | None] = mapped_column(String)
+    trace_context: Mapped[str | None] = mapped_column(String)
     __table_args__ = (Index("ix_timers_due", "due_at"), Index("ix_timers_run", "run_id", "step_id"))
 
 
@@ -234,6 +236,7 @@ class JobRow(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+    trace_context: Mapped[str | None] = mapped_column(String)
     __table_args__ = (
         Index("ix_jobs_ready", "status", "run_after"),
         Index("ix_jobs_run", "run_id", "step_id", "status"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import fields
 from datetime import timedelta
 
 import pytest
@@ -20,9 +19,10 @@ from runtime.model import Record, Run, WorkItem
 from runtime.retention import purge
 from runtime.store import migrate
 from runtime.store.sql import SqlStore, database_url
-from runtime.store.tables import TABLES, OpenHolderRow, RecordRow, RunRow, WorkItemRow
+from runtime.store.tables import OpenHolderRow, RecordRow, RunRow, WorkItemRow
 from tests.pg import POSTGRES_URL, throwaway_database
 from tests.runtime.docs import one_stage, step
+from tests.runtime.old_schema import insert_rows
 from tests.runtime.test_store_aggregates import NOW
 
 Row = tuple[str, str, str, str, str]  # viewer value, viewer type, holder type, holder value, run
@@ -192,8 +192,7 @@ def test_the_migration_backfills_the_rows(empty_db: str):
         migrate.upgrade(engine, "0015")
         with engine.begin() as conn:
             for rows in (runs, items, records):
-                cls = type(rows[0])
-                conn.execute(TABLES[cls].insert(), [{f.name: getattr(r, f.name) for f in fields(cls)} for r in rows])
+                insert_rows(conn, rows)
     finally:
         engine.dispose()
     store = SqlStore(empty_db)  # upgrades to 0016 and on

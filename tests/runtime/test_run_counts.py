@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -23,9 +22,9 @@ from runtime.states import OPEN_ITEM
 from runtime.store import migrate
 from runtime.store.base import RunTally
 from runtime.store.sql import SqlStore, database_url
-from runtime.store.tables import TABLES
 from tests.pg import POSTGRES_URL, throwaway_database
 from tests.runtime.docs import one_stage, step
+from tests.runtime.old_schema import insert_rows
 from tests.runtime.test_retention import GONE, OLD, finish, flow, scene
 from tests.runtime.test_store_aggregates import NOW
 
@@ -222,9 +221,8 @@ def test_the_migration_backfills_counts_and_item_versions(empty_db: str):
     try:
         migrate.upgrade(engine, "0012")
         with engine.begin() as conn:
-            conn.execute(TABLES[Run].insert(), [{f.name: getattr(r, f.name) for f in fields(Run)} for r in runs])
-            rows = [{f.name: getattr(i, f.name) for f in fields(WorkItem) if f.name != "version"} for i in items]
-            conn.execute(TABLES[WorkItem].insert(), rows)
+            insert_rows(conn, runs)
+            insert_rows(conn, items)  # without their version: 0013 works it out
     finally:
         engine.dispose()
     store = SqlStore(url)  # upgrades to 0013 and on

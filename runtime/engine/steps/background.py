@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from runtime import tracing
 from runtime.actions import ActionContext, ActionFailed, Pending
 from runtime.engine.context import (
     Completion,
@@ -130,6 +131,7 @@ def enqueue(ctx: RunContext, step: Step, step_run: StepRun, inputs: dict[str, An
     ctx.touch(step_run)
     key = f"{ctx.run.id}:{step.id}:{step_run.visit}:{attempt}"
     job = Job(new_id(), ctx.run.id, step.id, step_run.visit, attempt, step.action or "", inputs, JobStatus.QUEUED.value, when, key, ctx.now)
+    job.trace_context = tracing.trace_context()  # its span, in whichever worker, continues this trace
     host = ctx.host
     if host.claim_inline and when <= ctx.now:
         # This engine runs what it schedules: the job is born claimed, saving a claim

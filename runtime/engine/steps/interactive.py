@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runtime import tracing
 from runtime.engine.context import Completion, RunContext, RunError, delete_timers, event, notify, run_error, value
 from runtime.engine.plain import has_timers, iso, new_id, on_behalf
 from runtime.model import StepRun, Timer, WorkItem
@@ -48,6 +49,7 @@ def start(ctx: RunContext, step: Step, step_run: StepRun) -> None:
             record_id=ctx.run.record_id,
             on_behalf_of=for_whom,
             version=ctx.run.version,
+            trace_context=tracing.trace_context(),  # whoever completes it links their trace to this one
         )
         ctx.add(item)
         data = {"work_item": item.id, "assignee": {"type": target.type, "value": target.value}, "due_at": iso(due)}
@@ -61,7 +63,8 @@ def start(ctx: RunContext, step: Step, step_run: StepRun) -> None:
             item.id,
         )
         if due is not None and step.escalation is not None:
-            ctx.add(Timer(new_id(), ctx.run.id, "escalation", step.id, step_run.visit, step.escalation.after.after(due), item.id))
+            escalates = step.escalation.after.after(due)
+            ctx.add(Timer(new_id(), ctx.run.id, "escalation", step.id, step_run.visit, escalates, item.id, tracing.trace_context()))
 
 
 def close(ctx: RunContext, step: Step, visit: int) -> None:

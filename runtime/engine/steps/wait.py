@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from runtime import tracing
 from runtime.durations import as_moment, moment_problem
 from runtime.engine.context import Completion, RunContext, RunError, event, holds, value
 from runtime.engine.plain import new_id
@@ -23,7 +24,7 @@ def start(ctx: RunContext, step: Step, step_run: StepRun) -> Completion | None:
         else:
             assert step.timer_at is not None
             due = timer_moment(value(ctx, step.timer_at, step.id, "timer.at"), step.id, ctx.now)
-        ctx.add(Timer(new_id(), ctx.run.id, "wait", step.id, step_run.visit, due))
+        ctx.add(Timer(new_id(), ctx.run.id, "wait", step.id, step_run.visit, due, trace_context=tracing.trace_context()))
     elif step.event_name is not None:
         key = None
         if step.correlation is not None and not step.correlation_is_predicate:
