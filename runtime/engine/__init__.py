@@ -26,11 +26,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from runtime import audit
 from runtime.actions import ActionRegistry, ActionServices, default_registry
 from runtime.clock import Clock, ManualClock, SystemClock
 from runtime.directory import Directory, InMemoryDirectory
-from runtime.engine import jobs, records, repair, runs, work_items
+from runtime.engine import jobs, records, repair, runs, versions, work_items
 from runtime.engine.context import Ledger, RunContext, require_run, transact
 from runtime.engine.migration import batches as migrations
 from runtime.engine.migration import views as migration_views
@@ -100,32 +99,7 @@ class Engine:
 
         Deploying a document identical to the active version returns that version.
         """
-        spec = compile_document(document, actions=self.actions)
-        note = audit.pending()
-        with self.store.transaction() as tx:
-            if note is not None:
-                note.opened(tx)
-            now = self.clock.now()
-            orch = tx.get(Orchestration, spec.key)
-            if orch and orch.active_version:
-                active = self.spec(spec.key, orch.active_version, tx=tx)
-                if active.document_json == spec.document_json:
-                    if note is not None:  # nothing changed: nothing to audit
-                        note.taken = True
-                    return active.version
-            number = max((v.number for v in tx.find(Version, orchestration=spec.key)), default=0) + 1
-            trigger_object = spec.trigger.object if spec.trigger.type == "record" else None
-            tx.insert(Version(f"{spec.key}:{number}", spec.key, number, spec.document, now, by, trigger_object))
-            if orch:
-                orch.active_version, orch.label, orch.updated_at = number, spec.label, now
-                tx.update(orch)
-            else:
-                tx.insert(Orchestration(spec.key, spec.label, number, now, now))
-            if note is not None:
-                note.closing(tx, number)
-        if note is not None:
-            note.taken = True
-        return number
+        return versions.activate(self, compile_document(document, actions=self.actions), by)
 
     def install(self, spec: OrchestrationSpec, *, by: str | None = None) -> None:
         """Activate an already compiled spec under its own version number, in a store that

@@ -17,7 +17,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("context",),
     ("steps", "steps.interactive", "steps.background", "steps.wait", "steps.decision"),
     ("rules",),
-    ("views", "runs", "migration.assess"),
+    ("views", "runs", "versions", "migration.assess"),
     ("repair", "records", "work_items", "jobs", "migration.move", "migration.views"),
     ("services", "migration.batches"),
     ("",),  # the facade, runtime.engine itself
