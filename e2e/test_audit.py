@@ -42,7 +42,7 @@ def test_an_admin_finds_who_changed_what_and_a_member_cannot_look(login_as, api)
     # From the builder: who activated version 2, and what changed.
     BuilderPage(page).open(key)
     page.screenshot(path="/tmp/audit-versions.png")
-    page.get_by_role("link", name="Who activated version 2").click()
+    page.get_by_role("link", name="Audit entry: who activated version 2").click()
     activation = page.locator('tr[data-action="version.activated"]')
     expect(activation).to_have_count(1)
     expect(activation).to_contain_text("Ada Admin")

@@ -73,7 +73,7 @@ export function VersionsPanel({ orchestration, versions, activeVersion, onGo }: 
                 {admin ? (
                   <Link
                     to={`/admin/audit?object_type=version&object=${encodeURIComponent(`${orchestration}:${v.number}`)}`}
-                    aria-label={`Who activated version ${v.number}`}
+                    aria-label={`Audit entry: who activated version ${v.number}`}
                   >
                     Audit entry
                   </Link>
@@ -82,7 +82,7 @@ export function VersionsPanel({ orchestration, versions, activeVersion, onGo }: 
                   <button
                     type="button"
                     className="link"
-                    aria-label={`What changed in version ${v.number}`}
+                    aria-label={`Changes in version ${v.number}`}
                     onClick={() => onGo({ mode: 'diff', from: v.number - 1, to: v.number })}
                   >
                     Changes
