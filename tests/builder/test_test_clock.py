@@ -72,3 +72,18 @@ def test_advancing_fires_a_due_timer(clocked):
     moved = ada.post("/api/test-clock", json={"advance": "PT1H"}).get_json()
     assert moved["offset_seconds"] == 7200 and moved["processed"] >= 1
     assert ada.get(f"/api/runs/{run['id']}").get_json()["status"] == "completed"
+
+
+def test_next_goes_to_the_runs_next_timer(clocked):
+    ada = Client(clocked, "ada")
+    assert ada.post("/api/orchestrations", json=COOL_OFF).status_code == 201
+    revision = ada.get("/api/orchestrations/cool_off").get_json()["draft"]["revision"]
+    ada.post("/api/orchestrations/cool_off/activate", headers={"If-Match": f'"{revision}"'})
+    run = ada.post("/api/runs", json={"orchestration": "cool_off", "inputs": {}}).get_json()
+    assert ada.post("/api/test-clock", json={"advance": "next"}).status_code == 422  # which run?
+    assert ada.post("/api/test-clock", json={"advance": "next", "run": "nope"}).status_code == 404
+    moved = ada.post("/api/test-clock", json={"advance": "next", "run": run["id"]}).get_json()
+    assert moved["offset_seconds"] == 7200
+    assert ada.get(f"/api/runs/{run['id']}").get_json()["status"] == "completed"
+    response = ada.post("/api/test-clock", json={"advance": "next", "run": run["id"]})
+    assert response.status_code == 409 and "no timer" in response.get_json()["error"]["message"]
