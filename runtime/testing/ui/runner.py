@@ -120,16 +120,27 @@ class UiSession:
         artifacts: where screenshots and traces go.
         environment: bind personas with the scenarios' ``environments.<NAME>``.
         headless: False shows the browsers.
+        browser: a Playwright browser to use (pytest-playwright's); by default one is launched.
     """
 
-    def __init__(self, base_url: str, accounts: Accounts, artifacts: Path, *, environment: str | None = None, headless: bool = True):
+    def __init__(
+        self,
+        base_url: str,
+        accounts: Accounts,
+        artifacts: Path,
+        *,
+        environment: str | None = None,
+        headless: bool = True,
+        browser: Any = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.accounts = accounts
         self.artifacts = artifacts
         self.environment = environment
         self.headless = headless
         self._playwright: Any = None
-        self.browser: Any = None
+        self._own_browser = browser is None
+        self.browser: Any = browser
 
     def __enter__(self) -> UiSession:
         self.artifacts.mkdir(parents=True, exist_ok=True)
@@ -139,12 +150,13 @@ class UiSession:
         self.people: dict[str, Person] = people_of(self._all_users())
         self.record_types = {t["name"]: t for t in self.admin.get("/api/record-types", params={"limit": 200})["items"]}
         self.test_clock = self.admin.status_of("GET", "/api/test-clock") == 200
-        self._playwright = ui.sync_playwright().start()
-        self.browser = self._playwright.chromium.launch(**ui.launch_options(headless=self.headless))
+        if self._own_browser:
+            self._playwright = ui.sync_playwright().start()
+            self.browser = self._playwright.chromium.launch(**ui.launch_options(headless=self.headless))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.browser is not None:
+        if self.browser is not None and self._own_browser:
             self.browser.close()
         if self._playwright is not None:
             self._playwright.stop()
@@ -370,6 +382,7 @@ class ScenarioRun:
             raise StepSkipped("migrate steps move runs in memory only; migrate on the server with the builder or the API")
         wanted = step.get("expect_error")
         if wanted is not None:
+            record.did += f" (must fail: {wanted}; through the API)"
             self._refused(action, step, str(wanted))
             return
         if action == "start":
