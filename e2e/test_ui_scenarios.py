@@ -19,6 +19,7 @@ import pytest
 from e2e.fixtures.api import Api
 from e2e.fixtures.server import LiveServer
 from runtime.templates import load
+from runtime.testing.scenario import load_scenario
 from runtime.testing.suite import load_file
 from runtime.testing.ui.personas import demo_accounts
 from runtime.testing.ui.runner import UiResult, UiSession
@@ -86,3 +87,28 @@ def test_a_broken_release_fails_with_the_step_persona_page_and_screenshot(ui_ses
     assert failure.expected == "document_url" and "spec_link" in failure.actual
     assert step.screenshot and Path(step.screenshot).exists()
     assert result.trace and Path(result.trace).exists()
+
+
+WAITS = """
+scenario: 1
+name: Legal waits a day
+orchestration: contract_approval
+personas:
+  sales: {user: sam}
+steps:
+  - start: {record: {object: contract, owner: sales, fields: {title: Clockless, customer: Acme, amount: 100, status: submitted}}}
+  - advance: P1D
+  - expect: {stage: legal}
+  - advance: next
+"""
+
+
+def test_without_a_test_clock_advance_steps_are_skipped_with_the_reason(live_server: LiveServer, browser: Any, tmp_path: Path) -> None:
+    with UiSession(live_server.url, demo_accounts(), tmp_path, browser=browser) as session:
+        assert not session.test_clock
+        result = session.run(load_scenario(WAITS))
+    assert result.status == "passed", explain(result)  # what does not need the time still ran and held
+    skipped = [s for s in result.steps if s.status == "skipped"]
+    assert [s.action for s in skipped] == ["advance", "advance"]
+    assert "the server has no test clock (start it with OVERTURE_TEST_CLOCK=1" in skipped[0].message
+    assert result.steps[2].status == "passed"

@@ -19,11 +19,12 @@ all), else ``OVERTURE_E2E_PASSWORD``. Without a file, the accounts are those of 
 
 The file (YAML)::
 
-    admin: {user: ada, password_env: OVERTURE_ADMIN_PASSWORD}   # checks, events, the test clock
-    password_env: OVERTURE_E2E_PASSWORD                           # the default for everyone
-    personas:
-      legal: {user: a.jones, password_env: OVERTURE_PASSWORD_AJONES}
-      finance: {user: f.smith}
+    admin: {username: ada, password_env: OVERTURE_ADMIN_PASSWORD}   # checks, events, the test clock
+    password_env: OVERTURE_E2E_PASSWORD                               # the default for everyone
+    legal: {username: a.jones, password_env: OVERTURE_PASSWORD_AJONES}
+    finance: {username: f.smith}
+
+(personas may also go under ``personas:``; ``user`` is the same as ``username``).
 """
 
 from __future__ import annotations
@@ -78,38 +79,55 @@ def demo_accounts(environ: Mapping[str, str] = os.environ) -> Accounts:
 
 
 def load_accounts(path: Path, environ: Mapping[str, str] = os.environ) -> Accounts:
-    """The personas file at ``path``; :class:`PersonasError` says what is wrong with it."""
+    """The personas file at ``path``; :class:`PersonasError` says what is wrong with it.
+
+    Personas are listed under ``personas:`` or at the top level (``legal: {username: alice,
+    password_env: LEGAL_PASSWORD}``, the packaged pytest plugin's file); ``user`` and
+    ``username`` are the same. The admin is ``admin:``, else ``$OVERTURE_E2E_ADMIN``.
+    """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise PersonasError(f"{path}: cannot read the personas file: {exc}") from None
     if not isinstance(data, dict):
         raise PersonasError(f"{path}: a personas file is a mapping (admin, password_env, personas)")
-    unknown = sorted(set(data) - {"admin", "password_env", "personas"})
-    if unknown:
-        raise PersonasError(f"{path}: unknown keys {', '.join(unknown)} (expected admin, password_env, personas)")
-    default_env = data.get("password_env", DEFAULT_PASSWORD_ENV)
-    default = environ.get(str(default_env))
+    default_env = str(data.get("password_env", DEFAULT_PASSWORD_ENV))
+    default = environ.get(default_env)
 
     def account(where: str, entry: Any) -> Account:
         if isinstance(entry, str):
             entry = {"user": entry}
+        if isinstance(entry, dict) and "username" in entry and "user" not in entry:
+            entry = {("user" if k == "username" else k): v for k, v in entry.items()}
         if not isinstance(entry, dict) or not isinstance(entry.get("user"), str) or set(entry) - {"user", "password_env"}:
-            raise PersonasError(f"{path}: {where}: expected {{user: NAME, password_env: VARIABLE}}")
+            raise PersonasError(f"{path}: {where}: expected {{username: NAME, password_env: VARIABLE}}")
         variable = str(entry.get("password_env", default_env))
         password = environ.get(variable) or default
         if not password:
             raise PersonasError(f"{path}: {where}: the password of {entry['user']} is in ${variable}, which is not set")
         return Account(entry["user"], password)
 
-    if "admin" not in data:
-        raise PersonasError(f"{path}: name an admin account (admin: {{user: NAME}}): it posts events and reads runs")
-    personas = data.get("personas") or {}
-    if not isinstance(personas, dict):
+    listed = data.get("personas") or {}
+    if not isinstance(listed, dict):
         raise PersonasError(f"{path}: personas: a mapping of persona name to account")
+    top = {k: v for k, v in data.items() if k not in ("admin", "password_env", "personas")}
+    wrong = sorted(k for k, v in top.items() if not isinstance(v, dict))
+    if wrong:
+        raise PersonasError(
+            f"{path}: unknown keys {', '.join(map(str, wrong))} (expected admin, password_env, personas, or personas by name)"
+        )
+    if "admin" in data:
+        admin = account("admin", data["admin"])
+    elif environ.get("OVERTURE_E2E_ADMIN"):
+        admin = account("$OVERTURE_E2E_ADMIN", {"user": environ["OVERTURE_E2E_ADMIN"], "password_env": "OVERTURE_E2E_ADMIN_PASSWORD"})
+    else:
+        raise PersonasError(
+            f"{path}: name an admin account (admin: {{username: NAME, password_env: VARIABLE}}, or $OVERTURE_E2E_ADMIN): "
+            "it posts events, moves the test clock and reads runs"
+        )
     return Accounts(
-        account("admin", data["admin"]),
-        {str(name): account(f"personas.{name}", entry) for name, entry in personas.items()},
+        admin,
+        {str(name): account(str(name), entry) for name, entry in {**top, **listed}.items()},
         default_password=default or "",
         source=str(path),
     )

@@ -58,12 +58,21 @@ def test_the_environment_and_the_personas_file_win(tmp_path):
     assert demo_accounts({}).password_of("sam") == DEMO_PASSWORD
 
 
+def test_the_plugins_personas_file_reads_too(tmp_path):
+    file = tmp_path / "personas.yaml"
+    file.write_text("sales: {username: sam, password_env: SALES_PASSWORD}\nlegal: {username: alice}\n")
+    environ = {"SALES_PASSWORD": "s", "OVERTURE_E2E_PASSWORD": "d", "OVERTURE_E2E_ADMIN": "boss", "OVERTURE_E2E_ADMIN_PASSWORD": "b"}
+    accounts = load_accounts(file, environ)
+    assert (accounts.admin.user, accounts.admin.password) == ("boss", "b")
+    assert accounts.personas["sales"].user == "sam" and accounts.password_of("sam") == "s" and accounts.password_of("alice") == "d"
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
         ("personas: {}\n", "name an admin account"),
         ("admin: ada\nextra: 1\n", "unknown keys extra"),
-        ("admin: {user: ada, password: hunter2}\n", "expected {user: NAME, password_env: VARIABLE}"),
+        ("admin: {user: ada, password: hunter2}\n", "expected {username: NAME, password_env: VARIABLE}"),
         ("admin: {user: ada, password_env: NOPE}\n", "$NOPE, which is not set"),
         ("- ada\n", "a personas file is a mapping"),
         ("admin: [\n", "cannot read the personas file"),
