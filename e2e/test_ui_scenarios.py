@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from e2e.fixtures.api import Api
+from e2e.fixtures.documents import one_stage, unique_key
 from e2e.fixtures.server import LiveServer
 from runtime.templates import load
 from runtime.testing.scenario import load_scenario
@@ -91,24 +92,40 @@ def test_a_broken_release_fails_with_the_step_persona_page_and_screenshot(ui_ses
 
 WAITS = """
 scenario: 1
-name: Legal waits a day
-orchestration: contract_approval
+name: Started by hand, checked a day later
+orchestration: {key}
 personas:
-  sales: {user: sam}
+  sales: {{user: sam}}
+  legal: {{user: alice, groups: [legal]}}
 steps:
-  - start: {record: {object: contract, owner: sales, fields: {title: Clockless, customer: Acme, amount: 100, status: submitted}}}
+  - start: {{as: sales, inputs: {{amount: 120, reason: a trip}}}}
   - advance: P1D
-  - expect: {stage: legal}
+  - expect: {{stage: review, ball: [{{group: legal}}]}}
+  - as: legal
+    complete: check
+  - expect: {{status: completed}}
   - advance: next
 """
 
 
-def test_without_a_test_clock_advance_steps_are_skipped_with_the_reason(live_server: LiveServer, browser: Any, tmp_path: Path) -> None:
+def test_start_run_and_without_a_test_clock_advance_steps_are_skipped(live_server: LiveServer, browser: Any, tmp_path: Path) -> None:
+    key = unique_key("by_hand")
+    document = one_stage(key, f"By hand {key}")
+    document["inputs"] = [
+        {"name": "amount", "type": "number", "required": True, "label": "Amount"},
+        {"name": "reason", "type": "string", "label": "Reason"},
+    ]
+    admin = Api(live_server.url).sign_in("ada")
+    admin.create_orchestration(document)
+    admin.activate(key)
     with UiSession(live_server.url, demo_accounts(), tmp_path, browser=browser) as session:
         assert not session.test_clock
-        result = session.run(load_scenario(WAITS))
+        result = session.run(load_scenario(WAITS.format(key=key)))
     assert result.status == "passed", explain(result)  # what does not need the time still ran and held
+    start = result.steps[0]
+    assert start.did == "start (Start run)" and (start.page or "").endswith(f"/orchestrations/{key}/start")
+    run = admin.run(result.result.run_id or "")
+    assert run["inputs"] == {"amount": 120, "reason": "a trip"} and run["started_by"] == "sam"
     skipped = [s for s in result.steps if s.status == "skipped"]
     assert [s.action for s in skipped] == ["advance", "advance"]
     assert "the server has no test clock (start it with OVERTURE_TEST_CLOCK=1" in skipped[0].message
-    assert result.steps[2].status == "passed"

@@ -413,9 +413,44 @@ class ScenarioRun:
         elif wanted is not None:
             self.record = {"object": wanted["object"], "id": wanted["id"]}
         starter = self.persona(str(started_by)) if started_by else self.persona(ADMIN)
-        run = starter.api.start_run(key, body.get("inputs") or {}, self.record)
+        if self.record is None:
+            record.page = f"{self.session.base_url}/orchestrations/{key}/start"
+            record.did += " (Start run)"
+            self.run_id = self._start_run_page(starter, key, body.get("inputs") or {})
+            return
+        run = starter.api.start_run(key, body.get("inputs") or {}, self.record)  # the Start run page binds no record
         self.run_id = run["id"]
-        record.did += " (through the API)"
+        record.did += " (bound to a record: through the API)"
+
+    def _start_run_page(self, starter: Persona, key: str, inputs: Mapping[str, Any]) -> str:
+        """Start run: the orchestration's start page, its inputs filled by their labels; the new run's id."""
+        found = self.admin.get(f"/api/orchestrations/{key}")
+        if not found.get("active_version"):
+            raise StepFailed(f"{key} has no active version on the server")
+        document = self.admin.get(f"/api/orchestrations/{key}/versions/{found['active_version']}")["document"]
+        declared = {i["name"]: i for i in document.get("inputs", [])}
+        unknown = sorted(set(inputs) - set(declared))
+        if unknown:
+            raise StepFailed(f"{key} takes no input {', '.join(unknown)}", expected=unknown, actual=sorted(declared))
+        page = starter.page
+        page.goto(f"/orchestrations/{key}/start")
+        button = page.get_by_role("button", name="Start run", exact=True)
+        ui.expect(button).to_be_visible()
+        main = page.get_by_role("main")
+        for name, value in inputs.items():
+            fill(main, declared[name], value)
+        button.click()
+        told = page.get_by_test_id("started-with-work").get_by_role("link", name="See the run")
+        deadline = time.monotonic() + ui.ACTION_TIMEOUT_MS / 1000
+        while time.monotonic() < deadline:
+            landed = re.search(r"/runs/([^/?#]+)$", page.url)
+            if landed:
+                return landed.group(1)
+            if told.count():
+                return str(told.get_attribute("href") or "").rsplit("/", 1)[-1]
+            page.wait_for_timeout(100)
+        seen = [t.strip() for t in main.locator(".field-error, [role=alert]").all_inner_texts() if t.strip()]
+        raise StepFailed(f"Start run of {key} started no run" + (f": the page says {'; '.join(seen)}" if seen else ""), actual=seen)
 
     def _record_triggered(self, key: str, object: str) -> bool:
         """Whether saving a record of ``object`` starts ``key`` (its active version's trigger)."""
