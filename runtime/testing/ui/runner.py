@@ -18,7 +18,7 @@ What each step does on the server (``SCENARIOS.md`` has the format):
   that fails after a skipped ``advance`` is reported as skipped, since it may need the time.
 - ``expect``: polled through the API (the worker runs background steps a moment later)
   until it holds or :data:`EXPECT_WAIT` passes; the admin's run page is then opened and
-  must show the expected stage. ``notifications`` and ``notification_count`` are not
+  must show the expected stage and status, and a timeline entry per stage visit. ``notifications`` and ``notification_count`` are not
   checked (a server keeps notifications per person); ``visible`` is each persona's own
   open items of the run.
 - ``mock`` and ``migrate`` cannot run against a server: a scenario with a mock is skipped
@@ -661,14 +661,37 @@ class ScenarioRun:
         page = ui.RunPage(admin.page).open(run_id)
         record.page = admin.page.url
         record.persona = ADMIN
-        if "stage" in checked and checked["stage"] is not None:
-            label = next((s["label"] for s in run.get("stages", []) if s["id"] == checked["stage"]), checked["stage"])
+        self._check_run_page(page, checked, run)
+
+    def _check_run_page(self, page: Any, checked: Mapping[str, Any], run: Mapping[str, Any]) -> None:
+        """The run page shows what the API said: the current stage, the status, a timeline entry per stage visit."""
+        labels = {s["id"]: s["label"] for s in run.get("stages", [])}
+        if checked.get("stage") is not None:
+            label = labels.get(checked["stage"], checked["stage"])
             try:
                 ui.expect(page.current_stage).to_contain_text(label)
             except AssertionError:
                 seen = page.current_stage.all_inner_texts()
                 raise StepFailed(
                     f"the run page shows stage {seen}, expected {label!r}", expected=label, actual=seen, kind="expect"
+                ) from None
+        if "status" in checked:
+            try:
+                ui.expect(page.status).to_have_class(re.compile(rf"\bstatus--{re.escape(str(checked['status']))}\b"))
+            except AssertionError:
+                seen = page.status.all_inner_texts()
+                raise StepFailed(f"the run page shows status {seen}", expected=checked["status"], actual=seen, kind="expect") from None
+        for stage in dict.fromkeys(checked.get("stages_visited") or ()):
+            visits = list(checked["stages_visited"]).count(stage)
+            entries = page.page.locator(f'[data-testid="timeline-{stage}"].timeline__entry--stage')
+            try:
+                ui.expect(entries).to_have_count(visits)
+            except AssertionError:
+                raise StepFailed(
+                    f"the run page's timeline shows stage {labels.get(stage, stage)} {entries.count()} times, expected {visits}",
+                    expected=visits,
+                    actual=entries.count(),
+                    kind="expect",
                 ) from None
 
     def _account_of(self, user: str) -> str:
