@@ -50,7 +50,7 @@ def main() -> None:
 
         def heard(result: UiResult) -> None:
             memory = result.memory_ms
-            ratio = f"{result.result.duration_ms / memory:8.0f}" if memory else f"{'-':>8}"
+            ratio = f"{result.result.duration_ms / memory:8.0f}" if memory and result.status != "skipped" else f"{'-':>8}"
             shown = f"{memory:10.1f}" if memory is not None else f"{'-':>10}"
             name = Path(result.result.source or result.result.name).name
             print(f"{report.MARKS[result.status]:6} {result.result.duration_ms / 1000:7.1f} {shown} {ratio}  {name}", flush=True)

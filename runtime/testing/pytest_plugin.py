@@ -62,14 +62,19 @@ _UI_RESULTS: pytest.StashKey[list[Any]] = pytest.StashKey()
 def _ui_session(config: pytest.Config) -> Any:
     """The browser and admin of ``--overture-ui``, opened by the first scenario that needs them."""
     if _UI_SESSION not in config.stash:
-        from runtime.testing.ui.personas import demo_accounts, load_accounts
+        from runtime.testing.ui.personas import PersonasError, demo_accounts, load_accounts
         from runtime.testing.ui.runner import UiSession
 
+        url = config.getoption("overture_ui")
         personas = config.getoption("overture_personas")
-        accounts = load_accounts(Path(personas)) if personas else demo_accounts()
-        report = Path(config.getoption("overture_ui_report"))
-        session = UiSession(config.getoption("overture_ui"), accounts, report, environment=config.getoption("scenario_env"))
-        config.stash[_UI_SESSION] = session.__enter__()
+        try:
+            accounts = load_accounts(Path(personas)) if personas else demo_accounts()
+            session = UiSession(url, accounts, Path(config.getoption("overture_ui_report")), environment=config.getoption("scenario_env"))
+            config.stash[_UI_SESSION] = session.__enter__()
+        except PersonasError as exc:
+            pytest.fail(f"--overture-ui {url}: {exc}", pytrace=False)
+        except OSError as exc:  # requests' connection errors too
+            pytest.fail(f"--overture-ui {url} does not answer: {exc}", pytrace=False)
         config.stash[_UI_RESULTS] = []
     return config.stash[_UI_SESSION]
 
