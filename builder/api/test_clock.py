@@ -4,8 +4,9 @@ so that an end-to-end test's ``advance`` steps make timers, escalations and wait
 The blueprint is registered only on a server started with the setting (``create_app``):
 anywhere else the routes do not exist and answer 404 like any unknown path. Sessions and
 sign-in throttling keep real time (``SESSION_CLOCK``), so moving by days signs nobody out.
-The clock lives in the server's process: a separate ``overture worker`` does not see it
-(the server's embedded worker, and the request itself, fire what fell due).
+The clock lives in the server's process: a separate ``overture worker``, or another process
+of ``overture serve --workers N``, does not see it (the server's embedded worker, and the
+request itself, fire what fell due), so a test server runs one process.
 """
 
 from __future__ import annotations
