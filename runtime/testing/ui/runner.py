@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.testing.results import Failure, ScenarioResult
-from runtime.testing.runner import _compare, _sorted_entries
+from runtime.testing.runner import NOT_IN_VIEW, _compare, actual_in_view
 from runtime.testing.scenario import Scenario
 from runtime.testing.scenario_format import actions_of
 from runtime.testing.ui import pages as ui
@@ -53,7 +53,7 @@ EXPECT_WAIT = 15.0
 START_WAIT = 5.0
 #: The admin's browser, for the run page.
 ADMIN = "(admin)"
-MISSING = "<missing>"
+MISSING = "(missing)"
 #: Work item statuses of an item someone may still act on.
 OPEN = ("open", "claimed")
 #: Assertions a server cannot answer for the whole run.
@@ -702,25 +702,14 @@ class ScenarioRun:
         return user
 
     def _actual(self, key: str, wanted: Any, run: Mapping[str, Any]) -> Any:
-        steps = {s["id"]: s for s in run.get("steps", ())}
-        simple = {"status": "status", "stage": "current_stage", "node": "current_node", "version": "version"}
-        if key in simple:
-            return run.get(simple[key])
-        if key == "steps":
-            return {sid: steps[sid]["status"] if sid in steps else MISSING for sid in wanted}
-        if key == "outcomes":
-            return {sid: steps[sid]["outcome"] if sid in steps else MISSING for sid in wanted}
-        if key == "stages_visited":
-            return [h["stage"] for h in run["history"]]
-        if key == "vars":
-            return {name: run["vars"].get(name, MISSING) for name in wanted}
+        found = actual_in_view(key, wanted, run)
+        if found is not NOT_IN_VIEW:
+            return found
         if key == "record":
             if run.get("record") is None:
                 return None
             values = self._record_values()
             return {name: values.get(name, MISSING) for name in wanted}
-        if key == "ball":
-            return _sorted_entries({b["type"]: b["value"]} for b in run["ball"])
         if key == "visible":
             return {
                 persona: sorted(
@@ -728,13 +717,6 @@ class ScenarioRun:
                 )
                 for persona in wanted
             }
-        if key == "error":
-            failed = next((s for s in run["steps"] if s["status"] == "error"), None)
-            if failed is not None:
-                return {"step": failed["id"], "message": failed["error"]}
-            if run.get("error"):
-                return {"step": run["error"].get("node"), "message": run["error"].get("message")}
-            return None
         raise StepFailed(f"unknown assertion {key!r}", kind="expect")
 
 
