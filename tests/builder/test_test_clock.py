@@ -30,6 +30,14 @@ def clocked(tmp_path, migrated_db):
     app.extensions["overture"].close()
 
 
+def started(ada: Client) -> dict:
+    """A run of COOL_OFF, deployed and activated by ``ada``, waiting on its two-hour timer."""
+    assert ada.post("/api/orchestrations", json=COOL_OFF).status_code == 201
+    revision = ada.get("/api/orchestrations/cool_off").get_json()["draft"]["revision"]
+    assert ada.post("/api/orchestrations/cool_off/activate", headers={"If-Match": f'"{revision}"'}).status_code == 200
+    return ada.post("/api/runs", json={"orchestration": "cool_off", "inputs": {}}).get_json()
+
+
 def test_without_the_setting_the_route_does_not_exist(app, login):
     ada = login("ada")
     for method in ("GET", "POST"):
@@ -61,10 +69,7 @@ def test_only_admins_move_it_and_ops_read_it(clocked):
 
 def test_advancing_fires_a_due_timer(clocked):
     ada = Client(clocked, "ada")
-    assert ada.post("/api/orchestrations", json=COOL_OFF).status_code == 201
-    revision = ada.get("/api/orchestrations/cool_off").get_json()["draft"]["revision"]
-    assert ada.post("/api/orchestrations/cool_off/activate", headers={"If-Match": f'"{revision}"'}).status_code == 200
-    run = ada.post("/api/runs", json={"orchestration": "cool_off", "inputs": {}}).get_json()
+    run = started(ada)
     assert ada.get(f"/api/runs/{run['id']}").get_json()["status"] == "in_progress"
     moved = ada.post("/api/test-clock", json={"advance": "PT1H"}).get_json()
     assert moved["offset_seconds"] == 3600
@@ -76,10 +81,7 @@ def test_advancing_fires_a_due_timer(clocked):
 
 def test_next_goes_to_the_runs_next_timer(clocked):
     ada = Client(clocked, "ada")
-    assert ada.post("/api/orchestrations", json=COOL_OFF).status_code == 201
-    revision = ada.get("/api/orchestrations/cool_off").get_json()["draft"]["revision"]
-    ada.post("/api/orchestrations/cool_off/activate", headers={"If-Match": f'"{revision}"'})
-    run = ada.post("/api/runs", json={"orchestration": "cool_off", "inputs": {}}).get_json()
+    run = started(ada)
     assert ada.post("/api/test-clock", json={"advance": "next"}).status_code == 422  # which run?
     assert ada.post("/api/test-clock", json={"advance": "next", "run": "nope"}).status_code == 404
     moved = ada.post("/api/test-clock", json={"advance": "next", "run": run["id"]}).get_json()
