@@ -52,6 +52,8 @@ def generated(document: dict[str, Any], *, max_visits: int = 2) -> list[tuple[st
 
 def server_document(session: UiSession, key: str) -> dict[str, Any]:
     """The active version of ``key`` on the server: what a release put there."""
+    if session.admin.status_of("GET", f"/api/orchestrations/{key}") == 404:
+        raise LookupError(f"there is no orchestration {key} on {session.base_url}")
     found = session.admin.get(f"/api/orchestrations/{key}")
     if not found.get("active_version"):
         raise LookupError(f"{key} has no active version on {session.base_url}")
