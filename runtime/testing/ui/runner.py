@@ -3,8 +3,9 @@
 What each step does on the server (``SCENARIOS.md`` has the format):
 
 - ``start`` with a new record: its owner fills "New <type>" on the record type's page;
-  a record-triggered run is the one the save started. Otherwise the run is started
-  through the API (as the persona), bound to the record if one is given.
+  a record-triggered run is the one the save started. Otherwise the persona starts it on
+  the orchestration's Start run page, its inputs filled by their labels (a run bound to
+  an existing record is started through the API: that page binds none).
 - ``complete``: the persona opens the work item from their work items (its own page,
   the Work Guide), claims it first when asked (Claim it), fills the form fields, the
   comment, and presses the outcome's button; the page must say the step is done.
