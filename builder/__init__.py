@@ -76,6 +76,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("OVERTURE_SECURE_COOKIES", "0") == "1",
         JSON_SORT_KEYS=False,
+        # A clock admins may move forward (builder/api/test_clock.py): end-to-end tests only.
+        TEST_CLOCK=os.environ.get("OVERTURE_TEST_CLOCK", "0") not in ("", "0"),
     )
     if test_config:
         app.config.update(test_config)
@@ -100,6 +102,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sockets.init_app(app)
     auth.init_app(app)
     api.init_app(app)
+    if app.config["TEST_CLOCK"]:  # absent otherwise: its routes answer 404 like any unknown path
+        from builder.api import test_clock
+
+        app.register_blueprint(test_clock.bp)
     app.register_blueprint(health.bp)
     from builder import spa
 

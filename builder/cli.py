@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -770,6 +771,27 @@ def demo() -> None:
 @click.option(
     "--max-visits", type=click.IntRange(min=1), default=None, help="With --generate: visits of one stage a path may make (default 2)."
 )
+@click.option(
+    "--ui",
+    "ui_url",
+    metavar="URL",
+    help="Run the scenarios through the pages of the server at URL, each persona in its own browser "
+    "(with --generate KEY: every path of KEY's active version there). Needs overture[e2e].",
+)
+@click.option(
+    "--personas",
+    "personas_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --ui: the accounts personas sign in as (default: the demo's, password overture-demo).",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("test-results", "ui"),
+    show_default=True,
+    help="With --ui: where the HTML report, screenshots and traces go.",
+)
 def test_scenarios(
     paths: tuple[Path, ...],
     environment: str | None,
@@ -782,6 +804,9 @@ def test_scenarios(
     generate: str | None,
     out: Path | None,
     max_visits: int | None,
+    ui_url: str | None,
+    personas_file: Path | None,
+    report_dir: Path,
 ) -> None:
     """Run scenario files (directories: every *.scenario.yaml in them; default: the current one).
 
@@ -789,6 +814,28 @@ def test_scenarios(
     """
     from runtime.testing import DocumentSource
     from runtime.testing import suite as scenarios
+
+    if ui_url is not None:
+        if show_coverage or coverage_json or out is not None:
+            raise click.UsageError("--coverage, --coverage-json and --out do not go with --ui")
+        if generate is not None and paths:
+            raise click.UsageError("--generate runs the paths of an orchestration; it takes no PATHS")
+        sys.exit(
+            _test_through_ui(
+                ui_url,
+                paths,
+                personas_file,
+                report_dir,
+                keyword=keyword,
+                generate=generate,
+                max_visits=max_visits or 2,
+                environment=environment,
+                junit=junit_file,
+                quiet=quiet,
+            )
+        )
+    if personas_file is not None:
+        raise click.UsageError("--personas goes with --ui")
 
     if generate is not None:
         if paths:
@@ -823,6 +870,61 @@ def test_scenarios(
     if coverage_json is not None:
         scenarios.write_coverage_json(suite.coverage, coverage_json)
     sys.exit(suite.exit_code)
+
+
+def _test_through_ui(
+    url: str,
+    paths: tuple[Path, ...],
+    personas_file: Path | None,
+    report_dir: Path,
+    *,
+    keyword: str | None,
+    generate: str | None,
+    max_visits: int,
+    environment: str | None,
+    junit: Path | None,
+    quiet: bool,
+) -> int:
+    """``overture test --ui URL``: the exit code."""
+    try:
+        from runtime.testing.ui import personas, report
+        from runtime.testing.ui.suite import run_ui
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        accounts = personas.load_accounts(personas_file) if personas_file else personas.demo_accounts()
+    except personas.PersonasError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise click.UsageError(f"--ui {url}: give the server's address, e.g. http://127.0.0.1:8000")
+    click.echo(f"Through the UI of {url}, signed in with {accounts.source}")
+
+    def heard(result: Any) -> None:
+        if not (quiet and result.status == "passed"):
+            click.echo(report.line(result))
+
+    try:
+        suite = run_ui(
+            url,
+            accounts,
+            report_dir,
+            paths=paths or [Path(".")],
+            keyword=keyword,
+            generate=generate,
+            max_visits=max_visits,
+            environment=environment,
+            junit=junit,
+            progress=heard,
+        )
+    except (personas.PersonasError, LookupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"{url} does not answer: {exc}") from None
+    click.echo(report.summary(suite.results))
+    click.echo(f"Report: {suite.html}")
+    if not suite.results:
+        click.echo("no scenario ran")
+    return suite.exit_code
 
 
 @contextmanager

@@ -76,7 +76,7 @@ def diagnose(store: SqlStore, clock: Clock, environ: Mapping[str, str]) -> list[
     checks.append(check_allowlist(environ))
     checks.append(check_archive(environ))
     if environ.get(TEST_CLOCK, "0") not in ("", "0"):
-        checks.append(Check("test clock", FAIL, f"{TEST_CLOCK} is set: anyone may move the server's time; never in production"))
+        checks.append(Check("test clock", FAIL, f"{TEST_CLOCK} is set: admins may move the server's time; never in production"))
     return checks
 
 

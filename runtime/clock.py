@@ -59,3 +59,32 @@ class ManualClock:
         for listener in list(self._listeners):
             listener(moment)
         return moment
+
+
+class MovableClock:
+    """Another clock (the system's by default) plus an offset that only grows: the test
+    clock of a server started with ``OVERTURE_TEST_CLOCK=1``, which admins move forward
+    (``POST /api/test-clock``) so that timers, escalations and waits fall due in an
+    end-to-end test. Never in production: ``overture doctor`` fails while it is set.
+    """
+
+    def __init__(self, base: Clock | None = None):
+        self._base = base or SystemClock()
+        self._offset = timedelta(0)
+
+    @property
+    def offset(self) -> timedelta:
+        """How far ahead of its base clock this clock is."""
+        return self._offset
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset
+
+    def advance(self, delta: timedelta | str) -> datetime:
+        """Move forward by a timedelta or an ISO-8601 duration such as ``"PT2H"``; the new time."""
+        now = self.now()
+        target = parse_duration(delta).after(now) if isinstance(delta, str) else now + delta
+        if target < now:
+            raise ValueError("time does not go backwards")
+        self._offset += target - now
+        return target

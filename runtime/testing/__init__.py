@@ -6,7 +6,7 @@ moves, mocks answer background actions, and assertions check the run on the way.
 The modules form one-way layers, each importing only the ones before it (checked by
 ``tests/runtime/test_testing_layers.py``):
 
-    scenario_format -> scenario, results -> documents -> runner -> suite -> junit, pytest_plugin
+    scenario_format -> scenario, results -> documents -> runner -> suite -> ui -> junit, pytest_plugin
 
 with ``coverage`` and ``solver/`` (CEL condition solving) below them, and ``paths/``
 (generated path tests), ``replay`` (a run as a scenario) and ``trial`` (the builder's

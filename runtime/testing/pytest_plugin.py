@@ -24,13 +24,69 @@ SUFFIXES = (".scenario.yaml", ".scenario.yml")  # = runtime.testing.suite.SUFFIX
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--scenario-env NAME``: run scenario files with their personas bound to that environment."""
-    parser.getgroup("overture").addoption(
+    """``--scenario-env NAME``: run scenario files with their personas bound to that environment;
+    ``--overture-ui URL``: run them through the pages of that server (``--overture-personas FILE``:
+    the accounts; ``--overture-ui-report DIR``: screenshots, traces and the HTML report)."""
+    group = parser.getgroup("overture")
+    group.addoption(
         "--scenario-env",
         metavar="NAME",
         default=None,
         help="Overture scenario files: bind personas to the users of this environment.",
     )
+    group.addoption(
+        "--overture-ui",
+        metavar="URL",
+        default=None,
+        help="Overture scenario files: run them through the UI of the server at URL (needs overture[e2e]).",
+    )
+    group.addoption(
+        "--overture-personas",
+        metavar="FILE",
+        default=None,
+        help="With --overture-ui: the accounts personas sign in as (default: the demo's).",
+    )
+    group.addoption(
+        "--overture-ui-report",
+        metavar="DIR",
+        default="test-results/ui",
+        help="With --overture-ui: where screenshots, traces and report.html go (default test-results/ui).",
+    )
+
+
+#: The config's stash key for the UI session (one browser for the whole run).
+_UI_SESSION: pytest.StashKey[Any] = pytest.StashKey()
+_UI_RESULTS: pytest.StashKey[list[Any]] = pytest.StashKey()
+
+
+def _ui_session(config: pytest.Config) -> Any:
+    """The browser and admin of ``--overture-ui``, opened by the first scenario that needs them."""
+    if _UI_SESSION not in config.stash:
+        from runtime.testing.ui.personas import PersonasError, demo_accounts, load_accounts
+        from runtime.testing.ui.runner import UiSession
+
+        url = config.getoption("overture_ui")
+        personas = config.getoption("overture_personas")
+        try:
+            accounts = load_accounts(Path(personas)) if personas else demo_accounts()
+            session = UiSession(url, accounts, Path(config.getoption("overture_ui_report")), environment=config.getoption("scenario_env"))
+            config.stash[_UI_SESSION] = session.__enter__()
+        except PersonasError as exc:
+            pytest.fail(f"--overture-ui {url}: {exc}", pytrace=False)
+        except OSError as exc:  # requests' connection errors too
+            pytest.fail(f"--overture-ui {url} does not answer: {exc}", pytrace=False)
+        config.stash[_UI_RESULTS] = []
+    return config.stash[_UI_SESSION]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Close the UI session's browser and write its report."""
+    session = config.stash.get(_UI_SESSION, None)
+    if session is not None:
+        from runtime.testing.ui import report
+
+        session.__exit__(None, None, None)
+        report.write_html(config.stash[_UI_RESULTS], session.artifacts / "report.html", server=session.base_url)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -64,9 +120,10 @@ class ScenarioFile(pytest.File):
 class ScenarioFailed(Exception):
     """Raised by :meth:`ScenarioItem.runtest` with the failed result."""
 
-    def __init__(self, result: ScenarioResult):
+    def __init__(self, result: ScenarioResult, report: str | None = None):
         super().__init__(result.name)
         self.result = result
+        self.report = report  # the UI runner's account (step, persona, page, screenshot, trace)
 
 
 class ScenarioItem(pytest.Item):
@@ -77,16 +134,31 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
 
     def runtest(self) -> None:
-        """Run the scenario; raise :class:`ScenarioFailed` if it fails."""
+        """Run the scenario (through the UI with ``--overture-ui``); raise :class:`ScenarioFailed` if it fails."""
+        if self.config.getoption("overture_ui"):
+            self._through_the_ui()
+            return
         from runtime.testing.runner import run_scenario
 
         result = run_scenario(self.scenario, environment=self.config.getoption("scenario_env"))
         if not result.passed:
             raise ScenarioFailed(result)
 
+    def _through_the_ui(self) -> None:
+        from runtime.testing.ui.report import line
+
+        ran = _ui_session(self.config).run(self.scenario)
+        self.config.stash[_UI_RESULTS].append(ran)
+        if ran.status == "failed":
+            raise ScenarioFailed(ran.result, line(ran))
+        if ran.status == "skipped":
+            pytest.skip(ran.skipped or "skipped")
+
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """The ``overture test`` report of a failed scenario; a traceback for anything else."""
         if isinstance(excinfo.value, ScenarioFailed):
+            if excinfo.value.report is not None:
+                return excinfo.value.report
             from runtime.testing.suite import failure_report
 
             return failure_report(_shown(self), self.scenario, excinfo.value.result)

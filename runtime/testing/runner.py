@@ -650,30 +650,14 @@ class Runner:
             raise mismatches[-1]
 
     def _actual(self, key: str, wanted: Any, run: Mapping[str, Any]) -> Any:
-        steps = {s["id"]: s for s in run.get("steps", ())}
-        if key == "status":
-            return run["status"]
-        if key == "stage":
-            return run["current_stage"]
-        if key == "node":
-            return run["current_node"]
-        if key == "version":
-            return run["version"]
-        if key == "steps":
-            return {sid: steps[sid]["status"] if sid in steps else _MISSING for sid in wanted}
-        if key == "outcomes":
-            return {sid: steps[sid]["outcome"] if sid in steps else _MISSING for sid in wanted}
-        if key == "stages_visited":
-            return [h["stage"] for h in run["history"]]
-        if key == "vars":
-            return {name: run["vars"].get(name, _MISSING) for name in wanted}
+        found = actual_in_view(key, wanted, run)
+        if found is not NOT_IN_VIEW:
+            return found
         if key == "record":
             if run["record"] is None:
                 return None
             record = self.engine.get_record(run["record"]["object"], run["record"]["id"])
             return {name: record.get(name, _MISSING) for name in wanted}
-        if key == "ball":
-            return _sorted_entries({("system" if b["type"] == "system" else b["type"]): b["value"]} for b in run["ball"])
         if key in ("notifications", "notification_count"):
             sent = [
                 {"to": {n["to"]["type"]: n["to"]["value"]}, "kind": n["kind"], "subject": n["subject"], "body": n["body"]}
@@ -685,14 +669,40 @@ class Runner:
                 persona: sorted(i["step_id"] for i in self.engine.work_items(assignee=self.users[persona], run=self.run_id))
                 for persona in wanted
             }
-        if key == "error":
-            failed = next((s for s in run["steps"] if s["status"] == "error"), None)
-            if failed is not None:
-                return {"step": failed["id"], "message": failed["error"]}
-            if run["error"]:
-                return {"step": run["error"]["node"], "message": run["error"]["message"]}
-            return None
         raise _StepFailed("expect", f"unknown assertion {key!r}")
+
+
+#: What :func:`actual_in_view` answers for an assertion the run view alone cannot answer.
+NOT_IN_VIEW = object()
+
+
+def actual_in_view(key: str, wanted: Any, run: Mapping[str, Any]) -> Any:
+    """What the run view (``Engine.get_run``, ``GET /api/runs/<id>``) says for the assertion ``key``
+    of an ``expect``, to compare with ``wanted``; :data:`NOT_IN_VIEW` for ``record``,
+    ``notifications``, ``notification_count``, ``visible`` and unknown keys. The UI runner
+    (``runtime/testing/ui``) reads a server's view with it too."""
+    steps = {s["id"]: s for s in run.get("steps", ())}
+    simple = {"status": "status", "stage": "current_stage", "node": "current_node", "version": "version"}
+    if key in simple:
+        return run[simple[key]]
+    if key == "steps":
+        return {sid: steps[sid]["status"] if sid in steps else _MISSING for sid in wanted}
+    if key == "outcomes":
+        return {sid: steps[sid]["outcome"] if sid in steps else _MISSING for sid in wanted}
+    if key == "stages_visited":
+        return [h["stage"] for h in run["history"]]
+    if key == "vars":
+        return {name: run["vars"].get(name, _MISSING) for name in wanted}
+    if key == "ball":
+        return _sorted_entries({("system" if b["type"] == "system" else b["type"]): b["value"]} for b in run["ball"])
+    if key == "error":
+        failed = next((s for s in run["steps"] if s["status"] == "error"), None)
+        if failed is not None:
+            return {"step": failed["id"], "message": failed["error"]}
+        if run["error"]:
+            return {"step": run["error"]["node"], "message": run["error"]["message"]}
+        return None
+    return NOT_IN_VIEW
 
 
 #: The runner's handler of each action done as a person or on the run (``ACTING`` in the scenario

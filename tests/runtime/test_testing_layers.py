@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("documents", ("documents",)),
     ("runner", ("runner", "trial", "replay", "paths")),  # runs scenarios; a trial; a run or a document as scenarios
     ("suite", ("suite",)),
+    ("ui", ("ui",)),  # scenarios through the real UI of a server (Playwright)
     ("junit/plugin", ("junit", "pytest_plugin")),
     ("facade", ("",)),  # runtime.testing itself
 )

@@ -84,3 +84,17 @@ def test_a_run_without_scenario_files_does_not_load_the_suite(pytester: pytest.P
     )
     result = pytester.runpytest_subprocess(*NO_PLAYWRIGHT)
     result.assert_outcomes(passed=1)
+
+
+def test_through_the_ui_a_server_that_does_not_answer_is_said_plainly(pytester: pytest.Pytester):
+    pytester.makefile(".scenario.yaml", good=PASSING)
+    bad = pytester.makefile(".yaml", personas="personas: {}\n")
+
+    result = pytester.runpytest(*NO_PLAYWRIGHT, "--overture-ui", "http://127.0.0.1:9")  # nothing listens on port 9
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*--overture-ui http://127.0.0.1:9 does not answer*"])
+    assert "Traceback" not in result.stdout.str()
+
+    result = pytester.runpytest(*NO_PLAYWRIGHT, "--overture-ui", "http://127.0.0.1:9", "--overture-personas", str(bad))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*name an admin account*"])
