@@ -84,8 +84,8 @@ describe('BpmnReportPanel', () => {
     // The biggest first (the pool), so that what lies on it is drawn over it; no flow is drawn.
     expect(shapes.map((g) => g.getAttribute('data-bpmn-id'))).toEqual(['Pool_2', 'Task_legal', 'Note_1']);
     expect(shapes.map((g) => g.querySelector('text')?.textContent ?? null)).toEqual(['2', null, '1']);
-    expect(shapes[0].getAttribute('class')).toContain('bpmn-sketch__shape--container');
-    expect(shapes[2].getAttribute('class')).toContain('bpmn-sketch__shape--unmapped');
+    expect(shapes[0]?.getAttribute('class')).toContain('bpmn-sketch__shape--container');
+    expect(shapes[2]?.getAttribute('class')).toContain('bpmn-sketch__shape--unmapped');
     expect(sketch.getAttribute('viewBox')).toBe('-10 10 620 420');
   });
 
