@@ -162,10 +162,10 @@ class Api:
 
     # ------------------------------------------------------------------ records
 
-    def create_record(self, object: str, values: dict[str, Any], *, owner: str | None = None) -> dict[str, Any]:
+    def create_record(self, object: str, fields: dict[str, Any], *, owner: str | None = None) -> dict[str, Any]:
         """``POST /api/records/<object>``: the new record, with ``started_runs`` (the ids of
         the runs its save started, which :meth:`clean_up` cancels too)."""
-        record = self.object("POST", f"/api/records/{object}", {"values": values, "owner": owner})
+        record = self.object("POST", f"/api/records/{object}", {"fields": fields, "owner": owner})
         self.created_records.append((object, record["id"]))
         self.created_runs.extend(record.get("started_runs", []))
         return record
