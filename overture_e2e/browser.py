@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
+from overture_e2e.config import DEFAULT_CHROMIUM, option_or_env, persona_named
 from overture_e2e.personas import Persona, PersonaError
-from overture_e2e.plugin import DEFAULT_CHROMIUM, option_or_env, persona_named
 
 #: Without these, headless Chromium stalls on a machine whose network is closed.
 CHROMIUM_ARGS = [

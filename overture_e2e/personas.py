@@ -45,10 +45,6 @@ class Persona:
     token_env: str | None = None
     password: str | None = None
 
-    @property
-    def is_person(self) -> bool:
-        return self.username is not None
-
     def secret_password(self) -> str:
         """The password, from code or from its environment variable."""
         if self.username is None:

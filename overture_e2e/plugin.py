@@ -25,7 +25,6 @@ and ``page_errors`` (see :mod:`overture_e2e.browser`). A project overrides
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -33,12 +32,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from overture_e2e.config import DEFAULT_CHROMIUM, option_or_env, persona_named
 from overture_e2e.personas import Persona, PersonaError, load_personas
 
 if TYPE_CHECKING:  # for annotations only: requests loads when a test asks for the API
     from overture_e2e.api import Api
-
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,11 +65,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(browser, "overture_e2e.browser")
 
 
-def option_or_env(config: pytest.Config, option: str, variable: str) -> str | None:
-    value = config.getoption(option) or os.environ.get(variable) or None
-    return str(value) if value is not None else None
-
-
 @pytest.fixture(scope="session")
 def overture_url(pytestconfig: pytest.Config) -> str:
     """The deployment under test, without a trailing slash (``--overture-url`` or ``$OVERTURE_URL``)."""
@@ -95,35 +88,32 @@ def overture_personas(pytestconfig: pytest.Config) -> dict[str, Persona]:
         pytest.fail(str(error), pytrace=False)
 
 
-def persona_named(personas: dict[str, Persona], name: str) -> Persona:
-    """The persona called ``name``, or a failure listing the known ones."""
-    if name not in personas:
-        known = ", ".join(sorted(personas)) or "none: pass --overture-personas FILE or set OVERTURE_PERSONAS"
-        pytest.fail(f"no persona {name!r} (known: {known})", pytrace=False)
-    return personas[name]
-
-
 @pytest.fixture
 def overture_api(overture_url: str, overture_personas: dict[str, Persona]) -> Iterator[Callable[[str], Api]]:
     """``overture_api("alice")``: an API client as that persona (signed in with the password,
     or with the API token); one client per persona per test. After the test, the runs
     they started (directly or by creating records) that are still open are cancelled, by
     the first of them allowed to (admins and ops are)."""
-    from overture_e2e.api import Api, cancel_open_runs
+    from overture_e2e.api import Api, ApiFailure, cancel_open_runs
 
     made: dict[str, Api] = {}
 
     def client(name: str) -> Api:
         if name not in made:
             persona = persona_named(overture_personas, name)
+            api = Api(overture_url)
             try:
-                api = Api(overture_url)
                 if persona.username is not None:
                     made[name] = api.sign_in(persona.username, persona.secret_password())
                 else:
                     made[name] = api.with_token(persona.secret_token())
             except PersonaError as error:
+                api.close()
                 pytest.fail(str(error), pytrace=False)
+            except ApiFailure as failure:
+                api.close()
+                refused = f"{failure.status} {failure.error.get('message', failure.error)}"
+                pytest.fail(f"persona {name!r} ({persona.username}) cannot sign in at {overture_url}: {refused}", pytrace=False)
         return made[name]
 
     yield client

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,8 @@ from pathlib import Path
 import pytest
 
 from e2e.fixtures.server import APP_INDEX, DEMO_PASSWORD, REPO, LiveServer
-from overture_e2e.plugin import DEFAULT_CHROMIUM
+from overture_e2e.api import Api
+from overture_e2e.config import DEFAULT_CHROMIUM
 
 pytestmark = [
     pytest.mark.skipif(not Path(DEFAULT_CHROMIUM).exists(), reason=f"{DEFAULT_CHROMIUM} is missing (scripts/ensure-chromium)"),
@@ -106,4 +108,12 @@ def test_the_wheel_with_the_e2e_extra_runs_the_example_against_a_server(tmp_path
             python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--overture-url", server.url,
             "--overture-personas", "personas.yaml", "--output", tmp_path / "results", cwd=example, env=env, timeout=180,
         )  # fmt: skip
-    assert "1 passed" in output, output
+        assert "1 passed" in output, output
+
+        # The test's record has a unique name, and its run (at finance) was cancelled after it.
+        ops = Api(server.url).sign_in("otto")
+        titles = {r["fields"]["title"]: r["id"] for r in ops.get("/api/records/contract")["items"]}
+        (title,) = [t for t in titles if t.startswith("Contract test_legal_approves")]
+        assert re.fullmatch(r"Contract test_legal_approves\w* [0-9a-f]{6}-\d+", title), title
+        (started,) = ops.record("contract", titles[title])["runs"]
+        assert ops.run(started["id"])["status"] == "cancelled"
