@@ -1,4 +1,4 @@
-"""What the plugin's fixtures share: its options' values and looking up a persona."""
+"""What the plugin's hooks and fixtures share: its options' values, the artifacts kept, looking up a persona."""
 
 from __future__ import annotations
 
@@ -15,6 +15,19 @@ DEFAULT_CHROMIUM = "/usr/bin/chromium"
 def option_or_env(config: pytest.Config, option: str, variable: str) -> str | None:
     value = config.getoption(option) or os.environ.get(variable) or None
     return str(value) if value is not None else None
+
+
+#: pytest-playwright's artifacts that the plugin turns on unless the command line or ``addopts`` set them.
+ARTIFACTS = {"--screenshot": ("screenshot", "only-on-failure"), "--tracing": ("tracing", "retain-on-failure")}
+
+
+def keep_artifacts_of_failures(config: pytest.Config) -> None:
+    """A failing test keeps a screenshot of each page and the Playwright trace (under
+    ``--output``, ``test-results/`` by default), unless ``--screenshot``/``--tracing`` were given."""
+    given = " ".join([*config.invocation_params.args, *config.getini("addopts"), os.environ.get("PYTEST_ADDOPTS", "")])
+    for option, (name, value) in ARTIFACTS.items():
+        if option not in given and config.getoption(option) == "off":
+            setattr(config.option, name, value)
 
 
 def persona_named(personas: dict[str, Persona], name: str) -> Persona:

@@ -13,7 +13,9 @@ Options (each also an environment variable):
   (:mod:`overture_e2e.personas`);
 - ``--overture-chromium PATH`` (``OVERTURE_CHROMIUM``): the Chromium to drive, by default
   ``/usr/bin/chromium`` (no browser is ever downloaded). pytest-playwright's ``--headed``,
-  ``--output``, ``--screenshot`` and ``--tracing`` apply as usual.
+  ``--output``, ``--screenshot`` and ``--tracing`` apply as usual; unless given, a failing
+  test keeps a screenshot of each page and the trace (``only-on-failure``,
+  ``retain-on-failure``) under ``--output`` (``test-results/``).
 
 Fixtures: ``overture_url``, ``overture_personas``, ``overture_api(name)`` (an
 :class:`~overture_e2e.api.Api` as a persona), ``unique_name(prefix)``; with Playwright also
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from overture_e2e.config import DEFAULT_CHROMIUM, option_or_env, persona_named
+from overture_e2e.config import DEFAULT_CHROMIUM, keep_artifacts_of_failures, option_or_env, persona_named
 from overture_e2e.personas import Persona, PersonaError, load_personas
 
 if TYPE_CHECKING:  # for annotations only: requests loads when a test asks for the API
@@ -63,6 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
         from overture_e2e import browser
 
         config.pluginmanager.register(browser, "overture_e2e.browser")
+        keep_artifacts_of_failures(config)
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,17 @@ pytestmark = [
     pytest.mark.timeout(240),
 ]
 
+#: A test that fails as one does after a release renamed a field: it keeps its artifacts.
+BROKEN = """
+from playwright.sync_api import expect
+from overture_e2e.work_pages import MyWorkPage
+
+
+def test_broken(persona):
+    work = MyWorkPage(persona("sales")).open()
+    expect(work.page.get_by_label("Vanished")).to_be_visible(timeout=500)
+"""
+
 #: What the wheel is built from (builder/static is the front end's build, not in the wheel).
 SOURCES = ("pyproject.toml", "README.md", "runtime", "builder", "overture_e2e")
 
@@ -102,13 +113,20 @@ def test_the_wheel_with_the_e2e_extra_runs_the_example_against_a_server(tmp_path
 
         example = tmp_path / "example"
         shutil.copytree(REPO / "examples" / "e2e", example, ignore=shutil.ignore_patterns("__pycache__"))
+        (example / "test_broken.py").write_text(BROKEN)
         secrets = {"SALES_PASSWORD": DEMO_PASSWORD, "LEGAL_PASSWORD": DEMO_PASSWORD, "OPS_PASSWORD": DEMO_PASSWORD}
         env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OVERTURE_"))}, **secrets}
-        output = run(
-            python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--overture-url", server.url,
-            "--overture-personas", "personas.yaml", "--output", tmp_path / "results", cwd=example, env=env, timeout=180,
-        )  # fmt: skip
-        assert "1 passed" in output, output
+        command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--overture-url", server.url]
+        command += ["--overture-personas", "personas.yaml", "--output", tmp_path / "results"]
+        done = subprocess.run(command, cwd=example, env=env, capture_output=True, text=True, timeout=180)
+        output = done.stdout + done.stderr
+        assert "1 failed, 1 passed" in output, output
+        assert 'get_by_label("Vanished")' in output, output
+
+        # The failure kept a screenshot of the persona's page and the trace, by default.
+        (kept,) = (tmp_path / "results").iterdir()
+        assert "test-broken" in kept.name, kept
+        assert list(kept.glob("trace*.zip")) and list(kept.glob("*.png")), sorted(p.name for p in kept.iterdir())
 
         # The test's record has a unique name, and its run (at finance) was cancelled after it.
         ops = Api(server.url).sign_in("otto")
