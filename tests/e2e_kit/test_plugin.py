@@ -5,13 +5,11 @@ deployment or a persona is missing. The browser side runs in tests/e2e_kit/test_
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from overture_e2e.api import StillWaiting, wait_until
+
+pytest_plugins = ["pytester"]
 
 EXAMPLE = """
 def test_needs_the_url(overture_url):
@@ -26,37 +24,40 @@ def test_names_are_unique(unique_name):
 """
 
 
-def pytest_run(folder, *args, env=None):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OVERTURE_"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:playwright", "-p", "no:cacheprovider", "-rA", *args],
-        cwd=folder,
-        env={**clean, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return done.stdout + done.stderr
+@pytest.fixture
+def outer_env(monkeypatch):
+    """The inner runs see no deployment or personas of the outer environment."""
+    for name in ("OVERTURE_URL", "OVERTURE_PERSONAS", "OVERTURE_CHROMIUM"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
 
 
-def test_without_playwright_the_plugin_loads_and_its_fixtures_say_what_is_missing(tmp_path):
-    (tmp_path / "test_example.py").write_text(EXAMPLE)
-    out = pytest_run(tmp_path)
+def run(pytester: pytest.Pytester, *args: str) -> str:
+    result = pytester.runpytest("-p", "no:playwright", "-p", "no:cacheprovider", "-rA", *args)
+    return "\n".join(result.outlines + result.errlines)
+
+
+def test_without_playwright_the_plugin_loads_and_its_fixtures_say_what_is_missing(pytester, outer_env):
+    pytester.makepyfile(test_example=EXAMPLE)
+    out = run(pytester)
     assert "no Overture to test: pass --overture-url URL or set OVERTURE_URL" in out, out
     assert "PASSED test_example.py::test_names_are_unique" in out, out
 
-    (tmp_path / "personas.yaml").write_text("alice: {username: alice, password_env: ALICE_PW}\n")
-    out = pytest_run(tmp_path, "--overture-personas", "personas.yaml", env={"OVERTURE_URL": "http://127.0.0.1:9"})
+    pytester.makefile(".yaml", personas="alice: {username: alice, password_env: ALICE_PW}")
+    outer_env.setenv("OVERTURE_URL", "http://127.0.0.1:9")
+    out = run(pytester, "--overture-personas", "personas.yaml")
     assert "no persona 'nobody' (known: alice)" in out, out
 
-    (tmp_path / "personas.yaml").write_text("alice: {username: alice, password: hunter2}\n")
-    out = pytest_run(tmp_path, "--overture-url", "http://127.0.0.1:9", env={"OVERTURE_PERSONAS": "personas.yaml"})
+    pytester.makefile(".yaml", personas="alice: {username: alice, password: hunter2}")
+    outer_env.delenv("OVERTURE_URL")
+    outer_env.setenv("OVERTURE_PERSONAS", "personas.yaml")
+    out = run(pytester, "--overture-url", "http://127.0.0.1:9")
     assert "persona 'alice': secrets never go in the file" in out, out
-    assert "hunter2" not in out.replace("password: hunter2", "")
+    assert "hunter2" not in out
 
 
-def test_the_options_are_listed_in_help(tmp_path):
-    out = pytest_run(tmp_path, "--help")
+def test_the_options_are_listed_in_help(pytester):
+    out = run(pytester, "--help")
     for option in ("--overture-url=URL", "--overture-personas=FILE", "--overture-chromium=PATH"):
         assert option in out, out
 

@@ -116,7 +116,7 @@ def test_the_wheel_with_the_e2e_extra_runs_the_example_against_a_server(tmp_path
         (example / "test_broken.py").write_text(BROKEN)
         secrets = {"SALES_PASSWORD": DEMO_PASSWORD, "LEGAL_PASSWORD": DEMO_PASSWORD, "OPS_PASSWORD": DEMO_PASSWORD}
         env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OVERTURE_"))}, **secrets}
-        command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--overture-url", server.url]
+        command: list[str | Path] = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--overture-url", server.url]
         command += ["--overture-personas", "personas.yaml", "--output", tmp_path / "results"]
         done = subprocess.run(command, cwd=example, env=env, capture_output=True, text=True, timeout=180)
         output = done.stdout + done.stderr
