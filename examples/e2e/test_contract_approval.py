@@ -1,12 +1,13 @@
 """A plain Playwright test with the overture_e2e plugin, against a running Overture.
 
     pip install 'overture[e2e]'
-    export SALES_PASSWORD=... LEGAL_PASSWORD=... OPS_PASSWORD=...
+    export REQUESTER_PASSWORD=... LEGAL_PASSWORD=... OPS_PASSWORD=...
     pytest examples/e2e --overture-url https://overture.example.com --overture-personas examples/e2e/personas.yaml
 
-Sales creates a contract through the API (its save starts contract approval); legal
-approves it in the Work Guide on the contract's page, in a browser signed in as legal;
-the run moves on to finance. The run is cancelled after the test (ops may).
+The requester (sales) creates a contract through the API (its save starts contract
+approval); legal approves it in the Work Guide on the contract's page, in a browser
+signed in as legal; the run moves on to finance. The run is cancelled after the test
+(ops may). The persona names are the contract approval scenarios' (personas.yaml).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from overture_e2e.work_pages import RecordPage
 
 def test_legal_approves_a_contract_in_the_work_guide(persona, overture_api, unique_name):
     title = unique_name("Contract")
-    record = overture_api("sales").create_record(
+    record = overture_api("requester").create_record(
         "contract", {"title": title, "customer": "Initrode", "amount": 12000, "status": "submitted"}
     )
     (run_id,) = record["started_runs"]

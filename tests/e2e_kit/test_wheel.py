@@ -41,7 +41,7 @@ from overture_e2e.work_pages import MyWorkPage
 
 
 def test_broken(persona):
-    work = MyWorkPage(persona("sales")).open()
+    work = MyWorkPage(persona("requester")).open()
     expect(work.page.get_by_label("Vanished")).to_be_visible(timeout=500)
 """
 
@@ -114,7 +114,7 @@ def test_the_wheel_with_the_e2e_extra_runs_the_example_against_a_server(tmp_path
         example = tmp_path / "example"
         shutil.copytree(REPO / "examples" / "e2e", example, ignore=shutil.ignore_patterns("__pycache__"))
         (example / "test_broken.py").write_text(BROKEN)
-        secrets = {"SALES_PASSWORD": DEMO_PASSWORD, "LEGAL_PASSWORD": DEMO_PASSWORD, "OPS_PASSWORD": DEMO_PASSWORD}
+        secrets = {f"{name}_PASSWORD": DEMO_PASSWORD for name in ("REQUESTER", "LEGAL", "FINANCE", "EXEC", "OPS")}
         env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OVERTURE_"))}, **secrets}
         command: list[str | Path] = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--overture-url", server.url]
         command += ["--overture-personas", "personas.yaml", "--output", tmp_path / "results"]
