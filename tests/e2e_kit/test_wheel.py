@@ -1,12 +1,14 @@
-"""The plugin as a company gets it: built into the wheel, installed with the ``e2e`` extra
-into a fresh virtual environment outside the repository, running ``examples/e2e/``
-against a running server (a LiveServer, as ``make run`` would serve).
+"""The plugin as a company gets it: built into the wheel (its ``e2e`` extra declared with
+the pinned versions), installed into a fresh virtual environment outside the repository,
+running ``examples/e2e/`` against a running server (a LiveServer, as ``make run`` would serve).
 
 The fresh environment gets the wheel itself (``pip install --no-deps``); its
-dependencies come from this environment's site-packages through a ``.pth`` line (no
+dependencies — the extra's packages among them — come from this environment's site-packages through a ``.pth`` line (no
 network and no second copy of Playwright). Only that directory is added, not its
 ``.pth`` files, so the editable install of the repository stays out: what is imported
-is the wheel's. Needs Chromium and the built front end; skipped without them.
+is the wheel's. ``pip wheel`` builds in an isolated environment, so it fetches setuptools
+from the package index (PyPI, or the one pip is configured with). Needs Chromium and the
+built front end; skipped without them.
 """
 
 from __future__ import annotations
