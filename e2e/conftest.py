@@ -1,8 +1,10 @@
 """End-to-end tests: a real ``overture serve`` and Debian's Chromium (ARCHITECTURE §7).
 
-Run with ``make test`` or ``.venv/bin/python -m pytest e2e``. The fixtures live in
-``e2e/fixtures/`` (see its ``__init__``); failures keep screenshots, traces and the
-server's log under ``test-results/``.
+Run with ``make test`` or ``.venv/bin/python -m pytest e2e``. The suite uses the packaged
+plugin (``overture_e2e``, loaded by its entry point) as any project would: it is given
+the live server's URL and the demo people as its personas (``e2e/fixtures/browser.py``). The suite's own
+fixtures live in ``e2e/fixtures/`` (see its ``__init__``); failures keep screenshots,
+traces and the server's log under ``test-results/``.
 """
 
 from __future__ import annotations

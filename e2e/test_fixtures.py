@@ -27,9 +27,11 @@ def test_api_helper_starts_a_run_and_waits_for_it_stage_by_stage(api, system_api
     assert next(s for s in done["steps"] if s["id"] == "check")["completed_by"] == "alice"
 
 
-def test_several_people_at_once_each_in_their_own_context(login_as):
-    admin = login_as("admin").new_page()
-    ops = login_as("ops").new_page()
+def test_several_people_at_once_each_in_their_own_context(persona):
+    # The plugin's personas: here the demo people (e2e/fixtures/browser.py).
+    admin = persona("admin")
+    ops = persona("ops")
+    assert persona("admin") is admin and admin.context is not ops.context
     admin.goto("/")
     ops.goto("/builder/contract_approval")  # ops may read a draft
     expect(admin.locator("a[href='/builder/contract_approval']")).to_have_text("Contract approval")
