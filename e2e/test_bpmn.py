@@ -82,6 +82,7 @@ def test_an_admin_imports_a_bpmn_file_fixes_it_on_the_canvas_and_ops_exports_it(
     ops = login_as("ops").new_page()
     ops.goto(f"/builder/{key}?version=1")
     BuilderPage(ops).wait_until_ready()
+    expect(ops.locator(".toolbar__status")).to_contain_text("Version 1 · read only")
     with ops.expect_download() as download:
         BuilderPage(ops).button("Export BPMN").click()
     saved = tmp_path / download.value.suggested_filename

@@ -72,9 +72,20 @@ def parse_personas(data: Any, source: str = "personas") -> dict[str, Persona]:
         return {}
     if not isinstance(data, Mapping):
         raise PersonaError(f"{source}: expected a mapping of persona names to accounts, got {type(data).__name__}")
+    # The shape `overture test --ui` reads too: a default `password_env` for every person
+    # without their own, and personas listed under `personas:` as well as by name.
+    default_env = data.get("password_env")
+    if default_env is not None and (not isinstance(default_env, str) or not ENV_NAME.match(default_env)):
+        raise PersonaError(f"{source}: password_env {default_env!r} is not an environment variable's name")
+    listed = data.get("personas") or {}
+    if not isinstance(listed, Mapping):
+        raise PersonaError(f"{source}: personas: expected a mapping of persona names to accounts")
+    entries = {**{k: v for k, v in data.items() if k not in ("password_env", "personas")}, **listed}
     personas: dict[str, Persona] = {}
-    for name, entry in data.items():
+    for name, entry in entries.items():
         where = f"{source}: persona {name!r}"
+        if isinstance(entry, Mapping) and default_env and "username" in entry and "password_env" not in entry:
+            entry = {**entry, "password_env": default_env}
         if not isinstance(name, str) or not NAME.match(name):
             raise PersonaError(f"{where}: a persona name is a word of letters, digits, '_', '.', '-' (at most 64)")
         if not isinstance(entry, Mapping):

@@ -10,6 +10,7 @@ report as ``overture test``; a file that does not load is a collection error nam
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,8 +26,9 @@ SUFFIXES = (".scenario.yaml", ".scenario.yml")  # = runtime.testing.suite.SUFFIX
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--scenario-env NAME``: run scenario files with their personas bound to that environment;
-    ``--overture-ui URL``: run them through the pages of that server (``--overture-personas FILE``:
-    the accounts; ``--overture-ui-report DIR``: screenshots, traces and the HTML report)."""
+    ``--overture-ui URL``: run them through the pages of that server (``--overture-ui-report DIR``:
+    screenshots, traces and the HTML report). The accounts are the end-to-end plugin's
+    ``--overture-personas FILE`` (``overture_e2e``, in the same wheel), else the demo's."""
     group = parser.getgroup("overture")
     group.addoption(
         "--scenario-env",
@@ -39,12 +41,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="URL",
         default=None,
         help="Overture scenario files: run them through the UI of the server at URL (needs overture[e2e]).",
-    )
-    group.addoption(
-        "--overture-personas",
-        metavar="FILE",
-        default=None,
-        help="With --overture-ui: the accounts personas sign in as (default: the demo's).",
     )
     group.addoption(
         "--overture-ui-report",
@@ -66,7 +62,7 @@ def _ui_session(config: pytest.Config) -> Any:
         from runtime.testing.ui.runner import UiSession
 
         url = config.getoption("overture_ui")
-        personas = config.getoption("overture_personas")
+        personas = config.getoption("overture_personas", default=None) or os.environ.get("OVERTURE_PERSONAS")
         try:
             accounts = load_accounts(Path(personas)) if personas else demo_accounts()
             session = UiSession(url, accounts, Path(config.getoption("overture_ui_report")), environment=config.getoption("scenario_env"))
@@ -102,6 +98,22 @@ def _shown(node: pytest.Item | pytest.Collector) -> Path:
         return node.path.relative_to(node.config.invocation_params.dir)
     except ValueError:
         return node.path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--overture-ui`` drives a browser of its own: Playwright allows one per thread, so
+    Playwright tests (pytest-playwright's fixtures) cannot run in the same pytest run."""
+    if not config.getoption("overture_ui", default=None) or not any(isinstance(i, ScenarioItem) for i in items):
+        return
+    browsing = sorted(
+        i.nodeid for i in items if set(getattr(i, "fixturenames", ())) & {"page", "context", "browser", "playwright", "persona"}
+    )
+    if browsing:
+        raise pytest.UsageError(
+            f"--overture-ui runs scenario files in a browser of its own, and Playwright allows one at a time: run "
+            f"{browsing[0]}{f' and {len(browsing) - 1} more' if len(browsing) > 1 else ''} in another pytest run "
+            "(or the scenarios with `overture test PATHS --ui URL`)"
+        )
 
 
 class ScenarioFile(pytest.File):

@@ -59,3 +59,32 @@ def test_an_unreadable_or_invalid_file_says_so(tmp_path):
         load_personas(tmp_path / "bad.yaml")
     (tmp_path / "empty.yaml").write_text("")
     assert load_personas(tmp_path / "empty.yaml") == {}
+
+
+def test_the_file_overture_test_ui_reads_is_read_alike(tmp_path, monkeypatch):
+    """One personas file for the plugin and ``overture test --ui``: a default password_env,
+    personas under ``personas:`` as well as by name, the admin a persona like any other."""
+    from runtime.testing.ui.personas import load_accounts
+
+    path = tmp_path / "personas.yaml"
+    path.write_text(
+        "password_env: TEAM_PW\n"
+        "admin: {username: qa.admin, password_env: ADMIN_PW}\n"
+        "legal: {username: a.jones}\n"
+        "personas:\n  finance: {username: f.smith}\n"
+    )
+    assert load_personas(path) == {
+        "admin": Persona("admin", username="qa.admin", password_env="ADMIN_PW"),
+        "legal": Persona("legal", username="a.jones", password_env="TEAM_PW"),
+        "finance": Persona("finance", username="f.smith", password_env="TEAM_PW"),
+    }
+    monkeypatch.setenv("TEAM_PW", "team secret")
+    monkeypatch.setenv("ADMIN_PW", "admin secret")
+    accounts = load_accounts(path)
+    assert (accounts.admin.user, accounts.admin.password) == ("qa.admin", "admin secret")
+    assert {name: (a.user, a.password) for name, a in accounts.personas.items()} == {
+        "legal": ("a.jones", "team secret"),
+        "finance": ("f.smith", "team secret"),
+    }
+    with pytest.raises(PersonaError, match="password_env 3 is not an environment variable's name"):
+        parse_personas({"password_env": 3})

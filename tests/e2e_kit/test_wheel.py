@@ -116,13 +116,23 @@ def test_the_wheel_with_the_e2e_extra_runs_the_example_against_a_server(tmp_path
         example = tmp_path / "example"
         shutil.copytree(REPO / "examples" / "e2e", example, ignore=shutil.ignore_patterns("__pycache__"))
         (example / "test_broken.py").write_text(BROKEN)
-        secrets = {f"{name}_PASSWORD": DEMO_PASSWORD for name in ("REQUESTER", "LEGAL", "FINANCE", "EXEC", "OPS")}
+        accounts = ("REQUESTER", "LEGAL", "FINANCE", "EXEC", "OPS", "OVERTURE_E2E_ADMIN", "OVERTURE_E2E")
+        secrets = {f"{name}_PASSWORD": DEMO_PASSWORD for name in accounts}
         env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "OVERTURE_"))}, **secrets}
         command: list[str | Path] = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--overture-url", server.url]
         command += ["--overture-personas", "personas.yaml", "--output", tmp_path / "results"]
+        command += ["-p", "no:overture"]  # the scenario files run below, as the example's CI job runs them
         done = subprocess.run(command, cwd=example, env=env, capture_output=True, text=True, timeout=180)
         output = done.stdout + done.stderr
         assert "1 failed, 1 passed" in output, output
+        # The example's scenarios, through the server's pages, with the installed command.
+        overture = tmp_path / "venv" / "bin" / "overture"
+        command = [overture, "test", "scenarios", "--ui", server.url, "--personas", "personas.yaml", "--report", tmp_path / "ui"]
+        done = subprocess.run(command, cwd=example, env=env, capture_output=True, text=True, timeout=240)
+        assert done.returncode == 0, done.stdout + done.stderr
+        scenarios = len(list(example.glob("scenarios/*.scenario.yaml")))
+        assert done.stdout.count("PASS") == scenarios, done.stdout
+        assert (tmp_path / "ui" / "report.html").exists()
         assert 'get_by_label("Vanished")' in output, output
 
         # The failure kept a screenshot of the persona's page and the trace, by default.

@@ -98,3 +98,12 @@ def test_through_the_ui_a_server_that_does_not_answer_is_said_plainly(pytester: 
     result = pytester.runpytest(*NO_PLAYWRIGHT, "--overture-ui", "http://127.0.0.1:9", "--overture-personas", str(bad))
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*name an admin account*"])
+
+
+def test_through_the_ui_playwright_tests_in_the_same_run_are_refused_with_the_way_out(pytester: pytest.Pytester):
+    """Playwright allows one browser session per thread: the UI runner's and pytest-playwright's would collide."""
+    pytester.makefile(".scenario.yaml", good=PASSING)
+    pytester.makepyfile(test_pages="def test_one(page):\n    pass\n\ndef test_two(persona):\n    pass\n")
+    result = pytester.runpytest(*NO_PLAYWRIGHT, "--overture-ui", "http://127.0.0.1:9")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--overture-ui runs scenario files in a browser of its own*test_pages.py::test_one and 1 more*"])
