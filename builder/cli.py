@@ -792,6 +792,12 @@ def demo() -> None:
     show_default=True,
     help="With --ui: where the HTML report, screenshots and traces go.",
 )
+@click.option(
+    "--ui-serial",
+    is_flag=True,
+    help="With --ui: play every step one after another (by default the steps of different personas "
+    "the scenario allows, such as parallel steps of a stage, play side by side, each in a browser of its own).",
+)
 def test_scenarios(
     paths: tuple[Path, ...],
     environment: str | None,
@@ -807,6 +813,7 @@ def test_scenarios(
     ui_url: str | None,
     personas_file: Path | None,
     report_dir: Path,
+    ui_serial: bool,
 ) -> None:
     """Run scenario files (directories: every *.scenario.yaml in them; default: the current one).
 
@@ -832,10 +839,11 @@ def test_scenarios(
                 environment=environment,
                 junit=junit_file,
                 quiet=quiet,
+                serial=ui_serial,
             )
         )
-    if personas_file is not None:
-        raise click.UsageError("--personas goes with --ui")
+    if personas_file is not None or ui_serial:
+        raise click.UsageError("--personas and --ui-serial go with --ui")
 
     if generate is not None:
         if paths:
@@ -884,6 +892,7 @@ def _test_through_ui(
     environment: str | None,
     junit: Path | None,
     quiet: bool,
+    serial: bool,
 ) -> int:
     """``overture test --ui URL``: the exit code."""
     try:
@@ -914,6 +923,7 @@ def _test_through_ui(
             max_visits=max_visits,
             environment=environment,
             junit=junit,
+            parallel=not serial,
             progress=heard,
         )
     except (personas.PersonasError, LookupError) as exc:

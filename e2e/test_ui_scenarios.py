@@ -129,3 +129,62 @@ def test_start_run_and_without_a_test_clock_advance_steps_are_skipped(live_serve
     skipped = [s for s in result.steps if s.status == "skipped"]
     assert [s.action for s in skipped] == ["advance", "advance"]
     assert "the server has no test clock (start it with OVERTURE_TEST_CLOCK=1" in skipped[0].message
+
+
+BOTH = """
+scenario: 1
+name: Legal and finance at once
+orchestration: {key}
+personas:
+  sales: {{user: sam}}
+  legal: {{user: alice, groups: [legal]}}
+  finance: {{user: fiona, groups: [finance]}}
+steps:
+  - start: {{as: sales}}
+  - expect: {{stage: review, visible: {{legal: [check], finance: [sign]}}}}
+  - as: legal
+    complete: check
+  - as: finance
+    complete: sign
+    outcome: {sign}
+  - expect: {{status: completed}}
+"""
+
+
+def test_parallel_steps_of_different_personas_play_side_by_side(live_server: LiveServer, browser: Any, tmp_path: Path) -> None:
+    from runtime.testing.ui.report import line
+
+    key = unique_key("both")
+    document = one_stage(key, f"Both {key}")
+    check = next(n for n in document["nodes"] if n["id"] == "check")
+    document["nodes"].append({**check, "id": "sign", "label": "Sign it", "assignee": {"type": "group", "value": "finance"}})
+    admin = Api(live_server.url).sign_in("ada")
+    admin.create_orchestration(document)
+    admin.activate(key)
+    with UiSession(live_server.url, demo_accounts(), tmp_path, browser=browser) as session:
+        both = session.run(load_scenario(BOTH.format(key=key, sign="done")), name="side by side")
+        session.parallel = False
+        serial = session.run(load_scenario(BOTH.format(key=key, sign="done")), name="one after another")
+        session.parallel = True
+        broken = session.run(load_scenario(BOTH.format(key=key, sign="refuse")), name="finance fails")
+
+    assert both.status == "passed", explain(both)
+    assert [(s.index, s.alongside) for s in both.steps if s.alongside] == [(2, [3]), (3, [2])]
+    assert "  side by side: steps 3 and 4" in line(both).splitlines()
+    assert all("/work/" in (s.page or "") and s.screenshot and Path(s.screenshot).exists() for s in both.steps[2:4])
+    assert admin.run(both.result.run_id or "")["status"] == "completed"
+    seconds = f"{both.result.duration_ms / 1000:.1f} s, one after another {serial.result.duration_ms / 1000:.1f} s"
+    print(f"\nlegal and finance side by side: {seconds}")
+
+    assert serial.status == "passed", explain(serial)
+    assert not [s for s in serial.steps if s.alongside] and "side by side" not in line(serial)
+
+    # Finance's step fails in its thread: reported as a step of its own, and legal's result too.
+    assert broken.status == "failed"
+    (failure,) = broken.result.failures
+    legal, finance = broken.steps[2:4]
+    assert legal.status == "passed" and finance.status == "failed" and failure.step == 3
+    assert "step 4 (complete sign → refuse) as finance (fiona) on" in failure.message and "offers no outcome refuse" in failure.message
+    assert finance.screenshot and Path(finance.screenshot).exists()
+    assert broken.trace and broken.trace.endswith("trace-finance.zip") and Path(broken.trace).exists()
+    assert len(broken.steps) == 4  # the scenario stops after the group

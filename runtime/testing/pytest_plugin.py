@@ -27,8 +27,9 @@ SUFFIXES = (".scenario.yaml", ".scenario.yml")  # = runtime.testing.suite.SUFFIX
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--scenario-env NAME``: run scenario files with their personas bound to that environment;
     ``--overture-ui URL``: run them through the pages of that server (``--overture-ui-report DIR``:
-    screenshots, traces and the HTML report). The accounts are the end-to-end plugin's
-    ``--overture-personas FILE`` (``overture_e2e``, in the same wheel), else the demo's."""
+    screenshots, traces and the HTML report; ``--overture-ui-serial``: every step one after
+    another). The accounts are the end-to-end plugin's ``--overture-personas FILE``
+    (``overture_e2e``, in the same wheel), else the demo's."""
     group = parser.getgroup("overture")
     group.addoption(
         "--scenario-env",
@@ -48,6 +49,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="test-results/ui",
         help="With --overture-ui: where screenshots, traces and report.html go (default test-results/ui).",
     )
+    group.addoption(
+        "--overture-ui-serial",
+        action="store_true",
+        default=False,
+        help="With --overture-ui: play every step one after another (by default steps of different personas "
+        "the scenario allows play side by side).",
+    )
 
 
 #: The config's stash key for the UI session (one browser for the whole run).
@@ -65,7 +73,13 @@ def _ui_session(config: pytest.Config) -> Any:
         personas = config.getoption("overture_personas", default=None) or os.environ.get("OVERTURE_PERSONAS")
         try:
             accounts = load_accounts(Path(personas)) if personas else demo_accounts()
-            session = UiSession(url, accounts, Path(config.getoption("overture_ui_report")), environment=config.getoption("scenario_env"))
+            session = UiSession(
+                url,
+                accounts,
+                Path(config.getoption("overture_ui_report")),
+                environment=config.getoption("scenario_env"),
+                parallel=not config.getoption("overture_ui_serial"),
+            )
             config.stash[_UI_SESSION] = session.__enter__()
         except PersonasError as exc:
             pytest.fail(f"--overture-ui {url}: {exc}", pytrace=False)

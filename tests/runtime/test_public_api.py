@@ -89,6 +89,7 @@ COMMANDS = {
             "--quiet",
             "--report",
             "--ui",
+            "--ui-serial",
             "-k",
             "-q",
         ],

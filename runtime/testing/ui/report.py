@@ -33,11 +33,23 @@ def line(result: UiResult) -> str:
             lines.append(f"  trace: {result.trace} (npx playwright show-trace {result.trace})")
     if result.skipped:
         lines.append(f"  skipped: {result.skipped}")
+    lines.extend(f"  side by side: steps {_numbers(group)}" for group in side_by_side(result))
     skipped_steps = [s for s in result.steps if s.status == "skipped"]
     lines.extend(
         f"  step {s.index + 1} skipped: {s.message}" for s in skipped_steps if not result.skipped or s.message not in result.skipped
     )
     return "\n".join(lines)
+
+
+def side_by_side(result: UiResult) -> list[list[int]]:
+    """The groups of steps (indexes) that played side by side, in order."""
+    groups = {tuple(sorted([s.index, *s.alongside])) for s in result.steps if s.alongside}
+    return [list(group) for group in sorted(groups)]
+
+
+def _numbers(indexes: Iterable[int]) -> str:
+    numbers = [str(i + 1) for i in indexes]
+    return ", ".join(numbers[:-1]) + f" and {numbers[-1]}" if len(numbers) > 1 else "".join(numbers)
 
 
 def summary(results: list[UiResult]) -> str:
@@ -107,10 +119,11 @@ def write_html(results: list[UiResult], path: Path, *, server: str) -> None:
         parts.append("<table><tr><th>#</th><th>step</th><th>who</th><th>page</th><th>result</th><th>screenshot</th></tr>")
         for step in result.steps:
             who = f"{step.persona} ({step.user})" if step.user else (step.persona or "")
+            beside = f" · side by side with step{'s' * (len(step.alongside) > 1)} {_numbers(step.alongside)}" if step.alongside else ""
             shot = f"<a href='{rel(step.screenshot)}'><img loading='lazy' src='{rel(step.screenshot)}' alt='step {step.index + 1}'></a>"
             parts.append(
                 f"<tr><td>{step.index + 1}</td><td>{html.escape(step.did)}</td><td>{html.escape(who)}</td>"
-                f"<td>{html.escape(step.page or '')}</td><td class='{step.status}'>{step.status} · {step.seconds:.1f} s"
+                f"<td>{html.escape(step.page or '')}</td><td class='{step.status}'>{step.status} · {step.seconds:.1f} s{beside}"
                 f"{'<br>' + html.escape(step.message) if step.message else ''}</td><td>{shot if step.screenshot else ''}</td></tr>"
             )
         parts.append("</table></section>")

@@ -25,6 +25,12 @@ What each step does on the server (``SCENARIOS.md`` has the format):
 - ``mock`` and ``migrate`` cannot run against a server: a scenario with a mock is skipped
   (the server runs its real actions), a ``migrate`` step is skipped.
 
+Side by side: a run of consecutive ``complete``, ``claim`` and ``release`` steps of
+different personas (:func:`side_by_side` has the rule) plays at once, each persona in a
+browser of its own in a thread of its own, when every one of their work items is open
+for them at that moment; otherwise, or with ``UiSession(parallel=False)``
+(``--ui-serial``), one after another.
+
 Every step leaves a record (who did what, on which page, a screenshot); a failure
 names the step, the persona, the page and what was expected and seen, and keeps the
 Playwright trace of that persona's browser.
@@ -32,10 +38,12 @@ Playwright trace of that persona's browser.
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +68,35 @@ OPEN = ("open", "claimed")
 UNCHECKED = ("notifications", "notification_count")
 #: The run page's controls for ops steps.
 CONTROLS = {"suspend": "Suspend", "resume": "Resume", "retry": "Retry", "cancel": "Cancel run"}
+#: Steps that may play side by side.
+SIDE_BY_SIDE = ("complete", "claim", "release")
+#: Seconds the steps played side by side have, together, before the runner stops waiting for them.
+GROUP_WAIT = 120.0
+
+
+def side_by_side(steps: Sequence[Mapping[str, Any]]) -> list[list[int]]:
+    """The groups of steps (their indexes, two or more) that may play side by side.
+
+    A group is a run of consecutive ``complete``, ``claim`` or ``release`` steps, each by a
+    persona (``as``) no other step of the group names, none expecting an error; anything
+    else (``expect``, ``advance``, ``event``, ``start``, ...) ends it. Several personas may
+    complete the same step (an approval with several approvers), but a step claimed or
+    released in a group is no other step's of that group (a claim must come before the
+    completion it is for). The runner plays a group side by side only if, when it comes
+    to it, each persona has the work item open and no two are the same account.
+    """
+    groups: list[list[int]] = [[]]
+    for index, step in enumerate(steps):
+        (action,) = actions_of(step)
+        if action not in SIDE_BY_SIDE or not step.get("as") or "expect_error" in step:
+            groups.append([])
+            continue
+        group = [(steps[i]["as"], *_work(steps[i])) for i in groups[-1]]
+        same_work = [a for _, a, work in group if work == step[action]]
+        if any(who == step["as"] for who, _, _ in group) or any(a != "complete" for a in ([action, *same_work] if same_work else [])):
+            groups.append([])
+        groups[-1].append(index)
+    return [g for g in groups if len(g) > 1]
 
 
 @dataclass
@@ -76,6 +113,7 @@ class StepRecord:
     message: str = ""
     screenshot: str | None = None
     seconds: float = 0.0
+    alongside: list[int] = field(default_factory=list)  # the steps (indexes) it played side by side with
 
 
 @dataclass
@@ -110,6 +148,50 @@ class StepSkipped(Exception):
     pass
 
 
+class BrowserThread:
+    """A thread with a Playwright and a browser of its own (Playwright's sync API allows one per
+    thread), kept for the session: it plays steps side by side with the session's browser."""
+
+    def __init__(self, launch: dict[str, Any]):
+        self._launch = launch
+        self._jobs: queue.Queue[Callable[[Any, BaseException | None], None] | None] = queue.Queue()
+        self.thread = threading.Thread(target=self._serve, name="overture-ui-browser", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        playwright = browser = failed = None
+        try:
+            playwright = ui.sync_playwright().start()
+            browser = playwright.chromium.launch(**self._launch)
+        except Exception as exc:  # each job says so at its step
+            failed = exc
+        while (job := self._jobs.get()) is not None:
+            job(browser, failed)
+        for close in (browser.close if browser else None, playwright.stop if playwright else None):
+            try:
+                if close is not None:
+                    close()
+            except Exception:
+                pass
+
+    def submit(self, job: Callable[[Any, BaseException | None], None]) -> threading.Event:
+        """Run ``job(browser, launch_error)`` in the thread; the event is set when it is done."""
+        done = threading.Event()
+
+        def run(browser: Any, failed: BaseException | None) -> None:
+            try:
+                job(browser, failed)
+            finally:
+                done.set()
+
+        self._jobs.put(run)
+        return done
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._jobs.put(None)
+        self.thread.join(timeout)
+
+
 class UiSession:
     """One browser and the server's admin for a suite: scenarios run one after another.
 
@@ -120,6 +202,8 @@ class UiSession:
         environment: bind personas with the scenarios' ``environments.<NAME>``.
         headless: False shows the browsers.
         browser: a Playwright browser to use (pytest-playwright's); by default one is launched.
+        parallel: play the steps :func:`side_by_side` allows at once, each in a browser of its
+            own (launched like the session's); False plays every step one after another.
     """
 
     def __init__(
@@ -131,15 +215,18 @@ class UiSession:
         environment: str | None = None,
         headless: bool = True,
         browser: Any = None,
+        parallel: bool = True,
     ):
         self.base_url = base_url.rstrip("/")
         self.accounts = accounts
         self.artifacts = artifacts
         self.environment = environment
         self.headless = headless
+        self.parallel = parallel
         self._playwright: Any = None
         self._own_browser = browser is None
         self.browser: Any = browser
+        self._threads: list[BrowserThread] = []  # their browsers, for steps side by side
 
     def __enter__(self) -> UiSession:
         self.artifacts.mkdir(parents=True, exist_ok=True)
@@ -151,14 +238,31 @@ class UiSession:
         self.test_clock = self.admin.status_of("GET", "/api/test-clock") == 200
         if self._own_browser:
             self._playwright = ui.sync_playwright().start()
-            self.browser = self._playwright.chromium.launch(**ui.launch_options(headless=self.headless))
+            self.browser = self._playwright.chromium.launch(**self.launch_options())
         return self
 
     def __exit__(self, *exc: object) -> None:
+        for thread in self._threads:
+            thread.stop()
         if self.browser is not None and self._own_browser:
             self.browser.close()
         if self._playwright is not None:
             self._playwright.stop()
+
+    def launch_options(self) -> dict[str, Any]:
+        return ui.launch_options(headless=self.headless)
+
+    def browser_threads(self, count: int) -> list[BrowserThread]:
+        """``count`` threads with a browser each: those of earlier groups, and new ones as needed."""
+        self._threads = [t for t in self._threads if t.thread.is_alive()]
+        self._threads += [BrowserThread(self.launch_options()) for _ in range(count - len(self._threads))]
+        return self._threads[:count]
+
+    def drop(self, thread: BrowserThread) -> None:
+        """A thread still busy with a step that did not end in time: not used again."""
+        if thread in self._threads:
+            self._threads.remove(thread)
+            thread.stop(timeout=0)
 
     def sign_in(self, user: str, password: str) -> Any:
         api = ui.Api(self.base_url)
@@ -182,13 +286,13 @@ class UiSession:
 
 
 class Persona:
-    """A persona's browser (a signed-in context of its own) and API session."""
+    """A persona's browser (a signed-in context of its own) and API session: in the session's
+    browser, or in ``browser`` with the signed-in ``api`` (a thread's own, for steps side by side)."""
 
-    def __init__(self, session: UiSession, name: str, user: str):
+    def __init__(self, session: UiSession, name: str, user: str, *, browser: Any = None, api: Any = None):
         self.name, self.user = name, user
-        password = session.accounts.password_of(user)
-        self.api = session.sign_in(user, password)
-        self.context = session.browser.new_context(
+        self.api = api or session.sign_in(user, session.accounts.password_of(user))
+        self.context = (browser or session.browser).new_context(
             base_url=session.base_url,
             viewport=ui.VIEWPORT,
             locale="en-GB",
@@ -230,7 +334,8 @@ class ScenarioRun:
         self.slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()[:60] or "scenario"
         self.out = session.artifacts / self.slug
         self.ui = UiResult(ScenarioResult(name, scenario.source, scenario.orchestration), scenario)
-        self.personas: dict[str, Persona] = {}
+        self._personas: dict[str, Persona] = {}
+        self._thread = threading.local()  # a side-by-side step's thread: its persona's own browser
         self.run_id: str | None = None
         self.record: dict[str, str] | None = None
         self.clock_skipped_at: int | None = None
@@ -259,17 +364,106 @@ class ScenarioRun:
             self.ui.result.failures.append(Failure(None, None, "setup", str(exc)))
             return
         self.out.mkdir(parents=True, exist_ok=True)
-        for index, step in enumerate(scenario.steps):
+        steps = scenario.steps
+        groups = {group[0]: group for group in side_by_side(steps)} if self.session.parallel else {}
+        index = 0
+        while index < len(steps):
+            group = groups.get(index)
+            if group is not None and self._ready(group):
+                self.ui.result.steps_run = group[-1] + 1
+                if not self._side_by_side(group):
+                    break
+                index = group[-1] + 1
+                continue
             self.ui.result.steps_run = index + 1
-            if not self._step(index, step):
+            if not self._play(self._record(index, steps[index]), steps[index]):
                 break
+            index += 1
 
-    def _step(self, index: int, step: Mapping[str, Any]) -> bool:
-        """Play one step; False when the scenario stops there."""
+    @property
+    def personas(self) -> dict[str, Persona]:
+        """The personas' browsers: in a side-by-side step's thread, only that thread's own."""
+        own: dict[str, Persona] | None = getattr(self._thread, "personas", None)
+        return self._personas if own is None else own
+
+    def _record(self, index: int, step: Mapping[str, Any]) -> StepRecord:
         (action,) = actions_of(step)
         who = self._actor(action, step)
         record = StepRecord(index, action, who, self.ui.personas[who][0] if who in self.ui.personas else None, describe(action, step))
         self.ui.steps.append(record)
+        return record
+
+    def _ready(self, group: list[int]) -> bool:
+        """Whether the group's personas are different accounts, each with a work item of their step open
+        now, and no item theirs twice (a group's item: whoever acts first takes it)."""
+        try:
+            personas = [self.persona(str(self.scenario.steps[i]["as"])) for i in group]
+            if len({p.user for p in personas}) < len(personas):
+                return False
+            items = []
+            for index, persona in zip(group, personas, strict=True):
+                _action, work = _work(self.scenario.steps[index])
+                mine = persona.api.work_items(run=self._run_id(), mine="true")
+                items.append(next((i["id"] for i in mine if i["step_id"] == work and i["status"] in OPEN), None))
+            if None in items or len(set(items)) < len(items):  # one item for two of them: the first to act decides
+                return False
+        except (StepFailed, ui.ApiFailure, PersonasError):
+            return False  # played one after another, each failure reported at its step
+        return True
+
+    def _side_by_side(self, group: list[int]) -> bool:
+        """Play the group's steps at once: the first here, each other in a thread with its persona's
+        own browser; False when one failed (every step's record says how it went)."""
+        records = [self._record(i, self.scenario.steps[i]) for i in group]
+        for record in records:
+            record.alongside = [i for i in group if i != record.index]
+        played: dict[int, bool] = {}
+        threads = self.session.browser_threads(len(records) - 1)
+        done = [thread.submit(self._in_thread(record, played)) for thread, record in zip(threads, records[1:], strict=True)]
+        deadline = time.monotonic() + GROUP_WAIT
+        played[records[0].index] = self._play(records[0], self.scenario.steps[records[0].index])  # here, in the session's browser
+        for record, thread, finished in zip(records[1:], threads, done, strict=True):
+            if not finished.wait(max(0.0, deadline - time.monotonic())):
+                self.session.drop(thread)  # it is left to end on its own (a daemon thread): the scenario stops here
+                record.status = "failed"
+                record.message = (
+                    f"step {record.index + 1} ({record.did}) as {self.personas[str(record.persona)].label}: "
+                    f"not done after {GROUP_WAIT:.0f} s side by side with steps {', '.join(str(i + 1) for i in record.alongside)}"
+                )
+                line = self.scenario.line("steps", record.index)
+                self.ui.result.failures.append(Failure(record.index, line, "action", record.message))
+        self.ui.result.failures.sort(key=lambda f: -1 if f.step is None else f.step)
+        self.last = self._personas.get(str(records[-1].persona), self.last)
+        return all(played.get(record.index) for record in records)
+
+    def _in_thread(self, record: StepRecord, played: dict[int, bool]) -> Callable[[Any, BaseException | None], None]:
+        """One step of a group, for a :class:`BrowserThread`: in its browser, signed in as the step's persona."""
+        step = self.scenario.steps[record.index]
+        signed_in = self._personas[str(record.persona)]
+
+        def job(browser: Any, failed: BaseException | None) -> None:
+            self._thread.personas = {}
+            try:
+                if failed is not None:
+                    raise failed
+                self._thread.personas[signed_in.name] = Persona(
+                    self.session, signed_in.name, signed_in.user, browser=browser, api=signed_in.api
+                )
+                played[record.index] = self._play(record, step)
+            except Exception as exc:  # no browser for it: reported at the step
+                message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                record.status, record.message = "failed", f"step {record.index + 1} ({record.did}): no browser for it: {message}"
+                self.ui.result.failures.append(Failure(record.index, self.scenario.line("steps", record.index), "action", record.message))
+                played[record.index] = False
+            finally:
+                self._close()
+                self._thread.personas = None
+
+        return job
+
+    def _play(self, record: StepRecord, step: Mapping[str, Any]) -> bool:
+        """Play one step; False when the scenario stops there."""
+        action = record.action
         began = time.perf_counter()
         try:
             self._do(action, step, record)
@@ -353,6 +547,8 @@ class ScenarioRun:
         if name is None:
             raise StepFailed("the step names no persona (as:)")
         if name not in self.personas:
+            if getattr(self._thread, "personas", None) is not None:  # a thread of a group has its step's persona only
+                raise StepFailed(f"persona {name} has no browser in this step's thread")
             if name == ADMIN:
                 user = self.session.accounts.admin.user
             elif name in self.ui.personas:
@@ -360,7 +556,8 @@ class ScenarioRun:
             else:
                 raise StepFailed(f"persona {name} is not declared")
             self.personas[name] = Persona(self.session, name, user)
-        self.last = self.personas[name]
+        if getattr(self._thread, "personas", None) is None:
+            self.last = self.personas[name]
         return self.personas[name]
 
     def _run_id(self) -> str:
@@ -718,6 +915,12 @@ class ScenarioRun:
                 for persona in wanted
             }
         raise StepFailed(f"unknown assertion {key!r}", kind="expect")
+
+
+def _work(step: Mapping[str, Any]) -> tuple[str, Any]:
+    """A step's action and the work item it acts on."""
+    (action,) = actions_of(step)
+    return action, step[action]
 
 
 def fill(where: Any, field: Mapping[str, Any], value: Any) -> None:

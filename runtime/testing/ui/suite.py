@@ -72,16 +72,18 @@ def run_ui(
     max_visits: int = 2,
     environment: str | None = None,
     compare_memory: bool = False,
+    parallel: bool = True,
     junit: Path | None = None,
     progress: Callable[[UiResult], None] | None = None,
 ) -> UiSuite:
     """Run scenario files (or ``generate``: every path of that orchestration on the server) through the UI.
 
     Writes ``artifacts/report.html`` (and ``junit`` when given); ``compare_memory`` also runs
-    each scenario on the in-memory engine and keeps its time.
+    each scenario on the in-memory engine and keeps its time; ``parallel=False`` plays every
+    step one after another (by default the steps the scenario allows play side by side).
     """
     suite = UiSuite()
-    with UiSession(base_url, accounts, artifacts, environment=environment) as session:
+    with UiSession(base_url, accounts, artifacts, environment=environment, parallel=parallel) as session:
         chosen = generated(server_document(session, generate), max_visits=max_visits) if generate else scenario_files(paths, keyword)
         for entry in chosen:
             if isinstance(entry, UiResult):

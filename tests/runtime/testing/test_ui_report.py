@@ -62,6 +62,7 @@ def test_the_command_line_refuses_what_does_not_go_with_ui(tmp_path):
 
     runner = CliRunner()
     assert runner.invoke(main, ["test", "--personas", "p.yaml"]).exit_code == 2  # --personas goes with --ui
+    assert runner.invoke(main, ["test", "--ui-serial"]).exit_code == 2
     refused = runner.invoke(main, ["test", "--ui", "localhost:8000"])
     assert refused.exit_code == 2 and "give the server's address" in refused.output
     refused = runner.invoke(main, ["test", "--ui", "http://127.0.0.1:9", "--coverage"])
