@@ -335,6 +335,7 @@ class ScenarioRun:
         self.out = session.artifacts / self.slug
         self.ui = UiResult(ScenarioResult(name, scenario.source, scenario.orchestration), scenario)
         self._personas: dict[str, Persona] = {}
+        self._apis: dict[str, tuple[str, Any]] = {}  # persona: (user, API session)
         self._thread = threading.local()  # a side-by-side step's thread: its persona's own browser
         self.run_id: str | None = None
         self.record: dict[str, str] | None = None
@@ -397,13 +398,13 @@ class ScenarioRun:
         """Whether the group's personas are different accounts, each with a work item of their step open
         now, and no item theirs twice (a group's item: whoever acts first takes it)."""
         try:
-            personas = [self.persona(str(self.scenario.steps[i]["as"])) for i in group]
-            if len({p.user for p in personas}) < len(personas):
+            accounts = [self._signed_in(str(self.scenario.steps[i]["as"])) for i in group]
+            if len({user for user, _ in accounts}) < len(accounts):
                 return False
             items = []
-            for index, persona in zip(group, personas, strict=True):
+            for index, (_user, api) in zip(group, accounts, strict=True):
                 _action, work = _work(self.scenario.steps[index])
-                mine = persona.api.work_items(run=self._run_id(), mine="true")
+                mine = api.work_items(run=self._run_id(), mine="true")
                 items.append(next((i["id"] for i in mine if i["step_id"] == work and i["status"] in OPEN), None))
             if None in items or len(set(items)) < len(items):  # one item for two of them: the first to act decides
                 return False
@@ -427,28 +428,26 @@ class ScenarioRun:
                 self.session.drop(thread)  # it is left to end on its own (a daemon thread): the scenario stops here
                 record.status = "failed"
                 record.message = (
-                    f"step {record.index + 1} ({record.did}) as {self.personas[str(record.persona)].label}: "
+                    f"step {record.index + 1} ({record.did}) as {record.persona} ({record.user}): "
                     f"not done after {GROUP_WAIT:.0f} s side by side with steps {', '.join(str(i + 1) for i in record.alongside)}"
                 )
                 line = self.scenario.line("steps", record.index)
                 self.ui.result.failures.append(Failure(record.index, line, "action", record.message))
         self.ui.result.failures.sort(key=lambda f: -1 if f.step is None else f.step)
-        self.last = self._personas.get(str(records[-1].persona), self.last)
         return all(played.get(record.index) for record in records)
 
     def _in_thread(self, record: StepRecord, played: dict[int, bool]) -> Callable[[Any, BaseException | None], None]:
         """One step of a group, for a :class:`BrowserThread`: in its browser, signed in as the step's persona."""
         step = self.scenario.steps[record.index]
-        signed_in = self._personas[str(record.persona)]
+        name = str(record.persona)
+        user, api = self._apis[name]
 
         def job(browser: Any, failed: BaseException | None) -> None:
             self._thread.personas = {}
             try:
                 if failed is not None:
                     raise failed
-                self._thread.personas[signed_in.name] = Persona(
-                    self.session, signed_in.name, signed_in.user, browser=browser, api=signed_in.api
-                )
+                self._thread.personas[name] = Persona(self.session, name, user, browser=browser, api=api)
                 played[record.index] = self._play(record, step)
             except Exception as exc:  # no browser for it: reported at the step
                 message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -549,16 +548,23 @@ class ScenarioRun:
         if name not in self.personas:
             if getattr(self._thread, "personas", None) is not None:  # a thread of a group has its step's persona only
                 raise StepFailed(f"persona {name} has no browser in this step's thread")
+            user, api = self._signed_in(name)
+            self.personas[name] = Persona(self.session, name, user, api=api)
+        if getattr(self._thread, "personas", None) is None:
+            self.last = self.personas[name]
+        return self.personas[name]
+
+    def _signed_in(self, name: str) -> tuple[str, Any]:
+        """A persona's account and API session, signed in once a scenario (for its browsers in any thread)."""
+        if name not in self._apis:
             if name == ADMIN:
                 user = self.session.accounts.admin.user
             elif name in self.ui.personas:
                 user = self.ui.personas[name][0]
             else:
                 raise StepFailed(f"persona {name} is not declared")
-            self.personas[name] = Persona(self.session, name, user)
-        if getattr(self._thread, "personas", None) is None:
-            self.last = self.personas[name]
-        return self.personas[name]
+            self._apis[name] = (user, self.session.sign_in(user, self.session.accounts.password_of(user)))
+        return self._apis[name]
 
     def _run_id(self) -> str:
         if self.run_id is None:

@@ -118,7 +118,7 @@ def test_a_step_not_done_in_time_fails_at_its_step_and_the_runner_goes_on(tmp_pa
     )
     run = runner.ScenarioRun(session, scenario, "s")  # type: ignore[arg-type]
     run.ui.personas = {"a": ("sam", "file"), "b": ("bea", "file")}
-    run._personas = {name: SimpleNamespace(name=name, user=user, label=f"{name} ({user})") for name, (user, _) in run.ui.personas.items()}  # type: ignore[misc]
+    run._apis = {name: (user, None) for name, (user, _) in run.ui.personas.items()}
     monkeypatch.setattr(runner, "GROUP_WAIT", 0.1)
     monkeypatch.setattr(run, "_play", lambda record, step: True)
 
