@@ -23,7 +23,7 @@ from runtime.templates import load
 from runtime.testing.scenario import load_scenario
 from runtime.testing.suite import load_file
 from runtime.testing.ui.personas import demo_accounts
-from runtime.testing.ui.runner import UiResult, UiSession
+from runtime.testing.ui.runner import UiResult, UiSession, side_by_side
 from runtime.testing.ui.suite import generated
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "runtime" / "templates" / "scenarios"
@@ -82,6 +82,9 @@ def test_a_broken_release_fails_with_the_step_persona_page_and_screenshot(ui_ses
     (failure,) = result.result.failures
     step = result.steps[failure.step or 0]
     assert step.action == "complete" and step.persona == "requester" and step.status == "failed"
+    # The requirements and the sign-off are in a row, by different personas, but the sign-off opens
+    # only when the requirements are in: the runner checked and played them one after another.
+    assert side_by_side(scenario.steps)[0] == [2, 3] and not [s for s in result.steps if s.alongside]
     assert f"step {failure.step + 1} (complete gather_requirements" in failure.message  # type: ignore[operator]
     assert f"as requester ({step.user})" in failure.message and "/work/" in failure.message
     assert "has no field document_url" in failure.message
