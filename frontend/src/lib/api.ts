@@ -121,18 +121,7 @@ export async function call<S extends z.ZodType>(
             : JSON.stringify(options.body),
     }));
   const payload: unknown = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = apiErrorSchema.safeParse(payload);
-    // A wrong password at sign-in is a 401 too, but about the attempt, not about a session.
-    if (response.status === 401 && !(method === 'POST' && path === '/api/session')) {
-      unauthenticatedListener?.(error.success ? error.data.error.code : 'unauthenticated');
-    }
-    if (error.success) {
-      const { code, message, details } = error.data.error;
-      throw new ApiError(response.status, code, message, details);
-    }
-    throw new ApiError(response.status, 'http_error', `${method} ${path} answered ${response.status}`);
-  }
+  if (!response.ok) throw failure(method, path, response.status, payload);
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
     throw new ApiError(
@@ -143,6 +132,18 @@ export async function call<S extends z.ZodType>(
     );
   }
   return { data: parsed.data, response };
+}
+
+/** The error of an answer that is not 2xx; a 401 about the session tells the listener (sign in again). */
+function failure(method: string, path: string, status: number, payload: unknown): ApiError {
+  const error = apiErrorSchema.safeParse(payload);
+  // A wrong password at sign-in is a 401 too, but about the attempt, not about a session.
+  if (status === 401 && !(method === 'POST' && path === '/api/session')) {
+    unauthenticatedListener?.(error.success ? error.data.error.code : 'unauthenticated');
+  }
+  if (!error.success) return new ApiError(status, 'http_error', `${method} ${path} answered ${status}`);
+  const { code, message, details } = error.data.error;
+  return new ApiError(status, code, message, details);
 }
 
 export async function signIn(username: string, password: string): Promise<Session> {
@@ -230,14 +231,9 @@ export async function importBpmn(xml: string, choice: { key: string; label: stri
 
 /** The draft (saved) or a version as a BPMN 2.0 file, with the server's message when it cannot be made. */
 export async function fetchBpmn(key: string, ref: number | 'draft'): Promise<Blob> {
-  const response = await fetch(`${path(key)}/${ref === 'draft' ? 'draft' : `versions/${ref}`}/bpmn`, {
-    credentials: 'same-origin',
-  });
-  if (!response.ok) {
-    const error = apiErrorSchema.safeParse(await response.json().catch(() => null));
-    if (error.success) throw new ApiError(response.status, error.data.error.code, error.data.error.message);
-    throw new ApiError(response.status, 'http_error', `the BPMN export answered ${response.status}`);
-  }
+  const url = `${path(key)}/${ref === 'draft' ? 'draft' : `versions/${ref}`}/bpmn`;
+  const response = await fetch(url, { credentials: 'same-origin' });
+  if (!response.ok) throw failure('GET', url, response.status, await response.json().catch(() => null));
   return response.blob();
 }
 
