@@ -18,7 +18,7 @@ describe('fetchBpmn', () => {
   it('gives the file of the draft or of a version', async () => {
     answer(200, '<definitions/>');
     expect(await (await fetchBpmn('claims', 2)).text()).toBe('<definitions/>');
-    expect(vi.mocked(fetch).mock.calls[0][0]).toBe('/api/orchestrations/claims/versions/2/bpmn');
+    expect(vi.mocked(fetch).mock.calls[0]?.[0]).toBe('/api/orchestrations/claims/versions/2/bpmn');
   });
 
   it("throws the server's message, and a lapsed session asks to sign in again as every call does", async () => {
